@@ -1,0 +1,18 @@
+//! Pure domain types and rules of dixian (底线). No IO, no async: everything here is a value
+//! or a function of values, so it can be tested exhaustively.
+
+pub mod calendar;
+pub mod division;
+pub mod id_number;
+pub mod money;
+pub mod policy;
+pub mod registry;
+
+pub use calendar::{CalendarEntry, CalendarWarning, DayKind, Reckoned, WorkCalendar};
+pub use division::{Division, DivisionCode, DivisionLevel, DivisionTable, VillageGroup};
+pub use id_number::{IdNumber, IdNumberError, Sex};
+pub use money::{Money, MoneyError};
+pub use policy::{Pack, Policy, PolicyError, PolicyIssue, PolicySet};
+
+#[cfg(test)]
+mod policy_tests;

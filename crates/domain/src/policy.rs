@@ -1,0 +1,868 @@
+//! Policy packs (政策包): effective-dated configuration that gives the values the code only
+//! knows the structure of — monitoring line, deadlines, visit cadences, gates and code tables.
+//!
+//! A pack is one TOML file with a `[pack]` header and any number of sections. Packs layer
+//! national → province → city → county; each section is taken whole from the most specific
+//! pack in force on the date that has it, the newest within a level (see `docs/decisions.md`). Every file is checked on its own, so
+//! every error names file, line and field.
+
+use crate::division::{DivisionCode, DivisionLevel};
+use crate::money::Money;
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// One problem found in a policy pack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyIssue {
+    pub file: String,
+    /// 1-based line, when the problem can be placed.
+    pub line: Option<usize>,
+    /// Dotted field path such as `deadlines.identification.days`.
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for PolicyIssue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}第{}行", self.file, l)?,
+            None => write!(f, "{}", self.file)?,
+        }
+        if !self.field.is_empty() {
+            write!(f, "，字段 {}", self.field)?;
+        }
+        write!(f, "：{}", self.message)
+    }
+}
+
+/// Errors when resolving the policy in force.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{on}没有适用于{region}的政策包")]
+    NoPack { region: String, on: NaiveDate },
+    #[error("{on}适用于{region}的政策包（{layers}）都没有提供[{section}]节")]
+    MissingSection {
+        region: String,
+        on: NaiveDate,
+        layers: String,
+        section: &'static str,
+    },
+    #[error("政策包编号“{0}”重复")]
+    DuplicateId(String),
+    #[error("政策包“{a}”与“{b}”的层级、地区和生效日期完全相同，无法判断以哪个为准")]
+    Ambiguous { a: String, b: String },
+}
+
+/// Administrative level a pack applies at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum PackLevel {
+    #[serde(rename = "国家")]
+    National,
+    #[serde(rename = "省")]
+    Province,
+    #[serde(rename = "市")]
+    City,
+    #[serde(rename = "县")]
+    County,
+}
+
+impl PackLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            PackLevel::National => "国家",
+            PackLevel::Province => "省",
+            PackLevel::City => "市",
+            PackLevel::County => "县",
+        }
+    }
+
+    fn division_level(self) -> Option<DivisionLevel> {
+        match self {
+            PackLevel::National => None,
+            PackLevel::Province => Some(DivisionLevel::Province),
+            PackLevel::City => Some(DivisionLevel::City),
+            PackLevel::County => Some(DivisionLevel::County),
+        }
+    }
+}
+
+/// The `[pack]` header.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackHeader {
+    /// Unique, stable identifier, e.g. `chongqing-2022`.
+    pub id: String,
+    pub title: String,
+    pub level: PackLevel,
+    /// Division code of the province/city/county; absent for national packs.
+    #[serde(default, deserialize_with = "de_opt_division")]
+    pub region: Option<DivisionCode>,
+    #[serde(deserialize_with = "de_date")]
+    pub effective_from: NaiveDate,
+    /// The documents the values come from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// Names that changed over the years (2026: 防止返贫致贫对象, 常态化帮扶资金).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Naming {
+    /// What a monitored household is called: 监测对象 / 防止返贫致贫对象.
+    pub monitored_object: String,
+    /// What the assistance funds are called: 衔接资金 / 常态化帮扶资金.
+    pub assistance_funds: String,
+}
+
+/// Monitoring line (监测范围): yuan per person per year, with the formula where one is given.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringLine {
+    #[serde(deserialize_with = "de_money")]
+    pub amount: Money,
+    pub basis: String,
+    pub formula: Option<LineFormula>,
+}
+
+/// How a line was derived: `base × multiplier`, raised by the mean of the adjustment
+/// factors, rounded up to a step. Kept so the adjustment is reproducible.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineFormula {
+    #[serde(deserialize_with = "de_money")]
+    pub base_standard: Money,
+    pub multiplier_percent: u32,
+    #[serde(default)]
+    pub adjustment: Vec<Adjustment>,
+    #[serde(deserialize_with = "de_money")]
+    pub round_up_to: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    pub name: String,
+    /// Growth in basis points (万分之一): 2.6% = 260.
+    pub basis_points: i32,
+}
+
+impl LineFormula {
+    /// The line the formula gives, computed exactly in integers.
+    pub fn compute(&self) -> Option<Money> {
+        let base = i128::from(self.base_standard.fen()) * i128::from(self.multiplier_percent);
+        // base is in fen×100; the mean adjustment is sum/count basis points.
+        let n = i128::try_from(self.adjustment.len()).ok()?.max(1);
+        let sum: i128 = self
+            .adjustment
+            .iter()
+            .map(|a| i128::from(a.basis_points))
+            .sum();
+        // fen = base/100 × (1 + sum/(n·10000)) = base·(n·10000 + sum) / (100·n·10000)
+        let num = base.checked_mul(n * 10_000 + sum)?;
+        let den = 100 * n * 10_000;
+        let raw = num / den + i128::from(num % den != 0);
+        let step = i128::from(self.round_up_to.fen()).max(1);
+        let rounded = (raw + step - 1) / step * step;
+        i64::try_from(rounded).ok().map(Money::from_fen)
+    }
+}
+
+/// How a deadline counts days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+pub enum DayCount {
+    #[serde(rename = "自然日")]
+    Natural,
+    #[serde(rename = "工作日")]
+    Working,
+}
+
+impl DayCount {
+    pub fn label(self) -> &'static str {
+        match self {
+            DayCount::Natural => "自然日",
+            DayCount::Working => "工作日",
+        }
+    }
+}
+
+/// A time limit such as "15 natural days" or "10 working days".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    pub days: u32,
+    pub count: DayCount,
+}
+
+impl fmt::Display for Deadline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}个{}", self.days, self.count.label())
+    }
+}
+
+/// Legal time limits of the monitoring workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadlines {
+    /// 识别认定: from discovery of a lead to the county's decision.
+    pub identification: Deadline,
+    /// 受理: an online self-declaration accepted by the town.
+    pub application_acceptance: Deadline,
+    /// 入户核实: from acceptance to the completed household verification.
+    pub verification: Deadline,
+    /// 村内公示: the minimum duration of the village notice.
+    pub village_notice_min: Deadline,
+    /// 明确帮扶责任人: from inclusion to an assigned assistance cadre.
+    pub cadre_assignment: Deadline,
+    /// 一户一策: from inclusion to an assistance plan.
+    pub assistance_plan: Deadline,
+}
+
+/// Visit cadences (走访).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Visits {
+    /// A monitored household is visited at least once every this many months.
+    pub monitored_every_months: u32,
+    /// Months in which every 脱贫户 is visited (003: March, August, November).
+    #[serde(default)]
+    pub poverty_alleviated_months: Vec<u32>,
+}
+
+/// Rules of identification.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentificationRules {
+    /// At most this many risk types per household.
+    pub max_risk_types: u32,
+    /// Household verification needs at least this many people.
+    pub min_verifiers: u32,
+}
+
+/// Gates of risk elimination (风险消除).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EliminationGates {
+    pub min_monitored_months: u32,
+    pub min_stable_income_months: u32,
+    /// A 帮扶消除 within this many months of identification is flagged for review.
+    pub early_review_months: u32,
+}
+
+/// An entry of a code table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeItem {
+    pub code: String,
+    pub name: String,
+}
+
+/// A risk type (风险类型), with sub-types such as the kinds of natural disaster.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskType {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub subtypes: Vec<CodeItem>,
+}
+
+/// A measure type (帮扶措施类型); developmental (开发式) measures are 产业 and 就业.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureType {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub developmental: bool,
+}
+
+/// Code tables; each table is a section of its own for layering.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodesLayer {
+    pub object_category: Option<Vec<CodeItem>>,
+    pub risk_type: Option<Vec<RiskType>>,
+    pub measure_type: Option<Vec<MeasureType>>,
+    pub elimination_mode: Option<Vec<CodeItem>>,
+}
+
+/// One pack file as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackFile {
+    pub pack: PackHeader,
+    pub naming: Option<Naming>,
+    pub monitoring_line: Option<MonitoringLine>,
+    pub deadlines: Option<Deadlines>,
+    pub visits: Option<Visits>,
+    pub identification: Option<IdentificationRules>,
+    pub elimination: Option<EliminationGates>,
+    #[serde(default)]
+    pub codes: CodesLayer,
+}
+
+/// A validated pack with the text it was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pack {
+    pub file: String,
+    pub text: String,
+    pub content: PackFile,
+}
+
+impl Pack {
+    pub fn id(&self) -> &str {
+        &self.content.pack.id
+    }
+
+    pub fn header(&self) -> &PackHeader {
+        &self.content.pack
+    }
+
+    /// Parses and validates one pack file. All problems found are returned, each placed.
+    pub fn parse(file: &str, text: &str) -> Result<Pack, Vec<PolicyIssue>> {
+        let content: PackFile = match toml::from_str(text) {
+            Ok(c) => c,
+            Err(e) => {
+                let line = e.span().map(|s| line_of(text, s.start));
+                return Err(vec![PolicyIssue {
+                    file: file.to_string(),
+                    line,
+                    field: String::new(),
+                    message: translate_toml_message(e.message()),
+                }]);
+            }
+        };
+        let problems = validate(&content);
+        if problems.is_empty() {
+            return Ok(Pack {
+                file: file.to_string(),
+                text: text.to_string(),
+                content,
+            });
+        }
+        let tree = toml::de::DeTable::parse(text).ok().map(|t| {
+            let span = t.span();
+            toml::Spanned::new(span, toml::de::DeValue::Table(t.into_inner()))
+        });
+        Err(problems
+            .into_iter()
+            .map(|(path, message)| PolicyIssue {
+                file: file.to_string(),
+                line: tree
+                    .as_ref()
+                    .and_then(|t| locate(t, &path))
+                    .map(|s| line_of(text, s)),
+                field: path_text(&path),
+                message,
+            })
+            .collect())
+    }
+}
+
+/// A path segment into the TOML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seg {
+    Key(&'static str),
+    Index(usize),
+}
+
+type Problem = (Vec<Seg>, String);
+
+fn path_text(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{}]", i + 1)),
+        }
+    }
+    out
+}
+
+/// Byte offset of the value at `path`, or of its nearest located ancestor.
+fn locate(root: &toml::Spanned<toml::de::DeValue<'_>>, path: &[Seg]) -> Option<usize> {
+    let mut cur = root;
+    let mut best = None;
+    for seg in path {
+        let next = match seg {
+            Seg::Key(k) => cur.get_ref().get(*k),
+            Seg::Index(i) => cur.get_ref().get(*i),
+        };
+        match next {
+            Some(n) => {
+                cur = n;
+                best = Some(n.span().start);
+            }
+            None => break,
+        }
+    }
+    best
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// The toml crate speaks English; the common cases are put into Chinese, the rest kept.
+fn translate_toml_message(msg: &str) -> String {
+    let m = msg.trim();
+    if let Some(rest) = m.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or(rest);
+        return format!("未知字段“{name}”（可能是拼写错误）");
+    }
+    if let Some(rest) = m.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or(rest);
+        return format!("缺少必填字段“{name}”");
+    }
+    if let Some(rest) = m.strip_prefix("unknown variant `") {
+        let name = rest.split('`').next().unwrap_or(rest);
+        let expected = rest
+            .split("expected ")
+            .nth(1)
+            .unwrap_or("")
+            .replace('`', "“");
+        return format!("取值“{name}”无效，可选：{expected}");
+    }
+    if m.starts_with("invalid type") {
+        return format!("类型错误（{m}）");
+    }
+    format!("TOML格式错误：{m}")
+}
+
+fn de_money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Int(i64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Int(yuan) => Money::from_yuan(yuan)
+            .ok_or_else(|| serde::de::Error::custom(format!("金额{yuan}元超出范围"))),
+        Raw::Text(t) => Money::parse(&t).map_err(serde::de::Error::custom),
+    }
+}
+
+fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let dt = toml::value::Datetime::deserialize(d)?;
+    match (dt.date, dt.time) {
+        (Some(date), None) => NaiveDate::from_ymd_opt(
+            i32::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        )
+        .ok_or_else(|| serde::de::Error::custom(format!("日期{dt}无效"))),
+        _ => Err(serde::de::Error::custom(format!(
+            "“{dt}”应为不带时间的日期，如 2021-01-01"
+        ))),
+    }
+}
+
+fn de_opt_division<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DivisionCode>, D::Error> {
+    let s = String::deserialize(d)?;
+    DivisionCode::parse(&s)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+fn validate(p: &PackFile) -> Vec<Problem> {
+    let mut out: Vec<Problem> = Vec::new();
+    let h = &p.pack;
+    let id_ok = !h.id.is_empty()
+        && h.id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !id_ok {
+        out.push((
+            vec![Seg::Key("pack"), Seg::Key("id")],
+            "编号只能由小写字母、数字和“-”组成".into(),
+        ));
+    }
+    match (h.level.division_level(), h.region) {
+        (None, Some(_)) => out.push((
+            vec![Seg::Key("pack"), Seg::Key("region")],
+            "国家级政策包不应填写地区（region）".into(),
+        )),
+        (Some(_), None) => out.push((
+            vec![Seg::Key("pack"), Seg::Key("level")],
+            format!("{}级政策包必须填写地区代码（region）", h.level.label()),
+        )),
+        (Some(want), Some(r)) if r.level() != want => out.push((
+            vec![Seg::Key("pack"), Seg::Key("region")],
+            format!(
+                "地区代码{r}是{}级，与层级“{}”不符",
+                r.level().label(),
+                h.level.label()
+            ),
+        )),
+        _ => {}
+    }
+    if let Some(line) = &p.monitoring_line {
+        let base = || vec![Seg::Key("monitoring_line")];
+        if line.amount <= Money::ZERO {
+            let mut path = base();
+            path.push(Seg::Key("amount"));
+            out.push((path, "监测范围（amount）必须大于0".into()));
+        }
+        if let Some(f) = &line.formula {
+            match f.compute() {
+                Some(v) if v == line.amount => {}
+                Some(v) => {
+                    let mut path = base();
+                    path.push(Seg::Key("amount"));
+                    out.push((
+                        path,
+                        format!(
+                            "按公式（formula）计算为{v}元，与填写的{}元不一致",
+                            line.amount
+                        ),
+                    ));
+                }
+                None => {
+                    let mut path = base();
+                    path.push(Seg::Key("formula"));
+                    out.push((path, "公式数值超出可计算范围".into()));
+                }
+            }
+            if f.multiplier_percent == 0 {
+                let mut path = base();
+                path.extend([Seg::Key("formula"), Seg::Key("multiplier_percent")]);
+                out.push((path, "倍数必须大于0".into()));
+            }
+        }
+    }
+    if let Some(d) = &p.deadlines {
+        let items: [(&'static str, &Deadline); 6] = [
+            ("identification", &d.identification),
+            ("application_acceptance", &d.application_acceptance),
+            ("verification", &d.verification),
+            ("village_notice_min", &d.village_notice_min),
+            ("cadre_assignment", &d.cadre_assignment),
+            ("assistance_plan", &d.assistance_plan),
+        ];
+        for (name, dl) in items {
+            if dl.days == 0 || dl.days > 365 {
+                out.push((
+                    vec![Seg::Key("deadlines"), Seg::Key(name), Seg::Key("days")],
+                    format!("天数{}不合理，应在1–365之间", dl.days),
+                ));
+            }
+        }
+    }
+    if let Some(v) = &p.visits {
+        if v.monitored_every_months == 0 || v.monitored_every_months > 12 {
+            out.push((
+                vec![Seg::Key("visits"), Seg::Key("monitored_every_months")],
+                "走访间隔应在1–12个月之间".into(),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, m) in v.poverty_alleviated_months.iter().enumerate() {
+            if !(1..=12).contains(m) || !seen.insert(*m) {
+                out.push((
+                    vec![
+                        Seg::Key("visits"),
+                        Seg::Key("poverty_alleviated_months"),
+                        Seg::Index(i),
+                    ],
+                    format!("月份{m}无效或重复"),
+                ));
+            }
+        }
+    }
+    if let Some(r) = &p.identification {
+        if r.max_risk_types == 0 || r.max_risk_types > 10 {
+            out.push((
+                vec![Seg::Key("identification"), Seg::Key("max_risk_types")],
+                "风险类型上限应在1–10之间".into(),
+            ));
+        }
+        if r.min_verifiers == 0 {
+            out.push((
+                vec![Seg::Key("identification"), Seg::Key("min_verifiers")],
+                "入户核实人数至少为1".into(),
+            ));
+        }
+    }
+    if let Some(e) = &p.elimination {
+        let months: [(&'static str, u32); 3] = [
+            ("min_monitored_months", e.min_monitored_months),
+            ("min_stable_income_months", e.min_stable_income_months),
+            ("early_review_months", e.early_review_months),
+        ];
+        for (name, m) in months {
+            if m > 60 {
+                out.push((
+                    vec![Seg::Key("elimination"), Seg::Key(name)],
+                    format!("{m}个月不合理，应在0–60之间"),
+                ));
+            }
+        }
+    }
+    let c = &p.codes;
+    if let Some(t) = &c.object_category {
+        check_codes(
+            &mut out,
+            "object_category",
+            t.iter().map(|i| (&i.code, &i.name)),
+        );
+    }
+    if let Some(t) = &c.risk_type {
+        check_codes(&mut out, "risk_type", t.iter().map(|i| (&i.code, &i.name)));
+        for (i, r) in t.iter().enumerate() {
+            let mut seen = BTreeSet::new();
+            for (j, s) in r.subtypes.iter().enumerate() {
+                if !code_ok(&s.code) || !seen.insert(&s.code) {
+                    out.push((
+                        vec![
+                            Seg::Key("codes"),
+                            Seg::Key("risk_type"),
+                            Seg::Index(i),
+                            Seg::Key("subtypes"),
+                            Seg::Index(j),
+                        ],
+                        format!("子类代码“{}”无效或重复", s.code),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(t) = &c.measure_type {
+        check_codes(
+            &mut out,
+            "measure_type",
+            t.iter().map(|i| (&i.code, &i.name)),
+        );
+        if !t.iter().any(|m| m.developmental) {
+            out.push((
+                vec![Seg::Key("codes"), Seg::Key("measure_type")],
+                "至少应有一类开发式帮扶措施（developmental = true）".into(),
+            ));
+        }
+    }
+    if let Some(t) = &c.elimination_mode {
+        check_codes(
+            &mut out,
+            "elimination_mode",
+            t.iter().map(|i| (&i.code, &i.name)),
+        );
+    }
+    out
+}
+
+fn code_ok(code: &str) -> bool {
+    !code.is_empty() && code.len() <= 8 && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn check_codes<'a>(
+    out: &mut Vec<Problem>,
+    table: &'static str,
+    items: impl Iterator<Item = (&'a String, &'a String)>,
+) {
+    let mut codes = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    let mut count = 0;
+    for (i, (code, name)) in items.enumerate() {
+        count += 1;
+        let path = vec![Seg::Key("codes"), Seg::Key(table), Seg::Index(i)];
+        if !code_ok(code) {
+            out.push((path, format!("代码“{code}”无效：应为1–8位字母或数字")));
+        } else if !codes.insert(code.clone()) {
+            out.push((path, format!("代码“{code}”重复")));
+        } else if name.trim().is_empty() || !names.insert(name.clone()) {
+            out.push((path, format!("名称“{name}”为空或重复")));
+        }
+    }
+    if count == 0 {
+        out.push((
+            vec![Seg::Key("codes"), Seg::Key(table)],
+            "代码表不能为空".into(),
+        ));
+    }
+}
+
+/// Reference to a pack that contributed to a resolved policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerRef {
+    pub id: String,
+    pub title: String,
+    pub level: PackLevel,
+    pub effective_from: NaiveDate,
+}
+
+/// The complete values in force for one county on one date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub region: DivisionCode,
+    pub on: NaiveDate,
+    /// The packs consulted, least specific first.
+    pub layers: Vec<LayerRef>,
+    pub naming: Naming,
+    pub monitoring_line: MonitoringLine,
+    pub deadlines: Deadlines,
+    pub visits: Visits,
+    pub identification: IdentificationRules,
+    pub elimination: EliminationGates,
+    pub object_categories: Vec<CodeItem>,
+    pub risk_types: Vec<RiskType>,
+    pub measure_types: Vec<MeasureType>,
+    pub elimination_modes: Vec<CodeItem>,
+}
+
+/// All packs known to a deployment.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    packs: Vec<Pack>,
+}
+
+impl PolicySet {
+    pub fn new() -> PolicySet {
+        PolicySet::default()
+    }
+
+    /// Adds a validated pack; ids must be unique and no two packs may compete for the same
+    /// level, region and date.
+    pub fn add(&mut self, pack: Pack) -> Result<(), PolicyError> {
+        for p in &self.packs {
+            if p.id() == pack.id() {
+                return Err(PolicyError::DuplicateId(pack.id().to_string()));
+            }
+            let (a, b) = (p.header(), pack.header());
+            if a.level == b.level && a.region == b.region && a.effective_from == b.effective_from {
+                return Err(PolicyError::Ambiguous {
+                    a: a.id.clone(),
+                    b: b.id.clone(),
+                });
+            }
+        }
+        self.packs.push(pack);
+        Ok(())
+    }
+
+    pub fn packs(&self) -> &[Pack] {
+        &self.packs
+    }
+
+    /// The packs in force for `region` on `on`, least specific first and, within a level,
+    /// oldest first. A section is taken from the last of them that has it.
+    pub fn layers(&self, region: &DivisionCode, on: NaiveDate) -> Vec<&Pack> {
+        let mut chosen: Vec<&Pack> = self
+            .packs
+            .iter()
+            .filter(|p| {
+                let h = p.header();
+                h.effective_from <= on && h.region.is_none_or(|r| region.is_within(&r))
+            })
+            .collect();
+        chosen.sort_by_key(|p| (p.header().level, p.header().effective_from));
+        chosen
+    }
+
+    /// Resolves the complete policy in force for `region` on `on`.
+    pub fn resolve(&self, region: &DivisionCode, on: NaiveDate) -> Result<Policy, PolicyError> {
+        let layers = self.layers(region, on);
+        if layers.is_empty() {
+            return Err(PolicyError::NoPack {
+                region: region.to_string(),
+                on,
+            });
+        }
+        let names = || {
+            layers
+                .iter()
+                .map(|p| p.id().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let missing = |section: &'static str| PolicyError::MissingSection {
+            region: region.to_string(),
+            on,
+            layers: names(),
+            section,
+        };
+        // The most specific layer that has the section wins.
+        macro_rules! pick {
+            ($($field:ident).+, $name:literal) => {
+                layers
+                    .iter()
+                    .rev()
+                    .find_map(|p| p.content.$($field).+.clone())
+                    .ok_or_else(|| missing($name))?
+            };
+        }
+        Ok(Policy {
+            region: *region,
+            on,
+            layers: layers
+                .iter()
+                .map(|p| LayerRef {
+                    id: p.id().to_string(),
+                    title: p.header().title.clone(),
+                    level: p.header().level,
+                    effective_from: p.header().effective_from,
+                })
+                .collect(),
+            naming: pick!(naming, "naming"),
+            monitoring_line: pick!(monitoring_line, "monitoring_line"),
+            deadlines: pick!(deadlines, "deadlines"),
+            visits: pick!(visits, "visits"),
+            identification: pick!(identification, "identification"),
+            elimination: pick!(elimination, "elimination"),
+            object_categories: pick!(codes.object_category, "codes.object_category"),
+            risk_types: pick!(codes.risk_type, "codes.risk_type"),
+            measure_types: pick!(codes.measure_type, "codes.measure_type"),
+            elimination_modes: pick!(codes.elimination_mode, "codes.elimination_mode"),
+        })
+    }
+}
+
+/// The packs shipped in `policy/`, carried in the binary so a fresh install has them.
+pub const BUILTIN_PACKS: [(&str, &str); 4] = [
+    (
+        "national-2021.toml",
+        include_str!("../../../policy/national-2021.toml"),
+    ),
+    (
+        "guizhou-2021.toml",
+        include_str!("../../../policy/guizhou-2021.toml"),
+    ),
+    (
+        "chongqing-2022.toml",
+        include_str!("../../../policy/chongqing-2022.toml"),
+    ),
+    (
+        "national-2026.toml",
+        include_str!("../../../policy/national-2026.toml"),
+    ),
+];
+
+/// The shipped packs as a set. They are tested to be valid.
+pub fn builtin_set() -> Result<PolicySet, Vec<PolicyIssue>> {
+    let mut set = PolicySet::new();
+    for (file, text) in BUILTIN_PACKS {
+        let pack = Pack::parse(file, text)?;
+        set.add(pack).map_err(|e| {
+            vec![PolicyIssue {
+                file: file.to_string(),
+                line: None,
+                field: "pack.id".into(),
+                message: e.to_string(),
+            }]
+        })?;
+    }
+    Ok(set)
+}

@@ -1,0 +1,233 @@
+use crate::division::DivisionCode;
+use crate::money::Money;
+use crate::policy::*;
+use chrono::NaiveDate;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn code(s: &str) -> DivisionCode {
+    DivisionCode::parse(s).unwrap()
+}
+
+fn text_of(file: &str) -> &'static str {
+    BUILTIN_PACKS
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, t)| *t)
+        .unwrap()
+}
+
+#[test]
+fn shipped_packs_are_valid() {
+    let set = builtin_set().unwrap();
+    assert_eq!(set.packs().len(), 4);
+}
+
+#[test]
+fn guizhou_2021_line_and_formula() {
+    let set = builtin_set().unwrap();
+    let p = set.resolve(&code("520624000000"), d(2021, 6, 1)).unwrap();
+    assert_eq!(p.monitoring_line.amount, Money::from_yuan(6320).unwrap());
+    let f = p.monitoring_line.formula.as_ref().unwrap();
+    assert_eq!(f.compute(), Some(Money::from_yuan(6320).unwrap()));
+    assert_eq!(f.adjustment.len(), 3);
+    // Deadlines come from the national floor: Guizhou's pack only sets the line.
+    assert_eq!(p.deadlines.identification.days, 15);
+    let ids: Vec<&str> = p.layers.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, vec!["national-2021", "guizhou-2021"]);
+}
+
+#[test]
+fn chongqing_values_apply_from_their_date() {
+    let set = builtin_set().unwrap();
+    let county = code("500299000000");
+    let before = set.resolve(&county, d(2022, 7, 11)).unwrap();
+    assert!(before.visits.poverty_alleviated_months.is_empty());
+    let after = set.resolve(&county, d(2022, 7, 12)).unwrap();
+    assert_eq!(after.visits.poverty_alleviated_months, vec![3, 8, 11]);
+    assert_eq!(after.deadlines.village_notice_min.days, 5);
+    assert_eq!(after.deadlines.cadre_assignment.count, DayCount::Working);
+    assert_eq!(
+        after.monitoring_line.amount,
+        Money::from_yuan(6000).unwrap()
+    );
+    assert_eq!(after.naming.monitored_object, "监测对象");
+}
+
+#[test]
+fn naming_of_2026() {
+    let set = builtin_set().unwrap();
+    let p = set.resolve(&code("500299101201"), d(2026, 3, 1)).unwrap();
+    assert_eq!(p.naming.monitored_object, "防止返贫致贫对象");
+    assert_eq!(p.naming.assistance_funds, "常态化帮扶资金");
+    assert_eq!(p.object_categories.len(), 1);
+    // Tables the 2026 pack does not restate are inherited from 2021.
+    assert_eq!(p.risk_types.len(), 9);
+    let disaster = p
+        .risk_types
+        .iter()
+        .find(|r| r.name == "因自然灾害")
+        .unwrap();
+    assert_eq!(disaster.subtypes.len(), 7);
+    assert!(p.measure_types.iter().any(|m| m.developmental));
+    // Chongqing's province-level visit months still beat the national default.
+    assert_eq!(p.visits.poverty_alleviated_months, vec![3, 8, 11]);
+}
+
+#[test]
+fn no_pack_before_2021() {
+    let set = builtin_set().unwrap();
+    let e = set
+        .resolve(&code("500299000000"), d(2020, 12, 31))
+        .unwrap_err();
+    assert!(matches!(e, PolicyError::NoPack { .. }));
+    assert!(e.to_string().contains("没有适用"));
+}
+
+/// The rule of the project: a policy value changes by editing a pack, never the code.
+#[test]
+fn value_change_needs_no_code_change() {
+    let edited = text_of("chongqing-2022.toml")
+        .replace(
+            "village_notice_min = { days = 5, count = \"自然日\" }",
+            "village_notice_min = { days = 7, count = \"工作日\" }",
+        )
+        .replace(
+            "poverty_alleviated_months = [3, 8, 11]",
+            "poverty_alleviated_months = [4, 9]",
+        );
+    let mut set = PolicySet::new();
+    set.add(Pack::parse("national-2021.toml", text_of("national-2021.toml")).unwrap())
+        .unwrap();
+    set.add(Pack::parse("chongqing-2022.toml", &edited).unwrap())
+        .unwrap();
+    let p = set.resolve(&code("500299000000"), d(2024, 1, 1)).unwrap();
+    assert_eq!(p.deadlines.village_notice_min.days, 7);
+    assert_eq!(p.deadlines.village_notice_min.count, DayCount::Working);
+    assert_eq!(p.visits.poverty_alleviated_months, vec![4, 9]);
+}
+
+#[test]
+fn county_override_beats_province() {
+    let county_pack = r#"
+[pack]
+id = "qingshan-2024"
+title = "青山县公示时限"
+level = "县"
+region = "500299000000"
+effective_from = 2024-01-01
+
+[deadlines]
+identification = { days = 20, count = "工作日" }
+application_acceptance = { days = 2, count = "工作日" }
+verification = { days = 5, count = "工作日" }
+village_notice_min = { days = 7, count = "自然日" }
+cadre_assignment = { days = 10, count = "工作日" }
+assistance_plan = { days = 10, count = "工作日" }
+"#;
+    let mut set = builtin_set().unwrap();
+    set.add(Pack::parse("qingshan.toml", county_pack).unwrap())
+        .unwrap();
+    let inside = set.resolve(&code("500299101201"), d(2024, 5, 1)).unwrap();
+    assert_eq!(inside.deadlines.identification.days, 20);
+    let neighbour = set.resolve(&code("500298000000"), d(2024, 5, 1)).unwrap();
+    assert_eq!(neighbour.deadlines.identification.days, 15);
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let text = "[pack]\nid = \"x\"\ntitle = \"t\"\nlevel = \"国家\"\neffective_from = 2021-01-01\n\n[deadlines\n";
+    let errs = Pack::parse("bad.toml", text).unwrap_err();
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].line, Some(7));
+    assert!(errs[0].to_string().starts_with("bad.toml第7行"));
+}
+
+#[test]
+fn unknown_fields_and_bad_values_are_placed() {
+    let text =
+        text_of("chongqing-2022.toml").replace("monitored_every_months", "monitored_every_month");
+    let errs = Pack::parse("cq.toml", &text).unwrap_err();
+    assert!(
+        errs[0].message.contains("monitored_every_month"),
+        "{:?}",
+        errs
+    );
+    assert!(errs[0].message.contains("未知字段"));
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("monitored_every_month"))
+        .unwrap()
+        + 1;
+    assert_eq!(errs[0].line, Some(line));
+
+    let text = text_of("chongqing-2022.toml").replace(
+        "count = \"工作日\" }\nverification",
+        "count = \"工作天\" }\nverification",
+    );
+    let errs = Pack::parse("cq.toml", &text).unwrap_err();
+    assert!(errs[0].message.contains("工作天"), "{errs:?}");
+}
+
+#[test]
+fn semantic_errors_name_line_and_field() {
+    let text = text_of("chongqing-2022.toml").replace(
+        "village_notice_min = { days = 5,",
+        "village_notice_min = { days = 0,",
+    );
+    let errs = Pack::parse("cq.toml", &text).unwrap_err();
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].field, "deadlines.village_notice_min.days");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("village_notice_min"))
+        .unwrap()
+        + 1;
+    assert_eq!(errs[0].line, Some(line));
+    assert!(errs[0].message.contains("1–365"));
+}
+
+#[test]
+fn formula_must_reproduce_the_line() {
+    let text = text_of("guizhou-2021.toml").replace("amount = \"6320元\"", "amount = \"6300元\"");
+    let errs = Pack::parse("gz.toml", &text).unwrap_err();
+    assert_eq!(errs[0].field, "monitoring_line.amount");
+    assert!(errs[0].message.contains("6320.00"), "{errs:?}");
+}
+
+#[test]
+fn region_must_match_level() {
+    let text = text_of("guizhou-2021.toml")
+        .replace("region = \"520000000000\"", "region = \"520600000000\"");
+    let errs = Pack::parse("gz.toml", &text).unwrap_err();
+    assert_eq!(errs[0].field, "pack.region");
+
+    let text =
+        text_of("guizhou-2021.toml").replace("region = \"520000000000\"", "region = \"52x\"");
+    let errs = Pack::parse("gz.toml", &text).unwrap_err();
+    assert!(errs[0].message.contains("12位数字"), "{errs:?}");
+
+    let text = text_of("national-2021.toml").replace("amount = \"6000元\"", "amount = \"六千\"");
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert!(errs[0].message.contains("不是有效数字"), "{errs:?}");
+}
+
+#[test]
+fn duplicate_codes_and_ids() {
+    let text = text_of("national-2021.toml").replace(
+        "code = \"02\"\nname = \"边缘易致贫户\"",
+        "code = \"01\"\nname = \"边缘易致贫户\"",
+    );
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert_eq!(errs[0].field, "codes.object_category[2]");
+    assert!(errs[0].message.contains("重复"));
+
+    let mut set = builtin_set().unwrap();
+    let again = Pack::parse("n.toml", text_of("national-2021.toml")).unwrap();
+    assert_eq!(
+        set.add(again),
+        Err(PolicyError::DuplicateId("national-2021".into()))
+    );
+}

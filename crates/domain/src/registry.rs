@@ -1,0 +1,299 @@
+//! Registry vocabulary (户籍档案): households (户), persons (人) and yearly income (收支).
+//! Each enum has a stable storage code and the Chinese label users see.
+
+use crate::division::DivisionCode;
+use crate::id_number::{IdNumber, Sex};
+use crate::money::Money;
+use chrono::NaiveDate;
+
+/// Declares an enum with a storage code and a Chinese label per variant.
+macro_rules! coded_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => ($code:literal, $label:literal)),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The code stored in the database.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Chinese label shown to users.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+
+            /// Accepts either the storage code or the Chinese label.
+            pub fn parse(s: &str) -> Option<$name> {
+                let s = s.trim();
+                Self::ALL.iter().copied().find(|v| v.code() == s || v.label() == s)
+            }
+        }
+    };
+}
+
+coded_enum!(
+    /// Household type (户类型).
+    HouseholdType {
+        PovertyAlleviated => ("tuopin", "脱贫户"),
+        Ordinary => ("ordinary", "一般农户"),
+    }
+);
+
+coded_enum!(
+    /// Relation to the head of household (与户主关系).
+    Relation {
+        Head => ("head", "户主"),
+        Spouse => ("spouse", "配偶"),
+        Son => ("son", "子"),
+        Daughter => ("daughter", "女"),
+        DaughterInLaw => ("daughter_in_law", "儿媳"),
+        SonInLaw => ("son_in_law", "女婿"),
+        Grandson => ("grandson", "孙子"),
+        Granddaughter => ("granddaughter", "孙女"),
+        Father => ("father", "父亲"),
+        Mother => ("mother", "母亲"),
+        Sibling => ("sibling", "兄弟姐妹"),
+        Other => ("other", "其他"),
+    }
+);
+
+coded_enum!(
+    /// Labour capacity (劳动能力).
+    LabourCapacity {
+        Ordinary => ("ordinary", "普通劳动力"),
+        Skilled => ("skilled", "技能劳动力"),
+        Weak => ("weak", "弱劳动力或半劳动力"),
+        Lost => ("lost", "丧失劳动力"),
+        None => ("none", "无劳动力"),
+    }
+);
+
+impl LabourCapacity {
+    /// Whether the person can take up work (开发式 measures apply).
+    pub fn can_work(self) -> bool {
+        matches!(
+            self,
+            LabourCapacity::Ordinary | LabourCapacity::Skilled | LabourCapacity::Weak
+        )
+    }
+}
+
+coded_enum!(
+    /// Health (健康状况).
+    Health {
+        Healthy => ("healthy", "健康"),
+        Chronic => ("chronic", "长期慢性病"),
+        Serious => ("serious", "大病"),
+        Disabled => ("disabled", "残疾"),
+    }
+);
+
+coded_enum!(
+    /// Disability category (残疾类别).
+    DisabilityCategory {
+        Visual => ("visual", "视力残疾"),
+        Hearing => ("hearing", "听力残疾"),
+        Speech => ("speech", "言语残疾"),
+        Physical => ("physical", "肢体残疾"),
+        Intellectual => ("intellectual", "智力残疾"),
+        Mental => ("mental", "精神残疾"),
+        Multiple => ("multiple", "多重残疾"),
+    }
+);
+
+coded_enum!(
+    /// Schooling status (在校生状况).
+    Schooling {
+        Preschool => ("preschool", "学龄前儿童"),
+        Primary => ("primary", "小学"),
+        JuniorHigh => ("junior_high", "初中"),
+        SeniorHigh => ("senior_high", "高中"),
+        Vocational => ("vocational", "中职"),
+        College => ("college", "大专及以上在读"),
+        Dropout => ("dropout", "辍学"),
+        NotInSchool => ("not_in_school", "非在校生"),
+    }
+);
+
+coded_enum!(
+    /// Living status (人员状态).
+    LivingStatus {
+        InHousehold => ("in_household", "在户"),
+        Deceased => ("deceased", "死亡"),
+        MovedOut => ("moved_out", "迁出"),
+    }
+);
+
+/// Household identifier (户编号): village code followed by a four-digit sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HouseholdCode(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("户编号“{0}”无效：应为16位数字（12位村级区划代码+4位顺序号）")]
+pub struct HouseholdCodeError(pub String);
+
+impl HouseholdCode {
+    pub fn new(village: &DivisionCode, sequence: u16) -> Option<HouseholdCode> {
+        (sequence > 0 && sequence <= 9999).then(|| HouseholdCode(format!("{village}{sequence:04}")))
+    }
+
+    pub fn parse(s: &str) -> Result<HouseholdCode, HouseholdCodeError> {
+        let t = s.trim();
+        let village_ok = t.len() == 16
+            && t.bytes().all(|b| b.is_ascii_digit())
+            && DivisionCode::parse(&t[..12])
+                .is_ok_and(|v| v.level() == crate::division::DivisionLevel::Village);
+        if village_ok && &t[12..] != "0000" {
+            Ok(HouseholdCode(t.to_string()))
+        } else {
+            Err(HouseholdCodeError(t.to_string()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn village(&self) -> Option<DivisionCode> {
+        DivisionCode::parse(&self.0[..12]).ok()
+    }
+}
+
+impl std::fmt::Display for HouseholdCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A household as registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Household {
+    pub code: HouseholdCode,
+    pub village: DivisionCode,
+    /// 村民小组 number within the village.
+    pub group_no: Option<u16>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub household_type: HouseholdType,
+    pub relocated: bool,
+    pub dibao: bool,
+    pub tekun: bool,
+    pub monitored: bool,
+}
+
+/// A person in a household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id_number: IdNumber,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub relation: Relation,
+    pub labour: LabourCapacity,
+    pub health: Health,
+    pub disability: Option<(DisabilityCategory, u8)>,
+    pub schooling: Schooling,
+    pub medical_insurance: bool,
+    pub pension_insurance: bool,
+    pub employment_months: u8,
+    pub employment_place: Option<String>,
+    /// 财政供养人员: paid from public funds (excludes the household in principle).
+    pub public_payroll: bool,
+    pub status: LivingStatus,
+}
+
+/// Income and expenditure of a household over one assessment year (收支), in fen.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Income {
+    pub year: i32,
+    pub wage: Money,
+    pub business: Money,
+    pub property: Money,
+    pub transfer_pension: Money,
+    pub transfer_dibao: Money,
+    pub transfer_tekun: Money,
+    pub transfer_eco: Money,
+    pub transfer_other: Money,
+    pub business_expense: Money,
+    pub medical_self_pay: Money,
+    pub insurance_claims: Money,
+}
+
+impl Income {
+    /// 纯收入 = all income components − 生产经营性支出.
+    pub fn net(&self) -> Result<Money, crate::money::MoneyError> {
+        Money::sum([
+            self.wage,
+            self.business,
+            self.property,
+            self.transfer_pension,
+            self.transfer_dibao,
+            self.transfer_tekun,
+            self.transfer_eco,
+            self.transfer_other,
+        ])?
+        .checked_sub(self.business_expense)
+    }
+
+    /// 人均纯收入 over `members`, rounded to the fen.
+    pub fn net_per_capita(&self, members: u32) -> Result<Money, crate::money::MoneyError> {
+        self.net()?.div_round(i64::from(members))
+    }
+}
+
+/// A household with its members and incomes, the unit of import and demo generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdRecord {
+    pub household: Household,
+    pub members: Vec<Person>,
+    pub incomes: Vec<Income>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_parse_code_or_label() {
+        for r in Relation::ALL {
+            assert_eq!(Relation::parse(r.code()), Some(*r));
+            assert_eq!(Relation::parse(r.label()), Some(*r));
+        }
+        assert_eq!(
+            LabourCapacity::parse("无劳动力"),
+            Some(LabourCapacity::None)
+        );
+        assert_eq!(HouseholdType::parse("富裕户"), None);
+    }
+
+    #[test]
+    fn household_codes() {
+        let v = DivisionCode::parse("500299101201").unwrap();
+        let c = HouseholdCode::new(&v, 7).unwrap();
+        assert_eq!(c.as_str(), "5002991012010007");
+        assert_eq!(HouseholdCode::parse(c.as_str()), Ok(c.clone()));
+        assert_eq!(c.village(), Some(v));
+        assert!(HouseholdCode::parse("5002991010000007").is_err());
+        assert!(HouseholdCode::parse("5002991012010000").is_err());
+        assert!(HouseholdCode::new(&v, 0).is_none());
+    }
+
+    #[test]
+    fn net_income() {
+        let inc = Income {
+            year: 2025,
+            wage: Money::from_fen(1_000_000),
+            business: Money::from_fen(200_000),
+            transfer_dibao: Money::from_fen(50_000),
+            business_expense: Money::from_fen(100_000),
+            ..Income::default()
+        };
+        assert_eq!(inc.net(), Ok(Money::from_fen(1_150_000)));
+        assert_eq!(inc.net_per_capita(3), Ok(Money::from_fen(383_333)));
+        assert!(inc.net_per_capita(0).is_err());
+    }
+}
