@@ -1,1 +1,669 @@
+//! The dixian store on SQLite (embedded default) and PostgreSQL (provinces).
+//!
+//! Business logic is written once: each method's body is expanded for both backends by
+//! the [`read!`] and [`write_tx!`] macros, with portable SQL (`$1` placeholders work on both).
+//! SQLite runs one writer connection that opens every transaction with `BEGIN IMMEDIATE`
+//! beside a read pool, so a write never fails half way with `SQLITE_BUSY_SNAPSHOT`.
 
+mod migrate;
+
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
+use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
+use dixian_domain::policy::Pack;
+use dixian_domain::registry::HouseholdRecord;
+use dixian_store::{DbKind, RegistryCounts, Store, StoreError, StoreResult};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use migrate::LATEST_VERSION;
+
+enum Db {
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// A store on SQLite or PostgreSQL.
+pub struct SqlStore {
+    db: Db,
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(format!("违反唯一性约束（{}）", db.message()))
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}：{detail}"))
+}
+
+/// Runs `$body` with `$pool` bound to the read pool of whichever backend is in use.
+macro_rules! read {
+    ($self:ident, |$pool:ident| $body:expr) => {
+        match &$self.db {
+            Db::Sqlite { read, .. } => {
+                let $pool = read;
+                $body
+            }
+            Db::Postgres(pg) => {
+                let $pool = pg;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx` and commits it. An early return
+/// through `?` drops the transaction, which rolls it back.
+macro_rules! write_tx {
+    ($self:ident, |$tx:ident| $body:expr) => {
+        match &$self.db {
+            Db::Sqlite { write, .. } => {
+                let mut $tx = write.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+                let out = $body;
+                $tx.commit().await.map_err(backend)?;
+                out
+            }
+            Db::Postgres(pg) => {
+                let mut $tx = pg.begin().await.map_err(backend)?;
+                let out = $body;
+                $tx.commit().await.map_err(backend)?;
+                out
+            }
+        }
+    };
+}
+
+/// Reserves `$n` ids from the named sequence inside transaction `$tx`; gives the first.
+macro_rules! allocate {
+    ($tx:ident, $name:literal, $n:expr) => {{
+        let next: i64 = sqlx::query_scalar(
+            "UPDATE id_sequences SET next = next + $1 WHERE name = $2 RETURNING next",
+        )
+        .bind($n)
+        .bind($name)
+        .fetch_one(&mut *$tx)
+        .await
+        .map_err(backend)?;
+        next - $n
+    }};
+}
+
+/// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.
+const BATCH_ROWS: usize = 1000;
+
+impl SqlStore {
+    /// Opens (creating if missing) the SQLite database at `path` and migrates it.
+    pub async fn open_sqlite(path: &Path) -> StoreResult<SqlStore> {
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("cache_size", "-65536");
+        let unavailable = |e: sqlx::Error| {
+            StoreError::Unavailable(format!("无法打开数据库文件{}：{e}", path.display()))
+        };
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await
+            .map_err(unavailable)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts.read_only(true))
+            .await
+            .map_err(unavailable)?;
+        let store = SqlStore {
+            db: Db::Sqlite { write, read },
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to PostgreSQL at `url` and migrates the database.
+    pub async fn connect_postgres(url: &str) -> StoreResult<SqlStore> {
+        let opts = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("PostgreSQL连接串无效：{e}")))?;
+        let host = opts.get_host().to_string();
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts)
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!("无法连接PostgreSQL数据库（主机{host}）：{e}"))
+            })?;
+        let store = SqlStore {
+            db: Db::Postgres(pool),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Opens by a URL: `postgres://…`/`postgresql://…`, or `sqlite://PATH`, or a bare path.
+    pub async fn open(url_or_path: &str) -> StoreResult<SqlStore> {
+        if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
+            SqlStore::connect_postgres(url_or_path).await
+        } else {
+            let path = url_or_path.strip_prefix("sqlite://").unwrap_or(url_or_path);
+            SqlStore::open_sqlite(Path::new(path)).await
+        }
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite { write, .. } => migrate::sqlite(write).await,
+            Db::Postgres(pg) => migrate::postgres(pg).await,
+        }
+    }
+
+    /// Closes the pools, flushing SQLite's WAL.
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pg) => pg.close().await,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DivisionRow {
+    code: String,
+    name: String,
+}
+
+impl DivisionRow {
+    fn into_domain(self) -> StoreResult<Division> {
+        let code = DivisionCode::parse(&self.code).map_err(|e| corrupt("区划代码", e))?;
+        Ok(Division {
+            code,
+            name: self.name,
+        })
+    }
+}
+
+fn divisions(rows: Vec<DivisionRow>) -> StoreResult<Vec<Division>> {
+    rows.into_iter().map(DivisionRow::into_domain).collect()
+}
+
+/// Bounds of the codes inside `code`: every 12-digit code with its prefix. A range scan
+/// uses the primary-key index on both backends, unlike `LIKE`.
+fn code_range(code: &DivisionCode) -> (String, String) {
+    let p = code.prefix();
+    (format!("{p:0<12}"), format!("{p:9<12}"))
+}
+
+#[derive(sqlx::FromRow)]
+struct PackRow {
+    file_name: String,
+    body: String,
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn kind(&self) -> DbKind {
+        match self.db {
+            Db::Sqlite { .. } => DbKind::Sqlite,
+            Db::Postgres(_) => DbKind::Postgres,
+        }
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        read!(self, |pool| {
+            sqlx::query("SELECT 1")
+                .execute(pool)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn schema_version(&self) -> StoreResult<i64> {
+        read!(self, |pool| {
+            let v: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?;
+            Ok(v.unwrap_or(0))
+        })
+    }
+
+    async fn put_divisions(&self, table: &DivisionTable) -> StoreResult<usize> {
+        let divs: Vec<&Division> = table.divisions.values().collect();
+        write_tx!(self, |tx| {
+            for chunk in divs.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO divisions (code, name, level, parent_code) ",
+                );
+                qb.push_values(chunk, |mut b, d| {
+                    b.push_bind(d.code.to_string())
+                        .push_bind(d.name.clone())
+                        .push_bind(d.code.level().as_str())
+                        .push_bind(d.code.parent().map(|p| p.to_string()));
+                });
+                qb.push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name");
+                qb.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+            for chunk in table.groups.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO village_groups (village_code, number, name) ",
+                );
+                qb.push_values(chunk, |mut b, g| {
+                    b.push_bind(g.village.to_string())
+                        .push_bind(i32::from(g.number))
+                        .push_bind(g.name.clone());
+                });
+                qb.push(" ON CONFLICT (village_code, number) DO UPDATE SET name = excluded.name");
+                qb.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+        });
+        Ok(divs.len())
+    }
+
+    async fn division(&self, code: &DivisionCode) -> StoreResult<Option<Division>> {
+        let row: Option<DivisionRow> = read!(self, |pool| {
+            sqlx::query_as("SELECT code, name FROM divisions WHERE code = $1")
+                .bind(code.to_string())
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        row.map(DivisionRow::into_domain).transpose()
+    }
+
+    async fn child_divisions(&self, code: &DivisionCode) -> StoreResult<Vec<Division>> {
+        let rows: Vec<DivisionRow> = read!(self, |pool| {
+            sqlx::query_as("SELECT code, name FROM divisions WHERE parent_code = $1 ORDER BY code")
+                .bind(code.to_string())
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?
+        });
+        divisions(rows)
+    }
+
+    async fn divisions_within(&self, code: &DivisionCode) -> StoreResult<Vec<Division>> {
+        let (lo, hi) = code_range(code);
+        let rows: Vec<DivisionRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT code, name FROM divisions WHERE code BETWEEN $1 AND $2 ORDER BY code",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        divisions(rows)
+    }
+
+    async fn root_divisions(&self) -> StoreResult<Vec<Division>> {
+        let rows: Vec<DivisionRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT d.code, d.name FROM divisions d
+                 WHERE d.parent_code IS NULL
+                    OR NOT EXISTS (SELECT 1 FROM divisions p WHERE p.code = d.parent_code)
+                 ORDER BY d.code",
+            )
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        divisions(rows)
+    }
+
+    async fn village_groups(&self, village: &DivisionCode) -> StoreResult<Vec<VillageGroup>> {
+        let rows: Vec<(i32, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT number, name FROM village_groups WHERE village_code = $1 ORDER BY number",
+            )
+            .bind(village.to_string())
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(number, name)| {
+                Ok(VillageGroup {
+                    village: *village,
+                    number: u16::try_from(number).map_err(|e| corrupt("村民小组编号", e))?,
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_calendar(&self, entries: &[CalendarEntry]) -> StoreResult<usize> {
+        write_tx!(self, |tx| {
+            for chunk in entries.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO calendar_days (day, kind, festival, notice_year) ",
+                );
+                qb.push_values(chunk, |mut b, e| {
+                    b.push_bind(e.date)
+                        .push_bind(e.kind.label())
+                        .push_bind(e.festival.clone())
+                        .push_bind(e.notice_year);
+                });
+                qb.push(
+                    " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, \
+                     festival = excluded.festival, notice_year = excluded.notice_year",
+                );
+                qb.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+        });
+        Ok(entries.len())
+    }
+
+    async fn calendar(&self) -> StoreResult<WorkCalendar> {
+        let rows: Vec<(NaiveDate, String, String, i32)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT day, kind, festival, notice_year FROM calendar_days ORDER BY day",
+            )
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        let entries = rows
+            .into_iter()
+            .map(|(date, kind, festival, notice_year)| {
+                Ok(CalendarEntry {
+                    date,
+                    kind: DayKind::parse(&kind).ok_or_else(|| corrupt("日历类型", &kind))?,
+                    festival,
+                    notice_year,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(WorkCalendar::from_entries(entries))
+    }
+
+    async fn put_policy_pack(&self, pack: &Pack) -> StoreResult<()> {
+        let h = pack.header();
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO policy_packs (id, file_name, level, region_code, effective_from, body, loaded_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (id) DO UPDATE SET file_name = excluded.file_name, level = excluded.level,
+                   region_code = excluded.region_code, effective_from = excluded.effective_from,
+                   body = excluded.body, loaded_at = excluded.loaded_at",
+            )
+            .bind(&h.id)
+            .bind(&pack.file)
+            .bind(h.level.label())
+            .bind(h.region.map(|r| r.to_string()))
+            .bind(h.effective_from)
+            .bind(&pack.text)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn policy_packs(&self) -> StoreResult<Vec<Pack>> {
+        let rows: Vec<PackRow> = read!(self, |pool| {
+            sqlx::query_as("SELECT file_name, body FROM policy_packs ORDER BY effective_from, id")
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Pack::parse(&r.file_name, &r.body).map_err(|issues| {
+                    let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
+                    corrupt("政策包", text.join("；"))
+                })
+            })
+            .collect()
+    }
+
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        read!(self, |pool| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)
+        })
+    }
+
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn insert_households(&self, records: &[HouseholdRecord]) -> StoreResult<usize> {
+        if records.is_empty() {
+            return Ok(0);
+        }
+        check_batch_unique(records)?;
+        let codes: Vec<String> = records
+            .iter()
+            .map(|r| r.household.code.to_string())
+            .collect();
+        let ids: Vec<String> = records
+            .iter()
+            .flat_map(|r| r.members.iter().map(|p| p.id_number.to_string()))
+            .collect();
+        let n_households = i64::try_from(records.len()).map_err(|e| corrupt("批量", e))?;
+        let n_persons = i64::try_from(ids.len()).map_err(|e| corrupt("批量", e))?;
+        let now = Utc::now();
+        write_tx!(self, |tx| {
+            // Existing codes and ID numbers are looked up first so the message can name them.
+            for chunk in codes.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new("SELECT code FROM households WHERE code IN (");
+                let mut sep = qb.separated(", ");
+                for c in chunk {
+                    sep.push_bind(c.clone());
+                }
+                qb.push(")");
+                let found: Option<String> = qb
+                    .build_query_scalar()
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                if let Some(code) = found {
+                    return Err(StoreError::Conflict(format!("户编号{code}已存在")));
+                }
+            }
+            for chunk in ids.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT p.id_number, h.code FROM persons p JOIN households h ON h.id = p.household_id WHERE p.id_number IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for c in chunk {
+                    sep.push_bind(c.clone());
+                }
+                qb.push(")");
+                let found: Option<(String, String)> = qb
+                    .build_query_as()
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                if let Some((id, code)) = found {
+                    return Err(StoreError::Conflict(format!(
+                        "身份证号{}已登记在户{code}中，一人只能属于一户",
+                        mask_id(&id)
+                    )));
+                }
+            }
+            let first_h: i64 = allocate!(tx, "households", n_households);
+            let first_p: i64 = allocate!(tx, "persons", n_persons);
+            let mut hid = first_h;
+            let mut pid = first_p;
+            let mut households = Vec::with_capacity(records.len());
+            let mut persons = Vec::with_capacity(ids.len());
+            let mut incomes = Vec::new();
+            for r in records {
+                households.push((hid, r));
+                for p in &r.members {
+                    persons.push((pid, hid, p));
+                    pid += 1;
+                }
+                for i in &r.incomes {
+                    incomes.push((hid, i));
+                }
+                hid += 1;
+            }
+            for chunk in households.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO households (id, code, village_code, group_no, address, phone, household_type, relocated, dibao, tekun, monitored, created_at) ",
+                );
+                qb.push_values(chunk, |mut b, (id, r)| {
+                    let h = &r.household;
+                    b.push_bind(*id)
+                        .push_bind(h.code.to_string())
+                        .push_bind(h.village.to_string())
+                        .push_bind(h.group_no.map(i32::from))
+                        .push_bind(h.address.clone())
+                        .push_bind(h.phone.clone())
+                        .push_bind(h.household_type.code())
+                        .push_bind(h.relocated)
+                        .push_bind(h.dibao)
+                        .push_bind(h.tekun)
+                        .push_bind(h.monitored)
+                        .push_bind(now);
+                });
+                qb.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+            for chunk in persons.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO persons (id, household_id, id_number, name, sex, birth_date, relation, labour, health, disability_category, disability_grade, schooling, medical_insurance, pension_insurance, employment_months, employment_place, public_payroll, status) ",
+                );
+                qb.push_values(chunk, |mut b, (id, hid, p)| {
+                    b.push_bind(*id)
+                        .push_bind(*hid)
+                        .push_bind(p.id_number.to_string())
+                        .push_bind(p.name.clone())
+                        .push_bind(p.sex.label())
+                        .push_bind(p.birth_date)
+                        .push_bind(p.relation.code())
+                        .push_bind(p.labour.code())
+                        .push_bind(p.health.code())
+                        .push_bind(p.disability.map(|(c, _)| c.code()))
+                        .push_bind(p.disability.map(|(_, g)| i32::from(g)))
+                        .push_bind(p.schooling.code())
+                        .push_bind(p.medical_insurance)
+                        .push_bind(p.pension_insurance)
+                        .push_bind(i32::from(p.employment_months))
+                        .push_bind(p.employment_place.clone())
+                        .push_bind(p.public_payroll)
+                        .push_bind(p.status.code());
+                });
+                qb.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+            for chunk in incomes.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO household_incomes (household_id, year, wage, business, property, transfer_pension, transfer_dibao, transfer_tekun, transfer_eco, transfer_other, business_expense, medical_self_pay, insurance_claims) ",
+                );
+                qb.push_values(chunk, |mut b, (hid, i)| {
+                    b.push_bind(*hid)
+                        .push_bind(i.year)
+                        .push_bind(i.wage.fen())
+                        .push_bind(i.business.fen())
+                        .push_bind(i.property.fen())
+                        .push_bind(i.transfer_pension.fen())
+                        .push_bind(i.transfer_dibao.fen())
+                        .push_bind(i.transfer_tekun.fen())
+                        .push_bind(i.transfer_eco.fen())
+                        .push_bind(i.transfer_other.fen())
+                        .push_bind(i.business_expense.fen())
+                        .push_bind(i.medical_self_pay.fen())
+                        .push_bind(i.insurance_claims.fen());
+                });
+                qb.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+        });
+        Ok(records.len())
+    }
+
+    async fn registry_counts(&self, code: &DivisionCode) -> StoreResult<RegistryCounts> {
+        let (lo, hi) = code_range(code);
+        read!(self, |pool| {
+            let households: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM households WHERE village_code BETWEEN $1 AND $2",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?;
+            let persons: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id
+                 WHERE h.village_code BETWEEN $1 AND $2",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?;
+            Ok(RegistryCounts {
+                households,
+                persons,
+            })
+        })
+    }
+}
+
+fn mask_id(id: &str) -> String {
+    if id.len() == 18 && id.is_ascii() {
+        format!("{}**********{}", &id[..4], &id[14..])
+    } else {
+        "（格式异常）".to_string()
+    }
+}
+
+/// Duplicates inside one batch are conflicts too; the store reports the first.
+fn check_batch_unique(records: &[HouseholdRecord]) -> StoreResult<()> {
+    let mut codes = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    for r in records {
+        if !codes.insert(r.household.code.as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "户编号{}在同一批数据中出现多次",
+                r.household.code
+            )));
+        }
+        for p in &r.members {
+            if !ids.insert(p.id_number.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "身份证号{}在同一批数据中出现多次，一人只能属于一户",
+                    p.id_number.masked()
+                )));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,1 +1,107 @@
+//! The storage API of dixian. Every feature talks to storage only through [`Store`]; the
+//! SQLite and PostgreSQL backends both pass the [`contract`] suite.
 
+use async_trait::async_trait;
+use dixian_domain::calendar::{CalendarEntry, WorkCalendar};
+use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
+use dixian_domain::policy::Pack;
+use dixian_domain::registry::HouseholdRecord;
+
+#[cfg(feature = "contract")]
+pub mod contract;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    Sqlite,
+    Postgres,
+}
+
+impl DbKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbKind::Sqlite => "sqlite",
+            DbKind::Postgres => "postgresql",
+        }
+    }
+}
+
+/// Storage errors. Messages are Chinese because they reach users and operators.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or opened.
+    #[error("数据库不可用：{0}")]
+    Unavailable(String),
+    /// A uniqueness rule was broken; nothing was written.
+    #[error("数据冲突：{0}")]
+    Conflict(String),
+    /// Stored data could not be read back into domain values.
+    #[error("数据库中的数据无效：{0}")]
+    Corrupt(String),
+    /// The schema is newer than this program.
+    #[error("数据库结构版本为{found}，本程序只支持到{supported}，请升级程序")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("数据库错误：{0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Counts of registry records in a jurisdiction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RegistryCounts {
+    pub households: i64,
+    pub persons: i64,
+}
+
+/// The one storage API. Writes are transactional: a call either writes everything it was
+/// given or nothing.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn kind(&self) -> DbKind;
+
+    /// Cheap round trip, for health checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Highest applied migration.
+    async fn schema_version(&self) -> StoreResult<i64>;
+
+    // --- divisions (行政区划) ---
+
+    /// Inserts or renames every division and village group of `table`.
+    async fn put_divisions(&self, table: &DivisionTable) -> StoreResult<usize>;
+    async fn division(&self, code: &DivisionCode) -> StoreResult<Option<Division>>;
+    /// Direct children, ordered by code.
+    async fn child_divisions(&self, code: &DivisionCode) -> StoreResult<Vec<Division>>;
+    /// The node and everything below it, ordered by code.
+    async fn divisions_within(&self, code: &DivisionCode) -> StoreResult<Vec<Division>>;
+    /// Nodes whose parent is not stored: the tops of the loaded tree.
+    async fn root_divisions(&self) -> StoreResult<Vec<Division>>;
+    async fn village_groups(&self, village: &DivisionCode) -> StoreResult<Vec<VillageGroup>>;
+
+    // --- work calendar (工作日历) ---
+
+    /// Inserts or replaces calendar entries (an administrator adding a year).
+    async fn put_calendar(&self, entries: &[CalendarEntry]) -> StoreResult<usize>;
+    async fn calendar(&self) -> StoreResult<WorkCalendar>;
+
+    // --- policy packs (政策包) ---
+
+    /// Stores a validated pack, replacing one with the same id.
+    async fn put_policy_pack(&self, pack: &Pack) -> StoreResult<()>;
+    /// All stored packs, parsed and validated again.
+    async fn policy_packs(&self) -> StoreResult<Vec<Pack>>;
+
+    // --- settings ---
+
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+
+    // --- registry (户籍档案) ---
+
+    /// Inserts new households with their members and incomes. A household code or ID
+    /// number that already exists is a conflict and nothing of the batch is written.
+    async fn insert_households(&self, records: &[HouseholdRecord]) -> StoreResult<usize>;
+    /// Households and persons living in `code`'s subtree.
+    async fn registry_counts(&self, code: &DivisionCode) -> StoreResult<RegistryCounts>;
+}

@@ -1,0 +1,98 @@
+-- Foundation: divisions, calendar, policy packs, settings, id sequences, registry.
+CREATE TABLE divisions (
+    code        TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    level       TEXT NOT NULL,
+    parent_code TEXT
+);
+CREATE INDEX divisions_parent ON divisions (parent_code);
+
+CREATE TABLE village_groups (
+    village_code TEXT NOT NULL REFERENCES divisions (code),
+    number       INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    PRIMARY KEY (village_code, number)
+);
+
+CREATE TABLE calendar_days (
+    day         TEXT PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    festival    TEXT NOT NULL,
+    notice_year INTEGER NOT NULL
+);
+
+CREATE TABLE policy_packs (
+    id             TEXT PRIMARY KEY,
+    file_name      TEXT NOT NULL,
+    level          TEXT NOT NULL,
+    region_code    TEXT,
+    effective_from TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    loaded_at      TEXT NOT NULL
+);
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE id_sequences (
+    name TEXT PRIMARY KEY,
+    next INTEGER NOT NULL
+);
+INSERT INTO id_sequences (name, next) VALUES ('households', 1), ('persons', 1);
+
+CREATE TABLE households (
+    id             INTEGER PRIMARY KEY,
+    code           TEXT NOT NULL UNIQUE,
+    village_code   TEXT NOT NULL REFERENCES divisions (code),
+    group_no       INTEGER,
+    address        TEXT NOT NULL,
+    phone          TEXT,
+    household_type TEXT NOT NULL,
+    relocated      INTEGER NOT NULL,
+    dibao          INTEGER NOT NULL,
+    tekun          INTEGER NOT NULL,
+    monitored      INTEGER NOT NULL,
+    created_at     TEXT NOT NULL
+);
+CREATE INDEX households_village ON households (village_code);
+
+CREATE TABLE persons (
+    id                  INTEGER PRIMARY KEY,
+    household_id        INTEGER NOT NULL REFERENCES households (id),
+    id_number           TEXT NOT NULL UNIQUE,
+    name                TEXT NOT NULL,
+    sex                 TEXT NOT NULL,
+    birth_date          TEXT NOT NULL,
+    relation            TEXT NOT NULL,
+    labour              TEXT NOT NULL,
+    health              TEXT NOT NULL,
+    disability_category TEXT,
+    disability_grade    INTEGER,
+    schooling           TEXT NOT NULL,
+    medical_insurance   INTEGER NOT NULL,
+    pension_insurance   INTEGER NOT NULL,
+    employment_months   INTEGER NOT NULL,
+    employment_place    TEXT,
+    public_payroll      INTEGER NOT NULL,
+    status              TEXT NOT NULL
+);
+CREATE INDEX persons_household ON persons (household_id);
+
+CREATE TABLE household_incomes (
+    household_id     INTEGER NOT NULL REFERENCES households (id),
+    year             INTEGER NOT NULL,
+    wage             INTEGER NOT NULL,
+    business         INTEGER NOT NULL,
+    property         INTEGER NOT NULL,
+    transfer_pension INTEGER NOT NULL,
+    transfer_dibao   INTEGER NOT NULL,
+    transfer_tekun   INTEGER NOT NULL,
+    transfer_eco     INTEGER NOT NULL,
+    transfer_other   INTEGER NOT NULL,
+    business_expense INTEGER NOT NULL,
+    medical_self_pay INTEGER NOT NULL,
+    insurance_claims INTEGER NOT NULL,
+    PRIMARY KEY (household_id, year)
+);

@@ -1,0 +1,91 @@
+//! Schema migrations, embedded in the binary. Each version has one script per backend;
+//! they differ only in column types. Applied versions are recorded in `schema_migrations`.
+
+use crate::backend;
+use chrono::Utc;
+use dixian_store::{StoreError, StoreResult};
+use sqlx::{PgPool, SqlitePool};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+/// The schema version this program writes.
+pub const LATEST_VERSION: i64 = 1;
+
+const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    BIGINT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+
+macro_rules! apply {
+    ($pool:expr, $begin:expr, $field:ident) => {{
+        sqlx::raw_sql(CREATE_TABLE)
+            .execute($pool)
+            .await
+            .map_err(backend)?;
+        let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one($pool)
+            .await
+            .map_err(backend)?;
+        let current = current.unwrap_or(0);
+        if current > LATEST_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found: current,
+                supported: LATEST_VERSION,
+            });
+        }
+        for m in MIGRATIONS.iter().filter(|m| m.version > current) {
+            let mut tx = $begin.await.map_err(backend)?;
+            sqlx::raw_sql(m.$field)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    StoreError::Backend(format!("迁移{}（{}）失败：{e}", m.version, m.name))
+                })?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(Utc::now().to_rfc3339())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            tx.commit().await.map_err(backend)?;
+            tracing::info!(version = m.version, name = m.name, "已应用数据库迁移");
+        }
+        Ok(())
+    }};
+}
+
+pub async fn sqlite(pool: &SqlitePool) -> StoreResult<()> {
+    apply!(pool, pool.begin_with("BEGIN IMMEDIATE"), sqlite)
+}
+
+pub async fn postgres(pool: &PgPool) -> StoreResult<()> {
+    // Two servers starting at once must not both migrate.
+    let mut lock = pool.acquire().await.map_err(backend)?;
+    sqlx::query("SELECT pg_advisory_lock(7212026)")
+        .execute(&mut *lock)
+        .await
+        .map_err(backend)?;
+    // The async block keeps every early return inside, so the lock is always released.
+    let result: StoreResult<()> = async { apply!(pool, pool.begin(), postgres) }.await;
+    sqlx::query("SELECT pg_advisory_unlock(7212026)")
+        .execute(&mut *lock)
+        .await
+        .map_err(backend)?;
+    result
+}

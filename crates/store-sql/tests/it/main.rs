@@ -1,0 +1,124 @@
+//! The store contract on both backends: every check runs on a fresh SQLite file and on a
+//! fresh PostgreSQL database. PostgreSQL comes from `DIXIAN_TEST_PG_URL`; when
+//! `DIXIAN_REQUIRE_PG=1` (the test script and CI) its absence fails the run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod pg;
+
+use dixian_store::contract;
+use dixian_store::{DbKind, Store};
+use dixian_store_sql::SqlStore;
+
+async fn sqlite_store() -> (tempfile::TempDir, SqlStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open_sqlite(&dir.path().join("t.db"))
+        .await
+        .unwrap();
+    assert_eq!(store.kind(), DbKind::Sqlite);
+    (dir, store)
+}
+
+macro_rules! contract_tests {
+    ($($check:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    let (_dir, store) = super::sqlite_store().await;
+                    super::contract::run(stringify!($check), &store).await;
+                    store.close().await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    let Some(db) = super::pg::TestDb::create().await else { return };
+                    let store = dixian_store_sql::SqlStore::connect_postgres(&db.url).await.unwrap();
+                    assert_eq!(dixian_store::Store::kind(&store), dixian_store::DbKind::Postgres);
+                    super::contract::run(stringify!($check), &store).await;
+                    store.close().await;
+                    db.drop_db().await;
+                }
+            )+
+        }
+        #[test]
+        fn every_contract_check_has_a_test() {
+            let listed = [$(stringify!($check)),+];
+            assert_eq!(listed.as_slice(), contract::CHECKS);
+        }
+    };
+}
+
+contract_tests!(
+    schema,
+    divisions,
+    calendar,
+    policy_packs,
+    settings,
+    households,
+    household_conflicts,
+);
+
+#[tokio::test]
+async fn reopening_sqlite_keeps_data_and_does_not_remigrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = SqlStore::open_sqlite(&path).await.unwrap();
+    store.put_setting("k", "v").await.unwrap();
+    store.close().await;
+    let store = SqlStore::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v"));
+    assert_eq!(
+        store.schema_version().await.unwrap(),
+        dixian_store_sql::LATEST_VERSION
+    );
+}
+
+#[tokio::test]
+async fn unopenable_sqlite_path_is_a_clear_error() {
+    let e = SqlStore::open_sqlite(std::path::Path::new("/nonexistent-dir/x/y.db"))
+        .await
+        .err()
+        .unwrap();
+    let text = e.to_string();
+    assert!(text.contains("无法打开数据库文件"), "{text}");
+    assert!(text.contains("/nonexistent-dir/x/y.db"), "{text}");
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_a_clear_error() {
+    // Port 1 on loopback: nothing listens there.
+    let e = SqlStore::connect_postgres("postgres://u:p@127.0.0.1:1/db")
+        .await
+        .err()
+        .unwrap();
+    let text = e.to_string();
+    assert!(text.contains("无法连接PostgreSQL数据库"), "{text}");
+    assert!(text.contains("127.0.0.1"), "{text}");
+    let e = SqlStore::connect_postgres("postgres://[bad")
+        .await
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("连接串无效"), "{e}");
+}
+
+#[tokio::test]
+async fn concurrent_sqlite_writers_serialise() {
+    let (_dir, store) = sqlite_store().await;
+    let store = std::sync::Arc::new(store);
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.put_setting(&format!("k{i}"), "v").await.unwrap();
+            s.setting(&format!("k{i}")).await.unwrap()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap().as_deref(), Some("v"));
+    }
+}

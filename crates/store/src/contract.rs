@@ -1,0 +1,333 @@
+//! The contract every backend must pass. Each function takes a fresh, migrated store and
+//! panics on the first broken promise; backends call them from their own test binaries.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::{RegistryCounts, Store, StoreError};
+use chrono::NaiveDate;
+use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
+use dixian_domain::division::{DivisionCode, DivisionTable};
+use dixian_domain::id_number::{IdNumber, Sex};
+use dixian_domain::money::Money;
+use dixian_domain::policy::{BUILTIN_PACKS, Pack};
+use dixian_domain::registry::*;
+
+/// The names of all checks, for backends that generate one test per check.
+pub const CHECKS: &[&str] = &[
+    "schema",
+    "divisions",
+    "calendar",
+    "policy_packs",
+    "settings",
+    "households",
+    "household_conflicts",
+];
+
+/// Runs the check called `name`.
+pub async fn run(name: &str, store: &dyn Store) {
+    match name {
+        "schema" => schema(store).await,
+        "divisions" => divisions(store).await,
+        "calendar" => calendar(store).await,
+        "policy_packs" => policy_packs(store).await,
+        "settings" => settings(store).await,
+        "households" => households(store).await,
+        "household_conflicts" => household_conflicts(store).await,
+        other => panic!("unknown contract check {other}"),
+    }
+}
+
+fn code(s: &str) -> DivisionCode {
+    DivisionCode::parse(s).unwrap()
+}
+
+const DIVISIONS: &str = "code,name
+500000000000,重庆市
+500200000000,县
+500299000000,青山县
+500299101000,石桥镇
+500299101201,石桥村
+500299101201001,一组
+500299101201002,二组
+500299101202,青龙村
+500299102000,白沙镇
+500299102201,白沙村
+";
+
+async fn load_divisions(store: &dyn Store) {
+    let table = DivisionTable::from_csv("test.csv", DIVISIONS).unwrap();
+    assert_eq!(store.put_divisions(&table).await.unwrap(), 8);
+}
+
+pub async fn schema(store: &dyn Store) {
+    store.ping().await.unwrap();
+    assert!(store.schema_version().await.unwrap() >= 1);
+}
+
+pub async fn divisions(store: &dyn Store) {
+    load_divisions(store).await;
+    let town = store
+        .division(&code("500299101000"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(town.name, "石桥镇");
+    assert!(
+        store
+            .division(&code("500299103000"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let children = store.child_divisions(&code("500299000000")).await.unwrap();
+    let names: Vec<&str> = children.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, vec!["石桥镇", "白沙镇"]);
+
+    let within = store.divisions_within(&code("500299101000")).await.unwrap();
+    let codes: Vec<String> = within.iter().map(|d| d.code.to_string()).collect();
+    assert_eq!(codes, vec!["500299101000", "500299101201", "500299101202"]);
+
+    let roots = store.root_divisions().await.unwrap();
+    assert_eq!(roots.len(), 1);
+    assert_eq!(roots[0].name, "重庆市");
+
+    let groups = store.village_groups(&code("500299101201")).await.unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[1].name, "二组");
+
+    // Loading again renames in place and adds nothing.
+    let renamed = DivisionTable::from_csv(
+        "t.csv",
+        &DIVISIONS
+            .replace("石桥村", "石桥社区")
+            .replace("二组", "第二组"),
+    )
+    .unwrap();
+    store.put_divisions(&renamed).await.unwrap();
+    let v = store
+        .division(&code("500299101201"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v.name, "石桥社区");
+    assert_eq!(
+        store
+            .divisions_within(&code("500000000000"))
+            .await
+            .unwrap()
+            .len(),
+        8
+    );
+    let groups = store.village_groups(&code("500299101201")).await.unwrap();
+    assert_eq!(groups[1].name, "第二组");
+}
+
+pub async fn calendar(store: &dyn Store) {
+    assert_eq!(store.calendar().await.unwrap(), WorkCalendar::default());
+    let builtin = WorkCalendar::builtin();
+    let entries: Vec<CalendarEntry> = builtin.entries().cloned().collect();
+    assert_eq!(store.put_calendar(&entries).await.unwrap(), entries.len());
+    assert_eq!(store.calendar().await.unwrap(), builtin);
+
+    // An administrator adds 2027; replacing an existing date keeps one row.
+    let d = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+    let new = CalendarEntry {
+        date: d,
+        kind: DayKind::Off,
+        festival: "元旦".into(),
+        notice_year: 2027,
+    };
+    store.put_calendar(&[new.clone()]).await.unwrap();
+    store.put_calendar(&[new]).await.unwrap();
+    let cal = store.calendar().await.unwrap();
+    assert!(cal.covers(2027));
+    assert!(!cal.is_working_day(d).value);
+    assert_eq!(cal.entries().count(), entries.len() + 1);
+}
+
+pub async fn policy_packs(store: &dyn Store) {
+    assert!(store.policy_packs().await.unwrap().is_empty());
+    for (file, text) in BUILTIN_PACKS {
+        let pack = Pack::parse(file, text).unwrap();
+        store.put_policy_pack(&pack).await.unwrap();
+    }
+    let loaded = store.policy_packs().await.unwrap();
+    let mut ids: Vec<&str> = loaded.iter().map(|p| p.id()).collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        vec![
+            "chongqing-2022",
+            "guizhou-2021",
+            "national-2021",
+            "national-2026"
+        ]
+    );
+    let original = Pack::parse(BUILTIN_PACKS[0].0, BUILTIN_PACKS[0].1).unwrap();
+    let back = loaded.iter().find(|p| p.id() == original.id()).unwrap();
+    assert_eq!(back.content, original.content);
+
+    // Same id again replaces the text.
+    let edited_text = BUILTIN_PACKS[2].1.replace("days = 15", "days = 14");
+    let edited = Pack::parse(BUILTIN_PACKS[2].0, &edited_text).unwrap();
+    store.put_policy_pack(&edited).await.unwrap();
+    let loaded = store.policy_packs().await.unwrap();
+    assert_eq!(loaded.len(), 4);
+    let cq = loaded.iter().find(|p| p.id() == "chongqing-2022").unwrap();
+    assert_eq!(
+        cq.content.deadlines.as_ref().unwrap().identification.days,
+        14
+    );
+}
+
+pub async fn settings(store: &dyn Store) {
+    assert_eq!(store.setting("demo.seed").await.unwrap(), None);
+    store.put_setting("demo.seed", "42").await.unwrap();
+    store.put_setting("demo.seed", "43").await.unwrap();
+    assert_eq!(
+        store.setting("demo.seed").await.unwrap().as_deref(),
+        Some("43")
+    );
+}
+
+fn person(id: &IdNumber, name: &str, relation: Relation) -> Person {
+    Person {
+        id_number: id.clone(),
+        name: name.into(),
+        sex: id.sex(),
+        birth_date: id.birth_date(),
+        relation,
+        labour: LabourCapacity::Ordinary,
+        health: Health::Healthy,
+        disability: Some((DisabilityCategory::Physical, 3)).filter(|_| name.ends_with('残')),
+        schooling: Schooling::NotInSchool,
+        medical_insurance: true,
+        pension_insurance: true,
+        employment_months: 6,
+        employment_place: Some("重庆市内".into()),
+        public_payroll: false,
+        status: LivingStatus::InHousehold,
+    }
+}
+
+fn record(village: &str, seq: u16, ids: &[IdNumber]) -> HouseholdRecord {
+    let v = code(village);
+    HouseholdRecord {
+        household: Household {
+            code: HouseholdCode::new(&v, seq).unwrap(),
+            village: v,
+            group_no: Some(1),
+            address: format!("{village}第{seq}号"),
+            phone: Some("13800138000".into()),
+            household_type: HouseholdType::PovertyAlleviated,
+            relocated: false,
+            dibao: seq % 2 == 0,
+            tekun: false,
+            monitored: false,
+        },
+        members: ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let rel = if i == 0 {
+                    Relation::Head
+                } else {
+                    Relation::Son
+                };
+                person(id, &format!("成员{i}残"), rel)
+            })
+            .collect(),
+        incomes: vec![Income {
+            year: 2025,
+            wage: Money::from_fen(1_234_567),
+            transfer_dibao: Money::from_fen(300_000),
+            business_expense: Money::from_fen(10_000),
+            ..Income::default()
+        }],
+    }
+}
+
+fn id(n: u16) -> IdNumber {
+    let birth =
+        NaiveDate::from_ymd_opt(1970 + i32::from(n % 40), 1 + u32::from(n % 12), 1).unwrap();
+    IdNumber::compose(
+        "500299",
+        birth,
+        n % 100,
+        if n % 2 == 0 { Sex::Male } else { Sex::Female },
+    )
+    .unwrap()
+}
+
+pub async fn households(store: &dyn Store) {
+    load_divisions(store).await;
+    let batch = vec![
+        record("500299101201", 1, &[id(1), id(2), id(3)]),
+        record("500299101202", 1, &[id(4)]),
+        record("500299102201", 1, &[id(5), id(6)]),
+    ];
+    assert_eq!(store.insert_households(&batch).await.unwrap(), 3);
+    let c = |households, persons| RegistryCounts {
+        households,
+        persons,
+    };
+    assert_eq!(
+        store.registry_counts(&code("500299000000")).await.unwrap(),
+        c(3, 6)
+    );
+    assert_eq!(
+        store.registry_counts(&code("500299101000")).await.unwrap(),
+        c(2, 4)
+    );
+    assert_eq!(
+        store.registry_counts(&code("500299101201")).await.unwrap(),
+        c(1, 3)
+    );
+    assert_eq!(
+        store.registry_counts(&code("500299103000")).await.unwrap(),
+        c(0, 0)
+    );
+    // Ids are allocated across batches without collision.
+    let more = vec![record("500299101201", 2, &[id(7)])];
+    store.insert_households(&more).await.unwrap();
+    assert_eq!(
+        store.registry_counts(&code("500000000000")).await.unwrap(),
+        c(4, 7)
+    );
+}
+
+pub async fn household_conflicts(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(&[record("500299101201", 1, &[id(1)])])
+        .await
+        .unwrap();
+    let before = store.registry_counts(&code("500299000000")).await.unwrap();
+
+    // Same household code again, in a batch with a valid one: nothing of it is written.
+    let batch = vec![
+        record("500299101202", 1, &[id(20)]),
+        record("500299101201", 1, &[id(21)]),
+    ];
+    let e = store.insert_households(&batch).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    assert!(e.to_string().contains("5002991012010001"), "{e}");
+    assert_eq!(
+        store.registry_counts(&code("500299000000")).await.unwrap(),
+        before
+    );
+
+    // An ID number already registered elsewhere.
+    let batch = vec![record("500299102201", 1, &[id(30), id(1)])];
+    let e = store.insert_households(&batch).await.unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    assert!(e.to_string().contains("身份证号"), "{e}");
+    assert!(
+        !e.to_string().contains(id(1).as_str()),
+        "conflict leaks the full ID: {e}"
+    );
+    assert_eq!(
+        store.registry_counts(&code("500299000000")).await.unwrap(),
+        before
+    );
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every check of dixian: formatting, lints, and all tests — unit, property, the store
+# contract on SQLite and on a real PostgreSQL, and the binary's end-to-end tests.
+# Installs what it needs (Debian packages, cargo-nextest) and starts a throwaway PostgreSQL
+# on 127.0.0.1:55432 that it stops again on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { printf '\n== %s\n' "$*"; }
+
+need_apt=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+  log "installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
+
+# --- throwaway PostgreSQL -------------------------------------------------------------
+pg_dir="$root/target/pg-test"
+pg_port=${DIXIAN_PG_PORT:-55432}
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+stop_pg() { as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; }
+log "starting PostgreSQL ($("$pg_bin/postgres" --version)) on 127.0.0.1:$pg_port"
+stop_pg
+rm -rf "$pg_dir"
+mkdir -p "$pg_dir"
+[ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
+as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+trap stop_pg EXIT
+export DIXIAN_TEST_PG_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+export DIXIAN_REQUIRE_PG=1
+
+# --- checks -----------------------------------------------------------------------------
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+log "cargo nextest (all crates, SQLite and PostgreSQL)"
+cargo nextest run --workspace --locked --no-fail-fast
