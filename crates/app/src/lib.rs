@@ -1,1 +1,24 @@
+//! Use cases of dixian. Talks to storage only through [`dixian_store::Store`].
 
+pub mod demo;
+pub mod policy;
+pub mod setup;
+
+use dixian_store::StoreError;
+
+/// Errors of use cases; every message is Chinese and names what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    /// Input that failed validation; one line per problem.
+    #[error("{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Today in China (Asia/Shanghai is UTC+8 all year, no daylight saving).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}

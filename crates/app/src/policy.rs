@@ -1,0 +1,52 @@
+//! Which policy values are in force for a division on a date.
+
+use crate::AppError;
+use chrono::NaiveDate;
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::policy::{Policy, PolicySet};
+use dixian_store::Store;
+
+/// Resolves the policy for `region_text` (a division code as typed) on `on`.
+/// The region must be a stored division at county level or below, because packs may be
+/// written per county.
+pub async fn policy_in_force(
+    store: &dyn Store,
+    region_text: &str,
+    on: NaiveDate,
+) -> Result<Policy, AppError> {
+    let region =
+        DivisionCode::parse(region_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let division = store.division(&region).await?;
+    let Some(division) = division else {
+        return Err(AppError::NotFound(format!(
+            "区划代码{region}不存在：请先用 dixian init --divisions 导入区划"
+        )));
+    };
+    if region.level() < DivisionLevel::County {
+        return Err(AppError::Invalid(vec![format!(
+            "{}（{region}）是{}级区划；政策包可按县区不同，请指定县级或以下区划",
+            division.name,
+            region.level().label()
+        )]));
+    }
+    let mut set = PolicySet::new();
+    for p in store.policy_packs().await? {
+        set.add(p)
+            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    }
+    set.resolve(&region, on)
+        .map_err(|e| AppError::Invalid(vec![e.to_string()]))
+}
+
+/// Parses a date as typed (`2026-10-31`, `2026/10/31`, `20261031`), with a Chinese error.
+pub fn parse_date(text: &str) -> Result<NaiveDate, AppError> {
+    let t = text.trim();
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+        .ok_or_else(|| {
+            AppError::Invalid(vec![format!(
+                "日期“{t}”无效：应为YYYY-MM-DD格式的真实日期，如2026-10-31"
+            )])
+        })
+}
