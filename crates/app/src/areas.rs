@@ -1,0 +1,68 @@
+//! Areas (辖区): a division with its ancestors, children and registry counts, for drill-down.
+
+use crate::AppError;
+use dixian_domain::division::{Division, DivisionCode};
+use dixian_store::{RegistryCounts, Store};
+
+/// A division with its registry counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaFigures {
+    pub division: Division,
+    pub counts: RegistryCounts,
+}
+
+/// Everything the drill-down page of one division shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaView {
+    pub area: AreaFigures,
+    /// Province first.
+    pub ancestors: Vec<Division>,
+    pub children: Vec<AreaFigures>,
+    pub groups: Vec<String>,
+}
+
+async fn figures(store: &dyn Store, division: Division) -> Result<AreaFigures, AppError> {
+    let counts = store.registry_counts(&division.code).await?;
+    Ok(AreaFigures { division, counts })
+}
+
+/// The tops of the loaded division tree with their counts.
+pub async fn overview(store: &dyn Store) -> Result<Vec<AreaFigures>, AppError> {
+    let mut out = Vec::new();
+    for d in store.root_divisions().await? {
+        out.push(figures(store, d).await?);
+    }
+    Ok(out)
+}
+
+/// One division for drill-down; `code_text` as typed in the address.
+pub async fn area(store: &dyn Store, code_text: &str) -> Result<AreaView, AppError> {
+    let code =
+        DivisionCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let division = store
+        .division(&code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("区划代码{code}不存在")))?;
+    let mut ancestors = Vec::new();
+    for a in code.ancestors().into_iter().rev() {
+        if let Some(d) = store.division(&a).await? {
+            ancestors.push(d);
+        }
+    }
+    let mut children = Vec::new();
+    for c in store.child_divisions(&code).await? {
+        children.push(figures(store, c).await?);
+    }
+    let groups = store
+        .village_groups(&code)
+        .await?
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    Ok(AreaView {
+        area: figures(store, division).await?,
+        ancestors,
+        children,
+        groups,
+    })
+}

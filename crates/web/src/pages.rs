@@ -1,0 +1,368 @@
+//! Server-rendered pages. Handlers only translate between HTTP and the app layer.
+
+use crate::{AppState, VERSION};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use dixian_app::{AppError, areas, policy, today};
+use dixian_domain::division::DivisionLevel;
+use dixian_domain::policy::Policy;
+use serde::Deserialize;
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "页面渲染失败");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "页面渲染失败，请联系管理员",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    version: &'a str,
+    database: &'a str,
+    heading: &'a str,
+    message: String,
+}
+
+fn error_page(state: &AppState, e: &AppError) -> Response {
+    let (status, heading) = match e {
+        AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
+        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
+        AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据"),
+    };
+    if status.is_server_error() {
+        tracing::error!(error = %e, "请求失败");
+    } else {
+        tracing::info!(error = %e, "请求被拒绝");
+    }
+    render(
+        status,
+        &ErrorPage {
+            version: VERSION,
+            database: state.store.kind().as_str(),
+            heading,
+            message: e.to_string(),
+        },
+    )
+}
+
+pub async fn not_found(State(state): State<AppState>) -> Response {
+    error_page(
+        &state,
+        &AppError::NotFound("没有这个页面，请检查网址".into()),
+    )
+}
+
+struct AreaRow {
+    code: String,
+    name: String,
+    households: i64,
+    persons: i64,
+}
+
+impl From<&areas::AreaFigures> for AreaRow {
+    fn from(a: &areas::AreaFigures) -> Self {
+        AreaRow {
+            code: a.division.code.to_string(),
+            name: a.division.name.clone(),
+            households: a.counts.households,
+            persons: a.counts.persons,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    version: &'a str,
+    database: &'a str,
+    areas: Vec<AreaRow>,
+}
+
+pub async fn home(State(state): State<AppState>) -> Response {
+    match areas::overview(state.store.as_ref()).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &HomePage {
+                version: VERSION,
+                database: state.store.kind().as_str(),
+                areas: list.iter().map(AreaRow::from).collect(),
+            },
+        ),
+        Err(e) => error_page(&state, &e),
+    }
+}
+
+struct Crumb {
+    code: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "division.html")]
+struct DivisionPage<'a> {
+    version: &'a str,
+    database: &'a str,
+    code: String,
+    name: String,
+    level: &'static str,
+    households: i64,
+    persons: i64,
+    policy_link: bool,
+    ancestors: Vec<Crumb>,
+    children: Vec<AreaRow>,
+    groups: Vec<String>,
+}
+
+pub async fn division(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+    let view = match areas::area(state.store.as_ref(), &code).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, &e),
+    };
+    let d = &view.area.division;
+    render(
+        StatusCode::OK,
+        &DivisionPage {
+            version: VERSION,
+            database: state.store.kind().as_str(),
+            code: d.code.to_string(),
+            name: d.name.clone(),
+            level: d.code.level().label(),
+            households: view.area.counts.households,
+            persons: view.area.counts.persons,
+            policy_link: d.code.level() >= DivisionLevel::County,
+            ancestors: view
+                .ancestors
+                .iter()
+                .map(|a| Crumb {
+                    code: a.code.to_string(),
+                    name: a.name.clone(),
+                })
+                .collect(),
+            children: view.children.iter().map(AreaRow::from).collect(),
+            groups: view.groups,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PolicyQuery {
+    region: Option<String>,
+    date: Option<String>,
+}
+
+/// A resolved policy, flattened for display.
+struct PolicyView {
+    area: String,
+    on: String,
+    layers: Vec<String>,
+    line: String,
+    line_basis: String,
+    formula: Option<String>,
+    monitored_object: String,
+    funds: String,
+    deadlines: Vec<(&'static str, String)>,
+    rules: Vec<(&'static str, String)>,
+    tables: Vec<(&'static str, Vec<String>)>,
+}
+
+fn view_of(p: &Policy, area: String) -> PolicyView {
+    let d = &p.deadlines;
+    let formula = p.monitoring_line.formula.as_ref().map(|f| {
+        let adj: Vec<String> = f
+            .adjustment
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}.{:02}%",
+                    a.name,
+                    a.basis_points / 100,
+                    a.basis_points % 100
+                )
+            })
+            .collect();
+        let adj_text = if adj.is_empty() {
+            String::new()
+        } else {
+            format!("，按{}的平均增幅上调", adj.join("、"))
+        };
+        format!(
+            "{}元 × {}%{}，向上取整到{}元",
+            f.base_standard, f.multiplier_percent, adj_text, f.round_up_to
+        )
+    });
+    let months = if p.visits.poverty_alleviated_months.is_empty() {
+        "未规定".to_string()
+    } else {
+        p.visits
+            .poverty_alleviated_months
+            .iter()
+            .map(|m| format!("{m}月"))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    PolicyView {
+        area,
+        on: p.on.to_string(),
+        layers: p
+            .layers
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}（{}级，{}起施行，编号 {}）",
+                    l.title,
+                    l.level.label(),
+                    l.effective_from,
+                    l.id
+                )
+            })
+            .collect(),
+        line: p.monitoring_line.amount.grouped(),
+        line_basis: p.monitoring_line.basis.clone(),
+        formula,
+        monitored_object: p.naming.monitored_object.clone(),
+        funds: p.naming.assistance_funds.clone(),
+        deadlines: vec![
+            ("识别认定（自发现起）", d.identification.to_string()),
+            ("线上申报受理", d.application_acceptance.to_string()),
+            ("入户核实", d.verification.to_string()),
+            ("村内公示（不少于）", d.village_notice_min.to_string()),
+            ("明确帮扶责任人（自纳入起）", d.cadre_assignment.to_string()),
+            ("制定一户一策（自纳入起）", d.assistance_plan.to_string()),
+        ],
+        rules: vec![
+            (
+                "监测户走访",
+                format!("每{}个月至少1次", p.visits.monitored_every_months),
+            ),
+            ("脱贫户定期走访月份", months),
+            (
+                "风险类型上限",
+                format!("每户最多{}项", p.identification.max_risk_types),
+            ),
+            (
+                "入户核实人数",
+                format!("不少于{}人", p.identification.min_verifiers),
+            ),
+            (
+                "风险消除：监测时长",
+                format!("不少于{}个月", p.elimination.min_monitored_months),
+            ),
+            (
+                "风险消除：收入稳定",
+                format!("不少于{}个月", p.elimination.min_stable_income_months),
+            ),
+            (
+                "纳入后过早消除需复核",
+                format!("{}个月内", p.elimination.early_review_months),
+            ),
+        ],
+        tables: vec![
+            (
+                "对象类别",
+                p.object_categories
+                    .iter()
+                    .map(|c| format!("{} {}", c.code, c.name))
+                    .collect(),
+            ),
+            (
+                "风险类型",
+                p.risk_types
+                    .iter()
+                    .map(|r| {
+                        if r.subtypes.is_empty() {
+                            format!("{} {}", r.code, r.name)
+                        } else {
+                            let subs: Vec<&str> =
+                                r.subtypes.iter().map(|s| s.name.as_str()).collect();
+                            format!("{} {}（{}）", r.code, r.name, subs.join("、"))
+                        }
+                    })
+                    .collect(),
+            ),
+            (
+                "帮扶措施类型",
+                p.measure_types
+                    .iter()
+                    .map(|m| {
+                        let dev = if m.developmental { "·开发式" } else { "" };
+                        format!("{} {}{dev}", m.code, m.name)
+                    })
+                    .collect(),
+            ),
+            (
+                "风险消除方式",
+                p.elimination_modes
+                    .iter()
+                    .map(|c| format!("{} {}", c.code, c.name))
+                    .collect(),
+            ),
+        ],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "policy.html")]
+struct PolicyPage<'a> {
+    version: &'a str,
+    database: &'a str,
+    region: String,
+    date: String,
+    error: Option<String>,
+    policy: Option<PolicyView>,
+}
+
+pub async fn policy(State(state): State<AppState>, Query(q): Query<PolicyQuery>) -> Response {
+    let store = state.store.as_ref();
+    let mut page = PolicyPage {
+        version: VERSION,
+        database: store.kind().as_str(),
+        region: q.region.clone().unwrap_or_default(),
+        date: q.date.clone().unwrap_or_else(|| today().to_string()),
+        error: None,
+        policy: None,
+    };
+    // Without a region the demo county (if any) is a helpful default.
+    if page.region.is_empty() {
+        if let Ok(Some(c)) = store.setting("demo.county").await {
+            page.region = c;
+        } else {
+            return render(StatusCode::OK, &page);
+        }
+    }
+    let result = async {
+        let on = policy::parse_date(&page.date)?;
+        let p = policy::policy_in_force(store, &page.region, on).await?;
+        let view = areas::area(store, &page.region).await?;
+        let mut names: Vec<String> = view.ancestors.iter().map(|a| a.name.clone()).collect();
+        names.push(view.area.division.name.clone());
+        Ok::<_, AppError>(view_of(&p, names.join("")))
+    }
+    .await;
+    let status = match result {
+        Ok(v) => {
+            page.policy = Some(v);
+            StatusCode::OK
+        }
+        Err(e) => {
+            let status = match e {
+                AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            tracing::info!(error = %e, "政策参数查询失败");
+            page.error = Some(e.to_string());
+            status
+        }
+    };
+    render(status, &page)
+}
