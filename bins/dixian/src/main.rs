@@ -1,1 +1,407 @@
-fn main() {}
+//! `dixian`: the server and administration CLI of 底线.
+
+mod cli;
+mod config;
+
+use anyhow::{Context, Result, anyhow, bail};
+use cli::{CalendarCmd, Cmd, PolicyCmd};
+use config::Config;
+use dixian_app::setup::{self, SourceFile};
+use dixian_app::{demo, policy, today};
+use dixian_domain::calendar::WorkCalendar;
+use dixian_domain::policy::Pack;
+use dixian_store::Store;
+use dixian_store_sql::SqlStore;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+const DEFAULT_DATA_DIR: &str = "dixian-data";
+const DEMO_DATA_DIR: &str = "demo-data";
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: cli::Cli) -> Result<ExitCode> {
+    match cli.command {
+        Cmd::Init {
+            data,
+            divisions,
+            policy,
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let division_files = read_all(&divisions)?;
+            let pack_files = read_all(&policy)?;
+            let store = open_store(&cfg, true).await?;
+            let report = setup::initialize(store.as_ref(), &division_files, &pack_files).await?;
+            println!(
+                "初始化完成：{}（{}）\n  行政区划 {} 个，村民小组 {} 个\n  节假日日历 {} 天\n  政策包 {}",
+                cfg.database_label(),
+                store.kind().as_str(),
+                report.divisions,
+                report.village_groups,
+                report.calendar_days,
+                report.policy_packs.join("、")
+            );
+            if report.divisions == 0 && store.root_divisions().await?.is_empty() {
+                println!("提示：尚未导入行政区划，请用 --divisions 区划.csv 导入。");
+            }
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Serve { data, listen } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let store = open_store(&cfg, false).await?;
+            let listen = listen.or(cfg.listen.clone());
+            serve(store, listen.as_deref().unwrap_or(DEFAULT_LISTEN), None).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Demo {
+            data,
+            households,
+            seed,
+            as_of,
+            serve: then_serve,
+            listen,
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEMO_DATA_DIR)?;
+            cfg.init_logging();
+            let as_of = match as_of {
+                Some(t) => policy::parse_date(&t)?,
+                None => today(),
+            };
+            let store = open_store(&cfg, true).await?;
+            let summary = build_demo(store.as_ref(), households, seed, as_of).await?;
+            if then_serve {
+                let listen = listen.or(cfg.listen.clone());
+                serve(
+                    store,
+                    listen.as_deref().unwrap_or(DEFAULT_LISTEN),
+                    Some(summary),
+                )
+                .await?;
+            } else {
+                println!("{summary}");
+                println!(
+                    "启动服务：dixian serve --data-dir {}",
+                    cfg.data_dir.display()
+                );
+                store.close().await;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Policy {
+            command: PolicyCmd::Check { files },
+        } => Ok(policy_check(&files)),
+        Cmd::Policy {
+            command: PolicyCmd::Show { data, region, date },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let on = match date {
+                Some(t) => policy::parse_date(&t)?,
+                None => today(),
+            };
+            let store = open_store(&cfg, false).await?;
+            let p = policy::policy_in_force(store.as_ref(), &region, on).await?;
+            print_policy(&p);
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Calendar {
+            command: CalendarCmd::Import { data, file },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let source = read_source(&file)?;
+            let store = open_store(&cfg, false).await?;
+            let n = setup::import_calendar(store.as_ref(), &source).await?;
+            let years: Vec<String> = store
+                .calendar()
+                .await?
+                .covered_years()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            println!("已导入{n}天；日历现覆盖：{}年", years.join("、"));
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Calendar {
+            command:
+                CalendarCmd::Deadline {
+                    data,
+                    from,
+                    days,
+                    natural,
+                },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let start = policy::parse_date(&from)?;
+            let cal = if cfg.database_exists() {
+                let store = open_store(&cfg, false).await?;
+                let cal = store.calendar().await?;
+                store.close().await;
+                cal
+            } else {
+                WorkCalendar::builtin()
+            };
+            if natural {
+                let end = cal
+                    .add_natural_days(start, days)
+                    .map_err(|e| anyhow!("{e}"))?;
+                println!("{start}起{days}个自然日：{end}");
+            } else {
+                let end = cal
+                    .add_working_days(start, days)
+                    .map_err(|e| anyhow!("{e}"))?;
+                println!("{start}起{days}个工作日：{}", end.value);
+                if let Some(w) = end.warning {
+                    eprintln!("注意：{w}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_source(path: &Path) -> Result<SourceFile> {
+    let bytes = std::fs::read(path).with_context(|| format!("无法读取文件{}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow!("文件{}不是UTF-8编码的文本", path.display()))?;
+    Ok(SourceFile {
+        name: path.display().to_string(),
+        text,
+    })
+}
+
+fn read_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>> {
+    paths.iter().map(|p| read_source(p)).collect()
+}
+
+async fn open_store(cfg: &Config, create: bool) -> Result<Arc<SqlStore>> {
+    if let Some(url) = &cfg.database_url {
+        return Ok(Arc::new(SqlStore::open(url).await?));
+    }
+    if !cfg.database_exists() {
+        if !create {
+            bail!(
+                "数据目录{}中没有数据库，请先运行：dixian init --data-dir {}",
+                cfg.data_dir.display(),
+                cfg.data_dir.display()
+            );
+        }
+        std::fs::create_dir_all(&cfg.data_dir)
+            .with_context(|| format!("无法创建数据目录{}", cfg.data_dir.display()))?;
+    }
+    Ok(Arc::new(SqlStore::open_sqlite(&cfg.sqlite_path()).await?))
+}
+
+async fn build_demo(
+    store: &dyn Store,
+    households: u32,
+    seed: u64,
+    as_of: chrono::NaiveDate,
+) -> Result<String> {
+    // Running the README command twice serves the county built the first time.
+    if let Some(existing) = store.setting("demo.seed").await? {
+        let county =
+            dixian_domain::DivisionCode::parse(demo::COUNTY_CODE).map_err(|e| anyhow!("{e}"))?;
+        let counts = store.registry_counts(&county).await?;
+        return Ok(format!(
+            "演示县{}已存在（种子{existing}，{}户、{}人），直接使用。",
+            demo::COUNTY_NAME,
+            counts.households,
+            counts.persons
+        ));
+    }
+    setup::initialize(store, &[], &[]).await?;
+    let bar = indicatif::ProgressBar::new(u64::from(households));
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "生成演示县 {bar:40} {pos}/{len}户 {elapsed_precise} 剩余{eta}",
+    ) {
+        bar.set_style(style);
+    }
+    let started = std::time::Instant::now();
+    let report = demo::load(
+        store,
+        demo::DemoOptions {
+            households,
+            seed,
+            as_of,
+        },
+        |done, _| bar.set_position(done as u64),
+    )
+    .await?;
+    bar.finish_and_clear();
+    Ok(format!(
+        "已生成演示县{}：{}户、{}人，15个乡镇、300个村（种子{seed}，测算日期{as_of}），用时{:.1}秒。",
+        demo::COUNTY_NAME,
+        report.households,
+        report.persons,
+        started.elapsed().as_secs_f64()
+    ))
+}
+
+async fn serve(store: Arc<SqlStore>, listen: &str, banner: Option<String>) -> Result<()> {
+    let addr: SocketAddr = listen
+        .parse()
+        .map_err(|_| anyhow!("监听地址“{listen}”无效：应为 IP:端口，如 127.0.0.1:8080"))?;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => bail!(
+            "端口{addr}已被占用：可能已有一个 dixian 或其他程序在运行。请停止它，或用 --listen 指定其他端口"
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            bail!("没有权限监听{addr}：1024以下的端口需要管理员权限，请换一个端口")
+        }
+        Err(e) => bail!("无法监听{addr}：{e}"),
+    };
+    let local = listener.local_addr()?;
+    let shutdown = shutdown_signal().context("无法注册停止信号")?;
+    if let Some(b) = banner {
+        println!("{b}");
+    }
+    println!(
+        "底线已启动：http://{local}/  （数据库：{}）",
+        store.kind().as_str()
+    );
+    println!("演示账号：账号与登录功能尚在开发中，当前页面无需登录。按 Ctrl-C 停止。");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let state = dixian_web::AppState {
+        store: store.clone(),
+    };
+    axum::serve(listener, dixian_web::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("网页服务异常退出")?;
+    store.close().await;
+    println!("已停止。");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM. The handlers are registered when this is *called*, not
+/// when first polled, so a stop request right after start-up is never lost.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
+            }
+            tracing::info!("收到停止信号，正在关闭");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("收到停止信号，正在关闭");
+        })
+    }
+}
+
+fn policy_check(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in files {
+        let source = match read_source(path) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{e:#}");
+                failed = true;
+                continue;
+            }
+        };
+        match Pack::parse(&source.name, &source.text) {
+            Ok(p) => {
+                let h = p.header();
+                println!(
+                    "{}：通过（{}，{}级，{}起施行）",
+                    source.name,
+                    h.id,
+                    h.level.label(),
+                    h.effective_from
+                );
+            }
+            Err(issues) => {
+                failed = true;
+                for i in &issues {
+                    eprintln!("{i}");
+                }
+                eprintln!("{}：发现{}个错误", source.name, issues.len());
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_policy(p: &dixian_domain::Policy) {
+    println!("区划{}，日期{}", p.region, p.on);
+    for l in &p.layers {
+        println!(
+            "  政策包 {}：{}（{}级，{}起）",
+            l.id,
+            l.title,
+            l.level.label(),
+            l.effective_from
+        );
+    }
+    println!(
+        "监测范围：{}元/人·年（{}）",
+        p.monitoring_line.amount.grouped(),
+        p.monitoring_line.basis
+    );
+    println!("对象称谓：{}", p.naming.monitored_object);
+    let d = &p.deadlines;
+    println!(
+        "时限：识别{}；受理{}；核实{}；公示不少于{}；明确帮扶责任人{}；一户一策{}",
+        d.identification,
+        d.application_acceptance,
+        d.verification,
+        d.village_notice_min,
+        d.cadre_assignment,
+        d.assistance_plan
+    );
+    println!(
+        "走访：监测户每{}个月至少1次；脱贫户走访月份{:?}",
+        p.visits.monitored_every_months, p.visits.poverty_alleviated_months
+    );
+    let cats: Vec<&str> = p
+        .object_categories
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    println!("对象类别：{}", cats.join("、"));
+}

@@ -46,9 +46,17 @@ pub struct CalendarEntry {
 
 /// The answer used years the table does not cover.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("日历未录入{years:?}年的节假日安排，已按“周六、周日休息”推算，结果可能不准确")]
+#[error("日历未录入{}年的节假日安排，已按“周六、周日休息”推算，结果可能不准确", join_years(.years))]
 pub struct CalendarWarning {
     pub years: Vec<i32>,
+}
+
+fn join_years(years: &[i32]) -> String {
+    years
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// A value computed on the calendar, with a warning if any uncovered year was involved.
@@ -367,7 +375,10 @@ mod tests {
         assert_eq!(r.value, d(2027, 1, 4));
         let w = r.warning.unwrap();
         assert_eq!(w.years, vec![2027]);
-        assert!(w.to_string().contains("2027"));
+        assert_eq!(
+            w.to_string(),
+            "日历未录入2027年的节假日安排，已按“周六、周日休息”推算，结果可能不准确"
+        );
     }
 
     #[test]

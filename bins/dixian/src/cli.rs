@@ -1,0 +1,284 @@
+//! Command-line definition. Help text is Chinese, including clap's own headings and flags.
+
+use clap::{Arg, ArgAction, Args, Command, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dixian",
+    about = "底线：防止返贫致贫动态监测和帮扶系统（服务器与管理命令）",
+    long_about = None,
+)]
+pub struct Cli {
+    /// 配置文件（TOML）；默认读取数据目录下的 dixian.toml（若存在）
+    #[arg(long, global = true, env = "DIXIAN_CONFIG", value_name = "文件")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// 数据目录：存放内置 SQLite 数据库 dixian.db 与配置
+    #[arg(long, env = "DIXIAN_DATA_DIR", value_name = "目录")]
+    pub data_dir: Option<PathBuf>,
+
+    /// 数据库连接串；给出 postgres://… 时使用 PostgreSQL，不给则用数据目录中的 SQLite
+    #[arg(long, env = "DIXIAN_DATABASE_URL", value_name = "连接串")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// 创建数据库，导入行政区划、节假日日历和政策包
+    Init {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 行政区划 CSV（表头 code,name；可多次给出）
+        #[arg(long = "divisions", value_name = "文件")]
+        divisions: Vec<PathBuf>,
+        /// 额外的政策包 TOML（本省、本县的政策；可多次给出）
+        #[arg(long = "policy", value_name = "文件")]
+        policy: Vec<PathBuf>,
+    },
+    /// 启动网页服务
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 监听地址（IP:端口）
+        #[arg(long, env = "DIXIAN_LISTEN", value_name = "地址")]
+        listen: Option<String>,
+    },
+    /// 生成演示县（青山县）的模拟数据，可直接启动服务
+    Demo {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 户数
+        #[arg(long, default_value_t = 100_000, value_name = "户数")]
+        households: u32,
+        /// 随机种子：相同种子生成完全相同的数据
+        #[arg(long, default_value_t = 20_260_101, value_name = "种子")]
+        seed: u64,
+        /// 测算日期（年龄、收入年度以此为准），默认今天
+        #[arg(long, value_name = "日期")]
+        as_of: Option<String>,
+        /// 生成后立即启动网页服务
+        #[arg(long)]
+        serve: bool,
+        /// 监听地址（与 --serve 一起使用）
+        #[arg(long, env = "DIXIAN_LISTEN", value_name = "地址")]
+        listen: Option<String>,
+    },
+    /// 政策包：检查、查看现行参数
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCmd,
+    },
+    /// 节假日日历：导入新年度安排、计算办理时限
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCmd {
+    /// 检查政策包文件，列出每个错误的文件、行号和字段；有错误时退出码非零
+    Check {
+        /// 政策包文件（TOML）
+        #[arg(required = true, value_name = "文件")]
+        files: Vec<PathBuf>,
+    },
+    /// 显示某县（或乡镇、村）某日现行的政策参数及其来源
+    Show {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 12位区划代码（县级或以下）
+        #[arg(long, value_name = "代码")]
+        region: String,
+        /// 日期，默认今天
+        #[arg(long, value_name = "日期")]
+        date: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCmd {
+    /// 导入节假日安排 CSV（表头 date,kind,festival,notice_year），新增或覆盖
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 日历 CSV 文件
+        #[arg(value_name = "文件")]
+        file: PathBuf,
+    },
+    /// 计算办理时限：自某日起若干个工作日（或自然日）后的日期
+    Deadline {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 起算日期
+        #[arg(long, value_name = "日期")]
+        from: String,
+        /// 天数
+        #[arg(long, value_name = "天数")]
+        days: u32,
+        /// 按自然日计算（默认按工作日）
+        #[arg(long)]
+        natural: bool,
+    },
+}
+
+/// Replaces clap's English headings and built-in flags with Chinese ones, recursively.
+/// `path` is the full command name (`dixian policy check`) for the usage line.
+fn localise(cmd: Command, path: &str, root: bool) -> Command {
+    let mut cmd = cmd
+        .help_template("{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("命令")
+        .subcommand_value_name("命令")
+        .disable_help_flag(true)
+        .disable_help_subcommand(true)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("显示帮助"),
+        );
+    if root {
+        cmd = cmd.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("显示版本"),
+        );
+    }
+    // Environment variables and defaults go into the Chinese help text itself.
+    cmd = cmd.mut_args(|a| {
+        let mut extra = Vec::new();
+        if let Some(env) = a.get_env() {
+            extra.push(format!("环境变量 {}", env.to_string_lossy()));
+        }
+        let takes_values = a.get_action().takes_values();
+        let defaults: Vec<String> = a
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        if !defaults.is_empty() && takes_values {
+            extra.push(format!("默认 {}", defaults.join(",")));
+        }
+        let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+        let heading = if a.is_positional() {
+            "参数"
+        } else {
+            "选项"
+        };
+        let a = a
+            .hide_env(true)
+            .hide_default_value(takes_values)
+            .help_heading(heading);
+        let suffix = format!("（{}）", extra.join("；"));
+        if extra.is_empty() || help.ends_with(&suffix) {
+            a
+        } else {
+            a.help(format!("{help}{suffix}"))
+        }
+    });
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in subs {
+        let sub_path = format!("{path} {name}");
+        cmd = cmd.mut_subcommand(&name, |s| localise(s, &sub_path, false));
+    }
+    // Rendering builds a command, so it is done on a copy: the original stays unbuilt.
+    let usage = cmd
+        .clone()
+        .bin_name(path)
+        .render_usage()
+        .to_string()
+        .trim_start_matches("Usage: ")
+        .replace("[OPTIONS]", "[选项]")
+        .replace("<COMMAND>", "<命令>");
+    cmd.override_usage(usage)
+}
+
+fn localised() -> Command {
+    localise(
+        Cli::command().version(env!("CARGO_PKG_VERSION")),
+        "dixian",
+        true,
+    )
+}
+
+/// Parses the process arguments; on a usage error prints a Chinese hint and exits with 2.
+pub fn parse() -> Cli {
+    let cmd = localised();
+    let matches = match cmd.try_get_matches() {
+        Ok(m) => m,
+        Err(e) => exit_with(e),
+    };
+    match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => exit_with(e),
+    }
+}
+
+fn exit_with(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => e.exit(),
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            std::process::exit(2)
+        }
+        kind => {
+            let what = match kind {
+                ErrorKind::UnknownArgument => "无法识别的参数",
+                ErrorKind::InvalidValue | ErrorKind::ValueValidation => "参数取值无效",
+                ErrorKind::MissingRequiredArgument => "缺少必需的参数",
+                ErrorKind::InvalidSubcommand => "没有这个命令",
+                ErrorKind::MissingSubcommand => "缺少命令",
+                _ => "命令行参数有误",
+            };
+            let detail = e.to_string();
+            let first = detail
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ");
+            eprintln!("错误：{what}（{first}）\n运行 dixian --help 查看用法。");
+            std::process::exit(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn localised_command_is_consistent_and_chinese() {
+        let mut cmd = super::localised();
+        cmd.clone().debug_assert();
+        let help = cmd.render_long_help().to_string();
+        for english in [
+            "Options:",
+            "Usage:",
+            "Print help",
+            "[OPTIONS]",
+            "[env:",
+            "[default:",
+        ] {
+            assert!(!help.contains(english), "{english} in {help}");
+        }
+        let mut demo = super::localised();
+        let demo = demo.find_subcommand_mut("demo").unwrap();
+        let help = demo.render_long_help().to_string();
+        assert!(help.contains("默认 100000"), "{help}");
+        assert!(help.contains("环境变量 DIXIAN_DATA_DIR"), "{help}");
+        assert!(!help.contains("[default:"), "{help}");
+    }
+}

@@ -1,0 +1,102 @@
+//! Configuration: command line > environment (`DIXIAN_*`, handled by clap) > config file >
+//! defaults. The file is `--config FILE`, or `dixian.toml` in the data directory if present.
+
+use crate::cli::DataArgs;
+use anyhow::{Context, Result, anyhow};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    listen: Option<String>,
+    /// Log filter such as `info` or `warn,dixian_web=debug`.
+    log: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+    pub log: String,
+}
+
+const CONFIG_NAME: &str = "dixian.toml";
+
+impl Config {
+    pub fn load(explicit: Option<&Path>, args: &DataArgs, default_dir: &str) -> Result<Config> {
+        let guess_dir = args
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(default_dir));
+        let path = match explicit {
+            Some(p) => Some(p.to_path_buf()),
+            None => {
+                let p = guess_dir.join(CONFIG_NAME);
+                p.exists().then_some(p)
+            }
+        };
+        let file = match &path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("无法读取配置文件{}", p.display()))?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| {
+                    let line = e
+                        .span()
+                        .map(|s| text[..s.start].matches('\n').count() + 1)
+                        .map(|l| format!("第{l}行"))
+                        .unwrap_or_default();
+                    anyhow!("配置文件{}{line}有误：{}", p.display(), e.message())
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let log = std::env::var("DIXIAN_LOG")
+            .ok()
+            .or(file.log)
+            .unwrap_or_else(|| {
+                "warn,dixian=info,dixian_app=info,dixian_web=info,dixian_store_sql=info".into()
+            });
+        Ok(Config {
+            data_dir: args.data_dir.clone().or(file.data_dir).unwrap_or(guess_dir),
+            database_url: args.database_url.clone().or(file.database_url),
+            listen: file.listen,
+            log,
+        })
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("dixian.db")
+    }
+
+    pub fn database_exists(&self) -> bool {
+        self.database_url.is_some() || self.sqlite_path().exists()
+    }
+
+    /// Where the data is, for messages; never prints a password from a URL.
+    pub fn database_label(&self) -> String {
+        match &self.database_url {
+            Some(url) => match url.split_once('@') {
+                Some((_, host)) => format!("PostgreSQL {host}"),
+                None => "PostgreSQL".into(),
+            },
+            None => self.sqlite_path().display().to_string(),
+        }
+    }
+
+    pub fn init_logging(&self) {
+        let filter: tracing_subscriber::filter::Targets = self.log.parse().unwrap_or_else(|_| {
+            eprintln!("日志级别设置“{}”无效，改用 info", self.log);
+            tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO)
+        });
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let _ = tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .with(filter)
+            .try_init();
+    }
+}

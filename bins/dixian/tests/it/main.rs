@@ -1,0 +1,472 @@
+//! End-to-end tests of the `dixian` binary: real processes, real ports, real databases.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_dixian");
+
+fn dixian(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("DIXIAN_DATA_DIR")
+        .env_remove("DIXIAN_DATABASE_URL")
+        .env_remove("DIXIAN_LISTEN")
+        .env_remove("DIXIAN_CONFIG")
+        .env("DIXIAN_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn repo_file(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn help_is_chinese() {
+    let (out, _) = text(&dixian(&["--help"]));
+    assert!(out.contains("用法：dixian [选项] <命令>"), "{out}");
+    assert!(out.contains("创建数据库"));
+    assert!(!out.contains("Usage"));
+    let o = dixian(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let (_, err) = text(&o);
+    assert!(err.contains("没有这个命令"), "{err}");
+}
+
+#[test]
+fn policy_check_reports_file_line_and_field() {
+    let packs: Vec<PathBuf> = [
+        "national-2021.toml",
+        "guizhou-2021.toml",
+        "chongqing-2022.toml",
+        "national-2026.toml",
+    ]
+    .iter()
+    .map(|f| repo_file(&format!("policy/{f}")))
+    .collect();
+    let mut args = vec!["policy", "check"];
+    args.extend(packs.iter().map(|p| s(p)));
+    let o = dixian(&args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert_eq!(out.matches("通过").count(), 4);
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    let good = std::fs::read_to_string(&packs[2]).unwrap();
+    std::fs::write(
+        &bad,
+        good.replace("monitored_every_months = 1", "monitored_every_months = 0"),
+    )
+    .unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[pack\nid = 1\n").unwrap();
+    let o = dixian(&["policy", "check", s(&bad), s(&broken), "/no/such.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    let line = good
+        .lines()
+        .position(|l| l.starts_with("monitored_every_months"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!(
+            "bad.toml第{line}行，字段 visits.monitored_every_months"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("broken.toml第1行"), "{err}");
+    assert!(err.contains("无法读取文件/no/such.toml"), "{err}");
+}
+
+#[test]
+fn init_validates_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let divs = dir.path().join("d.csv");
+    std::fs::write(
+        &divs,
+        "code,name\n520000000000,贵州省\n520600000000,铜仁市\n5206240000,思南县\n",
+    )
+    .unwrap();
+    let o = dixian(&["init", "--data-dir", s(&data), "--divisions", s(&divs)]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(err.contains("d.csv第4行"), "{err}");
+    assert!(err.contains("12位数字"), "{err}");
+
+    std::fs::write(
+        &divs,
+        "code,name\n520000000000,贵州省\n520600000000,铜仁市\n520624000000,思南县\n",
+    )
+    .unwrap();
+    let o = dixian(&["init", "--data-dir", s(&data), "--divisions", s(&divs)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("行政区划 3 个"), "{out}");
+    assert!(out.contains("national-2021"), "{out}");
+
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "520624000000",
+        "--date",
+        "2021-07-01",
+    ]);
+    let (out, _) = text(&o);
+    assert!(out.contains("6,320.00元"), "{out}");
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "520625000000",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("520625000000不存在"));
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "520624000000",
+        "--date",
+        "2021-13-01",
+    ]);
+    assert!(text(&o).1.contains("日期“2021-13-01”无效"));
+}
+
+#[test]
+fn calendar_import_and_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(dixian(&["init", "--data-dir", s(&data)]).status.success());
+    let o = dixian(&[
+        "calendar",
+        "deadline",
+        "--data-dir",
+        s(&data),
+        "--from",
+        "2026-12-30",
+        "--days",
+        "3",
+    ]);
+    let (out, err) = text(&o);
+    assert!(out.contains("2027-01-04"), "{out}");
+    assert!(err.contains("日历未录入2027年"), "{err}");
+
+    let cal = dir.path().join("2027.csv");
+    std::fs::write(
+        &cal,
+        "date,kind,festival,notice_year\n2027-01-01,休,元旦,2027\n2027-01-04,休,元旦,2027\n",
+    )
+    .unwrap();
+    let o = dixian(&["calendar", "import", "--data-dir", s(&data), s(&cal)]);
+    assert!(text(&o).0.contains("已导入2天"), "{:?}", text(&o));
+    let o = dixian(&[
+        "calendar",
+        "deadline",
+        "--data-dir",
+        s(&data),
+        "--from",
+        "2026-12-30",
+        "--days",
+        "3",
+    ]);
+    let (out, err) = text(&o);
+    assert!(out.contains("2027-01-06"), "{out}");
+    assert!(!err.contains("未录入"), "{err}");
+
+    std::fs::write(
+        &cal,
+        "date,kind,festival,notice_year\n2027-01-05,班,元旦,2027\n",
+    )
+    .unwrap();
+    let o = dixian(&["calendar", "import", "--data-dir", s(&data), s(&cal)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("2027.csv第2行"));
+}
+
+/// A running server, stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+    banner: Vec<String>,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .env("DIXIAN_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let mut banner = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let addr = loop {
+            assert!(
+                Instant::now() < deadline,
+                "server did not start: {banner:?}"
+            );
+            let Some(Ok(line)) = lines.next() else {
+                let mut err = String::new();
+                child
+                    .stderr
+                    .take()
+                    .unwrap()
+                    .read_to_string(&mut err)
+                    .unwrap();
+                panic!("server exited: {banner:?} {err}");
+            };
+            banner.push(line.clone());
+            if let Some(rest) = line.strip_prefix("底线已启动：http://") {
+                break rest.split('/').next().unwrap().to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            addr,
+            banner,
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        let mut raw = String::new();
+        stream.read_to_string(&mut raw).unwrap();
+        let status = raw[9..12].parse().unwrap();
+        let body = raw.split_once("\r\n\r\n").unwrap().1.to_string();
+        (status, body)
+    }
+
+    /// Sends SIGTERM and returns the exit status and remaining stderr.
+    fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st;
+            }
+            assert!(Instant::now() < deadline, "server ignored SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn demo_serve_healthz_and_graceful_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let server = Server::start(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "800",
+        "--seed",
+        "3",
+        "--serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l.contains("已生成演示县青山县：800户")),
+        "{:?}",
+        server.banner
+    );
+    let (status, body) = server.get("/healthz");
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["database"], "sqlite");
+    assert_eq!(v["status"], "ok");
+    let (status, body) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(body.contains("重庆市"));
+    let st = server.stop();
+    assert!(st.success(), "{st:?}");
+
+    // The README command run a second time serves what is there.
+    let server = Server::start(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l.contains("已存在（种子3，800户")),
+        "{:?}",
+        server.banner
+    );
+    assert!(server.stop().success());
+
+    // The same data served by `serve`, with the listen address from dixian.toml.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        data.join("dixian.toml"),
+        format!("listen = \"127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    let server = Server::start(&["serve", "--data-dir", s(&data)]);
+    assert_eq!(server.addr, format!("127.0.0.1:{port}"));
+    assert!(server.stop().success());
+}
+
+#[test]
+fn clear_messages_for_busy_port_bad_config_and_missing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(dixian(&["init", "--data-dir", s(&data)]).status.success());
+
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let o = dixian(&["serve", "--data-dir", s(&data), "--listen", &addr]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(err.contains(&format!("端口{addr}已被占用")), "{err}");
+
+    let o = dixian(&[
+        "serve",
+        "--data-dir",
+        s(&data),
+        "--listen",
+        "localhost-8080",
+    ]);
+    assert!(text(&o).1.contains("监听地址“localhost-8080”无效"));
+
+    std::fs::write(
+        data.join("dixian.toml"),
+        "listen = \"127.0.0.1:1\"\nlisten_port = 3\n",
+    )
+    .unwrap();
+    let o = dixian(&["serve", "--data-dir", s(&data)]);
+    let (_, err) = text(&o);
+    assert!(err.contains("dixian.toml第2行有误"), "{err}");
+
+    let o = dixian(&["serve", "--data-dir", s(&dir.path().join("empty"))]);
+    assert!(text(&o).1.contains("中没有数据库，请先运行：dixian init"));
+
+    let o = dixian(&[
+        "serve",
+        "--database-url",
+        "postgres://u:secret@127.0.0.1:1/x",
+    ]);
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("无法连接PostgreSQL数据库（主机127.0.0.1）"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "password leaked: {err}");
+
+    std::fs::remove_file(data.join("dixian.toml")).unwrap();
+    let o = dixian(&["demo", "--data-dir", s(&data), "--as-of", "2026-02-30"]);
+    assert!(text(&o).1.contains("日期“2026-02-30”无效"));
+}
+
+#[tokio::test]
+async fn runs_on_postgresql() {
+    let Ok(admin) = std::env::var("DIXIAN_TEST_PG_URL") else {
+        assert!(
+            std::env::var("DIXIAN_REQUIRE_PG").is_err(),
+            "DIXIAN_TEST_PG_URL not set"
+        );
+        eprintln!("skipped: DIXIAN_TEST_PG_URL not set");
+        return;
+    };
+    use sqlx::Connection;
+    let name = format!("dixian_bin_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+
+    let o = dixian(&[
+        "demo",
+        "--database-url",
+        &url,
+        "--households",
+        "400",
+        "--seed",
+        "8",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("400户"), "{out}");
+    let server = Server::start(&["serve", "--database-url", &url, "--listen", "127.0.0.1:0"]);
+    let (status, body) = server.get("/healthz");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"database\":\"postgresql\""), "{body}");
+    let (status, body) = server.get("/divisions/500299000000");
+    assert_eq!(status, 200);
+    assert!(body.contains("青山县"));
+    assert!(server.stop().success());
+
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+}
