@@ -521,12 +521,11 @@ impl Store for SqlStore {
             }
             let first_h: i64 = allocate!(tx, "households", n_households);
             let first_p: i64 = allocate!(tx, "persons", n_persons);
-            let mut hid = first_h;
             let mut pid = first_p;
             let mut households = Vec::with_capacity(records.len());
             let mut persons = Vec::with_capacity(ids.len());
             let mut incomes = Vec::new();
-            for r in records {
+            for (hid, r) in (first_h..).zip(records) {
                 households.push((hid, r));
                 for p in &r.members {
                     persons.push((pid, hid, p));
@@ -535,7 +534,6 @@ impl Store for SqlStore {
                 for i in &r.incomes {
                     incomes.push((hid, i));
                 }
-                hid += 1;
             }
             for chunk in households.chunks(BATCH_ROWS) {
                 let mut qb = sqlx::QueryBuilder::new(

@@ -137,7 +137,7 @@ pub async fn calendar(store: &dyn Store) {
         festival: "元旦".into(),
         notice_year: 2027,
     };
-    store.put_calendar(&[new.clone()]).await.unwrap();
+    store.put_calendar(std::slice::from_ref(&new)).await.unwrap();
     store.put_calendar(&[new]).await.unwrap();
     let cal = store.calendar().await.unwrap();
     assert!(cal.covers(2027));
@@ -221,7 +221,7 @@ fn record(village: &str, seq: u16, ids: &[IdNumber]) -> HouseholdRecord {
             phone: Some("13800138000".into()),
             household_type: HouseholdType::PovertyAlleviated,
             relocated: false,
-            dibao: seq % 2 == 0,
+            dibao: seq.is_multiple_of(2),
             tekun: false,
             monitored: false,
         },
@@ -254,7 +254,7 @@ fn id(n: u16) -> IdNumber {
         "500299",
         birth,
         n % 100,
-        if n % 2 == 0 { Sex::Male } else { Sex::Female },
+        if n.is_multiple_of(2) { Sex::Male } else { Sex::Female },
     )
     .unwrap()
 }
