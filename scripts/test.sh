@@ -2,7 +2,7 @@
 # Runs every check of dixian: formatting, lints, and all tests — unit, property, the store
 # contract on SQLite and on a real PostgreSQL, and the binary's end-to-end tests.
 # Installs what it needs (Debian packages, cargo-nextest) and starts a throwaway PostgreSQL
-# on 127.0.0.1:55432 that it stops again on exit.
+# on 127.0.0.1:55432 (or the next free port) that it stops and removes again on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,19 +25,23 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # --- throwaway PostgreSQL -------------------------------------------------------------
-pg_dir="$root/target/pg-test"
+# The cluster lives under /tmp: the postgres user must be able to reach it wherever the
+# checkout is.
+pg_dir=$(mktemp -d /tmp/dixian-pg.XXXXXX)
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pg_port=${DIXIAN_PG_PORT:-55432}
+while ! port_free "$pg_port"; do pg_port=$((pg_port + 1)); done
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-stop_pg() { as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; }
+stop_pg() {
+  as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
 log "starting PostgreSQL ($("$pg_bin/postgres" --version)) on 127.0.0.1:$pg_port"
-stop_pg
-rm -rf "$pg_dir"
-mkdir -p "$pg_dir"
 [ "$(id -u)" = 0 ] && chown postgres "$pg_dir"
+trap stop_pg EXIT
 as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
   -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
-trap stop_pg EXIT
 export DIXIAN_TEST_PG_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 export DIXIAN_REQUIRE_PG=1
 
