@@ -137,7 +137,10 @@ pub async fn calendar(store: &dyn Store) {
         festival: "元旦".into(),
         notice_year: 2027,
     };
-    store.put_calendar(std::slice::from_ref(&new)).await.unwrap();
+    store
+        .put_calendar(std::slice::from_ref(&new))
+        .await
+        .unwrap();
     store.put_calendar(&[new]).await.unwrap();
     let cal = store.calendar().await.unwrap();
     assert!(cal.covers(2027));
@@ -254,7 +257,11 @@ fn id(n: u16) -> IdNumber {
         "500299",
         birth,
         n % 100,
-        if n.is_multiple_of(2) { Sex::Male } else { Sex::Female },
+        if n.is_multiple_of(2) {
+            Sex::Male
+        } else {
+            Sex::Female
+        },
     )
     .unwrap()
 }
