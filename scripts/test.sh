@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of dixian: formatting, lints, and all tests — unit, property, the store
-# contract on SQLite and on a real PostgreSQL, and the binary's end-to-end tests.
+# contract on SQLite and on a real PostgreSQL, the binary's end-to-end tests, and browser
+# tests in headless Chromium.
 # Installs what it needs (Debian packages, cargo-nextest) and starts a throwaway PostgreSQL
 # on 127.0.0.1:55432 (or the next free port) that it stops and removes again on exit.
 set -euo pipefail
@@ -12,6 +13,8 @@ log() { printf '\n== %s\n' "$*"; }
 need_apt=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need_apt+=(postgresql)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -44,6 +47,19 @@ as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
   -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
 export DIXIAN_TEST_PG_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 export DIXIAN_REQUIRE_PG=1
+
+# --- chromedriver for the browser end-to-end tests ---------------------------------------
+wd_port=9515
+while ! port_free "$wd_port"; do wd_port=$((wd_port + 1)); done
+log "starting chromedriver ($(/usr/bin/chromedriver --version | cut -d' ' -f1-2)) on 127.0.0.1:$wd_port"
+/usr/bin/chromedriver --port="$wd_port" --allowed-ips=127.0.0.1 >/tmp/dixian-chromedriver.log 2>&1 &
+wd_pid=$!
+stop_all() { kill "$wd_pid" 2>/dev/null || true; stop_pg; }
+trap stop_all EXIT
+for _ in $(seq 1 50); do port_free "$wd_port" || break; sleep 0.1; done
+export DIXIAN_TEST_WEBDRIVER="http://127.0.0.1:$wd_port"
+export DIXIAN_TEST_CHROMIUM=/usr/bin/chromium
+export DIXIAN_REQUIRE_BROWSER=1
 
 # --- checks -----------------------------------------------------------------------------
 log "cargo fmt --check"

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `dixian` binary: real processes, real ports, real databases.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,230 @@
+//! Browser end-to-end tests: headless Chromium, driven through chromedriver, against the real
+//! server. The test script starts chromedriver and sets `DIXIAN_TEST_WEBDRIVER`; with
+//! `DIXIAN_REQUIRE_BROWSER=1` a missing driver fails the run instead of skipping.
+
+use crate::Server;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::time::Duration;
+
+pub struct Browser {
+    pub client: Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Option<Browser> {
+        let Ok(driver) = std::env::var("DIXIAN_TEST_WEBDRIVER") else {
+            assert!(
+                std::env::var("DIXIAN_REQUIRE_BROWSER").is_err(),
+                "DIXIAN_REQUIRE_BROWSER is set but DIXIAN_TEST_WEBDRIVER is not"
+            );
+            eprintln!("skipped: DIXIAN_TEST_WEBDRIVER not set");
+            return None;
+        };
+        let profile = tempfile::tempdir().unwrap();
+        let chromium =
+            std::env::var("DIXIAN_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--lang=zh-CN",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&driver)
+            .await
+            .unwrap();
+        Some(Browser {
+            client,
+            _profile: profile,
+        })
+    }
+
+    pub async fn click_link(&self, text: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::LinkText(text))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), png).unwrap();
+    }
+
+    pub async fn close(self) {
+        self.client.close().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn drill_down_from_home_to_policy() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let server = Server::start(&[
+        "demo",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--households",
+        "600",
+        "--seed",
+        "11",
+        "--serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let base = format!("http://{}", server.addr);
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(b.client.title().await.unwrap(), "首页 · 底线");
+    assert!(b.text("table.figures").await.contains("600"));
+
+    b.click_link("重庆市").await;
+    assert!(b.text("h1").await.starts_with("重庆市"));
+    b.click_link("县").await;
+    b.click_link("青山县").await;
+    assert!(b.text("h1").await.starts_with("青山县"));
+    let towns = b
+        .client
+        .find_all(Locator::Css("table.figures tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(towns.len(), 15);
+    assert!(b.text(".crumbs").await.contains("重庆市"));
+
+    b.click_link("石桥镇").await;
+    b.click_link("查看现行政策参数").await;
+    assert_eq!(b.text(".big").await, "6,000.00 元/人·年");
+    let body = b.text("main").await;
+    assert!(body.contains("防止返贫致贫对象"), "{body}");
+    assert!(body.contains("3月、8月、11月"), "{body}");
+
+    // Ask for a 2021 date through the form.
+    b.client
+        .execute(
+            "document.querySelector('input[name=date]').value = '2021-06-01'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.client
+        .find(Locator::Css("form.query button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let body = b.text("main").await;
+    assert!(body.contains("监测对象称为“监测对象”"), "{body}");
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("date=2021-06-01")
+    );
+
+    // A wrong region code gets a Chinese explanation on the page.
+    let region = b
+        .client
+        .find(Locator::Css("input[name=region]"))
+        .await
+        .unwrap();
+    region.clear().await.unwrap();
+    region.send_keys("123").await.unwrap();
+    b.client
+        .find(Locator::Css("form.query button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        b.text("p.error")
+            .await
+            .contains("区划代码“123”应为12位数字")
+    );
+
+    b.close().await;
+    drop(server);
+}
+
+#[tokio::test]
+async fn pages_fit_a_phone_screen() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let server = Server::start(&[
+        "demo",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--households",
+        "300",
+        "--seed",
+        "12",
+        "--serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    b.client.set_window_size(390, 844).await.unwrap();
+    for path in [
+        "/",
+        "/divisions/500299000000",
+        "/divisions/500299101201",
+        "/policy",
+    ] {
+        b.client
+            .goto(&format!("http://{}{path}", server.addr))
+            .await
+            .unwrap();
+        let fits = b
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            fits,
+            serde_json::Value::Bool(true),
+            "{path} overflows a 390px screen"
+        );
+    }
+    b.screenshot("policy-phone.png").await;
+    b.close().await;
+    drop(server);
+}
