@@ -355,51 +355,35 @@ impl Generator {
         while members.len() < size {
             let slot = members.len();
             let r = &mut self.rng;
-            if head_age < 50 && slot >= 3 && r.chance(500) {
-                let sex = if r.chance(500) {
-                    Sex::Male
+            // (relation if male, if female, per mille male, age): parents live with young
+            // heads, grandchildren with old ones, children otherwise.
+            let (male_rel, female_rel, male_per_mille, age) =
+                if head_age < 50 && slot >= 3 && r.chance(500) {
+                    (
+                        Relation::Father,
+                        Relation::Mother,
+                        500,
+                        head_age + r.range(22, 32),
+                    )
+                } else if head_age > 58 && slot >= 3 && r.chance(600) {
+                    let age = (head_age - r.range(48, 58)).max(0);
+                    (Relation::Grandson, Relation::Granddaughter, 510, age)
                 } else {
-                    Sex::Female
+                    let age = (head_age - r.range(20, 34)).max(0);
+                    (Relation::Son, Relation::Daughter, 515, age)
                 };
-                let rel = if sex == Sex::Male {
-                    Relation::Father
-                } else {
-                    Relation::Mother
-                };
-                let age = head_age + r.range(22, 32);
-                let parent_surname = if sex == Sex::Male {
-                    surname
-                } else {
-                    *r.pick(&SURNAMES)
-                };
-                members.push(self.person(parent_surname, sex, age, rel)?);
-            } else if head_age > 58 && slot >= 3 && r.chance(600) {
-                let sex = if r.chance(510) {
-                    Sex::Male
-                } else {
-                    Sex::Female
-                };
-                let rel = if sex == Sex::Male {
-                    Relation::Grandson
-                } else {
-                    Relation::Granddaughter
-                };
-                let age = (head_age - r.range(48, 58)).max(0);
-                members.push(self.person(surname, sex, age, rel)?);
+            let (sex, rel) = if r.chance(male_per_mille) {
+                (Sex::Male, male_rel)
             } else {
-                let sex = if r.chance(515) {
-                    Sex::Male
-                } else {
-                    Sex::Female
-                };
-                let rel = if sex == Sex::Male {
-                    Relation::Son
-                } else {
-                    Relation::Daughter
-                };
-                let age = (head_age - r.range(20, 34)).max(0);
-                members.push(self.person(surname, sex, age, rel)?);
-            }
+                (Sex::Female, female_rel)
+            };
+            // A mother married in and keeps her own surname.
+            let name_surname = if rel == Relation::Mother {
+                *r.pick(&SURNAMES)
+            } else {
+                surname
+            };
+            members.push(self.person(name_surname, sex, age, rel)?);
         }
         let r = &mut self.rng;
         let household_type = if r.chance(300) {

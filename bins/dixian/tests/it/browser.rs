@@ -2,7 +2,7 @@
 //! server. The test script starts chromedriver and sets `DIXIAN_TEST_WEBDRIVER`; with
 //! `DIXIAN_REQUIRE_BROWSER=1` a missing driver fails the run instead of skipping.
 
-use crate::Server;
+use crate::demo_server;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::time::Duration;
 
@@ -90,20 +90,7 @@ async fn drill_down_from_home_to_policy() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    let server = Server::start(&[
-        "demo",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--households",
-        "600",
-        "--seed",
-        "11",
-        "--serve",
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let (_dir, server) = demo_server("600", "11");
     let base = format!("http://{}", server.addr);
     b.client.goto(&format!("{base}/")).await.unwrap();
     assert_eq!(b.client.title().await.unwrap(), "首页 · 底线");
@@ -185,20 +172,7 @@ async fn pages_fit_a_phone_screen() {
     let Some(b) = Browser::start().await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    let server = Server::start(&[
-        "demo",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--households",
-        "300",
-        "--seed",
-        "12",
-        "--serve",
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let (_dir, server) = demo_server("300", "12");
     b.client.set_window_size(390, 844).await.unwrap();
     for path in [
         "/",

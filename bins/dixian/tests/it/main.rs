@@ -40,6 +40,38 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+fn deadline(data: &Path, from: &str, days: &str) -> (String, String) {
+    text(&dixian(&[
+        "calendar",
+        "deadline",
+        "--data-dir",
+        s(data),
+        "--from",
+        from,
+        "--days",
+        days,
+    ]))
+}
+
+/// A demo county of `households` in a fresh directory, served on a free port.
+fn demo_server(households: &str, seed: &str) -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let server = Server::start(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        households,
+        "--seed",
+        seed,
+        "--serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    (dir, server)
+}
+
 #[test]
 fn help_is_chinese() {
     let (out, _) = text(&dixian(&["--help"]));
@@ -165,17 +197,7 @@ fn calendar_import_and_deadline() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     assert!(dixian(&["init", "--data-dir", s(&data)]).status.success());
-    let o = dixian(&[
-        "calendar",
-        "deadline",
-        "--data-dir",
-        s(&data),
-        "--from",
-        "2026-12-30",
-        "--days",
-        "3",
-    ]);
-    let (out, err) = text(&o);
+    let (out, err) = deadline(&data, "2026-12-30", "3");
     assert!(out.contains("2027-01-04"), "{out}");
     assert!(err.contains("日历未录入2027年"), "{err}");
 
@@ -187,17 +209,7 @@ fn calendar_import_and_deadline() {
     .unwrap();
     let o = dixian(&["calendar", "import", "--data-dir", s(&data), s(&cal)]);
     assert!(text(&o).0.contains("已导入2天"), "{:?}", text(&o));
-    let o = dixian(&[
-        "calendar",
-        "deadline",
-        "--data-dir",
-        s(&data),
-        "--from",
-        "2026-12-30",
-        "--days",
-        "3",
-    ]);
-    let (out, err) = text(&o);
+    let (out, err) = deadline(&data, "2026-12-30", "3");
     assert!(out.contains("2027-01-06"), "{out}");
     assert!(!err.contains("未录入"), "{err}");
 
