@@ -160,15 +160,21 @@ impl Money {
             None => ("", plain.as_str()),
         };
         let (int_part, frac) = rest.split_once('.').unwrap_or((rest, "00"));
-        let mut grouped = String::new();
-        for (i, c) in int_part.chars().enumerate() {
-            if i > 0 && (int_part.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        format!("{sign}{grouped}.{frac}")
+        format!("{sign}{}.{frac}", group_thousands(int_part))
     }
+}
+
+/// Inserts a comma every three digits from the right: `1234567` → `1,234,567`.
+/// Also used for counts of households and persons in tables.
+pub fn group_thousands(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Plain yuan with two decimals: `1234.56`, `-0.05`.

@@ -65,8 +65,17 @@ pub async fn not_found(State(state): State<AppState>) -> Response {
 struct AreaRow {
     code: String,
     name: String,
-    households: i64,
-    persons: i64,
+    households: String,
+    persons: String,
+}
+
+/// A count with thousands separators, as in county bulletins: 298,835.
+fn grouped(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}",
+        dixian_domain::money::group_thousands(&n.unsigned_abs().to_string())
+    )
 }
 
 impl From<&areas::AreaFigures> for AreaRow {
@@ -74,8 +83,8 @@ impl From<&areas::AreaFigures> for AreaRow {
         AreaRow {
             code: a.division.code.to_string(),
             name: a.division.name.clone(),
-            households: a.counts.households,
-            persons: a.counts.persons,
+            households: grouped(a.counts.households),
+            persons: grouped(a.counts.persons),
         }
     }
 }
@@ -115,8 +124,8 @@ struct DivisionPage<'a> {
     code: String,
     name: String,
     level: &'static str,
-    households: i64,
-    persons: i64,
+    households: String,
+    persons: String,
     policy_link: bool,
     ancestors: Vec<Crumb>,
     children: Vec<AreaRow>,
@@ -137,8 +146,8 @@ pub async fn division(State(state): State<AppState>, Path(code): Path<String>) -
             code: d.code.to_string(),
             name: d.name.clone(),
             level: d.code.level().label(),
-            households: view.area.counts.households,
-            persons: view.area.counts.persons,
+            households: grouped(view.area.counts.households),
+            persons: grouped(view.area.counts.persons),
             policy_link: d.code.level() >= DivisionLevel::County,
             ancestors: view
                 .ancestors
@@ -365,4 +374,16 @@ pub async fn policy(State(state): State<AppState>, Query(q): Query<PolicyQuery>)
         }
     };
     render(status, &page)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(600), "600");
+        assert_eq!(super::grouped(1_000), "1,000");
+        assert_eq!(super::grouped(298_835), "298,835");
+        assert_eq!(super::grouped(-1_234_567), "-1,234,567");
+    }
 }

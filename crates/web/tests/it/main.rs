@@ -72,6 +72,17 @@ async fn home_and_drill_down() {
     assert!(body.contains("守住不发生规模性返贫致贫的底线"));
     assert!(body.contains("重庆市"));
     assert!(body.contains(">600<"), "household count shown");
+    let (_, _, county) = get(&r, "/divisions/500299000000").await;
+    let persons: String = county
+        .split("人数 <strong>")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        persons.contains(','),
+        "1,000+ persons are grouped: {persons}"
+    );
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("unsafe-inline"));
