@@ -1,0 +1,178 @@
+//! 国密 (Chinese commercial cryptography) for dixian.
+//!
+//! - [`sm3`]: SM3 hash (GB/T 32905), used for the audit hash chain.
+//! - [`hmac_sm3`]: HMAC-SM3, used as the blind index (盲索引) of encrypted fields, so an exact
+//!   search by ID number never needs the plaintext in the database.
+//! - [`FieldCipher`]: SM4-GCM (GB/T 32907 + RFC 8998) encryption of sensitive fields, each
+//!   ciphertext bound to its field and record, tagged with the key id for rotation.
+//! - [`KeyProvider`]: where keys come from — a key file or the environment, never the database.
+
+mod keys;
+
+pub use keys::{EnvKeys, KeyFile, KeyProvider, KeySet, generate_key_file_text, random};
+
+use aes_gcm::AesGcm;
+use aes_gcm::aead::consts::U12;
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use hmac::{Hmac, Mac};
+use sm3::{Digest, Sm3};
+use sm4::Sm4;
+use zeroize::Zeroizing;
+
+type Sm4Gcm = AesGcm<Sm4, U12>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GmError {
+    #[error("密钥无效：{0}")]
+    BadKey(String),
+    #[error("密文格式无效")]
+    Malformed,
+    #[error("找不到编号为{0}的加密密钥，无法解密；请检查密钥文件是否完整")]
+    UnknownKey(u32),
+    #[error("解密失败：密文被篡改，或与字段、记录不匹配")]
+    Tampered,
+    #[error("系统随机数不可用：{0}")]
+    Random(String),
+    #[error("{0}")]
+    KeySource(String),
+}
+
+/// SM3 digest.
+pub fn sm3(data: &[u8]) -> [u8; 32] {
+    Sm3::digest(data).into()
+}
+
+/// HMAC-SM3 (RFC 2104 construction over SM3).
+pub fn hmac_sm3(key: &[u8], data: &[u8]) -> [u8; 32] {
+    // Hmac accepts keys of any length, so this cannot fail.
+    let mut mac = match <Hmac<Sm3> as hmac::KeyInit>::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return [0; 32],
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// Format version of [`FieldCipher`] blobs.
+const BLOB_VERSION: u8 = 1;
+/// version (1) + key id (4) + nonce (12) + tag (16).
+const BLOB_OVERHEAD: usize = 1 + 4 + 12 + 16;
+
+/// Encrypts and decrypts sensitive fields with the keys of a [`KeySet`].
+pub struct FieldCipher {
+    keys: KeySet,
+}
+
+impl FieldCipher {
+    pub fn new(keys: KeySet) -> FieldCipher {
+        FieldCipher { keys }
+    }
+
+    /// Id of the key new ciphertexts are made with.
+    pub fn current_key_id(&self) -> u32 {
+        self.keys.current_id()
+    }
+
+    fn aad(field: &str, record: &str) -> Vec<u8> {
+        // Binding to field and record stops a ciphertext being moved to another row or column.
+        let mut aad = Vec::with_capacity(field.len() + record.len() + 1);
+        aad.extend_from_slice(field.as_bytes());
+        aad.push(0);
+        aad.extend_from_slice(record.as_bytes());
+        aad
+    }
+
+    /// Encrypts `plaintext` of `field` (e.g. `person.id_number`) belonging to `record`.
+    pub fn encrypt(&self, field: &str, record: &str, plaintext: &str) -> Result<Vec<u8>, GmError> {
+        let (id, key) = self.keys.current();
+        let cipher = Sm4Gcm::new_from_slice(key).map_err(|e| GmError::BadKey(e.to_string()))?;
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|e| GmError::Random(e.to_string()))?;
+        let aad = Self::aad(field, record);
+        let ct = cipher
+            .encrypt(
+                (&nonce).into(),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| GmError::Malformed)?;
+        let mut blob = Vec::with_capacity(5 + 12 + ct.len());
+        blob.push(BLOB_VERSION);
+        blob.extend_from_slice(&id.to_be_bytes());
+        blob.extend_from_slice(&nonce);
+        blob.extend_from_slice(&ct);
+        Ok(blob)
+    }
+
+    /// The key id a blob was made with.
+    pub fn key_id_of(blob: &[u8]) -> Result<u32, GmError> {
+        if blob.len() < BLOB_OVERHEAD || blob[0] != BLOB_VERSION {
+            return Err(GmError::Malformed);
+        }
+        Ok(u32::from_be_bytes([blob[1], blob[2], blob[3], blob[4]]))
+    }
+
+    /// Decrypts a blob made by [`FieldCipher::encrypt`] for the same field and record.
+    pub fn decrypt(&self, field: &str, record: &str, blob: &[u8]) -> Result<String, GmError> {
+        let id = Self::key_id_of(blob)?;
+        let key = self.keys.get(id).ok_or(GmError::UnknownKey(id))?;
+        let cipher = Sm4Gcm::new_from_slice(key).map_err(|e| GmError::BadKey(e.to_string()))?;
+        let nonce: [u8; 12] = blob[5..17].try_into().map_err(|_| GmError::Malformed)?;
+        let aad = Self::aad(field, record);
+        let plain = Zeroizing::new(
+            cipher
+                .decrypt(
+                    (&nonce).into(),
+                    Payload {
+                        msg: &blob[17..],
+                        aad: &aad,
+                    },
+                )
+                .map_err(|_| GmError::Tampered)?,
+        );
+        String::from_utf8(plain.to_vec()).map_err(|_| GmError::Malformed)
+    }
+
+    /// Whether a blob should be re-encrypted with the current key.
+    pub fn needs_rotation(&self, blob: &[u8]) -> bool {
+        Self::key_id_of(blob).is_ok_and(|id| id != self.current_key_id())
+    }
+
+    /// The blind index of a normalised value: equal values give equal indexes, and the index
+    /// reveals nothing without the index key. Separate per field.
+    pub fn blind_index(&self, field: &str, normalised: &str) -> Vec<u8> {
+        let mut data = Vec::with_capacity(field.len() + 1 + normalised.len());
+        data.extend_from_slice(field.as_bytes());
+        data.push(0);
+        data.extend_from_slice(normalised.as_bytes());
+        hmac_sm3(self.keys.index_key(), &data).to_vec()
+    }
+}
+
+impl std::fmt::Debug for FieldCipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FieldCipher(current key {})", self.current_key_id())
+    }
+}
+
+/// Lower-case hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses hex (either case, no separators).
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    let t = text.trim();
+    if !t.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
