@@ -28,6 +28,10 @@ pub struct DataArgs {
     /// 数据库连接串；给出 postgres://… 时使用 PostgreSQL，不给则用数据目录中的 SQLite
     #[arg(long, env = "DIXIAN_DATABASE_URL", value_name = "连接串")]
     pub database_url: Option<String>,
+
+    /// 个人信息加密密钥文件，默认为数据目录下的 dixian.keys（也可用环境变量 DIXIAN_KEYS 直接给出密钥内容）
+    #[arg(long, env = "DIXIAN_KEY_FILE", value_name = "文件")]
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +84,26 @@ pub enum Cmd {
     Calendar {
         #[command(subcommand)]
         command: CalendarCmd,
+    },
+    /// 个人信息加密密钥：轮换
+    Keys {
+        #[command(subcommand)]
+        command: KeysCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// 生成新的加密密钥并用它重新加密全部身份证号、电话（分批进行，服务可照常运行）
+    Rotate {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 每批处理的记录数
+        #[arg(long, default_value_t = 1_000, value_name = "条数")]
+        batch: usize,
+        /// 不生成新密钥，只把尚未使用当前密钥的数据重新加密（如中途中断后继续）
+        #[arg(long)]
+        no_new_key: bool,
     },
 }
 

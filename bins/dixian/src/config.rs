@@ -12,6 +12,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     listen: Option<String>,
+    key_file: Option<PathBuf>,
     /// Log filter such as `info` or `warn,dixian_web=debug`.
     log: Option<String>,
 }
@@ -21,6 +22,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
     pub listen: Option<String>,
+    /// Where the field-encryption keys are, unless `DIXIAN_KEYS` holds them.
+    pub key_file: PathBuf,
     pub log: String,
 }
 
@@ -60,10 +63,17 @@ impl Config {
             .unwrap_or_else(|| {
                 "warn,dixian=info,dixian_app=info,dixian_web=info,dixian_store_sql=info".into()
             });
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or(guess_dir);
+        let key_file = args
+            .key_file
+            .clone()
+            .or(file.key_file)
+            .unwrap_or_else(|| data_dir.join("dixian.keys"));
         Ok(Config {
-            data_dir: args.data_dir.clone().or(file.data_dir).unwrap_or(guess_dir),
+            data_dir,
             database_url: args.database_url.clone().or(file.database_url),
             listen: file.listen,
+            key_file,
             log,
         })
     }

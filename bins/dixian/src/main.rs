@@ -4,12 +4,13 @@ mod cli;
 mod config;
 
 use anyhow::{Context, Result, anyhow, bail};
-use cli::{CalendarCmd, Cmd, PolicyCmd};
+use cli::{CalendarCmd, Cmd, KeysCmd, PolicyCmd};
 use config::Config;
 use dixian_app::setup::{self, SourceFile};
 use dixian_app::{demo, policy, today};
 use dixian_domain::calendar::WorkCalendar;
 use dixian_domain::policy::Pack;
+use dixian_gm::{EnvKeys, FieldCipher, KeyFile, KeyProvider, KeySet};
 use dixian_store::Store;
 use dixian_store_sql::SqlStore;
 use std::net::SocketAddr;
@@ -130,6 +131,19 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Keys {
+            command:
+                KeysCmd::Rotate {
+                    data,
+                    batch,
+                    no_new_key,
+                },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            rotate_keys(&cfg, batch, no_new_key).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Calendar {
             command: CalendarCmd::Import { data, file },
         } => {
@@ -202,11 +216,12 @@ fn read_all(paths: &[PathBuf]) -> Result<Vec<SourceFile>> {
     paths.iter().map(|p| read_source(p)).collect()
 }
 
+/// Environment variable that may hold the whole key-file text (containers, secrets managers).
+const KEYS_ENV: &str = "DIXIAN_KEYS";
+
 async fn open_store(cfg: &Config, create: bool) -> Result<Arc<SqlStore>> {
-    if let Some(url) = &cfg.database_url {
-        return Ok(Arc::new(SqlStore::open(url).await?));
-    }
-    if !cfg.database_exists() {
+    let new_database = cfg.database_url.is_none() && !cfg.database_exists();
+    if new_database {
         if !create {
             bail!(
                 "数据目录{}中没有数据库，请先运行：dixian init --data-dir {}",
@@ -217,7 +232,86 @@ async fn open_store(cfg: &Config, create: bool) -> Result<Arc<SqlStore>> {
         std::fs::create_dir_all(&cfg.data_dir)
             .with_context(|| format!("无法创建数据目录{}", cfg.data_dir.display()))?;
     }
-    Ok(Arc::new(SqlStore::open_sqlite(&cfg.sqlite_path()).await?))
+    let cipher = Arc::new(FieldCipher::new(load_keys(cfg, create)?));
+    let store = match &cfg.database_url {
+        Some(url) => SqlStore::open(url, cipher).await?,
+        None => SqlStore::open_sqlite(&cfg.sqlite_path(), cipher).await?,
+    };
+    Ok(Arc::new(store))
+}
+
+/// Keys from `DIXIAN_KEYS`, else from the key file; a new file is made only when `create`.
+fn load_keys(cfg: &Config, create: bool) -> Result<KeySet> {
+    if std::env::var_os(KEYS_ENV).is_some() {
+        return Ok(EnvKeys(KEYS_ENV.into()).load()?);
+    }
+    let path = &cfg.key_file;
+    if !path.exists() {
+        if !create {
+            bail!(
+                "找不到加密密钥文件{}：身份证号、电话等个人信息用它加密，迁移或恢复数据时必须一同带上。\n可用 --key-file 指定位置，或用环境变量{KEYS_ENV}给出密钥内容",
+                path.display()
+            );
+        }
+        write_key_file(path, &dixian_gm::generate_key_file_text()?)?;
+        eprintln!(
+            "已生成加密密钥文件{}（权限600）。请立即另行备份：丢失后无法解密身份证号、电话等个人信息。",
+            path.display()
+        );
+    }
+    Ok(KeyFile(path.clone()).load()?)
+}
+
+/// Writes key-file text with mode 600, replacing any old file only once the new one is complete.
+fn write_key_file(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录{}", dir.display()))?;
+    }
+    let tmp = path.with_extension("keys.tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(&tmp)
+        .with_context(|| format!("无法写入密钥文件{}", tmp.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("无法写入密钥文件{}", path.display()))?;
+    Ok(())
+}
+
+async fn rotate_keys(cfg: &Config, batch: usize, no_new_key: bool) -> Result<()> {
+    if std::env::var_os(KEYS_ENV).is_some() {
+        if !no_new_key {
+            bail!(
+                "密钥来自环境变量{KEYS_ENV}，程序无法替你添加新密钥：请在其中加入编号更大的 [[encryption]] 后，用 --no-new-key 运行本命令"
+            );
+        }
+    } else if !no_new_key {
+        let current = KeyFile(cfg.key_file.clone()).load()?;
+        let next = current.to_text(Some(dixian_gm::random::<16>()?));
+        // The new file keeps every old key, so data stays readable whatever happens next.
+        write_key_file(&cfg.key_file, &next)?;
+    }
+    let store = open_store(cfg, false).await?;
+    let started = std::time::Instant::now();
+    let report = store.rotate_keys(batch).await?;
+    store.close().await;
+    println!(
+        "已重新加密：身份证号{}条，住户电话{}条，用时{:.1}秒。",
+        report.persons,
+        report.households,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "正在运行的服务重启后才会用新密钥加密新数据；重启后可用 --no-new-key 再运行一次，处理期间新写入的数据。旧密钥仍保留在密钥文件中，以便读取旧备份。"
+    );
+    Ok(())
 }
 
 async fn build_demo(

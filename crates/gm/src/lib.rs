@@ -68,6 +68,15 @@ impl FieldCipher {
         FieldCipher { keys }
     }
 
+    /// A cipher with fresh random keys, for tests and throwaway databases. Data written with
+    /// it cannot be read by any other cipher.
+    pub fn ephemeral() -> Result<FieldCipher, GmError> {
+        Ok(FieldCipher::new(KeySet::new(
+            vec![(1, keys::random::<16>()?)],
+            keys::random::<32>()?,
+        )?))
+    }
+
     /// Id of the key new ciphertexts are made with.
     pub fn current_key_id(&self) -> u32 {
         self.keys.current_id()

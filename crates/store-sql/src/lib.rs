@@ -11,16 +11,23 @@ use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
+use dixian_domain::id_number::IdNumber;
 use dixian_domain::policy::Pack;
+use dixian_domain::registry::HouseholdCode;
 use dixian_domain::registry::HouseholdRecord;
-use dixian_store::{DbKind, RegistryCounts, Store, StoreError, StoreResult};
+use dixian_gm::{FieldCipher, GmError, to_hex};
+use dixian_store::{
+    DbKind, PersonLocation, RegistryCounts, RotationReport, Store, StoreError, StoreResult,
+};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use migrate::LATEST_VERSION;
@@ -30,9 +37,22 @@ enum Db {
     Postgres(PgPool),
 }
 
-/// A store on SQLite or PostgreSQL.
+/// A store on SQLite or PostgreSQL. Sensitive fields are encrypted here, below every caller.
 pub struct SqlStore {
     db: Db,
+    cipher: Arc<FieldCipher>,
+}
+
+/// Field names: part of each ciphertext's associated data and of each blind index.
+const F_ID_NUMBER: &str = "person.id_number";
+const F_PHONE: &str = "household.phone";
+const F_KEY_CHECK: &str = "keys.check";
+
+fn crypto(e: GmError) -> StoreError {
+    match e {
+        GmError::Tampered | GmError::Malformed => StoreError::Corrupt(e.to_string()),
+        other => StoreError::Unavailable(other.to_string()),
+    }
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
@@ -107,8 +127,9 @@ macro_rules! allocate {
 const BATCH_ROWS: usize = 1000;
 
 impl SqlStore {
-    /// Opens (creating if missing) the SQLite database at `path` and migrates it.
-    pub async fn open_sqlite(path: &Path) -> StoreResult<SqlStore> {
+    /// Opens (creating if missing) the SQLite database at `path`, migrates it, and checks
+    /// that `cipher` holds the keys the data was written with.
+    pub async fn open_sqlite(path: &Path, cipher: Arc<FieldCipher>) -> StoreResult<SqlStore> {
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -132,13 +153,15 @@ impl SqlStore {
             .map_err(unavailable)?;
         let store = SqlStore {
             db: Db::Sqlite { write, read },
+            cipher,
         };
         store.migrate().await?;
+        store.verify_keys().await?;
         Ok(store)
     }
 
-    /// Connects to PostgreSQL at `url` and migrates the database.
-    pub async fn connect_postgres(url: &str) -> StoreResult<SqlStore> {
+    /// Connects to PostgreSQL at `url`, migrates the database and checks the keys.
+    pub async fn connect_postgres(url: &str, cipher: Arc<FieldCipher>) -> StoreResult<SqlStore> {
         let opts = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL连接串无效：{e}")))?;
         let host = opts.get_host().to_string();
@@ -152,18 +175,55 @@ impl SqlStore {
             })?;
         let store = SqlStore {
             db: Db::Postgres(pool),
+            cipher,
         };
         store.migrate().await?;
+        store.verify_keys().await?;
         Ok(store)
     }
 
     /// Opens by a URL: `postgres://…`/`postgresql://…`, or `sqlite://PATH`, or a bare path.
-    pub async fn open(url_or_path: &str) -> StoreResult<SqlStore> {
+    pub async fn open(url_or_path: &str, cipher: Arc<FieldCipher>) -> StoreResult<SqlStore> {
         if url_or_path.starts_with("postgres://") || url_or_path.starts_with("postgresql://") {
-            SqlStore::connect_postgres(url_or_path).await
+            SqlStore::connect_postgres(url_or_path, cipher).await
         } else {
             let path = url_or_path.strip_prefix("sqlite://").unwrap_or(url_or_path);
-            SqlStore::open_sqlite(Path::new(path)).await
+            SqlStore::open_sqlite(Path::new(path), cipher).await
+        }
+    }
+
+    /// The first open records a check value; later opens refuse keys that cannot read it, so
+    /// data is never written under a wrong index key or read with a missing one.
+    async fn verify_keys(&self) -> StoreResult<()> {
+        let index_check = to_hex(&self.cipher.blind_index(F_KEY_CHECK, "dixian"));
+        match self.setting("keys.index_check").await? {
+            None => {
+                let blob = self
+                    .cipher
+                    .encrypt(F_KEY_CHECK, "0", "dixian")
+                    .map_err(crypto)?;
+                self.put_setting("keys.check", &to_hex(&blob)).await?;
+                self.put_setting("keys.index_check", &index_check).await
+            }
+            Some(stored) if stored != index_check => Err(StoreError::Unavailable(
+                "加密密钥与数据库不匹配（盲索引密钥不同）：请使用写入这些数据时的密钥文件".into(),
+            )),
+            Some(_) => {
+                let blob = self
+                    .setting("keys.check")
+                    .await?
+                    .and_then(|h| dixian_gm::from_hex(&h))
+                    .ok_or_else(|| StoreError::Corrupt("缺少密钥校验值".into()))?;
+                match self.cipher.decrypt(F_KEY_CHECK, "0", &blob) {
+                    Ok(v) if v == "dixian" => Ok(()),
+                    Err(GmError::UnknownKey(id)) => Err(StoreError::Unavailable(format!(
+                        "密钥文件中缺少编号为{id}的加密密钥，无法解密已有数据"
+                    ))),
+                    _ => Err(StoreError::Unavailable(
+                        "加密密钥与数据库不匹配：请使用写入这些数据时的密钥文件".into(),
+                    )),
+                }
+            }
         }
     }
 
@@ -473,12 +533,18 @@ impl Store for SqlStore {
             .iter()
             .map(|r| r.household.code.to_string())
             .collect();
-        let ids: Vec<String> = records
-            .iter()
-            .flat_map(|r| r.members.iter().map(|p| p.id_number.to_string()))
-            .collect();
+        // Blind index of every ID number in the batch, and back to the number for messages.
+        let mut by_bidx: HashMap<Vec<u8>, &IdNumber> = HashMap::new();
+        for p in records.iter().flat_map(|r| r.members.iter()) {
+            by_bidx.insert(
+                self.cipher.blind_index(F_ID_NUMBER, p.id_number.as_str()),
+                &p.id_number,
+            );
+        }
+        let bidxs: Vec<Vec<u8>> = by_bidx.keys().cloned().collect();
+        let cipher = self.cipher.clone();
         let n_households = i64::try_from(records.len()).map_err(|e| corrupt("批量", e))?;
-        let n_persons = i64::try_from(ids.len()).map_err(|e| corrupt("批量", e))?;
+        let n_persons = i64::try_from(bidxs.len()).map_err(|e| corrupt("批量", e))?;
         let now = Utc::now();
         write_tx!(self, |tx| {
             // Existing codes and ID numbers are looked up first so the message can name them.
@@ -498,24 +564,24 @@ impl Store for SqlStore {
                     return Err(StoreError::Conflict(format!("户编号{code}已存在")));
                 }
             }
-            for chunk in ids.chunks(BATCH_ROWS) {
+            for chunk in bidxs.chunks(BATCH_ROWS) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT p.id_number, h.code FROM persons p JOIN households h ON h.id = p.household_id WHERE p.id_number IN (",
+                    "SELECT p.id_number_bidx, h.code FROM persons p JOIN households h ON h.id = p.household_id WHERE p.id_number_bidx IN (",
                 );
                 let mut sep = qb.separated(", ");
                 for c in chunk {
                     sep.push_bind(c.clone());
                 }
                 qb.push(")");
-                let found: Option<(String, String)> = qb
+                let found: Option<(Vec<u8>, String)> = qb
                     .build_query_as()
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(backend)?;
-                if let Some((id, code)) = found {
+                if let Some((bidx, code)) = found {
+                    let masked = by_bidx.get(&bidx).map(|id| id.masked()).unwrap_or_default();
                     return Err(StoreError::Conflict(format!(
-                        "身份证号{}已登记在户{code}中，一人只能属于一户",
-                        mask_id(&id)
+                        "身份证号{masked}已登记在户{code}中，一人只能属于一户"
                     )));
                 }
             }
@@ -523,7 +589,7 @@ impl Store for SqlStore {
             let first_p: i64 = allocate!(tx, "persons", n_persons);
             let mut pid = first_p;
             let mut households = Vec::with_capacity(records.len());
-            let mut persons = Vec::with_capacity(ids.len());
+            let mut persons = Vec::with_capacity(bidxs.len());
             let mut incomes = Vec::new();
             for (hid, r) in (first_h..).zip(records) {
                 households.push((hid, r));
@@ -537,16 +603,30 @@ impl Store for SqlStore {
             }
             for chunk in households.chunks(BATCH_ROWS) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO households (id, code, village_code, group_no, address, phone, household_type, relocated, dibao, tekun, monitored, created_at) ",
+                    "INSERT INTO households (id, code, village_code, group_no, address, phone_enc, phone_bidx, household_type, relocated, dibao, tekun, monitored, created_at) ",
                 );
-                qb.push_values(chunk, |mut b, (id, r)| {
+                let mut phones = Vec::with_capacity(chunk.len());
+                for (id, r) in chunk {
+                    phones.push(match &r.household.phone {
+                        Some(p) => Some((
+                            cipher
+                                .encrypt(F_PHONE, &id.to_string(), p)
+                                .map_err(crypto)?,
+                            cipher.blind_index(F_PHONE, p),
+                        )),
+                        None => None,
+                    });
+                }
+                qb.push_values(chunk.iter().zip(phones), |mut b, ((id, r), phone)| {
                     let h = &r.household;
+                    let (enc, bidx) = phone.unzip();
                     b.push_bind(*id)
                         .push_bind(h.code.to_string())
                         .push_bind(h.village.to_string())
                         .push_bind(h.group_no.map(i32::from))
                         .push_bind(h.address.clone())
-                        .push_bind(h.phone.clone())
+                        .push_bind(enc)
+                        .push_bind(bidx)
                         .push_bind(h.household_type.code())
                         .push_bind(h.relocated)
                         .push_bind(h.dibao)
@@ -558,28 +638,42 @@ impl Store for SqlStore {
             }
             for chunk in persons.chunks(BATCH_ROWS) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO persons (id, household_id, id_number, name, sex, birth_date, relation, labour, health, disability_category, disability_grade, schooling, medical_insurance, pension_insurance, employment_months, employment_place, public_payroll, status) ",
+                    "INSERT INTO persons (id, household_id, id_number_enc, id_number_bidx, name, sex, birth_date, relation, labour, health, disability_category, disability_grade, schooling, medical_insurance, pension_insurance, employment_months, employment_place, public_payroll, status) ",
                 );
-                qb.push_values(chunk, |mut b, (id, hid, p)| {
-                    b.push_bind(*id)
-                        .push_bind(*hid)
-                        .push_bind(p.id_number.to_string())
-                        .push_bind(p.name.clone())
-                        .push_bind(p.sex.label())
-                        .push_bind(p.birth_date)
-                        .push_bind(p.relation.code())
-                        .push_bind(p.labour.code())
-                        .push_bind(p.health.code())
-                        .push_bind(p.disability.map(|(c, _)| c.code()))
-                        .push_bind(p.disability.map(|(_, g)| i32::from(g)))
-                        .push_bind(p.schooling.code())
-                        .push_bind(p.medical_insurance)
-                        .push_bind(p.pension_insurance)
-                        .push_bind(i32::from(p.employment_months))
-                        .push_bind(p.employment_place.clone())
-                        .push_bind(p.public_payroll)
-                        .push_bind(p.status.code());
-                });
+                let mut sealed = Vec::with_capacity(chunk.len());
+                for (id, _, p) in chunk {
+                    let n = p.id_number.as_str();
+                    sealed.push((
+                        cipher
+                            .encrypt(F_ID_NUMBER, &id.to_string(), n)
+                            .map_err(crypto)?,
+                        cipher.blind_index(F_ID_NUMBER, n),
+                    ));
+                }
+                qb.push_values(
+                    chunk.iter().zip(sealed),
+                    |mut b, ((id, hid, p), (enc, bidx))| {
+                        b.push_bind(*id)
+                            .push_bind(*hid)
+                            .push_bind(enc)
+                            .push_bind(bidx)
+                            .push_bind(p.name.clone())
+                            .push_bind(p.sex.label())
+                            .push_bind(p.birth_date)
+                            .push_bind(p.relation.code())
+                            .push_bind(p.labour.code())
+                            .push_bind(p.health.code())
+                            .push_bind(p.disability.map(|(c, _)| c.code()))
+                            .push_bind(p.disability.map(|(_, g)| i32::from(g)))
+                            .push_bind(p.schooling.code())
+                            .push_bind(p.medical_insurance)
+                            .push_bind(p.pension_insurance)
+                            .push_bind(i32::from(p.employment_months))
+                            .push_bind(p.employment_place.clone())
+                            .push_bind(p.public_payroll)
+                            .push_bind(p.status.code());
+                    },
+                );
                 qb.build().execute(&mut *tx).await.map_err(backend)?;
             }
             for chunk in incomes.chunks(BATCH_ROWS) {
@@ -633,13 +727,122 @@ impl Store for SqlStore {
             })
         })
     }
-}
 
-fn mask_id(id: &str) -> String {
-    if id.len() == 18 && id.is_ascii() {
-        format!("{}**********{}", &id[..4], &id[14..])
-    } else {
-        "（格式异常）".to_string()
+    async fn find_person_by_id_number(&self, id: &IdNumber) -> StoreResult<Option<PersonLocation>> {
+        let bidx = self.cipher.blind_index(F_ID_NUMBER, id.as_str());
+        let row: Option<(i64, Vec<u8>, String, String, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.id, p.id_number_enc, p.name, h.code, h.village_code
+                 FROM persons p JOIN households h ON h.id = p.household_id
+                 WHERE p.id_number_bidx = $1",
+            )
+            .bind(&bidx)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some((pid, enc, name, code, village)) = row else {
+            return Ok(None);
+        };
+        let plain = self
+            .cipher
+            .decrypt(F_ID_NUMBER, &pid.to_string(), &enc)
+            .map_err(crypto)?;
+        // The domain's own check guards against a blind-index collision or a swapped row.
+        let stored = IdNumber::parse(&plain, NaiveDate::MAX).map_err(|e| corrupt("身份证号", e))?;
+        if &stored != id {
+            return Err(corrupt("身份证号", "盲索引与密文不一致"));
+        }
+        Ok(Some(PersonLocation {
+            household: HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?,
+            village: DivisionCode::parse(&village).map_err(|e| corrupt("区划代码", e))?,
+            name,
+            id_number: stored,
+        }))
+    }
+
+    async fn rotate_keys(&self, batch: usize) -> StoreResult<RotationReport> {
+        let batch = i64::try_from(batch.clamp(1, 10_000)).unwrap_or(1_000);
+        let mut report = RotationReport::default();
+        // Keyset pagination: each page is read, re-encrypted, and written in its own short
+        // transaction, so writers of the running service are never blocked for long.
+        macro_rules! rotate_column {
+            ($table:literal, $column:literal, $field:expr, $count:expr) => {{
+                let mut last = 0i64;
+                loop {
+                    let rows: Vec<(i64, Option<Vec<u8>>)> = read!(self, |pool| {
+                        sqlx::query_as(concat!(
+                            "SELECT id, ",
+                            $column,
+                            " FROM ",
+                            $table,
+                            " WHERE id > $1 ORDER BY id LIMIT $2"
+                        ))
+                        .bind(last)
+                        .bind(batch)
+                        .fetch_all(pool)
+                        .await
+                        .map_err(backend)?
+                    });
+                    let Some((max_id, _)) = rows.last() else {
+                        break;
+                    };
+                    last = *max_id;
+                    let mut updates = Vec::new();
+                    for (id, blob) in rows {
+                        let Some(blob) = blob else { continue };
+                        if !self.cipher.needs_rotation(&blob) {
+                            continue;
+                        }
+                        let record = id.to_string();
+                        let plain = self
+                            .cipher
+                            .decrypt($field, &record, &blob)
+                            .map_err(crypto)?;
+                        updates.push((
+                            id,
+                            self.cipher
+                                .encrypt($field, &record, &plain)
+                                .map_err(crypto)?,
+                        ));
+                    }
+                    if updates.is_empty() {
+                        continue;
+                    }
+                    $count += updates.len();
+                    write_tx!(self, |tx| {
+                        for (id, blob) in &updates {
+                            sqlx::query(concat!(
+                                "UPDATE ",
+                                $table,
+                                " SET ",
+                                $column,
+                                " = $1 WHERE id = $2"
+                            ))
+                            .bind(blob)
+                            .bind(*id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                        }
+                    });
+                }
+            }};
+        }
+        rotate_column!("persons", "id_number_enc", F_ID_NUMBER, report.persons);
+        rotate_column!("households", "phone_enc", F_PHONE, report.households);
+        let blob = self
+            .cipher
+            .encrypt(F_KEY_CHECK, "0", "dixian")
+            .map_err(crypto)?;
+        self.put_setting("keys.check", &to_hex(&blob)).await?;
+        tracing::info!(
+            persons = report.persons,
+            households = report.households,
+            key = self.cipher.current_key_id(),
+            "已用新密钥重新加密"
+        );
+        Ok(report)
     }
 }
 

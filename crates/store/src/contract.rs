@@ -20,6 +20,7 @@ pub const CHECKS: &[&str] = &[
     "settings",
     "households",
     "household_conflicts",
+    "find_person",
 ];
 
 /// Runs the check called `name`.
@@ -32,6 +33,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "settings" => settings(store).await,
         "households" => households(store).await,
         "household_conflicts" => household_conflicts(store).await,
+        "find_person" => find_person(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -336,5 +338,38 @@ pub async fn household_conflicts(store: &dyn Store) {
     assert_eq!(
         store.registry_counts(&code("500299000000")).await.unwrap(),
         before
+    );
+}
+
+pub async fn find_person(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(&[
+            record("500299101201", 1, &[id(1), id(2)]),
+            record("500299102201", 1, &[id(3)]),
+        ])
+        .await
+        .unwrap();
+    let found = store
+        .find_person_by_id_number(&id(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.id_number, id(2));
+    assert_eq!(found.household.as_str(), "5002991012010001");
+    assert_eq!(found.village, code("500299101201"));
+    assert_eq!(found.name, "成员1残");
+    let found = store
+        .find_person_by_id_number(&id(3))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.household.as_str(), "5002991022010001");
+    assert!(
+        store
+            .find_person_by_id_number(&id(4))
+            .await
+            .unwrap()
+            .is_none()
     );
 }

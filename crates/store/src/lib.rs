@@ -4,8 +4,9 @@
 use async_trait::async_trait;
 use dixian_domain::calendar::{CalendarEntry, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
+use dixian_domain::id_number::IdNumber;
 use dixian_domain::policy::Pack;
-use dixian_domain::registry::HouseholdRecord;
+use dixian_domain::registry::{HouseholdCode, HouseholdRecord};
 
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -52,6 +53,23 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct RegistryCounts {
     pub households: i64,
     pub persons: i64,
+}
+
+/// Where a person is registered, found by exact ID number through the blind index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonLocation {
+    pub household: HouseholdCode,
+    pub village: DivisionCode,
+    pub name: String,
+    /// Decrypted from storage; callers mask it unless a reveal is authorised.
+    pub id_number: IdNumber,
+}
+
+/// Rows re-encrypted by a key rotation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RotationReport {
+    pub persons: usize,
+    pub households: usize,
 }
 
 /// The one storage API. Writes are transactional: a call either writes everything it was
@@ -104,4 +122,12 @@ pub trait Store: Send + Sync {
     async fn insert_households(&self, records: &[HouseholdRecord]) -> StoreResult<usize>;
     /// Households and persons living in `code`'s subtree.
     async fn registry_counts(&self, code: &DivisionCode) -> StoreResult<RegistryCounts>;
+    /// Exact search by ID number (blind index; the number is never compared in plaintext).
+    async fn find_person_by_id_number(&self, id: &IdNumber) -> StoreResult<Option<PersonLocation>>;
+
+    // --- personal data at rest ---
+
+    /// Re-encrypts every sensitive field not yet under the current key, `batch` rows per
+    /// short transaction, so the service keeps running. Safe to run again.
+    async fn rotate_keys(&self, batch: usize) -> StoreResult<RotationReport>;
 }

@@ -414,8 +414,11 @@ fn clear_messages_for_busy_port_bad_config_and_missing_database() {
     let o = dixian(&["serve", "--data-dir", s(&dir.path().join("empty"))]);
     assert!(text(&o).1.contains("中没有数据库，请先运行：dixian init"));
 
+    let keys = data.join("dixian.keys");
     let o = dixian(&[
         "serve",
+        "--key-file",
+        s(&keys),
         "--database-url",
         "postgres://u:secret@127.0.0.1:1/x",
     ]);
@@ -456,8 +459,12 @@ async fn runs_on_postgresql() {
         .unwrap();
     let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
 
+    let keys_dir = tempfile::tempdir().unwrap();
+    let kd = s(keys_dir.path());
     let o = dixian(&[
         "demo",
+        "--data-dir",
+        kd,
         "--database-url",
         &url,
         "--households",
@@ -468,7 +475,15 @@ async fn runs_on_postgresql() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     assert!(out.contains("400户"), "{out}");
-    let server = Server::start(&["serve", "--database-url", &url, "--listen", "127.0.0.1:0"]);
+    let server = Server::start(&[
+        "serve",
+        "--data-dir",
+        kd,
+        "--database-url",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
     let (status, body) = server.get("/healthz");
     assert_eq!(status, 200);
     assert!(body.contains("\"database\":\"postgresql\""), "{body}");
@@ -483,4 +498,107 @@ async fn runs_on_postgresql() {
     .execute(&mut conn)
     .await
     .unwrap();
+}
+
+#[test]
+fn personal_data_is_encrypted_and_keys_rotate() {
+    use dixian_app::demo;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "300",
+        "--seed",
+        "21",
+        "--as-of",
+        "2026-11-01",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(err.contains("已生成加密密钥文件"), "{err}");
+    let key_file = data.join("dixian.keys");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // Regenerate the same county to know every ID number and phone it holds.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let table = demo::divisions(21);
+    let records: Vec<_> = demo::Generator::new(&table, 21, 300, as_of).collect();
+    let mut db = std::fs::read(data.join("dixian.db")).unwrap();
+    db.extend(std::fs::read(data.join("dixian.db-wal")).unwrap_or_default());
+    let has = |needle: &str| db.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        has(&records[0].members[0].name),
+        "the scan sees plaintext columns"
+    );
+    let mut checked = 0;
+    for r in &records {
+        if let Some(p) = &r.household.phone {
+            assert!(!has(p), "phone in plaintext");
+            checked += 1;
+        }
+        for p in &r.members {
+            assert!(
+                !has(p.id_number.as_str()),
+                "ID {} in plaintext",
+                p.id_number.masked()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+    let persons: usize = records.iter().map(|r| r.members.len()).sum();
+
+    let o = dixian(&["keys", "rotate", "--data-dir", s(&data), "--batch", "100"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains(&format!("身份证号{persons}条")), "{out}");
+    let keys = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(keys.matches("[[encryption]]").count(), 2);
+    let o = dixian(&["keys", "rotate", "--data-dir", s(&data), "--no-new-key"]);
+    assert!(text(&o).0.contains("身份证号0条"), "{:?}", text(&o));
+
+    // The data opens with its keys, and only with them.
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "500299000000",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let elsewhere = dir.path().join("copy");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(data.join("dixian.db"), elsewhere.join("dixian.db")).unwrap();
+    let _ = std::fs::copy(data.join("dixian.db-wal"), elsewhere.join("dixian.db-wal"));
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&elsewhere),
+        "--region",
+        "500299000000",
+    ]);
+    assert!(text(&o).1.contains("找不到加密密钥文件"), "{:?}", text(&o));
+    let other = dir.path().join("other");
+    assert!(dixian(&["init", "--data-dir", s(&other)]).status.success());
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&elsewhere),
+        "--key-file",
+        s(&other.join("dixian.keys")),
+        "--region",
+        "500299000000",
+    ]);
+    assert!(text(&o).1.contains("不匹配"), "{:?}", text(&o));
 }

@@ -11,9 +11,12 @@ use dixian_store_sql::SqlStore;
 
 async fn store() -> (tempfile::TempDir, SqlStore) {
     let dir = tempfile::tempdir().unwrap();
-    let s = SqlStore::open_sqlite(&dir.path().join("t.db"))
-        .await
-        .unwrap();
+    let s = SqlStore::open_sqlite(
+        &dir.path().join("t.db"),
+        std::sync::Arc::new(dixian_gm::FieldCipher::ephemeral().unwrap()),
+    )
+    .await
+    .unwrap();
     (dir, s)
 }
 

@@ -48,7 +48,9 @@ CREATE TABLE households (
     village_code   TEXT NOT NULL REFERENCES divisions (code),
     group_no       INTEGER,
     address        TEXT NOT NULL,
-    phone          TEXT,
+    -- SM4-GCM ciphertext bound to (households.phone, id); HMAC-SM3 blind index for search.
+    phone_enc      BLOB,
+    phone_bidx     BLOB,
     household_type TEXT NOT NULL,
     relocated      INTEGER NOT NULL,
     dibao          INTEGER NOT NULL,
@@ -57,11 +59,14 @@ CREATE TABLE households (
     created_at     TEXT NOT NULL
 );
 CREATE INDEX households_village ON households (village_code);
+CREATE INDEX households_phone ON households (phone_bidx);
 
 CREATE TABLE persons (
     id                  INTEGER PRIMARY KEY,
     household_id        INTEGER NOT NULL REFERENCES households (id),
-    id_number           TEXT NOT NULL UNIQUE,
+    -- SM4-GCM ciphertext bound to (person.id_number, id); HMAC-SM3 blind index, unique.
+    id_number_enc       BLOB NOT NULL,
+    id_number_bidx      BLOB NOT NULL UNIQUE,
     name                TEXT NOT NULL,
     sex                 TEXT NOT NULL,
     birth_date          TEXT NOT NULL,

@@ -4,14 +4,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod pg;
+mod pii;
 
+use dixian_gm::FieldCipher;
 use dixian_store::contract;
 use dixian_store::{DbKind, Store};
 use dixian_store_sql::SqlStore;
+use std::sync::Arc;
+
+fn cipher() -> Arc<FieldCipher> {
+    Arc::new(FieldCipher::ephemeral().unwrap())
+}
 
 async fn sqlite_store() -> (tempfile::TempDir, SqlStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqlStore::open_sqlite(&dir.path().join("t.db"))
+    let store = SqlStore::open_sqlite(&dir.path().join("t.db"), cipher())
         .await
         .unwrap();
     assert_eq!(store.kind(), DbKind::Sqlite);
@@ -35,7 +42,9 @@ macro_rules! contract_tests {
                 #[tokio::test]
                 async fn $check() {
                     let Some(db) = super::pg::TestDb::create().await else { return };
-                    let store = dixian_store_sql::SqlStore::connect_postgres(&db.url).await.unwrap();
+                    let store = dixian_store_sql::SqlStore::connect_postgres(&db.url, super::cipher())
+                        .await
+                        .unwrap();
                     assert_eq!(dixian_store::Store::kind(&store), dixian_store::DbKind::Postgres);
                     super::contract::run(stringify!($check), &store).await;
                     store.close().await;
@@ -59,16 +68,18 @@ contract_tests!(
     settings,
     households,
     household_conflicts,
+    find_person,
 );
 
 #[tokio::test]
 async fn reopening_sqlite_keeps_data_and_does_not_remigrate() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
-    let store = SqlStore::open_sqlite(&path).await.unwrap();
+    let keys = cipher();
+    let store = SqlStore::open_sqlite(&path, keys.clone()).await.unwrap();
     store.put_setting("k", "v").await.unwrap();
     store.close().await;
-    let store = SqlStore::open(&format!("sqlite://{}", path.display()))
+    let store = SqlStore::open(&format!("sqlite://{}", path.display()), keys)
         .await
         .unwrap();
     assert_eq!(store.setting("k").await.unwrap().as_deref(), Some("v"));
@@ -80,7 +91,7 @@ async fn reopening_sqlite_keeps_data_and_does_not_remigrate() {
 
 #[tokio::test]
 async fn unopenable_sqlite_path_is_a_clear_error() {
-    let e = SqlStore::open_sqlite(std::path::Path::new("/nonexistent-dir/x/y.db"))
+    let e = SqlStore::open_sqlite(std::path::Path::new("/nonexistent-dir/x/y.db"), cipher())
         .await
         .err()
         .unwrap();
@@ -92,14 +103,14 @@ async fn unopenable_sqlite_path_is_a_clear_error() {
 #[tokio::test]
 async fn unreachable_postgres_is_a_clear_error() {
     // Port 1 on loopback: nothing listens there.
-    let e = SqlStore::connect_postgres("postgres://u:p@127.0.0.1:1/db")
+    let e = SqlStore::connect_postgres("postgres://u:p@127.0.0.1:1/db", cipher())
         .await
         .err()
         .unwrap();
     let text = e.to_string();
     assert!(text.contains("无法连接PostgreSQL数据库"), "{text}");
     assert!(text.contains("127.0.0.1"), "{text}");
-    let e = SqlStore::connect_postgres("postgres://[bad")
+    let e = SqlStore::connect_postgres("postgres://[bad", cipher())
         .await
         .err()
         .unwrap();

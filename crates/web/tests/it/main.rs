@@ -14,9 +14,12 @@ use tower::ServiceExt;
 async fn app() -> (tempfile::TempDir, Arc<SqlStore>, axum::Router) {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(
-        SqlStore::open_sqlite(&dir.path().join("t.db"))
-            .await
-            .unwrap(),
+        SqlStore::open_sqlite(
+            &dir.path().join("t.db"),
+            std::sync::Arc::new(dixian_gm::FieldCipher::ephemeral().unwrap()),
+        )
+        .await
+        .unwrap(),
     );
     initialize(store.as_ref(), &[], &[]).await.unwrap();
     let opts = demo::DemoOptions {
