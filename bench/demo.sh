@@ -2,7 +2,8 @@
 # Benchmark: `dixian demo` building the synthetic county (issue 2: < 30 s for 100,000
 # households, release build), against a peer measured in the same run: the sqlite3 shell
 # bulk-inserting the same number of rows into the same schema with one recursive-CTE
-# INSERT per table (no generation logic, no validation) — the floor for any SQLite loader.
+# INSERT per table (no generation logic, no validation, random bytes of the same size in
+# place of ciphertexts and blind indexes) — the floor for any SQLite loader.
 #
 # Usage: bench/demo.sh [HOUSEHOLDS] [RUNS]     (defaults 100000 and 3)
 # Prints one line per run and the medians; record them in docs/benchmarks.md.
@@ -41,10 +42,10 @@ WITH RECURSIVE v(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM v WHERE n < 299)
 INSERT INTO divisions SELECT printf('500299%03d%03d', 101 + n / 20, 201 + n % 20), 'v' || n, 'village', NULL FROM v;
 WITH RECURSIVE h(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM h WHERE n < $households)
 INSERT INTO households SELECT n, printf('500299%03d%03d%04d', 101 + (n % 300) / 20, 201 + (n % 300) % 20, n / 300 + 1),
-  printf('500299%03d%03d', 101 + (n % 300) / 20, 201 + (n % 300) % 20), 1 + n % 8, '地址' || n, '138' || (10000000 + n),
+  printf('500299%03d%03d', 101 + (n % 300) / 20, 201 + (n % 300) % 20), 1 + n % 8, '地址' || n, randomblob(44), randomblob(32),
   CASE WHEN n % 10 < 3 THEN 'tuopin' ELSE 'ordinary' END, 0, n % 17 = 0, 0, n % 20 = 0, '2026-11-01T00:00:00Z' FROM h;
 WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < ${persons:-$((households * 3))})
-INSERT INTO persons SELECT n, 1 + (n - 1) / 3, printf('500299%08d%04d', 19500101 + n % 500000, n % 10000), '姓名' || n,
+INSERT INTO persons SELECT n, 1 + (n - 1) / 3, randomblob(51), randomblob(32), '姓名' || n,
   CASE WHEN n % 2 THEN '男' ELSE '女' END, '1980-01-01', CASE WHEN n % 3 = 1 THEN 'head' ELSE 'son' END, 'ordinary', 'healthy',
   NULL, NULL, 'not_in_school', 1, 1, 6, '县内', 0, 'in_household' FROM p;
 WITH RECURSIVE h(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM h WHERE n < $households)
