@@ -90,6 +90,31 @@ pub enum Cmd {
         #[command(subcommand)]
         command: KeysCmd,
     },
+    /// 审计记录：核验哈希链、查看
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// 逐条核验审计记录的哈希链；发现被修改、删除或调换的记录时指出第几条，退出码非零
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// 按顺序列出审计记录
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 从第几条之后开始
+        #[arg(long, default_value_t = 0, value_name = "序号")]
+        after: i64,
+        /// 最多列出多少条
+        #[arg(long, default_value_t = 50, value_name = "条数")]
+        limit: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,10 +4,11 @@ mod cli;
 mod config;
 
 use anyhow::{Context, Result, anyhow, bail};
-use cli::{CalendarCmd, Cmd, KeysCmd, PolicyCmd};
+use cli::{AuditCmd, CalendarCmd, Cmd, KeysCmd, PolicyCmd};
 use config::Config;
 use dixian_app::setup::{self, SourceFile};
 use dixian_app::{demo, policy, today};
+use dixian_domain::access::Actor;
 use dixian_domain::calendar::WorkCalendar;
 use dixian_domain::policy::Pack;
 use dixian_gm::{EnvKeys, FieldCipher, KeyFile, KeyProvider, KeySet};
@@ -55,7 +56,13 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             let division_files = read_all(&divisions)?;
             let pack_files = read_all(&policy)?;
             let store = open_store(&cfg, true).await?;
-            let report = setup::initialize(store.as_ref(), &division_files, &pack_files).await?;
+            let report = setup::initialize(
+                store.as_ref(),
+                &Actor::system("dixian init"),
+                &division_files,
+                &pack_files,
+            )
+            .await?;
             println!(
                 "初始化完成：{}（{}）\n  行政区划 {} 个，村民小组 {} 个\n  节假日日历 {} 天\n  政策包 {}",
                 cfg.database_label(),
@@ -144,6 +151,46 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             rotate_keys(&cfg, batch, no_new_key).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Audit {
+            command: AuditCmd::Verify { data },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let store = open_store(&cfg, false).await?;
+            let v = store.verify_audit_chain().await?;
+            store.close().await;
+            match v.problem {
+                None => {
+                    println!("审计记录共{}条，哈希链完整。", v.records);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(p) => {
+                    eprintln!("审计记录核验失败：{p}（此前{}条完好）", v.records);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Cmd::Audit {
+            command: AuditCmd::List { data, after, limit },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let store = open_store(&cfg, false).await?;
+            for r in store.audit_records(after, limit).await? {
+                println!(
+                    "{}\t{}\t{}{}\t{}\t{}\t{}",
+                    r.seq,
+                    r.at.format("%Y-%m-%d %H:%M:%S"),
+                    r.actor,
+                    r.source.map(|s| format!("@{s}")).unwrap_or_default(),
+                    r.action,
+                    r.target,
+                    r.detail
+                );
+            }
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Calendar {
             command: CalendarCmd::Import { data, file },
         } => {
@@ -151,7 +198,12 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             cfg.init_logging();
             let source = read_source(&file)?;
             let store = open_store(&cfg, false).await?;
-            let n = setup::import_calendar(store.as_ref(), &source).await?;
+            let n = setup::import_calendar(
+                store.as_ref(),
+                &Actor::system("dixian calendar import"),
+                &source,
+            )
+            .await?;
             let years: Vec<String> = store
                 .calendar()
                 .await?
@@ -300,7 +352,9 @@ async fn rotate_keys(cfg: &Config, batch: usize, no_new_key: bool) -> Result<()>
     }
     let store = open_store(cfg, false).await?;
     let started = std::time::Instant::now();
-    let report = store.rotate_keys(batch).await?;
+    let report = store
+        .rotate_keys(&Actor::system("dixian keys rotate"), batch)
+        .await?;
     store.close().await;
     println!(
         "已重新加密：身份证号{}条，住户电话{}条，用时{:.1}秒。",
@@ -324,7 +378,8 @@ async fn build_demo(
     if let Some(existing) = store.setting("demo.seed").await? {
         let county =
             dixian_domain::DivisionCode::parse(demo::COUNTY_CODE).map_err(|e| anyhow!("{e}"))?;
-        let counts = store.registry_counts(&county).await?;
+        let actor = Actor::system("dixian demo");
+        let counts = store.registry_counts(&actor, &county).await?;
         return Ok(format!(
             "演示县{}已存在（种子{existing}，{}户、{}人），直接使用。",
             demo::COUNTY_NAME,
@@ -332,7 +387,8 @@ async fn build_demo(
             counts.persons
         ));
     }
-    setup::initialize(store, &[], &[]).await?;
+    let actor = Actor::system("dixian demo");
+    setup::initialize(store, &actor, &[], &[]).await?;
     let bar = indicatif::ProgressBar::new(u64::from(households));
     if let Ok(style) = indicatif::ProgressStyle::with_template(
         "生成演示县 {bar:40} {pos}/{len}户 {elapsed_precise} 剩余{eta}",
@@ -342,6 +398,7 @@ async fn build_demo(
     let started = std::time::Instant::now();
     let report = demo::load(
         store,
+        &actor,
         demo::DemoOptions {
             households,
             seed,

@@ -1,6 +1,7 @@
 //! Areas (辖区): a division with its ancestors, children and registry counts, for drill-down.
 
 use crate::AppError;
+use dixian_domain::access::{Actor, Scope};
 use dixian_domain::division::{Division, DivisionCode};
 use dixian_store::{RegistryCounts, Store};
 
@@ -21,22 +22,31 @@ pub struct AreaView {
     pub groups: Vec<String>,
 }
 
-async fn figures(store: &dyn Store, division: Division) -> Result<AreaFigures, AppError> {
-    let counts = store.registry_counts(&division.code).await?;
+async fn figures(
+    store: &dyn Store,
+    actor: &Actor,
+    division: Division,
+) -> Result<AreaFigures, AppError> {
+    let counts = store.registry_counts(actor, &division.code).await?;
     Ok(AreaFigures { division, counts })
 }
 
-/// The tops of the loaded division tree with their counts.
-pub async fn overview(store: &dyn Store) -> Result<Vec<AreaFigures>, AppError> {
+/// The starting points of drill-down: the actor's own division, or for county-wide actors
+/// the tops of the loaded division tree, with their counts.
+pub async fn overview(store: &dyn Store, actor: &Actor) -> Result<Vec<AreaFigures>, AppError> {
+    let tops = match &actor.scope {
+        Scope::Everything => store.root_divisions().await?,
+        Scope::Within(code) => store.division(code).await?.into_iter().collect(),
+    };
     let mut out = Vec::new();
-    for d in store.root_divisions().await? {
-        out.push(figures(store, d).await?);
+    for d in tops {
+        out.push(figures(store, actor, d).await?);
     }
     Ok(out)
 }
 
 /// One division for drill-down; `code_text` as typed in the address.
-pub async fn area(store: &dyn Store, code_text: &str) -> Result<AreaView, AppError> {
+pub async fn area(store: &dyn Store, actor: &Actor, code_text: &str) -> Result<AreaView, AppError> {
     let code =
         DivisionCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     let division = store
@@ -51,7 +61,7 @@ pub async fn area(store: &dyn Store, code_text: &str) -> Result<AreaView, AppErr
     }
     let mut children = Vec::new();
     for c in store.child_divisions(&code).await? {
-        children.push(figures(store, c).await?);
+        children.push(figures(store, actor, c).await?);
     }
     let groups = store
         .village_groups(&code)
@@ -60,7 +70,7 @@ pub async fn area(store: &dyn Store, code_text: &str) -> Result<AreaView, AppErr
         .map(|g| g.name)
         .collect();
     Ok(AreaView {
-        area: figures(store, division).await?,
+        area: figures(store, actor, division).await?,
         ancestors,
         children,
         groups,

@@ -4,6 +4,7 @@
 
 use crate::AppError;
 use chrono::{Datelike, Days, NaiveDate};
+use dixian_domain::access::Actor;
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::{IdNumber, Sex, age_on};
 use dixian_domain::money::Money;
@@ -538,6 +539,8 @@ const BATCH: usize = 2_000;
 /// batch with (households written, households planned).
 pub async fn load(
     store: &dyn Store,
+    actor: &Actor,
+
     opts: DemoOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<DemoReport, AppError> {
@@ -551,7 +554,7 @@ pub async fn load(
             village_count * MAX_PER_VILLAGE / 2
         )]));
     }
-    let existing = store.registry_counts(&county).await?;
+    let existing = store.registry_counts(actor, &county).await?;
     if existing.households > 0 {
         return Err(AppError::Invalid(vec![format!(
             "{COUNTY_NAME}已有{}户数据；演示数据只能写入空的数据目录，请换一个 --data-dir",
@@ -559,7 +562,7 @@ pub async fn load(
         )]));
     }
     let table = divisions(opts.seed);
-    store.put_divisions(&table).await?;
+    store.put_divisions(actor, &table).await?;
     let generator = Generator::new(&table, opts.seed, opts.households, opts.as_of);
     let planned = opts.households as usize;
     let mut report = DemoReport::default();
@@ -568,20 +571,20 @@ pub async fn load(
         batch.push(record);
         if batch.len() == BATCH {
             report.persons += batch.iter().map(|r| r.members.len()).sum::<usize>();
-            report.households += store.insert_households(&batch).await?;
+            report.households += store.insert_households(actor, &batch).await?;
             batch.clear();
             progress(report.households, planned);
         }
     }
     if !batch.is_empty() {
         report.persons += batch.iter().map(|r| r.members.len()).sum::<usize>();
-        report.households += store.insert_households(&batch).await?;
+        report.households += store.insert_households(actor, &batch).await?;
         progress(report.households, planned);
     }
     store
-        .put_setting("demo.seed", &opts.seed.to_string())
+        .put_setting(actor, "demo.seed", &opts.seed.to_string())
         .await?;
-    store.put_setting("demo.county", COUNTY_CODE).await?;
+    store.put_setting(actor, "demo.county", COUNTY_CODE).await?;
     Ok(report)
 }
 

@@ -1,6 +1,7 @@
 //! Setting up a deployment: divisions, the work calendar and policy packs.
 
 use crate::AppError;
+use dixian_domain::access::Actor;
 use dixian_domain::calendar::{CalendarEntry, WorkCalendar};
 use dixian_domain::division::DivisionTable;
 use dixian_domain::policy::{BUILTIN_PACKS, Pack, PolicySet};
@@ -26,6 +27,8 @@ pub struct InitReport {
 /// packs. Every file is validated before anything is written, so a bad file changes nothing.
 pub async fn initialize(
     store: &dyn Store,
+    actor: &Actor,
+
     division_files: &[SourceFile],
     extra_packs: &[SourceFile],
 ) -> Result<InitReport, AppError> {
@@ -69,13 +72,13 @@ pub async fn initialize(
 
     let mut report = InitReport::default();
     for t in &tables {
-        report.divisions += store.put_divisions(t).await?;
+        report.divisions += store.put_divisions(actor, t).await?;
         report.village_groups += t.groups.len();
     }
     let entries: Vec<CalendarEntry> = WorkCalendar::builtin().entries().cloned().collect();
-    report.calendar_days = store.put_calendar(&entries).await?;
+    report.calendar_days = store.put_calendar(actor, &entries).await?;
     for p in &packs {
-        store.put_policy_pack(p).await?;
+        store.put_policy_pack(actor, p).await?;
         report.policy_packs.push(p.id().to_string());
     }
     tracing::info!(
@@ -88,9 +91,13 @@ pub async fn initialize(
 }
 
 /// Adds or replaces calendar days from an administrator's CSV (next year's notice).
-pub async fn import_calendar(store: &dyn Store, file: &SourceFile) -> Result<usize, AppError> {
+pub async fn import_calendar(
+    store: &dyn Store,
+    actor: &Actor,
+    file: &SourceFile,
+) -> Result<usize, AppError> {
     let cal = WorkCalendar::from_csv(&file.name, &file.text)
         .map_err(|errs| AppError::Invalid(errs.iter().map(ToString::to_string).collect()))?;
     let entries: Vec<CalendarEntry> = cal.entries().cloned().collect();
-    Ok(store.put_calendar(&entries).await?)
+    Ok(store.put_calendar(actor, &entries).await?)
 }

@@ -1,6 +1,7 @@
 //! Pure domain types and rules of dixian (底线). No IO, no async: everything here is a value
 //! or a function of values, so it can be tested exhaustively.
 
+pub mod access;
 pub mod calendar;
 pub mod division;
 pub mod id_number;
@@ -8,6 +9,7 @@ pub mod money;
 pub mod policy;
 pub mod registry;
 
+pub use access::{Actor, Scope};
 pub use calendar::{CalendarEntry, CalendarWarning, DayKind, Reckoned, WorkCalendar};
 pub use division::{Division, DivisionCode, DivisionLevel, DivisionTable, VillageGroup};
 pub use id_number::{IdNumber, IdNumberError, Sex};

@@ -5,10 +5,12 @@
 //! SQLite runs one writer connection that opens every transaction with `BEGIN IMMEDIATE`
 //! beside a read pool, so a write never fails half way with `SQLITE_BUSY_SNAPSHOT`.
 
+mod audit;
 mod migrate;
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
+use dixian_domain::access::Actor;
 use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
@@ -17,7 +19,8 @@ use dixian_domain::registry::HouseholdCode;
 use dixian_domain::registry::HouseholdRecord;
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
-    DbKind, PersonLocation, RegistryCounts, RotationReport, Store, StoreError, StoreResult,
+    AuditRecord, AuditVerification, DbKind, PersonLocation, RegistryCounts, RotationReport, Store,
+    StoreError, StoreResult,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -123,6 +126,45 @@ macro_rules! allocate {
     }};
 }
 
+/// Appends an audit record inside transaction `$tx`, chained to the one before. Updating the
+/// head row first makes concurrent appenders queue (row lock on PostgreSQL, the single writer
+/// on SQLite), so the chain never forks.
+macro_rules! audit_in {
+    ($tx:ident, $actor:expr, $action:expr, $target:expr, $detail:expr) => {{
+        let (seq, prev): (i64, Vec<u8>) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *$tx)
+                .await
+                .map_err(backend)?;
+        let at = audit::timestamp(Utc::now());
+        let actor: &Actor = $actor;
+        let (action, target, detail): (&str, &str, &str) = ($action, $target, $detail);
+        let hash = audit::Entry::of(seq, &at, actor, action, target, detail).hash(&prev);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(seq)
+        .bind(&at)
+        .bind(actor.user_id)
+        .bind(&actor.name)
+        .bind(actor.source.as_deref())
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .bind(&prev)
+        .bind(&hash[..])
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&hash[..])
+            .execute(&mut *$tx)
+            .await
+            .map_err(backend)?;
+    }};
+}
+
 /// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.
 const BATCH_ROWS: usize = 1000;
 
@@ -202,8 +244,11 @@ impl SqlStore {
                     .cipher
                     .encrypt(F_KEY_CHECK, "0", "dixian")
                     .map_err(crypto)?;
-                self.put_setting("keys.check", &to_hex(&blob)).await?;
-                self.put_setting("keys.index_check", &index_check).await
+                let system = Actor::system("首次打开数据库");
+                self.put_setting(&system, "keys.check", &to_hex(&blob))
+                    .await?;
+                self.put_setting(&system, "keys.index_check", &index_check)
+                    .await
             }
             Some(stored) if stored != index_check => Err(StoreError::Unavailable(
                 "加密密钥与数据库不匹配（盲索引密钥不同）：请使用写入这些数据时的密钥文件".into(),
@@ -232,6 +277,16 @@ impl SqlStore {
             Db::Sqlite { write, .. } => migrate::sqlite(write).await,
             Db::Postgres(pg) => migrate::postgres(pg).await,
         }
+    }
+
+    /// Records a refused access in the audit trail and returns the error to give the caller.
+    async fn deny(&self, actor: &Actor, target: &str) -> StoreError {
+        tracing::warn!(actor = %actor.name, target, "越权访问被拒绝");
+        let detail = serde_json::json!({ "scope": format!("{:?}", actor.scope) }).to_string();
+        if let Err(e) = self.audit(actor, "access.denied", target, &detail).await {
+            tracing::error!(error = %e, "无法记录越权访问");
+        }
+        StoreError::Forbidden
     }
 
     /// Closes the pools, flushing SQLite's WAL.
@@ -308,9 +363,18 @@ impl Store for SqlStore {
         })
     }
 
-    async fn put_divisions(&self, table: &DivisionTable) -> StoreResult<usize> {
+    async fn put_divisions(&self, actor: &Actor, table: &DivisionTable) -> StoreResult<usize> {
         let divs: Vec<&Division> = table.divisions.values().collect();
+        if let Some(d) = divs.iter().find(|d| !actor.scope.covers(&d.code)) {
+            return Err(self.deny(actor, d.code.as_str()).await);
+        }
+        let detail = serde_json::json!({
+            "divisions": divs.len(),
+            "village_groups": table.groups.len(),
+        })
+        .to_string();
         write_tx!(self, |tx| {
+            audit_in!(tx, actor, "divisions.put", "行政区划", &detail);
             for chunk in divs.chunks(BATCH_ROWS) {
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO divisions (code, name, level, parent_code) ",
@@ -413,8 +477,11 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn put_calendar(&self, entries: &[CalendarEntry]) -> StoreResult<usize> {
+    async fn put_calendar(&self, actor: &Actor, entries: &[CalendarEntry]) -> StoreResult<usize> {
+        let years: BTreeSet<i32> = entries.iter().map(|e| e.notice_year).collect();
+        let detail = serde_json::json!({ "days": entries.len(), "years": years }).to_string();
         write_tx!(self, |tx| {
+            audit_in!(tx, actor, "calendar.put", "节假日日历", &detail);
             for chunk in entries.chunks(BATCH_ROWS) {
                 let mut qb = sqlx::QueryBuilder::new(
                     "INSERT INTO calendar_days (day, kind, festival, notice_year) ",
@@ -458,9 +525,15 @@ impl Store for SqlStore {
         Ok(WorkCalendar::from_entries(entries))
     }
 
-    async fn put_policy_pack(&self, pack: &Pack) -> StoreResult<()> {
+    async fn put_policy_pack(&self, actor: &Actor, pack: &Pack) -> StoreResult<()> {
         let h = pack.header();
+        let detail = serde_json::json!({
+            "file": pack.file,
+            "sm3": to_hex(&dixian_gm::sm3(pack.text.as_bytes())),
+        })
+        .to_string();
         write_tx!(self, |tx| {
+            audit_in!(tx, actor, "policy.put", &h.id, &detail);
             sqlx::query(
                 "INSERT INTO policy_packs (id, file_name, level, region_code, effective_from, body, loaded_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -509,8 +582,10 @@ impl Store for SqlStore {
         })
     }
 
-    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+    async fn put_setting(&self, actor: &Actor, key: &str, value: &str) -> StoreResult<()> {
+        let detail = serde_json::json!({ "value": value }).to_string();
         write_tx!(self, |tx| {
+            audit_in!(tx, actor, "setting.put", key, &detail);
             sqlx::query(
                 "INSERT INTO settings (key, value) VALUES ($1, $2)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -524,9 +599,19 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn insert_households(&self, records: &[HouseholdRecord]) -> StoreResult<usize> {
+    async fn insert_households(
+        &self,
+        actor: &Actor,
+        records: &[HouseholdRecord],
+    ) -> StoreResult<usize> {
         if records.is_empty() {
             return Ok(0);
+        }
+        if let Some(r) = records
+            .iter()
+            .find(|r| !actor.scope.covers(&r.household.village))
+        {
+            return Err(self.deny(actor, r.household.code.as_str()).await);
         }
         check_batch_unique(records)?;
         let codes: Vec<String> = records
@@ -585,6 +670,19 @@ impl Store for SqlStore {
                     )));
                 }
             }
+            let detail = serde_json::json!({
+                "households": records.len(),
+                "persons": n_persons,
+                "codes": codes,
+            })
+            .to_string();
+            audit_in!(
+                tx,
+                actor,
+                "households.insert",
+                &format!("{}户", records.len()),
+                &detail
+            );
             let first_h: i64 = allocate!(tx, "households", n_households);
             let first_p: i64 = allocate!(tx, "persons", n_persons);
             let mut pid = first_p;
@@ -701,7 +799,14 @@ impl Store for SqlStore {
         Ok(records.len())
     }
 
-    async fn registry_counts(&self, code: &DivisionCode) -> StoreResult<RegistryCounts> {
+    async fn registry_counts(
+        &self,
+        actor: &Actor,
+        code: &DivisionCode,
+    ) -> StoreResult<RegistryCounts> {
+        if !actor.scope.covers(code) {
+            return Err(self.deny(actor, code.as_str()).await);
+        }
         let (lo, hi) = code_range(code);
         read!(self, |pool| {
             let households: i64 = sqlx::query_scalar(
@@ -728,19 +833,30 @@ impl Store for SqlStore {
         })
     }
 
-    async fn find_person_by_id_number(&self, id: &IdNumber) -> StoreResult<Option<PersonLocation>> {
+    async fn find_person_by_id_number(
+        &self,
+        actor: &Actor,
+        id: &IdNumber,
+    ) -> StoreResult<Option<PersonLocation>> {
         let bidx = self.cipher.blind_index(F_ID_NUMBER, id.as_str());
+        let (lo, hi) = actor.scope.code_range();
         let row: Option<(i64, Vec<u8>, String, String, String)> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT p.id, p.id_number_enc, p.name, h.code, h.village_code
                  FROM persons p JOIN households h ON h.id = p.household_id
-                 WHERE p.id_number_bidx = $1",
+                 WHERE p.id_number_bidx = $1 AND h.village_code BETWEEN $2 AND $3",
             )
             .bind(&bidx)
+            .bind(&lo)
+            .bind(&hi)
             .fetch_optional(pool)
             .await
             .map_err(backend)?
         });
+        let found = row.as_ref().map(|r| r.3.clone());
+        let detail = serde_json::json!({ "found": found }).to_string();
+        self.audit(actor, "person.lookup", &id.masked(), &detail)
+            .await?;
         let Some((pid, enc, name, code, village)) = row else {
             return Ok(None);
         };
@@ -761,7 +877,10 @@ impl Store for SqlStore {
         }))
     }
 
-    async fn rotate_keys(&self, batch: usize) -> StoreResult<RotationReport> {
+    async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport> {
+        if actor.scope != dixian_domain::access::Scope::Everything {
+            return Err(self.deny(actor, "keys").await);
+        }
         let batch = i64::try_from(batch.clamp(1, 10_000)).unwrap_or(1_000);
         let mut report = RotationReport::default();
         // Keyset pagination: each page is read, re-encrypted, and written in its own short
@@ -835,7 +954,16 @@ impl Store for SqlStore {
             .cipher
             .encrypt(F_KEY_CHECK, "0", "dixian")
             .map_err(crypto)?;
-        self.put_setting("keys.check", &to_hex(&blob)).await?;
+        self.put_setting(actor, "keys.check", &to_hex(&blob))
+            .await?;
+        let detail = serde_json::json!({
+            "key": self.cipher.current_key_id(),
+            "persons": report.persons,
+            "households": report.households,
+        })
+        .to_string();
+        self.audit(actor, "keys.rotate", "个人信息加密密钥", &detail)
+            .await?;
         tracing::info!(
             persons = report.persons,
             households = report.households,
@@ -843,6 +971,80 @@ impl Store for SqlStore {
             "已用新密钥重新加密"
         );
         Ok(report)
+    }
+
+    async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, action, target, detail);
+        });
+        Ok(())
+    }
+
+    async fn audit_records(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+        let rows: Vec<audit::Row> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
+                 FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(after_seq)
+            .bind(limit.clamp(1, 10_000))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        Ok(rows.into_iter().map(audit::Row::into_record).collect())
+    }
+
+    async fn verify_audit_chain(&self) -> StoreResult<AuditVerification> {
+        const PAGE: i64 = 5_000;
+        let mut expected = 1i64;
+        let mut prev = vec![0u8; 32];
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<audit::Row> = read!(self, |pool| {
+                sqlx::query_as(
+                    "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
+                     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after)
+                .bind(PAGE)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?
+            });
+            if let Some(problem) = audit::check_page(&rows, &mut expected, &mut prev) {
+                return Ok(AuditVerification {
+                    records: expected - 1,
+                    problem: Some(problem),
+                });
+            }
+            match rows.last() {
+                Some(r) => after = r.seq,
+                None => break,
+            }
+        }
+        let (head_seq, head_hash): (i64, Vec<u8>) = read!(self, |pool| {
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        let last = expected - 1;
+        let problem = (head_seq != last || head_hash != prev).then(|| {
+            format!(
+                "审计记录应有{head_seq}条，实际只能核对到第{last}条：末尾的记录被删除或审计头被改动"
+            )
+        });
+        Ok(AuditVerification {
+            records: last,
+            problem,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::{RegistryCounts, Store, StoreError};
 use chrono::NaiveDate;
+use dixian_domain::access::{Actor, Scope};
 use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{DivisionCode, DivisionTable};
 use dixian_domain::id_number::{IdNumber, Sex};
@@ -21,6 +22,8 @@ pub const CHECKS: &[&str] = &[
     "households",
     "household_conflicts",
     "find_person",
+    "scoping",
+    "audit_chain",
 ];
 
 /// Runs the check called `name`.
@@ -34,8 +37,14 @@ pub async fn run(name: &str, store: &dyn Store) {
         "households" => households(store).await,
         "household_conflicts" => household_conflicts(store).await,
         "find_person" => find_person(store).await,
+        "scoping" => scoping(store).await,
+        "audit_chain" => audit_chain(store).await,
         other => panic!("unknown contract check {other}"),
     }
+}
+
+fn sys() -> Actor {
+    Actor::system("contract")
 }
 
 fn code(s: &str) -> DivisionCode {
@@ -57,7 +66,7 @@ const DIVISIONS: &str = "code,name
 
 async fn load_divisions(store: &dyn Store) {
     let table = DivisionTable::from_csv("test.csv", DIVISIONS).unwrap();
-    assert_eq!(store.put_divisions(&table).await.unwrap(), 8);
+    assert_eq!(store.put_divisions(&sys(), &table).await.unwrap(), 8);
 }
 
 pub async fn schema(store: &dyn Store) {
@@ -105,7 +114,7 @@ pub async fn divisions(store: &dyn Store) {
             .replace("二组", "第二组"),
     )
     .unwrap();
-    store.put_divisions(&renamed).await.unwrap();
+    store.put_divisions(&sys(), &renamed).await.unwrap();
     let v = store
         .division(&code("500299101201"))
         .await
@@ -128,7 +137,10 @@ pub async fn calendar(store: &dyn Store) {
     assert_eq!(store.calendar().await.unwrap(), WorkCalendar::default());
     let builtin = WorkCalendar::builtin();
     let entries: Vec<CalendarEntry> = builtin.entries().cloned().collect();
-    assert_eq!(store.put_calendar(&entries).await.unwrap(), entries.len());
+    assert_eq!(
+        store.put_calendar(&sys(), &entries).await.unwrap(),
+        entries.len()
+    );
     assert_eq!(store.calendar().await.unwrap(), builtin);
 
     // An administrator adds 2027; replacing an existing date keeps one row.
@@ -140,10 +152,10 @@ pub async fn calendar(store: &dyn Store) {
         notice_year: 2027,
     };
     store
-        .put_calendar(std::slice::from_ref(&new))
+        .put_calendar(&sys(), std::slice::from_ref(&new))
         .await
         .unwrap();
-    store.put_calendar(&[new]).await.unwrap();
+    store.put_calendar(&sys(), &[new]).await.unwrap();
     let cal = store.calendar().await.unwrap();
     assert!(cal.covers(2027));
     assert!(!cal.is_working_day(d).value);
@@ -154,7 +166,7 @@ pub async fn policy_packs(store: &dyn Store) {
     assert!(store.policy_packs().await.unwrap().is_empty());
     for (file, text) in BUILTIN_PACKS {
         let pack = Pack::parse(file, text).unwrap();
-        store.put_policy_pack(&pack).await.unwrap();
+        store.put_policy_pack(&sys(), &pack).await.unwrap();
     }
     let loaded = store.policy_packs().await.unwrap();
     let mut ids: Vec<&str> = loaded.iter().map(|p| p.id()).collect();
@@ -175,7 +187,7 @@ pub async fn policy_packs(store: &dyn Store) {
     // Same id again replaces the text.
     let edited_text = BUILTIN_PACKS[2].1.replace("days = 15", "days = 14");
     let edited = Pack::parse(BUILTIN_PACKS[2].0, &edited_text).unwrap();
-    store.put_policy_pack(&edited).await.unwrap();
+    store.put_policy_pack(&sys(), &edited).await.unwrap();
     let loaded = store.policy_packs().await.unwrap();
     assert_eq!(loaded.len(), 4);
     let cq = loaded.iter().find(|p| p.id() == "chongqing-2022").unwrap();
@@ -187,8 +199,8 @@ pub async fn policy_packs(store: &dyn Store) {
 
 pub async fn settings(store: &dyn Store) {
     assert_eq!(store.setting("demo.seed").await.unwrap(), None);
-    store.put_setting("demo.seed", "42").await.unwrap();
-    store.put_setting("demo.seed", "43").await.unwrap();
+    store.put_setting(&sys(), "demo.seed", "42").await.unwrap();
+    store.put_setting(&sys(), "demo.seed", "43").await.unwrap();
     assert_eq!(
         store.setting("demo.seed").await.unwrap().as_deref(),
         Some("43")
@@ -275,32 +287,47 @@ pub async fn households(store: &dyn Store) {
         record("500299101202", 1, &[id(4)]),
         record("500299102201", 1, &[id(5), id(6)]),
     ];
-    assert_eq!(store.insert_households(&batch).await.unwrap(), 3);
+    assert_eq!(store.insert_households(&sys(), &batch).await.unwrap(), 3);
     let c = |households, persons| RegistryCounts {
         households,
         persons,
     };
     assert_eq!(
-        store.registry_counts(&code("500299000000")).await.unwrap(),
+        store
+            .registry_counts(&sys(), &code("500299000000"))
+            .await
+            .unwrap(),
         c(3, 6)
     );
     assert_eq!(
-        store.registry_counts(&code("500299101000")).await.unwrap(),
+        store
+            .registry_counts(&sys(), &code("500299101000"))
+            .await
+            .unwrap(),
         c(2, 4)
     );
     assert_eq!(
-        store.registry_counts(&code("500299101201")).await.unwrap(),
+        store
+            .registry_counts(&sys(), &code("500299101201"))
+            .await
+            .unwrap(),
         c(1, 3)
     );
     assert_eq!(
-        store.registry_counts(&code("500299103000")).await.unwrap(),
+        store
+            .registry_counts(&sys(), &code("500299103000"))
+            .await
+            .unwrap(),
         c(0, 0)
     );
     // Ids are allocated across batches without collision.
     let more = vec![record("500299101201", 2, &[id(7)])];
-    store.insert_households(&more).await.unwrap();
+    store.insert_households(&sys(), &more).await.unwrap();
     assert_eq!(
-        store.registry_counts(&code("500000000000")).await.unwrap(),
+        store
+            .registry_counts(&sys(), &code("500000000000"))
+            .await
+            .unwrap(),
         c(4, 7)
     );
 }
@@ -308,27 +335,33 @@ pub async fn households(store: &dyn Store) {
 pub async fn household_conflicts(store: &dyn Store) {
     load_divisions(store).await;
     store
-        .insert_households(&[record("500299101201", 1, &[id(1)])])
+        .insert_households(&sys(), &[record("500299101201", 1, &[id(1)])])
         .await
         .unwrap();
-    let before = store.registry_counts(&code("500299000000")).await.unwrap();
+    let before = store
+        .registry_counts(&sys(), &code("500299000000"))
+        .await
+        .unwrap();
 
     // Same household code again, in a batch with a valid one: nothing of it is written.
     let batch = vec![
         record("500299101202", 1, &[id(20)]),
         record("500299101201", 1, &[id(21)]),
     ];
-    let e = store.insert_households(&batch).await.unwrap_err();
+    let e = store.insert_households(&sys(), &batch).await.unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
     assert!(e.to_string().contains("5002991012010001"), "{e}");
     assert_eq!(
-        store.registry_counts(&code("500299000000")).await.unwrap(),
+        store
+            .registry_counts(&sys(), &code("500299000000"))
+            .await
+            .unwrap(),
         before
     );
 
     // An ID number already registered elsewhere.
     let batch = vec![record("500299102201", 1, &[id(30), id(1)])];
-    let e = store.insert_households(&batch).await.unwrap_err();
+    let e = store.insert_households(&sys(), &batch).await.unwrap_err();
     assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
     assert!(e.to_string().contains("身份证号"), "{e}");
     assert!(
@@ -336,7 +369,10 @@ pub async fn household_conflicts(store: &dyn Store) {
         "conflict leaks the full ID: {e}"
     );
     assert_eq!(
-        store.registry_counts(&code("500299000000")).await.unwrap(),
+        store
+            .registry_counts(&sys(), &code("500299000000"))
+            .await
+            .unwrap(),
         before
     );
 }
@@ -344,14 +380,17 @@ pub async fn household_conflicts(store: &dyn Store) {
 pub async fn find_person(store: &dyn Store) {
     load_divisions(store).await;
     store
-        .insert_households(&[
-            record("500299101201", 1, &[id(1), id(2)]),
-            record("500299102201", 1, &[id(3)]),
-        ])
+        .insert_households(
+            &sys(),
+            &[
+                record("500299101201", 1, &[id(1), id(2)]),
+                record("500299102201", 1, &[id(3)]),
+            ],
+        )
         .await
         .unwrap();
     let found = store
-        .find_person_by_id_number(&id(2))
+        .find_person_by_id_number(&sys(), &id(2))
         .await
         .unwrap()
         .unwrap();
@@ -360,16 +399,158 @@ pub async fn find_person(store: &dyn Store) {
     assert_eq!(found.village, code("500299101201"));
     assert_eq!(found.name, "成员1残");
     let found = store
-        .find_person_by_id_number(&id(3))
+        .find_person_by_id_number(&sys(), &id(3))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(found.household.as_str(), "5002991022010001");
     assert!(
         store
-            .find_person_by_id_number(&id(4))
+            .find_person_by_id_number(&sys(), &id(4))
             .await
             .unwrap()
             .is_none()
     );
+}
+
+fn town_official() -> Actor {
+    Actor {
+        user_id: Some(7),
+        name: "石桥镇审核员".into(),
+        scope: Scope::Within(code("500299101000")),
+        source: Some("192.0.2.7".into()),
+    }
+}
+
+pub async fn scoping(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(
+            &sys(),
+            &[
+                record("500299101201", 1, &[id(1)]),
+                record("500299102201", 1, &[id(2)]),
+            ],
+        )
+        .await
+        .unwrap();
+    let me = town_official();
+    // Inside: counts and lookups work.
+    assert_eq!(
+        store
+            .registry_counts(&me, &code("500299101000"))
+            .await
+            .unwrap(),
+        RegistryCounts {
+            households: 1,
+            persons: 1
+        }
+    );
+    assert!(
+        store
+            .find_person_by_id_number(&me, &id(1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Outside: refused without detail, or simply not found.
+    for outside in ["500299000000", "500299102000", "500299102201"] {
+        let e = store
+            .registry_counts(&me, &code(outside))
+            .await
+            .unwrap_err();
+        assert_eq!(e, StoreError::Forbidden);
+        assert_eq!(e.to_string(), "无权访问");
+    }
+    assert!(
+        store
+            .find_person_by_id_number(&me, &id(2))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let e = store
+        .insert_households(&me, &[record("500299102201", 2, &[id(3)])])
+        .await
+        .unwrap_err();
+    assert_eq!(e, StoreError::Forbidden);
+    assert_eq!(
+        store
+            .registry_counts(&sys(), &code("500299000000"))
+            .await
+            .unwrap(),
+        RegistryCounts {
+            households: 2,
+            persons: 2
+        }
+    );
+    // Every refusal is in the audit trail, with who and from where.
+    let records = store.audit_records(0, 1000).await.unwrap();
+    let denied: Vec<_> = records
+        .iter()
+        .filter(|r| r.action == "access.denied")
+        .collect();
+    assert_eq!(denied.len(), 4);
+    assert!(
+        denied
+            .iter()
+            .all(|r| r.actor == "石桥镇审核员" && r.actor_id == Some(7))
+    );
+    assert!(
+        denied
+            .iter()
+            .all(|r| r.source.as_deref() == Some("192.0.2.7"))
+    );
+    assert_eq!(denied[3].target, "5002991022010002");
+    let lookups = records
+        .iter()
+        .filter(|r| r.action == "person.lookup" && r.actor_id == Some(7))
+        .count();
+    assert_eq!(lookups, 2);
+}
+
+pub async fn audit_chain(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(&sys(), &[record("500299101201", 1, &[id(1)])])
+        .await
+        .unwrap();
+    store
+        .audit(&sys(), "export.households", "户籍台账", "{\"rows\":1}")
+        .await
+        .unwrap();
+    let records = store.audit_records(0, 1000).await.unwrap();
+    assert!(records.len() >= 3, "{records:?}");
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.seq, i as i64 + 1);
+        if i > 0 {
+            assert_eq!(r.prev_hash, records[i - 1].hash);
+        }
+        assert_eq!(r.hash.len(), 64);
+    }
+    let last = records.last().unwrap();
+    assert_eq!(last.action, "export.households");
+    assert_eq!(last.detail, "{\"rows\":1}");
+    let insert = records
+        .iter()
+        .find(|r| r.action == "households.insert")
+        .unwrap();
+    assert!(
+        insert.detail.contains("5002991012010001"),
+        "{}",
+        insert.detail
+    );
+    assert!(
+        !insert.detail.contains(id(1).as_str()),
+        "no ID number in the audit"
+    );
+    // Paging from a sequence number.
+    let tail = store
+        .audit_records(records.len() as i64 - 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(tail.len(), 1);
+    let v = store.verify_audit_chain().await.unwrap();
+    assert_eq!(v.records, records.len() as i64);
+    assert_eq!(v.problem, None);
 }

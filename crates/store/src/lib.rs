@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL backends both pass the [`contract`] suite.
 
 use async_trait::async_trait;
+use dixian_domain::access::Actor;
 use dixian_domain::calendar::{CalendarEntry, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
@@ -39,6 +40,9 @@ pub enum StoreError {
     /// Stored data could not be read back into domain values.
     #[error("数据库中的数据无效：{0}")]
     Corrupt(String),
+    /// The actor may not do this. Says nothing about what exists; the refusal is audited.
+    #[error("无权访问")]
+    Forbidden,
     /// The schema is newer than this program.
     #[error("数据库结构版本为{found}，本程序只支持到{supported}，请升级程序")]
     SchemaTooNew { found: i64, supported: i64 },
@@ -72,8 +76,36 @@ pub struct RotationReport {
     pub households: usize,
 }
 
-/// The one storage API. Writes are transactional: a call either writes everything it was
-/// given or nothing.
+/// One record of the audit trail (审计记录). Records form a chain: each carries the SM3 hash
+/// of its content and of the record before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub source: Option<String>,
+    /// Stable code such as `households.insert`, `access.denied`.
+    pub action: String,
+    pub target: String,
+    /// Details (before/after, counts, reasons) as JSON text.
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// Result of checking the audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    pub records: i64,
+    /// The first problem found, naming the record.
+    pub problem: Option<String>,
+}
+
+/// The one storage API. Every call names its [`Actor`]: reads of registry data are limited to
+/// the actor's scope, writes outside it are refused, and every write and every refusal is
+/// appended to the audit trail in the same transaction as the write. Writes are transactional:
+/// a call either writes everything it was given or nothing.
 #[async_trait]
 pub trait Store: Send + Sync {
     fn kind(&self) -> DbKind;
@@ -87,7 +119,7 @@ pub trait Store: Send + Sync {
     // --- divisions (行政区划) ---
 
     /// Inserts or renames every division and village group of `table`.
-    async fn put_divisions(&self, table: &DivisionTable) -> StoreResult<usize>;
+    async fn put_divisions(&self, actor: &Actor, table: &DivisionTable) -> StoreResult<usize>;
     async fn division(&self, code: &DivisionCode) -> StoreResult<Option<Division>>;
     /// Direct children, ordered by code.
     async fn child_divisions(&self, code: &DivisionCode) -> StoreResult<Vec<Division>>;
@@ -100,34 +132,62 @@ pub trait Store: Send + Sync {
     // --- work calendar (工作日历) ---
 
     /// Inserts or replaces calendar entries (an administrator adding a year).
-    async fn put_calendar(&self, entries: &[CalendarEntry]) -> StoreResult<usize>;
+    async fn put_calendar(&self, actor: &Actor, entries: &[CalendarEntry]) -> StoreResult<usize>;
     async fn calendar(&self) -> StoreResult<WorkCalendar>;
 
     // --- policy packs (政策包) ---
 
     /// Stores a validated pack, replacing one with the same id.
-    async fn put_policy_pack(&self, pack: &Pack) -> StoreResult<()>;
+    async fn put_policy_pack(&self, actor: &Actor, pack: &Pack) -> StoreResult<()>;
     /// All stored packs, parsed and validated again.
     async fn policy_packs(&self) -> StoreResult<Vec<Pack>>;
 
     // --- settings ---
 
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
-    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()>;
+    async fn put_setting(&self, actor: &Actor, key: &str, value: &str) -> StoreResult<()>;
 
     // --- registry (户籍档案) ---
 
     /// Inserts new households with their members and incomes. A household code or ID
     /// number that already exists is a conflict and nothing of the batch is written.
-    async fn insert_households(&self, records: &[HouseholdRecord]) -> StoreResult<usize>;
+    async fn insert_households(
+        &self,
+        actor: &Actor,
+        records: &[HouseholdRecord],
+    ) -> StoreResult<usize>;
     /// Households and persons living in `code`'s subtree.
-    async fn registry_counts(&self, code: &DivisionCode) -> StoreResult<RegistryCounts>;
+    async fn registry_counts(
+        &self,
+        actor: &Actor,
+        code: &DivisionCode,
+    ) -> StoreResult<RegistryCounts>;
     /// Exact search by ID number (blind index; the number is never compared in plaintext).
-    async fn find_person_by_id_number(&self, id: &IdNumber) -> StoreResult<Option<PersonLocation>>;
+    /// Out of the actor's scope is the same as not registered. Every lookup is audited.
+    async fn find_person_by_id_number(
+        &self,
+        actor: &Actor,
+        id: &IdNumber,
+    ) -> StoreResult<Option<PersonLocation>>;
 
     // --- personal data at rest ---
 
     /// Re-encrypts every sensitive field not yet under the current key, `batch` rows per
     /// short transaction, so the service keeps running. Safe to run again.
-    async fn rotate_keys(&self, batch: usize) -> StoreResult<RotationReport>;
+    async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport>;
+
+    // --- audit trail (审计) ---
+
+    /// Appends an event that is not a store write (a login, an export, a reveal).
+    async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> StoreResult<()>;
+    /// Records from `after_seq` on, oldest first, at most `limit`.
+    async fn audit_records(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+    /// Walks the whole chain and reports the first broken, missing or reordered record.
+    async fn verify_audit_chain(&self) -> StoreResult<AuditVerification>;
 }

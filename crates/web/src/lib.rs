@@ -17,6 +17,17 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
 }
 
+/// Until accounts exist (issue 3), pages are served to an anonymous visitor with county-wide
+/// read access to reference data and counts; the store still audits and scopes every call.
+pub(crate) fn visitor() -> dixian_domain::access::Actor {
+    dixian_domain::access::Actor {
+        user_id: None,
+        name: "网页访客（登录功能开发中）".into(),
+        scope: dixian_domain::access::Scope::Everything,
+        source: None,
+    }
+}
+
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The whole router.

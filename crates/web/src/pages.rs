@@ -37,6 +37,7 @@ fn error_page(state: &AppState, e: &AppError) -> Response {
     let (status, heading) = match e {
         AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
+        AppError::Store(dixian_store::StoreError::Forbidden) => (StatusCode::FORBIDDEN, "无权访问"),
         AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据"),
     };
     if status.is_server_error() {
@@ -98,7 +99,7 @@ struct HomePage<'a> {
 }
 
 pub async fn home(State(state): State<AppState>) -> Response {
-    match areas::overview(state.store.as_ref()).await {
+    match areas::overview(state.store.as_ref(), &crate::visitor()).await {
         Ok(list) => render(
             StatusCode::OK,
             &HomePage {
@@ -133,7 +134,7 @@ struct DivisionPage<'a> {
 }
 
 pub async fn division(State(state): State<AppState>, Path(code): Path<String>) -> Response {
-    let view = match areas::area(state.store.as_ref(), &code).await {
+    let view = match areas::area(state.store.as_ref(), &crate::visitor(), &code).await {
         Ok(v) => v,
         Err(e) => return error_page(&state, &e),
     };
@@ -351,7 +352,7 @@ pub async fn policy(State(state): State<AppState>, Query(q): Query<PolicyQuery>)
     let result = async {
         let on = policy::parse_date(&page.date)?;
         let p = policy::policy_in_force(store, &page.region, on).await?;
-        let view = areas::area(store, &page.region).await?;
+        let view = areas::area(store, &crate::visitor(), &page.region).await?;
         let mut names: Vec<String> = view.ancestors.iter().map(|a| a.name.clone()).collect();
         names.push(view.area.division.name.clone());
         Ok::<_, AppError>(view_of(&p, names.join("")))
@@ -366,6 +367,7 @@ pub async fn policy(State(state): State<AppState>, Query(q): Query<PolicyQuery>)
             let status = match e {
                 AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Store(dixian_store::StoreError::Forbidden) => StatusCode::FORBIDDEN,
                 AppError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
             tracing::info!(error = %e, "政策参数查询失败");

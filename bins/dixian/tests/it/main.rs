@@ -602,3 +602,47 @@ fn personal_data_is_encrypted_and_keys_rotate() {
     ]);
     assert!(text(&o).1.contains("不匹配"), "{:?}", text(&o));
 }
+
+#[tokio::test]
+async fn audit_verify_names_a_tampered_record() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "200",
+        "--seed",
+        "4",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("哈希链完整"), "{out}");
+    let o = dixian(&["audit", "list", "--data-dir", s(&data), "--limit", "500"]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("系统：dixian demo\thouseholds.insert"),
+        "{out}"
+    );
+    assert!(out.contains("policy.put\tnational-2021"), "{out}");
+
+    let url = format!("sqlite://{}", data.join("dixian.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET actor = '别人' WHERE seq = 5;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(err.contains("第5条审计记录的内容被修改"), "{err}");
+    assert!(err.contains("此前4条完好"), "{err}");
+}

@@ -101,3 +101,32 @@ CREATE TABLE household_incomes (
     insurance_claims BIGINT NOT NULL,
     PRIMARY KEY (household_id, year)
 );
+
+-- Audit trail (审计): append-only, each record chained to the one before by SM3.
+CREATE TABLE audit_log (
+    seq       BIGINT PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor_id  BIGINT,
+    actor     TEXT NOT NULL,
+    source    TEXT,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash BYTEA NOT NULL,
+    hash      BYTEA NOT NULL
+);
+CREATE INDEX audit_log_action ON audit_log (action, at);
+-- The head serialises appends: each append updates (and so locks) this one row first.
+CREATE TABLE audit_head (
+    id   BIGINT PRIMARY KEY,
+    seq  BIGINT NOT NULL,
+    hash BYTEA NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, decode(repeat('00', 32), 'hex'));
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();

@@ -101,3 +101,29 @@ CREATE TABLE household_incomes (
     insurance_claims INTEGER NOT NULL,
     PRIMARY KEY (household_id, year)
 );
+
+-- Audit trail (审计): append-only, each record chained to the one before by SM3.
+CREATE TABLE audit_log (
+    seq       INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor_id  INTEGER,
+    actor     TEXT NOT NULL,
+    source    TEXT,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL,
+    detail    TEXT NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash      BLOB NOT NULL
+);
+CREATE INDEX audit_log_action ON audit_log (action, at);
+-- The head serialises appends: each append updates this one row first.
+CREATE TABLE audit_head (
+    id   INTEGER PRIMARY KEY,
+    seq  INTEGER NOT NULL,
+    hash BLOB NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, zeroblob(32));
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

@@ -5,6 +5,7 @@
 
 mod pg;
 mod pii;
+mod tamper;
 
 use dixian_gm::FieldCipher;
 use dixian_store::contract;
@@ -69,6 +70,8 @@ contract_tests!(
     households,
     household_conflicts,
     find_person,
+    scoping,
+    audit_chain,
 );
 
 #[tokio::test]
@@ -77,7 +80,10 @@ async fn reopening_sqlite_keeps_data_and_does_not_remigrate() {
     let path = dir.path().join("t.db");
     let keys = cipher();
     let store = SqlStore::open_sqlite(&path, keys.clone()).await.unwrap();
-    store.put_setting("k", "v").await.unwrap();
+    store
+        .put_setting(&dixian_domain::access::Actor::system("t"), "k", "v")
+        .await
+        .unwrap();
     store.close().await;
     let store = SqlStore::open(&format!("sqlite://{}", path.display()), keys)
         .await
@@ -125,7 +131,13 @@ async fn concurrent_sqlite_writers_serialise() {
     for i in 0..16 {
         let s = store.clone();
         tasks.push(tokio::spawn(async move {
-            s.put_setting(&format!("k{i}"), "v").await.unwrap();
+            s.put_setting(
+                &dixian_domain::access::Actor::system("t"),
+                &format!("k{i}"),
+                "v",
+            )
+            .await
+            .unwrap();
             s.setting(&format!("k{i}")).await.unwrap()
         }));
     }

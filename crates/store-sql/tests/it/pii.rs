@@ -2,6 +2,7 @@
 
 use crate::pg::TestDb;
 use chrono::NaiveDate;
+use dixian_domain::access::Actor;
 use dixian_domain::division::{DivisionCode, DivisionTable};
 use dixian_domain::id_number::{IdNumber, Sex};
 use dixian_domain::money::Money;
@@ -40,7 +41,10 @@ async fn load(store: &SqlStore) {
         "code,name\n500000000000,重庆市\n500200000000,县\n500299000000,青山县\n500299101000,石桥镇\n500299101201,石桥村\n",
     )
     .unwrap();
-    store.put_divisions(&table).await.unwrap();
+    store
+        .put_divisions(&Actor::system("t"), &table)
+        .await
+        .unwrap();
     let v = DivisionCode::parse("500299101201").unwrap();
     let records: Vec<HouseholdRecord> = ids()
         .into_iter()
@@ -82,7 +86,10 @@ async fn load(store: &SqlStore) {
             }],
         })
         .collect();
-    store.insert_households(&records).await.unwrap();
+    store
+        .insert_households(&Actor::system("t"), &records)
+        .await
+        .unwrap();
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -143,13 +150,13 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
     let store = open(keys(&[1])).await;
     load(&store).await;
     assert_eq!(
-        store.rotate_keys(7).await.unwrap(),
+        store.rotate_keys(&Actor::system("t"), 7).await.unwrap(),
         RotationReport::default()
     );
     store.close().await;
 
     let store = open(keys(&[1, 2])).await;
-    let report = store.rotate_keys(7).await.unwrap();
+    let report = store.rotate_keys(&Actor::system("t"), 7).await.unwrap();
     assert_eq!(
         report,
         RotationReport {
@@ -159,7 +166,7 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
     );
     // Running again finds nothing left.
     assert_eq!(
-        store.rotate_keys(7).await.unwrap(),
+        store.rotate_keys(&Actor::system("t"), 7).await.unwrap(),
         RotationReport::default()
     );
     store.close().await;
@@ -167,7 +174,11 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
     // Key 1 can now be retired.
     let store = open(keys(&[2])).await;
     for id in ids() {
-        let found = store.find_person_by_id_number(&id).await.unwrap().unwrap();
+        let found = store
+            .find_person_by_id_number(&Actor::system("t"), &id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.id_number, id);
     }
     store.close().await;

@@ -21,13 +21,27 @@ async fn app() -> (tempfile::TempDir, Arc<SqlStore>, axum::Router) {
         .await
         .unwrap(),
     );
-    initialize(store.as_ref(), &[], &[]).await.unwrap();
+    initialize(
+        store.as_ref(),
+        &dixian_domain::access::Actor::system("t"),
+        &[],
+        &[],
+    )
+    .await
+    .unwrap();
     let opts = demo::DemoOptions {
         households: 600,
         seed: 1,
         as_of: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
     };
-    demo::load(store.as_ref(), opts, |_, _| {}).await.unwrap();
+    demo::load(
+        store.as_ref(),
+        &dixian_domain::access::Actor::system("t"),
+        opts,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
     let r = router(AppState {
         store: store.clone(),
     });
