@@ -3,13 +3,15 @@
 
 pub mod access;
 pub mod calendar;
+mod codes;
 pub mod division;
 pub mod id_number;
 pub mod money;
+pub mod password;
 pub mod policy;
 pub mod registry;
 
-pub use access::{Actor, Scope};
+pub use access::{Actor, Permission, Role, Scope};
 pub use calendar::{CalendarEntry, CalendarWarning, DayKind, Reckoned, WorkCalendar};
 pub use division::{Division, DivisionCode, DivisionLevel, DivisionTable, VillageGroup};
 pub use id_number::{IdNumber, IdNumberError, Sex};

@@ -19,8 +19,8 @@ use dixian_domain::registry::HouseholdCode;
 use dixian_domain::registry::HouseholdRecord;
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
-    AuditRecord, AuditVerification, DbKind, PersonLocation, RegistryCounts, RotationReport, Store,
-    StoreError, StoreResult,
+    AuditRecord, AuditVerification, DbKind, NewUser, PersonLocation, RegistryCounts,
+    RotationReport, Store, StoreError, StoreResult, UserRecord,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -289,6 +289,34 @@ impl SqlStore {
         StoreError::Forbidden
     }
 
+    /// The username of account `user_id` if the actor may change it: inside the actor's
+    /// scope, or (when `own_ok`) the actor's own account. Unknown ids are refused the same way.
+    async fn user_for_change(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        own_ok: bool,
+    ) -> StoreResult<String> {
+        let row: Option<(String, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT username, division_code FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let allowed = match &row {
+            Some((_, division)) => {
+                (own_ok && actor.user_id == Some(user_id))
+                    || DivisionCode::parse(division).is_ok_and(|d| actor.scope.covers(&d))
+            }
+            None => false,
+        };
+        match row {
+            Some((username, _)) if allowed => Ok(username),
+            _ => Err(self.deny(actor, &format!("账号#{user_id}")).await),
+        }
+    }
+
     /// Closes the pools, flushing SQLite's WAL.
     pub async fn close(&self) {
         match &self.db {
@@ -326,6 +354,49 @@ fn divisions(rows: Vec<DivisionRow>) -> StoreResult<Vec<Division>> {
 fn code_range(code: &DivisionCode) -> (String, String) {
     let p = code.prefix();
     (format!("{p:0<12}"), format!("{p:9<12}"))
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    division_code: String,
+    department: Option<String>,
+    password_hash: String,
+    must_change: bool,
+    password_changed_at: String,
+    disabled: bool,
+    created_at: String,
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at";
+
+fn parse_time(what: &str, text: &str) -> StoreResult<chrono::DateTime<Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| corrupt(what, e))
+}
+
+impl UserRow {
+    fn into_domain(self) -> StoreResult<UserRecord> {
+        Ok(UserRecord {
+            id: self.id,
+            role: dixian_domain::access::Role::parse(&self.role)
+                .ok_or_else(|| corrupt("角色", &self.role))?,
+            division: DivisionCode::parse(&self.division_code)
+                .map_err(|e| corrupt("区划代码", e))?,
+            password_changed_at: parse_time("改密时间", &self.password_changed_at)?,
+            created_at: parse_time("创建时间", &self.created_at)?,
+            username: self.username,
+            display_name: self.display_name,
+            department: self.department,
+            password_hash: self.password_hash,
+            must_change: self.must_change,
+            disabled: self.disabled,
+        })
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -971,6 +1042,134 @@ impl Store for SqlStore {
             "已用新密钥重新加密"
         );
         Ok(report)
+    }
+
+    async fn create_user(&self, actor: &Actor, user: &NewUser) -> StoreResult<i64> {
+        if !actor.scope.covers(&user.division) {
+            return Err(self.deny(actor, &user.username).await);
+        }
+        let now = audit::timestamp(Utc::now());
+        let detail = serde_json::json!({
+            "display_name": user.display_name,
+            "role": user.role.label(),
+            "division": user.division.as_str(),
+            "department": user.department,
+            "must_change": user.must_change,
+        })
+        .to_string();
+        let id = write_tx!(self, |tx| {
+            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                .bind(&user.username)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "账号名{}已存在",
+                    user.username
+                )));
+            }
+            let id: i64 = allocate!(tx, "users", 1i64);
+            audit_in!(tx, actor, "user.create", &user.username, &detail);
+            sqlx::query(
+                "INSERT INTO users (id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(id)
+            .bind(&user.username)
+            .bind(&user.display_name)
+            .bind(user.role.code())
+            .bind(user.division.as_str())
+            .bind(&user.department)
+            .bind(&user.password_hash)
+            .bind(user.must_change)
+            .bind(&now)
+            .bind(false)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            id
+        });
+        Ok(id)
+    }
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+            )))
+            .bind(username)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(UserRow::into_domain).transpose()
+    }
+
+    async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>> {
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<UserRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE division_code BETWEEN $1 AND $2 ORDER BY username"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(UserRow::into_domain).collect()
+    }
+
+    async fn set_user_password(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        password_hash: &str,
+        must_change: bool,
+    ) -> StoreResult<()> {
+        let target = self.user_for_change(actor, user_id, true).await?;
+        let detail = serde_json::json!({ "must_change": must_change }).to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, "user.password", &target, &detail);
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, must_change = $2, password_changed_at = $3 WHERE id = $4",
+            )
+            .bind(password_hash)
+            .bind(must_change)
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        let target = self.user_for_change(actor, user_id, false).await?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, action, &target, "{}");
+            sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                .bind(disabled)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
     }
 
     async fn audit(

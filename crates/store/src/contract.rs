@@ -2,8 +2,9 @@
 //! panics on the first broken promise; backends call them from their own test binaries.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::{RegistryCounts, Store, StoreError};
+use crate::{NewUser, RegistryCounts, Store, StoreError};
 use chrono::NaiveDate;
+use dixian_domain::access::Role;
 use dixian_domain::access::{Actor, Scope};
 use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{DivisionCode, DivisionTable};
@@ -24,6 +25,7 @@ pub const CHECKS: &[&str] = &[
     "find_person",
     "scoping",
     "audit_chain",
+    "users",
 ];
 
 /// Runs the check called `name`.
@@ -39,6 +41,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "find_person" => find_person(store).await,
         "scoping" => scoping(store).await,
         "audit_chain" => audit_chain(store).await,
+        "users" => users(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -419,6 +422,7 @@ fn town_official() -> Actor {
         name: "石桥镇审核员".into(),
         scope: Scope::Within(code("500299101000")),
         source: Some("192.0.2.7".into()),
+        role: Some(dixian_domain::access::Role::TownReviewer),
     }
 }
 
@@ -553,4 +557,128 @@ pub async fn audit_chain(store: &dyn Store) {
     let v = store.verify_audit_chain().await.unwrap();
     assert_eq!(v.records, records.len() as i64);
     assert_eq!(v.problem, None);
+}
+
+fn new_user(username: &str, role: Role, division: &str) -> NewUser {
+    NewUser {
+        username: username.into(),
+        display_name: format!("{username}的姓名"),
+        role,
+        division: code(division),
+        department: None,
+        password_hash: format!("$argon2id$fake${username}"),
+        must_change: true,
+    }
+}
+
+pub async fn users(store: &dyn Store) {
+    load_divisions(store).await;
+    let county = store
+        .create_user(
+            &sys(),
+            &new_user("county", Role::CountyAdmin, "500299000000"),
+        )
+        .await
+        .unwrap();
+    let town = store
+        .create_user(
+            &sys(),
+            &new_user("shiqiao", Role::TownReviewer, "500299101000"),
+        )
+        .await
+        .unwrap();
+    let other = store
+        .create_user(
+            &sys(),
+            &new_user("baisha", Role::TownReviewer, "500299102000"),
+        )
+        .await
+        .unwrap();
+    assert_ne!(county, town);
+    let e = store
+        .create_user(&sys(), &new_user("shiqiao", Role::Viewer, "500299101000"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    assert!(e.to_string().contains("账号名shiqiao已存在"));
+
+    let u = store.user_by_username("shiqiao").await.unwrap().unwrap();
+    assert_eq!(u.id, town);
+    assert_eq!(u.role, Role::TownReviewer);
+    assert_eq!(u.division, code("500299101000"));
+    assert!(u.must_change && !u.disabled);
+    assert!(store.user_by_username("nobody").await.unwrap().is_none());
+
+    let me = town_official();
+    let names: Vec<String> = store
+        .users(&me)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    assert_eq!(names, vec!["shiqiao"]);
+    assert_eq!(store.users(&sys()).await.unwrap().len(), 3);
+
+    // Own password, yes; someone else's outside the scope, no.
+    let me = Actor {
+        user_id: Some(town),
+        ..town_official()
+    };
+    store
+        .set_user_password(&me, town, "$argon2id$new", false)
+        .await
+        .unwrap();
+    let u = store.user_by_username("shiqiao").await.unwrap().unwrap();
+    assert_eq!(u.password_hash, "$argon2id$new");
+    assert!(!u.must_change);
+    assert!(u.password_changed_at >= u.created_at);
+    assert_eq!(
+        store.set_user_password(&me, other, "x", false).await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store.set_user_disabled(&me, county, true).await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store.set_user_disabled(&me, 9_999, true).await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store
+            .create_user(&me, &new_user("x", Role::Viewer, "500299102000"))
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    store.set_user_disabled(&sys(), other, true).await.unwrap();
+    assert!(
+        store
+            .user_by_username("baisha")
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled
+    );
+
+    let records = store.audit_records(0, 1000).await.unwrap();
+    let creates: Vec<_> = records
+        .iter()
+        .filter(|r| r.action == "user.create")
+        .collect();
+    assert_eq!(creates.len(), 3);
+    assert!(
+        records.iter().all(|r| !r.detail.contains("argon2")),
+        "no hash in the audit"
+    );
+    assert!(
+        records.iter().any(|r| r.action == "user.password"
+            && r.target == "shiqiao"
+            && r.actor_id == Some(town))
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "user.disable" && r.target == "baisha")
+    );
 }

@@ -2,7 +2,7 @@
 //! SQLite and PostgreSQL backends both pass the [`contract`] suite.
 
 use async_trait::async_trait;
-use dixian_domain::access::Actor;
+use dixian_domain::access::{Actor, Role};
 use dixian_domain::calendar::{CalendarEntry, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
@@ -94,6 +94,35 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+/// A new account, its password already hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub division: DivisionCode,
+    /// For 部门数据员: the department (医保, 民政 …).
+    pub department: Option<String>,
+    pub password_hash: String,
+    pub must_change: bool,
+}
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub division: DivisionCode,
+    pub department: Option<String>,
+    pub password_hash: String,
+    pub must_change: bool,
+    pub password_changed_at: chrono::DateTime<chrono::Utc>,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// Result of checking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditVerification {
@@ -175,6 +204,29 @@ pub trait Store: Send + Sync {
     /// Re-encrypts every sensitive field not yet under the current key, `batch` rows per
     /// short transaction, so the service keeps running. Safe to run again.
     async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport>;
+
+    // --- accounts (账号) ---
+
+    /// Creates an account in the actor's scope; a taken username is a conflict.
+    async fn create_user(&self, actor: &Actor, user: &NewUser) -> StoreResult<i64>;
+    /// For authentication, before anyone is logged in; no scope applies.
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// Accounts whose division lies in the actor's scope, by username.
+    async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>>;
+    /// Replaces the password hash of an account in the actor's scope (or the actor's own).
+    async fn set_user_password(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        password_hash: &str,
+        must_change: bool,
+    ) -> StoreResult<()>;
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        disabled: bool,
+    ) -> StoreResult<()>;
 
     // --- audit trail (审计) ---
 

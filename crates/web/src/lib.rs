@@ -25,6 +25,7 @@ pub(crate) fn visitor() -> dixian_domain::access::Actor {
         name: "网页访客（登录功能开发中）".into(),
         scope: dixian_domain::access::Scope::Everything,
         source: None,
+        role: Some(dixian_domain::access::Role::Viewer),
     }
 }
 

@@ -40,7 +40,7 @@ CREATE TABLE id_sequences (
     name TEXT PRIMARY KEY,
     next BIGINT NOT NULL
 );
-INSERT INTO id_sequences (name, next) VALUES ('households', 1), ('persons', 1);
+INSERT INTO id_sequences (name, next) VALUES ('households', 1), ('persons', 1), ('users', 1);
 
 CREATE TABLE households (
     id             BIGINT PRIMARY KEY,
@@ -130,3 +130,19 @@ END
 $$;
 CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+
+-- Accounts (账号): one role each, bound to a division (their jurisdiction is its subtree).
+CREATE TABLE users (
+    id                  BIGINT PRIMARY KEY,
+    username            TEXT NOT NULL UNIQUE,
+    display_name        TEXT NOT NULL,
+    role                TEXT NOT NULL,
+    division_code       TEXT NOT NULL REFERENCES divisions (code),
+    department          TEXT,
+    password_hash       TEXT NOT NULL,
+    must_change         BOOLEAN NOT NULL,
+    password_changed_at TEXT NOT NULL,
+    disabled            BOOLEAN NOT NULL,
+    created_at          TEXT NOT NULL
+);
+CREATE INDEX users_division ON users (division_code);

@@ -40,7 +40,7 @@ CREATE TABLE id_sequences (
     name TEXT PRIMARY KEY,
     next INTEGER NOT NULL
 );
-INSERT INTO id_sequences (name, next) VALUES ('households', 1), ('persons', 1);
+INSERT INTO id_sequences (name, next) VALUES ('households', 1), ('persons', 1), ('users', 1);
 
 CREATE TABLE households (
     id             INTEGER PRIMARY KEY,
@@ -127,3 +127,19 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- Accounts (账号): one role each, bound to a division (their jurisdiction is its subtree).
+CREATE TABLE users (
+    id                  INTEGER PRIMARY KEY,
+    username            TEXT NOT NULL UNIQUE,
+    display_name        TEXT NOT NULL,
+    role                TEXT NOT NULL,
+    division_code       TEXT NOT NULL REFERENCES divisions (code),
+    department          TEXT,
+    password_hash       TEXT NOT NULL,
+    must_change         INTEGER NOT NULL,
+    password_changed_at TEXT NOT NULL,
+    disabled            INTEGER NOT NULL,
+    created_at          TEXT NOT NULL
+);
+CREATE INDEX users_division ON users (division_code);

@@ -72,6 +72,7 @@ contract_tests!(
     find_person,
     scoping,
     audit_chain,
+    users,
 );
 
 #[tokio::test]
