@@ -90,10 +90,65 @@ pub enum Cmd {
         #[command(subcommand)]
         command: KeysCmd,
     },
+    /// 账号管理：新增、列出、停用、启用、重置密码
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
     /// 审计记录：核验哈希链、查看
     Audit {
         #[command(subcommand)]
         command: AuditCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// 新增账号：生成初始密码（只显示这一次），首次登录须修改
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 账号名：2–32位小写字母、数字或“_.-”，以字母开头
+        #[arg(long, value_name = "账号名")]
+        username: String,
+        /// 姓名
+        #[arg(long, value_name = "姓名")]
+        name: String,
+        /// 角色，如 县级管理员、乡镇审核员、村级信息员、帮扶责任人、部门数据员、只读查看
+        #[arg(long, value_name = "角色")]
+        role: String,
+        /// 所属区划代码（12位）：其辖区为该区划及全部下级
+        #[arg(long, value_name = "代码")]
+        division: String,
+        /// 所属部门（仅部门数据员）
+        #[arg(long, value_name = "部门")]
+        department: Option<String>,
+    },
+    /// 列出全部账号
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// 停用账号
+    Disable {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(value_name = "账号名")]
+        username: String,
+    },
+    /// 启用已停用的账号
+    Enable {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(value_name = "账号名")]
+        username: String,
+    },
+    /// 重置密码：生成新密码（只显示这一次），下次登录须修改
+    ResetPassword {
+        #[command(flatten)]
+        data: DataArgs,
+        #[arg(value_name = "账号名")]
+        username: String,
     },
 }
 

@@ -4,8 +4,9 @@ mod cli;
 mod config;
 
 use anyhow::{Context, Result, anyhow, bail};
-use cli::{AuditCmd, CalendarCmd, Cmd, KeysCmd, PolicyCmd};
+use cli::{AuditCmd, CalendarCmd, Cmd, KeysCmd, PolicyCmd, UserCmd};
 use config::Config;
+use dixian_app::accounts::{self, Argon2id, NewAccount};
 use dixian_app::setup::{self, SourceFile};
 use dixian_app::{demo, policy, today};
 use dixian_domain::access::Actor;
@@ -151,6 +152,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             rotate_keys(&cfg, batch, no_new_key).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::User { command } => user_command(cli.config.as_deref(), command).await,
         Cmd::Audit {
             command: AuditCmd::Verify { data },
         } => {
@@ -252,6 +254,80 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn user_command(config: Option<&Path>, command: UserCmd) -> Result<ExitCode> {
+    let data = match &command {
+        UserCmd::Add { data, .. }
+        | UserCmd::List { data }
+        | UserCmd::Disable { data, .. }
+        | UserCmd::Enable { data, .. }
+        | UserCmd::ResetPassword { data, .. } => data.clone(),
+    };
+    let cfg = Config::load(config, &data, DEFAULT_DATA_DIR)?;
+    cfg.init_logging();
+    let store = open_store(&cfg, false).await?;
+    let actor = Actor::system("dixian user");
+    let hashing = Argon2id::recommended();
+    let s = store.as_ref();
+    match command {
+        UserCmd::Add {
+            username,
+            name,
+            role,
+            division,
+            department,
+            ..
+        } => {
+            let input = NewAccount {
+                username: username.clone(),
+                display_name: name,
+                role,
+                division,
+                department,
+            };
+            let (_, password) = accounts::create_account(s, &hashing, &actor, &input).await?;
+            println!(
+                "已新增账号{username}，初始密码：{password}\n（只显示这一次；首次登录须修改）"
+            );
+        }
+        UserCmd::List { .. } => {
+            println!("账号\t姓名\t角色\t区划\t部门\t状态");
+            for u in accounts::list_accounts(s, &actor).await? {
+                let state = if u.disabled {
+                    "已停用"
+                } else if u.must_change {
+                    "待改密"
+                } else {
+                    "正常"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{state}",
+                    u.username,
+                    u.display_name,
+                    u.role.label(),
+                    u.division,
+                    u.department.unwrap_or_default()
+                );
+            }
+        }
+        UserCmd::Disable { username, .. } => {
+            accounts::set_disabled(s, &actor, &username, true).await?;
+            println!("已停用账号{username}");
+        }
+        UserCmd::Enable { username, .. } => {
+            accounts::set_disabled(s, &actor, &username, false).await?;
+            println!("已启用账号{username}");
+        }
+        UserCmd::ResetPassword { username, .. } => {
+            let password = accounts::reset_password(s, &hashing, &actor, &username).await?;
+            println!(
+                "已重置账号{username}的密码，新密码：{password}\n（只显示这一次；下次登录须修改）"
+            );
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_source(path: &Path) -> Result<SourceFile> {
@@ -374,6 +450,61 @@ async fn build_demo(
     seed: u64,
     as_of: chrono::NaiveDate,
 ) -> Result<String> {
+    let summary = build_demo_county(store, households, seed, as_of).await?;
+    let accounts = demo_accounts(store).await?;
+    Ok(format!("{summary}\n{accounts}"))
+}
+
+/// One account per role, listed for the person trying the demo.
+async fn demo_accounts(store: &dyn Store) -> Result<String> {
+    let code = |c: &str| dixian_domain::DivisionCode::parse(c).map_err(|e| anyhow!("{e}"));
+    let county = code(demo::COUNTY_CODE)?;
+    let town = store
+        .child_divisions(&county)
+        .await?
+        .first()
+        .map(|d| d.code)
+        .ok_or_else(|| anyhow!("演示县没有乡镇"))?;
+    let village = store
+        .child_divisions(&town)
+        .await?
+        .first()
+        .map(|d| d.code)
+        .ok_or_else(|| anyhow!("演示乡镇没有村"))?;
+    let made = accounts::ensure_demo_accounts(
+        store,
+        &Argon2id::recommended(),
+        &Actor::system("dixian demo"),
+        county,
+        town,
+        village,
+    )
+    .await?;
+    let mut out = format!(
+        "演示账号（密码均为 {}，仅供演示；网页登录功能开发中，目前页面以只读访客身份浏览）：",
+        accounts::DEMO_PASSWORD
+    );
+    for a in made {
+        let place = store
+            .division(&a.division)
+            .await?
+            .map(|d| d.name)
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\n  {:<9}{}（{place}）",
+            a.username,
+            a.role.label()
+        ));
+    }
+    Ok(out)
+}
+
+async fn build_demo_county(
+    store: &dyn Store,
+    households: u32,
+    seed: u64,
+    as_of: chrono::NaiveDate,
+) -> Result<String> {
     // Running the README command twice serves the county built the first time.
     if let Some(existing) = store.setting("demo.seed").await? {
         let county =
@@ -440,7 +571,7 @@ async fn serve(store: Arc<SqlStore>, listen: &str, banner: Option<String>) -> Re
         "底线已启动：http://{local}/  （数据库：{}）",
         store.kind().as_str()
     );
-    println!("演示账号：账号与登录功能尚在开发中，当前页面无需登录。按 Ctrl-C 停止。");
+    println!("按 Ctrl-C 停止。");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let state = dixian_web::AppState {

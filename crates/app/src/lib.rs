@@ -1,5 +1,6 @@
 //! Use cases of dixian. Talks to storage only through [`dixian_store::Store`].
 
+pub mod accounts;
 pub mod areas;
 pub mod demo;
 pub mod policy;

@@ -38,7 +38,7 @@ impl Scope {
 pub struct Actor {
     /// The account id; `None` for the system.
     pub user_id: Option<i64>,
-    /// Shown in the audit trail: account name, or `系统：` and the task.
+    /// Shown in the audit trail: the username for accounts, or `系统：` and the task.
     pub name: String,
     pub scope: Scope,
     /// Where the request came from (IP address), if over the network.

@@ -646,3 +646,119 @@ async fn audit_verify_names_a_tampered_record() {
     assert!(err.contains("第5条审计记录的内容被修改"), "{err}");
     assert!(err.contains("此前4条完好"), "{err}");
 }
+
+#[test]
+fn demo_accounts_and_user_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "100",
+        "--seed",
+        "2",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("演示账号（密码均为 Dixian@2026"), "{out}");
+    for name in [
+        "admin", "security", "auditor", "county", "town", "village", "cadre", "yibao", "viewer",
+    ] {
+        assert!(out.contains(&format!("\n  {name}")), "{name} in {out}");
+    }
+
+    let o = dixian(&[
+        "user",
+        "add",
+        "--data-dir",
+        s(&data),
+        "--username",
+        "li.si",
+        "--name",
+        "李四",
+        "--role",
+        "村级信息员",
+        "--division",
+        "500299101201",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("已新增账号li.si，初始密码："), "{out}");
+    let o = dixian(&[
+        "user",
+        "add",
+        "--data-dir",
+        s(&data),
+        "--username",
+        "li.si",
+        "--name",
+        "李四",
+        "--role",
+        "村级信息员",
+        "--division",
+        "500299101201",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("账号名li.si已存在"), "{:?}", text(&o));
+
+    assert!(
+        dixian(&["user", "disable", "--data-dir", s(&data), "li.si"])
+            .status
+            .success()
+    );
+    let (out, _) = text(&dixian(&["user", "list", "--data-dir", s(&data)]));
+    let line = out.lines().find(|l| l.starts_with("li.si")).unwrap();
+    assert!(
+        line.contains("李四\t村级信息员\t500299101201") && line.ends_with("已停用"),
+        "{line}"
+    );
+    assert!(
+        dixian(&["user", "enable", "--data-dir", s(&data), "li.si"])
+            .status
+            .success()
+    );
+    let (out, _) = text(&dixian(&[
+        "user",
+        "reset-password",
+        "--data-dir",
+        s(&data),
+        "li.si",
+    ]));
+    assert!(out.contains("新密码："), "{out}");
+    let (out, _) = text(&dixian(&["user", "list", "--data-dir", s(&data)]));
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("li.si") && l.ends_with("待改密")),
+        "{out}"
+    );
+    let o = dixian(&["user", "disable", "--data-dir", s(&data), "nobody"]);
+    assert!(text(&o).1.contains("账号nobody不存在"));
+    // All of it is in the audit trail, which still verifies.
+    let (out, _) = text(&dixian(&[
+        "audit",
+        "list",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "1000",
+    ]));
+    for action in [
+        "user.create\tli.si",
+        "user.disable\tli.si",
+        "user.enable\tli.si",
+        "user.password\tli.si",
+    ] {
+        assert!(out.contains(action), "{action}");
+    }
+    assert!(
+        !out.contains("argon2"),
+        "no password hash in the audit trail"
+    );
+    assert!(
+        dixian(&["audit", "verify", "--data-dir", s(&data)])
+            .status
+            .success()
+    );
+}

@@ -1,0 +1,345 @@
+//! Accounts (账号): creation, password reset, disabling, listing, own password change, and the
+//! demo county's accounts. Only actors with `ManageUsers` administer accounts; the store still
+//! limits them to their scope and audits every change.
+
+use crate::AppError;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use dixian_domain::access::{Actor, Permission, Role};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::password::PasswordRules;
+use dixian_store::{NewUser, Store, StoreError, UserRecord};
+
+/// Password hashing behind a trait, so tests can use cheap parameters.
+pub trait PasswordHashing: Send + Sync {
+    fn hash(&self, password: &str) -> Result<String, AppError>;
+    fn verify(&self, password: &str, hash: &str) -> bool;
+}
+
+/// Argon2id (RFC 9106).
+pub struct Argon2id {
+    params: argon2::Params,
+}
+
+impl Argon2id {
+    /// OWASP's recommendation: 19 MiB, 2 passes, 1 lane.
+    pub fn recommended() -> Argon2id {
+        Argon2id {
+            params: argon2::Params::default(),
+        }
+    }
+
+    /// Minimal cost, for tests only.
+    pub fn cheap_for_tests() -> Argon2id {
+        Argon2id {
+            params: argon2::Params::new(64, 1, 1, None).unwrap_or_default(),
+        }
+    }
+
+    fn engine(&self) -> argon2::Argon2<'static> {
+        argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            self.params.clone(),
+        )
+    }
+}
+
+impl PasswordHashing for Argon2id {
+    fn hash(&self, password: &str) -> Result<String, AppError> {
+        self.engine()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Invalid(vec![format!("无法计算密码哈希：{e}")]))
+    }
+
+    fn verify(&self, password: &str, hash: &str) -> bool {
+        self.engine()
+            .verify_password(password.as_bytes(), hash)
+            .is_ok()
+    }
+}
+
+/// Refuses (and audits) an actor without permission `p`.
+pub async fn require(
+    store: &dyn Store,
+    actor: &Actor,
+    p: Permission,
+    target: &str,
+) -> Result<(), AppError> {
+    if actor.may(p) {
+        return Ok(());
+    }
+    let detail = format!("{{\"permission\":\"{}\"}}", p.code());
+    store.audit(actor, "access.denied", target, &detail).await?;
+    Err(AppError::Store(StoreError::Forbidden))
+}
+
+/// What an administrator types to create an account.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub division: String,
+    pub department: Option<String>,
+}
+
+fn username_ok(u: &str) -> bool {
+    let mut chars = u.chars();
+    (2..=32).contains(&u.chars().count())
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
+}
+
+/// A random password that meets the default rules: 16 characters from all four classes.
+pub fn generate_password() -> Result<String, AppError> {
+    const SETS: [&[u8]; 4] = [
+        b"abcdefghijkmnpqrstuvwxyz",
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ",
+        b"23456789",
+        b"!@#%^*-_=+",
+    ];
+    let bytes = dixian_gm::random::<32>().map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    // One of each class first, the rest from all classes; then a shuffle driven by the tail.
+    let mut out: Vec<u8> = (0..16)
+        .map(|i| {
+            let set = if i < 4 {
+                SETS[i]
+            } else {
+                SETS[usize::from(bytes[i]) % 4]
+            };
+            set[usize::from(bytes[i + 16]) % set.len()]
+        })
+        .collect();
+    for i in (1..out.len()).rev() {
+        let j = usize::from(bytes[i] ^ bytes[31 - i]) % (i + 1);
+        out.swap(i, j);
+    }
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
+/// Creates an account with a generated initial password, which is returned once and must be
+/// changed at first login.
+pub async fn create_account(
+    store: &dyn Store,
+    hashing: &dyn PasswordHashing,
+    actor: &Actor,
+    input: &NewAccount,
+) -> Result<(i64, String), AppError> {
+    require(store, actor, Permission::ManageUsers, &input.username).await?;
+    let password = generate_password()?;
+    let id = insert_account(store, hashing, actor, input, &password, true).await?;
+    Ok((id, password))
+}
+
+async fn insert_account(
+    store: &dyn Store,
+    hashing: &dyn PasswordHashing,
+    actor: &Actor,
+    input: &NewAccount,
+    password: &str,
+    must_change: bool,
+) -> Result<i64, AppError> {
+    let mut problems = Vec::new();
+    let username = input.username.trim().to_string();
+    if !username_ok(&username) {
+        problems.push(format!(
+            "账号名“{username}”无效：应为2–32位小写字母、数字或“_.-”，以字母开头"
+        ));
+    }
+    let display_name = input.display_name.trim().to_string();
+    if display_name.is_empty() || display_name.chars().count() > 32 {
+        problems.push("姓名不能为空，最多32个字".into());
+    }
+    let role = Role::parse(&input.role);
+    if role.is_none() {
+        let all: Vec<&str> = Role::ALL.iter().map(|r| r.label()).collect();
+        problems.push(format!(
+            "角色“{}”无效，可选：{}",
+            input.role,
+            all.join("、")
+        ));
+    }
+    let department = input
+        .department
+        .as_ref()
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty());
+    match (role, &department) {
+        (Some(Role::DepartmentOfficer), None) => {
+            problems.push("部门数据员必须填写所属部门（如医保、民政）".into())
+        }
+        (Some(r), Some(_)) if r != Role::DepartmentOfficer => {
+            problems.push("只有部门数据员需要填写所属部门".into())
+        }
+        _ => {}
+    }
+    let division = match DivisionCode::parse(&input.division) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(e.to_string());
+            None
+        }
+    };
+    if let Some(d) = division
+        && store.division(&d).await?.is_none()
+    {
+        problems.push(format!("区划代码{d}不存在"));
+    }
+    if let (Some(r), Some(d)) = (role, division)
+        && r.is_administrator()
+        && d.level() > DivisionLevel::County
+    {
+        problems.push(format!("{}应设在县级或以上区划", r.label()));
+    }
+    let (Some(role), Some(division)) = (role, division) else {
+        return Err(AppError::Invalid(problems));
+    };
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let user = NewUser {
+        username,
+        display_name,
+        role,
+        division,
+        department,
+        password_hash: hashing.hash(password)?,
+        must_change,
+    };
+    Ok(store.create_user(actor, &user).await?)
+}
+
+async fn account(store: &dyn Store, username: &str) -> Result<UserRecord, AppError> {
+    store
+        .user_by_username(username.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("账号{}不存在", username.trim())))
+}
+
+/// Gives an account a new generated password that must be changed at next login.
+pub async fn reset_password(
+    store: &dyn Store,
+    hashing: &dyn PasswordHashing,
+    actor: &Actor,
+    username: &str,
+) -> Result<String, AppError> {
+    require(store, actor, Permission::ManageUsers, username).await?;
+    let user = account(store, username).await?;
+    let password = generate_password()?;
+    store
+        .set_user_password(actor, user.id, &hashing.hash(&password)?, true)
+        .await?;
+    Ok(password)
+}
+
+/// Disables or re-enables an account.
+pub async fn set_disabled(
+    store: &dyn Store,
+    actor: &Actor,
+    username: &str,
+    disabled: bool,
+) -> Result<(), AppError> {
+    require(store, actor, Permission::ManageUsers, username).await?;
+    let user = account(store, username).await?;
+    Ok(store.set_user_disabled(actor, user.id, disabled).await?)
+}
+
+/// Accounts in the actor's scope.
+pub async fn list_accounts(store: &dyn Store, actor: &Actor) -> Result<Vec<UserRecord>, AppError> {
+    require(store, actor, Permission::ManageUsers, "账号列表").await?;
+    Ok(store.users(actor).await?)
+}
+
+/// A user changes their own password: the old one must be right, the new one must meet the
+/// rules and differ from the old.
+pub async fn change_own_password(
+    store: &dyn Store,
+    hashing: &dyn PasswordHashing,
+    actor: &Actor,
+    rules: &PasswordRules,
+    old: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    let Some(user_id) = actor.user_id else {
+        return Err(AppError::Invalid(vec![
+            "只有登录的账号可以修改自己的密码".into(),
+        ]));
+    };
+    let user = store
+        .user_by_username(&actor.name)
+        .await?
+        .filter(|u| u.id == user_id)
+        .ok_or_else(|| AppError::NotFound("账号不存在".into()))?;
+    if !hashing.verify(old, &user.password_hash) {
+        return Err(AppError::Invalid(vec!["原密码不正确".into()]));
+    }
+    if old == new {
+        return Err(AppError::Invalid(vec!["新密码不能与原密码相同".into()]));
+    }
+    rules
+        .check(new, &user.username)
+        .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    Ok(store
+        .set_user_password(actor, user_id, &hashing.hash(new)?, false)
+        .await?)
+}
+
+/// The password of every demo account. Demo data only: printed by `dixian demo`.
+pub const DEMO_PASSWORD: &str = "Dixian@2026";
+
+/// One demo account as printed for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub division: DivisionCode,
+}
+
+/// One account per role in the demo county (town and village roles in its first town and
+/// village); accounts that exist already are left alone.
+pub async fn ensure_demo_accounts(
+    store: &dyn Store,
+    hashing: &dyn PasswordHashing,
+    actor: &Actor,
+    county: DivisionCode,
+    town: DivisionCode,
+    village: DivisionCode,
+) -> Result<Vec<DemoAccount>, AppError> {
+    let plan: [(&'static str, Role, DivisionCode, &str, Option<&str>); 9] = [
+        ("admin", Role::SystemAdmin, county, "王系统", None),
+        ("security", Role::SecurityAdmin, county, "李安全", None),
+        ("auditor", Role::AuditAdmin, county, "张审计", None),
+        ("county", Role::CountyAdmin, county, "刘县级", None),
+        ("town", Role::TownReviewer, town, "陈乡镇", None),
+        ("village", Role::VillageOfficer, village, "杨村级", None),
+        ("cadre", Role::AssistanceCadre, village, "赵帮扶", None),
+        (
+            "yibao",
+            Role::DepartmentOfficer,
+            county,
+            "周医保",
+            Some("医保"),
+        ),
+        ("viewer", Role::Viewer, county, "吴查看", None),
+    ];
+    let mut out = Vec::new();
+    for (username, role, division, name, department) in plan {
+        if store.user_by_username(username).await?.is_none() {
+            let input = NewAccount {
+                username: username.into(),
+                display_name: name.into(),
+                role: role.code().into(),
+                division: division.to_string(),
+                department: department.map(Into::into),
+            };
+            insert_account(store, hashing, actor, &input, DEMO_PASSWORD, false).await?;
+        }
+        out.push(DemoAccount {
+            username,
+            role,
+            division,
+        });
+    }
+    Ok(out)
+}
