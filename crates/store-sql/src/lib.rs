@@ -19,8 +19,9 @@ use dixian_domain::registry::HouseholdCode;
 use dixian_domain::registry::HouseholdRecord;
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
-    AuditRecord, AuditVerification, DbKind, NewUser, PersonLocation, RegistryCounts,
-    RotationReport, Store, StoreError, StoreResult, UserRecord,
+    AuditRecord, AuditVerification, DbKind, FailureCount, LoginAttempt, LoginKey, NewSession,
+    NewUser, PersonLocation, RegistryCounts, RotationReport, SessionRecord, Store, StoreError,
+    StoreResult, UserRecord,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -397,6 +398,27 @@ impl UserRow {
             disabled: self.disabled,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    csrf_token: String,
+    created_at: String,
+    last_seen: String,
+    expires_at: String,
+    source: Option<String>,
+    revoked: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    at: String,
+    username: String,
+    user_id: Option<i64>,
+    source: Option<String>,
+    success: bool,
+    reason: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -1170,6 +1192,186 @@ impl Store for SqlStore {
                 .map_err(backend)?;
         });
         Ok(())
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        let created = audit::timestamp(session.created_at);
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at, source, user_agent, revoked)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(&session.csrf_token)
+            .bind(&created)
+            .bind(&created)
+            .bind(audit::timestamp(session.expires_at))
+            .bind(&session.source)
+            .bind(&session.user_agent)
+            .bind(false)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        let row: Option<SessionRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT user_id, csrf_token, created_at, last_seen, expires_at, source, revoked
+                 FROM sessions WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(|r| {
+            Ok(SessionRecord {
+                user_id: r.user_id,
+                csrf_token: r.csrf_token,
+                created_at: parse_time("会话时间", &r.created_at)?,
+                last_seen: parse_time("会话时间", &r.last_seen)?,
+                expires_at: parse_time("会话时间", &r.expires_at)?,
+                source: r.source,
+                revoked: r.revoked,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &[u8], at: chrono::DateTime<Utc>) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+                .bind(audit::timestamp(at))
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn revoke_session(&self, token_hash: &[u8]) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            sqlx::query("UPDATE sessions SET revoked = $1 WHERE token_hash = $2")
+                .bind(true)
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn revoke_user_sessions(&self, user_id: i64) -> StoreResult<usize> {
+        let n = write_tx!(self, |tx| {
+            sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2 AND revoked = $3")
+                .bind(true)
+                .bind(user_id)
+                .bind(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    async fn record_login(&self, attempt: &LoginAttempt) -> StoreResult<()> {
+        let actor = Actor {
+            user_id: attempt.user_id,
+            name: attempt.username.clone(),
+            scope: dixian_domain::access::Scope::Everything,
+            source: attempt.source.clone(),
+            role: Some(dixian_domain::access::Role::Viewer),
+        };
+        let action = if attempt.success {
+            "login.success"
+        } else {
+            "login.failure"
+        };
+        let detail = serde_json::json!({ "reason": attempt.reason }).to_string();
+        write_tx!(self, |tx| {
+            audit_in!(tx, &actor, action, &attempt.username, &detail);
+            sqlx::query(
+                "INSERT INTO login_attempts (at, username, user_id, source, success, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(audit::timestamp(attempt.at))
+            .bind(&attempt.username)
+            .bind(attempt.user_id)
+            .bind(&attempt.source)
+            .bind(attempt.success)
+            .bind(&attempt.reason)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn login_failures(
+        &self,
+        key: &LoginKey,
+        since: chrono::DateTime<Utc>,
+    ) -> StoreResult<FailureCount> {
+        let (sql, value) = match key {
+            LoginKey::Username(u) => (
+                "SELECT COUNT(*), MAX(at) FROM login_attempts
+                 WHERE username = $1 AND success = $2 AND at > $3
+                   AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE username = $1 AND success = $4), '')",
+                u,
+            ),
+            LoginKey::Source(s) => (
+                "SELECT COUNT(*), MAX(at) FROM login_attempts
+                 WHERE source = $1 AND success = $2 AND at > $3
+                   AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE source = $1 AND success = $4), '')",
+                s,
+            ),
+        };
+        let (count, last): (i64, Option<String>) = read!(self, |pool| {
+            sqlx::query_as(sql)
+                .bind(value)
+                .bind(false)
+                .bind(audit::timestamp(since))
+                .bind(true)
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        Ok(FailureCount {
+            count,
+            last: last.map(|t| parse_time("登录时间", &t)).transpose()?,
+        })
+    }
+
+    async fn login_history(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LoginAttempt>> {
+        let rows: Vec<AttemptRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT at, username, user_id, source, success, reason FROM login_attempts
+                 WHERE user_id = $1 ORDER BY at DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(LoginAttempt {
+                    at: parse_time("登录时间", &r.at)?,
+                    username: r.username,
+                    user_id: r.user_id,
+                    source: r.source,
+                    success: r.success,
+                    reason: r.reason,
+                })
+            })
+            .collect()
     }
 
     async fn audit(

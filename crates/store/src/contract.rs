@@ -2,7 +2,9 @@
 //! panics on the first broken promise; backends call them from their own test binaries.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::{NewUser, RegistryCounts, Store, StoreError};
+use crate::{
+    FailureCount, LoginAttempt, LoginKey, NewSession, NewUser, RegistryCounts, Store, StoreError,
+};
 use chrono::NaiveDate;
 use dixian_domain::access::Role;
 use dixian_domain::access::{Actor, Scope};
@@ -26,6 +28,7 @@ pub const CHECKS: &[&str] = &[
     "scoping",
     "audit_chain",
     "users",
+    "sessions_and_logins",
 ];
 
 /// Runs the check called `name`.
@@ -42,6 +45,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "scoping" => scoping(store).await,
         "audit_chain" => audit_chain(store).await,
         "users" => users(store).await,
+        "sessions_and_logins" => sessions_and_logins(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -680,5 +684,126 @@ pub async fn users(store: &dyn Store) {
         records
             .iter()
             .any(|r| r.action == "user.disable" && r.target == "baisha")
+    );
+}
+
+pub async fn sessions_and_logins(store: &dyn Store) {
+    use chrono::{Duration, TimeZone, Utc};
+    load_divisions(store).await;
+    let uid = store
+        .create_user(
+            &sys(),
+            &new_user("shiqiao", Role::TownReviewer, "500299101000"),
+        )
+        .await
+        .unwrap();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap();
+    let at = |minutes: i64| t0 + Duration::minutes(minutes);
+
+    let s = NewSession {
+        token_hash: vec![1; 32],
+        user_id: uid,
+        csrf_token: "csrf-1".into(),
+        created_at: at(0),
+        expires_at: at(480),
+        source: Some("192.0.2.1".into()),
+        user_agent: Some("test".into()),
+    };
+    store.create_session(&s).await.unwrap();
+    store
+        .create_session(&NewSession {
+            token_hash: vec![2; 32],
+            ..s.clone()
+        })
+        .await
+        .unwrap();
+    let got = store.session(&[1; 32]).await.unwrap().unwrap();
+    assert_eq!(got.user_id, uid);
+    assert_eq!(got.csrf_token, "csrf-1");
+    assert_eq!(
+        (got.created_at, got.last_seen, got.expires_at),
+        (at(0), at(0), at(480))
+    );
+    assert!(!got.revoked);
+    assert!(store.session(&[3; 32]).await.unwrap().is_none());
+    store.touch_session(&[1; 32], at(10)).await.unwrap();
+    assert_eq!(
+        store.session(&[1; 32]).await.unwrap().unwrap().last_seen,
+        at(10)
+    );
+    store.revoke_session(&[1; 32]).await.unwrap();
+    assert!(store.session(&[1; 32]).await.unwrap().unwrap().revoked);
+    assert_eq!(store.revoke_user_sessions(uid).await.unwrap(), 1);
+    assert!(store.session(&[2; 32]).await.unwrap().unwrap().revoked);
+
+    let attempt = |minute: i64, source: &str, success: bool| LoginAttempt {
+        at: at(minute),
+        username: "shiqiao".into(),
+        user_id: Some(uid),
+        source: Some(source.into()),
+        success,
+        reason: if success { "ok" } else { "bad_password" }.into(),
+    };
+    for (m, src, ok) in [
+        (1, "a", false),
+        (2, "a", false),
+        (3, "b", true),
+        (4, "a", false),
+        (5, "b", false),
+        (6, "a", false),
+    ] {
+        store.record_login(&attempt(m, src, ok)).await.unwrap();
+    }
+    let user = LoginKey::Username("shiqiao".into());
+    // Failures after the last success (minute 3) only.
+    assert_eq!(
+        store.login_failures(&user, at(0)).await.unwrap(),
+        FailureCount {
+            count: 3,
+            last: Some(at(6))
+        }
+    );
+    assert_eq!(store.login_failures(&user, at(5)).await.unwrap().count, 1);
+    assert_eq!(
+        store
+            .login_failures(&LoginKey::Source("a".into()), at(0))
+            .await
+            .unwrap()
+            .count,
+        4
+    );
+    assert_eq!(
+        store
+            .login_failures(&LoginKey::Source("b".into()), at(0))
+            .await
+            .unwrap()
+            .count,
+        1
+    );
+    assert_eq!(
+        store
+            .login_failures(&LoginKey::Username("nobody".into()), at(0))
+            .await
+            .unwrap(),
+        FailureCount::default()
+    );
+    let history = store.login_history(uid, 3).await.unwrap();
+    let minutes: Vec<_> = history.iter().map(|h| h.at).collect();
+    assert_eq!(minutes, vec![at(6), at(5), at(4)]);
+    assert_eq!(history[0].source.as_deref(), Some("a"));
+    let records = store.audit_records(0, 1000).await.unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r.action == "login.failure")
+            .count(),
+        5
+    );
+    assert_eq!(
+        records
+            .iter()
+            .filter(|r| r.action == "login.success")
+            .count(),
+        1
     );
 }

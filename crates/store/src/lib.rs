@@ -123,6 +123,56 @@ pub struct UserRecord {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A session to store; `token_hash` is the SM3 hash of the cookie value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token_hash: Vec<u8>,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub source: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub source: Option<String>,
+    pub revoked: bool,
+}
+
+/// One login attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginAttempt {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub username: String,
+    pub user_id: Option<i64>,
+    pub source: Option<String>,
+    pub success: bool,
+    /// Why it failed, or `ok`.
+    pub reason: String,
+}
+
+/// Whose failures to count for lockout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginKey {
+    Username(String),
+    Source(String),
+}
+
+/// Failed attempts since the last success (and after a given time), with the latest one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FailureCount {
+    pub count: i64,
+    pub last: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Result of checking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditVerification {
@@ -227,6 +277,30 @@ pub trait Store: Send + Sync {
         user_id: i64,
         disabled: bool,
     ) -> StoreResult<()>;
+
+    // --- sessions and logins (会话、登录) ---
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    async fn session(&self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+    /// Records activity, for the idle timeout.
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+    async fn revoke_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+    /// Ends every session of an account ("log out everywhere", disabling, password reset).
+    async fn revoke_user_sessions(&self, user_id: i64) -> StoreResult<usize>;
+    /// Records an attempt and audits it, in one transaction.
+    async fn record_login(&self, attempt: &LoginAttempt) -> StoreResult<()>;
+    /// Failures for `key` after both `since` and the key's last success.
+    async fn login_failures(
+        &self,
+        key: &LoginKey,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<FailureCount>;
+    /// The latest attempts on an account, newest first.
+    async fn login_history(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LoginAttempt>>;
 
     // --- audit trail (审计) ---
 

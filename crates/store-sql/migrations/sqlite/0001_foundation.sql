@@ -143,3 +143,29 @@ CREATE TABLE users (
     created_at          TEXT NOT NULL
 );
 CREATE INDEX users_division ON users (division_code);
+
+-- Sessions (会话): only the SM3 hash of the random token is stored.
+CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen  TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    source     TEXT,
+    user_agent TEXT,
+    revoked    INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Every login attempt, for lockout (per account and per address) and the login history.
+CREATE TABLE login_attempts (
+    at       TEXT NOT NULL,
+    username TEXT NOT NULL,
+    user_id  INTEGER,
+    source   TEXT,
+    success  INTEGER NOT NULL,
+    reason   TEXT NOT NULL
+);
+CREATE INDEX login_attempts_user ON login_attempts (username, at);
+CREATE INDEX login_attempts_source ON login_attempts (source, at);

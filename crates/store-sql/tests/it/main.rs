@@ -73,6 +73,7 @@ contract_tests!(
     scoping,
     audit_chain,
     users,
+    sessions_and_logins,
 );
 
 #[tokio::test]
