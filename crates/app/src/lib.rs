@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod areas;
+pub mod auth;
 pub mod demo;
 pub mod policy;
 pub mod setup;

@@ -1129,6 +1129,19 @@ impl Store for SqlStore {
         row.map(UserRow::into_domain).transpose()
     }
 
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(UserRow::into_domain).transpose()
+    }
+
     async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>> {
         let (lo, hi) = actor.scope.code_range();
         let rows: Vec<UserRow> = read!(self, |pool| {

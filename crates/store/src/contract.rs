@@ -612,6 +612,8 @@ pub async fn users(store: &dyn Store) {
     assert_eq!(u.division, code("500299101000"));
     assert!(u.must_change && !u.disabled);
     assert!(store.user_by_username("nobody").await.unwrap().is_none());
+    assert_eq!(store.user_by_id(town).await.unwrap(), Some(u.clone()));
+    assert!(store.user_by_id(9_999).await.unwrap().is_none());
 
     let me = town_official();
     let names: Vec<String> = store

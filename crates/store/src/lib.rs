@@ -261,6 +261,8 @@ pub trait Store: Send + Sync {
     async fn create_user(&self, actor: &Actor, user: &NewUser) -> StoreResult<i64>;
     /// For authentication, before anyone is logged in; no scope applies.
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// For sessions: the account a session belongs to; no scope applies.
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>>;
     /// Accounts whose division lies in the actor's scope, by username.
     async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>>;
     /// Replaces the password hash of an account in the actor's scope (or the actor's own).
