@@ -13,6 +13,8 @@ struct FileConfig {
     database_url: Option<String>,
     listen: Option<String>,
     key_file: Option<PathBuf>,
+    /// Mark session cookies `Secure`: set when users reach the server over HTTPS.
+    secure_cookies: Option<bool>,
     /// Log filter such as `info` or `warn,dixian_web=debug`.
     log: Option<String>,
 }
@@ -24,6 +26,7 @@ pub struct Config {
     pub listen: Option<String>,
     /// Where the field-encryption keys are, unless `DIXIAN_KEYS` holds them.
     pub key_file: PathBuf,
+    pub secure_cookies: bool,
     pub log: String,
 }
 
@@ -74,6 +77,8 @@ impl Config {
             database_url: args.database_url.clone().or(file.database_url),
             listen: file.listen,
             key_file,
+            secure_cookies: file.secure_cookies.unwrap_or(false)
+                || std::env::var("DIXIAN_SECURE_COOKIES").is_ok_and(|v| v == "1"),
             log,
         })
     }

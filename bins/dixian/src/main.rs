@@ -84,7 +84,13 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             cfg.init_logging();
             let store = open_store(&cfg, false).await?;
             let listen = listen.or(cfg.listen.clone());
-            serve(store, listen.as_deref().unwrap_or(DEFAULT_LISTEN), None).await?;
+            serve(
+                store,
+                listen.as_deref().unwrap_or(DEFAULT_LISTEN),
+                None,
+                cfg.secure_cookies,
+            )
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Demo {
@@ -109,6 +115,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                     store,
                     listen.as_deref().unwrap_or(DEFAULT_LISTEN),
                     Some(summary),
+                    cfg.secure_cookies,
                 )
                 .await?;
             } else {
@@ -481,7 +488,7 @@ async fn demo_accounts(store: &dyn Store) -> Result<String> {
     )
     .await?;
     let mut out = format!(
-        "演示账号（密码均为 {}，仅供演示；网页登录功能开发中，目前页面以只读访客身份浏览）：",
+        "演示账号（密码均为 {}，仅供演示）：",
         accounts::DEMO_PASSWORD
     );
     for a in made {
@@ -548,7 +555,12 @@ async fn build_demo_county(
     ))
 }
 
-async fn serve(store: Arc<SqlStore>, listen: &str, banner: Option<String>) -> Result<()> {
+async fn serve(
+    store: Arc<SqlStore>,
+    listen: &str,
+    banner: Option<String>,
+    secure_cookies: bool,
+) -> Result<()> {
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| anyhow!("监听地址“{listen}”无效：应为 IP:端口，如 127.0.0.1:8080"))?;
@@ -576,8 +588,12 @@ async fn serve(store: Arc<SqlStore>, listen: &str, banner: Option<String>) -> Re
     let _ = std::io::stdout().flush();
     let state = dixian_web::AppState {
         store: store.clone(),
+        hashing: Arc::new(Argon2id::recommended()),
+        policy: Arc::new(dixian_app::auth::SecurityPolicy::default()),
+        secure_cookies,
     };
-    axum::serve(listener, dixian_web::router(state))
+    let app = dixian_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("网页服务异常退出")?;

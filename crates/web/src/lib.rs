@@ -2,41 +2,123 @@
 //! a JSON health check. No front-end build step; the stylesheet is compiled in.
 
 mod pages;
+mod session;
 
+use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use dixian_app::accounts::PasswordHashing;
+use dixian_app::auth::SecurityPolicy;
 use dixian_store::Store;
 use std::sync::Arc;
+
+pub use session::SESSION_COOKIE;
 
 /// Shared state of all handlers.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-}
-
-/// Until accounts exist (issue 3), pages are served to an anonymous visitor with county-wide
-/// read access to reference data and counts; the store still audits and scopes every call.
-pub(crate) fn visitor() -> dixian_domain::access::Actor {
-    dixian_domain::access::Actor {
-        user_id: None,
-        name: "网页访客（登录功能开发中）".into(),
-        scope: dixian_domain::access::Scope::Everything,
-        source: None,
-        role: Some(dixian_domain::access::Role::Viewer),
-    }
+    pub hashing: Arc<dyn PasswordHashing>,
+    pub policy: Arc<SecurityPolicy>,
+    /// Mark cookies `Secure`: set when served over HTTPS (directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The whole router.
+/// What every page shows around its content.
+pub(crate) struct Frame {
+    pub version: &'static str,
+    pub database: &'static str,
+    /// The signed-in user's display name and role.
+    pub user: Option<String>,
+    /// For the logout button in the header.
+    pub csrf_token: String,
+}
+
+impl Frame {
+    pub(crate) fn new(state: &AppState, session: Option<&session::Session>) -> Frame {
+        Frame {
+            version: VERSION,
+            database: state.store.kind().as_str(),
+            user: session.map(|s| {
+                format!(
+                    "{}（{}）",
+                    s.auth.user.display_name,
+                    s.auth.user.role.label()
+                )
+            }),
+            csrf_token: session.map(|s| s.auth.csrf.clone()).unwrap_or_default(),
+        }
+    }
+}
+
+pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "页面渲染失败");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "页面渲染失败，请联系管理员",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    frame: Frame,
+    heading: &'a str,
+    message: String,
+}
+
+pub(crate) fn error_response(
+    state: &AppState,
+    session: Option<&session::Session>,
+    status: StatusCode,
+    heading: &str,
+    message: String,
+) -> Response {
+    render(
+        status,
+        &ErrorPage {
+            frame: Frame::new(state, session),
+            heading,
+            message,
+        },
+    )
+}
+
+/// The whole router. Pages need a session; the health check, the stylesheet and the login
+/// page do not.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let protected = Router::new()
         .route("/", get(pages::home))
         .route("/divisions/{code}", get(pages::division))
         .route("/policy", get(pages::policy))
+        .route("/account", get(session::account_page))
+        .route(
+            "/account/password",
+            get(session::password_page).post(session::password_submit),
+        )
+        .route("/account/logout-all", post(session::logout_all))
+        .route("/logout", post(session::logout))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::require_login,
+        ));
+    Router::new()
+        .merge(protected)
+        .route(
+            "/login",
+            get(session::login_page).post(session::login_submit),
+        )
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .fallback(pages::not_found)
@@ -104,5 +186,9 @@ async fn security_headers(mut res: Response) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
+    // Pages show personal data: never store them in shared caches or the back button.
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     res
 }

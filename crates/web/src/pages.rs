@@ -1,39 +1,18 @@
 //! Server-rendered pages. Handlers only translate between HTTP and the app layer.
 
-use crate::{AppState, VERSION};
+use crate::session::Session;
+use crate::{AppState, Frame, error_response, render};
 use askama::Template;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use dixian_app::{AppError, areas, policy, today};
 use dixian_domain::division::DivisionLevel;
 use dixian_domain::policy::Policy;
 use serde::Deserialize;
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "页面渲染失败");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "页面渲染失败，请联系管理员",
-            )
-                .into_response()
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage<'a> {
-    version: &'a str,
-    database: &'a str,
-    heading: &'a str,
-    message: String,
-}
-
-fn error_page(state: &AppState, e: &AppError) -> Response {
+fn error_page(state: &AppState, session: Option<&Session>, e: &AppError) -> Response {
     let (status, heading) = match e {
         AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
@@ -45,20 +24,13 @@ fn error_page(state: &AppState, e: &AppError) -> Response {
     } else {
         tracing::info!(error = %e, "请求被拒绝");
     }
-    render(
-        status,
-        &ErrorPage {
-            version: VERSION,
-            database: state.store.kind().as_str(),
-            heading,
-            message: e.to_string(),
-        },
-    )
+    error_response(state, session, status, heading, e.to_string())
 }
 
 pub async fn not_found(State(state): State<AppState>) -> Response {
     error_page(
         &state,
+        None,
         &AppError::NotFound("没有这个页面，请检查网址".into()),
     )
 }
@@ -92,23 +64,24 @@ impl From<&areas::AreaFigures> for AreaRow {
 
 #[derive(Template)]
 #[template(path = "home.html")]
-struct HomePage<'a> {
-    version: &'a str,
-    database: &'a str,
+struct HomePage {
+    frame: Frame,
     areas: Vec<AreaRow>,
 }
 
-pub async fn home(State(state): State<AppState>) -> Response {
-    match areas::overview(state.store.as_ref(), &crate::visitor()).await {
+pub async fn home(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    match areas::overview(state.store.as_ref(), &session.auth.actor).await {
         Ok(list) => render(
             StatusCode::OK,
             &HomePage {
-                version: VERSION,
-                database: state.store.kind().as_str(),
+                frame: session.frame(&state),
                 areas: list.iter().map(AreaRow::from).collect(),
             },
         ),
-        Err(e) => error_page(&state, &e),
+        Err(e) => error_page(&state, Some(&session), &e),
     }
 }
 
@@ -119,9 +92,8 @@ struct Crumb {
 
 #[derive(Template)]
 #[template(path = "division.html")]
-struct DivisionPage<'a> {
-    version: &'a str,
-    database: &'a str,
+struct DivisionPage {
+    frame: Frame,
     code: String,
     name: String,
     level: &'static str,
@@ -133,17 +105,20 @@ struct DivisionPage<'a> {
     groups: Vec<String>,
 }
 
-pub async fn division(State(state): State<AppState>, Path(code): Path<String>) -> Response {
-    let view = match areas::area(state.store.as_ref(), &crate::visitor(), &code).await {
+pub async fn division(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    let view = match areas::area(state.store.as_ref(), &session.auth.actor, &code).await {
         Ok(v) => v,
-        Err(e) => return error_page(&state, &e),
+        Err(e) => return error_page(&state, Some(&session), &e),
     };
     let d = &view.area.division;
     render(
         StatusCode::OK,
         &DivisionPage {
-            version: VERSION,
-            database: state.store.kind().as_str(),
+            frame: session.frame(&state),
             code: d.code.to_string(),
             name: d.name.clone(),
             level: d.code.level().label(),
@@ -322,37 +297,45 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
 
 #[derive(Template)]
 #[template(path = "policy.html")]
-struct PolicyPage<'a> {
-    version: &'a str,
-    database: &'a str,
+struct PolicyPage {
+    frame: Frame,
     region: String,
     date: String,
     error: Option<String>,
     policy: Option<PolicyView>,
 }
 
-pub async fn policy(State(state): State<AppState>, Query(q): Query<PolicyQuery>) -> Response {
+pub async fn policy(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<PolicyQuery>,
+) -> Response {
     let store = state.store.as_ref();
+    let actor = &session.auth.actor;
     let mut page = PolicyPage {
-        version: VERSION,
-        database: store.kind().as_str(),
+        frame: session.frame(&state),
         region: q.region.clone().unwrap_or_default(),
         date: q.date.clone().unwrap_or_else(|| today().to_string()),
         error: None,
         policy: None,
     };
-    // Without a region the demo county (if any) is a helpful default.
+    // Without a region, the user's own division (or, county-wide, the demo county).
     if page.region.is_empty() {
-        if let Ok(Some(c)) = store.setting("demo.county").await {
-            page.region = c;
-        } else {
-            return render(StatusCode::OK, &page);
+        match &actor.scope {
+            dixian_domain::access::Scope::Within(c) => page.region = c.to_string(),
+            dixian_domain::access::Scope::Everything => {
+                if let Ok(Some(c)) = store.setting("demo.county").await {
+                    page.region = c;
+                } else {
+                    return render(StatusCode::OK, &page);
+                }
+            }
         }
     }
     let result = async {
         let on = policy::parse_date(&page.date)?;
         let p = policy::policy_in_force(store, &page.region, on).await?;
-        let view = areas::area(store, &crate::visitor(), &page.region).await?;
+        let view = areas::area(store, actor, &page.region).await?;
         let mut names: Vec<String> = view.ancestors.iter().map(|a| a.name.clone()).collect();
         names.push(view.area.division.name.clone());
         Ok::<_, AppError>(view_of(&p, names.join("")))

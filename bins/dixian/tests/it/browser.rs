@@ -73,6 +73,40 @@ impl Browser {
             .unwrap()
     }
 
+    /// Fills and submits the login form at `base`.
+    pub async fn login(&self, base: &str, username: &str, password: &str) {
+        self.client.goto(&format!("{base}/login")).await.unwrap();
+        self.fill("input[name=username]", username).await;
+        self.fill("input[name=password]", password).await;
+        self.submit("form.stack button").await;
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    pub async fn submit(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.unwrap();
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
@@ -93,12 +127,16 @@ async fn drill_down_from_home_to_policy() {
     let (_dir, server) = demo_server("600", "11");
     let base = format!("http://{}", server.addr);
     b.client.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(
+        b.client.title().await.unwrap(),
+        "登录 · 底线",
+        "pages need a login"
+    );
+    b.login(&base, "county", "Dixian@2026").await;
     assert_eq!(b.client.title().await.unwrap(), "首页 · 底线");
+    assert!(b.text("header nav").await.contains("刘县级（县级管理员）"));
     assert!(b.text("table.figures").await.contains("600"));
 
-    b.click_link("重庆市").await;
-    assert!(b.text("h1").await.starts_with("重庆市"));
-    b.click_link("县").await;
     b.click_link("青山县").await;
     assert!(b.text("h1").await.starts_with("青山县"));
     let towns = b
@@ -174,16 +212,21 @@ async fn pages_fit_a_phone_screen() {
     };
     let (_dir, server) = demo_server("300", "12");
     b.client.set_window_size(390, 844).await.unwrap();
+    let base = format!("http://{}", server.addr);
+    b.client.goto(&format!("{base}/login")).await.unwrap();
+    b.screenshot("login-phone.png").await;
+    b.login(&base, "county", "Dixian@2026").await;
     for path in [
         "/",
         "/divisions/500299000000",
         "/divisions/500299101201",
         "/policy",
+        "/account",
+        "/account/password",
     ] {
-        b.client
-            .goto(&format!("http://{}{path}", server.addr))
-            .await
-            .unwrap();
+        b.client.goto(&format!("{base}{path}")).await.unwrap();
+        // The page itself, not the login page it would redirect to without a session.
+        assert_eq!(b.path().await, path);
         let fits = b
             .client
             .execute(
@@ -199,6 +242,68 @@ async fn pages_fit_a_phone_screen() {
         );
     }
     b.screenshot("policy-phone.png").await;
+    b.close().await;
+    drop(server);
+}
+
+#[tokio::test]
+async fn login_lockout_forced_change_and_logout() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (dir, server) = demo_server("200", "13");
+    let base = format!("http://{}", server.addr);
+
+    // Five wrong passwords lock the account; then even the right one is refused.
+    for _ in 0..5 {
+        b.login(&base, "town", "Wrong#Pass1").await;
+    }
+    assert!(b.text("p.error").await.contains("账号已锁定"));
+    b.login(&base, "town", "Dixian@2026").await;
+    assert!(b.text("p.error").await.contains("账号已锁定"));
+
+    // An administrator resets a password; the user must change it before anything else.
+    let out = crate::dixian(&[
+        "user",
+        "reset-password",
+        "--data-dir",
+        dir.path().join("demo").to_str().unwrap(),
+        "village",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let temp = stdout
+        .split("新密码：")
+        .nth(1)
+        .and_then(|t| t.lines().next())
+        .unwrap()
+        .trim()
+        .to_string();
+    b.login(&base, "village", &temp).await;
+    assert_eq!(b.path().await, "/account/password");
+    assert!(b.text("p.notice").await.contains("首次登录或密码已到期"));
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(
+        b.path().await,
+        "/account/password",
+        "no page before the change"
+    );
+    b.fill("input[name=old]", &temp).await;
+    b.fill("input[name=new]", "Qing#shan2026").await;
+    b.fill("input[name=confirm]", "Qing#shan2026").await;
+    b.submit("form.stack button").await;
+    assert_eq!(b.path().await, "/account");
+    assert!(b.text("p.notice").await.contains("密码已修改"));
+    assert!(b.text("main").await.contains("村级信息员"));
+
+    // The village officer sees only the village; logging out ends the session.
+    b.client.goto(&format!("{base}/")).await.unwrap();
+    let home = b.text("table.figures").await;
+    assert!(home.contains("村") && !home.contains("青山县"), "{home}");
+    b.submit("form.inline button").await;
+    assert_eq!(b.path().await, "/login");
+    assert!(b.text("p.notice").await.contains("已退出"));
+    b.client.goto(&format!("{base}/account")).await.unwrap();
+    assert_eq!(b.path().await, "/login");
     b.close().await;
     drop(server);
 }

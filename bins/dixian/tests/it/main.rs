@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dixian");
 
-fn dixian(args: &[&str]) -> Output {
+pub(crate) fn dixian(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
         .env_remove("DIXIAN_DATA_DIR")
@@ -339,9 +339,11 @@ fn demo_serve_healthz_and_graceful_stop() {
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["database"], "sqlite");
     assert_eq!(v["status"], "ok");
-    let (status, body) = server.get("/");
+    let (status, _) = server.get("/");
+    assert_eq!(status, 303, "pages need a login");
+    let (status, body) = server.get("/login");
     assert_eq!(status, 200);
-    assert!(body.contains("重庆市"));
+    assert!(body.contains("<h1>登录</h1>"));
     let st = server.stop();
     assert!(st.success(), "{st:?}");
 
@@ -487,9 +489,11 @@ async fn runs_on_postgresql() {
     let (status, body) = server.get("/healthz");
     assert_eq!(status, 200);
     assert!(body.contains("\"database\":\"postgresql\""), "{body}");
-    let (status, body) = server.get("/divisions/500299000000");
+    let (status, _) = server.get("/divisions/500299000000");
+    assert_eq!(status, 303, "pages need a login");
+    let (status, body) = server.get("/login");
     assert_eq!(status, 200);
-    assert!(body.contains("青山县"));
+    assert!(body.contains("<h1>登录</h1>"));
     assert!(server.stop().success());
 
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
