@@ -12,13 +12,18 @@ use dixian_domain::division::DivisionLevel;
 use dixian_domain::policy::Policy;
 use serde::Deserialize;
 
-fn error_page(state: &AppState, session: Option<&Session>, e: &AppError) -> Response {
-    let (status, heading) = match e {
+/// The HTTP status and page heading for an error of the app layer.
+fn status_of(e: &AppError) -> (StatusCode, &'static str) {
+    match e {
         AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
         AppError::Store(dixian_store::StoreError::Forbidden) => (StatusCode::FORBIDDEN, "无权访问"),
         AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据"),
-    };
+    }
+}
+
+fn error_page(state: &AppState, session: Option<&Session>, e: &AppError) -> Response {
+    let (status, heading) = status_of(e);
     if status.is_server_error() {
         tracing::error!(error = %e, "请求失败");
     } else {
@@ -347,12 +352,7 @@ pub async fn policy(
             StatusCode::OK
         }
         Err(e) => {
-            let status = match e {
-                AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-                AppError::NotFound(_) => StatusCode::NOT_FOUND,
-                AppError::Store(dixian_store::StoreError::Forbidden) => StatusCode::FORBIDDEN,
-                AppError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-            };
+            let (status, _) = status_of(&e);
             tracing::info!(error = %e, "政策参数查询失败");
             page.error = Some(e.to_string());
             status
