@@ -95,6 +95,22 @@ pub enum Cmd {
         #[command(subcommand)]
         command: UserCmd,
     },
+    /// 备份数据库（服务可照常运行）：一致的快照，并做完整性检查
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 备份文件（不能已存在）
+        #[arg(long, value_name = "文件")]
+        out: PathBuf,
+    },
+    /// 从备份恢复数据库（须先停止服务）；原数据库保留为 dixian.db.before-restore-时间
+    Restore {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 由 dixian backup 生成的备份文件
+        #[arg(value_name = "文件")]
+        file: PathBuf,
+    },
     /// 审计记录：核验哈希链、查看
     Audit {
         #[command(subcommand)]

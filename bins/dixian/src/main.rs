@@ -88,7 +88,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 store,
                 listen.as_deref().unwrap_or(DEFAULT_LISTEN),
                 None,
-                cfg.secure_cookies,
+                &cfg,
             )
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -115,7 +115,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                     store,
                     listen.as_deref().unwrap_or(DEFAULT_LISTEN),
                     Some(summary),
-                    cfg.secure_cookies,
+                    &cfg,
                 )
                 .await?;
             } else {
@@ -160,6 +160,18 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::User { command } => user_command(cli.config.as_deref(), command).await,
+        Cmd::Backup { data, out } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            backup(&cfg, &out).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Restore { data, file } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            restore(&cfg, &file).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Audit {
             command: AuditCmd::Verify { data },
         } => {
@@ -420,6 +432,126 @@ fn write_key_file(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// Opens a database file (a backup, a restore candidate) with the deployment's keys and
+/// checks its integrity, its keys and its audit chain; returns the number of audit records.
+async fn check_database_file(cfg: &Config, path: &Path) -> Result<i64> {
+    SqlStore::sqlite_integrity(path).await?;
+    let cipher = Arc::new(FieldCipher::new(load_keys(cfg, false)?));
+    let copy = SqlStore::open_sqlite(path, cipher).await?;
+    let v = copy.verify_audit_chain().await;
+    copy.close().await;
+    let v = v?;
+    if let Some(p) = v.problem {
+        bail!("{}中的审计记录核验失败：{p}", path.display());
+    }
+    Ok(v.records)
+}
+
+async fn backup(cfg: &Config, out: &Path) -> Result<()> {
+    if cfg.database_url.is_some() {
+        bail!("PostgreSQL 数据库请用 pg_dump 备份，见 docs/operations.md");
+    }
+    let store = open_store(cfg, false).await?;
+    let started = std::time::Instant::now();
+    let result = store.backup_to(out).await;
+    if result.is_ok() {
+        let detail = format!("{{\"file\":\"{}\"}}", out.display());
+        store
+            .audit(
+                &Actor::system("dixian backup"),
+                "backup.create",
+                "数据库",
+                &detail,
+            )
+            .await?;
+    }
+    store.close().await;
+    result?;
+    let records = check_database_file(cfg, out).await?;
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "备份完成：{}（{:.1} MB，用时{:.1}秒）。完整性检查通过，审计记录{records}条哈希链完整。",
+        out.display(),
+        size as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "提醒：加密密钥文件{}不在备份中，请另行妥善备份；没有它，备份中的身份证号、电话无法解密。",
+        cfg.key_file.display()
+    );
+    Ok(())
+}
+
+/// The process id in the data directory's pid file, if that process is alive.
+fn running_server(cfg: &Config) -> Option<u32> {
+    let text = std::fs::read_to_string(cfg.data_dir.join("dixian.pid")).ok()?;
+    let pid: u32 = text.trim().parse().ok()?;
+    Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
+}
+
+async fn restore(cfg: &Config, file: &Path) -> Result<()> {
+    if cfg.database_url.is_some() {
+        bail!("PostgreSQL 数据库请用 pg_restore 恢复，见 docs/operations.md");
+    }
+    if let Some(pid) = running_server(cfg) {
+        bail!(
+            "服务正在使用数据目录{}（进程{pid}），请先停止服务再恢复",
+            cfg.data_dir.display()
+        );
+    }
+    if !file.is_file() {
+        bail!("找不到备份文件{}", file.display());
+    }
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("无法创建数据目录{}", cfg.data_dir.display()))?;
+    // Checked as a copy inside the data directory, so the final step is a rename.
+    let candidate = cfg.data_dir.join("dixian.db.restoring");
+    std::fs::copy(file, &candidate)
+        .with_context(|| format!("无法复制备份文件{}", file.display()))?;
+    let records = match check_database_file(cfg, &candidate).await {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_file(&candidate);
+            return Err(e.context(format!("备份文件{}不能用于恢复", file.display())));
+        }
+    };
+    let live = cfg.sqlite_path();
+    let mut kept = None;
+    if live.exists() {
+        let stamp = chrono::Local::now().format("%Y%m%d%H%M%S");
+        let aside = cfg
+            .data_dir
+            .join(format!("dixian.db.before-restore-{stamp}"));
+        std::fs::rename(&live, &aside)
+            .with_context(|| format!("无法移走当前数据库{}", live.display()))?;
+        for ext in ["db-wal", "db-shm"] {
+            let _ = std::fs::remove_file(live.with_extension(ext));
+        }
+        kept = Some(aside);
+    }
+    std::fs::rename(&candidate, &live)
+        .with_context(|| format!("无法放置恢复的数据库{}", live.display()))?;
+    let store = open_store(cfg, false).await?;
+    let detail = format!("{{\"file\":\"{}\"}}", file.display());
+    store
+        .audit(
+            &Actor::system("dixian restore"),
+            "backup.restore",
+            "数据库",
+            &detail,
+        )
+        .await?;
+    store.close().await;
+    println!(
+        "已从{}恢复数据库：完整性检查通过，审计记录{records}条哈希链完整。",
+        file.display()
+    );
+    if let Some(k) = kept {
+        println!("原数据库保留为{}，确认无误后可删除。", k.display());
+    }
+    Ok(())
+}
+
 async fn rotate_keys(cfg: &Config, batch: usize, no_new_key: bool) -> Result<()> {
     if std::env::var_os(KEYS_ENV).is_some() {
         if !no_new_key {
@@ -559,8 +691,9 @@ async fn serve(
     store: Arc<SqlStore>,
     listen: &str,
     banner: Option<String>,
-    secure_cookies: bool,
+    cfg: &Config,
 ) -> Result<()> {
+    let secure_cookies = cfg.secure_cookies;
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| anyhow!("监听地址“{listen}”无效：应为 IP:端口，如 127.0.0.1:8080"))?;
@@ -576,6 +709,12 @@ async fn serve(
     };
     let local = listener.local_addr()?;
     let shutdown = shutdown_signal().context("无法注册停止信号")?;
+    // Tells `dixian restore` that this data directory is in use.
+    let pid_file = cfg.data_dir.join("dixian.pid");
+    if cfg.database_url.is_none() {
+        std::fs::write(&pid_file, std::process::id().to_string())
+            .with_context(|| format!("无法写入{}", pid_file.display()))?;
+    }
     if let Some(b) = banner {
         println!("{b}");
     }
@@ -598,6 +737,9 @@ async fn serve(
         .await
         .context("网页服务异常退出")?;
     store.close().await;
+    if cfg.database_url.is_none() {
+        let _ = std::fs::remove_file(&pid_file);
+    }
     println!("已停止。");
     Ok(())
 }

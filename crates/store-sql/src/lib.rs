@@ -318,6 +318,31 @@ impl SqlStore {
         }
     }
 
+    /// `PRAGMA integrity_check` of a SQLite file, opened read-only: `Ok(())` or the problems.
+    pub async fn sqlite_integrity(path: &Path) -> StoreResult<()> {
+        use sqlx::Connection;
+        let opts = SqliteConnectOptions::new().filename(path).read_only(true);
+        let mut conn = sqlx::SqliteConnection::connect_with(&opts)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("无法打开{}：{e}", path.display())))?;
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| {
+                StoreError::Corrupt(format!("{}不是有效的数据库文件：{e}", path.display()))
+            })?;
+        let _ = conn.close().await;
+        if rows.len() == 1 && rows[0] == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(format!(
+                "{}完整性检查未通过：{}",
+                path.display(),
+                rows.join("；")
+            )))
+        }
+    }
+
     /// Closes the pools, flushing SQLite's WAL.
     pub async fn close(&self) {
         match &self.db {
@@ -1385,6 +1410,32 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn backup_to(&self, path: &Path) -> StoreResult<()> {
+        match &self.db {
+            Db::Sqlite { read, .. } => {
+                if path.exists() {
+                    return Err(StoreError::Conflict(format!(
+                        "备份文件{}已存在，请换一个文件名",
+                        path.display()
+                    )));
+                }
+                let target = path.to_str().ok_or_else(|| {
+                    StoreError::Backend(format!("备份路径{}含有无法处理的字符", path.display()))
+                })?;
+                // VACUUM INTO copies one consistent snapshot, defragmented, without blocking writers.
+                sqlx::query("VACUUM INTO $1")
+                    .bind(target)
+                    .execute(read)
+                    .await
+                    .map_err(|e| StoreError::Backend(format!("备份失败：{e}")))?;
+                Ok(())
+            }
+            Db::Postgres(_) => Err(StoreError::Backend(
+                "PostgreSQL 数据库请用 pg_dump 备份（见 docs/operations.md）".into(),
+            )),
+        }
     }
 
     async fn audit(

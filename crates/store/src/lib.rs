@@ -304,6 +304,12 @@ pub trait Store: Send + Sync {
     /// The latest attempts on an account, newest first.
     async fn login_history(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LoginAttempt>>;
 
+    // --- backup (备份) ---
+
+    /// Writes a consistent copy of the whole database to `path` (a new file) while the
+    /// service runs. Only the embedded SQLite database can do this; PostgreSQL uses pg_dump.
+    async fn backup_to(&self, path: &std::path::Path) -> StoreResult<()>;
+
     // --- audit trail (审计) ---
 
     /// Appends an event that is not a store write (a login, an export, a reveal).

@@ -766,3 +766,118 @@ fn demo_accounts_and_user_commands() {
             .success()
     );
 }
+
+#[test]
+fn backup_and_restore_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "150",
+        "--seed",
+        "6",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let backup = dir.path().join("backup.db");
+
+    let o = dixian(&["backup", "--data-dir", s(&data), "--out", s(&backup)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("完整性检查通过") && out.contains("哈希链完整"),
+        "{out}"
+    );
+    assert!(
+        out.contains("密钥文件"),
+        "reminds to back up the keys: {out}"
+    );
+    let o = dixian(&["backup", "--data-dir", s(&data), "--out", s(&backup)]);
+    assert!(text(&o).1.contains("已存在"), "{:?}", text(&o));
+
+    // A change after the backup…
+    let o = dixian(&[
+        "user",
+        "add",
+        "--data-dir",
+        s(&data),
+        "--username",
+        "later",
+        "--name",
+        "后来者",
+        "--role",
+        "只读查看",
+        "--division",
+        "500299000000",
+    ]);
+    assert!(o.status.success());
+    // …is gone after restoring, and the replaced database is kept aside.
+    let o = dixian(&["restore", "--data-dir", s(&data), s(&backup)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("已从") && out.contains("原数据库保留为"),
+        "{out}"
+    );
+    let (list, _) = text(&dixian(&["user", "list", "--data-dir", s(&data)]));
+    assert!(!list.contains("later") && list.contains("county"), "{list}");
+    let kept = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("dixian.db.before-restore-")
+        });
+    assert!(kept);
+    let (out, _) = text(&dixian(&["audit", "verify", "--data-dir", s(&data)]));
+    assert!(out.contains("哈希链完整"), "{out}");
+    let (out, _) = text(&dixian(&[
+        "audit",
+        "list",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "5000",
+    ]));
+    assert!(out.contains("backup.restore"), "the restore is audited");
+
+    // Not a database: refused, nothing replaced.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, "这不是数据库").unwrap();
+    let o = dixian(&["restore", "--data-dir", s(&data), s(&junk)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("不能用于恢复"), "{:?}", text(&o));
+    assert!(
+        dixian(&["user", "list", "--data-dir", s(&data)])
+            .status
+            .success()
+    );
+
+    // Not while a server uses the directory.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server::start(&[
+        "serve",
+        "--data-dir",
+        s(&data),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let o = dixian(&["restore", "--data-dir", s(&data), s(&backup)]);
+    assert!(
+        text(&o).1.contains("服务正在使用数据目录"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(server.stop().success());
+    assert!(
+        !data.join("dixian.pid").exists(),
+        "pid file removed on stop"
+    );
+}

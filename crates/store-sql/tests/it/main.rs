@@ -147,3 +147,35 @@ async fn concurrent_sqlite_writers_serialise() {
         assert_eq!(t.await.unwrap().as_deref(), Some("v"));
     }
 }
+
+#[tokio::test]
+async fn backup_copies_a_consistent_sqlite_database() {
+    let (dir, store) = sqlite_store().await;
+    let sys = dixian_domain::access::Actor::system("t");
+    store.put_setting(&sys, "k", "v").await.unwrap();
+    let copy = dir.path().join("copy.db");
+    store.backup_to(&copy).await.unwrap();
+    let e = store.backup_to(&copy).await.unwrap_err();
+    assert!(e.to_string().contains("已存在"), "{e}");
+    SqlStore::sqlite_integrity(&copy).await.unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not a database at all, just text").unwrap();
+    let e = SqlStore::sqlite_integrity(&junk).await.unwrap_err();
+    assert!(e.to_string().contains("不是有效的数据库文件"), "{e}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn backup_on_postgres_points_to_pg_dump() {
+    let Some(db) = pg::TestDb::create().await else {
+        return;
+    };
+    let store = SqlStore::connect_postgres(&db.url, cipher()).await.unwrap();
+    let e = store
+        .backup_to(std::path::Path::new("/tmp/x.db"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("pg_dump"), "{e}");
+    store.close().await;
+    db.drop_db().await;
+}
