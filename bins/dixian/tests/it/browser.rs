@@ -49,16 +49,40 @@ impl Browser {
         })
     }
 
-    pub async fn click_link(&self, text: &str) {
+    /// Clicks `element` and waits until the browser shows a new, fully loaded document: a
+    /// click returns before the navigation it starts, and the old page may still be showing.
+    async fn click_and_wait(&self, element: fantoccini::elements::Element) {
         self.client
+            .execute("window.__dixianOldPage = true; return true;", vec![])
+            .await
+            .unwrap();
+        element.click().await.unwrap();
+        for _ in 0..200 {
+            let ready = self
+                .client
+                .execute(
+                    "return window.__dixianOldPage === undefined && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            // While the old document unloads, scripts may fail; that just means "not yet".
+            if matches!(ready, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page after the click");
+    }
+
+    pub async fn click_link(&self, text: &str) {
+        let link = self
+            .client
             .wait()
             .at_most(Duration::from_secs(10))
             .for_element(Locator::LinkText(text))
             .await
-            .unwrap()
-            .click()
-            .await
             .unwrap();
+        self.click_and_wait(link).await;
     }
 
     pub async fn text(&self, css: &str) -> String {
@@ -94,13 +118,8 @@ impl Browser {
     }
 
     pub async fn submit(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        let button = self.client.find(Locator::Css(css)).await.unwrap();
+        self.click_and_wait(button).await;
     }
 
     pub async fn path(&self) -> String {
@@ -162,13 +181,7 @@ async fn drill_down_from_home_to_policy() {
         )
         .await
         .unwrap();
-    b.client
-        .find(Locator::Css("form.query button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.submit("form.query button").await;
     let body = b.text("main").await;
     assert!(body.contains("监测对象称为“监测对象”"), "{body}");
     assert!(
@@ -188,13 +201,7 @@ async fn drill_down_from_home_to_policy() {
         .unwrap();
     region.clear().await.unwrap();
     region.send_keys("123").await.unwrap();
-    b.client
-        .find(Locator::Css("form.query button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.submit("form.query button").await;
     assert!(
         b.text("p.error")
             .await
