@@ -58,9 +58,9 @@ pub enum AuthError {
     App(#[from] AppError),
 }
 
-/// Hours and minutes in Beijing time (UTC+8, no daylight saving).
+/// Hours and minutes in Beijing time.
 fn beijing_time(t: &DateTime<Utc>) -> String {
-    (*t + Duration::hours(8)).format("%H:%M").to_string()
+    crate::beijing(*t).format("%H:%M").to_string()
 }
 
 impl From<dixian_store::StoreError> for AuthError {
@@ -299,4 +299,17 @@ pub async fn logout_everywhere(store: &dyn Store, actor: &Actor) -> Result<usize
         )
         .await?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The dummy hash must be a real Argon2id hash with production parameters: if it did not
+    /// parse, unknown usernames would be answered faster and timing would reveal them.
+    #[test]
+    fn dummy_hash_costs_a_real_check() {
+        use argon2::password_hash::{Error, PasswordVerifier};
+        let r = argon2::Argon2::default().verify_password(b"x", super::DUMMY_HASH);
+        assert_eq!(r, Err(Error::PasswordInvalid));
+        assert!(super::DUMMY_HASH.contains("m=19456,t=2,p=1"));
+    }
 }

@@ -21,7 +21,12 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
-/// Today in China (Asia/Shanghai is UTC+8 all year, no daylight saving).
+/// A moment as Beijing wall-clock time (Asia/Shanghai is UTC+8 all year, no daylight saving).
+pub fn beijing(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    (t + chrono::Duration::hours(8)).naive_utc()
+}
+
+/// Today in China.
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    beijing(chrono::Utc::now()).date()
 }

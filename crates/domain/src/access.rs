@@ -25,10 +25,7 @@ impl Scope {
     pub fn code_range(&self) -> (String, String) {
         match self {
             Scope::Everything => ("000000000000".into(), "999999999999".into()),
-            Scope::Within(root) => {
-                let p = root.prefix();
-                (format!("{p:0<12}"), format!("{p:9<12}"))
-            }
+            Scope::Within(root) => root.code_range(),
         }
     }
 }

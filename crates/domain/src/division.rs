@@ -169,6 +169,13 @@ impl DivisionCode {
         Some(DivisionCode(code))
     }
 
+    /// The lowest and highest 12-digit codes inside this node: storage scans this range,
+    /// which uses the primary-key index on both backends (unlike `LIKE`).
+    pub fn code_range(&self) -> (String, String) {
+        let p = self.prefix();
+        (format!("{p:0<12}"), format!("{p:9<12}"))
+    }
+
     /// Parent, grandparent … up to the province, nearest first.
     pub fn ancestors(&self) -> Vec<DivisionCode> {
         let mut out = Vec::new();
@@ -396,6 +403,10 @@ mod tests {
         );
         assert_eq!(code("500000000000").parent(), None);
         assert_eq!(code("500299000000").prefix(), "500299");
+        assert_eq!(
+            code("500299101000").code_range(),
+            ("500299101000".to_string(), "500299101999".to_string())
+        );
         assert_eq!(
             v.ancestor_at(DivisionLevel::County),
             Some(code("500299000000"))

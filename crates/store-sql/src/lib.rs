@@ -375,13 +375,6 @@ fn divisions(rows: Vec<DivisionRow>) -> StoreResult<Vec<Division>> {
     rows.into_iter().map(DivisionRow::into_domain).collect()
 }
 
-/// Bounds of the codes inside `code`: every 12-digit code with its prefix. A range scan
-/// uses the primary-key index on both backends, unlike `LIKE`.
-fn code_range(code: &DivisionCode) -> (String, String) {
-    let p = code.prefix();
-    (format!("{p:0<12}"), format!("{p:9<12}"))
-}
-
 #[derive(sqlx::FromRow)]
 struct UserRow {
     id: i64,
@@ -396,6 +389,11 @@ struct UserRow {
     disabled: bool,
     created_at: String,
 }
+
+/// A page of the audit trail after a sequence number.
+const AUDIT_PAGE: &str =
+    "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
+     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";
 
 const USER_COLUMNS: &str = "id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at";
 
@@ -545,7 +543,7 @@ impl Store for SqlStore {
     }
 
     async fn divisions_within(&self, code: &DivisionCode) -> StoreResult<Vec<Division>> {
-        let (lo, hi) = code_range(code);
+        let (lo, hi) = code.code_range();
         let rows: Vec<DivisionRow> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT code, name FROM divisions WHERE code BETWEEN $1 AND $2 ORDER BY code",
@@ -925,7 +923,7 @@ impl Store for SqlStore {
         if !actor.scope.covers(code) {
             return Err(self.deny(actor, code.as_str()).await);
         }
-        let (lo, hi) = code_range(code);
+        let (lo, hi) = code.code_range();
         read!(self, |pool| {
             let households: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM households WHERE village_code BETWEEN $1 AND $2",
@@ -1356,22 +1354,18 @@ impl Store for SqlStore {
         key: &LoginKey,
         since: chrono::DateTime<Utc>,
     ) -> StoreResult<FailureCount> {
-        let (sql, value) = match key {
-            LoginKey::Username(u) => (
-                "SELECT COUNT(*), MAX(at) FROM login_attempts
-                 WHERE username = $1 AND success = $2 AND at > $3
-                   AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE username = $1 AND success = $4), '')",
-                u,
-            ),
-            LoginKey::Source(s) => (
-                "SELECT COUNT(*), MAX(at) FROM login_attempts
-                 WHERE source = $1 AND success = $2 AND at > $3
-                   AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE source = $1 AND success = $4), '')",
-                s,
-            ),
+        // The column name comes from this match, never from input.
+        let (column, value) = match key {
+            LoginKey::Username(u) => ("username", u),
+            LoginKey::Source(s) => ("source", s),
         };
+        let sql = format!(
+            "SELECT COUNT(*), MAX(at) FROM login_attempts
+             WHERE {column} = $1 AND success = $2 AND at > $3
+               AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE {column} = $1 AND success = $4), '')"
+        );
         let (count, last): (i64, Option<String>) = read!(self, |pool| {
-            sqlx::query_as(sql)
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(value)
                 .bind(false)
                 .bind(audit::timestamp(since))
@@ -1453,15 +1447,12 @@ impl Store for SqlStore {
 
     async fn audit_records(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         let rows: Vec<audit::Row> = read!(self, |pool| {
-            sqlx::query_as(
-                "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
-                 FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-            )
-            .bind(after_seq)
-            .bind(limit.clamp(1, 10_000))
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?
+            sqlx::query_as(AUDIT_PAGE)
+                .bind(after_seq)
+                .bind(limit.clamp(1, 10_000))
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?
         });
         Ok(rows.into_iter().map(audit::Row::into_record).collect())
     }
@@ -1473,15 +1464,12 @@ impl Store for SqlStore {
         let mut after = 0i64;
         loop {
             let rows: Vec<audit::Row> = read!(self, |pool| {
-                sqlx::query_as(
-                    "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
-                     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-                )
-                .bind(after)
-                .bind(PAGE)
-                .fetch_all(pool)
-                .await
-                .map_err(backend)?
+                sqlx::query_as(AUDIT_PAGE)
+                    .bind(after)
+                    .bind(PAGE)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(backend)?
             });
             if let Some(problem) = audit::check_page(&rows, &mut expected, &mut prev) {
                 return Ok(AuditVerification {

@@ -498,7 +498,7 @@ pub async fn account_page(
         .into_iter()
         .map(|h| {
             (
-                (h.at + chrono::Duration::hours(8))
+                dixian_app::beijing(h.at)
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string(),
                 h.source.unwrap_or_default(),
