@@ -197,7 +197,11 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
             cfg.init_logging();
             let store = open_store(&cfg, false).await?;
-            for r in store.audit_records(after, limit).await? {
+                        let me = Actor::system("audit list");
+            for r in store
+                .audit_records(&me, &dixian_store::AuditFilter::after(after, limit))
+                .await?
+            {
                 println!(
                     "{}\t{}\t{}{}\t{}\t{}\t{}",
                     r.seq,

@@ -10,7 +10,7 @@ mod migrate;
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
-use dixian_domain::access::Actor;
+use dixian_domain::access::{Actor, Permission, Scope};
 use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
@@ -19,9 +19,9 @@ use dixian_domain::registry::HouseholdCode;
 use dixian_domain::registry::HouseholdRecord;
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
-    AuditRecord, AuditVerification, DbKind, FailureCount, LoginAttempt, LoginKey, NewSession,
-    NewUser, PersonLocation, RegistryCounts, RotationReport, SessionRecord, Store, StoreError,
-    StoreResult, UserRecord,
+    AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, LoginAttempt, LoginKey,
+    NewSession, NewUser, PersonLocation, RegistryCounts, RotationReport, SessionRecord, Store,
+    StoreError, StoreResult, UserRecord,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -282,8 +282,28 @@ impl SqlStore {
 
     /// Records a refused access in the audit trail and returns the error to give the caller.
     async fn deny(&self, actor: &Actor, target: &str) -> StoreError {
+        let scope = match &actor.scope {
+            Scope::Everything => "全部".to_string(),
+            Scope::Within(c) => c.to_string(),
+        };
+        self.refuse(actor, target, serde_json::json!({ "scope": scope }))
+            .await
+    }
+
+    /// Refuses (and audits) an actor whose role lacks permission `p`. Checked here, below
+    /// every page, command and export, so none of them can forget it.
+    async fn permit(&self, actor: &Actor, p: Permission, target: &str) -> StoreResult<()> {
+        if actor.may(p) {
+            return Ok(());
+        }
+        Err(self
+            .refuse(actor, target, serde_json::json!({ "permission": p.code() }))
+            .await)
+    }
+
+    async fn refuse(&self, actor: &Actor, target: &str, detail: serde_json::Value) -> StoreError {
         tracing::warn!(actor = %actor.name, target, "越权访问被拒绝");
-        let detail = serde_json::json!({ "scope": format!("{:?}", actor.scope) }).to_string();
+        let detail = detail.to_string();
         if let Err(e) = self.audit(actor, "access.denied", target, &detail).await {
             tracing::error!(error = %e, "无法记录越权访问");
         }
@@ -316,6 +336,14 @@ impl SqlStore {
             Some((username, _)) if allowed => Ok(username),
             _ => Err(self.deny(actor, &format!("账号#{user_id}")).await),
         }
+    }
+
+    fn decrypt_id_number(&self, person_id: i64, enc: &[u8]) -> StoreResult<IdNumber> {
+        let plain = self
+            .cipher
+            .decrypt(F_ID_NUMBER, &person_id.to_string(), enc)
+            .map_err(crypto)?;
+        IdNumber::parse(&plain, NaiveDate::MAX).map_err(|e| corrupt("身份证号", e))
     }
 
     /// `PRAGMA integrity_check` of a SQLite file, opened read-only: `Ok(())` or the problems.
@@ -480,6 +508,8 @@ impl Store for SqlStore {
     }
 
     async fn put_divisions(&self, actor: &Actor, table: &DivisionTable) -> StoreResult<usize> {
+        self.permit(actor, Permission::ManageReference, "行政区划")
+            .await?;
         let divs: Vec<&Division> = table.divisions.values().collect();
         if let Some(d) = divs.iter().find(|d| !actor.scope.covers(&d.code)) {
             return Err(self.deny(actor, d.code.as_str()).await);
@@ -594,6 +624,8 @@ impl Store for SqlStore {
     }
 
     async fn put_calendar(&self, actor: &Actor, entries: &[CalendarEntry]) -> StoreResult<usize> {
+        self.permit(actor, Permission::ManageReference, "节假日日历")
+            .await?;
         let years: BTreeSet<i32> = entries.iter().map(|e| e.notice_year).collect();
         let detail = serde_json::json!({ "days": entries.len(), "years": years }).to_string();
         write_tx!(self, |tx| {
@@ -643,6 +675,8 @@ impl Store for SqlStore {
 
     async fn put_policy_pack(&self, actor: &Actor, pack: &Pack) -> StoreResult<()> {
         let h = pack.header();
+        self.permit(actor, Permission::ManageReference, &h.id)
+            .await?;
         let detail = serde_json::json!({
             "file": pack.file,
             "sm3": to_hex(&dixian_gm::sm3(pack.text.as_bytes())),
@@ -699,7 +733,15 @@ impl Store for SqlStore {
     }
 
     async fn put_setting(&self, actor: &Actor, key: &str, value: &str) -> StoreResult<()> {
-        let detail = serde_json::json!({ "value": value }).to_string();
+        // Security settings belong to the security administrator alone (三员分立).
+        let needed = if key.starts_with("security.") {
+            Permission::ManageSecurity
+        } else {
+            Permission::ManageReference
+        };
+        self.permit(actor, needed, key).await?;
+        let before = self.setting(key).await?;
+        let detail = serde_json::json!({ "before": before, "after": value }).to_string();
         write_tx!(self, |tx| {
             audit_in!(tx, actor, "setting.put", key, &detail);
             sqlx::query(
@@ -720,6 +762,8 @@ impl Store for SqlStore {
         actor: &Actor,
         records: &[HouseholdRecord],
     ) -> StoreResult<usize> {
+        self.permit(actor, Permission::EditRegistry, "户籍档案")
+            .await?;
         if records.is_empty() {
             return Ok(0);
         }
@@ -920,6 +964,8 @@ impl Store for SqlStore {
         actor: &Actor,
         code: &DivisionCode,
     ) -> StoreResult<RegistryCounts> {
+        self.permit(actor, Permission::ViewRegistry, code.as_str())
+            .await?;
         if !actor.scope.covers(code) {
             return Err(self.deny(actor, code.as_str()).await);
         }
@@ -954,6 +1000,8 @@ impl Store for SqlStore {
         actor: &Actor,
         id: &IdNumber,
     ) -> StoreResult<Option<PersonLocation>> {
+        self.permit(actor, Permission::ViewRegistry, &id.masked())
+            .await?;
         let bidx = self.cipher.blind_index(F_ID_NUMBER, id.as_str());
         let (lo, hi) = actor.scope.code_range();
         let row: Option<(i64, Vec<u8>, String, String, String)> = read!(self, |pool| {
@@ -976,25 +1024,66 @@ impl Store for SqlStore {
         let Some((pid, enc, name, code, village)) = row else {
             return Ok(None);
         };
-        let plain = self
-            .cipher
-            .decrypt(F_ID_NUMBER, &pid.to_string(), &enc)
-            .map_err(crypto)?;
         // The domain's own check guards against a blind-index collision or a swapped row.
-        let stored = IdNumber::parse(&plain, NaiveDate::MAX).map_err(|e| corrupt("身份证号", e))?;
+        let stored = self.decrypt_id_number(pid, &enc)?;
         if &stored != id {
             return Err(corrupt("身份证号", "盲索引与密文不一致"));
         }
         Ok(Some(PersonLocation {
+            person_id: pid,
             household: HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?,
             village: DivisionCode::parse(&village).map_err(|e| corrupt("区划代码", e))?,
             name,
-            id_number: stored,
+            id_masked: stored.masked(),
         }))
     }
 
+    async fn reveal_id_number(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        reason: &str,
+    ) -> StoreResult<IdNumber> {
+        let target = format!("人员#{person_id}");
+        self.permit(actor, Permission::RevealPii, &target).await?;
+        let reason = reason.trim();
+        if reason.chars().count() < 4 {
+            return Err(StoreError::Invalid(
+                "查看完整身份证号须填写理由（至少4个字），理由将记入审计记录".into(),
+            ));
+        }
+        let row: Option<(Vec<u8>, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.id_number_enc, h.village_code
+                 FROM persons p JOIN households h ON h.id = p.household_id WHERE p.id = $1",
+            )
+            .bind(person_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        // Unknown and out of scope are refused alike: the refusal says nothing of existence.
+        let in_scope = row
+            .as_ref()
+            .is_some_and(|(_, v)| DivisionCode::parse(v).is_ok_and(|c| actor.scope.covers(&c)));
+        let Some((enc, _)) = row.filter(|_| in_scope) else {
+            return Err(self.deny(actor, &target).await);
+        };
+        let id = self.decrypt_id_number(person_id, &enc)?;
+        let detail = serde_json::json!({
+            "field": "身份证号",
+            "masked": id.masked(),
+            "reason": reason,
+        })
+        .to_string();
+        self.audit(actor, "pii.reveal", &target, &detail).await?;
+        Ok(id)
+    }
+
     async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport> {
-        if actor.scope != dixian_domain::access::Scope::Everything {
+        self.permit(actor, Permission::ManageSecurity, "keys")
+            .await?;
+        if actor.scope != Scope::Everything {
             return Err(self.deny(actor, "keys").await);
         }
         let batch = i64::try_from(batch.clamp(1, 10_000)).unwrap_or(1_000);
@@ -1090,6 +1179,8 @@ impl Store for SqlStore {
     }
 
     async fn create_user(&self, actor: &Actor, user: &NewUser) -> StoreResult<i64> {
+        self.permit(actor, Permission::ManageUsers, &user.username)
+            .await?;
         if !actor.scope.covers(&user.division) {
             return Err(self.deny(actor, &user.username).await);
         }
@@ -1166,6 +1257,10 @@ impl Store for SqlStore {
     }
 
     async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>> {
+        if !actor.may(Permission::ManageSecurity) {
+            self.permit(actor, Permission::ManageUsers, "账号列表")
+                .await?;
+        }
         let (lo, hi) = actor.scope.code_range();
         let rows: Vec<UserRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -1187,6 +1282,10 @@ impl Store for SqlStore {
         password_hash: &str,
         must_change: bool,
     ) -> StoreResult<()> {
+        if actor.user_id != Some(user_id) {
+            self.permit(actor, Permission::ManageUsers, &format!("账号#{user_id}"))
+                .await?;
+        }
         let target = self.user_for_change(actor, user_id, true).await?;
         let detail = serde_json::json!({ "must_change": must_change }).to_string();
         let now = audit::timestamp(Utc::now());
@@ -1212,6 +1311,8 @@ impl Store for SqlStore {
         user_id: i64,
         disabled: bool,
     ) -> StoreResult<()> {
+        self.permit(actor, Permission::ManageUsers, &format!("账号#{user_id}"))
+            .await?;
         let target = self.user_for_change(actor, user_id, false).await?;
         let action = if disabled {
             "user.disable"
@@ -1445,14 +1546,53 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn audit_records(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
+    async fn audit_records(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        self.permit(actor, Permission::ReadAudit, "审计记录")
+            .await?;
         let rows: Vec<audit::Row> = read!(self, |pool| {
-            sqlx::query_as(AUDIT_PAGE)
-                .bind(after_seq)
-                .bind(limit.clamp(1, 10_000))
-                .fetch_all(pool)
-                .await
-                .map_err(backend)?
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
+                 FROM audit_log WHERE seq > ",
+            );
+            qb.push_bind(filter.after_seq);
+            if let Some(before) = filter.before_seq {
+                qb.push(" AND seq < ").push_bind(before);
+            }
+            if let Some(a) = &filter.actor {
+                qb.push(" AND actor = ").push_bind(a.clone());
+            }
+            if let Some(a) = &filter.action {
+                // Prefix match without LIKE, so `_` and `%` in codes mean themselves.
+                qb.push(" AND substr(action, 1, ")
+                    .push_bind(i32::try_from(a.chars().count()).unwrap_or(i32::MAX))
+                    .push(") = ")
+                    .push_bind(a.clone());
+            }
+            if let Some(t) = &filter.target {
+                qb.push(match self.db {
+                    Db::Sqlite { .. } => " AND instr(target, ",
+                    Db::Postgres(_) => " AND strpos(target, ",
+                })
+                .push_bind(t.clone())
+                .push(") > 0");
+            }
+            if let Some(from) = filter.from {
+                qb.push(" AND at >= ").push_bind(audit::timestamp(from));
+            }
+            if let Some(until) = filter.until {
+                qb.push(" AND at < ").push_bind(audit::timestamp(until));
+            }
+            qb.push(if filter.newest_first {
+                " ORDER BY seq DESC LIMIT "
+            } else {
+                " ORDER BY seq LIMIT "
+            })
+            .push_bind(filter.limit.clamp(1, 10_000));
+            qb.build_query_as().fetch_all(pool).await.map_err(backend)?
         });
         Ok(rows.into_iter().map(audit::Row::into_record).collect())
     }

@@ -3,7 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::{
-    FailureCount, LoginAttempt, LoginKey, NewSession, NewUser, RegistryCounts, Store, StoreError,
+    AuditFilter, FailureCount, LoginAttempt, LoginKey, NewSession, NewUser, RegistryCounts, Store,
+    StoreError,
 };
 use chrono::NaiveDate;
 use dixian_domain::access::Role;
@@ -29,6 +30,9 @@ pub const CHECKS: &[&str] = &[
     "audit_chain",
     "users",
     "sessions_and_logins",
+    "permissions",
+    "reveal",
+    "audit_filter",
 ];
 
 /// Runs the check called `name`.
@@ -46,6 +50,9 @@ pub async fn run(name: &str, store: &dyn Store) {
         "audit_chain" => audit_chain(store).await,
         "users" => users(store).await,
         "sessions_and_logins" => sessions_and_logins(store).await,
+        "permissions" => permissions(store).await,
+        "reveal" => reveal(store).await,
+        "audit_filter" => audit_filter(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -401,7 +408,11 @@ pub async fn find_person(store: &dyn Store) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(found.id_number, id(2));
+    assert_eq!(found.id_masked, id(2).masked());
+    assert!(
+        !found.id_masked.contains(&id(2).as_str()[6..14]),
+        "birth date masked"
+    );
     assert_eq!(found.household.as_str(), "5002991012010001");
     assert_eq!(found.village, code("500299101201"));
     assert_eq!(found.name, "成员1残");
@@ -493,7 +504,10 @@ pub async fn scoping(store: &dyn Store) {
         }
     );
     // Every refusal is in the audit trail, with who and from where.
-    let records = store.audit_records(0, 1000).await.unwrap();
+    let records = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
     let denied: Vec<_> = records
         .iter()
         .filter(|r| r.action == "access.denied")
@@ -527,7 +541,10 @@ pub async fn audit_chain(store: &dyn Store) {
         .audit(&sys(), "export.households", "户籍台账", "{\"rows\":1}")
         .await
         .unwrap();
-    let records = store.audit_records(0, 1000).await.unwrap();
+    let records = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
     assert!(records.len() >= 3, "{records:?}");
     for (i, r) in records.iter().enumerate() {
         assert_eq!(r.seq, i as i64 + 1);
@@ -554,7 +571,7 @@ pub async fn audit_chain(store: &dyn Store) {
     );
     // Paging from a sequence number.
     let tail = store
-        .audit_records(records.len() as i64 - 1, 10)
+        .audit_records(&sys(), &AuditFilter::after(records.len() as i64 - 1, 10))
         .await
         .unwrap();
     assert_eq!(tail.len(), 1);
@@ -615,7 +632,10 @@ pub async fn users(store: &dyn Store) {
     assert_eq!(store.user_by_id(town).await.unwrap(), Some(u.clone()));
     assert!(store.user_by_id(9_999).await.unwrap().is_none());
 
-    let me = town_official();
+    let me = Actor {
+        role: Some(Role::SystemAdmin),
+        ..town_official()
+    };
     let names: Vec<String> = store
         .users(&me)
         .await
@@ -667,7 +687,10 @@ pub async fn users(store: &dyn Store) {
             .disabled
     );
 
-    let records = store.audit_records(0, 1000).await.unwrap();
+    let records = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
     let creates: Vec<_> = records
         .iter()
         .filter(|r| r.action == "user.create")
@@ -793,7 +816,10 @@ pub async fn sessions_and_logins(store: &dyn Store) {
     let minutes: Vec<_> = history.iter().map(|h| h.at).collect();
     assert_eq!(minutes, vec![at(6), at(5), at(4)]);
     assert_eq!(history[0].source.as_deref(), Some("a"));
-    let records = store.audit_records(0, 1000).await.unwrap();
+    let records = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
     assert_eq!(
         records
             .iter()
@@ -808,4 +834,313 @@ pub async fn sessions_and_logins(store: &dyn Store) {
             .count(),
         1
     );
+}
+
+fn actor_as(role: Role, division: &str) -> Actor {
+    Actor {
+        user_id: Some(40 + Role::ALL.iter().position(|r| *r == role).unwrap_or(0) as i64),
+        name: format!("{}@{division}", role.code()),
+        scope: Scope::Within(code(division)),
+        source: Some("192.0.2.40".into()),
+        role: Some(role),
+    }
+}
+
+fn denials(records: &[crate::AuditRecord], actor: &Actor) -> usize {
+    records
+        .iter()
+        .filter(|r| r.action == "access.denied" && r.actor == actor.name)
+        .count()
+}
+
+/// The permission matrix holds in the store itself: roles without a permission are refused
+/// whatever their scope, and every refusal is audited.
+pub async fn permissions(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(&sys(), &[record("500299101201", 1, &[id(1)])])
+        .await
+        .unwrap();
+    let county = "500299000000";
+    let admin = actor_as(Role::SystemAdmin, county);
+    let security = actor_as(Role::SecurityAdmin, county);
+    let auditor = actor_as(Role::AuditAdmin, county);
+    let viewer = actor_as(Role::Viewer, county);
+    let department = actor_as(Role::DepartmentOfficer, county);
+    let forbidden = Err(StoreError::Forbidden);
+
+    // The system administrator reads no business data and no audit records.
+    assert_eq!(
+        store.registry_counts(&admin, &code(county)).await,
+        forbidden
+    );
+    assert_eq!(
+        store.find_person_by_id_number(&admin, &id(1)).await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store
+            .audit_records(&admin, &AuditFilter::after(0, 10))
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store.put_setting(&admin, "security.policy", "{}").await,
+        Err(StoreError::Forbidden)
+    );
+    // …but maintains reference data and accounts.
+    store.put_setting(&admin, "demo.note", "x").await.unwrap();
+    assert_eq!(store.users(&admin).await.unwrap().len(), 0);
+
+    // The security administrator sets security settings only.
+    store
+        .put_setting(&security, "security.policy", "{}")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.put_setting(&security, "demo.note", "y").await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store.registry_counts(&security, &code(county)).await,
+        forbidden
+    );
+    assert!(
+        store.users(&security).await.is_ok(),
+        "lists accounts to unlock them"
+    );
+    assert_eq!(
+        store
+            .create_user(&security, &new_user("s2", Role::Viewer, county))
+            .await,
+        Err(StoreError::Forbidden)
+    );
+
+    // The auditor reads the audit trail and changes nothing.
+    assert!(
+        !store
+            .audit_records(&auditor, &AuditFilter::after(0, 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.put_setting(&auditor, "demo.note", "z").await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store
+            .insert_households(&auditor, &[record("500299101201", 2, &[id(2)])])
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store.registry_counts(&auditor, &code(county)).await,
+        forbidden
+    );
+
+    // Read-only viewers read masked data and write nothing.
+    assert_eq!(
+        store
+            .registry_counts(&viewer, &code(county))
+            .await
+            .unwrap()
+            .households,
+        1
+    );
+    assert_eq!(
+        store
+            .insert_households(&viewer, &[record("500299101201", 2, &[id(2)])])
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store.registry_counts(&department, &code(county)).await,
+        forbidden
+    );
+    let table = DivisionTable::from_csv("t.csv", DIVISIONS).unwrap();
+    assert_eq!(
+        store.put_divisions(&viewer, &table).await,
+        Err(StoreError::Forbidden)
+    );
+
+    let all = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    assert_eq!(denials(&all, &admin), 4);
+    assert_eq!(denials(&all, &security), 3);
+    assert_eq!(denials(&all, &auditor), 3);
+    assert_eq!(denials(&all, &viewer), 2);
+    assert_eq!(denials(&all, &department), 1);
+    let d = all
+        .iter()
+        .find(|r| r.action == "access.denied" && r.actor == admin.name)
+        .unwrap();
+    assert!(d.detail.contains("view_registry"), "{}", d.detail);
+    // Nothing was written by a refused call.
+    assert_eq!(
+        store
+            .registry_counts(&sys(), &code(county))
+            .await
+            .unwrap()
+            .households,
+        1
+    );
+    assert_eq!(
+        store.setting("demo.note").await.unwrap().as_deref(),
+        Some("x")
+    );
+}
+
+/// A full ID number is given only to a permitted actor in scope with a stated reason, and
+/// only after the reveal is audited.
+pub async fn reveal(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(
+            &sys(),
+            &[
+                record("500299101201", 1, &[id(1)]),
+                record("500299102201", 1, &[id(2)]),
+            ],
+        )
+        .await
+        .unwrap();
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let village = actor_as(Role::VillageOfficer, "500299101201");
+    let mine = store
+        .find_person_by_id_number(&town, &id(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let other = store
+        .find_person_by_id_number(&sys(), &id(2))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let e = store
+        .reveal_id_number(&town, mine.person_id, "  ")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Invalid(_)), "{e:?}");
+    assert!(e.to_string().contains("理由"), "{e}");
+    assert_eq!(
+        store
+            .reveal_id_number(&village, mine.person_id, "核对医保参保信息")
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    // Out of scope and unknown are refused alike.
+    assert_eq!(
+        store
+            .reveal_id_number(&town, other.person_id, "核对医保参保信息")
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store
+            .reveal_id_number(&town, 987_654, "核对医保参保信息")
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    let full = store
+        .reveal_id_number(&town, mine.person_id, "核对医保参保信息")
+        .await
+        .unwrap();
+    assert_eq!(full, id(1));
+
+    let all = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    let reveals: Vec<_> = all.iter().filter(|r| r.action == "pii.reveal").collect();
+    assert_eq!(reveals.len(), 1);
+    assert_eq!(reveals[0].actor, town.name);
+    assert!(reveals[0].detail.contains("核对医保参保信息"));
+    assert!(reveals[0].detail.contains(&id(1).masked()));
+    assert!(
+        !reveals[0].detail.contains(id(1).as_str()),
+        "no full number in the audit"
+    );
+    assert_eq!(denials(&all, &town), 2);
+    assert_eq!(denials(&all, &village), 1);
+}
+
+/// The auditor's filters: by account, action prefix, target text, time, newest first.
+pub async fn audit_filter(store: &dyn Store) {
+    use chrono::{Duration, Utc};
+    let a = actor_as(Role::CountyAdmin, "500299000000");
+        let b = actor_as(Role::TownReviewer, "500299101000");
+    // A backend may audit its own start-up; count from there.
+    let n = store.verify_audit_chain().await.unwrap().records;
+    for (who, action, target) in [
+        (&a, "export.households", "台账_石桥镇"),
+        (&b, "export.households", "台账_白沙镇"),
+        (&a, "user_x.create", "x"),
+        (&a, "user.create", "li_si"),
+        (&b, "user.disable", "li_si"),
+    ] {
+        store.audit(who, action, target, "{}").await.unwrap();
+    }
+    let q = |f: AuditFilter| async move {
+        store
+            .audit_records(&sys(), &f)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.seq, r.actor, r.target))
+            .collect::<Vec<_>>()
+    };
+        let base = AuditFilter::after(n, 100);
+    let by_a = q(AuditFilter {
+        actor: Some(a.name.clone()),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(by_a.len(), 3);
+    // `user.` must not match `user_x.`: no LIKE wildcards.
+    let users = q(AuditFilter {
+        action: Some("user.".into()),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(users.iter().map(|r| r.0).collect::<Vec<_>>(), vec![n + 4, n + 5]);
+    let shiqiao = q(AuditFilter {
+        target: Some("石桥".into()),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(shiqiao.len(), 1);
+    let newest = q(AuditFilter {
+        newest_first: true,
+        limit: 2,
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(newest.iter().map(|r| r.0).collect::<Vec<_>>(), vec![n + 5, n + 4]);
+    let before = q(AuditFilter {
+        newest_first: true,
+        before_seq: Some(n + 4),
+        limit: 2,
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(before.iter().map(|r| r.0).collect::<Vec<_>>(), vec![n + 3, n + 2]);
+    let now = Utc::now();
+    let recent = q(AuditFilter {
+        from: Some(now - Duration::hours(1)),
+        until: Some(now + Duration::minutes(1)),
+        ..base.clone()
+    })
+    .await;
+    assert_eq!(recent.len(), 5);
+    let future = q(AuditFilter {
+        from: Some(now + Duration::hours(1)),
+        ..base.clone()
+    })
+    .await;
+    assert!(future.is_empty());
+    assert_eq!(store.verify_audit_chain().await.unwrap().records, n + 5);
 }

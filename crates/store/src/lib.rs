@@ -43,6 +43,9 @@ pub enum StoreError {
     /// The actor may not do this. Says nothing about what exists; the refusal is audited.
     #[error("无权访问")]
     Forbidden,
+    /// A request the store will not carry out as given (a reveal without a reason …).
+    #[error("{0}")]
+    Invalid(String),
     /// The schema is newer than this program.
     #[error("数据库结构版本为{found}，本程序只支持到{supported}，请升级程序")]
     SchemaTooNew { found: i64, supported: i64 },
@@ -62,11 +65,49 @@ pub struct RegistryCounts {
 /// Where a person is registered, found by exact ID number through the blind index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonLocation {
+    /// For a later reveal of the full number.
+    pub person_id: i64,
     pub household: HouseholdCode,
     pub village: DivisionCode,
     pub name: String,
-    /// Decrypted from storage; callers mask it unless a reveal is authorised.
-    pub id_number: IdNumber,
+    /// Masked (`5002**********0021`); the full number needs [`Store::reveal_id_number`].
+    pub id_masked: String,
+}
+
+/// Which records of the audit trail to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Oldest first from after this sequence number; or, with `newest_first`, the records
+    /// before `before_seq` (all when `None`), newest first.
+    pub after_seq: i64,
+    pub before_seq: Option<i64>,
+    pub newest_first: bool,
+    pub limit: i64,
+    /// Exact account name (`系统：…` for commands).
+    pub actor: Option<String>,
+    /// Action code or its prefix: `user.` matches `user.create`, `user.disable` …
+    pub action: Option<String>,
+    /// Target contains this text.
+    pub target: Option<String>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AuditFilter {
+    /// Every record after `after_seq`, oldest first, at most `limit`.
+    pub fn after(after_seq: i64, limit: i64) -> AuditFilter {
+        AuditFilter {
+            after_seq,
+            before_seq: None,
+            newest_first: false,
+            limit,
+            actor: None,
+            action: None,
+            target: None,
+            from: None,
+            until: None,
+        }
+    }
 }
 
 /// Rows re-encrypted by a key rotation.
@@ -248,6 +289,14 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         id: &IdNumber,
     ) -> StoreResult<Option<PersonLocation>>;
+    /// The full ID number of a person in the actor's scope, for an actor with `RevealPii`
+    /// who states why. The reveal and its reason are audited before the number is returned.
+    async fn reveal_id_number(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        reason: &str,
+    ) -> StoreResult<IdNumber>;
 
     // --- personal data at rest ---
 
@@ -263,7 +312,8 @@ pub trait Store: Send + Sync {
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
     /// For sessions: the account a session belongs to; no scope applies.
     async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>>;
-    /// Accounts whose division lies in the actor's scope, by username.
+    /// Accounts whose division lies in the actor's scope, by username (for `ManageUsers` or
+    /// `ManageSecurity`).
     async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>>;
     /// Replaces the password hash of an account in the actor's scope (or the actor's own).
     async fn set_user_password(
@@ -320,8 +370,12 @@ pub trait Store: Send + Sync {
         target: &str,
         detail: &str,
     ) -> StoreResult<()>;
-    /// Records from `after_seq` on, oldest first, at most `limit`.
-    async fn audit_records(&self, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+    /// Records matching `filter`, for an actor with `ReadAudit` (审计管理员) only.
+    async fn audit_records(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> StoreResult<Vec<AuditRecord>>;
     /// Walks the whole chain and reports the first broken, missing or reordered record.
     async fn verify_audit_chain(&self) -> StoreResult<AuditVerification>;
 }

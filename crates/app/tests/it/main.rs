@@ -292,7 +292,7 @@ mod accounts {
         .unwrap_err();
         assert_eq!(e.to_string(), "无权访问");
         let denied = s
-            .audit_records(0, 1000)
+            .audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 1000))
             .await
             .unwrap()
             .into_iter()
@@ -563,7 +563,7 @@ mod auth {
                 .unwrap_err(),
             AuthError::Locked(_)
         ));
-        let records = s.audit_records(0, 1000).await.unwrap();
+        let records = s.audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 1000)).await.unwrap();
         assert!(
             records
                 .iter()

@@ -322,7 +322,7 @@ async fn county_drills_down_and_town_sees_only_its_town() {
     );
     let denied = a
         .store
-        .audit_records(0, 10_000)
+        .audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 10_000))
         .await
         .unwrap()
         .into_iter()
@@ -406,7 +406,7 @@ async fn csrf_is_required_on_every_post() {
     );
     let audited = a
         .store
-        .audit_records(0, 10_000)
+        .audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 10_000))
         .await
         .unwrap()
         .into_iter()
