@@ -197,7 +197,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
             cfg.init_logging();
             let store = open_store(&cfg, false).await?;
-                        let me = Actor::system("audit list");
+            let me = Actor::system("audit list");
             for r in store
                 .audit_records(&me, &dixian_store::AuditFilter::after(after, limit))
                 .await?

@@ -210,11 +210,18 @@ async fn insert_account(
     Ok(store.create_user(actor, &user).await?)
 }
 
-async fn account(store: &dyn Store, username: &str) -> Result<UserRecord, AppError> {
-    store
-        .user_by_username(username.trim())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("账号{}不存在", username.trim())))
+/// An account the actor administers. Unknown and out-of-scope accounts get the same answer,
+/// so nobody learns which usernames exist elsewhere; the out-of-scope attempt is audited.
+async fn account(store: &dyn Store, actor: &Actor, username: &str) -> Result<UserRecord, AppError> {
+    let name = username.trim();
+    let missing = || AppError::NotFound(format!("您的辖区内没有账号{name}"));
+    let user = store.user_by_username(name).await?.ok_or_else(missing)?;
+    if !actor.scope.covers(&user.division) {
+        let detail = "{\"reason\":\"out_of_scope\"}";
+        store.audit(actor, "access.denied", name, detail).await?;
+        return Err(missing());
+    }
+    Ok(user)
 }
 
 /// Gives an account a new generated password that must be changed at next login.
@@ -225,11 +232,13 @@ pub async fn reset_password(
     username: &str,
 ) -> Result<String, AppError> {
     require(store, actor, Permission::ManageUsers, username).await?;
-    let user = account(store, username).await?;
+    let user = account(store, actor, username).await?;
     let password = generate_password()?;
     store
         .set_user_password(actor, user.id, &hashing.hash(&password)?, true)
         .await?;
+    // Whoever held the old password is signed out everywhere.
+    store.revoke_user_sessions(user.id).await?;
     Ok(password)
 }
 
@@ -241,14 +250,56 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<(), AppError> {
     require(store, actor, Permission::ManageUsers, username).await?;
-    let user = account(store, username).await?;
-    Ok(store.set_user_disabled(actor, user.id, disabled).await?)
+    let user = account(store, actor, username).await?;
+    store.set_user_disabled(actor, user.id, disabled).await?;
+    if disabled {
+        store.revoke_user_sessions(user.id).await?;
+    }
+    Ok(())
 }
 
-/// Accounts in the actor's scope.
+/// Accounts in the actor's scope (for `ManageUsers` or `ManageSecurity`; the store checks).
 pub async fn list_accounts(store: &dyn Store, actor: &Actor) -> Result<Vec<UserRecord>, AppError> {
-    require(store, actor, Permission::ManageUsers, "账号列表").await?;
     Ok(store.users(actor).await?)
+}
+
+/// An account with its lockout state, for the administrators' list.
+#[derive(Debug, Clone)]
+pub struct AccountStatus {
+    pub user: UserRecord,
+    /// Until when login is refused after too many failures.
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The password has passed its maximum age.
+    pub password_expired: bool,
+}
+
+/// Accounts in the actor's scope with lockout and password-age state under `policy`.
+pub async fn account_statuses(
+    store: &dyn Store,
+    actor: &Actor,
+    policy: &crate::auth::SecurityPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<AccountStatus>, AppError> {
+    let mut out = Vec::new();
+    for user in list_accounts(store, actor).await? {
+        let f = store
+            .login_failures(
+                &dixian_store::LoginKey::Username(user.username.clone()),
+                now - policy.lockout,
+            )
+            .await?;
+        let locked_until = f
+            .last
+            .map(|last| last + policy.lockout)
+            .filter(|until| f.count >= policy.lockout_threshold && *until > now);
+        let password_expired = now - user.password_changed_at > policy.password_max_age;
+        out.push(AccountStatus {
+            user,
+            locked_until,
+            password_expired,
+        });
+    }
+    Ok(out)
 }
 
 /// A user changes their own password: the old one must be right, the new one must meet the

@@ -49,6 +49,11 @@ pub async fn overview(store: &dyn Store, actor: &Actor) -> Result<Vec<AreaFigure
 pub async fn area(store: &dyn Store, actor: &Actor, code_text: &str) -> Result<AreaView, AppError> {
     let code =
         DivisionCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    // Scope before existence: outside the scope, a real code and a made-up one get the same
+    // refusal, so nobody learns which divisions exist by probing.
+    if !actor.scope.covers(&code) {
+        store.registry_counts(actor, &code).await?;
+    }
     let division = store
         .division(&code)
         .await?
@@ -75,4 +80,21 @@ pub async fn area(store: &dyn Store, actor: &Actor, code_text: &str) -> Result<A
         children,
         groups,
     })
+}
+
+/// The full name of a division, province first (重庆市青山县石桥镇), from public reference
+/// data only: no registry figures, so every role may see it.
+pub async fn full_name(store: &dyn Store, code_text: &str) -> Result<String, AppError> {
+    let code =
+        DivisionCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let mut names = Vec::new();
+    for a in code.ancestors().into_iter().rev().chain([code]) {
+        if let Some(d) = store.division(&a).await? {
+            names.push(d.name);
+        }
+    }
+    if names.is_empty() {
+        return Err(AppError::NotFound(format!("区划代码{code}不存在")));
+    }
+    Ok(names.join(""))
 }

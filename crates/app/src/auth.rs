@@ -22,6 +22,8 @@ pub struct SecurityPolicy {
     pub password_max_age: Duration,
     pub idle_timeout: Duration,
     pub absolute_lifetime: Duration,
+    /// How long audit records are kept before `dixian audit prune` may remove them.
+    pub audit_retention: Duration,
 }
 
 impl Default for SecurityPolicy {
@@ -34,6 +36,7 @@ impl Default for SecurityPolicy {
             password_max_age: Duration::days(90),
             idle_timeout: Duration::minutes(30),
             absolute_lifetime: Duration::hours(12),
+            audit_retention: Duration::days(180),
         }
     }
 }

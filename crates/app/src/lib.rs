@@ -2,9 +2,12 @@
 
 pub mod accounts;
 pub mod areas;
+pub mod auditing;
 pub mod auth;
 pub mod demo;
+pub mod people;
 pub mod policy;
+pub mod security;
 pub mod setup;
 
 use dixian_store::StoreError;

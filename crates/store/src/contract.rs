@@ -1072,7 +1072,7 @@ pub async fn reveal(store: &dyn Store) {
 pub async fn audit_filter(store: &dyn Store) {
     use chrono::{Duration, Utc};
     let a = actor_as(Role::CountyAdmin, "500299000000");
-        let b = actor_as(Role::TownReviewer, "500299101000");
+    let b = actor_as(Role::TownReviewer, "500299101000");
     // A backend may audit its own start-up; count from there.
     let n = store.verify_audit_chain().await.unwrap().records;
     for (who, action, target) in [
@@ -1093,7 +1093,7 @@ pub async fn audit_filter(store: &dyn Store) {
             .map(|r| (r.seq, r.actor, r.target))
             .collect::<Vec<_>>()
     };
-        let base = AuditFilter::after(n, 100);
+    let base = AuditFilter::after(n, 100);
     let by_a = q(AuditFilter {
         actor: Some(a.name.clone()),
         ..base.clone()
@@ -1106,7 +1106,10 @@ pub async fn audit_filter(store: &dyn Store) {
         ..base.clone()
     })
     .await;
-    assert_eq!(users.iter().map(|r| r.0).collect::<Vec<_>>(), vec![n + 4, n + 5]);
+    assert_eq!(
+        users.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![n + 4, n + 5]
+    );
     let shiqiao = q(AuditFilter {
         target: Some("石桥".into()),
         ..base.clone()
@@ -1119,7 +1122,10 @@ pub async fn audit_filter(store: &dyn Store) {
         ..base.clone()
     })
     .await;
-    assert_eq!(newest.iter().map(|r| r.0).collect::<Vec<_>>(), vec![n + 5, n + 4]);
+    assert_eq!(
+        newest.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![n + 5, n + 4]
+    );
     let before = q(AuditFilter {
         newest_first: true,
         before_seq: Some(n + 4),
@@ -1127,7 +1133,10 @@ pub async fn audit_filter(store: &dyn Store) {
         ..base.clone()
     })
     .await;
-    assert_eq!(before.iter().map(|r| r.0).collect::<Vec<_>>(), vec![n + 3, n + 2]);
+    assert_eq!(
+        before.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![n + 3, n + 2]
+    );
     let now = Utc::now();
     let recent = q(AuditFilter {
         from: Some(now - Duration::hours(1)),

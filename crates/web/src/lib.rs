@@ -1,7 +1,9 @@
 //! HTTP interface of dixian: thin handlers over the app layer, server-rendered Chinese pages,
 //! a JSON health check. No front-end build step; the stylesheet is compiled in.
 
+mod admin;
 mod pages;
+mod records;
 mod session;
 
 use askama::Template;
@@ -12,6 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use dixian_app::accounts::PasswordHashing;
 use dixian_app::auth::SecurityPolicy;
+use dixian_domain::access::Permission;
 use dixian_store::Store;
 use std::sync::Arc;
 
@@ -27,6 +30,14 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
+impl AppState {
+    /// The security policy in force: as saved by the security administrator, else the
+    /// configured default. Read per request so a change applies at once on every server.
+    pub(crate) async fn security(&self) -> SecurityPolicy {
+        dixian_app::security::policy_in_force(self.store.as_ref(), &self.policy).await
+    }
+}
+
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What every page shows around its content.
@@ -37,7 +48,20 @@ pub(crate) struct Frame {
     pub user: Option<String>,
     /// For the logout button in the header.
     pub csrf_token: String,
+    /// The sections this user may open, as (address, name).
+    pub nav: Vec<(&'static str, &'static str)>,
 }
+
+/// Sections of the site and the permission each needs; the header shows only those the
+/// user holds, and the store refuses the rest anyway.
+const SECTIONS: &[(&str, &str, Permission)] = &[
+    ("/", "辖区概况", Permission::ViewRegistry),
+    ("/people", "人员查询", Permission::ViewRegistry),
+    ("/admin/users", "账号管理", Permission::ManageUsers),
+    ("/admin/users", "账号状态", Permission::ManageSecurity),
+    ("/admin/security", "安全策略", Permission::ManageSecurity),
+    ("/audit", "审计记录", Permission::ReadAudit),
+];
 
 impl Frame {
     pub(crate) fn new(state: &AppState, session: Option<&session::Session>) -> Frame {
@@ -52,6 +76,18 @@ impl Frame {
                 )
             }),
             csrf_token: session.map(|s| s.auth.csrf.clone()).unwrap_or_default(),
+            nav: session
+                .map(|s| {
+                    let mut nav: Vec<(&'static str, &'static str)> = SECTIONS
+                        .iter()
+                        .filter(|(_, _, p)| s.auth.actor.may(*p))
+                        .map(|(href, name, _)| (*href, *name))
+                        .collect();
+                    nav.dedup_by_key(|(href, _)| *href);
+                    nav.push(("/policy", "政策参数"));
+                    nav
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -102,6 +138,19 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/divisions/{code}", get(pages::division))
         .route("/policy", get(pages::policy))
+        .route(
+            "/people",
+            get(records::people_page).post(records::people_search),
+        )
+        .route("/people/reveal", post(records::people_reveal))
+        .route("/audit", get(records::audit_page))
+        .route("/audit/export.csv", get(records::audit_export))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/action", post(admin::account_action))
+        .route(
+            "/admin/security",
+            get(admin::security_page).post(admin::security_submit),
+        )
         .route("/account", get(session::account_page))
         .route(
             "/account/password",

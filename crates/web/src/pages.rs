@@ -8,21 +8,25 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use dixian_app::{AppError, areas, policy, today};
+use dixian_domain::access::Permission;
 use dixian_domain::division::DivisionLevel;
 use dixian_domain::policy::Policy;
 use serde::Deserialize;
 
 /// The HTTP status and page heading for an error of the app layer.
-fn status_of(e: &AppError) -> (StatusCode, &'static str) {
+pub(crate) fn status_of(e: &AppError) -> (StatusCode, &'static str) {
     match e {
         AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
         AppError::Store(dixian_store::StoreError::Forbidden) => (StatusCode::FORBIDDEN, "无权访问"),
+        AppError::Store(dixian_store::StoreError::Invalid(_)) => {
+            (StatusCode::BAD_REQUEST, "输入有误")
+        }
         AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据"),
     }
 }
 
-fn error_page(state: &AppState, session: Option<&Session>, e: &AppError) -> Response {
+pub(crate) fn error_page(state: &AppState, session: Option<&Session>, e: &AppError) -> Response {
     let (status, heading) = status_of(e);
     if status.is_server_error() {
         tracing::error!(error = %e, "请求失败");
@@ -71,6 +75,8 @@ impl From<&areas::AreaFigures> for AreaRow {
 #[template(path = "home.html")]
 struct HomePage {
     frame: Frame,
+    /// Whether the user may see registry figures; if not, the page lists their sections.
+    registry: bool,
     areas: Vec<AreaRow>,
 }
 
@@ -78,11 +84,22 @@ pub async fn home(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) -> Response {
+    if !session.auth.actor.may(Permission::ViewRegistry) {
+        return render(
+            StatusCode::OK,
+            &HomePage {
+                frame: session.frame(&state),
+                registry: false,
+                areas: Vec::new(),
+            },
+        );
+    }
     match areas::overview(state.store.as_ref(), &session.auth.actor).await {
         Ok(list) => render(
             StatusCode::OK,
             &HomePage {
                 frame: session.frame(&state),
+                registry: true,
                 areas: list.iter().map(AreaRow::from).collect(),
             },
         ),
@@ -340,10 +357,8 @@ pub async fn policy(
     let result = async {
         let on = policy::parse_date(&page.date)?;
         let p = policy::policy_in_force(store, &page.region, on).await?;
-        let view = areas::area(store, actor, &page.region).await?;
-        let mut names: Vec<String> = view.ancestors.iter().map(|a| a.name.clone()).collect();
-        names.push(view.area.division.name.clone());
-        Ok::<_, AppError>(view_of(&p, names.join("")))
+        let name = areas::full_name(store, &page.region).await?;
+        Ok::<_, AppError>(view_of(&p, name))
     }
     .await;
     let status = match result {

@@ -71,7 +71,7 @@ fn login_redirect(notice: &str, next: &str) -> Response {
     Redirect::to(&format!("/login?{notice}next={next}")).into_response()
 }
 
-fn url_escape(s: &str) -> String {
+pub(crate) fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
@@ -94,15 +94,8 @@ pub async fn require_login(
         return login_redirect("", &path);
     };
     let source = source_of(&req);
-    match auth::authenticate(
-        state.store.as_ref(),
-        &state.policy,
-        &token,
-        source,
-        Utc::now(),
-    )
-    .await
-    {
+    let policy = state.security().await;
+    match auth::authenticate(state.store.as_ref(), &policy, &token, source, Utc::now()).await {
         Ok(a) => {
             if a.must_change && path != "/account/password" && path != "/logout" {
                 return Redirect::to("/account/password").into_response();
@@ -294,10 +287,11 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
             None,
         );
     }
+    let policy = state.security().await;
     match auth::login(
         state.store.as_ref(),
         state.hashing.as_ref(),
-        &state.policy,
+        &policy,
         &form.username,
         &form.password,
         source,
@@ -313,7 +307,7 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
                 safe_next(&form.next)
             };
             let mut res = Redirect::to(&target).into_response();
-            let age = state.policy.absolute_lifetime.num_seconds();
+            let age = policy.absolute_lifetime.num_seconds();
             res.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(&state, SESSION_COOKIE, &ok.token, "/", Some(age)),
@@ -441,7 +435,7 @@ pub async fn password_submit(
             state.store.as_ref(),
             state.hashing.as_ref(),
             &session.auth.actor,
-            &state.policy.password,
+            &state.security().await.password,
             &f.old,
             &f.new,
         )

@@ -738,7 +738,7 @@ fn demo_accounts_and_user_commands() {
         "{out}"
     );
     let o = dixian(&["user", "disable", "--data-dir", s(&data), "nobody"]);
-    assert!(text(&o).1.contains("账号nobody不存在"));
+    assert!(text(&o).1.contains("没有账号nobody"));
     // All of it is in the audit trail, which still verifies.
     let (out, _) = text(&dixian(&[
         "audit",

@@ -292,7 +292,10 @@ mod accounts {
         .unwrap_err();
         assert_eq!(e.to_string(), "无权访问");
         let denied = s
-            .audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 1000))
+            .audit_records(
+                &dixian_domain::access::Actor::system("test"),
+                &dixian_store::AuditFilter::after(0, 1000),
+            )
             .await
             .unwrap()
             .into_iter()
@@ -336,7 +339,7 @@ mod accounts {
         let e = accounts::set_disabled(&s, &sys(), "nobody", true)
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("账号nobody不存在"));
+        assert!(e.to_string().contains("没有账号nobody"));
         let listed = accounts::list_accounts(&s, &sys()).await.unwrap();
         assert_eq!(listed.len(), 1);
     }
@@ -563,7 +566,13 @@ mod auth {
                 .unwrap_err(),
             AuthError::Locked(_)
         ));
-        let records = s.audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 1000)).await.unwrap();
+        let records = s
+            .audit_records(
+                &dixian_domain::access::Actor::system("test"),
+                &dixian_store::AuditFilter::after(0, 1000),
+            )
+            .await
+            .unwrap();
         assert!(
             records
                 .iter()
@@ -610,11 +619,12 @@ mod auth {
         accounts::set_disabled(&s, &sys(), "town", true)
             .await
             .unwrap();
+        // Disabling ends the account's sessions at once.
         assert_eq!(
             auth::authenticate(&s, &p, &ok.token, None, t(8))
                 .await
                 .unwrap_err(),
-            AuthError::Disabled
+            AuthError::NoSession
         );
         assert_eq!(
             auth::login(&s, &h, &p, "town", &pw, src("10.0.0.5"), None, t(9))

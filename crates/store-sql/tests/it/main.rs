@@ -73,7 +73,7 @@ contract_tests!(
     scoping,
     audit_chain,
     users,
-        sessions_and_logins,
+    sessions_and_logins,
     permissions,
     reveal,
     audit_filter,

@@ -179,7 +179,7 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
             .await
             .unwrap()
             .unwrap();
-                // Decrypts under the new key: a reveal returns the very number.
+        // Decrypts under the new key: a reveal returns the very number.
         let full = store
             .reveal_id_number(&Actor::system("t"), found.person_id, "密钥轮换后核对")
             .await

@@ -322,7 +322,10 @@ async fn county_drills_down_and_town_sees_only_its_town() {
     );
     let denied = a
         .store
-        .audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 10_000))
+        .audit_records(
+            &dixian_domain::access::Actor::system("test"),
+            &dixian_store::AuditFilter::after(0, 10_000),
+        )
         .await
         .unwrap()
         .into_iter()
@@ -406,7 +409,10 @@ async fn csrf_is_required_on_every_post() {
     );
     let audited = a
         .store
-        .audit_records(&dixian_domain::access::Actor::system("test"), &dixian_store::AuditFilter::after(0, 10_000))
+        .audit_records(
+            &dixian_domain::access::Actor::system("test"),
+            &dixian_store::AuditFilter::after(0, 10_000),
+        )
         .await
         .unwrap()
         .into_iter()
@@ -519,4 +525,374 @@ async fn stylesheet_is_public() {
             .starts_with("text/css")
     );
     assert!(reply.body.contains("--accent"));
+}
+
+/// The demo's own records, regenerated: one person in the demo town 500299101000 and one in
+/// another town.
+fn demo_people() -> (String, String) {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let all: Vec<_> = demo::Generator::new(&demo::divisions(1), 1, 600, as_of).collect();
+    let town = DivisionCode::parse("500299101000").unwrap();
+    let inside = all
+        .iter()
+        .find(|r| r.household.village.is_within(&town))
+        .unwrap();
+    let outside = all
+        .iter()
+        .find(|r| !r.household.village.is_within(&town))
+        .unwrap();
+    (
+        inside.members[0].id_number.to_string(),
+        outside.members[0].id_number.to_string(),
+    )
+}
+
+async fn audit_actions(a: &App, action: &str) -> Vec<dixian_store::AuditRecord> {
+    a.store
+        .audit_records(
+            &Actor::system("test"),
+            &dixian_store::AuditFilter {
+                action: Some(action.into()),
+                ..dixian_store::AuditFilter::after(0, 10_000)
+            },
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn each_role_sees_only_its_sections() {
+    let a = app().await;
+    // The three administrators get no registry figures, from pages or addresses.
+    for who in ["admin", "security", "auditor", "yibao"] {
+        let s = session(&a.router, who).await;
+        let home = get(&a.router, "/", &s).await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("您可以使用"), "{who}: {}", home.body);
+        assert!(!home.body.contains(">600<"), "{who} sees counts");
+        let div = get(&a.router, "/divisions/500299000000", &s).await;
+        assert_eq!(div.status, StatusCode::FORBIDDEN, "{who}");
+        assert_eq!(
+            get(&a.router, "/people", &s).await.status,
+            StatusCode::FORBIDDEN,
+            "{who}"
+        );
+    }
+    let admin = session(&a.router, "admin").await;
+    let auditor = session(&a.router, "auditor").await;
+    let county = session(&a.router, "county").await;
+    let security = session(&a.router, "security").await;
+    assert_eq!(
+        get(&a.router, "/audit", &admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&a.router, "/audit", &county).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&a.router, "/admin/users", &auditor).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&a.router, "/admin/users", &county).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&a.router, "/admin/security", &admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&a.router, "/admin/security", &auditor).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(&a.router, "/audit", &auditor).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&a.router, "/admin/users", &admin).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        get(&a.router, "/admin/security", &security).await.status,
+        StatusCode::OK
+    );
+    // The security administrator sees accounts and their state, but cannot change them.
+    let list = get(&a.router, "/admin/users", &security).await;
+    assert!(list.body.contains("village") && !list.body.contains("重置密码"));
+    let header = get(&a.router, "/", &admin).await.body;
+    assert!(header.contains("账号管理") && !header.contains("审计记录"));
+    // Out-of-scope divisions: a real code and a made-up one are refused alike.
+    let town = session(&a.router, "town").await;
+    let real = get(&a.router, "/divisions/500299102000", &town).await;
+    let fake = get(&a.router, "/divisions/500299199000", &town).await;
+    assert_eq!(
+        (real.status, fake.status),
+        (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN)
+    );
+        assert_eq!(real.body, fake.body);
+    // Every refusal is audited.
+    assert_eq!(audit_actions(&a, "access.denied").await.len(), 16);
+}
+
+#[tokio::test]
+async fn people_search_is_masked_and_reveal_needs_a_reason() {
+    let a = app().await;
+    let (inside, outside) = demo_people();
+    let town = session(&a.router, "town").await;
+    let page = get(&a.router, "/people", &town).await;
+    let csrf = hidden(&page.body, "csrf");
+    let found = post(
+        &a.router,
+        "/people",
+        &town,
+        &form(&[("csrf", &csrf), ("id_number", &inside)]),
+        &[],
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(!found.body.contains(&inside), "full number on the page");
+    let masked = format!("{}**********{}", &inside[..4], &inside[14..]);
+    assert!(found.body.contains(&masked), "{}", found.body);
+    let person_id = hidden(&found.body, "person_id");
+    // Outside the town: same as never registered.
+    let other = post(
+        &a.router,
+        "/people",
+        &town,
+        &form(&[("csrf", &csrf), ("id_number", &outside)]),
+        &[],
+    )
+    .await;
+    assert!(other.body.contains("本辖区内没有登记"), "{}", other.body);
+    // A malformed number is explained.
+    let bad = post(
+        &a.router,
+        "/people",
+        &town,
+        &form(&[("csrf", &csrf), ("id_number", "50029919900101001")]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("身份证号有误"), "{}", bad.body);
+    // Reveal: a reason is required, then the number is shown and audited.
+    let reveal = |reason: &'static str| {
+        let body = form(&[
+            ("csrf", &csrf),
+            ("person_id", &person_id),
+            ("id_masked", &masked),
+            ("reason", reason),
+        ]);
+        let r = a.router.clone();
+        let cookie = town.clone();
+        async move { post(&r, "/people/reveal", &cookie, &body, &[]).await }
+    };
+    let no_reason = reveal("").await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(no_reason.body.contains("须填写理由"), "{}", no_reason.body);
+    let shown = reveal("入户核实身份").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains(&inside), "{}", shown.body);
+    let reveals = audit_actions(&a, "pii.reveal").await;
+    assert_eq!(reveals.len(), 1);
+    assert!(reveals[0].detail.contains("入户核实身份") && reveals[0].actor == "town");
+    // A village officer may search but not reveal; the cross-site form is refused.
+    let village = session(&a.router, "village").await;
+    let vpage = get(&a.router, "/people", &village).await;
+    let vcsrf = hidden(&vpage.body, "csrf");
+    let refused = post(
+        &a.router,
+        "/people/reveal",
+        &village,
+        &form(&[
+            ("csrf", &vcsrf),
+            ("person_id", &person_id),
+            ("reason", "入户核实身份"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let forged = post(
+        &a.router,
+        "/people/reveal",
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("person_id", &person_id),
+            ("reason", "入户核实身份"),
+        ]),
+        &[("sec-fetch-site", "cross-site")],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(audit_actions(&a, "pii.reveal").await.len(), 1);
+}
+
+#[tokio::test]
+async fn administrators_manage_accounts_and_policy_on_the_web() {
+    let a = app().await;
+    let admin = session(&a.router, "admin").await;
+    let page = get(&a.router, "/admin/users", &admin).await;
+    let csrf = hidden(&page.body, "csrf");
+    let created = post(
+        &a.router,
+        "/admin/users",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("username", "li.si"),
+            ("display_name", "李四"),
+            ("role", "village_officer"),
+            ("division", "500299101202"),
+            ("department", ""),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let password = created
+        .body
+        .split("初始密码：")
+        .nth(1)
+        .and_then(|t| t.split('（').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(password.chars().count(), 16);
+    // The new account must change its password first.
+    let (reply, _) = login(&a.router, "li.si", &password).await;
+    assert_eq!(reply.location(), "/account/password");
+    // Invalid input is named and nothing is created.
+    let bad = post(
+        &a.router,
+        "/admin/users",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("username", "Wang Wu"),
+            ("display_name", ""),
+            ("role", "局长"),
+            ("division", "5002"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    for part in ["账号名“Wang Wu”无效", "姓名不能为空", "角色“局长”无效"] {
+        assert!(bad.body.contains(part), "{part}: {}", bad.body);
+    }
+    // Disable, then reset.
+    let disabled = post(
+        &a.router,
+        "/admin/users/action",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("username", "li.si"),
+            ("action", "disable"),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(
+        disabled.body.contains("已停用账号li.si"),
+        "{}",
+        disabled.body
+    );
+    let (reply, _) = login(&a.router, "li.si", &password).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply.body.contains("账号已停用"));
+
+    // The security administrator raises the lockout bar; it applies at once.
+    let security = session(&a.router, "security").await;
+    let sp = get(&a.router, "/admin/security", &security).await;
+    let scsrf = hidden(&sp.body, "csrf");
+    let mut fields: Vec<(String, String)> =
+        dixian_app::security::SecuritySettings::of(&SecurityPolicy::default())
+            .fields()
+            .iter()
+            .map(|f| (f.0.to_string(), f.2.to_string()))
+            .collect();
+    let set = |fields: &mut Vec<(String, String)>, k: &str, v: &str| {
+        fields.iter_mut().find(|f| f.0 == k).unwrap().1 = v.into();
+    };
+    set(&mut fields, "lockout_threshold", "3");
+    set(&mut fields, "password_min_length", "6");
+    let body = |fields: &Vec<(String, String)>| {
+        let mut pairs: Vec<(&str, &str)> = vec![("csrf", &scsrf)];
+        pairs.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        form(&pairs)
+    };
+    let refused = post(&a.router, "/admin/security", &security, &body(&fields), &[]).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .body
+            .contains("密码最短长度应在8到64之间（填写的是6）"),
+        "{}",
+        refused.body
+    );
+    set(&mut fields, "password_min_length", "10");
+    let saved = post(&a.router, "/admin/security", &security, &body(&fields), &[]).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert!(saved.body.contains("安全策略已保存"));
+    let changes = audit_actions(&a, "setting.put").await;
+    let change = changes.last().unwrap();
+    assert_eq!(change.target, "security.policy");
+    assert!(
+        change.detail.contains("\\\"lockout_threshold\\\":3"),
+        "{}",
+        change.detail
+    );
+    for _ in 0..3 {
+        login(&a.router, "viewer", "wrong-password").await;
+    }
+    let (locked, _) = login(&a.router, "viewer", accounts::DEMO_PASSWORD).await;
+    assert!(locked.body.contains("账号已锁定"), "{}", locked.body);
+    // The system administrator cannot change it.
+    let admin_page = post(&a.router, "/admin/security", &admin, &body(&fields), &[]).await;
+    assert_eq!(admin_page.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn auditor_filters_and_exports_the_trail() {
+    let a = app().await;
+    login(&a.router, "town", "wrong-password").await;
+    let auditor = session(&a.router, "auditor").await;
+    let page = get(&a.router, "/audit?action=login.failure", &auditor).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("登录失败") && page.body.contains(">town<"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("登录成功</td>"));
+    let bad = get(&a.router, "/audit?from=yesterday", &auditor).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("起始日期“yesterday”不是日期"));
+    let csv = get(&a.router, "/audit/export.csv?actor=town", &auditor).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(csv.body.starts_with('\u{feff}'));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert!(lines.len() >= 2, "{}", csv.body);
+    assert!(
+        lines[1..].iter().all(|l| l.contains("\"town\"")),
+        "{}",
+        csv.body
+    );
+    let exports = audit_actions(&a, "audit.export").await;
+    assert_eq!(exports.len(), 1);
+    assert!(
+        exports[0].detail.contains("\"actor\":\"town\""),
+        "{}",
+        exports[0].detail
+    );
 }

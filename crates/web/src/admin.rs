@@ -1,0 +1,347 @@
+//! Administration pages: accounts (系统管理员; 安全管理员 sees their state) and the security
+//! policy (安全管理员). Permission and scope are enforced by the store and the app layer;
+//! these handlers only translate forms and pages.
+
+use crate::pages::error_page;
+use crate::session::{Session, check_csrf};
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::Utc;
+use dixian_app::accounts::{self, NewAccount};
+use dixian_app::security::{self, SecuritySettings};
+use dixian_app::{AppError, beijing};
+use dixian_domain::access::{Permission, Role};
+use serde::Deserialize;
+
+struct AccountRow {
+    username: String,
+    display_name: String,
+    role: &'static str,
+    division: String,
+    department: String,
+    state: String,
+    disabled: bool,
+    changed: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    frame: Frame,
+    csrf: String,
+    manage: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    rows: Vec<AccountRow>,
+    roles: Vec<(&'static str, &'static str)>,
+    form: AccountForm,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    division: String,
+    #[serde(default)]
+    department: String,
+}
+
+async fn users_page(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    form: AccountForm,
+) -> Response {
+    let actor = &session.auth.actor;
+    let policy = state.security().await;
+    let now = Utc::now();
+    let list = match accounts::account_statuses(state.store.as_ref(), actor, &policy, now).await {
+        Ok(l) => l,
+        Err(e) => return error_page(state, Some(session), &e),
+    };
+    let rows = list
+        .into_iter()
+        .map(|s| {
+            let u = s.user;
+            let state = if u.disabled {
+                "已停用".to_string()
+            } else if let Some(t) = s.locked_until {
+                format!("已锁定至{}", beijing(t).format("%H:%M"))
+            } else if u.must_change {
+                "待首次改密".to_string()
+            } else if s.password_expired {
+                "密码已过期".to_string()
+            } else {
+                "正常".to_string()
+            };
+            AccountRow {
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role.label(),
+                division: u.division.to_string(),
+                department: u.department.unwrap_or_default(),
+                state,
+                disabled: u.disabled,
+                changed: beijing(u.password_changed_at)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            }
+        })
+        .collect();
+    render(
+        status,
+        &UsersPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            manage: actor.may(Permission::ManageUsers),
+            notice,
+            error,
+            rows,
+            roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+            form: AccountForm {
+                csrf: String::new(),
+                ..form
+            },
+        },
+    )
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    users_page(
+        &state,
+        &session,
+        StatusCode::OK,
+        None,
+        None,
+        AccountForm::default(),
+    )
+    .await
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(f): Form<AccountForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "新增账号").await {
+        return r;
+    }
+    let input = NewAccount {
+        username: f.username.clone(),
+        display_name: f.display_name.clone(),
+        role: f.role.clone(),
+        division: f.division.trim().to_string(),
+        department: Some(f.department.clone()),
+    };
+    match accounts::create_account(
+        state.store.as_ref(),
+        state.hashing.as_ref(),
+        &session.auth.actor,
+        &input,
+    )
+    .await
+    {
+        // The password is shown in this response only: never in an address or a log.
+        Ok((_, password)) => {
+            let notice = format!(
+                "已新增账号{}，初始密码：{password}（只显示这一次，请当面或电话告知本人；首次登录须修改）",
+                input.username.trim()
+            );
+            users_page(
+                &state,
+                &session,
+                StatusCode::OK,
+                Some(notice),
+                None,
+                AccountForm::default(),
+            )
+            .await
+        }
+        Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
+            error_page(&state, Some(&session), &e)
+        }
+        Err(e) => {
+            users_page(
+                &state,
+                &session,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(e.to_string()),
+                f,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AccountAction {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    action: String,
+}
+
+pub async fn account_action(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(f): Form<AccountAction>,
+) -> Response {
+    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "账号操作").await {
+        return r;
+    }
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let name = f.username.trim();
+    let result = match f.action.as_str() {
+        "disable" => accounts::set_disabled(store, actor, name, true)
+            .await
+            .map(|()| format!("已停用账号{name}，其所有会话已失效")),
+        "enable" => accounts::set_disabled(store, actor, name, false)
+            .await
+            .map(|()| format!("已启用账号{name}")),
+        "reset" => accounts::reset_password(store, state.hashing.as_ref(), actor, name)
+            .await
+            .map(|p| format!("已重置账号{name}的密码，新密码：{p}（只显示这一次；登录后须修改）")),
+        other => Err(AppError::Invalid(vec![format!("未知的账号操作“{other}”")])),
+    };
+    match result {
+        Ok(notice) => {
+            users_page(
+                &state,
+                &session,
+                StatusCode::OK,
+                Some(notice),
+                None,
+                AccountForm::default(),
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            users_page(
+                &state,
+                &session,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(e.to_string()),
+                AccountForm::default(),
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// One field of the security form.
+struct PolicyField {
+    name: &'static str,
+    label: &'static str,
+    value: i64,
+    min: i64,
+    max: i64,
+}
+
+#[derive(Template)]
+#[template(path = "security.html")]
+struct SecurityPage {
+    frame: Frame,
+    csrf: String,
+    notice: Option<String>,
+    error: Option<String>,
+    fields: Vec<PolicyField>,
+}
+
+async fn security_form(
+    state: &AppState,
+    session: &Session,
+    status: StatusCode,
+    settings: &SecuritySettings,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Response {
+    let fields = settings
+        .fields()
+        .into_iter()
+        .map(|(name, label, value, min, max)| PolicyField {
+            name,
+            label,
+            value,
+            min,
+            max,
+        })
+        .collect();
+    render(
+        status,
+        &SecurityPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            notice,
+            error,
+            fields,
+        },
+    )
+}
+
+pub async fn security_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    if let Err(e) = accounts::require(
+        state.store.as_ref(),
+        &session.auth.actor,
+        Permission::ManageSecurity,
+        "安全策略",
+    )
+    .await
+    {
+        return error_page(&state, Some(&session), &e);
+    }
+    let current = SecuritySettings::of(&state.security().await);
+    security_form(&state, &session, StatusCode::OK, &current, None, None).await
+}
+
+pub async fn security_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(f): Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let token = f.get("csrf").map(String::as_str).unwrap_or("");
+    if let Err(r) = check_csrf(&state, &session, &headers, token, "修改安全策略").await {
+        return r;
+    }
+    let s = match SecuritySettings::from_form(|n| f.get(n).map(String::as_str)) {
+        Ok(s) => s,
+        Err((s, problems)) => {
+            let error = Some(problems.join("\n"));
+            return security_form(&state, &session, StatusCode::BAD_REQUEST, &s, None, error).await;
+        }
+    };
+    match security::save(state.store.as_ref(), &session.auth.actor, &s).await {
+        Ok(_) => {
+            let notice = Some("安全策略已保存，立即生效".to_string());
+            security_form(&state, &session, StatusCode::OK, &s, notice, None).await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
