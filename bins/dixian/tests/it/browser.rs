@@ -314,3 +314,101 @@ async fn login_lockout_forced_change_and_logout() {
     b.close().await;
     drop(server);
 }
+
+#[tokio::test]
+async fn accounts_reveal_and_audit_across_roles() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let server = crate::Server::start(&[
+        "demo",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--households",
+        "120",
+        "--seed",
+        "5",
+        "--as-of",
+        "2026-11-01",
+        "--serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let base = format!("http://{}", server.addr);
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let first = dixian_app::demo::Generator::new(&dixian_app::demo::divisions(5), 5, 120, as_of)
+        .next()
+        .unwrap();
+    let id = first.members[0].id_number.to_string();
+
+    // The system administrator creates a county account; its password is shown once.
+    b.login(&base, "admin", "Dixian@2026").await;
+    assert!(b.text("#sections").await.contains("账号管理"));
+    b.click_link("账号管理").await;
+    b.fill("#new-account input[name=username]", "wang.wu").await;
+    b.fill("#new-account input[name=display_name]", "王五")
+        .await;
+    b.client
+        .find(Locator::Css("#new-account option[value=county_admin]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.fill("#new-account input[name=division]", "500299000000")
+        .await;
+    b.submit("#new-account button").await;
+    let notice = b.text("#notice").await;
+    let password = notice
+        .split("初始密码：")
+        .nth(1)
+        .and_then(|t| t.split('（').next())
+        .unwrap()
+        .to_string();
+    assert!(b.text("#accounts").await.contains("wang.wu"));
+    b.submit("header form.inline button").await;
+
+    // The new account changes its password, looks a person up and reveals the number.
+    b.login(&base, "wang.wu", &password).await;
+    assert_eq!(b.path().await, "/account/password");
+    b.fill("input[name=old]", &password).await;
+    b.fill("input[name=new]", "Wang#Wu-2026").await;
+    b.fill("input[name=confirm]", "Wang#Wu-2026").await;
+    b.submit("form.stack button").await;
+    b.click_link("人员查询").await;
+    b.fill("#search input[name=id_number]", &id).await;
+    b.submit("#search button").await;
+    let person = b.text("#person").await;
+    assert!(person.contains(&first.members[0].name), "{person}");
+    assert!(!person.contains(&id), "masked: {person}");
+    b.fill("#reveal input[name=reason]", "核对低保申请材料")
+        .await;
+    b.submit("#reveal button").await;
+    assert_eq!(b.text("#revealed").await, id);
+    b.screenshot("reveal.png").await;
+    b.submit("header form.inline button").await;
+
+    // The auditor finds the reveal with its reason, and cannot open account administration.
+    b.login(&base, "auditor", "Dixian@2026").await;
+    b.click_link("审计记录").await;
+    b.client
+        .find(Locator::Css("#filter option[value='pii.reveal']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.submit("#filter button").await;
+    let records = b.text("#records").await;
+    assert!(
+        records.contains("wang.wu") && records.contains("核对低保申请材料"),
+        "{records}"
+    );
+    assert!(!records.contains(&id), "no full number in the trail");
+    b.client.goto(&format!("{base}/admin/users")).await.unwrap();
+    assert!(b.text("main").await.contains("无权访问"));
+    b.close().await;
+    drop(server);
+}

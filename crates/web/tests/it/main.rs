@@ -631,7 +631,7 @@ async fn each_role_sees_only_its_sections() {
         (real.status, fake.status),
         (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN)
     );
-        assert_eq!(real.body, fake.body);
+    assert_eq!(real.body, fake.body);
     // Every refusal is audited.
     assert_eq!(audit_actions(&a, "access.denied").await.len(), 16);
 }
