@@ -17,6 +17,13 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     /// Log filter such as `info` or `warn,dixian_web=debug`.
     log: Option<String>,
+    /// Certificate chain and private key (PEM) to serve HTTPS directly.
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    /// Requests per minute per address to the pages reachable without logging in.
+    rate_limit_per_minute: Option<u32>,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` names the real client.
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -28,6 +35,10 @@ pub struct Config {
     pub key_file: PathBuf,
     pub secure_cookies: bool,
     pub log: String,
+    /// Certificate and key, when serving HTTPS directly.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub rate_limit_per_minute: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 const CONFIG_NAME: &str = "dixian.toml";
@@ -72,7 +83,27 @@ impl Config {
             .clone()
             .or(file.key_file)
             .unwrap_or_else(|| data_dir.join("dixian.keys"));
+        let tls = match (file.tls_cert, file.tls_key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => anyhow::bail!("配置文件中 tls_cert 与 tls_key 须同时填写（证书和私钥，PEM格式）"),
+        };
+        let mut trusted_proxies = Vec::new();
+        for p in file.trusted_proxies.unwrap_or_default() {
+            trusted_proxies.push(
+                p.trim()
+                    .parse()
+                    .map_err(|_| anyhow!("配置文件中 trusted_proxies 的“{p}”不是IP地址"))?,
+            );
+        }
+        let rate_limit_per_minute = file.rate_limit_per_minute.unwrap_or(120);
+        if rate_limit_per_minute == 0 {
+            anyhow::bail!("配置文件中 rate_limit_per_minute 不能为0");
+        }
         Ok(Config {
+            tls,
+            rate_limit_per_minute,
+            trusted_proxies,
             data_dir,
             database_url: args.database_url.clone().or(file.database_url),
             listen: file.listen,

@@ -697,7 +697,12 @@ async fn serve(
     banner: Option<String>,
     cfg: &Config,
 ) -> Result<()> {
-    let secure_cookies = cfg.secure_cookies;
+    // Cookies over HTTPS are always `Secure`.
+    let secure_cookies = cfg.secure_cookies || cfg.tls.is_some();
+    let tls = match &cfg.tls {
+        Some((cert, key)) => Some(tls_config(cert, key).await?),
+        None => None,
+    };
     let addr: SocketAddr = listen
         .parse()
         .map_err(|_| anyhow!("监听地址“{listen}”无效：应为 IP:端口，如 127.0.0.1:8080"))?;
@@ -722,8 +727,9 @@ async fn serve(
     if let Some(b) = banner {
         println!("{b}");
     }
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
-        "底线已启动：http://{local}/  （数据库：{}）",
+        "底线已启动：{scheme}://{local}/  （数据库：{}）",
         store.kind().as_str()
     );
     println!("按 Ctrl-C 停止。");
@@ -734,18 +740,57 @@ async fn serve(
         hashing: Arc::new(Argon2id::recommended()),
         policy: Arc::new(dixian_app::auth::SecurityPolicy::default()),
         secure_cookies,
+        limiter: Arc::new(dixian_web::RateLimiter::new(cfg.rate_limit_per_minute)),
+        trusted_proxies: Arc::new(cfg.trusted_proxies.clone()),
     };
     let app = dixian_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("网页服务异常退出")?;
+    match tls {
+        None => axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("网页服务异常退出")?,
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown.await;
+                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            let std_listener = listener.into_std().context("无法接管监听端口")?;
+            axum_server::from_tcp_rustls(std_listener, tls)
+                .context("无法在该端口上启用HTTPS")?
+                .handle(handle)
+                .serve(app)
+                .await
+                .context("网页服务异常退出")?
+        }
+    }
     store.close().await;
     if cfg.database_url.is_none() {
         let _ = std::fs::remove_file(&pid_file);
     }
     println!("已停止。");
     Ok(())
+}
+
+/// The TLS configuration from PEM files, with Chinese messages for the usual mistakes.
+async fn tls_config(cert: &Path, key: &Path) -> Result<axum_server::tls_rustls::RustlsConfig> {
+    // One process-wide provider: ring, which builds without cmake or system OpenSSL.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    for (path, what) in [(cert, "证书"), (key, "私钥")] {
+        if !path.exists() {
+            bail!("找不到HTTPS{what}文件{}", path.display());
+        }
+    }
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map_err(|e| {
+            anyhow!(
+                "无法加载HTTPS证书{}和私钥{}：{e}（应为PEM格式，私钥须与证书匹配）",
+                cert.display(),
+                key.display()
+            )
+        })
 }
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are registered when this is *called*, not

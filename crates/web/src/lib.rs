@@ -2,6 +2,7 @@
 //! a JSON health check. No front-end build step; the stylesheet is compiled in.
 
 mod admin;
+mod limit;
 mod pages;
 mod records;
 mod session;
@@ -18,6 +19,7 @@ use dixian_domain::access::Permission;
 use dixian_store::Store;
 use std::sync::Arc;
 
+pub use limit::RateLimiter;
 pub use session::SESSION_COOKIE;
 
 /// Shared state of all handlers.
@@ -28,6 +30,10 @@ pub struct AppState {
     pub policy: Arc<SecurityPolicy>,
     /// Mark cookies `Secure`: set when served over HTTPS (directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Limits requests to the public pages per client address.
+    pub limiter: Arc<RateLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -162,8 +168,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::require_login,
         ));
-    Router::new()
-        .merge(protected)
+    let public = Router::new()
         .route(
             "/login",
             get(session::login_page).post(session::login_submit),
@@ -171,8 +176,40 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/app.css", get(stylesheet))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limit_public,
+        ));
+    Router::new()
+        .merge(protected)
+        .merge(public)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Refuses a client that asks for public pages too often, with 429 and `Retry-After`.
+async fn limit_public(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let key = session::source_of(&state, &req).unwrap_or_else(|| "unknown".into());
+    match state.limiter.check(&key, std::time::Instant::now()) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            tracing::warn!(source = %key, path = %req.uri().path(), "请求过于频繁，已限制");
+            let secs = wait.as_secs().max(1);
+            let mut res = (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("请求过于频繁，请{secs}秒后再试"),
+            )
+                .into_response();
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            res
+        }
+    }
 }
 
 /// Health check for monitoring: 200 with version and database kind, 503 if the database

@@ -59,11 +59,22 @@ fn set_cookie(
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The client address, when the server was started with connection info.
-pub fn source_of(req: &Request) -> Option<String> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
+/// The client address, when the server was started with connection info. Behind a trusted
+/// reverse proxy it is the last address the proxy appended to `X-Forwarded-For`; from anyone
+/// else that header is ignored, since a client could write anything there.
+pub fn source_of(state: &AppState, req: &Request) -> Option<String> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    if state.trusted_proxies.contains(&peer)
+        && let Some(forwarded) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok())
+    {
+        return Some(forwarded.to_string());
+    }
+    Some(peer.to_string())
 }
 
 fn login_redirect(notice: &str, next: &str) -> Response {
@@ -93,7 +104,7 @@ pub async fn require_login(
     let Some(token) = cookie(req.headers(), SESSION_COOKIE) else {
         return login_redirect("", &path);
     };
-    let source = source_of(&req);
+    let source = source_of(&state, &req);
     let policy = state.security().await;
     match auth::authenticate(state.store.as_ref(), &policy, &token, source, Utc::now()).await {
         Ok(a) => {
@@ -260,7 +271,7 @@ pub struct LoginForm {
 }
 
 pub async fn login_submit(State(state): State<AppState>, req: Request) -> Response {
-    let source = source_of(&req);
+    let source = source_of(&state, &req);
     let headers = req.headers().clone();
     let user_agent = headers
         .get(header::USER_AGENT)

@@ -259,7 +259,10 @@ impl Server {
                 panic!("server exited: {banner:?} {err}");
             };
             banner.push(line.clone());
-            if let Some(rest) = line.strip_prefix("底线已启动：http://") {
+            if let Some(rest) = line
+                .strip_prefix("底线已启动：http://")
+                .or_else(|| line.strip_prefix("底线已启动：https://"))
+            {
                 break rest.split('/').next().unwrap().to_string();
             }
         };
@@ -879,5 +882,118 @@ fn backup_and_restore_round_trip() {
     assert!(
         !data.join("dixian.pid").exists(),
         "pid file removed on stop"
+    );
+}
+
+/// `curl` against a local server, trusting `ca` for HTTPS; gives the status line's code,
+/// the headers and the body.
+fn curl(args: &[&str]) -> (String, String) {
+    let out = Command::new("curl")
+        .args(["-s", "-D", "-", "--max-time", "20"])
+        .args(args)
+        .output()
+        .expect("curl is installed by scripts/test.sh");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (head.to_string(), body.to_string())
+}
+
+#[test]
+fn serves_https_with_a_given_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl is installed by scripts/test.sh");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let config = dir.path().join("dixian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "tls_cert = \"{}\"\ntls_key = \"{}\"\nrate_limit_per_minute = 1000\n",
+            cert.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("d");
+    let server = Server::start(&[
+        "--config",
+        s(&config),
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "50",
+        "--serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l.contains("https://127.0.0.1:")),
+        "{:?}",
+        server.banner
+    );
+    let url = |p: &str| format!("https://{}{p}", server.addr);
+    let (head, body) = curl(&["--cacert", s(&cert), &url("/healthz")]);
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/2 200"),
+        "{head}"
+    );
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    // Over HTTPS every cookie is Secure, whatever the configuration says.
+    let (head, _) = curl(&["--cacert", s(&cert), &url("/login")]);
+    let cookie = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap_or_default();
+    assert!(cookie.contains("; Secure"), "{head}");
+    // Plain HTTP to the HTTPS port gets no page.
+    let (head, _) = curl(&[&format!("http://{}/healthz", server.addr)]);
+    assert!(!head.contains("200 OK"), "{head}");
+    // An unknown certificate authority is refused by the client, as it should be.
+    let refused = Command::new("curl")
+        .args(["-s", "--max-time", "10", &url("/healthz")])
+        .status()
+        .unwrap();
+    assert!(!refused.success());
+    assert!(server.stop().success());
+
+    // A missing key file is named before anything starts.
+    std::fs::write(
+        &config,
+        format!(
+            "tls_cert = \"{}\"\ntls_key = \"/nonexistent/key.pem\"\n",
+            cert.display()
+        ),
+    )
+    .unwrap();
+    let o = dixian(&["--config", s(&config), "serve", "--data-dir", s(&data)]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("找不到HTTPS私钥文件/nonexistent/key.pem"),
+        "{err}"
     );
 }

@@ -23,6 +23,10 @@ struct App {
 }
 
 async fn app_with(secure_cookies: bool) -> App {
+    app_limited(secure_cookies, 100_000).await
+}
+
+async fn app_limited(secure_cookies: bool, per_minute: u32) -> App {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(
         SqlStore::open_sqlite(
@@ -58,6 +62,8 @@ async fn app_with(secure_cookies: bool) -> App {
         hashing: Arc::new(Argon2id::cheap_for_tests()),
         policy: Arc::new(SecurityPolicy::default()),
         secure_cookies,
+        limiter: Arc::new(dixian_web::RateLimiter::new(per_minute)),
+        trusted_proxies: Arc::new(Vec::new()),
     });
     App {
         _dir: dir,
@@ -895,4 +901,32 @@ async fn auditor_filters_and_exports_the_trail() {
         "{}",
         exports[0].detail
     );
+}
+
+#[tokio::test]
+async fn public_pages_are_rate_limited() {
+    let a = app_limited(false, 5).await;
+    for _ in 0..5 {
+        assert_eq!(get(&a.router, "/healthz", "").await.status, StatusCode::OK);
+    }
+    let limited = get(&a.router, "/login", "").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.body.contains("请求过于频繁"), "{}", limited.body);
+    let wait: u64 = limited.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=12).contains(&wait), "{wait}");
+    // Unknown addresses count too: scanners cannot probe freely.
+    assert_eq!(
+        get(&a.router, "/wp-login.php", "").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A signed-in user's pages are not public and are not counted.
+    let b = app_limited(false, 3).await;
+    let cookie = session(&b.router, "county").await;
+    for _ in 0..5 {
+        assert_eq!(get(&b.router, "/", &cookie).await.status, StatusCode::OK);
+    }
 }
