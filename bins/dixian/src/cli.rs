@@ -174,6 +174,32 @@ pub enum AuditCmd {
     Verify {
         #[command(flatten)]
         data: DataArgs,
+        /// 同时核验用此SM2公钥签名的检查点（十六进制）
+        #[arg(long, value_name = "公钥")]
+        public_key: Option<String>,
+    },
+    /// 生成审计检查点签名用的SM2密钥：私钥写入文件（权限600，由审计管理员保管，不要放在服务器上），
+    /// 公钥打印出来用于核验
+    Keygen {
+        /// 私钥文件
+        #[arg(long, value_name = "文件")]
+        out: PathBuf,
+    },
+    /// 用SM2私钥为当前最新一条审计记录签名，检查点记入审计记录并打印，请另行留存
+    Checkpoint {
+        #[command(flatten)]
+        data: DataArgs,
+        /// SM2私钥文件（audit keygen 生成）
+        #[arg(long, value_name = "文件")]
+        key: PathBuf,
+    },
+    /// 清理超过保存期的审计记录（保存期按安全策略，至少180天）；清理前先核验哈希链
+    Prune {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 保留最近多少天（不能少于安全策略规定的保存期）
+        #[arg(long, value_name = "天数")]
+        keep_days: Option<i64>,
     },
     /// 按顺序列出审计记录
     List {

@@ -8,6 +8,7 @@
 //! - [`KeyProvider`]: where keys come from — a key file or the environment, never the database.
 
 mod keys;
+pub mod sign;
 
 pub use keys::{EnvKeys, KeyFile, KeyProvider, KeySet, generate_key_file_text, random};
 

@@ -20,8 +20,8 @@ use dixian_domain::registry::HouseholdRecord;
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
     AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, LoginAttempt, LoginKey,
-    NewSession, NewUser, PersonLocation, RegistryCounts, RotationReport, SessionRecord, Store,
-    StoreError, StoreResult, UserRecord,
+    NewSession, NewUser, PersonLocation, PruneReport, RegistryCounts, RotationReport,
+    SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -1599,9 +1599,16 @@ impl Store for SqlStore {
 
     async fn verify_audit_chain(&self) -> StoreResult<AuditVerification> {
         const PAGE: i64 = 5_000;
-        let mut expected = 1i64;
-        let mut prev = vec![0u8; 32];
-        let mut after = 0i64;
+        let (anchor_seq, anchor_hash): (i64, Vec<u8>) = read!(self, |pool| {
+            sqlx::query_as("SELECT seq, hash FROM audit_anchor WHERE id = 1")
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        let from_seq = anchor_seq + 1;
+        let mut expected = from_seq;
+        let mut prev = anchor_hash;
+        let mut after = anchor_seq;
         loop {
             let rows: Vec<audit::Row> = read!(self, |pool| {
                 sqlx::query_as(AUDIT_PAGE)
@@ -1613,7 +1620,8 @@ impl Store for SqlStore {
             });
             if let Some(problem) = audit::check_page(&rows, &mut expected, &mut prev) {
                 return Ok(AuditVerification {
-                    records: expected - 1,
+                    records: expected - from_seq,
+                    from_seq,
                     problem: Some(problem),
                 });
             }
@@ -1635,9 +1643,74 @@ impl Store for SqlStore {
             )
         });
         Ok(AuditVerification {
-            records: last,
+            records: last - anchor_seq,
+            from_seq,
             problem,
         })
+    }
+
+    async fn prune_audit(
+        &self,
+        actor: &Actor,
+        before: chrono::DateTime<Utc>,
+    ) -> StoreResult<PruneReport> {
+        if actor.role.is_some() || actor.scope != Scope::Everything {
+            return Err(self.deny(actor, "审计记录").await);
+        }
+        // Removing records from a broken chain would destroy the evidence of tampering.
+        let v = self.verify_audit_chain().await?;
+        if let Some(problem) = v.problem {
+            return Err(StoreError::Invalid(format!(
+                "审计记录核验未通过，不能清理：{problem}"
+            )));
+        }
+        let cutoff = audit::timestamp(before);
+        let report = write_tx!(self, |tx| {
+            let last: Option<(i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT seq, hash FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(&cutoff)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let Some((through, hash)) = last else {
+                return Ok(PruneReport::default());
+            };
+            let (anchor,): (i64,) = sqlx::query_as("SELECT seq FROM audit_anchor WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let removed = through - anchor;
+            let detail = serde_json::json!({
+                "removed": removed,
+                "through_seq": through,
+                "before": cutoff,
+            })
+            .to_string();
+            audit_in!(tx, actor, "audit.prune", "审计记录", &detail);
+            sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2, pruned_at = $3 WHERE id = 1")
+                .bind(through)
+                .bind(&hash)
+                .bind(audit::timestamp(Utc::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+                .bind(through)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            PruneReport {
+                removed,
+                through_seq: through,
+            }
+        });
+        tracing::info!(
+            removed = report.removed,
+            through = report.through_seq,
+            "已清理过期审计记录"
+        );
+        Ok(report)
     }
 }
 

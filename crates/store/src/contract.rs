@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::{
-    AuditFilter, FailureCount, LoginAttempt, LoginKey, NewSession, NewUser, RegistryCounts, Store,
-    StoreError,
+    AuditFilter, FailureCount, LoginAttempt, LoginKey, NewSession, NewUser, PruneReport,
+    RegistryCounts, Store, StoreError,
 };
 use chrono::NaiveDate;
 use dixian_domain::access::Role;
@@ -33,6 +33,7 @@ pub const CHECKS: &[&str] = &[
     "permissions",
     "reveal",
     "audit_filter",
+    "audit_retention",
 ];
 
 /// Runs the check called `name`.
@@ -53,6 +54,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "permissions" => permissions(store).await,
         "reveal" => reveal(store).await,
         "audit_filter" => audit_filter(store).await,
+        "audit_retention" => audit_retention(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -1152,4 +1154,48 @@ pub async fn audit_filter(store: &dyn Store) {
     .await;
     assert!(future.is_empty());
     assert_eq!(store.verify_audit_chain().await.unwrap().records, n + 5);
+}
+
+/// Old records can be removed oldest first; the chain is then checked from the last removed
+/// one, and nobody but the system can remove anything.
+pub async fn audit_retention(store: &dyn Store) {
+    let n0 = store.verify_audit_chain().await.unwrap().records;
+    store.audit(&sys(), "t.one", "1", "{}").await.unwrap();
+    store.audit(&sys(), "t.two", "2", "{}").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let cut = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    store.audit(&sys(), "t.three", "3", "{}").await.unwrap();
+
+    let auditor = actor_as(Role::AuditAdmin, "500299000000");
+    assert_eq!(
+        store.prune_audit(&auditor, cut).await,
+        Err(StoreError::Forbidden)
+    );
+
+    let report = store.prune_audit(&sys(), cut).await.unwrap();
+    assert_eq!(report.removed, n0 + 2);
+    assert_eq!(report.through_seq, n0 + 2);
+    let v = store.verify_audit_chain().await.unwrap();
+    assert_eq!(v.problem, None);
+    assert_eq!(v.from_seq, n0 + 3);
+    // t.three, the audited refusal, and the pruning record itself.
+    assert_eq!(v.records, 3);
+    let left = store
+        .audit_records(&sys(), &AuditFilter::after(0, 100))
+        .await
+        .unwrap();
+    assert_eq!(left[0].seq, n0 + 3);
+    assert_eq!(left[0].action, "t.three");
+    assert_eq!(left.last().unwrap().action, "audit.prune");
+    assert!(left.last().unwrap().detail.contains("\"removed\""));
+    // Nothing older is left, so a second run removes nothing; appending goes on as before.
+    assert_eq!(
+        store.prune_audit(&sys(), cut).await.unwrap(),
+        PruneReport::default()
+    );
+    store.audit(&sys(), "t.four", "4", "{}").await.unwrap();
+    let v = store.verify_audit_chain().await.unwrap();
+    assert_eq!(v.problem, None);
+    assert_eq!(v.from_seq, n0 + 3);
 }

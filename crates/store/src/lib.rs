@@ -135,6 +135,14 @@ pub struct AuditRecord {
     pub hash: String,
 }
 
+/// What an audit pruning removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PruneReport {
+    pub removed: i64,
+    /// The chain now starts after this record.
+    pub through_seq: i64,
+}
+
 /// A new account, its password already hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
@@ -217,7 +225,10 @@ pub struct FailureCount {
 /// Result of checking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditVerification {
+    /// Records checked.
     pub records: i64,
+    /// The first record kept: 1, or one past the last record removed after its retention.
+    pub from_seq: i64,
     /// The first problem found, naming the record.
     pub problem: Option<String>,
 }
@@ -378,4 +389,12 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Vec<AuditRecord>>;
     /// Walks the whole chain and reports the first broken, missing or reordered record.
     async fn verify_audit_chain(&self) -> StoreResult<AuditVerification>;
+    /// Removes records older than `before`, oldest first, after checking the chain is intact;
+    /// the chain is checked from the last removed record on. Only the system itself (an
+    /// administrator's command on the server) may do this; the removal is audited.
+    async fn prune_audit(
+        &self,
+        actor: &Actor,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<PruneReport>;
 }

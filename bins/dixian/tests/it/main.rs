@@ -997,3 +997,159 @@ fn serves_https_with_a_given_certificate() {
         "{err}"
     );
 }
+
+/// The chain hash as the store computes it, so this test can play an attacker who rewrites a
+/// record and every hash after it.
+fn chain_hash(prev: &[u8], fields: [&str; 8]) -> Vec<u8> {
+    let mut data = prev.to_vec();
+    for f in fields {
+        data.extend_from_slice(&(f.len() as u32).to_be_bytes());
+        data.extend_from_slice(f.as_bytes());
+    }
+    dixian_gm::sm3(&data).to_vec()
+}
+
+#[tokio::test]
+async fn signed_checkpoints_catch_a_rewritten_chain() {
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "60",
+        "--seed",
+        "6",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let key = dir.path().join("audit.sm2");
+    let o = dixian(&["audit", "keygen", "--out", s(&key)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    let public = out
+        .split("--public-key）：")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(public.len(), 130);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let again = dixian(&["audit", "keygen", "--out", s(&key)]);
+    assert!(!again.status.success());
+    assert!(text(&again).1.contains("已存在，不会覆盖"));
+
+    let o = dixian(&[
+        "audit",
+        "checkpoint",
+        "--data-dir",
+        s(&data),
+        "--key",
+        s(&key),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("已签名检查点：第"), "{out}");
+    let verify = |pk: &str| {
+        dixian(&[
+            "audit",
+            "verify",
+            "--data-dir",
+            s(&data),
+            "--public-key",
+            pk,
+        ])
+    };
+    let o = verify(&public);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("SM2签名检查点1个，全部有效"), "{out}");
+
+    // Retention: never below the policy's 180 days; nothing in a new county is that old.
+    let o = dixian(&[
+        "audit",
+        "prune",
+        "--data-dir",
+        s(&data),
+        "--keep-days",
+        "30",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("至少保存180天"), "{:?}", text(&o));
+    let o = dixian(&["audit", "prune", "--data-dir", s(&data)]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("没有超过保存期的审计记录"));
+
+    // An attacker with the database file rewrites record 5 and recomputes every hash after
+    // it: the chain alone looks intact, the signed checkpoint does not.
+    let url = format!("sqlite://{}", data.join("dixian.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = '别人' WHERE seq = 5;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let rows = sqlx::query(
+        "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash FROM audit_log WHERE seq >= 5 ORDER BY seq",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut prev: Vec<u8> = rows[0].get("prev_hash");
+    for r in &rows {
+        let seq: i64 = r.get("seq");
+        let actor_id: Option<i64> = r.get("actor_id");
+        let source: Option<String> = r.get("source");
+        let hash = chain_hash(
+            &prev,
+            [
+                &seq.to_string(),
+                r.get("at"),
+                &actor_id.map(|i| i.to_string()).unwrap_or_default(),
+                r.get("actor"),
+                source.as_deref().unwrap_or(""),
+                r.get("action"),
+                r.get("target"),
+                r.get("detail"),
+            ],
+        );
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
+    assert!(
+        o.status.success(),
+        "the rewrite fools the chain alone: {:?}",
+        text(&o)
+    );
+    let o = verify(&public);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("与签名检查点") && err.contains("签名之后被改写"),
+        "{err}"
+    );
+    // Another key's checkpoints are not these.
+    let other = "04".to_string() + &"1".repeat(128);
+    let o = verify(&other);
+    assert!(!o.status.success());
+}

@@ -77,6 +77,7 @@ contract_tests!(
     permissions,
     reveal,
     audit_filter,
+    audit_retention,
 );
 
 #[tokio::test]
