@@ -243,7 +243,8 @@ fn person(id: &IdNumber, name: &str, relation: Relation) -> Person {
     }
 }
 
-fn record(village: &str, seq: u16, ids: &[IdNumber]) -> HouseholdRecord {
+/// A household of `village` numbered `seq` with members `ids` (the first is the head).
+pub fn record(village: &str, seq: u16, ids: &[IdNumber]) -> HouseholdRecord {
     let v = code(village);
     HouseholdRecord {
         household: Household {

@@ -5,6 +5,7 @@
 
 mod pg;
 mod pii;
+mod scope_prop;
 mod tamper;
 
 use dixian_gm::FieldCipher;
