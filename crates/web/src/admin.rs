@@ -119,6 +119,23 @@ async fn users_page(
     )
 }
 
+/// The list after a successful change, with its notice.
+async fn users_done(state: &AppState, session: &Session, notice: String) -> Response {
+    let form = AccountForm::default();
+    users_page(state, session, StatusCode::OK, Some(notice), None, form).await
+}
+
+/// The list again with the problems of a refused form, keeping what was typed.
+async fn users_refused(
+    state: &AppState,
+    session: &Session,
+    e: &AppError,
+    form: AccountForm,
+) -> Response {
+    let error = Some(e.to_string());
+    users_page(state, session, StatusCode::BAD_REQUEST, None, error, form).await
+}
+
 pub async fn users(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -164,30 +181,12 @@ pub async fn create_user(
                 "已新增账号{}，初始密码：{password}（只显示这一次，请当面或电话告知本人；首次登录须修改）",
                 input.username.trim()
             );
-            users_page(
-                &state,
-                &session,
-                StatusCode::OK,
-                Some(notice),
-                None,
-                AccountForm::default(),
-            )
-            .await
+            users_done(&state, &session, notice).await
         }
         Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
             error_page(&state, Some(&session), &e)
         }
-        Err(e) => {
-            users_page(
-                &state,
-                &session,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(e.to_string()),
-                f,
-            )
-            .await
-        }
+        Err(e) => users_refused(&state, &session, &e, f).await,
     }
 }
 
@@ -226,27 +225,9 @@ pub async fn account_action(
         other => Err(AppError::Invalid(vec![format!("未知的账号操作“{other}”")])),
     };
     match result {
-        Ok(notice) => {
-            users_page(
-                &state,
-                &session,
-                StatusCode::OK,
-                Some(notice),
-                None,
-                AccountForm::default(),
-            )
-            .await
-        }
+        Ok(notice) => users_done(&state, &session, notice).await,
         Err(e @ AppError::Invalid(_)) => {
-            users_page(
-                &state,
-                &session,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(e.to_string()),
-                AccountForm::default(),
-            )
-            .await
+            users_refused(&state, &session, &e, AccountForm::default()).await
         }
         Err(e) => error_page(&state, Some(&session), &e),
     }
