@@ -715,6 +715,7 @@ async fn demo_accounts(store: &dyn Store) -> Result<String> {
         village,
     )
     .await?;
+    demo::assign_demo_cadre(store, &Actor::system("dixian demo"), "cadre", &village).await?;
     let mut out = format!(
         "演示账号（密码均为 {}，仅供演示）：",
         accounts::DEMO_PASSWORD

@@ -588,6 +588,31 @@ pub async fn load(
     Ok(report)
 }
 
+/// Makes the demo cadre responsible for the first households (up to five) of `village`, so
+/// the 帮扶责任人 account has something to see. Households the village lacks are skipped.
+pub async fn assign_demo_cadre(
+    store: &dyn Store,
+    actor: &Actor,
+    cadre: &str,
+    village: &DivisionCode,
+) -> Result<usize, AppError> {
+    let Some(user) = store.user_by_username(cadre).await? else {
+        return Ok(0);
+    };
+    let n = store
+        .registry_counts(actor, village)
+        .await?
+        .households
+        .clamp(0, 5);
+    for seq in 1..=n {
+        let Some(code) = HouseholdCode::new(village, u16::try_from(seq).unwrap_or(1)) else {
+            continue;
+        };
+        store.assign_cadre(actor, &code, user.id, true).await?;
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ mod migrate;
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
-use dixian_domain::access::{Actor, Permission, Scope};
+use dixian_domain::access::{Actor, Permission, Role, Scope};
 use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
@@ -970,21 +970,24 @@ impl Store for SqlStore {
             return Err(self.deny(actor, code.as_str()).await);
         }
         let (lo, hi) = code.code_range();
+        let cadre = assigned_to(actor);
         read!(self, |pool| {
-            let households: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM households WHERE village_code BETWEEN $1 AND $2",
-            )
+            let households: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM households h WHERE h.village_code BETWEEN $1 AND $2 {ASSIGNED_3}"
+            )))
             .bind(&lo)
             .bind(&hi)
+            .bind(cadre)
             .fetch_one(pool)
             .await
             .map_err(backend)?;
-            let persons: i64 = sqlx::query_scalar(
+            let persons: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id
-                 WHERE h.village_code BETWEEN $1 AND $2",
-            )
+                 WHERE h.village_code BETWEEN $1 AND $2 {ASSIGNED_3}"
+            )))
             .bind(&lo)
             .bind(&hi)
+            .bind(cadre)
             .fetch_one(pool)
             .await
             .map_err(backend)?;
@@ -1004,15 +1007,17 @@ impl Store for SqlStore {
             .await?;
         let bidx = self.cipher.blind_index(F_ID_NUMBER, id.as_str());
         let (lo, hi) = actor.scope.code_range();
+        let cadre = assigned_to(actor);
         let row: Option<(i64, Vec<u8>, String, String, String)> = read!(self, |pool| {
-            sqlx::query_as(
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT p.id, p.id_number_enc, p.name, h.code, h.village_code
                  FROM persons p JOIN households h ON h.id = p.household_id
-                 WHERE p.id_number_bidx = $1 AND h.village_code BETWEEN $2 AND $3",
-            )
+                 WHERE p.id_number_bidx = $1 AND h.village_code BETWEEN $2 AND $3 {ASSIGNED_4}"
+            )))
             .bind(&bidx)
             .bind(&lo)
             .bind(&hi)
+            .bind(cadre)
             .fetch_optional(pool)
             .await
             .map_err(backend)?
@@ -1078,6 +1083,68 @@ impl Store for SqlStore {
         .to_string();
         self.audit(actor, "pii.reveal", &target, &detail).await?;
         Ok(id)
+    }
+
+    async fn assign_cadre(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        cadre: i64,
+        assign: bool,
+    ) -> StoreResult<()> {
+        self.permit(actor, Permission::EditRegistry, household.as_str())
+            .await?;
+        let found: Option<(i64, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT id, village_code FROM households WHERE code = $1")
+                .bind(household.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let in_scope = found
+            .as_ref()
+            .is_some_and(|(_, v)| DivisionCode::parse(v).is_ok_and(|c| actor.scope.covers(&c)));
+        let Some((hid, _)) = found.filter(|_| in_scope) else {
+            return Err(self.deny(actor, household.as_str()).await);
+        };
+        let user = self.user_by_id(cadre).await?;
+        let Some(user) = user.filter(|u| u.role == Role::AssistanceCadre && !u.disabled) else {
+            return Err(StoreError::Invalid(format!(
+                "账号#{cadre}不是在用的帮扶责任人账号，不能负责农户"
+            )));
+        };
+        let detail = serde_json::json!({ "cadre": user.username }).to_string();
+        let action = if assign {
+            "cadre.assign"
+        } else {
+            "cadre.unassign"
+        };
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, action, household.as_str(), &detail);
+            if assign {
+                sqlx::query(
+                    "INSERT INTO cadre_assignments (household_id, user_id, assigned_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (household_id, user_id) DO NOTHING",
+                )
+                .bind(hid)
+                .bind(cadre)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            } else {
+                sqlx::query(
+                    "DELETE FROM cadre_assignments WHERE household_id = $1 AND user_id = $2",
+                )
+                .bind(hid)
+                .bind(cadre)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+        });
+        Ok(())
     }
 
     async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport> {
@@ -1711,6 +1778,22 @@ impl Store for SqlStore {
             "已清理过期审计记录"
         );
         Ok(report)
+    }
+}
+
+/// Limits a query on households `h` to those assigned to the cadre bound as `$3` / `$4`;
+/// 0 there means "not a cadre: no limit".
+const ASSIGNED_3: &str =
+    "AND ($3 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $3))";
+const ASSIGNED_4: &str =
+    "AND ($4 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $4))";
+
+/// The account whose assignments limit the actor's reads: a 帮扶责任人 sees only the
+/// households assigned to them (none, if the actor has no account); 0 for everyone else.
+fn assigned_to(actor: &Actor) -> i64 {
+    match actor.role {
+        Some(Role::AssistanceCadre) => actor.user_id.unwrap_or(-1),
+        _ => 0,
     }
 }
 

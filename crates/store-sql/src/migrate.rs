@@ -26,10 +26,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_audit_retention.sql"),
         postgres: include_str!("../migrations/postgres/0002_audit_retention.sql"),
     },
+    Migration {
+        version: 3,
+        name: "cadre_assignments",
+        sqlite: include_str!("../migrations/sqlite/0003_cadre_assignments.sql"),
+        postgres: include_str!("../migrations/postgres/0003_cadre_assignments.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 2;
+pub const LATEST_VERSION: i64 = 3;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

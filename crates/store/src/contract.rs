@@ -34,6 +34,7 @@ pub const CHECKS: &[&str] = &[
     "reveal",
     "audit_filter",
     "audit_retention",
+    "cadre_assignment",
 ];
 
 /// Runs the check called `name`.
@@ -55,6 +56,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "reveal" => reveal(store).await,
         "audit_filter" => audit_filter(store).await,
         "audit_retention" => audit_retention(store).await,
+        "cadre_assignment" => cadre_assignment(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -1199,4 +1201,145 @@ pub async fn audit_retention(store: &dyn Store) {
     let v = store.verify_audit_chain().await.unwrap();
     assert_eq!(v.problem, None);
     assert_eq!(v.from_seq, n0 + 3);
+}
+
+/// A 帮扶责任人 sees only the households assigned to them, inside their jurisdiction.
+pub async fn cadre_assignment(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(
+            &sys(),
+            &[
+                record("500299101201", 1, &[id(1), id(2)]),
+                record("500299101201", 2, &[id(3)]),
+                record("500299102201", 1, &[id(4)]),
+            ],
+        )
+        .await
+        .unwrap();
+    let uid = store
+        .create_user(
+            &sys(),
+            &new_user("cadre", Role::AssistanceCadre, "500299101000"),
+        )
+        .await
+        .unwrap();
+    let viewer = store
+        .create_user(&sys(), &new_user("viewer", Role::Viewer, "500299101000"))
+        .await
+        .unwrap();
+    let cadre = Actor {
+        user_id: Some(uid),
+        ..actor_as(Role::AssistanceCadre, "500299101000")
+    };
+    let town = code("500299101000");
+    // Nothing assigned yet: nothing to see.
+    assert_eq!(
+        store.registry_counts(&cadre, &town).await.unwrap(),
+        RegistryCounts::default()
+    );
+    assert!(
+        store
+            .find_person_by_id_number(&cadre, &id(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let hh = |v: &str, n| HouseholdCode::new(&code(v), n).unwrap();
+    let reviewer = actor_as(Role::TownReviewer, "500299101000");
+    store
+        .assign_cadre(&reviewer, &hh("500299101201", 1), uid, true)
+        .await
+        .unwrap();
+    // Assigning twice changes nothing.
+    store
+        .assign_cadre(&reviewer, &hh("500299101201", 1), uid, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.registry_counts(&cadre, &town).await.unwrap(),
+        RegistryCounts {
+            households: 1,
+            persons: 2
+        }
+    );
+    assert!(
+        store
+            .find_person_by_id_number(&cadre, &id(2))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .find_person_by_id_number(&cadre, &id(3))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Other roles are not limited by assignments.
+    let town_viewer = Actor {
+        user_id: Some(viewer),
+        ..actor_as(Role::Viewer, "500299101000")
+    };
+    assert_eq!(
+        store
+            .registry_counts(&town_viewer, &town)
+            .await
+            .unwrap()
+            .households,
+        2
+    );
+    // Outside the reviewer's town, to a non-cadre, or by a viewer: refused.
+    assert_eq!(
+        store
+            .assign_cadre(&reviewer, &hh("500299102201", 1), uid, true)
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    let e = store
+        .assign_cadre(&reviewer, &hh("500299101201", 2), viewer, true)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("不是在用的帮扶责任人账号"), "{e}");
+    assert_eq!(
+        store
+            .assign_cadre(&town_viewer, &hh("500299101201", 2), uid, true)
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    // Even an assignment outside the cadre's own jurisdiction shows nothing there.
+    store
+        .assign_cadre(&sys(), &hh("500299102201", 1), uid, true)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .find_person_by_id_number(&cadre, &id(4))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .assign_cadre(&reviewer, &hh("500299101201", 1), uid, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.registry_counts(&cadre, &town).await.unwrap(),
+        RegistryCounts::default()
+    );
+    let all = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    assert_eq!(all.iter().filter(|r| r.action == "cadre.assign").count(), 3);
+    assert_eq!(
+        all.iter().filter(|r| r.action == "cadre.unassign").count(),
+        1
+    );
+    assert!(
+        all.iter()
+            .any(|r| r.action == "cadre.assign" && r.detail.contains("\"cadre\":\"cadre\""))
+    );
 }

@@ -287,7 +287,8 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         records: &[HouseholdRecord],
     ) -> StoreResult<usize>;
-    /// Households and persons living in `code`'s subtree.
+    /// Households and persons living in `code`'s subtree (for a 帮扶责任人, only the
+    /// households assigned to them).
     async fn registry_counts(
         &self,
         actor: &Actor,
@@ -308,6 +309,16 @@ pub trait Store: Send + Sync {
         person_id: i64,
         reason: &str,
     ) -> StoreResult<IdNumber>;
+
+    /// Makes account `cadre` (a 帮扶责任人) responsible for `household`, or (`assign` false)
+    /// no longer. Needs `EditRegistry` and the household in the actor's scope; audited.
+    async fn assign_cadre(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        cadre: i64,
+        assign: bool,
+    ) -> StoreResult<()>;
 
     // --- personal data at rest ---
 

@@ -79,6 +79,7 @@ contract_tests!(
     reveal,
     audit_filter,
     audit_retention,
+    cadre_assignment,
 );
 
 #[tokio::test]

@@ -85,7 +85,7 @@ async fn check(world: World) {
                     })
                     .collect();
                 for id in &ids {
-                    people.push((id.clone(), village_code(t, v)));
+                    people.push((id.clone(), village_code(t, v), records.len()));
                 }
                 records.push(record(&village_code(t, v), u16::from(h) + 1, &ids));
             }
@@ -113,8 +113,35 @@ async fn check(world: World) {
 
     let home = DivisionCode::parse(&nodes[world.caller_node]).unwrap();
     let role = Role::ALL[world.role];
+    let caller_id = store
+        .create_user(
+            &sys,
+            &NewUser {
+                username: "caller".into(),
+                display_name: "调用者".into(),
+                role,
+                division: home,
+                department: None,
+                password_hash: "$argon2id$x".into(),
+                must_change: false,
+            },
+        )
+        .await
+        .unwrap();
+    // A 帮扶责任人 is responsible for every other household of the county, in and out of
+    // their jurisdiction; the assignment must never widen what they see.
+    let assigned = |household: usize| household.is_multiple_of(2);
+    if role == Role::AssistanceCadre {
+        for (_, r) in records.iter().enumerate().filter(|(i, _)| assigned(*i)) {
+            store
+                .assign_cadre(&sys, &r.household.code, caller_id, true)
+                .await
+                .unwrap();
+        }
+    }
+    let sees = |household: usize| role != Role::AssistanceCadre || assigned(household);
     let me = Actor {
-        user_id: Some(999),
+        user_id: Some(caller_id),
         name: "caller".into(),
         scope: Scope::Within(home),
         source: Some("198.51.100.1".into()),
@@ -132,7 +159,7 @@ async fn check(world: World) {
         if reads && covers(node) {
             let truth = people
                 .iter()
-                .filter(|(_, v)| DivisionCode::parse(v).unwrap().is_within(&code))
+                .filter(|(_, v, h)| DivisionCode::parse(v).unwrap().is_within(&code) && sees(*h))
                 .count();
             assert_eq!(got.unwrap().persons as usize, truth, "{node}");
         } else {
@@ -141,7 +168,7 @@ async fn check(world: World) {
         }
     }
     // Lookups and reveals: nothing from outside; a reveal only with the permission.
-    for (id, village) in &people {
+    for (id, village, household) in &people {
         let found = store.find_person_by_id_number(&me, id).await;
         if !reads {
             assert_eq!(found, Err(StoreError::Forbidden));
@@ -149,7 +176,11 @@ async fn check(world: World) {
             continue;
         }
         let found = found.unwrap();
-        assert_eq!(found.is_some(), covers(village), "{village}");
+        assert_eq!(
+            found.is_some(),
+            covers(village) && sees(*household),
+            "{village}"
+        );
         if let Some(p) = found {
             assert!(covers(p.village.as_str()));
             assert!(!p.id_masked.contains(&id.as_str()[6..14]));
@@ -175,7 +206,8 @@ async fn check(world: World) {
         Ok(list) => {
             assert!(me.may(Permission::ManageUsers) || me.may(Permission::ManageSecurity));
             assert!(list.iter().all(|u| u.division.is_within(&home)));
-            let inside = nodes.iter().filter(|n| covers(n)).count();
+            // One account per node, plus the caller's own.
+            let inside = nodes.iter().filter(|n| covers(n)).count() + 1;
             assert_eq!(list.len(), inside);
         }
         Err(e) => {

@@ -930,3 +930,25 @@ async fn public_pages_are_rate_limited() {
         assert_eq!(get(&b.router, "/", &cookie).await.status, StatusCode::OK);
     }
 }
+
+#[tokio::test]
+async fn a_cadre_sees_only_assigned_households() {
+    let a = app().await;
+    let village = DivisionCode::parse("500299101201").unwrap();
+    let sys = Actor::system("t");
+    let cadre = session(&a.router, "cadre").await;
+    let before = get(&a.router, "/", &cadre).await;
+    assert!(before.body.contains(">0<"), "{}", before.body);
+    let n = demo::assign_demo_cadre(a.store.as_ref(), &sys, "cadre", &village)
+        .await
+        .unwrap();
+    assert!(n > 0);
+    let in_village = a.store.registry_counts(&sys, &village).await.unwrap();
+    assert!(in_village.households as usize >= n);
+    let after = get(&a.router, "/", &cadre).await;
+    assert!(
+        after.body.contains(&format!(">{n}<")),
+        "{n}: {}",
+        after.body
+    );
+}
