@@ -405,6 +405,10 @@ impl Generator {
                 r.below(1_000_000_000)
             )
         });
+        // 一卡通 accounts: a 19-digit card number of the county's rural bank.
+        let bank_account = r
+            .chance(950)
+            .then(|| format!("6217{:015}", r.below(1_000_000_000_000_000)));
         let address = format!(
             "{COUNTY_NAME}{town}{vname}{}{}号",
             GROUP_NAMES.get(usize::from(group_no) - 1).unwrap_or(&""),
@@ -418,6 +422,7 @@ impl Generator {
                 group_no: Some(group_no),
                 address,
                 phone,
+                bank_account,
                 household_type,
                 relocated,
                 dibao,

@@ -150,6 +150,8 @@ pub struct Household {
     pub group_no: Option<u16>,
     pub address: String,
     pub phone: Option<String>,
+    /// Account for subsidies (惠民惠农财政补贴“一卡通”), digits only.
+    pub bank_account: Option<String>,
     pub household_type: HouseholdType,
     pub relocated: bool,
     pub dibao: bool,
@@ -267,5 +269,56 @@ mod tests {
         assert_eq!(inc.net(), Ok(Money::from_fen(1_150_000)));
         assert_eq!(inc.net_per_capita(3), Ok(Money::from_fen(383_333)));
         assert!(inc.net_per_capita(0).is_err());
+    }
+}
+
+/// A phone number as lists and exports show it: `138****5678`. Short or odd values keep
+/// only their last two characters.
+pub fn mask_phone(phone: &str) -> String {
+    mask_middle(phone, 3, 4)
+}
+
+/// A bank account as lists and exports show it: `6217***********1234`.
+pub fn mask_account(account: &str) -> String {
+    mask_middle(account, 4, 4)
+}
+
+fn mask_middle(text: &str, head: usize, tail: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let n = chars.len();
+    if n <= head + tail {
+        let keep = n.min(2);
+        return "*".repeat(n - keep) + &chars[n - keep..].iter().collect::<String>();
+    }
+    let mut out: String = chars[..head].iter().collect();
+    out.push_str(&"*".repeat(n - head - tail));
+    out.extend(&chars[n - tail..]);
+    out
+}
+
+#[cfg(test)]
+mod mask_tests {
+    use super::*;
+
+    #[test]
+    fn phones_and_accounts_are_masked() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_account("6217000012345671234"), "6217***********1234");
+        assert_eq!(mask_phone("12345"), "***45");
+        assert_eq!(mask_phone(""), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn masking_hides_the_middle_and_keeps_the_length(s in "[0-9]{0,30}") {
+            let m = mask_account(&s);
+            proptest::prop_assert_eq!(m.chars().count(), s.chars().count());
+            if s.len() > 8 {
+                proptest::prop_assert_eq!(&m[..4], &s[..4]);
+                proptest::prop_assert!(m[4..s.len() - 4].chars().all(|c| c == '*'));
+            } else {
+                proptest::prop_assert!(s.len() < 3 || m.starts_with('*'));
+            }
+        }
     }
 }

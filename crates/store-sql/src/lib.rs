@@ -50,6 +50,7 @@ pub struct SqlStore {
 /// Field names: part of each ciphertext's associated data and of each blind index.
 const F_ID_NUMBER: &str = "person.id_number";
 const F_PHONE: &str = "household.phone";
+const F_BANK: &str = "household.bank_account";
 const F_KEY_CHECK: &str = "keys.check";
 
 fn crypto(e: GmError) -> StoreError {
@@ -861,37 +862,49 @@ impl Store for SqlStore {
             }
             for chunk in households.chunks(BATCH_ROWS) {
                 let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO households (id, code, village_code, group_no, address, phone_enc, phone_bidx, household_type, relocated, dibao, tekun, monitored, created_at) ",
+                    "INSERT INTO households (id, code, village_code, group_no, address, phone_enc, phone_bidx, bank_enc, bank_bidx, household_type, relocated, dibao, tekun, monitored, created_at) ",
                 );
-                let mut phones = Vec::with_capacity(chunk.len());
+                let mut sealed = Vec::with_capacity(chunk.len());
                 for (id, r) in chunk {
-                    phones.push(match &r.household.phone {
-                        Some(p) => Some((
-                            cipher
-                                .encrypt(F_PHONE, &id.to_string(), p)
-                                .map_err(crypto)?,
-                            cipher.blind_index(F_PHONE, p),
-                        )),
-                        None => None,
-                    });
+                    let seal = |field: &str, value: &Option<String>| -> StoreResult<_> {
+                        value
+                            .as_ref()
+                            .map(|v| {
+                                Ok((
+                                    cipher.encrypt(field, &id.to_string(), v).map_err(crypto)?,
+                                    cipher.blind_index(field, v),
+                                ))
+                            })
+                            .transpose()
+                    };
+                    sealed.push((
+                        seal(F_PHONE, &r.household.phone)?,
+                        seal(F_BANK, &r.household.bank_account)?,
+                    ));
                 }
-                qb.push_values(chunk.iter().zip(phones), |mut b, ((id, r), phone)| {
-                    let h = &r.household;
-                    let (enc, bidx) = phone.unzip();
-                    b.push_bind(*id)
-                        .push_bind(h.code.to_string())
-                        .push_bind(h.village.to_string())
-                        .push_bind(h.group_no.map(i32::from))
-                        .push_bind(h.address.clone())
-                        .push_bind(enc)
-                        .push_bind(bidx)
-                        .push_bind(h.household_type.code())
-                        .push_bind(h.relocated)
-                        .push_bind(h.dibao)
-                        .push_bind(h.tekun)
-                        .push_bind(h.monitored)
-                        .push_bind(now);
-                });
+                qb.push_values(
+                    chunk.iter().zip(sealed),
+                    |mut b, ((id, r), (phone, bank))| {
+                        let h = &r.household;
+                        let (enc, bidx) = phone.unzip();
+                        let (bank_enc, bank_bidx) = bank.unzip();
+                        b.push_bind(*id)
+                            .push_bind(h.code.to_string())
+                            .push_bind(h.village.to_string())
+                            .push_bind(h.group_no.map(i32::from))
+                            .push_bind(h.address.clone())
+                            .push_bind(enc)
+                            .push_bind(bidx)
+                            .push_bind(bank_enc)
+                            .push_bind(bank_bidx)
+                            .push_bind(h.household_type.code())
+                            .push_bind(h.relocated)
+                            .push_bind(h.dibao)
+                            .push_bind(h.tekun)
+                            .push_bind(h.monitored)
+                            .push_bind(now);
+                    },
+                );
                 qb.build().execute(&mut *tx).await.map_err(backend)?;
             }
             for chunk in persons.chunks(BATCH_ROWS) {
@@ -1222,6 +1235,7 @@ impl Store for SqlStore {
         }
         rotate_column!("persons", "id_number_enc", F_ID_NUMBER, report.persons);
         rotate_column!("households", "phone_enc", F_PHONE, report.households);
+        rotate_column!("households", "bank_enc", F_BANK, report.bank_accounts);
         let blob = self
             .cipher
             .encrypt(F_KEY_CHECK, "0", "dixian")

@@ -32,10 +32,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_cadre_assignments.sql"),
         postgres: include_str!("../migrations/postgres/0003_cadre_assignments.sql"),
     },
+    Migration {
+        version: 4,
+        name: "bank_accounts",
+        sqlite: include_str!("../migrations/sqlite/0004_bank_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0004_bank_accounts.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 4;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

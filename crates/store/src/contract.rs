@@ -255,6 +255,7 @@ pub fn record(village: &str, seq: u16, ids: &[IdNumber]) -> HouseholdRecord {
             group_no: Some(1),
             address: format!("{village}第{seq}号"),
             phone: Some("13800138000".into()),
+            bank_account: Some(format!("62170000{:011}", u32::from(seq) * 7919)),
             household_type: HouseholdType::PovertyAlleviated,
             relocated: false,
             dibao: seq.is_multiple_of(2),

@@ -114,7 +114,9 @@ impl AuditFilter {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RotationReport {
     pub persons: usize,
+    /// Phone numbers re-encrypted.
     pub households: usize,
+    pub bank_accounts: usize,
 }
 
 /// One record of the audit trail (审计记录). Records form a chain: each carries the SM3 hash

@@ -183,8 +183,39 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(protected)
         .merge(public)
+        .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(axum::middleware::map_response(explain_rejections))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Largest form a page accepts. File imports get their own, larger limit on their routes.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
+/// axum answers an oversized or malformed body itself, in English; users get Chinese.
+async fn explain_rejections(res: Response) -> Response {
+    let message = match res.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "提交的内容过大（表单上限{} KB），未做任何处理",
+            FORM_LIMIT / 1024
+        ),
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "提交的表单格式不正确，未做任何处理；请刷新页面后重试".to_string()
+        }
+        _ => return res,
+    };
+    tracing::info!(status = %res.status(), "拒绝了格式不正确或过大的提交");
+    let status = if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
+    )
+        .into_response()
 }
 
 /// Refuses a client that asks for public pages too often, with 429 and `Retry-After`.

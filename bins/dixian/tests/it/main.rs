@@ -534,7 +534,7 @@ fn personal_data_is_encrypted_and_keys_rotate() {
         assert_eq!(mode, 0o600);
     }
 
-    // Regenerate the same county to know every ID number and phone it holds.
+    // Regenerate the same county to know every ID number, phone and bank account it holds.
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
     let table = demo::divisions(21);
     let records: Vec<_> = demo::Generator::new(&table, 21, 300, as_of).collect();
@@ -549,6 +549,10 @@ fn personal_data_is_encrypted_and_keys_rotate() {
     for r in &records {
         if let Some(p) = &r.household.phone {
             assert!(!has(p), "phone in plaintext");
+            checked += 1;
+        }
+        if let Some(b) = &r.household.bank_account {
+            assert!(!has(b), "bank account in plaintext");
             checked += 1;
         }
         for p in &r.members {

@@ -31,6 +31,10 @@ fn ids() -> Vec<IdNumber> {
         .collect()
 }
 
+fn bank(i: usize) -> String {
+    format!("6217{:015}", 731_000_000_000 + i as u64 * 977)
+}
+
 fn phone(i: usize) -> String {
     format!("1390023{i:04}")
 }
@@ -56,6 +60,7 @@ async fn load(store: &SqlStore) {
                 group_no: None,
                 address: "石桥村".into(),
                 phone: Some(phone(i)),
+                bank_account: Some(bank(i)),
                 household_type: HouseholdType::Ordinary,
                 relocated: false,
                 dibao: false,
@@ -124,6 +129,7 @@ async fn sqlite_file_holds_no_plaintext_id_or_phone() {
             "ID prefix in plaintext"
         );
         assert!(!contains(&bytes, &phone(i)), "phone in plaintext");
+        assert!(!contains(&bytes, &bank(i)), "bank account in plaintext");
     }
 }
 
@@ -161,7 +167,8 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
         report,
         RotationReport {
             persons: 40,
-            households: 40
+            households: 40,
+            bank_accounts: 40,
         }
     );
     // Running again finds nothing left.

@@ -952,3 +952,32 @@ async fn a_cadre_sees_only_assigned_households() {
         after.body
     );
 }
+
+#[tokio::test]
+async fn oversized_and_malformed_forms_get_chinese_refusals() {
+    let a = app().await;
+    let county = session(&a.router, "county").await;
+    let page = get(&a.router, "/people", &county).await;
+    let csrf = hidden(&page.body, "csrf");
+    let big = form(&[("csrf", &csrf), ("id_number", &"1".repeat(100_000))]);
+    let r = post(&a.router, "/people", &county, &big, &[]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        r.body.contains("提交的内容过大（表单上限64 KB）"),
+        "{}",
+        r.body
+    );
+    let r = post(
+        &a.router,
+        "/people/reveal",
+        &county,
+        "csrf=x&person_id=abc",
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("表单格式不正确"), "{}", r.body);
+    // Nothing was revealed or looked up.
+    assert!(audit_actions(&a, "pii.reveal").await.is_empty());
+    assert!(audit_actions(&a, "person.lookup").await.is_empty());
+}
