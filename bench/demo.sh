@@ -33,7 +33,7 @@ for i in $(seq 1 "$runs"); do
   echo "run $i dixian demo: ${secs}s, peak RSS $((kb / 1024)) MiB, $persons persons, db $(du -m "$work/d/dixian.db" | cut -f1) MiB"
 
   rm -f "$work/peer.db"
-  sqlite3 "$work/peer.db" < crates/store-sql/migrations/sqlite/0001_foundation.sql
+  cat crates/store-sql/migrations/sqlite/*.sql | sqlite3 "$work/peer.db"
   start=$(date +%s.%N)
   sqlite3 "$work/peer.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
@@ -43,7 +43,8 @@ INSERT INTO divisions SELECT printf('500299%03d%03d', 101 + n / 20, 201 + n % 20
 WITH RECURSIVE h(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM h WHERE n < $households)
 INSERT INTO households SELECT n, printf('500299%03d%03d%04d', 101 + (n % 300) / 20, 201 + (n % 300) % 20, n / 300 + 1),
   printf('500299%03d%03d', 101 + (n % 300) / 20, 201 + (n % 300) % 20), 1 + n % 8, '地址' || n, randomblob(44), randomblob(32),
-  CASE WHEN n % 10 < 3 THEN 'tuopin' ELSE 'ordinary' END, 0, n % 17 = 0, 0, n % 20 = 0, '2026-11-01T00:00:00Z' FROM h;
+  CASE WHEN n % 10 < 3 THEN 'tuopin' ELSE 'ordinary' END, 0, n % 17 = 0, 0, n % 20 = 0, '2026-11-01T00:00:00Z',
+  randomblob(52), randomblob(32) FROM h;
 WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < ${persons:-$((households * 3))})
 INSERT INTO persons SELECT n, 1 + (n - 1) / 3, randomblob(51), randomblob(32), '姓名' || n,
   CASE WHEN n % 2 THEN '男' ELSE '女' END, '1980-01-01', CASE WHEN n % 3 = 1 THEN 'head' ELSE 'son' END, 'ordinary', 'healthy',
