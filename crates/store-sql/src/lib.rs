@@ -19,9 +19,10 @@ use dixian_domain::registry::HouseholdCode;
 use dixian_domain::registry::HouseholdRecord;
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
-    AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, LoginAttempt, LoginKey,
-    NewSession, NewUser, PersonLocation, PruneReport, RegistryCounts, RotationReport,
-    SessionRecord, Store, StoreError, StoreResult, UserRecord,
+    AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, HouseholdDetail,
+    HouseholdFilter, HouseholdPage, LoginAttempt, LoginKey, NewSession, NewUser, PersonLocation,
+    PruneReport, RegistryCounts, RotationReport, SessionRecord, Store, StoreError, StoreResult,
+    UserRecord,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -166,6 +167,8 @@ macro_rules! audit_in {
             .map_err(backend)?;
     }};
 }
+
+mod registry;
 
 /// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.
 const BATCH_ROWS: usize = 1000;
@@ -1158,6 +1161,22 @@ impl Store for SqlStore {
             }
         });
         Ok(())
+    }
+
+    async fn households(
+        &self,
+        actor: &Actor,
+        filter: &HouseholdFilter,
+    ) -> StoreResult<HouseholdPage> {
+        self.list_households(actor, filter).await
+    }
+
+    async fn household(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<Option<HouseholdDetail>> {
+        self.household_detail(actor, code).await
     }
 
     async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport> {

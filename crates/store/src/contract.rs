@@ -35,6 +35,7 @@ pub const CHECKS: &[&str] = &[
     "audit_filter",
     "audit_retention",
     "cadre_assignment",
+    "household_list",
 ];
 
 /// Runs the check called `name`.
@@ -57,6 +58,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "audit_filter" => audit_filter(store).await,
         "audit_retention" => audit_retention(store).await,
         "cadre_assignment" => cadre_assignment(store).await,
+        "household_list" => household_list(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -1342,5 +1344,159 @@ pub async fn cadre_assignment(store: &dyn Store) {
     assert!(
         all.iter()
             .any(|r| r.action == "cadre.assign" && r.detail.contains("\"cadre\":\"cadre\""))
+    );
+}
+
+/// The household list filters, pages and masks; the household page shows members and
+/// incomes; both stay inside the caller's scope.
+pub async fn household_list(store: &dyn Store) {
+    use crate::HouseholdFilter;
+    load_divisions(store).await;
+    let mut a = record("500299101201", 1, &[id(1), id(2)]);
+    a.members[0].name = "张三".into();
+    a.household.monitored = true;
+    let mut b = record("500299101202", 1, &[id(3)]);
+    b.members[0].name = "李四".into();
+    b.household.household_type = HouseholdType::Ordinary;
+    b.household.phone = None;
+    let mut c = record("500299102201", 1, &[id(4), id(5), id(6)]);
+    c.members[0].name = "张五".into();
+    c.members[2].status = LivingStatus::MovedOut;
+    store.insert_households(&sys(), &[a, b, c]).await.unwrap();
+    let all = HouseholdFilter {
+        limit: 50,
+        ..HouseholdFilter::default()
+    };
+    let codes = |p: &crate::HouseholdPage| {
+        p.rows
+            .iter()
+            .map(|r| r.code.to_string())
+            .collect::<Vec<_>>()
+    };
+    let page = store.households(&sys(), &all).await.unwrap();
+    assert_eq!(page.total, 3);
+    assert_eq!(
+        codes(&page),
+        vec!["5002991012010001", "5002991012020001", "5002991022010001"]
+    );
+    let first = &page.rows[0];
+    assert_eq!(first.head_name, "张三");
+    assert_eq!(first.head_id_masked, id(1).masked());
+    assert_eq!(first.members, 2);
+    assert_eq!(first.phone_masked.as_deref(), Some("138****8000"));
+    assert!(first.monitored);
+    assert_eq!(page.rows[2].members, 2, "moved-out members are not counted");
+    assert_eq!(page.rows[1].phone_masked, None);
+
+    // Filters.
+    let q = |f: HouseholdFilter| async move { store.households(&sys(), &f).await.unwrap() };
+    let zhang = q(HouseholdFilter {
+        head_name: Some("张".into()),
+        ..all.clone()
+    })
+    .await;
+    assert_eq!(zhang.total, 2);
+    let ordinary = q(HouseholdFilter {
+        household_type: Some(HouseholdType::Ordinary),
+        ..all.clone()
+    })
+    .await;
+    assert_eq!(codes(&ordinary), vec!["5002991012020001"]);
+    let monitored = q(HouseholdFilter {
+        monitored: Some(true),
+        ..all.clone()
+    })
+    .await;
+    assert_eq!(monitored.total, 1);
+    let by_member = q(HouseholdFilter {
+        id_number: Some(id(5)),
+        ..all.clone()
+    })
+    .await;
+    assert_eq!(codes(&by_member), vec!["5002991022010001"]);
+    let town = q(HouseholdFilter {
+        within: Some(code("500299101000")),
+        ..all.clone()
+    })
+    .await;
+    assert_eq!(town.total, 2);
+    // Paging keeps the total.
+    let second = q(HouseholdFilter {
+        offset: 1,
+        limit: 1,
+        ..all.clone()
+    })
+    .await;
+    assert_eq!(
+        (codes(&second), second.total),
+        (vec!["5002991012020001".to_string()], 3)
+    );
+
+    // Scope: a town official sees the town only and is refused elsewhere.
+    let me = actor_as(Role::TownReviewer, "500299101000");
+    let mine = store.households(&me, &all).await.unwrap();
+    assert_eq!(mine.total, 2);
+    assert!(
+        mine.rows
+            .iter()
+            .all(|r| r.village.is_within(&code("500299101000")))
+    );
+    assert_eq!(
+        store
+            .households(
+                &me,
+                &HouseholdFilter {
+                    within: Some(code("500299102000")),
+                    ..all.clone()
+                }
+            )
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    let hh = |v: &str| HouseholdCode::new(&code(v), 1).unwrap();
+    assert_eq!(
+        store.household(&me, &hh("500299102201")).await,
+        Err(StoreError::Forbidden)
+    );
+    // Unknown but inside the scope: simply not there.
+    assert_eq!(
+        store
+            .household(&me, &HouseholdCode::new(&code("500299101201"), 99).unwrap())
+            .await,
+        Ok(None)
+    );
+    let detail = store
+        .household(&me, &hh("500299101201"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.members.len(), 2);
+    assert_eq!(detail.members[0].relation, Relation::Head);
+    assert_eq!(detail.members[1].id_masked, id(2).masked());
+    assert_eq!(detail.address, "500299101201第1号");
+    assert!(
+        detail
+            .bank_masked
+            .as_deref()
+            .is_some_and(|b| b.starts_with("6217") && b.contains("****"))
+    );
+    assert_eq!(detail.incomes.len(), 1);
+    assert_eq!(detail.incomes[0].wage, Money::from_fen(1_234_567));
+    // Lookups by ID number through the list are audited; refusals too.
+    let records = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "person.lookup" && r.target == id(5).masked())
+    );
+    assert_eq!(denials(&records, &me), 2);
+    // A viewer without registry rights gets nothing.
+    let admin = actor_as(Role::SystemAdmin, "500299000000");
+    assert_eq!(
+        store.households(&admin, &all).await,
+        Err(StoreError::Forbidden)
     );
 }

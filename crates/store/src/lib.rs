@@ -2,12 +2,17 @@
 //! SQLite and PostgreSQL backends both pass the [`contract`] suite.
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Role};
 use dixian_domain::calendar::{CalendarEntry, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
+use dixian_domain::id_number::Sex;
 use dixian_domain::policy::Pack;
-use dixian_domain::registry::{HouseholdCode, HouseholdRecord};
+use dixian_domain::registry::{
+    DisabilityCategory, Health, HouseholdCode, HouseholdRecord, HouseholdType, Income,
+    LabourCapacity, LivingStatus, Relation, Schooling,
+};
 
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -72,6 +77,82 @@ pub struct PersonLocation {
     pub name: String,
     /// Masked (`5002**********0021`); the full number needs [`Store::reveal_id_number`].
     pub id_masked: String,
+}
+
+/// Which households to list (户籍查询条件). Empty fields mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdFilter {
+    /// A division inside the actor's scope; the whole scope when `None`.
+    pub within: Option<DivisionCode>,
+    pub household_type: Option<HouseholdType>,
+    pub relocated: Option<bool>,
+    pub dibao: Option<bool>,
+    pub tekun: Option<bool>,
+    pub monitored: Option<bool>,
+    /// The head's name contains this text.
+    pub head_name: Option<String>,
+    /// A member's ID number, matched exactly through the blind index.
+    pub id_number: Option<IdNumber>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One line of the household list: masked, no income details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdSummary {
+    pub code: HouseholdCode,
+    pub village: DivisionCode,
+    pub group_no: Option<u16>,
+    /// Empty when the household has no 户主 recorded.
+    pub head_name: String,
+    pub head_id_masked: String,
+    /// Members living in the household (在户).
+    pub members: i64,
+    pub household_type: HouseholdType,
+    pub relocated: bool,
+    pub dibao: bool,
+    pub tekun: bool,
+    pub monitored: bool,
+    pub phone_masked: Option<String>,
+}
+
+/// A page of the household list and the number of matches in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdPage {
+    pub rows: Vec<HouseholdSummary>,
+    pub total: i64,
+}
+
+/// A member as the household page shows it: the ID number masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberView {
+    pub person_id: i64,
+    pub id_masked: String,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub relation: Relation,
+    pub labour: LabourCapacity,
+    pub health: Health,
+    pub disability: Option<(DisabilityCategory, u8)>,
+    pub schooling: Schooling,
+    pub medical_insurance: bool,
+    pub pension_insurance: bool,
+    pub employment_months: u8,
+    pub employment_place: Option<String>,
+    pub public_payroll: bool,
+    pub status: LivingStatus,
+}
+
+/// Everything the household page shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdDetail {
+    pub summary: HouseholdSummary,
+    pub address: String,
+    pub bank_masked: Option<String>,
+    pub members: Vec<MemberView>,
+    /// Oldest year first.
+    pub incomes: Vec<Income>,
 }
 
 /// Which records of the audit trail to read.
@@ -321,6 +402,22 @@ pub trait Store: Send + Sync {
         cadre: i64,
         assign: bool,
     ) -> StoreResult<()>;
+
+    /// Households in the actor's scope matching `filter`, by code (for a 帮扶责任人, only
+    /// assigned ones). A `within` outside the scope is refused and audited; a search by ID
+    /// number is audited like [`Store::find_person_by_id_number`].
+    async fn households(
+        &self,
+        actor: &Actor,
+        filter: &HouseholdFilter,
+    ) -> StoreResult<HouseholdPage>;
+    /// One household with its members and incomes. A code outside the actor's scope is
+    /// refused (audited) whether or not it exists; inside, an unknown code is `None`.
+    async fn household(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<Option<HouseholdDetail>>;
 
     // --- personal data at rest ---
 

@@ -80,6 +80,7 @@ contract_tests!(
     audit_filter,
     audit_retention,
     cadre_assignment,
+    household_list,
 );
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use dixian_domain::access::{Actor, Permission, Role, Scope};
 use dixian_domain::division::{DivisionCode, DivisionTable};
 use dixian_domain::id_number::{IdNumber, Sex};
 use dixian_store::contract::record;
-use dixian_store::{AuditFilter, NewUser, Store, StoreError};
+use dixian_store::{AuditFilter, HouseholdFilter, NewUser, Store, StoreError};
 use proptest::prelude::*;
 
 /// A county with `towns[t]` = the number of households in each village of town `t`.
@@ -191,6 +191,43 @@ async fn check(world: World) {
                 assert_eq!(&full.unwrap(), id);
             } else {
                 assert_eq!(full, Err(StoreError::Forbidden));
+                refusals += 1;
+            }
+        }
+    }
+    // The household list and pages: exactly the visible households, nothing else.
+    let listed = store
+        .households(
+            &me,
+            &HouseholdFilter {
+                limit: 1_000,
+                ..HouseholdFilter::default()
+            },
+        )
+        .await;
+    if reads {
+        let listed = listed.unwrap();
+        let expected = records
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| covers(r.household.village.as_str()) && sees(*i))
+            .count();
+        assert_eq!(listed.total as usize, expected);
+        assert!(listed.rows.iter().all(|r| covers(r.village.as_str())));
+    } else {
+        assert_eq!(listed, Err(StoreError::Forbidden));
+        refusals += 1;
+    }
+    for (i, r) in records.iter().enumerate() {
+        let page = store.household(&me, &r.household.code).await;
+        match page {
+            Ok(Some(d)) => {
+                assert!(reads && covers(d.summary.village.as_str()) && sees(i));
+            }
+            Ok(None) => assert!(reads && covers(r.household.village.as_str()) && !sees(i)),
+            Err(e) => {
+                assert_eq!(e, StoreError::Forbidden);
+                assert!(!reads || !covers(r.household.village.as_str()));
                 refusals += 1;
             }
         }
