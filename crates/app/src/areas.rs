@@ -82,6 +82,8 @@ pub async fn area(store: &dyn Store, actor: &Actor, code_text: &str) -> Result<A
     })
 }
 
+const PLACEHOLDERS: [&str; 3] = ["县", "市辖区", "省直辖县级行政区划"];
+
 /// The full name of a division, province first (重庆市青山县石桥镇), from public reference
 /// data only: no registry figures, so every role may see it.
 pub async fn full_name(store: &dyn Store, code_text: &str) -> Result<String, AppError> {
@@ -89,7 +91,10 @@ pub async fn full_name(store: &dyn Store, code_text: &str) -> Result<String, App
         DivisionCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     let mut names = Vec::new();
     for a in code.ancestors().into_iter().rev().chain([code]) {
-        if let Some(d) = store.division(&a).await? {
+                // Statistical placeholders (重庆市“县”, “市辖区”) are not part of a place's name.
+        if let Some(d) = store.division(&a).await?
+            && !PLACEHOLDERS.contains(&d.name.as_str())
+        {
             names.push(d.name);
         }
     }

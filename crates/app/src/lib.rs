@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod people;
 pub mod policy;
+pub mod registry;
 pub mod security;
 pub mod setup;
 

@@ -2,6 +2,7 @@
 //! a JSON health check. No front-end build step; the stylesheet is compiled in.
 
 mod admin;
+mod households;
 mod limit;
 mod pages;
 mod records;
@@ -62,6 +63,7 @@ pub(crate) struct Frame {
 /// user holds, and the store refuses the rest anyway.
 const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/", "辖区概况", Permission::ViewRegistry),
+    ("/households", "农户查询", Permission::ViewRegistry),
     ("/people", "人员查询", Permission::ViewRegistry),
     ("/admin/users", "账号管理", Permission::ManageUsers),
     ("/admin/users", "账号状态", Permission::ManageSecurity),
@@ -144,6 +146,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/divisions/{code}", get(pages::division))
         .route("/policy", get(pages::policy))
+        .route("/households", get(households::list))
+        .route("/households/{code}", get(households::show))
+        .route("/api/households", get(households::api_list))
+        .route("/api/households/{code}", get(households::api_show))
         .route(
             "/people",
             get(records::people_page).post(records::people_search),
@@ -174,6 +180,7 @@ pub fn router(state: AppState) -> Router {
             get(session::login_page).post(session::login_submit),
         )
         .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(households::openapi))
         .route("/static/app.css", get(stylesheet))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -101,21 +101,33 @@ pub async fn require_login(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_string();
+    let api = path.starts_with("/api/");
     let Some(token) = cookie(req.headers(), SESSION_COOKIE) else {
-        return login_redirect("", &path);
+        return if api {
+            api_refusal(StatusCode::UNAUTHORIZED, "请先登录")
+        } else {
+            login_redirect("", &path)
+        };
     };
     let source = source_of(&state, &req);
     let policy = state.security().await;
     match auth::authenticate(state.store.as_ref(), &policy, &token, source, Utc::now()).await {
         Ok(a) => {
             if a.must_change && path != "/account/password" && path != "/logout" {
-                return Redirect::to("/account/password").into_response();
+                return if api {
+                    api_refusal(StatusCode::FORBIDDEN, "请先在网页上修改密码")
+                } else {
+                    Redirect::to("/account/password").into_response()
+                };
             }
             req.extensions_mut().insert(Session {
                 auth: Arc::new(a),
                 token,
             });
             next.run(req).await
+        }
+        Err(AuthError::Expired | AuthError::NoSession | AuthError::Disabled) if api => {
+            api_refusal(StatusCode::UNAUTHORIZED, "登录已失效，请重新登录")
         }
         Err(AuthError::Expired) => login_redirect("expired=1&", &path),
         Err(AuthError::NoSession) | Err(AuthError::Disabled) => login_redirect("", &path),
@@ -124,6 +136,15 @@ pub async fn require_login(
             (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据").into_response()
         }
     }
+}
+
+/// A refusal in the API's JSON shape.
+fn api_refusal(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": message, "message": message })),
+    )
+        .into_response()
 }
 
 /// Same-origin checks on a state-changing request: `Sec-Fetch-Site` and `Origin` when the

@@ -412,3 +412,44 @@ async fn accounts_reveal_and_audit_across_roles() {
     b.close().await;
     drop(server);
 }
+
+#[tokio::test]
+async fn search_households_and_open_one() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("300", "8");
+    let base = format!("http://{}", server.addr);
+    b.login(&base, "town", "Dixian@2026").await;
+    b.click_link("农户查询").await;
+    let total = b.text("#total").await;
+    assert!(total.starts_with("共 "), "{total}");
+    let first = b.text("#households tbody tr").await;
+    let surname: String = first
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(1)
+        .collect();
+    b.fill("#filter input[name=name]", &surname).await;
+    b.submit("#filter button").await;
+    let rows = b.text("#households tbody").await;
+    assert!(rows.contains(&surname), "{rows}");
+    let link = b
+        .client
+        .find(Locator::Css("#households tbody tr a"))
+        .await
+        .unwrap();
+    b.click_and_wait(link).await;
+    assert!(b.path().await.starts_with("/households/500299101"));
+    let members = b.text("#members").await;
+    assert!(
+        members.contains("户主") && members.contains("**********"),
+        "{members}"
+    );
+    assert!(b.text("#years").await.contains("人均纯收入"));
+    b.screenshot("household.png").await;
+    b.close().await;
+    drop(server);
+}

@@ -362,7 +362,7 @@ async fn policy_page() {
     let reply = get(&a.router, "/policy?date=2026-11-01", &c).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     for part in [
-        "重庆市县青山县",
+        "重庆市青山县",
         "6,000.00",
         "3月、8月、11月",
         "防止返贫致贫对象",
@@ -980,4 +980,78 @@ async fn oversized_and_malformed_forms_get_chinese_refusals() {
     // Nothing was revealed or looked up.
     assert!(audit_actions(&a, "pii.reveal").await.is_empty());
     assert!(audit_actions(&a, "person.lookup").await.is_empty());
+}
+
+#[tokio::test]
+async fn household_list_detail_and_api() {
+    let a = app().await;
+    let county = session(&a.router, "county").await;
+    let list = get(&a.router, "/households", &county).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("共 600 户"), "{}", list.body);
+    assert_eq!(list.body.matches("href=\"/households/5002").count(), 30);
+    let next = get(&a.router, "/households?page=2", &county).await;
+    assert!(next.body.contains("第 2/20 页"), "{}", next.body);
+    let monitored = get(&a.router, "/households?monitored=1", &county).await;
+    let n: i64 = monitored
+        .body
+        .split("共 ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n > 0 && n < 600, "{n}");
+    let bad = get(&a.router, "/households?dibao=maybe&within=12", &county).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("低保应为“是”或“否”"), "{}", bad.body);
+
+    // The town sees its town only, in lists, pages and the API.
+    let town = session(&a.router, "town").await;
+    let mine = get(&a.router, "/api/households?page=1", &town).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&mine.body).unwrap();
+    let rows = json["households"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["village"].as_str().unwrap().starts_with("500299101"))
+    );
+    let head_id = rows[0]["head_id_number"].as_str().unwrap();
+    assert!(head_id.contains("**********"), "{head_id}");
+    let code = rows[0]["code"].as_str().unwrap().to_string();
+    let page = get(&a.router, &format!("/households/{code}"), &town).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("家庭成员") && page.body.contains("人均纯收入"));
+    assert!(page.body.contains("**********"));
+    let detail = get(&a.router, &format!("/api/households/{code}"), &town).await;
+    let d: serde_json::Value = serde_json::from_str(&detail.body).unwrap();
+    assert!(d["years"][0]["line"].is_string(), "{}", detail.body);
+    assert!(!d["members"].as_array().unwrap().is_empty());
+    let last = get(&a.router, "/households?page=20", &county).await;
+    let other = last
+        .body
+        .split("href=\"/households/")
+        .map(|t| t.split('"').next().unwrap_or(""))
+        .find(|c| c.len() == 16 && !c.starts_with("500299101"))
+        .unwrap()
+        .to_string();
+    let refused = get(&a.router, &format!("/households/{other}"), &town).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = get(&a.router, &format!("/api/households/{other}"), &town).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("无权访问"));
+    let bad = get(&a.router, "/api/households/123", &town).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("户编号“123”无效"), "{}", bad.body);
+
+    // The API wants a session, in JSON; the document is public.
+    let anon = get(&a.router, "/api/households", "").await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+    assert!(anon.body.contains("请先登录"));
+    let doc = get(&a.router, "/api/openapi.json", "").await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert!(doc["paths"]["/api/households/{code}"]["get"].is_object());
 }

@@ -1,0 +1,335 @@
+//! Household list and household page (户籍), as HTML and as JSON under `/api/`.
+
+use crate::pages::{error_page, status_of};
+use crate::session::Session;
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use dixian_app::registry::{self, HouseholdQuery, PAGE_SIZE};
+use dixian_app::{AppError, today};
+use dixian_store::{HouseholdSummary, MemberView};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    within: String,
+    #[serde(default)]
+    household_type: String,
+    #[serde(default)]
+    relocated: String,
+    #[serde(default)]
+    dibao: String,
+    #[serde(default)]
+    tekun: String,
+    #[serde(default)]
+    monitored: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+impl ListParams {
+    fn query(&self) -> HouseholdQuery {
+        HouseholdQuery {
+            within: self.within.clone(),
+            household_type: self.household_type.clone(),
+            relocated: self.relocated.clone(),
+            dibao: self.dibao.clone(),
+            tekun: self.tekun.clone(),
+            monitored: self.monitored.clone(),
+            name: self.name.clone(),
+            // Exact ID search goes through 人员查询 (POST), never an address.
+            id_number: String::new(),
+            page: self.page.unwrap_or(1),
+        }
+    }
+
+    /// The filter part of the address, for paging links.
+    fn link(&self) -> String {
+        let enc = |s: &str| crate::session::url_escape(s.trim());
+        format!(
+            "within={}&household_type={}&relocated={}&dibao={}&tekun={}&monitored={}&name={}",
+            enc(&self.within),
+            enc(&self.household_type),
+            enc(&self.relocated),
+            enc(&self.dibao),
+            enc(&self.tekun),
+            enc(&self.monitored),
+            enc(&self.name)
+        )
+    }
+}
+
+/// Flags of a household as short Chinese tags.
+fn tags(h: &HouseholdSummary) -> Vec<&'static str> {
+    [
+        (h.monitored, "监测对象"),
+        (h.dibao, "低保"),
+        (h.tekun, "特困"),
+        (h.relocated, "易地搬迁"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, t)| *t)
+    .collect()
+}
+
+#[derive(Template)]
+#[template(path = "households.html")]
+struct ListPage {
+    frame: Frame,
+    p: ListParams,
+    /// The yes/no filters: field, label, current value.
+    flags: Vec<(&'static str, &'static str, String)>,
+    error: Option<String>,
+    rows: Vec<(HouseholdSummary, Vec<&'static str>)>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    link: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(p): Query<ListParams>,
+) -> Response {
+    let flags = vec![
+        ("monitored", "监测对象", p.monitored.clone()),
+        ("dibao", "低保", p.dibao.clone()),
+        ("tekun", "特困", p.tekun.clone()),
+        ("relocated", "易地搬迁", p.relocated.clone()),
+    ];
+    let mut page = ListPage {
+        frame: session.frame(&state),
+        flags,
+        error: None,
+        rows: Vec::new(),
+        total: 0,
+        page: p.page.unwrap_or(1).max(1),
+        pages: 1,
+        link: p.link(),
+        p,
+    };
+    match registry::search(state.store.as_ref(), &session.auth.actor, &page.p.query()).await {
+        Ok(found) => {
+            page.total = found.total;
+            page.pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+            page.rows = found
+                .rows
+                .into_iter()
+                .map(|h| {
+                    let t = tags(&h);
+                    (h, t)
+                })
+                .collect();
+            render(StatusCode::OK, &page)
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            page.error = Some(e.to_string());
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    frame: Frame,
+    view: registry::HouseholdView,
+    tags: Vec<&'static str>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+        Ok(view) => {
+            let tags = tags(&view.detail.summary);
+            render(
+                StatusCode::OK,
+                &HouseholdPage {
+                    frame: session.frame(&state),
+                    view,
+                    tags,
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+// --- JSON API ---
+
+fn api_error(e: &AppError) -> Response {
+    let (status, heading) = status_of(e);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "接口请求失败");
+    }
+    (
+        status,
+        axum::Json(json!({ "error": heading, "message": e.to_string() })),
+    )
+        .into_response()
+}
+
+fn summary_json(h: &HouseholdSummary) -> Value {
+    json!({
+        "code": h.code.as_str(),
+        "village": h.village.as_str(),
+        "group_no": h.group_no,
+        "head_name": h.head_name,
+        "head_id_number": h.head_id_masked,
+        "members": h.members,
+        "household_type": h.household_type.code(),
+        "household_type_label": h.household_type.label(),
+        "relocated": h.relocated,
+        "dibao": h.dibao,
+        "tekun": h.tekun,
+        "monitored": h.monitored,
+        "phone": h.phone_masked,
+    })
+}
+
+fn member_json(m: &MemberView) -> Value {
+    json!({
+        "person_id": m.person_id,
+        "id_number": m.id_masked,
+        "name": m.name,
+        "sex": m.sex.label(),
+        "birth_date": m.birth_date.to_string(),
+        "relation": m.relation.code(),
+        "labour": m.labour.code(),
+        "health": m.health.code(),
+        "disability": m.disability.map(|(c, g)| json!({ "category": c.code(), "grade": g })),
+        "schooling": m.schooling.code(),
+        "medical_insurance": m.medical_insurance,
+        "pension_insurance": m.pension_insurance,
+        "employment_months": m.employment_months,
+        "employment_place": m.employment_place,
+        "public_payroll": m.public_payroll,
+        "status": m.status.code(),
+    })
+}
+
+pub async fn api_list(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(p): Query<ListParams>,
+) -> Response {
+    match registry::search(state.store.as_ref(), &session.auth.actor, &p.query()).await {
+        Ok(found) => axum::Json(json!({
+            "total": found.total,
+            "page": p.page.unwrap_or(1).max(1),
+            "page_size": PAGE_SIZE,
+            "households": found.rows.iter().map(summary_json).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e) => api_error(&e),
+    }
+}
+
+pub async fn api_show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+        Ok(v) => {
+            let d = &v.detail;
+            axum::Json(json!({
+                "household": summary_json(&d.summary),
+                "place": v.place,
+                "address": d.address,
+                "bank_account": d.bank_masked,
+                "members": d.members.iter().map(member_json).collect::<Vec<_>>(),
+                "years": v.years,
+            }))
+            .into_response()
+        }
+        Err(e) => api_error(&e),
+    }
+}
+
+/// The OpenAPI document of `/api/`; later features add their operations here.
+pub async fn openapi() -> Response {
+    axum::Json(openapi_document()).into_response()
+}
+
+pub fn openapi_document() -> Value {
+    let flag = |name: &str, what: &str| {
+        json!({ "name": name, "in": "query", "required": false,
+                "description": format!("{what}：1 是，0 否，空为不限"),
+                "schema": { "type": "string", "enum": ["", "1", "0"] } })
+    };
+    let error = json!({ "description": "错误（message 为中文说明）",
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "底线 dixian API",
+            "version": crate::VERSION,
+            "description": "防止返贫致贫动态监测和帮扶系统的数据接口。使用网页登录后的会话 Cookie；所有结果限于账号的辖区，身份证号、电话、银行账号均打码。"
+        },
+        "paths": {
+            "/api/households": { "get": {
+                "summary": "农户列表（按条件筛选、分页）",
+                "parameters": [
+                    { "name": "within", "in": "query", "required": false, "description": "区划代码（12位），须在辖区内", "schema": { "type": "string" } },
+                    { "name": "household_type", "in": "query", "required": false, "description": "户类型：tuopin（脱贫户）或 ordinary（一般农户）", "schema": { "type": "string" } },
+                    flag("relocated", "易地扶贫搬迁"), flag("dibao", "低保"), flag("tekun", "特困"), flag("monitored", "监测对象"),
+                    { "name": "name", "in": "query", "required": false, "description": "户主姓名包含", "schema": { "type": "string" } },
+                    { "name": "page", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 } }
+                ],
+                "responses": {
+                    "200": { "description": "一页农户", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HouseholdList" } } } },
+                    "400": error.clone(), "403": error.clone()
+                }
+            }},
+            "/api/households/{code}": { "get": {
+                "summary": "一户的成员、收入与监测线对比",
+                "parameters": [ { "name": "code", "in": "path", "required": true, "description": "户编号（16位）", "schema": { "type": "string", "pattern": "^[0-9]{16}$" } } ],
+                "responses": {
+                    "200": { "description": "农户详情", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HouseholdDetail" } } } },
+                    "400": error.clone(), "403": error.clone(), "404": error
+                }
+            }},
+            "/api/openapi.json": { "get": { "summary": "本文档", "responses": { "200": { "description": "OpenAPI 3" } } } }
+        },
+        "components": {
+            "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::SESSION_COOKIE } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                    "error": { "type": "string" }, "message": { "type": "string" } } },
+                "HouseholdSummary": { "type": "object", "properties": {
+                    "code": { "type": "string" }, "village": { "type": "string" }, "group_no": { "type": "integer", "nullable": true },
+                    "head_name": { "type": "string" }, "head_id_number": { "type": "string", "description": "打码" },
+                    "members": { "type": "integer" }, "household_type": { "type": "string" }, "household_type_label": { "type": "string" },
+                    "relocated": { "type": "boolean" }, "dibao": { "type": "boolean" }, "tekun": { "type": "boolean" }, "monitored": { "type": "boolean" },
+                    "phone": { "type": "string", "nullable": true, "description": "打码" } } },
+                "HouseholdList": { "type": "object", "properties": {
+                    "total": { "type": "integer" }, "page": { "type": "integer" }, "page_size": { "type": "integer" },
+                    "households": { "type": "array", "items": { "$ref": "#/components/schemas/HouseholdSummary" } } } },
+                "HouseholdDetail": { "type": "object", "properties": {
+                    "household": { "$ref": "#/components/schemas/HouseholdSummary" },
+                    "place": { "type": "string" }, "address": { "type": "string" },
+                    "bank_account": { "type": "string", "nullable": true, "description": "打码" },
+                    "members": { "type": "array", "items": { "type": "object" } },
+                    "years": { "type": "array", "items": { "type": "object", "properties": {
+                        "year": { "type": "integer" }, "net": { "type": "string" }, "per_capita": { "type": "string" },
+                        "line": { "type": "string", "nullable": true }, "below_line": { "type": "boolean" },
+                        "medical_self_pay": { "type": "string" } } } } } }
+            }
+        },
+        "security": [ { "session": [] } ]
+    })
+}
