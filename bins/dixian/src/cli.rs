@@ -95,6 +95,11 @@ pub enum Cmd {
         #[command(subcommand)]
         command: UserCmd,
     },
+    /// 导出数据
+    Export {
+        #[command(subcommand)]
+        command: ExportCmd,
+    },
     /// 备份数据库（服务可照常运行）：一致的快照，并做完整性检查
     Backup {
         #[command(flatten)]
@@ -211,6 +216,27 @@ pub enum AuditCmd {
         /// 最多列出多少条
         #[arg(long, default_value_t = 50, value_name = "条数")]
         limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCmd {
+    /// 导出户籍台账（.csv 或 .xlsx，按文件扩展名；身份证号、电话打码）
+    Households {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 输出文件（.csv 或 .xlsx）
+        #[arg(long, value_name = "文件")]
+        out: PathBuf,
+        /// 只导出这个区划（12位代码）及其下级
+        #[arg(long, value_name = "区划代码")]
+        within: Option<String>,
+        /// 户类型：脱贫户 或 一般农户
+        #[arg(long = "type", value_name = "户类型")]
+        household_type: Option<String>,
+        /// 只导出监测对象
+        #[arg(long)]
+        monitored: bool,
     },
 }
 

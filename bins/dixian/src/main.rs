@@ -4,7 +4,7 @@ mod cli;
 mod config;
 
 use anyhow::{Context, Result, anyhow, bail};
-use cli::{AuditCmd, CalendarCmd, Cmd, KeysCmd, PolicyCmd, UserCmd};
+use cli::{AuditCmd, CalendarCmd, Cmd, ExportCmd, KeysCmd, PolicyCmd, UserCmd};
 use config::Config;
 use dixian_app::accounts::{self, Argon2id, NewAccount};
 use dixian_app::setup::{self, SourceFile};
@@ -160,6 +160,58 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::User { command } => user_command(cli.config.as_deref(), command).await,
+        Cmd::Export {
+            command:
+                ExportCmd::Households {
+                    data,
+                    out,
+                    within,
+                    household_type,
+                    monitored,
+                },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let format = dixian_app::ledger::LedgerFormat::of_path(&out)?;
+            let store = open_store(&cfg, false).await?;
+            let query = dixian_app::registry::HouseholdQuery {
+                within: within.unwrap_or_default(),
+                household_type: household_type.unwrap_or_default(),
+                monitored: if monitored { "1".into() } else { String::new() },
+                ..Default::default()
+            };
+            let tmp = out.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("无法写入{}", tmp.display()))?;
+            let bar = indicatif::ProgressBar::new_spinner();
+            let started = std::time::Instant::now();
+            let result = dixian_app::ledger::export(
+                store.as_ref(),
+                &Actor::system("dixian export households"),
+                &query,
+                format,
+                std::io::BufWriter::new(file),
+                |n| bar.set_message(format!("已导出{n}户")),
+            )
+            .await;
+            bar.finish_and_clear();
+            store.close().await;
+            let n = match result {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e.into());
+                }
+            };
+            // Only a complete file takes the name asked for.
+            std::fs::rename(&tmp, &out).with_context(|| format!("无法写入{}", out.display()))?;
+            println!(
+                "已导出{n}户到{}，用时{:.1}秒。身份证号、电话已打码。",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Backup { data, out } => {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
             cfg.init_logging();

@@ -91,7 +91,7 @@ pub async fn full_name(store: &dyn Store, code_text: &str) -> Result<String, App
         DivisionCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     let mut names = Vec::new();
     for a in code.ancestors().into_iter().rev().chain([code]) {
-                // Statistical placeholders (重庆市“县”, “市辖区”) are not part of a place's name.
+        // Statistical placeholders (重庆市“县”, “市辖区”) are not part of a place's name.
         if let Some(d) = store.division(&a).await?
             && !PLACEHOLDERS.contains(&d.name.as_str())
         {

@@ -78,6 +78,7 @@ impl HouseholdQuery {
             monitored: flag(&self.monitored, "监测对象", &mut problems),
             head_name: Some(self.name.trim().to_string()).filter(|n| !n.is_empty()),
             id_number,
+            after_code: None,
             offset: (self.page.max(1) - 1) * page_size,
             limit: page_size,
         };

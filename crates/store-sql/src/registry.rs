@@ -32,6 +32,8 @@ struct SummaryRow {
     head_id: Option<i64>,
     head_name: Option<String>,
     head_enc: Option<Vec<u8>>,
+    income_year: Option<i32>,
+    net_income: Option<i64>,
 }
 
 /// Limits a query on households `h` to those assigned to the cadre bound as `$2`.
@@ -41,7 +43,11 @@ const ASSIGNED_2: &str =
 const SUMMARY_COLUMNS: &str = "h.id, h.code, h.village_code, h.group_no, h.household_type,
     h.relocated, h.dibao, h.tekun, h.monitored, h.phone_enc,
     (SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id AND m.status = 'in_household') AS members,
-    hp.id AS head_id, hp.name AS head_name, hp.id_number_enc AS head_enc
+        hp.id AS head_id, hp.name AS head_name, hp.id_number_enc AS head_enc,
+    (SELECT i.year FROM household_incomes i WHERE i.household_id = h.id ORDER BY i.year DESC LIMIT 1) AS income_year,
+    (SELECT i.wage + i.business + i.property + i.transfer_pension + i.transfer_dibao + i.transfer_tekun
+            + i.transfer_eco + i.transfer_other - i.business_expense
+     FROM household_incomes i WHERE i.household_id = h.id ORDER BY i.year DESC LIMIT 1) AS net_income
     FROM households h LEFT JOIN persons hp ON hp.household_id = h.id AND hp.relation = 'head'";
 
 fn coded<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> StoreResult<T> {
@@ -88,6 +94,7 @@ impl SqlStore {
             tekun: r.tekun,
             monitored: r.monitored,
             phone_masked: self.masked_field(F_PHONE, r.id, &r.phone_enc, mask_phone)?,
+            latest_income: r.income_year.zip(r.net_income.map(Money::from_fen)),
         })
     }
 
@@ -150,6 +157,9 @@ impl SqlStore {
                     ))
                     .push_bind(name.clone())
                     .push(") > 0)");
+                }
+                                if let Some(after) = &f.after_code {
+                    $qb.push(" AND h.code > ").push_bind(after.as_str().to_string());
                 }
                 if let Some(b) = &bidx {
                     $qb.push(" AND h.id IN (SELECT household_id FROM persons WHERE id_number_bidx = ")

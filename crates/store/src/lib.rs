@@ -8,6 +8,7 @@ use dixian_domain::calendar::{CalendarEntry, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::id_number::Sex;
+use dixian_domain::money::Money;
 use dixian_domain::policy::Pack;
 use dixian_domain::registry::{
     DisabilityCategory, Health, HouseholdCode, HouseholdRecord, HouseholdType, Income,
@@ -93,6 +94,8 @@ pub struct HouseholdFilter {
     pub head_name: Option<String>,
     /// A member's ID number, matched exactly through the blind index.
     pub id_number: Option<IdNumber>,
+    /// Only households after this code: keyset paging for exports of any size.
+    pub after_code: Option<HouseholdCode>,
     pub offset: i64,
     pub limit: i64,
 }
@@ -114,6 +117,8 @@ pub struct HouseholdSummary {
     pub tekun: bool,
     pub monitored: bool,
     pub phone_masked: Option<String>,
+    /// The latest assessment year with its 纯收入, if any income is registered.
+    pub latest_income: Option<(i32, Money)>,
 }
 
 /// A page of the household list and the number of matches in all.

@@ -333,3 +333,85 @@ pub fn openapi_document() -> Value {
         "security": [ { "session": [] } ]
     })
 }
+
+/// The ledger of the list's current filter, as CSV or XLSX. It is written to a temporary
+/// file and streamed from there, so a county-wide export never sits in memory.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(file): Path<String>,
+    Query(p): Query<ListParams>,
+) -> Response {
+    use dixian_app::ledger::{self, LedgerFormat};
+    let format = match file.as_str() {
+        "export.csv" => LedgerFormat::Csv,
+        "export.xlsx" => LedgerFormat::Xlsx,
+        _ => {
+            let e = AppError::NotFound("没有这个页面，请检查网址".into());
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    let tmp = match tempfile::NamedTempFile::new() {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "无法创建临时文件");
+            let e = AppError::Invalid(vec!["服务器无法创建临时文件，请联系管理员".into()]);
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    let writer = match tmp.reopen() {
+        Ok(f) => std::io::BufWriter::new(f),
+        Err(e) => {
+            tracing::error!(error = %e, "无法写入临时文件");
+            let e = AppError::Invalid(vec!["服务器无法写入临时文件，请联系管理员".into()]);
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    let mut q = p.query();
+    q.page = 1;
+    if let Err(e) = ledger::export(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &q,
+        format,
+        writer,
+        |_| {},
+    )
+    .await
+    {
+        return error_page(&state, Some(&session), &e);
+    }
+    let file = match tokio::fs::File::open(tmp.path()).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "无法读取导出文件");
+            let e = AppError::Invalid(vec!["服务器无法读取导出文件，请联系管理员".into()]);
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    // The open handle keeps the data readable after the temporary name is removed.
+    drop(tmp);
+    let (mime, ext) = match format {
+        LedgerFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        LedgerFormat::Xlsx => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+    };
+    let name = format!("户籍台账_{}.{ext}", today().format("%Y%m%d"));
+    let disposition = format!(
+        "attachment; filename=\"ledger.{ext}\"; filename*=UTF-8''{}",
+        crate::session::url_escape(&name)
+    );
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let mut res = Response::new(body);
+    let h = res.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(mime),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    res
+}

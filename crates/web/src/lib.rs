@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .route("/policy", get(pages::policy))
         .route("/households", get(households::list))
         .route("/households/{code}", get(households::show))
+        .route("/households/ledger/{file}", get(households::export))
         .route("/api/households", get(households::api_list))
         .route("/api/households/{code}", get(households::api_show))
         .route(

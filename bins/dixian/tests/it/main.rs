@@ -1157,3 +1157,73 @@ async fn signed_checkpoints_catch_a_rewritten_chain() {
     let o = verify(&other);
     assert!(!o.status.success());
 }
+
+#[test]
+fn export_households_writes_csv_and_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "150",
+        "--seed",
+        "3",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let csv = dir.path().join("台账.csv");
+    let o = dixian(&[
+        "export",
+        "households",
+        "--data-dir",
+        s(&data),
+        "--out",
+        s(&csv),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("已导出150户"), "{out}");
+    let body = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(body.lines().count(), 151);
+    let xlsx = dir.path().join("石桥镇.xlsx");
+    let o = dixian(&[
+        "export",
+        "households",
+        "--data-dir",
+        s(&data),
+        "--out",
+        s(&xlsx),
+        "--within",
+        "500299101000",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(bytes.starts_with(b"PK"));
+    assert!(!dir.path().join("石桥镇.partial").exists());
+    // Wrong format, or a division that is not there: a clear refusal and no file.
+    let o = dixian(&[
+        "export",
+        "households",
+        "--data-dir",
+        s(&data),
+        "--out",
+        "x.pdf",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("应为 .csv 或 .xlsx"));
+    let bad = dir.path().join("bad.csv");
+    let o = dixian(&[
+        "export",
+        "households",
+        "--data-dir",
+        s(&data),
+        "--out",
+        s(&bad),
+        "--within",
+        "5002",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("区划"), "{:?}", text(&o));
+    assert!(!bad.exists());
+}

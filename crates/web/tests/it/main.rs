@@ -1055,3 +1055,64 @@ async fn household_list_detail_and_api() {
     assert_eq!(doc["openapi"], "3.0.3");
     assert!(doc["paths"]["/api/households/{code}"]["get"].is_object());
 }
+
+#[tokio::test]
+async fn ledger_exports_follow_the_filter_and_the_scope() {
+    let a = app().await;
+    let county = session(&a.router, "county").await;
+    let csv = get(&a.router, "/households/ledger/export.csv", &county).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 601, "header and 600 households");
+    assert!(lines[0].starts_with("\u{feff}户编号,"));
+    assert!(lines[1].starts_with("5002991"));
+    let id_col = lines[1].split(',').nth(5).unwrap();
+    assert!(id_col.contains("**********"), "{id_col}");
+    // The list's filter applies; the town gets its town only.
+    let monitored = get(
+        &a.router,
+        "/households/ledger/export.csv?monitored=1",
+        &county,
+    )
+    .await;
+    assert!(monitored.body.lines().count() < 601);
+    let town = session(&a.router, "town").await;
+    let mine = get(&a.router, "/households/ledger/export.csv", &town).await;
+    assert!(
+        mine.body
+            .lines()
+            .skip(1)
+            .all(|l| l.starts_with("500299101"))
+    );
+    let xlsx = a
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/households/ledger/export.xlsx")
+                .header(header::COOKIE, &county)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(xlsx.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip container");
+    let names = String::from_utf8_lossy(&bytes);
+    assert!(names.contains("xl/worksheets/sheet1.xml"));
+    // Each export is audited; a viewer may read the list but not export it.
+    assert_eq!(audit_actions(&a, "export.households").await.len(), 4);
+    let viewer = session(&a.router, "viewer").await;
+    let refused = get(&a.router, "/households/ledger/export.csv", &viewer).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let wrong = get(&a.router, "/households/ledger/export.pdf", &county).await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+}
