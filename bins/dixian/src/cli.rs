@@ -95,6 +95,11 @@ pub enum Cmd {
         #[command(subcommand)]
         command: UserCmd,
     },
+    /// 导入数据
+    Import {
+        #[command(subcommand)]
+        command: ImportCmd,
+    },
     /// 导出数据
     Export {
         #[command(subcommand)]
@@ -216,6 +221,27 @@ pub enum AuditCmd {
         /// 最多列出多少条
         #[arg(long, default_value_t = 50, value_name = "条数")]
         limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// 导入农户（CSV，UTF-8 或 GBK）：先检查整个文件，有任何问题则一行不写并逐条指出行、列和原因
+    Households {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 农户文件（按模板填写）
+        #[arg(value_name = "文件")]
+        file: PathBuf,
+        /// 只检查、报告，不写入
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// 生成农户导入模板（CSV，含一户示例）
+    Template {
+        /// 模板文件
+        #[arg(long, value_name = "文件")]
+        out: PathBuf,
     },
 }
 

@@ -4,7 +4,7 @@ mod cli;
 mod config;
 
 use anyhow::{Context, Result, anyhow, bail};
-use cli::{AuditCmd, CalendarCmd, Cmd, ExportCmd, KeysCmd, PolicyCmd, UserCmd};
+use cli::{AuditCmd, CalendarCmd, Cmd, ExportCmd, ImportCmd, KeysCmd, PolicyCmd, UserCmd};
 use config::Config;
 use dixian_app::accounts::{self, Argon2id, NewAccount};
 use dixian_app::setup::{self, SourceFile};
@@ -160,6 +160,71 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::User { command } => user_command(cli.config.as_deref(), command).await,
+        Cmd::Import {
+            command: ImportCmd::Template { out },
+        } => {
+            if out.exists() {
+                bail!("{}已存在，不会覆盖", out.display());
+            }
+            std::fs::write(&out, dixian_app::import::template_csv())
+                .with_context(|| format!("无法写入{}", out.display()))?;
+            println!(
+                "已生成导入模板：{}（带*的列必填；第2、3行是示例，请删除后填写）",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Import {
+            command:
+                ImportCmd::Households {
+                    data,
+                    file,
+                    dry_run,
+                },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取{}", file.display()))?;
+            let name = file.display().to_string();
+            let store = open_store(&cfg, false).await?;
+            let started = std::time::Instant::now();
+            let report = dixian_app::import::import_households(
+                store.as_ref(),
+                &Actor::system("dixian import households"),
+                &name,
+                &bytes,
+                dry_run,
+            )
+            .await;
+            store.close().await;
+            let r = report?;
+            if !r.problems.is_empty() {
+                eprintln!("{name}有{}处问题，未写入任何数据：", r.problems.len());
+                for p in r.problems.iter().take(500) {
+                    eprintln!("  {p}");
+                }
+                if r.problems.len() > 500 {
+                    eprintln!("  ……另有{}处", r.problems.len() - 500);
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            let verb = if dry_run {
+                "检查通过（试导入，未写入）"
+            } else {
+                "导入完成"
+            };
+            println!(
+                "{verb}：文件中{}户、{}人；新增{}户{}；已登记{}户（未改动）。用时{:.1}秒。",
+                r.households,
+                r.persons,
+                r.new,
+                if dry_run { "（待写入）" } else { "" },
+                r.already_registered.len(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Export {
             command:
                 ExportCmd::Households {

@@ -5,6 +5,7 @@ pub mod areas;
 pub mod auditing;
 pub mod auth;
 pub mod demo;
+pub mod import;
 pub mod ledger;
 pub mod people;
 pub mod policy;

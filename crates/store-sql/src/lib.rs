@@ -1179,6 +1179,41 @@ impl Store for SqlStore {
         self.household_detail(actor, code).await
     }
 
+    async fn existing_households(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+    ) -> StoreResult<Vec<HouseholdCode>> {
+        self.permit(actor, Permission::ViewRegistry, "户编号核对")
+            .await?;
+        if let Some(c) = codes
+            .iter()
+            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
+        {
+            return Err(self.deny(actor, c.as_str()).await);
+        }
+        let mut found = Vec::new();
+        for chunk in codes.chunks(BATCH_ROWS) {
+            let rows: Vec<String> = read!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new("SELECT code FROM households WHERE code IN (");
+                let mut sep = qb.separated(", ");
+                for c in chunk {
+                    sep.push_bind(c.as_str().to_string());
+                }
+                qb.push(")");
+                qb.build_query_scalar()
+                    .fetch_all(pool)
+                    .await
+                    .map_err(backend)?
+            });
+            for r in rows {
+                found.push(HouseholdCode::parse(&r).map_err(|e| corrupt("户编号", e))?);
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
     async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport> {
         self.permit(actor, Permission::ManageSecurity, "keys")
             .await?;

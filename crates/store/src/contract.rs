@@ -1492,7 +1492,24 @@ pub async fn household_list(store: &dyn Store) {
             .iter()
             .any(|r| r.action == "person.lookup" && r.target == id(5).masked())
     );
-    assert_eq!(denials(&records, &me), 2);
+    assert_eq!(
+        denials(&records, &me),
+        2,
+        "counted before the import checks"
+    );
+    // Which codes exist, for imports: in scope only.
+    let asked = vec![
+        hh("500299101201"),
+        HouseholdCode::new(&code("500299101202"), 7).unwrap(),
+    ];
+    assert_eq!(
+        store.existing_households(&me, &asked).await.unwrap(),
+        vec![hh("500299101201")]
+    );
+    assert_eq!(
+        store.existing_households(&me, &[hh("500299102201")]).await,
+        Err(StoreError::Forbidden)
+    );
     // A viewer without registry rights gets nothing.
     let admin = actor_as(Role::SystemAdmin, "500299000000");
     assert_eq!(

@@ -416,6 +416,13 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         filter: &HouseholdFilter,
     ) -> StoreResult<HouseholdPage>;
+    /// Which of `codes` are already registered, for imports; codes outside the actor's scope
+    /// are refused (audited).
+    async fn existing_households(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+    ) -> StoreResult<Vec<HouseholdCode>>;
     /// One household with its members and incomes. A code outside the actor's scope is
     /// refused (audited) whether or not it exists; inside, an unknown code is `None`.
     async fn household(

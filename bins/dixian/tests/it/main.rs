@@ -1227,3 +1227,98 @@ fn export_households_writes_csv_and_xlsx() {
     assert!(text(&o).1.contains("区划"), "{:?}", text(&o));
     assert!(!bad.exists());
 }
+
+#[test]
+fn import_households_checks_everything_and_writes_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "20",
+        "--seed",
+        "2",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let template = dir.path().join("模板.csv");
+    let o = dixian(&["import", "template", "--out", s(&template)]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let t = std::fs::read_to_string(&template).unwrap();
+    let header = t
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .to_string();
+    assert!(header.starts_with("户编号*,"), "{header}");
+    let rows: Vec<String> = t
+        .lines()
+        .skip(1)
+        .map(|l| l.replace("5002991012010001", "5002991012019001"))
+        .collect();
+
+    // A broken file: every problem named, nothing written.
+    let broken = dir.path().join("broken.csv");
+    let bad_row = rows[1].replace("110105194912310046", "1.10105E+17");
+    std::fs::write(&broken, format!("{header}\n{}\n{bad_row}\n", rows[0])).unwrap();
+    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&broken)]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(err.contains("未写入任何数据"), "{err}");
+    assert!(
+        err.contains("第3行“身份证号”：“1.10105E+17”被 Excel 存成了数字"),
+        "{err}"
+    );
+
+    // The corrected file: a dry run first, then the import, then again (nothing to do).
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    let o = dixian(&[
+        "import",
+        "households",
+        "--data-dir",
+        s(&data),
+        s(&good),
+        "--dry-run",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("检查通过（试导入，未写入）：文件中1户、2人；新增1户"),
+        "{out}"
+    );
+    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&good)]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("导入完成：文件中1户、2人；新增1户；已登记0户"),
+        "{out}"
+    );
+    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&good)]);
+    let (out, _) = text(&o);
+    assert!(out.contains("新增0户；已登记1户（未改动）"), "{out}");
+    // The imported household is in the ledger.
+    let csv = dir.path().join("l.csv");
+    let o = dixian(&[
+        "export",
+        "households",
+        "--data-dir",
+        s(&data),
+        "--out",
+        s(&csv),
+    ]);
+    assert!(o.status.success());
+    let ledger = std::fs::read_to_string(&csv).unwrap();
+    assert!(ledger.contains("5002991012019001,"), "{ledger}");
+    // A village that does not exist is refused by name.
+    let nowhere = dir.path().join("nowhere.csv");
+    let moved: Vec<String> = rows
+        .iter()
+        .map(|l| l.replace("5002991012019001", "5002991999019001"))
+        .collect();
+    std::fs::write(&nowhere, format!("{header}\n{}\n", moved.join("\n"))).unwrap();
+    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&nowhere)]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("500299199901不存在"), "{:?}", text(&o));
+}

@@ -1,0 +1,819 @@
+//! Reading a household file (农户导入) as county staff keep it in Excel: one row per person,
+//! the household's columns repeated on each member's row, incomes on the 户主's row. Every
+//! problem is reported with its row, column and reason; a file with any problem yields no
+//! records at all, so nothing half-checked is ever written.
+
+use crate::AppError;
+use chrono::NaiveDate;
+use dixian_domain::division::DivisionCode;
+use dixian_domain::id_number::{IdNumber, Sex};
+use dixian_domain::money::Money;
+use dixian_domain::registry::{
+    DisabilityCategory, Health, Household, HouseholdCode, HouseholdRecord, HouseholdType, Income,
+    LabourCapacity, LivingStatus, Person, Relation, Schooling,
+};
+use std::collections::{BTreeMap, HashMap};
+
+/// The template's columns; `*` marks the required ones in the template's header.
+pub const COLUMNS: [(&str, bool); 37] = [
+    ("户编号", true),
+    ("村民小组", false),
+    ("住址", true),
+    ("联系电话", false),
+    ("一卡通账号", false),
+    ("户类型", true),
+    ("易地扶贫搬迁", false),
+    ("低保户", false),
+    ("特困供养", false),
+    ("监测对象", false),
+    ("姓名", true),
+    ("身份证号", true),
+    ("性别", false),
+    ("与户主关系", true),
+    ("劳动能力", true),
+    ("健康状况", true),
+    ("残疾类别", false),
+    ("残疾等级", false),
+    ("在校生状况", true),
+    ("医疗保险", false),
+    ("养老保险", false),
+    ("务工月数", false),
+    ("务工地点", false),
+    ("财政供养人员", false),
+    ("人员状态", false),
+    ("收入年度", false),
+    ("工资性收入", false),
+    ("生产经营性收入", false),
+    ("财产性收入", false),
+    ("养老金", false),
+    ("低保金", false),
+    ("特困供养金", false),
+    ("生态补偿", false),
+    ("其他转移性收入", false),
+    ("生产经营性支出", false),
+    ("合规自付医疗支出", false),
+    ("理赔收入", false),
+];
+
+/// One thing wrong with a file, where a person can find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Row as the spreadsheet numbers it (the header is row 1); 0 for the file as a whole.
+    pub row: usize,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.row, &self.column) {
+            (0, _) => write!(f, "{}", self.message),
+            (r, Some(c)) => write!(f, "第{r}行“{c}”：{}", self.message),
+            (r, None) => write!(f, "第{r}行：{}", self.message),
+        }
+    }
+}
+
+fn whole(message: impl Into<String>) -> Problem {
+    Problem {
+        row: 0,
+        column: None,
+        message: message.into(),
+    }
+}
+
+/// The template as CSV (UTF-8 with BOM), with one example household.
+pub fn template_csv() -> String {
+    let header: Vec<String> = COLUMNS
+        .iter()
+        .map(|(c, req)| if *req { format!("{c}*") } else { c.to_string() })
+        .collect();
+    let example = [
+        "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,张三,11010519491231002X,,户主,普通劳动力,健康,,,非在校生,是,是,10,县内,否,在户,2025,12000,3000,0,1200,0,0,0,0,500,800,0",
+        "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,",
+    ];
+    format!(
+        "\u{feff}{}\r\n{}\r\n",
+        header.join(","),
+        example.join("\r\n")
+    )
+}
+
+/// Text of an uploaded file: UTF-8 (with or without BOM), else GB18030 (which covers GBK),
+/// as Excel in a Chinese Windows saves CSV.
+pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(body) {
+        return Ok(text.to_string());
+    }
+    let (text, _, bad) = encoding_rs::GB18030.decode(body);
+    if bad {
+        return Err(whole(
+            "文件编码无法识别：请在 Excel 中“另存为 CSV UTF-8”或 CSV（逗号分隔）后重新上传",
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+/// A row's cells by column name.
+struct Row<'a> {
+    number: usize,
+    cells: HashMap<&'static str, &'a str>,
+}
+
+/// Collects the problems of one row while its fields are read.
+struct Reader<'a, 'p> {
+    row: &'a Row<'a>,
+    problems: &'p mut Vec<Problem>,
+}
+
+impl Reader<'_, '_> {
+    fn problem(&mut self, column: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            row: self.row.number,
+            column: Some(column.to_string()),
+            message: message.into(),
+        });
+    }
+
+    /// The trimmed cell, refusing formulas (their value is not in a CSV, only the text).
+    fn text(&mut self, column: &'static str) -> Option<String> {
+        let t = self.row.cells.get(column).map(|s| s.trim()).unwrap_or("");
+        if t.is_empty() {
+            return None;
+        }
+        if t.starts_with('=') {
+            self.problem(
+                column,
+                format!("是公式“{t}”，请把该列复制后“选择性粘贴为数值”再导入"),
+            );
+            return None;
+        }
+        Some(t.to_string())
+    }
+
+    fn required(&mut self, column: &'static str) -> Option<String> {
+        let t = self.text(column);
+        if t.is_none()
+            && !self
+                .problems
+                .iter()
+                .any(|p| p.row == self.row.number && p.column.as_deref() == Some(column))
+        {
+            self.problem(column, "必填，不能为空");
+        }
+        t
+    }
+
+    fn coded<T>(
+        &mut self,
+        column: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+        choices: &[&str],
+        default: Option<T>,
+    ) -> Option<T> {
+        let text = if default.is_some() {
+            self.text(column)
+        } else {
+            self.required(column)
+        };
+        let Some(text) = text else {
+            return default;
+        };
+        let parsed = parse(&text);
+        if parsed.is_none() {
+            self.problem(
+                column,
+                format!("“{text}”无效，可填：{}", choices.join("、")),
+            );
+        }
+        parsed
+    }
+
+    fn yes_no(&mut self, column: &'static str) -> bool {
+        match self.text(column).as_deref() {
+            None | Some("否") | Some("0") | Some("N") | Some("n") => false,
+            Some("是") | Some("1") | Some("Y") | Some("y") => true,
+            Some(other) => {
+                self.problem(column, format!("“{other}”无效，应填“是”或“否”"));
+                false
+            }
+        }
+    }
+
+    fn money(&mut self, column: &'static str) -> Money {
+        match self.text(column) {
+            None => Money::ZERO,
+            Some(t) => Money::parse(&t).unwrap_or_else(|e| {
+                self.problem(column, format!("金额“{t}”无效：{e}"));
+                Money::ZERO
+            }),
+        }
+    }
+
+    fn number(&mut self, column: &'static str, max: u32) -> Option<u32> {
+        let t = self.text(column)?;
+        match t.parse::<u32>() {
+            Ok(n) if n <= max => Some(n),
+            _ => {
+                self.problem(column, format!("“{t}”无效，应为0到{max}的整数"));
+                None
+            }
+        }
+    }
+
+    fn id_number(&mut self, today: NaiveDate) -> Option<IdNumber> {
+        let t = self.required("身份证号")?;
+        // Excel shows long numbers as 5.00299E+17 and drops the last digits for good.
+        if (t.contains(['E', 'e']) && t.contains('+')) || t.contains('.') {
+            self.problem(
+                "身份证号",
+                format!("“{t}”被 Excel 存成了数字，后几位已经丢失：请把该列设为“文本”后重新填写"),
+            );
+            return None;
+        }
+        match IdNumber::parse(&t, today) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.problem("身份证号", e.to_string());
+                None
+            }
+        }
+    }
+}
+
+/// One person's row, read.
+struct PersonRow {
+    number: usize,
+    code: HouseholdCode,
+    household: Household,
+    person: Person,
+    income: Option<Income>,
+}
+
+const YES_NO_FIELDS: [&str; 5] = [
+    "易地扶贫搬迁",
+    "低保户",
+    "特困供养",
+    "监测对象",
+    "财政供养人员",
+];
+
+fn labels<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|v| label(*v)).collect()
+}
+
+fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<PersonRow> {
+    let before = problems.len();
+    let mut r = Reader { row, problems };
+    let code = r
+        .required("户编号")
+        .and_then(|t| match HouseholdCode::parse(&t) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                r.problem("户编号", e.to_string());
+                None
+            }
+        });
+    let group_no = r.number("村民小组", 999).map(|g| g as u16);
+    let address = r.required("住址");
+    let phone = r.text("联系电话");
+    if let Some(p) = &phone
+        && !(p.len() >= 7 && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+    {
+        r.problem("联系电话", format!("“{p}”不是电话号码"));
+    }
+    let bank = r.text("一卡通账号");
+    if let Some(b) = &bank
+        && (!(12..=30).contains(&b.len()) || !b.bytes().all(|c| c.is_ascii_digit()))
+    {
+        r.problem("一卡通账号", format!("“{b}”应为12到30位数字"));
+    }
+    let household_type = r.coded(
+        "户类型",
+        HouseholdType::parse,
+        &labels(HouseholdType::ALL, HouseholdType::label),
+        None,
+    );
+    let flags: Vec<bool> = YES_NO_FIELDS.iter().map(|f| r.yes_no(f)).collect();
+    let name = r.required("姓名");
+    if let Some(n) = &name
+        && n.chars().count() > 30
+    {
+        r.problem("姓名", "过长（最多30个字）");
+    }
+    let id = r.id_number(today);
+    let sex = r.text("性别");
+    if let (Some(id), Some(s)) = (&id, &sex) {
+        match Sex::parse(s) {
+            Some(x) if x != id.sex() => r.problem(
+                "性别",
+                format!("填的是“{s}”，但身份证号表明是{}", id.sex().label()),
+            ),
+            None => r.problem("性别", format!("“{s}”无效，应填“男”或“女”")),
+            _ => {}
+        }
+    }
+    let relation = r.coded(
+        "与户主关系",
+        Relation::parse,
+        &labels(Relation::ALL, Relation::label),
+        None,
+    );
+    let labour = r.coded(
+        "劳动能力",
+        LabourCapacity::parse,
+        &labels(LabourCapacity::ALL, LabourCapacity::label),
+        None,
+    );
+    let health = r.coded(
+        "健康状况",
+        Health::parse,
+        &labels(Health::ALL, Health::label),
+        None,
+    );
+    let category = r.text("残疾类别").and_then(|t| {
+        let parsed = DisabilityCategory::parse(&t);
+        if parsed.is_none() {
+            let choices = labels(DisabilityCategory::ALL, DisabilityCategory::label);
+            r.problem(
+                "残疾类别",
+                format!("“{t}”无效，可填：{}", choices.join("、")),
+            );
+        }
+        parsed
+    });
+    let grade = r.number("残疾等级", 4);
+    let disability = match (category, grade) {
+        (Some(c), Some(g)) if (1..=4).contains(&g) => Some((c, g as u8)),
+        (None, None) => None,
+        _ => {
+            r.problem("残疾等级", "残疾类别和残疾等级（1至4级）须同时填写");
+            None
+        }
+    };
+    let schooling = r.coded(
+        "在校生状况",
+        Schooling::parse,
+        &labels(Schooling::ALL, Schooling::label),
+        None,
+    );
+    let medical = r.yes_no("医疗保险");
+    let pension = r.yes_no("养老保险");
+    let months = r.number("务工月数", 12).unwrap_or(0) as u8;
+    let place = r.text("务工地点");
+    let status = r.coded(
+        "人员状态",
+        LivingStatus::parse,
+        &labels(LivingStatus::ALL, LivingStatus::label),
+        Some(LivingStatus::InHousehold),
+    );
+    let income = match r.number("收入年度", 2100) {
+        Some(year) if year >= 2000 => Some(Income {
+            year: year as i32,
+            wage: r.money("工资性收入"),
+            business: r.money("生产经营性收入"),
+            property: r.money("财产性收入"),
+            transfer_pension: r.money("养老金"),
+            transfer_dibao: r.money("低保金"),
+            transfer_tekun: r.money("特困供养金"),
+            transfer_eco: r.money("生态补偿"),
+            transfer_other: r.money("其他转移性收入"),
+            business_expense: r.money("生产经营性支出"),
+            medical_self_pay: r.money("合规自付医疗支出"),
+            insurance_claims: r.money("理赔收入"),
+        }),
+        Some(year) => {
+            r.problem("收入年度", format!("{year}年不在登记范围内"));
+            None
+        }
+        None => None,
+    };
+    if problems.len() > before {
+        return None;
+    }
+    let (code, id, relation) = (code?, id?, relation?);
+    Some(PersonRow {
+        number: row.number,
+        household: Household {
+            village: code.village()?,
+            code: code.clone(),
+            group_no,
+            address: address?,
+            phone,
+            bank_account: bank,
+            household_type: household_type?,
+            relocated: flags[0],
+            dibao: flags[1],
+            tekun: flags[2],
+            monitored: flags[3],
+        },
+        code,
+        person: Person {
+            sex: id.sex(),
+            birth_date: id.birth_date(),
+            id_number: id,
+            name: name?,
+            relation,
+            labour: labour?,
+            health: health?,
+            disability,
+            schooling: schooling?,
+            medical_insurance: medical,
+            pension_insurance: pension,
+            employment_months: months,
+            employment_place: place,
+            public_payroll: flags[4],
+            status: status?,
+        },
+        income,
+    })
+}
+
+/// Reads a CSV household file. Any problem anywhere means no records: the caller shows the
+/// problems and writes nothing.
+pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Vec<Problem>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = reader.records();
+    let header = match rows.next() {
+        Some(Ok(h)) => h,
+        Some(Err(e)) => return Err(vec![whole(format!("表头无法读取：{e}"))]),
+        None => return Err(vec![whole("文件是空的")]),
+    };
+    let mut problems = Vec::new();
+    // Columns by name, in any order; `*` marks and spaces are ignored.
+    let mut positions: Vec<(usize, &'static str)> = Vec::new();
+    for (i, h) in header.iter().enumerate() {
+        let name = h.trim().trim_end_matches('*').trim();
+        if name.is_empty() {
+            continue;
+        }
+        match COLUMNS.iter().find(|(c, _)| *c == name) {
+            Some((c, _)) if positions.iter().any(|(_, p)| p == c) => problems.push(Problem {
+                row: 1,
+                column: Some(name.to_string()),
+                message: "列名重复".into(),
+            }),
+            Some((c, _)) => positions.push((i, c)),
+            None => problems.push(Problem {
+                row: 1,
+                column: Some(name.to_string()),
+                message: "不是模板中的列，请使用下载的模板".into(),
+            }),
+        }
+    }
+    for (c, required) in COLUMNS {
+        if required && !positions.iter().any(|(_, p)| *p == c) {
+            problems.push(Problem {
+                row: 1,
+                column: Some(c.to_string()),
+                message: "缺少必需的列".into(),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut people = Vec::new();
+    for (i, record) in rows.enumerate() {
+        let number = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(Problem {
+                    row: number,
+                    column: None,
+                    message: format!("无法读取：{e}"),
+                });
+                continue;
+            }
+        };
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let row = Row {
+            number,
+            cells: positions
+                .iter()
+                .filter_map(|(i, c)| record.get(*i).map(|v| (*c, v)))
+                .collect(),
+        };
+        if let Some(p) = read_row(&row, today, &mut problems) {
+            people.push(p);
+        }
+    }
+    let records = assemble(people, &mut problems);
+    if problems.is_empty() {
+        Ok(records)
+    } else {
+        problems.sort_by_key(|p| p.row);
+        Err(problems)
+    }
+}
+
+/// Groups rows into households and checks what spans rows: the household's columns agree on
+/// every member's row, exactly one 户主, one person per ID number, incomes on one row.
+fn assemble(people: Vec<PersonRow>, problems: &mut Vec<Problem>) -> Vec<HouseholdRecord> {
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let mut households: BTreeMap<HouseholdCode, (usize, HouseholdRecord)> = BTreeMap::new();
+    for p in people {
+        if let Some(first) = seen_ids.insert(p.person.id_number.as_str().to_string(), p.number) {
+            problems.push(Problem {
+                row: p.number,
+                column: Some("身份证号".into()),
+                message: format!(
+                    "{}与第{first}行重复：一人只能登记一次",
+                    p.person.id_number.masked()
+                ),
+            });
+            continue;
+        }
+        let entry = households.entry(p.code.clone()).or_insert_with(|| {
+            (
+                p.number,
+                HouseholdRecord {
+                    household: p.household.clone(),
+                    members: Vec::new(),
+                    incomes: Vec::new(),
+                },
+            )
+        });
+        if entry.1.household != p.household {
+            problems.push(Problem {
+                row: p.number,
+                column: None,
+                message: format!(
+                    "同一户（{}）的户级信息（住址、电话、户类型、标识等）与第{}行不一致",
+                    p.code, entry.0
+                ),
+            });
+        }
+        if let Some(i) = p.income {
+            if entry.1.incomes.iter().any(|x| x.year == i.year) {
+                problems.push(Problem {
+                    row: p.number,
+                    column: Some("收入年度".into()),
+                    message: format!("{}年的收入已在本户的其他行填写", i.year),
+                });
+            } else {
+                entry.1.incomes.push(i);
+            }
+        }
+        entry.1.members.push(p.person);
+    }
+    for (code, (first_row, record)) in &households {
+        let heads = record
+            .members
+            .iter()
+            .filter(|m| m.relation == Relation::Head && m.status == LivingStatus::InHousehold)
+            .count();
+        if heads != 1 {
+            problems.push(Problem {
+                row: *first_row,
+                column: Some("与户主关系".into()),
+                message: format!("户{code}有{heads}名在户的户主，应恰好1名"),
+            });
+        }
+    }
+    households.into_values().map(|(_, r)| r).collect()
+}
+
+/// The villages a set of records refers to, for checking against the division table and
+/// the importer's jurisdiction.
+pub fn villages(records: &[HouseholdRecord]) -> Vec<DivisionCode> {
+    let mut v: Vec<DivisionCode> = records.iter().map(|r| r.household.village).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Problems as one Chinese message for errors that end a command.
+pub fn summary(problems: &[Problem]) -> AppError {
+    let mut lines: Vec<String> = problems.iter().take(200).map(ToString::to_string).collect();
+    if problems.len() > 200 {
+        lines.push(format!("……另有{}处问题", problems.len() - 200));
+    }
+    AppError::Invalid(lines)
+}
+
+/// What an import did, or (dry run) would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Households and persons read from the file.
+    pub households: usize,
+    pub persons: usize,
+    /// Households written (0 on a dry run or when there are problems).
+    pub written: usize,
+    /// New households the file holds.
+    pub new: usize,
+    /// Households already registered, left as they are.
+    pub already_registered: Vec<HouseholdCode>,
+    /// Everything wrong; when not empty, nothing was written.
+    pub problems: Vec<Problem>,
+}
+
+/// Imports a household file (CSV; Excel files are saved as CSV first): reads and checks all
+/// of it, then — unless `dry_run` or anything is wrong — writes every new household in one
+/// transaction. Households already registered are reported and left alone, so importing the
+/// same file twice writes nothing the second time.
+pub async fn import_households(
+    store: &dyn dixian_store::Store,
+    actor: &dixian_domain::access::Actor,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, AppError> {
+    let mut report = ImportReport::default();
+    let lower = file_name.to_lowercase();
+    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
+        report.problems.push(whole(format!(
+            "{file_name}：Excel 文件请先“另存为 CSV UTF-8（逗号分隔）”再导入（直接导入 Excel 正在开发中）"
+        )));
+        return Ok(report);
+    }
+    let text = match decode(bytes) {
+        Ok(t) => t,
+        Err(p) => {
+            report.problems.push(p);
+            return Ok(report);
+        }
+    };
+    let records = match read_csv(&text, crate::today()) {
+        Ok(r) => r,
+        Err(p) => {
+            report.problems = p;
+            return Ok(report);
+        }
+    };
+    report.households = records.len();
+    report.persons = records.iter().map(|r| r.members.len()).sum();
+    // Villages must exist and lie in the importer's jurisdiction.
+    for v in villages(&records) {
+        if store.division(&v).await?.is_none() {
+            report.problems.push(whole(format!(
+                "户编号中的村级区划代码{v}不存在：请核对户编号，或先导入区划"
+            )));
+        } else if !actor.scope.covers(&v) {
+            report.problems.push(whole(format!(
+                "村级区划{v}不在您的辖区内，不能导入该村的农户"
+            )));
+        }
+    }
+    if !report.problems.is_empty() {
+        return Ok(report);
+    }
+    let codes: Vec<HouseholdCode> = records.iter().map(|r| r.household.code.clone()).collect();
+    let existing = store.existing_households(actor, &codes).await?;
+    let (old, new): (Vec<HouseholdRecord>, Vec<HouseholdRecord>) = records
+        .into_iter()
+        .partition(|r| existing.binary_search(&r.household.code).is_ok());
+    report.already_registered = old.into_iter().map(|r| r.household.code).collect();
+    report.new = new.len();
+    if dry_run || new.is_empty() {
+        return Ok(report);
+    }
+    match store.insert_households(actor, &new).await {
+        Ok(n) => report.written = n,
+        // A person already registered elsewhere: the whole file is refused, named.
+        Err(dixian_store::StoreError::Conflict(m)) => report.problems.push(whole(m)),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default()
+    }
+
+    const HEADER: &str = "户编号,村民小组,住址,户类型,低保户,姓名,身份证号,性别,与户主关系,劳动能力,健康状况,在校生状况,收入年度,工资性收入,生产经营性支出";
+
+    fn file(rows: &[&str]) -> String {
+        format!("{HEADER}\n{}\n", rows.join("\n"))
+    }
+
+    const HEAD: &str = "5002991012010001,1,石桥村一组3号,脱贫户,是,张三,11010519491231002X,女,户主,普通劳动力,健康,非在校生,2025,\"12,000\",500";
+    const WIFE: &str = "5002991012010001,1,石桥村一组3号,脱贫户,是,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,非在校生,,,";
+
+    fn problems(text: &str) -> Vec<String> {
+        read_csv(text, today())
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_good_file_becomes_households() {
+        let records = read_csv(&file(&[HEAD, WIFE]), today()).unwrap();
+        assert_eq!(records.len(), 1);
+        let r = &records[0];
+        assert_eq!(r.members.len(), 2);
+        assert!(r.household.dibao);
+        assert_eq!(r.members[0].sex, Sex::Female);
+        assert_eq!(r.incomes.len(), 1);
+        assert_eq!(r.incomes[0].wage, Money::from_fen(1_200_000));
+        assert_eq!(r.incomes[0].business_expense, Money::from_fen(50_000));
+        // The template itself reads back.
+        let t = read_csv(&template_csv(), today()).unwrap();
+        assert_eq!(t[0].members.len(), 2);
+    }
+
+    #[test]
+    fn every_broken_cell_is_named_by_row_and_column() {
+        let float_id = HEAD.replace("11010519491231002X", "1.10105E+17");
+        let bad_check = WIFE.replace("110105194912310046", "110105194912310041");
+        let p = problems(&file(&[&float_id, &bad_check]));
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("第2行“身份证号”：“1.10105E+17”被 Excel 存成了数字")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("第3行“身份证号”：") && m.contains("校验码")),
+            "{p:?}"
+        );
+
+        let formula = HEAD.replace("张三", "=A1&B1");
+        let empty_name = WIFE.replace("李四", "");
+        let wrong_sex = HEAD.replace(",女,", ",男,");
+        let p = problems(&file(&[&formula, &empty_name]));
+        assert!(
+            p.iter().any(|m| m.contains("第2行“姓名”：是公式“=A1&B1”")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|m| m == "第3行“姓名”：必填，不能为空"),
+            "{p:?}"
+        );
+        let p = problems(&file(&[&wrong_sex, WIFE]));
+        assert!(
+            p.iter()
+                .any(|m| m.contains("第2行“性别”：填的是“男”，但身份证号表明是女")),
+            "{p:?}"
+        );
+
+        let unknown = HEAD.replace("脱贫户", "富裕户");
+        let p = problems(&file(&[&unknown, WIFE]));
+        assert!(
+            p.iter()
+                .any(|m| m.contains("第2行“户类型”：“富裕户”无效，可填：脱贫户、一般农户")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn rules_across_rows() {
+        let second_head = WIFE.replace(",配偶,", ",户主,");
+        let p = problems(&file(&[HEAD, &second_head]));
+        assert!(
+            p.iter()
+                .any(|m| m.contains("户5002991012010001有2名在户的户主")),
+            "{p:?}"
+        );
+        let twice = HEAD.replace("5002991012010001", "5002991012010002");
+        let p = problems(&file(&[HEAD, WIFE, &twice]));
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("第4行“身份证号”：") && m.contains("与第2行重复")),
+            "{p:?}"
+        );
+        let moved = WIFE.replace("石桥村一组3号", "石桥村二组9号");
+        let p = problems(&file(&[HEAD, &moved]));
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("第3行：同一户") && m.contains("与第2行不一致")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn headers_and_encodings() {
+        let p = problems("户编号,姓名,血型\n");
+        assert!(
+            p.iter()
+                .any(|m| m == "第1行“血型”：不是模板中的列，请使用下载的模板"),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(|m| m == "第1行“身份证号”：缺少必需的列"),
+            "{p:?}"
+        );
+        assert_eq!(problems(""), vec!["文件是空的".to_string()]);
+        // GBK, as Excel on a Chinese Windows saves CSV.
+        let utf8 = file(&[HEAD, WIFE]);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&utf8);
+        let text = decode(&gbk).unwrap();
+        assert_eq!(read_csv(&text, today()).unwrap().len(), 1);
+        let with_bom = [b"\xef\xbb\xbf".as_slice(), file(&[HEAD]).as_bytes()].concat();
+        assert!(decode(&with_bom).unwrap().starts_with("户编号"));
+        assert!(decode(b"\xff\xfe\x00\xd8garbage\x81").is_err());
+    }
+}
