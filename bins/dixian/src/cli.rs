@@ -74,6 +74,9 @@ pub enum Cmd {
         /// 监听地址（与 --serve 一起使用）
         #[arg(long, env = "DIXIAN_LISTEN", value_name = "地址")]
         listen: Option<String>,
+        /// 不建库，只把演示县的农户按导入模板写成 CSV 文件（用于试导入和性能测量）
+        #[arg(long, value_name = "文件", conflicts_with = "serve")]
+        csv_out: Option<PathBuf>,
     },
     /// 政策包：检查、查看现行参数
     Policy {

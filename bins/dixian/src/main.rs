@@ -100,6 +100,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             as_of,
             serve: then_serve,
             listen,
+            csv_out,
         } => {
             let cfg = Config::load(cli.config.as_deref(), &data, DEMO_DATA_DIR)?;
             cfg.init_logging();
@@ -107,6 +108,18 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 Some(t) => policy::parse_date(&t)?,
                 None => today(),
             };
+            if let Some(out) = csv_out {
+                let table = demo::divisions(seed);
+                let file = std::fs::File::create(&out)
+                    .with_context(|| format!("无法写入{}", out.display()))?;
+                let n = dixian_app::import::write_csv(
+                    demo::Generator::new(&table, seed, households, as_of),
+                    std::io::BufWriter::new(file),
+                )
+                .with_context(|| format!("无法写入{}", out.display()))?;
+                println!("已把演示县{n}户写入{}（导入模板格式）。", out.display());
+                return Ok(ExitCode::SUCCESS);
+            }
             let store = open_store(&cfg, true).await?;
             let summary = build_demo(store.as_ref(), households, seed, as_of).await?;
             if then_serve {
