@@ -151,6 +151,22 @@ async fn demo_county_loads_and_refuses_a_second_time() {
     assert_eq!(counts.households, 2_500);
     assert_eq!(counts.persons as usize, r.persons);
     assert_eq!(s.child_divisions(&county).await.unwrap().len(), 15);
+    // The ledger holds every household, across the store's pages of 1,000.
+    let mut csv = Vec::new();
+    let mut progress = Vec::new();
+    let n = dixian_app::ledger::export(
+        &s,
+        &sys(),
+        &dixian_app::registry::HouseholdQuery::default(),
+        dixian_app::ledger::LedgerFormat::Csv,
+        &mut csv,
+        |n| progress.push(n),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 2_500);
+    assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 2_501);
+    assert_eq!(progress, vec![1_000, 2_000, 2_500, 2_500]);
     // The demo county resolves to Chongqing's values.
     let p = policy::policy_in_force(&s, demo::COUNTY_CODE, d(2026, 11, 1))
         .await
