@@ -677,6 +677,39 @@ pub fn write_csv<W: std::io::Write>(
     Ok(n)
 }
 
+/// The uploaded file again with a first column “问题” naming what is wrong on each row, for
+/// correcting in Excel and uploading again. Problems about the whole file come first.
+pub fn error_report(text: &str, problems: &[Problem]) -> String {
+    let mut by_row: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for p in problems {
+        let what = match &p.column {
+            Some(c) => format!("{c}：{}", p.message),
+            None => p.message.clone(),
+        };
+        by_row.entry(p.row).or_default().push(what);
+    }
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut out = String::from("\u{feff}");
+    for whole_file in by_row.get(&0).into_iter().flatten() {
+        out.push_str(&quote(whole_file));
+        out.push_str("\r\n");
+    }
+    let body = text.trim_start_matches('\u{feff}');
+    for (i, line) in body.lines().enumerate() {
+        let row = i + 1;
+        let note = if row == 1 {
+            "问题".to_string()
+        } else {
+            by_row.get(&row).map(|v| v.join("；")).unwrap_or_default()
+        };
+        out.push_str(&quote(&note));
+        out.push(',');
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// What an import did, or (dry run) would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -889,6 +922,26 @@ mod tests {
         for (a, b) in back.iter().zip(&expected) {
             assert_eq!(a, b, "{}", b.household.code);
         }
+    }
+
+    #[test]
+    fn the_error_report_puts_each_problem_beside_its_row() {
+        let bad = WIFE.replace("李四", "");
+        let text = file(&[HEAD, &bad]);
+        let problems = read_csv(&text, today()).unwrap_err();
+        let report = error_report(&text, &problems);
+        let lines: Vec<&str> = report.trim_start_matches('\u{feff}').lines().collect();
+        assert!(lines[0].starts_with("\"问题\",户编号,"), "{}", lines[0]);
+        assert!(
+            lines[1].starts_with("\"\",5002991012010001"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].starts_with("\"姓名：必填，不能为空\","),
+            "{}",
+            lines[2]
+        );
     }
 
     #[test]

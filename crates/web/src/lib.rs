@@ -3,6 +3,7 @@
 
 mod admin;
 mod households;
+mod import;
 mod limit;
 mod pages;
 mod records;
@@ -65,6 +66,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/", "辖区概况", Permission::ViewRegistry),
     ("/households", "农户查询", Permission::ViewRegistry),
     ("/people", "人员查询", Permission::ViewRegistry),
+    ("/households/import", "农户导入", Permission::EditRegistry),
     ("/admin/users", "账号管理", Permission::ManageUsers),
     ("/admin/users", "账号状态", Permission::ManageSecurity),
     ("/admin/security", "安全策略", Permission::ManageSecurity),
@@ -149,6 +151,14 @@ pub fn router(state: AppState) -> Router {
         .route("/households", get(households::list))
         .route("/households/{code}", get(households::show))
         .route("/households/ledger/{file}", get(households::export))
+        .route(
+            "/households/import",
+            get(import::page)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
+        )
+        .route("/households/import/template.csv", get(import::template))
+        .route("/households/import/report/{token}", get(import::report))
         .route("/api/households", get(households::api_list))
         .route("/api/households/{code}", get(households::api_show))
         .route(
@@ -202,6 +212,15 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 
 /// axum answers an oversized or malformed body itself, in English; users get Chinese.
 async fn explain_rejections(res: Response) -> Response {
+    // Only axum's own plain-text rejections; pages of ours already speak Chinese.
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/plain"));
+    if !plain {
+        return res;
+    }
     let message = match res.status() {
         StatusCode::PAYLOAD_TOO_LARGE => format!(
             "提交的内容过大（表单上限{} KB），未做任何处理",

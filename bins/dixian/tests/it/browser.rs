@@ -453,3 +453,84 @@ async fn search_households_and_open_one() {
     b.close().await;
     drop(server);
 }
+
+#[tokio::test]
+async fn upload_a_broken_file_fetch_the_report_and_upload_the_fix() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (dir, server) = demo_server("40", "4");
+    let base = format!("http://{}", server.addr);
+    let template = dixian_app::import::template_csv();
+    let rows: Vec<String> = template
+        .lines()
+        .map(|l| l.replace("5002991012010001", "5002991012017001"))
+        .collect();
+    let broken = dir.path().join("broken.csv");
+    let fixed = dir.path().join("fixed.csv");
+    std::fs::write(
+        &broken,
+        format!(
+            "{}\n{}\n{}\n",
+            rows[0],
+            rows[1],
+            rows[2].replace("配偶", "邻居")
+        ),
+    )
+    .unwrap();
+    std::fs::write(&fixed, rows.join("\n")).unwrap();
+
+    b.login(&base, "town", "Dixian@2026").await;
+    b.click_link("农户导入").await;
+    b.fill("#upload input[name=file]", broken.to_str().unwrap())
+        .await;
+    b.submit("#upload button").await;
+    assert!(b.text("#result").await.contains("发现1处问题"));
+    assert!(b.text("#problems").await.contains("“邻居”无效"));
+    // The report with its “问题” column, fetched as the browser would download it.
+    let href = b
+        .client
+        .find(Locator::Css("#report"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let report = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => r.text()).then(done);",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert!(
+        report.as_str().unwrap().contains("与户主关系：“邻居”无效"),
+        "{report}"
+    );
+
+    b.fill("#upload input[name=file]", fixed.to_str().unwrap())
+        .await;
+    let dry = b
+        .client
+        .find(Locator::Css("#upload input[name=dry_run]"))
+        .await
+        .unwrap();
+    if dry.prop("checked").await.unwrap().as_deref() == Some("true") {
+        dry.click().await.unwrap();
+    }
+    b.submit("#upload button").await;
+    assert!(
+        b.text("#result").await.contains("导入完成"),
+        "{}",
+        b.text("main").await
+    );
+    b.client
+        .goto(&format!("{base}/households/5002991012017001"))
+        .await
+        .unwrap();
+    assert!(b.text("#members").await.contains("张三"));
+    b.close().await;
+    drop(server);
+}

@@ -1116,3 +1116,189 @@ async fn ledger_exports_follow_the_filter_and_the_scope() {
     let wrong = get(&a.router, "/households/ledger/export.pdf", &county).await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
 }
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "dixianBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    a: &App,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Reply {
+    let (ctype, body) = multipart(fields, file);
+    send(
+        &a.router,
+        Request::post("/households/import")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, ctype)
+            .header(header::HOST, "dixian.test")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn households_are_imported_from_the_browser() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let page = get(&a.router, "/households/import", &town).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.body, "csrf");
+    let template = get(&a.router, "/households/import/template.csv", &town).await;
+    let rows: Vec<String> = template
+        .body
+        .lines()
+        .map(|l| l.replace("5002991012010001", "5002991012018001"))
+        .collect();
+    let county = DivisionCode::parse("500299000000").unwrap();
+    let sys = Actor::system("t");
+    let before = a.store.registry_counts(&sys, &county).await.unwrap();
+
+    // A broken file: problems on screen, a report to download, nothing written.
+    let broken = format!(
+        "{}\n{}\n{}\n",
+        rows[0],
+        rows[1],
+        rows[2].replace("李四", "")
+    );
+    let r = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf)],
+        Some(("石桥村.csv", broken.as_bytes())),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("发现1处问题，未写入任何数据"), "{}", r.body);
+    assert!(r.body.contains("必填，不能为空"));
+    let link = r
+        .body
+        .split("href=\"/households/import/report/")
+        .nth(1)
+        .unwrap();
+    let token = link.split('"').next().unwrap();
+    let report = get(
+        &a.router,
+        &format!("/households/import/report/{token}"),
+        &town,
+    )
+    .await;
+    assert!(
+        report.body.contains("姓名：必填，不能为空"),
+        "{}",
+        report.body
+    );
+    // Someone else's report is not theirs to read.
+    let village = session(&a.router, "village").await;
+    let other = get(
+        &a.router,
+        &format!("/households/import/report/{token}"),
+        &village,
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        a.store.registry_counts(&sys, &county).await.unwrap(),
+        before
+    );
+
+    // The corrected file: dry run, import, and again with nothing to do.
+    let good = rows.join("\n");
+    let dry = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf), ("dry_run", "1")],
+        Some(("石桥村.csv", good.as_bytes())),
+    )
+    .await;
+    assert!(
+        dry.body.contains("检查通过（试导入，未写入）"),
+        "{}",
+        dry.body
+    );
+    assert_eq!(
+        a.store.registry_counts(&sys, &county).await.unwrap(),
+        before
+    );
+    let done = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf)],
+        Some(("石桥村.csv", good.as_bytes())),
+    )
+    .await;
+    assert!(
+        done.body.contains("导入完成") && done.body.contains("已写入1户"),
+        "{}",
+        done.body
+    );
+    let again = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf)],
+        Some(("石桥村.csv", good.as_bytes())),
+    )
+    .await;
+    assert!(
+        again.body.contains("新增0户") && again.body.contains("已登记1户"),
+        "{}",
+        again.body
+    );
+    let after = a.store.registry_counts(&sys, &county).await.unwrap();
+    assert_eq!(after.households, before.households + 1);
+
+    // Forged, unpermitted and oversized uploads are refused.
+    let forged = upload(
+        &a,
+        &town,
+        &[("csrf", "wrong")],
+        Some(("x.csv", good.as_bytes())),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let viewer = session(&a.router, "viewer").await;
+    assert_eq!(
+        get(&a.router, "/households/import", &viewer).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let huge = vec![b'1'; 101 * 1024 * 1024];
+    let r = upload(&a, &town, &[("csrf", &csrf)], Some(("huge.csv", &huge))).await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST || r.status == StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        r.status
+    );
+    assert!(r.body.contains("过大"), "{}", r.body);
+    // A larger-than-form but allowed file goes through the upload limit, not the form one.
+    let padded = format!("{good}\n{}", "\n".repeat(100_000));
+    let r = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf), ("dry_run", "1")],
+        Some(("p.csv", padded.as_bytes())),
+    )
+    .await;
+    assert!(r.body.contains("检查通过"), "{}", r.body);
+}

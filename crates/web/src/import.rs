@@ -1,0 +1,217 @@
+//! Uploading a household file (农户导入) in the browser: dry run or import, the problems on
+//! screen, and the file back with a “问题” column to correct in Excel.
+
+use crate::pages::error_page;
+use crate::session::{Session, check_csrf};
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dixian_app::AppError;
+use dixian_app::import::{self, ImportReport};
+use dixian_domain::access::Permission;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Largest file the upload takes.
+pub const UPLOAD_LIMIT: usize = 100 * 1024 * 1024;
+
+/// Error reports kept for download: token → (account, when, CSV). Small, short-lived.
+type Reports = Mutex<HashMap<String, (i64, Instant, Vec<u8>)>>;
+
+fn reports() -> &'static Reports {
+    static REPORTS: OnceLock<Reports> = OnceLock::new();
+    REPORTS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+const REPORT_TTL: Duration = Duration::from_secs(3600);
+
+fn keep_report(user: i64, csv: String) -> Option<String> {
+    let token = dixian_gm::random::<16>()
+        .ok()
+        .map(|b| dixian_gm::to_hex(&b))?;
+    let mut map = reports().lock().ok()?;
+    map.retain(|_, (_, at, _)| at.elapsed() < REPORT_TTL);
+    map.insert(token.clone(), (user, Instant::now(), csv.into_bytes()));
+    Some(token)
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    frame: Frame,
+    csrf: String,
+    error: Option<String>,
+    file_name: String,
+    dry_run: bool,
+    report: Option<ImportReport>,
+    report_token: Option<String>,
+}
+
+impl ImportPage {
+    fn new(state: &AppState, session: &Session) -> ImportPage {
+        ImportPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            error: None,
+            file_name: String::new(),
+            dry_run: true,
+            report: None,
+            report_token: None,
+        }
+    }
+}
+
+async fn may_import(state: &AppState, session: &Session) -> Result<(), Response> {
+    dixian_app::accounts::require(
+        state.store.as_ref(),
+        &session.auth.actor,
+        Permission::EditRegistry,
+        "农户导入",
+    )
+    .await
+    .map_err(|e| error_page(state, Some(session), &e))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    if let Err(r) = may_import(&state, &session).await {
+        return r;
+    }
+    render(StatusCode::OK, &ImportPage::new(&state, &session))
+}
+
+pub async fn template() -> Response {
+    let mut res = import::template_csv().into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"template.csv\"; filename*=UTF-8''%E5%86%9C%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv"),
+    );
+    res
+}
+
+/// Reads the multipart form: CSRF token, dry-run flag, and the file.
+async fn fields(mut form: Multipart) -> Result<(String, bool, String, Vec<u8>), String> {
+    let (mut csrf, mut dry_run, mut name, mut bytes) = (String::new(), false, String::new(), None);
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(format!(
+                    "上传中断或文件过大（上限{} MB）：{e}",
+                    UPLOAD_LIMIT >> 20
+                ));
+            }
+        };
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("dry_run") => dry_run = true,
+            Some("file") => {
+                name = field.file_name().unwrap_or("上传的文件").to_string();
+                bytes = Some(field.bytes().await.map_err(|e| {
+                    format!("文件上传中断或过大（上限{} MB）：{e}", UPLOAD_LIMIT >> 20)
+                })?);
+            }
+            _ => {}
+        }
+    }
+    match bytes {
+        Some(b) if !b.is_empty() => Ok((csrf, dry_run, name, b.to_vec())),
+        _ => Err("请选择要导入的文件".into()),
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let mut page = ImportPage::new(&state, &session);
+    let (csrf, dry_run, name, bytes) = match fields(form).await {
+        Ok(f) => f,
+        Err(e) => {
+            page.error = Some(e);
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    if let Err(r) = check_csrf(&state, &session, &headers, &csrf, "农户导入").await {
+        return r;
+    }
+    if let Err(r) = may_import(&state, &session).await {
+        return r;
+    }
+    page.file_name = name.clone();
+    page.dry_run = dry_run;
+    let report = match import::import_households(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &name,
+        &bytes,
+        dry_run,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
+            return error_page(&state, Some(&session), &e);
+        }
+        Err(e) => {
+            page.error = Some(e.to_string());
+            return render(StatusCode::BAD_REQUEST, &page);
+        }
+    };
+    let status = if report.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        tracing::info!(file = %name, problems = report.problems.len(), "导入文件有问题，未写入");
+        if let Ok(text) = import::decode(&bytes) {
+            page.report_token = keep_report(
+                session.auth.user.id,
+                import::error_report(&text, &report.problems),
+            );
+        }
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.report = Some(report);
+    render(status, &page)
+}
+
+/// The error report of the user's own upload.
+pub async fn report(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(token): Path<String>,
+) -> Response {
+    let found = reports().lock().ok().and_then(|map| {
+        map.get(&token)
+            .filter(|(user, at, _)| *user == session.auth.user.id && at.elapsed() < REPORT_TTL)
+            .map(|(_, _, csv)| csv.clone())
+    });
+    let Some(csv) = found else {
+        let e = AppError::NotFound("错误报告已过期或不存在，请重新上传文件".into());
+        return error_page(&state, Some(&session), &e);
+    };
+    let mut res = csv.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"problems.csv\"; filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%97%AE%E9%A2%98.csv"),
+    );
+    res
+}
