@@ -15,14 +15,14 @@ use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::policy::Pack;
-use dixian_domain::registry::HouseholdCode;
 use dixian_domain::registry::HouseholdRecord;
+use dixian_domain::registry::{HouseholdCode, LivingStatus};
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
-    AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, HouseholdDetail,
-    HouseholdFilter, HouseholdPage, LoginAttempt, LoginKey, NewSession, NewUser, PersonLocation,
-    PruneReport, RegistryCounts, RotationReport, SessionRecord, Store, StoreError, StoreResult,
-    UserRecord,
+    AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, FieldChange,
+    HouseholdDetail, HouseholdEdit, HouseholdEvent, HouseholdFilter, HouseholdPage, LoginAttempt,
+    LoginKey, NewSession, NewUser, PersonLocation, PruneReport, RegistryCounts, RotationReport,
+    SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -168,6 +168,7 @@ macro_rules! audit_in {
     }};
 }
 
+mod history;
 mod registry;
 
 /// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.
@@ -1177,6 +1178,36 @@ impl Store for SqlStore {
         code: &HouseholdCode,
     ) -> StoreResult<Option<HouseholdDetail>> {
         self.household_detail(actor, code).await
+    }
+
+    async fn update_household(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        edit: &HouseholdEdit,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.edit_household(actor, code, edit, reason).await
+    }
+
+    async fn set_person_status(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        status: LivingStatus,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.change_person_status(actor, person_id, status, on, reason)
+            .await
+    }
+
+    async fn household_events(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<Vec<HouseholdEvent>> {
+        self.history(actor, code).await
     }
 
     async fn existing_households(

@@ -38,10 +38,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_bank_accounts.sql"),
         postgres: include_str!("../migrations/postgres/0004_bank_accounts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "household_events",
+        sqlite: include_str!("../migrations/sqlite/0005_household_events.sql"),
+        postgres: include_str!("../migrations/postgres/0005_household_events.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 4;
+pub const LATEST_VERSION: i64 = 5;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

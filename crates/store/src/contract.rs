@@ -36,6 +36,7 @@ pub const CHECKS: &[&str] = &[
     "audit_retention",
     "cadre_assignment",
     "household_list",
+    "household_history",
 ];
 
 /// Runs the check called `name`.
@@ -59,6 +60,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "audit_retention" => audit_retention(store).await,
         "cadre_assignment" => cadre_assignment(store).await,
         "household_list" => household_list(store).await,
+        "household_history" => household_history(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -1516,4 +1518,143 @@ pub async fn household_list(store: &dyn Store) {
         store.households(&admin, &all).await,
         Err(StoreError::Forbidden)
     );
+}
+
+/// Changes keep who, when, what (old → new) and why, in the household's timeline and the
+/// audit trail; nothing changes without a reason, permission and scope.
+pub async fn household_history(store: &dyn Store) {
+    use crate::HouseholdEdit;
+    load_divisions(store).await;
+    store
+        .insert_households(
+            &sys(),
+            &[
+                record("500299101201", 1, &[id(1), id(2)]),
+                record("500299102201", 1, &[id(3)]),
+            ],
+        )
+        .await
+        .unwrap();
+    let hh = HouseholdCode::new(&code("500299101201"), 1).unwrap();
+    let me = actor_as(Role::TownReviewer, "500299101000");
+    let detail = store.household(&me, &hh).await.unwrap().unwrap();
+    let same = HouseholdEdit {
+        group_no: detail.summary.group_no,
+        address: detail.address.clone(),
+        phone: Some("13800138000".into()),
+        household_type: detail.summary.household_type,
+        relocated: detail.summary.relocated,
+        dibao: detail.summary.dibao,
+        tekun: detail.summary.tekun,
+        monitored: detail.summary.monitored,
+    };
+    // Nothing different: nothing written.
+    assert!(
+        store
+            .update_household(&me, &hh, &same, "核对无变化")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let edit = HouseholdEdit {
+        address: "石桥村二组8号".into(),
+        phone: Some("13900139000".into()),
+        dibao: !same.dibao,
+        ..same.clone()
+    };
+    let e = store
+        .update_household(&me, &hh, &edit, " ")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("变更原因"), "{e}");
+    let changes = store
+        .update_household(&me, &hh, &edit, "搬到二组新房")
+        .await
+        .unwrap();
+    let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, vec!["住址", "联系电话", "低保户"]);
+    assert_eq!(changes[1].old, "138****8000");
+    assert_eq!(changes[1].new, "139****9000");
+    let after = store.household(&me, &hh).await.unwrap().unwrap();
+    assert_eq!(after.address, "石桥村二组8号");
+    assert_eq!(after.summary.phone_masked.as_deref(), Some("139****9000"));
+    // Out of scope or without permission: refused.
+    let other = HouseholdCode::new(&code("500299102201"), 1).unwrap();
+    assert_eq!(
+        store.update_household(&me, &other, &edit, "越权修改").await,
+        Err(StoreError::Forbidden)
+    );
+    let viewer = actor_as(Role::Viewer, "500299000000");
+    assert_eq!(
+        store
+            .update_household(&viewer, &hh, &edit, "只读账号")
+            .await,
+        Err(StoreError::Forbidden)
+    );
+
+    // Population changes are explicit actions with a date.
+    let head = after.members[0].person_id;
+    let child = after.members[1].person_id;
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let e = store
+        .set_person_status(&me, head, LivingStatus::Deceased, d("2026-10-01"), "病故")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("是户主"), "{e}");
+    let e = store
+        .set_person_status(&me, child, LivingStatus::MovedOut, d("2999-01-01"), "外出")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("晚于今天"), "{e}");
+    store
+        .set_person_status(
+            &me,
+            child,
+            LivingStatus::MovedOut,
+            d("2026-09-01"),
+            "考入大学迁出户口",
+        )
+        .await
+        .unwrap();
+    let e = store
+        .set_person_status(&me, child, LivingStatus::MovedOut, d("2026-09-02"), "重复")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已是“迁出”"), "{e}");
+    assert_eq!(
+        store
+            .household(&me, &hh)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .members,
+        1
+    );
+
+    let events = store.household_events(&me, &hh).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec!["registered", "household.update", "person.moved_out"]
+    );
+    assert_eq!(events[1].reason, "搬到二组新房");
+    assert_eq!(events[1].actor, me.name);
+    assert_eq!(events[2].changes[0].new, "迁出（2026-09-01）");
+    assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
+    assert_eq!(
+        store.household_events(&me, &other).await,
+        Err(StoreError::Forbidden)
+    );
+    let all = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    let update = all.iter().find(|r| r.action == "household.update").unwrap();
+    assert!(update.detail.contains("搬到二组新房") && update.detail.contains("139****9000"));
+    assert!(
+        !update.detail.contains("13900139000"),
+        "no full phone in the audit"
+    );
+    assert!(all.iter().any(|r| r.action == "person.moved_out"));
 }

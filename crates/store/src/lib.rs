@@ -160,6 +160,38 @@ pub struct HouseholdDetail {
     pub incomes: Vec<Income>,
 }
 
+/// A household's own fields as an edit form gives them (户级信息).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdEdit {
+    pub group_no: Option<u16>,
+    pub address: String,
+    pub phone: Option<String>,
+    pub household_type: HouseholdType,
+    pub relocated: bool,
+    pub dibao: bool,
+    pub tekun: bool,
+    pub monitored: bool,
+}
+
+/// One field that changed: its Chinese name, before and after (sensitive values masked).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// One entry of a household's history (变更记录).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdEvent {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    /// `registered`, `household.update`, `person.deceased`, `person.moved_out`, `person.returned`.
+    pub action: String,
+    pub changes: Vec<FieldChange>,
+    pub reason: String,
+}
+
 /// Which records of the audit trail to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditFilter {
@@ -430,6 +462,32 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         code: &HouseholdCode,
     ) -> StoreResult<Option<HouseholdDetail>>;
+
+    /// Changes a household's own fields for `reason`, recording each changed field (old →
+    /// new) in its history and the audit trail. Returns the changes; none means nothing was
+    /// written.
+    async fn update_household(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        edit: &HouseholdEdit,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>>;
+    /// Records a member's death, moving out, or return (人口自然增减) on `on`, for `reason`.
+    async fn set_person_status(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        status: LivingStatus,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()>;
+    /// A household's history, oldest first, starting with its registration.
+    async fn household_events(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<Vec<HouseholdEvent>>;
 
     // --- personal data at rest ---
 

@@ -81,6 +81,7 @@ contract_tests!(
     audit_retention,
     cadre_assignment,
     household_list,
+    household_history,
 );
 
 #[tokio::test]

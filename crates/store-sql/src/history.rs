@@ -1,0 +1,319 @@
+//! Changes to registered households (户籍变更) and their history: each change names its
+//! fields old → new, carries a reason, and goes into the household's timeline and the audit
+//! trail in the same transaction.
+
+use crate::{Db, F_PHONE, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use chrono::{NaiveDate, Utc};
+use dixian_domain::access::{Actor, Permission};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::registry::{HouseholdCode, HouseholdType, LivingStatus, Relation, mask_phone};
+use dixian_store::{FieldChange, HouseholdEdit, HouseholdEvent, StoreError, StoreResult};
+
+fn yes(b: bool) -> String {
+    if b { "是" } else { "否" }.to_string()
+}
+
+fn check_reason(reason: &str) -> StoreResult<String> {
+    let r = reason.trim();
+    if r.chars().count() < 2 || r.chars().count() > 200 {
+        return Err(StoreError::Invalid(
+            "请填写变更原因（2到200个字），原因将记入变更记录和审计记录".into(),
+        ));
+    }
+    Ok(r.to_string())
+}
+
+#[derive(sqlx::FromRow)]
+struct Current {
+    id: i64,
+    group_no: Option<i32>,
+    address: String,
+    phone_enc: Option<Vec<u8>>,
+    household_type: String,
+    relocated: bool,
+    dibao: bool,
+    tekun: bool,
+    monitored: bool,
+}
+
+impl SqlStore {
+    /// The household's row id if the actor may change it: permission, then scope from the
+    /// code alone, then existence.
+    async fn household_for_change(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<()> {
+        self.permit(actor, Permission::EditRegistry, code.as_str())
+            .await?;
+        if !code.village().is_some_and(|v| actor.scope.covers(&v)) {
+            return Err(self.deny(actor, code.as_str()).await);
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn edit_household(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        edit: &HouseholdEdit,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.household_for_change(actor, code).await?;
+        let reason = check_reason(reason)?;
+        let cur: Option<Current> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, group_no, address, phone_enc, household_type, relocated, dibao, tekun, monitored
+                 FROM households WHERE code = $1",
+            )
+            .bind(code.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(cur) = cur else {
+            return Err(StoreError::Invalid(format!("户编号{code}不存在")));
+        };
+        let old_phone = match &cur.phone_enc {
+            Some(blob) => Some(
+                self.cipher
+                    .decrypt(F_PHONE, &cur.id.to_string(), blob)
+                    .map_err(crypto)?,
+            ),
+            None => None,
+        };
+        let old_type = HouseholdType::parse(&cur.household_type)
+            .ok_or_else(|| corrupt("户类型", &cur.household_type))?;
+        let mut changes = Vec::new();
+        let mut diff = |field: &str, old: String, new: String| {
+            if old != new {
+                changes.push(FieldChange {
+                    field: field.into(),
+                    old,
+                    new,
+                });
+            }
+        };
+        let group = |g: Option<i32>| g.map(|g| format!("{g}组")).unwrap_or_default();
+        diff(
+            "村民小组",
+            group(cur.group_no),
+            group(edit.group_no.map(i32::from)),
+        );
+        diff("住址", cur.address.clone(), edit.address.trim().to_string());
+        let masked = |p: &Option<String>| p.as_deref().map(mask_phone).unwrap_or_default();
+        if old_phone != edit.phone {
+            // Two numbers may mask alike; the history must still show that one changed.
+            let shown = if masked(&old_phone) == masked(&edit.phone) {
+                format!("{}（已更换）", masked(&edit.phone))
+            } else {
+                masked(&edit.phone)
+            };
+            diff("联系电话", masked(&old_phone), shown);
+        }
+        diff(
+            "户类型",
+            old_type.label().into(),
+            edit.household_type.label().into(),
+        );
+        diff("易地扶贫搬迁", yes(cur.relocated), yes(edit.relocated));
+        diff("低保户", yes(cur.dibao), yes(edit.dibao));
+        diff("特困供养", yes(cur.tekun), yes(edit.tekun));
+        diff("监测对象", yes(cur.monitored), yes(edit.monitored));
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let (phone_enc, phone_bidx) = match &edit.phone {
+            Some(p) => (
+                Some(
+                    self.cipher
+                        .encrypt(F_PHONE, &cur.id.to_string(), p)
+                        .map_err(crypto)?,
+                ),
+                Some(self.cipher.blind_index(F_PHONE, p)),
+            ),
+            None => (None, None),
+        };
+        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
+        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, "household.update", code.as_str(), &detail);
+            sqlx::query(
+                "UPDATE households SET group_no = $1, address = $2, phone_enc = $3, phone_bidx = $4,
+                   household_type = $5, relocated = $6, dibao = $7, tekun = $8, monitored = $9
+                 WHERE id = $10",
+            )
+            .bind(edit.group_no.map(i32::from))
+            .bind(edit.address.trim())
+            .bind(&phone_enc)
+            .bind(&phone_bidx)
+            .bind(edit.household_type.code())
+            .bind(edit.relocated)
+            .bind(edit.dibao)
+            .bind(edit.tekun)
+            .bind(edit.monitored)
+            .bind(cur.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let eid: i64 = allocate!(tx, "household_events", 1i64);
+            sqlx::query(
+                "INSERT INTO household_events (id, household_id, at, actor, action, changes, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(eid)
+            .bind(cur.id)
+            .bind(&now)
+            .bind(&actor.name)
+            .bind("household.update")
+            .bind(&changes_json)
+            .bind(&reason)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(changes)
+    }
+
+    pub(crate) async fn change_person_status(
+        &self,
+        actor: &Actor,
+        person_id: i64,
+        status: LivingStatus,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        let target = format!("人员#{person_id}");
+        self.permit(actor, Permission::EditRegistry, &target)
+            .await?;
+        let reason = check_reason(reason)?;
+        let row: Option<(i64, String, String, String, String, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT h.id, h.code, h.village_code, p.name, p.relation, p.status
+                 FROM persons p JOIN households h ON h.id = p.household_id WHERE p.id = $1",
+            )
+            .bind(person_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let in_scope = row
+            .as_ref()
+            .is_some_and(|r| DivisionCode::parse(&r.2).is_ok_and(|c| actor.scope.covers(&c)));
+        let Some((hid, code, _, name, relation, old)) = row.filter(|_| in_scope) else {
+            return Err(self.deny(actor, &target).await);
+        };
+        let old = LivingStatus::parse(&old).ok_or_else(|| corrupt("人员状态", &old))?;
+        if old == status {
+            return Err(StoreError::Invalid(format!(
+                "{name}已是“{}”",
+                status.label()
+            )));
+        }
+        // Beijing's date: UTC+8 all year.
+        let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+        if on > today {
+            return Err(StoreError::Invalid(format!("日期{on}晚于今天")));
+        }
+        if Relation::parse(&relation) == Some(Relation::Head) && status != LivingStatus::InHousehold
+        {
+            return Err(StoreError::Invalid(format!(
+                "{name}是户主：请先把户主改为其他成员，再登记{}",
+                status.label()
+            )));
+        }
+        let action = match status {
+            LivingStatus::Deceased => "person.deceased",
+            LivingStatus::MovedOut => "person.moved_out",
+            LivingStatus::InHousehold => "person.returned",
+        };
+        let changes = vec![FieldChange {
+            field: format!("{name}的人员状态"),
+            old: old.label().into(),
+            new: format!("{}（{on}）", status.label()),
+        }];
+        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
+        let detail = serde_json::json!({
+            "household": code, "changes": changes, "reason": reason,
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, action, &target, &detail);
+            sqlx::query("UPDATE persons SET status = $1, status_date = $2 WHERE id = $3")
+                .bind(status.code())
+                .bind(on.to_string())
+                .bind(person_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let eid: i64 = allocate!(tx, "household_events", 1i64);
+            sqlx::query(
+                "INSERT INTO household_events (id, household_id, at, actor, action, changes, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(eid)
+            .bind(hid)
+            .bind(&now)
+            .bind(&actor.name)
+            .bind(action)
+            .bind(&changes_json)
+            .bind(&reason)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn history(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<Vec<HouseholdEvent>> {
+        self.permit(actor, Permission::ViewRegistry, code.as_str())
+            .await?;
+        if !code.village().is_some_and(|v| actor.scope.covers(&v)) {
+            return Err(self.deny(actor, code.as_str()).await);
+        }
+        let cadre = crate::assigned_to(actor);
+        let head: Option<(i64, chrono::DateTime<Utc>)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT h.id, h.created_at FROM households h WHERE h.code = $1
+                 AND ($2 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $2))",
+            )
+            .bind(code.as_str())
+            .bind(cadre)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some((hid, created)) = head else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(String, String, String, String, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT at, actor, action, changes, reason FROM household_events
+                 WHERE household_id = $1 ORDER BY id",
+            )
+            .bind(hid)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        let mut out = vec![HouseholdEvent {
+            at: created,
+            actor: String::new(),
+            action: "registered".into(),
+            changes: Vec::new(),
+            reason: String::new(),
+        }];
+        for (at, who, action, changes, reason) in rows {
+            out.push(HouseholdEvent {
+                at: parse_time("变更时间", &at)?,
+                actor: who,
+                action,
+                changes: serde_json::from_str(&changes).map_err(|e| corrupt("变更记录", e))?,
+                reason,
+            });
+        }
+        Ok(out)
+    }
+}
