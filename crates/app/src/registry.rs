@@ -9,7 +9,7 @@ use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
 use dixian_domain::registry::{HouseholdCode, HouseholdType, LivingStatus};
-use dixian_store::{HouseholdDetail, HouseholdFilter, HouseholdPage, Store};
+use dixian_store::{HouseholdDetail, HouseholdFilter, HouseholdPage, PhoneChange, Store};
 use serde::Serialize;
 
 /// Rows per page of the household list.
@@ -179,6 +179,118 @@ pub async fn household(
         place,
         years,
     })
+}
+
+/// The household edit form as typed.
+#[derive(Debug, Clone, Default)]
+pub struct EditForm {
+    pub group_no: String,
+    pub address: String,
+    pub phone: String,
+    pub household_type: String,
+    /// Checkboxes: present means yes.
+    pub relocated: bool,
+    pub dibao: bool,
+    pub tekun: bool,
+    pub monitored: bool,
+    pub reason: String,
+}
+
+impl EditForm {
+    /// The form filled with the household as it is.
+    pub fn of(d: &HouseholdDetail) -> EditForm {
+        let s = &d.summary;
+        EditForm {
+            group_no: s.group_no.map(|g| g.to_string()).unwrap_or_default(),
+            address: d.address.clone(),
+            // The stored number is never put back into a page; leaving it empty keeps it.
+            phone: String::new(),
+            household_type: s.household_type.code().into(),
+            relocated: s.relocated,
+            dibao: s.dibao,
+            tekun: s.tekun,
+            monitored: s.monitored,
+            reason: String::new(),
+        }
+    }
+}
+
+/// Applies an edit form to a household; every problem is named. An empty phone field keeps
+/// the number on record; "无" removes it.
+pub async fn edit(
+    store: &dyn Store,
+    actor: &Actor,
+    code_text: &str,
+    f: &EditForm,
+) -> Result<Vec<dixian_store::FieldChange>, AppError> {
+    let code =
+        HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let mut problems = Vec::new();
+    let group_no = match f.group_no.trim() {
+        "" => None,
+        t => match t.trim_end_matches('组').parse::<u16>() {
+            Ok(g) if (1..=999).contains(&g) => Some(g),
+            _ => {
+                problems.push(format!("村民小组“{t}”无效，应为1到999的数字"));
+                None
+            }
+        },
+    };
+    let address = f.address.trim().to_string();
+    if address.is_empty() || address.chars().count() > 100 {
+        problems.push("住址不能为空，最多100个字".into());
+    }
+    let phone = match f.phone.trim() {
+        "" => PhoneChange::Keep,
+        "无" => PhoneChange::Clear,
+        p if (7..=20).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+            PhoneChange::Set(p.to_string())
+        }
+        p => {
+            problems.push(format!("联系电话“{p}”无效"));
+            PhoneChange::Keep
+        }
+    };
+    let household_type = HouseholdType::parse(f.household_type.trim());
+    if household_type.is_none() {
+        problems.push("请选择户类型".into());
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let Some(household_type) = household_type else {
+        return Err(AppError::Invalid(vec!["请选择户类型".into()]));
+    };
+    let edit = dixian_store::HouseholdEdit {
+        group_no,
+        address,
+        phone,
+        household_type,
+        relocated: f.relocated,
+        dibao: f.dibao,
+        tekun: f.tekun,
+        monitored: f.monitored,
+    };
+    Ok(store
+        .update_household(actor, &code, &edit, &f.reason)
+        .await?)
+}
+
+/// Records a member's death, moving out or return, as typed on the household page.
+pub async fn change_status(
+    store: &dyn Store,
+    actor: &Actor,
+    person_id: i64,
+    status_text: &str,
+    date_text: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    let status = LivingStatus::parse(status_text.trim())
+        .ok_or_else(|| AppError::Invalid(vec!["请选择人员状态".into()]))?;
+    let on = policy::parse_date(date_text)?;
+    Ok(store
+        .set_person_status(actor, person_id, status, on, reason)
+        .await?)
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::{HouseholdCode, HouseholdType, LivingStatus, Relation, mask_phone};
-use dixian_store::{FieldChange, HouseholdEdit, HouseholdEvent, StoreError, StoreResult};
+use dixian_store::{
+    FieldChange, HouseholdEdit, HouseholdEvent, PhoneChange, StoreError, StoreResult,
+};
 
 fn yes(b: bool) -> String {
     if b { "是" } else { "否" }.to_string()
@@ -97,13 +99,18 @@ impl SqlStore {
             group(edit.group_no.map(i32::from)),
         );
         diff("住址", cur.address.clone(), edit.address.trim().to_string());
+        let new_phone = match &edit.phone {
+            PhoneChange::Keep => old_phone.clone(),
+            PhoneChange::Clear => None,
+            PhoneChange::Set(p) => Some(p.clone()),
+        };
         let masked = |p: &Option<String>| p.as_deref().map(mask_phone).unwrap_or_default();
-        if old_phone != edit.phone {
+        if old_phone != new_phone {
             // Two numbers may mask alike; the history must still show that one changed.
-            let shown = if masked(&old_phone) == masked(&edit.phone) {
-                format!("{}（已更换）", masked(&edit.phone))
+            let shown = if masked(&old_phone) == masked(&new_phone) {
+                format!("{}（已更换）", masked(&new_phone))
             } else {
-                masked(&edit.phone)
+                masked(&new_phone)
             };
             diff("联系电话", masked(&old_phone), shown);
         }
@@ -119,7 +126,7 @@ impl SqlStore {
         if changes.is_empty() {
             return Ok(changes);
         }
-        let (phone_enc, phone_bidx) = match &edit.phone {
+        let (phone_enc, phone_bidx) = match &new_phone {
             Some(p) => (
                 Some(
                     self.cipher

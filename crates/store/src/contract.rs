@@ -1541,7 +1541,7 @@ pub async fn household_history(store: &dyn Store) {
     let same = HouseholdEdit {
         group_no: detail.summary.group_no,
         address: detail.address.clone(),
-        phone: Some("13800138000".into()),
+        phone: crate::PhoneChange::Keep,
         household_type: detail.summary.household_type,
         relocated: detail.summary.relocated,
         dibao: detail.summary.dibao,
@@ -1558,7 +1558,7 @@ pub async fn household_history(store: &dyn Store) {
     );
     let edit = HouseholdEdit {
         address: "石桥村二组8号".into(),
-        phone: Some("13900139000".into()),
+        phone: crate::PhoneChange::Set("13900139000".into()),
         dibao: !same.dibao,
         ..same.clone()
     };

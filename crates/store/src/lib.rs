@@ -165,12 +165,21 @@ pub struct HouseholdDetail {
 pub struct HouseholdEdit {
     pub group_no: Option<u16>,
     pub address: String,
-    pub phone: Option<String>,
+    pub phone: PhoneChange,
     pub household_type: HouseholdType,
     pub relocated: bool,
     pub dibao: bool,
     pub tekun: bool,
     pub monitored: bool,
+}
+
+/// What an edit does to the phone number: callers only ever see it masked, so "unchanged"
+/// must be said, not sent back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneChange {
+    Keep,
+    Clear,
+    Set(String),
 }
 
 /// One field that changed: its Chinese name, before and after (sensitive values masked).

@@ -139,30 +139,262 @@ pub async fn list(
     }
 }
 
+/// One timeline entry as shown.
+struct EventRow {
+    at: String,
+    actor: String,
+    what: &'static str,
+    changes: Vec<String>,
+    reason: String,
+}
+
+fn event_label(action: &str) -> &'static str {
+    match action {
+        "registered" => "登记",
+        "household.update" => "户信息变更",
+        "person.deceased" => "成员死亡",
+        "person.moved_out" => "成员迁出",
+        "person.returned" => "成员恢复在户",
+        _ => "变更",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "household.html")]
 struct HouseholdPage {
     frame: Frame,
     view: registry::HouseholdView,
     tags: Vec<&'static str>,
+    events: Vec<EventRow>,
+    may_edit: bool,
+    csrf: String,
+    notice: Option<String>,
+    today: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowParams {
+    changed: Option<usize>,
 }
 
 pub async fn show(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
+    Query(q): Query<ShowParams>,
 ) -> Response {
-    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
-        Ok(view) => {
-            let tags = tags(&view.detail.summary);
+    let actor = &session.auth.actor;
+    let view = match registry::household(state.store.as_ref(), actor, &code, today()).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    let events = match state
+        .store
+        .household_events(actor, &view.detail.summary.code)
+        .await
+    {
+        Ok(list) => list
+            .into_iter()
+            .rev()
+            .map(|e| EventRow {
+                at: dixian_app::beijing(e.at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                actor: e.actor,
+                what: event_label(&e.action),
+                changes: e
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}：{} → {}",
+                            c.field,
+                            if c.old.is_empty() {
+                                "（空）"
+                            } else {
+                                &c.old
+                            },
+                            if c.new.is_empty() {
+                                "（空）"
+                            } else {
+                                &c.new
+                            }
+                        )
+                    })
+                    .collect(),
+                reason: e.reason,
+            })
+            .collect(),
+        Err(e) => return error_page(&state, Some(&session), &AppError::Store(e)),
+    };
+    let tags = tags(&view.detail.summary);
+    render(
+        StatusCode::OK,
+        &HouseholdPage {
+            frame: session.frame(&state),
+            view,
+            tags,
+            events,
+            may_edit: actor.may(dixian_domain::access::Permission::EditRegistry),
+            csrf: session.auth.csrf.clone(),
+            notice: q.changed.map(|n| {
+                if n == 0 {
+                    "没有需要保存的变化".to_string()
+                } else {
+                    format!("已保存{n}项变化，已记入变更记录")
+                }
+            }),
+            today: today().to_string(),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "household_edit.html")]
+struct EditPage {
+    frame: Frame,
+    csrf: String,
+    code: String,
+    form: registry::EditForm,
+    phone_masked: String,
+    error: Option<String>,
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    let actor = &session.auth.actor;
+    if let Err(e) = dixian_app::accounts::require(
+        state.store.as_ref(),
+        actor,
+        dixian_domain::access::Permission::EditRegistry,
+        &code,
+    )
+    .await
+    {
+        return error_page(&state, Some(&session), &e);
+    }
+    match registry::household(state.store.as_ref(), actor, &code, today()).await {
+        Ok(v) => render(
+            StatusCode::OK,
+            &EditPage {
+                frame: session.frame(&state),
+                csrf: session.auth.csrf.clone(),
+                code: v.detail.summary.code.to_string(),
+                form: registry::EditForm::of(&v.detail),
+                phone_masked: v.detail.summary.phone_masked.clone().unwrap_or_default(),
+                error: None,
+            },
+        ),
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EditFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    group_no: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    household_type: String,
+    relocated: Option<String>,
+    dibao: Option<String>,
+    tekun: Option<String>,
+    monitored: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Form(f): axum::extract::Form<EditFields>,
+) -> Response {
+    if let Err(r) =
+        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "修改户信息").await
+    {
+        return r;
+    }
+    let form = registry::EditForm {
+        group_no: f.group_no,
+        address: f.address,
+        phone: f.phone,
+        household_type: f.household_type,
+        relocated: f.relocated.is_some(),
+        dibao: f.dibao.is_some(),
+        tekun: f.tekun.is_some(),
+        monitored: f.monitored.is_some(),
+        reason: f.reason,
+    };
+    match registry::edit(state.store.as_ref(), &session.auth.actor, &code, &form).await {
+        Ok(changes) => {
+            axum::response::Redirect::to(&format!("/households/{code}?changed={}", changes.len()))
+                .into_response()
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Invalid(_)))) => {
             render(
-                StatusCode::OK,
-                &HouseholdPage {
+                StatusCode::BAD_REQUEST,
+                &EditPage {
                     frame: session.frame(&state),
-                    view,
-                    tags,
+                    csrf: session.auth.csrf.clone(),
+                    code: code.clone(),
+                    phone_masked: String::new(),
+                    form,
+                    error: Some(e.to_string()),
                 },
             )
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    member: i64,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn member_status(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Form(f): axum::extract::Form<StatusFields>,
+) -> Response {
+    if let Err(r) =
+        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "人口变化").await
+    {
+        return r;
+    }
+    match registry::change_status(
+        state.store.as_ref(),
+        &session.auth.actor,
+        f.member,
+        &f.status,
+        &f.date,
+        &f.reason,
+    )
+    .await
+    {
+        Ok(()) => {
+            axum::response::Redirect::to(&format!("/households/{code}?changed=1")).into_response()
         }
         Err(e) => error_page(&state, Some(&session), &e),
     }

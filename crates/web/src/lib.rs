@@ -150,6 +150,14 @@ pub fn router(state: AppState) -> Router {
         .route("/policy", get(pages::policy))
         .route("/households", get(households::list))
         .route("/households/{code}", get(households::show))
+        .route(
+            "/households/{code}/edit",
+            get(households::edit_page).post(households::edit_submit),
+        )
+        .route(
+            "/households/{code}/members/status",
+            post(households::member_status),
+        )
         .route("/households/ledger/{file}", get(households::export))
         .route(
             "/households/import",

@@ -450,6 +450,24 @@ async fn search_households_and_open_one() {
     );
     assert!(b.text("#years").await.contains("人均纯收入"));
     b.screenshot("household.png").await;
+
+    // Edit: a validation error first, then the fix, then the change in the timeline.
+    b.click_link("修改户信息").await;
+    b.fill("#edit input[name=address]", " ").await;
+    b.fill("#edit input[name=reason]", "核实").await;
+    b.submit("#edit button").await;
+    assert!(b.text("#edit-error").await.contains("住址不能为空"));
+    b.fill("#edit input[name=address]", "青山县石桥镇新村一组1号")
+        .await;
+    b.fill("#edit input[name=reason]", "易地搬迁后更新住址")
+        .await;
+    b.submit("#edit button").await;
+    assert!(b.text("#notice").await.contains("已保存"));
+    let timeline = b.text("#timeline").await;
+    assert!(
+        timeline.contains("→ 青山县石桥镇新村一组1号") && timeline.contains("易地搬迁后更新住址"),
+        "{timeline}"
+    );
     b.close().await;
     drop(server);
 }

@@ -1302,3 +1302,125 @@ async fn households_are_imported_from_the_browser() {
     .await;
     assert!(r.body.contains("检查通过"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn edit_a_household_and_see_it_in_the_timeline() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let list = get(&a.router, "/api/households", &town).await;
+    let json: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    let code = json["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["members"].as_i64().unwrap() >= 2)
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form_page = get(&a.router, &format!("/households/{code}/edit"), &town).await;
+    assert_eq!(form_page.status, StatusCode::OK);
+    let csrf = hidden(&form_page.body, "csrf");
+    let address = hidden(&form_page.body, "address");
+    let uri = format!("/households/{code}/edit");
+    let bad = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("address", ""),
+            ("phone", "12ab"),
+            ("household_type", "tuopin"),
+            ("reason", "x"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("住址不能为空") && bad.body.contains("联系电话“12ab”无效"),
+        "{}",
+        bad.body
+    );
+    let no_reason = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("address", "新住址1号"),
+            ("household_type", "tuopin"),
+            ("reason", ""),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(
+        no_reason.body.contains("请填写变更原因"),
+        "{}",
+        no_reason.body
+    );
+    let ok = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("address", "新住址1号"),
+            ("household_type", "tuopin"),
+            ("monitored", "1"),
+            ("reason", "入户核实后更正"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = get(&a.router, ok.location(), &town).await;
+    assert!(page.body.contains("已保存"), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("住址：{address} → 新住址1号")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("原因：入户核实后更正"));
+    // A member moves out: an explicit action, dated, in the timeline.
+    let member = page
+        .body
+        .split("<option value=\"")
+        .filter_map(|t| t.split('"').next())
+        .filter_map(|v| v.parse::<i64>().ok())
+        .nth(1);
+    let member = member.expect("a second member");
+    {
+        let r = post(
+            &a.router,
+            &format!("/households/{code}/members/status"),
+            &town,
+            &form(&[
+                ("csrf", &csrf),
+                ("member", &member.to_string()),
+                ("status", "moved_out"),
+                ("date", "2026-10-01"),
+                ("reason", "外出务工迁出户口"),
+            ]),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = get(&a.router, &format!("/households/{code}"), &town).await;
+        assert!(
+            page.body.contains("成员迁出") && page.body.contains("迁出（2026-10-01）"),
+            "{}",
+            page.body
+        );
+    }
+    // A viewer may look but not change.
+    let viewer = session(&a.router, "viewer").await;
+    assert_eq!(
+        get(&a.router, &uri, &viewer).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let vpage = get(&a.router, &format!("/households/{code}"), &viewer).await;
+    assert!(!vpage.body.contains("修改户信息"));
+}
