@@ -11,17 +11,7 @@ cd "$(dirname "$0")/.."
 households=${1:-100000}
 runs=${2:-3}
 
-command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null; }
-[ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
-cargo build --release --locked -p dixian >/dev/null 2>&1 || cargo build --release --locked -p dixian
-bin=target/release/dixian
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -srm)"
-echo "households: $households, runs: $runs"
+. bench/lib.sh
 "$bin" demo --data-dir "$work/d" --households "$households" --seed 20260101 --as-of 2026-11-01 >/dev/null 2>&1
 : > "$work/xlsx.txt"; : > "$work/csv.txt"; : > "$work/peer.txt"
 for i in $(seq 1 "$runs"); do

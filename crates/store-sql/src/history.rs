@@ -11,6 +11,27 @@ use dixian_store::{
     FieldChange, HouseholdEdit, HouseholdEvent, PhoneChange, StoreError, StoreResult,
 };
 
+/// Appends a history entry for household `$hid` inside transaction `$tx`.
+macro_rules! event_in {
+    ($tx:ident, $hid:expr, $actor:expr, $action:expr, $changes:expr, $reason:expr, $at:expr) => {{
+        let eid: i64 = allocate!($tx, "household_events", 1i64);
+        sqlx::query(
+            "INSERT INTO household_events (id, household_id, at, actor, action, changes, reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(eid)
+        .bind($hid)
+        .bind($at)
+        .bind(&$actor.name)
+        .bind($action)
+        .bind($changes)
+        .bind($reason)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+    }};
+}
+
 fn yes(b: bool) -> String {
     if b { "是" } else { "否" }.to_string()
 }
@@ -160,21 +181,15 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            let eid: i64 = allocate!(tx, "household_events", 1i64);
-            sqlx::query(
-                "INSERT INTO household_events (id, household_id, at, actor, action, changes, reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(eid)
-            .bind(cur.id)
-            .bind(&now)
-            .bind(&actor.name)
-            .bind("household.update")
-            .bind(&changes_json)
-            .bind(&reason)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+            event_in!(
+                tx,
+                cur.id,
+                actor,
+                "household.update",
+                &changes_json,
+                &reason,
+                &now
+            );
         });
         Ok(changes)
     }
@@ -251,21 +266,7 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-            let eid: i64 = allocate!(tx, "household_events", 1i64);
-            sqlx::query(
-                "INSERT INTO household_events (id, household_id, at, actor, action, changes, reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(eid)
-            .bind(hid)
-            .bind(&now)
-            .bind(&actor.name)
-            .bind(action)
-            .bind(&changes_json)
-            .bind(&reason)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+            event_in!(tx, hid, actor, action, &changes_json, &reason, &now);
         });
         Ok(())
     }
