@@ -236,6 +236,18 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 r.already_registered.len(),
                 started.elapsed().as_secs_f64()
             );
+            if !r.warnings.is_empty() {
+                println!(
+                    "请核对以下{}处关系或年龄异常（不影响导入）：",
+                    r.warnings.len()
+                );
+                for w in r.warnings.iter().take(20) {
+                    println!("  {w}");
+                }
+                if r.warnings.len() > 20 {
+                    println!("  ……另有{}处", r.warnings.len() - 20);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Export {

@@ -433,6 +433,15 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
 /// Reads a CSV household file. Any problem anywhere means no records: the caller shows the
 /// problems and writes nothing.
 pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Vec<Problem>> {
+    read_csv_checked(text, today).map(|(records, _)| records)
+}
+
+/// [`read_csv`] with the plausibility warnings (关系、年龄) of the records, by row: worth a
+/// second look, never a reason to refuse the file.
+pub fn read_csv_checked(
+    text: &str,
+    today: NaiveDate,
+) -> Result<(Vec<HouseholdRecord>, Vec<Problem>), Vec<Problem>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -505,9 +514,27 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Ve
             people.push(p);
         }
     }
-    let records = assemble(people, &mut problems);
+    let mut rows_by_id = HashMap::new();
+    let records = assemble(people, &mut problems, &mut rows_by_id);
     if problems.is_empty() {
-        Ok(records)
+        let mut warnings = Vec::new();
+        for r in &records {
+            for (i, message) in dixian_domain::registry::plausibility(r, today) {
+                let row = r
+                    .members
+                    .get(i)
+                    .and_then(|m| rows_by_id.get(m.id_number.as_str()))
+                    .copied()
+                    .unwrap_or(0);
+                warnings.push(Problem {
+                    row,
+                    column: None,
+                    message,
+                });
+            }
+        }
+        warnings.sort_by_key(|p| p.row);
+        Ok((records, warnings))
     } else {
         problems.sort_by_key(|p| p.row);
         Err(problems)
@@ -516,8 +543,11 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Ve
 
 /// Groups rows into households and checks what spans rows: the household's columns agree on
 /// every member's row, exactly one 户主, one person per ID number, incomes on one row.
-fn assemble(people: Vec<PersonRow>, problems: &mut Vec<Problem>) -> Vec<HouseholdRecord> {
-    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+fn assemble(
+    people: Vec<PersonRow>,
+    problems: &mut Vec<Problem>,
+    seen_ids: &mut HashMap<String, usize>,
+) -> Vec<HouseholdRecord> {
     let mut households: BTreeMap<HouseholdCode, (usize, HouseholdRecord)> = BTreeMap::new();
     for p in people {
         if let Some(first) = seen_ids.insert(p.person.id_number.as_str().to_string(), p.number) {
@@ -724,6 +754,8 @@ pub struct ImportReport {
     pub already_registered: Vec<HouseholdCode>,
     /// Everything wrong; when not empty, nothing was written.
     pub problems: Vec<Problem>,
+    /// Unusual relations or ages to confirm; they do not stop the import.
+    pub warnings: Vec<Problem>,
 }
 
 /// Imports a household file (CSV; Excel files are saved as CSV first): reads and checks all
@@ -752,8 +784,11 @@ pub async fn import_households(
             return Ok(report);
         }
     };
-    let records = match read_csv(&text, crate::today()) {
-        Ok(r) => r,
+    let records = match read_csv_checked(&text, crate::today()) {
+        Ok((r, warnings)) => {
+            report.warnings = warnings;
+            r
+        }
         Err(p) => {
             report.problems = p;
             return Ok(report);
@@ -941,6 +976,17 @@ mod tests {
             lines[2].starts_with("\"姓名：必填，不能为空\","),
             "{}",
             lines[2]
+        );
+    }
+
+    #[test]
+    fn odd_ages_are_warned_with_their_row() {
+        let child = WIFE.replace(",配偶,", ",子,");
+        let (_, warnings) = read_csv_checked(&file(&[HEAD, &child]), today()).unwrap();
+        let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            text,
+            vec!["第3行：李四是子，但与户主年龄只相差0岁".to_string()]
         );
     }
 

@@ -272,6 +272,79 @@ mod tests {
     }
 }
 
+/// Implausible but possible facts about a household on `on` (关系、年龄合理性): warnings for
+/// a person to confirm, never reasons to refuse. Each names the member by index and says why.
+pub fn plausibility(record: &HouseholdRecord, on: NaiveDate) -> Vec<(usize, String)> {
+    use crate::id_number::age_on;
+    let mut out = Vec::new();
+    let head = record
+        .members
+        .iter()
+        .find(|m| m.relation == Relation::Head)
+        .map(|m| age_on(m.birth_date, on) as i64);
+    for (i, m) in record.members.iter().enumerate() {
+        let age = age_on(m.birth_date, on) as i64;
+        let gap = head.map(|h| h - age);
+        let name = &m.name;
+        match m.relation {
+            Relation::Spouse if age < 18 => {
+                out.push((i, format!("{name}是配偶，但只有{age}岁")));
+            }
+            Relation::Son | Relation::Daughter | Relation::SonInLaw | Relation::DaughterInLaw
+                if gap.is_some_and(|g| g < 14) =>
+            {
+                out.push((
+                    i,
+                    format!(
+                        "{name}是{}，但与户主年龄只相差{}岁",
+                        m.relation.label(),
+                        gap.unwrap_or(0)
+                    ),
+                ));
+            }
+            Relation::Grandson | Relation::Granddaughter if gap.is_some_and(|g| g < 30) => {
+                out.push((
+                    i,
+                    format!(
+                        "{name}是{}，但与户主年龄只相差{}岁",
+                        m.relation.label(),
+                        gap.unwrap_or(0)
+                    ),
+                ));
+            }
+            Relation::Father | Relation::Mother if gap.is_some_and(|g| g > -14) => {
+                out.push((
+                    i,
+                    format!("{name}是{}，但年龄不比户主大14岁以上", m.relation.label()),
+                ));
+            }
+            _ => {}
+        }
+        let school_age = match m.schooling {
+            Schooling::Preschool => Some((0, 7)),
+            Schooling::Primary => Some((5, 16)),
+            Schooling::JuniorHigh => Some((10, 20)),
+            Schooling::SeniorHigh | Schooling::Vocational => Some((13, 25)),
+            _ => None,
+        };
+        if let Some((lo, hi)) = school_age
+            && !(lo..=hi).contains(&age)
+        {
+            out.push((
+                i,
+                format!("{name}{age}岁，在校情况却是“{}”", m.schooling.label()),
+            ));
+        }
+        if age < 16 && m.employment_months > 0 {
+            out.push((
+                i,
+                format!("{name}{age}岁，却登记了{}个月务工", m.employment_months),
+            ));
+        }
+    }
+    out
+}
+
 /// A phone number as lists and exports show it: `138****5678`. Short or odd values keep
 /// only their last two characters.
 pub fn mask_phone(phone: &str) -> String {
@@ -294,6 +367,89 @@ fn mask_middle(text: &str, head: usize, tail: usize) -> String {
     out.push_str(&"*".repeat(n - head - tail));
     out.extend(&chars[n - tail..]);
     out
+}
+
+#[cfg(test)]
+mod plausibility_tests {
+    use super::*;
+    use crate::id_number::IdNumber;
+
+    fn person(id: &str, name: &str, relation: Relation, schooling: Schooling) -> Person {
+        let id = IdNumber::parse(id, NaiveDate::MAX).unwrap();
+        Person {
+            sex: id.sex(),
+            birth_date: id.birth_date(),
+            id_number: id,
+            name: name.into(),
+            relation,
+            labour: LabourCapacity::Ordinary,
+            health: Health::Healthy,
+            disability: None,
+            schooling,
+            medical_insurance: true,
+            pension_insurance: true,
+            employment_months: 0,
+            employment_place: None,
+            public_payroll: false,
+            status: LivingStatus::InHousehold,
+        }
+    }
+
+    #[test]
+    fn odd_relations_and_ages_are_warned_not_refused() {
+        let v = DivisionCode::parse("500299101201").unwrap();
+        let on = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let record = HouseholdRecord {
+            household: Household {
+                code: HouseholdCode::new(&v, 1).unwrap(),
+                village: v,
+                group_no: None,
+                address: "x".into(),
+                phone: None,
+                bank_account: None,
+                household_type: HouseholdType::Ordinary,
+                relocated: false,
+                dibao: false,
+                tekun: false,
+                monitored: false,
+            },
+            members: vec![
+                // Head born 1949, a "son" born 1949 too, a 2-year-old in primary school.
+                person(
+                    "11010519491231002X",
+                    "张三",
+                    Relation::Head,
+                    Schooling::NotInSchool,
+                ),
+                person(
+                    "110105194912310046",
+                    "张四",
+                    Relation::Son,
+                    Schooling::NotInSchool,
+                ),
+                person(
+                    "110105202401010014",
+                    "张五",
+                    Relation::Grandson,
+                    Schooling::Primary,
+                ),
+            ],
+            incomes: vec![],
+        };
+        let w = plausibility(&record, on);
+        let text: Vec<String> = w.iter().map(|(i, m)| format!("{i}:{m}")).collect();
+        assert!(
+            text.iter()
+                .any(|m| m.starts_with("1:张四是子，但与户主年龄只相差0岁")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|m| m.starts_with("2:张五2岁，在校情况却是“小学”")),
+            "{text:?}"
+        );
+        assert!(!text.iter().any(|m| m.starts_with("0:")), "{text:?}");
+    }
 }
 
 #[cfg(test)]
