@@ -202,6 +202,14 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             let name = file.display().to_string();
             let store = open_store(&cfg, false).await?;
             let started = std::time::Instant::now();
+            // Reading, checking and the one all-or-nothing write are one step: show that it runs.
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(if dry_run {
+                format!("正在读取并检查{name}")
+            } else {
+                format!("正在读取、检查并写入{name}（全部成功或全部不写）")
+            });
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
             let report = dixian_app::import::import_households(
                 store.as_ref(),
                 &Actor::system("dixian import households"),
@@ -210,6 +218,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 dry_run,
             )
             .await;
+            bar.finish_and_clear();
             store.close().await;
             let r = report?;
             if !r.problems.is_empty() {

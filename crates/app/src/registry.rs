@@ -276,15 +276,26 @@ pub async fn edit(
         .await?)
 }
 
-/// Records a member's death, moving out or return, as typed on the household page.
+/// Records a member's death, moving out or return, as typed on the household page of
+/// `code_text`; the person must be a member of that household.
 pub async fn change_status(
     store: &dyn Store,
     actor: &Actor,
+    code_text: &str,
     person_id: i64,
     status_text: &str,
     date_text: &str,
     reason: &str,
 ) -> Result<(), AppError> {
+    let code =
+        HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let household = store
+        .household(actor, &code)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("户编号{code}不存在")))?;
+    if !household.members.iter().any(|m| m.person_id == person_id) {
+        return Err(AppError::Invalid(vec![format!("户{code}没有这名成员")]));
+    }
     let status = LivingStatus::parse(status_text.trim())
         .ok_or_else(|| AppError::Invalid(vec!["请选择人员状态".into()]))?;
     let on = policy::parse_date(date_text)?;

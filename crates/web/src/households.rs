@@ -341,13 +341,20 @@ pub async fn edit_submit(
                 .into_response()
         }
         Err(e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Invalid(_)))) => {
+            // Show the number on record again, masked, beside the form being corrected.
+            let phone_masked =
+                registry::household(state.store.as_ref(), &session.auth.actor, &code, today())
+                    .await
+                    .ok()
+                    .and_then(|v| v.detail.summary.phone_masked)
+                    .unwrap_or_default();
             render(
                 StatusCode::BAD_REQUEST,
                 &EditPage {
                     frame: session.frame(&state),
                     csrf: session.auth.csrf.clone(),
                     code: code.clone(),
-                    phone_masked: String::new(),
+                    phone_masked,
                     form,
                     error: Some(e.to_string()),
                 },
@@ -386,6 +393,7 @@ pub async fn member_status(
     match registry::change_status(
         state.store.as_ref(),
         &session.auth.actor,
+        &code,
         f.member,
         &f.status,
         &f.date,

@@ -1414,6 +1414,30 @@ async fn edit_a_household_and_see_it_in_the_timeline() {
             "{}",
             page.body
         );
+        // A person of another household cannot be changed through this one's page.
+        let other = json["households"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["code"].as_str().unwrap().to_string())
+            .find(|c| *c != code)
+            .unwrap();
+        let r = post(
+            &a.router,
+            &format!("/households/{other}/members/status"),
+            &town,
+            &form(&[
+                ("csrf", &csrf),
+                ("member", &member.to_string()),
+                ("status", "in_household"),
+                ("date", "2026-10-02"),
+                ("reason", "错户操作"),
+            ]),
+            &[],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("没有这名成员"), "{}", r.body);
     }
     // A viewer may look but not change.
     let viewer = session(&a.router, "viewer").await;
