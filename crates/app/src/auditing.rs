@@ -120,14 +120,9 @@ pub async fn page(
 /// Rows an export may hold; more must be narrowed by the filter.
 pub const EXPORT_LIMIT: i64 = 10_000;
 
+/// Every cell quoted (details are JSON), formulas defused.
 fn csv_field(s: &str) -> String {
-    // Quote everything; a leading = + - @ would be run as a formula by spreadsheet programs.
-    let guarded = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", guarded.replace('"', "\"\""))
+    crate::csv_text::quoted(&crate::csv_text::defused(s))
 }
 
 /// The matching records as CSV (UTF-8 with BOM, for Excel), oldest first. The export is

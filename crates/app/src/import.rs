@@ -620,15 +620,6 @@ pub fn villages(records: &[HouseholdRecord]) -> Vec<DivisionCode> {
     v
 }
 
-/// Problems as one Chinese message for errors that end a command.
-pub fn summary(problems: &[Problem]) -> AppError {
-    let mut lines: Vec<String> = problems.iter().take(200).map(ToString::to_string).collect();
-    if problems.len() > 200 {
-        lines.push(format!("……另有{}处问题", problems.len() - 200));
-    }
-    AppError::Invalid(lines)
-}
-
 /// Writes households in the template's layout, the same file an import reads: the demo
 /// county goes through import this way, and a test proves the round trip exact.
 pub fn write_csv<W: std::io::Write>(
@@ -688,16 +679,8 @@ pub fn write_csv<W: std::io::Write>(
                 money(|x| x.medical_self_pay),
                 money(|x| x.insurance_claims),
             ];
-            let line: Vec<String> = cells
-                .into_iter()
-                .map(|c| {
-                    if c.contains([',', '"', '\n']) {
-                        format!("\"{}\"", c.replace('"', "\"\""))
-                    } else {
-                        c
-                    }
-                })
-                .collect();
+            // Read back by the system: quoted where needed, never defused.
+            let line: Vec<String> = cells.iter().map(|c| crate::csv_text::cell(c)).collect();
             w.write_all(line.join(",").as_bytes())?;
             w.write_all(b"\r\n")?;
         }
@@ -718,7 +701,7 @@ pub fn error_report(text: &str, problems: &[Problem]) -> String {
         };
         by_row.entry(p.row).or_default().push(what);
     }
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let quote = crate::csv_text::quoted;
     let mut out = String::from("\u{feff}");
     for whole_file in by_row.get(&0).into_iter().flatten() {
         out.push_str(&quote(whole_file));

@@ -131,17 +131,7 @@ async fn line(names: &mut Names<'_>, h: &HouseholdSummary) -> Result<Line, AppEr
 }
 
 fn csv_field(s: &str) -> String {
-    // Spreadsheets run a leading = + - @ as a formula; codes and IDs must stay text.
-    let guarded = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
+    crate::csv_text::cell(&crate::csv_text::defused(s))
 }
 
 fn io(e: impl std::fmt::Display) -> AppError {

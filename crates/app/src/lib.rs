@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod areas;
 pub mod auditing;
 pub mod auth;
+pub mod csv_text;
 pub mod demo;
 pub mod import;
 pub mod ledger;

@@ -66,14 +66,6 @@ impl SecuritySettings {
             .collect()
     }
 
-    /// Allowed range of a field, for the form's `min`/`max`.
-    pub fn bounds(field: &str) -> Option<(i64, i64)> {
-        BOUNDS
-            .iter()
-            .find(|b| b.0 == field)
-            .map(|&(_, _, lo, hi)| (lo, hi))
-    }
-
     fn from_values(v: [i64; 9]) -> SecuritySettings {
         SecuritySettings {
             password_min_length: v[0],
@@ -220,11 +212,8 @@ mod tests {
         let e = s.to_policy().unwrap_err().to_string();
         assert!(e.contains("密码最短长度应在8到64之间（填写的是6）"), "{e}");
         assert!(e.contains("审计记录保存期（天）应在180到3650之间"), "{e}");
-        assert_eq!(
-            SecuritySettings::bounds("lockout_minutes"),
-            Some((10, 1440))
-        );
-        assert_eq!(SecuritySettings::bounds("nope"), None);
+        let lockout = s.fields().into_iter().find(|f| f.0 == "lockout_minutes");
+        assert_eq!(lockout.map(|f| (f.3, f.4)), Some((10, 1440)));
     }
 
     #[test]

@@ -37,13 +37,11 @@ fn yes(b: bool) -> String {
 }
 
 fn check_reason(reason: &str) -> StoreResult<String> {
-    let r = reason.trim();
-    if r.chars().count() < 2 || r.chars().count() > 200 {
-        return Err(StoreError::Invalid(
-            "请填写变更原因（2到200个字），原因将记入变更记录和审计记录".into(),
-        ));
-    }
-    Ok(r.to_string())
+    crate::stated_reason(
+        reason,
+        2,
+        "请填写变更原因（2到200个字），原因将记入变更记录和审计记录",
+    )
 }
 
 #[derive(sqlx::FromRow)]
@@ -60,17 +58,6 @@ struct Current {
 }
 
 impl SqlStore {
-    /// The household's row id if the actor may change it: permission, then scope from the
-    /// code alone, then existence.
-    async fn household_for_change(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<()> {
-        self.permit(actor, Permission::EditRegistry, code.as_str())
-            .await?;
-        if !code.village().is_some_and(|v| actor.scope.covers(&v)) {
-            return Err(self.deny(actor, code.as_str()).await);
-        }
-        Ok(())
-    }
-
     pub(crate) async fn edit_household(
         &self,
         actor: &Actor,
@@ -78,7 +65,8 @@ impl SqlStore {
         edit: &HouseholdEdit,
         reason: &str,
     ) -> StoreResult<Vec<FieldChange>> {
-        self.household_for_change(actor, code).await?;
+        self.household_in_scope(actor, code, Permission::EditRegistry)
+            .await?;
         let reason = check_reason(reason)?;
         let cur: Option<Current> = read!(self, |pool| {
             sqlx::query_as(
@@ -276,17 +264,14 @@ impl SqlStore {
         actor: &Actor,
         code: &HouseholdCode,
     ) -> StoreResult<Vec<HouseholdEvent>> {
-        self.permit(actor, Permission::ViewRegistry, code.as_str())
+        self.household_in_scope(actor, code, Permission::ViewRegistry)
             .await?;
-        if !code.village().is_some_and(|v| actor.scope.covers(&v)) {
-            return Err(self.deny(actor, code.as_str()).await);
-        }
         let cadre = crate::assigned_to(actor);
         let head: Option<(i64, chrono::DateTime<Utc>)> = read!(self, |pool| {
-            sqlx::query_as(
-                "SELECT h.id, h.created_at FROM households h WHERE h.code = $1
-                 AND ($2 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $2))",
-            )
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.id, h.created_at FROM households h WHERE h.code = $1 {}",
+                crate::assigned_only(2)
+            )))
             .bind(code.as_str())
             .bind(cadre)
             .fetch_optional(pool)

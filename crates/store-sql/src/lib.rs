@@ -351,6 +351,22 @@ impl SqlStore {
         IdNumber::parse(&plain, NaiveDate::MAX).map_err(|e| corrupt("身份证号", e))
     }
 
+    /// Refuses (and audits) an actor without `permission`, or whose scope does not cover
+    /// the village the household code names: decided from the code alone, before anything
+    /// is looked up, so existence never leaks.
+    async fn household_in_scope(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        permission: Permission,
+    ) -> StoreResult<()> {
+        self.permit(actor, permission, code.as_str()).await?;
+        if !code.village().is_some_and(|v| actor.scope.covers(&v)) {
+            return Err(self.deny(actor, code.as_str()).await);
+        }
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check` of a SQLite file, opened read-only: `Ok(())` or the problems.
     pub async fn sqlite_integrity(path: &Path) -> StoreResult<()> {
         use sqlx::Connection;
@@ -990,7 +1006,8 @@ impl Store for SqlStore {
         let cadre = assigned_to(actor);
         read!(self, |pool| {
             let households: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM households h WHERE h.village_code BETWEEN $1 AND $2 {ASSIGNED_3}"
+                "SELECT COUNT(*) FROM households h WHERE h.village_code BETWEEN $1 AND $2 {}",
+                assigned_only(3)
             )))
             .bind(&lo)
             .bind(&hi)
@@ -1000,7 +1017,8 @@ impl Store for SqlStore {
             .map_err(backend)?;
             let persons: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id
-                 WHERE h.village_code BETWEEN $1 AND $2 {ASSIGNED_3}"
+                                  WHERE h.village_code BETWEEN $1 AND $2 {}",
+                assigned_only(3)
             )))
             .bind(&lo)
             .bind(&hi)
@@ -1029,7 +1047,8 @@ impl Store for SqlStore {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT p.id, p.id_number_enc, p.name, h.code, h.village_code
                  FROM persons p JOIN households h ON h.id = p.household_id
-                 WHERE p.id_number_bidx = $1 AND h.village_code BETWEEN $2 AND $3 {ASSIGNED_4}"
+                                  WHERE p.id_number_bidx = $1 AND h.village_code BETWEEN $2 AND $3 {}",
+                assigned_only(4)
             )))
             .bind(&bidx)
             .bind(&lo)
@@ -1068,12 +1087,11 @@ impl Store for SqlStore {
     ) -> StoreResult<IdNumber> {
         let target = format!("人员#{person_id}");
         self.permit(actor, Permission::RevealPii, &target).await?;
-        let reason = reason.trim();
-        if reason.chars().count() < 4 {
-            return Err(StoreError::Invalid(
-                "查看完整身份证号须填写理由（至少4个字），理由将记入审计记录".into(),
-            ));
-        }
+        let reason = stated_reason(
+            reason,
+            4,
+            "查看完整身份证号须填写理由（4到200个字），理由将记入审计记录",
+        )?;
         let row: Option<(Vec<u8>, String)> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT p.id_number_enc, h.village_code
@@ -1130,6 +1148,21 @@ impl Store for SqlStore {
                 "账号#{cadre}不是在用的帮扶责任人账号，不能负责农户"
             )));
         };
+        // Assigning what is already assigned (or removing what is not) changes nothing and
+        // is not recorded as a change: a demo restarted, a form sent twice.
+        let assigned: Option<i64> = read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT user_id FROM cadre_assignments WHERE household_id = $1 AND user_id = $2",
+            )
+            .bind(hid)
+            .bind(cadre)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        if assigned.is_some() == assign {
+            return Ok(());
+        }
         let detail = serde_json::json!({ "cadre": user.username }).to_string();
         let action = if assign {
             "cadre.assign"
@@ -1880,12 +1913,24 @@ impl Store for SqlStore {
     }
 }
 
-/// Limits a query on households `h` to those assigned to the cadre bound as `$3` / `$4`;
-/// 0 there means "not a cadre: no limit".
-const ASSIGNED_3: &str =
-    "AND ($3 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $3))";
-const ASSIGNED_4: &str =
-    "AND ($4 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $4))";
+/// The clause limiting a query on households `h` to those assigned to the cadre bound as
+/// parameter `$n` (from [`assigned_to`]); 0 there means "not a cadre: no limit".
+fn assigned_only(n: u8) -> String {
+    format!(
+        "AND (${n} = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = ${n}))"
+    )
+}
+
+/// A reason a person gave for an audited act, trimmed, between `min` and 200 characters;
+/// otherwise `message`.
+fn stated_reason(reason: &str, min: usize, message: &str) -> StoreResult<String> {
+    let r = reason.trim();
+    if (min..=200).contains(&r.chars().count()) {
+        Ok(r.to_string())
+    } else {
+        Err(StoreError::Invalid(message.into()))
+    }
+}
 
 /// The account whose assignments limit the actor's reads: a 帮扶责任人 sees only the
 /// households assigned to them (none, if the actor has no account); 0 for everyone else.

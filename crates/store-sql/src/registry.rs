@@ -1,7 +1,10 @@
 //! Reading the registry (户籍查询): the household list with filters and one household with
 //! its members and incomes. Sensitive fields leave this module masked only.
 
-use crate::{Db, F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, assigned_to, backend, corrupt, crypto};
+use crate::{
+    Db, F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, assigned_only, assigned_to, backend, corrupt,
+    crypto,
+};
 use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
@@ -35,10 +38,6 @@ struct SummaryRow {
     income_year: Option<i32>,
     net_income: Option<i64>,
 }
-
-/// Limits a query on households `h` to those assigned to the cadre bound as `$2`.
-const ASSIGNED_2: &str =
-    "AND ($2 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $2))";
 
 const SUMMARY_COLUMNS: &str = "h.id, h.code, h.village_code, h.group_no, h.household_type,
     h.relocated, h.dibao, h.tekun, h.monitored, h.phone_enc,
@@ -133,11 +132,11 @@ impl SqlStore {
                     .push_bind(within.0.clone())
                     .push(" AND ")
                     .push_bind(within.1.clone());
-                $qb.push(" AND (")
-                    .push_bind(cadre)
-                    .push(" = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = ")
-                    .push_bind(cadre)
-                    .push("))");
+                                if cadre != 0 {
+                    $qb.push(" AND h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = ")
+                        .push_bind(cadre)
+                        .push(")");
+                }
                 if let Some(t) = f.household_type {
                     $qb.push(" AND h.household_type = ").push_bind(t.code());
                 }
@@ -201,16 +200,13 @@ impl SqlStore {
         actor: &Actor,
         code: &HouseholdCode,
     ) -> StoreResult<Option<HouseholdDetail>> {
-        self.permit(actor, Permission::ViewRegistry, code.as_str())
+        self.household_in_scope(actor, code, Permission::ViewRegistry)
             .await?;
-        // The code names its village: scope is decided before looking anything up.
-        if !code.village().is_some_and(|v| actor.scope.covers(&v)) {
-            return Err(self.deny(actor, code.as_str()).await);
-        }
         let cadre = assigned_to(actor);
         let row: Option<(SummaryRow, String, Option<Vec<u8>>)> = read!(self, |pool| {
             let summary: Option<SummaryRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT {SUMMARY_COLUMNS} WHERE h.code = $1 {ASSIGNED_2}"
+                "SELECT {SUMMARY_COLUMNS} WHERE h.code = $1 {}",
+                assigned_only(2)
             )))
             .bind(code.as_str())
             .bind(cadre)

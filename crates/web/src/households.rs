@@ -52,17 +52,15 @@ impl ListParams {
 
     /// The filter part of the address, for paging links.
     fn link(&self) -> String {
-        let enc = |s: &str| crate::session::url_escape(s.trim());
-        format!(
-            "within={}&household_type={}&relocated={}&dibao={}&tekun={}&monitored={}&name={}",
-            enc(&self.within),
-            enc(&self.household_type),
-            enc(&self.relocated),
-            enc(&self.dibao),
-            enc(&self.tekun),
-            enc(&self.monitored),
-            enc(&self.name)
-        )
+        crate::session::query_string(&[
+            ("within", &self.within),
+            ("household_type", &self.household_type),
+            ("relocated", &self.relocated),
+            ("dibao", &self.dibao),
+            ("tekun", &self.tekun),
+            ("monitored", &self.monitored),
+            ("name", &self.name),
+        ])
     }
 }
 
@@ -632,26 +630,13 @@ pub async fn export(
     // The open handle keeps the data readable after the temporary name is removed.
     drop(tmp);
     let (mime, ext) = match format {
-        LedgerFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        LedgerFormat::Csv => (crate::CSV, "csv"),
         LedgerFormat::Xlsx => (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "xlsx",
         ),
     };
     let name = format!("户籍台账_{}.{ext}", today().format("%Y%m%d"));
-    let disposition = format!(
-        "attachment; filename=\"ledger.{ext}\"; filename*=UTF-8''{}",
-        crate::session::url_escape(&name)
-    );
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let mut res = Response::new(body);
-    let h = res.headers_mut();
-    h.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(mime),
-    );
-    if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
-        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
-    }
-    res
+    crate::download(body, mime, &format!("ledger.{ext}"), &name)
 }

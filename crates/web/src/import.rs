@@ -7,8 +7,8 @@ use crate::{AppState, Frame, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::import::{self, ImportReport};
 use dixian_domain::access::Permission;
@@ -87,17 +87,12 @@ pub async fn page(
 }
 
 pub async fn template() -> Response {
-    let mut res = import::template_csv().into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"template.csv\"; filename*=UTF-8''%E5%86%9C%E6%88%B7%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.csv"),
-    );
-    res
+    crate::download(
+        import::template_csv(),
+        crate::CSV,
+        "template.csv",
+        "农户导入模板.csv",
+    )
 }
 
 /// Reads the multipart form: CSRF token, dry-run flag, and the file.
@@ -203,15 +198,5 @@ pub async fn report(
         let e = AppError::NotFound("错误报告已过期或不存在，请重新上传文件".into());
         return error_page(&state, Some(&session), &e);
     };
-    let mut res = csv.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"problems.csv\"; filename*=UTF-8''%E5%AF%BC%E5%85%A5%E9%97%AE%E9%A2%98.csv"),
-    );
-    res
+    crate::download(csv, crate::CSV, "problems.csv", "导入问题.csv")
 }

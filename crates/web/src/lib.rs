@@ -102,6 +102,29 @@ impl Frame {
     }
 }
 
+/// A file to download: `ascii_name` for old browsers, `name` (Chinese) for the rest.
+pub(crate) fn download(
+    body: impl IntoResponse,
+    mime: &'static str,
+    ascii_name: &str,
+    name: &str,
+) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    let disposition = format!(
+        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+        session::url_escape(name)
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// CSV for spreadsheets, as every download of the site sends it.
+pub(crate) const CSV: &str = "text/csv; charset=utf-8";
+
 pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),

@@ -6,8 +6,8 @@ use crate::{AppState, Frame, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use dixian_app::auditing::{self, AuditQuery};
 use dixian_app::{AppError, beijing, people};
 use dixian_domain::access::Permission;
@@ -171,15 +171,13 @@ impl AuditParams {
 
     /// The filter part of the address, for paging and export links.
     fn link(&self) -> String {
-        let enc = |s: &str| crate::session::url_escape(s.trim());
-        format!(
-            "actor={}&action={}&target={}&from={}&to={}",
-            enc(&self.actor),
-            enc(&self.action),
-            enc(&self.target),
-            enc(&self.from),
-            enc(&self.to)
-        )
+        crate::session::query_string(&[
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("target", &self.target),
+            ("from", &self.from),
+            ("to", &self.to),
+        ])
     }
 }
 
@@ -263,20 +261,7 @@ pub async fn audit_export(
     match auditing::export_csv(state.store.as_ref(), &session.auth.actor, &p.query()).await {
         Ok((csv, _)) => {
             let name = format!("审计记录_{}.csv", dixian_app::today().format("%Y%m%d"));
-            let disposition = format!(
-                "attachment; filename=\"audit.csv\"; filename*=UTF-8''{}",
-                crate::session::url_escape(&name)
-            );
-            let mut res = csv.into_response();
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            if let Ok(v) = HeaderValue::from_str(&disposition) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            res
+            crate::download(csv, crate::CSV, "audit.csv", &name)
         }
         Err(e) => error_page(&state, Some(&session), &e),
     }

@@ -82,6 +82,15 @@ fn login_redirect(notice: &str, next: &str) -> Response {
     Redirect::to(&format!("/login?{notice}next={next}")).into_response()
 }
 
+/// `key=value&…` with the values trimmed and escaped, for filter links.
+pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", url_escape(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 pub(crate) fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

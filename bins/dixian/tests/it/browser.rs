@@ -552,3 +552,37 @@ async fn upload_a_broken_file_fetch_the_report_and_upload_the_fix() {
     b.close().await;
     drop(server);
 }
+
+#[tokio::test]
+async fn security_administrator_tightens_the_lockout() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("30", "6");
+    let base = format!("http://{}", server.addr);
+    b.login(&base, "security", "Dixian@2026").await;
+    b.click_link("安全策略").await;
+    // Below the level-3 minimum: refused by name, nothing saved.
+    b.fill("#security input[name=password_min_length]", "6")
+        .await;
+    b.fill("#security input[name=lockout_threshold]", "3").await;
+    b.submit("#security button").await;
+    assert!(
+        b.text("p.error")
+            .await
+            .contains("密码最短长度应在8到64之间（填写的是6）")
+    );
+    b.fill("#security input[name=password_min_length]", "10")
+        .await;
+    b.submit("#security button").await;
+    assert!(b.text("#notice").await.contains("安全策略已保存"));
+    b.submit("header form.inline button").await;
+    // It applies at once: three wrong passwords now lock an account.
+    for _ in 0..3 {
+        b.login(&base, "viewer", "Wrong#Pass1").await;
+    }
+    b.login(&base, "viewer", "Dixian@2026").await;
+    assert!(b.text("p.error").await.contains("账号已锁定"));
+    b.close().await;
+    drop(server);
+}
