@@ -74,9 +74,14 @@ pub enum Cmd {
         /// 监听地址（与 --serve 一起使用）
         #[arg(long, env = "DIXIAN_LISTEN", value_name = "地址")]
         listen: Option<String>,
-        /// 不建库，只把演示县的农户按导入模板写成 CSV 文件（用于试导入和性能测量）
-        #[arg(long, value_name = "文件", conflicts_with = "serve")]
-        csv_out: Option<PathBuf>,
+        /// 不建库，只把演示县的农户按导入模板写成 .csv 或 .xlsx 文件（用于试导入和性能测量）
+        #[arg(
+            long = "out",
+            alias = "csv-out",
+            value_name = "文件",
+            conflicts_with = "serve"
+        )]
+        file_out: Option<PathBuf>,
     },
     /// 政策包：检查、查看现行参数
     Policy {
@@ -229,7 +234,7 @@ pub enum AuditCmd {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCmd {
-    /// 导入农户（CSV，UTF-8 或 GBK）：先检查整个文件，有任何问题则一行不写并逐条指出行、列和原因
+    /// 导入农户（Excel .xlsx，或 CSV：UTF-8、GBK）：先检查整个文件，有任何问题则一行不写并逐条指出行、列和原因
     Households {
         #[command(flatten)]
         data: DataArgs,
@@ -239,8 +244,11 @@ pub enum ImportCmd {
         /// 只检查、报告，不写入
         #[arg(long)]
         dry_run: bool,
+        /// 有问题时，把带“问题”列的文件（与上传文件同格式）写到这里
+        #[arg(long, value_name = "文件")]
+        report: Option<PathBuf>,
     },
-    /// 生成农户导入模板（CSV，含一户示例）
+    /// 生成农户导入模板（按扩展名 .xlsx 或 .csv，含一户示例）
     Template {
         /// 模板文件
         #[arg(long, value_name = "文件")]

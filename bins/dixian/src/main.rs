@@ -8,6 +8,7 @@ use cli::{AuditCmd, CalendarCmd, Cmd, ExportCmd, ImportCmd, KeysCmd, PolicyCmd, 
 use config::Config;
 use dixian_app::accounts::{self, Argon2id, NewAccount};
 use dixian_app::setup::{self, SourceFile};
+use dixian_app::sheet::FileKind;
 use dixian_app::{auditing, demo, policy, today};
 use dixian_domain::access::Actor;
 use dixian_domain::calendar::WorkCalendar;
@@ -100,7 +101,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             as_of,
             serve: then_serve,
             listen,
-            csv_out,
+            file_out,
         } => {
             let cfg = Config::load(cli.config.as_deref(), &data, DEMO_DATA_DIR)?;
             cfg.init_logging();
@@ -108,11 +109,13 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 Some(t) => policy::parse_date(&t)?,
                 None => today(),
             };
-            if let Some(out) = csv_out {
+            if let Some(out) = file_out {
+                let kind = FileKind::of_path(&out)?;
                 let table = demo::divisions(seed);
                 let file = std::fs::File::create(&out)
                     .with_context(|| format!("无法写入{}", out.display()))?;
-                let n = dixian_app::import::write_csv(
+                let n = dixian_app::import::write_households(
+                    kind,
                     demo::Generator::new(&table, seed, households, as_of),
                     std::io::BufWriter::new(file),
                 )
@@ -179,8 +182,8 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             if out.exists() {
                 bail!("{}已存在，不会覆盖", out.display());
             }
-            std::fs::write(&out, dixian_app::import::template_csv())
-                .with_context(|| format!("无法写入{}", out.display()))?;
+            let template = dixian_app::import::template(FileKind::of_path(&out)?)?;
+            std::fs::write(&out, template).with_context(|| format!("无法写入{}", out.display()))?;
             println!(
                 "已生成导入模板：{}（带*的列必填；第2、3行是示例，请删除后填写）",
                 out.display()
@@ -193,6 +196,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                     data,
                     file,
                     dry_run,
+                    report: report_out,
                 },
         } => {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
@@ -228,6 +232,19 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 }
                 if r.problems.len() > 500 {
                     eprintln!("  ……另有{}处", r.problems.len() - 500);
+                }
+                if let Some(out) = report_out {
+                    let written = FileKind::of(&name, &bytes).ok().and_then(|kind| {
+                        dixian_app::import::error_report(kind, &bytes, &r.problems)
+                    });
+                    match written {
+                        Some(body) => {
+                            std::fs::write(&out, body)
+                                .with_context(|| format!("无法写入{}", out.display()))?;
+                            eprintln!("带“问题”列的文件已写到{}", out.display());
+                        }
+                        None => eprintln!("文件无法读取，没有生成带“问题”列的文件"),
+                    }
                 }
                 return Ok(ExitCode::FAILURE);
             }
@@ -271,7 +288,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
         } => {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
             cfg.init_logging();
-            let format = dixian_app::ledger::LedgerFormat::of_path(&out)?;
+            let format = FileKind::of_path(&out)?;
             let store = open_store(&cfg, false).await?;
             let query = dixian_app::registry::HouseholdQuery {
                 within: within.unwrap_or_default(),

@@ -4,6 +4,8 @@
 //! records at all, so nothing half-checked is ever written.
 
 use crate::AppError;
+pub use crate::sheet::decode;
+use crate::sheet::{self, FileKind, Mark, SheetRow, TextSheet};
 use chrono::NaiveDate;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::{IdNumber, Sex};
@@ -74,7 +76,7 @@ impl std::fmt::Display for Problem {
     }
 }
 
-fn whole(message: impl Into<String>) -> Problem {
+pub(crate) fn whole(message: impl Into<String>) -> Problem {
     Problem {
         row: 0,
         column: None,
@@ -82,44 +84,43 @@ fn whole(message: impl Into<String>) -> Problem {
     }
 }
 
-/// The template as CSV (UTF-8 with BOM), with one example household.
-pub fn template_csv() -> String {
+/// Widths worth setting in an XLSX household sheet: codes, address, ID and bank account.
+const WIDE: [(u16, f64); 4] = [(0, 19.0), (2, 28.0), (4, 22.0), (11, 21.0)];
+
+/// The template as CSV (UTF-8 with BOM) or XLSX (every cell text, so ID numbers typed into
+/// it stay whole), with one example household.
+pub fn template(kind: FileKind) -> std::io::Result<Vec<u8>> {
     let header: Vec<String> = COLUMNS
         .iter()
         .map(|(c, req)| if *req { format!("{c}*") } else { c.to_string() })
         .collect();
-    let example = [
-        "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,张三,11010519491231002X,,户主,普通劳动力,健康,,,非在校生,是,是,10,县内,否,在户,2025,12000,3000,0,1200,0,0,0,0,500,800,0",
-        "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,",
-    ];
-    format!(
-        "\u{feff}{}\r\n{}\r\n",
-        header.join(","),
-        example.join("\r\n")
-    )
+    let mut sheet = TextSheet::new(kind, "农户信息", &WIDE, Vec::new())?;
+    sheet.push(&header, true)?;
+    for line in TEMPLATE_EXAMPLE {
+        sheet.push(&line.split(',').collect::<Vec<_>>(), false)?;
+    }
+    sheet.finish()
 }
 
-/// Text of an uploaded file: UTF-8 (with or without BOM), else GB18030 (which covers GBK),
-/// as Excel in a Chinese Windows saves CSV.
-pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
-    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(body) {
-        return Ok(text.to_string());
-    }
-    let (text, _, bad) = encoding_rs::GB18030.decode(body);
-    if bad {
-        return Err(whole(
-            "文件编码无法识别：请在 Excel 中“另存为 CSV UTF-8”或 CSV（逗号分隔）后重新上传",
-        ));
-    }
-    Ok(text.into_owned())
+/// The CSV template as text.
+pub fn template_csv() -> String {
+    String::from_utf8(template(FileKind::Csv).unwrap_or_default()).unwrap_or_default()
 }
+
+const TEMPLATE_EXAMPLE: [&str; 2] = [
+    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,张三,11010519491231002X,,户主,普通劳动力,健康,,,非在校生,是,是,10,县内,否,在户,2025,12000,3000,0,1200,0,0,0,0,500,800,0",
+    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,",
+];
 
 /// A row's cells by column name.
 struct Row<'a> {
     number: usize,
     cells: HashMap<&'static str, &'a str>,
+    marks: HashMap<&'static str, &'a Mark>,
 }
+
+/// Columns whose digits Excel loses when it stores them as numbers (15 significant digits).
+const LONG_CODES: [&str; 3] = ["户编号", "身份证号", "一卡通账号"];
 
 /// Collects the problems of one row while its fields are read.
 struct Reader<'a, 'p> {
@@ -136,9 +137,35 @@ impl Reader<'_, '_> {
         });
     }
 
-    /// The trimmed cell, refusing formulas (their value is not in a CSV, only the text).
+    /// The trimmed cell, refusing formulas (a CSV holds only their text, an XLSX a cached
+    /// value that may be stale), error values and long codes Excel turned into numbers.
     fn text(&mut self, column: &'static str) -> Option<String> {
         let t = self.row.cells.get(column).map(|s| s.trim()).unwrap_or("");
+        match self.row.marks.get(column) {
+            Some(Mark::Formula(f)) => {
+                let f = f.clone();
+                self.problem(
+                    column,
+                    format!("是公式“{f}”，请把该列复制后“选择性粘贴为数值”再导入"),
+                );
+                return None;
+            }
+            Some(Mark::Error(e)) => {
+                let e = e.clone();
+                self.problem(column, format!("是错误值“{e}”，请更正后再导入"));
+                return None;
+            }
+            Some(Mark::Number) if LONG_CODES.contains(&column) => {
+                self.problem(
+                    column,
+                    format!(
+                        "“{t}”被 Excel 存成了数字，后几位已经丢失：请把该列设为“文本”后重新填写"
+                    ),
+                );
+                return None;
+            }
+            _ => {}
+        }
         if t.is_empty() {
             return None;
         }
@@ -433,86 +460,145 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
 /// Reads a CSV household file. Any problem anywhere means no records: the caller shows the
 /// problems and writes nothing.
 pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Vec<Problem>> {
-    read_csv_checked(text, today).map(|(records, _)| records)
+    let drive = |each: &mut dyn FnMut(Result<SheetRow, Problem>)| {
+        sheet::for_each_csv_row(text, each);
+        Ok(())
+    };
+    read_rows(drive, today).map(|(records, _)| records)
 }
 
-/// [`read_csv`] with the plausibility warnings (关系、年龄) of the records, by row: worth a
-/// second look, never a reason to refuse the file.
-pub fn read_csv_checked(
-    text: &str,
+/// Reads a household file of either kind, with the plausibility warnings (关系、年龄) of the
+/// records by row: worth a second look, never a reason to refuse the file.
+pub fn read_file(
+    kind: FileKind,
+    bytes: &[u8],
     today: NaiveDate,
 ) -> Result<(Vec<HouseholdRecord>, Vec<Problem>), Vec<Problem>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut rows = reader.records();
-    let header = match rows.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => return Err(vec![whole(format!("表头无法读取：{e}"))]),
-        None => return Err(vec![whole("文件是空的")]),
-    };
-    let mut problems = Vec::new();
-    // Columns by name, in any order; `*` marks and spaces are ignored.
+    read_rows(|each| sheet::for_each_row(kind, bytes, each), today)
+}
+
+/// A header cell as a column name: `*` marks, spaces and line breaks are ignored.
+fn column_name(cell: &str) -> String {
+    cell.split_whitespace()
+        .collect::<String>()
+        .trim_end_matches(['*', '＊'])
+        .to_string()
+}
+
+/// Rows above the header a file may have (a title such as “某某村农户信息表”).
+const TITLE_ROWS: usize = 9;
+
+/// Most person rows a file may hold: far above a county, low enough that a hostile file
+/// cannot exhaust memory.
+const MAX_ROWS: usize = 1_000_000;
+
+/// The template's columns found in a header row, by position.
+fn header_positions(header: &SheetRow, problems: &mut Vec<Problem>) -> Vec<(usize, &'static str)> {
     let mut positions: Vec<(usize, &'static str)> = Vec::new();
-    for (i, h) in header.iter().enumerate() {
-        let name = h.trim().trim_end_matches('*').trim();
-        if name.is_empty() {
+    let at = |column: &str, message: &str| Problem {
+        row: header.number,
+        column: Some(column.to_string()),
+        message: message.into(),
+    };
+    for (i, h) in header.cells.iter().enumerate() {
+        let name = column_name(h);
+        // The error report's own column: a corrected report goes straight back in.
+        if name.is_empty() || name == "问题" {
             continue;
         }
         match COLUMNS.iter().find(|(c, _)| *c == name) {
-            Some((c, _)) if positions.iter().any(|(_, p)| p == c) => problems.push(Problem {
-                row: 1,
-                column: Some(name.to_string()),
-                message: "列名重复".into(),
-            }),
+            Some((c, _)) if positions.iter().any(|(_, p)| p == c) => {
+                problems.push(at(&name, "列名重复"))
+            }
             Some((c, _)) => positions.push((i, c)),
-            None => problems.push(Problem {
-                row: 1,
-                column: Some(name.to_string()),
-                message: "不是模板中的列，请使用下载的模板".into(),
-            }),
+            None => problems.push(at(&name, "不是模板中的列，请使用下载的模板")),
         }
     }
     for (c, required) in COLUMNS {
         if required && !positions.iter().any(|(_, p)| *p == c) {
-            problems.push(Problem {
-                row: 1,
-                column: Some(c.to_string()),
-                message: "缺少必需的列".into(),
-            });
+            problems.push(at(c, "缺少必需的列"));
+        }
+    }
+    positions
+}
+
+fn read_rows(
+    drive: impl FnOnce(&mut dyn FnMut(Result<SheetRow, Problem>)) -> Result<(), Problem>,
+    today: NaiveDate,
+) -> Result<(Vec<HouseholdRecord>, Vec<Problem>), Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut people = Vec::new();
+    // The header is the first row naming 户编号, or else the first non-blank row.
+    let mut first: Option<SheetRow> = None;
+    let mut seen = 0;
+    let mut positions: Option<Vec<(usize, &'static str)>> = None;
+    let mut header_ok = true;
+    let mut count = 0usize;
+    let outcome = drive(&mut |row| {
+        let row = match row {
+            Ok(r) if r.is_blank() => return,
+            Ok(r) => r,
+            Err(p) => return problems.push(p),
+        };
+        let Some(columns) = &positions else {
+            seen += 1;
+            let names_code = row.cells.iter().any(|c| column_name(c) == "户编号");
+            if names_code || seen > TITLE_ROWS {
+                let header = if names_code {
+                    &row
+                } else {
+                    first.as_ref().unwrap_or(&row)
+                };
+                let before = problems.len();
+                positions = Some(header_positions(header, &mut problems));
+                header_ok = problems.len() == before;
+            } else if first.is_none() {
+                first = Some(row);
+            }
+            return;
+        };
+        if !header_ok {
+            return;
+        }
+        count += 1;
+        if count == MAX_ROWS + 1 {
+            problems.push(whole(format!(
+                "文件超过{MAX_ROWS}行，请按乡镇拆分成几个文件分别导入"
+            )));
+        }
+        if count > MAX_ROWS {
+            return;
+        }
+        let r = Row {
+            number: row.number,
+            cells: columns
+                .iter()
+                .filter_map(|(i, c)| row.cells.get(*i).map(|v| (*c, v)))
+                .collect(),
+            marks: columns
+                .iter()
+                .filter_map(|(i, c)| row.mark(*i).map(|m| (*c, m)))
+                .collect(),
+        };
+        if let Some(p) = read_row(&r, today, &mut problems) {
+            people.push(p);
+        }
+    });
+    if let Err(p) = outcome {
+        problems.insert(0, p);
+        return Err(problems);
+    }
+    if positions.is_none() {
+        match &first {
+            Some(header) => {
+                header_positions(header, &mut problems);
+            }
+            None => problems.push(whole("文件是空的")),
         }
     }
     if !problems.is_empty() {
+        problems.sort_by_key(|p| p.row);
         return Err(problems);
-    }
-    let mut people = Vec::new();
-    for (i, record) in rows.enumerate() {
-        let number = i + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(Problem {
-                    row: number,
-                    column: None,
-                    message: format!("无法读取：{e}"),
-                });
-                continue;
-            }
-        };
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let row = Row {
-            number,
-            cells: positions
-                .iter()
-                .filter_map(|(i, c)| record.get(*i).map(|v| (*c, v)))
-                .collect(),
-        };
-        if let Some(p) = read_row(&row, today, &mut problems) {
-            people.push(p);
-        }
     }
     let mut rows_by_id = HashMap::new();
     let records = assemble(people, &mut problems, &mut rows_by_id);
@@ -622,15 +708,15 @@ pub fn villages(records: &[HouseholdRecord]) -> Vec<DivisionCode> {
 
 /// Writes households in the template's layout, the same file an import reads: the demo
 /// county goes through import this way, and a test proves the round trip exact.
-pub fn write_csv<W: std::io::Write>(
+pub fn write_households<W: std::io::Write + Send>(
+    kind: FileKind,
     records: impl IntoIterator<Item = HouseholdRecord>,
-    mut w: W,
+    out: W,
 ) -> std::io::Result<usize> {
     let yes = |b: bool| if b { "是" } else { "否" };
     let header: Vec<&str> = COLUMNS.iter().map(|(c, _)| *c).collect();
-    w.write_all("\u{feff}".as_bytes())?;
-    w.write_all(header.join(",").as_bytes())?;
-    w.write_all(b"\r\n")?;
+    let mut sheet = TextSheet::new(kind, "农户信息", &WIDE, out)?;
+    sheet.push(&header, true)?;
     let mut n = 0;
     for r in records {
         let h = &r.household;
@@ -680,19 +766,18 @@ pub fn write_csv<W: std::io::Write>(
                 money(|x| x.insurance_claims),
             ];
             // Read back by the system: quoted where needed, never defused.
-            let line: Vec<String> = cells.iter().map(|c| crate::csv_text::cell(c)).collect();
-            w.write_all(line.join(",").as_bytes())?;
-            w.write_all(b"\r\n")?;
+            sheet.push(&cells, false)?;
         }
         n += 1;
     }
-    w.flush()?;
+    sheet.finish()?;
     Ok(n)
 }
 
-/// The uploaded file again with a first column “问题” naming what is wrong on each row, for
-/// correcting in Excel and uploading again. Problems about the whole file come first.
-pub fn error_report(text: &str, problems: &[Problem]) -> String {
+/// The uploaded file again, in its own format, with a first column “问题” naming what is
+/// wrong on each row, for correcting in Excel and uploading again. Problems about the whole
+/// file come first. `None` when the file cannot be read at all (the problems say why).
+pub fn error_report(kind: FileKind, bytes: &[u8], problems: &[Problem]) -> Option<Vec<u8>> {
     let mut by_row: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for p in problems {
         let what = match &p.column {
@@ -701,26 +786,40 @@ pub fn error_report(text: &str, problems: &[Problem]) -> String {
         };
         by_row.entry(p.row).or_default().push(what);
     }
-    let quote = crate::csv_text::quoted;
-    let mut out = String::from("\u{feff}");
+    let mut widths = WIDE.map(|(c, w)| (c + 1, w)).to_vec();
+    widths.push((0, 40.0));
+    let mut sheet = TextSheet::new(kind, "导入问题", &widths, Vec::new()).ok()?;
+    let mut failed = false;
     for whole_file in by_row.get(&0).into_iter().flatten() {
-        out.push_str(&quote(whole_file));
-        out.push_str("\r\n");
+        failed |= sheet.push(&[whole_file], false).is_err();
     }
-    let body = text.trim_start_matches('\u{feff}');
-    for (i, line) in body.lines().enumerate() {
-        let row = i + 1;
-        let note = if row == 1 {
-            "问题".to_string()
-        } else {
-            by_row.get(&row).map(|v| v.join("；")).unwrap_or_default()
+    let mut header_seen = false;
+    let read = sheet::for_each_row(kind, bytes, |row| {
+        let (number, mut cells) = match row {
+            Ok(r) => {
+                let mut cells: Vec<String> = r.cells.iter().map(str::to_string).collect();
+                for (c, mark) in &r.marks {
+                    if let (Mark::Formula(f), Some(cell)) = (mark, cells.get_mut(*c)) {
+                        cell.clone_from(f);
+                    }
+                }
+                (r.number, cells)
+            }
+            Err(p) => (p.row, Vec::new()),
         };
-        out.push_str(&quote(&note));
-        out.push(',');
-        out.push_str(line);
-        out.push_str("\r\n");
+        let heading = !header_seen && cells.iter().any(|c| column_name(c) == "户编号");
+        header_seen |= heading;
+        let note = match (heading, by_row.get(&number)) {
+            (true, None) => "问题".to_string(),
+            (_, notes) => notes.map(|v| v.join("；")).unwrap_or_default(),
+        };
+        cells.insert(0, note);
+        failed |= sheet.push(&cells, heading).is_err();
+    });
+    if read.is_err() || failed {
+        return None;
     }
-    out
+    sheet.finish().ok()
 }
 
 /// What an import did, or (dry run) would do.
@@ -741,7 +840,7 @@ pub struct ImportReport {
     pub warnings: Vec<Problem>,
 }
 
-/// Imports a household file (CSV; Excel files are saved as CSV first): reads and checks all
+/// Imports a household file (CSV or XLSX): reads and checks all
 /// of it, then — unless `dry_run` or anything is wrong — writes every new household in one
 /// transaction. Households already registered are reported and left alone, so importing the
 /// same file twice writes nothing the second time.
@@ -753,21 +852,14 @@ pub async fn import_households(
     dry_run: bool,
 ) -> Result<ImportReport, AppError> {
     let mut report = ImportReport::default();
-    let lower = file_name.to_lowercase();
-    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
-        report.problems.push(whole(format!(
-            "{file_name}：Excel 文件请先“另存为 CSV UTF-8（逗号分隔）”再导入（直接导入 Excel 正在开发中）"
-        )));
-        return Ok(report);
-    }
-    let text = match decode(bytes) {
-        Ok(t) => t,
+    let kind = match FileKind::of(file_name, bytes) {
+        Ok(k) => k,
         Err(p) => {
             report.problems.push(p);
             return Ok(report);
         }
     };
-    let records = match read_csv_checked(&text, crate::today()) {
+    let records = match read_file(kind, bytes, crate::today()) {
         Ok((r, warnings)) => {
             report.warnings = warnings;
             r
@@ -930,7 +1022,10 @@ mod tests {
         let original: Vec<HouseholdRecord> =
             crate::demo::Generator::new(&table, 9, 400, as_of).collect();
         let mut buf = Vec::new();
-        assert_eq!(write_csv(original.clone(), &mut buf).unwrap(), 400);
+        assert_eq!(
+            write_households(FileKind::Csv, original.clone(), &mut buf).unwrap(),
+            400
+        );
         let text = decode(&buf).unwrap();
         let mut back = read_csv(&text, today()).unwrap();
         let mut expected = original;
@@ -947,16 +1042,13 @@ mod tests {
         let bad = WIFE.replace("李四", "");
         let text = file(&[HEAD, &bad]);
         let problems = read_csv(&text, today()).unwrap_err();
-        let report = error_report(&text, &problems);
+        let report = error_report(FileKind::Csv, text.as_bytes(), &problems).unwrap();
+        let report = String::from_utf8(report).unwrap();
         let lines: Vec<&str> = report.trim_start_matches('\u{feff}').lines().collect();
-        assert!(lines[0].starts_with("\"问题\",户编号,"), "{}", lines[0]);
+        assert!(lines[0].starts_with("问题,户编号,"), "{}", lines[0]);
+        assert!(lines[1].starts_with(",5002991012010001"), "{}", lines[1]);
         assert!(
-            lines[1].starts_with("\"\",5002991012010001"),
-            "{}",
-            lines[1]
-        );
-        assert!(
-            lines[2].starts_with("\"姓名：必填，不能为空\","),
+            lines[2].starts_with("姓名：必填，不能为空,"),
             "{}",
             lines[2]
         );
@@ -965,7 +1057,8 @@ mod tests {
     #[test]
     fn odd_ages_are_warned_with_their_row() {
         let child = WIFE.replace(",配偶,", ",子,");
-        let (_, warnings) = read_csv_checked(&file(&[HEAD, &child]), today()).unwrap();
+        let text = file(&[HEAD, &child]);
+        let (_, warnings) = read_file(FileKind::Csv, text.as_bytes(), today()).unwrap();
         let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
         assert_eq!(
             text,
@@ -994,5 +1087,118 @@ mod tests {
         let with_bom = [b"\xef\xbb\xbf".as_slice(), file(&[HEAD]).as_bytes()].concat();
         assert!(decode(&with_bom).unwrap().starts_with("户编号"));
         assert!(decode(b"\xff\xfe\x00\xd8garbage\x81").is_err());
+    }
+
+    /// An XLSX sheet with `rows` of text, except where `cell` writes otherwise.
+    fn xlsx(rows: &[&str], cell: impl Fn(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, line) in rows.iter().enumerate() {
+            let cells = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(line.as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap();
+            for (c, text) in cells.iter().enumerate() {
+                if !text.is_empty() {
+                    ws.write_string(r as u32, c as u16, text).unwrap();
+                }
+            }
+        }
+        cell(ws);
+        wb.save_to_buffer().unwrap()
+    }
+
+    fn xlsx_problems(bytes: &[u8]) -> Vec<String> {
+        read_file(FileKind::Xlsx, bytes, today())
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn xlsx_files_read_like_csv_and_round_trip() {
+        let good = xlsx(&[HEADER, HEAD, WIFE], |_| {});
+        let (records, _) = read_file(FileKind::Xlsx, &good, today()).unwrap();
+        assert_eq!(records, read_csv(&file(&[HEAD, WIFE]), today()).unwrap());
+
+        // A title row above the header, as county sheets often have.
+        let titled = xlsx(&["石桥村农户信息表", HEADER, HEAD, WIFE], |_| {});
+        let (records, _) = read_file(FileKind::Xlsx, &titled, today()).unwrap();
+        assert_eq!(records.len(), 1);
+
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
+        let table = crate::demo::divisions(9);
+        let mut original: Vec<HouseholdRecord> =
+            crate::demo::Generator::new(&table, 9, 150, as_of).collect();
+        let mut buf = Vec::new();
+        write_households(FileKind::Xlsx, original.clone(), &mut buf).unwrap();
+        let (mut back, _) = read_file(FileKind::Xlsx, &buf, today()).unwrap();
+        original.sort_by(|a, b| a.household.code.cmp(&b.household.code));
+        back.sort_by(|a, b| a.household.code.cmp(&b.household.code));
+        assert_eq!(back, original);
+
+        // The XLSX template reads back too.
+        let t = template(FileKind::Xlsx).unwrap();
+        let (records, _) = read_file(FileKind::Xlsx, &t, today()).unwrap();
+        assert_eq!(records[0].members.len(), 2);
+    }
+
+    #[test]
+    fn xlsx_numbers_formulas_and_errors_are_named() {
+        let broken = xlsx(&[HEADER, HEAD, WIFE], |ws| {
+            // 身份证号 typed into a number cell; a formula for a name; 户编号 as a number.
+            ws.write_number(1, 6, 110105194912310046.0).unwrap();
+            ws.write_formula(2, 5, "=\"李\"&\"四\"").unwrap();
+            ws.write_number(2, 0, 5002991012010001.0).unwrap();
+        });
+        let p = xlsx_problems(&broken);
+        assert!(
+            p.iter().any(|m| m.starts_with("第2行“身份证号”：")
+                && m.contains("被 Excel 存成了数字，后几位已经丢失")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("第3行“姓名”：是公式“=\"李\"&\"四\"”")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|m| m.starts_with("第3行“户编号”：") && m.contains("存成了数字")),
+            "{p:?}"
+        );
+        // The report is an XLSX with the problems beside their rows.
+        let problems = read_file(FileKind::Xlsx, &broken, today()).unwrap_err();
+        let report = error_report(FileKind::Xlsx, &broken, &problems).unwrap();
+        let mut rows = Vec::new();
+        sheet::for_each_row(FileKind::Xlsx, &report, |r| rows.push(r.unwrap())).unwrap();
+        assert_eq!(&rows[0].cells[0], "问题");
+        assert_eq!(&rows[0].cells[1], "户编号");
+        assert!(
+            rows[1].cells[0].starts_with("身份证号："),
+            "{:?}",
+            rows[1].cells
+        );
+        assert!(
+            rows[2].cells[0].contains("姓名：是公式"),
+            "{:?}",
+            rows[2].cells
+        );
+        // The formula itself, not its cached value, so the person sees what to replace.
+        assert_eq!(&rows[2].cells[6], "=\"李\"&\"四\"");
+    }
+
+    #[test]
+    fn a_damaged_xlsx_is_one_clear_problem() {
+        let good = xlsx(&[HEADER, HEAD, WIFE], |_| {});
+        let cut = &good[..good.len() * 2 / 3];
+        let p = xlsx_problems(cut);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("Excel 文件已损坏或不完整"), "{p:?}");
+        assert!(error_report(FileKind::Xlsx, cut, &[]).is_none());
     }
 }

@@ -4,37 +4,12 @@
 
 use crate::AppError;
 use crate::registry::HouseholdQuery;
+pub use crate::sheet::FileKind;
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
 use dixian_store::{HouseholdSummary, Store};
 use std::collections::HashMap;
 use std::io::Write;
-
-/// File formats of the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LedgerFormat {
-    Csv,
-    Xlsx,
-}
-
-impl LedgerFormat {
-    /// From a file name's extension.
-    pub fn of_path(path: &std::path::Path) -> Result<LedgerFormat, AppError> {
-        match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("csv") => Ok(LedgerFormat::Csv),
-            Some("xlsx") => Ok(LedgerFormat::Xlsx),
-            _ => Err(AppError::Invalid(vec![format!(
-                "不支持的导出格式：{}（应为 .csv 或 .xlsx）",
-                path.display()
-            )])),
-        }
-    }
-}
 
 /// Column headings, in order.
 pub const COLUMNS: [&str; 16] = [
@@ -150,7 +125,7 @@ pub async fn export<W: Write + Send>(
     store: &dyn Store,
     actor: &Actor,
     q: &HouseholdQuery,
-    format: LedgerFormat,
+    format: FileKind,
     out: W,
     mut progress: impl FnMut(usize),
 ) -> Result<usize, AppError> {
@@ -160,7 +135,7 @@ pub async fn export<W: Write + Send>(
     // Refused or empty scopes fail here, before anything is written or audited as done.
     let first = store.households(actor, &filter).await?;
     let detail = serde_json::json!({
-        "format": match format { LedgerFormat::Csv => "csv", LedgerFormat::Xlsx => "xlsx" },
+        "format": format.extension(),
         "within": q.within.trim(),
         "household_type": q.household_type.trim(),
         "name": q.name.trim(),
@@ -172,7 +147,7 @@ pub async fn export<W: Write + Send>(
         .await?;
 
     let mut sink = match format {
-        LedgerFormat::Csv => {
+        FileKind::Csv => {
             let mut w = out;
             // A BOM makes Excel read the file as UTF-8.
             w.write_all("\u{feff}".as_bytes()).map_err(io)?;
@@ -180,7 +155,7 @@ pub async fn export<W: Write + Send>(
             w.write_all(b"\r\n").map_err(io)?;
             Sink::Csv(w)
         }
-        LedgerFormat::Xlsx => {
+        FileKind::Xlsx => {
             let mut wb = Box::new(rust_xlsxwriter::Workbook::new());
             {
                 let ws = wb.add_worksheet_with_constant_memory().map_err(io)?;
@@ -271,14 +246,14 @@ mod tests {
     fn formats_come_from_the_file_name() {
         use std::path::Path;
         assert_eq!(
-            LedgerFormat::of_path(Path::new("台账.XLSX")).unwrap(),
-            LedgerFormat::Xlsx
+            FileKind::of_path(Path::new("台账.XLSX")).unwrap(),
+            FileKind::Xlsx
         );
         assert_eq!(
-            LedgerFormat::of_path(Path::new("a.csv")).unwrap(),
-            LedgerFormat::Csv
+            FileKind::of_path(Path::new("a.csv")).unwrap(),
+            FileKind::Csv
         );
-        let e = LedgerFormat::of_path(Path::new("a.xls"))
+        let e = FileKind::of_path(Path::new("a.xls"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("应为 .csv 或 .xlsx"), "{e}");

@@ -13,6 +13,7 @@ pub mod policy;
 pub mod registry;
 pub mod security;
 pub mod setup;
+pub mod sheet;
 
 use dixian_store::StoreError;
 

@@ -580,10 +580,10 @@ pub async fn export(
     Path(file): Path<String>,
     Query(p): Query<ListParams>,
 ) -> Response {
-    use dixian_app::ledger::{self, LedgerFormat};
+    use dixian_app::ledger::{self, FileKind};
     let format = match file.as_str() {
-        "export.csv" => LedgerFormat::Csv,
-        "export.xlsx" => LedgerFormat::Xlsx,
+        "export.csv" => FileKind::Csv,
+        "export.xlsx" => FileKind::Xlsx,
         _ => {
             let e = AppError::NotFound("没有这个页面，请检查网址".into());
             return error_page(&state, Some(&session), &e);
@@ -630,11 +630,8 @@ pub async fn export(
     // The open handle keeps the data readable after the temporary name is removed.
     drop(tmp);
     let (mime, ext) = match format {
-        LedgerFormat::Csv => (crate::CSV, "csv"),
-        LedgerFormat::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
+        FileKind::Csv => (crate::CSV, "csv"),
+        FileKind::Xlsx => (crate::XLSX, "xlsx"),
     };
     let name = format!("户籍台账_{}.{ext}", today().format("%Y%m%d"));
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));

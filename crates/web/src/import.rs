@@ -8,9 +8,11 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::import::{self, ImportReport};
+use dixian_app::sheet::FileKind;
 use dixian_domain::access::Permission;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -19,8 +21,8 @@ use std::time::{Duration, Instant};
 /// Largest file the upload takes.
 pub const UPLOAD_LIMIT: usize = 100 * 1024 * 1024;
 
-/// Error reports kept for download: token → (account, when, CSV). Small, short-lived.
-type Reports = Mutex<HashMap<String, (i64, Instant, Vec<u8>)>>;
+/// Error reports kept for download: token → (account, when, format, file). Short-lived.
+type Reports = Mutex<HashMap<String, (i64, Instant, FileKind, Vec<u8>)>>;
 
 fn reports() -> &'static Reports {
     static REPORTS: OnceLock<Reports> = OnceLock::new();
@@ -29,13 +31,13 @@ fn reports() -> &'static Reports {
 
 const REPORT_TTL: Duration = Duration::from_secs(3600);
 
-fn keep_report(user: i64, csv: String) -> Option<String> {
+fn keep_report(user: i64, kind: FileKind, file: Vec<u8>) -> Option<String> {
     let token = dixian_gm::random::<16>()
         .ok()
         .map(|b| dixian_gm::to_hex(&b))?;
     let mut map = reports().lock().ok()?;
-    map.retain(|_, (_, at, _)| at.elapsed() < REPORT_TTL);
-    map.insert(token.clone(), (user, Instant::now(), csv.into_bytes()));
+    map.retain(|_, (_, at, _, _)| at.elapsed() < REPORT_TTL);
+    map.insert(token.clone(), (user, Instant::now(), kind, file));
     Some(token)
 }
 
@@ -86,12 +88,37 @@ pub async fn page(
     render(StatusCode::OK, &ImportPage::new(&state, &session))
 }
 
-pub async fn template() -> Response {
+pub async fn template(Path(file): Path<String>) -> Response {
+    let kind = match file.as_str() {
+        "template.csv" => FileKind::Csv,
+        "template.xlsx" => FileKind::Xlsx,
+        _ => return (StatusCode::NOT_FOUND, "没有这个模板").into_response(),
+    };
+    match import::template(kind) {
+        Ok(bytes) => file_download(kind, bytes, "template", "农户导入模板"),
+        Err(e) => {
+            tracing::error!(error = %e, "模板生成失败");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "模板生成失败，请稍后再试",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A CSV or XLSX file download named `ascii`/`name` plus the kind's extension.
+fn file_download(kind: FileKind, bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
+    let ext = kind.extension();
+    let mime = match kind {
+        FileKind::Csv => crate::CSV,
+        FileKind::Xlsx => crate::XLSX,
+    };
     crate::download(
-        import::template_csv(),
-        crate::CSV,
-        "template.csv",
-        "农户导入模板.csv",
+        bytes,
+        mime,
+        &format!("{ascii}.{ext}"),
+        &format!("{name}.{ext}"),
     )
 }
 
@@ -171,11 +198,10 @@ pub async fn upload(
         StatusCode::OK
     } else {
         tracing::info!(file = %name, problems = report.problems.len(), "导入文件有问题，未写入");
-        if let Ok(text) = import::decode(&bytes) {
-            page.report_token = keep_report(
-                session.auth.user.id,
-                import::error_report(&text, &report.problems),
-            );
+        if let Ok(kind) = FileKind::of(&name, &bytes)
+            && let Some(file) = import::error_report(kind, &bytes, &report.problems)
+        {
+            page.report_token = keep_report(session.auth.user.id, kind, file);
         }
         StatusCode::UNPROCESSABLE_ENTITY
     };
@@ -191,12 +217,12 @@ pub async fn report(
 ) -> Response {
     let found = reports().lock().ok().and_then(|map| {
         map.get(&token)
-            .filter(|(user, at, _)| *user == session.auth.user.id && at.elapsed() < REPORT_TTL)
-            .map(|(_, _, csv)| csv.clone())
+            .filter(|(user, at, _, _)| *user == session.auth.user.id && at.elapsed() < REPORT_TTL)
+            .map(|(_, _, kind, file)| (*kind, file.clone()))
     });
-    let Some(csv) = found else {
+    let Some((kind, file)) = found else {
         let e = AppError::NotFound("错误报告已过期或不存在，请重新上传文件".into());
         return error_page(&state, Some(&session), &e);
     };
-    crate::download(csv, crate::CSV, "problems.csv", "导入问题.csv")
+    file_download(kind, file, "problems", "导入问题")
 }

@@ -124,6 +124,7 @@ pub(crate) fn download(
 
 /// CSV for spreadsheets, as every download of the site sends it.
 pub(crate) const CSV: &str = "text/csv; charset=utf-8";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 pub(crate) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
@@ -188,7 +189,7 @@ pub fn router(state: AppState) -> Router {
                 .post(import::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
         )
-        .route("/households/import/template.csv", get(import::template))
+        .route("/households/import/{file}", get(import::template))
         .route("/households/import/report/{token}", get(import::report))
         .route("/api/households", get(households::api_list))
         .route("/api/households/{code}", get(households::api_show))

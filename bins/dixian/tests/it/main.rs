@@ -1263,13 +1263,52 @@ fn import_households_checks_everything_and_writes_all_or_nothing() {
     let broken = dir.path().join("broken.csv");
     let bad_row = rows[1].replace("110105194912310046", "1.10105E+17");
     std::fs::write(&broken, format!("{header}\n{}\n{bad_row}\n", rows[0])).unwrap();
-    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&broken)]);
+    let report = dir.path().join("问题.csv");
+    let o = dixian(&[
+        "import",
+        "households",
+        "--data-dir",
+        s(&data),
+        s(&broken),
+        "--report",
+        s(&report),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let (_, err) = text(&o);
     assert!(err.contains("未写入任何数据"), "{err}");
     assert!(
         err.contains("第3行“身份证号”：“1.10105E+17”被 Excel 存成了数字"),
         "{err}"
+    );
+    let report = std::fs::read_to_string(&report).unwrap();
+    let third = report.lines().nth(2).unwrap_or_default();
+    assert!(
+        third.starts_with("身份证号：“1.10105E+17”被 Excel"),
+        "{report}"
+    );
+
+    // The Excel template reads as it is; a damaged copy is one clear message.
+    let xlsx = dir.path().join("模板.xlsx");
+    let o = dixian(&["import", "template", "--out", s(&xlsx)]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = dixian(&[
+        "import",
+        "households",
+        "--data-dir",
+        s(&data),
+        s(&xlsx),
+        "--dry-run",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("文件中1户、2人"), "{:?}", text(&o));
+    let bytes = std::fs::read(&xlsx).unwrap();
+    std::fs::write(&xlsx, &bytes[..bytes.len() / 2]).unwrap();
+    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&xlsx)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("Excel 文件已损坏或不完整"),
+        "{:?}",
+        text(&o)
     );
 
     // The corrected file: a dry run first, then the import, then again (nothing to do).

@@ -158,7 +158,7 @@ async fn demo_county_loads_and_refuses_a_second_time() {
         &s,
         &sys(),
         &dixian_app::registry::HouseholdQuery::default(),
-        dixian_app::ledger::LedgerFormat::Csv,
+        dixian_app::ledger::FileKind::Csv,
         &mut csv,
         |n| progress.push(n),
     )

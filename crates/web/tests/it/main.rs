@@ -109,7 +109,8 @@ async fn send(r: &axum::Router, req: Request<Body>) -> Reply {
     Reply {
         status,
         headers,
-        body: String::from_utf8(body.to_vec()).unwrap(),
+        // Pages and CSV are UTF-8; an XLSX download is checked by its headers only.
+        body: String::from_utf8_lossy(&body).into_owned(),
     }
 }
 
@@ -1268,6 +1269,33 @@ async fn households_are_imported_from_the_browser() {
     );
     let after = a.store.registry_counts(&sys, &county).await.unwrap();
     assert_eq!(after.households, before.households + 1);
+
+    // Excel files go in directly: the template as downloaded, and a damaged copy of it.
+    let xlsx = get(&a.router, "/households/import/template.xlsx", &town).await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(
+        xlsx.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml"),
+        "{:?}",
+        xlsx.headers
+    );
+    let template = dixian_app::import::template(dixian_app::sheet::FileKind::Xlsx).unwrap();
+    let dry = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf), ("dry_run", "1")],
+        Some(("模板.xlsx", &template)),
+    )
+    .await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    assert!(dry.body.contains("文件中1户、2人"), "{}", dry.body);
+    let cut = &template[..template.len() / 2];
+    let r = upload(&a, &town, &[("csrf", &csrf)], Some(("坏.xlsx", cut))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Excel 文件已损坏或不完整"), "{}", r.body);
+    assert_eq!(a.store.registry_counts(&sys, &county).await.unwrap(), after);
 
     // Forged, unpermitted and oversized uploads are refused.
     let forged = upload(

@@ -1,0 +1,381 @@
+//! A household file (农户导入文件) as rows of cell texts, whatever Excel saved it as: CSV in
+//! UTF-8 or GBK/GB18030, or XLSX read as a stream so a 300,000-row sheet never sits in
+//! memory as cells. What the text of a cell cannot say — that Excel stored it as a number,
+//! that it holds a formula or an error value — travels beside it as a [`Mark`].
+
+use crate::import::Problem;
+
+/// The formats a household file may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Xlsx,
+}
+
+impl FileKind {
+    /// By content first (an XLSX file is a ZIP archive whatever its name), then by name,
+    /// so a renamed or damaged file gets a message about what it really is.
+    pub fn of(file_name: &str, bytes: &[u8]) -> Result<FileKind, Problem> {
+        let lower = file_name.to_lowercase();
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Ok(FileKind::Xlsx);
+        }
+        if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || lower.ends_with(".xls") {
+            return Err(crate::import::whole(format!(
+                "{file_name}是旧版 Excel 97-2003（.xls）文件：请在 Excel 中“另存为”Excel 工作簿（.xlsx）或 CSV 后再导入"
+            )));
+        }
+        if lower.ends_with(".xlsx") {
+            return Err(crate::import::whole(format!(
+                "{file_name}不是完整的 Excel 文件（可能已损坏或没有上传完整）：请在 Excel 中重新保存后再导入"
+            )));
+        }
+        Ok(FileKind::Csv)
+    }
+
+    /// For a file to write, from its name's extension.
+    pub fn of_path(path: &std::path::Path) -> Result<FileKind, crate::AppError> {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => Ok(FileKind::Csv),
+            Some("xlsx") => Ok(FileKind::Xlsx),
+            _ => Err(crate::AppError::Invalid(vec![format!(
+                "不支持的文件格式：{}（应为 .csv 或 .xlsx）",
+                path.display()
+            )])),
+        }
+    }
+
+    /// File extension of the kind.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileKind::Csv => "csv",
+            FileKind::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// What a cell was beyond its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mark {
+    /// Excel stored a number: long codes have lost their last digits for good.
+    Number,
+    /// A formula, with its text; the cached value is not trusted (it may be stale).
+    Formula(String),
+    /// An error value such as #N/A or #REF!.
+    Error(String),
+}
+
+/// One non-empty row of a sheet.
+#[derive(Debug, Clone, Default)]
+pub struct SheetRow {
+    /// Row as the spreadsheet numbers it, from 1.
+    pub number: usize,
+    pub cells: csv::StringRecord,
+    /// Marks by column index, for the few cells that have one.
+    pub marks: Vec<(usize, Mark)>,
+}
+
+impl SheetRow {
+    pub fn mark(&self, column: usize) -> Option<&Mark> {
+        self.marks
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, m)| m)
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.marks.is_empty() && self.cells.iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// Text of a CSV file: UTF-8 (with or without BOM), else GB18030 (which covers GBK), as
+/// Excel in a Chinese Windows saves CSV.
+pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(body) {
+        return Ok(text.to_string());
+    }
+    let (text, _, bad) = encoding_rs::GB18030.decode(body);
+    if bad {
+        return Err(crate::import::whole(
+            "文件编码无法识别：请在 Excel 中“另存为 CSV UTF-8”或 CSV（逗号分隔）后重新上传",
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+/// Calls `each` with every row of the file's first sheet, in order. A problem with the file
+/// as a whole (unreadable, damaged) ends the reading; a broken CSV line is passed on as a
+/// problem of its row, so the rows after it are still checked.
+pub fn for_each_row(
+    kind: FileKind,
+    bytes: &[u8],
+    mut each: impl FnMut(Result<SheetRow, Problem>),
+) -> Result<(), Problem> {
+    match kind {
+        FileKind::Csv => {
+            let text = decode(bytes)?;
+            for_each_csv_row(&text, each);
+            Ok(())
+        }
+        FileKind::Xlsx => for_each_xlsx_row(bytes, &mut each),
+    }
+}
+
+/// [`for_each_row`] over CSV text already decoded.
+pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Problem>)) {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut number = 0;
+    loop {
+        number += 1;
+        match reader.read_record(&mut record) {
+            Ok(true) => each(Ok(SheetRow {
+                number,
+                cells: std::mem::take(&mut record),
+                marks: Vec::new(),
+            })),
+            Ok(false) => break,
+            Err(e) => {
+                let stop = e.is_io_error();
+                each(Err(Problem {
+                    row: number,
+                    column: None,
+                    message: format!("无法读取：{e}"),
+                }));
+                if stop {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn damaged(e: impl std::fmt::Display) -> Problem {
+    crate::import::whole(format!(
+        "Excel 文件已损坏或不完整（{e}）：请在 Excel 中打开并重新保存后再导入"
+    ))
+}
+
+/// Days from Excel's day 0 (1899-12-30, which absorbs its fictitious 1900-02-29).
+fn excel_date(serial: f64) -> String {
+    let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
+    base.checked_add_signed(chrono::TimeDelta::days(serial.floor() as i64))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| serial.to_string())
+}
+
+fn for_each_xlsx_row(
+    bytes: &[u8],
+    each: &mut dyn FnMut(Result<SheetRow, Problem>),
+) -> Result<(), Problem> {
+    use calamine::{DataRef, Reader};
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(damaged)?;
+    let Some(first) = book.sheet_names().into_iter().next() else {
+        return Err(crate::import::whole("Excel 文件中没有工作表"));
+    };
+    let mut cells = book.worksheet_cells_reader(&first).map_err(damaged)?;
+    let mut row = SheetRow::default();
+    let mut fields: Vec<String> = Vec::new();
+    let mut flush = |row: &mut SheetRow, fields: &mut Vec<String>| {
+        if row.number > 0 {
+            row.cells = fields.drain(..).collect();
+            each(Ok(std::mem::take(row)));
+        }
+    };
+    while let Some(cell) = cells.next_cell_with_formula().map_err(damaged)? {
+        let (r, c) = (cell.pos.0 as usize + 1, cell.pos.1 as usize);
+        if r != row.number {
+            flush(&mut row, &mut fields);
+            row.number = r;
+        }
+        let (text, mark) = match cell.value {
+            DataRef::Empty => (String::new(), None),
+            DataRef::String(s) => (s, None),
+            DataRef::SharedString(s) => (s.to_string(), None),
+            DataRef::Int(i) => (i.to_string(), Some(Mark::Number)),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e18 => {
+                ((f as i64).to_string(), Some(Mark::Number))
+            }
+            DataRef::Float(f) => (f.to_string(), Some(Mark::Number)),
+            DataRef::Bool(b) => (if b { "是" } else { "否" }.to_string(), None),
+            DataRef::DateTime(d) => (excel_date(d.as_f64()), None),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => (s, None),
+            DataRef::Error(e) => (String::new(), Some(Mark::Error(e.to_string()))),
+        };
+        let mark = match cell.formula {
+            Some(f) if !f.is_empty() => Some(Mark::Formula(format!("={f}"))),
+            _ => mark,
+        };
+        // Cells come in column order; a gap is empty cells.
+        if c < fields.len() {
+            continue;
+        }
+        fields.resize(c, String::new());
+        fields.push(text);
+        if let Some(m) = mark {
+            row.marks.push((c, m));
+        }
+    }
+    flush(&mut row, &mut fields);
+    Ok(())
+}
+
+/// Rows of text written as CSV (UTF-8 with BOM, which Excel opens correctly) or as an XLSX
+/// sheet in constant-memory mode, every cell as text so codes and ID numbers stay whole.
+pub struct TextSheet<W: std::io::Write + Send> {
+    out: W,
+    book: Option<(Box<rust_xlsxwriter::Workbook>, u32)>,
+}
+
+fn xlsx_io(e: rust_xlsxwriter::XlsxError) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+impl<W: std::io::Write + Send> TextSheet<W> {
+    /// `widths` are (column, width in characters) for the columns worth widening.
+    pub fn new(
+        kind: FileKind,
+        sheet_name: &str,
+        widths: &[(u16, f64)],
+        mut out: W,
+    ) -> std::io::Result<Self> {
+        let book = match kind {
+            FileKind::Csv => {
+                out.write_all("\u{feff}".as_bytes())?;
+                None
+            }
+            FileKind::Xlsx => {
+                let mut wb = Box::new(rust_xlsxwriter::Workbook::new());
+                let ws = wb.add_worksheet_with_constant_memory().map_err(xlsx_io)?;
+                ws.set_name(sheet_name).map_err(xlsx_io)?;
+                for (col, width) in widths {
+                    ws.set_column_width(*col, *width).map_err(xlsx_io)?;
+                }
+                Some((wb, 0))
+            }
+        };
+        Ok(TextSheet { out, book })
+    }
+
+    /// Appends a row; a `heading` row is bold and, in XLSX, frozen at the top.
+    pub fn push<S: AsRef<str>>(&mut self, cells: &[S], heading: bool) -> std::io::Result<()> {
+        match &mut self.book {
+            None => {
+                let line: Vec<String> = cells
+                    .iter()
+                    .map(|c| crate::csv_text::cell(c.as_ref()))
+                    .collect();
+                self.out.write_all(line.join(",").as_bytes())?;
+                self.out.write_all(b"\r\n")
+            }
+            Some((wb, row)) => {
+                let ws = wb.worksheet_from_index(0).map_err(xlsx_io)?;
+                let bold = rust_xlsxwriter::Format::new().set_bold();
+                for (c, text) in cells.iter().enumerate() {
+                    let (c, text) = (u16::try_from(c).unwrap_or(u16::MAX), text.as_ref());
+                    if heading {
+                        ws.write_string_with_format(*row, c, text, &bold)
+                    } else if !text.is_empty() {
+                        ws.write_string(*row, c, text)
+                    } else {
+                        continue;
+                    }
+                    .map_err(xlsx_io)?;
+                }
+                if heading {
+                    ws.set_freeze_panes(*row + 1, 0).map_err(xlsx_io)?;
+                }
+                *row += 1;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn finish(mut self) -> std::io::Result<W> {
+        match self.book.take() {
+            None => self.out.flush()?,
+            Some((mut wb, _)) => wb.save_to_writer(&mut self.out).map_err(xlsx_io)?,
+        }
+        Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(kind: FileKind, bytes: &[u8]) -> Result<Vec<Result<SheetRow, Problem>>, Problem> {
+        let mut all = Vec::new();
+        for_each_row(kind, bytes, |r| all.push(r))?;
+        Ok(all)
+    }
+
+    #[test]
+    fn kinds_by_content_then_name() {
+        assert_eq!(FileKind::of("a.csv", b"PK\x03\x04xx"), Ok(FileKind::Xlsx));
+        assert_eq!(
+            FileKind::of("a.txt", "户编号".as_bytes()),
+            Ok(FileKind::Csv)
+        );
+        let old = FileKind::of("a.xls", &[0xD0, 0xCF, 0x11, 0xE0]).unwrap_err();
+        assert!(old.message.contains("旧版 Excel"), "{old}");
+        let broken = FileKind::of("农户.xlsx", b"not a zip").unwrap_err();
+        assert!(broken.message.contains("不是完整的 Excel 文件"), "{broken}");
+    }
+
+    #[test]
+    fn xlsx_cells_keep_what_their_text_cannot_say() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "户编号").unwrap();
+        ws.write_string(0, 2, "金额").unwrap();
+        ws.write_number(1, 0, 110105194912310046.0).unwrap();
+        ws.write_number(1, 2, 1200.5).unwrap();
+        ws.write_formula(2, 1, "=A2&\"x\"").unwrap();
+        ws.write_boolean(3, 0, true).unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let all: Vec<SheetRow> = rows(FileKind::Xlsx, &bytes)
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(all.len(), 4);
+        assert_eq!(
+            all[0].cells.iter().collect::<Vec<_>>(),
+            ["户编号", "", "金额"]
+        );
+        assert_eq!(all[1].number, 2);
+        assert_eq!(&all[1].cells[0], "110105194912310048");
+        assert_eq!(all[1].mark(0), Some(&Mark::Number));
+        assert_eq!(&all[1].cells[2], "1200.5");
+        assert_eq!(all[2].mark(1), Some(&Mark::Formula("=A2&\"x\"".into())));
+        assert_eq!(&all[3].cells[0], "是");
+    }
+
+    #[test]
+    fn a_truncated_xlsx_is_named_damaged() {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        wb.add_worksheet().write_string(0, 0, "户编号").unwrap();
+        let bytes = wb.save_to_buffer().unwrap();
+        let cut = &bytes[..bytes.len() / 2];
+        let kind = FileKind::of("农户.xlsx", cut).unwrap();
+        let e = rows(kind, cut).unwrap_err();
+        assert!(e.message.contains("Excel 文件已损坏或不完整"), "{e}");
+    }
+
+    #[test]
+    fn a_broken_csv_line_is_a_problem_of_its_row() {
+        let all = rows(FileKind::Csv, "a,b\n1,2\n\"3,4\n".as_bytes()).unwrap();
+        assert!(all[0].is_ok() && all[1].is_ok());
+        assert_eq!(all[1].as_ref().unwrap().number, 2);
+    }
+}
