@@ -254,19 +254,28 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 "导入完成"
             };
             println!(
-                "{verb}：文件中{}户、{}人；新增{}户{}；已登记{}户（未改动）。用时{:.1}秒。",
+                "{verb}：文件中{}户、{}人；新增{}户；{}更新{}户（{}处变更）；已登记且无变化{}户。用时{:.1}秒。",
                 r.households,
                 r.persons,
                 r.new,
-                if dry_run { "（待写入）" } else { "" },
-                r.already_registered.len(),
+                if dry_run { "将" } else { "" },
+                r.changed.len(),
+                r.change_count(),
+                r.unchanged,
                 started.elapsed().as_secs_f64()
             );
+            for (code, changes) in r.changed.iter().take(20) {
+                let list: Vec<String> = changes
+                    .iter()
+                    .map(|c| format!("{}：{}→{}", c.field, c.old, c.new))
+                    .collect();
+                println!("  户{code}：{}", list.join("；"));
+            }
+            if r.changed.len() > 20 {
+                println!("  ……另有{}户", r.changed.len() - 20);
+            }
             if !r.warnings.is_empty() {
-                println!(
-                    "请核对以下{}处关系或年龄异常（不影响导入）：",
-                    r.warnings.len()
-                );
+                println!("请核对以下{}处（不影响导入）：", r.warnings.len());
                 for w in r.warnings.iter().take(20) {
                     println!("  {w}");
                 }

@@ -7,6 +7,7 @@ use crate::AppError;
 pub use crate::sheet::decode;
 use crate::sheet::{self, FileKind, Mark, SheetRow, TextSheet};
 use chrono::NaiveDate;
+use dixian_domain::changes::{self, FieldChange, heads_in_household};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::{IdNumber, Sex};
 use dixian_domain::money::Money;
@@ -464,16 +465,37 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Ve
         sheet::for_each_csv_row(text, each);
         Ok(())
     };
-    read_rows(drive, today).map(|(records, _)| records)
+    read_rows(drive, today).map(|c| c.records)
 }
 
-/// Reads a household file of either kind, with the plausibility warnings (关系、年龄) of the
-/// records by row: worth a second look, never a reason to refuse the file.
+/// A household file read without problems.
+#[derive(Debug, Clone, Default)]
+pub struct FileContents {
+    pub records: Vec<HouseholdRecord>,
+    /// Plausibility warnings (关系、年龄) by row: worth a second look, never a reason to
+    /// refuse the file.
+    pub warnings: Vec<Problem>,
+    /// Row of each person, by ID number.
+    rows: HashMap<String, usize>,
+}
+
+impl FileContents {
+    /// The row where a household starts: its first member's.
+    pub fn first_row(&self, r: &HouseholdRecord) -> usize {
+        r.members
+            .first()
+            .and_then(|m| self.rows.get(m.id_number.as_str()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Reads a household file of either kind.
 pub fn read_file(
     kind: FileKind,
     bytes: &[u8],
     today: NaiveDate,
-) -> Result<(Vec<HouseholdRecord>, Vec<Problem>), Vec<Problem>> {
+) -> Result<FileContents, Vec<Problem>> {
     read_rows(|each| sheet::for_each_row(kind, bytes, each), today)
 }
 
@@ -525,7 +547,7 @@ fn header_positions(header: &SheetRow, problems: &mut Vec<Problem>) -> Vec<(usiz
 fn read_rows(
     drive: impl FnOnce(&mut dyn FnMut(Result<SheetRow, Problem>)) -> Result<(), Problem>,
     today: NaiveDate,
-) -> Result<(Vec<HouseholdRecord>, Vec<Problem>), Vec<Problem>> {
+) -> Result<FileContents, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut people = Vec::new();
     // The header is the first row naming 户编号, or else the first non-blank row.
@@ -620,7 +642,11 @@ fn read_rows(
             }
         }
         warnings.sort_by_key(|p| p.row);
-        Ok((records, warnings))
+        Ok(FileContents {
+            records,
+            warnings,
+            rows: rows_by_id,
+        })
     } else {
         problems.sort_by_key(|p| p.row);
         Err(problems)
@@ -681,11 +707,7 @@ fn assemble(
         entry.1.members.push(p.person);
     }
     for (code, (first_row, record)) in &households {
-        let heads = record
-            .members
-            .iter()
-            .filter(|m| m.relation == Relation::Head && m.status == LivingStatus::InHousehold)
-            .count();
+        let heads = heads_in_household(record);
         if heads != 1 {
             problems.push(Problem {
                 row: *first_row,
@@ -828,22 +850,42 @@ pub struct ImportReport {
     /// Households and persons read from the file.
     pub households: usize,
     pub persons: usize,
-    /// Households written (0 on a dry run or when there are problems).
+    /// Households written, new and changed (0 on a dry run or when there are problems).
     pub written: usize,
     /// New households the file holds.
     pub new: usize,
-    /// Households already registered, left as they are.
-    pub already_registered: Vec<HouseholdCode>,
+    /// Registered households the file changes, with what it changes.
+    pub changed: Vec<(HouseholdCode, Vec<FieldChange>)>,
+    /// Registered households the file leaves as they are.
+    pub unchanged: usize,
     /// Everything wrong; when not empty, nothing was written.
     pub problems: Vec<Problem>,
-    /// Unusual relations or ages to confirm; they do not stop the import.
+    /// Unusual relations or ages, members the file leaves out: to confirm, they do not stop
+    /// the import.
     pub warnings: Vec<Problem>,
 }
 
-/// Imports a household file (CSV or XLSX): reads and checks all
-/// of it, then — unless `dry_run` or anything is wrong — writes every new household in one
-/// transaction. Households already registered are reported and left alone, so importing the
-/// same file twice writes nothing the second time.
+impl ImportReport {
+    /// Changes counted over all changed households.
+    pub fn change_count(&self) -> usize {
+        self.changed.iter().map(|(_, c)| c.len()).sum()
+    }
+}
+
+/// The reason an import's changes carry in the history: the file it came from.
+fn import_reason(file_name: &str) -> String {
+    let base = std::path::Path::new(file_name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(file_name);
+    let short: String = base.chars().take(100).collect();
+    format!("导入文件“{short}”")
+}
+
+/// Imports a household file (CSV or XLSX): reads and checks all of it, compares it with
+/// what is registered, then — unless `dry_run` or anything is wrong — writes every new
+/// household and every change to a registered one in one transaction. Keyed on 户编号 and
+/// 身份证号, so importing the same file twice changes nothing the second time.
 pub async fn import_households(
     store: &dyn dixian_store::Store,
     actor: &dixian_domain::access::Actor,
@@ -859,20 +901,19 @@ pub async fn import_households(
             return Ok(report);
         }
     };
-    let records = match read_file(kind, bytes, crate::today()) {
-        Ok((r, warnings)) => {
-            report.warnings = warnings;
-            r
-        }
+    let contents = match read_file(kind, bytes, crate::today()) {
+        Ok(c) => c,
         Err(p) => {
             report.problems = p;
             return Ok(report);
         }
     };
+    report.warnings = contents.warnings.clone();
+    let records = &contents.records;
     report.households = records.len();
     report.persons = records.iter().map(|r| r.members.len()).sum();
     // Villages must exist and lie in the importer's jurisdiction.
-    for v in villages(&records) {
+    for v in villages(records) {
         if store.division(&v).await?.is_none() {
             report.problems.push(whole(format!(
                 "户编号中的村级区划代码{v}不存在：请核对户编号，或先导入区划"
@@ -888,16 +929,65 @@ pub async fn import_households(
     }
     let codes: Vec<HouseholdCode> = records.iter().map(|r| r.household.code.clone()).collect();
     let existing = store.existing_households(actor, &codes).await?;
-    let (old, new): (Vec<HouseholdRecord>, Vec<HouseholdRecord>) = records
-        .into_iter()
-        .partition(|r| existing.binary_search(&r.household.code).is_ok());
-    report.already_registered = old.into_iter().map(|r| r.household.code).collect();
+    let stored = store.household_records(actor, &existing).await?;
+    let mut new = Vec::new();
+    let mut updates = Vec::new();
+    for r in records {
+        let Ok(i) = stored.binary_search_by(|s| s.household.code.cmp(&r.household.code)) else {
+            new.push(r.clone());
+            continue;
+        };
+        let current = &stored[i];
+        let changes = changes::household_changes(current, r);
+        if changes.is_empty() {
+            report.unchanged += 1;
+            continue;
+        }
+        let row = contents.first_row(r);
+        let after = changes::merged(current, r);
+        let heads = heads_in_household(&after);
+        if heads != 1 {
+            report.problems.push(Problem {
+                row,
+                column: Some("与户主关系".into()),
+                message: format!(
+                    "户{}按文件更新后将有{heads}名在户的户主（含文件中没有的已登记成员），应恰好1名",
+                    r.household.code
+                ),
+            });
+        }
+        let left_out: Vec<&str> = changes::absent_members(current, r)
+            .map(|m| m.name.as_str())
+            .collect();
+        if !left_out.is_empty() {
+            report.warnings.push(Problem {
+                row,
+                column: None,
+                message: format!(
+                    "户{}已登记的{}不在文件中，保持不变（人员减少请在农户页面登记死亡或迁出）",
+                    r.household.code,
+                    left_out.join("、")
+                ),
+            });
+        }
+        report
+            .changed
+            .push((r.household.code.clone(), changes.clone()));
+        updates.push(dixian_store::HouseholdUpdate {
+            record: r.clone(),
+            changes,
+        });
+    }
     report.new = new.len();
-    if dry_run || new.is_empty() {
+    report.warnings.sort_by_key(|p| p.row);
+    if dry_run || !report.problems.is_empty() || (new.is_empty() && updates.is_empty()) {
         return Ok(report);
     }
-    match store.insert_households(actor, &new).await {
-        Ok(n) => report.written = n,
+    match store
+        .import_households(actor, &new, &updates, &import_reason(file_name))
+        .await
+    {
+        Ok(()) => report.written = new.len() + updates.len(),
         // A person already registered elsewhere: the whole file is refused, named.
         Err(dixian_store::StoreError::Conflict(m)) => report.problems.push(whole(m)),
         Err(e) => return Err(e.into()),
@@ -1058,7 +1148,9 @@ mod tests {
     fn odd_ages_are_warned_with_their_row() {
         let child = WIFE.replace(",配偶,", ",子,");
         let text = file(&[HEAD, &child]);
-        let (_, warnings) = read_file(FileKind::Csv, text.as_bytes(), today()).unwrap();
+        let warnings = read_file(FileKind::Csv, text.as_bytes(), today())
+            .unwrap()
+            .warnings;
         let text: Vec<String> = warnings.iter().map(ToString::to_string).collect();
         assert_eq!(
             text,
@@ -1122,12 +1214,12 @@ mod tests {
     #[test]
     fn xlsx_files_read_like_csv_and_round_trip() {
         let good = xlsx(&[HEADER, HEAD, WIFE], |_| {});
-        let (records, _) = read_file(FileKind::Xlsx, &good, today()).unwrap();
+        let records = read_file(FileKind::Xlsx, &good, today()).unwrap().records;
         assert_eq!(records, read_csv(&file(&[HEAD, WIFE]), today()).unwrap());
 
         // A title row above the header, as county sheets often have.
         let titled = xlsx(&["石桥村农户信息表", HEADER, HEAD, WIFE], |_| {});
-        let (records, _) = read_file(FileKind::Xlsx, &titled, today()).unwrap();
+        let records = read_file(FileKind::Xlsx, &titled, today()).unwrap().records;
         assert_eq!(records.len(), 1);
 
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
@@ -1136,14 +1228,14 @@ mod tests {
             crate::demo::Generator::new(&table, 9, 150, as_of).collect();
         let mut buf = Vec::new();
         write_households(FileKind::Xlsx, original.clone(), &mut buf).unwrap();
-        let (mut back, _) = read_file(FileKind::Xlsx, &buf, today()).unwrap();
+        let mut back = read_file(FileKind::Xlsx, &buf, today()).unwrap().records;
         original.sort_by(|a, b| a.household.code.cmp(&b.household.code));
         back.sort_by(|a, b| a.household.code.cmp(&b.household.code));
         assert_eq!(back, original);
 
         // The XLSX template reads back too.
         let t = template(FileKind::Xlsx).unwrap();
-        let (records, _) = read_file(FileKind::Xlsx, &t, today()).unwrap();
+        let records = read_file(FileKind::Xlsx, &t, today()).unwrap().records;
         assert_eq!(records[0].members.len(), 2);
     }
 

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod changes;
 mod codes;
 pub mod division;
 pub mod id_number;

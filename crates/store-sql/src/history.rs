@@ -5,32 +5,12 @@
 use crate::{Db, F_PHONE, SqlStore, audit, backend, corrupt, crypto, parse_time};
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
+use dixian_domain::changes::secret_change;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::{HouseholdCode, HouseholdType, LivingStatus, Relation, mask_phone};
 use dixian_store::{
     FieldChange, HouseholdEdit, HouseholdEvent, PhoneChange, StoreError, StoreResult,
 };
-
-/// Appends a history entry for household `$hid` inside transaction `$tx`.
-macro_rules! event_in {
-    ($tx:ident, $hid:expr, $actor:expr, $action:expr, $changes:expr, $reason:expr, $at:expr) => {{
-        let eid: i64 = allocate!($tx, "household_events", 1i64);
-        sqlx::query(
-            "INSERT INTO household_events (id, household_id, at, actor, action, changes, reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(eid)
-        .bind($hid)
-        .bind($at)
-        .bind(&$actor.name)
-        .bind($action)
-        .bind($changes)
-        .bind($reason)
-        .execute(&mut *$tx)
-        .await
-        .map_err(backend)?;
-    }};
-}
 
 fn yes(b: bool) -> String {
     if b { "是" } else { "否" }.to_string()
@@ -113,15 +93,13 @@ impl SqlStore {
             PhoneChange::Clear => None,
             PhoneChange::Set(p) => Some(p.clone()),
         };
-        let masked = |p: &Option<String>| p.as_deref().map(mask_phone).unwrap_or_default();
-        if old_phone != new_phone {
-            // Two numbers may mask alike; the history must still show that one changed.
-            let shown = if masked(&old_phone) == masked(&new_phone) {
-                format!("{}（已更换）", masked(&new_phone))
-            } else {
-                masked(&new_phone)
-            };
-            diff("联系电话", masked(&old_phone), shown);
+        if let Some(c) = secret_change(
+            "联系电话",
+            old_phone.as_deref(),
+            new_phone.as_deref(),
+            mask_phone,
+        ) {
+            diff(&c.field, c.old, c.new);
         }
         diff(
             "户类型",

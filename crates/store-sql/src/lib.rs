@@ -20,9 +20,9 @@ use dixian_domain::registry::{HouseholdCode, LivingStatus};
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
     AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, FieldChange,
-    HouseholdDetail, HouseholdEdit, HouseholdEvent, HouseholdFilter, HouseholdPage, LoginAttempt,
-    LoginKey, NewSession, NewUser, PersonLocation, PruneReport, RegistryCounts, RotationReport,
-    SessionRecord, Store, StoreError, StoreResult, UserRecord,
+    HouseholdDetail, HouseholdEdit, HouseholdEvent, HouseholdFilter, HouseholdPage,
+    HouseholdUpdate, LoginAttempt, LoginKey, NewSession, NewUser, PersonLocation, PruneReport,
+    RegistryCounts, RotationReport, SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -168,8 +168,171 @@ macro_rules! audit_in {
     }};
 }
 
+pub(crate) const INSERT_PERSONS: &str = "INSERT INTO persons (id, household_id, id_number_enc, id_number_bidx, name, sex, birth_date, relation, labour, health, disability_category, disability_grade, schooling, medical_insurance, pension_insurance, employment_months, employment_place, public_payroll, status) ";
+
+/// Binds one person's values in the column order of [`INSERT_PERSONS`].
+macro_rules! person_values {
+    ($b:ident, $id:expr, $hid:expr, $enc:expr, $bidx:expr, $p:expr) => {{
+        let p: &dixian_domain::registry::Person = $p;
+        $b.push_bind($id)
+            .push_bind($hid)
+            .push_bind($enc)
+            .push_bind($bidx)
+            .push_bind(p.name.clone())
+            .push_bind(p.sex.label())
+            .push_bind(p.birth_date)
+            .push_bind(p.relation.code())
+            .push_bind(p.labour.code())
+            .push_bind(p.health.code())
+            .push_bind(p.disability.map(|(c, _)| c.code()))
+            .push_bind(p.disability.map(|(_, g)| i32::from(g)))
+            .push_bind(p.schooling.code())
+            .push_bind(p.medical_insurance)
+            .push_bind(p.pension_insurance)
+            .push_bind(i32::from(p.employment_months))
+            .push_bind(p.employment_place.clone())
+            .push_bind(p.public_payroll)
+            .push_bind(p.status.code());
+    }};
+}
+
+/// Inserts `$records` (households, persons, incomes) inside transaction `$tx` in batches,
+/// sensitive fields sealed with `$cipher`. Uniqueness is the schema's to enforce.
+macro_rules! insert_in {
+    ($tx:ident, $cipher:ident, $records:expr, $n_households:expr, $n_persons:expr, $now:expr) => {{
+        let (records, n_households, n_persons, now, cipher) =
+            ($records, $n_households, $n_persons, $now, &$cipher);
+        let first_h: i64 = allocate!($tx, "households", n_households);
+        let first_p: i64 = allocate!($tx, "persons", n_persons);
+        let mut pid = first_p;
+        let mut households = Vec::with_capacity(records.len());
+        let mut persons = Vec::with_capacity(records.iter().map(|r| r.members.len()).sum::<usize>());
+        let mut incomes = Vec::new();
+        for (hid, r) in (first_h..).zip(records) {
+            households.push((hid, r));
+            for p in &r.members {
+                persons.push((pid, hid, p));
+                pid += 1;
+            }
+            for i in &r.incomes {
+                incomes.push((hid, i));
+            }
+        }
+        for chunk in households.chunks(BATCH_ROWS) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO households (id, code, village_code, group_no, address, phone_enc, phone_bidx, bank_enc, bank_bidx, household_type, relocated, dibao, tekun, monitored, created_at) ",
+            );
+            let mut sealed = Vec::with_capacity(chunk.len());
+            for (id, r) in chunk {
+                let seal = |field: &str, value: &Option<String>| -> StoreResult<_> {
+                    value
+                        .as_ref()
+                        .map(|v| {
+                            Ok((
+                                cipher.encrypt(field, &id.to_string(), v).map_err(crypto)?,
+                                cipher.blind_index(field, v),
+                            ))
+                        })
+                        .transpose()
+                };
+                sealed.push((
+                    seal(F_PHONE, &r.household.phone)?,
+                    seal(F_BANK, &r.household.bank_account)?,
+                ));
+            }
+            qb.push_values(
+                chunk.iter().zip(sealed),
+                |mut b, ((id, r), (phone, bank))| {
+                    let h = &r.household;
+                    let (enc, bidx) = phone.unzip();
+                    let (bank_enc, bank_bidx) = bank.unzip();
+                    b.push_bind(*id)
+                        .push_bind(h.code.to_string())
+                        .push_bind(h.village.to_string())
+                        .push_bind(h.group_no.map(i32::from))
+                        .push_bind(h.address.clone())
+                        .push_bind(enc)
+                        .push_bind(bidx)
+                        .push_bind(bank_enc)
+                        .push_bind(bank_bidx)
+                        .push_bind(h.household_type.code())
+                        .push_bind(h.relocated)
+                        .push_bind(h.dibao)
+                        .push_bind(h.tekun)
+                        .push_bind(h.monitored)
+                        .push_bind(now);
+                },
+            );
+            qb.build().execute(&mut *$tx).await.map_err(backend)?;
+        }
+        for chunk in persons.chunks(BATCH_ROWS) {
+                            let mut qb = sqlx::QueryBuilder::new($crate::INSERT_PERSONS);
+            let mut sealed = Vec::with_capacity(chunk.len());
+            for (id, _, p) in chunk {
+                let n = p.id_number.as_str();
+                sealed.push((
+                    cipher
+                        .encrypt(F_ID_NUMBER, &id.to_string(), n)
+                        .map_err(crypto)?,
+                    cipher.blind_index(F_ID_NUMBER, n),
+                ));
+            }
+                            qb.push_values(
+                    chunk.iter().zip(sealed),
+                    |mut b, ((id, hid, p), (enc, bidx))| {
+                        person_values!(b, *id, *hid, enc, bidx, p);
+                    },
+                );
+            qb.build().execute(&mut *$tx).await.map_err(backend)?;
+        }
+        for chunk in incomes.chunks(BATCH_ROWS) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO household_incomes (household_id, year, wage, business, property, transfer_pension, transfer_dibao, transfer_tekun, transfer_eco, transfer_other, business_expense, medical_self_pay, insurance_claims) ",
+            );
+            qb.push_values(chunk, |mut b, (hid, i)| {
+                b.push_bind(*hid)
+                    .push_bind(i.year)
+                    .push_bind(i.wage.fen())
+                    .push_bind(i.business.fen())
+                    .push_bind(i.property.fen())
+                    .push_bind(i.transfer_pension.fen())
+                    .push_bind(i.transfer_dibao.fen())
+                    .push_bind(i.transfer_tekun.fen())
+                    .push_bind(i.transfer_eco.fen())
+                    .push_bind(i.transfer_other.fen())
+                    .push_bind(i.business_expense.fen())
+                    .push_bind(i.medical_self_pay.fen())
+                    .push_bind(i.insurance_claims.fen());
+            });
+            qb.build().execute(&mut *$tx).await.map_err(backend)?;
+        }
+    }};
+}
+
+/// Appends a history entry for household `$hid` inside transaction `$tx`.
+macro_rules! event_in {
+    ($tx:ident, $hid:expr, $actor:expr, $action:expr, $changes:expr, $reason:expr, $at:expr) => {{
+        let eid: i64 = allocate!($tx, "household_events", 1i64);
+        sqlx::query(
+            "INSERT INTO household_events (id, household_id, at, actor, action, changes, reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(eid)
+        .bind($hid)
+        .bind($at)
+        .bind(&$actor.name)
+        .bind($action)
+        .bind($changes)
+        .bind($reason)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+    }};
+}
+
 mod history;
 mod registry;
+mod sync;
 
 /// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.
 const BATCH_ROWS: usize = 1000;
@@ -864,132 +1027,27 @@ impl Store for SqlStore {
                 &format!("{}户", records.len()),
                 &detail
             );
-            let first_h: i64 = allocate!(tx, "households", n_households);
-            let first_p: i64 = allocate!(tx, "persons", n_persons);
-            let mut pid = first_p;
-            let mut households = Vec::with_capacity(records.len());
-            let mut persons = Vec::with_capacity(bidxs.len());
-            let mut incomes = Vec::new();
-            for (hid, r) in (first_h..).zip(records) {
-                households.push((hid, r));
-                for p in &r.members {
-                    persons.push((pid, hid, p));
-                    pid += 1;
-                }
-                for i in &r.incomes {
-                    incomes.push((hid, i));
-                }
-            }
-            for chunk in households.chunks(BATCH_ROWS) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO households (id, code, village_code, group_no, address, phone_enc, phone_bidx, bank_enc, bank_bidx, household_type, relocated, dibao, tekun, monitored, created_at) ",
-                );
-                let mut sealed = Vec::with_capacity(chunk.len());
-                for (id, r) in chunk {
-                    let seal = |field: &str, value: &Option<String>| -> StoreResult<_> {
-                        value
-                            .as_ref()
-                            .map(|v| {
-                                Ok((
-                                    cipher.encrypt(field, &id.to_string(), v).map_err(crypto)?,
-                                    cipher.blind_index(field, v),
-                                ))
-                            })
-                            .transpose()
-                    };
-                    sealed.push((
-                        seal(F_PHONE, &r.household.phone)?,
-                        seal(F_BANK, &r.household.bank_account)?,
-                    ));
-                }
-                qb.push_values(
-                    chunk.iter().zip(sealed),
-                    |mut b, ((id, r), (phone, bank))| {
-                        let h = &r.household;
-                        let (enc, bidx) = phone.unzip();
-                        let (bank_enc, bank_bidx) = bank.unzip();
-                        b.push_bind(*id)
-                            .push_bind(h.code.to_string())
-                            .push_bind(h.village.to_string())
-                            .push_bind(h.group_no.map(i32::from))
-                            .push_bind(h.address.clone())
-                            .push_bind(enc)
-                            .push_bind(bidx)
-                            .push_bind(bank_enc)
-                            .push_bind(bank_bidx)
-                            .push_bind(h.household_type.code())
-                            .push_bind(h.relocated)
-                            .push_bind(h.dibao)
-                            .push_bind(h.tekun)
-                            .push_bind(h.monitored)
-                            .push_bind(now);
-                    },
-                );
-                qb.build().execute(&mut *tx).await.map_err(backend)?;
-            }
-            for chunk in persons.chunks(BATCH_ROWS) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO persons (id, household_id, id_number_enc, id_number_bidx, name, sex, birth_date, relation, labour, health, disability_category, disability_grade, schooling, medical_insurance, pension_insurance, employment_months, employment_place, public_payroll, status) ",
-                );
-                let mut sealed = Vec::with_capacity(chunk.len());
-                for (id, _, p) in chunk {
-                    let n = p.id_number.as_str();
-                    sealed.push((
-                        cipher
-                            .encrypt(F_ID_NUMBER, &id.to_string(), n)
-                            .map_err(crypto)?,
-                        cipher.blind_index(F_ID_NUMBER, n),
-                    ));
-                }
-                qb.push_values(
-                    chunk.iter().zip(sealed),
-                    |mut b, ((id, hid, p), (enc, bidx))| {
-                        b.push_bind(*id)
-                            .push_bind(*hid)
-                            .push_bind(enc)
-                            .push_bind(bidx)
-                            .push_bind(p.name.clone())
-                            .push_bind(p.sex.label())
-                            .push_bind(p.birth_date)
-                            .push_bind(p.relation.code())
-                            .push_bind(p.labour.code())
-                            .push_bind(p.health.code())
-                            .push_bind(p.disability.map(|(c, _)| c.code()))
-                            .push_bind(p.disability.map(|(_, g)| i32::from(g)))
-                            .push_bind(p.schooling.code())
-                            .push_bind(p.medical_insurance)
-                            .push_bind(p.pension_insurance)
-                            .push_bind(i32::from(p.employment_months))
-                            .push_bind(p.employment_place.clone())
-                            .push_bind(p.public_payroll)
-                            .push_bind(p.status.code());
-                    },
-                );
-                qb.build().execute(&mut *tx).await.map_err(backend)?;
-            }
-            for chunk in incomes.chunks(BATCH_ROWS) {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "INSERT INTO household_incomes (household_id, year, wage, business, property, transfer_pension, transfer_dibao, transfer_tekun, transfer_eco, transfer_other, business_expense, medical_self_pay, insurance_claims) ",
-                );
-                qb.push_values(chunk, |mut b, (hid, i)| {
-                    b.push_bind(*hid)
-                        .push_bind(i.year)
-                        .push_bind(i.wage.fen())
-                        .push_bind(i.business.fen())
-                        .push_bind(i.property.fen())
-                        .push_bind(i.transfer_pension.fen())
-                        .push_bind(i.transfer_dibao.fen())
-                        .push_bind(i.transfer_tekun.fen())
-                        .push_bind(i.transfer_eco.fen())
-                        .push_bind(i.transfer_other.fen())
-                        .push_bind(i.business_expense.fen())
-                        .push_bind(i.medical_self_pay.fen())
-                        .push_bind(i.insurance_claims.fen());
-                });
-                qb.build().execute(&mut *tx).await.map_err(backend)?;
-            }
+            insert_in!(tx, cipher, records, n_households, n_persons, now);
         });
         Ok(records.len())
+    }
+
+    async fn household_records(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+    ) -> StoreResult<Vec<HouseholdRecord>> {
+        self.full_records(actor, codes).await
+    }
+
+    async fn import_households(
+        &self,
+        actor: &Actor,
+        new: &[HouseholdRecord],
+        updates: &[HouseholdUpdate],
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.import(actor, new, updates, reason).await
     }
 
     async fn registry_counts(
@@ -1942,7 +2000,9 @@ fn assigned_to(actor: &Actor) -> i64 {
 }
 
 /// Duplicates inside one batch are conflicts too; the store reports the first.
-fn check_batch_unique(records: &[HouseholdRecord]) -> StoreResult<()> {
+fn check_batch_unique<'a>(
+    records: impl IntoIterator<Item = &'a HouseholdRecord>,
+) -> StoreResult<()> {
     let mut codes = BTreeSet::new();
     let mut ids = BTreeSet::new();
     for r in records {

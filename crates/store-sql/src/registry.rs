@@ -266,7 +266,7 @@ impl SqlStore {
         }))
     }
 
-    fn member(&self, p: MemberRow) -> StoreResult<MemberView> {
+    pub(crate) fn member(&self, p: MemberRow) -> StoreResult<MemberView> {
         let disability = match (&p.disability_category, p.disability_grade) {
             (Some(c), Some(g)) => Some((
                 coded("残疾类别", c, DisabilityCategory::parse)?,
@@ -296,9 +296,9 @@ impl SqlStore {
 }
 
 #[derive(sqlx::FromRow)]
-struct MemberRow {
-    id: i64,
-    id_number_enc: Vec<u8>,
+pub(crate) struct MemberRow {
+    pub(crate) id: i64,
+    pub(crate) id_number_enc: Vec<u8>,
     name: String,
     sex: String,
     birth_date: NaiveDate,
@@ -317,7 +317,7 @@ struct MemberRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct IncomeRow {
+pub(crate) struct IncomeRow {
     year: i32,
     wage: i64,
     business: i64,
@@ -333,7 +333,7 @@ struct IncomeRow {
 }
 
 impl IncomeRow {
-    fn into_domain(self) -> Income {
+    pub(crate) fn into_domain(self) -> Income {
         let m = Money::from_fen;
         Income {
             year: self.year,

@@ -37,6 +37,7 @@ pub const CHECKS: &[&str] = &[
     "cadre_assignment",
     "household_list",
     "household_history",
+    "household_import",
 ];
 
 /// Runs the check called `name`.
@@ -61,6 +62,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "cadre_assignment" => cadre_assignment(store).await,
         "household_list" => household_list(store).await,
         "household_history" => household_history(store).await,
+        "household_import" => household_import(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -1658,4 +1660,122 @@ pub async fn household_history(store: &dyn Store) {
         "no full phone in the audit"
     );
     assert!(all.iter().any(|r| r.action == "person.moved_out"));
+}
+
+/// Full records read back exactly as inserted (sensitive fields decrypted), and an import
+/// that inserts one household and updates another in one transaction: fields, a changed and
+/// a new member, an income year upserted, the history entry; a conflict writes nothing.
+pub async fn household_import(store: &dyn Store) {
+    use crate::HouseholdUpdate;
+    use dixian_domain::changes;
+    load_divisions(store).await;
+    let first = record("500299101201", 1, &[id(1), id(2)]);
+    store
+        .insert_households(&sys(), std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    let hh = first.household.code.clone();
+    let me = actor_as(Role::TownReviewer, "500299101000");
+    let stored = store
+        .household_records(&me, std::slice::from_ref(&hh))
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![first.clone()]);
+    // A viewer may not read full records; out of scope is refused.
+    let viewer = actor_as(Role::Viewer, "500299000000");
+    assert_eq!(
+        store
+            .household_records(&viewer, std::slice::from_ref(&hh))
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    let elsewhere = actor_as(Role::TownReviewer, "500299102000");
+    assert_eq!(
+        store
+            .household_records(&elsewhere, std::slice::from_ref(&hh))
+            .await,
+        Err(StoreError::Forbidden)
+    );
+
+    let mut changed = first.clone();
+    changed.household.phone = Some("13900139000".into());
+    changed.household.bank_account = None;
+    changed.members[1].name = "成员1改".into();
+    changed
+        .members
+        .push(person(&id(5), "新生儿", Relation::Grandson));
+    changed.incomes[0].wage = Money::from_fen(2_000_000);
+    changed.incomes.push(Income {
+        year: 2026,
+        property: Money::from_fen(1_000),
+        ..Income::default()
+    });
+    let update = HouseholdUpdate {
+        changes: changes::household_changes(&first, &changed),
+        record: changed.clone(),
+    };
+    let new = record("500299101201", 2, &[id(6)]);
+    // A member registered in another household: nothing of the import is written.
+    let mut stolen = update.clone();
+    stolen
+        .record
+        .members
+        .push(person(&id(6), "重复", Relation::Other));
+    let e = store
+        .import_households(
+            &me,
+            std::slice::from_ref(&new),
+            &[stolen],
+            "导入文件“a.xlsx”",
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("一人只能属于一户"), "{e}");
+    let mut headless = update.clone();
+    headless.record.members[0].relation = Relation::Son;
+    let e = store
+        .import_households(&me, &[], &[headless], "导入文件“a.xlsx”")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("0名在户的户主"), "{e}");
+    let still = store
+        .household_records(&me, std::slice::from_ref(&hh))
+        .await
+        .unwrap();
+    assert_eq!(still, vec![first.clone()]);
+    assert!(
+        store
+            .existing_households(&me, std::slice::from_ref(&new.household.code))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    store
+        .import_households(
+            &me,
+            std::slice::from_ref(&new),
+            std::slice::from_ref(&update),
+            "导入文件“a.xlsx”",
+        )
+        .await
+        .unwrap();
+    let after = store
+        .household_records(&me, &[hh.clone(), new.household.code.clone()])
+        .await
+        .unwrap();
+    assert_eq!(after[0], changed);
+    assert_eq!(after[1], new);
+    let history = store.household_events(&me, &hh).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last.action, "household.import");
+    assert_eq!(last.reason, "导入文件“a.xlsx”");
+    assert_eq!(last.changes, update.changes);
+    // Out of scope: refused, nothing written.
+    assert_eq!(
+        store
+            .import_households(&elsewhere, &[], std::slice::from_ref(&update), "导入文件")
+            .await,
+        Err(StoreError::Forbidden)
+    );
 }

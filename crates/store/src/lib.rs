@@ -182,12 +182,14 @@ pub enum PhoneChange {
     Set(String),
 }
 
-/// One field that changed: its Chinese name, before and after (sensitive values masked).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FieldChange {
-    pub field: String,
-    pub old: String,
-    pub new: String,
+pub use dixian_domain::changes::FieldChange;
+
+/// A registered household brought up to date from an import file: the file's version and
+/// what it changes (已登记农户的更新).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdUpdate {
+    pub record: HouseholdRecord,
+    pub changes: Vec<FieldChange>,
 }
 
 /// One entry of a household's history (变更记录).
@@ -416,6 +418,27 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         records: &[HouseholdRecord],
     ) -> StoreResult<usize>;
+    /// Full records of registered households in the actor's jurisdiction, sensitive fields
+    /// decrypted, so an import can compare a file with them; for `EditRegistry` only, and
+    /// never to be shown as they are. Codes outside the scope are refused (audited).
+    async fn household_records(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+    ) -> StoreResult<Vec<HouseholdRecord>>;
+    /// Writes an import in one transaction, all or nothing: `new` households inserted, and
+    /// each of `updates` brought to its file's values — household fields, the members it
+    /// names (changed or added; members it leaves out stay as they are) and its income
+    /// years — with its changes in the household's history and the audit trail for `reason`.
+    /// A member registered in another household, or a household left without exactly one
+    /// 户主, is a conflict.
+    async fn import_households(
+        &self,
+        actor: &Actor,
+        new: &[HouseholdRecord],
+        updates: &[HouseholdUpdate],
+        reason: &str,
+    ) -> StoreResult<()>;
     /// Households and persons living in `code`'s subtree (for a 帮扶责任人, only the
     /// households assigned to them).
     async fn registry_counts(

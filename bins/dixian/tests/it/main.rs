@@ -1287,30 +1287,6 @@ fn import_households_checks_everything_and_writes_all_or_nothing() {
         "{report}"
     );
 
-    // The Excel template reads as it is; a damaged copy is one clear message.
-    let xlsx = dir.path().join("模板.xlsx");
-    let o = dixian(&["import", "template", "--out", s(&xlsx)]);
-    assert!(o.status.success(), "{:?}", text(&o));
-    let o = dixian(&[
-        "import",
-        "households",
-        "--data-dir",
-        s(&data),
-        s(&xlsx),
-        "--dry-run",
-    ]);
-    assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains("文件中1户、2人"), "{:?}", text(&o));
-    let bytes = std::fs::read(&xlsx).unwrap();
-    std::fs::write(&xlsx, &bytes[..bytes.len() / 2]).unwrap();
-    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&xlsx)]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        text(&o).1.contains("Excel 文件已损坏或不完整"),
-        "{:?}",
-        text(&o)
-    );
-
     // The corrected file: a dry run first, then the import, then again (nothing to do).
     let good = dir.path().join("good.csv");
     std::fs::write(&good, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
@@ -1331,12 +1307,52 @@ fn import_households_checks_everything_and_writes_all_or_nothing() {
     let o = dixian(&["import", "households", "--data-dir", s(&data), s(&good)]);
     let (out, _) = text(&o);
     assert!(
-        out.contains("导入完成：文件中1户、2人；新增1户；已登记0户"),
+        out.contains("导入完成：文件中1户、2人；新增1户；更新0户（0处变更）；已登记且无变化0户"),
         "{out}"
     );
     let o = dixian(&["import", "households", "--data-dir", s(&data), s(&good)]);
     let (out, _) = text(&o);
-    assert!(out.contains("新增0户；已登记1户（未改动）"), "{out}");
+    assert!(
+        out.contains("新增0户；更新0户（0处变更）；已登记且无变化1户"),
+        "{out}"
+    );
+    // The same household as an Excel file: registered, unchanged. A damaged copy is one
+    // clear message.
+    let xlsx = dir.path().join("模板.xlsx");
+    let o = dixian(&["import", "template", "--out", s(&xlsx)]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let good_text = std::fs::read_to_string(&good).unwrap();
+    let records = dixian_app::import::read_csv(&good_text, dixian_app::today()).unwrap();
+    let mut bytes = Vec::new();
+    dixian_app::import::write_households(dixian_app::sheet::FileKind::Xlsx, records, &mut bytes)
+        .unwrap();
+    std::fs::write(&xlsx, &bytes).unwrap();
+    let o = dixian(&[
+        "import",
+        "households",
+        "--data-dir",
+        s(&data),
+        s(&xlsx),
+        "--dry-run",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o)
+            .0
+            .contains("文件中1户、2人；新增0户；将更新0户（0处变更）；已登记且无变化1户"),
+        "{:?}",
+        text(&o)
+    );
+    let bytes = std::fs::read(&xlsx).unwrap();
+    std::fs::write(&xlsx, &bytes[..bytes.len() / 2]).unwrap();
+    let o = dixian(&["import", "households", "--data-dir", s(&data), s(&xlsx)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("Excel 文件已损坏或不完整"),
+        "{:?}",
+        text(&o)
+    );
+
     // The imported household is in the ledger.
     let csv = dir.path().join("l.csv");
     let o = dixian(&[

@@ -650,3 +650,112 @@ mod auth {
         );
     }
 }
+
+/// The demo county written as a file and imported back: nothing changes. A corrected file
+/// updates only what it corrects, with history; importing it again changes nothing.
+#[tokio::test]
+async fn importing_registered_households_updates_only_what_changed() {
+    use dixian_app::import::{import_households, write_households};
+    use dixian_app::sheet::FileKind;
+    use dixian_domain::registry::Relation;
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[]).await.unwrap();
+    let opts = demo::DemoOptions {
+        households: 40,
+        seed: 5,
+        as_of: d(2026, 11, 1),
+    };
+    demo::load(&s, &sys(), opts, |_, _| {}).await.unwrap();
+    let table = demo::divisions(opts.seed);
+    let records: Vec<_> =
+        demo::Generator::new(&table, opts.seed, opts.households, opts.as_of).collect();
+    let mut xlsx = Vec::new();
+    write_households(FileKind::Xlsx, records.clone(), &mut xlsx).unwrap();
+    let r = import_households(&s, &sys(), "全县.xlsx", &xlsx, false)
+        .await
+        .unwrap();
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    assert_eq!(
+        (r.new, r.changed.len(), r.unchanged, r.written),
+        (0, 0, 40, 0)
+    );
+
+    // Correct one household: its address, a member's health, and a new income year.
+    let mut fixed = records.clone();
+    let target = fixed[3].household.code.clone();
+    fixed[3].household.address = "石桥村五组新址".into();
+    fixed[3].members[0].health = dixian_domain::registry::Health::Serious;
+    let mut csv = Vec::new();
+    write_households(FileKind::Csv, fixed.clone(), &mut csv).unwrap();
+    let dry = import_households(&s, &sys(), "更正.csv", &csv, true)
+        .await
+        .unwrap();
+    assert_eq!(dry.changed.len(), 1, "{:?}", dry.changed);
+    assert_eq!(dry.changed[0].0, target);
+    let fields: Vec<&str> = dry.changed[0].1.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields[0], "住址");
+    assert!(fields[1].ends_with("的健康状况"), "{fields:?}");
+    assert_eq!(dry.written, 0);
+    let before = s.household_events(&sys(), &target).await.unwrap().len();
+    let done = import_households(&s, &sys(), "/tmp/x/更正.csv", &csv, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.changed.len(), done.unchanged, done.written),
+        (1, 39, 1)
+    );
+    let history = s.household_events(&sys(), &target).await.unwrap();
+    assert_eq!(history.len(), before + 1);
+    let last = history.last().unwrap();
+    assert_eq!(last.reason, "导入文件“更正.csv”");
+    assert_eq!(last.changes, dry.changed[0].1);
+    let again = import_households(&s, &sys(), "更正.csv", &csv, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.changed.len(), again.unchanged, again.written),
+        (0, 40, 0)
+    );
+
+    // A file that leaves a member out keeps the member and says so; one that would leave a
+    // household with two heads is refused before anything is written.
+    let mut shorter = fixed.clone();
+    let gone = shorter[5].members.pop().unwrap();
+    shorter[5].household.address.push('甲');
+    let mut buf = Vec::new();
+    write_households(FileKind::Csv, shorter.clone(), &mut buf).unwrap();
+    let r = import_households(&s, &sys(), "少一人.csv", &buf, true)
+        .await
+        .unwrap();
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.message.contains(&gone.name) && w.message.contains("保持不变")),
+        "{:?}",
+        r.warnings
+    );
+    // Leaving the registered head out while naming another member head would give the
+    // household two heads: refused by row, nothing written.
+    let i = fixed.iter().position(|r| r.members.len() > 1).unwrap();
+    let mut two_heads = fixed.clone();
+    assert_eq!(two_heads[i].members[0].relation, Relation::Head);
+    two_heads[i].members.remove(0);
+    two_heads[i].members[0].relation = Relation::Head;
+    let mut buf = Vec::new();
+    write_households(FileKind::Csv, two_heads, &mut buf).unwrap();
+    let r = import_households(&s, &sys(), "两户主.csv", &buf, false)
+        .await
+        .unwrap();
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.row > 1 && p.message.contains("2名在户的户主")),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(r.written, 0);
+    let unchanged = import_households(&s, &sys(), "更正.csv", &csv, true)
+        .await
+        .unwrap();
+    assert_eq!(unchanged.changed.len(), 0);
+}

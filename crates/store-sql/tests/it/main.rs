@@ -82,6 +82,7 @@ contract_tests!(
     cadre_assignment,
     household_list,
     household_history,
+    household_import,
 );
 
 #[tokio::test]

@@ -1251,7 +1251,7 @@ async fn households_are_imported_from_the_browser() {
     )
     .await;
     assert!(
-        done.body.contains("导入完成") && done.body.contains("已写入1户"),
+        done.body.contains("导入完成") && done.body.contains("共写入1户"),
         "{}",
         done.body
     );
@@ -1263,7 +1263,7 @@ async fn households_are_imported_from_the_browser() {
     )
     .await;
     assert!(
-        again.body.contains("新增0户") && again.body.contains("已登记1户"),
+        again.body.contains("新增0户") && again.body.contains("已登记且无变化1户"),
         "{}",
         again.body
     );
@@ -1281,16 +1281,45 @@ async fn households_are_imported_from_the_browser() {
         "{:?}",
         xlsx.headers
     );
-    let template = dixian_app::import::template(dixian_app::sheet::FileKind::Xlsx).unwrap();
+    let records = dixian_app::import::read_csv(&good, dixian_app::today()).unwrap();
+    let mut template = Vec::new();
+    dixian_app::import::write_households(
+        dixian_app::sheet::FileKind::Xlsx,
+        records.clone(),
+        &mut template,
+    )
+    .unwrap();
     let dry = upload(
         &a,
         &town,
         &[("csrf", &csrf), ("dry_run", "1")],
-        Some(("模板.xlsx", &template)),
+        Some(("石桥村.xlsx", &template)),
     )
     .await;
     assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
-    assert!(dry.body.contains("文件中1户、2人"), "{}", dry.body);
+    assert!(
+        dry.body.contains("文件中1户、2人") && dry.body.contains("已登记且无变化1户"),
+        "{}",
+        dry.body
+    );
+    // A corrected Excel file updates the registered household; the change is listed.
+    let mut moved = records;
+    moved[0].household.address = "石桥村新址9号".into();
+    let mut fixed = Vec::new();
+    dixian_app::import::write_households(dixian_app::sheet::FileKind::Xlsx, moved, &mut fixed)
+        .unwrap();
+    let r = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf)],
+        Some(("石桥村更正.xlsx", &fixed)),
+    )
+    .await;
+    assert!(
+        r.body.contains("更新1户（1处变更）") && r.body.contains("石桥村新址9号"),
+        "{}",
+        r.body
+    );
     let cut = &template[..template.len() / 2];
     let r = upload(&a, &town, &[("csrf", &csrf)], Some(("坏.xlsx", cut))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

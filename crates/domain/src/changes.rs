@@ -1,0 +1,364 @@
+//! What a new version of a household record changes (变更比对): the fields, old → new, as
+//! the history and an import's report show them — sensitive values masked. Members are
+//! matched by ID number and incomes by year; a member the new version leaves out is not a
+//! change (人口减少 is an explicit action, never an omission in a file).
+
+use crate::money::Money;
+use crate::registry::{
+    HouseholdRecord, Income, LivingStatus, Person, Relation, mask_account, mask_phone,
+};
+
+/// One field that changed: its Chinese name, before and after (sensitive values masked).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// Collects changes, skipping fields that did not change.
+#[derive(Default)]
+struct Changes(Vec<FieldChange>);
+
+impl Changes {
+    fn diff(&mut self, field: impl Into<String>, old: impl Into<String>, new: impl Into<String>) {
+        let (old, new) = (old.into(), new.into());
+        if old != new {
+            self.0.push(FieldChange {
+                field: field.into(),
+                old,
+                new,
+            });
+        }
+    }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "是" } else { "否" }
+}
+
+/// A change of a value only ever shown masked: two numbers may mask alike, and the history
+/// must still show that one changed.
+pub fn secret_change(
+    field: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+    mask: fn(&str) -> String,
+) -> Option<FieldChange> {
+    if old == new {
+        return None;
+    }
+    let shown = |v: Option<&str>| v.map(mask).unwrap_or_default();
+    let (before, mut after) = (shown(old), shown(new));
+    if before == after {
+        after.push_str("（已更换）");
+    }
+    Some(FieldChange {
+        field: field.into(),
+        old: before,
+        new: after,
+    })
+}
+
+fn group(g: Option<u16>) -> String {
+    g.map(|g| format!("{g}组")).unwrap_or_default()
+}
+
+fn disability(p: &Person) -> String {
+    p.disability
+        .map(|(c, g)| format!("{}{g}级", c.label()))
+        .unwrap_or_default()
+}
+
+fn person_changes(out: &mut Changes, old: &Person, new: &Person) {
+    let who = &new.name;
+    out.diff(
+        format!("{}的姓名", old.name),
+        old.name.as_str(),
+        who.as_str(),
+    );
+    let mut field = |name: &str, a: String, b: String| out.diff(format!("{who}的{name}"), a, b);
+    field(
+        "与户主关系",
+        old.relation.label().into(),
+        new.relation.label().into(),
+    );
+    field(
+        "劳动能力",
+        old.labour.label().into(),
+        new.labour.label().into(),
+    );
+    field(
+        "健康状况",
+        old.health.label().into(),
+        new.health.label().into(),
+    );
+    field("残疾", disability(old), disability(new));
+    field(
+        "在校生状况",
+        old.schooling.label().into(),
+        new.schooling.label().into(),
+    );
+    field(
+        "医疗保险",
+        yes(old.medical_insurance).into(),
+        yes(new.medical_insurance).into(),
+    );
+    field(
+        "养老保险",
+        yes(old.pension_insurance).into(),
+        yes(new.pension_insurance).into(),
+    );
+    field(
+        "务工月数",
+        old.employment_months.to_string(),
+        new.employment_months.to_string(),
+    );
+    field(
+        "务工地点",
+        old.employment_place.clone().unwrap_or_default(),
+        new.employment_place.clone().unwrap_or_default(),
+    );
+    field(
+        "财政供养人员",
+        yes(old.public_payroll).into(),
+        yes(new.public_payroll).into(),
+    );
+    field(
+        "人员状态",
+        old.status.label().into(),
+        new.status.label().into(),
+    );
+}
+
+/// The components of an income year with their Chinese names, in the template's order.
+pub fn income_components(i: &Income) -> [(&'static str, Money); 11] {
+    [
+        ("工资性收入", i.wage),
+        ("生产经营性收入", i.business),
+        ("财产性收入", i.property),
+        ("养老金", i.transfer_pension),
+        ("低保金", i.transfer_dibao),
+        ("特困供养金", i.transfer_tekun),
+        ("生态补偿", i.transfer_eco),
+        ("其他转移性收入", i.transfer_other),
+        ("生产经营性支出", i.business_expense),
+        ("合规自付医疗支出", i.medical_self_pay),
+        ("理赔收入", i.insurance_claims),
+    ]
+}
+
+/// Everything `new` changes in `old`, in reading order: household, members, incomes.
+pub fn household_changes(old: &HouseholdRecord, new: &HouseholdRecord) -> Vec<FieldChange> {
+    let (a, b) = (&old.household, &new.household);
+    let mut out = Changes::default();
+    out.diff("村民小组", group(a.group_no), group(b.group_no));
+    out.diff("住址", a.address.as_str(), b.address.as_str());
+    out.0.extend(secret_change(
+        "联系电话",
+        a.phone.as_deref(),
+        b.phone.as_deref(),
+        mask_phone,
+    ));
+    out.0.extend(secret_change(
+        "一卡通账号",
+        a.bank_account.as_deref(),
+        b.bank_account.as_deref(),
+        mask_account,
+    ));
+    out.diff("户类型", a.household_type.label(), b.household_type.label());
+    out.diff("易地扶贫搬迁", yes(a.relocated), yes(b.relocated));
+    out.diff("低保户", yes(a.dibao), yes(b.dibao));
+    out.diff("特困供养", yes(a.tekun), yes(b.tekun));
+    out.diff("监测对象", yes(a.monitored), yes(b.monitored));
+    for p in &new.members {
+        match old.members.iter().find(|o| o.id_number == p.id_number) {
+            Some(o) => person_changes(&mut out, o, p),
+            None => out.diff(
+                "新增成员",
+                "",
+                format!(
+                    "{}（{}，{}）",
+                    p.name,
+                    p.id_number.masked(),
+                    p.relation.label()
+                ),
+            ),
+        }
+    }
+    for i in &new.incomes {
+        let before = old.incomes.iter().find(|o| o.year == i.year);
+        for (k, (name, money)) in income_components(i).into_iter().enumerate() {
+            let was = before
+                .map(|o| income_components(o)[k].1.to_string())
+                .unwrap_or_default();
+            out.diff(format!("{}年{name}", i.year), was, money.to_string());
+        }
+    }
+    out.0
+}
+
+/// The record as it stands after `new` is applied to `old`: the new household fields, the
+/// new version of every member it names plus the members it leaves out, and its income
+/// years over the old ones.
+pub fn merged(old: &HouseholdRecord, new: &HouseholdRecord) -> HouseholdRecord {
+    let mut members = new.members.clone();
+    members.extend(absent_members(old, new).cloned());
+    let mut incomes: Vec<Income> = old
+        .incomes
+        .iter()
+        .filter(|o| !new.incomes.iter().any(|i| i.year == o.year))
+        .cloned()
+        .collect();
+    incomes.extend(new.incomes.iter().cloned());
+    incomes.sort_by_key(|i| i.year);
+    HouseholdRecord {
+        household: new.household.clone(),
+        members,
+        incomes,
+    }
+}
+
+/// Members of `old` that `new` does not name.
+pub fn absent_members<'a>(
+    old: &'a HouseholdRecord,
+    new: &'a HouseholdRecord,
+) -> impl Iterator<Item = &'a Person> {
+    old.members
+        .iter()
+        .filter(|o| !new.members.iter().any(|p| p.id_number == o.id_number))
+}
+
+/// Heads (户主) living in the household: a household must have exactly one.
+pub fn heads_in_household(record: &HouseholdRecord) -> usize {
+    record
+        .members
+        .iter()
+        .filter(|m| m.relation == Relation::Head && m.status == LivingStatus::InHousehold)
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::division::DivisionCode;
+    use crate::id_number::IdNumber;
+    use crate::registry::{
+        Health, Household, HouseholdCode, HouseholdType, LabourCapacity, Schooling,
+    };
+    use chrono::NaiveDate;
+
+    fn person(id: &str, name: &str, relation: Relation) -> Person {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let id = IdNumber::parse(id, today).unwrap();
+        Person {
+            sex: id.sex(),
+            birth_date: id.birth_date(),
+            id_number: id,
+            name: name.into(),
+            relation,
+            labour: LabourCapacity::Ordinary,
+            health: Health::Healthy,
+            disability: None,
+            schooling: Schooling::NotInSchool,
+            medical_insurance: true,
+            pension_insurance: true,
+            employment_months: 0,
+            employment_place: None,
+            public_payroll: false,
+            status: LivingStatus::InHousehold,
+        }
+    }
+
+    fn record() -> HouseholdRecord {
+        let code = HouseholdCode::parse("5002991012010001").unwrap();
+        HouseholdRecord {
+            household: Household {
+                village: DivisionCode::parse("500299101201").unwrap(),
+                code,
+                group_no: Some(1),
+                address: "一组3号".into(),
+                phone: Some("13800138000".into()),
+                bank_account: None,
+                household_type: HouseholdType::PovertyAlleviated,
+                relocated: false,
+                dibao: false,
+                tekun: false,
+                monitored: false,
+            },
+            members: vec![
+                person("11010519491231002X", "张三", Relation::Head),
+                person("110105194912310046", "李四", Relation::Spouse),
+            ],
+            incomes: vec![Income {
+                year: 2025,
+                wage: Money::from_fen(1_200_000),
+                ..Income::default()
+            }],
+        }
+    }
+
+    #[test]
+    fn the_same_record_changes_nothing() {
+        assert!(household_changes(&record(), &record()).is_empty());
+        assert_eq!(merged(&record(), &record()), record());
+    }
+
+    #[test]
+    fn changes_are_named_and_masked() {
+        let old = record();
+        let mut new = record();
+        new.household.phone = Some("13800130000".into());
+        new.household.dibao = true;
+        new.members[1].health = Health::Chronic;
+        new.members.remove(0);
+        new.incomes[0].wage = Money::from_fen(1_300_000);
+        new.incomes.push(Income {
+            year: 2026,
+            transfer_dibao: Money::from_fen(50_000),
+            ..Income::default()
+        });
+        let c = household_changes(&old, &new);
+        let text: Vec<String> = c
+            .iter()
+            .map(|c| format!("{}:{}→{}", c.field, c.old, c.new))
+            .collect();
+        assert!(
+            text.contains(&"联系电话:138****8000→138****0000".to_string()),
+            "{text:?}"
+        );
+        assert!(text.contains(&"低保户:否→是".to_string()), "{text:?}");
+        assert!(
+            text.contains(&"李四的健康状况:健康→长期慢性病".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(&"2025年工资性收入:12000.00→13000.00".to_string()),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(&"2026年低保金:→500.00".to_string()),
+            "{text:?}"
+        );
+        // The member left out is not a change, and stays in the merged record.
+        assert!(!text.iter().any(|t| t.contains("张三")), "{text:?}");
+        let m = merged(&old, &new);
+        assert_eq!(m.members.len(), 2);
+        assert_eq!(heads_in_household(&m), 1);
+        assert_eq!(m.incomes.len(), 2);
+        assert_eq!(absent_members(&old, &new).count(), 1);
+    }
+
+    #[test]
+    fn a_new_member_and_a_same_looking_phone() {
+        let old = record();
+        let mut new = record();
+        new.members
+            .push(person("110105201001010010", "张小", Relation::Son));
+        new.household.phone = Some("13811118000".into());
+        let c = household_changes(&old, &new);
+        assert_eq!(c[0].new, "138****8000（已更换）");
+        assert_eq!(c[1].field, "新增成员");
+        assert!(c[1].new.starts_with("张小（1101*"), "{:?}", c[1]);
+    }
+}

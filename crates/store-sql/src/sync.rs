@@ -1,0 +1,404 @@
+//! Imports against what is registered (导入更新): the full records an import compares its
+//! file with, and the one transaction that inserts the new households and brings the
+//! registered ones up to date, each change in the household's history.
+
+use crate::registry::{IncomeRow, MemberRow};
+use crate::{
+    BATCH_ROWS, Db, F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, audit, backend, corrupt, crypto,
+};
+use chrono::Utc;
+use dixian_domain::access::{Actor, Permission};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::registry::{
+    Household, HouseholdCode, HouseholdRecord, HouseholdType, LivingStatus, Person, Relation,
+};
+use dixian_store::{HouseholdUpdate, StoreError, StoreResult};
+use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct HouseholdRow {
+    id: i64,
+    code: String,
+    village_code: String,
+    group_no: Option<i32>,
+    address: String,
+    phone_enc: Option<Vec<u8>>,
+    bank_enc: Option<Vec<u8>>,
+    household_type: String,
+    relocated: bool,
+    dibao: bool,
+    tekun: bool,
+    monitored: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnedMember {
+    household_id: i64,
+    #[sqlx(flatten)]
+    member: MemberRow,
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnedIncome {
+    household_id: i64,
+    #[sqlx(flatten)]
+    income: IncomeRow,
+}
+
+/// `SELECT … WHERE column IN (ids)` for one chunk.
+fn within(select: &str, column: &str, ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!(
+        "{select} WHERE {column} IN ({}) ORDER BY 1",
+        list.join(", ")
+    )
+}
+
+impl SqlStore {
+    fn unseal(&self, field: &str, id: i64, blob: &Option<Vec<u8>>) -> StoreResult<Option<String>> {
+        blob.as_ref()
+            .map(|b| {
+                self.cipher
+                    .decrypt(field, &id.to_string(), b)
+                    .map_err(crypto)
+            })
+            .transpose()
+    }
+
+    pub(crate) async fn full_records(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+    ) -> StoreResult<Vec<HouseholdRecord>> {
+        self.permit(actor, Permission::EditRegistry, "户籍比对")
+            .await?;
+        if let Some(c) = codes
+            .iter()
+            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
+        {
+            return Err(self.deny(actor, c.as_str()).await);
+        }
+        let mut out = Vec::with_capacity(codes.len());
+        for chunk in codes.chunks(BATCH_ROWS) {
+            let heads: Vec<HouseholdRow> = read!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT id, code, village_code, group_no, address, phone_enc, bank_enc,
+                            household_type, relocated, dibao, tekun, monitored
+                     FROM households WHERE code IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for c in chunk {
+                    sep.push_bind(c.as_str().to_string());
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(pool).await.map_err(backend)?
+            });
+            let ids: Vec<i64> = heads.iter().map(|h| h.id).collect();
+            if ids.is_empty() {
+                continue;
+            }
+            // Ids are integers from the database itself, so they are safe to inline.
+            let people_sql = within(
+                "SELECT household_id, id, id_number_enc, name, sex, birth_date, relation, labour,
+                        health, disability_category, disability_grade, schooling,
+                        medical_insurance, pension_insurance, employment_months,
+                        employment_place, public_payroll, status
+                 FROM persons",
+                "household_id",
+                &ids,
+            );
+            let income_sql = within(
+                "SELECT household_id, year, wage, business, property, transfer_pension,
+                        transfer_dibao, transfer_tekun, transfer_eco, transfer_other,
+                        business_expense, medical_self_pay, insurance_claims
+                 FROM household_incomes",
+                "household_id",
+                &ids,
+            );
+            let (people, incomes): (Vec<OwnedMember>, Vec<OwnedIncome>) = read!(self, |pool| {
+                let people = sqlx::query_as(sqlx::AssertSqlSafe(people_sql.clone()))
+                    .fetch_all(pool)
+                    .await
+                    .map_err(backend)?;
+                let incomes = sqlx::query_as(sqlx::AssertSqlSafe(income_sql.clone()))
+                    .fetch_all(pool)
+                    .await
+                    .map_err(backend)?;
+                (people, incomes)
+            });
+            let mut records: HashMap<i64, HouseholdRecord> = HashMap::new();
+            for h in heads {
+                let household = Household {
+                    code: HouseholdCode::parse(&h.code).map_err(|e| corrupt("户编号", e))?,
+                    village: DivisionCode::parse(&h.village_code)
+                        .map_err(|e| corrupt("区划代码", e))?,
+                    group_no: h.group_no.and_then(|g| u16::try_from(g).ok()),
+                    address: h.address,
+                    phone: self.unseal(F_PHONE, h.id, &h.phone_enc)?,
+                    bank_account: self.unseal(F_BANK, h.id, &h.bank_enc)?,
+                    household_type: HouseholdType::parse(&h.household_type)
+                        .ok_or_else(|| corrupt("户类型", &h.household_type))?,
+                    relocated: h.relocated,
+                    dibao: h.dibao,
+                    tekun: h.tekun,
+                    monitored: h.monitored,
+                };
+                records.insert(
+                    h.id,
+                    HouseholdRecord {
+                        household,
+                        members: Vec::new(),
+                        incomes: Vec::new(),
+                    },
+                );
+            }
+            for p in people {
+                let id_number = self.decrypt_id_number(p.member.id, &p.member.id_number_enc)?;
+                let m = self.member(p.member)?;
+                if let Some(r) = records.get_mut(&p.household_id) {
+                    r.members.push(Person {
+                        id_number,
+                        name: m.name,
+                        sex: m.sex,
+                        birth_date: m.birth_date,
+                        relation: m.relation,
+                        labour: m.labour,
+                        health: m.health,
+                        disability: m.disability,
+                        schooling: m.schooling,
+                        medical_insurance: m.medical_insurance,
+                        pension_insurance: m.pension_insurance,
+                        employment_months: m.employment_months,
+                        employment_place: m.employment_place,
+                        public_payroll: m.public_payroll,
+                        status: m.status,
+                    });
+                }
+            }
+            for i in incomes {
+                if let Some(r) = records.get_mut(&i.household_id) {
+                    r.incomes.push(i.income.into_domain());
+                }
+            }
+            out.extend(records.into_values());
+        }
+        out.sort_by(|a, b| a.household.code.cmp(&b.household.code));
+        Ok(out)
+    }
+
+    pub(crate) async fn import(
+        &self,
+        actor: &Actor,
+        new: &[HouseholdRecord],
+        updates: &[HouseholdUpdate],
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.permit(actor, Permission::EditRegistry, "户籍档案")
+            .await?;
+        let reason = crate::stated_reason(reason, 2, "请填写导入原因（2到200个字）")?;
+        let all = || new.iter().chain(updates.iter().map(|u| &u.record));
+        if let Some(r) = all().find(|r| !actor.scope.covers(&r.household.village)) {
+            return Err(self.deny(actor, r.household.code.as_str()).await);
+        }
+        crate::check_batch_unique(all())?;
+        if new.is_empty() && updates.is_empty() {
+            return Ok(());
+        }
+        let n_households = i64::try_from(new.len()).map_err(|e| corrupt("批量", e))?;
+        let n_persons = i64::try_from(new.iter().map(|r| r.members.len()).sum::<usize>())
+            .map_err(|e| corrupt("批量", e))?;
+        let cipher = self.cipher.clone();
+        let now = Utc::now();
+        let stamp = audit::timestamp(now);
+        let head = Relation::Head.code();
+        let living = LivingStatus::InHousehold.code();
+        // Beijing's date: UTC+8 all year.
+        let today = (now + chrono::Duration::hours(8)).date_naive().to_string();
+        write_tx!(self, |tx| {
+            if !new.is_empty() {
+                let codes: Vec<&str> = new.iter().map(|r| r.household.code.as_str()).collect();
+                let detail = serde_json::json!({
+                    "households": new.len(), "persons": n_persons, "codes": codes, "reason": reason,
+                })
+                .to_string();
+                audit_in!(
+                    tx,
+                    actor,
+                    "households.insert",
+                    &format!("{}户", new.len()),
+                    &detail
+                );
+                insert_in!(tx, cipher, new, n_households, n_persons, now);
+            }
+            for u in updates {
+                let h = &u.record.household;
+                let hid: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
+                        .bind(h.code.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                let Some(hid) = hid else {
+                    return Err(StoreError::Conflict(format!("户编号{}尚未登记", h.code)));
+                };
+                let seal = |field: &str, value: &Option<String>| -> StoreResult<_> {
+                    Ok(match value {
+                        Some(v) => (
+                            Some(cipher.encrypt(field, &hid.to_string(), v).map_err(crypto)?),
+                            Some(cipher.blind_index(field, v)),
+                        ),
+                        None => (None, None),
+                    })
+                };
+                let (phone_enc, phone_bidx) = seal(F_PHONE, &h.phone)?;
+                let (bank_enc, bank_bidx) = seal(F_BANK, &h.bank_account)?;
+                sqlx::query(
+                    "UPDATE households SET group_no = $1, address = $2, phone_enc = $3,
+                       phone_bidx = $4, bank_enc = $5, bank_bidx = $6, household_type = $7,
+                       relocated = $8, dibao = $9, tekun = $10, monitored = $11
+                     WHERE id = $12",
+                )
+                .bind(h.group_no.map(i32::from))
+                .bind(&h.address)
+                .bind(phone_enc)
+                .bind(phone_bidx)
+                .bind(bank_enc)
+                .bind(bank_bidx)
+                .bind(h.household_type.code())
+                .bind(h.relocated)
+                .bind(h.dibao)
+                .bind(h.tekun)
+                .bind(h.monitored)
+                .bind(hid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                for p in &u.record.members {
+                    let bidx = cipher.blind_index(F_ID_NUMBER, p.id_number.as_str());
+                    let found: Option<(i64, String)> = sqlx::query_as(
+                        "SELECT p.id, h.code FROM persons p JOIN households h ON h.id = p.household_id
+                         WHERE p.id_number_bidx = $1",
+                    )
+                    .bind(&bidx)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    match found {
+                        Some((_, code)) if code != h.code.as_str() => {
+                            return Err(StoreError::Conflict(format!(
+                                "身份证号{}已登记在户{code}中，一人只能属于一户",
+                                p.id_number.masked()
+                            )));
+                        }
+                        Some((pid, _)) => {
+                            sqlx::query(
+                                "UPDATE persons SET name = $1, relation = $2, labour = $3,
+                                   health = $4, disability_category = $5, disability_grade = $6,
+                                   schooling = $7, medical_insurance = $8, pension_insurance = $9,
+                                   employment_months = $10, employment_place = $11,
+                                   public_payroll = $12,
+                                   status_date = CASE WHEN status = $13 THEN status_date ELSE $14 END,
+                                   status = $13
+                                 WHERE id = $15",
+                            )
+                            .bind(&p.name)
+                            .bind(p.relation.code())
+                            .bind(p.labour.code())
+                            .bind(p.health.code())
+                            .bind(p.disability.map(|(c, _)| c.code()))
+                            .bind(p.disability.map(|(_, g)| i32::from(g)))
+                            .bind(p.schooling.code())
+                            .bind(p.medical_insurance)
+                            .bind(p.pension_insurance)
+                            .bind(i32::from(p.employment_months))
+                            .bind(&p.employment_place)
+                            .bind(p.public_payroll)
+                            .bind(p.status.code())
+                            .bind(&today)
+                            .bind(pid)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                        }
+                        None => {
+                            let pid: i64 = allocate!(tx, "persons", 1i64);
+                            let enc = cipher
+                                .encrypt(F_ID_NUMBER, &pid.to_string(), p.id_number.as_str())
+                                .map_err(crypto)?;
+                            let mut qb = sqlx::QueryBuilder::new(crate::INSERT_PERSONS);
+                            qb.push_values([()], |mut b, ()| {
+                                person_values!(b, pid, hid, enc.clone(), bidx.clone(), p);
+                            });
+                            qb.build().execute(&mut *tx).await.map_err(backend)?;
+                        }
+                    }
+                }
+                for i in &u.record.incomes {
+                    sqlx::query(
+                        "INSERT INTO household_incomes (household_id, year, wage, business,
+                           property, transfer_pension, transfer_dibao, transfer_tekun,
+                           transfer_eco, transfer_other, business_expense, medical_self_pay,
+                           insurance_claims)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                         ON CONFLICT (household_id, year) DO UPDATE SET
+                           wage = excluded.wage, business = excluded.business,
+                           property = excluded.property,
+                           transfer_pension = excluded.transfer_pension,
+                           transfer_dibao = excluded.transfer_dibao,
+                           transfer_tekun = excluded.transfer_tekun,
+                           transfer_eco = excluded.transfer_eco,
+                           transfer_other = excluded.transfer_other,
+                           business_expense = excluded.business_expense,
+                           medical_self_pay = excluded.medical_self_pay,
+                           insurance_claims = excluded.insurance_claims",
+                    )
+                    .bind(hid)
+                    .bind(i.year)
+                    .bind(i.wage.fen())
+                    .bind(i.business.fen())
+                    .bind(i.property.fen())
+                    .bind(i.transfer_pension.fen())
+                    .bind(i.transfer_dibao.fen())
+                    .bind(i.transfer_tekun.fen())
+                    .bind(i.transfer_eco.fen())
+                    .bind(i.transfer_other.fen())
+                    .bind(i.business_expense.fen())
+                    .bind(i.medical_self_pay.fen())
+                    .bind(i.insurance_claims.fen())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                }
+                let heads: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM persons WHERE household_id = $1 AND relation = $2 AND status = $3",
+                )
+                .bind(hid)
+                .bind(head)
+                .bind(living)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if heads != 1 {
+                    return Err(StoreError::Conflict(format!(
+                        "户{}导入后有{heads}名在户的户主，应恰好1名",
+                        h.code
+                    )));
+                }
+                let changes = serde_json::to_string(&u.changes).map_err(|e| corrupt("变更", e))?;
+                let detail =
+                    serde_json::json!({ "changes": u.changes, "reason": reason }).to_string();
+                audit_in!(tx, actor, "household.import", h.code.as_str(), &detail);
+                event_in!(
+                    tx,
+                    hid,
+                    actor,
+                    "household.import",
+                    &changes,
+                    &reason,
+                    &stamp
+                );
+            }
+        });
+        Ok(())
+    }
+}
