@@ -113,11 +113,27 @@ const TEMPLATE_EXAMPLE: [&str; 2] = [
     "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,",
 ];
 
-/// A row's cells by column name.
+/// A row's cells in the template's column order (absent columns empty).
 struct Row<'a> {
     number: usize,
-    cells: HashMap<&'static str, &'a str>,
-    marks: HashMap<&'static str, &'a Mark>,
+    cells: [&'a str; COLUMNS.len()],
+    marks: [Option<&'a Mark>; COLUMNS.len()],
+}
+
+/// A template column's position by name, looked up per cell read: a map built once.
+fn column_index(name: &str) -> usize {
+    static INDEX: std::sync::OnceLock<HashMap<&'static str, usize>> = std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| (*c, i))
+                .collect()
+        })
+        .get(name)
+        .copied()
+        .unwrap_or(usize::MAX)
 }
 
 /// Columns whose digits Excel loses when it stores them as numbers (15 significant digits).
@@ -141,8 +157,9 @@ impl Reader<'_, '_> {
     /// The trimmed cell, refusing formulas (a CSV holds only their text, an XLSX a cached
     /// value that may be stale), error values and long codes Excel turned into numbers.
     fn text(&mut self, column: &'static str) -> Option<String> {
-        let t = self.row.cells.get(column).map(|s| s.trim()).unwrap_or("");
-        match self.row.marks.get(column) {
+        let k = column_index(column);
+        let t = self.row.cells.get(k).map(|s| s.trim()).unwrap_or("");
+        match self.row.marks.get(k).copied().flatten() {
             Some(Mark::Formula(f)) => {
                 let f = f.clone();
                 self.problem(
@@ -515,8 +532,9 @@ const TITLE_ROWS: usize = 9;
 const MAX_ROWS: usize = 1_000_000;
 
 /// The template's columns found in a header row, by position.
-fn header_positions(header: &SheetRow, problems: &mut Vec<Problem>) -> Vec<(usize, &'static str)> {
-    let mut positions: Vec<(usize, &'static str)> = Vec::new();
+/// Pairs of (column in the file, column in the template).
+fn header_positions(header: &SheetRow, problems: &mut Vec<Problem>) -> Vec<(usize, usize)> {
+    let mut positions: Vec<(usize, usize)> = Vec::new();
     let at = |column: &str, message: &str| Problem {
         row: header.number,
         column: Some(column.to_string()),
@@ -528,16 +546,16 @@ fn header_positions(header: &SheetRow, problems: &mut Vec<Problem>) -> Vec<(usiz
         if name.is_empty() || name == "问题" {
             continue;
         }
-        match COLUMNS.iter().find(|(c, _)| *c == name) {
-            Some((c, _)) if positions.iter().any(|(_, p)| p == c) => {
+        match COLUMNS.iter().position(|(c, _)| *c == name) {
+            Some(k) if positions.iter().any(|(_, p)| *p == k) => {
                 problems.push(at(&name, "列名重复"))
             }
-            Some((c, _)) => positions.push((i, c)),
+            Some(k) => positions.push((i, k)),
             None => problems.push(at(&name, "不是模板中的列，请使用下载的模板")),
         }
     }
-    for (c, required) in COLUMNS {
-        if required && !positions.iter().any(|(_, p)| *p == c) {
+    for (k, (c, required)) in COLUMNS.iter().enumerate() {
+        if *required && !positions.iter().any(|(_, p)| *p == k) {
             problems.push(at(c, "缺少必需的列"));
         }
     }
@@ -553,7 +571,7 @@ fn read_rows(
     // The header is the first row naming 户编号, or else the first non-blank row.
     let mut first: Option<SheetRow> = None;
     let mut seen = 0;
-    let mut positions: Option<Vec<(usize, &'static str)>> = None;
+    let mut positions: Option<Vec<(usize, usize)>> = None;
     let mut header_ok = true;
     let mut count = 0usize;
     let outcome = drive(&mut |row| {
@@ -591,17 +609,15 @@ fn read_rows(
         if count > MAX_ROWS {
             return;
         }
-        let r = Row {
+        let mut r = Row {
             number: row.number,
-            cells: columns
-                .iter()
-                .filter_map(|(i, c)| row.cells.get(*i).map(|v| (*c, v)))
-                .collect(),
-            marks: columns
-                .iter()
-                .filter_map(|(i, c)| row.mark(*i).map(|m| (*c, m)))
-                .collect(),
+            cells: [""; COLUMNS.len()],
+            marks: [None; COLUMNS.len()],
         };
+        for (i, k) in columns {
+            r.cells[*k] = row.cells.get(*i).unwrap_or("");
+            r.marks[*k] = row.mark(*i);
+        }
         if let Some(p) = read_row(&r, today, &mut problems) {
             people.push(p);
         }
@@ -901,19 +917,19 @@ pub async fn import_households(
             return Ok(report);
         }
     };
-    let contents = match read_file(kind, bytes, crate::today()) {
+    let mut contents = match read_file(kind, bytes, crate::today()) {
         Ok(c) => c,
         Err(p) => {
             report.problems = p;
             return Ok(report);
         }
     };
-    report.warnings = contents.warnings.clone();
-    let records = &contents.records;
+    report.warnings = std::mem::take(&mut contents.warnings);
+    let records = std::mem::take(&mut contents.records);
     report.households = records.len();
     report.persons = records.iter().map(|r| r.members.len()).sum();
     // Villages must exist and lie in the importer's jurisdiction.
-    for v in villages(records) {
+    for v in villages(&records) {
         if store.division(&v).await?.is_none() {
             report.problems.push(whole(format!(
                 "户编号中的村级区划代码{v}不存在：请核对户编号，或先导入区划"
@@ -934,17 +950,17 @@ pub async fn import_households(
     let mut updates = Vec::new();
     for r in records {
         let Ok(i) = stored.binary_search_by(|s| s.household.code.cmp(&r.household.code)) else {
-            new.push(r.clone());
+            new.push(r);
             continue;
         };
         let current = &stored[i];
-        let changes = changes::household_changes(current, r);
+        let changes = changes::household_changes(current, &r);
         if changes.is_empty() {
             report.unchanged += 1;
             continue;
         }
-        let row = contents.first_row(r);
-        let after = changes::merged(current, r);
+        let row = contents.first_row(&r);
+        let after = changes::merged(current, &r);
         let heads = heads_in_household(&after);
         if heads != 1 {
             report.problems.push(Problem {
@@ -956,7 +972,7 @@ pub async fn import_households(
                 ),
             });
         }
-        let left_out: Vec<&str> = changes::absent_members(current, r)
+        let left_out: Vec<&str> = changes::absent_members(current, &r)
             .map(|m| m.name.as_str())
             .collect();
         if !left_out.is_empty() {
@@ -973,10 +989,7 @@ pub async fn import_households(
         report
             .changed
             .push((r.household.code.clone(), changes.clone()));
-        updates.push(dixian_store::HouseholdUpdate {
-            record: r.clone(),
-            changes,
-        });
+        updates.push(dixian_store::HouseholdUpdate { record: r, changes });
     }
     report.new = new.len();
     report.warnings.sort_by_key(|p| p.row);
