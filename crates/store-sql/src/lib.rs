@@ -218,10 +218,7 @@ macro_rules! insert_in {
                 incomes.push((hid, i));
             }
         }
-        for chunk in households.chunks(BATCH_ROWS) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO households (id, code, village_code, group_no, address, phone_enc, phone_bidx, bank_enc, bank_bidx, household_type, relocated, dibao, tekun, monitored, created_at) ",
-            );
+        pipelined!($tx, households.chunks(BATCH_ROWS), |chunk: &[(i64, &HouseholdRecord)]| {
             let mut sealed = Vec::with_capacity(chunk.len());
             for (id, r) in chunk {
                 let seal = |field: &str, value: &Option<String>| -> StoreResult<_> {
@@ -240,6 +237,9 @@ macro_rules! insert_in {
                     seal(F_BANK, &r.household.bank_account)?,
                 ));
             }
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO households (id, code, village_code, group_no, address, phone_enc, phone_bidx, bank_enc, bank_bidx, household_type, relocated, dibao, tekun, monitored, created_at) ",
+            );
             qb.push_values(
                 chunk.iter().zip(sealed),
                 |mut b, ((id, r), (phone, bank))| {
@@ -263,10 +263,9 @@ macro_rules! insert_in {
                         .push_bind(now);
                 },
             );
-            qb.build().execute(&mut *$tx).await.map_err(backend)?;
-        }
-        for chunk in persons.chunks(BATCH_ROWS) {
-                            let mut qb = sqlx::QueryBuilder::new($crate::INSERT_PERSONS);
+            Ok(qb)
+        });
+        pipelined!($tx, persons.chunks(BATCH_ROWS), |chunk: &[(i64, i64, &dixian_domain::registry::Person)]| {
             let mut sealed = Vec::with_capacity(chunk.len());
             for (id, _, p) in chunk {
                 let n = p.id_number.as_str();
@@ -277,15 +276,16 @@ macro_rules! insert_in {
                     cipher.blind_index(F_ID_NUMBER, n),
                 ));
             }
-                            qb.push_values(
-                    chunk.iter().zip(sealed),
-                    |mut b, ((id, hid, p), (enc, bidx))| {
-                        person_values!(b, *id, *hid, enc, bidx, p);
-                    },
-                );
-            qb.build().execute(&mut *$tx).await.map_err(backend)?;
-        }
-        for chunk in incomes.chunks(BATCH_ROWS) {
+            let mut qb = sqlx::QueryBuilder::new($crate::INSERT_PERSONS);
+            qb.push_values(
+                chunk.iter().zip(sealed),
+                |mut b, ((id, hid, p), (enc, bidx))| {
+                    person_values!(b, *id, *hid, enc, bidx, *p);
+                },
+            );
+            Ok(qb)
+        });
+        pipelined!($tx, incomes.chunks(BATCH_ROWS), |chunk: &[(i64, &dixian_domain::registry::Income)]| {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO household_incomes (household_id, year, wage, business, property, transfer_pension, transfer_dibao, transfer_tekun, transfer_eco, transfer_other, business_expense, medical_self_pay, insurance_claims) ",
             );
@@ -304,7 +304,29 @@ macro_rules! insert_in {
                     .push_bind(i.medical_self_pay.fen())
                     .push_bind(i.insurance_claims.fen());
             });
-            qb.build().execute(&mut *$tx).await.map_err(backend)?;
+            Ok(qb)
+        });
+    }};
+}
+
+/// Executes one statement per chunk inside transaction `$tx`, preparing the next chunk's
+/// statement (sealing, binding) while the database runs the current one: on SQLite the
+/// database works on its own thread, so the two overlap on a second core.
+macro_rules! pipelined {
+    ($tx:ident, $chunks:expr, $prepare:expr) => {{
+        let prepare = $prepare;
+        let mut chunks = $chunks;
+        let mut next = match chunks.next() {
+            Some(c) => Some(prepare(c)?),
+            None => None,
+        };
+        while let Some(mut qb) = next.take() {
+            let following = chunks.next();
+            let (done, prepared) = tokio::join!(qb.build().execute(&mut *$tx), async {
+                following.map(|c| prepare(c)).transpose()
+            });
+            done.map_err(backend)?;
+            next = prepared?;
         }
     }};
 }
