@@ -145,7 +145,7 @@ struct Reader<'a, 'p> {
     problems: &'p mut Vec<Problem>,
 }
 
-impl Reader<'_, '_> {
+impl<'a> Reader<'a, '_> {
     fn problem(&mut self, column: &str, message: impl Into<String>) {
         self.problems.push(Problem {
             row: self.row.number,
@@ -156,7 +156,7 @@ impl Reader<'_, '_> {
 
     /// The trimmed cell, refusing formulas (a CSV holds only their text, an XLSX a cached
     /// value that may be stale), error values and long codes Excel turned into numbers.
-    fn text(&mut self, column: &'static str) -> Option<String> {
+    fn text(&mut self, column: &'static str) -> Option<&'a str> {
         let k = column_index(column);
         let t = self.row.cells.get(k).map(|s| s.trim()).unwrap_or("");
         match self.row.marks.get(k).copied().flatten() {
@@ -194,10 +194,10 @@ impl Reader<'_, '_> {
             );
             return None;
         }
-        Some(t.to_string())
+        Some(t)
     }
 
-    fn required(&mut self, column: &'static str) -> Option<String> {
+    fn required(&mut self, column: &'static str) -> Option<&'a str> {
         let t = self.text(column);
         if t.is_none()
             && !self
@@ -225,7 +225,7 @@ impl Reader<'_, '_> {
         let Some(text) = text else {
             return default;
         };
-        let parsed = parse(&text);
+        let parsed = parse(text);
         if parsed.is_none() {
             self.problem(
                 column,
@@ -236,7 +236,7 @@ impl Reader<'_, '_> {
     }
 
     fn yes_no(&mut self, column: &'static str) -> bool {
-        match self.text(column).as_deref() {
+        match self.text(column) {
             None | Some("否") | Some("0") | Some("N") | Some("n") => false,
             Some("是") | Some("1") | Some("Y") | Some("y") => true,
             Some(other) => {
@@ -249,7 +249,7 @@ impl Reader<'_, '_> {
     fn money(&mut self, column: &'static str) -> Money {
         match self.text(column) {
             None => Money::ZERO,
-            Some(t) => Money::parse(&t).unwrap_or_else(|e| {
+            Some(t) => Money::parse(t).unwrap_or_else(|e| {
                 self.problem(column, format!("金额“{t}”无效：{e}"));
                 Money::ZERO
             }),
@@ -277,7 +277,7 @@ impl Reader<'_, '_> {
             );
             return None;
         }
-        match IdNumber::parse(&t, today) {
+        match IdNumber::parse(t, today) {
             Ok(id) => Some(id),
             Err(e) => {
                 self.problem("身份证号", e.to_string());
@@ -313,7 +313,7 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
     let mut r = Reader { row, problems };
     let code = r
         .required("户编号")
-        .and_then(|t| match HouseholdCode::parse(&t) {
+        .and_then(|t| match HouseholdCode::parse(t) {
             Ok(c) => Some(c),
             Err(e) => {
                 r.problem("户编号", e.to_string());
@@ -321,14 +321,14 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
             }
         });
     let group_no = r.number("村民小组", 999).map(|g| g as u16);
-    let address = r.required("住址");
-    let phone = r.text("联系电话");
+    let address = r.required("住址").map(str::to_string);
+    let phone = r.text("联系电话").map(str::to_string);
     if let Some(p) = &phone
         && !(p.len() >= 7 && p.len() <= 20 && p.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
     {
         r.problem("联系电话", format!("“{p}”不是电话号码"));
     }
-    let bank = r.text("一卡通账号");
+    let bank = r.text("一卡通账号").map(str::to_string);
     if let Some(b) = &bank
         && (!(12..=30).contains(&b.len()) || !b.bytes().all(|c| c.is_ascii_digit()))
     {
@@ -341,7 +341,7 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
         None,
     );
     let flags: Vec<bool> = YES_NO_FIELDS.iter().map(|f| r.yes_no(f)).collect();
-    let name = r.required("姓名");
+    let name = r.required("姓名").map(str::to_string);
     if let Some(n) = &name
         && n.chars().count() > 30
     {
@@ -378,7 +378,7 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
         None,
     );
     let category = r.text("残疾类别").and_then(|t| {
-        let parsed = DisabilityCategory::parse(&t);
+        let parsed = DisabilityCategory::parse(t);
         if parsed.is_none() {
             let choices = labels(DisabilityCategory::ALL, DisabilityCategory::label);
             r.problem(
@@ -406,7 +406,7 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
     let medical = r.yes_no("医疗保险");
     let pension = r.yes_no("养老保险");
     let months = r.number("务工月数", 12).unwrap_or(0) as u8;
-    let place = r.text("务工地点");
+    let place = r.text("务工地点").map(str::to_string);
     let status = r.coded(
         "人员状态",
         LivingStatus::parse,

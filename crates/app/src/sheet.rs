@@ -138,9 +138,10 @@ pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Proble
     loop {
         number += 1;
         match reader.read_record(&mut record) {
+            // A fresh record of a typical row's size, so the next read does not regrow it.
             Ok(true) => each(Ok(SheetRow {
                 number,
-                cells: std::mem::take(&mut record),
+                cells: std::mem::replace(&mut record, csv::StringRecord::with_capacity(384, 40)),
                 marks: Vec::new(),
             })),
             Ok(false) => break,

@@ -230,8 +230,18 @@ fn upgrade_legacy(chars: &[char]) -> Result<[u8; 18], IdNumberError> {
 }
 
 fn parse_birth(digits: &[u8]) -> Result<NaiveDate, IdNumberError> {
-    let text = ascii(digits);
-    NaiveDate::parse_from_str(&text, "%Y%m%d").map_err(|_| IdNumberError::BirthDate(text))
+    let number = |range: std::ops::Range<usize>| {
+        digits.get(range).and_then(|d| {
+            d.iter().try_fold(0u32, |n, b| {
+                b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+            })
+        })
+    };
+    let date = match (number(0..4), number(4..6), number(6..8)) {
+        (Some(y), Some(m), Some(d)) if digits.len() == 8 => NaiveDate::from_ymd_opt(y as i32, m, d),
+        _ => None,
+    };
+    date.ok_or_else(|| IdNumberError::BirthDate(ascii(digits)))
 }
 
 fn ascii(bytes: &[u8]) -> String {

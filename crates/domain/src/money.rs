@@ -93,6 +93,13 @@ impl Money {
     /// Parses what people type into spreadsheets and forms:
     /// `1234.5`, `1,234.56`, `1234.56元`, `￥1234`, `１２３４`, `-20`, `1.5万`, `1.5万元`.
     pub fn parse(input: &str) -> Result<Money, MoneyError> {
+        // Whole yuan in plain digits, as most cells hold, need none of the clean-up below.
+        if (1..=15).contains(&input.len())
+            && input.bytes().all(|b| b.is_ascii_digit())
+            && let Some(m) = input.parse().ok().and_then(Money::from_yuan)
+        {
+            return Ok(m);
+        }
         let cleaned: String = input
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, ',' | '，' | '¥' | '￥'))
