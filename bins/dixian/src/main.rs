@@ -206,22 +206,20 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             let name = file.display().to_string();
             let store = open_store(&cfg, false).await?;
             let started = std::time::Instant::now();
-            // Reading, checking and the one all-or-nothing write are one step: show that it runs.
+            let progress = Arc::new(dixian_app::import::Progress::default());
             let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_message(if dry_run {
-                format!("正在读取并检查{name}")
-            } else {
-                format!("正在读取、检查并写入{name}（全部成功或全部不写）")
-            });
             bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            let ticker = tokio::spawn(show_import_progress(bar.clone(), progress.clone()));
             let report = dixian_app::import::import_households(
                 store.as_ref(),
                 &Actor::system("dixian import households"),
                 &name,
                 &bytes,
                 dry_run,
+                &progress,
             )
             .await;
+            ticker.abort();
             bar.finish_and_clear();
             store.close().await;
             let r = report?;
@@ -1164,4 +1162,38 @@ fn print_policy(p: &dixian_domain::Policy) {
         .map(|c| c.name.as_str())
         .collect();
     println!("对象类别：{}", cats.join("、"));
+}
+
+/// Shows an import's progress on `bar` until aborted: rows read while the file is checked,
+/// then a bar of the rows written (all in one transaction: nothing is kept if it stops).
+async fn show_import_progress(
+    bar: indicatif::ProgressBar,
+    progress: Arc<dixian_app::import::Progress>,
+) {
+    use dixian_app::import::Stage;
+    let mut writing = false;
+    loop {
+        let v = progress.view();
+        match v.stage {
+            Stage::Writing if v.to_write > 0 => {
+                if !writing {
+                    writing = true;
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{msg} [{bar:30}] {pos}/{len} 行 {percent}% 约剩{eta}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    bar.set_message("写入数据库（全部成功或全部不写）");
+                }
+                bar.set_length(v.to_write as u64);
+                bar.set_position(v.written as u64);
+            }
+            Stage::Reading => {
+                bar.set_message(format!("{}：已读{}行", v.stage.label(), v.rows_read))
+            }
+            stage => bar.set_message(stage.label()),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

@@ -16,6 +16,7 @@ use dixian_domain::registry::{
     LabourCapacity, LivingStatus, Person, Relation, Schooling,
 };
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// The template's columns; `*` marks the required ones in the template's header.
 pub const COLUMNS: [(&str, bool); 37] = [
@@ -482,7 +483,7 @@ pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Ve
         sheet::for_each_csv_row(text, each);
         Ok(())
     };
-    read_rows(drive, today).map(|c| c.records)
+    read_rows(drive, today, &Progress::default()).map(|c| c.records)
 }
 
 /// A household file read without problems.
@@ -513,7 +514,21 @@ pub fn read_file(
     bytes: &[u8],
     today: NaiveDate,
 ) -> Result<FileContents, Vec<Problem>> {
-    read_rows(|each| sheet::for_each_row(kind, bytes, each), today)
+    read_file_with(kind, bytes, today, &Progress::default())
+}
+
+/// [`read_file`] counting the rows it reads in `progress`.
+pub fn read_file_with(
+    kind: FileKind,
+    bytes: &[u8],
+    today: NaiveDate,
+    progress: &Progress,
+) -> Result<FileContents, Vec<Problem>> {
+    read_rows(
+        |each| sheet::for_each_row(kind, bytes, each),
+        today,
+        progress,
+    )
 }
 
 /// A header cell as a column name: `*` marks, spaces and line breaks are ignored.
@@ -565,6 +580,7 @@ fn header_positions(header: &SheetRow, problems: &mut Vec<Problem>) -> Vec<(usiz
 fn read_rows(
     drive: impl FnOnce(&mut dyn FnMut(Result<SheetRow, Problem>)) -> Result<(), Problem>,
     today: NaiveDate,
+    progress: &Progress,
 ) -> Result<FileContents, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut people = Vec::new();
@@ -575,6 +591,7 @@ fn read_rows(
     let mut header_ok = true;
     let mut count = 0usize;
     let outcome = drive(&mut |row| {
+        progress.row_read();
         let row = match row {
             Ok(r) if r.is_blank() => return,
             Ok(r) => r,
@@ -860,6 +877,75 @@ pub fn error_report(kind: FileKind, bytes: &[u8], problems: &[Problem]) -> Optio
     sheet.finish().ok()
 }
 
+/// The steps of an import, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Reading,
+    Comparing,
+    Writing,
+    Done,
+}
+
+impl Stage {
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Reading => "读取并检查文件",
+            Stage::Comparing => "与已登记农户比对",
+            Stage::Writing => "写入数据库",
+            Stage::Done => "完成",
+        }
+    }
+}
+
+/// How far an import has got, shared with whoever shows it (the CLI's bar, the web page).
+#[derive(Debug, Default)]
+pub struct Progress {
+    stage: AtomicU8,
+    rows_read: AtomicUsize,
+    written: AtomicUsize,
+    to_write: AtomicUsize,
+}
+
+/// A moment's view of [`Progress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgressView {
+    pub stage: Stage,
+    /// Rows of the file read so far.
+    pub rows_read: usize,
+    /// Rows (households, persons, income years) written of those to write.
+    pub written: usize,
+    pub to_write: usize,
+}
+
+impl Progress {
+    fn set(&self, stage: Stage) {
+        self.stage.store(stage as u8, Ordering::Relaxed);
+    }
+
+    fn row_read(&self) {
+        self.rows_read.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn wrote(&self, done: usize, total: usize) {
+        self.to_write.store(total, Ordering::Relaxed);
+        self.written.store(done, Ordering::Relaxed);
+    }
+
+    pub fn view(&self) -> ProgressView {
+        ProgressView {
+            stage: match self.stage.load(Ordering::Relaxed) {
+                0 => Stage::Reading,
+                1 => Stage::Comparing,
+                2 => Stage::Writing,
+                _ => Stage::Done,
+            },
+            rows_read: self.rows_read.load(Ordering::Relaxed),
+            written: self.written.load(Ordering::Relaxed),
+            to_write: self.to_write.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// What an import did, or (dry run) would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -908,6 +994,20 @@ pub async fn import_households(
     file_name: &str,
     bytes: &[u8],
     dry_run: bool,
+    progress: &Progress,
+) -> Result<ImportReport, AppError> {
+    let report = import_steps(store, actor, file_name, bytes, dry_run, progress).await;
+    progress.set(Stage::Done);
+    report
+}
+
+async fn import_steps(
+    store: &dyn dixian_store::Store,
+    actor: &dixian_domain::access::Actor,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    progress: &Progress,
 ) -> Result<ImportReport, AppError> {
     let mut report = ImportReport::default();
     let kind = match FileKind::of(file_name, bytes) {
@@ -917,7 +1017,7 @@ pub async fn import_households(
             return Ok(report);
         }
     };
-    let mut contents = match read_file(kind, bytes, crate::today()) {
+    let mut contents = match read_file_with(kind, bytes, crate::today(), progress) {
         Ok(c) => c,
         Err(p) => {
             report.problems = p;
@@ -943,6 +1043,7 @@ pub async fn import_households(
     if !report.problems.is_empty() {
         return Ok(report);
     }
+    progress.set(Stage::Comparing);
     let codes: Vec<HouseholdCode> = records.iter().map(|r| r.household.code.clone()).collect();
     let existing = store.existing_households(actor, &codes).await?;
     let stored = store.household_records(actor, &existing).await?;
@@ -996,8 +1097,10 @@ pub async fn import_households(
     if dry_run || !report.problems.is_empty() || (new.is_empty() && updates.is_empty()) {
         return Ok(report);
     }
+    progress.set(Stage::Writing);
+    let wrote = |done, total| progress.wrote(done, total);
     match store
-        .import_households(actor, &new, &updates, &import_reason(file_name))
+        .import_households(actor, &new, &updates, &import_reason(file_name), &wrote)
         .await
     {
         Ok(()) => report.written = new.len() + updates.len(),

@@ -199,9 +199,10 @@ macro_rules! person_values {
 /// Inserts `$records` (households, persons, incomes) inside transaction `$tx` in batches,
 /// sensitive fields sealed with `$cipher`. Uniqueness is the schema's to enforce.
 macro_rules! insert_in {
-    ($tx:ident, $cipher:ident, $records:expr, $n_households:expr, $n_persons:expr, $now:expr) => {{
+    ($tx:ident, $cipher:ident, $records:expr, $n_households:expr, $n_persons:expr, $now:expr, $wrote:expr) => {{
         let (records, n_households, n_persons, now, cipher) =
             ($records, $n_households, $n_persons, $now, &$cipher);
+        let wrote: &(dyn Fn(usize) + Send + Sync) = $wrote;
         let first_h: i64 = allocate!($tx, "households", n_households);
         let first_p: i64 = allocate!($tx, "persons", n_persons);
         let mut pid = first_p;
@@ -218,7 +219,7 @@ macro_rules! insert_in {
                 incomes.push((hid, i));
             }
         }
-        pipelined!($tx, households.chunks(BATCH_ROWS), |chunk: &[(i64, &HouseholdRecord)]| {
+                pipelined!($tx, wrote, households.chunks(BATCH_ROWS), |chunk: &[(i64, &HouseholdRecord)]| {
             let mut sealed = Vec::with_capacity(chunk.len());
             for (id, r) in chunk {
                 let seal = |field: &str, value: &Option<String>| -> StoreResult<_> {
@@ -265,7 +266,7 @@ macro_rules! insert_in {
             );
             Ok(qb)
         });
-        pipelined!($tx, persons.chunks(BATCH_ROWS), |chunk: &[(i64, i64, &dixian_domain::registry::Person)]| {
+                pipelined!($tx, wrote, persons.chunks(BATCH_ROWS), |chunk: &[(i64, i64, &dixian_domain::registry::Person)]| {
             let mut sealed = Vec::with_capacity(chunk.len());
             for (id, _, p) in chunk {
                 let n = p.id_number.as_str();
@@ -285,7 +286,7 @@ macro_rules! insert_in {
             );
             Ok(qb)
         });
-        pipelined!($tx, incomes.chunks(BATCH_ROWS), |chunk: &[(i64, &dixian_domain::registry::Income)]| {
+                pipelined!($tx, wrote, incomes.chunks(BATCH_ROWS), |chunk: &[(i64, &dixian_domain::registry::Income)]| {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO household_incomes (household_id, year, wage, business, property, transfer_pension, transfer_dibao, transfer_tekun, transfer_eco, transfer_other, business_expense, medical_self_pay, insurance_claims) ",
             );
@@ -313,19 +314,22 @@ macro_rules! insert_in {
 /// statement (sealing, binding) while the database runs the current one: on SQLite the
 /// database works on its own thread, so the two overlap on a second core.
 macro_rules! pipelined {
-    ($tx:ident, $chunks:expr, $prepare:expr) => {{
+    ($tx:ident, $wrote:expr, $chunks:expr, $prepare:expr) => {{
         let prepare = $prepare;
         let mut chunks = $chunks;
         let mut next = match chunks.next() {
-            Some(c) => Some(prepare(c)?),
+            Some(c) => Some((c.len(), prepare(c)?)),
             None => None,
         };
-        while let Some(mut qb) = next.take() {
+        while let Some((rows, mut qb)) = next.take() {
             let following = chunks.next();
             let (done, prepared) = tokio::join!(qb.build().execute(&mut *$tx), async {
-                following.map(|c| prepare(c)).transpose()
+                following
+                    .map(|c| prepare(c).map(|q| (c.len(), q)))
+                    .transpose()
             });
             done.map_err(backend)?;
+            ($wrote)(rows);
             next = prepared?;
         }
     }};
@@ -1051,7 +1055,7 @@ impl Store for SqlStore {
                 &format!("{}户", records.len()),
                 &detail
             );
-            insert_in!(tx, cipher, records, n_households, n_persons, now);
+            insert_in!(tx, cipher, records, n_households, n_persons, now, &|_| {});
         });
         Ok(records.len())
     }
@@ -1070,8 +1074,9 @@ impl Store for SqlStore {
         new: &[HouseholdRecord],
         updates: &[HouseholdUpdate],
         reason: &str,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> StoreResult<()> {
-        self.import(actor, new, updates, reason).await
+        self.import(actor, new, updates, reason, progress).await
     }
 
     async fn registry_counts(

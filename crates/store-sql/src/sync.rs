@@ -192,6 +192,7 @@ impl SqlStore {
         new: &[HouseholdRecord],
         updates: &[HouseholdUpdate],
         reason: &str,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> StoreResult<()> {
         self.permit(actor, Permission::EditRegistry, "户籍档案")
             .await?;
@@ -208,6 +209,16 @@ impl SqlStore {
         let n_persons = i64::try_from(new.iter().map(|r| r.members.len()).sum::<usize>())
             .map_err(|e| corrupt("批量", e))?;
         let cipher = self.cipher.clone();
+        let total = new
+            .iter()
+            .map(|r| 1 + r.members.len() + r.incomes.len())
+            .sum::<usize>()
+            + updates.len();
+        let written = std::sync::atomic::AtomicUsize::new(0);
+        let wrote = |n: usize| {
+            let done = written.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+            progress(done, total);
+        };
         let now = Utc::now();
         let stamp = audit::timestamp(now);
         let head = Relation::Head.code();
@@ -228,7 +239,7 @@ impl SqlStore {
                     &format!("{}户", new.len()),
                     &detail
                 );
-                insert_in!(tx, cipher, new, n_households, n_persons, now);
+                insert_in!(tx, cipher, new, n_households, n_persons, now, &wrote);
             }
             for u in updates {
                 let h = &u.record.household;
@@ -397,6 +408,7 @@ impl SqlStore {
                     &reason,
                     &stamp
                 );
+                wrote(1);
             }
         });
         Ok(())

@@ -1727,6 +1727,7 @@ pub async fn household_import(store: &dyn Store) {
             std::slice::from_ref(&new),
             &[stolen],
             "导入文件“a.xlsx”",
+            &|_, _| {},
         )
         .await
         .unwrap_err();
@@ -1734,7 +1735,7 @@ pub async fn household_import(store: &dyn Store) {
     let mut headless = update.clone();
     headless.record.members[0].relation = Relation::Son;
     let e = store
-        .import_households(&me, &[], &[headless], "导入文件“a.xlsx”")
+        .import_households(&me, &[], &[headless], "导入文件“a.xlsx”", &|_, _| {})
         .await
         .unwrap_err();
     assert!(e.to_string().contains("0名在户的户主"), "{e}");
@@ -1757,6 +1758,7 @@ pub async fn household_import(store: &dyn Store) {
             std::slice::from_ref(&new),
             std::slice::from_ref(&update),
             "导入文件“a.xlsx”",
+            &|_, _| {},
         )
         .await
         .unwrap();
@@ -1774,7 +1776,13 @@ pub async fn household_import(store: &dyn Store) {
     // Out of scope: refused, nothing written.
     assert_eq!(
         store
-            .import_households(&elsewhere, &[], std::slice::from_ref(&update), "导入文件")
+            .import_households(
+                &elsewhere,
+                &[],
+                std::slice::from_ref(&update),
+                "导入文件",
+                &|_, _| {}
+            )
             .await,
         Err(StoreError::Forbidden)
     );

@@ -431,13 +431,15 @@ pub trait Store: Send + Sync {
     /// names (changed or added; members it leaves out stay as they are) and its income
     /// years — with its changes in the household's history and the audit trail for `reason`.
     /// A member registered in another household, or a household left without exactly one
-    /// 户主, is a conflict.
+    /// 户主, is a conflict. `progress` hears (rows written, rows to write) as the rows of
+    /// households, persons and incomes go in.
     async fn import_households(
         &self,
         actor: &Actor,
         new: &[HouseholdRecord],
         updates: &[HouseholdUpdate],
         reason: &str,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> StoreResult<()>;
     /// Households and persons living in `code`'s subtree (for a 帮扶责任人, only the
     /// households assigned to them).

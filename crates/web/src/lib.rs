@@ -190,6 +190,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
         )
         .route("/households/import/{file}", get(import::template))
+        .route("/households/import/job/{token}", get(import::job))
         .route("/households/import/report/{token}", get(import::report))
         .route("/api/households", get(households::api_list))
         .route("/api/households/{code}", get(households::api_show))

@@ -658,6 +658,7 @@ async fn importing_registered_households_updates_only_what_changed() {
     use dixian_app::import::{import_households, write_households};
     use dixian_app::sheet::FileKind;
     use dixian_domain::registry::Relation;
+    let progress = dixian_app::import::Progress::default();
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let opts = demo::DemoOptions {
@@ -671,7 +672,7 @@ async fn importing_registered_households_updates_only_what_changed() {
         demo::Generator::new(&table, opts.seed, opts.households, opts.as_of).collect();
     let mut xlsx = Vec::new();
     write_households(FileKind::Xlsx, records.clone(), &mut xlsx).unwrap();
-    let r = import_households(&s, &sys(), "全县.xlsx", &xlsx, false)
+    let r = import_households(&s, &sys(), "全县.xlsx", &xlsx, false, &progress)
         .await
         .unwrap();
     assert!(r.problems.is_empty(), "{:?}", r.problems);
@@ -687,7 +688,7 @@ async fn importing_registered_households_updates_only_what_changed() {
     fixed[3].members[0].health = dixian_domain::registry::Health::Serious;
     let mut csv = Vec::new();
     write_households(FileKind::Csv, fixed.clone(), &mut csv).unwrap();
-    let dry = import_households(&s, &sys(), "更正.csv", &csv, true)
+    let dry = import_households(&s, &sys(), "更正.csv", &csv, true, &progress)
         .await
         .unwrap();
     assert_eq!(dry.changed.len(), 1, "{:?}", dry.changed);
@@ -697,7 +698,7 @@ async fn importing_registered_households_updates_only_what_changed() {
     assert!(fields[1].ends_with("的健康状况"), "{fields:?}");
     assert_eq!(dry.written, 0);
     let before = s.household_events(&sys(), &target).await.unwrap().len();
-    let done = import_households(&s, &sys(), "/tmp/x/更正.csv", &csv, false)
+    let done = import_households(&s, &sys(), "/tmp/x/更正.csv", &csv, false, &progress)
         .await
         .unwrap();
     assert_eq!(
@@ -709,7 +710,7 @@ async fn importing_registered_households_updates_only_what_changed() {
     let last = history.last().unwrap();
     assert_eq!(last.reason, "导入文件“更正.csv”");
     assert_eq!(last.changes, dry.changed[0].1);
-    let again = import_households(&s, &sys(), "更正.csv", &csv, false)
+    let again = import_households(&s, &sys(), "更正.csv", &csv, false, &progress)
         .await
         .unwrap();
     assert_eq!(
@@ -724,7 +725,7 @@ async fn importing_registered_households_updates_only_what_changed() {
     shorter[5].household.address.push('甲');
     let mut buf = Vec::new();
     write_households(FileKind::Csv, shorter.clone(), &mut buf).unwrap();
-    let r = import_households(&s, &sys(), "少一人.csv", &buf, true)
+    let r = import_households(&s, &sys(), "少一人.csv", &buf, true, &progress)
         .await
         .unwrap();
     assert!(
@@ -743,7 +744,7 @@ async fn importing_registered_households_updates_only_what_changed() {
     two_heads[i].members[0].relation = Relation::Head;
     let mut buf = Vec::new();
     write_households(FileKind::Csv, two_heads, &mut buf).unwrap();
-    let r = import_households(&s, &sys(), "两户主.csv", &buf, false)
+    let r = import_households(&s, &sys(), "两户主.csv", &buf, false, &progress)
         .await
         .unwrap();
     assert!(
@@ -754,7 +755,7 @@ async fn importing_registered_households_updates_only_what_changed() {
         r.problems
     );
     assert_eq!(r.written, 0);
-    let unchanged = import_households(&s, &sys(), "更正.csv", &csv, true)
+    let unchanged = import_households(&s, &sys(), "更正.csv", &csv, true, &progress)
         .await
         .unwrap();
     assert_eq!(unchanged.changed.len(), 0);

@@ -1270,6 +1270,41 @@ async fn households_are_imported_from_the_browser() {
     let after = a.store.registry_counts(&sys, &county).await.unwrap();
     assert_eq!(after.households, before.households + 1);
 
+    // Without waiting, the upload answers with the import's progress page at once; the page
+    // refreshes itself until the result is there.
+    let r = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf), ("dry_run", "1"), ("wait", "0")],
+        Some(("石桥村.csv", good.as_bytes())),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert!(r.body.contains("正在检查"), "{}", r.body);
+    let job = r.headers[header::CONTENT_LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        r.body
+            .contains(&format!("http-equiv=\"refresh\" content=\"1; url={job}\"")),
+        "{}",
+        r.body
+    );
+    let mut done = get(&a.router, &job, &town).await;
+    for _ in 0..100 {
+        if done.status != StatusCode::ACCEPTED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        done = get(&a.router, &job, &town).await;
+    }
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("检查通过"), "{}", done.body);
+    // Someone else's import is not theirs to see.
+    let other = get(&a.router, &job, &session(&a.router, "village").await).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
     // Excel files go in directly: the template as downloaded, and a damaged copy of it.
     let xlsx = get(&a.router, "/households/import/template.xlsx", &town).await;
     assert_eq!(xlsx.status, StatusCode::OK);
