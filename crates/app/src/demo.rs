@@ -3,6 +3,8 @@
 //! are plausible for a rural county. Deterministic for a seed.
 
 use crate::AppError;
+use crate::import::Progress;
+use crate::sheet::FileKind;
 use chrono::{Datelike, Days, NaiveDate};
 use dixian_domain::access::Actor;
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
@@ -537,11 +539,11 @@ pub struct DemoReport {
 
 /// Most households one village can hold: its household codes have four digits.
 const MAX_PER_VILLAGE: u32 = 9_999;
-/// Households per write transaction.
-const BATCH: usize = 2_000;
 
-/// Writes the demo county into an initialised, empty store. `progress` is called after every
-/// batch with (households written, households planned).
+/// Writes the demo county into an initialised, empty store, through the same path as a
+/// county's own file: the households are written as an import file and imported, so every
+/// check an import makes holds for the demo too. `progress` hears (households written,
+/// households planned) now and then, and once more at the end.
 pub async fn load(
     store: &dyn Store,
     actor: &Actor,
@@ -570,22 +572,35 @@ pub async fn load(
     store.put_divisions(actor, &table).await?;
     let generator = Generator::new(&table, opts.seed, opts.households, opts.as_of);
     let planned = opts.households as usize;
-    let mut report = DemoReport::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    for record in generator {
-        batch.push(record);
-        if batch.len() == BATCH {
-            report.persons += batch.iter().map(|r| r.members.len()).sum::<usize>();
-            report.households += store.insert_households(actor, &batch).await?;
-            batch.clear();
-            progress(report.households, planned);
+    let mut file = Vec::new();
+    crate::import::write_households(FileKind::Csv, generator, &mut file)
+        .map_err(|e| AppError::Invalid(vec![format!("演示数据生成失败：{e}")]))?;
+    let watch = Progress::default();
+    let name = format!("{COUNTY_NAME}演示数据.csv");
+    let import = crate::import::import_households(store, actor, &name, &file, false, &watch);
+    let show = async {
+        #[allow(clippy::infinite_loop)]
+        loop {
+            let v = watch.view();
+            let done = (planned * v.written).checked_div(v.to_write).unwrap_or(0);
+            progress(done.min(planned), planned);
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         }
+    };
+    let imported = tokio::select! {
+        r = import => r?,
+                // The progress loop never ends; this arm only satisfies the type.
+        _ = show => return Err(AppError::Invalid(vec!["演示数据导入中断".into()])),
+    };
+    if !imported.problems.is_empty() {
+        let problems = imported.problems.iter().map(ToString::to_string).collect();
+        return Err(AppError::Invalid(problems));
     }
-    if !batch.is_empty() {
-        report.persons += batch.iter().map(|r| r.members.len()).sum::<usize>();
-        report.households += store.insert_households(actor, &batch).await?;
-        progress(report.households, planned);
-    }
+    let report = DemoReport {
+        households: imported.new,
+        persons: imported.persons,
+    };
+    progress(report.households, planned);
     store
         .put_setting(actor, "demo.seed", &opts.seed.to_string())
         .await?;

@@ -45,6 +45,9 @@ struct OwnedIncome {
     income: IncomeRow,
 }
 
+/// Household codes an import's audit record lists by name.
+const AUDITED_CODES: usize = 500;
+
 /// `SELECT … WHERE column IN (ids)` for one chunk.
 fn within(select: &str, column: &str, ids: &[i64]) -> String {
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
@@ -227,9 +230,16 @@ impl SqlStore {
         let today = (now + chrono::Duration::hours(8)).date_naive().to_string();
         write_tx!(self, |tx| {
             if !new.is_empty() {
-                let codes: Vec<&str> = new.iter().map(|r| r.household.code.as_str()).collect();
+                // A county's file holds 100,000 codes; the record names the first ones and
+                // how many more, and each household's page has its registration.
+                let codes: Vec<&str> = new
+                    .iter()
+                    .take(AUDITED_CODES)
+                    .map(|r| r.household.code.as_str())
+                    .collect();
                 let detail = serde_json::json!({
-                    "households": new.len(), "persons": n_persons, "codes": codes, "reason": reason,
+                    "households": new.len(), "persons": n_persons, "codes": codes,
+                    "more_codes": new.len().saturating_sub(AUDITED_CODES), "reason": reason,
                 })
                 .to_string();
                 audit_in!(

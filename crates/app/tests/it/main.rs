@@ -145,7 +145,7 @@ async fn demo_county_loads_and_refuses_a_second_time() {
         .unwrap();
     assert_eq!(r.households, 2_500);
     assert_eq!(calls.last(), Some(&(2_500, 2_500)));
-    assert_eq!(calls.len(), 2);
+    assert!(calls.windows(2).all(|w| w[0].0 <= w[1].0), "{calls:?}");
     let county = DivisionCode::parse(demo::COUNTY_CODE).unwrap();
     let counts = s.registry_counts(&sys(), &county).await.unwrap();
     assert_eq!(counts.households, 2_500);
