@@ -188,12 +188,23 @@ pub fn household_changes(old: &HouseholdRecord, new: &HouseholdRecord) -> Vec<Fi
     }
     for i in &new.incomes {
         let before = old.incomes.iter().find(|o| o.year == i.year);
-        for (k, (name, money)) in income_components(i).into_iter().enumerate() {
-            let was = before
-                .map(|o| income_components(o)[k].1.to_string())
-                .unwrap_or_default();
-            out.diff(format!("{}年{name}", i.year), was, money.to_string());
+        out.0.extend(income_changes(before, i));
+    }
+    out.0
+}
+
+/// What a year's income `new` changes in what was recorded (`None`: nothing yet), component
+/// by component, named with the year; a new year lists only its non-zero components.
+pub fn income_changes(old: Option<&Income>, new: &Income) -> Vec<FieldChange> {
+    let mut out = Changes::default();
+    for (k, (name, money)) in income_components(new).into_iter().enumerate() {
+        if old.is_none() && money == Money::ZERO {
+            continue;
         }
+        let was = old
+            .map(|o| income_components(o)[k].1.to_string())
+            .unwrap_or_default();
+        out.diff(format!("{}年{name}", new.year), was, money.to_string());
     }
     out.0
 }

@@ -100,6 +100,16 @@ coded_enum!(
     }
 );
 
+coded_enum!(
+    /// How a person joins a registered household (人口自然增加): each is an explicit action
+    /// with its date, never a free edit.
+    MemberArrival {
+        Birth => ("birth", "出生"),
+        MarriageIn => ("marriage_in", "婚入"),
+        MoveIn => ("move_in", "迁入"),
+    }
+);
+
 /// Household identifier (户编号): village code followed by a four-digit sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HouseholdCode(String);

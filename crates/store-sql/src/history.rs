@@ -2,12 +2,14 @@
 //! fields old → new, carries a reason, and goes into the household's timeline and the audit
 //! trail in the same transaction.
 
-use crate::{Db, F_PHONE, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use crate::{Db, F_ID_NUMBER, F_PHONE, SqlStore, audit, backend, corrupt, crypto, parse_time};
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
-use dixian_domain::changes::secret_change;
+use dixian_domain::changes::{income_changes, secret_change};
 use dixian_domain::division::DivisionCode;
-use dixian_domain::registry::{HouseholdCode, HouseholdType, LivingStatus, Relation, mask_phone};
+use dixian_domain::registry::{
+    HouseholdCode, HouseholdType, Income, LivingStatus, MemberArrival, Person, Relation, mask_phone,
+};
 use dixian_store::{
     FieldChange, HouseholdEdit, HouseholdEvent, PhoneChange, StoreError, StoreResult,
 };
@@ -235,6 +237,162 @@ impl SqlStore {
             event_in!(tx, hid, actor, action, &changes_json, &reason, &now);
         });
         Ok(())
+    }
+
+    /// The id of household `code`, which the caller has checked is in scope.
+    async fn household_id(&self, code: &HouseholdCode) -> StoreResult<i64> {
+        let hid: Option<i64> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        hid.ok_or_else(|| StoreError::Invalid(format!("户编号{code}不存在")))
+    }
+
+    pub(crate) async fn arrive(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        person: &Person,
+        arrival: MemberArrival,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<i64> {
+        self.household_in_scope(actor, code, Permission::EditRegistry)
+            .await?;
+        let reason = check_reason(reason)?;
+        if person.relation == Relation::Head {
+            return Err(StoreError::Invalid(
+                "新成员不能登记为户主：户主变更须单独办理".into(),
+            ));
+        }
+        if person.status != LivingStatus::InHousehold {
+            return Err(StoreError::Invalid("新成员的人员状态应为“在户”".into()));
+        }
+        let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+        if on > today {
+            return Err(StoreError::Invalid(format!("日期{on}晚于今天")));
+        }
+        if person.birth_date > on {
+            return Err(StoreError::Invalid(format!(
+                "{}的出生日期{}晚于{}日期{on}",
+                person.name,
+                person.birth_date,
+                arrival.label()
+            )));
+        }
+        let hid = self.household_id(code).await?;
+        let bidx = self
+            .cipher
+            .blind_index(F_ID_NUMBER, person.id_number.as_str());
+        let elsewhere: Option<(String, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT h.code, h.village_code FROM persons p JOIN households h ON h.id = p.household_id
+                 WHERE p.id_number_bidx = $1",
+            )
+            .bind(&bidx)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        if let Some((other, village)) = elsewhere {
+            // Naming a household outside the actor's jurisdiction would leak it.
+            let place = if DivisionCode::parse(&village).is_ok_and(|v| actor.scope.covers(&v)) {
+                format!("户{other}")
+            } else {
+                "其他地区的农户".to_string()
+            };
+            return Err(StoreError::Conflict(format!(
+                "身份证号{}已登记在{place}中，一人只能属于一户；迁入请先在原户登记迁出",
+                person.id_number.masked()
+            )));
+        }
+        let action = format!("person.{}", arrival.code());
+        let changes = vec![FieldChange {
+            field: format!("{}成员", arrival.label()),
+            old: String::new(),
+            new: format!(
+                "{}（{}，{}，{on}）",
+                person.name,
+                person.id_number.masked(),
+                person.relation.label()
+            ),
+        }];
+        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
+        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
+        let now = audit::timestamp(Utc::now());
+        let cipher = self.cipher.clone();
+        let pid = write_tx!(self, |tx| {
+            let pid: i64 = allocate!(tx, "persons", 1i64);
+            let enc = cipher
+                .encrypt(F_ID_NUMBER, &pid.to_string(), person.id_number.as_str())
+                .map_err(crypto)?;
+            let mut qb = sqlx::QueryBuilder::new(crate::INSERT_PERSONS);
+            qb.push_values([()], |mut b, ()| {
+                person_values!(b, pid, hid, enc.clone(), bidx.clone(), person);
+            });
+            qb.build().execute(&mut *tx).await.map_err(backend)?;
+            sqlx::query("UPDATE persons SET status_date = $1 WHERE id = $2")
+                .bind(on.to_string())
+                .bind(pid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            audit_in!(tx, actor, &action, code.as_str(), &detail);
+            event_in!(tx, hid, actor, &action, &changes_json, &reason, &now);
+            pid
+        });
+        Ok(pid)
+    }
+
+    pub(crate) async fn put_income(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        income: &Income,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.household_in_scope(actor, code, Permission::EditRegistry)
+            .await?;
+        let reason = check_reason(reason)?;
+        let hid = self.household_id(code).await?;
+        let old: Option<crate::registry::IncomeRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT year, wage, business, property, transfer_pension, transfer_dibao,
+                        transfer_tekun, transfer_eco, transfer_other, business_expense,
+                        medical_self_pay, insurance_claims
+                 FROM household_incomes WHERE household_id = $1 AND year = $2",
+            )
+            .bind(hid)
+            .bind(income.year)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let old = old.map(crate::registry::IncomeRow::into_domain);
+        let changes = income_changes(old.as_ref(), income);
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
+        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            upsert_income!(tx, hid, income);
+            audit_in!(tx, actor, "income.update", code.as_str(), &detail);
+            event_in!(
+                tx,
+                hid,
+                actor,
+                "income.update",
+                &changes_json,
+                &reason,
+                &now
+            );
+        });
+        Ok(changes)
     }
 
     pub(crate) async fn history(

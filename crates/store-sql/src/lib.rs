@@ -335,6 +335,48 @@ macro_rules! pipelined {
     }};
 }
 
+/// Records income year `$income` of household `$hid` inside transaction `$tx`, replacing
+/// the year's components if it was recorded.
+macro_rules! upsert_income {
+    ($tx:ident, $hid:expr, $income:expr) => {{
+        let i: &dixian_domain::registry::Income = $income;
+        sqlx::query(
+            "INSERT INTO household_incomes (household_id, year, wage, business,
+               property, transfer_pension, transfer_dibao, transfer_tekun,
+               transfer_eco, transfer_other, business_expense, medical_self_pay,
+               insurance_claims)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (household_id, year) DO UPDATE SET
+               wage = excluded.wage, business = excluded.business,
+               property = excluded.property,
+               transfer_pension = excluded.transfer_pension,
+               transfer_dibao = excluded.transfer_dibao,
+               transfer_tekun = excluded.transfer_tekun,
+               transfer_eco = excluded.transfer_eco,
+               transfer_other = excluded.transfer_other,
+               business_expense = excluded.business_expense,
+               medical_self_pay = excluded.medical_self_pay,
+               insurance_claims = excluded.insurance_claims",
+        )
+        .bind($hid)
+        .bind(i.year)
+        .bind(i.wage.fen())
+        .bind(i.business.fen())
+        .bind(i.property.fen())
+        .bind(i.transfer_pension.fen())
+        .bind(i.transfer_dibao.fen())
+        .bind(i.transfer_tekun.fen())
+        .bind(i.transfer_eco.fen())
+        .bind(i.transfer_other.fen())
+        .bind(i.business_expense.fen())
+        .bind(i.medical_self_pay.fen())
+        .bind(i.insurance_claims.fen())
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+    }};
+}
+
 /// Appends a history entry for household `$hid` inside transaction `$tx`.
 macro_rules! event_in {
     ($tx:ident, $hid:expr, $actor:expr, $action:expr, $changes:expr, $reason:expr, $at:expr) => {{
@@ -1077,6 +1119,28 @@ impl Store for SqlStore {
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> StoreResult<()> {
         self.import(actor, new, updates, reason, progress).await
+    }
+
+    async fn add_member(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        person: &dixian_domain::registry::Person,
+        arrival: dixian_domain::registry::MemberArrival,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<i64> {
+        self.arrive(actor, code, person, arrival, on, reason).await
+    }
+
+    async fn set_income(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        income: &dixian_domain::registry::Income,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.put_income(actor, code, income, reason).await
     }
 
     async fn registry_counts(

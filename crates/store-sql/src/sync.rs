@@ -355,40 +355,7 @@ impl SqlStore {
                     }
                 }
                 for i in &u.record.incomes {
-                    sqlx::query(
-                        "INSERT INTO household_incomes (household_id, year, wage, business,
-                           property, transfer_pension, transfer_dibao, transfer_tekun,
-                           transfer_eco, transfer_other, business_expense, medical_self_pay,
-                           insurance_claims)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                         ON CONFLICT (household_id, year) DO UPDATE SET
-                           wage = excluded.wage, business = excluded.business,
-                           property = excluded.property,
-                           transfer_pension = excluded.transfer_pension,
-                           transfer_dibao = excluded.transfer_dibao,
-                           transfer_tekun = excluded.transfer_tekun,
-                           transfer_eco = excluded.transfer_eco,
-                           transfer_other = excluded.transfer_other,
-                           business_expense = excluded.business_expense,
-                           medical_self_pay = excluded.medical_self_pay,
-                           insurance_claims = excluded.insurance_claims",
-                    )
-                    .bind(hid)
-                    .bind(i.year)
-                    .bind(i.wage.fen())
-                    .bind(i.business.fen())
-                    .bind(i.property.fen())
-                    .bind(i.transfer_pension.fen())
-                    .bind(i.transfer_dibao.fen())
-                    .bind(i.transfer_tekun.fen())
-                    .bind(i.transfer_eco.fen())
-                    .bind(i.transfer_other.fen())
-                    .bind(i.business_expense.fen())
-                    .bind(i.medical_self_pay.fen())
-                    .bind(i.insurance_claims.fen())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+                    upsert_income!(tx, hid, i);
                 }
                 let heads: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM persons WHERE household_id = $1 AND relation = $2 AND status = $3",

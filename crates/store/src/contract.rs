@@ -38,6 +38,7 @@ pub const CHECKS: &[&str] = &[
     "household_list",
     "household_history",
     "household_import",
+    "arrivals_and_income",
 ];
 
 /// Runs the check called `name`.
@@ -63,6 +64,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "household_list" => household_list(store).await,
         "household_history" => household_history(store).await,
         "household_import" => household_import(store).await,
+        "arrivals_and_income" => arrivals_and_income(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -1784,6 +1786,154 @@ pub async fn household_import(store: &dyn Store) {
                 &|_, _| {}
             )
             .await,
+        Err(StoreError::Forbidden)
+    );
+}
+
+/// A birth and a marriage-in join a household as explicit actions with history; a person
+/// registered anywhere cannot join another; a year's income is recorded and corrected with
+/// each changed component in the history.
+pub async fn arrivals_and_income(store: &dyn Store) {
+    use dixian_domain::registry::MemberArrival;
+    load_divisions(store).await;
+    let first = record("500299101201", 1, &[id(1), id(2)]);
+    let other = record("500299102201", 1, &[id(3)]);
+    store
+        .insert_households(&sys(), &[first.clone(), other.clone()])
+        .await
+        .unwrap();
+    let hh = first.household.code.clone();
+    let me = actor_as(Role::TownReviewer, "500299101000");
+    let baby = person(&id(7), "新生儿", Relation::Grandson);
+    let born = baby.birth_date;
+    // A head, a future date, or no reason: refused, nothing written.
+    let head = person(&id(8), "另一户主", Relation::Head);
+    let e = store
+        .add_member(&me, &hh, &head, MemberArrival::MarriageIn, born, "婚入")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("不能登记为户主"), "{e}");
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(2);
+    let e = store
+        .add_member(&me, &hh, &baby, MemberArrival::Birth, tomorrow, "出生")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("晚于今天"), "{e}");
+    assert!(
+        store
+            .add_member(&me, &hh, &baby, MemberArrival::Birth, born, " ")
+            .await
+            .is_err()
+    );
+    let pid = store
+        .add_member(&me, &hh, &baby, MemberArrival::Birth, born, "新生儿落户")
+        .await
+        .unwrap();
+    assert!(pid > 0);
+    let records = store
+        .household_records(&me, std::slice::from_ref(&hh))
+        .await
+        .unwrap();
+    assert_eq!(records[0].members.len(), 3);
+    assert_eq!(records[0].members[2], baby);
+    let last = store
+        .household_events(&me, &hh)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(last.action, "person.birth");
+    assert_eq!(last.reason, "新生儿落户");
+    assert!(
+        last.changes[0].new.starts_with("新生儿（"),
+        "{:?}",
+        last.changes
+    );
+    // The same person again, or a member of another household: a conflict.
+    let e = store
+        .add_member(&me, &hh, &baby, MemberArrival::MoveIn, born, "重复")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("一人只能属于一户"), "{e}");
+    let theirs = person(&id(3), "别户成员", Relation::Other);
+    let e = store
+        .add_member(&me, &hh, &theirs, MemberArrival::MoveIn, born, "迁入")
+        .await
+        .unwrap_err();
+    // The other household lies outside this town: it is not named.
+    assert!(e.to_string().contains("其他地区的农户"), "{e}");
+    // Out of scope or without permission: refused.
+    let elsewhere = actor_as(Role::TownReviewer, "500299102000");
+    let spouse = person(&id(9), "配偶", Relation::DaughterInLaw);
+    assert_eq!(
+        store
+            .add_member(
+                &elsewhere,
+                &hh,
+                &spouse,
+                MemberArrival::MarriageIn,
+                born,
+                "婚入"
+            )
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    let viewer = actor_as(Role::Viewer, "500299000000");
+    assert_eq!(
+        store
+            .add_member(
+                &viewer,
+                &hh,
+                &spouse,
+                MemberArrival::MarriageIn,
+                born,
+                "婚入"
+            )
+            .await,
+        Err(StoreError::Forbidden)
+    );
+
+    // Income: a new year, the same again (nothing), a correction (one change).
+    let mut year = Income {
+        year: 2026,
+        wage: Money::from_fen(800_000),
+        transfer_pension: Money::from_fen(120_000),
+        ..Income::default()
+    };
+    let changes = store
+        .set_income(&me, &hh, &year, "年度收入核算")
+        .await
+        .unwrap();
+        // A new year lists its non-zero components.
+    assert_eq!(changes.len(), 2);
+    assert!(
+        store
+            .set_income(&me, &hh, &year, "再次保存")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    year.wage = Money::from_fen(900_000);
+    let changes = store.set_income(&me, &hh, &year, "工资更正").await.unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (
+            changes[0].field.as_str(),
+            changes[0].old.as_str(),
+            changes[0].new.as_str()
+        ),
+        ("2026年工资性收入", "8000.00", "9000.00")
+    );
+    let records = store
+        .household_records(&me, std::slice::from_ref(&hh))
+        .await
+        .unwrap();
+    assert_eq!(
+        records[0].incomes,
+        vec![first.incomes[0].clone(), year.clone()]
+    );
+    assert_eq!(
+        store.set_income(&elsewhere, &hh, &year, "越权").await,
         Err(StoreError::Forbidden)
     );
 }

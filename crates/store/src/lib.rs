@@ -12,7 +12,7 @@ use dixian_domain::money::Money;
 use dixian_domain::policy::Pack;
 use dixian_domain::registry::{
     DisabilityCategory, Health, HouseholdCode, HouseholdRecord, HouseholdType, Income,
-    LabourCapacity, LivingStatus, Relation, Schooling,
+    LabourCapacity, LivingStatus, MemberArrival, Person, Relation, Schooling,
 };
 
 #[cfg(feature = "contract")]
@@ -497,6 +497,27 @@ pub trait Store: Send + Sync {
         code: &HouseholdCode,
     ) -> StoreResult<Option<HouseholdDetail>>;
 
+    /// Adds `person` to the household `code` as an explicit arrival (出生、婚入、迁入) on
+    /// `on`, with its history entry and audit record. A person registered in any household
+    /// is a conflict; a second 户主 is refused (the head changes by its own action).
+    async fn add_member(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        person: &Person,
+        arrival: MemberArrival,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<i64>;
+    /// Records one year's income of household `code` (登记或更正收入), each changed component
+    /// in its history and the audit trail. Returns the changes; none means nothing written.
+    async fn set_income(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        income: &Income,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>>;
     /// Changes a household's own fields for `reason`, recording each changed field (old →
     /// new) in its history and the audit trail. Returns the changes; none means nothing was
     /// written.

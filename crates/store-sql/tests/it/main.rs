@@ -83,6 +83,7 @@ contract_tests!(
     household_list,
     household_history,
     household_import,
+    arrivals_and_income,
 );
 
 #[tokio::test]
