@@ -3,12 +3,16 @@
 //! in force for that county and year.
 
 use crate::{AppError, policy};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::Actor;
+use dixian_domain::changes::income_components;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
-use dixian_domain::registry::{HouseholdCode, HouseholdType, LivingStatus};
+use dixian_domain::registry::{
+    Health, HouseholdCode, HouseholdType, Income, LabourCapacity, LivingStatus, MemberArrival,
+    Person, Relation, Schooling,
+};
 use dixian_store::{HouseholdDetail, HouseholdFilter, HouseholdPage, PhoneChange, Store};
 use serde::Serialize;
 
@@ -302,6 +306,223 @@ pub async fn change_status(
     Ok(store
         .set_person_status(actor, person_id, status, on, reason)
         .await?)
+}
+
+/// The form of a member joining a household (新增成员：出生、婚入、迁入), as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrivalForm {
+    pub arrival: String,
+    pub id_number: String,
+    pub name: String,
+    pub relation: String,
+    pub labour: String,
+    pub health: String,
+    pub schooling: String,
+    pub medical_insurance: bool,
+    pub pension_insurance: bool,
+    /// Empty for a birth: the birth date from the ID number.
+    pub date: String,
+    pub reason: String,
+}
+
+impl Default for ArrivalForm {
+    /// A newborn's usual answers, so a birth needs only the number, name and relation.
+    fn default() -> Self {
+        ArrivalForm {
+            arrival: MemberArrival::Birth.code().into(),
+            id_number: String::new(),
+            name: String::new(),
+            relation: String::new(),
+            labour: LabourCapacity::None.code().into(),
+            health: Health::Healthy.code().into(),
+            schooling: Schooling::Preschool.code().into(),
+            medical_insurance: true,
+            pension_insurance: false,
+            date: String::new(),
+            reason: String::new(),
+        }
+    }
+}
+
+/// Picks a coded value from a form field, or names the field.
+fn pick<T>(
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    field: &str,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    let v = parse(text.trim());
+    if v.is_none() {
+        problems.push(format!("请选择{field}"));
+    }
+    v
+}
+
+/// Adds a member to household `code_text` from the arrival form; every problem is named.
+/// Returns the new person's id.
+pub async fn add_member(
+    store: &dyn Store,
+    actor: &Actor,
+    code_text: &str,
+    f: &ArrivalForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let code =
+        HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let mut problems = Vec::new();
+    let arrival = pick(&f.arrival, MemberArrival::parse, "增加方式", &mut problems);
+    let id = match IdNumber::parse(f.id_number.trim(), today) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(format!("身份证号：{e}"));
+            None
+        }
+    };
+    let name = f.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 30 {
+        problems.push("姓名不能为空，最多30个字".into());
+    }
+    let relation = pick(&f.relation, Relation::parse, "与户主关系", &mut problems);
+    let labour = pick(&f.labour, LabourCapacity::parse, "劳动能力", &mut problems);
+    let health = pick(&f.health, Health::parse, "健康状况", &mut problems);
+    let schooling = pick(&f.schooling, Schooling::parse, "在校生状况", &mut problems);
+    let on = match (f.date.trim(), arrival, &id) {
+        ("", Some(MemberArrival::Birth), Some(id)) => Some(id.birth_date()),
+        ("", _, _) => {
+            problems.push("请填写日期".into());
+            None
+        }
+        (t, _, _) => match policy::parse_date(t) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                problems.push(e.to_string());
+                None
+            }
+        },
+    };
+    let (
+        Some(arrival),
+        Some(id),
+        Some(relation),
+        Some(labour),
+        Some(health),
+        Some(schooling),
+        Some(on),
+    ) = (arrival, id, relation, labour, health, schooling, on)
+    else {
+        return Err(AppError::Invalid(problems));
+    };
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let person = Person {
+        sex: id.sex(),
+        birth_date: id.birth_date(),
+        id_number: id,
+        name,
+        relation,
+        labour,
+        health,
+        disability: None,
+        schooling,
+        medical_insurance: f.medical_insurance,
+        pension_insurance: f.pension_insurance,
+        employment_months: 0,
+        employment_place: None,
+        public_payroll: false,
+        status: LivingStatus::InHousehold,
+    };
+    Ok(store
+        .add_member(actor, &code, &person, arrival, on, &f.reason)
+        .await?)
+}
+
+/// The income form: a year and its components as typed (empty is zero).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncomeForm {
+    pub year: String,
+    /// In the order of [`dixian_domain::changes::income_components`].
+    pub amounts: Vec<String>,
+    pub reason: String,
+}
+
+impl IncomeForm {
+    /// The form filled with a recorded year.
+    pub fn of(i: &Income) -> IncomeForm {
+        IncomeForm {
+            year: i.year.to_string(),
+            amounts: income_components(i)
+                .iter()
+                .map(|(_, m)| m.to_string())
+                .collect(),
+            reason: String::new(),
+        }
+    }
+}
+
+/// Records or corrects one year's income of household `code_text`; every problem is named.
+pub async fn set_income(
+    store: &dyn Store,
+    actor: &Actor,
+    code_text: &str,
+    f: &IncomeForm,
+    today: NaiveDate,
+) -> Result<Vec<dixian_store::FieldChange>, AppError> {
+    let code =
+        HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let mut problems = Vec::new();
+    let last = today.year() + 1;
+    let year = match f.year.trim().trim_end_matches('年').parse::<i32>() {
+        Ok(y) if (2000..=last).contains(&y) => y,
+        _ => {
+            problems.push(format!("年度“{}”无效，应为2000到{last}年", f.year.trim()));
+            0
+        }
+    };
+    let names = income_components(&Income::default()).map(|(n, _)| n);
+    let mut amounts = [Money::ZERO; 11];
+    for (k, name) in names.iter().enumerate() {
+        let text = f.amounts.get(k).map(|s| s.trim()).unwrap_or("");
+        if text.is_empty() {
+            continue;
+        }
+        match Money::parse(text) {
+            Ok(m) if m >= Money::ZERO => amounts[k] = m,
+            Ok(_) => problems.push(format!("{name}不能为负数")),
+            Err(e) => problems.push(format!("{name}“{text}”无效：{e}")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let [
+        wage,
+        business,
+        property,
+        transfer_pension,
+        transfer_dibao,
+        transfer_tekun,
+        transfer_eco,
+        transfer_other,
+        business_expense,
+        medical_self_pay,
+        insurance_claims,
+    ] = amounts;
+    let income = Income {
+        year,
+        wage,
+        business,
+        property,
+        transfer_pension,
+        transfer_dibao,
+        transfer_tekun,
+        transfer_eco,
+        transfer_other,
+        business_expense,
+        medical_self_pay,
+        insurance_claims,
+    };
+    Ok(store.set_income(actor, &code, &income, &f.reason).await?)
 }
 
 #[cfg(test)]

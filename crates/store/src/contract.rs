@@ -1904,7 +1904,7 @@ pub async fn arrivals_and_income(store: &dyn Store) {
         .set_income(&me, &hh, &year, "年度收入核算")
         .await
         .unwrap();
-        // A new year lists its non-zero components.
+    // A new year lists its non-zero components.
     assert_eq!(changes.len(), 2);
     assert!(
         store

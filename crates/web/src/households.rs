@@ -141,19 +141,16 @@ pub async fn list(
 struct EventRow {
     at: String,
     actor: String,
-    what: &'static str,
+    what: String,
     changes: Vec<String>,
     reason: String,
 }
 
-fn event_label(action: &str) -> &'static str {
+/// The timeline's name of a history entry: the audit trail's name of the same action.
+fn event_label(action: &str) -> &str {
     match action {
         "registered" => "登记",
-        "household.update" => "户信息变更",
-        "person.deceased" => "成员死亡",
-        "person.moved_out" => "成员迁出",
-        "person.returned" => "成员恢复在户",
-        _ => "变更",
+        other => dixian_app::auditing::action_label(other),
     }
 }
 
@@ -199,7 +196,7 @@ pub async fn show(
                     .format("%Y-%m-%d %H:%M")
                     .to_string(),
                 actor: e.actor,
-                what: event_label(&e.action),
+                what: event_label(&e.action).to_string(),
                 changes: e
                     .changes
                     .iter()

@@ -2,6 +2,7 @@
 //! a JSON health check. No front-end build step; the stylesheet is compiled in.
 
 mod admin;
+mod household_forms;
 mod households;
 mod import;
 mod limit;
@@ -183,6 +184,14 @@ pub fn router(state: AppState) -> Router {
             post(households::member_status),
         )
         .route("/households/ledger/{file}", get(households::export))
+        .route(
+            "/households/{code}/members/new",
+            get(household_forms::arrival_page).post(household_forms::arrival_submit),
+        )
+        .route(
+            "/households/{code}/income",
+            get(household_forms::income_page).post(household_forms::income_submit),
+        )
         .route(
             "/households/import",
             get(import::page)

@@ -1540,3 +1540,138 @@ async fn edit_a_household_and_see_it_in_the_timeline() {
     let vpage = get(&a.router, &format!("/households/{code}"), &viewer).await;
     assert!(!vpage.body.contains("修改户信息"));
 }
+
+#[tokio::test]
+async fn a_birth_and_a_year_of_income_are_recorded_from_their_forms() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let list = get(&a.router, "/api/households", &town).await;
+    let json: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    let code = json["households"][0]["code"].as_str().unwrap().to_string();
+    let page = get(&a.router, &format!("/households/{code}"), &town).await;
+    assert!(page.body.contains("id=\"member-link\""), "{}", page.body);
+
+    // A birth: a wrong number is named and what was typed stays; the right one is recorded.
+    let uri = format!("/households/{code}/members/new");
+    let form_page = get(&a.router, &uri, &town).await;
+    assert_eq!(form_page.status, StatusCode::OK);
+    let csrf = hidden(&form_page.body, "csrf");
+    let fields = |id: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("arrival", "birth".to_string()),
+            ("id_number", id.to_string()),
+            ("name", "王小宝".to_string()),
+            ("relation", "grandson".to_string()),
+            ("labour", "none".to_string()),
+            ("health", "healthy".to_string()),
+            ("schooling", "preschool".to_string()),
+            ("medical_insurance", "1".to_string()),
+            ("reason", "新生儿落户".to_string()),
+        ]
+    };
+    let encode = |f: &[(&str, String)]| {
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form(&pairs)
+    };
+    let bad = post(
+        &a.router,
+        &uri,
+        &town,
+        &encode(&fields("500299202601010015")),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("身份证号："), "{}", bad.body);
+    assert!(bad.body.contains("value=\"王小宝\""), "{}", bad.body);
+    let ok = post(
+        &a.router,
+        &uri,
+        &town,
+        &encode(&fields("500299202601010017")),
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = get(&a.router, ok.location(), &town).await;
+    assert!(page.body.contains("成员出生"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("王小宝（5002**********0017，孙子，2026-01-01）"),
+        "{}",
+        page.body
+    );
+    // The same person again is refused by name.
+    let again = post(
+        &a.router,
+        &uri,
+        &town,
+        &encode(&fields("500299202601010017")),
+        &[],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("一人只能属于一户"), "{}", again.body);
+
+    // Income: a bad amount is named; a good year is recorded and shown.
+    let uri = format!("/households/{code}/income");
+    let income_page = get(&a.router, &format!("{uri}?year=2026"), &town).await;
+    assert_eq!(income_page.status, StatusCode::OK);
+    assert!(
+        income_page.body.contains("登记收入"),
+        "{}",
+        income_page.body
+    );
+    let bad = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("year", "2026"),
+            ("a0", "一万"),
+            ("reason", "年度核算"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("工资性收入“一万”无效"), "{}", bad.body);
+    let ok = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("year", "2026"),
+            ("a0", "12,000"),
+            ("a4", "1500"),
+            ("reason", "年度核算"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = get(&a.router, ok.location(), &town).await;
+    assert!(
+        page.body.contains("2026年工资性收入：（空） → 12000.00"),
+        "{}",
+        page.body
+    );
+    let corrected = get(&a.router, &format!("{uri}?year=2026"), &town).await;
+    assert!(corrected.body.contains("更正收入") && corrected.body.contains("value=\"12000.00\""));
+
+    // A read-only account gets neither form.
+    let viewer = session(&a.router, "viewer").await;
+    assert_eq!(
+        get(
+            &a.router,
+            &format!("/households/{code}/members/new"),
+            &viewer
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

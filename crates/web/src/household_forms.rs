@@ -1,0 +1,334 @@
+//! The household page's own forms beyond its fields: a member joining (新增成员：出生、婚入、
+//! 迁入) and a year's income (登记或更正收入). Each has its page, keeps what was typed when
+//! something is wrong, and returns to the household page with the change in its timeline.
+
+use crate::pages::error_page;
+use crate::session::{Session, check_csrf};
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use dixian_app::registry::{self, ArrivalForm, IncomeForm};
+use dixian_app::{AppError, today};
+use dixian_domain::access::Permission;
+use dixian_domain::changes::income_components;
+use dixian_domain::registry::{Health, Income, LabourCapacity, MemberArrival, Relation, Schooling};
+use serde::Deserialize;
+
+/// (code, label) pairs of a coded enum, for a select.
+fn choices<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    all.iter().map(|v| (code(*v), label(*v))).collect()
+}
+
+async fn may_edit(state: &AppState, session: &Session, code: &str) -> Result<(), Response> {
+    dixian_app::accounts::require(
+        state.store.as_ref(),
+        &session.auth.actor,
+        Permission::EditRegistry,
+        code,
+    )
+    .await
+    .map_err(|e| error_page(state, Some(session), &e))
+}
+
+fn is_correctable(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_)
+            | AppError::Store(
+                dixian_store::StoreError::Invalid(_) | dixian_store::StoreError::Conflict(_)
+            )
+    )
+}
+
+#[derive(Template)]
+#[template(path = "member_new.html")]
+struct ArrivalPage {
+    frame: Frame,
+    csrf: String,
+    code: String,
+    form: ArrivalForm,
+    error: Option<String>,
+    arrivals: Vec<(&'static str, &'static str)>,
+    relations: Vec<(&'static str, &'static str)>,
+    labours: Vec<(&'static str, &'static str)>,
+    healths: Vec<(&'static str, &'static str)>,
+    schoolings: Vec<(&'static str, &'static str)>,
+}
+
+impl ArrivalPage {
+    fn new(state: &AppState, session: &Session, code: &str, form: ArrivalForm) -> ArrivalPage {
+        ArrivalPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            code: code.to_string(),
+            form,
+            error: None,
+            arrivals: choices(
+                MemberArrival::ALL,
+                MemberArrival::code,
+                MemberArrival::label,
+            ),
+            // A new member is never the head: the head changes by its own action.
+            relations: choices(Relation::ALL, Relation::code, Relation::label)
+                .into_iter()
+                .filter(|(c, _)| *c != Relation::Head.code())
+                .collect(),
+            labours: choices(
+                LabourCapacity::ALL,
+                LabourCapacity::code,
+                LabourCapacity::label,
+            ),
+            healths: choices(Health::ALL, Health::code, Health::label),
+            schoolings: choices(Schooling::ALL, Schooling::code, Schooling::label),
+        }
+    }
+}
+
+pub async fn arrival_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    if let Err(r) = may_edit(&state, &session, &code).await {
+        return r;
+    }
+    // The household must exist and be the user's to see.
+    if let Err(e) =
+        registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await
+    {
+        return error_page(&state, Some(&session), &e);
+    }
+    render(
+        StatusCode::OK,
+        &ArrivalPage::new(&state, &session, &code, ArrivalForm::default()),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ArrivalFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    arrival: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    relation: String,
+    #[serde(default)]
+    labour: String,
+    #[serde(default)]
+    health: String,
+    #[serde(default)]
+    schooling: String,
+    medical_insurance: Option<String>,
+    pension_insurance: Option<String>,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn arrival_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<ArrivalFields>,
+) -> Response {
+    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "新增成员").await {
+        return r;
+    }
+    let form = ArrivalForm {
+        arrival: f.arrival,
+        id_number: f.id_number,
+        name: f.name,
+        relation: f.relation,
+        labour: f.labour,
+        health: f.health,
+        schooling: f.schooling,
+        medical_insurance: f.medical_insurance.is_some(),
+        pension_insurance: f.pension_insurance.is_some(),
+        date: f.date,
+        reason: f.reason,
+    };
+    match registry::add_member(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &form,
+        today(),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
+        Err(e) if is_correctable(&e) => {
+            let mut page = ArrivalPage::new(&state, &session, &code, form);
+            page.error = Some(e.to_string());
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "income.html")]
+struct IncomePage {
+    frame: Frame,
+    csrf: String,
+    code: String,
+    form: IncomeForm,
+    /// (field name, label, value) of each component.
+    fields: Vec<(String, &'static str, String)>,
+    recorded: bool,
+    error: Option<String>,
+}
+
+impl IncomePage {
+    fn new(
+        state: &AppState,
+        session: &Session,
+        code: &str,
+        form: IncomeForm,
+        recorded: bool,
+    ) -> IncomePage {
+        let names = income_components(&Income::default()).map(|(n, _)| n);
+        let fields = names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| {
+                (
+                    format!("a{k}"),
+                    *n,
+                    form.amounts.get(k).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        IncomePage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            code: code.to_string(),
+            form,
+            fields,
+            recorded,
+            error: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    #[serde(default)]
+    year: Option<i32>,
+}
+
+pub async fn income_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Response {
+    if let Err(r) = may_edit(&state, &session, &code).await {
+        return r;
+    }
+    let view = match registry::household(state.store.as_ref(), &session.auth.actor, &code, today())
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    // The year asked for, as recorded if it is; else last year, the usual one to enter.
+    let year = q
+        .year
+        .unwrap_or_else(|| chrono::Datelike::year(&today()) - 1);
+    let recorded = view.detail.incomes.iter().find(|i| i.year == year);
+    let form = match recorded {
+        Some(i) => IncomeForm::of(i),
+        None => IncomeForm {
+            year: year.to_string(),
+            ..IncomeForm::default()
+        },
+    };
+    render(
+        StatusCode::OK,
+        &IncomePage::new(&state, &session, &code, form, recorded.is_some()),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct IncomeFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    a0: String,
+    #[serde(default)]
+    a1: String,
+    #[serde(default)]
+    a2: String,
+    #[serde(default)]
+    a3: String,
+    #[serde(default)]
+    a4: String,
+    #[serde(default)]
+    a5: String,
+    #[serde(default)]
+    a6: String,
+    #[serde(default)]
+    a7: String,
+    #[serde(default)]
+    a8: String,
+    #[serde(default)]
+    a9: String,
+    #[serde(default)]
+    a10: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn income_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<IncomeFields>,
+) -> Response {
+    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "登记收入").await {
+        return r;
+    }
+    let form = IncomeForm {
+        year: f.year,
+        amounts: vec![
+            f.a0, f.a1, f.a2, f.a3, f.a4, f.a5, f.a6, f.a7, f.a8, f.a9, f.a10,
+        ],
+        reason: f.reason,
+    };
+    match registry::set_income(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &form,
+        today(),
+    )
+    .await
+    {
+        Ok(changes) => {
+            Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
+        }
+        Err(e) if is_correctable(&e) => {
+            let mut page = IncomePage::new(&state, &session, &code, form, false);
+            page.error = Some(e.to_string());
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
