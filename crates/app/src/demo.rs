@@ -7,6 +7,7 @@ use crate::import::Progress;
 use crate::sheet::FileKind;
 use chrono::{Datelike, Days, NaiveDate};
 use dixian_domain::access::Actor;
+use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::{IdNumber, Sex, age_on};
 use dixian_domain::money::Money;
@@ -162,6 +163,7 @@ pub fn divisions(seed: u64) -> DivisionTable {
 /// Generates households deterministically, one village after another.
 pub struct Generator {
     rng: Rng,
+    seed: u64,
     /// Assessment date: ages and the income year are computed from it.
     as_of: NaiveDate,
     villages: Vec<(DivisionCode, String, String, u16)>,
@@ -202,6 +204,7 @@ impl Generator {
         }
         Generator {
             rng,
+            seed,
             as_of,
             villages,
             per_village,
@@ -417,9 +420,11 @@ impl Generator {
             r.range(1, 120)
         );
         let income = self.income(&members, poor || monitored, dibao, tekun);
+        let household_code = HouseholdCode::new(&code, seq)?;
+        let assurance = self.assurance(&household_code, poor);
         Some(HouseholdRecord {
             household: Household {
-                code: HouseholdCode::new(&code, seq)?,
+                code: household_code,
                 village: code,
                 group_no: Some(group_no),
                 address,
@@ -433,6 +438,40 @@ impl Generator {
             },
             members,
             incomes: vec![income],
+            assurance,
+        })
+    }
+
+    /// A household's last check of 两不愁, housing and water: every 脱贫户 and most others
+    /// checked, a few houses rated C or D and a few water criteria unmet. Drawn from its own
+    /// generator keyed by the household, so the rest of the county does not depend on it.
+    fn assurance(&self, code: &HouseholdCode, poor: bool) -> Option<Assurance> {
+        let key = code.as_str().parse::<u64>().unwrap_or(0);
+        let mut r = Rng::new(self.seed ^ key.wrapping_mul(0x9E37_79B9));
+        if !poor && !r.chance(700) {
+            return None;
+        }
+        let housing = if r.chance(40) {
+            None
+        } else {
+            Some(match r.below(1000) {
+                0..=399 => HousingRating::A,
+                400..=959 => HousingRating::B,
+                960..=989 => HousingRating::C,
+                _ => HousingRating::D,
+            })
+        };
+        let note = housing
+            .filter(|h| !h.is_safe())
+            .map(|_| "危房改造已列入本年度计划".to_string());
+        Some(Assurance {
+            food_clothing: !r.chance(2),
+            housing,
+            water_quantity: !r.chance(8),
+            water_quality: !r.chance(10),
+            water_convenience: !r.chance(6),
+            water_guarantee: !r.chance(8),
+            note,
         })
     }
 

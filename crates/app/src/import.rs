@@ -7,6 +7,7 @@ use crate::AppError;
 pub use crate::sheet::decode;
 use crate::sheet::{self, FileKind, Mark, SheetRow, TextSheet};
 use chrono::NaiveDate;
+use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::changes::{self, FieldChange, heads_in_household};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::{IdNumber, Sex};
@@ -19,7 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
 /// The template's columns; `*` marks the required ones in the template's header.
-pub const COLUMNS: [(&str, bool); 37] = [
+pub const COLUMNS: [(&str, bool); 44] = [
     ("户编号", true),
     ("村民小组", false),
     ("住址", true),
@@ -57,6 +58,25 @@ pub const COLUMNS: [(&str, bool); 37] = [
     ("生产经营性支出", false),
     ("合规自付医疗支出", false),
     ("理赔收入", false),
+    ("不愁吃穿", false),
+    ("住房安全等级", false),
+    ("饮水水量达标", false),
+    ("饮水水质达标", false),
+    ("用水方便", false),
+    ("供水保证率达标", false),
+    ("保障情况说明", false),
+];
+
+/// The columns of a household's check of 两不愁, housing and water: all empty means no check
+/// recorded; once one is filled, the yes/no ones are required.
+const ASSURANCE_COLUMNS: [&str; 7] = [
+    "不愁吃穿",
+    "住房安全等级",
+    "饮水水量达标",
+    "饮水水质达标",
+    "用水方便",
+    "供水保证率达标",
+    "保障情况说明",
 ];
 
 /// One thing wrong with a file, where a person can find it.
@@ -110,8 +130,8 @@ pub fn template_csv() -> String {
 }
 
 const TEMPLATE_EXAMPLE: [&str; 2] = [
-    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,张三,11010519491231002X,,户主,普通劳动力,健康,,,非在校生,是,是,10,县内,否,在户,2025,12000,3000,0,1200,0,0,0,0,500,800,0",
-    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,",
+    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,张三,11010519491231002X,,户主,普通劳动力,健康,,,非在校生,是,是,10,县内,否,在户,2025,12000,3000,0,1200,0,0,0,0,500,800,0,是,B级,是,是,是,是,",
+    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,,是,B级,是,是,是,是,",
 ];
 
 /// A row's cells in the template's column order (absent columns empty).
@@ -247,6 +267,67 @@ impl<'a> Reader<'a, '_> {
         }
     }
 
+    /// 是 or 否, required.
+    fn flag(&mut self, column: &'static str) -> Option<bool> {
+        match self.text(column) {
+            Some("是") | Some("1") | Some("Y") | Some("y") => Some(true),
+            Some("否") | Some("0") | Some("N") | Some("n") => Some(false),
+            Some(other) => {
+                self.problem(column, format!("“{other}”无效，应填“是”或“否”"));
+                None
+            }
+            None => {
+                self.problem(column, "填写了保障情况时必填“是”或“否”");
+                None
+            }
+        }
+    }
+
+    /// The household's check, when any of its columns is filled.
+    fn assurance(&mut self) -> Option<Assurance> {
+        let filled = ASSURANCE_COLUMNS.iter().any(|c| {
+            self.row
+                .cells
+                .get(column_index(c))
+                .is_some_and(|t| !t.trim().is_empty())
+        });
+        if !filled {
+            return None;
+        }
+        let food_clothing = self.flag("不愁吃穿");
+        let housing = match self.text("住房安全等级") {
+            None | Some("未鉴定") => None,
+            Some(t) => {
+                let parsed = HousingRating::parse(t)
+                    .or_else(|| HousingRating::parse(&format!("{}级", t.to_uppercase())));
+                if parsed.is_none() {
+                    self.problem(
+                        "住房安全等级",
+                        format!("“{t}”无效，可填：A级、B级、C级、D级、未鉴定"),
+                    );
+                }
+                parsed
+            }
+        };
+        let water_quantity = self.flag("饮水水量达标");
+        let water_quality = self.flag("饮水水质达标");
+        let water_convenience = self.flag("用水方便");
+        let water_guarantee = self.flag("供水保证率达标");
+        let note = self.text("保障情况说明").map(str::to_string);
+        if note.as_ref().is_some_and(|n| n.chars().count() > 200) {
+            self.problem("保障情况说明", "过长（最多200个字）");
+        }
+        Some(Assurance {
+            food_clothing: food_clothing?,
+            housing,
+            water_quantity: water_quantity?,
+            water_quality: water_quality?,
+            water_convenience: water_convenience?,
+            water_guarantee: water_guarantee?,
+            note,
+        })
+    }
+
     fn money(&mut self, column: &'static str) -> Money {
         match self.text(column) {
             None => Money::ZERO,
@@ -293,6 +374,7 @@ struct PersonRow {
     number: usize,
     code: HouseholdCode,
     household: Household,
+    assurance: Option<Assurance>,
     person: Person,
     income: Option<Income>,
 }
@@ -435,6 +517,7 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
         }
         None => None,
     };
+    let assurance = r.assurance();
     if problems.len() > before {
         return None;
     }
@@ -455,6 +538,7 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
             monitored: flags[3],
         },
         code,
+        assurance,
         person: Person {
             sex: id.sex(),
             birth_date: id.birth_date(),
@@ -713,15 +797,16 @@ fn assemble(
                     household: p.household.clone(),
                     members: Vec::new(),
                     incomes: Vec::new(),
+                    assurance: p.assurance.clone(),
                 },
             )
         });
-        if entry.1.household != p.household {
+        if entry.1.household != p.household || entry.1.assurance != p.assurance {
             problems.push(Problem {
                 row: p.number,
                 column: None,
                 message: format!(
-                    "同一户（{}）的户级信息（住址、电话、户类型、标识等）与第{}行不一致",
+                    "同一户（{}）的户级信息（住址、电话、户类型、标识、保障情况等）与第{}行不一致",
                     p.code, entry.0
                 ),
             });
@@ -820,6 +905,20 @@ pub fn write_households<W: std::io::Write + Send>(
                 money(|x| x.medical_self_pay),
                 money(|x| x.insurance_claims),
             ];
+            let a = r.assurance.as_ref();
+            let flag =
+                |f: fn(&Assurance) -> bool| a.map(|a| yes(f(a)).to_string()).unwrap_or_default();
+            let mut cells = cells;
+            cells.extend([
+                flag(|a| a.food_clothing),
+                a.map(|a| a.housing.map(|h| h.label()).unwrap_or("未鉴定").to_string())
+                    .unwrap_or_default(),
+                flag(|a| a.water_quantity),
+                flag(|a| a.water_quality),
+                flag(|a| a.water_convenience),
+                flag(|a| a.water_guarantee),
+                a.and_then(|a| a.note.clone()).unwrap_or_default(),
+            ]);
             // Read back by the system: quoted where needed, never defused.
             sheet.push(&cells, false)?;
         }

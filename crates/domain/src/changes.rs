@@ -3,6 +3,7 @@
 //! matched by ID number and incomes by year; a member the new version leaves out is not a
 //! change (人口减少 is an explicit action, never an omission in a file).
 
+use crate::assurance::Assurance;
 use crate::money::Money;
 use crate::registry::{
     HouseholdRecord, Income, LivingStatus, Person, Relation, mask_account, mask_phone,
@@ -190,6 +191,33 @@ pub fn household_changes(old: &HouseholdRecord, new: &HouseholdRecord) -> Vec<Fi
         let before = old.incomes.iter().find(|o| o.year == i.year);
         out.0.extend(income_changes(before, i));
     }
+    if let Some(a) = &new.assurance {
+        out.0.extend(assurance_changes(old.assurance.as_ref(), a));
+    }
+    out.0
+}
+
+/// How a recorded check shows one of its items.
+type Shown = fn(&Assurance) -> String;
+
+/// What a new check of 两不愁, housing and water changes in the recorded one.
+pub fn assurance_changes(old: Option<&Assurance>, new: &Assurance) -> Vec<FieldChange> {
+    let mut out = Changes::default();
+    let shown = |a: Option<&Assurance>, f: fn(&Assurance) -> String| a.map(f).unwrap_or_default();
+        let fields: [(&str, Shown); 7] = [
+        ("不愁吃穿", |a| yes(a.food_clothing).into()),
+        ("住房安全等级", |a| {
+            a.housing.map(|r| r.label()).unwrap_or("未鉴定").into()
+        }),
+        ("饮水水量达标", |a| yes(a.water_quantity).into()),
+        ("饮水水质达标", |a| yes(a.water_quality).into()),
+        ("用水方便", |a| yes(a.water_convenience).into()),
+        ("供水保证率达标", |a| yes(a.water_guarantee).into()),
+        ("保障情况说明", |a| a.note.clone().unwrap_or_default()),
+    ];
+    for (name, f) in fields {
+        out.diff(name, shown(old, f), f(new));
+    }
     out.0
 }
 
@@ -227,6 +255,8 @@ pub fn merged(old: &HouseholdRecord, new: &HouseholdRecord) -> HouseholdRecord {
         household: new.household.clone(),
         members,
         incomes,
+        // A file without the check's columns leaves the recorded check as it is.
+        assurance: new.assurance.clone().or_else(|| old.assurance.clone()),
     }
 }
 
@@ -252,62 +282,8 @@ pub fn heads_in_household(record: &HouseholdRecord) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::division::DivisionCode;
-    use crate::id_number::IdNumber;
-    use crate::registry::{
-        Health, Household, HouseholdCode, HouseholdType, LabourCapacity, Schooling,
-    };
-    use chrono::NaiveDate;
-
-    fn person(id: &str, name: &str, relation: Relation) -> Person {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let id = IdNumber::parse(id, today).unwrap();
-        Person {
-            sex: id.sex(),
-            birth_date: id.birth_date(),
-            id_number: id,
-            name: name.into(),
-            relation,
-            labour: LabourCapacity::Ordinary,
-            health: Health::Healthy,
-            disability: None,
-            schooling: Schooling::NotInSchool,
-            medical_insurance: true,
-            pension_insurance: true,
-            employment_months: 0,
-            employment_place: None,
-            public_payroll: false,
-            status: LivingStatus::InHousehold,
-        }
-    }
-
-    fn record() -> HouseholdRecord {
-        let code = HouseholdCode::parse("5002991012010001").unwrap();
-        HouseholdRecord {
-            household: Household {
-                village: DivisionCode::parse("500299101201").unwrap(),
-                code,
-                group_no: Some(1),
-                address: "一组3号".into(),
-                phone: Some("13800138000".into()),
-                bank_account: None,
-                household_type: HouseholdType::PovertyAlleviated,
-                relocated: false,
-                dibao: false,
-                tekun: false,
-                monitored: false,
-            },
-            members: vec![
-                person("11010519491231002X", "张三", Relation::Head),
-                person("110105194912310046", "李四", Relation::Spouse),
-            ],
-            incomes: vec![Income {
-                year: 2025,
-                wage: Money::from_fen(1_200_000),
-                ..Income::default()
-            }],
-        }
-    }
+    use crate::fixtures::{person, two_person_record as record};
+    use crate::registry::Health;
 
     #[test]
     fn the_same_record_changes_nothing() {

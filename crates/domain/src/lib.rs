@@ -2,10 +2,14 @@
 //! or a function of values, so it can be tested exhaustively.
 
 pub mod access;
+pub mod assurance;
 pub mod calendar;
 pub mod changes;
 mod codes;
 pub mod division;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod fixtures;
 pub mod id_number;
 pub mod money;
 pub mod password;

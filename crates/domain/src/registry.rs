@@ -235,6 +235,8 @@ pub struct HouseholdRecord {
     pub household: Household,
     pub members: Vec<Person>,
     pub incomes: Vec<Income>,
+    /// 两不愁 and housing and water as last checked; None until a check is recorded.
+    pub assurance: Option<crate::assurance::Assurance>,
 }
 
 #[cfg(test)]
@@ -445,6 +447,7 @@ mod plausibility_tests {
                 ),
             ],
             incomes: vec![],
+            assurance: None,
         };
         let w = plausibility(&record, on);
         let text: Vec<String> = w.iter().map(|(i, m)| format!("{i}:{m}")).collect();

@@ -5,7 +5,8 @@
 use crate::{Db, F_ID_NUMBER, F_PHONE, SqlStore, audit, backend, corrupt, crypto, parse_time};
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
-use dixian_domain::changes::{income_changes, secret_change};
+use dixian_domain::assurance::Assurance;
+use dixian_domain::changes::{assurance_changes, income_changes, secret_change};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::{
     HouseholdCode, HouseholdType, Income, LivingStatus, MemberArrival, Person, Relation, mask_phone,
@@ -387,6 +388,53 @@ impl SqlStore {
                 hid,
                 actor,
                 "income.update",
+                &changes_json,
+                &reason,
+                &now
+            );
+        });
+        Ok(changes)
+    }
+
+    pub(crate) async fn put_assurance(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        assurance: &Assurance,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.household_in_scope(actor, code, Permission::EditRegistry)
+            .await?;
+        let reason = check_reason(reason)?;
+        let hid = self.household_id(code).await?;
+        let old: Option<crate::registry::AssuranceRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM household_assurance WHERE household_id = $1",
+                crate::registry::ASSURANCE_COLUMNS
+            )))
+            .bind(hid)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let old = old
+            .map(crate::registry::AssuranceRow::into_domain)
+            .transpose()?;
+        let changes = assurance_changes(old.as_ref(), assurance);
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
+        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            upsert_assurance!(tx, hid, assurance);
+            audit_in!(tx, actor, "assurance.update", code.as_str(), &detail);
+            event_in!(
+                tx,
+                hid,
+                actor,
+                "assurance.update",
                 &changes_json,
                 &reason,
                 &now

@@ -208,15 +208,19 @@ macro_rules! insert_in {
         let mut pid = first_p;
         let mut households = Vec::with_capacity(records.len());
         let mut persons = Vec::with_capacity(records.iter().map(|r| r.members.len()).sum::<usize>());
-        let mut incomes = Vec::new();
+                let mut incomes = Vec::new();
+        let mut assurances = Vec::new();
         for (hid, r) in (first_h..).zip(records) {
             households.push((hid, r));
             for p in &r.members {
                 persons.push((pid, hid, p));
                 pid += 1;
             }
-            for i in &r.incomes {
+                        for i in &r.incomes {
                 incomes.push((hid, i));
+            }
+            if let Some(a) = &r.assurance {
+                assurances.push((hid, a));
             }
         }
                 pipelined!($tx, wrote, households.chunks(BATCH_ROWS), |chunk: &[(i64, &HouseholdRecord)]| {
@@ -303,10 +307,52 @@ macro_rules! insert_in {
                     .push_bind(i.transfer_other.fen())
                     .push_bind(i.business_expense.fen())
                     .push_bind(i.medical_self_pay.fen())
-                    .push_bind(i.insurance_claims.fen());
+                                        .push_bind(i.insurance_claims.fen());
             });
             Ok(qb)
         });
+        pipelined!($tx, wrote, assurances.chunks(BATCH_ROWS), |chunk: &[(i64, &dixian_domain::assurance::Assurance)]| {
+            let mut qb = sqlx::QueryBuilder::new($crate::INSERT_ASSURANCE);
+            qb.push_values(chunk, |mut b, (hid, a)| {
+                assurance_values!(b, *hid, *a);
+            });
+            Ok(qb)
+        });
+    }};
+}
+
+pub(crate) const INSERT_ASSURANCE: &str = "INSERT INTO household_assurance (household_id, food_clothing, housing, water_quantity, water_quality, water_convenience, water_guarantee, note) ";
+
+/// Binds one household's check in the column order of [`INSERT_ASSURANCE`].
+macro_rules! assurance_values {
+    ($b:ident, $hid:expr, $a:expr) => {{
+        let a: &dixian_domain::assurance::Assurance = $a;
+        $b.push_bind($hid)
+            .push_bind(a.food_clothing)
+            .push_bind(a.housing.map(|h| h.code()))
+            .push_bind(a.water_quantity)
+            .push_bind(a.water_quality)
+            .push_bind(a.water_convenience)
+            .push_bind(a.water_guarantee)
+            .push_bind(a.note.clone());
+    }};
+}
+
+/// Records household `$hid`'s check `$a` inside transaction `$tx`, replacing the last one.
+macro_rules! upsert_assurance {
+    ($tx:ident, $hid:expr, $a:expr) => {{
+        let mut qb = sqlx::QueryBuilder::new($crate::INSERT_ASSURANCE);
+        qb.push_values([()], |mut b, ()| {
+            assurance_values!(b, $hid, $a);
+        });
+        qb.push(
+            " ON CONFLICT (household_id) DO UPDATE SET food_clothing = excluded.food_clothing,
+              housing = excluded.housing, water_quantity = excluded.water_quantity,
+              water_quality = excluded.water_quality,
+              water_convenience = excluded.water_convenience,
+              water_guarantee = excluded.water_guarantee, note = excluded.note",
+        );
+        qb.build().execute(&mut *$tx).await.map_err(backend)?;
     }};
 }
 
@@ -1131,6 +1177,16 @@ impl Store for SqlStore {
         reason: &str,
     ) -> StoreResult<i64> {
         self.arrive(actor, code, person, arrival, on, reason).await
+    }
+
+    async fn set_assurance(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        assurance: &dixian_domain::assurance::Assurance,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.put_assurance(actor, code, assurance, reason).await
     }
 
     async fn set_income(

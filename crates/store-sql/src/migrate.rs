@@ -44,10 +44,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_household_events.sql"),
         postgres: include_str!("../migrations/postgres/0005_household_events.sql"),
     },
+    Migration {
+        version: 6,
+        name: "household_assurance",
+        sqlite: include_str!("../migrations/sqlite/0006_household_assurance.sql"),
+        postgres: include_str!("../migrations/postgres/0006_household_assurance.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 5;
+pub const LATEST_VERSION: i64 = 6;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

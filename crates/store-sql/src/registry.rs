@@ -7,6 +7,7 @@ use crate::{
 };
 use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Permission};
+use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::Sex;
 use dixian_domain::money::Money;
@@ -230,8 +231,10 @@ impl SqlStore {
             return Ok(None);
         };
         let hid = summary.id;
-        let (people, incomes): (Vec<MemberRow>, Vec<IncomeRow>) = read!(self, |pool| {
-            let people = sqlx::query_as(
+        let (people, incomes, assurance): (Vec<MemberRow>, Vec<IncomeRow>, Option<AssuranceRow>) = read!(
+            self,
+            |pool| {
+                let people = sqlx::query_as(
                 "SELECT id, id_number_enc, name, sex, birth_date, relation, labour, health,
                         disability_category, disability_grade, schooling, medical_insurance,
                         pension_insurance, employment_months, employment_place, public_payroll, status
@@ -241,18 +244,26 @@ impl SqlStore {
             .fetch_all(pool)
             .await
             .map_err(backend)?;
-            let incomes = sqlx::query_as(
-                "SELECT year, wage, business, property, transfer_pension, transfer_dibao,
+                let incomes = sqlx::query_as(
+                    "SELECT year, wage, business, property, transfer_pension, transfer_dibao,
                         transfer_tekun, transfer_eco, transfer_other, business_expense,
                         medical_self_pay, insurance_claims
                  FROM household_incomes WHERE household_id = $1 ORDER BY year",
-            )
-            .bind(hid)
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-            (people, incomes)
-        });
+                )
+                .bind(hid)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                let assurance: Option<AssuranceRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ASSURANCE_COLUMNS} FROM household_assurance WHERE household_id = $1"
+                )))
+                .bind(hid)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?;
+                (people, incomes, assurance)
+            }
+        );
         let members = people
             .into_iter()
             .map(|p| self.member(p))
@@ -263,6 +274,7 @@ impl SqlStore {
             address,
             members,
             incomes: incomes.into_iter().map(IncomeRow::into_domain).collect(),
+            assurance: assurance.map(AssuranceRow::into_domain).transpose()?,
         }))
     }
 
@@ -349,5 +361,37 @@ impl IncomeRow {
             medical_self_pay: m(self.medical_self_pay),
             insurance_claims: m(self.insurance_claims),
         }
+    }
+}
+
+pub(crate) const ASSURANCE_COLUMNS: &str = "household_id, food_clothing, housing, water_quantity, water_quality, water_convenience, water_guarantee, note";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AssuranceRow {
+    pub(crate) household_id: i64,
+    food_clothing: bool,
+    housing: Option<String>,
+    water_quantity: bool,
+    water_quality: bool,
+    water_convenience: bool,
+    water_guarantee: bool,
+    note: Option<String>,
+}
+
+impl AssuranceRow {
+    pub(crate) fn into_domain(self) -> StoreResult<Assurance> {
+        let housing = match &self.housing {
+            Some(h) => Some(coded("住房安全等级", h, HousingRating::parse)?),
+            None => None,
+        };
+        Ok(Assurance {
+            food_clothing: self.food_clothing,
+            housing,
+            water_quantity: self.water_quantity,
+            water_quality: self.water_quality,
+            water_convenience: self.water_convenience,
+            water_guarantee: self.water_guarantee,
+            note: self.note,
+        })
     }
 }

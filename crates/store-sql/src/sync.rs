@@ -2,7 +2,7 @@
 //! file with, and the one transaction that inserts the new households and brings the
 //! registered ones up to date, each change in the household's history.
 
-use crate::registry::{IncomeRow, MemberRow};
+use crate::registry::{ASSURANCE_COLUMNS, AssuranceRow, IncomeRow, MemberRow};
 use crate::{
     BATCH_ROWS, Db, F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, audit, backend, corrupt, crypto,
 };
@@ -118,17 +118,27 @@ impl SqlStore {
                 "household_id",
                 &ids,
             );
-            let (people, incomes): (Vec<OwnedMember>, Vec<OwnedIncome>) = read!(self, |pool| {
-                let people = sqlx::query_as(sqlx::AssertSqlSafe(people_sql.clone()))
-                    .fetch_all(pool)
-                    .await
-                    .map_err(backend)?;
-                let incomes = sqlx::query_as(sqlx::AssertSqlSafe(income_sql.clone()))
-                    .fetch_all(pool)
-                    .await
-                    .map_err(backend)?;
-                (people, incomes)
-            });
+            let assurance_sql = within(
+                &format!("SELECT {ASSURANCE_COLUMNS} FROM household_assurance"),
+                "household_id",
+                &ids,
+            );
+            let (people, incomes, checks): (Vec<OwnedMember>, Vec<OwnedIncome>, Vec<AssuranceRow>) =
+                read!(self, |pool| {
+                    let people = sqlx::query_as(sqlx::AssertSqlSafe(people_sql.clone()))
+                        .fetch_all(pool)
+                        .await
+                        .map_err(backend)?;
+                    let incomes = sqlx::query_as(sqlx::AssertSqlSafe(income_sql.clone()))
+                        .fetch_all(pool)
+                        .await
+                        .map_err(backend)?;
+                    let checks = sqlx::query_as(sqlx::AssertSqlSafe(assurance_sql.clone()))
+                        .fetch_all(pool)
+                        .await
+                        .map_err(backend)?;
+                    (people, incomes, checks)
+                });
             let mut records: HashMap<i64, HouseholdRecord> = HashMap::new();
             for h in heads {
                 let household = Household {
@@ -152,6 +162,7 @@ impl SqlStore {
                         household,
                         members: Vec::new(),
                         incomes: Vec::new(),
+                        assurance: None,
                     },
                 );
             }
@@ -181,6 +192,12 @@ impl SqlStore {
             for i in incomes {
                 if let Some(r) = records.get_mut(&i.household_id) {
                     r.incomes.push(i.income.into_domain());
+                }
+            }
+            for c in checks {
+                let hid = c.household_id;
+                if let Some(r) = records.get_mut(&hid) {
+                    r.assurance = Some(c.into_domain()?);
                 }
             }
             out.extend(records.into_values());
@@ -214,7 +231,7 @@ impl SqlStore {
         let cipher = self.cipher.clone();
         let total = new
             .iter()
-            .map(|r| 1 + r.members.len() + r.incomes.len())
+            .map(|r| 1 + r.members.len() + r.incomes.len() + usize::from(r.assurance.is_some()))
             .sum::<usize>()
             + updates.len();
         let written = std::sync::atomic::AtomicUsize::new(0);
@@ -356,6 +373,9 @@ impl SqlStore {
                 }
                 for i in &u.record.incomes {
                     upsert_income!(tx, hid, i);
+                }
+                if let Some(a) = &u.record.assurance {
+                    upsert_assurance!(tx, hid, a);
                 }
                 let heads: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM persons WHERE household_id = $1 AND relation = $2 AND status = $3",

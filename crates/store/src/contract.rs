@@ -289,6 +289,16 @@ pub fn record(village: &str, seq: u16, ids: &[IdNumber]) -> HouseholdRecord {
             business_expense: Money::from_fen(10_000),
             ..Income::default()
         }],
+        // Odd households have a check on record (with an unsafe house), even ones none.
+        assurance: (seq % 2 == 1).then(|| dixian_domain::assurance::Assurance {
+            food_clothing: true,
+            housing: Some(dixian_domain::assurance::HousingRating::C),
+            water_quantity: true,
+            water_quality: false,
+            water_convenience: true,
+            water_guarantee: true,
+            note: Some("危房改造已列入计划".into()),
+        }),
     }
 }
 

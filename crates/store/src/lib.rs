@@ -158,6 +158,8 @@ pub struct HouseholdDetail {
     pub members: Vec<MemberView>,
     /// Oldest year first.
     pub incomes: Vec<Income>,
+    /// 两不愁, housing and water as last checked.
+    pub assurance: Option<dixian_domain::assurance::Assurance>,
 }
 
 /// A household's own fields as an edit form gives them (户级信息).
@@ -509,6 +511,15 @@ pub trait Store: Send + Sync {
         on: NaiveDate,
         reason: &str,
     ) -> StoreResult<i64>;
+    /// Records a check of household `code`'s 两不愁, housing and water (保障情况核查), each
+    /// changed item in its history and the audit trail. Returns the changes.
+    async fn set_assurance(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        assurance: &dixian_domain::assurance::Assurance,
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>>;
     /// Records one year's income of household `code` (登记或更正收入), each changed component
     /// in its history and the audit trail. Returns the changes; none means nothing written.
     async fn set_income(

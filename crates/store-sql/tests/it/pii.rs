@@ -89,6 +89,7 @@ async fn load(store: &SqlStore) {
                 wage: Money::from_fen(100),
                 ..Income::default()
             }],
+            assurance: None,
         })
         .collect();
     store
