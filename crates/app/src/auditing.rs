@@ -9,6 +9,7 @@ use dixian_store::{AuditFilter, AuditRecord, Store};
 /// Chinese names of the action codes, for people reading the trail.
 const ACTIONS: &[(&str, &str)] = &[
     ("access.denied", "越权访问被拒绝"),
+    ("assurance.update", "保障情况核查"),
     ("audit.export", "导出审计记录"),
     ("audit.prune", "清理过期审计记录"),
     ("audit.checkpoint", "审计检查点签名"),

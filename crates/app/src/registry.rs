@@ -5,6 +5,7 @@
 use crate::{AppError, policy};
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::Actor;
+use dixian_domain::assurance::{Assurance, Finding, HousingRating, MemberFacts, assess};
 use dixian_domain::changes::income_components;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
@@ -125,6 +126,8 @@ pub struct HouseholdView {
     /// 重庆市青山县石桥镇石桥村.
     pub place: String,
     pub years: Vec<YearFigures>,
+    /// 两不愁三保障 and drinking water as of today.
+    pub findings: Vec<Finding>,
 }
 
 /// A household by its code as typed, with incomes set against the monitoring line.
@@ -178,10 +181,22 @@ pub async fn household(
             medical_self_pay: i.medical_self_pay.grouped(),
         });
     }
+    let findings = assess(
+        detail.members.iter().map(|m| MemberFacts {
+            name: &m.name,
+            birth_date: m.birth_date,
+            status: m.status,
+            schooling: m.schooling,
+            medical_insurance: m.medical_insurance,
+        }),
+        detail.assurance.as_ref(),
+        today,
+    );
     Ok(HouseholdView {
         detail,
         place,
         years,
+        findings,
     })
 }
 
@@ -523,6 +538,87 @@ pub async fn set_income(
         insurance_claims,
     };
     Ok(store.set_income(actor, &code, &income, &f.reason).await?)
+}
+
+/// The form of a check of 两不愁, housing and water, as typed: yes/no fields are checkboxes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssuranceForm {
+    pub food_clothing: bool,
+    /// A code (a, b, c, d) or empty for not rated.
+    pub housing: String,
+    pub water_quantity: bool,
+    pub water_quality: bool,
+    pub water_convenience: bool,
+    pub water_guarantee: bool,
+    pub note: String,
+    pub reason: String,
+}
+
+impl AssuranceForm {
+    /// The form filled with the recorded check, or all met for a first check.
+    pub fn of(a: Option<&Assurance>) -> AssuranceForm {
+        match a {
+            Some(a) => AssuranceForm {
+                food_clothing: a.food_clothing,
+                housing: a.housing.map(|h| h.code().to_string()).unwrap_or_default(),
+                water_quantity: a.water_quantity,
+                water_quality: a.water_quality,
+                water_convenience: a.water_convenience,
+                water_guarantee: a.water_guarantee,
+                note: a.note.clone().unwrap_or_default(),
+                reason: String::new(),
+            },
+            None => AssuranceForm {
+                food_clothing: true,
+                water_quantity: true,
+                water_quality: true,
+                water_convenience: true,
+                water_guarantee: true,
+                ..AssuranceForm::default()
+            },
+        }
+    }
+}
+
+/// Records a check of household `code_text`'s 两不愁, housing and water.
+pub async fn set_assurance(
+    store: &dyn Store,
+    actor: &Actor,
+    code_text: &str,
+    f: &AssuranceForm,
+) -> Result<Vec<dixian_store::FieldChange>, AppError> {
+    let code =
+        HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let mut problems = Vec::new();
+    let housing = match f.housing.trim() {
+        "" => None,
+        t => {
+            let h = HousingRating::parse(t);
+            if h.is_none() {
+                problems.push(format!("住房安全等级“{t}”无效"));
+            }
+            h
+        }
+    };
+    let note = f.note.trim();
+    if note.chars().count() > 200 {
+        problems.push("保障情况说明过长（最多200个字）".into());
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let assurance = Assurance {
+        food_clothing: f.food_clothing,
+        housing,
+        water_quantity: f.water_quantity,
+        water_quality: f.water_quality,
+        water_convenience: f.water_convenience,
+        water_guarantee: f.water_guarantee,
+        note: (!note.is_empty()).then(|| note.to_string()),
+    };
+    Ok(store
+        .set_assurance(actor, &code, &assurance, &f.reason)
+        .await?)
 }
 
 #[cfg(test)]

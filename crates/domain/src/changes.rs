@@ -204,7 +204,7 @@ type Shown = fn(&Assurance) -> String;
 pub fn assurance_changes(old: Option<&Assurance>, new: &Assurance) -> Vec<FieldChange> {
     let mut out = Changes::default();
     let shown = |a: Option<&Assurance>, f: fn(&Assurance) -> String| a.map(f).unwrap_or_default();
-        let fields: [(&str, Shown); 7] = [
+    let fields: [(&str, Shown); 7] = [
         ("不愁吃穿", |a| yes(a.food_clothing).into()),
         ("住房安全等级", |a| {
             a.housing.map(|r| r.label()).unwrap_or("未鉴定").into()

@@ -10,9 +10,10 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use dixian_app::registry::{self, ArrivalForm, IncomeForm};
+use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm};
 use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
+use dixian_domain::assurance::HousingRating;
 use dixian_domain::changes::income_components;
 use dixian_domain::registry::{Health, Income, LabourCapacity, MemberArrival, Relation, Schooling};
 use serde::Deserialize;
@@ -326,6 +327,106 @@ pub async fn income_submit(
         }
         Err(e) if is_correctable(&e) => {
             let mut page = IncomePage::new(&state, &session, &code, form, false);
+            page.error = Some(e.to_string());
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "assurance.html")]
+struct AssurancePage {
+    frame: Frame,
+    csrf: String,
+    code: String,
+    form: AssuranceForm,
+    ratings: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+impl AssurancePage {
+    fn new(state: &AppState, session: &Session, code: &str, form: AssuranceForm) -> AssurancePage {
+        AssurancePage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            code: code.to_string(),
+            form,
+            ratings: choices(
+                HousingRating::ALL,
+                HousingRating::code,
+                HousingRating::label,
+            ),
+            error: None,
+        }
+    }
+}
+
+pub async fn assurance_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    if let Err(r) = may_edit(&state, &session, &code).await {
+        return r;
+    }
+    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+        Ok(v) => render(
+            StatusCode::OK,
+            &AssurancePage::new(
+                &state,
+                &session,
+                &code,
+                AssuranceForm::of(v.detail.assurance.as_ref()),
+            ),
+        ),
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssuranceFields {
+    #[serde(default)]
+    csrf: String,
+    food_clothing: Option<String>,
+    #[serde(default)]
+    housing: String,
+    water_quantity: Option<String>,
+    water_quality: Option<String>,
+    water_convenience: Option<String>,
+    water_guarantee: Option<String>,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn assurance_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(f): Form<AssuranceFields>,
+) -> Response {
+    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "保障情况核查").await {
+        return r;
+    }
+    let form = AssuranceForm {
+        food_clothing: f.food_clothing.is_some(),
+        housing: f.housing,
+        water_quantity: f.water_quantity.is_some(),
+        water_quality: f.water_quality.is_some(),
+        water_convenience: f.water_convenience.is_some(),
+        water_guarantee: f.water_guarantee.is_some(),
+        note: f.note,
+        reason: f.reason,
+    };
+    match registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form).await {
+        Ok(changes) => {
+            Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
+        }
+        Err(e) if is_correctable(&e) => {
+            let mut page = AssurancePage::new(&state, &session, &code, form);
             page.error = Some(e.to_string());
             render(StatusCode::BAD_REQUEST, &page)
         }

@@ -189,6 +189,10 @@ pub fn router(state: AppState) -> Router {
             get(household_forms::arrival_page).post(household_forms::arrival_submit),
         )
         .route(
+            "/households/{code}/assurance",
+            get(household_forms::assurance_page).post(household_forms::assurance_submit),
+        )
+        .route(
             "/households/{code}/income",
             get(household_forms::income_page).post(household_forms::income_submit),
         )

@@ -1662,6 +1662,45 @@ async fn a_birth_and_a_year_of_income_are_recorded_from_their_forms() {
     let corrected = get(&a.router, &format!("{uri}?year=2026"), &town).await;
     assert!(corrected.body.contains("更正收入") && corrected.body.contains("value=\"12000.00\""));
 
+    // A check of housing and water: an unsafe house and unmet water quality show as problems.
+    let uri = format!("/households/{code}/assurance");
+    let check_page = get(&a.router, &uri, &town).await;
+    assert_eq!(check_page.status, StatusCode::OK);
+    let ok = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("food_clothing", "1"),
+            ("housing", "d"),
+            ("water_quantity", "1"),
+            ("water_convenience", "1"),
+            ("water_guarantee", "1"),
+            ("note", "危房改造已列入计划"),
+            ("reason", "年度大排查"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = get(&a.router, ok.location(), &town).await;
+    assert!(page.body.contains("鉴定为D级（危房）"), "{}", page.body);
+    assert!(page.body.contains("未达标：水质"), "{}", page.body);
+    assert!(page.body.contains("保障情况核查"), "{}", page.body);
+    assert!(page.body.contains("住房安全等级："), "{}", page.body);
+    assert!(page.body.contains("→ D级"), "{}", page.body);
+    let bad = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[("csrf", &csrf), ("housing", "e"), ("reason", "核查")]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("住房安全等级“e”无效"), "{}", bad.body);
+
     // A read-only account gets neither form.
     let viewer = session(&a.router, "viewer").await;
     assert_eq!(
