@@ -405,7 +405,7 @@ pub async fn member_status(
 
 // --- JSON API ---
 
-fn api_error(e: &AppError) -> Response {
+pub(crate) fn api_error(e: &AppError) -> Response {
     let (status, heading) = status_of(e);
     if status.is_server_error() {
         tracing::error!(error = %e, "接口请求失败");
@@ -486,8 +486,14 @@ pub async fn api_show(
                 "place": v.place,
                 "address": d.address,
                 "bank_account": d.bank_masked,
-                "members": d.members.iter().map(member_json).collect::<Vec<_>>(),
+                                "members": d.members.iter().map(member_json).collect::<Vec<_>>(),
                 "years": v.years,
+                "assurance": v.findings.iter().map(|f| json!({
+                    "indicator": f.indicator.code(),
+                    "label": f.indicator.label(),
+                    "secure": f.secure,
+                    "detail": f.detail,
+                })).collect::<Vec<_>>(),
             }))
             .into_response()
         }
@@ -508,6 +514,11 @@ pub fn openapi_document() -> Value {
     };
     let error = json!({ "description": "错误（message 为中文说明）",
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let code_param = json!({ "name": "code", "in": "path", "required": true, "description": "户编号（16位）", "schema": { "type": "string", "pattern": "^[0-9]{16}$" } });
+    let csrf_param = json!({ "name": "X-CSRF-Token", "in": "header", "required": true, "description": "GET /api/session 返回的 csrf_token", "schema": { "type": "string" } });
+    let changes = json!({ "description": "变更（为空表示与已登记的相同，未写入）", "content": { "application/json": { "schema": {
+        "type": "object", "properties": { "changes": { "type": "array", "items": { "$ref": "#/components/schemas/FieldChange" } } } } } } });
+    let money = json!({ "type": "string", "description": "元，如 12000、12,000.50、1.2万" });
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -538,13 +549,60 @@ pub fn openapi_document() -> Value {
                     "400": error.clone(), "403": error.clone(), "404": error
                 }
             }},
+                        "/api/session": { "get": {
+                "summary": "当前账号与写入接口所需的 X-CSRF-Token",
+                "responses": { "200": { "description": "账号", "content": { "application/json": { "schema": {
+                    "type": "object", "properties": { "username": { "type": "string" }, "role": { "type": "string" }, "csrf_token": { "type": "string" } } } } } } }
+            }},
+            "/api/households/{code}/members": { "post": {
+                "summary": "新增成员（出生、婚入、迁入），记入变更记录",
+                "parameters": [ code_param.clone(), csrf_param.clone() ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Arrival" } } } },
+                "responses": {
+                    "201": { "description": "已登记", "content": { "application/json": { "schema": { "type": "object", "properties": { "person_id": { "type": "integer" } } } } } },
+                    "400": error.clone(), "403": error.clone(), "409": error.clone()
+                }
+            }},
+            "/api/households/{code}/income": { "put": {
+                "summary": "登记或更正一个年度的收入（金额为元，文本）",
+                "parameters": [ code_param.clone(), csrf_param.clone() ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Income" } } } },
+                "responses": { "200": changes.clone(), "400": error.clone(), "403": error.clone() }
+            }},
+            "/api/households/{code}/assurance": { "put": {
+                "summary": "登记两不愁、住房和饮水安全核查",
+                "parameters": [ code_param, csrf_param ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Assurance" } } } },
+                "responses": { "200": changes, "400": error.clone(), "403": error.clone() }
+            }},
             "/api/openapi.json": { "get": { "summary": "本文档", "responses": { "200": { "description": "OpenAPI 3" } } } }
         },
         "components": {
             "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::SESSION_COOKIE } },
             "schemas": {
-                "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                                "Error": { "type": "object", "required": ["error", "message"], "properties": {
                     "error": { "type": "string" }, "message": { "type": "string" } } },
+                "FieldChange": { "type": "object", "properties": {
+                    "field": { "type": "string" }, "old": { "type": "string" }, "new": { "type": "string" } } },
+                "Arrival": { "type": "object", "required": ["arrival", "id_number", "name", "relation", "reason"], "properties": {
+                    "arrival": { "type": "string", "enum": ["birth", "marriage_in", "move_in"] },
+                    "id_number": { "type": "string" }, "name": { "type": "string" },
+                    "relation": { "type": "string", "description": "与户主关系代码（不能是 head）" },
+                    "labour": { "type": "string" }, "health": { "type": "string" }, "schooling": { "type": "string" },
+                    "medical_insurance": { "type": "boolean" }, "pension_insurance": { "type": "boolean" },
+                    "date": { "type": "string", "format": "date", "description": "出生可不填" },
+                    "reason": { "type": "string" } } },
+                "Income": { "type": "object", "required": ["year", "reason"], "properties": {
+                    "year": { "type": "integer" }, "wage": money.clone(), "business": money.clone(), "property": money.clone(),
+                    "transfer_pension": money.clone(), "transfer_dibao": money.clone(), "transfer_tekun": money.clone(),
+                    "transfer_eco": money.clone(), "transfer_other": money.clone(), "business_expense": money.clone(),
+                    "medical_self_pay": money.clone(), "insurance_claims": money, "reason": { "type": "string" } } },
+                "Assurance": { "type": "object", "required": ["food_clothing", "water_quantity", "water_quality", "water_convenience", "water_guarantee", "reason"], "properties": {
+                    "food_clothing": { "type": "boolean" },
+                    "housing": { "type": "string", "enum": ["a", "b", "c", "d", ""], "description": "住房安全鉴定等级，空为未鉴定" },
+                    "water_quantity": { "type": "boolean" }, "water_quality": { "type": "boolean" },
+                    "water_convenience": { "type": "boolean" }, "water_guarantee": { "type": "boolean" },
+                    "note": { "type": "string" }, "reason": { "type": "string" } } },
                 "HouseholdSummary": { "type": "object", "properties": {
                     "code": { "type": "string" }, "village": { "type": "string" }, "group_no": { "type": "integer", "nullable": true },
                     "head_name": { "type": "string" }, "head_id_number": { "type": "string", "description": "打码" },
@@ -562,7 +620,11 @@ pub fn openapi_document() -> Value {
                     "years": { "type": "array", "items": { "type": "object", "properties": {
                         "year": { "type": "integer" }, "net": { "type": "string" }, "per_capita": { "type": "string" },
                         "line": { "type": "string", "nullable": true }, "below_line": { "type": "boolean" },
-                        "medical_self_pay": { "type": "string" } } } } } }
+                                                "medical_self_pay": { "type": "string" } } } },
+                    "assurance": { "type": "array", "items": { "type": "object", "properties": {
+                        "indicator": { "type": "string" }, "label": { "type": "string" },
+                        "secure": { "type": "boolean", "nullable": true, "description": "空为未核查" },
+                        "detail": { "type": "string" } } } } } }
             }
         },
         "security": [ { "session": [] } ]

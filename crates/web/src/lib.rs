@@ -2,6 +2,7 @@
 //! a JSON health check. No front-end build step; the stylesheet is compiled in.
 
 mod admin;
+mod api_writes;
 mod household_forms;
 mod households;
 mod import;
@@ -15,7 +16,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use dixian_app::accounts::PasswordHashing;
 use dixian_app::auth::SecurityPolicy;
 use dixian_domain::access::Permission;
@@ -207,6 +208,16 @@ pub fn router(state: AppState) -> Router {
         .route("/households/import/report/{token}", get(import::report))
         .route("/api/households", get(households::api_list))
         .route("/api/households/{code}", get(households::api_show))
+        .route("/api/session", get(api_writes::session))
+        .route(
+            "/api/households/{code}/members",
+            post(api_writes::add_member),
+        )
+        .route("/api/households/{code}/income", put(api_writes::set_income))
+        .route(
+            "/api/households/{code}/assurance",
+            put(api_writes::set_assurance),
+        )
         .route(
             "/people",
             get(records::people_page).post(records::people_search),

@@ -22,6 +22,9 @@ pub(crate) fn status_of(e: &AppError) -> (StatusCode, &'static str) {
         AppError::Store(dixian_store::StoreError::Invalid(_)) => {
             (StatusCode::BAD_REQUEST, "输入有误")
         }
+        AppError::Store(dixian_store::StoreError::Conflict(_)) => {
+            (StatusCode::CONFLICT, "与已登记的数据冲突")
+        }
         AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据"),
     }
 }

@@ -158,7 +158,7 @@ fn api_refusal(status: StatusCode, message: &str) -> Response {
 
 /// Same-origin checks on a state-changing request: `Sec-Fetch-Site` and `Origin` when the
 /// browser sends them, and the synchronizer token always.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
         && site != "same-origin"
         && site != "none"
@@ -181,7 +181,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
     true
 }
 
-fn tokens_equal(a: &str, b: &str) -> bool {
+pub(crate) fn tokens_equal(a: &str, b: &str) -> bool {
     // Constant time in the length of the expected token.
     a.len() == b.len()
         && a.bytes()

@@ -30,6 +30,13 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::SeqCst)
         );
         let mut conn = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+        // A failed run may have left a database under a name a later process id reuses.
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await

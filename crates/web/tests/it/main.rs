@@ -1714,3 +1714,114 @@ async fn a_birth_and_a_year_of_income_are_recorded_from_their_forms() {
         StatusCode::FORBIDDEN
     );
 }
+
+async fn json_call(
+    r: &axum::Router,
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> Reply {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::HOST, "dixian.test")
+        .header("x-csrf-token", token)
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(r, req).await
+}
+
+#[tokio::test]
+async fn the_api_records_members_income_and_checks_with_a_csrf_token() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let me: serde_json::Value =
+        serde_json::from_str(&get(&a.router, "/api/session", &town).await.body).unwrap();
+    let token = me["csrf_token"].as_str().unwrap().to_string();
+    assert_eq!(me["username"], "town");
+    let list: serde_json::Value =
+        serde_json::from_str(&get(&a.router, "/api/households", &town).await.body).unwrap();
+    let code = list["households"][1]["code"].as_str().unwrap().to_string();
+    let member = serde_json::json!({
+        "arrival": "birth", "id_number": "500299202601010017", "name": "接口新生儿",
+        "relation": "grandson", "reason": "新生儿落户"
+    });
+    let uri = format!("/api/households/{code}/members");
+    // Without the token: refused, audited, nothing written.
+    let r = json_call(&a.router, "POST", &uri, &town, "", member.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("X-CSRF-Token"), "{}", r.body);
+    let r = json_call(&a.router, "POST", &uri, &town, &token, member.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let again = json_call(&a.router, "POST", &uri, &town, &token, member).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(again.body.contains("一人只能属于一户"), "{}", again.body);
+    let bad = json_call(
+        &a.router,
+        "POST",
+        &uri,
+        &town,
+        &token,
+        serde_json::json!({ "arrival": "birth", "id_number": "123", "name": "", "relation": "head", "reason": "x" }),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("身份证号"), "{}", bad.body);
+
+    let r = json_call(
+        &a.router,
+        "PUT",
+        &format!("/api/households/{code}/income"),
+        &town,
+        &token,
+        serde_json::json!({ "year": 2026, "wage": "1.5万", "reason": "年度核算" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let changes: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(changes["changes"][0]["new"], "15000.00");
+
+    let r = json_call(
+        &a.router,
+        "PUT",
+        &format!("/api/households/{code}/assurance"),
+        &town,
+        &token,
+        serde_json::json!({ "food_clothing": true, "housing": "c", "water_quantity": true,
+            "water_quality": true, "water_convenience": true, "water_guarantee": true,
+            "reason": "年度大排查" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let detail: serde_json::Value = serde_json::from_str(
+        &get(&a.router, &format!("/api/households/{code}"), &town)
+            .await
+            .body,
+    )
+    .unwrap();
+    let housing = detail["assurance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["indicator"] == "housing")
+        .unwrap()
+        .clone();
+    assert_eq!(housing["secure"], false);
+    assert!(
+        detail["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "接口新生儿")
+    );
+    // The document lists the write operations.
+    let doc: serde_json::Value =
+        serde_json::from_str(&get(&a.router, "/api/openapi.json", "").await.body).unwrap();
+    assert!(doc["paths"]["/api/households/{code}/members"]["post"].is_object());
+    assert!(doc["paths"]["/api/households/{code}/income"]["put"].is_object());
+    assert!(doc["paths"]["/api/households/{code}/assurance"]["put"].is_object());
+}

@@ -1,0 +1,232 @@
+//! Changes to a household through the JSON API (数据接口：写入): the same use cases as the
+//! household page's forms, for scripts and other systems. They use the browser session's
+//! cookie, so every write also carries the session's CSRF token in `X-CSRF-Token` (from
+//! `GET /api/session`); answers are JSON, errors `{error, message}` in Chinese.
+
+use crate::AppState;
+use crate::households::api_error;
+use crate::session::{Session, same_origin, tokens_equal};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm};
+use dixian_app::today;
+use dixian_domain::changes::FieldChange;
+use serde::Deserialize;
+use serde_json::json;
+
+/// Header carrying the session's CSRF token on API writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+async fn api_csrf(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    what: &str,
+) -> Result<(), Response> {
+    let token = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if same_origin(headers) && tokens_equal(token, &session.auth.csrf) {
+        return Ok(());
+    }
+    let _ = state
+        .store
+        .audit(&session.auth.actor, "csrf.rejected", what, "{}")
+        .await;
+    tracing::warn!(user = %session.auth.actor.name, what, "拒绝了缺少有效 X-CSRF-Token 的接口请求");
+    Err((
+        StatusCode::FORBIDDEN,
+        Json(json!({
+            "error": "请求被拒绝",
+            "message": "缺少或错误的 X-CSRF-Token：请先用 GET /api/session 取得令牌"
+        })),
+    )
+        .into_response())
+}
+
+fn changes_json(changes: &[FieldChange]) -> Response {
+    Json(json!({ "changes": changes })).into_response()
+}
+
+/// The signed-in account and the token its API writes must carry.
+pub async fn session(Extension(session): Extension<Session>) -> Response {
+    Json(json!({
+        "username": session.auth.user.username,
+        "role": session.auth.actor.role.map(|r| r.code()),
+        "csrf_token": session.auth.csrf,
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ArrivalBody {
+    arrival: String,
+    id_number: String,
+    name: String,
+    relation: String,
+    #[serde(default)]
+    labour: Option<String>,
+    #[serde(default)]
+    health: Option<String>,
+    #[serde(default)]
+    schooling: Option<String>,
+    #[serde(default)]
+    medical_insurance: Option<bool>,
+    #[serde(default)]
+    pension_insurance: Option<bool>,
+    #[serde(default)]
+    date: String,
+    reason: String,
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Json(b): Json<ArrivalBody>,
+) -> Response {
+    if let Err(r) = api_csrf(&state, &session, &headers, "接口：新增成员").await {
+        return r;
+    }
+    let usual = ArrivalForm::default();
+    let form = ArrivalForm {
+        arrival: b.arrival,
+        id_number: b.id_number,
+        name: b.name,
+        relation: b.relation,
+        labour: b.labour.unwrap_or(usual.labour),
+        health: b.health.unwrap_or(usual.health),
+        schooling: b.schooling.unwrap_or(usual.schooling),
+        medical_insurance: b.medical_insurance.unwrap_or(usual.medical_insurance),
+        pension_insurance: b.pension_insurance.unwrap_or(usual.pension_insurance),
+        date: b.date,
+        reason: b.reason,
+    };
+    match registry::add_member(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &form,
+        today(),
+    )
+    .await
+    {
+        Ok(id) => (StatusCode::CREATED, Json(json!({ "person_id": id }))).into_response(),
+        Err(e) => api_error(&e),
+    }
+}
+
+/// A year's income: amounts in yuan as text (`"12000"`, `"1.2万"`), absent is zero.
+#[derive(Deserialize)]
+pub struct IncomeBody {
+    year: i32,
+    #[serde(default)]
+    wage: String,
+    #[serde(default)]
+    business: String,
+    #[serde(default)]
+    property: String,
+    #[serde(default)]
+    transfer_pension: String,
+    #[serde(default)]
+    transfer_dibao: String,
+    #[serde(default)]
+    transfer_tekun: String,
+    #[serde(default)]
+    transfer_eco: String,
+    #[serde(default)]
+    transfer_other: String,
+    #[serde(default)]
+    business_expense: String,
+    #[serde(default)]
+    medical_self_pay: String,
+    #[serde(default)]
+    insurance_claims: String,
+    reason: String,
+}
+
+pub async fn set_income(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Json(b): Json<IncomeBody>,
+) -> Response {
+    if let Err(r) = api_csrf(&state, &session, &headers, "接口：登记收入").await {
+        return r;
+    }
+    let form = IncomeForm {
+        year: b.year.to_string(),
+        // In the order of `income_components`.
+        amounts: vec![
+            b.wage,
+            b.business,
+            b.property,
+            b.transfer_pension,
+            b.transfer_dibao,
+            b.transfer_tekun,
+            b.transfer_eco,
+            b.transfer_other,
+            b.business_expense,
+            b.medical_self_pay,
+            b.insurance_claims,
+        ],
+        reason: b.reason,
+    };
+    match registry::set_income(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &form,
+        today(),
+    )
+    .await
+    {
+        Ok(changes) => changes_json(&changes),
+        Err(e) => api_error(&e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssuranceBody {
+    food_clothing: bool,
+    #[serde(default)]
+    housing: Option<String>,
+    water_quantity: bool,
+    water_quality: bool,
+    water_convenience: bool,
+    water_guarantee: bool,
+    #[serde(default)]
+    note: String,
+    reason: String,
+}
+
+pub async fn set_assurance(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Json(b): Json<AssuranceBody>,
+) -> Response {
+    if let Err(r) = api_csrf(&state, &session, &headers, "接口：保障情况核查").await {
+        return r;
+    }
+    let form = AssuranceForm {
+        food_clothing: b.food_clothing,
+        housing: b.housing.unwrap_or_default(),
+        water_quantity: b.water_quantity,
+        water_quality: b.water_quality,
+        water_convenience: b.water_convenience,
+        water_guarantee: b.water_guarantee,
+        note: b.note,
+        reason: b.reason,
+    };
+    match registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form).await {
+        Ok(changes) => changes_json(&changes),
+        Err(e) => api_error(&e),
+    }
+}
