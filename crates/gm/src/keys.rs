@@ -39,13 +39,6 @@ impl KeySet {
         self.encryption.last().map(|(i, _)| *i).unwrap_or(0)
     }
 
-    pub(crate) fn current(&self) -> (u32, &[u8]) {
-        match self.encryption.last() {
-            Some((i, k)) => (*i, &k[..]),
-            None => (0, &[]),
-        }
-    }
-
     pub(crate) fn get(&self, id: u32) -> Option<&[u8]> {
         self.encryption
             .iter()
