@@ -38,9 +38,11 @@ INSERT INTO households SELECT n, printf('500299%03d%03d%04d', 101 + (n % 300) / 
 WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < ${persons:-$((households * 3))})
 INSERT INTO persons SELECT n, 1 + (n - 1) / 3, randomblob(51), randomblob(32), '姓名' || n,
   CASE WHEN n % 2 THEN '男' ELSE '女' END, '1980-01-01', CASE WHEN n % 3 = 1 THEN 'head' ELSE 'son' END, 'ordinary', 'healthy',
-  NULL, NULL, 'not_in_school', 1, 1, 6, '县内', 0, 'in_household' FROM p;
+  NULL, NULL, 'not_in_school', 1, 1, 6, '县内', 0, 'in_household', NULL FROM p;
 WITH RECURSIVE h(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM h WHERE n < $households)
 INSERT INTO household_incomes SELECT n, 2025, 3000000 + n, 500000, 0, 200000, 0, 0, 30000, 0, 100000, 20000, 0 FROM h;
+WITH RECURSIVE h(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM h WHERE n < $households)
+INSERT INTO household_assurance SELECT n, 1, 'b', 1, 1, 1, 1, NULL FROM h;
 COMMIT;
 SQL
   end=$(date +%s.%N)
