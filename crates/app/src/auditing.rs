@@ -26,6 +26,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("login.failure", "登录失败"),
     ("login.lockout", "账号锁定"),
     ("login.success", "登录成功"),
+    ("members.update", "成员信息变更"),
     ("person.birth", "成员出生"),
     ("person.deceased", "成员死亡"),
     ("person.lookup", "按身份证号查找"),

@@ -11,8 +11,8 @@ use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
 use dixian_domain::registry::{
-    Health, HouseholdCode, HouseholdType, Income, LabourCapacity, LivingStatus, MemberArrival,
-    Person, Relation, Schooling,
+    DisabilityCategory, Health, HouseholdCode, HouseholdType, Income, LabourCapacity, LivingStatus,
+    MemberArrival, MemberDetails, Person, Relation, Schooling,
 };
 use dixian_store::{HouseholdDetail, HouseholdFilter, HouseholdPage, PhoneChange, Store};
 use serde::Serialize;
@@ -538,6 +538,130 @@ pub async fn set_income(
         insurance_claims,
     };
     Ok(store.set_income(actor, &code, &income, &f.reason).await?)
+}
+
+/// One member's row of the members form, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberRowForm {
+    pub person_id: i64,
+    pub name: String,
+    pub relation: String,
+    pub labour: String,
+    pub health: String,
+    /// A disability category code, or empty for none.
+    pub disability: String,
+    pub disability_grade: String,
+    pub schooling: String,
+    pub medical_insurance: bool,
+    pub pension_insurance: bool,
+    pub employment_months: String,
+    pub employment_place: String,
+    pub public_payroll: bool,
+}
+
+impl MemberRowForm {
+    /// The row filled with a member as recorded.
+    pub fn of(m: &dixian_store::MemberView) -> MemberRowForm {
+        MemberRowForm {
+            person_id: m.person_id,
+            name: m.name.clone(),
+            relation: m.relation.code().into(),
+            labour: m.labour.code().into(),
+            health: m.health.code().into(),
+            disability: m
+                .disability
+                .map(|(c, _)| c.code().to_string())
+                .unwrap_or_default(),
+            disability_grade: m.disability.map(|(_, g)| g.to_string()).unwrap_or_default(),
+            schooling: m.schooling.code().into(),
+            medical_insurance: m.medical_insurance,
+            pension_insurance: m.pension_insurance,
+            employment_months: m.employment_months.to_string(),
+            employment_place: m.employment_place.clone().unwrap_or_default(),
+            public_payroll: m.public_payroll,
+        }
+    }
+
+    fn details(&self, problems: &mut Vec<String>) -> Option<MemberDetails> {
+        let who = if self.name.trim().is_empty() {
+            "成员"
+        } else {
+            self.name.trim()
+        };
+        let field = |text: &str, what: &str| format!("{who}：请选择{what}（“{text}”无效）");
+        let relation = Relation::parse(self.relation.trim());
+        if relation.is_none() {
+            problems.push(field(&self.relation, "与户主关系"));
+        }
+        let labour = LabourCapacity::parse(self.labour.trim());
+        if labour.is_none() {
+            problems.push(field(&self.labour, "劳动能力"));
+        }
+        let health = Health::parse(self.health.trim());
+        if health.is_none() {
+            problems.push(field(&self.health, "健康状况"));
+        }
+        let schooling = Schooling::parse(self.schooling.trim());
+        if schooling.is_none() {
+            problems.push(field(&self.schooling, "在校生状况"));
+        }
+        let disability = match (self.disability.trim(), self.disability_grade.trim()) {
+            ("", "") => None,
+            (c, g) => match (DisabilityCategory::parse(c), g.parse::<u8>()) {
+                (Some(c), Ok(g)) if (1..=4).contains(&g) => Some((c, g)),
+                _ => {
+                    problems.push(format!("{who}：残疾类别和残疾等级（1至4级）须同时填写"));
+                    None
+                }
+            },
+        };
+        let months = match self.employment_months.trim() {
+            "" => 0,
+            t => match t.parse::<u8>() {
+                Ok(m) if m <= 12 => m,
+                _ => {
+                    problems.push(format!("{who}：务工月数“{t}”应为0到12"));
+                    0
+                }
+            },
+        };
+        let place = self.employment_place.trim();
+        Some(MemberDetails {
+            name: self.name.trim().to_string(),
+            relation: relation?,
+            labour: labour?,
+            health: health?,
+            disability,
+            schooling: schooling?,
+            medical_insurance: self.medical_insurance,
+            pension_insurance: self.pension_insurance,
+            employment_months: months,
+            employment_place: (!place.is_empty()).then(|| place.to_string()),
+            public_payroll: self.public_payroll,
+        })
+    }
+}
+
+/// Saves the members form of household `code_text`: every member's details at once, so
+/// the 户主 can pass from one member to another in one change.
+pub async fn update_members(
+    store: &dyn Store,
+    actor: &Actor,
+    code_text: &str,
+    rows: &[MemberRowForm],
+    reason: &str,
+) -> Result<Vec<dixian_store::FieldChange>, AppError> {
+    let code =
+        HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let mut problems = Vec::new();
+    let edits: Vec<(i64, MemberDetails)> = rows
+        .iter()
+        .filter_map(|r| r.details(&mut problems).map(|d| (r.person_id, d)))
+        .collect();
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    Ok(store.update_members(actor, &code, &edits, reason).await?)
 }
 
 /// The form of a check of 两不愁, housing and water, as typed: yes/no fields are checkboxes.

@@ -6,7 +6,8 @@
 use crate::assurance::Assurance;
 use crate::money::Money;
 use crate::registry::{
-    HouseholdRecord, Income, LivingStatus, Person, Relation, mask_account, mask_phone,
+    HouseholdRecord, Income, LivingStatus, MemberDetails, Person, Relation, mask_account,
+    mask_phone,
 };
 
 /// One field that changed: its Chinese name, before and after (sensitive values masked).
@@ -65,13 +66,15 @@ fn group(g: Option<u16>) -> String {
     g.map(|g| format!("{g}组")).unwrap_or_default()
 }
 
-fn disability(p: &Person) -> String {
+fn disability(p: &MemberDetails) -> String {
     p.disability
         .map(|(c, g)| format!("{}{g}级", c.label()))
         .unwrap_or_default()
 }
 
-fn person_changes(out: &mut Changes, old: &Person, new: &Person) {
+/// What an edit of a member's details changes, each field named with the member.
+pub fn member_changes(old: &MemberDetails, new: &MemberDetails) -> Vec<FieldChange> {
+    let mut out = Changes::default();
     let who = &new.name;
     out.diff(
         format!("{}的姓名", old.name),
@@ -125,10 +128,18 @@ fn person_changes(out: &mut Changes, old: &Person, new: &Person) {
         yes(old.public_payroll).into(),
         yes(new.public_payroll).into(),
     );
-    field(
-        "人员状态",
-        old.status.label().into(),
-        new.status.label().into(),
+    out.0
+}
+
+fn person_changes(out: &mut Changes, old: &Person, new: &Person) {
+    out.0.extend(member_changes(
+        &MemberDetails::from(old),
+        &MemberDetails::from(new),
+    ));
+    out.diff(
+        format!("{}的人员状态", new.name),
+        old.status.label(),
+        new.status.label(),
     );
 }
 

@@ -190,6 +190,41 @@ pub struct Person {
     pub status: LivingStatus,
 }
 
+/// The details of a member an edit may change (成员信息): not the ID number, nor sex and birth
+/// date (both from the number), nor the living status (changed by its own actions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberDetails {
+    pub name: String,
+    pub relation: Relation,
+    pub labour: LabourCapacity,
+    pub health: Health,
+    pub disability: Option<(DisabilityCategory, u8)>,
+    pub schooling: Schooling,
+    pub medical_insurance: bool,
+    pub pension_insurance: bool,
+    pub employment_months: u8,
+    pub employment_place: Option<String>,
+    pub public_payroll: bool,
+}
+
+impl From<&Person> for MemberDetails {
+    fn from(p: &Person) -> Self {
+        MemberDetails {
+            name: p.name.clone(),
+            relation: p.relation,
+            labour: p.labour,
+            health: p.health,
+            disability: p.disability,
+            schooling: p.schooling,
+            medical_insurance: p.medical_insurance,
+            pension_insurance: p.pension_insurance,
+            employment_months: p.employment_months,
+            employment_place: p.employment_place.clone(),
+            public_payroll: p.public_payroll,
+        }
+    }
+}
+
 /// Income and expenditure of a household over one assessment year (收支), in fen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Income {

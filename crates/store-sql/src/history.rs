@@ -6,10 +6,11 @@ use crate::{Db, F_ID_NUMBER, F_PHONE, SqlStore, audit, backend, corrupt, crypto,
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::assurance::Assurance;
-use dixian_domain::changes::{assurance_changes, income_changes, secret_change};
+use dixian_domain::changes::{assurance_changes, income_changes, member_changes, secret_change};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::{
-    HouseholdCode, HouseholdType, Income, LivingStatus, MemberArrival, Person, Relation, mask_phone,
+    HouseholdCode, HouseholdType, Income, LivingStatus, MemberArrival, MemberDetails, Person,
+    Relation, mask_phone,
 };
 use dixian_store::{
     FieldChange, HouseholdEdit, HouseholdEvent, PhoneChange, StoreError, StoreResult,
@@ -388,6 +389,122 @@ impl SqlStore {
                 hid,
                 actor,
                 "income.update",
+                &changes_json,
+                &reason,
+                &now
+            );
+        });
+        Ok(changes)
+    }
+
+    pub(crate) async fn edit_members(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        edits: &[(i64, MemberDetails)],
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.household_in_scope(actor, code, Permission::EditRegistry)
+            .await?;
+        let reason = check_reason(reason)?;
+        let hid = self.household_id(code).await?;
+        let rows: Vec<crate::registry::MemberRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, id_number_enc, name, sex, birth_date, relation, labour, health,
+                        disability_category, disability_grade, schooling, medical_insurance,
+                        pension_insurance, employment_months, employment_place, public_payroll, status
+                 FROM persons WHERE household_id = $1 ORDER BY id",
+            )
+            .bind(hid)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        let mut members = Vec::with_capacity(rows.len());
+        for r in rows {
+            let m = self.member(r)?;
+            let details = MemberDetails {
+                name: m.name.clone(),
+                relation: m.relation,
+                labour: m.labour,
+                health: m.health,
+                disability: m.disability,
+                schooling: m.schooling,
+                medical_insurance: m.medical_insurance,
+                pension_insurance: m.pension_insurance,
+                employment_months: m.employment_months,
+                employment_place: m.employment_place.clone(),
+                public_payroll: m.public_payroll,
+            };
+            members.push((m.person_id, m.status, details));
+        }
+        let mut changes = Vec::new();
+        let mut changed = Vec::new();
+        for (pid, new) in edits {
+            let Some((_, _, old)) = members.iter_mut().find(|(id, _, _)| id == pid) else {
+                return Err(StoreError::Invalid(format!("户{code}没有这名成员")));
+            };
+            let name = new.name.trim();
+            if name.is_empty() || name.chars().count() > 30 {
+                return Err(StoreError::Invalid("姓名不能为空，最多30个字".into()));
+            }
+            let c = member_changes(old, new);
+            if !c.is_empty() {
+                changes.extend(c);
+                *old = new.clone();
+                changed.push((*pid, new));
+            }
+        }
+        let heads = members
+            .iter()
+            .filter(|(_, status, d)| {
+                *status == LivingStatus::InHousehold && d.relation == Relation::Head
+            })
+            .count();
+        if heads != 1 {
+            return Err(StoreError::Invalid(format!(
+                "户{code}应恰好有1名在户的户主，这样保存后有{heads}名"
+            )));
+        }
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
+        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            for (pid, d) in &changed {
+                sqlx::query(
+                    "UPDATE persons SET name = $1, relation = $2, labour = $3, health = $4,
+                       disability_category = $5, disability_grade = $6, schooling = $7,
+                       medical_insurance = $8, pension_insurance = $9, employment_months = $10,
+                       employment_place = $11, public_payroll = $12
+                     WHERE id = $13 AND household_id = $14",
+                )
+                .bind(d.name.trim())
+                .bind(d.relation.code())
+                .bind(d.labour.code())
+                .bind(d.health.code())
+                .bind(d.disability.map(|(c, _)| c.code()))
+                .bind(d.disability.map(|(_, g)| i32::from(g)))
+                .bind(d.schooling.code())
+                .bind(d.medical_insurance)
+                .bind(d.pension_insurance)
+                .bind(i32::from(d.employment_months))
+                .bind(&d.employment_place)
+                .bind(d.public_payroll)
+                .bind(*pid)
+                .bind(hid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            audit_in!(tx, actor, "members.update", code.as_str(), &detail);
+            event_in!(
+                tx,
+                hid,
+                actor,
+                "members.update",
                 &changes_json,
                 &reason,
                 &now

@@ -1179,6 +1179,16 @@ impl Store for SqlStore {
         self.arrive(actor, code, person, arrival, on, reason).await
     }
 
+    async fn update_members(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        edits: &[(i64, dixian_domain::registry::MemberDetails)],
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.edit_members(actor, code, edits, reason).await
+    }
+
     async fn set_assurance(
         &self,
         actor: &Actor,

@@ -39,6 +39,7 @@ pub const CHECKS: &[&str] = &[
     "household_history",
     "household_import",
     "arrivals_and_income",
+    "member_edits",
 ];
 
 /// Runs the check called `name`.
@@ -65,6 +66,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "household_history" => household_history(store).await,
         "household_import" => household_import(store).await,
         "arrivals_and_income" => arrivals_and_income(store).await,
+        "member_edits" => member_edits(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
@@ -1944,6 +1946,107 @@ pub async fn arrivals_and_income(store: &dyn Store) {
     );
     assert_eq!(
         store.set_income(&elsewhere, &hh, &year, "越权").await,
+        Err(StoreError::Forbidden)
+    );
+}
+
+/// Members' details change together, so the 户主 can pass from one member to another in one
+/// change; a household left without exactly one head, or a person of another household, is
+/// refused and nothing is written.
+pub async fn member_edits(store: &dyn Store) {
+    use dixian_domain::registry::MemberDetails;
+    load_divisions(store).await;
+    let first = record("500299101201", 1, &[id(1), id(2)]);
+    let other = record("500299101201", 2, &[id(3)]);
+    store
+        .insert_households(&sys(), &[first.clone(), other])
+        .await
+        .unwrap();
+    let hh = first.household.code.clone();
+    let me = actor_as(Role::TownReviewer, "500299101000");
+    let detail = store.household(&me, &hh).await.unwrap().unwrap();
+    let (old_head, son) = (&detail.members[0], &detail.members[1]);
+    let details = |m: &crate::MemberView| MemberDetails {
+        name: m.name.clone(),
+        relation: m.relation,
+        labour: m.labour,
+        health: m.health,
+        disability: m.disability,
+        schooling: m.schooling,
+        medical_insurance: m.medical_insurance,
+        pension_insurance: m.pension_insurance,
+        employment_months: m.employment_months,
+        employment_place: m.employment_place.clone(),
+        public_payroll: m.public_payroll,
+    };
+    // Two heads, or none: refused.
+    let mut second_head = details(son);
+    second_head.relation = Relation::Head;
+    let e = store
+        .update_members(
+            &me,
+            &hh,
+            &[(son.person_id, second_head.clone())],
+            "变更户主",
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("有2名"), "{e}");
+    // The son becomes head and the father his 父亲, in one change.
+    let mut father = details(old_head);
+    father.relation = Relation::Father;
+    father.health = dixian_domain::registry::Health::Serious;
+    let changes = store
+        .update_members(
+            &me,
+            &hh,
+            &[
+                (old_head.person_id, father.clone()),
+                (son.person_id, second_head.clone()),
+            ],
+            "户主年老，由儿子任户主",
+        )
+        .await
+        .unwrap();
+    let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields.len(), 3, "{fields:?}");
+    assert!(fields[0].ends_with("的与户主关系") && fields[1].ends_with("的健康状况"));
+    let after = store.household(&me, &hh).await.unwrap().unwrap();
+    assert_eq!(after.members[1].relation, Relation::Head);
+    assert_eq!(after.summary.head_name, after.members[1].name);
+    let last = store
+        .household_events(&me, &hh)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.changes.len()),
+        ("members.update", 3)
+    );
+    // Saving the same again changes nothing; a stranger's id is refused.
+    assert!(
+        store
+            .update_members(&me, &hh, &[(old_head.person_id, father)], "再次保存")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let stranger = store
+        .household(&me, &HouseholdCode::new(&code("500299101201"), 2).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .members[0]
+        .person_id;
+    let e = store
+        .update_members(&me, &hh, &[(stranger, second_head)], "错户")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("没有这名成员"), "{e}");
+    let elsewhere = actor_as(Role::TownReviewer, "500299102000");
+    assert_eq!(
+        store.update_members(&elsewhere, &hh, &[], "越权").await,
         Err(StoreError::Forbidden)
     );
 }

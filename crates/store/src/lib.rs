@@ -12,7 +12,7 @@ use dixian_domain::money::Money;
 use dixian_domain::policy::Pack;
 use dixian_domain::registry::{
     DisabilityCategory, Health, HouseholdCode, HouseholdRecord, HouseholdType, Income,
-    LabourCapacity, LivingStatus, MemberArrival, Person, Relation, Schooling,
+    LabourCapacity, LivingStatus, MemberArrival, MemberDetails, Person, Relation, Schooling,
 };
 
 #[cfg(feature = "contract")]
@@ -511,6 +511,17 @@ pub trait Store: Send + Sync {
         on: NaiveDate,
         reason: &str,
     ) -> StoreResult<i64>;
+    /// Changes the details of members of household `code` (成员信息, including who is 户主),
+    /// given by person id. Every person must be a member of the household and the household
+    /// must keep exactly one 户主 living in it. Each changed field goes into its history and
+    /// the audit trail; returns the changes, none meaning nothing was written.
+    async fn update_members(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        edits: &[(i64, MemberDetails)],
+        reason: &str,
+    ) -> StoreResult<Vec<FieldChange>>;
     /// Records a check of household `code`'s 两不愁, housing and water (保障情况核查), each
     /// changed item in its history and the audit trail. Returns the changes.
     async fn set_assurance(

@@ -10,12 +10,14 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm};
+use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm};
 use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
 use dixian_domain::assurance::HousingRating;
 use dixian_domain::changes::income_components;
-use dixian_domain::registry::{Health, Income, LabourCapacity, MemberArrival, Relation, Schooling};
+use dixian_domain::registry::{
+    DisabilityCategory, Health, Income, LabourCapacity, MemberArrival, Relation, Schooling,
+};
 use serde::Deserialize;
 
 /// (code, label) pairs of a coded enum, for a select.
@@ -427,6 +429,169 @@ pub async fn assurance_submit(
         }
         Err(e) if is_correctable(&e) => {
             let mut page = AssurancePage::new(&state, &session, &code, form);
+            page.error = Some(e.to_string());
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "members_edit.html")]
+struct MembersPage {
+    frame: Frame,
+    csrf: String,
+    code: String,
+    /// Each member's row with its living status, as shown in the legend.
+    rows: Vec<(MemberRowForm, &'static str)>,
+    reason: String,
+    error: Option<String>,
+    relations: Vec<(&'static str, &'static str)>,
+    labours: Vec<(&'static str, &'static str)>,
+    healths: Vec<(&'static str, &'static str)>,
+    disabilities: Vec<(&'static str, &'static str)>,
+    schoolings: Vec<(&'static str, &'static str)>,
+}
+
+impl MembersPage {
+    fn new(
+        state: &AppState,
+        session: &Session,
+        code: &str,
+        rows: Vec<(MemberRowForm, &'static str)>,
+    ) -> MembersPage {
+        MembersPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            code: code.to_string(),
+            rows,
+            reason: String::new(),
+            error: None,
+            relations: choices(Relation::ALL, Relation::code, Relation::label),
+            labours: choices(
+                LabourCapacity::ALL,
+                LabourCapacity::code,
+                LabourCapacity::label,
+            ),
+            healths: choices(Health::ALL, Health::code, Health::label),
+            disabilities: choices(
+                DisabilityCategory::ALL,
+                DisabilityCategory::code,
+                DisabilityCategory::label,
+            ),
+            schoolings: choices(Schooling::ALL, Schooling::code, Schooling::label),
+        }
+    }
+}
+
+pub async fn members_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    if let Err(r) = may_edit(&state, &session, &code).await {
+        return r;
+    }
+    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+        Ok(v) => {
+            let rows = v
+                .detail
+                .members
+                .iter()
+                .map(|m| (MemberRowForm::of(m), m.status.label()))
+                .collect();
+            render(
+                StatusCode::OK,
+                &MembersPage::new(&state, &session, &code, rows),
+            )
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+pub async fn members_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let csrf = value("csrf").unwrap_or_default();
+    if let Err(r) = check_csrf(&state, &session, &headers, &csrf, "修改成员信息").await {
+        return r;
+    }
+    let mut rows = Vec::new();
+    for i in 0..100 {
+        let Some(pid) = value(&format!("pid_{i}")) else {
+            break;
+        };
+        let text = |f: &str| value(&format!("{f}_{i}")).unwrap_or_default();
+        rows.push(MemberRowForm {
+            person_id: pid.trim().parse().unwrap_or(0),
+            name: text("name"),
+            relation: text("relation"),
+            labour: text("labour"),
+            health: text("health"),
+            disability: text("disability"),
+            disability_grade: text("grade"),
+            schooling: text("schooling"),
+            medical_insurance: value(&format!("medical_{i}")).is_some(),
+            pension_insurance: value(&format!("pension_{i}")).is_some(),
+            employment_months: text("months"),
+            employment_place: text("place"),
+            public_payroll: value(&format!("payroll_{i}")).is_some(),
+        });
+    }
+    let reason = value("reason").unwrap_or_default();
+    match registry::update_members(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &rows,
+        &reason,
+    )
+    .await
+    {
+        Ok(changes) => {
+            Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
+        }
+        Err(e) if is_correctable(&e) => {
+            // The statuses for the legends come from the record; the values as typed.
+            let statuses: Vec<(i64, &'static str)> = match registry::household(
+                state.store.as_ref(),
+                &session.auth.actor,
+                &code,
+                today(),
+            )
+            .await
+            {
+                Ok(v) => v
+                    .detail
+                    .members
+                    .iter()
+                    .map(|m| (m.person_id, m.status.label()))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            let rows = rows
+                .into_iter()
+                .map(|r| {
+                    let s = statuses
+                        .iter()
+                        .find(|(id, _)| *id == r.person_id)
+                        .map(|(_, s)| *s)
+                        .unwrap_or("");
+                    (r, s)
+                })
+                .collect();
+            let mut page = MembersPage::new(&state, &session, &code, rows);
+            page.reason = reason;
             page.error = Some(e.to_string());
             render(StatusCode::BAD_REQUEST, &page)
         }

@@ -190,6 +190,10 @@ pub fn router(state: AppState) -> Router {
             get(household_forms::arrival_page).post(household_forms::arrival_submit),
         )
         .route(
+            "/households/{code}/members/edit",
+            get(household_forms::members_page).post(household_forms::members_submit),
+        )
+        .route(
             "/households/{code}/assurance",
             get(household_forms::assurance_page).post(household_forms::assurance_submit),
         )

@@ -84,6 +84,7 @@ contract_tests!(
     household_history,
     household_import,
     arrivals_and_income,
+    member_edits,
 );
 
 #[tokio::test]

@@ -1825,3 +1825,89 @@ async fn the_api_records_members_income_and_checks_with_a_csrf_token() {
     assert!(doc["paths"]["/api/households/{code}/income"]["put"].is_object());
     assert!(doc["paths"]["/api/households/{code}/assurance"]["put"].is_object());
 }
+
+#[tokio::test]
+async fn the_head_passes_to_another_member_on_the_members_form() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let list: serde_json::Value =
+        serde_json::from_str(&get(&a.router, "/api/households", &town).await.body).unwrap();
+    let code = list["households"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["members"].as_i64().unwrap() >= 2)
+        .unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uri = format!("/households/{code}/members/edit");
+    let page = get(&a.router, &uri, &town).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.body, "csrf");
+    // The form as the browser would send it back, with the relations changed.
+    let field = |name: &str| hidden(&page.body, name);
+    let selected = |name: &str| {
+        page.body
+            .split(&format!("name=\"{name}\""))
+            .nth(1)
+            .and_then(|t| t.split("selected").next())
+            .and_then(|t| t.rsplit("value=\"").next())
+            .and_then(|t| t.split('"').next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut pairs: Vec<(String, String)> = vec![("csrf".into(), csrf.clone())];
+    for i in 0..2 {
+        for f in ["pid", "name"] {
+            let key = format!("{f}_{i}");
+            pairs.push((key.clone(), field(&key)));
+        }
+        for f in ["labour", "health", "schooling"] {
+            let key = format!("{f}_{i}");
+            pairs.push((key.clone(), selected(&key)));
+        }
+        pairs.push((format!("medical_{i}"), "1".into()));
+    }
+    let with = |first: &str, second: &str, reason: &str| {
+        let mut p = pairs.clone();
+        p.push(("relation_0".into(), first.into()));
+        p.push(("relation_1".into(), second.into()));
+        p.push(("reason".into(), reason.into()));
+        let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        form(&refs)
+    };
+    let bad = post(
+        &a.router,
+        &uri,
+        &town,
+        &with("head", "head", "变更户主"),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.contains("应恰好有1名在户的户主"), "{}", bad.body);
+    let ok = post(
+        &a.router,
+        &uri,
+        &town,
+        &with("father", "head", "户主年老，由子女任户主"),
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let after = get(&a.router, ok.location(), &town).await;
+    assert!(after.body.contains("成员信息变更"), "{}", after.body);
+    assert!(
+        after.body.contains("的与户主关系：户主 → 父亲"),
+        "{}",
+        after.body
+    );
+    // The header now names the new head.
+    let second = field("name_1");
+    assert!(
+        after.body.contains(&format!("{second}户")),
+        "{}",
+        after.body
+    );
+}
