@@ -245,26 +245,12 @@ pub async fn edit(
     let code =
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     let mut problems = Vec::new();
-    let group_no = match f.group_no.trim() {
-        "" => None,
-        t => match t.trim_end_matches('组').parse::<u16>() {
-            Ok(g) if (1..=999).contains(&g) => Some(g),
-            _ => {
-                problems.push(format!("村民小组“{t}”无效，应为1到999的数字"));
-                None
-            }
-        },
-    };
-    let address = f.address.trim().to_string();
-    if address.is_empty() || address.chars().count() > 100 {
-        problems.push("住址不能为空，最多100个字".into());
-    }
+    let group_no = group_field(&f.group_no, &mut problems);
+    let address = address_field(&f.address, &mut problems);
     let phone = match f.phone.trim() {
         "" => PhoneChange::Keep,
         "无" => PhoneChange::Clear,
-        p if (7..=20).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
-            PhoneChange::Set(p.to_string())
-        }
+        p if is_phone(p) => PhoneChange::Set(p.to_string()),
         p => {
             problems.push(format!("联系电话“{p}”无效"));
             PhoneChange::Keep
@@ -293,6 +279,212 @@ pub async fn edit(
     Ok(store
         .update_household(actor, &code, &edit, &f.reason)
         .await?)
+}
+
+fn group_field(text: &str, problems: &mut Vec<String>) -> Option<u16> {
+    match text.trim() {
+        "" => None,
+        t => match t.trim_end_matches('组').parse::<u16>() {
+            Ok(g) if (1..=999).contains(&g) => Some(g),
+            _ => {
+                problems.push(format!("村民小组“{t}”无效，应为1到999的数字"));
+                None
+            }
+        },
+    }
+}
+
+fn address_field(text: &str, problems: &mut Vec<String>) -> String {
+    let address = text.trim().to_string();
+    if address.is_empty() || address.chars().count() > 100 {
+        problems.push("住址不能为空，最多100个字".into());
+    }
+    address
+}
+
+fn is_phone(p: &str) -> bool {
+    (7..=20).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+}
+
+/// The form registering a household by hand (新增农户): the household and its 户主; other
+/// members join afterwards as arrivals.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewHouseholdForm {
+    pub village: String,
+    /// Empty: the next free code of the village.
+    pub code: String,
+    pub group_no: String,
+    pub address: String,
+    pub phone: String,
+    pub bank_account: String,
+    pub household_type: String,
+    pub relocated: bool,
+    pub dibao: bool,
+    pub tekun: bool,
+    pub monitored: bool,
+    /// The head's details; its arrival and relation are not used.
+    pub head: ArrivalForm,
+    pub reason: String,
+}
+
+/// The villages a household may be registered in by `actor`: those of its jurisdiction.
+pub async fn villages_for(
+    store: &dyn Store,
+    actor: &Actor,
+) -> Result<Vec<dixian_domain::division::Division>, AppError> {
+    let roots = match &actor.scope {
+        dixian_domain::access::Scope::Within(root) => vec![*root],
+        dixian_domain::access::Scope::Everything => store
+            .root_divisions()
+            .await?
+            .into_iter()
+            .map(|d| d.code)
+            .collect(),
+    };
+    let mut out = Vec::new();
+    for root in roots {
+        out.extend(
+            store
+                .divisions_within(&root)
+                .await?
+                .into_iter()
+                .filter(|d| d.code.level() == dixian_domain::division::DivisionLevel::Village),
+        );
+    }
+    Ok(out)
+}
+
+/// Registers a household from the form; every problem is named. Returns its code.
+pub async fn create_household(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &NewHouseholdForm,
+    today: NaiveDate,
+) -> Result<HouseholdCode, AppError> {
+    let mut problems = Vec::new();
+    let village = match DivisionCode::parse(f.village.trim()) {
+        Ok(v) if v.level() == dixian_domain::division::DivisionLevel::Village => Some(v),
+        _ => {
+            problems.push("请选择村".into());
+            None
+        }
+    };
+    let code = match (f.code.trim(), &village) {
+        ("", _) | (_, None) => None,
+        (t, Some(v)) => match HouseholdCode::parse(t) {
+            Ok(c) if c.village().as_ref() == Some(v) => Some(c),
+            Ok(_) => {
+                problems.push(format!("户编号{t}不属于所选的村"));
+                None
+            }
+            Err(e) => {
+                problems.push(format!("户编号：{e}"));
+                None
+            }
+        },
+    };
+    let group_no = group_field(&f.group_no, &mut problems);
+    let address = address_field(&f.address, &mut problems);
+    let phone = match f.phone.trim() {
+        "" => None,
+        p if is_phone(p) => Some(p.to_string()),
+        p => {
+            problems.push(format!("联系电话“{p}”无效"));
+            None
+        }
+    };
+    let bank_account = match f.bank_account.trim() {
+        "" => None,
+        b if (12..=30).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_digit()) => {
+            Some(b.to_string())
+        }
+        b => {
+            problems.push(format!("一卡通账号“{b}”应为12到30位数字"));
+            None
+        }
+    };
+    let household_type = HouseholdType::parse(f.household_type.trim());
+    if household_type.is_none() {
+        problems.push("请选择户类型".into());
+    }
+    let h = &f.head;
+    let id = match IdNumber::parse(h.id_number.trim(), today) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(format!("户主身份证号：{e}"));
+            None
+        }
+    };
+    let name = h.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 30 {
+        problems.push("户主姓名不能为空，最多30个字".into());
+    }
+    let labour = pick(&h.labour, LabourCapacity::parse, "劳动能力", &mut problems);
+    let health = pick(&h.health, Health::parse, "健康状况", &mut problems);
+    let schooling = pick(&h.schooling, Schooling::parse, "在校生状况", &mut problems);
+    let (
+        Some(village),
+        Some(household_type),
+        Some(id),
+        Some(labour),
+        Some(health),
+        Some(schooling),
+    ) = (village, household_type, id, labour, health, schooling)
+    else {
+        return Err(AppError::Invalid(problems));
+    };
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    let code = match code {
+        Some(c) => c,
+        None => store.next_household_code(actor, &village).await?,
+    };
+    let record = dixian_domain::registry::HouseholdRecord {
+        household: dixian_domain::registry::Household {
+            code: code.clone(),
+            village,
+            group_no,
+            address,
+            phone,
+            bank_account,
+            household_type,
+            relocated: f.relocated,
+            dibao: f.dibao,
+            tekun: f.tekun,
+            monitored: f.monitored,
+        },
+        members: vec![Person {
+            sex: id.sex(),
+            birth_date: id.birth_date(),
+            id_number: id,
+            name,
+            relation: Relation::Head,
+            labour,
+            health,
+            disability: None,
+            schooling,
+            medical_insurance: h.medical_insurance,
+            pension_insurance: h.pension_insurance,
+            employment_months: 0,
+            employment_place: None,
+            public_payroll: false,
+            status: LivingStatus::InHousehold,
+        }],
+        incomes: Vec::new(),
+        assurance: None,
+    };
+    if !store
+        .existing_households(actor, std::slice::from_ref(&code))
+        .await?
+        .is_empty()
+    {
+        return Err(AppError::Invalid(vec![format!("户编号{code}已登记")]));
+    }
+    store
+        .import_households(actor, &[record], &[], &f.reason, &|_, _| {})
+        .await?;
+    Ok(code)
 }
 
 /// Records a member's death, moving out or return, as typed on the household page of

@@ -143,6 +143,11 @@ impl HouseholdCode {
     pub fn village(&self) -> Option<DivisionCode> {
         DivisionCode::parse(&self.0[..12]).ok()
     }
+
+    /// The four-digit sequence within the village.
+    pub fn seq(&self) -> u16 {
+        self.0[12..].parse().unwrap_or(0)
+    }
 }
 
 impl std::fmt::Display for HouseholdCode {
@@ -298,6 +303,7 @@ mod tests {
         assert_eq!(c.as_str(), "5002991012010007");
         assert_eq!(HouseholdCode::parse(c.as_str()), Ok(c.clone()));
         assert_eq!(c.village(), Some(v));
+        assert_eq!(c.seq(), 7);
         assert!(HouseholdCode::parse("5002991010000007").is_err());
         assert!(HouseholdCode::parse("5002991012010000").is_err());
         assert!(HouseholdCode::new(&v, 0).is_none());

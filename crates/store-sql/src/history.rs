@@ -397,6 +397,35 @@ impl SqlStore {
         Ok(changes)
     }
 
+    pub(crate) async fn next_code(
+        &self,
+        actor: &Actor,
+        village: &DivisionCode,
+    ) -> StoreResult<HouseholdCode> {
+        let target = village.to_string();
+        self.permit(actor, Permission::EditRegistry, &target)
+            .await?;
+        if !actor.scope.covers(village) {
+            return Err(self.deny(actor, &target).await);
+        }
+        let last: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT MAX(code) FROM households WHERE village_code = $1")
+                .bind(village.as_str())
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        let seq = match last {
+            None => 1,
+            Some(code) => {
+                let code = HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?;
+                code.seq().saturating_add(1)
+            }
+        };
+        HouseholdCode::new(village, seq)
+            .ok_or_else(|| StoreError::Invalid(format!("村{village}的户编号已用完（最多9999户）")))
+    }
+
     pub(crate) async fn edit_members(
         &self,
         actor: &Actor,

@@ -1179,6 +1179,14 @@ impl Store for SqlStore {
         self.arrive(actor, code, person, arrival, on, reason).await
     }
 
+    async fn next_household_code(
+        &self,
+        actor: &Actor,
+        village: &DivisionCode,
+    ) -> StoreResult<HouseholdCode> {
+        self.next_code(actor, village).await
+    }
+
     async fn update_members(
         &self,
         actor: &Actor,

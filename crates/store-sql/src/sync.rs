@@ -216,7 +216,7 @@ impl SqlStore {
     ) -> StoreResult<()> {
         self.permit(actor, Permission::EditRegistry, "户籍档案")
             .await?;
-        let reason = crate::stated_reason(reason, 2, "请填写导入原因（2到200个字）")?;
+        let reason = crate::stated_reason(reason, 2, "请填写登记或导入的原因（2到200个字）")?;
         let all = || new.iter().chain(updates.iter().map(|u| &u.record));
         if let Some(r) = all().find(|r| !actor.scope.covers(&r.household.village)) {
             return Err(self.deny(actor, r.household.code.as_str()).await);
@@ -225,6 +225,78 @@ impl SqlStore {
         if new.is_empty() && updates.is_empty() {
             return Ok(());
         }
+        match self.import_tx(actor, new, updates, &reason, progress).await {
+            // The schema refused a duplicate: only now look for which one, to name it.
+            Err(StoreError::Conflict(raw)) if raw.starts_with("违反唯一性约束") => Err(self
+                .explain_conflict(actor, new)
+                .await
+                .unwrap_or(StoreError::Conflict(raw))),
+            other => other,
+        }
+    }
+
+    /// The household code or person of `new` already registered, as a conflict that names
+    /// it (the person's household only inside the actor's jurisdiction).
+    async fn explain_conflict(&self, actor: &Actor, new: &[HouseholdRecord]) -> Option<StoreError> {
+        let codes: Vec<HouseholdCode> = new.iter().map(|r| r.household.code.clone()).collect();
+        for chunk in codes.chunks(BATCH_ROWS) {
+            let found: Vec<String> = read!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new("SELECT code FROM households WHERE code IN (");
+                let mut sep = qb.separated(", ");
+                for c in chunk {
+                    sep.push_bind(c.as_str().to_string());
+                }
+                qb.push(") LIMIT 1");
+                qb.build_query_scalar().fetch_all(pool).await.ok()?
+            });
+            if let Some(code) = found.first() {
+                return Some(StoreError::Conflict(format!("户编号{code}已登记")));
+            }
+        }
+        let mut by_bidx: HashMap<Vec<u8>, &dixian_domain::id_number::IdNumber> = HashMap::new();
+        for p in new.iter().flat_map(|r| r.members.iter()) {
+            by_bidx.insert(
+                self.cipher.blind_index(F_ID_NUMBER, p.id_number.as_str()),
+                &p.id_number,
+            );
+        }
+        let keys: Vec<Vec<u8>> = by_bidx.keys().cloned().collect();
+        for chunk in keys.chunks(BATCH_ROWS) {
+            let found: Vec<(Vec<u8>, String, String)> = read!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT p.id_number_bidx, h.code, h.village_code FROM persons p
+                     JOIN households h ON h.id = p.household_id WHERE p.id_number_bidx IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for k in chunk {
+                    sep.push_bind(k.clone());
+                }
+                qb.push(") LIMIT 1");
+                qb.build_query_as().fetch_all(pool).await.ok()?
+            });
+            if let Some((bidx, code, village)) = found.first() {
+                let masked = by_bidx.get(bidx).map(|id| id.masked()).unwrap_or_default();
+                let place = if DivisionCode::parse(village).is_ok_and(|v| actor.scope.covers(&v)) {
+                    format!("户{code}")
+                } else {
+                    "其他地区的农户".to_string()
+                };
+                return Some(StoreError::Conflict(format!(
+                    "身份证号{masked}已登记在{place}中，一人只能属于一户"
+                )));
+            }
+        }
+        None
+    }
+
+    async fn import_tx(
+        &self,
+        actor: &Actor,
+        new: &[HouseholdRecord],
+        updates: &[HouseholdUpdate],
+        reason: &str,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> StoreResult<()> {
         let n_households = i64::try_from(new.len()).map_err(|e| corrupt("批量", e))?;
         let n_persons = i64::try_from(new.iter().map(|r| r.members.len()).sum::<usize>())
             .map_err(|e| corrupt("批量", e))?;

@@ -1746,6 +1746,17 @@ pub async fn household_import(store: &dyn Store) {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("一人只能属于一户"), "{e}");
+    // A new household whose member is registered already: named, with the household.
+    let dup = record("500299101201", 3, &[id(1)]);
+    let e = store
+        .import_households(&me, &[dup], &[], "导入文件“b.csv”", &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("已登记在户5002991012010001中，一人只能属于一户"),
+        "{e}"
+    );
     let mut headless = update.clone();
     headless.record.members[0].relation = Relation::Son;
     let e = store
@@ -1816,6 +1827,27 @@ pub async fn arrivals_and_income(store: &dyn Store) {
         .unwrap();
     let hh = first.household.code.clone();
     let me = actor_as(Role::TownReviewer, "500299101000");
+    // The next free code follows the highest in use; another town's village is refused.
+    assert_eq!(
+        store
+            .next_household_code(&me, &code("500299101201"))
+            .await
+            .unwrap()
+            .as_str(),
+        "5002991012010002"
+    );
+    assert_eq!(
+        store
+            .next_household_code(&me, &code("500299101202"))
+            .await
+            .unwrap()
+            .as_str(),
+        "5002991012020001"
+    );
+    assert_eq!(
+        store.next_household_code(&me, &code("500299102201")).await,
+        Err(StoreError::Forbidden)
+    );
     let baby = person(&id(7), "新生儿", Relation::Grandson);
     let born = baby.birth_date;
     // A head, a future date, or no reason: refused, nothing written.

@@ -511,6 +511,13 @@ pub trait Store: Send + Sync {
         on: NaiveDate,
         reason: &str,
     ) -> StoreResult<i64>;
+    /// The next free household code of `village` (after the highest in use), for registering
+    /// a household by hand. The village must lie in the actor's scope.
+    async fn next_household_code(
+        &self,
+        actor: &Actor,
+        village: &DivisionCode,
+    ) -> StoreResult<HouseholdCode>;
     /// Changes the details of members of household `code` (成员信息, including who is 户主),
     /// given by person id. Every person must be a member of the household and the household
     /// must keep exactly one 户主 living in it. Each changed field goes into its history and

@@ -10,7 +10,9 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm};
+use dixian_app::registry::{
+    self, ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm,
+};
 use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
 use dixian_domain::assurance::HousingRating;
@@ -594,6 +596,158 @@ pub async fn members_submit(
             page.reason = reason;
             page.error = Some(e.to_string());
             render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "household_new.html")]
+struct NewHouseholdPage {
+    frame: Frame,
+    csrf: String,
+    form: NewHouseholdForm,
+    villages: Vec<(String, String)>,
+    labours: Vec<(&'static str, &'static str)>,
+    healths: Vec<(&'static str, &'static str)>,
+    schoolings: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+}
+
+async fn new_household_page(
+    state: &AppState,
+    session: &Session,
+    form: NewHouseholdForm,
+    error: Option<String>,
+) -> Response {
+    let villages = match registry::villages_for(state.store.as_ref(), &session.auth.actor).await {
+        Ok(v) => v
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.name))
+            .collect(),
+        Err(e) => return error_page(state, Some(session), &e),
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &NewHouseholdPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            form,
+            villages,
+            labours: choices(
+                LabourCapacity::ALL,
+                LabourCapacity::code,
+                LabourCapacity::label,
+            ),
+            healths: choices(Health::ALL, Health::code, Health::label),
+            schoolings: choices(Schooling::ALL, Schooling::code, Schooling::label),
+            error,
+        },
+    )
+}
+
+pub async fn household_new_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    if let Err(r) = may_edit(&state, &session, "新增农户").await {
+        return r;
+    }
+    let form = NewHouseholdForm {
+        household_type: "ordinary".into(),
+        head: ArrivalForm {
+            labour: LabourCapacity::Ordinary.code().into(),
+            schooling: Schooling::NotInSchool.code().into(),
+            ..ArrivalForm::default()
+        },
+        ..NewHouseholdForm::default()
+    };
+    new_household_page(&state, &session, form, None).await
+}
+
+#[derive(Deserialize)]
+pub struct NewHouseholdFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    village: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    group_no: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    bank_account: String,
+    #[serde(default)]
+    household_type: String,
+    relocated: Option<String>,
+    dibao: Option<String>,
+    tekun: Option<String>,
+    monitored: Option<String>,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    labour: String,
+    #[serde(default)]
+    health: String,
+    #[serde(default)]
+    schooling: String,
+    medical_insurance: Option<String>,
+    pension_insurance: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn household_new_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(f): Form<NewHouseholdFields>,
+) -> Response {
+    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "新增农户").await {
+        return r;
+    }
+    let form = NewHouseholdForm {
+        village: f.village,
+        code: f.code,
+        group_no: f.group_no,
+        address: f.address,
+        phone: f.phone,
+        bank_account: f.bank_account,
+        household_type: f.household_type,
+        relocated: f.relocated.is_some(),
+        dibao: f.dibao.is_some(),
+        tekun: f.tekun.is_some(),
+        monitored: f.monitored.is_some(),
+        head: ArrivalForm {
+            id_number: f.id_number,
+            name: f.name,
+            relation: Relation::Head.code().into(),
+            labour: f.labour,
+            health: f.health,
+            schooling: f.schooling,
+            medical_insurance: f.medical_insurance.is_some(),
+            pension_insurance: f.pension_insurance.is_some(),
+            ..ArrivalForm::default()
+        },
+        reason: f.reason,
+    };
+    match registry::create_household(state.store.as_ref(), &session.auth.actor, &form, today())
+        .await
+    {
+        Ok(code) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
+        Err(e) if is_correctable(&e) => {
+            new_household_page(&state, &session, form, Some(e.to_string())).await
         }
         Err(e) => error_page(&state, Some(&session), &e),
     }

@@ -91,6 +91,7 @@ struct ListPage {
     page: i64,
     pages: i64,
     link: String,
+    may_edit: bool,
 }
 
 pub async fn list(
@@ -113,6 +114,10 @@ pub async fn list(
         page: p.page.unwrap_or(1).max(1),
         pages: 1,
         link: p.link(),
+        may_edit: session
+            .auth
+            .actor
+            .may(dixian_domain::access::Permission::EditRegistry),
         p,
     };
     match registry::search(state.store.as_ref(), &session.auth.actor, &page.p.query()).await {

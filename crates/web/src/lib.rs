@@ -186,6 +186,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/households/ledger/{file}", get(households::export))
         .route(
+            "/households/new",
+            get(household_forms::household_new_page).post(household_forms::household_new_submit),
+        )
+        .route(
             "/households/{code}/members/new",
             get(household_forms::arrival_page).post(household_forms::arrival_submit),
         )

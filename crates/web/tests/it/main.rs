@@ -1911,3 +1911,69 @@ async fn the_head_passes_to_another_member_on_the_members_form() {
         after.body
     );
 }
+
+#[tokio::test]
+async fn a_household_is_registered_by_hand_with_its_head() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let list = get(&a.router, "/households", &town).await;
+    assert!(list.body.contains("id=\"new-household\""), "{}", list.body);
+    let page = get(&a.router, "/households/new", &town).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = hidden(&page.body, "csrf");
+    let village = page
+        .body
+        .split("name=\"village\"")
+        .nth(1)
+        .and_then(|t| t.split("<option value=\"").nth(2))
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(village.len(), 12, "{village}");
+    let fields = |id: &str, address: &str| {
+        form(&[
+            ("csrf", &csrf),
+            ("village", &village),
+            ("address", address),
+            ("household_type", "ordinary"),
+            ("id_number", id),
+            ("name", "赵新户"),
+            ("labour", "ordinary"),
+            ("health", "healthy"),
+            ("schooling", "not_in_school"),
+            ("medical_insurance", "1"),
+            ("reason", "分户新立"),
+        ])
+    };
+    let bad = post(&a.router, "/households/new", &town, &fields("123", ""), &[]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("住址不能为空") && bad.body.contains("户主身份证号"),
+        "{}",
+        bad.body
+    );
+    let ok = post(
+        &a.router,
+        "/households/new",
+        &town,
+        &fields("500299198001010014", "新村1号"),
+        &[],
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let code = ok.location().trim_start_matches("/households/");
+    assert!(code.starts_with(&village), "{code}");
+    let shown = get(&a.router, ok.location(), &town).await;
+    assert!(shown.body.contains("赵新户户"), "{}", shown.body);
+    // The same person cannot head a second household.
+    let again = post(
+        &a.router,
+        "/households/new",
+        &town,
+        &fields("500299198001010014", "新村2号"),
+        &[],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("一人只能属于一户"), "{}", again.body);
+}
