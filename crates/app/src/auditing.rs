@@ -33,6 +33,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("person.marriage_in", "成员婚入"),
     ("person.move_in", "成员迁入"),
     ("person.moved_out", "成员迁出"),
+    ("person.married_out", "成员婚出"),
     ("person.returned", "成员恢复在户"),
     ("pii.reveal", "查看完整个人信息"),
     ("policy.put", "导入政策包"),

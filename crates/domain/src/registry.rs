@@ -96,7 +96,8 @@ coded_enum!(
     LivingStatus {
         InHousehold => ("in_household", "在户"),
         Deceased => ("deceased", "死亡"),
-        MovedOut => ("moved_out", "迁出"),
+                MovedOut => ("moved_out", "迁出"),
+        MarriedOut => ("married_out", "婚出"),
     }
 );
 

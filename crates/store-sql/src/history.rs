@@ -214,6 +214,7 @@ impl SqlStore {
         let action = match status {
             LivingStatus::Deceased => "person.deceased",
             LivingStatus::MovedOut => "person.moved_out",
+            LivingStatus::MarriedOut => "person.married_out",
             LivingStatus::InHousehold => "person.returned",
         };
         let changes = vec![FieldChange {

@@ -2081,4 +2081,23 @@ pub async fn member_edits(store: &dyn Store) {
         store.update_members(&elsewhere, &hh, &[], "越权").await,
         Err(StoreError::Forbidden)
     );
+    // The former head marries out: its own action, with its own name in the history.
+    store
+        .set_person_status(
+            &me,
+            old_head.person_id,
+            LivingStatus::MarriedOut,
+            NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+            "再婚迁往外村",
+        )
+        .await
+        .unwrap();
+    let last = store
+        .household_events(&me, &hh)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(last.action, "person.married_out");
+    assert_eq!(last.changes[0].new, "婚出（2026-05-01）");
 }

@@ -199,7 +199,8 @@ pub struct HouseholdUpdate {
 pub struct HouseholdEvent {
     pub at: chrono::DateTime<chrono::Utc>,
     pub actor: String,
-    /// `registered`, `household.update`, `person.deceased`, `person.moved_out`, `person.returned`.
+    /// `registered`, or the audit action of the change (`household.update`, `person.deceased`,
+    /// `person.birth`, `income.update`, …; see `app::auditing`).
     pub action: String,
     pub changes: Vec<FieldChange>,
     pub reason: String,

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm};
+use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm, NewHouseholdForm};
 use dixian_app::today;
 use dixian_domain::changes::FieldChange;
 use serde::Deserialize;
@@ -227,6 +227,97 @@ pub async fn set_assurance(
     };
     match registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form).await {
         Ok(changes) => changes_json(&changes),
+        Err(e) => api_error(&e),
+    }
+}
+
+/// A household registered by hand with its head.
+#[derive(Deserialize)]
+pub struct NewHouseholdBody {
+    village: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    group_no: Option<u16>,
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    bank_account: String,
+    household_type: String,
+    #[serde(default)]
+    relocated: bool,
+    #[serde(default)]
+    dibao: bool,
+    #[serde(default)]
+    tekun: bool,
+    #[serde(default)]
+    monitored: bool,
+    head: HeadBody,
+    reason: String,
+}
+
+#[derive(Deserialize)]
+pub struct HeadBody {
+    id_number: String,
+    name: String,
+    #[serde(default)]
+    labour: Option<String>,
+    #[serde(default)]
+    health: Option<String>,
+    #[serde(default)]
+    schooling: Option<String>,
+    #[serde(default)]
+    medical_insurance: Option<bool>,
+    #[serde(default)]
+    pension_insurance: Option<bool>,
+}
+
+pub async fn create_household(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Json(b): Json<NewHouseholdBody>,
+) -> Response {
+    use dixian_domain::registry::{LabourCapacity, Relation, Schooling};
+    if let Err(r) = api_csrf(&state, &session, &headers, "接口：新增农户").await {
+        return r;
+    }
+    let form = NewHouseholdForm {
+        village: b.village,
+        code: b.code,
+        group_no: b.group_no.map(|g| g.to_string()).unwrap_or_default(),
+        address: b.address,
+        phone: b.phone,
+        bank_account: b.bank_account,
+        household_type: b.household_type,
+        relocated: b.relocated,
+        dibao: b.dibao,
+        tekun: b.tekun,
+        monitored: b.monitored,
+        head: ArrivalForm {
+            id_number: b.head.id_number,
+            name: b.head.name,
+            relation: Relation::Head.code().into(),
+            labour: b
+                .head
+                .labour
+                .unwrap_or_else(|| LabourCapacity::Ordinary.code().into()),
+            health: b.head.health.unwrap_or_else(|| "healthy".into()),
+            schooling: b
+                .head
+                .schooling
+                .unwrap_or_else(|| Schooling::NotInSchool.code().into()),
+            medical_insurance: b.head.medical_insurance.unwrap_or(true),
+            pension_insurance: b.head.pension_insurance.unwrap_or(false),
+            ..ArrivalForm::default()
+        },
+        reason: b.reason,
+    };
+    match registry::create_household(state.store.as_ref(), &session.auth.actor, &form, today())
+        .await
+    {
+        Ok(code) => (StatusCode::CREATED, Json(json!({ "code": code.as_str() }))).into_response(),
         Err(e) => api_error(&e),
     }
 }

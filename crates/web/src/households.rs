@@ -532,7 +532,15 @@ pub fn openapi_document() -> Value {
             "description": "防止返贫致贫动态监测和帮扶系统的数据接口。使用网页登录后的会话 Cookie；所有结果限于账号的辖区，身份证号、电话、银行账号均打码。"
         },
         "paths": {
-            "/api/households": { "get": {
+                        "/api/households": { "post": {
+                "summary": "新增农户（连同户主）；户编号不填时按该村顺延",
+                "parameters": [ csrf_param.clone() ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewHousehold" } } } },
+                "responses": {
+                    "201": { "description": "已登记", "content": { "application/json": { "schema": { "type": "object", "properties": { "code": { "type": "string" } } } } } },
+                    "400": error.clone(), "403": error.clone(), "409": error.clone()
+                }
+            }, "get": {
                 "summary": "农户列表（按条件筛选、分页）",
                 "parameters": [
                     { "name": "within", "in": "query", "required": false, "description": "区划代码（12位），须在辖区内", "schema": { "type": "string" } },
@@ -587,6 +595,19 @@ pub fn openapi_document() -> Value {
             "schemas": {
                                 "Error": { "type": "object", "required": ["error", "message"], "properties": {
                     "error": { "type": "string" }, "message": { "type": "string" } } },
+                                "NewHousehold": { "type": "object", "required": ["village", "address", "household_type", "head", "reason"], "properties": {
+                    "village": { "type": "string", "description": "村级区划代码（12位）" },
+                    "code": { "type": "string", "description": "户编号，可不填" },
+                    "group_no": { "type": "integer" }, "address": { "type": "string" },
+                    "phone": { "type": "string" }, "bank_account": { "type": "string" },
+                    "household_type": { "type": "string", "enum": ["tuopin", "ordinary"] },
+                    "relocated": { "type": "boolean" }, "dibao": { "type": "boolean" },
+                    "tekun": { "type": "boolean" }, "monitored": { "type": "boolean" },
+                    "head": { "type": "object", "required": ["id_number", "name"], "properties": {
+                        "id_number": { "type": "string" }, "name": { "type": "string" },
+                        "labour": { "type": "string" }, "health": { "type": "string" }, "schooling": { "type": "string" },
+                        "medical_insurance": { "type": "boolean" }, "pension_insurance": { "type": "boolean" } } },
+                    "reason": { "type": "string" } } },
                 "FieldChange": { "type": "object", "properties": {
                     "field": { "type": "string" }, "old": { "type": "string" }, "new": { "type": "string" } } },
                 "Arrival": { "type": "object", "required": ["arrival", "id_number", "name", "relation", "reason"], "properties": {

@@ -214,7 +214,10 @@ pub fn router(state: AppState) -> Router {
         .route("/households/import/{file}", get(import::template))
         .route("/households/import/job/{token}", get(import::job))
         .route("/households/import/report/{token}", get(import::report))
-        .route("/api/households", get(households::api_list))
+        .route(
+            "/api/households",
+            get(households::api_list).post(api_writes::create_household),
+        )
         .route("/api/households/{code}", get(households::api_show))
         .route("/api/session", get(api_writes::session))
         .route(

@@ -1818,12 +1818,28 @@ async fn the_api_records_members_income_and_checks_with_a_csrf_token() {
             .iter()
             .any(|m| m["name"] == "接口新生儿")
     );
+    // A household registered through the API, its code assigned.
+    let village = &code[..12];
+    let r = json_call(
+        &a.router,
+        "POST",
+        "/api/households",
+        &town,
+        &token,
+        serde_json::json!({ "village": village, "address": "接口新址", "household_type": "ordinary",
+            "head": { "id_number": "500299198001010014", "name": "接口户主" }, "reason": "分户" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(created["code"].as_str().unwrap().starts_with(village));
     // The document lists the write operations.
     let doc: serde_json::Value =
         serde_json::from_str(&get(&a.router, "/api/openapi.json", "").await.body).unwrap();
     assert!(doc["paths"]["/api/households/{code}/members"]["post"].is_object());
     assert!(doc["paths"]["/api/households/{code}/income"]["put"].is_object());
     assert!(doc["paths"]["/api/households/{code}/assurance"]["put"].is_object());
+    assert!(doc["paths"]["/api/households"]["post"].is_object());
 }
 
 #[tokio::test]
