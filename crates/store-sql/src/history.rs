@@ -128,11 +128,7 @@ impl SqlStore {
             ),
             None => (None, None),
         };
-        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
-        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
-        let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
-            audit_in!(tx, actor, "household.update", code.as_str(), &detail);
             sqlx::query(
                 "UPDATE households SET group_no = $1, address = $2, phone_enc = $3, phone_bidx = $4,
                    household_type = $5, relocated = $6, dibao = $7, tekun = $8, monitored = $9
@@ -147,18 +143,18 @@ impl SqlStore {
             .bind(edit.dibao)
             .bind(edit.tekun)
             .bind(edit.monitored)
-            .bind(cur.id)
+                        .bind(cur.id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            event_in!(
+            changed_in!(
                 tx,
                 cur.id,
                 actor,
                 "household.update",
-                &changes_json,
-                &reason,
-                &now
+                code.as_str(),
+                &changes,
+                &reason
             );
         });
         Ok(changes)
@@ -323,9 +319,6 @@ impl SqlStore {
                 person.relation.label()
             ),
         }];
-        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
-        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
-        let now = audit::timestamp(Utc::now());
         let cipher = self.cipher.clone();
         let pid = write_tx!(self, |tx| {
             let pid: i64 = allocate!(tx, "persons", 1i64);
@@ -343,8 +336,7 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-            audit_in!(tx, actor, &action, code.as_str(), &detail);
-            event_in!(tx, hid, actor, &action, &changes_json, &reason, &now);
+            changed_in!(tx, hid, actor, &action, code.as_str(), &changes, &reason);
             pid
         });
         Ok(pid)
@@ -379,20 +371,16 @@ impl SqlStore {
         if changes.is_empty() {
             return Ok(changes);
         }
-        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
-        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
-        let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
             upsert_income!(tx, hid, income);
-            audit_in!(tx, actor, "income.update", code.as_str(), &detail);
-            event_in!(
+            changed_in!(
                 tx,
                 hid,
                 actor,
                 "income.update",
-                &changes_json,
-                &reason,
-                &now
+                code.as_str(),
+                &changes,
+                &reason
             );
         });
         Ok(changes)
@@ -499,9 +487,6 @@ impl SqlStore {
         if changes.is_empty() {
             return Ok(changes);
         }
-        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
-        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
-        let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
             for (pid, d) in &changed {
                 sqlx::query(
@@ -529,15 +514,14 @@ impl SqlStore {
                 .await
                 .map_err(backend)?;
             }
-            audit_in!(tx, actor, "members.update", code.as_str(), &detail);
-            event_in!(
+            changed_in!(
                 tx,
                 hid,
                 actor,
                 "members.update",
-                &changes_json,
-                &reason,
-                &now
+                code.as_str(),
+                &changes,
+                &reason
             );
         });
         Ok(changes)
@@ -571,20 +555,16 @@ impl SqlStore {
         if changes.is_empty() {
             return Ok(changes);
         }
-        let changes_json = serde_json::to_string(&changes).map_err(|e| corrupt("变更", e))?;
-        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
-        let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
             upsert_assurance!(tx, hid, assurance);
-            audit_in!(tx, actor, "assurance.update", code.as_str(), &detail);
-            event_in!(
+            changed_in!(
                 tx,
                 hid,
                 actor,
                 "assurance.update",
-                &changes_json,
-                &reason,
-                &now
+                code.as_str(),
+                &changes,
+                &reason
             );
         });
         Ok(changes)

@@ -423,6 +423,22 @@ macro_rules! upsert_income {
     }};
 }
 
+/// Records `$changes` made by `$actor` for `$reason` to household `$hid` inside transaction
+/// `$tx`: the audit record (on `$target`) and the household's history entry, both as
+/// `$action`.
+macro_rules! changed_in {
+    ($tx:ident, $hid:expr, $actor:expr, $action:expr, $target:expr, $changes:expr, $reason:expr) => {{
+        let changes: &[dixian_store::FieldChange] = $changes;
+        let reason: &str = $reason;
+        let changes_json =
+            serde_json::to_string(changes).map_err(|e| $crate::corrupt("变更", e))?;
+        let detail = serde_json::json!({ "changes": changes, "reason": reason }).to_string();
+        let now = $crate::audit::timestamp(chrono::Utc::now());
+        audit_in!($tx, $actor, $action, $target, &detail);
+        event_in!($tx, $hid, $actor, $action, &changes_json, &reason, &now);
+    }};
+}
+
 /// Appends a history entry for household `$hid` inside transaction `$tx`.
 macro_rules! event_in {
     ($tx:ident, $hid:expr, $actor:expr, $action:expr, $changes:expr, $reason:expr, $at:expr) => {{

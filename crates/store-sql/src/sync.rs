@@ -312,7 +312,6 @@ impl SqlStore {
             progress(done, total);
         };
         let now = Utc::now();
-        let stamp = audit::timestamp(now);
         let head = Relation::Head.code();
         let living = LivingStatus::InHousehold.code();
         // Beijing's date: UTC+8 all year.
@@ -464,18 +463,14 @@ impl SqlStore {
                         h.code
                     )));
                 }
-                let changes = serde_json::to_string(&u.changes).map_err(|e| corrupt("变更", e))?;
-                let detail =
-                    serde_json::json!({ "changes": u.changes, "reason": reason }).to_string();
-                audit_in!(tx, actor, "household.import", h.code.as_str(), &detail);
-                event_in!(
+                changed_in!(
                     tx,
                     hid,
                     actor,
                     "household.import",
-                    &changes,
-                    &reason,
-                    &stamp
+                    h.code.as_str(),
+                    &u.changes,
+                    reason
                 );
                 wrote(1);
             }

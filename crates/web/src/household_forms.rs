@@ -52,6 +52,22 @@ fn is_correctable(e: &AppError) -> bool {
     )
 }
 
+/// Where a submitted form goes: back to the household page, which reports how many changes
+/// were saved; or, for a mistake the user can correct, the form again with the message.
+fn saved(
+    state: &AppState,
+    session: &Session,
+    code: &str,
+    result: Result<usize, AppError>,
+    again: impl FnOnce(String) -> Response,
+) -> Response {
+    match result {
+        Ok(n) => Redirect::to(&format!("/households/{code}?changed={n}")).into_response(),
+        Err(e) if is_correctable(&e) => again(e.to_string()),
+        Err(e) => error_page(state, Some(session), &e),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "member_new.html")]
 struct ArrivalPage {
@@ -165,7 +181,7 @@ pub async fn arrival_submit(
         date: f.date,
         reason: f.reason,
     };
-    match registry::add_member(
+    let result = registry::add_member(
         state.store.as_ref(),
         &session.auth.actor,
         &code,
@@ -173,15 +189,12 @@ pub async fn arrival_submit(
         today(),
     )
     .await
-    {
-        Ok(_) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
-        Err(e) if is_correctable(&e) => {
-            let mut page = ArrivalPage::new(&state, &session, &code, form);
-            page.error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    .map(|_| 1);
+    saved(&state, &session, &code, result, |e| {
+        let mut page = ArrivalPage::new(&state, &session, &code, form);
+        page.error = Some(e);
+        render(StatusCode::BAD_REQUEST, &page)
+    })
 }
 
 #[derive(Template)]
@@ -317,7 +330,7 @@ pub async fn income_submit(
         ],
         reason: f.reason,
     };
-    match registry::set_income(
+    let result = registry::set_income(
         state.store.as_ref(),
         &session.auth.actor,
         &code,
@@ -325,17 +338,12 @@ pub async fn income_submit(
         today(),
     )
     .await
-    {
-        Ok(changes) => {
-            Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
-        }
-        Err(e) if is_correctable(&e) => {
-            let mut page = IncomePage::new(&state, &session, &code, form, false);
-            page.error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    .map(|c| c.len());
+    saved(&state, &session, &code, result, |e| {
+        let mut page = IncomePage::new(&state, &session, &code, form, false);
+        page.error = Some(e);
+        render(StatusCode::BAD_REQUEST, &page)
+    })
 }
 
 #[derive(Template)]
@@ -425,17 +433,14 @@ pub async fn assurance_submit(
         note: f.note,
         reason: f.reason,
     };
-    match registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form).await {
-        Ok(changes) => {
-            Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
-        }
-        Err(e) if is_correctable(&e) => {
-            let mut page = AssurancePage::new(&state, &session, &code, form);
-            page.error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    let result = registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form)
+        .await
+        .map(|c| c.len());
+    saved(&state, &session, &code, result, |e| {
+        let mut page = AssurancePage::new(&state, &session, &code, form);
+        page.error = Some(e);
+        render(StatusCode::BAD_REQUEST, &page)
+    })
 }
 
 #[derive(Template)]
