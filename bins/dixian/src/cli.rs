@@ -274,6 +274,9 @@ pub enum ExportCmd {
         /// 只导出监测对象
         #[arg(long)]
         monitored: bool,
+        /// 户主身份证号写完整号码，须说明理由（记入审计记录）
+        #[arg(long, value_name = "理由")]
+        reveal_reason: Option<String>,
     },
 }
 

@@ -291,6 +291,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                     within,
                     household_type,
                     monitored,
+                    reveal_reason,
                 },
         } => {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
@@ -313,6 +314,7 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
                 &Actor::system("dixian export households"),
                 &query,
                 format,
+                reveal_reason.as_deref(),
                 std::io::BufWriter::new(file),
                 |n| bar.set_message(format!("已导出{n}户")),
             )

@@ -1,12 +1,15 @@
 //! The household ledger (户籍台账): the current filter of the household list written as CSV
 //! or XLSX, page by page so memory stays bounded whatever the county's size. ID numbers and
-//! phones are masked, and every export is audited with its filter before the first row.
+//! phones are masked — the heads' ID numbers in full only for an exporter who may reveal them
+//! and states why — and every export is audited with its filter before the first row.
 
 use crate::AppError;
 use crate::registry::HouseholdQuery;
 pub use crate::sheet::FileKind;
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
+use dixian_domain::id_number::IdNumber;
+use dixian_domain::registry::HouseholdCode;
 use dixian_store::{HouseholdSummary, Store};
 use std::collections::HashMap;
 use std::io::Write;
@@ -121,15 +124,27 @@ enum Sink<W: Write> {
 
 /// Writes the ledger of the households matching `q` to `out` and returns the number of
 /// households. `progress` is called after each page with the households written so far.
+/// With `reveal` (the reason), the heads' ID numbers are written in full, each page's reveal
+/// audited.
 pub async fn export<W: Write + Send>(
     store: &dyn Store,
     actor: &Actor,
     q: &HouseholdQuery,
     format: FileKind,
+    reveal: Option<&str>,
     out: W,
     mut progress: impl FnMut(usize),
 ) -> Result<usize, AppError> {
     crate::accounts::require(store, actor, Permission::ExportLedger, "户籍台账").await?;
+    if reveal.is_some() {
+        crate::accounts::require(
+            store,
+            actor,
+            Permission::RevealPii,
+            "户籍台账（完整身份证号）",
+        )
+        .await?;
+    }
     let mut filter = q.filter(PAGE)?;
     filter.offset = 0;
     // Refused or empty scopes fail here, before anything is written or audited as done.
@@ -138,8 +153,9 @@ pub async fn export<W: Write + Send>(
         "format": format.extension(),
         "within": q.within.trim(),
         "household_type": q.household_type.trim(),
-        "name": q.name.trim(),
+                "name": q.name.trim(),
         "rows": first.total,
+        "full_id_numbers": reveal.is_some(),
     })
     .to_string();
     store
@@ -181,8 +197,22 @@ pub async fn export<W: Write + Send>(
     let mut written = 0usize;
     let mut page = first;
     loop {
+        let full: HashMap<HouseholdCode, IdNumber> = match reveal {
+            Some(reason) if !page.rows.is_empty() => {
+                let codes: Vec<HouseholdCode> = page.rows.iter().map(|h| h.code.clone()).collect();
+                store
+                    .reveal_head_ids(actor, &codes, reason)
+                    .await?
+                    .into_iter()
+                    .collect()
+            }
+            _ => HashMap::new(),
+        };
         for h in &page.rows {
-            let l = line(&mut names, h).await?;
+            let mut l = line(&mut names, h).await?;
+            if let Some(id) = full.get(&h.code) {
+                l.cells[5] = id.as_str().to_string();
+            }
             match &mut sink {
                 Sink::Csv(w) => {
                     let row: Vec<String> = l.cells.iter().map(|c| csv_field(c)).collect();

@@ -1195,6 +1195,58 @@ impl Store for SqlStore {
         self.arrive(actor, code, person, arrival, on, reason).await
     }
 
+    async fn reveal_head_ids(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+        reason: &str,
+    ) -> StoreResult<Vec<(HouseholdCode, IdNumber)>> {
+        self.permit(actor, Permission::RevealPii, "户籍台账")
+            .await?;
+        let reason = stated_reason(
+            reason,
+            4,
+            "导出完整身份证号须填写理由（4到200个字），理由将记入审计记录",
+        )?;
+        if let Some(c) = codes
+            .iter()
+            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
+        {
+            return Err(self.deny(actor, c.as_str()).await);
+        }
+        let mut rows: Vec<(String, i64, Vec<u8>)> = Vec::new();
+        for chunk in codes.chunks(BATCH_ROWS) {
+            let found: Vec<(String, i64, Vec<u8>)> = read!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT h.code, p.id, p.id_number_enc FROM households h
+                     JOIN persons p ON p.household_id = h.id AND p.relation = 'head'
+                     WHERE h.code IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for c in chunk {
+                    sep.push_bind(c.as_str().to_string());
+                }
+                qb.push(")");
+                qb.build_query_as().fetch_all(pool).await.map_err(backend)?
+            });
+            rows.extend(found);
+        }
+        let listed: Vec<&str> = codes.iter().take(500).map(HouseholdCode::as_str).collect();
+        let detail = serde_json::json!({
+            "field": "户主身份证号", "households": rows.len(), "codes": listed, "reason": reason,
+        })
+        .to_string();
+        self.audit(actor, "pii.reveal", "户籍台账", &detail).await?;
+        rows.into_iter()
+            .map(|(code, pid, enc)| {
+                Ok((
+                    HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?,
+                    self.decrypt_id_number(pid, &enc)?,
+                ))
+            })
+            .collect()
+    }
+
     async fn next_household_code(
         &self,
         actor: &Actor,

@@ -512,6 +512,15 @@ pub trait Store: Send + Sync {
         on: NaiveDate,
         reason: &str,
     ) -> StoreResult<i64>;
+    /// The full ID numbers of the heads of `codes`, for an actor with `RevealPii` who states
+    /// why (a ledger exported unmasked). Codes outside the scope are refused; one audit
+    /// record names the reason, the count and the first codes before anything is returned.
+    async fn reveal_head_ids(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+        reason: &str,
+    ) -> StoreResult<Vec<(HouseholdCode, IdNumber)>>;
     /// The next free household code of `village` (after the highest in use), for registering
     /// a household by hand. The village must lie in the actor's scope.
     async fn next_household_code(

@@ -92,6 +92,8 @@ struct ListPage {
     pages: i64,
     link: String,
     may_edit: bool,
+    /// May export the ledger with the heads' ID numbers in full (stating why).
+    may_reveal: bool,
 }
 
 pub async fn list(
@@ -118,6 +120,14 @@ pub async fn list(
             .auth
             .actor
             .may(dixian_domain::access::Permission::EditRegistry),
+        may_reveal: session
+            .auth
+            .actor
+            .may(dixian_domain::access::Permission::RevealPii)
+            && session
+                .auth
+                .actor
+                .may(dixian_domain::access::Permission::ExportLedger),
         p,
     };
     match registry::search(state.store.as_ref(), &session.auth.actor, &page.p.query()).await {
@@ -657,16 +667,53 @@ pub fn openapi_document() -> Value {
     })
 }
 
-/// The ledger of the list's current filter, as CSV or XLSX. It is written to a temporary
-/// file and streamed from there, so a county-wide export never sits in memory.
+/// The ledger of the list's current filter, as CSV or XLSX, masked.
 pub async fn export(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(file): Path<String>,
     Query(p): Query<ListParams>,
 ) -> Response {
+    export_file(&state, &session, &file, p, None).await
+}
+
+#[derive(Deserialize)]
+pub struct RevealFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
+pub async fn export_revealed(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(file): Path<String>,
+    Query(p): Query<ListParams>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Form(f): axum::extract::Form<RevealFields>,
+) -> Response {
+    if let Err(r) =
+        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "导出完整身份证号").await
+    {
+        return r;
+    }
+    export_file(&state, &session, &file, p, Some(f.reason)).await
+}
+
+/// Writes the ledger to a temporary file and streams it from there, so a county-wide export
+/// never sits in memory.
+async fn export_file(
+    state: &AppState,
+    session: &Session,
+    file: &str,
+    p: ListParams,
+    reveal: Option<String>,
+) -> Response {
     use dixian_app::ledger::{self, FileKind};
-    let format = match file.as_str() {
+    let (state, session) = (state.clone(), session.clone());
+    let format = match file {
         "export.csv" => FileKind::Csv,
         "export.xlsx" => FileKind::Xlsx,
         _ => {
@@ -697,6 +744,7 @@ pub async fn export(
         &session.auth.actor,
         &q,
         format,
+        reveal.as_deref(),
         writer,
         |_| {},
     )

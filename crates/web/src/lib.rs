@@ -184,7 +184,10 @@ pub fn router(state: AppState) -> Router {
             "/households/{code}/members/status",
             post(households::member_status),
         )
-        .route("/households/ledger/{file}", get(households::export))
+        .route(
+            "/households/ledger/{file}",
+            get(households::export).post(households::export_revealed),
+        )
         .route(
             "/households/new",
             get(household_forms::household_new_page).post(household_forms::household_new_submit),

@@ -159,14 +159,64 @@ async fn demo_county_loads_and_refuses_a_second_time() {
         &sys(),
         &dixian_app::registry::HouseholdQuery::default(),
         dixian_app::ledger::FileKind::Csv,
+        None,
         &mut csv,
         |n| progress.push(n),
     )
     .await
     .unwrap();
     assert_eq!(n, 2_500);
-    assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 2_501);
+    assert_eq!(
+        String::from_utf8(csv.clone()).unwrap().lines().count(),
+        2_501
+    );
     assert_eq!(progress, vec![1_000, 2_000, 2_500, 2_500]);
+    let text = String::from_utf8(csv).unwrap();
+    let masked = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(5)
+        .unwrap()
+        .to_string();
+    assert!(masked.contains("**********"), "{masked}");
+    // With a reason, the heads' numbers in full, and the reveal audited with it.
+    let mut full = Vec::new();
+    dixian_app::ledger::export(
+        &s,
+        &sys(),
+        &dixian_app::registry::HouseholdQuery::default(),
+        dixian_app::ledger::FileKind::Csv,
+        Some("核对一卡通发放名单"),
+        &mut full,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let full = String::from_utf8(full).unwrap();
+    let id = full
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(5)
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 18, "{id}");
+    assert_eq!(&id[..4], &masked[..4]);
+    let reveals = s
+        .audit_records(
+            &sys(),
+            &dixian_store::AuditFilter {
+                action: Some("pii.reveal".into()),
+                ..dixian_store::AuditFilter::after(0, 100)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(reveals.len(), 3, "one per page of 1,000");
+    assert!(reveals[0].detail.contains("核对一卡通发放名单"));
     // The demo county resolves to Chongqing's values.
     let p = policy::policy_in_force(&s, demo::COUNTY_CODE, d(2026, 11, 1))
         .await

@@ -1993,3 +1993,84 @@ async fn a_household_is_registered_by_hand_with_its_head() {
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert!(again.body.contains("一人只能属于一户"), "{}", again.body);
 }
+
+#[tokio::test]
+async fn the_ledger_with_full_numbers_needs_a_reason_and_the_permission() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let list = get(&a.router, "/households", &town).await;
+    assert!(
+        list.body.contains("id=\"export-revealed\""),
+        "{}",
+        list.body
+    );
+    let csrf = hidden(&list.body, "csrf");
+    let masked = get(&a.router, "/households/ledger/export.csv", &town).await;
+    let first = masked
+        .body
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(5)
+        .unwrap()
+        .to_string();
+    assert!(first.contains("**********"), "{first}");
+    let no_reason = post(
+        &a.router,
+        "/households/ledger/export.csv",
+        &town,
+        &form(&[("csrf", &csrf), ("reason", "")]),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        no_reason.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        no_reason.body
+    );
+    assert!(no_reason.body.contains("须填写理由"), "{}", no_reason.body);
+    let full = post(
+        &a.router,
+        "/households/ledger/export.csv",
+        &town,
+        &form(&[("csrf", &csrf), ("reason", "核对一卡通发放名单")]),
+        &[],
+    )
+    .await;
+    assert_eq!(full.status, StatusCode::OK, "{}", full.body);
+    let id = full
+        .body
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(5)
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 18, "{id}");
+    // A forged post is refused; an account without the reveal permission too.
+    let forged = post(
+        &a.router,
+        "/households/ledger/export.csv",
+        &town,
+        &form(&[("csrf", "x"), ("reason", "核对一卡通发放名单")]),
+        &[],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let village = session(&a.router, "village").await;
+    let v_list = get(&a.router, "/households", &village).await;
+    assert!(!v_list.body.contains("id=\"export-revealed\""));
+    let v_csrf = hidden(&v_list.body, "csrf");
+    let r = post(
+        &a.router,
+        "/households/ledger/export.csv",
+        &village,
+        &form(&[("csrf", &v_csrf), ("reason", "核对一卡通发放名单")]),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
