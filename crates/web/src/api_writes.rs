@@ -10,7 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use dixian_app::registry::{self, ArrivalForm, AssuranceForm, IncomeForm, NewHouseholdForm};
+use dixian_app::registry::{
+    self, ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm,
+};
 use dixian_app::today;
 use dixian_domain::changes::FieldChange;
 use serde::Deserialize;
@@ -318,6 +320,195 @@ pub async fn create_household(
         .await
     {
         Ok(code) => (StatusCode::CREATED, Json(json!({ "code": code.as_str() }))).into_response(),
+        Err(e) => api_error(&e),
+    }
+}
+
+/// A household's own fields; `phone` absent keeps the number on record, `""` removes it.
+#[derive(Deserialize)]
+pub struct HouseholdBody {
+    #[serde(default)]
+    group_no: Option<u16>,
+    address: String,
+    #[serde(default)]
+    phone: Option<String>,
+    household_type: String,
+    #[serde(default)]
+    relocated: bool,
+    #[serde(default)]
+    dibao: bool,
+    #[serde(default)]
+    tekun: bool,
+    #[serde(default)]
+    monitored: bool,
+    reason: String,
+}
+
+pub async fn update_household(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Json(b): Json<HouseholdBody>,
+) -> Response {
+    if let Err(r) = api_csrf(&state, &session, &headers, "接口：修改户信息").await {
+        return r;
+    }
+    let form = registry::EditForm {
+        group_no: b.group_no.map(|g| g.to_string()).unwrap_or_default(),
+        address: b.address,
+        // The form's own words: empty keeps, 无 removes.
+        phone: match b.phone {
+            None => String::new(),
+            Some(p) if p.trim().is_empty() => "无".into(),
+            Some(p) => p,
+        },
+        household_type: b.household_type,
+        relocated: b.relocated,
+        dibao: b.dibao,
+        tekun: b.tekun,
+        monitored: b.monitored,
+        reason: b.reason,
+    };
+    match registry::edit(state.store.as_ref(), &session.auth.actor, &code, &form).await {
+        Ok(changes) => changes_json(&changes),
+        Err(e) => api_error(&e),
+    }
+}
+
+/// One member's details; absent fields keep what is recorded.
+#[derive(Deserialize)]
+pub struct MemberBody {
+    person_id: i64,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    relation: Option<String>,
+    #[serde(default)]
+    labour: Option<String>,
+    #[serde(default)]
+    health: Option<String>,
+    #[serde(default)]
+    disability: Option<String>,
+    #[serde(default)]
+    disability_grade: Option<u8>,
+    #[serde(default)]
+    schooling: Option<String>,
+    #[serde(default)]
+    medical_insurance: Option<bool>,
+    #[serde(default)]
+    pension_insurance: Option<bool>,
+    #[serde(default)]
+    employment_months: Option<u8>,
+    #[serde(default)]
+    employment_place: Option<String>,
+    #[serde(default)]
+    public_payroll: Option<bool>,
+}
+
+#[derive(Deserialize)]
+pub struct MembersBody {
+    members: Vec<MemberBody>,
+    reason: String,
+}
+
+pub async fn update_members(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Json(b): Json<MembersBody>,
+) -> Response {
+    if let Err(r) = api_csrf(&state, &session, &headers, "接口：修改成员信息").await {
+        return r;
+    }
+    let recorded = match registry::household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        today(),
+    )
+    .await
+    {
+        Ok(v) => v.detail.members,
+        Err(e) => return api_error(&e),
+    };
+    let mut rows = Vec::new();
+    for m in b.members {
+        let Some(current) = recorded.iter().find(|r| r.person_id == m.person_id) else {
+            let e = dixian_app::AppError::Invalid(vec![format!(
+                "户{code}没有person_id为{}的成员",
+                m.person_id
+            )]);
+            return api_error(&e);
+        };
+        let was = MemberRowForm::of(current);
+        rows.push(MemberRowForm {
+            person_id: m.person_id,
+            name: m.name.unwrap_or(was.name),
+            relation: m.relation.unwrap_or(was.relation),
+            labour: m.labour.unwrap_or(was.labour),
+            health: m.health.unwrap_or(was.health),
+            disability: m.disability.unwrap_or(was.disability),
+            disability_grade: m
+                .disability_grade
+                .map(|g| g.to_string())
+                .unwrap_or(was.disability_grade),
+            schooling: m.schooling.unwrap_or(was.schooling),
+            medical_insurance: m.medical_insurance.unwrap_or(was.medical_insurance),
+            pension_insurance: m.pension_insurance.unwrap_or(was.pension_insurance),
+            employment_months: m
+                .employment_months
+                .map(|n| n.to_string())
+                .unwrap_or(was.employment_months),
+            employment_place: m.employment_place.unwrap_or(was.employment_place),
+            public_payroll: m.public_payroll.unwrap_or(was.public_payroll),
+        });
+    }
+    match registry::update_members(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &rows,
+        &b.reason,
+    )
+    .await
+    {
+        Ok(changes) => changes_json(&changes),
+        Err(e) => api_error(&e),
+    }
+}
+
+/// A member's death, moving or marrying out, or return.
+#[derive(Deserialize)]
+pub struct StatusBody {
+    status: String,
+    date: String,
+    reason: String,
+}
+
+pub async fn member_status(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((code, person)): Path<(String, i64)>,
+    headers: HeaderMap,
+    Json(b): Json<StatusBody>,
+) -> Response {
+    if let Err(r) = api_csrf(&state, &session, &headers, "接口：人口变化").await {
+        return r;
+    }
+    match registry::change_status(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        person,
+        &b.status,
+        &b.date,
+        &b.reason,
+    )
+    .await
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => api_error(&e),
     }
 }

@@ -564,7 +564,17 @@ pub fn openapi_document() -> Value {
                     "400": error.clone(), "403": error.clone()
                 }
             }},
-            "/api/households/{code}": { "get": {
+                        "/api/households/{code}": { "put": {
+                "summary": "修改户信息（村民小组、住址、电话、户类型、标识）；phone 不给则不改，给空串则删除",
+                "parameters": [ code_param.clone(), csrf_param.clone() ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object",
+                    "required": ["address", "household_type", "reason"], "properties": {
+                    "group_no": { "type": "integer" }, "address": { "type": "string" }, "phone": { "type": "string" },
+                    "household_type": { "type": "string", "enum": ["tuopin", "ordinary"] },
+                    "relocated": { "type": "boolean" }, "dibao": { "type": "boolean" },
+                    "tekun": { "type": "boolean" }, "monitored": { "type": "boolean" }, "reason": { "type": "string" } } } } } },
+                "responses": { "200": changes.clone(), "400": error.clone(), "403": error.clone() }
+            }, "get": {
                 "summary": "一户的成员、收入与监测线对比",
                 "parameters": [ { "name": "code", "in": "path", "required": true, "description": "户编号（16位）", "schema": { "type": "string", "pattern": "^[0-9]{16}$" } } ],
                 "responses": {
@@ -577,7 +587,31 @@ pub fn openapi_document() -> Value {
                 "responses": { "200": { "description": "账号", "content": { "application/json": { "schema": {
                     "type": "object", "properties": { "username": { "type": "string" }, "role": { "type": "string" }, "csrf_token": { "type": "string" } } } } } } }
             }},
-            "/api/households/{code}/members": { "post": {
+                        "/api/households/{code}/members/{person}/status": { "post": {
+                "summary": "登记成员死亡、迁出、婚出或恢复在户",
+                "parameters": [ code_param.clone(), csrf_param.clone(),
+                    { "name": "person", "in": "path", "required": true, "description": "成员的 person_id", "schema": { "type": "integer" } } ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object",
+                    "required": ["status", "date", "reason"], "properties": {
+                    "status": { "type": "string", "enum": ["deceased", "moved_out", "married_out", "in_household"] },
+                    "date": { "type": "string", "format": "date" }, "reason": { "type": "string" } } } } } },
+                "responses": { "204": { "description": "已登记" }, "400": error.clone(), "403": error.clone() }
+            }},
+            "/api/households/{code}/members": { "put": {
+                "summary": "修改成员信息（含变更户主），一次提交多名成员；未给的字段不改",
+                "parameters": [ code_param.clone(), csrf_param.clone() ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object",
+                    "required": ["members", "reason"], "properties": {
+                    "members": { "type": "array", "items": { "type": "object", "required": ["person_id"], "properties": {
+                        "person_id": { "type": "integer" }, "name": { "type": "string" }, "relation": { "type": "string" },
+                        "labour": { "type": "string" }, "health": { "type": "string" }, "disability": { "type": "string" },
+                        "disability_grade": { "type": "integer" }, "schooling": { "type": "string" },
+                        "medical_insurance": { "type": "boolean" }, "pension_insurance": { "type": "boolean" },
+                        "employment_months": { "type": "integer" }, "employment_place": { "type": "string" },
+                        "public_payroll": { "type": "boolean" } } } },
+                    "reason": { "type": "string" } } } } } },
+                "responses": { "200": changes.clone(), "400": error.clone(), "403": error.clone() }
+            }, "post": {
                 "summary": "新增成员（出生、婚入、迁入），记入变更记录",
                 "parameters": [ code_param.clone(), csrf_param.clone() ],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Arrival" } } } },

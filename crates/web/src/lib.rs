@@ -1,5 +1,7 @@
 //! HTTP interface of dixian: thin handlers over the app layer, server-rendered Chinese pages,
 //! a JSON health check. No front-end build step; the stylesheet is compiled in.
+// The OpenAPI document is one `json!` literal, deeper than the default limit allows.
+#![recursion_limit = "256"]
 
 mod admin;
 mod api_writes;
@@ -221,11 +223,18 @@ pub fn router(state: AppState) -> Router {
             "/api/households",
             get(households::api_list).post(api_writes::create_household),
         )
-        .route("/api/households/{code}", get(households::api_show))
+        .route(
+            "/api/households/{code}",
+            get(households::api_show).put(api_writes::update_household),
+        )
+        .route(
+            "/api/households/{code}/members/{person}/status",
+            post(api_writes::member_status),
+        )
         .route("/api/session", get(api_writes::session))
         .route(
             "/api/households/{code}/members",
-            post(api_writes::add_member),
+            post(api_writes::add_member).put(api_writes::update_members),
         )
         .route("/api/households/{code}/income", put(api_writes::set_income))
         .route(

@@ -1818,6 +1818,47 @@ async fn the_api_records_members_income_and_checks_with_a_csrf_token() {
             .iter()
             .any(|m| m["name"] == "接口新生儿")
     );
+    // Household fields, a member's details and a member's moving out.
+    let r = json_call(
+        &a.router,
+        "PUT",
+        &format!("/api/households/{code}"),
+        &town,
+        &token,
+        serde_json::json!({ "address": "接口改址8号", "household_type": "tuopin", "monitored": true, "reason": "入户核实" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("接口改址8号"), "{}", r.body);
+    let baby = detail["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "接口新生儿")
+        .unwrap()["person_id"]
+        .as_i64()
+        .unwrap();
+    let r = json_call(
+        &a.router,
+        "PUT",
+        &format!("/api/households/{code}/members"),
+        &town,
+        &token,
+        serde_json::json!({ "members": [ { "person_id": baby, "health": "serious" } ], "reason": "确诊大病" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("接口新生儿的健康状况"), "{}", r.body);
+    let r = json_call(
+        &a.router,
+        "POST",
+        &format!("/api/households/{code}/members/{baby}/status"),
+        &town,
+        &token,
+        serde_json::json!({ "status": "moved_out", "date": "2026-11-01", "reason": "随父母迁出" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
     // A household registered through the API, its code assigned.
     let village = &code[..12];
     let r = json_call(
@@ -1840,6 +1881,9 @@ async fn the_api_records_members_income_and_checks_with_a_csrf_token() {
     assert!(doc["paths"]["/api/households/{code}/income"]["put"].is_object());
     assert!(doc["paths"]["/api/households/{code}/assurance"]["put"].is_object());
     assert!(doc["paths"]["/api/households"]["post"].is_object());
+    assert!(doc["paths"]["/api/households/{code}"]["put"].is_object());
+    assert!(doc["paths"]["/api/households/{code}/members"]["put"].is_object());
+    assert!(doc["paths"]["/api/households/{code}/members/{person}/status"]["post"].is_object());
 }
 
 #[tokio::test]
