@@ -4,7 +4,7 @@
 //! records at all, so nothing half-checked is ever written.
 
 use crate::AppError;
-pub use crate::sheet::decode;
+
 use crate::sheet::{self, FileKind, Mark, SheetRow, TextSheet};
 use chrono::NaiveDate;
 use dixian_domain::assurance::{Assurance, HousingRating};
@@ -1144,8 +1144,8 @@ async fn import_steps(
     }
     progress.set(Stage::Comparing);
     let codes: Vec<HouseholdCode> = records.iter().map(|r| r.household.code.clone()).collect();
-    let existing = store.existing_households(actor, &codes).await?;
-    let stored = store.household_records(actor, &existing).await?;
+    // The registered ones among them, whole, sorted by code; the rest are new.
+    let stored = store.household_records(actor, &codes).await?;
     let mut new = Vec::new();
     let mut updates = Vec::new();
     for r in records {
@@ -1213,6 +1213,7 @@ async fn import_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sheet::decode;
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default()

@@ -407,35 +407,12 @@ pub async fn create_household(
     if household_type.is_none() {
         problems.push("请选择户类型".into());
     }
-    let h = &f.head;
-    let id = match IdNumber::parse(h.id_number.trim(), today) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            problems.push(format!("户主身份证号：{e}"));
-            None
-        }
-    };
-    let name = h.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 30 {
-        problems.push("户主姓名不能为空，最多30个字".into());
-    }
-    let labour = pick(&h.labour, LabourCapacity::parse, "劳动能力", &mut problems);
-    let health = pick(&h.health, Health::parse, "健康状况", &mut problems);
-    let schooling = pick(&h.schooling, Schooling::parse, "在校生状况", &mut problems);
-    let (
-        Some(village),
-        Some(household_type),
-        Some(id),
-        Some(labour),
-        Some(health),
-        Some(schooling),
-    ) = (village, household_type, id, labour, health, schooling)
+    let head = new_person(&f.head, Relation::Head, "户主", today, &mut problems);
+    let (Some(village), Some(household_type), Some(head), true) =
+        (village, household_type, head, problems.is_empty())
     else {
         return Err(AppError::Invalid(problems));
     };
-    if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
-    }
     let code = match code {
         Some(c) => c,
         None => store.next_household_code(actor, &village).await?,
@@ -454,23 +431,7 @@ pub async fn create_household(
             tekun: f.tekun,
             monitored: f.monitored,
         },
-        members: vec![Person {
-            sex: id.sex(),
-            birth_date: id.birth_date(),
-            id_number: id,
-            name,
-            relation: Relation::Head,
-            labour,
-            health,
-            disability: None,
-            schooling,
-            medical_insurance: h.medical_insurance,
-            pension_insurance: h.pension_insurance,
-            employment_months: 0,
-            employment_place: None,
-            public_payroll: false,
-            status: LivingStatus::InHousehold,
-        }],
+        members: vec![head],
         incomes: Vec::new(),
         assurance: None,
     };
@@ -578,23 +539,17 @@ pub async fn add_member(
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     let mut problems = Vec::new();
     let arrival = pick(&f.arrival, MemberArrival::parse, "增加方式", &mut problems);
-    let id = match IdNumber::parse(f.id_number.trim(), today) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            problems.push(format!("身份证号：{e}"));
-            None
-        }
-    };
-    let name = f.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 30 {
-        problems.push("姓名不能为空，最多30个字".into());
-    }
     let relation = pick(&f.relation, Relation::parse, "与户主关系", &mut problems);
-    let labour = pick(&f.labour, LabourCapacity::parse, "劳动能力", &mut problems);
-    let health = pick(&f.health, Health::parse, "健康状况", &mut problems);
-    let schooling = pick(&f.schooling, Schooling::parse, "在校生状况", &mut problems);
-    let on = match (f.date.trim(), arrival, &id) {
-        ("", Some(MemberArrival::Birth), Some(id)) => Some(id.birth_date()),
+    // Every field is checked even when the relation is missing, so all problems are named.
+    let person = new_person(
+        f,
+        relation.unwrap_or(Relation::Other),
+        "",
+        today,
+        &mut problems,
+    );
+    let on = match (f.date.trim(), arrival, &person) {
+        ("", Some(MemberArrival::Birth), Some(p)) => Some(p.birth_date),
         ("", _, _) => {
             problems.push("请填写日期".into());
             None
@@ -607,41 +562,57 @@ pub async fn add_member(
             }
         },
     };
-    let (
-        Some(arrival),
-        Some(id),
-        Some(relation),
-        Some(labour),
-        Some(health),
-        Some(schooling),
-        Some(on),
-    ) = (arrival, id, relation, labour, health, schooling, on)
+    let (Some(arrival), Some(_), Some(person), Some(on), true) =
+        (arrival, relation, person, on, problems.is_empty())
     else {
         return Err(AppError::Invalid(problems));
     };
-    if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
+    Ok(store
+        .add_member(actor, &code, &person, arrival, on, &f.reason)
+        .await?)
+}
+
+/// A person joining the registry, living in the household, from the fields of an arrival
+/// form (its arrival and relation aside); `who` prefixes the messages (“户主”).
+fn new_person(
+    f: &ArrivalForm,
+    relation: Relation,
+    who: &str,
+    today: NaiveDate,
+    problems: &mut Vec<String>,
+) -> Option<Person> {
+    let id = match IdNumber::parse(f.id_number.trim(), today) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(format!("{who}身份证号：{e}"));
+            None
+        }
+    };
+    let name = f.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 30 {
+        problems.push(format!("{who}姓名不能为空，最多30个字"));
     }
-    let person = Person {
+    let labour = pick(&f.labour, LabourCapacity::parse, "劳动能力", problems);
+    let health = pick(&f.health, Health::parse, "健康状况", problems);
+    let schooling = pick(&f.schooling, Schooling::parse, "在校生状况", problems);
+    let id = id?;
+    Some(Person {
         sex: id.sex(),
         birth_date: id.birth_date(),
         id_number: id,
         name,
         relation,
-        labour,
-        health,
+        labour: labour?,
+        health: health?,
         disability: None,
-        schooling,
+        schooling: schooling?,
         medical_insurance: f.medical_insurance,
         pension_insurance: f.pension_insurance,
         employment_months: 0,
         employment_place: None,
         public_payroll: false,
         status: LivingStatus::InHousehold,
-    };
-    Ok(store
-        .add_member(actor, &code, &person, arrival, on, &f.reason)
-        .await?)
+    })
 }
 
 /// The income form: a year and its components as typed (empty is zero).
@@ -780,23 +751,26 @@ impl MemberRowForm {
         } else {
             self.name.trim()
         };
-        let field = |text: &str, what: &str| format!("{who}：请选择{what}（“{text}”无效）");
-        let relation = Relation::parse(self.relation.trim());
-        if relation.is_none() {
-            problems.push(field(&self.relation, "与户主关系"));
-        }
-        let labour = LabourCapacity::parse(self.labour.trim());
-        if labour.is_none() {
-            problems.push(field(&self.labour, "劳动能力"));
-        }
-        let health = Health::parse(self.health.trim());
-        if health.is_none() {
-            problems.push(field(&self.health, "健康状况"));
-        }
-        let schooling = Schooling::parse(self.schooling.trim());
-        if schooling.is_none() {
-            problems.push(field(&self.schooling, "在校生状况"));
-        }
+        let named = |what: &str| format!("{who}的{what}");
+        let relation = pick(
+            &self.relation,
+            Relation::parse,
+            &named("与户主关系"),
+            problems,
+        );
+        let labour = pick(
+            &self.labour,
+            LabourCapacity::parse,
+            &named("劳动能力"),
+            problems,
+        );
+        let health = pick(&self.health, Health::parse, &named("健康状况"), problems);
+        let schooling = pick(
+            &self.schooling,
+            Schooling::parse,
+            &named("在校生状况"),
+            problems,
+        );
         let disability = match (self.disability.trim(), self.disability_grade.trim()) {
             ("", "") => None,
             (c, g) => match (DisabilityCategory::parse(c), g.parse::<u8>()) {

@@ -374,9 +374,11 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_csv_line_is_a_problem_of_its_row() {
-        let all = rows(FileKind::Csv, "a,b\n1,2\n\"3,4\n".as_bytes()).unwrap();
-        assert!(all[0].is_ok() && all[1].is_ok());
-        assert_eq!(all[1].as_ref().unwrap().number, 2);
+    fn csv_rows_are_numbered_as_records_not_lines() {
+        // A quoted line break stays inside its cell, as Excel shows it: one row.
+        let all = rows(FileKind::Csv, "a,b\n\"1\n1\",2\n3,4\n".as_bytes()).unwrap();
+        let numbers: Vec<usize> = all.iter().map(|r| r.as_ref().unwrap().number).collect();
+        assert_eq!(numbers, vec![1, 2, 3]);
+        assert_eq!(&all[1].as_ref().unwrap().cells[0], "1\n1");
     }
 }

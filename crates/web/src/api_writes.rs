@@ -49,8 +49,12 @@ async fn api_csrf(
         .into_response())
 }
 
-fn changes_json(changes: &[FieldChange]) -> Response {
-    Json(json!({ "changes": changes })).into_response()
+/// The changes a write made, or why it made none.
+fn changes_json(result: Result<Vec<FieldChange>, dixian_app::AppError>) -> Response {
+    match result {
+        Ok(changes) => Json(json!({ "changes": changes })).into_response(),
+        Err(e) => api_error(&e),
+    }
 }
 
 /// The signed-in account and the token its API writes must carry.
@@ -179,18 +183,16 @@ pub async fn set_income(
         ],
         reason: b.reason,
     };
-    match registry::set_income(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        &form,
-        today(),
+    changes_json(
+        registry::set_income(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            &form,
+            today(),
+        )
+        .await,
     )
-    .await
-    {
-        Ok(changes) => changes_json(&changes),
-        Err(e) => api_error(&e),
-    }
 }
 
 #[derive(Deserialize)]
@@ -227,10 +229,9 @@ pub async fn set_assurance(
         note: b.note,
         reason: b.reason,
     };
-    match registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form).await {
-        Ok(changes) => changes_json(&changes),
-        Err(e) => api_error(&e),
-    }
+    changes_json(
+        registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form).await,
+    )
 }
 
 /// A household registered by hand with its head.
@@ -370,10 +371,7 @@ pub async fn update_household(
         monitored: b.monitored,
         reason: b.reason,
     };
-    match registry::edit(state.store.as_ref(), &session.auth.actor, &code, &form).await {
-        Ok(changes) => changes_json(&changes),
-        Err(e) => api_error(&e),
-    }
+    changes_json(registry::edit(state.store.as_ref(), &session.auth.actor, &code, &form).await)
 }
 
 /// One member's details; absent fields keep what is recorded.
@@ -465,18 +463,16 @@ pub async fn update_members(
             public_payroll: m.public_payroll.unwrap_or(was.public_payroll),
         });
     }
-    match registry::update_members(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        &rows,
-        &b.reason,
+    changes_json(
+        registry::update_members(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            &rows,
+            &b.reason,
+        )
+        .await,
     )
-    .await
-    {
-        Ok(changes) => changes_json(&changes),
-        Err(e) => api_error(&e),
-    }
 }
 
 /// A member's death, moving or marrying out, or return.

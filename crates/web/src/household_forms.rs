@@ -534,7 +534,7 @@ pub async fn members_submit(
         return r;
     }
     let mut rows = Vec::new();
-    for i in 0..100 {
+    for i in 0.. {
         let Some(pid) = value(&format!("pid_{i}")) else {
             break;
         };

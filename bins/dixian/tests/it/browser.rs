@@ -117,6 +117,17 @@ impl Browser {
         input.send_keys(text).await.unwrap();
     }
 
+    /// Picks the option with `value` in the select at `css`.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.client
+            .execute(
+                "const s = document.querySelector(arguments[0]); s.value = arguments[1]; return s.value;",
+                vec![serde_json::json!(css), serde_json::json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
     pub async fn submit(&self, css: &str) {
         let button = self.client.find(Locator::Css(css)).await.unwrap();
         self.click_and_wait(button).await;
@@ -583,6 +594,99 @@ async fn security_administrator_tightens_the_lockout() {
     }
     b.login(&base, "viewer", "Dixian@2026").await;
     assert!(b.text("p.error").await.contains("账号已锁定"));
+    b.close().await;
+    drop(server);
+}
+
+#[tokio::test]
+async fn register_a_household_then_a_birth_income_a_check_and_a_new_head() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("60", "21");
+    let base = format!("http://{}", server.addr);
+    b.login(&base, "town", "Dixian@2026").await;
+    b.click_link("农户查询").await;
+    b.click_link("新增农户").await;
+
+    // A new household and its head: a wrong number first, then the right one.
+    b.client
+        .execute(
+            "const s = document.querySelector('#household-new select[name=village]'); s.selectedIndex = 1; return s.value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("#household-new input[name=address]", "石桥村新居3号")
+        .await;
+    b.fill("#household-new input[name=id_number]", "110105198001010011")
+        .await;
+    b.fill("#household-new input[name=name]", "钱立户").await;
+    b.fill("#household-new input[name=reason]", "分户新立")
+        .await;
+    b.submit("#household-new button").await;
+    assert!(b.text("#new-error").await.contains("户主身份证号"));
+    b.fill("#household-new input[name=id_number]", "110105198001010016")
+        .await;
+    b.fill("#household-new input[name=reason]", "分户新立")
+        .await;
+    b.submit("#household-new button").await;
+    assert!(
+        b.text("h1").await.contains("钱立户户"),
+        "{}",
+        b.text("main").await
+    );
+
+    // A birth.
+    b.click_link("新增成员（出生、婚入、迁入）").await;
+    b.fill("#member-new input[name=id_number]", "110105202601010035")
+        .await;
+    b.fill("#member-new input[name=name]", "钱小宝").await;
+    b.choose("#member-new select[name=relation]", "son").await;
+    b.fill("#member-new input[name=reason]", "新生儿落户").await;
+    b.submit("#member-new button").await;
+    assert!(b.text("#members").await.contains("钱小宝"));
+    assert!(b.text("#timeline").await.contains("成员出生"));
+
+    // A year's income, with a wrong amount first.
+    b.click_link("登记收入").await;
+    b.fill("#income input[name=year]", "2025").await;
+    b.fill("#income input[name=a0]", "一万").await;
+    b.fill("#income input[name=reason]", "年度核算").await;
+    b.submit("#income button").await;
+    assert!(
+        b.text("#income-error")
+            .await
+            .contains("工资性收入“一万”无效")
+    );
+    b.fill("#income input[name=a0]", "12,000").await;
+    b.fill("#income input[name=reason]", "年度核算").await;
+    b.submit("#income button").await;
+    assert!(b.text("#years").await.contains("2025"));
+
+    // A check that finds the house unsafe.
+    b.click_link("登记保障情况核查").await;
+    b.choose("#assurance-form select[name=housing]", "d").await;
+    b.fill("#assurance-form input[name=reason]", "年度大排查")
+        .await;
+    b.submit("#assurance-form button").await;
+    assert!(b.text("#assurance").await.contains("鉴定为D级（危房）"));
+
+    // The head passes to the other member in one change.
+    b.click_link("修改成员信息、变更户主").await;
+    b.choose("#members-edit select[name=relation_0]", "father")
+        .await;
+    b.choose("#members-edit select[name=relation_1]", "head")
+        .await;
+    b.fill("#members-edit input[name=reason]", "户主外出，由成员任户主")
+        .await;
+    b.submit("#members-edit button").await;
+    assert!(b.text("h1").await.contains("钱小宝户"));
+    let timeline = b.text("#timeline").await;
+    assert!(
+        timeline.contains("成员信息变更") && timeline.contains("钱立户的与户主关系：户主 → 父亲"),
+        "{timeline}"
+    );
     b.close().await;
     drop(server);
 }
