@@ -687,6 +687,29 @@ async fn register_a_household_then_a_birth_income_a_check_and_a_new_head() {
         timeline.contains("成员信息变更") && timeline.contains("钱立户的与户主关系：户主 → 父亲"),
         "{timeline}"
     );
+
+    // The ledger with the heads' full numbers, posted from the list page with a reason, as
+    // the browser would download it.
+    b.click_link("农户查询").await;
+    b.client
+        .find(Locator::Css("details > summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.fill("#export-revealed input[name=reason]", "核对一卡通发放名单")
+        .await;
+    let ledger = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const f = document.querySelector('#export-revealed'); fetch(f.action.replace('export.xlsx', 'export.csv'), { method: 'POST', body: new URLSearchParams(new FormData(f)) }).then(r => r.text()).then(done);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ledger = ledger.as_str().unwrap();
+    assert!(ledger.contains("110105202601010035"), "{ledger}");
     b.close().await;
     drop(server);
 }
