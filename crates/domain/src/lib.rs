@@ -12,6 +12,7 @@ pub mod division;
 mod fixtures;
 pub mod id_number;
 pub mod money;
+pub mod monitoring;
 pub mod password;
 pub mod policy;
 pub mod registry;

@@ -1,0 +1,291 @@
+//! The checks a verification carries out: income against the monitoring line, the
+//! exclusion rules (原则上不纳入), and the gates of risk elimination (风险消除条件).
+
+use super::{Case, Context, Refusal, Verification, add_months};
+use crate::assurance::{MemberFacts, assess};
+use crate::money::Money;
+use crate::policy::Policy;
+use crate::registry::{HouseholdRecord, LivingStatus, Person};
+use chrono::Datelike;
+use std::fmt;
+
+/// 人均纯收入 of a household against the line, before and after rigid expenditure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomeCheck {
+    pub year: i32,
+    pub members: u32,
+    pub net: Money,
+    pub per_capita: Money,
+    pub rigid_expenditure: Money,
+    pub per_capita_after_expenditure: Money,
+    pub line: Money,
+}
+
+impl IncomeCheck {
+    /// Below the line once rigid expenditure is taken off (收入骤减或支出骤增).
+    pub fn at_risk(&self) -> bool {
+        self.per_capita_after_expenditure < self.line
+    }
+
+    pub fn above_line(&self) -> bool {
+        self.per_capita >= self.line
+    }
+
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{}年度纯收入{}元，在户{}人，人均纯收入{}元",
+            self.year,
+            self.net.grouped(),
+            self.members,
+            self.per_capita.grouped()
+        );
+        if self.rigid_expenditure.fen() > 0 {
+            s.push_str(&format!(
+                "，扣除刚性支出{}元后人均{}元",
+                self.rigid_expenditure.grouped(),
+                self.per_capita_after_expenditure.grouped()
+            ));
+        }
+        s.push_str(&format!(
+            "，{}监测范围{}元",
+            if self.at_risk() {
+                "低于"
+            } else {
+                "不低于"
+            },
+            self.line.grouped()
+        ));
+        s
+    }
+}
+
+fn living(record: &HouseholdRecord) -> impl Iterator<Item = &Person> {
+    record
+        .members
+        .iter()
+        .filter(|m| m.status == LivingStatus::InHousehold)
+}
+
+/// The income check on the latest income year not after `year`.
+pub fn income_check(
+    record: &HouseholdRecord,
+    policy: &Policy,
+    year: i32,
+    rigid_expenditure: Money,
+) -> Result<IncomeCheck, Refusal> {
+    let income = record
+        .incomes
+        .iter()
+        .filter(|i| i.year <= year)
+        .max_by_key(|i| i.year)
+        .ok_or_else(|| {
+            Refusal::Data(format!(
+                "户{}没有{year}年度及以前的收入记录，请先在户籍档案中登记收入（排查表收支部分）",
+                record.household.code.as_str()
+            ))
+        })?;
+    let members = u32::try_from(living(record).count()).unwrap_or(u32::MAX);
+    if members == 0 {
+        return Err(Refusal::Data(format!(
+            "户{}没有在户成员，无法核算人均纯收入",
+            record.household.code.as_str()
+        )));
+    }
+    let overflow = |e: crate::money::MoneyError| Refusal::Data(format!("收入核算出错：{e}"));
+    let net = income.net().map_err(overflow)?;
+    let per_capita = net.div_round(i64::from(members)).map_err(overflow)?;
+    let after = net
+        .checked_sub(rigid_expenditure)
+        .and_then(|m| m.div_round(i64::from(members)))
+        .map_err(overflow)?;
+    Ok(IncomeCheck {
+        year: income.year,
+        members,
+        net,
+        per_capita,
+        rigid_expenditure,
+        per_capita_after_expenditure: after,
+        line: policy.monitoring_line.amount,
+    })
+}
+
+/// A rule of 原则上不纳入 that a household meets, with where the fact came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExclusionHit {
+    pub rule: &'static str,
+    pub evidence: String,
+}
+
+impl fmt::Display for ExclusionHit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}（{}）", self.rule, self.evidence)
+    }
+}
+
+/// The exclusion rules the household meets: 财政供养 from the registry, the rest as found at
+/// the verification. A hit does not refuse inclusion — special cases go to the village
+/// assembly — but every reviewer sees it.
+pub fn exclusion_hits(record: &HouseholdRecord, v: &Verification) -> Vec<ExclusionHit> {
+    let mut hits: Vec<ExclusionHit> = living(record)
+        .filter(|m| m.public_payroll)
+        .map(|m| ExclusionHit {
+            rule: "家庭成员为财政供养人员",
+            evidence: format!("户籍档案：{}", m.name),
+        })
+        .collect();
+    let found = |rule, yes: bool| {
+        yes.then(|| ExclusionHit {
+            rule,
+            evidence: "入户核实发现".into(),
+        })
+    };
+    hits.extend(found("在城镇购买商品房或门面房", v.owns_commercial_housing));
+    hits.extend(found("拥有享受型轿车或大型农机、工程车辆", v.owns_vehicle));
+    hits.extend(found("经商办企业", v.runs_business));
+    hits
+}
+
+/// One condition of risk elimination and how the household stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    pub name: &'static str,
+    pub passed: bool,
+    pub detail: String,
+    /// A failed blocking gate refuses; a failed non-blocking one is flagged for review.
+    pub blocking: bool,
+}
+
+fn gate(name: &'static str, passed: bool, detail: String) -> Gate {
+    Gate {
+        name,
+        passed,
+        detail,
+        blocking: true,
+    }
+}
+
+/// The gates of eliminating `case`'s risk by `mode` on `ctx.on`. `v` is the verification's
+/// own findings (income stable for months, rigid expenditure resolved); without it those
+/// declared gates are not re-judged.
+pub fn elimination_gates(
+    ctx: &Context,
+    case: &Case,
+    mode: &str,
+    v: Option<&Verification>,
+) -> Result<Vec<Gate>, Refusal> {
+    let policy = ctx.policy;
+    let rules = &policy.elimination;
+    let by_assistance = policy
+        .elimination_modes
+        .iter()
+        .find(|m| m.code == mode)
+        .is_some_and(|m| m.name.contains("帮扶"));
+    let record = ctx.household;
+    let mut gates = Vec::new();
+    if living(record).next().is_none() {
+        // 自然消除 of a household whose members have all died or moved away.
+        gates.push(gate(
+            "家庭成员",
+            !by_assistance,
+            if by_assistance {
+                "户内已无在户成员，应按自然消除办理".into()
+            } else {
+                "户内已无在户成员，其余条件不再适用".into()
+            },
+        ));
+        return Ok(gates);
+    }
+    let approved = case.approved_on.unwrap_or(case.opened_on);
+    let months_ok = add_months(approved, rules.min_monitored_months);
+    gates.push(gate(
+        "监测时间",
+        ctx.on >= months_ok,
+        format!(
+            "{approved}纳入监测，须满{}个月（{months_ok}起）",
+            rules.min_monitored_months
+        ),
+    ));
+    let income = income_check(record, policy, ctx.on.year(), Money::ZERO)?;
+    let mut income_detail = income.describe();
+    let mut income_ok = income.above_line();
+    if let Some(v) = v {
+        income_ok &= v.stable_income_months >= rules.min_stable_income_months;
+        income_detail.push_str(&format!(
+            "；收入稳定超过监测范围{}个月，须不少于{}个月",
+            v.stable_income_months, rules.min_stable_income_months
+        ));
+    }
+    gates.push(gate("收入稳定超过监测范围", income_ok, income_detail));
+    let findings = assess(
+        record.members.iter().map(MemberFacts::from),
+        record.assurance.as_ref(),
+        ctx.on,
+    );
+    let insecure: Vec<String> = findings
+        .iter()
+        .filter(|f| f.secure != Some(true))
+        .map(|f| {
+            format!(
+                "{}{}",
+                f.indicator.label(),
+                if f.secure.is_none() {
+                    "未核查"
+                } else {
+                    "未保障"
+                }
+            )
+        })
+        .collect();
+    gates.push(gate(
+        "两不愁三保障及饮水安全",
+        insecure.is_empty(),
+        if insecure.is_empty() {
+            "均有保障".into()
+        } else {
+            insecure.join("、")
+        },
+    ));
+    if let Some(v) = v {
+        gates.push(gate(
+            "大额刚性支出",
+            v.rigid_expenditure_resolved,
+            if v.rigid_expenditure_resolved {
+                "已解决或无大额刚性支出".into()
+            } else {
+                "尚未解决".into()
+            },
+        ));
+    }
+    if by_assistance {
+        gates.push(gate(
+            "帮扶措施",
+            ctx.measures >= 1,
+            format!("已落实帮扶措施{}项，帮扶消除须至少1项", ctx.measures),
+        ));
+        let workers = living(record).filter(|m| m.labour.can_work()).count();
+        gates.push(gate(
+            "劳动能力",
+            workers > 0,
+            if workers > 0 {
+                format!("有劳动能力成员{workers}人")
+            } else {
+                "家庭无劳动能力，不标注帮扶消除，应落实兜底保障".into()
+            },
+        ));
+        let early = add_months(approved, rules.early_review_months);
+        gates.push(Gate {
+            name: "消除时间",
+            passed: ctx.on >= early,
+            detail: if ctx.on >= early {
+                format!("纳入已满{}个月", rules.early_review_months)
+            } else {
+                format!(
+                    "纳入不满{}个月即帮扶消除，需重点复核",
+                    rules.early_review_months
+                )
+            },
+            blocking: false,
+        });
+    }
+    Ok(gates)
+}

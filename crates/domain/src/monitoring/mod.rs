@@ -1,0 +1,963 @@
+//! The monitoring lifecycle (防止返贫致贫动态监测): leads (线索), and the case (监测案件) of one
+//! household from verification through inclusion to risk elimination, as an explicit state
+//! machine. [`transition`] is the only way a case changes: it checks the role, the state, the
+//! data each step requires and the policy pack's gates, sets the step's deadline on the
+//! holiday calendar, and describes the event for the case history. Storage and people come
+//! later, in `app`; nothing here does IO.
+
+mod gates;
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
+
+pub use gates::{ExclusionHit, Gate, IncomeCheck, elimination_gates, exclusion_hits, income_check};
+
+use crate::access::Role;
+use crate::calendar::{CalendarError, WorkCalendar};
+use crate::codes::coded_enum;
+use crate::money::Money;
+use crate::policy::{DayCount, Deadline, Policy};
+use crate::registry::{HouseholdCode, HouseholdRecord};
+use chrono::{Datelike, Months, NaiveDate};
+
+coded_enum!(
+    /// Where a lead came from (发现渠道).
+    Channel {
+        SelfDeclared => ("self_declared", "农户自主申报"),
+        CadreSurvey => ("cadre_survey", "基层干部排查"),
+        Screening => ("screening", "部门筛查预警"),
+        Hotline => ("hotline", "热线电话"),
+        Petition => ("petition", "信访"),
+        Media => ("media", "媒体反映"),
+        Supervision => ("supervision", "监督检查"),
+    }
+);
+
+coded_enum!(
+    /// What became of a lead (线索状态).
+    LeadStatus {
+        Pending => ("pending", "待受理"),
+        Accepted => ("accepted", "已受理"),
+        Attached => ("attached", "并入在办案件"),
+        Declined => ("declined", "不予受理"),
+    }
+);
+
+coded_enum!(
+    /// The two procedures a case runs through, each verify → deliberate → notice → town →
+    /// county.
+    Phase {
+        Identification => ("identification", "识别纳入"),
+        Elimination => ("elimination", "风险消除"),
+    }
+);
+
+coded_enum!(
+    /// A step of either procedure.
+    Step {
+        Verifying => ("verifying", "入户核实"),
+        Deliberation => ("deliberation", "民主评议"),
+        Notice => ("notice", "公示"),
+        TownReview => ("town_review", "乡镇审核"),
+        CountyReview => ("county_review", "县级审定"),
+    }
+);
+
+coded_enum!(
+    /// Where a case stands (案件状态).
+    CaseState {
+        Verifying => ("verifying", "入户核实"),
+        Deliberation => ("deliberation", "民主评议"),
+        Notice => ("notice", "公示中"),
+        TownReview => ("town_review", "乡镇审核"),
+        CountyReview => ("county_review", "县级审定"),
+        Monitored => ("monitored", "监测帮扶中"),
+        NotIncluded => ("not_included", "不予纳入"),
+        ExitVerifying => ("exit_verifying", "消除核实"),
+        ExitDeliberation => ("exit_deliberation", "消除评议"),
+        ExitNotice => ("exit_notice", "消除公示中"),
+        ExitTownReview => ("exit_town_review", "消除乡镇审核"),
+        ExitCountyReview => ("exit_county_review", "消除县级确认"),
+        Eliminated => ("eliminated", "风险已消除"),
+    }
+);
+
+impl CaseState {
+    /// The procedure and step, for states inside one.
+    pub fn step(self) -> Option<(Phase, Step)> {
+        use CaseState as S;
+        Some(match self {
+            S::Verifying => (Phase::Identification, Step::Verifying),
+            S::Deliberation => (Phase::Identification, Step::Deliberation),
+            S::Notice => (Phase::Identification, Step::Notice),
+            S::TownReview => (Phase::Identification, Step::TownReview),
+            S::CountyReview => (Phase::Identification, Step::CountyReview),
+            S::ExitVerifying => (Phase::Elimination, Step::Verifying),
+            S::ExitDeliberation => (Phase::Elimination, Step::Deliberation),
+            S::ExitNotice => (Phase::Elimination, Step::Notice),
+            S::ExitTownReview => (Phase::Elimination, Step::TownReview),
+            S::ExitCountyReview => (Phase::Elimination, Step::CountyReview),
+            S::Monitored | S::NotIncluded | S::Eliminated => return None,
+        })
+    }
+
+    pub fn at(phase: Phase, step: Step) -> CaseState {
+        use CaseState as S;
+        match (phase, step) {
+            (Phase::Identification, Step::Verifying) => S::Verifying,
+            (Phase::Identification, Step::Deliberation) => S::Deliberation,
+            (Phase::Identification, Step::Notice) => S::Notice,
+            (Phase::Identification, Step::TownReview) => S::TownReview,
+            (Phase::Identification, Step::CountyReview) => S::CountyReview,
+            (Phase::Elimination, Step::Verifying) => S::ExitVerifying,
+            (Phase::Elimination, Step::Deliberation) => S::ExitDeliberation,
+            (Phase::Elimination, Step::Notice) => S::ExitNotice,
+            (Phase::Elimination, Step::TownReview) => S::ExitTownReview,
+            (Phase::Elimination, Step::CountyReview) => S::ExitCountyReview,
+        }
+    }
+
+    /// Open cases take new leads for their household; closed ones (不予纳入, 风险已消除) do
+    /// not, so a household that falls back later gets a new case.
+    pub fn is_open(self) -> bool {
+        !matches!(self, CaseState::NotIncluded | CaseState::Eliminated)
+    }
+
+    /// Whether the household is included (纳入监测) in this state.
+    pub fn is_included(self) -> bool {
+        matches!(self, CaseState::Monitored)
+            || self.step().is_some_and(|(p, _)| p == Phase::Elimination)
+    }
+}
+
+coded_enum!(
+    /// What was done to a case; the history names each event by it.
+    ActionKind {
+        Open => ("open", "受理立案"),
+        Verify => ("verify", "入户核实"),
+        Deliberate => ("deliberate", "民主评议并公示"),
+        Object => ("object", "公示异议"),
+        EndNotice => ("end_notice", "公示期满"),
+        Approve => ("approve", "审核通过"),
+        Return => ("return", "退回"),
+        Close => ("close", "办结不予纳入"),
+        GreenChannel => ("green_channel", "启用绿色通道"),
+        ProposeElimination => ("propose_elimination", "提出风险消除"),
+        Revert => ("revert", "回退监测"),
+        Attach => ("attach", "并入新线索"),
+    }
+);
+
+/// One household's case as stored: its state and the dates its clocks run from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: i64,
+    pub household: HouseholdCode,
+    pub state: CaseState,
+    /// Bumped by every event, so two people acting on the same case cannot both succeed.
+    pub version: i64,
+    /// When the risk was first discovered (the earliest lead): the identification clock
+    /// starts here.
+    pub discovered_on: NaiveDate,
+    /// When the town accepted (受理) it.
+    pub opened_on: NaiveDate,
+    /// The identification deadline (识别认定时限), extended by objection pauses.
+    pub identification_due: NaiveDate,
+    /// Since when the case is in its current state.
+    pub step_since: NaiveDate,
+    /// Deadline of the current step, if the pack sets one.
+    pub due_on: Option<NaiveDate>,
+    /// Set while an objection to the notice is being re-verified: the identification clock
+    /// stands still from this date.
+    pub paused_on: Option<NaiveDate>,
+    /// First day of the current or last notice, and the first day after its minimum period.
+    pub notice_from: Option<NaiveDate>,
+    pub notice_until: Option<NaiveDate>,
+    /// Object category code (监测对象类别), proposed at verification, set by the county.
+    pub category: Option<String>,
+    /// Risk type codes (风险类型), at most the pack's maximum.
+    pub risk_types: Vec<String>,
+    /// 绿色通道: assistance started before approval, on this date.
+    pub green_channel_on: Option<NaiveDate>,
+    /// 纳入监测 (县级审定) date.
+    pub approved_on: Option<NaiveDate>,
+    /// Elimination mode code (消除方式), proposed and then confirmed.
+    pub elimination_mode: Option<String>,
+    pub eliminated_on: Option<NaiveDate>,
+    /// Why the case was closed, in words the household sees.
+    pub closed_reason: Option<String>,
+    /// Deadlines to assign a 帮扶责任人 and to make the 一户一策 plan.
+    pub cadre_due: Option<NaiveDate>,
+    pub plan_due: Option<NaiveDate>,
+}
+
+/// The 排查表 of one household verification (入户核实), or of the re-check before elimination.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Verification {
+    pub visited_on: Option<NaiveDate>,
+    /// Who went (at least the pack's number of people).
+    pub verifiers: Vec<String>,
+    /// The signed 承诺授权书, an attachment of the case; required to include a household.
+    pub consent_attachment: Option<i64>,
+    /// Risk type codes found.
+    pub risk_types: Vec<String>,
+    /// Proposed object category code.
+    pub category: Option<String>,
+    /// 刚性支出 over the year (schooling, medical after reimbursement …).
+    pub rigid_expenditure: Money,
+    /// Facts the verifiers found that the registry cannot know (原则上不纳入).
+    pub owns_commercial_housing: bool,
+    pub owns_vehicle: bool,
+    pub runs_business: bool,
+    /// Before elimination: months the income has stayed above the line, and whether large
+    /// rigid expenditure is resolved.
+    pub stable_income_months: u32,
+    pub rigid_expenditure_resolved: bool,
+    pub findings: String,
+}
+
+/// 民主评议: the village meeting and, when it agrees, the notice (公示) it posts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deliberation {
+    pub held_on: NaiveDate,
+    pub attendees: u32,
+    pub agreed: bool,
+    pub note: String,
+    /// First day of the notice (when agreed).
+    pub notice_from: NaiveDate,
+}
+
+/// What one step can do to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Verify(Box<Verification>),
+    Deliberate(Deliberation),
+    /// An objection (异议) lodged during the notice: back to verification, clock paused.
+    Object {
+        content: String,
+    },
+    EndNotice,
+    /// Town: pass to the county. County: include (with category and risk types) or confirm
+    /// the elimination (with its mode).
+    Approve {
+        comment: String,
+        category: Option<String>,
+        risk_types: Vec<String>,
+    },
+    Return {
+        comment: String,
+    },
+    /// Identification: not eligible / excluded (不予纳入). Elimination: risk not eliminated,
+    /// back to monitoring (不予消除).
+    Close {
+        reason: String,
+    },
+    GreenChannel {
+        reason: String,
+    },
+    ProposeElimination {
+        mode: String,
+        reason: String,
+    },
+    Revert {
+        reason: String,
+    },
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Verify(_) => ActionKind::Verify,
+            Action::Deliberate(_) => ActionKind::Deliberate,
+            Action::Object { .. } => ActionKind::Object,
+            Action::EndNotice => ActionKind::EndNotice,
+            Action::Approve { .. } => ActionKind::Approve,
+            Action::Return { .. } => ActionKind::Return,
+            Action::Close { .. } => ActionKind::Close,
+            Action::GreenChannel { .. } => ActionKind::GreenChannel,
+            Action::ProposeElimination { .. } => ActionKind::ProposeElimination,
+            Action::Revert { .. } => ActionKind::Revert,
+        }
+    }
+}
+
+/// What a transition is judged against.
+pub struct Context<'a> {
+    pub policy: &'a Policy,
+    pub calendar: &'a WorkCalendar,
+    /// The business date of the action.
+    pub on: NaiveDate,
+    /// The actor's role; `None` for the system itself.
+    pub role: Option<Role>,
+    /// The household as registered now (members, incomes, 保障情况).
+    pub household: &'a HouseholdRecord,
+    /// Measures (帮扶措施) of the case applied so far.
+    pub measures: usize,
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{action}需由{allowed}办理，当前账号角色为{actual}")]
+    Role {
+        action: &'static str,
+        allowed: String,
+        actual: &'static str,
+    },
+    #[error("案件当前处于“{state}”，不能{action}")]
+    State {
+        state: &'static str,
+        action: &'static str,
+    },
+    #[error("{0}")]
+    Data(String),
+    /// Failed elimination gates, each named with its facts.
+    #[error("不符合风险消除条件：{}", .0.iter().filter(|g| g.blocking && !g.passed).map(|g| format!("{}（{}）", g.name, g.detail)).collect::<Vec<_>>().join("；"))]
+    Gates(Vec<Gate>),
+    #[error("时限无法计算：{0}")]
+    Calendar(#[from] CalendarError),
+}
+
+/// A step done: the case as it now is, and the event for its history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub case: Case,
+    pub event: Event,
+}
+
+/// One entry of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub action: ActionKind,
+    pub from: Option<CaseState>,
+    pub to: CaseState,
+    pub on: NaiveDate,
+    pub comment: String,
+    /// The deadline of the step this event completed, and whether it was met.
+    pub due_on: Option<NaiveDate>,
+    /// What was recorded, as label and value, in the order people read them.
+    pub details: Vec<(String, String)>,
+    /// Points a reviewer must look at (e.g. 识别后2个月内消除, 信息比对发现…).
+    pub flags: Vec<String>,
+}
+
+impl Event {
+    pub fn on_time(&self) -> Option<bool> {
+        self.due_on.map(|d| self.on <= d)
+    }
+}
+
+/// The date a limit running from `start` falls due (the start day not counted).
+pub fn due(
+    cal: &WorkCalendar,
+    limit: Deadline,
+    start: NaiveDate,
+) -> Result<NaiveDate, CalendarError> {
+    match limit.count {
+        DayCount::Natural => cal.add_natural_days(start, limit.days),
+        DayCount::Working => cal.add_working_days(start, limit.days).map(|r| r.value),
+    }
+}
+
+/// `due` pushed back by the days of a pause from `paused_on` to `resumed_on` (the days
+/// after the pause began up to and including the resumption), counted the way the limit
+/// counts.
+pub fn extend(
+    cal: &WorkCalendar,
+    limit: Deadline,
+    due_on: NaiveDate,
+    paused_on: NaiveDate,
+    resumed_on: NaiveDate,
+) -> Result<NaiveDate, CalendarError> {
+    if resumed_on <= paused_on {
+        return Ok(due_on);
+    }
+    let days = match limit.count {
+        DayCount::Natural => cal.natural_days_between(paused_on, resumed_on),
+        DayCount::Working => cal.working_days_between(paused_on, resumed_on)?.value,
+    };
+    let days = u32::try_from(days).map_err(|_| CalendarError::OutOfRange)?;
+    due(
+        cal,
+        Deadline {
+            days,
+            count: limit.count,
+        },
+        due_on,
+    )
+}
+
+/// Opens a case for `household` from a lead discovered on `discovered_on`, accepted by the
+/// town on `on`: the identification clock runs from discovery, verification from acceptance.
+pub fn open(
+    policy: &Policy,
+    cal: &WorkCalendar,
+    household: HouseholdCode,
+    discovered_on: NaiveDate,
+    on: NaiveDate,
+) -> Result<Outcome, Refusal> {
+    if on < discovered_on {
+        return Err(Refusal::Data(format!(
+            "受理日期{on}早于发现日期{discovered_on}"
+        )));
+    }
+    let identification_due = due(cal, policy.deadlines.identification, discovered_on)?;
+    let verification_due = due(cal, policy.deadlines.verification, on)?;
+    let case = Case {
+        id: 0,
+        household,
+        state: CaseState::Verifying,
+        version: 0,
+        discovered_on,
+        opened_on: on,
+        identification_due,
+        step_since: on,
+        due_on: Some(verification_due.min(identification_due)),
+        paused_on: None,
+        notice_from: None,
+        notice_until: None,
+        category: None,
+        risk_types: Vec::new(),
+        green_channel_on: None,
+        approved_on: None,
+        elimination_mode: None,
+        eliminated_on: None,
+        closed_reason: None,
+        cadre_due: None,
+        plan_due: None,
+    };
+    let event = Event {
+        action: ActionKind::Open,
+        from: None,
+        to: CaseState::Verifying,
+        on,
+        comment: String::new(),
+        due_on: None,
+        details: vec![
+            ("发现日期".into(), discovered_on.to_string()),
+            (
+                "识别认定时限".into(),
+                format!(
+                    "{}（{}）",
+                    identification_due, policy.deadlines.identification
+                ),
+            ),
+            (
+                "入户核实时限".into(),
+                format!("{}（{}）", verification_due, policy.deadlines.verification),
+            ),
+        ],
+        flags: Vec::new(),
+    };
+    Ok(Outcome { case, event })
+}
+
+/// The roles that may take `kind` in `state`. The system itself (no role) may do all.
+pub fn allowed_roles(kind: ActionKind, state: CaseState) -> &'static [Role] {
+    use Role as R;
+    let step = state.step().map(|(_, s)| s);
+    match kind {
+        ActionKind::Verify
+        | ActionKind::Deliberate
+        | ActionKind::Object
+        | ActionKind::EndNotice => &[R::VillageOfficer, R::TownReviewer],
+        ActionKind::Approve | ActionKind::Return => match step {
+            Some(Step::CountyReview) => &[R::CountyAdmin],
+            _ => &[R::TownReviewer],
+        },
+        ActionKind::Close => match step {
+            Some(Step::CountyReview) => &[R::CountyAdmin],
+            _ => &[R::TownReviewer, R::CountyAdmin],
+        },
+        ActionKind::GreenChannel | ActionKind::Open | ActionKind::Attach => {
+            &[R::TownReviewer, R::CountyAdmin]
+        }
+        ActionKind::ProposeElimination => &[R::VillageOfficer, R::AssistanceCadre, R::TownReviewer],
+        ActionKind::Revert => &[R::CountyAdmin],
+    }
+}
+
+/// Whether `role` may take `kind` in `state`, as a refusal naming who may.
+pub fn check_role(role: Option<Role>, kind: ActionKind, state: CaseState) -> Result<(), Refusal> {
+    let allowed = allowed_roles(kind, state);
+    match role {
+        None => Ok(()),
+        Some(r) if allowed.contains(&r) => Ok(()),
+        Some(r) => Err(Refusal::Role {
+            action: kind.label(),
+            allowed: allowed
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("或"),
+            actual: r.label(),
+        }),
+    }
+}
+
+fn wrong_state(case: &Case, kind: ActionKind) -> Refusal {
+    Refusal::State {
+        state: case.state.label(),
+        action: kind.label(),
+    }
+}
+
+fn required(text: &str, what: &str) -> Result<String, Refusal> {
+    let t = text.trim();
+    if t.is_empty() {
+        Err(Refusal::Data(format!("请填写{what}")))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+fn not_after(on: NaiveDate, date: NaiveDate, what: &str) -> Result<(), Refusal> {
+    if date > on {
+        Err(Refusal::Data(format!("{what}{date}晚于办理日期{on}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks risk types and category against the pack's code tables.
+fn check_codes(
+    policy: &Policy,
+    risk_types: &[String],
+    category: Option<&str>,
+) -> Result<(), Refusal> {
+    if risk_types.is_empty() {
+        return Err(Refusal::Data("请至少选择一项风险类型".into()));
+    }
+    let max = policy.identification.max_risk_types as usize;
+    if risk_types.len() > max {
+        return Err(Refusal::Data(format!(
+            "风险类型最多{max}项，填写了{}项",
+            risk_types.len()
+        )));
+    }
+    for code in risk_types {
+        if risk_type_name(policy, code).is_none() {
+            return Err(Refusal::Data(format!(
+                "风险类型代码“{code}”不在政策包代码表中"
+            )));
+        }
+    }
+    let mut seen = risk_types.to_vec();
+    seen.sort();
+    seen.dedup();
+    if seen.len() != risk_types.len() {
+        return Err(Refusal::Data("风险类型有重复".into()));
+    }
+    match category {
+        None => Err(Refusal::Data("请选择监测对象类别".into())),
+        Some(c) if !policy.object_categories.iter().any(|i| i.code == c) => Err(Refusal::Data(
+            format!("监测对象类别代码“{c}”不在政策包代码表中"),
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The name of a risk type or sub-type code in the pack.
+pub fn risk_type_name<'a>(policy: &'a Policy, code: &str) -> Option<&'a str> {
+    policy.risk_types.iter().find_map(|r| {
+        if r.code == code {
+            Some(r.name.as_str())
+        } else {
+            r.subtypes
+                .iter()
+                .find(|s| s.code == code)
+                .map(|s| s.name.as_str())
+        }
+    })
+}
+
+/// The names of risk type codes, joined for display.
+pub fn risk_type_names(policy: &Policy, codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| risk_type_name(policy, c).unwrap_or(c.as_str()))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn code_name<'a>(items: &'a [crate::policy::CodeItem], code: &'a str) -> &'a str {
+    items
+        .iter()
+        .find(|i| i.code == code)
+        .map_or(code, |i| i.name.as_str())
+}
+
+/// Applies `action` to `case` on `ctx.on`: the role, the state, the data and the gates are
+/// checked, and the new case comes back with the event to record. Nothing is changed on
+/// refusal.
+pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome, Refusal> {
+    let kind = action.kind();
+    check_role(ctx.role, kind, case.state)?;
+    if ctx.on < case.step_since {
+        return Err(Refusal::Data(format!(
+            "办理日期{}早于本环节开始日期{}",
+            ctx.on, case.step_since
+        )));
+    }
+    let step = case.state.step();
+    let mut next = case.clone();
+    next.version += 1;
+    let mut event = Event {
+        action: kind,
+        from: Some(case.state),
+        to: case.state,
+        on: ctx.on,
+        comment: String::new(),
+        due_on: case.due_on,
+        details: Vec::new(),
+        flags: Vec::new(),
+    };
+    let policy = ctx.policy;
+    match (action, step) {
+        (Action::Verify(v), Some((phase, Step::Verifying))) => {
+            verify(&mut next, &mut event, v, phase, ctx)?;
+        }
+        (Action::Deliberate(d), Some((phase, Step::Deliberation))) => {
+            not_after(ctx.on, d.held_on, "评议日期")?;
+            if d.held_on < case.step_since {
+                return Err(Refusal::Data(format!(
+                    "评议日期{}早于入户核实完成日期{}",
+                    d.held_on, case.step_since
+                )));
+            }
+            if d.attendees == 0 {
+                return Err(Refusal::Data("请填写参加评议人数".into()));
+            }
+            event
+                .details
+                .push(("评议日期".into(), d.held_on.to_string()));
+            event
+                .details
+                .push(("参加人数".into(), d.attendees.to_string()));
+            event.details.push((
+                "评议结果".into(),
+                if d.agreed { "同意" } else { "不同意" }.into(),
+            ));
+            event.comment = d.note.trim().to_string();
+            if d.agreed {
+                if d.notice_from < d.held_on {
+                    return Err(Refusal::Data(format!(
+                        "公示开始日期{}早于评议日期{}",
+                        d.notice_from, d.held_on
+                    )));
+                }
+                let until = due(
+                    ctx.calendar,
+                    policy.deadlines.village_notice_min,
+                    d.notice_from,
+                )?;
+                next.notice_from = Some(d.notice_from);
+                next.notice_until = Some(until);
+                next.state = CaseState::at(phase, Step::Notice);
+                event.details.push((
+                    "公示期".into(),
+                    format!(
+                        "{}至{}（不少于{}）",
+                        d.notice_from,
+                        until.pred_opt().unwrap_or(until),
+                        policy.deadlines.village_notice_min
+                    ),
+                ));
+            } else {
+                // The town decides what follows a village's refusal.
+                next.state = CaseState::at(phase, Step::TownReview);
+                event.flags.push("民主评议未通过".into());
+            }
+        }
+        (Action::Object { content }, Some((phase, Step::Notice))) => {
+            event.comment = required(content, "异议内容")?;
+            next.state = CaseState::at(phase, Step::Verifying);
+            if phase == Phase::Identification && case.paused_on.is_none() {
+                next.paused_on = Some(ctx.on);
+            }
+            event
+                .details
+                .push(("处理".into(), "暂停识别时限，退回重新核实".into()));
+        }
+        (Action::EndNotice, Some((phase, Step::Notice))) => {
+            let until = case.notice_until.unwrap_or(case.step_since);
+            if ctx.on < until {
+                return Err(Refusal::Data(format!(
+                    "公示期未满：{}起公示，{}方可结束公示",
+                    case.notice_from.unwrap_or(case.step_since),
+                    until
+                )));
+            }
+            next.state = CaseState::at(phase, Step::TownReview);
+            event.due_on = None;
+        }
+        (Action::Approve { comment, .. }, Some((phase, Step::TownReview))) => {
+            event.comment = comment.trim().to_string();
+            next.state = CaseState::at(phase, Step::CountyReview);
+        }
+        (
+            Action::Approve {
+                comment,
+                category,
+                risk_types,
+            },
+            Some((Phase::Identification, Step::CountyReview)),
+        ) => {
+            event.comment = comment.trim().to_string();
+            let category = category.clone().or_else(|| case.category.clone());
+            let risks = if risk_types.is_empty() {
+                case.risk_types.clone()
+            } else {
+                risk_types.clone()
+            };
+            check_codes(policy, &risks, category.as_deref())?;
+            event.details.push((
+                "监测对象类别".into(),
+                code_name(&policy.object_categories, category.as_deref().unwrap_or("")).into(),
+            ));
+            event
+                .details
+                .push(("风险类型".into(), risk_type_names(policy, &risks)));
+            next.category = category;
+            next.risk_types = risks;
+            next.state = CaseState::Monitored;
+            next.approved_on = Some(ctx.on);
+            next.paused_on = None;
+            let start = case.green_channel_on.unwrap_or(ctx.on);
+            next.cadre_due = Some(due(ctx.calendar, policy.deadlines.cadre_assignment, start)?);
+            next.plan_due = Some(due(ctx.calendar, policy.deadlines.assistance_plan, start)?);
+            if let Some(g) = case.green_channel_on {
+                event
+                    .flags
+                    .push(format!("绿色通道：{g}先行帮扶，{}补办认定", ctx.on));
+            }
+        }
+        (Action::Approve { comment, .. }, Some((Phase::Elimination, Step::CountyReview))) => {
+            event.comment = comment.trim().to_string();
+            let mode = case.elimination_mode.clone().unwrap_or_default();
+            let gates = elimination_gates(ctx, case, &mode, None)?;
+            if gates.iter().any(|g| g.blocking && !g.passed) {
+                return Err(Refusal::Gates(gates));
+            }
+            event.flags.extend(flags_of(&gates));
+            event.details.push((
+                "消除方式".into(),
+                code_name(&policy.elimination_modes, &mode).into(),
+            ));
+            next.state = CaseState::Eliminated;
+            next.eliminated_on = Some(ctx.on);
+        }
+        (Action::Return { comment }, Some((phase, Step::TownReview | Step::CountyReview))) => {
+            event.comment = required(comment, "退回意见")?;
+            next.state = CaseState::at(phase, Step::Verifying);
+        }
+        (Action::Close { reason }, Some((Phase::Identification, _))) => {
+            let reason = required(reason, "不予纳入的理由（农户可见）")?;
+            event.comment = reason.clone();
+            next.closed_reason = Some(reason);
+            next.state = CaseState::NotIncluded;
+            next.paused_on = None;
+        }
+        (Action::Close { reason }, Some((Phase::Elimination, _))) => {
+            event.comment = required(reason, "不予消除的理由")?;
+            next.state = CaseState::Monitored;
+            next.elimination_mode = None;
+        }
+        (Action::GreenChannel { reason }, Some((Phase::Identification, _))) => {
+            event.comment = required(reason, "启用绿色通道的事由（如灾害、突发严重困难）")?;
+            if case.green_channel_on.is_some() {
+                return Err(Refusal::Data("该案件已启用绿色通道".into()));
+            }
+            next.green_channel_on = Some(ctx.on);
+            next.cadre_due = Some(due(
+                ctx.calendar,
+                policy.deadlines.cadre_assignment,
+                ctx.on,
+            )?);
+            next.plan_due = Some(due(ctx.calendar, policy.deadlines.assistance_plan, ctx.on)?);
+            event
+                .details
+                .push(("先行帮扶".into(), "认定程序事后补办".into()));
+            // Not a step: the clocks of the step in progress keep running.
+            event.due_on = None;
+            next.version = case.version + 1;
+            return Ok(Outcome { case: next, event });
+        }
+        (Action::ProposeElimination { mode, reason }, None)
+            if case.state == CaseState::Monitored =>
+        {
+            if !policy.elimination_modes.iter().any(|m| &m.code == mode) {
+                return Err(Refusal::Data(format!("消除方式“{mode}”不在政策包代码表中")));
+            }
+            event.comment = required(reason, "提出消除的理由")?;
+            event.details.push((
+                "拟消除方式".into(),
+                code_name(&policy.elimination_modes, mode).into(),
+            ));
+            next.elimination_mode = Some(mode.clone());
+            next.state = CaseState::ExitVerifying;
+        }
+        (Action::Revert { reason }, None) if case.state == CaseState::Eliminated => {
+            event.comment = required(reason, "回退理由（消除后返贫风险未稳定消除的情况）")?;
+            next.state = CaseState::Monitored;
+            next.eliminated_on = None;
+            next.elimination_mode = None;
+        }
+        _ => return Err(wrong_state(case, kind)),
+    }
+    event.to = next.state;
+    if next.state != case.state {
+        next.step_since = ctx.on;
+        next.due_on = step_due(&next, ctx, action)?;
+    }
+    Ok(Outcome { case: next, event })
+}
+
+/// The deadline of the step a case has just entered.
+fn step_due(next: &Case, ctx: &Context, action: &Action) -> Result<Option<NaiveDate>, Refusal> {
+    Ok(match next.state.step() {
+        Some((Phase::Identification, Step::Verifying)) => {
+            let again = due(ctx.calendar, ctx.policy.deadlines.verification, ctx.on)?;
+            if matches!(action, Action::Object { .. }) {
+                // Re-verification after an objection runs on its own clock; the
+                // identification clock is paused meanwhile.
+                Some(again)
+            } else {
+                Some(again.min(next.identification_due))
+            }
+        }
+        Some((Phase::Identification, _)) => Some(next.identification_due),
+        _ => None,
+    })
+}
+
+fn verify(
+    next: &mut Case,
+    event: &mut Event,
+    v: &Verification,
+    phase: Phase,
+    ctx: &Context,
+) -> Result<(), Refusal> {
+    let policy = ctx.policy;
+    let visited = v
+        .visited_on
+        .ok_or_else(|| Refusal::Data("请填写入户核实日期".into()))?;
+    not_after(ctx.on, visited, "入户核实日期")?;
+    let mut verifiers: Vec<&str> = v
+        .verifiers
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    verifiers.sort();
+    verifiers.dedup();
+    let min = policy.identification.min_verifiers as usize;
+    if verifiers.len() < min {
+        return Err(Refusal::Data(format!(
+            "入户核实须不少于{min}人，填写了{}人",
+            verifiers.len()
+        )));
+    }
+    let income = income_check(ctx.household, policy, visited.year(), v.rigid_expenditure)?;
+    event.details.push(("核实日期".into(), visited.to_string()));
+    event.details.push((
+        "核实人员".into(),
+        v.verifiers
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("、"),
+    ));
+    event.details.push(("收入核算".into(), income.describe()));
+    event.comment = v.findings.trim().to_string();
+    match phase {
+        Phase::Identification => {
+            if v.consent_attachment.is_none() {
+                return Err(Refusal::Data(
+                    "请上传农户签字的承诺授权书（入户核实必备材料）".into(),
+                ));
+            }
+            check_codes(policy, &v.risk_types, v.category.as_deref())?;
+            let hits = exclusion_hits(ctx.household, v);
+            event.details.push((
+                "信息比对".into(),
+                if hits.is_empty() {
+                    "未发现原则上不纳入的情形".into()
+                } else {
+                    hits.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("；")
+                },
+            ));
+            for h in &hits {
+                event.flags.push(format!("信息比对：{h}"));
+            }
+            if !income.at_risk() {
+                event.flags.push(format!(
+                    "扣除刚性支出后人均纯收入{}元不低于监测范围{}元",
+                    income.per_capita_after_expenditure.grouped(),
+                    income.line.grouped()
+                ));
+            }
+            event
+                .details
+                .push(("风险类型".into(), risk_type_names(policy, &v.risk_types)));
+            event.details.push((
+                "拟定类别".into(),
+                code_name(
+                    &policy.object_categories,
+                    v.category.as_deref().unwrap_or(""),
+                )
+                .into(),
+            ));
+            next.risk_types = v.risk_types.clone();
+            next.category = v.category.clone();
+            if let Some(paused) = next.paused_on.take() {
+                let extended = extend(
+                    ctx.calendar,
+                    policy.deadlines.identification,
+                    next.identification_due,
+                    paused,
+                    ctx.on,
+                )?;
+                event.details.push((
+                    "识别时限".into(),
+                    format!("异议核实期间暂停，顺延至{extended}"),
+                ));
+                next.identification_due = extended;
+            }
+        }
+        Phase::Elimination => {
+            let mode = next.elimination_mode.clone().unwrap_or_default();
+            let gates = elimination_gates(ctx, next, &mode, Some(v))?;
+            for g in &gates {
+                event.details.push((
+                    g.name.to_string(),
+                    format!("{}：{}", if g.passed { "符合" } else { "不符合" }, g.detail),
+                ));
+            }
+            if gates.iter().any(|g| g.blocking && !g.passed) {
+                return Err(Refusal::Gates(gates));
+            }
+            event.flags.extend(flags_of(&gates));
+        }
+    }
+    next.state = CaseState::at(phase, Step::Deliberation);
+    Ok(())
+}
+
+fn flags_of(gates: &[Gate]) -> Vec<String> {
+    gates
+        .iter()
+        .filter(|g| !g.blocking && !g.passed)
+        .map(|g| format!("{}：{}", g.name, g.detail))
+        .collect()
+}
+
+/// `date` plus whole months, for the gates counted in months.
+pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_add_months(Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}

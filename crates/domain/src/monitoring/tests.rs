@@ -1,0 +1,794 @@
+//! Whole cases run through the clock on the real holiday calendar and the shipped packs.
+
+use super::*;
+use crate::assurance::{Assurance, HousingRating};
+use crate::division::DivisionCode;
+use crate::fixtures::two_person_record;
+use crate::policy::{Pack, builtin_set};
+use crate::registry::{Income, LabourCapacity};
+use proptest::prelude::*;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn village() -> DivisionCode {
+    DivisionCode::parse("500299101201").unwrap()
+}
+
+fn policy_on(on: NaiveDate) -> Policy {
+    builtin_set().unwrap().resolve(&village(), on).unwrap()
+}
+
+/// Two members, 2025 net income 10,000 yuan: 5,000 per head, below the 6,000 line.
+fn poor_household() -> HouseholdRecord {
+    let mut r = two_person_record();
+    r.incomes = vec![Income {
+        year: 2025,
+        wage: Money::from_fen(1_000_000),
+        ..Income::default()
+    }];
+    r
+}
+
+/// The same household later: income up, 三保障 and water checked secure.
+fn recovered_household() -> HouseholdRecord {
+    let mut r = poor_household();
+    r.incomes.push(Income {
+        year: 2027,
+        wage: Money::from_fen(3_000_000),
+        ..Income::default()
+    });
+    r.assurance = Some(Assurance {
+        food_clothing: true,
+        housing: Some(HousingRating::B),
+        water_quantity: true,
+        water_quality: true,
+        water_convenience: true,
+        water_guarantee: true,
+        note: None,
+    });
+    r
+}
+
+struct Run {
+    policy: Policy,
+    cal: WorkCalendar,
+    household: HouseholdRecord,
+    measures: usize,
+    case: Case,
+    events: Vec<Event>,
+}
+
+impl Run {
+    fn open(discovered: NaiveDate, accepted: NaiveDate) -> Run {
+        let policy = policy_on(accepted);
+        let cal = WorkCalendar::builtin();
+        let household = poor_household();
+        let o = open(
+            &policy,
+            &cal,
+            household.household.code.clone(),
+            discovered,
+            accepted,
+        )
+        .unwrap();
+        Run {
+            policy,
+            cal,
+            household,
+            measures: 0,
+            case: o.case,
+            events: vec![o.event],
+        }
+    }
+
+    fn try_do(&mut self, role: Role, on: NaiveDate, action: Action) -> Result<&Event, Refusal> {
+        let ctx = Context {
+            policy: &self.policy,
+            calendar: &self.cal,
+            on,
+            role: Some(role),
+            household: &self.household,
+            measures: self.measures,
+        };
+        let o = transition(&self.case, &action, &ctx)?;
+        self.case = o.case;
+        self.events.push(o.event);
+        Ok(self.events.last().unwrap())
+    }
+
+    fn act(&mut self, role: Role, on: NaiveDate, action: Action) -> &Event {
+        match self.try_do(role, on, action) {
+            Ok(e) => e,
+            Err(e) => panic!("refused on {on}: {e}"),
+        }
+    }
+
+    fn verify(&mut self, on: NaiveDate) -> &Event {
+        self.act(
+            Role::VillageOfficer,
+            on,
+            Action::Verify(Box::new(verification(on))),
+        )
+    }
+
+    fn deliberate(&mut self, on: NaiveDate) -> &Event {
+        self.act(
+            Role::VillageOfficer,
+            on,
+            Action::Deliberate(Deliberation {
+                held_on: on,
+                attendees: 23,
+                agreed: true,
+                note: "村民代表一致同意".into(),
+                notice_from: on,
+            }),
+        )
+    }
+
+    fn approve(&mut self, role: Role, on: NaiveDate) -> &Event {
+        self.act(role, on, approve())
+    }
+
+    /// Notice ended, town and county approve, all on `on`.
+    fn include(&mut self, on: NaiveDate) {
+        self.act(Role::VillageOfficer, on, Action::EndNotice);
+        self.approve(Role::TownReviewer, on);
+        self.approve(Role::CountyAdmin, on);
+    }
+}
+
+fn verification(on: NaiveDate) -> Verification {
+    Verification {
+        visited_on: Some(on),
+        verifiers: vec!["王村干".into(), "李镇干".into()],
+        consent_attachment: Some(1),
+        risk_types: vec!["01".into()],
+        category: Some("10".into()),
+        findings: "户主住院，医疗支出大".into(),
+        ..Verification::default()
+    }
+}
+
+fn approve() -> Action {
+    Action::Approve {
+        comment: "同意".into(),
+        category: None,
+        risk_types: Vec::new(),
+    }
+}
+
+#[test]
+fn a_lead_across_the_national_day_break_meets_its_limits() {
+    // Discovered on Monday 28 September 2026, accepted the next day. 1–7 October are
+    // holidays; Saturday 10 October is a make-up working day.
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    assert_eq!(
+        run.case.identification_due,
+        d(2026, 10, 13),
+        "15 natural days"
+    );
+    // 5 working days from 29 Sep: 30 Sep, 8, 9, 10 (make-up Saturday), 12 Oct.
+    assert_eq!(run.case.due_on, Some(d(2026, 10, 12)));
+    assert_eq!(run.case.state, CaseState::Verifying);
+
+    let e = run.verify(d(2026, 9, 30));
+    assert_eq!(e.on_time(), Some(true));
+    assert!(
+        e.details.iter().any(|(k, v)| k == "收入核算"
+            && v.contains("人均纯收入5,000.00元")
+            && v.contains("低于监测范围6,000.00元")),
+        "{:?}",
+        e.details
+    );
+    assert_eq!(run.case.state, CaseState::Deliberation);
+    assert_eq!(run.case.due_on, Some(d(2026, 10, 13)));
+
+    run.deliberate(d(2026, 10, 8));
+    assert_eq!(run.case.state, CaseState::Notice);
+    // At least 5 natural days: 8–12 October, so it may end on the 13th.
+    assert_eq!(run.case.notice_until, Some(d(2026, 10, 13)));
+    let early = run.try_do(Role::VillageOfficer, d(2026, 10, 12), Action::EndNotice);
+    assert_eq!(
+        early.unwrap_err().to_string(),
+        "公示期未满：2026-10-08起公示，2026-10-13方可结束公示"
+    );
+    run.include(d(2026, 10, 13));
+    assert_eq!(run.case.state, CaseState::Monitored);
+    assert_eq!(run.case.approved_on, Some(d(2026, 10, 13)));
+    assert_eq!(run.events.last().unwrap().on_time(), Some(true));
+    assert_eq!(run.case.category.as_deref(), Some("10"), "the 2026 naming");
+    // 10 working days from 13 October for the cadre and the plan.
+    assert_eq!(run.case.cadre_due, Some(d(2026, 10, 27)));
+    assert_eq!(run.case.plan_due, Some(d(2026, 10, 27)));
+    assert_eq!(run.case.version, 5);
+}
+
+#[test]
+fn a_late_county_decision_is_recorded_as_late() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.verify(d(2026, 10, 8));
+    run.deliberate(d(2026, 10, 9));
+    run.act(Role::VillageOfficer, d(2026, 10, 14), Action::EndNotice);
+    run.approve(Role::TownReviewer, d(2026, 10, 14));
+    let e = run.approve(Role::CountyAdmin, d(2026, 10, 15));
+    assert_eq!(e.due_on, Some(d(2026, 10, 13)));
+    assert_eq!(e.on_time(), Some(false));
+}
+
+#[test]
+fn an_objection_pauses_the_identification_clock() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.verify(d(2026, 9, 30));
+    run.deliberate(d(2026, 10, 8));
+    let e = run.act(
+        Role::VillageOfficer,
+        d(2026, 10, 10),
+        Action::Object {
+            content: "村民反映该户有经营性收入未登记".into(),
+        },
+    );
+    assert_eq!(e.to, CaseState::Verifying);
+    assert_eq!(run.case.paused_on, Some(d(2026, 10, 10)));
+    // Re-verification has 5 working days of its own from the objection (Sat 10 Oct is a
+    // working day, not counted as the start): 12–16 October.
+    assert_eq!(run.case.due_on, Some(d(2026, 10, 16)));
+    let e = run.verify(d(2026, 10, 12)).clone();
+    // Paused 11 and 12 October: two natural days added to 13 October.
+    assert_eq!(run.case.identification_due, d(2026, 10, 15));
+    assert_eq!(run.case.paused_on, None);
+    assert!(
+        e.details
+            .iter()
+            .any(|(_, v)| v == "异议核实期间暂停，顺延至2026-10-15")
+    );
+    run.deliberate(d(2026, 10, 12));
+    assert_eq!(run.case.notice_until, Some(d(2026, 10, 17)));
+    run.include(d(2026, 10, 17));
+    // The extended limit was missed by two days.
+    assert_eq!(run.events.last().unwrap().on_time(), Some(false));
+}
+
+#[test]
+fn green_channel_starts_assistance_before_approval() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    let refused = run.try_do(
+        Role::VillageOfficer,
+        d(2026, 9, 29),
+        Action::GreenChannel {
+            reason: "洪灾房屋倒塌".into(),
+        },
+    );
+    assert!(matches!(refused, Err(Refusal::Role { .. })));
+    run.act(
+        Role::TownReviewer,
+        d(2026, 9, 29),
+        Action::GreenChannel {
+            reason: "洪灾房屋倒塌".into(),
+        },
+    );
+    assert_eq!(
+        run.case.state,
+        CaseState::Verifying,
+        "the procedure goes on"
+    );
+    assert_eq!(run.case.green_channel_on, Some(d(2026, 9, 29)));
+    // 10 working days from 29 September: 30 Sep, 8, 9, 10, 12–16, 19 October.
+    assert_eq!(run.case.cadre_due, Some(d(2026, 10, 19)));
+    run.verify(d(2026, 9, 30));
+    run.deliberate(d(2026, 10, 8));
+    run.include(d(2026, 10, 13));
+    let flags = &run.events.last().unwrap().flags;
+    assert_eq!(
+        flags,
+        &vec!["绿色通道：2026-09-29先行帮扶，2026-10-13补办认定".to_string()]
+    );
+    assert_eq!(
+        run.case.cadre_due,
+        Some(d(2026, 10, 19)),
+        "kept from the green channel"
+    );
+}
+
+#[test]
+fn steps_are_refused_to_the_wrong_role_state_or_data() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    let e = run
+        .try_do(
+            Role::AssistanceCadre,
+            d(2026, 9, 30),
+            Action::Verify(Box::new(verification(d(2026, 9, 30)))),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "入户核实需由村级信息员或乡镇审核员办理，当前账号角色为帮扶责任人"
+    );
+    let e = run
+        .try_do(Role::TownReviewer, d(2026, 9, 30), approve())
+        .unwrap_err();
+    assert_eq!(e.to_string(), "案件当前处于“入户核实”，不能审核通过");
+    let mut one = verification(d(2026, 9, 30));
+    one.verifiers = vec!["王村干".into(), " 王村干 ".into()];
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 30),
+            Action::Verify(Box::new(one)),
+        )
+        .unwrap_err();
+    assert_eq!(e.to_string(), "入户核实须不少于2人，填写了1人");
+    let mut unsigned = verification(d(2026, 9, 30));
+    unsigned.consent_attachment = None;
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 30),
+            Action::Verify(Box::new(unsigned)),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("承诺授权书"));
+    let mut six = verification(d(2026, 9, 30));
+    six.risk_types = ["01", "02", "03", "05", "06", "0401"]
+        .map(String::from)
+        .to_vec();
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 30),
+            Action::Verify(Box::new(six)),
+        )
+        .unwrap_err();
+    assert_eq!(e.to_string(), "风险类型最多5项，填写了6项");
+    let mut unknown = verification(d(2026, 9, 30));
+    unknown.risk_types = vec!["42".into()];
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 30),
+            Action::Verify(Box::new(unknown)),
+        )
+        .unwrap_err();
+    assert_eq!(e.to_string(), "风险类型代码“42”不在政策包代码表中");
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 28),
+            Action::Verify(Box::new(verification(d(2026, 9, 28)))),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("早于本环节开始日期"), "{e}");
+    // Nothing of the refusals stuck.
+    assert_eq!(run.case.version, 0);
+    assert_eq!(run.case.state, CaseState::Verifying);
+    // The town returns; the village re-verifies.
+    run.verify(d(2026, 9, 30));
+    run.deliberate(d(2026, 10, 8));
+    run.act(Role::VillageOfficer, d(2026, 10, 13), Action::EndNotice);
+    let e = run
+        .try_do(
+            Role::TownReviewer,
+            d(2026, 10, 13),
+            Action::Return {
+                comment: " ".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.to_string(), "请填写退回意见");
+    run.act(
+        Role::TownReviewer,
+        d(2026, 10, 13),
+        Action::Return {
+            comment: "收入核算缺少务工收入".into(),
+        },
+    );
+    assert_eq!(run.case.state, CaseState::Verifying);
+    assert_eq!(
+        run.case.due_on,
+        Some(d(2026, 10, 13)),
+        "the identification limit still binds"
+    );
+    let e = run
+        .try_do(
+            Role::TownReviewer,
+            d(2026, 10, 13),
+            Action::Revert { reason: "x".into() },
+        )
+        .unwrap_err();
+    assert!(matches!(e, Refusal::Role { .. }));
+}
+
+#[test]
+fn exclusion_hits_are_shown_not_refused() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.household.members[1].public_payroll = true;
+    let mut v = verification(d(2026, 9, 30));
+    v.owns_vehicle = true;
+    let e = run.act(
+        Role::VillageOfficer,
+        d(2026, 9, 30),
+        Action::Verify(Box::new(v)),
+    );
+    assert_eq!(
+        e.flags,
+        vec![
+            "信息比对：家庭成员为财政供养人员（户籍档案：李四）".to_string(),
+            "信息比对：拥有享受型轿车或大型农机、工程车辆（入户核实发现）".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn closing_tells_the_household_why() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.verify(d(2026, 9, 30));
+    let e = run
+        .try_do(
+            Role::TownReviewer,
+            d(2026, 10, 8),
+            Action::Close {
+                reason: String::new(),
+            },
+        )
+        .unwrap_err();
+    assert!(e.to_string().starts_with("请填写不予纳入的理由"));
+    run.act(
+        Role::TownReviewer,
+        d(2026, 10, 8),
+        Action::Close {
+            reason: "家庭成员为财政供养人员".into(),
+        },
+    );
+    assert_eq!(run.case.state, CaseState::NotIncluded);
+    assert!(!run.case.state.is_open());
+    assert_eq!(
+        run.case.closed_reason.as_deref(),
+        Some("家庭成员为财政供养人员")
+    );
+}
+
+fn included() -> Run {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.verify(d(2026, 9, 30));
+    run.deliberate(d(2026, 10, 8));
+    run.include(d(2026, 10, 13));
+    run
+}
+
+fn exit_verification(on: NaiveDate) -> Verification {
+    Verification {
+        stable_income_months: 6,
+        rigid_expenditure_resolved: true,
+        findings: "务工收入稳定".into(),
+        ..verification(on)
+    }
+}
+
+#[test]
+fn elimination_is_refused_with_every_failing_gate_named() {
+    let mut run = included();
+    run.act(
+        Role::AssistanceCadre,
+        d(2026, 11, 20),
+        Action::ProposeElimination {
+            mode: "1".into(),
+            reason: "收入已增加".into(),
+        },
+    );
+    assert_eq!(run.case.state, CaseState::ExitVerifying);
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 11, 23),
+            Action::Verify(Box::new(exit_verification(d(2026, 11, 23)))),
+        )
+        .unwrap_err();
+    let Refusal::Gates(gates) = &e else {
+        panic!("{e}")
+    };
+    let failed: Vec<&str> = gates
+        .iter()
+        .filter(|g| g.blocking && !g.passed)
+        .map(|g| g.name)
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            "监测时间",
+            "收入稳定超过监测范围",
+            "两不愁三保障及饮水安全",
+            "帮扶措施"
+        ]
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("监测时间（2026-10-13纳入监测，须满6个月（2027-04-13起））"),
+        "{text}"
+    );
+    assert!(
+        text.contains("帮扶措施（已落实帮扶措施0项，帮扶消除须至少1项）"),
+        "{text}"
+    );
+
+    // Half a year later, with a measure, higher income and everything secure.
+    run.household = recovered_household();
+    run.measures = 1;
+    let mut short = exit_verification(d(2027, 5, 6));
+    short.stable_income_months = 5;
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2027, 5, 6),
+            Action::Verify(Box::new(short)),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("5个月，须不少于6个月"), "{e}");
+    run.act(
+        Role::VillageOfficer,
+        d(2027, 5, 6),
+        Action::Verify(Box::new(exit_verification(d(2027, 5, 6)))),
+    );
+    assert_eq!(run.case.state, CaseState::ExitDeliberation);
+    run.deliberate(d(2027, 5, 7));
+    assert_eq!(run.case.state, CaseState::ExitNotice);
+    run.act(Role::VillageOfficer, d(2027, 5, 12), Action::EndNotice);
+    run.approve(Role::TownReviewer, d(2027, 5, 12));
+    let e = run
+        .try_do(Role::TownReviewer, d(2027, 5, 12), approve())
+        .unwrap_err();
+    assert!(matches!(e, Refusal::Role { .. }), "the county confirms");
+    run.approve(Role::CountyAdmin, d(2027, 5, 13));
+    assert_eq!(run.case.state, CaseState::Eliminated);
+    assert_eq!(run.case.eliminated_on, Some(d(2027, 5, 13)));
+    assert!(!run.case.state.is_open());
+
+    // 回退: the elimination proves unstable.
+    run.act(
+        Role::CountyAdmin,
+        d(2027, 6, 1),
+        Action::Revert {
+            reason: "务工中断，收入骤减".into(),
+        },
+    );
+    assert_eq!(run.case.state, CaseState::Monitored);
+    assert_eq!(run.case.eliminated_on, None);
+    assert_eq!(run.case.elimination_mode, None);
+}
+
+#[test]
+fn no_assistance_elimination_without_labour_capacity() {
+    let mut run = included();
+    run.household = recovered_household();
+    for m in &mut run.household.members {
+        m.labour = LabourCapacity::None;
+    }
+    run.measures = 2;
+    run.act(
+        Role::VillageOfficer,
+        d(2027, 5, 1),
+        Action::ProposeElimination {
+            mode: "1".into(),
+            reason: "收入增加".into(),
+        },
+    );
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2027, 5, 6),
+            Action::Verify(Box::new(exit_verification(d(2027, 5, 6)))),
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("劳动能力（家庭无劳动能力，不标注帮扶消除，应落实兜底保障）"),
+        "{e}"
+    );
+    // The town turns the proposal down; 自然消除 is a separate proposal.
+    run.act(
+        Role::TownReviewer,
+        d(2027, 5, 6),
+        Action::Close {
+            reason: "按兜底保障继续监测".into(),
+        },
+    );
+    assert_eq!(run.case.state, CaseState::Monitored);
+    run.act(
+        Role::VillageOfficer,
+        d(2027, 5, 7),
+        Action::ProposeElimination {
+            mode: "2".into(),
+            reason: "纳入低保后收入稳定".into(),
+        },
+    );
+    run.act(
+        Role::VillageOfficer,
+        d(2027, 5, 8),
+        Action::Verify(Box::new(exit_verification(d(2027, 5, 8)))),
+    );
+    assert_eq!(run.case.state, CaseState::ExitDeliberation);
+}
+
+#[test]
+fn a_quick_elimination_is_flagged_when_a_pack_allows_it() {
+    let mut set = builtin_set().unwrap();
+    let county = r#"
+[pack]
+id = "qingshan-2026"
+title = "青山县风险消除条件"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+
+[elimination]
+min_monitored_months = 1
+min_stable_income_months = 1
+early_review_months = 2
+"#;
+    set.add(Pack::parse("qingshan.toml", county).unwrap())
+        .unwrap();
+    let mut run = included();
+    run.policy = set.resolve(&village(), d(2026, 11, 20)).unwrap();
+    run.household = recovered_household();
+    run.household.incomes.retain(|i| i.year != 2027);
+    run.household.incomes.push(Income {
+        year: 2026,
+        wage: Money::from_fen(2_000_000),
+        ..Income::default()
+    });
+    run.measures = 1;
+    run.act(
+        Role::VillageOfficer,
+        d(2026, 11, 20),
+        Action::ProposeElimination {
+            mode: "1".into(),
+            reason: "收入增加".into(),
+        },
+    );
+    let e = run.act(
+        Role::VillageOfficer,
+        d(2026, 11, 23),
+        Action::Verify(Box::new(exit_verification(d(2026, 11, 23)))),
+    );
+    assert_eq!(
+        e.flags,
+        vec!["消除时间：纳入不满2个月即帮扶消除，需重点复核".to_string()]
+    );
+}
+
+#[test]
+fn pack_values_change_behaviour_without_code_changes() {
+    // Same household, same dates; a county pack with a 20-working-day limit, a 7-day notice
+    // and a 4,800-yuan line.
+    let county = r#"
+[pack]
+id = "qingshan-2026"
+title = "青山县时限与监测范围"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+
+[monitoring_line]
+amount = "4800元"
+basis = "测试"
+
+[deadlines]
+identification = { days = 20, count = "工作日" }
+application_acceptance = { days = 2, count = "工作日" }
+verification = { days = 3, count = "工作日" }
+village_notice_min = { days = 7, count = "自然日" }
+cadre_assignment = { days = 5, count = "工作日" }
+assistance_plan = { days = 15, count = "工作日" }
+"#;
+    let mut set = builtin_set().unwrap();
+    set.add(Pack::parse("qingshan.toml", county).unwrap())
+        .unwrap();
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.policy = set.resolve(&village(), d(2026, 9, 29)).unwrap();
+    let o = open(
+        &run.policy,
+        &run.cal,
+        run.case.household.clone(),
+        d(2026, 9, 28),
+        d(2026, 9, 29),
+    )
+    .unwrap();
+    run.case = o.case;
+    // 20 working days from 28 Sep: 29, 30 Sep, 8–10 (10th a make-up Saturday), 12–16,
+    // 19–23, 26–30 October.
+    assert_eq!(run.case.identification_due, d(2026, 10, 30));
+    assert_eq!(run.case.due_on, Some(d(2026, 10, 9)), "3 working days");
+    let e = run.verify(d(2026, 9, 30));
+    assert!(
+        e.flags
+            .iter()
+            .any(|f| f.contains("不低于监测范围4,800.00元")),
+        "{:?}",
+        e.flags
+    );
+    run.deliberate(d(2026, 10, 8));
+    assert_eq!(run.case.notice_until, Some(d(2026, 10, 15)));
+    run.include(d(2026, 10, 15));
+    assert_eq!(run.case.cadre_due, Some(d(2026, 10, 22)));
+    assert_eq!(run.case.plan_due, Some(d(2026, 11, 5)));
+}
+
+#[test]
+fn states_and_steps_agree() {
+    for s in CaseState::ALL {
+        if let Some((p, st)) = s.step() {
+            assert_eq!(CaseState::at(p, st), *s);
+        }
+        assert_eq!(CaseState::parse(s.code()), Some(*s));
+    }
+    assert!(CaseState::ExitNotice.is_included());
+    assert!(!CaseState::Notice.is_included());
+}
+
+fn any_action() -> impl Strategy<Value = (usize, Action)> {
+    let roles = 0..Role::ALL.len();
+    let action = prop_oneof![
+        (0u32..3).prop_map(|n| {
+            let mut v = exit_verification(d(2027, 6, 1));
+            v.verifiers.truncate(n as usize);
+            Action::Verify(Box::new(v))
+        }),
+        any::<bool>().prop_map(|agreed| Action::Deliberate(Deliberation {
+            held_on: d(2027, 6, 1),
+            attendees: 9,
+            agreed,
+            note: String::new(),
+            notice_from: d(2027, 6, 1),
+        })),
+        Just(Action::Object {
+            content: "异议".into()
+        }),
+        Just(Action::EndNotice),
+        Just(approve()),
+        Just(Action::Return {
+            comment: "退回".into()
+        }),
+        Just(Action::Close {
+            reason: "理由".into()
+        }),
+        Just(Action::GreenChannel {
+            reason: "灾害".into()
+        }),
+        prop_oneof![Just("1"), Just("2"), Just("9")].prop_map(|m| Action::ProposeElimination {
+            mode: m.into(),
+            reason: "理由".into()
+        }),
+        Just(Action::Revert {
+            reason: "理由".into()
+        }),
+    ];
+    (roles, action)
+}
+
+proptest! {
+    /// Whatever is tried in whatever order, a case only moves along the arrows of the
+    /// machine, never moves on refusal, and its version counts its events.
+    #[test]
+    fn random_steps_keep_the_machine_consistent(steps in proptest::collection::vec(any_action(), 1..40)) {
+        let mut run = Run::open(d(2027, 5, 28), d(2027, 5, 29));
+        run.household = recovered_household();
+        run.measures = 1;
+        for (i, (role, action)) in steps.into_iter().enumerate() {
+            let role = Role::ALL[role];
+            let on = d(2027, 6, 1) + chrono::Days::new(i as u64 * 20);
+            let before = run.case.clone();
+            match run.try_do(role, on, action.clone()) {
+                Ok(e) => {
+                    prop_assert_eq!(e.from, Some(before.state));
+                    prop_assert!(allowed_roles(action.kind(), before.state).contains(&role));
+                    prop_assert_eq!(run.case.version, before.version + 1);
+                    if run.case.state != before.state {
+                        prop_assert_eq!(run.case.step_since, on);
+                    }
+                    prop_assert_eq!(run.case.approved_on.is_some() || !run.case.state.is_included(), true);
+                }
+                Err(_) => prop_assert_eq!(&run.case, &before),
+            }
+        }
+    }
+}
