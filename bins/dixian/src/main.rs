@@ -845,10 +845,11 @@ async fn rotate_keys(cfg: &Config, batch: usize, no_new_key: bool) -> Result<()>
         .await?;
     store.close().await;
     println!(
-        "已重新加密：身份证号{}条，住户电话{}条，一卡通账号{}条，用时{:.1}秒。",
+        "已重新加密：身份证号{}条，住户电话{}条，一卡通账号{}条，监测线索和案件附件{}条，用时{:.1}秒。",
         report.persons,
         report.households,
         report.bank_accounts,
+        report.monitoring,
         started.elapsed().as_secs_f64()
     );
     println!(

@@ -108,6 +108,7 @@ coded_enum!(
         EditRegistry => ("edit_registry", "登记、修改户籍"),
         RevealPii => ("reveal_pii", "查看完整身份证号等"),
         ExportLedger => ("export_ledger", "导出台账"),
+        HandleCases => ("handle_cases", "办理监测帮扶业务"),
         UploadFeed => ("upload_feed", "上传本部门数据"),
         ManageReference => ("manage_reference", "维护政策包、日历、区划"),
         ManageUsers => ("manage_users", "管理账号"),
@@ -128,10 +129,13 @@ impl Role {
             R::AuditAdmin => matches!(p, P::ReadAudit),
             R::CountyAdmin | R::TownReviewer => matches!(
                 p,
-                P::ViewRegistry | P::EditRegistry | P::RevealPii | P::ExportLedger
+                P::ViewRegistry | P::EditRegistry | P::RevealPii | P::ExportLedger | P::HandleCases
             ),
-            R::VillageOfficer => matches!(p, P::ViewRegistry | P::EditRegistry),
-            R::AssistanceCadre | R::Viewer => matches!(p, P::ViewRegistry),
+            R::VillageOfficer => {
+                matches!(p, P::ViewRegistry | P::EditRegistry | P::HandleCases)
+            }
+            R::AssistanceCadre => matches!(p, P::ViewRegistry | P::HandleCases),
+            R::Viewer => matches!(p, P::ViewRegistry),
             R::DepartmentOfficer => matches!(p, P::UploadFeed),
         }
     }

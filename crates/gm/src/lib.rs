@@ -145,6 +145,16 @@ impl FieldCipher {
 
     /// Encrypts `plaintext` of `field` (e.g. `person.id_number`) belonging to `record`.
     pub fn encrypt(&self, field: &str, record: &str, plaintext: &str) -> Result<Vec<u8>, GmError> {
+        self.encrypt_bytes(field, record, plaintext.as_bytes())
+    }
+
+    /// Encrypts binary `plaintext` (an attached file) like [`FieldCipher::encrypt`].
+    pub fn encrypt_bytes(
+        &self,
+        field: &str,
+        record: &str,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, GmError> {
         let id = self.keys.current_id();
         let cipher = self.cipher(id)?;
         let nonce = fresh_nonce()?;
@@ -153,7 +163,7 @@ impl FieldCipher {
             .encrypt(
                 (&nonce).into(),
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: &aad,
                 },
             )
@@ -176,22 +186,30 @@ impl FieldCipher {
 
     /// Decrypts a blob made by [`FieldCipher::encrypt`] for the same field and record.
     pub fn decrypt(&self, field: &str, record: &str, blob: &[u8]) -> Result<String, GmError> {
+        let plain = Zeroizing::new(self.decrypt_bytes(field, record, blob)?);
+        String::from_utf8(plain.to_vec()).map_err(|_| GmError::Malformed)
+    }
+
+    /// Decrypts a blob made by [`FieldCipher::encrypt_bytes`].
+    pub fn decrypt_bytes(
+        &self,
+        field: &str,
+        record: &str,
+        blob: &[u8],
+    ) -> Result<Vec<u8>, GmError> {
         let id = Self::key_id_of(blob)?;
         let cipher = self.cipher(id)?;
         let nonce: [u8; 12] = blob[5..17].try_into().map_err(|_| GmError::Malformed)?;
         let aad = Self::aad(field, record);
-        let plain = Zeroizing::new(
-            cipher
-                .decrypt(
-                    (&nonce).into(),
-                    Payload {
-                        msg: &blob[17..],
-                        aad: &aad,
-                    },
-                )
-                .map_err(|_| GmError::Tampered)?,
-        );
-        String::from_utf8(plain.to_vec()).map_err(|_| GmError::Malformed)
+        cipher
+            .decrypt(
+                (&nonce).into(),
+                Payload {
+                    msg: &blob[17..],
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| GmError::Tampered)
     }
 
     /// Whether a blob should be re-encrypted with the current key.

@@ -14,10 +14,15 @@ use dixian_domain::access::{Actor, Permission, Role, Scope};
 use dixian_domain::calendar::{CalendarEntry, DayKind, WorkCalendar};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::IdNumber;
+use dixian_domain::monitoring::Outcome;
 use dixian_domain::policy::Pack;
 use dixian_domain::registry::HouseholdRecord;
 use dixian_domain::registry::{HouseholdCode, LivingStatus};
 use dixian_gm::{FieldCipher, GmError, to_hex};
+use dixian_store::{
+    AttachmentMeta, CaseFile, CaseFilter, CaseSummary, LeadCreated, LeadFilter, LeadRecord,
+    NewAttachment, NewLead, PublicLeadStatus,
+};
 use dixian_store::{
     AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, FieldChange,
     HouseholdDetail, HouseholdEdit, HouseholdEvent, HouseholdFilter, HouseholdPage,
@@ -461,6 +466,7 @@ macro_rules! event_in {
 }
 
 mod history;
+mod monitoring;
 mod registry;
 mod sync;
 
@@ -1571,6 +1577,76 @@ impl Store for SqlStore {
         Ok(found)
     }
 
+    async fn create_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated> {
+        self.new_lead(actor, lead).await
+    }
+
+    async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>> {
+        self.list_leads(actor, filter).await
+    }
+
+    async fn lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>> {
+        self.one_lead(actor, id).await
+    }
+
+    async fn public_lead_status(
+        &self,
+        tracking_code: &str,
+        id_number: &IdNumber,
+    ) -> StoreResult<Option<PublicLeadStatus>> {
+        self.lead_status(tracking_code, id_number).await
+    }
+
+    async fn accept_lead(
+        &self,
+        actor: &Actor,
+        id: i64,
+        household: &HouseholdCode,
+        opened: &Outcome,
+    ) -> StoreResult<i64> {
+        self.accept(actor, id, household, opened).await
+    }
+
+    async fn decline_lead(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.decline(actor, id, on, reason).await
+    }
+
+    async fn cases(&self, actor: &Actor, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>> {
+        self.list_cases(actor, filter).await
+    }
+
+    async fn case_file(&self, actor: &Actor, id: i64) -> StoreResult<Option<CaseFile>> {
+        self.file_of_case(actor, id).await
+    }
+
+    async fn record_step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()> {
+        self.step(actor, outcome).await
+    }
+
+    async fn add_attachment(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        file: &NewAttachment,
+    ) -> StoreResult<i64> {
+        self.attach(actor, case_id, file).await
+    }
+
+    async fn attachment(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<(AttachmentMeta, Vec<u8>)>> {
+        self.attachment_of(actor, case_id, id).await
+    }
+
     async fn rotate_keys(&self, actor: &Actor, batch: usize) -> StoreResult<RotationReport> {
         self.permit(actor, Permission::ManageSecurity, "keys")
             .await?;
@@ -1612,12 +1688,12 @@ impl Store for SqlStore {
                         let record = id.to_string();
                         let plain = self
                             .cipher
-                            .decrypt($field, &record, &blob)
+                            .decrypt_bytes($field, &record, &blob)
                             .map_err(crypto)?;
                         updates.push((
                             id,
                             self.cipher
-                                .encrypt($field, &record, &plain)
+                                .encrypt_bytes($field, &record, &plain)
                                 .map_err(crypto)?,
                         ));
                     }
@@ -1647,6 +1723,24 @@ impl Store for SqlStore {
         rotate_column!("persons", "id_number_enc", F_ID_NUMBER, report.persons);
         rotate_column!("households", "phone_enc", F_PHONE, report.households);
         rotate_column!("households", "bank_enc", F_BANK, report.bank_accounts);
+        rotate_column!(
+            "monitoring_leads",
+            "applicant_id_enc",
+            monitoring::F_APPLICANT_ID,
+            report.monitoring
+        );
+        rotate_column!(
+            "monitoring_leads",
+            "applicant_phone_enc",
+            monitoring::F_APPLICANT_PHONE,
+            report.monitoring
+        );
+        rotate_column!(
+            "case_attachments",
+            "body_enc",
+            monitoring::F_ATTACHMENT,
+            report.monitoring
+        );
         let blob = self
             .cipher
             .encrypt(F_KEY_CHECK, "0", "dixian")

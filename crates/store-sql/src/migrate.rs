@@ -50,10 +50,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_household_assurance.sql"),
         postgres: include_str!("../migrations/postgres/0006_household_assurance.sql"),
     },
+    Migration {
+        version: 7,
+        name: "monitoring",
+        sqlite: include_str!("../migrations/sqlite/0007_monitoring.sql"),
+        postgres: include_str!("../migrations/postgres/0007_monitoring.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 6;
+pub const LATEST_VERSION: i64 = 7;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

@@ -59,7 +59,7 @@ impl SqlStore {
         Ok(self.decrypt_id_number(person_id, enc)?.masked())
     }
 
-    fn masked_field(
+    pub(crate) fn masked_field(
         &self,
         field: &str,
         household_id: i64,

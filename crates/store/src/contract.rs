@@ -40,6 +40,8 @@ pub const CHECKS: &[&str] = &[
     "household_import",
     "arrivals_and_income",
     "member_edits",
+    "monitoring_leads",
+    "monitoring_cases",
 ];
 
 /// Runs the check called `name`.
@@ -67,9 +69,14 @@ pub async fn run(name: &str, store: &dyn Store) {
         "household_import" => household_import(store).await,
         "arrivals_and_income" => arrivals_and_income(store).await,
         "member_edits" => member_edits(store).await,
+        "monitoring_leads" => monitoring_leads(store).await,
+        "monitoring_cases" => monitoring_cases(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
+
+mod monitoring_checks;
+pub use monitoring_checks::{monitoring_cases, monitoring_leads};
 
 fn sys() -> Actor {
     Actor::system("contract")

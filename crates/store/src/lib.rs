@@ -17,6 +17,13 @@ use dixian_domain::registry::{
 
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod monitoring;
+
+use dixian_domain::monitoring::Outcome;
+pub use monitoring::{
+    Applicant, AttachmentMeta, CaseEventRecord, CaseFile, CaseFilter, CaseSummary, LeadCreated,
+    LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus,
+};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,6 +256,8 @@ pub struct RotationReport {
     /// Phone numbers re-encrypted.
     pub households: usize,
     pub bank_accounts: usize,
+    /// Applicants' ID numbers and phones of leads, and case attachments.
+    pub monitoring: usize,
 }
 
 /// One record of the audit trail (审计记录). Records form a chain: each carries the SM3 hash
@@ -582,6 +591,68 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         code: &HouseholdCode,
     ) -> StoreResult<Vec<HouseholdEvent>>;
+
+    // --- monitoring (防止返贫动态监测) ---
+
+    /// Records a lead (线索). Needs `HandleCases` and the village in the actor's scope. A
+    /// self-declaration's applicant is matched to a registered household by ID number. A
+    /// lead whose household has an open case joins that case (an entry in its history)
+    /// instead of waiting for acceptance. Audited.
+    async fn create_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated>;
+    /// Leads in the actor's scope, newest first.
+    async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>>;
+    /// One lead; outside the scope refused (audited), unknown `None`.
+    async fn lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>>;
+    /// A self-declaration's progress for whoever holds both its tracking code and the
+    /// applicant's ID number; `None` unless both match.
+    async fn public_lead_status(
+        &self,
+        tracking_code: &str,
+        id_number: &IdNumber,
+    ) -> StoreResult<Option<PublicLeadStatus>>;
+    /// Accepts pending lead `id` (受理) for `household`: opens the case of `opened` (made by
+    /// `monitoring::open`), or joins the household's open case if it has one. Returns the
+    /// case id. Needs `HandleCases`; lead and household in scope.
+    async fn accept_lead(
+        &self,
+        actor: &Actor,
+        id: i64,
+        household: &HouseholdCode,
+        opened: &Outcome,
+    ) -> StoreResult<i64>;
+    /// Declines pending lead `id` (不予受理) for `reason`, which the reporter may see.
+    async fn decline_lead(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()>;
+    /// Cases in the actor's scope (for a 帮扶责任人, of assigned households), the most
+    /// urgent first.
+    async fn cases(&self, actor: &Actor, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>>;
+    /// One case with its history, leads and attachments' descriptions.
+    async fn case_file(&self, actor: &Actor, id: i64) -> StoreResult<Option<CaseFile>>;
+    /// Records a step made by `monitoring::transition`: the new case, its history entry and
+    /// the audit record in one transaction, and the household's 监测对象 flag when it is
+    /// included, eliminated or reverted. Refused as a conflict if someone else moved the
+    /// case first (the version is not the one the step was made from).
+    async fn record_step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()>;
+    /// Attaches a file (at most [`monitoring::MAX_ATTACHMENT_BYTES`]) to case `case_id`,
+    /// sealed like other personal data. Audited.
+    async fn add_attachment(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        file: &NewAttachment,
+    ) -> StoreResult<i64>;
+    /// An attachment of case `case_id` with its bytes. Reading one is audited.
+    async fn attachment(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<(AttachmentMeta, Vec<u8>)>>;
 
     // --- personal data at rest ---
 

@@ -1,11 +1,11 @@
 //! The checks a verification carries out: income against the monitoring line, the
 //! exclusion rules (原则上不纳入), and the gates of risk elimination (风险消除条件).
 
-use super::{Case, Context, Refusal, Verification, add_months};
+use super::{Case, Context, HouseholdFacts, PersonFacts, Refusal, Verification, add_months};
 use crate::assurance::{MemberFacts, assess};
 use crate::money::Money;
 use crate::policy::Policy;
-use crate::registry::{HouseholdRecord, LivingStatus, Person};
+use crate::registry::LivingStatus;
 use chrono::Datelike;
 use std::fmt;
 
@@ -59,7 +59,7 @@ impl IncomeCheck {
     }
 }
 
-fn living(record: &HouseholdRecord) -> impl Iterator<Item = &Person> {
+fn living(record: &HouseholdFacts) -> impl Iterator<Item = &PersonFacts> {
     record
         .members
         .iter()
@@ -68,7 +68,7 @@ fn living(record: &HouseholdRecord) -> impl Iterator<Item = &Person> {
 
 /// The income check on the latest income year not after `year`.
 pub fn income_check(
-    record: &HouseholdRecord,
+    record: &HouseholdFacts,
     policy: &Policy,
     year: i32,
     rigid_expenditure: Money,
@@ -81,14 +81,14 @@ pub fn income_check(
         .ok_or_else(|| {
             Refusal::Data(format!(
                 "户{}没有{year}年度及以前的收入记录，请先在户籍档案中登记收入（排查表收支部分）",
-                record.household.code.as_str()
+                record.code.as_str()
             ))
         })?;
     let members = u32::try_from(living(record).count()).unwrap_or(u32::MAX);
     if members == 0 {
         return Err(Refusal::Data(format!(
             "户{}没有在户成员，无法核算人均纯收入",
-            record.household.code.as_str()
+            record.code.as_str()
         )));
     }
     let overflow = |e: crate::money::MoneyError| Refusal::Data(format!("收入核算出错：{e}"));
@@ -125,7 +125,7 @@ impl fmt::Display for ExclusionHit {
 /// The exclusion rules the household meets: 财政供养 from the registry, the rest as found at
 /// the verification. A hit does not refuse inclusion — special cases go to the village
 /// assembly — but every reviewer sees it.
-pub fn exclusion_hits(record: &HouseholdRecord, v: &Verification) -> Vec<ExclusionHit> {
+pub fn exclusion_hits(record: &HouseholdFacts, v: &Verification) -> Vec<ExclusionHit> {
     let mut hits: Vec<ExclusionHit> = living(record)
         .filter(|m| m.public_payroll)
         .map(|m| ExclusionHit {
@@ -217,7 +217,13 @@ pub fn elimination_gates(
     }
     gates.push(gate("收入稳定超过监测范围", income_ok, income_detail));
     let findings = assess(
-        record.members.iter().map(MemberFacts::from),
+        record.members.iter().map(|m| MemberFacts {
+            name: &m.name,
+            birth_date: m.birth_date,
+            status: m.status,
+            schooling: m.schooling,
+            medical_insurance: m.medical_insurance,
+        }),
         record.assurance.as_ref(),
         ctx.on,
     );

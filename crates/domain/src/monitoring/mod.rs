@@ -13,11 +13,14 @@ mod tests;
 pub use gates::{ExclusionHit, Gate, IncomeCheck, elimination_gates, exclusion_hits, income_check};
 
 use crate::access::Role;
+use crate::assurance::Assurance;
 use crate::calendar::{CalendarError, WorkCalendar};
 use crate::codes::coded_enum;
 use crate::money::Money;
 use crate::policy::{DayCount, Deadline, Policy};
-use crate::registry::{HouseholdCode, HouseholdRecord};
+use crate::registry::{
+    HouseholdCode, HouseholdRecord, Income, LabourCapacity, LivingStatus, Schooling,
+};
 use chrono::{Datelike, Months, NaiveDate};
 
 coded_enum!(
@@ -40,6 +43,16 @@ coded_enum!(
         Accepted => ("accepted", "已受理"),
         Attached => ("attached", "并入在办案件"),
         Declined => ("declined", "不予受理"),
+    }
+);
+
+coded_enum!(
+    /// What a file attached to a case is (附件类别).
+    AttachmentKind {
+        Consent => ("consent", "承诺授权书"),
+        Photo => ("photo", "现场照片"),
+        Minutes => ("minutes", "评议记录"),
+        Other => ("other", "其他材料"),
     }
 );
 
@@ -281,6 +294,51 @@ impl Action {
     }
 }
 
+/// What the checks need to know of a member (no ID number: a 帮扶责任人 proposing an
+/// elimination sees only masked ones).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonFacts {
+    pub name: String,
+    pub birth_date: NaiveDate,
+    pub status: LivingStatus,
+    pub schooling: Schooling,
+    pub medical_insurance: bool,
+    pub labour: LabourCapacity,
+    pub public_payroll: bool,
+}
+
+/// What the checks need to know of a household: members, incomes and 保障情况.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdFacts {
+    pub code: HouseholdCode,
+    pub members: Vec<PersonFacts>,
+    pub incomes: Vec<Income>,
+    pub assurance: Option<Assurance>,
+}
+
+impl From<&HouseholdRecord> for HouseholdFacts {
+    fn from(r: &HouseholdRecord) -> Self {
+        HouseholdFacts {
+            code: r.household.code.clone(),
+            members: r
+                .members
+                .iter()
+                .map(|p| PersonFacts {
+                    name: p.name.clone(),
+                    birth_date: p.birth_date,
+                    status: p.status,
+                    schooling: p.schooling,
+                    medical_insurance: p.medical_insurance,
+                    labour: p.labour,
+                    public_payroll: p.public_payroll,
+                })
+                .collect(),
+            incomes: r.incomes.clone(),
+            assurance: r.assurance.clone(),
+        }
+    }
+}
+
 /// What a transition is judged against.
 pub struct Context<'a> {
     pub policy: &'a Policy,
@@ -290,7 +348,7 @@ pub struct Context<'a> {
     /// The actor's role; `None` for the system itself.
     pub role: Option<Role>,
     /// The household as registered now (members, incomes, 保障情况).
-    pub household: &'a HouseholdRecord,
+    pub household: &'a HouseholdFacts,
     /// Measures (帮扶措施) of the case applied so far.
     pub measures: usize,
 }

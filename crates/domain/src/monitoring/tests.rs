@@ -89,7 +89,7 @@ impl Run {
             calendar: &self.cal,
             on,
             role: Some(role),
-            household: &self.household,
+            household: &HouseholdFacts::from(&self.household),
             measures: self.measures,
         };
         let o = transition(&self.case, &action, &ctx)?;

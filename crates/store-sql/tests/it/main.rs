@@ -85,6 +85,8 @@ contract_tests!(
     household_import,
     arrivals_and_income,
     member_edits,
+    monitoring_leads,
+    monitoring_cases,
 );
 
 #[tokio::test]

@@ -170,6 +170,7 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
             persons: 40,
             households: 40,
             bank_accounts: 40,
+            monitoring: 0,
         }
     );
     // Running again finds nothing left.

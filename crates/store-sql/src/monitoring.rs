@@ -1,0 +1,1128 @@
+//! Leads, cases, case history and attachments (防止返贫动态监测). The domain's state machine
+//! decides every step; here each outcome is written with its history entry and audit record
+//! in one transaction, scoped to the actor and guarded by the case's version.
+
+use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use chrono::{NaiveDate, Utc};
+use dixian_domain::access::{Actor, Permission};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::id_number::IdNumber;
+use dixian_domain::monitoring::{
+    ActionKind, AttachmentKind, Case, CaseState, Channel, Event, LeadStatus, Outcome,
+};
+use dixian_domain::registry::{HouseholdCode, mask_phone};
+use dixian_store::Store;
+use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
+use dixian_store::{
+    AttachmentMeta, CaseEventRecord, CaseFile, CaseFilter, CaseSummary, FieldChange, LeadCreated,
+    LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StoreError, StoreResult,
+};
+
+/// Field names of the sealed monitoring data (part of each ciphertext's associated data).
+pub(crate) const F_APPLICANT_ID: &str = "lead.applicant_id";
+pub(crate) const F_APPLICANT_PHONE: &str = "lead.applicant_phone";
+pub(crate) const F_ATTACHMENT: &str = "case.attachment";
+
+/// The case columns a step writes, in bind order.
+const CASE_FIELDS: [&str; 19] = [
+    "state",
+    "version",
+    "discovered_on",
+    "opened_on",
+    "identification_due",
+    "step_since",
+    "due_on",
+    "paused_on",
+    "notice_from",
+    "notice_until",
+    "category",
+    "risk_types",
+    "green_channel_on",
+    "approved_on",
+    "elimination_mode",
+    "eliminated_on",
+    "closed_reason",
+    "cadre_due",
+    "plan_due",
+];
+
+/// Binds `$case`'s fields to `$q` in the order of [`CASE_FIELDS`].
+macro_rules! bind_case {
+    ($q:expr, $case:expr) => {{
+        let c: &Case = $case;
+        $q.bind(c.state.code())
+            .bind(c.version)
+            .bind(c.discovered_on)
+            .bind(c.opened_on)
+            .bind(c.identification_due)
+            .bind(c.step_since)
+            .bind(c.due_on)
+            .bind(c.paused_on)
+            .bind(c.notice_from)
+            .bind(c.notice_until)
+            .bind(c.category.clone())
+            .bind(c.risk_types.join(","))
+            .bind(c.green_channel_on)
+            .bind(c.approved_on)
+            .bind(c.elimination_mode.clone())
+            .bind(c.eliminated_on)
+            .bind(c.closed_reason.clone())
+            .bind(c.cadre_due)
+            .bind(c.plan_due)
+    }};
+}
+
+/// Appends `$event` to case `$case_id`'s history inside `$tx`, as entry `$seq`.
+macro_rules! case_event_in {
+    ($tx:ident, $case_id:expr, $seq:expr, $actor:expr, $event:expr) => {{
+        let e: &Event = $event;
+        let details = serde_json::to_string(&e.details).map_err(|x| corrupt("案件记录", x))?;
+        let flags = serde_json::to_string(&e.flags).map_err(|x| corrupt("案件记录", x))?;
+        sqlx::query(
+            "INSERT INTO case_events (case_id, seq, action, from_state, to_state, on_date, at,
+               actor, comment, due_on, details, flags)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind($case_id)
+        .bind($seq)
+        .bind(e.action.code())
+        .bind(e.from.map(|s| s.code()))
+        .bind(e.to.code())
+        .bind(e.on)
+        .bind(audit::timestamp(Utc::now()))
+        .bind(&$actor.name)
+        .bind(&e.comment)
+        .bind(e.due_on)
+        .bind(details)
+        .bind(flags)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+    }};
+}
+
+/// Inserts a new case from `$outcome` for household `$hid` inside `$tx`; gives its id.
+macro_rules! open_case_in {
+    ($tx:ident, $actor:expr, $hid:expr, $village:expr, $outcome:expr) => {{
+        let o: &Outcome = $outcome;
+        let id: i64 = allocate!($tx, "monitoring_cases", 1i64);
+        let sql = format!(
+            "INSERT INTO monitoring_cases (id, household_id, village, {}) VALUES ($1, $2, $3, {})",
+            CASE_FIELDS.join(", "),
+            (4..4 + CASE_FIELDS.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind($hid)
+            .bind($village);
+        bind_case!(q, &o.case)
+            .execute(&mut *$tx)
+            .await
+            .map_err(backend)?;
+        case_event_in!($tx, id, 1i64, $actor, &o.event);
+        id
+    }};
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: i64,
+    code: String,
+    village: String,
+    village_name: Option<String>,
+    head_name: Option<String>,
+    has_cadre: bool,
+    state: String,
+    version: i64,
+    discovered_on: NaiveDate,
+    opened_on: NaiveDate,
+    identification_due: NaiveDate,
+    step_since: NaiveDate,
+    due_on: Option<NaiveDate>,
+    paused_on: Option<NaiveDate>,
+    notice_from: Option<NaiveDate>,
+    notice_until: Option<NaiveDate>,
+    category: Option<String>,
+    risk_types: String,
+    green_channel_on: Option<NaiveDate>,
+    approved_on: Option<NaiveDate>,
+    elimination_mode: Option<String>,
+    eliminated_on: Option<NaiveDate>,
+    closed_reason: Option<String>,
+    cadre_due: Option<NaiveDate>,
+    plan_due: Option<NaiveDate>,
+}
+
+fn case_select() -> String {
+    format!(
+        "SELECT c.id, h.code, c.village, d.name AS village_name, hp.name AS head_name,
+           EXISTS (SELECT 1 FROM cadre_assignments a WHERE a.household_id = h.id) AS has_cadre,
+           {}
+         FROM monitoring_cases c
+         JOIN households h ON h.id = c.household_id
+         LEFT JOIN divisions d ON d.code = c.village
+         LEFT JOIN persons hp ON hp.household_id = h.id AND hp.relation = 'head'
+             AND hp.status = 'in_household'",
+        CASE_FIELDS
+            .iter()
+            .map(|f| format!("c.{f}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn split_codes(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl CaseRow {
+    fn into_summary(self) -> StoreResult<CaseSummary> {
+        let village = DivisionCode::parse(&self.village).map_err(|e| corrupt("区划代码", e))?;
+        let case = Case {
+            id: self.id,
+            household: HouseholdCode::parse(&self.code).map_err(|e| corrupt("户编号", e))?,
+            state: CaseState::parse(&self.state).ok_or_else(|| corrupt("案件状态", &self.state))?,
+            version: self.version,
+            discovered_on: self.discovered_on,
+            opened_on: self.opened_on,
+            identification_due: self.identification_due,
+            step_since: self.step_since,
+            due_on: self.due_on,
+            paused_on: self.paused_on,
+            notice_from: self.notice_from,
+            notice_until: self.notice_until,
+            category: self.category,
+            risk_types: split_codes(&self.risk_types),
+            green_channel_on: self.green_channel_on,
+            approved_on: self.approved_on,
+            elimination_mode: self.elimination_mode,
+            eliminated_on: self.eliminated_on,
+            closed_reason: self.closed_reason,
+            cadre_due: self.cadre_due,
+            plan_due: self.plan_due,
+        };
+        Ok(CaseSummary {
+            case,
+            village,
+            village_name: self.village_name.unwrap_or_default(),
+            head_name: self.head_name.unwrap_or_default(),
+            has_cadre: self.has_cadre,
+            measures: 0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    action: String,
+    from_state: Option<String>,
+    to_state: String,
+    on_date: NaiveDate,
+    at: String,
+    actor: String,
+    comment: String,
+    due_on: Option<NaiveDate>,
+    details: String,
+    flags: String,
+}
+
+impl EventRow {
+    fn into_record(self) -> StoreResult<CaseEventRecord> {
+        let state = |s: &str| CaseState::parse(s).ok_or_else(|| corrupt("案件状态", s));
+        Ok(CaseEventRecord {
+            seq: self.seq,
+            at: parse_time("案件记录时间", &self.at)?,
+            actor: self.actor,
+            event: Event {
+                action: ActionKind::parse(&self.action)
+                    .ok_or_else(|| corrupt("案件操作", &self.action))?,
+                from: self.from_state.as_deref().map(state).transpose()?,
+                to: state(&self.to_state)?,
+                on: self.on_date,
+                comment: self.comment,
+                due_on: self.due_on,
+                details: serde_json::from_str(&self.details).map_err(|e| corrupt("案件记录", e))?,
+                flags: serde_json::from_str(&self.flags).map_err(|e| corrupt("案件记录", e))?,
+            },
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct LeadRow {
+    id: i64,
+    village: String,
+    code: Option<String>,
+    channel: String,
+    source: String,
+    reason: String,
+    evidence: String,
+    hardships: String,
+    received_on: NaiveDate,
+    received_at: String,
+    applicant_name: Option<String>,
+    applicant_id_enc: Option<Vec<u8>>,
+    applicant_phone_enc: Option<Vec<u8>>,
+    tracking_code: Option<String>,
+    status: String,
+    case_id: Option<i64>,
+    decided_on: Option<NaiveDate>,
+    decision_note: Option<String>,
+    created_by: String,
+}
+
+const LEAD_SELECT: &str = "SELECT l.id, l.village, h.code, l.channel, l.source, l.reason,
+    l.evidence, l.hardships, l.received_on, l.received_at, l.applicant_name,
+    l.applicant_id_enc, l.applicant_phone_enc, l.tracking_code, l.status, l.case_id,
+    l.decided_on, l.decision_note, l.created_by
+  FROM monitoring_leads l LEFT JOIN households h ON h.id = l.household_id";
+
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    id: i64,
+    case_id: i64,
+    kind: String,
+    name: String,
+    content_type: String,
+    size: i64,
+    uploaded_at: String,
+    uploaded_by: String,
+}
+
+impl AttachmentRow {
+    fn into_meta(self) -> StoreResult<AttachmentMeta> {
+        Ok(AttachmentMeta {
+            id: self.id,
+            case_id: self.case_id,
+            kind: AttachmentKind::parse(&self.kind)
+                .ok_or_else(|| corrupt("附件类别", &self.kind))?,
+            name: self.name,
+            content_type: self.content_type,
+            size: self.size,
+            uploaded_at: parse_time("附件时间", &self.uploaded_at)?,
+            uploaded_by: self.uploaded_by,
+        })
+    }
+}
+
+const ATTACHMENT_COLUMNS: &str =
+    "id, case_id, kind, name, content_type, size, uploaded_at, uploaded_by";
+
+fn text(value: &str, what: &str, max: usize) -> StoreResult<String> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(StoreError::Invalid(format!("{what}不能超过{max}个字")));
+    }
+    Ok(v.to_string())
+}
+
+/// The history entry of a lead that joins an open case.
+fn attach_event(
+    state: CaseState,
+    on: NaiveDate,
+    comment: &str,
+    channel: Channel,
+    lead: i64,
+) -> Event {
+    Event {
+        action: ActionKind::Attach,
+        from: Some(state),
+        to: state,
+        on,
+        comment: comment.to_string(),
+        due_on: None,
+        details: vec![
+            ("发现渠道".into(), channel.label().into()),
+            ("线索编号".into(), lead.to_string()),
+        ],
+        flags: Vec::new(),
+    }
+}
+
+impl SqlStore {
+    fn lead_record(&self, r: LeadRow) -> StoreResult<LeadRecord> {
+        let id_masked = r
+            .applicant_id_enc
+            .as_ref()
+            .map(|blob| {
+                let plain = self
+                    .cipher
+                    .decrypt(F_APPLICANT_ID, &r.id.to_string(), blob)
+                    .map_err(crypto)?;
+                IdNumber::parse(&plain, NaiveDate::MAX)
+                    .map(|id| id.masked())
+                    .map_err(|e| corrupt("申报人身份证号", e))
+            })
+            .transpose()?;
+        let phone_masked =
+            self.masked_field(F_APPLICANT_PHONE, r.id, &r.applicant_phone_enc, mask_phone)?;
+        Ok(LeadRecord {
+            id: r.id,
+            village: DivisionCode::parse(&r.village).map_err(|e| corrupt("区划代码", e))?,
+            household: r
+                .code
+                .as_deref()
+                .map(HouseholdCode::parse)
+                .transpose()
+                .map_err(|e| corrupt("户编号", e))?,
+            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("线索渠道", &r.channel))?,
+            source: r.source,
+            reason: r.reason,
+            evidence: r.evidence,
+            hardships: split_codes(&r.hardships),
+            received_on: r.received_on,
+            received_at: parse_time("线索时间", &r.received_at)?,
+            applicant_name: r.applicant_name,
+            applicant_id_masked: id_masked,
+            applicant_phone_masked: phone_masked,
+            tracking_code: r.tracking_code,
+            status: LeadStatus::parse(&r.status).ok_or_else(|| corrupt("线索状态", &r.status))?,
+            case_id: r.case_id,
+            decided_on: r.decided_on,
+            decision_note: r.decision_note,
+            created_by: r.created_by,
+        })
+    }
+
+    /// Refuses (audited) an actor without `p` or whose scope does not cover `village`.
+    async fn village_in_scope(
+        &self,
+        actor: &Actor,
+        village: &DivisionCode,
+        p: Permission,
+        target: &str,
+    ) -> StoreResult<()> {
+        self.permit(actor, p, target).await?;
+        if !actor.scope.covers(village) {
+            return Err(self.deny(actor, target).await);
+        }
+        Ok(())
+    }
+
+    /// The household id and open case (id, version) of `code`, if registered.
+    async fn open_case_of(&self, code: &HouseholdCode) -> StoreResult<Option<(i64, Option<i64>)>> {
+        read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT h.id, (SELECT c.id FROM monitoring_cases c WHERE c.household_id = h.id
+                   AND c.state NOT IN ('not_included', 'eliminated')) FROM households h
+                 WHERE h.code = $1",
+            )
+            .bind(code.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)
+        })
+    }
+
+    pub(crate) async fn new_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated> {
+        let target = format!("线索：{}", lead.village);
+        self.village_in_scope(actor, &lead.village, Permission::HandleCases, &target)
+            .await?;
+        let reason = text(&lead.reason, "线索内容", 2000)?;
+        if reason.is_empty() {
+            return Err(StoreError::Invalid(
+                "请填写线索内容（发现的困难或风险）".into(),
+            ));
+        }
+        let source = text(&lead.source, "线索来源", 100)?;
+        let evidence = text(&lead.evidence, "佐证情况", 2000)?;
+        // The household: named, or found by the applicant's ID number.
+        let household = match (&lead.household, &lead.applicant) {
+            (Some(code), _) => {
+                if code.village() != Some(lead.village) {
+                    return Err(StoreError::Invalid(format!(
+                        "户编号{code}不属于所选村{}",
+                        lead.village
+                    )));
+                }
+                Some(code.clone())
+            }
+            (None, Some(a)) => {
+                let bidx = self
+                    .cipher
+                    .blind_index(crate::F_ID_NUMBER, a.id_number.as_str());
+                let code: Option<String> = read!(self, |pool| {
+                    sqlx::query_scalar(
+                        "SELECT h.code FROM persons p JOIN households h ON h.id = p.household_id
+                         WHERE p.id_number_bidx = $1",
+                    )
+                    .bind(&bidx)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(backend)?
+                });
+                let code = code
+                    .map(|c| HouseholdCode::parse(&c))
+                    .transpose()
+                    .map_err(|e| corrupt("户编号", e))?;
+                // Registered elsewhere, outside the reporter's reach: the town of the
+                // village named matches it by hand.
+                code.filter(|c| c.village().is_some_and(|v| actor.scope.covers(&v)))
+            }
+            (None, None) => None,
+        };
+        let village = household
+            .as_ref()
+            .and_then(HouseholdCode::village)
+            .unwrap_or(lead.village);
+        let (hid, open) = match &household {
+            Some(code) => match self.open_case_of(code).await? {
+                Some((hid, open)) => (Some(hid), open),
+                None => return Err(StoreError::Invalid(format!("户编号{code}不存在"))),
+            },
+            None => (None, None),
+        };
+        let now = audit::timestamp(Utc::now());
+        let status = if open.is_some() {
+            LeadStatus::Attached
+        } else {
+            LeadStatus::Pending
+        };
+        let detail = serde_json::json!({
+            "channel": lead.channel.code(),
+            "household": household.as_ref().map(HouseholdCode::as_str),
+            "attached_to": open,
+        })
+        .to_string();
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "monitoring_leads", 1i64);
+            let (id_enc, id_bidx, phone_enc) = match &lead.applicant {
+                Some(a) => (
+                    Some(
+                        self.cipher
+                            .encrypt(F_APPLICANT_ID, &id.to_string(), a.id_number.as_str())
+                            .map_err(crypto)?,
+                    ),
+                    Some(
+                        self.cipher
+                            .blind_index(F_APPLICANT_ID, a.id_number.as_str()),
+                    ),
+                    a.phone
+                        .as_deref()
+                        .map(|p| self.cipher.encrypt(F_APPLICANT_PHONE, &id.to_string(), p))
+                        .transpose()
+                        .map_err(crypto)?,
+                ),
+                None => (None, None, None),
+            };
+            sqlx::query(
+                "INSERT INTO monitoring_leads (id, village, household_id, channel, source, reason,
+                   evidence, hardships, received_on, received_at, applicant_name,
+                   applicant_id_enc, applicant_id_bidx, applicant_phone_enc, tracking_code,
+                   status, case_id, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                   $17, $18)",
+            )
+            .bind(id)
+            .bind(village.to_string())
+            .bind(hid)
+            .bind(lead.channel.code())
+            .bind(&source)
+            .bind(&reason)
+            .bind(&evidence)
+            .bind(lead.hardships.join(","))
+            .bind(lead.received_on)
+            .bind(&now)
+            .bind(lead.applicant.as_ref().map(|a| a.name.trim().to_string()))
+            .bind(id_enc)
+            .bind(id_bidx)
+            .bind(phone_enc)
+            .bind(lead.tracking_code.as_deref())
+            .bind(status.code())
+            .bind(open)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some(case_id) = open {
+                // The open case hears of it in its own history.
+                let (seq, state): (i64, String) = sqlx::query_as(
+                    "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1),
+                       state FROM monitoring_cases WHERE id = $1",
+                )
+                .bind(case_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+                let state = CaseState::parse(&state).ok_or_else(|| corrupt("案件状态", &state))?;
+                let event = attach_event(state, lead.received_on, &reason, lead.channel, id);
+                case_event_in!(tx, case_id, seq, actor, &event);
+            }
+            let target = format!("线索#{id}");
+            audit_in!(tx, actor, "lead.create", &target, &detail);
+            id
+        });
+        Ok(LeadCreated {
+            id,
+            household,
+            attached_to: open,
+        })
+    }
+
+    pub(crate) async fn list_leads(
+        &self,
+        actor: &Actor,
+        filter: &LeadFilter,
+    ) -> StoreResult<Vec<LeadRecord>> {
+        self.permit(actor, Permission::HandleCases, "线索").await?;
+        let scope = match &filter.within {
+            Some(w) => {
+                if !actor.scope.covers(w) {
+                    return Err(self.deny(actor, w.as_str()).await);
+                }
+                w.code_range()
+            }
+            None => actor.scope.code_range(),
+        };
+        let limit = if filter.limit > 0 { filter.limit } else { 500 };
+        let rows: Vec<LeadRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{LEAD_SELECT} WHERE l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status = $3)
+                 ORDER BY l.received_on DESC, l.id DESC LIMIT $4"
+            )))
+            .bind(&scope.0)
+            .bind(&scope.1)
+            .bind(filter.status.map_or("", |s| s.code()))
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(|r| self.lead_record(r)).collect()
+    }
+
+    pub(crate) async fn one_lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>> {
+        self.permit(actor, Permission::HandleCases, "线索").await?;
+        let row: Option<LeadRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{LEAD_SELECT} WHERE l.id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let village = DivisionCode::parse(&row.village).map_err(|e| corrupt("区划代码", e))?;
+        if !actor.scope.covers(&village) {
+            return Err(self.deny(actor, &format!("线索#{id}")).await);
+        }
+        self.lead_record(row).map(Some)
+    }
+
+    pub(crate) async fn lead_status(
+        &self,
+        tracking_code: &str,
+        id_number: &IdNumber,
+    ) -> StoreResult<Option<PublicLeadStatus>> {
+        let bidx = self.cipher.blind_index(F_APPLICANT_ID, id_number.as_str());
+        type Row = (
+            NaiveDate,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<NaiveDate>,
+        );
+        let row: Option<Row> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT l.received_on, l.status, l.decision_note, c.state, c.closed_reason,
+                   c.approved_on
+                 FROM monitoring_leads l LEFT JOIN monitoring_cases c ON c.id = l.case_id
+                 WHERE l.tracking_code = $1 AND l.applicant_id_bidx = $2",
+            )
+            .bind(tracking_code.trim())
+            .bind(&bidx)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(|(received_on, status, note, state, closed, approved)| {
+            Ok(PublicLeadStatus {
+                received_on,
+                status: LeadStatus::parse(&status).ok_or_else(|| corrupt("线索状态", &status))?,
+                decision_note: note,
+                case_state: state
+                    .as_deref()
+                    .map(|s| CaseState::parse(s).ok_or_else(|| corrupt("案件状态", s)))
+                    .transpose()?,
+                closed_reason: closed,
+                approved_on: approved,
+            })
+        })
+        .transpose()
+    }
+
+    /// A pending lead in the actor's scope, or the reason it cannot be decided.
+    async fn pending_lead(&self, actor: &Actor, id: i64) -> StoreResult<LeadRecord> {
+        let lead = self
+            .one_lead(actor, id)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("线索#{id}不存在")))?;
+        if lead.status != LeadStatus::Pending {
+            return Err(StoreError::Conflict(format!(
+                "线索#{id}当前为“{}”，不能再次办理",
+                lead.status.label()
+            )));
+        }
+        Ok(lead)
+    }
+
+    pub(crate) async fn accept(
+        &self,
+        actor: &Actor,
+        id: i64,
+        household: &HouseholdCode,
+        opened: &Outcome,
+    ) -> StoreResult<i64> {
+        self.household_in_scope(actor, household, Permission::HandleCases)
+            .await?;
+        let lead = self.pending_lead(actor, id).await?;
+        if opened.case.household != *household {
+            return Err(StoreError::Invalid("立案的户与受理的户不一致".into()));
+        }
+        let village = household
+            .village()
+            .ok_or_else(|| StoreError::Invalid(format!("户编号{household}无效")))?;
+        let (hid, open) = self
+            .open_case_of(household)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("户编号{household}不存在")))?;
+        let detail = serde_json::json!({ "lead": id, "household": household.as_str() }).to_string();
+        let case_id = write_tx!(self, |tx| {
+            let (case_id, status) = match open {
+                Some(case_id) => {
+                    let seq: i64 = sqlx::query_scalar(
+                        "SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1",
+                    )
+                    .bind(case_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    let state: String =
+                        sqlx::query_scalar("SELECT state FROM monitoring_cases WHERE id = $1")
+                            .bind(case_id)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    let state =
+                        CaseState::parse(&state).ok_or_else(|| corrupt("案件状态", &state))?;
+                    let event =
+                        attach_event(state, opened.event.on, &lead.reason, lead.channel, id);
+                    case_event_in!(tx, case_id, seq, actor, &event);
+                    (case_id, LeadStatus::Attached)
+                }
+                None => (
+                    open_case_in!(tx, actor, hid, village.to_string(), opened),
+                    LeadStatus::Accepted,
+                ),
+            };
+            let done = sqlx::query(
+                "UPDATE monitoring_leads SET status = $1, case_id = $2, household_id = $3,
+                   decided_on = $4 WHERE id = $5 AND status = 'pending'",
+            )
+            .bind(status.code())
+            .bind(case_id)
+            .bind(hid)
+            .bind(opened.event.on)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!("线索#{id}已被他人办理")));
+            }
+            let target = format!("线索#{id}");
+            audit_in!(tx, actor, "lead.accept", &target, &detail);
+            case_id
+        });
+        Ok(case_id)
+    }
+
+    pub(crate) async fn decline(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.permit(actor, Permission::HandleCases, "线索").await?;
+        let reason = crate::stated_reason(
+            reason,
+            2,
+            "请填写不予受理的理由（2到200个字），申报人可以看到",
+        )?;
+        self.pending_lead(actor, id).await?;
+        let detail = serde_json::json!({ "lead": id, "reason": reason }).to_string();
+        write_tx!(self, |tx| {
+            let done = sqlx::query(
+                "UPDATE monitoring_leads SET status = 'declined', decided_on = $1,
+                   decision_note = $2 WHERE id = $3 AND status = 'pending'",
+            )
+            .bind(on)
+            .bind(&reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!("线索#{id}已被他人办理")));
+            }
+            let target = format!("线索#{id}");
+            audit_in!(tx, actor, "lead.decline", &target, &detail);
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn list_cases(
+        &self,
+        actor: &Actor,
+        filter: &CaseFilter,
+    ) -> StoreResult<Vec<CaseSummary>> {
+        self.permit(actor, Permission::ViewRegistry, "监测案件")
+            .await?;
+        let scope = match &filter.within {
+            Some(w) => {
+                if !actor.scope.covers(w) {
+                    return Err(self.deny(actor, w.as_str()).await);
+                }
+                w.code_range()
+            }
+            None => actor.scope.code_range(),
+        };
+        let states: Vec<&str> = filter.states.iter().map(|s| s.code()).collect();
+        let limit = if filter.limit > 0 { filter.limit } else { 1000 };
+        let state_list = if states.is_empty() {
+            String::new()
+        } else {
+            // Codes come from the enum, never from input.
+            format!(
+                " AND c.state IN ({})",
+                states
+                    .iter()
+                    .map(|s| format!("'{s}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let rows: Vec<CaseRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE c.village BETWEEN $1 AND $2 {} {state_list}
+                   AND ($4 = '' OR h.code = $4)
+                   AND ($5 = '' OR c.due_on < $6)
+                 ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT $7",
+                case_select(),
+                crate::assigned_only(3)
+            )))
+            .bind(&scope.0)
+            .bind(&scope.1)
+            .bind(crate::assigned_to(actor))
+            .bind(filter.household.as_ref().map_or("", |h| h.as_str()))
+            .bind(if filter.overdue_on.is_some() { "y" } else { "" })
+            .bind(filter.overdue_on.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(CaseRow::into_summary).collect()
+    }
+
+    /// Case `id` if the actor may see it: unknown is `None`, out of scope refused (audited).
+    async fn visible_case(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: Permission,
+    ) -> StoreResult<Option<CaseSummary>> {
+        self.permit(actor, p, &format!("案件#{id}")).await?;
+        let row: Option<CaseRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE c.id = $1",
+                case_select()
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let summary = row.into_summary()?;
+        let code = summary.case.household.clone();
+        // The household's scope and a cadre's assignment decide, as for the household itself.
+        self.household_in_scope(actor, &code, p).await?;
+        if crate::assigned_to(actor) != 0 && !self.is_assigned(actor, &code).await? {
+            return Err(self.deny(actor, &format!("案件#{id}")).await);
+        }
+        Ok(Some(summary))
+    }
+
+    async fn is_assigned(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<bool> {
+        let n: i64 = read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM cadre_assignments a JOIN households h ON h.id = a.household_id
+                 WHERE h.code = $1 AND a.user_id = $2",
+            )
+            .bind(code.as_str())
+            .bind(crate::assigned_to(actor))
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?
+        });
+        Ok(n > 0)
+    }
+
+    pub(crate) async fn file_of_case(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> StoreResult<Option<CaseFile>> {
+        let Some(summary) = self
+            .visible_case(actor, id, Permission::ViewRegistry)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (events, leads, attachments): (Vec<EventRow>, Vec<LeadRow>, Vec<AttachmentRow>) = read!(
+            self,
+            |pool| {
+                let events = sqlx::query_as(
+                    "SELECT seq, action, from_state, to_state, on_date, at, actor, comment, due_on,
+                       details, flags FROM case_events WHERE case_id = $1 ORDER BY seq",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                let leads = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{LEAD_SELECT} WHERE l.case_id = $1 ORDER BY l.received_on, l.id"
+                )))
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                let attachments = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {ATTACHMENT_COLUMNS} FROM case_attachments WHERE case_id = $1 ORDER BY id"
+                )))
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                (events, leads, attachments)
+            }
+        );
+        Ok(Some(CaseFile {
+            summary,
+            events: events
+                .into_iter()
+                .map(EventRow::into_record)
+                .collect::<StoreResult<_>>()?,
+            leads: leads
+                .into_iter()
+                .map(|l| self.lead_record(l))
+                .collect::<StoreResult<_>>()?,
+            attachments: attachments
+                .into_iter()
+                .map(AttachmentRow::into_meta)
+                .collect::<StoreResult<_>>()?,
+        }))
+    }
+
+    pub(crate) async fn step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()> {
+        let case = &outcome.case;
+        let before = self
+            .visible_case(actor, case.id, Permission::HandleCases)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("案件#{}不存在", case.id)))?;
+        if before.case.household != case.household {
+            return Err(StoreError::Invalid("案件的户不能更改".into()));
+        }
+        let was_included = before.case.state.is_included();
+        let now_included = case.state.is_included();
+        let flag_change = (was_included != now_included).then(|| FieldChange {
+            field: "监测对象".into(),
+            old: if was_included { "是" } else { "否" }.into(),
+            new: if now_included { "是" } else { "否" }.into(),
+        });
+        let e = &outcome.event;
+        let target = format!("案件#{}", case.id);
+        let detail = serde_json::json!({
+            "household": case.household.as_str(),
+            "action": e.action.code(),
+            "from": e.from.map(|s| s.code()),
+            "to": e.to.code(),
+            "on": e.on.to_string(),
+            "comment": e.comment,
+        })
+        .to_string();
+        let sql = format!(
+            "UPDATE monitoring_cases SET {} WHERE id = ${} AND version = ${}",
+            CASE_FIELDS
+                .iter()
+                .enumerate()
+                .map(|(i, f)| format!("{f} = ${}", i + 1))
+                .collect::<Vec<_>>()
+                .join(", "),
+            CASE_FIELDS.len() + 1,
+            CASE_FIELDS.len() + 2
+        );
+        write_tx!(self, |tx| {
+            let q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let done = bind_case!(q, case)
+                .bind(case.id)
+                .bind(case.version - 1)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "案件#{}已被他人办理，请刷新后重试",
+                    case.id
+                )));
+            }
+            let seq: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1",
+            )
+            .bind(case.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            case_event_in!(tx, case.id, seq, actor, e);
+            let action = format!("case.{}", e.action.code());
+            audit_in!(tx, actor, &action, &target, &detail);
+            if let Some(change) = &flag_change {
+                let hid: i64 = sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
+                    .bind(case.household.as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                sqlx::query("UPDATE households SET monitored = $1 WHERE id = $2")
+                    .bind(now_included)
+                    .bind(hid)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                let changes = std::slice::from_ref(change);
+                let reason = format!("{}（案件#{}）", e.action.label(), case.id);
+                changed_in!(
+                    tx,
+                    hid,
+                    actor,
+                    "household.update",
+                    case.household.as_str(),
+                    changes,
+                    &reason
+                );
+            }
+        });
+        Ok(())
+    }
+
+    pub(crate) async fn attach(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        file: &NewAttachment,
+    ) -> StoreResult<i64> {
+        self.visible_case(actor, case_id, Permission::HandleCases)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("案件#{case_id}不存在")))?;
+        if file.bytes.is_empty() {
+            return Err(StoreError::Invalid(format!("附件“{}”是空文件", file.name)));
+        }
+        if file.bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "附件“{}”有{:.1} MB，超过{} MB上限",
+                file.name,
+                file.bytes.len() as f64 / 1_048_576.0,
+                MAX_ATTACHMENT_BYTES / 1_048_576
+            )));
+        }
+        let name = text(&file.name, "附件名", 200)?;
+        let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
+        let detail = serde_json::json!({
+            "case": case_id, "kind": file.kind.code(), "name": name, "size": size,
+        })
+        .to_string();
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "case_attachments", 1i64);
+            let sealed = self
+                .cipher
+                .encrypt_bytes(F_ATTACHMENT, &id.to_string(), &file.bytes)
+                .map_err(crypto)?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO case_attachments ({ATTACHMENT_COLUMNS}, body_enc)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            )))
+            .bind(id)
+            .bind(case_id)
+            .bind(file.kind.code())
+            .bind(&name)
+            .bind(&file.content_type)
+            .bind(size)
+            .bind(audit::timestamp(Utc::now()))
+            .bind(&actor.name)
+            .bind(sealed)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let target = format!("案件#{case_id}");
+            audit_in!(tx, actor, "case.attach", &target, &detail);
+            id
+        });
+        Ok(id)
+    }
+
+    pub(crate) async fn attachment_of(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<(AttachmentMeta, Vec<u8>)>> {
+        if self
+            .visible_case(actor, case_id, Permission::ViewRegistry)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        #[derive(sqlx::FromRow)]
+        struct Full {
+            #[sqlx(flatten)]
+            meta: AttachmentRow,
+            body_enc: Vec<u8>,
+        }
+        let row: Option<Full> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {ATTACHMENT_COLUMNS}, body_enc FROM case_attachments
+                 WHERE id = $1 AND case_id = $2"
+            )))
+            .bind(id)
+            .bind(case_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let body = self
+            .cipher
+            .decrypt_bytes(F_ATTACHMENT, &id.to_string(), &row.body_enc)
+            .map_err(crypto)?;
+        let meta = row.meta.into_meta()?;
+        self.audit(
+            actor,
+            "case.attachment.read",
+            &format!("案件#{case_id}"),
+            &serde_json::json!({ "attachment": id, "name": meta.name }).to_string(),
+        )
+        .await?;
+        Ok(Some((meta, body)))
+    }
+}

@@ -1,0 +1,544 @@
+//! Contract checks of leads, cases and attachments.
+
+use super::{actor_as, id, load_divisions, new_user, record, sys};
+use crate::monitoring::MAX_ATTACHMENT_BYTES;
+use crate::{
+    Applicant, AuditFilter, CaseFilter, LeadFilter, NewAttachment, NewLead, Store, StoreError,
+};
+use chrono::NaiveDate;
+use dixian_domain::access::{Actor, Role};
+use dixian_domain::calendar::WorkCalendar;
+use dixian_domain::division::DivisionCode;
+use dixian_domain::monitoring::{
+    Action, AttachmentKind, Case, CaseState, Channel, Context, HouseholdFacts, LeadStatus, Outcome,
+    Verification, open, transition,
+};
+use dixian_domain::policy::{Policy, builtin_set};
+use dixian_domain::registry::HouseholdRecord;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn village(s: &str) -> DivisionCode {
+    DivisionCode::parse(s).unwrap()
+}
+
+fn policy() -> Policy {
+    builtin_set()
+        .unwrap()
+        .resolve(&village("500299101201"), d(2026, 9, 29))
+        .unwrap()
+}
+
+fn lead(v: &str, household: Option<&HouseholdRecord>, channel: Channel) -> NewLead {
+    NewLead {
+        village: village(v),
+        household: household.map(|r| r.household.code.clone()),
+        channel,
+        source: "石桥村网格员".into(),
+        reason: "户主突发重病住院".into(),
+        evidence: "住院发票".into(),
+        hardships: vec!["01".into()],
+        received_on: d(2026, 9, 28),
+        applicant: None,
+        tracking_code: None,
+    }
+}
+
+/// Two households in 石桥村 and one in 青龙村, registered.
+async fn setup(store: &dyn Store) -> (HouseholdRecord, HouseholdRecord, HouseholdRecord) {
+    load_divisions(store).await;
+    let a = record("500299101201", 1, &[id(1), id(2)]);
+    let b = record("500299101201", 2, &[id(4)]);
+    let c = record("500299101202", 1, &[id(3)]);
+    store
+        .insert_households(&sys(), &[a.clone(), b.clone(), c.clone()])
+        .await
+        .unwrap();
+    (a, b, c)
+}
+
+fn opened(r: &HouseholdRecord) -> Outcome {
+    open(
+        &policy(),
+        &WorkCalendar::builtin(),
+        r.household.code.clone(),
+        d(2026, 9, 28),
+        d(2026, 9, 29),
+    )
+    .unwrap()
+}
+
+pub async fn monitoring_leads(store: &dyn Store) {
+    let (a, _, c) = setup(store).await;
+    let village_officer = actor_as(Role::VillageOfficer, "500299101201");
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let made = store
+        .create_lead(
+            &village_officer,
+            &lead("500299101201", Some(&a), Channel::CadreSurvey),
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.household.as_ref(), Some(&a.household.code));
+    assert_eq!(made.attached_to, None);
+
+    // A self-declaration finds its household by the applicant's ID number.
+    let public = Actor::system("农户自主申报");
+    let mut own = lead("500299101202", None, Channel::SelfDeclared);
+    own.applicant = Some(Applicant {
+        name: "成员0残".into(),
+        id_number: id(3),
+        phone: Some("13912345678".into()),
+    });
+    own.tracking_code = Some("SB2026ABCDEF".into());
+    let declared = store.create_lead(&public, &own).await.unwrap();
+    assert_eq!(declared.household.as_ref(), Some(&c.household.code));
+    // An unregistered applicant's lead waits without a household.
+    let mut stranger = own.clone();
+    stranger.village = village("500299101201");
+    stranger.applicant = Some(Applicant {
+        name: "外来户".into(),
+        id_number: id(50),
+        phone: None,
+    });
+    stranger.tracking_code = Some("SB2026XYZXYZ".into());
+    let unmatched = store.create_lead(&public, &stranger).await.unwrap();
+    assert_eq!(unmatched.household, None);
+    // The tracking code is unique.
+    let again = store.create_lead(&public, &stranger).await.unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+
+    // Status needs the code and the ID number together.
+    let status = store
+        .public_lead_status("SB2026ABCDEF", &id(3))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.status, LeadStatus::Pending);
+    assert_eq!(status.received_on, d(2026, 9, 28));
+    assert!(
+        store
+            .public_lead_status("SB2026ABCDEF", &id(1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .public_lead_status("SB2026ABCDEG", &id(3))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Scope: the village sees its own two; the town all three.
+    let mine = store
+        .leads(&village_officer, &LeadFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 2);
+    let all = store.leads(&town, &LeadFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let shown = all.iter().find(|l| l.id == declared.id).unwrap();
+    assert_eq!(
+        shown.applicant_id_masked.as_deref(),
+        Some(id(3).masked().as_str())
+    );
+    assert_eq!(shown.applicant_phone_masked.as_deref(), Some("139****5678"));
+    assert_eq!(shown.channel, Channel::SelfDeclared);
+    let other_village = actor_as(Role::VillageOfficer, "500299101202");
+    assert_eq!(
+        store.lead(&other_village, made.id).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+    let viewer = actor_as(Role::Viewer, "500299101000");
+    assert_eq!(
+        store
+            .leads(&viewer, &LeadFilter::default())
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
+    );
+    assert_eq!(
+        store
+            .create_lead(
+                &other_village,
+                &lead("500299101201", Some(&a), Channel::Hotline)
+            )
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
+    );
+    let mut wrong = lead("500299101202", Some(&a), Channel::Hotline);
+    wrong.village = village("500299101202");
+    let e = store.create_lead(&town, &wrong).await.unwrap_err();
+    assert!(e.to_string().contains("不属于所选村"), "{e}");
+    let mut empty = lead("500299101201", Some(&a), Channel::Hotline);
+    empty.reason = "  ".into();
+    let e = store.create_lead(&town, &empty).await.unwrap_err();
+    assert!(e.to_string().contains("请填写线索内容"), "{e}");
+
+    // Acceptance opens the case; a lead is decided only once.
+    let case_id = store
+        .accept_lead(&town, made.id, &a.household.code, &opened(&a))
+        .await
+        .unwrap();
+    let e = store
+        .accept_lead(&town, made.id, &a.household.code, &opened(&a))
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("当前为“已受理”，不能再次办理"),
+        "{e}"
+    );
+    let accepted = store.lead(&town, made.id).await.unwrap().unwrap();
+    assert_eq!(accepted.status, LeadStatus::Accepted);
+    assert_eq!(accepted.case_id, Some(case_id));
+    assert_eq!(accepted.decided_on, Some(d(2026, 9, 29)));
+
+    // A later lead for the same household joins the open case.
+    let mut tip = lead("500299101201", Some(&a), Channel::Screening);
+    tip.source = "医保局：住院自付超过5000元".into();
+    tip.received_on = d(2026, 10, 9);
+    let joined = store.create_lead(&town, &tip).await.unwrap();
+    assert_eq!(joined.attached_to, Some(case_id));
+    let file = store.case_file(&town, case_id).await.unwrap().unwrap();
+    assert_eq!(file.leads.len(), 2);
+    assert_eq!(file.events.len(), 2);
+    assert_eq!(file.events[1].event.comment, "户主突发重病住院");
+    assert!(
+        file.events[1]
+            .event
+            .details
+            .contains(&("发现渠道".to_string(), "部门筛查预警".to_string()))
+    );
+
+    // Declining tells the applicant why.
+    let e = store
+        .decline_lead(&town, unmatched.id, d(2026, 9, 30), "")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("不予受理的理由"), "{e}");
+    store
+        .decline_lead(
+            &town,
+            unmatched.id,
+            d(2026, 9, 30),
+            "经核实申报人不是本村农户",
+        )
+        .await
+        .unwrap();
+    let status = store
+        .public_lead_status("SB2026XYZXYZ", &id(50))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.status, LeadStatus::Declined);
+    assert_eq!(
+        status.decision_note.as_deref(),
+        Some("经核实申报人不是本村农户")
+    );
+    let pending = store
+        .leads(
+            &town,
+            &LeadFilter {
+                status: Some(LeadStatus::Pending),
+                ..LeadFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].id, declared.id);
+}
+
+fn step(case: &Case, r: &HouseholdRecord, role: Role, on: NaiveDate, action: Action) -> Outcome {
+    let policy = policy();
+    let cal = WorkCalendar::builtin();
+    let facts = HouseholdFacts::from(r);
+    let ctx = Context {
+        policy: &policy,
+        calendar: &cal,
+        on,
+        role: Some(role),
+        household: &facts,
+        measures: 0,
+    };
+    transition(case, &action, &ctx).unwrap()
+}
+
+fn approve() -> Action {
+    Action::Approve {
+        comment: "同意".into(),
+        category: None,
+        risk_types: Vec::new(),
+    }
+}
+
+pub async fn monitoring_cases(store: &dyn Store) {
+    let (a, b, _) = setup(store).await;
+    let village_officer = actor_as(Role::VillageOfficer, "500299101201");
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let county = actor_as(Role::CountyAdmin, "500299000000");
+    let made = store
+        .create_lead(
+            &village_officer,
+            &lead("500299101201", Some(&a), Channel::CadreSurvey),
+        )
+        .await
+        .unwrap();
+    let case_id = store
+        .accept_lead(&town, made.id, &a.household.code, &opened(&a))
+        .await
+        .unwrap();
+    let current = |who: Actor| async move {
+        store
+            .case_file(&who, case_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .case
+    };
+    let case = current(town.clone()).await;
+    assert_eq!(case.state, CaseState::Verifying);
+    assert_eq!(case.identification_due, d(2026, 10, 13));
+    assert_eq!(case.due_on, Some(d(2026, 10, 12)));
+
+    // Attachments are sealed, size-limited, read back whole and audited.
+    let consent = NewAttachment {
+        kind: AttachmentKind::Consent,
+        name: "承诺授权书.jpg".into(),
+        content_type: "image/jpeg".into(),
+        bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3],
+    };
+    let att = store
+        .add_attachment(&village_officer, case_id, &consent)
+        .await
+        .unwrap();
+    let (meta, bytes) = store
+        .attachment(&town, case_id, att)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bytes, consent.bytes);
+    assert_eq!(meta.kind, AttachmentKind::Consent);
+    assert_eq!(meta.size, 7);
+    let mut big = consent.clone();
+    big.bytes = vec![0; MAX_ATTACHMENT_BYTES + 1];
+    let e = store
+        .add_attachment(&village_officer, case_id, &big)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("超过8 MB上限"), "{e}");
+    let mut empty = consent.clone();
+    empty.bytes.clear();
+    assert!(
+        store
+            .add_attachment(&village_officer, case_id, &empty)
+            .await
+            .is_err()
+    );
+    let outsider = actor_as(Role::TownReviewer, "500299102000");
+    assert_eq!(
+        store.attachment(&outsider, case_id, att).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+    assert_eq!(
+        store.case_file(&outsider, case_id).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+    assert!(
+        store
+            .attachment(&town, case_id, att + 100)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A step is recorded once; replaying the same step is a conflict.
+    let v = Verification {
+        visited_on: Some(d(2026, 9, 30)),
+        verifiers: vec!["王村干".into(), "李镇干".into()],
+        consent_attachment: Some(att),
+        risk_types: vec!["01".into()],
+        category: Some("10".into()),
+        findings: "住院".into(),
+        ..Verification::default()
+    };
+    let verified = step(
+        &case,
+        &a,
+        Role::VillageOfficer,
+        d(2026, 9, 30),
+        Action::Verify(Box::new(v)),
+    );
+    store
+        .record_step(&village_officer, &verified)
+        .await
+        .unwrap();
+    let e = store
+        .record_step(&village_officer, &verified)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e:?}");
+    assert_eq!(
+        store.record_step(&outsider, &verified).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+    let case = current(town.clone()).await;
+    assert_eq!(case, verified.case);
+    assert_eq!(case.risk_types, vec!["01".to_string()]);
+
+    // Lists: by state, and overdue on a date.
+    let in_deliberation = store
+        .cases(
+            &town,
+            &CaseFilter {
+                states: vec![CaseState::Deliberation],
+                ..CaseFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(in_deliberation.len(), 1);
+    assert_eq!(in_deliberation[0].head_name, "成员0残");
+    assert_eq!(in_deliberation[0].village_name, "石桥村");
+    let overdue = |on| CaseFilter {
+        overdue_on: Some(on),
+        ..CaseFilter::default()
+    };
+    assert_eq!(
+        store
+            .cases(&town, &overdue(d(2026, 10, 13)))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        store
+            .cases(&town, &overdue(d(2026, 10, 14)))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A cadre sees the cases of assigned households only.
+    let uid = store
+        .create_user(
+            &sys(),
+            &new_user("cadre", Role::AssistanceCadre, "500299101201"),
+        )
+        .await
+        .unwrap();
+    let cadre = Actor {
+        user_id: Some(uid),
+        ..actor_as(Role::AssistanceCadre, "500299101201")
+    };
+    assert!(
+        store
+            .cases(&cadre, &CaseFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .assign_cadre(&town, &a.household.code, cadre.user_id.unwrap(), true)
+        .await
+        .unwrap();
+    let seen = store.cases(&cadre, &CaseFilter::default()).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].has_cadre);
+    // The other household's case is not the cadre's.
+    let other = store
+        .create_lead(
+            &village_officer,
+            &lead("500299101201", Some(&b), Channel::Hotline),
+        )
+        .await
+        .unwrap();
+    let other_case = store
+        .accept_lead(&town, other.id, &b.household.code, &opened(&b))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.case_file(&cadre, other_case).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+
+    // Through to inclusion: the household becomes a 监测对象, with its history.
+    let mut case = case;
+    for (role, on, action) in [
+        (
+            Role::VillageOfficer,
+            d(2026, 10, 8),
+            Action::Deliberate(dixian_domain::monitoring::Deliberation {
+                held_on: d(2026, 10, 8),
+                attendees: 21,
+                agreed: true,
+                note: String::new(),
+                notice_from: d(2026, 10, 8),
+            }),
+        ),
+        (Role::VillageOfficer, d(2026, 10, 13), Action::EndNotice),
+        (Role::TownReviewer, d(2026, 10, 13), approve()),
+        (Role::CountyAdmin, d(2026, 10, 13), approve()),
+    ] {
+        let who = match role {
+            Role::VillageOfficer => &village_officer,
+            Role::TownReviewer => &town,
+            _ => &county,
+        };
+        let o = step(&case, &a, role, on, action);
+        store.record_step(who, &o).await.unwrap();
+        case = o.case;
+    }
+    assert_eq!(case.state, CaseState::Monitored);
+    let detail = store
+        .household(&town, &a.household.code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(detail.summary.monitored);
+    let history = store
+        .household_events(&town, &a.household.code)
+        .await
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last.changes[0].field, "监测对象");
+    assert_eq!(last.reason, format!("审核通过（案件#{case_id}）"));
+    let file = store.case_file(&town, case_id).await.unwrap().unwrap();
+    let actions: Vec<&str> = file.events.iter().map(|e| e.event.action.code()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "open",
+            "verify",
+            "deliberate",
+            "end_notice",
+            "approve",
+            "approve"
+        ]
+    );
+    assert_eq!(file.events[5].actor, county.name);
+    assert_eq!(file.events[5].event.on_time(), Some(true));
+    // A monitored case stays open: new leads join it.
+    assert!(file.summary.case.state.is_open());
+
+    let audit = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    for action in [
+        "case.verify",
+        "case.approve",
+        "case.attach",
+        "case.attachment.read",
+        "lead.accept",
+    ] {
+        assert!(audit.iter().any(|r| r.action == action), "{action}");
+    }
+}

@@ -1,0 +1,158 @@
+//! Storage types of the monitoring lifecycle (防止返贫动态监测): leads, cases, their history
+//! and attachments. The state machine itself is `dixian_domain::monitoring`; the store keeps
+//! its outcomes, scoped, versioned and audited.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::id_number::IdNumber;
+use dixian_domain::monitoring::{AttachmentKind, Case, CaseState, Channel, Event, LeadStatus};
+use dixian_domain::registry::HouseholdCode;
+
+/// The person behind a self-declaration (自主申报人).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub name: String,
+    pub id_number: IdNumber,
+    pub phone: Option<String>,
+}
+
+/// A lead (线索) as reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLead {
+    /// The village it concerns: the lead is in the scope of whoever covers it.
+    pub village: DivisionCode,
+    /// The household, when the reporter names a registered one. A self-declaration names a
+    /// person instead; the store finds the household by the ID number if it is registered.
+    pub household: Option<HouseholdCode>,
+    pub channel: Channel,
+    /// Who or what reported it: a department and rule, a hotline ticket, a cadre's name.
+    pub source: String,
+    pub reason: String,
+    pub evidence: String,
+    /// Hardship types as the reporter sees them (risk type codes).
+    pub hardships: Vec<String>,
+    pub received_on: NaiveDate,
+    pub applicant: Option<Applicant>,
+    /// The code a self-declaring household tracks its application by.
+    pub tracking_code: Option<String>,
+}
+
+/// What became of a new lead at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadCreated {
+    pub id: i64,
+    /// The household it was matched to, if any.
+    pub household: Option<HouseholdCode>,
+    /// The open case it joined (its household already had one).
+    pub attached_to: Option<i64>,
+}
+
+/// A lead as stored; personal data masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadRecord {
+    pub id: i64,
+    pub village: DivisionCode,
+    pub household: Option<HouseholdCode>,
+    pub channel: Channel,
+    pub source: String,
+    pub reason: String,
+    pub evidence: String,
+    pub hardships: Vec<String>,
+    pub received_on: NaiveDate,
+    pub received_at: DateTime<Utc>,
+    pub applicant_name: Option<String>,
+    pub applicant_id_masked: Option<String>,
+    pub applicant_phone_masked: Option<String>,
+    pub tracking_code: Option<String>,
+    pub status: LeadStatus,
+    pub case_id: Option<i64>,
+    pub decided_on: Option<NaiveDate>,
+    pub decision_note: Option<String>,
+    pub created_by: String,
+}
+
+/// Which leads to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadFilter {
+    pub status: Option<LeadStatus>,
+    pub within: Option<DivisionCode>,
+    pub limit: i64,
+}
+
+/// What a self-declaring household may see of its application: nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicLeadStatus {
+    pub received_on: NaiveDate,
+    pub status: LeadStatus,
+    pub decision_note: Option<String>,
+    pub case_state: Option<CaseState>,
+    pub closed_reason: Option<String>,
+    pub approved_on: Option<NaiveDate>,
+}
+
+/// One case in a list, with what a work list shows of its household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub case: Case,
+    pub village: DivisionCode,
+    pub village_name: String,
+    pub head_name: String,
+    /// Whether a 帮扶责任人 is assigned to the household, and how many measures it has.
+    pub has_cadre: bool,
+    pub measures: i64,
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    /// Empty: every state.
+    pub states: Vec<CaseState>,
+    pub within: Option<DivisionCode>,
+    pub household: Option<HouseholdCode>,
+    /// Only cases whose current step was due before this date.
+    pub overdue_on: Option<NaiveDate>,
+    pub limit: i64,
+}
+
+/// One entry of a case's history as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEventRecord {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub event: Event,
+}
+
+/// An attachment's description; the bytes are fetched on their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: AttachmentKind,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_at: DateTime<Utc>,
+    pub uploaded_by: String,
+}
+
+/// A file to attach to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub kind: AttachmentKind,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A case with everything recorded about it, for its page and the printed file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFile {
+    pub summary: CaseSummary,
+    pub events: Vec<CaseEventRecord>,
+    pub leads: Vec<LeadRecord>,
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// The largest attachment the store accepts (a phone photo or a scanned form).
+pub const MAX_ATTACHMENT_BYTES: usize = 8 * 1024 * 1024;
