@@ -8,6 +8,7 @@ pub mod csv_text;
 pub mod demo;
 pub mod import;
 pub mod ledger;
+pub mod monitoring;
 pub mod people;
 pub mod policy;
 pub mod registry;

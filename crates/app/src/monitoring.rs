@@ -1,0 +1,775 @@
+//! The monitoring workflow (防止返贫动态监测) as use cases: reporting and accepting leads,
+//! the public self-declaration (农户自主申报), moving a case one step, and the work lists.
+//! Every step is decided by `dixian_domain::monitoring::transition` against the policy in
+//! force for the household's village on the day; a refusal is audited like a success.
+
+use crate::AppError;
+use crate::policy::{parse_date, policy_in_force};
+use chrono::NaiveDate;
+use dixian_domain::access::{Actor, Role, Scope};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::id_number::IdNumber;
+use dixian_domain::money::Money;
+use dixian_domain::monitoring::{
+    Action, ActionKind, AttachmentKind, Case, CaseState, Channel, Context, Deliberation,
+    HouseholdFacts, Outcome, PersonFacts, Refusal, Verification, allowed_roles, due, open,
+    transition,
+};
+use dixian_domain::policy::Policy;
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::{
+    CaseFile, CaseFilter, CaseSummary, HouseholdDetail, LeadCreated, LeadFilter, LeadRecord,
+    NewAttachment, NewLead, PublicLeadStatus, Store, StoreError,
+};
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![message.into()])
+}
+
+/// The policy in force for `village` on `on`.
+pub async fn policy_for(
+    store: &dyn Store,
+    village: &DivisionCode,
+    on: NaiveDate,
+) -> Result<Policy, AppError> {
+    policy_in_force(store, village.as_str(), on).await
+}
+
+/// Risk type codes as ticked, checked against the pack; the first problem named.
+fn risk_codes(policy: &Policy, ticked: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for t in ticked.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if dixian_domain::monitoring::risk_type_name(policy, t).is_none() {
+            return Err(invalid(format!("风险类型代码“{t}”不在政策包代码表中")));
+        }
+        if !out.iter().any(|c| c == t) {
+            out.push(t.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn date_or_today(text: &str, today: NaiveDate, what: &str) -> Result<NaiveDate, AppError> {
+    if text.trim().is_empty() {
+        return Ok(today);
+    }
+    let d = parse_date(text).map_err(|e| invalid(format!("{what}：{e}")))?;
+    if d > today {
+        return Err(invalid(format!("{what}{d}晚于今天{today}")));
+    }
+    Ok(d)
+}
+
+/// A village code as chosen, which must be a stored village.
+async fn village_of(store: &dyn Store, text: &str) -> Result<DivisionCode, AppError> {
+    let code = DivisionCode::parse(text.trim())
+        .map_err(|_| invalid(format!("请选择村（“{}”不是村级区划代码）", text.trim())))?;
+    if code.level() != DivisionLevel::Village || store.division(&code).await?.is_none() {
+        return Err(invalid(format!("村级区划代码{code}不存在")));
+    }
+    Ok(code)
+}
+
+/// A lead as staff enter it (基层干部排查, hotline, 信访, media, supervision).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadForm {
+    pub village: String,
+    /// 户编号, optional: a lead may concern someone not yet registered.
+    pub household: String,
+    pub channel: String,
+    pub source: String,
+    pub reason: String,
+    pub evidence: String,
+    pub hardships: Vec<String>,
+    /// Empty: today.
+    pub received_on: String,
+}
+
+/// Records a lead entered by staff.
+pub async fn report_lead(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &LeadForm,
+    today: NaiveDate,
+) -> Result<LeadCreated, AppError> {
+    let channel = Channel::parse(&f.channel)
+        .ok_or_else(|| invalid(format!("发现渠道“{}”无效", f.channel.trim())))?;
+    if channel == Channel::SelfDeclared {
+        return Err(invalid("农户自主申报请由农户在申报页面填写"));
+    }
+    let village = village_of(store, &f.village).await?;
+    let household = match f.household.trim() {
+        "" => None,
+        t => Some(HouseholdCode::parse(t).map_err(|e| invalid(e.to_string()))?),
+    };
+    let received_on = date_or_today(&f.received_on, today, "发现日期")?;
+    let policy = policy_for(store, &village, received_on).await?;
+    let lead = NewLead {
+        village,
+        household,
+        channel,
+        source: f.source.clone(),
+        reason: f.reason.clone(),
+        evidence: f.evidence.clone(),
+        hardships: risk_codes(&policy, &f.hardships)?,
+        received_on,
+        applicant: None,
+        tracking_code: None,
+    };
+    Ok(store.create_lead(actor, &lead).await?)
+}
+
+/// A self-declaration as a household fills it in on its phone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyForm {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub village: String,
+    pub hardships: Vec<String>,
+    pub text: String,
+}
+
+/// Letters of tracking codes: no 0/O, 1/I/L, so they survive being read over the phone.
+const TRACKING_ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTUVWXY";
+
+fn tracking_code() -> Result<String, AppError> {
+    let bytes = dixian_gm::random::<10>().map_err(|e| invalid(e.to_string()))?;
+    let tail: String = bytes
+        .iter()
+        .map(|b| char::from(TRACKING_ALPHABET[usize::from(*b) % TRACKING_ALPHABET.len()]))
+        .collect();
+    Ok(format!("SB{tail}"))
+}
+
+/// Records a household's own declaration of hardship (农户自主申报) and gives the tracking
+/// code. Every problem is named at once, so an elderly applicant fixes them in one go.
+pub async fn self_declare(
+    store: &dyn Store,
+    source: Option<String>,
+    f: &ApplyForm,
+    today: NaiveDate,
+) -> Result<String, AppError> {
+    let mut problems = Vec::new();
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 30 {
+        problems.push("请填写姓名（不超过30个字）".to_string());
+    }
+    let id = match IdNumber::parse(&f.id_number, today) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            problems.push(format!("身份证号：{e}"));
+            None
+        }
+    };
+    let phone: String = f
+        .phone
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if !(phone.len() == 11 && phone.starts_with('1') && phone.chars().all(|c| c.is_ascii_digit())) {
+        problems.push("请填写11位手机号码，以便工作人员联系".into());
+    }
+    let village = match village_of(store, &f.village).await {
+        Ok(v) => Some(v),
+        Err(_) => {
+            problems.push("请选择所在的村".into());
+            None
+        }
+    };
+    let text = f.text.trim();
+    if text.chars().count() > 500 {
+        problems.push("困难情况请不超过500个字".into());
+    }
+    if f.hardships.iter().all(|h| h.trim().is_empty()) && text.is_empty() {
+        problems.push("请选择困难类型，或写几句遇到的困难".into());
+    }
+    let (Some(id), Some(village), true) = (id, village, problems.is_empty()) else {
+        return Err(AppError::Invalid(problems));
+    };
+    let policy = policy_for(store, &village, today).await?;
+    let hardships = risk_codes(&policy, &f.hardships)?;
+    let names = dixian_domain::monitoring::risk_type_names(&policy, &hardships);
+    let reason = match (names.is_empty(), text.is_empty()) {
+        (false, false) => format!("{names}：{text}"),
+        (false, true) => names,
+        _ => text.to_string(),
+    };
+    let public = Actor {
+        user_id: None,
+        name: "公众：农户自主申报".into(),
+        scope: Scope::Everything,
+        source,
+        role: None,
+    };
+    // A clash of random codes is astronomically rare; one retry covers it.
+    for _ in 0..2 {
+        let code = tracking_code()?;
+        let lead = NewLead {
+            village,
+            household: None,
+            channel: Channel::SelfDeclared,
+            source: "农户自主申报（网上）".into(),
+            reason: reason.clone(),
+            evidence: String::new(),
+            hardships: hardships.clone(),
+            received_on: today,
+            applicant: Some(dixian_store::Applicant {
+                name: name.to_string(),
+                id_number: id.clone(),
+                phone: Some(phone.clone()),
+            }),
+            tracking_code: Some(code.clone()),
+        };
+        match store.create_lead(&public, &lead).await {
+            Ok(_) => return Ok(code),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(invalid("申报未能保存，请稍后再试"))
+}
+
+/// What the status page may show for a tracking code and ID number; `None` unless both
+/// match (the same answer for a wrong code and a wrong ID number).
+pub async fn application_status(
+    store: &dyn Store,
+    tracking: &str,
+    id_text: &str,
+    today: NaiveDate,
+) -> Result<Option<PublicLeadStatus>, AppError> {
+    let id = IdNumber::parse(id_text, today).map_err(|e| invalid(format!("身份证号：{e}")))?;
+    let code = tracking.trim().to_ascii_uppercase();
+    Ok(store.public_lead_status(&code, &id).await?)
+}
+
+/// A lead with the date by which it must be accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLead {
+    pub lead: LeadRecord,
+    pub accept_by: NaiveDate,
+}
+
+/// When `lead` must be accepted by the policy in force on its day.
+async fn acceptance_due(store: &dyn Store, lead: &LeadRecord) -> Result<NaiveDate, AppError> {
+    let policy = policy_for(store, &lead.village, lead.received_on).await?;
+    let cal = store.calendar().await?;
+    due(
+        &cal,
+        policy.deadlines.application_acceptance,
+        lead.received_on,
+    )
+    .map_err(|e| invalid(e.to_string()))
+}
+
+/// Leads in the actor's scope; pending ones with their acceptance deadline.
+pub async fn leads(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &LeadFilter,
+) -> Result<Vec<PendingLead>, AppError> {
+    let mut out = Vec::new();
+    for lead in store.leads(actor, filter).await? {
+        let accept_by = acceptance_due(store, &lead).await?;
+        out.push(PendingLead { lead, accept_by });
+    }
+    Ok(out)
+}
+
+/// Accepts lead `id` (受理) on `on` for household `household_text` (needed when the lead
+/// names none), opening its case or joining the household's open one.
+pub async fn accept_lead(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    household_text: &str,
+    on: NaiveDate,
+) -> Result<i64, AppError> {
+    let lead = store
+        .lead(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("线索#{id}不存在")))?;
+    let household = match (household_text.trim(), &lead.household) {
+        ("", Some(h)) => h.clone(),
+        ("", None) => {
+            return Err(invalid(
+                "该线索尚未对应到已登记的农户：请填写户编号（未登记的请先新增农户）",
+            ));
+        }
+        (t, _) => HouseholdCode::parse(t).map_err(|e| invalid(e.to_string()))?,
+    };
+    if let Err(refusal) =
+        dixian_domain::monitoring::check_role(actor.role, ActionKind::Open, CaseState::Verifying)
+    {
+        store
+            .audit(
+                actor,
+                "case.refused",
+                &format!("线索#{id}"),
+                &refusal.to_string(),
+            )
+            .await?;
+        return Err(invalid(refusal.to_string()));
+    }
+    if on < lead.received_on {
+        return Err(invalid(format!(
+            "受理日期{on}早于发现日期{}",
+            lead.received_on
+        )));
+    }
+    let village = household
+        .village()
+        .ok_or_else(|| invalid(format!("户编号{household}无效")))?;
+    let policy = policy_for(store, &village, on).await?;
+    let cal = store.calendar().await?;
+    let opened = open(&policy, &cal, household.clone(), lead.received_on, on)
+        .map_err(|e| invalid(e.to_string()))?;
+    Ok(store.accept_lead(actor, id, &household, &opened).await?)
+}
+
+/// Declines lead `id` (不予受理) for `reason`.
+pub async fn decline_lead(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+    on: NaiveDate,
+) -> Result<(), AppError> {
+    if let Err(refusal) =
+        dixian_domain::monitoring::check_role(actor.role, ActionKind::Open, CaseState::Verifying)
+    {
+        store
+            .audit(
+                actor,
+                "case.refused",
+                &format!("线索#{id}"),
+                &refusal.to_string(),
+            )
+            .await?;
+        return Err(invalid(refusal.to_string()));
+    }
+    Ok(store.decline_lead(actor, id, on, reason).await?)
+}
+
+/// What the checks need of a household, from what the actor may see of it.
+pub fn facts_of(detail: &HouseholdDetail) -> HouseholdFacts {
+    HouseholdFacts {
+        code: detail.summary.code.clone(),
+        members: detail
+            .members
+            .iter()
+            .map(|m| PersonFacts {
+                name: m.name.clone(),
+                birth_date: m.birth_date,
+                status: m.status,
+                schooling: m.schooling,
+                medical_insurance: m.medical_insurance,
+                labour: m.labour,
+                public_payroll: m.public_payroll,
+            })
+            .collect(),
+        incomes: detail.incomes.clone(),
+        assurance: detail.assurance.clone(),
+    }
+}
+
+/// A case with the policy that judges it, for its page.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub file: CaseFile,
+    pub policy: Policy,
+}
+
+/// Case `id` as the actor may see it.
+pub async fn case_view(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    today: NaiveDate,
+) -> Result<CaseView, AppError> {
+    let file = store
+        .case_file(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
+    let policy = policy_for(store, &file.summary.village, today).await?;
+    Ok(CaseView { file, policy })
+}
+
+/// Everything any step's form may carry; each step reads its own fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepForm {
+    /// The case version the form was made from: a stale form is refused, not applied.
+    pub version: i64,
+    /// Empty: today.
+    pub on: String,
+    pub comment: String,
+    // 入户核实
+    pub visited_on: String,
+    pub verifiers: String,
+    pub consent_attachment: String,
+    pub risk_types: Vec<String>,
+    pub category: String,
+    pub rigid_expenditure: String,
+    pub owns_commercial_housing: bool,
+    pub owns_vehicle: bool,
+    pub runs_business: bool,
+    pub stable_income_months: String,
+    pub rigid_expenditure_resolved: bool,
+    // 民主评议
+    pub held_on: String,
+    pub attendees: String,
+    pub agreed: bool,
+    pub notice_from: String,
+    // 风险消除
+    pub mode: String,
+}
+
+fn optional_date(text: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => parse_date(t)
+            .map(Some)
+            .map_err(|e| invalid(format!("{what}：{e}"))),
+    }
+}
+
+fn number(text: &str, what: &str) -> Result<u32, AppError> {
+    match text.trim() {
+        "" => Ok(0),
+        t => t
+            .parse()
+            .map_err(|_| invalid(format!("{what}“{t}”应为整数"))),
+    }
+}
+
+/// The domain action a form asks for.
+pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
+    let comment = f.comment.clone();
+    Ok(match kind {
+        ActionKind::Verify => {
+            let verifiers = f
+                .verifiers
+                .split(|c: char| c.is_whitespace() || "、，,；;".contains(c))
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            let consent = match f.consent_attachment.trim() {
+                "" => None,
+                t => Some(
+                    t.parse()
+                        .map_err(|_| invalid(format!("承诺授权书附件编号“{t}”无效")))?,
+                ),
+            };
+            let rigid = match f.rigid_expenditure.trim() {
+                "" => Money::ZERO,
+                t => Money::parse(t).map_err(|e| invalid(format!("刚性支出：{e}")))?,
+            };
+            Action::Verify(Box::new(Verification {
+                visited_on: optional_date(&f.visited_on, "入户核实日期")?,
+                verifiers,
+                consent_attachment: consent,
+                risk_types: f
+                    .risk_types
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+                category: Some(f.category.trim().to_string()).filter(|c| !c.is_empty()),
+                rigid_expenditure: rigid,
+                owns_commercial_housing: f.owns_commercial_housing,
+                owns_vehicle: f.owns_vehicle,
+                runs_business: f.runs_business,
+                stable_income_months: number(&f.stable_income_months, "收入稳定月数")?,
+                rigid_expenditure_resolved: f.rigid_expenditure_resolved,
+                findings: comment,
+            }))
+        }
+        ActionKind::Deliberate => {
+            let held_on =
+                optional_date(&f.held_on, "评议日期")?.ok_or_else(|| invalid("请填写评议日期"))?;
+            Action::Deliberate(Deliberation {
+                held_on,
+                attendees: number(&f.attendees, "参加评议人数")?,
+                agreed: f.agreed,
+                note: comment,
+                notice_from: optional_date(&f.notice_from, "公示开始日期")?.unwrap_or(held_on),
+            })
+        }
+        ActionKind::Object => Action::Object { content: comment },
+        ActionKind::EndNotice => Action::EndNotice,
+        ActionKind::Approve => Action::Approve {
+            comment,
+            category: Some(f.category.trim().to_string()).filter(|c| !c.is_empty()),
+            risk_types: f
+                .risk_types
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        },
+        ActionKind::Return => Action::Return { comment },
+        ActionKind::Close => Action::Close { reason: comment },
+        ActionKind::GreenChannel => Action::GreenChannel { reason: comment },
+        ActionKind::ProposeElimination => Action::ProposeElimination {
+            mode: f.mode.trim().to_string(),
+            reason: comment,
+        },
+        ActionKind::Revert => Action::Revert { reason: comment },
+        ActionKind::Open | ActionKind::Attach => {
+            return Err(invalid(format!("“{}”不是案件办理环节", kind.label())));
+        }
+    })
+}
+
+/// Takes step `kind` on case `id` with the form's data: judged by the state machine,
+/// recorded with its history and audit, or refused with the reason (also audited).
+pub async fn act(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    kind: ActionKind,
+    f: &StepForm,
+    today: NaiveDate,
+) -> Result<Outcome, AppError> {
+    let on = date_or_today(&f.on, today, "办理日期")?;
+    let action = action_of(kind, f)?;
+    let file = store
+        .case_file(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
+    let case = &file.summary.case;
+    if f.version != case.version {
+        return Err(AppError::Store(StoreError::Conflict(format!(
+            "案件#{id}在您打开页面后已被他人办理（现为“{}”），请刷新后重试",
+            case.state.label()
+        ))));
+    }
+    if let Action::Verify(v) = &action
+        && let Some(att) = v.consent_attachment
+        && !file
+            .attachments
+            .iter()
+            .any(|a| a.id == att && a.kind == AttachmentKind::Consent)
+    {
+        return Err(invalid(format!("附件#{att}不是本案件的承诺授权书")));
+    }
+    judge(store, actor, case, &action, on).await
+}
+
+/// Runs the state machine on `case` and records the outcome, or audits the refusal.
+async fn judge(
+    store: &dyn Store,
+    actor: &Actor,
+    case: &Case,
+    action: &Action,
+    on: NaiveDate,
+) -> Result<Outcome, AppError> {
+    match try_step(store, actor, case, action, on).await? {
+        Ok(o) => {
+            store.record_step(actor, &o).await?;
+            Ok(o)
+        }
+        Err(refusal) => Err(refused(store, actor, case, action, &refusal).await),
+    }
+}
+
+/// Audits a refused step and gives the error that names why.
+async fn refused(
+    store: &dyn Store,
+    actor: &Actor,
+    case: &Case,
+    action: &Action,
+    refusal: &Refusal,
+) -> AppError {
+    let detail = serde_json::json!({
+        "action": action.kind().code(),
+        "state": case.state.code(),
+        "reason": refusal.to_string(),
+    })
+    .to_string();
+    tracing::info!(case = case.id, actor = %actor.name, %refusal, "案件办理被拒绝");
+    if let Err(e) = store
+        .audit(actor, "case.refused", &format!("案件#{}", case.id), &detail)
+        .await
+    {
+        return e.into();
+    }
+    invalid(refusal.to_string())
+}
+
+/// The state machine's verdict on `action`, without recording anything.
+async fn try_step(
+    store: &dyn Store,
+    actor: &Actor,
+    case: &Case,
+    action: &Action,
+    on: NaiveDate,
+) -> Result<Result<Outcome, Refusal>, AppError> {
+    let detail = store
+        .household(actor, &case.household)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("户编号{}不存在", case.household)))?;
+    let village = detail.summary.village;
+    let policy = policy_for(store, &village, on).await?;
+    let cal = store.calendar().await?;
+    let facts = facts_of(&detail);
+    let ctx = Context {
+        policy: &policy,
+        calendar: &cal,
+        on,
+        role: actor.role,
+        household: &facts,
+        measures: 0,
+    };
+    Ok(transition(case, action, &ctx))
+}
+
+/// Records the household verification (入户核实) with the signed consent uploaded in the
+/// same request: the step is judged first, so a refused verification stores no file.
+pub async fn verify_with_consent(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &StepForm,
+    consent: NewAttachment,
+    today: NaiveDate,
+) -> Result<Outcome, AppError> {
+    let on = date_or_today(&f.on, today, "办理日期")?;
+    let file = store
+        .case_file(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
+    let case = &file.summary.case;
+    if f.version != case.version {
+        return Err(AppError::Store(StoreError::Conflict(format!(
+            "案件#{id}在您打开页面后已被他人办理，请刷新后重试"
+        ))));
+    }
+    let mut form = f.clone();
+    // A placeholder id lets the machine judge everything else before the file is kept.
+    form.consent_attachment = "0".into();
+    let trial = action_of(ActionKind::Verify, &form)?;
+    if let Err(refusal) = try_step(store, actor, case, &trial, on).await? {
+        return Err(refused(store, actor, case, &trial, &refusal).await);
+    }
+    let att = store.add_attachment(actor, id, &consent).await?;
+    form.consent_attachment = att.to_string();
+    let action = action_of(ActionKind::Verify, &form)?;
+    judge(store, actor, case, &action, on).await
+}
+
+/// One thing on a work list (待办).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkItem {
+    pub case: CaseSummary,
+    /// What is to be done, e.g. 入户核实, 明确帮扶责任人.
+    pub task: String,
+    pub due: Option<NaiveDate>,
+    /// Working days past the due date (0 when due today or later).
+    pub overdue_working_days: i64,
+}
+
+/// A user's work list (我的待办): leads to accept and case steps the role takes, most
+/// urgent first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkList {
+    pub leads: Vec<PendingLead>,
+    pub items: Vec<WorkItem>,
+}
+
+impl WorkList {
+    pub fn overdue(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| i.overdue_working_days > 0)
+            .count()
+    }
+}
+
+/// The step a role takes in `state`, as its task name, if the role takes one there.
+fn task_of(role: Option<Role>, state: CaseState) -> Option<&'static str> {
+    let main = match state {
+        CaseState::Verifying | CaseState::ExitVerifying => ActionKind::Verify,
+        CaseState::Deliberation | CaseState::ExitDeliberation => ActionKind::Deliberate,
+        CaseState::Notice | CaseState::ExitNotice => ActionKind::EndNotice,
+        CaseState::TownReview
+        | CaseState::CountyReview
+        | CaseState::ExitTownReview
+        | CaseState::ExitCountyReview => ActionKind::Approve,
+        CaseState::Monitored | CaseState::NotIncluded | CaseState::Eliminated => return None,
+    };
+    let r = role?;
+    allowed_roles(main, state)
+        .contains(&r)
+        .then(|| state.step().map_or(state.label(), |(_, s)| s.label()))
+}
+
+/// The work list of `actor` on `today`.
+pub async fn work_list(
+    store: &dyn Store,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<WorkList, AppError> {
+    let cal = store.calendar().await?;
+    let overdue_by = |due: Option<NaiveDate>| -> i64 {
+        due.filter(|d| *d < today)
+            .and_then(|d| cal.working_days_between(d, today).ok())
+            .map_or(0, |r| r.value.max(1))
+    };
+    let mut items = Vec::new();
+    for case in store.cases(actor, &CaseFilter::default()).await? {
+        let c = &case.case;
+        if let Some(task) = task_of(actor.role, c.state) {
+            items.push(WorkItem {
+                task: format!(
+                    "{}{}",
+                    if c.state
+                        .step()
+                        .is_some_and(|(p, _)| p == dixian_domain::monitoring::Phase::Elimination)
+                    {
+                        "风险消除："
+                    } else {
+                        ""
+                    },
+                    task
+                ),
+                due: c.due_on,
+                overdue_working_days: overdue_by(c.due_on),
+                case: case.clone(),
+            });
+        }
+        // Assistance owed since inclusion (or the green channel): the town assigns the
+        // cadre.
+        let assisting = c.state.is_included() || c.green_channel_on.is_some();
+        if assisting
+            && !case.has_cadre
+            && c.state.is_open()
+            && matches!(actor.role, Some(Role::TownReviewer) | None)
+        {
+            items.push(WorkItem {
+                task: "明确帮扶责任人".into(),
+                due: c.cadre_due,
+                overdue_working_days: overdue_by(c.cadre_due),
+                case: case.clone(),
+            });
+        }
+    }
+    items.sort_by_key(|i| (std::cmp::Reverse(i.overdue_working_days), i.due));
+    let leads = if allowed_roles(ActionKind::Open, CaseState::Verifying)
+        .iter()
+        .any(|r| Some(*r) == actor.role)
+    {
+        self::leads(
+            store,
+            actor,
+            &LeadFilter {
+                status: Some(dixian_domain::monitoring::LeadStatus::Pending),
+                ..LeadFilter::default()
+            },
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    Ok(WorkList { leads, items })
+}

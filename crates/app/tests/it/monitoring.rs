@@ -1,0 +1,433 @@
+//! The monitoring workflow through its use cases, on SQLite with the shipped packs and the
+//! official calendar.
+
+use super::{d, file, store, sys};
+use dixian_app::AppError;
+use dixian_app::monitoring::{
+    ApplyForm, LeadForm, StepForm, accept_lead, act, application_status, case_view, decline_lead,
+    report_lead, self_declare, verify_with_consent, work_list,
+};
+use dixian_app::setup::initialize;
+use dixian_domain::access::{Actor, Role, Scope};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::id_number::{IdNumber, Sex};
+use dixian_domain::money::Money;
+use dixian_domain::monitoring::{ActionKind, AttachmentKind, CaseState, LeadStatus};
+use dixian_domain::registry::*;
+use dixian_store::{NewAttachment, Store};
+use dixian_store_sql::SqlStore;
+
+const DIVS: &str = "code,name
+500000000000,重庆市
+500200000000,县
+500299000000,青山县
+500299101000,石桥镇
+500299101201,石桥村
+500299101202,青龙村
+";
+
+fn as_role(role: Role, division: &str) -> Actor {
+    Actor {
+        user_id: Some(7),
+        name: format!("{}@{division}", role.code()),
+        scope: Scope::Within(DivisionCode::parse(division).unwrap()),
+        source: None,
+        role: Some(role),
+    }
+}
+
+fn member(n: u16, relation: Relation) -> Person {
+    let id = IdNumber::compose(
+        "500299",
+        d(1970 + i32::from(n), 3, 1),
+        n,
+        if n.is_multiple_of(2) {
+            Sex::Male
+        } else {
+            Sex::Female
+        },
+    )
+    .unwrap();
+    Person {
+        sex: id.sex(),
+        birth_date: id.birth_date(),
+        id_number: id,
+        name: format!("村民{n}"),
+        relation,
+        labour: LabourCapacity::Ordinary,
+        health: Health::Healthy,
+        disability: None,
+        schooling: Schooling::NotInSchool,
+        medical_insurance: true,
+        pension_insurance: true,
+        employment_months: 0,
+        employment_place: None,
+        public_payroll: false,
+        status: LivingStatus::InHousehold,
+    }
+}
+
+async fn county() -> (tempfile::TempDir, SqlStore, HouseholdRecord) {
+    let (dir, s) = store().await;
+    initialize(&s, &sys(), &[file("qs.csv", DIVS)], &[])
+        .await
+        .unwrap();
+    let village = DivisionCode::parse("500299101201").unwrap();
+    let record = HouseholdRecord {
+        household: Household {
+            code: HouseholdCode::new(&village, 1).unwrap(),
+            village,
+            group_no: None,
+            address: "石桥村3号".into(),
+            phone: None,
+            bank_account: None,
+            household_type: HouseholdType::Ordinary,
+            relocated: false,
+            dibao: false,
+            tekun: false,
+            monitored: false,
+        },
+        members: vec![member(2, Relation::Head), member(3, Relation::Spouse)],
+        incomes: vec![Income {
+            year: 2025,
+            wage: Money::from_yuan(9000).unwrap(),
+            ..Income::default()
+        }],
+        assurance: None,
+    };
+    s.insert_households(&sys(), std::slice::from_ref(&record))
+        .await
+        .unwrap();
+    (dir, s, record)
+}
+
+fn messages(e: AppError) -> String {
+    e.to_string()
+}
+
+#[tokio::test]
+async fn a_self_declaration_runs_to_inclusion_through_the_national_day_break() {
+    let (_d, s, record) = county().await;
+    let head = &record.members[0];
+    // The household declares from its phone on Monday 28 September 2026.
+    let mut form = ApplyForm {
+        name: head.name.clone(),
+        id_number: "110105194912310021".into(),
+        phone: "139 1234 567".into(),
+        village: "500299101299".into(),
+        hardships: vec![],
+        text: String::new(),
+    };
+    let e = messages(
+        self_declare(&s, None, &form, d(2026, 9, 28))
+            .await
+            .unwrap_err(),
+    );
+    for part in [
+        "身份证号",
+        "11位手机号码",
+        "请选择所在的村",
+        "请选择困难类型",
+    ] {
+        assert!(e.contains(part), "{part}: {e}");
+    }
+    form.id_number = head.id_number.as_str().to_string();
+    form.phone = "139-1234-5678".into();
+    form.village = "500299101201".into();
+    form.hardships = vec!["01".into()];
+    form.text = "老伴住院花了六万多".into();
+    let code = self_declare(&s, Some("198.51.100.7".into()), &form, d(2026, 9, 28))
+        .await
+        .unwrap();
+    assert!(code.starts_with("SB") && code.len() == 12, "{code}");
+    let status = application_status(
+        &s,
+        &code.to_lowercase(),
+        head.id_number.as_str(),
+        d(2026, 9, 28),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(status.status, LeadStatus::Pending);
+
+    // The town's work list shows it, due within 2 working days (29–30 September).
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let list = work_list(&s, &town, d(2026, 9, 28)).await.unwrap();
+    assert_eq!(list.leads.len(), 1);
+    assert_eq!(list.leads[0].accept_by, d(2026, 9, 30));
+    assert_eq!(
+        list.leads[0].lead.household,
+        Some(record.household.code.clone())
+    );
+    let lead_id = list.leads[0].lead.id;
+    // A village officer may not accept.
+    let village = as_role(Role::VillageOfficer, "500299101201");
+    let e = messages(
+        accept_lead(&s, &village, lead_id, "", d(2026, 9, 29))
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("需由乡镇审核员或县级管理员办理"), "{e}");
+    let case_id = accept_lead(&s, &town, lead_id, "", d(2026, 9, 29))
+        .await
+        .unwrap();
+    let status = application_status(&s, &code, head.id_number.as_str(), d(2026, 9, 29))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.status, LeadStatus::Accepted);
+    assert_eq!(status.case_state, Some(CaseState::Verifying));
+
+    // The village's list now has the verification, due 12 October.
+    let list = work_list(&s, &village, d(2026, 9, 29)).await.unwrap();
+    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items[0].task, "入户核实");
+    assert_eq!(list.items[0].due, Some(d(2026, 10, 12)));
+    assert!(list.leads.is_empty(), "villages do not accept leads");
+
+    let version = |v: i64| StepForm {
+        version: v,
+        ..StepForm::default()
+    };
+    let consent = NewAttachment {
+        kind: AttachmentKind::Consent,
+        name: "承诺授权书.jpg".into(),
+        content_type: "image/jpeg".into(),
+        bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 1],
+    };
+    // One verifier is not enough, and nothing is kept of the refused attempt.
+    let mut v = StepForm {
+        on: "2026-09-30".into(),
+        visited_on: "2026-09-30".into(),
+        verifiers: "王村干".into(),
+        risk_types: vec!["01".into()],
+        category: "10".into(),
+        rigid_expenditure: "60000".into(),
+        comment: "配偶住院，自付6万元".into(),
+        ..version(0)
+    };
+    let e = messages(
+        verify_with_consent(&s, &village, case_id, &v, consent.clone(), d(2026, 9, 30))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e, "入户核实须不少于2人，填写了1人");
+    let view = case_view(&s, &town, case_id, d(2026, 9, 30)).await.unwrap();
+    assert!(view.file.attachments.is_empty());
+    v.verifiers = "王村干、李镇干".into();
+    let o = verify_with_consent(&s, &village, case_id, &v, consent, d(2026, 9, 30))
+        .await
+        .unwrap();
+    assert_eq!(o.case.state, CaseState::Deliberation);
+    let income = &o
+        .event
+        .details
+        .iter()
+        .find(|(k, _)| k == "收入核算")
+        .unwrap()
+        .1;
+    assert!(
+        income.contains("扣除刚性支出60,000.00元后人均-25,500.00元"),
+        "{income}"
+    );
+
+    // A stale form is refused rather than applied twice.
+    let deliberate = StepForm {
+        on: "2026-10-08".into(),
+        held_on: "2026-10-08".into(),
+        attendees: "25".into(),
+        agreed: true,
+        ..version(0)
+    };
+    let e = act(
+        &s,
+        &village,
+        case_id,
+        ActionKind::Deliberate,
+        &deliberate,
+        d(2026, 10, 8),
+    )
+    .await
+    .unwrap_err();
+    assert!(messages(e).contains("已被他人办理"));
+    act(
+        &s,
+        &village,
+        case_id,
+        ActionKind::Deliberate,
+        &StepForm {
+            version: 1,
+            ..deliberate
+        },
+        d(2026, 10, 8),
+    )
+    .await
+    .unwrap();
+    let end = |v: i64, on: &str| StepForm {
+        on: on.into(),
+        ..version(v)
+    };
+    let e = messages(
+        act(
+            &s,
+            &village,
+            case_id,
+            ActionKind::EndNotice,
+            &end(2, "2026-10-12"),
+            d(2026, 10, 12),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(e, "公示期未满：2026-10-08起公示，2026-10-13方可结束公示");
+    act(
+        &s,
+        &village,
+        case_id,
+        ActionKind::EndNotice,
+        &end(2, "2026-10-13"),
+        d(2026, 10, 13),
+    )
+    .await
+    .unwrap();
+    // The county cannot approve before the town.
+    let county = as_role(Role::CountyAdmin, "500299000000");
+    let e = messages(
+        act(
+            &s,
+            &county,
+            case_id,
+            ActionKind::Approve,
+            &end(3, "2026-10-13"),
+            d(2026, 10, 13),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(e, "审核通过需由乡镇审核员办理，当前账号角色为县级管理员");
+    act(
+        &s,
+        &town,
+        case_id,
+        ActionKind::Approve,
+        &end(3, "2026-10-13"),
+        d(2026, 10, 13),
+    )
+    .await
+    .unwrap();
+    let o = act(
+        &s,
+        &county,
+        case_id,
+        ActionKind::Approve,
+        &end(4, "2026-10-13"),
+        d(2026, 10, 13),
+    )
+    .await
+    .unwrap();
+    assert_eq!(o.case.state, CaseState::Monitored);
+    assert_eq!(o.event.on_time(), Some(true));
+
+    // The town owes a cadre by 27 October; on 29 October it is 2 working days late.
+    let list = work_list(&s, &town, d(2026, 10, 29)).await.unwrap();
+    let cadre = list
+        .items
+        .iter()
+        .find(|i| i.task == "明确帮扶责任人")
+        .unwrap();
+    assert_eq!(cadre.due, Some(d(2026, 10, 27)));
+    assert_eq!(cadre.overdue_working_days, 2);
+    let status = application_status(&s, &code, head.id_number.as_str(), d(2026, 10, 29))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.case_state, Some(CaseState::Monitored));
+    assert_eq!(status.approved_on, Some(d(2026, 10, 13)));
+
+    // Refusals are audited with their reason.
+    let audit = s
+        .audit_records(&sys(), &dixian_store::AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    let refused: Vec<_> = audit
+        .iter()
+        .filter(|r| r.action == "case.refused")
+        .collect();
+    assert_eq!(refused.len(), 4, "{refused:?}");
+    assert!(refused.iter().any(|r| r.detail.contains("公示期未满")));
+}
+
+#[tokio::test]
+async fn staff_leads_are_validated_declined_and_attached() {
+    let (_d, s, record) = county().await;
+    let village = as_role(Role::VillageOfficer, "500299101201");
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let mut f = LeadForm {
+        village: "500299101201".into(),
+        household: record.household.code.as_str().into(),
+        channel: "微信".into(),
+        source: "网格员张三".into(),
+        reason: "外出务工返乡，无收入".into(),
+        hardships: vec!["07".into()],
+        ..LeadForm::default()
+    };
+    let e = messages(
+        report_lead(&s, &village, &f, d(2026, 11, 2))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e, "发现渠道“微信”无效");
+    f.channel = "基层干部排查".into();
+    f.received_on = "2026-11-03".into();
+    let e = messages(
+        report_lead(&s, &village, &f, d(2026, 11, 2))
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("晚于今天"), "{e}");
+    f.received_on = "2026-11-02".into();
+    f.hardships = vec!["77".into()];
+    let e = messages(
+        report_lead(&s, &village, &f, d(2026, 11, 2))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e, "风险类型代码“77”不在政策包代码表中");
+    f.hardships = vec!["07".into(), "07".into()];
+    let first = report_lead(&s, &village, &f, d(2026, 11, 2)).await.unwrap();
+    let lead = s.lead(&town, first.id).await.unwrap().unwrap();
+    assert_eq!(lead.hardships, vec!["07".to_string()]);
+    let e = messages(
+        decline_lead(&s, &village, first.id, "重复", d(2026, 11, 3))
+            .await
+            .unwrap_err(),
+    );
+    assert!(e.contains("乡镇审核员"), "{e}");
+    let case_id = accept_lead(&s, &town, first.id, "", d(2026, 11, 3))
+        .await
+        .unwrap();
+    // A second lead for the same household joins the case at once.
+    f.channel = "hotline".into();
+    f.reason = "12317热线：家中无收入".into();
+    let second = report_lead(&s, &village, &f, d(2026, 11, 4)).await.unwrap();
+    assert_eq!(second.attached_to, Some(case_id));
+    // Green channel by the town: assistance starts before approval.
+    let o = act(
+        &s,
+        &town,
+        case_id,
+        ActionKind::GreenChannel,
+        &StepForm {
+            version: 0,
+            comment: "房屋被洪水冲毁".into(),
+            ..StepForm::default()
+        },
+        d(2026, 11, 4),
+    )
+    .await
+    .unwrap();
+    assert_eq!(o.case.green_channel_on, Some(d(2026, 11, 4)));
+    let list = work_list(&s, &town, d(2026, 11, 4)).await.unwrap();
+    assert!(list.items.iter().any(|i| i.task == "明确帮扶责任人"));
+}
