@@ -773,3 +773,108 @@ pub async fn work_list(
     };
     Ok(WorkList { leads, items })
 }
+
+/// The kinds of file a case takes, known by their first bytes (the name and the declared
+/// type can say anything).
+fn file_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}
+
+/// An uploaded file as a case attachment: a photo (JPEG, PNG — EXIF, including the
+/// location, is kept as taken) or a scanned PDF, within the size limit.
+pub fn attachment(kind_text: &str, name: &str, bytes: Vec<u8>) -> Result<NewAttachment, AppError> {
+    let kind = AttachmentKind::parse(kind_text)
+        .ok_or_else(|| invalid(format!("附件类别“{}”无效", kind_text.trim())))?;
+    let name = name.trim();
+    let name = if name.is_empty() { "附件" } else { name };
+    if bytes.is_empty() {
+        return Err(invalid(format!("附件“{name}”是空文件")));
+    }
+    if bytes.len() > dixian_store::monitoring::MAX_ATTACHMENT_BYTES {
+        return Err(invalid(format!(
+            "附件“{name}”超过{} MB上限，请压缩后再上传",
+            dixian_store::monitoring::MAX_ATTACHMENT_BYTES >> 20
+        )));
+    }
+    let content_type = file_type(&bytes).ok_or_else(|| {
+        invalid(format!(
+            "附件“{name}”不是JPEG、PNG照片或PDF文件，请拍照或扫描后上传"
+        ))
+    })?;
+    Ok(NewAttachment {
+        kind,
+        name: name.chars().take(200).collect(),
+        content_type: content_type.to_string(),
+        bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachments_are_known_by_their_bytes() {
+        let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1, 0, 0];
+        let a = attachment("承诺授权书", "扫描.jpg", jpeg.clone()).unwrap();
+        assert_eq!(
+            (a.kind, a.content_type.as_str()),
+            (AttachmentKind::Consent, "image/jpeg")
+        );
+        let e = attachment("photo", "病毒.jpg", b"MZ\x90\x00".to_vec()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "附件“病毒.jpg”不是JPEG、PNG照片或PDF文件，请拍照或扫描后上传"
+        );
+        assert!(
+            attachment("photo", "x.pdf", Vec::new())
+                .unwrap_err()
+                .to_string()
+                .contains("空文件")
+        );
+        assert!(attachment("合同", "x.pdf", b"%PDF-1.7".to_vec()).is_err());
+        let big = vec![0xFF; dixian_store::monitoring::MAX_ATTACHMENT_BYTES + 1];
+        assert!(
+            attachment("photo", "大.jpg", big)
+                .unwrap_err()
+                .to_string()
+                .contains("超过8 MB上限")
+        );
+    }
+
+    #[test]
+    fn forms_become_actions() {
+        let f = StepForm {
+            verifiers: "王村干、李镇干 张三,李四".into(),
+            rigid_expenditure: "1.2万".into(),
+            stable_income_months: "6".into(),
+            ..StepForm::default()
+        };
+        let Action::Verify(v) = action_of(ActionKind::Verify, &f).unwrap() else {
+            panic!()
+        };
+        assert_eq!(v.verifiers, vec!["王村干", "李镇干", "张三", "李四"]);
+        assert_eq!(v.rigid_expenditure, Money::from_fen(1_200_000));
+        assert_eq!(v.stable_income_months, 6);
+        let bad = StepForm {
+            attendees: "二十".into(),
+            held_on: "2026-10-08".into(),
+            ..StepForm::default()
+        };
+        assert_eq!(
+            action_of(ActionKind::Deliberate, &bad)
+                .unwrap_err()
+                .to_string(),
+            "参加评议人数“二十”应为整数"
+        );
+        assert!(action_of(ActionKind::Open, &bad).is_err());
+    }
+}

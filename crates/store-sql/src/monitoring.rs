@@ -944,13 +944,8 @@ impl SqlStore {
         if before.case.household != case.household {
             return Err(StoreError::Invalid("案件的户不能更改".into()));
         }
-        let was_included = before.case.state.is_included();
+        let flag_moves = before.case.state.is_included() != case.state.is_included();
         let now_included = case.state.is_included();
-        let flag_change = (was_included != now_included).then(|| FieldChange {
-            field: "监测对象".into(),
-            old: if was_included { "是" } else { "否" }.into(),
-            new: if now_included { "是" } else { "否" }.into(),
-        });
         let e = &outcome.event;
         let target = format!("案件#{}", case.id);
         let detail = serde_json::json!({
@@ -997,29 +992,39 @@ impl SqlStore {
             case_event_in!(tx, case.id, seq, actor, e);
             let action = format!("case.{}", e.action.code());
             audit_in!(tx, actor, &action, &target, &detail);
-            if let Some(change) = &flag_change {
-                let hid: i64 = sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
-                    .bind(case.household.as_str())
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                sqlx::query("UPDATE households SET monitored = $1 WHERE id = $2")
-                    .bind(now_included)
-                    .bind(hid)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                let changes = std::slice::from_ref(change);
-                let reason = format!("{}（案件#{}）", e.action.label(), case.id);
-                changed_in!(
-                    tx,
-                    hid,
-                    actor,
-                    "household.update",
-                    case.household.as_str(),
-                    changes,
-                    &reason
-                );
+            if flag_moves {
+                let (hid, was): (i64, bool) =
+                    sqlx::query_as("SELECT id, monitored FROM households WHERE code = $1")
+                        .bind(case.household.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                // The registry may already say so (an import, a hand edit): then nothing
+                // changes and no history is written.
+                if was != now_included {
+                    sqlx::query("UPDATE households SET monitored = $1 WHERE id = $2")
+                        .bind(now_included)
+                        .bind(hid)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    let yes = |b: bool| if b { "是" } else { "否" }.to_string();
+                    let changes = [FieldChange {
+                        field: "监测对象".into(),
+                        old: yes(was),
+                        new: yes(now_included),
+                    }];
+                    let reason = format!("{}（案件#{}）", e.action.label(), case.id);
+                    changed_in!(
+                        tx,
+                        hid,
+                        actor,
+                        "household.update",
+                        case.household.as_str(),
+                        &changes,
+                        &reason
+                    );
+                }
             }
         });
         Ok(())

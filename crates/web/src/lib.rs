@@ -5,10 +5,12 @@
 
 mod admin;
 mod api_writes;
+mod apply;
 mod household_forms;
 mod households;
 mod import;
 mod limit;
+mod monitoring;
 mod pages;
 mod records;
 mod session;
@@ -68,6 +70,9 @@ pub(crate) struct Frame {
 /// user holds, and the store refuses the rest anyway.
 const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/", "辖区概况", Permission::ViewRegistry),
+    ("/work", "我的待办", Permission::HandleCases),
+    ("/leads", "监测线索", Permission::HandleCases),
+    ("/cases", "监测案件", Permission::ViewRegistry),
     ("/households", "农户查询", Permission::ViewRegistry),
     ("/people", "人员查询", Permission::ViewRegistry),
     ("/households/import", "农户导入", Permission::EditRegistry),
@@ -254,6 +259,27 @@ pub fn router(state: AppState) -> Router {
             "/admin/security",
             get(admin::security_page).post(admin::security_submit),
         )
+        .route("/work", get(monitoring::work))
+        .route("/leads", get(monitoring::leads).post(monitoring::report))
+        .route("/leads/{id}/decide", post(monitoring::decide))
+        .route("/cases", get(monitoring::cases))
+        .route("/cases/{id}", get(monitoring::case))
+        .route("/cases/{id}/step", post(monitoring::step))
+        .route(
+            "/cases/{id}/verify",
+            post(monitoring::verify).layer(axum::extract::DefaultBodyLimit::max(
+                monitoring::UPLOAD_LIMIT,
+            )),
+        )
+        .route(
+            "/cases/{id}/attachments",
+            post(monitoring::upload).layer(axum::extract::DefaultBodyLimit::max(
+                monitoring::UPLOAD_LIMIT,
+            )),
+        )
+        .route("/cases/{id}/attachments/{att}", get(monitoring::download))
+        .route("/cases/{id}/print", get(monitoring::print))
+        .route("/notices/{village}", get(monitoring::notice))
         .route("/account", get(session::account_page))
         .route(
             "/account/password",
@@ -269,6 +295,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/login",
             get(session::login_page).post(session::login_submit),
+        )
+        .route("/apply", get(apply::page).post(apply::submit))
+        .route(
+            "/apply/status",
+            get(apply::status_page).post(apply::status_submit),
         )
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(households::openapi))

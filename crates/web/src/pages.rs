@@ -78,19 +78,54 @@ impl From<&areas::AreaFigures> for AreaRow {
 #[template(path = "home.html")]
 struct HomePage {
     frame: Frame,
+    /// Reminders of the user's work list (我的待办), for those who handle cases.
+    work: Option<WorkSummary>,
     /// Whether the user may see registry figures; if not, the page lists their sections.
     registry: bool,
     areas: Vec<AreaRow>,
+}
+
+struct WorkSummary {
+    leads: usize,
+    items: usize,
+    overdue: usize,
+    top: Vec<crate::monitoring::ItemRow>,
+}
+
+/// The home page's reminders: counts, and the five most urgent items.
+async fn work_summary(state: &AppState, session: &Session) -> Option<WorkSummary> {
+    if !session.auth.actor.may(Permission::HandleCases) {
+        return None;
+    }
+    let day = today();
+    match dixian_app::monitoring::work_list(state.store.as_ref(), &session.auth.actor, day).await {
+        Ok(list) => {
+            let mut top = crate::monitoring::item_rows(&list, day);
+            top.truncate(5);
+            Some(WorkSummary {
+                leads: list.leads.len(),
+                items: list.items.len(),
+                overdue: list.overdue(),
+                top,
+            })
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "首页待办提醒读取失败");
+            None
+        }
+    }
 }
 
 pub async fn home(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) -> Response {
+    let work = work_summary(&state, &session).await;
     if !session.auth.actor.may(Permission::ViewRegistry) {
         return render(
             StatusCode::OK,
             &HomePage {
+                work,
                 frame: session.frame(&state),
                 registry: false,
                 areas: Vec::new(),
@@ -101,6 +136,7 @@ pub async fn home(
         Ok(list) => render(
             StatusCode::OK,
             &HomePage {
+                work,
                 frame: session.frame(&state),
                 registry: true,
                 areas: list.iter().map(AreaRow::from).collect(),

@@ -535,6 +535,31 @@ pub fn allowed_roles(kind: ActionKind, state: CaseState) -> &'static [Role] {
     }
 }
 
+/// The steps the state machine offers on `case` in its state, whoever takes them.
+pub fn available(case: &Case) -> Vec<ActionKind> {
+    use ActionKind as A;
+    let mut out = match case.state.step() {
+        Some((_, Step::Verifying)) => vec![A::Verify, A::Close],
+        Some((_, Step::Deliberation)) => vec![A::Deliberate, A::Close],
+        Some((_, Step::Notice)) => vec![A::EndNotice, A::Object, A::Close],
+        Some((_, Step::TownReview | Step::CountyReview)) => vec![A::Approve, A::Return, A::Close],
+        None => match case.state {
+            CaseState::Monitored => vec![A::ProposeElimination],
+            CaseState::Eliminated => vec![A::Revert],
+            _ => Vec::new(),
+        },
+    };
+    if case
+        .state
+        .step()
+        .is_some_and(|(p, _)| p == Phase::Identification)
+        && case.green_channel_on.is_none()
+    {
+        out.push(A::GreenChannel);
+    }
+    out
+}
+
 /// Whether `role` may take `kind` in `state`, as a refusal naming who may.
 pub fn check_role(role: Option<Role>, kind: ActionKind, state: CaseState) -> Result<(), Refusal> {
     let allowed = allowed_roles(kind, state);

@@ -779,6 +779,7 @@ proptest! {
             let before = run.case.clone();
             match run.try_do(role, on, action.clone()) {
                 Ok(e) => {
+                    prop_assert!(available(&before).contains(&action.kind()));
                     prop_assert_eq!(e.from, Some(before.state));
                     prop_assert!(allowed_roles(action.kind(), before.state).contains(&role));
                     prop_assert_eq!(run.case.version, before.version + 1);
@@ -787,7 +788,16 @@ proptest! {
                     }
                     prop_assert_eq!(run.case.approved_on.is_some() || !run.case.state.is_included(), true);
                 }
-                Err(_) => prop_assert_eq!(&run.case, &before),
+                Err(e) => {
+                    prop_assert_eq!(&run.case, &before);
+                    // What the machine offers is never refused for the state.
+                    if available(&before).contains(&action.kind()) {
+                        prop_assert!(!matches!(e, Refusal::State { .. }), "{e}");
+                    } else if allowed_roles(action.kind(), before.state).contains(&role) {
+                        // Only a second green channel is refused for its data.
+                        prop_assert!(matches!(e, Refusal::State { .. } | Refusal::Data(_)), "{e}");
+                    }
+                }
             }
         }
     }

@@ -16,6 +16,8 @@ use dixian_web::{AppState, router};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod monitoring;
+
 struct App {
     _dir: tempfile::TempDir,
     store: Arc<SqlStore>,

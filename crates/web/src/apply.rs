@@ -1,0 +1,417 @@
+//! The public self-declaration (农户自主申报, "一键申报") at `/apply`, and its status page.
+//! No login: the pages are phone-first, have a large-font 长者模式, and resist bots without
+//! any third-party service — a stricter per-address limit on submissions, a field only
+//! robots fill in, and a signed form stamp that must be at least a few seconds old.
+
+use crate::limit::RateLimiter;
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use dixian_app::monitoring::{ApplyForm, application_status, self_declare};
+use dixian_app::{AppError, today};
+use dixian_domain::division::DivisionLevel;
+use dixian_domain::monitoring::{CaseState, LeadStatus};
+use serde::Deserialize;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Submissions (declarations and status look-ups) per minute per address.
+const SUBMISSIONS_PER_MINUTE: u32 = 3;
+/// A form filled in faster than this was not filled in by a person.
+const MIN_FILL: Duration = Duration::from_secs(3);
+/// A form older than this is stale (and its stamp could have been harvested).
+const MAX_FORM_AGE: Duration = Duration::from_secs(2 * 3600);
+
+fn submissions() -> &'static RateLimiter {
+    static LIMITER: OnceLock<RateLimiter> = OnceLock::new();
+    LIMITER.get_or_init(|| RateLimiter::new(SUBMISSIONS_PER_MINUTE))
+}
+
+/// Key of the form stamps; new at each start, so a restart only invalidates open forms.
+fn stamp_key() -> &'static [u8; 32] {
+    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
+    KEY.get_or_init(|| dixian_gm::random::<32>().unwrap_or_else(|_| dixian_gm::sm3(b"dixian")))
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn stamp_at(secs: u64) -> String {
+    let mac = dixian_gm::hmac_sm3(stamp_key(), secs.to_string().as_bytes());
+    format!("{secs}.{}", dixian_gm::to_hex(&mac[..12]))
+}
+
+/// Whether `stamp` is ours and between [`MIN_FILL`] and [`MAX_FORM_AGE`] old.
+fn stamp_fresh(stamp: &str, now: u64) -> Result<(), &'static str> {
+    let Some((secs, _)) = stamp.split_once('.') else {
+        return Err("表单无效，请刷新页面后重新填写");
+    };
+    let Ok(secs) = secs.parse::<u64>() else {
+        return Err("表单无效，请刷新页面后重新填写");
+    };
+    if !crate::session::tokens_equal(stamp, &stamp_at(secs)) {
+        return Err("表单无效，请刷新页面后重新填写");
+    }
+    let age = now.saturating_sub(secs);
+    if age < MIN_FILL.as_secs() {
+        return Err("提交太快了，请核对填写的内容后再提交");
+    }
+    if age > MAX_FORM_AGE.as_secs() {
+        return Err("页面停留时间过长，请核对内容后再次提交");
+    }
+    Ok(())
+}
+
+struct VillageGroup {
+    town: String,
+    villages: Vec<(String, String)>,
+}
+
+async fn villages(state: &AppState) -> Result<Vec<VillageGroup>, AppError> {
+    let store = state.store.as_ref();
+    let mut groups: Vec<VillageGroup> = Vec::new();
+    for root in store.root_divisions().await? {
+        let all = store.divisions_within(&root.code).await?;
+        for town in all.iter().filter(|d| d.code.level() == DivisionLevel::Town) {
+            let villages: Vec<(String, String)> = all
+                .iter()
+                .filter(|v| {
+                    v.code.level() == DivisionLevel::Village && v.code.is_within(&town.code)
+                })
+                .map(|v| (v.code.to_string(), v.name.clone()))
+                .collect();
+            if !villages.is_empty() {
+                groups.push(VillageGroup {
+                    town: town.name.clone(),
+                    villages,
+                });
+            }
+        }
+    }
+    Ok(groups)
+}
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    frame: Frame,
+    elder: bool,
+    stamp: String,
+    form: ApplyForm,
+    error: Option<String>,
+    groups: Vec<VillageGroup>,
+    hardships: Vec<(String, String)>,
+}
+
+impl ApplyPage {
+    fn ticked(&self, code: &str) -> bool {
+        self.form.hardships.iter().any(|h| h == code)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply_done.html")]
+struct DonePage {
+    frame: Frame,
+    elder: bool,
+    code: String,
+    accept_days: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Elder {
+    #[serde(default)]
+    elder: Option<String>,
+}
+
+impl Elder {
+    fn on(&self) -> bool {
+        self.elder.as_deref().is_some_and(|v| v == "1")
+    }
+}
+
+/// The hardship types a household may tick: the pack's risk types (not sub-types).
+async fn hardship_choices(state: &AppState) -> Vec<(String, String)> {
+    let store = state.store.as_ref();
+    let Ok(roots) = store.root_divisions().await else {
+        return Vec::new();
+    };
+    for root in roots {
+        let Ok(all) = store.divisions_within(&root.code).await else {
+            continue;
+        };
+        if let Some(v) = all
+            .iter()
+            .find(|d| d.code.level() == DivisionLevel::Village)
+            && let Ok(p) = dixian_app::monitoring::policy_for(store, &v.code, today()).await
+        {
+            return p
+                .risk_types
+                .iter()
+                .map(|r| (r.code.clone(), r.name.clone()))
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
+async fn form_page(
+    state: &AppState,
+    elder: bool,
+    form: ApplyForm,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let groups = match villages(state).await {
+        Ok(g) => g,
+        Err(e) => return crate::pages::error_page(state, None, &e),
+    };
+    render(
+        status,
+        &ApplyPage {
+            frame: Frame::new(state, None),
+            elder,
+            stamp: stamp_at(now_secs()),
+            form,
+            error,
+            groups,
+            hardships: hardship_choices(state).await,
+        },
+    )
+}
+
+pub async fn page(State(state): State<AppState>, Query(q): Query<Elder>) -> Response {
+    form_page(&state, q.on(), ApplyForm::default(), None, StatusCode::OK).await
+}
+
+fn too_many(wait: Duration) -> Response {
+    let secs = wait.as_secs().max(1);
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(axum::http::header::RETRY_AFTER, secs.to_string())],
+        format!("提交过于频繁，请{secs}秒后再试"),
+    )
+        .into_response()
+}
+
+/// The form's fields; repeated names (the hardship boxes) are kept.
+async fn read_form(state: &AppState, req: Request) -> Result<Vec<(String, String)>, Response> {
+    axum::Form::<Vec<(String, String)>>::from_request(req, state)
+        .await
+        .map(|f| f.0)
+        .map_err(IntoResponse::into_response)
+}
+
+fn field(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
+    let source = crate::session::source_of(&state, &req);
+    let key = source.clone().unwrap_or_else(|| "unknown".into());
+    if let Err(wait) = submissions().check(&format!("apply {key}"), std::time::Instant::now()) {
+        tracing::warn!(source = %key, "自主申报提交过于频繁，已限制");
+        return too_many(wait);
+    }
+    let fields = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let form = ApplyForm {
+        name: field(&fields, "name"),
+        id_number: field(&fields, "id_number"),
+        phone: field(&fields, "phone"),
+        village: field(&fields, "village"),
+        hardships: fields
+            .iter()
+            .filter(|(k, _)| k == "hardship")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        text: field(&fields, "text"),
+    };
+    let elder = field(&fields, "elder") == "1";
+    // Robots fill in every field, including the one people cannot see.
+    if !field(&fields, "website").is_empty() {
+        tracing::warn!(source = %key, "自主申报疑似机器提交，已拒绝");
+        return form_page(
+            &state,
+            elder,
+            form,
+            Some("提交未通过校验，请刷新页面后重新填写".into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    if let Err(m) = stamp_fresh(&field(&fields, "stamp"), now_secs()) {
+        tracing::info!(source = %key, reason = m, "自主申报表单戳无效");
+        return form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await;
+    }
+    match self_declare(state.store.as_ref(), source, &form, today()).await {
+        Ok(code) => {
+            let accept_days =
+                match dixian_domain::division::DivisionCode::parse(form.village.trim()) {
+                    Ok(v) => dixian_app::monitoring::policy_for(state.store.as_ref(), &v, today())
+                        .await
+                        .map(|p| p.deadlines.application_acceptance.to_string())
+                        .unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+            render(
+                StatusCode::OK,
+                &DonePage {
+                    frame: Frame::new(&state, None),
+                    elder,
+                    code,
+                    accept_days,
+                },
+            )
+        }
+        Err(AppError::Invalid(problems)) => {
+            form_page(
+                &state,
+                elder,
+                form,
+                Some(problems.join("\n")),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => crate::pages::error_page(&state, None, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "apply_status.html")]
+struct StatusPage {
+    frame: Frame,
+    elder: bool,
+    code: String,
+    error: Option<String>,
+    /// (step, what it means for the household), when found.
+    result: Option<Vec<(String, String)>>,
+}
+
+pub async fn status_page(State(state): State<AppState>, Query(q): Query<Elder>) -> Response {
+    render(
+        StatusCode::OK,
+        &StatusPage {
+            frame: Frame::new(&state, None),
+            elder: q.on(),
+            code: String::new(),
+            error: None,
+            result: None,
+        },
+    )
+}
+
+/// The progress in the household's words: never names, amounts or anyone's data.
+fn progress(s: &dixian_store::PublicLeadStatus) -> Vec<(String, String)> {
+    let mut out = vec![("申报日期".to_string(), s.received_on.to_string())];
+    match s.status {
+        LeadStatus::Pending => out.push(("办理进度".into(), "已收到，等待乡镇受理".into())),
+        LeadStatus::Declined => {
+            out.push(("办理进度".into(), "不予受理".into()));
+            out.push(("原因".into(), s.decision_note.clone().unwrap_or_default()));
+        }
+        LeadStatus::Accepted | LeadStatus::Attached => {
+            let step = match s.case_state {
+                Some(CaseState::Verifying) => "已受理，工作人员将入户核实",
+                Some(CaseState::Deliberation | CaseState::Notice) => "已入户核实，正在村内评议公示",
+                Some(CaseState::TownReview | CaseState::CountyReview) => "正在审核",
+                Some(CaseState::NotIncluded) => "经审核不纳入监测",
+                Some(CaseState::Eliminated) => "风险已消除",
+                Some(_) => "已纳入监测，落实帮扶措施",
+                None => "已受理",
+            };
+            out.push(("办理进度".into(), step.into()));
+            if let Some(d) = s.approved_on {
+                out.push(("纳入日期".into(), d.to_string()));
+            }
+            if let Some(r) = s
+                .closed_reason
+                .as_ref()
+                .filter(|_| s.case_state == Some(CaseState::NotIncluded))
+            {
+                out.push(("原因".into(), r.clone()));
+            }
+        }
+    }
+    out
+}
+
+pub async fn status_submit(State(state): State<AppState>, req: Request) -> Response {
+    let key = crate::session::source_of(&state, &req).unwrap_or_else(|| "unknown".into());
+    if let Err(wait) = submissions().check(&format!("status {key}"), std::time::Instant::now()) {
+        return too_many(wait);
+    }
+    let fields = match read_form(&state, req).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let code = field(&fields, "code");
+    let elder = field(&fields, "elder") == "1";
+    let (result, error) = match application_status(
+        state.store.as_ref(),
+        &code,
+        &field(&fields, "id_number"),
+        today(),
+    )
+    .await
+    {
+        Ok(Some(s)) => (Some(progress(&s)), None),
+        Ok(None) => (
+            None,
+            Some("没有找到：请核对查询码和申报时填写的身份证号".to_string()),
+        ),
+        Err(AppError::Invalid(p)) => (None, Some(p.join("\n"))),
+        Err(e) => return crate::pages::error_page(&state, None, &e),
+    };
+    let status = if result.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    render(
+        status,
+        &StatusPage {
+            frame: Frame::new(&state, None),
+            elder,
+            code,
+            error,
+            result,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_must_be_ours_and_of_human_age() {
+        let now = 1_800_000_000;
+        assert_eq!(stamp_fresh(&stamp_at(now - 10), now), Ok(()));
+        assert!(
+            stamp_fresh(&stamp_at(now - 1), now)
+                .unwrap_err()
+                .contains("太快")
+        );
+        assert!(
+            stamp_fresh(&stamp_at(now - 3 * 3600), now)
+                .unwrap_err()
+                .contains("过长")
+        );
+        let forged = format!("{}.{}", now - 10, "00".repeat(12));
+        assert!(stamp_fresh(&forged, now).unwrap_err().contains("无效"));
+        assert!(stamp_fresh("garbage", now).is_err());
+    }
+}

@@ -1,0 +1,1193 @@
+//! Pages of the monitoring workflow for staff: the work list (我的待办), leads (线索), cases
+//! with their step forms, attachments, the printable village notice (公示) and the printable
+//! case file. Handlers translate HTTP to `dixian_app::monitoring` and back.
+
+use crate::pages::{error_page, status_of};
+use crate::session::{Session, check_csrf};
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use dixian_app::monitoring::{self as flow, CaseView, LeadForm, StepForm, WorkList};
+use dixian_app::{AppError, today};
+use dixian_domain::access::{Actor, Permission};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::monitoring::{
+    ActionKind, AttachmentKind, CaseState, Channel, Phase, available, check_role, risk_type_names,
+};
+use dixian_domain::policy::Policy;
+use dixian_store::{CaseFilter, CaseSummary, LeadFilter, monitoring::MAX_ATTACHMENT_BYTES};
+use serde::Deserialize;
+
+/// Largest multipart body of the attachment forms: one file plus the fields.
+pub const UPLOAD_LIMIT: usize = MAX_ATTACHMENT_BYTES + 256 * 1024;
+
+fn field(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+fn correctable(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_)
+            | AppError::Store(
+                dixian_store::StoreError::Invalid(_) | dixian_store::StoreError::Conflict(_)
+            )
+    )
+}
+
+/// A date with how it stands against today: 逾期N个工作日, 今日到期, or nothing.
+pub(crate) struct Due {
+    pub date: String,
+    pub late: bool,
+    pub note: String,
+}
+
+fn due_of(date: Option<NaiveDate>, overdue_working_days: i64, today: NaiveDate) -> Due {
+    match date {
+        None => Due {
+            date: String::new(),
+            late: false,
+            note: String::new(),
+        },
+        Some(d) => Due {
+            date: d.to_string(),
+            late: overdue_working_days > 0,
+            note: if overdue_working_days > 0 {
+                format!("逾期{overdue_working_days}个工作日")
+            } else if d == today {
+                "今日到期".into()
+            } else {
+                String::new()
+            },
+        },
+    }
+}
+
+pub(crate) struct ItemRow {
+    pub case_id: i64,
+    pub household: String,
+    pub head: String,
+    pub village: String,
+    pub task: String,
+    pub due: Due,
+}
+
+pub(crate) struct LeadRow {
+    pub id: i64,
+    pub received_on: String,
+    pub channel: &'static str,
+    pub village: String,
+    pub household: String,
+    pub who: String,
+    pub reason: String,
+    pub source: String,
+    pub status: &'static str,
+    pub pending: bool,
+    pub accept_by: Due,
+    pub case_id: Option<i64>,
+    pub note: String,
+}
+
+fn lead_row(p: &flow::PendingLead, today: NaiveDate) -> LeadRow {
+    let l = &p.lead;
+    let pending = l.status == dixian_domain::monitoring::LeadStatus::Pending;
+    let late = pending && p.accept_by < today;
+    LeadRow {
+        id: l.id,
+        received_on: l.received_on.to_string(),
+        channel: l.channel.label(),
+        village: l.village.to_string(),
+        household: l
+            .household
+            .as_ref()
+            .map(|h| h.as_str().to_string())
+            .unwrap_or_default(),
+        who: match (&l.applicant_name, &l.applicant_id_masked) {
+            (Some(n), Some(id)) => format!("{n}（{id}）"),
+            (Some(n), None) => n.clone(),
+            _ => String::new(),
+        },
+        reason: l.reason.clone(),
+        source: l.source.clone(),
+        status: l.status.label(),
+        pending,
+        accept_by: Due {
+            date: if pending {
+                p.accept_by.to_string()
+            } else {
+                String::new()
+            },
+            late,
+            note: if late {
+                "已超过受理时限".into()
+            } else {
+                String::new()
+            },
+        },
+        case_id: l.case_id,
+        note: l.decision_note.clone().unwrap_or_default(),
+    }
+}
+
+pub(crate) fn item_rows(list: &WorkList, today: NaiveDate) -> Vec<ItemRow> {
+    list.items
+        .iter()
+        .map(|i| ItemRow {
+            case_id: i.case.case.id,
+            household: i.case.case.household.as_str().to_string(),
+            head: i.case.head_name.clone(),
+            village: i.case.village_name.clone(),
+            task: i.task.clone(),
+            due: due_of(i.due, i.overdue_working_days, today),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "work.html")]
+struct WorkPage {
+    frame: Frame,
+    today: String,
+    items: Vec<ItemRow>,
+    leads: Vec<LeadRow>,
+    overdue: usize,
+}
+
+pub async fn work(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    let day = today();
+    match flow::work_list(state.store.as_ref(), &session.auth.actor, day).await {
+        Ok(list) => render(
+            StatusCode::OK,
+            &WorkPage {
+                frame: session.frame(&state),
+                today: day.to_string(),
+                overdue: list.overdue(),
+                items: item_rows(&list, day),
+                leads: list.leads.iter().map(|l| lead_row(l, day)).collect(),
+            },
+        ),
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "leads.html")]
+struct LeadsPage {
+    frame: Frame,
+    csrf: String,
+    today: String,
+    leads: Vec<LeadRow>,
+    villages: Vec<(String, String)>,
+    channels: Vec<(&'static str, &'static str)>,
+    hardships: Vec<(String, String)>,
+    form: LeadForm,
+    error: Option<String>,
+    may_accept: bool,
+    status: String,
+}
+
+impl LeadsPage {
+    fn ticked(&self, code: &str) -> bool {
+        self.form.hardships.iter().any(|h| h == code)
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LeadQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn leads_page(
+    state: &AppState,
+    session: &Session,
+    status_filter: &str,
+    form: LeadForm,
+    error: Option<String>,
+    code: StatusCode,
+) -> Response {
+    let actor = &session.auth.actor;
+    let store = state.store.as_ref();
+    let day = today();
+    let filter = LeadFilter {
+        status: dixian_domain::monitoring::LeadStatus::parse(status_filter),
+        ..LeadFilter::default()
+    };
+    let leads = match flow::leads(store, actor, &filter).await {
+        Ok(l) => l,
+        Err(e) => return error_page(state, Some(session), &e),
+    };
+    let villages = match dixian_app::registry::villages_for(store, actor).await {
+        Ok(v) => v,
+        Err(e) => return error_page(state, Some(session), &e),
+    };
+    let hardships = match villages.first() {
+        Some(v) => flow::policy_for(store, &v.code, day)
+            .await
+            .map(|p| {
+                p.risk_types
+                    .iter()
+                    .map(|r| (r.code.clone(), r.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    render(
+        code,
+        &LeadsPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            today: day.to_string(),
+            leads: leads.iter().map(|l| lead_row(l, day)).collect(),
+            villages: villages
+                .iter()
+                .map(|v| (v.code.to_string(), v.name.clone()))
+                .collect(),
+            channels: Channel::ALL
+                .iter()
+                .filter(|c| **c != Channel::SelfDeclared)
+                .map(|c| (c.code(), c.label()))
+                .collect(),
+            hardships,
+            form,
+            error,
+            may_accept: check_role(actor.role, ActionKind::Open, CaseState::Verifying).is_ok(),
+            status: status_filter.to_string(),
+        },
+    )
+}
+
+pub async fn leads(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<LeadQuery>,
+) -> Response {
+    leads_page(
+        &state,
+        &session,
+        &q.status,
+        LeadForm::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        &field(&fields, "csrf"),
+        "登记线索",
+    )
+    .await
+    {
+        return r;
+    }
+    let form = LeadForm {
+        village: field(&fields, "village"),
+        household: field(&fields, "household"),
+        channel: field(&fields, "channel"),
+        source: field(&fields, "source"),
+        reason: field(&fields, "reason"),
+        evidence: field(&fields, "evidence"),
+        hardships: all(&fields, "hardship"),
+        received_on: field(&fields, "received_on"),
+    };
+    match flow::report_lead(state.store.as_ref(), &session.auth.actor, &form, today()).await {
+        Ok(made) => match made.attached_to {
+            Some(case) => Redirect::to(&format!("/cases/{case}?done=attached")).into_response(),
+            None => Redirect::to("/leads?status=pending").into_response(),
+        },
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            leads_page(&state, &session, "", form, Some(e.to_string()), code).await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        &field(&fields, "csrf"),
+        "受理线索",
+    )
+    .await
+    {
+        return r;
+    }
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let on = match field(&fields, "on").trim() {
+        "" => Ok(today()),
+        t => dixian_app::policy::parse_date(t),
+    };
+    let result = match (on, field(&fields, "decision").as_str()) {
+        (Err(e), _) => Err(e),
+        (Ok(on), "accept") => flow::accept_lead(store, actor, id, &field(&fields, "household"), on)
+            .await
+            .map(Some),
+        (Ok(on), "decline") => flow::decline_lead(store, actor, id, &field(&fields, "reason"), on)
+            .await
+            .map(|()| None),
+        _ => Err(AppError::Invalid(vec!["请选择受理或不予受理".into()])),
+    };
+    match result {
+        Ok(Some(case)) => Redirect::to(&format!("/cases/{case}?done=open")).into_response(),
+        Ok(None) => Redirect::to("/leads?status=pending").into_response(),
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            leads_page(
+                &state,
+                &session,
+                "pending",
+                LeadForm::default(),
+                Some(format!("线索#{id}：{e}")),
+                code,
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+pub(crate) struct CaseRow {
+    pub id: i64,
+    pub household: String,
+    pub head: String,
+    pub village: String,
+    pub state: &'static str,
+    pub since: String,
+    pub due: Due,
+    pub green: bool,
+}
+
+fn case_row(c: &CaseSummary, today: NaiveDate, cal: &dixian_domain::WorkCalendar) -> CaseRow {
+    let late = c
+        .case
+        .due_on
+        .filter(|d| *d < today)
+        .and_then(|d| cal.working_days_between(d, today).ok())
+        .map_or(0, |r| r.value.max(1));
+    CaseRow {
+        id: c.case.id,
+        household: c.case.household.as_str().to_string(),
+        head: c.head_name.clone(),
+        village: c.village_name.clone(),
+        state: c.case.state.label(),
+        since: c.case.step_since.to_string(),
+        due: due_of(c.case.due_on, late, today),
+        green: c.case.green_channel_on.is_some(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    frame: Frame,
+    rows: Vec<CaseRow>,
+    states: Vec<(&'static str, &'static str)>,
+    state: String,
+    overdue: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CaseQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    overdue: String,
+}
+
+pub async fn cases(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    let store = state.store.as_ref();
+    let day = today();
+    let overdue = !q.overdue.is_empty();
+    let filter = CaseFilter {
+        states: CaseState::parse(&q.state).into_iter().collect(),
+        overdue_on: overdue.then_some(day),
+        ..CaseFilter::default()
+    };
+    let (list, cal) = match (
+        store.cases(&session.auth.actor, &filter).await,
+        store.calendar().await,
+    ) {
+        (Ok(l), Ok(c)) => (l, c),
+        (Err(e), _) | (_, Err(e)) => return error_page(&state, Some(&session), &e.into()),
+    };
+    render(
+        StatusCode::OK,
+        &CasesPage {
+            frame: session.frame(&state),
+            rows: list.iter().map(|c| case_row(c, day, &cal)).collect(),
+            states: CaseState::ALL
+                .iter()
+                .map(|s| (s.code(), s.label()))
+                .collect(),
+            state: q.state.clone(),
+            overdue,
+        },
+    )
+}
+
+pub(crate) struct EventView {
+    pub on: String,
+    pub at: String,
+    pub actor: String,
+    pub action: &'static str,
+    pub change: String,
+    pub comment: String,
+    pub details: Vec<(String, String)>,
+    pub flags: Vec<String>,
+    pub timing: String,
+    pub late: bool,
+}
+
+pub(crate) struct AttachmentView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub name: String,
+    pub size: String,
+    pub at: String,
+    pub by: String,
+}
+
+/// The case's facts in reading order, for its page and its printed file.
+fn facts(view: &CaseView) -> Vec<(String, String)> {
+    let c = &view.file.summary.case;
+    let p = &view.policy;
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut out = vec![
+        ("户编号".to_string(), c.household.as_str().to_string()),
+        ("户主".into(), view.file.summary.head_name.clone()),
+        ("所在村".into(), view.file.summary.village_name.clone()),
+        ("案件状态".into(), c.state.label().into()),
+        ("发现日期".into(), c.discovered_on.to_string()),
+        ("受理日期".into(), c.opened_on.to_string()),
+        (
+            "识别认定时限".into(),
+            format!("{}（{}）", c.identification_due, p.deadlines.identification),
+        ),
+    ];
+    if c.state.step().is_some() {
+        out.push(("本环节开始".into(), c.step_since.to_string()));
+        out.push(("本环节时限".into(), date(c.due_on)));
+    }
+    if let Some(paused) = c.paused_on {
+        out.push(("时限暂停".into(), format!("{paused}起因公示异议暂停")));
+    }
+    if let (Some(from), Some(until)) = (c.notice_from, c.notice_until) {
+        out.push((
+            "公示期".into(),
+            format!("{from}至{}", until.pred_opt().unwrap_or(until)),
+        ));
+    }
+    if let Some(cat) = &c.category {
+        let name = p
+            .object_categories
+            .iter()
+            .find(|i| &i.code == cat)
+            .map_or(cat.as_str(), |i| i.name.as_str());
+        out.push(("监测对象类别".into(), name.to_string()));
+    }
+    if !c.risk_types.is_empty() {
+        out.push(("风险类型".into(), risk_type_names(p, &c.risk_types)));
+    }
+    if let Some(g) = c.green_channel_on {
+        out.push(("绿色通道".into(), format!("{g}启用，先行帮扶")));
+    }
+    if let Some(a) = c.approved_on {
+        out.push(("纳入监测日期".into(), a.to_string()));
+    }
+    if let Some(d) = c.cadre_due {
+        out.push((
+            "明确帮扶责任人时限".into(),
+            format!(
+                "{d}{}",
+                if view.file.summary.has_cadre {
+                    "（已明确）"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    if let Some(d) = c.plan_due {
+        out.push(("制定帮扶计划时限".into(), d.to_string()));
+    }
+    if let Some(m) = &c.elimination_mode {
+        let name = p
+            .elimination_modes
+            .iter()
+            .find(|i| &i.code == m)
+            .map_or(m.as_str(), |i| i.name.as_str());
+        out.push(("消除方式".into(), name.to_string()));
+    }
+    if let Some(e) = c.eliminated_on {
+        out.push(("风险消除日期".into(), e.to_string()));
+    }
+    if let Some(r) = &c.closed_reason {
+        out.push(("不予纳入理由".into(), r.clone()));
+    }
+    out
+}
+
+fn events(view: &CaseView) -> Vec<EventView> {
+    view.file
+        .events
+        .iter()
+        .map(|r| {
+            let e = &r.event;
+            let change = match e.from {
+                Some(f) if f != e.to => format!("{} → {}", f.label(), e.to.label()),
+                None => format!("→ {}", e.to.label()),
+                _ => String::new(),
+            };
+            let (timing, late) = match (e.due_on, e.on_time()) {
+                (Some(d), Some(true)) => (format!("按时（时限{d}）"), false),
+                (Some(d), Some(false)) => (format!("超时（时限{d}）"), true),
+                _ => (String::new(), false),
+            };
+            EventView {
+                on: e.on.to_string(),
+                at: dixian_app::beijing(r.at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                actor: r.actor.clone(),
+                action: e.action.label(),
+                change,
+                comment: e.comment.clone(),
+                details: e.details.clone(),
+                flags: e.flags.clone(),
+                timing,
+                late,
+            }
+        })
+        .collect()
+}
+
+fn attachments(view: &CaseView) -> Vec<AttachmentView> {
+    view.file
+        .attachments
+        .iter()
+        .map(|a| AttachmentView {
+            id: a.id,
+            kind: a.kind.label(),
+            name: a.name.clone(),
+            size: format!("{:.1} KB", a.size as f64 / 1024.0),
+            at: dixian_app::beijing(a.uploaded_at)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            by: a.uploaded_by.clone(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    frame: Frame,
+    csrf: String,
+    id: i64,
+    version: i64,
+    household: String,
+    village: String,
+    state: &'static str,
+    elimination: bool,
+    in_notice: bool,
+    facts: Vec<(String, String)>,
+    flags: Vec<String>,
+    actions: Vec<ActionKind>,
+    risks: Vec<(String, String, bool)>,
+    categories: Vec<(String, String, bool)>,
+    modes: Vec<(String, String)>,
+    events: Vec<EventView>,
+    leads: Vec<LeadRow>,
+    attachments: Vec<AttachmentView>,
+    consents: Vec<(i64, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    done: Option<String>,
+    today: String,
+    may_attach: bool,
+}
+
+impl CasePage {
+    fn can(&self, code: &str) -> bool {
+        self.actions.iter().any(|a| a.code() == code)
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+fn done_message(code: &str) -> Option<String> {
+    match code {
+        "" => None,
+        "attached" => Some("该户已有在办案件，新线索已并入本案件".into()),
+        "open" => Some("已受理立案，请在时限内入户核实".into()),
+        "file" => Some("附件已上传".into()),
+        other => ActionKind::parse(other).map(|k| format!("已办理：{}", k.label())),
+    }
+}
+
+fn case_page(
+    state: &AppState,
+    session: &Session,
+    view: &CaseView,
+    error: Option<String>,
+    done: Option<String>,
+) -> CasePage {
+    let c = &view.file.summary.case;
+    let actor: &Actor = &session.auth.actor;
+    let actions: Vec<ActionKind> = available(c)
+        .into_iter()
+        .filter(|k| check_role(actor.role, *k, c.state).is_ok())
+        .collect();
+    let p: &Policy = &view.policy;
+    let day = today();
+    let flags = view
+        .file
+        .events
+        .iter()
+        .flat_map(|e| e.event.flags.iter().cloned())
+        .collect();
+    CasePage {
+        frame: session.frame(state),
+        csrf: session.auth.csrf.clone(),
+        id: c.id,
+        version: c.version,
+        household: c.household.as_str().to_string(),
+        village: view.file.summary.village.to_string(),
+        state: c.state.label(),
+        elimination: c
+            .state
+            .step()
+            .is_some_and(|(ph, _)| ph == Phase::Elimination),
+        in_notice: matches!(c.state, CaseState::Notice | CaseState::ExitNotice),
+        facts: facts(view),
+        flags,
+        actions,
+        risks: p
+            .risk_types
+            .iter()
+            .flat_map(|r| {
+                std::iter::once((r.code.clone(), r.name.clone())).chain(
+                    r.subtypes
+                        .iter()
+                        .map(|s| (s.code.clone(), format!("{}：{}", r.name, s.name))),
+                )
+            })
+            .map(|(code, name)| {
+                let on = c.risk_types.contains(&code);
+                (code, name, on)
+            })
+            .collect(),
+        categories: p
+            .object_categories
+            .iter()
+            .map(|i| {
+                (
+                    i.code.clone(),
+                    i.name.clone(),
+                    c.category.as_ref() == Some(&i.code),
+                )
+            })
+            .collect(),
+        modes: p
+            .elimination_modes
+            .iter()
+            .map(|i| (i.code.clone(), i.name.clone()))
+            .collect(),
+        events: events(view),
+        leads: view
+            .file
+            .leads
+            .iter()
+            .map(|l| {
+                lead_row(
+                    &flow::PendingLead {
+                        lead: l.clone(),
+                        accept_by: l.received_on,
+                    },
+                    day,
+                )
+            })
+            .collect(),
+        attachments: attachments(view),
+        consents: view
+            .file
+            .attachments
+            .iter()
+            .filter(|a| a.kind == AttachmentKind::Consent)
+            .map(|a| (a.id, a.name.clone()))
+            .collect(),
+        kinds: AttachmentKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
+        error,
+        done,
+        today: day.to_string(),
+        may_attach: actor.may(Permission::HandleCases),
+    }
+}
+
+async fn show_case(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    error: Option<(StatusCode, String)>,
+    done: Option<String>,
+) -> Response {
+    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, today()).await {
+        Ok(view) => {
+            let (code, message) = match error {
+                Some((c, m)) => (c, Some(m)),
+                None => (StatusCode::OK, None),
+            };
+            render(code, &case_page(state, session, &view, message, done))
+        }
+        Err(e) => error_page(state, Some(session), &e),
+    }
+}
+
+pub async fn case(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    Query(q): Query<Done>,
+) -> Response {
+    show_case(&state, &session, id, None, done_message(&q.done)).await
+}
+
+fn step_form(fields: &[(String, String)]) -> StepForm {
+    let flag = |name: &str| fields.iter().any(|(k, v)| k == name && !v.is_empty());
+    StepForm {
+        version: field(fields, "version").trim().parse().unwrap_or(-1),
+        on: field(fields, "on"),
+        comment: field(fields, "comment"),
+        visited_on: field(fields, "visited_on"),
+        verifiers: field(fields, "verifiers"),
+        consent_attachment: field(fields, "consent_attachment"),
+        risk_types: all(fields, "risk"),
+        category: field(fields, "category"),
+        rigid_expenditure: field(fields, "rigid_expenditure"),
+        owns_commercial_housing: flag("owns_commercial_housing"),
+        owns_vehicle: flag("owns_vehicle"),
+        runs_business: flag("runs_business"),
+        stable_income_months: field(fields, "stable_income_months"),
+        rigid_expenditure_resolved: flag("rigid_expenditure_resolved"),
+        held_on: field(fields, "held_on"),
+        attendees: field(fields, "attendees"),
+        agreed: field(fields, "agreed") == "yes",
+        notice_from: field(fields, "notice_from"),
+        mode: field(fields, "mode"),
+    }
+}
+
+async fn after_step(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    kind: Option<ActionKind>,
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/cases/{id}?done={}",
+            kind.map_or("file", ActionKind::code)
+        ))
+        .into_response(),
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            show_case(state, session, id, Some((code, e.to_string())), None).await
+        }
+        Err(e) => error_page(state, Some(session), &e),
+    }
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        &field(&fields, "csrf"),
+        "办理案件",
+    )
+    .await
+    {
+        return r;
+    }
+    let action = field(&fields, "action");
+    let Some(kind) = ActionKind::parse(&action) else {
+        let e = AppError::Invalid(vec![format!("办理环节“{action}”无效")]);
+        return after_step(&state, &session, id, None, Err(e)).await;
+    };
+    let result = flow::act(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        kind,
+        &step_form(&fields),
+        today(),
+    )
+    .await
+    .map(|_| ());
+    after_step(&state, &session, id, Some(kind), result).await
+}
+
+/// A multipart form's text fields and its one file (name, bytes), if any.
+async fn multipart(
+    mut form: Multipart,
+) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), AppError> {
+    let mut fields = Vec::new();
+    let mut file = None;
+    loop {
+        let part = match form.next_field().await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(AppError::Invalid(vec![format!(
+                    "上传中断或文件过大（单个附件上限{} MB）：{e}",
+                    MAX_ATTACHMENT_BYTES >> 20
+                )]));
+            }
+        };
+        let name = part.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = part.file_name().unwrap_or("附件").to_string();
+            let bytes = part.bytes().await.map_err(|e| {
+                AppError::Invalid(vec![format!(
+                    "附件“{file_name}”上传中断或过大（上限{} MB）：{e}",
+                    MAX_ATTACHMENT_BYTES >> 20
+                )])
+            })?;
+            if !bytes.is_empty() {
+                file = Some((file_name, bytes.to_vec()));
+            }
+        } else {
+            fields.push((name, part.text().await.unwrap_or_default()));
+        }
+    }
+    Ok((fields, file))
+}
+
+/// 入户核实, with the signed consent uploaded in the same form (or one already attached).
+pub async fn verify(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, file) = match multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    };
+    if let Err(r) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        &field(&fields, "csrf"),
+        "入户核实",
+    )
+    .await
+    {
+        return r;
+    }
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let f = step_form(&fields);
+    let result = match file {
+        Some((name, bytes)) => match flow::attachment("consent", &name, bytes) {
+            Ok(consent) => flow::verify_with_consent(store, actor, id, &f, consent, today())
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        },
+        None => flow::act(store, actor, id, ActionKind::Verify, &f, today())
+            .await
+            .map(|_| ()),
+    };
+    after_step(&state, &session, id, Some(ActionKind::Verify), result).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, file) = match multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    };
+    if let Err(r) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        &field(&fields, "csrf"),
+        "上传附件",
+    )
+    .await
+    {
+        return r;
+    }
+    let result = match file {
+        None => Err(AppError::Invalid(vec!["请选择要上传的文件".into()])),
+        Some((name, bytes)) => match flow::attachment(&field(&fields, "kind"), &name, bytes) {
+            Ok(a) => state
+                .store
+                .add_attachment(&session.auth.actor, id, &a)
+                .await
+                .map(|_| ())
+                .map_err(AppError::from),
+            Err(e) => Err(e),
+        },
+    };
+    after_step(&state, &session, id, None, result).await
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((id, att)): Path<(i64, i64)>,
+) -> Response {
+    match state.store.attachment(&session.auth.actor, id, att).await {
+        Ok(Some((meta, bytes))) => {
+            let (mime, ext) = match meta.content_type.as_str() {
+                "image/jpeg" => ("image/jpeg", "jpg"),
+                "image/png" => ("image/png", "png"),
+                "application/pdf" => ("application/pdf", "pdf"),
+                _ => ("application/octet-stream", "bin"),
+            };
+            crate::download(bytes, mime, &format!("case{id}-{att}.{ext}"), &meta.name)
+        }
+        Ok(None) => error_page(
+            &state,
+            Some(&session),
+            &AppError::NotFound(format!("案件#{id}没有附件#{att}")),
+        ),
+        Err(e) => error_page(&state, Some(&session), &e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "case_print.html")]
+struct PrintPage {
+    id: i64,
+    facts: Vec<(String, String)>,
+    events: Vec<EventView>,
+    leads: Vec<LeadRow>,
+    attachments: Vec<AttachmentView>,
+    printed: String,
+}
+
+pub async fn print(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> Response {
+    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, today()).await {
+        Ok(view) => {
+            let page = case_page(&state, &session, &view, None, None);
+            render(
+                StatusCode::OK,
+                &PrintPage {
+                    id,
+                    facts: page.facts,
+                    events: page.events,
+                    leads: page.leads,
+                    attachments: page.attachments,
+                    printed: today().to_string(),
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+pub(crate) struct NoticeRow {
+    pub no: usize,
+    pub group: String,
+    pub head: String,
+    pub members: i64,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    village: String,
+    town: String,
+    title: String,
+    from: String,
+    until: String,
+    rows: Vec<NoticeRow>,
+    printed: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NoticeQuery {
+    #[serde(default)]
+    phase: String,
+}
+
+/// The village notice (公示) of the households in notice: printable on A4, with nothing a
+/// notice must not show — no ID numbers, phones, bank accounts or health details (risk
+/// types such as 因病 are health details, so they are left out).
+pub async fn notice(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(village): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let fail = |e: AppError| error_page(&state, Some(&session), &e);
+    let Ok(code) = DivisionCode::parse(&village) else {
+        return fail(AppError::Invalid(vec![format!(
+            "村级区划代码“{village}”无效"
+        )]));
+    };
+    let elimination = q.phase == "elimination";
+    let in_notice = if elimination {
+        CaseState::ExitNotice
+    } else {
+        CaseState::Notice
+    };
+    let filter = CaseFilter {
+        states: vec![in_notice],
+        within: Some(code),
+        ..CaseFilter::default()
+    };
+    let list = match store.cases(actor, &filter).await {
+        Ok(l) => l,
+        Err(e) => return fail(e.into()),
+    };
+    let policy = match flow::policy_for(store, &code, today()).await {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut rows = Vec::new();
+    for (i, c) in list.iter().enumerate() {
+        let detail = match store.household(actor, &c.case.household).await {
+            Ok(Some(d)) => d,
+            Ok(None) => continue,
+            Err(e) => return fail(e.into()),
+        };
+        let what = if elimination {
+            c.case
+                .elimination_mode
+                .as_ref()
+                .and_then(|m| policy.elimination_modes.iter().find(|i| &i.code == m))
+                .map_or(String::new(), |i| format!("拟{}", i.name))
+        } else {
+            c.case
+                .category
+                .as_ref()
+                .and_then(|m| policy.object_categories.iter().find(|i| &i.code == m))
+                .map_or(String::new(), |i| format!("拟纳入{}", i.name))
+        };
+        rows.push(NoticeRow {
+            no: i + 1,
+            group: detail
+                .summary
+                .group_no
+                .map(|g| format!("{g}组"))
+                .unwrap_or_default(),
+            head: c.head_name.clone(),
+            members: detail.summary.members,
+            what,
+        });
+    }
+    let from = list.iter().filter_map(|c| c.case.notice_from).min();
+    let until = list
+        .iter()
+        .filter_map(|c| c.case.notice_until)
+        .max()
+        .and_then(|d| d.pred_opt());
+    let names = match (store.division(&code).await, code.parent()) {
+        (Ok(Some(v)), Some(t)) => (
+            v.name,
+            store
+                .division(&t)
+                .await
+                .ok()
+                .flatten()
+                .map(|d| d.name)
+                .unwrap_or_default(),
+        ),
+        _ => (village.clone(), String::new()),
+    };
+    render(
+        StatusCode::OK,
+        &NoticePage {
+            title: format!(
+                "{}{}名单公示",
+                policy.naming.monitored_object,
+                if elimination {
+                    "风险消除"
+                } else {
+                    "拟纳入"
+                }
+            ),
+            village: names.0,
+            town: names.1,
+            from: from.map(|d| d.to_string()).unwrap_or_default(),
+            until: until.map(|d| d.to_string()).unwrap_or_default(),
+            rows,
+            printed: today().to_string(),
+        },
+    )
+}

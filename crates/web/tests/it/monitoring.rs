@@ -1,0 +1,502 @@
+//! The monitoring pages over HTTP: the public self-declaration, the town's acceptance, a
+//! case taken through its steps by the roles that own them, the notice and attachments.
+
+use super::*;
+
+fn in_village() -> dixian_domain::registry::HouseholdRecord {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let village = DivisionCode::parse("500299101201").unwrap();
+    demo::Generator::new(&demo::divisions(1), 1, 600, as_of)
+        .find(|r| r.household.village == village && r.members.len() >= 2)
+        .unwrap()
+}
+
+async fn public_post(a: &App, uri: &str, body: &str) -> Reply {
+    send(
+        &a.router,
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+fn case_id_of(location: &str) -> i64 {
+    location
+        .trim_start_matches("/cases/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_household_declares_and_the_town_accepts() {
+    let a = app().await;
+    let r = in_village();
+    let head = &r.members[0];
+    let page = get(&a.router, "/apply?elder=1", "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("class=\"public elder\""), "长者模式");
+    assert!(page.body.contains("<option value=\"500299101201\""));
+    let stamp = hidden(&page.body, "stamp");
+    // A form sent back at once was not filled in by a person.
+    let fast = public_post(&a, "/apply", &form(&[("stamp", &stamp), ("name", "张三")])).await;
+    assert_eq!(fast.status, StatusCode::BAD_REQUEST);
+    assert!(fast.body.contains("提交太快了"), "{}", fast.body);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let bad = public_post(
+        &a,
+        "/apply",
+        &form(&[
+            ("stamp", &stamp),
+            ("elder", "1"),
+            ("name", &head.name),
+            ("id_number", "110105194912310022"),
+            ("phone", "12345"),
+            ("village", "500299101201"),
+            ("hardship", "01"),
+        ]),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("身份证号") && bad.body.contains("11位手机号码"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("class=\"public elder\""),
+        "the mode is kept"
+    );
+    let done = public_post(
+        &a,
+        "/apply",
+        &form(&[
+            ("stamp", &stamp),
+            ("name", &head.name),
+            ("id_number", head.id_number.as_str()),
+            ("phone", "13912345678"),
+            ("village", "500299101201"),
+            ("hardship", "01"),
+            ("hardship", "04"),
+            ("text", "老伴住院"),
+        ]),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let code = done
+        .body
+        .split("id=\"tracking-code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(done.body.contains("2个工作日内受理"), "{}", done.body);
+    // Three submissions a minute per address; the fourth waits.
+    let flood = public_post(&a, "/apply", &form(&[("stamp", &stamp)])).await;
+    assert_eq!(flood.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(flood.headers.contains_key(header::RETRY_AFTER));
+
+    // The status page needs the code and the ID number.
+    let wrong = public_post(
+        &a,
+        "/apply/status",
+        &form(&[("code", &code), ("id_number", "11010519491231002X")]),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert!(wrong.body.contains("没有找到"));
+    let found = public_post(
+        &a,
+        "/apply/status",
+        &form(&[("code", &code), ("id_number", head.id_number.as_str())]),
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains("已收到，等待乡镇受理"),
+        "{}",
+        found.body
+    );
+    assert!(
+        !found.body.contains(&head.name),
+        "nothing personal on the status page"
+    );
+
+    // The town sees it on the home page and its work list, and accepts it.
+    let town = session(&a.router, "town").await;
+    let home = get(&a.router, "/", &town).await;
+    assert!(
+        home.body.contains("待受理线索 <strong>1</strong>"),
+        "{}",
+        home.body
+    );
+    let leads = get(&a.router, "/leads?status=pending", &town).await;
+    assert!(
+        leads.body.contains("因病、因自然灾害：老伴住院"),
+        "{}",
+        leads.body
+    );
+    assert!(!leads.body.contains(head.id_number.as_str()), "masked");
+    let id = leads
+        .body
+        .split("id=\"lead-")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = hidden(&leads.body, "csrf");
+    // A village officer may not accept.
+    let village = session(&a.router, "village").await;
+    let refused = post(
+        &a.router,
+        &format!("/leads/{id}/decide"),
+        &village,
+        &form(&[
+            (
+                "csrf",
+                &hidden(&get(&a.router, "/leads", &village).await.body, "csrf"),
+            ),
+            ("decision", "accept"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("需由乡镇审核员或县级管理员办理"),
+        "{}",
+        refused.body
+    );
+    let accepted = post(
+        &a.router,
+        &format!("/leads/{id}/decide"),
+        &town,
+        &form(&[("csrf", &csrf), ("decision", "accept")]),
+        &[],
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    let case = case_id_of(accepted.location());
+    let page = get(&a.router, &format!("/cases/{case}"), &village).await;
+    assert!(page.body.contains("id=\"verify\""), "the village verifies");
+    assert!(!page.body.contains("id=\"approve\""));
+    let found = public_post(
+        &a,
+        "/apply/status",
+        &form(&[("code", &code), ("id_number", head.id_number.as_str())]),
+    )
+    .await;
+    assert!(
+        found.body.contains("已受理，工作人员将入户核实"),
+        "{}",
+        found.body
+    );
+}
+
+async fn step(a: &App, cookie: &str, case: i64, fields: &[(&str, &str)]) -> Reply {
+    let page = get(&a.router, &format!("/cases/{case}"), cookie).await;
+    let csrf = hidden(&page.body, "csrf");
+    let version = hidden(&page.body, "version");
+    let mut all = vec![("csrf", csrf.as_str()), ("version", version.as_str())];
+    all.extend_from_slice(fields);
+    post(
+        &a.router,
+        &format!("/cases/{case}/step"),
+        cookie,
+        &form(&all),
+        &[],
+    )
+    .await
+}
+
+async fn multipart_to(
+    a: &App,
+    cookie: &str,
+    uri: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Reply {
+    let (ctype, body) = multipart(fields, file);
+    send(
+        &a.router,
+        Request::post(uri)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, ctype)
+            .header(header::HOST, "dixian.test")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
+    let a = app().await;
+    let r = in_village();
+    let d = |days: u64| (dixian_app::today() - chrono::Days::new(days)).to_string();
+    let village = session(&a.router, "village").await;
+    let town = session(&a.router, "town").await;
+    let county = session(&a.router, "county").await;
+    // A cadre's survey found it three weeks ago; the town accepted the next day.
+    let leads = get(&a.router, "/leads", &village).await;
+    let reported = post(
+        &a.router,
+        "/leads",
+        &village,
+        &form(&[
+            ("csrf", &hidden(&leads.body, "csrf")),
+            ("village", "500299101201"),
+            ("household", r.household.code.as_str()),
+            ("channel", "cadre_survey"),
+            ("source", "网格员王五"),
+            ("reason", "户主务工受伤，收入中断"),
+            ("hardship", "05"),
+            ("received_on", &d(21)),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(reported.status, StatusCode::SEE_OTHER, "{}", reported.body);
+    let pending = get(&a.router, "/leads?status=pending", &town).await;
+    let id = pending
+        .body
+        .split("id=\"lead-")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let accepted = post(
+        &a.router,
+        &format!("/leads/{id}/decide"),
+        &town,
+        &form(&[
+            ("csrf", &hidden(&pending.body, "csrf")),
+            ("decision", "accept"),
+            ("on", &d(20)),
+        ]),
+        &[],
+    )
+    .await;
+    let case = case_id_of(accepted.location());
+
+    // Verification: one person and no consent are refused; two people with the signed
+    // form go through. The file must really be a photo or a PDF.
+    let page = get(&a.router, &format!("/cases/{case}"), &village).await;
+    let csrf = hidden(&page.body, "csrf");
+    let verify = |verifiers: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", "0".to_string()),
+            ("visited_on", d(19)),
+            ("on", d(19)),
+            ("verifiers", verifiers.to_string()),
+            ("risk", "05".to_string()),
+            ("category", "10".to_string()),
+            ("comment", "右腿骨折，3个月不能务工".to_string()),
+        ]
+    };
+    let fields = verify("王村干");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let jpeg: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    let uri = format!("/cases/{case}/verify");
+    let one = multipart_to(&a, &village, &uri, &refs, Some(("授权书.jpg", jpeg))).await;
+    assert_eq!(one.status, StatusCode::BAD_REQUEST);
+    assert!(
+        one.body.contains("入户核实须不少于2人，填写了1人"),
+        "{}",
+        one.body
+    );
+    let fields = verify("王村干、李镇干");
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let exe = multipart_to(
+        &a,
+        &village,
+        &uri,
+        &refs,
+        Some(("授权书.jpg", b"MZ\x90\x00")),
+    )
+    .await;
+    assert!(
+        exe.body.contains("不是JPEG、PNG照片或PDF文件"),
+        "{}",
+        exe.body
+    );
+    let ok = multipart_to(&a, &village, &uri, &refs, Some(("授权书.jpg", jpeg))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.location(), format!("/cases/{case}?done=verify"));
+    let page = get(&a.router, ok.location(), &village).await;
+    assert!(page.body.contains("已办理：入户核实"));
+    assert!(page.body.contains("收入核算"), "{}", page.body);
+    let att = page
+        .body
+        .split(&format!("/cases/{case}/attachments/"))
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let file = get(
+        &a.router,
+        &format!("/cases/{case}/attachments/{att}"),
+        &town,
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(file.headers[header::CONTENT_TYPE], "image/jpeg");
+
+    // Review and notice; the notice prints without personal data; it cannot end early.
+    let e = step(
+        &a,
+        &village,
+        case,
+        &[
+            ("action", "deliberate"),
+            ("held_on", &d(18)),
+            ("attendees", "23"),
+            ("agreed", "yes"),
+            ("notice_from", &d(18)),
+            ("on", &d(18)),
+        ],
+    )
+    .await;
+    assert_eq!(e.status, StatusCode::SEE_OTHER, "{}", e.body);
+    let notice = get(&a.router, "/notices/500299101201", &village).await;
+    assert!(notice.body.contains(&r.members[0].name), "{}", notice.body);
+    assert!(
+        notice.body.contains("拟纳入防止返贫致贫对象"),
+        "{}",
+        notice.body
+    );
+    let mut secrets = vec![r.members[0].id_number.as_str(), "因意外事故"];
+    secrets.extend(r.household.phone.as_deref());
+    for secret in secrets {
+        assert!(!notice.body.contains(secret), "notice shows {secret}");
+    }
+    let early = step(
+        &a,
+        &village,
+        case,
+        &[("action", "end_notice"), ("on", &d(14))],
+    )
+    .await;
+    assert_eq!(early.status, StatusCode::BAD_REQUEST);
+    assert!(early.body.contains("公示期未满"), "{}", early.body);
+    assert_eq!(
+        step(
+            &a,
+            &village,
+            case,
+            &[("action", "end_notice"), ("on", &d(13))]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    // The county cannot jump the town; a stale form is a conflict.
+    let jump = step(&a, &county, case, &[("action", "approve"), ("on", &d(13))]).await;
+    assert!(
+        jump.body.contains("审核通过需由乡镇审核员办理"),
+        "{}",
+        jump.body
+    );
+    assert_eq!(
+        step(
+            &a,
+            &town,
+            case,
+            &[("action", "approve"), ("comment", "同意"), ("on", &d(12))]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = get(&a.router, &format!("/cases/{case}"), &county).await;
+    let stale = post(
+        &a.router,
+        &format!("/cases/{case}/step"),
+        &county,
+        &form(&[
+            ("csrf", &hidden(&page.body, "csrf")),
+            ("version", "2"),
+            ("action", "approve"),
+            ("on", &d(11)),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let done = step(
+        &a,
+        &county,
+        case,
+        &[
+            ("action", "approve"),
+            ("category", "10"),
+            ("risk", "05"),
+            ("on", &d(11)),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = get(&a.router, &format!("/cases/{case}"), &town).await;
+    assert!(
+        page.body.contains("id=\"case-state\">监测帮扶中"),
+        "{}",
+        page.body
+    );
+    // The town owes a cadre; its list says so.
+    let work = get(&a.router, "/work", &town).await;
+    assert!(work.body.contains("明确帮扶责任人"), "{}", work.body);
+    let household = get(
+        &a.router,
+        &format!("/households/{}", r.household.code),
+        &town,
+    )
+    .await;
+    assert!(
+        household.body.contains("审核通过（案件#"),
+        "{}",
+        household.body
+    );
+    // The printed file carries the whole history.
+    let printed = get(&a.router, &format!("/cases/{case}/print"), &county).await;
+    for part in [
+        "受理立案",
+        "入户核实",
+        "民主评议并公示",
+        "公示期满",
+        "审核通过",
+    ] {
+        assert!(printed.body.contains(part), "{part}");
+    }
+    // Outside the town: refused and audited; a forged step too.
+    let unassigned = get(
+        &a.router,
+        &format!("/cases/{case}"),
+        &session(&a.router, "cadre").await,
+    )
+    .await;
+    assert_eq!(unassigned.status, StatusCode::FORBIDDEN);
+    let forged = post(
+        &a.router,
+        &format!("/cases/{case}/step"),
+        &county,
+        &form(&[("csrf", "forged"), ("action", "revert")]),
+        &[],
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!audit_actions(&a, "case.refused").await.is_empty());
+    assert!(!audit_actions(&a, "csrf.rejected").await.is_empty());
+}
