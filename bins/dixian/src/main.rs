@@ -869,10 +869,17 @@ async fn build_demo(
     Ok(format!("{summary}\n{accounts}"))
 }
 
-/// One account per role, listed for the person trying the demo.
-async fn demo_accounts(store: &dyn Store) -> Result<String> {
-    let code = |c: &str| dixian_domain::DivisionCode::parse(c).map_err(|e| anyhow!("{e}"));
-    let county = code(demo::COUNTY_CODE)?;
+/// The demo county, its first town and that town's first village: where the demo accounts
+/// work and the demo cases are.
+async fn demo_places(
+    store: &dyn Store,
+) -> Result<(
+    dixian_domain::DivisionCode,
+    dixian_domain::DivisionCode,
+    dixian_domain::DivisionCode,
+)> {
+    let county =
+        dixian_domain::DivisionCode::parse(demo::COUNTY_CODE).map_err(|e| anyhow!("{e}"))?;
     let town = store
         .child_divisions(&county)
         .await?
@@ -885,6 +892,12 @@ async fn demo_accounts(store: &dyn Store) -> Result<String> {
         .first()
         .map(|d| d.code)
         .ok_or_else(|| anyhow!("演示乡镇没有村"))?;
+    Ok((county, town, village))
+}
+
+/// One account per role, listed for the person trying the demo.
+async fn demo_accounts(store: &dyn Store) -> Result<String> {
+    let (county, town, village) = demo_places(store).await?;
     let made = accounts::ensure_demo_accounts(
         store,
         &Argon2id::recommended(),
@@ -954,11 +967,21 @@ async fn build_demo_county(
     )
     .await?;
     bar.finish_and_clear();
+    let (_, town, village) = demo_places(store).await?;
+    let cases = dixian_app::demo_cases::load_cases(store, &town, &village, seed, as_of).await?;
     Ok(format!(
-        "已生成演示县{}：{}户、{}人，15个乡镇、300个村（种子{seed}，测算日期{as_of}），用时{:.1}秒。",
+        "已生成演示县{}：{}户、{}人，15个乡镇、300个村（种子{seed}，测算日期{as_of}）；首个乡镇有监测线索{}条、案件{}件（{}），用时{:.1}秒。",
         demo::COUNTY_NAME,
         report.households,
         report.persons,
+        cases.leads,
+        cases.cases,
+        cases
+            .by_state
+            .iter()
+            .map(|(state, n)| format!("{state}{n}"))
+            .collect::<Vec<_>>()
+            .join("、"),
         started.elapsed().as_secs_f64()
     ))
 }

@@ -6,6 +6,7 @@ pub mod auditing;
 pub mod auth;
 pub mod csv_text;
 pub mod demo;
+pub mod demo_cases;
 pub mod import;
 pub mod ledger;
 pub mod monitoring;

@@ -431,3 +431,87 @@ async fn staff_leads_are_validated_declined_and_attached() {
     let list = work_list(&s, &town, d(2026, 11, 4)).await.unwrap();
     assert!(list.items.iter().any(|i| i.task == "明确帮扶责任人"));
 }
+
+#[tokio::test]
+async fn the_demo_town_has_cases_in_every_step_some_overdue() {
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[]).await.unwrap();
+    let as_of = d(2026, 11, 23);
+    dixian_app::demo::load(
+        &s,
+        &sys(),
+        dixian_app::demo::DemoOptions {
+            households: 3000,
+            seed: 5,
+            as_of,
+        },
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let town = DivisionCode::parse("500299101000").unwrap();
+    let village = DivisionCode::parse("500299101201").unwrap();
+    let report = dixian_app::demo_cases::load_cases(&s, &town, &village, 5, as_of)
+        .await
+        .unwrap();
+    for state in [
+        "入户核实",
+        "民主评议",
+        "公示中",
+        "乡镇审核",
+        "县级审定",
+        "监测帮扶中",
+        "不予纳入",
+        "消除核实",
+        "风险已消除",
+    ] {
+        assert!(
+            report.by_state.get(state).is_some_and(|n| *n > 0),
+            "{state}: {report:?}"
+        );
+    }
+    assert_eq!(report.by_state.values().sum::<usize>(), report.cases);
+    // Every 监测对象 the registry names in the town has its case file (or was eliminated).
+    let flagged = s
+        .households(
+            &sys(),
+            &dixian_store::HouseholdFilter {
+                within: Some(town),
+                monitored: Some(true),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .total;
+    let included = s
+        .cases(
+            &sys(),
+            &dixian_store::CaseFilter {
+                states: vec![CaseState::Monitored, CaseState::ExitVerifying],
+                within: Some(town),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(flagged as usize, included, "{report:?}");
+    // The town has overdue work, the village has notices to print.
+    let town_list = work_list(&s, &as_role(Role::TownReviewer, "500299101000"), as_of)
+        .await
+        .unwrap();
+    assert!(town_list.overdue() > 0, "{town_list:?}");
+    assert!(town_list.leads.len() >= 2);
+    let village_list = work_list(&s, &as_role(Role::VillageOfficer, "500299101201"), as_of)
+        .await
+        .unwrap();
+    assert!(village_list.items.iter().any(|i| i.task == "公示"));
+    assert!(
+        village_list
+            .items
+            .iter()
+            .any(|i| i.overdue_working_days > 0)
+    );
+}

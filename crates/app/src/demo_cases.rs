@@ -1,0 +1,565 @@
+//! Monitoring cases of the demo county (演示案件): every household the demo registered as a
+//! 监测对象 in the first town gets its case file, and a spread of cases sits in every step —
+//! some overdue — so the workflow shows on first start. Cases are made by the state machine
+//! itself, step by step, with the dates the steps would have had.
+
+use crate::AppError;
+use crate::demo::Rng;
+use chrono::{Datelike, Days, NaiveDate};
+use dixian_domain::access::{Actor, Role, Scope};
+use dixian_domain::assurance::{Assurance, HousingRating};
+use dixian_domain::calendar::WorkCalendar;
+use dixian_domain::division::DivisionCode;
+use dixian_domain::monitoring::{
+    Action, AttachmentKind, Case, CaseState, Channel, Context, Deliberation, HouseholdFacts,
+    Verification, open, transition,
+};
+use dixian_domain::policy::Policy;
+use dixian_domain::registry::{HouseholdCode, HouseholdRecord};
+use dixian_store::{Applicant, HouseholdFilter, NewAttachment, NewLead, Store};
+use std::collections::BTreeMap;
+
+/// What was made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseReport {
+    pub leads: usize,
+    pub cases: usize,
+    pub by_state: BTreeMap<&'static str, usize>,
+}
+
+fn demo_actor(name: &str, role: Role) -> Actor {
+    Actor {
+        user_id: None,
+        name: name.to_string(),
+        scope: Scope::Everything,
+        source: None,
+        role: Some(role),
+    }
+}
+
+/// A small valid one-page PDF standing in for a scanned, signed 承诺授权书.
+fn consent_pdf(code: &HouseholdCode) -> Vec<u8> {
+    let text = format!("BT /F1 14 Tf 72 760 Td (Demo consent form, household {code}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+struct Maker<'a> {
+    store: &'a dyn Store,
+    cal: WorkCalendar,
+    village: Actor,
+    town: Actor,
+    county: Actor,
+    rng: Rng,
+    report: CaseReport,
+    as_of: NaiveDate,
+}
+
+/// Where a demo case is to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Lead,
+    Verifying,
+    Deliberation,
+    Notice,
+    TownReview,
+    CountyReview,
+    Monitored,
+    GreenChannel,
+    NotIncluded,
+    ExitVerifying,
+    Eliminated,
+}
+
+impl Maker<'_> {
+    async fn policy(&self, village: &DivisionCode, on: NaiveDate) -> Result<Policy, AppError> {
+        crate::monitoring::policy_for(self.store, village, on).await
+    }
+
+    /// `n` working days after `d` (never past the demo's date).
+    fn wd(&self, d: NaiveDate, n: u32) -> NaiveDate {
+        self.cal
+            .add_working_days(d, n)
+            .map_or(d, |r| r.value)
+            .min(self.as_of)
+    }
+
+    /// Takes one step as `who`; `None` if the machine refuses (the case stays where it is).
+    async fn step(
+        &mut self,
+        case: &Case,
+        record: &HouseholdRecord,
+        who: Role,
+        on: NaiveDate,
+        action: Action,
+    ) -> Result<Option<Case>, AppError> {
+        let policy = self.policy(&record.household.village, on).await?;
+        let facts = HouseholdFacts::from(record);
+        let ctx = Context {
+            policy: &policy,
+            calendar: &self.cal,
+            on,
+            role: Some(who),
+            household: &facts,
+            measures: 0,
+        };
+        let Ok(o) = transition(case, &action, &ctx) else {
+            return Ok(None);
+        };
+        let actor = match who {
+            Role::VillageOfficer => &self.village,
+            Role::TownReviewer => &self.town,
+            _ => &self.county,
+        };
+        self.store.record_step(actor, &o).await?;
+        Ok(Some(o.case))
+    }
+
+    /// A lead for `record` discovered on `found`; the case opened on the next working day
+    /// unless the target is the lead itself.
+    async fn lead(
+        &mut self,
+        record: &HouseholdRecord,
+        found: NaiveDate,
+        channel: Channel,
+        reason: &str,
+    ) -> Result<i64, AppError> {
+        let policy = self.policy(&record.household.village, found).await?;
+        let risk = self.rng.pick(&policy.risk_types).code.clone();
+        let head = &record.members[0];
+        let self_declared = channel == Channel::SelfDeclared;
+        let lead = NewLead {
+            village: record.household.village,
+            household: (!self_declared).then(|| record.household.code.clone()),
+            channel,
+            source: if self_declared {
+                "农户自主申报（网上）".into()
+            } else {
+                "驻村工作队入户排查".into()
+            },
+            reason: reason.to_string(),
+            evidence: String::new(),
+            hardships: vec![risk],
+            received_on: found,
+            applicant: self_declared.then(|| Applicant {
+                name: head.name.clone(),
+                id_number: head.id_number.clone(),
+                phone: record.household.phone.clone(),
+            }),
+            tracking_code: self_declared.then(|| format!("SBDEMO{:06}", self.rng.below(1_000_000))),
+        };
+        let made = self.store.create_lead(&self.village, &lead).await?;
+        self.report.leads += 1;
+        Ok(made.id)
+    }
+
+    /// Runs a case for `record` from discovery on `found` as far as `target`.
+    async fn case(
+        &mut self,
+        record: &HouseholdRecord,
+        found: NaiveDate,
+        target: Target,
+        channel: Channel,
+    ) -> Result<(), AppError> {
+        const REASONS: [&str; 5] = [
+            "家庭成员患大病住院，医疗支出大",
+            "务工收入中断，家庭收入骤减",
+            "暴雨导致房屋受损",
+            "子女上学支出增加，家庭负担重",
+            "家中主要劳动力意外受伤",
+        ];
+        let reason = *self.rng.pick(&REASONS);
+        let lead = self.lead(record, found, channel, reason).await?;
+        if target == Target::Lead {
+            return Ok(());
+        }
+        let village = record.household.village;
+        let accepted = self.wd(found, 1);
+        let policy = self.policy(&village, accepted).await?;
+        let opened = open(
+            &policy,
+            &self.cal,
+            record.household.code.clone(),
+            found,
+            accepted,
+        )
+        .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+        let id = self
+            .store
+            .accept_lead(&self.town, lead, &record.household.code, &opened)
+            .await?;
+        let mut case = Case { id, ..opened.case };
+        self.report.cases += 1;
+        if target == Target::Verifying {
+            tally(&case, &mut self.report);
+            return Ok(());
+        }
+        if target == Target::GreenChannel {
+            let on = accepted;
+            let action = Action::GreenChannel {
+                reason: "暴雨致房屋倒塌，先行安排临时救助和安置".into(),
+            };
+            if let Some(c) = self
+                .step(&case, record, Role::TownReviewer, on, action)
+                .await?
+            {
+                case = c;
+            }
+            tally(&case, &mut self.report);
+            return Ok(());
+        }
+        let att = self
+            .store
+            .add_attachment(
+                &self.village,
+                id,
+                &NewAttachment {
+                    kind: AttachmentKind::Consent,
+                    name: "承诺授权书（演示）.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    bytes: consent_pdf(&record.household.code),
+                },
+            )
+            .await?;
+        let visited = self.wd(accepted, 2);
+        let category = self.rng.pick(&policy.object_categories).code.clone();
+        let risk = self.rng.pick(&policy.risk_types).code.clone();
+        let verification = Verification {
+            visited_on: Some(visited),
+            verifiers: vec!["驻村工作队员".into(), "村监测信息员".into()],
+            consent_attachment: Some(att),
+            risk_types: vec![risk],
+            category: Some(category),
+            findings: reason.to_string(),
+            ..Verification::default()
+        };
+        let Some(c) = self
+            .step(
+                &case,
+                record,
+                Role::VillageOfficer,
+                visited,
+                Action::Verify(Box::new(verification)),
+            )
+            .await?
+        else {
+            tally(&case, &mut self.report);
+            return Ok(());
+        };
+        case = c;
+        if target == Target::NotIncluded {
+            let on = self.wd(visited, 1);
+            let action = Action::Close {
+                reason: "经信息比对，家庭成员有财政供养人员，收入稳定，不符合纳入条件".into(),
+            };
+            if let Some(c) = self
+                .step(&case, record, Role::TownReviewer, on, action)
+                .await?
+            {
+                case = c;
+            }
+            tally(&case, &mut self.report);
+            return Ok(());
+        }
+        if target == Target::Deliberation {
+            tally(&case, &mut self.report);
+            return Ok(());
+        }
+        let held = self.wd(visited, 1);
+        let deliberation = Action::Deliberate(Deliberation {
+            held_on: held,
+            attendees: 18 + u32::try_from(self.rng.below(15)).unwrap_or(0),
+            agreed: true,
+            note: "村民代表会议评议同意".into(),
+            notice_from: held,
+        });
+        let Some(c) = self
+            .step(&case, record, Role::VillageOfficer, held, deliberation)
+            .await?
+        else {
+            tally(&case, &mut self.report);
+            return Ok(());
+        };
+        case = c;
+        if target == Target::Notice {
+            tally(&case, &mut self.report);
+            return Ok(());
+        }
+        let ended = case.notice_until.unwrap_or(held).min(self.as_of);
+        let decided = self.wd(ended, 2);
+        // A case verified under one pack may be decided under the next (2026 renamed the
+        // categories): the county chooses a category of the pack in force on its day.
+        let categories = self.policy(&village, decided).await?.object_categories;
+        let category = case
+            .category
+            .clone()
+            .filter(|c| categories.iter().any(|i| &i.code == c))
+            .or_else(|| categories.first().map(|i| i.code.clone()));
+        let mut chain = vec![
+            (Role::VillageOfficer, ended, Action::EndNotice),
+            (Role::TownReviewer, self.wd(ended, 1), approve("同意上报")),
+            (
+                Role::CountyAdmin,
+                decided,
+                Action::Approve {
+                    comment: "同意纳入".into(),
+                    category,
+                    risk_types: Vec::new(),
+                },
+            ),
+        ];
+        let stop = match target {
+            Target::TownReview => 1,
+            Target::CountyReview => 2,
+            _ => 3,
+        };
+        chain.truncate(stop);
+        for (who, on, action) in chain {
+            match self.step(&case, record, who, on, action).await? {
+                Some(c) => case = c,
+                None => break,
+            }
+        }
+        if matches!(target, Target::ExitVerifying | Target::Eliminated)
+            && case.state == CaseState::Monitored
+        {
+            case = self.eliminate(case, record, target).await?;
+        }
+        tally(&case, &mut self.report);
+        Ok(())
+    }
+
+    /// Proposes (and, for `Eliminated`, completes) a 自然消除 half a year after approval.
+    async fn eliminate(
+        &mut self,
+        case: Case,
+        record: &HouseholdRecord,
+        target: Target,
+    ) -> Result<Case, AppError> {
+        let approved = case.approved_on.unwrap_or(case.opened_on);
+        let proposed = approved
+            .checked_add_months(chrono::Months::new(7))
+            .unwrap_or(approved)
+            .min(self.as_of);
+        let mut case = case;
+        let propose = Action::ProposeElimination {
+            mode: "2".into(),
+            reason: "家庭成员已稳定就业，收入持续高于监测范围".into(),
+        };
+        let Some(c) = self
+            .step(&case, record, Role::VillageOfficer, proposed, propose)
+            .await?
+        else {
+            return Ok(case);
+        };
+        case = c;
+        if target == Target::ExitVerifying {
+            return Ok(case);
+        }
+        // The village checks 两不愁三保障 and water before verifying.
+        let secure = Assurance {
+            food_clothing: true,
+            housing: Some(HousingRating::B),
+            water_quantity: true,
+            water_quality: true,
+            water_convenience: true,
+            water_guarantee: true,
+            note: Some("消除前核查".into()),
+        };
+        self.store
+            .set_assurance(
+                &self.village,
+                &record.household.code,
+                &secure,
+                "风险消除前核查",
+            )
+            .await?;
+        let mut checked = record.clone();
+        checked.assurance = Some(secure);
+        let visited = self.wd(proposed, 2);
+        let v = Verification {
+            visited_on: Some(visited),
+            verifiers: vec!["驻村工作队员".into(), "村监测信息员".into()],
+            stable_income_months: 6,
+            rigid_expenditure_resolved: true,
+            findings: "收入稳定，三保障和饮水安全有保障".into(),
+            ..Verification::default()
+        };
+        let held = self.wd(visited, 1);
+        let steps = [
+            (Role::VillageOfficer, visited, Action::Verify(Box::new(v))),
+            (
+                Role::VillageOfficer,
+                held,
+                Action::Deliberate(Deliberation {
+                    held_on: held,
+                    attendees: 20,
+                    agreed: true,
+                    note: "评议同意消除".into(),
+                    notice_from: held,
+                }),
+            ),
+        ];
+        for (who, on, action) in steps {
+            match self.step(&case, &checked, who, on, action).await? {
+                Some(c) => case = c,
+                None => return Ok(case),
+            }
+        }
+        let ended = case.notice_until.unwrap_or(held).min(self.as_of);
+        for (who, on, action) in [
+            (Role::VillageOfficer, ended, Action::EndNotice),
+            (Role::TownReviewer, self.wd(ended, 1), approve("同意")),
+            (Role::CountyAdmin, self.wd(ended, 2), approve("确认消除")),
+        ] {
+            match self.step(&case, &checked, who, on, action).await? {
+                Some(c) => case = c,
+                None => break,
+            }
+        }
+        Ok(case)
+    }
+}
+
+fn tally(c: &Case, report: &mut CaseReport) {
+    *report.by_state.entry(c.state.label()).or_default() += 1;
+}
+
+fn approve(comment: &str) -> Action {
+    Action::Approve {
+        comment: comment.into(),
+        category: None,
+        risk_types: Vec::new(),
+    }
+}
+
+/// Makes the demo cases of `town` as of `as_of`: a case file for each household registered
+/// as 监测对象, and cases in every step, some overdue, mostly in `village` where the demo
+/// accounts work.
+pub async fn load_cases(
+    store: &dyn Store,
+    town: &DivisionCode,
+    village: &DivisionCode,
+    seed: u64,
+    as_of: NaiveDate,
+) -> Result<CaseReport, AppError> {
+    let system = Actor::system("dixian demo");
+    let mut maker = Maker {
+        store,
+        cal: store.calendar().await?,
+        village: demo_actor("village", Role::VillageOfficer),
+        town: demo_actor("town", Role::TownReviewer),
+        county: demo_actor("county", Role::CountyAdmin),
+        rng: Rng::new(seed ^ 0x5EED_CA5E),
+        report: CaseReport::default(),
+        as_of,
+    };
+    let mut summaries = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .households(
+                &system,
+                &HouseholdFilter {
+                    within: Some(*town),
+                    after_code: after.clone(),
+                    limit: 1000,
+                    ..HouseholdFilter::default()
+                },
+            )
+            .await?;
+        let Some(last) = page.rows.last() else { break };
+        after = Some(last.code.clone());
+        summaries.extend(page.rows);
+    }
+    let codes: Vec<HouseholdCode> = summaries.iter().map(|s| s.code.clone()).collect();
+    let records = store.household_records(&system, &codes).await?;
+    let usable = |r: &&HouseholdRecord| {
+        !r.members.is_empty() && r.incomes.iter().any(|i| i.year < as_of.year())
+    };
+    let (monitored, others): (Vec<&HouseholdRecord>, Vec<&HouseholdRecord>) = records
+        .iter()
+        .filter(usable)
+        .partition(|r| r.household.monitored);
+    // Identification in the demo starts no earlier than the year its incomes are for.
+    let first_day = NaiveDate::from_ymd_opt(as_of.year() - 1, 1, 5).unwrap_or(as_of);
+    let span = (as_of - first_day).num_days().max(240) - 210;
+    // The pipeline: in the demo village first, then the rest of the town.
+    let (here, there): (Vec<&HouseholdRecord>, Vec<&HouseholdRecord>) =
+        others.iter().partition(|r| r.household.village == *village);
+    let back = |wd: u32| -> NaiveDate {
+        let mut d = as_of;
+        for _ in 0..wd {
+            d = d.pred_opt().unwrap_or(d);
+            while !maker.cal.is_working_day(d).value {
+                d = d.pred_opt().unwrap_or(d);
+            }
+        }
+        d
+    };
+    let plan: [(Target, NaiveDate, Channel); 13] = [
+        (Target::Lead, as_of, Channel::SelfDeclared),
+        (Target::Lead, back(4), Channel::SelfDeclared),
+        (Target::Verifying, back(2), Channel::CadreSurvey),
+        (Target::Verifying, back(9), Channel::Hotline),
+        (Target::Deliberation, back(5), Channel::CadreSurvey),
+        (Target::Notice, back(6), Channel::SelfDeclared),
+        (Target::Notice, back(5), Channel::CadreSurvey),
+        (Target::TownReview, back(11), Channel::Petition),
+        (Target::CountyReview, back(12), Channel::CadreSurvey),
+        (Target::CountyReview, back(16), Channel::Media),
+        (Target::GreenChannel, back(3), Channel::CadreSurvey),
+        (Target::Monitored, back(25), Channel::SelfDeclared),
+        (Target::NotIncluded, back(20), Channel::CadreSurvey),
+    ];
+    // Other villages of the town get a few of their own.
+    let elsewhere = [
+        (Target::Verifying, back(3)),
+        (Target::Notice, back(6)),
+        (Target::TownReview, back(10)),
+        (Target::Lead, back(1)),
+    ];
+    for (i, r) in monitored.iter().enumerate() {
+        let found = first_day + Days::new(maker.rng.below(span.unsigned_abs()));
+        let target = match i % 12 {
+            0 => Target::Eliminated,
+            1 => Target::ExitVerifying,
+            _ => Target::Monitored,
+        };
+        maker.case(r, found, target, Channel::CadreSurvey).await?;
+    }
+    let mut pool = here.into_iter().chain(there);
+    for (target, found, channel) in plan {
+        let Some(r) = pool.next() else { break };
+        maker.case(r, found, target, channel).await?;
+    }
+    for (target, found) in elsewhere {
+        let Some(r) = pool.next() else { break };
+        maker.case(r, found, target, Channel::CadreSurvey).await?;
+    }
+    Ok(maker.report)
+}
