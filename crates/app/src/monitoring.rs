@@ -698,9 +698,10 @@ fn task_of(role: Option<Role>, state: CaseState) -> Option<&'static str> {
         | CaseState::ExitCountyReview => ActionKind::Approve,
         CaseState::Monitored | CaseState::NotIncluded | CaseState::Eliminated => return None,
     };
+    // The step is on the list of the role that owns it (the first allowed), not of every
+    // role that may stand in: a town reviewer may verify, but verifying is the village's work.
     let r = role?;
-    allowed_roles(main, state)
-        .contains(&r)
+    (allowed_roles(main, state).first() == Some(&r))
         .then(|| state.step().map_or(state.label(), |(_, s)| s.label()))
 }
 

@@ -423,6 +423,7 @@ struct CasesPage {
     rows: Vec<CaseRow>,
     states: Vec<(&'static str, &'static str)>,
     state: String,
+    household: String,
     overdue: bool,
 }
 
@@ -430,6 +431,8 @@ struct CasesPage {
 pub struct CaseQuery {
     #[serde(default)]
     state: String,
+    #[serde(default)]
+    household: String,
     #[serde(default)]
     overdue: String,
 }
@@ -442,8 +445,22 @@ pub async fn cases(
     let store = state.store.as_ref();
     let day = today();
     let overdue = !q.overdue.is_empty();
+    let household = match q.household.trim() {
+        "" => None,
+        t => match dixian_domain::registry::HouseholdCode::parse(t) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                return error_page(
+                    &state,
+                    Some(&session),
+                    &AppError::Invalid(vec![e.to_string()]),
+                );
+            }
+        },
+    };
     let filter = CaseFilter {
         states: CaseState::parse(&q.state).into_iter().collect(),
+        household,
         overdue_on: overdue.then_some(day),
         ..CaseFilter::default()
     };
@@ -464,6 +481,7 @@ pub async fn cases(
                 .map(|s| (s.code(), s.label()))
                 .collect(),
             state: q.state.clone(),
+            household: q.household.trim().to_string(),
             overdue,
         },
     )
