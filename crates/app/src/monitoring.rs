@@ -12,14 +12,14 @@ use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
 use dixian_domain::monitoring::{
     Action, ActionKind, AttachmentKind, Case, CaseState, Channel, Context, Deliberation,
-    HouseholdFacts, Outcome, PersonFacts, Refusal, Verification, allowed_roles, due, open,
-    transition,
+    HouseholdFacts, Measure, MeasureStatus, Outcome, PersonFacts, Refusal, Verification,
+    allowed_roles, due, open, transition,
 };
 use dixian_domain::policy::Policy;
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::{
     CaseFile, CaseFilter, CaseSummary, HouseholdDetail, LeadCreated, LeadFilter, LeadRecord,
-    NewAttachment, NewLead, PublicLeadStatus, Store, StoreError,
+    NewAttachment, NewLead, PublicLeadStatus, StepEffect, Store, StoreError,
 };
 
 fn invalid(message: impl Into<String>) -> AppError {
@@ -378,6 +378,8 @@ pub fn facts_of(detail: &HouseholdDetail) -> HouseholdFacts {
 pub struct CaseView {
     pub file: CaseFile,
     pub policy: Policy,
+    /// What the 一户一策 plan still lacks.
+    pub gaps: Vec<String>,
 }
 
 /// Case `id` as the actor may see it.
@@ -392,7 +394,8 @@ pub async fn case_view(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
     let policy = policy_for(store, &file.summary.village, today).await?;
-    Ok(CaseView { file, policy })
+    let gaps = plan_gaps(store, actor, &file, &policy).await?;
+    Ok(CaseView { file, policy, gaps })
 }
 
 /// Everything any step's form may carry; each step reads its own fields.
@@ -515,8 +518,11 @@ pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
             reason: comment,
         },
         ActionKind::Revert => Action::Revert { reason: comment },
-        ActionKind::Open | ActionKind::Attach => {
-            return Err(invalid(format!("“{}”不是案件办理环节", kind.label())));
+        ActionKind::Open
+        | ActionKind::Attach
+        | ActionKind::AssignCadre
+        | ActionKind::RecordPlan => {
+            return Err(invalid(format!("“{}”不在此办理", kind.label())));
         }
     })
 }
@@ -533,17 +539,7 @@ pub async fn act(
 ) -> Result<Outcome, AppError> {
     let on = date_or_today(&f.on, today, "办理日期")?;
     let action = action_of(kind, f)?;
-    let file = store
-        .case_file(actor, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
-    let case = &file.summary.case;
-    if f.version != case.version {
-        return Err(AppError::Store(StoreError::Conflict(format!(
-            "案件#{id}在您打开页面后已被他人办理（现为“{}”），请刷新后重试",
-            case.state.label()
-        ))));
-    }
+    let file = current_file(store, actor, id, f.version).await?;
     if let Action::Verify(v) = &action
         && let Some(att) = v.consent_attachment
         && !file
@@ -553,20 +549,23 @@ pub async fn act(
     {
         return Err(invalid(format!("附件#{att}不是本案件的承诺授权书")));
     }
-    judge(store, actor, case, &action, on).await
+    judge(store, actor, &file, &action, on, &StepEffect::None).await
 }
 
 /// Runs the state machine on `case` and records the outcome, or audits the refusal.
 async fn judge(
     store: &dyn Store,
     actor: &Actor,
-    case: &Case,
+    file: &CaseFile,
     action: &Action,
     on: NaiveDate,
+    effect: &StepEffect,
 ) -> Result<Outcome, AppError> {
-    match try_step(store, actor, case, action, on).await? {
+    let case = &file.summary.case;
+    let applied = usize::try_from(file.summary.measures).unwrap_or(0);
+    match try_step(store, actor, case, action, on, applied).await? {
         Ok(o) => {
-            store.record_step(actor, &o).await?;
+            store.record_step_with(actor, &o, effect).await?;
             Ok(o)
         }
         Err(refusal) => Err(refused(store, actor, case, action, &refusal).await),
@@ -604,6 +603,7 @@ async fn try_step(
     case: &Case,
     action: &Action,
     on: NaiveDate,
+    measures: usize,
 ) -> Result<Result<Outcome, Refusal>, AppError> {
     let detail = store
         .household(actor, &case.household)
@@ -619,9 +619,195 @@ async fn try_step(
         on,
         role: actor.role,
         household: &facts,
-        measures: 0,
+        measures,
     };
     Ok(transition(case, action, &ctx))
+}
+
+/// The case `id` as the form that acts on it saw it: a stale form is refused.
+async fn current_file(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    version: i64,
+) -> Result<CaseFile, AppError> {
+    let file = store
+        .case_file(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
+    let case = &file.summary.case;
+    if version != case.version {
+        return Err(AppError::Store(StoreError::Conflict(format!(
+            "案件#{id}在您打开页面后已被他人办理（现为“{}”），请刷新后重试",
+            case.state.label()
+        ))));
+    }
+    Ok(file)
+}
+
+/// 明确帮扶责任人 as the case page's form gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CadreForm {
+    pub version: i64,
+    /// The account id of the 帮扶责任人.
+    pub cadre: String,
+    pub unit: String,
+    pub political: String,
+    /// Empty: today.
+    pub start: String,
+}
+
+/// Makes an account the household's 帮扶责任人 (明确帮扶责任人), in the case's history with
+/// the deadline it answers.
+pub async fn assign_cadre(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &CadreForm,
+    today: NaiveDate,
+) -> Result<Outcome, AppError> {
+    let start = date_or_today(&f.start, today, "帮扶开始日期")?;
+    let user_id: i64 = f
+        .cadre
+        .trim()
+        .parse()
+        .map_err(|_| invalid("请选择帮扶责任人"))?;
+    let cadre = store
+        .assistance_cadres(actor)
+        .await?
+        .into_iter()
+        .find(|c| c.id == user_id)
+        .ok_or_else(|| invalid(format!("账号#{user_id}不是可指派的帮扶责任人")))?;
+    let file = current_file(store, actor, id, f.version).await?;
+    let action = Action::AssignCadre {
+        cadre: cadre.display_name.clone(),
+        unit: f.unit.clone(),
+        political: f.political.clone(),
+        start,
+    };
+    judge(
+        store,
+        actor,
+        &file,
+        &action,
+        start,
+        &StepEffect::AssignCadre { user_id },
+    )
+    .await
+}
+
+/// A measure of the plan as its form gives it; `id` empty for a new one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MeasureForm {
+    pub version: i64,
+    pub id: String,
+    pub type_code: String,
+    pub content: String,
+    pub unit: String,
+    pub start_on: String,
+    pub end_on: String,
+    /// Yuan as typed.
+    pub amount: String,
+    pub status: String,
+    pub effect: String,
+}
+
+/// Adds or changes a measure of the case's 一户一策 plan, checked against the catalogue,
+/// with a history entry (the first answers the plan's deadline).
+pub async fn save_measure(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &MeasureForm,
+    today: NaiveDate,
+) -> Result<Outcome, AppError> {
+    let file = current_file(store, actor, id, f.version).await?;
+    let existing = match f.id.trim() {
+        "" => None,
+        t => {
+            let mid: i64 = t
+                .parse()
+                .map_err(|_| invalid(format!("措施编号“{t}”无效")))?;
+            Some(
+                file.measures
+                    .iter()
+                    .find(|m| m.id == mid)
+                    .cloned()
+                    .ok_or_else(|| invalid(format!("案件#{id}没有措施#{mid}")))?,
+            )
+        }
+    };
+    let start_on = match f.start_on.trim() {
+        "" => existing.as_ref().map_or(today, |m| m.start_on),
+        t => parse_date(t).map_err(|e| invalid(format!("开始日期：{e}")))?,
+    };
+    let measure = Measure {
+        id: existing.as_ref().map_or(0, |m| m.id),
+        type_code: f.type_code.trim().to_string(),
+        content: f.content.trim().to_string(),
+        unit: f.unit.trim().to_string(),
+        start_on,
+        end_on: optional_date(&f.end_on, "结束日期")?,
+        amount: match f.amount.trim() {
+            "" => Money::ZERO,
+            t => Money::parse(t).map_err(|e| invalid(format!("资金：{e}")))?,
+        },
+        status: MeasureStatus::parse(&f.status)
+            .ok_or_else(|| invalid(format!("措施状态“{}”无效", f.status.trim())))?,
+        effect: f.effect.trim().to_string(),
+    };
+    let policy = policy_for(store, &file.summary.village, today).await?;
+    dixian_domain::monitoring::check_measure(&policy, &measure)
+        .map_err(|e| invalid(e.to_string()))?;
+    let name = dixian_domain::monitoring::measure_type_name(&policy, &measure.type_code);
+    let change = match &existing {
+        None => format!(
+            "新增{name}：{}（{}）",
+            measure.content,
+            measure.status.label()
+        ),
+        Some(old) if old.status != measure.status => format!(
+            "{name}“{}”：{} → {}",
+            measure.content,
+            old.status.label(),
+            measure.status.label()
+        ),
+        Some(_) => format!("调整{name}：{}", measure.content),
+    };
+    let action = Action::RecordPlan { change };
+    judge(
+        store,
+        actor,
+        &file,
+        &action,
+        today,
+        &StepEffect::PutMeasure(measure),
+    )
+    .await
+}
+
+/// What the case's plan still lacks by the pack's rules (DOMAIN §6); empty when complete or
+/// when no plan is owed yet.
+pub async fn plan_gaps(
+    store: &dyn Store,
+    actor: &Actor,
+    file: &CaseFile,
+    policy: &Policy,
+) -> Result<Vec<String>, AppError> {
+    let case = &file.summary.case;
+    if !case.assisting() {
+        return Ok(Vec::new());
+    }
+    let detail = store
+        .household(actor, &case.household)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("户编号{}不存在", case.household)))?;
+    Ok(dixian_domain::monitoring::plan_gaps(
+        policy,
+        &case.risk_types,
+        &facts_of(&detail),
+        &file.measures,
+    ))
 }
 
 /// Records the household verification (入户核实) with the signed consent uploaded in the
@@ -635,27 +821,20 @@ pub async fn verify_with_consent(
     today: NaiveDate,
 ) -> Result<Outcome, AppError> {
     let on = date_or_today(&f.on, today, "办理日期")?;
-    let file = store
-        .case_file(actor, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
+    let file = current_file(store, actor, id, f.version).await?;
     let case = &file.summary.case;
-    if f.version != case.version {
-        return Err(AppError::Store(StoreError::Conflict(format!(
-            "案件#{id}在您打开页面后已被他人办理，请刷新后重试"
-        ))));
-    }
     let mut form = f.clone();
     // A placeholder id lets the machine judge everything else before the file is kept.
     form.consent_attachment = "0".into();
     let trial = action_of(ActionKind::Verify, &form)?;
-    if let Err(refusal) = try_step(store, actor, case, &trial, on).await? {
+    let applied = usize::try_from(file.summary.measures).unwrap_or(0);
+    if let Err(refusal) = try_step(store, actor, case, &trial, on, applied).await? {
         return Err(refused(store, actor, case, &trial, &refusal).await);
     }
     let att = store.add_attachment(actor, id, &consent).await?;
     form.consent_attachment = att.to_string();
     let action = action_of(ActionKind::Verify, &form)?;
-    judge(store, actor, case, &action, on).await
+    judge(store, actor, &file, &action, on, &StepEffect::None).await
 }
 
 /// One thing on a work list (待办).
@@ -740,17 +919,23 @@ pub async fn work_list(
             });
         }
         // Assistance owed since inclusion (or the green channel): the town assigns the
-        // cadre.
-        let assisting = c.state.is_included() || c.green_channel_on.is_some();
-        if assisting
-            && !case.has_cadre
-            && c.state.is_open()
-            && matches!(actor.role, Some(Role::TownReviewer) | None)
+        // cadre, the cadre makes the plan. A cadre assigned on the household page before the
+        // case existed counts.
+        let owns = |kind| allowed_roles(kind, c.state).first() == actor.role.as_ref();
+        if c.assisting() && c.cadre_on.is_none() && !case.has_cadre && owns(ActionKind::AssignCadre)
         {
             items.push(WorkItem {
                 task: "明确帮扶责任人".into(),
                 due: c.cadre_due,
                 overdue_working_days: overdue_by(c.cadre_due),
+                case: case.clone(),
+            });
+        }
+        if c.assisting() && c.plan_on.is_none() && owns(ActionKind::RecordPlan) {
+            items.push(WorkItem {
+                task: "制定帮扶计划（一户一策）".into(),
+                due: c.plan_due,
+                overdue_working_days: overdue_by(c.plan_due),
                 case: case.clone(),
             });
         }

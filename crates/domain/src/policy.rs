@@ -268,6 +268,13 @@ pub struct RiskType {
     pub name: String,
     #[serde(default)]
     pub subtypes: Vec<CodeItem>,
+    /// A plan for a household with this risk needs at least one measure of these types
+    /// (因学 needs an education measure …); empty: no requirement.
+    #[serde(default)]
+    pub requires_measures: Vec<String>,
+    /// The risk only makes sense when a member can work (因务工就业不稳).
+    #[serde(default)]
+    pub needs_labour: bool,
 }
 
 /// A measure type (帮扶措施类型); developmental (开发式) measures are 产业 and 就业.
@@ -636,6 +643,25 @@ fn validate(p: &PackFile) -> Vec<Problem> {
                             Seg::Index(j),
                         ],
                         format!("子类代码“{}”无效或重复", s.code),
+                    ));
+                }
+            }
+        }
+    }
+    if let (Some(risks), Some(measures)) = (&c.risk_type, &c.measure_type) {
+        // Within one pack the required measure types must exist; across layers the resolved
+        // policy is checked when it is used.
+        for (i, r) in risks.iter().enumerate() {
+            for m in &r.requires_measures {
+                if !measures.iter().any(|t| &t.code == m) {
+                    out.push((
+                        vec![
+                            Seg::Key("codes"),
+                            Seg::Key("risk_type"),
+                            Seg::Index(i),
+                            Seg::Key("requires_measures"),
+                        ],
+                        format!("帮扶措施类型代码“{m}”不在本包的措施代码表中"),
                     ));
                 }
             }

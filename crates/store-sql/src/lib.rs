@@ -20,8 +20,8 @@ use dixian_domain::registry::HouseholdRecord;
 use dixian_domain::registry::{HouseholdCode, LivingStatus};
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
-    AttachmentMeta, CaseFile, CaseFilter, CaseSummary, LeadCreated, LeadFilter, LeadRecord,
-    NewAttachment, NewLead, PublicLeadStatus,
+    AttachmentMeta, CadreAccount, CaseFile, CaseFilter, CaseSummary, LeadCreated, LeadFilter,
+    LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
 };
 use dixian_store::{
     AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, FieldChange,
@@ -1625,8 +1625,17 @@ impl Store for SqlStore {
         self.file_of_case(actor, id).await
     }
 
-    async fn record_step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()> {
-        self.step(actor, outcome).await
+    async fn record_step_with(
+        &self,
+        actor: &Actor,
+        outcome: &Outcome,
+        effect: &StepEffect,
+    ) -> StoreResult<Option<i64>> {
+        self.step(actor, outcome, effect).await
+    }
+
+    async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>> {
+        self.cadre_accounts(actor).await
     }
 
     async fn add_attachment(

@@ -56,10 +56,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_monitoring.sql"),
         postgres: include_str!("../migrations/postgres/0007_monitoring.sql"),
     },
+    Migration {
+        version: 8,
+        name: "assistance",
+        sqlite: include_str!("../migrations/sqlite/0008_assistance.sql"),
+        postgres: include_str!("../migrations/postgres/0008_assistance.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 8;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

@@ -4,18 +4,21 @@
 
 use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
 use chrono::{NaiveDate, Utc};
-use dixian_domain::access::{Actor, Permission};
+use dixian_domain::access::{Actor, Permission, Role};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
+use dixian_domain::money::Money;
 use dixian_domain::monitoring::{
-    ActionKind, AttachmentKind, Case, CaseState, Channel, Event, LeadStatus, Outcome,
+    ActionKind, AttachmentKind, Case, CaseState, Channel, Event, LeadStatus, Measure,
+    MeasureStatus, Outcome,
 };
 use dixian_domain::registry::{HouseholdCode, mask_phone};
 use dixian_store::Store;
 use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
 use dixian_store::{
-    AttachmentMeta, CaseEventRecord, CaseFile, CaseFilter, CaseSummary, FieldChange, LeadCreated,
-    LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StoreError, StoreResult,
+    AttachmentMeta, CadreAccount, CaseEventRecord, CaseFile, CaseFilter, CaseSummary, FieldChange,
+    LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
+    StoreError, StoreResult,
 };
 
 /// Field names of the sealed monitoring data (part of each ciphertext's associated data).
@@ -24,7 +27,7 @@ pub(crate) const F_APPLICANT_PHONE: &str = "lead.applicant_phone";
 pub(crate) const F_ATTACHMENT: &str = "case.attachment";
 
 /// The case columns a step writes, in bind order.
-const CASE_FIELDS: [&str; 19] = [
+const CASE_FIELDS: [&str; 21] = [
     "state",
     "version",
     "discovered_on",
@@ -44,6 +47,8 @@ const CASE_FIELDS: [&str; 19] = [
     "closed_reason",
     "cadre_due",
     "plan_due",
+    "cadre_on",
+    "plan_on",
 ];
 
 /// Binds `$case`'s fields to `$q` in the order of [`CASE_FIELDS`].
@@ -69,6 +74,8 @@ macro_rules! bind_case {
             .bind(c.closed_reason.clone())
             .bind(c.cadre_due)
             .bind(c.plan_due)
+            .bind(c.cadre_on)
+            .bind(c.plan_on)
     }};
 }
 
@@ -135,6 +142,7 @@ struct CaseRow {
     village_name: Option<String>,
     head_name: Option<String>,
     has_cadre: bool,
+    measures: i64,
     state: String,
     version: i64,
     discovered_on: NaiveDate,
@@ -154,12 +162,16 @@ struct CaseRow {
     closed_reason: Option<String>,
     cadre_due: Option<NaiveDate>,
     plan_due: Option<NaiveDate>,
+    cadre_on: Option<NaiveDate>,
+    plan_on: Option<NaiveDate>,
 }
 
 fn case_select() -> String {
     format!(
         "SELECT c.id, h.code, c.village, d.name AS village_name, hp.name AS head_name,
            EXISTS (SELECT 1 FROM cadre_assignments a WHERE a.household_id = h.id) AS has_cadre,
+           (SELECT COUNT(*) FROM assistance_measures m WHERE m.case_id = c.id
+              AND m.status IN ('ongoing', 'done')) AS measures,
            {}
          FROM monitoring_cases c
          JOIN households h ON h.id = c.household_id
@@ -206,6 +218,8 @@ impl CaseRow {
             closed_reason: self.closed_reason,
             cadre_due: self.cadre_due,
             plan_due: self.plan_due,
+            cadre_on: self.cadre_on,
+            plan_on: self.plan_on,
         };
         Ok(CaseSummary {
             case,
@@ -213,7 +227,37 @@ impl CaseRow {
             village_name: self.village_name.unwrap_or_default(),
             head_name: self.head_name.unwrap_or_default(),
             has_cadre: self.has_cadre,
-            measures: 0,
+            measures: self.measures,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MeasureRow {
+    id: i64,
+    type_code: String,
+    content: String,
+    unit: String,
+    start_on: NaiveDate,
+    end_on: Option<NaiveDate>,
+    amount: i64,
+    status: String,
+    effect: String,
+}
+
+impl MeasureRow {
+    fn into_measure(self) -> StoreResult<Measure> {
+        Ok(Measure {
+            id: self.id,
+            type_code: self.type_code,
+            content: self.content,
+            unit: self.unit,
+            start_on: self.start_on,
+            end_on: self.end_on,
+            amount: Money::from_fen(self.amount),
+            status: MeasureStatus::parse(&self.status)
+                .ok_or_else(|| corrupt("措施状态", &self.status))?,
+            effect: self.effect,
         })
     }
 }
@@ -890,6 +934,16 @@ impl SqlStore {
         else {
             return Ok(None);
         };
+        let measures: Vec<MeasureRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, type_code, content, unit, start_on, end_on, amount, status, effect
+                 FROM assistance_measures WHERE case_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
         let (events, leads, attachments): (Vec<EventRow>, Vec<LeadRow>, Vec<AttachmentRow>) = read!(
             self,
             |pool| {
@@ -932,11 +986,35 @@ impl SqlStore {
                 .into_iter()
                 .map(AttachmentRow::into_meta)
                 .collect::<StoreResult<_>>()?,
+            measures: measures
+                .into_iter()
+                .map(MeasureRow::into_measure)
+                .collect::<StoreResult<_>>()?,
         }))
     }
 
-    pub(crate) async fn step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()> {
+    pub(crate) async fn step(
+        &self,
+        actor: &Actor,
+        outcome: &Outcome,
+        effect: &StepEffect,
+    ) -> StoreResult<Option<i64>> {
         let case = &outcome.case;
+        // An account made 帮扶责任人 must be one, in use.
+        let cadre = match effect {
+            StepEffect::AssignCadre { user_id } => {
+                let user = self.user_by_id(*user_id).await?;
+                match user.filter(|u| u.role == Role::AssistanceCadre && !u.disabled) {
+                    Some(u) => Some((u.id, u.username)),
+                    None => {
+                        return Err(StoreError::Invalid(format!(
+                            "账号#{user_id}不是在用的帮扶责任人账号"
+                        )));
+                    }
+                }
+            }
+            _ => None,
+        };
         let before = self
             .visible_case(actor, case.id, Permission::HandleCases)
             .await?
@@ -968,7 +1046,7 @@ impl SqlStore {
             CASE_FIELDS.len() + 1,
             CASE_FIELDS.len() + 2
         );
-        write_tx!(self, |tx| {
+        let saved = write_tx!(self, |tx| {
             let q = sqlx::query(sqlx::AssertSqlSafe(sql));
             let done = bind_case!(q, case)
                 .bind(case.id)
@@ -992,6 +1070,85 @@ impl SqlStore {
             case_event_in!(tx, case.id, seq, actor, e);
             let action = format!("case.{}", e.action.code());
             audit_in!(tx, actor, &action, &target, &detail);
+            let mut saved = None;
+            if let Some((uid, username)) = &cadre {
+                sqlx::query(
+                    "INSERT INTO cadre_assignments (household_id, user_id, assigned_at)
+                     SELECT id, $1, $2 FROM households WHERE code = $3
+                     ON CONFLICT (household_id, user_id) DO NOTHING",
+                )
+                .bind(uid)
+                .bind(audit::timestamp(Utc::now()))
+                .bind(case.household.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                let detail = serde_json::json!({ "cadre": username }).to_string();
+                audit_in!(tx, actor, "cadre.assign", case.household.as_str(), &detail);
+            }
+            if let StepEffect::PutMeasure(m) = effect {
+                let now = audit::timestamp(Utc::now());
+                let id = if m.id == 0 {
+                    let id: i64 = allocate!(tx, "assistance_measures", 1i64);
+                    sqlx::query(
+                        "INSERT INTO assistance_measures (id, case_id, type_code, content, unit,
+                           start_on, end_on, amount, status, effect, updated_at, updated_by)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(id)
+                    .bind(case.id)
+                    .bind(&m.type_code)
+                    .bind(m.content.trim())
+                    .bind(m.unit.trim())
+                    .bind(m.start_on)
+                    .bind(m.end_on)
+                    .bind(m.amount.fen())
+                    .bind(m.status.code())
+                    .bind(m.effect.trim())
+                    .bind(&now)
+                    .bind(&actor.name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    id
+                } else {
+                    let done = sqlx::query(
+                        "UPDATE assistance_measures SET type_code = $1, content = $2, unit = $3,
+                           start_on = $4, end_on = $5, amount = $6, status = $7, effect = $8,
+                           updated_at = $9, updated_by = $10
+                         WHERE id = $11 AND case_id = $12",
+                    )
+                    .bind(&m.type_code)
+                    .bind(m.content.trim())
+                    .bind(m.unit.trim())
+                    .bind(m.start_on)
+                    .bind(m.end_on)
+                    .bind(m.amount.fen())
+                    .bind(m.status.code())
+                    .bind(m.effect.trim())
+                    .bind(&now)
+                    .bind(&actor.name)
+                    .bind(m.id)
+                    .bind(case.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Invalid(format!(
+                            "案件#{}没有措施#{}",
+                            case.id, m.id
+                        )));
+                    }
+                    m.id
+                };
+                let detail = serde_json::json!({
+                    "measure": id, "type": m.type_code, "status": m.status.code(),
+                    "amount_fen": m.amount.fen(),
+                })
+                .to_string();
+                audit_in!(tx, actor, "measure.put", &target, &detail);
+                saved = Some(id);
+            }
             if flag_moves {
                 let (hid, was): (i64, bool) =
                     sqlx::query_as("SELECT id, monitored FROM households WHERE code = $1")
@@ -1026,8 +1183,41 @@ impl SqlStore {
                     );
                 }
             }
+            saved
         });
-        Ok(())
+        Ok(saved)
+    }
+
+    pub(crate) async fn cadre_accounts(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>> {
+        self.permit(actor, Permission::HandleCases, "帮扶责任人")
+            .await?;
+        let rows: Vec<(i64, String, String, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, username, display_name, division_code FROM users
+                 WHERE role = 'assistance_cadre' AND disabled = $1 ORDER BY display_name, id",
+            )
+            .bind(false)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        let mut out = Vec::new();
+        for (id, username, display_name, division) in rows {
+            let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划代码", e))?;
+            let above = match &actor.scope {
+                dixian_domain::access::Scope::Everything => false,
+                dixian_domain::access::Scope::Within(root) => root.is_within(&division),
+            };
+            if actor.scope.covers(&division) || above {
+                out.push(CadreAccount {
+                    id,
+                    username,
+                    display_name,
+                    division,
+                });
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) async fn attach(

@@ -21,8 +21,8 @@ pub mod monitoring;
 
 use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
-    Applicant, AttachmentMeta, CaseEventRecord, CaseFile, CaseFilter, CaseSummary, LeadCreated,
-    LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus,
+    Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFile, CaseFilter, CaseSummary,
+    LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
 };
 
 /// Which database a store runs on.
@@ -637,7 +637,22 @@ pub trait Store: Send + Sync {
     /// the audit record in one transaction, and the household's 监测对象 flag when it is
     /// included, eliminated or reverted. Refused as a conflict if someone else moved the
     /// case first (the version is not the one the step was made from).
-    async fn record_step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()>;
+    async fn record_step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()> {
+        self.record_step_with(actor, outcome, &StepEffect::None)
+            .await
+            .map(|_| ())
+    }
+    /// [`Store::record_step`] with what the step writes besides (a cadre assigned, a measure
+    /// saved) in the same transaction. Gives the id of a saved measure.
+    async fn record_step_with(
+        &self,
+        actor: &Actor,
+        outcome: &Outcome,
+        effect: &StepEffect,
+    ) -> StoreResult<Option<i64>>;
+    /// The 帮扶责任人 accounts in use an actor may assign: those inside the actor's scope and
+    /// those of the units above it (a county bureau's cadre helps a village household).
+    async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>>;
     /// Attaches a file (at most [`monitoring::MAX_ATTACHMENT_BYTES`]) to case `case_id`,
     /// sealed like other personal data. Audited.
     async fn add_attachment(

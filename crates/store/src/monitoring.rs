@@ -5,7 +5,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
-use dixian_domain::monitoring::{AttachmentKind, Case, CaseState, Channel, Event, LeadStatus};
+use dixian_domain::monitoring::{
+    AttachmentKind, Case, CaseState, Channel, Event, LeadStatus, Measure,
+};
 use dixian_domain::registry::HouseholdCode;
 
 /// The person behind a self-declaration (自主申报人).
@@ -97,7 +99,8 @@ pub struct CaseSummary {
     pub village: DivisionCode,
     pub village_name: String,
     pub head_name: String,
-    /// Whether a 帮扶责任人 is assigned to the household, and how many measures it has.
+    /// Whether a 帮扶责任人 is assigned to the household, and how many of its plan's measures
+    /// are applied (实施中 or 已完成).
     pub has_cadre: bool,
     pub measures: i64,
 }
@@ -152,6 +155,29 @@ pub struct CaseFile {
     pub events: Vec<CaseEventRecord>,
     pub leads: Vec<LeadRecord>,
     pub attachments: Vec<AttachmentMeta>,
+    /// The 一户一策 plan, oldest measure first.
+    pub measures: Vec<Measure>,
+}
+
+/// A 帮扶责任人 account that may be assigned to households (姓名 and 所在区划).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CadreAccount {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub division: DivisionCode,
+}
+
+/// What a step writes besides the case and its history, in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepEffect {
+    None,
+    /// The account made the household's 帮扶责任人.
+    AssignCadre {
+        user_id: i64,
+    },
+    /// A measure added (id 0) or changed in the plan.
+    PutMeasure(Measure),
 }
 
 /// The largest attachment the store accepts (a phone photo or a scanned form).

@@ -265,6 +265,8 @@ pub fn router(state: AppState) -> Router {
         .route("/cases", get(monitoring::cases))
         .route("/cases/{id}", get(monitoring::case))
         .route("/cases/{id}/step", post(monitoring::step))
+        .route("/cases/{id}/cadre", post(monitoring::cadre))
+        .route("/cases/{id}/measures", post(monitoring::measure))
         .route(
             "/cases/{id}/verify",
             post(monitoring::verify).layer(axum::extract::DefaultBodyLimit::max(

@@ -16,7 +16,8 @@ use dixian_app::{AppError, today};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::monitoring::{
-    ActionKind, AttachmentKind, CaseState, Channel, Phase, available, check_role, risk_type_names,
+    ActionKind, AttachmentKind, CaseState, Channel, MeasureStatus, Phase, available, check_role,
+    measure_type_name, risk_type_names,
 };
 use dixian_domain::policy::Policy;
 use dixian_store::{CaseFilter, CaseSummary, LeadFilter, monitoring::MAX_ATTACHMENT_BYTES};
@@ -667,6 +668,26 @@ struct CasePage {
     done: Option<String>,
     today: String,
     may_attach: bool,
+    assisting: bool,
+    gaps: Vec<String>,
+    measures: Vec<MeasureView>,
+    measure_types: Vec<(String, String)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    cadres: Vec<(i64, String)>,
+}
+
+pub(crate) struct MeasureView {
+    pub id: i64,
+    pub type_name: String,
+    pub content: String,
+    pub unit: String,
+    pub period: String,
+    pub amount: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub effect: String,
+    pub type_code: String,
+    pub end_on: String,
 }
 
 impl CasePage {
@@ -695,6 +716,7 @@ fn case_page(
     state: &AppState,
     session: &Session,
     view: &CaseView,
+    cadres: Vec<(i64, String)>,
     error: Option<String>,
     done: Option<String>,
 ) -> CasePage {
@@ -790,6 +812,57 @@ fn case_page(
         done,
         today: day.to_string(),
         may_attach: actor.may(Permission::HandleCases),
+        assisting: c.assisting(),
+        gaps: view.gaps.clone(),
+        measures: view
+            .file
+            .measures
+            .iter()
+            .map(|m| MeasureView {
+                id: m.id,
+                type_name: measure_type_name(p, &m.type_code).to_string(),
+                content: m.content.clone(),
+                unit: m.unit.clone(),
+                period: match m.end_on {
+                    Some(e) => format!("{}至{e}", m.start_on),
+                    None => format!("{}起", m.start_on),
+                },
+                amount: m.amount.grouped(),
+                status: m.status.label(),
+                status_code: m.status.code(),
+                effect: m.effect.clone(),
+                type_code: m.type_code.clone(),
+                end_on: m.end_on.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        measure_types: p
+            .measure_types
+            .iter()
+            .map(|t| (t.code.clone(), t.name.clone()))
+            .collect(),
+        statuses: MeasureStatus::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        cadres,
+    }
+}
+
+/// The 帮扶责任人 accounts the actor may assign, as (id, name and place); none for those who
+/// do not assign.
+async fn cadre_choices(state: &AppState, actor: &Actor) -> Vec<(i64, String)> {
+    if check_role(actor.role, ActionKind::AssignCadre, CaseState::Monitored).is_err() {
+        return Vec::new();
+    }
+    match state.store.assistance_cadres(actor).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|c| (c.id, format!("{}（{}）", c.display_name, c.username)))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "帮扶责任人列表读取失败");
+            Vec::new()
+        }
     }
 }
 
@@ -806,10 +879,81 @@ async fn show_case(
                 Some((c, m)) => (c, Some(m)),
                 None => (StatusCode::OK, None),
             };
-            render(code, &case_page(state, session, &view, message, done))
+            let cadres = cadre_choices(state, &session.auth.actor).await;
+            render(
+                code,
+                &case_page(state, session, &view, cadres, message, done),
+            )
         }
         Err(e) => error_page(state, Some(session), &e),
     }
+}
+
+pub async fn cadre(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        &field(&fields, "csrf"),
+        "明确帮扶责任人",
+    )
+    .await
+    {
+        return r;
+    }
+    let f = flow::CadreForm {
+        version: field(&fields, "version").trim().parse().unwrap_or(-1),
+        cadre: field(&fields, "cadre"),
+        unit: field(&fields, "unit"),
+        political: field(&fields, "political"),
+        start: field(&fields, "start"),
+    };
+    let result = flow::assign_cadre(state.store.as_ref(), &session.auth.actor, id, &f, today())
+        .await
+        .map(|_| ());
+    after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await
+}
+
+pub async fn measure(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = check_csrf(
+        &state,
+        &session,
+        &headers,
+        &field(&fields, "csrf"),
+        "帮扶措施",
+    )
+    .await
+    {
+        return r;
+    }
+    let f = flow::MeasureForm {
+        version: field(&fields, "version").trim().parse().unwrap_or(-1),
+        id: field(&fields, "measure"),
+        type_code: field(&fields, "type_code"),
+        content: field(&fields, "content"),
+        unit: field(&fields, "unit"),
+        start_on: field(&fields, "start_on"),
+        end_on: field(&fields, "end_on"),
+        amount: field(&fields, "amount"),
+        status: field(&fields, "status"),
+        effect: field(&fields, "effect"),
+    };
+    let result = flow::save_measure(state.store.as_ref(), &session.auth.actor, id, &f, today())
+        .await
+        .map(|_| ());
+    after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await
 }
 
 pub async fn case(
@@ -1058,7 +1202,7 @@ pub async fn print(
 ) -> Response {
     match flow::case_view(state.store.as_ref(), &session.auth.actor, id, today()).await {
         Ok(view) => {
-            let page = case_page(&state, &session, &view, None, None);
+            let page = case_page(&state, &session, &view, Vec::new(), None, None);
             render(
                 StatusCode::OK,
                 &PrintPage {

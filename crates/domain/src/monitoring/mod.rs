@@ -6,11 +6,15 @@
 //! later, in `app`; nothing here does IO.
 
 mod gates;
+mod plan;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
 
 pub use gates::{ExclusionHit, Gate, IncomeCheck, elimination_gates, exclusion_hits, income_check};
+pub use plan::{
+    Measure, MeasureStatus, can_work, check_measure, check_risks, measure_type_name, plan_gaps,
+};
 
 use crate::access::Role;
 use crate::assurance::Assurance;
@@ -158,6 +162,8 @@ coded_enum!(
         ProposeElimination => ("propose_elimination", "提出风险消除"),
         Revert => ("revert", "回退监测"),
         Attach => ("attach", "并入新线索"),
+        AssignCadre => ("assign_cadre", "明确帮扶责任人"),
+        RecordPlan => ("plan", "制定或调整帮扶计划"),
     }
 );
 
@@ -202,6 +208,16 @@ pub struct Case {
     /// Deadlines to assign a 帮扶责任人 and to make the 一户一策 plan.
     pub cadre_due: Option<NaiveDate>,
     pub plan_due: Option<NaiveDate>,
+    /// When the first 帮扶责任人 was assigned and the plan first made.
+    pub cadre_on: Option<NaiveDate>,
+    pub plan_on: Option<NaiveDate>,
+}
+
+impl Case {
+    /// Assistance is owed: included, or started early through the green channel, and open.
+    pub fn assisting(&self) -> bool {
+        self.state.is_open() && (self.state.is_included() || self.green_channel_on.is_some())
+    }
 }
 
 /// The 排查表 of one household verification (入户核实), or of the re-check before elimination.
@@ -275,6 +291,17 @@ pub enum Action {
     Revert {
         reason: String,
     },
+    /// 明确帮扶责任人: who, from which unit, their 政治面貌, from when.
+    AssignCadre {
+        cadre: String,
+        unit: String,
+        political: String,
+        start: NaiveDate,
+    },
+    /// A measure added or changed in the 一户一策 plan, described for the history.
+    RecordPlan {
+        change: String,
+    },
 }
 
 impl Action {
@@ -290,6 +317,8 @@ impl Action {
             Action::GreenChannel { .. } => ActionKind::GreenChannel,
             Action::ProposeElimination { .. } => ActionKind::ProposeElimination,
             Action::Revert { .. } => ActionKind::Revert,
+            Action::AssignCadre { .. } => ActionKind::AssignCadre,
+            Action::RecordPlan { .. } => ActionKind::RecordPlan,
         }
     }
 }
@@ -483,6 +512,8 @@ pub fn open(
         closed_reason: None,
         cadre_due: None,
         plan_due: None,
+        cadre_on: None,
+        plan_on: None,
     };
     let event = Event {
         action: ActionKind::Open,
@@ -532,6 +563,13 @@ pub fn allowed_roles(kind: ActionKind, state: CaseState) -> &'static [Role] {
         }
         ActionKind::ProposeElimination => &[R::VillageOfficer, R::AssistanceCadre, R::TownReviewer],
         ActionKind::Revert => &[R::CountyAdmin],
+        ActionKind::AssignCadre => &[R::TownReviewer, R::CountyAdmin],
+        ActionKind::RecordPlan => &[
+            R::AssistanceCadre,
+            R::VillageOfficer,
+            R::TownReviewer,
+            R::CountyAdmin,
+        ],
     }
 }
 
@@ -556,6 +594,9 @@ pub fn available(case: &Case) -> Vec<ActionKind> {
         && case.green_channel_on.is_none()
     {
         out.push(A::GreenChannel);
+    }
+    if case.assisting() {
+        out.extend([A::AssignCadre, A::RecordPlan]);
     }
     out
 }
@@ -794,6 +835,7 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
                 risk_types.clone()
             };
             check_codes(policy, &risks, category.as_deref())?;
+            check_risks(policy, &risks, ctx.household)?;
             event.details.push((
                 "监测对象类别".into(),
                 code_name(&policy.object_categories, category.as_deref().unwrap_or("")).into(),
@@ -864,6 +906,49 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             // Not a step: the clocks of the step in progress keep running.
             event.due_on = None;
             next.version = case.version + 1;
+            return Ok(Outcome { case: next, event });
+        }
+        (
+            Action::AssignCadre {
+                cadre,
+                unit,
+                political,
+                start,
+            },
+            _,
+        ) if case.assisting() => {
+            event.comment = required(cadre, "帮扶责任人姓名")?;
+            let unit = required(unit, "帮扶责任人所在单位")?;
+            not_after(ctx.on, *start, "帮扶开始日期")?;
+            event
+                .details
+                .push(("帮扶责任人".into(), event.comment.clone()));
+            event.details.push(("单位".into(), unit));
+            if !political.trim().is_empty() {
+                event
+                    .details
+                    .push(("政治面貌".into(), political.trim().to_string()));
+            }
+            event
+                .details
+                .push(("帮扶开始日期".into(), start.to_string()));
+            // The first assignment answers the deadline; later ones are changes.
+            event.due_on = if case.cadre_on.is_none() {
+                next.cadre_on = Some(ctx.on);
+                case.cadre_due
+            } else {
+                None
+            };
+            return Ok(Outcome { case: next, event });
+        }
+        (Action::RecordPlan { change }, _) if case.assisting() => {
+            event.comment = required(change, "计划调整内容")?;
+            event.due_on = if case.plan_on.is_none() {
+                next.plan_on = Some(ctx.on);
+                case.plan_due
+            } else {
+                None
+            };
             return Ok(Outcome { case: next, event });
         }
         (Action::ProposeElimination { mode, reason }, None)
@@ -962,6 +1047,7 @@ fn verify(
                 ));
             }
             check_codes(policy, &v.risk_types, v.category.as_deref())?;
+            check_risks(policy, &v.risk_types, ctx.household)?;
             let hits = exclusion_hits(ctx.household, v);
             event.details.push((
                 "信息比对".into(),

@@ -802,3 +802,188 @@ proptest! {
         }
     }
 }
+
+fn measure(type_code: &str, status: MeasureStatus) -> Measure {
+    Measure {
+        id: 0,
+        type_code: type_code.into(),
+        content: "内容".into(),
+        unit: "区农业农村委".into(),
+        start_on: d(2026, 10, 20),
+        end_on: None,
+        amount: Money::from_fen(500_000),
+        status,
+        effect: String::new(),
+    }
+}
+
+#[test]
+fn cadre_and_plan_answer_their_deadlines_once() {
+    let mut run = included();
+    let early = run.try_do(
+        Role::VillageOfficer,
+        d(2026, 10, 20),
+        Action::AssignCadre {
+            cadre: "张帮扶".into(),
+            unit: "区农业农村委".into(),
+            political: "中共党员".into(),
+            start: d(2026, 10, 20),
+        },
+    );
+    assert!(
+        matches!(early, Err(Refusal::Role { .. })),
+        "the town assigns"
+    );
+    let e = run
+        .act(
+            Role::TownReviewer,
+            d(2026, 10, 28),
+            Action::AssignCadre {
+                cadre: "张帮扶".into(),
+                unit: "区农业农村委".into(),
+                political: "中共党员".into(),
+                start: d(2026, 10, 28),
+            },
+        )
+        .clone();
+    assert_eq!(
+        (e.due_on, e.on_time()),
+        (Some(d(2026, 10, 27)), Some(false)),
+        "a day late"
+    );
+    assert_eq!(run.case.cadre_on, Some(d(2026, 10, 28)));
+    let again = run
+        .act(
+            Role::TownReviewer,
+            d(2026, 11, 2),
+            Action::AssignCadre {
+                cadre: "李帮扶".into(),
+                unit: "镇农业服务中心".into(),
+                political: String::new(),
+                start: d(2026, 11, 2),
+            },
+        )
+        .clone();
+    assert_eq!(again.due_on, None, "a change, not the first assignment");
+    let plan = run
+        .act(
+            Role::AssistanceCadre,
+            d(2026, 10, 23),
+            Action::RecordPlan {
+                change: "新增：就业帮扶".into(),
+            },
+        )
+        .clone();
+    assert!(plan.comment.contains("就业帮扶"));
+    // The step dates may not run backwards: the case's step began at approval.
+    assert_eq!(plan.on_time(), Some(true));
+    assert_eq!(
+        run.case.state,
+        CaseState::Monitored,
+        "neither changes the state"
+    );
+}
+
+#[test]
+fn plans_are_checked_against_the_risks_and_the_labour() {
+    let policy = policy_on(d(2026, 10, 1));
+    let household = HouseholdFacts::from(&poor_household());
+    let risks = vec!["03".to_string(), "01".to_string()];
+    let gaps = plan_gaps(&policy, &risks, &household, &[]);
+    assert_eq!(gaps[0], "尚无帮扶措施");
+    assert!(
+        gaps.iter()
+            .any(|g| g == "风险类型“因学”须有义务教育保障、其他教育帮扶、社会帮扶中的至少一项"),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.iter().any(|g| g.starts_with("风险类型“因病”")),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps.iter()
+            .any(|g| g.starts_with("家庭有劳动能力成员，须有开发式帮扶措施（产业帮扶、就业帮扶）")),
+        "{gaps:?}"
+    );
+    let plan = [
+        measure("08", MeasureStatus::Ongoing),
+        measure("07", MeasureStatus::Planned),
+        measure("02", MeasureStatus::Stopped),
+    ];
+    assert_eq!(
+        plan_gaps(&policy, &risks, &household, &plan),
+        vec!["家庭有劳动能力成员，须有开发式帮扶措施（产业帮扶、就业帮扶）".to_string()],
+        "a stopped measure does not count"
+    );
+    let mut without_labour = household.clone();
+    for m in &mut without_labour.members {
+        m.labour = LabourCapacity::None;
+    }
+    assert!(plan_gaps(&policy, &risks, &without_labour, &plan[..2]).is_empty());
+    let e = check_risks(&policy, &["07".to_string()], &without_labour).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "风险类型“因务工就业不稳”要求家庭有劳动能力成员，该户没有"
+    );
+    assert!(check_risks(&policy, &["07".to_string()], &household).is_ok());
+    // Measures as entered.
+    assert!(check_measure(&policy, &measure("01", MeasureStatus::Planned)).is_ok());
+    let e = check_measure(&policy, &measure("99", MeasureStatus::Planned)).unwrap_err();
+    assert_eq!(e.to_string(), "帮扶措施类型代码“99”不在政策包代码表中");
+    let mut backwards = measure("01", MeasureStatus::Planned);
+    backwards.end_on = Some(d(2026, 10, 1));
+    assert!(
+        check_measure(&policy, &backwards)
+            .unwrap_err()
+            .to_string()
+            .contains("结束日期早于开始日期")
+    );
+}
+
+#[test]
+fn a_pack_decides_which_measures_a_risk_needs() {
+    // A county requiring a health measure for 因残 too: no code change.
+    let county = r#"
+[pack]
+id = "qingshan-2026-codes"
+title = "青山县风险类型与措施要求"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+
+[[codes.risk_type]]
+code = "02"
+name = "因残"
+requires_measures = ["07"]
+
+[[codes.measure_type]]
+code = "01"
+name = "产业帮扶"
+developmental = true
+
+[[codes.measure_type]]
+code = "07"
+name = "健康帮扶"
+"#;
+    let mut set = builtin_set().unwrap();
+    set.add(Pack::parse("qingshan.toml", county).unwrap())
+        .unwrap();
+    let policy = set.resolve(&village(), d(2026, 10, 1)).unwrap();
+    let household = HouseholdFacts::from(&poor_household());
+    let gaps = plan_gaps(
+        &policy,
+        &["02".to_string()],
+        &household,
+        &[measure("01", MeasureStatus::Ongoing)],
+    );
+    assert_eq!(
+        gaps,
+        vec!["风险类型“因残”须有健康帮扶中的至少一项".to_string()]
+    );
+    let bad = county.replace(
+        "requires_measures = [\"07\"]",
+        "requires_measures = [\"77\"]",
+    );
+    let errs = Pack::parse("qingshan.toml", &bad).unwrap_err();
+    assert!(errs[0].message.contains("措施类型代码“77”"), "{errs:?}");
+}

@@ -3,15 +3,16 @@
 use super::{actor_as, id, load_divisions, new_user, record, sys};
 use crate::monitoring::MAX_ATTACHMENT_BYTES;
 use crate::{
-    Applicant, AuditFilter, CaseFilter, LeadFilter, NewAttachment, NewLead, Store, StoreError,
+    Applicant, AuditFilter, CaseFilter, LeadFilter, NewAttachment, NewLead, StepEffect, Store,
+    StoreError,
 };
 use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Role};
 use dixian_domain::calendar::WorkCalendar;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::monitoring::{
-    Action, AttachmentKind, Case, CaseState, Channel, Context, HouseholdFacts, LeadStatus, Outcome,
-    Verification, open, transition,
+    Action, AttachmentKind, Case, CaseState, Channel, Context, HouseholdFacts, LeadStatus, Measure,
+    MeasureStatus, Outcome, Verification, open, transition,
 };
 use dixian_domain::policy::{Policy, builtin_set};
 use dixian_domain::registry::HouseholdRecord;
@@ -528,6 +529,95 @@ pub async fn monitoring_cases(store: &dyn Store) {
     // A monitored case stays open: new leads join it.
     assert!(file.summary.case.state.is_open());
 
+    // Assistance: the cadre and a measure go in with their history entries, atomically.
+    let cadres = store.assistance_cadres(&town).await.unwrap();
+    assert_eq!(cadres.iter().map(|c| c.id).collect::<Vec<_>>(), vec![uid]);
+    assert!(
+        store
+            .assistance_cadres(&actor_as(Role::Viewer, "500299101000"))
+            .await
+            .is_err()
+    );
+    let assign = |case: &Case, on| {
+        step(
+            case,
+            &a,
+            Role::TownReviewer,
+            on,
+            Action::AssignCadre {
+                cadre: "帮扶干部".into(),
+                unit: "区农业农村委".into(),
+                political: "中共党员".into(),
+                start: on,
+            },
+        )
+    };
+    let o = assign(&case, d(2026, 10, 20));
+    let e = store
+        .record_step_with(&town, &o, &StepEffect::AssignCadre { user_id: 9999 })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("不是在用的帮扶责任人账号"), "{e}");
+    store
+        .record_step_with(&town, &o, &StepEffect::AssignCadre { user_id: uid })
+        .await
+        .unwrap();
+    let case = o.case;
+    let plan = |case: &Case, change: &str| {
+        step(
+            case,
+            &a,
+            Role::TownReviewer,
+            d(2026, 10, 21),
+            Action::RecordPlan {
+                change: change.into(),
+            },
+        )
+    };
+    let mut m = Measure {
+        id: 0,
+        type_code: "02".into(),
+        content: "推荐到区内企业务工".into(),
+        unit: "区人力社保局".into(),
+        start_on: d(2026, 10, 21),
+        end_on: None,
+        amount: dixian_domain::money::Money::from_fen(0),
+        status: MeasureStatus::Planned,
+        effect: String::new(),
+    };
+    let o = plan(&case, "新增：就业帮扶");
+    let mid = store
+        .record_step_with(&town, &o, &StepEffect::PutMeasure(m.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    let case = o.case;
+    let file = store.case_file(&town, case_id).await.unwrap().unwrap();
+    assert_eq!(file.measures.len(), 1);
+    assert_eq!(file.summary.measures, 0, "planned is not applied");
+    assert!(file.summary.has_cadre);
+    assert_eq!(file.summary.case.cadre_on, Some(d(2026, 10, 20)));
+    assert_eq!(file.summary.case.plan_on, Some(d(2026, 10, 21)));
+    // A change to a measure of another case is refused and nothing is written.
+    m.id = mid + 100;
+    let o = plan(&case, "调整");
+    let e = store
+        .record_step_with(&town, &o, &StepEffect::PutMeasure(m.clone()))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("没有措施"), "{e}");
+    assert_eq!(current(town.clone()).await.version, case.version);
+    m.id = mid;
+    m.status = MeasureStatus::Ongoing;
+    m.amount = dixian_domain::money::Money::from_fen(120_000);
+    store
+        .record_step_with(&town, &o, &StepEffect::PutMeasure(m.clone()))
+        .await
+        .unwrap();
+    let file = store.case_file(&cadre, case_id).await.unwrap().unwrap();
+    assert_eq!(file.summary.measures, 1);
+    assert_eq!(file.measures[0], m);
+
     let audit = store
         .audit_records(&sys(), &AuditFilter::after(0, 1000))
         .await
@@ -538,6 +628,9 @@ pub async fn monitoring_cases(store: &dyn Store) {
         "case.attach",
         "case.attachment.read",
         "lead.accept",
+        "case.assign_cadre",
+        "cadre.assign",
+        "measure.put",
     ] {
         assert!(audit.iter().any(|r| r.action == action), "{action}");
     }

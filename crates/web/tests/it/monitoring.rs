@@ -187,6 +187,14 @@ async fn a_household_declares_and_the_town_accepts() {
     let case = case_id_of(accepted.location());
     let page = get(&a.router, &format!("/cases/{case}"), &village).await;
     assert!(page.body.contains("id=\"verify\""), "the village verifies");
+    // A cadre sees only the cases of households assigned to them.
+    let unassigned = get(
+        &a.router,
+        &format!("/cases/{case}"),
+        &session(&a.router, "cadre").await,
+    )
+    .await;
+    assert_eq!(unassigned.status, StatusCode::FORBIDDEN);
     assert!(!page.body.contains("id=\"approve\""));
     let found = public_post(
         &a,
@@ -455,9 +463,78 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
         "{}",
         page.body
     );
-    // The town owes a cadre; its list says so.
+    // The town owes a cadre; its list says so. It assigns the demo cadre, who then owes the
+    // plan and makes it.
     let work = get(&a.router, "/work", &town).await;
     assert!(work.body.contains("明确帮扶责任人"), "{}", work.body);
+    let page = get(&a.router, &format!("/cases/{case}"), &town).await;
+    assert!(page.body.contains("id=\"plan-gaps\""), "{}", page.body);
+    let cadre_id = page
+        .body
+        .split("<option value=\"\">请选择</option><option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let assigned = post(
+        &a.router,
+        &format!("/cases/{case}/cadre"),
+        &town,
+        &form(&[
+            ("csrf", &hidden(&page.body, "csrf")),
+            ("version", &hidden(&page.body, "version")),
+            ("cadre", &cadre_id),
+            ("unit", "区农业农村委"),
+            ("political", "中共党员"),
+            ("start", &d(10)),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.body);
+    let cadre = session(&a.router, "cadre").await;
+    let work = get(&a.router, "/work", &cadre).await;
+    assert!(
+        work.body.contains("制定帮扶计划（一户一策）"),
+        "{}",
+        work.body
+    );
+    let page = get(&a.router, &format!("/cases/{case}"), &cadre).await;
+    let (csrf, version) = (hidden(&page.body, "csrf"), hidden(&page.body, "version"));
+    let measure = |type_code: &'static str| {
+        form(&[
+            ("csrf", &csrf),
+            ("version", &version),
+            ("type_code", type_code),
+            ("content", "推荐到县内企业务工"),
+            ("unit", "县人力社保局"),
+            ("amount", "3,000"),
+            ("status", "ongoing"),
+        ])
+    };
+    let uri = format!("/cases/{case}/measures");
+    let bad = post(&a.router, &uri, &cadre, &measure("99"), &[]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("帮扶措施类型代码“99”不在政策包代码表中"),
+        "{}",
+        bad.body
+    );
+    let saved = post(&a.router, &uri, &cadre, &measure("02"), &[]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = get(&a.router, &format!("/cases/{case}"), &cadre).await;
+    assert!(page.body.contains("推荐到县内企业务工") && page.body.contains("3,000.00"));
+    assert!(!page.body.contains("尚无帮扶措施"));
+    assert!(
+        page.body
+            .contains("新增就业帮扶：推荐到县内企业务工（实施中）"),
+        "{}",
+        page.body
+    );
+    let work = get(&a.router, "/work", &cadre).await;
+    assert!(!work.body.contains("制定帮扶计划"), "{}", work.body);
     let household = get(
         &a.router,
         &format!("/households/{}", r.household.code),
@@ -480,14 +557,7 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     ] {
         assert!(printed.body.contains(part), "{part}");
     }
-    // Outside the town: refused and audited; a forged step too.
-    let unassigned = get(
-        &a.router,
-        &format!("/cases/{case}"),
-        &session(&a.router, "cadre").await,
-    )
-    .await;
-    assert_eq!(unassigned.status, StatusCode::FORBIDDEN);
+    // A forged step is refused and audited.
     let forged = post(
         &a.router,
         &format!("/cases/{case}/step"),
