@@ -319,8 +319,36 @@ async fn a_reported_case_is_included_then_its_elimination_is_refused_and_redone(
         "{work}"
     );
     assert!(b.text("#overdue").await.contains("已逾期"));
+    b.client.goto(&format!("{base}{case_path}")).await.unwrap();
+    b.client
+        .execute(
+            "const s = document.querySelector('#cadre select[name=cadre]'); s.selectedIndex = 1; return s.value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("#cadre input[name=unit]", "区农业农村委").await;
+    b.submit("#cadre button").await;
+    assert!(b.text("#case-done").await.contains("明确帮扶责任人"));
+    // The cadre finds the plan on their list and starts it.
+    sign_in_as(&b, &base, "cadre").await;
+    b.client.goto(&format!("{base}/work")).await.unwrap();
+    assert!(b.text("#work-items").await.contains("制定帮扶计划"));
+    b.client.goto(&format!("{base}{case_path}")).await.unwrap();
+    assert!(b.text("#plan-gaps").await.contains("尚无帮扶措施"));
+    b.choose("#measure-new select[name=type_code]", "02").await;
+    b.fill("#measure-new input[name=content]", "推荐到区内企业务工")
+        .await;
+    b.fill("#measure-new input[name=unit]", "区人力社保局")
+        .await;
+    b.fill("#measure-new input[name=amount]", "1200").await;
+    b.choose("#measure-new select[name=status]", "planned")
+        .await;
+    b.submit("#measure-new button").await;
+    assert!(b.text("#measures").await.contains("推荐到区内企业务工"));
+    assert!(!b.text("#assistance").await.contains("尚无帮扶措施"));
 
-    // 帮扶消除 without any measure is refused, with the failing gate named.
+    // 帮扶消除 with no measure yet applied (only planned) is refused, the gate named.
     sign_in_as(&b, &base, "village").await;
     b.client.goto(&format!("{base}{case_path}")).await.unwrap();
     b.choose("#propose select[name=mode]", "1").await;
