@@ -864,9 +864,27 @@ async fn build_demo(
     seed: u64,
     as_of: chrono::NaiveDate,
 ) -> Result<String> {
-    let summary = build_demo_county(store, households, seed, as_of).await?;
+    let (summary, built) = build_demo_county(store, households, seed, as_of).await?;
     let accounts = demo_accounts(store).await?;
-    Ok(format!("{summary}\n{accounts}"))
+    if !built {
+        return Ok(format!("{summary}\n{accounts}"));
+    }
+    // After the accounts, so the demo cadre can be given the demo village's households.
+    let started = std::time::Instant::now();
+    let (_, town, village) = demo_places(store).await?;
+    let cases = dixian_app::demo_cases::load_cases(store, &town, &village, seed, as_of).await?;
+    Ok(format!(
+        "{summary}\n首个乡镇的监测线索{}条、案件{}件（{}），用时{:.1}秒。\n{accounts}",
+        cases.leads,
+        cases.cases,
+        cases
+            .by_state
+            .iter()
+            .map(|(state, n)| format!("{state}{n}"))
+            .collect::<Vec<_>>()
+            .join("、"),
+        started.elapsed().as_secs_f64()
+    ))
 }
 
 /// The demo county, its first town and that town's first village: where the demo accounts
@@ -932,18 +950,21 @@ async fn build_demo_county(
     households: u32,
     seed: u64,
     as_of: chrono::NaiveDate,
-) -> Result<String> {
+) -> Result<(String, bool)> {
     // Running the README command twice serves the county built the first time.
     if let Some(existing) = store.setting("demo.seed").await? {
         let county =
             dixian_domain::DivisionCode::parse(demo::COUNTY_CODE).map_err(|e| anyhow!("{e}"))?;
         let actor = Actor::system("dixian demo");
         let counts = store.registry_counts(&actor, &county).await?;
-        return Ok(format!(
-            "演示县{}已存在（种子{existing}，{}户、{}人），直接使用。",
-            demo::COUNTY_NAME,
-            counts.households,
-            counts.persons
+        return Ok((
+            format!(
+                "演示县{}已存在（种子{existing}，{}户、{}人），直接使用。",
+                demo::COUNTY_NAME,
+                counts.households,
+                counts.persons
+            ),
+            false,
         ));
     }
     let actor = Actor::system("dixian demo");
@@ -967,22 +988,15 @@ async fn build_demo_county(
     )
     .await?;
     bar.finish_and_clear();
-    let (_, town, village) = demo_places(store).await?;
-    let cases = dixian_app::demo_cases::load_cases(store, &town, &village, seed, as_of).await?;
-    Ok(format!(
-        "已生成演示县{}：{}户、{}人，15个乡镇、300个村（种子{seed}，测算日期{as_of}）；首个乡镇有监测线索{}条、案件{}件（{}），用时{:.1}秒。",
-        demo::COUNTY_NAME,
-        report.households,
-        report.persons,
-        cases.leads,
-        cases.cases,
-        cases
-            .by_state
-            .iter()
-            .map(|(state, n)| format!("{state}{n}"))
-            .collect::<Vec<_>>()
-            .join("、"),
-        started.elapsed().as_secs_f64()
+    Ok((
+        format!(
+            "已生成演示县{}：{}户、{}人，15个乡镇、300个村（种子{seed}，测算日期{as_of}），用时{:.1}秒。",
+            demo::COUNTY_NAME,
+            report.households,
+            report.persons,
+            started.elapsed().as_secs_f64()
+        ),
+        true,
     ))
 }
 

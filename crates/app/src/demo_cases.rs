@@ -10,13 +10,14 @@ use dixian_domain::access::{Actor, Role, Scope};
 use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::calendar::WorkCalendar;
 use dixian_domain::division::DivisionCode;
+use dixian_domain::money::Money;
 use dixian_domain::monitoring::{
     Action, AttachmentKind, Case, CaseState, Channel, Context, Deliberation, HouseholdFacts,
-    Verification, open, transition,
+    Measure, MeasureStatus, Verification, can_work, measure_type_name, open, transition,
 };
 use dixian_domain::policy::Policy;
 use dixian_domain::registry::{HouseholdCode, HouseholdRecord};
-use dixian_store::{Applicant, HouseholdFilter, NewAttachment, NewLead, Store};
+use dixian_store::{Applicant, HouseholdFilter, NewAttachment, NewLead, StepEffect, Store};
 use std::collections::BTreeMap;
 
 /// What was made.
@@ -74,6 +75,12 @@ struct Maker<'a> {
     village: Actor,
     town: Actor,
     county: Actor,
+    cadre: Actor,
+    /// The demo's 帮扶责任人 account (id, name), assigned in the demo village.
+    cadre_account: Option<(i64, String)>,
+    demo_village: DivisionCode,
+    /// Applied measures per case, for the elimination gates.
+    applied: BTreeMap<i64, usize>,
     rng: Rng,
     report: CaseReport,
     as_of: NaiveDate,
@@ -117,6 +124,20 @@ impl Maker<'_> {
         on: NaiveDate,
         action: Action,
     ) -> Result<Option<Case>, AppError> {
+        self.step_with(case, record, who, on, action, &StepEffect::None)
+            .await
+    }
+
+    /// [`Maker::step`] writing `effect` too; the case's applied measures count for its gates.
+    async fn step_with(
+        &mut self,
+        case: &Case,
+        record: &HouseholdRecord,
+        who: Role,
+        on: NaiveDate,
+        action: Action,
+        effect: &StepEffect,
+    ) -> Result<Option<Case>, AppError> {
         let policy = self.policy(&record.household.village, on).await?;
         let facts = HouseholdFacts::from(record);
         let ctx = Context {
@@ -125,7 +146,7 @@ impl Maker<'_> {
             on,
             role: Some(who),
             household: &facts,
-            measures: 0,
+            measures: self.applied.get(&case.id).copied().unwrap_or(0),
         };
         let Ok(o) = transition(case, &action, &ctx) else {
             return Ok(None);
@@ -133,10 +154,118 @@ impl Maker<'_> {
         let actor = match who {
             Role::VillageOfficer => &self.village,
             Role::TownReviewer => &self.town,
+            Role::AssistanceCadre => &self.cadre,
             _ => &self.county,
         };
-        self.store.record_step(actor, &o).await?;
+        self.store.record_step_with(actor, &o, effect).await?;
+        if let StepEffect::PutMeasure(m) = effect
+            && m.applied()
+        {
+            *self.applied.entry(case.id).or_default() += 1;
+        }
         Ok(Some(o.case))
+    }
+
+    /// 明确帮扶责任人 and a plan for an included case: in the demo village the demo cadre
+    /// account, elsewhere a cadre recorded by name; measures that answer the risk types and,
+    /// where someone can work, a developmental one.
+    async fn assist(&mut self, case: Case, record: &HouseholdRecord) -> Result<Case, AppError> {
+        const CADRES: [(&str, &str); 4] = [
+            ("王建国", "区农业农村委"),
+            ("陈晓燕", "区人力社保局"),
+            ("刘志强", "石桥镇人民政府"),
+            ("赵丽", "区教委"),
+        ];
+        let approved = case.approved_on.unwrap_or(case.opened_on);
+        let mut case = case;
+        let lag = 3 + u32::try_from(self.rng.below(9)).unwrap_or(0);
+        let on = self.wd(approved, lag);
+        let (name, unit) = *self.rng.pick(&CADRES);
+        let (name, effect) = match (
+            &self.cadre_account,
+            record.household.village == self.demo_village,
+        ) {
+            (Some((id, display)), true) => {
+                (display.clone(), StepEffect::AssignCadre { user_id: *id })
+            }
+            _ => (name.to_string(), StepEffect::None),
+        };
+        let assign = Action::AssignCadre {
+            cadre: name,
+            unit: unit.into(),
+            political: "中共党员".into(),
+            start: on,
+        };
+        if let Some(c) = self
+            .step_with(&case, record, Role::TownReviewer, on, assign, &effect)
+            .await?
+        {
+            case = c;
+        }
+        let policy = self.policy(&record.household.village, on).await?;
+        let facts = HouseholdFacts::from(record);
+        let mut types: Vec<String> = Vec::new();
+        for risk in &case.risk_types {
+            if let Some(r) = policy.risk_types.iter().find(|r| &r.code == risk)
+                && let Some(first) = r.requires_measures.first()
+            {
+                types.push(first.clone());
+            }
+        }
+        if can_work(&facts) {
+            types.push(if self.rng.chance(500) { "02" } else { "01" }.into());
+        }
+        if types.is_empty() {
+            types.push("10".into());
+        }
+        types.dedup();
+        let lag = 5 + u32::try_from(self.rng.below(8)).unwrap_or(0);
+        let planned = self.wd(approved, lag);
+        for t in types {
+            let content = match t.as_str() {
+                "01" => "发展中药材种植2亩，提供种苗和技术指导",
+                "02" => "推荐到区内工业园区企业务工",
+                "07" => "落实大病保险和医疗救助，签约家庭医生",
+                "08" | "09" => "落实教育资助，减免学杂费",
+                "10" => "纳入农村低保，按月发放低保金",
+                _ => "落实相应帮扶措施",
+            };
+            let status = if self.rng.chance(300) {
+                MeasureStatus::Done
+            } else {
+                MeasureStatus::Ongoing
+            };
+            let measure = Measure {
+                id: 0,
+                type_code: t.clone(),
+                content: content.into(),
+                unit: unit.into(),
+                start_on: planned,
+                end_on: None,
+                amount: Money::from_fen(i64::try_from(self.rng.below(50)).unwrap_or(0) * 10_000),
+                status,
+                effect: if status == MeasureStatus::Done {
+                    "已落实，家庭收入增加".into()
+                } else {
+                    String::new()
+                },
+            };
+            let change = format!("新增{}：{content}", measure_type_name(&policy, &t));
+            if let Some(c) = self
+                .step_with(
+                    &case,
+                    record,
+                    Role::TownReviewer,
+                    planned,
+                    Action::RecordPlan { change },
+                    &StepEffect::PutMeasure(measure),
+                )
+                .await?
+            {
+                case = c;
+            }
+        }
+        Ok(case)
     }
 
     /// A lead for `record` discovered on `found`; the case opened on the next working day
@@ -344,6 +473,10 @@ impl Maker<'_> {
                 None => break,
             }
         }
+        // Most included households have their cadre and plan; a few are still owed them.
+        if case.assisting() && (target != Target::Monitored || !self.rng.chance(150)) {
+            case = self.assist(case, record).await?;
+        }
         if matches!(target, Target::ExitVerifying | Target::Eliminated)
             && case.state == CaseState::Monitored
         {
@@ -366,8 +499,11 @@ impl Maker<'_> {
             .unwrap_or(approved)
             .min(self.as_of);
         let mut case = case;
+        // 帮扶消除 where measures were applied and someone can work; otherwise 自然消除.
+        let by_assistance = self.applied.get(&case.id).is_some_and(|n| *n > 0)
+            && can_work(&HouseholdFacts::from(record));
         let propose = Action::ProposeElimination {
-            mode: "2".into(),
+            mode: if by_assistance { "1" } else { "2" }.into(),
             reason: "家庭成员已稳定就业，收入持续高于监测范围".into(),
         };
         let Some(c) = self
@@ -457,7 +593,8 @@ fn approve(comment: &str) -> Action {
     }
 }
 
-/// Makes the demo cases of `town` as of `as_of`: a case file for each household registered
+/// Makes the demo cases of `town` as of `as_of` (after the demo accounts, so the demo cadre
+/// can be given households): a case file for each household registered
 /// as 监测对象, and cases in every step, some overdue, mostly in `village` where the demo
 /// accounts work.
 pub async fn load_cases(
@@ -468,12 +605,21 @@ pub async fn load_cases(
     as_of: NaiveDate,
 ) -> Result<CaseReport, AppError> {
     let system = Actor::system("dixian demo");
+    let cadre_account = store
+        .user_by_username("cadre")
+        .await?
+        .filter(|u| u.role == Role::AssistanceCadre)
+        .map(|u| (u.id, u.display_name));
     let mut maker = Maker {
         store,
         cal: store.calendar().await?,
         village: demo_actor("village", Role::VillageOfficer),
         town: demo_actor("town", Role::TownReviewer),
         county: demo_actor("county", Role::CountyAdmin),
+        cadre: demo_actor("cadre", Role::AssistanceCadre),
+        cadre_account,
+        demo_village: *village,
+        applied: BTreeMap::new(),
         rng: Rng::new(seed ^ 0x5EED_CA5E),
         report: CaseReport::default(),
         as_of,
