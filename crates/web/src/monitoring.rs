@@ -34,6 +34,17 @@ fn field(fields: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Refuses (and audits) a form without the session's CSRF token.
+async fn guard(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+    what: &str,
+) -> Result<(), Response> {
+    check_csrf(state, session, headers, &field(fields, "csrf"), what).await
+}
+
 fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
     fields
         .iter()
@@ -300,15 +311,7 @@ pub async fn report(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        &field(&fields, "csrf"),
-        "登记线索",
-    )
-    .await
-    {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "登记线索").await {
         return r;
     }
     let form = LeadForm {
@@ -341,15 +344,7 @@ pub async fn decide(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        &field(&fields, "csrf"),
-        "受理线索",
-    )
-    .await
-    {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "受理线索").await {
         return r;
     }
     let store = state.store.as_ref();
@@ -896,15 +891,7 @@ pub async fn cadre(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        &field(&fields, "csrf"),
-        "明确帮扶责任人",
-    )
-    .await
-    {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "明确帮扶责任人").await {
         return r;
     }
     let f = flow::CadreForm {
@@ -927,15 +914,7 @@ pub async fn measure(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        &field(&fields, "csrf"),
-        "帮扶措施",
-    )
-    .await
-    {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "帮扶措施").await {
         return r;
     }
     let f = flow::MeasureForm {
@@ -1018,15 +997,7 @@ pub async fn step(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(r) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        &field(&fields, "csrf"),
-        "办理案件",
-    )
-    .await
-    {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "办理案件").await {
         return r;
     }
     let action = field(&fields, "action");
@@ -1095,15 +1066,7 @@ pub async fn verify(
         Ok(x) => x,
         Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
     };
-    if let Err(r) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        &field(&fields, "csrf"),
-        "入户核实",
-    )
-    .await
-    {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "入户核实").await {
         return r;
     }
     let store = state.store.as_ref();
@@ -1134,15 +1097,7 @@ pub async fn upload(
         Ok(x) => x,
         Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
     };
-    if let Err(r) = check_csrf(
-        &state,
-        &session,
-        &headers,
-        &field(&fields, "csrf"),
-        "上传附件",
-    )
-    .await
-    {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "上传附件").await {
         return r;
     }
     let result = match file {
