@@ -21,7 +21,8 @@ use dixian_domain::registry::{HouseholdCode, LivingStatus};
 use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
     AttachmentMeta, CadreAccount, CaseFile, CaseFilter, CaseSummary, LeadCreated, LeadFilter,
-    LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
+    LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta, PublicLeadStatus, StepEffect,
+    VisitRecord,
 };
 use dixian_store::{
     AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, FieldChange,
@@ -469,6 +470,7 @@ mod history;
 mod monitoring;
 mod registry;
 mod sync;
+mod visits;
 
 /// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.
 const BATCH_ROWS: usize = 1000;
@@ -1634,6 +1636,31 @@ impl Store for SqlStore {
         self.step(actor, outcome, effect).await
     }
 
+    async fn add_visit(&self, actor: &Actor, visit: &NewVisit) -> StoreResult<i64> {
+        self.new_visit(actor, visit).await
+    }
+
+    async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>> {
+        self.list_visits(actor, code).await
+    }
+
+    async fn visit_dates(
+        &self,
+        actor: &Actor,
+        since: NaiveDate,
+    ) -> StoreResult<Vec<(HouseholdCode, NaiveDate)>> {
+        self.dates_of_visits(actor, since).await
+    }
+
+    async fn visit_photo(
+        &self,
+        actor: &Actor,
+        visit_id: i64,
+        photo_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        self.photo_of_visit(actor, visit_id, photo_id).await
+    }
+
     async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>> {
         self.cadre_accounts(actor).await
     }
@@ -1748,6 +1775,12 @@ impl Store for SqlStore {
             "case_attachments",
             "body_enc",
             monitoring::F_ATTACHMENT,
+            report.monitoring
+        );
+        rotate_column!(
+            "visit_photos",
+            "body_enc",
+            visits::F_VISIT_PHOTO,
             report.monitoring
         );
         let blob = self

@@ -62,10 +62,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_assistance.sql"),
         postgres: include_str!("../migrations/postgres/0008_assistance.sql"),
     },
+    Migration {
+        version: 9,
+        name: "visits",
+        sqlite: include_str!("../migrations/sqlite/0009_visits.sql"),
+        postgres: include_str!("../migrations/postgres/0009_visits.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 8;
+pub const LATEST_VERSION: i64 = 9;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

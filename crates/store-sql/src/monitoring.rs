@@ -908,7 +908,11 @@ impl SqlStore {
         Ok(Some(summary))
     }
 
-    async fn is_assigned(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<bool> {
+    pub(crate) async fn is_assigned(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<bool> {
         let n: i64 = read!(self, |pool| {
             sqlx::query_scalar(
                 "SELECT COUNT(*) FROM cadre_assignments a JOIN households h ON h.id = a.household_id

@@ -42,6 +42,7 @@ pub const CHECKS: &[&str] = &[
     "member_edits",
     "monitoring_leads",
     "monitoring_cases",
+    "visits",
 ];
 
 /// Runs the check called `name`.
@@ -71,12 +72,13 @@ pub async fn run(name: &str, store: &dyn Store) {
         "member_edits" => member_edits(store).await,
         "monitoring_leads" => monitoring_leads(store).await,
         "monitoring_cases" => monitoring_cases(store).await,
+        "visits" => visits(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
 
 mod monitoring_checks;
-pub use monitoring_checks::{monitoring_cases, monitoring_leads};
+pub use monitoring_checks::{monitoring_cases, monitoring_leads, visits};
 
 fn sys() -> Actor {
     Actor::system("contract")

@@ -22,7 +22,8 @@ pub mod monitoring;
 use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFile, CaseFilter, CaseSummary,
-    LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
+    LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta,
+    PublicLeadStatus, StepEffect, VisitRecord,
 };
 
 /// Which database a store runs on.
@@ -650,6 +651,25 @@ pub trait Store: Send + Sync {
         outcome: &Outcome,
         effect: &StepEffect,
     ) -> StoreResult<Option<i64>>;
+    /// Records a visit (走访) with its photos in one transaction. Needs `HandleCases`, the
+    /// household in scope (and, for a 帮扶责任人, assigned); a case must be the household's.
+    async fn add_visit(&self, actor: &Actor, visit: &NewVisit) -> StoreResult<i64>;
+    /// The visits of household `code`, newest first.
+    async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>>;
+    /// The dates of visits since `since` to the households in the actor's scope (for a
+    /// 帮扶责任人, assigned ones), for the visit cadence of work lists.
+    async fn visit_dates(
+        &self,
+        actor: &Actor,
+        since: NaiveDate,
+    ) -> StoreResult<Vec<(HouseholdCode, NaiveDate)>>;
+    /// A photo of a visit with its bytes; reading one is audited.
+    async fn visit_photo(
+        &self,
+        actor: &Actor,
+        visit_id: i64,
+        photo_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
     /// The 帮扶责任人 accounts in use an actor may assign: those inside the actor's scope and
     /// those of the units above it (a county bureau's cadre helps a village household).
     async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>>;

@@ -182,3 +182,44 @@ pub enum StepEffect {
 
 /// The largest attachment the store accepts (a phone photo or a scanned form).
 pub const MAX_ATTACHMENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// A visit (走访) as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVisit {
+    pub household: HouseholdCode,
+    /// The monitoring case it belongs to, if any.
+    pub case_id: Option<i64>,
+    pub visited_on: NaiveDate,
+    pub visitors: Vec<String>,
+    pub findings: String,
+    pub follow_ups: String,
+    /// At most [`MAX_VISIT_PHOTOS`], each within [`MAX_ATTACHMENT_BYTES`].
+    pub photos: Vec<NewAttachment>,
+}
+
+/// Photos one visit may carry.
+pub const MAX_VISIT_PHOTOS: usize = 5;
+
+/// A stored photo's description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoMeta {
+    pub id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// A visit as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRecord {
+    pub id: i64,
+    pub household: HouseholdCode,
+    pub case_id: Option<i64>,
+    pub visited_on: NaiveDate,
+    pub visitors: Vec<String>,
+    pub findings: String,
+    pub follow_ups: String,
+    pub photos: Vec<PhotoMeta>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}

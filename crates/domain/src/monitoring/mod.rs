@@ -10,11 +10,13 @@ mod plan;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests;
+mod visits;
 
 pub use gates::{ExclusionHit, Gate, IncomeCheck, elimination_gates, exclusion_hits, income_check};
 pub use plan::{
     Measure, MeasureStatus, can_work, check_measure, check_risks, measure_type_name, plan_gaps,
 };
+pub use visits::{VisitPeriod, monitored_periods, poverty_alleviated_periods};
 
 use crate::access::Role;
 use crate::assurance::Assurance;

@@ -635,3 +635,141 @@ pub async fn monitoring_cases(store: &dyn Store) {
         assert!(audit.iter().any(|r| r.action == action), "{action}");
     }
 }
+
+pub async fn visits(store: &dyn Store) {
+    use crate::NewVisit;
+    let (a, b, _) = setup(store).await;
+    let village_officer = actor_as(Role::VillageOfficer, "500299101201");
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let photo = |n: u8| NewAttachment {
+        kind: AttachmentKind::Photo,
+        name: format!("现场{n}.jpg"),
+        content_type: "image/jpeg".into(),
+        bytes: vec![0xFF, 0xD8, 0xFF, n],
+    };
+    let mut visit = NewVisit {
+        household: a.household.code.clone(),
+        case_id: None,
+        visited_on: d(2026, 11, 3),
+        visitors: vec!["王村干".into(), " 李镇干 ".into()],
+        findings: "户主已出院，在家休养".into(),
+        follow_ups: "联系村医每周随访".into(),
+        photos: vec![photo(1), photo(2)],
+    };
+    let id = store.add_visit(&village_officer, &visit).await.unwrap();
+    let list = store.visits(&town, &a.household.code).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].id, id);
+    assert_eq!(
+        list[0].visitors,
+        vec!["王村干".to_string(), "李镇干".to_string()]
+    );
+    assert_eq!(list[0].photos.len(), 2);
+    let (meta, bytes) = store
+        .visit_photo(&town, id, list[0].photos[1].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (meta.name.as_str(), bytes),
+        ("现场2.jpg", vec![0xFF, 0xD8, 0xFF, 2])
+    );
+    assert!(store.visit_photo(&town, id, 9999).await.unwrap().is_none());
+    // Bad visits are refused whole.
+    let mut bad = visit.clone();
+    bad.photos = (0..6).map(photo).collect();
+    assert!(
+        store
+            .add_visit(&village_officer, &bad)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("最多5张照片")
+    );
+    bad.photos.clear();
+    bad.findings = " ".into();
+    assert!(
+        store
+            .add_visit(&village_officer, &bad)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("走访发现")
+    );
+    bad.findings = "正常".into();
+    bad.visitors = vec![" ".into()];
+    assert!(
+        store
+            .add_visit(&village_officer, &bad)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("走访人员")
+    );
+    // A case of another household is not this visit's.
+    let made = store
+        .create_lead(
+            &village_officer,
+            &lead("500299101201", Some(&b), Channel::Hotline),
+        )
+        .await
+        .unwrap();
+    let other_case = store
+        .accept_lead(&town, made.id, &b.household.code, &opened(&b))
+        .await
+        .unwrap();
+    visit.case_id = Some(other_case);
+    visit.photos.clear();
+    let e = store.add_visit(&village_officer, &visit).await.unwrap_err();
+    assert!(e.to_string().contains("不是户"), "{e}");
+    // Scope and assignment.
+    let other_village = actor_as(Role::VillageOfficer, "500299101202");
+    visit.case_id = None;
+    assert_eq!(
+        store.add_visit(&other_village, &visit).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+    let uid = store
+        .create_user(
+            &sys(),
+            &new_user("cadre", Role::AssistanceCadre, "500299101201"),
+        )
+        .await
+        .unwrap();
+    let cadre = Actor {
+        user_id: Some(uid),
+        ..actor_as(Role::AssistanceCadre, "500299101201")
+    };
+    assert_eq!(
+        store.add_visit(&cadre, &visit).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+    assert!(
+        store
+            .visit_dates(&cadre, d(2026, 1, 1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .assign_cadre(&town, &a.household.code, uid, true)
+        .await
+        .unwrap();
+    visit.visited_on = d(2026, 11, 20);
+    store.add_visit(&cadre, &visit).await.unwrap();
+    let dates = store.visit_dates(&cadre, d(2026, 11, 10)).await.unwrap();
+    assert_eq!(dates, vec![(a.household.code.clone(), d(2026, 11, 20))]);
+    assert_eq!(
+        store.visit_dates(&town, d(2026, 1, 1)).await.unwrap().len(),
+        2
+    );
+    let audit = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.iter().filter(|r| r.action == "visit.create").count(),
+        2
+    );
+    assert!(audit.iter().any(|r| r.action == "visit.photo.read"));
+}

@@ -1,0 +1,322 @@
+//! Visits (走访) and their photos: scoped like the household they are of, photos sealed like
+//! case attachments, every write and every photo read audited.
+
+use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use chrono::{NaiveDate, Utc};
+use dixian_domain::access::{Actor, Permission};
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::monitoring::{MAX_ATTACHMENT_BYTES, MAX_VISIT_PHOTOS};
+use dixian_store::{NewVisit, PhotoMeta, Store, StoreError, StoreResult, VisitRecord};
+
+/// Field name of sealed visit photos (part of each ciphertext's associated data).
+pub(crate) const F_VISIT_PHOTO: &str = "visit.photo";
+
+#[derive(sqlx::FromRow)]
+struct VisitRow {
+    id: i64,
+    code: String,
+    case_id: Option<i64>,
+    visited_on: NaiveDate,
+    visitors: String,
+    findings: String,
+    follow_ups: String,
+    created_at: String,
+    created_by: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct PhotoRow {
+    id: i64,
+    visit_id: i64,
+    name: String,
+    content_type: String,
+    size: i64,
+}
+
+fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
+    let names: Vec<&str> = v
+        .visitors
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() || names.len() > 10 || names.iter().any(|n| n.chars().count() > 30) {
+        return Err(StoreError::Invalid(
+            "请填写走访人员（1到10人，每人姓名不超过30字）".into(),
+        ));
+    }
+    let findings = v.findings.trim();
+    if findings.is_empty() || findings.chars().count() > 2000 {
+        return Err(StoreError::Invalid(
+            "请填写走访发现的情况（不超过2000字）".into(),
+        ));
+    }
+    let follow_ups = v.follow_ups.trim();
+    if follow_ups.chars().count() > 2000 {
+        return Err(StoreError::Invalid("后续措施不超过2000字".into()));
+    }
+    if v.photos.len() > MAX_VISIT_PHOTOS {
+        return Err(StoreError::Invalid(format!(
+            "每次走访最多{MAX_VISIT_PHOTOS}张照片，选了{}张",
+            v.photos.len()
+        )));
+    }
+    for p in &v.photos {
+        if p.bytes.is_empty() || p.bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(StoreError::Invalid(format!(
+                "照片“{}”为空或超过{} MB",
+                p.name,
+                MAX_ATTACHMENT_BYTES >> 20
+            )));
+        }
+    }
+    Ok((
+        names.join("、"),
+        findings.to_string(),
+        follow_ups.to_string(),
+    ))
+}
+
+impl SqlStore {
+    /// Refuses (audited) an actor outside the household's scope, or a 帮扶责任人 it is not
+    /// assigned to.
+    async fn visit_scope(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        p: Permission,
+    ) -> StoreResult<()> {
+        self.household_in_scope(actor, code, p).await?;
+        if crate::assigned_to(actor) != 0 && !self.is_assigned(actor, code).await? {
+            return Err(self.deny(actor, code.as_str()).await);
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn new_visit(&self, actor: &Actor, v: &NewVisit) -> StoreResult<i64> {
+        self.visit_scope(actor, &v.household, Permission::HandleCases)
+            .await?;
+        let (visitors, findings, follow_ups) = checked(v)?;
+        let found: Option<(i64, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT id, village_code FROM households WHERE code = $1")
+                .bind(v.household.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let (hid, village) =
+            found.ok_or_else(|| StoreError::Invalid(format!("户编号{}不存在", v.household)))?;
+        if let Some(case_id) = v.case_id {
+            let of: Option<i64> = read!(self, |pool| {
+                sqlx::query_scalar("SELECT household_id FROM monitoring_cases WHERE id = $1")
+                    .bind(case_id)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(backend)?
+            });
+            if of != Some(hid) {
+                return Err(StoreError::Invalid(format!(
+                    "案件#{case_id}不是户{}的案件",
+                    v.household
+                )));
+            }
+        }
+        let detail = serde_json::json!({
+            "household": v.household.as_str(),
+            "case": v.case_id,
+            "visited_on": v.visited_on.to_string(),
+            "photos": v.photos.len(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "visits", 1i64);
+            sqlx::query(
+                "INSERT INTO visits (id, household_id, case_id, village, visited_on, visitors,
+                   findings, follow_ups, created_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id)
+            .bind(hid)
+            .bind(v.case_id)
+            .bind(&village)
+            .bind(v.visited_on)
+            .bind(&visitors)
+            .bind(&findings)
+            .bind(&follow_ups)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            for p in &v.photos {
+                let pid: i64 = allocate!(tx, "visit_photos", 1i64);
+                let sealed = self
+                    .cipher
+                    .encrypt_bytes(F_VISIT_PHOTO, &pid.to_string(), &p.bytes)
+                    .map_err(crypto)?;
+                sqlx::query(
+                    "INSERT INTO visit_photos (id, visit_id, name, content_type, size, body_enc)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(pid)
+                .bind(id)
+                .bind(p.name.chars().take(200).collect::<String>())
+                .bind(&p.content_type)
+                .bind(i64::try_from(p.bytes.len()).unwrap_or(i64::MAX))
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            let target = format!("走访#{id}");
+            audit_in!(tx, actor, "visit.create", &target, &detail);
+            id
+        });
+        Ok(id)
+    }
+
+    pub(crate) async fn list_visits(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<Vec<VisitRecord>> {
+        self.visit_scope(actor, code, Permission::ViewRegistry)
+            .await?;
+        let (rows, photos): (Vec<VisitRow>, Vec<PhotoRow>) = read!(self, |pool| {
+            let rows = sqlx::query_as(
+                "SELECT v.id, h.code, v.case_id, v.visited_on, v.visitors, v.findings,
+                   v.follow_ups, v.created_at, v.created_by
+                 FROM visits v JOIN households h ON h.id = v.household_id
+                 WHERE h.code = $1 ORDER BY v.visited_on DESC, v.id DESC",
+            )
+            .bind(code.as_str())
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let photos = sqlx::query_as(
+                "SELECT p.id, p.visit_id, p.name, p.content_type, p.size
+                 FROM visit_photos p JOIN visits v ON v.id = p.visit_id
+                 JOIN households h ON h.id = v.household_id
+                 WHERE h.code = $1 ORDER BY p.id",
+            )
+            .bind(code.as_str())
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (rows, photos)
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(VisitRecord {
+                    id: r.id,
+                    household: HouseholdCode::parse(&r.code).map_err(|e| corrupt("户编号", e))?,
+                    case_id: r.case_id,
+                    visited_on: r.visited_on,
+                    visitors: r.visitors.split('、').map(str::to_string).collect(),
+                    findings: r.findings,
+                    follow_ups: r.follow_ups,
+                    photos: photos
+                        .iter()
+                        .filter(|p| p.visit_id == r.id)
+                        .map(|p| PhotoMeta {
+                            id: p.id,
+                            name: p.name.clone(),
+                            content_type: p.content_type.clone(),
+                            size: p.size,
+                        })
+                        .collect(),
+                    created_at: parse_time("走访时间", &r.created_at)?,
+                    created_by: r.created_by,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn dates_of_visits(
+        &self,
+        actor: &Actor,
+        since: NaiveDate,
+    ) -> StoreResult<Vec<(HouseholdCode, NaiveDate)>> {
+        self.permit(actor, Permission::ViewRegistry, "走访").await?;
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<(String, NaiveDate)> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.code, v.visited_on FROM visits v JOIN households h ON h.id = v.household_id
+                 WHERE v.village BETWEEN $1 AND $2 AND v.visited_on >= $3 {}",
+                crate::assigned_only(4)
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(since)
+            .bind(crate::assigned_to(actor))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(c, d)| {
+                Ok((
+                    HouseholdCode::parse(&c).map_err(|e| corrupt("户编号", e))?,
+                    d,
+                ))
+            })
+            .collect()
+    }
+
+    pub(crate) async fn photo_of_visit(
+        &self,
+        actor: &Actor,
+        visit_id: i64,
+        photo_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        let code: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT h.code FROM visits v JOIN households h ON h.id = v.household_id
+                 WHERE v.id = $1",
+            )
+            .bind(visit_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(code) = code else { return Ok(None) };
+        let code = HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?;
+        self.visit_scope(actor, &code, Permission::ViewRegistry)
+            .await?;
+        let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT name, content_type, size, body_enc FROM visit_photos
+                 WHERE id = $1 AND visit_id = $2",
+            )
+            .bind(photo_id)
+            .bind(visit_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some((name, content_type, size, sealed)) = row else {
+            return Ok(None);
+        };
+        let bytes = self
+            .cipher
+            .decrypt_bytes(F_VISIT_PHOTO, &photo_id.to_string(), &sealed)
+            .map_err(crypto)?;
+        self.audit(
+            actor,
+            "visit.photo.read",
+            &format!("走访#{visit_id}"),
+            &serde_json::json!({ "photo": photo_id, "name": name }).to_string(),
+        )
+        .await?;
+        Ok(Some((
+            PhotoMeta {
+                id: photo_id,
+                name,
+                content_type,
+                size,
+            },
+            bytes,
+        )))
+    }
+}
