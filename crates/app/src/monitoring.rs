@@ -380,6 +380,9 @@ pub struct CaseView {
     pub policy: Policy,
     /// What the 一户一策 plan still lacks.
     pub gaps: Vec<String>,
+    /// The household's visits, newest first, and the periods a visit is owed in.
+    pub visits: Vec<dixian_store::VisitRecord>,
+    pub visit_periods: Vec<dixian_domain::monitoring::VisitPeriod>,
 }
 
 /// Case `id` as the actor may see it.
@@ -395,7 +398,16 @@ pub async fn case_view(
         .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
     let policy = policy_for(store, &file.summary.village, today).await?;
     let gaps = plan_gaps(store, actor, &file, &policy).await?;
-    Ok(CaseView { file, policy, gaps })
+    let visits = store.visits(actor, &file.summary.case.household).await?;
+    let dates: Vec<NaiveDate> = visits.iter().map(|v| v.visited_on).collect();
+    let visit_periods = visit_periods(&policy, &file.summary.case, &dates, today);
+    Ok(CaseView {
+        file,
+        policy,
+        gaps,
+        visits,
+        visit_periods,
+    })
 }
 
 /// Everything any step's form may carry; each step reads its own fields.
@@ -450,12 +462,7 @@ pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
     let comment = f.comment.clone();
     Ok(match kind {
         ActionKind::Verify => {
-            let verifiers = f
-                .verifiers
-                .split(|c: char| c.is_whitespace() || "、，,；;".contains(c))
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
+            let verifiers = split_names(&f.verifiers);
             let consent = match f.consent_attachment.trim() {
                 "" => None,
                 t => Some(
@@ -940,6 +947,9 @@ pub async fn work_list(
             });
         }
     }
+    if actor.role == Some(Role::AssistanceCadre) {
+        items.extend(visit_items(store, actor, today, &overdue_by).await?);
+    }
     items.sort_by_key(|i| (std::cmp::Reverse(i.overdue_working_days), i.due));
     let leads = if allowed_roles(ActionKind::Open, CaseState::Verifying)
         .iter()
@@ -1063,4 +1073,126 @@ mod tests {
         );
         assert!(action_of(ActionKind::Open, &bad).is_err());
     }
+}
+
+/// A visit (走访) as its form gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitForm {
+    /// Empty: today.
+    pub visited_on: String,
+    pub visitors: String,
+    pub findings: String,
+    pub follow_ups: String,
+}
+
+/// Records a visit to the household of case `id`, with photos (as uploaded: name, bytes),
+/// each checked to really be a photo or a PDF.
+pub async fn record_visit(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &VisitForm,
+    photos: Vec<(String, Vec<u8>)>,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let visited_on = date_or_today(&f.visited_on, today, "走访日期")?;
+    let file = store
+        .case_file(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
+    let photos = photos
+        .into_iter()
+        .map(|(name, bytes)| attachment("photo", &name, bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let visit = dixian_store::NewVisit {
+        household: file.summary.case.household.clone(),
+        case_id: Some(id),
+        visited_on,
+        visitors: split_names(&f.visitors),
+        findings: f.findings.clone(),
+        follow_ups: f.follow_ups.clone(),
+        photos,
+    };
+    Ok(store.add_visit(actor, &visit).await?)
+}
+
+/// Names as typed, separated by 、，, ; or spaces.
+fn split_names(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || "、，,；;".contains(c))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The visit periods owed by a case's household up to `today` (empty before inclusion).
+pub fn visit_periods(
+    policy: &Policy,
+    case: &Case,
+    visits: &[NaiveDate],
+    today: NaiveDate,
+) -> Vec<dixian_domain::monitoring::VisitPeriod> {
+    match case.approved_on.or(case.green_channel_on) {
+        Some(from) if case.assisting() => {
+            dixian_domain::monitoring::monitored_periods(&policy.visits, from, visits, today)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// A 帮扶责任人's visits owed: the open period of each assisted case not yet visited, and
+/// the periods missed (漏访), one item per case naming how many.
+async fn visit_items(
+    store: &dyn Store,
+    actor: &Actor,
+    today: NaiveDate,
+    overdue_by: &(dyn Fn(Option<NaiveDate>) -> i64 + Sync),
+) -> Result<Vec<WorkItem>, AppError> {
+    let since = today
+        .checked_sub_months(chrono::Months::new(13))
+        .unwrap_or(today);
+    let mut dates: std::collections::BTreeMap<HouseholdCode, Vec<NaiveDate>> =
+        std::collections::BTreeMap::new();
+    for (code, d) in store.visit_dates(actor, since).await? {
+        dates.entry(code).or_default().push(d);
+    }
+    let mut policies: std::collections::BTreeMap<DivisionCode, Policy> =
+        std::collections::BTreeMap::new();
+    let mut items = Vec::new();
+    for case in store.cases(actor, &CaseFilter::default()).await? {
+        let c = &case.case;
+        if !c.assisting() {
+            continue;
+        }
+        let policy = match policies.get(&case.village) {
+            Some(p) => p,
+            None => {
+                let p = policy_for(store, &case.village, today).await?;
+                policies.entry(case.village).or_insert(p)
+            }
+        };
+        let visits = dates.get(&c.household).map_or(&[][..], Vec::as_slice);
+        // Only the last year of periods: older misses are history, not work.
+        let periods: Vec<_> = visit_periods(policy, c, visits, today)
+            .into_iter()
+            .filter(|p| p.from >= since)
+            .collect();
+        let missed: Vec<_> = periods.iter().filter(|p| p.missed(today)).collect();
+        if let Some(last) = missed.last() {
+            items.push(WorkItem {
+                task: format!("走访（漏访{}期）", missed.len()),
+                due: Some(last.until),
+                overdue_working_days: overdue_by(Some(last.until)),
+                case: case.clone(),
+            });
+        }
+        if let Some(open) = periods.iter().find(|p| p.open(today)) {
+            items.push(WorkItem {
+                task: "本期走访".into(),
+                due: Some(open.until),
+                overdue_working_days: 0,
+                case: case.clone(),
+            });
+        }
+    }
+    Ok(items)
 }

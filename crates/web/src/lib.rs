@@ -281,6 +281,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/cases/{id}/attachments/{att}", get(monitoring::download))
         .route("/cases/{id}/print", get(monitoring::print))
+        .route(
+            "/cases/{id}/visits",
+            post(monitoring::visit).layer(axum::extract::DefaultBodyLimit::max(
+                monitoring::VISIT_UPLOAD_LIMIT,
+            )),
+        )
+        .route(
+            "/visits/{visit}/photos/{photo}",
+            get(monitoring::visit_photo),
+        )
         .route("/notices/{village}", get(monitoring::notice))
         .route("/account", get(session::account_page))
         .route(

@@ -26,6 +26,10 @@ use serde::Deserialize;
 /// Largest multipart body of the attachment forms: one file plus the fields.
 pub const UPLOAD_LIMIT: usize = MAX_ATTACHMENT_BYTES + 256 * 1024;
 
+/// Largest body of the visit form: its photos plus the fields.
+pub const VISIT_UPLOAD_LIMIT: usize =
+    dixian_store::monitoring::MAX_VISIT_PHOTOS * MAX_ATTACHMENT_BYTES + 256 * 1024;
+
 fn field(fields: &[(String, String)], name: &str) -> String {
     fields
         .iter()
@@ -669,6 +673,21 @@ struct CasePage {
     measure_types: Vec<(String, String)>,
     statuses: Vec<(&'static str, &'static str)>,
     cadres: Vec<(i64, String)>,
+    visits: Vec<VisitView>,
+    /// The pack's cadence in words, and the periods missed or open.
+    cadence: String,
+    missed: Vec<String>,
+    open_period: Option<String>,
+}
+
+pub(crate) struct VisitView {
+    pub id: i64,
+    pub on: String,
+    pub visitors: String,
+    pub findings: String,
+    pub follow_ups: String,
+    pub photos: Vec<(i64, String)>,
+    pub by: String,
 }
 
 pub(crate) struct MeasureView {
@@ -703,6 +722,7 @@ fn done_message(code: &str) -> Option<String> {
         "attached" => Some("该户已有在办案件，新线索已并入本案件".into()),
         "open" => Some("已受理立案，请在时限内入户核实".into()),
         "file" => Some("附件已上传".into()),
+        "visit" => Some("走访记录已保存".into()),
         other => ActionKind::parse(other).map(|k| format!("已办理：{}", k.label())),
     }
 }
@@ -840,6 +860,34 @@ fn case_page(
             .map(|s| (s.code(), s.label()))
             .collect(),
         cadres,
+        visits: view
+            .visits
+            .iter()
+            .map(|v| VisitView {
+                id: v.id,
+                on: v.visited_on.to_string(),
+                visitors: v.visitors.join("、"),
+                findings: v.findings.clone(),
+                follow_ups: v.follow_ups.clone(),
+                photos: v.photos.iter().map(|p| (p.id, p.name.clone())).collect(),
+                by: v.created_by.clone(),
+            })
+            .collect(),
+        cadence: format!(
+            "纳入后每{}个月至少走访1次",
+            p.visits.monitored_every_months.max(1)
+        ),
+        missed: view
+            .visit_periods
+            .iter()
+            .filter(|x| x.missed(day))
+            .map(|x| format!("{}至{}", x.from, x.until))
+            .collect(),
+        open_period: view
+            .visit_periods
+            .iter()
+            .find(|x| x.open(day))
+            .map(|x| format!("本期（{}至{}）尚未走访", x.from, x.until)),
     }
 }
 
@@ -1018,6 +1066,39 @@ pub async fn step(
     after_step(&state, &session, id, Some(kind), result).await
 }
 
+/// A multipart form's text fields and every non-empty file (name, bytes).
+async fn multipart_files(
+    mut form: Multipart,
+) -> Result<(Vec<(String, String)>, Vec<(String, Vec<u8>)>), AppError> {
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    loop {
+        let part = match form.next_field().await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(AppError::Invalid(vec![format!(
+                    "上传中断或文件过大（每张上限{} MB）：{e}",
+                    MAX_ATTACHMENT_BYTES >> 20
+                )]));
+            }
+        };
+        let name = part.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = part.file_name().unwrap_or("照片").to_string();
+            let bytes = part.bytes().await.map_err(|e| {
+                AppError::Invalid(vec![format!("“{file_name}”上传中断或过大：{e}")])
+            })?;
+            if !bytes.is_empty() {
+                files.push((file_name, bytes.to_vec()));
+            }
+        } else {
+            fields.push((name, part.text().await.unwrap_or_default()));
+        }
+    }
+    Ok((fields, files))
+}
+
 /// A multipart form's text fields and its one file (name, bytes), if any.
 async fn multipart(
     mut form: Multipart,
@@ -1134,6 +1215,76 @@ pub async fn download(
             &state,
             Some(&session),
             &AppError::NotFound(format!("案件#{id}没有附件#{att}")),
+        ),
+        Err(e) => error_page(&state, Some(&session), &e.into()),
+    }
+}
+
+/// 走访: the visit form with up to five photos.
+pub async fn visit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, photos) = match multipart_files(form).await {
+        Ok(x) => x,
+        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "走访记录").await {
+        return r;
+    }
+    let f = flow::VisitForm {
+        visited_on: field(&fields, "visited_on"),
+        visitors: field(&fields, "visitors"),
+        findings: field(&fields, "findings"),
+        follow_ups: field(&fields, "follow_ups"),
+    };
+    let result = flow::record_visit(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        photos,
+        today(),
+    )
+    .await
+    .map(|_| ());
+    match result {
+        Ok(()) => Redirect::to(&format!("/cases/{id}?done=visit")).into_response(),
+        Err(e) => after_step(&state, &session, id, None, Err(e)).await,
+    }
+}
+
+pub async fn visit_photo(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((visit, photo)): Path<(i64, i64)>,
+) -> Response {
+    match state
+        .store
+        .visit_photo(&session.auth.actor, visit, photo)
+        .await
+    {
+        Ok(Some((meta, bytes))) => {
+            let (mime, ext) = match meta.content_type.as_str() {
+                "image/jpeg" => ("image/jpeg", "jpg"),
+                "image/png" => ("image/png", "png"),
+                "application/pdf" => ("application/pdf", "pdf"),
+                _ => ("application/octet-stream", "bin"),
+            };
+            crate::download(
+                bytes,
+                mime,
+                &format!("visit{visit}-{photo}.{ext}"),
+                &meta.name,
+            )
+        }
+        Ok(None) => error_page(
+            &state,
+            Some(&session),
+            &AppError::NotFound(format!("走访#{visit}没有照片#{photo}")),
         ),
         Err(e) => error_page(&state, Some(&session), &e.into()),
     }

@@ -2,10 +2,12 @@
 //! official calendar.
 
 use super::{d, file, store, sys};
+use chrono::NaiveDate;
 use dixian_app::AppError;
 use dixian_app::monitoring::{
-    ApplyForm, LeadForm, StepForm, accept_lead, act, application_status, case_view, decline_lead,
-    report_lead, self_declare, verify_with_consent, work_list,
+    ApplyForm, CadreForm, LeadForm, MeasureForm, StepForm, VisitForm, accept_lead, act,
+    application_status, assign_cadre, case_view, decline_lead, record_visit, report_lead,
+    save_measure, self_declare, verify_with_consent, work_list,
 };
 use dixian_app::setup::initialize;
 use dixian_domain::access::{Actor, Role, Scope};
@@ -513,5 +515,221 @@ async fn the_demo_town_has_cases_in_every_step_some_overdue() {
             .items
             .iter()
             .any(|i| i.overdue_working_days > 0)
+    );
+}
+
+/// Runs a staff lead for `record` found on `found` through to inclusion, each step dated a
+/// working day or so after the last; gives the case id.
+async fn include(s: &SqlStore, record: &HouseholdRecord, found: NaiveDate) -> i64 {
+    let village = as_role(Role::VillageOfficer, "500299101201");
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let county = as_role(Role::CountyAdmin, "500299000000");
+    let day = |n: u64| (found + chrono::Days::new(n)).to_string();
+    let lead = report_lead(
+        s,
+        &village,
+        &LeadForm {
+            village: "500299101201".into(),
+            household: record.household.code.as_str().into(),
+            channel: "cadre_survey".into(),
+            reason: "务工受伤".into(),
+            received_on: found.to_string(),
+            ..LeadForm::default()
+        },
+        found,
+    )
+    .await
+    .unwrap();
+    let id = accept_lead(s, &town, lead.id, "", found).await.unwrap();
+    let consent = NewAttachment {
+        kind: AttachmentKind::Consent,
+        name: "授权书.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4".to_vec(),
+    };
+    let verify = StepForm {
+        version: 0,
+        on: day(1),
+        visited_on: day(1),
+        verifiers: "甲、乙".into(),
+        risk_types: vec!["05".into()],
+        category: "10".into(),
+        ..StepForm::default()
+    };
+    verify_with_consent(
+        s,
+        &village,
+        id,
+        &verify,
+        consent,
+        found + chrono::Days::new(1),
+    )
+    .await
+    .unwrap();
+    let at = |v: i64, on: u64| StepForm {
+        version: v,
+        on: day(on),
+        held_on: day(on),
+        notice_from: day(on),
+        attendees: "20".into(),
+        agreed: true,
+        ..StepForm::default()
+    };
+    let late = found + chrono::Days::new(30);
+    act(s, &village, id, ActionKind::Deliberate, &at(1, 2), late)
+        .await
+        .unwrap();
+    act(s, &village, id, ActionKind::EndNotice, &at(2, 7), late)
+        .await
+        .unwrap();
+    act(s, &town, id, ActionKind::Approve, &at(3, 8), late)
+        .await
+        .unwrap();
+    act(s, &county, id, ActionKind::Approve, &at(4, 9), late)
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
+    let (_d, s, record) = county().await;
+    let code = |c: &str| DivisionCode::parse(c).unwrap();
+    dixian_app::accounts::ensure_demo_accounts(
+        &s,
+        &dixian_app::accounts::Argon2id::cheap_for_tests(),
+        &sys(),
+        code("500299000000"),
+        code("500299101000"),
+        code("500299101201"),
+    )
+    .await
+    .unwrap();
+    // Found 2 June 2026, included on 11 June.
+    let id = include(&s, &record, d(2026, 6, 2)).await;
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let cadre_user = s.user_by_username("cadre").await.unwrap().unwrap();
+    let cadre = Actor {
+        user_id: Some(cadre_user.id),
+        ..as_role(Role::AssistanceCadre, "500299101201")
+    };
+    let view = case_view(&s, &town, id, d(2026, 6, 20)).await.unwrap();
+    assert_eq!(view.file.summary.case.approved_on, Some(d(2026, 6, 11)));
+    assert_eq!(view.gaps[0], "尚无帮扶措施");
+    let e = assign_cadre(
+        &s,
+        &town,
+        id,
+        &CadreForm {
+            version: view.file.summary.case.version,
+            cadre: "999".into(),
+            unit: "区农业农村委".into(),
+            ..CadreForm::default()
+        },
+        d(2026, 6, 20),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.to_string(), "账号#999不是可指派的帮扶责任人");
+    let o = assign_cadre(
+        &s,
+        &town,
+        id,
+        &CadreForm {
+            version: view.file.summary.case.version,
+            cadre: cadre_user.id.to_string(),
+            unit: "区农业农村委".into(),
+            political: "中共党员".into(),
+            start: "2026-06-20".into(),
+        },
+        d(2026, 6, 20),
+    )
+    .await
+    .unwrap();
+    // 10 working days from 11 June (端午 19–21 June): due 26 June; 20 June is in time.
+    assert_eq!(
+        (o.event.due_on, o.event.on_time()),
+        (Some(d(2026, 6, 26)), Some(true))
+    );
+    let o = save_measure(
+        &s,
+        &cadre,
+        id,
+        &MeasureForm {
+            version: o.case.version,
+            type_code: "02".into(),
+            content: "推荐到园区务工".into(),
+            unit: "区人力社保局".into(),
+            amount: "1,500".into(),
+            status: "ongoing".into(),
+            ..MeasureForm::default()
+        },
+        d(2026, 6, 22),
+    )
+    .await
+    .unwrap();
+    assert_eq!(o.event.comment, "新增就业帮扶：推荐到园区务工（实施中）");
+    // Visits: July visited, August and September missed, October visited, November open.
+    let photo = ("现场.jpg".to_string(), vec![0xFF, 0xD8, 0xFF, 0xE0, 1]);
+    for (on, photos) in [("2026-07-08", vec![photo.clone()]), ("2026-10-12", vec![])] {
+        record_visit(
+            &s,
+            &cadre,
+            id,
+            &VisitForm {
+                visited_on: on.into(),
+                visitors: "张帮扶 村医".into(),
+                findings: "伤情好转".into(),
+                follow_ups: String::new(),
+            },
+            photos,
+            d(2026, 11, 23),
+        )
+        .await
+        .unwrap();
+    }
+    let e = record_visit(
+        &s,
+        &cadre,
+        id,
+        &VisitForm {
+            visitors: "张帮扶".into(),
+            findings: "正常".into(),
+            ..VisitForm::default()
+        },
+        vec![("病毒.exe".into(), b"MZ".to_vec())],
+        d(2026, 11, 23),
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("不是JPEG、PNG照片或PDF文件"), "{e}");
+    let list = work_list(&s, &cadre, d(2026, 11, 23)).await.unwrap();
+    let tasks: Vec<(&str, Option<NaiveDate>)> = list
+        .items
+        .iter()
+        .map(|i| (i.task.as_str(), i.due))
+        .collect();
+    assert!(
+        tasks.contains(&("走访（漏访2期）", Some(d(2026, 9, 30)))),
+        "{tasks:?}"
+    );
+    assert!(
+        tasks.contains(&("本期走访", Some(d(2026, 11, 30)))),
+        "{tasks:?}"
+    );
+    assert!(
+        !tasks.iter().any(|(t, _)| t.starts_with("制定帮扶计划")),
+        "{tasks:?}"
+    );
+    let view = case_view(&s, &town, id, d(2026, 11, 23)).await.unwrap();
+    assert_eq!(view.visits.len(), 2);
+    assert_eq!(view.visits[1].photos.len(), 1);
+    assert_eq!(view.visit_periods.len(), 5);
+    assert_eq!(
+        view.visit_periods
+            .iter()
+            .filter(|p| p.missed(d(2026, 11, 23)))
+            .count(),
+        2
     );
 }

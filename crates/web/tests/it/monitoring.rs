@@ -535,6 +535,45 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     );
     let work = get(&a.router, "/work", &cadre).await;
     assert!(!work.body.contains("制定帮扶计划"), "{}", work.body);
+    // The cadre records a visit with a photo; a program posing as a photo is refused.
+    let visit_uri = format!("/cases/{case}/visits");
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("visited_on", ""),
+        ("visitors", "张帮扶、村医"),
+        ("findings", "腿伤好转，可做轻活"),
+        ("follow_ups", "下月联系公益岗位"),
+    ];
+    let exe = multipart_to(
+        &a,
+        &cadre,
+        &visit_uri,
+        &fields,
+        Some(("相片.jpg", b"MZ\x90\x00")),
+    )
+    .await;
+    assert_eq!(exe.status, StatusCode::BAD_REQUEST);
+    assert!(
+        exe.body.contains("不是JPEG、PNG照片或PDF文件"),
+        "{}",
+        exe.body
+    );
+    let visited = multipart_to(&a, &cadre, &visit_uri, &fields, Some(("相片.jpg", jpeg))).await;
+    assert_eq!(visited.status, StatusCode::SEE_OTHER, "{}", visited.body);
+    let page = get(&a.router, &format!("/cases/{case}"), &town).await;
+    assert!(page.body.contains("腿伤好转，可做轻活"), "{}", page.body);
+    let photo = page
+        .body
+        .split("href=\"/visits/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let got = get(&a.router, &format!("/visits/{photo}"), &town).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.headers[header::CONTENT_TYPE], "image/jpeg");
     let household = get(
         &a.router,
         &format!("/households/{}", r.household.code),
