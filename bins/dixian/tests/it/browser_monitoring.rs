@@ -347,6 +347,23 @@ async fn a_reported_case_is_included_then_its_elimination_is_refused_and_redone(
     b.submit("#measure-new button").await;
     assert!(b.text("#measures").await.contains("推荐到区内企业务工"));
     assert!(!b.text("#assistance").await.contains("尚无帮扶措施"));
+    // …and records a visit with a photo; months since inclusion without one show as missed.
+    assert!(b.text("#missed-visits").await.contains("漏访"));
+    let photo = dir.path().join("现场.jpg");
+    std::fs::write(
+        &photo,
+        [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'],
+    )
+    .unwrap();
+    b.fill("#visit-form input[name=visitors]", "张帮扶、村医")
+        .await;
+    b.fill("#visit-form textarea[name=findings]", "腿伤好转，可做轻活")
+        .await;
+    b.fill("#visit-form input[name=file]", photo.to_str().unwrap())
+        .await;
+    b.submit("#visit-form button").await;
+    assert!(b.text("#case-done").await.contains("走访记录已保存"));
+    assert!(b.text("#visit-list").await.contains("现场.jpg"));
 
     // 帮扶消除 with no measure yet applied (only planned) is refused, the gate named.
     sign_in_as(&b, &base, "village").await;
