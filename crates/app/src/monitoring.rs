@@ -250,27 +250,33 @@ pub struct PendingLead {
     pub accept_by: NaiveDate,
 }
 
-/// When `lead` must be accepted by the policy in force on its day.
-async fn acceptance_due(store: &dyn Store, lead: &LeadRecord) -> Result<NaiveDate, AppError> {
-    let policy = policy_for(store, &lead.village, lead.received_on).await?;
-    let cal = store.calendar().await?;
-    due(
-        &cal,
-        policy.deadlines.application_acceptance,
-        lead.received_on,
-    )
-    .map_err(|e| invalid(e.to_string()))
-}
-
-/// Leads in the actor's scope; pending ones with their acceptance deadline.
+/// Leads in the actor's scope, each with the date it must be accepted by under the pack in
+/// force for its village on its day. Packs and calendar are read once for the whole list.
 pub async fn leads(
     store: &dyn Store,
     actor: &Actor,
     filter: &LeadFilter,
 ) -> Result<Vec<PendingLead>, AppError> {
-    let mut out = Vec::new();
-    for lead in store.leads(actor, filter).await? {
-        let accept_by = acceptance_due(store, &lead).await?;
+    let list = store.leads(actor, filter).await?;
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut packs = dixian_domain::policy::PolicySet::new();
+    for p in store.policy_packs().await? {
+        packs.add(p).map_err(|e| invalid(e.to_string()))?;
+    }
+    let cal = store.calendar().await?;
+    let mut out = Vec::with_capacity(list.len());
+    for lead in list {
+        let policy = packs
+            .resolve(&lead.village, lead.received_on)
+            .map_err(|e| invalid(e.to_string()))?;
+        let accept_by = due(
+            &cal,
+            policy.deadlines.application_acceptance,
+            lead.received_on,
+        )
+        .map_err(|e| invalid(e.to_string()))?;
         out.push(PendingLead { lead, accept_by });
     }
     Ok(out)
@@ -1195,4 +1201,172 @@ async fn visit_items(
         }
     }
     Ok(items)
+}
+
+/// On-time figures of one step (按时办结率).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFigures {
+    pub step: String,
+    /// Who owns the step: 村级, 乡镇, 县级, 帮扶责任人.
+    pub level: &'static str,
+    pub done: i64,
+    pub on_time: i64,
+}
+
+impl StepFigures {
+    /// Per mille on time, for display as a percentage with one decimal.
+    pub fn rate_permille(&self) -> i64 {
+        (self.on_time * 1000).checked_div(self.done).unwrap_or(0)
+    }
+}
+
+/// On-time figures of one town, and its cases overdue now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TownFigures {
+    pub town: DivisionCode,
+    pub name: String,
+    pub done: i64,
+    pub on_time: i64,
+    pub overdue_now: i64,
+}
+
+/// The SLA view (办理时效): per step and level, and per town, for steps done in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeliness {
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    pub steps: Vec<StepFigures>,
+    pub towns: Vec<TownFigures>,
+}
+
+fn level_of(role: Option<&Role>) -> &'static str {
+    match role {
+        Some(Role::VillageOfficer) => "村级",
+        Some(Role::TownReviewer) => "乡镇",
+        Some(Role::CountyAdmin) => "县级",
+        Some(Role::AssistanceCadre) => "帮扶责任人",
+        _ => "其他",
+    }
+}
+
+/// The step a timed event completed, in words.
+fn step_name(action: ActionKind, from: Option<CaseState>) -> String {
+    match (action, from.and_then(CaseState::step)) {
+        (
+            ActionKind::Verify | ActionKind::Deliberate | ActionKind::Approve,
+            Some((phase, step)),
+        ) => {
+            let step = match (action, step) {
+                (ActionKind::Approve, dixian_domain::monitoring::Step::CountyReview) => "县级审定",
+                _ => step.label(),
+            };
+            match phase {
+                dixian_domain::monitoring::Phase::Identification => step.to_string(),
+                dixian_domain::monitoring::Phase::Elimination => format!("消除{step}"),
+            }
+        }
+        _ => action.label().to_string(),
+    }
+}
+
+/// On-time rates of the steps done from `from` to `until` in the actor's scope, by step and
+/// by town, with acceptance of leads as a step of its own and the cases overdue on `today`.
+pub async fn timeliness(
+    store: &dyn Store,
+    actor: &Actor,
+    from: NaiveDate,
+    until: NaiveDate,
+    today: NaiveDate,
+) -> Result<Timeliness, AppError> {
+    if until < from {
+        return Err(invalid(format!("结束日期{until}早于开始日期{from}")));
+    }
+    let rows = store.step_timeliness(actor, from, until).await?;
+    let mut steps: Vec<StepFigures> = Vec::new();
+    let mut towns: std::collections::BTreeMap<DivisionCode, (i64, i64, i64)> =
+        std::collections::BTreeMap::new();
+    let mut add =
+        |step: String, level: &'static str, village: DivisionCode, done: i64, on_time: i64| {
+            match steps
+                .iter_mut()
+                .find(|s| s.step == step && s.level == level)
+            {
+                Some(s) => {
+                    s.done += done;
+                    s.on_time += on_time;
+                }
+                None => steps.push(StepFigures {
+                    step,
+                    level,
+                    done,
+                    on_time,
+                }),
+            }
+            let town = village.parent().unwrap_or(village);
+            let t = towns.entry(town).or_default();
+            t.0 += done;
+            t.1 += on_time;
+        };
+    for r in &rows {
+        let state = r.from.unwrap_or(CaseState::Monitored);
+        let owner = allowed_roles(r.action, state).first();
+        add(
+            step_name(r.action, r.from),
+            level_of(owner),
+            r.village,
+            r.done,
+            r.on_time,
+        );
+    }
+    // Acceptance of leads (受理): the town's first step.
+    for p in leads(
+        store,
+        actor,
+        &LeadFilter {
+            limit: 100_000,
+            ..LeadFilter::default()
+        },
+    )
+    .await?
+    {
+        let Some(decided) = p.lead.decided_on.filter(|d| from <= *d && *d <= until) else {
+            continue;
+        };
+        let on_time = i64::from(decided <= p.accept_by);
+        add("受理线索".into(), "乡镇", p.lead.village, 1, on_time);
+    }
+    for c in store
+        .cases(
+            actor,
+            &CaseFilter {
+                overdue_on: Some(today),
+                limit: 100_000,
+                ..CaseFilter::default()
+            },
+        )
+        .await?
+    {
+        let town = c.village.parent().unwrap_or(c.village);
+        towns.entry(town).or_default().2 += 1;
+    }
+    let mut out = Vec::new();
+    for (town, (done, on_time, overdue_now)) in towns {
+        let name = store
+            .division(&town)
+            .await?
+            .map_or_else(|| town.to_string(), |d| d.name);
+        out.push(TownFigures {
+            town,
+            name,
+            done,
+            on_time,
+            overdue_now,
+        });
+    }
+    Ok(Timeliness {
+        from,
+        until,
+        steps,
+        towns: out,
+    })
 }

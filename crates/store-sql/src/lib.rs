@@ -22,7 +22,7 @@ use dixian_gm::{FieldCipher, GmError, to_hex};
 use dixian_store::{
     AttachmentMeta, CadreAccount, CaseFile, CaseFilter, CaseSummary, LeadCreated, LeadFilter,
     LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta, PublicLeadStatus, StepEffect,
-    VisitRecord,
+    StepTimeliness, VisitRecord,
 };
 use dixian_store::{
     AuditFilter, AuditRecord, AuditVerification, DbKind, FailureCount, FieldChange,
@@ -1634,6 +1634,15 @@ impl Store for SqlStore {
         effect: &StepEffect,
     ) -> StoreResult<Option<i64>> {
         self.step(actor, outcome, effect).await
+    }
+
+    async fn step_timeliness(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<StepTimeliness>> {
+        self.timeliness(actor, from, until).await
     }
 
     async fn add_visit(&self, actor: &Actor, visit: &NewVisit) -> StoreResult<i64> {

@@ -18,7 +18,7 @@ use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
 use dixian_store::{
     AttachmentMeta, CadreAccount, CaseEventRecord, CaseFile, CaseFilter, CaseSummary, FieldChange,
     LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
-    StoreError, StoreResult,
+    StepTimeliness, StoreError, StoreResult,
 };
 
 /// Field names of the sealed monitoring data (part of each ciphertext's associated data).
@@ -1190,6 +1190,53 @@ impl SqlStore {
             saved
         });
         Ok(saved)
+    }
+
+    pub(crate) async fn timeliness(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<StepTimeliness>> {
+        self.permit(actor, Permission::ViewRegistry, "办理时效")
+            .await?;
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<(String, String, Option<String>, i64, i64)> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT c.village, e.action, e.from_state, COUNT(*),
+                   SUM(CASE WHEN e.on_date <= e.due_on THEN 1 ELSE 0 END)
+                 FROM case_events e JOIN monitoring_cases c ON c.id = e.case_id
+                 JOIN households h ON h.id = c.household_id
+                 WHERE e.due_on IS NOT NULL AND c.village BETWEEN $1 AND $2
+                   AND e.on_date BETWEEN $3 AND $4 {}
+                 GROUP BY c.village, e.action, e.from_state
+                 ORDER BY c.village, e.action, e.from_state",
+                crate::assigned_only(5)
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(from)
+            .bind(until)
+            .bind(crate::assigned_to(actor))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(village, action, from_state, done, on_time)| {
+                Ok(StepTimeliness {
+                    village: DivisionCode::parse(&village).map_err(|e| corrupt("区划代码", e))?,
+                    action: ActionKind::parse(&action)
+                        .ok_or_else(|| corrupt("案件操作", &action))?,
+                    from: from_state
+                        .as_deref()
+                        .map(|s| CaseState::parse(s).ok_or_else(|| corrupt("案件状态", s)))
+                        .transpose()?,
+                    done,
+                    on_time,
+                })
+            })
+            .collect()
     }
 
     pub(crate) async fn cadre_accounts(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>> {

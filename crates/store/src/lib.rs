@@ -23,7 +23,7 @@ use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFile, CaseFilter, CaseSummary,
     LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta,
-    PublicLeadStatus, StepEffect, VisitRecord,
+    PublicLeadStatus, StepEffect, StepTimeliness, VisitRecord,
 };
 
 /// Which database a store runs on.
@@ -651,6 +651,14 @@ pub trait Store: Send + Sync {
         outcome: &Outcome,
         effect: &StepEffect,
     ) -> StoreResult<Option<i64>>;
+    /// Steps with a deadline done between `from` and `until` (inclusive) in the actor's scope,
+    /// counted per village, step and state, with how many were on time.
+    async fn step_timeliness(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<StepTimeliness>>;
     /// Records a visit (走访) with its photos in one transaction. Needs `HandleCases`, the
     /// household in scope (and, for a 帮扶责任人, assigned); a case must be the household's.
     async fn add_visit(&self, actor: &Actor, visit: &NewVisit) -> StoreResult<i64>;

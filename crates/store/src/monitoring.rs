@@ -183,6 +183,17 @@ pub enum StepEffect {
 /// The largest attachment the store accepts (a phone photo or a scanned form).
 pub const MAX_ATTACHMENT_BYTES: usize = 8 * 1024 * 1024;
 
+/// How many steps of one kind were done in one village in a period, and how many in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepTimeliness {
+    pub village: DivisionCode,
+    pub action: dixian_domain::monitoring::ActionKind,
+    /// The state the step completed (乡镇审核 and 县级审定 are both `approve`).
+    pub from: Option<CaseState>,
+    pub done: i64,
+    pub on_time: i64,
+}
+
 /// A visit (走访) as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewVisit {

@@ -73,6 +73,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/work", "我的待办", Permission::HandleCases),
     ("/leads", "监测线索", Permission::HandleCases),
     ("/cases", "监测案件", Permission::ViewRegistry),
+    ("/sla", "办理时效", Permission::HandleCases),
     ("/households", "农户查询", Permission::ViewRegistry),
     ("/people", "人员查询", Permission::ViewRegistry),
     ("/households/import", "农户导入", Permission::EditRegistry),
@@ -263,6 +264,7 @@ pub fn router(state: AppState) -> Router {
         .route("/leads", get(monitoring::leads).post(monitoring::report))
         .route("/leads/{id}/decide", post(monitoring::decide))
         .route("/cases", get(monitoring::cases))
+        .route("/sla", get(monitoring::sla))
         .route("/cases/{id}", get(monitoring::case))
         .route("/cases/{id}/step", post(monitoring::step))
         .route("/cases/{id}/cadre", post(monitoring::cadre))

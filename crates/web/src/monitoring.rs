@@ -10,7 +10,7 @@ use axum::Extension;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use dixian_app::monitoring::{self as flow, CaseView, LeadForm, StepForm, WorkList};
 use dixian_app::{AppError, today};
 use dixian_domain::access::{Actor, Permission};
@@ -1456,6 +1456,115 @@ pub async fn notice(
             until: until.map(|d| d.to_string()).unwrap_or_default(),
             rows,
             printed: today().to_string(),
+        },
+    )
+}
+
+pub(crate) struct RateRow {
+    pub name: String,
+    pub level: &'static str,
+    pub done: i64,
+    pub on_time: i64,
+    pub late: i64,
+    pub rate: String,
+    pub overdue_now: Option<i64>,
+}
+
+fn rate(on_time: i64, done: i64) -> String {
+    match (on_time * 1000).checked_div(done) {
+        Some(pm) => format!("{}.{}%", pm / 10, pm % 10),
+        None => "—".into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sla.html")]
+struct SlaPage {
+    frame: Frame,
+    from: String,
+    until: String,
+    steps: Vec<RateRow>,
+    towns: Vec<RateRow>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SlaQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+}
+
+/// 办理时效: on-time rates per step and level, and per town, for a period (this year by
+/// default), with the cases overdue today.
+pub async fn sla(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<SlaQuery>,
+) -> Response {
+    let day = today();
+    let parse = |t: &str, default: NaiveDate| match t.trim() {
+        "" => Ok(default),
+        t => dixian_app::policy::parse_date(t),
+    };
+    let first = NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day);
+    let dates = parse(&q.from, first).and_then(|f| parse(&q.until, day).map(|u| (f, u)));
+    let result = match dates {
+        Ok((from, until)) => {
+            flow::timeliness(state.store.as_ref(), &session.auth.actor, from, until, day).await
+        }
+        Err(e) => Err(e),
+    };
+    let (steps, towns, error, code) = match result {
+        Ok(t) => (
+            t.steps
+                .iter()
+                .map(|s| RateRow {
+                    name: s.step.clone(),
+                    level: s.level,
+                    done: s.done,
+                    on_time: s.on_time,
+                    late: s.done - s.on_time,
+                    rate: rate(s.on_time, s.done),
+                    overdue_now: None,
+                })
+                .collect(),
+            t.towns
+                .iter()
+                .map(|t| RateRow {
+                    name: t.name.clone(),
+                    level: "乡镇",
+                    done: t.done,
+                    on_time: t.on_time,
+                    late: t.done - t.on_time,
+                    rate: rate(t.on_time, t.done),
+                    overdue_now: Some(t.overdue_now),
+                })
+                .collect(),
+            None,
+            StatusCode::OK,
+        ),
+        Err(e) if correctable(&e) => (Vec::new(), Vec::new(), Some(e.to_string()), status_of(&e).0),
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    render(
+        code,
+        &SlaPage {
+            frame: session.frame(&state),
+            from: if q.from.trim().is_empty() {
+                first.to_string()
+            } else {
+                q.from.trim().to_string()
+            },
+            until: if q.until.trim().is_empty() {
+                day.to_string()
+            } else {
+                q.until.trim().to_string()
+            },
+            steps,
+            towns,
+            error,
         },
     )
 }

@@ -618,6 +618,41 @@ pub async fn monitoring_cases(store: &dyn Store) {
     assert_eq!(file.summary.measures, 1);
     assert_eq!(file.measures[0], m);
 
+    // Timeliness: the steps with a deadline, counted per village, step and state.
+    let t = store
+        .step_timeliness(&town, d(2026, 1, 1), d(2026, 12, 31))
+        .await
+        .unwrap();
+    let count = |action: &str, from: CaseState| {
+        t.iter()
+            .find(|r| r.action.code() == action && r.from == Some(from))
+            .map(|r| (r.done, r.on_time))
+    };
+    assert_eq!(count("verify", CaseState::Verifying), Some((1, 1)));
+    assert_eq!(count("approve", CaseState::TownReview), Some((1, 1)));
+    assert_eq!(count("approve", CaseState::CountyReview), Some((1, 1)));
+    assert_eq!(count("assign_cadre", CaseState::Monitored), Some((1, 1)));
+    assert!(t.iter().all(|r| r.village == village("500299101201")));
+    let later = store
+        .step_timeliness(&town, d(2026, 10, 14), d(2026, 12, 31))
+        .await
+        .unwrap();
+    assert!(
+        later.iter().all(|r| r.action.code() != "verify"),
+        "{later:?}"
+    );
+    assert!(
+        store
+            .step_timeliness(
+                &actor_as(Role::TownReviewer, "500299102000"),
+                d(2026, 1, 1),
+                d(2026, 12, 31)
+            )
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     let audit = store
         .audit_records(&sys(), &AuditFilter::after(0, 1000))
         .await

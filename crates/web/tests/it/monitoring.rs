@@ -596,6 +596,32 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     ] {
         assert!(printed.body.contains(part), "{part}");
     }
+    // The SLA view counts each timed step, in time or not, per step and per town.
+    let sla = get(&a.router, &format!("/sla?from={}&until=", d(40)), &county).await;
+    assert_eq!(sla.status, StatusCode::OK);
+    let steps = sla.body.split("id=\"sla-steps\"").nth(1).unwrap();
+    for step in [
+        "受理线索",
+        "入户核实",
+        "民主评议",
+        "乡镇审核",
+        "县级审定",
+        "明确帮扶责任人",
+    ] {
+        assert!(
+            steps.contains(&format!("<td>{step}</td>")),
+            "{step}: {steps}"
+        );
+    }
+    assert!(sla.body.contains("id=\"sla-towns\""));
+    let bad = get(&a.router, "/sla?from=2026-13-01", &county).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let backwards = get(&a.router, "/sla?from=2026-11-01&until=2026-10-01", &county).await;
+    assert!(
+        backwards.body.contains("早于开始日期"),
+        "{}",
+        backwards.body
+    );
     // A forged step is refused and audited.
     let forged = post(
         &a.router,
