@@ -5,7 +5,7 @@
 
 use crate::AppError;
 use crate::policy::{parse_date, policy_in_force};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::{Actor, Role, Scope};
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::id_number::IdNumber;
@@ -867,6 +867,18 @@ pub struct WorkItem {
 pub struct WorkList {
     pub leads: Vec<PendingLead>,
     pub items: Vec<WorkItem>,
+    /// Visits owed to households outside any case (脱贫户 in the pack's months).
+    pub households: Vec<HouseholdItem>,
+}
+
+/// A household's visit owed outside any case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdItem {
+    pub code: HouseholdCode,
+    pub head: String,
+    pub task: String,
+    pub due: NaiveDate,
+    pub overdue_working_days: i64,
 }
 
 impl WorkList {
@@ -953,8 +965,10 @@ pub async fn work_list(
             });
         }
     }
+    let mut households = Vec::new();
     if actor.role == Some(Role::AssistanceCadre) {
         items.extend(visit_items(store, actor, today, &overdue_by).await?);
+        households = poverty_alleviated_items(store, actor, today, &overdue_by).await?;
     }
     items.sort_by_key(|i| (std::cmp::Reverse(i.overdue_working_days), i.due));
     let leads = if allowed_roles(ActionKind::Open, CaseState::Verifying)
@@ -973,7 +987,11 @@ pub async fn work_list(
     } else {
         Vec::new()
     };
-    Ok(WorkList { leads, items })
+    Ok(WorkList {
+        leads,
+        items,
+        households,
+    })
 }
 
 /// The kinds of file a case takes, known by their first bytes (the name and the declared
@@ -1101,25 +1119,90 @@ pub async fn record_visit(
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
 ) -> Result<i64, AppError> {
-    let visited_on = date_or_today(&f.visited_on, today, "走访日期")?;
     let file = store
         .case_file(actor, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
+    let visit = new_visit(
+        file.summary.case.household.clone(),
+        Some(id),
+        f,
+        photos,
+        today,
+    )?;
+    Ok(store.add_visit(actor, &visit).await?)
+}
+
+/// Records a visit to household `code_text` outside any case (a 脱贫户's visit).
+pub async fn record_household_visit(
+    store: &dyn Store,
+    actor: &Actor,
+    code_text: &str,
+    f: &VisitForm,
+    photos: Vec<(String, Vec<u8>)>,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let code = HouseholdCode::parse(code_text).map_err(|e| invalid(e.to_string()))?;
+    let visit = new_visit(code, None, f, photos, today)?;
+    Ok(store.add_visit(actor, &visit).await?)
+}
+
+fn new_visit(
+    household: HouseholdCode,
+    case_id: Option<i64>,
+    f: &VisitForm,
+    photos: Vec<(String, Vec<u8>)>,
+    today: NaiveDate,
+) -> Result<dixian_store::NewVisit, AppError> {
+    let visited_on = date_or_today(&f.visited_on, today, "走访日期")?;
     let photos = photos
         .into_iter()
         .map(|(name, bytes)| attachment("photo", &name, bytes))
         .collect::<Result<Vec<_>, _>>()?;
-    let visit = dixian_store::NewVisit {
-        household: file.summary.case.household.clone(),
-        case_id: Some(id),
+    Ok(dixian_store::NewVisit {
+        household,
+        case_id,
         visited_on,
         visitors: split_names(&f.visitors),
         findings: f.findings.clone(),
         follow_ups: f.follow_ups.clone(),
         photos,
+    })
+}
+
+/// A household's visits and, for a 脱贫户, the months of this year it is owed one in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdVisits {
+    pub visits: Vec<dixian_store::VisitRecord>,
+    pub periods: Vec<dixian_domain::monitoring::VisitPeriod>,
+    /// The pack's months for 脱贫户, e.g. [3, 8, 11]; empty when the pack names none.
+    pub months: Vec<u32>,
+}
+
+/// The visits of household `code` and its 脱贫户 visit months.
+pub async fn household_visits(
+    store: &dyn Store,
+    actor: &Actor,
+    code: &HouseholdCode,
+    poverty_alleviated: bool,
+    today: NaiveDate,
+) -> Result<HouseholdVisits, AppError> {
+    let visits = store.visits(actor, code).await?;
+    let village = code
+        .village()
+        .ok_or_else(|| invalid(format!("户编号{code}无效")))?;
+    let policy = policy_for(store, &village, today).await?;
+    let dates: Vec<NaiveDate> = visits.iter().map(|v| v.visited_on).collect();
+    let periods = if poverty_alleviated {
+        dixian_domain::monitoring::poverty_alleviated_periods(&policy.visits, &dates, today)
+    } else {
+        Vec::new()
     };
-    Ok(store.add_visit(actor, &visit).await?)
+    Ok(HouseholdVisits {
+        visits,
+        periods,
+        months: policy.visits.poverty_alleviated_months.clone(),
+    })
 }
 
 /// Names as typed, separated by 、，, ; or spaces.
@@ -1369,4 +1452,70 @@ pub async fn timeliness(
         steps,
         towns: out,
     })
+}
+
+/// A 帮扶责任人's 脱贫户 (not monitored) owed a visit this year in the pack's months: the
+/// month now open, and the months missed.
+async fn poverty_alleviated_items(
+    store: &dyn Store,
+    actor: &Actor,
+    today: NaiveDate,
+    overdue_by: &(dyn Fn(Option<NaiveDate>) -> i64 + Sync),
+) -> Result<Vec<HouseholdItem>, AppError> {
+    let since = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let mut dates: std::collections::BTreeMap<HouseholdCode, Vec<NaiveDate>> =
+        std::collections::BTreeMap::new();
+    for (code, d) in store.visit_dates(actor, since).await? {
+        dates.entry(code).or_default().push(d);
+    }
+    let mut policies: std::collections::BTreeMap<DivisionCode, Policy> =
+        std::collections::BTreeMap::new();
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .households(
+                actor,
+                &dixian_store::HouseholdFilter {
+                    household_type: Some(dixian_domain::registry::HouseholdType::PovertyAlleviated),
+                    monitored: Some(false),
+                    after_code: after.clone(),
+                    limit: 500,
+                    ..dixian_store::HouseholdFilter::default()
+                },
+            )
+            .await?;
+        let Some(last) = page.rows.last() else { break };
+        after = Some(last.code.clone());
+        for h in page.rows {
+            let policy = match policies.get(&h.village) {
+                Some(p) => p,
+                None => {
+                    let p = policy_for(store, &h.village, today).await?;
+                    policies.entry(h.village).or_insert(p)
+                }
+            };
+            let visits = dates.get(&h.code).map_or(&[][..], Vec::as_slice);
+            let periods = dixian_domain::monitoring::poverty_alleviated_periods(
+                &policy.visits,
+                visits,
+                today,
+            );
+            for p in periods.iter().filter(|p| p.missed(today) || p.open(today)) {
+                out.push(HouseholdItem {
+                    code: h.code.clone(),
+                    head: h.head_name.clone(),
+                    task: format!(
+                        "脱贫户{}月走访{}",
+                        p.from.month(),
+                        if p.missed(today) { "（漏访）" } else { "" }
+                    ),
+                    due: p.until,
+                    overdue_working_days: overdue_by(Some(p.until)),
+                });
+            }
+        }
+    }
+    out.sort_by_key(|i| (std::cmp::Reverse(i.overdue_working_days), i.due));
+    Ok(out)
 }

@@ -180,11 +180,17 @@ struct HouseholdPage {
     csrf: String,
     notice: Option<String>,
     today: String,
+    visits: Vec<crate::monitoring::VisitView>,
+    /// For a 脱贫户: the pack's months and this year's missed or open ones.
+    visit_rule: Option<String>,
+    visit_status: Vec<String>,
+    may_visit: bool,
 }
 
 #[derive(Deserialize, Default)]
 pub struct ShowParams {
     changed: Option<usize>,
+    visited: Option<u8>,
 }
 
 pub async fn show(
@@ -238,22 +244,73 @@ pub async fn show(
         Err(e) => return error_page(&state, Some(&session), &AppError::Store(e)),
     };
     let tags = tags(&view.detail.summary);
+    let s = &view.detail.summary;
+    let poverty_alleviated = s.household_type
+        == dixian_domain::registry::HouseholdType::PovertyAlleviated
+        && !s.monitored;
+    let day = today();
+    let visits = match dixian_app::monitoring::household_visits(
+        state.store.as_ref(),
+        actor,
+        &s.code,
+        poverty_alleviated,
+        day,
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    let visit_rule = (poverty_alleviated && !visits.months.is_empty()).then(|| {
+        format!(
+            "脱贫户每年{}月走访",
+            visits
+                .months
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("、")
+        )
+    });
+    let visit_status = visits
+        .periods
+        .iter()
+        .map(|p| {
+            let m = chrono::Datelike::month(&p.from);
+            match p.visited {
+                Some(d) => format!("{m}月：{d}已走访"),
+                None if p.missed(day) => format!("{m}月：漏访"),
+                None => format!("{m}月：本月待走访（{}前）", p.until),
+            }
+        })
+        .collect();
     render(
         StatusCode::OK,
         &HouseholdPage {
+            visits: visits
+                .visits
+                .iter()
+                .map(crate::monitoring::visit_view)
+                .collect(),
+            visit_rule,
+            visit_status,
+            may_visit: actor.may(dixian_domain::access::Permission::HandleCases),
             frame: session.frame(&state),
             view,
             tags,
             events,
             may_edit: actor.may(dixian_domain::access::Permission::EditRegistry),
             csrf: session.auth.csrf.clone(),
-            notice: q.changed.map(|n| {
-                if n == 0 {
-                    "没有需要保存的变化".to_string()
-                } else {
-                    format!("已保存{n}项变化，已记入变更记录")
-                }
-            }),
+            notice: q
+                .changed
+                .map(|n| {
+                    if n == 0 {
+                        "没有需要保存的变化".to_string()
+                    } else {
+                        format!("已保存{n}项变化，已记入变更记录")
+                    }
+                })
+                .or_else(|| q.visited.map(|_| "走访记录已保存".to_string())),
             today: today().to_string(),
         },
     )

@@ -290,6 +290,12 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route(
+            "/households/{code}/visits",
+            post(monitoring::household_visit).layer(axum::extract::DefaultBodyLimit::max(
+                monitoring::VISIT_UPLOAD_LIMIT,
+            )),
+        )
+        .route(
             "/visits/{visit}/photos/{photo}",
             get(monitoring::visit_photo),
         )

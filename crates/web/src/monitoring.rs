@@ -95,6 +95,13 @@ fn due_of(date: Option<NaiveDate>, overdue_working_days: i64, today: NaiveDate) 
     }
 }
 
+pub(crate) struct HouseholdRow {
+    pub code: String,
+    pub head: String,
+    pub task: String,
+    pub due: Due,
+}
+
 pub(crate) struct ItemRow {
     pub case_id: i64,
     pub household: String,
@@ -179,6 +186,7 @@ pub(crate) fn item_rows(list: &WorkList, today: NaiveDate) -> Vec<ItemRow> {
 #[template(path = "work.html")]
 struct WorkPage {
     frame: Frame,
+    households: Vec<HouseholdRow>,
     today: String,
     items: Vec<ItemRow>,
     leads: Vec<LeadRow>,
@@ -195,6 +203,16 @@ pub async fn work(
             StatusCode::OK,
             &WorkPage {
                 frame: session.frame(&state),
+                households: list
+                    .households
+                    .iter()
+                    .map(|h| HouseholdRow {
+                        code: h.code.as_str().to_string(),
+                        head: h.head.clone(),
+                        task: h.task.clone(),
+                        due: due_of(Some(h.due), h.overdue_working_days, day),
+                    })
+                    .collect(),
                 today: day.to_string(),
                 overdue: list.overdue(),
                 items: item_rows(&list, day),
@@ -690,6 +708,18 @@ pub(crate) struct VisitView {
     pub by: String,
 }
 
+pub(crate) fn visit_view(v: &dixian_store::VisitRecord) -> VisitView {
+    VisitView {
+        id: v.id,
+        on: v.visited_on.to_string(),
+        visitors: v.visitors.join("、"),
+        findings: v.findings.clone(),
+        follow_ups: v.follow_ups.clone(),
+        photos: v.photos.iter().map(|p| (p.id, p.name.clone())).collect(),
+        by: v.created_by.clone(),
+    }
+}
+
 pub(crate) struct MeasureView {
     pub id: i64,
     pub type_name: String,
@@ -860,19 +890,7 @@ fn case_page(
             .map(|s| (s.code(), s.label()))
             .collect(),
         cadres,
-        visits: view
-            .visits
-            .iter()
-            .map(|v| VisitView {
-                id: v.id,
-                on: v.visited_on.to_string(),
-                visitors: v.visitors.join("、"),
-                findings: v.findings.clone(),
-                follow_ups: v.follow_ups.clone(),
-                photos: v.photos.iter().map(|p| (p.id, p.name.clone())).collect(),
-                by: v.created_by.clone(),
-            })
-            .collect(),
+        visits: view.visits.iter().map(visit_view).collect(),
         cadence: format!(
             "纳入后每{}个月至少走访1次",
             p.visits.monitored_every_months.max(1)
@@ -1220,6 +1238,47 @@ pub async fn download(
     }
 }
 
+/// 走访 of a household outside any case (a 脱贫户), from the household page.
+pub async fn household_visit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let fail = |e: AppError| error_page(&state, Some(&session), &e);
+    let (fields, photos) = match multipart_files(form).await {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "走访记录").await {
+        return r;
+    }
+    let f = visit_form(&fields);
+    match flow::record_household_visit(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &f,
+        photos,
+        today(),
+    )
+    .await
+    {
+        Ok(_) => Redirect::to(&format!("/households/{code}?visited=1")).into_response(),
+        Err(e) => fail(e),
+    }
+}
+
+fn visit_form(fields: &[(String, String)]) -> flow::VisitForm {
+    flow::VisitForm {
+        visited_on: field(fields, "visited_on"),
+        visitors: field(fields, "visitors"),
+        findings: field(fields, "findings"),
+        follow_ups: field(fields, "follow_ups"),
+    }
+}
+
 /// 走访: the visit form with up to five photos.
 pub async fn visit(
     State(state): State<AppState>,
@@ -1235,12 +1294,7 @@ pub async fn visit(
     if let Err(r) = guard(&state, &session, &headers, &fields, "走访记录").await {
         return r;
     }
-    let f = flow::VisitForm {
-        visited_on: field(&fields, "visited_on"),
-        visitors: field(&fields, "visitors"),
-        findings: field(&fields, "findings"),
-        follow_ups: field(&fields, "follow_ups"),
-    };
+    let f = visit_form(&fields);
     let result = flow::record_visit(
         state.store.as_ref(),
         &session.auth.actor,

@@ -721,6 +721,65 @@ async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
         !tasks.iter().any(|(t, _)| t.starts_with("制定帮扶计划")),
         "{tasks:?}"
     );
+    // A 脱贫户 (not monitored) of the cadre: visited in March, August and November (重庆).
+    let mut poor = record.clone();
+    poor.household.code = HouseholdCode::new(&poor.household.village, 2).unwrap();
+    poor.household.household_type = HouseholdType::PovertyAlleviated;
+    poor.members = vec![member(20, Relation::Head)];
+    s.insert_households(&sys(), std::slice::from_ref(&poor))
+        .await
+        .unwrap();
+    s.assign_cadre(&town, &poor.household.code, cadre_user.id, true)
+        .await
+        .unwrap();
+    let owed = |list: &dixian_app::monitoring::WorkList| -> Vec<(String, i64)> {
+        list.households
+            .iter()
+            .map(|h| (h.task.clone(), h.overdue_working_days))
+            .collect()
+    };
+    let list = work_list(&s, &cadre, d(2026, 11, 23)).await.unwrap();
+    let tasks = owed(&list);
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
+    assert!(
+        tasks
+            .iter()
+            .any(|(t, late)| t == "脱贫户3月走访（漏访）" && *late > 100)
+    );
+    assert!(
+        tasks
+            .iter()
+            .any(|(t, late)| t == "脱贫户11月走访" && *late == 0)
+    );
+    dixian_app::monitoring::record_household_visit(
+        &s,
+        &cadre,
+        poor.household.code.as_str(),
+        &VisitForm {
+            visited_on: "2026-11-05".into(),
+            visitors: "张帮扶".into(),
+            findings: "生活正常".into(),
+            follow_ups: String::new(),
+        },
+        Vec::new(),
+        d(2026, 11, 23),
+    )
+    .await
+    .unwrap();
+    let list = work_list(&s, &cadre, d(2026, 11, 23)).await.unwrap();
+    assert_eq!(owed(&list).len(), 2, "{:?}", owed(&list));
+    let hv = dixian_app::monitoring::household_visits(
+        &s,
+        &town,
+        &poor.household.code,
+        true,
+        d(2026, 11, 23),
+    )
+    .await
+    .unwrap();
+    assert_eq!(hv.months, vec![3, 8, 11]);
+    assert_eq!(hv.periods[2].visited, Some(d(2026, 11, 5)));
+
     let view = case_view(&s, &town, id, d(2026, 11, 23)).await.unwrap();
     assert_eq!(view.visits.len(), 2);
     assert_eq!(view.visits[1].photos.len(), 1);

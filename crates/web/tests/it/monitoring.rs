@@ -207,6 +207,24 @@ async fn a_household_declares_and_the_town_accepts() {
         "{}",
         found.body
     );
+    // A visit recorded from the household page, outside the case.
+    let page = get(
+        &a.router,
+        &format!("/households/{}", r.household.code),
+        &village,
+    )
+    .await;
+    let uri = format!("/households/{}/visits", r.household.code);
+    let fields = [
+        ("csrf", hidden(&page.body, "csrf")),
+        ("visitors", "王村干".to_string()),
+        ("findings", "户主在家，情况属实".to_string()),
+    ];
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = multipart_to(&a, &village, &uri, &refs, None).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let page = get(&a.router, saved.location(), &village).await;
+    assert!(page.body.contains("走访记录已保存") && page.body.contains("户主在家，情况属实"));
 }
 
 async fn step(a: &App, cookie: &str, case: i64, fields: &[(&str, &str)]) -> Reply {
