@@ -1583,6 +1583,14 @@ impl Store for SqlStore {
         self.new_lead(actor, lead).await
     }
 
+    async fn create_leads(
+        &self,
+        actor: &Actor,
+        leads: &[NewLead],
+    ) -> StoreResult<Vec<LeadCreated>> {
+        self.new_leads(actor, leads).await
+    }
+
     async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>> {
         self.list_leads(actor, filter).await
     }

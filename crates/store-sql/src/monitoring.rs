@@ -134,6 +134,96 @@ macro_rules! open_case_in {
     }};
 }
 
+/// Writes prepared lead `$p` inside transaction `$tx` (with its attach event and audit
+/// record); gives its id.
+macro_rules! lead_in {
+    ($tx:ident, $self:ident, $actor:expr, $p:expr, $now:expr) => {{
+        let (actor, p, now): (&Actor, &PreparedLead, &str) = ($actor, $p, $now);
+        let id: i64 = allocate!($tx, "monitoring_leads", 1i64);
+        let (id_enc, id_bidx, phone_enc) = match &p.lead.applicant {
+            Some(a) => (
+                Some(
+                    $self
+                        .cipher
+                        .encrypt(F_APPLICANT_ID, &id.to_string(), a.id_number.as_str())
+                        .map_err(crypto)?,
+                ),
+                Some(
+                    $self
+                        .cipher
+                        .blind_index(F_APPLICANT_ID, a.id_number.as_str()),
+                ),
+                a.phone
+                    .as_deref()
+                    .map(|p| $self.cipher.encrypt(F_APPLICANT_PHONE, &id.to_string(), p))
+                    .transpose()
+                    .map_err(crypto)?,
+            ),
+            None => (None, None, None),
+        };
+        sqlx::query(
+            "INSERT INTO monitoring_leads (id, village, household_id, channel, source, reason,
+                   evidence, hardships, received_on, received_at, applicant_name,
+                   applicant_id_enc, applicant_id_bidx, applicant_phone_enc, tracking_code,
+                   status, case_id, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                   $17, $18)",
+        )
+        .bind(id)
+        .bind(p.village.to_string())
+        .bind(p.hid)
+        .bind(p.lead.channel.code())
+        .bind(&p.source)
+        .bind(&p.reason)
+        .bind(&p.evidence)
+        .bind(p.lead.hardships.join(","))
+        .bind(p.lead.received_on)
+        .bind(now)
+        .bind(p.lead.applicant.as_ref().map(|a| a.name.trim().to_string()))
+        .bind(id_enc)
+        .bind(id_bidx)
+        .bind(phone_enc)
+        .bind(p.lead.tracking_code.as_deref())
+        .bind(p.status.code())
+        .bind(p.open)
+        .bind(&actor.name)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+        if let Some(case_id) = p.open {
+            // The open case hears of it in its own history.
+            let (seq, state): (i64, String) = sqlx::query_as(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1),
+                       state FROM monitoring_cases WHERE id = $1",
+            )
+            .bind(case_id)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(backend)?;
+            let state = CaseState::parse(&state).ok_or_else(|| corrupt("案件状态", &state))?;
+            let event = attach_event(state, p.lead.received_on, &p.reason, p.lead.channel, id);
+            case_event_in!($tx, case_id, seq, actor, &event);
+        }
+        let target = format!("线索#{id}");
+        audit_in!($tx, actor, "p.lead.create", &target, &p.detail);
+        id
+    }};
+}
+
+/// A lead checked and ready to write.
+pub(crate) struct PreparedLead {
+    lead: NewLead,
+    village: DivisionCode,
+    hid: Option<i64>,
+    open: Option<i64>,
+    household: Option<HouseholdCode>,
+    reason: String,
+    source: String,
+    evidence: String,
+    status: LeadStatus,
+    detail: String,
+}
+
 #[derive(sqlx::FromRow)]
 struct CaseRow {
     id: i64,
@@ -465,7 +555,9 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn new_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated> {
+    /// Checks a lead and reads what writing it needs: its household and that household's open
+    /// case. Refusals and mistakes come back before anything is written.
+    async fn prepare_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<PreparedLead> {
         let target = format!("线索：{}", lead.village);
         self.village_in_scope(actor, &lead.village, Permission::HandleCases, &target)
             .await?;
@@ -523,7 +615,6 @@ impl SqlStore {
             },
             None => (None, None),
         };
-        let now = audit::timestamp(Utc::now());
         let status = if open.is_some() {
             LeadStatus::Attached
         } else {
@@ -535,79 +626,61 @@ impl SqlStore {
             "attached_to": open,
         })
         .to_string();
-        let id = write_tx!(self, |tx| {
-            let id: i64 = allocate!(tx, "monitoring_leads", 1i64);
-            let (id_enc, id_bidx, phone_enc) = match &lead.applicant {
-                Some(a) => (
-                    Some(
-                        self.cipher
-                            .encrypt(F_APPLICANT_ID, &id.to_string(), a.id_number.as_str())
-                            .map_err(crypto)?,
-                    ),
-                    Some(
-                        self.cipher
-                            .blind_index(F_APPLICANT_ID, a.id_number.as_str()),
-                    ),
-                    a.phone
-                        .as_deref()
-                        .map(|p| self.cipher.encrypt(F_APPLICANT_PHONE, &id.to_string(), p))
-                        .transpose()
-                        .map_err(crypto)?,
-                ),
-                None => (None, None, None),
-            };
-            sqlx::query(
-                "INSERT INTO monitoring_leads (id, village, household_id, channel, source, reason,
-                   evidence, hardships, received_on, received_at, applicant_name,
-                   applicant_id_enc, applicant_id_bidx, applicant_phone_enc, tracking_code,
-                   status, case_id, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18)",
-            )
-            .bind(id)
-            .bind(village.to_string())
-            .bind(hid)
-            .bind(lead.channel.code())
-            .bind(&source)
-            .bind(&reason)
-            .bind(&evidence)
-            .bind(lead.hardships.join(","))
-            .bind(lead.received_on)
-            .bind(&now)
-            .bind(lead.applicant.as_ref().map(|a| a.name.trim().to_string()))
-            .bind(id_enc)
-            .bind(id_bidx)
-            .bind(phone_enc)
-            .bind(lead.tracking_code.as_deref())
-            .bind(status.code())
-            .bind(open)
-            .bind(&actor.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            if let Some(case_id) = open {
-                // The open case hears of it in its own history.
-                let (seq, state): (i64, String) = sqlx::query_as(
-                    "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1),
-                       state FROM monitoring_cases WHERE id = $1",
-                )
-                .bind(case_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend)?;
-                let state = CaseState::parse(&state).ok_or_else(|| corrupt("案件状态", &state))?;
-                let event = attach_event(state, lead.received_on, &reason, lead.channel, id);
-                case_event_in!(tx, case_id, seq, actor, &event);
-            }
-            let target = format!("线索#{id}");
-            audit_in!(tx, actor, "lead.create", &target, &detail);
-            id
-        });
+        Ok(PreparedLead {
+            lead: lead.clone(),
+            village,
+            hid,
+            open,
+            household,
+            reason,
+            source,
+            evidence,
+            status,
+            detail,
+        })
+    }
+
+    pub(crate) async fn new_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated> {
+        let p = self.prepare_lead(actor, lead).await?;
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| { lead_in!(tx, self, actor, &p, &now) });
         Ok(LeadCreated {
             id,
-            household,
-            attached_to: open,
+            household: p.household,
+            attached_to: p.open,
         })
+    }
+
+    /// Records many leads (a 集中排查 file) in one transaction: all or none.
+    pub(crate) async fn new_leads(
+        &self,
+        actor: &Actor,
+        leads: &[NewLead],
+    ) -> StoreResult<Vec<LeadCreated>> {
+        let mut prepared = Vec::with_capacity(leads.len());
+        for (i, lead) in leads.iter().enumerate() {
+            prepared.push(self.prepare_lead(actor, lead).await.map_err(|e| match e {
+                StoreError::Invalid(m) => StoreError::Invalid(format!("第{}条线索：{m}", i + 1)),
+                other => other,
+            })?);
+        }
+        let now = audit::timestamp(Utc::now());
+        let ids = write_tx!(self, |tx| {
+            let mut ids = Vec::with_capacity(prepared.len());
+            for p in &prepared {
+                ids.push(lead_in!(tx, self, actor, p, &now));
+            }
+            ids
+        });
+        Ok(ids
+            .into_iter()
+            .zip(prepared)
+            .map(|(id, p)| LeadCreated {
+                id,
+                household: p.household,
+                attached_to: p.open,
+            })
+            .collect())
     }
 
     pub(crate) async fn list_leads(

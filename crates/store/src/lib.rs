@@ -600,6 +600,10 @@ pub trait Store: Send + Sync {
     /// lead whose household has an open case joins that case (an entry in its history)
     /// instead of waiting for acceptance. Audited.
     async fn create_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated>;
+    /// Records many leads (a 集中排查 file) in one transaction: all are written or none, and
+    /// a refusal names the lead by its position (第N条线索).
+    async fn create_leads(&self, actor: &Actor, leads: &[NewLead])
+    -> StoreResult<Vec<LeadCreated>>;
     /// Leads in the actor's scope, newest first.
     async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>>;
     /// One lead; outside the scope refused (audited), unknown `None`.

@@ -181,6 +181,56 @@ pub async fn monitoring_leads(store: &dyn Store) {
     let e = store.create_lead(&town, &empty).await.unwrap_err();
     assert!(e.to_string().contains("请填写线索内容"), "{e}");
 
+    // A campaign's leads go in all together or not at all.
+    let before = store
+        .leads(&town, &LeadFilter::default())
+        .await
+        .unwrap()
+        .len();
+    let mut survey = lead("500299101201", Some(&a), Channel::CadreSurvey);
+    survey.reason = "集中排查：务工收入减少".into();
+    let mut stray = lead("500299101201", Some(&c), Channel::CadreSurvey);
+    stray.village = village("500299101201");
+    let e = store
+        .create_leads(&town, &[survey.clone(), stray])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().starts_with("第2条线索："), "{e}");
+    assert_eq!(
+        store
+            .leads(&town, &LeadFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        before
+    );
+    let made_many = store
+        .create_leads(
+            &town,
+            &[
+                survey.clone(),
+                lead("500299101202", Some(&c), Channel::CadreSurvey),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(made_many.len(), 2);
+    assert_eq!(made_many[1].household.as_ref(), Some(&c.household.code));
+    assert_eq!(
+        store
+            .leads(&town, &LeadFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        before + 2
+    );
+    for m in &made_many {
+        store
+            .decline_lead(&town, m.id, d(2026, 9, 30), "重复登记，已合并")
+            .await
+            .unwrap();
+    }
+
     // Acceptance opens the case; a lead is decided only once.
     let case_id = store
         .accept_lead(&town, made.id, &a.household.code, &opened(&a))
