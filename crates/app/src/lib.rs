@@ -8,6 +8,7 @@ pub mod csv_text;
 pub mod demo;
 pub mod demo_cases;
 pub mod import;
+pub mod lead_import;
 pub mod ledger;
 pub mod monitoring;
 pub mod people;

@@ -263,6 +263,12 @@ pub fn router(state: AppState) -> Router {
         .route("/work", get(monitoring::work))
         .route("/leads", get(monitoring::leads).post(monitoring::report))
         .route("/leads/{id}/decide", post(monitoring::decide))
+        .route(
+            "/leads/import",
+            post(monitoring::import_leads)
+                .layer(axum::extract::DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
+        )
+        .route("/leads/import/{file}", get(monitoring::lead_template))
         .route("/cases", get(monitoring::cases))
         .route("/sla", get(monitoring::sla))
         .route("/cases/{id}", get(monitoring::case))

@@ -237,6 +237,9 @@ struct LeadsPage {
     error: Option<String>,
     may_accept: bool,
     status: String,
+    /// The outcome of a campaign file, and its problems by row and column.
+    imported: Option<String>,
+    import_problems: Vec<String>,
 }
 
 impl LeadsPage {
@@ -258,6 +261,18 @@ async fn leads_page(
     form: LeadForm,
     error: Option<String>,
     code: StatusCode,
+) -> Response {
+    leads_page_with(state, session, status_filter, form, error, code, None).await
+}
+
+async fn leads_page_with(
+    state: &AppState,
+    session: &Session,
+    status_filter: &str,
+    form: LeadForm,
+    error: Option<String>,
+    code: StatusCode,
+    imported: Option<dixian_app::lead_import::LeadImportReport>,
 ) -> Response {
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
@@ -307,6 +322,26 @@ async fn leads_page(
             error,
             may_accept: check_role(actor.role, ActionKind::Open, CaseState::Verifying).is_ok(),
             status: status_filter.to_string(),
+            import_problems: imported
+                .as_ref()
+                .map(|r| r.problems.iter().map(ToString::to_string).collect())
+                .unwrap_or_default(),
+            imported: imported.map(|r| {
+                if !r.problems.is_empty() {
+                    format!(
+                        "文件共{}行，有{}处问题，未导入任何线索：",
+                        r.rows,
+                        r.problems.len()
+                    )
+                } else if r.created == 0 {
+                    format!("检查通过：文件共{}行，可以导入（试导入，未写入）", r.rows)
+                } else {
+                    format!(
+                        "已导入{}条线索，其中{}条并入在办案件",
+                        r.created, r.attached
+                    )
+                }
+            }),
         },
     )
 }
@@ -356,6 +391,105 @@ pub async fn report(
             leads_page(&state, &session, "", form, Some(e.to_string()), code).await
         }
         Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// A campaign file of leads (集中排查): checked whole, written whole or not at all.
+pub async fn import_leads(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, file) = match multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "导入线索").await {
+        return r;
+    }
+    let Some((name, bytes)) = file else {
+        let e = AppError::Invalid(vec!["请选择要导入的文件".into()]);
+        return leads_page(
+            &state,
+            &session,
+            "",
+            LeadForm::default(),
+            Some(e.to_string()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let dry_run = !field(&fields, "dry_run").is_empty();
+    match dixian_app::lead_import::import_leads(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &name,
+        &bytes,
+        dry_run,
+        today(),
+    )
+    .await
+    {
+        Ok(report) => {
+            let code = if report.problems.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            leads_page_with(
+                &state,
+                &session,
+                "pending",
+                LeadForm::default(),
+                None,
+                code,
+                Some(report),
+            )
+            .await
+        }
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            leads_page(
+                &state,
+                &session,
+                "",
+                LeadForm::default(),
+                Some(e.to_string()),
+                code,
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// The lead file template, CSV or XLSX.
+pub async fn lead_template(Path(file): Path<String>) -> Response {
+    let (kind, mime, ascii) = match file.as_str() {
+        "template.csv" => (
+            dixian_app::sheet::FileKind::Csv,
+            crate::CSV,
+            "leads-template.csv",
+        ),
+        "template.xlsx" => (
+            dixian_app::sheet::FileKind::Xlsx,
+            crate::XLSX,
+            "leads-template.xlsx",
+        ),
+        _ => return (StatusCode::NOT_FOUND, "没有这个模板").into_response(),
+    };
+    match dixian_app::lead_import::template(kind) {
+        Ok(bytes) => crate::download(
+            bytes,
+            mime,
+            ascii,
+            &format!("集中排查线索模板.{}", kind.extension()),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "模板生成失败");
+            (StatusCode::INTERNAL_SERVER_ERROR, "模板生成失败").into_response()
+        }
     }
 }
 

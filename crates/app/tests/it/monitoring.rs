@@ -792,3 +792,83 @@ async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_campaign_file_of_leads_goes_in_whole_or_not_at_all() {
+    let (_d, s, record) = county().await;
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let code = record.household.code.as_str();
+    let bad = format!(
+        "2026年集中排查线索\n村代码,户编号,发现渠道,来源,发现的困难或风险*,风险类型,发现日期,佐证情况\n\
+         500299101201,{code},基层干部排查,工作队,务工受伤,因意外事故,2026-11-02,\n\
+         500299101299,,,工作队,,因病、吃不饱,2026-12-01,\n\
+         ,,微信,,,,,\n"
+    );
+    let import = |bytes: String, dry: bool| {
+        let s = &s;
+        let town = &town;
+        async move {
+            dixian_app::lead_import::import_leads(
+                s,
+                town,
+                "排查.csv",
+                bytes.as_bytes(),
+                dry,
+                d(2026, 11, 23),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let report = import(bad, false).await;
+    let said: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(report.rows, 3);
+    assert_eq!(report.created, 0);
+    for expected in [
+        "第4行“发现的困难或风险”：必须填写",
+        "第4行“发现日期”：2026-12-01晚于今天",
+        "第5行“村代码”：请填写村代码或户编号",
+        "第5行“发现渠道”：“微信”不是发现渠道",
+    ] {
+        assert!(said.iter().any(|p| p == expected), "{expected}: {said:?}");
+    }
+    assert!(
+        s.leads(&town, &dixian_store::LeadFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let good = format!(
+        "村代码,户编号,发现渠道,来源,发现的困难或风险,风险类型,发现日期,佐证情况\n\
+         500299101201,{code},基层干部排查,工作队,务工受伤,因意外事故、缺劳动力,2026-11-02,诊断书\n\
+         500299101202,,热线电话,12317工单88,独居老人生病,01,,\n"
+    );
+    let dry = import(good.clone(), true).await;
+    assert_eq!((dry.rows, dry.created, dry.problems.len()), (2, 0, 0));
+    let done = import(good, false).await;
+    assert_eq!((done.created, done.attached), (2, 0));
+    let leads = s
+        .leads(&town, &dixian_store::LeadFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 2);
+    let first = leads.iter().find(|l| l.household.is_some()).unwrap();
+    assert_eq!(first.hardships, vec!["05".to_string(), "08".to_string()]);
+    assert_eq!(first.received_on, d(2026, 11, 2));
+    let hotline = leads.iter().find(|l| l.household.is_none()).unwrap();
+    assert_eq!(hotline.channel, dixian_domain::monitoring::Channel::Hotline);
+    assert_eq!(hotline.received_on, d(2026, 11, 23), "empty date: today");
+    // The template reads back with no problems (as a dry run).
+    let template = dixian_app::lead_import::template(dixian_app::sheet::FileKind::Xlsx).unwrap();
+    let r = dixian_app::lead_import::import_leads(
+        &s,
+        &town,
+        "模板.xlsx",
+        &template,
+        true,
+        d(2026, 11, 23),
+    )
+    .await
+    .unwrap();
+    assert_eq!((r.rows, r.problems.len()), (1, 0), "{:?}", r.problems);
+}

@@ -653,3 +653,63 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     assert!(!audit_actions(&a, "case.refused").await.is_empty());
     assert!(!audit_actions(&a, "csrf.rejected").await.is_empty());
 }
+
+#[tokio::test]
+async fn a_campaign_file_is_checked_then_imported() {
+    let a = app().await;
+    let r = in_village();
+    let town = session(&a.router, "town").await;
+    let page = get(&a.router, "/leads", &town).await;
+    let csrf = hidden(&page.body, "csrf");
+    let template = get(&a.router, "/leads/import/template.csv", &town).await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert!(template.body.contains("发现的困难或风险*"));
+    let bad = "村代码,户编号,发现的困难或风险,发现日期\n500299101201,,,2026-01-01\n".to_string();
+    let reply = multipart_to(
+        &a,
+        &town,
+        "/leads/import",
+        &[("csrf", &csrf)],
+        Some(("排查.csv", bad.as_bytes())),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body.contains("第2行“发现的困难或风险”：必须填写"),
+        "{}",
+        reply.body
+    );
+    let good = format!(
+        "村代码,户编号,发现的困难或风险,风险类型\n,{},务工收入中断,因务工就业不稳\n500299101202,,独居老人无人照料,缺劳动力\n",
+        r.household.code
+    );
+    let dry = multipart_to(
+        &a,
+        &town,
+        "/leads/import",
+        &[("csrf", &csrf), ("dry_run", "1")],
+        Some(("排查.csv", good.as_bytes())),
+    )
+    .await;
+    assert!(dry.body.contains("检查通过：文件共2行"), "{}", dry.body);
+    let done = multipart_to(
+        &a,
+        &town,
+        "/leads/import",
+        &[("csrf", &csrf)],
+        Some(("排查.csv", good.as_bytes())),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(done.body.contains("已导入2条线索"), "{}", done.body);
+    assert!(done.body.contains("独居老人无人照料"));
+    let forged = multipart_to(
+        &a,
+        &town,
+        "/leads/import",
+        &[("csrf", "forged")],
+        Some(("排查.csv", good.as_bytes())),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}

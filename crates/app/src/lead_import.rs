@@ -1,0 +1,305 @@
+//! Leads in bulk (集中排查): the yearly concentrated survey brings a file of households with
+//! what was found. Every row is checked, each problem named by row and column; the file is
+//! written whole, in one transaction, or not at all.
+
+use crate::AppError;
+use crate::import::Problem;
+use crate::policy::parse_date;
+use crate::sheet::{FileKind, Mark, TextSheet, for_each_row};
+use chrono::NaiveDate;
+use dixian_domain::access::Actor;
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::monitoring::Channel;
+use dixian_domain::policy::Policy;
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::{NewLead, Store};
+
+/// The columns of a lead file, and whether each must be filled.
+pub const LEAD_COLUMNS: [(&str, bool); 8] = [
+    ("村代码", false),
+    ("户编号", false),
+    ("发现渠道", false),
+    ("来源", false),
+    ("发现的困难或风险", true),
+    ("风险类型", false),
+    ("发现日期", false),
+    ("佐证情况", false),
+];
+
+/// The most rows one file may hold: a county's survey fits many times over.
+const MAX_ROWS: usize = 100_000;
+
+/// A lead file template with an example row.
+pub fn template(kind: FileKind) -> std::io::Result<Vec<u8>> {
+    let header: Vec<String> = LEAD_COLUMNS
+        .iter()
+        .map(|(c, req)| if *req { format!("{c}*") } else { c.to_string() })
+        .collect();
+    let mut sheet = TextSheet::new(kind, "集中排查线索", &[(1, 20.0), (4, 40.0)], Vec::new())?;
+    sheet.push(&header, true)?;
+    sheet.push(
+        &[
+            "500299101201",
+            "5002991012010001",
+            "基层干部排查",
+            "石桥村驻村工作队",
+            "户主务工受伤，收入中断",
+            "因意外事故、缺劳动力",
+            "2026-11-02",
+            "入户查看，医院诊断书",
+        ],
+        false,
+    )?;
+    sheet.finish()
+}
+
+/// What an import found and did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadImportReport {
+    pub rows: usize,
+    /// Leads written (0 on a dry run or when any row has a problem).
+    pub created: usize,
+    /// Of those, how many joined a household's open case.
+    pub attached: usize,
+    pub problems: Vec<Problem>,
+}
+
+fn problem(row: usize, column: &str, message: impl Into<String>) -> Problem {
+    Problem {
+        row,
+        column: Some(column.to_string()),
+        message: message.into(),
+    }
+}
+
+/// Risk types as written: codes or names (风险类型代码表), separated by 、 , ; or spaces.
+fn risk_codes(policy: &Policy, text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in text
+        .split(|c: char| c.is_whitespace() || "、，,；;".contains(c))
+        .filter(|t| !t.is_empty())
+    {
+        let code = policy
+            .risk_types
+            .iter()
+            .flat_map(|r| {
+                std::iter::once((r.code.as_str(), r.name.as_str())).chain(
+                    r.subtypes
+                        .iter()
+                        .map(|s| (s.code.as_str(), s.name.as_str())),
+                )
+            })
+            .find(|(c, n)| *c == t || *n == t)
+            .map(|(c, _)| c.to_string())
+            .ok_or_else(|| format!("“{t}”不是风险类型代码或名称"))?;
+        if !out.contains(&code) {
+            out.push(code);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads, checks and (unless `dry_run`, and only if every row is right) writes the leads of
+/// file `name`.
+pub async fn import_leads(
+    store: &dyn Store,
+    actor: &Actor,
+    name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+    today: NaiveDate,
+) -> Result<LeadImportReport, AppError> {
+    let kind = FileKind::of(name, bytes).map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for_each_row(kind, bytes, |r| match r {
+        Ok(row) if !row.is_blank() => rows.push(row),
+        Ok(_) => {}
+        Err(p) => problems.push(p),
+    })
+    .map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
+    // The header is the first row naming the one required column; title rows may precede it.
+    let Some(at) = rows.iter().position(|r| {
+        r.cells
+            .iter()
+            .any(|c| c.trim().trim_end_matches('*') == "发现的困难或风险")
+    }) else {
+        return Err(AppError::Invalid(vec![format!(
+            "文件“{name}”没有表头“发现的困难或风险”：请用线索导入模板"
+        )]));
+    };
+    let header: Vec<String> = rows[at]
+        .cells
+        .iter()
+        .map(|c| c.trim().trim_end_matches('*').to_string())
+        .collect();
+    let column = |n: &str| header.iter().position(|h| h == n);
+    let data = &rows[at + 1..];
+    if data.len() > MAX_ROWS {
+        return Err(AppError::Invalid(vec![format!(
+            "文件有{}行，超过{MAX_ROWS}行上限，请分成几个文件",
+            data.len()
+        )]));
+    }
+    let mut policies: std::collections::BTreeMap<DivisionCode, Policy> =
+        std::collections::BTreeMap::new();
+    let mut leads = Vec::new();
+    for row in data {
+        let n = row.number;
+        let cell = |name: &str| -> (String, Option<&Mark>) {
+            match column(name) {
+                Some(i) => (
+                    row.cells.get(i).unwrap_or("").trim().to_string(),
+                    row.mark(i),
+                ),
+                None => (String::new(), None),
+            }
+        };
+        let before = problems.len();
+        let mut code_of = |name: &str| -> Option<String> {
+            let (text, mark) = cell(name);
+            match mark {
+                Some(Mark::Number) => {
+                    problems.push(problem(
+                        n,
+                        name,
+                        "Excel 把代码存成了数字，末几位已丢失：请把该列设为“文本”后重新填写",
+                    ));
+                    None
+                }
+                Some(Mark::Formula(f)) => {
+                    problems.push(problem(n, name, format!("是公式“{f}”，请填写代码本身")));
+                    None
+                }
+                Some(Mark::Error(e)) => {
+                    problems.push(problem(n, name, format!("是错误值{e}")));
+                    None
+                }
+                None => Some(text),
+            }
+        };
+        let household_text = code_of("户编号").unwrap_or_default();
+        let village_text = code_of("村代码").unwrap_or_default();
+        let household = match household_text.as_str() {
+            "" => None,
+            t => match HouseholdCode::parse(t) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.push(problem(n, "户编号", e.to_string()));
+                    None
+                }
+            },
+        };
+        let village = match (village_text.as_str(), &household) {
+            ("", Some(h)) => h.village(),
+            ("", None) => {
+                problems.push(problem(n, "村代码", "请填写村代码或户编号"));
+                None
+            }
+            (t, _) => match DivisionCode::parse(t) {
+                Ok(v) if v.level() == DivisionLevel::Village => Some(v),
+                Ok(_) | Err(_) => {
+                    problems.push(problem(n, "村代码", format!("“{t}”不是村级区划代码")));
+                    None
+                }
+            },
+        };
+        if let (Some(v), Some(h)) = (village, &household)
+            && h.village() != Some(v)
+        {
+            problems.push(problem(n, "户编号", format!("户编号{h}不属于村{v}")));
+        }
+        let channel_text = cell("发现渠道").0;
+        let channel = match channel_text.as_str() {
+            "" => Some(Channel::CadreSurvey),
+            t => match Channel::parse(t) {
+                Some(Channel::SelfDeclared) => {
+                    problems.push(problem(
+                        n,
+                        "发现渠道",
+                        "农户自主申报须由农户本人在申报页面提交",
+                    ));
+                    None
+                }
+                Some(c) => Some(c),
+                None => {
+                    problems.push(problem(n, "发现渠道", format!("“{t}”不是发现渠道")));
+                    None
+                }
+            },
+        };
+        let reason = cell("发现的困难或风险").0;
+        if reason.is_empty() {
+            problems.push(problem(n, "发现的困难或风险", "必须填写"));
+        }
+        let received_on = match cell("发现日期").0.as_str() {
+            "" => Some(today),
+            t => match parse_date(t) {
+                Ok(d) if d > today => {
+                    problems.push(problem(n, "发现日期", format!("{d}晚于今天")));
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(e) => {
+                    problems.push(problem(n, "发现日期", e.to_string()));
+                    None
+                }
+            },
+        };
+        let mut hardships = Vec::new();
+        if let (Some(v), Some(on)) = (village, received_on) {
+            if let std::collections::btree_map::Entry::Vacant(e) = policies.entry(v) {
+                match crate::monitoring::policy_for(store, &v, on).await {
+                    Ok(p) => {
+                        e.insert(p);
+                    }
+                    Err(err) => problems.push(problem(n, "村代码", err.to_string())),
+                }
+            }
+            if let Some(p) = policies.get(&v) {
+                match risk_codes(p, &cell("风险类型").0) {
+                    Ok(codes) => hardships = codes,
+                    Err(m) => problems.push(problem(n, "风险类型", m)),
+                }
+            }
+        }
+        if problems.len() > before {
+            continue;
+        }
+        let (Some(village), Some(channel), Some(received_on)) = (village, channel, received_on)
+        else {
+            continue;
+        };
+        leads.push(NewLead {
+            village,
+            household,
+            channel,
+            source: cell("来源").0,
+            reason,
+            evidence: cell("佐证情况").0,
+            hardships,
+            received_on,
+            applicant: None,
+            tracking_code: None,
+        });
+    }
+    let mut report = LeadImportReport {
+        rows: data.len(),
+        problems,
+        ..LeadImportReport::default()
+    };
+    if data.is_empty() {
+        report.problems.push(Problem {
+            row: 0,
+            column: None,
+            message: format!("文件“{name}”表头下没有数据行"),
+        });
+    }
+    if dry_run || !report.problems.is_empty() {
+        return Ok(report);
+    }
+    let made = store.create_leads(actor, &leads).await?;
+    report.created = made.len();
+    report.attached = made.iter().filter(|m| m.attached_to.is_some()).count();
+    Ok(report)
+}
