@@ -804,6 +804,7 @@ struct CasePage {
     state: &'static str,
     elimination: bool,
     in_notice: bool,
+    notice_from: String,
     facts: Vec<(String, String)>,
     flags: Vec<String>,
     actions: Vec<ActionKind>,
@@ -926,6 +927,7 @@ fn case_page(
             .step()
             .is_some_and(|(ph, _)| ph == Phase::Elimination),
         in_notice: matches!(c.state, CaseState::Notice | CaseState::ExitNotice),
+        notice_from: c.notice_from.map(|d| d.to_string()).unwrap_or_default(),
         facts: facts(view),
         flags,
         actions,
@@ -1537,6 +1539,9 @@ struct NoticePage {
 pub struct NoticeQuery {
     #[serde(default)]
     phase: String,
+    /// One posting: the cases whose notice began on this date (all in notice when empty).
+    #[serde(default)]
+    from: String,
 }
 
 /// The village notice (公示) of the households in notice: printable on A4, with nothing a
@@ -1567,8 +1572,18 @@ pub async fn notice(
         within: Some(code),
         ..CaseFilter::default()
     };
-    let list = match store.cases(actor, &filter).await {
-        Ok(l) => l,
+    let posted = match q.from.trim() {
+        "" => None,
+        t => match dixian_app::policy::parse_date(t) {
+            Ok(d) => Some(d),
+            Err(e) => return fail(e),
+        },
+    };
+    let list: Vec<CaseSummary> = match store.cases(actor, &filter).await {
+        Ok(l) => l
+            .into_iter()
+            .filter(|c| posted.is_none() || c.case.notice_from == posted)
+            .collect(),
         Err(e) => return fail(e.into()),
     };
     let policy = match flow::policy_for(store, &code, today()).await {

@@ -409,6 +409,20 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     for secret in secrets {
         assert!(!notice.body.contains(secret), "notice shows {secret}");
     }
+    // One posting at a time: the notice of that day, none of another.
+    let posting = get(
+        &a.router,
+        &format!("/notices/500299101201?from={}", d(18)),
+        &village,
+    )
+    .await;
+    assert!(posting.body.contains(&r.members[0].name));
+    let other = get(&a.router, "/notices/500299101201?from=2020-01-01", &village).await;
+    assert!(
+        other.body.contains("当前没有公示中的农户"),
+        "{}",
+        other.body
+    );
     let early = step(
         &a,
         &village,
