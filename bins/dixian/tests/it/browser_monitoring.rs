@@ -365,19 +365,29 @@ async fn a_reported_case_is_included_then_its_elimination_is_refused_and_redone(
     assert!(b.text("#case-done").await.contains("走访记录已保存"));
     assert!(b.text("#visit-list").await.contains("现场.jpg"));
 
-    // 帮扶消除 with no measure yet applied (only planned) is refused, the gate named.
+    // 帮扶消除 with no measure yet applied (only planned) is refused, the gate named. The
+    // elimination is recorded on the dates it happened, three to four weeks ago.
     sign_in_as(&b, &base, "village").await;
     b.client.goto(&format!("{base}{case_path}")).await.unwrap();
     b.choose("#propose select[name=mode]", "1").await;
     b.fill("#propose input[name=comment]", "务工收入恢复").await;
+    set_value(&b, "#propose input[name=on]", &day(25)).await;
     b.submit("#propose button").await;
     assert_eq!(b.text("#case-state").await, "消除核实");
-    b.fill("#verify input[name=verifiers]", "王村干、李镇干")
-        .await;
-    b.fill("#verify input[name=stable_income_months]", "7")
-        .await;
-    tick(&b, "#verify input[name=rigid_expenditure_resolved]").await;
-    b.submit("#verify button").await;
+    let exit_verify = |on: String| {
+        let b = &b;
+        async move {
+            set_value(b, "#verify input[name=visited_on]", &on).await;
+            set_value(b, "#verify input[name=on]", &on).await;
+            b.fill("#verify input[name=verifiers]", "王村干、李镇干")
+                .await;
+            b.fill("#verify input[name=stable_income_months]", "7")
+                .await;
+            tick(b, "#verify input[name=rigid_expenditure_resolved]").await;
+            b.submit("#verify button").await;
+        }
+    };
+    exit_verify(day(24)).await;
     let refusal = b.text("#case-error").await;
     assert!(
         refusal.contains("不符合风险消除条件") && refusal.contains("帮扶措施（已落实帮扶措施0项"),
@@ -391,6 +401,7 @@ async fn a_reported_case_is_included_then_its_elimination_is_refused_and_redone(
         "尚未落实帮扶措施，改按自然消除评估",
     )
     .await;
+    set_value(&b, "#close input[name=on]", &day(23)).await;
     b.submit("#close button").await;
     assert_eq!(b.text("#case-state").await, "监测帮扶中");
     sign_in_as(&b, &base, "village").await;
@@ -398,23 +409,40 @@ async fn a_reported_case_is_included_then_its_elimination_is_refused_and_redone(
     b.choose("#propose select[name=mode]", "2").await;
     b.fill("#propose input[name=comment]", "务工收入恢复，风险自然消除")
         .await;
+    set_value(&b, "#propose input[name=on]", &day(22)).await;
     b.submit("#propose button").await;
-    b.fill("#verify input[name=verifiers]", "王村干、李镇干")
-        .await;
-    b.fill("#verify input[name=stable_income_months]", "7")
-        .await;
-    tick(&b, "#verify input[name=rigid_expenditure_resolved]").await;
-    b.submit("#verify button").await;
+    exit_verify(day(21)).await;
     let history = b.text("#case-history").await;
     assert!(
         history.contains("监测时间") && history.contains("符合：20"),
         "{history}"
     );
+    for field in ["held_on", "notice_from", "on"] {
+        set_value(&b, &format!("#deliberate input[name={field}]"), &day(20)).await;
+    }
     b.fill("#deliberate input[name=attendees]", "20").await;
     b.submit("#deliberate button").await;
     assert_eq!(b.text("#case-state").await, "消除公示中");
     b.click_link("打印公示").await;
     assert!(b.text("h1").await.contains("风险消除"));
+    b.client.goto(&format!("{base}{case_path}")).await.unwrap();
+    set_value(&b, "#end-notice input[name=on]", &day(15)).await;
+    b.submit("#end-notice button").await;
+    sign_in_as(&b, &base, "town").await;
+    b.client.goto(&format!("{base}{case_path}")).await.unwrap();
+    set_value(&b, "#approve input[name=on]", &day(14)).await;
+    b.submit("#approve button").await;
+    sign_in_as(&b, &base, "county").await;
+    b.client.goto(&format!("{base}{case_path}")).await.unwrap();
+    set_value(&b, "#approve input[name=on]", &day(13)).await;
+    b.submit("#approve button").await;
+    assert_eq!(b.text("#case-state").await, "风险已消除");
+    // 回退: the elimination proves unstable.
+    b.fill("#revert input[name=comment]", "务工再次中断，收入骤减")
+        .await;
+    b.submit("#revert button").await;
+    assert_eq!(b.text("#case-state").await, "监测帮扶中");
+    assert!(b.text("#case-history").await.contains("回退监测"));
     b.close().await;
     drop(server);
 }

@@ -1050,6 +1050,55 @@ fn verify(
             }
             check_codes(policy, &v.risk_types, v.category.as_deref())?;
             check_risks(policy, &v.risk_types, ctx.household)?;
+            // The 排查表 as it stood: the members and the 两不愁三保障 check, so the file keeps
+            // the household's data at inclusion whatever the registry says later (一头一尾).
+            let living: Vec<String> = ctx
+                .household
+                .members
+                .iter()
+                .filter(|m| m.status == LivingStatus::InHousehold)
+                .map(|m| {
+                    format!(
+                        "{}（{}岁，{}）",
+                        m.name,
+                        crate::id_number::age_on(m.birth_date, visited),
+                        m.labour.label()
+                    )
+                })
+                .collect();
+            event.details.push(("在户成员".into(), living.join("、")));
+            let findings = crate::assurance::assess(
+                ctx.household
+                    .members
+                    .iter()
+                    .map(|m| crate::assurance::MemberFacts {
+                        name: &m.name,
+                        birth_date: m.birth_date,
+                        status: m.status,
+                        schooling: m.schooling,
+                        medical_insurance: m.medical_insurance,
+                    }),
+                ctx.household.assurance.as_ref(),
+                visited,
+            );
+            event.details.push((
+                "两不愁三保障及饮水安全".into(),
+                findings
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}{}",
+                            f.indicator.label(),
+                            match f.secure {
+                                Some(true) => "有保障",
+                                Some(false) => "无保障",
+                                None => "未核查",
+                            }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ));
             let hits = exclusion_hits(ctx.household, v);
             event.details.push((
                 "信息比对".into(),
