@@ -304,19 +304,7 @@ pub async fn accept_lead(
         }
         (t, _) => HouseholdCode::parse(t).map_err(|e| invalid(e.to_string()))?,
     };
-    if let Err(refusal) =
-        dixian_domain::monitoring::check_role(actor.role, ActionKind::Open, CaseState::Verifying)
-    {
-        store
-            .audit(
-                actor,
-                "case.refused",
-                &format!("线索#{id}"),
-                &refusal.to_string(),
-            )
-            .await?;
-        return Err(invalid(refusal.to_string()));
-    }
+    may_decide_lead(store, actor, id).await?;
     if on < lead.received_on {
         return Err(invalid(format!(
             "受理日期{on}早于发现日期{}",
@@ -341,20 +329,27 @@ pub async fn decline_lead(
     reason: &str,
     on: NaiveDate,
 ) -> Result<(), AppError> {
-    if let Err(refusal) =
-        dixian_domain::monitoring::check_role(actor.role, ActionKind::Open, CaseState::Verifying)
-    {
-        store
-            .audit(
-                actor,
-                "case.refused",
-                &format!("线索#{id}"),
-                &refusal.to_string(),
-            )
-            .await?;
-        return Err(invalid(refusal.to_string()));
-    }
+    may_decide_lead(store, actor, id).await?;
     Ok(store.decline_lead(actor, id, on, reason).await?)
+}
+
+/// Refuses (and audits) an actor whose role does not accept or decline leads.
+async fn may_decide_lead(store: &dyn Store, actor: &Actor, id: i64) -> Result<(), AppError> {
+    match dixian_domain::monitoring::check_role(actor.role, ActionKind::Open, CaseState::Verifying)
+    {
+        Ok(()) => Ok(()),
+        Err(refusal) => {
+            store
+                .audit(
+                    actor,
+                    "case.refused",
+                    &format!("线索#{id}"),
+                    &refusal.to_string(),
+                )
+                .await?;
+            Err(invalid(refusal.to_string()))
+        }
+    }
 }
 
 /// What the checks need of a household, from what the actor may see of it.

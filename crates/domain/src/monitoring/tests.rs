@@ -186,9 +186,21 @@ fn a_lead_across_the_national_day_break_meets_its_limits() {
     assert_eq!(run.case.due_on, Some(d(2026, 10, 13)));
     // The 排查表 keeps who lived there and the 两不愁三保障 check as they stood.
     let details = &run.events.last().unwrap().details;
-    let detail = |k: &str| details.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    assert_eq!(detail("在户成员"), Some("张三（76岁，普通劳动力）、李四（76岁，普通劳动力）"));
-    assert!(detail("两不愁三保障及饮水安全").unwrap().contains("住房安全未核查"));
+    let detail = |k: &str| {
+        details
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        detail("在户成员"),
+        Some("张三（76岁，普通劳动力）、李四（76岁，普通劳动力）")
+    );
+    assert!(
+        detail("两不愁三保障及饮水安全")
+            .unwrap()
+            .contains("住房安全未核查")
+    );
 
     run.deliberate(d(2026, 10, 8));
     assert_eq!(run.case.state, CaseState::Notice);
