@@ -885,6 +885,15 @@ impl WorkList {
     }
 }
 
+/// Every case of the actor's scope: a county holds thousands, and a work list that stopped
+/// at a page would hide the rest.
+fn all_cases() -> CaseFilter {
+    CaseFilter {
+        limit: 1_000_000,
+        ..CaseFilter::default()
+    }
+}
+
 /// The step a role takes in `state`, as its task name, if the role takes one there.
 fn task_of(role: Option<Role>, state: CaseState) -> Option<&'static str> {
     let main = match state {
@@ -917,7 +926,7 @@ pub async fn work_list(
             .map_or(0, |r| r.value.max(1))
     };
     let mut items = Vec::new();
-    for case in store.cases(actor, &CaseFilter::default()).await? {
+    for case in store.cases(actor, &all_cases()).await? {
         let c = &case.case;
         if let Some(task) = task_of(actor.role, c.state) {
             items.push(WorkItem {
@@ -1242,7 +1251,7 @@ async fn visit_items(
     let mut policies: std::collections::BTreeMap<DivisionCode, Policy> =
         std::collections::BTreeMap::new();
     let mut items = Vec::new();
-    for case in store.cases(actor, &CaseFilter::default()).await? {
+    for case in store.cases(actor, &all_cases()).await? {
         let c = &case.case;
         if !c.assisting() {
             continue;

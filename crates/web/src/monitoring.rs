@@ -538,6 +538,9 @@ pub async fn decide(
     }
 }
 
+/// Most cases the list shows at once; the filters narrow it down.
+const CASE_PAGE: usize = 1000;
+
 pub(crate) struct CaseRow {
     pub id: i64,
     pub household: String,
@@ -577,6 +580,8 @@ struct CasesPage {
     state: String,
     household: String,
     overdue: bool,
+    /// The list stopped at its limit: narrow it down.
+    truncated: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -614,6 +619,7 @@ pub async fn cases(
         states: CaseState::parse(&q.state).into_iter().collect(),
         household,
         overdue_on: overdue.then_some(day),
+        limit: i64::try_from(CASE_PAGE).unwrap_or(1000),
         ..CaseFilter::default()
     };
     let (list, cal) = match (
@@ -635,6 +641,7 @@ pub async fn cases(
             state: q.state.clone(),
             household: q.household.trim().to_string(),
             overdue,
+            truncated: list.len() >= CASE_PAGE,
         },
     )
 }
