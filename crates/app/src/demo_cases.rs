@@ -72,6 +72,7 @@ fn consent_pdf(code: &HouseholdCode) -> Vec<u8> {
 struct Maker<'a> {
     store: &'a dyn Store,
     cal: WorkCalendar,
+    packs: dixian_domain::policy::PolicySet,
     village: Actor,
     town: Actor,
     county: Actor,
@@ -103,8 +104,9 @@ enum Target {
 }
 
 impl Maker<'_> {
-    async fn policy(&self, village: &DivisionCode, on: NaiveDate) -> Result<Policy, AppError> {
-        crate::monitoring::policy_for(self.store, village, on).await
+    /// The policy for `village` on `on`, from the packs read once at the start.
+    fn policy(&self, village: &DivisionCode, on: NaiveDate) -> Result<Policy, AppError> {
+        crate::policy::resolve(&self.packs, village, on)
     }
 
     /// `n` working days after `d` (never past the demo's date).
@@ -138,7 +140,7 @@ impl Maker<'_> {
         action: Action,
         effect: &StepEffect,
     ) -> Result<Option<Case>, AppError> {
-        let policy = self.policy(&record.household.village, on).await?;
+        let policy = self.policy(&record.household.village, on)?;
         let facts = HouseholdFacts::from(record);
         let ctx = Context {
             policy: &policy,
@@ -202,7 +204,7 @@ impl Maker<'_> {
         {
             case = c;
         }
-        let policy = self.policy(&record.household.village, on).await?;
+        let policy = self.policy(&record.household.village, on)?;
         let facts = HouseholdFacts::from(record);
         let mut types: Vec<String> = Vec::new();
         for risk in &case.risk_types {
@@ -277,7 +279,7 @@ impl Maker<'_> {
         channel: Channel,
         reason: &str,
     ) -> Result<i64, AppError> {
-        let policy = self.policy(&record.household.village, found).await?;
+        let policy = self.policy(&record.household.village, found)?;
         let risk = self.rng.pick(&policy.risk_types).code.clone();
         let head = &record.members[0];
         let self_declared = channel == Channel::SelfDeclared;
@@ -328,7 +330,7 @@ impl Maker<'_> {
         }
         let village = record.household.village;
         let accepted = self.wd(found, 1);
-        let policy = self.policy(&village, accepted).await?;
+        let policy = self.policy(&village, accepted)?;
         let opened = open(
             &policy,
             &self.cal,
@@ -442,7 +444,7 @@ impl Maker<'_> {
         let decided = self.wd(ended, 2);
         // A case verified under one pack may be decided under the next (2026 renamed the
         // categories): the county chooses a category of the pack in force on its day.
-        let categories = self.policy(&village, decided).await?.object_categories;
+        let categories = self.policy(&village, decided)?.object_categories;
         let category = case
             .category
             .clone()
@@ -613,6 +615,7 @@ pub async fn load_cases(
     let mut maker = Maker {
         store,
         cal: store.calendar().await?,
+        packs: crate::policy::stored_set(store).await?,
         village: demo_actor("village", Role::VillageOfficer),
         town: demo_actor("town", Role::TownReviewer),
         county: demo_actor("county", Role::CountyAdmin),

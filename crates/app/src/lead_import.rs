@@ -141,8 +141,8 @@ pub async fn import_leads(
             data.len()
         )]));
     }
-    let mut policies: std::collections::BTreeMap<DivisionCode, Policy> =
-        std::collections::BTreeMap::new();
+    // Each row is judged by the pack in force for its village on its own date.
+    let packs = crate::policy::stored_set(store).await?;
     let mut leads = Vec::new();
     for row in data {
         let n = row.number;
@@ -248,19 +248,12 @@ pub async fn import_leads(
         };
         let mut hardships = Vec::new();
         if let (Some(v), Some(on)) = (village, received_on) {
-            if let std::collections::btree_map::Entry::Vacant(e) = policies.entry(v) {
-                match crate::monitoring::policy_for(store, &v, on).await {
-                    Ok(p) => {
-                        e.insert(p);
-                    }
-                    Err(err) => problems.push(problem(n, "村代码", err.to_string())),
-                }
-            }
-            if let Some(p) = policies.get(&v) {
-                match risk_codes(p, &cell("风险类型").0) {
+            match crate::policy::resolve(&packs, &v, on) {
+                Ok(p) => match risk_codes(&p, &cell("风险类型").0) {
                     Ok(codes) => hardships = codes,
                     Err(m) => problems.push(problem(n, "风险类型", m)),
-                }
+                },
+                Err(err) => problems.push(problem(n, "村代码", err.to_string())),
             }
         }
         if problems.len() > before {

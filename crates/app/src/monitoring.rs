@@ -261,16 +261,11 @@ pub async fn leads(
     if list.is_empty() {
         return Ok(Vec::new());
     }
-    let mut packs = dixian_domain::policy::PolicySet::new();
-    for p in store.policy_packs().await? {
-        packs.add(p).map_err(|e| invalid(e.to_string()))?;
-    }
+    let packs = crate::policy::stored_set(store).await?;
     let cal = store.calendar().await?;
     let mut out = Vec::with_capacity(list.len());
     for lead in list {
-        let policy = packs
-            .resolve(&lead.village, lead.received_on)
-            .map_err(|e| invalid(e.to_string()))?;
+        let policy = crate::policy::resolve(&packs, &lead.village, lead.received_on)?;
         let accept_by = due(
             &cal,
             policy.deadlines.application_acceptance,
@@ -894,6 +889,17 @@ fn all_cases() -> CaseFilter {
     }
 }
 
+/// Working days `due` lies behind `today` (at least 1 once past, 0 when not yet due or none).
+pub fn overdue_working_days(
+    cal: &dixian_domain::WorkCalendar,
+    due: Option<NaiveDate>,
+    today: NaiveDate,
+) -> i64 {
+    due.filter(|d| *d < today)
+        .and_then(|d| cal.working_days_between(d, today).ok())
+        .map_or(0, |r| r.value.max(1))
+}
+
 /// The step a role takes in `state`, as its task name, if the role takes one there.
 fn task_of(role: Option<Role>, state: CaseState) -> Option<&'static str> {
     let main = match state {
@@ -920,11 +926,7 @@ pub async fn work_list(
     today: NaiveDate,
 ) -> Result<WorkList, AppError> {
     let cal = store.calendar().await?;
-    let overdue_by = |due: Option<NaiveDate>| -> i64 {
-        due.filter(|d| *d < today)
-            .and_then(|d| cal.working_days_between(d, today).ok())
-            .map_or(0, |r| r.value.max(1))
-    };
+    let overdue_by = |due: Option<NaiveDate>| overdue_working_days(&cal, due, today);
     let mut items = Vec::new();
     for case in store.cases(actor, &all_cases()).await? {
         let c = &case.case;
@@ -971,8 +973,8 @@ pub async fn work_list(
     }
     let mut households = Vec::new();
     if actor.role == Some(Role::AssistanceCadre) {
-        items.extend(visit_items(store, actor, today, &overdue_by).await?);
-        households = poverty_alleviated_items(store, actor, today, &overdue_by).await?;
+        items.extend(visit_items(store, actor, today, &cal).await?);
+        households = poverty_alleviated_items(store, actor, today, &cal).await?;
     }
     items.sort_by_key(|i| (std::cmp::Reverse(i.overdue_working_days), i.due));
     let leads = if allowed_roles(ActionKind::Open, CaseState::Verifying)
@@ -1238,7 +1240,7 @@ async fn visit_items(
     store: &dyn Store,
     actor: &Actor,
     today: NaiveDate,
-    overdue_by: &(dyn Fn(Option<NaiveDate>) -> i64 + Sync),
+    cal: &dixian_domain::WorkCalendar,
 ) -> Result<Vec<WorkItem>, AppError> {
     let since = today
         .checked_sub_months(chrono::Months::new(13))
@@ -1248,21 +1250,14 @@ async fn visit_items(
     for (code, d) in store.visit_dates(actor, since).await? {
         dates.entry(code).or_default().push(d);
     }
-    let mut policies: std::collections::BTreeMap<DivisionCode, Policy> =
-        std::collections::BTreeMap::new();
+    let packs = crate::policy::stored_set(store).await?;
     let mut items = Vec::new();
     for case in store.cases(actor, &all_cases()).await? {
         let c = &case.case;
         if !c.assisting() {
             continue;
         }
-        let policy = match policies.get(&case.village) {
-            Some(p) => p,
-            None => {
-                let p = policy_for(store, &case.village, today).await?;
-                policies.entry(case.village).or_insert(p)
-            }
-        };
+        let policy = &crate::policy::resolve(&packs, &case.village, today)?;
         let visits = dates.get(&c.household).map_or(&[][..], Vec::as_slice);
         // Only the last year of periods: older misses are history, not work.
         let periods: Vec<_> = visit_periods(policy, c, visits, today)
@@ -1274,7 +1269,7 @@ async fn visit_items(
             items.push(WorkItem {
                 task: format!("走访（漏访{}期）", missed.len()),
                 due: Some(last.until),
-                overdue_working_days: overdue_by(Some(last.until)),
+                overdue_working_days: overdue_working_days(cal, Some(last.until), today),
                 case: case.clone(),
             });
         }
@@ -1298,13 +1293,6 @@ pub struct StepFigures {
     pub level: &'static str,
     pub done: i64,
     pub on_time: i64,
-}
-
-impl StepFigures {
-    /// Per mille on time, for display as a percentage with one decimal.
-    pub fn rate_permille(&self) -> i64 {
-        (self.on_time * 1000).checked_div(self.done).unwrap_or(0)
-    }
 }
 
 /// On-time figures of one town, and its cases overdue now.
@@ -1464,7 +1452,7 @@ async fn poverty_alleviated_items(
     store: &dyn Store,
     actor: &Actor,
     today: NaiveDate,
-    overdue_by: &(dyn Fn(Option<NaiveDate>) -> i64 + Sync),
+    cal: &dixian_domain::WorkCalendar,
 ) -> Result<Vec<HouseholdItem>, AppError> {
     let since = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
     let mut dates: std::collections::BTreeMap<HouseholdCode, Vec<NaiveDate>> =
@@ -1472,8 +1460,7 @@ async fn poverty_alleviated_items(
     for (code, d) in store.visit_dates(actor, since).await? {
         dates.entry(code).or_default().push(d);
     }
-    let mut policies: std::collections::BTreeMap<DivisionCode, Policy> =
-        std::collections::BTreeMap::new();
+    let packs = crate::policy::stored_set(store).await?;
     let mut out = Vec::new();
     let mut after = None;
     loop {
@@ -1492,13 +1479,7 @@ async fn poverty_alleviated_items(
         let Some(last) = page.rows.last() else { break };
         after = Some(last.code.clone());
         for h in page.rows {
-            let policy = match policies.get(&h.village) {
-                Some(p) => p,
-                None => {
-                    let p = policy_for(store, &h.village, today).await?;
-                    policies.entry(h.village).or_insert(p)
-                }
-            };
+            let policy = crate::policy::resolve(&packs, &h.village, today)?;
             let visits = dates.get(&h.code).map_or(&[][..], Vec::as_slice);
             let periods = dixian_domain::monitoring::poverty_alleviated_periods(
                 &policy.visits,
@@ -1515,7 +1496,7 @@ async fn poverty_alleviated_items(
                         if p.missed(today) { "（漏访）" } else { "" }
                     ),
                     due: p.until,
-                    overdue_working_days: overdue_by(Some(p.until)),
+                    overdue_working_days: overdue_working_days(cal, Some(p.until), today),
                 });
             }
         }

@@ -29,12 +29,22 @@ pub async fn policy_in_force(
             region.level().label()
         )]));
     }
+    resolve(&stored_set(store).await?, &region, on)
+}
+
+/// Every stored pack as one set: read once for work over many divisions and dates.
+pub async fn stored_set(store: &dyn Store) -> Result<PolicySet, AppError> {
     let mut set = PolicySet::new();
     for p in store.policy_packs().await? {
         set.add(p)
             .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     }
-    set.resolve(&region, on)
+    Ok(set)
+}
+
+/// The policy of `set` in force for `region` on `on`, with the error as users read it.
+pub fn resolve(set: &PolicySet, region: &DivisionCode, on: NaiveDate) -> Result<Policy, AppError> {
+    set.resolve(region, on)
         .map_err(|e| AppError::Invalid(vec![e.to_string()]))
 }
 

@@ -287,6 +287,17 @@ pub struct MeasureType {
     pub developmental: bool,
 }
 
+/// A way of eliminating risk (消除方式). `by_assistance` marks 帮扶消除, the mode whose
+/// gates ask for applied measures and labour capacity.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EliminationMode {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub by_assistance: bool,
+}
+
 /// Code tables; each table is a section of its own for layering.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -294,7 +305,7 @@ pub struct CodesLayer {
     pub object_category: Option<Vec<CodeItem>>,
     pub risk_type: Option<Vec<RiskType>>,
     pub measure_type: Option<Vec<MeasureType>>,
-    pub elimination_mode: Option<Vec<CodeItem>>,
+    pub elimination_mode: Option<Vec<EliminationMode>>,
 }
 
 /// One pack file as written.
@@ -746,7 +757,7 @@ pub struct Policy {
     pub object_categories: Vec<CodeItem>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
-    pub elimination_modes: Vec<CodeItem>,
+    pub elimination_modes: Vec<EliminationMode>,
 }
 
 /// All packs known to a deployment.

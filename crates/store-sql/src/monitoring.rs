@@ -974,11 +974,23 @@ impl SqlStore {
         let summary = row.into_summary()?;
         let code = summary.case.household.clone();
         // The household's scope and a cadre's assignment decide, as for the household itself.
-        self.household_in_scope(actor, &code, p).await?;
-        if crate::assigned_to(actor) != 0 && !self.is_assigned(actor, &code).await? {
-            return Err(self.deny(actor, &format!("案件#{id}")).await);
-        }
+        self.household_visible(actor, &code, p).await?;
         Ok(Some(summary))
+    }
+
+    /// Refuses (audited) an actor without `p`, outside the household's scope, or a
+    /// 帮扶责任人 the household is not assigned to.
+    pub(crate) async fn household_visible(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        p: Permission,
+    ) -> StoreResult<()> {
+        self.household_in_scope(actor, code, p).await?;
+        if crate::assigned_to(actor) != 0 && !self.is_assigned(actor, code).await? {
+            return Err(self.deny(actor, code.as_str()).await);
+        }
+        Ok(())
     }
 
     pub(crate) async fn is_assigned(

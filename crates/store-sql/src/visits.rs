@@ -78,23 +78,8 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
 }
 
 impl SqlStore {
-    /// Refuses (audited) an actor outside the household's scope, or a 帮扶责任人 it is not
-    /// assigned to.
-    async fn visit_scope(
-        &self,
-        actor: &Actor,
-        code: &HouseholdCode,
-        p: Permission,
-    ) -> StoreResult<()> {
-        self.household_in_scope(actor, code, p).await?;
-        if crate::assigned_to(actor) != 0 && !self.is_assigned(actor, code).await? {
-            return Err(self.deny(actor, code.as_str()).await);
-        }
-        Ok(())
-    }
-
     pub(crate) async fn new_visit(&self, actor: &Actor, v: &NewVisit) -> StoreResult<i64> {
-        self.visit_scope(actor, &v.household, Permission::HandleCases)
+        self.household_visible(actor, &v.household, Permission::HandleCases)
             .await?;
         let (visitors, findings, follow_ups) = checked(v)?;
         let found: Option<(i64, String)> = read!(self, |pool| {
@@ -181,7 +166,7 @@ impl SqlStore {
         actor: &Actor,
         code: &HouseholdCode,
     ) -> StoreResult<Vec<VisitRecord>> {
-        self.visit_scope(actor, code, Permission::ViewRegistry)
+        self.household_visible(actor, code, Permission::ViewRegistry)
             .await?;
         let (rows, photos): (Vec<VisitRow>, Vec<PhotoRow>) = read!(self, |pool| {
             let rows = sqlx::query_as(
@@ -282,7 +267,7 @@ impl SqlStore {
         });
         let Some(code) = code else { return Ok(None) };
         let code = HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?;
-        self.visit_scope(actor, &code, Permission::ViewRegistry)
+        self.household_visible(actor, &code, Permission::ViewRegistry)
             .await?;
         let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
             sqlx::query_as(

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dixian_app::monitoring::{ApplyForm, application_status, self_declare};
 use dixian_app::{AppError, today};
-use dixian_domain::division::DivisionLevel;
+use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::monitoring::{CaseState, LeadStatus};
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -136,28 +136,23 @@ impl Elder {
 }
 
 /// The hardship types a household may tick: the pack's risk types (not sub-types).
-async fn hardship_choices(state: &AppState) -> Vec<(String, String)> {
-    let store = state.store.as_ref();
-    let Ok(roots) = store.root_divisions().await else {
+/// The pack of the first village listed decides; the villages were read already.
+async fn hardship_choices(state: &AppState, groups: &[VillageGroup]) -> Vec<(String, String)> {
+    let Some(code) = groups
+        .first()
+        .and_then(|g| g.villages.first())
+        .and_then(|(code, _)| DivisionCode::parse(code).ok())
+    else {
         return Vec::new();
     };
-    for root in roots {
-        let Ok(all) = store.divisions_within(&root.code).await else {
-            continue;
-        };
-        if let Some(v) = all
+    match dixian_app::monitoring::policy_for(state.store.as_ref(), &code, today()).await {
+        Ok(p) => p
+            .risk_types
             .iter()
-            .find(|d| d.code.level() == DivisionLevel::Village)
-            && let Ok(p) = dixian_app::monitoring::policy_for(store, &v.code, today()).await
-        {
-            return p
-                .risk_types
-                .iter()
-                .map(|r| (r.code.clone(), r.name.clone()))
-                .collect();
-        }
+            .map(|r| (r.code.clone(), r.name.clone()))
+            .collect(),
+        Err(_) => Vec::new(),
     }
-    Vec::new()
 }
 
 async fn form_page(
@@ -171,6 +166,7 @@ async fn form_page(
         Ok(g) => g,
         Err(e) => return crate::pages::error_page(state, None, &e),
     };
+    let hardships = hardship_choices(state, &groups).await;
     render(
         status,
         &ApplyPage {
@@ -180,7 +176,7 @@ async fn form_page(
             form,
             error,
             groups,
-            hardships: hardship_choices(state).await,
+            hardships,
         },
     )
 }

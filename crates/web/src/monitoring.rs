@@ -49,6 +49,11 @@ async fn guard(
     check_csrf(state, session, headers, &field(fields, "csrf"), what).await
 }
 
+/// The case version a form was drawn from; a missing one never matches (-1).
+fn version_of(fields: &[(String, String)]) -> i64 {
+    field(fields, "version").trim().parse().unwrap_or(-1)
+}
+
 fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
     fields
         .iter()
@@ -553,12 +558,7 @@ pub(crate) struct CaseRow {
 }
 
 fn case_row(c: &CaseSummary, today: NaiveDate, cal: &dixian_domain::WorkCalendar) -> CaseRow {
-    let late = c
-        .case
-        .due_on
-        .filter(|d| *d < today)
-        .and_then(|d| cal.working_days_between(d, today).ok())
-        .map_or(0, |r| r.value.max(1));
+    let late = flow::overdue_working_days(cal, c.case.due_on, today);
     CaseRow {
         id: c.case.id,
         household: c.case.household.as_str().to_string(),
@@ -1104,7 +1104,7 @@ pub async fn cadre(
         return r;
     }
     let f = flow::CadreForm {
-        version: field(&fields, "version").trim().parse().unwrap_or(-1),
+        version: version_of(&fields),
         cadre: field(&fields, "cadre"),
         unit: field(&fields, "unit"),
         political: field(&fields, "political"),
@@ -1127,7 +1127,7 @@ pub async fn measure(
         return r;
     }
     let f = flow::MeasureForm {
-        version: field(&fields, "version").trim().parse().unwrap_or(-1),
+        version: version_of(&fields),
         id: field(&fields, "measure"),
         type_code: field(&fields, "type_code"),
         content: field(&fields, "content"),
@@ -1156,7 +1156,7 @@ pub async fn case(
 fn step_form(fields: &[(String, String)]) -> StepForm {
     let flag = |name: &str| fields.iter().any(|(k, v)| k == name && !v.is_empty());
     StepForm {
-        version: field(fields, "version").trim().parse().unwrap_or(-1),
+        version: version_of(fields),
         on: field(fields, "on"),
         comment: field(fields, "comment"),
         visited_on: field(fields, "visited_on"),
@@ -1239,14 +1239,14 @@ async fn multipart_files(
             Ok(None) => break,
             Err(e) => {
                 return Err(AppError::Invalid(vec![format!(
-                    "上传中断或文件过大（每张上限{} MB）：{e}",
+                    "上传中断或文件超过上限（附件和照片每个{} MB）：{e}",
                     MAX_ATTACHMENT_BYTES >> 20
                 )]));
             }
         };
         let name = part.name().unwrap_or_default().to_string();
         if name == "file" {
-            let file_name = part.file_name().unwrap_or("照片").to_string();
+            let file_name = part.file_name().unwrap_or("上传的文件").to_string();
             let bytes = part.bytes().await.map_err(|e| {
                 AppError::Invalid(vec![format!("“{file_name}”上传中断或过大：{e}")])
             })?;
@@ -1262,38 +1262,22 @@ async fn multipart_files(
 
 /// A multipart form's text fields and its one file (name, bytes), if any.
 async fn multipart(
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), AppError> {
-    let mut fields = Vec::new();
-    let mut file = None;
-    loop {
-        let part = match form.next_field().await {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(AppError::Invalid(vec![format!(
-                    "上传中断或文件过大（单个附件上限{} MB）：{e}",
-                    MAX_ATTACHMENT_BYTES >> 20
-                )]));
-            }
-        };
-        let name = part.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let file_name = part.file_name().unwrap_or("附件").to_string();
-            let bytes = part.bytes().await.map_err(|e| {
-                AppError::Invalid(vec![format!(
-                    "附件“{file_name}”上传中断或过大（上限{} MB）：{e}",
-                    MAX_ATTACHMENT_BYTES >> 20
-                )])
-            })?;
-            if !bytes.is_empty() {
-                file = Some((file_name, bytes.to_vec()));
-            }
-        } else {
-            fields.push((name, part.text().await.unwrap_or_default()));
-        }
-    }
-    Ok((fields, file))
+    let (fields, files) = multipart_files(form).await?;
+    Ok((fields, files.into_iter().next()))
+}
+
+/// A stored attachment or photo as a download: always `attachment`, and only the three
+/// types the store takes, so nothing uploaded renders in the site's origin.
+fn stored_file(bytes: Vec<u8>, content_type: &str, ascii_stem: &str, name: &str) -> Response {
+    let (mime, ext) = match content_type {
+        "image/jpeg" => ("image/jpeg", "jpg"),
+        "image/png" => ("image/png", "png"),
+        "application/pdf" => ("application/pdf", "pdf"),
+        _ => ("application/octet-stream", "bin"),
+    };
+    crate::download(bytes, mime, &format!("{ascii_stem}.{ext}"), name)
 }
 
 /// 入户核实, with the signed consent uploaded in the same form (or one already attached).
@@ -1363,15 +1347,12 @@ pub async fn download(
     Path((id, att)): Path<(i64, i64)>,
 ) -> Response {
     match state.store.attachment(&session.auth.actor, id, att).await {
-        Ok(Some((meta, bytes))) => {
-            let (mime, ext) = match meta.content_type.as_str() {
-                "image/jpeg" => ("image/jpeg", "jpg"),
-                "image/png" => ("image/png", "png"),
-                "application/pdf" => ("application/pdf", "pdf"),
-                _ => ("application/octet-stream", "bin"),
-            };
-            crate::download(bytes, mime, &format!("case{id}-{att}.{ext}"), &meta.name)
-        }
+        Ok(Some((meta, bytes))) => stored_file(
+            bytes,
+            &meta.content_type,
+            &format!("case{id}-{att}"),
+            &meta.name,
+        ),
         Ok(None) => error_page(
             &state,
             Some(&session),
@@ -1464,20 +1445,12 @@ pub async fn visit_photo(
         .visit_photo(&session.auth.actor, visit, photo)
         .await
     {
-        Ok(Some((meta, bytes))) => {
-            let (mime, ext) = match meta.content_type.as_str() {
-                "image/jpeg" => ("image/jpeg", "jpg"),
-                "image/png" => ("image/png", "png"),
-                "application/pdf" => ("application/pdf", "pdf"),
-                _ => ("application/octet-stream", "bin"),
-            };
-            crate::download(
-                bytes,
-                mime,
-                &format!("visit{visit}-{photo}.{ext}"),
-                &meta.name,
-            )
-        }
+        Ok(Some((meta, bytes))) => stored_file(
+            bytes,
+            &meta.content_type,
+            &format!("visit{visit}-{photo}"),
+            &meta.name,
+        ),
         Ok(None) => error_page(
             &state,
             Some(&session),

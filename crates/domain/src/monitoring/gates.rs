@@ -179,7 +179,7 @@ pub fn elimination_gates(
         .elimination_modes
         .iter()
         .find(|m| m.code == mode)
-        .is_some_and(|m| m.name.contains("帮扶"));
+        .is_some_and(|m| m.by_assistance);
     let record = ctx.household;
     let mut gates = Vec::new();
     if living(record).next().is_none() {

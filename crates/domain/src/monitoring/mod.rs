@@ -713,6 +713,15 @@ fn code_name<'a>(items: &'a [crate::policy::CodeItem], code: &'a str) -> &'a str
         .map_or(code, |i| i.name.as_str())
 }
 
+/// The name of elimination mode `code` in the pack.
+pub fn mode_name<'a>(policy: &'a Policy, code: &'a str) -> &'a str {
+    policy
+        .elimination_modes
+        .iter()
+        .find(|m| m.code == code)
+        .map_or(code, |m| m.name.as_str())
+}
+
 /// Applies `action` to `case` on `ctx.on`: the role, the state, the data and the gates are
 /// checked, and the new case comes back with the event to record. Nothing is changed on
 /// refusal.
@@ -867,10 +876,9 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
                 return Err(Refusal::Gates(gates));
             }
             event.flags.extend(flags_of(&gates));
-            event.details.push((
-                "消除方式".into(),
-                code_name(&policy.elimination_modes, &mode).into(),
-            ));
+            event
+                .details
+                .push(("消除方式".into(), mode_name(policy, &mode).into()));
             next.state = CaseState::Eliminated;
             next.eliminated_on = Some(ctx.on);
         }
@@ -960,10 +968,9 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
                 return Err(Refusal::Data(format!("消除方式“{mode}”不在政策包代码表中")));
             }
             event.comment = required(reason, "提出消除的理由")?;
-            event.details.push((
-                "拟消除方式".into(),
-                code_name(&policy.elimination_modes, mode).into(),
-            ));
+            event
+                .details
+                .push(("拟消除方式".into(), mode_name(policy, mode).into()));
             next.elimination_mode = Some(mode.clone());
             next.state = CaseState::ExitVerifying;
         }

@@ -1004,3 +1004,53 @@ name = "健康帮扶"
     let errs = Pack::parse("qingshan.toml", &bad).unwrap_err();
     assert!(errs[0].message.contains("措施类型代码“77”"), "{errs:?}");
 }
+
+#[test]
+fn the_pack_says_which_mode_is_elimination_by_assistance() {
+    // A county whose mode "3" is its 帮扶消除 under another name: the measure and labour
+    // gates follow the flag, not the wording.
+    let county = r#"
+[pack]
+id = "qingshan-2026-modes"
+title = "青山县消除方式"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+
+[[codes.elimination_mode]]
+code = "3"
+name = "落实措施后消除"
+by_assistance = true
+
+[[codes.elimination_mode]]
+code = "4"
+name = "帮扶以外原因消除"
+"#;
+    let mut set = builtin_set().unwrap();
+    set.add(Pack::parse("qingshan.toml", county).unwrap())
+        .unwrap();
+    let mut run = included();
+    run.policy = set.resolve(&village(), d(2027, 5, 1)).unwrap();
+    run.household = recovered_household();
+    let gates_of = |run: &mut Run, mode: &str| {
+        let facts = HouseholdFacts::from(&run.household);
+        let ctx = Context {
+            policy: &run.policy,
+            calendar: &run.cal,
+            on: d(2027, 5, 6),
+            role: None,
+            household: &facts,
+            measures: 0,
+        };
+        elimination_gates(&ctx, &run.case, mode, None)
+            .unwrap()
+            .iter()
+            .map(|g| g.name)
+            .collect::<Vec<_>>()
+    };
+    assert!(gates_of(&mut run, "3").contains(&"帮扶措施"));
+    assert!(
+        !gates_of(&mut run, "4").contains(&"帮扶措施"),
+        "its name says 帮扶, its flag does not"
+    );
+}

@@ -1149,10 +1149,21 @@ async fn upload(
     fields: &[(&str, &str)],
     file: Option<(&str, &[u8])>,
 ) -> Reply {
+    multipart_to(a, cookie, "/households/import", fields, file).await
+}
+
+/// Posts a multipart form (fields and at most one file) to `uri`.
+async fn multipart_to(
+    a: &App,
+    cookie: &str,
+    uri: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Reply {
     let (ctype, body) = multipart(fields, file);
     send(
         &a.router,
-        Request::post("/households/import")
+        Request::post(uri)
             .header(header::COOKIE, cookie)
             .header(header::CONTENT_TYPE, ctype)
             .header(header::HOST, "dixian.test")

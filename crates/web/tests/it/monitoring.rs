@@ -243,26 +243,6 @@ async fn step(a: &App, cookie: &str, case: i64, fields: &[(&str, &str)]) -> Repl
     .await
 }
 
-async fn multipart_to(
-    a: &App,
-    cookie: &str,
-    uri: &str,
-    fields: &[(&str, &str)],
-    file: Option<(&str, &[u8])>,
-) -> Reply {
-    let (ctype, body) = multipart(fields, file);
-    send(
-        &a.router,
-        Request::post(uri)
-            .header(header::COOKIE, cookie)
-            .header(header::CONTENT_TYPE, ctype)
-            .header(header::HOST, "dixian.test")
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     let a = app().await;
