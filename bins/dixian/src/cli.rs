@@ -134,6 +134,42 @@ pub enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// 部门数据筛查（独立运行）：读目录中的 CSV，写出 warnings.csv 与 summary.csv
+    Screen {
+        /// 输入目录：households.csv、persons.csv 及各部门数据文件
+        #[arg(long, value_name = "目录")]
+        input: PathBuf,
+        /// 测算日期 YYYY-MM-DD（时间窗口、年龄以此为准）
+        #[arg(long, value_name = "日期")]
+        as_of: String,
+        /// 监测收入线（元/人/年），如 7600
+        #[arg(long, value_name = "元")]
+        line_yuan: String,
+        /// 输出目录
+        #[arg(long, value_name = "目录")]
+        out: PathBuf,
+        /// 严格模式：有任何格式错误的行即不出结果、以非零码退出
+        #[arg(long)]
+        strict: bool,
+        /// 工作线程数，默认为处理器核数
+        #[arg(long, value_name = "数量")]
+        threads: Option<usize>,
+    },
+    /// 生成筛查测试数据（规模系数 1 约为一个县：10 万户、30 万人、170 万行）
+    ScreenData {
+        /// 规模系数，如 1、10、30
+        #[arg(long, default_value_t = 1.0, value_name = "系数")]
+        sf: f64,
+        /// 测算日期 YYYY-MM-DD（数据的时间以此为中心）
+        #[arg(long, default_value = "2026-10-31", value_name = "日期")]
+        as_of: String,
+        /// 随机种子：相同种子生成完全相同的数据
+        #[arg(long, default_value_t = 20_261_031, value_name = "种子")]
+        seed: u64,
+        /// 输出目录
+        #[arg(long, value_name = "目录")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod screen;
 
 use anyhow::{Context, Result, anyhow, bail};
 use cli::{AuditCmd, CalendarCmd, Cmd, ExportCmd, ImportCmd, KeysCmd, PolicyCmd, UserCmd};
@@ -337,6 +338,20 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Screen {
+            input,
+            as_of,
+            line_yuan,
+            out,
+            strict,
+            threads,
+        } => screen::run(&input, &as_of, &line_yuan, &out, strict, threads),
+        Cmd::ScreenData {
+            sf,
+            as_of,
+            seed,
+            out,
+        } => screen::generate(sf, &as_of, seed, &out),
         Cmd::Backup { data, out } => {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
             cfg.init_logging();
