@@ -553,7 +553,7 @@ impl Format for Households {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct PersonRow {
     id: i64,
     household_id: i64,
@@ -763,4 +763,146 @@ fn write_file(
         let _ = fs::remove_file(&tmp);
         ScreenError::Io(path.to_path_buf(), e)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Fields;
+    use crate::scan::Bad;
+    use proptest::prelude::*;
+
+    /// Each row read the slow way only: lines found first, every field
+    /// through `Fields`.
+    fn slowly<F: Format>(region: &[u8]) -> (Vec<(u64, F::Row)>, Vec<(u64, Bad)>) {
+        let (mut rows, mut bad) = (Vec::new(), Vec::new());
+        let body = region.strip_suffix(b"\n").unwrap_or(region);
+        if region.is_empty() {
+            return (rows, bad);
+        }
+        for (n, line) in body.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            match F::parse(&mut Fields::new(line, F::COLUMNS)) {
+                Ok(r) => rows.push((n as u64, r)),
+                Err(b) => bad.push((n as u64, b)),
+            }
+        }
+        (rows, bad)
+    }
+
+    fn both_ways<F: Format>(region: &[u8]) -> Result<(), TestCaseError>
+    where
+        F::Row: PartialEq + std::fmt::Debug,
+    {
+        let mut log = ChunkLog::default();
+        let mut rows = Vec::new();
+        for_each_row::<F>(region, &mut log, usize::MAX, |n, r| {
+            rows.push((n, r));
+            Ok(())
+        });
+        let (expected, bad) = slowly::<F>(region);
+        prop_assert_eq!(rows, expected);
+        prop_assert_eq!(log.rejects, bad);
+        Ok(())
+    }
+
+    /// Valid lines, then bytes changed, dropped or doubled here and there.
+    fn region(templates: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
+        let edit = (
+            any::<prop::sample::Index>(),
+            prop::sample::select(b"0123456789,-\r\nX ab\xE4".to_vec()),
+            0u8..3,
+        );
+        prop::collection::vec(
+            (
+                prop::sample::select(templates),
+                prop::collection::vec(edit, 0..3),
+                any::<bool>(),
+            ),
+            0..12,
+        )
+        .prop_map(|lines| {
+            let mut out = Vec::new();
+            for (line, edits, crlf) in lines {
+                let mut l = line.as_bytes().to_vec();
+                for (at, byte, how) in edits {
+                    if l.is_empty() {
+                        break;
+                    }
+                    let i = at.index(l.len());
+                    match how {
+                        0 => l[i] = byte,
+                        1 => {
+                            l.remove(i);
+                        }
+                        _ => l.insert(i, byte),
+                    }
+                }
+                out.extend_from_slice(&l);
+                out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            out
+        })
+    }
+
+    const CLAIMS: &[&str] = &[
+        "2332201739994747305,2024-10-02,32430,12611",
+        "-7,2026-02-28,0,0",
+        "9223372036854775807,2026-12-31,99999999,99999999",
+        "12,2026-01-01,100,200",
+        "",
+    ];
+    const PERSONS: &[&str] = &[
+        "7203609927968879882,522401198407220039,7960356070846879209,罗玉建,男,1984-07-22,一般劳动力,户主",
+        "5465401624968167243,52240119820524004X,7960356070846879209,黄军丽,女,1982-05-24,弱劳动力,配偶",
+        "1,52240119820524004x,2,王,女,2024-02-29,无劳动力,子",
+    ];
+    const HOUSEHOLDS: &[&str] = &[
+        "7960356070846879209,522401100200,一般农户,2,1698000,0",
+        "-4030509934843969613,522401100200,脱贫户,999,-5,1",
+        "1,522401100200,监测户,1000,0,0",
+    ];
+
+    proptest! {
+        #[test]
+        fn the_fast_way_reads_claims_as_the_slow_way(region in region(CLAIMS)) {
+            both_ways::<Claims>(&region)?;
+        }
+
+        #[test]
+        fn the_fast_way_reads_persons_as_the_slow_way(region in region(PERSONS)) {
+            both_ways::<Persons>(&region)?;
+        }
+
+        #[test]
+        fn the_fast_way_reads_households_as_the_slow_way(region in region(HOUSEHOLDS)) {
+            both_ways::<Households>(&region)?;
+        }
+    }
+
+    #[test]
+    fn a_region_without_a_final_line_end_reads_its_last_row() {
+        let mut log = ChunkLog::default();
+        let mut rows = Vec::new();
+        for_each_row::<Claims>(
+            b"1,2026-01-01,5,3\n\n2,2026-01-02,5,4\r",
+            &mut log,
+            10,
+            |n, r| {
+                rows.push((n, r));
+                Ok(())
+            },
+        );
+        assert_eq!(
+            rows,
+            vec![
+                (0, (1, (Date::new(2026, 1, 1).unwrap(), 3))),
+                (2, (2, (Date::new(2026, 1, 2).unwrap(), 4)))
+            ]
+        );
+        assert_eq!((log.lines, log.rows, log.rejected), (3, 2, 0));
+    }
 }

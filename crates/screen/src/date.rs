@@ -159,3 +159,81 @@ fn digits(s: &[u8]) -> Option<u32> {
         b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s.as_bytes()).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    #[test]
+    fn month_subtraction_clamps_to_the_last_day() {
+        for (from, months, to) in [
+            ("2026-10-31", 6, "2026-04-30"),
+            ("2026-10-31", 12, "2025-10-31"),
+            ("2024-08-31", 6, "2024-02-29"),
+            ("2025-08-31", 6, "2025-02-28"),
+            ("2024-02-29", 12, "2023-02-28"),
+            ("2026-03-15", 3, "2025-12-15"),
+            ("2026-01-31", 1, "2025-12-31"),
+        ] {
+            assert_eq!(
+                d(from).minus_months(months),
+                Some(d(to)),
+                "{from} − {months}"
+            );
+        }
+        assert_eq!(d("1000-03-01").minus_months(3), None);
+    }
+
+    #[test]
+    fn ages_are_completed_years() {
+        for (birth, on, age) in [
+            ("2020-10-31", "2026-10-31", Some(6)),
+            ("2020-11-01", "2026-10-31", Some(5)),
+            ("2012-02-29", "2028-02-28", Some(15)),
+            ("2012-02-29", "2028-02-29", Some(16)),
+            ("2012-02-29", "2027-02-28", Some(14)),
+            ("2012-02-29", "2027-03-01", Some(15)),
+            ("2026-11-01", "2026-10-31", None),
+        ] {
+            assert_eq!(d(birth).age_on(d(on)), age, "{birth} on {on}");
+        }
+    }
+
+    #[test]
+    fn only_real_dates_parse() {
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-04-31",
+            "2026-1-01",
+            "0999-01-01",
+            "２026-01-01",
+        ] {
+            assert_eq!(Date::parse(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(d("2024-02-29").to_string(), "2024-02-29");
+        let w = Window::months_to(d("2026-10-31"), 6).unwrap();
+        assert!(!w.contains(d("2026-04-30")) && w.contains(d("2026-05-01")));
+        assert!(w.contains(d("2026-10-31")) && !w.contains(d("2026-11-01")));
+    }
+
+    proptest! {
+        #[test]
+        fn day_numbers_round_trip(days in -300_000i64..2_900_000) {
+            if let Some(date) = Date::from_days(days) {
+                prop_assert_eq!(date.to_days(), days);
+                prop_assert_eq!(Date::parse(date.to_string().as_bytes()), Some(date));
+                if let Some(next) = date.plus_days(1) {
+                    prop_assert!(next > date);
+                    prop_assert_eq!(next.to_days(), days + 1);
+                }
+            }
+        }
+    }
+}

@@ -1378,3 +1378,107 @@ fn import_households_checks_everything_and_writes_all_or_nothing() {
     assert!(!o.status.success());
     assert!(text(&o).1.contains("500299199901不存在"), "{:?}", text(&o));
 }
+
+#[test]
+fn screen_on_files_writes_the_contract_outputs_and_strict_mode_refuses_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    let out = dir.path().join("out");
+    let o = dixian(&[
+        "screen-data",
+        "--sf",
+        "0.02",
+        "--seed",
+        "5",
+        "--out",
+        s(&input),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "screen",
+            "--input",
+            s(&input),
+            "--as-of",
+            "2026-10-31",
+            "--line-yuan",
+            "7600",
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(extra);
+        dixian(&args)
+    };
+    let o = run(&[]);
+    let (_, err) = text(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("medical_claims.csv："), "{err}");
+    let warnings = std::fs::read_to_string(out.join("warnings.csv")).unwrap();
+    assert!(warnings.starts_with("household_id,reason\n") && warnings.lines().count() > 10);
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.starts_with("town_code,reason,households\n"));
+    assert!(!out.join("rejected.csv").exists());
+
+    // Two threads or one: the same bytes.
+    let first = warnings.clone();
+    let o = run(&["--threads", "1"]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::read_to_string(out.join("warnings.csv")).unwrap(),
+        first
+    );
+
+    // A malformed claim on line 3: named in the report; strict mode exits 2
+    // and leaves the earlier outputs alone.
+    let claims = input.join("medical_claims.csv");
+    let body = std::fs::read_to_string(&claims).unwrap();
+    let mut lines: Vec<&str> = body.lines().collect();
+    lines[2] = "12,2026-02-30,100,10";
+    std::fs::write(&claims, lines.join("\n") + "\n").unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    let o = run(&["--strict"]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("medical_claims.csv 第 3 行 claim_date 列"),
+        "{err}"
+    );
+    assert!(!out.join("warnings.csv").exists());
+    let o = run(&[]);
+    assert!(o.status.success());
+    let rejected = std::fs::read_to_string(out.join("rejected.csv")).unwrap();
+    assert!(
+        rejected.contains("medical_claims.csv,3,claim_date,"),
+        "{rejected}"
+    );
+
+    let o = dixian(&[
+        "screen",
+        "--input",
+        s(&input),
+        "--as-of",
+        "2026-02-30",
+        "--line-yuan",
+        "7600",
+        "--out",
+        s(&out),
+    ]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success() && err.contains("2026-02-30"), "{err}");
+    let o = dixian(&[
+        "screen",
+        "--input",
+        s(&out),
+        "--as-of",
+        "2026-10-31",
+        "--line-yuan",
+        "7600",
+        "--out",
+        s(&out),
+    ]);
+    let (_, err) = text(&o);
+    assert!(
+        !o.status.success() && err.contains("缺少必需的文件"),
+        "{err}"
+    );
+}
