@@ -774,7 +774,9 @@ mod tests {
 
     /// Each row read the slow way only: lines found first, every field
     /// through `Fields`.
-    fn slowly<F: Format>(region: &[u8]) -> (Vec<(u64, F::Row)>, Vec<(u64, Bad)>) {
+    type Read<R> = (Vec<(u64, R)>, Vec<(u64, Bad)>);
+
+    fn slowly<F: Format>(region: &[u8]) -> Read<F::Row> {
         let (mut rows, mut bad) = (Vec::new(), Vec::new());
         let body = region.strip_suffix(b"\n").unwrap_or(region);
         if region.is_empty() {
