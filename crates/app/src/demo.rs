@@ -70,44 +70,7 @@ const WORK_PLACES: [&str; 6] = [
     "福建省",
 ];
 
-/// SplitMix64: small, fast and fully determined by the seed, so a seed gives the same county
-/// whatever the versions of our dependencies.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: u64) -> u64 {
-        // Multiply-shift avoids modulo bias well enough for synthetic data.
-        ((u128::from(self.next_u64()) * u128::from(n.max(1))) >> 64) as u64
-    }
-
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1).max(1) as u64) as i64
-    }
-
-    /// True with probability `per_mille`/1000.
-    pub fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
+pub use dixian_screen::generate::Rng;
 
 /// The demo county's division table: province, city-level node, county, towns, villages
 /// and their village groups. Group counts depend on the seed.
@@ -220,7 +183,7 @@ impl Generator {
             Sex::Female => &FEMALE_CHARS,
         };
         let first = *self.rng.pick(chars);
-        if self.rng.chance(650) {
+        if self.rng.per_mille(650) {
             format!("{surname}{first}{}", self.rng.pick(chars))
         } else {
             format!("{surname}{first}")
@@ -256,9 +219,9 @@ impl Generator {
         let birth = id.birth_date();
         let age = i64::from(age_on(birth, self.as_of));
         let r = &mut self.rng;
-        let health = if r.chance(30 + (age as u64) * 3) {
+        let health = if r.per_mille(30 + (age as u64) * 3) {
             *r.pick(&[Health::Chronic, Health::Chronic, Health::Serious])
-        } else if r.chance(50) {
+        } else if r.per_mille(50) {
             Health::Disabled
         } else {
             Health::Healthy
@@ -284,9 +247,9 @@ impl Generator {
         };
         let schooling = match age {
             0..=5 => Schooling::Preschool,
-            6..=11 if r.chance(2) => Schooling::Dropout,
+            6..=11 if r.per_mille(2) => Schooling::Dropout,
             6..=11 => Schooling::Primary,
-            12..=14 if r.chance(4) => Schooling::Dropout,
+            12..=14 if r.per_mille(4) => Schooling::Dropout,
             12..=14 => Schooling::JuniorHigh,
             15..=17 => *r.pick(&[
                 Schooling::SeniorHigh,
@@ -294,11 +257,11 @@ impl Generator {
                 Schooling::Vocational,
                 Schooling::NotInSchool,
             ]),
-            18..=22 if r.chance(300) => Schooling::College,
+            18..=22 if r.per_mille(300) => Schooling::College,
             _ => Schooling::NotInSchool,
         };
         let works = labour.can_work() && schooling == Schooling::NotInSchool;
-        let employment_months = if works && r.chance(700) {
+        let employment_months = if works && r.per_mille(700) {
             r.range(3, 12) as u8
         } else {
             0
@@ -316,11 +279,11 @@ impl Generator {
             health,
             disability,
             schooling,
-            medical_insurance: r.chance(985),
-            pension_insurance: age >= 16 && r.chance(850),
+            medical_insurance: r.per_mille(985),
+            pension_insurance: age >= 16 && r.per_mille(850),
             employment_months,
             employment_place,
-            public_payroll: (18..60).contains(&age) && r.chance(8),
+            public_payroll: (18..60).contains(&age) && r.per_mille(8),
             status: LivingStatus::InHousehold,
         })
     }
@@ -338,7 +301,7 @@ impl Generator {
             _ => 6,
         };
         let surname = *r.pick(&SURNAMES);
-        let head_sex = if r.chance(820) {
+        let head_sex = if r.per_mille(820) {
             Sex::Male
         } else {
             Sex::Female
@@ -353,7 +316,7 @@ impl Generator {
             Sex::Male => Sex::Female,
             Sex::Female => Sex::Male,
         };
-        if size >= 2 && self.rng.chance(850) {
+        if size >= 2 && self.rng.per_mille(850) {
             let spouse_surname = *self.rng.pick(&SURNAMES);
             let age = (head_age + self.rng.range(-4, 4)).max(20);
             members.push(self.person(spouse_surname, other(head_sex), age, Relation::Spouse)?);
@@ -364,21 +327,21 @@ impl Generator {
             // (relation if male, if female, per mille male, age): parents live with young
             // heads, grandchildren with old ones, children otherwise.
             let (male_rel, female_rel, male_per_mille, age) =
-                if head_age < 50 && slot >= 3 && r.chance(500) {
+                if head_age < 50 && slot >= 3 && r.per_mille(500) {
                     (
                         Relation::Father,
                         Relation::Mother,
                         500,
                         head_age + r.range(22, 32),
                     )
-                } else if head_age > 58 && slot >= 3 && r.chance(600) {
+                } else if head_age > 58 && slot >= 3 && r.per_mille(600) {
                     let age = (head_age - r.range(48, 58)).max(0);
                     (Relation::Grandson, Relation::Granddaughter, 510, age)
                 } else {
                     let age = (head_age - r.range(20, 34)).max(0);
                     (Relation::Son, Relation::Daughter, 515, age)
                 };
-            let (sex, rel) = if r.chance(male_per_mille) {
+            let (sex, rel) = if r.per_mille(male_per_mille) {
                 (Sex::Male, male_rel)
             } else {
                 (Sex::Female, female_rel)
@@ -392,18 +355,18 @@ impl Generator {
             members.push(self.person(name_surname, sex, age, rel)?);
         }
         let r = &mut self.rng;
-        let household_type = if r.chance(300) {
+        let household_type = if r.per_mille(300) {
             HouseholdType::PovertyAlleviated
         } else {
             HouseholdType::Ordinary
         };
         let poor = household_type == HouseholdType::PovertyAlleviated;
-        let monitored = r.chance(if poor { 110 } else { 24 });
-        let tekun = size == 1 && members[0].labour == LabourCapacity::None && r.chance(300);
-        let dibao = !tekun && (r.chance(if poor || monitored { 180 } else { 25 }));
-        let relocated = poor && r.chance(130);
+        let monitored = r.per_mille(if poor { 110 } else { 24 });
+        let tekun = size == 1 && members[0].labour == LabourCapacity::None && r.per_mille(300);
+        let dibao = !tekun && (r.per_mille(if poor || monitored { 180 } else { 25 }));
+        let relocated = poor && r.per_mille(130);
         let group_no = r.range(1, i64::from(groups)) as u16;
-        let phone = r.chance(900).then(|| {
+        let phone = r.per_mille(900).then(|| {
             format!(
                 "1{}{:09}",
                 r.pick(&["3", "5", "8", "9"]),
@@ -412,7 +375,7 @@ impl Generator {
         });
         // 一卡通 accounts: a 19-digit card number of the county's rural bank.
         let bank_account = r
-            .chance(950)
+            .per_mille(950)
             .then(|| format!("6217{:015}", r.below(1_000_000_000_000_000)));
         let address = format!(
             "{COUNTY_NAME}{town}{vname}{}{}号",
@@ -448,10 +411,10 @@ impl Generator {
     fn assurance(&self, code: &HouseholdCode, poor: bool) -> Option<Assurance> {
         let key = code.as_str().parse::<u64>().unwrap_or(0);
         let mut r = Rng::new(self.seed ^ key.wrapping_mul(0x9E37_79B9));
-        if !poor && !r.chance(700) {
+        if !poor && !r.per_mille(700) {
             return None;
         }
-        let housing = if r.chance(40) {
+        let housing = if r.per_mille(40) {
             None
         } else {
             Some(match r.below(1000) {
@@ -465,12 +428,12 @@ impl Generator {
             .filter(|h| !h.is_safe())
             .map(|_| "危房改造已列入本年度计划".to_string());
         Some(Assurance {
-            food_clothing: !r.chance(2),
+            food_clothing: !r.per_mille(2),
             housing,
-            water_quantity: !r.chance(8),
-            water_quality: !r.chance(10),
-            water_convenience: !r.chance(6),
-            water_guarantee: !r.chance(8),
+            water_quantity: !r.per_mille(8),
+            water_quality: !r.per_mille(10),
+            water_convenience: !r.per_mille(6),
+            water_guarantee: !r.per_mille(8),
             note,
         })
     }
@@ -493,7 +456,7 @@ impl Generator {
                 pension += r.range(1_400, 2_600);
             }
         }
-        let farming = r.chance(750);
+        let farming = r.per_mille(750);
         let business = if farming {
             if low {
                 r.range(800, 6_000)
@@ -520,7 +483,7 @@ impl Generator {
             year: self.as_of.year() - 1,
             wage: yuan(wage),
             business: yuan(business),
-            property: yuan(if r.chance(200) {
+            property: yuan(if r.per_mille(200) {
                 r.range(100, 3_000)
             } else {
                 0
@@ -529,7 +492,7 @@ impl Generator {
             transfer_dibao: yuan(dibao_amount),
             transfer_tekun: yuan(tekun_amount),
             transfer_eco: yuan(if farming { r.range(100, 900) } else { 0 }),
-            transfer_other: yuan(if r.chance(150) {
+            transfer_other: yuan(if r.per_mille(150) {
                 r.range(200, 2_000)
             } else {
                 0

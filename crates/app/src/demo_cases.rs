@@ -215,7 +215,7 @@ impl Maker<'_> {
             }
         }
         if can_work(&facts) {
-            types.push(if self.rng.chance(500) { "02" } else { "01" }.into());
+            types.push(if self.rng.per_mille(500) { "02" } else { "01" }.into());
         }
         if types.is_empty() {
             types.push("10".into());
@@ -232,7 +232,7 @@ impl Maker<'_> {
                 "10" => "纳入农村低保，按月发放低保金",
                 _ => "落实相应帮扶措施",
             };
-            let status = if self.rng.chance(300) {
+            let status = if self.rng.per_mille(300) {
                 MeasureStatus::Done
             } else {
                 MeasureStatus::Ongoing
@@ -476,7 +476,7 @@ impl Maker<'_> {
             }
         }
         // Most included households have their cadre and plan; a few are still owed them.
-        if case.assisting() && (target != Target::Monitored || !self.rng.chance(150)) {
+        if case.assisting() && (target != Target::Monitored || !self.rng.per_mille(150)) {
             case = self.assist(case, record).await?;
         }
         if matches!(target, Target::ExitVerifying | Target::Eliminated)

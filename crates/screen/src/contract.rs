@@ -246,7 +246,9 @@ impl<R> Rows<R> {
 
 /// Every row of a range with its line number.
 fn rows_of<F: Format>(region: &[u8], log: &mut ChunkLog) -> Rows<F::Row> {
-    let mut rows = Rows::with_capacity(0);
+    // Sized for short lines up front: growing a large vector moves it and
+    // unmaps the old one, which stalls the other workers too.
+    let mut rows = Rows::with_capacity(region.len() / 32);
     for_each_row::<F>(region, log, LISTED_REJECTS, |n, row| {
         rows.push(n, row);
         Ok(())
@@ -287,33 +289,51 @@ pub fn run(
 
     let households = registry.household_table();
     let (_, chunks, mut report) = read(input, PERSONS, units(), |_, region, log| {
-        let found = rows_of::<Persons>(region, log);
-        let mut persons = Rows::with_capacity(found.rows.len());
-        for (lines, batch) in found.lines.chunks(BATCH).zip(found.rows.chunks(BATCH)) {
-            let keys: Vec<i64> = batch.iter().map(|p| p.household_id).collect();
-            households.get_batch(&keys, |i, h| {
-                let p = batch[i];
+        // Rows are matched to their households a batch at a time as they
+        // are read, and handed out already split by the worker that will
+        // load each into the person table.
+        let mut persons: Vec<Rows<(i64, Person)>> = (0..threads)
+            .map(|_| Rows::with_capacity(region.len() / 96 / threads + 16))
+            .collect();
+        let mut batch: Vec<(u64, PersonRow)> = Vec::with_capacity(BATCH);
+        let mut keys: Vec<i64> = Vec::with_capacity(BATCH);
+        let mut unmatched = 0;
+        let mut flush = |batch: &mut Vec<(u64, PersonRow)>, keys: &mut Vec<i64>| {
+            keys.clear();
+            keys.extend(batch.iter().map(|(_, p)| p.household_id));
+            households.get_batch(keys, |i, h| {
+                let (n, p) = batch[i];
                 match h {
-                    Some(h) => {
-                        persons.push(lines[i], (p.id, registry.person(h, p.birth, p.labour)))
-                    }
-                    None => log.unmatched += 1,
+                    Some(h) => persons[Registry::person_owner(p.id, threads)]
+                        .push(n, (p.id, registry.person(h, p.birth, p.labour))),
+                    None => unmatched += 1,
                 }
             });
-        }
+            batch.clear();
+        };
+        for_each_row::<Persons>(region, log, LISTED_REJECTS, |n, row| {
+            batch.push((n, row));
+            if batch.len() == BATCH {
+                flush(&mut batch, &mut keys);
+            }
+            Ok(())
+        });
+        flush(&mut batch, &mut keys);
+        log.unmatched += unmatched;
         persons
     })?;
-    let slices: Vec<&[(i64, Person)]> = chunks.iter().map(|c| c.value.rows.as_slice()).collect();
-    for (c, i) in registry.load_persons(&slices, threads) {
-        let chunk = &chunks[c];
-        let id = chunk.value.rows[i].0;
+    let lists: Vec<Vec<&[(i64, Person)]>> = (0..threads)
+        .map(|t| chunks.iter().map(|c| c.value[t].rows.as_slice()).collect())
+        .collect();
+    for (t, c, i) in registry.load_persons(&lists, threads) {
+        let (chunk, rows) = (&chunks[c], &chunks[c].value[t]);
         report.add(duplicate(
             PERSONS,
-            chunk.first_line + chunk.value.lines[i],
-            id,
+            chunk.first_line + rows.lines[i],
+            rows.rows[i].0,
         ));
     }
-    drop(slices);
+    drop(lists);
     drop(chunks);
     files.push(report.done());
 

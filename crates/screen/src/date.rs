@@ -24,7 +24,7 @@ impl Date {
     }
 
     /// Parses exactly `YYYY-MM-DD`.
-    #[inline]
+    #[inline(always)]
     pub fn parse(s: &[u8]) -> Option<Date> {
         if s.len() != 10 || s[4] != b'-' || s[7] != b'-' {
             return None;

@@ -6,8 +6,9 @@
 //! bounded by the registry, not by the feeds.
 
 use crate::date::{Date, Window};
+use crate::memory::Zeroed;
 use crate::rules::{Assistance, Category, Grade, Labour, Rule, RuleKind, Schooling};
-use crate::table::{IdTable, Packed};
+use crate::table::{IdTable, Packed, Position};
 
 /// A town code (乡镇代码): the first nine digits of a village code.
 pub type TownCode = [u8; 9];
@@ -176,7 +177,12 @@ impl Registry {
             })
             .collect();
         let slices: Vec<&[(i64, u32)]> = items.iter().map(Vec::as_slice).collect();
-        let duplicates = self.by_id.insert_all(&slices, threads);
+        let duplicates: Vec<(usize, usize)> = self
+            .by_id
+            .insert_all(&[slices], threads)
+            .into_iter()
+            .map(|(_, c, i)| (c, i))
+            .collect();
         for &(c, i) in &duplicates {
             self.households[starts[c] + i].live = false;
         }
@@ -234,15 +240,21 @@ impl Registry {
         self.persons.insert(id, person).map_err(|_| Duplicate)
     }
 
-    /// Adds persons in order on `threads` workers, as if one by one;
-    /// returns the (chunk, position) of those whose id came earlier.
+    /// Adds persons on `threads` workers as if one by one in file order;
+    /// `lists` as for [`IdTable::insert_all`], whose positions come back
+    /// for the persons whose id came earlier.
     pub fn load_persons(
         &mut self,
-        chunks: &[&[(i64, Person)]],
+        lists: &[Vec<&[(i64, Person)]>],
         threads: usize,
-    ) -> Vec<(usize, usize)> {
-        self.reserve(0, chunks.iter().map(|c| c.len()).sum());
-        self.persons.insert_all(chunks, threads)
+    ) -> Vec<Position> {
+        self.reserve(0, lists.iter().flatten().map(|c| c.len()).sum());
+        self.persons.insert_all(lists, threads)
+    }
+
+    /// Which worker of `threads` will load the person `id`.
+    pub fn person_owner(id: i64, threads: usize) -> usize {
+        IdTable::<Person>::owner(id, threads)
     }
 
     pub fn lookup(&self, person_id: i64) -> Option<Person> {
@@ -385,8 +397,8 @@ impl Plan {
         let n = registry.household_count();
         Tally {
             households: n,
-            sums: vec![0; n * self.claim_windows.len()],
-            flags: vec![0; n],
+            sums: Zeroed::new(n * self.claim_windows.len()),
+            flags: Zeroed::new(n),
             unmatched: 0,
         }
     }
@@ -544,8 +556,8 @@ pub struct Hit {
 /// and they are merged at the end.
 pub struct Tally {
     households: usize,
-    sums: Vec<i64>,
-    flags: Vec<u32>,
+    sums: Zeroed<i64>,
+    flags: Zeroed<u32>,
     /// Feed rows whose person or household is not in the registry.
     pub unmatched: u64,
 }
@@ -576,10 +588,10 @@ impl Tally {
     }
 
     pub fn merge(&mut self, other: &Tally) {
-        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+        for (a, b) in self.sums.iter_mut().zip(other.sums.iter()) {
             *a = a.saturating_add(*b);
         }
-        for (a, b) in self.flags.iter_mut().zip(&other.flags) {
+        for (a, b) in self.flags.iter_mut().zip(other.flags.iter()) {
             *a |= b;
         }
         self.unmatched += other.unmatched;

@@ -296,7 +296,7 @@ impl<'a> Cursor<'a> {
 impl<'a> Source<'a> for Cursor<'a> {
     type Error = ();
 
-    #[inline]
+    #[inline(always)]
     fn field(&mut self) -> Result<(&'a [u8], &'static str), ()> {
         if self.left == 0 {
             return Err(());
@@ -314,7 +314,7 @@ impl<'a> Source<'a> for Cursor<'a> {
         if self.left == 0 { Ok(()) } else { Err(()) }
     }
 
-    #[inline]
+    #[inline(always)]
     fn int(&mut self) -> Result<i64, ()> {
         let neg = self.buf.get(self.pos) == Some(&b'-');
         self.pos += usize::from(neg);
@@ -327,14 +327,14 @@ impl<'a> Source<'a> for Cursor<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn amount(&mut self) -> Result<i64, ()> {
         let v = self.digits()?;
         self.finish()?;
         i64::try_from(v).map_err(|_| ())
     }
 
-    #[inline]
+    #[inline(always)]
     fn date(&mut self) -> Result<Date, ()> {
         let d = self
             .buf

@@ -12,7 +12,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// A small deterministic generator (SplitMix64): test data must be
-/// reproducible, not secret.
+/// reproducible, not secret, and a seed must give the same data whatever
+/// the versions of our dependencies. The demo county uses it too.
+#[derive(Debug, Clone)]
 pub struct Rng(u64);
 
 impl Rng {
@@ -40,6 +42,16 @@ impl Rng {
 
     pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
+    }
+
+    /// True with probability `n`/1000.
+    pub fn per_mille(&mut self, n: u64) -> bool {
+        self.below(1000) < n
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1).max(1) as u64) as i64
     }
 
     /// Standard normal (Box–Muller).
@@ -374,7 +386,7 @@ pub fn generate(dir: &Path, sf: f64, as_of: Date, seed: u64) -> io::Result<Writt
 }
 
 /// A citizen ID number with a valid check digit.
-fn id_number(area: &str, birth: Date, seq: u32) -> String {
+pub fn id_number(area: &str, birth: Date, seq: u32) -> String {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     let body = format!(
         "{area}{:04}{:02}{:02}{:03}",

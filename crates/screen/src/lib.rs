@@ -11,6 +11,7 @@ pub mod date;
 pub mod engine;
 pub mod fields;
 pub mod generate;
+pub mod memory;
 pub mod rules;
 pub mod scan;
 pub mod table;

@@ -8,6 +8,7 @@
 //! on its own, so that loading millions of ids can run on every core: each
 //! worker owns whole partitions and no two touch the same slot.
 
+use crate::memory::Zeroed;
 use std::hint::black_box;
 
 /// Marks an empty slot, so a new table is zeroed memory the system hands
@@ -39,7 +40,7 @@ impl Packed for u32 {
 type Slot = [u64; 2];
 
 pub struct IdTable<V> {
-    slots: Vec<Slot>,
+    slots: Zeroed<Slot>,
     /// Slots per partition; `slots.len()` is a multiple of it.
     part_len: usize,
     /// `partitions - 1`, partitions being a power of two.
@@ -98,7 +99,7 @@ impl<V: Packed> IdTable<V> {
     fn with_layout(n: usize, parts: usize) -> IdTable<V> {
         let part_len = ((n + n / 2) / parts).max(16);
         IdTable {
-            slots: vec![[0; 2]; part_len * parts],
+            slots: Zeroed::new(part_len * parts),
             part_len,
             part_mask: parts as u64 - 1,
             counts: vec![0; parts],
@@ -193,7 +194,7 @@ impl<V: Packed> IdTable<V> {
         *self = IdTable::with_layout(old.len() * 4 / 3, 1);
         self.zero_key = zero_key;
         self.len = usize::from(zero_key.is_some());
-        for [k, v] in old.into_iter().filter(|s| s[0] as i64 != EMPTY) {
+        for &[k, v] in old.iter().filter(|s| s[0] as i64 != EMPTY) {
             let _ = self.insert(k as i64, V::unpack(v));
         }
     }
@@ -229,19 +230,29 @@ impl<V: Packed> IdTable<V> {
 }
 
 impl<V: Packed + Send + Sync> IdTable<V> {
-    /// Inserts the items of `chunks`, in order, on `threads` workers, as if
-    /// one by one: the first of equal ids stays. Returns the (chunk,
-    /// position) of the others, in order. Each worker takes the partitions
-    /// `p ≡ worker (mod threads)` and skips every other id, so the order
-    /// within a partition, and with it which duplicate wins, is the order
-    /// of the items.
-    pub fn insert_all(&mut self, chunks: &[&[(i64, V)]], threads: usize) -> Vec<(usize, usize)> {
+    /// The worker of [`IdTable::insert_all`] that will own `key`, so that
+    /// whoever reads the ids can hand each worker only its own.
+    pub fn owner(key: i64, threads: usize) -> usize {
+        (mix(key) & (PARTITIONS as u64 - 1)) as usize % threads.clamp(1, PARTITIONS)
+    }
+
+    /// Inserts items on `threads` workers as if one by one in order: the
+    /// first of equal ids stays. `lists` is either one list of chunks in
+    /// file order, or one per worker with the items [`IdTable::owner`] gives
+    /// it, each in file order. Returns the (list, chunk, position) of the
+    /// items whose id came earlier, in order.
+    ///
+    /// Each worker takes the partitions `p ≡ worker (mod threads)` and skips
+    /// the ids of other partitions, so the order within a partition, and
+    /// with it which duplicate wins, is the order of the items.
+    pub fn insert_all(&mut self, lists: &[Vec<&[(i64, V)]>], threads: usize) -> Vec<Position> {
         let parts = self.counts.len();
         let threads = threads.clamp(1, parts);
-        let total: usize = chunks.iter().map(|c| c.len()).sum();
+        let total: usize = lists.iter().flatten().map(|c| c.len()).sum();
         let room = total * 4 <= self.slots.len() * 3;
-        if threads == 1 || !self.is_empty() || !room {
-            return self.insert_in_order(chunks);
+        let split = lists.len() == threads;
+        if threads == 1 || !self.is_empty() || !room || !(split || lists.len() == 1) {
+            return self.insert_in_order(lists);
         }
         let (part_len, mask) = (self.part_len, self.part_mask);
         let mut mine: Vec<Vec<(&mut [Slot], &mut usize)>> =
@@ -254,12 +265,18 @@ impl<V: Packed + Send + Sync> IdTable<V> {
         {
             mine[p % threads].push((part, count));
         }
-        let results: Vec<Option<Vec<(usize, usize)>>> = std::thread::scope(|scope| {
+        let results: Vec<Option<Vec<Position>>> = std::thread::scope(|scope| {
             let handles: Vec<_> = mine
                 .into_iter()
                 .enumerate()
                 .map(|(t, mut parts)| {
-                    scope.spawn(move || load_partitions(chunks, &mut parts, t, threads, mask))
+                    let l = if split { t } else { 0 };
+                    let work = Worker {
+                        index: t,
+                        threads,
+                        mask,
+                    };
+                    scope.spawn(move || work.load(l, &lists[l], &mut parts))
                 })
                 .collect();
             handles
@@ -275,15 +292,17 @@ impl<V: Packed + Send + Sync> IdTable<V> {
                     // A partition overflowed (skewed ids): start over, one
                     // at a time, letting the table grow.
                     *self = IdTable::with_layout(total, 1);
-                    return self.insert_in_order(chunks);
+                    return self.insert_in_order(lists);
                 }
             }
         }
         // The one id no slot can hold, in order like the rest.
-        for (c, chunk) in chunks.iter().enumerate() {
-            for (i, &(k, v)) in chunk.iter().enumerate() {
-                if k == EMPTY && self.insert(k, v).is_err() {
-                    duplicates.push((c, i));
+        for (l, list) in lists.iter().enumerate() {
+            for (c, chunk) in list.iter().enumerate() {
+                for (i, &(k, v)) in chunk.iter().enumerate() {
+                    if k == EMPTY && self.insert(k, v).is_err() {
+                        duplicates.push((l, c, i));
+                    }
                 }
             }
         }
@@ -292,12 +311,14 @@ impl<V: Packed + Send + Sync> IdTable<V> {
         duplicates
     }
 
-    fn insert_in_order(&mut self, chunks: &[&[(i64, V)]]) -> Vec<(usize, usize)> {
+    fn insert_in_order(&mut self, lists: &[Vec<&[(i64, V)]>]) -> Vec<Position> {
         let mut duplicates = Vec::new();
-        for (c, chunk) in chunks.iter().enumerate() {
-            for (i, &(k, v)) in chunk.iter().enumerate() {
-                if self.insert(k, v).is_err() {
-                    duplicates.push((c, i));
+        for (l, list) in lists.iter().enumerate() {
+            for (c, chunk) in list.iter().enumerate() {
+                for (i, &(k, v)) in chunk.iter().enumerate() {
+                    if self.insert(k, v).is_err() {
+                        duplicates.push((l, c, i));
+                    }
                 }
             }
         }
@@ -305,51 +326,64 @@ impl<V: Packed + Send + Sync> IdTable<V> {
     }
 }
 
-/// One worker's share of [`IdTable::insert_all`]; `None` if a partition
-/// would pass three quarters full.
-fn load_partitions<V: Packed>(
-    chunks: &[&[(i64, V)]],
-    parts: &mut [(&mut [Slot], &mut usize)],
-    worker: usize,
+/// Where an item was in the lists given to [`IdTable::insert_all`]: list,
+/// chunk, position.
+pub type Position = (usize, usize, usize);
+
+/// One worker of [`IdTable::insert_all`].
+struct Worker {
+    index: usize,
     threads: usize,
     mask: u64,
-) -> Option<Vec<(usize, usize)>> {
-    let mut duplicates = Vec::new();
-    let mut hashes = [0u64; BATCH];
-    for (c, chunk) in chunks.iter().enumerate() {
-        for (b, batch) in chunk.chunks(BATCH).enumerate() {
-            // Hash the batch and touch its home slots first, so the misses
-            // of the inserts that follow overlap.
-            let mut acc = 0u64;
-            for (h, &(k, _)) in hashes.iter_mut().zip(batch) {
-                *h = mix(k);
-                let p = (*h & mask) as usize;
-                if p % threads == worker && k != EMPTY {
-                    let (part, _) = &parts[p / threads];
-                    acc ^= part[home(*h, part.len())][0];
+}
+
+impl Worker {
+    /// Inserts the worker's ids of one list into its partitions; `None` if
+    /// a partition would pass three quarters full.
+    fn load<V: Packed>(
+        &self,
+        list: usize,
+        chunks: &[&[(i64, V)]],
+        parts: &mut [(&mut [Slot], &mut usize)],
+    ) -> Option<Vec<Position>> {
+        let (threads, mask) = (self.threads, self.mask);
+        let mine = |hash: u64, key: i64| {
+            let p = (hash & mask) as usize;
+            (p % threads == self.index && key != EMPTY).then_some(p / threads)
+        };
+        let mut duplicates = Vec::new();
+        let mut hashes = [0u64; BATCH];
+        for (c, chunk) in chunks.iter().enumerate() {
+            for (b, batch) in chunk.chunks(BATCH).enumerate() {
+                // Hash the batch and touch its home slots first, so the
+                // misses of the inserts that follow overlap.
+                let mut acc = 0u64;
+                for (h, &(k, _)) in hashes.iter_mut().zip(batch) {
+                    *h = mix(k);
+                    if let Some(q) = mine(*h, k) {
+                        let (part, _) = &parts[q];
+                        acc ^= part[home(*h, part.len())][0];
+                    }
                 }
-            }
-            black_box(acc);
-            for (i, (&hash, &(key, value))) in hashes.iter().zip(batch).enumerate() {
-                let p = (hash & mask) as usize;
-                if p % threads != worker || key == EMPTY {
-                    continue;
-                }
-                let (part, count) = &mut parts[p / threads];
-                match probe(part, key, hash) {
-                    Ok(_) => duplicates.push((c, b * BATCH + i)),
-                    Err(slot) => {
-                        if !fits(**count, part.len()) {
-                            return None;
+                black_box(acc);
+                for (i, (&hash, &(key, value))) in hashes.iter().zip(batch).enumerate() {
+                    let Some(q) = mine(hash, key) else { continue };
+                    let (part, count) = &mut parts[q];
+                    match probe(part, key, hash) {
+                        Ok(_) => duplicates.push((list, c, b * BATCH + i)),
+                        Err(slot) => {
+                            if !fits(**count, part.len()) {
+                                return None;
+                            }
+                            part[slot] = [key as u64, value.pack()];
+                            **count += 1;
                         }
-                        part[slot] = [key as u64, value.pack()];
-                        **count += 1;
                     }
                 }
             }
         }
+        Some(duplicates)
     }
-    Some(duplicates)
 }
 
 #[cfg(test)]
@@ -378,7 +412,7 @@ mod tests {
 
         #[test]
         fn parallel_load_is_the_sequential_one(keys in prop::collection::vec(any::<i64>().prop_map(|k| k % 5000), 0..3000),
-                                               threads in 1usize..4, extremes in 0usize..3) {
+                                               threads in 1usize..4, extremes in 0usize..3, split in any::<bool>()) {
             // Partitioned from the start, as at a province's size; with
             // these few ids a partition now and then fills ahead of the
             // rest, which takes the one-at-a-time way.
@@ -389,17 +423,32 @@ mod tests {
                 .enumerate()
                 .map(|(i, k)| (k, i as u32))
                 .collect();
+            // Either one list in file order, or one per worker as a reader
+            // hands them out.
             let mut table = IdTable::with_layout(items.len(), PARTITIONS);
-            let chunks: Vec<&[(i64, u32)]> = items.chunks(700).collect();
-            let duplicates = table.insert_all(&chunks, threads);
+            let lists: Vec<Vec<(i64, u32)>> = if split {
+                (0..threads)
+                    .map(|t| items.iter().copied().filter(|&(k, _)| IdTable::<u32>::owner(k, threads) == t).collect())
+                    .collect()
+            } else {
+                vec![items.clone()]
+            };
+            let chunked: Vec<Vec<&[(i64, u32)]>> = lists.iter().map(|l| l.chunks(700).collect()).collect();
+            let duplicates: Vec<(i64, u32)> = table
+                .insert_all(&chunked, threads)
+                .into_iter()
+                .map(|(l, c, i)| lists[l][c * 700 + i])
+                .collect();
             let mut model = HashMap::new();
             let mut expected = Vec::new();
-            for (i, &(k, v)) in items.iter().enumerate() {
+            for &(k, v) in &items {
                 match model.entry(k) {
-                    std::collections::hash_map::Entry::Occupied(_) => expected.push((i / 700, i % 700)),
+                    std::collections::hash_map::Entry::Occupied(_) => expected.push((k, v)),
                     std::collections::hash_map::Entry::Vacant(e) => { e.insert(v); }
                 }
             }
+            let mut duplicates = duplicates;
+            duplicates.sort_unstable_by_key(|&(_, v)| v);
             prop_assert_eq!(duplicates, expected);
             prop_assert_eq!(table.len(), model.len());
             for (&k, &v) in &model {
