@@ -151,6 +151,9 @@ pub enum Cmd {
         /// 严格模式：有任何格式错误的行即不出结果、以非零码退出
         #[arg(long)]
         strict: bool,
+        /// 另写 explanations.csv：每条预警比较的数字或依据的数据行
+        #[arg(long)]
+        explain: bool,
         /// 工作线程数，默认为处理器核数
         #[arg(long, value_name = "数量")]
         threads: Option<usize>,

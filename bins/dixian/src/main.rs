@@ -344,8 +344,9 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             line_yuan,
             out,
             strict,
+            explain,
             threads,
-        } => screen::run(&input, &as_of, &line_yuan, &out, strict, threads),
+        } => screen::run(&input, &as_of, &line_yuan, &out, strict, explain, threads),
         Cmd::ScreenData {
             sf,
             as_of,

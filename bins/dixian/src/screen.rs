@@ -21,6 +21,7 @@ pub fn run(
     line_yuan: &str,
     out: &Path,
     strict: bool,
+    explain: bool,
     threads: Option<usize>,
 ) -> Result<ExitCode> {
     let as_of = date(as_of)?;
@@ -42,6 +43,9 @@ pub fn run(
         return Ok(ExitCode::from(REJECTED));
     }
     contract::write_outputs(&screening, out)?;
+    if explain {
+        contract::write_explanations(&screening, out)?;
+    }
     eprintln!(
         "预警 {} 条（{} 户），用时 {:.2} 秒，结果在 {}",
         screening.hits.len(),

@@ -15,6 +15,7 @@ pub mod money;
 pub mod monitoring;
 pub mod password;
 pub mod policy;
+pub mod policy_screening;
 pub mod registry;
 
 pub use access::{Actor, Permission, Role, Scope};

@@ -8,6 +8,7 @@
 
 use crate::division::{DivisionCode, DivisionLevel};
 use crate::money::Money;
+use crate::policy_screening::ScreeningRules;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeSet;
@@ -319,6 +320,7 @@ pub struct PackFile {
     pub visits: Option<Visits>,
     pub identification: Option<IdentificationRules>,
     pub elimination: Option<EliminationGates>,
+    pub screening: Option<ScreeningRules>,
     #[serde(default)]
     pub codes: CodesLayer,
 }
@@ -461,7 +463,7 @@ fn translate_toml_message(msg: &str) -> String {
     format!("TOML格式错误：{m}")
 }
 
-fn de_money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
+pub(crate) fn de_money<'de, D: Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -499,6 +501,19 @@ fn de_opt_division<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DivisionCod
 
 fn validate(p: &PackFile) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
+    if let Some(screening) = &p.screening
+        && let Err(problems) = screening.rule_set()
+    {
+        for (i, field, message) in problems {
+            let path = vec![
+                Seg::Key("screening"),
+                Seg::Key("rule"),
+                Seg::Index(i),
+                Seg::Key(field),
+            ];
+            out.push((path, message));
+        }
+    }
     let h = &p.pack;
     let id_ok = !h.id.is_empty()
         && h.id
@@ -754,6 +769,7 @@ pub struct Policy {
     pub visits: Visits,
     pub identification: IdentificationRules,
     pub elimination: EliminationGates,
+    pub screening: ScreeningRules,
     pub object_categories: Vec<CodeItem>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -859,6 +875,7 @@ impl PolicySet {
             visits: pick!(visits, "visits"),
             identification: pick!(identification, "identification"),
             elimination: pick!(elimination, "elimination"),
+            screening: pick!(screening, "screening"),
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),

@@ -231,3 +231,165 @@ fn duplicate_codes_and_ids() {
         Err(PolicyError::DuplicateId("national-2021".into()))
     );
 }
+
+fn screening_of(text: &str) -> crate::policy_screening::ScreeningRules {
+    let mut set = PolicySet::new();
+    set.add(Pack::parse("national-2021.toml", text).unwrap())
+        .unwrap();
+    set.resolve(&code("500299000000"), d(2026, 10, 31))
+        .unwrap()
+        .screening
+}
+
+#[test]
+fn the_shipped_screening_rules_are_those_of_domain_section_7() {
+    let p = builtin_set()
+        .unwrap()
+        .resolve(&code("500299101201"), d(2026, 10, 31))
+        .unwrap();
+    let rules = p.screening.rule_set().unwrap();
+    let codes: Vec<&str> = rules.rules.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        vec![
+            "dropout",
+            "income_below_line",
+            "labor_death",
+            "medical_burden",
+            "new_assistance",
+            "new_disability",
+            "post_shock_income",
+            "self_pay_lifted",
+            "self_pay_other",
+            "unsafe_housing"
+        ]
+    );
+    let lifted = p.screening.get("self_pay_lifted").unwrap();
+    assert_eq!(lifted.at_least_yuan, Money::from_yuan(5000));
+    assert_eq!(lifted.kind.department(), "医保");
+    assert_eq!(
+        p.screening.get("self_pay_other").unwrap().at_least_yuan,
+        Money::from_yuan(20000)
+    );
+}
+
+/// A 一般农户 of one person with 8,000 yuan of self-paid hospital costs this year, screened
+/// by `rules`: the codes of the warnings.
+fn screen_one(rules: &crate::policy_screening::ScreeningRules) -> Vec<String> {
+    use dixian_screen::engine::HouseholdRow;
+    use dixian_screen::rules::{Category, Labour};
+    use dixian_screen::{Date, Plan, Registry};
+    let as_of = Date::new(2026, 10, 31).unwrap();
+    let set = rules.rule_set().unwrap();
+    let mut registry = Registry::new(as_of);
+    let h = registry
+        .add_household(HouseholdRow {
+            id: 1,
+            town: *b"500299101",
+            category: Category::Ordinary,
+            members: 1,
+            income_fen: 5_000_000,
+            excluded: false,
+        })
+        .unwrap();
+    let person = registry.person(h, Date::new(1970, 1, 1).unwrap(), Labour::Full);
+    registry.add_person(7, person).unwrap();
+    let plan = Plan::new(&set.rules, as_of, 700_000).unwrap();
+    let mut tally = plan.tally(&registry);
+    plan.claim(
+        &mut tally,
+        registry.lookup(7),
+        Date::new(2026, 3, 1).unwrap(),
+        800_000,
+    );
+    plan.evaluate(&registry, &tally)
+        .into_iter()
+        .map(|hit| set.rules[hit.rule].code.clone())
+        .collect()
+}
+
+#[test]
+fn a_screening_threshold_change_needs_no_code_change() {
+    let shipped = text_of("national-2021.toml");
+    assert!(screen_one(&screening_of(shipped)).is_empty());
+    // The county lowers the threshold for 一般农户 from 20,000 to 5,000 yuan.
+    let lowered = shipped.replace("at_least_yuan = 20000", "at_least_yuan = 5000");
+    assert_eq!(screen_one(&screening_of(&lowered)), vec!["self_pay_other"]);
+    // Or makes the income share 10%: 8,000 > 10% of 50,000.
+    let share = shipped.replace("share_percent = 50", "share_percent = 10");
+    assert_eq!(screen_one(&screening_of(&share)), vec!["medical_burden"]);
+    // A window of one month no longer sees the March bill.
+    let both = lowered.replace(
+        "window_months = 12\nat_least_yuan = 5000\n\n[[screening.rule]]\ncode = \"medical_burden\"",
+        "window_months = 1\nat_least_yuan = 5000\n\n[[screening.rule]]\ncode = \"medical_burden\"",
+    );
+    assert!(both.contains("window_months = 1\nat_least_yuan = 5000"));
+    assert!(screen_one(&screening_of(&both)).is_empty());
+}
+
+#[test]
+fn screening_rule_errors_name_the_rule_and_field() {
+    let shipped = text_of("national-2021.toml");
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+
+    let text = shipped.replace(
+        "at_least_yuan = 20000",
+        "at_least_yuan = 20000\nmax_level = 2",
+    );
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].field, "screening.rule[3].max_level");
+    // The first `max_level = 2` of the file is the misplaced one (rule 3 comes before 7).
+    assert_eq!(errs[0].line, Some(line_of(&text, "max_level = 2")));
+    assert!(errs[0].message.contains("不使用 max_level"), "{errs:?}");
+
+    let text = shipped.replace("max_level = 2", "");
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert_eq!(errs[0].field, "screening.rule[7].max_level");
+    assert!(errs[0].message.contains("必须填写 max_level"), "{errs:?}");
+
+    let text = shipped.replace("categories = [\"一般农户\"]", "categories = [\"贫困户\"]");
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert_eq!(errs[0].field, "screening.rule[3].categories");
+    assert!(errs[0].message.contains("贫困户"), "{errs:?}");
+
+    let text = shipped.replace("code = \"self_pay_other\"", "code = \"self_pay_lifted\"");
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.field == "screening.rule[3].code" && e.message.contains("重复")),
+        "{errs:?}"
+    );
+
+    let text = shipped.replace("kind = \"住房安全鉴定\"", "kind = \"危房鉴定\"");
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert!(
+        errs[0].message.contains("危房鉴定") && errs[0].message.contains("住房安全鉴定"),
+        "{errs:?}"
+    );
+    assert_eq!(errs[0].line, Some(line_of(&text, "危房鉴定")));
+
+    for (from, to, field) in [
+        (
+            "window_months = 6\nmax_level = 2",
+            "window_months = 0\nmax_level = 2",
+            "window_months",
+        ),
+        ("min_grade = \"C\"", "min_grade = \"E\"", "min_grade"),
+        ("max_age = 15", "max_age = 5", "max_age"),
+        (
+            "assistance = [\"低保\", \"特困\", \"临时救助\"]",
+            "assistance = [\"低保\", \"五保\"]",
+            "assistance",
+        ),
+        ("at_least_yuan = 5000", "at_least_yuan = 0", "at_least_yuan"),
+    ] {
+        let text = shipped.replace(from, to);
+        let errs = Pack::parse("n.toml", &text).unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.field.ends_with(field)),
+            "{from}: {errs:?}"
+        );
+    }
+}

@@ -344,7 +344,7 @@ pub fn run(
     for chunk in chunks {
         for (id, on) in chunk.value.rows {
             match registry.record_death(id, on) {
-                Some(before) => plan.death(&mut tally, before, on),
+                Some(before) => plan.death(&mut tally, id, before, on),
                 None => report.unmatched += 1,
             }
         }
@@ -366,29 +366,35 @@ pub fn run(
         MEDICAL_CLAIMS,
         tallies,
         persons,
-        |t, (on, fen), p| plan.claim(t, p, on, fen),
+        |t, _, (on, fen), p| plan.claim(t, p, on, fen),
+    )?;
+    tallies = t;
+    feed_report(r, &mut tallies);
+    let (t, r) = feed::<CivilAffairs, _, _>(
+        input,
+        CIVIL_AFFAIRS,
+        tallies,
+        persons,
+        |t, key, (k, on), p| plan.assistance(t, key, p, k, on),
     )?;
     tallies = t;
     feed_report(r, &mut tallies);
     let (t, r) =
-        feed::<CivilAffairs, _, _>(input, CIVIL_AFFAIRS, tallies, persons, |t, (k, on), p| {
-            plan.assistance(t, p, k, on)
+        feed::<Disability, _, _>(input, DISABILITY, tallies, persons, |t, key, (l, on), p| {
+            plan.disability(t, key, p, l, on)
         })?;
     tallies = t;
     feed_report(r, &mut tallies);
-    let (t, r) = feed::<Disability, _, _>(input, DISABILITY, tallies, persons, |t, (l, on), p| {
-        plan.disability(t, p, l, on)
-    })?;
+    let (t, r) =
+        feed::<Education, _, _>(input, EDUCATION, tallies, persons, |t, key, (s, on), p| {
+            plan.schooling(t, key, p, s, on)
+        })?;
     tallies = t;
     feed_report(r, &mut tallies);
-    let (t, r) = feed::<Education, _, _>(input, EDUCATION, tallies, persons, |t, (s, on), p| {
-        plan.schooling(t, p, s, on)
-    })?;
-    tallies = t;
-    feed_report(r, &mut tallies);
-    let (t, r) = feed::<Housing, _, _>(input, HOUSING, tallies, households, |t, (g, on), h| {
-        plan.housing(t, h, g, on)
-    })?;
+    let (t, r) =
+        feed::<Housing, _, _>(input, HOUSING, tallies, households, |t, key, (g, on), h| {
+            plan.housing(t, key, h, g, on)
+        })?;
     tallies = t;
     feed_report(r, &mut tallies);
     for t in &tallies {
@@ -411,7 +417,7 @@ fn feed<F, R, V>(
     input: Input,
     tallies: Vec<Tally>,
     table: &IdTable<V>,
-    apply: impl Fn(&mut Tally, R, Option<V>) + Sync,
+    apply: impl Fn(&mut Tally, i64, R, Option<V>) + Sync,
 ) -> Result<(Vec<Tally>, FileReport), ScreenError>
 where
     F: Format<Row = (i64, R)>,
@@ -429,8 +435,8 @@ where
             found.clear();
             table.get_batch(keys, |_, v| found.push(v));
             t.touch(found.iter().flatten().map(|v| v.household()));
-            for (&row, &v) in rows.iter().zip(&found) {
-                apply(t, row, v);
+            for ((&key, &row), &v) in keys.iter().zip(rows.iter()).zip(&found) {
+                apply(t, key, row, v);
             }
             keys.clear();
             rows.clear();
@@ -766,6 +772,33 @@ pub fn write_outputs(s: &Screening, out: &Path) -> Result<(), ScreenError> {
         fs::remove_file(&rejected).map_err(io_error(&rejected))?;
     }
     Ok(())
+}
+
+/// Writes `explanations.csv`: each warning with the numbers compared or the
+/// row behind it, sorted as `warnings.csv`.
+pub fn write_explanations(s: &Screening, out: &Path) -> Result<(), ScreenError> {
+    fs::create_dir_all(out).map_err(|e| ScreenError::Io(out.to_path_buf(), e))?;
+    let mut rows: Vec<(i64, &str, String)> = s
+        .hits
+        .iter()
+        .map(|&hit| {
+            let code = s.plan.rules()[hit.rule].code.as_str();
+            let why = s
+                .plan
+                .explain(&s.registry, &s.tally, hit)
+                .unwrap_or_default();
+            (s.registry.household_id(hit.household), code, why)
+        })
+        .collect();
+    rows.sort_unstable();
+    write_file(&out.join("explanations.csv"), |w| {
+        w.write_all(b"household_id,reason,explanation\n")?;
+        for (id, code, why) in &rows {
+            // Amounts carry thousands separators, so this one column is quoted.
+            writeln!(w, "{id},{code},\"{}\"", why.replace('"', "\"\""))?;
+        }
+        Ok(())
+    })
 }
 
 fn write_file(

@@ -9,6 +9,7 @@ use crate::date::{Date, Window};
 use crate::memory::Zeroed;
 use crate::rules::{Assistance, Category, Grade, Labour, Rule, RuleKind, Schooling};
 use crate::table::{IdTable, Packed, Position};
+use std::collections::HashMap;
 
 /// A town code (乡镇代码): the first nine digits of a village code.
 pub type TownCode = [u8; 9];
@@ -399,16 +400,18 @@ impl Plan {
             households: n,
             sums: Zeroed::new(n * self.claim_windows.len()),
             flags: Zeroed::new(n),
+            evidence: HashMap::new(),
             unmatched: 0,
         }
     }
 
-    /// Folds a death into the tally; the registry has already recorded it.
-    pub fn death(&self, tally: &mut Tally, before: Person, on: Date) {
+    /// Folds a death of person `key` into the tally; the registry has
+    /// already recorded it.
+    pub fn death(&self, tally: &mut Tally, key: i64, before: Person, on: Date) {
         if before.flags & FULL_LABOUR != 0 {
             for &(bit, window) in &self.death {
                 if window.contains(on) {
-                    tally.flags[before.household as usize] |= bit;
+                    tally.flag(before.household, bit, Evidence { on, key, detail: 0 });
                 }
             }
         }
@@ -430,13 +433,21 @@ impl Plan {
         }
     }
 
-    pub fn disability(&self, tally: &mut Tally, person: Option<Person>, level: u8, on: Date) {
+    pub fn disability(
+        &self,
+        tally: &mut Tally,
+        key: i64,
+        person: Option<Person>,
+        level: u8,
+        on: Date,
+    ) {
         let Some(p) = tally.living(person) else {
             return;
         };
         for &(bit, window, max_level) in &self.disability {
             if level <= max_level && window.contains(on) {
-                tally.flags[p.household as usize] |= bit;
+                let detail = level;
+                tally.flag(p.household, bit, Evidence { on, key, detail });
             }
         }
     }
@@ -444,6 +455,7 @@ impl Plan {
     pub fn schooling(
         &self,
         tally: &mut Tally,
+        key: i64,
         person: Option<Person>,
         status: Schooling,
         on: Date,
@@ -457,20 +469,29 @@ impl Plan {
         let Some(age) = p.age() else { return };
         for &(bit, min_age, max_age) in &self.dropout {
             if (min_age..=max_age).contains(&age) {
-                tally.flags[p.household as usize] |= bit;
+                let detail = age;
+                tally.flag(p.household, bit, Evidence { on, key, detail });
             }
         }
     }
 
     /// A house assessment, for the household it names.
-    pub fn housing(&self, tally: &mut Tally, household: Option<u32>, grade: Grade, on: Date) {
+    pub fn housing(
+        &self,
+        tally: &mut Tally,
+        key: i64,
+        household: Option<u32>,
+        grade: Grade,
+        on: Date,
+    ) {
         let Some(h) = household else {
             tally.unmatched += 1;
             return;
         };
         for &(bit, window, min_grade) in &self.housing {
             if grade >= min_grade && window.contains(on) {
-                tally.flags[h as usize] |= bit;
+                let detail = grade as u8;
+                tally.flag(h, bit, Evidence { on, key, detail });
             }
         }
     }
@@ -478,6 +499,7 @@ impl Plan {
     pub fn assistance(
         &self,
         tally: &mut Tally,
+        key: i64,
         person: Option<Person>,
         kind: Assistance,
         on: Date,
@@ -487,7 +509,8 @@ impl Plan {
         };
         for &(bit, window, mask) in &self.assistance {
             if mask & 1 << kind as u8 != 0 && window.contains(on) {
-                tally.flags[p.household as usize] |= bit;
+                let detail = kind as u8;
+                tally.flag(p.household, bit, Evidence { on, key, detail });
             }
         }
     }
@@ -519,6 +542,123 @@ impl Plan {
         hits
     }
 
+    /// Why `hit` fired, in the words a cadre checks it by: the numbers
+    /// compared, or the feed row behind it (`None` if the hit is not of
+    /// this plan and tally).
+    pub fn explain(&self, registry: &Registry, tally: &Tally, hit: Hit) -> Option<String> {
+        let rule = self.rules.get(hit.rule)?;
+        let hh = registry.households.get(hit.household as usize)?;
+        let (income, members) = (hh.income_fen, i64::from(hh.members));
+        let line = self.line_fen.saturating_mul(members);
+        let self_pay = self.self_pay(tally, hit.rule, hit.household).unwrap_or(0);
+        let evidence = tally
+            .evidence
+            .get(&(hit.household, hit.rule as u32))
+            .copied();
+        let months = |m: &u32| format!("近{m}个月");
+        Some(match &rule.kind {
+            RuleKind::IncomeBelowLine => format!(
+                "家庭年纯收入 {}，{members}人，人均 {} < 监测收入线 {}（即家庭年纯收入 {} < {}）",
+                yuan(income),
+                yuan(income / members.max(1)),
+                yuan(self.line_fen),
+                yuan(income),
+                yuan(line)
+            ),
+            RuleKind::MedicalBurden {
+                window_months,
+                share_percent,
+                over_fen,
+            } => {
+                let share = i128::from(income) * i128::from(*share_percent) / 100;
+                let share = i64::try_from(share).unwrap_or(i64::MAX);
+                if i128::from(self_pay) * 100 > i128::from(income) * i128::from(*share_percent) {
+                    format!(
+                        "{}自付医疗费 {} > 家庭年纯收入 {} 的{share_percent}%（{}）",
+                        months(window_months),
+                        yuan(self_pay),
+                        yuan(income),
+                        yuan(share)
+                    )
+                } else {
+                    format!(
+                        "{}自付医疗费 {} > {}",
+                        months(window_months),
+                        yuan(self_pay),
+                        yuan(*over_fen)
+                    )
+                }
+            }
+            RuleKind::SelfPayAtLeast {
+                window_months,
+                at_least_fen,
+            } => format!(
+                "{}自付医疗费 {} ≥ {}",
+                months(window_months),
+                yuan(self_pay),
+                yuan(*at_least_fen)
+            ),
+            RuleKind::PostShockIncome { window_months } => format!(
+                "家庭年纯收入 {} ≥ 监测收入线合计 {}（{members}人），扣除{}自付医疗费 {} 后为 {} < {}",
+                yuan(income),
+                yuan(line),
+                months(window_months),
+                yuan(self_pay),
+                yuan(income.saturating_sub(self_pay)),
+                yuan(line)
+            ),
+            RuleKind::NewDisability { window_months, .. } => {
+                let e = evidence?;
+                format!(
+                    "成员（编号 {}）{} 办理{}级残疾证，在{}内",
+                    e.key,
+                    e.on,
+                    e.detail,
+                    months(window_months)
+                )
+            }
+            RuleKind::Dropout { min_age, max_age } => {
+                let e = evidence?;
+                format!(
+                    "成员（编号 {}）{}周岁（{min_age}–{max_age}周岁），教育部门 {} 记录为辍学",
+                    e.key, e.detail, e.on
+                )
+            }
+            RuleKind::UnsafeHousing { window_months, .. } => {
+                let e = evidence?;
+                let grade = ["A", "B", "C", "D"]
+                    .get(usize::from(e.detail))
+                    .unwrap_or(&"?");
+                format!(
+                    "{} 房屋安全鉴定为{grade}级，在{}内",
+                    e.on,
+                    months(window_months)
+                )
+            }
+            RuleKind::LabourDeath { window_months } => {
+                let e = evidence?;
+                format!(
+                    "劳动力成员（编号 {}）于 {} 死亡，在{}内",
+                    e.key,
+                    e.on,
+                    months(window_months)
+                )
+            }
+            RuleKind::NewAssistance { window_months, .. } => {
+                let e = evidence?;
+                let kind = Assistance::ALL
+                    .get(usize::from(e.detail))
+                    .map_or("社会救助", |a| a.name());
+                format!(
+                    "成员（编号 {}）自 {} 起享受{kind}，在{}内",
+                    e.key,
+                    e.on,
+                    months(window_months)
+                )
+            }
+        })
+    }
+
     fn fires(&self, rule: &Rule, r: usize, hh: &Household, h: u32, tally: &Tally) -> bool {
         if (hh.excluded && !rule.excluded_too) || !rule.categories.contains(hh.category) {
             return false;
@@ -545,6 +685,16 @@ impl Plan {
     }
 }
 
+/// The feed row behind an event rule's warning: its date, the person's (or
+/// household's) id in the feed, and one detail (disability level, age,
+/// grade, kind of assistance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    pub on: Date,
+    pub key: i64,
+    pub detail: u8,
+}
+
 /// One warning: a household and the rule it meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
@@ -558,6 +708,10 @@ pub struct Tally {
     households: usize,
     sums: Zeroed<i64>,
     flags: Zeroed<u32>,
+    /// For each household and event rule that fired, the row that made it
+    /// fire: the earliest, then the smallest id, so any split of the work
+    /// over threads keeps the same one.
+    evidence: HashMap<(u32, u32), Evidence>,
     /// Feed rows whose person or household is not in the registry.
     pub unmatched: u64,
 }
@@ -587,7 +741,22 @@ impl Tally {
         std::hint::black_box(acc);
     }
 
+    /// Sets a household's bit of an event rule, keeping the row as evidence.
+    fn flag(&mut self, household: u32, bit: u32, evidence: Evidence) {
+        self.flags[household as usize] |= bit;
+        self.evidence
+            .entry((household, bit.trailing_zeros()))
+            .and_modify(|e| *e = (*e).min(evidence))
+            .or_insert(evidence);
+    }
+
     pub fn merge(&mut self, other: &Tally) {
+        for (&k, &e) in &other.evidence {
+            self.evidence
+                .entry(k)
+                .and_modify(|x| *x = (*x).min(e))
+                .or_insert(e);
+        }
         for (a, b) in self.sums.iter_mut().zip(other.sums.iter()) {
             *a = a.saturating_add(*b);
         }
@@ -595,5 +764,41 @@ impl Tally {
             *a |= b;
         }
         self.unmatched += other.unmatched;
+    }
+}
+
+/// Fen as yuan with thousands separators: `2341000` → `23,410.00元`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    let digits = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}元", abs % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan;
+
+    #[test]
+    fn yuan_groups_thousands_and_keeps_fen() {
+        for (fen, text) in [
+            (0, "0.00元"),
+            (5, "0.05元"),
+            (99_999, "999.99元"),
+            (100_000, "1,000.00元"),
+            (2_341_000, "23,410.00元"),
+            (12_345_678_901, "123,456,789.01元"),
+            (-150_050, "-1,500.50元"),
+            (i64::MIN, "-92,233,720,368,547,758.08元"),
+        ] {
+            assert_eq!(yuan(fen), text);
+        }
     }
 }

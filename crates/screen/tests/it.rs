@@ -324,6 +324,59 @@ fn every_boundary_of_the_contract() {
     );
 }
 
+/// Each warning's explanation by household id and reason.
+fn explanations(s: &Screening) -> BTreeMap<(i64, String), String> {
+    s.hits
+        .iter()
+        .map(|&hit| {
+            let code = s.plan.rules()[hit.rule].code.clone();
+            let text = s.plan.explain(&s.registry, &s.tally, hit).unwrap();
+            ((s.registry.household_id(hit.household), code), text)
+        })
+        .collect()
+}
+
+#[test]
+fn every_warning_is_explained_with_the_numbers_compared_or_its_row() {
+    let f = fixture();
+    let s = screen(f.dir.path(), "2026-10-31");
+    let e = explanations(&s);
+    let of = |id: i64, code: &str| e[&(id, code.to_string())].as_str();
+    assert_eq!(
+        of(-5, "income_below_line"),
+        "家庭年纯收入 0.00元，1人，人均 0.00元 < 监测收入线 7,600.00元（即家庭年纯收入 0.00元 < 7,600.00元）"
+    );
+    assert_eq!(
+        of(106, "medical_burden"),
+        "近12个月自付医疗费 20,000.01元 > 20,000.00元"
+    );
+    assert_eq!(
+        of(107, "medical_burden"),
+        "近12个月自付医疗费 16,001.00元 > 家庭年纯收入 30,000.00元 的50%（15,000.00元）"
+    );
+    assert_eq!(
+        of(104, "post_shock_income"),
+        "家庭年纯收入 30,000.00元 ≥ 监测收入线合计 15,200.00元（2人），扣除近12个月自付医疗费 15,000.00元 后为 15,000.00元 < 15,200.00元"
+    );
+    assert_eq!(
+        of(108, "labor_death"),
+        "劳动力成员（编号 801）于 2026-05-01 死亡，在近6个月内"
+    );
+    assert_eq!(
+        of(110, "new_disability"),
+        "成员（编号 1001）2026-05-01 办理2级残疾证，在近6个月内"
+    );
+    assert_eq!(
+        of(112, "dropout"),
+        "成员（编号 1201）6周岁（6–15周岁），教育部门 2026-09-01 记录为辍学"
+    );
+    assert_eq!(
+        of(115, "unsafe_housing"),
+        "2025-11-01 房屋安全鉴定为C级，在近12个月内"
+    );
+    assert_eq!(e.len(), s.hits.len());
+}
+
 #[test]
 fn rejects_name_file_line_and_column_and_lose_nothing() {
     let f = fixture();
@@ -606,9 +659,11 @@ fn generated_counties_match_a_plain_reading_of_the_rules() {
         let dir = tempfile::tempdir().unwrap();
         let as_of = d(as_of);
         generate::generate(dir.path(), sf, as_of, seed).unwrap();
+        let mut explained = Vec::new();
         for threads in [1, 3] {
             let s =
                 contract::run(dir.path(), as_of, line_fen, &RuleSet::contract(), threads).unwrap();
+            explained.push(explanations(&s));
             assert_eq!(s.rejected(), 0);
             let codes: Vec<&str> = s.plan.rules().iter().map(|r| r.code.as_str()).collect();
             let found: BTreeSet<(i64, &str)> = s
@@ -621,6 +676,8 @@ fn generated_counties_match_a_plain_reading_of_the_rules() {
             seen.extend(expected.iter().map(|&(_, c)| c));
             assert_eq!(found, expected, "seed {seed}, {threads} threads");
         }
+        // However the rows are split over threads, the same row explains.
+        assert_eq!(explained[0], explained[1], "seed {seed}");
     }
     // Every rule is exercised somewhere, or the comparison proves little.
     for code in RuleSet::contract().rules.iter().map(|r| r.code.as_str()) {

@@ -1419,6 +1419,14 @@ fn screen_on_files_writes_the_contract_outputs_and_strict_mode_refuses_bad_lines
     assert!(summary.starts_with("town_code,reason,households\n"));
     assert!(!out.join("rejected.csv").exists());
 
+    // With --explain, each warning's reasons as well, one per line of warnings.csv.
+    let o = run(&["--explain"]);
+    assert!(o.status.success());
+    let explained = std::fs::read_to_string(out.join("explanations.csv")).unwrap();
+    assert!(explained.starts_with("household_id,reason,explanation\n"));
+    assert_eq!(explained.lines().count(), warnings.lines().count());
+    assert!(explained.contains("元"), "{explained}");
+
     // Two threads or one: the same bytes.
     let first = warnings.clone();
     let o = run(&["--threads", "1"]);

@@ -1,0 +1,346 @@
+//! The `[screening]` section of a policy pack: the rules of department screening (部门筛查
+//! 预警), each a kind the engine knows with the thresholds, windows and household categories
+//! a province or county sets. Read into `dixian_screen::RuleSet`; every problem is named by
+//! rule and field.
+
+use crate::money::Money;
+use dixian_screen::rules::{Assistance, Categories, Category, Grade, Rule, RuleKind, RuleSet};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeSet;
+
+/// The screening rules in force.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningRules {
+    pub rule: Vec<ScreeningRule>,
+}
+
+/// What a rule looks for; each kind reads one department's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ScreeningKind {
+    #[serde(rename = "收入低于监测线")]
+    IncomeBelowLine,
+    #[serde(rename = "医疗自付超过收入比例")]
+    MedicalBurden,
+    #[serde(rename = "医疗自付达到金额")]
+    SelfPayAtLeast,
+    #[serde(rename = "扣除医疗自付后低于监测线")]
+    PostShockIncome,
+    #[serde(rename = "新增重度残疾")]
+    NewDisability,
+    #[serde(rename = "义务教育阶段辍学")]
+    Dropout,
+    #[serde(rename = "住房安全鉴定")]
+    UnsafeHousing,
+    #[serde(rename = "劳动力死亡")]
+    LabourDeath,
+    #[serde(rename = "新纳入社会救助")]
+    NewAssistance,
+}
+
+impl ScreeningKind {
+    pub fn label(self) -> &'static str {
+        use ScreeningKind::*;
+        match self {
+            IncomeBelowLine => "收入低于监测线",
+            MedicalBurden => "医疗自付超过收入比例",
+            SelfPayAtLeast => "医疗自付达到金额",
+            PostShockIncome => "扣除医疗自付后低于监测线",
+            NewDisability => "新增重度残疾",
+            Dropout => "义务教育阶段辍学",
+            UnsafeHousing => "住房安全鉴定",
+            LabourDeath => "劳动力死亡",
+            NewAssistance => "新纳入社会救助",
+        }
+    }
+
+    /// The department whose data the kind reads (the registry's own for income).
+    pub fn department(self) -> &'static str {
+        use ScreeningKind::*;
+        match self {
+            IncomeBelowLine => "农户信息",
+            MedicalBurden | SelfPayAtLeast | PostShockIncome => "医保",
+            NewDisability => "残联",
+            Dropout => "教育",
+            UnsafeHousing => "住建",
+            LabourDeath => "公安",
+            NewAssistance => "民政",
+        }
+    }
+
+    /// The parameters the kind takes; any other is refused so a misplaced one is noticed.
+    fn params(self) -> &'static [&'static str] {
+        use ScreeningKind::*;
+        match self {
+            IncomeBelowLine => &[],
+            MedicalBurden => &["window_months", "share_percent", "over_yuan"],
+            SelfPayAtLeast => &["window_months", "at_least_yuan"],
+            PostShockIncome | LabourDeath => &["window_months"],
+            NewDisability => &["window_months", "max_level"],
+            Dropout => &["min_age", "max_age"],
+            UnsafeHousing => &["window_months", "min_grade"],
+            NewAssistance => &["window_months", "assistance"],
+        }
+    }
+}
+
+/// One rule as a pack writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningRule {
+    /// The reason code a warning gives: lower-case letters, digits and `_`.
+    pub code: String,
+    pub name: String,
+    pub kind: ScreeningKind,
+    /// 脱贫户 / 一般农户 / 监测户; empty: all.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Whether households marked not to be monitored (e.g. 财政供养) are screened too.
+    #[serde(default)]
+    pub excluded_too: bool,
+    pub window_months: Option<u32>,
+    pub share_percent: Option<u32>,
+    /// An amount above which the medical burden counts whatever the income.
+    #[serde(default, deserialize_with = "de_opt_money")]
+    pub over_yuan: Option<Money>,
+    #[serde(default, deserialize_with = "de_opt_money")]
+    pub at_least_yuan: Option<Money>,
+    pub max_level: Option<u8>,
+    pub min_age: Option<u8>,
+    pub max_age: Option<u8>,
+    /// The best grade that still counts as unsafe (C: C and D).
+    pub min_grade: Option<String>,
+    /// 低保 / 特困 / 临时救助.
+    #[serde(default)]
+    pub assistance: Vec<String>,
+}
+
+fn de_opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
+    crate::policy::de_money(d).map(Some)
+}
+
+/// A problem with one field of one rule: (rule index, field, message).
+pub type RuleProblem = (usize, &'static str, String);
+
+impl ScreeningRule {
+    fn given(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut has = |name, present: bool| {
+            if present {
+                out.push(name);
+            }
+        };
+        has("window_months", self.window_months.is_some());
+        has("share_percent", self.share_percent.is_some());
+        has("over_yuan", self.over_yuan.is_some());
+        has("at_least_yuan", self.at_least_yuan.is_some());
+        has("max_level", self.max_level.is_some());
+        has("min_age", self.min_age.is_some());
+        has("max_age", self.max_age.is_some());
+        has("min_grade", self.min_grade.is_some());
+        has("assistance", !self.assistance.is_empty());
+        out
+    }
+
+    /// The engine's rule, or what is wrong, field by field.
+    pub fn to_rule(&self) -> Result<Rule, Vec<(&'static str, String)>> {
+        let mut problems: Vec<(&'static str, String)> = Vec::new();
+        let code_ok = !self.code.is_empty()
+            && self.code.len() <= 32
+            && self
+                .code
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !code_ok {
+            problems.push((
+                "code",
+                format!("代码“{}”无效：应为1–32位小写字母、数字或下划线", self.code),
+            ));
+        }
+        if self.name.trim().is_empty() {
+            problems.push(("name", "名称不能为空".into()));
+        }
+        let mut categories = Vec::new();
+        for name in &self.categories {
+            match Category::from_name(name.as_bytes()) {
+                Some(c) if !categories.contains(&c) => categories.push(c),
+                Some(_) => problems.push(("categories", format!("户类别“{name}”重复"))),
+                None => problems.push((
+                    "categories",
+                    format!("户类别“{name}”无效，可选：脱贫户、一般农户、监测户"),
+                )),
+            }
+        }
+        let allowed = self.kind.params();
+        for field in self.given() {
+            if !allowed.contains(&field) {
+                problems.push((
+                    field,
+                    format!("“{}”类规则不使用 {field}", self.kind.label()),
+                ));
+            }
+        }
+        let given = self.given();
+        for &field in allowed {
+            if field != "over_yuan" && !given.contains(&field) {
+                problems.push((
+                    field,
+                    format!("“{}”类规则必须填写 {field}", self.kind.label()),
+                ));
+            }
+        }
+        let window = match self.window_months {
+            Some(m @ 1..=120) => Some(m),
+            Some(m) => {
+                problems.push(("window_months", format!("时间窗口应为1–120个月，实为{m}")));
+                None
+            }
+            None => None,
+        };
+        let yuan = |m: Option<Money>| m.filter(|m| m.fen() > 0).map(Money::fen);
+        use ScreeningKind as K;
+        let kind = match self.kind {
+            K::IncomeBelowLine => Some(RuleKind::IncomeBelowLine),
+            K::MedicalBurden => {
+                let share = self.share_percent.filter(|p| (1..=1000).contains(p));
+                if self.share_percent.is_some() && share.is_none() {
+                    problems.push(("share_percent", "比例应为1–1000（百分数）".into()));
+                }
+                if self.over_yuan.is_some() && yuan(self.over_yuan).is_none() {
+                    problems.push(("over_yuan", "金额必须大于0".into()));
+                }
+                match (window, share) {
+                    (Some(window_months), Some(share_percent)) => Some(RuleKind::MedicalBurden {
+                        window_months,
+                        share_percent,
+                        over_fen: yuan(self.over_yuan).unwrap_or(i64::MAX),
+                    }),
+                    _ => None,
+                }
+            }
+            K::SelfPayAtLeast => {
+                if self.at_least_yuan.is_some() && yuan(self.at_least_yuan).is_none() {
+                    problems.push(("at_least_yuan", "金额必须大于0".into()));
+                }
+                match (window, yuan(self.at_least_yuan)) {
+                    (Some(window_months), Some(at_least_fen)) => Some(RuleKind::SelfPayAtLeast {
+                        window_months,
+                        at_least_fen,
+                    }),
+                    _ => None,
+                }
+            }
+            K::PostShockIncome => {
+                window.map(|window_months| RuleKind::PostShockIncome { window_months })
+            }
+            K::LabourDeath => window.map(|window_months| RuleKind::LabourDeath { window_months }),
+            K::NewDisability => {
+                let level = self.max_level.filter(|l| (1..=4).contains(l));
+                if self.max_level.is_some() && level.is_none() {
+                    problems.push(("max_level", "残疾等级应为1–4".into()));
+                }
+                match (window, level) {
+                    (Some(window_months), Some(max_level)) => Some(RuleKind::NewDisability {
+                        window_months,
+                        max_level,
+                    }),
+                    _ => None,
+                }
+            }
+            K::Dropout => match (self.min_age, self.max_age) {
+                (Some(min_age), Some(max_age)) if min_age <= max_age && max_age <= 25 => {
+                    Some(RuleKind::Dropout { min_age, max_age })
+                }
+                (Some(_), Some(_)) => {
+                    problems.push(("max_age", "年龄范围无效：应 min_age ≤ max_age ≤ 25".into()));
+                    None
+                }
+                _ => None,
+            },
+            K::UnsafeHousing => {
+                let grade = self
+                    .min_grade
+                    .as_deref()
+                    .and_then(|g| Grade::from_name(g.as_bytes()));
+                if self.min_grade.is_some() && grade.is_none() {
+                    problems.push(("min_grade", "房屋安全等级应为 A、B、C、D 之一".into()));
+                }
+                match (window, grade) {
+                    (Some(window_months), Some(min_grade)) => Some(RuleKind::UnsafeHousing {
+                        window_months,
+                        min_grade,
+                    }),
+                    _ => None,
+                }
+            }
+            K::NewAssistance => {
+                let mut kinds = Vec::new();
+                for name in &self.assistance {
+                    match Assistance::from_name(name.as_bytes()) {
+                        Some(a) if !kinds.contains(&a) => kinds.push(a),
+                        Some(_) => problems.push(("assistance", format!("救助类别“{name}”重复"))),
+                        None => problems.push((
+                            "assistance",
+                            format!("救助类别“{name}”无效，可选：低保、特困、临时救助"),
+                        )),
+                    }
+                }
+                match window {
+                    Some(window_months) if !kinds.is_empty() => Some(RuleKind::NewAssistance {
+                        window_months,
+                        kinds,
+                    }),
+                    _ => None,
+                }
+            }
+        };
+        match kind {
+            Some(kind) if problems.is_empty() => Ok(Rule {
+                code: self.code.clone(),
+                kind,
+                categories: if categories.is_empty() {
+                    Categories::ALL
+                } else {
+                    Categories::of(&categories)
+                },
+                excluded_too: self.excluded_too,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+impl ScreeningRules {
+    /// The engine's rule set, or every problem by rule index and field.
+    pub fn rule_set(&self) -> Result<RuleSet, Vec<RuleProblem>> {
+        let mut problems = Vec::new();
+        let mut rules = Vec::new();
+        let mut codes = BTreeSet::new();
+        for (i, r) in self.rule.iter().enumerate() {
+            if !codes.insert(r.code.as_str()) {
+                problems.push((i, "code", format!("代码“{}”重复", r.code)));
+            }
+            match r.to_rule() {
+                Ok(rule) => rules.push(rule),
+                Err(p) => problems.extend(p.into_iter().map(|(f, m)| (i, f, m))),
+            }
+        }
+        if self.rule.len() > 32 {
+            problems.push((
+                32,
+                "code",
+                format!("筛查规则最多32条，实有{}条", self.rule.len()),
+            ));
+        }
+        if problems.is_empty() {
+            Ok(RuleSet::new(rules))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The rule named `code`.
+    pub fn get(&self, code: &str) -> Option<&ScreeningRule> {
+        self.rule.iter().find(|r| r.code == code)
+    }
+}
