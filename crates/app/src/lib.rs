@@ -7,6 +7,7 @@ pub mod auth;
 pub mod csv_text;
 pub mod demo;
 pub mod demo_cases;
+pub mod feeds;
 pub mod import;
 pub mod lead_import;
 pub mod ledger;

@@ -139,11 +139,35 @@ pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Proble
         number += 1;
         match reader.read_record(&mut record) {
             // A fresh record of a typical row's size, so the next read does not regrow it.
-            Ok(true) => each(Ok(SheetRow {
-                number,
-                cells: std::mem::replace(&mut record, csv::StringRecord::with_capacity(384, 40)),
-                marks: Vec::new(),
-            })),
+            Ok(true) => {
+                // Rows as a spreadsheet shows the file: a quoted line break stays inside
+                // its row, but a blank line, which the reader skips, is a row of its own.
+                // A record's position is where the reader began looking for it, so the
+                // blank lines it skipped lie at the start.
+                if let Some(p) = record.position() {
+                    let (bytes, at) = (text.as_bytes(), p.byte() as usize);
+                    let mut rest = bytes.get(at..).unwrap_or(&[]);
+                    // After a CRLF line the reader may stop between the two bytes.
+                    if at > 0 && bytes.get(at - 1) == Some(&b'\r') {
+                        rest = rest.strip_prefix(b"\n").unwrap_or(rest);
+                    }
+                    while let Some(after) = rest
+                        .strip_prefix(b"\r\n")
+                        .or_else(|| rest.strip_prefix(b"\n"))
+                    {
+                        number += 1;
+                        rest = after;
+                    }
+                }
+                each(Ok(SheetRow {
+                    number,
+                    cells: std::mem::replace(
+                        &mut record,
+                        csv::StringRecord::with_capacity(384, 40),
+                    ),
+                    marks: Vec::new(),
+                }))
+            }
             Ok(false) => break,
             Err(e) => {
                 let stop = e.is_io_error();
@@ -380,5 +404,13 @@ mod tests {
         let numbers: Vec<usize> = all.iter().map(|r| r.as_ref().unwrap().number).collect();
         assert_eq!(numbers, vec![1, 2, 3]);
         assert_eq!(&all[1].as_ref().unwrap().cells[0], "1\n1");
+        // A blank line is a row of its own, though it holds no record.
+        let blanks = rows(
+            FileKind::Csv,
+            "a,b\n\n3,4\r\n\r\n\"5\n5\",6\n7,8".as_bytes(),
+        )
+        .unwrap();
+        let numbers: Vec<usize> = blanks.iter().map(|r| r.as_ref().unwrap().number).collect();
+        assert_eq!(numbers, vec![1, 3, 5, 6]);
     }
 }

@@ -1,0 +1,748 @@
+//! Department feeds (部门数据): each month 医保, 民政, 残联, 教育, 住建 and 公安 deliver a file
+//! of the people they dealt with, named by ID number. This module reads such a file — CSV in
+//! UTF-8 or GBK, or XLSX — and checks every row, each problem named by row and column; rows
+//! with a problem are listed, never dropped unseen. What the rows mean for screening is
+//! `dixian_screen`'s business; where they are kept is the store's.
+
+use crate::AppError;
+use crate::import::Problem;
+use crate::policy::parse_date;
+use crate::sheet::{FileKind, Mark, SheetRow, TextSheet, for_each_row};
+use chrono::NaiveDate;
+use dixian_domain::id_number::IdNumber;
+use dixian_domain::money::Money;
+use dixian_screen::rules::{Assistance, Grade, Schooling};
+
+/// A department that delivers a feed (数据提供部门).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Department {
+    /// 医保: medical insurance settlements.
+    Medical,
+    /// 民政: social assistance.
+    CivilAffairs,
+    /// 残联: disability certificates.
+    Disability,
+    /// 教育: school status of pupils.
+    Education,
+    /// 住建: house safety assessments.
+    Housing,
+    /// 公安: deaths.
+    Deaths,
+}
+
+/// One column of a feed file: its header and whether it must be filled.
+pub type Column = (&'static str, bool);
+
+impl Department {
+    pub const ALL: [Department; 6] = [
+        Department::Medical,
+        Department::CivilAffairs,
+        Department::Disability,
+        Department::Education,
+        Department::Housing,
+        Department::Deaths,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Department::Medical => "medical",
+            Department::CivilAffairs => "civil_affairs",
+            Department::Disability => "disability",
+            Department::Education => "education",
+            Department::Housing => "housing",
+            Department::Deaths => "deaths",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Department> {
+        Department::ALL
+            .into_iter()
+            .find(|d| d.code() == code || d.name() == code)
+    }
+
+    /// The department as users name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Department::Medical => "医保",
+            Department::CivilAffairs => "民政",
+            Department::Disability => "残联",
+            Department::Education => "教育",
+            Department::Housing => "住建",
+            Department::Deaths => "公安",
+        }
+    }
+
+    /// What its feed holds.
+    pub fn feed_title(self) -> &'static str {
+        match self {
+            Department::Medical => "医疗费用结算数据",
+            Department::CivilAffairs => "社会救助数据",
+            Department::Disability => "残疾人证数据",
+            Department::Education => "学生在学状态数据",
+            Department::Housing => "农村房屋安全鉴定数据",
+            Department::Deaths => "死亡人员数据",
+        }
+    }
+
+    /// The columns of its feed file, the ID number first.
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Department::Medical => &[
+                ("身份证号", true),
+                ("姓名", true),
+                ("结算日期", true),
+                ("医疗总费用(元)", true),
+                ("个人自付(元)", true),
+            ],
+            Department::CivilAffairs => &[
+                ("身份证号", true),
+                ("姓名", true),
+                ("救助类别", true),
+                ("起始日期", true),
+                ("救助金额(元)", false),
+            ],
+            Department::Disability => &[
+                ("身份证号", true),
+                ("姓名", true),
+                ("残疾等级", true),
+                ("残疾类别", false),
+                ("发证日期", true),
+            ],
+            Department::Education => &[
+                ("身份证号", true),
+                ("姓名", true),
+                ("在学状态", true),
+                ("更新日期", true),
+            ],
+            Department::Housing => &[
+                ("户主身份证号", true),
+                ("户主姓名", true),
+                ("安全等级", true),
+                ("鉴定日期", true),
+            ],
+            Department::Deaths => &[("身份证号", true), ("姓名", true), ("死亡日期", true)],
+        }
+    }
+
+    /// An example row for the template.
+    fn example(self) -> &'static [&'static str] {
+        match self {
+            Department::Medical => &[
+                "500299198001010014",
+                "张三",
+                "2026-10-08",
+                "12800.50",
+                "5230.20",
+            ],
+            Department::CivilAffairs => {
+                &["500299198001010014", "张三", "低保", "2026-10-01", "450"]
+            }
+            Department::Disability => &["500299198001010014", "张三", "二级", "肢体", "2026-09-20"],
+            Department::Education => &["500299201201010013", "张小明", "辍学", "2026-10-15"],
+            Department::Housing => &["500299198001010014", "张三", "C级", "2026-08-30"],
+            Department::Deaths => &["500299198001010014", "张三", "2026-10-12"],
+        }
+    }
+}
+
+/// What one row of a feed says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    Claim {
+        on: NaiveDate,
+        total: Money,
+        self_pay: Money,
+    },
+    Assistance {
+        kind: Assistance,
+        on: NaiveDate,
+        amount: Money,
+    },
+    Disability {
+        level: u8,
+        on: NaiveDate,
+    },
+    Schooling {
+        status: Schooling,
+        on: NaiveDate,
+    },
+    Housing {
+        grade: Grade,
+        on: NaiveDate,
+    },
+    Death {
+        on: NaiveDate,
+    },
+}
+
+impl Fact {
+    /// The date the fact is of.
+    pub fn on(&self) -> NaiveDate {
+        match *self {
+            Fact::Claim { on, .. }
+            | Fact::Assistance { on, .. }
+            | Fact::Disability { on, .. }
+            | Fact::Schooling { on, .. }
+            | Fact::Housing { on, .. }
+            | Fact::Death { on } => on,
+        }
+    }
+}
+
+/// One checked row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRow {
+    /// Row as the spreadsheet numbers it (the header is usually row 1).
+    pub row: usize,
+    /// The person (for 住建, the householder) the row is about.
+    pub id_number: IdNumber,
+    pub name: String,
+    pub fact: Fact,
+}
+
+/// A feed file read and checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedFile {
+    pub department: Department,
+    /// Data rows, blank ones left out.
+    pub rows_read: usize,
+    /// The rows without a problem, in file order.
+    pub rows: Vec<FeedRow>,
+    /// Every problem, by row and column.
+    pub problems: Vec<Problem>,
+}
+
+/// The most rows one file may hold: a province's monthly settlements are split by county.
+pub const MAX_ROWS: usize = 2_000_000;
+
+/// A feed template for `department` with an example row.
+pub fn template(department: Department, kind: FileKind) -> std::io::Result<Vec<u8>> {
+    let header: Vec<String> = department
+        .columns()
+        .iter()
+        .map(|(c, required)| {
+            if *required {
+                format!("{c}*")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let mut sheet = TextSheet::new(kind, department.feed_title(), &[(0, 22.0)], Vec::new())?;
+    sheet.push(&header, true)?;
+    sheet.push(department.example(), false)?;
+    sheet.finish()
+}
+
+/// Header text as compared: no spaces, no required-mark, half-width brackets.
+fn normalized(header: &str) -> String {
+    header
+        .trim()
+        .trim_end_matches('*')
+        .replace('（', "(")
+        .replace('）', ")")
+        .replace(' ', "")
+}
+
+fn problem(row: usize, column: &str, message: impl Into<String>) -> Problem {
+    Problem {
+        row,
+        column: Some(column.to_string()),
+        message: message.into(),
+    }
+}
+
+/// Reads feed file `name` of `department`, checking every row. A file that cannot be read
+/// at all (wrong format, no header, too many rows) is refused whole.
+pub fn read_feed(
+    department: Department,
+    name: &str,
+    bytes: &[u8],
+    today: NaiveDate,
+) -> Result<FeedFile, AppError> {
+    let kind = FileKind::of(name, bytes).map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
+    let mut sheet_rows = Vec::new();
+    let mut problems = Vec::new();
+    for_each_row(kind, bytes, |r| match r {
+        Ok(row) if !row.is_blank() => sheet_rows.push(row),
+        Ok(_) => {}
+        Err(p) => problems.push(p),
+    })
+    .map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
+    let columns = department.columns();
+    let id_column = columns[0].0;
+    // The header is the first row naming the ID number column; title rows may precede it.
+    let Some(at) = sheet_rows.iter().position(|r| {
+        r.cells
+            .iter()
+            .any(|c| normalized(c) == normalized(id_column))
+    }) else {
+        return Err(AppError::Invalid(vec![format!(
+            "文件“{name}”没有表头“{id_column}”：请用{}的{}模板",
+            department.name(),
+            department.feed_title()
+        )]));
+    };
+    let header: Vec<String> = sheet_rows[at].cells.iter().map(normalized).collect();
+    let mut index = Vec::with_capacity(columns.len());
+    let mut missing = Vec::new();
+    for (c, _) in columns {
+        let i = header.iter().position(|h| *h == normalized(c));
+        if i.is_none() {
+            missing.push(*c);
+        }
+        index.push(i);
+    }
+    if !missing.is_empty() {
+        return Err(AppError::Invalid(vec![format!(
+            "文件“{name}”第{}行表头缺少列：{}（{}{}的列为：{}）",
+            sheet_rows[at].number,
+            missing.join("、"),
+            department.name(),
+            department.feed_title(),
+            columns
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
+                .join("、")
+        )]));
+    }
+    let data = &sheet_rows[at + 1..];
+    if data.len() > MAX_ROWS {
+        return Err(AppError::Invalid(vec![format!(
+            "文件有{}行，超过{MAX_ROWS}行上限，请按乡镇或月份分成几个文件",
+            data.len()
+        )]));
+    }
+    let mut rows = Vec::with_capacity(data.len());
+    for row in data {
+        let mut cells = Cells {
+            row,
+            columns,
+            index: &index,
+            problems: &mut problems,
+        };
+        if let Some(r) = cells.read(department, today) {
+            rows.push(r);
+        }
+    }
+    problems.sort_by_key(|p| p.row);
+    Ok(FeedFile {
+        department,
+        rows_read: data.len(),
+        rows,
+        problems,
+    })
+}
+
+/// The cells of one data row, read by column name; problems go to the file's list.
+struct Cells<'a, 'p> {
+    row: &'a SheetRow,
+    columns: &'static [Column],
+    index: &'a [Option<usize>],
+    problems: &'p mut Vec<Problem>,
+}
+
+impl Cells<'_, '_> {
+    fn problem(&mut self, column: &str, message: impl Into<String>) {
+        self.problems
+            .push(problem(self.row.number, column, message));
+    }
+
+    /// The trimmed text of column `k`, `None` when empty (a problem if required) or when
+    /// the cell is a formula or an error value.
+    fn text(&mut self, k: usize) -> Option<String> {
+        let (column, required) = self.columns[k];
+        let i = self.index[k]?;
+        let text = self.row.cells.get(i).unwrap_or("").trim().to_string();
+        match self.row.mark(i) {
+            Some(Mark::Formula(f)) => {
+                let f = f.clone();
+                self.problem(
+                    column,
+                    format!("是公式“{f}”，请把该列复制后“选择性粘贴为数值”再上传"),
+                );
+                return None;
+            }
+            Some(Mark::Error(e)) => {
+                let e = e.clone();
+                self.problem(column, format!("是错误值“{e}”，请更正后再上传"));
+                return None;
+            }
+            Some(Mark::Number) if k == 0 => {
+                self.problem(
+                    column,
+                    format!(
+                        "“{text}”被 Excel 存成了数字，后几位已经丢失：请把该列设为“文本”后重新导出"
+                    ),
+                );
+                return None;
+            }
+            _ => {}
+        }
+        if text.is_empty() {
+            if required {
+                self.problem(column, "必填，不能为空");
+            }
+            return None;
+        }
+        Some(text)
+    }
+
+    fn date(&mut self, k: usize, today: NaiveDate) -> Option<NaiveDate> {
+        let column = self.columns[k].0;
+        let t = self.text(k)?;
+        match parse_date(&t) {
+            Ok(d) if d > today => {
+                self.problem(column, format!("{d}晚于今天"));
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.problem(column, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// An amount in yuan; an empty optional column is zero.
+    fn money(&mut self, k: usize) -> Option<Money> {
+        let column = self.columns[k].0;
+        let Some(t) = self.text(k) else {
+            return (!self.columns[k].1).then_some(Money::ZERO);
+        };
+        match Money::parse(&t) {
+            Ok(m) if m < Money::ZERO => {
+                self.problem(column, format!("金额“{t}”不能为负数"));
+                None
+            }
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.problem(column, format!("金额“{t}”无效：{e}"));
+                None
+            }
+        }
+    }
+
+    fn coded<T>(
+        &mut self,
+        k: usize,
+        parse: impl Fn(&str) -> Option<T>,
+        choices: &str,
+    ) -> Option<T> {
+        let column = self.columns[k].0;
+        let t = self.text(k)?;
+        let parsed = parse(&t);
+        if parsed.is_none() {
+            self.problem(column, format!("“{t}”无效，可填：{choices}"));
+        }
+        parsed
+    }
+
+    fn read(&mut self, department: Department, today: NaiveDate) -> Option<FeedRow> {
+        let before = self.problems.len();
+        let id_column = self.columns[0].0;
+        let id_number = self.text(0).and_then(|t| {
+            if (t.contains(['E', 'e']) && t.contains('+')) || t.contains('.') {
+                self.problem(
+                    id_column,
+                    format!(
+                        "“{t}”被 Excel 存成了数字，后几位已经丢失：请把该列设为“文本”后重新导出"
+                    ),
+                );
+                return None;
+            }
+            match IdNumber::parse(&t, today) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    self.problem(id_column, e.to_string());
+                    None
+                }
+            }
+        });
+        let name = self.text(1);
+        if let Some(n) = &name
+            && n.chars().count() > 50
+        {
+            self.problem(self.columns[1].0, "过长（最多50个字）");
+        }
+        let fact = match department {
+            Department::Medical => {
+                let on = self.date(2, today);
+                let total = self.money(3);
+                let self_pay = self.money(4);
+                if let (Some(t), Some(s)) = (total, self_pay)
+                    && s > t
+                {
+                    self.problem(
+                        self.columns[4].0,
+                        format!("个人自付 {s} 元大于医疗总费用 {t} 元"),
+                    );
+                }
+                Some(Fact::Claim {
+                    on: on?,
+                    total: total?,
+                    self_pay: self_pay?,
+                })
+            }
+            Department::CivilAffairs => {
+                let kind = self.coded(
+                    2,
+                    |t| {
+                        let t = match t {
+                            "特困供养" | "特困人员" => "特困",
+                            "城乡低保" | "农村低保" | "最低生活保障" => "低保",
+                            other => other,
+                        };
+                        Assistance::from_name(t.as_bytes())
+                    },
+                    "低保、特困、临时救助",
+                );
+                let on = self.date(3, today);
+                let amount = self.money(4);
+                Some(Fact::Assistance {
+                    kind: kind?,
+                    on: on?,
+                    amount: amount?,
+                })
+            }
+            Department::Disability => {
+                let level = self.coded(
+                    2,
+                    |t| match t.trim_end_matches('级') {
+                        "1" | "一" => Some(1),
+                        "2" | "二" => Some(2),
+                        "3" | "三" => Some(3),
+                        "4" | "四" => Some(4),
+                        _ => None,
+                    },
+                    "一级、二级、三级、四级（或 1–4）",
+                );
+                let _category = self.text(3);
+                let on = self.date(4, today);
+                Some(Fact::Disability {
+                    level: level?,
+                    on: on?,
+                })
+            }
+            Department::Education => {
+                let status = self.coded(
+                    2,
+                    |t| Schooling::from_name(t.as_bytes()),
+                    "在读、辍学、休学",
+                );
+                let on = self.date(3, today);
+                Some(Fact::Schooling {
+                    status: status?,
+                    on: on?,
+                })
+            }
+            Department::Housing => {
+                let grade = self.coded(
+                    2,
+                    |t| Grade::from_name(t.trim_end_matches('级').to_uppercase().as_bytes()),
+                    "A级、B级、C级、D级",
+                );
+                let on = self.date(3, today);
+                Some(Fact::Housing {
+                    grade: grade?,
+                    on: on?,
+                })
+            }
+            Department::Deaths => Some(Fact::Death {
+                on: self.date(2, today)?,
+            }),
+        };
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(FeedRow {
+            row: self.row.number,
+            id_number: id_number?,
+            name: name?,
+            fact: fact?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    fn valid_id(seq: u32) -> String {
+        let birth = dixian_screen::Date::new(1980, 1, 1).unwrap();
+        dixian_screen::generate::id_number("500299", birth, seq)
+    }
+
+    fn read(department: Department, text: &str) -> FeedFile {
+        read_feed(department, "feed.csv", text.as_bytes(), today()).unwrap()
+    }
+
+    #[test]
+    fn a_good_medical_file_reads_every_row() {
+        let text = format!(
+            "医保结算数据（2026年10月）\n身份证号,姓名,结算日期,医疗总费用（元）,个人自付(元)\n{},张三,2026-10-08,12800.50,5230.20\n\n{},李四,2026/10/09,300,0\n",
+            valid_id(1),
+            valid_id(2)
+        );
+        let f = read(Department::Medical, &text);
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        assert_eq!(f.rows_read, 2);
+        assert_eq!(f.rows.len(), 2);
+        assert_eq!(f.rows[0].row, 3);
+        assert_eq!(
+            f.rows[0].fact,
+            Fact::Claim {
+                on: NaiveDate::from_ymd_opt(2026, 10, 8).unwrap(),
+                total: Money::from_fen(1_280_050),
+                self_pay: Money::from_fen(523_020),
+            }
+        );
+        assert_eq!(f.rows[1].row, 5);
+    }
+
+    #[test]
+    fn every_bad_row_is_named_by_row_and_column() {
+        let text = format!(
+            "身份证号,姓名,结算日期,医疗总费用(元),个人自付(元)\n\
+             500299198001010010,张三,2026-10-08,100,50\n\
+             {},李四,2026-02-30,100,50\n\
+             {},王五,2026-10-08,100,150\n\
+             {},赵六,2026-12-01,-5,0\n\
+             5.00299E+17,钱七,2026-10-08,100,50\n\
+             {},,2026-10-08,abc,1\n\
+             {},孙八,2026-10-08,100,50\n",
+            valid_id(3),
+            valid_id(4),
+            valid_id(5),
+            valid_id(6),
+            valid_id(7)
+        );
+        let f = read(Department::Medical, &text);
+        let found: Vec<(usize, &str)> = f
+            .problems
+            .iter()
+            .map(|p| (p.row, p.column.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (2, "身份证号"),
+                (3, "结算日期"),
+                (4, "个人自付(元)"),
+                (5, "结算日期"),
+                (5, "医疗总费用(元)"),
+                (6, "身份证号"),
+                (7, "姓名"),
+                (7, "医疗总费用(元)"),
+            ]
+        );
+        assert_eq!(f.rows_read, 7);
+        assert_eq!(f.rows.len(), 1);
+        assert_eq!(f.rows[0].row, 8);
+        let text = f.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert!(text[2].contains("大于医疗总费用"), "{text:?}");
+        assert!(text[3].contains("晚于今天"), "{text:?}");
+        assert!(text[5].contains("Excel"), "{text:?}");
+    }
+
+    #[test]
+    fn each_department_reads_its_own_columns_and_names() {
+        let id = valid_id(9);
+        for (department, row, fact) in [
+            (
+                Department::CivilAffairs,
+                format!("{id},张三,特困供养,2026-10-01,"),
+                Fact::Assistance {
+                    kind: Assistance::Tekun,
+                    on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                    amount: Money::ZERO,
+                },
+            ),
+            (
+                Department::Disability,
+                format!("{id},张三,二级,肢体,2026-09-20"),
+                Fact::Disability {
+                    level: 2,
+                    on: NaiveDate::from_ymd_opt(2026, 9, 20).unwrap(),
+                },
+            ),
+            (
+                Department::Education,
+                format!("{id},张三,辍学,20261015"),
+                Fact::Schooling {
+                    status: Schooling::Dropout,
+                    on: NaiveDate::from_ymd_opt(2026, 10, 15).unwrap(),
+                },
+            ),
+            (
+                Department::Housing,
+                format!("{id},张三,c级,2026年8月30日"),
+                Fact::Housing {
+                    grade: Grade::C,
+                    on: NaiveDate::from_ymd_opt(2026, 8, 30).unwrap(),
+                },
+            ),
+            (
+                Department::Deaths,
+                format!("{id},张三,2026-10-12"),
+                Fact::Death {
+                    on: NaiveDate::from_ymd_opt(2026, 10, 12).unwrap(),
+                },
+            ),
+        ] {
+            let header: Vec<&str> = department.columns().iter().map(|(c, _)| *c).collect();
+            let f = read(department, &format!("{}\n{row}\n", header.join(",")));
+            assert!(f.problems.is_empty(), "{department:?}: {:?}", f.problems);
+            assert_eq!(f.rows[0].fact, fact, "{department:?}");
+            assert_eq!(Department::parse(department.code()), Some(department));
+            assert_eq!(Department::parse(department.name()), Some(department));
+        }
+    }
+
+    #[test]
+    fn a_file_without_the_columns_is_refused_whole() {
+        let err = read_feed(
+            Department::Medical,
+            "x.csv",
+            "身份证号,姓名,日期\n".as_bytes(),
+            today(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("缺少列") && err.contains("结算日期") && err.contains("个人自付(元)"),
+            "{err}"
+        );
+        let err = read_feed(
+            Department::Deaths,
+            "x.csv",
+            "姓名,死亡日期\n".as_bytes(),
+            today(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("没有表头“身份证号”"), "{err}");
+    }
+
+    #[test]
+    fn templates_read_back_without_problems() {
+        for department in Department::ALL {
+            for kind in [FileKind::Csv, FileKind::Xlsx] {
+                let bytes = template(department, kind).unwrap();
+                let name = format!("t.{}", kind.extension());
+                let f = read_feed(department, &name, &bytes, today()).unwrap();
+                assert_eq!(f.rows_read, 1, "{department:?} {kind:?}");
+                assert!(
+                    f.problems.is_empty(),
+                    "{department:?} {kind:?}: {:?}",
+                    f.problems
+                );
+            }
+        }
+    }
+}
