@@ -13,135 +13,78 @@ use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
 use dixian_screen::rules::{Assistance, Grade, Schooling};
 
-/// A department that delivers a feed (数据提供部门).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Department {
-    /// 医保: medical insurance settlements.
-    Medical,
-    /// 民政: social assistance.
-    CivilAffairs,
-    /// 残联: disability certificates.
-    Disability,
-    /// 教育: school status of pupils.
-    Education,
-    /// 住建: house safety assessments.
-    Housing,
-    /// 公安: deaths.
-    Deaths,
-}
+pub use dixian_domain::screening::Department;
 
 /// One column of a feed file: its header and whether it must be filled.
 pub type Column = (&'static str, bool);
 
-impl Department {
-    pub const ALL: [Department; 6] = [
-        Department::Medical,
-        Department::CivilAffairs,
-        Department::Disability,
-        Department::Education,
-        Department::Housing,
-        Department::Deaths,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Department::Medical => "medical",
-            Department::CivilAffairs => "civil_affairs",
-            Department::Disability => "disability",
-            Department::Education => "education",
-            Department::Housing => "housing",
-            Department::Deaths => "deaths",
-        }
+/// What a department's feed holds.
+pub fn feed_title(department: Department) -> &'static str {
+    match department {
+        Department::Medical => "医疗费用结算数据",
+        Department::CivilAffairs => "社会救助数据",
+        Department::Disability => "残疾人证数据",
+        Department::Education => "学生在学状态数据",
+        Department::Housing => "农村房屋安全鉴定数据",
+        Department::Deaths => "死亡人员数据",
     }
+}
 
-    pub fn parse(code: &str) -> Option<Department> {
-        Department::ALL
-            .into_iter()
-            .find(|d| d.code() == code || d.name() == code)
+/// The columns of its feed file, the ID number first.
+pub fn columns(department: Department) -> &'static [Column] {
+    match department {
+        Department::Medical => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("结算日期", true),
+            ("医疗总费用(元)", true),
+            ("个人自付(元)", true),
+        ],
+        Department::CivilAffairs => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("救助类别", true),
+            ("起始日期", true),
+            ("救助金额(元)", false),
+        ],
+        Department::Disability => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("残疾等级", true),
+            ("残疾类别", false),
+            ("发证日期", true),
+        ],
+        Department::Education => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("在学状态", true),
+            ("更新日期", true),
+        ],
+        Department::Housing => &[
+            ("户主身份证号", true),
+            ("户主姓名", true),
+            ("安全等级", true),
+            ("鉴定日期", true),
+        ],
+        Department::Deaths => &[("身份证号", true), ("姓名", true), ("死亡日期", true)],
     }
+}
 
-    /// The department as users name it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Department::Medical => "医保",
-            Department::CivilAffairs => "民政",
-            Department::Disability => "残联",
-            Department::Education => "教育",
-            Department::Housing => "住建",
-            Department::Deaths => "公安",
-        }
-    }
-
-    /// What its feed holds.
-    pub fn feed_title(self) -> &'static str {
-        match self {
-            Department::Medical => "医疗费用结算数据",
-            Department::CivilAffairs => "社会救助数据",
-            Department::Disability => "残疾人证数据",
-            Department::Education => "学生在学状态数据",
-            Department::Housing => "农村房屋安全鉴定数据",
-            Department::Deaths => "死亡人员数据",
-        }
-    }
-
-    /// The columns of its feed file, the ID number first.
-    pub fn columns(self) -> &'static [Column] {
-        match self {
-            Department::Medical => &[
-                ("身份证号", true),
-                ("姓名", true),
-                ("结算日期", true),
-                ("医疗总费用(元)", true),
-                ("个人自付(元)", true),
-            ],
-            Department::CivilAffairs => &[
-                ("身份证号", true),
-                ("姓名", true),
-                ("救助类别", true),
-                ("起始日期", true),
-                ("救助金额(元)", false),
-            ],
-            Department::Disability => &[
-                ("身份证号", true),
-                ("姓名", true),
-                ("残疾等级", true),
-                ("残疾类别", false),
-                ("发证日期", true),
-            ],
-            Department::Education => &[
-                ("身份证号", true),
-                ("姓名", true),
-                ("在学状态", true),
-                ("更新日期", true),
-            ],
-            Department::Housing => &[
-                ("户主身份证号", true),
-                ("户主姓名", true),
-                ("安全等级", true),
-                ("鉴定日期", true),
-            ],
-            Department::Deaths => &[("身份证号", true), ("姓名", true), ("死亡日期", true)],
-        }
-    }
-
-    /// An example row for the template.
-    fn example(self) -> &'static [&'static str] {
-        match self {
-            Department::Medical => &[
-                "500299198001010014",
-                "张三",
-                "2026-10-08",
-                "12800.50",
-                "5230.20",
-            ],
-            Department::CivilAffairs => {
-                &["500299198001010014", "张三", "低保", "2026-10-01", "450"]
-            }
-            Department::Disability => &["500299198001010014", "张三", "二级", "肢体", "2026-09-20"],
-            Department::Education => &["500299201201010013", "张小明", "辍学", "2026-10-15"],
-            Department::Housing => &["500299198001010014", "张三", "C级", "2026-08-30"],
-            Department::Deaths => &["500299198001010014", "张三", "2026-10-12"],
-        }
+/// An example row for the template.
+fn example(department: Department) -> &'static [&'static str] {
+    match department {
+        Department::Medical => &[
+            "500299198001010014",
+            "张三",
+            "2026-10-08",
+            "12800.50",
+            "5230.20",
+        ],
+        Department::CivilAffairs => &["500299198001010014", "张三", "低保", "2026-10-01", "450"],
+        Department::Disability => &["500299198001010014", "张三", "二级", "肢体", "2026-09-20"],
+        Department::Education => &["500299201201010013", "张小明", "辍学", "2026-10-15"],
+        Department::Housing => &["500299198001010014", "张三", "C级", "2026-08-30"],
+        Department::Deaths => &["500299198001010014", "张三", "2026-10-12"],
     }
 }
 
@@ -217,8 +160,7 @@ pub const MAX_ROWS: usize = 2_000_000;
 
 /// A feed template for `department` with an example row.
 pub fn template(department: Department, kind: FileKind) -> std::io::Result<Vec<u8>> {
-    let header: Vec<String> = department
-        .columns()
+    let header: Vec<String> = columns(department)
         .iter()
         .map(|(c, required)| {
             if *required {
@@ -228,9 +170,9 @@ pub fn template(department: Department, kind: FileKind) -> std::io::Result<Vec<u
             }
         })
         .collect();
-    let mut sheet = TextSheet::new(kind, department.feed_title(), &[(0, 22.0)], Vec::new())?;
+    let mut sheet = TextSheet::new(kind, feed_title(department), &[(0, 22.0)], Vec::new())?;
     sheet.push(&header, true)?;
-    sheet.push(department.example(), false)?;
+    sheet.push(example(department), false)?;
     sheet.finish()
 }
 
@@ -269,7 +211,7 @@ pub fn read_feed(
         Err(p) => problems.push(p),
     })
     .map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
-    let columns = department.columns();
+    let columns = columns(department);
     let id_column = columns[0].0;
     // The header is the first row naming the ID number column; title rows may precede it.
     let Some(at) = sheet_rows.iter().position(|r| {
@@ -279,8 +221,8 @@ pub fn read_feed(
     }) else {
         return Err(AppError::Invalid(vec![format!(
             "文件“{name}”没有表头“{id_column}”：请用{}的{}模板",
-            department.name(),
-            department.feed_title()
+            department.label(),
+            feed_title(department)
         )]));
     };
     let header: Vec<String> = sheet_rows[at].cells.iter().map(normalized).collect();
@@ -298,8 +240,8 @@ pub fn read_feed(
             "文件“{name}”第{}行表头缺少列：{}（{}{}的列为：{}）",
             sheet_rows[at].number,
             missing.join("、"),
-            department.name(),
-            department.feed_title(),
+            department.label(),
+            feed_title(department),
             columns
                 .iter()
                 .map(|(c, _)| *c)
@@ -695,12 +637,12 @@ mod tests {
                 },
             ),
         ] {
-            let header: Vec<&str> = department.columns().iter().map(|(c, _)| *c).collect();
+            let header: Vec<&str> = columns(department).iter().map(|(c, _)| *c).collect();
             let f = read(department, &format!("{}\n{row}\n", header.join(",")));
             assert!(f.problems.is_empty(), "{department:?}: {:?}", f.problems);
             assert_eq!(f.rows[0].fact, fact, "{department:?}");
             assert_eq!(Department::parse(department.code()), Some(department));
-            assert_eq!(Department::parse(department.name()), Some(department));
+            assert_eq!(Department::parse(department.label()), Some(department));
         }
     }
 
@@ -731,7 +673,7 @@ mod tests {
 
     #[test]
     fn templates_read_back_without_problems() {
-        for department in Department::ALL {
+        for &department in Department::ALL {
             for kind in [FileKind::Csv, FileKind::Xlsx] {
                 let bytes = template(department, kind).unwrap();
                 let name = format!("t.{}", kind.extension());

@@ -17,6 +17,7 @@ pub mod password;
 pub mod policy;
 pub mod policy_screening;
 pub mod registry;
+pub mod screening;
 
 pub use access::{Actor, Permission, Role, Scope};
 pub use calendar::{CalendarEntry, CalendarWarning, DayKind, Reckoned, WorkCalendar};
