@@ -55,7 +55,7 @@ pub struct SqlStore {
 }
 
 /// Field names: part of each ciphertext's associated data and of each blind index.
-const F_ID_NUMBER: &str = "person.id_number";
+pub(crate) const F_ID_NUMBER: &str = "person.id_number";
 const F_PHONE: &str = "household.phone";
 const F_BANK: &str = "household.bank_account";
 const F_KEY_CHECK: &str = "keys.check";
@@ -466,6 +466,7 @@ macro_rules! event_in {
     }};
 }
 
+mod feeds;
 mod history;
 mod monitoring;
 mod registry;
@@ -1655,6 +1656,22 @@ impl Store for SqlStore {
 
     async fn add_visit(&self, actor: &Actor, visit: &NewVisit) -> StoreResult<i64> {
         self.new_visit(actor, visit).await
+    }
+
+    async fn deliver_feed(
+        &self,
+        actor: &Actor,
+        delivery: &dixian_store::NewDelivery,
+    ) -> StoreResult<dixian_store::Delivered> {
+        self.record_delivery(actor, delivery).await
+    }
+
+    async fn deliveries(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> StoreResult<Vec<dixian_store::DeliveryRecord>> {
+        self.list_deliveries(actor, limit).await
     }
 
     async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>> {

@@ -68,10 +68,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0009_visits.sql"),
         postgres: include_str!("../migrations/postgres/0009_visits.sql"),
     },
+    Migration {
+        version: 10,
+        name: "feeds",
+        sqlite: include_str!("../migrations/sqlite/0010_feeds.sql"),
+        postgres: include_str!("../migrations/postgres/0010_feeds.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 9;
+pub const LATEST_VERSION: i64 = 10;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

@@ -43,6 +43,7 @@ pub const CHECKS: &[&str] = &[
     "monitoring_leads",
     "monitoring_cases",
     "visits",
+    "feed_deliveries",
 ];
 
 /// Runs the check called `name`.
@@ -73,11 +74,14 @@ pub async fn run(name: &str, store: &dyn Store) {
         "monitoring_leads" => monitoring_leads(store).await,
         "monitoring_cases" => monitoring_cases(store).await,
         "visits" => visits(store).await,
+        "feed_deliveries" => feed_deliveries(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
 
+mod feed_checks;
 mod monitoring_checks;
+pub use feed_checks::feed_deliveries;
 pub use monitoring_checks::{monitoring_cases, monitoring_leads, visits};
 
 fn sys() -> Actor {

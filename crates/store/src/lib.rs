@@ -17,7 +17,10 @@ use dixian_domain::registry::{
 
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod feeds;
 pub mod monitoring;
+
+pub use feeds::{Delivered, DeliveryRecord, DeliveryRow, NewDelivery};
 
 use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
@@ -682,6 +685,14 @@ pub trait Store: Send + Sync {
         visit_id: i64,
         photo_id: i64,
     ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
+    /// Records a department's feed for a month over the actor's area (部门数据交付), matching
+    /// each row's ID number to a person of the area. Needs `UploadFeed`; a 部门数据员 only
+    /// for the department of the account. The same file again changes nothing; another file
+    /// for the same department and month replaces the one before, whole. Audited.
+    async fn deliver_feed(&self, actor: &Actor, delivery: &NewDelivery) -> StoreResult<Delivered>;
+    /// Deliveries the actor may see, newest first: a 部门数据员 those of the account's
+    /// department; staff with `HandleCases` those of areas covering or inside their scope.
+    async fn deliveries(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<DeliveryRecord>>;
     /// The 帮扶责任人 accounts in use an actor may assign: those inside the actor's scope and
     /// those of the units above it (a county bureau's cadre helps a village household).
     async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>>;

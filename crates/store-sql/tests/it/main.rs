@@ -88,6 +88,7 @@ contract_tests!(
     monitoring_leads,
     monitoring_cases,
     visits,
+    feed_deliveries,
 );
 
 #[tokio::test]

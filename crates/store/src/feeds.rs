@@ -1,0 +1,73 @@
+//! Storage types of department feeds (部门数据): a department's file for a month, delivered
+//! for an area, its rows matched to the registry by ID number.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::id_number::IdNumber;
+use dixian_domain::screening::{Department, Period};
+
+/// One checked row of a feed. What `amount_fen`, `amount2_fen` and `detail` hold depends on
+/// the department (医保: total and self-paid cost; 民政: amount and the kind of assistance …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    /// Row of the file, for messages.
+    pub row: i64,
+    pub id_number: IdNumber,
+    pub on: NaiveDate,
+    pub amount_fen: i64,
+    pub amount2_fen: i64,
+    pub detail: String,
+}
+
+/// A delivery as the uploader makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub department: Department,
+    pub period: Period,
+    pub file_name: String,
+    /// SHA-256 of the file, hex: the same file delivered again changes nothing.
+    pub digest: String,
+    /// Data rows in the file, and how many of them were refused by the checks.
+    pub rows_read: i64,
+    pub rejected: i64,
+    /// The rows that passed the checks.
+    pub rows: Vec<DeliveryRow>,
+}
+
+/// A delivery as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub department: Department,
+    pub period: Period,
+    /// The area the delivery covers: the uploader's.
+    pub area: DivisionCode,
+    pub file_name: String,
+    pub digest: String,
+    pub rows_read: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    /// Accepted rows whose ID number is not in the registry of the area.
+    pub unmatched: i64,
+    /// False once a later delivery of the same department, month and area replaced it.
+    pub current: bool,
+    pub delivered_by: String,
+    pub delivered_at: DateTime<Utc>,
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivered {
+    /// Stored (replacing an earlier delivery of the same month, if any). `unmatched` lists
+    /// the rows whose ID number is not in the registry: (row, masked ID number).
+    Recorded {
+        record: DeliveryRecord,
+        replaced: Option<i64>,
+        unmatched: Vec<(i64, String)>,
+    },
+    /// The very same file was delivered for the month before; nothing changed.
+    Unchanged(DeliveryRecord),
+}
+
+/// The most rows one delivery may hold.
+pub const MAX_DELIVERY_ROWS: usize = 2_000_000;
