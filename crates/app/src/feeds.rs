@@ -13,7 +13,9 @@ use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
 use dixian_screen::rules::{Assistance, Grade, Schooling};
 
-pub use dixian_domain::screening::Department;
+use dixian_domain::access::Actor;
+pub use dixian_domain::screening::{Department, Period};
+use dixian_store::{Delivered, DeliveryRow, NewDelivery, Store};
 
 /// One column of a feed file: its header and whether it must be filled.
 pub type Column = (&'static str, bool);
@@ -647,6 +649,57 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_row_reads_back_as_the_same_fact() {
+        let on = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let facts = [
+            (
+                Department::Medical,
+                Fact::Claim {
+                    on,
+                    total: Money::from_fen(12_345),
+                    self_pay: Money::from_fen(999),
+                },
+            ),
+            (
+                Department::CivilAffairs,
+                Fact::Assistance {
+                    kind: Assistance::Temporary,
+                    on,
+                    amount: Money::from_fen(50_000),
+                },
+            ),
+            (Department::Disability, Fact::Disability { level: 2, on }),
+            (
+                Department::Education,
+                Fact::Schooling {
+                    status: Schooling::Suspended,
+                    on,
+                },
+            ),
+            (
+                Department::Housing,
+                Fact::Housing {
+                    grade: Grade::D,
+                    on,
+                },
+            ),
+            (Department::Deaths, Fact::Death { on }),
+        ];
+        for (department, fact) in facts {
+            let row = FeedRow {
+                row: 2,
+                id_number: IdNumber::parse(&valid_id(1), today()).unwrap(),
+                name: "张三".into(),
+                fact,
+            };
+            let s = stored(&row);
+            let back = fact_of(department, s.on, s.amount_fen, s.amount2_fen, &s.detail);
+            assert_eq!(back, Some(fact), "{department:?}");
+        }
+        assert_eq!(fact_of(Department::Disability, on, 0, 0, "7"), None);
+    }
+
+    #[test]
     fn a_file_without_the_columns_is_refused_whole() {
         let err = read_feed(
             Department::Medical,
@@ -687,4 +740,140 @@ mod tests {
             }
         }
     }
+}
+
+/// What a delivery did: the store's outcome and every row the checks refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub department: Department,
+    pub period: Period,
+    pub rows_read: usize,
+    /// `None` on a check-only run.
+    pub delivered: Option<Delivered>,
+    pub problems: Vec<Problem>,
+}
+
+impl DeliveryReport {
+    /// Rows that passed the checks.
+    pub fn accepted(&self) -> usize {
+        self.rows_read - self.problems_rows()
+    }
+
+    /// Rows with at least one problem.
+    pub fn problems_rows(&self) -> usize {
+        let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
+        rows.dedup();
+        rows.len()
+    }
+}
+
+/// A checked row as the store keeps it: `amount_fen`, `amount2_fen` and `detail` mean what
+/// the department's feed says (see [`fact_of`] for the way back).
+fn stored(row: &FeedRow) -> DeliveryRow {
+    let (amount_fen, amount2_fen, detail) = match row.fact {
+        Fact::Claim {
+            total, self_pay, ..
+        } => (total.fen(), self_pay.fen(), String::new()),
+        Fact::Assistance { kind, amount, .. } => (amount.fen(), 0, kind.name().to_string()),
+        Fact::Disability { level, .. } => (0, 0, level.to_string()),
+        Fact::Schooling { status, .. } => (0, 0, status.name().to_string()),
+        Fact::Housing { grade, .. } => (0, 0, grade.name().to_string()),
+        Fact::Death { .. } => (0, 0, String::new()),
+    };
+    DeliveryRow {
+        row: i64::try_from(row.row).unwrap_or(i64::MAX),
+        id_number: row.id_number.clone(),
+        on: row.fact.on(),
+        amount_fen,
+        amount2_fen,
+        detail,
+    }
+}
+
+/// The fact a stored row of `department` records; `None` if the row is not one this module
+/// wrote.
+pub fn fact_of(
+    department: Department,
+    on: NaiveDate,
+    amount_fen: i64,
+    amount2_fen: i64,
+    detail: &str,
+) -> Option<Fact> {
+    Some(match department {
+        Department::Medical => Fact::Claim {
+            on,
+            total: Money::from_fen(amount_fen),
+            self_pay: Money::from_fen(amount2_fen),
+        },
+        Department::CivilAffairs => Fact::Assistance {
+            kind: Assistance::from_name(detail.as_bytes())?,
+            on,
+            amount: Money::from_fen(amount_fen),
+        },
+        Department::Disability => Fact::Disability {
+            level: detail.parse().ok().filter(|l| (1..=4).contains(l))?,
+            on,
+        },
+        Department::Education => Fact::Schooling {
+            status: Schooling::from_name(detail.as_bytes())?,
+            on,
+        },
+        Department::Housing => Fact::Housing {
+            grade: Grade::from_name(detail.as_bytes())?,
+            on,
+        },
+        Department::Deaths => Fact::Death { on },
+    })
+}
+
+/// Reads feed file `name` of `department` for `period` and, unless `check_only`, delivers
+/// the rows that pass the checks; the others are counted in the delivery and listed in the
+/// report. A file with no good row at all is refused.
+#[allow(clippy::too_many_arguments)]
+pub async fn deliver(
+    store: &dyn Store,
+    actor: &Actor,
+    department: Department,
+    period: Period,
+    name: &str,
+    bytes: &[u8],
+    check_only: bool,
+    today: NaiveDate,
+) -> Result<DeliveryReport, AppError> {
+    if period > Period::of(today) {
+        return Err(AppError::Invalid(vec![format!("数据月份{period}晚于本月")]));
+    }
+    let file = read_feed(department, name, bytes, today)?;
+    let mut report = DeliveryReport {
+        department,
+        period,
+        rows_read: file.rows_read,
+        delivered: None,
+        problems: file.problems,
+    };
+    if check_only {
+        return Ok(report);
+    }
+    if file.rows.is_empty() {
+        return Err(AppError::Invalid(
+            std::iter::once(format!("文件“{name}”没有一行通过检查，未交付："))
+                .chain(report.problems.iter().take(50).map(|p| p.to_string()))
+                .collect(),
+        ));
+    }
+    let digest: String = dixian_gm::sm3(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let delivery = NewDelivery {
+        department,
+        period,
+        file_name: name.to_string(),
+        digest,
+        rows_read: i64::try_from(file.rows_read).unwrap_or(i64::MAX),
+        rejected: i64::try_from(report.problems_rows()).unwrap_or(i64::MAX),
+        rows: file.rows.iter().map(stored).collect(),
+    };
+    report.delivered = Some(store.deliver_feed(actor, &delivery).await?);
+    Ok(report)
 }

@@ -113,6 +113,14 @@ pub enum Schooling {
 }
 
 impl Schooling {
+    pub fn name(self) -> &'static str {
+        match self {
+            Schooling::Enrolled => "在读",
+            Schooling::Dropout => "辍学",
+            Schooling::Suspended => "休学",
+        }
+    }
+
     pub fn from_name(s: &[u8]) -> Option<Schooling> {
         Some(match s {
             _ if s == "在读".as_bytes() => Schooling::Enrolled,

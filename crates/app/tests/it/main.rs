@@ -36,6 +36,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
+mod feeds;
 mod monitoring;
 
 const DIVS: &str = "code,name\n520000000000,贵州省\n520600000000,铜仁市\n520624000000,思南县\n";

@@ -38,7 +38,7 @@ fn as_role(role: Role, division: &str) -> Actor {
     }
 }
 
-fn member(n: u16, relation: Relation) -> Person {
+pub(super) fn member(n: u16, relation: Relation) -> Person {
     let id = IdNumber::compose(
         "500299",
         d(1970 + i32::from(n), 3, 1),
@@ -69,7 +69,7 @@ fn member(n: u16, relation: Relation) -> Person {
     }
 }
 
-async fn county() -> (tempfile::TempDir, SqlStore, HouseholdRecord) {
+pub(super) async fn county() -> (tempfile::TempDir, SqlStore, HouseholdRecord) {
     let (dir, s) = store().await;
     initialize(&s, &sys(), &[file("qs.csv", DIVS)], &[])
         .await

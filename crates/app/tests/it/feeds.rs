@@ -1,0 +1,119 @@
+//! A department's monthly feed delivered through its use case, on SQLite.
+
+use super::d;
+use super::monitoring::county;
+use dixian_app::feeds::{Department, Period, deliver};
+use dixian_domain::access::{Actor, Role, Scope};
+use dixian_domain::division::DivisionCode;
+use dixian_store::{Delivered, NewUser, Store};
+
+async fn officer(s: &dyn Store, department: &str) -> Actor {
+    let county = DivisionCode::parse("500299000000").unwrap();
+    let id = s
+        .create_user(
+            &Actor::system("test"),
+            &NewUser {
+                username: "yibao".into(),
+                display_name: "医保局数据员".into(),
+                role: Role::DepartmentOfficer,
+                division: county,
+                department: Some(department.into()),
+                password_hash: "$argon2id$fake".into(),
+                must_change: false,
+            },
+        )
+        .await
+        .unwrap();
+    Actor {
+        user_id: Some(id),
+        name: "yibao".into(),
+        scope: Scope::Within(county),
+        source: None,
+        role: Some(Role::DepartmentOfficer),
+    }
+}
+
+#[tokio::test]
+async fn a_medical_feed_is_checked_matched_and_delivered_once() {
+    let (_d, s, record) = county().await;
+    let officer = officer(&s, "医保").await;
+    let member = record.members[0].id_number.as_str().to_string();
+    let text = format!(
+        "身份证号,姓名,结算日期,医疗总费用(元),个人自付(元)\n\
+         {member},村民2,2026-10-08,12800.50,5230.20\n\
+         110101199005050073,外县人员,2026-10-09,300,100\n\
+         {member},村民2,2026-10-40,100,50\n"
+    );
+    let october = Period::parse("2026-10").unwrap();
+    let today = d(2026, 11, 5);
+    let go = |check_only: bool| {
+        deliver(
+            &s,
+            &officer,
+            Department::Medical,
+            october,
+            "十月.csv",
+            text.as_bytes(),
+            check_only,
+            today,
+        )
+    };
+    let checked = go(true).await.unwrap();
+    assert_eq!((checked.rows_read, checked.accepted()), (3, 2));
+    assert!(checked.delivered.is_none());
+    assert!(s.deliveries(&officer, 10).await.unwrap().is_empty());
+
+    let report = go(false).await.unwrap();
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].row, 4);
+    assert_eq!(report.problems[0].column.as_deref(), Some("结算日期"));
+    let Some(Delivered::Recorded {
+        record: delivered,
+        unmatched,
+        ..
+    }) = report.delivered
+    else {
+        panic!("recorded");
+    };
+    assert_eq!(
+        (delivered.accepted, delivered.rejected, delivered.unmatched),
+        (2, 1, 1)
+    );
+    assert_eq!(unmatched.len(), 1);
+    assert_eq!(unmatched[0].0, 3);
+    assert!(!unmatched[0].1.contains("19900505"), "masked");
+
+    // Delivered again by mistake: nothing changes.
+    let again = go(false).await.unwrap();
+    assert!(matches!(again.delivered, Some(Delivered::Unchanged(_))));
+    assert_eq!(s.deliveries(&officer, 10).await.unwrap().len(), 1);
+
+    // A month still to come, or another department's file, is refused.
+    let e = deliver(
+        &s,
+        &officer,
+        Department::Medical,
+        Period::parse("2026-12").unwrap(),
+        "十二月.csv",
+        text.as_bytes(),
+        false,
+        today,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("晚于本月"), "{e}");
+    let deaths = format!("身份证号,姓名,死亡日期\n{member},村民2,2026-10-12\n");
+    let e = deliver(
+        &s,
+        &officer,
+        Department::Deaths,
+        october,
+        "死亡.csv",
+        deaths.as_bytes(),
+        false,
+        today,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("无权"), "{e}");
+}
