@@ -1674,6 +1674,34 @@ impl Store for SqlStore {
         self.list_deliveries(actor, limit).await
     }
 
+    async fn screening_input(&self, actor: &Actor) -> StoreResult<dixian_store::ScreeningInput> {
+        self.input_for_screening(actor).await
+    }
+
+    async fn record_screening(
+        &self,
+        actor: &Actor,
+        run: &dixian_store::NewScreeningRun,
+    ) -> StoreResult<dixian_store::ScreeningOutcome> {
+        self.save_screening(actor, run).await
+    }
+
+    async fn screening_runs(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> StoreResult<Vec<dixian_store::ScreeningRunRecord>> {
+        self.list_screening_runs(actor, limit).await
+    }
+
+    async fn screening_rates(
+        &self,
+        actor: &Actor,
+        since: chrono::NaiveDate,
+    ) -> StoreResult<Vec<dixian_store::RuleRates>> {
+        self.rates_of_screening(actor, since).await
+    }
+
     async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>> {
         self.list_visits(actor, code).await
     }

@@ -74,10 +74,16 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_feeds.sql"),
         postgres: include_str!("../migrations/postgres/0010_feeds.sql"),
     },
+    Migration {
+        version: 11,
+        name: "screening",
+        sqlite: include_str!("../migrations/sqlite/0011_screening.sql"),
+        postgres: include_str!("../migrations/postgres/0011_screening.sql"),
+    },
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 10;
+pub const LATEST_VERSION: i64 = 11;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

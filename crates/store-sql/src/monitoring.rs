@@ -1457,3 +1457,5 @@ impl SqlStore {
         Ok(Some((meta, body)))
     }
 }
+
+mod screening;

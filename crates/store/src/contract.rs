@@ -44,6 +44,7 @@ pub const CHECKS: &[&str] = &[
     "monitoring_cases",
     "visits",
     "feed_deliveries",
+    "screening_runs",
 ];
 
 /// Runs the check called `name`.
@@ -75,13 +76,14 @@ pub async fn run(name: &str, store: &dyn Store) {
         "monitoring_cases" => monitoring_cases(store).await,
         "visits" => visits(store).await,
         "feed_deliveries" => feed_deliveries(store).await,
+        "screening_runs" => screening_runs(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
 
 mod feed_checks;
 mod monitoring_checks;
-pub use feed_checks::feed_deliveries;
+pub use feed_checks::{feed_deliveries, screening_runs};
 pub use monitoring_checks::{monitoring_cases, monitoring_leads, visits};
 
 fn sys() -> Actor {

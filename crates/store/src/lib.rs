@@ -20,7 +20,11 @@ pub mod contract;
 pub mod feeds;
 pub mod monitoring;
 
-pub use feeds::{Delivered, DeliveryRecord, DeliveryRow, NewDelivery};
+pub use feeds::{
+    Delivered, DeliveryRecord, DeliveryRow, NewDelivery, NewScreeningRun, RuleRates,
+    ScreeningHousehold, ScreeningInput, ScreeningOutcome, ScreeningPerson, ScreeningRunRecord,
+    ScreeningWarning, StoredFeedRow,
+};
 
 use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
@@ -693,6 +697,28 @@ pub trait Store: Send + Sync {
     /// Deliveries the actor may see, newest first: a 部门数据员 those of the account's
     /// department; staff with `HandleCases` those of areas covering or inside their scope.
     async fn deliveries(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<DeliveryRecord>>;
+    /// What screening runs over in the actor's area: its households and persons, and the rows
+    /// of the current deliveries for the area or the areas above it. Needs `HandleCases`.
+    async fn screening_input(&self, actor: &Actor) -> StoreResult<ScreeningInput>;
+    /// Records a finished run over the actor's area: each warning not raised for the same
+    /// household and rule in the last [`feeds::REPEAT_MONTHS`] months becomes a lead of
+    /// channel 部门筛查预警 (joining the household's open case if it has one); a repeated one
+    /// only updates its alert. One transaction; audited. Needs `HandleCases`.
+    async fn record_screening(
+        &self,
+        actor: &Actor,
+        run: &NewScreeningRun,
+    ) -> StoreResult<ScreeningOutcome>;
+    /// Runs over areas covering or inside the actor's scope, newest first.
+    async fn screening_runs(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> StoreResult<Vec<ScreeningRunRecord>>;
+    /// Hit → verified → identified per rule, for warnings first raised on or after `since`
+    /// in the actor's scope.
+    async fn screening_rates(&self, actor: &Actor, since: NaiveDate)
+    -> StoreResult<Vec<RuleRates>>;
     /// The 帮扶责任人 accounts in use an actor may assign: those inside the actor's scope and
     /// those of the units above it (a county bureau's cadre helps a village household).
     async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>>;

@@ -89,6 +89,7 @@ contract_tests!(
     monitoring_cases,
     visits,
     feed_deliveries,
+    screening_runs,
 );
 
 #[tokio::test]

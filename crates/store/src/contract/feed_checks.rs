@@ -152,3 +152,129 @@ pub async fn feed_deliveries(store: &dyn Store) {
         );
     }
 }
+
+fn warning(household_id: i64, rule: &str) -> crate::ScreeningWarning {
+    crate::ScreeningWarning {
+        household_id,
+        rule_code: rule.into(),
+        rule_name: format!("规则{rule}"),
+        department: "医保".into(),
+        explanation: format!("{rule}：近12个月自付医疗费 23,410.00元 > 18,000.00元"),
+    }
+}
+
+pub async fn screening_runs(store: &dyn Store) {
+    load_divisions(store).await;
+    store
+        .insert_households(
+            &sys(),
+            &[
+                record("500299101201", 1, &[id(1), id(2)]),
+                record("500299101202", 1, &[id(4)]),
+                record("500299102201", 1, &[id(3)]),
+            ],
+        )
+        .await
+        .unwrap();
+    let officer = medical_officer(store).await;
+    store
+        .deliver_feed(
+            &officer,
+            &delivery(Department::Medical, "aa", &[id(1), id(3), id(4)]),
+        )
+        .await
+        .unwrap();
+
+    // A town reads its own households and the rows about them, from the county's delivery.
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let input = store.screening_input(&town).await.unwrap();
+    assert_eq!(input.households.len(), 2);
+    assert_eq!(input.persons.len(), 3);
+    assert_eq!(input.rows.len(), 2, "{:?}", input.rows);
+    assert_eq!(input.deliveries.len(), 1);
+    let shiqiao = input
+        .households
+        .iter()
+        .find(|h| h.code.as_str() == "5002991012010001")
+        .unwrap();
+    assert_eq!(shiqiao.members, 2);
+    assert!(
+        input
+            .rows
+            .iter()
+            .all(|r| r.department == Department::Medical)
+    );
+
+    let run = crate::NewScreeningRun {
+        as_of: d(2026, 10, 31),
+        deliveries: vec![input.deliveries[0].id],
+        households: 2,
+        warnings: vec![
+            warning(shiqiao.id, "medical_burden"),
+            warning(shiqiao.id, "post_shock_income"),
+        ],
+    };
+    let first = store.record_screening(&town, &run).await.unwrap();
+    assert_eq!((first.new_leads, first.attached, first.repeated), (2, 0, 0));
+    let leads = store
+        .leads(&town, &crate::LeadFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 2);
+    assert!(leads.iter().all(
+        |l| l.channel == dixian_domain::monitoring::Channel::Screening
+            && l.village == code("500299101201")
+            && l.evidence.contains("23,410.00元")
+    ));
+
+    // Next month the same warnings come again: no second lead; a new one does.
+    let mut next = run.clone();
+    next.as_of = d(2026, 11, 30);
+    next.warnings.push(warning(shiqiao.id, "new_disability"));
+    let second = store.record_screening(&town, &next).await.unwrap();
+    assert_eq!((second.new_leads, second.repeated), (1, 2));
+    assert_eq!(
+        store
+            .leads(&town, &crate::LeadFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    // A household outside the actor's area cannot be warned about.
+    let outside = input.households.iter().map(|h| h.id).max().unwrap() + 1;
+    let mut bad = run.clone();
+    bad.warnings = vec![warning(outside, "dropout")];
+    assert!(matches!(
+        store.record_screening(&town, &bad).await.unwrap_err(),
+        StoreError::Invalid(_)
+    ));
+
+    let runs = store.screening_runs(&town, 10).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!((runs[0].id, runs[0].repeated), (second.run_id, 2));
+    let county = actor_as(Role::CountyAdmin, "500299000000");
+    assert_eq!(store.screening_runs(&county, 10).await.unwrap().len(), 2);
+    let baisha = actor_as(Role::TownReviewer, "500299102000");
+    assert!(store.screening_runs(&baisha, 10).await.unwrap().is_empty());
+
+    let rates = store.screening_rates(&town, d(2026, 1, 1)).await.unwrap();
+    let by: Vec<(&str, i64, i64, i64)> = rates
+        .iter()
+        .map(|r| (r.rule_code.as_str(), r.hits, r.verified, r.identified))
+        .collect();
+    assert_eq!(
+        by,
+        vec![
+            ("medical_burden", 1, 0, 0),
+            ("new_disability", 1, 0, 0),
+            ("post_shock_income", 1, 0, 0)
+        ]
+    );
+    // Only case workers screen.
+    let viewer = actor_as(Role::Viewer, "500299000000");
+    assert_eq!(
+        store.screening_input(&viewer).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+}
