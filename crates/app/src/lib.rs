@@ -15,6 +15,7 @@ pub mod monitoring;
 pub mod people;
 pub mod policy;
 pub mod registry;
+pub mod screening;
 pub mod security;
 pub mod setup;
 pub mod sheet;

@@ -3,6 +3,7 @@
 use super::d;
 use super::monitoring::county;
 use dixian_app::feeds::{Department, Period, deliver};
+use dixian_app::screening::run_screening;
 use dixian_domain::access::{Actor, Role, Scope};
 use dixian_domain::division::DivisionCode;
 use dixian_store::{Delivered, NewUser, Store};
@@ -116,4 +117,87 @@ async fn a_medical_feed_is_checked_matched_and_delivered_once() {
     .await
     .unwrap_err();
     assert!(e.to_string().contains("无权"), "{e}");
+}
+
+#[tokio::test]
+async fn a_delivered_feed_screens_into_explained_leads_once() {
+    let (_d, s, record) = county().await;
+    let officer = officer(&s, "医保").await;
+    let member = record.members[0].id_number.as_str().to_string();
+    let text = format!(
+        "身份证号,姓名,结算日期,医疗总费用(元),个人自付(元)\n\
+         {member},村民2,2026-10-08,40000,25000\n"
+    );
+    deliver(
+        &s,
+        &officer,
+        Department::Medical,
+        Period::parse("2026-10").unwrap(),
+        "十月.csv",
+        text.as_bytes(),
+        false,
+        d(2026, 11, 3),
+    )
+    .await
+    .unwrap();
+    let county = Actor {
+        user_id: Some(8),
+        name: "县级管理员".into(),
+        scope: Scope::Within(DivisionCode::parse("500299000000").unwrap()),
+        source: None,
+        role: Some(Role::CountyAdmin),
+    };
+    let stages = std::sync::Mutex::new(Vec::new());
+    let progress = |stage: &str, pct: u8| stages.lock().unwrap().push((stage.to_string(), pct));
+    let report = run_screening(&s, &county, d(2026, 10, 31), &progress)
+        .await
+        .unwrap();
+    assert_eq!((report.households, report.persons, report.rows), (1, 2, 1));
+    let codes: Vec<&str> = report
+        .warnings
+        .iter()
+        .map(|w| w.rule_code.as_str())
+        .collect();
+    for expected in ["medical_burden", "self_pay_other"] {
+        assert!(codes.contains(&expected), "{codes:?}");
+    }
+    let burden = report
+        .warnings
+        .iter()
+        .find(|w| w.rule_code == "medical_burden")
+        .unwrap();
+    assert_eq!(burden.department, "医保");
+    assert_eq!(
+        burden.explanation,
+        "近12个月自付医疗费 25,000.00元 > 家庭年纯收入 9,000.00元 的50%（4,500.00元）"
+    );
+    assert_eq!(report.outcome.new_leads as usize, report.warnings.len());
+    let leads = s
+        .leads(&county, &dixian_store::LeadFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), report.warnings.len());
+    assert!(leads.iter().any(|l| l.evidence == burden.explanation));
+    let stages = stages.lock().unwrap().clone();
+    assert_eq!(stages.last().map(|s| s.1), Some(100));
+    assert!(stages.windows(2).all(|w| w[0].1 < w[1].1), "{stages:?}");
+
+    // A month on, the same warnings are not new leads.
+    let again = run_screening(&s, &county, d(2026, 11, 30), &|_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(again.outcome.new_leads, 0);
+    assert_eq!(again.outcome.repeated as usize, again.warnings.len());
+    assert_eq!(
+        s.leads(&county, &dixian_store::LeadFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        leads.len()
+    );
+    let rates = s.screening_rates(&county, d(2026, 1, 1)).await.unwrap();
+    assert_eq!(
+        rates.iter().map(|r| r.hits).sum::<i64>() as usize,
+        report.warnings.len()
+    );
 }

@@ -1,0 +1,204 @@
+//! Screening inside the server (部门筛查): the area's registry and the departments' current
+//! deliveries through the engine, with the rules of the policy pack in force; each warning
+//! explained and recorded, new ones as leads in their village's list.
+
+use crate::AppError;
+use crate::feeds::{Fact, fact_of};
+use chrono::{Datelike, NaiveDate};
+use dixian_domain::access::{Actor, Scope};
+use dixian_domain::registry::{HouseholdType, LabourCapacity, LivingStatus};
+use dixian_domain::screening::Department;
+use dixian_screen::engine::HouseholdRow;
+use dixian_screen::rules::{Category, Labour};
+use dixian_screen::{Date, Plan, Registry};
+use dixian_store::{NewScreeningRun, ScreeningOutcome, ScreeningWarning, Store};
+
+/// What a run found and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreeningReport {
+    pub as_of: NaiveDate,
+    pub households: usize,
+    pub persons: usize,
+    /// Feed rows matched to a person of the area and read.
+    pub rows: usize,
+    /// Households with no income recorded: the income rules pass them by.
+    pub without_income: usize,
+    pub warnings: Vec<ScreeningWarning>,
+    /// Warnings per rule: (code, name, count), in rule order.
+    pub by_rule: Vec<(String, String, usize)>,
+    pub outcome: ScreeningOutcome,
+}
+
+/// Stand-in income for a household without one recorded: high enough that no rule comparing
+/// income fires, while the rules on costs alone still do.
+const UNKNOWN_INCOME: i64 = i64::MAX / 4;
+
+fn date(d: NaiveDate) -> Result<Date, AppError> {
+    Date::new(d.year().clamp(0, 9999) as u32, d.month(), d.day())
+        .ok_or_else(|| AppError::Invalid(vec![format!("日期{d}超出筛查可处理的范围")]))
+}
+
+/// Screens the actor's area as of `as_of`; `progress` hears each stage (a label and a
+/// percentage) so a page can show it.
+pub async fn run_screening(
+    store: &dyn Store,
+    actor: &Actor,
+    as_of: NaiveDate,
+    progress: &(dyn Fn(&str, u8) + Sync),
+) -> Result<ScreeningReport, AppError> {
+    let area = match &actor.scope {
+        Scope::Within(root) => *root,
+        Scope::Everything => {
+            return Err(AppError::Invalid(vec!["筛查须由有辖区的账号发起".into()]));
+        }
+    };
+    progress("读取政策包", 5);
+    let policy = crate::policy::policy_in_force(store, area.as_str(), as_of).await?;
+    let rules = policy.screening.rule_set().map_err(|problems| {
+        AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|(i, field, m)| format!("筛查规则第{}条 {field}：{m}", i + 1))
+                .collect(),
+        )
+    })?;
+    let line_fen = policy.monitoring_line.amount.fen();
+    progress("读取农户与部门数据", 15);
+    let input = store.screening_input(actor).await?;
+    progress("比对", 50);
+    let as_of_date = date(as_of)?;
+    let mut registry = Registry::new(as_of_date);
+    let mut without_income = 0;
+    let mut households = Vec::with_capacity(input.households.len());
+    for h in &input.households {
+        let category = if h.monitored {
+            Category::Monitored
+        } else if h.household_type == HouseholdType::PovertyAlleviated {
+            Category::Lifted
+        } else {
+            Category::Ordinary
+        };
+        let income_fen = h.net_income_fen.unwrap_or_else(|| {
+            without_income += 1;
+            UNKNOWN_INCOME
+        });
+        let mut town = [b'0'; 9];
+        town.copy_from_slice(&h.village.as_str().as_bytes()[..9]);
+        households.push(HouseholdRow {
+            id: h.id,
+            town,
+            category,
+            members: u32::try_from(h.members.max(1)).unwrap_or(u32::MAX),
+            income_fen,
+            excluded: h.public_payroll,
+        });
+    }
+    registry.load_households(&[households.as_slice()], 1);
+    let mut persons = 0;
+    for p in &input.persons {
+        // Only members living in the household count; the registry's own deaths too.
+        if p.status != LivingStatus::InHousehold {
+            continue;
+        }
+        let Some(h) = registry.household_index(p.household_id) else {
+            continue;
+        };
+        let labour = match p.labour {
+            LabourCapacity::Ordinary | LabourCapacity::Skilled => Labour::Full,
+            LabourCapacity::Weak => Labour::Weak,
+            LabourCapacity::Lost => Labour::Lost,
+            LabourCapacity::None => Labour::None,
+        };
+        let person = registry.person(h, date(p.birth_date)?, labour);
+        if registry.add_person(p.id, person).is_ok() {
+            persons += 1;
+        }
+    }
+    let plan = Plan::new(&rules.rules, as_of_date, line_fen)
+        .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let mut tally = plan.tally(&registry);
+    // Deaths first: a member who died is no longer counted by the other rows.
+    let (deaths, others): (Vec<_>, Vec<_>) = input
+        .rows
+        .iter()
+        .partition(|r| r.department == Department::Deaths);
+    for r in deaths {
+        if let Some(before) = registry.record_death(r.person_id, date(r.on)?) {
+            plan.death(&mut tally, r.person_id, before, date(r.on)?);
+        }
+    }
+    for r in &others {
+        let Some(fact) = fact_of(r.department, r.on, r.amount_fen, r.amount2_fen, &r.detail) else {
+            continue;
+        };
+        let on = date(r.on)?;
+        let person = registry.lookup(r.person_id);
+        match fact {
+            Fact::Claim { self_pay, .. } => plan.claim(&mut tally, person, on, self_pay.fen()),
+            Fact::Assistance { kind, .. } => {
+                plan.assistance(&mut tally, r.person_id, person, kind, on)
+            }
+            Fact::Disability { level, .. } => {
+                plan.disability(&mut tally, r.person_id, person, level, on)
+            }
+            Fact::Schooling { status, .. } => {
+                plan.schooling(&mut tally, r.person_id, person, status, on)
+            }
+            Fact::Housing { grade, .. } => {
+                let household = registry.household_index(r.household_id);
+                plan.housing(&mut tally, r.household_id, household, grade, on)
+            }
+            Fact::Death { .. } => {}
+        }
+    }
+    let hits = plan.evaluate(&registry, &tally);
+    let mut warnings = Vec::with_capacity(hits.len());
+    let mut by_rule: Vec<(String, String, usize)> = rules
+        .rules
+        .iter()
+        .map(|r| {
+            let name = policy
+                .screening
+                .get(&r.code)
+                .map_or_else(|| r.code.clone(), |p| p.name.clone());
+            (r.code.clone(), name, 0)
+        })
+        .collect();
+    for hit in &hits {
+        let rule = &rules.rules[hit.rule];
+        let pack_rule = policy.screening.get(&rule.code);
+        by_rule[hit.rule].2 += 1;
+        warnings.push(ScreeningWarning {
+            household_id: registry.household_id(hit.household),
+            rule_code: rule.code.clone(),
+            rule_name: by_rule[hit.rule].1.clone(),
+            department: pack_rule.map_or("", |p| p.kind.department()).to_string(),
+            explanation: plan
+                .explain(&registry, &tally, *hit)
+                .unwrap_or_else(|| by_rule[hit.rule].1.clone()),
+        });
+    }
+    progress("生成预警线索", 80);
+    let outcome = store
+        .record_screening(
+            actor,
+            &NewScreeningRun {
+                as_of,
+                deliveries: input.deliveries.iter().map(|d| d.id).collect(),
+                households: i64::try_from(households.len()).unwrap_or(i64::MAX),
+                warnings: warnings.clone(),
+            },
+        )
+        .await?;
+    progress("完成", 100);
+    Ok(ScreeningReport {
+        as_of,
+        households: households.len(),
+        persons,
+        rows: input.rows.len(),
+        without_income,
+        warnings,
+        by_rule,
+        outcome,
+    })
+}
