@@ -172,6 +172,15 @@ async fn insert_account(
         (Some(r), Some(_)) if r != Role::DepartmentOfficer => {
             problems.push("只有部门数据员需要填写所属部门".into())
         }
+        (Some(_), Some(d)) if dixian_domain::screening::Department::parse(d).is_none() => problems
+            .push(format!(
+                "所属部门“{d}”无效，可填：{}",
+                dixian_domain::screening::Department::ALL
+                    .iter()
+                    .map(|d| d.label())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )),
         _ => {}
     }
     let division = match DivisionCode::parse(&input.division) {

@@ -123,6 +123,56 @@ fn de_opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Err
 pub type RuleProblem = (usize, &'static str, String);
 
 impl ScreeningRule {
+    /// The condition in words, for the policy page: "近12个月自付医疗费 ≥ 20,000.00元；适用：一般农户".
+    pub fn describe(&self) -> String {
+        let window = self
+            .window_months
+            .map(|m| format!("近{m}个月"))
+            .unwrap_or_default();
+        let yuan = |m: Option<Money>| m.map(|m| format!("{}元", m.grouped())).unwrap_or_default();
+        use ScreeningKind as K;
+        let condition = match self.kind {
+            K::IncomeBelowLine => "家庭人均纯收入低于监测范围".to_string(),
+            K::MedicalBurden => {
+                let mut c = format!(
+                    "{window}自付医疗费超过家庭年纯收入的{}%",
+                    self.share_percent.unwrap_or(0)
+                );
+                if self.over_yuan.is_some() {
+                    c.push_str(&format!("，或超过{}", yuan(self.over_yuan)));
+                }
+                c
+            }
+            K::SelfPayAtLeast => format!("{window}自付医疗费 ≥ {}", yuan(self.at_least_yuan)),
+            K::PostShockIncome => {
+                format!("扣除{window}自付医疗费后家庭人均纯收入低于监测范围")
+            }
+            K::NewDisability => format!("{window}新办1–{}级残疾证", self.max_level.unwrap_or(0)),
+            K::Dropout => format!(
+                "{}–{}周岁成员辍学",
+                self.min_age.unwrap_or(0),
+                self.max_age.unwrap_or(0)
+            ),
+            K::UnsafeHousing => format!(
+                "{window}房屋鉴定为{}级或更差",
+                self.min_grade.as_deref().unwrap_or("?")
+            ),
+            K::LabourDeath => format!("{window}有劳动力成员死亡"),
+            K::NewAssistance => format!("{window}新纳入{}", self.assistance.join("、")),
+        };
+        let who = if self.categories.is_empty() {
+            "全部农户".to_string()
+        } else {
+            self.categories.join("、")
+        };
+        let excluded = if self.excluded_too {
+            "（含不纳入监测的户）"
+        } else {
+            ""
+        };
+        format!("{condition}；适用：{who}{excluded}")
+    }
+
     fn given(&self) -> Vec<&'static str> {
         let mut out = Vec::new();
         let mut has = |name, present: bool| {

@@ -264,6 +264,14 @@ fn the_shipped_screening_rules_are_those_of_domain_section_7() {
             "unsafe_housing"
         ]
     );
+    assert_eq!(
+        p.screening.get("self_pay_other").unwrap().describe(),
+        "近12个月自付医疗费 ≥ 20,000.00元；适用：一般农户"
+    );
+    assert_eq!(
+        p.screening.get("dropout").unwrap().describe(),
+        "6–15周岁成员辍学；适用：全部农户（含不纳入监测的户）"
+    );
     let lifted = p.screening.get("self_pay_lifted").unwrap();
     assert_eq!(lifted.at_least_yuan, Money::from_yuan(5000));
     assert_eq!(lifted.kind.department(), "医保");

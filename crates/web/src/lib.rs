@@ -13,6 +13,7 @@ mod limit;
 mod monitoring;
 mod pages;
 mod records;
+mod screening;
 mod session;
 
 use askama::Template;
@@ -74,6 +75,8 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/leads", "监测线索", Permission::HandleCases),
     ("/cases", "监测案件", Permission::ViewRegistry),
     ("/sla", "办理时效", Permission::HandleCases),
+    ("/screening", "部门筛查", Permission::HandleCases),
+    ("/screening", "部门数据", Permission::UploadFeed),
     ("/households", "农户查询", Permission::ViewRegistry),
     ("/people", "人员查询", Permission::ViewRegistry),
     ("/households/import", "农户导入", Permission::EditRegistry),
@@ -261,6 +264,16 @@ pub fn router(state: AppState) -> Router {
             get(admin::security_page).post(admin::security_submit),
         )
         .route("/work", get(monitoring::work))
+        .route("/screening", get(screening::show))
+        .route(
+            "/screening/feeds",
+            post(screening::upload).layer(axum::extract::DefaultBodyLimit::max(
+                screening::FEED_UPLOAD_LIMIT,
+            )),
+        )
+        .route("/screening/template/{file}", get(screening::template))
+        .route("/screening/run", post(screening::run))
+        .route("/screening/job/{token}", get(screening::job))
         .route("/leads", get(monitoring::leads).post(monitoring::report))
         .route("/leads/{id}/decide", post(monitoring::decide))
         .route(

@@ -30,7 +30,7 @@ pub const UPLOAD_LIMIT: usize = MAX_ATTACHMENT_BYTES + 256 * 1024;
 pub const VISIT_UPLOAD_LIMIT: usize =
     dixian_store::monitoring::MAX_VISIT_PHOTOS * MAX_ATTACHMENT_BYTES + 256 * 1024;
 
-fn field(fields: &[(String, String)], name: &str) -> String {
+pub(crate) fn field(fields: &[(String, String)], name: &str) -> String {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -39,7 +39,7 @@ fn field(fields: &[(String, String)], name: &str) -> String {
 }
 
 /// Refuses (and audits) a form without the session's CSRF token.
-async fn guard(
+pub(crate) async fn guard(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,
@@ -62,7 +62,7 @@ fn all(fields: &[(String, String)], name: &str) -> Vec<String> {
         .collect()
 }
 
-fn correctable(e: &AppError) -> bool {
+pub(crate) fn correctable(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Invalid(_)
@@ -124,6 +124,8 @@ pub(crate) struct LeadRow {
     pub household: String,
     pub who: String,
     pub reason: String,
+    /// What backs it: for a screening warning, the numbers compared.
+    pub evidence: String,
     pub source: String,
     pub status: &'static str,
     pub pending: bool,
@@ -152,6 +154,7 @@ fn lead_row(p: &flow::PendingLead, today: NaiveDate) -> LeadRow {
             _ => String::new(),
         },
         reason: l.reason.clone(),
+        evidence: l.evidence.clone(),
         source: l.source.clone(),
         status: l.status.label(),
         pending,
@@ -1261,7 +1264,7 @@ async fn multipart_files(
 }
 
 /// A multipart form's text fields and its one file (name, bytes), if any.
-async fn multipart(
+pub(crate) async fn multipart(
     form: Multipart,
 ) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), AppError> {
     let (fields, files) = multipart_files(form).await?;

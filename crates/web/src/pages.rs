@@ -218,6 +218,8 @@ struct PolicyView {
     funds: String,
     deadlines: Vec<(&'static str, String)>,
     rules: Vec<(&'static str, String)>,
+    /// Screening rules: (name, department, condition, code).
+    screening: Vec<(String, &'static str, String, String)>,
     tables: Vec<(&'static str, Vec<String>)>,
 }
 
@@ -312,6 +314,19 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                 format!("{}个月内", p.elimination.early_review_months),
             ),
         ],
+        screening: p
+            .screening
+            .rule
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.kind.department(),
+                    r.describe(),
+                    r.code.clone(),
+                )
+            })
+            .collect(),
         tables: vec![
             (
                 "对象类别",

@@ -34,7 +34,7 @@ async fn api(b: &Browser, method: &str, path: &str, body: serde_json::Value) -> 
 
 /// Registers a one-person household in the demo village with a year of income and a secure
 /// 两不愁三保障 check; gives its code.
-async fn register(b: &Browser, head: &IdNumber, name: &str, wage: &str) -> String {
+pub(crate) async fn register(b: &Browser, head: &IdNumber, name: &str, wage: &str) -> String {
     let (status, body) = api(
         b,
         "POST",
@@ -94,7 +94,7 @@ async fn tick(b: &Browser, css: &str) {
         .unwrap();
 }
 
-async fn sign_in_as(b: &Browser, base: &str, who: &str) {
+pub(crate) async fn sign_in_as(b: &Browser, base: &str, who: &str) {
     b.client.delete_all_cookies().await.unwrap();
     b.login(base, who, "Dixian@2026").await;
 }

@@ -3,6 +3,7 @@
 
 mod browser;
 mod browser_monitoring;
+mod browser_screening;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,137 @@
+//! Browser end-to-end test of department screening: 医保 uploads its month, the county runs
+//! the screening, the warning reaches the village's lead list explained, and the next run
+//! does not repeat it.
+
+use crate::browser::Browser;
+use crate::browser_monitoring::{register, sign_in_as};
+use crate::demo_server;
+use chrono::{Datelike, NaiveDate};
+use dixian_domain::id_number::{IdNumber, Sex};
+use fantoccini::Locator;
+use std::time::Duration;
+
+/// Waits (up to a minute) for a screening run's page to show its result.
+async fn run_result(b: &Browser) -> String {
+    for _ in 0..600 {
+        if let Ok(e) = b.client.find(Locator::Css("#run-result")).await {
+            return e.text().await.unwrap();
+        }
+        if let Ok(e) = b.client.find(Locator::Css("#screening-error")).await {
+            panic!("screening failed: {}", e.text().await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the screening run did not finish");
+}
+
+/// Leads in the pending list that mention `needle`.
+async fn leads_with(b: &Browser, base: &str, needle: &str) -> Vec<String> {
+    b.client
+        .goto(&format!("{base}/leads?status=pending"))
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for a in b
+        .client
+        .find_all(Locator::Css("article.lead"))
+        .await
+        .unwrap()
+    {
+        let text = a.text().await.unwrap();
+        if text.contains(needle) {
+            out.push(text);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_department_feed_becomes_explained_leads_once() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (dir, server) = demo_server("300", "21");
+    let base = format!("http://{}", server.addr);
+    let head = IdNumber::compose(
+        "500299",
+        NaiveDate::from_ymd_opt(1968, 4, 9).unwrap(),
+        31,
+        Sex::Male,
+    )
+    .unwrap();
+    b.login(&base, "village", "Dixian@2026").await;
+    let code = register(&b, &head, "住院户主", "9000").await;
+
+    // 医保 uploads last month's settlements: one of our household, one stranger, one broken.
+    let today = dixian_app::today();
+    let last_month = today.with_day(1).unwrap().pred_opt().unwrap();
+    let billed = last_month.with_day(15).unwrap();
+    let stranger = IdNumber::compose(
+        "110101",
+        NaiveDate::from_ymd_opt(1990, 5, 5).unwrap(),
+        7,
+        Sex::Male,
+    )
+    .unwrap();
+    let file = dir.path().join("医保结算.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "身份证号,姓名,结算日期,医疗总费用(元),个人自付(元)\n\
+             {},住院户主,{billed},40000,25000\n\
+             {},外县人员,{billed},300,100\n\
+             {},住院户主,{billed},100,200\n",
+            head.as_str(),
+            stranger.as_str(),
+            head.as_str()
+        ),
+    )
+    .unwrap();
+    sign_in_as(&b, &base, "yibao").await;
+    b.click_link("部门数据").await;
+    b.fill("#feed-form input[name=file]", file.to_str().unwrap())
+        .await;
+    b.submit("#feed-form button").await;
+    let result = b.text("#delivery-result").await;
+    assert!(result.contains("通过检查2行"), "{result}");
+    assert!(result.contains("未找到身份证号的1行"), "{result}");
+    let problems = b.text("#problems").await;
+    assert!(problems.contains("个人自付"), "{problems}");
+    assert!(
+        !b.text("main").await.contains(stranger.as_str()),
+        "unmatched ID numbers are shown masked"
+    );
+    b.screenshot("feed-delivered.png").await;
+
+    // The county runs the screening and watches it finish.
+    sign_in_as(&b, &base, "county").await;
+    b.click_link("部门筛查").await;
+    b.submit("#run-form button").await;
+    let first = run_result(&b).await;
+    assert!(first.contains("新生成线索"), "{first}");
+    assert!(b.text("#by-rule").await.contains("医疗自付"));
+    b.screenshot("screening-run.png").await;
+
+    // The village finds the warning among its pending leads, with the numbers compared.
+    sign_in_as(&b, &base, "village").await;
+    let leads = leads_with(&b, &base, &code).await;
+    let burden: Vec<&String> = leads
+        .iter()
+        .filter(|l| l.contains("自付医疗费 25,000.00元 > 家庭年纯收入 9,000.00元 的50%"))
+        .collect();
+    assert_eq!(burden.len(), 1, "{leads:?}");
+    assert!(burden[0].contains("部门筛查预警"), "{}", burden[0]);
+    let before = leads.len();
+
+    // Run again (next month's run alike): the same warnings make no second lead.
+    sign_in_as(&b, &base, "county").await;
+    b.client.goto(&format!("{base}/screening")).await.unwrap();
+    b.submit("#run-form button").await;
+    let second = run_result(&b).await;
+    assert!(second.contains("新生成线索0条"), "{second}");
+    assert!(b.text("#rates").await.contains("医疗自付"));
+    sign_in_as(&b, &base, "village").await;
+    assert_eq!(leads_with(&b, &base, &code).await.len(), before);
+    b.close().await;
+    drop(server);
+}

@@ -1,0 +1,381 @@
+//! 部门数据与筛查 in the browser: a department uploads its monthly file (checked row by row,
+//! refused rows listed, unmatched ID numbers listed masked); county and town staff start a
+//! screening run, watch its progress, and see what it found, the runs before, and each rule's
+//! hit → verified → identified rates.
+
+use crate::monitoring::{correctable, field, guard, multipart};
+use crate::pages::{error_page, status_of};
+use crate::session::Session;
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate};
+use dixian_app::feeds::{self, DeliveryReport, Department, Period};
+use dixian_app::screening::{ScreeningReport, run_screening};
+use dixian_app::{AppError, today};
+use dixian_domain::access::{Permission, Role};
+use dixian_store::{Delivered, DeliveryRecord, RuleRates, ScreeningRunRecord};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Largest feed file the upload takes.
+pub const FEED_UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
+
+/// A run started from the browser, on its own task so the page shows its progress.
+struct Job {
+    user: i64,
+    at: Instant,
+    stage: Arc<Mutex<(String, u8)>>,
+    outcome: Option<Result<ScreeningReport, AppError>>,
+}
+
+type Jobs = Mutex<HashMap<String, Job>>;
+
+fn jobs() -> &'static Jobs {
+    static JOBS: OnceLock<Jobs> = OnceLock::new();
+    JOBS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+const JOB_TTL: Duration = Duration::from_secs(6 * 3600);
+
+/// The last day of the month before `day`: the usual as-of date of a monthly run.
+fn end_of_last_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1)
+        .and_then(|first| first.pred_opt())
+        .unwrap_or(day)
+}
+
+#[derive(Template)]
+#[template(path = "screening.html")]
+struct ScreeningPage {
+    frame: Frame,
+    csrf: String,
+    error: Option<String>,
+    /// Departments the user may upload for (empty: none).
+    departments: Vec<(&'static str, &'static str)>,
+    period: String,
+    may_run: bool,
+    as_of: String,
+    deliveries: Vec<DeliveryRecord>,
+    delivery: Option<DeliveryReport>,
+    runs: Vec<ScreeningRunRecord>,
+    rates: Vec<RuleRates>,
+    running: Option<(String, u8)>,
+    job_token: String,
+    report: Option<ScreeningReport>,
+}
+
+/// A delivery as the page shows it: the record, whether it replaced the month's earlier
+/// file, how many rows were unmatched, and which (row, masked ID number).
+type Shown<'a> = (&'a DeliveryRecord, bool, usize, &'a [(i64, String)]);
+
+impl ScreeningPage {
+    fn percent(part: &i64, whole: &i64) -> String {
+        let (part, whole) = (*part, *whole);
+        if whole <= 0 {
+            "—".into()
+        } else {
+            format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+        }
+    }
+
+    /// The stored delivery, whether it replaced one, and its unmatched rows.
+    fn delivered(&self) -> Option<Shown<'_>> {
+        match self.delivery.as_ref()?.delivered.as_ref()? {
+            Delivered::Recorded {
+                record,
+                replaced,
+                unmatched,
+            } => Some((record, replaced.is_some(), unmatched.len(), unmatched)),
+            Delivered::Unchanged(record) => Some((record, false, 0, &[])),
+        }
+    }
+
+    fn unchanged(&self) -> bool {
+        matches!(
+            self.delivery.as_ref().and_then(|d| d.delivered.as_ref()),
+            Some(Delivered::Unchanged(_))
+        )
+    }
+}
+
+/// What the user may do here: upload (and for which departments), run.
+async fn page(state: &AppState, session: &Session) -> Result<ScreeningPage, AppError> {
+    let actor = &session.auth.actor;
+    let store = state.store.as_ref();
+    let departments: Vec<(&'static str, &'static str)> = if actor.may(Permission::UploadFeed) {
+        let own = session
+            .auth
+            .user
+            .department
+            .as_deref()
+            .and_then(Department::parse);
+        Department::ALL
+            .iter()
+            .filter(|d| actor.role != Some(Role::DepartmentOfficer) || own == Some(**d))
+            .map(|d| (d.code(), d.label()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let may_run = actor.may(Permission::HandleCases);
+    if departments.is_empty() && !may_run {
+        dixian_app::accounts::require(store, actor, Permission::HandleCases, "部门筛查").await?;
+    }
+    let deliveries = store.deliveries(actor, 50).await?;
+    let (runs, rates) = if may_run {
+        let since = today()
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap_or(today());
+        (
+            store.screening_runs(actor, 12).await?,
+            store.screening_rates(actor, since).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let last_month = end_of_last_month(today());
+    Ok(ScreeningPage {
+        frame: session.frame(state),
+        csrf: session.auth.csrf.clone(),
+        error: None,
+        departments,
+        period: Period::of(last_month).to_string(),
+        may_run,
+        as_of: last_month.to_string(),
+        deliveries,
+        delivery: None,
+        runs,
+        rates,
+        running: None,
+        job_token: String::new(),
+        report: None,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    match page(&state, &session).await {
+        Ok(p) => render(StatusCode::OK, &p),
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// A department's file: checked, and delivered unless only a check was asked for.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, file) = match multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "上传部门数据").await {
+        return r;
+    }
+    let mut p = match page(&state, &session).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    let department = Department::parse(&field(&fields, "department"));
+    let period = Period::parse(&field(&fields, "period"));
+    let result = match (department, period, file) {
+        (None, _, _) => Err(AppError::Invalid(vec!["请选择数据提供部门".into()])),
+        (_, None, _) => Err(AppError::Invalid(vec![
+            "数据月份应为 YYYY-MM，如 2026-10".into(),
+        ])),
+        (_, _, None) => Err(AppError::Invalid(vec!["请选择要上传的文件".into()])),
+        (Some(d), Some(m), Some((name, bytes))) => {
+            let check_only = !field(&fields, "check_only").is_empty();
+            feeds::deliver(
+                state.store.as_ref(),
+                &session.auth.actor,
+                d,
+                m,
+                &name,
+                &bytes,
+                check_only,
+                today(),
+            )
+            .await
+        }
+    };
+    match result {
+        Ok(report) => {
+            let status = if report.problems.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            p.period = report.period.to_string();
+            p.delivery = Some(report);
+            if let Ok(list) = state.store.deliveries(&session.auth.actor, 50).await {
+                p.deliveries = list;
+            }
+            render(status, &p)
+        }
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            p.error = Some(e.to_string());
+            render(code, &p)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// A feed template, by department and format: `medical.xlsx`, `deaths.csv` ….
+pub async fn template(Path(file): Path<String>) -> Response {
+    let Some((code, ext)) = file.rsplit_once('.') else {
+        return (StatusCode::NOT_FOUND, "没有这个模板").into_response();
+    };
+    let (Some(department), Some((kind, mime))) = (
+        Department::parse(code),
+        match ext {
+            "csv" => Some((dixian_app::sheet::FileKind::Csv, crate::CSV)),
+            "xlsx" => Some((dixian_app::sheet::FileKind::Xlsx, crate::XLSX)),
+            _ => None,
+        },
+    ) else {
+        return (StatusCode::NOT_FOUND, "没有这个模板").into_response();
+    };
+    match feeds::template(department, kind) {
+        Ok(bytes) => crate::download(
+            bytes,
+            mime,
+            &format!("{}-template.{ext}", department.code()),
+            &format!(
+                "{}{}模板.{ext}",
+                department.label(),
+                feeds::feed_title(department)
+            ),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "模板生成失败");
+            (StatusCode::INTERNAL_SERVER_ERROR, "模板生成失败").into_response()
+        }
+    }
+}
+
+/// Starts a run over the user's area and shows its progress.
+pub async fn run(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "部门筛查").await {
+        return r;
+    }
+    let as_of = match dixian_app::policy::parse_date(&field(&fields, "as_of")) {
+        Ok(d) if d > today() => Err(AppError::Invalid(vec![format!("测算日期{d}晚于今天")])),
+        other => other,
+    };
+    let as_of = match as_of {
+        Ok(d) => d,
+        Err(e) => {
+            return match page(&state, &session).await {
+                Ok(mut p) => {
+                    p.error = Some(e.to_string());
+                    render(StatusCode::BAD_REQUEST, &p)
+                }
+                Err(e) => error_page(&state, Some(&session), &e),
+            };
+        }
+    };
+    if !session.auth.actor.may(Permission::HandleCases) {
+        let e = AppError::Store(dixian_store::StoreError::Forbidden);
+        return error_page(&state, Some(&session), &e);
+    }
+    let Some(token) = dixian_gm::random::<16>()
+        .ok()
+        .map(|b| dixian_gm::to_hex(&b))
+    else {
+        let e = AppError::Invalid(vec!["服务器暂时无法开始筛查，请稍后再试".into()]);
+        return error_page(&state, Some(&session), &e);
+    };
+    let stage = Arc::new(Mutex::new(("排队".to_string(), 0u8)));
+    if let Ok(mut map) = jobs().lock() {
+        map.retain(|_, j| j.outcome.is_none() || j.at.elapsed() < JOB_TTL);
+        map.insert(
+            token.clone(),
+            Job {
+                user: session.auth.user.id,
+                at: Instant::now(),
+                stage: stage.clone(),
+                outcome: None,
+            },
+        );
+    }
+    let (store, actor, job) = (
+        state.store.clone(),
+        session.auth.actor.clone(),
+        token.clone(),
+    );
+    tokio::spawn(async move {
+        let progress = |label: &str, pct: u8| {
+            if let Ok(mut s) = stage.lock() {
+                *s = (label.to_string(), pct);
+            }
+        };
+        let outcome = run_screening(store.as_ref(), &actor, as_of, &progress).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(error = %e, "筛查未完成");
+        }
+        if let Ok(mut map) = jobs().lock()
+            && let Some(j) = map.get_mut(&job)
+        {
+            j.outcome = Some(outcome);
+        }
+    });
+    Redirect::to(&format!("/screening/job/{token}")).into_response()
+}
+
+/// A run's page: its stage while it runs (the page refreshes itself), its result once done.
+pub async fn job(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(token): Path<String>,
+) -> Response {
+    let found = jobs().lock().ok().and_then(|map| {
+        map.get(&token)
+            .filter(|j| j.user == session.auth.user.id)
+            .map(|j| {
+                (
+                    j.stage.lock().map(|s| s.clone()).unwrap_or_default(),
+                    j.outcome.clone(),
+                )
+            })
+    });
+    let Some((stage, outcome)) = found else {
+        let e = AppError::NotFound("筛查任务已过期或不存在".into());
+        return error_page(&state, Some(&session), &e);
+    };
+    let mut p = match page(&state, &session).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    match outcome {
+        None => {
+            p.running = Some(stage);
+            p.job_token = token;
+            render(StatusCode::ACCEPTED, &p)
+        }
+        Some(Ok(report)) => {
+            p.report = Some(report);
+            render(StatusCode::OK, &p)
+        }
+        Some(Err(e)) if correctable(&e) => {
+            p.error = Some(e.to_string());
+            render(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+        Some(Err(e)) => error_page(&state, Some(&session), &e),
+    }
+}
