@@ -158,6 +158,17 @@ pub enum Cmd {
         #[arg(long, value_name = "数量")]
         threads: Option<usize>,
     },
+    /// 在数据库中对一个辖区运行部门筛查（可由定时任务每月调用）：新预警生成监测线索
+    ScreenArea {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 筛查范围：县、乡镇或村的 12 位区划代码
+        #[arg(long, value_name = "区划代码")]
+        area: String,
+        /// 测算日期 YYYY-MM-DD，默认为上月最后一天
+        #[arg(long, value_name = "日期")]
+        as_of: Option<String>,
+    },
     /// 生成筛查测试数据（规模系数 1 约为一个县：10 万户、30 万人、170 万行）
     ScreenData {
         /// 规模系数，如 1、10、30

@@ -347,6 +347,12 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             explain,
             threads,
         } => screen::run(&input, &as_of, &line_yuan, &out, strict, explain, threads),
+        Cmd::ScreenArea { data, area, as_of } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let store = open_store(&cfg, false).await?;
+            screen::run_area(store.as_ref(), &area, as_of.as_deref()).await
+        }
         Cmd::ScreenData {
             sf,
             as_of,

@@ -104,3 +104,55 @@ pub fn generate(sf: f64, as_of: &str, seed: u64, out: &Path) -> Result<ExitCode>
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// A screening run over `area` in the database, as the system (a monthly timer); prints
+/// what it found.
+pub async fn run_area(
+    store: &dyn dixian_store::Store,
+    area: &str,
+    as_of: Option<&str>,
+) -> Result<ExitCode> {
+    use chrono::Datelike;
+    let area = dixian_domain::division::DivisionCode::parse(area)
+        .map_err(|e| anyhow!("区划代码“{area}”无效：{e}"))?;
+    let as_of = match as_of {
+        Some(t) => dixian_app::policy::parse_date(t)?,
+        None => {
+            let today = dixian_app::today();
+            today
+                .with_day(1)
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(today)
+        }
+    };
+    let actor = dixian_domain::access::Actor {
+        user_id: None,
+        name: "系统：定时筛查".into(),
+        scope: dixian_domain::access::Scope::Within(area),
+        source: None,
+        role: None,
+    };
+    let progress = |stage: &str, pct: u8| eprintln!("{pct:>3}% {stage}");
+    let r = dixian_app::screening::run_screening(store, &actor, as_of, &progress).await?;
+    println!(
+        "筛查完成（{area}，测算日期 {}）：{}户、{}人，部门数据{}行；预警{}条，新线索{}条（并入在办案件{}条），不重复生成{}条",
+        r.as_of,
+        r.households,
+        r.persons,
+        r.rows,
+        r.warnings.len(),
+        r.outcome.new_leads,
+        r.outcome.attached,
+        r.outcome.repeated
+    );
+    for (code, name, n) in &r.by_rule {
+        println!("  {name}（{code}）：{n}户");
+    }
+    if r.without_income > 0 {
+        println!(
+            "  另有{}户没有收入数据，收入类规则未对其筛查",
+            r.without_income
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

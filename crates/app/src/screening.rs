@@ -184,6 +184,7 @@ pub async fn run_screening(
             actor,
             &NewScreeningRun {
                 as_of,
+                repeat_months: policy.screening.repeat_months,
                 deliveries: input.deliveries.iter().map(|d| d.id).collect(),
                 households: i64::try_from(households.len()).unwrap_or(i64::MAX),
                 warnings: warnings.clone(),

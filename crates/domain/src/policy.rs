@@ -505,12 +505,16 @@ fn validate(p: &PackFile) -> Vec<Problem> {
         && let Err(problems) = screening.rule_set()
     {
         for (i, field, message) in problems {
-            let path = vec![
-                Seg::Key("screening"),
-                Seg::Key("rule"),
-                Seg::Index(i),
-                Seg::Key(field),
-            ];
+            let path = if i == usize::MAX {
+                vec![Seg::Key("screening"), Seg::Key(field)]
+            } else {
+                vec![
+                    Seg::Key("screening"),
+                    Seg::Key("rule"),
+                    Seg::Index(i),
+                    Seg::Key(field),
+                ]
+            };
             out.push((path, message));
         }
     }

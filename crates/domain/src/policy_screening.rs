@@ -12,7 +12,15 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScreeningRules {
+    /// A warning for the same household and rule within this many months of the last one is
+    /// the same warning: no second lead.
+    #[serde(default = "default_repeat_months")]
+    pub repeat_months: u32,
     pub rule: Vec<ScreeningRule>,
+}
+
+fn default_repeat_months() -> u32 {
+    12
 }
 
 /// What a rule looks for; each kind reads one department's data.
@@ -119,7 +127,8 @@ fn de_opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Err
     crate::policy::de_money(d).map(Some)
 }
 
-/// A problem with one field of one rule: (rule index, field, message).
+/// A problem with one field of one rule: (rule index, field, message); the index is
+/// `usize::MAX` for a field of the section itself.
 pub type RuleProblem = (usize, &'static str, String);
 
 impl ScreeningRule {
@@ -374,6 +383,13 @@ impl ScreeningRules {
                 Ok(rule) => rules.push(rule),
                 Err(p) => problems.extend(p.into_iter().map(|(f, m)| (i, f, m))),
             }
+        }
+        if !(1..=60).contains(&self.repeat_months) {
+            problems.push((
+                usize::MAX,
+                "repeat_months",
+                format!("不重复预警的期限应为1–60个月，实为{}", self.repeat_months),
+            ));
         }
         if self.rule.len() > 32 {
             problems.push((

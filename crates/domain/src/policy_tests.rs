@@ -272,6 +272,7 @@ fn the_shipped_screening_rules_are_those_of_domain_section_7() {
         p.screening.get("dropout").unwrap().describe(),
         "6–15周岁成员辍学；适用：全部农户（含不纳入监测的户）"
     );
+    assert_eq!(p.screening.repeat_months, 12);
     let lifted = p.screening.get("self_pay_lifted").unwrap();
     assert_eq!(lifted.at_least_yuan, Money::from_yuan(5000));
     assert_eq!(lifted.kind.department(), "医保");
@@ -377,6 +378,11 @@ fn screening_rule_errors_name_the_rule_and_field() {
         "{errs:?}"
     );
     assert_eq!(errs[0].line, Some(line_of(&text, "危房鉴定")));
+
+    let text = shipped.replace("repeat_months = 12", "repeat_months = 0");
+    let errs = Pack::parse("n.toml", &text).unwrap_err();
+    assert_eq!(errs[0].field, "screening.repeat_months", "{errs:?}");
+    assert_eq!(errs[0].line, Some(line_of(&text, "repeat_months = 0")));
 
     for (from, to, field) in [
         (

@@ -138,6 +138,9 @@ pub struct ScreeningWarning {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewScreeningRun {
     pub as_of: NaiveDate,
+    /// A warning raised for the same household and rule within this many months is the
+    /// same warning (the pack's `screening.repeat_months`).
+    pub repeat_months: u32,
     /// The deliveries used, for the record.
     pub deliveries: Vec<i64>,
     pub households: i64,
@@ -152,13 +155,9 @@ pub struct ScreeningOutcome {
     pub new_leads: i64,
     /// Of those, how many joined the household's open case.
     pub attached: i64,
-    /// Warnings already raised by an earlier run in the last [`REPEAT_MONTHS`] months: no
-    /// second lead.
+    /// Warnings already raised by an earlier run within the repeat window: no second lead.
     pub repeated: i64,
 }
-
-/// A warning seen again within this many months is the same warning.
-pub const REPEAT_MONTHS: u32 = 12;
 
 /// A run as listed.
 #[derive(Debug, Clone, PartialEq, Eq)]

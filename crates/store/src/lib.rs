@@ -701,7 +701,7 @@ pub trait Store: Send + Sync {
     /// of the current deliveries for the area or the areas above it. Needs `HandleCases`.
     async fn screening_input(&self, actor: &Actor) -> StoreResult<ScreeningInput>;
     /// Records a finished run over the actor's area: each warning not raised for the same
-    /// household and rule in the last [`feeds::REPEAT_MONTHS`] months becomes a lead of
+    /// household and rule in the run's repeat window becomes a lead of
     /// channel 部门筛查预警 (joining the household's open case if it has one); a repeated one
     /// only updates its alert. One transaction; audited. Needs `HandleCases`.
     async fn record_screening(

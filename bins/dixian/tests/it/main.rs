@@ -1491,3 +1491,49 @@ fn screen_on_files_writes_the_contract_outputs_and_strict_mode_refuses_bad_lines
         "{err}"
     );
 }
+
+#[test]
+fn screening_an_area_from_the_command_line_makes_leads_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "200",
+        "--seed",
+        "9",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let run = || {
+        dixian(&[
+            "screen-area",
+            "--data-dir",
+            s(&data),
+            "--area",
+            "500299000000",
+            "--as-of",
+            "2026-10-31",
+        ])
+    };
+    let o = run();
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("筛查完成（500299000000，测算日期 2026-10-31）"),
+        "{out}"
+    );
+    assert!(err.contains("100% 完成"), "{err}");
+    let (out, _) = text(&run());
+    assert!(out.contains("新线索0条"), "{out}");
+    let o = dixian(&[
+        "screen-area",
+        "--data-dir",
+        s(&data),
+        "--area",
+        "5002990000",
+    ]);
+    let (_, err) = text(&o);
+    assert!(!o.status.success() && err.contains("区划代码"), "{err}");
+}

@@ -10,7 +10,6 @@ use dixian_domain::monitoring::Channel;
 use dixian_domain::monitoring::{CaseState, Event};
 use dixian_domain::registry::{HouseholdCode, HouseholdType, LabourCapacity, LivingStatus};
 use dixian_domain::screening::Department;
-use dixian_store::feeds::REPEAT_MONTHS;
 use dixian_store::{
     NewLead, NewScreeningRun, RuleRates, ScreeningHousehold, ScreeningInput, ScreeningOutcome,
     ScreeningPerson, ScreeningRunRecord, Store, StoreError, StoreResult, StoredFeedRow,
@@ -188,7 +187,7 @@ impl SqlStore {
         let area = area_of(actor)?;
         let since = run
             .as_of
-            .checked_sub_months(Months::new(REPEAT_MONTHS))
+            .checked_sub_months(Months::new(run.repeat_months))
             .unwrap_or(NaiveDate::MIN);
         // Households by id, and the warnings already raised within the repeat window.
         let (lo, hi) = area.code_range();

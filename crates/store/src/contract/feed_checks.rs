@@ -207,6 +207,7 @@ pub async fn screening_runs(store: &dyn Store) {
 
     let run = crate::NewScreeningRun {
         as_of: d(2026, 10, 31),
+        repeat_months: 12,
         deliveries: vec![input.deliveries[0].id],
         households: 2,
         warnings: vec![
@@ -250,11 +251,17 @@ pub async fn screening_runs(store: &dyn Store) {
         StoreError::Invalid(_)
     ));
 
+    // Past the repeat window the warning is new again.
+    let mut later = next.clone();
+    later.as_of = d(2027, 12, 31);
+    later.warnings.truncate(1);
+    let third = store.record_screening(&town, &later).await.unwrap();
+    assert_eq!((third.new_leads, third.repeated), (1, 0));
     let runs = store.screening_runs(&town, 10).await.unwrap();
-    assert_eq!(runs.len(), 2);
-    assert_eq!((runs[0].id, runs[0].repeated), (second.run_id, 2));
+    assert_eq!(runs.len(), 3);
+    assert_eq!((runs[1].id, runs[1].repeated), (second.run_id, 2));
     let county = actor_as(Role::CountyAdmin, "500299000000");
-    assert_eq!(store.screening_runs(&county, 10).await.unwrap().len(), 2);
+    assert_eq!(store.screening_runs(&county, 10).await.unwrap().len(), 3);
     let baisha = actor_as(Role::TownReviewer, "500299102000");
     assert!(store.screening_runs(&baisha, 10).await.unwrap().is_empty());
 
@@ -266,7 +273,7 @@ pub async fn screening_runs(store: &dyn Store) {
     assert_eq!(
         by,
         vec![
-            ("medical_burden", 1, 0, 0),
+            ("medical_burden", 2, 0, 0),
             ("new_disability", 1, 0, 0),
             ("post_shock_income", 1, 0, 0)
         ]
