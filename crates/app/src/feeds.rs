@@ -649,6 +649,18 @@ mod tests {
     }
 
     #[test]
+    fn a_gbk_csv_from_excel_reads_like_utf8() {
+        let text = format!(
+            "身份证号,姓名,死亡日期\r\n{},张三,2026-10-12\r\n",
+            valid_id(4)
+        );
+        let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+        let f = read_feed(Department::Deaths, "死亡.csv", &gbk, today()).unwrap();
+        assert!(f.problems.is_empty(), "{:?}", f.problems);
+        assert_eq!(f.rows[0].name, "张三");
+    }
+
+    #[test]
     fn a_stored_row_reads_back_as_the_same_fact() {
         let on = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         let facts = [

@@ -1242,8 +1242,9 @@ async fn multipart_files(
             Ok(None) => break,
             Err(e) => {
                 return Err(AppError::Invalid(vec![format!(
-                    "上传中断或文件超过上限（附件和照片每个{} MB）：{e}",
-                    MAX_ATTACHMENT_BYTES >> 20
+                    "上传中断或文件超过上限（附件和照片每个{} MB，部门数据文件{} MB）：{e}",
+                    MAX_ATTACHMENT_BYTES >> 20,
+                    crate::screening::FEED_UPLOAD_LIMIT >> 20
                 )]));
             }
         };
