@@ -6,12 +6,15 @@ use crate::AppError;
 use crate::feeds::{Fact, fact_of};
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::{Actor, Scope};
+use dixian_domain::policy_screening::ScreeningKind;
 use dixian_domain::registry::{HouseholdType, LabourCapacity, LivingStatus};
 use dixian_domain::screening::Department;
 use dixian_screen::engine::HouseholdRow;
+use dixian_screen::engine::yuan;
 use dixian_screen::rules::{Category, Labour};
 use dixian_screen::{Date, Plan, Registry};
 use dixian_store::{NewScreeningRun, ScreeningOutcome, ScreeningWarning, Store};
+use std::collections::HashMap;
 
 /// What a run found and did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +155,53 @@ pub async fn run_screening(
         }
     }
     let hits = plan.evaluate(&registry, &tally);
+    let names: HashMap<i64, &str> = input
+        .persons
+        .iter()
+        .map(|p| (p.id, p.name.as_str()))
+        .collect();
+    let who = |key: i64| {
+        names
+            .get(&key)
+            .map_or_else(|| format!("人员#{key}"), |n| (*n).to_string())
+    };
+    // The settlements behind each household's sums, largest first, for the evidence.
+    let mut claims: HashMap<i64, Vec<(NaiveDate, i64, i64)>> = HashMap::new();
+    for r in &others {
+        let living = registry.lookup(r.person_id).is_some_and(|p| p.living());
+        if r.department == Department::Medical && living && r.on <= as_of {
+            claims
+                .entry(r.household_id)
+                .or_default()
+                .push((r.on, r.amount2_fen, r.person_id));
+        }
+    }
+    for list in claims.values_mut() {
+        list.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    }
+    let evidence_rows = |household_id: i64, months: u32| -> String {
+        let since = as_of
+            .checked_sub_months(chrono::Months::new(months))
+            .unwrap_or(NaiveDate::MIN);
+        let rows: Vec<&(NaiveDate, i64, i64)> = claims
+            .get(&household_id)
+            .map(|l| l.iter().filter(|(on, _, _)| *on > since).collect())
+            .unwrap_or_default();
+        if rows.is_empty() {
+            return String::new();
+        }
+        let listed: Vec<String> = rows
+            .iter()
+            .take(5)
+            .map(|(on, fen, person)| format!("{on} {} 自付{}", who(*person), yuan(*fen)))
+            .collect();
+        format!(
+            "；依据医保结算{}笔：{}{}",
+            rows.len(),
+            listed.join("、"),
+            if rows.len() > 5 { "等" } else { "" }
+        )
+    };
     let mut warnings = Vec::with_capacity(hits.len());
     let mut by_rule: Vec<(String, String, usize)> = rules
         .rules
@@ -174,7 +224,19 @@ pub async fn run_screening(
             rule_name: by_rule[hit.rule].1.clone(),
             department: pack_rule.map_or("", |p| p.kind.department()).to_string(),
             explanation: plan
-                .explain(&registry, &tally, *hit)
+                .explain_with(&registry, &tally, *hit, &who)
+                .map(|text| {
+                    let window = pack_rule.and_then(|p| match p.kind {
+                        ScreeningKind::MedicalBurden
+                        | ScreeningKind::SelfPayAtLeast
+                        | ScreeningKind::PostShockIncome => p.window_months,
+                        _ => None,
+                    });
+                    match window {
+                        Some(m) => text + &evidence_rows(registry.household_id(hit.household), m),
+                        None => text,
+                    }
+                })
                 .unwrap_or_else(|| by_rule[hit.rule].1.clone()),
         });
     }

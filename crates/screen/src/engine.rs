@@ -546,6 +546,18 @@ impl Plan {
     /// compared, or the feed row behind it (`None` if the hit is not of
     /// this plan and tally).
     pub fn explain(&self, registry: &Registry, tally: &Tally, hit: Hit) -> Option<String> {
+        self.explain_with(registry, tally, hit, &|key| format!("编号 {key}"))
+    }
+
+    /// [`Plan::explain`], naming the person of a feed row by `who` (given the row's id) — a
+    /// name where the caller knows it.
+    pub fn explain_with(
+        &self,
+        registry: &Registry,
+        tally: &Tally,
+        hit: Hit,
+        who: &dyn Fn(i64) -> String,
+    ) -> Option<String> {
         let rule = self.rules.get(hit.rule)?;
         let hh = registry.households.get(hit.household as usize)?;
         let (income, members) = (hh.income_fen, i64::from(hh.members));
@@ -610,8 +622,8 @@ impl Plan {
             RuleKind::NewDisability { window_months, .. } => {
                 let e = evidence?;
                 format!(
-                    "成员（编号 {}）{} 办理{}级残疾证，在{}内",
-                    e.key,
+                    "成员（{}）{} 办理{}级残疾证，在{}内",
+                    who(e.key),
                     e.on,
                     e.detail,
                     months(window_months)
@@ -620,8 +632,10 @@ impl Plan {
             RuleKind::Dropout { min_age, max_age } => {
                 let e = evidence?;
                 format!(
-                    "成员（编号 {}）{}周岁（{min_age}–{max_age}周岁），教育部门 {} 记录为辍学",
-                    e.key, e.detail, e.on
+                    "成员（{}）{}周岁（{min_age}–{max_age}周岁），教育部门 {} 记录为辍学",
+                    who(e.key),
+                    e.detail,
+                    e.on
                 )
             }
             RuleKind::UnsafeHousing { window_months, .. } => {
@@ -638,8 +652,8 @@ impl Plan {
             RuleKind::LabourDeath { window_months } => {
                 let e = evidence?;
                 format!(
-                    "劳动力成员（编号 {}）于 {} 死亡，在{}内",
-                    e.key,
+                    "劳动力成员（{}）于 {} 死亡，在{}内",
+                    who(e.key),
                     e.on,
                     months(window_months)
                 )
@@ -650,8 +664,8 @@ impl Plan {
                     .get(usize::from(e.detail))
                     .map_or("社会救助", |a| a.name());
                 format!(
-                    "成员（编号 {}）自 {} 起享受{kind}，在{}内",
-                    e.key,
+                    "成员（{}）自 {} 起享受{kind}，在{}内",
+                    who(e.key),
                     e.on,
                     months(window_months)
                 )

@@ -94,6 +94,8 @@ pub struct ScreeningHousehold {
 pub struct ScreeningPerson {
     pub id: i64,
     pub household_id: i64,
+    /// For explanations: the member a warning is about.
+    pub name: String,
     pub birth_date: NaiveDate,
     pub labour: dixian_domain::registry::LabourCapacity,
     pub status: dixian_domain::registry::LivingStatus,

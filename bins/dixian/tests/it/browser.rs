@@ -241,21 +241,31 @@ async fn pages_fit_a_phone_screen() {
         "/policy",
         "/account",
         "/account/password",
+        "/cases",
+        "/leads",
+        "/screening",
     ] {
         b.client.goto(&format!("{base}{path}")).await.unwrap();
         // The page itself, not the login page it would redirect to without a session.
         assert_eq!(b.path().await, path);
-        let fits = b
+        // Empty when the page fits; otherwise the widest elements that stick out, so a
+        // failure says what to fix.
+        let overflow = b
             .client
             .execute(
-                "return document.documentElement.scrollWidth <= window.innerWidth;",
+                "if (document.documentElement.scrollWidth <= window.innerWidth) return '';
+                 return Array.from(document.querySelectorAll('body *'))
+                   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                   .slice(-3)
+                   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: ' + (e.textContent || '').slice(0, 40))
+                   .join(' | ');",
                 vec![],
             )
             .await
             .unwrap();
         assert_eq!(
-            fits,
-            serde_json::Value::Bool(true),
+            overflow,
+            serde_json::Value::String(String::new()),
             "{path} overflows a 390px screen"
         );
     }

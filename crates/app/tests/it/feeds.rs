@@ -10,12 +10,17 @@ use dixian_store::{Delivered, NewUser, Store};
 
 async fn officer(s: &dyn Store, department: &str) -> Actor {
     let county = DivisionCode::parse("500299000000").unwrap();
+    let username = match department {
+        "医保" => "yibao",
+        "残联" => "canlian",
+        other => other,
+    };
     let id = s
         .create_user(
             &Actor::system("test"),
             &NewUser {
-                username: "yibao".into(),
-                display_name: "医保局数据员".into(),
+                username: username.into(),
+                display_name: format!("{department}数据员"),
                 role: Role::DepartmentOfficer,
                 division: county,
                 department: Some(department.into()),
@@ -27,7 +32,7 @@ async fn officer(s: &dyn Store, department: &str) -> Actor {
         .unwrap();
     Actor {
         user_id: Some(id),
-        name: "yibao".into(),
+        name: username.into(),
         scope: Scope::Within(county),
         source: None,
         role: Some(Role::DepartmentOfficer),
@@ -122,7 +127,7 @@ async fn a_medical_feed_is_checked_matched_and_delivered_once() {
 #[tokio::test]
 async fn a_delivered_feed_screens_into_explained_leads_once() {
     let (_d, s, record) = county().await;
-    let officer = officer(&s, "医保").await;
+    let yibao = officer(&s, "医保").await;
     let member = record.members[0].id_number.as_str().to_string();
     let text = format!(
         "身份证号,姓名,结算日期,医疗总费用(元),个人自付(元)\n\
@@ -130,11 +135,27 @@ async fn a_delivered_feed_screens_into_explained_leads_once() {
     );
     deliver(
         &s,
-        &officer,
+        &yibao,
         Department::Medical,
         Period::parse("2026-10").unwrap(),
         "十月.csv",
         text.as_bytes(),
+        false,
+        d(2026, 11, 3),
+    )
+    .await
+    .unwrap();
+    // 残联 too: the spouse was certified disabled in September.
+    let canlian = officer(&s, "残联").await;
+    let spouse = record.members[1].id_number.as_str().to_string();
+    deliver(
+        &s,
+        &canlian,
+        Department::Disability,
+        Period::parse("2026-09").unwrap(),
+        "九月.csv",
+        format!("身份证号,姓名,残疾等级,残疾类别,发证日期\n{spouse},村民3,二级,肢体,2026-09-20\n")
+            .as_bytes(),
         false,
         d(2026, 11, 3),
     )
@@ -152,7 +173,19 @@ async fn a_delivered_feed_screens_into_explained_leads_once() {
     let report = run_screening(&s, &county, d(2026, 10, 31), &progress)
         .await
         .unwrap();
-    assert_eq!((report.households, report.persons, report.rows), (1, 2, 1));
+    assert_eq!((report.households, report.persons, report.rows), (1, 2, 2));
+    let disability = report
+        .warnings
+        .iter()
+        .find(|w| w.rule_code == "new_disability")
+        .unwrap();
+    assert_eq!(
+        (
+            disability.department.as_str(),
+            disability.explanation.as_str()
+        ),
+        ("残联", "成员（村民3）2026-09-20 办理2级残疾证，在近6个月内")
+    );
     let codes: Vec<&str> = report
         .warnings
         .iter()
@@ -169,7 +202,8 @@ async fn a_delivered_feed_screens_into_explained_leads_once() {
     assert_eq!(burden.department, "医保");
     assert_eq!(
         burden.explanation,
-        "近12个月自付医疗费 25,000.00元 > 家庭年纯收入 9,000.00元 的50%（4,500.00元）"
+        "近12个月自付医疗费 25,000.00元 > 家庭年纯收入 9,000.00元 的50%（4,500.00元）；\
+         依据医保结算1笔：2026-10-08 村民2 自付25,000.00元"
     );
     assert_eq!(report.outcome.new_leads as usize, report.warnings.len());
     let leads = s

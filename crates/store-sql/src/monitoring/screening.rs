@@ -32,7 +32,7 @@ fn coded<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> StoreR
 
 type HouseholdRow = (i64, String, String, String, bool, i64, Option<i64>, bool);
 type FeedRowRow = (String, i64, i64, i64, i64, NaiveDate, i64, i64, String);
-type PersonRow = (i64, i64, NaiveDate, String, String);
+type PersonRow = (i64, i64, NaiveDate, String, String, String);
 /// Household ids and codes of the area, and its recent alerts (id, household, rule).
 type Known = (Vec<(i64, String)>, Vec<(i64, i64, String)>);
 
@@ -63,7 +63,7 @@ impl SqlStore {
             .await
             .map_err(backend)?;
             let persons = sqlx::query_as(
-                "SELECT p.id, p.household_id, p.birth_date, p.labour, p.status
+                "SELECT p.id, p.household_id, p.birth_date, p.labour, p.status, p.name
                      FROM persons p JOIN households h ON h.id = p.household_id
                      WHERE h.village_code BETWEEN $1 AND $2 ORDER BY p.id",
             )
@@ -145,10 +145,11 @@ impl SqlStore {
                 .collect::<StoreResult<_>>()?,
             persons: persons
                 .into_iter()
-                .map(|(id, household_id, birth_date, labour, status)| {
+                .map(|(id, household_id, birth_date, labour, status, name)| {
                     Ok(ScreeningPerson {
                         id,
                         household_id,
+                        name,
                         birth_date,
                         labour: coded("劳动能力", &labour, LabourCapacity::parse)?,
                         status: coded("在户状态", &status, LivingStatus::parse)?,

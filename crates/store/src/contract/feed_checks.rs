@@ -200,6 +200,14 @@ pub async fn screening_runs(store: &dyn Store) {
     assert_eq!(shiqiao.members, 2);
     assert!(
         input
+            .persons
+            .iter()
+            .any(|p| p.household_id == shiqiao.id && p.name == "成员1残"),
+        "{:?}",
+        input.persons
+    );
+    assert!(
+        input
             .rows
             .iter()
             .all(|r| r.department == Department::Medical)
