@@ -12,7 +12,7 @@ use dixian_domain::screening::Department;
 use dixian_screen::engine::HouseholdRow;
 use dixian_screen::engine::yuan;
 use dixian_screen::rules::{Category, Labour};
-use dixian_screen::{Date, Plan, Registry};
+use dixian_screen::{Date, Plan, Registry, Window};
 use dixian_store::{NewScreeningRun, ScreeningOutcome, ScreeningWarning, Store};
 use std::collections::HashMap;
 
@@ -130,6 +130,8 @@ pub async fn run_screening(
             plan.death(&mut tally, r.person_id, before, date(r.on)?);
         }
     }
+    // The settlements behind each household's medical sums, for the warnings' evidence.
+    let mut claims: HashMap<i64, Vec<(Date, i64, i64)>> = HashMap::new();
     for r in &others {
         let Some(fact) = fact_of(r.department, r.on, r.amount_fen, r.amount2_fen, &r.detail) else {
             continue;
@@ -137,7 +139,17 @@ pub async fn run_screening(
         let on = date(r.on)?;
         let person = registry.lookup(r.person_id);
         match fact {
-            Fact::Claim { self_pay, .. } => plan.claim(&mut tally, person, on, self_pay.fen()),
+            Fact::Claim { self_pay, .. } => {
+                plan.claim(&mut tally, person, on, self_pay.fen());
+                // Kept for the evidence: the same claims the sums count.
+                if person.is_some_and(|p| p.living()) {
+                    claims.entry(r.household_id).or_default().push((
+                        on,
+                        self_pay.fen(),
+                        r.person_id,
+                    ));
+                }
+            }
             Fact::Assistance { kind, .. } => {
                 plan.assistance(&mut tally, r.person_id, person, kind, on)
             }
@@ -165,27 +177,17 @@ pub async fn run_screening(
             .get(&key)
             .map_or_else(|| format!("人员#{key}"), |n| (*n).to_string())
     };
-    // The settlements behind each household's sums, largest first, for the evidence.
-    let mut claims: HashMap<i64, Vec<(NaiveDate, i64, i64)>> = HashMap::new();
-    for r in &others {
-        let living = registry.lookup(r.person_id).is_some_and(|p| p.living());
-        if r.department == Department::Medical && living && r.on <= as_of {
-            claims
-                .entry(r.household_id)
-                .or_default()
-                .push((r.on, r.amount2_fen, r.person_id));
-        }
-    }
+    // Largest first: the few listed should be the ones that weigh.
     for list in claims.values_mut() {
         list.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
     }
     let evidence_rows = |household_id: i64, months: u32| -> String {
-        let since = as_of
-            .checked_sub_months(chrono::Months::new(months))
-            .unwrap_or(NaiveDate::MIN);
-        let rows: Vec<&(NaiveDate, i64, i64)> = claims
+        let Some(window) = Window::months_to(as_of_date, months) else {
+            return String::new();
+        };
+        let rows: Vec<&(Date, i64, i64)> = claims
             .get(&household_id)
-            .map(|l| l.iter().filter(|(on, _, _)| *on > since).collect())
+            .map(|l| l.iter().filter(|(on, _, _)| window.contains(*on)).collect())
             .unwrap_or_default();
         if rows.is_empty() {
             return String::new();
