@@ -5,6 +5,7 @@ pub mod areas;
 pub mod auditing;
 pub mod auth;
 pub mod csv_text;
+pub mod dashboard;
 pub mod demo;
 pub mod demo_cases;
 pub mod feeds;

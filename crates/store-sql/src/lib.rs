@@ -1694,6 +1694,14 @@ impl Store for SqlStore {
         self.list_screening_runs(actor, limit).await
     }
 
+    async fn case_facts(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<dixian_store::CaseFact>> {
+        self.facts_of_cases(actor, within).await
+    }
+
     async fn screening_rates(
         &self,
         actor: &Actor,

@@ -16,7 +16,8 @@ use dixian_domain::registry::{HouseholdCode, mask_phone};
 use dixian_store::Store;
 use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
 use dixian_store::{
-    AttachmentMeta, CadreAccount, CaseEventRecord, CaseFile, CaseFilter, CaseSummary, FieldChange,
+    AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter, CaseSummary,
+    FieldChange,
     LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
     StepTimeliness, StoreError, StoreResult,
 };
@@ -225,6 +226,20 @@ pub(crate) struct PreparedLead {
 }
 
 #[derive(sqlx::FromRow)]
+struct FactRow {
+    id: i64,
+    code: String,
+    village: String,
+    state: String,
+    category: Option<String>,
+    risk_types: String,
+    approved_on: Option<NaiveDate>,
+    eliminated_on: Option<NaiveDate>,
+    due_on: Option<NaiveDate>,
+    people: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct CaseRow {
     id: i64,
     code: String,
@@ -233,6 +248,7 @@ struct CaseRow {
     head_name: Option<String>,
     has_cadre: bool,
     measures: i64,
+    people: i64,
     state: String,
     version: i64,
     discovered_on: NaiveDate,
@@ -256,12 +272,17 @@ struct CaseRow {
     plan_on: Option<NaiveDate>,
 }
 
+/// Living members of the case's household: the one definition of a case's people.
+const PEOPLE: &str = "(SELECT COUNT(*) FROM persons pp WHERE pp.household_id = c.household_id
+           AND pp.status = 'in_household')";
+
 fn case_select() -> String {
     format!(
         "SELECT c.id, h.code, c.village, d.name AS village_name, hp.name AS head_name,
            EXISTS (SELECT 1 FROM cadre_assignments a WHERE a.household_id = h.id) AS has_cadre,
            (SELECT COUNT(*) FROM assistance_measures m WHERE m.case_id = c.id
               AND m.status IN ('ongoing', 'done')) AS measures,
+           {PEOPLE} AS people,
            {}
          FROM monitoring_cases c
          JOIN households h ON h.id = c.household_id
@@ -318,6 +339,7 @@ impl CaseRow {
             head_name: self.head_name.unwrap_or_default(),
             has_cadre: self.has_cadre,
             measures: self.measures,
+            people: self.people,
         })
     }
 }
@@ -929,12 +951,18 @@ impl SqlStore {
                     .join(", ")
             )
         };
+        let (from_a, to_a) = filter.approved_between.unzip();
+        let (from_e, to_e) = filter.eliminated_between.unzip();
         let rows: Vec<CaseRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{} WHERE c.village BETWEEN $1 AND $2 {} {state_list}
                    AND ($4 = '' OR h.code = $4)
                    AND ($5 = '' OR c.due_on < $6)
-                 ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT $7",
+                   AND ($8 = '' OR c.category = $8)
+                   AND ($9 = '' OR (',' || c.risk_types || ',') LIKE $9)
+                   AND ($10 = '' OR c.approved_on BETWEEN $11 AND $12)
+                   AND ($13 = '' OR c.eliminated_on BETWEEN $14 AND $15)
+                 ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT $7 OFFSET $16",
                 case_select(),
                 crate::assigned_only(3)
             )))
@@ -945,11 +973,77 @@ impl SqlStore {
             .bind(if filter.overdue_on.is_some() { "y" } else { "" })
             .bind(filter.overdue_on.unwrap_or_default())
             .bind(limit)
+            .bind(filter.category.as_deref().unwrap_or(""))
+            .bind(filter.risk_type.as_ref().map_or(String::new(), |r| {
+                // A bound value: a stray `%` or `_` from a caller could only widen the
+                // match, and callers accept only the pack's codes.
+                format!("%,{r},%")
+            }))
+            .bind(if from_a.is_some() { "y" } else { "" })
+            .bind(from_a.unwrap_or_default())
+            .bind(to_a.unwrap_or_default())
+            .bind(if from_e.is_some() { "y" } else { "" })
+            .bind(from_e.unwrap_or_default())
+            .bind(to_e.unwrap_or_default())
+            .bind(filter.offset.max(0))
             .fetch_all(pool)
             .await
             .map_err(backend)?
         });
         rows.into_iter().map(CaseRow::into_summary).collect()
+    }
+
+    pub(crate) async fn facts_of_cases(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<CaseFact>> {
+        self.permit(actor, Permission::ViewRegistry, "监测案件统计")
+            .await?;
+        let scope = match within {
+            Some(w) => {
+                if !actor.scope.covers(w) {
+                    return Err(self.deny(actor, w.as_str()).await);
+                }
+                w.code_range()
+            }
+            None => actor.scope.code_range(),
+        };
+        let rows: Vec<FactRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT c.id, h.code, c.village, c.state, c.category, c.risk_types,
+                        c.approved_on, c.eliminated_on, c.due_on, {PEOPLE} AS people
+                   FROM monitoring_cases c
+                   JOIN households h ON h.id = c.household_id
+                  WHERE c.village BETWEEN $1 AND $2 {}
+                  ORDER BY c.id",
+                crate::assigned_only(3)
+            )))
+            .bind(&scope.0)
+            .bind(&scope.1)
+            .bind(crate::assigned_to(actor))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(CaseFact {
+                    id: r.id,
+                    household: HouseholdCode::parse(&r.code).map_err(|e| corrupt("户编号", e))?,
+                    village: DivisionCode::parse(&r.village)
+                        .map_err(|e| corrupt("区划代码", e))?,
+                    state: CaseState::parse(&r.state)
+                        .ok_or_else(|| corrupt("案件状态", &r.state))?,
+                    category: r.category,
+                    risk_types: split_codes(&r.risk_types),
+                    approved_on: r.approved_on,
+                    eliminated_on: r.eliminated_on,
+                    due_on: r.due_on,
+                    people: r.people,
+                })
+            })
+            .collect()
     }
 
     /// Case `id` if the actor may see it: unknown is `None`, out of scope refused (audited).

@@ -28,7 +28,8 @@ pub use feeds::{
 
 use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
-    Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFile, CaseFilter, CaseSummary,
+    Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,
+    CaseSummary,
     LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta,
     PublicLeadStatus, StepEffect, StepTimeliness, VisitRecord,
 };
@@ -643,6 +644,15 @@ pub trait Store: Send + Sync {
     /// Cases in the actor's scope (for a 帮扶责任人, of assigned households), the most
     /// urgent first.
     async fn cases(&self, actor: &Actor, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>>;
+    /// The tally facts of every case in the actor's scope, or within `within` (refused,
+    /// audited, outside the scope), scoped exactly as [`Store::cases`]: dashboards and
+    /// bulletins count from these, and link to `cases` with a filter that
+    /// [`CaseFilter::matches`] the same facts.
+    async fn case_facts(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<CaseFact>>;
     /// One case with its history, leads and attachments' descriptions.
     async fn case_file(&self, actor: &Actor, id: i64) -> StoreResult<Option<CaseFile>>;
     /// Records a step made by `monitoring::transition`: the new case, its history entry and

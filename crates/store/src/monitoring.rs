@@ -103,6 +103,8 @@ pub struct CaseSummary {
     /// are applied (实施中 or 已完成).
     pub has_cadre: bool,
     pub measures: i64,
+    /// Living members (在户人口) today: what "people" means in every count of cases.
+    pub people: i64,
 }
 
 /// Which cases to list.
@@ -114,7 +116,61 @@ pub struct CaseFilter {
     pub household: Option<HouseholdCode>,
     /// Only cases whose current step was due before this date.
     pub overdue_on: Option<NaiveDate>,
+    /// Object category code (监测对象类别).
+    pub category: Option<String>,
+    /// Cases whose risk types include this code.
+    pub risk_type: Option<String>,
+    /// Included (纳入监测) between these days, both counted.
+    pub approved_between: Option<(NaiveDate, NaiveDate)>,
+    /// Risk eliminated between these days, both counted.
+    pub eliminated_between: Option<(NaiveDate, NaiveDate)>,
+    /// Rows to skip, for paging (the order is stable).
+    pub offset: i64,
     pub limit: i64,
+}
+
+impl CaseFilter {
+    /// Whether a case with these facts is one the filter lists: the same rules the store's
+    /// query applies, so a count made from facts equals the length of the list it links to.
+    pub fn matches(&self, f: &CaseFact) -> bool {
+        let within = |a: &Option<(NaiveDate, NaiveDate)>, d: Option<NaiveDate>| match a {
+            None => true,
+            Some((from, to)) => d.is_some_and(|d| *from <= d && d <= *to),
+        };
+        (self.states.is_empty() || self.states.contains(&f.state))
+            && self.within.is_none_or(|w| f.village.is_within(&w))
+            && self.household.as_ref().is_none_or(|h| *h == f.household)
+            && self
+                .overdue_on
+                .is_none_or(|day| f.due_on.is_some_and(|due| due < day))
+            && self
+                .category
+                .as_ref()
+                .is_none_or(|c| f.category.as_ref() == Some(c))
+            && self
+                .risk_type
+                .as_ref()
+                .is_none_or(|r| f.risk_types.contains(r))
+            && within(&self.approved_between, f.approved_on)
+            && within(&self.eliminated_between, f.eliminated_on)
+    }
+}
+
+/// What a tally of cases (案件统计) needs of one case: one lean row per case, so a
+/// dashboard of a whole county is one read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFact {
+    pub id: i64,
+    pub household: HouseholdCode,
+    pub village: DivisionCode,
+    pub state: CaseState,
+    pub category: Option<String>,
+    pub risk_types: Vec<String>,
+    pub approved_on: Option<NaiveDate>,
+    pub eliminated_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    /// Living members today, as [`CaseSummary::people`].
+    pub people: i64,
 }
 
 /// One entry of a case's history as stored.

@@ -1,0 +1,401 @@
+//! Dashboards (工作看板) of a county, town or village: the monitoring figures an office is
+//! judged on, each one a [`CaseFilter`] so a click on it lists exactly the households it
+//! counts. Every figure is tallied from one scoped read of the area's case facts with
+//! [`CaseFilter::matches`], the rule the store's list query applies too; a test holds the
+//! two to the same answer at every level.
+
+use crate::AppError;
+use crate::policy::policy_in_force;
+use chrono::{Datelike, Months, NaiveDate};
+use dixian_domain::access::{Actor, Scope};
+use dixian_domain::division::{Division, DivisionCode, DivisionLevel};
+use dixian_domain::monitoring::{CaseState, risk_type_name};
+use dixian_domain::policy::Policy;
+use dixian_store::{CaseFact, CaseFilter, RuleRates, Store};
+
+/// The states of a household counted as identified (识别监测对象): included now, or included
+/// and since eliminated.
+pub const IDENTIFIED: [CaseState; 7] = [
+    CaseState::Monitored,
+    CaseState::ExitVerifying,
+    CaseState::ExitDeliberation,
+    CaseState::ExitNotice,
+    CaseState::ExitTownReview,
+    CaseState::ExitCountyReview,
+    CaseState::Eliminated,
+];
+
+/// Included and not yet eliminated (监测帮扶中，含风险消除办理中).
+pub const MONITORED: [CaseState; 6] = [
+    CaseState::Monitored,
+    CaseState::ExitVerifying,
+    CaseState::ExitDeliberation,
+    CaseState::ExitNotice,
+    CaseState::ExitTownReview,
+    CaseState::ExitCountyReview,
+];
+
+/// Still in the identification procedure (识别纳入办理中).
+pub const IDENTIFYING: [CaseState; 5] = [
+    CaseState::Verifying,
+    CaseState::Deliberation,
+    CaseState::Notice,
+    CaseState::TownReview,
+    CaseState::CountyReview,
+];
+
+/// One number on a dashboard and the list behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figure {
+    pub label: String,
+    pub households: i64,
+    /// Living members of those households.
+    pub people: i64,
+    /// The cases counted: `Store::cases` with this filter lists them.
+    pub filter: CaseFilter,
+}
+
+impl Figure {
+    fn tally(label: impl Into<String>, filter: CaseFilter, facts: &[CaseFact]) -> Figure {
+        let (households, people) = facts
+            .iter()
+            .filter(|f| filter.matches(f))
+            .fold((0, 0), |(h, p), f| (h + 1, p + f.people));
+        Figure {
+            label: label.into(),
+            households,
+            people,
+            filter,
+        }
+    }
+}
+
+/// A share as a whole number of tenths of a percent (千分比), or `None` of nothing.
+pub fn permille(part: i64, whole: i64) -> Option<i64> {
+    if whole <= 0 {
+        return None;
+    }
+    // Rounded half up, in integers: shares are reported to one decimal (84.8%).
+    Some((part * 1000 * 2 + whole) / (whole * 2))
+}
+
+/// "84.8%", or "—" when there is nothing to share.
+pub fn percent_text(permille: Option<i64>) -> String {
+    match permille {
+        Some(p) => format!("{}.{}%", p / 10, p % 10),
+        None => "—".into(),
+    }
+}
+
+/// The month's identifications and eliminations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthFigures {
+    /// "2026-05".
+    pub month: String,
+    pub identified: Figure,
+    pub eliminated: Figure,
+}
+
+/// The headline figures of one child division.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DivisionFigures {
+    pub division: Division,
+    pub identified: Figure,
+    pub monitored: Figure,
+    pub eliminated: Figure,
+    pub overdue: Figure,
+    /// Share of identified people whose risk is eliminated.
+    pub eliminated_share: Option<i64>,
+}
+
+/// Everything the dashboard of one area shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    pub area: Division,
+    /// Province first, for the way back up.
+    pub ancestors: Vec<Division>,
+    pub as_of: NaiveDate,
+    pub identified: Figure,
+    pub monitored: Figure,
+    pub eliminated: Figure,
+    pub identifying: Figure,
+    /// Eliminated people over identified people (seed 004: 风险消除人数占比84.8%).
+    pub eliminated_share: Option<i64>,
+    /// Identified households by object category (监测对象类别).
+    pub by_category: Vec<Figure>,
+    /// Identified households by risk type (风险类型); a household with two counts twice.
+    pub by_risk: Vec<Figure>,
+    /// Every case by where it stands.
+    pub by_state: Vec<Figure>,
+    /// The twelve months up to `as_of`, oldest first.
+    pub months: Vec<MonthFigures>,
+    /// Cases whose current step is past its deadline, by step.
+    pub overdue: Vec<Figure>,
+    pub overdue_total: Figure,
+    /// The child divisions (towns of a county, villages of a town); none for a village.
+    pub children: Vec<DivisionFigures>,
+    /// Department screening: warnings, verified and identified, per rule, this year.
+    pub screening: Vec<RuleRates>,
+}
+
+/// The division a dashboard opens on: the actor's own, or for county-wide actors the first
+/// top of the loaded division tree.
+pub async fn home_area(store: &dyn Store, actor: &Actor) -> Result<DivisionCode, AppError> {
+    match &actor.scope {
+        Scope::Within(code) => Ok(*code),
+        Scope::Everything => store
+            .root_divisions()
+            .await?
+            .first()
+            .map(|d| d.code)
+            .ok_or_else(|| AppError::NotFound("尚未导入行政区划".into())),
+    }
+}
+
+/// Names of codes in the pack in force where the figures are: the area's own pack, or for an
+/// area above county level the pack of a village with cases in it.
+async fn names_pack(
+    store: &dyn Store,
+    area: &DivisionCode,
+    facts: &[CaseFact],
+    on: NaiveDate,
+) -> Result<Option<Policy>, AppError> {
+    if area.level() >= DivisionLevel::County {
+        return policy_in_force(store, area.as_str(), on).await.map(Some);
+    }
+    match facts.first() {
+        Some(f) => policy_in_force(store, f.village.as_str(), on)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+fn month_bounds(first: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    (first, next.pred_opt().unwrap_or(first))
+}
+
+/// The dashboard of `area` (refused, audited, outside the actor's scope) as of `as_of`.
+pub async fn dashboard(
+    store: &dyn Store,
+    actor: &Actor,
+    area: &DivisionCode,
+    as_of: NaiveDate,
+) -> Result<Dashboard, AppError> {
+    // Scope before existence, as on the drill-down pages.
+    let facts = store.case_facts(actor, Some(area)).await?;
+    let division = store
+        .division(area)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("区划代码{area}不存在")))?;
+    let mut ancestors = Vec::new();
+    for a in area.ancestors().into_iter().rev() {
+        if let Some(d) = store.division(&a).await? {
+            ancestors.push(d);
+        }
+    }
+    let pack = names_pack(store, area, &facts, as_of).await?;
+    let base = CaseFilter {
+        within: Some(*area),
+        ..CaseFilter::default()
+    };
+    let with_states = |states: &[CaseState]| CaseFilter {
+        states: states.to_vec(),
+        ..base.clone()
+    };
+    let identified = Figure::tally("识别监测对象", with_states(&IDENTIFIED), &facts);
+    let monitored = Figure::tally("监测帮扶中", with_states(&MONITORED), &facts);
+    let eliminated = Figure::tally(
+        "风险已消除",
+        with_states(&[CaseState::Eliminated]),
+        &facts,
+    );
+    let identifying = Figure::tally("识别纳入办理中", with_states(&IDENTIFYING), &facts);
+    let eliminated_share = permille(eliminated.people, identified.people);
+
+    let mut categories: Vec<String> = pack
+        .as_ref()
+        .map(|p| p.object_categories.iter().map(|c| c.code.clone()).collect())
+        .unwrap_or_default();
+    let mut risks: Vec<String> = pack
+        .as_ref()
+        .map(|p| {
+            p.risk_types
+                .iter()
+                .flat_map(|r| {
+                    std::iter::once(r.code.clone()).chain(r.subtypes.iter().map(|s| s.code.clone()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Codes a case carries that the pack in force no longer names still count.
+    for f in &facts {
+        if let Some(c) = &f.category
+            && !categories.contains(c)
+        {
+            categories.push(c.clone());
+        }
+        for r in &f.risk_types {
+            if !risks.contains(r) {
+                risks.push(r.clone());
+            }
+        }
+    }
+    let category_name = |code: &str| {
+        pack.as_ref()
+            .and_then(|p| p.object_categories.iter().find(|c| c.code == code))
+            .map_or_else(|| format!("类别{code}"), |c| c.name.clone())
+    };
+    let risk_name = |code: &str| {
+        pack.as_ref()
+            .and_then(|p| risk_type_name(p, code))
+            .map_or_else(|| format!("风险{code}"), str::to_string)
+    };
+    let by_category = categories
+        .iter()
+        .map(|c| {
+            Figure::tally(
+                category_name(c),
+                CaseFilter {
+                    category: Some(c.clone()),
+                    ..with_states(&IDENTIFIED)
+                },
+                &facts,
+            )
+        })
+        .filter(|f| f.households > 0)
+        .collect();
+    let by_risk = risks
+        .iter()
+        .map(|r| {
+            Figure::tally(
+                risk_name(r),
+                CaseFilter {
+                    risk_type: Some(r.clone()),
+                    ..with_states(&IDENTIFIED)
+                },
+                &facts,
+            )
+        })
+        .filter(|f| f.households > 0)
+        .collect();
+    let by_state = CaseState::ALL
+        .iter()
+        .map(|s| Figure::tally(s.label(), with_states(&[*s]), &facts))
+        .collect();
+
+    let this_month = as_of.with_day(1).unwrap_or(as_of);
+    let months = (0..12u32)
+        .rev()
+        .map(|back| {
+            let first = this_month
+                .checked_sub_months(Months::new(back))
+                .unwrap_or(this_month);
+            let bounds = month_bounds(first);
+            MonthFigures {
+                month: first.format("%Y-%m").to_string(),
+                identified: Figure::tally(
+                    "新识别",
+                    CaseFilter {
+                        approved_between: Some(bounds),
+                        ..base.clone()
+                    },
+                    &facts,
+                ),
+                eliminated: Figure::tally(
+                    "风险消除",
+                    CaseFilter {
+                        eliminated_between: Some(bounds),
+                        ..base.clone()
+                    },
+                    &facts,
+                ),
+            }
+        })
+        .collect();
+    let overdue_filter = |states: Vec<CaseState>| CaseFilter {
+        states,
+        overdue_on: Some(as_of),
+        ..base.clone()
+    };
+    let overdue = CaseState::ALL
+        .iter()
+        .filter(|s| s.step().is_some())
+        .map(|s| Figure::tally(s.label(), overdue_filter(vec![*s]), &facts))
+        .collect();
+    let overdue_total = Figure::tally("逾期未办", overdue_filter(Vec::new()), &facts);
+
+    let mut children = Vec::new();
+    for child in store.child_divisions(area).await? {
+        let within = CaseFilter {
+            within: Some(child.code),
+            ..CaseFilter::default()
+        };
+        let states = |s: &[CaseState]| CaseFilter {
+            states: s.to_vec(),
+            ..within.clone()
+        };
+        let identified = Figure::tally("识别监测对象", states(&IDENTIFIED), &facts);
+        let eliminated = Figure::tally("风险已消除", states(&[CaseState::Eliminated]), &facts);
+        children.push(DivisionFigures {
+            eliminated_share: permille(eliminated.people, identified.people),
+            monitored: Figure::tally("监测帮扶中", states(&MONITORED), &facts),
+            overdue: Figure::tally(
+                "逾期未办",
+                CaseFilter {
+                    overdue_on: Some(as_of),
+                    ..within.clone()
+                },
+                &facts,
+            ),
+            identified,
+            eliminated,
+            division: child,
+        });
+    }
+    let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
+    let screening = store.screening_rates(actor, year_start).await?;
+    Ok(Dashboard {
+        area: division,
+        ancestors,
+        as_of,
+        identified,
+        monitored,
+        eliminated,
+        identifying,
+        eliminated_share,
+        by_category,
+        by_risk,
+        by_state,
+        months,
+        overdue,
+        overdue_total,
+        children,
+        screening,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_round_to_one_decimal_in_integers() {
+        // Seed 004 reports 84.8%.
+        assert_eq!(permille(58_401, 68_869), Some(848));
+        assert_eq!(percent_text(permille(58_401, 68_869)), "84.8%");
+        assert_eq!(permille(1, 3), Some(333));
+        assert_eq!(permille(2, 3), Some(667));
+        assert_eq!(permille(0, 0), None);
+        assert_eq!(percent_text(None), "—");
+        assert_eq!(percent_text(permille(5, 5)), "100.0%");
+    }
+
+    #[test]
+    fn month_bounds_cover_the_whole_month() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        assert_eq!(month_bounds(d(2024, 2, 1)), (d(2024, 2, 1), d(2024, 2, 29)));
+        assert_eq!(month_bounds(d(2026, 12, 1)), (d(2026, 12, 1), d(2026, 12, 31)));
+    }
+}
