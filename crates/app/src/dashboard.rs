@@ -206,11 +206,7 @@ pub async fn dashboard(
     };
     let identified = Figure::tally("识别监测对象", with_states(&IDENTIFIED), &facts);
     let monitored = Figure::tally("监测帮扶中", with_states(&MONITORED), &facts);
-    let eliminated = Figure::tally(
-        "风险已消除",
-        with_states(&[CaseState::Eliminated]),
-        &facts,
-    );
+    let eliminated = Figure::tally("风险已消除", with_states(&[CaseState::Eliminated]), &facts);
     let identifying = Figure::tally("识别纳入办理中", with_states(&IDENTIFYING), &facts);
     let eliminated_share = permille(eliminated.people, identified.people);
 
@@ -376,6 +372,91 @@ pub async fn dashboard(
     })
 }
 
+/// What a list of cases selected by `filter` holds in all, beyond the page shown: its
+/// households and people, and the filter in words for the list's heading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub households: i64,
+    pub people: i64,
+    pub words: Vec<String>,
+}
+
+/// The totals and description of `filter`'s list, scoped as the list itself.
+pub async fn selection(
+    store: &dyn Store,
+    actor: &Actor,
+    filter: &CaseFilter,
+) -> Result<Selection, AppError> {
+    let facts = store.case_facts(actor, filter.within.as_ref()).await?;
+    let (households, people) = facts
+        .iter()
+        .filter(|f| filter.matches(f))
+        .fold((0, 0), |(h, p), f| (h + 1, p + f.people));
+    let mut words = Vec::new();
+    if let Some(w) = &filter.within {
+        let name = store
+            .division(w)
+            .await?
+            .map_or_else(|| w.to_string(), |d| d.name);
+        words.push(format!("区划：{name}"));
+    }
+    let states = filter.states.as_slice();
+    if states == IDENTIFIED {
+        words.push("识别监测对象".into());
+    } else if states == MONITORED {
+        words.push("监测帮扶中".into());
+    } else if states == IDENTIFYING {
+        words.push("识别纳入办理中".into());
+    } else if !states.is_empty() {
+        let names: Vec<&str> = states.iter().map(|s| s.label()).collect();
+        words.push(format!("状态：{}", names.join("、")));
+    }
+    let area = match &filter.within {
+        Some(w) => *w,
+        None => home_area(store, actor).await?,
+    };
+    let pack = names_pack(store, &area, &facts, today_or(filter))
+        .await
+        .ok()
+        .flatten();
+    if let Some(c) = &filter.category {
+        let name = pack
+            .as_ref()
+            .and_then(|p| p.object_categories.iter().find(|i| &i.code == c))
+            .map_or(c.as_str(), |i| i.name.as_str());
+        words.push(format!("监测对象类别：{name}"));
+    }
+    if let Some(r) = &filter.risk_type {
+        let name = pack
+            .as_ref()
+            .and_then(|p| risk_type_name(p, r))
+            .unwrap_or(r.as_str());
+        words.push(format!("风险类型：{name}"));
+    }
+    if let Some((a, b)) = filter.approved_between {
+        words.push(format!("纳入监测日期：{a}至{b}"));
+    }
+    if let Some((a, b)) = filter.eliminated_between {
+        words.push(format!("风险消除日期：{a}至{b}"));
+    }
+    if let Some(d) = filter.overdue_on {
+        words.push(format!("截至{d}已逾期"));
+    }
+    if let Some(h) = &filter.household {
+        words.push(format!("户编号：{h}"));
+    }
+    Ok(Selection {
+        households,
+        people,
+        words,
+    })
+}
+
+/// The day names are looked up on: the filter's own day if it has one.
+fn today_or(filter: &CaseFilter) -> NaiveDate {
+    filter.overdue_on.unwrap_or_else(crate::today)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,6 +477,9 @@ mod tests {
     fn month_bounds_cover_the_whole_month() {
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
         assert_eq!(month_bounds(d(2024, 2, 1)), (d(2024, 2, 1), d(2024, 2, 29)));
-        assert_eq!(month_bounds(d(2026, 12, 1)), (d(2026, 12, 1), d(2026, 12, 31)));
+        assert_eq!(
+            month_bounds(d(2026, 12, 1)),
+            (d(2026, 12, 1), d(2026, 12, 31))
+        );
     }
 }

@@ -17,9 +17,8 @@ use dixian_store::Store;
 use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
 use dixian_store::{
     AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter, CaseSummary,
-    FieldChange,
-    LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus, StepEffect,
-    StepTimeliness, StoreError, StoreResult,
+    FieldChange, LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus,
+    StepEffect, StepTimeliness, StoreError, StoreResult,
 };
 
 /// Field names of the sealed monitoring data (part of each ciphertext's associated data).
@@ -1031,8 +1030,7 @@ impl SqlStore {
                 Ok(CaseFact {
                     id: r.id,
                     household: HouseholdCode::parse(&r.code).map_err(|e| corrupt("户编号", e))?,
-                    village: DivisionCode::parse(&r.village)
-                        .map_err(|e| corrupt("区划代码", e))?,
+                    village: DivisionCode::parse(&r.village).map_err(|e| corrupt("区划代码", e))?,
                     state: CaseState::parse(&r.state)
                         .ok_or_else(|| corrupt("案件状态", &r.state))?,
                     category: r.category,

@@ -29,8 +29,7 @@ pub use feeds::{
 use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,
-    CaseSummary,
-    LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta,
+    CaseSummary, LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta,
     PublicLeadStatus, StepEffect, StepTimeliness, VisitRecord,
 };
 

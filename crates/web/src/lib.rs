@@ -6,6 +6,8 @@
 mod admin;
 mod api_writes;
 mod apply;
+mod charts;
+mod dashboard;
 mod household_forms;
 mod households;
 mod import;
@@ -71,6 +73,7 @@ pub(crate) struct Frame {
 /// user holds, and the store refuses the rest anyway.
 const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/", "辖区概况", Permission::ViewRegistry),
+    ("/dashboard", "工作看板", Permission::ViewRegistry),
     ("/work", "我的待办", Permission::HandleCases),
     ("/leads", "监测线索", Permission::HandleCases),
     ("/cases", "监测案件", Permission::ViewRegistry),
@@ -282,6 +285,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(import::UPLOAD_LIMIT)),
         )
         .route("/leads/import/{file}", get(monitoring::lead_template))
+        .route("/dashboard", get(dashboard::show))
         .route("/cases", get(monitoring::cases))
         .route("/sla", get(monitoring::sla))
         .route("/cases/{id}", get(monitoring::case))

@@ -2,6 +2,7 @@
 //! with their step forms, attachments, the printable village notice (公示) and the printable
 //! case file. Handlers translate HTTP to `dixian_app::monitoring` and back.
 
+use crate::dashboard::DrillQuery;
 use crate::pages::{error_page, status_of};
 use crate::session::{Session, check_csrf};
 use crate::{AppState, Frame, render};
@@ -546,8 +547,8 @@ pub async fn decide(
     }
 }
 
-/// Most cases the list shows at once; the filters narrow it down.
-const CASE_PAGE: usize = 1000;
+/// Cases on one page of the list.
+const CASE_PAGE: i64 = 200;
 
 pub(crate) struct CaseRow {
     pub id: i64,
@@ -558,6 +559,7 @@ pub(crate) struct CaseRow {
     pub since: String,
     pub due: Due,
     pub green: bool,
+    pub people: i64,
 }
 
 fn case_row(c: &CaseSummary, today: NaiveDate, cal: &dixian_domain::WorkCalendar) -> CaseRow {
@@ -571,6 +573,7 @@ fn case_row(c: &CaseSummary, today: NaiveDate, cal: &dixian_domain::WorkCalendar
         since: c.case.step_since.to_string(),
         due: due_of(c.case.due_on, late, today),
         green: c.case.green_channel_on.is_some(),
+        people: c.people,
     }
 }
 
@@ -580,58 +583,60 @@ struct CasesPage {
     frame: Frame,
     rows: Vec<CaseRow>,
     states: Vec<(&'static str, &'static str)>,
+    /// The state select's value: one code, or several from a dashboard figure.
     state: String,
+    /// A dashboard figure's several states, offered as the select's own option.
+    state_group: Option<String>,
     household: String,
     overdue: bool,
-    /// The list stopped at its limit: narrow it down.
-    truncated: bool,
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CaseQuery {
-    #[serde(default)]
-    state: String,
-    #[serde(default)]
-    household: String,
-    #[serde(default)]
-    overdue: String,
+    /// The drill-down parameters the form carries along unchanged.
+    carried: Vec<(&'static str, String)>,
+    /// The filter in words, and the whole list's totals.
+    words: Vec<String>,
+    households: String,
+    people: String,
+    page: i64,
+    pages: i64,
+    /// This address without its page, for the paging links.
+    base: String,
 }
 
 pub async fn cases(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    Query(q): Query<CaseQuery>,
+    Query(q): Query<DrillQuery>,
 ) -> Response {
     let store = state.store.as_ref();
+    let actor = &session.auth.actor;
     let day = today();
-    let overdue = !q.overdue.is_empty();
-    let household = match q.household.trim() {
-        "" => None,
-        t => match dixian_domain::registry::HouseholdCode::parse(t) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                return error_page(
-                    &state,
-                    Some(&session),
-                    &AppError::Invalid(vec![e.to_string()]),
-                );
-            }
-        },
+    let filter = match q.filter(day, CASE_PAGE) {
+        Ok(f) => f,
+        Err(e) => return error_page(&state, Some(&session), &AppError::Invalid(vec![e])),
     };
-    let filter = CaseFilter {
-        states: CaseState::parse(&q.state).into_iter().collect(),
-        household,
-        overdue_on: overdue.then_some(day),
-        limit: i64::try_from(CASE_PAGE).unwrap_or(1000),
-        ..CaseFilter::default()
-    };
-    let (list, cal) = match (
-        store.cases(&session.auth.actor, &filter).await,
+    let (list, cal, sel) = match (
+        store.cases(actor, &filter).await,
         store.calendar().await,
+        dixian_app::dashboard::selection(store, actor, &filter).await,
     ) {
-        (Ok(l), Ok(c)) => (l, c),
-        (Err(e), _) | (_, Err(e)) => return error_page(&state, Some(&session), &e.into()),
+        (Ok(l), Ok(c), Ok(s)) => (l, c, s),
+        (Err(e), _, _) | (_, Err(e), _) => {
+            return error_page(&state, Some(&session), &e.into());
+        }
+        (_, _, Err(e)) => return error_page(&state, Some(&session), &e),
     };
+    let base = crate::dashboard::case_link(&filter);
+    let carried = [
+        ("area", &q.area),
+        ("category", &q.category),
+        ("risk", &q.risk),
+        ("approved", &q.approved),
+        ("eliminated", &q.eliminated),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| (k, v.trim().to_string()))
+    .collect();
+    let state_codes: Vec<&str> = filter.states.iter().map(|s| s.code()).collect();
     render(
         StatusCode::OK,
         &CasesPage {
@@ -641,10 +646,17 @@ pub async fn cases(
                 .iter()
                 .map(|s| (s.code(), s.label()))
                 .collect(),
-            state: q.state.clone(),
+            state: state_codes.join(","),
+            state_group: (state_codes.len() > 1).then(|| state_codes.join(",")),
             household: q.household.trim().to_string(),
-            overdue,
-            truncated: list.len() >= CASE_PAGE,
+            overdue: filter.overdue_on.is_some(),
+            carried,
+            words: sel.words,
+            households: crate::pages::grouped(sel.households),
+            people: crate::pages::grouped(sel.people),
+            page: filter.offset / CASE_PAGE + 1,
+            pages: ((sel.households + CASE_PAGE - 1) / CASE_PAGE).max(1),
+            base,
         },
     )
 }

@@ -55,7 +55,7 @@ struct AreaRow {
 }
 
 /// A count with thousands separators, as in county bulletins: 298,835.
-fn grouped(n: i64) -> String {
+pub(crate) fn grouped(n: i64) -> String {
     let sign = if n < 0 { "-" } else { "" };
     format!(
         "{sign}{}",
