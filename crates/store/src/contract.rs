@@ -42,6 +42,7 @@ pub const CHECKS: &[&str] = &[
     "member_edits",
     "monitoring_leads",
     "monitoring_cases",
+    "case_tallies",
     "visits",
     "feed_deliveries",
     "screening_runs",
@@ -74,6 +75,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "member_edits" => member_edits(store).await,
         "monitoring_leads" => monitoring_leads(store).await,
         "monitoring_cases" => monitoring_cases(store).await,
+        "case_tallies" => case_tallies(store).await,
         "visits" => visits(store).await,
         "feed_deliveries" => feed_deliveries(store).await,
         "screening_runs" => screening_runs(store).await,
@@ -84,7 +86,7 @@ pub async fn run(name: &str, store: &dyn Store) {
 mod feed_checks;
 mod monitoring_checks;
 pub use feed_checks::{feed_deliveries, screening_runs};
-pub use monitoring_checks::{monitoring_cases, monitoring_leads, visits};
+pub use monitoring_checks::{case_tallies, monitoring_cases, monitoring_leads, visits};
 
 fn sys() -> Actor {
     Actor::system("contract")

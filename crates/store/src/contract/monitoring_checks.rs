@@ -858,3 +858,257 @@ pub async fn visits(store: &dyn Store) {
     );
     assert!(audit.iter().any(|r| r.action == "visit.photo.read"));
 }
+
+/// Dashboards count from [`Store::case_facts`] with [`CaseFilter::matches`] and link to
+/// [`Store::cases`] with the same filter: for every filter, both give the same households and
+/// the same people, at every level of scope, page by page.
+pub async fn case_tallies(store: &dyn Store) {
+    load_divisions(store).await;
+    let villages = ["500299101201", "500299101202", "500299102201"];
+    let mut records = Vec::new();
+    for (vi, v) in villages.iter().enumerate() {
+        for seq in 1..=6u16 {
+            let n = u16::try_from(vi).unwrap() * 10 + seq;
+            // One to three members, so people and households differ.
+            let ids: Vec<_> = (0..=(n % 3)).map(|k| id(100 + n * 3 + k)).collect();
+            records.push(record(v, seq, &ids));
+        }
+    }
+    store.insert_households(&sys(), &records).await.unwrap();
+    let states = [
+        CaseState::Verifying,
+        CaseState::Monitored,
+        CaseState::Eliminated,
+        CaseState::ExitVerifying,
+        CaseState::NotIncluded,
+        CaseState::TownReview,
+    ];
+    let county = actor_as(Role::CountyAdmin, "500299000000");
+    for (i, r) in records.iter().enumerate() {
+        let mut o = opened(r);
+        let state = states[i % states.len()];
+        let included = matches!(
+            state,
+            CaseState::Monitored | CaseState::Eliminated | CaseState::ExitVerifying
+        );
+        o.case.state = state;
+        o.case.category = included.then(|| ["01", "02", "03"][i % 3].to_string());
+        o.case.risk_types = match i % 4 {
+            0 => vec!["01".into()],
+            1 => vec!["01".into(), "03".into()],
+            2 => vec!["0401".into()],
+            _ => vec!["10".into(), "01".into()],
+        };
+        let month = u32::try_from(i % 12).unwrap() + 1;
+        o.case.approved_on = included.then(|| d(2026, month, 1 + u32::try_from(i).unwrap()));
+        o.case.eliminated_on = (state == CaseState::Eliminated).then(|| d(2026, month, 28));
+        o.case.due_on = (!included && state != CaseState::NotIncluded)
+            .then(|| d(2026, 11, 20 + u32::try_from(i % 10).unwrap()));
+        o.event.to = state;
+        let made = store
+            .create_lead(
+                &county,
+                &lead(r.household.village.as_str(), Some(r), Channel::CadreSurvey),
+            )
+            .await
+            .unwrap();
+        store
+            .accept_lead(&county, made.id, &r.household.code, &o)
+            .await
+            .unwrap();
+    }
+    // A household that fell back after elimination: its second case counts too.
+    let again = &records[2];
+    let mut o = opened(again);
+    o.case.state = CaseState::Monitored;
+    o.case.category = Some("02".into());
+    o.case.approved_on = Some(d(2026, 11, 2));
+    o.event.to = CaseState::Monitored;
+    let made = store
+        .create_lead(
+            &county,
+            &lead(
+                again.household.village.as_str(),
+                Some(again),
+                Channel::Hotline,
+            ),
+        )
+        .await
+        .unwrap();
+    store
+        .accept_lead(&county, made.id, &again.household.code, &o)
+        .await
+        .unwrap();
+
+    let uid = store
+        .create_user(
+            &sys(),
+            &super::new_user("tally-cadre", Role::AssistanceCadre, "500299101000"),
+        )
+        .await
+        .unwrap();
+    let cadre = Actor {
+        user_id: Some(uid),
+        ..actor_as(Role::AssistanceCadre, "500299101000")
+    };
+    let reviewer = actor_as(Role::TownReviewer, "500299101000");
+    for r in records.iter().take(3) {
+        store
+            .assign_cadre(&reviewer, &r.household.code, uid, true)
+            .await
+            .unwrap();
+    }
+    let actors = [
+        (county.clone(), 19usize),
+        (reviewer.clone(), 13),
+        (actor_as(Role::VillageOfficer, "500299101202"), 6),
+        (cadre.clone(), 4),
+    ];
+    let mut filters = vec![CaseFilter::default()];
+    let mut push = |f: CaseFilter| filters.push(f);
+    for s in states {
+        push(CaseFilter {
+            states: vec![s],
+            ..Default::default()
+        });
+    }
+    push(CaseFilter {
+        states: vec![
+            CaseState::Monitored,
+            CaseState::ExitVerifying,
+            CaseState::Eliminated,
+        ],
+        ..Default::default()
+    });
+    for c in ["01", "02", "03", "99"] {
+        push(CaseFilter {
+            category: Some(c.into()),
+            ..Default::default()
+        });
+    }
+    // "0" must not match "01", nor "01" the subtype "0401".
+    for r in ["01", "03", "0401", "04", "10", "0"] {
+        push(CaseFilter {
+            risk_type: Some(r.into()),
+            ..Default::default()
+        });
+    }
+    for m in 1..=12 {
+        let first = d(2026, m, 1);
+        let last = first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap()
+            .pred_opt()
+            .unwrap();
+        push(CaseFilter {
+            approved_between: Some((first, last)),
+            ..Default::default()
+        });
+        push(CaseFilter {
+            eliminated_between: Some((first, last)),
+            ..Default::default()
+        });
+    }
+    push(CaseFilter {
+        overdue_on: Some(d(2026, 11, 25)),
+        ..Default::default()
+    });
+    push(CaseFilter {
+        household: Some(again.household.code.clone()),
+        ..Default::default()
+    });
+    let mut with_areas = Vec::new();
+    for f in &filters {
+        for area in [
+            None,
+            Some("500299101000"),
+            Some("500299101201"),
+            Some("500299102000"),
+        ] {
+            with_areas.push(CaseFilter {
+                within: area.map(village),
+                ..f.clone()
+            });
+        }
+    }
+    for (actor, all) in &actors {
+        let facts = store.case_facts(actor, None).await.unwrap();
+        assert_eq!(facts.len(), *all, "{}", actor.name);
+        for f in &with_areas {
+            if f.within.is_some_and(|w| !actor.scope.covers(&w)) {
+                assert_eq!(
+                    store.cases(actor, f).await.unwrap_err(),
+                    StoreError::Forbidden
+                );
+                assert_eq!(
+                    store
+                        .case_facts(actor, f.within.as_ref())
+                        .await
+                        .unwrap_err(),
+                    StoreError::Forbidden
+                );
+                continue;
+            }
+            let counted: Vec<_> = store
+                .case_facts(actor, f.within.as_ref())
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| f.matches(c))
+                .collect();
+            // Page through the list three at a time: pages join up to the whole list.
+            let mut listed = Vec::new();
+            loop {
+                let page = store
+                    .cases(
+                        actor,
+                        &CaseFilter {
+                            offset: i64::try_from(listed.len()).unwrap(),
+                            limit: 3,
+                            ..f.clone()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                let n = page.len();
+                listed.extend(page);
+                if n < 3 {
+                    break;
+                }
+            }
+            let mut ids: Vec<i64> = listed.iter().map(|c| c.case.id).collect();
+            ids.sort_unstable();
+            let mut want: Vec<i64> = counted.iter().map(|c| c.id).collect();
+            want.sort_unstable();
+            assert_eq!(ids, want, "{} {f:?}", actor.name);
+            assert_eq!(
+                listed.iter().map(|c| c.people).sum::<i64>(),
+                counted.iter().map(|c| c.people).sum::<i64>(),
+                "{} {f:?}",
+                actor.name
+            );
+        }
+    }
+    // Spot checks that the filters mean what they say.
+    let facts = store.case_facts(&county, None).await.unwrap();
+    let people_of = |code: &dixian_domain::registry::HouseholdCode| {
+        records
+            .iter()
+            .find(|r| &r.household.code == code)
+            .unwrap()
+            .members
+            .len() as i64
+    };
+    for f in &facts {
+        assert_eq!(f.people, people_of(&f.household));
+    }
+    let risk = |r: &str| CaseFilter {
+        risk_type: Some(r.into()),
+        ..Default::default()
+    };
+    let count = |f: &CaseFilter| facts.iter().filter(|c| f.matches(c)).count();
+    assert_eq!(count(&risk("0")), 0);
+    assert_eq!(count(&risk("04")), 0);
+    assert_eq!(count(&risk("0401")), 4);
+    assert_eq!(count(&risk("01")), 14);
+}
