@@ -28,7 +28,7 @@ const DIVS: &str = "code,name
 500299101202,青龙村
 ";
 
-fn as_role(role: Role, division: &str) -> Actor {
+pub(super) fn as_role(role: Role, division: &str) -> Actor {
     Actor {
         user_id: Some(7),
         name: format!("{}@{division}", role.code()),

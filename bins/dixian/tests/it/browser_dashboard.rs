@@ -1,0 +1,112 @@
+//! Browser end-to-end test of the dashboard: from the county's figures down to one household,
+//! and a village officer who sees only the village.
+
+use crate::browser::Browser;
+use crate::demo_server;
+use fantoccini::Locator;
+
+async fn click_css(b: &Browser, css: &str) {
+    let e = b.client.find(Locator::Css(css)).await.unwrap();
+    b.click_and_wait(e).await;
+}
+
+/// The number in a figure tile: "识别监测对象 123户 · 456人" → "123".
+async fn tile_households(b: &Browser, css: &str) -> String {
+    b.text(&format!("{css} strong")).await
+}
+
+#[tokio::test]
+async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("1500", "21");
+    let base = format!("http://{}", server.addr);
+    b.login(&base, "county", "Dixian@2026").await;
+    b.click_link("工作看板").await;
+    assert_eq!(b.path().await, "/dashboard");
+    assert!(b.text("h1").await.starts_with("青山县工作看板"));
+    // Charts are drawn on the server, one per section.
+    let charts = b.client.find_all(Locator::Css("svg.chart")).await.unwrap();
+    assert!(charts.len() >= 5, "{} charts", charts.len());
+    b.screenshot("dashboard-county.png").await;
+
+    // The headline figure → its list: the list's total is the figure.
+    let identified = tile_households(&b, "#kpi-identified").await;
+    assert_ne!(identified, "0");
+    click_css(&b, "#kpi-identified").await;
+    assert_eq!(b.path().await, "/cases");
+    assert_eq!(b.text("#total-households").await, identified);
+    assert!(b.text("#filter").await.contains("识别监测对象"));
+    let rows = b
+        .client
+        .find_all(Locator::Css("#cases tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len().to_string(), identified.replace(',', ""));
+
+    // … → the household behind the first row.
+    let head = b.text("#cases tbody tr td:nth-child(3) a").await;
+    click_css(&b, "#cases tbody tr td:nth-child(3) a").await;
+    assert!(b.path().await.starts_with("/households/"));
+    assert!(b.text("main").await.contains(&head));
+
+    // A town's row on the county dashboard opens the town's dashboard; a risk type's count
+    // there lists exactly that many households.
+    b.client.goto(&format!("{base}/dashboard")).await.unwrap();
+    b.click_link("石桥镇").await;
+    assert!(b.text("h1").await.starts_with("石桥镇工作看板"));
+    let risk_cell = "#by-risk tbody tr:first-child td:nth-child(2) a";
+    let n = b.text(risk_cell).await;
+    let risk_name = b.text("#by-risk tbody tr:first-child td:first-child").await;
+    click_css(&b, risk_cell).await;
+    assert_eq!(b.text("#total-households").await, n);
+    let filter = b.text("#filter").await;
+    assert!(
+        filter.contains(&format!("风险类型：{risk_name}")),
+        "{filter}"
+    );
+    assert!(filter.contains("区划：石桥镇"), "{filter}");
+
+    // The village officer: the dashboard opens on the village and goes no higher.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "village", "Dixian@2026").await;
+    b.client.goto(&format!("{base}/dashboard")).await.unwrap();
+    let h1 = b.text("h1").await;
+    let village = h1.split("工作看板").next().unwrap().to_string();
+    assert!(village.ends_with('村') && h1.contains("村 · 截至"), "{h1}");
+    assert!(
+        b.client.find(Locator::Css("#children")).await.is_err(),
+        "a village has no lower divisions"
+    );
+    let mine = tile_households(&b, "#kpi-identified").await;
+    assert_ne!(mine, identified);
+    click_css(&b, "#kpi-identified").await;
+    assert_eq!(b.text("#total-households").await, mine);
+    let villages = b
+        .client
+        .find_all(Locator::Css("#cases tbody tr td:nth-child(5)"))
+        .await
+        .unwrap();
+    assert!(!villages.is_empty());
+    for v in villages {
+        assert_eq!(v.text().await.unwrap(), village);
+    }
+    b.client
+        .goto(&format!("{base}/dashboard?area=500299101000"))
+        .await
+        .unwrap();
+    assert!(
+        b.text("main").await.contains("无权"),
+        "{}",
+        b.text("main").await
+    );
+    b.client
+        .goto(&format!("{base}/cases?area=500299000000&state=monitored"))
+        .await
+        .unwrap();
+    assert!(b.text("main").await.contains("无权"));
+
+    b.close().await;
+    drop(server);
+}

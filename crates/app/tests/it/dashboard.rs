@@ -1,0 +1,146 @@
+//! Dashboards on the demo county: every figure at every level counts exactly the cases its
+//! link lists, and nobody sees past their scope.
+
+use super::monitoring::as_role;
+use super::{d, store, sys};
+use dixian_app::AppError;
+use dixian_app::dashboard::{Dashboard, Figure, dashboard, home_area, selection};
+use dixian_app::setup::initialize;
+use dixian_domain::access::Role;
+use dixian_domain::division::DivisionCode;
+use dixian_store::{CaseFilter, Store, StoreError};
+
+fn figures(b: &Dashboard) -> Vec<&Figure> {
+    let mut out = vec![
+        &b.identified,
+        &b.monitored,
+        &b.eliminated,
+        &b.identifying,
+        &b.overdue_total,
+    ];
+    out.extend(&b.by_category);
+    out.extend(&b.by_risk);
+    out.extend(&b.by_state);
+    out.extend(&b.overdue);
+    for m in &b.months {
+        out.push(&m.identified);
+        out.push(&m.eliminated);
+    }
+    for c in &b.children {
+        out.extend([&c.identified, &c.monitored, &c.eliminated, &c.overdue]);
+    }
+    out
+}
+
+/// Checks every figure of `b` against the list its link gives `actor`.
+async fn figures_equal_lists(s: &dyn Store, actor: &dixian_domain::access::Actor, b: &Dashboard) {
+    for f in figures(b) {
+        let list = s
+            .cases(
+                actor,
+                &CaseFilter {
+                    limit: 100_000,
+                    ..f.filter.clone()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            list.len() as i64,
+            f.households,
+            "{} in {}: {:?}",
+            f.label,
+            b.area.name,
+            f.filter
+        );
+        assert_eq!(
+            list.iter().map(|c| c.people).sum::<i64>(),
+            f.people,
+            "{}",
+            f.label
+        );
+        let sel = selection(s, actor, &f.filter).await.unwrap();
+        assert_eq!((sel.households, sel.people), (f.households, f.people));
+    }
+}
+
+#[tokio::test]
+async fn every_figure_counts_the_list_it_links_to_at_every_level() {
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[]).await.unwrap();
+    let as_of = d(2026, 11, 23);
+    dixian_app::demo::load(
+        &s,
+        &sys(),
+        dixian_app::demo::DemoOptions {
+            households: 3000,
+            seed: 5,
+            as_of,
+        },
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let county_code = DivisionCode::parse("500299000000").unwrap();
+    let town_code = DivisionCode::parse("500299101000").unwrap();
+    let village_code = DivisionCode::parse("500299101201").unwrap();
+    dixian_app::demo_cases::load_cases(&s, &town_code, &village_code, 5, as_of)
+        .await
+        .unwrap();
+
+    let county = as_role(Role::CountyAdmin, "500299000000");
+    let b = dashboard(&s, &county, &county_code, as_of).await.unwrap();
+    assert!(b.identified.households > 0 && b.eliminated.households > 0);
+    assert!(b.identifying.households > 0 && b.overdue_total.households > 0);
+    assert!(!b.by_category.is_empty() && !b.by_risk.is_empty());
+    assert_eq!(b.children.len(), 15, "the demo county's towns");
+    assert_eq!(
+        b.identified.households,
+        b.monitored.households + b.eliminated.households
+    );
+    // Towns add up to the county.
+    let sum = |pick: fn(&dixian_app::dashboard::DivisionFigures) -> &Figure| {
+        b.children.iter().map(|c| pick(c).households).sum::<i64>()
+    };
+    assert_eq!(sum(|c| &c.identified), b.identified.households);
+    assert_eq!(sum(|c| &c.overdue), b.overdue_total.households);
+    assert_eq!(
+        b.by_state.iter().map(|f| f.households).sum::<i64>(),
+        s.cases(
+            &county,
+            &CaseFilter {
+                limit: 100_000,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .len() as i64
+    );
+    figures_equal_lists(&s, &county, &b).await;
+
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let tb = dashboard(&s, &town, &town_code, as_of).await.unwrap();
+    assert_eq!(tb.identified, b.children[0].identified);
+    assert!(tb.children.len() > 1);
+    figures_equal_lists(&s, &town, &tb).await;
+
+    // A village officer's dashboard opens on the village, sees only it, and no further.
+    let officer = as_role(Role::VillageOfficer, "500299101201");
+    assert_eq!(home_area(&s, &officer).await.unwrap(), village_code);
+    let vb = dashboard(&s, &officer, &village_code, as_of).await.unwrap();
+    assert!(vb.children.is_empty());
+    assert!(vb.identified.households > 0);
+    assert!(vb.identified.households < tb.identified.households);
+    figures_equal_lists(&s, &officer, &vb).await;
+    for f in figures(&vb) {
+        let list = s.cases(&officer, &f.filter).await.unwrap();
+        assert!(list.iter().all(|c| c.village == village_code));
+    }
+    for above in [&town_code, &county_code] {
+        let e = dashboard(&s, &officer, above, as_of).await.unwrap_err();
+        assert!(matches!(e, AppError::Store(StoreError::Forbidden)), "{e:?}");
+    }
+    let other = DivisionCode::parse("500299101202").unwrap();
+    assert!(dashboard(&s, &officer, &other, as_of).await.is_err());
+}
