@@ -169,6 +169,20 @@ pub enum Cmd {
         #[arg(long, value_name = "日期")]
         as_of: Option<String>,
     },
+    /// 数据质量检查：列出辖区内不符合帮扶规则的案件（帮扶消除无措施、计划缺项、收入低于监测线等）
+    CheckData {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 检查范围：县、乡镇或村的 12 位区划代码
+        #[arg(long, value_name = "区划代码")]
+        area: String,
+        /// 检查日期 YYYY-MM-DD，默认今天
+        #[arg(long, value_name = "日期")]
+        as_of: Option<String>,
+        /// 另把问题清单写成 CSV 文件（Excel 可直接打开）
+        #[arg(long, value_name = "文件")]
+        out: Option<PathBuf>,
+    },
     /// 生成筛查测试数据（规模系数 1 约为一个县：10 万户、30 万人、170 万行）
     ScreenData {
         /// 规模系数，如 1、10、30

@@ -16,8 +16,10 @@ use dixian_domain::monitoring::{
     Measure, MeasureStatus, Verification, can_work, measure_type_name, open, transition,
 };
 use dixian_domain::policy::Policy;
-use dixian_domain::registry::{HouseholdCode, HouseholdRecord};
-use dixian_store::{Applicant, HouseholdFilter, NewAttachment, NewLead, StepEffect, Store};
+use dixian_domain::registry::{HouseholdCode, HouseholdRecord, Income};
+use dixian_store::{
+    Applicant, CaseFilter, HouseholdFilter, NewAttachment, NewLead, StepEffect, Store,
+};
 use std::collections::BTreeMap;
 
 /// What was made.
@@ -712,5 +714,50 @@ pub async fn load_cases(
         let Some(r) = pool.next() else { break };
         maker.case(r, found, target, Channel::CadreSurvey).await?;
     }
+    flawed_incomes(store, town, as_of).await?;
     Ok(maker.report)
+}
+
+/// Real data has flaws the consistency checks (数据质量) should find: two households whose
+/// risk was eliminated this year get a late-entered income of this year below the line.
+async fn flawed_incomes(
+    store: &dyn Store,
+    town: &DivisionCode,
+    as_of: NaiveDate,
+) -> Result<(), AppError> {
+    let system = Actor::system("dixian demo");
+    let eliminated = store
+        .cases(
+            &system,
+            &CaseFilter {
+                states: vec![CaseState::Eliminated],
+                within: Some(*town),
+                ..CaseFilter::default()
+            },
+        )
+        .await?;
+    let this_year = eliminated
+        .iter()
+        .filter(|c| {
+            c.case
+                .eliminated_on
+                .is_some_and(|d| d.year() == as_of.year())
+        })
+        .take(2);
+    for c in this_year {
+        let income = Income {
+            year: as_of.year(),
+            wage: Money::from_fen(150_000 * c.people.max(1)),
+            ..Income::default()
+        };
+        store
+            .set_income(
+                &system,
+                &c.case.household,
+                &income,
+                "补录本年度收入（演示：待核实）",
+            )
+            .await?;
+    }
+    Ok(())
 }

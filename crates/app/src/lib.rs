@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod monitoring;
 pub mod people;
 pub mod policy;
+pub mod quality;
 pub mod registry;
 pub mod screening;
 pub mod security;

@@ -286,6 +286,10 @@ pub struct MeasureType {
     pub name: String,
     #[serde(default)]
     pub developmental: bool,
+    /// The youngest a member holding this measure may be (公益岗位: 16), checked by the
+    /// consistency checks (数据质量).
+    #[serde(default)]
+    pub min_age: Option<u32>,
 }
 
 /// A way of eliminating risk (消除方式). `by_assistance` marks 帮扶消除, the mode whose

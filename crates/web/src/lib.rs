@@ -14,6 +14,7 @@ mod import;
 mod limit;
 mod monitoring;
 mod pages;
+mod quality;
 mod records;
 mod screening;
 mod session;
@@ -78,6 +79,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/leads", "监测线索", Permission::HandleCases),
     ("/cases", "监测案件", Permission::ViewRegistry),
     ("/sla", "办理时效", Permission::HandleCases),
+    ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),
     ("/households", "农户查询", Permission::ViewRegistry),
@@ -286,6 +288,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/leads/import/{file}", get(monitoring::lead_template))
         .route("/dashboard", get(dashboard::show))
+        .route("/quality", get(quality::show))
+        .route("/quality.csv", get(quality::csv))
         .route("/cases", get(monitoring::cases))
         .route("/sla", get(monitoring::sla))
         .route("/cases/{id}", get(monitoring::case))

@@ -246,6 +246,7 @@ async fn pages_fit_a_phone_screen() {
         "/screening",
         "/dashboard",
         "/dashboard?area=500299101000",
+        "/quality?area=500299101000",
     ] {
         b.client.goto(&format!("{base}{path}")).await.unwrap();
         // The page itself, not the login page it would redirect to without a session.

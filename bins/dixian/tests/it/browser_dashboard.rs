@@ -68,6 +68,21 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
     );
     assert!(filter.contains("区划：石桥镇"), "{filter}");
 
+    // The consistency checks of the town: a row per rule, the total their sum.
+    b.click_link("数据质量").await;
+    assert_eq!(b.path().await, "/quality");
+    let counts = b
+        .client
+        .find_all(Locator::Css("#quality-counts tbody tr td.num"))
+        .await
+        .unwrap();
+    assert_eq!(counts.len(), 5);
+    let mut sum = 0;
+    for c in counts {
+        sum += c.text().await.unwrap().parse::<usize>().unwrap();
+    }
+    assert_eq!(b.text("#quality-total").await, sum.to_string());
+
     // The village officer: the dashboard opens on the village and goes no higher.
     b.client.delete_all_cookies().await.unwrap();
     b.login(&base, "village", "Dixian@2026").await;

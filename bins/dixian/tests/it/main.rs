@@ -1538,3 +1538,52 @@ fn screening_an_area_from_the_command_line_makes_leads_once() {
     let (_, err) = text(&o);
     assert!(!o.status.success() && err.contains("区划代码"), "{err}");
 }
+
+#[test]
+fn check_data_lists_every_rule_and_writes_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "600",
+        "--seed",
+        "11",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let csv = dir.path().join("问题.csv");
+    let o = dixian(&[
+        "check-data",
+        "--data-dir",
+        s(&data),
+        "--area",
+        "500299101000",
+        "--out",
+        s(&csv),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.starts_with("数据质量检查（石桥镇，"), "{out}");
+    for rule in dixian_domain::quality::Rule::ALL {
+        assert!(out.contains(&format!("  {}：", rule.label())), "{out}");
+    }
+    assert!(out.contains("身份证号不重复"), "{out}");
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert!(written.starts_with("\u{feff}规则,案件号,户编号,户主,村,问题\r\n"));
+    // As many rows as the summary says problems.
+    let total: usize = out
+        .split("发现问题")
+        .nth(1)
+        .and_then(|t| t.split('条').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert_eq!(written.lines().count(), total + 1);
+    let o = dixian(&["check-data", "--data-dir", s(&data), "--area", "123"]);
+    let (_, err) = text(&o);
+    assert!(
+        !o.status.success() && err.contains("区划代码“123”无效"),
+        "{err}"
+    );
+}

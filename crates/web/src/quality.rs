@@ -1,0 +1,112 @@
+//! The consistency checks page (数据质量) and its CSV download.
+
+use crate::pages::error_page;
+use crate::session::Session;
+use crate::{AppState, Frame, download, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use dixian_app::quality::{ENFORCED, Report, check_area, to_csv};
+use dixian_app::{AppError, today};
+use dixian_domain::division::DivisionCode;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct AreaQuery {
+    #[serde(default)]
+    area: String,
+}
+
+pub(crate) struct ItemRow {
+    rule: &'static str,
+    /// The first row of its rule: where the rule's count links to.
+    first: bool,
+    case_id: i64,
+    household: String,
+    head: String,
+    village: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "quality.html")]
+struct QualityPage {
+    frame: Frame,
+    code: String,
+    name: String,
+    on: String,
+    checked: usize,
+    counts: Vec<(&'static str, &'static str, usize)>,
+    items: Vec<ItemRow>,
+    enforced: [&'static str; 2],
+}
+
+async fn report(state: &AppState, session: &Session, q: &AreaQuery) -> Result<Report, AppError> {
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let area = match q.area.trim() {
+        "" => dixian_app::dashboard::home_area(store, actor).await?,
+        t => DivisionCode::parse(t)
+            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")]))?,
+    };
+    check_area(store, actor, &area, today()).await
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    let r = match report(&state, &session, &q).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    render(
+        StatusCode::OK,
+        &QualityPage {
+            frame: session.frame(&state),
+            code: r.area.code.to_string(),
+            name: r.area.name.clone(),
+            on: r.on.to_string(),
+            checked: r.checked,
+            counts: r
+                .counts()
+                .into_iter()
+                .map(|(rule, n)| (rule.code(), rule.label(), n))
+                .collect(),
+            items: r
+                .items
+                .iter()
+                .enumerate()
+                .map(|(n, i)| ItemRow {
+                    rule: i.rule.code(),
+                    first: n == 0 || r.items[n - 1].rule != i.rule,
+                    case_id: i.case_id,
+                    household: i.household.to_string(),
+                    head: i.head_name.clone(),
+                    village: i.village_name.clone(),
+                    message: i.message.clone(),
+                })
+                .collect(),
+            enforced: ENFORCED,
+        },
+    )
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    match report(&state, &session, &q).await {
+        Ok(r) => download(
+            to_csv(&r),
+            "text/csv; charset=utf-8",
+            &format!("quality-{}.csv", r.area.code),
+            &format!("数据质量问题-{}-{}.csv", r.area.name, r.on),
+        ),
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
