@@ -83,11 +83,12 @@ pub async fn check_area(
         let Some(file) = store.case_file(actor, f.id).await? else {
             continue;
         };
-        let key = (f.village, on);
-        if !policies.contains_key(&key) {
-            policies.insert(key, resolve(&packs, &f.village, on)?);
-        }
-        let policy = &policies[&key];
+        let policy = match policies.entry(f.village) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(resolve(&packs, &f.village, on)?)
+            }
+        };
         let case = &file.summary.case;
         let elimination_policy = match case.eliminated_on {
             Some(day) => Some(resolve(&packs, &f.village, day)?),
