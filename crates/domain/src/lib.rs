@@ -16,6 +16,7 @@ pub mod monitoring;
 pub mod password;
 pub mod policy;
 pub mod policy_screening;
+pub mod problems;
 pub mod quality;
 pub mod registry;
 pub mod screening;

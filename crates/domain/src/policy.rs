@@ -325,6 +325,7 @@ pub struct PackFile {
     pub identification: Option<IdentificationRules>,
     pub elimination: Option<EliminationGates>,
     pub screening: Option<ScreeningRules>,
+    pub problems: Option<crate::problems::ProblemRules>,
     #[serde(default)]
     pub codes: CodesLayer,
 }
@@ -520,6 +521,11 @@ fn validate(p: &PackFile) -> Vec<Problem> {
                 ]
             };
             out.push((path, message));
+        }
+    }
+    if let Some(rules) = &p.problems {
+        for (field, message) in rules.check() {
+            out.push((vec![Seg::Key("problems"), Seg::Key(field)], message));
         }
     }
     let h = &p.pack;
@@ -778,6 +784,7 @@ pub struct Policy {
     pub identification: IdentificationRules,
     pub elimination: EliminationGates,
     pub screening: ScreeningRules,
+    pub problems: crate::problems::ProblemRules,
     pub object_categories: Vec<CodeItem>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -884,6 +891,7 @@ impl PolicySet {
             identification: pick!(identification, "identification"),
             elimination: pick!(elimination, "elimination"),
             screening: pick!(screening, "screening"),
+            problems: pick!(problems, "problems"),
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),

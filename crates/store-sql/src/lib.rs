@@ -469,6 +469,7 @@ macro_rules! event_in {
 mod feeds;
 mod history;
 mod monitoring;
+mod problems;
 mod registry;
 mod sync;
 mod visits;
@@ -1735,6 +1736,49 @@ impl Store for SqlStore {
         self.cadre_accounts(actor).await
     }
 
+    async fn add_problem(
+        &self,
+        actor: &Actor,
+        problem: &dixian_store::problems::NewProblem,
+    ) -> StoreResult<i64> {
+        self.new_problem(actor, problem).await
+    }
+
+    async fn problems(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<dixian_store::problems::ProblemRecord>> {
+        self.list_problems(actor, within).await
+    }
+
+    async fn problem(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> StoreResult<Option<dixian_store::problems::ProblemFile>> {
+        self.file_of_problem(actor, id).await
+    }
+
+    async fn advance_problem(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        step: &dixian_store::problems::ProblemStep,
+    ) -> StoreResult<()> {
+        self.step_problem(actor, id, version, step).await
+    }
+
+    async fn problem_evidence(
+        &self,
+        actor: &Actor,
+        problem_id: i64,
+        file_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        self.evidence_of_problem(actor, problem_id, file_id).await
+    }
+
     async fn add_attachment(
         &self,
         actor: &Actor,
@@ -1851,6 +1895,12 @@ impl Store for SqlStore {
             "visit_photos",
             "body_enc",
             visits::F_VISIT_PHOTO,
+            report.monitoring
+        );
+        rotate_column!(
+            "problem_files",
+            "body_enc",
+            problems::F_PROBLEM_FILE,
             report.monitoring
         );
         let blob = self

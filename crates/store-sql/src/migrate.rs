@@ -80,6 +80,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_screening.sql"),
         postgres: include_str!("../migrations/postgres/0011_screening.sql"),
     },
+    Migration {
+        version: 12,
+        name: "problems",
+        sqlite: include_str!("../migrations/sqlite/0012_problems.sql"),
+        postgres: include_str!("../migrations/postgres/0012_problems.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -46,6 +46,7 @@ pub const CHECKS: &[&str] = &[
     "visits",
     "feed_deliveries",
     "screening_runs",
+    "problems",
 ];
 
 /// Runs the check called `name`.
@@ -79,14 +80,17 @@ pub async fn run(name: &str, store: &dyn Store) {
         "visits" => visits(store).await,
         "feed_deliveries" => feed_deliveries(store).await,
         "screening_runs" => screening_runs(store).await,
+        "problems" => problems(store).await,
         other => panic!("unknown contract check {other}"),
     }
 }
 
 mod feed_checks;
 mod monitoring_checks;
+mod problem_checks;
 pub use feed_checks::{feed_deliveries, screening_runs};
 pub use monitoring_checks::{case_tallies, monitoring_cases, monitoring_leads, visits};
+pub use problem_checks::problems;
 
 fn sys() -> Actor {
     Actor::system("contract")

@@ -19,6 +19,7 @@ use dixian_domain::registry::{
 pub mod contract;
 pub mod feeds;
 pub mod monitoring;
+pub mod problems;
 
 pub use feeds::{
     Delivered, DeliveryRecord, DeliveryRow, NewDelivery, NewScreeningRun, RuleRates,
@@ -264,7 +265,8 @@ pub struct RotationReport {
     /// Phone numbers re-encrypted.
     pub households: usize,
     pub bank_accounts: usize,
-    /// Applicants' ID numbers and phones of leads, and case attachments.
+    /// Applicants' ID numbers and phones of leads, case attachments, visit photos and the
+    /// problem ledger's evidence.
     pub monitoring: usize,
 }
 
@@ -731,6 +733,36 @@ pub trait Store: Send + Sync {
     /// The 帮扶责任人 accounts in use an actor may assign: those inside the actor's scope and
     /// those of the units above it (a county bureau's cadre helps a village household).
     async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>>;
+
+    // --- 三保障 and drinking-water problem ledger (问题台账) ---
+
+    /// Registers a problem of a household the actor may handle; audited.
+    async fn add_problem(&self, actor: &Actor, problem: &problems::NewProblem) -> StoreResult<i64>;
+    /// Every problem of the households in `within` (the actor's scope when `None`) the actor
+    /// may see, oldest first.
+    async fn problems(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<problems::ProblemRecord>>;
+    /// One problem with its steps; `None` if unknown, refused (audited) out of scope.
+    async fn problem(&self, actor: &Actor, id: i64) -> StoreResult<Option<problems::ProblemFile>>;
+    /// Takes a step on problem `id` drawn at `version`: the domain's transition and role
+    /// rules decide; the step, its files and the audit record are written together.
+    async fn advance_problem(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        step: &problems::ProblemStep,
+    ) -> StoreResult<()>;
+    /// An evidence file of problem `problem_id`; the read is audited.
+    async fn problem_evidence(
+        &self,
+        actor: &Actor,
+        problem_id: i64,
+        file_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
     /// Attaches a file (at most [`monitoring::MAX_ATTACHMENT_BYTES`]) to case `case_id`,
     /// sealed like other personal data. Audited.
     async fn add_attachment(

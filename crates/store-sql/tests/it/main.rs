@@ -91,6 +91,7 @@ contract_tests!(
     visits,
     feed_deliveries,
     screening_runs,
+    problems,
 );
 
 #[tokio::test]

@@ -1,0 +1,96 @@
+//! Storage types of the 三保障 and drinking-water problem ledger (问题台账).
+
+use crate::monitoring::{NewAttachment, PhotoMeta};
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::assurance::Indicator;
+use dixian_domain::division::DivisionCode;
+use dixian_domain::problems::{ProblemAction, ProblemDates, ProblemSource, ProblemState};
+use dixian_domain::registry::HouseholdCode;
+
+/// Evidence files one step may carry.
+pub const MAX_PROBLEM_FILES: usize = 5;
+
+/// A problem as registered (登记问题).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProblem {
+    pub household: HouseholdCode,
+    pub kind: Indicator,
+    pub source: ProblemSource,
+    /// What is wrong, in words (e.g. 房屋经鉴定为C级危房).
+    pub description: String,
+    pub found_on: NaiveDate,
+    /// Who found it (people or unit), in words.
+    pub found_by: String,
+    /// 责任部门.
+    pub department: String,
+    /// 整改期限.
+    pub deadline: NaiveDate,
+}
+
+/// A step taken on a problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemStep {
+    pub action: ProblemAction,
+    pub on: NaiveDate,
+    /// 整改情况 for a resolution; the finding for a 销号 or the reason for sending it back.
+    pub note: String,
+    /// Evidence (整改佐证), at most [`MAX_PROBLEM_FILES`].
+    pub files: Vec<NewAttachment>,
+}
+
+/// A problem as stored, with its household's head and village for lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemRecord {
+    pub id: i64,
+    pub household: HouseholdCode,
+    pub head_name: String,
+    pub village: DivisionCode,
+    pub village_name: String,
+    pub kind: Indicator,
+    pub source: ProblemSource,
+    pub description: String,
+    pub found_on: NaiveDate,
+    pub found_by: String,
+    pub department: String,
+    pub deadline: NaiveDate,
+    pub state: ProblemState,
+    /// 整改情况 and when it was reported.
+    pub resolution: Option<String>,
+    pub resolved_on: Option<NaiveDate>,
+    pub resolved_by: Option<String>,
+    /// 销号: when and by whom.
+    pub closed_on: Option<NaiveDate>,
+    pub closed_by: Option<String>,
+    /// Bumped by every step: a form drawn from an older version is refused.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+impl ProblemRecord {
+    pub fn dates(&self) -> ProblemDates {
+        ProblemDates {
+            found_on: self.found_on,
+            deadline: self.deadline,
+            closed_on: self.closed_on,
+        }
+    }
+}
+
+/// One step in a problem's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemEventRecord {
+    pub action: ProblemAction,
+    pub on: NaiveDate,
+    pub note: String,
+    pub files: Vec<PhotoMeta>,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+/// A problem with its history, for its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemFile {
+    pub problem: ProblemRecord,
+    pub events: Vec<ProblemEventRecord>,
+}
