@@ -6,11 +6,13 @@
 
 use crate::AppError;
 use crate::policy::policy_in_force;
+use crate::problems::{Count, ProblemFilter, ProblemLedger};
 use chrono::{Datelike, Months, NaiveDate};
 use dixian_domain::access::{Actor, Scope};
 use dixian_domain::division::{Division, DivisionCode, DivisionLevel};
 use dixian_domain::monitoring::{CaseState, risk_type_name};
 use dixian_domain::policy::Policy;
+use dixian_domain::problems::{PROBLEM_KINDS, ProblemState};
 use dixian_store::{CaseFact, CaseFilter, RuleRates, Store};
 
 /// The states of a household counted as identified (识别监测对象): included now, or included
@@ -136,6 +138,69 @@ pub struct Dashboard {
     pub children: Vec<DivisionFigures>,
     /// Department screening: warnings, verified and identified, per rule, this year.
     pub screening: Vec<RuleRates>,
+    /// The 三保障 and drinking-water problem ledger.
+    pub problems: ProblemFigures,
+}
+
+/// The problem ledger's figures on a dashboard, each with the list it counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemFigures {
+    /// Not struck off today (待整改 and 待销号).
+    pub open: Count,
+    pub overdue: Count,
+    /// Open beyond the pack's clearing limit (未清零).
+    pub uncleared: Count,
+    /// Struck off (已销号), all time.
+    pub closed: Count,
+    /// Per kind: (kind label, open, struck off).
+    pub by_kind: Vec<(&'static str, Count, Count)>,
+    pub clear_within_days: u32,
+}
+
+async fn problem_figures(
+    store: &dyn Store,
+    actor: &Actor,
+    area: &DivisionCode,
+    as_of: NaiveDate,
+) -> Result<ProblemFigures, AppError> {
+    let ledger = ProblemLedger::load(store, actor, area, as_of).await?;
+    let base = ProblemFilter::default().within(*area);
+    let open = |f: ProblemFilter| ProblemFilter {
+        open_on: Some(as_of),
+        ..f
+    };
+    let closed = |f: ProblemFilter| ProblemFilter {
+        states: vec![ProblemState::Closed],
+        ..f
+    };
+    let by_kind = PROBLEM_KINDS
+        .iter()
+        .map(|k| {
+            let kind = ProblemFilter {
+                kind: Some(*k),
+                ..base.clone()
+            };
+            (
+                k.label(),
+                ledger.count(open(kind.clone())),
+                ledger.count(closed(kind)),
+            )
+        })
+        .collect();
+    Ok(ProblemFigures {
+        open: ledger.count(open(base.clone())),
+        overdue: ledger.count(ProblemFilter {
+            overdue_on: Some(as_of),
+            ..base.clone()
+        }),
+        uncleared: ledger.count(ProblemFilter {
+            uncleared_on: Some(as_of),
+            ..base.clone()
+        }),
+        closed: ledger.count(closed(base)),
+        by_kind,
+        clear_within_days: ledger.area_rules.clear_within_days,
+    })
 }
 
 /// The division a dashboard opens on: the actor's own, or for county-wide actors the first
@@ -352,7 +417,9 @@ pub async fn dashboard(
     }
     let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
     let screening = store.screening_rates(actor, year_start).await?;
+    let problems = problem_figures(store, actor, area, as_of).await?;
     Ok(Dashboard {
+        problems,
         area: division,
         ancestors,
         as_of,

@@ -524,6 +524,9 @@ impl Iterator for Generator {
     }
 }
 
+/// Households per generated import file.
+const DEMO_FILE_HOUSEHOLDS: usize = 200_000;
+
 /// Options of the demo county.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoOptions {
@@ -572,36 +575,54 @@ pub async fn load(
     }
     let table = divisions(opts.seed);
     store.put_divisions(actor, &table).await?;
-    let generator = Generator::new(&table, opts.seed, opts.households, opts.as_of);
+    let mut generator = Generator::new(&table, opts.seed, opts.households, opts.as_of);
     let planned = opts.households as usize;
-    let mut file = Vec::new();
-    crate::import::write_households(FileKind::Csv, generator, &mut file)
-        .map_err(|e| AppError::Invalid(vec![format!("演示数据生成失败：{e}")]))?;
-    let watch = Progress::default();
-    let name = format!("{COUNTY_NAME}演示数据.csv");
-    let import = crate::import::import_households(store, actor, &name, &file, false, &watch);
-    let show = async {
-        #[allow(clippy::infinite_loop)]
-        loop {
-            let v = watch.view();
-            let done = (planned * v.written).checked_div(v.to_write).unwrap_or(0);
-            progress(done.min(planned), planned);
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    let mut report = DemoReport {
+        households: 0,
+        persons: 0,
+    };
+    // Files of at most DEMO_FILE_HOUSEHOLDS households: an import file is limited in rows,
+    // and a county of a million households would be split by town the same way.
+    let mut part = 0;
+    loop {
+        let chunk: Vec<HouseholdRecord> = generator.by_ref().take(DEMO_FILE_HOUSEHOLDS).collect();
+        if chunk.is_empty() {
+            break;
         }
-    };
-    let imported = tokio::select! {
-        r = import => r?,
-                // The progress loop never ends; this arm only satisfies the type.
-        _ = show => return Err(AppError::Invalid(vec!["演示数据导入中断".into()])),
-    };
-    if !imported.problems.is_empty() {
-        let problems = imported.problems.iter().map(ToString::to_string).collect();
-        return Err(AppError::Invalid(problems));
+        part += 1;
+        let in_chunk = chunk.len();
+        let mut file = Vec::new();
+        crate::import::write_households(FileKind::Csv, chunk, &mut file)
+            .map_err(|e| AppError::Invalid(vec![format!("演示数据生成失败：{e}")]))?;
+        let watch = Progress::default();
+        let name = if part == 1 && in_chunk < DEMO_FILE_HOUSEHOLDS {
+            format!("{COUNTY_NAME}演示数据.csv")
+        } else {
+            format!("{COUNTY_NAME}演示数据（第{part}部分）.csv")
+        };
+        let import = crate::import::import_households(store, actor, &name, &file, false, &watch);
+        let before = report.households;
+        let show = async {
+            #[allow(clippy::infinite_loop)]
+            loop {
+                let v = watch.view();
+                let done = (in_chunk * v.written).checked_div(v.to_write).unwrap_or(0);
+                progress((before + done).min(planned), planned);
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        };
+        let imported = tokio::select! {
+            r = import => r?,
+            // The progress loop never ends; this arm only satisfies the type.
+            _ = show => return Err(AppError::Invalid(vec!["演示数据导入中断".into()])),
+        };
+        if !imported.problems.is_empty() {
+            let problems = imported.problems.iter().map(ToString::to_string).collect();
+            return Err(AppError::Invalid(problems));
+        }
+        report.households += imported.new;
+        report.persons += imported.persons;
     }
-    let report = DemoReport {
-        households: imported.new,
-        persons: imported.persons,
-    };
     progress(report.households, planned);
     store
         .put_setting(actor, "demo.seed", &opts.seed.to_string())

@@ -49,7 +49,11 @@ fn risk_codes(policy: &Policy, ticked: &[String]) -> Result<Vec<String>, AppErro
     Ok(out)
 }
 
-fn date_or_today(text: &str, today: NaiveDate, what: &str) -> Result<NaiveDate, AppError> {
+pub(crate) fn date_or_today(
+    text: &str,
+    today: NaiveDate,
+    what: &str,
+) -> Result<NaiveDate, AppError> {
     if text.trim().is_empty() {
         return Ok(today);
     }

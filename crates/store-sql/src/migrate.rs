@@ -89,7 +89,7 @@ const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The schema version this program writes.
-pub const LATEST_VERSION: i64 = 11;
+pub const LATEST_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version    BIGINT PRIMARY KEY,

@@ -241,34 +241,32 @@ impl SqlStore {
             return Ok(None);
         }
         type EventRow = (i64, String, NaiveDate, String, String, String);
-        let (row, events, files): (
-            Option<ProblemRow>,
-            Vec<EventRow>,
-            Vec<(i64, i64, String, String, i64)>,
-        ) = read!(self, |pool| {
-            let row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
+        type FileRow = (i64, i64, String, String, i64);
+        let (row, events, files): (Option<ProblemRow>, Vec<EventRow>, Vec<FileRow>) =
+            read!(self, |pool| {
+                let row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(backend)?;
+                let events = sqlx::query_as(
+                    "SELECT id, action, happened_on, note, at, by_name FROM problem_events
+                     WHERE problem_id = $1 ORDER BY id",
+                )
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_all(pool)
                 .await
                 .map_err(backend)?;
-            let events = sqlx::query_as(
-                "SELECT id, action, happened_on, note, at, by_name FROM problem_events
+                let files = sqlx::query_as(
+                    "SELECT id, event_id, name, content_type, size FROM problem_files
                      WHERE problem_id = $1 ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-            let files = sqlx::query_as(
-                "SELECT id, event_id, name, content_type, size FROM problem_files
-                     WHERE problem_id = $1 ORDER BY id",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-            (row, events, files)
-        });
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                (row, events, files)
+            });
         let Some(row) = row else { return Ok(None) };
         let events = events
             .into_iter()

@@ -222,6 +222,12 @@ pub(crate) struct RateRow {
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     frame: Frame,
+    /// The problem ledger: (id, label, count, link) of the headline figures.
+    problem_kpis: Vec<(&'static str, &'static str, usize, String)>,
+    /// Per kind: (label, open, open link, struck off, struck-off link).
+    problem_kinds: Vec<(&'static str, usize, String, usize, String)>,
+    problem_chart: String,
+    clear_days: u32,
     code: String,
     name: String,
     level: &'static str,
@@ -302,7 +308,60 @@ pub async fn show(
             href: format!("/dashboard?area={}", c.division.code),
         })
         .collect();
+    let p = &d.problems;
+    let link = crate::problems::list_link;
     let page = DashboardPage {
+        problem_kpis: vec![
+            (
+                "kpi-problems-open",
+                "待整改（未销号）",
+                p.open.n,
+                link(&p.open.filter),
+            ),
+            (
+                "kpi-problems-overdue",
+                "超过整改期限",
+                p.overdue.n,
+                link(&p.overdue.filter),
+            ),
+            (
+                "kpi-problems-uncleared",
+                "未清零",
+                p.uncleared.n,
+                link(&p.uncleared.filter),
+            ),
+            (
+                "kpi-problems-closed",
+                "已销号（累计）",
+                p.closed.n,
+                link(&p.closed.filter),
+            ),
+        ],
+        problem_kinds: p
+            .by_kind
+            .iter()
+            .map(|(label, open, closed)| {
+                (
+                    *label,
+                    open.n,
+                    link(&open.filter),
+                    closed.n,
+                    link(&closed.filter),
+                )
+            })
+            .collect(),
+        problem_chart: charts::bars(
+            "未销号问题按类型",
+            &p.by_kind
+                .iter()
+                .map(|(label, open, _)| charts::Mark {
+                    label: (*label).to_string(),
+                    value: i64::try_from(open.n).unwrap_or(i64::MAX),
+                    href: link(&open.filter),
+                })
+                .collect::<Vec<_>>(),
+        ),
+        clear_days: p.clear_within_days,
         frame: session.frame(&state),
         code: d.area.code.to_string(),
         name: d.area.name.clone(),

@@ -185,6 +185,10 @@ struct HouseholdPage {
     visit_rule: Option<String>,
     visit_status: Vec<String>,
     may_visit: bool,
+    /// The household's 三保障 problems: (id, kind, description, state, deadline, open).
+    problems: Vec<(i64, &'static str, String, &'static str, String, bool)>,
+    /// Kinds judged not secure that have no open problem yet: (code, label), to register.
+    unregistered: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -284,9 +288,40 @@ pub async fn show(
             }
         })
         .collect();
+    let problems =
+        match dixian_app::problems::of_household(state.store.as_ref(), actor, &s.code).await {
+            Ok(p) => p,
+            Err(e) => return error_page(&state, Some(&session), &e),
+        };
+    let unregistered = view
+        .findings
+        .iter()
+        .filter(|f| f.secure == Some(false))
+        .filter(|f| {
+            !problems.iter().any(|p| {
+                p.kind == f.indicator && p.state != dixian_domain::problems::ProblemState::Closed
+            })
+        })
+        .map(|f| (f.indicator.code(), f.indicator.label()))
+        .collect();
+    let problems = problems
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                p.kind.label(),
+                p.description.clone(),
+                p.state.label(),
+                p.deadline.to_string(),
+                p.state != dixian_domain::problems::ProblemState::Closed,
+            )
+        })
+        .collect();
     render(
         StatusCode::OK,
         &HouseholdPage {
+            problems,
+            unregistered,
             visits: visits
                 .visits
                 .iter()

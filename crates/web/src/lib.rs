@@ -14,6 +14,7 @@ mod import;
 mod limit;
 mod monitoring;
 mod pages;
+mod problems;
 mod quality;
 mod records;
 mod screening;
@@ -79,6 +80,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/leads", "监测线索", Permission::HandleCases),
     ("/cases", "监测案件", Permission::ViewRegistry),
     ("/sla", "办理时效", Permission::HandleCases),
+    ("/problems", "三保障问题", Permission::ViewRegistry),
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),
@@ -288,6 +290,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/leads/import/{file}", get(monitoring::lead_template))
         .route("/dashboard", get(dashboard::show))
+        .route("/problems", get(problems::list).post(problems::create))
+        .route("/problems/new", get(problems::new_form))
+        .route("/problems/clearing", get(problems::clearing))
+        .route("/problems/dispatch", get(problems::dispatch))
+        .route("/problems/{id}", get(problems::show))
+        .route(
+            "/problems/{id}/step",
+            post(problems::step).layer(axum::extract::DefaultBodyLimit::max(
+                problems::STEP_UPLOAD_LIMIT,
+            )),
+        )
+        .route("/problems/{id}/files/{file}", get(problems::evidence))
         .route("/quality", get(quality::show))
         .route("/quality.csv", get(quality::csv))
         .route("/cases", get(monitoring::cases))

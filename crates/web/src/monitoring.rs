@@ -1243,7 +1243,7 @@ pub async fn step(
 }
 
 /// A multipart form's text fields and every non-empty file (name, bytes).
-async fn multipart_files(
+pub(crate) async fn multipart_files(
     mut form: Multipart,
 ) -> Result<(Vec<(String, String)>, Vec<(String, Vec<u8>)>), AppError> {
     let mut fields = Vec::new();
@@ -1286,7 +1286,12 @@ pub(crate) async fn multipart(
 
 /// A stored attachment or photo as a download: always `attachment`, and only the three
 /// types the store takes, so nothing uploaded renders in the site's origin.
-fn stored_file(bytes: Vec<u8>, content_type: &str, ascii_stem: &str, name: &str) -> Response {
+pub(crate) fn stored_file(
+    bytes: Vec<u8>,
+    content_type: &str,
+    ascii_stem: &str,
+    name: &str,
+) -> Response {
     let (mime, ext) = match content_type {
         "image/jpeg" => ("image/jpeg", "jpg"),
         "image/png" => ("image/png", "png"),

@@ -39,6 +39,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 mod dashboard;
 mod feeds;
 mod monitoring;
+mod problems;
 mod quality;
 
 const DIVS: &str = "code,name\n520000000000,贵州省\n520600000000,铜仁市\n520624000000,思南县\n";

@@ -1,0 +1,574 @@
+//! The 三保障 and drinking-water problem ledger (问题台账, 动态清零) as use cases: registering
+//! a problem with the pack's default department and deadline, reporting its fix with
+//! evidence, striking it off (销号) or sending it back; the ledger of an area read once and
+//! cut into lists ([`ProblemFilter`]), the month's clearing by division (月清零) and the
+//! dispatch list by department (月调度). Every count shown links to a filter whose list has
+//! exactly that many problems.
+
+use crate::AppError;
+use crate::monitoring::{attachment, date_or_today};
+use crate::policy::{parse_date, resolve, stored_set};
+use chrono::NaiveDate;
+use dixian_domain::access::Actor;
+use dixian_domain::assurance::Indicator;
+use dixian_domain::calendar::WorkCalendar;
+use dixian_domain::division::{Division, DivisionCode};
+use dixian_domain::problems::{
+    Clearing, Month, ProblemAction, ProblemRules, ProblemSource, ProblemState, problem_kind,
+};
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::Store;
+use dixian_store::problems::{NewProblem, ProblemRecord, ProblemStep};
+use std::collections::BTreeMap;
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::Invalid(vec![message.into()])
+}
+
+/// The registration form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProblemForm {
+    pub household: String,
+    pub kind: String,
+    pub source: String,
+    pub description: String,
+    /// Empty: today.
+    pub found_on: String,
+    pub found_by: String,
+    /// Empty: the pack's department for the kind.
+    pub department: String,
+    /// Empty: the pack's fix limit from the day found.
+    pub deadline: String,
+}
+
+/// The pack's problem rules in force for `village` on `on`, from a set read once.
+fn rules_in(
+    set: &dixian_domain::policy::PolicySet,
+    village: &DivisionCode,
+    on: NaiveDate,
+) -> Result<ProblemRules, AppError> {
+    Ok(resolve(set, village, on)?.problems)
+}
+
+/// Registers a problem from the form; gives its id.
+pub async fn register(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &ProblemForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let household = HouseholdCode::parse(f.household.trim()).map_err(|e| invalid(e.to_string()))?;
+    let village = household
+        .village()
+        .ok_or_else(|| invalid(format!("户编号{household}无效")))?;
+    let kind = problem_kind(&f.kind).ok_or_else(|| {
+        invalid(format!(
+            "请选择问题类型（义务教育、基本医疗、住房安全、饮水安全或两不愁），“{}”无效",
+            f.kind.trim()
+        ))
+    })?;
+    let source = ProblemSource::parse(&f.source)
+        .ok_or_else(|| invalid(format!("请选择发现途径，“{}”无效", f.source.trim())))?;
+    let found_on = date_or_today(&f.found_on, today, "发现日期")?;
+    let set = stored_set(store).await?;
+    let rules = rules_in(&set, &village, found_on)?;
+    let department = match f.department.trim() {
+        "" => rules.department_for(kind).to_string(),
+        d => d.to_string(),
+    };
+    let deadline = match f.deadline.trim() {
+        "" => {
+            let cal = store.calendar().await?;
+            default_deadline(&cal, &rules, found_on)?
+        }
+        t => parse_date(t).map_err(|e| invalid(format!("整改期限：{e}")))?,
+    };
+    Ok(store
+        .add_problem(
+            actor,
+            &NewProblem {
+                household,
+                kind,
+                source,
+                description: f.description.clone(),
+                found_on,
+                found_by: f.found_by.clone(),
+                department,
+                deadline,
+            },
+        )
+        .await?)
+}
+
+/// The deadline a problem found on `found_on` gets from the pack.
+pub fn default_deadline(
+    cal: &WorkCalendar,
+    rules: &ProblemRules,
+    found_on: NaiveDate,
+) -> Result<NaiveDate, AppError> {
+    dixian_domain::monitoring::due(cal, rules.fix_within, found_on)
+        .map_err(|e| invalid(format!("无法计算整改期限：{e}")))
+}
+
+/// A step form as typed: the action, its date (empty: today), the note, the version drawn.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepForm {
+    pub action: String,
+    pub on: String,
+    pub note: String,
+    pub version: String,
+}
+
+/// Takes a step on problem `id` with the evidence files uploaded (name, bytes).
+pub async fn take_step(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &StepForm,
+    files: Vec<(String, Vec<u8>)>,
+    today: NaiveDate,
+) -> Result<ProblemAction, AppError> {
+    let action = ProblemAction::parse(&f.action)
+        .ok_or_else(|| invalid(format!("办理动作“{}”无效", f.action.trim())))?;
+    let on = date_or_today(&f.on, today, "办理日期")?;
+    let version: i64 = f.version.trim().parse().unwrap_or(-1);
+    let files = files
+        .into_iter()
+        .map(|(name, bytes)| attachment("photo", &name, bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    store
+        .advance_problem(
+            actor,
+            id,
+            version,
+            &ProblemStep {
+                action,
+                on,
+                note: f.note.clone(),
+                files,
+            },
+        )
+        .await?;
+    Ok(action)
+}
+
+/// Which problems a list shows. Every count on the ledger's pages is one of these, and the
+/// list it links to applies the same [`ProblemFilter::matches`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProblemFilter {
+    pub within: Option<DivisionCode>,
+    /// Empty: any state.
+    pub states: Vec<ProblemState>,
+    pub kind: Option<Indicator>,
+    pub department: Option<String>,
+    pub household: Option<HouseholdCode>,
+    /// Found during this month (by its `as_of` day).
+    pub found_in: Option<Month>,
+    /// Struck off during this month.
+    pub closed_in: Option<Month>,
+    /// Open at the end of this day.
+    pub open_on: Option<NaiveDate>,
+    /// Open at the end of this day past the deadline.
+    pub overdue_on: Option<NaiveDate>,
+    /// Open at the end of this day beyond the clearing limit (未清零).
+    pub uncleared_on: Option<NaiveDate>,
+}
+
+impl ProblemFilter {
+    pub fn matches(&self, p: &ProblemRecord, rules: &ProblemRules) -> bool {
+        let dates = p.dates();
+        self.within.is_none_or(|w| p.village.is_within(&w))
+            && (self.states.is_empty() || self.states.contains(&p.state))
+            && self.kind.is_none_or(|k| k == p.kind)
+            && self.department.as_ref().is_none_or(|d| *d == p.department)
+            && self.household.as_ref().is_none_or(|h| *h == p.household)
+            && self.found_in.is_none_or(|m| m.contains(p.found_on))
+            && self
+                .closed_in
+                .is_none_or(|m| p.closed_on.is_some_and(|c| m.contains(c)))
+            && self.open_on.is_none_or(|d| dates.open_on(d))
+            && self.overdue_on.is_none_or(|d| dates.overdue_on(d))
+            && self
+                .uncleared_on
+                .is_none_or(|d| dates.uncleared_on(d, rules))
+    }
+
+    /// The filter in words, for a list's heading.
+    pub fn words(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.states.is_empty() {
+            let names: Vec<&str> = self.states.iter().map(|s| s.label()).collect();
+            out.push(format!("状态：{}", names.join("、")));
+        }
+        if let Some(k) = self.kind {
+            out.push(format!("类型：{}", k.label()));
+        }
+        if let Some(d) = &self.department {
+            out.push(format!("责任部门：{d}"));
+        }
+        if let Some(h) = &self.household {
+            out.push(format!("户编号：{h}"));
+        }
+        if let Some(m) = self.found_in {
+            out.push(format!("{}发现", m.label()));
+        }
+        if let Some(m) = self.closed_in {
+            out.push(format!("{}销号", m.label()));
+        }
+        if let Some(d) = self.open_on {
+            out.push(format!("截至{d}未销号"));
+        }
+        if let Some(d) = self.overdue_on {
+            out.push(format!("截至{d}超过整改期限"));
+        }
+        if let Some(d) = self.uncleared_on {
+            out.push(format!("截至{d}未清零"));
+        }
+        out
+    }
+
+    /// The same filter inside `area`.
+    pub fn within(&self, area: DivisionCode) -> ProblemFilter {
+        ProblemFilter {
+            within: Some(area),
+            ..self.clone()
+        }
+    }
+}
+
+/// The problems of an area, read once, with the pack rules of each village.
+#[derive(Debug, Clone)]
+pub struct ProblemLedger {
+    pub area: Division,
+    pub today: NaiveDate,
+    pub problems: Vec<ProblemRecord>,
+    /// The clearing rules in force today for each village with problems.
+    rules: BTreeMap<DivisionCode, ProblemRules>,
+    /// The rules of the area itself, for villages without problems and for the headings.
+    pub area_rules: ProblemRules,
+}
+
+/// A count and the filter whose list it counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count {
+    pub n: usize,
+    pub filter: ProblemFilter,
+}
+
+/// The month's clearing figures as counts with their lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearingCounts {
+    pub found: Count,
+    pub closed: Count,
+    pub open: Count,
+    pub overdue: Count,
+    pub uncleared: Count,
+}
+
+impl ClearingCounts {
+    pub fn cleared(&self) -> bool {
+        self.uncleared.n == 0
+    }
+
+    pub fn figures(&self) -> Clearing {
+        Clearing {
+            found: self.found.n,
+            closed: self.closed.n,
+            open: self.open.n,
+            overdue: self.overdue.n,
+            uncleared: self.uncleared.n,
+        }
+    }
+}
+
+/// One line of a clearing or dispatch table: a division or a department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearingLine {
+    pub name: String,
+    /// The division, for a line of the clearing by division.
+    pub division: Option<DivisionCode>,
+    pub counts: ClearingCounts,
+}
+
+/// 月清零 or 月调度 of one month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearingReport {
+    pub month: Month,
+    /// The day the figures are taken on: the month's last day, or today within it.
+    pub as_of: NaiveDate,
+    pub lines: Vec<ClearingLine>,
+    pub total: ClearingCounts,
+}
+
+impl ProblemLedger {
+    /// Reads the problems of `area` (refused, audited, outside the actor's scope).
+    pub async fn load(
+        store: &dyn Store,
+        actor: &Actor,
+        area: &DivisionCode,
+        today: NaiveDate,
+    ) -> Result<ProblemLedger, AppError> {
+        let problems = store.problems(actor, Some(area)).await?;
+        let division = store
+            .division(area)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("区划代码{area}不存在")))?;
+        let set = stored_set(store).await?;
+        // Above county level the area has no pack of its own; a village of it stands in.
+        let probe = problems.first().map_or(*area, |p| p.village);
+        let area_rules = rules_in(&set, &probe, today).or_else(|_| rules_in(&set, area, today))?;
+        let mut rules = BTreeMap::new();
+        for p in &problems {
+            if let std::collections::btree_map::Entry::Vacant(e) = rules.entry(p.village) {
+                e.insert(rules_in(&set, &p.village, today)?);
+            }
+        }
+        Ok(ProblemLedger {
+            area: division,
+            today,
+            problems,
+            rules,
+            area_rules,
+        })
+    }
+
+    /// The rules that judge problem `p`.
+    pub fn rules_of(&self, p: &ProblemRecord) -> &ProblemRules {
+        self.rules.get(&p.village).unwrap_or(&self.area_rules)
+    }
+
+    /// The problems `filter` selects, oldest first.
+    pub fn select(&self, filter: &ProblemFilter) -> Vec<&ProblemRecord> {
+        self.problems
+            .iter()
+            .filter(|p| filter.matches(p, self.rules_of(p)))
+            .collect()
+    }
+
+    pub fn count(&self, filter: ProblemFilter) -> Count {
+        Count {
+            n: self.select(&filter).len(),
+            filter,
+        }
+    }
+
+    /// The five clearing counts of `base` for `month`.
+    pub fn clearing(&self, base: &ProblemFilter, month: Month) -> ClearingCounts {
+        let as_of = month.as_of(self.today);
+        let with = |f: ProblemFilter| self.count(f);
+        ClearingCounts {
+            found: with(ProblemFilter {
+                found_in: Some(month),
+                // A month still running counts what has been found so far.
+                ..base.clone()
+            }),
+            closed: with(ProblemFilter {
+                closed_in: Some(month),
+                ..base.clone()
+            }),
+            open: with(ProblemFilter {
+                open_on: Some(as_of),
+                ..base.clone()
+            }),
+            overdue: with(ProblemFilter {
+                overdue_on: Some(as_of),
+                ..base.clone()
+            }),
+            uncleared: with(ProblemFilter {
+                uncleared_on: Some(as_of),
+                ..base.clone()
+            }),
+        }
+    }
+
+    /// 月清零: the month's figures for each child division of the area and in all.
+    pub async fn by_division(
+        &self,
+        store: &dyn Store,
+        month: Month,
+    ) -> Result<ClearingReport, AppError> {
+        let base = ProblemFilter::default().within(self.area.code);
+        let mut lines = Vec::new();
+        for child in store.child_divisions(&self.area.code).await? {
+            lines.push(ClearingLine {
+                name: child.name.clone(),
+                division: Some(child.code),
+                counts: self.clearing(&base.within(child.code), month),
+            });
+        }
+        Ok(ClearingReport {
+            month,
+            as_of: month.as_of(self.today),
+            lines,
+            total: self.clearing(&base, month),
+        })
+    }
+
+    /// 月调度: the month's figures for each responsible department, busiest first.
+    pub fn by_department(&self, month: Month) -> ClearingReport {
+        let base = ProblemFilter::default().within(self.area.code);
+        let mut departments: Vec<&str> = self
+            .problems
+            .iter()
+            .map(|p| p.department.as_str())
+            .collect();
+        departments.sort_unstable();
+        departments.dedup();
+        let mut lines: Vec<ClearingLine> = departments
+            .into_iter()
+            .map(|d| ClearingLine {
+                name: d.to_string(),
+                division: None,
+                counts: self.clearing(
+                    &ProblemFilter {
+                        department: Some(d.to_string()),
+                        ..base.clone()
+                    },
+                    month,
+                ),
+            })
+            .collect();
+        lines.sort_by(|a, b| {
+            (b.counts.open.n, b.counts.uncleared.n, &a.name).cmp(&(
+                a.counts.open.n,
+                a.counts.uncleared.n,
+                &b.name,
+            ))
+        });
+        ClearingReport {
+            month,
+            as_of: month.as_of(self.today),
+            lines,
+            total: self.clearing(&base, month),
+        }
+    }
+}
+
+/// Reads a problem filter from a page's query words; each wrong word named.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterQuery {
+    pub state: String,
+    pub kind: String,
+    pub department: String,
+    pub household: String,
+    pub found: String,
+    pub closed: String,
+    pub open_on: String,
+    pub overdue_on: String,
+    pub uncleared_on: String,
+}
+
+impl FilterQuery {
+    pub fn filter(&self, within: DivisionCode) -> Result<ProblemFilter, AppError> {
+        let mut problems = Vec::new();
+        let mut f = ProblemFilter::default().within(within);
+        for s in self
+            .state
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            match ProblemState::parse(s) {
+                Some(state) => f.states.push(state),
+                None => problems.push(format!("状态“{s}”无效")),
+            }
+        }
+        if !self.kind.trim().is_empty() {
+            match problem_kind(&self.kind) {
+                Some(k) => f.kind = Some(k),
+                None => problems.push(format!("问题类型“{}”无效", self.kind.trim())),
+            }
+        }
+        if !self.department.trim().is_empty() {
+            f.department = Some(self.department.trim().to_string());
+        }
+        if !self.household.trim().is_empty() {
+            match HouseholdCode::parse(self.household.trim()) {
+                Ok(h) => f.household = Some(h),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        let month = |text: &str, what: &str, problems: &mut Vec<String>| {
+            if text.trim().is_empty() {
+                return None;
+            }
+            Month::parse(text)
+                .map_err(|e| problems.push(format!("{what}：{e}")))
+                .ok()
+        };
+        f.found_in = month(&self.found, "发现月份", &mut problems);
+        f.closed_in = month(&self.closed, "销号月份", &mut problems);
+        let day = |text: &str, what: &str, problems: &mut Vec<String>| {
+            if text.trim().is_empty() {
+                return None;
+            }
+            parse_date(text)
+                .map_err(|e| problems.push(format!("{what}：{e}")))
+                .ok()
+        };
+        f.open_on = day(&self.open_on, "未销号截至日期", &mut problems);
+        f.overdue_on = day(&self.overdue_on, "逾期截至日期", &mut problems);
+        f.uncleared_on = day(&self.uncleared_on, "未清零截至日期", &mut problems);
+        if problems.is_empty() {
+            Ok(f)
+        } else {
+            Err(AppError::Invalid(problems))
+        }
+    }
+
+    /// The query words of `f` (without its area), the inverse of [`FilterQuery::filter`].
+    pub fn of(f: &ProblemFilter) -> FilterQuery {
+        FilterQuery {
+            state: f
+                .states
+                .iter()
+                .map(|s| s.code())
+                .collect::<Vec<_>>()
+                .join(","),
+            kind: f.kind.map(|k| k.code().to_string()).unwrap_or_default(),
+            department: f.department.clone().unwrap_or_default(),
+            household: f
+                .household
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            found: f.found_in.map(|m| m.to_string()).unwrap_or_default(),
+            closed: f.closed_in.map(|m| m.to_string()).unwrap_or_default(),
+            open_on: f.open_on.map(|d| d.to_string()).unwrap_or_default(),
+            overdue_on: f.overdue_on.map(|d| d.to_string()).unwrap_or_default(),
+            uncleared_on: f.uncleared_on.map(|d| d.to_string()).unwrap_or_default(),
+        }
+    }
+
+    /// `key=value` pairs of the words that are set, for a link.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("state", self.state.as_str()),
+            ("kind", self.kind.as_str()),
+            ("department", self.department.as_str()),
+            ("household", self.household.as_str()),
+            ("found", self.found.as_str()),
+            ("closed", self.closed.as_str()),
+            ("open_on", self.open_on.as_str()),
+            ("overdue_on", self.overdue_on.as_str()),
+            ("uncleared_on", self.uncleared_on.as_str()),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+    }
+}
+
+/// The problems of household `code`, oldest first.
+pub async fn of_household(
+    store: &dyn Store,
+    actor: &Actor,
+    code: &HouseholdCode,
+) -> Result<Vec<ProblemRecord>, AppError> {
+    let village = code
+        .village()
+        .ok_or_else(|| invalid(format!("户编号{code}无效")))?;
+    let mut list = store.problems(actor, Some(&village)).await?;
+    list.retain(|p| p.household == *code);
+    Ok(list)
+}

@@ -1,0 +1,720 @@
+//! Pages of the 三保障 and drinking-water problem ledger (问题台账): the list behind every
+//! count, a problem with its steps and evidence, registration, the month's clearing by
+//! division (月清零) and the dispatch list by department (月调度). Thin: the app's
+//! `problems` module decides what is counted and allowed.
+
+use crate::monitoring::{correctable, field, guard, multipart_files, stored_file};
+use crate::pages::{error_page, status_of};
+use crate::session::{Session, url_escape};
+use crate::{AppState, Frame, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use dixian_app::problems::{
+    ClearingCounts, ClearingReport, Count, FilterQuery, ProblemFilter, ProblemForm, ProblemLedger,
+    StepForm, register, take_step,
+};
+use dixian_app::{AppError, today};
+use dixian_domain::access::Permission;
+use dixian_domain::division::DivisionCode;
+use dixian_domain::problems::{
+    Month, PROBLEM_KINDS, ProblemAction, ProblemSource, ProblemState, problem_kind,
+};
+use dixian_store::problems::ProblemRecord;
+use serde::Deserialize;
+
+/// Rows a list page shows.
+const PAGE_ROWS: usize = 200;
+
+/// Largest body of a step form: its evidence files plus the fields.
+pub const STEP_UPLOAD_LIMIT: usize = dixian_store::problems::MAX_PROBLEM_FILES
+    * dixian_store::monitoring::MAX_ATTACHMENT_BYTES
+    + 256 * 1024;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    household: String,
+    #[serde(default)]
+    found: String,
+    #[serde(default)]
+    closed: String,
+    #[serde(default)]
+    open_on: String,
+    #[serde(default)]
+    overdue_on: String,
+    #[serde(default)]
+    uncleared_on: String,
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    page: Option<usize>,
+}
+
+impl ListQuery {
+    fn words(&self) -> FilterQuery {
+        FilterQuery {
+            state: self.state.clone(),
+            kind: self.kind.clone(),
+            department: self.department.clone(),
+            household: self.household.clone(),
+            found: self.found.clone(),
+            closed: self.closed.clone(),
+            open_on: self.open_on.clone(),
+            overdue_on: self.overdue_on.clone(),
+            uncleared_on: self.uncleared_on.clone(),
+        }
+    }
+}
+
+/// `/problems?area=…&…`: the list a count links to.
+pub(crate) fn list_link(f: &ProblemFilter) -> String {
+    let mut href = String::from("/problems?");
+    if let Some(w) = &f.within {
+        href.push_str(&format!("area={w}"));
+    }
+    for (k, v) in FilterQuery::of(f).pairs() {
+        href.push_str(&format!("&{k}={}", url_escape(v)));
+    }
+    href
+}
+
+async fn area_of(
+    state: &AppState,
+    session: &Session,
+    text: &str,
+) -> Result<DivisionCode, AppError> {
+    match text.trim() {
+        "" => dixian_app::dashboard::home_area(state.store.as_ref(), &session.auth.actor).await,
+        t => DivisionCode::parse(t)
+            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")])),
+    }
+}
+
+async fn ledger(
+    state: &AppState,
+    session: &Session,
+    area: &str,
+) -> Result<ProblemLedger, AppError> {
+    let area = area_of(state, session, area).await?;
+    ProblemLedger::load(state.store.as_ref(), &session.auth.actor, &area, today()).await
+}
+
+pub(crate) struct Row {
+    id: i64,
+    household: String,
+    head: String,
+    village: String,
+    kind: &'static str,
+    description: String,
+    found_on: String,
+    department: String,
+    deadline: String,
+    late: bool,
+    state: &'static str,
+}
+
+fn row(p: &ProblemRecord, on: chrono::NaiveDate) -> Row {
+    Row {
+        id: p.id,
+        household: p.household.to_string(),
+        head: p.head_name.clone(),
+        village: p.village_name.clone(),
+        kind: p.kind.label(),
+        description: p.description.clone(),
+        found_on: p.found_on.to_string(),
+        department: p.department.clone(),
+        deadline: p.deadline.to_string(),
+        late: p.dates().overdue_on(on),
+        state: p.state.label(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "problems.html")]
+struct ListPage {
+    frame: Frame,
+    code: String,
+    name: String,
+    words: Vec<String>,
+    total: usize,
+    rows: Vec<Row>,
+    page: usize,
+    pages: usize,
+    base: String,
+    may_register: bool,
+    month: String,
+    state: String,
+    kind: String,
+    department: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    states: Vec<(&'static str, &'static str)>,
+    departments: Vec<String>,
+    clear_days: u32,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let fail = |e: AppError| error_page(&state, Some(&session), &e);
+    let l = match ledger(&state, &session, &q.area).await {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let filter = match q.words().filter(l.area.code) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let selected = l.select(&filter);
+    let total = selected.len();
+    let pages = total.div_ceil(PAGE_ROWS).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let mut departments: Vec<String> = l.problems.iter().map(|p| p.department.clone()).collect();
+    departments.sort();
+    departments.dedup();
+    render(
+        StatusCode::OK,
+        &ListPage {
+            frame: session.frame(&state),
+            code: l.area.code.to_string(),
+            name: l.area.name.clone(),
+            words: filter.words(),
+            total,
+            rows: selected
+                .iter()
+                .skip((page - 1) * PAGE_ROWS)
+                .take(PAGE_ROWS)
+                .map(|p| row(p, l.today))
+                .collect(),
+            page,
+            pages,
+            base: list_link(&filter),
+            may_register: session.auth.actor.may(Permission::HandleCases),
+            month: Month::of(l.today).to_string(),
+            state: q.state.clone(),
+            kind: q.kind.clone(),
+            department: q.department.clone(),
+            kinds: PROBLEM_KINDS
+                .iter()
+                .map(|k| (k.code(), k.label()))
+                .collect(),
+            states: ProblemState::ALL
+                .iter()
+                .map(|s| (s.code(), s.label()))
+                .collect(),
+            departments,
+            clear_days: l.area_rules.clear_within_days,
+        },
+    )
+}
+
+/// A count and the link to its list.
+pub(crate) struct Linked {
+    n: usize,
+    href: String,
+}
+
+fn linked(c: &Count) -> Linked {
+    Linked {
+        n: c.n,
+        href: list_link(&c.filter),
+    }
+}
+
+pub(crate) struct LineView {
+    name: String,
+    /// The division's own clearing page, for a line of the clearing by division.
+    drill: Option<String>,
+    found: Linked,
+    closed: Linked,
+    open: Linked,
+    overdue: Linked,
+    uncleared: Linked,
+}
+
+fn line_view(name: String, drill: Option<String>, c: &ClearingCounts) -> LineView {
+    LineView {
+        name,
+        drill,
+        found: linked(&c.found),
+        closed: linked(&c.closed),
+        open: linked(&c.open),
+        overdue: linked(&c.overdue),
+        uncleared: linked(&c.uncleared),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "problem_clearing.html")]
+struct ClearingPage {
+    frame: Frame,
+    /// "clearing" (by division) or "dispatch" (by department).
+    mode: &'static str,
+    code: String,
+    name: String,
+    month: String,
+    month_label: String,
+    previous: String,
+    next: Option<String>,
+    as_of: String,
+    clear_days: u32,
+    column: &'static str,
+    lines: Vec<LineView>,
+    total: LineView,
+    cleared: bool,
+    /// For the dispatch list: each department's open problems.
+    open_lists: Vec<(String, Vec<Row>)>,
+}
+
+fn month_of(text: &str) -> Result<Month, AppError> {
+    match text.trim() {
+        "" => Ok(Month::of(today())),
+        t => Month::parse(t).map_err(|e| AppError::Invalid(vec![e])),
+    }
+}
+
+fn clearing_page(
+    state: &AppState,
+    session: &Session,
+    l: &ProblemLedger,
+    mode: &'static str,
+    report: &ClearingReport,
+) -> Response {
+    let month = report.month;
+    let lines = report
+        .lines
+        .iter()
+        .map(|line| {
+            line_view(
+                line.name.clone(),
+                line.division
+                    .map(|d| format!("/problems/{mode}?area={d}&month={month}")),
+                &line.counts,
+            )
+        })
+        .collect();
+    let open_lists = if mode == "dispatch" {
+        report
+            .lines
+            .iter()
+            .filter(|line| line.counts.open.n > 0)
+            .map(|line| {
+                let mut open = l.select(&line.counts.open.filter);
+                open.sort_by_key(|p| (p.deadline, p.id));
+                (
+                    line.name.clone(),
+                    open.iter().map(|p| row(p, report.as_of)).collect(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let this_month = Month::of(l.today);
+    render(
+        StatusCode::OK,
+        &ClearingPage {
+            frame: session.frame(state),
+            mode,
+            code: l.area.code.to_string(),
+            name: l.area.name.clone(),
+            month: month.to_string(),
+            month_label: month.label(),
+            previous: month.previous().to_string(),
+            next: (month < this_month).then(|| month.next().to_string()),
+            as_of: report.as_of.to_string(),
+            clear_days: l.area_rules.clear_within_days,
+            column: if mode == "dispatch" {
+                "责任部门"
+            } else {
+                "区划"
+            },
+            lines,
+            total: line_view("合计".into(), None, &report.total),
+            cleared: report.total.cleared(),
+            open_lists,
+        },
+    )
+}
+
+/// 月清零: the month's clearing by division.
+pub async fn clearing(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let fail = |e: AppError| error_page(&state, Some(&session), &e);
+    let (l, month) = match (ledger(&state, &session, &q.area).await, month_of(&q.month)) {
+        (Ok(l), Ok(m)) => (l, m),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    match l.by_division(state.store.as_ref(), month).await {
+        Ok(report) => clearing_page(&state, &session, &l, "clearing", &report),
+        Err(e) => fail(e),
+    }
+}
+
+/// 月调度: the month's dispatch list by department.
+pub async fn dispatch(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let fail = |e: AppError| error_page(&state, Some(&session), &e);
+    let (l, month) = match (ledger(&state, &session, &q.area).await, month_of(&q.month)) {
+        (Ok(l), Ok(m)) => (l, m),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let report = l.by_department(month);
+    clearing_page(&state, &session, &l, "dispatch", &report)
+}
+
+#[derive(Template)]
+#[template(path = "problem_new.html")]
+struct NewPage {
+    frame: Frame,
+    error: Option<String>,
+    household: String,
+    kind: String,
+    source: String,
+    description: String,
+    found_on: String,
+    found_by: String,
+    department: String,
+    deadline: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    sources: Vec<(&'static str, &'static str)>,
+    today: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    household: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    source: String,
+}
+
+fn new_page(
+    session: &Session,
+    state: &AppState,
+    f: &ProblemForm,
+    error: Option<String>,
+) -> NewPage {
+    NewPage {
+        frame: session.frame(state),
+        error,
+        household: f.household.clone(),
+        kind: f.kind.clone(),
+        source: f.source.clone(),
+        description: f.description.clone(),
+        found_on: f.found_on.clone(),
+        found_by: f.found_by.clone(),
+        department: f.department.clone(),
+        deadline: f.deadline.clone(),
+        kinds: PROBLEM_KINDS
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
+        sources: ProblemSource::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        today: today().to_string(),
+    }
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let f = ProblemForm {
+        household: q.household.trim().to_string(),
+        kind: problem_kind(&q.kind)
+            .map(|k| k.code().to_string())
+            .unwrap_or_default(),
+        source: ProblemSource::parse(&q.source)
+            .map(|s| s.code().to_string())
+            .unwrap_or_default(),
+        ..ProblemForm::default()
+    };
+    render(StatusCode::OK, &new_page(&session, &state, &f, None))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "登记三保障问题").await {
+        return r;
+    }
+    let f = ProblemForm {
+        household: field(&fields, "household"),
+        kind: field(&fields, "kind"),
+        source: field(&fields, "source"),
+        description: field(&fields, "description"),
+        found_on: field(&fields, "found_on"),
+        found_by: field(&fields, "found_by"),
+        department: field(&fields, "department"),
+        deadline: field(&fields, "deadline"),
+    };
+    match register(state.store.as_ref(), &session.auth.actor, &f, today()).await {
+        Ok(id) => Redirect::to(&format!("/problems/{id}?done=create")).into_response(),
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            render(code, &new_page(&session, &state, &f, Some(e.to_string())))
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+pub(crate) struct EventView {
+    action: &'static str,
+    on: String,
+    note: String,
+    by: String,
+    at: String,
+    files: Vec<(i64, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "problem.html")]
+struct ProblemPage {
+    frame: Frame,
+    error: Option<String>,
+    done: Option<&'static str>,
+    id: i64,
+    version: i64,
+    household: String,
+    head: String,
+    village: String,
+    village_code: String,
+    kind: &'static str,
+    source: &'static str,
+    description: String,
+    found_on: String,
+    found_by: String,
+    department: String,
+    deadline: String,
+    late: bool,
+    uncleared: bool,
+    state: &'static str,
+    resolution: Option<String>,
+    resolved: String,
+    closed: String,
+    created: String,
+    events: Vec<EventView>,
+    /// (code, label) of the steps this user may take now.
+    actions: Vec<(&'static str, &'static str)>,
+    today: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default)]
+    done: String,
+}
+
+async fn show_problem(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    error: Option<(StatusCode, String)>,
+    done: Option<&'static str>,
+) -> Response {
+    let actor = &session.auth.actor;
+    let file = match state.store.problem(actor, id).await {
+        Ok(Some(f)) => f,
+        Ok(None) => {
+            return error_page(
+                state,
+                Some(session),
+                &AppError::NotFound(format!("问题#{id}不存在")),
+            );
+        }
+        Err(e) => return error_page(state, Some(session), &e.into()),
+    };
+    let p = &file.problem;
+    let on = today();
+    let rules =
+        match dixian_app::policy::policy_in_force(state.store.as_ref(), p.village.as_str(), on)
+            .await
+        {
+            Ok(policy) => policy.problems,
+            Err(e) => return error_page(state, Some(session), &e),
+        };
+    let (code, error) = match error {
+        Some((c, m)) => (c, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    let actions = if actor.may(Permission::HandleCases) {
+        ProblemAction::available(p.state)
+            .into_iter()
+            .filter(|a| a.permitted(actor.role))
+            .map(|a| (a.code(), a.label()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let when = |on: Option<chrono::NaiveDate>, by: &Option<String>| match (on, by) {
+        (Some(d), Some(b)) => format!("{d}（{b}）"),
+        (Some(d), None) => d.to_string(),
+        _ => String::new(),
+    };
+    render(
+        code,
+        &ProblemPage {
+            frame: session.frame(state),
+            error,
+            done,
+            id: p.id,
+            version: p.version,
+            household: p.household.to_string(),
+            head: p.head_name.clone(),
+            village: p.village_name.clone(),
+            village_code: p.village.to_string(),
+            kind: p.kind.label(),
+            source: p.source.label(),
+            description: p.description.clone(),
+            found_on: p.found_on.to_string(),
+            found_by: p.found_by.clone(),
+            department: p.department.clone(),
+            deadline: p.deadline.to_string(),
+            late: p.dates().overdue_on(on),
+            uncleared: p.dates().uncleared_on(on, &rules),
+            state: p.state.label(),
+            resolution: p.resolution.clone(),
+            resolved: when(p.resolved_on, &p.resolved_by),
+            closed: when(p.closed_on, &p.closed_by),
+            created: format!(
+                "{}（{}）",
+                dixian_app::beijing(p.created_at).format("%Y-%m-%d %H:%M"),
+                p.created_by
+            ),
+            events: file
+                .events
+                .iter()
+                .map(|e| EventView {
+                    action: e.action.label(),
+                    on: e.on.to_string(),
+                    note: e.note.clone(),
+                    by: e.by.clone(),
+                    at: dixian_app::beijing(e.at)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    files: e.files.iter().map(|f| (f.id, f.name.clone())).collect(),
+                })
+                .collect(),
+            actions,
+            today: on.to_string(),
+        },
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> Response {
+    let done = match q.done.as_str() {
+        "create" => Some("问题已登记。"),
+        "resolve" => Some("已报告整改完成，等待乡镇或县级核实销号。"),
+        "close" => Some("问题已销号。"),
+        "reopen" => Some("已退回重新整改。"),
+        _ => None,
+    };
+    show_problem(&state, &session, id, None, done).await
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, files) = match multipart_files(form).await {
+        Ok(x) => x,
+        Err(e) => {
+            return show_problem(
+                &state,
+                &session,
+                id,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+                None,
+            )
+            .await;
+        }
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "办理三保障问题").await {
+        return r;
+    }
+    let f = StepForm {
+        action: field(&fields, "action"),
+        on: field(&fields, "on"),
+        note: field(&fields, "note"),
+        version: field(&fields, "version"),
+    };
+    match take_step(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        files,
+        today(),
+    )
+    .await
+    {
+        Ok(action) => {
+            Redirect::to(&format!("/problems/{id}?done={}", action.code())).into_response()
+        }
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            show_problem(&state, &session, id, Some((code, e.to_string())), None).await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+pub async fn evidence(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Response {
+    match state
+        .store
+        .problem_evidence(&session.auth.actor, id, file)
+        .await
+    {
+        Ok(Some((meta, bytes))) => stored_file(
+            bytes,
+            &meta.content_type,
+            &format!("problem{id}-{file}"),
+            &meta.name,
+        ),
+        Ok(None) => error_page(
+            &state,
+            Some(&session),
+            &AppError::NotFound(format!("问题#{id}没有佐证材料#{file}")),
+        ),
+        Err(e) => error_page(&state, Some(&session), &e.into()),
+    }
+}
