@@ -170,8 +170,8 @@ pub async fn load_problems(
                 (true, 0) => (false, false),
                 (true, 1) => (true, false),
                 (true, 2) => (false, false),
-                _ if age_days > 60 => (rng.below(100) < 97, rng.below(100) < 95),
-                _ if age_days > 25 => (rng.below(100) < 80, rng.below(100) < 60),
+                _ if age_days > 60 => (rng.below(1000) < 995, rng.below(1000) < 990),
+                _ if age_days > 25 => (rng.below(100) < 85, rng.below(100) < 75),
                 _ => (rng.below(100) < 55, rng.below(100) < 30),
             };
             let mut version = 1;

@@ -658,7 +658,7 @@ pub async fn step(
                 &state,
                 &session,
                 id,
-                Some((StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+                Some((StatusCode::BAD_REQUEST, e.to_string())),
                 None,
             )
             .await;

@@ -247,6 +247,11 @@ async fn pages_fit_a_phone_screen() {
         "/dashboard",
         "/dashboard?area=500299101000",
         "/quality?area=500299101000",
+        "/problems",
+        "/problems/1",
+        "/problems/new",
+        "/problems/clearing",
+        "/problems/dispatch",
     ] {
         b.client.goto(&format!("{base}{path}")).await.unwrap();
         // The page itself, not the login page it would redirect to without a session.

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 mod monitoring;
+mod problems;
 
 struct App {
     _dir: tempfile::TempDir,

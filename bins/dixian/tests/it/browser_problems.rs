@@ -1,0 +1,145 @@
+//! Browser end-to-end test of the 三保障 problem ledger: the village registers a problem from
+//! a household's page and reports it fixed with a photo, the town strikes it off, and the
+//! county follows its figures from the dashboard to 月清零 and to the lists behind them.
+
+use crate::browser::Browser;
+use crate::demo_server;
+use fantoccini::Locator;
+
+async fn click_css(b: &Browser, css: &str) {
+    let e = b.client.find(Locator::Css(css)).await.unwrap();
+    b.click_and_wait(e).await;
+}
+
+#[tokio::test]
+async fn a_problem_is_registered_fixed_struck_off_and_counted() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (dir, server) = demo_server("1500", "21");
+    let base = format!("http://{}", server.addr);
+
+    // The village officer: the village's ledger, then a household's page.
+    b.login(&base, "village", "Dixian@2026").await;
+    b.click_link("三保障问题").await;
+    assert_eq!(b.path().await, "/problems");
+    let before: usize = b.text("#total-problems").await.parse().unwrap();
+    assert!(
+        before >= 4,
+        "the demo village has one problem of each state"
+    );
+    b.client.goto(&format!("{base}/households")).await.unwrap();
+    let first = b
+        .client
+        .find(Locator::Css("table tbody tr td a[href^='/households/']"))
+        .await
+        .unwrap();
+    b.click_and_wait(first).await;
+    let household = b
+        .path()
+        .await
+        .trim_start_matches("/households/")
+        .to_string();
+    click_css(&b, "#household-problem-new").await;
+    assert_eq!(b.path().await, "/problems/new");
+    // A problem without its description is refused with the field named.
+    b.choose("#problem-new select[name=kind]", "housing").await;
+    b.choose("#problem-new select[name=source]", "visit").await;
+    b.fill("#problem-new input[name=found_by]", "王村干、李镇干")
+        .await;
+    b.client
+        .execute(
+            "document.querySelector('#problem-new textarea').removeAttribute('required');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.submit("#problem-new button").await;
+    assert!(b.text("#problem-error").await.contains("问题描述"));
+    b.fill(
+        "#problem-new textarea[name=description]",
+        "房屋墙体开裂，需安全鉴定",
+    )
+    .await;
+    b.submit("#problem-new button").await;
+    assert!(b.path().await.starts_with("/problems/"));
+    assert_eq!(b.text("#problem-state").await, "待整改");
+    let facts = b.text("#problem-facts").await;
+    assert!(
+        facts.contains("住房城乡建设部门"),
+        "the pack's department: {facts}"
+    );
+    let problem_path = b.path().await;
+    b.screenshot("problem-registered.png").await;
+
+    // …reports the fix with a photo, and may not strike it off itself.
+    let photo = dir.path().join("验收.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    b.fill(
+        "#problem-resolve textarea[name=note]",
+        "已加固维修，经鉴定为B级",
+    )
+    .await;
+    b.fill("#problem-resolve input[name=file]", photo.to_str().unwrap())
+        .await;
+    b.submit("#problem-resolve button").await;
+    assert_eq!(b.text("#problem-state").await, "已整改待销号");
+    assert!(b.text("#problem-history").await.contains("验收.png"));
+    assert!(
+        b.client.find(Locator::Css("#problem-close")).await.is_err(),
+        "销号 is the town's"
+    );
+    // The household page lists it.
+    b.client
+        .goto(&format!("{base}/households/{household}"))
+        .await
+        .unwrap();
+    assert!(b.text("#household-problems").await.contains("房屋墙体开裂"));
+
+    // The town verifies and strikes it off.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "town", "Dixian@2026").await;
+    b.client
+        .goto(&format!("{base}{problem_path}"))
+        .await
+        .unwrap();
+    b.fill("#problem-close textarea[name=note]", "经实地核实，整改到位")
+        .await;
+    b.submit("#problem-close button").await;
+    assert_eq!(b.text("#problem-state").await, "已销号");
+    assert!(b.text("#problem-done").await.contains("已销号"));
+
+    // The county: dashboard figure → its list; 月清零 → a town's uncleared → its list.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "county", "Dixian@2026").await;
+    b.click_link("工作看板").await;
+    let closed = b.text("#kpi-problems-closed strong").await;
+    click_css(&b, "#kpi-problems-closed").await;
+    assert_eq!(b.path().await, "/problems");
+    assert_eq!(b.text("#total-problems").await, closed);
+    assert!(b.text("#filter").await.contains("已销号"));
+    assert!(b.text("#problems").await.contains("房屋墙体开裂"));
+    click_css(&b, "#to-clearing").await;
+    assert_eq!(b.path().await, "/problems/clearing");
+    let total_uncleared = b.text("#clearing-total td:nth-child(6) a").await;
+    click_css(&b, "#clearing-total td:nth-child(6) a").await;
+    assert_eq!(b.text("#total-problems").await, total_uncleared);
+    b.client
+        .goto(&format!("{base}/problems/dispatch"))
+        .await
+        .unwrap();
+    assert!(b.text("h1").await.contains("月调度"));
+    b.screenshot("problems-dispatch.png").await;
+
+    // The village officer sees none of another town's problems.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "village", "Dixian@2026").await;
+    b.client
+        .goto(&format!("{base}/problems?area=500299102000"))
+        .await
+        .unwrap();
+    assert!(b.text("main").await.contains("无权"));
+
+    b.close().await;
+    drop(server);
+}
