@@ -600,6 +600,20 @@ impl SqlStore {
             .await
     }
 
+    /// The code range of `within`, or of the actor's whole scope; an area outside the scope is
+    /// refused (audited).
+    pub(crate) async fn area_range(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<(String, String)> {
+        match within {
+            Some(w) if !actor.scope.covers(w) => Err(self.deny(actor, w.as_str()).await),
+            Some(w) => Ok(w.code_range()),
+            None => Ok(actor.scope.code_range()),
+        }
+    }
+
     /// Refuses (and audits) an actor whose role lacks permission `p`. Checked here, below
     /// every page, command and export, so none of them can forget it.
     async fn permit(&self, actor: &Actor, p: Permission, target: &str) -> StoreResult<()> {
@@ -1713,6 +1727,22 @@ impl Store for SqlStore {
 
     async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>> {
         self.list_visits(actor, code).await
+    }
+
+    async fn visits_within(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<VisitRecord>> {
+        self.visits_in_area(actor, within).await
+    }
+
+    async fn measures_within(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<(i64, dixian_domain::monitoring::Measure)>> {
+        self.measures_in_area(actor, within).await
     }
 
     async fn visit_dates(

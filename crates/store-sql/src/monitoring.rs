@@ -374,6 +374,13 @@ impl MeasureRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct AreaMeasureRow {
+    case_id: i64,
+    #[sqlx(flatten)]
+    measure: MeasureRow,
+}
+
+#[derive(sqlx::FromRow)]
 struct EventRow {
     seq: i64,
     action: String,
@@ -999,15 +1006,7 @@ impl SqlStore {
     ) -> StoreResult<Vec<CaseFact>> {
         self.permit(actor, Permission::ViewRegistry, "监测案件统计")
             .await?;
-        let scope = match within {
-            Some(w) => {
-                if !actor.scope.covers(w) {
-                    return Err(self.deny(actor, w.as_str()).await);
-                }
-                w.code_range()
-            }
-            None => actor.scope.code_range(),
-        };
+        let scope = self.area_range(actor, within).await?;
         let rows: Vec<FactRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT c.id, h.code, c.village, c.state, c.category, c.risk_types,
@@ -1041,6 +1040,37 @@ impl SqlStore {
                     people: r.people,
                 })
             })
+            .collect()
+    }
+
+    pub(crate) async fn measures_in_area(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<(i64, Measure)>> {
+        self.permit(actor, Permission::ViewRegistry, "帮扶措施")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let rows: Vec<AreaMeasureRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT m.case_id, m.id, m.type_code, m.content, m.unit, m.start_on, m.end_on,
+                        m.amount, m.status, m.effect
+                   FROM assistance_measures m
+                   JOIN monitoring_cases c ON c.id = m.case_id
+                   JOIN households h ON h.id = c.household_id
+                  WHERE c.village BETWEEN $1 AND $2 {}
+                  ORDER BY m.case_id, m.id",
+                crate::assigned_only(3)
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(crate::assigned_to(actor))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|r| Ok((r.case_id, r.measure.into_measure()?)))
             .collect()
     }
 

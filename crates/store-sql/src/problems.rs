@@ -184,11 +184,7 @@ impl SqlStore {
     ) -> StoreResult<Vec<ProblemRecord>> {
         self.permit(actor, Permission::ViewRegistry, "问题台账")
             .await?;
-        let (lo, hi) = match within {
-            Some(w) if !actor.scope.covers(w) => return Err(self.deny(actor, w.as_str()).await),
-            Some(w) => w.code_range(),
-            None => actor.scope.code_range(),
-        };
+        let (lo, hi) = self.area_range(actor, within).await?;
         let rows: Vec<ProblemRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{SELECT} WHERE p.village BETWEEN $1 AND $2 {} ORDER BY p.id",

@@ -4,6 +4,7 @@
 use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
+use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::monitoring::{MAX_ATTACHMENT_BYTES, MAX_VISIT_PHOTOS};
 use dixian_store::{NewVisit, PhotoMeta, Store, StoreError, StoreResult, VisitRecord};
@@ -75,6 +76,36 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
         findings.to_string(),
         follow_ups.to_string(),
     ))
+}
+
+/// Visits as records, each with the photos of `photos` that are its own.
+fn records(rows: Vec<VisitRow>, photos: &[PhotoRow]) -> StoreResult<Vec<VisitRecord>> {
+    let mut by_visit: std::collections::HashMap<i64, Vec<PhotoMeta>> =
+        std::collections::HashMap::new();
+    for p in photos {
+        by_visit.entry(p.visit_id).or_default().push(PhotoMeta {
+            id: p.id,
+            name: p.name.clone(),
+            content_type: p.content_type.clone(),
+            size: p.size,
+        });
+    }
+    rows.into_iter()
+        .map(|r| {
+            Ok(VisitRecord {
+                id: r.id,
+                household: HouseholdCode::parse(&r.code).map_err(|e| corrupt("户编号", e))?,
+                case_id: r.case_id,
+                visited_on: r.visited_on,
+                visitors: r.visitors.split('、').map(str::to_string).collect(),
+                findings: r.findings,
+                follow_ups: r.follow_ups,
+                photos: by_visit.remove(&r.id).unwrap_or_default(),
+                created_at: parse_time("走访时间", &r.created_at)?,
+                created_by: r.created_by,
+            })
+        })
+        .collect()
 }
 
 impl SqlStore {
@@ -191,31 +222,47 @@ impl SqlStore {
             .map_err(backend)?;
             (rows, photos)
         });
-        rows.into_iter()
-            .map(|r| {
-                Ok(VisitRecord {
-                    id: r.id,
-                    household: HouseholdCode::parse(&r.code).map_err(|e| corrupt("户编号", e))?,
-                    case_id: r.case_id,
-                    visited_on: r.visited_on,
-                    visitors: r.visitors.split('、').map(str::to_string).collect(),
-                    findings: r.findings,
-                    follow_ups: r.follow_ups,
-                    photos: photos
-                        .iter()
-                        .filter(|p| p.visit_id == r.id)
-                        .map(|p| PhotoMeta {
-                            id: p.id,
-                            name: p.name.clone(),
-                            content_type: p.content_type.clone(),
-                            size: p.size,
-                        })
-                        .collect(),
-                    created_at: parse_time("走访时间", &r.created_at)?,
-                    created_by: r.created_by,
-                })
-            })
-            .collect()
+        records(rows, &photos)
+    }
+
+    pub(crate) async fn visits_in_area(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<VisitRecord>> {
+        self.permit(actor, Permission::ViewRegistry, "走访").await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let who = crate::assigned_to(actor);
+        let (rows, photos): (Vec<VisitRow>, Vec<PhotoRow>) = read!(self, |pool| {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT v.id, h.code, v.case_id, v.visited_on, v.visitors, v.findings,
+                   v.follow_ups, v.created_at, v.created_by
+                 FROM visits v JOIN households h ON h.id = v.household_id
+                 WHERE v.village BETWEEN $1 AND $2 {} ORDER BY v.visited_on DESC, v.id DESC",
+                crate::assigned_only(3)
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(who)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let photos = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT p.id, p.visit_id, p.name, p.content_type, p.size
+                 FROM visit_photos p JOIN visits v ON v.id = p.visit_id
+                 JOIN households h ON h.id = v.household_id
+                 WHERE v.village BETWEEN $1 AND $2 {} ORDER BY p.id",
+                crate::assigned_only(3)
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(who)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (rows, photos)
+        });
+        records(rows, &photos)
     }
 
     pub(crate) async fn dates_of_visits(

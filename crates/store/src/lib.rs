@@ -688,6 +688,20 @@ pub trait Store: Send + Sync {
     async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>>;
     /// The dates of visits since `since` to the households in the actor's scope (for a
     /// 帮扶责任人, assigned ones), for the visit cadence of work lists.
+    /// Every visit to the households in `within` (the actor's scope when `None`) the actor may
+    /// see, newest first.
+    async fn visits_within(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<VisitRecord>>;
+    /// Every measure of the cases in `within` the actor may see, as (case id, measure), by
+    /// case.
+    async fn measures_within(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<(i64, dixian_domain::monitoring::Measure)>>;
     async fn visit_dates(
         &self,
         actor: &Actor,

@@ -667,6 +667,32 @@ pub async fn monitoring_cases(store: &dyn Store) {
     let file = store.case_file(&cadre, case_id).await.unwrap().unwrap();
     assert_eq!(file.summary.measures, 1);
     assert_eq!(file.measures[0], m);
+    // The area's measures, for the 帮扶措施台账: scoped like the case.
+    let county_wide = store.measures_within(&town, None).await.unwrap();
+    assert_eq!(county_wide, vec![(case_id, m.clone())]);
+    assert_eq!(
+        store
+            .measures_within(&town, Some(&village("500299101201")))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let elsewhere = actor_as(Role::TownReviewer, "500299102000");
+    assert!(
+        store
+            .measures_within(&elsewhere, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .measures_within(&elsewhere, Some(&village("500299101201")))
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
+    );
 
     // Timeliness: the steps with a deadline, counted per village, step and state.
     let t = store
@@ -847,6 +873,31 @@ pub async fn visits(store: &dyn Store) {
     assert_eq!(
         store.visit_dates(&town, d(2026, 1, 1)).await.unwrap().len(),
         2
+    );
+    // The area's visits, for the 走访台账: newest first, photos with their visit, scoped.
+    let all = store.visits_within(&town, None).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].visited_on, d(2026, 11, 20));
+    assert_eq!(all[1].photos.len(), 2);
+    assert_eq!(
+        store.visits_within(&cadre, None).await.unwrap().len(),
+        2,
+        "both visits are of the cadre's household"
+    );
+    let elsewhere = actor_as(Role::TownReviewer, "500299102000");
+    assert!(
+        store
+            .visits_within(&elsewhere, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .visits_within(&elsewhere, Some(&village("500299101201")))
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
     );
     let audit = store
         .audit_records(&sys(), &AuditFilter::after(0, 1000))
