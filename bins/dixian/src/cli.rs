@@ -342,6 +342,23 @@ pub enum ExportCmd {
         #[arg(long, value_name = "理由")]
         reveal_reason: Option<String>,
     },
+    /// 导出标准台账（.xlsx）：monitored 监测对象、measures 帮扶措施、visits 走访、eliminated 风险消除、problems 三保障问题
+    Ledger {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 台账：monitored、measures、visits、eliminated、problems（或中文名）
+        #[arg(value_name = "台账")]
+        kind: String,
+        /// 输出文件（.xlsx）
+        #[arg(long, value_name = "文件")]
+        out: PathBuf,
+        /// 区划（12位代码），默认为演示县或第一个县
+        #[arg(long, value_name = "区划代码")]
+        area: Option<String>,
+        /// 户主身份证号写完整号码，须说明理由（记入审计记录）
+        #[arg(long, value_name = "理由")]
+        reveal_reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -338,6 +338,67 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Export {
+            command:
+                ExportCmd::Ledger {
+                    data,
+                    kind,
+                    out,
+                    area,
+                    reveal_reason,
+                },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            let Some(kind) = dixian_app::ledgers::LedgerKind::parse(&kind) else {
+                bail!("没有台账“{kind}”，可选：monitored、measures、visits、eliminated、problems");
+            };
+            if !out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+            {
+                bail!("输出文件{}应以 .xlsx 结尾", out.display());
+            }
+            let store = open_store(&cfg, false).await?;
+            let actor = Actor::system("dixian export ledger");
+            let area = match area {
+                Some(a) => dixian_domain::DivisionCode::parse(a.trim())
+                    .map_err(|e| anyhow!("区划代码“{}”不正确：{e}", a.trim()))?,
+                None => default_county(store.as_ref(), &actor).await?,
+            };
+            let started = std::time::Instant::now();
+            let today = dixian_app::today();
+            let result = dixian_app::ledgers::build(
+                store.as_ref(),
+                &actor,
+                kind,
+                &area,
+                reveal_reason.as_deref(),
+                today,
+            )
+            .await;
+            store.close().await;
+            let ledger = result?;
+            let tmp = out.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("无法写入{}", tmp.display()))?;
+            if let Err(e) = dixian_app::workbook::write_tables(
+                std::slice::from_ref(&ledger.table),
+                std::io::BufWriter::new(file),
+            ) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+            std::fs::rename(&tmp, &out).with_context(|| format!("无法写入{}", out.display()))?;
+            println!(
+                "已导出{}{}条到{}，用时{:.1}秒。",
+                ledger.table.title,
+                ledger.table.rows.len(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Cmd::Screen {
             input,
             as_of,
@@ -956,7 +1017,7 @@ async fn build_demo(
     let problems =
         dixian_app::demo_problems::load_problems(store, &county, &village, seed, as_of).await?;
     Ok(format!(
-        "{summary}\n首个乡镇的监测线索{}条、案件{}件（{}）；全县三保障问题{}个（已销号{}个、未销号{}个），用时{:.1}秒。\n{accounts}",
+        "{summary}\n首个乡镇的监测线索{}条、案件{}件（{}）、走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个），用时{:.1}秒。\n{accounts}",
         cases.leads,
         cases.cases,
         cases
@@ -965,11 +1026,26 @@ async fn build_demo(
             .map(|(state, n)| format!("{state}{n}"))
             .collect::<Vec<_>>()
             .join("、"),
+        cases.visits,
         problems.problems,
         problems.closed,
         problems.open,
         started.elapsed().as_secs_f64()
     ))
+}
+
+/// The area a command works on when none is named: the top of the division tree, down
+/// through single children to the county (a county's database holds one).
+async fn default_county(store: &dyn Store, actor: &Actor) -> Result<dixian_domain::DivisionCode> {
+    let mut area = dixian_app::dashboard::home_area(store, actor).await?;
+    while area.level() < dixian_domain::DivisionLevel::County {
+        let children = store.child_divisions(&area).await?;
+        match children.as_slice() {
+            [only] => area = only.code,
+            _ => break,
+        }
+    }
+    Ok(area)
 }
 
 /// The demo county, its first town and that town's first village: where the demo accounts

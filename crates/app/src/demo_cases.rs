@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 pub struct CaseReport {
     pub leads: usize,
     pub cases: usize,
+    pub visits: usize,
     pub by_state: BTreeMap<&'static str, usize>,
 }
 
@@ -715,7 +716,76 @@ pub async fn load_cases(
         maker.case(r, found, target, Channel::CadreSurvey).await?;
     }
     flawed_incomes(store, town, as_of).await?;
+    maker.report.visits = monthly_visits(store, town, &mut maker.rng, as_of).await?;
     Ok(maker.report)
+}
+
+/// What visitors find, month by month.
+const FINDINGS: [(&str, &str); 5] = [
+    ("家中生产生活正常，收入来源稳定", ""),
+    ("户主身体恢复较好，可从事轻体力劳动", "联系村医每月随访"),
+    ("子女按时上学，教育资助已到账", ""),
+    ("务工收入有所下降", "推荐参加县里组织的招聘会"),
+    ("养殖规模扩大，需技术指导", "联系农技站上门指导"),
+];
+
+/// Visits to the town's included households, roughly monthly over the last six months since
+/// inclusion (until elimination), with a few months missed, as the 走访台账 would show.
+async fn monthly_visits(
+    store: &dyn Store,
+    town: &DivisionCode,
+    rng: &mut Rng,
+    as_of: NaiveDate,
+) -> Result<usize, AppError> {
+    let system = Actor::system("dixian demo");
+    let village = demo_actor("village", Role::VillageOfficer);
+    let included = store
+        .cases(
+            &system,
+            &CaseFilter {
+                states: crate::dashboard::IDENTIFIED.to_vec(),
+                within: Some(*town),
+                limit: 10_000,
+                ..CaseFilter::default()
+            },
+        )
+        .await?;
+    let start = as_of
+        .checked_sub_months(chrono::Months::new(6))
+        .unwrap_or(as_of);
+    let mut made = 0;
+    for c in &included {
+        let Some(approved) = c.case.approved_on else {
+            continue;
+        };
+        let until = c.case.eliminated_on.unwrap_or(as_of).min(as_of);
+        let mut month = approved.max(start).with_day(1).unwrap_or(approved);
+        while month <= until {
+            let day = month + Days::new(rng.below(27) + 1);
+            let (findings, follow_up) = FINDINGS[usize::try_from(rng.below(5)).unwrap_or(0)];
+            if day >= approved && day <= until && !rng.chance(0.08) {
+                store
+                    .add_visit(
+                        &village,
+                        &dixian_store::NewVisit {
+                            household: c.case.household.clone(),
+                            case_id: Some(c.case.id),
+                            visited_on: day,
+                            visitors: vec!["村干部".into(), "帮扶责任人".into()],
+                            findings: findings.into(),
+                            follow_ups: follow_up.into(),
+                            photos: Vec::new(),
+                        },
+                    )
+                    .await?;
+                made += 1;
+            }
+            month = month
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(until + Days::new(1));
+        }
+    }
+    Ok(made)
 }
 
 /// Real data has flaws the consistency checks (数据质量) should find: two households whose

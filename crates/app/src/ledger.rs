@@ -48,13 +48,21 @@ fn yes(b: bool) -> String {
     if b { "是" } else { "否" }.to_string()
 }
 
-struct Names<'a> {
+/// Division names looked up once each.
+pub(crate) struct Names<'a> {
     store: &'a dyn Store,
     cache: HashMap<DivisionCode, String>,
 }
 
-impl Names<'_> {
-    async fn of(&mut self, code: Option<DivisionCode>) -> Result<String, AppError> {
+impl<'a> Names<'a> {
+    pub(crate) fn new(store: &'a dyn Store) -> Names<'a> {
+        Names {
+            store,
+            cache: HashMap::new(),
+        }
+    }
+
+    pub(crate) async fn of(&mut self, code: Option<DivisionCode>) -> Result<String, AppError> {
         let Some(code) = code else {
             return Ok(String::new());
         };
@@ -190,10 +198,7 @@ pub async fn export<W: Write + Send>(
         }
     };
     let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
-    let mut names = Names {
-        store,
-        cache: HashMap::new(),
-    };
+    let mut names = Names::new(store);
     let mut written = 0usize;
     let mut page = first;
     loop {

@@ -13,6 +13,7 @@ pub mod feeds;
 pub mod import;
 pub mod lead_import;
 pub mod ledger;
+pub mod ledgers;
 pub mod monitoring;
 pub mod people;
 pub mod policy;
@@ -23,6 +24,7 @@ pub mod screening;
 pub mod security;
 pub mod setup;
 pub mod sheet;
+pub mod workbook;
 
 use dixian_store::StoreError;
 

@@ -11,6 +11,7 @@ mod dashboard;
 mod household_forms;
 mod households;
 mod import;
+mod ledgers;
 mod limit;
 mod monitoring;
 mod pages;
@@ -84,6 +85,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),
+    ("/ledgers", "标准台账", Permission::ExportLedger),
     ("/households", "农户查询", Permission::ViewRegistry),
     ("/people", "人员查询", Permission::ViewRegistry),
     ("/households/import", "农户导入", Permission::EditRegistry),
@@ -302,6 +304,11 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/problems/{id}/files/{file}", get(problems::evidence))
+        .route("/ledgers", get(ledgers::page))
+        .route(
+            "/ledgers/{file}",
+            get(ledgers::file).post(ledgers::file_revealed),
+        )
         .route("/quality", get(quality::show))
         .route("/quality.csv", get(quality::csv))
         .route("/cases", get(monitoring::cases))

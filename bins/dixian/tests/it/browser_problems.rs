@@ -131,6 +131,37 @@ async fn a_problem_is_registered_fixed_struck_off_and_counted() {
     assert!(b.text("h1").await.contains("月调度"));
     b.screenshot("problems-dispatch.png").await;
 
+    // The standard ledgers: the 三保障问题台账 downloads as an Excel file with the county's
+    // session.
+    b.click_link("标准台账").await;
+    assert_eq!(b.path().await, "/ledgers");
+    let href = b
+        .client
+        .find(Locator::Css("#ledger-problems"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let got = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(body => done(
+               r.status + ' ' + r.headers.get('content-type') + ' ' + body.byteLength)));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    let got = got.as_str().unwrap().to_string();
+    assert!(
+        got.starts_with("200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "),
+        "{got}"
+    );
+    let size: usize = got.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(size > 5_000, "{got}");
+
     // The village officer sees none of another town's problems.
     b.client.delete_all_cookies().await.unwrap();
     b.login(&base, "village", "Dixian@2026").await;

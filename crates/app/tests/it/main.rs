@@ -38,6 +38,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 
 mod dashboard;
 mod feeds;
+mod ledgers;
 mod monitoring;
 mod problems;
 mod quality;

@@ -713,6 +713,11 @@ fn code_name<'a>(items: &'a [crate::policy::CodeItem], code: &'a str) -> &'a str
         .map_or(code, |i| i.name.as_str())
 }
 
+/// The name of object category `code` (监测对象类别) in the pack, or the code itself.
+pub fn category_name<'a>(policy: &'a Policy, code: &'a str) -> &'a str {
+    code_name(&policy.object_categories, code)
+}
+
 /// The name of elimination mode `code` in the pack.
 pub fn mode_name<'a>(policy: &'a Policy, code: &'a str) -> &'a str {
     policy

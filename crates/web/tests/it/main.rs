@@ -16,6 +16,7 @@ use dixian_web::{AppState, router};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod ledgers;
 mod monitoring;
 mod problems;
 

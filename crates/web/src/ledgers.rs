@@ -1,0 +1,166 @@
+//! The standard ledgers page (标准台账) and their XLSX downloads: masked by a plain link, in
+//! full only through a posted form with a reason.
+
+use crate::pages::error_page;
+use crate::session::Session;
+use crate::{AppState, Frame, XLSX, download, render};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use dixian_app::ledgers::{LedgerKind, build, file_name};
+use dixian_app::{AppError, today};
+use dixian_domain::access::Permission;
+use dixian_domain::division::DivisionCode;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct AreaQuery {
+    #[serde(default)]
+    area: String,
+}
+
+async fn area_of(
+    state: &AppState,
+    session: &Session,
+    text: &str,
+) -> Result<DivisionCode, AppError> {
+    match text.trim() {
+        "" => dixian_app::dashboard::home_area(state.store.as_ref(), &session.auth.actor).await,
+        t => DivisionCode::parse(t)
+            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")])),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ledgers.html")]
+struct LedgersPage {
+    frame: Frame,
+    area: String,
+    name: String,
+    /// (code, label, what a row is, has ID numbers)
+    ledgers: Vec<(&'static str, &'static str, &'static str, bool)>,
+    may_reveal: bool,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    let fail = |e: AppError| error_page(&state, Some(&session), &e);
+    let area = match area_of(&state, &session, &q.area).await {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let actor = &session.auth.actor;
+    if let Err(e) = dixian_app::accounts::require(
+        state.store.as_ref(),
+        actor,
+        Permission::ExportLedger,
+        "标准台账",
+    )
+    .await
+    {
+        return fail(e);
+    }
+    if !actor.scope.covers(&area) {
+        return fail(AppError::Store(dixian_store::StoreError::Forbidden));
+    }
+    let name = match state.store.division(&area).await {
+        Ok(Some(d)) => d.name,
+        Ok(None) => return fail(AppError::NotFound(format!("区划代码{area}不存在"))),
+        Err(e) => return fail(e.into()),
+    };
+    render(
+        StatusCode::OK,
+        &LedgersPage {
+            frame: session.frame(&state),
+            area: area.to_string(),
+            name,
+            ledgers: LedgerKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.label(), k.rows_are(), k.has_id_numbers()))
+                .collect(),
+            may_reveal: actor.may(Permission::RevealPii),
+        },
+    )
+}
+
+async fn send(
+    state: &AppState,
+    session: &Session,
+    file: &str,
+    area: &str,
+    reveal: Option<&str>,
+) -> Response {
+    let fail = |e: AppError| error_page(state, Some(session), &e);
+    let Some(kind) = file.strip_suffix(".xlsx").and_then(LedgerKind::parse) else {
+        return fail(AppError::NotFound("没有这个台账，请检查网址".into()));
+    };
+    let area = match area_of(state, session, area).await {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    let on = today();
+    let ledger = match build(
+        state.store.as_ref(),
+        &session.auth.actor,
+        kind,
+        &area,
+        reveal,
+        on,
+    )
+    .await
+    {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) =
+        dixian_app::workbook::write_tables(std::slice::from_ref(&ledger.table), &mut bytes)
+    {
+        return fail(e);
+    }
+    download(
+        bytes,
+        XLSX,
+        &format!("{}-{area}-{on}.xlsx", kind.code()),
+        &file_name(&ledger, on),
+    )
+}
+
+pub async fn file(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(file): Path<String>,
+    Query(q): Query<AreaQuery>,
+) -> Response {
+    send(&state, &session, &file, &q.area, None).await
+}
+
+#[derive(Deserialize)]
+pub struct RevealFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
+pub async fn file_revealed(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(file): Path<String>,
+    Query(q): Query<AreaQuery>,
+    headers: HeaderMap,
+    Form(f): Form<RevealFields>,
+) -> Response {
+    if let Err(r) =
+        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "导出完整身份证号").await
+    {
+        return r;
+    }
+    send(&state, &session, &file, &q.area, Some(&f.reason)).await
+}
