@@ -342,6 +342,20 @@ pub enum ExportCmd {
         #[arg(long, value_name = "理由")]
         reveal_reason: Option<String>,
     },
+    /// 生成月通报（.xlsx，含图表）：标题、通报内容、各乡镇、每月趋势、办理时效、三保障问题、逾期清单
+    Bulletin {
+        #[command(flatten)]
+        data: DataArgs,
+        /// 月份，如 2026-11；默认为上月
+        #[arg(long, value_name = "月份")]
+        month: Option<String>,
+        /// 输出文件（.xlsx）
+        #[arg(long, value_name = "文件")]
+        out: PathBuf,
+        /// 区划（12位代码），默认为全县
+        #[arg(long, value_name = "区划代码")]
+        area: Option<String>,
+    },
     /// 导出标准台账（.xlsx）：monitored 监测对象、measures 帮扶措施、visits 走访、eliminated 风险消除、problems 三保障问题
     Ledger {
         #[command(flatten)]

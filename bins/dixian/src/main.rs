@@ -340,6 +340,60 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
         }
         Cmd::Export {
             command:
+                ExportCmd::Bulletin {
+                    data,
+                    month,
+                    out,
+                    area,
+                },
+        } => {
+            let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
+            cfg.init_logging();
+            if !out
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
+            {
+                bail!("输出文件{}应以 .xlsx 结尾", out.display());
+            }
+            let today = dixian_app::today();
+            let month = match month {
+                Some(m) => dixian_domain::problems::Month::parse(&m).map_err(|e| anyhow!(e))?,
+                None => dixian_domain::problems::Month::of(today).previous(),
+            };
+            let store = open_store(&cfg, false).await?;
+            let actor = Actor::system("dixian export bulletin");
+            let area = match area {
+                Some(a) => dixian_domain::DivisionCode::parse(a.trim())
+                    .map_err(|e| anyhow!("区划代码“{}”不正确：{e}", a.trim()))?,
+                None => default_county(store.as_ref(), &actor).await?,
+            };
+            let started = std::time::Instant::now();
+            let made =
+                dixian_app::bulletin::bulletin(store.as_ref(), &actor, &area, month, today).await;
+            store.close().await;
+            let b = made?;
+            let tmp = out.with_extension("partial");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("无法写入{}", tmp.display()))?;
+            if let Err(e) = dixian_app::bulletin::write_xlsx(&b, std::io::BufWriter::new(file)) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e.into());
+            }
+            std::fs::rename(&tmp, &out).with_context(|| format!("无法写入{}", out.display()))?;
+            for p in &b.paragraphs {
+                println!("{p}");
+            }
+            println!(
+                "已生成{}{}月通报到{}，用时{:.2}秒。",
+                b.area.name,
+                month.label(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Export {
+            command:
                 ExportCmd::Ledger {
                     data,
                     kind,

@@ -81,6 +81,15 @@ pub fn permille(part: i64, whole: i64) -> Option<i64> {
     Some((part * 1000 * 2 + whole) / (whole * 2))
 }
 
+/// A count with thousands separators, as in county bulletins: 298,835.
+pub fn grouped(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}",
+        dixian_domain::money::group_thousands(&n.unsigned_abs().to_string())
+    )
+}
+
 /// "84.8%", or "—" when there is nothing to share.
 pub fn percent_text(permille: Option<i64>) -> String {
     match permille {

@@ -6,6 +6,7 @@
 mod admin;
 mod api_writes;
 mod apply;
+mod bulletin;
 mod charts;
 mod dashboard;
 mod household_forms;
@@ -85,6 +86,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),
+    ("/bulletin", "月通报", Permission::ExportLedger),
     ("/ledgers", "标准台账", Permission::ExportLedger),
     ("/households", "农户查询", Permission::ViewRegistry),
     ("/people", "人员查询", Permission::ViewRegistry),
@@ -304,6 +306,8 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/problems/{id}/files/{file}", get(problems::evidence))
+        .route("/bulletin", get(bulletin::page))
+        .route("/bulletin.xlsx", get(bulletin::xlsx))
         .route("/ledgers", get(ledgers::page))
         .route(
             "/ledgers/{file}",

@@ -54,14 +54,7 @@ struct AreaRow {
     persons: String,
 }
 
-/// A count with thousands separators, as in county bulletins: 298,835.
-pub(crate) fn grouped(n: i64) -> String {
-    let sign = if n < 0 { "-" } else { "" };
-    format!(
-        "{sign}{}",
-        dixian_domain::money::group_thousands(&n.unsigned_abs().to_string())
-    )
-}
+pub(crate) use dixian_app::dashboard::grouped;
 
 impl From<&areas::AreaFigures> for AreaRow {
     fn from(a: &areas::AreaFigures) -> Self {

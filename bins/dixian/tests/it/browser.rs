@@ -252,6 +252,8 @@ async fn pages_fit_a_phone_screen() {
         "/problems/new",
         "/problems/clearing",
         "/problems/dispatch",
+        "/ledgers",
+        "/bulletin",
     ] {
         b.client.goto(&format!("{base}{path}")).await.unwrap();
         // The page itself, not the login page it would redirect to without a session.

@@ -162,6 +162,37 @@ async fn a_problem_is_registered_fixed_struck_off_and_counted() {
     let size: usize = got.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(size > 5_000, "{got}");
 
+    // The monthly bulletin: last month's by default, its sentences and its workbook.
+    b.click_link("月通报").await;
+    assert_eq!(b.path().await, "/bulletin");
+    assert!(b.text("#bulletin-title").await.contains("通报"));
+    assert!(b.text("#bulletin-text").await.contains("累计识别监测对象"));
+    b.screenshot("bulletin.png").await;
+    click_css(&b, "#previous-month").await;
+    assert!(b.text("#bulletin-title").await.contains("通报"));
+    let href = b
+        .client
+        .find(Locator::Css("#bulletin-xlsx"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let got = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => done(r.status + ' ' + r.headers.get('content-type')));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        got.as_str().unwrap(),
+        "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+
     // The village officer sees none of another town's problems.
     b.client.delete_all_cookies().await.unwrap();
     b.login(&base, "village", "Dixian@2026").await;

@@ -21,7 +21,7 @@ fn code(s: &str) -> DivisionCode {
 }
 
 /// The sheets of an XLSX file as text, the way a person reads them.
-fn read_back(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
+pub(super) fn read_back(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
     let names = book.sheet_names();
     names

@@ -36,6 +36,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
+mod bulletin;
 mod dashboard;
 mod feeds;
 mod ledgers;

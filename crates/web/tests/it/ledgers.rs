@@ -78,3 +78,54 @@ async fn ledgers_download_masked_and_in_full_only_with_a_reason() {
     let r = get(&a.router, "/ledgers/problems.xlsx", &town).await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_bulletin_page_and_its_workbook() {
+    let a = app().await;
+    let county = session(&a.router, "county").await;
+    let page = get(&a.router, "/bulletin", &county).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let last_month = dixian_domain::problems::Month::of(dixian_app::today()).previous();
+    assert!(
+        page.body.contains(&format!(
+            "青山县防止返贫动态监测帮扶工作{}通报",
+            last_month.label()
+        )),
+        "the month just ended by default"
+    );
+    for id in ["bulletin-text", "bulletin-divisions", "bulletin-months"] {
+        assert!(page.body.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(page.body.contains("<svg"), "charts drawn on the server");
+    let file = get(
+        &a.router,
+        &format!("/bulletin.xlsx?month={last_month}"),
+        &county,
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert_eq!(
+        file.headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let r = get(&a.router, "/bulletin?month=2026-13", &county).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("月份“2026-13”不存在"));
+    let next = dixian_domain::problems::Month::of(dixian_app::today()).next();
+    let r = get(&a.router, &format!("/bulletin?month={next}"), &county).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("尚未开始"));
+    let village = session(&a.router, "village").await;
+    let r = get(&a.router, "/bulletin", &village).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let town = session(&a.router, "town").await;
+    let r = get(&a.router, "/bulletin?area=500299000000", &town).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = get(&a.router, "/bulletin", &town).await;
+    assert!(
+        r.body.contains("石桥镇防止返贫动态监测帮扶工作"),
+        "{}",
+        r.body
+    );
+    assert_eq!(super::audit_actions(&a, "bulletin.make").await.len(), 3);
+}
