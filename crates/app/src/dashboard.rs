@@ -226,6 +226,20 @@ pub async fn home_area(store: &dyn Store, actor: &Actor) -> Result<DivisionCode,
     }
 }
 
+/// The area a page asks for (`text`, a 12-digit code), or the actor's home area when it names
+/// none. Scope is checked by whatever reads the area.
+pub async fn area_or_home(
+    store: &dyn Store,
+    actor: &Actor,
+    text: &str,
+) -> Result<DivisionCode, AppError> {
+    match text.trim() {
+        "" => home_area(store, actor).await,
+        t => DivisionCode::parse(t)
+            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")])),
+    }
+}
+
 /// Names of codes in the pack in force where the figures are: the area's own pack, or for an
 /// area above county level the pack of a village with cases in it.
 async fn names_pack(

@@ -12,7 +12,7 @@ use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
 use dixian_store::problems::{
     MAX_PROBLEM_FILES, NewProblem, ProblemEventRecord, ProblemFile, ProblemRecord, ProblemStep,
 };
-use dixian_store::{NewAttachment, PhotoMeta, Store, StoreError, StoreResult};
+use dixian_store::{NewAttachment, PhotoMeta, StoreError, StoreResult};
 
 /// Field name of sealed evidence files (part of each ciphertext's associated data).
 pub(crate) const F_PROBLEM_FILE: &str = "problem.file";
@@ -475,28 +475,14 @@ impl SqlStore {
             .await
             .map_err(backend)?
         });
-        let Some((name, content_type, size, sealed)) = row else {
-            return Ok(None);
-        };
-        let bytes = self
-            .cipher
-            .decrypt_bytes(F_PROBLEM_FILE, &file_id.to_string(), &sealed)
-            .map_err(crypto)?;
-        self.audit(
+        self.open_sealed(
             actor,
+            F_PROBLEM_FILE,
+            file_id,
+            row,
             "problem.file.read",
             &format!("问题#{problem_id}"),
-            &serde_json::json!({ "file": file_id, "name": name }).to_string(),
         )
-        .await?;
-        Ok(Some((
-            PhotoMeta {
-                id: file_id,
-                name,
-                content_type,
-                size,
-            },
-            bytes,
-        )))
+        .await
     }
 }

@@ -327,23 +327,40 @@ impl SqlStore {
             .await
             .map_err(backend)?
         });
+        self.open_sealed(
+            actor,
+            F_VISIT_PHOTO,
+            photo_id,
+            row,
+            "visit.photo.read",
+            &format!("走访#{visit_id}"),
+        )
+        .await
+    }
+
+    /// A sealed file's row (name, type, size, ciphertext) opened for `actor`: decrypted and its
+    /// reading audited as `action` on `target`; `None` when there is no row.
+    pub(crate) async fn open_sealed(
+        &self,
+        actor: &Actor,
+        field: &str,
+        file_id: i64,
+        row: Option<(String, String, i64, Vec<u8>)>,
+        action: &str,
+        target: &str,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
         let Some((name, content_type, size, sealed)) = row else {
             return Ok(None);
         };
         let bytes = self
             .cipher
-            .decrypt_bytes(F_VISIT_PHOTO, &photo_id.to_string(), &sealed)
+            .decrypt_bytes(field, &file_id.to_string(), &sealed)
             .map_err(crypto)?;
-        self.audit(
-            actor,
-            "visit.photo.read",
-            &format!("走访#{visit_id}"),
-            &serde_json::json!({ "photo": photo_id, "name": name }).to_string(),
-        )
-        .await?;
+        let detail = serde_json::json!({ "file": file_id, "name": name }).to_string();
+        self.audit(actor, action, target, &detail).await?;
         Ok(Some((
             PhotoMeta {
-                id: photo_id,
+                id: file_id,
                 name,
                 content_type,
                 size,

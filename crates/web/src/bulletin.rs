@@ -13,7 +13,6 @@ use dixian_app::bulletin::{Bulletin, bulletin, tables, write_xlsx};
 use dixian_app::workbook::Table;
 use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
-use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::Month;
 use serde::Deserialize;
 
@@ -33,11 +32,7 @@ async fn make(
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     dixian_app::accounts::require(store, actor, Permission::ExportLedger, "月通报").await?;
-    let area = match q.area.trim() {
-        "" => dixian_app::dashboard::home_area(store, actor).await?,
-        t => DivisionCode::parse(t)
-            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")]))?,
-    };
+    let area = dixian_app::dashboard::area_or_home(store, actor, &q.area).await?;
     let day = today();
     let month = match q.month.trim() {
         // By default the month just ended: bulletins are about a whole month.

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 use dixian_app::dashboard::{self as board, Figure, percent_text};
-use dixian_app::{AppError, today};
+use dixian_app::today;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::monitoring::CaseState;
 use dixian_store::CaseFilter;
@@ -267,11 +267,7 @@ pub async fn show(
 ) -> Response {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
-    let area = match q.area.trim() {
-        "" => board::home_area(store, actor).await,
-        t => DivisionCode::parse(t)
-            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")])),
-    };
+    let area = board::area_or_home(store, actor, &q.area).await;
     let view = match area {
         Ok(a) => board::dashboard(store, actor, &a, today()).await,
         Err(e) => Err(e),

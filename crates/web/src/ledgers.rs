@@ -26,11 +26,7 @@ async fn area_of(
     session: &Session,
     text: &str,
 ) -> Result<DivisionCode, AppError> {
-    match text.trim() {
-        "" => dixian_app::dashboard::home_area(state.store.as_ref(), &session.auth.actor).await,
-        t => DivisionCode::parse(t)
-            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")])),
-    }
+    dixian_app::dashboard::area_or_home(state.store.as_ref(), &session.auth.actor, text).await
 }
 
 #[derive(Template)]

@@ -1461,23 +1461,32 @@ pub async fn visit_photo(
     Extension(session): Extension<Session>,
     Path((visit, photo)): Path<(i64, i64)>,
 ) -> Response {
-    match state
+    let found = state
         .store
         .visit_photo(&session.auth.actor, visit, photo)
-        .await
-    {
-        Ok(Some((meta, bytes))) => stored_file(
-            bytes,
-            &meta.content_type,
-            &format!("visit{visit}-{photo}"),
-            &meta.name,
-        ),
-        Ok(None) => error_page(
-            &state,
-            Some(&session),
-            &AppError::NotFound(format!("走访#{visit}没有照片#{photo}")),
-        ),
-        Err(e) => error_page(&state, Some(&session), &e.into()),
+        .await;
+    stored_or_missing(
+        &state,
+        &session,
+        found,
+        &format!("visit{visit}-{photo}"),
+        || format!("走访#{visit}没有照片#{photo}"),
+    )
+}
+
+/// A stored photo or attachment read from the store as a download, or the page saying why
+/// not.
+pub(crate) fn stored_or_missing(
+    state: &AppState,
+    session: &Session,
+    found: Result<Option<(dixian_store::PhotoMeta, Vec<u8>)>, dixian_store::StoreError>,
+    ascii_stem: &str,
+    missing: impl FnOnce() -> String,
+) -> Response {
+    match found {
+        Ok(Some((meta, bytes))) => stored_file(bytes, &meta.content_type, ascii_stem, &meta.name),
+        Ok(None) => error_page(state, Some(session), &AppError::NotFound(missing())),
+        Err(e) => error_page(state, Some(session), &e.into()),
     }
 }
 

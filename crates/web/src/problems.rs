@@ -3,7 +3,7 @@
 //! division (月清零) and the dispatch list by department (月调度). Thin: the app's
 //! `problems` module decides what is counted and allowed.
 
-use crate::monitoring::{correctable, field, guard, multipart_files, stored_file};
+use crate::monitoring::{correctable, field, guard, multipart_files, stored_or_missing};
 use crate::pages::{error_page, status_of};
 use crate::session::{Session, url_escape};
 use crate::{AppState, Frame, render};
@@ -94,11 +94,7 @@ async fn area_of(
     session: &Session,
     text: &str,
 ) -> Result<DivisionCode, AppError> {
-    match text.trim() {
-        "" => dixian_app::dashboard::home_area(state.store.as_ref(), &session.auth.actor).await,
-        t => DivisionCode::parse(t)
-            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")])),
-    }
+    dixian_app::dashboard::area_or_home(state.store.as_ref(), &session.auth.actor, text).await
 }
 
 async fn ledger(
@@ -349,36 +345,43 @@ fn clearing_page(
     )
 }
 
-/// 月清零: the month's clearing by division.
+/// 月清零 (`clearing`, by division) or 月调度 (`dispatch`, by department) of a month.
+async fn month_view(
+    state: &AppState,
+    session: &Session,
+    q: &ListQuery,
+    mode: &'static str,
+) -> Response {
+    let fail = |e: AppError| error_page(state, Some(session), &e);
+    let (l, month) = match (ledger(state, session, &q.area).await, month_of(&q.month)) {
+        (Ok(l), Ok(m)) => (l, m),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let report = if mode == "dispatch" {
+        l.by_department(month)
+    } else {
+        match l.by_division(state.store.as_ref(), month).await {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        }
+    };
+    clearing_page(state, session, &l, mode, &report)
+}
+
 pub async fn clearing(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let fail = |e: AppError| error_page(&state, Some(&session), &e);
-    let (l, month) = match (ledger(&state, &session, &q.area).await, month_of(&q.month)) {
-        (Ok(l), Ok(m)) => (l, m),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
-    };
-    match l.by_division(state.store.as_ref(), month).await {
-        Ok(report) => clearing_page(&state, &session, &l, "clearing", &report),
-        Err(e) => fail(e),
-    }
+    month_view(&state, &session, &q, "clearing").await
 }
 
-/// 月调度: the month's dispatch list by department.
 pub async fn dispatch(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let fail = |e: AppError| error_page(&state, Some(&session), &e);
-    let (l, month) = match (ledger(&state, &session, &q.area).await, month_of(&q.month)) {
-        (Ok(l), Ok(m)) => (l, m),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
-    };
-    let report = l.by_department(month);
-    clearing_page(&state, &session, &l, "dispatch", &report)
+    month_view(&state, &session, &q, "dispatch").await
 }
 
 #[derive(Template)]
@@ -699,22 +702,15 @@ pub async fn evidence(
     Extension(session): Extension<Session>,
     Path((id, file)): Path<(i64, i64)>,
 ) -> Response {
-    match state
+    let found = state
         .store
         .problem_evidence(&session.auth.actor, id, file)
-        .await
-    {
-        Ok(Some((meta, bytes))) => stored_file(
-            bytes,
-            &meta.content_type,
-            &format!("problem{id}-{file}"),
-            &meta.name,
-        ),
-        Ok(None) => error_page(
-            &state,
-            Some(&session),
-            &AppError::NotFound(format!("问题#{id}没有佐证材料#{file}")),
-        ),
-        Err(e) => error_page(&state, Some(&session), &e.into()),
-    }
+        .await;
+    stored_or_missing(
+        &state,
+        &session,
+        found,
+        &format!("problem{id}-{file}"),
+        || format!("问题#{id}没有佐证材料#{file}"),
+    )
 }

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use dixian_app::quality::{ENFORCED, Report, check_area, to_csv};
 use dixian_app::{AppError, today};
-use dixian_domain::division::DivisionCode;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, Default)]
@@ -46,11 +45,7 @@ struct QualityPage {
 async fn report(state: &AppState, session: &Session, q: &AreaQuery) -> Result<Report, AppError> {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
-    let area = match q.area.trim() {
-        "" => dixian_app::dashboard::home_area(store, actor).await?,
-        t => DivisionCode::parse(t)
-            .map_err(|e| AppError::Invalid(vec![format!("区划代码“{t}”不正确：{e}")]))?,
-    };
+    let area = dixian_app::dashboard::area_or_home(store, actor, &q.area).await?;
     check_area(store, actor, &area, today()).await
 }
 

@@ -25,18 +25,7 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let today = d(2026, 11, 23);
-    dixian_app::demo::load(
-        &s,
-        &sys(),
-        dixian_app::demo::DemoOptions {
-            households: 3000,
-            seed: 5,
-            as_of: today,
-        },
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    super::load_demo(&s, 3000, 5, today).await;
     let town = code("500299101000");
     let county_code = code("500299000000");
     dixian_app::demo_cases::load_cases(&s, &town, &code("500299101201"), 5, today)

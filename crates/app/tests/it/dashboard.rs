@@ -69,18 +69,7 @@ async fn every_figure_counts_the_list_it_links_to_at_every_level() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    dixian_app::demo::load(
-        &s,
-        &sys(),
-        dixian_app::demo::DemoOptions {
-            households: 3000,
-            seed: 5,
-            as_of,
-        },
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    super::load_demo(&s, 3000, 5, as_of).await;
     let county_code = DivisionCode::parse("500299000000").unwrap();
     let town_code = DivisionCode::parse("500299101000").unwrap();
     let village_code = DivisionCode::parse("500299101201").unwrap();

@@ -89,18 +89,7 @@ async fn every_ledger_reads_back_as_built_and_agrees_with_the_dashboard() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    dixian_app::demo::load(
-        &s,
-        &sys(),
-        dixian_app::demo::DemoOptions {
-            households: 3000,
-            seed: 5,
-            as_of,
-        },
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    super::load_demo(&s, 3000, 5, as_of).await;
     let town = code("500299101000");
     let report = dixian_app::demo_cases::load_cases(&s, &town, &code("500299101201"), 5, as_of)
         .await

@@ -36,6 +36,22 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
+/// The demo county's registry of `households` households, generated with `seed` as of `as_of`.
+async fn load_demo(s: &SqlStore, households: u32, seed: u64, as_of: NaiveDate) {
+    demo::load(
+        s,
+        &sys(),
+        demo::DemoOptions {
+            households,
+            seed,
+            as_of,
+        },
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+}
+
 mod bulletin;
 mod dashboard;
 mod feeds;

@@ -439,18 +439,7 @@ async fn the_demo_town_has_cases_in_every_step_some_overdue() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    dixian_app::demo::load(
-        &s,
-        &sys(),
-        dixian_app::demo::DemoOptions {
-            households: 3000,
-            seed: 5,
-            as_of,
-        },
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    super::load_demo(&s, 3000, 5, as_of).await;
     let town = DivisionCode::parse("500299101000").unwrap();
     let village = DivisionCode::parse("500299101201").unwrap();
     let report = dixian_app::demo_cases::load_cases(&s, &town, &village, 5, as_of)

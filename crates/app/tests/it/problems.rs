@@ -152,18 +152,7 @@ async fn register_and_step_with_the_packs_defaults() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    dixian_app::demo::load(
-        &s,
-        &sys(),
-        dixian_app::demo::DemoOptions {
-            households: 600,
-            seed: 3,
-            as_of,
-        },
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    super::load_demo(&s, 600, 3, as_of).await;
     let village = as_role(Role::VillageOfficer, "500299101201");
     let town = as_role(Role::TownReviewer, TOWN);
     let form = ProblemForm {
@@ -276,18 +265,7 @@ async fn a_county_pack_changes_the_limits_without_code() {
         .await
         .unwrap();
     let as_of = d(2026, 11, 23);
-    dixian_app::demo::load(
-        &s,
-        &sys(),
-        dixian_app::demo::DemoOptions {
-            households: 600,
-            seed: 3,
-            as_of,
-        },
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    super::load_demo(&s, 600, 3, as_of).await;
     let village = as_role(Role::VillageOfficer, "500299101201");
     let id = register(
         &s,

@@ -20,18 +20,7 @@ async fn a_low_income_after_elimination_is_found_and_named() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    dixian_app::demo::load(
-        &s,
-        &sys(),
-        dixian_app::demo::DemoOptions {
-            households: 3000,
-            seed: 7,
-            as_of,
-        },
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    super::load_demo(&s, 3000, 7, as_of).await;
     let town = DivisionCode::parse("500299101000").unwrap();
     let village = DivisionCode::parse("500299101201").unwrap();
     dixian_app::demo_cases::load_cases(&s, &town, &village, 7, as_of)
