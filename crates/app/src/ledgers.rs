@@ -7,7 +7,7 @@
 use crate::AppError;
 use crate::dashboard::IDENTIFIED;
 use crate::ledger::Names;
-use crate::policy::{resolve, stored_set};
+use crate::policy::Policies;
 use crate::problems::ProblemLedger;
 use crate::workbook::{Cell, Table, sheet_name};
 use chrono::NaiveDate;
@@ -17,10 +17,9 @@ use dixian_domain::id_number::IdNumber;
 use dixian_domain::monitoring::{
     CaseState, category_name, measure_type_name, mode_name, risk_type_names,
 };
-use dixian_domain::policy::{Policy, PolicySet};
 use dixian_domain::registry::{HouseholdCode, HouseholdRecord, LivingStatus, Relation};
 use dixian_store::{CaseFilter, CaseSummary, Store};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// The five ledgers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -175,32 +174,6 @@ fn head_masked(r: &HouseholdRecord) -> String {
         .unwrap_or_default()
 }
 
-/// The pack of each village, resolved once.
-struct Packs {
-    set: PolicySet,
-    on: NaiveDate,
-    by_village: BTreeMap<DivisionCode, Policy>,
-}
-
-impl Packs {
-    async fn new(store: &dyn Store, on: NaiveDate) -> Result<Packs, AppError> {
-        Ok(Packs {
-            set: stored_set(store).await?,
-            on,
-            by_village: BTreeMap::new(),
-        })
-    }
-
-    fn of(&mut self, village: DivisionCode) -> Result<&Policy, AppError> {
-        if let std::collections::btree_map::Entry::Vacant(e) = self.by_village.entry(village) {
-            e.insert(resolve(&self.set, &village, self.on)?);
-        }
-        self.by_village
-            .get(&village)
-            .ok_or_else(|| AppError::Invalid(vec![format!("区划{village}没有适用的政策包")]))
-    }
-}
-
 /// Every case of `area` in `states`, page by page.
 async fn cases(
     store: &dyn Store,
@@ -281,7 +254,7 @@ pub async fn build(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("区划代码{area}不存在")))?;
     let mut names = Names::new(store);
-    let mut packs = Packs::new(store, today).await?;
+    let mut packs = Policies::load(store, today).await?;
     let (columns, rows, total): (Columns, Vec<Vec<Cell>>, Vec<Cell>) = match kind {
         LedgerKind::Monitored | LedgerKind::Eliminated => {
             let states: &[CaseState] = if kind == LedgerKind::Monitored {
@@ -296,7 +269,7 @@ pub async fn build(
             let mut people = 0;
             for (i, c) in list.iter().enumerate() {
                 let town = names.of(c.village.parent()).await?;
-                let policy = packs.of(c.village)?;
+                let policy = packs.of(&c.village)?;
                 let case = &c.case;
                 let category = case
                     .category
@@ -400,7 +373,7 @@ pub async fn build(
                     continue;
                 };
                 let town = names.of(c.village.parent()).await?;
-                let policy = packs.of(c.village)?;
+                let policy = packs.of(&c.village)?;
                 funds += m.amount.fen();
                 rows.push(vec![
                     seq(rows.len()),

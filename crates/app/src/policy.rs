@@ -48,6 +48,45 @@ pub fn resolve(set: &PolicySet, region: &DivisionCode, on: NaiveDate) -> Result<
         .map_err(|e| AppError::Invalid(vec![e.to_string()]))
 }
 
+/// The policies in force on one day for many villages, resolved once per county: packs are
+/// written for a county at the lowest, so every village of a county has its county's policy.
+pub struct Policies {
+    set: PolicySet,
+    on: NaiveDate,
+    by_county: std::collections::BTreeMap<DivisionCode, Policy>,
+}
+
+impl Policies {
+    pub async fn load(store: &dyn Store, on: NaiveDate) -> Result<Policies, AppError> {
+        Ok(Policies::from_set(stored_set(store).await?, on))
+    }
+
+    pub fn from_set(set: PolicySet, on: NaiveDate) -> Policies {
+        Policies {
+            set,
+            on,
+            by_county: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// The county whose policy `region` has: its county ancestor, or itself above county
+    /// level (where only national, provincial and city packs can apply).
+    pub fn county_of(region: &DivisionCode) -> DivisionCode {
+        region.ancestor_at(DivisionLevel::County).unwrap_or(*region)
+    }
+
+    /// The policy in force for `region` on this day.
+    pub fn of(&mut self, region: &DivisionCode) -> Result<&Policy, AppError> {
+        let county = Policies::county_of(region);
+        if let std::collections::btree_map::Entry::Vacant(e) = self.by_county.entry(county) {
+            e.insert(resolve(&self.set, &county, self.on)?);
+        }
+        self.by_county
+            .get(&county)
+            .ok_or_else(|| AppError::Invalid(vec![format!("区划{region}没有适用的政策包")]))
+    }
+}
+
 /// Parses a date as typed (`2026-10-31`, `2026/10/31`, `20261031`), with a Chinese error.
 pub fn parse_date(text: &str) -> Result<NaiveDate, AppError> {
     let t = text.trim();

@@ -242,7 +242,7 @@ pub struct ProblemLedger {
     pub area: Division,
     pub today: NaiveDate,
     pub problems: Vec<ProblemRecord>,
-    /// The clearing rules in force today for each village with problems.
+    /// The clearing rules in force today, by county (a village has its county's pack).
     rules: BTreeMap<DivisionCode, ProblemRules>,
     /// The rules of the area itself, for villages without problems and for the headings.
     pub area_rules: ProblemRules,
@@ -313,14 +313,15 @@ impl ProblemLedger {
             .division(area)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("区划代码{area}不存在")))?;
-        let set = stored_set(store).await?;
+        let mut policies = crate::policy::Policies::load(store, today).await?;
         // Above county level the area has no pack of its own; a village of it stands in.
         let probe = problems.first().map_or(*area, |p| p.village);
-        let area_rules = rules_in(&set, &probe, today).or_else(|_| rules_in(&set, area, today))?;
+        let area_rules = policies.of(&probe)?.problems.clone();
         let mut rules = BTreeMap::new();
         for p in &problems {
-            if let std::collections::btree_map::Entry::Vacant(e) = rules.entry(p.village) {
-                e.insert(rules_in(&set, &p.village, today)?);
+            let county = crate::policy::Policies::county_of(&p.village);
+            if let std::collections::btree_map::Entry::Vacant(e) = rules.entry(county) {
+                e.insert(policies.of(&p.village)?.problems.clone());
             }
         }
         Ok(ProblemLedger {
@@ -334,7 +335,9 @@ impl ProblemLedger {
 
     /// The rules that judge problem `p`.
     pub fn rules_of(&self, p: &ProblemRecord) -> &ProblemRules {
-        self.rules.get(&p.village).unwrap_or(&self.area_rules)
+        self.rules
+            .get(&crate::policy::Policies::county_of(&p.village))
+            .unwrap_or(&self.area_rules)
     }
 
     /// The problems `filter` selects, oldest first.

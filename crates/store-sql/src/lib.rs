@@ -52,6 +52,10 @@ enum Db {
 pub struct SqlStore {
     db: Db,
     cipher: Arc<FieldCipher>,
+    /// Packs already parsed, by file name and text: every page that needs a policy reads the
+    /// packs, and parsing and checking them costs more than the rest of a dashboard. Keyed by
+    /// content, so a pack changed by another server is parsed again here.
+    parsed_packs: std::sync::Mutex<HashMap<(String, String), Pack>>,
 }
 
 /// Field names: part of each ciphertext's associated data and of each blind index.
@@ -507,6 +511,7 @@ impl SqlStore {
         let store = SqlStore {
             db: Db::Sqlite { write, read },
             cipher,
+            parsed_packs: std::sync::Mutex::default(),
         };
         store.migrate().await?;
         store.verify_keys().await?;
@@ -529,6 +534,7 @@ impl SqlStore {
         let store = SqlStore {
             db: Db::Postgres(pool),
             cipher,
+            parsed_packs: std::sync::Mutex::default(),
         };
         store.migrate().await?;
         store.verify_keys().await?;
@@ -1052,12 +1058,25 @@ impl Store for SqlStore {
                 .await
                 .map_err(backend)?
         });
+        let mut cache = self
+            .parsed_packs
+            .lock()
+            .map_err(|_| StoreError::Backend("政策包缓存不可用".into()))?;
+        // Only the packs stored now stay: a replaced pack's old text is dropped.
+        cache
+            .retain(|(file, body), _| rows.iter().any(|r| &r.file_name == file && &r.body == body));
         rows.into_iter()
             .map(|r| {
-                Pack::parse(&r.file_name, &r.body).map_err(|issues| {
+                let key = (r.file_name, r.body);
+                if let Some(p) = cache.get(&key) {
+                    return Ok(p.clone());
+                }
+                let pack = Pack::parse(&key.0, &key.1).map_err(|issues| {
                     let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
                     corrupt("政策包", text.join("；"))
-                })
+                })?;
+                cache.insert(key, pack.clone());
+                Ok(pack)
             })
             .collect()
     }
