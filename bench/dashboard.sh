@@ -71,7 +71,7 @@ for i in $(seq 1 "$runs"); do
   awk "BEGIN{print $(date +%s.%N) - $t0}" >> "$work/peer.txt"
 done
 ms() { awk '{printf "%.1f", $1 * 1000}'; }
-echo "database: ${pg:+PostgreSQL}${pg:-SQLite}, page size county $(wc -c < "$work/page.html") bytes (town page)"
+echo "database: $([ -n "$pg" ] && echo PostgreSQL || echo SQLite), page size county $(wc -c < "$work/page.html") bytes (town page)"
 echo "median county dashboard: $(median < "$work/county.txt" | ms) ms"
 echo "median town dashboard: $(median < "$work/town.txt" | ms) ms"
 echo "median peer (one GROUP BY in the database shell, incl. its start): $(median < "$work/peer.txt" | ms) ms"
