@@ -303,7 +303,7 @@ pub async fn bulletin(
         m = m.previous();
     }
     months.reverse();
-    let timeliness = timeliness(store, actor, month.first_day(), as_of, today).await?;
+    let timeliness = timeliness(store, actor, Some(area), month.first_day(), as_of, today).await?;
     let problems = ledger.by_department(month);
     let previous_problems = ledger.by_department(previous_month);
     let mut overdue_cases = store

@@ -31,7 +31,8 @@ pub struct CaseReport {
     pub by_state: BTreeMap<&'static str, usize>,
 }
 
-fn demo_actor(name: &str, role: Role) -> Actor {
+/// A demo account acting county-wide in `role`, as the demo's own steps are recorded.
+pub(crate) fn demo_actor(name: &str, role: Role) -> Actor {
     Actor {
         user_id: None,
         name: name.to_string(),

@@ -6,9 +6,10 @@
 
 use crate::AppError;
 use crate::demo::Rng;
+use crate::demo_cases::demo_actor;
 use crate::problems::default_deadline;
 use chrono::{Days, NaiveDate};
-use dixian_domain::access::{Actor, Role, Scope};
+use dixian_domain::access::{Actor, Role};
 use dixian_domain::assurance::Indicator;
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::problems::{ProblemAction, ProblemSource};
@@ -71,16 +72,6 @@ fn kind_of(rng: &mut Rng) -> usize {
     }
 }
 
-fn actor(name: &str, role: Role) -> Actor {
-    Actor {
-        user_id: None,
-        name: name.to_string(),
-        scope: Scope::Everything,
-        source: None,
-        role: Some(role),
-    }
-}
-
 /// What the demo's problem ledger holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProblemReport {
@@ -99,8 +90,8 @@ pub async fn load_problems(
     as_of: NaiveDate,
 ) -> Result<ProblemReport, AppError> {
     let system = Actor::system("dixian demo");
-    let village_actor = actor("village", Role::VillageOfficer);
-    let town_actor = actor("town", Role::TownReviewer);
+    let village_actor = demo_actor("village", Role::VillageOfficer);
+    let town_actor = demo_actor("town", Role::TownReviewer);
     let cal = store.calendar().await?;
     let packs = crate::policy::stored_set(store).await?;
     let mut rng = Rng::new(seed ^ 0x0050_B1E5);

@@ -205,6 +205,35 @@ async fn cases(
     Ok(out)
 }
 
+/// The first columns of every ledger: the row's number, where the household is and who heads
+/// it; then `rest`.
+fn household_columns(rest: &[(&'static str, u16)]) -> Columns {
+    [
+        ("序号", 6),
+        ("乡镇（街道）", 12),
+        ("行政村", 12),
+        ("户编号", 19),
+        ("户主姓名", 10),
+    ]
+    .iter()
+    .chain(rest)
+    .copied()
+    .collect()
+}
+
+/// A 合计 line `width` cells wide: the label, the number of rows under 户编号, and the other
+/// totals at their columns.
+fn total_line(width: usize, rows: String, at: Vec<(usize, Cell)>) -> Vec<Cell> {
+    let mut line = vec![Cell::Empty; width];
+    let labels = [(0, Cell::text("合计")), (3, Cell::text(rows))];
+    for (c, cell) in labels.into_iter().chain(at) {
+        if let Some(slot) = line.get_mut(c) {
+            *slot = cell;
+        }
+    }
+    line
+}
+
 fn yes(b: bool) -> Cell {
     Cell::text(if b { "是" } else { "否" })
 }
@@ -317,18 +346,13 @@ pub async fn build(
                 }
                 rows.push(row);
             }
-            let mut columns = vec![
-                ("序号", 6),
-                ("乡镇（街道）", 12),
-                ("行政村", 12),
-                ("户编号", 19),
-                ("户主姓名", 10),
+            let mut columns = household_columns(&[
                 ("户主身份证号", 21),
                 ("家庭人口", 8),
                 ("监测对象类别", 14),
                 ("风险类型", 18),
                 ("识别纳入日期", 12),
-            ];
+            ]);
             if kind == LedgerKind::Monitored {
                 columns.extend([
                     ("收入年度", 8),
@@ -348,16 +372,11 @@ pub async fn build(
                     ("已落实帮扶措施（项）", 10),
                 ]);
             }
-            let mut total = vec![
-                Cell::text("合计"),
-                Cell::Empty,
-                Cell::Empty,
-                Cell::text(format!("{}户", rows.len())),
-                Cell::Empty,
-                Cell::Empty,
-                Cell::Count(people),
-            ];
-            total.resize(columns.len(), Cell::Empty);
+            let total = total_line(
+                columns.len(),
+                format!("{}户", rows.len()),
+                vec![(6, Cell::Count(people))],
+            );
             (columns, rows, total)
         }
         LedgerKind::Measures => {
@@ -399,12 +418,7 @@ pub async fn build(
                     Cell::text(m.effect.clone()),
                 ]);
             }
-            let columns = vec![
-                ("序号", 6),
-                ("乡镇（街道）", 12),
-                ("行政村", 12),
-                ("户编号", 19),
-                ("户主姓名", 10),
+            let columns = household_columns(&[
                 ("户主身份证号", 21),
                 ("监测对象类别", 14),
                 ("措施类型", 14),
@@ -415,12 +429,12 @@ pub async fn build(
                 ("帮扶资金（元）", 14),
                 ("落实状态", 10),
                 ("帮扶成效", 20),
-            ];
-            let mut total = vec![Cell::text("合计"), Cell::Empty, Cell::Empty];
-            total.push(Cell::text(format!("{}项", rows.len())));
-            total.resize(12, Cell::Empty);
-            total.push(Cell::Fen(funds));
-            total.resize(columns.len(), Cell::Empty);
+            ]);
+            let total = total_line(
+                columns.len(),
+                format!("{}项", rows.len()),
+                vec![(12, Cell::Fen(funds))],
+            );
             (columns, rows, total)
         }
         LedgerKind::Visits => {
@@ -463,28 +477,19 @@ pub async fn build(
                     Cell::text(v.case_id.map(|c| format!("#{c}")).unwrap_or_default()),
                 ]);
             }
-            let columns = vec![
-                ("序号", 6),
-                ("乡镇（街道）", 12),
-                ("行政村", 12),
-                ("户编号", 19),
-                ("户主姓名", 10),
+            let columns = household_columns(&[
                 ("走访日期", 12),
                 ("走访人员", 16),
                 ("走访发现", 30),
                 ("后续措施", 24),
                 ("照片（张）", 8),
                 ("监测案件", 10),
-            ];
-            let mut total = vec![
-                Cell::text("合计"),
-                Cell::Empty,
-                Cell::Empty,
-                Cell::text(format!("{}次", rows.len())),
-            ];
-            total.resize(9, Cell::Empty);
-            total.push(Cell::Count(photos));
-            total.resize(columns.len(), Cell::Empty);
+            ]);
+            let total = total_line(
+                columns.len(),
+                format!("{}次", rows.len()),
+                vec![(9, Cell::Count(photos))],
+            );
             (columns, rows, total)
         }
         LedgerKind::Problems => {
@@ -517,12 +522,7 @@ pub async fn build(
                     yes(p.dates().overdue_on(today)),
                 ]);
             }
-            let columns = vec![
-                ("序号", 6),
-                ("乡镇（街道）", 12),
-                ("行政村", 12),
-                ("户编号", 19),
-                ("户主姓名", 10),
+            let columns = household_columns(&[
                 ("问题类型", 10),
                 ("问题描述", 28),
                 ("发现途径", 12),
@@ -536,16 +536,12 @@ pub async fn build(
                 ("销号人", 10),
                 ("状态", 12),
                 ("是否逾期", 8),
-            ];
-            let mut total = vec![
-                Cell::text("合计"),
-                Cell::Empty,
-                Cell::Empty,
-                Cell::text(format!("{}个", rows.len())),
-            ];
-            total.resize(14, Cell::Empty);
-            total.push(Cell::text(format!("已销号{closed}个")));
-            total.resize(columns.len(), Cell::Empty);
+            ]);
+            let total = total_line(
+                columns.len(),
+                format!("{}个", rows.len()),
+                vec![(14, Cell::text(format!("已销号{closed}个")))],
+            );
             (columns, rows, total)
         }
     };

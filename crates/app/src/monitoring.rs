@@ -1353,6 +1353,7 @@ fn step_name(action: ActionKind, from: Option<CaseState>) -> String {
 pub async fn timeliness(
     store: &dyn Store,
     actor: &Actor,
+    within: Option<&DivisionCode>,
     from: NaiveDate,
     until: NaiveDate,
     today: NaiveDate,
@@ -1360,7 +1361,10 @@ pub async fn timeliness(
     if until < from {
         return Err(invalid(format!("结束日期{until}早于开始日期{from}")));
     }
-    let rows = store.step_timeliness(actor, from, until).await?;
+    // The actor's whole scope, or one area of it (a town's bulletin read by the county).
+    let inside = |village: &DivisionCode| within.is_none_or(|w| village.is_within(w));
+    let mut rows = store.step_timeliness(actor, from, until).await?;
+    rows.retain(|r| inside(&r.village));
     let mut steps: Vec<StepFigures> = Vec::new();
     let mut towns: std::collections::BTreeMap<DivisionCode, (i64, i64, i64)> =
         std::collections::BTreeMap::new();
@@ -1411,6 +1415,9 @@ pub async fn timeliness(
         let Some(decided) = p.lead.decided_on.filter(|d| from <= *d && *d <= until) else {
             continue;
         };
+        if !inside(&p.lead.village) {
+            continue;
+        }
         let on_time = i64::from(decided <= p.accept_by);
         add("受理线索".into(), "乡镇", p.lead.village, 1, on_time);
     }
@@ -1419,6 +1426,7 @@ pub async fn timeliness(
             actor,
             &CaseFilter {
                 overdue_on: Some(today),
+                within: within.copied(),
                 limit: 100_000,
                 ..CaseFilter::default()
             },

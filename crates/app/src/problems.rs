@@ -14,7 +14,7 @@ use dixian_domain::assurance::Indicator;
 use dixian_domain::calendar::WorkCalendar;
 use dixian_domain::division::{Division, DivisionCode};
 use dixian_domain::problems::{
-    Clearing, Month, ProblemAction, ProblemRules, ProblemSource, ProblemState, problem_kind,
+    Month, ProblemAction, ProblemRules, ProblemSource, ProblemState, problem_kind,
 };
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::Store;
@@ -266,18 +266,9 @@ pub struct ClearingCounts {
 }
 
 impl ClearingCounts {
+    /// 月清零 is met: nothing older than the limit left open.
     pub fn cleared(&self) -> bool {
         self.uncleared.n == 0
-    }
-
-    pub fn figures(&self) -> Clearing {
-        Clearing {
-            found: self.found.n,
-            closed: self.closed.n,
-            open: self.open.n,
-            overdue: self.overdue.n,
-            uncleared: self.uncleared.n,
-        }
     }
 }
 

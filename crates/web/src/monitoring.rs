@@ -1725,7 +1725,15 @@ pub async fn sla(
     let dates = parse(&q.from, first).and_then(|f| parse(&q.until, day).map(|u| (f, u)));
     let result = match dates {
         Ok((from, until)) => {
-            flow::timeliness(state.store.as_ref(), &session.auth.actor, from, until, day).await
+            flow::timeliness(
+                state.store.as_ref(),
+                &session.auth.actor,
+                None,
+                from,
+                until,
+                day,
+            )
+            .await
         }
         Err(e) => Err(e),
     };

@@ -133,6 +133,18 @@ impl Browser {
         self.click_and_wait(button).await;
     }
 
+    /// The `href` of the element at `css`.
+    pub async fn href(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     pub async fn path(&self) -> String {
         self.client.current_url().await.unwrap().path().to_string()
     }
@@ -537,15 +549,7 @@ async fn upload_a_broken_file_fetch_the_report_and_upload_the_fix() {
     assert!(b.text("#result").await.contains("发现1处问题"));
     assert!(b.text("#problems").await.contains("“邻居”无效"));
     // The report with its “问题” column, fetched as the browser would download it.
-    let href = b
-        .client
-        .find(Locator::Css("#report"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = b.href("#report").await;
     let report = b
         .client
         .execute_async(

@@ -135,15 +135,7 @@ async fn a_problem_is_registered_fixed_struck_off_and_counted() {
     // session.
     b.click_link("标准台账").await;
     assert_eq!(b.path().await, "/ledgers");
-    let href = b
-        .client
-        .find(Locator::Css("#ledger-problems"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = b.href("#ledger-problems").await;
     let got = b
         .client
         .execute_async(
@@ -170,15 +162,7 @@ async fn a_problem_is_registered_fixed_struck_off_and_counted() {
     b.screenshot("bulletin.png").await;
     click_css(&b, "#previous-month").await;
     assert!(b.text("#bulletin-title").await.contains("通报"));
-    let href = b
-        .client
-        .find(Locator::Css("#bulletin-xlsx"))
-        .await
-        .unwrap()
-        .attr("href")
-        .await
-        .unwrap()
-        .unwrap();
+    let href = b.href("#bulletin-xlsx").await;
     let got = b
         .client
         .execute_async(

@@ -197,6 +197,30 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
             .to_string()
     );
 
+    // A town's bulletin read by the county counts that town's steps only: the demo's cases
+    // are all in 石桥镇, so 白沙镇 has none.
+    let done =
+        |b: &dixian_app::bulletin::Bulletin| b.timeliness.steps.iter().map(|s| s.done).sum::<i64>();
+    assert!(
+        done(&b) > 0,
+        "the demo county completes timed steps this month"
+    );
+    let baisha = bulletin(&s, &county, &code("500299102000"), month, today)
+        .await
+        .unwrap();
+    assert_eq!(done(&baisha), 0);
+    assert!(
+        baisha
+            .timeliness
+            .towns
+            .iter()
+            .all(|t| t.town == code("500299102000"))
+    );
+    assert_eq!(
+        done(&bulletin(&s, &county, &town, month, today).await.unwrap()),
+        done(&b)
+    );
+
     // A month not begun, and someone else's county.
     let e = bulletin(&s, &county, &county_code, month.next(), today)
         .await
