@@ -1067,11 +1067,12 @@ async fn build_demo(
     // After the accounts, so the demo cadre can be given the demo village's households.
     let started = std::time::Instant::now();
     let (county, town, village) = demo_places(store).await?;
-    let cases = dixian_app::demo_cases::load_cases(store, &town, &village, seed, as_of).await?;
+    let cases =
+        dixian_app::demo_cases::load_cases(store, &county, &town, &village, seed, as_of).await?;
     let problems =
         dixian_app::demo_problems::load_problems(store, &county, &village, seed, as_of).await?;
     Ok(format!(
-        "{summary}\n首个乡镇的监测线索{}条、案件{}件（{}）、走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个），用时{:.1}秒。\n{accounts}",
+        "{summary}\n全县监测线索{}条、案件{}件（{}），首个乡镇走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个），用时{:.1}秒。\n{accounts}",
         cases.leads,
         cases.cases,
         cases

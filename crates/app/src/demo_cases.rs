@@ -1,7 +1,8 @@
 //! Monitoring cases of the demo county (演示案件): every household the demo registered as a
-//! 监测对象 in the first town gets its case file, and a spread of cases sits in every step —
-//! some overdue — so the workflow shows on first start. Cases are made by the state machine
-//! itself, step by step, with the dates the steps would have had.
+//! 监测对象 gets its case file, and a spread of cases sits in every step — some overdue — so
+//! the workflow shows on first start. Cases are made by the state machine itself, step by
+//! step, with the dates the steps would have had; each case's history is then written at
+//! once (`Store::record_histories`), a town's cases in a few statements.
 
 use crate::AppError;
 use crate::demo::Rng;
@@ -9,16 +10,17 @@ use chrono::{Datelike, Days, NaiveDate};
 use dixian_domain::access::{Actor, Role, Scope};
 use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::calendar::WorkCalendar;
-use dixian_domain::division::DivisionCode;
+use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::money::Money;
 use dixian_domain::monitoring::{
     Action, AttachmentKind, Case, CaseState, Channel, Context, Deliberation, HouseholdFacts,
     Measure, MeasureStatus, Verification, can_work, measure_type_name, open, transition,
 };
 use dixian_domain::policy::Policy;
-use dixian_domain::registry::{HouseholdCode, HouseholdRecord, Income};
+use dixian_domain::registry::{HouseholdCode, HouseholdRecord, Income, LivingStatus};
 use dixian_store::{
-    Applicant, CaseFilter, HouseholdFilter, NewAttachment, NewLead, StepEffect, Store,
+    Applicant, CaseFilter, CaseHistory, HistoryStep, HouseholdFilter, NewAttachment, NewLead,
+    StepEffect, Store,
 };
 use std::collections::BTreeMap;
 
@@ -73,8 +75,7 @@ fn consent_pdf(code: &HouseholdCode) -> Vec<u8> {
     out
 }
 
-struct Maker<'a> {
-    store: &'a dyn Store,
+struct Maker {
     cal: WorkCalendar,
     packs: dixian_domain::policy::PolicySet,
     village: Actor,
@@ -84,8 +85,12 @@ struct Maker<'a> {
     /// The demo's 帮扶责任人 account (id, name), assigned in the demo village.
     cadre_account: Option<(i64, String)>,
     demo_village: DivisionCode,
-    /// Applied measures per case, for the elimination gates.
-    applied: BTreeMap<i64, usize>,
+    /// The case being made, and its applied measures (for the elimination gates).
+    current: Option<CaseHistory>,
+    applied: usize,
+    /// Made and not yet written.
+    histories: Vec<CaseHistory>,
+    leads: Vec<NewLead>,
     rng: Rng,
     report: CaseReport,
     as_of: NaiveDate,
@@ -107,7 +112,7 @@ enum Target {
     Eliminated,
 }
 
-impl Maker<'_> {
+impl Maker {
     /// The policy for `village` on `on`, from the packs read once at the start.
     fn policy(&self, village: &DivisionCode, on: NaiveDate) -> Result<Policy, AppError> {
         crate::policy::resolve(&self.packs, village, on)
@@ -122,7 +127,7 @@ impl Maker<'_> {
     }
 
     /// Takes one step as `who`; `None` if the machine refuses (the case stays where it is).
-    async fn step(
+    fn step(
         &mut self,
         case: &Case,
         record: &HouseholdRecord,
@@ -131,11 +136,10 @@ impl Maker<'_> {
         action: Action,
     ) -> Result<Option<Case>, AppError> {
         self.step_with(case, record, who, on, action, &StepEffect::None)
-            .await
     }
 
     /// [`Maker::step`] writing `effect` too; the case's applied measures count for its gates.
-    async fn step_with(
+    fn step_with(
         &mut self,
         case: &Case,
         record: &HouseholdRecord,
@@ -152,7 +156,7 @@ impl Maker<'_> {
             on,
             role: Some(who),
             household: &facts,
-            measures: self.applied.get(&case.id).copied().unwrap_or(0),
+            measures: self.applied,
         };
         let Ok(o) = transition(case, &action, &ctx) else {
             return Ok(None);
@@ -163,19 +167,26 @@ impl Maker<'_> {
             Role::AssistanceCadre => &self.cadre,
             _ => &self.county,
         };
-        self.store.record_step_with(actor, &o, effect).await?;
         if let StepEffect::PutMeasure(m) = effect
             && m.applied()
         {
-            *self.applied.entry(case.id).or_default() += 1;
+            self.applied += 1;
         }
-        Ok(Some(o.case))
+        let next = o.case.clone();
+        if let Some(h) = &mut self.current {
+            h.steps.push(HistoryStep {
+                by: actor.name.clone(),
+                outcome: o,
+                effect: effect.clone(),
+            });
+        }
+        Ok(Some(next))
     }
 
     /// 明确帮扶责任人 and a plan for an included case: in the demo village the demo cadre
     /// account, elsewhere a cadre recorded by name; measures that answer the risk types and,
     /// where someone can work, a developmental one.
-    async fn assist(&mut self, case: Case, record: &HouseholdRecord) -> Result<Case, AppError> {
+    fn assist(&mut self, case: Case, record: &HouseholdRecord) -> Result<Case, AppError> {
         const CADRES: [(&str, &str); 4] = [
             ("王建国", "区农业农村委"),
             ("陈晓燕", "区人力社保局"),
@@ -202,10 +213,7 @@ impl Maker<'_> {
             political: "中共党员".into(),
             start: on,
         };
-        if let Some(c) = self
-            .step_with(&case, record, Role::TownReviewer, on, assign, &effect)
-            .await?
-        {
+        if let Some(c) = self.step_with(&case, record, Role::TownReviewer, on, assign, &effect)? {
             case = c;
         }
         let policy = self.policy(&record.household.village, on)?;
@@ -257,32 +265,28 @@ impl Maker<'_> {
                 },
             };
             let change = format!("新增{}：{content}", measure_type_name(&policy, &t));
-            if let Some(c) = self
-                .step_with(
-                    &case,
-                    record,
-                    Role::TownReviewer,
-                    planned,
-                    Action::RecordPlan { change },
-                    &StepEffect::PutMeasure(measure),
-                )
-                .await?
-            {
+            if let Some(c) = self.step_with(
+                &case,
+                record,
+                Role::TownReviewer,
+                planned,
+                Action::RecordPlan { change },
+                &StepEffect::PutMeasure(measure),
+            )? {
                 case = c;
             }
         }
         Ok(case)
     }
 
-    /// A lead for `record` discovered on `found`; the case opened on the next working day
-    /// unless the target is the lead itself.
-    async fn lead(
+    /// A lead for `record` discovered on `found`.
+    fn lead(
         &mut self,
         record: &HouseholdRecord,
         found: NaiveDate,
         channel: Channel,
         reason: &str,
-    ) -> Result<i64, AppError> {
+    ) -> Result<NewLead, AppError> {
         let policy = self.policy(&record.household.village, found)?;
         let risk = self.rng.pick(&policy.risk_types).code.clone();
         let head = &record.members[0];
@@ -307,13 +311,13 @@ impl Maker<'_> {
             }),
             tracking_code: self_declared.then(|| format!("SBDEMO{:06}", self.rng.below(1_000_000))),
         };
-        let made = self.store.create_lead(&self.village, &lead).await?;
         self.report.leads += 1;
-        Ok(made.id)
+        Ok(lead)
     }
 
-    /// Runs a case for `record` from discovery on `found` as far as `target`.
-    async fn case(
+    /// Runs a case for `record` from discovery on `found` as far as `target`, and keeps its
+    /// history (or, for `Lead`, the lead) to be written.
+    fn case(
         &mut self,
         record: &HouseholdRecord,
         found: NaiveDate,
@@ -328,10 +332,26 @@ impl Maker<'_> {
             "家中主要劳动力意外受伤",
         ];
         let reason = *self.rng.pick(&REASONS);
-        let lead = self.lead(record, found, channel, reason).await?;
+        let lead = self.lead(record, found, channel, reason)?;
         if target == Target::Lead {
+            self.leads.push(lead);
             return Ok(());
         }
+        let case = self.run(record, found, target, lead, reason)?;
+        tally(&case, &mut self.report);
+        self.histories.extend(self.current.take());
+        Ok(())
+    }
+
+    /// The steps of a case opened from `lead`, as far as `target`; gives where it stopped.
+    fn run(
+        &mut self,
+        record: &HouseholdRecord,
+        found: NaiveDate,
+        target: Target,
+        lead: NewLead,
+        reason: &str,
+    ) -> Result<Case, AppError> {
         let village = record.household.village;
         let accepted = self.wd(found, 1);
         let policy = self.policy(&village, accepted)?;
@@ -343,67 +363,74 @@ impl Maker<'_> {
             accepted,
         )
         .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-        let id = self
-            .store
-            .accept_lead(&self.town, lead, &record.household.code, &opened)
-            .await?;
-        let mut case = Case { id, ..opened.case };
+        let mut case = opened.case.clone();
+        self.applied = 0;
+        self.current = Some(CaseHistory {
+            lead,
+            steps: vec![HistoryStep {
+                by: self.town.name.clone(),
+                outcome: opened,
+                effect: StepEffect::None,
+            }],
+            // The signed 承诺授权书 the verification relies on.
+            attachments: vec![NewAttachment {
+                kind: AttachmentKind::Consent,
+                name: "承诺授权书（演示）.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: consent_pdf(&record.household.code),
+            }],
+            assurance: None,
+            income: None,
+        });
         self.report.cases += 1;
         if target == Target::Verifying {
-            tally(&case, &mut self.report);
-            return Ok(());
+            return Ok(case);
         }
         if target == Target::GreenChannel {
             let on = accepted;
             let action = Action::GreenChannel {
                 reason: "暴雨致房屋倒塌，先行安排临时救助和安置".into(),
             };
-            if let Some(c) = self
-                .step(&case, record, Role::TownReviewer, on, action)
-                .await?
-            {
+            if let Some(c) = self.step(&case, record, Role::TownReviewer, on, action)? {
                 case = c;
             }
-            tally(&case, &mut self.report);
-            return Ok(());
+            return Ok(case);
         }
-        let att = self
-            .store
-            .add_attachment(
-                &self.village,
-                id,
-                &NewAttachment {
-                    kind: AttachmentKind::Consent,
-                    name: "承诺授权书（演示）.pdf".into(),
-                    content_type: "application/pdf".into(),
-                    bytes: consent_pdf(&record.household.code),
-                },
-            )
-            .await?;
         let visited = self.wd(accepted, 2);
+        // The codes of the pack in force on the visit; a risk that needs someone able to
+        // work only where someone can.
+        let policy = self.policy(&village, visited)?;
         let category = self.rng.pick(&policy.object_categories).code.clone();
-        let risk = self.rng.pick(&policy.risk_types).code.clone();
+        let able = can_work(&HouseholdFacts::from(record));
+        let mut risks: Vec<_> = policy
+            .risk_types
+            .iter()
+            .filter(|r| able || !r.needs_labour)
+            .collect();
+        if risks.is_empty() {
+            risks = policy.risk_types.iter().collect();
+        }
+        let risk = self.rng.pick(&risks).code.clone();
         let verification = Verification {
             visited_on: Some(visited),
             verifiers: vec!["驻村工作队员".into(), "村监测信息员".into()],
-            consent_attachment: Some(att),
+            // The form goes in with the history and is numbered then; the machine needs
+            // only to know it is there.
+            consent_attachment: Some(0),
             risk_types: vec![risk],
             category: Some(category),
             findings: reason.to_string(),
             ..Verification::default()
         };
-        let Some(c) = self
-            .step(
-                &case,
-                record,
-                Role::VillageOfficer,
-                visited,
-                Action::Verify(Box::new(verification)),
-            )
-            .await?
+        let Some(c) = self.step(
+            &case,
+            record,
+            Role::VillageOfficer,
+            visited,
+            Action::Verify(Box::new(verification)),
+        )?
         else {
-            tally(&case, &mut self.report);
-            return Ok(());
+            return Ok(case);
         };
         case = c;
         if target == Target::NotIncluded {
@@ -411,18 +438,13 @@ impl Maker<'_> {
             let action = Action::Close {
                 reason: "经信息比对，家庭成员有财政供养人员，收入稳定，不符合纳入条件".into(),
             };
-            if let Some(c) = self
-                .step(&case, record, Role::TownReviewer, on, action)
-                .await?
-            {
+            if let Some(c) = self.step(&case, record, Role::TownReviewer, on, action)? {
                 case = c;
             }
-            tally(&case, &mut self.report);
-            return Ok(());
+            return Ok(case);
         }
         if target == Target::Deliberation {
-            tally(&case, &mut self.report);
-            return Ok(());
+            return Ok(case);
         }
         let held = self.wd(visited, 1);
         let deliberation = Action::Deliberate(Deliberation {
@@ -432,17 +454,12 @@ impl Maker<'_> {
             note: "村民代表会议评议同意".into(),
             notice_from: held,
         });
-        let Some(c) = self
-            .step(&case, record, Role::VillageOfficer, held, deliberation)
-            .await?
-        else {
-            tally(&case, &mut self.report);
-            return Ok(());
+        let Some(c) = self.step(&case, record, Role::VillageOfficer, held, deliberation)? else {
+            return Ok(case);
         };
         case = c;
         if target == Target::Notice {
-            tally(&case, &mut self.report);
-            return Ok(());
+            return Ok(case);
         }
         let ended = case.notice_until.unwrap_or(held).min(self.as_of);
         let decided = self.wd(ended, 2);
@@ -474,26 +491,69 @@ impl Maker<'_> {
         };
         chain.truncate(stop);
         for (who, on, action) in chain {
-            match self.step(&case, record, who, on, action).await? {
+            match self.step(&case, record, who, on, action)? {
                 Some(c) => case = c,
                 None => break,
             }
         }
         // Most included households have their cadre and plan; a few are still owed them.
         if case.assisting() && (target != Target::Monitored || !self.rng.per_mille(150)) {
-            case = self.assist(case, record).await?;
+            case = self.assist(case, record)?;
         }
         if matches!(target, Target::ExitVerifying | Target::Eliminated)
             && case.state == CaseState::Monitored
         {
-            case = self.eliminate(case, record, target).await?;
+            case = self.eliminate(case, record, target)?;
         }
-        tally(&case, &mut self.report);
-        Ok(())
+        Ok(case)
+    }
+
+    /// `record`'s income of `on`'s year, raised to 1.3–1.8 times the monitoring line per
+    /// person if below it; `None` if it is above already.
+    fn income_at_exit(
+        &mut self,
+        record: &HouseholdRecord,
+        on: NaiveDate,
+    ) -> Result<Option<Income>, AppError> {
+        let line = self
+            .policy(&record.household.village, on)?
+            .monitoring_line
+            .amount;
+        let year = on.year();
+        let members = record
+            .members
+            .iter()
+            .filter(|m| m.status == LivingStatus::InHousehold)
+            .count()
+            .max(1);
+        let base = record
+            .incomes
+            .iter()
+            .filter(|i| i.year <= year)
+            .max_by_key(|i| i.year)
+            .cloned()
+            .unwrap_or_default();
+        let net = base
+            .net()
+            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+        let tenths = 13 + i64::try_from(self.rng.below(6)).unwrap_or(0);
+        let target = line
+            .fen()
+            .saturating_mul(i64::try_from(members).unwrap_or(1))
+            .saturating_mul(tenths)
+            / 10;
+        if net.fen() >= target {
+            return Ok(None);
+        }
+        Ok(Some(Income {
+            year,
+            wage: Money::from_fen(base.wage.fen().saturating_add(target - net.fen())),
+            ..base
+        }))
     }
 
     /// Proposes (and, for `Eliminated`, completes) a 自然消除 half a year after approval.
-    async fn eliminate(
+    fn eliminate(
         &mut self,
         case: Case,
         record: &HouseholdRecord,
@@ -506,16 +566,12 @@ impl Maker<'_> {
             .min(self.as_of);
         let mut case = case;
         // 帮扶消除 where measures were applied and someone can work; otherwise 自然消除.
-        let by_assistance = self.applied.get(&case.id).is_some_and(|n| *n > 0)
-            && can_work(&HouseholdFacts::from(record));
+        let by_assistance = self.applied > 0 && can_work(&HouseholdFacts::from(record));
         let propose = Action::ProposeElimination {
             mode: if by_assistance { "1" } else { "2" }.into(),
             reason: "家庭成员已稳定就业，收入持续高于监测范围".into(),
         };
-        let Some(c) = self
-            .step(&case, record, Role::VillageOfficer, proposed, propose)
-            .await?
-        else {
+        let Some(c) = self.step(&case, record, Role::VillageOfficer, proposed, propose)? else {
             return Ok(case);
         };
         case = c;
@@ -532,17 +588,21 @@ impl Maker<'_> {
             water_guarantee: true,
             note: Some("消除前核查".into()),
         };
-        self.store
-            .set_assurance(
-                &self.village,
-                &record.household.code,
-                &secure,
-                "风险消除前核查",
-            )
-            .await?;
+        if let Some(h) = &mut self.current {
+            h.assurance = Some((secure.clone(), "风险消除前核查".into()));
+        }
         let mut checked = record.clone();
         checked.assurance = Some(secure);
         let visited = self.wd(proposed, 2);
+        // The year's income as the check finds it: the work and measures of the assistance
+        // have lifted it above the monitoring line (why the village proposed elimination).
+        if let Some(income) = self.income_at_exit(record, visited)? {
+            checked.incomes.retain(|i| i.year != income.year);
+            checked.incomes.push(income.clone());
+            if let Some(h) = &mut self.current {
+                h.income = Some((income, "风险消除核实：帮扶后家庭收入".into()));
+            }
+        }
         let v = Verification {
             visited_on: Some(visited),
             verifiers: vec!["驻村工作队员".into(), "村监测信息员".into()],
@@ -567,7 +627,7 @@ impl Maker<'_> {
             ),
         ];
         for (who, on, action) in steps {
-            match self.step(&case, &checked, who, on, action).await? {
+            match self.step(&case, &checked, who, on, action)? {
                 Some(c) => case = c,
                 None => return Ok(case),
             }
@@ -578,7 +638,7 @@ impl Maker<'_> {
             (Role::TownReviewer, self.wd(ended, 1), approve("同意")),
             (Role::CountyAdmin, self.wd(ended, 2), approve("确认消除")),
         ] {
-            match self.step(&case, &checked, who, on, action).await? {
+            match self.step(&case, &checked, who, on, action)? {
                 Some(c) => case = c,
                 None => break,
             }
@@ -599,12 +659,13 @@ fn approve(comment: &str) -> Action {
     }
 }
 
-/// Makes the demo cases of `town` as of `as_of` (after the demo accounts, so the demo cadre
-/// can be given households): a case file for each household registered
-/// as 监测对象, and cases in every step, some overdue, mostly in `village` where the demo
-/// accounts work.
+/// Makes the demo cases of every town in `within` as of `as_of` (after the demo accounts,
+/// so the demo cadre can be given households): a case file for each household registered as
+/// 监测对象, and in each town a few cases on their way; in `town`, where the demo accounts
+/// work, cases in every step, some overdue, mostly in `village`, with its monthly visits.
 pub async fn load_cases(
     store: &dyn Store,
+    within: &DivisionCode,
     town: &DivisionCode,
     village: &DivisionCode,
     seed: u64,
@@ -617,7 +678,6 @@ pub async fn load_cases(
         .filter(|u| u.role == Role::AssistanceCadre)
         .map(|u| (u.id, u.display_name));
     let mut maker = Maker {
-        store,
         cal: store.calendar().await?,
         packs: crate::policy::stored_set(store).await?,
         village: demo_actor("village", Role::VillageOfficer),
@@ -626,44 +686,28 @@ pub async fn load_cases(
         cadre: demo_actor("cadre", Role::AssistanceCadre),
         cadre_account,
         demo_village: *village,
-        applied: BTreeMap::new(),
+        current: None,
+        applied: 0,
+        histories: Vec::new(),
+        leads: Vec::new(),
         rng: Rng::new(seed ^ 0x5EED_CA5E),
         report: CaseReport::default(),
         as_of,
     };
-    let mut summaries = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store
-            .households(
-                &system,
-                &HouseholdFilter {
-                    within: Some(*town),
-                    after_code: after.clone(),
-                    limit: 1000,
-                    ..HouseholdFilter::default()
-                },
-            )
-            .await?;
-        let Some(last) = page.rows.last() else { break };
-        after = Some(last.code.clone());
-        summaries.extend(page.rows);
-    }
-    let codes: Vec<HouseholdCode> = summaries.iter().map(|s| s.code.clone()).collect();
-    let records = store.household_records(&system, &codes).await?;
-    let usable = |r: &&HouseholdRecord| {
-        !r.members.is_empty() && r.incomes.iter().any(|i| i.year < as_of.year())
+    let towns: Vec<DivisionCode> = if within.level() == DivisionLevel::Town {
+        vec![*within]
+    } else {
+        store
+            .child_divisions(within)
+            .await?
+            .into_iter()
+            .map(|d| d.code)
+            .filter(|c| c.level() == DivisionLevel::Town)
+            .collect()
     };
-    let (monitored, others): (Vec<&HouseholdRecord>, Vec<&HouseholdRecord>) = records
-        .iter()
-        .filter(usable)
-        .partition(|r| r.household.monitored);
     // Identification in the demo starts no earlier than the year its incomes are for.
     let first_day = NaiveDate::from_ymd_opt(as_of.year() - 1, 1, 5).unwrap_or(as_of);
     let span = (as_of - first_day).num_days().max(240) - 210;
-    // The pipeline: in the demo village first, then the rest of the town.
-    let (here, there): (Vec<&HouseholdRecord>, Vec<&HouseholdRecord>) =
-        others.iter().partition(|r| r.household.village == *village);
     let back = |wd: u32| -> NaiveDate {
         let mut d = as_of;
         for _ in 0..wd {
@@ -689,36 +733,86 @@ pub async fn load_cases(
         (Target::Monitored, back(25), Channel::SelfDeclared),
         (Target::NotIncluded, back(20), Channel::CadreSurvey),
     ];
-    // Other villages of the town get a few of their own.
+    // Every town has a few of its own on the way.
     let elsewhere = [
-        (Target::Verifying, back(3)),
-        (Target::Notice, back(6)),
-        (Target::TownReview, back(10)),
-        (Target::Lead, back(1)),
+        (Target::Verifying, back(3), Channel::CadreSurvey),
+        (Target::Notice, back(6), Channel::CadreSurvey),
+        (Target::TownReview, back(10), Channel::CadreSurvey),
+        (Target::Lead, back(1), Channel::CadreSurvey),
     ];
-    for (i, r) in monitored.iter().enumerate() {
-        let found = first_day + Days::new(maker.rng.below(span.unsigned_abs()));
-        // Most households found since the last year have had their risk eliminated, as in
-        // the counties' reports (seed 004: 84.8% of identified people).
-        let target = match i % 12 {
-            0..=8 => Target::Eliminated,
-            9 => Target::ExitVerifying,
-            _ => Target::Monitored,
+    let usable = |r: &HouseholdRecord| {
+        !r.members.is_empty() && r.incomes.iter().any(|i| i.year < as_of.year())
+    };
+    for t in &towns {
+        let monitored = records_of(store, &system, t, true, usize::MAX).await?;
+        for (i, r) in monitored.iter().filter(|r| usable(r)).enumerate() {
+            let found = first_day + Days::new(maker.rng.below(span.unsigned_abs()));
+            // Most households found since the last year have had their risk eliminated, as
+            // in the counties' reports (seed 004: 84.8% of identified people).
+            let target = match i % 20 {
+                0..=15 => Target::Eliminated,
+                16 => Target::ExitVerifying,
+                _ => Target::Monitored,
+            };
+            maker.case(r, found, target, Channel::CadreSurvey)?;
+        }
+        // The cases on their way: in the demo village first, then the rest of the town.
+        let mut others = Vec::new();
+        let steps: Vec<_> = if t == town {
+            others.extend(records_of(store, &system, village, false, plan.len()).await?);
+            plan.iter().chain(&elsewhere).collect()
+        } else {
+            elsewhere.iter().collect()
         };
-        maker.case(r, found, target, Channel::CadreSurvey).await?;
+        others.extend(records_of(store, &system, t, false, steps.len() * 2).await?);
+        let mut seen = std::collections::HashSet::new();
+        let mut pool = others
+            .iter()
+            .filter(|r| usable(r) && seen.insert(r.household.code.clone()));
+        for (target, found, channel) in steps {
+            let Some(r) = pool.next() else { break };
+            maker.case(r, *found, *target, *channel)?;
+        }
+        for batch in maker.histories.chunks(500) {
+            store.record_histories(&maker.county, batch).await?;
+        }
+        maker.histories.clear();
     }
-    let mut pool = here.into_iter().chain(there);
-    for (target, found, channel) in plan {
-        let Some(r) = pool.next() else { break };
-        maker.case(r, found, target, channel).await?;
-    }
-    for (target, found) in elsewhere {
-        let Some(r) = pool.next() else { break };
-        maker.case(r, found, target, Channel::CadreSurvey).await?;
-    }
+    store.create_leads(&maker.village, &maker.leads).await?;
     flawed_incomes(store, town, as_of).await?;
     maker.report.visits = monthly_visits(store, town, &mut maker.rng, as_of).await?;
     Ok(maker.report)
+}
+
+/// Up to `limit` full records of the households in `within` whose 监测对象 flag is
+/// `monitored`, in code order.
+async fn records_of(
+    store: &dyn Store,
+    actor: &Actor,
+    within: &DivisionCode,
+    monitored: bool,
+    limit: usize,
+) -> Result<Vec<HouseholdRecord>, AppError> {
+    let mut codes = Vec::new();
+    let mut after = None;
+    while codes.len() < limit {
+        let page = store
+            .households(
+                actor,
+                &HouseholdFilter {
+                    within: Some(*within),
+                    monitored: Some(monitored),
+                    after_code: after.clone(),
+                    limit: i64::try_from((limit - codes.len()).min(1000)).unwrap_or(1000),
+                    ..HouseholdFilter::default()
+                },
+            )
+            .await?;
+        let Some(last) = page.rows.last() else { break };
+        after = Some(last.code.clone());
+        codes.extend(page.rows.into_iter().map(|s| s.code));
+    }
+    Ok(store.household_records(actor, &codes).await?)
 }
 
 /// What visitors find, month by month.

@@ -20,7 +20,7 @@ fn yes(b: bool) -> String {
     if b { "是" } else { "否" }.to_string()
 }
 
-fn check_reason(reason: &str) -> StoreResult<String> {
+pub(crate) fn check_reason(reason: &str) -> StoreResult<String> {
     crate::stated_reason(
         reason,
         2,

@@ -178,6 +178,56 @@ macro_rules! audit_in {
     }};
 }
 
+/// Appends audit records `$entries` (action, target, detail) by `$actor` inside transaction
+/// `$tx`, chained in order as [`audit_in`] chains one, with one statement per thousand.
+macro_rules! audit_many_in {
+    ($tx:ident, $actor:expr, $entries:expr) => {{
+        let entries: &[(String, String, String)] = $entries;
+        if !entries.is_empty() {
+            let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+            let (last, mut prev): (i64, Vec<u8>) = sqlx::query_as(
+                "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+            )
+            .bind(n)
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(backend)?;
+            let at = audit::timestamp(Utc::now());
+            let actor: &Actor = $actor;
+            let mut rows = Vec::with_capacity(entries.len());
+            for (seq, (action, target, detail)) in (last - n + 1..).zip(entries) {
+                let hash = audit::Entry::of(seq, &at, actor, action, target, detail)
+                    .hash(&prev)
+                    .to_vec();
+                rows.push((seq, action, target, detail, std::mem::replace(&mut prev, hash.clone()), hash));
+            }
+            for chunk in rows.chunks(BATCH_ROWS) {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_log (seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash) ",
+                );
+                qb.push_values(chunk, |mut b, (seq, action, target, detail, prev, hash)| {
+                    b.push_bind(*seq)
+                        .push_bind(at.clone())
+                        .push_bind(actor.user_id)
+                        .push_bind(actor.name.clone())
+                        .push_bind(actor.source.clone())
+                        .push_bind((*action).clone())
+                        .push_bind((*target).clone())
+                        .push_bind((*detail).clone())
+                        .push_bind(prev.clone())
+                        .push_bind(hash.clone());
+                });
+                qb.build().execute(&mut *$tx).await.map_err(backend)?;
+            }
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                .bind(&prev[..])
+                .execute(&mut *$tx)
+                .await
+                .map_err(backend)?;
+        }
+    }};
+}
+
 pub(crate) const INSERT_PERSONS: &str = "INSERT INTO persons (id, household_id, id_number_enc, id_number_bidx, name, sex, birth_date, relation, labour, health, disability_category, disability_grade, schooling, medical_insurance, pension_insurance, employment_months, employment_place, public_payroll, status) ";
 
 /// Binds one person's values in the column order of [`INSERT_PERSONS`].
@@ -1677,6 +1727,14 @@ impl Store for SqlStore {
         effect: &StepEffect,
     ) -> StoreResult<Option<i64>> {
         self.step(actor, outcome, effect).await
+    }
+
+    async fn record_histories(
+        &self,
+        actor: &Actor,
+        histories: &[dixian_store::CaseHistory],
+    ) -> StoreResult<Vec<i64>> {
+        self.write_histories(actor, histories).await
     }
 
     async fn step_timeliness(

@@ -51,31 +51,35 @@ const CASE_FIELDS: [&str; 21] = [
     "plan_on",
 ];
 
-/// Binds `$case`'s fields to `$q` in the order of [`CASE_FIELDS`].
+/// Binds `$case`'s fields to `$q` in the order of [`CASE_FIELDS`], with `$q`'s method `$m`
+/// (`bind` on a query, `push_bind` on a row of a multi-row insert).
 macro_rules! bind_case {
-    ($q:expr, $case:expr) => {{
+    ($q:expr, $case:expr) => {
+        bind_case!($q, $case, bind)
+    };
+    ($q:expr, $case:expr, $m:ident) => {{
         let c: &Case = $case;
-        $q.bind(c.state.code())
-            .bind(c.version)
-            .bind(c.discovered_on)
-            .bind(c.opened_on)
-            .bind(c.identification_due)
-            .bind(c.step_since)
-            .bind(c.due_on)
-            .bind(c.paused_on)
-            .bind(c.notice_from)
-            .bind(c.notice_until)
-            .bind(c.category.clone())
-            .bind(c.risk_types.join(","))
-            .bind(c.green_channel_on)
-            .bind(c.approved_on)
-            .bind(c.elimination_mode.clone())
-            .bind(c.eliminated_on)
-            .bind(c.closed_reason.clone())
-            .bind(c.cadre_due)
-            .bind(c.plan_due)
-            .bind(c.cadre_on)
-            .bind(c.plan_on)
+        $q.$m(c.state.code())
+            .$m(c.version)
+            .$m(c.discovered_on)
+            .$m(c.opened_on)
+            .$m(c.identification_due)
+            .$m(c.step_since)
+            .$m(c.due_on)
+            .$m(c.paused_on)
+            .$m(c.notice_from)
+            .$m(c.notice_until)
+            .$m(c.category.clone())
+            .$m(c.risk_types.join(","))
+            .$m(c.green_channel_on)
+            .$m(c.approved_on)
+            .$m(c.elimination_mode.clone())
+            .$m(c.eliminated_on)
+            .$m(c.closed_reason.clone())
+            .$m(c.cadre_due)
+            .$m(c.plan_due)
+            .$m(c.cadre_on)
+            .$m(c.plan_on)
     }};
 }
 
@@ -1580,4 +1584,5 @@ impl SqlStore {
     }
 }
 
+mod histories;
 mod screening;

@@ -42,6 +42,7 @@ pub const CHECKS: &[&str] = &[
     "member_edits",
     "monitoring_leads",
     "monitoring_cases",
+    "case_histories",
     "case_tallies",
     "visits",
     "feed_deliveries",
@@ -76,6 +77,7 @@ pub async fn run(name: &str, store: &dyn Store) {
         "member_edits" => member_edits(store).await,
         "monitoring_leads" => monitoring_leads(store).await,
         "monitoring_cases" => monitoring_cases(store).await,
+        "case_histories" => case_histories(store).await,
         "case_tallies" => case_tallies(store).await,
         "visits" => visits(store).await,
         "feed_deliveries" => feed_deliveries(store).await,
@@ -89,7 +91,9 @@ mod feed_checks;
 mod monitoring_checks;
 mod problem_checks;
 pub use feed_checks::{feed_deliveries, screening_runs};
-pub use monitoring_checks::{case_tallies, monitoring_cases, monitoring_leads, visits};
+pub use monitoring_checks::{
+    case_histories, case_tallies, monitoring_cases, monitoring_leads, visits,
+};
 pub use problem_checks::problems;
 
 fn sys() -> Actor {

@@ -30,8 +30,8 @@ pub use feeds::{
 use dixian_domain::monitoring::Outcome;
 pub use monitoring::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,
-    CaseSummary, LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, NewVisit, PhotoMeta,
-    PublicLeadStatus, StepEffect, StepTimeliness, VisitRecord,
+    CaseHistory, CaseSummary, HistoryStep, LeadCreated, LeadFilter, LeadRecord, NewAttachment,
+    NewLead, NewVisit, PhotoMeta, PublicLeadStatus, StepEffect, StepTimeliness, VisitRecord,
 };
 
 /// Which database a store runs on.
@@ -673,6 +673,17 @@ pub trait Store: Send + Sync {
         outcome: &Outcome,
         effect: &StepEffect,
     ) -> StoreResult<Option<i64>>;
+    /// Writes whole case histories in one transaction, all or none (a refusal names the
+    /// case by position, 第N件): each one's lead (accepted), case, history, measures, cadre,
+    /// attachments (sealed) and assurance check, the household's 监测对象 flag brought to
+    /// the case's final state with a history entry, and one audit record per case. Needs
+    /// `HandleCases`; every household in scope, registered, without an open case, and at
+    /// most once in `histories`. Gives the case ids in order.
+    async fn record_histories(
+        &self,
+        actor: &Actor,
+        histories: &[CaseHistory],
+    ) -> StoreResult<Vec<i64>>;
     /// Steps with a deadline done between `from` and `until` (inclusive) in the actor's scope,
     /// counted per village, step and state, with how many were on time.
     async fn step_timeliness(

@@ -3,12 +3,13 @@
 //! its outcomes, scoped, versioned and audited.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::assurance::Assurance;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::monitoring::{
-    AttachmentKind, Case, CaseState, Channel, Event, LeadStatus, Measure,
+    AttachmentKind, Case, CaseState, Channel, Event, LeadStatus, Measure, Outcome,
 };
-use dixian_domain::registry::HouseholdCode;
+use dixian_domain::registry::{HouseholdCode, Income};
 
 /// The person behind a self-declaration (自主申报人).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,6 +235,37 @@ pub enum StepEffect {
     },
     /// A measure added (id 0) or changed in the plan.
     PutMeasure(Measure),
+}
+
+/// One step of a case's history as the state machine made it, and who took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryStep {
+    /// The name the case file shows for whoever took the step.
+    pub by: String,
+    pub outcome: Outcome,
+    pub effect: StepEffect,
+}
+
+/// A monitoring case with its history so far (案件历史), written at once by
+/// `Store::record_histories`: the demo county's cases, made by the state machine step by
+/// step with the dates the steps would have had, and later the cases a county carries over
+/// from the system it used before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseHistory {
+    /// The lead that opened the case, written accepted: it names the case's household, or
+    /// its applicant is a member.
+    pub lead: NewLead,
+    /// Every step in order: the first opens the case (`monitoring::open`), each next one
+    /// was made from the case the one before left. Effects may assign a cadre or add
+    /// measures (id 0).
+    pub steps: Vec<HistoryStep>,
+    /// Files of the case (the signed 承诺授权书 its verification relied on).
+    pub attachments: Vec<NewAttachment>,
+    /// A 两不愁三保障 check recorded on the way (before an elimination), with its reason.
+    pub assurance: Option<(Assurance, String)>,
+    /// An income year recorded on the way (what the elimination check found), with its
+    /// reason.
+    pub income: Option<(Income, String)>,
 }
 
 /// The largest attachment the store accepts (a phone photo or a scanned form).

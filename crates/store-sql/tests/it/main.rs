@@ -87,6 +87,7 @@ contract_tests!(
     member_edits,
     monitoring_leads,
     monitoring_cases,
+    case_histories,
     case_tallies,
     visits,
     feed_deliveries,

@@ -3,11 +3,12 @@
 use super::{actor_as, id, load_divisions, new_user, record, sys};
 use crate::monitoring::MAX_ATTACHMENT_BYTES;
 use crate::{
-    Applicant, AuditFilter, CaseFilter, LeadFilter, NewAttachment, NewLead, StepEffect, Store,
-    StoreError,
+    Applicant, AuditFilter, CaseFilter, CaseHistory, HistoryStep, LeadFilter, NewAttachment,
+    NewLead, StepEffect, Store, StoreError,
 };
 use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Role};
+use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::calendar::WorkCalendar;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::monitoring::{
@@ -15,7 +16,7 @@ use dixian_domain::monitoring::{
     MeasureStatus, Outcome, Verification, open, transition,
 };
 use dixian_domain::policy::{Policy, builtin_set};
-use dixian_domain::registry::HouseholdRecord;
+use dixian_domain::registry::{HouseholdRecord, Income};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -1162,4 +1163,302 @@ pub async fn case_tallies(store: &dyn Store) {
     assert_eq!(count(&risk("04")), 0);
     assert_eq!(count(&risk("0401")), 4);
     assert_eq!(count(&risk("01")), 14);
+}
+
+/// `r`'s case opened on the lead of [`lead`] and run through inclusion by the village, town
+/// and county, with a measure planned: a whole history as the demo makes them.
+fn history_of(r: &HouseholdRecord, new_lead: NewLead) -> CaseHistory {
+    let opened = opened(r);
+    let mut case = opened.case.clone();
+    let mut steps = vec![HistoryStep {
+        by: "town".into(),
+        outcome: opened,
+        effect: StepEffect::None,
+    }];
+    let verify = Action::Verify(Box::new(Verification {
+        visited_on: Some(d(2026, 9, 30)),
+        verifiers: vec!["王村干".into(), "李镇干".into()],
+        consent_attachment: Some(0),
+        risk_types: vec!["01".into()],
+        category: Some("10".into()),
+        findings: "住院".into(),
+        ..Verification::default()
+    }));
+    let deliberate = Action::Deliberate(dixian_domain::monitoring::Deliberation {
+        held_on: d(2026, 10, 8),
+        attendees: 21,
+        agreed: true,
+        note: String::new(),
+        notice_from: d(2026, 10, 8),
+    });
+    let measure = Measure {
+        id: 0,
+        type_code: "07".into(),
+        content: "落实医疗救助".into(),
+        unit: "区医保局".into(),
+        start_on: d(2026, 10, 21),
+        end_on: None,
+        amount: dixian_domain::money::Money::from_fen(120_000),
+        status: MeasureStatus::Ongoing,
+        effect: String::new(),
+    };
+    for (role, by, on, action, effect) in [
+        (
+            Role::VillageOfficer,
+            "village",
+            d(2026, 9, 30),
+            verify,
+            StepEffect::None,
+        ),
+        (
+            Role::VillageOfficer,
+            "village",
+            d(2026, 10, 8),
+            deliberate,
+            StepEffect::None,
+        ),
+        (
+            Role::VillageOfficer,
+            "village",
+            d(2026, 10, 13),
+            Action::EndNotice,
+            StepEffect::None,
+        ),
+        (
+            Role::TownReviewer,
+            "town",
+            d(2026, 10, 13),
+            approve(),
+            StepEffect::None,
+        ),
+        (
+            Role::CountyAdmin,
+            "county",
+            d(2026, 10, 14),
+            approve(),
+            StepEffect::None,
+        ),
+        (
+            Role::TownReviewer,
+            "town",
+            d(2026, 10, 21),
+            Action::RecordPlan {
+                change: "新增：医疗救助".into(),
+            },
+            StepEffect::PutMeasure(measure),
+        ),
+    ] {
+        let o = step(&case, r, role, on, action);
+        case = o.case.clone();
+        steps.push(HistoryStep {
+            by: by.into(),
+            outcome: o,
+            effect,
+        });
+    }
+    CaseHistory {
+        lead: new_lead,
+        steps,
+        attachments: vec![NewAttachment {
+            kind: AttachmentKind::Consent,
+            name: "承诺授权书.pdf".into(),
+            content_type: "application/pdf".into(),
+            bytes: b"%PDF-1.4 consent".to_vec(),
+        }],
+        assurance: Some((
+            Assurance {
+                food_clothing: true,
+                housing: Some(HousingRating::B),
+                water_quantity: true,
+                water_quality: true,
+                water_convenience: true,
+                water_guarantee: true,
+                note: None,
+            },
+            "入户核实时核查".into(),
+        )),
+        income: Some((
+            Income {
+                year: 2026,
+                wage: dixian_domain::money::Money::from_fen(3_600_000),
+                ..Income::default()
+            },
+            "入户核实时核算".into(),
+        )),
+    }
+}
+
+pub async fn case_histories(store: &dyn Store) {
+    let (a, b, c) = setup(store).await;
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let county = actor_as(Role::CountyAdmin, "500299000000");
+    let good = history_of(&a, lead("500299101201", Some(&a), Channel::CadreSurvey));
+    // A self-declaration's history finds its household by the applicant.
+    let mut declared = lead("500299101202", None, Channel::SelfDeclared);
+    declared.applicant = Some(Applicant {
+        name: "成员0残".into(),
+        id_number: id(3),
+        phone: Some("13912345678".into()),
+    });
+    declared.tracking_code = Some("SBHIST000001".into());
+    let own = history_of(&c, declared);
+    let audit_before = store.verify_audit_chain().await.unwrap().records;
+
+    // Refusals name the case by position and write nothing.
+    let mut skipped = history_of(&b, lead("500299101201", Some(&b), Channel::Hotline));
+    skipped.steps.remove(2);
+    let e = store
+        .record_histories(&county, &[good.clone(), skipped])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("第2件案件"), "{e}");
+    assert!(e.to_string().contains("第3步不是接着上一步办理的"), "{e}");
+    let e = store
+        .record_histories(&county, &[good.clone(), good.clone()])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("出现了两次"), "{e}");
+    let mut wrong = good.clone();
+    wrong.lead = lead("500299101201", Some(&b), Channel::CadreSurvey);
+    let e = store.record_histories(&county, &[wrong]).await.unwrap_err();
+    assert!(e.to_string().contains("不一致"), "{e}");
+    let mut unsigned = good.clone();
+    unsigned.attachments[0].bytes.clear();
+    let e = store
+        .record_histories(&county, &[unsigned])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("空文件"), "{e}");
+    let elsewhere = actor_as(Role::TownReviewer, "500299102000");
+    assert_eq!(
+        store
+            .record_histories(&elsewhere, std::slice::from_ref(&good))
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
+    );
+    let viewer = actor_as(Role::Viewer, "500299000000");
+    assert_eq!(
+        store
+            .record_histories(&viewer, std::slice::from_ref(&good))
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
+    );
+    assert!(
+        store
+            .cases(&county, &CaseFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !store
+            .household(&town, &a.household.code)
+            .await
+            .unwrap()
+            .unwrap()
+            .summary
+            .monitored
+    );
+
+    // Written: the case as its last step left it, every step with who took it.
+    let ids = store
+        .record_histories(&county, &[good.clone(), own.clone()])
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    let file = store.case_file(&town, ids[0]).await.unwrap().unwrap();
+    let last = &good.steps.last().unwrap().outcome.case;
+    assert_eq!(
+        file.summary.case,
+        Case {
+            id: ids[0],
+            ..last.clone()
+        }
+    );
+    assert_eq!(file.summary.case.state, CaseState::Monitored);
+    let recorded: Vec<(&str, &str)> = file
+        .events
+        .iter()
+        .map(|e| (e.event.action.code(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        recorded,
+        vec![
+            ("open", "town"),
+            ("verify", "village"),
+            ("deliberate", "village"),
+            ("end_notice", "village"),
+            ("approve", "town"),
+            ("approve", "county"),
+            ("plan", "town"),
+        ]
+    );
+    assert_eq!(file.events[1].event, good.steps[1].outcome.event);
+    assert_eq!(file.measures.len(), 1);
+    assert_eq!(file.measures[0].amount.fen(), 120_000);
+    assert_eq!(file.leads.len(), 1);
+    assert_eq!(file.leads[0].status, LeadStatus::Accepted);
+    assert_eq!(file.attachments.len(), 1);
+    let (_, bytes) = store
+        .attachment(&town, ids[0], file.attachments[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bytes, b"%PDF-1.4 consent");
+    // The household: a 监测对象 now, its check and income recorded, each in its history.
+    let detail = store
+        .household(&town, &a.household.code)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(detail.summary.monitored);
+    assert_eq!(
+        detail.assurance.as_ref().and_then(|x| x.housing),
+        Some(HousingRating::B)
+    );
+    assert!(
+        detail
+            .incomes
+            .iter()
+            .any(|i| i.year == 2026 && i.wage.fen() == 3_600_000)
+    );
+    let history = store
+        .household_events(&town, &a.household.code)
+        .await
+        .unwrap();
+    let reasons: Vec<&str> = history.iter().map(|e| e.reason.as_str()).collect();
+    assert!(reasons.contains(&"入户核实时核查"), "{reasons:?}");
+    assert!(reasons.contains(&"入户核实时核算"), "{reasons:?}");
+    assert!(
+        reasons.contains(&format!("审核通过（案件#{}）", ids[0]).as_str()),
+        "{reasons:?}"
+    );
+    // The self-declaration's case is its applicant's household's.
+    let theirs = store.case_file(&county, ids[1]).await.unwrap().unwrap();
+    assert_eq!(theirs.summary.case.household, c.household.code);
+    // One audit record per case, chained.
+    let audit = store
+        .audit_records(
+            &sys(),
+            &AuditFilter {
+                action: Some("case.history".into()),
+                ..AuditFilter::after(0, 10)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2);
+    assert_eq!(audit[0].target, format!("案件#{}", ids[0]));
+    let v = store.verify_audit_chain().await.unwrap();
+    assert_eq!(v.problem, None);
+    assert!(v.records >= audit_before + 2);
+
+    // A household with an open case cannot have another.
+    let e = store
+        .record_histories(&county, std::slice::from_ref(&good))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已有未结案件"), "{e}");
 }
