@@ -14,6 +14,7 @@ use dixian_domain::monitoring::{CaseState, risk_type_name};
 use dixian_domain::policy::Policy;
 use dixian_domain::problems::{PROBLEM_KINDS, ProblemState};
 use dixian_store::{CaseFact, CaseFilter, RuleRates, Store};
+use std::collections::{BTreeMap, HashMap};
 
 /// The states of a household counted as identified (识别监测对象): included now, or included
 /// and since eliminated.
@@ -58,9 +59,16 @@ pub struct Figure {
 }
 
 impl Figure {
-    fn tally(label: impl Into<String>, filter: CaseFilter, facts: &[CaseFact]) -> Figure {
+    /// Counts the cases among `facts` that `filter` lists. `facts` may be any part of the
+    /// area's cases that holds every one the filter lists: a county's hundred figures are
+    /// counted over the parts they concern, not each over the whole county.
+    fn tally<'a>(
+        label: impl Into<String>,
+        filter: CaseFilter,
+        facts: impl IntoIterator<Item = &'a CaseFact>,
+    ) -> Figure {
         let (households, people) = facts
-            .iter()
+            .into_iter()
             .filter(|f| filter.matches(f))
             .fold((0, 0), |(h, p), f| (h + 1, p + f.people));
         Figure {
@@ -271,8 +279,17 @@ pub async fn dashboard(
     area: &DivisionCode,
     as_of: NaiveDate,
 ) -> Result<Dashboard, AppError> {
-    // Scope before existence, as on the drill-down pages.
-    let facts = store.case_facts(actor, Some(area)).await?;
+    // Scope before existence, as on the drill-down pages: the refusal is audited once.
+    if !actor.scope.covers(area) {
+        store.case_facts(actor, Some(area)).await?;
+    }
+    // The three reads go to the database together; each runs on its own connection.
+    let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
+    let (facts, screening, problems) = tokio::try_join!(
+        async { Ok::<_, AppError>(store.case_facts(actor, Some(area)).await?) },
+        async { Ok::<_, AppError>(store.screening_rates(actor, year_start).await?) },
+        problem_figures(store, actor, area, as_of),
+    )?;
     let division = store
         .division(area)
         .await?
@@ -292,11 +309,35 @@ pub async fn dashboard(
         states: states.to_vec(),
         ..base.clone()
     };
-    let identified = Figure::tally("识别监测对象", with_states(&IDENTIFIED), &facts);
-    let monitored = Figure::tally("监测帮扶中", with_states(&MONITORED), &facts);
-    let eliminated = Figure::tally("风险已消除", with_states(&[CaseState::Eliminated]), &facts);
-    let identifying = Figure::tally("识别纳入办理中", with_states(&IDENTIFYING), &facts);
+    let mut of_state: HashMap<CaseState, Vec<&CaseFact>> = HashMap::new();
+    for f in &facts {
+        of_state.entry(f.state).or_default().push(f);
+    }
+    let in_states = |states: &[CaseState]| {
+        states
+            .iter()
+            .flat_map(|s| of_state.get(s).into_iter().flatten().copied())
+            .collect::<Vec<&CaseFact>>()
+    };
+    let states_tally = |label: &str, states: &[CaseState]| {
+        Figure::tally(label, with_states(states), in_states(states))
+    };
+    let identified = states_tally("识别监测对象", &IDENTIFIED);
+    let monitored = states_tally("监测帮扶中", &MONITORED);
+    let eliminated = states_tally("风险已消除", &[CaseState::Eliminated]);
+    let identifying = states_tally("识别纳入办理中", &IDENTIFYING);
     let eliminated_share = permille(eliminated.people, identified.people);
+    let identified_facts = in_states(&IDENTIFIED);
+    let mut of_category: BTreeMap<&str, Vec<&CaseFact>> = BTreeMap::new();
+    let mut of_risk: BTreeMap<&str, Vec<&CaseFact>> = BTreeMap::new();
+    for f in &identified_facts {
+        if let Some(c) = &f.category {
+            of_category.entry(c).or_default().push(f);
+        }
+        for r in &f.risk_types {
+            of_risk.entry(r).or_default().push(f);
+        }
+    }
 
     let mut categories: Vec<String> = pack
         .as_ref()
@@ -314,16 +355,14 @@ pub async fn dashboard(
         })
         .unwrap_or_default();
     // Codes a case carries that the pack in force no longer names still count.
-    for f in &facts {
-        if let Some(c) = &f.category
-            && !categories.contains(c)
-        {
-            categories.push(c.clone());
+    for c in of_category.keys() {
+        if !categories.iter().any(|k| k == c) {
+            categories.push((*c).to_string());
         }
-        for r in &f.risk_types {
-            if !risks.contains(r) {
-                risks.push(r.clone());
-            }
+    }
+    for r in of_risk.keys() {
+        if !risks.iter().any(|k| k == r) {
+            risks.push((*r).to_string());
         }
     }
     let category_name = |code: &str| {
@@ -345,7 +384,7 @@ pub async fn dashboard(
                     category: Some(c.clone()),
                     ..with_states(&IDENTIFIED)
                 },
-                &facts,
+                of_category.get(c.as_str()).into_iter().flatten().copied(),
             )
         })
         .filter(|f| f.households > 0)
@@ -359,17 +398,32 @@ pub async fn dashboard(
                     risk_type: Some(r.clone()),
                     ..with_states(&IDENTIFIED)
                 },
-                &facts,
+                of_risk.get(r.as_str()).into_iter().flatten().copied(),
             )
         })
         .filter(|f| f.households > 0)
         .collect();
     let by_state = CaseState::ALL
         .iter()
-        .map(|s| Figure::tally(s.label(), with_states(&[*s]), &facts))
+        .map(|s| Figure::tally(s.label(), with_states(&[*s]), in_states(&[*s])))
         .collect();
 
     let this_month = as_of.with_day(1).unwrap_or(as_of);
+    let since = this_month
+        .checked_sub_months(Months::new(11))
+        .unwrap_or(this_month);
+    // Each month's figures count the cases approved or eliminated in that month.
+    let month_of = |d: NaiveDate| d.with_day(1).unwrap_or(d);
+    let mut approved_in: HashMap<NaiveDate, Vec<&CaseFact>> = HashMap::new();
+    let mut eliminated_in: HashMap<NaiveDate, Vec<&CaseFact>> = HashMap::new();
+    for f in &facts {
+        if let Some(d) = f.approved_on.filter(|d| *d >= since) {
+            approved_in.entry(month_of(d)).or_default().push(f);
+        }
+        if let Some(d) = f.eliminated_on.filter(|d| *d >= since) {
+            eliminated_in.entry(month_of(d)).or_default().push(f);
+        }
+    }
     let months = (0..12u32)
         .rev()
         .map(|back| {
@@ -385,7 +439,7 @@ pub async fn dashboard(
                         approved_between: Some(bounds),
                         ..base.clone()
                     },
-                    &facts,
+                    approved_in.get(&first).into_iter().flatten().copied(),
                 ),
                 eliminated: Figure::tally(
                     "风险消除",
@@ -393,7 +447,7 @@ pub async fn dashboard(
                         eliminated_between: Some(bounds),
                         ..base.clone()
                     },
-                    &facts,
+                    eliminated_in.get(&first).into_iter().flatten().copied(),
                 ),
             }
         })
@@ -403,15 +457,29 @@ pub async fn dashboard(
         overdue_on: Some(as_of),
         ..base.clone()
     };
+    let late: Vec<&CaseFact> = facts
+        .iter()
+        .filter(|f| f.due_on.is_some_and(|due| due < as_of))
+        .collect();
     let overdue = CaseState::ALL
         .iter()
         .filter(|s| s.step().is_some())
-        .map(|s| Figure::tally(s.label(), overdue_filter(vec![*s]), &facts))
+        .map(|s| Figure::tally(s.label(), overdue_filter(vec![*s]), late.iter().copied()))
         .collect();
-    let overdue_total = Figure::tally("逾期未办", overdue_filter(Vec::new()), &facts);
+    let overdue_total = Figure::tally("逾期未办", overdue_filter(Vec::new()), late.iter().copied());
 
     let mut children = Vec::new();
-    for child in store.child_divisions(area).await? {
+    let divisions = store.child_divisions(area).await?;
+    let mut of_child: HashMap<DivisionCode, Vec<&CaseFact>> = HashMap::new();
+    if let Some(level) = divisions.first().map(|d| d.code.level()) {
+        for f in &facts {
+            if let Some(c) = f.village.ancestor_at(level) {
+                of_child.entry(c).or_default().push(f);
+            }
+        }
+    }
+    for child in divisions {
+        let facts = of_child.remove(&child.code).unwrap_or_default();
         let within = CaseFilter {
             within: Some(child.code),
             ..CaseFilter::default()
@@ -420,27 +488,28 @@ pub async fn dashboard(
             states: s.to_vec(),
             ..within.clone()
         };
-        let identified = Figure::tally("识别监测对象", states(&IDENTIFIED), &facts);
-        let eliminated = Figure::tally("风险已消除", states(&[CaseState::Eliminated]), &facts);
+        let identified = Figure::tally("识别监测对象", states(&IDENTIFIED), facts.iter().copied());
+        let eliminated = Figure::tally(
+            "风险已消除",
+            states(&[CaseState::Eliminated]),
+            facts.iter().copied(),
+        );
         children.push(DivisionFigures {
             eliminated_share: permille(eliminated.people, identified.people),
-            monitored: Figure::tally("监测帮扶中", states(&MONITORED), &facts),
+            monitored: Figure::tally("监测帮扶中", states(&MONITORED), facts.iter().copied()),
             overdue: Figure::tally(
                 "逾期未办",
                 CaseFilter {
                     overdue_on: Some(as_of),
                     ..within.clone()
                 },
-                &facts,
+                facts.iter().copied(),
             ),
             identified,
             eliminated,
             division: child,
         });
     }
-    let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
-    let screening = store.screening_rates(actor, year_start).await?;
-    let problems = problem_figures(store, actor, area, as_of).await?;
     Ok(Dashboard {
         problems,
         area: division,

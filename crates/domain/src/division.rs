@@ -189,7 +189,11 @@ impl DivisionCode {
 
     /// True if `self` is `other` or lies below it: the jurisdiction test.
     pub fn is_within(&self, other: &DivisionCode) -> bool {
-        self.as_str().starts_with(other.prefix()) && self.level() >= other.level()
+        // Sharing `other`'s significant digits puts `self` at its level or below (its last
+        // significant segment is non-zero in both). Bytes, not text: dashboards ask this
+        // of every case for every figure.
+        let n = other.level().prefix_len();
+        self.0[..n] == other.0[..n]
     }
 }
 
@@ -471,6 +475,25 @@ mod tests {
                     prop_assert!(!a.is_within(&code));
                     prop_assert!(a.level() < code.level());
                 }
+            }
+        }
+
+        /// Within is the subtree test spelled out: a prefix of significant digits and a
+        /// level at or below.
+        #[test]
+        fn within_is_prefix_and_level(a in 0u32..4000, b in 0u32..4000) {
+            let pick = |n: u32| {
+                let segs = [n % 2, (n / 2) % 3, (n / 6) % 3, (n / 18) % 4, (n / 72) % 4];
+                format!(
+                    "{:02}{:02}{:02}{:03}{:03}",
+                    50 + segs[0], segs[1], 99 * u32::from(segs[2] > 0) + segs[2] % 2,
+                    if segs[3] > 0 { 100 + segs[3] } else { 0 },
+                    if segs[4] > 0 { 200 + segs[4] } else { 0 }
+                )
+            };
+            if let (Ok(x), Ok(y)) = (DivisionCode::parse(&pick(a)), DivisionCode::parse(&pick(b))) {
+                let spelled = x.as_str().starts_with(y.prefix()) && x.level() >= y.level();
+                prop_assert_eq!(x.is_within(&y), spelled, "{} in {}", x, y);
             }
         }
 

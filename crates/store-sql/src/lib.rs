@@ -542,7 +542,7 @@ impl SqlStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", "-262144")
             // Statement journals of large multi-row INSERTs stay off the disk.
             .pragma("temp_store", "memory");
         let unavailable = |e: sqlx::Error| {

@@ -86,6 +86,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0012_problems.sql"),
         postgres: include_str!("../migrations/postgres/0012_problems.sql"),
     },
+    Migration {
+        version: 13,
+        name: "case_facts",
+        sqlite: include_str!("../migrations/sqlite/0013_case_facts.sql"),
+        postgres: include_str!("../migrations/postgres/0013_case_facts.sql"),
+    },
 ];
 
 /// The schema version this program writes.

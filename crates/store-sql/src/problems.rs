@@ -72,14 +72,13 @@ impl ProblemRow {
     }
 }
 
-const SELECT: &str = "SELECT p.id, h.code, hp.name AS head_name, p.village, d.name AS village_name,
+const SELECT: &str = "SELECT p.id, p.household_code AS code, hp.name AS head_name, p.village, d.name AS village_name,
        p.kind, p.source, p.description, p.found_on, p.found_by, p.department, p.deadline,
        p.state, p.resolution, p.resolved_on, p.resolved_by, p.closed_on, p.closed_by,
        p.version, p.created_at, p.created_by
   FROM assurance_problems p
-  JOIN households h ON h.id = p.household_id
   LEFT JOIN divisions d ON d.code = p.village
-  LEFT JOIN persons hp ON hp.household_id = h.id AND hp.relation = 'head'
+  LEFT JOIN persons hp ON hp.household_id = p.household_id AND hp.relation = 'head'
       AND hp.status = 'in_household'";
 
 /// Trimmed text of 1 to `max` characters, or `message`.
@@ -152,8 +151,8 @@ impl SqlStore {
             sqlx::query(
                 "INSERT INTO assurance_problems (id, household_id, village, kind, source,
                    description, found_on, found_by, department, deadline, state, version,
-                   created_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13)",
+                   created_at, created_by, household_code)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14)",
             )
             .bind(id)
             .bind(hid)
@@ -168,6 +167,7 @@ impl SqlStore {
             .bind(ProblemState::Open.code())
             .bind(&now)
             .bind(&actor.name)
+            .bind(p.household.as_str())
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -187,8 +187,10 @@ impl SqlStore {
         let (lo, hi) = self.area_range(actor, within).await?;
         let rows: Vec<ProblemRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{SELECT} WHERE p.village BETWEEN $1 AND $2 {} ORDER BY p.id",
-                crate::assigned_only(3)
+                "{SELECT} WHERE p.village BETWEEN $1 AND $2
+                   AND ($3 = 0 OR p.household_id IN
+                        (SELECT household_id FROM cadre_assignments WHERE user_id = $3))
+                 ORDER BY p.id"
             )))
             .bind(&lo)
             .bind(&hi)

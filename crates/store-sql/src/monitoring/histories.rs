@@ -156,13 +156,14 @@ macro_rules! write_histories_in {
         for (k, chunk) in checked.chunks(ROWS).enumerate() {
             let base = i64::try_from(k * ROWS).unwrap_or(i64::MAX);
             let mut qb = sqlx::QueryBuilder::new(format!(
-                "INSERT INTO monitoring_cases (id, household_id, village, {}) ",
+                "INSERT INTO monitoring_cases (id, household_id, village, household_code, {}) ",
                 CASE_FIELDS.join(", ")
             ));
             qb.push_values((base..).zip(chunk), |mut b, (i, c)| {
                 b.push_bind(first_case + i)
                     .push_bind(c.hid)
-                    .push_bind(c.lead.village.to_string());
+                    .push_bind(c.lead.village.to_string())
+                    .push_bind(c.last().household.as_str().to_string());
                 bind_case!(b, c.last(), push_bind);
             });
             qb.build().execute(&mut *$tx).await.map_err(backend)?;

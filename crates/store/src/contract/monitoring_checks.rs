@@ -1435,6 +1435,30 @@ pub async fn case_histories(store: &dyn Store) {
         reasons.contains(&format!("审核通过（案件#{}）", ids[0]).as_str()),
         "{reasons:?}"
     );
+    // Its people are the living members, followed when one moves out.
+    let people =
+        |facts: Vec<crate::CaseFact>| facts.iter().find(|f| f.id == ids[0]).unwrap().people;
+    assert_eq!(
+        people(store.case_facts(&town, None).await.unwrap()),
+        detail.summary.members
+    );
+    assert_eq!(detail.summary.members, 2);
+    store
+        .set_person_status(
+            &town,
+            detail.members[1].person_id,
+            dixian_domain::registry::LivingStatus::MovedOut,
+            d(2026, 10, 30),
+            "外出务工迁出",
+        )
+        .await
+        .unwrap();
+    assert_eq!(people(store.case_facts(&town, None).await.unwrap()), 1);
+    let listed = store.cases(&town, &CaseFilter::default()).await.unwrap();
+    assert_eq!(
+        listed.iter().find(|c| c.case.id == ids[0]).unwrap().people,
+        1
+    );
     // The self-declaration's case is its applicant's household's.
     let theirs = store.case_file(&county, ids[1]).await.unwrap().unwrap();
     assert_eq!(theirs.summary.case.household, c.household.code);
