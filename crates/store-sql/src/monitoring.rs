@@ -1453,7 +1453,7 @@ impl SqlStore {
             .await?;
         let (lo, hi) = actor.scope.code_range();
         let rows: Vec<(String, String, Option<String>, i64, i64)> = read!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            sqlx::query_as(
                 "SELECT c.village, e.action, e.from_state, COUNT(*),
                    SUM(CASE WHEN e.on_date <= e.due_on THEN 1 ELSE 0 END)
                  FROM case_events e JOIN monitoring_cases c ON c.id = e.case_id
@@ -1462,8 +1462,8 @@ impl SqlStore {
                    AND ($5 = 0 OR c.household_id IN
                         (SELECT household_id FROM cadre_assignments WHERE user_id = $5))
                  GROUP BY c.village, e.action, e.from_state
-                 ORDER BY c.village, e.action, e.from_state"
-            )))
+                 ORDER BY c.village, e.action, e.from_state",
+            )
             .bind(&lo)
             .bind(&hi)
             .bind(from)
