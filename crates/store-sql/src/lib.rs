@@ -398,6 +398,13 @@ macro_rules! assurance_values {
     }};
 }
 
+/// The tail of an [`INSERT_ASSURANCE`] that replaces a household's last check.
+pub(crate) const ASSURANCE_REPLACES: &str = " ON CONFLICT (household_id) DO UPDATE SET
+    food_clothing = excluded.food_clothing, housing = excluded.housing,
+    water_quantity = excluded.water_quantity, water_quality = excluded.water_quality,
+    water_convenience = excluded.water_convenience, water_guarantee = excluded.water_guarantee,
+    note = excluded.note";
+
 /// Records household `$hid`'s check `$a` inside transaction `$tx`, replacing the last one.
 macro_rules! upsert_assurance {
     ($tx:ident, $hid:expr, $a:expr) => {{
@@ -405,13 +412,7 @@ macro_rules! upsert_assurance {
         qb.push_values([()], |mut b, ()| {
             assurance_values!(b, $hid, $a);
         });
-        qb.push(
-            " ON CONFLICT (household_id) DO UPDATE SET food_clothing = excluded.food_clothing,
-              housing = excluded.housing, water_quantity = excluded.water_quantity,
-              water_quality = excluded.water_quality,
-              water_convenience = excluded.water_convenience,
-              water_guarantee = excluded.water_guarantee, note = excluded.note",
-        );
+        qb.push($crate::ASSURANCE_REPLACES);
         qb.build().execute(&mut *$tx).await.map_err(backend)?;
     }};
 }

@@ -16,9 +16,9 @@ use dixian_domain::registry::{HouseholdCode, mask_phone};
 use dixian_store::Store;
 use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
 use dixian_store::{
-    AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter, CaseSummary,
-    FieldChange, LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead, PublicLeadStatus,
-    StepEffect, StepTimeliness, StoreError, StoreResult,
+    Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,
+    CaseSummary, FieldChange, LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead,
+    PublicLeadStatus, StepEffect, StepTimeliness, StoreError, StoreResult,
 };
 
 /// Field names of the sealed monitoring data (part of each ciphertext's associated data).
@@ -146,27 +146,7 @@ macro_rules! lead_in {
     ($tx:ident, $self:ident, $actor:expr, $p:expr, $now:expr) => {{
         let (actor, p, now): (&Actor, &PreparedLead, &str) = ($actor, $p, $now);
         let id: i64 = allocate!($tx, "monitoring_leads", 1i64);
-        let (id_enc, id_bidx, phone_enc) = match &p.lead.applicant {
-            Some(a) => (
-                Some(
-                    $self
-                        .cipher
-                        .encrypt(F_APPLICANT_ID, &id.to_string(), a.id_number.as_str())
-                        .map_err(crypto)?,
-                ),
-                Some(
-                    $self
-                        .cipher
-                        .blind_index(F_APPLICANT_ID, a.id_number.as_str()),
-                ),
-                a.phone
-                    .as_deref()
-                    .map(|p| $self.cipher.encrypt(F_APPLICANT_PHONE, &id.to_string(), p))
-                    .transpose()
-                    .map_err(crypto)?,
-            ),
-            None => (None, None, None),
-        };
+        let (id_enc, id_bidx, phone_enc) = $self.seal_applicant(id, p.lead.applicant.as_ref())?;
         sqlx::query(
             "INSERT INTO monitoring_leads (id, village, household_id, channel, source, reason,
                    evidence, hardships, received_on, received_at, applicant_name,
@@ -548,7 +528,38 @@ fn attach_event(
     }
 }
 
+/// A lead's applicant's ID number and phone sealed for lead `id`, with the number's blind
+/// index: (ID number, index, phone).
+type SealedApplicant = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+
 impl SqlStore {
+    fn seal_applicant(
+        &self,
+        id: i64,
+        applicant: Option<&Applicant>,
+    ) -> StoreResult<SealedApplicant> {
+        let Some(a) = applicant else {
+            return Ok((None, None, None));
+        };
+        let record = id.to_string();
+        Ok((
+            Some(
+                self.cipher
+                    .encrypt(F_APPLICANT_ID, &record, a.id_number.as_str())
+                    .map_err(crypto)?,
+            ),
+            Some(
+                self.cipher
+                    .blind_index(F_APPLICANT_ID, a.id_number.as_str()),
+            ),
+            a.phone
+                .as_deref()
+                .map(|ph| self.cipher.encrypt(F_APPLICANT_PHONE, &record, ph))
+                .transpose()
+                .map_err(crypto)?,
+        ))
+    }
+
     fn lead_record(&self, r: LeadRow) -> StoreResult<LeadRecord> {
         let id_masked = r
             .applicant_id_enc

@@ -3,7 +3,7 @@
 //! goes in as a handful of multi-row statements. The demo county's tens of thousands of
 //! cases are made this way; the checks are those of the step-by-step path.
 
-use super::{ATTACHMENT_COLUMNS, CASE_FIELDS, F_APPLICANT_ID, F_APPLICANT_PHONE, F_ATTACHMENT};
+use super::{ATTACHMENT_COLUMNS, CASE_FIELDS, F_ATTACHMENT};
 use super::{PreparedLead, text};
 use crate::registry::{ASSURANCE_COLUMNS, AssuranceRow};
 use crate::{BATCH_ROWS, Db, SqlStore, audit, backend, corrupt, crypto};
@@ -176,23 +176,8 @@ macro_rules! write_histories_in {
             for (i, c) in (base..).zip(chunk) {
                 let id = first_lead + i;
                 let p = &c.lead;
-                let (id_enc, id_bidx, phone_enc) = match &p.lead.applicant {
-                    Some(a) => (
-                        Some(
-                            $self
-                                .cipher
-                                .encrypt(F_APPLICANT_ID, &id.to_string(), a.id_number.as_str())
-                                .map_err(crypto)?,
-                        ),
-                        Some($self.cipher.blind_index(F_APPLICANT_ID, a.id_number.as_str())),
-                        a.phone
-                            .as_deref()
-                            .map(|ph| $self.cipher.encrypt(F_APPLICANT_PHONE, &id.to_string(), ph))
-                            .transpose()
-                            .map_err(crypto)?,
-                    ),
-                    None => (None, None, None),
-                };
+                let (id_enc, id_bidx, phone_enc) =
+                    $self.seal_applicant(id, p.lead.applicant.as_ref())?;
                 rows.push((id, first_case + i, c, id_enc, id_bidx, phone_enc));
             }
             let mut qb = sqlx::QueryBuilder::new(
@@ -401,13 +386,7 @@ macro_rules! write_histories_in {
             qb.push_values(chunk, |mut b, (hid, a)| {
                 assurance_values!(b, *hid, *a);
             });
-            qb.push(
-                " ON CONFLICT (household_id) DO UPDATE SET food_clothing = excluded.food_clothing,
-                  housing = excluded.housing, water_quantity = excluded.water_quantity,
-                  water_quality = excluded.water_quality,
-                  water_convenience = excluded.water_convenience,
-                  water_guarantee = excluded.water_guarantee, note = excluded.note",
-            );
+            qb.push(crate::ASSURANCE_REPLACES);
             qb.build().execute(&mut *$tx).await.map_err(backend)?;
         }
         for (value, hids) in &flags {

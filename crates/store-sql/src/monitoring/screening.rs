@@ -1,8 +1,8 @@
 //! Screening (部门筛查) in the store: what a run reads (the area's registry and its current
 //! feed rows) and what it leaves (its record, and one lead per new warning, deduplicated).
 
-use super::{F_APPLICANT_ID, F_APPLICANT_PHONE, PreparedLead, attach_event};
-use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use super::{PreparedLead, attach_event};
+use crate::{Db, SqlStore, audit, backend, corrupt, parse_time};
 use chrono::{Months, NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission, Scope};
 use dixian_domain::division::DivisionCode;
