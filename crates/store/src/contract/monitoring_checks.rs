@@ -48,6 +48,19 @@ fn lead(v: &str, household: Option<&HouseholdRecord>, channel: Channel) -> NewLe
     }
 }
 
+/// A self-declaration (自主申报) by the head of the 青龙村 household of [`setup`], named by
+/// ID number only, with `tracking` as its tracking code.
+fn declared_by_c(tracking: &str) -> NewLead {
+    let mut own = lead("500299101202", None, Channel::SelfDeclared);
+    own.applicant = Some(Applicant {
+        name: "成员0残".into(),
+        id_number: id(3),
+        phone: Some("13912345678".into()),
+    });
+    own.tracking_code = Some(tracking.into());
+    own
+}
+
 /// Two households in 石桥村 and one in 青龙村, registered.
 async fn setup(store: &dyn Store) -> (HouseholdRecord, HouseholdRecord, HouseholdRecord) {
     load_divisions(store).await;
@@ -88,13 +101,7 @@ pub async fn monitoring_leads(store: &dyn Store) {
 
     // A self-declaration finds its household by the applicant's ID number.
     let public = Actor::system("农户自主申报");
-    let mut own = lead("500299101202", None, Channel::SelfDeclared);
-    own.applicant = Some(Applicant {
-        name: "成员0残".into(),
-        id_number: id(3),
-        phone: Some("13912345678".into()),
-    });
-    own.tracking_code = Some("SB2026ABCDEF".into());
+    let own = declared_by_c("SB2026ABCDEF");
     let declared = store.create_lead(&public, &own).await.unwrap();
     assert_eq!(declared.household.as_ref(), Some(&c.household.code));
     // An unregistered applicant's lead waits without a household.
@@ -1294,14 +1301,7 @@ pub async fn case_histories(store: &dyn Store) {
     let county = actor_as(Role::CountyAdmin, "500299000000");
     let good = history_of(&a, lead("500299101201", Some(&a), Channel::CadreSurvey));
     // A self-declaration's history finds its household by the applicant.
-    let mut declared = lead("500299101202", None, Channel::SelfDeclared);
-    declared.applicant = Some(Applicant {
-        name: "成员0残".into(),
-        id_number: id(3),
-        phone: Some("13912345678".into()),
-    });
-    declared.tracking_code = Some("SBHIST000001".into());
-    let own = history_of(&c, declared);
+    let own = history_of(&c, declared_by_c("SBHIST000001"));
     let audit_before = store.verify_audit_chain().await.unwrap().records;
 
     // Refusals name the case by position and write nothing.
