@@ -322,12 +322,16 @@ pub async fn dashboard(
     let states_tally = |label: &str, states: &[CaseState]| {
         Figure::tally(label, with_states(states), in_states(states))
     };
-    let identified = states_tally("识别监测对象", &IDENTIFIED);
+    let identified_facts = in_states(&IDENTIFIED);
+    let identified = Figure::tally(
+        "识别监测对象",
+        with_states(&IDENTIFIED),
+        identified_facts.iter().copied(),
+    );
     let monitored = states_tally("监测帮扶中", &MONITORED);
     let eliminated = states_tally("风险已消除", &[CaseState::Eliminated]);
     let identifying = states_tally("识别纳入办理中", &IDENTIFYING);
     let eliminated_share = permille(eliminated.people, identified.people);
-    let identified_facts = in_states(&IDENTIFIED);
     let mut of_category: BTreeMap<&str, Vec<&CaseFact>> = BTreeMap::new();
     let mut of_risk: BTreeMap<&str, Vec<&CaseFact>> = BTreeMap::new();
     for f in &identified_facts {

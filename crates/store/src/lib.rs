@@ -675,8 +675,8 @@ pub trait Store: Send + Sync {
     ) -> StoreResult<Option<i64>>;
     /// Writes whole case histories in one transaction, all or none (a refusal names the
     /// case by position, 第N件): each one's lead (accepted), case, history, measures, cadre,
-    /// attachments (sealed) and assurance check, the household's 监测对象 flag brought to
-    /// the case's final state with a history entry, and one audit record per case. Needs
+    /// attachments (sealed), assurance check and income year, the household's 监测对象 flag
+    /// moved as the steps moved it (with a history entry), and one audit record per case. Needs
     /// `HandleCases`; every household in scope, registered, without an open case, and at
     /// most once in `histories`. Gives the case ids in order.
     async fn record_histories(

@@ -803,12 +803,13 @@ pub async fn export(
     export_file(&state, &session, &file, p, None).await
 }
 
+/// The form that asks for a ledger with ID numbers in full: its token and the reason given.
 #[derive(Deserialize)]
 pub struct RevealFields {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.

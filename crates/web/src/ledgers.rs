@@ -136,14 +136,6 @@ pub async fn file(
     send(&state, &session, &file, &q.area, None).await
 }
 
-#[derive(Deserialize)]
-pub struct RevealFields {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    reason: String,
-}
-
 /// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
 pub async fn file_revealed(
     State(state): State<AppState>,
@@ -151,7 +143,7 @@ pub async fn file_revealed(
     Path(file): Path<String>,
     Query(q): Query<AreaQuery>,
     headers: HeaderMap,
-    Form(f): Form<RevealFields>,
+    Form(f): Form<crate::households::RevealFields>,
 ) -> Response {
     if let Err(r) =
         crate::session::check_csrf(&state, &session, &headers, &f.csrf, "导出完整身份证号").await
