@@ -4,6 +4,8 @@ mod cli;
 mod config;
 mod screen;
 
+use dixian_store::prelude::*;
+
 use anyhow::{Context, Result, anyhow, bail};
 use cli::{AuditCmd, CalendarCmd, Cmd, ExportCmd, ImportCmd, KeysCmd, PolicyCmd, UserCmd};
 use config::Config;

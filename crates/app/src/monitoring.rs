@@ -1028,10 +1028,10 @@ pub fn attachment(kind_text: &str, name: &str, bytes: Vec<u8>) -> Result<NewAtta
     if bytes.is_empty() {
         return Err(invalid(format!("附件“{name}”是空文件")));
     }
-    if bytes.len() > dixian_store::monitoring::MAX_ATTACHMENT_BYTES {
+    if bytes.len() > dixian_store::files::MAX_ATTACHMENT_BYTES {
         return Err(invalid(format!(
             "附件“{name}”超过{} MB上限，请压缩后再上传",
-            dixian_store::monitoring::MAX_ATTACHMENT_BYTES >> 20
+            dixian_store::files::MAX_ATTACHMENT_BYTES >> 20
         )));
     }
     let content_type = file_type(&bytes).ok_or_else(|| {
@@ -1071,7 +1071,7 @@ mod tests {
                 .contains("空文件")
         );
         assert!(attachment("合同", "x.pdf", b"%PDF-1.7".to_vec()).is_err());
-        let big = vec![0xFF; dixian_store::monitoring::MAX_ATTACHMENT_BYTES + 1];
+        let big = vec![0xFF; dixian_store::files::MAX_ATTACHMENT_BYTES + 1];
         assert!(
             attachment("photo", "大.jpg", big)
                 .unwrap_err()

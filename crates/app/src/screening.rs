@@ -6,12 +6,17 @@ use crate::AppError;
 use crate::feeds::{Fact, fact_of};
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::{Actor, Scope};
-use dixian_domain::policy_screening::ScreeningKind;
+use dixian_domain::policy_screening::{
+    AssistanceKind, CheckedRule, Condition, HousingGrade, RuleCategory, ScreeningKind,
+    ScreeningRules,
+};
 use dixian_domain::registry::{HouseholdType, LabourCapacity, LivingStatus};
 use dixian_domain::screening::Department;
 use dixian_screen::engine::HouseholdRow;
 use dixian_screen::engine::yuan;
-use dixian_screen::rules::{Category, Labour};
+use dixian_screen::rules::{
+    Assistance, Categories, Category, Grade, Labour, Rule, RuleKind, RuleSet,
+};
 use dixian_screen::{Date, Plan, Registry, Window};
 use dixian_store::{NewScreeningRun, ScreeningOutcome, ScreeningWarning, Store};
 use std::collections::HashMap;
@@ -41,6 +46,95 @@ fn date(d: NaiveDate) -> Result<Date, AppError> {
         .ok_or_else(|| AppError::Invalid(vec![format!("日期{d}超出筛查可处理的范围")]))
 }
 
+/// The engine's rule set for a pack's checked rules. The domain checks the rules without
+/// knowing the engine; this is the one place the two meet.
+pub fn engine_rules(rules: &ScreeningRules) -> Result<RuleSet, AppError> {
+    let checked = rules.checked().map_err(|problems| {
+        AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|(i, field, m)| format!("筛查规则第{}条 {field}：{m}", i + 1))
+                .collect(),
+        )
+    })?;
+    Ok(RuleSet::new(checked.iter().map(engine_rule).collect()))
+}
+
+fn engine_rule(rule: &CheckedRule) -> Rule {
+    let category = |c: &RuleCategory| match c {
+        RuleCategory::Lifted => Category::Lifted,
+        RuleCategory::Ordinary => Category::Ordinary,
+        RuleCategory::Monitored => Category::Monitored,
+    };
+    let kind = match &rule.condition {
+        Condition::IncomeBelowLine => RuleKind::IncomeBelowLine,
+        &Condition::MedicalBurden {
+            window_months,
+            share_percent,
+            over_fen,
+        } => RuleKind::MedicalBurden {
+            window_months,
+            share_percent,
+            over_fen,
+        },
+        &Condition::SelfPayAtLeast {
+            window_months,
+            at_least_fen,
+        } => RuleKind::SelfPayAtLeast {
+            window_months,
+            at_least_fen,
+        },
+        &Condition::PostShockIncome { window_months } => {
+            RuleKind::PostShockIncome { window_months }
+        }
+        &Condition::NewDisability {
+            window_months,
+            max_level,
+        } => RuleKind::NewDisability {
+            window_months,
+            max_level,
+        },
+        &Condition::Dropout { min_age, max_age } => RuleKind::Dropout { min_age, max_age },
+        &Condition::UnsafeHousing {
+            window_months,
+            min_grade,
+        } => RuleKind::UnsafeHousing {
+            window_months,
+            min_grade: match min_grade {
+                HousingGrade::A => Grade::A,
+                HousingGrade::B => Grade::B,
+                HousingGrade::C => Grade::C,
+                HousingGrade::D => Grade::D,
+            },
+        },
+        &Condition::LabourDeath { window_months } => RuleKind::LabourDeath { window_months },
+        Condition::NewAssistance {
+            window_months,
+            kinds,
+        } => RuleKind::NewAssistance {
+            window_months: *window_months,
+            kinds: kinds
+                .iter()
+                .map(|k| match k {
+                    AssistanceKind::Dibao => Assistance::Dibao,
+                    AssistanceKind::Tekun => Assistance::Tekun,
+                    AssistanceKind::Temporary => Assistance::Temporary,
+                })
+                .collect(),
+        },
+    };
+    Rule {
+        code: rule.code.clone(),
+        kind,
+        categories: if rule.categories.is_empty() {
+            Categories::ALL
+        } else {
+            Categories::of(&rule.categories.iter().map(category).collect::<Vec<_>>())
+        },
+        excluded_too: rule.excluded_too,
+    }
+}
+
 /// Screens the actor's area as of `as_of`; `progress` hears each stage (a label and a
 /// percentage) so a page can show it.
 pub async fn run_screening(
@@ -57,14 +151,7 @@ pub async fn run_screening(
     };
     progress("读取政策包", 5);
     let policy = crate::policy::policy_in_force(store, area.as_str(), as_of).await?;
-    let rules = policy.screening.rule_set().map_err(|problems| {
-        AppError::Invalid(
-            problems
-                .into_iter()
-                .map(|(i, field, m)| format!("筛查规则第{}条 {field}：{m}", i + 1))
-                .collect(),
-        )
-    })?;
+    let rules = engine_rules(&policy.screening)?;
     let line_fen = policy.monitoring_line.amount.fen();
     progress("读取农户与部门数据", 15);
     let input = store.screening_input(actor).await?;

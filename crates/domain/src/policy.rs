@@ -507,7 +507,7 @@ fn de_opt_division<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DivisionCod
 fn validate(p: &PackFile) -> Vec<Problem> {
     let mut out: Vec<Problem> = Vec::new();
     if let Some(screening) = &p.screening
-        && let Err(problems) = screening.rule_set()
+        && let Err(problems) = screening.checked()
     {
         for (i, field, message) in problems {
             let path = if i == usize::MAX {

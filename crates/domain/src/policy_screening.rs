@@ -1,10 +1,10 @@
 //! The `[screening]` section of a policy pack: the rules of department screening (部门筛查
 //! 预警), each a kind the engine knows with the thresholds, windows and household categories
-//! a province or county sets. Read into `dixian_screen::RuleSet`; every problem is named by
-//! rule and field.
+//! a province or county sets. Checked here into [`CheckedRule`]s, which the app turns into the
+//! engine's rules where the engine runs (the domain does not depend on the engine); every
+//! problem is named by rule and field.
 
 use crate::money::Money;
-use dixian_screen::rules::{Assistance, Categories, Category, Grade, Rule, RuleKind, RuleSet};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeSet;
 
@@ -127,6 +127,138 @@ fn de_opt_money<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Err
     crate::policy::de_money(d).map(Some)
 }
 
+/// Household category (户类别) a rule looks at, as the feeds and the registry spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleCategory {
+    /// 脱贫户
+    Lifted,
+    /// 一般农户
+    Ordinary,
+    /// 监测户
+    Monitored,
+}
+
+impl RuleCategory {
+    pub const ALL: [RuleCategory; 3] = [
+        RuleCategory::Lifted,
+        RuleCategory::Ordinary,
+        RuleCategory::Monitored,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleCategory::Lifted => "脱贫户",
+            RuleCategory::Ordinary => "一般农户",
+            RuleCategory::Monitored => "监测户",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<RuleCategory> {
+        RuleCategory::ALL.into_iter().find(|c| c.name() == s)
+    }
+}
+
+/// House safety grade (房屋安全等级) from 住建, A best to D worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HousingGrade {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl HousingGrade {
+    pub fn from_name(s: &str) -> Option<HousingGrade> {
+        Some(match s {
+            "A" => HousingGrade::A,
+            "B" => HousingGrade::B,
+            "C" => HousingGrade::C,
+            "D" => HousingGrade::D,
+            _ => return None,
+        })
+    }
+}
+
+/// Social assistance granted by 民政 that a rule watches for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssistanceKind {
+    /// 低保
+    Dibao,
+    /// 特困
+    Tekun,
+    /// 临时救助
+    Temporary,
+}
+
+impl AssistanceKind {
+    pub const ALL: [AssistanceKind; 3] = [
+        AssistanceKind::Dibao,
+        AssistanceKind::Tekun,
+        AssistanceKind::Temporary,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AssistanceKind::Dibao => "低保",
+            AssistanceKind::Tekun => "特困",
+            AssistanceKind::Temporary => "临时救助",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<AssistanceKind> {
+        AssistanceKind::ALL.into_iter().find(|a| a.name() == s)
+    }
+}
+
+/// What a checked rule looks for, with every parameter present and in range. Windows are
+/// "the last N calendar months" up to the as-of date; money is fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    IncomeBelowLine,
+    MedicalBurden {
+        window_months: u32,
+        share_percent: u32,
+        /// `i64::MAX` when the rule sets no amount.
+        over_fen: i64,
+    },
+    SelfPayAtLeast {
+        window_months: u32,
+        at_least_fen: i64,
+    },
+    PostShockIncome {
+        window_months: u32,
+    },
+    NewDisability {
+        window_months: u32,
+        max_level: u8,
+    },
+    Dropout {
+        min_age: u8,
+        max_age: u8,
+    },
+    UnsafeHousing {
+        window_months: u32,
+        min_grade: HousingGrade,
+    },
+    LabourDeath {
+        window_months: u32,
+    },
+    NewAssistance {
+        window_months: u32,
+        kinds: Vec<AssistanceKind>,
+    },
+}
+
+/// A rule that passed every check: what the engine is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRule {
+    pub code: String,
+    pub condition: Condition,
+    /// Empty: every category.
+    pub categories: Vec<RuleCategory>,
+    pub excluded_too: bool,
+}
+
 /// A problem with one field of one rule: (rule index, field, message); the index is
 /// `usize::MAX` for a field of the section itself.
 pub type RuleProblem = (usize, &'static str, String);
@@ -201,8 +333,8 @@ impl ScreeningRule {
         out
     }
 
-    /// The engine's rule, or what is wrong, field by field.
-    pub fn to_rule(&self) -> Result<Rule, Vec<(&'static str, String)>> {
+    /// The rule checked, or what is wrong, field by field.
+    pub fn checked(&self) -> Result<CheckedRule, Vec<(&'static str, String)>> {
         let mut problems: Vec<(&'static str, String)> = Vec::new();
         let code_ok = !self.code.is_empty()
             && self.code.len() <= 32
@@ -221,7 +353,7 @@ impl ScreeningRule {
         }
         let mut categories = Vec::new();
         for name in &self.categories {
-            match Category::from_name(name.as_bytes()) {
+            match RuleCategory::from_name(name) {
                 Some(c) if !categories.contains(&c) => categories.push(c),
                 Some(_) => problems.push(("categories", format!("户类别“{name}”重复"))),
                 None => problems.push((
@@ -259,7 +391,7 @@ impl ScreeningRule {
         let yuan = |m: Option<Money>| m.filter(|m| m.fen() > 0).map(Money::fen);
         use ScreeningKind as K;
         let kind = match self.kind {
-            K::IncomeBelowLine => Some(RuleKind::IncomeBelowLine),
+            K::IncomeBelowLine => Some(Condition::IncomeBelowLine),
             K::MedicalBurden => {
                 let share = self.share_percent.filter(|p| (1..=1000).contains(p));
                 if self.share_percent.is_some() && share.is_none() {
@@ -269,7 +401,7 @@ impl ScreeningRule {
                     problems.push(("over_yuan", "金额必须大于0".into()));
                 }
                 match (window, share) {
-                    (Some(window_months), Some(share_percent)) => Some(RuleKind::MedicalBurden {
+                    (Some(window_months), Some(share_percent)) => Some(Condition::MedicalBurden {
                         window_months,
                         share_percent,
                         over_fen: yuan(self.over_yuan).unwrap_or(i64::MAX),
@@ -282,7 +414,7 @@ impl ScreeningRule {
                     problems.push(("at_least_yuan", "金额必须大于0".into()));
                 }
                 match (window, yuan(self.at_least_yuan)) {
-                    (Some(window_months), Some(at_least_fen)) => Some(RuleKind::SelfPayAtLeast {
+                    (Some(window_months), Some(at_least_fen)) => Some(Condition::SelfPayAtLeast {
                         window_months,
                         at_least_fen,
                     }),
@@ -290,16 +422,16 @@ impl ScreeningRule {
                 }
             }
             K::PostShockIncome => {
-                window.map(|window_months| RuleKind::PostShockIncome { window_months })
+                window.map(|window_months| Condition::PostShockIncome { window_months })
             }
-            K::LabourDeath => window.map(|window_months| RuleKind::LabourDeath { window_months }),
+            K::LabourDeath => window.map(|window_months| Condition::LabourDeath { window_months }),
             K::NewDisability => {
                 let level = self.max_level.filter(|l| (1..=4).contains(l));
                 if self.max_level.is_some() && level.is_none() {
                     problems.push(("max_level", "残疾等级应为1–4".into()));
                 }
                 match (window, level) {
-                    (Some(window_months), Some(max_level)) => Some(RuleKind::NewDisability {
+                    (Some(window_months), Some(max_level)) => Some(Condition::NewDisability {
                         window_months,
                         max_level,
                     }),
@@ -308,7 +440,7 @@ impl ScreeningRule {
             }
             K::Dropout => match (self.min_age, self.max_age) {
                 (Some(min_age), Some(max_age)) if min_age <= max_age && max_age <= 25 => {
-                    Some(RuleKind::Dropout { min_age, max_age })
+                    Some(Condition::Dropout { min_age, max_age })
                 }
                 (Some(_), Some(_)) => {
                     problems.push(("max_age", "年龄范围无效：应 min_age ≤ max_age ≤ 25".into()));
@@ -317,15 +449,12 @@ impl ScreeningRule {
                 _ => None,
             },
             K::UnsafeHousing => {
-                let grade = self
-                    .min_grade
-                    .as_deref()
-                    .and_then(|g| Grade::from_name(g.as_bytes()));
+                let grade = self.min_grade.as_deref().and_then(HousingGrade::from_name);
                 if self.min_grade.is_some() && grade.is_none() {
                     problems.push(("min_grade", "房屋安全等级应为 A、B、C、D 之一".into()));
                 }
                 match (window, grade) {
-                    (Some(window_months), Some(min_grade)) => Some(RuleKind::UnsafeHousing {
+                    (Some(window_months), Some(min_grade)) => Some(Condition::UnsafeHousing {
                         window_months,
                         min_grade,
                     }),
@@ -335,7 +464,7 @@ impl ScreeningRule {
             K::NewAssistance => {
                 let mut kinds = Vec::new();
                 for name in &self.assistance {
-                    match Assistance::from_name(name.as_bytes()) {
+                    match AssistanceKind::from_name(name) {
                         Some(a) if !kinds.contains(&a) => kinds.push(a),
                         Some(_) => problems.push(("assistance", format!("救助类别“{name}”重复"))),
                         None => problems.push((
@@ -345,7 +474,7 @@ impl ScreeningRule {
                     }
                 }
                 match window {
-                    Some(window_months) if !kinds.is_empty() => Some(RuleKind::NewAssistance {
+                    Some(window_months) if !kinds.is_empty() => Some(Condition::NewAssistance {
                         window_months,
                         kinds,
                     }),
@@ -354,14 +483,10 @@ impl ScreeningRule {
             }
         };
         match kind {
-            Some(kind) if problems.is_empty() => Ok(Rule {
+            Some(condition) if problems.is_empty() => Ok(CheckedRule {
                 code: self.code.clone(),
-                kind,
-                categories: if categories.is_empty() {
-                    Categories::ALL
-                } else {
-                    Categories::of(&categories)
-                },
+                condition,
+                categories,
                 excluded_too: self.excluded_too,
             }),
             _ => Err(problems),
@@ -370,8 +495,8 @@ impl ScreeningRule {
 }
 
 impl ScreeningRules {
-    /// The engine's rule set, or every problem by rule index and field.
-    pub fn rule_set(&self) -> Result<RuleSet, Vec<RuleProblem>> {
+    /// Every rule checked, in the pack's order, or every problem by rule index and field.
+    pub fn checked(&self) -> Result<Vec<CheckedRule>, Vec<RuleProblem>> {
         let mut problems = Vec::new();
         let mut rules = Vec::new();
         let mut codes = BTreeSet::new();
@@ -379,7 +504,7 @@ impl ScreeningRules {
             if !codes.insert(r.code.as_str()) {
                 problems.push((i, "code", format!("代码“{}”重复", r.code)));
             }
-            match r.to_rule() {
+            match r.checked() {
                 Ok(rule) => rules.push(rule),
                 Err(p) => problems.extend(p.into_iter().map(|(f, m)| (i, f, m))),
             }
@@ -399,7 +524,7 @@ impl ScreeningRules {
             ));
         }
         if problems.is_empty() {
-            Ok(RuleSet::new(rules))
+            Ok(rules)
         } else {
             Err(problems)
         }

@@ -1,9 +1,22 @@
 //! The audit chain: what is hashed, and how the chain is checked.
 
+use crate::Db;
+use crate::SqlStore;
+use crate::audit;
+use crate::backend;
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use dixian_domain::access::Actor;
+use dixian_domain::access::Permission;
+use dixian_domain::access::Scope;
 use dixian_gm::{sm3, to_hex};
+use dixian_store::AuditFilter;
 use dixian_store::AuditRecord;
+use dixian_store::AuditStore;
+use dixian_store::AuditVerification;
+use dixian_store::PruneReport;
+use dixian_store::StoreError;
+use dixian_store::StoreResult;
 
 /// The fields of one record that the hash covers, in a fixed order.
 pub struct Entry<'a> {
@@ -140,3 +153,191 @@ pub fn check_page(rows: &[Row], expected: &mut i64, prev: &mut Vec<u8>) -> Optio
     }
     None
 }
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn audit(
+        &self,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, action, target, detail);
+        });
+        Ok(())
+    }
+
+    async fn audit_records(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        self.permit(actor, Permission::ReadAudit, "审计记录")
+            .await?;
+        let rows: Vec<audit::Row> = read!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
+                 FROM audit_log WHERE seq > ",
+            );
+            qb.push_bind(filter.after_seq);
+            if let Some(before) = filter.before_seq {
+                qb.push(" AND seq < ").push_bind(before);
+            }
+            if let Some(a) = &filter.actor {
+                qb.push(" AND actor = ").push_bind(a.clone());
+            }
+            if let Some(a) = &filter.action {
+                // Prefix match without LIKE, so `_` and `%` in codes mean themselves.
+                qb.push(" AND substr(action, 1, ")
+                    .push_bind(i32::try_from(a.chars().count()).unwrap_or(i32::MAX))
+                    .push(") = ")
+                    .push_bind(a.clone());
+            }
+            if let Some(t) = &filter.target {
+                qb.push(match self.db {
+                    Db::Sqlite { .. } => " AND instr(target, ",
+                    Db::Postgres(_) => " AND strpos(target, ",
+                })
+                .push_bind(t.clone())
+                .push(") > 0");
+            }
+            if let Some(from) = filter.from {
+                qb.push(" AND at >= ").push_bind(audit::timestamp(from));
+            }
+            if let Some(until) = filter.until {
+                qb.push(" AND at < ").push_bind(audit::timestamp(until));
+            }
+            qb.push(if filter.newest_first {
+                " ORDER BY seq DESC LIMIT "
+            } else {
+                " ORDER BY seq LIMIT "
+            })
+            .push_bind(filter.limit.clamp(1, 10_000));
+            qb.build_query_as().fetch_all(pool).await.map_err(backend)?
+        });
+        Ok(rows.into_iter().map(audit::Row::into_record).collect())
+    }
+
+    async fn verify_audit_chain(&self) -> StoreResult<AuditVerification> {
+        const PAGE: i64 = 5_000;
+        let (anchor_seq, anchor_hash): (i64, Vec<u8>) = read!(self, |pool| {
+            sqlx::query_as("SELECT seq, hash FROM audit_anchor WHERE id = 1")
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        let from_seq = anchor_seq + 1;
+        let mut expected = from_seq;
+        let mut prev = anchor_hash;
+        let mut after = anchor_seq;
+        loop {
+            let rows: Vec<audit::Row> = read!(self, |pool| {
+                sqlx::query_as(AUDIT_PAGE)
+                    .bind(after)
+                    .bind(PAGE)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(backend)?
+            });
+            if let Some(problem) = audit::check_page(&rows, &mut expected, &mut prev) {
+                return Ok(AuditVerification {
+                    records: expected - from_seq,
+                    from_seq,
+                    problem: Some(problem),
+                });
+            }
+            match rows.last() {
+                Some(r) => after = r.seq,
+                None => break,
+            }
+        }
+        let (head_seq, head_hash): (i64, Vec<u8>) = read!(self, |pool| {
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        let last = expected - 1;
+        let problem = (head_seq != last || head_hash != prev).then(|| {
+            format!(
+                "审计记录应有{head_seq}条，实际只能核对到第{last}条：末尾的记录被删除或审计头被改动"
+            )
+        });
+        Ok(AuditVerification {
+            records: last - anchor_seq,
+            from_seq,
+            problem,
+        })
+    }
+
+    async fn prune_audit(
+        &self,
+        actor: &Actor,
+        before: chrono::DateTime<Utc>,
+    ) -> StoreResult<PruneReport> {
+        if actor.role.is_some() || actor.scope != Scope::Everything {
+            return Err(self.deny(actor, "审计记录").await);
+        }
+        // Removing records from a broken chain would destroy the evidence of tampering.
+        let v = self.verify_audit_chain().await?;
+        if let Some(problem) = v.problem {
+            return Err(StoreError::Invalid(format!(
+                "审计记录核验未通过，不能清理：{problem}"
+            )));
+        }
+        let cutoff = audit::timestamp(before);
+        let report = write_tx!(self, |tx| {
+            let last: Option<(i64, Vec<u8>)> = sqlx::query_as(
+                "SELECT seq, hash FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(&cutoff)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let Some((through, hash)) = last else {
+                return Ok(PruneReport::default());
+            };
+            let (anchor,): (i64,) = sqlx::query_as("SELECT seq FROM audit_anchor WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let removed = through - anchor;
+            let detail = serde_json::json!({
+                "removed": removed,
+                "through_seq": through,
+                "before": cutoff,
+            })
+            .to_string();
+            audit_in!(tx, actor, "audit.prune", "审计记录", &detail);
+            sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2, pruned_at = $3 WHERE id = 1")
+                .bind(through)
+                .bind(&hash)
+                .bind(audit::timestamp(Utc::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
+                .bind(through)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            PruneReport {
+                removed,
+                through_seq: through,
+            }
+        });
+        tracing::info!(
+            removed = report.removed,
+            through = report.through_seq,
+            "已清理过期审计记录"
+        );
+        Ok(report)
+    }
+}
+
+/// A page of the audit trail after a sequence number.
+const AUDIT_PAGE: &str =
+    "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash
+     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2";

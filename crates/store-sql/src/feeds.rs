@@ -3,13 +3,16 @@
 //! earlier delivery; the same file twice changes nothing. The ID numbers themselves are not
 //! kept: a row keeps the person it matched, or none.
 
-use crate::{Db, F_ID_NUMBER, SqlStore, audit, backend, corrupt, parse_time};
+use crate::{F_ID_NUMBER, SqlStore, audit, backend, corrupt, parse_time};
+use async_trait::async_trait;
 use chrono::Utc;
 use dixian_domain::access::{Actor, Permission, Role, Scope};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::screening::{Department, Period};
+use dixian_store::FeedStore;
 use dixian_store::feeds::MAX_DELIVERY_ROWS;
-use dixian_store::{Delivered, DeliveryRecord, NewDelivery, Store, StoreError, StoreResult};
+use dixian_store::prelude::*;
+use dixian_store::{Delivered, DeliveryRecord, NewDelivery, StoreError, StoreResult};
 use std::collections::HashMap;
 
 /// Rows per INSERT statement: few round trips, well under both databases' bind limits.
@@ -76,12 +79,11 @@ impl SqlStore {
             department.flatten().as_deref().and_then(Department::parse),
         ))
     }
+}
 
-    pub(crate) async fn record_delivery(
-        &self,
-        actor: &Actor,
-        d: &NewDelivery,
-    ) -> StoreResult<Delivered> {
+#[async_trait]
+impl FeedStore for SqlStore {
+    async fn deliver_feed(&self, actor: &Actor, d: &NewDelivery) -> StoreResult<Delivered> {
         let target = format!("{}{}数据", d.period, d.department.label());
         self.permit(actor, Permission::UploadFeed, &target).await?;
         if let Some(own) = self.officer_department(actor).await?
@@ -273,11 +275,7 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn list_deliveries(
-        &self,
-        actor: &Actor,
-        limit: i64,
-    ) -> StoreResult<Vec<DeliveryRecord>> {
+    async fn deliveries(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<DeliveryRecord>> {
         let officer = self.officer_department(actor).await?;
         if officer.is_none() {
             self.permit(actor, Permission::HandleCases, "部门数据")

@@ -2,7 +2,8 @@
 //! decides every step; here each outcome is written with its history entry and audit record
 //! in one transaction, scoped to the actor and guarded by the case's version.
 
-use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use crate::{SqlStore, audit, backend, corrupt, crypto, parse_time};
+use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission, Role};
 use dixian_domain::division::DivisionCode;
@@ -13,13 +14,17 @@ use dixian_domain::monitoring::{
     MeasureStatus, Outcome,
 };
 use dixian_domain::registry::{HouseholdCode, mask_phone};
-use dixian_store::Store;
-use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
+use dixian_store::CaseHistory;
+use dixian_store::MonitoringStore;
+use dixian_store::files::MAX_ATTACHMENT_BYTES;
+use dixian_store::prelude::*;
 use dixian_store::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,
     CaseSummary, FieldChange, LeadCreated, LeadFilter, LeadRecord, NewAttachment, NewLead,
     PublicLeadStatus, StepEffect, StepTimeliness, StoreError, StoreResult,
 };
+use std::collections::HashMap;
+use std::collections::HashSet;
 
 /// Field names of the sealed monitoring data (part of each ciphertext's associated data).
 pub(crate) const F_APPLICANT_ID: &str = "lead.applicant_id";
@@ -198,16 +203,16 @@ macro_rules! lead_in {
 
 /// A lead checked and ready to write.
 pub(crate) struct PreparedLead {
-    lead: NewLead,
-    village: DivisionCode,
-    hid: Option<i64>,
-    open: Option<i64>,
-    household: Option<HouseholdCode>,
-    reason: String,
-    source: String,
-    evidence: String,
-    status: LeadStatus,
-    detail: String,
+    pub(crate) lead: NewLead,
+    pub(crate) village: DivisionCode,
+    pub(crate) hid: Option<i64>,
+    pub(crate) open: Option<i64>,
+    pub(crate) household: Option<HouseholdCode>,
+    pub(crate) reason: String,
+    pub(crate) source: String,
+    pub(crate) evidence: String,
+    pub(crate) status: LeadStatus,
+    pub(crate) detail: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -506,7 +511,7 @@ fn text(value: &str, what: &str, max: usize) -> StoreResult<String> {
 }
 
 /// The history entry of a lead that joins an open case.
-fn attach_event(
+pub(crate) fn attach_event(
     state: CaseState,
     on: NaiveDate,
     comment: &str,
@@ -533,7 +538,7 @@ fn attach_event(
 type SealedApplicant = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
 
 impl SqlStore {
-    fn seal_applicant(
+    pub(crate) fn seal_applicant(
         &self,
         id: i64,
         applicant: Option<&Applicant>,
@@ -636,7 +641,11 @@ impl SqlStore {
 
     /// Checks a lead and reads what writing it needs: its household and that household's open
     /// case. Refusals and mistakes come back before anything is written.
-    async fn prepare_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<PreparedLead> {
+    pub(crate) async fn prepare_lead(
+        &self,
+        actor: &Actor,
+        lead: &NewLead,
+    ) -> StoreResult<PreparedLead> {
         let target = format!("线索：{}", lead.village);
         self.village_in_scope(actor, &lead.village, Permission::HandleCases, &target)
             .await?;
@@ -719,7 +728,85 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn new_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated> {
+    /// A pending lead in the actor's scope, or the reason it cannot be decided.
+    async fn pending_lead(&self, actor: &Actor, id: i64) -> StoreResult<LeadRecord> {
+        let lead = self
+            .lead(actor, id)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("线索#{id}不存在")))?;
+        if lead.status != LeadStatus::Pending {
+            return Err(StoreError::Conflict(format!(
+                "线索#{id}当前为“{}”，不能再次办理",
+                lead.status.label()
+            )));
+        }
+        Ok(lead)
+    }
+
+    /// Case `id` if the actor may see it: unknown is `None`, out of scope refused (audited).
+    async fn visible_case(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: Permission,
+    ) -> StoreResult<Option<CaseSummary>> {
+        self.permit(actor, p, &format!("案件#{id}")).await?;
+        let row: Option<CaseRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE c.id = $1",
+                case_select()
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let summary = row.into_summary()?;
+        let code = summary.case.household.clone();
+        // The household's scope and a cadre's assignment decide, as for the household itself.
+        self.household_visible(actor, &code, p).await?;
+        Ok(Some(summary))
+    }
+
+    /// Refuses (audited) an actor without `p`, outside the household's scope, or a
+    /// 帮扶责任人 the household is not assigned to.
+    pub(crate) async fn household_visible(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        p: Permission,
+    ) -> StoreResult<()> {
+        self.household_in_scope(actor, code, p).await?;
+        if crate::assigned_to(actor) != 0 && !self.is_assigned(actor, code).await? {
+            return Err(self.deny(actor, code.as_str()).await);
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn is_assigned(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<bool> {
+        let n: i64 = read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM cadre_assignments a JOIN households h ON h.id = a.household_id
+                 WHERE h.code = $1 AND a.user_id = $2",
+            )
+            .bind(code.as_str())
+            .bind(crate::assigned_to(actor))
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?
+        });
+        Ok(n > 0)
+    }
+}
+
+#[async_trait]
+impl MonitoringStore for SqlStore {
+    async fn create_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated> {
         let p = self.prepare_lead(actor, lead).await?;
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| { lead_in!(tx, self, actor, &p, &now) });
@@ -731,7 +818,7 @@ impl SqlStore {
     }
 
     /// Records many leads (a 集中排查 file) in one transaction: all or none.
-    pub(crate) async fn new_leads(
+    async fn create_leads(
         &self,
         actor: &Actor,
         leads: &[NewLead],
@@ -762,11 +849,7 @@ impl SqlStore {
             .collect())
     }
 
-    pub(crate) async fn list_leads(
-        &self,
-        actor: &Actor,
-        filter: &LeadFilter,
-    ) -> StoreResult<Vec<LeadRecord>> {
+    async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>> {
         self.permit(actor, Permission::HandleCases, "线索").await?;
         let scope = match &filter.within {
             Some(w) => {
@@ -794,7 +877,7 @@ impl SqlStore {
         rows.into_iter().map(|r| self.lead_record(r)).collect()
     }
 
-    pub(crate) async fn one_lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>> {
+    async fn lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>> {
         self.permit(actor, Permission::HandleCases, "线索").await?;
         let row: Option<LeadRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -813,7 +896,7 @@ impl SqlStore {
         self.lead_record(row).map(Some)
     }
 
-    pub(crate) async fn lead_status(
+    async fn public_lead_status(
         &self,
         tracking_code: &str,
         id_number: &IdNumber,
@@ -856,22 +939,7 @@ impl SqlStore {
         .transpose()
     }
 
-    /// A pending lead in the actor's scope, or the reason it cannot be decided.
-    async fn pending_lead(&self, actor: &Actor, id: i64) -> StoreResult<LeadRecord> {
-        let lead = self
-            .one_lead(actor, id)
-            .await?
-            .ok_or_else(|| StoreError::Invalid(format!("线索#{id}不存在")))?;
-        if lead.status != LeadStatus::Pending {
-            return Err(StoreError::Conflict(format!(
-                "线索#{id}当前为“{}”，不能再次办理",
-                lead.status.label()
-            )));
-        }
-        Ok(lead)
-    }
-
-    pub(crate) async fn accept(
+    async fn accept_lead(
         &self,
         actor: &Actor,
         id: i64,
@@ -942,7 +1010,7 @@ impl SqlStore {
         Ok(case_id)
     }
 
-    pub(crate) async fn decline(
+    async fn decline_lead(
         &self,
         actor: &Actor,
         id: i64,
@@ -977,11 +1045,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn list_cases(
-        &self,
-        actor: &Actor,
-        filter: &CaseFilter,
-    ) -> StoreResult<Vec<CaseSummary>> {
+    async fn cases(&self, actor: &Actor, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>> {
         self.permit(actor, Permission::ViewRegistry, "监测案件")
             .await?;
         let scope = match &filter.within {
@@ -1050,7 +1114,7 @@ impl SqlStore {
         rows.into_iter().map(CaseRow::into_summary).collect()
     }
 
-    pub(crate) async fn facts_of_cases(
+    async fn case_facts(
         &self,
         actor: &Actor,
         within: Option<&DivisionCode>,
@@ -1098,102 +1162,7 @@ impl SqlStore {
         Ok(facts)
     }
 
-    pub(crate) async fn measures_in_area(
-        &self,
-        actor: &Actor,
-        within: Option<&DivisionCode>,
-    ) -> StoreResult<Vec<(i64, Measure)>> {
-        self.permit(actor, Permission::ViewRegistry, "帮扶措施")
-            .await?;
-        let (lo, hi) = self.area_range(actor, within).await?;
-        let rows: Vec<AreaMeasureRow> = read!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT m.case_id, m.id, m.type_code, m.content, m.unit, m.start_on, m.end_on,
-                        m.amount, m.status, m.effect
-                   FROM assistance_measures m
-                   JOIN monitoring_cases c ON c.id = m.case_id
-                   JOIN households h ON h.id = c.household_id
-                  WHERE c.village BETWEEN $1 AND $2 {}
-                  ORDER BY m.case_id, m.id",
-                crate::assigned_only(3)
-            )))
-            .bind(&lo)
-            .bind(&hi)
-            .bind(crate::assigned_to(actor))
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?
-        });
-        rows.into_iter()
-            .map(|r| Ok((r.case_id, r.measure.into_measure()?)))
-            .collect()
-    }
-
-    /// Case `id` if the actor may see it: unknown is `None`, out of scope refused (audited).
-    async fn visible_case(
-        &self,
-        actor: &Actor,
-        id: i64,
-        p: Permission,
-    ) -> StoreResult<Option<CaseSummary>> {
-        self.permit(actor, p, &format!("案件#{id}")).await?;
-        let row: Option<CaseRow> = read!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{} WHERE c.id = $1",
-                case_select()
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?
-        });
-        let Some(row) = row else { return Ok(None) };
-        let summary = row.into_summary()?;
-        let code = summary.case.household.clone();
-        // The household's scope and a cadre's assignment decide, as for the household itself.
-        self.household_visible(actor, &code, p).await?;
-        Ok(Some(summary))
-    }
-
-    /// Refuses (audited) an actor without `p`, outside the household's scope, or a
-    /// 帮扶责任人 the household is not assigned to.
-    pub(crate) async fn household_visible(
-        &self,
-        actor: &Actor,
-        code: &HouseholdCode,
-        p: Permission,
-    ) -> StoreResult<()> {
-        self.household_in_scope(actor, code, p).await?;
-        if crate::assigned_to(actor) != 0 && !self.is_assigned(actor, code).await? {
-            return Err(self.deny(actor, code.as_str()).await);
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn is_assigned(
-        &self,
-        actor: &Actor,
-        code: &HouseholdCode,
-    ) -> StoreResult<bool> {
-        let n: i64 = read!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM cadre_assignments a JOIN households h ON h.id = a.household_id
-                 WHERE h.code = $1 AND a.user_id = $2",
-            )
-            .bind(code.as_str())
-            .bind(crate::assigned_to(actor))
-            .fetch_one(pool)
-            .await
-            .map_err(backend)?
-        });
-        Ok(n > 0)
-    }
-
-    pub(crate) async fn file_of_case(
-        &self,
-        actor: &Actor,
-        id: i64,
-    ) -> StoreResult<Option<CaseFile>> {
+    async fn case_file(&self, actor: &Actor, id: i64) -> StoreResult<Option<CaseFile>> {
         let Some(summary) = self
             .visible_case(actor, id, Permission::ViewRegistry)
             .await?
@@ -1259,7 +1228,7 @@ impl SqlStore {
         }))
     }
 
-    pub(crate) async fn step(
+    async fn record_step_with(
         &self,
         actor: &Actor,
         outcome: &Outcome,
@@ -1454,7 +1423,40 @@ impl SqlStore {
         Ok(saved)
     }
 
-    pub(crate) async fn timeliness(
+    async fn record_histories(
+        &self,
+        actor: &Actor,
+        histories: &[CaseHistory],
+    ) -> StoreResult<Vec<i64>> {
+        self.permit(actor, Permission::HandleCases, "案件历史")
+            .await?;
+        let mut checked = Vec::with_capacity(histories.len());
+        let mut seen = HashSet::new();
+        let mut cadre_accounts: HashMap<i64, Option<String>> = HashMap::new();
+        for (i, h) in histories.iter().enumerate() {
+            let at = |e: StoreError| match e {
+                StoreError::Invalid(m) => StoreError::Invalid(format!("第{}件案件：{m}", i + 1)),
+                other => other,
+            };
+            let c = self
+                .check_history(actor, h, &mut cadre_accounts)
+                .await
+                .map_err(at)?;
+            if !seen.insert(c.hid) {
+                return Err(at(StoreError::Invalid(format!(
+                    "户{}在本批中出现了两次",
+                    c.last().household
+                ))));
+            }
+            checked.push(c);
+        }
+        if checked.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write_checked(actor, &checked).await
+    }
+
+    async fn step_timeliness(
         &self,
         actor: &Actor,
         from: NaiveDate,
@@ -1501,7 +1503,38 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn cadre_accounts(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>> {
+    async fn measures_within(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<(i64, Measure)>> {
+        self.permit(actor, Permission::ViewRegistry, "帮扶措施")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let rows: Vec<AreaMeasureRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT m.case_id, m.id, m.type_code, m.content, m.unit, m.start_on, m.end_on,
+                        m.amount, m.status, m.effect
+                   FROM assistance_measures m
+                   JOIN monitoring_cases c ON c.id = m.case_id
+                   JOIN households h ON h.id = c.household_id
+                  WHERE c.village BETWEEN $1 AND $2 {}
+                  ORDER BY m.case_id, m.id",
+                crate::assigned_only(3)
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(crate::assigned_to(actor))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|r| Ok((r.case_id, r.measure.into_measure()?)))
+            .collect()
+    }
+
+    async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>> {
         self.permit(actor, Permission::HandleCases, "帮扶责任人")
             .await?;
         let rows: Vec<(i64, String, String, String)> = read!(self, |pool| {
@@ -1533,7 +1566,7 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn attach(
+    async fn add_attachment(
         &self,
         actor: &Actor,
         case_id: i64,
@@ -1588,7 +1621,7 @@ impl SqlStore {
         Ok(id)
     }
 
-    pub(crate) async fn attachment_of(
+    async fn attachment(
         &self,
         actor: &Actor,
         case_id: i64,
@@ -1636,4 +1669,3 @@ impl SqlStore {
 }
 
 mod histories;
-mod screening;

@@ -2,13 +2,15 @@
 //! is of, every step checked by the domain's transition and role rules here, below every
 //! page and command, evidence sealed like case attachments, every write and file read audited.
 
-use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use crate::{SqlStore, audit, backend, corrupt, crypto, parse_time};
+use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::{ProblemAction, ProblemSource, ProblemState, problem_kind};
 use dixian_domain::registry::HouseholdCode;
-use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
+use dixian_store::ProblemStore;
+use dixian_store::files::MAX_ATTACHMENT_BYTES;
 use dixian_store::problems::{
     MAX_PROBLEM_FILES, NewProblem, ProblemEventRecord, ProblemFile, ProblemRecord, ProblemStep,
 };
@@ -111,7 +113,34 @@ fn checked_files(files: &[NewAttachment]) -> StoreResult<()> {
 }
 
 impl SqlStore {
-    pub(crate) async fn new_problem(&self, actor: &Actor, p: &NewProblem) -> StoreResult<i64> {
+    /// The household of problem `id`, checked visible to the actor for `p`; `None` if unknown.
+    async fn problem_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: Permission,
+    ) -> StoreResult<Option<HouseholdCode>> {
+        self.permit(actor, p, &format!("问题#{id}")).await?;
+        let code: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT h.code FROM assurance_problems p JOIN households h ON h.id = p.household_id
+                 WHERE p.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(code) = code else { return Ok(None) };
+        let code = HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?;
+        self.household_visible(actor, &code, p).await?;
+        Ok(Some(code))
+    }
+}
+
+#[async_trait]
+impl ProblemStore for SqlStore {
+    async fn add_problem(&self, actor: &Actor, p: &NewProblem) -> StoreResult<i64> {
         self.household_visible(actor, &p.household, Permission::HandleCases)
             .await?;
         let description = text(
@@ -177,7 +206,7 @@ impl SqlStore {
         Ok(id)
     }
 
-    pub(crate) async fn list_problems(
+    async fn problems(
         &self,
         actor: &Actor,
         within: Option<&DivisionCode>,
@@ -202,35 +231,7 @@ impl SqlStore {
         rows.into_iter().map(ProblemRow::record).collect()
     }
 
-    /// The household of problem `id`, checked visible to the actor for `p`; `None` if unknown.
-    async fn problem_household(
-        &self,
-        actor: &Actor,
-        id: i64,
-        p: Permission,
-    ) -> StoreResult<Option<HouseholdCode>> {
-        self.permit(actor, p, &format!("问题#{id}")).await?;
-        let code: Option<String> = read!(self, |pool| {
-            sqlx::query_scalar(
-                "SELECT h.code FROM assurance_problems p JOIN households h ON h.id = p.household_id
-                 WHERE p.id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?
-        });
-        let Some(code) = code else { return Ok(None) };
-        let code = HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?;
-        self.household_visible(actor, &code, p).await?;
-        Ok(Some(code))
-    }
-
-    pub(crate) async fn file_of_problem(
-        &self,
-        actor: &Actor,
-        id: i64,
-    ) -> StoreResult<Option<ProblemFile>> {
+    async fn problem(&self, actor: &Actor, id: i64) -> StoreResult<Option<ProblemFile>> {
         if self
             .problem_household(actor, id, Permission::ViewRegistry)
             .await?
@@ -295,7 +296,7 @@ impl SqlStore {
         }))
     }
 
-    pub(crate) async fn step_problem(
+    async fn advance_problem(
         &self,
         actor: &Actor,
         id: i64,
@@ -453,7 +454,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn evidence_of_problem(
+    async fn problem_evidence(
         &self,
         actor: &Actor,
         problem_id: i64,

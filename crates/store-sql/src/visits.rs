@@ -1,13 +1,16 @@
 //! Visits (走访) and their photos: scoped like the household they are of, photos sealed like
 //! case attachments, every write and every photo read audited.
 
-use crate::{Db, SqlStore, audit, backend, corrupt, crypto, parse_time};
+use crate::{SqlStore, audit, backend, corrupt, crypto, parse_time};
+use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::HouseholdCode;
-use dixian_store::monitoring::{MAX_ATTACHMENT_BYTES, MAX_VISIT_PHOTOS};
-use dixian_store::{NewVisit, PhotoMeta, Store, StoreError, StoreResult, VisitRecord};
+use dixian_store::VisitStore;
+use dixian_store::prelude::*;
+use dixian_store::{NewVisit, PhotoMeta, StoreError, StoreResult, VisitRecord};
+use dixian_store::{files::MAX_ATTACHMENT_BYTES, visits::MAX_VISIT_PHOTOS};
 
 /// Field name of sealed visit photos (part of each ciphertext's associated data).
 pub(crate) const F_VISIT_PHOTO: &str = "visit.photo";
@@ -109,7 +112,41 @@ fn records(rows: Vec<VisitRow>, photos: &[PhotoRow]) -> StoreResult<Vec<VisitRec
 }
 
 impl SqlStore {
-    pub(crate) async fn new_visit(&self, actor: &Actor, v: &NewVisit) -> StoreResult<i64> {
+    /// A sealed file's row (name, type, size, ciphertext) opened for `actor`: decrypted and its
+    /// reading audited as `action` on `target`; `None` when there is no row.
+    pub(crate) async fn open_sealed(
+        &self,
+        actor: &Actor,
+        field: &str,
+        file_id: i64,
+        row: Option<(String, String, i64, Vec<u8>)>,
+        action: &str,
+        target: &str,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        let Some((name, content_type, size, sealed)) = row else {
+            return Ok(None);
+        };
+        let bytes = self
+            .cipher
+            .decrypt_bytes(field, &file_id.to_string(), &sealed)
+            .map_err(crypto)?;
+        let detail = serde_json::json!({ "file": file_id, "name": name }).to_string();
+        self.audit(actor, action, target, &detail).await?;
+        Ok(Some((
+            PhotoMeta {
+                id: file_id,
+                name,
+                content_type,
+                size,
+            },
+            bytes,
+        )))
+    }
+}
+
+#[async_trait]
+impl VisitStore for SqlStore {
+    async fn add_visit(&self, actor: &Actor, v: &NewVisit) -> StoreResult<i64> {
         self.household_visible(actor, &v.household, Permission::HandleCases)
             .await?;
         let (visitors, findings, follow_ups) = checked(v)?;
@@ -192,11 +229,7 @@ impl SqlStore {
         Ok(id)
     }
 
-    pub(crate) async fn list_visits(
-        &self,
-        actor: &Actor,
-        code: &HouseholdCode,
-    ) -> StoreResult<Vec<VisitRecord>> {
+    async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>> {
         self.household_visible(actor, code, Permission::ViewRegistry)
             .await?;
         let (rows, photos): (Vec<VisitRow>, Vec<PhotoRow>) = read!(self, |pool| {
@@ -225,7 +258,7 @@ impl SqlStore {
         records(rows, &photos)
     }
 
-    pub(crate) async fn visits_in_area(
+    async fn visits_within(
         &self,
         actor: &Actor,
         within: Option<&DivisionCode>,
@@ -265,7 +298,7 @@ impl SqlStore {
         records(rows, &photos)
     }
 
-    pub(crate) async fn dates_of_visits(
+    async fn visit_dates(
         &self,
         actor: &Actor,
         since: NaiveDate,
@@ -296,7 +329,7 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn photo_of_visit(
+    async fn visit_photo(
         &self,
         actor: &Actor,
         visit_id: i64,
@@ -336,36 +369,5 @@ impl SqlStore {
             &format!("走访#{visit_id}"),
         )
         .await
-    }
-
-    /// A sealed file's row (name, type, size, ciphertext) opened for `actor`: decrypted and its
-    /// reading audited as `action` on `target`; `None` when there is no row.
-    pub(crate) async fn open_sealed(
-        &self,
-        actor: &Actor,
-        field: &str,
-        file_id: i64,
-        row: Option<(String, String, i64, Vec<u8>)>,
-        action: &str,
-        target: &str,
-    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
-        let Some((name, content_type, size, sealed)) = row else {
-            return Ok(None);
-        };
-        let bytes = self
-            .cipher
-            .decrypt_bytes(field, &file_id.to_string(), &sealed)
-            .map_err(crypto)?;
-        let detail = serde_json::json!({ "file": file_id, "name": name }).to_string();
-        self.audit(actor, action, target, &detail).await?;
-        Ok(Some((
-            PhotoMeta {
-                id: file_id,
-                name,
-                content_type,
-                size,
-            },
-            bytes,
-        )))
     }
 }

@@ -2,14 +2,26 @@
 //! and attachments. The state machine itself is `dixian_domain::monitoring`; the store keeps
 //! its outcomes, scoped, versioned and audited.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::StoreResult;
+use crate::files::NewAttachment;
+use async_trait::async_trait;
+use chrono::DateTime;
+use chrono::NaiveDate;
+use chrono::Utc;
+use dixian_domain::access::Actor;
 use dixian_domain::assurance::Assurance;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
-use dixian_domain::monitoring::{
-    AttachmentKind, Case, CaseState, Channel, Event, LeadStatus, Measure, Outcome,
-};
-use dixian_domain::registry::{HouseholdCode, Income};
+use dixian_domain::monitoring::AttachmentKind;
+use dixian_domain::monitoring::Case;
+use dixian_domain::monitoring::CaseState;
+use dixian_domain::monitoring::Channel;
+use dixian_domain::monitoring::Event;
+use dixian_domain::monitoring::LeadStatus;
+use dixian_domain::monitoring::Measure;
+use dixian_domain::monitoring::Outcome;
+use dixian_domain::registry::HouseholdCode;
+use dixian_domain::registry::Income;
 
 /// The person behind a self-declaration (自主申报人).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,15 +208,6 @@ pub struct AttachmentMeta {
     pub uploaded_by: String,
 }
 
-/// A file to attach to a case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAttachment {
-    pub kind: AttachmentKind,
-    pub name: String,
-    pub content_type: String,
-    pub bytes: Vec<u8>,
-}
-
 /// A case with everything recorded about it, for its page and the printed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFile {
@@ -268,9 +271,6 @@ pub struct CaseHistory {
     pub income: Option<(Income, String)>,
 }
 
-/// The largest attachment the store accepts (a phone photo or a scanned form).
-pub const MAX_ATTACHMENT_BYTES: usize = 8 * 1024 * 1024;
-
 /// How many steps of one kind were done in one village in a period, and how many in time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepTimeliness {
@@ -282,43 +282,120 @@ pub struct StepTimeliness {
     pub on_time: i64,
 }
 
-/// A visit (走访) as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewVisit {
-    pub household: HouseholdCode,
-    /// The monitoring case it belongs to, if any.
-    pub case_id: Option<i64>,
-    pub visited_on: NaiveDate,
-    pub visitors: Vec<String>,
-    pub findings: String,
-    pub follow_ups: String,
-    /// At most [`MAX_VISIT_PHOTOS`], each within [`MAX_ATTACHMENT_BYTES`].
-    pub photos: Vec<NewAttachment>,
-}
-
-/// Photos one visit may carry.
-pub const MAX_VISIT_PHOTOS: usize = 5;
-
-/// A stored photo's description.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PhotoMeta {
-    pub id: i64,
-    pub name: String,
-    pub content_type: String,
-    pub size: i64,
-}
-
-/// A visit as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VisitRecord {
-    pub id: i64,
-    pub household: HouseholdCode,
-    pub case_id: Option<i64>,
-    pub visited_on: NaiveDate,
-    pub visitors: Vec<String>,
-    pub findings: String,
-    pub follow_ups: String,
-    pub photos: Vec<PhotoMeta>,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
+/// Monitoring (防止返贫动态监测): leads, cases and their steps, measures, attachments.
+#[async_trait]
+pub trait MonitoringStore: Send + Sync {
+    /// Records a lead (线索). Needs `HandleCases` and the village in the actor's scope. A
+    /// self-declaration's applicant is matched to a registered household by ID number. A
+    /// lead whose household has an open case joins that case (an entry in its history)
+    /// instead of waiting for acceptance. Audited.
+    async fn create_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated>;
+    /// Records many leads (a 集中排查 file) in one transaction: all are written or none, and
+    /// a refusal names the lead by its position (第N条线索).
+    async fn create_leads(&self, actor: &Actor, leads: &[NewLead])
+    -> StoreResult<Vec<LeadCreated>>;
+    /// Leads in the actor's scope, newest first.
+    async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>>;
+    /// One lead; outside the scope refused (audited), unknown `None`.
+    async fn lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>>;
+    /// A self-declaration's progress for whoever holds both its tracking code and the
+    /// applicant's ID number; `None` unless both match.
+    async fn public_lead_status(
+        &self,
+        tracking_code: &str,
+        id_number: &IdNumber,
+    ) -> StoreResult<Option<PublicLeadStatus>>;
+    /// Accepts pending lead `id` (受理) for `household`: opens the case of `opened` (made by
+    /// `monitoring::open`), or joins the household's open case if it has one. Returns the
+    /// case id. Needs `HandleCases`; lead and household in scope.
+    async fn accept_lead(
+        &self,
+        actor: &Actor,
+        id: i64,
+        household: &HouseholdCode,
+        opened: &Outcome,
+    ) -> StoreResult<i64>;
+    /// Declines pending lead `id` (不予受理) for `reason`, which the reporter may see.
+    async fn decline_lead(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()>;
+    /// Cases in the actor's scope (for a 帮扶责任人, of assigned households), the most
+    /// urgent first.
+    async fn cases(&self, actor: &Actor, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>>;
+    /// The tally facts of every case in the actor's scope, or within `within` (refused,
+    /// audited, outside the scope), scoped exactly as [`Store::cases`]: dashboards and
+    /// bulletins count from these, and link to `cases` with a filter that
+    /// [`CaseFilter::matches`] the same facts.
+    async fn case_facts(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<CaseFact>>;
+    /// One case with its history, leads and attachments' descriptions.
+    async fn case_file(&self, actor: &Actor, id: i64) -> StoreResult<Option<CaseFile>>;
+    /// Records a step made by `monitoring::transition`: the new case, its history entry and
+    /// the audit record in one transaction, and the household's 监测对象 flag when it is
+    /// included, eliminated or reverted. Refused as a conflict if someone else moved the
+    /// case first (the version is not the one the step was made from).
+    async fn record_step(&self, actor: &Actor, outcome: &Outcome) -> StoreResult<()> {
+        self.record_step_with(actor, outcome, &StepEffect::None)
+            .await
+            .map(|_| ())
+    }
+    /// [`Store::record_step`] with what the step writes besides (a cadre assigned, a measure
+    /// saved) in the same transaction. Gives the id of a saved measure.
+    async fn record_step_with(
+        &self,
+        actor: &Actor,
+        outcome: &Outcome,
+        effect: &StepEffect,
+    ) -> StoreResult<Option<i64>>;
+    /// Writes whole case histories in one transaction, all or none (a refusal names the
+    /// case by position, 第N件): each one's lead (accepted), case, history, measures, cadre,
+    /// attachments (sealed), assurance check and income year, the household's 监测对象 flag
+    /// moved as the steps moved it (with a history entry), and one audit record per case. Needs
+    /// `HandleCases`; every household in scope, registered, without an open case, and at
+    /// most once in `histories`. Gives the case ids in order.
+    async fn record_histories(
+        &self,
+        actor: &Actor,
+        histories: &[CaseHistory],
+    ) -> StoreResult<Vec<i64>>;
+    /// Steps with a deadline done between `from` and `until` (inclusive) in the actor's scope,
+    /// counted per village, step and state, with how many were on time.
+    async fn step_timeliness(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> StoreResult<Vec<StepTimeliness>>;
+    /// Every measure of the cases in `within` the actor may see, as (case id, measure), by
+    /// case.
+    async fn measures_within(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<(i64, dixian_domain::monitoring::Measure)>>;
+    /// The 帮扶责任人 accounts in use an actor may assign: those inside the actor's scope and
+    /// those of the units above it (a county bureau's cadre helps a village household).
+    async fn assistance_cadres(&self, actor: &Actor) -> StoreResult<Vec<CadreAccount>>;
+    /// Attaches a file (at most [`crate::files::MAX_ATTACHMENT_BYTES`]) to case `case_id`,
+    /// sealed like other personal data. Audited.
+    async fn add_attachment(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        file: &NewAttachment,
+    ) -> StoreResult<i64>;
+    /// An attachment of case `case_id` with its bytes. Reading one is audited.
+    async fn attachment(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        id: i64,
+    ) -> StoreResult<Option<(AttachmentMeta, Vec<u8>)>>;
 }

@@ -1,10 +1,19 @@
 //! Storage types of the 三保障 and drinking-water problem ledger (问题台账).
 
-use crate::monitoring::{NewAttachment, PhotoMeta};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::StoreResult;
+use crate::files::NewAttachment;
+use crate::files::PhotoMeta;
+use async_trait::async_trait;
+use chrono::DateTime;
+use chrono::NaiveDate;
+use chrono::Utc;
+use dixian_domain::access::Actor;
 use dixian_domain::assurance::Indicator;
 use dixian_domain::division::DivisionCode;
-use dixian_domain::problems::{ProblemAction, ProblemDates, ProblemSource, ProblemState};
+use dixian_domain::problems::ProblemAction;
+use dixian_domain::problems::ProblemDates;
+use dixian_domain::problems::ProblemSource;
+use dixian_domain::problems::ProblemState;
 use dixian_domain::registry::HouseholdCode;
 
 /// Evidence files one step may carry.
@@ -93,4 +102,36 @@ pub struct ProblemEventRecord {
 pub struct ProblemFile {
     pub problem: ProblemRecord,
     pub events: Vec<ProblemEventRecord>,
+}
+
+/// The 三保障 and drinking-water problem ledger (问题台账).
+#[async_trait]
+pub trait ProblemStore: Send + Sync {
+    /// Registers a problem of a household the actor may handle; audited.
+    async fn add_problem(&self, actor: &Actor, problem: &NewProblem) -> StoreResult<i64>;
+    /// Every problem of the households in `within` (the actor's scope when `None`) the actor
+    /// may see, oldest first.
+    async fn problems(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<ProblemRecord>>;
+    /// One problem with its steps; `None` if unknown, refused (audited) out of scope.
+    async fn problem(&self, actor: &Actor, id: i64) -> StoreResult<Option<ProblemFile>>;
+    /// Takes a step on problem `id` drawn at `version`: the domain's transition and role
+    /// rules decide; the step, its files and the audit record are written together.
+    async fn advance_problem(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        step: &ProblemStep,
+    ) -> StoreResult<()>;
+    /// An evidence file of problem `problem_id`; the read is audited.
+    async fn problem_evidence(
+        &self,
+        actor: &Actor,
+        problem_id: i64,
+        file_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
 }

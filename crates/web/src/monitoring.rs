@@ -21,7 +21,7 @@ use dixian_domain::monitoring::{
     measure_type_name, risk_type_names,
 };
 use dixian_domain::policy::Policy;
-use dixian_store::{CaseFilter, CaseSummary, LeadFilter, monitoring::MAX_ATTACHMENT_BYTES};
+use dixian_store::{CaseFilter, CaseSummary, LeadFilter, files::MAX_ATTACHMENT_BYTES};
 use serde::Deserialize;
 
 /// Largest multipart body of the attachment forms: one file plus the fields.
@@ -29,7 +29,7 @@ pub const UPLOAD_LIMIT: usize = MAX_ATTACHMENT_BYTES + 256 * 1024;
 
 /// Largest body of the visit form: its photos plus the fields.
 pub const VISIT_UPLOAD_LIMIT: usize =
-    dixian_store::monitoring::MAX_VISIT_PHOTOS * MAX_ATTACHMENT_BYTES + 256 * 1024;
+    dixian_store::visits::MAX_VISIT_PHOTOS * MAX_ATTACHMENT_BYTES + 256 * 1024;
 
 pub(crate) fn field(fields: &[(String, String)], name: &str) -> String {
     fields

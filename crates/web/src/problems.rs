@@ -30,7 +30,7 @@ const PAGE_ROWS: usize = 200;
 
 /// Largest body of a step form: its evidence files plus the fields.
 pub const STEP_UPLOAD_LIMIT: usize = dixian_store::problems::MAX_PROBLEM_FILES
-    * dixian_store::monitoring::MAX_ATTACHMENT_BYTES
+    * dixian_store::files::MAX_ATTACHMENT_BYTES
     + 256 * 1024;
 
 #[derive(Debug, Deserialize, Default)]

@@ -2,6 +2,8 @@
 //! problem ledger, a past month stays what it was, the sentences say the numbers, and the
 //! XLSX reads back with its sheets, headings, totals and native charts.
 
+use dixian_store::prelude::*;
+
 use super::ledgers::read_back;
 use super::monitoring::as_role;
 use super::{d, store, sys};
@@ -14,7 +16,7 @@ use dixian_app::workbook::HEADING_ROW;
 use dixian_domain::access::Role;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::Month;
-use dixian_store::{Store, StoreError};
+use dixian_store::StoreError;
 
 fn code(s: &str) -> DivisionCode {
     DivisionCode::parse(s).unwrap()

@@ -1,6 +1,8 @@
 //! Dashboards on the demo county: every figure at every level counts exactly the cases its
 //! link lists, and nobody sees past their scope.
 
+use dixian_store::prelude::*;
+
 use super::monitoring::as_role;
 use super::{d, store, sys};
 use dixian_app::AppError;

@@ -1,5 +1,7 @@
 //! A department's monthly feed delivered through its use case, on SQLite.
 
+use dixian_store::prelude::*;
+
 use super::d;
 use super::monitoring::county;
 use dixian_app::feeds::{Department, Period, deliver};

@@ -3,6 +3,8 @@
 //! the rows agreeing with the dashboard's figures, ID numbers masked unless revealed with a
 //! reason (audited), and scope.
 
+use dixian_store::prelude::*;
+
 use super::monitoring::as_role;
 use super::{d, store, sys};
 use calamine::{Data, Reader};
@@ -14,7 +16,7 @@ use dixian_app::setup::initialize;
 use dixian_app::workbook::{HEADING_ROW, write_tables};
 use dixian_domain::access::Role;
 use dixian_domain::division::DivisionCode;
-use dixian_store::{AuditFilter, Store, StoreError};
+use dixian_store::{AuditFilter, StoreError};
 
 fn code(s: &str) -> DivisionCode {
     DivisionCode::parse(s).unwrap()

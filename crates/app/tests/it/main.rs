@@ -1,13 +1,14 @@
 //! Use cases against a real SQLite store (the store contract covers PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use dixian_store::prelude::*;
+
 use chrono::NaiveDate;
 use dixian_app::setup::{SourceFile, import_calendar, initialize};
 use dixian_app::{AppError, demo, policy};
 use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::money::Money;
-use dixian_store::Store;
 use dixian_store_sql::SqlStore;
 
 async fn store() -> (tempfile::TempDir, SqlStore) {
@@ -59,6 +60,7 @@ mod ledgers;
 mod monitoring;
 mod problems;
 mod quality;
+mod screening_rules;
 
 const DIVS: &str = "code,name\n520000000000,贵州省\n520600000000,铜仁市\n520624000000,思南县\n";
 

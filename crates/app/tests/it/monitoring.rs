@@ -1,6 +1,8 @@
 //! The monitoring workflow through its use cases, on SQLite with the shipped packs and the
 //! official calendar.
 
+use dixian_store::prelude::*;
+
 use super::{d, file, store, sys};
 use chrono::NaiveDate;
 use dixian_app::AppError;
@@ -16,7 +18,7 @@ use dixian_domain::id_number::{IdNumber, Sex};
 use dixian_domain::money::Money;
 use dixian_domain::monitoring::{ActionKind, AttachmentKind, CaseState, LeadStatus};
 use dixian_domain::registry::*;
-use dixian_store::{NewAttachment, Store};
+use dixian_store::NewAttachment;
 use dixian_store_sql::SqlStore;
 
 const DIVS: &str = "code,name

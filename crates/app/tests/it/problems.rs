@@ -2,6 +2,8 @@
 //! steps, 月清零 and 月调度 whose every count is the length of the list its link opens, a
 //! county pack changing the clearing limit with no code change, and scope.
 
+use dixian_store::prelude::*;
+
 use super::monitoring::as_role;
 use super::{d, file, store, sys};
 use dixian_app::AppError;
@@ -13,7 +15,7 @@ use dixian_domain::access::Role;
 use dixian_domain::assurance::Indicator;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::{Month, ProblemState};
-use dixian_store::{Store, StoreError};
+use dixian_store::StoreError;
 
 const COUNTY: &str = "500299000000";
 const TOWN: &str = "500299101000";

@@ -1,6 +1,8 @@
 //! Consistency checks (数据质量) on the demo town: a breach made on purpose is found and named,
 //! and the checks keep to the actor's scope.
 
+use dixian_store::prelude::*;
+
 use super::monitoring::as_role;
 use super::{d, store, sys};
 use chrono::Datelike;
@@ -13,7 +15,7 @@ use dixian_domain::money::Money;
 use dixian_domain::monitoring::CaseState;
 use dixian_domain::quality::Rule;
 use dixian_domain::registry::Income;
-use dixian_store::{CaseFilter, Store, StoreError};
+use dixian_store::{CaseFilter, StoreError};
 
 #[tokio::test]
 async fn a_low_income_after_elimination_is_found_and_named() {

@@ -8,22 +8,23 @@ use super::{PreparedLead, text};
 use crate::registry::{ASSURANCE_COLUMNS, AssuranceRow};
 use crate::{BATCH_ROWS, Db, SqlStore, audit, backend, corrupt, crypto};
 use chrono::Utc;
-use dixian_domain::access::{Actor, Permission, Role};
+use dixian_domain::access::{Actor, Role};
 use dixian_domain::changes::{assurance_changes, income_changes};
 use dixian_domain::monitoring::{Case, Event, LeadStatus};
-use dixian_store::monitoring::MAX_ATTACHMENT_BYTES;
-use dixian_store::{CaseHistory, FieldChange, StepEffect, Store, StoreError, StoreResult};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use dixian_store::files::MAX_ATTACHMENT_BYTES;
+use dixian_store::prelude::*;
+use dixian_store::{CaseHistory, FieldChange, StepEffect, StoreError, StoreResult};
+use std::collections::{BTreeMap, HashMap};
 
 /// Rows of one statement: the bind limit is 32,766 on SQLite and 65,535 on PostgreSQL, and
 /// the widest row here has 24 columns.
 const ROWS: usize = BATCH_ROWS;
 
 /// A history checked and ready to write.
-struct Checked<'a> {
+pub(super) struct Checked<'a> {
     history: &'a CaseHistory,
     lead: PreparedLead,
-    hid: i64,
+    pub(super) hid: i64,
     /// Account id and username of each 帮扶责任人 assigned on the way.
     cadres: Vec<(i64, String)>,
     attachment_names: Vec<String>,
@@ -32,7 +33,7 @@ struct Checked<'a> {
 }
 
 impl Checked<'_> {
-    fn last(&self) -> &Case {
+    pub(super) fn last(&self) -> &Case {
         // Checked histories have at least one step.
         &self.history.steps[self.history.steps.len() - 1]
             .outcome
@@ -448,55 +449,8 @@ macro_rules! write_histories_in {
     }};
 }
 impl SqlStore {
-    pub(crate) async fn write_histories(
-        &self,
-        actor: &Actor,
-        histories: &[CaseHistory],
-    ) -> StoreResult<Vec<i64>> {
-        self.permit(actor, Permission::HandleCases, "案件历史")
-            .await?;
-        let mut checked = Vec::with_capacity(histories.len());
-        let mut seen = HashSet::new();
-        let mut cadre_accounts: HashMap<i64, Option<String>> = HashMap::new();
-        for (i, h) in histories.iter().enumerate() {
-            let at = |e: StoreError| match e {
-                StoreError::Invalid(m) => StoreError::Invalid(format!("第{}件案件：{m}", i + 1)),
-                other => other,
-            };
-            let c = self
-                .check_history(actor, h, &mut cadre_accounts)
-                .await
-                .map_err(at)?;
-            if !seen.insert(c.hid) {
-                return Err(at(StoreError::Invalid(format!(
-                    "户{}在本批中出现了两次",
-                    c.last().household
-                ))));
-            }
-            checked.push(c);
-        }
-        if checked.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = match &self.db {
-            Db::Sqlite { write, .. } => {
-                let mut tx = write.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-                let ids = write_histories_in!(self, tx, actor, &checked);
-                tx.commit().await.map_err(backend)?;
-                ids
-            }
-            Db::Postgres(pg) => {
-                let mut tx = pg.begin().await.map_err(backend)?;
-                let ids = write_histories_in!(self, tx, actor, &checked);
-                tx.commit().await.map_err(backend)?;
-                ids
-            }
-        };
-        Ok(ids)
-    }
-
     /// The refusals of the step-by-step path, before anything is written.
-    async fn check_history<'a>(
+    pub(super) async fn check_history<'a>(
         &self,
         actor: &Actor,
         h: &'a CaseHistory,
@@ -598,11 +552,11 @@ impl SqlStore {
             attachment_names.push(text(&file.name, "附件名", 200)?);
         }
         let assurance_reason = match &h.assurance {
-            Some((_, reason)) => Some(crate::history::check_reason(reason)?),
+            Some((_, reason)) => Some(crate::registry::history::check_reason(reason)?),
             None => None,
         };
         let income_reason = match &h.income {
-            Some((_, reason)) => Some(crate::history::check_reason(reason)?),
+            Some((_, reason)) => Some(crate::registry::history::check_reason(reason)?),
             None => None,
         };
         Ok(Checked {
@@ -614,5 +568,30 @@ impl SqlStore {
             assurance_reason,
             income_reason,
         })
+    }
+}
+
+impl SqlStore {
+    /// Writes histories that passed [`SqlStore::check_history`] in one transaction.
+    pub(super) async fn write_checked(
+        &self,
+        actor: &Actor,
+        checked: &[Checked<'_>],
+    ) -> StoreResult<Vec<i64>> {
+        let ids = match &self.db {
+            Db::Sqlite { write, .. } => {
+                let mut tx = write.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+                let ids = write_histories_in!(self, tx, actor, checked);
+                tx.commit().await.map_err(backend)?;
+                ids
+            }
+            Db::Postgres(pg) => {
+                let mut tx = pg.begin().await.map_err(backend)?;
+                let ids = write_histories_in!(self, tx, actor, checked);
+                tx.commit().await.map_err(backend)?;
+                ids
+            }
+        };
+        Ok(ids)
     }
 }

@@ -1,5 +1,7 @@
 //! Personal data at rest: ciphertext only, keys checked, rotation on both backends.
 
+use dixian_store::prelude::*;
+
 use crate::pg::TestDb;
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;
@@ -8,7 +10,7 @@ use dixian_domain::id_number::{IdNumber, Sex};
 use dixian_domain::money::Money;
 use dixian_domain::registry::*;
 use dixian_gm::{FieldCipher, KeySet};
-use dixian_store::{RotationReport, Store};
+use dixian_store::RotationReport;
 use dixian_store_sql::SqlStore;
 use std::sync::Arc;
 

@@ -3,6 +3,8 @@
 //! drill-down), every out-of-scope or unpermitted write fails without writing, and every
 //! refusal is in the audit trail.
 
+use dixian_store::prelude::*;
+
 use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Permission, Role, Scope};
 use dixian_domain::division::{DivisionCode, DivisionTable};

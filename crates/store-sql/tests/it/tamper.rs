@@ -1,9 +1,10 @@
 //! The audit trail detects tampering done directly in the database, and refuses casual edits.
 
+use dixian_store::prelude::*;
+
 use crate::pg::TestDb;
 use dixian_domain::access::Actor;
 use dixian_gm::FieldCipher;
-use dixian_store::Store;
 use dixian_store_sql::SqlStore;
 use sqlx::Connection;
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! The router against a real SQLite store holding a small demo county and its accounts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use dixian_store::prelude::*;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::NaiveDate;
@@ -10,7 +12,6 @@ use dixian_app::demo;
 use dixian_app::setup::initialize;
 use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
-use dixian_store::Store;
 use dixian_store_sql::SqlStore;
 use dixian_web::{AppState, router};
 use std::sync::Arc;

@@ -2,11 +2,12 @@
 //! and village level, opens a list with exactly that many problems; forms refuse forged,
 //! stale, wrong and unauthorised input with Chinese messages and write nothing.
 
+use dixian_store::prelude::*;
+
 use super::{App, app, form, get, hidden, post, session};
 use axum::http::StatusCode;
 use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
-use dixian_store::Store;
 
 async fn with_problems() -> App {
     let a = app().await;

@@ -1,8 +1,9 @@
 //! Screening (部门筛查) in the store: what a run reads (the area's registry and its current
 //! feed rows) and what it leaves (its record, and one lead per new warning, deduplicated).
 
-use super::{PreparedLead, attach_event};
-use crate::{Db, SqlStore, audit, backend, corrupt, parse_time};
+use crate::monitoring::{PreparedLead, attach_event};
+use crate::{SqlStore, audit, backend, corrupt, parse_time};
+use async_trait::async_trait;
 use chrono::{Months, NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission, Scope};
 use dixian_domain::division::DivisionCode;
@@ -10,9 +11,11 @@ use dixian_domain::monitoring::Channel;
 use dixian_domain::monitoring::{CaseState, Event};
 use dixian_domain::registry::{HouseholdCode, HouseholdType, LabourCapacity, LivingStatus};
 use dixian_domain::screening::Department;
+use dixian_store::ScreeningStore;
+use dixian_store::prelude::*;
 use dixian_store::{
     NewLead, NewScreeningRun, RuleRates, ScreeningHousehold, ScreeningInput, ScreeningOutcome,
-    ScreeningPerson, ScreeningRunRecord, Store, StoreError, StoreResult, StoredFeedRow,
+    ScreeningPerson, ScreeningRunRecord, StoreError, StoreResult, StoredFeedRow,
 };
 use std::collections::HashMap;
 
@@ -36,8 +39,9 @@ type PersonRow = (i64, i64, NaiveDate, String, String, String);
 /// Household ids and codes of the area, and its recent alerts (id, household, rule).
 type Known = (Vec<(i64, String)>, Vec<(i64, i64, String)>);
 
-impl SqlStore {
-    pub(crate) async fn input_for_screening(&self, actor: &Actor) -> StoreResult<ScreeningInput> {
+#[async_trait]
+impl ScreeningStore for SqlStore {
+    async fn screening_input(&self, actor: &Actor) -> StoreResult<ScreeningInput> {
         self.permit(actor, Permission::HandleCases, "部门筛查")
             .await?;
         let area = area_of(actor)?;
@@ -75,7 +79,7 @@ impl SqlStore {
             (households, persons)
         });
         let deliveries: Vec<dixian_store::DeliveryRecord> = self
-            .list_deliveries(actor, i64::MAX)
+            .deliveries(actor, i64::MAX)
             .await?
             .into_iter()
             // The area's own deliveries and those of areas above it; the newest month of
@@ -178,7 +182,7 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn save_screening(
+    async fn record_screening(
         &self,
         actor: &Actor,
         run: &NewScreeningRun,
@@ -332,7 +336,7 @@ impl SqlStore {
         })
     }
 
-    pub(crate) async fn list_screening_runs(
+    async fn screening_runs(
         &self,
         actor: &Actor,
         limit: i64,
@@ -389,7 +393,7 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn rates_of_screening(
+    async fn screening_rates(
         &self,
         actor: &Actor,
         since: NaiveDate,

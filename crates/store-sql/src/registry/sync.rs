@@ -2,54 +2,53 @@
 //! file with, and the one transaction that inserts the new households and brings the
 //! registered ones up to date, each change in the household's history.
 
-use crate::registry::{ASSURANCE_COLUMNS, AssuranceRow, IncomeRow, MemberRow};
-use crate::{
-    BATCH_ROWS, Db, F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, audit, backend, corrupt, crypto,
-};
+use crate::registry::{IncomeRow, MemberRow};
+use crate::{BATCH_ROWS, F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, backend, corrupt, crypto};
 use chrono::Utc;
-use dixian_domain::access::{Actor, Permission};
+use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
-use dixian_domain::registry::{
-    Household, HouseholdCode, HouseholdRecord, HouseholdType, LivingStatus, Person, Relation,
-};
+use dixian_domain::registry::HouseholdCode;
+use dixian_domain::registry::HouseholdRecord;
+use dixian_domain::registry::LivingStatus;
+use dixian_domain::registry::Relation;
 use dixian_store::{HouseholdUpdate, StoreError, StoreResult};
 use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
-struct HouseholdRow {
-    id: i64,
-    code: String,
-    village_code: String,
-    group_no: Option<i32>,
-    address: String,
-    phone_enc: Option<Vec<u8>>,
-    bank_enc: Option<Vec<u8>>,
-    household_type: String,
-    relocated: bool,
-    dibao: bool,
-    tekun: bool,
-    monitored: bool,
+pub(crate) struct HouseholdRow {
+    pub(crate) id: i64,
+    pub(crate) code: String,
+    pub(crate) village_code: String,
+    pub(crate) group_no: Option<i32>,
+    pub(crate) address: String,
+    pub(crate) phone_enc: Option<Vec<u8>>,
+    pub(crate) bank_enc: Option<Vec<u8>>,
+    pub(crate) household_type: String,
+    pub(crate) relocated: bool,
+    pub(crate) dibao: bool,
+    pub(crate) tekun: bool,
+    pub(crate) monitored: bool,
 }
 
 #[derive(sqlx::FromRow)]
-struct OwnedMember {
-    household_id: i64,
+pub(crate) struct OwnedMember {
+    pub(crate) household_id: i64,
     #[sqlx(flatten)]
-    member: MemberRow,
+    pub(crate) member: MemberRow,
 }
 
 #[derive(sqlx::FromRow)]
-struct OwnedIncome {
-    household_id: i64,
+pub(crate) struct OwnedIncome {
+    pub(crate) household_id: i64,
     #[sqlx(flatten)]
-    income: IncomeRow,
+    pub(crate) income: IncomeRow,
 }
 
 /// Household codes an import's audit record lists by name.
-const AUDITED_CODES: usize = 500;
+pub(crate) const AUDITED_CODES: usize = 500;
 
 /// `SELECT … WHERE column IN (ids)` for one chunk.
-fn within(select: &str, column: &str, ids: &[i64]) -> String {
+pub(crate) fn within(select: &str, column: &str, ids: &[i64]) -> String {
     let list: Vec<String> = ids.iter().map(i64::to_string).collect();
     format!(
         "{select} WHERE {column} IN ({}) ORDER BY 1",
@@ -58,7 +57,12 @@ fn within(select: &str, column: &str, ids: &[i64]) -> String {
 }
 
 impl SqlStore {
-    fn unseal(&self, field: &str, id: i64, blob: &Option<Vec<u8>>) -> StoreResult<Option<String>> {
+    pub(crate) fn unseal(
+        &self,
+        field: &str,
+        id: i64,
+        blob: &Option<Vec<u8>>,
+    ) -> StoreResult<Option<String>> {
         blob.as_ref()
             .map(|b| {
                 self.cipher
@@ -68,176 +72,13 @@ impl SqlStore {
             .transpose()
     }
 
-    pub(crate) async fn full_records(
-        &self,
-        actor: &Actor,
-        codes: &[HouseholdCode],
-    ) -> StoreResult<Vec<HouseholdRecord>> {
-        self.permit(actor, Permission::EditRegistry, "户籍比对")
-            .await?;
-        if let Some(c) = codes
-            .iter()
-            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
-        {
-            return Err(self.deny(actor, c.as_str()).await);
-        }
-        let mut out = Vec::with_capacity(codes.len());
-        for chunk in codes.chunks(BATCH_ROWS) {
-            let heads: Vec<HouseholdRow> = read!(self, |pool| {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT id, code, village_code, group_no, address, phone_enc, bank_enc,
-                            household_type, relocated, dibao, tekun, monitored
-                     FROM households WHERE code IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for c in chunk {
-                    sep.push_bind(c.as_str().to_string());
-                }
-                qb.push(")");
-                qb.build_query_as().fetch_all(pool).await.map_err(backend)?
-            });
-            let ids: Vec<i64> = heads.iter().map(|h| h.id).collect();
-            if ids.is_empty() {
-                continue;
-            }
-            // Ids are integers from the database itself, so they are safe to inline.
-            let people_sql = within(
-                "SELECT household_id, id, id_number_enc, name, sex, birth_date, relation, labour,
-                        health, disability_category, disability_grade, schooling,
-                        medical_insurance, pension_insurance, employment_months,
-                        employment_place, public_payroll, status
-                 FROM persons",
-                "household_id",
-                &ids,
-            );
-            let income_sql = within(
-                "SELECT household_id, year, wage, business, property, transfer_pension,
-                        transfer_dibao, transfer_tekun, transfer_eco, transfer_other,
-                        business_expense, medical_self_pay, insurance_claims
-                 FROM household_incomes",
-                "household_id",
-                &ids,
-            );
-            let assurance_sql = within(
-                &format!("SELECT {ASSURANCE_COLUMNS} FROM household_assurance"),
-                "household_id",
-                &ids,
-            );
-            let (people, incomes, checks): (Vec<OwnedMember>, Vec<OwnedIncome>, Vec<AssuranceRow>) =
-                read!(self, |pool| {
-                    let people = sqlx::query_as(sqlx::AssertSqlSafe(people_sql.clone()))
-                        .fetch_all(pool)
-                        .await
-                        .map_err(backend)?;
-                    let incomes = sqlx::query_as(sqlx::AssertSqlSafe(income_sql.clone()))
-                        .fetch_all(pool)
-                        .await
-                        .map_err(backend)?;
-                    let checks = sqlx::query_as(sqlx::AssertSqlSafe(assurance_sql.clone()))
-                        .fetch_all(pool)
-                        .await
-                        .map_err(backend)?;
-                    (people, incomes, checks)
-                });
-            let mut records: HashMap<i64, HouseholdRecord> = HashMap::new();
-            for h in heads {
-                let household = Household {
-                    code: HouseholdCode::parse(&h.code).map_err(|e| corrupt("户编号", e))?,
-                    village: DivisionCode::parse(&h.village_code)
-                        .map_err(|e| corrupt("区划代码", e))?,
-                    group_no: h.group_no.and_then(|g| u16::try_from(g).ok()),
-                    address: h.address,
-                    phone: self.unseal(F_PHONE, h.id, &h.phone_enc)?,
-                    bank_account: self.unseal(F_BANK, h.id, &h.bank_enc)?,
-                    household_type: HouseholdType::parse(&h.household_type)
-                        .ok_or_else(|| corrupt("户类型", &h.household_type))?,
-                    relocated: h.relocated,
-                    dibao: h.dibao,
-                    tekun: h.tekun,
-                    monitored: h.monitored,
-                };
-                records.insert(
-                    h.id,
-                    HouseholdRecord {
-                        household,
-                        members: Vec::new(),
-                        incomes: Vec::new(),
-                        assurance: None,
-                    },
-                );
-            }
-            for p in people {
-                let id_number = self.decrypt_id_number(p.member.id, &p.member.id_number_enc)?;
-                let m = self.member(p.member)?;
-                if let Some(r) = records.get_mut(&p.household_id) {
-                    r.members.push(Person {
-                        id_number,
-                        name: m.name,
-                        sex: m.sex,
-                        birth_date: m.birth_date,
-                        relation: m.relation,
-                        labour: m.labour,
-                        health: m.health,
-                        disability: m.disability,
-                        schooling: m.schooling,
-                        medical_insurance: m.medical_insurance,
-                        pension_insurance: m.pension_insurance,
-                        employment_months: m.employment_months,
-                        employment_place: m.employment_place,
-                        public_payroll: m.public_payroll,
-                        status: m.status,
-                    });
-                }
-            }
-            for i in incomes {
-                if let Some(r) = records.get_mut(&i.household_id) {
-                    r.incomes.push(i.income.into_domain());
-                }
-            }
-            for c in checks {
-                let hid = c.household_id;
-                if let Some(r) = records.get_mut(&hid) {
-                    r.assurance = Some(c.into_domain()?);
-                }
-            }
-            out.extend(records.into_values());
-        }
-        out.sort_by(|a, b| a.household.code.cmp(&b.household.code));
-        Ok(out)
-    }
-
-    pub(crate) async fn import(
+    /// The household code or person of `new` already registered, as a conflict that names
+    /// it (the person's household only inside the actor's jurisdiction).
+    pub(crate) async fn explain_conflict(
         &self,
         actor: &Actor,
         new: &[HouseholdRecord],
-        updates: &[HouseholdUpdate],
-        reason: &str,
-        progress: &(dyn Fn(usize, usize) + Send + Sync),
-    ) -> StoreResult<()> {
-        self.permit(actor, Permission::EditRegistry, "户籍档案")
-            .await?;
-        let reason = crate::stated_reason(reason, 2, "请填写登记或导入的原因（2到200个字）")?;
-        let all = || new.iter().chain(updates.iter().map(|u| &u.record));
-        if let Some(r) = all().find(|r| !actor.scope.covers(&r.household.village)) {
-            return Err(self.deny(actor, r.household.code.as_str()).await);
-        }
-        crate::check_batch_unique(all())?;
-        if new.is_empty() && updates.is_empty() {
-            return Ok(());
-        }
-        match self.import_tx(actor, new, updates, &reason, progress).await {
-            // The schema refused a duplicate: only now look for which one, to name it.
-            Err(StoreError::Conflict(raw)) if raw.starts_with("违反唯一性约束") => Err(self
-                .explain_conflict(actor, new)
-                .await
-                .unwrap_or(StoreError::Conflict(raw))),
-            other => other,
-        }
-    }
-
-    /// The household code or person of `new` already registered, as a conflict that names
-    /// it (the person's household only inside the actor's jurisdiction).
-    async fn explain_conflict(&self, actor: &Actor, new: &[HouseholdRecord]) -> Option<StoreError> {
+    ) -> Option<StoreError> {
         let codes: Vec<HouseholdCode> = new.iter().map(|r| r.household.code.clone()).collect();
         for chunk in codes.chunks(BATCH_ROWS) {
             let found: Vec<String> = read!(self, |pool| {
@@ -289,7 +130,7 @@ impl SqlStore {
         None
     }
 
-    async fn import_tx(
+    pub(crate) async fn import_tx(
         &self,
         actor: &Actor,
         new: &[HouseholdRecord],

@@ -1,7 +1,7 @@
 //! Contract checks of leads, cases and attachments.
 
 use super::{actor_as, id, load_divisions, new_user, record, sys};
-use crate::monitoring::MAX_ATTACHMENT_BYTES;
+use crate::files::MAX_ATTACHMENT_BYTES;
 use crate::{
     Applicant, AuditFilter, CaseFilter, CaseHistory, HistoryStep, LeadFilter, NewAttachment,
     NewLead, StepEffect, Store, StoreError,

@@ -1,0 +1,411 @@
+//! Accounts (账号), sessions (会话) and sign-in attempts (登录).
+use crate::SqlStore;
+use crate::audit;
+use crate::backend;
+use crate::corrupt;
+use crate::parse_time;
+use async_trait::async_trait;
+use chrono::Utc;
+use dixian_domain::access::Actor;
+use dixian_domain::access::Permission;
+use dixian_domain::division::DivisionCode;
+use dixian_store::AccountStore;
+use dixian_store::FailureCount;
+use dixian_store::LoginAttempt;
+use dixian_store::LoginKey;
+use dixian_store::NewSession;
+use dixian_store::NewUser;
+use dixian_store::SessionRecord;
+use dixian_store::StoreError;
+use dixian_store::StoreResult;
+use dixian_store::UserRecord;
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn create_user(&self, actor: &Actor, user: &NewUser) -> StoreResult<i64> {
+        self.permit(actor, Permission::ManageUsers, &user.username)
+            .await?;
+        if !actor.scope.covers(&user.division) {
+            return Err(self.deny(actor, &user.username).await);
+        }
+        let now = audit::timestamp(Utc::now());
+        let detail = serde_json::json!({
+            "display_name": user.display_name,
+            "role": user.role.label(),
+            "division": user.division.as_str(),
+            "department": user.department,
+            "must_change": user.must_change,
+        })
+        .to_string();
+        let id = write_tx!(self, |tx| {
+            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                .bind(&user.username)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if taken.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "账号名{}已存在",
+                    user.username
+                )));
+            }
+            let id: i64 = allocate!(tx, "users", 1i64);
+            audit_in!(tx, actor, "user.create", &user.username, &detail);
+            sqlx::query(
+                "INSERT INTO users (id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(id)
+            .bind(&user.username)
+            .bind(&user.display_name)
+            .bind(user.role.code())
+            .bind(user.division.as_str())
+            .bind(&user.department)
+            .bind(&user.password_hash)
+            .bind(user.must_change)
+            .bind(&now)
+            .bind(false)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            id
+        });
+        Ok(id)
+    }
+
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+            )))
+            .bind(username)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(UserRow::into_domain).transpose()
+    }
+
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(UserRow::into_domain).transpose()
+    }
+
+    async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>> {
+        if !actor.may(Permission::ManageSecurity) {
+            self.permit(actor, Permission::ManageUsers, "账号列表")
+                .await?;
+        }
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<UserRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE division_code BETWEEN $1 AND $2 ORDER BY username"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(UserRow::into_domain).collect()
+    }
+
+    async fn set_user_password(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        password_hash: &str,
+        must_change: bool,
+    ) -> StoreResult<()> {
+        if actor.user_id != Some(user_id) {
+            self.permit(actor, Permission::ManageUsers, &format!("账号#{user_id}"))
+                .await?;
+        }
+        let target = self.user_for_change(actor, user_id, true).await?;
+        let detail = serde_json::json!({ "must_change": must_change }).to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, "user.password", &target, &detail);
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, must_change = $2, password_changed_at = $3 WHERE id = $4",
+            )
+            .bind(password_hash)
+            .bind(must_change)
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        self.permit(actor, Permission::ManageUsers, &format!("账号#{user_id}"))
+            .await?;
+        let target = self.user_for_change(actor, user_id, false).await?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, action, &target, "{}");
+            sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                .bind(disabled)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        let created = audit::timestamp(session.created_at);
+        write_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen, expires_at, source, user_agent, revoked)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&session.token_hash)
+            .bind(session.user_id)
+            .bind(&session.csrf_token)
+            .bind(&created)
+            .bind(&created)
+            .bind(audit::timestamp(session.expires_at))
+            .bind(&session.source)
+            .bind(&session.user_agent)
+            .bind(false)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>> {
+        let row: Option<SessionRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT user_id, csrf_token, created_at, last_seen, expires_at, source, revoked
+                 FROM sessions WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(|r| {
+            Ok(SessionRecord {
+                user_id: r.user_id,
+                csrf_token: r.csrf_token,
+                created_at: parse_time("会话时间", &r.created_at)?,
+                last_seen: parse_time("会话时间", &r.last_seen)?,
+                expires_at: parse_time("会话时间", &r.expires_at)?,
+                source: r.source,
+                revoked: r.revoked,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &[u8], at: chrono::DateTime<Utc>) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+                .bind(audit::timestamp(at))
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn revoke_session(&self, token_hash: &[u8]) -> StoreResult<()> {
+        write_tx!(self, |tx| {
+            sqlx::query("UPDATE sessions SET revoked = $1 WHERE token_hash = $2")
+                .bind(true)
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn revoke_user_sessions(&self, user_id: i64) -> StoreResult<usize> {
+        let n = write_tx!(self, |tx| {
+            sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2 AND revoked = $3")
+                .bind(true)
+                .bind(user_id)
+                .bind(false)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected()
+        });
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    async fn record_login(&self, attempt: &LoginAttempt) -> StoreResult<()> {
+        let actor = Actor {
+            user_id: attempt.user_id,
+            name: attempt.username.clone(),
+            scope: dixian_domain::access::Scope::Everything,
+            source: attempt.source.clone(),
+            role: Some(dixian_domain::access::Role::Viewer),
+        };
+        let action = if attempt.success {
+            "login.success"
+        } else {
+            "login.failure"
+        };
+        let detail = serde_json::json!({ "reason": attempt.reason }).to_string();
+        write_tx!(self, |tx| {
+            audit_in!(tx, &actor, action, &attempt.username, &detail);
+            sqlx::query(
+                "INSERT INTO login_attempts (at, username, user_id, source, success, reason)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(audit::timestamp(attempt.at))
+            .bind(&attempt.username)
+            .bind(attempt.user_id)
+            .bind(&attempt.source)
+            .bind(attempt.success)
+            .bind(&attempt.reason)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn login_failures(
+        &self,
+        key: &LoginKey,
+        since: chrono::DateTime<Utc>,
+    ) -> StoreResult<FailureCount> {
+        // The column name comes from this match, never from input.
+        let (column, value) = match key {
+            LoginKey::Username(u) => ("username", u),
+            LoginKey::Source(s) => ("source", s),
+        };
+        let sql = format!(
+            "SELECT COUNT(*), MAX(at) FROM login_attempts
+             WHERE {column} = $1 AND success = $2 AND at > $3
+               AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE {column} = $1 AND success = $4), '')"
+        );
+        let (count, last): (i64, Option<String>) = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(value)
+                .bind(false)
+                .bind(audit::timestamp(since))
+                .bind(true)
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        Ok(FailureCount {
+            count,
+            last: last.map(|t| parse_time("登录时间", &t)).transpose()?,
+        })
+    }
+
+    async fn login_history(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LoginAttempt>> {
+        let rows: Vec<AttemptRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT at, username, user_id, source, success, reason FROM login_attempts
+                 WHERE user_id = $1 ORDER BY at DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit.clamp(1, 1000))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(LoginAttempt {
+                    at: parse_time("登录时间", &r.at)?,
+                    username: r.username,
+                    user_id: r.user_id,
+                    source: r.source,
+                    success: r.success,
+                    reason: r.reason,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    division_code: String,
+    department: Option<String>,
+    password_hash: String,
+    must_change: bool,
+    password_changed_at: String,
+    disabled: bool,
+    created_at: String,
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at";
+
+impl UserRow {
+    fn into_domain(self) -> StoreResult<UserRecord> {
+        Ok(UserRecord {
+            id: self.id,
+            role: dixian_domain::access::Role::parse(&self.role)
+                .ok_or_else(|| corrupt("角色", &self.role))?,
+            division: DivisionCode::parse(&self.division_code)
+                .map_err(|e| corrupt("区划代码", e))?,
+            password_changed_at: parse_time("改密时间", &self.password_changed_at)?,
+            created_at: parse_time("创建时间", &self.created_at)?,
+            username: self.username,
+            display_name: self.display_name,
+            department: self.department,
+            password_hash: self.password_hash,
+            must_change: self.must_change,
+            disabled: self.disabled,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    csrf_token: String,
+    created_at: String,
+    last_seen: String,
+    expires_at: String,
+    source: Option<String>,
+    revoked: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    at: String,
+    username: String,
+    user_id: Option<i64>,
+    source: Option<String>,
+    success: bool,
+    reason: String,
+}

@@ -1,0 +1,135 @@
+//! Accounts (账号), sessions (会话) and sign-in attempts (登录).
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use dixian_domain::access::Actor;
+use dixian_domain::access::Role;
+use dixian_domain::division::DivisionCode;
+
+/// A new account, its password already hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub division: DivisionCode,
+    /// For 部门数据员: the department (医保, 民政 …).
+    pub department: Option<String>,
+    pub password_hash: String,
+    pub must_change: bool,
+}
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub division: DivisionCode,
+    pub department: Option<String>,
+    pub password_hash: String,
+    pub must_change: bool,
+    pub password_changed_at: chrono::DateTime<chrono::Utc>,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A session to store; `token_hash` is the SM3 hash of the cookie value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSession {
+    pub token_hash: Vec<u8>,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub source: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_seen: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub source: Option<String>,
+    pub revoked: bool,
+}
+
+/// One login attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginAttempt {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub username: String,
+    pub user_id: Option<i64>,
+    pub source: Option<String>,
+    pub success: bool,
+    /// Why it failed, or `ok`.
+    pub reason: String,
+}
+
+/// Whose failures to count for lockout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginKey {
+    Username(String),
+    Source(String),
+}
+
+/// Failed attempts since the last success (and after a given time), with the latest one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FailureCount {
+    pub count: i64,
+    pub last: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Accounts (账号), sessions (会话) and sign-in attempts (登录).
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates an account in the actor's scope; a taken username is a conflict.
+    async fn create_user(&self, actor: &Actor, user: &NewUser) -> StoreResult<i64>;
+    /// For authentication, before anyone is logged in; no scope applies.
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
+    /// For sessions: the account a session belongs to; no scope applies.
+    async fn user_by_id(&self, id: i64) -> StoreResult<Option<UserRecord>>;
+    /// Accounts whose division lies in the actor's scope, by username (for `ManageUsers` or
+    /// `ManageSecurity`).
+    async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>>;
+    /// Replaces the password hash of an account in the actor's scope (or the actor's own).
+    async fn set_user_password(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        password_hash: &str,
+        must_change: bool,
+    ) -> StoreResult<()>;
+    async fn set_user_disabled(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        disabled: bool,
+    ) -> StoreResult<()>;
+    async fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    async fn session(&self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+    /// Records activity, for the idle timeout.
+    async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
+    async fn revoke_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+    /// Ends every session of an account ("log out everywhere", disabling, password reset).
+    async fn revoke_user_sessions(&self, user_id: i64) -> StoreResult<usize>;
+    /// Records an attempt and audits it, in one transaction.
+    async fn record_login(&self, attempt: &LoginAttempt) -> StoreResult<()>;
+    /// Failures for `key` after both `since` and the key's last success.
+    async fn login_failures(
+        &self,
+        key: &LoginKey,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<FailureCount>;
+    /// The latest attempts on an account, newest first.
+    async fn login_history(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LoginAttempt>>;
+}
