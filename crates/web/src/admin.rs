@@ -2,7 +2,7 @@
 //! policy (安全管理员). Permission and scope are enforced by the store and the app layer;
 //! these handlers only translate forms and pages.
 
-use crate::pages::error_page;
+use crate::error::error_page;
 use crate::session::{Session, check_csrf};
 use crate::{AppState, Frame, render};
 use askama::Template;

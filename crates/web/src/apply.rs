@@ -164,7 +164,7 @@ async fn form_page(
 ) -> Response {
     let groups = match villages(state).await {
         Ok(g) => g,
-        Err(e) => return crate::pages::error_page(state, None, &e),
+        Err(e) => return crate::error::error_page(state, None, &e),
     };
     let hardships = hardship_choices(state, &groups).await;
     render(
@@ -281,7 +281,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
             )
             .await
         }
-        Err(e) => crate::pages::error_page(&state, None, &e),
+        Err(e) => crate::error::error_page(&state, None, &e),
     }
 }
 
@@ -369,7 +369,7 @@ pub async fn status_submit(State(state): State<AppState>, req: Request) -> Respo
             Some("没有找到：请核对查询码和申报时填写的身份证号".to_string()),
         ),
         Err(AppError::Invalid(p)) => (None, Some(p.join("\n"))),
-        Err(e) => return crate::pages::error_page(&state, None, &e),
+        Err(e) => return crate::error::error_page(&state, None, &e),
     };
     let status = if result.is_some() {
         StatusCode::OK

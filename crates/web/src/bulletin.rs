@@ -1,7 +1,7 @@
 //! The monthly bulletin (月通报): a printable A4 page and its XLSX with native charts.
 
 use crate::charts::{self, Mark};
-use crate::pages::error_page;
+use crate::error::error_page;
 use crate::session::Session;
 use crate::{AppState, Frame, XLSX, download, render};
 use askama::Template;

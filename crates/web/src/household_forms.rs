@@ -2,7 +2,7 @@
 //! 迁入) and a year's income (登记或更正收入). Each has its page, keeps what was typed when
 //! something is wrong, and returns to the household page with the change in its timeline.
 
-use crate::pages::error_page;
+use crate::error::error_page;
 use crate::session::{Session, check_csrf};
 use crate::{AppState, Frame, render};
 use askama::Template;

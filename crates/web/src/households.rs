@@ -1,6 +1,6 @@
 //! Household list and household page (户籍), as HTML and as JSON under `/api/`.
 
-use crate::pages::{error_page, status_of};
+use crate::error::{error_page, status_of};
 use crate::session::Session;
 use crate::{AppState, Frame, render};
 use askama::Template;

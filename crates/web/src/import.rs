@@ -1,7 +1,7 @@
 //! Uploading a household file (农户导入) in the browser: dry run or import, the problems on
 //! screen, and the file back with a “问题” column to correct in Excel.
 
-use crate::pages::error_page;
+use crate::error::error_page;
 use crate::session::{Session, check_csrf};
 use crate::{AppState, Frame, render};
 use askama::Template;

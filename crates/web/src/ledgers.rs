@@ -1,7 +1,7 @@
 //! The standard ledgers page (标准台账) and their XLSX downloads: masked by a plain link, in
 //! full only through a posted form with a reason.
 
-use crate::pages::error_page;
+use crate::error::error_page;
 use crate::session::Session;
 use crate::{AppState, Frame, XLSX, download, render};
 use askama::Template;

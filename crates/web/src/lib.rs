@@ -9,6 +9,8 @@ mod apply;
 mod bulletin;
 mod charts;
 mod dashboard;
+mod error;
+mod forms;
 mod household_forms;
 mod households;
 mod import;
@@ -279,7 +281,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/screening/feeds",
             post(screening::upload).layer(axum::extract::DefaultBodyLimit::max(
-                screening::FEED_UPLOAD_LIMIT,
+                limit::FEED_UPLOAD_LIMIT,
             )),
         )
         .route("/screening/template/{file}", get(screening::template))

@@ -75,6 +75,9 @@ impl RateLimiter {
     }
 }
 
+/// Largest feed file the upload takes.
+pub const FEED_UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;

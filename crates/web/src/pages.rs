@@ -1,7 +1,8 @@
 //! Server-rendered pages. Handlers only translate between HTTP and the app layer.
 
+use crate::error::{error_page, status_of};
 use crate::session::Session;
-use crate::{AppState, Frame, error_response, render};
+use crate::{AppState, Frame, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -12,32 +13,6 @@ use dixian_domain::access::Permission;
 use dixian_domain::division::DivisionLevel;
 use dixian_domain::policy::Policy;
 use serde::Deserialize;
-
-/// The HTTP status and page heading for an error of the app layer.
-pub(crate) fn status_of(e: &AppError) -> (StatusCode, &'static str) {
-    match e {
-        AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
-        AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
-        AppError::Store(dixian_store::StoreError::Forbidden) => (StatusCode::FORBIDDEN, "无权访问"),
-        AppError::Store(dixian_store::StoreError::Invalid(_)) => {
-            (StatusCode::BAD_REQUEST, "输入有误")
-        }
-        AppError::Store(dixian_store::StoreError::Conflict(_)) => {
-            (StatusCode::CONFLICT, "与已登记的数据冲突")
-        }
-        AppError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据"),
-    }
-}
-
-pub(crate) fn error_page(state: &AppState, session: Option<&Session>, e: &AppError) -> Response {
-    let (status, heading) = status_of(e);
-    if status.is_server_error() {
-        tracing::error!(error = %e, "请求失败");
-    } else {
-        tracing::info!(error = %e, "请求被拒绝");
-    }
-    error_response(state, session, status, heading, e.to_string())
-}
 
 pub async fn not_found(State(state): State<AppState>) -> Response {
     error_page(

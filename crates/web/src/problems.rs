@@ -3,8 +3,8 @@
 //! division (月清零) and the dispatch list by department (月调度). Thin: the app's
 //! `problems` module decides what is counted and allowed.
 
-use crate::monitoring::{correctable, field, guard, multipart_files, stored_or_missing};
-use crate::pages::{error_page, status_of};
+use crate::error::{error_page, status_of};
+use crate::forms::{correctable, field, guard, multipart_files, stored_or_missing};
 use crate::session::{Session, url_escape};
 use crate::{AppState, Frame, render};
 use askama::Template;

@@ -1,6 +1,6 @@
 //! The consistency checks page (数据质量) and its CSV download.
 
-use crate::pages::error_page;
+use crate::error::error_page;
 use crate::session::Session;
 use crate::{AppState, Frame, download, render};
 use askama::Template;

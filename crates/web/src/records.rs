@@ -1,6 +1,6 @@
 //! Person lookup with audited reveal, and the auditor's view of the audit trail.
 
-use crate::pages::error_page;
+use crate::error::error_page;
 use crate::session::{Session, check_csrf};
 use crate::{AppState, Frame, render};
 use askama::Template;

@@ -3,8 +3,8 @@
 //! screening run, watch its progress, and see what it found, the runs before, and each rule's
 //! hit → verified → identified rates.
 
-use crate::monitoring::{correctable, field, guard, multipart};
-use crate::pages::{error_page, status_of};
+use crate::error::{error_page, status_of};
+use crate::forms::{correctable, field, guard, multipart};
 use crate::session::Session;
 use crate::{AppState, Frame, render};
 use askama::Template;
@@ -21,9 +21,6 @@ use dixian_store::{Delivered, DeliveryRecord, RuleRates, ScreeningRunRecord};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-
-/// Largest feed file the upload takes.
-pub const FEED_UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
 
 /// A run started from the browser, on its own task so the page shows its progress.
 struct Job {
