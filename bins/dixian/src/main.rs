@@ -583,9 +583,9 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             let cfg = Config::load(cli.config.as_deref(), &data, DEFAULT_DATA_DIR)?;
             cfg.init_logging();
             let store = open_store(&cfg, false).await?;
-            let policy = dixian_app::security::policy_in_force(
+            let policy = dixian_app::accounts::security::policy_in_force(
                 store.as_ref(),
-                &dixian_app::auth::SecurityPolicy::default(),
+                &dixian_app::accounts::auth::SecurityPolicy::default(),
             )
             .await;
             let r = auditing::prune(
@@ -1265,7 +1265,7 @@ async fn serve(
     let state = dixian_web::AppState {
         store: store.clone(),
         hashing: Arc::new(Argon2id::recommended()),
-        policy: Arc::new(dixian_app::auth::SecurityPolicy::default()),
+        policy: Arc::new(dixian_app::accounts::auth::SecurityPolicy::default()),
         secure_cookies,
         limiter: Arc::new(dixian_web::RateLimiter::new(cfg.rate_limit_per_minute)),
         trusted_proxies: Arc::new(cfg.trusted_proxies.clone()),

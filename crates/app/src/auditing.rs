@@ -261,7 +261,7 @@ mod tests {
 pub async fn prune(
     store: &dyn Store,
     actor: &Actor,
-    policy: &crate::auth::SecurityPolicy,
+    policy: &crate::accounts::auth::SecurityPolicy,
     keep_days: Option<i64>,
     now: chrono::DateTime<Utc>,
 ) -> Result<dixian_store::PruneReport, AppError> {

@@ -5,6 +5,8 @@
 
 use crate::AppError;
 
+pub use crate::sheet::Problem;
+use crate::sheet::whole;
 use crate::sheet::{self, FileKind, Mark, SheetRow, TextSheet};
 use chrono::NaiveDate;
 use dixian_domain::assurance::{Assurance, HousingRating};
@@ -78,33 +80,6 @@ const ASSURANCE_COLUMNS: [&str; 7] = [
     "供水保证率达标",
     "保障情况说明",
 ];
-
-/// One thing wrong with a file, where a person can find it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Row as the spreadsheet numbers it (the header is row 1); 0 for the file as a whole.
-    pub row: usize,
-    pub column: Option<String>,
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.row, &self.column) {
-            (0, _) => write!(f, "{}", self.message),
-            (r, Some(c)) => write!(f, "第{r}行“{c}”：{}", self.message),
-            (r, None) => write!(f, "第{r}行：{}", self.message),
-        }
-    }
-}
-
-pub(crate) fn whole(message: impl Into<String>) -> Problem {
-    Problem {
-        row: 0,
-        column: None,
-        message: message.into(),
-    }
-}
 
 /// Widths worth setting in an XLSX household sheet: codes, address, ID and bank account.
 const WIDE: [(u16, f64); 4] = [(0, 19.0), (2, 28.0), (4, 22.0), (11, 21.0)];

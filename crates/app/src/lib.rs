@@ -3,7 +3,6 @@
 pub mod accounts;
 pub mod areas;
 pub mod auditing;
-pub mod auth;
 pub mod bulletin;
 pub mod csv_text;
 pub mod dashboard;
@@ -22,7 +21,6 @@ pub mod problems;
 pub mod quality;
 pub mod registry;
 pub mod screening;
-pub mod security;
 pub mod setup;
 pub mod sheet;
 pub mod workbook;

@@ -6,7 +6,7 @@ use crate::AppError;
 use crate::feeds::{Fact, fact_of};
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::{Actor, Scope};
-use dixian_domain::policy_screening::{
+use dixian_domain::policy::screening::{
     AssistanceKind, CheckedRule, Condition, HousingGrade, RuleCategory, ScreeningKind,
     ScreeningRules,
 };

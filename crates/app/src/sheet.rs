@@ -3,8 +3,6 @@
 //! memory as cells. What the text of a cell cannot say — that Excel stored it as a number,
 //! that it holds a formula or an error value — travels beside it as a [`Mark`].
 
-use crate::import::Problem;
-
 /// The formats a household file may come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -21,12 +19,12 @@ impl FileKind {
             return Ok(FileKind::Xlsx);
         }
         if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || lower.ends_with(".xls") {
-            return Err(crate::import::whole(format!(
+            return Err(whole(format!(
                 "{file_name}是旧版 Excel 97-2003（.xls）文件：请在 Excel 中“另存为”Excel 工作簿（.xlsx）或 CSV 后再导入"
             )));
         }
         if lower.ends_with(".xlsx") {
-            return Err(crate::import::whole(format!(
+            return Err(whole(format!(
                 "{file_name}不是完整的 Excel 文件（可能已损坏或没有上传完整）：请在 Excel 中重新保存后再导入"
             )));
         }
@@ -102,7 +100,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, Problem> {
     }
     let (text, _, bad) = encoding_rs::GB18030.decode(body);
     if bad {
-        return Err(crate::import::whole(
+        return Err(whole(
             "文件编码无法识别：请在 Excel 中“另存为 CSV UTF-8”或 CSV（逗号分隔）后重新上传",
         ));
     }
@@ -185,7 +183,7 @@ pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Proble
 }
 
 fn damaged(e: impl std::fmt::Display) -> Problem {
-    crate::import::whole(format!(
+    whole(format!(
         "Excel 文件已损坏或不完整（{e}）：请在 Excel 中打开并重新保存后再导入"
     ))
 }
@@ -205,7 +203,7 @@ fn for_each_xlsx_row(
     use calamine::{DataRef, Reader};
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(damaged)?;
     let Some(first) = book.sheet_names().into_iter().next() else {
-        return Err(crate::import::whole("Excel 文件中没有工作表"));
+        return Err(whole("Excel 文件中没有工作表"));
     };
     let mut cells = book.worksheet_cells_reader(&first).map_err(damaged)?;
     let mut row = SheetRow::default();
@@ -412,5 +410,32 @@ mod tests {
         .unwrap();
         let numbers: Vec<usize> = blanks.iter().map(|r| r.as_ref().unwrap().number).collect();
         assert_eq!(numbers, vec![1, 3, 5, 6]);
+    }
+}
+
+/// One thing wrong with a file, where a person can find it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Row as the spreadsheet numbers it (the header is row 1); 0 for the file as a whole.
+    pub row: usize,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.row, &self.column) {
+            (0, _) => write!(f, "{}", self.message),
+            (r, Some(c)) => write!(f, "第{r}行“{c}”：{}", self.message),
+            (r, None) => write!(f, "第{r}行：{}", self.message),
+        }
+    }
+}
+
+pub fn whole(message: impl Into<String>) -> Problem {
+    Problem {
+        row: 0,
+        column: None,
+        message: message.into(),
     }
 }

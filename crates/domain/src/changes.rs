@@ -3,8 +3,8 @@
 //! matched by ID number and incomes by year; a member the new version leaves out is not a
 //! change (人口减少 is an explicit action, never an omission in a file).
 
-use crate::assurance::Assurance;
 use crate::money::Money;
+use crate::registry::assurance::Assurance;
 use crate::registry::{
     HouseholdRecord, Income, LivingStatus, MemberDetails, Person, Relation, mask_account,
     mask_phone,

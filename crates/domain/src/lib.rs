@@ -2,7 +2,7 @@
 //! or a function of values, so it can be tested exhaustively.
 
 pub mod access;
-pub mod assurance;
+
 pub mod calendar;
 pub mod changes;
 mod codes;
@@ -15,10 +15,11 @@ pub mod money;
 pub mod monitoring;
 pub mod password;
 pub mod policy;
-pub mod policy_screening;
 pub mod problems;
 pub mod quality;
 pub mod registry;
+/// 两不愁三保障及饮水安全 (保障核查), part of a household's record.
+pub use registry::assurance;
 pub mod screening;
 
 pub use access::{Actor, Permission, Role, Scope};

@@ -1,6 +1,6 @@
 //! Department screening (部门筛查预警) as the rest of the system names it: the departments
 //! that deliver feeds and the month a feed is for. The engine is `dixian_screen`; the rules
-//! are the `[screening]` section of the policy pack (`policy_screening`).
+//! are the `[screening]` section of the policy pack (`policy::screening`).
 
 use crate::codes::coded_enum;
 use std::fmt;

@@ -31,7 +31,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use dixian_app::accounts::PasswordHashing;
-use dixian_app::auth::SecurityPolicy;
+use dixian_app::accounts::auth::SecurityPolicy;
 use dixian_domain::access::Permission;
 use dixian_store::Store;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ impl AppState {
     /// The security policy in force: as saved by the security administrator, else the
     /// configured default. Read per request so a change applies at once on every server.
     pub(crate) async fn security(&self) -> SecurityPolicy {
-        dixian_app::security::policy_in_force(self.store.as_ref(), &self.policy).await
+        dixian_app::accounts::security::policy_in_force(self.store.as_ref(), &self.policy).await
     }
 }
 

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use dixian_app::accounts;
-use dixian_app::auth::{self, AuthError, Authenticated};
+use dixian_app::accounts::auth::{self, AuthError, Authenticated};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;

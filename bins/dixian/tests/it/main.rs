@@ -6,6 +6,7 @@ mod browser_dashboard;
 mod browser_monitoring;
 mod browser_problems;
 mod browser_screening;
+mod layers;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

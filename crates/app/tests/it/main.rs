@@ -480,8 +480,8 @@ mod accounts {
 mod auth {
     use super::*;
     use chrono::{Duration, TimeZone, Utc};
+    use dixian_app::accounts::auth::{self, AuthError, SecurityPolicy};
     use dixian_app::accounts::{self, Argon2id, NewAccount};
-    use dixian_app::auth::{self, AuthError, SecurityPolicy};
 
     const DIVS: &str = "code,name\n500000000000,重庆市\n500200000000,县\n500299000000,青山县\n500299101000,石桥镇\n";
 

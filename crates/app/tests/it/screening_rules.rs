@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use dixian_app::screening::engine_rules;
 use dixian_domain::division::DivisionCode;
+use dixian_domain::policy::screening::ScreeningRules;
 use dixian_domain::policy::{BUILTIN_PACKS, Pack, PolicySet};
-use dixian_domain::policy_screening::ScreeningRules;
 
 fn text_of(file: &str) -> &'static str {
     BUILTIN_PACKS

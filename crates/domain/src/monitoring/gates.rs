@@ -2,10 +2,10 @@
 //! exclusion rules (原则上不纳入), and the gates of risk elimination (风险消除条件).
 
 use super::{Case, Context, HouseholdFacts, PersonFacts, Refusal, Verification, add_months};
-use crate::assurance::{MemberFacts, assess};
 use crate::money::Money;
 use crate::policy::Policy;
 use crate::registry::LivingStatus;
+use crate::registry::assurance::{MemberFacts, assess};
 use chrono::Datelike;
 use std::fmt;
 

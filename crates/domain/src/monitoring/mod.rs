@@ -19,11 +19,11 @@ pub use plan::{
 pub use visits::{VisitPeriod, monitored_periods, poverty_alleviated_periods};
 
 use crate::access::Role;
-use crate::assurance::Assurance;
 use crate::calendar::{CalendarError, WorkCalendar};
 use crate::codes::coded_enum;
 use crate::money::Money;
 use crate::policy::{DayCount, Deadline, Policy};
+use crate::registry::assurance::Assurance;
 use crate::registry::{
     HouseholdCode, HouseholdRecord, Income, LabourCapacity, LivingStatus, Schooling,
 };
@@ -1079,11 +1079,11 @@ fn verify(
                 })
                 .collect();
             event.details.push(("在户成员".into(), living.join("、")));
-            let findings = crate::assurance::assess(
+            let findings = crate::registry::assurance::assess(
                 ctx.household
                     .members
                     .iter()
-                    .map(|m| crate::assurance::MemberFacts {
+                    .map(|m| crate::registry::assurance::MemberFacts {
                         name: &m.name,
                         birth_date: m.birth_date,
                         status: m.status,

@@ -1,10 +1,10 @@
 //! Whole cases run through the clock on the real holiday calendar and the shipped packs.
 
 use super::*;
-use crate::assurance::{Assurance, HousingRating};
 use crate::division::DivisionCode;
 use crate::fixtures::two_person_record;
 use crate::policy::{Pack, builtin_set};
+use crate::registry::assurance::{Assurance, HousingRating};
 use crate::registry::{Income, LabourCapacity};
 use proptest::prelude::*;
 

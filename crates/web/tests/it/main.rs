@@ -6,8 +6,8 @@ use dixian_store::prelude::*;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use chrono::NaiveDate;
+use dixian_app::accounts::auth::SecurityPolicy;
 use dixian_app::accounts::{self, Argon2id};
-use dixian_app::auth::SecurityPolicy;
 use dixian_app::demo;
 use dixian_app::setup::initialize;
 use dixian_domain::access::Actor;
@@ -822,7 +822,7 @@ async fn administrators_manage_accounts_and_policy_on_the_web() {
     let sp = get(&a.router, "/admin/security", &security).await;
     let scsrf = hidden(&sp.body, "csrf");
     let mut fields: Vec<(String, String)> =
-        dixian_app::security::SecuritySettings::of(&SecurityPolicy::default())
+        dixian_app::accounts::security::SecuritySettings::of(&SecurityPolicy::default())
             .fields()
             .iter()
             .map(|f| (f.0.to_string(), f.2.to_string()))

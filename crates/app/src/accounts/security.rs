@@ -2,8 +2,8 @@
 //! the units people think in, stored in the `security.policy` setting and audited like every
 //! setting. Only `ManageSecurity` may save it; the store enforces that.
 
+use super::auth::SecurityPolicy;
 use crate::AppError;
-use crate::auth::SecurityPolicy;
 use chrono::Duration;
 use dixian_domain::access::Actor;
 use dixian_domain::password::PasswordRules;

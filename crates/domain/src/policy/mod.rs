@@ -6,9 +6,12 @@
 //! pack in force on the date that has it, the newest within a level (see `docs/decisions.md`). Every file is checked on its own, so
 //! every error names file, line and field.
 
+pub mod problems;
+pub mod screening;
+
 use crate::division::{DivisionCode, DivisionLevel};
 use crate::money::Money;
-use crate::policy_screening::ScreeningRules;
+use crate::policy::screening::ScreeningRules;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeSet;
@@ -325,7 +328,7 @@ pub struct PackFile {
     pub identification: Option<IdentificationRules>,
     pub elimination: Option<EliminationGates>,
     pub screening: Option<ScreeningRules>,
-    pub problems: Option<crate::problems::ProblemRules>,
+    pub problems: Option<problems::ProblemRules>,
     #[serde(default)]
     pub codes: CodesLayer,
 }
@@ -784,7 +787,7 @@ pub struct Policy {
     pub identification: IdentificationRules,
     pub elimination: EliminationGates,
     pub screening: ScreeningRules,
-    pub problems: crate::problems::ProblemRules,
+    pub problems: problems::ProblemRules,
     pub object_categories: Vec<CodeItem>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -904,19 +907,19 @@ impl PolicySet {
 pub const BUILTIN_PACKS: [(&str, &str); 4] = [
     (
         "national-2021.toml",
-        include_str!("../../../policy/national-2021.toml"),
+        include_str!("../../../../policy/national-2021.toml"),
     ),
     (
         "guizhou-2021.toml",
-        include_str!("../../../policy/guizhou-2021.toml"),
+        include_str!("../../../../policy/guizhou-2021.toml"),
     ),
     (
         "chongqing-2022.toml",
-        include_str!("../../../policy/chongqing-2022.toml"),
+        include_str!("../../../../policy/chongqing-2022.toml"),
     ),
     (
         "national-2026.toml",
-        include_str!("../../../policy/national-2026.toml"),
+        include_str!("../../../../policy/national-2026.toml"),
     ),
 ];
 

@@ -1,6 +1,8 @@
 //! Registry vocabulary (户籍档案): households (户), persons (人) and yearly income (收支).
 //! Each enum has a stable storage code and the Chinese label users see.
 
+pub mod assurance;
+
 use crate::codes::coded_enum;
 use crate::division::DivisionCode;
 use crate::id_number::{IdNumber, Sex};
@@ -277,7 +279,7 @@ pub struct HouseholdRecord {
     pub members: Vec<Person>,
     pub incomes: Vec<Income>,
     /// 两不愁 and housing and water as last checked; None until a check is recorded.
-    pub assurance: Option<crate::assurance::Assurance>,
+    pub assurance: Option<crate::registry::assurance::Assurance>,
 }
 
 #[cfg(test)]

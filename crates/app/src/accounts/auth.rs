@@ -2,8 +2,8 @@
 //! change at first login and on expiry, idle and absolute timeouts. Time is passed in, so the
 //! rules are tested without waiting.
 
+use super::PasswordHashing;
 use crate::AppError;
-use crate::accounts::PasswordHashing;
 use chrono::{DateTime, Duration, Utc};
 use dixian_domain::access::{Actor, Scope};
 use dixian_domain::password::PasswordRules;

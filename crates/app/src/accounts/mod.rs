@@ -2,6 +2,9 @@
 //! demo county's accounts. Only actors with `ManageUsers` administer accounts; the store still
 //! limits them to their scope and audits every change.
 
+pub mod auth;
+pub mod security;
+
 use crate::AppError;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use dixian_domain::access::{Actor, Permission, Role};
@@ -286,7 +289,7 @@ pub struct AccountStatus {
 pub async fn account_statuses(
     store: &dyn Store,
     actor: &Actor,
-    policy: &crate::auth::SecurityPolicy,
+    policy: &auth::SecurityPolicy,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<AccountStatus>, AppError> {
     let mut out = Vec::new();

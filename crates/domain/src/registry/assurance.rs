@@ -3,9 +3,9 @@
 //! indicators judged from it and from the members (义务教育 from the children's schooling,
 //! 基本医疗 from the members' insurance), each secure, not secure, or not yet assessed.
 
+use super::{LivingStatus, Person, Schooling};
 use crate::codes::coded_enum;
 use crate::id_number::age_on;
-use crate::registry::{LivingStatus, Person, Schooling};
 use chrono::NaiveDate;
 
 coded_enum!(
