@@ -5,8 +5,8 @@
 //! `dixian_screen`'s business; where they are kept is the store's.
 
 use crate::AppError;
-use crate::import::Problem;
 use crate::policy::parse_date;
+use crate::sheet::Problem;
 use crate::sheet::{FileKind, Mark, SheetRow, TextSheet, for_each_row};
 use chrono::NaiveDate;
 use dixian_domain::id_number::IdNumber;

@@ -5,7 +5,7 @@
 
 use crate::AppError;
 
-pub use crate::sheet::Problem;
+use crate::sheet::Problem;
 use crate::sheet::whole;
 use crate::sheet::{self, FileKind, Mark, SheetRow, TextSheet};
 use chrono::NaiveDate;

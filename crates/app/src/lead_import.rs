@@ -3,8 +3,8 @@
 //! written whole, in one transaction, or not at all.
 
 use crate::AppError;
-use crate::import::Problem;
 use crate::policy::parse_date;
+use crate::sheet::Problem;
 use crate::sheet::{FileKind, Mark, TextSheet, for_each_row};
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;

@@ -1,4 +1,5 @@
 //! Accounts (账号), sessions (会话) and sign-in attempts (登录).
+
 use crate::SqlStore;
 use crate::audit;
 use crate::backend;
@@ -408,4 +409,34 @@ struct AttemptRow {
     source: Option<String>,
     success: bool,
     reason: String,
+}
+
+impl SqlStore {
+    /// The username of account `user_id` if the actor may change it: inside the actor's
+    /// scope, or (when `own_ok`) the actor's own account. Unknown ids are refused the same way.
+    async fn user_for_change(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        own_ok: bool,
+    ) -> StoreResult<String> {
+        let row: Option<(String, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT username, division_code FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let allowed = match &row {
+            Some((_, division)) => {
+                (own_ok && actor.user_id == Some(user_id))
+                    || DivisionCode::parse(division).is_ok_and(|d| actor.scope.covers(&d))
+            }
+            None => false,
+        };
+        match row {
+            Some((username, _)) if allowed => Ok(username),
+            _ => Err(self.deny(actor, &format!("账号#{user_id}")).await),
+        }
+    }
 }

@@ -1,4 +1,5 @@
 //! The work calendar (工作日历) as stored.
+
 use crate::BATCH_ROWS;
 use crate::SqlStore;
 use crate::backend;

@@ -1,4 +1,5 @@
 //! Administrative divisions (行政区划) and village groups.
+
 use crate::BATCH_ROWS;
 use crate::SqlStore;
 use crate::backend;

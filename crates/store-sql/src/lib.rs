@@ -11,11 +11,10 @@
 
 mod migrate;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use dixian_domain::access::{Actor, Permission, Role, Scope};
 
 use dixian_domain::division::DivisionCode;
-use dixian_domain::id_number::IdNumber;
 use dixian_domain::policy::Pack;
 use dixian_domain::registry::HouseholdCode;
 use dixian_gm::{FieldCipher, GmError, to_hex};
@@ -693,42 +692,6 @@ impl SqlStore {
             tracing::error!(error = %e, "无法记录越权访问");
         }
         StoreError::Forbidden
-    }
-
-    /// The username of account `user_id` if the actor may change it: inside the actor's
-    /// scope, or (when `own_ok`) the actor's own account. Unknown ids are refused the same way.
-    async fn user_for_change(
-        &self,
-        actor: &Actor,
-        user_id: i64,
-        own_ok: bool,
-    ) -> StoreResult<String> {
-        let row: Option<(String, String)> = read!(self, |pool| {
-            sqlx::query_as("SELECT username, division_code FROM users WHERE id = $1")
-                .bind(user_id)
-                .fetch_optional(pool)
-                .await
-                .map_err(backend)?
-        });
-        let allowed = match &row {
-            Some((_, division)) => {
-                (own_ok && actor.user_id == Some(user_id))
-                    || DivisionCode::parse(division).is_ok_and(|d| actor.scope.covers(&d))
-            }
-            None => false,
-        };
-        match row {
-            Some((username, _)) if allowed => Ok(username),
-            _ => Err(self.deny(actor, &format!("账号#{user_id}")).await),
-        }
-    }
-
-    fn decrypt_id_number(&self, person_id: i64, enc: &[u8]) -> StoreResult<IdNumber> {
-        let plain = self
-            .cipher
-            .decrypt(F_ID_NUMBER, &person_id.to_string(), enc)
-            .map_err(crypto)?;
-        IdNumber::parse(&plain, NaiveDate::MAX).map_err(|e| corrupt("身份证号", e))
     }
 
     /// Refuses (and audits) an actor without `permission`, or whose scope does not cover

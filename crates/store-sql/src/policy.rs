@@ -1,4 +1,5 @@
 //! Policy packs (政策包): stored as their source text, validated again when read.
+
 use crate::SqlStore;
 use crate::backend;
 use crate::corrupt;

@@ -1574,3 +1574,13 @@ fn check_batch_unique<'a>(
     }
     Ok(())
 }
+
+impl SqlStore {
+    pub(crate) fn decrypt_id_number(&self, person_id: i64, enc: &[u8]) -> StoreResult<IdNumber> {
+        let plain = self
+            .cipher
+            .decrypt(F_ID_NUMBER, &person_id.to_string(), enc)
+            .map_err(crypto)?;
+        IdNumber::parse(&plain, NaiveDate::MAX).map_err(|e| corrupt("身份证号", e))
+    }
+}

@@ -1,4 +1,5 @@
 //! The database itself (系统维护): health, schema version, settings, key rotation and backup.
+
 use crate::Db;
 use crate::F_BANK;
 use crate::F_ID_NUMBER;

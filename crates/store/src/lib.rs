@@ -3,7 +3,8 @@
 //! [`Store`]. Every feature talks to storage only through these traits; the SQLite and
 //! PostgreSQL backends both pass the [`contract`] suite.
 //!
-//! A caller that holds a `&dyn Store` brings the traits' methods into scope with
+//! A `&dyn Store` offers every trait's methods as it is; code that holds a concrete store
+//! (`SqlStore` in tests and the binary) brings them into scope with
 //! `use dixian_store::prelude::*`.
 
 #[cfg(feature = "contract")]

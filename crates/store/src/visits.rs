@@ -51,8 +51,6 @@ pub trait VisitStore: Send + Sync {
     async fn add_visit(&self, actor: &Actor, visit: &NewVisit) -> StoreResult<i64>;
     /// The visits of household `code`, newest first.
     async fn visits(&self, actor: &Actor, code: &HouseholdCode) -> StoreResult<Vec<VisitRecord>>;
-    /// The dates of visits since `since` to the households in the actor's scope (for a
-    /// 帮扶责任人, assigned ones), for the visit cadence of work lists.
     /// Every visit to the households in `within` (the actor's scope when `None`) the actor may
     /// see, newest first.
     async fn visits_within(
@@ -60,6 +58,8 @@ pub trait VisitStore: Send + Sync {
         actor: &Actor,
         within: Option<&DivisionCode>,
     ) -> StoreResult<Vec<VisitRecord>>;
+    /// The dates of visits since `since` to the households in the actor's scope (for a
+    /// 帮扶责任人, assigned ones), for the visit cadence of work lists.
     async fn visit_dates(
         &self,
         actor: &Actor,

@@ -1,5 +1,6 @@
 //! From an app error to a response: the status, the heading and the Chinese page. A leaf
 //! shared by every feature module.
+
 use crate::AppState;
 use crate::error_response;
 use crate::session::Session;

@@ -1,6 +1,7 @@
 //! Reading forms: the CSRF-checked guard every posted form passes, fields by name, multipart
-//! bodies with their files, and the stored files a form refers to. A leaf: no feature module
-//! is imported here.
+//! bodies with their files; and sending a stored file back (or saying why not). A leaf: no
+//! feature module is imported here.
+
 use crate::AppState;
 use crate::error::error_page;
 use crate::session::Session;

@@ -1,6 +1,7 @@
-//! Changes to registered households (户籍变更) and their history: each change names its
-//! fields old → new, carries a reason, and goes into the household's timeline and the audit
-//! trail in the same transaction.
+//! Helpers of the registry's recorded changes (户籍变更): the reason every change must carry,
+//! the household row a change starts from, and the household's id. The changes themselves are
+//! `RegistryStore` methods in `registry.rs`; each names its fields old → new and goes into the
+//! household's timeline and the audit trail in the same transaction.
 
 use crate::{SqlStore, backend};
 
