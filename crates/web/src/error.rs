@@ -2,8 +2,9 @@
 //! shared by every feature module.
 
 use crate::AppState;
-use crate::error_response;
+use crate::frame::error_response;
 use crate::session::Session;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use dixian_app::AppError;
@@ -32,4 +33,13 @@ pub(crate) fn error_page(state: &AppState, session: Option<&Session>, e: &AppErr
         tracing::info!(error = %e, "请求被拒绝");
     }
     error_response(state, session, status, heading, e.to_string())
+}
+
+/// Any address no route answers.
+pub async fn not_found(State(state): State<AppState>) -> Response {
+    error_page(
+        &state,
+        None,
+        &AppError::NotFound("没有这个页面，请检查网址".into()),
+    )
 }

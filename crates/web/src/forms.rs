@@ -4,13 +4,13 @@
 
 use crate::AppState;
 use crate::error::error_page;
-use crate::session::Session;
-use crate::session::check_csrf;
+use crate::session::{Session, check_csrf};
 use axum::extract::Multipart;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use dixian_app::AppError;
 use dixian_store::files::MAX_ATTACHMENT_BYTES;
+use serde::Deserialize;
 
 pub(crate) fn field(fields: &[(String, String)], name: &str) -> String {
     fields
@@ -113,5 +113,14 @@ pub(crate) fn stored_file(
         "application/pdf" => ("application/pdf", "pdf"),
         _ => ("application/octet-stream", "bin"),
     };
-    crate::download(bytes, mime, &format!("{ascii_stem}.{ext}"), name)
+    crate::frame::download(bytes, mime, &format!("{ascii_stem}.{ext}"), name)
+}
+
+/// The form that asks for a ledger with ID numbers in full: its token and the reason given.
+#[derive(Deserialize)]
+pub struct RevealFields {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) reason: String,
 }

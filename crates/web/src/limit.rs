@@ -78,6 +78,21 @@ impl RateLimiter {
 /// Largest feed file the upload takes.
 pub const FEED_UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
 
+/// Largest spreadsheet an import (households, leads) takes.
+pub const SHEET_UPLOAD_LIMIT: usize = 100 * 1024 * 1024;
+
+/// Largest multipart body of the attachment forms of a case: one file plus the fields.
+pub const ATTACHMENT_UPLOAD_LIMIT: usize = dixian_store::files::MAX_ATTACHMENT_BYTES + 256 * 1024;
+
+/// Largest body of the visit form: its photos plus the fields.
+pub const VISIT_UPLOAD_LIMIT: usize =
+    dixian_store::visits::MAX_VISIT_PHOTOS * dixian_store::files::MAX_ATTACHMENT_BYTES + 256 * 1024;
+
+/// Largest body of a problem's step form: its evidence files plus the fields.
+pub const PROBLEM_STEP_UPLOAD_LIMIT: usize = dixian_store::problems::MAX_PROBLEM_FILES
+    * dixian_store::files::MAX_ATTACHMENT_BYTES
+    + 256 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -221,6 +221,26 @@ fn web_app_and_domain_modules_import_each_other_without_a_cycle() {
     }
 }
 
+/// In `web` a capability is a folder (`registry/`, `monitoring/` …) and a shared leaf is a
+/// file (`forms.rs`, `frame.rs` …): a capability imports leaves only, and a leaf imports no
+/// capability, so removing one capability's folder breaks no other.
+#[test]
+fn web_capabilities_import_only_shared_leaves() {
+    let src = crate_src("web");
+    let graph = module_graph(&src);
+    let is_capability = |m: &str| src.join(m).is_dir();
+    let capabilities: Vec<&String> = graph.keys().filter(|m| is_capability(m)).collect();
+    assert!(capabilities.len() >= 8, "read only {capabilities:?}");
+    for (from, targets) in &graph {
+        for to in targets {
+            assert!(
+                !is_capability(to),
+                "crates/web: `{from}` imports the capability `{to}`; move what both need into a shared leaf"
+            );
+        }
+    }
+}
+
 #[test]
 fn the_checker_finds_a_cycle_and_skips_test_code() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,9 @@
 //! The consistency checks page (数据质量) and its CSV download.
 
+use crate::AppState;
 use crate::error::error_page;
+use crate::frame::{Frame, download, render};
 use crate::session::Session;
-use crate::{AppState, Frame, download, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
@@ -30,7 +31,7 @@ pub(crate) struct ItemRow {
 }
 
 #[derive(Template)]
-#[template(path = "quality.html")]
+#[template(path = "reports/quality.html")]
 struct QualityPage {
     frame: Frame,
     code: String,

@@ -3,18 +3,21 @@
 //! division (月清零) and the dispatch list by department (月调度). Thin: the app's
 //! `problems` module decides what is counted and allowed.
 
+use crate::AppState;
 use crate::error::{error_page, status_of};
 use crate::forms::{correctable, field, guard, multipart_files, stored_or_missing};
-use crate::session::{Session, url_escape};
-use crate::{AppState, Frame, render};
+use crate::frame::{Frame, render};
+use crate::links::list_link;
+use crate::session::Session;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
+use axum::response::{Redirect, Response};
 use dixian_app::problems::{
-    ClearingCounts, ClearingReport, Count, FilterQuery, ProblemFilter, ProblemForm, ProblemLedger,
-    StepForm, register, take_step,
+    ClearingCounts, ClearingReport, Count, FilterQuery, ProblemForm, ProblemLedger, StepForm,
+    register, take_step,
 };
 use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
@@ -27,11 +30,6 @@ use serde::Deserialize;
 
 /// Rows a list page shows.
 const PAGE_ROWS: usize = 200;
-
-/// Largest body of a step form: its evidence files plus the fields.
-pub const STEP_UPLOAD_LIMIT: usize = dixian_store::problems::MAX_PROBLEM_FILES
-    * dixian_store::files::MAX_ATTACHMENT_BYTES
-    + 256 * 1024;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ListQuery {
@@ -75,18 +73,6 @@ impl ListQuery {
             uncleared_on: self.uncleared_on.clone(),
         }
     }
-}
-
-/// `/problems?area=…&…`: the list a count links to.
-pub(crate) fn list_link(f: &ProblemFilter) -> String {
-    let mut href = String::from("/problems?");
-    if let Some(w) = &f.within {
-        href.push_str(&format!("area={w}"));
-    }
-    for (k, v) in FilterQuery::of(f).pairs() {
-        href.push_str(&format!("&{k}={}", url_escape(v)));
-    }
-    href
 }
 
 async fn area_of(
@@ -137,7 +123,7 @@ fn row(p: &ProblemRecord, on: chrono::NaiveDate) -> Row {
 }
 
 #[derive(Template)]
-#[template(path = "problems.html")]
+#[template(path = "problems/problems.html")]
 struct ListPage {
     frame: Frame,
     code: String,
@@ -253,7 +239,7 @@ fn line_view(name: String, drill: Option<String>, c: &ClearingCounts) -> LineVie
 }
 
 #[derive(Template)]
-#[template(path = "problem_clearing.html")]
+#[template(path = "problems/problem_clearing.html")]
 struct ClearingPage {
     frame: Frame,
     /// "clearing" (by division) or "dispatch" (by department).
@@ -385,7 +371,7 @@ pub async fn dispatch(
 }
 
 #[derive(Template)]
-#[template(path = "problem_new.html")]
+#[template(path = "problems/problem_new.html")]
 struct NewPage {
     frame: Frame,
     error: Option<String>,
@@ -498,7 +484,7 @@ pub(crate) struct EventView {
 }
 
 #[derive(Template)]
-#[template(path = "problem.html")]
+#[template(path = "problems/problem.html")]
 struct ProblemPage {
     frame: Frame,
     error: Option<String>,

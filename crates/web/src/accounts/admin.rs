@@ -2,18 +2,19 @@
 //! policy (安全管理员). Permission and scope are enforced by the store and the app layer;
 //! these handlers only translate forms and pages.
 
+use crate::AppState;
 use crate::error::error_page;
+use crate::frame::{Frame, render};
 use crate::session::{Session, check_csrf};
-use crate::{AppState, Frame, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
-use dixian_app::accounts::security::{self, SecuritySettings};
-use dixian_app::accounts::{self, NewAccount};
-use dixian_app::{AppError, beijing};
+use dixian_app::accounts::security::SecuritySettings;
+use dixian_app::accounts::{NewAccount, security};
+use dixian_app::{AppError, accounts, beijing};
 use dixian_domain::access::{Permission, Role};
 use serde::Deserialize;
 
@@ -29,7 +30,7 @@ struct AccountRow {
 }
 
 #[derive(Template)]
-#[template(path = "users.html")]
+#[template(path = "accounts/users.html")]
 struct UsersPage {
     frame: Frame,
     csrf: String,
@@ -243,7 +244,7 @@ struct PolicyField {
 }
 
 #[derive(Template)]
-#[template(path = "security.html")]
+#[template(path = "accounts/security.html")]
 struct SecurityPage {
     frame: Frame,
     csrf: String,

@@ -1,9 +1,10 @@
 //! The monthly bulletin (月通报): a printable A4 page and its XLSX with native charts.
 
-use crate::charts::{self, Mark};
+use crate::charts::Mark;
 use crate::error::error_page;
+use crate::frame::{Frame, XLSX, download, render};
 use crate::session::Session;
-use crate::{AppState, Frame, XLSX, download, render};
+use crate::{AppState, charts};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
@@ -79,7 +80,7 @@ fn view(t: &Table, id: &'static str) -> TableView {
 }
 
 #[derive(Template)]
-#[template(path = "bulletin.html")]
+#[template(path = "reports/bulletin.html")]
 struct BulletinPage {
     frame: Frame,
     title: String,

@@ -1,9 +1,10 @@
 //! The standard ledgers page (标准台账) and their XLSX downloads: masked by a plain link, in
 //! full only through a posted form with a reason.
 
+use crate::AppState;
 use crate::error::error_page;
+use crate::frame::{Frame, XLSX, download, render};
 use crate::session::Session;
-use crate::{AppState, Frame, XLSX, download, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
@@ -30,7 +31,7 @@ async fn area_of(
 }
 
 #[derive(Template)]
-#[template(path = "ledgers.html")]
+#[template(path = "reports/ledgers.html")]
 struct LedgersPage {
     frame: Frame,
     area: String,
@@ -143,7 +144,7 @@ pub async fn file_revealed(
     Path(file): Path<String>,
     Query(q): Query<AreaQuery>,
     headers: HeaderMap,
-    Form(f): Form<crate::households::RevealFields>,
+    Form(f): Form<crate::forms::RevealFields>,
 ) -> Response {
     if let Err(r) =
         crate::session::check_csrf(&state, &session, &headers, &f.csrf, "导出完整身份证号").await

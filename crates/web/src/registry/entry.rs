@@ -2,18 +2,20 @@
 //! 迁入) and a year's income (登记或更正收入). Each has its page, keeps what was typed when
 //! something is wrong, and returns to the household page with the change in its timeline.
 
+use crate::AppState;
 use crate::error::error_page;
+use crate::frame::{Frame, render};
 use crate::session::{Session, check_csrf};
-use crate::{AppState, Frame, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::IntoResponse;
+use axum::response::{Redirect, Response};
 use dixian_app::registry::{
-    self, ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm,
+    ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm,
 };
-use dixian_app::{AppError, today};
+use dixian_app::{AppError, registry, today};
 use dixian_domain::access::Permission;
 use dixian_domain::assurance::HousingRating;
 use dixian_domain::changes::income_components;
@@ -69,7 +71,7 @@ fn saved(
 }
 
 #[derive(Template)]
-#[template(path = "member_new.html")]
+#[template(path = "registry/member_new.html")]
 struct ArrivalPage {
     frame: Frame,
     csrf: String,
@@ -198,7 +200,7 @@ pub async fn arrival_submit(
 }
 
 #[derive(Template)]
-#[template(path = "income.html")]
+#[template(path = "registry/income.html")]
 struct IncomePage {
     frame: Frame,
     csrf: String,
@@ -347,7 +349,7 @@ pub async fn income_submit(
 }
 
 #[derive(Template)]
-#[template(path = "assurance.html")]
+#[template(path = "registry/assurance.html")]
 struct AssurancePage {
     frame: Frame,
     csrf: String,
@@ -444,7 +446,7 @@ pub async fn assurance_submit(
 }
 
 #[derive(Template)]
-#[template(path = "members_edit.html")]
+#[template(path = "registry/members_edit.html")]
 struct MembersPage {
     frame: Frame,
     csrf: String,
@@ -607,7 +609,7 @@ pub async fn members_submit(
 }
 
 #[derive(Template)]
-#[template(path = "household_new.html")]
+#[template(path = "registry/household_new.html")]
 struct NewHouseholdPage {
     frame: Frame,
     csrf: String,

@@ -3,10 +3,12 @@
 //! any third-party service — a stricter per-address limit on submissions, a field only
 //! robots fill in, and a signed form stamp that must be at least a few seconds old.
 
+use crate::AppState;
+use crate::frame::{Frame, render};
 use crate::limit::RateLimiter;
-use crate::{AppState, Frame, render};
 use askama::Template;
-use axum::extract::{FromRequest, Query, Request, State};
+use axum::extract::FromRequest;
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dixian_app::monitoring::{ApplyForm, application_status, self_declare};
@@ -19,8 +21,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Submissions (declarations and status look-ups) per minute per address.
 const SUBMISSIONS_PER_MINUTE: u32 = 3;
+
 /// A form filled in faster than this was not filled in by a person.
 const MIN_FILL: Duration = Duration::from_secs(3);
+
 /// A form older than this is stale (and its stamp could have been harvested).
 const MAX_FORM_AGE: Duration = Duration::from_secs(2 * 3600);
 
@@ -97,7 +101,7 @@ async fn villages(state: &AppState) -> Result<Vec<VillageGroup>, AppError> {
 }
 
 #[derive(Template)]
-#[template(path = "apply.html")]
+#[template(path = "monitoring/apply.html")]
 struct ApplyPage {
     frame: Frame,
     elder: bool,
@@ -115,7 +119,7 @@ impl ApplyPage {
 }
 
 #[derive(Template)]
-#[template(path = "apply_done.html")]
+#[template(path = "monitoring/apply_done.html")]
 struct DonePage {
     frame: Frame,
     elder: bool,
@@ -286,7 +290,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "apply_status.html")]
+#[template(path = "monitoring/apply_status.html")]
 struct StatusPage {
     frame: Frame,
     elder: bool,

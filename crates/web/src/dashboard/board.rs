@@ -2,18 +2,19 @@
 //! to `/cases` with its [`CaseFilter`] written into the query, and `/cases` reads the same
 //! query back into the same filter.
 
-use crate::charts::{self, Mark, Tile};
+use crate::charts::{Mark, Tile};
 use crate::error::error_page;
-use crate::monitoring::case_link;
+use crate::frame::{Frame, render};
+use crate::links::case_link;
 use crate::session::Session;
-use crate::{AppState, Frame, render};
+use crate::{AppState, charts};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dixian_app::dashboard::grouped;
-use dixian_app::dashboard::{self as board, Figure, percent_text};
+use dixian_app::dashboard as board;
+use dixian_app::dashboard::{Figure, grouped, percent_text};
 use dixian_app::today;
 use serde::Deserialize;
 
@@ -73,7 +74,7 @@ pub(crate) struct RateRow {
 }
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "dashboard/dashboard.html")]
 struct DashboardPage {
     frame: Frame,
     /// The problem ledger: (id, label, count, link) of the headline figures.
@@ -159,7 +160,7 @@ pub async fn show(
         })
         .collect();
     let p = &d.problems;
-    let link = crate::problems::list_link;
+    let link = crate::links::list_link;
     let page = DashboardPage {
         problem_kpis: vec![
             (

@@ -3,19 +3,22 @@
 //! screening run, watch its progress, and see what it found, the runs before, and each rule's
 //! hit → verified → identified rates.
 
+use crate::AppState;
 use crate::error::{error_page, status_of};
 use crate::forms::{correctable, field, guard, multipart};
+use crate::frame::{Frame, render};
 use crate::session::Session;
-use crate::{AppState, Frame, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate};
-use dixian_app::feeds::{self, DeliveryReport, Department, Period};
+use axum::response::IntoResponse;
+use axum::response::{Redirect, Response};
+use chrono::Datelike;
+use chrono::NaiveDate;
+use dixian_app::feeds::{DeliveryReport, Department, Period};
 use dixian_app::screening::{ScreeningReport, run_screening};
-use dixian_app::{AppError, today};
+use dixian_app::{AppError, feeds, today};
 use dixian_domain::access::{Permission, Role};
 use dixian_store::{Delivered, DeliveryRecord, RuleRates, ScreeningRunRecord};
 use std::collections::HashMap;
@@ -47,7 +50,7 @@ fn end_of_last_month(day: NaiveDate) -> NaiveDate {
 }
 
 #[derive(Template)]
-#[template(path = "screening.html")]
+#[template(path = "screening/screening.html")]
 struct ScreeningPage {
     frame: Frame,
     csrf: String,
@@ -236,15 +239,15 @@ pub async fn template(Path(file): Path<String>) -> Response {
     let (Some(department), Some((kind, mime))) = (
         Department::parse(code),
         match ext {
-            "csv" => Some((dixian_app::sheet::FileKind::Csv, crate::CSV)),
-            "xlsx" => Some((dixian_app::sheet::FileKind::Xlsx, crate::XLSX)),
+            "csv" => Some((dixian_app::sheet::FileKind::Csv, crate::frame::CSV)),
+            "xlsx" => Some((dixian_app::sheet::FileKind::Xlsx, crate::frame::XLSX)),
             _ => None,
         },
     ) else {
         return (StatusCode::NOT_FOUND, "没有这个模板").into_response();
     };
     match feeds::template(department, kind) {
-        Ok(bytes) => crate::download(
+        Ok(bytes) => crate::frame::download(
             bytes,
             mime,
             &format!("{}-template.{ext}", department.code()),

@@ -1,52 +1,108 @@
-//! Changes to a household through the JSON API (数据接口：写入): the same use cases as the
-//! household page's forms, for scripts and other systems. They use the browser session's
+//! The registry's JSON API (数据接口): reading households and changing them through the same
+//! use cases as the household page's forms, for scripts and other systems. They use the browser session's
 //! cookie, so every write also carries the session's CSRF token in `X-CSRF-Token` (from
 //! `GET /api/session`); answers are JSON, errors `{error, message}` in Chinese.
 
 use crate::AppState;
-use crate::households::api_error;
-use crate::session::{Session, same_origin, tokens_equal};
-use axum::extract::{Path, State};
+use crate::api::{api_csrf, api_error};
+use crate::registry::households::ListParams;
+use crate::session::Session;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
+use axum::response::Response;
 use axum::{Extension, Json};
 use dixian_app::registry::{
-    self, ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm,
+    ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm, PAGE_SIZE,
 };
-use dixian_app::today;
+use dixian_app::{registry, today};
 use dixian_domain::changes::FieldChange;
+use dixian_store::{HouseholdSummary, MemberView};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
-/// Header carrying the session's CSRF token on API writes.
-pub const CSRF_HEADER: &str = "x-csrf-token";
+fn summary_json(h: &HouseholdSummary) -> Value {
+    json!({
+        "code": h.code.as_str(),
+        "village": h.village.as_str(),
+        "group_no": h.group_no,
+        "head_name": h.head_name,
+        "head_id_number": h.head_id_masked,
+        "members": h.members,
+        "household_type": h.household_type.code(),
+        "household_type_label": h.household_type.label(),
+        "relocated": h.relocated,
+        "dibao": h.dibao,
+        "tekun": h.tekun,
+        "monitored": h.monitored,
+        "phone": h.phone_masked,
+    })
+}
 
-async fn api_csrf(
-    state: &AppState,
-    session: &Session,
-    headers: &HeaderMap,
-    what: &str,
-) -> Result<(), Response> {
-    let token = headers
-        .get(CSRF_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if same_origin(headers) && tokens_equal(token, &session.auth.csrf) {
-        return Ok(());
+fn member_json(m: &MemberView) -> Value {
+    json!({
+        "person_id": m.person_id,
+        "id_number": m.id_masked,
+        "name": m.name,
+        "sex": m.sex.label(),
+        "birth_date": m.birth_date.to_string(),
+        "relation": m.relation.code(),
+        "labour": m.labour.code(),
+        "health": m.health.code(),
+        "disability": m.disability.map(|(c, g)| json!({ "category": c.code(), "grade": g })),
+        "schooling": m.schooling.code(),
+        "medical_insurance": m.medical_insurance,
+        "pension_insurance": m.pension_insurance,
+        "employment_months": m.employment_months,
+        "employment_place": m.employment_place,
+        "public_payroll": m.public_payroll,
+        "status": m.status.code(),
+    })
+}
+
+pub async fn api_list(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(p): Query<ListParams>,
+) -> Response {
+    match registry::search(state.store.as_ref(), &session.auth.actor, &p.query()).await {
+        Ok(found) => axum::Json(json!({
+            "total": found.total,
+            "page": p.page.unwrap_or(1).max(1),
+            "page_size": PAGE_SIZE,
+            "households": found.rows.iter().map(summary_json).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e) => api_error(&e),
     }
-    let _ = state
-        .store
-        .audit(&session.auth.actor, "csrf.rejected", what, "{}")
-        .await;
-    tracing::warn!(user = %session.auth.actor.name, what, "拒绝了缺少有效 X-CSRF-Token 的接口请求");
-    Err((
-        StatusCode::FORBIDDEN,
-        Json(json!({
-            "error": "请求被拒绝",
-            "message": "缺少或错误的 X-CSRF-Token：请先用 GET /api/session 取得令牌"
-        })),
-    )
-        .into_response())
+}
+
+pub async fn api_show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+        Ok(v) => {
+            let d = &v.detail;
+            axum::Json(json!({
+                "household": summary_json(&d.summary),
+                "place": v.place,
+                "address": d.address,
+                "bank_account": d.bank_masked,
+                                "members": d.members.iter().map(member_json).collect::<Vec<_>>(),
+                "years": v.years,
+                "assurance": v.findings.iter().map(|f| json!({
+                    "indicator": f.indicator.code(),
+                    "label": f.indicator.label(),
+                    "secure": f.secure,
+                    "detail": f.detail,
+                })).collect::<Vec<_>>(),
+            }))
+            .into_response()
+        }
+        Err(e) => api_error(&e),
+    }
 }
 
 /// The changes a write made, or why it made none.
@@ -55,16 +111,6 @@ fn changes_json(result: Result<Vec<FieldChange>, dixian_app::AppError>) -> Respo
         Ok(changes) => Json(json!({ "changes": changes })).into_response(),
         Err(e) => api_error(&e),
     }
-}
-
-/// The signed-in account and the token its API writes must carry.
-pub async fn session(Extension(session): Extension<Session>) -> Response {
-    Json(json!({
-        "username": session.auth.user.username,
-        "role": session.auth.actor.role.map(|r| r.code()),
-        "csrf_token": session.auth.csrf,
-    }))
-    .into_response()
 }
 
 #[derive(Deserialize)]

@@ -1,26 +1,24 @@
 //! Uploading a household file (农户导入) in the browser: dry run or import, the problems on
 //! screen, and the file back with a “问题” column to correct in Excel.
 
+use crate::AppState;
 use crate::error::error_page;
+use crate::frame::{Frame, render};
+use crate::limit::SHEET_UPLOAD_LIMIT;
 use crate::session::{Session, check_csrf};
-use crate::{AppState, Frame, render};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::Response;
-use dixian_app::AppError;
-use dixian_app::import::{self, ImportReport};
-use dixian_app::import::{Progress, ProgressView, Stage};
+use dixian_app::import::{ImportReport, Progress, ProgressView, Stage};
 use dixian_app::sheet::FileKind;
+use dixian_app::{AppError, import};
 use dixian_domain::access::Permission;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-
-/// Largest file the upload takes.
-pub const UPLOAD_LIMIT: usize = 100 * 1024 * 1024;
 
 /// Error reports kept for download: token → (account, when, format, file). Short-lived.
 type Reports = Mutex<HashMap<String, (i64, Instant, FileKind, Vec<u8>)>>;
@@ -65,7 +63,7 @@ fn keep_report(user: i64, kind: FileKind, file: Vec<u8>) -> Option<String> {
 }
 
 #[derive(Template)]
-#[template(path = "import.html")]
+#[template(path = "registry/import.html")]
 struct ImportPage {
     frame: Frame,
     csrf: String,
@@ -153,10 +151,10 @@ pub async fn template(Path(file): Path<String>) -> Response {
 fn file_download(kind: FileKind, bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
     let ext = kind.extension();
     let mime = match kind {
-        FileKind::Csv => crate::CSV,
-        FileKind::Xlsx => crate::XLSX,
+        FileKind::Csv => crate::frame::CSV,
+        FileKind::Xlsx => crate::frame::XLSX,
     };
-    crate::download(
+    crate::frame::download(
         bytes,
         mime,
         &format!("{ascii}.{ext}"),
@@ -186,7 +184,7 @@ async fn fields(mut form: Multipart) -> Result<Upload, String> {
             Err(e) => {
                 return Err(format!(
                     "上传中断或文件过大（上限{} MB）：{e}",
-                    UPLOAD_LIMIT >> 20
+                    SHEET_UPLOAD_LIMIT >> 20
                 ));
             }
         };
@@ -202,7 +200,10 @@ async fn fields(mut form: Multipart) -> Result<Upload, String> {
             Some("file") => {
                 name = field.file_name().unwrap_or("上传的文件").to_string();
                 bytes = Some(field.bytes().await.map_err(|e| {
-                    format!("文件上传中断或过大（上限{} MB）：{e}", UPLOAD_LIMIT >> 20)
+                    format!(
+                        "文件上传中断或过大（上限{} MB）：{e}",
+                        SHEET_UPLOAD_LIMIT >> 20
+                    )
                 })?);
             }
             _ => {}

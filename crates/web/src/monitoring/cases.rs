@@ -1,0 +1,822 @@
+//! Cases (监测案件): the list with the dashboard's filters, a case with its step forms, cadre
+//! and measures, attachments, and the printable case file. Handlers translate HTTP to
+//! `dixian_app::monitoring` and back.
+
+use crate::AppState;
+use crate::error::{error_page, status_of};
+use crate::forms::{correctable, field, guard, multipart, stored_file};
+use crate::frame::{Frame, render};
+use crate::links::{DrillQuery, case_link};
+use crate::monitoring::leads::{LeadRow, lead_row};
+use crate::monitoring::{all, version_of};
+use crate::session::Session;
+use crate::views::visit_view;
+use crate::views::{Due, VisitView, due_of};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::response::{Redirect, Response};
+use chrono::NaiveDate;
+use dixian_app::monitoring as flow;
+use dixian_app::monitoring::{CaseView, StepForm};
+use dixian_app::{AppError, today};
+use dixian_domain::access::{Actor, Permission};
+use dixian_domain::monitoring::{
+    ActionKind, AttachmentKind, CaseState, MeasureStatus, Phase, available, check_role,
+    measure_type_name, risk_type_names,
+};
+use dixian_domain::policy::Policy;
+use dixian_store::CaseSummary;
+use serde::Deserialize;
+
+/// Cases on one page of the list.
+const CASE_PAGE: i64 = 200;
+
+pub(crate) struct CaseRow {
+    pub id: i64,
+    pub household: String,
+    pub head: String,
+    pub village: String,
+    pub state: &'static str,
+    pub since: String,
+    pub due: Due,
+    pub green: bool,
+    pub people: i64,
+}
+
+fn case_row(c: &CaseSummary, today: NaiveDate, cal: &dixian_domain::WorkCalendar) -> CaseRow {
+    let late = flow::overdue_working_days(cal, c.case.due_on, today);
+    CaseRow {
+        id: c.case.id,
+        household: c.case.household.as_str().to_string(),
+        head: c.head_name.clone(),
+        village: c.village_name.clone(),
+        state: c.case.state.label(),
+        since: c.case.step_since.to_string(),
+        due: due_of(c.case.due_on, late, today),
+        green: c.case.green_channel_on.is_some(),
+        people: c.people,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/cases.html")]
+struct CasesPage {
+    frame: Frame,
+    rows: Vec<CaseRow>,
+    states: Vec<(&'static str, &'static str)>,
+    /// The state select's value: one code, or several from a dashboard figure.
+    state: String,
+    /// A dashboard figure's several states, offered as the select's own option.
+    state_group: Option<String>,
+    household: String,
+    overdue: bool,
+    /// The drill-down parameters the form carries along unchanged.
+    carried: Vec<(&'static str, String)>,
+    /// The filter in words, and the whole list's totals.
+    words: Vec<String>,
+    households: String,
+    people: String,
+    page: i64,
+    pages: i64,
+    /// This address without its page, for the paging links.
+    base: String,
+}
+
+pub async fn cases(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<DrillQuery>,
+) -> Response {
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let day = today();
+    let filter = match q.filter(day, CASE_PAGE) {
+        Ok(f) => f,
+        Err(e) => return error_page(&state, Some(&session), &AppError::Invalid(vec![e])),
+    };
+    let (list, cal, sel) = match (
+        store.cases(actor, &filter).await,
+        store.calendar().await,
+        dixian_app::dashboard::selection(store, actor, &filter).await,
+    ) {
+        (Ok(l), Ok(c), Ok(s)) => (l, c, s),
+        (Err(e), _, _) | (_, Err(e), _) => {
+            return error_page(&state, Some(&session), &e.into());
+        }
+        (_, _, Err(e)) => return error_page(&state, Some(&session), &e),
+    };
+    let base = case_link(&filter);
+    let carried = [
+        ("area", &q.area),
+        ("category", &q.category),
+        ("risk", &q.risk),
+        ("approved", &q.approved),
+        ("eliminated", &q.eliminated),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| (k, v.trim().to_string()))
+    .collect();
+    let state_codes: Vec<&str> = filter.states.iter().map(|s| s.code()).collect();
+    render(
+        StatusCode::OK,
+        &CasesPage {
+            frame: session.frame(&state),
+            rows: list.iter().map(|c| case_row(c, day, &cal)).collect(),
+            states: CaseState::ALL
+                .iter()
+                .map(|s| (s.code(), s.label()))
+                .collect(),
+            state: state_codes.join(","),
+            state_group: (state_codes.len() > 1).then(|| state_codes.join(",")),
+            household: q.household.trim().to_string(),
+            overdue: filter.overdue_on.is_some(),
+            carried,
+            words: sel.words,
+            households: dixian_app::dashboard::grouped(sel.households),
+            people: dixian_app::dashboard::grouped(sel.people),
+            page: filter.offset / CASE_PAGE + 1,
+            pages: ((sel.households + CASE_PAGE - 1) / CASE_PAGE).max(1),
+            base,
+        },
+    )
+}
+
+pub(crate) struct EventView {
+    pub on: String,
+    pub at: String,
+    pub actor: String,
+    pub action: &'static str,
+    pub change: String,
+    pub comment: String,
+    pub details: Vec<(String, String)>,
+    pub flags: Vec<String>,
+    pub timing: String,
+    pub late: bool,
+}
+
+pub(crate) struct AttachmentView {
+    pub id: i64,
+    pub kind: &'static str,
+    pub name: String,
+    pub size: String,
+    pub at: String,
+    pub by: String,
+}
+
+/// The case's facts in reading order, for its page and its printed file.
+fn facts(view: &CaseView) -> Vec<(String, String)> {
+    let c = &view.file.summary.case;
+    let p = &view.policy;
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut out = vec![
+        ("户编号".to_string(), c.household.as_str().to_string()),
+        ("户主".into(), view.file.summary.head_name.clone()),
+        ("所在村".into(), view.file.summary.village_name.clone()),
+        ("案件状态".into(), c.state.label().into()),
+        ("发现日期".into(), c.discovered_on.to_string()),
+        ("受理日期".into(), c.opened_on.to_string()),
+        (
+            "识别认定时限".into(),
+            format!("{}（{}）", c.identification_due, p.deadlines.identification),
+        ),
+    ];
+    if c.state.step().is_some() {
+        out.push(("本环节开始".into(), c.step_since.to_string()));
+        out.push(("本环节时限".into(), date(c.due_on)));
+    }
+    if let Some(paused) = c.paused_on {
+        out.push(("时限暂停".into(), format!("{paused}起因公示异议暂停")));
+    }
+    if let (Some(from), Some(until)) = (c.notice_from, c.notice_until) {
+        out.push((
+            "公示期".into(),
+            format!("{from}至{}", until.pred_opt().unwrap_or(until)),
+        ));
+    }
+    if let Some(cat) = &c.category {
+        let name = p
+            .object_categories
+            .iter()
+            .find(|i| &i.code == cat)
+            .map_or(cat.as_str(), |i| i.name.as_str());
+        out.push(("监测对象类别".into(), name.to_string()));
+    }
+    if !c.risk_types.is_empty() {
+        out.push(("风险类型".into(), risk_type_names(p, &c.risk_types)));
+    }
+    if let Some(g) = c.green_channel_on {
+        out.push(("绿色通道".into(), format!("{g}启用，先行帮扶")));
+    }
+    if let Some(a) = c.approved_on {
+        out.push(("纳入监测日期".into(), a.to_string()));
+    }
+    if let Some(d) = c.cadre_due {
+        out.push((
+            "明确帮扶责任人时限".into(),
+            format!(
+                "{d}{}",
+                if view.file.summary.has_cadre {
+                    "（已明确）"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    if let Some(d) = c.plan_due {
+        out.push(("制定帮扶计划时限".into(), d.to_string()));
+    }
+    if let Some(m) = &c.elimination_mode {
+        let name = p
+            .elimination_modes
+            .iter()
+            .find(|i| &i.code == m)
+            .map_or(m.as_str(), |i| i.name.as_str());
+        out.push(("消除方式".into(), name.to_string()));
+    }
+    if let Some(e) = c.eliminated_on {
+        out.push(("风险消除日期".into(), e.to_string()));
+    }
+    if let Some(r) = &c.closed_reason {
+        out.push(("不予纳入理由".into(), r.clone()));
+    }
+    out
+}
+
+fn events(view: &CaseView) -> Vec<EventView> {
+    view.file
+        .events
+        .iter()
+        .map(|r| {
+            let e = &r.event;
+            let change = match e.from {
+                Some(f) if f != e.to => format!("{} → {}", f.label(), e.to.label()),
+                None => format!("→ {}", e.to.label()),
+                _ => String::new(),
+            };
+            let (timing, late) = match (e.due_on, e.on_time()) {
+                (Some(d), Some(true)) => (format!("按时（时限{d}）"), false),
+                (Some(d), Some(false)) => (format!("超时（时限{d}）"), true),
+                _ => (String::new(), false),
+            };
+            EventView {
+                on: e.on.to_string(),
+                at: dixian_app::beijing(r.at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                actor: r.actor.clone(),
+                action: e.action.label(),
+                change,
+                comment: e.comment.clone(),
+                details: e.details.clone(),
+                flags: e.flags.clone(),
+                timing,
+                late,
+            }
+        })
+        .collect()
+}
+
+fn attachments(view: &CaseView) -> Vec<AttachmentView> {
+    view.file
+        .attachments
+        .iter()
+        .map(|a| AttachmentView {
+            id: a.id,
+            kind: a.kind.label(),
+            name: a.name.clone(),
+            size: format!("{:.1} KB", a.size as f64 / 1024.0),
+            at: dixian_app::beijing(a.uploaded_at)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            by: a.uploaded_by.clone(),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/case.html")]
+struct CasePage {
+    frame: Frame,
+    csrf: String,
+    id: i64,
+    version: i64,
+    household: String,
+    village: String,
+    state: &'static str,
+    elimination: bool,
+    in_notice: bool,
+    notice_from: String,
+    facts: Vec<(String, String)>,
+    flags: Vec<String>,
+    actions: Vec<ActionKind>,
+    risks: Vec<(String, String, bool)>,
+    categories: Vec<(String, String, bool)>,
+    modes: Vec<(String, String)>,
+    events: Vec<EventView>,
+    leads: Vec<LeadRow>,
+    attachments: Vec<AttachmentView>,
+    consents: Vec<(i64, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    done: Option<String>,
+    today: String,
+    may_attach: bool,
+    assisting: bool,
+    gaps: Vec<String>,
+    measures: Vec<MeasureView>,
+    measure_types: Vec<(String, String)>,
+    statuses: Vec<(&'static str, &'static str)>,
+    cadres: Vec<(i64, String)>,
+    visits: Vec<VisitView>,
+    /// The pack's cadence in words, and the periods missed or open.
+    cadence: String,
+    missed: Vec<String>,
+    open_period: Option<String>,
+}
+
+pub(crate) struct MeasureView {
+    pub id: i64,
+    pub type_name: String,
+    pub content: String,
+    pub unit: String,
+    pub period: String,
+    pub amount: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub effect: String,
+    pub type_code: String,
+    pub end_on: String,
+}
+
+impl CasePage {
+    fn can(&self, code: &str) -> bool {
+        self.actions.iter().any(|a| a.code() == code)
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Done {
+    #[serde(default)]
+    done: String,
+}
+
+fn done_message(code: &str) -> Option<String> {
+    match code {
+        "" => None,
+        "attached" => Some("该户已有在办案件，新线索已并入本案件".into()),
+        "open" => Some("已受理立案，请在时限内入户核实".into()),
+        "file" => Some("附件已上传".into()),
+        "visit" => Some("走访记录已保存".into()),
+        other => ActionKind::parse(other).map(|k| format!("已办理：{}", k.label())),
+    }
+}
+
+fn case_page(
+    state: &AppState,
+    session: &Session,
+    view: &CaseView,
+    cadres: Vec<(i64, String)>,
+    error: Option<String>,
+    done: Option<String>,
+) -> CasePage {
+    let c = &view.file.summary.case;
+    let actor: &Actor = &session.auth.actor;
+    let actions: Vec<ActionKind> = available(c)
+        .into_iter()
+        .filter(|k| check_role(actor.role, *k, c.state).is_ok())
+        .collect();
+    let p: &Policy = &view.policy;
+    let day = today();
+    let flags = view
+        .file
+        .events
+        .iter()
+        .flat_map(|e| e.event.flags.iter().cloned())
+        .collect();
+    CasePage {
+        frame: session.frame(state),
+        csrf: session.auth.csrf.clone(),
+        id: c.id,
+        version: c.version,
+        household: c.household.as_str().to_string(),
+        village: view.file.summary.village.to_string(),
+        state: c.state.label(),
+        elimination: c
+            .state
+            .step()
+            .is_some_and(|(ph, _)| ph == Phase::Elimination),
+        in_notice: matches!(c.state, CaseState::Notice | CaseState::ExitNotice),
+        notice_from: c.notice_from.map(|d| d.to_string()).unwrap_or_default(),
+        facts: facts(view),
+        flags,
+        actions,
+        risks: p
+            .risk_types
+            .iter()
+            .flat_map(|r| {
+                std::iter::once((r.code.clone(), r.name.clone())).chain(
+                    r.subtypes
+                        .iter()
+                        .map(|s| (s.code.clone(), format!("{}：{}", r.name, s.name))),
+                )
+            })
+            .map(|(code, name)| {
+                let on = c.risk_types.contains(&code);
+                (code, name, on)
+            })
+            .collect(),
+        categories: p
+            .object_categories
+            .iter()
+            .map(|i| {
+                (
+                    i.code.clone(),
+                    i.name.clone(),
+                    c.category.as_ref() == Some(&i.code),
+                )
+            })
+            .collect(),
+        modes: p
+            .elimination_modes
+            .iter()
+            .map(|i| (i.code.clone(), i.name.clone()))
+            .collect(),
+        events: events(view),
+        leads: view
+            .file
+            .leads
+            .iter()
+            .map(|l| {
+                lead_row(
+                    &flow::PendingLead {
+                        lead: l.clone(),
+                        accept_by: l.received_on,
+                    },
+                    day,
+                )
+            })
+            .collect(),
+        attachments: attachments(view),
+        consents: view
+            .file
+            .attachments
+            .iter()
+            .filter(|a| a.kind == AttachmentKind::Consent)
+            .map(|a| (a.id, a.name.clone()))
+            .collect(),
+        kinds: AttachmentKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
+        error,
+        done,
+        today: day.to_string(),
+        may_attach: actor.may(Permission::HandleCases),
+        assisting: c.assisting(),
+        gaps: view.gaps.clone(),
+        measures: view
+            .file
+            .measures
+            .iter()
+            .map(|m| MeasureView {
+                id: m.id,
+                type_name: measure_type_name(p, &m.type_code).to_string(),
+                content: m.content.clone(),
+                unit: m.unit.clone(),
+                period: match m.end_on {
+                    Some(e) => format!("{}至{e}", m.start_on),
+                    None => format!("{}起", m.start_on),
+                },
+                amount: m.amount.grouped(),
+                status: m.status.label(),
+                status_code: m.status.code(),
+                effect: m.effect.clone(),
+                type_code: m.type_code.clone(),
+                end_on: m.end_on.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        measure_types: p
+            .measure_types
+            .iter()
+            .map(|t| (t.code.clone(), t.name.clone()))
+            .collect(),
+        statuses: MeasureStatus::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        cadres,
+        visits: view.visits.iter().map(visit_view).collect(),
+        cadence: format!(
+            "纳入后每{}个月至少走访1次",
+            p.visits.monitored_every_months.max(1)
+        ),
+        missed: view
+            .visit_periods
+            .iter()
+            .filter(|x| x.missed(day))
+            .map(|x| format!("{}至{}", x.from, x.until))
+            .collect(),
+        open_period: view
+            .visit_periods
+            .iter()
+            .find(|x| x.open(day))
+            .map(|x| format!("本期（{}至{}）尚未走访", x.from, x.until)),
+    }
+}
+
+/// The 帮扶责任人 accounts the actor may assign, as (id, name and place); none for those who
+/// do not assign.
+async fn cadre_choices(state: &AppState, actor: &Actor) -> Vec<(i64, String)> {
+    if check_role(actor.role, ActionKind::AssignCadre, CaseState::Monitored).is_err() {
+        return Vec::new();
+    }
+    match state.store.assistance_cadres(actor).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|c| (c.id, format!("{}（{}）", c.display_name, c.username)))
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "帮扶责任人列表读取失败");
+            Vec::new()
+        }
+    }
+}
+
+async fn show_case(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    error: Option<(StatusCode, String)>,
+    done: Option<String>,
+) -> Response {
+    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, today()).await {
+        Ok(view) => {
+            let (code, message) = match error {
+                Some((c, m)) => (c, Some(m)),
+                None => (StatusCode::OK, None),
+            };
+            let cadres = cadre_choices(state, &session.auth.actor).await;
+            render(
+                code,
+                &case_page(state, session, &view, cadres, message, done),
+            )
+        }
+        Err(e) => error_page(state, Some(session), &e),
+    }
+}
+
+pub async fn cadre(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "明确帮扶责任人").await {
+        return r;
+    }
+    let f = flow::CadreForm {
+        version: version_of(&fields),
+        cadre: field(&fields, "cadre"),
+        unit: field(&fields, "unit"),
+        political: field(&fields, "political"),
+        start: field(&fields, "start"),
+    };
+    let result = flow::assign_cadre(state.store.as_ref(), &session.auth.actor, id, &f, today())
+        .await
+        .map(|_| ());
+    after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await
+}
+
+pub async fn measure(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "帮扶措施").await {
+        return r;
+    }
+    let f = flow::MeasureForm {
+        version: version_of(&fields),
+        id: field(&fields, "measure"),
+        type_code: field(&fields, "type_code"),
+        content: field(&fields, "content"),
+        unit: field(&fields, "unit"),
+        start_on: field(&fields, "start_on"),
+        end_on: field(&fields, "end_on"),
+        amount: field(&fields, "amount"),
+        status: field(&fields, "status"),
+        effect: field(&fields, "effect"),
+    };
+    let result = flow::save_measure(state.store.as_ref(), &session.auth.actor, id, &f, today())
+        .await
+        .map(|_| ());
+    after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await
+}
+
+pub async fn case(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    Query(q): Query<Done>,
+) -> Response {
+    show_case(&state, &session, id, None, done_message(&q.done)).await
+}
+
+fn step_form(fields: &[(String, String)]) -> StepForm {
+    let flag = |name: &str| fields.iter().any(|(k, v)| k == name && !v.is_empty());
+    StepForm {
+        version: version_of(fields),
+        on: field(fields, "on"),
+        comment: field(fields, "comment"),
+        visited_on: field(fields, "visited_on"),
+        verifiers: field(fields, "verifiers"),
+        consent_attachment: field(fields, "consent_attachment"),
+        risk_types: all(fields, "risk"),
+        category: field(fields, "category"),
+        rigid_expenditure: field(fields, "rigid_expenditure"),
+        owns_commercial_housing: flag("owns_commercial_housing"),
+        owns_vehicle: flag("owns_vehicle"),
+        runs_business: flag("runs_business"),
+        stable_income_months: field(fields, "stable_income_months"),
+        rigid_expenditure_resolved: flag("rigid_expenditure_resolved"),
+        held_on: field(fields, "held_on"),
+        attendees: field(fields, "attendees"),
+        agreed: field(fields, "agreed") == "yes",
+        notice_from: field(fields, "notice_from"),
+        mode: field(fields, "mode"),
+    }
+}
+
+pub(super) async fn after_step(
+    state: &AppState,
+    session: &Session,
+    id: i64,
+    kind: Option<ActionKind>,
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!(
+            "/cases/{id}?done={}",
+            kind.map_or("file", ActionKind::code)
+        ))
+        .into_response(),
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            show_case(state, session, id, Some((code, e.to_string())), None).await
+        }
+        Err(e) => error_page(state, Some(session), &e),
+    }
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "办理案件").await {
+        return r;
+    }
+    let action = field(&fields, "action");
+    let Some(kind) = ActionKind::parse(&action) else {
+        let e = AppError::Invalid(vec![format!("办理环节“{action}”无效")]);
+        return after_step(&state, &session, id, None, Err(e)).await;
+    };
+    let result = flow::act(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        kind,
+        &step_form(&fields),
+        today(),
+    )
+    .await
+    .map(|_| ());
+    after_step(&state, &session, id, Some(kind), result).await
+}
+
+/// 入户核实, with the signed consent uploaded in the same form (or one already attached).
+pub async fn verify(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, file) = match multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "入户核实").await {
+        return r;
+    }
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let f = step_form(&fields);
+    let result = match file {
+        Some((name, bytes)) => match flow::attachment("consent", &name, bytes) {
+            Ok(consent) => flow::verify_with_consent(store, actor, id, &f, consent, today())
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        },
+        None => flow::act(store, actor, id, ActionKind::Verify, &f, today())
+            .await
+            .map(|_| ()),
+    };
+    after_step(&state, &session, id, Some(ActionKind::Verify), result).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, file) = match multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "上传附件").await {
+        return r;
+    }
+    let result = match file {
+        None => Err(AppError::Invalid(vec!["请选择要上传的文件".into()])),
+        Some((name, bytes)) => match flow::attachment(&field(&fields, "kind"), &name, bytes) {
+            Ok(a) => state
+                .store
+                .add_attachment(&session.auth.actor, id, &a)
+                .await
+                .map(|_| ())
+                .map_err(AppError::from),
+            Err(e) => Err(e),
+        },
+    };
+    after_step(&state, &session, id, None, result).await
+}
+
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((id, att)): Path<(i64, i64)>,
+) -> Response {
+    match state.store.attachment(&session.auth.actor, id, att).await {
+        Ok(Some((meta, bytes))) => stored_file(
+            bytes,
+            &meta.content_type,
+            &format!("case{id}-{att}"),
+            &meta.name,
+        ),
+        Ok(None) => error_page(
+            &state,
+            Some(&session),
+            &AppError::NotFound(format!("案件#{id}没有附件#{att}")),
+        ),
+        Err(e) => error_page(&state, Some(&session), &e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/case_print.html")]
+struct PrintPage {
+    id: i64,
+    facts: Vec<(String, String)>,
+    events: Vec<EventView>,
+    leads: Vec<LeadRow>,
+    attachments: Vec<AttachmentView>,
+    printed: String,
+}
+
+pub async fn print(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> Response {
+    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, today()).await {
+        Ok(view) => {
+            let page = case_page(&state, &session, &view, Vec::new(), None, None);
+            render(
+                StatusCode::OK,
+                &PrintPage {
+                    id,
+                    facts: page.facts,
+                    events: page.events,
+                    leads: page.leads,
+                    attachments: page.attachments,
+                    printed: today().to_string(),
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}

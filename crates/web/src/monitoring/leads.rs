@@ -1,0 +1,398 @@
+//! Leads (监测线索): the list, registering one, importing a spreadsheet of them, its
+//! template, and accepting or declining.
+
+use crate::AppState;
+use crate::error::{error_page, status_of};
+use crate::forms::{correctable, field, guard, multipart};
+use crate::frame::{Frame, render};
+use crate::monitoring::all;
+use crate::session::Session;
+use crate::views::Due;
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::response::{Redirect, Response};
+use chrono::NaiveDate;
+use dixian_app::monitoring as flow;
+use dixian_app::monitoring::LeadForm;
+use dixian_app::{AppError, today};
+use dixian_domain::monitoring::{ActionKind, CaseState, Channel, check_role};
+use dixian_store::LeadFilter;
+use serde::Deserialize;
+
+pub(crate) struct LeadRow {
+    pub id: i64,
+    pub received_on: String,
+    pub channel: &'static str,
+    pub village: String,
+    pub household: String,
+    pub who: String,
+    pub reason: String,
+    /// What backs it: for a screening warning, the numbers compared.
+    pub evidence: String,
+    pub source: String,
+    pub status: &'static str,
+    pub pending: bool,
+    pub accept_by: Due,
+    pub case_id: Option<i64>,
+    pub note: String,
+}
+
+pub(super) fn lead_row(p: &flow::PendingLead, today: NaiveDate) -> LeadRow {
+    let l = &p.lead;
+    let pending = l.status == dixian_domain::monitoring::LeadStatus::Pending;
+    let late = pending && p.accept_by < today;
+    LeadRow {
+        id: l.id,
+        received_on: l.received_on.to_string(),
+        channel: l.channel.label(),
+        village: l.village.to_string(),
+        household: l
+            .household
+            .as_ref()
+            .map(|h| h.as_str().to_string())
+            .unwrap_or_default(),
+        who: match (&l.applicant_name, &l.applicant_id_masked) {
+            (Some(n), Some(id)) => format!("{n}（{id}）"),
+            (Some(n), None) => n.clone(),
+            _ => String::new(),
+        },
+        reason: l.reason.clone(),
+        evidence: l.evidence.clone(),
+        source: l.source.clone(),
+        status: l.status.label(),
+        pending,
+        accept_by: Due {
+            date: if pending {
+                p.accept_by.to_string()
+            } else {
+                String::new()
+            },
+            late,
+            note: if late {
+                "已超过受理时限".into()
+            } else {
+                String::new()
+            },
+        },
+        case_id: l.case_id,
+        note: l.decision_note.clone().unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/leads.html")]
+struct LeadsPage {
+    frame: Frame,
+    csrf: String,
+    today: String,
+    leads: Vec<LeadRow>,
+    villages: Vec<(String, String)>,
+    channels: Vec<(&'static str, &'static str)>,
+    hardships: Vec<(String, String)>,
+    form: LeadForm,
+    error: Option<String>,
+    may_accept: bool,
+    status: String,
+    /// The outcome of a campaign file, and its problems by row and column.
+    imported: Option<String>,
+    import_problems: Vec<String>,
+}
+
+impl LeadsPage {
+    fn ticked(&self, code: &str) -> bool {
+        self.form.hardships.iter().any(|h| h == code)
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LeadQuery {
+    #[serde(default)]
+    status: String,
+}
+
+async fn leads_page(
+    state: &AppState,
+    session: &Session,
+    status_filter: &str,
+    form: LeadForm,
+    error: Option<String>,
+    code: StatusCode,
+) -> Response {
+    leads_page_with(state, session, status_filter, form, error, code, None).await
+}
+
+async fn leads_page_with(
+    state: &AppState,
+    session: &Session,
+    status_filter: &str,
+    form: LeadForm,
+    error: Option<String>,
+    code: StatusCode,
+    imported: Option<dixian_app::lead_import::LeadImportReport>,
+) -> Response {
+    let actor = &session.auth.actor;
+    let store = state.store.as_ref();
+    let day = today();
+    let filter = LeadFilter {
+        status: dixian_domain::monitoring::LeadStatus::parse(status_filter),
+        ..LeadFilter::default()
+    };
+    let leads = match flow::leads(store, actor, &filter).await {
+        Ok(l) => l,
+        Err(e) => return error_page(state, Some(session), &e),
+    };
+    let villages = match dixian_app::registry::villages_for(store, actor).await {
+        Ok(v) => v,
+        Err(e) => return error_page(state, Some(session), &e),
+    };
+    let hardships = match villages.first() {
+        Some(v) => flow::policy_for(store, &v.code, day)
+            .await
+            .map(|p| {
+                p.risk_types
+                    .iter()
+                    .map(|r| (r.code.clone(), r.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    render(
+        code,
+        &LeadsPage {
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
+            today: day.to_string(),
+            leads: leads.iter().map(|l| lead_row(l, day)).collect(),
+            villages: villages
+                .iter()
+                .map(|v| (v.code.to_string(), v.name.clone()))
+                .collect(),
+            channels: Channel::ALL
+                .iter()
+                .filter(|c| **c != Channel::SelfDeclared)
+                .map(|c| (c.code(), c.label()))
+                .collect(),
+            hardships,
+            form,
+            error,
+            may_accept: check_role(actor.role, ActionKind::Open, CaseState::Verifying).is_ok(),
+            status: status_filter.to_string(),
+            import_problems: imported
+                .as_ref()
+                .map(|r| r.problems.iter().map(ToString::to_string).collect())
+                .unwrap_or_default(),
+            imported: imported.map(|r| {
+                if !r.problems.is_empty() {
+                    format!(
+                        "文件共{}行，有{}处问题，未导入任何线索：",
+                        r.rows,
+                        r.problems.len()
+                    )
+                } else if r.created == 0 {
+                    format!("检查通过：文件共{}行，可以导入（试导入，未写入）", r.rows)
+                } else {
+                    format!(
+                        "已导入{}条线索，其中{}条并入在办案件",
+                        r.created, r.attached
+                    )
+                }
+            }),
+        },
+    )
+}
+
+pub async fn leads(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<LeadQuery>,
+) -> Response {
+    leads_page(
+        &state,
+        &session,
+        &q.status,
+        LeadForm::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "登记线索").await {
+        return r;
+    }
+    let form = LeadForm {
+        village: field(&fields, "village"),
+        household: field(&fields, "household"),
+        channel: field(&fields, "channel"),
+        source: field(&fields, "source"),
+        reason: field(&fields, "reason"),
+        evidence: field(&fields, "evidence"),
+        hardships: all(&fields, "hardship"),
+        received_on: field(&fields, "received_on"),
+    };
+    match flow::report_lead(state.store.as_ref(), &session.auth.actor, &form, today()).await {
+        Ok(made) => match made.attached_to {
+            Some(case) => Redirect::to(&format!("/cases/{case}?done=attached")).into_response(),
+            None => Redirect::to("/leads?status=pending").into_response(),
+        },
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            leads_page(&state, &session, "", form, Some(e.to_string()), code).await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// A campaign file of leads (集中排查): checked whole, written whole or not at all.
+pub async fn import_leads(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let (fields, file) = match multipart(form).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    if let Err(r) = guard(&state, &session, &headers, &fields, "导入线索").await {
+        return r;
+    }
+    let Some((name, bytes)) = file else {
+        let e = AppError::Invalid(vec!["请选择要导入的文件".into()]);
+        return leads_page(
+            &state,
+            &session,
+            "",
+            LeadForm::default(),
+            Some(e.to_string()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let dry_run = !field(&fields, "dry_run").is_empty();
+    match dixian_app::lead_import::import_leads(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &name,
+        &bytes,
+        dry_run,
+        today(),
+    )
+    .await
+    {
+        Ok(report) => {
+            let code = if report.problems.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            leads_page_with(
+                &state,
+                &session,
+                "pending",
+                LeadForm::default(),
+                None,
+                code,
+                Some(report),
+            )
+            .await
+        }
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            leads_page(
+                &state,
+                &session,
+                "",
+                LeadForm::default(),
+                Some(e.to_string()),
+                code,
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// The lead file template, CSV or XLSX.
+pub async fn lead_template(Path(file): Path<String>) -> Response {
+    let (kind, mime, ascii) = match file.as_str() {
+        "template.csv" => (
+            dixian_app::sheet::FileKind::Csv,
+            crate::frame::CSV,
+            "leads-template.csv",
+        ),
+        "template.xlsx" => (
+            dixian_app::sheet::FileKind::Xlsx,
+            crate::frame::XLSX,
+            "leads-template.xlsx",
+        ),
+        _ => return (StatusCode::NOT_FOUND, "没有这个模板").into_response(),
+    };
+    match dixian_app::lead_import::template(kind) {
+        Ok(bytes) => crate::frame::download(
+            bytes,
+            mime,
+            ascii,
+            &format!("集中排查线索模板.{}", kind.extension()),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "模板生成失败");
+            (StatusCode::INTERNAL_SERVER_ERROR, "模板生成失败").into_response()
+        }
+    }
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(r) = guard(&state, &session, &headers, &fields, "受理线索").await {
+        return r;
+    }
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let on = match field(&fields, "on").trim() {
+        "" => Ok(today()),
+        t => dixian_app::policy::parse_date(t),
+    };
+    let result = match (on, field(&fields, "decision").as_str()) {
+        (Err(e), _) => Err(e),
+        (Ok(on), "accept") => flow::accept_lead(store, actor, id, &field(&fields, "household"), on)
+            .await
+            .map(Some),
+        (Ok(on), "decline") => flow::decline_lead(store, actor, id, &field(&fields, "reason"), on)
+            .await
+            .map(|()| None),
+        _ => Err(AppError::Invalid(vec!["请选择受理或不予受理".into()])),
+    };
+    match result {
+        Ok(Some(case)) => Redirect::to(&format!("/cases/{case}?done=open")).into_response(),
+        Ok(None) => Redirect::to("/leads?status=pending").into_response(),
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            leads_page(
+                &state,
+                &session,
+                "pending",
+                LeadForm::default(),
+                Some(format!("线索#{id}：{e}")),
+                code,
+            )
+            .await
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}

@@ -1,0 +1,606 @@
+//! The household list and a household's page (户籍), its edit form, member status and the
+//! registry ledger download.
+
+use crate::AppState;
+use crate::error::error_page;
+use crate::forms::RevealFields;
+use crate::frame::{Frame, render};
+use crate::session::Session;
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use dixian_app::registry::{HouseholdQuery, PAGE_SIZE};
+use dixian_app::{AppError, registry, today};
+use dixian_store::HouseholdSummary;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    within: String,
+    #[serde(default)]
+    household_type: String,
+    #[serde(default)]
+    relocated: String,
+    #[serde(default)]
+    dibao: String,
+    #[serde(default)]
+    tekun: String,
+    #[serde(default)]
+    monitored: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    pub(super) page: Option<i64>,
+}
+
+impl ListParams {
+    pub(super) fn query(&self) -> HouseholdQuery {
+        HouseholdQuery {
+            within: self.within.clone(),
+            household_type: self.household_type.clone(),
+            relocated: self.relocated.clone(),
+            dibao: self.dibao.clone(),
+            tekun: self.tekun.clone(),
+            monitored: self.monitored.clone(),
+            name: self.name.clone(),
+            // Exact ID search goes through 人员查询 (POST), never an address.
+            id_number: String::new(),
+            page: self.page.unwrap_or(1),
+        }
+    }
+
+    /// The filter part of the address, for paging links.
+    fn link(&self) -> String {
+        crate::session::query_string(&[
+            ("within", &self.within),
+            ("household_type", &self.household_type),
+            ("relocated", &self.relocated),
+            ("dibao", &self.dibao),
+            ("tekun", &self.tekun),
+            ("monitored", &self.monitored),
+            ("name", &self.name),
+        ])
+    }
+}
+
+/// Flags of a household as short Chinese tags.
+fn tags(h: &HouseholdSummary) -> Vec<&'static str> {
+    [
+        (h.monitored, "监测对象"),
+        (h.dibao, "低保"),
+        (h.tekun, "特困"),
+        (h.relocated, "易地搬迁"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, t)| *t)
+    .collect()
+}
+
+#[derive(Template)]
+#[template(path = "registry/households.html")]
+struct ListPage {
+    frame: Frame,
+    p: ListParams,
+    /// The yes/no filters: field, label, current value.
+    flags: Vec<(&'static str, &'static str, String)>,
+    error: Option<String>,
+    rows: Vec<(HouseholdSummary, Vec<&'static str>)>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    link: String,
+    may_edit: bool,
+    /// May export the ledger with the heads' ID numbers in full (stating why).
+    may_reveal: bool,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(p): Query<ListParams>,
+) -> Response {
+    let flags = vec![
+        ("monitored", "监测对象", p.monitored.clone()),
+        ("dibao", "低保", p.dibao.clone()),
+        ("tekun", "特困", p.tekun.clone()),
+        ("relocated", "易地搬迁", p.relocated.clone()),
+    ];
+    let mut page = ListPage {
+        frame: session.frame(&state),
+        flags,
+        error: None,
+        rows: Vec::new(),
+        total: 0,
+        page: p.page.unwrap_or(1).max(1),
+        pages: 1,
+        link: p.link(),
+        may_edit: session
+            .auth
+            .actor
+            .may(dixian_domain::access::Permission::EditRegistry),
+        may_reveal: session
+            .auth
+            .actor
+            .may(dixian_domain::access::Permission::RevealPii)
+            && session
+                .auth
+                .actor
+                .may(dixian_domain::access::Permission::ExportLedger),
+        p,
+    };
+    match registry::search(state.store.as_ref(), &session.auth.actor, &page.p.query()).await {
+        Ok(found) => {
+            page.total = found.total;
+            page.pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+            page.rows = found
+                .rows
+                .into_iter()
+                .map(|h| {
+                    let t = tags(&h);
+                    (h, t)
+                })
+                .collect();
+            render(StatusCode::OK, &page)
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            page.error = Some(e.to_string());
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// One timeline entry as shown.
+struct EventRow {
+    at: String,
+    actor: String,
+    what: String,
+    changes: Vec<String>,
+    reason: String,
+}
+
+/// The timeline's name of a history entry: the audit trail's name of the same action.
+fn event_label(action: &str) -> &str {
+    match action {
+        "registered" => "登记",
+        other => dixian_app::auditing::action_label(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registry/household.html")]
+struct HouseholdPage {
+    frame: Frame,
+    view: registry::HouseholdView,
+    tags: Vec<&'static str>,
+    events: Vec<EventRow>,
+    may_edit: bool,
+    csrf: String,
+    notice: Option<String>,
+    today: String,
+    visits: Vec<crate::views::VisitView>,
+    /// For a 脱贫户: the pack's months and this year's missed or open ones.
+    visit_rule: Option<String>,
+    visit_status: Vec<String>,
+    may_visit: bool,
+    /// The household's 三保障 problems: (id, kind, description, state, deadline, open).
+    problems: Vec<(i64, &'static str, String, &'static str, String, bool)>,
+    /// Kinds judged not secure that have no open problem yet: (code, label), to register.
+    unregistered: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowParams {
+    changed: Option<usize>,
+    visited: Option<u8>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    Query(q): Query<ShowParams>,
+) -> Response {
+    let actor = &session.auth.actor;
+    let view = match registry::household(state.store.as_ref(), actor, &code, today()).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    let events = match state
+        .store
+        .household_events(actor, &view.detail.summary.code)
+        .await
+    {
+        Ok(list) => list
+            .into_iter()
+            .rev()
+            .map(|e| EventRow {
+                at: dixian_app::beijing(e.at)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                actor: e.actor,
+                what: event_label(&e.action).to_string(),
+                changes: e
+                    .changes
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{}：{} → {}",
+                            c.field,
+                            if c.old.is_empty() {
+                                "（空）"
+                            } else {
+                                &c.old
+                            },
+                            if c.new.is_empty() {
+                                "（空）"
+                            } else {
+                                &c.new
+                            }
+                        )
+                    })
+                    .collect(),
+                reason: e.reason,
+            })
+            .collect(),
+        Err(e) => return error_page(&state, Some(&session), &AppError::Store(e)),
+    };
+    let tags = tags(&view.detail.summary);
+    let s = &view.detail.summary;
+    let poverty_alleviated = s.household_type
+        == dixian_domain::registry::HouseholdType::PovertyAlleviated
+        && !s.monitored;
+    let day = today();
+    let visits = match dixian_app::monitoring::household_visits(
+        state.store.as_ref(),
+        actor,
+        &s.code,
+        poverty_alleviated,
+        day,
+    )
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return error_page(&state, Some(&session), &e),
+    };
+    let visit_rule = (poverty_alleviated && !visits.months.is_empty()).then(|| {
+        format!(
+            "脱贫户每年{}月走访",
+            visits
+                .months
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("、")
+        )
+    });
+    let visit_status = visits
+        .periods
+        .iter()
+        .map(|p| {
+            let m = chrono::Datelike::month(&p.from);
+            match p.visited {
+                Some(d) => format!("{m}月：{d}已走访"),
+                None if p.missed(day) => format!("{m}月：漏访"),
+                None => format!("{m}月：本月待走访（{}前）", p.until),
+            }
+        })
+        .collect();
+    let problems =
+        match dixian_app::problems::of_household(state.store.as_ref(), actor, &s.code).await {
+            Ok(p) => p,
+            Err(e) => return error_page(&state, Some(&session), &e),
+        };
+    let unregistered = view
+        .findings
+        .iter()
+        .filter(|f| f.secure == Some(false))
+        .filter(|f| {
+            !problems.iter().any(|p| {
+                p.kind == f.indicator && p.state != dixian_domain::problems::ProblemState::Closed
+            })
+        })
+        .map(|f| (f.indicator.code(), f.indicator.label()))
+        .collect();
+    let problems = problems
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                p.kind.label(),
+                p.description.clone(),
+                p.state.label(),
+                p.deadline.to_string(),
+                p.state != dixian_domain::problems::ProblemState::Closed,
+            )
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &HouseholdPage {
+            problems,
+            unregistered,
+            visits: visits.visits.iter().map(crate::views::visit_view).collect(),
+            visit_rule,
+            visit_status,
+            may_visit: actor.may(dixian_domain::access::Permission::HandleCases),
+            frame: session.frame(&state),
+            view,
+            tags,
+            events,
+            may_edit: actor.may(dixian_domain::access::Permission::EditRegistry),
+            csrf: session.auth.csrf.clone(),
+            notice: q
+                .changed
+                .map(|n| {
+                    if n == 0 {
+                        "没有需要保存的变化".to_string()
+                    } else {
+                        format!("已保存{n}项变化，已记入变更记录")
+                    }
+                })
+                .or_else(|| q.visited.map(|_| "走访记录已保存".to_string())),
+            today: today().to_string(),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "registry/household_edit.html")]
+struct EditPage {
+    frame: Frame,
+    csrf: String,
+    code: String,
+    form: registry::EditForm,
+    phone_masked: String,
+    error: Option<String>,
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Response {
+    let actor = &session.auth.actor;
+    if let Err(e) = dixian_app::accounts::require(
+        state.store.as_ref(),
+        actor,
+        dixian_domain::access::Permission::EditRegistry,
+        &code,
+    )
+    .await
+    {
+        return error_page(&state, Some(&session), &e);
+    }
+    match registry::household(state.store.as_ref(), actor, &code, today()).await {
+        Ok(v) => render(
+            StatusCode::OK,
+            &EditPage {
+                frame: session.frame(&state),
+                csrf: session.auth.csrf.clone(),
+                code: v.detail.summary.code.to_string(),
+                form: registry::EditForm::of(&v.detail),
+                phone_masked: v.detail.summary.phone_masked.clone().unwrap_or_default(),
+                error: None,
+            },
+        ),
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EditFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    group_no: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    household_type: String,
+    relocated: Option<String>,
+    dibao: Option<String>,
+    tekun: Option<String>,
+    monitored: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Form(f): axum::extract::Form<EditFields>,
+) -> Response {
+    if let Err(r) =
+        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "修改户信息").await
+    {
+        return r;
+    }
+    let form = registry::EditForm {
+        group_no: f.group_no,
+        address: f.address,
+        phone: f.phone,
+        household_type: f.household_type,
+        relocated: f.relocated.is_some(),
+        dibao: f.dibao.is_some(),
+        tekun: f.tekun.is_some(),
+        monitored: f.monitored.is_some(),
+        reason: f.reason,
+    };
+    match registry::edit(state.store.as_ref(), &session.auth.actor, &code, &form).await {
+        Ok(changes) => {
+            axum::response::Redirect::to(&format!("/households/{code}?changed={}", changes.len()))
+                .into_response()
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Invalid(_)))) => {
+            // Show the number on record again, masked, beside the form being corrected.
+            let phone_masked =
+                registry::household(state.store.as_ref(), &session.auth.actor, &code, today())
+                    .await
+                    .ok()
+                    .and_then(|v| v.detail.summary.phone_masked)
+                    .unwrap_or_default();
+            render(
+                StatusCode::BAD_REQUEST,
+                &EditPage {
+                    frame: session.frame(&state),
+                    csrf: session.auth.csrf.clone(),
+                    code: code.clone(),
+                    phone_masked,
+                    form,
+                    error: Some(e.to_string()),
+                },
+            )
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    member: i64,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn member_status(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Form(f): axum::extract::Form<StatusFields>,
+) -> Response {
+    if let Err(r) =
+        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "人口变化").await
+    {
+        return r;
+    }
+    match registry::change_status(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        f.member,
+        &f.status,
+        &f.date,
+        &f.reason,
+    )
+    .await
+    {
+        Ok(()) => {
+            axum::response::Redirect::to(&format!("/households/{code}?changed=1")).into_response()
+        }
+        Err(e) => error_page(&state, Some(&session), &e),
+    }
+}
+
+/// The ledger of the list's current filter, as CSV or XLSX, masked.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(file): Path<String>,
+    Query(p): Query<ListParams>,
+) -> Response {
+    export_file(&state, &session, &file, p, None).await
+}
+
+/// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
+pub async fn export_revealed(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(file): Path<String>,
+    Query(p): Query<ListParams>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Form(f): axum::extract::Form<RevealFields>,
+) -> Response {
+    if let Err(r) =
+        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "导出完整身份证号").await
+    {
+        return r;
+    }
+    export_file(&state, &session, &file, p, Some(f.reason)).await
+}
+
+/// Writes the ledger to a temporary file and streams it from there, so a county-wide export
+/// never sits in memory.
+async fn export_file(
+    state: &AppState,
+    session: &Session,
+    file: &str,
+    p: ListParams,
+    reveal: Option<String>,
+) -> Response {
+    use dixian_app::ledger::{self, FileKind};
+    let (state, session) = (state.clone(), session.clone());
+    let format = match file {
+        "export.csv" => FileKind::Csv,
+        "export.xlsx" => FileKind::Xlsx,
+        _ => {
+            let e = AppError::NotFound("没有这个页面，请检查网址".into());
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    let tmp = match tempfile::NamedTempFile::new() {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "无法创建临时文件");
+            let e = AppError::Invalid(vec!["服务器无法创建临时文件，请联系管理员".into()]);
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    let writer = match tmp.reopen() {
+        Ok(f) => std::io::BufWriter::new(f),
+        Err(e) => {
+            tracing::error!(error = %e, "无法写入临时文件");
+            let e = AppError::Invalid(vec!["服务器无法写入临时文件，请联系管理员".into()]);
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    let mut q = p.query();
+    q.page = 1;
+    if let Err(e) = ledger::export(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &q,
+        format,
+        reveal.as_deref(),
+        writer,
+        |_| {},
+    )
+    .await
+    {
+        return error_page(&state, Some(&session), &e);
+    }
+    let file = match tokio::fs::File::open(tmp.path()).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "无法读取导出文件");
+            let e = AppError::Invalid(vec!["服务器无法读取导出文件，请联系管理员".into()]);
+            return error_page(&state, Some(&session), &e);
+        }
+    };
+    // The open handle keeps the data readable after the temporary name is removed.
+    drop(tmp);
+    let (mime, ext) = match format {
+        FileKind::Csv => (crate::frame::CSV, "csv"),
+        FileKind::Xlsx => (crate::frame::XLSX, "xlsx"),
+    };
+    let name = format!("户籍台账_{}.{ext}", today().format("%Y%m%d"));
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    crate::frame::download(body, mime, &format!("ledger.{ext}"), &name)
+}

@@ -1,0 +1,21 @@
+//! Department data and screening (部门数据筛查): feed uploads, runs and their warnings.
+
+mod pages;
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+/// The pages of this capability; all need a signed-in user.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/screening", get(pages::show))
+        .route(
+            "/screening/feeds",
+            post(pages::upload).layer(DefaultBodyLimit::max(crate::limit::FEED_UPLOAD_LIMIT)),
+        )
+        .route("/screening/template/{file}", get(pages::template))
+        .route("/screening/run", post(pages::run))
+        .route("/screening/job/{token}", get(pages::job))
+}
