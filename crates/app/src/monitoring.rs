@@ -75,7 +75,8 @@ async fn village_of(store: &dyn Store, text: &str) -> Result<DivisionCode, AppEr
 }
 
 /// A lead as staff enter it (基层干部排查, hotline, 信访, media, supervision).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct LeadForm {
     pub village: String,
     /// 户编号, optional: a lead may concern someone not yet registered.
@@ -411,7 +412,8 @@ pub async fn case_view(
 }
 
 /// Everything any step's form may carry; each step reads its own fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct StepForm {
     /// The case version the form was made from: a stale form is refused, not applied.
     pub version: i64,
@@ -653,7 +655,8 @@ async fn current_file(
 }
 
 /// 明确帮扶责任人 as the case page's form gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct CadreForm {
     pub version: i64,
     /// The account id of the 帮扶责任人.
@@ -704,7 +707,8 @@ pub async fn assign_cadre(
 }
 
 /// A measure of the plan as its form gives it; `id` empty for a new one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct MeasureForm {
     pub version: i64,
     pub id: String,
@@ -1110,7 +1114,8 @@ mod tests {
 }
 
 /// A visit (走访) as its form gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct VisitForm {
     /// Empty: today.
     pub visited_on: String,

@@ -14,8 +14,10 @@ use dixian_store::AccountStore;
 use dixian_store::FailureCount;
 use dixian_store::LoginAttempt;
 use dixian_store::LoginKey;
+use dixian_store::NewServiceToken;
 use dixian_store::NewSession;
 use dixian_store::NewUser;
+use dixian_store::ServiceTokenRecord;
 use dixian_store::SessionRecord;
 use dixian_store::StoreError;
 use dixian_store::StoreResult;
@@ -36,6 +38,7 @@ impl AccountStore for SqlStore {
             "division": user.division.as_str(),
             "department": user.department,
             "must_change": user.must_change,
+            "service": user.service,
         })
         .to_string();
         let id = write_tx!(self, |tx| {
@@ -53,8 +56,8 @@ impl AccountStore for SqlStore {
             let id: i64 = allocate!(tx, "users", 1i64);
             audit_in!(tx, actor, "user.create", &user.username, &detail);
             sqlx::query(
-                "INSERT INTO users (id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "INSERT INTO users (id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at, service)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(id)
             .bind(&user.username)
@@ -67,6 +70,7 @@ impl AccountStore for SqlStore {
             .bind(&now)
             .bind(false)
             .bind(&now)
+            .bind(user.service)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -169,6 +173,146 @@ impl AccountStore for SqlStore {
             sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
                 .bind(disabled)
                 .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn create_service_token(
+        &self,
+        actor: &Actor,
+        token: &NewServiceToken,
+    ) -> StoreResult<i64> {
+        self.permit(
+            actor,
+            Permission::ManageUsers,
+            &format!("账号#{}", token.user_id),
+        )
+        .await?;
+        let username = self.user_for_change(actor, token.user_id, false).await?;
+        let service: Option<bool> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT service FROM users WHERE id = $1")
+                .bind(token.user_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        if service != Some(true) {
+            return Err(StoreError::Invalid(format!(
+                "账号{username}不是系统接入账号，不能签发接入令牌"
+            )));
+        }
+        let detail = serde_json::json!({
+            "hint": token.hint,
+            "expires_at": audit::timestamp(token.expires_at),
+        })
+        .to_string();
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "service_tokens", 1i64);
+            audit_in!(tx, actor, "service_token.create", &username, &detail);
+            sqlx::query(
+                "INSERT INTO service_tokens (id, user_id, token_hash, hint, created_at, created_by, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(token.user_id)
+            .bind(&token.token_hash)
+            .bind(&token.hint)
+            .bind(audit::timestamp(token.created_at))
+            .bind(&actor.name)
+            .bind(audit::timestamp(token.expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            id
+        });
+        Ok(id)
+    }
+
+    async fn service_token(&self, token_hash: &[u8]) -> StoreResult<Option<ServiceTokenRecord>> {
+        let row: Option<TokenRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {TOKEN_COLUMNS} FROM service_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = $1"
+            )))
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(TokenRow::into_domain).transpose()
+    }
+
+    async fn service_tokens(&self, actor: &Actor) -> StoreResult<Vec<ServiceTokenRecord>> {
+        self.permit(actor, Permission::ManageUsers, "系统接入令牌")
+            .await?;
+        let rows: Vec<(TokenRow, String)> = read!(self, |pool| {
+            let rows: Vec<TokenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {TOKEN_COLUMNS} FROM service_tokens t JOIN users u ON u.id = t.user_id
+                 ORDER BY t.id DESC"
+            )))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let divisions: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, division_code FROM users WHERE service = $1")
+                    .bind(true)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(backend)?;
+            rows.into_iter()
+                .filter_map(|r| {
+                    let d = divisions.iter().find(|(id, _)| *id == r.user_id)?.1.clone();
+                    Some((r, d))
+                })
+                .collect()
+        });
+        rows.into_iter()
+            .filter(|(_, d)| DivisionCode::parse(d).is_ok_and(|d| actor.scope.covers(&d)))
+            .map(|(r, _)| r.into_domain())
+            .collect()
+    }
+
+    async fn revoke_service_token(&self, actor: &Actor, id: i64) -> StoreResult<()> {
+        self.permit(actor, Permission::ManageUsers, &format!("接入令牌#{id}"))
+            .await?;
+        let owner: Option<(i64, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT user_id, hint FROM service_tokens WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let Some((user_id, hint)) = owner else {
+            return Err(StoreError::Invalid(format!("接入令牌#{id}不存在")));
+        };
+        let username = self.user_for_change(actor, user_id, false).await?;
+        let now = audit::timestamp(Utc::now());
+        let detail = serde_json::json!({ "token": id, "hint": hint }).to_string();
+        write_tx!(self, |tx| {
+            audit_in!(tx, actor, "service_token.revoke", &username, &detail);
+            sqlx::query(
+                "UPDATE service_tokens SET revoked_at = $1, revoked_by = $2
+                 WHERE id = $3 AND revoked_at IS NULL",
+            )
+            .bind(&now)
+            .bind(&actor.name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
+    }
+
+    async fn touch_service_token(&self, id: i64, at: chrono::DateTime<Utc>) -> StoreResult<()> {
+        let at = audit::timestamp(at);
+        write_tx!(self, |tx| {
+            sqlx::query("UPDATE service_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(&at)
+                .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
@@ -366,9 +510,10 @@ struct UserRow {
     password_changed_at: String,
     disabled: bool,
     created_at: String,
+    service: bool,
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at";
+const USER_COLUMNS: &str = "id, username, display_name, role, division_code, department, password_hash, must_change, password_changed_at, disabled, created_at, service";
 
 impl UserRow {
     fn into_domain(self) -> StoreResult<UserRecord> {
@@ -386,6 +531,7 @@ impl UserRow {
             password_hash: self.password_hash,
             must_change: self.must_change,
             disabled: self.disabled,
+            service: self.service,
         })
     }
 }
@@ -438,5 +584,39 @@ impl SqlStore {
             Some((username, _)) if allowed => Ok(username),
             _ => Err(self.deny(actor, &format!("账号#{user_id}")).await),
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    user_id: i64,
+    username: String,
+    hint: String,
+    created_at: String,
+    created_by: String,
+    expires_at: String,
+    revoked_at: Option<String>,
+    revoked_by: Option<String>,
+    last_used_at: Option<String>,
+}
+
+const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.hint, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.revoked_by, t.last_used_at";
+
+impl TokenRow {
+    fn into_domain(self) -> StoreResult<ServiceTokenRecord> {
+        let optional = |t: Option<String>| t.map(|t| parse_time("令牌时间", &t)).transpose();
+        Ok(ServiceTokenRecord {
+            id: self.id,
+            user_id: self.user_id,
+            username: self.username,
+            hint: self.hint,
+            created_at: parse_time("令牌时间", &self.created_at)?,
+            created_by: self.created_by,
+            expires_at: parse_time("令牌时间", &self.expires_at)?,
+            revoked_at: optional(self.revoked_at)?,
+            revoked_by: self.revoked_by,
+            last_used_at: optional(self.last_used_at)?,
+        })
     }
 }

@@ -92,6 +92,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0013_case_facts.sql"),
         postgres: include_str!("../migrations/postgres/0013_case_facts.sql"),
     },
+    Migration {
+        version: 14,
+        name: "service_tokens",
+        sqlite: include_str!("../migrations/sqlite/0014_service_tokens.sql"),
+        postgres: include_str!("../migrations/postgres/0014_service_tokens.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -17,6 +17,9 @@ pub struct NewUser {
     pub department: Option<String>,
     pub password_hash: String,
     pub must_change: bool,
+    /// A service account (系统接入账号) of another system: it never signs in with a
+    /// password, only calls the JSON API with a token.
+    pub service: bool,
 }
 
 /// A stored account.
@@ -33,6 +36,35 @@ pub struct UserRecord {
     pub password_changed_at: chrono::DateTime<chrono::Utc>,
     pub disabled: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// A service account: token only, never a password.
+    pub service: bool,
+}
+
+/// A token to store for a service account; `token_hash` is the SM3 hash of the token, which
+/// is shown once and never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewServiceToken {
+    pub user_id: i64,
+    pub token_hash: Vec<u8>,
+    /// The token's first characters, to tell tokens apart in the list.
+    pub hint: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A stored service token (接入令牌) with its account's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceTokenRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub hint: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_by: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub revoked_by: Option<String>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A session to store; `token_hash` is the SM3 hash of the cookie value.
@@ -132,4 +164,22 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<FailureCount>;
     /// The latest attempts on an account, newest first.
     async fn login_history(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LoginAttempt>>;
+    /// Stores a token for a service account in the actor's area (签发接入令牌), audited.
+    async fn create_service_token(
+        &self,
+        actor: &Actor,
+        token: &NewServiceToken,
+    ) -> StoreResult<i64>;
+    /// The token with this SM3 hash, revoked or not, if any.
+    async fn service_token(&self, token_hash: &[u8]) -> StoreResult<Option<ServiceTokenRecord>>;
+    /// The tokens of the service accounts in the actor's area, newest first.
+    async fn service_tokens(&self, actor: &Actor) -> StoreResult<Vec<ServiceTokenRecord>>;
+    /// Revokes token `id` (吊销) at once, audited.
+    async fn revoke_service_token(&self, actor: &Actor, id: i64) -> StoreResult<()>;
+    /// Notes when token `id` was last used.
+    async fn touch_service_token(
+        &self,
+        id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<()>;
 }

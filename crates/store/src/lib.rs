@@ -25,8 +25,8 @@ pub mod system;
 pub mod visits;
 
 pub use accounts::{
-    AccountStore, FailureCount, LoginAttempt, LoginKey, NewSession, NewUser, SessionRecord,
-    UserRecord,
+    AccountStore, FailureCount, LoginAttempt, LoginKey, NewServiceToken, NewSession, NewUser,
+    ServiceTokenRecord, SessionRecord, UserRecord,
 };
 pub use audit::{AuditFilter, AuditRecord, AuditStore, AuditVerification, PruneReport};
 pub use calendar::CalendarStore;

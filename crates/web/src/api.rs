@@ -1,5 +1,7 @@
-//! What every JSON endpoint shares: errors as `{error, message}` in Chinese with the right
-//! status, the CSRF header a cookie-signed write must carry, and `GET /api/session`. A leaf.
+//! What every JSON endpoint shares: errors as `{error, message, problems, field}` in Chinese
+//! with the right status ([`ApiError`], so handlers use `?`), the JSON body extractor that
+//! names the wrong field ([`Body`]), the CSRF header a cookie-signed write must carry, the
+//! audit of refused calls, and `GET /api/session`. A leaf.
 
 use crate::AppState;
 use crate::error::status_of;
@@ -10,6 +12,168 @@ use axum::response::Response;
 use axum::{Extension, Json};
 use dixian_app::AppError;
 use serde_json::json;
+
+/// An error of a JSON endpoint: drawn as `{error, message, problems, field}` with the status
+/// of the app error, so a handler returns it with `?`. A refusal already drawn (the CSRF
+/// check) passes through as it is.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    App {
+        error: AppError,
+        /// The request field at fault, when known.
+        field: Option<String>,
+    },
+    Refused(Box<Response>),
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> ApiError {
+        ApiError::App { error, field: None }
+    }
+}
+
+impl From<dixian_store::StoreError> for ApiError {
+    fn from(e: dixian_store::StoreError) -> ApiError {
+        ApiError::App {
+            error: e.into(),
+            field: None,
+        }
+    }
+}
+
+impl From<Response> for ApiError {
+    fn from(r: Response) -> ApiError {
+        ApiError::Refused(Box::new(r))
+    }
+}
+
+impl ApiError {
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::App {
+            error: AppError::Invalid(vec![message.into()]),
+            field: Some(field.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (error, field) = match self {
+            ApiError::Refused(r) => return *r,
+            ApiError::App { error, field } => (error, field),
+        };
+        let (status, heading) = status_of(&error);
+        if status.is_server_error() {
+            tracing::error!(error = %error, "接口请求失败");
+        } else {
+            tracing::info!(error = %error, "接口请求被拒绝");
+        }
+        let problems = match &error {
+            AppError::Invalid(p) => p.clone(),
+            e => vec![e.to_string()],
+        };
+        (
+            status,
+            Json(json!({
+                "error": heading,
+                "message": error.to_string(),
+                "problems": problems,
+                "field": field,
+            })),
+        )
+            .into_response()
+    }
+}
+
+/// What a JSON endpoint answers.
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// A JSON request body; a malformed one is refused in Chinese, naming the field serde names.
+pub(crate) struct Body<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Body<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                // axum names the path of the wrong value ("…target type: village: invalid
+                // type…"); serde names a missing one in backquotes.
+                let detail = text.split("target type: ").nth(1).unwrap_or(&text);
+                let path = detail
+                    .split_once(": ")
+                    .map(|(p, _)| p)
+                    .filter(|p| !p.contains(' ') && p.len() < 64);
+                let field = match (path, detail.contains("missing field")) {
+                    (Some(p), false) if p != "." => Some(p.to_string()),
+                    _ => detail
+                        .split('`')
+                        .nth(1)
+                        .filter(|f| !f.is_empty() && f.len() < 64)
+                        .map(str::to_string),
+                };
+                let message = match &field {
+                    Some(f) => format!("请求内容有误（字段“{f}”）：{text}"),
+                    None => format!("请求内容不是正确的 JSON：{text}"),
+                };
+                Err(ApiError::App {
+                    error: AppError::Invalid(vec![message]),
+                    field,
+                })
+            }
+        }
+    }
+}
+
+/// A JSON answer with status 200.
+pub(crate) fn ok(v: serde_json::Value) -> ApiResult {
+    Ok(Json(v).into_response())
+}
+
+/// A JSON answer with status 201 (a record made).
+pub(crate) fn created(v: serde_json::Value) -> ApiResult {
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// Audits every refused `/api/` call (403, 404) of a signed-in caller, person or system, so
+/// probing another area or a forbidden step leaves a trace. Runs inside the login layer.
+pub(crate) async fn audit_refusals(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let session = req.extensions().get::<Session>().cloned();
+    let target = format!("{} {}", req.method(), req.uri().path());
+    let res = next.run(req).await;
+    let refused = matches!(res.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND);
+    if let Some(session) = session
+        && refused
+        && target
+            .split(' ')
+            .nth(1)
+            .is_some_and(|p| p.starts_with("/api/"))
+    {
+        let detail = json!({
+            "status": res.status().as_u16(),
+            "via_token": session.via_token,
+        })
+        .to_string();
+        if let Err(e) = state
+            .store
+            .audit(&session.auth.actor, "api.refused", &target, &detail)
+            .await
+        {
+            tracing::error!(error = %e, "无法记录被拒绝的接口请求");
+        }
+    }
+    res
+}
 
 // --- JSON API ---
 
@@ -38,7 +202,7 @@ pub(crate) async fn api_csrf(
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if same_origin(headers) && tokens_equal(token, &session.auth.csrf) {
+    if session.via_token || (same_origin(headers) && tokens_equal(token, &session.auth.csrf)) {
         return Ok(());
     }
     let _ = state

@@ -64,6 +64,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The whole router: each capability's pages behind the login layer, then the public pages
 /// (sign-in, self-declaration, health check, stylesheet, the API's description).
 pub fn router(state: AppState) -> Router {
+    let api_document = openapi_document();
     let protected = Router::new()
         .merge(dashboard::router())
         .merge(policy::router())
@@ -75,6 +76,11 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(accounts::router())
         .route("/api/session", get(api::session))
+        .merge(monitoring::api_router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::audit_refusals,
+        ))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::require_login,
@@ -83,7 +89,13 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::public())
         .merge(monitoring::public())
         .route("/healthz", get(healthz))
-        .route("/api/openapi.json", get(openapi::openapi))
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = api_document.clone();
+                async move { axum::Json(doc) }
+            }),
+        )
         .route("/static/app.css", get(stylesheet))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -97,6 +109,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(explain_rejections))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// The description of every `/api/` route: the registry's, and each capability's own paths.
+pub fn openapi_document() -> serde_json::Value {
+    openapi::document(&[monitoring::api_paths()])
 }
 
 /// Largest form a page accepts. File imports get their own, larger limit on their routes.

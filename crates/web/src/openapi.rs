@@ -1,15 +1,22 @@
 //! `GET /api/openapi.json`: the description of every `/api/` route (OpenAPI 3).
 
-use axum::response::IntoResponse;
-use axum::response::Response;
 use serde_json::{Value, json};
 
-/// The OpenAPI document of `/api/`; later features add their operations here.
-pub async fn openapi() -> Response {
-    axum::Json(openapi_document()).into_response()
+/// The OpenAPI document of `/api/`: the registry's and session's operations written here,
+/// and each capability's paths (`more`) merged in by the router.
+pub fn document(more: &[Value]) -> Value {
+    let mut doc = base_document();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for m in more {
+            if let Some(extra) = m.as_object() {
+                paths.extend(extra.clone());
+            }
+        }
+    }
+    doc
 }
 
-pub fn openapi_document() -> Value {
+fn base_document() -> Value {
     let flag = |name: &str, what: &str| {
         json!({ "name": name, "in": "query", "required": false,
                 "description": format!("{what}：1 是，0 否，空为不限"),
@@ -27,7 +34,7 @@ pub fn openapi_document() -> Value {
         "info": {
             "title": "底线 dixian API",
             "version": crate::VERSION,
-            "description": "防止返贫致贫动态监测和帮扶系统的数据接口。使用网页登录后的会话 Cookie；所有结果限于账号的辖区，身份证号、电话、银行账号均打码。"
+            "description": "防止返贫致贫动态监测和帮扶系统的数据接口。其他系统用系统接入账号的接入令牌（Authorization: Bearer dxs_…），脚本也可用网页登录后的会话 Cookie（写入须带 X-CSRF-Token）；所有结果限于账号的辖区和角色，身份证号、电话、银行账号均打码；错误为 JSON，message 为中文说明，field 为出错的字段。"
         },
         "paths": {
                         "/api/households": { "post": {
@@ -123,10 +130,15 @@ pub fn openapi_document() -> Value {
             "/api/openapi.json": { "get": { "summary": "本文档", "responses": { "200": { "description": "OpenAPI 3" } } } }
         },
         "components": {
-            "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::SESSION_COOKIE } },
+            "securitySchemes": {
+                "session": { "type": "apiKey", "in": "cookie", "name": crate::SESSION_COOKIE },
+                "token": { "type": "http", "scheme": "bearer", "description": "系统接入账号的接入令牌（dxs_ 开头），由系统管理员签发" }
+            },
             "schemas": {
                                 "Error": { "type": "object", "required": ["error", "message"], "properties": {
-                    "error": { "type": "string" }, "message": { "type": "string" } } },
+                    "error": { "type": "string" }, "message": { "type": "string" },
+                    "problems": { "type": "array", "items": { "type": "string" } },
+                    "field": { "type": "string", "nullable": true } } },
                                 "NewHousehold": { "type": "object", "required": ["village", "address", "household_type", "head", "reason"], "properties": {
                     "village": { "type": "string", "description": "村级区划代码（12位）" },
                     "code": { "type": "string", "description": "户编号，可不填" },

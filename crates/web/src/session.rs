@@ -11,6 +11,7 @@ use axum::response::{Redirect, Response};
 use chrono::Utc;
 use dixian_app::accounts::auth;
 use dixian_app::accounts::auth::{AuthError, Authenticated};
+use dixian_app::accounts::service;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,6 +25,9 @@ pub(crate) const LOGIN_CSRF_COOKIE: &str = "dixian_login_csrf";
 pub struct Session {
     pub auth: Arc<Authenticated>,
     pub token: String,
+    /// Signed in by a service account's bearer token (接入令牌), not a cookie: browsers never
+    /// send it on their own, so its writes need no CSRF token.
+    pub via_token: bool,
 }
 
 impl Session {
@@ -112,6 +116,28 @@ pub async fn require_login(
 ) -> Response {
     let path = req.uri().path().to_string();
     let api = path.starts_with("/api/");
+    if api && let Some(token) = bearer(req.headers()) {
+        let source = source_of(&state, &req);
+        return match service::authenticate(state.store.as_ref(), &token, source, Utc::now()).await {
+            Ok(a) => {
+                req.extensions_mut().insert(Session {
+                    auth: Arc::new(a),
+                    token: String::new(),
+                    via_token: true,
+                });
+                next.run(req).await
+            }
+            Err(AuthError::Expired) => api_refusal(StatusCode::UNAUTHORIZED, "接入令牌已过期"),
+            Err(AuthError::NoSession | AuthError::Disabled) => {
+                tracing::warn!(path, "拒绝了无效、已吊销或已停用的接入令牌");
+                api_refusal(StatusCode::UNAUTHORIZED, "接入令牌无效或已吊销")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "接入令牌校验失败");
+                api_refusal(StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据")
+            }
+        };
+    }
     let Some(token) = cookie(req.headers(), SESSION_COOKIE) else {
         return if api {
             api_refusal(StatusCode::UNAUTHORIZED, "请先登录")
@@ -133,6 +159,7 @@ pub async fn require_login(
             req.extensions_mut().insert(Session {
                 auth: Arc::new(a),
                 token,
+                via_token: false,
             });
             next.run(req).await
         }
@@ -146,6 +173,15 @@ pub async fn require_login(
             (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据").into_response()
         }
     }
+}
+
+/// The token of an `Authorization: Bearer …` header, if any.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// A refusal in the API's JSON shape.

@@ -91,7 +91,7 @@ pub struct Authenticated {
     pub must_change: bool,
 }
 
-fn random_hex<const N: usize>() -> Result<String, AppError> {
+pub(crate) fn random_hex<const N: usize>() -> Result<String, AppError> {
     dixian_gm::random::<N>()
         .map(|b| to_hex(&b))
         .map_err(|e| AppError::Invalid(vec![e.to_string()]))
@@ -188,7 +188,8 @@ pub async fn login(
         .unwrap_or(DUMMY_HASH);
     let ok = hashing.verify(password, hash);
     let user = match (user, ok) {
-        (Some(u), true) => u,
+        // A service account has no password anyone knows; it never signs in on the page.
+        (Some(u), true) if !u.service => u,
         (u, _) => {
             let uid = u.as_ref().map(|u| u.id);
             attempt(store, now, &username, uid, &source, false, "bad_password").await?;

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod security;
+pub mod service;
 
 use crate::AppError;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -131,17 +132,19 @@ pub async fn create_account(
 ) -> Result<(i64, String), AppError> {
     require(store, actor, Permission::ManageUsers, &input.username).await?;
     let password = generate_password()?;
-    let id = insert_account(store, hashing, actor, input, &password, true).await?;
+    let id = insert_account(store, hashing, actor, input, &password, true, false).await?;
     Ok((id, password))
 }
 
-async fn insert_account(
+/// Checks and stores an account; `service` makes it a service account (系统接入账号).
+pub(crate) async fn insert_account(
     store: &dyn Store,
     hashing: &dyn PasswordHashing,
     actor: &Actor,
     input: &NewAccount,
     password: &str,
     must_change: bool,
+    service: bool,
 ) -> Result<i64, AppError> {
     let mut problems = Vec::new();
     let username = input.username.trim().to_string();
@@ -218,6 +221,7 @@ async fn insert_account(
         department,
         password_hash: hashing.hash(password)?,
         must_change,
+        service,
     };
     Ok(store.create_user(actor, &user).await?)
 }
@@ -396,7 +400,7 @@ pub async fn ensure_demo_accounts(
                 division: division.to_string(),
                 department: department.map(Into::into),
             };
-            insert_account(store, hashing, actor, &input, DEMO_PASSWORD, false).await?;
+            insert_account(store, hashing, actor, &input, DEMO_PASSWORD, false, false).await?;
         }
         out.push(DemoAccount {
             username,

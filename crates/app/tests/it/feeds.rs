@@ -28,6 +28,7 @@ async fn officer(s: &dyn Store, department: &str) -> Actor {
                 department: Some(department.into()),
                 password_hash: "$argon2id$fake".into(),
                 must_change: false,
+                service: false,
             },
         )
         .await

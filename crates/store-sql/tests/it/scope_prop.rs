@@ -107,6 +107,7 @@ async fn check(world: World) {
                     department: None,
                     password_hash: "$argon2id$x".into(),
                     must_change: false,
+                    service: false,
                 },
             )
             .await
@@ -126,6 +127,7 @@ async fn check(world: World) {
                 department: None,
                 password_hash: "$argon2id$x".into(),
                 must_change: false,
+                service: false,
             },
         )
         .await

@@ -199,6 +199,7 @@ fn new_user(username: &str, role: Role, division: &str) -> NewUser {
         department: None,
         password_hash: format!("$argon2id$fake${username}"),
         must_change: true,
+        service: false,
     }
 }
 

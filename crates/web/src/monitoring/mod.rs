@@ -1,5 +1,6 @@
 //! Monitoring and assistance (防止返贫动态监测和帮扶): leads and the public self-declaration, cases with their steps, measures and attachments, visits, notices, the work list and deadlines.
 
+mod api;
 mod apply;
 mod cases;
 mod leads;
@@ -65,6 +66,42 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/visits/{visit}/photos/{photo}", get(visits::visit_photo))
         .route("/notices/{village}", get(notices::notice))
+}
+
+/// The OpenAPI paths of the monitoring JSON API.
+pub(crate) fn api_paths() -> serde_json::Value {
+    api::paths()
+}
+
+/// The monitoring JSON API (see `GET /api/openapi.json`).
+pub(crate) fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/api/leads", get(api::leads).post(api::report))
+        .route(
+            "/api/leads/bulk",
+            post(api::bulk).layer(DefaultBodyLimit::max(crate::limit::SHEET_UPLOAD_LIMIT)),
+        )
+        .route("/api/leads/{id}/accept", post(api::accept))
+        .route("/api/leads/{id}/decline", post(api::decline))
+        .route("/api/cases", get(api::cases))
+        .route("/api/cases/{id}", get(api::case))
+        .route("/api/cases/{id}/history", get(api::history))
+        .route("/api/cases/{id}/steps", post(api::step))
+        .route("/api/cases/{id}/cadre", post(api::cadre))
+        .route("/api/cases/{id}/measures", post(api::measure))
+        .route(
+            "/api/cases/{id}/attachments",
+            post(api::attach).layer(DefaultBodyLimit::max(
+                crate::limit::ATTACHMENT_UPLOAD_LIMIT / 3 * 4 + 64 * 1024,
+            )),
+        )
+        .route(
+            "/api/cases/{id}/visits",
+            // base64 makes the photos a third larger.
+            post(api::visit).layer(DefaultBodyLimit::max(
+                crate::limit::VISIT_UPLOAD_LIMIT / 3 * 4 + 64 * 1024,
+            )),
+        )
 }
 
 /// The public self-declaration (自主申报) and its status lookup: open to anyone.

@@ -17,6 +17,7 @@ use dixian_web::{AppState, router};
 use std::sync::Arc;
 use tower::ServiceExt;
 
+mod api;
 mod ledgers;
 mod monitoring;
 mod problems;

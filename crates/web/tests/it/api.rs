@@ -1,0 +1,495 @@
+//! The monitoring JSON API driven by other systems' service accounts (系统接入账号): a lead
+//! through acceptance, verification with its signed consent, review, notice and inclusion,
+//! then the cadre, a measure and a visit — JSON alone, each step by a token of the role the
+//! policy names; tokens of another area or role refused and audited; revoked and expired
+//! tokens refused. And the OpenAPI document against the router.
+
+use super::*;
+use base64::Engine;
+use dixian_app::accounts::NewAccount;
+use dixian_app::accounts::service;
+use serde_json::{Value, json};
+
+async fn token_for(a: &App, username: &str, role: &str, division: &str) -> String {
+    let input = NewAccount {
+        username: username.into(),
+        display_name: format!("{username}系统"),
+        role: role.into(),
+        division: division.into(),
+        department: None,
+    };
+    service::create_service_account(
+        a.store.as_ref(),
+        &Argon2id::cheap_for_tests(),
+        &Actor::system("test"),
+        &input,
+        "30",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .token
+}
+
+async fn call(
+    a: &App,
+    method: &str,
+    uri: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .unwrap();
+    let reply = send(&a.router, req).await;
+    let json = serde_json::from_str(&reply.body).unwrap_or(Value::Null);
+    (reply.status, json)
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[tokio::test]
+async fn systems_drive_a_case_over_json_with_their_own_tokens() {
+    let a = app().await;
+    let d = |days: u64| (dixian_app::today() - chrono::Days::new(days)).to_string();
+    let village = token_for(&a, "village-sys", "village_officer", "500299101201").await;
+    let town = token_for(&a, "town-sys", "town_reviewer", "500299101000").await;
+    let county = token_for(&a, "county-sys", "county_admin", "500299000000").await;
+    let cadre = token_for(&a, "cadre-sys", "assistance_cadre", "500299101201").await;
+    let elsewhere = token_for(&a, "other-sys", "town_reviewer", "500299102000").await;
+    let household = "5002991012010001";
+
+    // A village system registers a lead; a malformed body names its field.
+    let (status, bad) = call(
+        &a,
+        "POST",
+        "/api/leads",
+        &village,
+        Some(json!({ "village": 12 })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert_eq!(bad["field"], "village", "{bad}");
+    let (status, lead) = call(
+        &a,
+        "POST",
+        "/api/leads",
+        &village,
+        Some(json!({
+            "village": "500299101201", "household": household, "channel": "cadre_survey",
+            "source": "网格员系统", "reason": "户主务工受伤，收入中断", "hardships": ["05"],
+            "received_on": d(21),
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{lead}");
+    let lead_id = lead["id"].as_i64().unwrap();
+    let (_, list) = call(&a, "GET", "/api/leads?status=pending", &town, None).await;
+    assert!(
+        list["leads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == lead_id),
+        "{list}"
+    );
+
+    // Another town's system neither sees nor accepts it; the village may not accept.
+    let (_, theirs) = call(&a, "GET", "/api/leads?status=pending", &elsewhere, None).await;
+    assert!(
+        !theirs["leads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == lead_id)
+    );
+    let uri = format!("/api/leads/{lead_id}/accept");
+    let (status, e) = call(&a, "POST", &uri, &elsewhere, Some(json!({ "on": d(20) }))).await;
+    assert!(
+        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{status} {e}"
+    );
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+    let (status, e) = call(&a, "POST", &uri, &village, Some(json!({ "on": d(20) }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    let (status, accepted) = call(&a, "POST", &uri, &town, Some(json!({ "on": d(20) }))).await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let case = accepted["case_id"].as_i64().unwrap();
+
+    // Verification with the signed consent attached first.
+    let jpeg: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    let (status, att) = call(
+        &a,
+        "POST",
+        &format!("/api/cases/{case}/attachments"),
+        &village,
+        Some(json!({ "kind": "consent", "name": "授权书.jpg", "data": b64(jpeg) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{att}");
+    let steps = format!("/api/cases/{case}/steps");
+    let step = |body: Value| body;
+    let (status, v) = call(
+        &a,
+        "POST",
+        &steps,
+        &village,
+        Some(step(json!({
+            "action": "verify", "version": 0, "visited_on": d(19), "on": d(19),
+            "verifiers": "王村干、李镇干", "risk_types": ["05"], "category": "10",
+            "comment": "右腿骨折，3个月不能务工", "consent_attachment": att["id"].to_string(),
+        }))),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, v) = call(&a, "POST", &steps, &village, Some(json!({
+        "action": "deliberate", "version": v["case"]["version"], "held_on": d(18), "attendees": "23",
+        "agreed": true, "notice_from": d(18), "on": d(18),
+    }))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, v) = call(
+        &a,
+        "POST",
+        &steps,
+        &village,
+        Some(json!({
+        "action": "end_notice", "version": v["case"]["version"], "on": d(13) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // The county cannot jump the town: refused with the rule, and audited.
+    let (status, e) = call(
+        &a,
+        "POST",
+        &steps,
+        &county,
+        Some(json!({
+        "action": "approve", "version": v["case"]["version"], "on": d(13) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("审核通过需由乡镇审核员办理"),
+        "{e}"
+    );
+    let (status, v) = call(
+        &a,
+        "POST",
+        &steps,
+        &town,
+        Some(json!({
+        "action": "approve", "version": v["case"]["version"], "comment": "同意", "on": d(12) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // A stale version is a conflict, not a second approval.
+    let (status, _) = call(
+        &a,
+        "POST",
+        &steps,
+        &county,
+        Some(json!({
+        "action": "approve", "version": 2, "on": d(11) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, v) = call(
+        &a,
+        "POST",
+        &steps,
+        &county,
+        Some(json!({
+        "action": "approve", "version": v["case"]["version"], "category": "10",
+        "risk_types": ["05"], "on": d(11) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["case"]["state"], "monitored", "{v}");
+
+    // The town names the cadre; the village system adds a measure and a visit with a photo.
+    let cadres = a
+        .store
+        .assistance_cadres(&Actor::system("test"))
+        .await
+        .unwrap();
+    let cadre_id = cadres.iter().find(|c| c.username == "cadre").unwrap().id;
+    let (status, v) = call(
+        &a,
+        "POST",
+        &format!("/api/cases/{case}/cadre"),
+        &town,
+        Some(json!({
+        "version": v["case"]["version"], "cadre": cadre_id.to_string(), "unit": "区农业农村委",
+        "political": "中共党员", "start": d(10) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let measure = json!({
+        "version": v["case"]["version"], "type_code": "02", "content": "推荐到县内企业务工",
+        "unit": "县人力社保局", "amount": "3,000", "status": "ongoing" });
+    let measures = format!("/api/cases/{case}/measures");
+    // A cadre's system works only on the households its account is assigned to.
+    let (status, _) = call(&a, "POST", &measures, &cadre, Some(measure.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, v) = call(&a, "POST", &measures, &village, Some(measure)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, bad) = call(&a, "POST", &format!("/api/cases/{case}/visits"), &village, Some(json!({
+        "visitors": "张帮扶", "findings": "好转", "photos": [{ "name": "相片.jpg", "data": "不是base64" }] }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["field"], "photos[0].data", "{bad}");
+    let (status, visit) = call(&a, "POST", &format!("/api/cases/{case}/visits"), &village, Some(json!({
+        "visitors": "张帮扶、村医", "findings": "腿伤好转，可做轻活", "follow_ups": "下月联系公益岗位",
+        "photos": [{ "name": "相片.jpg", "data": b64(jpeg) }] }))).await;
+    assert_eq!(status, StatusCode::CREATED, "{visit}");
+
+    // What the systems read back: the case, its history, the list by drill-down filter.
+    let (status, read) = call(&a, "GET", &format!("/api/cases/{case}"), &village, None).await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    assert_eq!(read["household"], household);
+    assert_eq!(read["has_cadre"], true, "{read}");
+    assert_eq!(read["measures"].as_array().unwrap().len(), 1, "{read}");
+    assert_eq!(read["measures"][0]["amount_fen"], 300_000, "{read}");
+    assert_eq!(
+        read["visits"][0]["photos"].as_array().unwrap().len(),
+        1,
+        "{read}"
+    );
+    assert!(
+        read["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == "propose_elimination"),
+        "{read}"
+    );
+    let (_, history) = call(
+        &a,
+        "GET",
+        &format!("/api/cases/{case}/history"),
+        &town,
+        None,
+    )
+    .await;
+    let done: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for code in [
+        "open",
+        "verify",
+        "deliberate",
+        "end_notice",
+        "approve",
+        "assign_cadre",
+        "plan",
+    ] {
+        assert!(done.contains(&code), "{code}: {done:?}");
+    }
+    let (_, listed) = call(
+        &a,
+        "GET",
+        &format!("/api/cases?state=monitored&household={household}"),
+        &county,
+        None,
+    )
+    .await;
+    assert_eq!(listed["cases"].as_array().unwrap().len(), 1, "{listed}");
+    let (status, e) = call(&a, "GET", "/api/cases?state=nonsense", &county, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(e["field"], "query");
+
+    // The village system proposes elimination (the gates are judged at the exit verification).
+    let (status, v) = call(
+        &a,
+        "POST",
+        &steps,
+        &village,
+        Some(json!({
+        "action": "propose_elimination", "version": read["version"], "mode": "1",
+        "comment": "务工收入恢复" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["case"]["state"], "exit_verifying", "{v}");
+
+    // Another town's token sees nothing of the case, and the refusal is audited.
+    let (status, _) = call(&a, "GET", &format!("/api/cases/{case}"), &elsewhere, None).await;
+    assert!(
+        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{status}"
+    );
+    let refused = audit_actions(&a, "api.refused").await;
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.actor == "other-sys" && r.target.contains(&format!("/api/cases/{case}"))),
+        "{refused:?}"
+    );
+    // Writes are in the audit trail under the system's own name, like a person's.
+    let trail = a
+        .store
+        .audit_records(
+            &Actor::system("test"),
+            &dixian_store::AuditFilter::after(0, 10_000),
+        )
+        .await
+        .unwrap();
+    assert!(
+        trail.iter().any(|r| r.actor == "town-sys"),
+        "town system's writes audited"
+    );
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_stored_hashed_and_revocable() {
+    let a = app().await;
+    let sys = Actor::system("test");
+    let issued = service::create_service_account(
+        a.store.as_ref(),
+        &Argon2id::cheap_for_tests(),
+        &sys,
+        &NewAccount {
+            username: "yibao-sys".into(),
+            display_name: "医保数据系统".into(),
+            role: "viewer".into(),
+            division: "500299000000".into(),
+            department: None,
+        },
+        "7",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    assert!(issued.token.starts_with(service::TOKEN_PREFIX));
+    let (status, _) = call(&a, "GET", "/api/cases", &issued.token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    // Only the hash is kept: the list shows a hint, never the token.
+    let listed = service::tokens(a.store.as_ref(), &sys).await.unwrap();
+    let mine = listed.iter().find(|t| t.id == issued.token_id).unwrap();
+    assert!(issued.token.starts_with(&mine.hint) && mine.hint.len() < issued.token.len());
+    assert!(mine.last_used_at.is_some());
+    // A service account cannot sign in on the page.
+    let (reply, _) = login(&a.router, "yibao-sys", "anything").await;
+    assert_ne!(reply.status, StatusCode::SEE_OTHER);
+    // Revoked: refused at once, and the revocation is audited.
+    service::revoke_token(a.store.as_ref(), &sys, issued.token_id)
+        .await
+        .unwrap();
+    let (status, e) = call(&a, "GET", "/api/cases", &issued.token, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(e["message"].as_str().unwrap().contains("吊销"), "{e}");
+    assert!(!audit_actions(&a, "service_token.revoke").await.is_empty());
+    // Unknown and malformed tokens alike; a period longer than a year is refused.
+    let (status, _) = call(&a, "GET", "/api/cases", "dxs_0000", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let too_long = service::issue_token(
+        a.store.as_ref(),
+        &sys,
+        issued.user_id,
+        "400",
+        chrono::Utc::now(),
+    )
+    .await;
+    assert!(too_long.unwrap_err().to_string().contains("1–366天"));
+    // Expired: issued long ago.
+    let old = service::issue_token(
+        a.store.as_ref(),
+        &sys,
+        issued.user_id,
+        "1",
+        chrono::Utc::now() - chrono::Duration::days(3),
+    )
+    .await
+    .unwrap();
+    let (status, e) = call(&a, "GET", "/api/cases", &old.token, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(e["message"].as_str().unwrap().contains("过期"), "{e}");
+    // A person's account gets no token.
+    let town = a.store.user_by_username("town").await.unwrap().unwrap();
+    let refused =
+        service::issue_token(a.store.as_ref(), &sys, town.id, "30", chrono::Utc::now()).await;
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("不是系统接入账号")
+    );
+}
+
+/// Every `/api/` route the router answers is in the document, and every documented
+/// operation is answered by a route (a 404 "no such page" would mean it is missing).
+#[tokio::test]
+async fn the_openapi_document_and_the_router_agree() {
+    let a = app().await;
+    let doc: Value =
+        serde_json::from_str(&get(&a.router, "/api/openapi.json", "").await.body).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let token = token_for(&a, "probe-sys", "county_admin", "500299000000").await;
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{code}", "5002991012010001")
+            .replace("{person}", "1")
+            .replace("{id}", "1");
+        for method in ops.as_object().unwrap().keys() {
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let reply = send(&a.router, req).await;
+            assert_ne!(
+                reply.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            assert!(
+                !reply.body.contains("没有这个页面"),
+                "{method} {path} is documented but no route answers"
+            );
+        }
+    }
+    // And the other way: every API route of the source is documented.
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut routes = Vec::new();
+    collect_api_routes(&src, &mut routes);
+    assert!(routes.len() >= 20, "{routes:?}");
+    for route in routes {
+        assert!(
+            paths.contains_key(&route) || route == "/api/openapi.json",
+            "{route} has a route but is not in /api/openapi.json"
+        );
+    }
+}
+
+fn collect_api_routes(dir: &std::path::Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_api_routes(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for part in text.split(".route(").skip(1) {
+                let Some(route) = part.trim_start().strip_prefix('"') else {
+                    continue;
+                };
+                let route: String = route.chars().take_while(|c| *c != '"').collect();
+                if route.starts_with("/api/") {
+                    out.push(route);
+                }
+            }
+        }
+    }
+}
