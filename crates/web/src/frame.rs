@@ -38,6 +38,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/people", "人员查询", Permission::ViewRegistry),
     ("/households/import", "农户导入", Permission::EditRegistry),
     ("/admin/users", "账号管理", Permission::ManageUsers),
+    ("/admin/tokens", "系统接入", Permission::ManageUsers),
     ("/admin/users", "账号状态", Permission::ManageSecurity),
     ("/admin/security", "安全策略", Permission::ManageSecurity),
     ("/audit", "审计记录", Permission::ReadAudit),

@@ -26,6 +26,8 @@ struct AccountRow {
     department: String,
     state: String,
     disabled: bool,
+    /// A service account (系统接入账号): no password to reset.
+    service: bool,
     changed: String,
 }
 
@@ -79,6 +81,8 @@ async fn users_page(
             let u = s.user;
             let state = if u.disabled {
                 "已停用".to_string()
+            } else if u.service {
+                "系统接入账号".to_string()
             } else if let Some(t) = s.locked_until {
                 format!("已锁定至{}", beijing(t).format("%H:%M"))
             } else if u.must_change {
@@ -96,6 +100,7 @@ async fn users_page(
                 department: u.department.unwrap_or_default(),
                 state,
                 disabled: u.disabled,
+                service: u.service,
                 changed: beijing(u.password_changed_at)
                     .format("%Y-%m-%d")
                     .to_string(),

@@ -2,6 +2,7 @@
 
 mod admin;
 mod sign_in;
+mod tokens;
 
 use crate::AppState;
 use axum::Router;
@@ -16,6 +17,11 @@ pub(crate) fn router() -> Router<AppState> {
             "/admin/security",
             get(admin::security_page).post(admin::security_submit),
         )
+        .route(
+            "/admin/tokens",
+            get(tokens::tokens_page).post(tokens::create_service),
+        )
+        .route("/admin/tokens/action", post(tokens::token_action))
         .route("/account", get(sign_in::account_page))
         .route(
             "/account/password",

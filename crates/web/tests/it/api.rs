@@ -493,3 +493,101 @@ fn collect_api_routes(dir: &std::path::Path, out: &mut Vec<String>) {
         }
     }
 }
+
+/// The 系统管理员's page: a service account made with its first token (shown once), a
+/// bad form kept with its problem named, the token used, then revoked from the page.
+#[tokio::test]
+async fn the_system_administrator_issues_and_revokes_tokens_on_the_page() {
+    let a = app().await;
+    let admin = session(&a.router, "admin").await;
+    let page = get(&a.router, "/admin/tokens", &admin).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("还没有签发过接入令牌"));
+    let csrf = hidden(&page.body, "csrf");
+    let bad = post(
+        &a.router,
+        "/admin/tokens",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("username", "minzheng-sys"),
+            ("display_name", "民政数据系统"),
+            ("role", "viewer"),
+            ("division", "500299000000"),
+            ("days", "900"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("有效期“900”无效"), "{}", bad.body);
+    assert!(
+        bad.body.contains("value=\"minzheng-sys\""),
+        "typed work kept"
+    );
+    let made = post(
+        &a.router,
+        "/admin/tokens",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("username", "minzheng-sys"),
+            ("display_name", "民政数据系统"),
+            ("role", "viewer"),
+            ("division", "500299000000"),
+            ("days", "30"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let token = made
+        .body
+        .split("<code class=\"code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(token.starts_with("dxs_"), "{token}");
+    let (status, _) = call(&a, "GET", "/api/cases", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    // Listed by its first characters only; shown never again.
+    let page = get(&a.router, "/admin/tokens", &admin).await;
+    assert!(!page.body.contains(&token));
+    assert!(page.body.contains(&token[..10]));
+    assert!(page.body.contains("有效"));
+    let users = get(&a.router, "/admin/users", &admin).await;
+    assert!(users.body.contains("系统接入账号"), "{}", users.body);
+    let id = page
+        .body
+        .split("id=\"token-")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let revoked = post(
+        &a.router,
+        "/admin/tokens/action",
+        &admin,
+        &form(&[("csrf", &csrf), ("action", "revoke"), ("token", &id)]),
+        &[],
+    )
+    .await;
+    assert!(
+        revoked.body.contains(&format!("已吊销令牌#{id}")),
+        "{}",
+        revoked.body
+    );
+    let (status, _) = call(&a, "GET", "/api/cases", &token, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Only the 系统管理员: a county account gets no such page.
+    let county = session(&a.router, "county").await;
+    assert_eq!(
+        get(&a.router, "/admin/tokens", &county).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
