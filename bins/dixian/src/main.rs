@@ -1269,6 +1269,7 @@ async fn serve(
         secure_cookies,
         limiter: Arc::new(dixian_web::RateLimiter::new(cfg.rate_limit_per_minute)),
         trusted_proxies: Arc::new(cfg.trusted_proxies.clone()),
+        clock: dixian_app::Clock::system(),
     };
     let app = dixian_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     match tls {

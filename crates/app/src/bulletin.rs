@@ -22,7 +22,7 @@ use dixian_store::{CaseFact, CaseFilter, CaseSummary, Store};
 use rust_xlsxwriter::{Chart, ChartType, Format, FormatAlign, Workbook};
 
 /// Households and people.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Pair {
     pub households: i64,
     pub people: i64,
@@ -36,7 +36,7 @@ impl Pair {
 }
 
 /// The headline figures of an area at a day, and of the month ending there.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Headline {
     /// 识别监测对象: included on or before the day.
     pub identified: Pair,

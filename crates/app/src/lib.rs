@@ -48,3 +48,33 @@ pub fn beijing(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
 pub fn today() -> chrono::NaiveDate {
     beijing(chrono::Utc::now()).date()
 }
+
+/// What day it is for the web's use cases: today in China, unless a day is set — a demo or
+/// training copy frozen at its date, or a test that must act on a day months back. Clones
+/// share the day, so whoever holds one clone moves the clock of all.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    fixed: std::sync::Arc<std::sync::RwLock<Option<chrono::NaiveDate>>>,
+}
+
+impl Clock {
+    /// Today in China.
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// Sets the day (`None`: back to today in China).
+    pub fn set(&self, day: Option<chrono::NaiveDate>) {
+        if let Ok(mut d) = self.fixed.write() {
+            *d = day;
+        }
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.fixed
+            .read()
+            .ok()
+            .and_then(|d| *d)
+            .unwrap_or_else(today)
+    }
+}

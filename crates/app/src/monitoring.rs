@@ -125,7 +125,8 @@ pub async fn report_lead(
 }
 
 /// A self-declaration as a household fills it in on its phone.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct ApplyForm {
     pub name: String,
     pub id_number: String,

@@ -26,7 +26,8 @@ fn invalid(message: impl Into<String>) -> AppError {
 }
 
 /// The registration form as typed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct ProblemForm {
     pub household: String,
     pub kind: String,
@@ -111,7 +112,8 @@ pub fn default_deadline(
 }
 
 /// A step form as typed: the action, its date (empty: today), the note, the version drawn.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct StepForm {
     pub action: String,
     pub on: String,
@@ -439,7 +441,8 @@ impl ProblemLedger {
 }
 
 /// Reads a problem filter from a page's query words; each wrong word named.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
 pub struct FilterQuery {
     pub state: String,
     pub kind: String,

@@ -49,9 +49,16 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Reverse proxies whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
+    /// What day it is for every page and API call.
+    pub clock: dixian_app::Clock,
 }
 
 impl AppState {
+    /// Today, as the clock says.
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
     /// The security policy in force: as saved by the security administrator, else the
     /// configured default. Read per request so a change applies at once on every server.
     pub(crate) async fn security(&self) -> SecurityPolicy {
@@ -77,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::router())
         .route("/api/session", get(api::session))
         .merge(monitoring::api_router())
+        .merge(problems::api_router())
+        .merge(screening::api_router())
+        .merge(dashboard::api_router())
+        .merge(reports::api_router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             api::audit_refusals,
@@ -113,7 +124,13 @@ pub fn router(state: AppState) -> Router {
 
 /// The description of every `/api/` route: the registry's, and each capability's own paths.
 pub fn openapi_document() -> serde_json::Value {
-    openapi::document(&[monitoring::api_paths()])
+    openapi::document(&[
+        monitoring::api_paths(),
+        problems::api_paths(),
+        screening::api_paths(),
+        dashboard::api_paths(),
+        reports::api_paths(),
+    ])
 }
 
 /// Largest form a page accepts. File imports get their own, larger limit on their routes.

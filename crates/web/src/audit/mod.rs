@@ -132,7 +132,7 @@ pub async fn audit_export(
 ) -> Response {
     match auditing::export_csv(state.store.as_ref(), &session.auth.actor, &p.query()).await {
         Ok((csv, _)) => {
-            let name = format!("审计记录_{}.csv", dixian_app::today().format("%Y%m%d"));
+            let name = format!("审计记录_{}.csv", state.today().format("%Y%m%d"));
             crate::frame::download(csv, crate::frame::CSV, "audit.csv", &name)
         }
         Err(e) => error_page(&state, Some(&session), &e),

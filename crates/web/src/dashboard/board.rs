@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use dixian_app::dashboard as board;
 use dixian_app::dashboard::{Figure, grouped, percent_text};
-use dixian_app::today;
 use serde::Deserialize;
 
 /// A figure as the page shows it.
@@ -124,7 +123,7 @@ pub async fn show(
     let actor = &session.auth.actor;
     let area = board::area_or_home(store, actor, &q.area).await;
     let view = match area {
-        Ok(a) => board::dashboard(store, actor, &a, today()).await,
+        Ok(a) => board::dashboard(store, actor, &a, state.today()).await,
         Err(e) => Err(e),
     };
     let d = match view {

@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use dixian_app::{areas, today};
+use dixian_app::areas;
 use dixian_domain::access::Permission;
 use dixian_domain::division::DivisionLevel;
 
@@ -56,7 +56,7 @@ async fn work_summary(state: &AppState, session: &Session) -> Option<WorkSummary
     if !session.auth.actor.may(Permission::HandleCases) {
         return None;
     }
-    let day = today();
+    let day = state.today();
     match dixian_app::monitoring::work_list(state.store.as_ref(), &session.auth.actor, day).await {
         Ok(list) => {
             let mut top = crate::views::item_rows(&list, day);

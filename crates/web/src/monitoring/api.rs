@@ -11,8 +11,8 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use base64::Engine;
+use dixian_app::AppError;
 use dixian_app::monitoring::{self as flow, CadreForm, LeadForm, MeasureForm, StepForm, VisitForm};
-use dixian_app::{AppError, today};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::monitoring::{ActionKind, Case, LeadStatus};
 use dixian_store::{CaseEventRecord, CaseSummary, LeadFilter, LeadRecord};
@@ -146,7 +146,13 @@ pub(super) async fn report(
     Body(form): Body<LeadForm>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口登记线索").await?;
-    let made = flow::report_lead(state.store.as_ref(), &session.auth.actor, &form, today()).await?;
+    let made = flow::report_lead(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &form,
+        state.today(),
+    )
+    .await?;
     created(json!({
         "id": made.id,
         "household": made.household.as_ref().map(|h| h.as_str()),
@@ -183,7 +189,7 @@ pub(super) async fn bulk(
         name,
         &body,
         dry_run,
-        today(),
+        state.today(),
     )
     .await?;
     let problems: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
@@ -209,9 +215,9 @@ pub(super) struct Decision {
     on: String,
 }
 
-fn day_of(text: &str) -> Result<chrono::NaiveDate, ApiError> {
+fn day_of(text: &str, today: chrono::NaiveDate) -> Result<chrono::NaiveDate, ApiError> {
     match text.trim() {
-        "" => Ok(today()),
+        "" => Ok(today),
         t => dixian_app::policy::parse_date(t).map_err(|e| ApiError::invalid("on", e.to_string())),
     }
 }
@@ -225,7 +231,7 @@ pub(super) async fn accept(
     Body(d): Body<Decision>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口受理线索").await?;
-    let on = day_of(&d.on)?;
+    let on = day_of(&d.on, state.today())?;
     let case_id = flow::accept_lead(
         state.store.as_ref(),
         &session.auth.actor,
@@ -249,7 +255,7 @@ pub(super) async fn decline(
     if d.reason.trim().is_empty() {
         return Err(ApiError::invalid("reason", "请填写不予受理的理由"));
     }
-    let on = day_of(&d.on)?;
+    let on = day_of(&d.on, state.today())?;
     flow::decline_lead(state.store.as_ref(), &session.auth.actor, id, &d.reason, on).await?;
     ok(json!({ "id": id, "status": LeadStatus::Declined.code() }))
 }
@@ -263,7 +269,7 @@ pub(super) async fn cases(
     Query(q): Query<DrillQuery>,
 ) -> ApiResult {
     let filter = q
-        .filter(today(), API_PAGE)
+        .filter(state.today(), API_PAGE)
         .map_err(|e| ApiError::invalid("query", e))?;
     let list = state.store.cases(&session.auth.actor, &filter).await?;
     let items: Vec<Value> = list.iter().map(summary_json).collect();
@@ -278,7 +284,7 @@ pub(super) async fn case(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let actor = &session.auth.actor;
-    let view = flow::case_view(state.store.as_ref(), actor, id, today()).await?;
+    let view = flow::case_view(state.store.as_ref(), actor, id, state.today()).await?;
     let file = &view.file;
     let mut v = summary_json(&file.summary);
     let actions: Vec<&str> = dixian_domain::monitoring::available(&file.summary.case)
@@ -369,7 +375,7 @@ pub(super) async fn step(
         id,
         kind,
         &b.form,
-        today(),
+        state.today(),
     )
     .await?;
     ok(json!({ "case": case_json(&outcome.case), "event": {
@@ -389,8 +395,14 @@ pub(super) async fn cadre(
     Body(f): Body<CadreForm>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口明确帮扶责任人").await?;
-    let outcome =
-        flow::assign_cadre(state.store.as_ref(), &session.auth.actor, id, &f, today()).await?;
+    let outcome = flow::assign_cadre(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        state.today(),
+    )
+    .await?;
     ok(json!({ "case": case_json(&outcome.case) }))
 }
 
@@ -403,8 +415,14 @@ pub(super) async fn measure(
     Body(f): Body<MeasureForm>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口保存帮扶措施").await?;
-    let outcome =
-        flow::save_measure(state.store.as_ref(), &session.auth.actor, id, &f, today()).await?;
+    let outcome = flow::save_measure(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        state.today(),
+    )
+    .await?;
     ok(json!({ "case": case_json(&outcome.case) }))
 }
 
@@ -451,7 +469,7 @@ pub(super) async fn visit(
         id,
         &b.form,
         photos,
-        today(),
+        state.today(),
     )
     .await?;
     created(json!({ "id": visit_id }))
@@ -534,6 +552,10 @@ pub(super) fn paths() -> Value {
             "post": { "summary": "登记一条线索（干部排查、部门推送、热线等；农户自主申报走 /apply）",
                 "requestBody": body(json!({ "village": s, "household": s, "channel": s, "source": s, "reason": s, "evidence": s, "hardships": { "type": "array", "items": s }, "received_on": s })),
                 "responses": { "201": answer("已登记"), "400": error, "401": error, "403": error } } },
+        "/api/apply": { "post": { "summary": "农户自主申报（一键申报）：与申报页面相同，无需登录，按来源地址限制频率；返回查询码",
+            "security": [],
+            "requestBody": body(json!({ "name": s, "id_number": s, "phone": s, "village": s, "hardships": { "type": "array", "items": s }, "text": s })),
+            "responses": { "201": answer("查询码"), "400": error, "429": { "description": "提交过于频繁" } } } },
         "/api/leads/bulk": { "post": { "summary": "批量导入线索：请求体为导入模板格式的 CSV 或 XLSX 文件；逐行检查，有问题则一行也不写入",
             "parameters": [
                 { "name": "name", "in": "query", "required": false, "description": "文件名（.csv 或 .xlsx）", "schema": s },

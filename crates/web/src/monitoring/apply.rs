@@ -11,8 +11,8 @@ use axum::extract::FromRequest;
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use dixian_app::AppError;
 use dixian_app::monitoring::{ApplyForm, application_status, self_declare};
-use dixian_app::{AppError, today};
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::monitoring::{CaseState, LeadStatus};
 use serde::Deserialize;
@@ -149,7 +149,7 @@ async fn hardship_choices(state: &AppState, groups: &[VillageGroup]) -> Vec<(Str
     else {
         return Vec::new();
     };
-    match dixian_app::monitoring::policy_for(state.store.as_ref(), &code, today()).await {
+    match dixian_app::monitoring::policy_for(state.store.as_ref(), &code, state.today()).await {
         Ok(p) => p
             .risk_types
             .iter()
@@ -215,6 +215,32 @@ fn field(fields: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// `POST /api/apply`: the same self-declaration over JSON, for a phone app or mini-program
+/// (小程序) in front of the system. Open to anyone, and limited per address like the page;
+/// the answer is the tracking code the applicant keeps.
+pub async fn api_submit(State(state): State<AppState>, req: Request) -> crate::api::ApiResult {
+    let source = crate::session::source_of(&state, &req);
+    let key = source.clone().unwrap_or_else(|| "unknown".into());
+    if let Err(wait) = submissions().check(&format!("apply {key}"), std::time::Instant::now()) {
+        tracing::warn!(source = %key, "自主申报接口提交过于频繁，已限制");
+        return Err(too_many(wait).into());
+    }
+    let crate::api::Body(form) = crate::api::Body::<ApplyForm>::from_request(req, &state).await?;
+    let code = self_declare(state.store.as_ref(), source, &form, state.today()).await?;
+    let accept_days = match DivisionCode::parse(form.village.trim()) {
+        Ok(v) => dixian_app::monitoring::policy_for(state.store.as_ref(), &v, state.today())
+            .await
+            .map(|p| p.deadlines.application_acceptance.to_string())
+            .ok(),
+        Err(_) => None,
+    };
+    crate::api::created(serde_json::json!({
+        "tracking_code": code,
+        // As the pack words it, e.g. "3个工作日".
+        "accept_within": accept_days,
+    }))
+}
+
 pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
     let source = crate::session::source_of(&state, &req);
     let key = source.clone().unwrap_or_else(|| "unknown".into());
@@ -255,14 +281,16 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
         tracing::info!(source = %key, reason = m, "自主申报表单戳无效");
         return form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await;
     }
-    match self_declare(state.store.as_ref(), source, &form, today()).await {
+    match self_declare(state.store.as_ref(), source, &form, state.today()).await {
         Ok(code) => {
             let accept_days =
                 match dixian_domain::division::DivisionCode::parse(form.village.trim()) {
-                    Ok(v) => dixian_app::monitoring::policy_for(state.store.as_ref(), &v, today())
-                        .await
-                        .map(|p| p.deadlines.application_acceptance.to_string())
-                        .unwrap_or_default(),
+                    Ok(v) => {
+                        dixian_app::monitoring::policy_for(state.store.as_ref(), &v, state.today())
+                            .await
+                            .map(|p| p.deadlines.application_acceptance.to_string())
+                            .unwrap_or_default()
+                    }
                     Err(_) => String::new(),
                 };
             render(
@@ -363,7 +391,7 @@ pub async fn status_submit(State(state): State<AppState>, req: Request) -> Respo
         state.store.as_ref(),
         &code,
         &field(&fields, "id_number"),
-        today(),
+        state.today(),
     )
     .await
     {

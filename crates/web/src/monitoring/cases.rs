@@ -19,9 +19,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use chrono::NaiveDate;
+use dixian_app::AppError;
 use dixian_app::monitoring as flow;
 use dixian_app::monitoring::{CaseView, StepForm};
-use dixian_app::{AppError, today};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::monitoring::{
     ActionKind, AttachmentKind, CaseState, MeasureStatus, Phase, available, check_role,
@@ -92,7 +92,7 @@ pub async fn cases(
 ) -> Response {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
-    let day = today();
+    let day = state.today();
     let filter = match q.filter(day, CASE_PAGE) {
         Ok(f) => f,
         Err(e) => return error_page(&state, Some(&session), &AppError::Invalid(vec![e])),
@@ -391,7 +391,7 @@ fn case_page(
         .filter(|k| check_role(actor.role, *k, c.state).is_ok())
         .collect();
     let p: &Policy = &view.policy;
-    let day = today();
+    let day = state.today();
     let flags = view
         .file
         .events
@@ -554,7 +554,7 @@ async fn show_case(
     error: Option<(StatusCode, String)>,
     done: Option<String>,
 ) -> Response {
-    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, today()).await {
+    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
         Ok(view) => {
             let (code, message) = match error {
                 Some((c, m)) => (c, Some(m)),
@@ -587,9 +587,15 @@ pub async fn cadre(
         political: field(&fields, "political"),
         start: field(&fields, "start"),
     };
-    let result = flow::assign_cadre(state.store.as_ref(), &session.auth.actor, id, &f, today())
-        .await
-        .map(|_| ());
+    let result = flow::assign_cadre(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        state.today(),
+    )
+    .await
+    .map(|_| ());
     after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await
 }
 
@@ -615,9 +621,15 @@ pub async fn measure(
         status: field(&fields, "status"),
         effect: field(&fields, "effect"),
     };
-    let result = flow::save_measure(state.store.as_ref(), &session.auth.actor, id, &f, today())
-        .await
-        .map(|_| ());
+    let result = flow::save_measure(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        state.today(),
+    )
+    .await
+    .map(|_| ());
     after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await
 }
 
@@ -697,7 +709,7 @@ pub async fn step(
         id,
         kind,
         &step_form(&fields),
-        today(),
+        state.today(),
     )
     .await
     .map(|_| ());
@@ -724,12 +736,12 @@ pub async fn verify(
     let f = step_form(&fields);
     let result = match file {
         Some((name, bytes)) => match flow::attachment("consent", &name, bytes) {
-            Ok(consent) => flow::verify_with_consent(store, actor, id, &f, consent, today())
+            Ok(consent) => flow::verify_with_consent(store, actor, id, &f, consent, state.today())
                 .await
                 .map(|_| ()),
             Err(e) => Err(e),
         },
-        None => flow::act(store, actor, id, ActionKind::Verify, &f, today())
+        None => flow::act(store, actor, id, ActionKind::Verify, &f, state.today())
             .await
             .map(|_| ()),
     };
@@ -802,7 +814,7 @@ pub async fn print(
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
 ) -> Response {
-    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, today()).await {
+    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
         Ok(view) => {
             let page = case_page(&state, &session, &view, Vec::new(), None, None);
             render(
@@ -813,7 +825,7 @@ pub async fn print(
                     events: page.events,
                     leads: page.leads,
                     attachments: page.attachments,
-                    printed: today().to_string(),
+                    printed: state.today().to_string(),
                 },
             )
         }

@@ -15,9 +15,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use chrono::NaiveDate;
+use dixian_app::AppError;
 use dixian_app::monitoring as flow;
 use dixian_app::monitoring::LeadForm;
-use dixian_app::{AppError, today};
 use dixian_domain::monitoring::{ActionKind, CaseState, Channel, check_role};
 use dixian_store::LeadFilter;
 use serde::Deserialize;
@@ -135,7 +135,7 @@ async fn leads_page_with(
 ) -> Response {
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
-    let day = today();
+    let day = state.today();
     let filter = LeadFilter {
         status: dixian_domain::monitoring::LeadStatus::parse(status_filter),
         ..LeadFilter::default()
@@ -240,7 +240,14 @@ pub async fn report(
         hardships: all(&fields, "hardship"),
         received_on: field(&fields, "received_on"),
     };
-    match flow::report_lead(state.store.as_ref(), &session.auth.actor, &form, today()).await {
+    match flow::report_lead(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &form,
+        state.today(),
+    )
+    .await
+    {
         Ok(made) => match made.attached_to {
             Some(case) => Redirect::to(&format!("/cases/{case}?done=attached")).into_response(),
             None => Redirect::to("/leads?status=pending").into_response(),
@@ -286,7 +293,7 @@ pub async fn import_leads(
         &name,
         &bytes,
         dry_run,
-        today(),
+        state.today(),
     )
     .await
     {
@@ -365,7 +372,7 @@ pub async fn decide(
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let on = match field(&fields, "on").trim() {
-        "" => Ok(today()),
+        "" => Ok(state.today()),
         t => dixian_app::policy::parse_date(t),
     };
     let result = match (on, field(&fields, "decision").as_str()) {

@@ -108,6 +108,7 @@ pub(crate) fn api_router() -> Router<AppState> {
 pub(crate) fn public() -> Router<AppState> {
     Router::new()
         .route("/apply", get(apply::page).post(apply::submit))
+        .route("/api/apply", post(apply::api_submit))
         .route(
             "/apply/status",
             get(apply::status_page).post(apply::status_submit),

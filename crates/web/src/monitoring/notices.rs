@@ -9,8 +9,8 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use dixian_app::AppError;
 use dixian_app::monitoring as flow;
-use dixian_app::{AppError, today};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::monitoring::CaseState;
 use dixian_store::{CaseFilter, CaseSummary};
@@ -87,7 +87,7 @@ pub async fn notice(
             .collect(),
         Err(e) => return fail(e.into()),
     };
-    let policy = match flow::policy_for(store, &code, today()).await {
+    let policy = match flow::policy_for(store, &code, state.today()).await {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -159,7 +159,7 @@ pub async fn notice(
             from: from.map(|d| d.to_string()).unwrap_or_default(),
             until: until.map(|d| d.to_string()).unwrap_or_default(),
             rows,
-            printed: today().to_string(),
+            printed: state.today().to_string(),
         },
     )
 }

@@ -10,8 +10,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
+use dixian_app::AppError;
 use dixian_app::monitoring as flow;
-use dixian_app::{AppError, today};
 
 /// 走访 of a household outside any case (a 脱贫户), from the household page.
 pub async fn household_visit(
@@ -36,7 +36,7 @@ pub async fn household_visit(
         &code,
         &f,
         photos,
-        today(),
+        state.today(),
     )
     .await
     {
@@ -76,7 +76,7 @@ pub async fn visit(
         id,
         &f,
         photos,
-        today(),
+        state.today(),
     )
     .await
     .map(|_| ());

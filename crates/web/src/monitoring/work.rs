@@ -15,7 +15,6 @@ use axum::response::Response;
 use chrono::Datelike;
 use chrono::NaiveDate;
 use dixian_app::monitoring as flow;
-use dixian_app::today;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -33,7 +32,7 @@ pub async fn work(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) -> Response {
-    let day = today();
+    let day = state.today();
     match flow::work_list(state.store.as_ref(), &session.auth.actor, day).await {
         Ok(list) => render(
             StatusCode::OK,
@@ -102,7 +101,7 @@ pub async fn sla(
     Extension(session): Extension<Session>,
     Query(q): Query<SlaQuery>,
 ) -> Response {
-    let day = today();
+    let day = state.today();
     let parse = |t: &str, default: NaiveDate| match t.trim() {
         "" => Ok(default),
         t => dixian_app::policy::parse_date(t),

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use dixian_app::{AppError, areas, policy, today};
+use dixian_app::{AppError, areas, policy};
 use dixian_domain::policy::Policy;
 use serde::Deserialize;
 
@@ -205,7 +205,7 @@ pub async fn policy(
     let mut page = PolicyPage {
         frame: session.frame(&state),
         region: q.region.clone().unwrap_or_default(),
-        date: q.date.clone().unwrap_or_else(|| today().to_string()),
+        date: q.date.clone().unwrap_or_else(|| state.today().to_string()),
         error: None,
         policy: None,
     };

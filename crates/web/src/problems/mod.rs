@@ -1,5 +1,6 @@
 //! The 三保障 and drinking-water problem ledger (问题台账).
 
+mod api;
 mod pages;
 
 use crate::AppState;
@@ -22,4 +23,23 @@ pub(crate) fn router() -> Router<AppState> {
             )),
         )
         .route("/problems/{id}/files/{file}", get(pages::evidence))
+}
+
+/// The OpenAPI paths of the problem ledger's JSON API.
+pub(crate) fn api_paths() -> serde_json::Value {
+    api::paths()
+}
+
+/// The problem ledger's JSON API.
+pub(crate) fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/api/problems", get(api::list).post(api::create))
+        .route("/api/problems/{id}", get(api::show))
+        .route(
+            "/api/problems/{id}/steps",
+            // base64 makes the files a third larger.
+            post(api::step).layer(DefaultBodyLimit::max(
+                crate::limit::PROBLEM_STEP_UPLOAD_LIMIT / 3 * 4 + 64 * 1024,
+            )),
+        )
 }

@@ -15,11 +15,11 @@ use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
+use dixian_app::AppError;
 use dixian_app::problems::{
     ClearingCounts, ClearingReport, Count, FilterQuery, ProblemForm, ProblemLedger, StepForm,
     register, take_step,
 };
-use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::{
@@ -89,7 +89,13 @@ async fn ledger(
     area: &str,
 ) -> Result<ProblemLedger, AppError> {
     let area = area_of(state, session, area).await?;
-    ProblemLedger::load(state.store.as_ref(), &session.auth.actor, &area, today()).await
+    ProblemLedger::load(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &area,
+        state.today(),
+    )
+    .await
 }
 
 pub(crate) struct Row {
@@ -260,9 +266,9 @@ struct ClearingPage {
     open_lists: Vec<(String, Vec<Row>)>,
 }
 
-fn month_of(text: &str) -> Result<Month, AppError> {
+fn month_of(text: &str, today: chrono::NaiveDate) -> Result<Month, AppError> {
     match text.trim() {
-        "" => Ok(Month::of(today())),
+        "" => Ok(Month::of(today)),
         t => Month::parse(t).map_err(|e| AppError::Invalid(vec![e])),
     }
 }
@@ -339,7 +345,10 @@ async fn month_view(
     mode: &'static str,
 ) -> Response {
     let fail = |e: AppError| error_page(state, Some(session), &e);
-    let (l, month) = match (ledger(state, session, &q.area).await, month_of(&q.month)) {
+    let (l, month) = match (
+        ledger(state, session, &q.area).await,
+        month_of(&q.month, state.today()),
+    ) {
         (Ok(l), Ok(m)) => (l, m),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
@@ -423,7 +432,7 @@ fn new_page(
             .iter()
             .map(|s| (s.code(), s.label()))
             .collect(),
-        today: today().to_string(),
+        today: state.today().to_string(),
     }
 }
 
@@ -464,7 +473,7 @@ pub async fn create(
         department: field(&fields, "department"),
         deadline: field(&fields, "deadline"),
     };
-    match register(state.store.as_ref(), &session.auth.actor, &f, today()).await {
+    match register(state.store.as_ref(), &session.auth.actor, &f, state.today()).await {
         Ok(id) => Redirect::to(&format!("/problems/{id}?done=create")).into_response(),
         Err(e) if correctable(&e) => {
             let (code, _) = status_of(&e);
@@ -541,7 +550,7 @@ async fn show_problem(
         Err(e) => return error_page(state, Some(session), &e.into()),
     };
     let p = &file.problem;
-    let on = today();
+    let on = state.today();
     let rules =
         match dixian_app::policy::policy_in_force(state.store.as_ref(), p.village.as_str(), on)
             .await
@@ -668,7 +677,7 @@ pub async fn step(
         id,
         &f,
         files,
-        today(),
+        state.today(),
     )
     .await
     {

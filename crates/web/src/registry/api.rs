@@ -12,10 +12,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::{Extension, Json};
+use dixian_app::registry;
 use dixian_app::registry::{
     ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm, PAGE_SIZE,
 };
-use dixian_app::{registry, today};
 use dixian_domain::changes::FieldChange;
 use dixian_store::{HouseholdSummary, MemberView};
 use serde::Deserialize;
@@ -82,7 +82,14 @@ pub async fn api_show(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
 ) -> Response {
-    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+    match registry::household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        state.today(),
+    )
+    .await
+    {
         Ok(v) => {
             let d = &v.detail;
             axum::Json(json!({
@@ -163,7 +170,7 @@ pub async fn add_member(
         &session.auth.actor,
         &code,
         &form,
-        today(),
+        state.today(),
     )
     .await
     {
@@ -235,7 +242,7 @@ pub async fn set_income(
             &session.auth.actor,
             &code,
             &form,
-            today(),
+            state.today(),
         )
         .await,
     )
@@ -363,8 +370,13 @@ pub async fn create_household(
         },
         reason: b.reason,
     };
-    match registry::create_household(state.store.as_ref(), &session.auth.actor, &form, today())
-        .await
+    match registry::create_household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &form,
+        state.today(),
+    )
+    .await
     {
         Ok(code) => (StatusCode::CREATED, Json(json!({ "code": code.as_str() }))).into_response(),
         Err(e) => api_error(&e),
@@ -470,7 +482,7 @@ pub async fn update_members(
         state.store.as_ref(),
         &session.auth.actor,
         &code,
-        today(),
+        state.today(),
     )
     .await
     {

@@ -15,7 +15,7 @@ use axum::response::{Redirect, Response};
 use dixian_app::registry::{
     ArrivalForm, AssuranceForm, IncomeForm, MemberRowForm, NewHouseholdForm,
 };
-use dixian_app::{AppError, registry, today};
+use dixian_app::{AppError, registry};
 use dixian_domain::access::Permission;
 use dixian_domain::assurance::HousingRating;
 use dixian_domain::changes::income_components;
@@ -123,8 +123,13 @@ pub async fn arrival_page(
         return r;
     }
     // The household must exist and be the user's to see.
-    if let Err(e) =
-        registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await
+    if let Err(e) = registry::household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        state.today(),
+    )
+    .await
     {
         return error_page(&state, Some(&session), &e);
     }
@@ -188,7 +193,7 @@ pub async fn arrival_submit(
         &session.auth.actor,
         &code,
         &form,
-        today(),
+        state.today(),
     )
     .await
     .map(|_| 1);
@@ -259,8 +264,13 @@ pub async fn income_page(
     if let Err(r) = may_edit(&state, &session, &code).await {
         return r;
     }
-    let view = match registry::household(state.store.as_ref(), &session.auth.actor, &code, today())
-        .await
+    let view = match registry::household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        state.today(),
+    )
+    .await
     {
         Ok(v) => v,
         Err(e) => return error_page(&state, Some(&session), &e),
@@ -268,7 +278,7 @@ pub async fn income_page(
     // The year asked for, as recorded if it is; else last year, the usual one to enter.
     let year = q
         .year
-        .unwrap_or_else(|| chrono::Datelike::year(&today()) - 1);
+        .unwrap_or_else(|| chrono::Datelike::year(&state.today()) - 1);
     let recorded = view.detail.incomes.iter().find(|i| i.year == year);
     let form = match recorded {
         Some(i) => IncomeForm::of(i),
@@ -337,7 +347,7 @@ pub async fn income_submit(
         &session.auth.actor,
         &code,
         &form,
-        today(),
+        state.today(),
     )
     .await
     .map(|c| c.len());
@@ -384,7 +394,14 @@ pub async fn assurance_page(
     if let Err(r) = may_edit(&state, &session, &code).await {
         return r;
     }
-    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+    match registry::household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        state.today(),
+    )
+    .await
+    {
         Ok(v) => render(
             StatusCode::OK,
             &AssurancePage::new(
@@ -501,7 +518,14 @@ pub async fn members_page(
     if let Err(r) = may_edit(&state, &session, &code).await {
         return r;
     }
-    match registry::household(state.store.as_ref(), &session.auth.actor, &code, today()).await {
+    match registry::household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        state.today(),
+    )
+    .await
+    {
         Ok(v) => {
             let rows = v
                 .detail
@@ -576,7 +600,7 @@ pub async fn members_submit(
                 state.store.as_ref(),
                 &session.auth.actor,
                 &code,
-                today(),
+                state.today(),
             )
             .await
             {
@@ -749,8 +773,13 @@ pub async fn household_new_submit(
         },
         reason: f.reason,
     };
-    match registry::create_household(state.store.as_ref(), &session.auth.actor, &form, today())
-        .await
+    match registry::create_household(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &form,
+        state.today(),
+    )
+    .await
     {
         Ok(code) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
         Err(e) if is_correctable(&e) => {

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use dixian_app::registry::{HouseholdQuery, PAGE_SIZE};
-use dixian_app::{AppError, registry, today};
+use dixian_app::{AppError, registry};
 use dixian_store::HouseholdSummary;
 use serde::Deserialize;
 
@@ -207,7 +207,7 @@ pub async fn show(
     Query(q): Query<ShowParams>,
 ) -> Response {
     let actor = &session.auth.actor;
-    let view = match registry::household(state.store.as_ref(), actor, &code, today()).await {
+    let view = match registry::household(state.store.as_ref(), actor, &code, state.today()).await {
         Ok(v) => v,
         Err(e) => return error_page(&state, Some(&session), &e),
     };
@@ -255,7 +255,7 @@ pub async fn show(
     let poverty_alleviated = s.household_type
         == dixian_domain::registry::HouseholdType::PovertyAlleviated
         && !s.monitored;
-    let day = today();
+    let day = state.today();
     let visits = match dixian_app::monitoring::household_visits(
         state.store.as_ref(),
         actor,
@@ -345,7 +345,7 @@ pub async fn show(
                     }
                 })
                 .or_else(|| q.visited.map(|_| "走访记录已保存".to_string())),
-            today: today().to_string(),
+            today: state.today().to_string(),
         },
     )
 }
@@ -377,7 +377,7 @@ pub async fn edit_page(
     {
         return error_page(&state, Some(&session), &e);
     }
-    match registry::household(state.store.as_ref(), actor, &code, today()).await {
+    match registry::household(state.store.as_ref(), actor, &code, state.today()).await {
         Ok(v) => render(
             StatusCode::OK,
             &EditPage {
@@ -443,12 +443,16 @@ pub async fn edit_submit(
         }
         Err(e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Invalid(_)))) => {
             // Show the number on record again, masked, beside the form being corrected.
-            let phone_masked =
-                registry::household(state.store.as_ref(), &session.auth.actor, &code, today())
-                    .await
-                    .ok()
-                    .and_then(|v| v.detail.summary.phone_masked)
-                    .unwrap_or_default();
+            let phone_masked = registry::household(
+                state.store.as_ref(),
+                &session.auth.actor,
+                &code,
+                state.today(),
+            )
+            .await
+            .ok()
+            .and_then(|v| v.detail.summary.phone_masked)
+            .unwrap_or_default();
             render(
                 StatusCode::BAD_REQUEST,
                 &EditPage {
@@ -600,7 +604,7 @@ async fn export_file(
         FileKind::Csv => (crate::frame::CSV, "csv"),
         FileKind::Xlsx => (crate::frame::XLSX, "xlsx"),
     };
-    let name = format!("户籍台账_{}.{ext}", today().format("%Y%m%d"));
+    let name = format!("户籍台账_{}.{ext}", state.today().format("%Y%m%d"));
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
     crate::frame::download(body, mime, &format!("ledger.{ext}"), &name)
 }

@@ -10,9 +10,9 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use dixian_app::AppError;
 use dixian_app::bulletin::{Bulletin, bulletin, tables, write_xlsx};
 use dixian_app::workbook::Table;
-use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
 use dixian_domain::problems::Month;
 use serde::Deserialize;
@@ -34,7 +34,7 @@ async fn make(
     let actor = &session.auth.actor;
     dixian_app::accounts::require(store, actor, Permission::ExportLedger, "月通报").await?;
     let area = dixian_app::dashboard::area_or_home(store, actor, &q.area).await?;
-    let day = today();
+    let day = state.today();
     let month = match q.month.trim() {
         // By default the month just ended: bulletins are about a whole month.
         "" => Month::of(day).previous(),
@@ -135,7 +135,7 @@ pub async fn page(
             })
             .collect()
     };
-    let this_month = Month::of(today());
+    let this_month = Month::of(state.today());
     render(
         StatusCode::OK,
         &BulletinPage {

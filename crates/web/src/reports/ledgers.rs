@@ -10,8 +10,8 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use dixian_app::AppError;
 use dixian_app::ledgers::{LedgerKind, build, file_name};
-use dixian_app::{AppError, today};
 use dixian_domain::access::Permission;
 use dixian_domain::division::DivisionCode;
 use serde::Deserialize;
@@ -100,7 +100,7 @@ async fn send(
         Ok(a) => a,
         Err(e) => return fail(e),
     };
-    let on = today();
+    let on = state.today();
     let ledger = match build(
         state.store.as_ref(),
         &session.auth.actor,

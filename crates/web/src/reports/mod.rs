@@ -1,5 +1,6 @@
 //! Reports generated from what is stored: the monthly bulletin (月通报), the standard ledgers (标准台账), data quality (数据质量).
 
+mod api;
 mod bulletin;
 mod ledgers;
 mod quality;
@@ -20,4 +21,14 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/quality", get(quality::show))
         .route("/quality.csv", get(quality::csv))
+}
+
+/// The OpenAPI paths of this capability's JSON API.
+pub(crate) fn api_paths() -> serde_json::Value {
+    api::paths()
+}
+
+/// This capability's JSON API.
+pub(crate) fn api_router() -> Router<AppState> {
+    Router::new().route("/api/bulletin", get(api::bulletin_of))
 }

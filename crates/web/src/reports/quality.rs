@@ -9,8 +9,8 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use dixian_app::AppError;
 use dixian_app::quality::{ENFORCED, Report, check_area, to_csv};
-use dixian_app::{AppError, today};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, Default)]
@@ -47,7 +47,7 @@ async fn report(state: &AppState, session: &Session, q: &AreaQuery) -> Result<Re
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let area = dixian_app::dashboard::area_or_home(store, actor, &q.area).await?;
-    check_area(store, actor, &area, today()).await
+    check_area(store, actor, &area, state.today()).await
 }
 
 pub async fn show(

@@ -1,5 +1,6 @@
 //! Department data and screening (部门数据筛查): feed uploads, runs and their warnings.
 
+mod api;
 mod pages;
 
 use crate::AppState;
@@ -18,4 +19,21 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/screening/template/{file}", get(pages::template))
         .route("/screening/run", post(pages::run))
         .route("/screening/job/{token}", get(pages::job))
+}
+
+/// The OpenAPI paths of the department data and screening API.
+pub(crate) fn api_paths() -> serde_json::Value {
+    api::paths()
+}
+
+/// The department data and screening API.
+pub(crate) fn api_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/feeds",
+            get(api::deliveries)
+                .post(api::deliver)
+                .layer(DefaultBodyLimit::max(crate::limit::FEED_UPLOAD_LIMIT)),
+        )
+        .route("/api/screening/runs", get(api::runs).post(api::run))
 }

@@ -18,7 +18,7 @@ use chrono::Datelike;
 use chrono::NaiveDate;
 use dixian_app::feeds::{DeliveryReport, Department, Period};
 use dixian_app::screening::{ScreeningReport, run_screening};
-use dixian_app::{AppError, feeds, today};
+use dixian_app::{AppError, feeds};
 use dixian_domain::access::{Permission, Role};
 use dixian_store::{Delivered, DeliveryRecord, RuleRates, ScreeningRunRecord};
 use std::collections::HashMap;
@@ -128,9 +128,10 @@ async fn page(state: &AppState, session: &Session) -> Result<ScreeningPage, AppE
     }
     let deliveries = store.deliveries(actor, 50).await?;
     let (runs, rates) = if may_run {
-        let since = today()
+        let since = state
+            .today()
             .checked_sub_months(chrono::Months::new(12))
-            .unwrap_or(today());
+            .unwrap_or(state.today());
         (
             store.screening_runs(actor, 12).await?,
             store.screening_rates(actor, since).await?,
@@ -138,7 +139,7 @@ async fn page(state: &AppState, session: &Session) -> Result<ScreeningPage, AppE
     } else {
         (Vec::new(), Vec::new())
     };
-    let last_month = end_of_last_month(today());
+    let last_month = end_of_last_month(state.today());
     Ok(ScreeningPage {
         frame: session.frame(state),
         csrf: session.auth.csrf.clone(),
@@ -203,7 +204,7 @@ pub async fn upload(
                 &name,
                 &bytes,
                 check_only,
-                today(),
+                state.today(),
             )
             .await
         }
@@ -275,7 +276,7 @@ pub async fn run(
         return r;
     }
     let as_of = match dixian_app::policy::parse_date(&field(&fields, "as_of")) {
-        Ok(d) if d > today() => Err(AppError::Invalid(vec![format!("测算日期{d}晚于今天")])),
+        Ok(d) if d > state.today() => Err(AppError::Invalid(vec![format!("测算日期{d}晚于今天")])),
         other => other,
     };
     let as_of = match as_of {

@@ -591,3 +591,532 @@ async fn the_system_administrator_issues_and_revokes_tokens_on_the_page() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A household that can pass the exit checks once its income and assurance are recorded: in
+/// the demo village, everyone insured, no child of school age out of school, someone who can
+/// work, and no case yet.
+async fn household_for_exit(a: &App) -> dixian_domain::registry::HouseholdRecord {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let village = DivisionCode::parse("500299101201").unwrap();
+    let today = dixian_app::today();
+    for r in demo::Generator::new(&demo::divisions(1), 1, 600, as_of) {
+        let living = || {
+            r.members
+                .iter()
+                .filter(|m| m.status == dixian_domain::registry::LivingStatus::InHousehold)
+        };
+        let school_age = |m: &dixian_domain::registry::Person| {
+            (6..=16).contains(&(today.years_since(m.birth_date).unwrap_or(0)))
+        };
+        let fits = r.household.village == village
+            && living().count() >= 2
+            && living().all(|m| m.medical_insurance)
+            && living().all(|m| !school_age(m))
+            && living().any(|m| m.labour.can_work());
+        if !fits {
+            continue;
+        }
+        let filter = dixian_store::CaseFilter {
+            household: Some(r.household.code.clone()),
+            limit: 10,
+            ..Default::default()
+        };
+        if a.store
+            .cases(&Actor::system("test"), &filter)
+            .await
+            .unwrap()
+            .is_empty()
+        {
+            return r;
+        }
+    }
+    panic!("the demo village has no household fit for the exit test");
+}
+
+/// Takes one step of case `steps` at its current `version`; gives the state after it.
+async fn take(a: &App, steps: &str, token: &str, version: &mut i64, body: Value) -> String {
+    let mut body = body;
+    body["version"] = json!(*version);
+    let (status, v) = call(a, "POST", steps, token, Some(body.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body} → {v}");
+    *version = v["case"]["version"].as_i64().unwrap();
+    v["case"]["state"].as_str().unwrap().to_string()
+}
+
+/// The whole procedure over JSON alone: a household declares itself (no account), the
+/// village, town and county systems identify it, it is assisted, its income and assurance are
+/// recorded, and half a year later its risk is eliminated. The declaration is made with the
+/// router's clock set back; every later step is dated back as staff date them.
+#[tokio::test]
+async fn a_self_declared_household_is_identified_assisted_and_its_risk_eliminated_over_json() {
+    let a = app().await;
+    let d = |days: u64| (dixian_app::today() - chrono::Days::new(days)).to_string();
+    let day = |days: u64| dixian_app::today() - chrono::Days::new(days);
+    let village = token_for(&a, "village-sys", "village_officer", "500299101201").await;
+    let town = token_for(&a, "town-sys", "town_reviewer", "500299101000").await;
+    let county = token_for(&a, "county-sys", "county_admin", "500299000000").await;
+    let r = household_for_exit(&a).await;
+    let head = r
+        .members
+        .iter()
+        .find(|m| m.relation.code() == "02")
+        .unwrap_or(&r.members[0]);
+    let code = r.household.code.as_str().to_string();
+
+    // The household declares itself, 240 days ago, with no account at all.
+    a.clock.set(Some(day(240)));
+    let reply = send(
+        &a.router,
+        Request::post("/api/apply")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                json!({
+                    "name": head.name, "id_number": head.id_number.as_str(),
+                    "phone": "13800000000", "village": "500299101201",
+                    "hardships": ["05"], "text": "家里主要劳力受伤，收入断了",
+                })
+                .to_string(),
+            ))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let declared: Value = serde_json::from_str(&reply.body).unwrap();
+    assert!(
+        declared["tracking_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("SB")
+    );
+    a.clock.set(None);
+
+    // The town finds it among the pending leads and accepts it for the household.
+    let (_, pending) = call(&a, "GET", "/api/leads?status=pending", &town, None).await;
+    let lead = pending["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["channel"] == "self_declared" && l["received_on"] == d(240))
+        .unwrap_or_else(|| panic!("{pending}"))
+        .clone();
+    let (status, accepted) = call(
+        &a,
+        "POST",
+        &format!("/api/leads/{}/accept", lead["id"]),
+        &town,
+        Some(json!({ "household": code, "on": d(239) })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let case = accepted["case_id"].as_i64().unwrap();
+    let steps = format!("/api/cases/{case}/steps");
+    let jpeg: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    let (_, att) = call(
+        &a,
+        "POST",
+        &format!("/api/cases/{case}/attachments"),
+        &village,
+        Some(json!({ "kind": "consent", "name": "授权书.jpg", "data": b64(jpeg) })),
+    )
+    .await;
+    let mut version = 0i64;
+    take(
+        &a,
+        &steps,
+        &village,
+        &mut version,
+        json!({ "action": "verify", "visited_on": d(238), "on": d(238),
+        "verifiers": "王村干、李镇干", "risk_types": ["05"], "category": "10",
+        "comment": "主要劳力受伤", "consent_attachment": att["id"].to_string() }),
+    )
+    .await;
+    take(
+        &a,
+        &steps,
+        &village,
+        &mut version,
+        json!({ "action": "deliberate", "held_on": d(237), "attendees": "21",
+        "agreed": true, "notice_from": d(237), "on": d(237) }),
+    )
+    .await;
+    take(
+        &a,
+        &steps,
+        &village,
+        &mut version,
+        json!({ "action": "end_notice", "on": d(225) }),
+    )
+    .await;
+    take(
+        &a,
+        &steps,
+        &town,
+        &mut version,
+        json!({ "action": "approve", "comment": "同意", "on": d(224) }),
+    )
+    .await;
+    let included = take(
+        &a,
+        &steps,
+        &county,
+        &mut version,
+        json!({ "action": "approve", "category": "10",
+        "risk_types": ["05"], "on": d(223) }),
+    )
+    .await;
+    assert_eq!(included, "monitored");
+
+    // Assistance: the cadre named, a measure carried out.
+    let cadres = a
+        .store
+        .assistance_cadres(&Actor::system("test"))
+        .await
+        .unwrap();
+    let cadre_id = cadres.iter().find(|c| c.username == "cadre").unwrap().id;
+    let (status, v) = call(&a, "POST", &format!("/api/cases/{case}/cadre"), &town, Some(json!({
+        "version": version, "cadre": cadre_id.to_string(), "unit": "区农业农村委", "start": d(222) }))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    version = v["case"]["version"].as_i64().unwrap();
+    let (status, v) = call(&a, "POST", &format!("/api/cases/{case}/measures"), &village, Some(json!({
+        "version": version, "type_code": "02", "content": "县内企业稳定务工", "unit": "县人力社保局",
+        "start_on": d(220), "amount": "2000", "status": "ongoing" }))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    version = v["case"]["version"].as_i64().unwrap();
+
+    // Half a year on, its income and assurance are recorded through the registry's API.
+    let year = dixian_app::today()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap();
+    let (status, v) = call(
+        &a,
+        "PUT",
+        &format!("/api/households/{code}/income"),
+        &village,
+        Some(json!({
+        "year": year, "wage": "96000", "reason": "年度收入核算" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (status, v) = call(
+        &a,
+        "PUT",
+        &format!("/api/households/{code}/assurance"),
+        &village,
+        Some(json!({
+        "food_clothing": true, "housing": "a", "water_quantity": true, "water_quality": true,
+        "water_convenience": true, "water_guarantee": true, "reason": "入户核查" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    // Elimination: proposed, verified against the gates, reviewed, noticed and confirmed.
+    let state = take(
+        &a,
+        &steps,
+        &village,
+        &mut version,
+        json!({ "action": "propose_elimination", "mode": "1",
+        "comment": "务工收入稳定", "on": d(20) }),
+    )
+    .await;
+    assert_eq!(state, "exit_verifying");
+    take(
+        &a,
+        &steps,
+        &village,
+        &mut version,
+        json!({ "action": "verify", "visited_on": d(19), "on": d(19),
+        "verifiers": "王村干、李镇干", "stable_income_months": "6",
+        "rigid_expenditure_resolved": true, "comment": "务工收入稳定，三保障无问题" }),
+    )
+    .await;
+    take(
+        &a,
+        &steps,
+        &village,
+        &mut version,
+        json!({ "action": "deliberate", "held_on": d(18), "attendees": "19",
+        "agreed": true, "notice_from": d(18), "on": d(18) }),
+    )
+    .await;
+    take(
+        &a,
+        &steps,
+        &village,
+        &mut version,
+        json!({ "action": "end_notice", "on": d(5) }),
+    )
+    .await;
+    take(
+        &a,
+        &steps,
+        &town,
+        &mut version,
+        json!({ "action": "approve", "comment": "同意消除", "on": d(4) }),
+    )
+    .await;
+    let done = take(
+        &a,
+        &steps,
+        &county,
+        &mut version,
+        json!({ "action": "approve", "on": d(3) }),
+    )
+    .await;
+    assert_eq!(done, "eliminated");
+
+    // The history tells it all, and the household's figures count it as eliminated.
+    let (_, history) = call(
+        &a,
+        "GET",
+        &format!("/api/cases/{case}/history"),
+        &county,
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.first(), Some(&"open"), "{actions:?}");
+    assert!(actions.contains(&"propose_elimination"), "{actions:?}");
+    let (_, listed) = call(
+        &a,
+        "GET",
+        &format!("/api/cases?state=eliminated&household={code}"),
+        &county,
+        None,
+    )
+    .await;
+    assert_eq!(listed["cases"].as_array().unwrap().len(), 1, "{listed}");
+}
+
+/// The other capabilities' endpoints, each as the system that would call it: a medical
+/// insurance system delivers its month (a bad row named by row and column), the county runs
+/// the screening and reads its runs, problems are registered, fixed and struck off, and a
+/// provincial platform reads the dashboard (each figure's list answering the same count) and
+/// the bulletin.
+#[tokio::test]
+async fn departments_problems_screening_dashboard_and_bulletin_over_json() {
+    let a = app().await;
+    let r = demo::Generator::new(
+        &demo::divisions(1),
+        1,
+        600,
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    )
+    .find(|r| r.household.village.as_str() == "500299101201")
+    .unwrap();
+    let member = r.members[0].id_number.as_str().to_string();
+    let input = NewAccount {
+        username: "yibao-sys".into(),
+        display_name: "医保结算系统".into(),
+        role: "department_officer".into(),
+        division: "500299000000".into(),
+        department: Some("医保".into()),
+    };
+    let medical = service::create_service_account(
+        a.store.as_ref(),
+        &Argon2id::cheap_for_tests(),
+        &Actor::system("test"),
+        &input,
+        "30",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap()
+    .token;
+    let county = token_for(&a, "county-sys", "county_admin", "500299000000").await;
+    let village = token_for(&a, "village-sys", "village_officer", "500299101201").await;
+    let town = token_for(&a, "town-sys", "town_reviewer", "500299101000").await;
+
+    // Feeds: the file as the body; a bad date named by row and column; delivered once.
+    let csv = format!(
+        "身份证号,姓名,结算日期,医疗总费用(元),个人自付(元)\n\
+         {member},村民,2026-10-08,128000.50,95230.20\n\
+         {member},村民,2026-10-40,100,50\n"
+    );
+    let deliver = |query: &str| {
+        Request::post(format!("/api/feeds?{query}"))
+            .header(header::AUTHORIZATION, format!("Bearer {medical}"))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(csv.clone()))
+            .unwrap()
+    };
+    let checked = send(
+        &a.router,
+        deliver("department=medical&period=2026-10&name=十月.csv&check_only=1"),
+    )
+    .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.body);
+    let checked: Value = serde_json::from_str(&checked.body).unwrap();
+    assert_eq!(checked["problems"][0]["row"], 3, "{checked}");
+    assert_eq!(checked["problems"][0]["column"], "结算日期", "{checked}");
+    assert!(checked["delivered"].is_null());
+    let sent = send(
+        &a.router,
+        deliver("department=medical&period=2026-10&name=十月.csv"),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
+    let sent: Value = serde_json::from_str(&sent.body).unwrap();
+    assert_eq!(sent["delivered"]["status"], "recorded", "{sent}");
+    let wrong = send(&a.router, deliver("department=deaths&period=2026-10")).await;
+    assert!(wrong.status.is_client_error(), "{}", wrong.body);
+    let bad = send(&a.router, deliver("department=medical&period=2026-13")).await;
+    let bad: Value = serde_json::from_str(&bad.body).unwrap();
+    assert_eq!(bad["field"], "period", "{bad}");
+    let (_, list) = call(&a, "GET", "/api/feeds", &medical, None).await;
+    assert_eq!(list["deliveries"].as_array().unwrap().len(), 1, "{list}");
+
+    // Screening: the county runs it; the medical system may not.
+    let (status, _) = call(&a, "POST", "/api/screening/runs", &medical, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, run) = call(&a, "POST", "/api/screening/runs", &county, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{run}");
+    assert!(run["households"].as_u64().unwrap() > 0, "{run}");
+    let (_, runs) = call(&a, "GET", "/api/screening/runs", &county, None).await;
+    assert_eq!(runs["runs"][0]["id"], run["run_id"], "{runs}");
+
+    // Problems: registered by the village, fixed with evidence, struck off by the town.
+    let (status, made) = call(
+        &a,
+        "POST",
+        "/api/problems",
+        &village,
+        Some(json!({
+        "household": r.household.code.as_str(), "kind": "housing", "source": "visit",
+        "description": "屋顶漏雨", "found_by": "村网格员" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    let (_, p) = call(&a, "GET", &format!("/api/problems/{id}"), &town, None).await;
+    assert_eq!(p["state"], "open", "{p}");
+    let steps = format!("/api/problems/{id}/steps");
+    let (status, e) = call(
+        &a,
+        "POST",
+        &steps,
+        &village,
+        Some(json!({
+        "action": "close", "version": p["version"].to_string() })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    let jpeg: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    let (status, v) = call(
+        &a,
+        "POST",
+        &steps,
+        &village,
+        Some(json!({
+        "action": "resolve", "version": p["version"].to_string(), "note": "已维修",
+        "files": [{ "name": "修好.jpg", "data": b64(jpeg) }] })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, p) = call(&a, "GET", &format!("/api/problems/{id}"), &town, None).await;
+    assert_eq!(p["events"][0]["files"].as_array().unwrap().len(), 1, "{p}");
+    let (status, v) = call(
+        &a,
+        "POST",
+        &steps,
+        &town,
+        Some(json!({
+        "action": "close", "version": p["version"].to_string(), "note": "核实" })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let (_, closed) = call(
+        &a,
+        "GET",
+        &format!(
+            "/api/problems?household={}&state=closed",
+            r.household.code.as_str()
+        ),
+        &town,
+        None,
+    )
+    .await;
+    assert!(
+        closed["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == id),
+        "{closed}"
+    );
+
+    // The town accepts one of the screening's leads: a case being identified.
+    let (_, pending) = call(
+        &a,
+        "GET",
+        "/api/leads?status=pending&area=500299101000",
+        &town,
+        None,
+    )
+    .await;
+    let warning = pending["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["channel"] == "screening" && l["household"].is_string())
+        .unwrap_or_else(|| panic!("{pending}"))
+        .clone();
+    let (status, v) = call(
+        &a,
+        "POST",
+        &format!("/api/leads/{}/accept", warning["id"]),
+        &town,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    // Dashboard: every figure carries its list, and the list has as many households.
+    let (status, board) = call(&a, "GET", "/api/dashboard?area=500299101000", &county, None).await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    let identified = &board["identifying"];
+    assert!(identified["households"].as_i64().unwrap() > 0, "{board}");
+    let (_, listed) = call(
+        &a,
+        "GET",
+        identified["api"].as_str().unwrap(),
+        &county,
+        None,
+    )
+    .await;
+    assert_eq!(
+        listed["cases"].as_array().unwrap().len() as i64,
+        identified["households"].as_i64().unwrap(),
+        "{}",
+        identified["api"]
+    );
+    let (status, _) = call(
+        &a,
+        "GET",
+        "/api/dashboard?area=500299102000",
+        &village,
+        None,
+    )
+    .await;
+    assert!(
+        matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{status}"
+    );
+
+    // Bulletin: sentences and figures of the month; a wrong month named.
+    let (status, b) = call(&a, "GET", "/api/bulletin?month=2026-10", &county, None).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert!(!b["paragraphs"].as_array().unwrap().is_empty(), "{b}");
+    assert!(b["headline"]["identified"]["households"].is_i64(), "{b}");
+    assert!(b["divisions"].as_array().unwrap().len() >= 2, "{b}");
+    let (status, e) = call(&a, "GET", "/api/bulletin?month=2026-13", &county, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(e["field"], "month");
+}

@@ -26,6 +26,8 @@ struct App {
     _dir: tempfile::TempDir,
     store: Arc<SqlStore>,
     router: axum::Router,
+    /// The router's clock: a test sets the day it acts on.
+    clock: dixian_app::Clock,
 }
 
 async fn app_with(secure_cookies: bool) -> App {
@@ -63,6 +65,7 @@ async fn app_limited(secure_cookies: bool, per_minute: u32) -> App {
     )
     .await
     .unwrap();
+    let clock = dixian_app::Clock::system();
     let router = router(AppState {
         store: store.clone(),
         hashing: Arc::new(Argon2id::cheap_for_tests()),
@@ -70,11 +73,13 @@ async fn app_limited(secure_cookies: bool, per_minute: u32) -> App {
         secure_cookies,
         limiter: Arc::new(dixian_web::RateLimiter::new(per_minute)),
         trusted_proxies: Arc::new(Vec::new()),
+        clock: clock.clone(),
     });
     App {
         _dir: dir,
         store,
         router,
+        clock,
     }
 }
 
