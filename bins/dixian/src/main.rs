@@ -1070,9 +1070,9 @@ async fn build_demo(
     let started = std::time::Instant::now();
     let (county, town, village) = demo_places(store).await?;
     let cases =
-        dixian_app::demo_cases::load_cases(store, &county, &town, &village, seed, as_of).await?;
+        dixian_app::demo::cases::load_cases(store, &county, &town, &village, seed, as_of).await?;
     let problems =
-        dixian_app::demo_problems::load_problems(store, &county, &village, seed, as_of).await?;
+        dixian_app::demo::problems::load_problems(store, &county, &village, seed, as_of).await?;
     Ok(format!(
         "{summary}\n全县监测线索{}条、案件{}件（{}），首个乡镇走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个），用时{:.1}秒。\n{accounts}",
         cases.leads,

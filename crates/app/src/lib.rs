@@ -7,8 +7,6 @@ pub mod bulletin;
 pub mod csv_text;
 pub mod dashboard;
 pub mod demo;
-pub mod demo_cases;
-pub mod demo_problems;
 pub mod feeds;
 pub mod import;
 pub mod lead_import;

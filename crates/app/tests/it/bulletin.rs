@@ -30,10 +30,10 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
     super::load_demo(&s, 3000, 5, today).await;
     let town = code("500299101000");
     let county_code = code("500299000000");
-    dixian_app::demo_cases::load_cases(&s, &town, &town, &code("500299101201"), 5, today)
+    dixian_app::demo::cases::load_cases(&s, &town, &town, &code("500299101201"), 5, today)
         .await
         .unwrap();
-    dixian_app::demo_problems::load_problems(&s, &county_code, &code("500299101201"), 5, today)
+    dixian_app::demo::problems::load_problems(&s, &county_code, &code("500299101201"), 5, today)
         .await
         .unwrap();
     let county = as_role(Role::CountyAdmin, "500299000000");

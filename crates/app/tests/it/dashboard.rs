@@ -75,7 +75,7 @@ async fn every_figure_counts_the_list_it_links_to_at_every_level() {
     let county_code = DivisionCode::parse("500299000000").unwrap();
     let town_code = DivisionCode::parse("500299101000").unwrap();
     let village_code = DivisionCode::parse("500299101201").unwrap();
-    dixian_app::demo_cases::load_cases(&s, &town_code, &town_code, &village_code, 5, as_of)
+    dixian_app::demo::cases::load_cases(&s, &town_code, &town_code, &village_code, 5, as_of)
         .await
         .unwrap();
 

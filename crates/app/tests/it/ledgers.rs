@@ -94,11 +94,11 @@ async fn every_ledger_reads_back_as_built_and_agrees_with_the_dashboard() {
     super::load_demo(&s, 3000, 5, as_of).await;
     let town = code("500299101000");
     let report =
-        dixian_app::demo_cases::load_cases(&s, &town, &town, &code("500299101201"), 5, as_of)
+        dixian_app::demo::cases::load_cases(&s, &town, &town, &code("500299101201"), 5, as_of)
             .await
             .unwrap();
     assert!(report.visits > 0, "the demo records visits");
-    dixian_app::demo_problems::load_problems(
+    dixian_app::demo::problems::load_problems(
         &s,
         &code("500299000000"),
         &code("500299101201"),

@@ -444,7 +444,7 @@ async fn the_demo_town_has_cases_in_every_step_some_overdue() {
     super::load_demo(&s, 3000, 5, as_of).await;
     let town = DivisionCode::parse("500299101000").unwrap();
     let village = DivisionCode::parse("500299101201").unwrap();
-    let report = dixian_app::demo_cases::load_cases(&s, &town, &town, &village, 5, as_of)
+    let report = dixian_app::demo::cases::load_cases(&s, &town, &town, &village, 5, as_of)
         .await
         .unwrap();
     for state in [

@@ -25,7 +25,7 @@ async fn a_low_income_after_elimination_is_found_and_named() {
     super::load_demo(&s, 3000, 7, as_of).await;
     let town = DivisionCode::parse("500299101000").unwrap();
     let village = DivisionCode::parse("500299101201").unwrap();
-    dixian_app::demo_cases::load_cases(&s, &town, &town, &village, 7, as_of)
+    dixian_app::demo::cases::load_cases(&s, &town, &town, &village, 7, as_of)
         .await
         .unwrap();
     let reviewer = as_role(Role::TownReviewer, "500299101000");

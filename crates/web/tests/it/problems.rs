@@ -12,7 +12,7 @@ use dixian_domain::division::DivisionCode;
 async fn with_problems() -> App {
     let a = app().await;
     let code = |c: &str| DivisionCode::parse(c).unwrap();
-    dixian_app::demo_problems::load_problems(
+    dixian_app::demo::problems::load_problems(
         a.store.as_ref(),
         &code("500299000000"),
         &code("500299101201"),

@@ -1,6 +1,10 @@
 //! A synthetic demo county (演示县): 青山县, a fictional county under 重庆市 with 15 towns and
 //! about 300 villages, and households whose members, ages, health, schooling and incomes
-//! are plausible for a rural county. Deterministic for a seed.
+//! are plausible for a rural county. Deterministic for a seed. Its cases (`cases`) and its
+//! 三保障 problems (`problems`) are loaded on top of the registry.
+
+pub mod cases;
+pub mod problems;
 
 use crate::AppError;
 use crate::import::Progress;

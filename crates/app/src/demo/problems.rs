@@ -5,8 +5,8 @@
 //! as staff would, so the audit trail and the rules hold for them too.
 
 use crate::AppError;
-use crate::demo::Rng;
-use crate::demo_cases::demo_actor;
+use super::Rng;
+use super::cases::demo_actor;
 use crate::problems::default_deadline;
 use chrono::{Days, NaiveDate};
 use dixian_domain::access::{Actor, Role};

@@ -5,7 +5,7 @@
 //! once (`Store::record_histories`), a town's cases in a few statements.
 
 use crate::AppError;
-use crate::demo::Rng;
+use super::Rng;
 use chrono::{Datelike, Days, NaiveDate};
 use dixian_domain::access::{Actor, Role, Scope};
 use dixian_domain::assurance::{Assurance, HousingRating};
