@@ -4,8 +4,8 @@
 //! step, with the dates the steps would have had; each case's history is then written at
 //! once (`Store::record_histories`), a town's cases in a few statements.
 
-use crate::AppError;
 use super::Rng;
+use crate::AppError;
 use chrono::{Datelike, Days, NaiveDate};
 use dixian_domain::access::{Actor, Role, Scope};
 use dixian_domain::assurance::{Assurance, HousingRating};

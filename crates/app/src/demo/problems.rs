@@ -4,9 +4,9 @@
 //! 月调度 have something to show. Every problem is registered and stepped through the store
 //! as staff would, so the audit trail and the rules hold for them too.
 
-use crate::AppError;
 use super::Rng;
 use super::cases::demo_actor;
+use crate::AppError;
 use crate::problems::default_deadline;
 use chrono::{Days, NaiveDate};
 use dixian_domain::access::{Actor, Role};

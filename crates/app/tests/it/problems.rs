@@ -58,10 +58,15 @@ async fn demo(s: &dixian_store_sql::SqlStore, as_of: chrono::NaiveDate) {
     )
     .await
     .unwrap();
-    let report =
-        dixian_app::demo::problems::load_problems(s, &code(COUNTY), &code("500299101201"), 9, as_of)
-            .await
-            .unwrap();
+    let report = dixian_app::demo::problems::load_problems(
+        s,
+        &code(COUNTY),
+        &code("500299101201"),
+        9,
+        as_of,
+    )
+    .await
+    .unwrap();
     assert!(report.problems >= 10, "{report:?}");
     assert!(report.closed > 0 && report.open > 0, "{report:?}");
 }
