@@ -5,6 +5,7 @@
 
 mod pg;
 mod pii;
+mod schema;
 mod scope_prop;
 mod tamper;
 
