@@ -43,3 +43,66 @@ pub async fn not_found(State(state): State<AppState>) -> Response {
         &AppError::NotFound("没有这个页面，请检查网址".into()),
     )
 }
+
+/// An error a page handler returns with `?`. The app error keeps its status; [`draw_errors`]
+/// draws the Chinese error page in the frame of whoever is signed in. A refusal already drawn
+/// (a failed CSRF check) passes through as it is.
+#[derive(Debug)]
+pub(crate) enum PageError {
+    App(AppError),
+    Drawn(Box<Response>),
+}
+
+/// What a page handler answers.
+pub(crate) type Page = Result<Response, PageError>;
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> PageError {
+        PageError::App(e)
+    }
+}
+
+impl From<dixian_store::StoreError> for PageError {
+    fn from(e: dixian_store::StoreError) -> PageError {
+        PageError::App(e.into())
+    }
+}
+
+impl From<Response> for PageError {
+    fn from(r: Response) -> PageError {
+        PageError::Drawn(Box::new(r))
+    }
+}
+
+/// The app error of a failed page, carried to [`draw_errors`] on the response.
+#[derive(Clone)]
+struct Failed(std::sync::Arc<AppError>);
+
+impl axum::response::IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Drawn(r) => *r,
+            PageError::App(e) => {
+                let (status, _) = status_of(&e);
+                let mut res = status.into_response();
+                res.extensions_mut().insert(Failed(std::sync::Arc::new(e)));
+                res
+            }
+        }
+    }
+}
+
+/// Draws the error page of a handler that failed with a [`PageError`], in the frame of the
+/// signed-in user (menu, name), so every page's errors look and are logged the same way.
+pub(crate) async fn draw_errors(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let session = req.extensions().get::<Session>().cloned();
+    let mut res = next.run(req).await;
+    match res.extensions_mut().remove::<Failed>() {
+        Some(Failed(e)) => error_page(&state, session.as_ref(), &e),
+        None => res,
+    }
+}

@@ -1,12 +1,12 @@
-//! Reading forms: the CSRF-checked guard every posted form passes, fields by name, multipart
-//! bodies with their files; and sending a stored file back (or saying why not). A leaf: no
-//! feature module is imported here.
+//! Reading forms: [`Posted`], the one extractor of every posted form (urlencoded or multipart,
+//! its CSRF token checked before the handler runs), and fields by name; sending a stored file
+//! back (or saying why not). A leaf: no capability module is imported here.
 
 use crate::AppState;
 use crate::error::error_page;
 use crate::session::{Session, check_csrf};
 use axum::extract::Multipart;
-use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use axum::response::Response;
 use dixian_app::AppError;
 use dixian_store::files::MAX_ATTACHMENT_BYTES;
@@ -18,17 +18,6 @@ pub(crate) fn field(fields: &[(String, String)], name: &str) -> String {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
         .unwrap_or_default()
-}
-
-/// Refuses (and audits) a form without the session's CSRF token.
-pub(crate) async fn guard(
-    state: &AppState,
-    session: &Session,
-    headers: &HeaderMap,
-    fields: &[(String, String)],
-    what: &str,
-) -> Result<(), Response> {
-    check_csrf(state, session, headers, &field(fields, "csrf"), what).await
 }
 
 pub(crate) fn correctable(e: &AppError) -> bool {
@@ -75,14 +64,6 @@ pub(crate) async fn multipart_files(
     Ok((fields, files))
 }
 
-/// A multipart form's text fields and its one file (name, bytes), if any.
-pub(crate) async fn multipart(
-    form: Multipart,
-) -> Result<(Vec<(String, String)>, Option<(String, Vec<u8>)>), AppError> {
-    let (fields, files) = multipart_files(form).await?;
-    Ok((fields, files.into_iter().next()))
-}
-
 /// A stored photo or attachment read from the store as a download, or the page saying why
 /// not.
 pub(crate) fn stored_or_missing(
@@ -120,7 +101,78 @@ pub(crate) fn stored_file(
 #[derive(Deserialize)]
 pub struct RevealFields {
     #[serde(default)]
-    pub(crate) csrf: String,
-    #[serde(default)]
     pub(crate) reason: String,
+}
+
+/// A posted form, read one way whatever its encoding (urlencoded, or multipart with files),
+/// its CSRF token checked against the session before the handler runs: a forged form is
+/// refused and audited, and the handler never sees it.
+pub(crate) struct Posted {
+    fields: Vec<(String, String)>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+impl Posted {
+    /// The field's value (empty when absent).
+    pub(crate) fn get(&self, name: &str) -> String {
+        field(&self.fields, name)
+    }
+
+    pub(crate) fn fields(&self) -> &[(String, String)] {
+        &self.fields
+    }
+
+    /// The uploaded files (name, bytes), empty ones left out.
+    pub(crate) fn take_files(&mut self) -> Vec<(String, Vec<u8>)> {
+        std::mem::take(&mut self.files)
+    }
+
+    /// The first uploaded file, if any.
+    pub(crate) fn take_file(&mut self) -> Option<(String, Vec<u8>)> {
+        self.take_files().into_iter().next()
+    }
+
+    /// The fields as a typed form.
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
+        let text = serde_urlencoded::to_string(&self.fields)
+            .map_err(|e| AppError::Invalid(vec![format!("表单无法读取：{e}")]))?;
+        serde_urlencoded::from_str(&text).map_err(|e| {
+            AppError::Invalid(vec![format!(
+                "提交的表单格式不正确，未做任何处理；请刷新页面后重试（{e}）"
+            )])
+        })
+    }
+}
+
+impl axum::extract::FromRequest<AppState> for Posted {
+    type Rejection = crate::error::PageError;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(session) = req.extensions().get::<Session>().cloned() else {
+            return Err(AppError::Store(dixian_store::StoreError::Forbidden).into());
+        };
+        let headers = req.headers().clone();
+        let what = format!("{} {}", req.method(), req.uri().path());
+        let multipart = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("multipart/form-data"));
+        let (fields, files) = if multipart {
+            let form = Multipart::from_request(req, state).await.map_err(|e| {
+                AppError::Invalid(vec![format!("表单无法读取，请刷新页面后重试：{e}")])
+            })?;
+            multipart_files(form).await?
+        } else {
+            // axum's own refusal (too large, not a form) is put in Chinese on the way out.
+            let axum::Form(fields) = axum::Form::<Vec<(String, String)>>::from_request(req, state)
+                .await
+                .map_err(|e| crate::error::PageError::Drawn(Box::new(e.into_response())))?;
+            (fields, Vec::new())
+        };
+        check_csrf(state, &session, &headers, &field(&fields, "csrf"), &what).await?;
+        Ok(Posted { fields, files })
+    }
 }

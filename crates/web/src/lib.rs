@@ -90,6 +90,10 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::api_router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            error::draw_errors,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             api::audit_refusals,
         ))
         .route_layer(axum::middleware::from_fn_with_state(
@@ -109,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/static/app.css", get(stylesheet))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::draw_errors,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             limit_public,

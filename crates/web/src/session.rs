@@ -12,7 +12,6 @@ use chrono::Utc;
 use dixian_app::accounts::auth;
 use dixian_app::accounts::auth::{AuthError, Authenticated};
 use dixian_app::accounts::service;
-use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -250,12 +249,6 @@ pub async fn check_csrf(
         "请求被拒绝",
         "请求来源无法验证（可能是伪造的跨站请求）。请刷新页面后重试。".into(),
     ))
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub(crate) csrf: String,
 }
 
 pub(crate) fn clear_session(state: &AppState, mut res: Response) -> Response {

@@ -3,13 +3,14 @@
 //! these handlers only translate forms and pages.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::{Page, error_page};
+use crate::forms::Posted;
 use crate::frame::{Frame, render};
-use crate::session::{Session, check_csrf};
+use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use dixian_app::accounts::security::SecuritySettings;
@@ -46,8 +47,6 @@ struct UsersPage {
 
 #[derive(Deserialize, Default, Clone)]
 pub struct AccountForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -117,10 +116,7 @@ async fn users_page(
             error,
             rows,
             roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
-            form: AccountForm {
-                csrf: String::new(),
-                ..form
-            },
+            form: AccountForm { ..form },
         },
     )
 }
@@ -142,11 +138,8 @@ async fn users_refused(
     users_page(state, session, StatusCode::BAD_REQUEST, None, error, form).await
 }
 
-pub async fn users(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-) -> Response {
-    users_page(
+pub async fn users(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
+    Ok(users_page(
         &state,
         &session,
         StatusCode::OK,
@@ -154,18 +147,15 @@ pub async fn users(
         None,
         AccountForm::default(),
     )
-    .await
+    .await)
 }
 
 pub async fn create_user(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<AccountForm>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "新增账号").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: AccountForm = posted.parse()?;
     let input = NewAccount {
         username: f.username.clone(),
         display_name: f.display_name.clone(),
@@ -173,33 +163,33 @@ pub async fn create_user(
         division: f.division.trim().to_string(),
         department: Some(f.department.clone()),
     };
-    match accounts::create_account(
-        state.store.as_ref(),
-        state.hashing.as_ref(),
-        &session.auth.actor,
-        &input,
+    Ok(
+        match accounts::create_account(
+            state.store.as_ref(),
+            state.hashing.as_ref(),
+            &session.auth.actor,
+            &input,
+        )
+        .await
+        {
+            // The password is shown in this response only: never in an address or a log.
+            Ok((_, password)) => {
+                let notice = format!(
+                    "已新增账号{}，初始密码：{password}（只显示这一次，请当面或电话告知本人；首次登录须修改）",
+                    input.username.trim()
+                );
+                users_done(&state, &session, notice).await
+            }
+            Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
+                error_page(&state, Some(&session), &e)
+            }
+            Err(e) => users_refused(&state, &session, &e, f).await,
+        },
     )
-    .await
-    {
-        // The password is shown in this response only: never in an address or a log.
-        Ok((_, password)) => {
-            let notice = format!(
-                "已新增账号{}，初始密码：{password}（只显示这一次，请当面或电话告知本人；首次登录须修改）",
-                input.username.trim()
-            );
-            users_done(&state, &session, notice).await
-        }
-        Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
-            error_page(&state, Some(&session), &e)
-        }
-        Err(e) => users_refused(&state, &session, &e, f).await,
-    }
 }
 
 #[derive(Deserialize)]
 pub struct AccountAction {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -209,12 +199,9 @@ pub struct AccountAction {
 pub async fn account_action(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<AccountAction>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "账号操作").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: AccountAction = posted.parse()?;
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let name = f.username.trim();
@@ -230,13 +217,13 @@ pub async fn account_action(
             .map(|p| format!("已重置账号{name}的密码，新密码：{p}（只显示这一次；登录后须修改）")),
         other => Err(AppError::Invalid(vec![format!("未知的账号操作“{other}”")])),
     };
-    match result {
+    Ok(match result {
         Ok(notice) => users_done(&state, &session, notice).await,
         Err(e @ AppError::Invalid(_)) => {
             users_refused(&state, &session, &e, AccountForm::default()).await
         }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// One field of the security form.
@@ -292,7 +279,7 @@ async fn security_form(
 pub async fn security_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-) -> Response {
+) -> Page {
     if let Err(e) = accounts::require(
         state.store.as_ref(),
         &session.auth.actor,
@@ -301,34 +288,34 @@ pub async fn security_page(
     )
     .await
     {
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     }
     let current = SecuritySettings::of(&state.security().await);
-    security_form(&state, &session, StatusCode::OK, &current, None, None).await
+    Ok(security_form(&state, &session, StatusCode::OK, &current, None, None).await)
 }
 
 pub async fn security_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<std::collections::HashMap<String, String>>,
-) -> Response {
-    let token = f.get("csrf").map(String::as_str).unwrap_or("");
-    if let Err(r) = check_csrf(&state, &session, &headers, token, "修改安全策略").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: std::collections::HashMap<String, String> = posted.fields().iter().cloned().collect();
     let s = match SecuritySettings::from_form(|n| f.get(n).map(String::as_str)) {
         Ok(s) => s,
         Err((s, problems)) => {
             let error = Some(problems.join("\n"));
-            return security_form(&state, &session, StatusCode::BAD_REQUEST, &s, None, error).await;
+            return Ok(
+                security_form(&state, &session, StatusCode::BAD_REQUEST, &s, None, error).await,
+            );
         }
     };
-    match security::save(state.store.as_ref(), &session.auth.actor, &s).await {
-        Ok(_) => {
-            let notice = Some("安全策略已保存，立即生效".to_string());
-            security_form(&state, &session, StatusCode::OK, &s, notice, None).await
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    Ok(
+        match security::save(state.store.as_ref(), &session.auth.actor, &s).await {
+            Ok(_) => {
+                let notice = Some("安全策略已保存，立即生效".to_string());
+                security_form(&state, &session, StatusCode::OK, &s, notice, None).await
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }

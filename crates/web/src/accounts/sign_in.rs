@@ -1,16 +1,18 @@
 //! Signing in and out, changing one's password and the own-account page (我的账号).
 
 use crate::AppState;
+use crate::error::Page;
+use crate::forms::Posted;
 use crate::frame::{Frame, render};
 use crate::session::{
-    CsrfForm, LOGIN_CSRF_COOKIE, SESSION_COOKIE, Session, check_csrf, clear_session, cookie,
-    same_origin, set_cookie, source_of, tokens_equal,
+    LOGIN_CSRF_COOKIE, SESSION_COOKIE, Session, clear_session, cookie, same_origin, set_cookie,
+    source_of, tokens_equal,
 };
 use askama::Template;
 use axum::Extension;
 use axum::extract::FromRequest;
 use axum::extract::{Form, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use chrono::Utc;
@@ -74,7 +76,7 @@ fn login_form(
     res
 }
 
-pub async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuery>) -> Page {
     let notice = if q.expired.is_some() {
         Some("登录已超时，请重新登录".to_string())
     } else if q.out.is_some() {
@@ -82,14 +84,14 @@ pub async fn login_page(State(state): State<AppState>, Query(q): Query<LoginQuer
     } else {
         None
     };
-    login_form(
+    Ok(login_form(
         &state,
         StatusCode::OK,
         q.next.as_deref().unwrap_or("/"),
         "",
         None,
         notice,
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -104,7 +106,7 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login_submit(State(state): State<AppState>, req: Request) -> Response {
+pub async fn login_submit(State(state): State<AppState>, req: Request) -> Page {
     let source = source_of(&state, &req);
     let headers = req.headers().clone();
     let user_agent = headers
@@ -112,70 +114,72 @@ pub async fn login_submit(State(state): State<AppState>, req: Request) -> Respon
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(200).collect());
     let Ok(Form(form)) = Form::<LoginForm>::from_request(req, &state).await else {
-        return login_form(
+        return Ok(login_form(
             &state,
             StatusCode::BAD_REQUEST,
             "/",
             "",
             Some("登录表单不完整".into()),
             None,
-        );
+        ));
     };
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if !same_origin(&headers) || expected.is_empty() || !tokens_equal(&form.csrf, &expected) {
-        return login_form(
+        return Ok(login_form(
             &state,
             StatusCode::FORBIDDEN,
             &form.next,
             &form.username,
             Some("登录页面已过期或来源无法验证，请重新登录".into()),
             None,
-        );
+        ));
     }
     let policy = state.security().await;
-    match auth::login(
-        state.store.as_ref(),
-        state.hashing.as_ref(),
-        &policy,
-        &form.username,
-        &form.password,
-        source,
-        user_agent,
-        Utc::now(),
-    )
-    .await
-    {
-        Ok(ok) => {
-            let target = if ok.must_change {
-                "/account/password".to_string()
-            } else {
-                safe_next(&form.next)
-            };
-            let mut res = Redirect::to(&target).into_response();
-            let age = policy.absolute_lifetime.num_seconds();
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(&state, SESSION_COOKIE, &ok.token, "/", Some(age)),
-            );
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(&state, LOGIN_CSRF_COOKIE, "", "/login", Some(0)),
-            );
-            res
-        }
-        Err(AuthError::App(e)) => {
-            tracing::error!(error = %e, "登录失败");
-            (StatusCode::SERVICE_UNAVAILABLE, "暂时无法登录").into_response()
-        }
-        Err(e) => login_form(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            &form.next,
+    Ok(
+        match auth::login(
+            state.store.as_ref(),
+            state.hashing.as_ref(),
+            &policy,
             &form.username,
-            Some(e.to_string()),
-            None,
-        ),
-    }
+            &form.password,
+            source,
+            user_agent,
+            Utc::now(),
+        )
+        .await
+        {
+            Ok(ok) => {
+                let target = if ok.must_change {
+                    "/account/password".to_string()
+                } else {
+                    safe_next(&form.next)
+                };
+                let mut res = Redirect::to(&target).into_response();
+                let age = policy.absolute_lifetime.num_seconds();
+                res.headers_mut().append(
+                    header::SET_COOKIE,
+                    set_cookie(&state, SESSION_COOKIE, &ok.token, "/", Some(age)),
+                );
+                res.headers_mut().append(
+                    header::SET_COOKIE,
+                    set_cookie(&state, LOGIN_CSRF_COOKIE, "", "/login", Some(0)),
+                );
+                res
+            }
+            Err(AuthError::App(e)) => {
+                tracing::error!(error = %e, "登录失败");
+                (StatusCode::SERVICE_UNAVAILABLE, "暂时无法登录").into_response()
+            }
+            Err(e) => login_form(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &form.next,
+                &form.username,
+                Some(e.to_string()),
+                None,
+            ),
+        },
+    )
 }
 
 fn logged_out() -> Response {
@@ -185,31 +189,23 @@ fn logged_out() -> Response {
 pub async fn logout(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "退出").await {
-        return r;
-    }
+    _checked: Posted,
+) -> Page {
     if let Err(e) = auth::logout(state.store.as_ref(), &session.token).await {
         tracing::error!(error = %e, "退出失败");
     }
-    clear_session(&state, logged_out())
+    Ok(clear_session(&state, logged_out()))
 }
 
 pub async fn logout_all(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "退出全部会话").await {
-        return r;
-    }
+    _checked: Posted,
+) -> Page {
     if let Err(e) = auth::logout_everywhere(state.store.as_ref(), &session.auth.actor).await {
         tracing::error!(error = %e, "退出全部会话失败");
     }
-    clear_session(&state, logged_out())
+    Ok(clear_session(&state, logged_out()))
 }
 
 #[derive(Template)]
@@ -224,8 +220,8 @@ struct PasswordPage {
 pub async fn password_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-) -> Response {
-    render(
+) -> Page {
+    Ok(render(
         StatusCode::OK,
         &PasswordPage {
             frame: session.frame(&state),
@@ -233,13 +229,11 @@ pub async fn password_page(
             forced: session.auth.must_change,
             error: None,
         },
-    )
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     old: String,
     #[serde(default)]
@@ -251,12 +245,9 @@ pub struct PasswordForm {
 pub async fn password_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<PasswordForm>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "修改密码").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: PasswordForm = posted.parse()?;
     let result = if f.new != f.confirm {
         Err("两次输入的新密码不一致".to_string())
     } else {
@@ -271,7 +262,7 @@ pub async fn password_submit(
         .await
         .map_err(|e| e.to_string())
     };
-    match result {
+    Ok(match result {
         Ok(()) => Redirect::to("/account?changed=1").into_response(),
         Err(e) => render(
             StatusCode::BAD_REQUEST,
@@ -282,7 +273,7 @@ pub async fn password_submit(
                 error: Some(e),
             },
         ),
-    }
+    })
 }
 
 #[derive(Template)]
@@ -307,7 +298,7 @@ pub async fn account_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<AccountQuery>,
-) -> Response {
+) -> Page {
     let u = &session.auth.user;
     let division = match state.store.division(&u.division).await {
         Ok(Some(d)) => format!("{}（{}）", d.name, d.code),
@@ -329,7 +320,7 @@ pub async fn account_page(
             )
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &AccountPage {
             frame: session.frame(&state),
@@ -341,5 +332,5 @@ pub async fn account_page(
             division,
             history,
         },
-    )
+    ))
 }

@@ -3,13 +3,14 @@
 //! made it; the list shows only its first characters.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::{Page, error_page};
+use crate::forms::Posted;
 use crate::frame::{Frame, render};
-use crate::session::{Session, check_csrf};
+use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
 use dixian_app::accounts::{NewAccount, service};
@@ -53,8 +54,6 @@ struct TokensPage {
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ServiceForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
@@ -149,10 +148,7 @@ async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceFo
                 .filter(|r| !r.is_administrator())
                 .map(|r| (r.code(), r.label()))
                 .collect(),
-            form: ServiceForm {
-                csrf: String::new(),
-                ..form
-            },
+            form: ServiceForm { ..form },
         },
     )
 }
@@ -182,27 +178,23 @@ fn refused(e: &AppError) -> Outcome {
 pub async fn tokens_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-) -> Response {
+) -> Page {
     let out = Outcome {
         status: StatusCode::OK,
         notice: None,
         token: None,
         error: None,
     };
-    page(&state, &session, out, ServiceForm::default()).await
+    Ok(page(&state, &session, out, ServiceForm::default()).await)
 }
 
 /// A new service account with its first token.
 pub async fn create_service(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<ServiceForm>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "新增系统接入账号").await
-    {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: ServiceForm = posted.parse()?;
     let input = NewAccount {
         username: f.username.clone(),
         display_name: f.display_name.clone(),
@@ -210,36 +202,36 @@ pub async fn create_service(
         division: f.division.trim().to_string(),
         department: Some(f.department.clone()),
     };
-    match service::create_service_account(
-        state.store.as_ref(),
-        state.hashing.as_ref(),
-        &session.auth.actor,
-        &input,
-        &f.days,
-        Utc::now(),
+    Ok(
+        match service::create_service_account(
+            state.store.as_ref(),
+            state.hashing.as_ref(),
+            &session.auth.actor,
+            &input,
+            &f.days,
+            Utc::now(),
+        )
+        .await
+        {
+            Ok(t) => {
+                page(
+                    &state,
+                    &session,
+                    issued(&t, "签发了令牌"),
+                    ServiceForm::default(),
+                )
+                .await
+            }
+            Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
+                error_page(&state, Some(&session), &e)
+            }
+            Err(e) => page(&state, &session, refused(&e), f).await,
+        },
     )
-    .await
-    {
-        Ok(t) => {
-            page(
-                &state,
-                &session,
-                issued(&t, "签发了令牌"),
-                ServiceForm::default(),
-            )
-            .await
-        }
-        Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
-            error_page(&state, Some(&session), &e)
-        }
-        Err(e) => page(&state, &session, refused(&e), f).await,
-    }
 }
 
 #[derive(Deserialize)]
 pub struct TokenAction {
-    #[serde(default)]
-    csrf: String,
     /// `issue` (for account `user`) or `revoke` (token `token`).
     #[serde(default)]
     action: String,
@@ -255,12 +247,9 @@ pub struct TokenAction {
 pub async fn token_action(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<TokenAction>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "接入令牌操作").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: TokenAction = posted.parse()?;
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let number = |text: &str, what: &str| {
@@ -288,11 +277,11 @@ pub async fn token_action(
         },
         other => Err(AppError::Invalid(vec![format!("未知的令牌操作“{other}”")])),
     };
-    match out {
+    Ok(match out {
         Ok(out) => page(&state, &session, out, ServiceForm::default()).await,
         Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
             error_page(&state, Some(&session), &e)
         }
         Err(e) => page(&state, &session, refused(&e), ServiceForm::default()).await,
-    }
+    })
 }

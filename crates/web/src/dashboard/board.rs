@@ -3,7 +3,7 @@
 //! query back into the same filter.
 
 use crate::charts::{Mark, Tile};
-use crate::error::error_page;
+use crate::error::Page;
 use crate::frame::{Frame, render};
 use crate::links::case_link;
 use crate::session::Session;
@@ -12,7 +12,6 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use dixian_app::dashboard as board;
 use dixian_app::dashboard::{Figure, grouped, percent_text};
 use serde::Deserialize;
@@ -118,7 +117,7 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<DashboardQuery>,
-) -> Response {
+) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let area = board::area_or_home(store, actor, &q.area).await;
@@ -126,10 +125,7 @@ pub async fn show(
         Ok(a) => board::dashboard(store, actor, &a, state.today()).await,
         Err(e) => Err(e),
     };
-    let d = match view {
-        Ok(d) => d,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
+    let d = view?;
     let views = |f: &[Figure]| f.iter().map(FigureView::from).collect::<Vec<_>>();
     let rate = |part: i64, whole: i64| percent_text(board::permille(part, whole));
     let state_marks: Vec<Mark> = marks(&d.by_state)
@@ -287,5 +283,5 @@ pub async fn show(
             })
             .collect(),
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }

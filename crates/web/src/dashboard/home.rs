@@ -1,14 +1,13 @@
 //! The home page of a jurisdiction (辖区概况) and a division's page with its figures.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::Page;
 use crate::frame::{Frame, render};
 use crate::session::Session;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use dixian_app::areas;
 use dixian_domain::access::Permission;
 use dixian_domain::division::DivisionLevel;
@@ -75,13 +74,10 @@ async fn work_summary(state: &AppState, session: &Session) -> Option<WorkSummary
     }
 }
 
-pub async fn home(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-) -> Response {
+pub async fn home(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
     let work = work_summary(&state, &session).await;
     if !session.auth.actor.may(Permission::ViewRegistry) {
-        return render(
+        return Ok(render(
             StatusCode::OK,
             &HomePage {
                 work,
@@ -89,20 +85,22 @@ pub async fn home(
                 registry: false,
                 areas: Vec::new(),
             },
-        );
+        ));
     }
-    match areas::overview(state.store.as_ref(), &session.auth.actor).await {
-        Ok(list) => render(
-            StatusCode::OK,
-            &HomePage {
-                work,
-                frame: session.frame(&state),
-                registry: true,
-                areas: list.iter().map(AreaRow::from).collect(),
-            },
-        ),
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    Ok(
+        match areas::overview(state.store.as_ref(), &session.auth.actor).await {
+            Ok(list) => render(
+                StatusCode::OK,
+                &HomePage {
+                    work,
+                    frame: session.frame(&state),
+                    registry: true,
+                    areas: list.iter().map(AreaRow::from).collect(),
+                },
+            ),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 struct Crumb {
@@ -129,13 +127,10 @@ pub async fn division(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-) -> Response {
-    let view = match areas::area(state.store.as_ref(), &session.auth.actor, &code).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
+) -> Page {
+    let view = areas::area(state.store.as_ref(), &session.auth.actor, &code).await?;
     let d = &view.area.division;
-    render(
+    Ok(render(
         StatusCode::OK,
         &DivisionPage {
             frame: session.frame(&state),
@@ -156,7 +151,7 @@ pub async fn division(
             children: view.children.iter().map(AreaRow::from).collect(),
             groups: view.groups,
         },
-    )
+    ))
 }
 
 #[cfg(test)]

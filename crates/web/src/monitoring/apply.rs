@@ -4,6 +4,7 @@
 //! robots fill in, and a signed form stamp that must be at least a few seconds old.
 
 use crate::AppState;
+use crate::error::Page;
 use crate::frame::{Frame, render};
 use crate::limit::RateLimiter;
 use askama::Template;
@@ -185,8 +186,8 @@ async fn form_page(
     )
 }
 
-pub async fn page(State(state): State<AppState>, Query(q): Query<Elder>) -> Response {
-    form_page(&state, q.on(), ApplyForm::default(), None, StatusCode::OK).await
+pub async fn page(State(state): State<AppState>, Query(q): Query<Elder>) -> Page {
+    Ok(form_page(&state, q.on(), ApplyForm::default(), None, StatusCode::OK).await)
 }
 
 fn too_many(wait: Duration) -> Response {
@@ -241,16 +242,16 @@ pub async fn api_submit(State(state): State<AppState>, req: Request) -> crate::a
     }))
 }
 
-pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
+pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
     let source = crate::session::source_of(&state, &req);
     let key = source.clone().unwrap_or_else(|| "unknown".into());
     if let Err(wait) = submissions().check(&format!("apply {key}"), std::time::Instant::now()) {
         tracing::warn!(source = %key, "自主申报提交过于频繁，已限制");
-        return too_many(wait);
+        return Ok(too_many(wait));
     }
     let fields = match read_form(&state, req).await {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let form = ApplyForm {
         name: field(&fields, "name"),
@@ -268,53 +269,57 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
     // Robots fill in every field, including the one people cannot see.
     if !field(&fields, "website").is_empty() {
         tracing::warn!(source = %key, "自主申报疑似机器提交，已拒绝");
-        return form_page(
+        return Ok(form_page(
             &state,
             elder,
             form,
             Some("提交未通过校验，请刷新页面后重新填写".into()),
             StatusCode::BAD_REQUEST,
         )
-        .await;
+        .await);
     }
     if let Err(m) = stamp_fresh(&field(&fields, "stamp"), now_secs()) {
         tracing::info!(source = %key, reason = m, "自主申报表单戳无效");
-        return form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await;
+        return Ok(form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await);
     }
-    match self_declare(state.store.as_ref(), source, &form, state.today()).await {
-        Ok(code) => {
-            let accept_days =
-                match dixian_domain::division::DivisionCode::parse(form.village.trim()) {
-                    Ok(v) => {
-                        dixian_app::monitoring::policy_for(state.store.as_ref(), &v, state.today())
-                            .await
-                            .map(|p| p.deadlines.application_acceptance.to_string())
-                            .unwrap_or_default()
-                    }
-                    Err(_) => String::new(),
-                };
-            render(
-                StatusCode::OK,
-                &DonePage {
-                    frame: Frame::new(&state, None),
+    Ok(
+        match self_declare(state.store.as_ref(), source, &form, state.today()).await {
+            Ok(code) => {
+                let accept_days =
+                    match dixian_domain::division::DivisionCode::parse(form.village.trim()) {
+                        Ok(v) => dixian_app::monitoring::policy_for(
+                            state.store.as_ref(),
+                            &v,
+                            state.today(),
+                        )
+                        .await
+                        .map(|p| p.deadlines.application_acceptance.to_string())
+                        .unwrap_or_default(),
+                        Err(_) => String::new(),
+                    };
+                render(
+                    StatusCode::OK,
+                    &DonePage {
+                        frame: Frame::new(&state, None),
+                        elder,
+                        code,
+                        accept_days,
+                    },
+                )
+            }
+            Err(AppError::Invalid(problems)) => {
+                form_page(
+                    &state,
                     elder,
-                    code,
-                    accept_days,
-                },
-            )
-        }
-        Err(AppError::Invalid(problems)) => {
-            form_page(
-                &state,
-                elder,
-                form,
-                Some(problems.join("\n")),
-                StatusCode::BAD_REQUEST,
-            )
-            .await
-        }
-        Err(e) => crate::error::error_page(&state, None, &e),
-    }
+                    form,
+                    Some(problems.join("\n")),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await
+            }
+            Err(e) => crate::error::error_page(&state, None, &e),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -328,8 +333,8 @@ struct StatusPage {
     result: Option<Vec<(String, String)>>,
 }
 
-pub async fn status_page(State(state): State<AppState>, Query(q): Query<Elder>) -> Response {
-    render(
+pub async fn status_page(State(state): State<AppState>, Query(q): Query<Elder>) -> Page {
+    Ok(render(
         StatusCode::OK,
         &StatusPage {
             frame: Frame::new(&state, None),
@@ -338,7 +343,7 @@ pub async fn status_page(State(state): State<AppState>, Query(q): Query<Elder>) 
             error: None,
             result: None,
         },
-    )
+    ))
 }
 
 /// The progress in the household's words: never names, amounts or anyone's data.
@@ -376,14 +381,14 @@ fn progress(s: &dixian_store::PublicLeadStatus) -> Vec<(String, String)> {
     out
 }
 
-pub async fn status_submit(State(state): State<AppState>, req: Request) -> Response {
+pub async fn status_submit(State(state): State<AppState>, req: Request) -> Page {
     let key = crate::session::source_of(&state, &req).unwrap_or_else(|| "unknown".into());
     if let Err(wait) = submissions().check(&format!("status {key}"), std::time::Instant::now()) {
-        return too_many(wait);
+        return Ok(too_many(wait));
     }
     let fields = match read_form(&state, req).await {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let code = field(&fields, "code");
     let elder = field(&fields, "elder") == "1";
@@ -401,14 +406,14 @@ pub async fn status_submit(State(state): State<AppState>, req: Request) -> Respo
             Some("没有找到：请核对查询码和申报时填写的身份证号".to_string()),
         ),
         Err(AppError::Invalid(p)) => (None, Some(p.join("\n"))),
-        Err(e) => return crate::error::error_page(&state, None, &e),
+        Err(e) => return Ok(crate::error::error_page(&state, None, &e)),
     };
     let status = if result.is_some() {
         StatusCode::OK
     } else {
         StatusCode::NOT_FOUND
     };
-    render(
+    Ok(render(
         status,
         &StatusPage {
             frame: Frame::new(&state, None),
@@ -417,7 +422,7 @@ pub async fn status_submit(State(state): State<AppState>, req: Request) -> Respo
             error,
             result,
         },
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 //! `dixian_app::monitoring` and back.
 
 use crate::AppState;
-use crate::error::{error_page, status_of};
-use crate::forms::{correctable, field, guard, multipart, stored_file};
+use crate::error::PageError;
+use crate::error::{Page, error_page, status_of};
+use crate::forms::Posted;
+use crate::forms::{correctable, field, stored_file};
 use crate::frame::{Frame, render};
 use crate::links::{DrillQuery, case_link};
 use crate::monitoring::leads::{LeadRow, lead_row};
@@ -14,8 +16,8 @@ use crate::views::visit_view;
 use crate::views::{Due, VisitView, due_of};
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use chrono::NaiveDate;
@@ -89,13 +91,15 @@ pub async fn cases(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<DrillQuery>,
-) -> Response {
+) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let day = state.today();
     let filter = match q.filter(day, CASE_PAGE) {
         Ok(f) => f,
-        Err(e) => return error_page(&state, Some(&session), &AppError::Invalid(vec![e])),
+        Err(e) => {
+            return Err(AppError::Invalid(vec![e]).into());
+        }
     };
     let (list, cal, sel) = match (
         store.cases(actor, &filter).await,
@@ -104,9 +108,9 @@ pub async fn cases(
     ) {
         (Ok(l), Ok(c), Ok(s)) => (l, c, s),
         (Err(e), _, _) | (_, Err(e), _) => {
-            return error_page(&state, Some(&session), &e.into());
+            return Err(e.into());
         }
-        (_, _, Err(e)) => return error_page(&state, Some(&session), &e),
+        (_, _, Err(e)) => return Err(e.into()),
     };
     let base = case_link(&filter);
     let carried = [
@@ -121,7 +125,7 @@ pub async fn cases(
     .map(|(k, v)| (k, v.trim().to_string()))
     .collect();
     let state_codes: Vec<&str> = filter.states.iter().map(|s| s.code()).collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &CasesPage {
             frame: session.frame(&state),
@@ -142,7 +146,7 @@ pub async fn cases(
             pages: ((sel.households + CASE_PAGE - 1) / CASE_PAGE).max(1),
             base,
         },
-    )
+    ))
 }
 
 pub(crate) struct EventView {
@@ -574,18 +578,14 @@ pub async fn cadre(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = guard(&state, &session, &headers, &fields, "明确帮扶责任人").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
     let f = flow::CadreForm {
-        version: version_of(&fields),
-        cadre: field(&fields, "cadre"),
-        unit: field(&fields, "unit"),
-        political: field(&fields, "political"),
-        start: field(&fields, "start"),
+        version: version_of(posted.fields()),
+        cadre: posted.get("cadre"),
+        unit: posted.get("unit"),
+        political: posted.get("political"),
+        start: posted.get("start"),
     };
     let result = flow::assign_cadre(
         state.store.as_ref(),
@@ -596,30 +596,26 @@ pub async fn cadre(
     )
     .await
     .map(|_| ());
-    after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await
+    Ok(after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await)
 }
 
 pub async fn measure(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = guard(&state, &session, &headers, &fields, "帮扶措施").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
     let f = flow::MeasureForm {
-        version: version_of(&fields),
-        id: field(&fields, "measure"),
-        type_code: field(&fields, "type_code"),
-        content: field(&fields, "content"),
-        unit: field(&fields, "unit"),
-        start_on: field(&fields, "start_on"),
-        end_on: field(&fields, "end_on"),
-        amount: field(&fields, "amount"),
-        status: field(&fields, "status"),
-        effect: field(&fields, "effect"),
+        version: version_of(posted.fields()),
+        id: posted.get("measure"),
+        type_code: posted.get("type_code"),
+        content: posted.get("content"),
+        unit: posted.get("unit"),
+        start_on: posted.get("start_on"),
+        end_on: posted.get("end_on"),
+        amount: posted.get("amount"),
+        status: posted.get("status"),
+        effect: posted.get("effect"),
     };
     let result = flow::save_measure(
         state.store.as_ref(),
@@ -630,7 +626,7 @@ pub async fn measure(
     )
     .await
     .map(|_| ());
-    after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await
+    Ok(after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await)
 }
 
 pub async fn case(
@@ -638,8 +634,8 @@ pub async fn case(
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
     Query(q): Query<Done>,
-) -> Response {
-    show_case(&state, &session, id, None, done_message(&q.done)).await
+) -> Page {
+    Ok(show_case(&state, &session, id, None, done_message(&q.done)).await)
 }
 
 fn step_form(fields: &[(String, String)]) -> StepForm {
@@ -692,28 +688,24 @@ pub async fn step(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = guard(&state, &session, &headers, &fields, "办理案件").await {
-        return r;
-    }
-    let action = field(&fields, "action");
+    posted: Posted,
+) -> Page {
+    let action = posted.get("action");
     let Some(kind) = ActionKind::parse(&action) else {
         let e = AppError::Invalid(vec![format!("办理环节“{action}”无效")]);
-        return after_step(&state, &session, id, None, Err(e)).await;
+        return Ok(after_step(&state, &session, id, None, Err(e)).await);
     };
     let result = flow::act(
         state.store.as_ref(),
         &session.auth.actor,
         id,
         kind,
-        &step_form(&fields),
+        &step_form(posted.fields()),
         state.today(),
     )
     .await
     .map(|_| ());
-    after_step(&state, &session, id, Some(kind), result).await
+    Ok(after_step(&state, &session, id, Some(kind), result).await)
 }
 
 /// 入户核实, with the signed consent uploaded in the same form (or one already attached).
@@ -721,19 +713,18 @@ pub async fn verify(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    let (fields, file) = match multipart(form).await {
-        Ok(x) => x,
-        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    posted: Result<Posted, PageError>,
+) -> Page {
+    let mut posted = match posted {
+        Ok(p) => p,
+        Err(PageError::App(e)) => return Ok(after_step(&state, &session, id, None, Err(e)).await),
+        Err(refused) => return Err(refused),
     };
-    if let Err(r) = guard(&state, &session, &headers, &fields, "入户核实").await {
-        return r;
-    }
+    let file = posted.take_file();
+    let fields = posted.fields();
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
-    let f = step_form(&fields);
+    let f = step_form(fields);
     let result = match file {
         Some((name, bytes)) => match flow::attachment("consent", &name, bytes) {
             Ok(consent) => flow::verify_with_consent(store, actor, id, &f, consent, state.today())
@@ -745,26 +736,25 @@ pub async fn verify(
             .await
             .map(|_| ()),
     };
-    after_step(&state, &session, id, Some(ActionKind::Verify), result).await
+    Ok(after_step(&state, &session, id, Some(ActionKind::Verify), result).await)
 }
 
 pub async fn upload(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    let (fields, file) = match multipart(form).await {
-        Ok(x) => x,
-        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    posted: Result<Posted, PageError>,
+) -> Page {
+    let mut posted = match posted {
+        Ok(p) => p,
+        Err(PageError::App(e)) => return Ok(after_step(&state, &session, id, None, Err(e)).await),
+        Err(refused) => return Err(refused),
     };
-    if let Err(r) = guard(&state, &session, &headers, &fields, "上传附件").await {
-        return r;
-    }
+    let file = posted.take_file();
+    let fields = posted.fields();
     let result = match file {
         None => Err(AppError::Invalid(vec!["请选择要上传的文件".into()])),
-        Some((name, bytes)) => match flow::attachment(&field(&fields, "kind"), &name, bytes) {
+        Some((name, bytes)) => match flow::attachment(&field(fields, "kind"), &name, bytes) {
             Ok(a) => state
                 .store
                 .add_attachment(&session.auth.actor, id, &a)
@@ -774,28 +764,30 @@ pub async fn upload(
             Err(e) => Err(e),
         },
     };
-    after_step(&state, &session, id, None, result).await
+    Ok(after_step(&state, &session, id, None, result).await)
 }
 
 pub async fn download(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path((id, att)): Path<(i64, i64)>,
-) -> Response {
-    match state.store.attachment(&session.auth.actor, id, att).await {
-        Ok(Some((meta, bytes))) => stored_file(
-            bytes,
-            &meta.content_type,
-            &format!("case{id}-{att}"),
-            &meta.name,
-        ),
-        Ok(None) => error_page(
-            &state,
-            Some(&session),
-            &AppError::NotFound(format!("案件#{id}没有附件#{att}")),
-        ),
-        Err(e) => error_page(&state, Some(&session), &e.into()),
-    }
+) -> Page {
+    Ok(
+        match state.store.attachment(&session.auth.actor, id, att).await {
+            Ok(Some((meta, bytes))) => stored_file(
+                bytes,
+                &meta.content_type,
+                &format!("case{id}-{att}"),
+                &meta.name,
+            ),
+            Ok(None) => error_page(
+                &state,
+                Some(&session),
+                &AppError::NotFound(format!("案件#{id}没有附件#{att}")),
+            ),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -813,22 +805,24 @@ pub async fn print(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-) -> Response {
-    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
-        Ok(view) => {
-            let page = case_page(&state, &session, &view, Vec::new(), None, None);
-            render(
-                StatusCode::OK,
-                &PrintPage {
-                    id,
-                    facts: page.facts,
-                    events: page.events,
-                    leads: page.leads,
-                    attachments: page.attachments,
-                    printed: state.today().to_string(),
-                },
-            )
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+) -> Page {
+    Ok(
+        match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
+            Ok(view) => {
+                let page = case_page(&state, &session, &view, Vec::new(), None, None);
+                render(
+                    StatusCode::OK,
+                    &PrintPage {
+                        id,
+                        facts: page.facts,
+                        events: page.events,
+                        leads: page.leads,
+                        attachments: page.attachments,
+                        printed: state.today().to_string(),
+                    },
+                )
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }

@@ -2,16 +2,17 @@
 //! template, and accepting or declining.
 
 use crate::AppState;
-use crate::error::{error_page, status_of};
-use crate::forms::{correctable, field, guard, multipart};
+use crate::error::{Page, error_page, status_of};
+use crate::forms::Posted;
+use crate::forms::{correctable, field};
 use crate::frame::{Frame, render};
 use crate::monitoring::all;
 use crate::session::Session;
 use crate::views::Due;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use chrono::NaiveDate;
@@ -209,8 +210,8 @@ pub async fn leads(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<LeadQuery>,
-) -> Response {
-    leads_page(
+) -> Page {
+    Ok(leads_page(
         &state,
         &session,
         &q.status,
@@ -218,65 +219,57 @@ pub async fn leads(
         None,
         StatusCode::OK,
     )
-    .await
+    .await)
 }
 
 pub async fn report(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = guard(&state, &session, &headers, &fields, "登记线索").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
     let form = LeadForm {
-        village: field(&fields, "village"),
-        household: field(&fields, "household"),
-        channel: field(&fields, "channel"),
-        source: field(&fields, "source"),
-        reason: field(&fields, "reason"),
-        evidence: field(&fields, "evidence"),
-        hardships: all(&fields, "hardship"),
-        received_on: field(&fields, "received_on"),
+        village: posted.get("village"),
+        household: posted.get("household"),
+        channel: posted.get("channel"),
+        source: posted.get("source"),
+        reason: posted.get("reason"),
+        evidence: posted.get("evidence"),
+        hardships: all(posted.fields(), "hardship"),
+        received_on: posted.get("received_on"),
     };
-    match flow::report_lead(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &form,
-        state.today(),
-    )
-    .await
-    {
-        Ok(made) => match made.attached_to {
-            Some(case) => Redirect::to(&format!("/cases/{case}?done=attached")).into_response(),
-            None => Redirect::to("/leads?status=pending").into_response(),
+    Ok(
+        match flow::report_lead(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &form,
+            state.today(),
+        )
+        .await
+        {
+            Ok(made) => match made.attached_to {
+                Some(case) => Redirect::to(&format!("/cases/{case}?done=attached")).into_response(),
+                None => Redirect::to("/leads?status=pending").into_response(),
+            },
+            Err(e) if correctable(&e) => {
+                let (code, _) = status_of(&e);
+                leads_page(&state, &session, "", form, Some(e.to_string()), code).await
+            }
+            Err(e) => return Err(e.into()),
         },
-        Err(e) if correctable(&e) => {
-            let (code, _) = status_of(&e);
-            leads_page(&state, &session, "", form, Some(e.to_string()), code).await
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    )
 }
 
 /// A campaign file of leads (集中排查): checked whole, written whole or not at all.
 pub async fn import_leads(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    let (fields, file) = match multipart(form).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
-    if let Err(r) = guard(&state, &session, &headers, &fields, "导入线索").await {
-        return r;
-    }
+    mut posted: Posted,
+) -> Page {
+    let file = posted.take_file();
+    let fields = posted.fields();
     let Some((name, bytes)) = file else {
         let e = AppError::Invalid(vec!["请选择要导入的文件".into()]);
-        return leads_page(
+        return Ok(leads_page(
             &state,
             &session,
             "",
@@ -284,54 +277,56 @@ pub async fn import_leads(
             Some(e.to_string()),
             StatusCode::BAD_REQUEST,
         )
-        .await;
+        .await);
     };
-    let dry_run = !field(&fields, "dry_run").is_empty();
-    match dixian_app::lead_import::import_leads(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &name,
-        &bytes,
-        dry_run,
-        state.today(),
+    let dry_run = !field(fields, "dry_run").is_empty();
+    Ok(
+        match dixian_app::lead_import::import_leads(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &name,
+            &bytes,
+            dry_run,
+            state.today(),
+        )
+        .await
+        {
+            Ok(report) => {
+                let code = if report.problems.is_empty() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                leads_page_with(
+                    &state,
+                    &session,
+                    "pending",
+                    LeadForm::default(),
+                    None,
+                    code,
+                    Some(report),
+                )
+                .await
+            }
+            Err(e) if correctable(&e) => {
+                let (code, _) = status_of(&e);
+                leads_page(
+                    &state,
+                    &session,
+                    "",
+                    LeadForm::default(),
+                    Some(e.to_string()),
+                    code,
+                )
+                .await
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(report) => {
-            let code = if report.problems.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            leads_page_with(
-                &state,
-                &session,
-                "pending",
-                LeadForm::default(),
-                None,
-                code,
-                Some(report),
-            )
-            .await
-        }
-        Err(e) if correctable(&e) => {
-            let (code, _) = status_of(&e);
-            leads_page(
-                &state,
-                &session,
-                "",
-                LeadForm::default(),
-                Some(e.to_string()),
-                code,
-            )
-            .await
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
 }
 
 /// The lead file template, CSV or XLSX.
-pub async fn lead_template(Path(file): Path<String>) -> Response {
+pub async fn lead_template(Path(file): Path<String>) -> Page {
     let (kind, mime, ascii) = match file.as_str() {
         "template.csv" => (
             dixian_app::sheet::FileKind::Csv,
@@ -343,9 +338,9 @@ pub async fn lead_template(Path(file): Path<String>) -> Response {
             crate::frame::XLSX,
             "leads-template.xlsx",
         ),
-        _ => return (StatusCode::NOT_FOUND, "没有这个模板").into_response(),
+        _ => return Ok((StatusCode::NOT_FOUND, "没有这个模板").into_response()),
     };
-    match dixian_app::lead_import::template(kind) {
+    Ok(match dixian_app::lead_import::template(kind) {
         Ok(bytes) => crate::frame::download(
             bytes,
             mime,
@@ -356,36 +351,32 @@ pub async fn lead_template(Path(file): Path<String>) -> Response {
             tracing::error!(error = %e, "模板生成失败");
             (StatusCode::INTERNAL_SERVER_ERROR, "模板生成失败").into_response()
         }
-    }
+    })
 }
 
 pub async fn decide(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = guard(&state, &session, &headers, &fields, "受理线索").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
-    let on = match field(&fields, "on").trim() {
+    let on = match posted.get("on").trim() {
         "" => Ok(state.today()),
         t => dixian_app::policy::parse_date(t),
     };
-    let result = match (on, field(&fields, "decision").as_str()) {
+    let result = match (on, posted.get("decision").as_str()) {
         (Err(e), _) => Err(e),
-        (Ok(on), "accept") => flow::accept_lead(store, actor, id, &field(&fields, "household"), on)
+        (Ok(on), "accept") => flow::accept_lead(store, actor, id, &posted.get("household"), on)
             .await
             .map(Some),
-        (Ok(on), "decline") => flow::decline_lead(store, actor, id, &field(&fields, "reason"), on)
+        (Ok(on), "decline") => flow::decline_lead(store, actor, id, &posted.get("reason"), on)
             .await
             .map(|()| None),
         _ => Err(AppError::Invalid(vec!["请选择受理或不予受理".into()])),
     };
-    match result {
+    Ok(match result {
         Ok(Some(case)) => Redirect::to(&format!("/cases/{case}?done=open")).into_response(),
         Ok(None) => Redirect::to("/leads?status=pending").into_response(),
         Err(e) if correctable(&e) => {
@@ -400,6 +391,6 @@ pub async fn decide(
             )
             .await
         }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

@@ -1,14 +1,13 @@
 //! The village notice (公示) of a month's decisions, printable for the notice board.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::{Page, error_page};
 use crate::frame::render;
 use crate::session::Session;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::monitoring as flow;
 use dixian_domain::division::DivisionCode;
@@ -53,14 +52,14 @@ pub async fn notice(
     Extension(session): Extension<Session>,
     Path(village): Path<String>,
     Query(q): Query<NoticeQuery>,
-) -> Response {
+) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let fail = |e: AppError| error_page(&state, Some(&session), &e);
     let Ok(code) = DivisionCode::parse(&village) else {
-        return fail(AppError::Invalid(vec![format!(
+        return Ok(fail(AppError::Invalid(vec![format!(
             "村级区划代码“{village}”无效"
-        )]));
+        )])));
     };
     let elimination = q.phase == "elimination";
     let in_notice = if elimination {
@@ -77,7 +76,7 @@ pub async fn notice(
         "" => None,
         t => match dixian_app::policy::parse_date(t) {
             Ok(d) => Some(d),
-            Err(e) => return fail(e),
+            Err(e) => return Err(e.into()),
         },
     };
     let list: Vec<CaseSummary> = match store.cases(actor, &filter).await {
@@ -85,18 +84,15 @@ pub async fn notice(
             .into_iter()
             .filter(|c| posted.is_none() || c.case.notice_from == posted)
             .collect(),
-        Err(e) => return fail(e.into()),
+        Err(e) => return Ok(fail(e.into())),
     };
-    let policy = match flow::policy_for(store, &code, state.today()).await {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
+    let policy = flow::policy_for(store, &code, state.today()).await?;
     let mut rows = Vec::new();
     for (i, c) in list.iter().enumerate() {
         let detail = match store.household(actor, &c.case.household).await {
             Ok(Some(d)) => d,
             Ok(None) => continue,
-            Err(e) => return fail(e.into()),
+            Err(e) => return Ok(fail(e.into())),
         };
         let what = if elimination {
             c.case
@@ -142,7 +138,7 @@ pub async fn notice(
         ),
         _ => (village.clone(), String::new()),
     };
-    render(
+    Ok(render(
         StatusCode::OK,
         &NoticePage {
             title: format!(
@@ -161,5 +157,5 @@ pub async fn notice(
             rows,
             printed: state.today().to_string(),
         },
-    )
+    ))
 }

@@ -1,15 +1,16 @@
 //! Visits (走访) to a household, with photos (optional), recorded from a case or a household.
 
 use crate::AppState;
-use crate::error::error_page;
-use crate::forms::{field, guard, multipart_files, stored_or_missing};
+use crate::error::PageError;
+use crate::error::{Page, error_page};
+use crate::forms::Posted;
+use crate::forms::{field, stored_or_missing};
 use crate::monitoring::cases::after_step;
 use crate::session::Session;
 use axum::Extension;
-use axum::extract::{Multipart, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use axum::response::{Redirect, Response};
+use axum::response::Redirect;
 use dixian_app::AppError;
 use dixian_app::monitoring as flow;
 
@@ -18,31 +19,27 @@ pub async fn household_visit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
+    mut posted: Posted,
+) -> Page {
     let fail = |e: AppError| error_page(&state, Some(&session), &e);
-    let (fields, photos) = match multipart_files(form).await {
-        Ok(x) => x,
-        Err(e) => return fail(e),
-    };
-    if let Err(r) = guard(&state, &session, &headers, &fields, "走访记录").await {
-        return r;
-    }
-    let f = visit_form(&fields);
-    match flow::record_household_visit(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        &f,
-        photos,
-        state.today(),
+    let photos = posted.take_files();
+    let fields = posted.fields();
+    let f = visit_form(fields);
+    Ok(
+        match flow::record_household_visit(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            &f,
+            photos,
+            state.today(),
+        )
+        .await
+        {
+            Ok(_) => Redirect::to(&format!("/households/{code}?visited=1")).into_response(),
+            Err(e) => fail(e),
+        },
     )
-    .await
-    {
-        Ok(_) => Redirect::to(&format!("/households/{code}?visited=1")).into_response(),
-        Err(e) => fail(e),
-    }
 }
 
 fn visit_form(fields: &[(String, String)]) -> flow::VisitForm {
@@ -59,17 +56,16 @@ pub async fn visit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    let (fields, photos) = match multipart_files(form).await {
-        Ok(x) => x,
-        Err(e) => return after_step(&state, &session, id, None, Err(e)).await,
+    posted: Result<Posted, PageError>,
+) -> Page {
+    let mut posted = match posted {
+        Ok(p) => p,
+        Err(PageError::App(e)) => return Ok(after_step(&state, &session, id, None, Err(e)).await),
+        Err(refused) => return Err(refused),
     };
-    if let Err(r) = guard(&state, &session, &headers, &fields, "走访记录").await {
-        return r;
-    }
-    let f = visit_form(&fields);
+    let photos = posted.take_files();
+    let fields = posted.fields();
+    let f = visit_form(fields);
     let result = flow::record_visit(
         state.store.as_ref(),
         &session.auth.actor,
@@ -80,26 +76,26 @@ pub async fn visit(
     )
     .await
     .map(|_| ());
-    match result {
+    Ok(match result {
         Ok(()) => Redirect::to(&format!("/cases/{id}?done=visit")).into_response(),
         Err(e) => after_step(&state, &session, id, None, Err(e)).await,
-    }
+    })
 }
 
 pub async fn visit_photo(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path((visit, photo)): Path<(i64, i64)>,
-) -> Response {
+) -> Page {
     let found = state
         .store
         .visit_photo(&session.auth.actor, visit, photo)
         .await;
-    stored_or_missing(
+    Ok(stored_or_missing(
         &state,
         &session,
         found,
         &format!("visit{visit}-{photo}"),
         || format!("走访#{visit}没有照片#{photo}"),
-    )
+    ))
 }

@@ -1,7 +1,7 @@
 //! The work list (我的待办) and the deadline page (办理时效): what is due, what is late.
 
 use crate::AppState;
-use crate::error::{error_page, status_of};
+use crate::error::{Page, status_of};
 use crate::forms::correctable;
 use crate::frame::{Frame, render};
 use crate::monitoring::leads::{LeadRow, lead_row};
@@ -11,7 +11,6 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Datelike;
 use chrono::NaiveDate;
 use dixian_app::monitoring as flow;
@@ -28,34 +27,33 @@ struct WorkPage {
     overdue: usize,
 }
 
-pub async fn work(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-) -> Response {
+pub async fn work(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
     let day = state.today();
-    match flow::work_list(state.store.as_ref(), &session.auth.actor, day).await {
-        Ok(list) => render(
-            StatusCode::OK,
-            &WorkPage {
-                frame: session.frame(&state),
-                households: list
-                    .households
-                    .iter()
-                    .map(|h| HouseholdRow {
-                        code: h.code.as_str().to_string(),
-                        head: h.head.clone(),
-                        task: h.task.clone(),
-                        due: due_of(Some(h.due), h.overdue_working_days, day),
-                    })
-                    .collect(),
-                today: day.to_string(),
-                overdue: list.overdue(),
-                items: item_rows(&list, day),
-                leads: list.leads.iter().map(|l| lead_row(l, day)).collect(),
-            },
-        ),
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    Ok(
+        match flow::work_list(state.store.as_ref(), &session.auth.actor, day).await {
+            Ok(list) => render(
+                StatusCode::OK,
+                &WorkPage {
+                    frame: session.frame(&state),
+                    households: list
+                        .households
+                        .iter()
+                        .map(|h| HouseholdRow {
+                            code: h.code.as_str().to_string(),
+                            head: h.head.clone(),
+                            task: h.task.clone(),
+                            due: due_of(Some(h.due), h.overdue_working_days, day),
+                        })
+                        .collect(),
+                    today: day.to_string(),
+                    overdue: list.overdue(),
+                    items: item_rows(&list, day),
+                    leads: list.leads.iter().map(|l| lead_row(l, day)).collect(),
+                },
+            ),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 pub(crate) struct RateRow {
@@ -100,7 +98,7 @@ pub async fn sla(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<SlaQuery>,
-) -> Response {
+) -> Page {
     let day = state.today();
     let parse = |t: &str, default: NaiveDate| match t.trim() {
         "" => Ok(default),
@@ -152,9 +150,9 @@ pub async fn sla(
             StatusCode::OK,
         ),
         Err(e) if correctable(&e) => (Vec::new(), Vec::new(), Some(e.to_string()), status_of(&e).0),
-        Err(e) => return error_page(&state, Some(&session), &e),
+        Err(e) => return Err(e.into()),
     };
-    render(
+    Ok(render(
         code,
         &SlaPage {
             frame: session.frame(&state),
@@ -172,5 +170,5 @@ pub async fn sla(
             towns,
             error,
         },
-    )
+    ))
 }

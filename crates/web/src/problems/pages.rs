@@ -4,15 +4,17 @@
 //! `problems` module decides what is counted and allowed.
 
 use crate::AppState;
-use crate::error::{error_page, status_of};
-use crate::forms::{correctable, field, guard, multipart_files, stored_or_missing};
+use crate::error::PageError;
+use crate::error::{Page, error_page, status_of};
+use crate::forms::Posted;
+use crate::forms::{correctable, field, stored_or_missing};
 use crate::frame::{Frame, render};
 use crate::links::list_link;
 use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use dixian_app::AppError;
@@ -155,16 +157,9 @@ pub async fn list(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
-) -> Response {
-    let fail = |e: AppError| error_page(&state, Some(&session), &e);
-    let l = match ledger(&state, &session, &q.area).await {
-        Ok(l) => l,
-        Err(e) => return fail(e),
-    };
-    let filter = match q.words().filter(l.area.code) {
-        Ok(f) => f,
-        Err(e) => return fail(e),
-    };
+) -> Page {
+    let l = ledger(&state, &session, &q.area).await?;
+    let filter = q.words().filter(l.area.code)?;
     let selected = l.select(&filter);
     let total = selected.len();
     let pages = total.div_ceil(PAGE_ROWS).max(1);
@@ -172,7 +167,7 @@ pub async fn list(
     let mut departments: Vec<String> = l.problems.iter().map(|p| p.department.clone()).collect();
     departments.sort();
     departments.dedup();
-    render(
+    Ok(render(
         StatusCode::OK,
         &ListPage {
             frame: session.frame(&state),
@@ -205,7 +200,7 @@ pub async fn list(
             departments,
             clear_days: l.area_rules.clear_within_days,
         },
-    )
+    ))
 }
 
 /// A count and the link to its list.
@@ -367,16 +362,16 @@ pub async fn clearing(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
-) -> Response {
-    month_view(&state, &session, &q, "clearing").await
+) -> Page {
+    Ok(month_view(&state, &session, &q, "clearing").await)
 }
 
 pub async fn dispatch(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
-) -> Response {
-    month_view(&state, &session, &q, "dispatch").await
+) -> Page {
+    Ok(month_view(&state, &session, &q, "dispatch").await)
 }
 
 #[derive(Template)]
@@ -440,7 +435,7 @@ pub async fn new_form(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<NewQuery>,
-) -> Response {
+) -> Page {
     let f = ProblemForm {
         household: q.household.trim().to_string(),
         kind: problem_kind(&q.kind)
@@ -451,36 +446,37 @@ pub async fn new_form(
             .unwrap_or_default(),
         ..ProblemForm::default()
     };
-    render(StatusCode::OK, &new_page(&session, &state, &f, None))
+    Ok(render(
+        StatusCode::OK,
+        &new_page(&session, &state, &f, None),
+    ))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = guard(&state, &session, &headers, &fields, "登记三保障问题").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
     let f = ProblemForm {
-        household: field(&fields, "household"),
-        kind: field(&fields, "kind"),
-        source: field(&fields, "source"),
-        description: field(&fields, "description"),
-        found_on: field(&fields, "found_on"),
-        found_by: field(&fields, "found_by"),
-        department: field(&fields, "department"),
-        deadline: field(&fields, "deadline"),
+        household: posted.get("household"),
+        kind: posted.get("kind"),
+        source: posted.get("source"),
+        description: posted.get("description"),
+        found_on: posted.get("found_on"),
+        found_by: posted.get("found_by"),
+        department: posted.get("department"),
+        deadline: posted.get("deadline"),
     };
-    match register(state.store.as_ref(), &session.auth.actor, &f, state.today()).await {
-        Ok(id) => Redirect::to(&format!("/problems/{id}?done=create")).into_response(),
-        Err(e) if correctable(&e) => {
-            let (code, _) = status_of(&e);
-            render(code, &new_page(&session, &state, &f, Some(e.to_string())))
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    Ok(
+        match register(state.store.as_ref(), &session.auth.actor, &f, state.today()).await {
+            Ok(id) => Redirect::to(&format!("/problems/{id}?done=create")).into_response(),
+            Err(e) if correctable(&e) => {
+                let (code, _) = status_of(&e);
+                render(code, &new_page(&session, &state, &f, Some(e.to_string())))
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 pub(crate) struct EventView {
@@ -631,7 +627,7 @@ pub async fn show(
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
-) -> Response {
+) -> Page {
     let done = match q.done.as_str() {
         "create" => Some("问题已登记。"),
         "resolve" => Some("已报告整改完成，等待乡镇或县级核实销号。"),
@@ -639,73 +635,74 @@ pub async fn show(
         "reopen" => Some("已退回重新整改。"),
         _ => None,
     };
-    show_problem(&state, &session, id, None, done).await
+    Ok(show_problem(&state, &session, id, None, done).await)
 }
 
 pub async fn step(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    let (fields, files) = match multipart_files(form).await {
-        Ok(x) => x,
-        Err(e) => {
-            return show_problem(
+    posted: Result<Posted, PageError>,
+) -> Page {
+    let mut posted = match posted {
+        Ok(p) => p,
+        Err(PageError::App(e)) => {
+            return Ok(show_problem(
                 &state,
                 &session,
                 id,
                 Some((StatusCode::BAD_REQUEST, e.to_string())),
                 None,
             )
-            .await;
+            .await);
         }
+        Err(refused) => return Err(refused),
     };
-    if let Err(r) = guard(&state, &session, &headers, &fields, "办理三保障问题").await {
-        return r;
-    }
+    let files = posted.take_files();
+    let fields = posted.fields();
     let f = StepForm {
-        action: field(&fields, "action"),
-        on: field(&fields, "on"),
-        note: field(&fields, "note"),
-        version: field(&fields, "version"),
+        action: field(fields, "action"),
+        on: field(fields, "on"),
+        note: field(fields, "note"),
+        version: field(fields, "version"),
     };
-    match take_step(
-        state.store.as_ref(),
-        &session.auth.actor,
-        id,
-        &f,
-        files,
-        state.today(),
+    Ok(
+        match take_step(
+            state.store.as_ref(),
+            &session.auth.actor,
+            id,
+            &f,
+            files,
+            state.today(),
+        )
+        .await
+        {
+            Ok(action) => {
+                Redirect::to(&format!("/problems/{id}?done={}", action.code())).into_response()
+            }
+            Err(e) if correctable(&e) => {
+                let (code, _) = status_of(&e);
+                show_problem(&state, &session, id, Some((code, e.to_string())), None).await
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(action) => {
-            Redirect::to(&format!("/problems/{id}?done={}", action.code())).into_response()
-        }
-        Err(e) if correctable(&e) => {
-            let (code, _) = status_of(&e);
-            show_problem(&state, &session, id, Some((code, e.to_string())), None).await
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
 }
 
 pub async fn evidence(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path((id, file)): Path<(i64, i64)>,
-) -> Response {
+) -> Page {
     let found = state
         .store
         .problem_evidence(&session.auth.actor, id, file)
         .await;
-    stored_or_missing(
+    Ok(stored_or_missing(
         &state,
         &session,
         found,
         &format!("problem{id}-{file}"),
         || format!("问题#{id}没有佐证材料#{file}"),
-    )
+    ))
 }

@@ -3,13 +3,14 @@
 //! something is wrong, and returns to the household page with the change in its timeline.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::{Page, error_page};
+use crate::forms::Posted;
 use crate::frame::{Frame, render};
-use crate::session::{Session, check_csrf};
+use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::{Redirect, Response};
 use dixian_app::registry::{
@@ -118,9 +119,9 @@ pub async fn arrival_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-) -> Response {
+) -> Page {
     if let Err(r) = may_edit(&state, &session, &code).await {
-        return r;
+        return Ok(r);
     }
     // The household must exist and be the user's to see.
     if let Err(e) = registry::household(
@@ -131,18 +132,16 @@ pub async fn arrival_page(
     )
     .await
     {
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     }
-    render(
+    Ok(render(
         StatusCode::OK,
         &ArrivalPage::new(&state, &session, &code, ArrivalForm::default()),
-    )
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct ArrivalFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     arrival: String,
     #[serde(default)]
@@ -169,12 +168,9 @@ pub async fn arrival_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Form(f): Form<ArrivalFields>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "新增成员").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: ArrivalFields = posted.parse()?;
     let form = ArrivalForm {
         arrival: f.arrival,
         id_number: f.id_number,
@@ -197,11 +193,11 @@ pub async fn arrival_submit(
     )
     .await
     .map(|_| 1);
-    saved(&state, &session, &code, result, |e| {
+    Ok(saved(&state, &session, &code, result, |e| {
         let mut page = ArrivalPage::new(&state, &session, &code, form);
         page.error = Some(e);
         render(StatusCode::BAD_REQUEST, &page)
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -260,21 +256,17 @@ pub async fn income_page(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
-) -> Response {
+) -> Page {
     if let Err(r) = may_edit(&state, &session, &code).await {
-        return r;
+        return Ok(r);
     }
-    let view = match registry::household(
+    let view = registry::household(
         state.store.as_ref(),
         &session.auth.actor,
         &code,
         state.today(),
     )
-    .await
-    {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
+    .await?;
     // The year asked for, as recorded if it is; else last year, the usual one to enter.
     let year = q
         .year
@@ -287,16 +279,14 @@ pub async fn income_page(
             ..IncomeForm::default()
         },
     };
-    render(
+    Ok(render(
         StatusCode::OK,
         &IncomePage::new(&state, &session, &code, form, recorded.is_some()),
-    )
+    ))
 }
 
 #[derive(Deserialize)]
 pub struct IncomeFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     year: String,
     #[serde(default)]
@@ -329,12 +319,9 @@ pub async fn income_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Form(f): Form<IncomeFields>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "登记收入").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: IncomeFields = posted.parse()?;
     let form = IncomeForm {
         year: f.year,
         amounts: vec![
@@ -351,11 +338,11 @@ pub async fn income_submit(
     )
     .await
     .map(|c| c.len());
-    saved(&state, &session, &code, result, |e| {
+    Ok(saved(&state, &session, &code, result, |e| {
         let mut page = IncomePage::new(&state, &session, &code, form, false);
         page.error = Some(e);
         render(StatusCode::BAD_REQUEST, &page)
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -390,35 +377,35 @@ pub async fn assurance_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-) -> Response {
+) -> Page {
     if let Err(r) = may_edit(&state, &session, &code).await {
-        return r;
+        return Ok(r);
     }
-    match registry::household(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        state.today(),
-    )
-    .await
-    {
-        Ok(v) => render(
-            StatusCode::OK,
-            &AssurancePage::new(
-                &state,
-                &session,
-                &code,
-                AssuranceForm::of(v.detail.assurance.as_ref()),
+    Ok(
+        match registry::household(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            state.today(),
+        )
+        .await
+        {
+            Ok(v) => render(
+                StatusCode::OK,
+                &AssurancePage::new(
+                    &state,
+                    &session,
+                    &code,
+                    AssuranceForm::of(v.detail.assurance.as_ref()),
+                ),
             ),
-        ),
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Deserialize)]
 pub struct AssuranceFields {
-    #[serde(default)]
-    csrf: String,
     food_clothing: Option<String>,
     #[serde(default)]
     housing: String,
@@ -436,12 +423,9 @@ pub async fn assurance_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Form(f): Form<AssuranceFields>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "保障情况核查").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: AssuranceFields = posted.parse()?;
     let form = AssuranceForm {
         food_clothing: f.food_clothing.is_some(),
         housing: f.housing,
@@ -455,11 +439,11 @@ pub async fn assurance_submit(
     let result = registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form)
         .await
         .map(|c| c.len());
-    saved(&state, &session, &code, result, |e| {
+    Ok(saved(&state, &session, &code, result, |e| {
         let mut page = AssurancePage::new(&state, &session, &code, form);
         page.error = Some(e);
         render(StatusCode::BAD_REQUEST, &page)
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -514,51 +498,49 @@ pub async fn members_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-) -> Response {
+) -> Page {
     if let Err(r) = may_edit(&state, &session, &code).await {
-        return r;
+        return Ok(r);
     }
-    match registry::household(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        state.today(),
+    Ok(
+        match registry::household(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            state.today(),
+        )
+        .await
+        {
+            Ok(v) => {
+                let rows = v
+                    .detail
+                    .members
+                    .iter()
+                    .map(|m| (MemberRowForm::of(m), m.status.label()))
+                    .collect();
+                render(
+                    StatusCode::OK,
+                    &MembersPage::new(&state, &session, &code, rows),
+                )
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(v) => {
-            let rows = v
-                .detail
-                .members
-                .iter()
-                .map(|m| (MemberRowForm::of(m), m.status.label()))
-                .collect();
-            render(
-                StatusCode::OK,
-                &MembersPage::new(&state, &session, &code, rows),
-            )
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
 }
 
 pub async fn members_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    posted: Posted,
+) -> Page {
     let value = |name: &str| {
-        fields
+        posted
+            .fields()
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let csrf = value("csrf").unwrap_or_default();
-    if let Err(r) = check_csrf(&state, &session, &headers, &csrf, "修改成员信息").await {
-        return r;
-    }
     let mut rows = Vec::new();
     for i in 0.. {
         let Some(pid) = value(&format!("pid_{i}")) else {
@@ -582,54 +564,55 @@ pub async fn members_submit(
         });
     }
     let reason = value("reason").unwrap_or_default();
-    match registry::update_members(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        &rows,
-        &reason,
-    )
-    .await
-    {
-        Ok(changes) => {
-            Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
-        }
-        Err(e) if is_correctable(&e) => {
-            // The statuses for the legends come from the record; the values as typed.
-            let statuses: Vec<(i64, &'static str)> = match registry::household(
-                state.store.as_ref(),
-                &session.auth.actor,
-                &code,
-                state.today(),
-            )
-            .await
-            {
-                Ok(v) => v
-                    .detail
-                    .members
-                    .iter()
-                    .map(|m| (m.person_id, m.status.label()))
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            let rows = rows
-                .into_iter()
-                .map(|r| {
-                    let s = statuses
+    Ok(
+        match registry::update_members(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            &rows,
+            &reason,
+        )
+        .await
+        {
+            Ok(changes) => Redirect::to(&format!("/households/{code}?changed={}", changes.len()))
+                .into_response(),
+            Err(e) if is_correctable(&e) => {
+                // The statuses for the legends come from the record; the values as typed.
+                let statuses: Vec<(i64, &'static str)> = match registry::household(
+                    state.store.as_ref(),
+                    &session.auth.actor,
+                    &code,
+                    state.today(),
+                )
+                .await
+                {
+                    Ok(v) => v
+                        .detail
+                        .members
                         .iter()
-                        .find(|(id, _)| *id == r.person_id)
-                        .map(|(_, s)| *s)
-                        .unwrap_or("");
-                    (r, s)
-                })
-                .collect();
-            let mut page = MembersPage::new(&state, &session, &code, rows);
-            page.reason = reason;
-            page.error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+                        .map(|m| (m.person_id, m.status.label()))
+                        .collect(),
+                    Err(_) => Vec::new(),
+                };
+                let rows = rows
+                    .into_iter()
+                    .map(|r| {
+                        let s = statuses
+                            .iter()
+                            .find(|(id, _)| *id == r.person_id)
+                            .map(|(_, s)| *s)
+                            .unwrap_or("");
+                        (r, s)
+                    })
+                    .collect();
+                let mut page = MembersPage::new(&state, &session, &code, rows);
+                page.reason = reason;
+                page.error = Some(e.to_string());
+                render(StatusCode::BAD_REQUEST, &page)
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -685,9 +668,9 @@ async fn new_household_page(
 pub async fn household_new_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-) -> Response {
+) -> Page {
     if let Err(r) = may_edit(&state, &session, "新增农户").await {
-        return r;
+        return Ok(r);
     }
     let form = NewHouseholdForm {
         household_type: "ordinary".into(),
@@ -698,13 +681,11 @@ pub async fn household_new_page(
         },
         ..NewHouseholdForm::default()
     };
-    new_household_page(&state, &session, form, None).await
+    Ok(new_household_page(&state, &session, form, None).await)
 }
 
 #[derive(Deserialize)]
 pub struct NewHouseholdFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     village: String,
     #[serde(default)]
@@ -742,12 +723,9 @@ pub struct NewHouseholdFields {
 pub async fn household_new_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<NewHouseholdFields>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "新增农户").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: NewHouseholdFields = posted.parse()?;
     let form = NewHouseholdForm {
         village: f.village,
         code: f.code,
@@ -773,18 +751,20 @@ pub async fn household_new_submit(
         },
         reason: f.reason,
     };
-    match registry::create_household(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &form,
-        state.today(),
+    Ok(
+        match registry::create_household(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &form,
+            state.today(),
+        )
+        .await
+        {
+            Ok(code) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
+            Err(e) if is_correctable(&e) => {
+                new_household_page(&state, &session, form, Some(e.to_string())).await
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(code) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
-        Err(e) if is_correctable(&e) => {
-            new_household_page(&state, &session, form, Some(e.to_string())).await
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
 }

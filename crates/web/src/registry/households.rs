@@ -2,7 +2,8 @@
 //! registry ledger download.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::{Page, error_page};
+use crate::forms::Posted;
 use crate::forms::RevealFields;
 use crate::frame::{Frame, render};
 use crate::session::Session;
@@ -103,7 +104,7 @@ pub async fn list(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(p): Query<ListParams>,
-) -> Response {
+) -> Page {
     let flags = vec![
         ("monitored", "监测对象", p.monitored.clone()),
         ("dibao", "低保", p.dibao.clone()),
@@ -133,26 +134,28 @@ pub async fn list(
                 .may(dixian_domain::access::Permission::ExportLedger),
         p,
     };
-    match registry::search(state.store.as_ref(), &session.auth.actor, &page.p.query()).await {
-        Ok(found) => {
-            page.total = found.total;
-            page.pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-            page.rows = found
-                .rows
-                .into_iter()
-                .map(|h| {
-                    let t = tags(&h);
-                    (h, t)
-                })
-                .collect();
-            render(StatusCode::OK, &page)
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            page.error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    Ok(
+        match registry::search(state.store.as_ref(), &session.auth.actor, &page.p.query()).await {
+            Ok(found) => {
+                page.total = found.total;
+                page.pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+                page.rows = found
+                    .rows
+                    .into_iter()
+                    .map(|h| {
+                        let t = tags(&h);
+                        (h, t)
+                    })
+                    .collect();
+                render(StatusCode::OK, &page)
+            }
+            Err(e @ AppError::Invalid(_)) => {
+                page.error = Some(e.to_string());
+                render(StatusCode::BAD_REQUEST, &page)
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// One timeline entry as shown.
@@ -205,12 +208,9 @@ pub async fn show(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
     Query(q): Query<ShowParams>,
-) -> Response {
+) -> Page {
     let actor = &session.auth.actor;
-    let view = match registry::household(state.store.as_ref(), actor, &code, state.today()).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
+    let view = registry::household(state.store.as_ref(), actor, &code, state.today()).await?;
     let events = match state
         .store
         .household_events(actor, &view.detail.summary.code)
@@ -248,7 +248,7 @@ pub async fn show(
                 reason: e.reason,
             })
             .collect(),
-        Err(e) => return error_page(&state, Some(&session), &AppError::Store(e)),
+        Err(e) => return Ok(error_page(&state, Some(&session), &AppError::Store(e))),
     };
     let tags = tags(&view.detail.summary);
     let s = &view.detail.summary;
@@ -256,18 +256,14 @@ pub async fn show(
         == dixian_domain::registry::HouseholdType::PovertyAlleviated
         && !s.monitored;
     let day = state.today();
-    let visits = match dixian_app::monitoring::household_visits(
+    let visits = dixian_app::monitoring::household_visits(
         state.store.as_ref(),
         actor,
         &s.code,
         poverty_alleviated,
         day,
     )
-    .await
-    {
-        Ok(v) => v,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
+    .await?;
     let visit_rule = (poverty_alleviated && !visits.months.is_empty()).then(|| {
         format!(
             "脱贫户每年{}月走访",
@@ -291,11 +287,7 @@ pub async fn show(
             }
         })
         .collect();
-    let problems =
-        match dixian_app::problems::of_household(state.store.as_ref(), actor, &s.code).await {
-            Ok(p) => p,
-            Err(e) => return error_page(&state, Some(&session), &e),
-        };
+    let problems = dixian_app::problems::of_household(state.store.as_ref(), actor, &s.code).await?;
     let unregistered = view
         .findings
         .iter()
@@ -320,7 +312,7 @@ pub async fn show(
             )
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &HouseholdPage {
             problems,
@@ -347,7 +339,7 @@ pub async fn show(
                 .or_else(|| q.visited.map(|_| "走访记录已保存".to_string())),
             today: state.today().to_string(),
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -365,7 +357,7 @@ pub async fn edit_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-) -> Response {
+) -> Page {
     let actor = &session.auth.actor;
     if let Err(e) = dixian_app::accounts::require(
         state.store.as_ref(),
@@ -375,28 +367,28 @@ pub async fn edit_page(
     )
     .await
     {
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     }
-    match registry::household(state.store.as_ref(), actor, &code, state.today()).await {
-        Ok(v) => render(
-            StatusCode::OK,
-            &EditPage {
-                frame: session.frame(&state),
-                csrf: session.auth.csrf.clone(),
-                code: v.detail.summary.code.to_string(),
-                form: registry::EditForm::of(&v.detail),
-                phone_masked: v.detail.summary.phone_masked.clone().unwrap_or_default(),
-                error: None,
-            },
-        ),
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    Ok(
+        match registry::household(state.store.as_ref(), actor, &code, state.today()).await {
+            Ok(v) => render(
+                StatusCode::OK,
+                &EditPage {
+                    frame: session.frame(&state),
+                    csrf: session.auth.csrf.clone(),
+                    code: v.detail.summary.code.to_string(),
+                    form: registry::EditForm::of(&v.detail),
+                    phone_masked: v.detail.summary.phone_masked.clone().unwrap_or_default(),
+                    error: None,
+                },
+            ),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Deserialize)]
 pub struct EditFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     group_no: String,
     #[serde(default)]
@@ -417,14 +409,9 @@ pub async fn edit_submit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    headers: axum::http::HeaderMap,
-    axum::extract::Form(f): axum::extract::Form<EditFields>,
-) -> Response {
-    if let Err(r) =
-        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "修改户信息").await
-    {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: EditFields = posted.parse()?;
     let form = registry::EditForm {
         group_no: f.group_no,
         address: f.address,
@@ -436,43 +423,46 @@ pub async fn edit_submit(
         monitored: f.monitored.is_some(),
         reason: f.reason,
     };
-    match registry::edit(state.store.as_ref(), &session.auth.actor, &code, &form).await {
-        Ok(changes) => {
-            axum::response::Redirect::to(&format!("/households/{code}?changed={}", changes.len()))
-                .into_response()
-        }
-        Err(e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Invalid(_)))) => {
-            // Show the number on record again, masked, beside the form being corrected.
-            let phone_masked = registry::household(
-                state.store.as_ref(),
-                &session.auth.actor,
-                &code,
-                state.today(),
-            )
-            .await
-            .ok()
-            .and_then(|v| v.detail.summary.phone_masked)
-            .unwrap_or_default();
-            render(
-                StatusCode::BAD_REQUEST,
-                &EditPage {
-                    frame: session.frame(&state),
-                    csrf: session.auth.csrf.clone(),
-                    code: code.clone(),
-                    phone_masked,
-                    form,
-                    error: Some(e.to_string()),
-                },
-            )
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+    Ok(
+        match registry::edit(state.store.as_ref(), &session.auth.actor, &code, &form).await {
+            Ok(changes) => axum::response::Redirect::to(&format!(
+                "/households/{code}?changed={}",
+                changes.len()
+            ))
+            .into_response(),
+            Err(
+                e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Invalid(_))),
+            ) => {
+                // Show the number on record again, masked, beside the form being corrected.
+                let phone_masked = registry::household(
+                    state.store.as_ref(),
+                    &session.auth.actor,
+                    &code,
+                    state.today(),
+                )
+                .await
+                .ok()
+                .and_then(|v| v.detail.summary.phone_masked)
+                .unwrap_or_default();
+                render(
+                    StatusCode::BAD_REQUEST,
+                    &EditPage {
+                        frame: session.frame(&state),
+                        csrf: session.auth.csrf.clone(),
+                        code: code.clone(),
+                        phone_masked,
+                        form,
+                        error: Some(e.to_string()),
+                    },
+                )
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 #[derive(Deserialize)]
 pub struct StatusFields {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     member: i64,
     #[serde(default)]
@@ -487,30 +477,26 @@ pub async fn member_status(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    headers: axum::http::HeaderMap,
-    axum::extract::Form(f): axum::extract::Form<StatusFields>,
-) -> Response {
-    if let Err(r) =
-        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "人口变化").await
-    {
-        return r;
-    }
-    match registry::change_status(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        f.member,
-        &f.status,
-        &f.date,
-        &f.reason,
+    posted: Posted,
+) -> Page {
+    let f: StatusFields = posted.parse()?;
+    Ok(
+        match registry::change_status(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            f.member,
+            &f.status,
+            &f.date,
+            &f.reason,
+        )
+        .await
+        {
+            Ok(()) => axum::response::Redirect::to(&format!("/households/{code}?changed=1"))
+                .into_response(),
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(()) => {
-            axum::response::Redirect::to(&format!("/households/{code}?changed=1")).into_response()
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
 }
 
 /// The ledger of the list's current filter, as CSV or XLSX, masked.
@@ -519,8 +505,8 @@ pub async fn export(
     Extension(session): Extension<Session>,
     Path(file): Path<String>,
     Query(p): Query<ListParams>,
-) -> Response {
-    export_file(&state, &session, &file, p, None).await
+) -> Page {
+    Ok(export_file(&state, &session, &file, p, None).await)
 }
 
 /// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
@@ -529,15 +515,10 @@ pub async fn export_revealed(
     Extension(session): Extension<Session>,
     Path(file): Path<String>,
     Query(p): Query<ListParams>,
-    headers: axum::http::HeaderMap,
-    axum::extract::Form(f): axum::extract::Form<RevealFields>,
-) -> Response {
-    if let Err(r) =
-        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "导出完整身份证号").await
-    {
-        return r;
-    }
-    export_file(&state, &session, &file, p, Some(f.reason)).await
+    posted: Posted,
+) -> Page {
+    let f: RevealFields = posted.parse()?;
+    Ok(export_file(&state, &session, &file, p, Some(f.reason)).await)
 }
 
 /// Writes the ledger to a temporary file and streams it from there, so a county-wide export

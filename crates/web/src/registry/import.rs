@@ -2,7 +2,7 @@
 //! screen, and the file back with a “问题” column to correct in Excel.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::{Page, error_page};
 use crate::frame::{Frame, render};
 use crate::limit::SHEET_UPLOAD_LIMIT;
 use crate::session::{Session, check_csrf};
@@ -118,23 +118,20 @@ async fn may_import(state: &AppState, session: &Session) -> Result<(), Response>
     .map_err(|e| error_page(state, Some(session), &e))
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-) -> Response {
+pub async fn page(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
     if let Err(r) = may_import(&state, &session).await {
-        return r;
+        return Ok(r);
     }
-    render(StatusCode::OK, &ImportPage::new(&state, &session))
+    Ok(render(StatusCode::OK, &ImportPage::new(&state, &session)))
 }
 
-pub async fn template(Path(file): Path<String>) -> Response {
+pub async fn template(Path(file): Path<String>) -> Page {
     let kind = match file.as_str() {
         "template.csv" => FileKind::Csv,
         "template.xlsx" => FileKind::Xlsx,
-        _ => return (StatusCode::NOT_FOUND, "没有这个模板").into_response(),
+        _ => return Ok((StatusCode::NOT_FOUND, "没有这个模板").into_response()),
     };
-    match import::template(kind) {
+    Ok(match import::template(kind) {
         Ok(bytes) => file_download(kind, bytes, "template", "农户导入模板"),
         Err(e) => {
             tracing::error!(error = %e, "模板生成失败");
@@ -144,7 +141,7 @@ pub async fn template(Path(file): Path<String>) -> Response {
             )
                 .into_response()
         }
-    }
+    })
 }
 
 /// A CSV or XLSX file download named `ascii`/`name` plus the kind's extension.
@@ -226,7 +223,7 @@ pub async fn upload(
     Extension(session): Extension<Session>,
     headers: HeaderMap,
     form: Multipart,
-) -> Response {
+) -> Page {
     let mut page = ImportPage::new(&state, &session);
     let Upload {
         csrf,
@@ -238,21 +235,19 @@ pub async fn upload(
         Ok(f) => f,
         Err(e) => {
             page.error = Some(e);
-            return render(StatusCode::BAD_REQUEST, &page);
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
         }
     };
-    if let Err(r) = check_csrf(&state, &session, &headers, &csrf, "农户导入").await {
-        return r;
-    }
+    check_csrf(&state, &session, &headers, &csrf, "农户导入").await?;
     if let Err(r) = may_import(&state, &session).await {
-        return r;
+        return Ok(r);
     }
     let Some(token) = dixian_gm::random::<16>()
         .ok()
         .map(|b| dixian_gm::to_hex(&b))
     else {
         page.error = Some("服务器暂时无法开始导入，请稍后再试".into());
-        return render(StatusCode::SERVICE_UNAVAILABLE, &page);
+        return Ok(render(StatusCode::SERVICE_UNAVAILABLE, &page));
     };
     let user = session.auth.user.id;
     let progress = Arc::new(Progress::default());
@@ -304,7 +299,7 @@ pub async fn upload(
             break;
         }
     }
-    show_job(&state, &session, &token)
+    Ok(show_job(&state, &session, &token))
 }
 
 fn job_done(token: &str) -> bool {
@@ -372,16 +367,12 @@ pub async fn job(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(token): Path<String>,
-) -> Response {
-    show_job(&state, &session, &token)
+) -> Page {
+    Ok(show_job(&state, &session, &token))
 }
 
 /// The error report of the user's own upload.
-pub async fn report(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-    Path(token): Path<String>,
-) -> Response {
+pub async fn report(Extension(session): Extension<Session>, Path(token): Path<String>) -> Page {
     let found = reports().lock().ok().and_then(|map| {
         map.get(&token)
             .filter(|(user, at, _, _)| *user == session.auth.user.id && at.elapsed() < REPORT_TTL)
@@ -389,7 +380,7 @@ pub async fn report(
     });
     let Some((kind, file)) = found else {
         let e = AppError::NotFound("错误报告已过期或不存在，请重新上传文件".into());
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     };
-    file_download(kind, file, "problems", "导入问题")
+    Ok(file_download(kind, file, "problems", "导入问题"))
 }

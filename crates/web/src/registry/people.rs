@@ -1,14 +1,14 @@
 //! Person lookup (人员查询) with the audited reveal of a full ID number.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::Page;
+use crate::forms::Posted;
 use crate::frame::{Frame, render};
-use crate::session::{Session, check_csrf};
+use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::extract::State;
+use axum::http::StatusCode;
 use dixian_app::{AppError, people};
 use dixian_domain::access::Permission;
 use dixian_store::PersonLocation;
@@ -46,7 +46,7 @@ impl PeoplePage {
 pub async fn people_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-) -> Response {
+) -> Page {
     if !session.auth.actor.may(Permission::ViewRegistry) {
         let e = AppError::Store(dixian_store::StoreError::Forbidden);
         // Audit the attempt like any other refusal.
@@ -57,15 +57,13 @@ pub async fn people_page(
             "人员查询",
         )
         .await;
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     }
-    render(StatusCode::OK, &PeoplePage::new(&state, &session))
+    Ok(render(StatusCode::OK, &PeoplePage::new(&state, &session)))
 }
 
 #[derive(Deserialize)]
 pub struct SearchForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     id_number: String,
 }
@@ -75,12 +73,9 @@ pub struct SearchForm {
 pub async fn people_search(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<SearchForm>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "人员查询").await {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: SearchForm = posted.parse()?;
     let mut page = PeoplePage::new(&state, &session);
     page.searched = true;
     match people::find(state.store.as_ref(), &session.auth.actor, &f.id_number).await {
@@ -88,17 +83,15 @@ pub async fn people_search(
         Err(e @ AppError::Invalid(_)) => {
             page.typed = f.id_number.chars().take(40).collect();
             page.error = Some(e.to_string());
-            return render(StatusCode::BAD_REQUEST, &page);
+            return Ok(render(StatusCode::BAD_REQUEST, &page));
         }
-        Err(e) => return error_page(&state, Some(&session), &e),
+        Err(e) => return Err(e.into()),
     }
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 #[derive(Deserialize)]
 pub struct RevealForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     person_id: i64,
     #[serde(default)]
@@ -110,34 +103,32 @@ pub struct RevealForm {
 pub async fn people_reveal(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(f): Form<RevealForm>,
-) -> Response {
-    if let Err(r) = check_csrf(&state, &session, &headers, &f.csrf, "查看完整身份证号").await
-    {
-        return r;
-    }
+    posted: Posted,
+) -> Page {
+    let f: RevealForm = posted.parse()?;
     let mut page = PeoplePage::new(&state, &session);
     page.searched = true;
-    match people::reveal(
-        state.store.as_ref(),
-        &session.auth.actor,
-        f.person_id,
-        &f.reason,
+    Ok(
+        match people::reveal(
+            state.store.as_ref(),
+            &session.auth.actor,
+            f.person_id,
+            &f.reason,
+        )
+        .await
+        {
+            Ok(id) => {
+                page.revealed = Some(id.to_string());
+                render(StatusCode::OK, &page)
+            }
+            Err(AppError::Store(dixian_store::StoreError::Invalid(msg))) => {
+                page.error = Some(format!(
+                    "{msg}（{}）",
+                    f.id_masked.chars().take(18).collect::<String>()
+                ));
+                render(StatusCode::BAD_REQUEST, &page)
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(id) => {
-            page.revealed = Some(id.to_string());
-            render(StatusCode::OK, &page)
-        }
-        Err(AppError::Store(dixian_store::StoreError::Invalid(msg))) => {
-            page.error = Some(format!(
-                "{msg}（{}）",
-                f.id_masked.chars().take(18).collect::<String>()
-            ));
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
 }

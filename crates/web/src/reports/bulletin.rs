@@ -1,7 +1,7 @@
 //! The monthly bulletin (月通报): a printable A4 page and its XLSX with native charts.
 
 use crate::charts::Mark;
-use crate::error::error_page;
+use crate::error::Page;
 use crate::frame::{Frame, XLSX, download, render};
 use crate::session::Session;
 use crate::{AppState, charts};
@@ -9,7 +9,6 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::bulletin::{Bulletin, bulletin, tables, write_xlsx};
 use dixian_app::workbook::Table;
@@ -100,11 +99,8 @@ pub async fn page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<BulletinQuery>,
-) -> Response {
-    let b = match make(&state, &session, &q).await {
-        Ok(b) => b,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
+) -> Page {
+    let b = make(&state, &session, &q).await?;
     let t = tables(&b);
     let ids = [
         "bulletin-summary",
@@ -136,7 +132,7 @@ pub async fn page(
             .collect()
     };
     let this_month = Month::of(state.today());
-    render(
+    Ok(render(
         StatusCode::OK,
         &BulletinPage {
             frame: session.frame(&state),
@@ -159,26 +155,23 @@ pub async fn page(
                 ],
             ),
         },
-    )
+    ))
 }
 
 pub async fn xlsx(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<BulletinQuery>,
-) -> Response {
-    let b = match make(&state, &session, &q).await {
-        Ok(b) => b,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
+) -> Page {
+    let b = make(&state, &session, &q).await?;
     let mut bytes = Vec::new();
     if let Err(e) = write_xlsx(&b, &mut bytes) {
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     }
-    download(
+    Ok(download(
         bytes,
         XLSX,
         &format!("bulletin-{}-{}.xlsx", b.area.code, b.month),
         &format!("{}{}月通报.xlsx", b.area.name, b.month.label()),
-    )
+    ))
 }

@@ -2,13 +2,14 @@
 //! full only through a posted form with a reason.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::{Page, error_page};
+use crate::forms::Posted;
 use crate::frame::{Frame, XLSX, download, render};
 use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::ledgers::{LedgerKind, build, file_name};
@@ -45,12 +46,9 @@ pub async fn page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<AreaQuery>,
-) -> Response {
+) -> Page {
     let fail = |e: AppError| error_page(&state, Some(&session), &e);
-    let area = match area_of(&state, &session, &q.area).await {
-        Ok(a) => a,
-        Err(e) => return fail(e),
-    };
+    let area = area_of(&state, &session, &q.area).await?;
     let actor = &session.auth.actor;
     if let Err(e) = dixian_app::accounts::require(
         state.store.as_ref(),
@@ -60,17 +58,17 @@ pub async fn page(
     )
     .await
     {
-        return fail(e);
+        return Ok(fail(e));
     }
     if !actor.scope.covers(&area) {
-        return fail(AppError::Store(dixian_store::StoreError::Forbidden));
+        return Ok(fail(AppError::Store(dixian_store::StoreError::Forbidden)));
     }
     let name = match state.store.division(&area).await {
         Ok(Some(d)) => d.name,
-        Ok(None) => return fail(AppError::NotFound(format!("区划代码{area}不存在"))),
-        Err(e) => return fail(e.into()),
+        Ok(None) => return Ok(fail(AppError::NotFound(format!("区划代码{area}不存在")))),
+        Err(e) => return Ok(fail(e.into())),
     };
-    render(
+    Ok(render(
         StatusCode::OK,
         &LedgersPage {
             frame: session.frame(&state),
@@ -82,7 +80,7 @@ pub async fn page(
                 .collect(),
             may_reveal: actor.may(Permission::RevealPii),
         },
-    )
+    ))
 }
 
 async fn send(
@@ -133,8 +131,8 @@ pub async fn file(
     Extension(session): Extension<Session>,
     Path(file): Path<String>,
     Query(q): Query<AreaQuery>,
-) -> Response {
-    send(&state, &session, &file, &q.area, None).await
+) -> Page {
+    Ok(send(&state, &session, &file, &q.area, None).await)
 }
 
 /// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
@@ -143,13 +141,8 @@ pub async fn file_revealed(
     Extension(session): Extension<Session>,
     Path(file): Path<String>,
     Query(q): Query<AreaQuery>,
-    headers: HeaderMap,
-    Form(f): Form<crate::forms::RevealFields>,
-) -> Response {
-    if let Err(r) =
-        crate::session::check_csrf(&state, &session, &headers, &f.csrf, "导出完整身份证号").await
-    {
-        return r;
-    }
-    send(&state, &session, &file, &q.area, Some(&f.reason)).await
+    posted: Posted,
+) -> Page {
+    let f: crate::forms::RevealFields = posted.parse()?;
+    Ok(send(&state, &session, &file, &q.area, Some(&f.reason)).await)
 }

@@ -1,14 +1,13 @@
 //! The consistency checks page (数据质量) and its CSV download.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::Page;
 use crate::frame::{Frame, download, render};
 use crate::session::Session;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::quality::{ENFORCED, Report, check_area, to_csv};
 use serde::Deserialize;
@@ -54,12 +53,9 @@ pub async fn show(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<AreaQuery>,
-) -> Response {
-    let r = match report(&state, &session, &q).await {
-        Ok(r) => r,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
-    render(
+) -> Page {
+    let r = report(&state, &session, &q).await?;
+    Ok(render(
         StatusCode::OK,
         &QualityPage {
             frame: session.frame(&state),
@@ -88,21 +84,21 @@ pub async fn show(
                 .collect(),
             enforced: ENFORCED,
         },
-    )
+    ))
 }
 
 pub async fn csv(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<AreaQuery>,
-) -> Response {
-    match report(&state, &session, &q).await {
+) -> Page {
+    Ok(match report(&state, &session, &q).await {
         Ok(r) => download(
             to_csv(&r),
             "text/csv; charset=utf-8",
             &format!("quality-{}.csv", r.area.code),
             &format!("数据质量问题-{}-{}.csv", r.area.name, r.on),
         ),
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }

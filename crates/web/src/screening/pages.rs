@@ -4,16 +4,17 @@
 //! hit → verified → identified rates.
 
 use crate::AppState;
-use crate::error::{error_page, status_of};
-use crate::forms::{correctable, field, guard, multipart};
+use crate::error::{Page, error_page, status_of};
+use crate::forms::Posted;
+use crate::forms::{correctable, field};
 use crate::frame::{Frame, render};
 use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Form, Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::{Redirect, Response};
+use axum::response::Redirect;
 use chrono::Datelike;
 use chrono::NaiveDate;
 use dixian_app::feeds::{DeliveryReport, Department, Period};
@@ -158,36 +159,24 @@ async fn page(state: &AppState, session: &Session) -> Result<ScreeningPage, AppE
     })
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-) -> Response {
-    match page(&state, &session).await {
+pub async fn show(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
+    Ok(match page(&state, &session).await {
         Ok(p) => render(StatusCode::OK, &p),
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// A department's file: checked, and delivered unless only a check was asked for.
 pub async fn upload(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    form: Multipart,
-) -> Response {
-    let (fields, file) = match multipart(form).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
-    if let Err(r) = guard(&state, &session, &headers, &fields, "上传部门数据").await {
-        return r;
-    }
-    let mut p = match page(&state, &session).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
-    let department = Department::parse(&field(&fields, "department"));
-    let period = Period::parse(&field(&fields, "period"));
+    mut posted: Posted,
+) -> Page {
+    let file = posted.take_file();
+    let fields = posted.fields();
+    let mut p = page(&state, &session).await?;
+    let department = Department::parse(&field(fields, "department"));
+    let period = Period::parse(&field(fields, "period"));
     let result = match (department, period, file) {
         (None, _, _) => Err(AppError::Invalid(vec!["请选择数据提供部门".into()])),
         (_, None, _) => Err(AppError::Invalid(vec![
@@ -195,7 +184,7 @@ pub async fn upload(
         ])),
         (_, _, None) => Err(AppError::Invalid(vec!["请选择要上传的文件".into()])),
         (Some(d), Some(m), Some((name, bytes))) => {
-            let check_only = !field(&fields, "check_only").is_empty();
+            let check_only = !field(fields, "check_only").is_empty();
             feeds::deliver(
                 state.store.as_ref(),
                 &session.auth.actor,
@@ -209,7 +198,7 @@ pub async fn upload(
             .await
         }
     };
-    match result {
+    Ok(match result {
         Ok(report) => {
             let status = if report.problems.is_empty() {
                 StatusCode::OK
@@ -228,14 +217,14 @@ pub async fn upload(
             p.error = Some(e.to_string());
             render(code, &p)
         }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 /// A feed template, by department and format: `medical.xlsx`, `deaths.csv` ….
-pub async fn template(Path(file): Path<String>) -> Response {
+pub async fn template(Path(file): Path<String>) -> Page {
     let Some((code, ext)) = file.rsplit_once('.') else {
-        return (StatusCode::NOT_FOUND, "没有这个模板").into_response();
+        return Ok((StatusCode::NOT_FOUND, "没有这个模板").into_response());
     };
     let (Some(department), Some((kind, mime))) = (
         Department::parse(code),
@@ -245,9 +234,9 @@ pub async fn template(Path(file): Path<String>) -> Response {
             _ => None,
         },
     ) else {
-        return (StatusCode::NOT_FOUND, "没有这个模板").into_response();
+        return Ok((StatusCode::NOT_FOUND, "没有这个模板").into_response());
     };
-    match feeds::template(department, kind) {
+    Ok(match feeds::template(department, kind) {
         Ok(bytes) => crate::frame::download(
             bytes,
             mime,
@@ -262,45 +251,41 @@ pub async fn template(Path(file): Path<String>) -> Response {
             tracing::error!(error = %e, "模板生成失败");
             (StatusCode::INTERNAL_SERVER_ERROR, "模板生成失败").into_response()
         }
-    }
+    })
 }
 
 /// Starts a run over the user's area and shows its progress.
 pub async fn run(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
-    headers: HeaderMap,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(r) = guard(&state, &session, &headers, &fields, "部门筛查").await {
-        return r;
-    }
-    let as_of = match dixian_app::policy::parse_date(&field(&fields, "as_of")) {
+    posted: Posted,
+) -> Page {
+    let as_of = match dixian_app::policy::parse_date(&posted.get("as_of")) {
         Ok(d) if d > state.today() => Err(AppError::Invalid(vec![format!("测算日期{d}晚于今天")])),
         other => other,
     };
     let as_of = match as_of {
         Ok(d) => d,
         Err(e) => {
-            return match page(&state, &session).await {
+            return Ok(match page(&state, &session).await {
                 Ok(mut p) => {
                     p.error = Some(e.to_string());
                     render(StatusCode::BAD_REQUEST, &p)
                 }
-                Err(e) => error_page(&state, Some(&session), &e),
-            };
+                Err(e) => return Err(e.into()),
+            });
         }
     };
     if !session.auth.actor.may(Permission::HandleCases) {
         let e = AppError::Store(dixian_store::StoreError::Forbidden);
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     }
     let Some(token) = dixian_gm::random::<16>()
         .ok()
         .map(|b| dixian_gm::to_hex(&b))
     else {
         let e = AppError::Invalid(vec!["服务器暂时无法开始筛查，请稍后再试".into()]);
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     };
     let stage = Arc::new(Mutex::new(("排队".to_string(), 0u8)));
     if let Ok(mut map) = jobs().lock() {
@@ -336,7 +321,7 @@ pub async fn run(
             j.outcome = Some(outcome);
         }
     });
-    Redirect::to(&format!("/screening/job/{token}")).into_response()
+    Ok(Redirect::to(&format!("/screening/job/{token}")).into_response())
 }
 
 /// A run's page: its stage while it runs (the page refreshes itself), its result once done.
@@ -344,7 +329,7 @@ pub async fn job(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(token): Path<String>,
-) -> Response {
+) -> Page {
     let found = jobs().lock().ok().and_then(|map| {
         map.get(&token)
             .filter(|j| j.user == session.auth.user.id)
@@ -357,13 +342,10 @@ pub async fn job(
     });
     let Some((stage, outcome)) = found else {
         let e = AppError::NotFound("筛查任务已过期或不存在".into());
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     };
-    let mut p = match page(&state, &session).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&state, Some(&session), &e),
-    };
-    match outcome {
+    let mut p = page(&state, &session).await?;
+    Ok(match outcome {
         None => {
             p.running = Some(stage);
             p.job_token = token;
@@ -378,5 +360,5 @@ pub async fn job(
             render(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
         Some(Err(e)) => error_page(&state, Some(&session), &e),
-    }
+    })
 }

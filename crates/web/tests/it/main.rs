@@ -983,12 +983,22 @@ async fn oversized_and_malformed_forms_get_chinese_refusals() {
         &a.router,
         "/people/reveal",
         &county,
-        "csrf=x&person_id=abc",
+        &format!("csrf={csrf}&person_id=abc"),
         &[],
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("表单格式不正确"), "{}", r.body);
+    // Forged as well as malformed: refused before it is read.
+    let r = post(
+        &a.router,
+        "/people/reveal",
+        &county,
+        "csrf=x&person_id=abc",
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Nothing was revealed or looked up.
     assert!(audit_actions(&a, "pii.reveal").await.is_empty());
     assert!(audit_actions(&a, "person.lookup").await.is_empty());
