@@ -175,20 +175,6 @@ pub(crate) async fn audit_refusals(
     res
 }
 
-// --- JSON API ---
-
-pub(crate) fn api_error(e: &AppError) -> Response {
-    let (status, heading) = status_of(e);
-    if status.is_server_error() {
-        tracing::error!(error = %e, "接口请求失败");
-    }
-    (
-        status,
-        axum::Json(json!({ "error": heading, "message": e.to_string() })),
-    )
-        .into_response()
-}
-
 /// Header carrying the session's CSRF token on API writes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 

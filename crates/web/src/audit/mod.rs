@@ -1,13 +1,12 @@
 //! The audit log (审计记录): reading and exporting it.
 
 use crate::AppState;
-use crate::error::error_page;
+use crate::error::Page;
 use crate::frame::{Frame, render};
 use crate::session::Session;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 use dixian_app::auditing::AuditQuery;
@@ -81,7 +80,7 @@ pub async fn audit_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(p): Query<AuditParams>,
-) -> Response {
+) -> Page {
     let mut page = AuditPage {
         frame: session.frame(&state),
         actions: auditing::actions().to_vec(),
@@ -91,52 +90,56 @@ pub async fn audit_page(
         older: None,
         params: p,
     };
-    match auditing::page(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &page.params.query(),
-        PAGE,
-    )
-    .await
-    {
-        Ok(records) => {
-            if records.len() as i64 == PAGE {
-                page.older = records.last().map(|r| r.seq);
+    Ok(
+        match auditing::page(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &page.params.query(),
+            PAGE,
+        )
+        .await
+        {
+            Ok(records) => {
+                if records.len() as i64 == PAGE {
+                    page.older = records.last().map(|r| r.seq);
+                }
+                page.rows = records
+                    .into_iter()
+                    .map(|r| AuditRow {
+                        seq: r.seq,
+                        at: beijing(r.at).format("%Y-%m-%d %H:%M:%S").to_string(),
+                        actor: r.actor,
+                        source: r.source.unwrap_or_default(),
+                        action: auditing::action_label(&r.action).to_string(),
+                        target: r.target,
+                        detail: r.detail,
+                    })
+                    .collect();
+                render(StatusCode::OK, &page)
             }
-            page.rows = records
-                .into_iter()
-                .map(|r| AuditRow {
-                    seq: r.seq,
-                    at: beijing(r.at).format("%Y-%m-%d %H:%M:%S").to_string(),
-                    actor: r.actor,
-                    source: r.source.unwrap_or_default(),
-                    action: auditing::action_label(&r.action).to_string(),
-                    target: r.target,
-                    detail: r.detail,
-                })
-                .collect();
-            render(StatusCode::OK, &page)
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            page.error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, &page)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+            Err(e @ AppError::Invalid(_)) => {
+                page.error = Some(e.to_string());
+                render(StatusCode::BAD_REQUEST, &page)
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 pub async fn audit_export(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(p): Query<AuditParams>,
-) -> Response {
-    match auditing::export_csv(state.store.as_ref(), &session.auth.actor, &p.query()).await {
-        Ok((csv, _)) => {
-            let name = format!("审计记录_{}.csv", state.today().format("%Y%m%d"));
-            crate::frame::download(csv, crate::frame::CSV, "audit.csv", &name)
-        }
-        Err(e) => error_page(&state, Some(&session), &e),
-    }
+) -> Page {
+    Ok(
+        match auditing::export_csv(state.store.as_ref(), &session.auth.actor, &p.query()).await {
+            Ok((csv, _)) => {
+                let name = format!("审计记录_{}.csv", state.today().format("%Y%m%d"));
+                crate::frame::download(csv, crate::frame::CSV, "audit.csv", &name)
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// The pages of this capability; all need a signed-in user.

@@ -1,13 +1,12 @@
 //! The policy pack in force (政策参数), shown to every signed-in user.
 
 use crate::AppState;
-use crate::error::status_of;
+use crate::error::{Page, status_of};
 use crate::frame::{Frame, render};
 use crate::session::Session;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
 use dixian_app::{AppError, areas, policy};
@@ -199,7 +198,7 @@ pub async fn policy(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(q): Query<PolicyQuery>,
-) -> Response {
+) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let mut page = PolicyPage {
@@ -217,7 +216,7 @@ pub async fn policy(
                 if let Ok(Some(c)) = store.setting("demo.county").await {
                     page.region = c;
                 } else {
-                    return render(StatusCode::OK, &page);
+                    return Ok(render(StatusCode::OK, &page));
                 }
             }
         }
@@ -241,7 +240,7 @@ pub async fn policy(
             status
         }
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 /// The pages of this capability; all need a signed-in user.

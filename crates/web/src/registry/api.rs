@@ -4,13 +4,12 @@
 //! `GET /api/session`); answers are JSON, errors `{error, message}` in Chinese.
 
 use crate::AppState;
-use crate::api::{api_csrf, api_error};
+use crate::api::{ApiResult, Body, api_csrf};
 use crate::registry::households::ListParams;
 use crate::session::Session;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::response::Response;
 use axum::{Extension, Json};
 use dixian_app::registry;
 use dixian_app::registry::{
@@ -64,35 +63,38 @@ pub async fn api_list(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Query(p): Query<ListParams>,
-) -> Response {
-    match registry::search(state.store.as_ref(), &session.auth.actor, &p.query()).await {
-        Ok(found) => axum::Json(json!({
-            "total": found.total,
-            "page": p.page.unwrap_or(1).max(1),
-            "page_size": PAGE_SIZE,
-            "households": found.rows.iter().map(summary_json).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-        Err(e) => api_error(&e),
-    }
+) -> ApiResult {
+    Ok(
+        match registry::search(state.store.as_ref(), &session.auth.actor, &p.query()).await {
+            Ok(found) => axum::Json(json!({
+                "total": found.total,
+                "page": p.page.unwrap_or(1).max(1),
+                "page_size": PAGE_SIZE,
+                "households": found.rows.iter().map(summary_json).collect::<Vec<_>>(),
+            }))
+            .into_response(),
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 pub async fn api_show(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-) -> Response {
-    match registry::household(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        state.today(),
-    )
-    .await
-    {
-        Ok(v) => {
-            let d = &v.detail;
-            axum::Json(json!({
+) -> ApiResult {
+    Ok(
+        match registry::household(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            state.today(),
+        )
+        .await
+        {
+            Ok(v) => {
+                let d = &v.detail;
+                axum::Json(json!({
                 "household": summary_json(&d.summary),
                 "place": v.place,
                 "address": d.address,
@@ -107,17 +109,15 @@ pub async fn api_show(
                 })).collect::<Vec<_>>(),
             }))
             .into_response()
-        }
-        Err(e) => api_error(&e),
-    }
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 /// The changes a write made, or why it made none.
-fn changes_json(result: Result<Vec<FieldChange>, dixian_app::AppError>) -> Response {
-    match result {
-        Ok(changes) => Json(json!({ "changes": changes })).into_response(),
-        Err(e) => api_error(&e),
-    }
+fn changes_json(result: Result<Vec<FieldChange>, dixian_app::AppError>) -> ApiResult {
+    Ok(Json(json!({ "changes": result? })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -146,11 +146,9 @@ pub async fn add_member(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Json(b): Json<ArrivalBody>,
-) -> Response {
-    if let Err(r) = api_csrf(&state, &session, &headers, "接口：新增成员").await {
-        return r;
-    }
+    Body(b): Body<ArrivalBody>,
+) -> ApiResult {
+    api_csrf(&state, &session, &headers, "接口：新增成员").await?;
     let usual = ArrivalForm::default();
     let form = ArrivalForm {
         arrival: b.arrival,
@@ -165,18 +163,20 @@ pub async fn add_member(
         date: b.date,
         reason: b.reason,
     };
-    match registry::add_member(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        &form,
-        state.today(),
+    Ok(
+        match registry::add_member(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            &form,
+            state.today(),
+        )
+        .await
+        {
+            Ok(id) => (StatusCode::CREATED, Json(json!({ "person_id": id }))).into_response(),
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(id) => (StatusCode::CREATED, Json(json!({ "person_id": id }))).into_response(),
-        Err(e) => api_error(&e),
-    }
 }
 
 /// A year's income: amounts in yuan as text (`"12000"`, `"1.2万"`), absent is zero.
@@ -213,11 +213,9 @@ pub async fn set_income(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Json(b): Json<IncomeBody>,
-) -> Response {
-    if let Err(r) = api_csrf(&state, &session, &headers, "接口：登记收入").await {
-        return r;
-    }
+    Body(b): Body<IncomeBody>,
+) -> ApiResult {
+    api_csrf(&state, &session, &headers, "接口：登记收入").await?;
     let form = IncomeForm {
         year: b.year.to_string(),
         // In the order of `income_components`.
@@ -267,11 +265,9 @@ pub async fn set_assurance(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Json(b): Json<AssuranceBody>,
-) -> Response {
-    if let Err(r) = api_csrf(&state, &session, &headers, "接口：保障情况核查").await {
-        return r;
-    }
+    Body(b): Body<AssuranceBody>,
+) -> ApiResult {
+    api_csrf(&state, &session, &headers, "接口：保障情况核查").await?;
     let form = AssuranceForm {
         food_clothing: b.food_clothing,
         housing: b.housing.unwrap_or_default(),
@@ -333,12 +329,10 @@ pub async fn create_household(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     headers: HeaderMap,
-    Json(b): Json<NewHouseholdBody>,
-) -> Response {
+    Body(b): Body<NewHouseholdBody>,
+) -> ApiResult {
     use dixian_domain::registry::{LabourCapacity, Relation, Schooling};
-    if let Err(r) = api_csrf(&state, &session, &headers, "接口：新增农户").await {
-        return r;
-    }
+    api_csrf(&state, &session, &headers, "接口：新增农户").await?;
     let form = NewHouseholdForm {
         village: b.village,
         code: b.code,
@@ -370,17 +364,21 @@ pub async fn create_household(
         },
         reason: b.reason,
     };
-    match registry::create_household(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &form,
-        state.today(),
+    Ok(
+        match registry::create_household(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &form,
+            state.today(),
+        )
+        .await
+        {
+            Ok(code) => {
+                (StatusCode::CREATED, Json(json!({ "code": code.as_str() }))).into_response()
+            }
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(code) => (StatusCode::CREATED, Json(json!({ "code": code.as_str() }))).into_response(),
-        Err(e) => api_error(&e),
-    }
 }
 
 /// A household's own fields; `phone` absent keeps the number on record, `""` removes it.
@@ -408,11 +406,9 @@ pub async fn update_household(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Json(b): Json<HouseholdBody>,
-) -> Response {
-    if let Err(r) = api_csrf(&state, &session, &headers, "接口：修改户信息").await {
-        return r;
-    }
+    Body(b): Body<HouseholdBody>,
+) -> ApiResult {
+    api_csrf(&state, &session, &headers, "接口：修改户信息").await?;
     let form = registry::EditForm {
         group_no: b.group_no.map(|g| g.to_string()).unwrap_or_default(),
         address: b.address,
@@ -473,11 +469,9 @@ pub async fn update_members(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Json(b): Json<MembersBody>,
-) -> Response {
-    if let Err(r) = api_csrf(&state, &session, &headers, "接口：修改成员信息").await {
-        return r;
-    }
+    Body(b): Body<MembersBody>,
+) -> ApiResult {
+    api_csrf(&state, &session, &headers, "接口：修改成员信息").await?;
     let recorded = match registry::household(
         state.store.as_ref(),
         &session.auth.actor,
@@ -487,7 +481,7 @@ pub async fn update_members(
     .await
     {
         Ok(v) => v.detail.members,
-        Err(e) => return api_error(&e),
+        Err(e) => return Err(e.into()),
     };
     let mut rows = Vec::new();
     for m in b.members {
@@ -496,7 +490,7 @@ pub async fn update_members(
                 "户{code}没有person_id为{}的成员",
                 m.person_id
             )]);
-            return api_error(&e);
+            return Err(e.into());
         };
         let was = MemberRowForm::of(current);
         rows.push(MemberRowForm {
@@ -546,23 +540,23 @@ pub async fn member_status(
     Extension(session): Extension<Session>,
     Path((code, person)): Path<(String, i64)>,
     headers: HeaderMap,
-    Json(b): Json<StatusBody>,
-) -> Response {
-    if let Err(r) = api_csrf(&state, &session, &headers, "接口：人口变化").await {
-        return r;
-    }
-    match registry::change_status(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        person,
-        &b.status,
-        &b.date,
-        &b.reason,
+    Body(b): Body<StatusBody>,
+) -> ApiResult {
+    api_csrf(&state, &session, &headers, "接口：人口变化").await?;
+    Ok(
+        match registry::change_status(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &code,
+            person,
+            &b.status,
+            &b.date,
+            &b.reason,
+        )
+        .await
+        {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => return Err(e.into()),
+        },
     )
-    .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => api_error(&e),
-    }
 }
