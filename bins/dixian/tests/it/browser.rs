@@ -2,7 +2,7 @@
 //! server. The test script starts chromedriver and sets `DIXIAN_TEST_WEBDRIVER`; with
 //! `DIXIAN_REQUIRE_BROWSER=1` a missing driver fails the run instead of skipping.
 
-use crate::demo_server;
+use crate::support::demo_server;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::time::Duration;
 
@@ -313,7 +313,7 @@ async fn login_lockout_forced_change_and_logout() {
     assert!(b.text("p.error").await.contains("账号已锁定"));
 
     // An administrator resets a password; the user must change it before anything else.
-    let out = crate::dixian(&[
+    let out = crate::support::dixian(&[
         "user",
         "reset-password",
         "--data-dir",
@@ -365,7 +365,7 @@ async fn accounts_reveal_and_audit_across_roles() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
-    let server = crate::Server::start(&[
+    let server = crate::support::Server::start(&[
         "demo",
         "--data-dir",
         data.to_str().unwrap(),

@@ -2,7 +2,7 @@
 //! and a village officer who sees only the village.
 
 use crate::browser::Browser;
-use crate::demo_server;
+use crate::support::demo_server;
 use fantoccini::Locator;
 
 async fn click_css(b: &Browser, css: &str) {

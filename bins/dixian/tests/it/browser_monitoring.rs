@@ -4,7 +4,7 @@
 //! far as the notice it posts.
 
 use crate::browser::Browser;
-use crate::demo_server;
+use crate::support::demo_server;
 use chrono::{Datelike, Days, NaiveDate};
 use dixian_domain::id_number::{IdNumber, Sex};
 use fantoccini::Locator;

@@ -3,7 +3,7 @@
 //! county follows its figures from the dashboard to 月清零 and to the lists behind them.
 
 use crate::browser::Browser;
-use crate::demo_server;
+use crate::support::demo_server;
 use fantoccini::Locator;
 
 async fn click_css(b: &Browser, css: &str) {

@@ -4,7 +4,7 @@
 
 use crate::browser::Browser;
 use crate::browser_monitoring::{register, sign_in_as};
-use crate::demo_server;
+use crate::support::demo_server;
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::id_number::{IdNumber, Sex};
 use fantoccini::Locator;

@@ -4,9 +4,9 @@
 
 use dixian_store::prelude::*;
 
-use super::ledgers::read_back;
-use super::monitoring::as_role;
-use super::{d, store, sys};
+use crate::ledgers::read_back;
+use crate::monitoring::as_role;
+use crate::support::*;
 use dixian_app::AppError;
 use dixian_app::bulletin::{Headline, bulletin, tables, write_xlsx};
 use dixian_app::dashboard::dashboard;
@@ -27,7 +27,7 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let today = d(2026, 11, 23);
-    super::load_demo(&s, 3000, 5, today).await;
+    load_demo(&s, 3000, 5, today).await;
     let town = code("500299101000");
     let county_code = code("500299000000");
     dixian_app::demo::cases::load_cases(&s, &town, &town, &code("500299101201"), 5, today)

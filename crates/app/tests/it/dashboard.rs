@@ -3,8 +3,8 @@
 
 use dixian_store::prelude::*;
 
-use super::monitoring::as_role;
-use super::{d, store, sys};
+use crate::monitoring::as_role;
+use crate::support::*;
 use dixian_app::AppError;
 use dixian_app::dashboard::{Dashboard, Figure, dashboard, home_area, selection};
 use dixian_app::setup::initialize;
@@ -71,7 +71,7 @@ async fn every_figure_counts_the_list_it_links_to_at_every_level() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    super::load_demo(&s, 3000, 5, as_of).await;
+    load_demo(&s, 3000, 5, as_of).await;
     let county_code = DivisionCode::parse("500299000000").unwrap();
     let town_code = DivisionCode::parse("500299101000").unwrap();
     let village_code = DivisionCode::parse("500299101201").unwrap();

@@ -2,8 +2,8 @@
 
 use dixian_store::prelude::*;
 
-use super::d;
-use super::monitoring::county;
+use crate::monitoring::county;
+use crate::support::d;
 use dixian_app::feeds::{Department, Period, deliver};
 use dixian_app::screening::run_screening;
 use dixian_domain::access::{Actor, Role, Scope};

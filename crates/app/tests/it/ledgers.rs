@@ -5,8 +5,8 @@
 
 use dixian_store::prelude::*;
 
-use super::monitoring::as_role;
-use super::{d, store, sys};
+use crate::monitoring::as_role;
+use crate::support::*;
 use calamine::{Data, Reader};
 use dixian_app::AppError;
 use dixian_app::dashboard::dashboard;
@@ -91,7 +91,7 @@ async fn every_ledger_reads_back_as_built_and_agrees_with_the_dashboard() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    super::load_demo(&s, 3000, 5, as_of).await;
+    load_demo(&s, 3000, 5, as_of).await;
     let town = code("500299101000");
     let report =
         dixian_app::demo::cases::load_cases(&s, &town, &town, &code("500299101201"), 5, as_of)

@@ -3,7 +3,7 @@
 
 use dixian_store::prelude::*;
 
-use super::{d, file, store, sys};
+use crate::support::*;
 use chrono::NaiveDate;
 use dixian_app::AppError;
 use dixian_app::monitoring::{
@@ -441,7 +441,7 @@ async fn the_demo_town_has_cases_in_every_step_some_overdue() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    super::load_demo(&s, 3000, 5, as_of).await;
+    load_demo(&s, 3000, 5, as_of).await;
     let town = DivisionCode::parse("500299101000").unwrap();
     let village = DivisionCode::parse("500299101201").unwrap();
     let report = dixian_app::demo::cases::load_cases(&s, &town, &town, &village, 5, as_of)

@@ -4,8 +4,8 @@
 
 use dixian_store::prelude::*;
 
-use super::monitoring::as_role;
-use super::{d, file, store, sys};
+use crate::monitoring::as_role;
+use crate::support::*;
 use dixian_app::AppError;
 use dixian_app::problems::{
     ClearingCounts, Count, FilterQuery, ProblemForm, ProblemLedger, StepForm, register, take_step,
@@ -159,7 +159,7 @@ async fn register_and_step_with_the_packs_defaults() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    super::load_demo(&s, 600, 3, as_of).await;
+    load_demo(&s, 600, 3, as_of).await;
     let village = as_role(Role::VillageOfficer, "500299101201");
     let town = as_role(Role::TownReviewer, TOWN);
     let form = ProblemForm {
@@ -272,7 +272,7 @@ async fn a_county_pack_changes_the_limits_without_code() {
         .await
         .unwrap();
     let as_of = d(2026, 11, 23);
-    super::load_demo(&s, 600, 3, as_of).await;
+    load_demo(&s, 600, 3, as_of).await;
     let village = as_role(Role::VillageOfficer, "500299101201");
     let id = register(
         &s,

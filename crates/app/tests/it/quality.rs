@@ -3,8 +3,8 @@
 
 use dixian_store::prelude::*;
 
-use super::monitoring::as_role;
-use super::{d, store, sys};
+use crate::monitoring::as_role;
+use crate::support::*;
 use chrono::Datelike;
 use dixian_app::AppError;
 use dixian_app::quality::{check_area, to_csv};
@@ -22,7 +22,7 @@ async fn a_low_income_after_elimination_is_found_and_named() {
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let as_of = d(2026, 11, 23);
-    super::load_demo(&s, 3000, 7, as_of).await;
+    load_demo(&s, 3000, 7, as_of).await;
     let town = DivisionCode::parse("500299101000").unwrap();
     let village = DivisionCode::parse("500299101201").unwrap();
     dixian_app::demo::cases::load_cases(&s, &town, &town, &village, 7, as_of)

@@ -2,7 +2,6 @@
 
 use dixian_store::prelude::*;
 
-use crate::pg::TestDb;
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;
 use dixian_domain::division::{DivisionCode, DivisionTable};
@@ -12,6 +11,7 @@ use dixian_domain::registry::*;
 use dixian_gm::{FieldCipher, KeySet};
 use dixian_store::RotationReport;
 use dixian_store_sql::SqlStore;
+use dixian_testkit::pg::TestDb;
 use std::sync::Arc;
 
 fn keys(ids: &[u32]) -> Arc<FieldCipher> {

@@ -3,7 +3,7 @@
 //! (`INTEGER` and `BOOLEAN`, `BLOB` and `BYTEA`); names do not, so a migration written for one
 //! backend and forgotten for the other fails here.
 
-use super::{cipher, pg};
+use crate::support::{cipher, pg};
 use dixian_store_sql::SqlStore;
 use sqlx::{Connection, Row};
 use std::collections::{BTreeMap, BTreeSet};

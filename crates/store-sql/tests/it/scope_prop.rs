@@ -50,9 +50,10 @@ fn worlds() -> impl Strategy<Value = World> {
 
 async fn check(world: World) {
     let dir = tempfile::tempdir().unwrap();
-    let store = dixian_store_sql::SqlStore::open_sqlite(&dir.path().join("p.db"), super::cipher())
-        .await
-        .unwrap();
+    let store =
+        dixian_store_sql::SqlStore::open_sqlite(&dir.path().join("p.db"), crate::support::cipher())
+            .await
+            .unwrap();
     let sys = Actor::system("property");
 
     // The tree, with every node listed in the caller-node order.

@@ -2,10 +2,10 @@
 
 use dixian_store::prelude::*;
 
-use crate::pg::TestDb;
 use dixian_domain::access::Actor;
 use dixian_gm::FieldCipher;
 use dixian_store_sql::SqlStore;
+use dixian_testkit::pg::TestDb;
 use sqlx::Connection;
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! policy names; tokens of another area or role refused and audited; revoked and expired
 //! tokens refused. And the OpenAPI document against the router.
 
-use super::*;
+use crate::support::*;
 use base64::Engine;
 use dixian_app::accounts::NewAccount;
 use dixian_app::accounts::service;

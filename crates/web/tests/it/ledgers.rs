@@ -1,7 +1,7 @@
 //! The standard ledgers over HTTP: a masked download by link, the full one only by a posted
 //! form with a reason, and nothing for roles without the export permission.
 
-use super::{app, form, get, hidden, post, session};
+use crate::support::*;
 use axum::http::{StatusCode, header};
 
 #[tokio::test]
@@ -57,7 +57,7 @@ async fn ledgers_download_masked_and_in_full_only_with_a_reason() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let audited = super::audit_actions(&a, "export.ledger").await;
+    let audited = audit_actions(&a, "export.ledger").await;
     assert_eq!(audited.len(), 6);
     assert!(
         audited
@@ -127,5 +127,5 @@ async fn the_bulletin_page_and_its_workbook() {
         "{}",
         r.body
     );
-    assert_eq!(super::audit_actions(&a, "bulletin.make").await.len(), 3);
+    assert_eq!(audit_actions(&a, "bulletin.make").await.len(), 3);
 }

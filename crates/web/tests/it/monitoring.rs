@@ -1,7 +1,7 @@
 //! The monitoring pages over HTTP: the public self-declaration, the town's acceptance, a
 //! case taken through its steps by the roles that own them, the notice and attachments.
 
-use super::*;
+use crate::support::*;
 
 fn in_village() -> dixian_domain::registry::HouseholdRecord {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();

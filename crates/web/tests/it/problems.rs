@@ -4,7 +4,7 @@
 
 use dixian_store::prelude::*;
 
-use super::{App, app, form, get, hidden, post, session};
+use crate::support::*;
 use axum::http::StatusCode;
 use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
@@ -205,7 +205,7 @@ async fn problem_forms_refuse_forged_stale_wrong_and_unauthorised_input() {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            super::multipart_to(a, &cookie, uri, &pairs, None).await
+            multipart_to(a, &cookie, uri, &pairs, None).await
         }
     };
     // The village cannot strike it off, and the refusal says who can.
@@ -278,7 +278,7 @@ async fn problem_forms_refuse_forged_stale_wrong_and_unauthorised_input() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("问题已销号"), "{}", r.body);
-    let audited = super::audit_actions(&a, "problem.step").await;
+    let audited = audit_actions(&a, "problem.step").await;
     assert_eq!(
         audited
             .iter()

@@ -1,0 +1,414 @@
+//! Encryption and key rotation, the audit chain and its signed checkpoints, backup and restore.
+
+use crate::support::*;
+
+#[test]
+fn personal_data_is_encrypted_and_keys_rotate() {
+    use dixian_app::demo;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "300",
+        "--seed",
+        "21",
+        "--as-of",
+        "2026-11-01",
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(err.contains("已生成加密密钥文件"), "{err}");
+    let key_file = data.join("dixian.keys");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // Regenerate the same county to know every ID number, phone and bank account it holds.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let table = demo::divisions(21);
+    let records: Vec<_> = demo::Generator::new(&table, 21, 300, as_of).collect();
+    let mut db = std::fs::read(data.join("dixian.db")).unwrap();
+    db.extend(std::fs::read(data.join("dixian.db-wal")).unwrap_or_default());
+    let has = |needle: &str| db.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        has(&records[0].members[0].name),
+        "the scan sees plaintext columns"
+    );
+    let mut checked = 0;
+    for r in &records {
+        if let Some(p) = &r.household.phone {
+            assert!(!has(p), "phone in plaintext");
+            checked += 1;
+        }
+        if let Some(b) = &r.household.bank_account {
+            assert!(!has(b), "bank account in plaintext");
+            checked += 1;
+        }
+        for p in &r.members {
+            assert!(
+                !has(p.id_number.as_str()),
+                "ID {} in plaintext",
+                p.id_number.masked()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+    let persons: usize = records.iter().map(|r| r.members.len()).sum();
+
+    let o = dixian(&["keys", "rotate", "--data-dir", s(&data), "--batch", "100"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains(&format!("身份证号{persons}条")), "{out}");
+    let keys = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(keys.matches("[[encryption]]").count(), 2);
+    let o = dixian(&["keys", "rotate", "--data-dir", s(&data), "--no-new-key"]);
+    assert!(text(&o).0.contains("身份证号0条"), "{:?}", text(&o));
+
+    // The data opens with its keys, and only with them.
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "500299000000",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let elsewhere = dir.path().join("copy");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(data.join("dixian.db"), elsewhere.join("dixian.db")).unwrap();
+    let _ = std::fs::copy(data.join("dixian.db-wal"), elsewhere.join("dixian.db-wal"));
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&elsewhere),
+        "--region",
+        "500299000000",
+    ]);
+    assert!(text(&o).1.contains("找不到加密密钥文件"), "{:?}", text(&o));
+    let other = dir.path().join("other");
+    assert!(dixian(&["init", "--data-dir", s(&other)]).status.success());
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&elsewhere),
+        "--key-file",
+        s(&other.join("dixian.keys")),
+        "--region",
+        "500299000000",
+    ]);
+    assert!(text(&o).1.contains("不匹配"), "{:?}", text(&o));
+}
+
+#[tokio::test]
+async fn audit_verify_names_a_tampered_record() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "200",
+        "--seed",
+        "4",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("哈希链完整"), "{out}");
+    let o = dixian(&["audit", "list", "--data-dir", s(&data), "--limit", "500"]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("系统：dixian demo\thouseholds.insert"),
+        "{out}"
+    );
+    assert!(out.contains("policy.put\tnational-2021"), "{out}");
+
+    let url = format!("sqlite://{}", data.join("dixian.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER audit_log_no_update;
+         UPDATE audit_log SET actor = '别人' WHERE seq = 5;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(err.contains("第5条审计记录的内容被修改"), "{err}");
+    assert!(err.contains("此前4条完好"), "{err}");
+}
+
+#[test]
+fn backup_and_restore_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "150",
+        "--seed",
+        "6",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let backup = dir.path().join("backup.db");
+
+    let o = dixian(&["backup", "--data-dir", s(&data), "--out", s(&backup)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("完整性检查通过") && out.contains("哈希链完整"),
+        "{out}"
+    );
+    assert!(
+        out.contains("密钥文件"),
+        "reminds to back up the keys: {out}"
+    );
+    let o = dixian(&["backup", "--data-dir", s(&data), "--out", s(&backup)]);
+    assert!(text(&o).1.contains("已存在"), "{:?}", text(&o));
+
+    // A change after the backup…
+    let o = dixian(&[
+        "user",
+        "add",
+        "--data-dir",
+        s(&data),
+        "--username",
+        "later",
+        "--name",
+        "后来者",
+        "--role",
+        "只读查看",
+        "--division",
+        "500299000000",
+    ]);
+    assert!(o.status.success());
+    // …is gone after restoring, and the replaced database is kept aside.
+    let o = dixian(&["restore", "--data-dir", s(&data), s(&backup)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("已从") && out.contains("原数据库保留为"),
+        "{out}"
+    );
+    let (list, _) = text(&dixian(&["user", "list", "--data-dir", s(&data)]));
+    assert!(!list.contains("later") && list.contains("county"), "{list}");
+    let kept = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("dixian.db.before-restore-")
+        });
+    assert!(kept);
+    let (out, _) = text(&dixian(&["audit", "verify", "--data-dir", s(&data)]));
+    assert!(out.contains("哈希链完整"), "{out}");
+    let (out, _) = text(&dixian(&[
+        "audit",
+        "list",
+        "--data-dir",
+        s(&data),
+        "--limit",
+        "5000",
+    ]));
+    assert!(out.contains("backup.restore"), "the restore is audited");
+
+    // Not a database: refused, nothing replaced.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, "这不是数据库").unwrap();
+    let o = dixian(&["restore", "--data-dir", s(&data), s(&junk)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("不能用于恢复"), "{:?}", text(&o));
+    assert!(
+        dixian(&["user", "list", "--data-dir", s(&data)])
+            .status
+            .success()
+    );
+
+    // Not while a server uses the directory.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Server::start(&[
+        "serve",
+        "--data-dir",
+        s(&data),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    let o = dixian(&["restore", "--data-dir", s(&data), s(&backup)]);
+    assert!(
+        text(&o).1.contains("服务正在使用数据目录"),
+        "{:?}",
+        text(&o)
+    );
+    assert!(server.stop().success());
+    assert!(
+        !data.join("dixian.pid").exists(),
+        "pid file removed on stop"
+    );
+}
+
+#[tokio::test]
+async fn signed_checkpoints_catch_a_rewritten_chain() {
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "60",
+        "--seed",
+        "6",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let key = dir.path().join("audit.sm2");
+    let o = dixian(&["audit", "keygen", "--out", s(&key)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    let public = out
+        .split("--public-key）：")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(public.len(), 130);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let again = dixian(&["audit", "keygen", "--out", s(&key)]);
+    assert!(!again.status.success());
+    assert!(text(&again).1.contains("已存在，不会覆盖"));
+
+    let o = dixian(&[
+        "audit",
+        "checkpoint",
+        "--data-dir",
+        s(&data),
+        "--key",
+        s(&key),
+    ]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("已签名检查点：第"), "{out}");
+    let verify = |pk: &str| {
+        dixian(&[
+            "audit",
+            "verify",
+            "--data-dir",
+            s(&data),
+            "--public-key",
+            pk,
+        ])
+    };
+    let o = verify(&public);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("SM2签名检查点1个，全部有效"), "{out}");
+
+    // Retention: never below the policy's 180 days; nothing in a new county is that old.
+    let o = dixian(&[
+        "audit",
+        "prune",
+        "--data-dir",
+        s(&data),
+        "--keep-days",
+        "30",
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("至少保存180天"), "{:?}", text(&o));
+    let o = dixian(&["audit", "prune", "--data-dir", s(&data)]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("没有超过保存期的审计记录"));
+
+    // An attacker with the database file rewrites record 5 and recomputes every hash after
+    // it: the chain alone looks intact, the signed checkpoint does not.
+    let url = format!("sqlite://{}", data.join("dixian.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor = '别人' WHERE seq = 5;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let rows = sqlx::query(
+        "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash FROM audit_log WHERE seq >= 5 ORDER BY seq",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut prev: Vec<u8> = rows[0].get("prev_hash");
+    for r in &rows {
+        let seq: i64 = r.get("seq");
+        let actor_id: Option<i64> = r.get("actor_id");
+        let source: Option<String> = r.get("source");
+        let hash = chain_hash(
+            &prev,
+            [
+                &seq.to_string(),
+                r.get("at"),
+                &actor_id.map(|i| i.to_string()).unwrap_or_default(),
+                r.get("actor"),
+                source.as_deref().unwrap_or(""),
+                r.get("action"),
+                r.get("target"),
+                r.get("detail"),
+            ],
+        );
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
+    assert!(
+        o.status.success(),
+        "the rewrite fools the chain alone: {:?}",
+        text(&o)
+    );
+    let o = verify(&public);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("与签名检查点") && err.contains("签名之后被改写"),
+        "{err}"
+    );
+    // Another key's checkpoints are not these.
+    let other = "04".to_string() + &"1".repeat(128);
+    let o = verify(&other);
+    assert!(!o.status.success());
+}

@@ -1,0 +1,154 @@
+//! The command line: help, policy checks, `init`, the calendar.
+
+use crate::support::*;
+
+#[test]
+fn help_is_chinese() {
+    let (out, _) = text(&dixian(&["--help"]));
+    assert!(out.contains("用法：dixian [选项] <命令>"), "{out}");
+    assert!(out.contains("创建数据库"));
+    assert!(!out.contains("Usage"));
+    let o = dixian(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let (_, err) = text(&o);
+    assert!(err.contains("没有这个命令"), "{err}");
+}
+
+#[test]
+fn policy_check_reports_file_line_and_field() {
+    let packs: Vec<PathBuf> = [
+        "national-2021.toml",
+        "guizhou-2021.toml",
+        "chongqing-2022.toml",
+        "national-2026.toml",
+    ]
+    .iter()
+    .map(|f| repo_file(&format!("policy/{f}")))
+    .collect();
+    let mut args = vec!["policy", "check"];
+    args.extend(packs.iter().map(|p| s(p)));
+    let o = dixian(&args);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert_eq!(out.matches("通过").count(), 4);
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    let good = std::fs::read_to_string(&packs[2]).unwrap();
+    std::fs::write(
+        &bad,
+        good.replace("monitored_every_months = 1", "monitored_every_months = 0"),
+    )
+    .unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[pack\nid = 1\n").unwrap();
+    let o = dixian(&["policy", "check", s(&bad), s(&broken), "/no/such.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    let line = good
+        .lines()
+        .position(|l| l.starts_with("monitored_every_months"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!(
+            "bad.toml第{line}行，字段 visits.monitored_every_months"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("broken.toml第1行"), "{err}");
+    assert!(err.contains("无法读取文件/no/such.toml"), "{err}");
+}
+
+#[test]
+fn init_validates_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let divs = dir.path().join("d.csv");
+    std::fs::write(
+        &divs,
+        "code,name\n520000000000,贵州省\n520600000000,铜仁市\n5206240000,思南县\n",
+    )
+    .unwrap();
+    let o = dixian(&["init", "--data-dir", s(&data), "--divisions", s(&divs)]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(err.contains("d.csv第4行"), "{err}");
+    assert!(err.contains("12位数字"), "{err}");
+
+    std::fs::write(
+        &divs,
+        "code,name\n520000000000,贵州省\n520600000000,铜仁市\n520624000000,思南县\n",
+    )
+    .unwrap();
+    let o = dixian(&["init", "--data-dir", s(&data), "--divisions", s(&divs)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("行政区划 3 个"), "{out}");
+    assert!(out.contains("national-2021"), "{out}");
+
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "520624000000",
+        "--date",
+        "2021-07-01",
+    ]);
+    let (out, _) = text(&o);
+    assert!(out.contains("6,320.00元"), "{out}");
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "520625000000",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("520625000000不存在"));
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "520624000000",
+        "--date",
+        "2021-13-01",
+    ]);
+    assert!(text(&o).1.contains("日期“2021-13-01”无效"));
+}
+
+#[test]
+fn calendar_import_and_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(dixian(&["init", "--data-dir", s(&data)]).status.success());
+    let (out, err) = deadline(&data, "2026-12-30", "3");
+    assert!(out.contains("2027-01-04"), "{out}");
+    assert!(err.contains("日历未录入2027年"), "{err}");
+
+    let cal = dir.path().join("2027.csv");
+    std::fs::write(
+        &cal,
+        "date,kind,festival,notice_year\n2027-01-01,休,元旦,2027\n2027-01-04,休,元旦,2027\n",
+    )
+    .unwrap();
+    let o = dixian(&["calendar", "import", "--data-dir", s(&data), s(&cal)]);
+    assert!(text(&o).0.contains("已导入2天"), "{:?}", text(&o));
+    let (out, err) = deadline(&data, "2026-12-30", "3");
+    assert!(out.contains("2027-01-06"), "{out}");
+    assert!(!err.contains("未录入"), "{err}");
+
+    std::fs::write(
+        &cal,
+        "date,kind,festival,notice_year\n2027-01-05,班,元旦,2027\n",
+    )
+    .unwrap();
+    let o = dixian(&["calendar", "import", "--data-dir", s(&data), s(&cal)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("2027.csv第2行"));
+}
