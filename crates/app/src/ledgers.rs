@@ -6,9 +6,9 @@
 
 use crate::AppError;
 use crate::dashboard::IDENTIFIED;
-use crate::ledger::Names;
 use crate::policy::Policies;
 use crate::problems::ProblemLedger;
+use crate::registry::ledger::Names;
 use crate::workbook::{Cell, Table, sheet_name};
 use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Permission};

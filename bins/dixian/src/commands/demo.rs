@@ -46,7 +46,7 @@ pub(crate) async fn run(config: Option<&Path>, demo: Demo) -> Result<ExitCode> {
         let table = demo::divisions(seed);
         let file =
             std::fs::File::create(&out).with_context(|| format!("无法写入{}", out.display()))?;
-        let n = dixian_app::import::write_households(
+        let n = dixian_app::registry::import::write_households(
             kind,
             demo::Generator::new(&table, seed, households, as_of),
             std::io::BufWriter::new(file),

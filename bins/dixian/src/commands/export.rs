@@ -35,7 +35,7 @@ pub(crate) async fn run(config: Option<&Path>, command: ExportCmd) -> Result<Exi
                 .with_context(|| format!("无法写入{}", tmp.display()))?;
             let bar = indicatif::ProgressBar::new_spinner();
             let started = std::time::Instant::now();
-            let result = dixian_app::ledger::export(
+            let result = dixian_app::registry::ledger::export(
                 store.as_ref(),
                 &Actor::system("dixian export households"),
                 &query,

@@ -16,7 +16,7 @@ pub(crate) async fn run(config: Option<&Path>, command: ImportCmd) -> Result<Exi
             if out.exists() {
                 bail!("{}已存在，不会覆盖", out.display());
             }
-            let template = dixian_app::import::template(FileKind::of_path(&out)?)?;
+            let template = dixian_app::registry::import::template(FileKind::of_path(&out)?)?;
             std::fs::write(&out, template).with_context(|| format!("无法写入{}", out.display()))?;
             println!(
                 "已生成导入模板：{}（带*的列必填；第2、3行是示例，请删除后填写）",
@@ -37,11 +37,11 @@ pub(crate) async fn run(config: Option<&Path>, command: ImportCmd) -> Result<Exi
             let name = file.display().to_string();
             let store = open_store(&cfg, false).await?;
             let started = std::time::Instant::now();
-            let progress = Arc::new(dixian_app::import::Progress::default());
+            let progress = Arc::new(dixian_app::registry::import::Progress::default());
             let bar = indicatif::ProgressBar::new_spinner();
             bar.enable_steady_tick(std::time::Duration::from_millis(200));
             let ticker = tokio::spawn(show_import_progress(bar.clone(), progress.clone()));
-            let report = dixian_app::import::import_households(
+            let report = dixian_app::registry::import::import_households(
                 store.as_ref(),
                 &Actor::system("dixian import households"),
                 &name,
@@ -64,7 +64,7 @@ pub(crate) async fn run(config: Option<&Path>, command: ImportCmd) -> Result<Exi
                 }
                 if let Some(out) = report_out {
                     let written = FileKind::of(&name, &bytes).ok().and_then(|kind| {
-                        dixian_app::import::error_report(kind, &bytes, &r.problems)
+                        dixian_app::registry::import::error_report(kind, &bytes, &r.problems)
                     });
                     match written {
                         Some(body) => {
@@ -121,9 +121,9 @@ pub(crate) async fn run(config: Option<&Path>, command: ImportCmd) -> Result<Exi
 /// then a bar of the rows written (all in one transaction: nothing is kept if it stops).
 async fn show_import_progress(
     bar: indicatif::ProgressBar,
-    progress: Arc<dixian_app::import::Progress>,
+    progress: Arc<dixian_app::registry::import::Progress>,
 ) {
-    use dixian_app::import::Stage;
+    use dixian_app::registry::import::Stage;
     let mut writing = false;
     loop {
         let v = progress.view();

@@ -522,7 +522,7 @@ async fn upload_a_broken_file_fetch_the_report_and_upload_the_fix() {
     };
     let (dir, server) = demo_server("40", "4");
     let base = format!("http://{}", server.addr);
-    let template = dixian_app::import::template_csv();
+    let template = dixian_app::registry::import::template_csv();
     let rows: Vec<String> = template
         .lines()
         .map(|l| l.replace("5002991012010001", "5002991012017001"))

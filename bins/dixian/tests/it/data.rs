@@ -166,10 +166,14 @@ fn import_households_checks_everything_and_writes_all_or_nothing() {
     let o = dixian(&["import", "template", "--out", s(&xlsx)]);
     assert!(o.status.success(), "{:?}", text(&o));
     let good_text = std::fs::read_to_string(&good).unwrap();
-    let records = dixian_app::import::read_csv(&good_text, dixian_app::today()).unwrap();
+    let records = dixian_app::registry::import::read_csv(&good_text, dixian_app::today()).unwrap();
     let mut bytes = Vec::new();
-    dixian_app::import::write_households(dixian_app::sheet::FileKind::Xlsx, records, &mut bytes)
-        .unwrap();
+    dixian_app::registry::import::write_households(
+        dixian_app::sheet::FileKind::Xlsx,
+        records,
+        &mut bytes,
+    )
+    .unwrap();
     std::fs::write(&xlsx, &bytes).unwrap();
     let o = dixian(&[
         "import",

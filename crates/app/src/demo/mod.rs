@@ -7,7 +7,7 @@ pub mod cases;
 pub mod problems;
 
 use crate::AppError;
-use crate::import::Progress;
+use crate::registry::import::Progress;
 use crate::sheet::FileKind;
 use chrono::{Datelike, Days, NaiveDate};
 use dixian_domain::access::Actor;
@@ -596,7 +596,7 @@ pub async fn load(
         part += 1;
         let in_chunk = chunk.len();
         let mut file = Vec::new();
-        crate::import::write_households(FileKind::Csv, chunk, &mut file)
+        crate::registry::import::write_households(FileKind::Csv, chunk, &mut file)
             .map_err(|e| AppError::Invalid(vec![format!("演示数据生成失败：{e}")]))?;
         let watch = Progress::default();
         let name = if part == 1 && in_chunk < DEMO_FILE_HOUSEHOLDS {
@@ -604,7 +604,8 @@ pub async fn load(
         } else {
             format!("{COUNTY_NAME}演示数据（第{part}部分）.csv")
         };
-        let import = crate::import::import_households(store, actor, &name, &file, false, &watch);
+        let import =
+            crate::registry::import::import_households(store, actor, &name, &file, false, &watch);
         let before = report.households;
         let show = async {
             #[allow(clippy::infinite_loop)]

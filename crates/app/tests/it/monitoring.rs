@@ -799,7 +799,7 @@ async fn a_campaign_file_of_leads_goes_in_whole_or_not_at_all() {
         let s = &s;
         let town = &town;
         async move {
-            dixian_app::lead_import::import_leads(
+            dixian_app::monitoring::lead_import::import_leads(
                 s,
                 town,
                 "排查.csv",
@@ -850,8 +850,9 @@ async fn a_campaign_file_of_leads_goes_in_whole_or_not_at_all() {
     assert_eq!(hotline.channel, dixian_domain::monitoring::Channel::Hotline);
     assert_eq!(hotline.received_on, d(2026, 11, 23), "empty date: today");
     // The template reads back with no problems (as a dry run).
-    let template = dixian_app::lead_import::template(dixian_app::sheet::FileKind::Xlsx).unwrap();
-    let r = dixian_app::lead_import::import_leads(
+    let template =
+        dixian_app::monitoring::lead_import::template(dixian_app::sheet::FileKind::Xlsx).unwrap();
+    let r = dixian_app::monitoring::lead_import::import_leads(
         &s,
         &town,
         "模板.xlsx",

@@ -121,11 +121,11 @@ async fn demo_county_loads_and_refuses_a_second_time() {
     // The ledger holds every household, across the store's pages of 1,000.
     let mut csv = Vec::new();
     let mut progress = Vec::new();
-    let n = dixian_app::ledger::export(
+    let n = dixian_app::registry::ledger::export(
         &s,
         &sys(),
         &dixian_app::registry::HouseholdQuery::default(),
-        dixian_app::ledger::FileKind::Csv,
+        dixian_app::registry::ledger::FileKind::Csv,
         None,
         &mut csv,
         |n| progress.push(n),
@@ -150,11 +150,11 @@ async fn demo_county_loads_and_refuses_a_second_time() {
     assert!(masked.contains("**********"), "{masked}");
     // With a reason, the heads' numbers in full, and the reveal audited with it.
     let mut full = Vec::new();
-    dixian_app::ledger::export(
+    dixian_app::registry::ledger::export(
         &s,
         &sys(),
         &dixian_app::registry::HouseholdQuery::default(),
-        dixian_app::ledger::FileKind::Csv,
+        dixian_app::registry::ledger::FileKind::Csv,
         Some("核对一卡通发放名单"),
         &mut full,
         |_| {},
@@ -211,10 +211,10 @@ async fn demo_county_loads_and_refuses_a_second_time() {
 /// updates only what it corrects, with history; importing it again changes nothing.
 #[tokio::test]
 async fn importing_registered_households_updates_only_what_changed() {
-    use dixian_app::import::{import_households, write_households};
+    use dixian_app::registry::import::{import_households, write_households};
     use dixian_app::sheet::FileKind;
     use dixian_domain::registry::Relation;
-    let progress = dixian_app::import::Progress::default();
+    let progress = dixian_app::registry::import::Progress::default();
     let (_d, s) = store().await;
     initialize(&s, &sys(), &[], &[]).await.unwrap();
     let opts = demo::DemoOptions {

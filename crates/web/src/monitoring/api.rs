@@ -183,7 +183,7 @@ pub(super) async fn bulk(
         n => n,
     };
     let dry_run = matches!(q.dry_run.trim(), "1" | "true");
-    let report = dixian_app::lead_import::import_leads(
+    let report = dixian_app::monitoring::lead_import::import_leads(
         state.store.as_ref(),
         &session.auth.actor,
         name,

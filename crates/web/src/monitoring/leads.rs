@@ -132,7 +132,7 @@ async fn leads_page_with(
     form: LeadForm,
     error: Option<String>,
     code: StatusCode,
-    imported: Option<dixian_app::lead_import::LeadImportReport>,
+    imported: Option<dixian_app::monitoring::lead_import::LeadImportReport>,
 ) -> Response {
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
@@ -281,7 +281,7 @@ pub async fn import_leads(
     };
     let dry_run = !field(fields, "dry_run").is_empty();
     Ok(
-        match dixian_app::lead_import::import_leads(
+        match dixian_app::monitoring::lead_import::import_leads(
             state.store.as_ref(),
             &session.auth.actor,
             &name,
@@ -340,7 +340,7 @@ pub async fn lead_template(Path(file): Path<String>) -> Page {
         ),
         _ => return Ok((StatusCode::NOT_FOUND, "没有这个模板").into_response()),
     };
-    Ok(match dixian_app::lead_import::template(kind) {
+    Ok(match dixian_app::monitoring::lead_import::template(kind) {
         Ok(bytes) => crate::frame::download(
             bytes,
             mime,

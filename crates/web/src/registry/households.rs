@@ -530,7 +530,7 @@ async fn export_file(
     p: ListParams,
     reveal: Option<String>,
 ) -> Response {
-    use dixian_app::ledger::{self, FileKind};
+    use dixian_app::registry::ledger::{self, FileKind};
     let (state, session) = (state.clone(), session.clone());
     let format = match file {
         "export.csv" => FileKind::Csv,

@@ -388,9 +388,9 @@ async fn households_are_imported_from_the_browser() {
         "{:?}",
         xlsx.headers
     );
-    let records = dixian_app::import::read_csv(&good, dixian_app::today()).unwrap();
+    let records = dixian_app::registry::import::read_csv(&good, dixian_app::today()).unwrap();
     let mut template = Vec::new();
-    dixian_app::import::write_households(
+    dixian_app::registry::import::write_households(
         dixian_app::sheet::FileKind::Xlsx,
         records.clone(),
         &mut template,
@@ -413,8 +413,12 @@ async fn households_are_imported_from_the_browser() {
     let mut moved = records;
     moved[0].household.address = "石桥村新址9号".into();
     let mut fixed = Vec::new();
-    dixian_app::import::write_households(dixian_app::sheet::FileKind::Xlsx, moved, &mut fixed)
-        .unwrap();
+    dixian_app::registry::import::write_households(
+        dixian_app::sheet::FileKind::Xlsx,
+        moved,
+        &mut fixed,
+    )
+    .unwrap();
     let r = upload(
         &a,
         &town,

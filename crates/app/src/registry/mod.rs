@@ -2,6 +2,10 @@
 //! a form, and the household page with net income per head set against the monitoring line
 //! in force for that county and year.
 
+pub mod import;
+pub mod ledger;
+pub mod people;
+
 use crate::{AppError, policy};
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::Actor;
