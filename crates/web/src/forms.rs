@@ -3,7 +3,6 @@
 //! back (or saying why not). A leaf: no capability module is imported here.
 
 use crate::AppState;
-use crate::error::error_page;
 use crate::session::{Session, check_csrf};
 use axum::extract::Multipart;
 use axum::response::IntoResponse;
@@ -64,19 +63,20 @@ pub(crate) async fn multipart_files(
     Ok((fields, files))
 }
 
-/// A stored photo or attachment read from the store as a download, or the page saying why
-/// not.
+/// A stored photo or attachment read from the store as a download, or why not.
 pub(crate) fn stored_or_missing(
-    state: &AppState,
-    session: &Session,
     found: Result<Option<(dixian_store::PhotoMeta, Vec<u8>)>, dixian_store::StoreError>,
     ascii_stem: &str,
     missing: impl FnOnce() -> String,
-) -> Response {
-    match found {
-        Ok(Some((meta, bytes))) => stored_file(bytes, &meta.content_type, ascii_stem, &meta.name),
-        Ok(None) => error_page(state, Some(session), &AppError::NotFound(missing())),
-        Err(e) => error_page(state, Some(session), &e.into()),
+) -> crate::error::Page {
+    match found? {
+        Some((meta, bytes)) => Ok(stored_file(
+            bytes,
+            &meta.content_type,
+            ascii_stem,
+            &meta.name,
+        )),
+        None => Err(AppError::NotFound(missing()).into()),
     }
 }
 

@@ -3,7 +3,7 @@
 //! these handlers only translate forms and pages.
 
 use crate::AppState;
-use crate::error::{Page, error_page};
+use crate::error::Page;
 use crate::forms::Posted;
 use crate::frame::{Frame, render};
 use crate::session::Session;
@@ -66,13 +66,13 @@ async fn users_page(
     notice: Option<String>,
     error: Option<String>,
     form: AccountForm,
-) -> Response {
+) -> Page {
     let actor = &session.auth.actor;
     let policy = state.security().await;
     let now = Utc::now();
     let list = match accounts::account_statuses(state.store.as_ref(), actor, &policy, now).await {
         Ok(l) => l,
-        Err(e) => return error_page(state, Some(session), &e),
+        Err(e) => return Err(e.into()),
     };
     let rows = list
         .into_iter()
@@ -106,7 +106,7 @@ async fn users_page(
             }
         })
         .collect();
-    render(
+    Ok(render(
         status,
         &UsersPage {
             frame: session.frame(state),
@@ -118,11 +118,11 @@ async fn users_page(
             roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
             form: AccountForm { ..form },
         },
-    )
+    ))
 }
 
 /// The list after a successful change, with its notice.
-async fn users_done(state: &AppState, session: &Session, notice: String) -> Response {
+async fn users_done(state: &AppState, session: &Session, notice: String) -> Page {
     let form = AccountForm::default();
     users_page(state, session, StatusCode::OK, Some(notice), None, form).await
 }
@@ -133,13 +133,13 @@ async fn users_refused(
     session: &Session,
     e: &AppError,
     form: AccountForm,
-) -> Response {
+) -> Page {
     let error = Some(e.to_string());
     users_page(state, session, StatusCode::BAD_REQUEST, None, error, form).await
 }
 
 pub async fn users(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
-    Ok(users_page(
+    users_page(
         &state,
         &session,
         StatusCode::OK,
@@ -147,7 +147,7 @@ pub async fn users(State(state): State<AppState>, Extension(session): Extension<
         None,
         AccountForm::default(),
     )
-    .await)
+    .await
 }
 
 pub async fn create_user(
@@ -178,12 +178,12 @@ pub async fn create_user(
                     "已新增账号{}，初始密码：{password}（只显示这一次，请当面或电话告知本人；首次登录须修改）",
                     input.username.trim()
                 );
-                users_done(&state, &session, notice).await
+                users_done(&state, &session, notice).await?
             }
             Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
-                error_page(&state, Some(&session), &e)
+                return Err(e.into());
             }
-            Err(e) => users_refused(&state, &session, &e, f).await,
+            Err(e) => users_refused(&state, &session, &e, f).await?,
         },
     )
 }
@@ -218,9 +218,9 @@ pub async fn account_action(
         other => Err(AppError::Invalid(vec![format!("未知的账号操作“{other}”")])),
     };
     Ok(match result {
-        Ok(notice) => users_done(&state, &session, notice).await,
+        Ok(notice) => users_done(&state, &session, notice).await?,
         Err(e @ AppError::Invalid(_)) => {
-            users_refused(&state, &session, &e, AccountForm::default()).await
+            users_refused(&state, &session, &e, AccountForm::default()).await?
         }
         Err(e) => return Err(e.into()),
     })

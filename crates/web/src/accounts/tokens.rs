@@ -3,7 +3,7 @@
 //! made it; the list shows only its first characters.
 
 use crate::AppState;
-use crate::error::{Page, error_page};
+use crate::error::Page;
 use crate::forms::Posted;
 use crate::frame::{Frame, render};
 use crate::session::Session;
@@ -11,7 +11,6 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Utc;
 use dixian_app::accounts::{NewAccount, service};
 use dixian_app::{AppError, accounts, beijing};
@@ -79,7 +78,7 @@ struct Outcome {
     error: Option<String>,
 }
 
-async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceForm) -> Response {
+async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceForm) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let policy = state.security().await;
@@ -89,7 +88,7 @@ async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceFo
         service::tokens(store, actor).await,
     ) {
         (Ok(a), Ok(t)) => (a, t),
-        (Err(e), _) | (_, Err(e)) => return error_page(state, Some(session), &e),
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
     };
     let services: Vec<_> = accounts
         .into_iter()
@@ -126,7 +125,7 @@ async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceFo
             }
         })
         .collect();
-    render(
+    Ok(render(
         out.status,
         &TokensPage {
             frame: session.frame(state),
@@ -150,7 +149,7 @@ async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceFo
                 .collect(),
             form: ServiceForm { ..form },
         },
-    )
+    ))
 }
 
 fn issued(t: &service::IssuedToken, what: &str) -> Outcome {
@@ -185,7 +184,7 @@ pub async fn tokens_page(
         token: None,
         error: None,
     };
-    Ok(page(&state, &session, out, ServiceForm::default()).await)
+    page(&state, &session, out, ServiceForm::default()).await
 }
 
 /// A new service account with its first token.
@@ -220,12 +219,12 @@ pub async fn create_service(
                     issued(&t, "签发了令牌"),
                     ServiceForm::default(),
                 )
-                .await
+                .await?
             }
             Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
-                error_page(&state, Some(&session), &e)
+                return Err(e.into());
             }
-            Err(e) => page(&state, &session, refused(&e), f).await,
+            Err(e) => page(&state, &session, refused(&e), f).await?,
         },
     )
 }
@@ -278,10 +277,10 @@ pub async fn token_action(
         other => Err(AppError::Invalid(vec![format!("未知的令牌操作“{other}”")])),
     };
     Ok(match out {
-        Ok(out) => page(&state, &session, out, ServiceForm::default()).await,
+        Ok(out) => page(&state, &session, out, ServiceForm::default()).await?,
         Err(e @ AppError::Store(dixian_store::StoreError::Forbidden)) => {
-            error_page(&state, Some(&session), &e)
+            return Err(e.into());
         }
-        Err(e) => page(&state, &session, refused(&e), ServiceForm::default()).await,
+        Err(e) => page(&state, &session, refused(&e), ServiceForm::default()).await?,
     })
 }

@@ -166,13 +166,13 @@ async fn form_page(
     form: ApplyForm,
     error: Option<String>,
     status: StatusCode,
-) -> Response {
+) -> Page {
     let groups = match villages(state).await {
         Ok(g) => g,
-        Err(e) => return crate::error::error_page(state, None, &e),
+        Err(e) => return Err(e.into()),
     };
     let hardships = hardship_choices(state, &groups).await;
-    render(
+    Ok(render(
         status,
         &ApplyPage {
             frame: Frame::new(state, None),
@@ -183,11 +183,11 @@ async fn form_page(
             groups,
             hardships,
         },
-    )
+    ))
 }
 
 pub async fn page(State(state): State<AppState>, Query(q): Query<Elder>) -> Page {
-    Ok(form_page(&state, q.on(), ApplyForm::default(), None, StatusCode::OK).await)
+    form_page(&state, q.on(), ApplyForm::default(), None, StatusCode::OK).await
 }
 
 fn too_many(wait: Duration) -> Response {
@@ -269,18 +269,18 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
     // Robots fill in every field, including the one people cannot see.
     if !field(&fields, "website").is_empty() {
         tracing::warn!(source = %key, "自主申报疑似机器提交，已拒绝");
-        return Ok(form_page(
+        return form_page(
             &state,
             elder,
             form,
             Some("提交未通过校验，请刷新页面后重新填写".into()),
             StatusCode::BAD_REQUEST,
         )
-        .await);
+        .await;
     }
     if let Err(m) = stamp_fresh(&field(&fields, "stamp"), now_secs()) {
         tracing::info!(source = %key, reason = m, "自主申报表单戳无效");
-        return Ok(form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await);
+        return form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await;
     }
     Ok(
         match self_declare(state.store.as_ref(), source, &form, state.today()).await {
@@ -315,9 +315,9 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
                     Some(problems.join("\n")),
                     StatusCode::BAD_REQUEST,
                 )
-                .await
+                .await?
             }
-            Err(e) => crate::error::error_page(&state, None, &e),
+            Err(e) => return Err(e.into()),
         },
     )
 }
@@ -406,7 +406,7 @@ pub async fn status_submit(State(state): State<AppState>, req: Request) -> Page 
             Some("没有找到：请核对查询码和申报时填写的身份证号".to_string()),
         ),
         Err(AppError::Invalid(p)) => (None, Some(p.join("\n"))),
-        Err(e) => return Ok(crate::error::error_page(&state, None, &e)),
+        Err(e) => return Err(e.into()),
     };
     let status = if result.is_some() {
         StatusCode::OK

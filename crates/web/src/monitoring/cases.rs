@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::error::{Page, error_page, status_of};
+use crate::error::{Page, status_of};
 use crate::forms::Posted;
 use crate::forms::{correctable, field, stored_file};
 use crate::frame::{Frame, render};
@@ -19,7 +19,7 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::{Redirect, Response};
+use axum::response::Redirect;
 use chrono::NaiveDate;
 use dixian_app::AppError;
 use dixian_app::monitoring as flow;
@@ -557,21 +557,23 @@ async fn show_case(
     id: i64,
     error: Option<(StatusCode, String)>,
     done: Option<String>,
-) -> Response {
-    match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
-        Ok(view) => {
-            let (code, message) = match error {
-                Some((c, m)) => (c, Some(m)),
-                None => (StatusCode::OK, None),
-            };
-            let cadres = cadre_choices(state, &session.auth.actor).await;
-            render(
-                code,
-                &case_page(state, session, &view, cadres, message, done),
-            )
-        }
-        Err(e) => error_page(state, Some(session), &e),
-    }
+) -> Page {
+    Ok(
+        match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
+            Ok(view) => {
+                let (code, message) = match error {
+                    Some((c, m)) => (c, Some(m)),
+                    None => (StatusCode::OK, None),
+                };
+                let cadres = cadre_choices(state, &session.auth.actor).await;
+                render(
+                    code,
+                    &case_page(state, session, &view, cadres, message, done),
+                )
+            }
+            Err(e) => return Err(e.into()),
+        },
+    )
 }
 
 pub async fn cadre(
@@ -596,7 +598,7 @@ pub async fn cadre(
     )
     .await
     .map(|_| ());
-    Ok(after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await)
+    after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await
 }
 
 pub async fn measure(
@@ -626,7 +628,7 @@ pub async fn measure(
     )
     .await
     .map(|_| ());
-    Ok(after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await)
+    after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await
 }
 
 pub async fn case(
@@ -635,7 +637,7 @@ pub async fn case(
     Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> Page {
-    Ok(show_case(&state, &session, id, None, done_message(&q.done)).await)
+    show_case(&state, &session, id, None, done_message(&q.done)).await
 }
 
 fn step_form(fields: &[(String, String)]) -> StepForm {
@@ -669,8 +671,8 @@ pub(super) async fn after_step(
     id: i64,
     kind: Option<ActionKind>,
     result: Result<(), AppError>,
-) -> Response {
-    match result {
+) -> Page {
+    Ok(match result {
         Ok(()) => Redirect::to(&format!(
             "/cases/{id}?done={}",
             kind.map_or("file", ActionKind::code)
@@ -678,10 +680,10 @@ pub(super) async fn after_step(
         .into_response(),
         Err(e) if correctable(&e) => {
             let (code, _) = status_of(&e);
-            show_case(state, session, id, Some((code, e.to_string())), None).await
+            show_case(state, session, id, Some((code, e.to_string())), None).await?
         }
-        Err(e) => error_page(state, Some(session), &e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 pub async fn step(
@@ -693,7 +695,7 @@ pub async fn step(
     let action = posted.get("action");
     let Some(kind) = ActionKind::parse(&action) else {
         let e = AppError::Invalid(vec![format!("办理环节“{action}”无效")]);
-        return Ok(after_step(&state, &session, id, None, Err(e)).await);
+        return after_step(&state, &session, id, None, Err(e)).await;
     };
     let result = flow::act(
         state.store.as_ref(),
@@ -705,7 +707,7 @@ pub async fn step(
     )
     .await
     .map(|_| ());
-    Ok(after_step(&state, &session, id, Some(kind), result).await)
+    after_step(&state, &session, id, Some(kind), result).await
 }
 
 /// 入户核实, with the signed consent uploaded in the same form (or one already attached).
@@ -717,7 +719,7 @@ pub async fn verify(
 ) -> Page {
     let mut posted = match posted {
         Ok(p) => p,
-        Err(PageError::App(e)) => return Ok(after_step(&state, &session, id, None, Err(e)).await),
+        Err(PageError::App(e)) => return after_step(&state, &session, id, None, Err(e)).await,
         Err(refused) => return Err(refused),
     };
     let file = posted.take_file();
@@ -736,7 +738,7 @@ pub async fn verify(
             .await
             .map(|_| ()),
     };
-    Ok(after_step(&state, &session, id, Some(ActionKind::Verify), result).await)
+    after_step(&state, &session, id, Some(ActionKind::Verify), result).await
 }
 
 pub async fn upload(
@@ -747,7 +749,7 @@ pub async fn upload(
 ) -> Page {
     let mut posted = match posted {
         Ok(p) => p,
-        Err(PageError::App(e)) => return Ok(after_step(&state, &session, id, None, Err(e)).await),
+        Err(PageError::App(e)) => return after_step(&state, &session, id, None, Err(e)).await,
         Err(refused) => return Err(refused),
     };
     let file = posted.take_file();
@@ -764,7 +766,7 @@ pub async fn upload(
             Err(e) => Err(e),
         },
     };
-    Ok(after_step(&state, &session, id, None, result).await)
+    after_step(&state, &session, id, None, result).await
 }
 
 pub async fn download(
@@ -780,11 +782,9 @@ pub async fn download(
                 &format!("case{id}-{att}"),
                 &meta.name,
             ),
-            Ok(None) => error_page(
-                &state,
-                Some(&session),
-                &AppError::NotFound(format!("案件#{id}没有附件#{att}")),
-            ),
+            Ok(None) => {
+                return Err(AppError::NotFound(format!("案件#{id}没有附件#{att}")).into());
+            }
             Err(e) => return Err(e.into()),
         },
     )

@@ -2,7 +2,7 @@
 //! template, and accepting or declining.
 
 use crate::AppState;
-use crate::error::{Page, error_page, status_of};
+use crate::error::{Page, status_of};
 use crate::forms::Posted;
 use crate::forms::{correctable, field};
 use crate::frame::{Frame, render};
@@ -14,7 +14,7 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::{Redirect, Response};
+use axum::response::Redirect;
 use chrono::NaiveDate;
 use dixian_app::AppError;
 use dixian_app::monitoring as flow;
@@ -121,7 +121,7 @@ async fn leads_page(
     form: LeadForm,
     error: Option<String>,
     code: StatusCode,
-) -> Response {
+) -> Page {
     leads_page_with(state, session, status_filter, form, error, code, None).await
 }
 
@@ -133,7 +133,7 @@ async fn leads_page_with(
     error: Option<String>,
     code: StatusCode,
     imported: Option<dixian_app::monitoring::lead_import::LeadImportReport>,
-) -> Response {
+) -> Page {
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
     let day = state.today();
@@ -143,11 +143,11 @@ async fn leads_page_with(
     };
     let leads = match flow::leads(store, actor, &filter).await {
         Ok(l) => l,
-        Err(e) => return error_page(state, Some(session), &e),
+        Err(e) => return Err(e.into()),
     };
     let villages = match dixian_app::registry::villages_for(store, actor).await {
         Ok(v) => v,
-        Err(e) => return error_page(state, Some(session), &e),
+        Err(e) => return Err(e.into()),
     };
     let hardships = match villages.first() {
         Some(v) => flow::policy_for(store, &v.code, day)
@@ -161,7 +161,7 @@ async fn leads_page_with(
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    render(
+    Ok(render(
         code,
         &LeadsPage {
             frame: session.frame(state),
@@ -203,7 +203,7 @@ async fn leads_page_with(
                 }
             }),
         },
-    )
+    ))
 }
 
 pub async fn leads(
@@ -211,7 +211,7 @@ pub async fn leads(
     Extension(session): Extension<Session>,
     Query(q): Query<LeadQuery>,
 ) -> Page {
-    Ok(leads_page(
+    leads_page(
         &state,
         &session,
         &q.status,
@@ -219,7 +219,7 @@ pub async fn leads(
         None,
         StatusCode::OK,
     )
-    .await)
+    .await
 }
 
 pub async fn report(
@@ -252,7 +252,7 @@ pub async fn report(
             },
             Err(e) if correctable(&e) => {
                 let (code, _) = status_of(&e);
-                leads_page(&state, &session, "", form, Some(e.to_string()), code).await
+                leads_page(&state, &session, "", form, Some(e.to_string()), code).await?
             }
             Err(e) => return Err(e.into()),
         },
@@ -269,7 +269,7 @@ pub async fn import_leads(
     let fields = posted.fields();
     let Some((name, bytes)) = file else {
         let e = AppError::Invalid(vec!["请选择要导入的文件".into()]);
-        return Ok(leads_page(
+        return leads_page(
             &state,
             &session,
             "",
@@ -277,7 +277,7 @@ pub async fn import_leads(
             Some(e.to_string()),
             StatusCode::BAD_REQUEST,
         )
-        .await);
+        .await;
     };
     let dry_run = !field(fields, "dry_run").is_empty();
     Ok(
@@ -306,7 +306,7 @@ pub async fn import_leads(
                     code,
                     Some(report),
                 )
-                .await
+                .await?
             }
             Err(e) if correctable(&e) => {
                 let (code, _) = status_of(&e);
@@ -318,7 +318,7 @@ pub async fn import_leads(
                     Some(e.to_string()),
                     code,
                 )
-                .await
+                .await?
             }
             Err(e) => return Err(e.into()),
         },
@@ -389,7 +389,7 @@ pub async fn decide(
                 Some(format!("线索#{id}：{e}")),
                 code,
             )
-            .await
+            .await?
         }
         Err(e) => return Err(e.into()),
     })

@@ -1,7 +1,7 @@
 //! The village notice (公示) of a month's decisions, printable for the notice board.
 
 use crate::AppState;
-use crate::error::{Page, error_page};
+use crate::error::Page;
 use crate::frame::render;
 use crate::session::Session;
 use askama::Template;
@@ -55,11 +55,8 @@ pub async fn notice(
 ) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
-    let fail = |e: AppError| error_page(&state, Some(&session), &e);
     let Ok(code) = DivisionCode::parse(&village) else {
-        return Ok(fail(AppError::Invalid(vec![format!(
-            "村级区划代码“{village}”无效"
-        )])));
+        return Err(AppError::Invalid(vec![format!("村级区划代码“{village}”无效")]).into());
     };
     let elimination = q.phase == "elimination";
     let in_notice = if elimination {
@@ -84,7 +81,7 @@ pub async fn notice(
             .into_iter()
             .filter(|c| posted.is_none() || c.case.notice_from == posted)
             .collect(),
-        Err(e) => return Ok(fail(e.into())),
+        Err(e) => return Err(e.into()),
     };
     let policy = flow::policy_for(store, &code, state.today()).await?;
     let mut rows = Vec::new();
@@ -92,7 +89,7 @@ pub async fn notice(
         let detail = match store.household(actor, &c.case.household).await {
             Ok(Some(d)) => d,
             Ok(None) => continue,
-            Err(e) => return Ok(fail(e.into())),
+            Err(e) => return Err(e.into()),
         };
         let what = if elimination {
             c.case

@@ -1,8 +1,8 @@
 //! Visits (走访) to a household, with photos (optional), recorded from a case or a household.
 
 use crate::AppState;
+use crate::error::Page;
 use crate::error::PageError;
-use crate::error::{Page, error_page};
 use crate::forms::Posted;
 use crate::forms::{field, stored_or_missing};
 use crate::monitoring::cases::after_step;
@@ -11,7 +11,6 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum::response::Redirect;
-use dixian_app::AppError;
 use dixian_app::monitoring as flow;
 
 /// 走访 of a household outside any case (a 脱贫户), from the household page.
@@ -21,7 +20,6 @@ pub async fn household_visit(
     Path(code): Path<String>,
     mut posted: Posted,
 ) -> Page {
-    let fail = |e: AppError| error_page(&state, Some(&session), &e);
     let photos = posted.take_files();
     let fields = posted.fields();
     let f = visit_form(fields);
@@ -37,7 +35,7 @@ pub async fn household_visit(
         .await
         {
             Ok(_) => Redirect::to(&format!("/households/{code}?visited=1")).into_response(),
-            Err(e) => fail(e),
+            Err(e) => return Err(e.into()),
         },
     )
 }
@@ -60,7 +58,7 @@ pub async fn visit(
 ) -> Page {
     let mut posted = match posted {
         Ok(p) => p,
-        Err(PageError::App(e)) => return Ok(after_step(&state, &session, id, None, Err(e)).await),
+        Err(PageError::App(e)) => return after_step(&state, &session, id, None, Err(e)).await,
         Err(refused) => return Err(refused),
     };
     let photos = posted.take_files();
@@ -78,7 +76,7 @@ pub async fn visit(
     .map(|_| ());
     Ok(match result {
         Ok(()) => Redirect::to(&format!("/cases/{id}?done=visit")).into_response(),
-        Err(e) => after_step(&state, &session, id, None, Err(e)).await,
+        Err(e) => after_step(&state, &session, id, None, Err(e)).await?,
     })
 }
 
@@ -91,11 +89,7 @@ pub async fn visit_photo(
         .store
         .visit_photo(&session.auth.actor, visit, photo)
         .await;
-    Ok(stored_or_missing(
-        &state,
-        &session,
-        found,
-        &format!("visit{visit}-{photo}"),
-        || format!("走访#{visit}没有照片#{photo}"),
-    ))
+    stored_or_missing(found, &format!("visit{visit}-{photo}"), || {
+        format!("走访#{visit}没有照片#{photo}")
+    })
 }

@@ -5,7 +5,7 @@
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::error::{Page, error_page, status_of};
+use crate::error::{Page, status_of};
 use crate::forms::Posted;
 use crate::forms::{correctable, field, stored_or_missing};
 use crate::frame::{Frame, render};
@@ -338,24 +338,23 @@ async fn month_view(
     session: &Session,
     q: &ListQuery,
     mode: &'static str,
-) -> Response {
-    let fail = |e: AppError| error_page(state, Some(session), &e);
+) -> Page {
     let (l, month) = match (
         ledger(state, session, &q.area).await,
         month_of(&q.month, state.today()),
     ) {
         (Ok(l), Ok(m)) => (l, m),
-        (Err(e), _) | (_, Err(e)) => return fail(e),
+        (Err(e), _) | (_, Err(e)) => return Err(e.into()),
     };
     let report = if mode == "dispatch" {
         l.by_department(month)
     } else {
         match l.by_division(state.store.as_ref(), month).await {
             Ok(r) => r,
-            Err(e) => return fail(e),
+            Err(e) => return Err(e.into()),
         }
     };
-    clearing_page(state, session, &l, mode, &report)
+    Ok(clearing_page(state, session, &l, mode, &report))
 }
 
 pub async fn clearing(
@@ -363,7 +362,7 @@ pub async fn clearing(
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
 ) -> Page {
-    Ok(month_view(&state, &session, &q, "clearing").await)
+    month_view(&state, &session, &q, "clearing").await
 }
 
 pub async fn dispatch(
@@ -371,7 +370,7 @@ pub async fn dispatch(
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
 ) -> Page {
-    Ok(month_view(&state, &session, &q, "dispatch").await)
+    month_view(&state, &session, &q, "dispatch").await
 }
 
 #[derive(Template)]
@@ -532,18 +531,14 @@ async fn show_problem(
     id: i64,
     error: Option<(StatusCode, String)>,
     done: Option<&'static str>,
-) -> Response {
+) -> Page {
     let actor = &session.auth.actor;
     let file = match state.store.problem(actor, id).await {
         Ok(Some(f)) => f,
         Ok(None) => {
-            return error_page(
-                state,
-                Some(session),
-                &AppError::NotFound(format!("问题#{id}不存在")),
-            );
+            return Err(AppError::NotFound(format!("问题#{id}不存在")).into());
         }
-        Err(e) => return error_page(state, Some(session), &e.into()),
+        Err(e) => return Err(e.into()),
     };
     let p = &file.problem;
     let on = state.today();
@@ -552,7 +547,7 @@ async fn show_problem(
             .await
         {
             Ok(policy) => policy.problems,
-            Err(e) => return error_page(state, Some(session), &e),
+            Err(e) => return Err(e.into()),
         };
     let (code, error) = match error {
         Some((c, m)) => (c, Some(m)),
@@ -572,7 +567,7 @@ async fn show_problem(
         (Some(d), None) => d.to_string(),
         _ => String::new(),
     };
-    render(
+    Ok(render(
         code,
         &ProblemPage {
             frame: session.frame(state),
@@ -619,7 +614,7 @@ async fn show_problem(
             actions,
             today: on.to_string(),
         },
-    )
+    ))
 }
 
 pub async fn show(
@@ -635,7 +630,7 @@ pub async fn show(
         "reopen" => Some("已退回重新整改。"),
         _ => None,
     };
-    Ok(show_problem(&state, &session, id, None, done).await)
+    show_problem(&state, &session, id, None, done).await
 }
 
 pub async fn step(
@@ -647,14 +642,14 @@ pub async fn step(
     let mut posted = match posted {
         Ok(p) => p,
         Err(PageError::App(e)) => {
-            return Ok(show_problem(
+            return show_problem(
                 &state,
                 &session,
                 id,
                 Some((StatusCode::BAD_REQUEST, e.to_string())),
                 None,
             )
-            .await);
+            .await;
         }
         Err(refused) => return Err(refused),
     };
@@ -682,7 +677,7 @@ pub async fn step(
             }
             Err(e) if correctable(&e) => {
                 let (code, _) = status_of(&e);
-                show_problem(&state, &session, id, Some((code, e.to_string())), None).await
+                show_problem(&state, &session, id, Some((code, e.to_string())), None).await?
             }
             Err(e) => return Err(e.into()),
         },
@@ -698,11 +693,7 @@ pub async fn evidence(
         .store
         .problem_evidence(&session.auth.actor, id, file)
         .await;
-    Ok(stored_or_missing(
-        &state,
-        &session,
-        found,
-        &format!("problem{id}-{file}"),
-        || format!("问题#{id}没有佐证材料#{file}"),
-    ))
+    stored_or_missing(found, &format!("problem{id}-{file}"), || {
+        format!("问题#{id}没有佐证材料#{file}")
+    })
 }

@@ -3,7 +3,8 @@
 //! something is wrong, and returns to the household page with the change in its timeline.
 
 use crate::AppState;
-use crate::error::{Page, error_page};
+use crate::error::Page;
+use crate::error::PageError;
 use crate::forms::Posted;
 use crate::frame::{Frame, render};
 use crate::session::Session;
@@ -34,7 +35,7 @@ fn choices<T: Copy>(
     all.iter().map(|v| (code(*v), label(*v))).collect()
 }
 
-async fn may_edit(state: &AppState, session: &Session, code: &str) -> Result<(), Response> {
+async fn may_edit(state: &AppState, session: &Session, code: &str) -> Result<(), PageError> {
     dixian_app::accounts::require(
         state.store.as_ref(),
         &session.auth.actor,
@@ -42,7 +43,7 @@ async fn may_edit(state: &AppState, session: &Session, code: &str) -> Result<(),
         code,
     )
     .await
-    .map_err(|e| error_page(state, Some(session), &e))
+    .map_err(PageError::from)
 }
 
 fn is_correctable(e: &AppError) -> bool {
@@ -58,17 +59,15 @@ fn is_correctable(e: &AppError) -> bool {
 /// Where a submitted form goes: back to the household page, which reports how many changes
 /// were saved; or, for a mistake the user can correct, the form again with the message.
 fn saved(
-    state: &AppState,
-    session: &Session,
     code: &str,
     result: Result<usize, AppError>,
     again: impl FnOnce(String) -> Response,
-) -> Response {
-    match result {
+) -> Page {
+    Ok(match result {
         Ok(n) => Redirect::to(&format!("/households/{code}?changed={n}")).into_response(),
         Err(e) if is_correctable(&e) => again(e.to_string()),
-        Err(e) => error_page(state, Some(session), &e),
-    }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -120,9 +119,7 @@ pub async fn arrival_page(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
 ) -> Page {
-    if let Err(r) = may_edit(&state, &session, &code).await {
-        return Ok(r);
-    }
+    may_edit(&state, &session, &code).await?;
     // The household must exist and be the user's to see.
     if let Err(e) = registry::household(
         state.store.as_ref(),
@@ -193,11 +190,11 @@ pub async fn arrival_submit(
     )
     .await
     .map(|_| 1);
-    Ok(saved(&state, &session, &code, result, |e| {
+    saved(&code, result, |e| {
         let mut page = ArrivalPage::new(&state, &session, &code, form);
         page.error = Some(e);
         render(StatusCode::BAD_REQUEST, &page)
-    }))
+    })
 }
 
 #[derive(Template)]
@@ -257,9 +254,7 @@ pub async fn income_page(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Page {
-    if let Err(r) = may_edit(&state, &session, &code).await {
-        return Ok(r);
-    }
+    may_edit(&state, &session, &code).await?;
     let view = registry::household(
         state.store.as_ref(),
         &session.auth.actor,
@@ -338,11 +333,11 @@ pub async fn income_submit(
     )
     .await
     .map(|c| c.len());
-    Ok(saved(&state, &session, &code, result, |e| {
+    saved(&code, result, |e| {
         let mut page = IncomePage::new(&state, &session, &code, form, false);
         page.error = Some(e);
         render(StatusCode::BAD_REQUEST, &page)
-    }))
+    })
 }
 
 #[derive(Template)]
@@ -378,9 +373,7 @@ pub async fn assurance_page(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
 ) -> Page {
-    if let Err(r) = may_edit(&state, &session, &code).await {
-        return Ok(r);
-    }
+    may_edit(&state, &session, &code).await?;
     Ok(
         match registry::household(
             state.store.as_ref(),
@@ -439,11 +432,11 @@ pub async fn assurance_submit(
     let result = registry::set_assurance(state.store.as_ref(), &session.auth.actor, &code, &form)
         .await
         .map(|c| c.len());
-    Ok(saved(&state, &session, &code, result, |e| {
+    saved(&code, result, |e| {
         let mut page = AssurancePage::new(&state, &session, &code, form);
         page.error = Some(e);
         render(StatusCode::BAD_REQUEST, &page)
-    }))
+    })
 }
 
 #[derive(Template)]
@@ -499,9 +492,7 @@ pub async fn members_page(
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
 ) -> Page {
-    if let Err(r) = may_edit(&state, &session, &code).await {
-        return Ok(r);
-    }
+    may_edit(&state, &session, &code).await?;
     Ok(
         match registry::household(
             state.store.as_ref(),
@@ -633,20 +624,20 @@ async fn new_household_page(
     session: &Session,
     form: NewHouseholdForm,
     error: Option<String>,
-) -> Response {
+) -> Page {
     let villages = match registry::villages_for(state.store.as_ref(), &session.auth.actor).await {
         Ok(v) => v
             .into_iter()
             .map(|d| (d.code.to_string(), d.name))
             .collect(),
-        Err(e) => return error_page(state, Some(session), &e),
+        Err(e) => return Err(e.into()),
     };
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    render(
+    Ok(render(
         status,
         &NewHouseholdPage {
             frame: session.frame(state),
@@ -662,16 +653,14 @@ async fn new_household_page(
             schoolings: choices(Schooling::ALL, Schooling::code, Schooling::label),
             error,
         },
-    )
+    ))
 }
 
 pub async fn household_new_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) -> Page {
-    if let Err(r) = may_edit(&state, &session, "新增农户").await {
-        return Ok(r);
-    }
+    may_edit(&state, &session, "新增农户").await?;
     let form = NewHouseholdForm {
         household_type: "ordinary".into(),
         head: ArrivalForm {
@@ -681,7 +670,7 @@ pub async fn household_new_page(
         },
         ..NewHouseholdForm::default()
     };
-    Ok(new_household_page(&state, &session, form, None).await)
+    new_household_page(&state, &session, form, None).await
 }
 
 #[derive(Deserialize)]
@@ -762,7 +751,7 @@ pub async fn household_new_submit(
         {
             Ok(code) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
             Err(e) if is_correctable(&e) => {
-                new_household_page(&state, &session, form, Some(e.to_string())).await
+                new_household_page(&state, &session, form, Some(e.to_string())).await?
             }
             Err(e) => return Err(e.into()),
         },

@@ -2,7 +2,7 @@
 //! registry ledger download.
 
 use crate::AppState;
-use crate::error::{Page, error_page};
+use crate::error::Page;
 use crate::forms::Posted;
 use crate::forms::RevealFields;
 use crate::frame::{Frame, render};
@@ -12,7 +12,6 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::response::Response;
 use dixian_app::registry::{HouseholdQuery, PAGE_SIZE};
 use dixian_app::{AppError, registry};
 use dixian_store::HouseholdSummary;
@@ -248,7 +247,7 @@ pub async fn show(
                 reason: e.reason,
             })
             .collect(),
-        Err(e) => return Ok(error_page(&state, Some(&session), &AppError::Store(e))),
+        Err(e) => return Err(e.into()),
     };
     let tags = tags(&view.detail.summary);
     let s = &view.detail.summary;
@@ -506,7 +505,7 @@ pub async fn export(
     Path(file): Path<String>,
     Query(p): Query<ListParams>,
 ) -> Page {
-    Ok(export_file(&state, &session, &file, p, None).await)
+    export_file(&state, &session, &file, p, None).await
 }
 
 /// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
@@ -518,7 +517,7 @@ pub async fn export_revealed(
     posted: Posted,
 ) -> Page {
     let f: RevealFields = posted.parse()?;
-    Ok(export_file(&state, &session, &file, p, Some(f.reason)).await)
+    export_file(&state, &session, &file, p, Some(f.reason)).await
 }
 
 /// Writes the ledger to a temporary file and streams it from there, so a county-wide export
@@ -529,7 +528,7 @@ async fn export_file(
     file: &str,
     p: ListParams,
     reveal: Option<String>,
-) -> Response {
+) -> Page {
     use dixian_app::registry::ledger::{self, FileKind};
     let (state, session) = (state.clone(), session.clone());
     let format = match file {
@@ -537,7 +536,7 @@ async fn export_file(
         "export.xlsx" => FileKind::Xlsx,
         _ => {
             let e = AppError::NotFound("没有这个页面，请检查网址".into());
-            return error_page(&state, Some(&session), &e);
+            return Err(e.into());
         }
     };
     let tmp = match tempfile::NamedTempFile::new() {
@@ -545,7 +544,7 @@ async fn export_file(
         Err(e) => {
             tracing::error!(error = %e, "无法创建临时文件");
             let e = AppError::Invalid(vec!["服务器无法创建临时文件，请联系管理员".into()]);
-            return error_page(&state, Some(&session), &e);
+            return Err(e.into());
         }
     };
     let writer = match tmp.reopen() {
@@ -553,7 +552,7 @@ async fn export_file(
         Err(e) => {
             tracing::error!(error = %e, "无法写入临时文件");
             let e = AppError::Invalid(vec!["服务器无法写入临时文件，请联系管理员".into()]);
-            return error_page(&state, Some(&session), &e);
+            return Err(e.into());
         }
     };
     let mut q = p.query();
@@ -569,14 +568,14 @@ async fn export_file(
     )
     .await
     {
-        return error_page(&state, Some(&session), &e);
+        return Err(e.into());
     }
     let file = match tokio::fs::File::open(tmp.path()).await {
         Ok(f) => f,
         Err(e) => {
             tracing::error!(error = %e, "无法读取导出文件");
             let e = AppError::Invalid(vec!["服务器无法读取导出文件，请联系管理员".into()]);
-            return error_page(&state, Some(&session), &e);
+            return Err(e.into());
         }
     };
     // The open handle keeps the data readable after the temporary name is removed.
@@ -587,5 +586,10 @@ async fn export_file(
     };
     let name = format!("户籍台账_{}.{ext}", state.today().format("%Y%m%d"));
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    crate::frame::download(body, mime, &format!("ledger.{ext}"), &name)
+    Ok(crate::frame::download(
+        body,
+        mime,
+        &format!("ledger.{ext}"),
+        &name,
+    ))
 }

@@ -2,7 +2,8 @@
 //! screen, and the file back with a “问题” column to correct in Excel.
 
 use crate::AppState;
-use crate::error::{Page, error_page};
+use crate::error::Page;
+use crate::error::PageError;
 use crate::frame::{Frame, render};
 use crate::limit::SHEET_UPLOAD_LIMIT;
 use crate::session::{Session, check_csrf};
@@ -108,7 +109,7 @@ impl ImportPage {
     }
 }
 
-async fn may_import(state: &AppState, session: &Session) -> Result<(), Response> {
+async fn may_import(state: &AppState, session: &Session) -> Result<(), PageError> {
     dixian_app::accounts::require(
         state.store.as_ref(),
         &session.auth.actor,
@@ -116,13 +117,11 @@ async fn may_import(state: &AppState, session: &Session) -> Result<(), Response>
         "农户导入",
     )
     .await
-    .map_err(|e| error_page(state, Some(session), &e))
+    .map_err(PageError::from)
 }
 
 pub async fn page(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
-    if let Err(r) = may_import(&state, &session).await {
-        return Ok(r);
-    }
+    may_import(&state, &session).await?;
     Ok(render(StatusCode::OK, &ImportPage::new(&state, &session)))
 }
 
@@ -240,9 +239,7 @@ pub async fn upload(
         }
     };
     check_csrf(&state, &session, &headers, &csrf, "农户导入").await?;
-    if let Err(r) = may_import(&state, &session).await {
-        return Ok(r);
-    }
+    may_import(&state, &session).await?;
     let Some(token) = dixian_gm::random::<16>()
         .ok()
         .map(|b| dixian_gm::to_hex(&b))
@@ -300,7 +297,7 @@ pub async fn upload(
             break;
         }
     }
-    Ok(show_job(&state, &session, &token))
+    show_job(&state, &session, &token)
 }
 
 fn job_done(token: &str) -> bool {
@@ -310,7 +307,7 @@ fn job_done(token: &str) -> bool {
 }
 
 /// An import's page: its progress while it runs, its result once done.
-fn show_job(state: &AppState, session: &Session, token: &str) -> Response {
+fn show_job(state: &AppState, session: &Session, token: &str) -> Page {
     let mut page = ImportPage::new(state, session);
     let found = jobs().lock().ok().and_then(|map| {
         map.get(token)
@@ -326,11 +323,11 @@ fn show_job(state: &AppState, session: &Session, token: &str) -> Response {
     });
     let Some((file_name, dry_run, view, outcome)) = found else {
         let e = AppError::NotFound("导入任务已过期或不存在，请重新上传文件".into());
-        return error_page(state, Some(session), &e);
+        return Err(e.into());
     };
     page.file_name = file_name;
     page.dry_run = dry_run;
-    match outcome {
+    Ok(match outcome {
         None => {
             page.running = Some(view);
             page.job_token = token.to_string();
@@ -344,7 +341,7 @@ fn show_job(state: &AppState, session: &Session, token: &str) -> Response {
             res
         }
         Some(Err(e @ AppError::Store(dixian_store::StoreError::Forbidden))) => {
-            error_page(state, Some(session), &e)
+            return Err(e.into());
         }
         Some(Err(e)) => {
             page.error = Some(e.to_string());
@@ -360,7 +357,7 @@ fn show_job(state: &AppState, session: &Session, token: &str) -> Response {
             page.report_token = report_token;
             render(status, &page)
         }
-    }
+    })
 }
 
 /// The page of a running or finished import, refreshed by the browser while it runs.
@@ -369,7 +366,7 @@ pub async fn job(
     Extension(session): Extension<Session>,
     Path(token): Path<String>,
 ) -> Page {
-    Ok(show_job(&state, &session, &token))
+    show_job(&state, &session, &token)
 }
 
 /// The error report of the user's own upload.

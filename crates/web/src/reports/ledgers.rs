@@ -2,7 +2,7 @@
 //! full only through a posted form with a reason.
 
 use crate::AppState;
-use crate::error::{Page, error_page};
+use crate::error::Page;
 use crate::forms::Posted;
 use crate::frame::{Frame, XLSX, download, render};
 use crate::session::Session;
@@ -10,7 +10,6 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::ledgers::{LedgerKind, build, file_name};
 use dixian_domain::access::Permission;
@@ -47,7 +46,6 @@ pub async fn page(
     Extension(session): Extension<Session>,
     Query(q): Query<AreaQuery>,
 ) -> Page {
-    let fail = |e: AppError| error_page(&state, Some(&session), &e);
     let area = area_of(&state, &session, &q.area).await?;
     let actor = &session.auth.actor;
     if let Err(e) = dixian_app::accounts::require(
@@ -58,15 +56,15 @@ pub async fn page(
     )
     .await
     {
-        return Ok(fail(e));
+        return Err(e.into());
     }
     if !actor.scope.covers(&area) {
-        return Ok(fail(AppError::Store(dixian_store::StoreError::Forbidden)));
+        return Err(AppError::Store(dixian_store::StoreError::Forbidden).into());
     }
     let name = match state.store.division(&area).await {
         Ok(Some(d)) => d.name,
-        Ok(None) => return Ok(fail(AppError::NotFound(format!("区划代码{area}不存在")))),
-        Err(e) => return Ok(fail(e.into())),
+        Ok(None) => return Err(AppError::NotFound(format!("区划代码{area}不存在")).into()),
+        Err(e) => return Err(e.into()),
     };
     Ok(render(
         StatusCode::OK,
@@ -89,14 +87,13 @@ async fn send(
     file: &str,
     area: &str,
     reveal: Option<&str>,
-) -> Response {
-    let fail = |e: AppError| error_page(state, Some(session), &e);
+) -> Page {
     let Some(kind) = file.strip_suffix(".xlsx").and_then(LedgerKind::parse) else {
-        return fail(AppError::NotFound("没有这个台账，请检查网址".into()));
+        return Err(AppError::NotFound("没有这个台账，请检查网址".into()).into());
     };
     let area = match area_of(state, session, area).await {
         Ok(a) => a,
-        Err(e) => return fail(e),
+        Err(e) => return Err(e.into()),
     };
     let on = state.today();
     let ledger = match build(
@@ -110,20 +107,20 @@ async fn send(
     .await
     {
         Ok(l) => l,
-        Err(e) => return fail(e),
+        Err(e) => return Err(e.into()),
     };
     let mut bytes = Vec::new();
     if let Err(e) =
         dixian_app::workbook::write_tables(std::slice::from_ref(&ledger.table), &mut bytes)
     {
-        return fail(e);
+        return Err(e.into());
     }
-    download(
+    Ok(download(
         bytes,
         XLSX,
         &format!("{}-{area}-{on}.xlsx", kind.code()),
         &file_name(&ledger, on),
-    )
+    ))
 }
 
 pub async fn file(
@@ -132,7 +129,7 @@ pub async fn file(
     Path(file): Path<String>,
     Query(q): Query<AreaQuery>,
 ) -> Page {
-    Ok(send(&state, &session, &file, &q.area, None).await)
+    send(&state, &session, &file, &q.area, None).await
 }
 
 /// The same ledger with the heads' ID numbers in full: posted with a reason, never a link.
@@ -144,5 +141,5 @@ pub async fn file_revealed(
     posted: Posted,
 ) -> Page {
     let f: crate::forms::RevealFields = posted.parse()?;
-    Ok(send(&state, &session, &file, &q.area, Some(&f.reason)).await)
+    send(&state, &session, &file, &q.area, Some(&f.reason)).await
 }

@@ -4,7 +4,7 @@
 //! hit → verified → identified rates.
 
 use crate::AppState;
-use crate::error::{Page, error_page, status_of};
+use crate::error::{Page, status_of};
 use crate::forms::Posted;
 use crate::forms::{correctable, field};
 use crate::frame::{Frame, render};
@@ -359,6 +359,6 @@ pub async fn job(
             p.error = Some(e.to_string());
             render(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
-        Some(Err(e)) => error_page(&state, Some(&session), &e),
+        Some(Err(e)) => return Err(e.into()),
     })
 }
