@@ -852,6 +852,14 @@ pub async fn deliver(
     check_only: bool,
     today: NaiveDate,
 ) -> Result<DeliveryReport, AppError> {
+    // Before the file is read: reading a large file is work only a department may ask for.
+    crate::accounts::require(
+        store,
+        actor,
+        dixian_domain::access::Permission::UploadFeed,
+        "部门数据",
+    )
+    .await?;
     if period > Period::of(today) {
         return Err(AppError::Invalid(vec![format!("数据月份{period}晚于本月")]));
     }

@@ -168,6 +168,7 @@ impl AccountStore for SqlStore {
         } else {
             "user.enable"
         };
+        let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
             audit_in!(tx, actor, action, &target, "{}");
             sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
@@ -176,6 +177,20 @@ impl AccountStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+            // A disabled service account's tokens end with it: enabling it again does not
+            // bring them back; the administrator issues a new one.
+            if disabled {
+                sqlx::query(
+                    "UPDATE service_tokens SET revoked_at = $1, revoked_by = $2
+                     WHERE user_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(&now)
+                .bind(&actor.name)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
         });
         Ok(())
     }
@@ -278,17 +293,21 @@ impl AccountStore for SqlStore {
     async fn revoke_service_token(&self, actor: &Actor, id: i64) -> StoreResult<()> {
         self.permit(actor, Permission::ManageUsers, &format!("接入令牌#{id}"))
             .await?;
-        let owner: Option<(i64, String)> = read!(self, |pool| {
-            sqlx::query_as("SELECT user_id, hint FROM service_tokens WHERE id = $1")
+        let owner: Option<(i64, String, Option<String>)> = read!(self, |pool| {
+            sqlx::query_as("SELECT user_id, hint, revoked_at FROM service_tokens WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await
                 .map_err(backend)?
         });
-        let Some((user_id, hint)) = owner else {
-            return Err(StoreError::Invalid(format!("接入令牌#{id}不存在")));
+        // An unknown token is refused like another area's, so ids cannot be probed.
+        let Some((user_id, hint, revoked)) = owner else {
+            return Err(self.deny(actor, &format!("接入令牌#{id}")).await);
         };
         let username = self.user_for_change(actor, user_id, false).await?;
+        if revoked.is_some() {
+            return Err(StoreError::Invalid(format!("接入令牌#{id}已经吊销")));
+        }
         let now = audit::timestamp(Utc::now());
         let detail = serde_json::json!({ "token": id, "hint": hint }).to_string();
         write_tx!(self, |tx| {

@@ -67,6 +67,8 @@ fn backend(e: sqlx::Error) -> StoreError {
         sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
             StoreError::Unavailable(e.to_string())
         }
+        // Callers that know the table turn this into a sentence naming the record; the web
+        // shows no database words (`error::message_of`).
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             StoreError::Conflict(format!("违反唯一性约束（{}）", db.message()))
         }

@@ -68,15 +68,16 @@ impl IntoResponse for ApiError {
         } else {
             tracing::info!(error = %error, "接口请求被拒绝");
         }
+        let message = crate::error::message_of(&error);
         let problems = match &error {
             AppError::Invalid(p) => p.clone(),
-            e => vec![e.to_string()],
+            _ => vec![message.clone()],
         };
         (
             status,
             Json(json!({
                 "error": heading,
-                "message": error.to_string(),
+                "message": message,
                 "problems": problems,
                 "field": field,
             })),
@@ -99,36 +100,82 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(Body(v)),
-            Err(rejection) => {
+        use axum::extract::rejection::JsonRejection;
+        let rejection = match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => return Ok(Body(v)),
+            Err(r) => r,
+        };
+        // Chinese, naming the field; never serde's own words (they name Rust types).
+        let (status, message, field) = match &rejection {
+            JsonRejection::JsonDataError(_) => {
                 let text = rejection.body_text();
-                // axum names the path of the wrong value ("…target type: village: invalid
-                // type…"); serde names a missing one in backquotes.
-                let detail = text.split("target type: ").nth(1).unwrap_or(&text);
-                let path = detail
-                    .split_once(": ")
-                    .map(|(p, _)| p)
-                    .filter(|p| !p.contains(' ') && p.len() < 64);
-                let field = match (path, detail.contains("missing field")) {
-                    (Some(p), false) if p != "." => Some(p.to_string()),
-                    _ => detail
-                        .split('`')
-                        .nth(1)
-                        .filter(|f| !f.is_empty() && f.len() < 64)
-                        .map(str::to_string),
-                };
-                let message = match &field {
-                    Some(f) => format!("请求内容有误（字段“{f}”）：{text}"),
-                    None => format!("请求内容不是正确的 JSON：{text}"),
-                };
-                Err(ApiError::App {
-                    error: AppError::Invalid(vec![message]),
-                    field,
-                })
+                let detail = text.split("target type: ").nth(1).unwrap_or_default();
+                if let Some(missing) = detail.split("missing field `").nth(1) {
+                    let f: String = missing.chars().take_while(|c| *c != '`').collect();
+                    (StatusCode::BAD_REQUEST, format!("缺少字段“{f}”"), Some(f))
+                } else {
+                    let path = detail
+                        .split_once(": ")
+                        .map(|(p, _)| p.to_string())
+                        .filter(|p| !p.contains(' ') && p.len() < 64 && p != ".");
+                    match path {
+                        Some(p) => (
+                            StatusCode::BAD_REQUEST,
+                            format!("字段“{p}”的类型或取值不对"),
+                            Some(p),
+                        ),
+                        None => (
+                            StatusCode::BAD_REQUEST,
+                            "请求内容的结构不对：应为说明中的 JSON 对象".to_string(),
+                            None,
+                        ),
+                    }
+                }
             }
-        }
+            JsonRejection::JsonSyntaxError(_) => (
+                StatusCode::BAD_REQUEST,
+                "请求内容不是正确的 JSON".to_string(),
+                None,
+            ),
+            JsonRejection::MissingJsonContentType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "请求须为 JSON（Content-Type: application/json）".to_string(),
+                None,
+            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "请求内容超过了该接口的上限，未做任何处理".to_string(),
+                None,
+            ),
+            _ => (
+                StatusCode::BAD_REQUEST,
+                "请求内容无法读取，未做任何处理".to_string(),
+                None,
+            ),
+        };
+        tracing::info!(status = %status, message, "拒绝了格式不正确的接口请求");
+        Err(ApiError::Refused(Box::new(
+            (
+                status,
+                Json(json!({
+                    "error": "输入有误",
+                    "message": message,
+                    "problems": [message],
+                    "field": field,
+                })),
+            )
+                .into_response(),
+        )))
     }
+}
+
+/// Any `/api/` address no route answers: a JSON refusal, not the HTML page of the site.
+pub(crate) async fn no_such_endpoint(uri: axum::http::Uri) -> ApiResult {
+    Err(AppError::NotFound(format!(
+        "没有这个接口：{}（接口说明见 /api/openapi.json）",
+        uri.path()
+    ))
+    .into())
 }
 
 /// A JSON answer with status 200.

@@ -25,6 +25,25 @@ pub(crate) fn status_of(e: &AppError) -> (StatusCode, &'static str) {
     }
 }
 
+/// What a user may read of an error: the app's own Chinese message, or for a failure of the
+/// server (database down, corrupt data) a plain sentence — the database's own words, table and
+/// constraint names stay in the log.
+pub(crate) fn message_of(e: &AppError) -> String {
+    match e {
+        _ if status_of(e).0.is_server_error() => {
+            "暂时无法访问数据，请稍后再试；详细原因已记入服务器日志。".into()
+        }
+        // A uniqueness the store did not explain: the constraint's name is not for users.
+        AppError::Store(dixian_store::StoreError::Conflict(m))
+            if m.starts_with("违反唯一性约束") =>
+        {
+            tracing::warn!(error = %m, "违反唯一性约束");
+            "与已登记的数据重复，未写入".into()
+        }
+        _ => e.to_string(),
+    }
+}
+
 pub(crate) fn error_page(state: &AppState, session: Option<&Session>, e: &AppError) -> Response {
     let (status, heading) = status_of(e);
     if status.is_server_error() {
@@ -32,7 +51,7 @@ pub(crate) fn error_page(state: &AppState, session: Option<&Session>, e: &AppErr
     } else {
         tracing::info!(error = %e, "请求被拒绝");
     }
-    error_response(state, session, status, heading, e.to_string())
+    error_response(state, session, status, heading, message_of(e))
 }
 
 /// Any address no route answers.

@@ -88,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(screening::api_router())
         .merge(dashboard::api_router())
         .merge(reports::api_router())
+        .route("/api/{*rest}", axum::routing::any(api::no_such_endpoint))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::draw_errors,
@@ -227,7 +228,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
                     "status": "unavailable",
                     "version": VERSION,
                     "database": db,
-                    "error": e.to_string(),
+                    "error": "数据库无法访问",
                 })),
             )
                 .into_response()

@@ -117,7 +117,9 @@ pub async fn require_login(
     let api = path.starts_with("/api/");
     if api && let Some(token) = bearer(req.headers()) {
         let source = source_of(&state, &req);
-        return match service::authenticate(state.store.as_ref(), &token, source, Utc::now()).await {
+        return match service::authenticate(state.store.as_ref(), &token, source.clone(), Utc::now())
+            .await
+        {
             Ok(a) => {
                 req.extensions_mut().insert(Session {
                     auth: Arc::new(a),
@@ -126,10 +128,14 @@ pub async fn require_login(
                 });
                 next.run(req).await
             }
-            Err(AuthError::Expired) => api_refusal(StatusCode::UNAUTHORIZED, "接入令牌已过期"),
-            Err(AuthError::NoSession | AuthError::Disabled) => {
-                tracing::warn!(path, "拒绝了无效、已吊销或已停用的接入令牌");
-                api_refusal(StatusCode::UNAUTHORIZED, "接入令牌无效或已吊销")
+            Err(e @ (AuthError::Expired | AuthError::NoSession | AuthError::Disabled)) => {
+                tracing::warn!(path, "拒绝了无效、过期、已吊销或已停用的接入令牌");
+                audit_refused_token(&state, source, &path).await;
+                if matches!(e, AuthError::Expired) {
+                    api_refusal(StatusCode::UNAUTHORIZED, "接入令牌已过期")
+                } else {
+                    api_refusal(StatusCode::UNAUTHORIZED, "接入令牌无效或已吊销")
+                }
             }
             Err(e) => {
                 tracing::error!(error = %e, "接入令牌校验失败");
@@ -171,6 +177,33 @@ pub async fn require_login(
             tracing::error!(error = %e, "会话校验失败");
             (StatusCode::SERVICE_UNAVAILABLE, "暂时无法访问数据").into_response()
         }
+    }
+}
+
+/// Audits a refused bearer token with where it came from. A source that keeps guessing is
+/// audited at the rate the public pages allow, so guessing cannot flood the audit trail.
+async fn audit_refused_token(state: &AppState, source: Option<String>, path: &str) {
+    let key = format!("token {}", source.as_deref().unwrap_or("unknown"));
+    if state
+        .limiter
+        .check(&key, std::time::Instant::now())
+        .is_err()
+    {
+        return;
+    }
+    let caller = dixian_domain::access::Actor {
+        user_id: None,
+        name: "接口调用方（令牌无效）".into(),
+        scope: dixian_domain::access::Scope::Everything,
+        source,
+        role: None,
+    };
+    if let Err(e) = state
+        .store
+        .audit(&caller, "service_token.rejected", path, "{}")
+        .await
+    {
+        tracing::error!(error = %e, "无法记录被拒绝的接入令牌");
     }
 }
 
@@ -218,8 +251,9 @@ pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 pub(crate) fn tokens_equal(a: &str, b: &str) -> bool {
-    // Constant time in the length of the expected token.
-    a.len() == b.len()
+    // Constant time in the length of the expected token; an empty one never matches.
+    !b.is_empty()
+        && a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))

@@ -9,7 +9,7 @@ use super::auth::{AuthError, Authenticated, actor_of, random_hex};
 use super::{NewAccount, PasswordHashing, insert_account, require};
 use crate::AppError;
 use chrono::{DateTime, Duration, Utc};
-use dixian_domain::access::{Actor, Permission};
+use dixian_domain::access::{Actor, Permission, Role};
 use dixian_gm::sm3;
 use dixian_store::{NewServiceToken, ServiceTokenRecord, Store};
 
@@ -20,13 +20,25 @@ pub const TOKEN_PREFIX: &str = "dxs_";
 pub const MAX_TOKEN_DAYS: i64 = 366;
 
 /// A token as issued: `token` is shown once and cannot be read again.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IssuedToken {
     pub user_id: i64,
     pub token_id: i64,
     pub username: String,
     pub token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+// Never the token itself in a log line.
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("user_id", &self.user_id)
+            .field("token_id", &self.token_id)
+            .field("username", &self.username)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 fn days_of(text: &str) -> Result<i64, AppError> {
@@ -53,6 +65,13 @@ pub async fn create_service_account(
     now: DateTime<Utc>,
 ) -> Result<IssuedToken, AppError> {
     require(store, actor, Permission::ManageUsers, &input.username).await?;
+    // The three administrators (三员) are people; a machine never holds their roles.
+    if Role::parse(&input.role).is_some_and(Role::is_administrator) {
+        return Err(AppError::Invalid(vec![format!(
+            "系统接入账号不能是{}：三员只能由本人使用",
+            Role::parse(&input.role).map_or("管理员", Role::label)
+        )]));
+    }
     let days = days_of(days)?;
     // A password nobody knows, so the row is like any other; sign-in refuses it anyway.
     let unknown = random_hex::<32>()?;
@@ -153,8 +172,10 @@ pub async fn authenticate(
     if record
         .last_used_at
         .is_none_or(|t| now - t > Duration::minutes(1))
+        && let Err(e) = store.touch_service_token(record.id, now).await
     {
-        store.touch_service_token(record.id, now).await?;
+        // When it was last used is a note, not a reason to refuse the call.
+        tracing::warn!(error = %e, "无法记录接入令牌的使用时间");
     }
     Ok(Authenticated {
         actor: actor_of(&user, source),
