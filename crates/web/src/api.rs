@@ -178,6 +178,50 @@ pub(crate) async fn no_such_endpoint(uri: axum::http::Uri) -> ApiResult {
     .into())
 }
 
+/// A file inside a JSON body: its name and its bytes in base64.
+#[derive(Debug, serde::Deserialize, Default)]
+pub(crate) struct FileBody {
+    pub name: String,
+    /// The file, base64-encoded.
+    pub data: String,
+}
+
+/// One file of a JSON body as (name, bytes); a file that is not base64 is refused naming
+/// `field` and the file. `what` is the word for the file (照片, 附件).
+pub(crate) fn decode_file(
+    f: FileBody,
+    field: &str,
+    what: &str,
+) -> Result<(String, Vec<u8>), ApiError> {
+    use base64::Engine;
+    match base64::engine::general_purpose::STANDARD.decode(f.data.trim()) {
+        Ok(bytes) => Ok((f.name, bytes)),
+        Err(e) => Err(ApiError::invalid(
+            field,
+            format!("{what}“{}”不是正确的 base64：{e}", f.name),
+        )),
+    }
+}
+
+/// The files of a JSON body, each refused by its place (`photos[1].data`) if not base64.
+pub(crate) fn decode_files(
+    files: Vec<FileBody>,
+    field: &str,
+    what: &str,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            decode_file(
+                f,
+                &format!("{field}[{i}].data"),
+                &format!("第{}个{what}", i + 1),
+            )
+        })
+        .collect()
+}
+
 /// A JSON answer with status 200.
 pub(crate) fn ok(v: serde_json::Value) -> ApiResult {
     Ok(Json(v).into_response())

@@ -4,13 +4,14 @@
 //! rules, the jurisdiction and the audit are the same.
 
 use crate::AppState;
-use crate::api::{ApiError, ApiResult, Body, api_csrf, created, ok};
+use crate::api::{
+    ApiError, ApiResult, Body, FileBody, api_csrf, created, decode_file, decode_files, ok,
+};
 use crate::links::DrillQuery;
 use crate::session::Session;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use base64::Engine;
 use dixian_app::AppError;
 use dixian_app::monitoring::{self as flow, CadreForm, LeadForm, MeasureForm, StepForm, VisitForm};
 use dixian_domain::division::DivisionCode;
@@ -427,19 +428,12 @@ pub(super) async fn measure(
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub(super) struct PhotoBody {
-    name: String,
-    /// The file, base64-encoded.
-    data: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub(super) struct VisitBody {
     #[serde(flatten)]
     form: VisitForm,
     /// Optional: a visit needs no photo.
-    photos: Vec<PhotoBody>,
+    photos: Vec<FileBody>,
 }
 
 /// `POST /api/cases/{id}/visits`: records a visit, with photos if any (base64).
@@ -451,18 +445,7 @@ pub(super) async fn visit(
     Body(b): Body<VisitBody>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口记录走访").await?;
-    let mut photos = Vec::with_capacity(b.photos.len());
-    for (i, p) in b.photos.into_iter().enumerate() {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(p.data.trim())
-            .map_err(|e| {
-                ApiError::invalid(
-                    &format!("photos[{i}].data"),
-                    format!("第{}张照片“{}”不是正确的 base64：{e}", i + 1, p.name),
-                )
-            })?;
-        photos.push((p.name, bytes));
-    }
+    let photos = decode_files(b.photos, "photos", "照片")?;
     let visit_id = flow::record_visit(
         state.store.as_ref(),
         &session.auth.actor,
@@ -494,12 +477,12 @@ pub(super) async fn attach(
     Body(b): Body<AttachmentBody>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口上传附件").await?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b.data.trim())
-        .map_err(|e| {
-            ApiError::invalid("data", format!("附件“{}”不是正确的 base64：{e}", b.name))
-        })?;
-    let attachment = flow::attachment(&b.kind, &b.name, bytes)?;
+    let file = FileBody {
+        name: b.name,
+        data: b.data,
+    };
+    let (name, bytes) = decode_file(file, "data", "附件")?;
+    let attachment = flow::attachment(&b.kind, &name, bytes)?;
     let attachment_id = state
         .store
         .add_attachment(&session.auth.actor, id, &attachment)

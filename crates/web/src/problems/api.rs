@@ -3,12 +3,11 @@
 //! The same app functions as the pages, so the same rules, scope and audit.
 
 use crate::AppState;
-use crate::api::{ApiError, ApiResult, Body, api_csrf, created, ok};
+use crate::api::{ApiResult, Body, FileBody, api_csrf, created, decode_files, ok};
 use crate::session::Session;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use base64::Engine;
 use dixian_app::AppError;
 use dixian_app::problems::{
     FilterQuery, ProblemForm, ProblemLedger, StepForm, register, take_step,
@@ -116,13 +115,6 @@ pub(super) async fn show(
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub(super) struct FileBody {
-    name: String,
-    /// The file, base64-encoded.
-    data: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
 #[serde(default)]
 pub(super) struct StepBody {
     #[serde(flatten)]
@@ -140,18 +132,7 @@ pub(super) async fn step(
     Body(b): Body<StepBody>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口办理三保障问题").await?;
-    let mut files = Vec::with_capacity(b.files.len());
-    for (i, f) in b.files.into_iter().enumerate() {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(f.data.trim())
-            .map_err(|e| {
-                ApiError::invalid(
-                    &format!("files[{i}].data"),
-                    format!("第{}个文件“{}”不是正确的 base64：{e}", i + 1, f.name),
-                )
-            })?;
-        files.push((f.name, bytes));
-    }
+    let files = decode_files(b.files, "files", "文件")?;
     let action = take_step(
         state.store.as_ref(),
         &session.auth.actor,
