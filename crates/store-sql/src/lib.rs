@@ -76,6 +76,28 @@ fn backend(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Creates `path` readable and writable by its owner only (0600), or narrows an existing
+/// file to that: the database holds names, health and incomes in plain text, and SQLite gives
+/// its WAL and shared-memory files the database file's permissions.
+pub(crate) fn owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        } else {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}：{detail}"))
 }
@@ -541,6 +563,9 @@ impl SqlStore {
     /// Opens (creating if missing) the SQLite database at `path`, migrates it, and checks
     /// that `cipher` holds the keys the data was written with.
     pub async fn open_sqlite(path: &Path, cipher: Arc<FieldCipher>) -> StoreResult<SqlStore> {
+        owner_only(path).map_err(|e| {
+            StoreError::Unavailable(format!("无法创建数据库文件{}：{e}", path.display()))
+        })?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

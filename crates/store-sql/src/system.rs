@@ -227,6 +227,10 @@ impl SystemStore for SqlStore {
                 let target = path.to_str().ok_or_else(|| {
                     StoreError::Backend(format!("备份路径{}含有无法处理的字符", path.display()))
                 })?;
+                // An empty file of the owner's only: VACUUM INTO fills an empty file.
+                crate::owner_only(path).map_err(|e| {
+                    StoreError::Backend(format!("无法创建备份文件{}：{e}", path.display()))
+                })?;
                 // VACUUM INTO copies one consistent snapshot, defragmented, without blocking writers.
                 sqlx::query("VACUUM INTO $1")
                     .bind(target)

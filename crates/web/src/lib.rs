@@ -127,7 +127,10 @@ pub fn router(state: AppState) -> Router {
         .merge(public)
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
         .layer(axum::middleware::map_response(explain_rejections))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -248,8 +251,15 @@ async fn stylesheet() -> Response {
 }
 
 /// Baseline headers on every response; pages carry no inline script at all.
-async fn security_headers(mut res: Response) -> Response {
+async fn security_headers(State(state): State<AppState>, mut res: Response) -> Response {
     let h = res.headers_mut();
+    // Served over HTTPS: browsers keep to HTTPS for a year, so no first request goes in clear.
+    if state.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -106,3 +106,44 @@ async fn backup_on_postgres_points_to_pg_dump() {
     store.close().await;
     db.drop_db().await;
 }
+
+/// Issue 20, item 12: the database, its WAL and shared-memory files and every backup are the
+/// owner's only (0600); an existing database made by an older version is narrowed on opening.
+#[cfg(unix)]
+#[tokio::test]
+async fn database_files_and_backups_are_the_owners_only() {
+    use dixian_store::SystemStore;
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let keys = cipher();
+    let store = SqlStore::open_sqlite(&path, keys.clone()).await.unwrap();
+    store
+        .audit(
+            &dixian_domain::access::Actor::system("test"),
+            "test",
+            "x",
+            "{}",
+        )
+        .await
+        .unwrap();
+    assert_eq!(mode(&path), 0o600);
+    for suffix in ["-wal", "-shm"] {
+        let side = dir.path().join(format!("t.db{suffix}"));
+        if side.exists() {
+            assert_eq!(mode(&side), 0o600, "{suffix}");
+        }
+    }
+    let backup = dir.path().join("backup.db");
+    store.backup_to(&backup).await.unwrap();
+    assert_eq!(mode(&backup), 0o600);
+    store.close().await;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    SqlStore::open_sqlite(&path, keys)
+        .await
+        .unwrap()
+        .close()
+        .await;
+    assert_eq!(mode(&path), 0o600);
+}

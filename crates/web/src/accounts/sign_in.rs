@@ -39,11 +39,45 @@ pub struct LoginQuery {
     out: Option<String>,
 }
 
+/// Where to go after signing in: a path of this site only. Browsers drop tabs and line
+/// breaks inside an address (`/\t/evil.example` becomes `//evil.example`, another site), and a
+/// line break in a header cannot be sent at all, so any control character or white space sends
+/// the user home instead.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let same_site = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
+    if same_site {
         next.to_string()
     } else {
         "/".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert_eq!(
+            safe_next("/cases?state=verifying"),
+            "/cases?state=verifying"
+        );
+        assert_eq!(safe_next("/households?name=张"), "/households?name=张");
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/\r\nSet-Cookie: x=1",
+            "/ /evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
 

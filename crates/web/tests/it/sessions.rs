@@ -43,9 +43,19 @@ async fn pages_need_a_login_with_safe_cookies() {
     let csp = home.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
 
+    assert!(
+        !home.headers.contains_key("strict-transport-security"),
+        "plain HTTP here"
+    );
+
     let secure = app_with(true).await;
     let (reply, _) = login(&secure.router, "county", accounts::DEMO_PASSWORD).await;
     assert!(reply.cookie("dixian_session").unwrap().contains("; Secure"));
+    // Issue 20, item 14: under HTTPS browsers are told to keep to it.
+    assert_eq!(
+        reply.headers["strict-transport-security"],
+        "max-age=31536000"
+    );
 }
 
 #[tokio::test]
@@ -370,4 +380,40 @@ async fn oversized_and_malformed_forms_get_chinese_refusals() {
     // Nothing was revealed or looked up.
     assert!(audit_actions(&a, "pii.reveal").await.is_empty());
     assert!(audit_actions(&a, "person.lookup").await.is_empty());
+}
+
+/// Issue 20, item 6: after signing in, only a path of this site is followed; a tab or a line
+/// break in `next` (which browsers drop, or which cannot be sent) leads home, without a 500.
+#[tokio::test]
+async fn login_never_redirects_off_the_site() {
+    let a = app().await;
+    for next in [
+        "/\t/evil.example/",
+        "/\r\n/evil.example/",
+        "//evil.example/",
+    ] {
+        let page = get(&a.router, "/login", "").await;
+        let csrf_cookie = page.cookie("dixian_login_csrf").unwrap();
+        let csrf_cookie = csrf_cookie.split(';').next().unwrap().to_string();
+        let reply = post(
+            &a.router,
+            "/login",
+            &csrf_cookie,
+            &form(&[
+                ("csrf", &hidden(&page.body, "csrf")),
+                ("next", next),
+                ("username", "county"),
+                ("password", accounts::DEMO_PASSWORD),
+            ]),
+            &[],
+        )
+        .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::SEE_OTHER,
+            "{next:?}: {}",
+            reply.body
+        );
+        assert_eq!(reply.location(), "/", "{next:?}");
+    }
 }
