@@ -468,10 +468,17 @@ impl AccountStore for SqlStore {
             LoginKey::Username(u) => ("username", u),
             LoginKey::Source(s) => ("source", s),
         };
+        // An account's count starts again at its last success; an address's does not, so a
+        // sprayer cannot reset it by signing in now and then with an account of its own.
+        let since_success = match key {
+            LoginKey::Username(_) => format!(
+                "AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE {column} = $1 AND success = $4), '')"
+            ),
+            LoginKey::Source(_) => "AND $4 = $4".to_string(),
+        };
         let sql = format!(
             "SELECT COUNT(*), MAX(at) FROM login_attempts
-             WHERE {column} = $1 AND success = $2 AND at > $3
-               AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE {column} = $1 AND success = $4), '')"
+             WHERE {column} = $1 AND success = $2 AND at > $3 {since_success}"
         );
         let (count, last): (i64, Option<String>) = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))

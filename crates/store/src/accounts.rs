@@ -110,7 +110,7 @@ pub enum LoginKey {
     Source(String),
 }
 
-/// Failed attempts since the last success (and after a given time), with the latest one.
+/// Failed attempts in a window (for an account: since its last success), with the latest one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FailureCount {
     pub count: i64,
@@ -156,7 +156,8 @@ pub trait AccountStore: Send + Sync {
     async fn revoke_user_sessions(&self, user_id: i64) -> StoreResult<usize>;
     /// Records an attempt and audits it, in one transaction.
     async fn record_login(&self, attempt: &LoginAttempt) -> StoreResult<()>;
-    /// Failures for `key` after both `since` and the key's last success.
+    /// Failures for `key` after `since`: for an account also after its last success; for an
+    /// address every failure in the window, successes or not (password spraying).
     async fn login_failures(
         &self,
         key: &LoginKey,

@@ -215,6 +215,19 @@ pub async fn sessions_and_logins(store: &dyn Store) {
             .count,
         1
     );
+    // A success from the address resets the account's count, not the address's (issue 20,
+    // item 5: spraying with a good login now and then).
+    store.record_login(&attempt(7, "a", true)).await.unwrap();
+    store.record_login(&attempt(8, "a", false)).await.unwrap();
+    assert_eq!(
+        store
+            .login_failures(&LoginKey::Source("a".into()), at(0))
+            .await
+            .unwrap()
+            .count,
+        5
+    );
+    assert_eq!(store.login_failures(&user, at(0)).await.unwrap().count, 1);
     assert_eq!(
         store
             .login_failures(&LoginKey::Username("nobody".into()), at(0))
@@ -224,7 +237,7 @@ pub async fn sessions_and_logins(store: &dyn Store) {
     );
     let history = store.login_history(uid, 3).await.unwrap();
     let minutes: Vec<_> = history.iter().map(|h| h.at).collect();
-    assert_eq!(minutes, vec![at(6), at(5), at(4)]);
+    assert_eq!(minutes, vec![at(8), at(7), at(6)]);
     assert_eq!(history[0].source.as_deref(), Some("a"));
     let records = store
         .audit_records(&sys(), &AuditFilter::after(0, 1000))
@@ -235,14 +248,14 @@ pub async fn sessions_and_logins(store: &dyn Store) {
             .iter()
             .filter(|r| r.action == "login.failure")
             .count(),
-        5
+        6
     );
     assert_eq!(
         records
             .iter()
             .filter(|r| r.action == "login.success")
             .count(),
-        1
+        2
     );
 }
 
