@@ -564,7 +564,7 @@ impl SqlStore {
     /// that `cipher` holds the keys the data was written with.
     pub async fn open_sqlite(path: &Path, cipher: Arc<FieldCipher>) -> StoreResult<SqlStore> {
         owner_only(path).map_err(|e| {
-            StoreError::Unavailable(format!("无法创建数据库文件{}：{e}", path.display()))
+            StoreError::Unavailable(format!("无法打开数据库文件{}：{e}", path.display()))
         })?;
         let opts = SqliteConnectOptions::new()
             .filename(path)
