@@ -263,30 +263,18 @@ impl AccountStore for SqlStore {
     async fn service_tokens(&self, actor: &Actor) -> StoreResult<Vec<ServiceTokenRecord>> {
         self.permit(actor, Permission::ManageUsers, "系统接入令牌")
             .await?;
-        let rows: Vec<(TokenRow, String)> = read!(self, |pool| {
-            let rows: Vec<TokenRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<TokenRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT {TOKEN_COLUMNS} FROM service_tokens t JOIN users u ON u.id = t.user_id
                  ORDER BY t.id DESC"
             )))
             .fetch_all(pool)
             .await
-            .map_err(backend)?;
-            let divisions: Vec<(i64, String)> =
-                sqlx::query_as("SELECT id, division_code FROM users WHERE service = $1")
-                    .bind(true)
-                    .fetch_all(pool)
-                    .await
-                    .map_err(backend)?;
-            rows.into_iter()
-                .filter_map(|r| {
-                    let d = divisions.iter().find(|(id, _)| *id == r.user_id)?.1.clone();
-                    Some((r, d))
-                })
-                .collect()
+            .map_err(backend)?
         });
         rows.into_iter()
-            .filter(|(_, d)| DivisionCode::parse(d).is_ok_and(|d| actor.scope.covers(&d)))
-            .map(|(r, _)| r.into_domain())
+            .filter(|r| DivisionCode::parse(&r.division_code).is_ok_and(|d| actor.scope.covers(&d)))
+            .map(TokenRow::into_domain)
             .collect()
     }
 
@@ -625,9 +613,11 @@ struct TokenRow {
     revoked_at: Option<String>,
     revoked_by: Option<String>,
     last_used_at: Option<String>,
+    /// The account's division, for the administrator's scope.
+    division_code: String,
 }
 
-const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.hint, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.revoked_by, t.last_used_at";
+const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.hint, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.revoked_by, t.last_used_at, u.division_code";
 
 impl TokenRow {
     fn into_domain(self) -> StoreResult<ServiceTokenRecord> {

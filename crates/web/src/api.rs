@@ -240,15 +240,13 @@ pub(crate) async fn audit_refusals(
     next: axum::middleware::Next,
 ) -> Response {
     let session = req.extensions().get::<Session>().cloned();
-    let target = format!("{} {}", req.method(), req.uri().path());
+    let path = req.uri().path().to_string();
+    let target = format!("{} {path}", req.method());
     let res = next.run(req).await;
     let refused = matches!(res.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND);
     if let Some(session) = session
         && refused
-        && target
-            .split(' ')
-            .nth(1)
-            .is_some_and(|p| p.starts_with("/api/"))
+        && path.starts_with("/api/")
     {
         let detail = json!({
             "status": res.status().as_u16(),

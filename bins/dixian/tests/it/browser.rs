@@ -133,6 +133,26 @@ impl Browser {
         self.click_and_wait(button).await;
     }
 
+    /// Empty when the page fits the window's width; otherwise the widest elements that stick
+    /// out, so a failure says what to fix.
+    pub async fn overflow(&self) -> String {
+        self.client
+            .execute(
+                "if (document.documentElement.scrollWidth <= window.innerWidth) return '';
+                 return Array.from(document.querySelectorAll('body *'))
+                   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                   .slice(-3)
+                   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: ' + (e.textContent || '').slice(0, 40))
+                   .join(' | ');",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The `href` of the element at `css`.
     pub async fn href(&self, css: &str) -> String {
         self.client
@@ -272,24 +292,7 @@ async fn pages_fit_a_phone_screen() {
         assert_eq!(b.path().await, path.split('?').next().unwrap_or(path));
         // Empty when the page fits; otherwise the widest elements that stick out, so a
         // failure says what to fix.
-        let overflow = b
-            .client
-            .execute(
-                "if (document.documentElement.scrollWidth <= window.innerWidth) return '';
-                 return Array.from(document.querySelectorAll('body *'))
-                   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-                   .slice(-3)
-                   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: ' + (e.textContent || '').slice(0, 40))
-                   .join(' | ');",
-                vec![],
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            overflow,
-            serde_json::Value::String(String::new()),
-            "{path} overflows a 390px screen"
-        );
+        assert_eq!(b.overflow().await, "", "{path} overflows a 390px screen");
     }
     b.screenshot("policy-phone.png").await;
     b.close().await;
@@ -618,6 +621,65 @@ async fn security_administrator_tightens_the_lockout() {
     }
     b.login(&base, "viewer", "Dixian@2026").await;
     assert!(b.text("p.error").await.contains("账号已锁定"));
+    b.close().await;
+    drop(server);
+}
+
+/// The 系统管理员 on a phone gives another system a token: a wrong period is refused with
+/// what was typed kept, the token is shown once, the list shows only its start, and revoking
+/// it takes effect in the list at once.
+#[tokio::test]
+async fn system_administrator_issues_and_revokes_a_token_on_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("30", "7");
+    b.client.set_window_size(390, 844).await.unwrap();
+    let base = format!("http://{}", server.addr);
+    b.login(&base, "admin", "Dixian@2026").await;
+    b.click_link("系统接入").await;
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "/admin/tokens overflows a 390px screen"
+    );
+    b.fill("#new-service input[name=username]", "yibao-sys")
+        .await;
+    b.fill("#new-service input[name=display_name]", "医保结算系统")
+        .await;
+    b.choose("#new-service select[name=role]", "viewer").await;
+    b.fill("#new-service input[name=division]", "500299000000")
+        .await;
+    b.fill("#new-service input[name=days]", "900").await;
+    b.submit("#new-service button").await;
+    assert!(b.text("#error").await.contains("有效期“900”无效"));
+    let kept = b
+        .client
+        .find(Locator::Css("#new-service input[name=display_name]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("医保结算系统"), "typed work kept");
+    b.fill("#new-service input[name=days]", "30").await;
+    b.submit("#new-service button").await;
+    let token = b.text("#issued-token code").await;
+    assert!(token.starts_with("dxs_"), "{token}");
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "the issued token overflows a 390px screen"
+    );
+    b.click_link("系统接入").await;
+    let list = b.text("#tokens").await;
+    assert!(
+        list.contains(&token[..10]) && !list.contains(&token),
+        "{list}"
+    );
+    b.submit("#tokens form.inline button").await;
+    assert!(b.text("#notice").await.contains("已吊销令牌"));
+    assert!(b.text("#tokens").await.contains("已吊销"));
     b.close().await;
     drop(server);
 }

@@ -398,3 +398,99 @@ pub async fn permissions(store: &dyn Store) {
         Some("x")
     );
 }
+
+/// Service tokens (接入令牌): stored by hash, found by hash, listed and revoked only within
+/// the administrator's area, never for a person's account; revoking twice is refused, an
+/// unknown id is refused like another area's; disabling the account revokes its tokens.
+pub async fn service_tokens(store: &dyn Store) {
+    load_divisions(store).await;
+    let now = chrono::Utc::now();
+    let mut machine = new_user("yibao-sys", Role::DepartmentOfficer, "500299101000");
+    machine.department = Some("医保".into());
+    machine.service = true;
+    let machine = store.create_user(&sys(), &machine).await.unwrap();
+    assert!(store.user_by_id(machine).await.unwrap().unwrap().service);
+    let person = store
+        .create_user(
+            &sys(),
+            &new_user("shiqiao", Role::TownReviewer, "500299101000"),
+        )
+        .await
+        .unwrap();
+    let token = |user_id: i64, hash: &[u8]| crate::NewServiceToken {
+        user_id,
+        token_hash: hash.to_vec(),
+        hint: "dxs_abcdef".into(),
+        created_at: now,
+        expires_at: now + chrono::Duration::days(30),
+    };
+    let admin = actor_as(Role::SystemAdmin, "500299000000");
+    let elsewhere = actor_as(Role::SystemAdmin, "500299102000");
+    let e = store
+        .create_service_token(&admin, &token(person, b"h0"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("不是系统接入账号"), "{e}");
+    let e = store
+        .create_service_token(&elsewhere, &token(machine, b"h0"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden), "{e:?}");
+    let id = store
+        .create_service_token(&admin, &token(machine, b"h1"))
+        .await
+        .unwrap();
+    let found = store.service_token(b"h1").await.unwrap().unwrap();
+    assert_eq!((found.id, found.user_id), (id, machine));
+    assert_eq!(found.username, "yibao-sys");
+    assert!(found.revoked_at.is_none() && found.last_used_at.is_none());
+    assert!(store.service_token(b"nope").await.unwrap().is_none());
+    store.touch_service_token(id, now).await.unwrap();
+    let found = store.service_token(b"h1").await.unwrap().unwrap();
+    assert_eq!(
+        found.last_used_at.map(|t| t.timestamp()),
+        Some(now.timestamp())
+    );
+    assert_eq!(store.service_tokens(&admin).await.unwrap().len(), 1);
+    assert!(store.service_tokens(&elsewhere).await.unwrap().is_empty());
+    // Revocation: only in the area, once; an unknown id looks like another area's.
+    let e = store
+        .revoke_service_token(&elsewhere, id)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden), "{e:?}");
+    let e = store
+        .revoke_service_token(&admin, 999_999)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Forbidden), "{e:?}");
+    store.revoke_service_token(&admin, id).await.unwrap();
+    let revoked = store.service_token(b"h1").await.unwrap().unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(revoked.revoked_by.as_deref(), Some(admin.name.as_str()));
+    let e = store.revoke_service_token(&admin, id).await.unwrap_err();
+    assert!(e.to_string().contains("已经吊销"), "{e}");
+    // Disabling the account ends its other tokens too.
+    let second = store
+        .create_service_token(&admin, &token(machine, b"h2"))
+        .await
+        .unwrap();
+    store
+        .set_user_disabled(&admin, machine, true)
+        .await
+        .unwrap();
+    store
+        .set_user_disabled(&admin, machine, false)
+        .await
+        .unwrap();
+    let ended = store.service_token(b"h2").await.unwrap().unwrap();
+    assert_eq!(ended.id, second);
+    assert!(ended.revoked_at.is_some());
+    let records = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    for action in ["service_token.create", "service_token.revoke"] {
+        assert!(records.iter().any(|r| r.action == action), "{action}");
+    }
+}

@@ -46,6 +46,7 @@ macro_rules! contract_checks {
             accounts::users,
             accounts::sessions_and_logins,
             accounts::permissions,
+            accounts::service_tokens,
             monitoring::monitoring_leads,
             monitoring::monitoring_cases,
             monitoring::case_histories,

@@ -543,7 +543,7 @@ async fn the_system_administrator_issues_and_revokes_tokens_on_the_page() {
     assert_eq!(made.status, StatusCode::OK, "{}", made.body);
     let token = made
         .body
-        .split("<code class=\"code\">")
+        .split("<code class=\"code token\">")
         .nth(1)
         .unwrap()
         .split('<')
