@@ -6,8 +6,8 @@
 
 use crate::AppError;
 use crate::policy::parse_date;
-use crate::sheet::Problem;
 use crate::sheet::{FileKind, Mark, SheetRow, TextSheet, for_each_row};
+use crate::sheet::{Problem, Problems};
 use chrono::NaiveDate;
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
@@ -153,12 +153,14 @@ pub struct FeedFile {
     pub rows_read: usize,
     /// The rows without a problem, in file order.
     pub rows: Vec<FeedRow>,
-    /// Every problem, by row and column.
+    /// Problems by row and column (at most [`crate::sheet::MAX_LISTED_PROBLEMS`] listed).
     pub problems: Vec<Problem>,
+    /// Rows refused, listed or not.
+    pub rejected: usize,
 }
 
 /// The most rows one file may hold: a province's monthly settlements are split by county.
-pub const MAX_ROWS: usize = 2_000_000;
+pub const MAX_ROWS: usize = 1_000_000;
 
 /// A feed template for `department` with an example row.
 pub fn template(department: Department, kind: FileKind) -> std::io::Result<Vec<u8>> {
@@ -206,11 +208,17 @@ pub fn read_feed(
 ) -> Result<FeedFile, AppError> {
     let kind = FileKind::of(name, bytes).map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
     let mut sheet_rows = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
+    let mut broken = 0;
     for_each_row(kind, bytes, |r| match r {
-        Ok(row) if !row.is_blank() => sheet_rows.push(row),
+        // Title rows and the header come on top of the data; beyond that the file is
+        // refused below without holding the rest.
+        Ok(row) if !row.is_blank() && sheet_rows.len() <= MAX_ROWS + 20 => sheet_rows.push(row),
         Ok(_) => {}
-        Err(p) => problems.push(p),
+        Err(p) => {
+            broken += 1;
+            problems.push(p)
+        }
     })
     .map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
     let columns = columns(department);
@@ -254,8 +262,7 @@ pub fn read_feed(
     let data = &sheet_rows[at + 1..];
     if data.len() > MAX_ROWS {
         return Err(AppError::Invalid(vec![format!(
-            "文件有{}行，超过{MAX_ROWS}行上限，请按乡镇或月份分成几个文件",
-            data.len()
+            "文件超过{MAX_ROWS}行上限，请按乡镇或月份分成几个文件"
         )]));
     }
     let mut rows = Vec::with_capacity(data.len());
@@ -270,12 +277,12 @@ pub fn read_feed(
             rows.push(r);
         }
     }
-    problems.sort_by_key(|p| p.row);
     Ok(FeedFile {
         department,
-        rows_read: data.len(),
+        rows_read: data.len() + broken,
+        rejected: data.len() + broken - rows.len(),
         rows,
-        problems,
+        problems: problems.into_vec(),
     })
 }
 
@@ -284,7 +291,7 @@ struct Cells<'a, 'p> {
     row: &'a SheetRow,
     columns: &'static [Column],
     index: &'a [Option<usize>],
-    problems: &'p mut Vec<Problem>,
+    problems: &'p mut Problems,
 }
 
 impl Cells<'_, '_> {
@@ -763,19 +770,19 @@ pub struct DeliveryReport {
     /// `None` on a check-only run.
     pub delivered: Option<Delivered>,
     pub problems: Vec<Problem>,
+    /// Rows refused, listed among the problems or not.
+    pub rejected: usize,
 }
 
 impl DeliveryReport {
     /// Rows that passed the checks.
     pub fn accepted(&self) -> usize {
-        self.rows_read - self.problems_rows()
+        self.rows_read - self.rejected
     }
 
     /// Rows with at least one problem.
     pub fn problems_rows(&self) -> usize {
-        let mut rows: Vec<usize> = self.problems.iter().map(|p| p.row).collect();
-        rows.dedup();
-        rows.len()
+        self.rejected
     }
 }
 
@@ -863,6 +870,8 @@ pub async fn deliver(
     if period > Period::of(today) {
         return Err(AppError::Invalid(vec![format!("数据月份{period}晚于本月")]));
     }
+    // Held until delivered: one file at a time per account.
+    let _work = crate::sheet::guard::start_file_work(actor)?;
     let file = read_feed(department, name, bytes, today)?;
     let mut report = DeliveryReport {
         department,
@@ -870,6 +879,7 @@ pub async fn deliver(
         rows_read: file.rows_read,
         delivered: None,
         problems: file.problems,
+        rejected: file.rejected,
     };
     if check_only {
         return Ok(report);

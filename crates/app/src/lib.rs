@@ -29,6 +29,10 @@ pub enum AppError {
     Invalid(Vec<String>),
     #[error("{0}")]
     NotFound(String),
+    /// Work the server is doing enough of already (another file check of the same account):
+    /// try again later.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

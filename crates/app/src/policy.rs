@@ -1,7 +1,7 @@
 //! Which policy values are in force for a division on a date.
 
 use crate::AppError;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::policy::{Policy, PolicySet};
 use dixian_store::Store;
@@ -87,15 +87,31 @@ impl Policies {
     }
 }
 
-/// Parses a date as typed (`2026-10-31`, `2026/10/31`, `20261031`), with a Chinese error.
+/// The earliest date any record of the work can carry: 建档立卡 began in 2014 (国务院扶贫办
+/// 《扶贫开发建档立卡工作方案》, 国开办发〔2014〕24号), and monitoring in 2020. A typed date
+/// before it is a slip of the keyboard (0000-01-01, 1900-01-01), not history.
+pub const EARLIEST_RECORD_DATE: (i32, u32, u32) = (2014, 1, 1);
+/// The latest year a typed date may fall in (deadlines and plans lie ahead, not centuries).
+pub const LATEST_RECORD_YEAR: i32 = 2099;
+
+/// Parses a date as typed (`2026-10-31`, `2026/10/31`, `20261031`), with a Chinese error; a
+/// date outside [`EARLIEST_RECORD_DATE`] ..= [`LATEST_RECORD_YEAR`] is refused.
 pub fn parse_date(text: &str) -> Result<NaiveDate, AppError> {
     let t = text.trim();
-    ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日"]
+    let d = ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
         .ok_or_else(|| {
             AppError::Invalid(vec![format!(
                 "日期“{t}”无效：应为YYYY-MM-DD格式的真实日期，如2026-10-31"
             )])
-        })
+        })?;
+    let (y, m, day) = EARLIEST_RECORD_DATE;
+    let earliest = NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN);
+    if d < earliest || d.year() > LATEST_RECORD_YEAR {
+        return Err(AppError::Invalid(vec![format!(
+            "日期“{t}”超出范围：应在{earliest}至{LATEST_RECORD_YEAR}-12-31之间（请检查年份）"
+        )]));
+    }
+    Ok(d)
 }

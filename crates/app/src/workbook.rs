@@ -138,13 +138,18 @@ fn write_cell(
             .map(|_| ()),
         Cell::Date(d) => {
             let day = ExcelDateTime::from_ymd(
-                u16::try_from(d.year()).unwrap_or(1900),
+                u16::try_from(d.year()).unwrap_or(0),
                 u8::try_from(d.month()).unwrap_or(1),
                 u8::try_from(d.day()).unwrap_or(1),
-            )
-            .map_err(io)?;
-            ws.write_datetime_with_format(r, c, day, &f.date)
-                .map(|_| ())
+            );
+            match day {
+                Ok(day) => ws.write_datetime_with_format(r, c, day, &f.date),
+                // Excel has no day before 1900 or after 9999: such a date (typed before
+                // dates were checked) is written as its text, so one row never costs the
+                // whole ledger.
+                Err(_) => ws.write_string(r, c, d.to_string()),
+            }
+            .map(|_| ())
         }
         Cell::Permille(p) => ws
             .write_number_with_format(r, c, *p as f64 / 1000.0, &f.share)

@@ -703,6 +703,10 @@ impl SqlStore {
             },
             None => (None, None),
         };
+        // A public submission waits for an officer whatever the household's state: joining
+        // an open case at once would tell anyone with an ID number that the household is
+        // monitored, and let them add to its case. Accepting it joins the case then.
+        let open = open.filter(|_| lead.applicant.is_none());
         let status = if open.is_some() {
             LeadStatus::Attached
         } else {

@@ -287,8 +287,9 @@ pub struct StepTimeliness {
 pub trait MonitoringStore: Send + Sync {
     /// Records a lead (线索). Needs `HandleCases` and the village in the actor's scope. A
     /// self-declaration's applicant is matched to a registered household by ID number. A
-    /// lead whose household has an open case joins that case (an entry in its history)
-    /// instead of waiting for acceptance. Audited.
+    /// staff lead whose household has an open case joins that case (an entry in its history)
+    /// instead of waiting for acceptance; a public self-declaration always waits for an
+    /// officer, so it neither discloses nor changes a case. Audited.
     async fn create_lead(&self, actor: &Actor, lead: &NewLead) -> StoreResult<LeadCreated>;
     /// Records many leads (a 集中排查 file) in one transaction: all are written or none, and
     /// a refusal names the lead by its position (第N条线索).

@@ -57,3 +57,63 @@ pub async fn load_demo(s: &SqlStore, households: u32, seed: u64, as_of: NaiveDat
     .await
     .unwrap();
 }
+
+/// A 0.3 MB XLSX whose shared strings inflate to `megabytes` MB — the spreadsheet bomb of
+/// the hostile review — with a sheet that refers to them, as Excel would write it.
+pub fn spreadsheet_bomb(megabytes: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut w = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9));
+    let parts: [(&str, &str); 4] = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+        ),
+    ];
+    let write = |w: &mut zip::ZipWriter<&mut std::io::Cursor<Vec<u8>>>, name: &str, text: &[u8]| {
+        w.start_file(name, opts).expect("zip part");
+        w.write_all(text).expect("zip write");
+    };
+    for (name, text) in parts {
+        write(&mut w, name, text.as_bytes());
+    }
+    write(
+        &mut w,
+        "xl/worksheets/sheet1.xml",
+        br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#,
+    );
+    w.start_file("xl/sharedStrings.xml", opts)
+        .expect("zip part");
+    w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#)
+        .expect("zip write");
+    let item = b"<si><t>a</t></si>";
+    let block: Vec<u8> = item
+        .iter()
+        .copied()
+        .cycle()
+        .take(item.len() * 4096)
+        .collect();
+    let mut written = 0;
+    while written < megabytes << 20 {
+        w.write_all(&block).expect("zip write");
+        written += block.len();
+    }
+    w.write_all(b"</sst>").expect("zip write");
+    w.finish().expect("zip finish");
+    out.into_inner()
+}

@@ -14,6 +14,7 @@ pub(crate) fn status_of(e: &AppError) -> (StatusCode, &'static str) {
     match e {
         AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
+        AppError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "请稍后再试"),
         AppError::Store(dixian_store::StoreError::Forbidden) => (StatusCode::FORBIDDEN, "无权访问"),
         AppError::Store(dixian_store::StoreError::Invalid(_)) => {
             (StatusCode::BAD_REQUEST, "输入有误")

@@ -23,6 +23,7 @@ pub(crate) fn correctable(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Invalid(_)
+            | AppError::Busy(_)
             | AppError::Store(
                 dixian_store::StoreError::Invalid(_) | dixian_store::StoreError::Conflict(_)
             )

@@ -153,6 +153,8 @@ pub(crate) fn shutdown_signal() -> std::io::Result<impl std::future::Future<Outp
                 _ = int.recv() => {},
             }
             tracing::info!("收到停止信号，正在关闭");
+            // A file being checked stops at its next row instead of holding the stop.
+            dixian_app::sheet::guard::stop_reading();
         })
     }
     #[cfg(not(unix))]
@@ -160,6 +162,7 @@ pub(crate) fn shutdown_signal() -> std::io::Result<impl std::future::Future<Outp
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("收到停止信号，正在关闭");
+            dixian_app::sheet::guard::stop_reading();
         })
     }
 }

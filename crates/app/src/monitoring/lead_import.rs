@@ -4,8 +4,8 @@
 
 use crate::AppError;
 use crate::policy::parse_date;
-use crate::sheet::Problem;
 use crate::sheet::{FileKind, Mark, TextSheet, for_each_row};
+use crate::sheet::{Problem, Problems};
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;
 use dixian_domain::division::{DivisionCode, DivisionLevel};
@@ -109,11 +109,14 @@ pub async fn import_leads(
     dry_run: bool,
     today: NaiveDate,
 ) -> Result<LeadImportReport, AppError> {
+    // Held until written: one file at a time per account.
+    let _work = crate::sheet::guard::start_file_work(actor)?;
     let kind = FileKind::of(name, bytes).map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
     let mut rows = Vec::new();
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     for_each_row(kind, bytes, |r| match r {
-        Ok(row) if !row.is_blank() => rows.push(row),
+        // Past the limit (checked below) the rest of the file is not held.
+        Ok(row) if !row.is_blank() && rows.len() <= MAX_ROWS + 20 => rows.push(row),
         Ok(_) => {}
         Err(p) => problems.push(p),
     })
@@ -137,8 +140,7 @@ pub async fn import_leads(
     let data = &rows[at + 1..];
     if data.len() > MAX_ROWS {
         return Err(AppError::Invalid(vec![format!(
-            "文件有{}行，超过{MAX_ROWS}行上限，请分成几个文件",
-            data.len()
+            "文件超过{MAX_ROWS}行上限，请分成几个文件"
         )]));
     }
     // Each row is judged by the pack in force for its village on its own date.
@@ -278,7 +280,7 @@ pub async fn import_leads(
     }
     let mut report = LeadImportReport {
         rows: data.len(),
-        problems,
+        problems: problems.into_vec(),
         ..LeadImportReport::default()
     };
     if data.is_empty() {

@@ -5,9 +5,9 @@
 
 use crate::AppError;
 
-use crate::sheet::Problem;
 use crate::sheet::whole;
 use crate::sheet::{self, FileKind, Mark, SheetRow, TextSheet};
+use crate::sheet::{Problem, Problems};
 use chrono::NaiveDate;
 use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::changes::{self, FieldChange, heads_in_household};
@@ -138,7 +138,7 @@ const LONG_CODES: [&str; 3] = ["户编号", "身份证号", "一卡通账号"];
 /// Collects the problems of one row while its fields are read.
 struct Reader<'a, 'p> {
     row: &'a Row<'a>,
-    problems: &'p mut Vec<Problem>,
+    problems: &'p mut Problems,
 }
 
 impl<'a> Reader<'a, '_> {
@@ -195,12 +195,7 @@ impl<'a> Reader<'a, '_> {
 
     fn required(&mut self, column: &'static str) -> Option<&'a str> {
         let t = self.text(column);
-        if t.is_none()
-            && !self
-                .problems
-                .iter()
-                .any(|p| p.row == self.row.number && p.column.as_deref() == Some(column))
-        {
+        if t.is_none() && !self.problems.has(self.row.number, column) {
             self.problem(column, "必填，不能为空");
         }
         t
@@ -366,7 +361,7 @@ fn labels<T: Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<&'static str>
     all.iter().map(|v| label(*v)).collect()
 }
 
-fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<PersonRow> {
+fn read_row(row: &Row, today: NaiveDate, problems: &mut Problems) -> Option<PersonRow> {
     let before = problems.len();
     let mut r = Reader { row, problems };
     let code = r
@@ -538,10 +533,8 @@ fn read_row(row: &Row, today: NaiveDate, problems: &mut Vec<Problem>) -> Option<
 /// Reads a CSV household file. Any problem anywhere means no records: the caller shows the
 /// problems and writes nothing.
 pub fn read_csv(text: &str, today: NaiveDate) -> Result<Vec<HouseholdRecord>, Vec<Problem>> {
-    let drive = |each: &mut dyn FnMut(Result<SheetRow, Problem>)| {
-        sheet::for_each_csv_row(text, each);
-        Ok(())
-    };
+    let drive =
+        |each: &mut dyn FnMut(Result<SheetRow, Problem>)| sheet::for_each_csv_row(text, each);
     read_rows(drive, today, &Progress::default()).map(|c| c.records)
 }
 
@@ -607,7 +600,7 @@ const MAX_ROWS: usize = 1_000_000;
 
 /// The template's columns found in a header row, by position.
 /// Pairs of (column in the file, column in the template).
-fn header_positions(header: &SheetRow, problems: &mut Vec<Problem>) -> Vec<(usize, usize)> {
+fn header_positions(header: &SheetRow, problems: &mut Problems) -> Vec<(usize, usize)> {
     let mut positions: Vec<(usize, usize)> = Vec::new();
     let at = |column: &str, message: &str| Problem {
         row: header.number,
@@ -641,7 +634,7 @@ fn read_rows(
     today: NaiveDate,
     progress: &Progress,
 ) -> Result<FileContents, Vec<Problem>> {
-    let mut problems = Vec::new();
+    let mut problems = Problems::default();
     let mut people = Vec::new();
     // The header is the first row naming 户编号, or else the first non-blank row.
     let mut first: Option<SheetRow> = None;
@@ -699,8 +692,8 @@ fn read_rows(
         }
     });
     if let Err(p) = outcome {
-        problems.insert(0, p);
-        return Err(problems);
+        problems.push(p);
+        return Err(problems.into_vec());
     }
     if positions.is_none() {
         match &first {
@@ -711,8 +704,7 @@ fn read_rows(
         }
     }
     if !problems.is_empty() {
-        problems.sort_by_key(|p| p.row);
-        return Err(problems);
+        return Err(problems.into_vec());
     }
     let mut rows_by_id = HashMap::new();
     let records = assemble(people, &mut problems, &mut rows_by_id);
@@ -740,8 +732,7 @@ fn read_rows(
             rows: rows_by_id,
         })
     } else {
-        problems.sort_by_key(|p| p.row);
-        Err(problems)
+        Err(problems.into_vec())
     }
 }
 
@@ -749,7 +740,7 @@ fn read_rows(
 /// every member's row, exactly one 户主, one person per ID number, incomes on one row.
 fn assemble(
     people: Vec<PersonRow>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Problems,
     seen_ids: &mut HashMap<String, usize>,
 ) -> Vec<HouseholdRecord> {
     let mut households: BTreeMap<HouseholdCode, (usize, HouseholdRecord)> = BTreeMap::new();
@@ -1070,7 +1061,15 @@ pub async fn import_households(
     dry_run: bool,
     progress: &Progress,
 ) -> Result<ImportReport, AppError> {
-    let report = import_steps(store, actor, file_name, bytes, dry_run, progress).await;
+    // Held until the import ends: one file at a time per account.
+    let report = match crate::sheet::guard::start_file_work(actor) {
+        Ok(work) => {
+            let r = import_steps(store, actor, file_name, bytes, dry_run, progress).await;
+            drop(work);
+            r
+        }
+        Err(e) => Err(e),
+    };
     progress.set(Stage::Done);
     report
 }
@@ -1225,6 +1224,43 @@ mod tests {
         // The template itself reads back.
         let t = read_csv(&template_csv(), today()).unwrap();
         assert_eq!(t[0].members.len(), 2);
+    }
+
+    #[test]
+    fn a_file_of_broken_rows_lists_the_first_thousand_and_counts_the_rest() {
+        // Each row lacks its name and has a wrong check digit: two problems a row.
+        let rows: Vec<String> = (0..3_000)
+            .map(|i| {
+                HEAD.replace("张三", "")
+                    .replace("5002991012010001", &format!("5002991012{:06}", 10_000 + i))
+                    .replace("11010519491231002X", "110105194912310021")
+            })
+            .collect();
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let (one, two) = (
+            problems(&file(&refs[..1])).len(),
+            problems(&file(&refs[..2])).len(),
+        );
+        let each = two - one;
+        assert!(each >= 2, "{each}");
+        let p = problems(&file(&refs));
+        assert_eq!(
+            p.len(),
+            crate::sheet::MAX_LISTED_PROBLEMS + 1,
+            "{:?}",
+            &p[..3]
+        );
+        let total = 3_000 * each + one - each;
+        assert_eq!(
+            p[0],
+            format!(
+                "共{total}处问题，只列出前1000处，另有{}处未列出：请先改正列出的问题，再重新检查",
+                total - 1000
+            )
+        );
+        assert!(p[1].starts_with("第2行"), "{}", p[1]);
+        assert!(p.iter().any(|m| m.contains("必填，不能为空")));
+        assert!(p.iter().any(|m| m.contains("校验码")));
     }
 
     #[test]

@@ -238,3 +238,56 @@ async fn a_delivered_feed_screens_into_explained_leads_once() {
         report.warnings.len()
     );
 }
+
+/// A file of many broken rows lists a thousand problems, counts every refused row, and the
+/// rows that passed are still counted as passed; a spreadsheet bomb is refused unread.
+#[tokio::test]
+async fn broken_rows_are_counted_beyond_those_listed_and_bombs_refused() {
+    let (_d, s, record) = county().await;
+    let officer = officer(&s, "医保").await;
+    let member = record.members[0].id_number.as_str().to_string();
+    let mut text = String::from("身份证号,姓名,结算日期,医疗总费用(元),个人自付(元)\n");
+    text.push_str(&format!("{member},村民2,2026-10-08,12800.50,5230.20\n"));
+    for _ in 0..1_500 {
+        // Two problems a row: a date that does not exist and a negative amount.
+        text.push_str(&format!("{member},村民2,2026-10-40,-1,50\n"));
+    }
+    let october = Period::parse("2026-10").unwrap();
+    let report = deliver(
+        &s,
+        &officer,
+        Department::Medical,
+        october,
+        "十月.csv",
+        text.as_bytes(),
+        true,
+        d(2026, 11, 5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.rows_read, 1_501);
+    assert_eq!((report.accepted(), report.problems_rows()), (1, 1_500));
+    assert_eq!(report.problems.len(), 1_001);
+    assert!(
+        report.problems[0].message.contains("只列出前1000处"),
+        "{:?}",
+        report.problems[0]
+    );
+
+    let bomb = dixian_testkit::spreadsheet_bomb(64);
+    assert!(bomb.len() < 512 * 1024, "{}", bomb.len());
+    let refused = deliver(
+        &s,
+        &officer,
+        Department::Medical,
+        october,
+        "十月.xlsx",
+        &bomb,
+        true,
+        d(2026, 11, 5),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("已拒绝读取"), "{refused}");
+}

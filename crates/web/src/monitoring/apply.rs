@@ -72,6 +72,30 @@ fn stamp_fresh(stamp: &str, now: u64) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Stamps of the submissions saved, until they are too old to be accepted anyway: a stamp
+/// serves one submission, from whatever address it comes back.
+fn used_stamps() -> &'static std::sync::Mutex<std::collections::HashMap<String, u64>> {
+    static USED: OnceLock<std::sync::Mutex<std::collections::HashMap<String, u64>>> =
+        OnceLock::new();
+    USED.get_or_init(Default::default)
+}
+
+/// Takes `stamp` for one submission; `false` if a submission already took it.
+fn claim_stamp(stamp: &str, now: u64) -> bool {
+    let Ok(mut used) = used_stamps().lock() else {
+        return false;
+    };
+    used.retain(|_, at| now.saturating_sub(*at) <= MAX_FORM_AGE.as_secs());
+    used.insert(stamp.to_string(), now).is_none()
+}
+
+/// Gives a stamp back when its submission was refused, so the corrected form can use it.
+fn release_stamp(stamp: &str) {
+    if let Ok(mut used) = used_stamps().lock() {
+        used.remove(stamp);
+    }
+}
+
 struct VillageGroup {
     town: String,
     villages: Vec<(String, String)>,
@@ -278,48 +302,60 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
         )
         .await;
     }
-    if let Err(m) = stamp_fresh(&field(&fields, "stamp"), now_secs()) {
+    let stamp = field(&fields, "stamp");
+    if let Err(m) = stamp_fresh(&stamp, now_secs()) {
         tracing::info!(source = %key, reason = m, "自主申报表单戳无效");
         return form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await;
     }
-    Ok(
-        match self_declare(state.store.as_ref(), source, &form, state.today()).await {
-            Ok(code) => {
-                let accept_days =
-                    match dixian_domain::division::DivisionCode::parse(form.village.trim()) {
-                        Ok(v) => dixian_app::monitoring::policy_for(
-                            state.store.as_ref(),
-                            &v,
-                            state.today(),
-                        )
-                        .await
-                        .map(|p| p.deadlines.application_acceptance.to_string())
-                        .unwrap_or_default(),
-                        Err(_) => String::new(),
-                    };
-                render(
-                    StatusCode::OK,
-                    &DonePage {
-                        frame: Frame::new(&state, None),
-                        elder,
-                        code,
-                        accept_days,
-                    },
-                )
-            }
-            Err(AppError::Invalid(problems)) => {
-                form_page(
-                    &state,
+    if !claim_stamp(&stamp, now_secs()) {
+        tracing::warn!(source = %key, "自主申报表单戳重复使用，已拒绝");
+        return form_page(
+            &state,
+            elder,
+            form,
+            Some("这份申报已经提交过了；如需再次申报，请刷新页面后重新填写".into()),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    }
+    let saved = self_declare(state.store.as_ref(), source, &form, state.today()).await;
+    if saved.is_err() {
+        release_stamp(&stamp);
+    }
+    Ok(match saved {
+        Ok(code) => {
+            let accept_days =
+                match dixian_domain::division::DivisionCode::parse(form.village.trim()) {
+                    Ok(v) => {
+                        dixian_app::monitoring::policy_for(state.store.as_ref(), &v, state.today())
+                            .await
+                            .map(|p| p.deadlines.application_acceptance.to_string())
+                            .unwrap_or_default()
+                    }
+                    Err(_) => String::new(),
+                };
+            render(
+                StatusCode::OK,
+                &DonePage {
+                    frame: Frame::new(&state, None),
                     elder,
-                    form,
-                    Some(problems.join("\n")),
-                    StatusCode::BAD_REQUEST,
-                )
-                .await?
-            }
-            Err(e) => return Err(e.into()),
-        },
-    )
+                    code,
+                    accept_days,
+                },
+            )
+        }
+        Err(AppError::Invalid(problems)) => {
+            form_page(
+                &state,
+                elder,
+                form,
+                Some(problems.join("\n")),
+                StatusCode::BAD_REQUEST,
+            )
+            .await?
+        }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]
@@ -428,6 +464,22 @@ pub async fn status_submit(State(state): State<AppState>, req: Request) -> Page 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stamp_serves_one_submission() {
+        let now = now_secs();
+        let stamp = stamp_at(now - 10);
+        assert!(claim_stamp(&stamp, now));
+        assert!(!claim_stamp(&stamp, now + 1));
+        release_stamp(&stamp);
+        assert!(claim_stamp(&stamp, now + 2));
+        // Forgotten only once too old to be accepted anyway.
+        assert!(claim_stamp(&stamp_at(now - 20), now));
+        assert!(!claim_stamp(
+            &stamp_at(now - 20),
+            now + MAX_FORM_AGE.as_secs()
+        ));
+    }
 
     #[test]
     fn stamps_must_be_ours_and_of_human_age() {

@@ -32,6 +32,11 @@ fn reports() -> &'static Reports {
 
 const REPORT_TTL: Duration = Duration::from_secs(3600);
 
+/// Bytes all kept reports may take together, and reports one account keeps: the oldest go
+/// first, so a run of uploads cannot fill the server's memory with reports.
+pub(crate) const MAX_KEPT_REPORT_BYTES: usize = 256 << 20;
+pub(crate) const MAX_KEPT_REPORTS_PER_ACCOUNT: usize = 2;
+
 /// An import started from the browser: it runs on its own task so a large file shows its
 /// progress instead of a page that hangs.
 struct Job {
@@ -58,8 +63,28 @@ fn keep_report(user: i64, kind: FileKind, file: Vec<u8>) -> Option<String> {
     let token = dixian_gm::random::<16>()
         .ok()
         .map(|b| dixian_gm::to_hex(&b))?;
+    if file.len() > MAX_KEPT_REPORT_BYTES {
+        return None;
+    }
     let mut map = reports().lock().ok()?;
     map.retain(|_, (_, at, _, _)| at.elapsed() < REPORT_TTL);
+    let mut by_age: Vec<(Instant, String, i64, usize)> = map
+        .iter()
+        .map(|(t, (u, at, _, f))| (*at, t.clone(), *u, f.len()))
+        .collect();
+    by_age.sort();
+    let mut total: usize = by_age.iter().map(|x| x.3).sum::<usize>() + file.len();
+    let mut mine = by_age.iter().filter(|x| x.2 == user).count() + 1;
+    for (_, t, u, len) in by_age {
+        if total <= MAX_KEPT_REPORT_BYTES && mine <= MAX_KEPT_REPORTS_PER_ACCOUNT {
+            break;
+        }
+        if u == user || total > MAX_KEPT_REPORT_BYTES {
+            map.remove(&t);
+            total -= len;
+            mine -= usize::from(u == user);
+        }
+    }
     map.insert(token.clone(), (user, Instant::now(), kind, file));
     Some(token)
 }
@@ -345,7 +370,7 @@ fn show_job(state: &AppState, session: &Session, token: &str) -> Page {
         }
         Some(Err(e)) => {
             page.error = Some(e.to_string());
-            render(StatusCode::BAD_REQUEST, &page)
+            render(crate::error::status_of(&e).0, &page)
         }
         Some(Ok((report, report_token))) => {
             let status = if report.problems.is_empty() {

@@ -129,3 +129,71 @@ async fn the_bulletin_page_and_its_workbook() {
     );
     assert_eq!(audit_actions(&a, "bulletin.make").await.len(), 3);
 }
+
+/// A typed date outside the programme's years is refused by name; a date Excel cannot hold
+/// that is already stored (from before dates were checked) is written as text, and the
+/// ledger of the village, the town and the county still downloads.
+#[tokio::test]
+async fn one_bad_date_never_breaks_a_ledger() {
+    let a = app().await;
+    let sys = Actor::system("t");
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let village = DivisionCode::parse("500299101201").unwrap();
+    let code = demo::Generator::new(&demo::divisions(1), 1, 600, as_of)
+        .find(|r| r.household.village == village)
+        .unwrap()
+        .household
+        .code;
+    let village_of = code.village().unwrap();
+    let officer = session(&a.router, "village").await;
+    let page = get(&a.router, &format!("/households/{code}"), &officer).await;
+    let csrf = hidden(&page.body, "csrf");
+    let uri = format!("/households/{code}/visits");
+    for typed in [
+        "0000-01-01",
+        "-001-01-01",
+        "1900-01-01",
+        "2013-12-31",
+        "2150-01-01",
+    ] {
+        let r = multipart_to(
+            &a,
+            &officer,
+            &uri,
+            &[("csrf", &csrf), ("visited_on", typed), ("findings", "在家")],
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{typed}: {}", r.body);
+        assert!(
+            r.body.contains("超出范围") || r.body.contains("无效"),
+            "{typed}: {}",
+            r.body
+        );
+    }
+    // Stored before the check existed.
+    a.store
+        .add_visit(
+            &sys,
+            &dixian_store::NewVisit {
+                household: code.clone(),
+                case_id: None,
+                visited_on: NaiveDate::from_ymd_opt(1, 1, 1).unwrap(),
+                visitors: vec!["王村干".into()],
+                findings: "旧数据".into(),
+                follow_ups: String::new(),
+                photos: Vec::new(),
+            },
+        )
+        .await
+        .unwrap();
+    for (user, area) in [
+        ("county", "500299000000".to_string()),
+        ("town", "500299101000".to_string()),
+        ("county", village_of.to_string()),
+    ] {
+        let s = session(&a.router, user).await;
+        let r = get(&a.router, &format!("/ledgers/visits.xlsx?area={area}"), &s).await;
+        assert_eq!(r.status, StatusCode::OK, "{user} {area}: {}", r.body);
+    }
+}

@@ -10,3 +10,4 @@ mod problems;
 mod registry;
 mod sessions;
 mod support;
+mod uploads;

@@ -707,3 +707,112 @@ async fn a_campaign_file_is_checked_then_imported() {
     .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+/// A public submission with the ID number of a monitored household tells nothing about the
+/// case and adds nothing to it until an officer accepts it; its stamp serves once.
+#[tokio::test]
+async fn a_public_submission_neither_reveals_nor_joins_an_open_case() {
+    let a = app().await;
+    let r = in_village();
+    let head = &r.members[0];
+    let apply = |stamp: String| {
+        let id = head.id_number.as_str().to_string();
+        let name = head.name.clone();
+        let a = &a;
+        async move {
+            public_post(
+                a,
+                "/apply",
+                &form(&[
+                    ("stamp", &stamp),
+                    ("name", &name),
+                    ("id_number", &id),
+                    ("phone", "13912345678"),
+                    ("village", "500299101201"),
+                    ("hardship", "01"),
+                    ("text", "老伴住院"),
+                ]),
+            )
+            .await
+        }
+    };
+    let status_of = |code: String| {
+        let id = head.id_number.as_str().to_string();
+        let a = &a;
+        async move {
+            public_post(
+                a,
+                "/apply/status",
+                &form(&[("code", &code), ("id_number", &id)]),
+            )
+            .await
+            .body
+        }
+    };
+    let code_of = |body: &str| {
+        body.split("id=\"tracking-code\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let first_stamp = hidden(&get(&a.router, "/apply", "").await.body, "stamp");
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let first = apply(first_stamp).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    // The town accepts: the household now has an open case.
+    let town = session(&a.router, "town").await;
+    let leads = get(&a.router, "/leads?status=pending", &town).await;
+    let id = leads
+        .body
+        .split("id=\"lead-")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let accepted = post(
+        &a.router,
+        &format!("/leads/{id}/decide"),
+        &town,
+        &form(&[
+            ("csrf", &hidden(&leads.body, "csrf")),
+            ("decision", "accept"),
+        ]),
+        &[],
+    )
+    .await;
+    let case = case_id_of(accepted.location());
+    let sys = Actor::system("t");
+    let file = a.store.case_file(&sys, case).await.unwrap().unwrap();
+    let history = (file.events.len(), file.leads.len());
+
+    // Anyone with the ID number submits again.
+    let stamp = hidden(&get(&a.router, "/apply", "").await.body, "stamp");
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let second = apply(stamp.clone()).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    let body = status_of(code_of(&second.body)).await;
+    assert!(body.contains("已收到，等待乡镇受理"), "{body}");
+    assert!(!body.contains("已受理"), "{body}");
+    let file = a.store.case_file(&sys, case).await.unwrap().unwrap();
+    assert_eq!(
+        (file.events.len(), file.leads.len()),
+        history,
+        "nothing joins the case before an officer accepts"
+    );
+    let pending = get(&a.router, "/leads?status=pending", &town).await;
+    assert!(pending.body.contains("老伴住院"), "it waits for the town");
+
+    // The same form sent again, from anywhere, is refused.
+    let again = apply(stamp).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(
+        again.body.contains("这份申报已经提交过了"),
+        "{}",
+        again.body
+    );
+}

@@ -3,6 +3,8 @@
 //! memory as cells. What the text of a cell cannot say — that Excel stored it as a number,
 //! that it holds a formula or an error value — travels beside it as a [`Mark`].
 
+pub mod guard;
+
 /// The formats a household file may come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -118,15 +120,17 @@ pub fn for_each_row(
     match kind {
         FileKind::Csv => {
             let text = decode(bytes)?;
-            for_each_csv_row(&text, each);
-            Ok(())
+            for_each_csv_row(&text, each)
         }
         FileKind::Xlsx => for_each_xlsx_row(bytes, &mut each),
     }
 }
 
 /// [`for_each_row`] over CSV text already decoded.
-pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Problem>)) {
+pub fn for_each_csv_row(
+    text: &str,
+    mut each: impl FnMut(Result<SheetRow, Problem>),
+) -> Result<(), Problem> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -135,6 +139,12 @@ pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Proble
     let mut number = 0;
     loop {
         number += 1;
+        if let Some(p) = guard::stopping() {
+            return Err(p);
+        }
+        if number > guard::MAX_SHEET_ROWS {
+            return Err(too_many_rows());
+        }
         match reader.read_record(&mut record) {
             // A fresh record of a typical row's size, so the next read does not regrow it.
             Ok(true) => {
@@ -156,6 +166,10 @@ pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Proble
                         number += 1;
                         rest = after;
                     }
+                }
+                if let Some(p) = guard::overlong_cell(number, &record) {
+                    each(Err(p));
+                    continue;
                 }
                 each(Ok(SheetRow {
                     number,
@@ -180,6 +194,14 @@ pub fn for_each_csv_row(text: &str, mut each: impl FnMut(Result<SheetRow, Proble
             }
         }
     }
+    Ok(())
+}
+
+fn too_many_rows() -> Problem {
+    whole(format!(
+        "文件超过{}行（Excel 工作表的上限）：请拆分成几个文件",
+        guard::MAX_SHEET_ROWS
+    ))
 }
 
 fn damaged(e: impl std::fmt::Display) -> Problem {
@@ -201,6 +223,7 @@ fn for_each_xlsx_row(
     each: &mut dyn FnMut(Result<SheetRow, Problem>),
 ) -> Result<(), Problem> {
     use calamine::{DataRef, Reader};
+    guard::inspect_xlsx(bytes)?;
     let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(damaged)?;
     let Some(first) = book.sheet_names().into_iter().next() else {
         return Err(whole("Excel 文件中没有工作表"));
@@ -211,13 +234,25 @@ fn for_each_xlsx_row(
     let mut flush = |row: &mut SheetRow, fields: &mut Vec<String>| {
         if row.number > 0 {
             row.cells = fields.drain(..).collect();
-            each(Ok(std::mem::take(row)));
+            match guard::overlong_cell(row.number, &row.cells) {
+                Some(p) => {
+                    *row = SheetRow::default();
+                    each(Err(p));
+                }
+                None => each(Ok(std::mem::take(row))),
+            }
         }
     };
     while let Some(cell) = cells.next_cell_with_formula().map_err(damaged)? {
         let (r, c) = (cell.pos.0 as usize + 1, cell.pos.1 as usize);
         if r != row.number {
             flush(&mut row, &mut fields);
+            if let Some(p) = guard::stopping() {
+                return Err(p);
+            }
+            if r > guard::MAX_SHEET_ROWS {
+                return Err(too_many_rows());
+            }
             row.number = r;
         }
         let (text, mark) = match cell.value {
@@ -429,6 +464,68 @@ impl std::fmt::Display for Problem {
             (r, Some(c)) => write!(f, "第{r}行“{c}”：{}", self.message),
             (r, None) => write!(f, "第{r}行：{}", self.message),
         }
+    }
+}
+
+/// Problems a check lists at most. A file of 300,000 broken rows would otherwise hold
+/// millions of messages; the first thousand say what to fix, the rest are counted.
+pub const MAX_LISTED_PROBLEMS: usize = 1_000;
+
+/// The problems found while reading a file, in the order found: every problem of the file
+/// as a whole, the first [`MAX_LISTED_PROBLEMS`] of its rows, and a count of the others.
+#[derive(Debug, Default)]
+pub struct Problems {
+    list: Vec<Problem>,
+    unlisted: usize,
+    /// The row of the latest problem and the columns it has problems in, listed or not, so
+    /// asking about the row being read costs nothing however many came before.
+    latest: (usize, Vec<String>),
+}
+
+impl Problems {
+    pub fn push(&mut self, p: Problem) {
+        if self.latest.0 != p.row {
+            self.latest = (p.row, Vec::new());
+        }
+        if let Some(c) = &p.column {
+            self.latest.1.push(c.clone());
+        }
+        if p.row == 0 || self.list.len() < MAX_LISTED_PROBLEMS {
+            self.list.push(p);
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    /// Whether row `row`, the one being read, already has a problem in `column`.
+    pub fn has(&self, row: usize, column: &str) -> bool {
+        self.latest.0 == row && self.latest.1.iter().any(|c| c == column)
+    }
+
+    /// All found, listed or not.
+    pub fn len(&self) -> usize {
+        self.list.len() + self.unlisted
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// By row, the file's own problems first; if some were not listed, a first line says
+    /// how many.
+    pub fn into_vec(mut self) -> Vec<Problem> {
+        self.list.sort_by_key(|p| p.row);
+        if self.unlisted > 0 {
+            self.list.insert(
+                0,
+                whole(format!(
+                    "共{}处问题，只列出前{MAX_LISTED_PROBLEMS}处，另有{}处未列出：请先改正列出的问题，再重新检查",
+                    self.len(),
+                    self.unlisted
+                )),
+            );
+        }
+        self.list
     }
 }
 

@@ -1,0 +1,79 @@
+//! Uploads that would make the server hold far more than they weigh: spreadsheet bombs and
+//! files of endless problems are refused or summed up, in Chinese, with nothing written.
+
+use crate::support::{multipart_to, upload};
+use axum::http::StatusCode;
+use dixian_domain::access::Actor;
+use dixian_domain::division::DivisionCode;
+use dixian_store::prelude::*;
+use dixian_testkit::web::{app, get, hidden, session};
+
+#[tokio::test]
+async fn spreadsheet_bombs_are_refused_before_they_are_read() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let csrf = hidden(
+        &get(&a.router, "/households/import", &town).await.body,
+        "csrf",
+    );
+    let bomb = dixian_testkit::spreadsheet_bomb(64);
+    assert!(bomb.len() < 512 * 1024, "{}", bomb.len());
+    let county = DivisionCode::parse("500299000000").unwrap();
+    let sys = Actor::system("t");
+    let before = a.store.registry_counts(&sys, &county).await.unwrap();
+
+    let r = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf), ("dry_run", "1")],
+        Some(("农户.xlsx", &bomb)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("已拒绝读取"), "{}", r.body);
+    // No copy of the file is kept for download.
+    assert!(!r.body.contains("/households/import/report/"), "{}", r.body);
+
+    let leads = multipart_to(
+        &a,
+        &town,
+        "/leads/import",
+        &[("csrf", &csrf), ("dry_run", "1")],
+        Some(("排查.xlsx", &bomb)),
+    )
+    .await;
+    assert_eq!(leads.status, StatusCode::BAD_REQUEST, "{}", leads.body);
+    assert!(leads.body.contains("已拒绝读取"), "{}", leads.body);
+    assert_eq!(
+        a.store.registry_counts(&sys, &county).await.unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn a_file_of_endless_problems_is_summed_up() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let csrf = hidden(
+        &get(&a.router, "/households/import", &town).await.body,
+        "csrf",
+    );
+    let template = get(&a.router, "/households/import/template.csv", &town).await;
+    let header = template.body.lines().next().unwrap().to_string();
+    let mut file = header;
+    for i in 0..2_500 {
+        // Every row: no name, nothing else a household needs.
+        file.push_str(&format!("\n5002991012{:06},,,,,,,,,,,", 10_000 + i));
+    }
+    let r = upload(
+        &a,
+        &town,
+        &[("csrf", &csrf), ("dry_run", "1")],
+        Some(("农户.csv", file.as_bytes())),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("只列出前1000处"), "{}", &r.body[..2000]);
+    let listed = r.body.matches("必填，不能为空").count();
+    assert!(listed <= 1_000, "{listed}");
+}
