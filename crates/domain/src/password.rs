@@ -26,7 +26,38 @@ pub enum PasswordProblem {
     TooSimple(usize),
     #[error("密码不能包含账号名")]
     ContainsUsername,
+    #[error("这是公开过或常被猜中的密码（如演示账号的密码、Admin@123），请换一个")]
+    Known,
 }
+
+/// Passwords that meet the class rules yet are among the first any attacker tries: this
+/// project's own published demo password, and the commonest of the kind in published lists of
+/// leaked passwords (compared ignoring case).
+const KNOWN: &[&str] = &[
+    "dixian@2026",
+    "admin@123",
+    "admin@1234",
+    "admin123!",
+    "p@ssw0rd",
+    "p@ssword1",
+    "passw0rd!",
+    "password1!",
+    "password@123",
+    "abc@1234",
+    "abc@123456",
+    "aa123456!",
+    "aa123456.",
+    "qwer@1234",
+    "qwer1234!",
+    "1qaz@wsx",
+    "1qaz!qaz",
+    "1qaz2wsx!",
+    "zxcv@1234",
+    "root@123",
+    "test@123",
+    "welcome1!",
+    "changeme1!",
+];
 
 impl PasswordRules {
     /// Checks `password` for the account `username`.
@@ -51,8 +82,12 @@ impl PasswordRules {
             return Err(PasswordProblem::TooSimple(self.min_classes));
         }
         let user = username.trim().to_lowercase();
-        if user.len() >= 3 && password.to_lowercase().contains(&user) {
+        let lower = password.to_lowercase();
+        if user.len() >= 3 && lower.contains(&user) {
             return Err(PasswordProblem::ContainsUsername);
+        }
+        if KNOWN.contains(&lower.as_str()) {
+            return Err(PasswordProblem::Known);
         }
         Ok(())
     }
@@ -84,6 +119,9 @@ mod tests {
                 .to_string()
                 .contains("至少8位")
         );
+        // The published demo password and the like pass the class rules but not this.
+        assert_eq!(r.check("Dixian@2026", "town"), Err(PasswordProblem::Known));
+        assert_eq!(r.check("P@ssw0rd", "town"), Err(PasswordProblem::Known));
         let strict = PasswordRules {
             min_length: 12,
             min_classes: 4,

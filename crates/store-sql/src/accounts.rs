@@ -399,16 +399,25 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn revoke_user_sessions(&self, user_id: i64) -> StoreResult<usize> {
+    async fn revoke_user_sessions(
+        &self,
+        user_id: i64,
+        except: Option<&[u8]>,
+    ) -> StoreResult<usize> {
+        let except = except.unwrap_or_default().to_vec();
         let n = write_tx!(self, |tx| {
-            sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2 AND revoked = $3")
-                .bind(true)
-                .bind(user_id)
-                .bind(false)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?
-                .rows_affected()
+            sqlx::query(
+                "UPDATE sessions SET revoked = $1 WHERE user_id = $2 AND revoked = $3
+                   AND token_hash <> $4",
+            )
+            .bind(true)
+            .bind(user_id)
+            .bind(false)
+            .bind(&except)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected()
         });
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
@@ -464,9 +473,12 @@ impl AccountStore for SqlStore {
             ),
             LoginKey::Source(_) => "AND $4 = $4".to_string(),
         };
+        // Attempts refused without a check (already locked or blocked) are recorded but not
+        // counted: counting them would let anyone keep an account locked for ever.
         let sql = format!(
             "SELECT COUNT(*), MAX(at) FROM login_attempts
-             WHERE {column} = $1 AND success = $2 AND at > $3 {since_success}"
+             WHERE {column} = $1 AND success = $2 AND at > $3 {since_success}
+               AND reason NOT IN ('locked', 'source_blocked')"
         );
         let (count, last): (i64, Option<String>) = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))

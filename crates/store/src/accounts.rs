@@ -153,7 +153,10 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<()>;
     async fn revoke_session(&self, token_hash: &[u8]) -> StoreResult<()>;
     /// Ends every session of an account ("log out everywhere", disabling, password reset).
-    async fn revoke_user_sessions(&self, user_id: i64) -> StoreResult<usize>;
+    /// Revokes every session of the account but the one whose token hash is `except` (the
+    /// session that changed its own password stays signed in). Returns how many.
+    async fn revoke_user_sessions(&self, user_id: i64, except: Option<&[u8]>)
+    -> StoreResult<usize>;
     /// Records an attempt and audits it, in one transaction.
     async fn record_login(&self, attempt: &LoginAttempt) -> StoreResult<()>;
     /// Failures for `key` after `since`: for an account also after its last success; for an

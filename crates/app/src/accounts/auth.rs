@@ -9,6 +9,7 @@ use dixian_domain::access::{Actor, Scope};
 use dixian_domain::password::PasswordRules;
 use dixian_gm::{sm3, to_hex};
 use dixian_store::{LoginAttempt, LoginKey, NewSession, Store, UserRecord};
+use std::sync::Arc;
 
 /// Security settings (安全策略), set by the security administrator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +139,25 @@ async fn attempt(
     Ok(())
 }
 
+/// Waits for, then holds, the login turn of `username`.
+async fn login_turn(username: &str) -> tokio::sync::OwnedMutexGuard<()> {
+    type Turns = std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+    static TURNS: std::sync::OnceLock<Turns> = std::sync::OnceLock::new();
+    let lock = {
+        let turns = TURNS.get_or_init(Default::default);
+        let mut map = match turns.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Names nobody is logging in under are forgotten, so the map stays small.
+        if map.len() > 10_000 {
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        map.entry(username.to_string()).or_default().clone()
+    };
+    lock.lock_owned().await
+}
+
 /// Logs in. Every attempt is recorded and audited; lockout applies to unknown usernames too,
 /// so the answers never tell whether an account exists.
 #[allow(clippy::too_many_arguments)]
@@ -152,6 +172,9 @@ pub async fn login(
     now: DateTime<Utc>,
 ) -> Result<LoginSuccess, AuthError> {
     let username = username.trim().to_lowercase();
+    // One check at a time per account name in this process, so forty parallel guesses get
+    // the five the threshold allows, not the few more a race would let through.
+    let _turn = login_turn(&username).await;
     let window = now - policy.lockout;
     if let Some(src) = &source {
         let f = store
@@ -293,7 +316,7 @@ pub async fn logout_everywhere(store: &dyn Store, actor: &Actor) -> Result<usize
     let Some(id) = actor.user_id else {
         return Ok(0);
     };
-    let n = store.revoke_user_sessions(id).await?;
+    let n = store.revoke_user_sessions(id, None).await?;
     store
         .audit(
             actor,

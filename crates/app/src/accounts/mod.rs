@@ -254,7 +254,7 @@ pub async fn reset_password(
         .set_user_password(actor, user.id, &hashing.hash(&password)?, true)
         .await?;
     // Whoever held the old password is signed out everywhere.
-    store.revoke_user_sessions(user.id).await?;
+    store.revoke_user_sessions(user.id, None).await?;
     Ok(password)
 }
 
@@ -269,7 +269,7 @@ pub async fn set_disabled(
     let user = account(store, actor, username).await?;
     store.set_user_disabled(actor, user.id, disabled).await?;
     if disabled {
-        store.revoke_user_sessions(user.id).await?;
+        store.revoke_user_sessions(user.id, None).await?;
     }
     Ok(())
 }
@@ -319,7 +319,8 @@ pub async fn account_statuses(
 }
 
 /// A user changes their own password: the old one must be right, the new one must meet the
-/// rules and differ from the old.
+/// rules and differ from the old. Every other session of the account is signed out; the
+/// session whose token hash is `this_session` stays.
 pub async fn change_own_password(
     store: &dyn Store,
     hashing: &dyn PasswordHashing,
@@ -327,6 +328,7 @@ pub async fn change_own_password(
     rules: &PasswordRules,
     old: &str,
     new: &str,
+    this_session: Option<&[u8]>,
 ) -> Result<(), AppError> {
     let Some(user_id) = actor.user_id else {
         return Err(AppError::Invalid(vec![
@@ -347,9 +349,12 @@ pub async fn change_own_password(
     rules
         .check(new, &user.username)
         .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-    Ok(store
+    store
         .set_user_password(actor, user_id, &hashing.hash(new)?, false)
-        .await?)
+        .await?;
+    // Whoever else held the old password (a phone left signed in) is signed out.
+    store.revoke_user_sessions(user_id, this_session).await?;
+    Ok(())
 }
 
 /// The password of every demo account. Demo data only: printed by `dixian demo`.

@@ -127,15 +127,15 @@ async fn administer_accounts() {
 
     // Own password change: old must match, new must follow the rules.
     let rules = PasswordRules::default();
-    let e = accounts::change_own_password(&s, &h, &reviewer, &rules, "wrong", "Better#Pass1")
+    let e = accounts::change_own_password(&s, &h, &reviewer, &rules, "wrong", "Better#Pass1", None)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("原密码不正确"));
-    let e = accounts::change_own_password(&s, &h, &reviewer, &rules, &initial, "short")
+    let e = accounts::change_own_password(&s, &h, &reviewer, &rules, &initial, "short", None)
         .await
         .unwrap_err();
     assert!(e.to_string().contains("至少8位"));
-    accounts::change_own_password(&s, &h, &reviewer, &rules, &initial, "Better#Pass1")
+    accounts::change_own_password(&s, &h, &reviewer, &rules, &initial, "Better#Pass1", None)
         .await
         .unwrap();
     let u = s.user_by_username("zhang.san").await.unwrap().unwrap();

@@ -48,9 +48,18 @@ async fn login_session_and_forced_change() {
     assert_eq!(a.actor.name, "town");
     assert_eq!(a.csrf, ok.csrf);
     assert!(a.must_change);
-    accounts::change_own_password(&s, &h, &a.actor, &p.password, &pw, "Qingshan#2026")
-        .await
-        .unwrap();
+    let this = dixian_gm::sm3(ok.token.as_bytes());
+    accounts::change_own_password(
+        &s,
+        &h,
+        &a.actor,
+        &p.password,
+        &pw,
+        "Qingshan#2026",
+        Some(&this[..]),
+    )
+    .await
+    .unwrap();
     let a = auth::authenticate(&s, &p, &ok.token, None, t(10))
         .await
         .unwrap();
@@ -244,5 +253,120 @@ async fn lockout_per_address_and_disabled_accounts() {
             .await
             .unwrap_err(),
         AuthError::Disabled
+    );
+}
+
+/// Attempts made while an account is locked are refused without extending the lock, so
+/// nobody can keep an account locked for ever; parallel guesses get no more checks than the
+/// threshold allows.
+#[tokio::test]
+async fn a_lock_ends_on_time_however_often_it_is_tried() {
+    let (_d, s, h, pw) = setup().await;
+    let p = SecurityPolicy::default();
+    for i in 0..5 {
+        let _ = auth::login(&s, &h, &p, "town", "wrong", None, None, t(i)).await;
+    }
+    // Someone keeps trying every minute of the lock (before any failure leaves the window).
+    for i in 5..30 {
+        let e = auth::login(&s, &h, &p, "town", "wrong", None, None, t(i))
+            .await
+            .unwrap_err();
+        assert_eq!(e, AuthError::Locked(t(34)), "minute {i}");
+    }
+    auth::login(&s, &h, &p, "town", &pw, None, None, t(35))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_only_the_allowed_checks() {
+    let (_d, s, h, _pw) = setup().await;
+    let p = SecurityPolicy::default();
+    let guesses = (0..40).map(|i| {
+        let (s, h, p) = (&s, &h, &p);
+        async move { auth::login(s, h, p, "town", &format!("guess{i}"), None, None, t(0)).await }
+    });
+    let answers = futures_join(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|a| matches!(a, Err(AuthError::BadCredentials)))
+        .count();
+    assert_eq!(checked, p.lockout_threshold as usize - 1, "{answers:?}");
+    let user = s.user_by_username("town").await.unwrap().unwrap();
+    let checks = s
+        .login_history(user.id, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.reason == "bad_password")
+        .count();
+    assert_eq!(checks, p.lockout_threshold as usize);
+}
+
+/// Polls all of `all` together on this task, so the logins interleave at every await.
+async fn futures_join<F: std::future::Future>(all: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = all.map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (f, d) in pinned.iter_mut().zip(done.iter_mut()) {
+            if d.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *d = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    done.into_iter().flatten().collect()
+}
+
+/// Changing one's password signs out every other session of the account, not this one; a
+/// published or common password is refused.
+#[tokio::test]
+async fn a_new_password_signs_out_the_other_sessions() {
+    let (_d, s, h, pw) = setup().await;
+    let p = SecurityPolicy::default();
+    let here = auth::login(&s, &h, &p, "town", &pw, None, None, t(0))
+        .await
+        .unwrap();
+    let phone = auth::login(&s, &h, &p, "town", &pw, None, None, t(1))
+        .await
+        .unwrap();
+    let a = auth::authenticate(&s, &p, &here.token, None, t(2))
+        .await
+        .unwrap();
+    for known in ["Dixian@2026", "P@ssw0rd"] {
+        let e = accounts::change_own_password(&s, &h, &a.actor, &p.password, &pw, known, None)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("常被猜中"), "{e}");
+    }
+    let this = dixian_gm::sm3(here.token.as_bytes());
+    accounts::change_own_password(
+        &s,
+        &h,
+        &a.actor,
+        &p.password,
+        &pw,
+        "Qingshan#2026",
+        Some(&this[..]),
+    )
+    .await
+    .unwrap();
+    auth::authenticate(&s, &p, &here.token, None, t(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        auth::authenticate(&s, &p, &phone.token, None, t(3))
+            .await
+            .unwrap_err(),
+        AuthError::NoSession
     );
 }

@@ -168,7 +168,16 @@ pub async fn sessions_and_logins(store: &dyn Store) {
     );
     store.revoke_session(&[1; 32]).await.unwrap();
     assert!(store.session(&[1; 32]).await.unwrap().unwrap().revoked);
-    assert_eq!(store.revoke_user_sessions(uid).await.unwrap(), 1);
+    // The session named is kept; then all are revoked.
+    assert_eq!(
+        store
+            .revoke_user_sessions(uid, Some(&[2; 32]))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(!store.session(&[2; 32]).await.unwrap().unwrap().revoked);
+    assert_eq!(store.revoke_user_sessions(uid, None).await.unwrap(), 1);
     assert!(store.session(&[2; 32]).await.unwrap().unwrap().revoked);
 
     let attempt = |minute: i64, source: &str, success: bool| LoginAttempt {

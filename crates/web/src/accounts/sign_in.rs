@@ -292,6 +292,7 @@ pub async fn password_submit(
             &state.security().await.password,
             &f.old,
             &f.new,
+            Some(&dixian_gm::sm3(session.token.as_bytes())[..]),
         )
         .await
         .map_err(|e| e.to_string())
