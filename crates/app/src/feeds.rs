@@ -210,10 +210,12 @@ pub fn read_feed(
     let mut sheet_rows = Vec::new();
     let mut problems = Problems::default();
     let mut broken = 0;
+    let mut beyond = false;
     for_each_row(kind, bytes, |r| match r {
-        // Title rows and the header come on top of the data; beyond that the file is
-        // refused below without holding the rest.
-        Ok(row) if !row.is_blank() && sheet_rows.len() <= MAX_ROWS + 20 => sheet_rows.push(row),
+        // Past the limit the file is refused below, without holding the rest; the header
+        // and title rows above it count too, so no row is ever dropped from a file taken.
+        Ok(row) if !row.is_blank() && sheet_rows.len() > MAX_ROWS => beyond = true,
+        Ok(row) if !row.is_blank() => sheet_rows.push(row),
         Ok(_) => {}
         Err(p) => {
             broken += 1;
@@ -260,7 +262,7 @@ pub fn read_feed(
         )]));
     }
     let data = &sheet_rows[at + 1..];
-    if data.len() > MAX_ROWS {
+    if beyond {
         return Err(AppError::Invalid(vec![format!(
             "文件超过{MAX_ROWS}行上限，请按乡镇或月份分成几个文件"
         )]));
@@ -779,11 +781,6 @@ impl DeliveryReport {
     pub fn accepted(&self) -> usize {
         self.rows_read - self.rejected
     }
-
-    /// Rows with at least one problem.
-    pub fn problems_rows(&self) -> usize {
-        self.rejected
-    }
 }
 
 /// A checked row as the store keeps it: `amount_fen`, `amount2_fen` and `detail` mean what
@@ -901,7 +898,7 @@ pub async fn deliver(
         file_name: name.to_string(),
         digest,
         rows_read: i64::try_from(file.rows_read).unwrap_or(i64::MAX),
-        rejected: i64::try_from(report.problems_rows()).unwrap_or(i64::MAX),
+        rejected: i64::try_from(report.rejected).unwrap_or(i64::MAX),
         rows: file.rows.iter().map(stored).collect(),
     };
     report.delivered = Some(store.deliver_feed(actor, &delivery).await?);

@@ -114,9 +114,12 @@ pub async fn import_leads(
     let kind = FileKind::of(name, bytes).map_err(|p| AppError::Invalid(vec![p.to_string()]))?;
     let mut rows = Vec::new();
     let mut problems = Problems::default();
+    let mut beyond = false;
     for_each_row(kind, bytes, |r| match r {
-        // Past the limit (checked below) the rest of the file is not held.
-        Ok(row) if !row.is_blank() && rows.len() <= MAX_ROWS + 20 => rows.push(row),
+        // Past the limit the file is refused below, without holding the rest; the header
+        // and title rows count too, so no row is ever dropped from a file taken.
+        Ok(row) if !row.is_blank() && rows.len() > MAX_ROWS => beyond = true,
+        Ok(row) if !row.is_blank() => rows.push(row),
         Ok(_) => {}
         Err(p) => problems.push(p),
     })
@@ -138,7 +141,7 @@ pub async fn import_leads(
         .collect();
     let column = |n: &str| header.iter().position(|h| h == n);
     let data = &rows[at + 1..];
-    if data.len() > MAX_ROWS {
+    if beyond {
         return Err(AppError::Invalid(vec![format!(
             "文件超过{MAX_ROWS}行上限，请分成几个文件"
         )]));
