@@ -17,6 +17,7 @@ pub mod registry;
 pub mod screening;
 pub mod setup;
 pub mod sheet;
+pub mod uploads;
 pub mod workbook;
 
 use dixian_store::StoreError;

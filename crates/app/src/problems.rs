@@ -134,6 +134,24 @@ pub async fn take_step(
         .ok_or_else(|| invalid(format!("办理动作“{}”无效", f.action.trim())))?;
     let on = date_or_today(&f.on, today, "办理日期")?;
     let version: i64 = f.version.trim().parse().unwrap_or(-1);
+    if action == ProblemAction::Close {
+        // The account that reported the fix does not verify it (pack switch, on by default).
+        // Read at the version drawn: the store refuses the step if the problem moved since.
+        let file = store
+            .problem(actor, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("问题#{id}不存在或不在您的管辖范围内")))?;
+        let set = stored_set(store).await?;
+        let rules = rules_in(&set, &file.problem.village, on)?;
+        if rules.closed_by_another
+            && file.problem.version == version
+            && file.problem.resolved_by.as_deref() == Some(actor.name.as_str())
+        {
+            return Err(invalid(
+                "整改完成由您本人报告，须由另一位工作人员核实销号（政策包 problems.closed_by_another）",
+            ));
+        }
+    }
     let files = files
         .into_iter()
         .map(|(name, bytes)| attachment("photo", &name, bytes))

@@ -233,6 +233,7 @@ mod tests {
                 .iter()
                 .map(|k| (k.code().to_string(), format!("{}部门", k.label())))
                 .collect(),
+            closed_by_another: true,
         }
     }
 

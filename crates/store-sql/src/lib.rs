@@ -780,6 +780,18 @@ fn parse_time(what: &str, text: &str) -> StoreResult<chrono::DateTime<Utc>> {
         .map_err(|e| corrupt(what, e))
 }
 
+/// A by-id read (case, problem, lead, attachment, photo) of something outside the actor's
+/// area answers as if it did not exist — the refusal is still audited — so ids cannot be
+/// probed for existence (403 against 404). Role refusals stay refusals: they are the same
+/// for every id.
+fn out_of_sight(r: StoreResult<()>) -> StoreResult<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(StoreError::Forbidden) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// The clause limiting a query on households `h` to those assigned to the cadre bound as
 /// parameter `$n` (from [`assigned_to`]); 0 there means "not a cadre: no limit".
 fn assigned_only(n: u8) -> String {

@@ -769,7 +769,9 @@ impl SqlStore {
         let summary = row.into_summary()?;
         let code = summary.case.household.clone();
         // The household's scope and a cadre's assignment decide, as for the household itself.
-        self.household_visible(actor, &code, p).await?;
+        if !crate::out_of_sight(self.household_visible(actor, &code, p).await)? {
+            return Ok(None);
+        }
         Ok(Some(summary))
     }
 
@@ -868,12 +870,17 @@ impl MonitoringStore for SqlStore {
         let rows: Vec<LeadRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{LEAD_SELECT} WHERE l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status = $3)
-                 ORDER BY l.received_on DESC, l.id DESC LIMIT $4"
+                   {}
+                 ORDER BY l.received_on DESC, l.id DESC LIMIT $4",
+                // A cadre: only the leads of households assigned to it (a lead without a
+                // household yet is the town's to match: NULL is in no list).
+                crate::assigned_only(5)
             )))
             .bind(&scope.0)
             .bind(&scope.1)
             .bind(filter.status.map_or("", |s| s.code()))
             .bind(limit)
+            .bind(crate::assigned_to(actor))
             .fetch_all(pool)
             .await
             .map_err(backend)?
@@ -894,8 +901,18 @@ impl MonitoringStore for SqlStore {
         });
         let Some(row) = row else { return Ok(None) };
         let village = DivisionCode::parse(&row.village).map_err(|e| corrupt("区划代码", e))?;
-        if !actor.scope.covers(&village) {
-            return Err(self.deny(actor, &format!("线索#{id}")).await);
+        let seen = if !actor.scope.covers(&village) {
+            false
+        } else if let (true, Some(code)) = (crate::assigned_to(actor) != 0, &row.code) {
+            // A cadre sees the leads of the households assigned to it, as their cases.
+            let code = HouseholdCode::parse(code).map_err(|e| corrupt("户编号", e))?;
+            self.is_assigned(actor, &code).await?
+        } else {
+            crate::assigned_to(actor) == 0
+        };
+        if !seen {
+            self.deny(actor, &format!("线索#{id}")).await;
+            return Ok(None);
         }
         self.lead_record(row).map(Some)
     }
@@ -950,7 +967,9 @@ impl MonitoringStore for SqlStore {
         household: &HouseholdCode,
         opened: &Outcome,
     ) -> StoreResult<i64> {
-        self.household_in_scope(actor, household, Permission::HandleCases)
+        // A cadre accepts only for households assigned to it: joining a case it cannot read
+        // would both change and reveal it.
+        self.household_visible(actor, household, Permission::HandleCases)
             .await?;
         let lead = self.pending_lead(actor, id).await?;
         if opened.case.household != *household {
@@ -1631,8 +1650,9 @@ impl MonitoringStore for SqlStore {
         case_id: i64,
         id: i64,
     ) -> StoreResult<Option<(AttachmentMeta, Vec<u8>)>> {
+        // Opening a file is handling the case: a viewer sees that files exist, not them.
         if self
-            .visible_case(actor, case_id, Permission::ViewRegistry)
+            .visible_case(actor, case_id, Permission::HandleCases)
             .await?
             .is_none()
         {

@@ -133,7 +133,9 @@ impl SqlStore {
         });
         let Some(code) = code else { return Ok(None) };
         let code = HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?;
-        self.household_visible(actor, &code, p).await?;
+        if !crate::out_of_sight(self.household_visible(actor, &code, p).await)? {
+            return Ok(None);
+        }
         Ok(Some(code))
     }
 }
@@ -460,8 +462,9 @@ impl ProblemStore for SqlStore {
         problem_id: i64,
         file_id: i64,
     ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        // Opening evidence is handling the problem: a viewer sees that files exist.
         if self
-            .problem_household(actor, problem_id, Permission::ViewRegistry)
+            .problem_household(actor, problem_id, Permission::HandleCases)
             .await?
             .is_none()
         {

@@ -661,7 +661,7 @@ impl RegistryStore for SqlStore {
         let in_scope = found
             .as_ref()
             .is_some_and(|(_, v)| DivisionCode::parse(v).is_ok_and(|c| actor.scope.covers(&c)));
-        let Some((hid, _)) = found.filter(|_| in_scope) else {
+        let Some((hid, village)) = found.filter(|_| in_scope) else {
             return Err(self.deny(actor, household.as_str()).await);
         };
         let user = self.user_by_id(cadre).await?;
@@ -670,6 +670,14 @@ impl RegistryStore for SqlStore {
                 "账号#{cadre}不是在用的帮扶责任人账号，不能负责农户"
             )));
         };
+        // A cadre can only be given households it can see: its own account's area.
+        let village = DivisionCode::parse(&village).map_err(|e| corrupt("区划代码", e))?;
+        if assign && !village.is_within(&user.division) {
+            return Err(StoreError::Invalid(format!(
+                "帮扶责任人{}（{}）的管辖范围是{}，不包括农户{household}所在村{village}：请选本村的帮扶责任人，或先调整其账号的管辖范围",
+                user.display_name, user.username, user.division
+            )));
+        }
         // Assigning what is already assigned (or removing what is not) changes nothing and
         // is not recorded as a change: a demo restarted, a form sent twice.
         let assigned: Option<i64> = read!(self, |pool| {

@@ -345,10 +345,17 @@ impl VisitStore for SqlStore {
             .await
             .map_err(backend)?
         });
+        // Opening a photo is handling the household's case: a viewer sees that photos exist.
+        self.permit(actor, Permission::HandleCases, &format!("走访#{visit_id}"))
+            .await?;
         let Some(code) = code else { return Ok(None) };
         let code = HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?;
-        self.household_visible(actor, &code, Permission::ViewRegistry)
-            .await?;
+        if !crate::out_of_sight(
+            self.household_visible(actor, &code, Permission::HandleCases)
+                .await,
+        )? {
+            return Ok(None);
+        }
         let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT name, content_type, size, body_enc FROM visit_photos

@@ -117,3 +117,24 @@ pub fn spreadsheet_bomb(megabytes: usize) -> Vec<u8> {
     w.finish().expect("zip finish");
     out.into_inner()
 }
+
+/// A real (small) phone photo as JPEG bytes: uploads are decoded before they are kept.
+pub fn photo_jpeg() -> Vec<u8> {
+    let mut out = Vec::new();
+    let pixels: Vec<u8> = (0..32 * 24 * 3).map(|i| (i % 251) as u8).collect();
+    jpeg_encoder::Encoder::new(&mut out, 80)
+        .encode(&pixels, 32, 24, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+/// A real (small) PNG image.
+pub fn photo_png() -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, 16, 12);
+    encoder.set_color(png::ColorType::Rgb);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&[120; 16 * 12 * 3]).unwrap();
+    writer.finish().unwrap();
+    out
+}

@@ -126,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(protected)
         .merge(public)
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
-        .layer(axum::middleware::map_response(explain_rejections))
+        .layer(axum::middleware::from_fn(explain_rejections))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
             security_headers,
@@ -148,8 +148,11 @@ pub fn openapi_document() -> serde_json::Value {
 /// Largest form a page accepts. File imports get their own, larger limit on their routes.
 pub const FORM_LIMIT: usize = 64 * 1024;
 
-/// axum answers an oversized or malformed body itself, in English; users get Chinese.
-async fn explain_rejections(res: Response) -> Response {
+/// axum answers an oversized or malformed body, a malformed address or query itself, in
+/// English plain text; people get Chinese, and `/api/` callers get the API's JSON shape.
+async fn explain_rejections(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
     // Only axum's own plain-text rejections; pages of ours already speak Chinese.
     let plain = res
         .headers()
@@ -159,22 +162,37 @@ async fn explain_rejections(res: Response) -> Response {
     if !plain {
         return res;
     }
-    let message = match res.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => format!(
-            "提交的内容过大（表单上限{} KB），未做任何处理",
-            FORM_LIMIT / 1024
+    let (status, message) = match res.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "提交的内容过大（表单上限{} KB），未做任何处理",
+                FORM_LIMIT / 1024
+            ),
         ),
-        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            "提交的表单格式不正确，未做任何处理；请刷新页面后重试".to_string()
-        }
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            StatusCode::BAD_REQUEST,
+            "提交的表单格式不正确，未做任何处理；请刷新页面后重试".to_string(),
+        ),
+        StatusCode::BAD_REQUEST => (
+            StatusCode::BAD_REQUEST,
+            "网址或提交的内容格式不正确（编号应为数字，文字应为UTF-8），未做任何处理".to_string(),
+        ),
         _ => return res,
     };
-    tracing::info!(status = %res.status(), "拒绝了格式不正确或过大的提交");
-    let status = if res.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        StatusCode::PAYLOAD_TOO_LARGE
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    tracing::info!(status = %res.status(), "拒绝了格式不正确或过大的请求");
+    if api {
+        return (
+            status,
+            axum::Json(serde_json::json!({
+                "error": "输入有误",
+                "message": message,
+                "problems": [message],
+                "field": null,
+            })),
+        )
+            .into_response();
+    }
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -350,11 +350,7 @@ async fn a_reported_case_is_included_then_its_elimination_is_refused_and_redone(
     // …and records a visit with a photo; months since inclusion without one show as missed.
     assert!(b.text("#missed-visits").await.contains("漏访"));
     let photo = dir.path().join("现场.jpg");
-    std::fs::write(
-        &photo,
-        [0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'],
-    )
-    .unwrap();
+    std::fs::write(&photo, dixian_testkit::photo_jpeg()).unwrap();
     b.fill("#visit-form input[name=visitors]", "张帮扶、村医")
         .await;
     b.fill("#visit-form textarea[name=findings]", "腿伤好转，可做轻活")

@@ -74,7 +74,7 @@ async fn a_problem_is_registered_fixed_struck_off_and_counted() {
 
     // …reports the fix with a photo, and may not strike it off itself.
     let photo = dir.path().join("验收.png");
-    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    std::fs::write(&photo, dixian_testkit::photo_png()).unwrap();
     b.fill(
         "#problem-resolve textarea[name=note]",
         "已加固维修，经鉴定为B级",

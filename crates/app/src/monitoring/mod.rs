@@ -1011,20 +1011,6 @@ pub async fn work_list(
     })
 }
 
-/// The kinds of file a case takes, known by their first bytes (the name and the declared
-/// type can say anything).
-fn file_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else {
-        None
-    }
-}
-
 /// An uploaded file as a case attachment: a photo (JPEG, PNG — EXIF, including the
 /// location, is kept as taken) or a scanned PDF, within the size limit.
 pub fn attachment(kind_text: &str, name: &str, bytes: Vec<u8>) -> Result<NewAttachment, AppError> {
@@ -1041,16 +1027,24 @@ pub fn attachment(kind_text: &str, name: &str, bytes: Vec<u8>) -> Result<NewAtta
             dixian_store::files::MAX_ATTACHMENT_BYTES >> 20
         )));
     }
-    let content_type = file_type(&bytes).ok_or_else(|| {
-        invalid(format!(
-            "附件“{name}”不是JPEG、PNG照片或PDF文件，请拍照或扫描后上传"
-        ))
+    let checked = crate::uploads::check(name, bytes).map_err(|problem| {
+        use crate::uploads::FileProblem;
+        match problem {
+            FileProblem::NotAllowed => invalid(format!(
+                "附件“{name}”不是JPEG、PNG照片或PDF文件，请拍照或扫描后上传"
+            )),
+            FileProblem::Damaged(why) => {
+                invalid(format!("附件“{name}”已损坏：{why}，请重新拍照或扫描后上传"))
+            }
+            FileProblem::TooLarge(why) => invalid(format!("附件“{name}”：{why}")),
+            FileProblem::Busy => AppError::Busy("服务器正在检查其他照片：请稍后再上传".into()),
+        }
     })?;
     Ok(NewAttachment {
         kind,
-        name: name.chars().take(200).collect(),
-        content_type: content_type.to_string(),
-        bytes,
+        name: checked.name,
+        content_type: checked.file_type.content_type().to_string(),
+        bytes: checked.bytes,
     })
 }
 
@@ -1060,8 +1054,12 @@ mod tests {
 
     #[test]
     fn attachments_are_known_by_their_bytes() {
-        let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1, 0, 0];
-        let a = attachment("承诺授权书", "扫描.jpg", jpeg.clone()).unwrap();
+        let mut jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut jpeg, 80)
+            .encode(&[200; 8 * 8 * 3], 8, 8, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        let a = attachment("承诺授权书", "扫描.jpeg", jpeg.clone()).unwrap();
+        assert_eq!(a.name, "扫描.jpg");
         assert_eq!(
             (a.kind, a.content_type.as_str()),
             (AttachmentKind::Consent, "image/jpeg")
@@ -1077,7 +1075,14 @@ mod tests {
                 .to_string()
                 .contains("空文件")
         );
-        assert!(attachment("合同", "x.pdf", b"%PDF-1.7".to_vec()).is_err());
+        assert!(attachment("合同", "x.pdf", b"%PDF-1.7\n%%EOF".to_vec()).is_err());
+        let glued = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0x41; 4096]].concat();
+        assert!(
+            attachment("photo", "x.html", glued)
+                .unwrap_err()
+                .to_string()
+                .contains("已损坏")
+        );
         let big = vec![0xFF; dixian_store::files::MAX_ATTACHMENT_BYTES + 1];
         assert!(
             attachment("photo", "大.jpg", big)

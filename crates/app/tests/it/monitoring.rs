@@ -661,7 +661,7 @@ async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
     .unwrap();
     assert_eq!(o.event.comment, "新增就业帮扶：推荐到园区务工（实施中）");
     // Visits: July visited, August and September missed, October visited, November open.
-    let photo = ("现场.jpg".to_string(), vec![0xFF, 0xD8, 0xFF, 0xE0, 1]);
+    let photo = ("现场.jpg".to_string(), dixian_testkit::photo_jpeg());
     for (on, photos) in [("2026-07-08", vec![photo.clone()]), ("2026-10-12", vec![])] {
         record_visit(
             &s,

@@ -11,7 +11,7 @@ use dixian_app::problems::{
     ClearingCounts, Count, FilterQuery, ProblemForm, ProblemLedger, StepForm, register, take_step,
 };
 use dixian_app::setup::initialize;
-use dixian_domain::access::Role;
+use dixian_domain::access::{Actor, Role};
 use dixian_domain::assurance::Indicator;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::{Month, ProblemState};
@@ -36,6 +36,7 @@ effective_from = 2026-01-01
 [problems]
 clear_within_days = 15
 fix_within = { days = 10, count = "工作日" }
+closed_by_another = false
 
 [problems.departments]
 education = "县教委"
@@ -226,7 +227,7 @@ async fn register_and_step_with_the_packs_defaults() {
         note: note.into(),
         version: version.to_string(),
     };
-    let photo = vec![("验收.png".to_string(), b"\x89PNG\r\n\x1a\nrest".to_vec())];
+    let photo = vec![("验收.png".to_string(), dixian_testkit::photo_png())];
     take_step(
         &s,
         &village,
@@ -263,6 +264,45 @@ async fn register_and_step_with_the_packs_defaults() {
     assert_eq!(file.problem.state, ProblemState::Closed);
     assert_eq!(file.problem.closed_on, Some(as_of));
     assert_eq!(file.events[0].files.len(), 1);
+
+    // Four eyes (the pack's default): the town officer who reports a fix cannot strike it off;
+    // a colleague can.
+    let second = register(&s, &village, &form, as_of).await.unwrap();
+    take_step(
+        &s,
+        &town,
+        second,
+        &step("resolve", 1, "已接通管网"),
+        Vec::new(),
+        as_of,
+    )
+    .await
+    .unwrap();
+    let e = take_step(
+        &s,
+        &town,
+        second,
+        &step("close", 2, "核实到位"),
+        Vec::new(),
+        as_of,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("须由另一位工作人员核实销号"), "{e}");
+    let colleague = Actor {
+        name: "另一位乡镇审核员".into(),
+        ..town.clone()
+    };
+    take_step(
+        &s,
+        &colleague,
+        second,
+        &step("close", 2, "核实到位"),
+        Vec::new(),
+        as_of,
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

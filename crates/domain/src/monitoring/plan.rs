@@ -77,6 +77,14 @@ pub fn check_measure(policy: &Policy, m: &Measure) -> Result<(), Refusal> {
     if m.amount.fen() < 0 {
         return Err(Refusal::Data("资金金额不能为负数".into()));
     }
+    let max = policy.assistance.max_measure_amount;
+    if m.amount > max {
+        return Err(Refusal::Data(format!(
+            "资金金额{}元超过单项措施上限{}元（政策包 assistance.max_measure_amount），请核对是否多输了位数",
+            m.amount.grouped(),
+            max.grouped()
+        )));
+    }
     if m.effect.chars().count() > 500 {
         return Err(Refusal::Data("帮扶成效不超过500字".into()));
     }

@@ -958,6 +958,38 @@ fn plans_are_checked_against_the_risks_and_the_labour() {
 }
 
 #[test]
+fn the_pack_bounds_what_one_measure_may_carry() {
+    let mut set = builtin_set().unwrap();
+    let policy = set.resolve(&village(), d(2026, 10, 1)).unwrap();
+    let mut m = measure("01", MeasureStatus::Planned);
+    m.amount = Money::parse("50万元").unwrap();
+    assert!(check_measure(&policy, &m).is_ok());
+    m.amount = Money::parse("99999999999999元").unwrap();
+    let e = check_measure(&policy, &m).unwrap_err().to_string();
+    assert!(e.contains("超过单项措施上限500,000.00元"), "{e}");
+    // A county with larger housing grants raises its bound in its own pack: no code change.
+    let county = r#"
+[pack]
+id = "qingshan-2026-assistance"
+title = "青山县帮扶措施资金上限"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+
+[assistance]
+max_measure_amount = "120万元"
+"#;
+    set.add(Pack::parse("qingshan.toml", county).unwrap())
+        .unwrap();
+    let policy = set.resolve(&village(), d(2026, 10, 1)).unwrap();
+    m.amount = Money::parse("100万元").unwrap();
+    assert!(check_measure(&policy, &m).is_ok());
+    let zero = county.replace("120万元", "0元");
+    let errs = Pack::parse("qingshan.toml", &zero).unwrap_err();
+    assert!(errs[0].message.contains("必须大于0"), "{errs:?}");
+}
+
+#[test]
 fn a_pack_decides_which_measures_a_risk_needs() {
     // A county requiring a health measure for 因残 too: no code change.
     let county = r#"

@@ -246,6 +246,16 @@ pub struct IdentificationRules {
     pub min_verifiers: u32,
 }
 
+/// Rules of assistance measures (帮扶措施).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssistanceRules {
+    /// The most one measure of one household may carry (资金金额): a typing slip of a few
+    /// extra digits is refused instead of reaching the county's fund figures.
+    #[serde(deserialize_with = "de_money")]
+    pub max_measure_amount: Money,
+}
+
 /// Gates of risk elimination (风险消除).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -329,6 +339,7 @@ pub struct PackFile {
     pub elimination: Option<EliminationGates>,
     pub screening: Option<ScreeningRules>,
     pub problems: Option<problems::ProblemRules>,
+    pub assistance: Option<AssistanceRules>,
     #[serde(default)]
     pub codes: CodesLayer,
 }
@@ -525,6 +536,14 @@ fn validate(p: &PackFile) -> Vec<Problem> {
             };
             out.push((path, message));
         }
+    }
+    if let Some(a) = &p.assistance
+        && a.max_measure_amount <= Money::ZERO
+    {
+        out.push((
+            vec![Seg::Key("assistance"), Seg::Key("max_measure_amount")],
+            "单项措施资金上限（max_measure_amount）必须大于0".into(),
+        ));
     }
     if let Some(rules) = &p.problems {
         for (field, message) in rules.check() {
@@ -788,6 +807,7 @@ pub struct Policy {
     pub elimination: EliminationGates,
     pub screening: ScreeningRules,
     pub problems: problems::ProblemRules,
+    pub assistance: AssistanceRules,
     pub object_categories: Vec<CodeItem>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -895,6 +915,7 @@ impl PolicySet {
             elimination: pick!(elimination, "elimination"),
             screening: pick!(screening, "screening"),
             problems: pick!(problems, "problems"),
+            assistance: pick!(assistance, "assistance"),
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),

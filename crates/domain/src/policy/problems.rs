@@ -17,6 +17,9 @@ pub struct ProblemRules {
     pub fix_within: Deadline,
     /// The department answerable for each kind, by indicator code (education, medical, …).
     pub departments: BTreeMap<String, String>,
+    /// 销号须由另一人核实: the account that reported a fix may not strike the problem off
+    /// (内控的“四眼原则”).
+    pub closed_by_another: bool,
 }
 
 impl ProblemRules {

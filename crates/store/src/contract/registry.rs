@@ -410,11 +410,16 @@ pub async fn cadre_assignment(store: &dyn Store) {
             .await,
         Err(StoreError::Forbidden)
     );
-    // Even an assignment outside the cadre's own jurisdiction shows nothing there.
-    store
+    // A household outside the cadre's own area cannot be given to it (it could never see
+    // it), even by the system.
+    let e = store
         .assign_cadre(&sys(), &hh("500299102201", 1), uid, true)
         .await
-        .unwrap();
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("不包括农户5002991022010001所在村"),
+        "{e}"
+    );
     assert!(
         store
             .find_person_by_id_number(&cadre, &id(4))
@@ -435,7 +440,7 @@ pub async fn cadre_assignment(store: &dyn Store) {
         .await
         .unwrap();
     // The repeated assignment was not recorded as a change.
-    assert_eq!(all.iter().filter(|r| r.action == "cadre.assign").count(), 2);
+    assert_eq!(all.iter().filter(|r| r.action == "cadre.assign").count(), 1);
     assert_eq!(
         all.iter().filter(|r| r.action == "cadre.unassign").count(),
         1

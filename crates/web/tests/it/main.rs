@@ -6,6 +6,7 @@ mod api;
 mod ledgers;
 mod monitoring;
 mod pages;
+mod privacy;
 mod problems;
 mod registry;
 mod sessions;

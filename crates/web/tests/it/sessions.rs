@@ -367,6 +367,20 @@ async fn oversized_and_malformed_forms_get_chinese_refusals() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("表单格式不正确"), "{}", r.body);
+    // Malformed addresses and queries: Chinese for pages, the API's JSON for the API.
+    for uri in ["/cases/abc", "/cases/%FF%FE", "/visits/abc/photos/1"] {
+        let r = get(&a.router, uri, &county).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(
+            r.body.contains("网址或提交的内容格式不正确"),
+            "{uri}: {}",
+            r.body
+        );
+    }
+    let r = get(&a.router, "/api/cases/abc", &county).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v["message"].as_str().unwrap().contains("格式不正确"), "{v}");
     // Forged as well as malformed: refused before it is read.
     let r = post(
         &a.router,

@@ -77,3 +77,71 @@ async fn a_file_of_endless_problems_is_summed_up() {
     let listed = r.body.matches("必填，不能为空").count();
     assert!(listed <= 1_000, "{listed}");
 }
+
+#[tokio::test]
+async fn a_photo_is_kept_by_what_it_is_not_by_its_name() {
+    let a = crate::privacy::with_cases().await;
+    let sys = Actor::system("t");
+    let case = a
+        .store
+        .cases(
+            &sys,
+            &dixian_store::CaseFilter {
+                within: Some(DivisionCode::parse("500299101201").unwrap()),
+                limit: 10,
+                ..dixian_store::CaseFilter::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+        .case
+        .id;
+    let village = session(&a.router, "village").await;
+    let page = get(&a.router, &format!("/cases/{case}"), &village).await;
+    let csrf = hidden(&page.body, "csrf");
+    let uri = format!("/cases/{case}/attachments");
+    let fields = [("csrf", csrf.as_str()), ("kind", "photo")];
+    let before = a
+        .store
+        .case_file(&sys, case)
+        .await
+        .unwrap()
+        .unwrap()
+        .attachments
+        .len();
+
+    // A PNG header and then 7 MB of anything: refused as a damaged picture.
+    let mut junk = b"\x89PNG\r\n\x1a\n".to_vec();
+    junk.extend(std::iter::repeat_n(b'A', 7 << 20));
+    let r = multipart_to(&a, &village, &uri, &fields, Some(("x.png", &junk))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("已损坏"), "{}", r.body);
+    // A real PNG named x.html with a script glued after its end: kept as x.png, without it.
+    let png = dixian_testkit::photo_png();
+    let mut glued = png.clone();
+    glued.extend_from_slice(b"<script>alert(document.cookie)</script>");
+    let r = multipart_to(&a, &village, &uri, &fields, Some(("x.html", &glued))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let file = a.store.case_file(&sys, case).await.unwrap().unwrap();
+    assert_eq!(file.attachments.len(), before + 1);
+    let kept = file.attachments.last().unwrap();
+    assert_eq!(kept.name, "x.png");
+    assert_eq!(kept.content_type, "image/png");
+    let got = get(
+        &a.router,
+        &format!("/cases/{case}/attachments/{}", kept.id),
+        &village,
+    )
+    .await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.headers["content-type"], "image/png");
+    assert!(
+        got.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".png"),
+        "{:?}",
+        got.headers["content-disposition"]
+    );
+    assert!(!got.body.contains("<script>"));
+}
