@@ -256,9 +256,12 @@ pub enum AuditCmd {
     Verify {
         #[command(flatten)]
         data: DataArgs,
-        /// 同时核验用此SM2公钥签名的检查点（十六进制）
+        /// 审计管理员的SM2公钥（十六进制）：核验签名检查点和清理依据（默认取配置文件的 audit_public_key）
         #[arg(long, value_name = "公钥")]
         public_key: Option<String>,
+        /// 记住本次核验到的最新记录的文件（放在数据库以外）：下次核验时，此前的记录少了或改了都会发现
+        #[arg(long, value_name = "文件")]
+        state: Option<PathBuf>,
     },
     /// 生成审计检查点签名用的SM2密钥：私钥写入文件（权限600，由审计管理员保管，不要放在服务器上），
     /// 公钥打印出来用于核验
@@ -282,6 +285,9 @@ pub enum AuditCmd {
         /// 保留最近多少天（不能少于安全策略规定的保存期）
         #[arg(long, value_name = "天数")]
         keep_days: Option<i64>,
+        /// 审计管理员的SM2公钥：只清理到早于保存期的签名检查点为止（默认取配置文件的 audit_public_key）
+        #[arg(long, value_name = "公钥")]
+        public_key: Option<String>,
     },
     /// 按顺序列出审计记录
     List {

@@ -24,6 +24,9 @@ struct FileConfig {
     rate_limit_per_minute: Option<u32>,
     /// Reverse proxies (IP addresses) whose `X-Forwarded-For` names the real client.
     trusted_proxies: Option<Vec<String>>,
+    /// The audit administrator's SM2 public key (hex): `audit verify` and `audit prune` use
+    /// it unless `--public-key` is given.
+    audit_public_key: Option<String>,
 }
 
 #[derive(Debug)]
@@ -39,6 +42,7 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub rate_limit_per_minute: u32,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub audit_public_key: Option<String>,
 }
 
 const CONFIG_NAME: &str = "dixian.toml";
@@ -101,6 +105,7 @@ impl Config {
             anyhow::bail!("配置文件中 rate_limit_per_minute 不能为0");
         }
         Ok(Config {
+            audit_public_key: file.audit_public_key.filter(|k| !k.trim().is_empty()),
             tls,
             rate_limit_per_minute,
             trusted_proxies,

@@ -257,13 +257,16 @@ mod tests {
 }
 
 /// Removes audit records older than the retention period (at least 180 days; the security
-/// policy's value unless `keep_days` asks for longer).
+/// policy's value unless `keep_days` asks for longer), but only up to the newest checkpoint
+/// signed with `public_key` that is itself older than that: a removal nobody could sign for
+/// (a forged retention marker, recent records deleted) is then told apart by `verify`.
 pub async fn prune(
     store: &dyn Store,
     actor: &Actor,
     policy: &crate::accounts::auth::SecurityPolicy,
     keep_days: Option<i64>,
     now: chrono::DateTime<Utc>,
+    public_key: &str,
 ) -> Result<dixian_store::PruneReport, AppError> {
     let minimum = policy.audit_retention.num_days();
     let days = keep_days.unwrap_or(minimum);
@@ -272,9 +275,222 @@ pub async fn prune(
             "审计记录至少保存{minimum}天（安全策略规定），不能只保留{days}天"
         )]));
     }
+    let before = now - chrono::Duration::days(days);
+    let mut newest: Option<(Checkpoint, AuditRecord)> = None;
+    for (cp, record) in signed_checkpoints(store, actor, public_key).await? {
+        let record = record.filter(|r| r.hash.eq_ignore_ascii_case(&cp.hash) && r.at < before);
+        if let Some(record) = record
+            && newest.as_ref().is_none_or(|(n, _)| n.seq < cp.seq)
+        {
+            newest = Some((cp, record));
+        }
+    }
+    let Some((cp, record)) = newest else {
+        return Ok(dixian_store::PruneReport::default());
+    };
+    let justification =
+        serde_json::to_string(&cp).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
     Ok(store
-        .prune_audit(actor, now - chrono::Duration::days(days))
+        .prune_audit(
+            actor,
+            &dixian_store::PruneThrough {
+                before,
+                seq: record.seq,
+                hash: record.hash,
+                justification,
+            },
+        )
         .await?)
+}
+
+/// Every checkpoint in the trail signed with `public_key` (the signature checked), with the
+/// record it names if that is still kept.
+async fn signed_checkpoints(
+    store: &dyn Store,
+    actor: &Actor,
+    public_key: &str,
+) -> Result<Vec<(Checkpoint, Option<AuditRecord>)>, AppError> {
+    let filter = AuditFilter {
+        action: Some("audit.checkpoint".into()),
+        ..AuditFilter::after(0, 10_000)
+    };
+    let mut out = Vec::new();
+    for r in store.audit_records(actor, &filter).await? {
+        let Ok(cp) = serde_json::from_str::<Checkpoint>(&r.detail) else {
+            continue;
+        };
+        if !cp.public_key.eq_ignore_ascii_case(public_key.trim()) || !signed(&cp, public_key)? {
+            continue;
+        }
+        let target = AuditFilter::after(cp.seq - 1, 1);
+        let record = store
+            .audit_records(actor, &target)
+            .await?
+            .into_iter()
+            .find(|rec| rec.seq == cp.seq);
+        out.push((cp, record));
+    }
+    Ok(out)
+}
+
+fn signed(cp: &Checkpoint, public_key: &str) -> Result<bool, AppError> {
+    let message = checkpoint_message(cp.seq, &cp.hash, &cp.at);
+    dixian_gm::sign::verify(public_key.trim(), message.as_bytes(), &cp.signature)
+        .map_err(|e| AppError::Invalid(vec![e.to_string()]))
+}
+
+/// What the whole check of the audit trail found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Records checked, and the first one kept.
+    pub records: i64,
+    pub from_seq: i64,
+    /// The newest record: the daily check remembers it, so a cut tail is found next time.
+    pub head_seq: i64,
+    pub head_hash: String,
+    /// Signed checkpoints found valid (when a public key was given).
+    pub checkpoints: Option<usize>,
+    /// The first problem; `None` when everything holds.
+    pub problem: Option<String>,
+}
+
+/// The daily check (日常巡检) of the audit trail: the hash chain; that records missing at its
+/// start were removed by a pruning that stopped at a checkpoint signed with `public_key` and
+/// older than the minimum retention (without a key, a pruned trail fails: nothing else can
+/// tell a forged retention marker from a real one); every signed checkpoint; and, given the
+/// head remembered by the previous check, that no record up to it was cut or rewritten.
+pub async fn verify(
+    store: &dyn Store,
+    actor: &Actor,
+    public_key: Option<&str>,
+    policy: &crate::accounts::auth::SecurityPolicy,
+    remembered: Option<(i64, &str)>,
+) -> Result<Verified, AppError> {
+    let chain = store.verify_audit_chain().await?;
+    let newest = AuditFilter {
+        newest_first: true,
+        ..AuditFilter::after(0, 1)
+    };
+    let head = store
+        .audit_records(actor, &newest)
+        .await?
+        .into_iter()
+        .next();
+    let mut out = Verified {
+        records: chain.records,
+        from_seq: chain.from_seq,
+        head_seq: head.as_ref().map_or(0, |h| h.seq),
+        head_hash: head.map(|h| h.hash).unwrap_or_default(),
+        checkpoints: None,
+        problem: chain
+            .problem
+            .map(|p| format!("{p}（此前{}条完好）", chain.records)),
+    };
+    if out.problem.is_some() {
+        return Ok(out);
+    }
+    if let Some((seq, hash)) = remembered {
+        let kept = store
+            .audit_records(actor, &AuditFilter::after(seq - 1, 1))
+            .await?
+            .into_iter()
+            .find(|r| r.seq == seq);
+        out.problem = match kept {
+            _ if out.head_seq < seq => Some(format!(
+                "上次核验时已有第{seq}条审计记录，现在最新只到第{}条：末尾的记录被删除",
+                out.head_seq
+            )),
+            Some(r) if !r.hash.eq_ignore_ascii_case(hash) => {
+                Some(format!("第{seq}条审计记录与上次核验时不同：此后被改写"))
+            }
+            None if seq >= out.from_seq => Some(format!("上次核验过的第{seq}条审计记录已不存在")),
+            _ => None,
+        };
+        if out.problem.is_some() {
+            return Ok(out);
+        }
+    }
+    if out.from_seq > 1 {
+        out.problem = pruned_by_signature(store, actor, public_key, policy, out.from_seq).await?;
+        if out.problem.is_some() {
+            return Ok(out);
+        }
+    }
+    if let Some(pk) = public_key {
+        match verify_checkpoints(store, actor, pk, out.from_seq).await? {
+            Ok(n) => out.checkpoints = Some(n),
+            Err(p) => out.problem = Some(p),
+        }
+    }
+    Ok(out)
+}
+
+/// Why records before `from_seq` are gone, or the problem if nothing signed says so.
+async fn pruned_by_signature(
+    store: &dyn Store,
+    actor: &Actor,
+    public_key: Option<&str>,
+    policy: &crate::accounts::auth::SecurityPolicy,
+    from_seq: i64,
+) -> Result<Option<String>, AppError> {
+    let anchor = from_seq - 1;
+    let filter = AuditFilter {
+        action: Some("audit.prune".into()),
+        ..AuditFilter::after(0, 10_000)
+    };
+    let prune = store
+        .audit_records(actor, &filter)
+        .await?
+        .into_iter()
+        .find(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.detail)
+                .is_ok_and(|d| d["through_seq"].as_i64() == Some(anchor))
+        });
+    let Some(prune) = prune else {
+        return Ok(Some(format!(
+            "第1至{anchor}条审计记录已不在，却没有清理到这里的记录：记录被删除，或清理标记被改动"
+        )));
+    };
+    let Some(pk) = public_key else {
+        return Ok(Some(format!(
+            "第1至{anchor}条审计记录已按保存期清理，须用审计管理员的公钥核验清理依据：请加 --public-key，或在 dixian.toml 中设置 audit_public_key"
+        )));
+    };
+    let detail: serde_json::Value =
+        serde_json::from_str(&prune.detail).unwrap_or(serde_json::Value::Null);
+    let cp = serde_json::from_value::<Checkpoint>(detail["checkpoint"].clone()).ok();
+    let Some(cp) = cp.filter(|cp| cp.public_key.eq_ignore_ascii_case(pk.trim())) else {
+        return Ok(Some(format!(
+            "第{}条清理记录没有用这个公钥签名的检查点作依据：清理不可信",
+            prune.seq
+        )));
+    };
+    if !signed(&cp, pk)? {
+        return Ok(Some(format!(
+            "第{}条清理记录所依据的检查点签名无效：清理不可信",
+            prune.seq
+        )));
+    }
+    let first = store
+        .audit_records(actor, &AuditFilter::after(anchor, 1))
+        .await?
+        .into_iter()
+        .next();
+    if cp.seq != anchor || first.is_none_or(|f| !f.prev_hash.eq_ignore_ascii_case(&cp.hash)) {
+        return Ok(Some(format!(
+            "清理截止于第{anchor}条，与签名检查点（第{}条）不符：清理标记被改动",
+            cp.seq
+        )));
+    }
+    let signed_at = chrono::NaiveDateTime::parse_from_str(&cp.at, "%Y-%m-%dT%H:%M:%S").ok();
+    let pruned_at = crate::beijing(prune.at);
+    if signed_at.is_none_or(|t| t + policy.audit_retention > pruned_at) {
+        return Ok(Some(format!(
+            "第{anchor}条及以前的记录在保存期（{}天）内就被清理了：清理不合规",
+            policy.audit_retention.num_days()
+        )));
+    }
+    Ok(None)
 }
 
 /// What a checkpoint signs: the sequence number and hash of the newest record, and when.
@@ -348,6 +564,7 @@ pub async fn verify_checkpoints(
     store: &dyn Store,
     actor: &Actor,
     public_key: &str,
+    from_seq: i64,
 ) -> Result<Result<usize, String>, AppError> {
     let filter = AuditFilter {
         action: Some("audit.checkpoint".into()),
@@ -380,7 +597,13 @@ pub async fn verify_checkpoints(
                 )));
             }
             // Removed after its retention period: nothing left to compare.
-            _ => valid += 1,
+            _ if cp.seq < from_seq => valid += 1,
+            _ => {
+                return Ok(Err(format!(
+                    "签名检查点（第{}条）所签的第{}条审计记录已不存在：记录被删除",
+                    r.seq, cp.seq
+                )));
+            }
         }
     }
     if valid == 0 {

@@ -14,9 +14,9 @@ use dixian_store::AuditFilter;
 use dixian_store::AuditRecord;
 use dixian_store::AuditStore;
 use dixian_store::AuditVerification;
-use dixian_store::PruneReport;
 use dixian_store::StoreError;
 use dixian_store::StoreResult;
+use dixian_store::{PruneReport, PruneThrough};
 
 /// The fields of one record that the hash covers, in a fixed order.
 pub struct Entry<'a> {
@@ -272,11 +272,7 @@ impl AuditStore for SqlStore {
         })
     }
 
-    async fn prune_audit(
-        &self,
-        actor: &Actor,
-        before: chrono::DateTime<Utc>,
-    ) -> StoreResult<PruneReport> {
+    async fn prune_audit(&self, actor: &Actor, through: &PruneThrough) -> StoreResult<PruneReport> {
         if actor.role.is_some() || actor.scope != Scope::Everything {
             return Err(self.deny(actor, "审计记录").await);
         }
@@ -287,45 +283,65 @@ impl AuditStore for SqlStore {
                 "审计记录核验未通过，不能清理：{problem}"
             )));
         }
-        let cutoff = audit::timestamp(before);
+        if through.seq < v.from_seq {
+            return Ok(PruneReport::default());
+        }
+        let cutoff = audit::timestamp(through.before);
+        let justification: serde_json::Value = serde_json::from_str(&through.justification)
+            .unwrap_or_else(|_| serde_json::Value::String(through.justification.clone()));
         let report = write_tx!(self, |tx| {
-            let last: Option<(i64, Vec<u8>)> = sqlx::query_as(
-                "SELECT seq, hash FROM audit_log WHERE at < $1 ORDER BY seq DESC LIMIT 1",
-            )
-            .bind(&cutoff)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-            let Some((through, hash)) = last else {
-                return Ok(PruneReport::default());
+            let found: Option<(Vec<u8>, String)> =
+                sqlx::query_as("SELECT hash, at FROM audit_log WHERE seq = $1")
+                    .bind(through.seq)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            let Some((hash, at)) = found else {
+                return Err(StoreError::Invalid(format!(
+                    "第{}条审计记录不存在，不能清理到这里",
+                    through.seq
+                )));
             };
+            if !to_hex(&hash).eq_ignore_ascii_case(&through.hash) {
+                return Err(StoreError::Invalid(format!(
+                    "第{}条审计记录与签名检查点的哈希不符，不能清理",
+                    through.seq
+                )));
+            }
+            if at >= cutoff {
+                return Err(StoreError::Invalid(format!(
+                    "第{}条审计记录尚未超过保存期，不能清理",
+                    through.seq
+                )));
+            }
             let (anchor,): (i64,) = sqlx::query_as("SELECT seq FROM audit_anchor WHERE id = 1")
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(backend)?;
-            let removed = through - anchor;
+            let removed = through.seq - anchor;
             let detail = serde_json::json!({
                 "removed": removed,
-                "through_seq": through,
+                "through_seq": through.seq,
                 "before": cutoff,
+                "checkpoint": justification,
             })
             .to_string();
             audit_in!(tx, actor, "audit.prune", "审计记录", &detail);
             sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2, pruned_at = $3 WHERE id = 1")
-                .bind(through)
+                .bind(through.seq)
                 .bind(&hash)
                 .bind(audit::timestamp(Utc::now()))
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
             sqlx::query("DELETE FROM audit_log WHERE seq <= $1")
-                .bind(through)
+                .bind(through.seq)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
             PruneReport {
                 removed,
-                through_seq: through,
+                through_seq: through.seq,
             }
         });
         tracing::info!(

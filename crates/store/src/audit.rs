@@ -66,6 +66,17 @@ pub struct PruneReport {
     pub through_seq: i64,
 }
 
+/// Where a pruning stops: a record older than the retention cutoff, named by its hash, and
+/// why it may be removed (a signed checkpoint, as JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PruneThrough {
+    pub before: chrono::DateTime<chrono::Utc>,
+    pub seq: i64,
+    /// Hex, as in [`AuditRecord::hash`].
+    pub hash: String,
+    pub justification: String,
+}
+
 /// Result of checking the audit chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditVerification {
@@ -96,12 +107,10 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<Vec<AuditRecord>>;
     /// Walks the whole chain and reports the first broken, missing or reordered record.
     async fn verify_audit_chain(&self) -> StoreResult<AuditVerification>;
-    /// Removes records older than `before`, oldest first, after checking the chain is intact;
-    /// the chain is checked from the last removed record on. Only the system itself (an
-    /// administrator's command on the server) may do this; the removal is audited.
-    async fn prune_audit(
-        &self,
-        actor: &Actor,
-        before: chrono::DateTime<chrono::Utc>,
-    ) -> StoreResult<PruneReport>;
+    /// Removes every record up to and including `through.seq`, after checking the chain is
+    /// intact, that record still has `through.hash` and is older than `through.before`; the
+    /// chain is then checked from it on. Only the system itself (an administrator's command
+    /// on the server) may do this; the removal is audited with its justification (the signed
+    /// checkpoint it stops at).
+    async fn prune_audit(&self, actor: &Actor, through: &PruneThrough) -> StoreResult<PruneReport>;
 }

@@ -28,7 +28,9 @@ pub use accounts::{
     AccountStore, FailureCount, LoginAttempt, LoginKey, NewServiceToken, NewSession, NewUser,
     ServiceTokenRecord, SessionRecord, UserRecord,
 };
-pub use audit::{AuditFilter, AuditRecord, AuditStore, AuditVerification, PruneReport};
+pub use audit::{
+    AuditFilter, AuditRecord, AuditStore, AuditVerification, PruneReport, PruneThrough,
+};
 pub use calendar::CalendarStore;
 pub use divisions::DivisionStore;
 pub use dixian_domain::changes::FieldChange;

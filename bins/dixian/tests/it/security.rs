@@ -338,12 +338,29 @@ async fn signed_checkpoints_catch_a_rewritten_chain() {
         s(&data),
         "--keep-days",
         "30",
+        "--public-key",
+        &public,
     ]);
     assert!(!o.status.success());
     assert!(text(&o).1.contains("至少保存180天"), "{:?}", text(&o));
+    // Pruning needs the public key: it stops at a signed checkpoint older than retention.
     let o = dixian(&["audit", "prune", "--data-dir", s(&data)]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("签名的检查点作依据"), "{:?}", text(&o));
+    let o = dixian(&[
+        "audit",
+        "prune",
+        "--data-dir",
+        s(&data),
+        "--public-key",
+        &public,
+    ]);
     assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains("没有超过保存期的审计记录"));
+    assert!(
+        text(&o).0.contains("没有可清理的审计记录"),
+        "{:?}",
+        text(&o)
+    );
 
     // An attacker with the database file rewrites record 5 and recomputes every hash after
     // it: the chain alone looks intact, the signed checkpoint does not.
@@ -411,4 +428,257 @@ async fn signed_checkpoints_catch_a_rewritten_chain() {
     let other = "04".to_string() + &"1".repeat(128);
     let o = verify(&other);
     assert!(!o.status.success());
+}
+
+#[tokio::test]
+async fn a_forged_retention_marker_and_a_cut_tail_are_found() {
+    use sqlx::{Connection, Row};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "60",
+        "--seed",
+        "7",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let key = dir.path().join("audit.sm2");
+    let o = dixian(&["audit", "keygen", "--out", s(&key)]);
+    let public = text(&o)
+        .0
+        .split("--public-key）：")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    let o = dixian(&[
+        "audit",
+        "checkpoint",
+        "--data-dir",
+        s(&data),
+        "--key",
+        s(&key),
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    // The daily check remembers where it got to, outside the database.
+    let state = dir.path().join("audit.last");
+    let daily = |with_key: bool| {
+        let mut args = vec![
+            "audit",
+            "verify",
+            "--data-dir",
+            s(&data),
+            "--state",
+            s(&state),
+        ];
+        if with_key {
+            args.extend(["--public-key", public.as_str()]);
+        }
+        dixian(&args)
+    };
+    let o = daily(true);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(std::fs::read_to_string(&state).unwrap().contains(' '));
+    let db = data.join("dixian.db");
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).unwrap();
+
+    // The review's attack: triggers dropped, the retention marker moved to record 20 and
+    // records 1-20 (all from today) deleted.
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(
+        "DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_anchor_forward;
+         UPDATE audit_anchor SET seq = 20, hash = (SELECT hash FROM audit_log WHERE seq = 20) WHERE id = 1;
+         DELETE FROM audit_log WHERE seq <= 20;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    for with_key in [false, true] {
+        let o = daily(with_key);
+        assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+        assert!(
+            text(&o)
+                .1
+                .contains("第1至20条审计记录已不在，却没有清理到这里的记录"),
+            "{:?}",
+            text(&o)
+        );
+    }
+
+    // Another attack on the saved copy: the newest records cut and the head rewritten to
+    // match, so the chain alone looks whole; the remembered head does not.
+    std::fs::copy(&copy, &db).unwrap();
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let head: i64 = sqlx::query("SELECT MAX(seq) AS m FROM audit_log")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get("m");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP TRIGGER audit_log_no_delete;
+         DELETE FROM audit_log WHERE seq > {cut};
+         UPDATE audit_head SET seq = {cut}, hash = (SELECT hash FROM audit_log WHERE seq = {cut}) WHERE id = 1;",
+        cut = head - 3
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+    let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
+    assert!(
+        o.status.success(),
+        "the chain alone cannot tell: {:?}",
+        text(&o)
+    );
+    let o = daily(false);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(text(&o).1.contains("末尾的记录被删除"), "{:?}", text(&o));
+}
+
+/// Rewrites every audit record with a time `days` earlier, hashes recomputed and the head
+/// moved along: what a county's trail looks like after `days` of use.
+async fn age_the_trail(db: &std::path::Path, days: i64) {
+    use sqlx::{Connection, Row};
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("DROP TRIGGER audit_log_no_update")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let rows = sqlx::query(
+        "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let mut prev: Vec<u8> = rows[0].get("prev_hash");
+    for r in &rows {
+        let seq: i64 = r.get("seq");
+        let at: String = r.get("at");
+        let at = (chrono::DateTime::parse_from_rfc3339(&at).unwrap()
+            - chrono::Duration::days(days))
+        .with_timezone(&chrono::Utc)
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
+        let actor_id: Option<i64> = r.get("actor_id");
+        let source: Option<String> = r.get("source");
+        let hash = chain_hash(
+            &prev,
+            [
+                &seq.to_string(),
+                &at,
+                &actor_id.map(|i| i.to_string()).unwrap_or_default(),
+                r.get("actor"),
+                source.as_deref().unwrap_or(""),
+                r.get("action"),
+                r.get("target"),
+                r.get("detail"),
+            ],
+        );
+        sqlx::query("UPDATE audit_log SET at = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&at)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::raw_sql(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    conn.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_lawful_pruning_stops_at_a_signed_checkpoint_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "60",
+        "--seed",
+        "8",
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    // Seven months of records, signed then; more records since, not yet signed.
+    age_the_trail(&data.join("dixian.db"), 210).await;
+    let key = dir.path().join("audit.sm2");
+    let o = dixian(&["audit", "keygen", "--out", s(&key)]);
+    let public = text(&o)
+        .0
+        .split("--public-key）：")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    let o = dixian(&[
+        "audit",
+        "checkpoint",
+        "--data-dir",
+        s(&data),
+        "--key",
+        s(&key),
+    ]);
+    let signed: i64 = text(&o)
+        .0
+        .split("已签名检查点：第")
+        .nth(1)
+        .and_then(|t| t.split('条').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let o = dixian(&[
+        "audit",
+        "prune",
+        "--data-dir",
+        s(&data),
+        "--public-key",
+        &public,
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains(&format!("（至第{signed}条）")),
+        "{:?}",
+        text(&o)
+    );
+    let verify = |args: &[&str]| {
+        let mut all = vec!["audit", "verify", "--data-dir", s(&data)];
+        all.extend_from_slice(args);
+        dixian(&all)
+    };
+    let o = verify(&["--public-key", &public]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("清理依据的签名有效"), "{:?}", text(&o));
+    // Without the key a pruned trail cannot be vouched for.
+    let o = verify(&[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("须用审计管理员的公钥核验清理依据"));
+    // The key from the configuration file serves as well.
+    std::fs::write(
+        data.join("dixian.toml"),
+        format!("audit_public_key = \"{public}\"\n"),
+    )
+    .unwrap();
+    let o = verify(&[]);
+    assert!(o.status.success(), "{:?}", text(&o));
 }

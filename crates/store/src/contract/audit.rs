@@ -148,13 +148,36 @@ pub async fn audit_retention(store: &dyn Store) {
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     store.audit(&sys(), "t.three", "3", "{}").await.unwrap();
 
+    let all = store
+        .audit_records(&sys(), &AuditFilter::after(0, 100))
+        .await
+        .unwrap();
+    let two = all.iter().find(|r| r.action == "t.two").unwrap().clone();
+    let three = all.iter().find(|r| r.action == "t.three").unwrap().clone();
+    let through = |r: &crate::AuditRecord| crate::PruneThrough {
+        before: cut,
+        seq: r.seq,
+        hash: r.hash.clone(),
+        justification: "{\"seq\":1}".into(),
+    };
     let auditor = actor_as(Role::AuditAdmin, "500299000000");
     assert_eq!(
-        store.prune_audit(&auditor, cut).await,
+        store.prune_audit(&auditor, &through(&two)).await,
         Err(StoreError::Forbidden)
     );
-
-    let report = store.prune_audit(&sys(), cut).await.unwrap();
+    // Not through a record younger than the cutoff, nor one whose hash is not the one signed.
+    let e = store
+        .prune_audit(&sys(), &through(&three))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("尚未超过保存期"), "{e}");
+    let forged = crate::PruneThrough {
+        hash: three.hash.clone(),
+        ..through(&two)
+    };
+    let e = store.prune_audit(&sys(), &forged).await.unwrap_err();
+    assert!(e.to_string().contains("哈希不符"), "{e}");
+    let report = store.prune_audit(&sys(), &through(&two)).await.unwrap();
     assert_eq!(report.removed, n0 + 2);
     assert_eq!(report.through_seq, n0 + 2);
     let v = store.verify_audit_chain().await.unwrap();
@@ -170,9 +193,15 @@ pub async fn audit_retention(store: &dyn Store) {
     assert_eq!(left[0].action, "t.three");
     assert_eq!(left.last().unwrap().action, "audit.prune");
     assert!(left.last().unwrap().detail.contains("\"removed\""));
+    assert!(
+        left.last()
+            .unwrap()
+            .detail
+            .contains("\"checkpoint\":{\"seq\":1}")
+    );
     // Nothing older is left, so a second run removes nothing; appending goes on as before.
     assert_eq!(
-        store.prune_audit(&sys(), cut).await.unwrap(),
+        store.prune_audit(&sys(), &through(&two)).await.unwrap(),
         PruneReport::default()
     );
     store.audit(&sys(), "t.four", "4", "{}").await.unwrap();
