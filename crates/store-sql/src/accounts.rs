@@ -10,6 +10,9 @@ use chrono::Utc;
 use dixian_domain::access::Actor;
 use dixian_domain::access::Permission;
 use dixian_domain::division::DivisionCode;
+use dixian_store::AccountChange;
+use dixian_store::AccountDecision;
+use dixian_store::AccountRequest;
 use dixian_store::AccountStore;
 use dixian_store::FailureCount;
 use dixian_store::LoginAttempt;
@@ -22,6 +25,30 @@ use dixian_store::SessionRecord;
 use dixian_store::StoreError;
 use dixian_store::StoreResult;
 use dixian_store::UserRecord;
+
+/// Adds a pending account request inside transaction `$tx`, audited; gives its id.
+macro_rules! insert_request {
+    ($tx:ident, $actor:expr, $user_id:expr, $username:expr, $change:expr, $now:expr) => {{
+        let id: i64 = allocate!($tx, "account_requests", 1i64);
+        let change: AccountChange = $change;
+        let detail = serde_json::json!({ "request": id, "change": change.code() }).to_string();
+        audit_in!($tx, $actor, "account.request", $username, &detail);
+        sqlx::query(
+            "INSERT INTO account_requests (id, user_id, kind, requested_by_id, requested_by, requested_at, status)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending')",
+        )
+        .bind(id)
+        .bind($user_id)
+        .bind(change.code())
+        .bind($actor.user_id)
+        .bind(&$actor.name)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+        id
+    }};
+}
 
 #[async_trait]
 impl AccountStore for SqlStore {
@@ -41,6 +68,8 @@ impl AccountStore for SqlStore {
             "service": user.service,
         })
         .to_string();
+        // 三员分立: an account a person creates waits for a security administrator.
+        let by_person = actor.role.is_some();
         let id = write_tx!(self, |tx| {
             let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
                 .bind(&user.username)
@@ -68,15 +97,198 @@ impl AccountStore for SqlStore {
             .bind(&user.password_hash)
             .bind(user.must_change)
             .bind(&now)
-            .bind(false)
+            .bind(by_person)
             .bind(&now)
             .bind(user.service)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+            if by_person {
+                let change = if user.role.is_administrator() {
+                    AccountChange::Activate
+                } else {
+                    AccountChange::Enable
+                };
+                insert_request!(tx, actor, id, &user.username, change, &now);
+            }
             id
         });
         Ok(id)
+    }
+
+    async fn request_account_change(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        change: AccountChange,
+    ) -> StoreResult<i64> {
+        self.permit(actor, Permission::ManageUsers, &format!("账号#{user_id}"))
+            .await?;
+        let target = self.user_for_change(actor, user_id, false).await?;
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let pending: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM account_requests WHERE user_id = $1 AND kind = $2 AND status = 'pending'",
+            )
+            .bind(user_id)
+            .bind(change.code())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some(p) = pending {
+                return Err(StoreError::Conflict(format!(
+                    "账号{target}已有待审批的申请#{p}（{}）",
+                    change.label()
+                )));
+            }
+            insert_request!(tx, actor, user_id, &target, change, &now)
+        });
+        Ok(id)
+    }
+
+    async fn account_requests(&self, actor: &Actor) -> StoreResult<Vec<AccountRequest>> {
+        if !actor.may(Permission::ManageSecurity) {
+            self.permit(actor, Permission::ManageUsers, "账号申请")
+                .await?;
+        }
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<RequestRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{REQUEST_SELECT} WHERE u.division_code BETWEEN $1 AND $2
+                   AND (r.status = 'pending' OR r.id > (SELECT COALESCE(MAX(id), 0) - 50 FROM account_requests))
+                 ORDER BY r.id DESC"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(RequestRow::into_domain).collect()
+    }
+
+    async fn decide_account_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        decision: &AccountDecision,
+    ) -> StoreResult<AccountRequest> {
+        self.permit(actor, Permission::ManageSecurity, &format!("账号申请#{id}"))
+            .await?;
+        let row: Option<RequestRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{REQUEST_SELECT} WHERE r.id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(request) = row.map(RequestRow::into_domain).transpose()? else {
+            return Err(StoreError::Invalid(format!("没有账号申请#{id}")));
+        };
+        if !actor.scope.covers(&request.division) {
+            return Err(self.deny(actor, &format!("账号申请#{id}")).await);
+        }
+        if request.status != "pending" {
+            return Err(StoreError::Conflict(format!("账号申请#{id}已经办理过了")));
+        }
+        let proposer: Option<i64> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT requested_by_id FROM account_requests WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        if actor.user_id.is_some() && proposer == actor.user_id {
+            return Err(StoreError::Invalid(
+                "不能审批自己提出的申请：须由另一位管理员审批".into(),
+            ));
+        }
+        if actor.user_id == Some(request.user_id) {
+            return Err(StoreError::Invalid(
+                "不能审批关于自己账号的申请：须由另一位安全管理员审批".into(),
+            ));
+        }
+        let note = decision.note.trim().chars().take(200).collect::<String>();
+        if decision.approve && request.change.sets_password() && decision.password_hash.is_none() {
+            return Err(StoreError::Invalid("批准此申请须设定新密码".into()));
+        }
+        let now = audit::timestamp(Utc::now());
+        let status = if decision.approve {
+            "approved"
+        } else {
+            "rejected"
+        };
+        let detail = serde_json::json!({
+            "request": id,
+            "change": request.change.code(),
+            "requested_by": request.requested_by,
+            "note": note,
+        })
+        .to_string();
+        write_tx!(self, |tx| {
+            let done = sqlx::query(
+                "UPDATE account_requests SET status = $1, decided_by_id = $2, decided_by = $3,
+                        decided_at = $4, note = $5
+                 WHERE id = $6 AND status = 'pending'",
+            )
+            .bind(status)
+            .bind(actor.user_id)
+            .bind(&actor.name)
+            .bind(&now)
+            .bind(&note)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!("账号申请#{id}已经办理过了")));
+            }
+            let action = if decision.approve {
+                "account.approve"
+            } else {
+                "account.reject"
+            };
+            audit_in!(tx, actor, action, &request.username, &detail);
+            if decision.approve {
+                if matches!(
+                    request.change,
+                    AccountChange::Enable | AccountChange::Activate
+                ) {
+                    sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+                        .bind(false)
+                        .bind(request.user_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                if let (true, Some(hash)) =
+                    (request.change.sets_password(), &decision.password_hash)
+                {
+                    sqlx::query(
+                        "UPDATE users SET password_hash = $1, must_change = $2, password_changed_at = $3 WHERE id = $4",
+                    )
+                    .bind(hash)
+                    .bind(true)
+                    .bind(&now)
+                    .bind(request.user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                }
+            }
+        });
+        let row: RequestRow = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{REQUEST_SELECT} WHERE r.id = $1"
+            )))
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.into_domain()
     }
 
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
@@ -136,6 +348,19 @@ impl AccountStore for SqlStore {
                 .await?;
         }
         let target = self.user_for_change(actor, user_id, true).await?;
+        // 三员分立: nobody sets another administrator's password; a security administrator
+        // approves a reset instead, and the proposer never sees it.
+        if actor.role.is_some()
+            && actor.user_id != Some(user_id)
+            && self
+                .user_by_id(user_id)
+                .await?
+                .is_some_and(|u| u.role.is_administrator())
+        {
+            return Err(StoreError::Invalid(format!(
+                "{target}是管理员账号：重置其密码须经安全管理员审批"
+            )));
+        }
         let detail = serde_json::json!({ "must_change": must_change }).to_string();
         let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
@@ -163,6 +388,11 @@ impl AccountStore for SqlStore {
         self.permit(actor, Permission::ManageUsers, &format!("账号#{user_id}"))
             .await?;
         let target = self.user_for_change(actor, user_id, false).await?;
+        if !disabled && actor.role.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "启用账号{target}须经安全管理员审批"
+            )));
+        }
         let action = if disabled {
             "user.disable"
         } else {
@@ -645,6 +875,55 @@ impl TokenRow {
             revoked_at: optional(self.revoked_at)?,
             revoked_by: self.revoked_by,
             last_used_at: optional(self.last_used_at)?,
+        })
+    }
+}
+
+const REQUEST_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, u.role,
+       u.division_code, r.kind, r.requested_by, r.requested_at, r.status, r.decided_by,
+       r.decided_at, r.note
+  FROM account_requests r JOIN users u ON u.id = r.user_id";
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: i64,
+    user_id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    division_code: String,
+    kind: String,
+    requested_by: String,
+    requested_at: String,
+    status: String,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+    note: Option<String>,
+}
+
+impl RequestRow {
+    fn into_domain(self) -> StoreResult<AccountRequest> {
+        Ok(AccountRequest {
+            id: self.id,
+            user_id: self.user_id,
+            role: dixian_domain::access::Role::parse(&self.role)
+                .ok_or_else(|| corrupt("角色", &self.role))?,
+            division: DivisionCode::parse(&self.division_code)
+                .map_err(|e| corrupt("区划代码", e))?,
+            change: AccountChange::parse(&self.kind)
+                .ok_or_else(|| corrupt("申请类别", &self.kind))?,
+            requested_at: parse_time("申请时间", &self.requested_at)?,
+            decided_at: self
+                .decided_at
+                .as_deref()
+                .map(|t| parse_time("审批时间", t))
+                .transpose()?,
+            username: self.username,
+            display_name: self.display_name,
+            requested_by: self.requested_by,
+            status: self.status,
+            decided_by: self.decided_by,
+            note: self.note,
         })
     }
 }

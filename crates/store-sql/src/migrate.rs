@@ -98,6 +98,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_service_tokens.sql"),
         postgres: include_str!("../migrations/postgres/0014_service_tokens.sql"),
     },
+    Migration {
+        version: 15,
+        name: "account_requests",
+        sqlite: include_str!("../migrations/sqlite/0015_account_requests.sql"),
+        postgres: include_str!("../migrations/postgres/0015_account_requests.sql"),
+    },
 ];
 
 /// The schema version this program writes.

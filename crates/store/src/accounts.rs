@@ -117,11 +117,104 @@ pub struct FailureCount {
     pub last: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// A change to an account that one administrator proposes and another approves (三员分立):
+/// the system administrator proposes, a security administrator approves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Enable the account (a new account, or one disabled before).
+    Enable,
+    /// Enable a new administrator account and give it its first password; the approver
+    /// receives the password, never the proposer.
+    Activate,
+    /// A new password for an administrator (系统、安全、审计管理员).
+    Reset,
+}
+
+impl AccountChange {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Enable => "enable",
+            Self::Activate => "activate",
+            Self::Reset => "reset",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Enable, Self::Activate, Self::Reset]
+            .into_iter()
+            .find(|c| c.code() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Enable => "启用账号",
+            Self::Activate => "启用管理员账号并设初始密码",
+            Self::Reset => "重置管理员密码",
+        }
+    }
+
+    /// Whether approving sets a new password (generated for the approver to hand over).
+    pub fn sets_password(self) -> bool {
+        matches!(self, Self::Activate | Self::Reset)
+    }
+}
+
+/// A proposed account change and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRequest {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub division: DivisionCode,
+    pub change: AccountChange,
+    pub requested_by: String,
+    pub requested_at: chrono::DateTime<chrono::Utc>,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub note: Option<String>,
+}
+
+/// A security administrator's answer to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountDecision {
+    pub approve: bool,
+    pub note: String,
+    /// The new password's hash, for a change that [`AccountChange::sets_password`].
+    pub password_hash: Option<String>,
+}
+
 /// Accounts (账号), sessions (会话) and sign-in attempts (登录).
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Creates an account in the actor's scope; a taken username is a conflict.
+    /// Creates an account in the actor's scope; a taken username is a conflict. Created by
+    /// a person (not the system itself), the account starts disabled with a request for a
+    /// security administrator to enable it ([`AccountChange::Activate`] for the three
+    /// administrators), in the same transaction.
     async fn create_user(&self, actor: &Actor, user: &NewUser) -> StoreResult<i64>;
+    /// Proposes `change` for account `user_id` in the actor's scope (`ManageUsers`); one
+    /// pending request per account and change. Audited.
+    async fn request_account_change(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        change: AccountChange,
+    ) -> StoreResult<i64>;
+    /// Requests for the accounts in the actor's scope (`ManageUsers` or `ManageSecurity`):
+    /// every pending one and the latest decided, newest first.
+    async fn account_requests(&self, actor: &Actor) -> StoreResult<Vec<AccountRequest>>;
+    /// Approves or rejects pending request `id` (`ManageSecurity`), never one the actor
+    /// proposed or one about the actor's own account; an approval carries the change out in
+    /// the same transaction. Audited.
+    async fn decide_account_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        decision: &AccountDecision,
+    ) -> StoreResult<AccountRequest>;
     /// For authentication, before anyone is logged in; no scope applies.
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>>;
     /// For sessions: the account a session belongs to; no scope applies.
@@ -129,7 +222,8 @@ pub trait AccountStore: Send + Sync {
     /// Accounts whose division lies in the actor's scope, by username (for `ManageUsers` or
     /// `ManageSecurity`).
     async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>>;
-    /// Replaces the password hash of an account in the actor's scope (or the actor's own).
+    /// Replaces the password hash of an account in the actor's scope (or the actor's own). A
+    /// person may not set another administrator's password: that is a request.
     async fn set_user_password(
         &self,
         actor: &Actor,
@@ -137,6 +231,7 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         must_change: bool,
     ) -> StoreResult<()>;
+    /// Disables an account; enabling one is the system's alone, or a request's approval.
     async fn set_user_disabled(
         &self,
         actor: &Actor,

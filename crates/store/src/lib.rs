@@ -25,8 +25,8 @@ pub mod system;
 pub mod visits;
 
 pub use accounts::{
-    AccountStore, FailureCount, LoginAttempt, LoginKey, NewServiceToken, NewSession, NewUser,
-    ServiceTokenRecord, SessionRecord, UserRecord,
+    AccountChange, AccountDecision, AccountRequest, AccountStore, FailureCount, LoginAttempt,
+    LoginKey, NewServiceToken, NewSession, NewUser, ServiceTokenRecord, SessionRecord, UserRecord,
 };
 pub use audit::{
     AuditFilter, AuditRecord, AuditStore, AuditVerification, PruneReport, PruneThrough,

@@ -138,3 +138,34 @@ pub fn photo_png() -> Vec<u8> {
     writer.finish().unwrap();
     out
 }
+
+/// A security administrator approves every pending account request (三员分立), as the
+/// second administrator would: the accounts a test's administrator created become usable.
+pub async fn approve_pending(store: &dyn dixian_store::Store) {
+    let security = Actor {
+        user_id: Some(i64::MAX),
+        name: "安全管理员（测试）".into(),
+        scope: dixian_domain::access::Scope::Everything,
+        source: None,
+        role: Some(dixian_domain::access::Role::SecurityAdmin),
+    };
+    for r in store.account_requests(&security).await.unwrap() {
+        if r.status == "pending" {
+            store
+                .decide_account_request(
+                    &security,
+                    r.id,
+                    &dixian_store::AccountDecision {
+                        approve: true,
+                        note: String::new(),
+                        password_hash: r
+                            .change
+                            .sets_password()
+                            .then(|| "$argon2id$unusable".to_string()),
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    }
+}

@@ -39,9 +39,11 @@ pub(crate) async fn run(config: Option<&Path>, command: UserCmd) -> Result<ExitC
                 division,
                 department,
             };
+            // On the server the command is the system itself: the account is enabled at once.
             let (_, password) = accounts::create_account(s, &hashing, &actor, &input).await?;
             println!(
-                "已新增账号{username}，初始密码：{password}\n（只显示这一次；首次登录须修改）"
+                "已新增账号{username}，初始密码：{}\n（只显示这一次；首次登录须修改）",
+                password.unwrap_or_default()
             );
         }
         UserCmd::List { .. } => {
@@ -73,7 +75,12 @@ pub(crate) async fn run(config: Option<&Path>, command: UserCmd) -> Result<ExitC
             println!("已启用账号{username}");
         }
         UserCmd::ResetPassword { username, .. } => {
-            let password = accounts::reset_password(s, &hashing, &actor, &username).await?;
+            let password = match accounts::reset_password(s, &hashing, &actor, &username).await? {
+                accounts::Carried::Done(p) => p.unwrap_or_default(),
+                accounts::Carried::Requested(id) => {
+                    anyhow::bail!("已提交重置申请#{id}，须经安全管理员审批")
+                }
+            };
             println!(
                 "已重置账号{username}的密码，新密码：{password}\n（只显示这一次；下次登录须修改）"
             );

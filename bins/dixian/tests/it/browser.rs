@@ -414,6 +414,18 @@ async fn accounts_reveal_and_audit_across_roles() {
         .unwrap()
         .to_string();
     assert!(b.text("#accounts").await.contains("wang.wu"));
+    assert!(b.text("#requests").await.contains("待审批"));
+    b.submit("header form.inline button").await;
+
+    // 三员分立: the security administrator approves the new account before it can be used.
+    b.login(&base, "security", "Dixian@2026").await;
+    b.client
+        .goto(&format!("{base}/admin/users"))
+        .await
+        .unwrap();
+    b.fill("#requests input[name=note]", "已电话核实").await;
+    b.submit("#requests button[value=approve]").await;
+    assert!(b.text("#notice").await.contains("已批准申请#"));
     b.submit("header form.inline button").await;
 
     // The new account changes its password, looks a person up and reveals the number.

@@ -52,7 +52,7 @@ pub enum AuthError {
     Locked(DateTime<Utc>),
     #[error("该地址登录失败次数过多，请30分钟后再试")]
     SourceBlocked,
-    #[error("账号已停用，请联系系统管理员")]
+    #[error("账号已停用或尚待安全管理员审批，请联系系统管理员")]
     Disabled,
     #[error("请先登录")]
     NoSession,

@@ -122,18 +122,81 @@ pub fn generate_password() -> Result<String, AppError> {
     Ok(String::from_utf8(out).unwrap_or_default())
 }
 
-/// Creates an account with a generated initial password, which is returned once and must be
-/// changed at first login.
+/// Creates an account with a generated initial password that must be changed at first login.
+/// Made by a person, the account waits disabled for a security administrator's approval
+/// (三员分立); the password is returned once to the creator, except for the three
+/// administrators, whose first password only the approver receives.
 pub async fn create_account(
     store: &dyn Store,
     hashing: &dyn PasswordHashing,
     actor: &Actor,
     input: &NewAccount,
-) -> Result<(i64, String), AppError> {
+) -> Result<(i64, Option<String>), AppError> {
     require(store, actor, Permission::ManageUsers, &input.username).await?;
     let password = generate_password()?;
+    let administrator = Role::parse(&input.role).is_some_and(Role::is_administrator);
     let id = insert_account(store, hashing, actor, input, &password, true, false).await?;
-    Ok((id, password))
+    Ok((
+        id,
+        (!administrator || actor.role.is_none()).then_some(password),
+    ))
+}
+
+/// What became of an administrator's account action: done at once, or proposed to a
+/// security administrator (三员分立).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carried {
+    Done(Option<String>),
+    Requested(i64),
+}
+
+/// Pending and recent account requests in the actor's scope.
+pub async fn account_requests(
+    store: &dyn Store,
+    actor: &Actor,
+) -> Result<Vec<dixian_store::AccountRequest>, AppError> {
+    Ok(store.account_requests(actor).await?)
+}
+
+/// A security administrator approves or rejects request `id`; an approval that sets a
+/// password gives it (once) to the approver, who hands it to its owner.
+pub async fn decide_request(
+    store: &dyn Store,
+    hashing: &dyn PasswordHashing,
+    actor: &Actor,
+    id: i64,
+    approve: bool,
+    note: &str,
+) -> Result<(dixian_store::AccountRequest, Option<String>), AppError> {
+    require(
+        store,
+        actor,
+        Permission::ManageSecurity,
+        &format!("账号申请#{id}"),
+    )
+    .await?;
+    if !approve && note.trim().is_empty() {
+        return Err(AppError::Invalid(vec!["不批准时请写明理由".into()]));
+    }
+    let password = if approve {
+        Some(generate_password()?)
+    } else {
+        None
+    };
+    let decision = dixian_store::AccountDecision {
+        approve,
+        note: note.to_string(),
+        password_hash: password.as_deref().map(|p| hashing.hash(p)).transpose()?,
+    };
+    let request = store.decide_account_request(actor, id, &decision).await?;
+    let shown = if approve && request.change.sets_password() {
+        // Whoever held the old password is signed out everywhere.
+        store.revoke_user_sessions(request.user_id, None).await?;
+        password
+    } else {
+        None
+    };
+    Ok((request, shown))
 }
 
 /// Checks and stores an account; `service` makes it a service account (系统接入账号).
@@ -246,16 +309,22 @@ pub async fn reset_password(
     hashing: &dyn PasswordHashing,
     actor: &Actor,
     username: &str,
-) -> Result<String, AppError> {
+) -> Result<Carried, AppError> {
     require(store, actor, Permission::ManageUsers, username).await?;
     let user = account(store, actor, username).await?;
+    if user.role.is_administrator() && actor.role.is_some() {
+        let id = store
+            .request_account_change(actor, user.id, dixian_store::AccountChange::Reset)
+            .await?;
+        return Ok(Carried::Requested(id));
+    }
     let password = generate_password()?;
     store
         .set_user_password(actor, user.id, &hashing.hash(&password)?, true)
         .await?;
     // Whoever held the old password is signed out everywhere.
     store.revoke_user_sessions(user.id, None).await?;
-    Ok(password)
+    Ok(Carried::Done(Some(password)))
 }
 
 /// Disables or re-enables an account.
@@ -264,14 +333,21 @@ pub async fn set_disabled(
     actor: &Actor,
     username: &str,
     disabled: bool,
-) -> Result<(), AppError> {
+) -> Result<Carried, AppError> {
     require(store, actor, Permission::ManageUsers, username).await?;
     let user = account(store, actor, username).await?;
+    if !disabled && actor.role.is_some() {
+        // Enabling gives an account its role back: a security administrator approves.
+        let id = store
+            .request_account_change(actor, user.id, dixian_store::AccountChange::Enable)
+            .await?;
+        return Ok(Carried::Requested(id));
+    }
     store.set_user_disabled(actor, user.id, disabled).await?;
     if disabled {
         store.revoke_user_sessions(user.id, None).await?;
     }
-    Ok(())
+    Ok(Carried::Done(None))
 }
 
 /// Accounts in the actor's scope (for `ManageUsers` or `ManageSecurity`; the store checks).
@@ -287,6 +363,8 @@ pub struct AccountStatus {
     pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
     /// The password has passed its maximum age.
     pub password_expired: bool,
+    /// Waiting for a security administrator to approve enabling it.
+    pub pending: bool,
 }
 
 /// Accounts in the actor's scope with lockout and password-age state under `policy`.
@@ -297,6 +375,13 @@ pub async fn account_statuses(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<AccountStatus>, AppError> {
     let mut out = Vec::new();
+    let pending: Vec<i64> = store
+        .account_requests(actor)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == "pending" && r.change != dixian_store::AccountChange::Reset)
+        .map(|r| r.user_id)
+        .collect();
     for user in list_accounts(store, actor).await? {
         let f = store
             .login_failures(
@@ -310,6 +395,7 @@ pub async fn account_statuses(
             .filter(|until| f.count >= policy.lockout_threshold && *until > now);
         let password_expired = now - user.password_changed_at > policy.password_max_age;
         out.push(AccountStatus {
+            pending: pending.contains(&user.id),
             user,
             locked_until,
             password_expired,

@@ -57,6 +57,7 @@ async fn administer_accounts() {
     )
     .await
     .unwrap();
+    let initial = initial.unwrap();
     let u = s.user_by_username("zhang.san").await.unwrap().unwrap();
     assert_eq!(u.id, id);
     assert!(u.must_change);
@@ -143,9 +144,13 @@ async fn administer_accounts() {
     assert!(h.verify("Better#Pass1", &u.password_hash));
 
     // Reset and disable by the system administrator.
-    let fresh = accounts::reset_password(&s, &h, &sys(), "zhang.san")
-        .await
-        .unwrap();
+    let accounts::Carried::Done(Some(fresh)) =
+        accounts::reset_password(&s, &h, &sys(), "zhang.san")
+            .await
+            .unwrap()
+    else {
+        panic!("the system resets at once")
+    };
     let u = s.user_by_username("zhang.san").await.unwrap().unwrap();
     assert!(u.must_change && h.verify(&fresh, &u.password_hash));
     accounts::set_disabled(&s, &sys(), "zhang.san", true)
@@ -204,4 +209,136 @@ async fn demo_accounts_cover_every_role_once() {
             .as_deref(),
         Some("医保")
     );
+}
+
+/// 三员分立: the system administrator proposes, a security administrator approves, and the
+/// system administrator never learns another administrator's password.
+#[tokio::test]
+async fn a_second_administrator_approves_what_the_first_proposes() {
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[file("d.csv", DIVS)], &[])
+        .await
+        .unwrap();
+    let h = Argon2id::cheap_for_tests();
+    let person = |id: i64, name: &str, role: Role| Actor {
+        user_id: Some(id),
+        name: name.into(),
+        scope: Scope::Within(DivisionCode::parse("500299000000").unwrap()),
+        source: None,
+        role: Some(role),
+    };
+    let mut ids = Vec::new();
+    for (name, role) in [
+        ("admin", "系统管理员"),
+        ("security", "安全管理员"),
+        ("security2", "安全管理员"),
+    ] {
+        let (id, _) = accounts::create_account(&s, &h, &sys(), &input(name, role, "500299000000"))
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let admin = person(ids[0], "admin", Role::SystemAdmin);
+    let security = person(ids[1], "security", Role::SecurityAdmin);
+    let security2 = person(ids[2], "security2", Role::SecurityAdmin);
+
+    // A business account: created disabled, its password told to the creator.
+    let (town, pw) =
+        accounts::create_account(&s, &h, &admin, &input("chen", "乡镇审核员", "500299101000"))
+            .await
+            .unwrap();
+    assert!(pw.is_some());
+    assert!(s.user_by_id(town).await.unwrap().unwrap().disabled);
+    // An audit administrator: no password for the creator at all.
+    let (auditor, pw) =
+        accounts::create_account(&s, &h, &admin, &input("aud", "审计管理员", "500299000000"))
+            .await
+            .unwrap();
+    assert_eq!(pw, None);
+    let requests = accounts::account_requests(&s, &admin).await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r.status == "pending"));
+    // The proposer cannot approve; nor can anyone approve a request about their own account.
+    let about_auditor = requests.iter().find(|r| r.user_id == auditor).unwrap().id;
+    let e = accounts::decide_request(&s, &h, &admin, about_auditor, true, "")
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), "无权访问");
+    let (r, password) = accounts::decide_request(&s, &h, &security, about_auditor, true, "已核实")
+        .await
+        .unwrap();
+    assert_eq!(r.status, "approved");
+    let password = password.expect("the approver receives the first password");
+    let u = s.user_by_id(auditor).await.unwrap().unwrap();
+    assert!(!u.disabled && u.must_change && h.verify(&password, &u.password_hash));
+    // A rejection needs a reason; a decided request is not decided again.
+    let about_town = requests.iter().find(|r| r.user_id == town).unwrap().id;
+    let e = accounts::decide_request(&s, &h, &security, about_town, false, " ")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("写明理由"), "{e}");
+    accounts::decide_request(&s, &h, &security, about_town, false, "不是本县人员")
+        .await
+        .unwrap();
+    assert!(s.user_by_id(town).await.unwrap().unwrap().disabled);
+    let e = accounts::decide_request(&s, &h, &security2, about_town, true, "")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已经办理过了"), "{e}");
+
+    // The system administrator resets the security administrator's password: a request, never
+    // a password in the administrator's hands, and not for the security administrator to
+    // approve about itself.
+    let before = s.user_by_id(ids[1]).await.unwrap().unwrap().password_hash;
+    let carried = accounts::reset_password(&s, &h, &admin, "security")
+        .await
+        .unwrap();
+    let accounts::Carried::Requested(reset) = carried else {
+        panic!("{carried:?}")
+    };
+    assert_eq!(
+        s.user_by_id(ids[1]).await.unwrap().unwrap().password_hash,
+        before
+    );
+    let e = s
+        .set_user_password(&admin, ids[1], "$argon2id$x", true)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("须经安全管理员审批"), "{e}");
+    let e = accounts::decide_request(&s, &h, &security, reset, true, "")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("关于自己账号"), "{e}");
+    let (_, new_password) = accounts::decide_request(&s, &h, &security2, reset, true, "")
+        .await
+        .unwrap();
+    let u = s.user_by_id(ids[1]).await.unwrap().unwrap();
+    assert!(h.verify(&new_password.unwrap(), &u.password_hash));
+
+    // Disabling is immediate; enabling again is a request.
+    accounts::set_disabled(&s, &admin, "aud", true)
+        .await
+        .unwrap();
+    let carried = accounts::set_disabled(&s, &admin, "aud", false)
+        .await
+        .unwrap();
+    assert!(matches!(carried, accounts::Carried::Requested(_)));
+    assert!(s.user_by_id(auditor).await.unwrap().unwrap().disabled);
+    let e = s
+        .set_user_disabled(&admin, auditor, false)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("须经安全管理员审批"), "{e}");
+    let again = accounts::set_disabled(&s, &admin, "aud", false)
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("已有待审批的申请"), "{again}");
+    // Every proposal and decision is in the audit trail.
+    let trail = s
+        .audit_records(&sys(), &dixian_store::AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    for action in ["account.request", "account.approve", "account.reject"] {
+        assert!(trail.iter().any(|r| r.action == action), "{action}");
+    }
 }

@@ -22,7 +22,7 @@ async fn setup() -> (tempfile::TempDir, SqlStore, Argon2id, String) {
     let (_, pw) = accounts::create_account(&s, &h, &sys(), &input)
         .await
         .unwrap();
-    (d, s, h, pw)
+    (d, s, h, pw.unwrap())
 }
 
 fn t(minutes: i64) -> chrono::DateTime<Utc> {

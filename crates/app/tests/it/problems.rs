@@ -11,7 +11,7 @@ use dixian_app::problems::{
     ClearingCounts, Count, FilterQuery, ProblemForm, ProblemLedger, StepForm, register, take_step,
 };
 use dixian_app::setup::initialize;
-use dixian_domain::access::{Actor, Role};
+use dixian_domain::access::Role;
 use dixian_domain::assurance::Indicator;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::{Month, ProblemState};

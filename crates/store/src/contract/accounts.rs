@@ -488,10 +488,32 @@ pub async fn service_tokens(store: &dyn Store) {
         .set_user_disabled(&admin, machine, true)
         .await
         .unwrap();
-    store
-        .set_user_disabled(&admin, machine, false)
+    // Enabling it again is a security administrator's approval, not the administrator's act.
+    assert!(
+        store
+            .set_user_disabled(&admin, machine, false)
+            .await
+            .is_err()
+    );
+    let request = store
+        .request_account_change(&admin, machine, crate::AccountChange::Enable)
         .await
         .unwrap();
+    let security = actor_as(Role::SecurityAdmin, "500299000000");
+    let decided = store
+        .decide_account_request(
+            &security,
+            request,
+            &crate::AccountDecision {
+                approve: true,
+                note: String::new(),
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.status, "approved");
+    assert!(!store.user_by_id(machine).await.unwrap().unwrap().disabled);
     let ended = store.service_token(b"h2").await.unwrap().unwrap();
     assert_eq!(ended.id, second);
     assert!(ended.revoked_at.is_some());

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
+use dixian_app::accounts::Carried;
 use dixian_app::accounts::security::SecuritySettings;
 use dixian_app::accounts::{NewAccount, security};
 use dixian_app::{AppError, accounts, beijing};
@@ -32,12 +33,28 @@ struct AccountRow {
     changed: String,
 }
 
+/// A proposed account change, as listed for both administrators.
+struct RequestRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: &'static str,
+    change: &'static str,
+    requested: String,
+    status: &'static str,
+    pending: bool,
+    decided: String,
+}
+
 #[derive(Template)]
 #[template(path = "accounts/users.html")]
 struct UsersPage {
     frame: Frame,
     csrf: String,
     manage: bool,
+    /// A security administrator: approves what the system administrator proposes.
+    approve: bool,
+    requests: Vec<RequestRow>,
     notice: Option<String>,
     error: Option<String>,
     rows: Vec<AccountRow>,
@@ -78,7 +95,9 @@ async fn users_page(
         .into_iter()
         .map(|s| {
             let u = s.user;
-            let state = if u.disabled {
+            let state = if u.disabled && s.pending {
+                "待安全管理员审批".to_string()
+            } else if u.disabled {
                 "已停用".to_string()
             } else if u.service {
                 "系统接入账号".to_string()
@@ -106,11 +125,46 @@ async fn users_page(
             }
         })
         .collect();
+    let requests = accounts::account_requests(state.store.as_ref(), actor)
+        .await?
+        .into_iter()
+        .map(|r| RequestRow {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            role: r.role.label(),
+            change: r.change.label(),
+            requested: format!(
+                "{} {}",
+                r.requested_by,
+                beijing(r.requested_at).format("%Y-%m-%d %H:%M")
+            ),
+            status: match r.status.as_str() {
+                "pending" => "待审批",
+                "approved" => "已批准",
+                _ => "未批准",
+            },
+            pending: r.status == "pending",
+            decided: match (&r.decided_by, r.decided_at) {
+                (Some(by), Some(at)) => format!(
+                    "{by} {}{}",
+                    beijing(at).format("%Y-%m-%d %H:%M"),
+                    r.note
+                        .filter(|n| !n.is_empty())
+                        .map(|n| format!("：{n}"))
+                        .unwrap_or_default()
+                ),
+                _ => String::new(),
+            },
+        })
+        .collect();
     Ok(render(
         status,
         &UsersPage {
             frame: session.frame(state),
             csrf: session.auth.csrf.clone(),
+            approve: actor.may(Permission::ManageSecurity),
+            requests,
             manage: actor.may(Permission::ManageUsers),
             notice,
             error,
@@ -173,9 +227,16 @@ pub async fn create_user(
         .await
         {
             // The password is shown in this response only: never in an address or a log.
-            Ok((_, password)) => {
+            Ok((_, Some(password))) => {
                 let notice = format!(
-                    "已新增账号{}，初始密码：{password}（只显示这一次，请当面或电话告知本人；首次登录须修改）",
+                    "已新增账号{}，初始密码：{password}（只显示这一次，请当面或电话告知本人；首次登录须修改）。账号须经安全管理员审批后才能使用",
+                    input.username.trim()
+                );
+                users_done(&state, &session, notice).await?
+            }
+            Ok((_, None)) => {
+                let notice = format!(
+                    "已新增管理员账号{}，待安全管理员审批：批准时由审批人取得初始密码并告知本人",
                     input.username.trim()
                 );
                 users_done(&state, &session, notice).await?
@@ -208,20 +269,99 @@ pub async fn account_action(
     let result = match f.action.as_str() {
         "disable" => accounts::set_disabled(store, actor, name, true)
             .await
-            .map(|()| format!("已停用账号{name}，其所有会话已失效")),
+            .map(|_| format!("已停用账号{name}，其所有会话已失效")),
         "enable" => accounts::set_disabled(store, actor, name, false)
             .await
-            .map(|()| format!("已启用账号{name}")),
+            .map(|c| match c {
+                Carried::Requested(id) => {
+                    format!("已提交启用账号{name}的申请#{id}，待安全管理员审批")
+                }
+                Carried::Done(_) => format!("已启用账号{name}"),
+            }),
         "reset" => accounts::reset_password(store, state.hashing.as_ref(), actor, name)
             .await
-            .map(|p| format!("已重置账号{name}的密码，新密码：{p}（只显示这一次；登录后须修改）")),
+            .map(|c| match c {
+                Carried::Requested(id) => format!(
+                    "{name}是管理员账号：已提交重置密码的申请#{id}，待安全管理员审批，新密码由审批人取得"
+                ),
+                Carried::Done(p) => format!(
+                    "已重置账号{name}的密码，新密码：{}（只显示这一次；登录后须修改）",
+                    p.unwrap_or_default()
+                ),
+            }),
         other => Err(AppError::Invalid(vec![format!("未知的账号操作“{other}”")])),
     };
     Ok(match result {
         Ok(notice) => users_done(&state, &session, notice).await?,
-        Err(e @ AppError::Invalid(_)) => {
-            users_refused(&state, &session, &e, AccountForm::default()).await?
+        Err(
+            e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Conflict(_))),
+        ) => users_refused(&state, &session, &e, AccountForm::default()).await?,
+        Err(e) => return Err(e.into()),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RequestDecision {
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// A security administrator approves or rejects a proposed account change.
+pub async fn decide_request(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    let f: RequestDecision = posted.parse()?;
+    let actor = &session.auth.actor;
+    let result = match f.request.trim().parse::<i64>() {
+        Err(_) => Err(AppError::Invalid(vec!["请选择要审批的申请".into()])),
+        Ok(id) => {
+            accounts::decide_request(
+                state.store.as_ref(),
+                state.hashing.as_ref(),
+                actor,
+                id,
+                f.decision == "approve",
+                &f.note,
+            )
+            .await
         }
+    };
+    Ok(match result {
+        Ok((r, password)) => {
+            let notice = match (r.status.as_str(), password) {
+                ("approved", Some(p)) => format!(
+                    "已批准申请#{}（{}：{}）。{}的新密码：{p}（只显示这一次，请当面或电话告知本人；登录后须修改）",
+                    r.id,
+                    r.change.label(),
+                    r.username,
+                    r.username
+                ),
+                ("approved", None) => {
+                    format!(
+                        "已批准申请#{}（{}：{}）",
+                        r.id,
+                        r.change.label(),
+                        r.username
+                    )
+                }
+                _ => format!(
+                    "未批准申请#{}（{}：{}）",
+                    r.id,
+                    r.change.label(),
+                    r.username
+                ),
+            };
+            users_done(&state, &session, notice).await?
+        }
+        Err(
+            e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Conflict(_))),
+        ) => users_refused(&state, &session, &e, AccountForm::default()).await?,
         Err(e) => return Err(e.into()),
     })
 }

@@ -13,6 +13,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/action", post(admin::account_action))
+        .route("/admin/users/requests", post(admin::decide_request))
         .route(
             "/admin/security",
             get(admin::security_page).post(admin::security_submit),

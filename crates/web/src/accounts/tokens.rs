@@ -104,7 +104,8 @@ async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceFo
             } else if t.expires_at <= now {
                 ("已过期", false)
             } else if owner.is_some_and(|u| u.disabled) {
-                ("账号已停用", false)
+                // Still revocable: a token of an account waiting for approval may leak too.
+                ("账号已停用或待审批", true)
             } else {
                 ("有效", true)
             };
@@ -216,7 +217,7 @@ pub async fn create_service(
                 page(
                     &state,
                     &session,
-                    issued(&t, "签发了令牌"),
+                    issued(&t, "签发了令牌（账号须经安全管理员审批后才能使用）"),
                     ServiceForm::default(),
                 )
                 .await?

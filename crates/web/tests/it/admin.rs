@@ -32,9 +32,93 @@ async fn administrators_manage_accounts_and_policy_on_the_web() {
         .unwrap()
         .to_string();
     assert_eq!(password.chars().count(), 16);
+    // 三员分立: the account waits for the security administrator, who approves it on the
+    // same page; the system administrator cannot approve.
+    let (reply, _) = login(&a.router, "li.si", &password).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let security = session(&a.router, "security").await;
+    let list = get(&a.router, "/admin/users", &security).await;
+    assert!(list.body.contains("待安全管理员审批"), "{}", list.body);
+    let request = list
+        .body
+        .split("name=\"request\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let by_admin = post(
+        &a.router,
+        "/admin/users/requests",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("request", &request),
+            ("decision", "approve"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(by_admin.status, StatusCode::FORBIDDEN);
+    let security_csrf = hidden(&list.body, "csrf");
+    let approved = post(
+        &a.router,
+        "/admin/users/requests",
+        &security,
+        &form(&[
+            ("csrf", &security_csrf),
+            ("request", &request),
+            ("decision", "approve"),
+            ("note", "已电话核实"),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(approved.body.contains("已批准申请#"), "{}", approved.body);
     // The new account must change its password first.
     let (reply, _) = login(&a.router, "li.si", &password).await;
     assert_eq!(reply.location(), "/account/password");
+    // An audit administrator: the system administrator never sees its password.
+    let auditor = post(
+        &a.router,
+        "/admin/users",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("username", "shenji2"),
+            ("display_name", "审计二"),
+            ("role", "audit_admin"),
+            ("division", "500299000000"),
+            ("department", ""),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(
+        auditor.body.contains("待安全管理员审批"),
+        "{}",
+        auditor.body
+    );
+    assert!(!auditor.body.contains("初始密码："), "{}", auditor.body);
+    let reset = post(
+        &a.router,
+        "/admin/users/action",
+        &admin,
+        &form(&[
+            ("csrf", &csrf),
+            ("username", "security"),
+            ("action", "reset"),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(
+        reset.body.contains("已提交重置密码的申请"),
+        "{}",
+        reset.body
+    );
+    assert!(!reset.body.contains("新密码："), "{}", reset.body);
     // Invalid input is named and nothing is created.
     let bad = post(
         &a.router,

@@ -552,6 +552,11 @@ async fn the_system_administrator_issues_and_revokes_tokens_on_the_page() {
         .unwrap()
         .to_string();
     assert!(token.starts_with("dxs_"), "{token}");
+    // The account serves only once a security administrator approves it (三员分立).
+    assert!(made.body.contains("须经安全管理员审批"), "{}", made.body);
+    let (status, _) = call(&a, "GET", "/api/cases", &token, None).await;
+    assert_ne!(status, StatusCode::OK);
+    dixian_testkit::approve_pending(a.store.as_ref()).await;
     let (status, _) = call(&a, "GET", "/api/cases", &token, None).await;
     assert_eq!(status, StatusCode::OK);
     // Listed by its first characters only; shown never again.

@@ -1,0 +1,19 @@
+-- Account changes one administrator proposes and another approves (三员分立): an account a
+-- person creates starts disabled with a request to enable it; re-enabling an account and
+-- resetting an administrator's password are requests too. A security administrator approves
+-- or rejects; the approval carries the change out in the same transaction.
+CREATE TABLE account_requests (
+    id                BIGINT PRIMARY KEY,
+    user_id           BIGINT NOT NULL REFERENCES users (id),
+    kind              TEXT NOT NULL,
+    requested_by_id   BIGINT,
+    requested_by      TEXT NOT NULL,
+    requested_at      TEXT NOT NULL,
+    status            TEXT NOT NULL,
+    decided_by_id     BIGINT,
+    decided_by        TEXT,
+    decided_at        TEXT,
+    note              TEXT
+);
+CREATE INDEX account_requests_user ON account_requests (user_id, status);
+INSERT INTO id_sequences (name, next) VALUES ('account_requests', 1);
