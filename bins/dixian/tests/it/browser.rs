@@ -419,10 +419,7 @@ async fn accounts_reveal_and_audit_across_roles() {
 
     // 三员分立: the security administrator approves the new account before it can be used.
     b.login(&base, "security", "Dixian@2026").await;
-    b.client
-        .goto(&format!("{base}/admin/users"))
-        .await
-        .unwrap();
+    b.client.goto(&format!("{base}/admin/users")).await.unwrap();
     b.fill("#requests input[name=note]", "已电话核实").await;
     b.submit("#requests button[value=approve]").await;
     assert!(b.text("#notice").await.contains("已批准申请#"));

@@ -1037,6 +1037,11 @@ impl ImportReport {
     pub fn change_count(&self) -> usize {
         self.changed.iter().map(|(_, c)| c.len()).sum()
     }
+
+    /// Problems found in all, listed or not (the list stops at a thousand).
+    pub fn problem_total(&self) -> usize {
+        crate::sheet::problem_total(&self.problems)
+    }
 }
 
 /// The reason an import's changes carry in the history: the file it came from.
@@ -1251,6 +1256,9 @@ mod tests {
             &p[..3]
         );
         let total = 3_000 * each + one - each;
+        let as_problems: Vec<crate::sheet::Problem> =
+            p.iter().map(|m| crate::sheet::whole(m.clone())).collect();
+        assert_eq!(crate::sheet::problem_total(&as_problems), total);
         assert_eq!(
             p[0],
             format!(

@@ -529,6 +529,17 @@ impl Problems {
     }
 }
 
+/// How many problems a list from [`Problems::into_vec`] stands for: its length, or the total
+/// its first line gives when some were not listed.
+pub fn problem_total(list: &[Problem]) -> usize {
+    list.first()
+        .filter(|p| p.row == 0 && p.column.is_none())
+        .and_then(|p| p.message.strip_prefix('共'))
+        .and_then(|rest| rest.split_once("处问题，只列出前"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(list.len())
+}
+
 pub fn whole(message: impl Into<String>) -> Problem {
     Problem {
         row: 0,

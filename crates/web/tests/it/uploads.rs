@@ -74,6 +74,17 @@ async fn a_file_of_endless_problems_is_summed_up() {
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("只列出前1000处"), "{}", &r.body[..2000]);
+    // The headline counts every problem, not the lines listed.
+    let total: usize = r
+        .body
+        .split("共")
+        .nth(1)
+        .and_then(|t| t.split("处问题").next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(total > 1_000, "{total}");
+    assert!(r.body.contains(&format!("发现{total}处问题")), "headline");
     let listed = r.body.matches("必填，不能为空").count();
     assert!(listed <= 1_000, "{listed}");
 }
