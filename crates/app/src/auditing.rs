@@ -365,6 +365,7 @@ pub async fn verify(
     public_key: Option<&str>,
     policy: &crate::accounts::auth::SecurityPolicy,
     remembered: Option<(i64, &str)>,
+    now: chrono::DateTime<Utc>,
 ) -> Result<Verified, AppError> {
     let chain = store.verify_audit_chain().await?;
     let newest = AuditFilter {
@@ -376,6 +377,13 @@ pub async fn verify(
         .await?
         .into_iter()
         .next();
+    // Times in the trail are data anyone with the file can write: the newest record may not
+    // lie in the future (an hour of clock difference allowed), so nothing can be pre-dated to
+    // look old enough for pruning.
+    let future = head
+        .as_ref()
+        .filter(|h| h.at > now + chrono::Duration::hours(1))
+        .map(|h| format!("第{}条审计记录的时间晚于现在：记录的时间被改动", h.seq));
     let mut out = Verified {
         records: chain.records,
         from_seq: chain.from_seq,
@@ -387,6 +395,10 @@ pub async fn verify(
             .map(|p| format!("{p}（此前{}条完好）", chain.records)),
     };
     if out.problem.is_some() {
+        return Ok(out);
+    }
+    if future.is_some() {
+        out.problem = future;
         return Ok(out);
     }
     if let Some((seq, hash)) = remembered {
@@ -411,7 +423,8 @@ pub async fn verify(
         }
     }
     if out.from_seq > 1 {
-        out.problem = pruned_by_signature(store, actor, public_key, policy, out.from_seq).await?;
+        out.problem =
+            pruned_by_signature(store, actor, public_key, policy, out.from_seq, now).await?;
         if out.problem.is_some() {
             return Ok(out);
         }
@@ -432,6 +445,7 @@ async fn pruned_by_signature(
     public_key: Option<&str>,
     policy: &crate::accounts::auth::SecurityPolicy,
     from_seq: i64,
+    now: chrono::DateTime<Utc>,
 ) -> Result<Option<String>, AppError> {
     let anchor = from_seq - 1;
     let filter = AuditFilter {
@@ -482,9 +496,14 @@ async fn pruned_by_signature(
             cp.seq
         )));
     }
+    // Measured against the verifier's clock too, not only the prune record's time: that is
+    // data anyone with the file can write.
     let signed_at = chrono::NaiveDateTime::parse_from_str(&cp.at, "%Y-%m-%dT%H:%M:%S").ok();
     let pruned_at = crate::beijing(prune.at);
-    if signed_at.is_none_or(|t| t + policy.audit_retention > pruned_at) {
+    let verified_at = crate::beijing(now);
+    if signed_at.is_none_or(|t| {
+        t + policy.audit_retention > pruned_at || t + policy.audit_retention > verified_at
+    }) {
         return Ok(Some(format!(
             "第{anchor}条及以前的记录在保存期（{}天）内就被清理了：清理不合规",
             policy.audit_retention.num_days()

@@ -152,10 +152,11 @@ pub async fn take_step(
             ));
         }
     }
-    let files = files
-        .into_iter()
-        .map(|(name, bytes)| attachment("photo", &name, bytes))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut checked = Vec::new();
+    for (name, bytes) in files {
+        checked.push(attachment("photo", &name, bytes).await?);
+    }
+    let files = checked;
     store
         .advance_problem(
             actor,

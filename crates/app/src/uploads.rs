@@ -1,20 +1,25 @@
 //! Files people attach to cases, visits and problems (承诺授权书, 走访照片, 整改佐证): what is
 //! stored is decided by the bytes, never by the name or the declared type. A photo must decode
 //! from its first byte to its end marker; whatever follows the end marker (a second file glued
-//! on, the video of a "motion photo") is cut off; the stored name carries the extension of the
+//! on, the video of a "motion photo") is cut off, and so are the parts of the file an image
+//! does not need (JPEG comments and application segments other than JFIF, EXIF, ICC and Adobe;
+//! PNG text, private and animation chunks); the stored name carries the extension of the
 //! detected type, so a PNG named `x.html` is kept as `x.png`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A photo may have at most this many pixels (64 megapixels: every phone camera's full
-/// resolution fits). The limit bounds what decoding a hostile header could ask for.
-pub const MAX_PHOTO_PIXELS: u64 = 64_000_000;
+/// A photo may have at most this many pixels (40 megapixels: a phone camera's usual output
+/// is 12, its largest mode 48–50 and those are asked to shrink). Bounds what decoding a hostile
+/// header could ask for.
+pub const MAX_PHOTO_PIXELS: u64 = 40_000_000;
 
-/// Photos decoded at once in this process; further uploads are asked to retry, so a burst of
-/// large photos cannot take the server's memory.
-const MAX_DECODING: usize = 4;
+/// Memory all photo checks of this process may hold at once. A JPEG is decoded to one byte a
+/// pixel, and a progressive one keeps two bytes a pixel for each of three components besides:
+/// seven bytes a pixel is reserved before decoding, and an upload that does not fit waits for
+/// none — it is asked to retry.
+const DECODE_BUDGET: u64 = 512 << 20;
 
-static DECODING: AtomicUsize = AtomicUsize::new(0);
+static RESERVED: AtomicU64 = AtomicU64::new(0);
 
 /// The kinds of file the system keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,16 +82,14 @@ pub fn check(name: &str, mut bytes: Vec<u8>) -> Result<CheckedFile, FileProblem>
     let file_type = FileType::sniff(&bytes).ok_or(FileProblem::NotAllowed)?;
     match file_type {
         FileType::Jpeg => {
-            let end = jpeg_end(&bytes)
+            bytes = jpeg_kept(&bytes)
                 .ok_or_else(|| FileProblem::Damaged("照片数据不完整（没有结束标记）".into()))?;
-            bytes.truncate(end);
-            decoding(|| decode_jpeg(&bytes))?;
+            decode_jpeg(&bytes)?;
         }
         FileType::Png => {
-            let end = png_end(&bytes)
+            bytes = png_kept(&bytes)
                 .ok_or_else(|| FileProblem::Damaged("图片数据块不完整或校验不符".into()))?;
-            bytes.truncate(end);
-            decoding(|| decode_png(&bytes))?;
+            decode_png(&bytes)?;
         }
         FileType::Pdf => {
             // A PDF ends with %%EOF (then perhaps line ends); a cut-off scan does not.
@@ -121,18 +124,22 @@ pub fn stored_name(given: &str, file_type: FileType) -> String {
     format!("{stem}.{}", file_type.extension())
 }
 
-fn decoding<T>(work: impl FnOnce() -> Result<T, FileProblem>) -> Result<T, FileProblem> {
-    struct Slot;
-    impl Drop for Slot {
+/// Runs `work` with `bytes` of the decode budget reserved, or refuses at once.
+fn within_budget<T>(
+    bytes: u64,
+    work: impl FnOnce() -> Result<T, FileProblem>,
+) -> Result<T, FileProblem> {
+    struct Reserved(u64);
+    impl Drop for Reserved {
         fn drop(&mut self) {
-            DECODING.fetch_sub(1, Ordering::SeqCst);
+            RESERVED.fetch_sub(self.0, Ordering::SeqCst);
         }
     }
-    if DECODING.fetch_add(1, Ordering::SeqCst) >= MAX_DECODING {
-        DECODING.fetch_sub(1, Ordering::SeqCst);
+    let before = RESERVED.fetch_add(bytes, Ordering::SeqCst);
+    let _reserved = Reserved(bytes);
+    if before + bytes > DECODE_BUDGET {
         return Err(FileProblem::Busy);
     }
-    let _slot = Slot;
     work()
 }
 
@@ -149,12 +156,16 @@ fn too_many_pixels(width: u64, height: u64) -> Result<(), FileProblem> {
 /// Decodes every scan of the JPEG at an eighth of its size: the whole entropy stream is read
 /// (a broken one fails) while the output stays small.
 fn decode_jpeg(bytes: &[u8]) -> Result<(), FileProblem> {
-    use zune_jpeg::zune_core::{bytestream::ZCursor, options::DecoderOptions, options::JpegScale};
+    use zune_jpeg::zune_core::{
+        bytestream::ZCursor, colorspace::ColorSpace, options::DecoderOptions,
+    };
+    // Grey output: every scan is still decoded in full (a broken one fails), at a third of
+    // the memory of colour.
     let options = DecoderOptions::new_cmd()
         .set_strict_mode(true)
         .set_max_width(usize::from(u16::MAX))
         .set_max_height(usize::from(u16::MAX))
-        .jpeg_set_scale(JpegScale::Eighth);
+        .jpeg_set_out_colorspace(ColorSpace::Luma);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), options);
     let damaged = |e: zune_jpeg::errors::DecodeErrors| {
         tracing::info!(error = %e, "photo refused: JPEG does not decode");
@@ -164,9 +175,9 @@ fn decode_jpeg(bytes: &[u8]) -> Result<(), FileProblem> {
     let info = decoder
         .info()
         .ok_or_else(|| FileProblem::Damaged("照片没有尺寸信息".into()))?;
+    let pixels = u64::from(info.width) * u64::from(info.height);
     too_many_pixels(u64::from(info.width), u64::from(info.height))?;
-    decoder.decode().map_err(damaged)?;
-    Ok(())
+    within_budget(pixels * 7, || decoder.decode().map(drop).map_err(damaged))
 }
 
 /// Decodes the PNG row by row (one row in memory at a time), checksums included.
@@ -178,15 +189,20 @@ fn decode_png(bytes: &[u8]) -> Result<(), FileProblem> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let header = decoder.read_header_info().map_err(damaged)?;
     too_many_pixels(u64::from(header.width), u64::from(header.height))?;
-    let mut reader = decoder.read_info().map_err(damaged)?;
-    while reader.next_row().map_err(damaged)?.is_some() {}
-    reader.finish().map_err(damaged)?;
-    Ok(())
+    let row = u64::from(header.width) * 8;
+    within_budget(row * 2, || {
+        let mut reader = decoder.read_info().map_err(damaged)?;
+        while reader.next_row().map_err(damaged)?.is_some() {}
+        reader.finish().map_err(damaged)
+    })
 }
 
-/// Where the first image of a JPEG ends (just past its EOI marker), walking its segments and
-/// the entropy-coded data after each start of scan; None when it never ends.
-fn jpeg_end(b: &[u8]) -> Option<usize> {
+/// The first image of a JPEG up to its EOI marker, without comments and application segments
+/// an image does not need (kept: APP0 JFIF, APP1 EXIF, APP2 ICC, APP14 Adobe); None when it
+/// never ends.
+fn jpeg_kept(b: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(&b[..2]);
     let mut i = 2;
     loop {
         if *b.get(i)? != 0xFF {
@@ -198,11 +214,18 @@ fn jpeg_end(b: &[u8]) -> Option<usize> {
         let marker = b[i];
         i += 1;
         match marker {
-            0xD9 => return Some(i),
-            0xD0..=0xD7 | 0x01 => continue,
+            0xD9 => {
+                out.extend_from_slice(&[0xFF, 0xD9]);
+                return Some(out);
+            }
+            0xD0..=0xD7 | 0x01 => {
+                out.extend_from_slice(&[0xFF, marker]);
+                continue;
+            }
             0x00 => return None,
             _ => {}
         }
+        let start = i - 2;
         let len = usize::from(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]));
         if len < 2 {
             return None;
@@ -223,12 +246,24 @@ fn jpeg_end(b: &[u8]) -> Option<usize> {
                 }
             }
         }
+        let needed =
+            !matches!(marker, 0xE0..=0xEF | 0xFE) || matches!(marker, 0xE0 | 0xE1 | 0xE2 | 0xEE);
+        if needed {
+            out.extend_from_slice(&[0xFF, marker]);
+            out.extend_from_slice(b.get(start + 2..i)?);
+        }
     }
 }
 
-/// Where a PNG ends (just past its IEND chunk), every chunk length within the file and every
-/// chunk's CRC checked; None when it never ends.
-fn png_end(b: &[u8]) -> Option<usize> {
+/// A PNG up to its IEND chunk, every chunk length within the file and every chunk's CRC
+/// checked, keeping only the chunks an image needs (critical ones and colour, transparency and
+/// size information; no text, private or animation chunks); None when it never ends.
+fn png_kept(b: &[u8]) -> Option<Vec<u8>> {
+    const KEPT: [&[u8; 4]; 11] = [
+        b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT",
+        b"pHYs",
+    ];
+    let mut out = b.get(..8)?.to_vec();
     let mut i = 8;
     loop {
         let len = usize::try_from(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?)).ok()?;
@@ -239,8 +274,11 @@ fn png_end(b: &[u8]) -> Option<usize> {
         if png_crc(body) != crc {
             return None;
         }
+        if KEPT.iter().any(|k| k.as_slice() == kind) {
+            out.extend_from_slice(&b[i..end]);
+        }
         if kind == b"IEND" {
-            return Some(end);
+            return Some(out);
         }
         i = end;
     }
@@ -329,9 +367,36 @@ mod tests {
         let crc = png_crc(&image[12..29]);
         image[29..33].copy_from_slice(&crc.to_be_bytes());
         match check("x.png", image) {
-            Err(FileProblem::TooLarge(m)) => assert!(m.contains("6400万像素"), "{m}"),
+            Err(FileProblem::TooLarge(m)) => assert!(m.contains("4000万像素"), "{m}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn text_and_private_chunks_are_not_kept() {
+        let image = png(4, 4);
+        // A tEXt chunk (a place to hide anything) inserted after IHDR.
+        let mut chunk = Vec::new();
+        let body = [b"tEXt".as_slice(), b"Comment\0PK\x03\x04hidden"].concat();
+        chunk.extend_from_slice(&u32::try_from(body.len() - 4).unwrap().to_be_bytes());
+        chunk.extend_from_slice(&body);
+        chunk.extend_from_slice(&png_crc(&body).to_be_bytes());
+        let with_text = [&image[..33], &chunk, &image[33..]].concat();
+        let kept = check("a.png", with_text).unwrap();
+        assert_eq!(kept.bytes, image);
+    }
+
+    #[test]
+    fn jpeg_comments_are_not_kept() {
+        let mut jpeg = Vec::new();
+        jpeg_encoder::Encoder::new(&mut jpeg, 80)
+            .encode(&[120; 8 * 8 * 3], 8, 8, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        let comment = [0xFF, 0xFE, 0, 10, b'P', b'K', 3, 4, b'z', b'i', b'p', b'!'];
+        let with_comment = [&jpeg[..2], comment.as_slice(), &jpeg[2..]].concat();
+        let kept = check("a.jpg", with_comment).unwrap();
+        assert_eq!(kept.bytes, jpeg);
+        assert_eq!(kept.file_type, FileType::Jpeg);
     }
 
     #[test]

@@ -125,6 +125,18 @@ impl AccountStore for SqlStore {
         self.permit(actor, Permission::ManageUsers, &format!("账号#{user_id}"))
             .await?;
         let target = self.user_for_change(actor, user_id, false).await?;
+        if change == AccountChange::Token {
+            return Err(StoreError::Invalid(
+                "新的接入令牌在签发时自动提交审批".into(),
+            ));
+        }
+        if change != AccountChange::Reset
+            && self.user_by_id(user_id).await?.is_some_and(|u| !u.disabled)
+        {
+            return Err(StoreError::Invalid(format!(
+                "账号{target}已在使用，无需启用"
+            )));
+        }
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
             let pending: Option<i64> = sqlx::query_scalar(
@@ -184,12 +196,12 @@ impl AccountStore for SqlStore {
             .await
             .map_err(backend)?
         });
-        let Some(request) = row.map(RequestRow::into_domain).transpose()? else {
+        let request = row.map(RequestRow::into_domain).transpose()?;
+        let Some(request) = request.filter(|r| actor.scope.covers(&r.division)) else {
+            // Out of the actor's area is answered as missing (the refusal still audited).
+            self.deny(actor, &format!("账号申请#{id}")).await;
             return Err(StoreError::Invalid(format!("没有账号申请#{id}")));
         };
-        if !actor.scope.covers(&request.division) {
-            return Err(self.deny(actor, &format!("账号申请#{id}")).await);
-        }
         if request.status != "pending" {
             return Err(StoreError::Conflict(format!("账号申请#{id}已经办理过了")));
         }
@@ -262,6 +274,17 @@ impl AccountStore for SqlStore {
                         .execute(&mut *tx)
                         .await
                         .map_err(backend)?;
+                }
+                if request.change == AccountChange::Token {
+                    sqlx::query(
+                        "UPDATE service_tokens SET approved = $1
+                         WHERE id = (SELECT token_id FROM account_requests WHERE id = $2)",
+                    )
+                    .bind(true)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
                 }
                 if let (true, Some(hash)) =
                     (request.change.sets_password(), &decision.password_hash)
@@ -348,17 +371,11 @@ impl AccountStore for SqlStore {
                 .await?;
         }
         let target = self.user_for_change(actor, user_id, true).await?;
-        // 三员分立: nobody sets another administrator's password; a security administrator
-        // approves a reset instead, and the proposer never sees it.
-        if actor.role.is_some()
-            && actor.user_id != Some(user_id)
-            && self
-                .user_by_id(user_id)
-                .await?
-                .is_some_and(|u| u.role.is_administrator())
-        {
+        // 三员分立: no person sets someone else's password; a security administrator approves
+        // a reset instead, and the proposer never sees it.
+        if actor.role.is_some() && actor.user_id != Some(user_id) {
             return Err(StoreError::Invalid(format!(
-                "{target}是管理员账号：重置其密码须经安全管理员审批"
+                "重置账号{target}的密码须经安全管理员审批"
             )));
         }
         let detail = serde_json::json!({ "must_change": must_change }).to_string();
@@ -407,6 +424,20 @@ impl AccountStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+            // Disabling withdraws a pending enable: an old approval cannot undo it.
+            if disabled {
+                sqlx::query(
+                    "UPDATE account_requests SET status = 'withdrawn', decided_by = $1, decided_at = $2,
+                            note = '账号已停用'
+                     WHERE user_id = $3 AND status = 'pending' AND kind IN ('enable', 'activate')",
+                )
+                .bind(&actor.name)
+                .bind(&now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
             // A disabled service account's tokens end with it: enabling it again does not
             // bring them back; the administrator issues a new one.
             if disabled {
@@ -454,12 +485,20 @@ impl AccountStore for SqlStore {
             "expires_at": audit::timestamp(token.expires_at),
         })
         .to_string();
+        // 三员分立: a token is the account's power; for an account in use, a person's token
+        // waits for a security administrator. (An account not in use waits as a whole.)
+        let in_use = self
+            .user_by_id(token.user_id)
+            .await?
+            .is_some_and(|u| !u.disabled);
+        let waits = actor.role.is_some() && in_use;
+        let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
             let id: i64 = allocate!(tx, "service_tokens", 1i64);
             audit_in!(tx, actor, "service_token.create", &username, &detail);
             sqlx::query(
-                "INSERT INTO service_tokens (id, user_id, token_hash, hint, created_at, created_by, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO service_tokens (id, user_id, token_hash, hint, created_at, created_by, expires_at, approved)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(id)
             .bind(token.user_id)
@@ -468,9 +507,26 @@ impl AccountStore for SqlStore {
             .bind(audit::timestamp(token.created_at))
             .bind(&actor.name)
             .bind(audit::timestamp(token.expires_at))
+            .bind(!waits)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+            if waits {
+                let request = insert_request!(
+                    tx,
+                    actor,
+                    token.user_id,
+                    &username,
+                    AccountChange::Token,
+                    &now
+                );
+                sqlx::query("UPDATE account_requests SET token_id = $1 WHERE id = $2")
+                    .bind(id)
+                    .bind(request)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
             id
         });
         Ok(id)
@@ -857,9 +913,10 @@ struct TokenRow {
     last_used_at: Option<String>,
     /// The account's division, for the administrator's scope.
     division_code: String,
+    approved: bool,
 }
 
-const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.hint, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.revoked_by, t.last_used_at, u.division_code";
+const TOKEN_COLUMNS: &str = "t.id, t.user_id, u.username, t.hint, t.created_at, t.created_by, t.expires_at, t.revoked_at, t.revoked_by, t.last_used_at, u.division_code, t.approved";
 
 impl TokenRow {
     fn into_domain(self) -> StoreResult<ServiceTokenRecord> {
@@ -875,6 +932,7 @@ impl TokenRow {
             revoked_at: optional(self.revoked_at)?,
             revoked_by: self.revoked_by,
             last_used_at: optional(self.last_used_at)?,
+            approved: self.approved,
         })
     }
 }

@@ -1263,6 +1263,18 @@ impl MonitoringStore for SqlStore {
             StepEffect::AssignCadre { user_id } => {
                 let user = self.user_by_id(*user_id).await?;
                 match user.filter(|u| u.role == Role::AssistanceCadre && !u.disabled) {
+                    // A cadre can only be given households it can see: its own account's area.
+                    Some(u)
+                        if !case
+                            .household
+                            .village()
+                            .is_some_and(|v| v.is_within(&u.division)) =>
+                    {
+                        return Err(StoreError::Invalid(format!(
+                            "所选帮扶责任人的管辖范围不包括农户{}所在村：请选本村的帮扶责任人",
+                            case.household
+                        )));
+                    }
                     Some(u) => Some((u.id, u.username)),
                     None => {
                         return Err(StoreError::Invalid(format!(

@@ -674,8 +674,7 @@ impl RegistryStore for SqlStore {
         let village = DivisionCode::parse(&village).map_err(|e| corrupt("区划代码", e))?;
         if assign && !village.is_within(&user.division) {
             return Err(StoreError::Invalid(format!(
-                "帮扶责任人{}（{}）的管辖范围是{}，不包括农户{household}所在村{village}：请选本村的帮扶责任人，或先调整其账号的管辖范围",
-                user.display_name, user.username, user.division
+                "所选帮扶责任人的管辖范围不包括农户{household}所在村{village}：请选本村的帮扶责任人，或先调整其账号的管辖范围"
             )));
         }
         // Assigning what is already assigned (or removing what is not) changes nothing and

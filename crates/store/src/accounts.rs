@@ -65,6 +65,8 @@ pub struct ServiceTokenRecord {
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_by: Option<String>,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// False while a security administrator has yet to approve it (三员分立).
+    pub approved: bool,
 }
 
 /// A session to store; `token_hash` is the SM3 hash of the cookie value.
@@ -126,8 +128,10 @@ pub enum AccountChange {
     /// Enable a new administrator account and give it its first password; the approver
     /// receives the password, never the proposer.
     Activate,
-    /// A new password for an administrator (系统、安全、审计管理员).
+    /// A new password for someone else's account.
     Reset,
+    /// A further token for a service account already in use.
+    Token,
 }
 
 impl AccountChange {
@@ -136,11 +140,12 @@ impl AccountChange {
             Self::Enable => "enable",
             Self::Activate => "activate",
             Self::Reset => "reset",
+            Self::Token => "token",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Enable, Self::Activate, Self::Reset]
+        [Self::Enable, Self::Activate, Self::Reset, Self::Token]
             .into_iter()
             .find(|c| c.code() == s)
     }
@@ -149,7 +154,8 @@ impl AccountChange {
         match self {
             Self::Enable => "启用账号",
             Self::Activate => "启用管理员账号并设初始密码",
-            Self::Reset => "重置管理员密码",
+            Self::Reset => "重置密码",
+            Self::Token => "签发新的接入令牌",
         }
     }
 
@@ -223,7 +229,7 @@ pub trait AccountStore: Send + Sync {
     /// `ManageSecurity`).
     async fn users(&self, actor: &Actor) -> StoreResult<Vec<UserRecord>>;
     /// Replaces the password hash of an account in the actor's scope (or the actor's own). A
-    /// person may not set another administrator's password: that is a request.
+    /// person may not set anyone else's password: that is a request.
     async fn set_user_password(
         &self,
         actor: &Actor,
@@ -263,7 +269,9 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<FailureCount>;
     /// The latest attempts on an account, newest first.
     async fn login_history(&self, user_id: i64, limit: i64) -> StoreResult<Vec<LoginAttempt>>;
-    /// Stores a token for a service account in the actor's area (签发接入令牌), audited.
+    /// Stores a token for a service account in the actor's area (签发接入令牌), audited. A
+    /// person's token for an account already in use waits for a security administrator
+    /// (a [`AccountChange::Token`] request, in the same transaction).
     async fn create_service_token(
         &self,
         actor: &Actor,

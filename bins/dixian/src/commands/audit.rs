@@ -48,6 +48,7 @@ pub(crate) async fn run(config: Option<&Path>, command: AuditCmd) -> Result<Exit
                 public_key.as_deref(),
                 &policy,
                 remembered.as_ref().map(|(s, h)| (*s, h.as_str())),
+                chrono::Utc::now(),
             )
             .await;
             store.close().await;

@@ -270,7 +270,7 @@ fn backup_and_restore_round_trip() {
 
 #[tokio::test]
 async fn signed_checkpoints_catch_a_rewritten_chain() {
-    use sqlx::{Connection, Row};
+    use sqlx::Connection;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");
     let o = dixian(&[
@@ -372,44 +372,7 @@ async fn signed_checkpoints_catch_a_rewritten_chain() {
     .execute(&mut conn)
     .await
     .unwrap();
-    let rows = sqlx::query(
-        "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash FROM audit_log WHERE seq >= 5 ORDER BY seq",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap();
-    let mut prev: Vec<u8> = rows[0].get("prev_hash");
-    for r in &rows {
-        let seq: i64 = r.get("seq");
-        let actor_id: Option<i64> = r.get("actor_id");
-        let source: Option<String> = r.get("source");
-        let hash = chain_hash(
-            &prev,
-            [
-                &seq.to_string(),
-                r.get("at"),
-                &actor_id.map(|i| i.to_string()).unwrap_or_default(),
-                r.get("actor"),
-                source.as_deref().unwrap_or(""),
-                r.get("action"),
-                r.get("target"),
-                r.get("detail"),
-            ],
-        );
-        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3")
-            .bind(&prev)
-            .bind(&hash)
-            .bind(seq)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        prev = hash;
-    }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&prev)
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    rechain(&mut conn, 5, 0).await;
     conn.close().await.unwrap();
     let o = dixian(&["audit", "verify", "--data-dir", s(&data)]);
     assert!(
@@ -539,22 +502,96 @@ async fn a_forged_retention_marker_and_a_cut_tail_are_found() {
     let o = daily(false);
     assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
     assert!(text(&o).1.contains("末尾的记录被删除"), "{:?}", text(&o));
-}
 
-/// Rewrites every audit record with a time `days` earlier, hashes recomputed and the head
-/// moved along: what a county's trail looks like after `days` of use.
-async fn age_the_trail(db: &std::path::Path, days: i64) {
-    use sqlx::{Connection, Row};
-    let url = format!("sqlite://{}", db.display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::raw_sql("DROP TRIGGER audit_log_no_update")
+    // A forged pruning: the records up to the genuine (recent) checkpoint deleted, the marker
+    // moved there, and a prune record appended that cites that checkpoint, dated once as now
+    // and once far enough ahead to look lawful. The key catches both.
+    for days_ahead in [0i64, 200] {
+        std::fs::copy(&copy, &db).unwrap();
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let cp = sqlx::query(
+            "SELECT seq, detail FROM audit_log WHERE action = 'audit.checkpoint' ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let cp_detail: String = cp.get("detail");
+        let signed: serde_json::Value = serde_json::from_str(&cp_detail).unwrap();
+        let through = signed["seq"].as_i64().unwrap();
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let (seq, prev): (i64, Vec<u8>) = (head.get::<i64, _>("seq") + 1, head.get("hash"));
+        let at = (chrono::Utc::now() + chrono::Duration::days(days_ahead))
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string();
+        let detail = serde_json::json!({
+            "removed": through, "through_seq": through, "before": at, "checkpoint": signed,
+        })
+        .to_string();
+        let fields = [
+            seq.to_string(),
+            at.clone(),
+            String::new(),
+            "系统：audit prune".to_string(),
+            String::new(),
+            "audit.prune".to_string(),
+            "审计记录".to_string(),
+            detail.clone(),
+        ];
+        let refs: [&str; 8] = std::array::from_fn(|i| fields[i].as_str());
+        let hash = chain_hash(&prev, refs);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, actor, source, action, target, detail, prev_hash, hash)
+             VALUES ($1, $2, NULL, $3, NULL, 'audit.prune', '审计记录', $4, $5, $6)",
+        )
+        .bind(seq)
+        .bind(&at)
+        .bind(&fields[3])
+        .bind(&detail)
+        .bind(&prev)
+        .bind(&hash)
         .execute(&mut conn)
         .await
         .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "UPDATE audit_head SET seq = {seq}, hash = (SELECT hash FROM audit_log WHERE seq = {seq}) WHERE id = 1;
+             DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_anchor_forward;
+             UPDATE audit_anchor SET seq = {through}, hash = (SELECT hash FROM audit_log WHERE seq = {through}) WHERE id = 1;
+             DELETE FROM audit_log WHERE seq <= {through};"
+        )))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn.close().await.unwrap();
+        let o = dixian(&[
+            "audit",
+            "verify",
+            "--data-dir",
+            s(&data),
+            "--public-key",
+            &public,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{days_ahead}: {:?}", text(&o));
+        let err = text(&o).1;
+        assert!(
+            err.contains("保存期") || err.contains("晚于现在"),
+            "{days_ahead}: {err}"
+        );
+    }
+}
+
+/// What an attacker with the database file does after changing a record: recomputes the hash
+/// of every record from `from` on (moving each one's time `days` earlier) and the head, so the
+/// chain alone looks intact. The update trigger must be dropped first.
+async fn rechain(conn: &mut sqlx::SqliteConnection, from: i64, days: i64) {
+    use sqlx::Row;
     let rows = sqlx::query(
-        "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash FROM audit_log ORDER BY seq",
+        "SELECT seq, at, actor_id, actor, source, action, target, detail, prev_hash FROM audit_log WHERE seq >= $1 ORDER BY seq",
     )
-    .fetch_all(&mut conn)
+    .bind(from)
+    .fetch_all(&mut *conn)
     .await
     .unwrap();
     let mut prev: Vec<u8> = rows[0].get("prev_hash");
@@ -586,16 +623,29 @@ async fn age_the_trail(db: &std::path::Path, days: i64) {
             .bind(&prev)
             .bind(&hash)
             .bind(seq)
-            .execute(&mut conn)
+            .execute(&mut *conn)
             .await
             .unwrap();
         prev = hash;
     }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&prev)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+}
+
+/// Rewrites every audit record with a time `days` earlier, hashes recomputed and the head
+/// moved along: what a county's trail looks like after `days` of use.
+async fn age_the_trail(db: &std::path::Path, days: i64) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql("DROP TRIGGER audit_log_no_update")
         .execute(&mut conn)
         .await
         .unwrap();
+    rechain(&mut conn, 1, days).await;
     sqlx::raw_sql(
         "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
          BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",

@@ -303,7 +303,9 @@ async fn account(store: &dyn Store, actor: &Actor, username: &str) -> Result<Use
     Ok(user)
 }
 
-/// Gives an account a new generated password that must be changed at next login.
+/// Gives an account a new generated password that must be changed at next login: at once when
+/// the system itself asks (a command on the server), otherwise as a request for a security
+/// administrator.
 pub async fn reset_password(
     store: &dyn Store,
     hashing: &dyn PasswordHashing,
@@ -312,7 +314,10 @@ pub async fn reset_password(
 ) -> Result<Carried, AppError> {
     require(store, actor, Permission::ManageUsers, username).await?;
     let user = account(store, actor, username).await?;
-    if user.role.is_administrator() && actor.role.is_some() {
+    // A new password in the system administrator's hands would be the account itself (a
+    // county administrator's included): a person's reset is a request, and the password goes
+    // to the approving security administrator.
+    if actor.role.is_some() {
         let id = store
             .request_account_change(actor, user.id, dixian_store::AccountChange::Reset)
             .await?;
@@ -379,7 +384,13 @@ pub async fn account_statuses(
         .account_requests(actor)
         .await?
         .into_iter()
-        .filter(|r| r.status == "pending" && r.change != dixian_store::AccountChange::Reset)
+        .filter(|r| {
+            r.status == "pending"
+                && matches!(
+                    r.change,
+                    dixian_store::AccountChange::Enable | dixian_store::AccountChange::Activate
+                )
+        })
         .map(|r| r.user_id)
         .collect();
     for user in list_accounts(store, actor).await? {

@@ -157,6 +157,10 @@ pub async fn authenticate(
     if record.revoked_at.is_some() {
         return Err(AuthError::NoSession);
     }
+    // Issued by the system administrator, not yet approved by a security administrator.
+    if !record.approved {
+        return Err(AuthError::Disabled);
+    }
     if now >= record.expires_at {
         return Err(AuthError::Expired);
     }

@@ -1012,8 +1012,13 @@ pub async fn work_list(
 }
 
 /// An uploaded file as a case attachment: a photo (JPEG, PNG — EXIF, including the
-/// location, is kept as taken) or a scanned PDF, within the size limit.
-pub fn attachment(kind_text: &str, name: &str, bytes: Vec<u8>) -> Result<NewAttachment, AppError> {
+/// location, is kept as taken) or a scanned PDF, within the size limit. Decoding a photo takes
+/// a core for a while, so it runs on the blocking pool, not on a worker serving pages.
+pub async fn attachment(
+    kind_text: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<NewAttachment, AppError> {
     let kind = AttachmentKind::parse(kind_text)
         .ok_or_else(|| invalid(format!("附件类别“{}”无效", kind_text.trim())))?;
     let name = name.trim();
@@ -1027,7 +1032,14 @@ pub fn attachment(kind_text: &str, name: &str, bytes: Vec<u8>) -> Result<NewAtta
             dixian_store::files::MAX_ATTACHMENT_BYTES >> 20
         )));
     }
-    let checked = crate::uploads::check(name, bytes).map_err(|problem| {
+    let given = name.to_string();
+    let checked = tokio::task::spawn_blocking(move || crate::uploads::check(&given, bytes))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "photo check did not finish");
+            AppError::Busy("服务器正在检查其他照片：请稍后再上传".into())
+        })?;
+    let checked = checked.map_err(|problem| {
         use crate::uploads::FileProblem;
         match problem {
             FileProblem::NotAllowed => invalid(format!(
@@ -1052,33 +1064,43 @@ pub fn attachment(kind_text: &str, name: &str, bytes: Vec<u8>) -> Result<NewAtta
 mod tests {
     use super::*;
 
-    #[test]
-    fn attachments_are_known_by_their_bytes() {
+    #[tokio::test]
+    async fn attachments_are_known_by_their_bytes() {
         let mut jpeg = Vec::new();
         jpeg_encoder::Encoder::new(&mut jpeg, 80)
             .encode(&[200; 8 * 8 * 3], 8, 8, jpeg_encoder::ColorType::Rgb)
             .unwrap();
-        let a = attachment("承诺授权书", "扫描.jpeg", jpeg.clone()).unwrap();
+        let a = attachment("承诺授权书", "扫描.jpeg", jpeg.clone())
+            .await
+            .unwrap();
         assert_eq!(a.name, "扫描.jpg");
         assert_eq!(
             (a.kind, a.content_type.as_str()),
             (AttachmentKind::Consent, "image/jpeg")
         );
-        let e = attachment("photo", "病毒.jpg", b"MZ\x90\x00".to_vec()).unwrap_err();
+        let e = attachment("photo", "病毒.jpg", b"MZ\x90\x00".to_vec())
+            .await
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "附件“病毒.jpg”不是JPEG、PNG照片或PDF文件，请拍照或扫描后上传"
         );
         assert!(
             attachment("photo", "x.pdf", Vec::new())
+                .await
                 .unwrap_err()
                 .to_string()
                 .contains("空文件")
         );
-        assert!(attachment("合同", "x.pdf", b"%PDF-1.7\n%%EOF".to_vec()).is_err());
+        assert!(
+            attachment("合同", "x.pdf", b"%PDF-1.7\n%%EOF".to_vec())
+                .await
+                .is_err()
+        );
         let glued = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0x41; 4096]].concat();
         assert!(
             attachment("photo", "x.html", glued)
+                .await
                 .unwrap_err()
                 .to_string()
                 .contains("已损坏")
@@ -1086,6 +1108,7 @@ mod tests {
         let big = vec![0xFF; dixian_store::files::MAX_ATTACHMENT_BYTES + 1];
         assert!(
             attachment("photo", "大.jpg", big)
+                .await
                 .unwrap_err()
                 .to_string()
                 .contains("超过8 MB上限")
@@ -1152,7 +1175,8 @@ pub async fn record_visit(
         f,
         photos,
         today,
-    )?;
+    )
+    .await?;
     Ok(store.add_visit(actor, &visit).await?)
 }
 
@@ -1166,11 +1190,11 @@ pub async fn record_household_visit(
     today: NaiveDate,
 ) -> Result<i64, AppError> {
     let code = HouseholdCode::parse(code_text).map_err(|e| invalid(e.to_string()))?;
-    let visit = new_visit(code, None, f, photos, today)?;
+    let visit = new_visit(code, None, f, photos, today).await?;
     Ok(store.add_visit(actor, &visit).await?)
 }
 
-fn new_visit(
+async fn new_visit(
     household: HouseholdCode,
     case_id: Option<i64>,
     f: &VisitForm,
@@ -1178,10 +1202,11 @@ fn new_visit(
     today: NaiveDate,
 ) -> Result<dixian_store::NewVisit, AppError> {
     let visited_on = date_or_today(&f.visited_on, today, "走访日期")?;
-    let photos = photos
-        .into_iter()
-        .map(|(name, bytes)| attachment("photo", &name, bytes))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut checked = Vec::new();
+    for (name, bytes) in photos {
+        checked.push(attachment("photo", &name, bytes).await?);
+    }
+    let photos = checked;
     Ok(dixian_store::NewVisit {
         household,
         case_id,

@@ -333,6 +333,34 @@ async fn a_second_administrator_approves_what_the_first_proposes() {
         .await
         .unwrap_err();
     assert!(again.to_string().contains("已有待审批的申请"), "{again}");
+    // Disabling withdraws a pending enable: an approval given later enables nothing.
+    let (late, _) =
+        accounts::create_account(&s, &h, &admin, &input("wang", "只读查看", "500299000000"))
+            .await
+            .unwrap();
+    let pending = accounts::account_requests(&s, &security)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.user_id == late && r.status == "pending")
+        .unwrap()
+        .id;
+    accounts::set_disabled(&s, &admin, "wang", true)
+        .await
+        .unwrap();
+    let e = accounts::decide_request(&s, &h, &security, pending, true, "")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("已经办理过了"), "{e}");
+    assert!(s.user_by_id(late).await.unwrap().unwrap().disabled);
+    // A business account's password is not the administrator's to read either.
+    let carried = accounts::reset_password(&s, &h, &admin, "chen")
+        .await
+        .unwrap();
+    assert!(
+        matches!(carried, accounts::Carried::Requested(_)),
+        "{carried:?}"
+    );
     // Every proposal and decision is in the audit trail.
     let trail = s
         .audit_records(&sys(), &dixian_store::AuditFilter::after(0, 1000))

@@ -142,6 +142,7 @@ async fn users_page(
             status: match r.status.as_str() {
                 "pending" => "待审批",
                 "approved" => "已批准",
+                "withdrawn" => "已撤回（账号已停用）",
                 _ => "未批准",
             },
             pending: r.status == "pending",
@@ -282,7 +283,7 @@ pub async fn account_action(
             .await
             .map(|c| match c {
                 Carried::Requested(id) => format!(
-                    "{name}是管理员账号：已提交重置密码的申请#{id}，待安全管理员审批，新密码由审批人取得"
+                    "已提交重置账号{name}密码的申请#{id}，待安全管理员审批；新密码由审批人取得并告知本人"
                 ),
                 Carried::Done(p) => format!(
                     "已重置账号{name}的密码，新密码：{}（只显示这一次；登录后须修改）",

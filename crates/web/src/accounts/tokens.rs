@@ -103,6 +103,8 @@ async fn page(state: &AppState, session: &Session, out: Outcome, form: ServiceFo
                 ("已吊销", false)
             } else if t.expires_at <= now {
                 ("已过期", false)
+            } else if !t.approved {
+                ("待安全管理员审批", true)
             } else if owner.is_some_and(|u| u.disabled) {
                 // Still revocable: a token of an account waiting for approval may leak too.
                 ("账号已停用或待审批", true)
@@ -261,7 +263,12 @@ pub async fn token_action(
         "issue" => match number(&f.user, "系统接入账号") {
             Ok(user) => service::issue_token(store, actor, user, &f.days, Utc::now())
                 .await
-                .map(|t| issued(&t, "签发了新令牌（旧令牌仍有效，不再使用时请吊销）")),
+                .map(|t| {
+                    issued(
+                        &t,
+                        "签发了新令牌（须经安全管理员审批后才能使用；旧令牌仍有效，不再使用时请吊销）",
+                    )
+                }),
             Err(e) => Err(e),
         },
         "revoke" => match number(&f.token, "令牌") {

@@ -482,7 +482,7 @@ pub(super) async fn attach(
         data: b.data,
     };
     let (name, bytes) = decode_file(file, "data", "附件")?;
-    let attachment = flow::attachment(&b.kind, &name, bytes)?;
+    let attachment = flow::attachment(&b.kind, &name, bytes).await?;
     let attachment_id = state
         .store
         .add_attachment(&session.auth.actor, id, &attachment)

@@ -728,7 +728,7 @@ pub async fn verify(
     let actor = &session.auth.actor;
     let f = step_form(fields);
     let result = match file {
-        Some((name, bytes)) => match flow::attachment("consent", &name, bytes) {
+        Some((name, bytes)) => match flow::attachment("consent", &name, bytes).await {
             Ok(consent) => flow::verify_with_consent(store, actor, id, &f, consent, state.today())
                 .await
                 .map(|_| ()),
@@ -756,7 +756,7 @@ pub async fn upload(
     let fields = posted.fields();
     let result = match file {
         None => Err(AppError::Invalid(vec!["请选择要上传的文件".into()])),
-        Some((name, bytes)) => match flow::attachment(&field(fields, "kind"), &name, bytes) {
+        Some((name, bytes)) => match flow::attachment(&field(fields, "kind"), &name, bytes).await {
             Ok(a) => state
                 .store
                 .add_attachment(&session.auth.actor, id, &a)

@@ -114,7 +114,7 @@ async fn administrators_manage_accounts_and_policy_on_the_web() {
     )
     .await;
     assert!(
-        reset.body.contains("已提交重置密码的申请"),
+        reset.body.contains("已提交重置账号security密码的申请"),
         "{}",
         reset.body
     );

@@ -559,6 +559,41 @@ async fn the_system_administrator_issues_and_revokes_tokens_on_the_page() {
     dixian_testkit::approve_pending(a.store.as_ref()).await;
     let (status, _) = call(&a, "GET", "/api/cases", &token, None).await;
     assert_eq!(status, StatusCode::OK);
+    // A further token for the account in use waits for approval too.
+    let admin_user = a.store.user_by_username("admin").await.unwrap().unwrap();
+    let admin_actor = Actor {
+        user_id: Some(admin_user.id),
+        name: "admin".into(),
+        scope: dixian_domain::access::Scope::Within(admin_user.division),
+        source: None,
+        role: Some(admin_user.role),
+    };
+    let machine = a
+        .store
+        .user_by_username("minzheng-sys")
+        .await
+        .unwrap()
+        .unwrap();
+    let more = service::issue_token(
+        a.store.as_ref(),
+        &admin_actor,
+        machine.id,
+        "30",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let (status, _) = call(&a, "GET", "/api/cases", &more.token, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        get(&a.router, "/admin/tokens", &admin)
+            .await
+            .body
+            .contains("待安全管理员审批")
+    );
+    dixian_testkit::approve_pending(a.store.as_ref()).await;
+    let (status, _) = call(&a, "GET", "/api/cases", &more.token, None).await;
+    assert_eq!(status, StatusCode::OK);
     // Listed by its first characters only; shown never again.
     let page = get(&a.router, "/admin/tokens", &admin).await;
     assert!(!page.body.contains(&token));
@@ -566,10 +601,12 @@ async fn the_system_administrator_issues_and_revokes_tokens_on_the_page() {
     assert!(page.body.contains("有效"));
     let users = get(&a.router, "/admin/users", &admin).await;
     assert!(users.body.contains("系统接入账号"), "{}", users.body);
+    // The row of the first token (newest first, so after the one issued since).
     let id = page
         .body
         .split("id=\"token-")
-        .nth(1)
+        .skip(1)
+        .find(|row| row.split("</tr>").next().unwrap().contains(&token[..10]))
         .unwrap()
         .split('"')
         .next()

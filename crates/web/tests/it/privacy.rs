@@ -41,6 +41,7 @@ async fn case_with_file(a: &App, within: &str, outside: Option<&str>) -> (i64, i
         "承诺授权书.jpg",
         dixian_testkit::photo_jpeg(),
     )
+    .await
     .unwrap();
     let att = a
         .store
@@ -65,6 +66,29 @@ pub(crate) async fn with_cases() -> App {
     .await
     .unwrap();
     a
+}
+
+/// The codes of the households `actor` sees (within `within`).
+async fn household_codes(
+    a: &App,
+    actor: &Actor,
+    within: Option<DivisionCode>,
+) -> Vec<HouseholdCode> {
+    a.store
+        .households(
+            actor,
+            &HouseholdFilter {
+                within,
+                limit: 100_000,
+                ..HouseholdFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|h| h.code)
+        .collect()
 }
 
 fn lead_of(village: &DivisionCode, household: &HouseholdCode) -> NewLead {
@@ -127,6 +151,7 @@ async fn out_of_area_records_answer_exactly_as_missing_ones() {
                         "现场.jpg",
                         dixian_testkit::photo_jpeg(),
                     )
+                    .await
                     .unwrap(),
                 ],
             },
@@ -234,38 +259,12 @@ async fn a_cadre_sees_and_acts_only_on_its_households() {
         user_id: Some(cadre_user.id),
         ..actor(Role::AssistanceCadre, "500299101201")
     };
-    let assigned: Vec<HouseholdCode> = a
-        .store
-        .households(
-            &cadre,
-            &HouseholdFilter {
-                limit: 100_000,
-                ..HouseholdFilter::default()
-            },
-        )
-        .await
-        .unwrap()
-        .rows
-        .into_iter()
-        .map(|h| h.code)
-        .collect();
-    // The leads page lists only leads of households assigned to the cadre.
     let v = DivisionCode::parse("500299101201").unwrap();
-    let someone_else = a
-        .store
-        .households(
-            &sys,
-            &HouseholdFilter {
-                within: Some(v),
-                limit: 100_000,
-                ..HouseholdFilter::default()
-            },
-        )
+    let assigned = household_codes(&a, &cadre, None).await;
+    // The leads page lists only leads of households assigned to the cadre.
+    let someone_else = household_codes(&a, &sys, Some(v))
         .await
-        .unwrap()
-        .rows
         .into_iter()
-        .map(|h| h.code)
         .find(|c| !assigned.contains(c))
         .unwrap();
     a.store
@@ -365,23 +364,13 @@ async fn a_town_cannot_give_a_household_to_a_cadre_of_another_village() {
     let a = with_cases().await;
     let town = session(&a.router, "town").await;
     // The demo cadre works in 500299101201; a household of another village of the town.
-    let other = a
-        .store
-        .households(
-            &Actor::system("t"),
-            &HouseholdFilter {
-                within: Some(DivisionCode::parse("500299101202").unwrap()),
-                limit: 100_000,
-                ..HouseholdFilter::default()
-            },
-        )
-        .await
-        .unwrap()
-        .rows
-        .into_iter()
-        .next()
-        .unwrap()
-        .code;
+    let other = household_codes(
+        &a,
+        &Actor::system("t"),
+        Some(DivisionCode::parse("500299101202").unwrap()),
+    )
+    .await
+    .remove(0);
     let cadre = a.store.user_by_username("cadre").await.unwrap().unwrap();
     let e = a
         .store
