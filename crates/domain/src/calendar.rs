@@ -214,6 +214,24 @@ impl WorkCalendar {
             .ok_or(CalendarError::OutOfRange)
     }
 
+    /// The deadline of "within `n` natural days" from `start`: `n` days on, and if that day is
+    /// a rest day (a weekend or a statutory holiday not worked), the next working day —
+    /// 《民法典》第二百零三条: 期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日.
+    /// Minimum periods (公示不少于5天) are durations, not deadlines: use `add_natural_days`.
+    pub fn natural_deadline(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        let mut date = self.add_natural_days(start, n)?;
+        // No break in the published arrangements is longer than nine days.
+        for _ in 0..31 {
+            if self.working(date) {
+                return Ok(date);
+            }
+            date = date
+                .checked_add_days(Days::new(1))
+                .ok_or(CalendarError::OutOfRange)?;
+        }
+        Err(CalendarError::OutOfRange)
+    }
+
     /// Natural days from `from` to `to`.
     pub fn natural_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
         (to - from).num_days()
@@ -335,6 +353,71 @@ mod tests {
             assert!(cal.covers(y), "{y}");
         }
         assert!(!cal.covers(2027));
+    }
+
+    /// Every Spring Festival and National Day break 2021–2026: a natural-day limit whose last
+    /// day falls anywhere in the break runs to the first working day after it; a minimum period
+    /// does not move; a working-day limit skips the break and counts its make-up days.
+    #[test]
+    fn deadlines_across_every_long_break_2021_to_2026() {
+        let cal = WorkCalendar::builtin();
+        let next = |d: NaiveDate| d.checked_add_days(Days::new(1)).unwrap();
+        let prev = |d: NaiveDate| d.checked_sub_days(Days::new(1)).unwrap();
+        let mut breaks = 0;
+        for year in 2021..=2026 {
+            for festival in ["春节", "国庆节"] {
+                let days: Vec<&CalendarEntry> = cal
+                    .entries()
+                    .filter(|e| e.notice_year == year && e.festival.contains(festival))
+                    .collect();
+                let off: Vec<NaiveDate> = days
+                    .iter()
+                    .filter(|e| e.kind == DayKind::Off)
+                    .map(|e| e.date)
+                    .collect();
+                let (first, last) = (*off.iter().min().unwrap(), *off.iter().max().unwrap());
+                // The break with its surrounding weekend days.
+                let mut end = last;
+                while !cal.working(next(end)) {
+                    end = next(end);
+                }
+                let after = next(end);
+                let mut day = first;
+                while day <= end {
+                    for n in [1u32, 5, 15, 30] {
+                        let start = day.checked_sub_days(Days::new(u64::from(n))).unwrap();
+                        assert_eq!(
+                            cal.natural_deadline(start, n).unwrap(),
+                            after,
+                            "{year} {festival}: {n} natural days from {start}"
+                        );
+                        assert_eq!(cal.add_natural_days(start, n).unwrap(), day);
+                    }
+                    day = next(day);
+                }
+                // A limit ending on a working day stays where it is.
+                assert_eq!(cal.natural_deadline(prev(after), 1).unwrap(), after);
+                // Working days: one working day from the last one before the break is the
+                // first after it, unless a make-up day comes first.
+                let mut before = prev(first);
+                while !cal.working(before) {
+                    before = prev(before);
+                }
+                let make_up = days
+                    .iter()
+                    .filter(|e| e.kind == DayKind::Work && e.date > before)
+                    .map(|e| e.date)
+                    .min();
+                let expected = make_up.filter(|m| *m < after).unwrap_or(after);
+                assert_eq!(
+                    cal.add_working_days(before, 1).unwrap().value,
+                    expected,
+                    "{year} {festival}"
+                );
+                breaks += 1;
+            }
+        }
+        assert_eq!(breaks, 12);
     }
 
     #[test]

@@ -54,10 +54,19 @@ pub(crate) async fn run(config: Option<&Path>, command: CalendarCmd) -> Result<E
                 WorkCalendar::builtin()
             };
             if natural {
-                let end = cal
+                let plain = cal
                     .add_natural_days(start, days)
                     .map_err(|e| anyhow!("{e}"))?;
-                println!("{start}起{days}个自然日：{end}");
+                let end = cal
+                    .natural_deadline(start, days)
+                    .map_err(|e| anyhow!("{e}"))?;
+                if end == plain {
+                    println!("{start}起{days}个自然日：{end}");
+                } else {
+                    println!(
+                        "{start}起{days}个自然日：{end}（第{days}日{plain}是休息日，顺延至其后第一个工作日）"
+                    );
+                }
             } else {
                 let end = cal
                     .add_working_days(start, days)

@@ -726,7 +726,9 @@ pub async fn load_cases(
         (Target::Deliberation, back(5), Channel::CadreSurvey),
         (Target::Notice, back(6), Channel::SelfDeclared),
         (Target::Notice, back(5), Channel::CadreSurvey),
-        (Target::TownReview, back(11), Channel::Petition),
+        // Long enough ago that its 15-day identification limit has passed even when it ran
+        // to the working day after a weekend or a break.
+        (Target::TownReview, back(14), Channel::Petition),
         (Target::CountyReview, back(12), Channel::CadreSurvey),
         (Target::CountyReview, back(16), Channel::Media),
         (Target::GreenChannel, back(3), Channel::CadreSurvey),

@@ -436,15 +436,29 @@ impl Event {
     }
 }
 
-/// The date a limit running from `start` falls due (the start day not counted).
+/// The date a limit running from `start` falls due (the start day not counted). A limit in
+/// natural days whose last day is a rest day runs to the next working day (《民法典》第二百零三条).
 pub fn due(
     cal: &WorkCalendar,
     limit: Deadline,
     start: NaiveDate,
 ) -> Result<NaiveDate, CalendarError> {
     match limit.count {
-        DayCount::Natural => cal.add_natural_days(start, limit.days),
+        DayCount::Natural => cal.natural_deadline(start, limit.days),
         DayCount::Working => cal.add_working_days(start, limit.days).map(|r| r.value),
+    }
+}
+
+/// The day a minimum period running from `start` is complete (公示不少于5天): a duration, so
+/// it never moves off a rest day.
+pub fn period_end(
+    cal: &WorkCalendar,
+    period: Deadline,
+    start: NaiveDate,
+) -> Result<NaiveDate, CalendarError> {
+    match period.count {
+        DayCount::Natural => cal.add_natural_days(start, period.days),
+        DayCount::Working => cal.add_working_days(start, period.days).map(|r| r.value),
     }
 }
 
@@ -786,7 +800,7 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
                         d.notice_from, d.held_on
                     )));
                 }
-                let until = due(
+                let until = period_end(
                     ctx.calendar,
                     policy.deadlines.village_notice_min,
                     d.notice_from,
