@@ -62,7 +62,14 @@ fn naming_of_2026() {
     let p = set.resolve(&code("500299101201"), d(2026, 3, 1)).unwrap();
     assert_eq!(p.naming.monitored_object, "防止返贫致贫对象");
     assert_eq!(p.naming.assistance_funds, "常态化帮扶资金");
-    assert_eq!(p.object_categories.len(), 1);
+    // The three categories stay: no source merges them (DOMAIN §16).
+    assert_eq!(
+        p.object_categories
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"]
+    );
     // Tables the 2026 pack does not restate are inherited from 2021.
     assert_eq!(p.risk_types.len(), 9);
     let disaster = p

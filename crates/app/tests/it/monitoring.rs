@@ -206,7 +206,7 @@ async fn a_self_declaration_runs_to_inclusion_through_the_national_day_break() {
         visited_on: "2026-09-30".into(),
         verifiers: "王村干".into(),
         risk_types: vec!["01".into()],
-        category: "10".into(),
+        category: "02".into(),
         rigid_expenditure: "60000".into(),
         comment: "配偶住院，自付6万元".into(),
         ..version(0)
@@ -544,7 +544,7 @@ async fn include(s: &SqlStore, record: &HouseholdRecord, found: NaiveDate) -> i6
         visited_on: day(1),
         verifiers: "甲、乙".into(),
         risk_types: vec!["05".into()],
-        category: "10".into(),
+        category: "02".into(),
         ..StepForm::default()
     };
     verify_with_consent(

@@ -145,7 +145,7 @@ fn verification(on: NaiveDate) -> Verification {
         verifiers: vec!["王村干".into(), "李镇干".into()],
         consent_attachment: Some(1),
         risk_types: vec!["01".into()],
-        category: Some("10".into()),
+        category: Some("02".into()),
         findings: "户主住院，医疗支出大".into(),
         ..Verification::default()
     }
@@ -215,7 +215,7 @@ fn a_lead_across_the_national_day_break_meets_its_limits() {
     assert_eq!(run.case.state, CaseState::Monitored);
     assert_eq!(run.case.approved_on, Some(d(2026, 10, 13)));
     assert_eq!(run.events.last().unwrap().on_time(), Some(true));
-    assert_eq!(run.case.category.as_deref(), Some("10"), "the 2026 naming");
+    assert_eq!(run.case.category.as_deref(), Some("02"));
     // 10 working days from 13 October for the cadre and the plan.
     assert_eq!(run.case.cadre_due, Some(d(2026, 10, 27)));
     assert_eq!(run.case.plan_due, Some(d(2026, 10, 27)));

@@ -143,7 +143,7 @@ async fn systems_drive_a_case_over_json_with_their_own_tokens() {
         &village,
         Some(step(json!({
             "action": "verify", "version": 0, "visited_on": d(19), "on": d(19),
-            "verifiers": "王村干、李镇干", "risk_types": ["05"], "category": "10",
+            "verifiers": "王村干、李镇干", "risk_types": ["05"], "category": "02",
             "comment": "右腿骨折，3个月不能务工", "consent_attachment": att["id"].to_string(),
         }))),
     )
@@ -209,7 +209,7 @@ async fn systems_drive_a_case_over_json_with_their_own_tokens() {
         &steps,
         &county,
         Some(json!({
-        "action": "approve", "version": v["case"]["version"], "category": "10",
+        "action": "approve", "version": v["case"]["version"], "category": "02",
         "risk_types": ["05"], "on": d(11) })),
     )
     .await;
@@ -770,7 +770,7 @@ async fn a_self_declared_household_is_identified_assisted_and_its_risk_eliminate
         &village,
         &mut version,
         json!({ "action": "verify", "visited_on": d(238), "on": d(238),
-        "verifiers": "王村干、李镇干", "risk_types": ["05"], "category": "10",
+        "verifiers": "王村干、李镇干", "risk_types": ["05"], "category": "02",
         "comment": "主要劳力受伤", "consent_attachment": att["id"].to_string() }),
     )
     .await;
@@ -804,7 +804,7 @@ async fn a_self_declared_household_is_identified_assisted_and_its_risk_eliminate
         &steps,
         &county,
         &mut version,
-        json!({ "action": "approve", "category": "10",
+        json!({ "action": "approve", "category": "02",
         "risk_types": ["05"], "on": d(223) }),
     )
     .await;

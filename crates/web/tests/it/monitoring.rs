@@ -312,7 +312,7 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
             ("on", d(19)),
             ("verifiers", verifiers.to_string()),
             ("risk", "05".to_string()),
-            ("category", "10".to_string()),
+            ("category", "02".to_string()),
             ("comment", "右腿骨折，3个月不能务工".to_string()),
         ]
     };
@@ -386,7 +386,8 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     let notice = get(&a.router, "/notices/500299101201", &village).await;
     assert!(notice.body.contains(&r.members[0].name), "{}", notice.body);
     assert!(
-        notice.body.contains("拟纳入防止返贫致贫对象"),
+        notice.body.contains("拟纳入边缘易致贫户")
+            && notice.body.contains("防止返贫致贫对象拟纳入名单"),
         "{}",
         notice.body
     );
@@ -468,7 +469,7 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
         case,
         &[
             ("action", "approve"),
-            ("category", "10"),
+            ("category", "02"),
             ("risk", "05"),
             ("on", &d(11)),
         ],
