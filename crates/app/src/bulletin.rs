@@ -108,6 +108,9 @@ pub struct MonthLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bulletin {
     pub area: Division,
+    /// What the pack in force on `as_of` calls the households monitored (监测对象; from
+    /// 2026 防止返贫致贫对象).
+    pub object_name: String,
     pub month: Month,
     /// The month's last day, or today inside the month.
     pub as_of: NaiveDate,
@@ -156,10 +159,11 @@ fn paragraphs(b: &Bulletin) -> Vec<String> {
     let h = &b.headline;
     let p = &b.previous;
     let name = &b.area.name;
+    let object = &b.object_name;
     let month = b.month.label();
     let mut out = vec![
         format!(
-            "截至{}，{name}累计识别监测对象{}户{}人，其中风险已消除{}户{}人、监测帮扶中{}户{}人，风险消除人数占比{}（较上月末{}）。",
+            "截至{}，{name}累计识别{object}{}户{}人，其中风险已消除{}户{}人、监测帮扶中{}户{}人，风险消除人数占比{}（较上月末{}）。",
             b.as_of,
             grouped(h.identified.households),
             grouped(h.identified.people),
@@ -171,7 +175,7 @@ fn paragraphs(b: &Bulletin) -> Vec<String> {
             points(h.share, p.share),
         ),
         format!(
-            "{month}新识别监测对象{}户{}人（较上月{}），风险消除{}户{}人（较上月{}）。",
+            "{month}新识别{object}{}户{}人（较上月{}），风险消除{}户{}人（较上月{}）。",
             grouped(h.new_identified.households),
             grouped(h.new_identified.people),
             change(
@@ -326,7 +330,14 @@ pub async fn bulletin(
         .into_iter()
         .cloned()
         .collect();
+    // The name in force for the area on the day the figures stand; the older name if no pack
+    // resolves there (the figures do not depend on it).
+    let object_name = match crate::policy::policy_in_force(store, area.as_str(), as_of).await {
+        Ok(p) => p.naming.monitored_object,
+        Err(_) => "监测对象".to_string(),
+    };
     let mut b = Bulletin {
+        object_name,
         area: division,
         month,
         as_of,
@@ -376,14 +387,16 @@ pub fn tables(b: &Bulletin) -> Vec<Table> {
     let h = &b.headline;
     let p = &b.previous;
     let delta = |a: i64, c: i64| Cell::Count(a - c);
+    let identified_households = format!("识别{}（户）", b.object_name);
+    let identified_people = format!("识别{}（人）", b.object_name);
     let headline_rows = vec![
         (
-            "识别监测对象（户）",
+            identified_households.as_str(),
             h.identified.households,
             p.identified.households,
         ),
         (
-            "识别监测对象（人）",
+            identified_people.as_str(),
             h.identified.people,
             p.identified.people,
         ),

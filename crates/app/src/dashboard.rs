@@ -131,6 +131,9 @@ pub struct DivisionFigures {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dashboard {
     pub area: Division,
+    /// What the pack in force calls the households monitored (监测对象; from 2026
+    /// 防止返贫致贫对象), for every heading.
+    pub object_name: String,
     /// Province first, for the way back up.
     pub ancestors: Vec<Division>,
     pub as_of: NaiveDate,
@@ -322,9 +325,13 @@ pub async fn dashboard(
     let states_tally = |label: &str, states: &[CaseState]| {
         Figure::tally(label, with_states(states), in_states(states))
     };
+    let object_name = pack.as_ref().map_or_else(
+        || "监测对象".to_string(),
+        |p| p.naming.monitored_object.clone(),
+    );
     let identified_facts = in_states(&IDENTIFIED);
     let identified = Figure::tally(
-        "识别监测对象",
+        format!("识别{object_name}"),
         with_states(&IDENTIFIED),
         identified_facts.iter().copied(),
     );
@@ -492,7 +499,11 @@ pub async fn dashboard(
             states: s.to_vec(),
             ..within.clone()
         };
-        let identified = Figure::tally("识别监测对象", states(&IDENTIFIED), facts.iter().copied());
+        let identified = Figure::tally(
+            format!("识别{object_name}"),
+            states(&IDENTIFIED),
+            facts.iter().copied(),
+        );
         let eliminated = Figure::tally(
             "风险已消除",
             states(&[CaseState::Eliminated]),
@@ -516,6 +527,7 @@ pub async fn dashboard(
     }
     Ok(Dashboard {
         problems,
+        object_name,
         area: division,
         ancestors,
         as_of,

@@ -96,14 +96,14 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
     // The sentences carry the numbers.
     let text = b.paragraphs.join("\n");
     for needle in [
-        format!("截至{today}，青山县累计识别监测对象"),
+        format!("截至{today}，青山县累计识别防止返贫致贫对象"),
         format!("{}户", h.identified.households),
         format!(
             "风险消除人数占比{}",
             dixian_app::dashboard::percent_text(h.share)
         ),
         format!(
-            "{}新识别监测对象{}户",
+            "{}新识别防止返贫致贫对象{}户",
             month.label(),
             h.new_identified.households
         ),
@@ -125,6 +125,24 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
         .count() as i64;
     assert_eq!(past.headline.identified.households, by_then);
     assert_eq!(past.headline, b.previous);
+    // The name is the one in force on the day the figures stand: a 2025 month's bulletin says
+    // 监测对象, a 2026 one 防止返贫致贫对象 (2026 No.1 document, pack national-2026).
+    let last_year = bulletin(
+        &s,
+        &county,
+        &county_code,
+        Month::parse("2025-10").unwrap(),
+        today,
+    )
+    .await
+    .unwrap();
+    assert_eq!(last_year.object_name, "监测对象");
+    assert!(
+        last_year.paragraphs[0].contains("累计识别监测对象"),
+        "{:?}",
+        last_year.paragraphs
+    );
+    assert_eq!(b.object_name, "防止返贫致贫对象");
     assert_eq!(
         Headline::of(&facts, &county_code, october, d(2026, 10, 31)),
         past.headline
@@ -176,7 +194,10 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
     for p in &b.paragraphs {
         assert!(all_text.contains(p.as_str()), "sentence missing: {p}");
     }
-    assert_eq!(summary[HEADING_ROW as usize + 1][0], "识别监测对象（户）");
+    assert_eq!(
+        summary[HEADING_ROW as usize + 1][0],
+        "识别防止返贫致贫对象（户）"
+    );
     assert_eq!(
         summary[HEADING_ROW as usize + 1][1],
         h.identified.households.to_string()

@@ -86,6 +86,7 @@ struct DashboardPage {
     level: &'static str,
     crumbs: Vec<(String, String)>,
     as_of: String,
+    object_name: String,
     identified: FigureView,
     monitored: FigureView,
     eliminated: FigureView,
@@ -218,6 +219,7 @@ pub async fn show(
             .map(|a| (a.code.to_string(), a.name.clone()))
             .collect(),
         as_of: d.as_of.to_string(),
+        object_name: d.object_name.clone(),
         identified: FigureView::from(&d.identified),
         monitored: FigureView::from(&d.monitored),
         eliminated: FigureView::from(&d.eliminated),

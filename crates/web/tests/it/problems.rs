@@ -96,8 +96,16 @@ async fn every_problem_count_lists_what_it_counts_at_every_level() {
         }
         assert!(checked >= 20, "{user}: {checked} counts checked");
     }
-    // The town's clearing lists only its villages; the village cannot open the town's.
+    // The dashboard names the households the way the pack in force does (2026: 防止返贫致贫对象).
     let town = session(&a.router, "town").await;
+    let board = get(&a.router, "/dashboard", &town).await;
+    assert!(
+        board.body.contains("识别防止返贫致贫对象"),
+        "{}",
+        board.body
+    );
+    assert!(!board.body.contains("识别监测对象"));
+    // The town's clearing lists only its villages; the village cannot open the town's.
     let page = get(&a.router, "/problems/clearing", &town).await;
     assert!(
         page.body.contains("石桥镇三保障及饮水安全问题月清零"),
