@@ -349,7 +349,7 @@ pub async fn build(
             let mut columns = household_columns(&[
                 ("户主身份证号", 21),
                 ("家庭人口", 8),
-                ("监测对象类别", 14),
+                ("对象类别", 14),
                 ("风险类型", 18),
                 ("识别纳入日期", 12),
             ]);
@@ -420,7 +420,7 @@ pub async fn build(
             }
             let columns = household_columns(&[
                 ("户主身份证号", 21),
-                ("监测对象类别", 14),
+                ("对象类别", 14),
                 ("措施类型", 14),
                 ("措施内容", 28),
                 ("责任单位", 16),
@@ -555,11 +555,17 @@ pub async fn build(
     store
         .audit(actor, "export.ledger", kind.label(), &detail)
         .await?;
+    // The ledger carries the name in force on the day it is made (from 2026 防止返贫致贫对象).
+    let object_name = match crate::policy::policy_in_force(store, area.as_str(), today).await {
+        Ok(p) => p.naming.monitored_object,
+        Err(_) => "监测对象".to_string(),
+    };
+    let label = kind.label().replace("监测对象", &object_name);
     Ok(Ledger {
         kind,
         table: Table {
-            sheet: sheet_name(kind.label()),
-            title: format!("{}{}", division.name, kind.label()),
+            sheet: sheet_name(&label),
+            title: format!("{}{label}", division.name),
             subtitle: format!(
                 "填报单位：{}    截至：{}    {}：{}条{}",
                 division.name,

@@ -158,7 +158,11 @@ async fn a_problem_is_registered_fixed_struck_off_and_counted() {
     b.click_link("月通报").await;
     assert_eq!(b.path().await, "/bulletin");
     assert!(b.text("#bulletin-title").await.contains("通报"));
-    assert!(b.text("#bulletin-text").await.contains("累计识别防止返贫致贫对象"));
+    assert!(
+        b.text("#bulletin-text")
+            .await
+            .contains("累计识别防止返贫致贫对象")
+    );
     b.screenshot("bulletin.png").await;
     click_css(&b, "#previous-month").await;
     assert!(b.text("#bulletin-title").await.contains("通报"));

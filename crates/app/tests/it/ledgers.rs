@@ -58,11 +58,11 @@ pub(super) fn read_back(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
 const HEADINGS: [(&str, &str); 5] = [
     (
         "monitored",
-        "序号|乡镇（街道）|行政村|户编号|户主姓名|户主身份证号|家庭人口|监测对象类别|风险类型|识别纳入日期|收入年度|人均纯收入（元）|已明确帮扶责任人|已落实帮扶措施（项）|当前状态|风险消除日期|消除方式",
+        "序号|乡镇（街道）|行政村|户编号|户主姓名|户主身份证号|家庭人口|对象类别|风险类型|识别纳入日期|收入年度|人均纯收入（元）|已明确帮扶责任人|已落实帮扶措施（项）|当前状态|风险消除日期|消除方式",
     ),
     (
         "measures",
-        "序号|乡镇（街道）|行政村|户编号|户主姓名|户主身份证号|监测对象类别|措施类型|措施内容|责任单位|开始日期|结束日期|帮扶资金（元）|落实状态|帮扶成效",
+        "序号|乡镇（街道）|行政村|户编号|户主姓名|户主身份证号|对象类别|措施类型|措施内容|责任单位|开始日期|结束日期|帮扶资金（元）|落实状态|帮扶成效",
     ),
     (
         "visits",
@@ -70,7 +70,7 @@ const HEADINGS: [(&str, &str); 5] = [
     ),
     (
         "eliminated",
-        "序号|乡镇（街道）|行政村|户编号|户主姓名|户主身份证号|家庭人口|监测对象类别|风险类型|识别纳入日期|风险消除日期|消除方式|收入年度|人均纯收入（元）|已落实帮扶措施（项）",
+        "序号|乡镇（街道）|行政村|户编号|户主姓名|户主身份证号|家庭人口|对象类别|风险类型|识别纳入日期|风险消除日期|消除方式|收入年度|人均纯收入（元）|已落实帮扶措施（项）",
     ),
     (
         "problems",
@@ -119,8 +119,10 @@ async fn every_ledger_reads_back_as_built_and_agrees_with_the_dashboard() {
         let sheets = read_back(bytes);
         assert_eq!(sheets.len(), 1);
         let (name, rows) = &sheets[0];
-        assert_eq!(name, kind.label());
-        assert_eq!(rows[0][0], format!("青山县{}", kind.label()));
+        // The name in force on the day (2026: 防止返贫致贫对象台账).
+        let label = kind.label().replace("监测对象", "防止返贫致贫对象");
+        assert_eq!(name, &label);
+        assert_eq!(rows[0][0], format!("青山县{label}"));
         assert!(
             rows[1][0].starts_with("填报单位：青山县    截至：2026-11-23"),
             "{}",
