@@ -307,6 +307,8 @@ fn attachments(view: &CaseView) -> Vec<AttachmentView> {
 struct CasePage {
     frame: Frame,
     csrf: String,
+    /// Whether the files may be opened (the viewer sees that they exist, not them).
+    open_files: bool,
     id: i64,
     version: i64,
     household: String,
@@ -405,6 +407,7 @@ fn case_page(
     CasePage {
         frame: session.frame(state),
         csrf: session.auth.csrf.clone(),
+        open_files: actor.may(dixian_domain::access::Permission::HandleCases),
         id: c.id,
         version: c.version,
         household: c.household.as_str().to_string(),

@@ -491,6 +491,8 @@ pub(crate) struct EventView {
 #[template(path = "problems/problem.html")]
 struct ProblemPage {
     frame: Frame,
+    /// Whether the evidence may be opened (the viewer sees that it exists, not it).
+    open_files: bool,
     error: Option<String>,
     done: Option<&'static str>,
     id: i64,
@@ -570,6 +572,10 @@ async fn show_problem(
     Ok(render(
         code,
         &ProblemPage {
+            open_files: session
+                .auth
+                .actor
+                .may(dixian_domain::access::Permission::HandleCases),
             frame: session.frame(state),
             error,
             done,

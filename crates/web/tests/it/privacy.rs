@@ -423,6 +423,12 @@ async fn a_viewer_sees_that_files_exist_but_cannot_open_them() {
     let page = get(&a.router, &format!("/cases/{case}"), &viewer).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&name), "the file is listed");
+    assert!(
+        !page
+            .body
+            .contains(&format!("/cases/{case}/attachments/{att}")),
+        "but not linked for the viewer"
+    );
     let file = get(
         &a.router,
         &format!("/cases/{case}/attachments/{att}"),
