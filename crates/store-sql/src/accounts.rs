@@ -410,6 +410,35 @@ impl AccountStore for SqlStore {
                 "启用账号{target}须经安全管理员审批"
             )));
         }
+        // Approvals need a security administrator: a person cannot disable the last one.
+        if disabled && actor.role.is_some() {
+            let role: Option<String> = read!(self, |pool| {
+                sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+                    .bind(user_id)
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(backend)?
+            });
+            let security = dixian_domain::access::Role::SecurityAdmin.code();
+            if role.as_deref() == Some(security) {
+                let others: i64 = read!(self, |pool| {
+                    sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM users WHERE role = $1 AND id <> $2 AND disabled = $3",
+                    )
+                    .bind(security)
+                    .bind(user_id)
+                    .bind(false)
+                    .fetch_one(pool)
+                    .await
+                    .map_err(backend)?
+                });
+                if others == 0 {
+                    return Err(StoreError::Invalid(format!(
+                        "{target}是最后一位在用的安全管理员，停用后无人能审批账号申请：请先启用另一位安全管理员"
+                    )));
+                }
+            }
+        }
         let action = if disabled {
             "user.disable"
         } else {

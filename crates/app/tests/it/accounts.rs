@@ -361,6 +361,15 @@ async fn a_second_administrator_approves_what_the_first_proposes() {
         matches!(carried, accounts::Carried::Requested(_)),
         "{carried:?}"
     );
+    // The last security administrator in use cannot be disabled by a person: approvals would
+    // stop. With two, one may be.
+    accounts::set_disabled(&s, &admin, "security2", true)
+        .await
+        .unwrap();
+    let e = accounts::set_disabled(&s, &admin, "security", true)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("最后一位在用的安全管理员"), "{e}");
     // Every proposal and decision is in the audit trail.
     let trail = s
         .audit_records(&sys(), &dixian_store::AuditFilter::after(0, 1000))
