@@ -332,10 +332,7 @@ pub async fn bulletin(
         .collect();
     // The name in force for the area on the day the figures stand; the older name if no pack
     // resolves there (the figures do not depend on it).
-    let object_name = match crate::policy::policy_in_force(store, area.as_str(), as_of).await {
-        Ok(p) => p.naming.monitored_object,
-        Err(_) => "监测对象".to_string(),
-    };
+    let object_name = crate::policy::object_name(store, area.as_str(), as_of).await;
     let mut b = Bulletin {
         object_name,
         area: division,

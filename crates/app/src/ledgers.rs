@@ -556,10 +556,7 @@ pub async fn build(
         .audit(actor, "export.ledger", kind.label(), &detail)
         .await?;
     // The ledger carries the name in force on the day it is made (from 2026 防止返贫致贫对象).
-    let object_name = match crate::policy::policy_in_force(store, area.as_str(), today).await {
-        Ok(p) => p.naming.monitored_object,
-        Err(_) => "监测对象".to_string(),
-    };
+    let object_name = crate::policy::object_name(store, area.as_str(), today).await;
     let label = kind.label().replace("监测对象", &object_name);
     Ok(Ledger {
         kind,

@@ -9,6 +9,16 @@ use dixian_store::Store;
 /// Resolves the policy for `region_text` (a division code as typed) on `on`.
 /// The region must be a stored division at county level or below, because packs may be
 /// written per county.
+/// What the pack in force for `region_text` on `on` calls the households monitored (监测对象;
+/// from 2026 防止返贫致贫对象), for headings and labels; the older name where no pack
+/// resolves (the name never changes a figure).
+pub async fn object_name(store: &dyn Store, region_text: &str, on: NaiveDate) -> String {
+    match policy_in_force(store, region_text, on).await {
+        Ok(p) => p.naming.monitored_object,
+        Err(_) => "监测对象".to_string(),
+    }
+}
+
 pub async fn policy_in_force(
     store: &dyn Store,
     region_text: &str,

@@ -611,6 +611,8 @@ pub async fn members_submit(
 struct NewHouseholdPage {
     frame: Frame,
     csrf: String,
+    /// The pack's name for a monitored household (2026: 防止返贫致贫对象).
+    object_name: String,
     form: NewHouseholdForm,
     villages: Vec<(String, String)>,
     labours: Vec<(&'static str, &'static str)>,
@@ -625,23 +627,30 @@ async fn new_household_page(
     form: NewHouseholdForm,
     error: Option<String>,
 ) -> Page {
-    let villages = match registry::villages_for(state.store.as_ref(), &session.auth.actor).await {
-        Ok(v) => v
-            .into_iter()
-            .map(|d| (d.code.to_string(), d.name))
-            .collect(),
-        Err(e) => return Err(e.into()),
-    };
+    let villages: Vec<(String, String)> =
+        match registry::villages_for(state.store.as_ref(), &session.auth.actor).await {
+            Ok(v) => v
+                .into_iter()
+                .map(|d| (d.code.to_string(), d.name))
+                .collect(),
+            Err(e) => return Err(e.into()),
+        };
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
+    let region = villages
+        .first()
+        .map_or_else(|| "500000000000".to_string(), |(code, _)| code.clone());
+    let object_name =
+        dixian_app::policy::object_name(state.store.as_ref(), &region, state.today()).await;
     Ok(render(
         status,
         &NewHouseholdPage {
             frame: session.frame(state),
             csrf: session.auth.csrf.clone(),
+            object_name,
             form,
             villages,
             labours: choices(

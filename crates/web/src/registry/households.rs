@@ -346,6 +346,8 @@ pub async fn show(
 struct EditPage {
     frame: Frame,
     csrf: String,
+    /// The pack's name for a monitored household (2026: 防止返贫致贫对象).
+    object_name: String,
     code: String,
     form: registry::EditForm,
     phone_masked: String,
@@ -375,6 +377,12 @@ pub async fn edit_page(
                 &EditPage {
                     frame: session.frame(&state),
                     csrf: session.auth.csrf.clone(),
+                    object_name: dixian_app::policy::object_name(
+                        state.store.as_ref(),
+                        code.get(..12).unwrap_or("500000000000"),
+                        state.today(),
+                    )
+                    .await,
                     code: v.detail.summary.code.to_string(),
                     form: registry::EditForm::of(&v.detail),
                     phone_masked: v.detail.summary.phone_masked.clone().unwrap_or_default(),
@@ -448,6 +456,12 @@ pub async fn edit_submit(
                     &EditPage {
                         frame: session.frame(&state),
                         csrf: session.auth.csrf.clone(),
+                        object_name: dixian_app::policy::object_name(
+                            state.store.as_ref(),
+                            code.get(..12).unwrap_or("500000000000"),
+                            state.today(),
+                        )
+                        .await,
                         code: code.clone(),
                         phone_masked,
                         form,

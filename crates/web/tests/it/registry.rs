@@ -489,6 +489,19 @@ async fn edit_a_household_and_see_it_in_the_timeline() {
         .to_string();
     let form_page = get(&a.router, &format!("/households/{code}/edit"), &town).await;
     assert_eq!(form_page.status, StatusCode::OK);
+    // The monitored flag carries the pack's name in force (2026: 防止返贫致贫对象).
+    assert!(
+        form_page.body.contains("> 防止返贫致贫对象</label>"),
+        "{}",
+        form_page.body
+    );
+    let odd = get(
+        &a.router,
+        "/households/%E4%B8%AD%E6%96%87%E4%B8%AD%E6%96%87/edit",
+        &town,
+    )
+    .await;
+    assert!(odd.status.is_client_error(), "{}", odd.status);
     let csrf = hidden(&form_page.body, "csrf");
     let address = hidden(&form_page.body, "address");
     let uri = format!("/households/{code}/edit");
