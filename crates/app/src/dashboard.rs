@@ -577,7 +577,12 @@ pub async fn selection(
     }
     let states = filter.states.as_slice();
     if states == IDENTIFIED {
-        words.push("识别监测对象".into());
+        // The name in force today where the list is (2026: 防止返贫致贫对象).
+        let region = filter
+            .within
+            .map_or_else(|| "500000000000".to_string(), |w| w.as_str().to_string());
+        let object_name = crate::policy::object_name(store, &region, crate::today()).await;
+        words.push(format!("识别{object_name}"));
     } else if states == MONITORED {
         words.push("监测帮扶中".into());
     } else if states == IDENTIFYING {

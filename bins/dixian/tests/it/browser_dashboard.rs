@@ -37,7 +37,7 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
     click_css(&b, "#kpi-identified").await;
     assert_eq!(b.path().await, "/cases");
     assert_eq!(b.text("#total-households").await, identified);
-    assert!(b.text("#filter").await.contains("识别监测对象"));
+    assert!(b.text("#filter").await.contains("识别防止返贫致贫对象"));
     let rows = b
         .client
         .find_all(Locator::Css("#cases tbody tr"))
