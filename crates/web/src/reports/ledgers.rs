@@ -37,7 +37,7 @@ struct LedgersPage {
     area: String,
     name: String,
     /// (code, label, what a row is, has ID numbers)
-    ledgers: Vec<(&'static str, &'static str, &'static str, bool)>,
+    ledgers: Vec<(&'static str, String, &'static str, bool)>,
     may_reveal: bool,
 }
 
@@ -66,6 +66,9 @@ pub async fn page(
         Ok(None) => return Err(AppError::NotFound(format!("区划代码{area}不存在")).into()),
         Err(e) => return Err(e.into()),
     };
+    // Titled as the files will be: with the name in force today (2026: 防止返贫致贫对象台账).
+    let object_name =
+        dixian_app::policy::object_name(state.store.as_ref(), area.as_str(), state.today()).await;
     Ok(render(
         StatusCode::OK,
         &LedgersPage {
@@ -74,7 +77,14 @@ pub async fn page(
             name,
             ledgers: LedgerKind::ALL
                 .iter()
-                .map(|k| (k.code(), k.label(), k.rows_are(), k.has_id_numbers()))
+                .map(|k| {
+                    (
+                        k.code(),
+                        k.label().replace("监测对象", &object_name),
+                        k.rows_are(),
+                        k.has_id_numbers(),
+                    )
+                })
                 .collect(),
             may_reveal: actor.may(Permission::RevealPii),
         },

@@ -10,6 +10,8 @@ async fn ledgers_download_masked_and_in_full_only_with_a_reason() {
     let county = session(&a.router, "county").await;
     let page = get(&a.router, "/ledgers", &county).await;
     assert_eq!(page.status, StatusCode::OK);
+    // Named as the files are: with the name in force (2026: 防止返贫致贫对象台账).
+    assert!(page.body.contains("防止返贫致贫对象台账"), "{}", page.body);
     for code in ["monitored", "measures", "visits", "eliminated", "problems"] {
         assert!(
             page.body.contains(&format!("id=\"ledger-{code}\"")),
