@@ -277,9 +277,12 @@ pub async fn prune(
     }
     let before = now - chrono::Duration::days(days);
     let mut newest: Option<(Checkpoint, AuditRecord)> = None;
-    for (cp, record) in signed_checkpoints(store, actor, public_key).await? {
-        let record = record.filter(|r| r.hash.eq_ignore_ascii_case(&cp.hash) && r.at < before);
-        if let Some(record) = record
+    for found in checkpoints_under(store, actor, public_key).await? {
+        let (Some(cp), true, Some(record)) = (found.checkpoint, found.signed, found.record) else {
+            continue;
+        };
+        if record.hash.eq_ignore_ascii_case(&cp.hash)
+            && record.at < before
             && newest.as_ref().is_none_or(|(n, _)| n.seq < cp.seq)
         {
             newest = Some((cp, record));
@@ -303,13 +306,23 @@ pub async fn prune(
         .await?)
 }
 
-/// Every checkpoint in the trail signed with `public_key` (the signature checked), with the
+/// A checkpoint record of the trail, as found: its own sequence number, the checkpoint it
+/// holds (`None` when its content cannot be read), whether `public_key` signed it, and the
 /// record it names if that is still kept.
-async fn signed_checkpoints(
+struct FoundCheckpoint {
+    seq: i64,
+    checkpoint: Option<Checkpoint>,
+    signed: bool,
+    record: Option<AuditRecord>,
+}
+
+/// Every checkpoint record of the trail that `public_key` may have signed (unreadable ones
+/// included: nobody can tell whose they are), oldest first.
+async fn checkpoints_under(
     store: &dyn Store,
     actor: &Actor,
     public_key: &str,
-) -> Result<Vec<(Checkpoint, Option<AuditRecord>)>, AppError> {
+) -> Result<Vec<FoundCheckpoint>, AppError> {
     let filter = AuditFilter {
         action: Some("audit.checkpoint".into()),
         ..AuditFilter::after(0, 10_000)
@@ -317,18 +330,28 @@ async fn signed_checkpoints(
     let mut out = Vec::new();
     for r in store.audit_records(actor, &filter).await? {
         let Ok(cp) = serde_json::from_str::<Checkpoint>(&r.detail) else {
+            out.push(FoundCheckpoint {
+                seq: r.seq,
+                checkpoint: None,
+                signed: false,
+                record: None,
+            });
             continue;
         };
-        if !cp.public_key.eq_ignore_ascii_case(public_key.trim()) || !signed(&cp, public_key)? {
+        if !cp.public_key.eq_ignore_ascii_case(public_key.trim()) {
             continue;
         }
-        let target = AuditFilter::after(cp.seq - 1, 1);
         let record = store
-            .audit_records(actor, &target)
+            .audit_records(actor, &AuditFilter::after(cp.seq - 1, 1))
             .await?
             .into_iter()
             .find(|rec| rec.seq == cp.seq);
-        out.push((cp, record));
+        out.push(FoundCheckpoint {
+            seq: r.seq,
+            signed: signed(&cp, public_key)?,
+            checkpoint: Some(cp),
+            record,
+        });
     }
     Ok(out)
 }
@@ -579,48 +602,40 @@ pub async fn checkpoint(
 /// record it names still has the signed hash. A chain rewritten with fresh hashes passes the
 /// hash-chain check but fails here, since nobody can sign without the private key. Gives the
 /// number of valid checkpoints, or the first problem.
-pub async fn verify_checkpoints(
+async fn verify_checkpoints(
     store: &dyn Store,
     actor: &Actor,
     public_key: &str,
     from_seq: i64,
 ) -> Result<Result<usize, String>, AppError> {
-    let filter = AuditFilter {
-        action: Some("audit.checkpoint".into()),
-        ..AuditFilter::after(0, 10_000)
-    };
     let mut valid = 0;
-    for r in store.audit_records(actor, &filter).await? {
-        let Ok(cp) = serde_json::from_str::<Checkpoint>(&r.detail) else {
+    for found in checkpoints_under(store, actor, public_key).await? {
+        let Some(cp) = found.checkpoint else {
             return Ok(Err(format!(
                 "第{}条审计记录（检查点）的内容无法读取",
-                r.seq
+                found.seq
             )));
         };
-        if !cp.public_key.eq_ignore_ascii_case(public_key.trim()) {
-            continue;
+        if !found.signed {
+            return Ok(Err(format!(
+                "第{}条审计记录（检查点）的SM2签名无效",
+                found.seq
+            )));
         }
-        let message = checkpoint_message(cp.seq, &cp.hash, &cp.at);
-        let signed = dixian_gm::sign::verify(public_key.trim(), message.as_bytes(), &cp.signature)
-            .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-        if !signed {
-            return Ok(Err(format!("第{}条审计记录（检查点）的SM2签名无效", r.seq)));
-        }
-        let target = AuditFilter::after(cp.seq - 1, 1);
-        match store.audit_records(actor, &target).await?.first() {
-            Some(rec) if rec.seq == cp.seq && rec.hash == cp.hash => valid += 1,
-            Some(rec) if rec.seq == cp.seq => {
+        match found.record {
+            Some(rec) if rec.hash == cp.hash => valid += 1,
+            Some(_) => {
                 return Ok(Err(format!(
                     "第{}条审计记录与签名检查点（第{}条）不符：签名之后被改写",
-                    cp.seq, r.seq
+                    cp.seq, found.seq
                 )));
             }
             // Removed after its retention period: nothing left to compare.
-            _ if cp.seq < from_seq => valid += 1,
-            _ => {
+            None if cp.seq < from_seq => valid += 1,
+            None => {
                 return Ok(Err(format!(
                     "签名检查点（第{}条）所签的第{}条审计记录已不存在：记录被删除",
-                    r.seq, cp.seq
+                    found.seq, cp.seq
                 )));
             }
         }

@@ -196,6 +196,7 @@ impl AccountStore for SqlStore {
             .await
             .map_err(backend)?
         });
+        let proposer = row.as_ref().and_then(|r| r.requested_by_id);
         let request = row.map(RequestRow::into_domain).transpose()?;
         let Some(request) = request.filter(|r| actor.scope.covers(&r.division)) else {
             // Out of the actor's area is answered as missing (the refusal still audited).
@@ -205,13 +206,6 @@ impl AccountStore for SqlStore {
         if request.status != "pending" {
             return Err(StoreError::Conflict(format!("账号申请#{id}已经办理过了")));
         }
-        let proposer: Option<i64> = read!(self, |pool| {
-            sqlx::query_scalar("SELECT requested_by_id FROM account_requests WHERE id = $1")
-                .bind(id)
-                .fetch_one(pool)
-                .await
-                .map_err(backend)?
-        });
         if actor.user_id.is_some() && proposer == actor.user_id {
             return Err(StoreError::Invalid(
                 "不能审批自己提出的申请：须由另一位管理员审批".into(),
@@ -967,8 +961,8 @@ impl TokenRow {
 }
 
 const REQUEST_SELECT: &str = "SELECT r.id, r.user_id, u.username, u.display_name, u.role,
-       u.division_code, r.kind, r.requested_by, r.requested_at, r.status, r.decided_by,
-       r.decided_at, r.note
+       u.division_code, r.kind, r.requested_by_id, r.requested_by, r.requested_at, r.status,
+       r.decided_by, r.decided_at, r.note
   FROM account_requests r JOIN users u ON u.id = r.user_id";
 
 #[derive(sqlx::FromRow)]
@@ -980,6 +974,8 @@ struct RequestRow {
     role: String,
     division_code: String,
     kind: String,
+    /// Kept here only: who may not decide it.
+    requested_by_id: Option<i64>,
     requested_by: String,
     requested_at: String,
     status: String,

@@ -154,19 +154,25 @@ where
             ),
         };
         tracing::info!(status = %status, message, "拒绝了格式不正确的接口请求");
-        Err(ApiError::Refused(Box::new(
-            (
-                status,
-                Json(json!({
-                    "error": "输入有误",
-                    "message": message,
-                    "problems": [message],
-                    "field": field,
-                })),
-            )
-                .into_response(),
-        )))
+        Err(ApiError::Refused(Box::new(malformed(
+            status, &message, field,
+        ))))
     }
+}
+
+/// The API's answer to a request it could not read (body, address or query), in the shape of
+/// every refusal: the problem in Chinese, and the field when one is to blame.
+pub(crate) fn malformed(status: StatusCode, message: &str, field: Option<String>) -> Response {
+    (
+        status,
+        Json(json!({
+            "error": "输入有误",
+            "message": message,
+            "problems": [message],
+            "field": field,
+        })),
+    )
+        .into_response()
 }
 
 /// Any `/api/` address no route answers: a JSON refusal, not the HTML page of the site.

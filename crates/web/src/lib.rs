@@ -182,16 +182,7 @@ async fn explain_rejections(req: axum::extract::Request, next: axum::middleware:
     };
     tracing::info!(status = %res.status(), "拒绝了格式不正确或过大的请求");
     if api {
-        return (
-            status,
-            axum::Json(serde_json::json!({
-                "error": "输入有误",
-                "message": message,
-                "problems": [message],
-                "field": null,
-            })),
-        )
-            .into_response();
+        return api::malformed(status, &message, None);
     }
     (
         status,

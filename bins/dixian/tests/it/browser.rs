@@ -689,6 +689,23 @@ async fn system_administrator_issues_and_revokes_a_token_on_a_phone() {
     b.submit("#tokens form.inline button").await;
     assert!(b.text("#notice").await.contains("已吊销令牌"));
     assert!(b.text("#tokens").await.contains("已吊销"));
+    b.submit("header form.inline button").await;
+
+    // The security administrator approves the new account on the same phone (三员分立).
+    b.login(&base, "security", "Dixian@2026").await;
+    b.client.goto(&format!("{base}/admin/users")).await.unwrap();
+    assert!(b.text("#requests").await.contains("yibao-sys"));
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "/admin/users with a request overflows a 390px screen"
+    );
+    b.submit("#requests button[value=reject]").await;
+    assert!(b.text("[role=alert]").await.contains("写明理由"));
+    b.fill("#requests input[name=note]", "已核对接入方案").await;
+    b.submit("#requests button[value=approve]").await;
+    assert!(b.text("#notice").await.contains("已批准申请#"));
+    assert_eq!(b.overflow().await, "");
     b.close().await;
     drop(server);
 }

@@ -397,26 +397,7 @@ async fn signed_checkpoints_catch_a_rewritten_chain() {
 async fn a_forged_retention_marker_and_a_cut_tail_are_found() {
     use sqlx::{Connection, Row};
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("d");
-    let o = dixian(&[
-        "demo",
-        "--data-dir",
-        s(&data),
-        "--households",
-        "60",
-        "--seed",
-        "7",
-    ]);
-    assert!(o.status.success(), "{:?}", text(&o));
-    let key = dir.path().join("audit.sm2");
-    let o = dixian(&["audit", "keygen", "--out", s(&key)]);
-    let public = text(&o)
-        .0
-        .split("--public-key）：")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_string();
+    let (data, key, public) = demo_and_audit_key(dir.path(), "7");
     let o = dixian(&[
         "audit",
         "checkpoint",
@@ -582,6 +563,35 @@ async fn a_forged_retention_marker_and_a_cut_tail_are_found() {
     }
 }
 
+/// A small demo county in `dir/d` and an audit key pair from `dixian audit keygen`: the data
+/// directory, the private key file and the public key.
+fn demo_and_audit_key(
+    dir: &std::path::Path,
+    seed: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, String) {
+    let data = dir.join("d");
+    let o = dixian(&[
+        "demo",
+        "--data-dir",
+        s(&data),
+        "--households",
+        "60",
+        "--seed",
+        seed,
+    ]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let key = dir.join("audit.sm2");
+    let o = dixian(&["audit", "keygen", "--out", s(&key)]);
+    let public = text(&o)
+        .0
+        .split("--public-key）：")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
+    (data, key, public)
+}
+
 /// What an attacker with the database file does after changing a record: recomputes the hash
 /// of every record from `from` on (moving each one's time `days` earlier) and the head, so the
 /// chain alone looks intact. The update trigger must be dropped first.
@@ -659,28 +669,9 @@ async fn age_the_trail(db: &std::path::Path, days: i64) {
 #[tokio::test]
 async fn a_lawful_pruning_stops_at_a_signed_checkpoint_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("d");
-    let o = dixian(&[
-        "demo",
-        "--data-dir",
-        s(&data),
-        "--households",
-        "60",
-        "--seed",
-        "8",
-    ]);
-    assert!(o.status.success(), "{:?}", text(&o));
+    let (data, key, public) = demo_and_audit_key(dir.path(), "8");
     // Seven months of records, signed then; more records since, not yet signed.
     age_the_trail(&data.join("dixian.db"), 210).await;
-    let key = dir.path().join("audit.sm2");
-    let o = dixian(&["audit", "keygen", "--out", s(&key)]);
-    let public = text(&o)
-        .0
-        .split("--public-key）：")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_string();
     let o = dixian(&[
         "audit",
         "checkpoint",
