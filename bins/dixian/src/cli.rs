@@ -404,6 +404,15 @@ pub enum PolicyCmd {
         #[arg(required = true, value_name = "文件")]
         files: Vec<PathBuf>,
     },
+    /// 比较两个政策包：逐项列出改变、新增和删去的数值及各自的来源
+    Diff {
+        /// 原政策包：文件路径，或随程序发布的包编号（如 yunnan-2023）
+        #[arg(value_name = "包A")]
+        from: String,
+        /// 新政策包：文件路径或包编号
+        #[arg(value_name = "包B")]
+        to: String,
+    },
     /// 显示某县（或乡镇、村）某日现行的政策参数及其来源
     Show {
         #[command(flatten)]

@@ -22,7 +22,7 @@ fn text_of(file: &str) -> &'static str {
 #[test]
 fn shipped_packs_are_valid() {
     let set = builtin_set().unwrap();
-    assert_eq!(set.packs().len(), 4);
+    assert_eq!(set.packs().len(), BUILTIN_PACKS.len());
 }
 
 #[test]
@@ -40,12 +40,12 @@ fn guizhou_2021_line_and_formula() {
 }
 
 #[test]
-fn chongqing_values_apply_from_their_date() {
+fn tongliang_values_apply_from_their_date_in_tongliang_only() {
     let set = builtin_set().unwrap();
-    let county = code("500299000000");
-    let before = set.resolve(&county, d(2022, 7, 11)).unwrap();
+    let tongliang = code("500151000000");
+    let before = set.resolve(&tongliang, d(2022, 7, 11)).unwrap();
     assert!(before.visits.poverty_alleviated_months.is_empty());
-    let after = set.resolve(&county, d(2022, 7, 12)).unwrap();
+    let after = set.resolve(&tongliang, d(2022, 7, 12)).unwrap();
     assert_eq!(after.visits.poverty_alleviated_months, vec![3, 8, 11]);
     assert_eq!(after.deadlines.village_notice_min.days, 5);
     assert_eq!(after.deadlines.cadre_assignment.count, DayCount::Working);
@@ -54,6 +54,24 @@ fn chongqing_values_apply_from_their_date() {
         Money::from_yuan(6000).unwrap()
     );
     assert_eq!(after.naming.monitored_object, "监测对象");
+    let ids: Vec<&str> = after.layers.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(ids, ["national-2021", "chongqing-2022", "tongliang-2022"]);
+    // 铜梁's district document is not Chongqing's: another district keeps the national
+    // defaults, and its visit months are not 铜梁's.
+    let other = set.resolve(&code("500299000000"), d(2024, 1, 1)).unwrap();
+    assert!(other.visits.poverty_alleviated_months.is_empty());
+    let (pack, source) = other.source_of("deadlines.identification").unwrap();
+    assert_eq!(pack, "national-2021");
+    assert!(source.starts_with(sources::COUNTY_DEFAULT), "{source}");
+    let (pack, source) = after.source_of("deadlines.identification").unwrap();
+    assert_eq!(pack, "tongliang-2022");
+    assert!(source.contains("铜委农组〔2022〕9号第17条"), "{source}");
+    let (_, source) = after.source_of("visits.poverty_alleviated_months").unwrap();
+    assert!(source.contains("第6条"), "{source}");
+    // Chongqing's own pack confirms the three categories from a city-wide source.
+    let (pack, source) = other.source_of("codes.object_category").unwrap();
+    assert_eq!(pack, "chongqing-2022");
+    assert!(source.contains("seeds/004"), "{source}");
 }
 
 #[test]
@@ -79,8 +97,10 @@ fn naming_of_2026() {
         .unwrap();
     assert_eq!(disaster.subtypes.len(), 7);
     assert!(p.measure_types.iter().any(|m| m.developmental));
-    // Chongqing's province-level visit months still beat the national default.
+    // 铜梁's district visit months still beat the national default there.
+    let p = set.resolve(&code("500151101201"), d(2026, 3, 1)).unwrap();
     assert_eq!(p.visits.poverty_alleviated_months, vec![3, 8, 11]);
+    assert_eq!(p.naming.monitored_object, "防止返贫致贫对象");
 }
 
 #[test]
@@ -96,7 +116,7 @@ fn no_pack_before_2021() {
 /// The rule of the project: a policy value changes by editing a pack, never the code.
 #[test]
 fn value_change_needs_no_code_change() {
-    let edited = text_of("chongqing-2022.toml")
+    let edited = text_of("tongliang-2022.toml")
         .replace(
             "village_notice_min = { days = 5, count = \"自然日\" }",
             "village_notice_min = { days = 7, count = \"工作日\" }",
@@ -108,9 +128,9 @@ fn value_change_needs_no_code_change() {
     let mut set = PolicySet::new();
     set.add(Pack::parse("national-2021.toml", text_of("national-2021.toml")).unwrap())
         .unwrap();
-    set.add(Pack::parse("chongqing-2022.toml", &edited).unwrap())
+    set.add(Pack::parse("tongliang-2022.toml", &edited).unwrap())
         .unwrap();
-    let p = set.resolve(&code("500299000000"), d(2024, 1, 1)).unwrap();
+    let p = set.resolve(&code("500151000000"), d(2024, 1, 1)).unwrap();
     assert_eq!(p.deadlines.village_notice_min.days, 7);
     assert_eq!(p.deadlines.village_notice_min.count, DayCount::Working);
     assert_eq!(p.visits.poverty_alleviated_months, vec![4, 9]);
@@ -133,6 +153,9 @@ verification = { days = 5, count = "工作日" }
 village_notice_min = { days = 7, count = "自然日" }
 cadre_assignment = { days = 10, count = "工作日" }
 assistance_plan = { days = 10, count = "工作日" }
+
+[sources]
+"deadlines" = "县定默认值：测试用"
 "#;
     let mut set = builtin_set().unwrap();
     set.add(Pack::parse("qingshan.toml", county_pack).unwrap())
@@ -155,8 +178,8 @@ fn syntax_errors_name_the_line() {
 #[test]
 fn unknown_fields_and_bad_values_are_placed() {
     let text =
-        text_of("chongqing-2022.toml").replace("monitored_every_months", "monitored_every_month");
-    let errs = Pack::parse("cq.toml", &text).unwrap_err();
+        text_of("tongliang-2022.toml").replace("monitored_every_months", "monitored_every_month");
+    let errs = Pack::parse("tl.toml", &text).unwrap_err();
     assert!(
         errs[0].message.contains("monitored_every_month"),
         "{:?}",
@@ -170,21 +193,21 @@ fn unknown_fields_and_bad_values_are_placed() {
         + 1;
     assert_eq!(errs[0].line, Some(line));
 
-    let text = text_of("chongqing-2022.toml").replace(
+    let text = text_of("tongliang-2022.toml").replace(
         "count = \"工作日\" }\nverification",
         "count = \"工作天\" }\nverification",
     );
-    let errs = Pack::parse("cq.toml", &text).unwrap_err();
+    let errs = Pack::parse("tl.toml", &text).unwrap_err();
     assert!(errs[0].message.contains("工作天"), "{errs:?}");
 }
 
 #[test]
 fn semantic_errors_name_line_and_field() {
-    let text = text_of("chongqing-2022.toml").replace(
+    let text = text_of("tongliang-2022.toml").replace(
         "village_notice_min = { days = 5,",
         "village_notice_min = { days = 0,",
     );
-    let errs = Pack::parse("cq.toml", &text).unwrap_err();
+    let errs = Pack::parse("tl.toml", &text).unwrap_err();
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].field, "deadlines.village_notice_min.days");
     let line = text
@@ -351,4 +374,212 @@ fn screening_rule_errors_name_the_rule_and_field() {
             "{from}: {errs:?}"
         );
     }
+}
+
+#[test]
+fn every_shipped_value_has_a_source() {
+    let set = builtin_set().unwrap();
+    for pack in set.packs() {
+        assert!(!pack.values.is_empty(), "{}", pack.id());
+        assert_eq!(pack.unsourced().count(), 0, "{}", pack.id());
+    }
+    // The national pack says plainly which of its values no document in hand fixes.
+    let national = &set.packs()[0];
+    let defaults: Vec<&str> = national
+        .values
+        .iter()
+        .filter(|v| v.is_county_default())
+        .map(|v| v.path.as_str())
+        .collect();
+    assert!(defaults.contains(&"deadlines.verification.days"));
+    assert!(defaults.contains(&"visits.monitored_every_months"));
+    // The 6000-yuan line no longer claims seed 001, which gives 贵州's 6320.
+    let line = national
+        .values
+        .iter()
+        .find(|v| v.path == "monitoring_line.amount")
+        .unwrap();
+    assert_eq!(line.value, "6000元");
+    let (_, src) = line.source.as_ref().unwrap();
+    assert!(!src.contains("001"), "{src}");
+}
+
+#[test]
+fn a_value_without_a_source_is_refused() {
+    let text = text_of("tongliang-2022.toml");
+    let cut: String = text
+        .lines()
+        .filter(|l| !l.starts_with("\"deadlines.verification\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let errs = Pack::parse("tl.toml", &cut).unwrap_err();
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs.iter()
+            .all(|e| e.field.starts_with("deadlines.verification.")
+                && e.message.contains("没有注明来源")),
+        "{errs:?}"
+    );
+    let line = cut
+        .lines()
+        .position(|l| l.starts_with("verification"))
+        .unwrap()
+        + 1;
+    assert_eq!(errs[0].line, Some(line));
+    // A pack stored before sources were required still reads, its gap shown.
+    let stored = Pack::parse_stored("tl.toml", &cut).unwrap();
+    let gaps: Vec<&str> = stored.unsourced().map(|v| v.path.as_str()).collect();
+    assert_eq!(
+        gaps,
+        ["deadlines.verification.days", "deadlines.verification.count"]
+    );
+    // A source for nothing (a mistyped path) and an empty source are refused too.
+    let typo = text.replace("\"visits.monitored_every_months\"", "\"visits.monitored\"");
+    let errs = Pack::parse("tl.toml", &typo).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.field == "sources.visits.monitored"
+            && e.message.contains("不对应本包中的任何数值")),
+        "{errs:?}"
+    );
+    let empty = text.replace(
+        "\"visits.monitored_every_months\" = \"铜委农组〔2022〕9号第17条：“帮扶干部每月至少入户走访1次”\"",
+        "\"visits.monitored_every_months\" = \"\"",
+    );
+    let errs = Pack::parse("tl.toml", &empty).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.message.contains("文件文号和条款")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn provincial_lines_apply_by_province_and_year() {
+    let set = builtin_set().unwrap();
+    let line = |region: &str, on: NaiveDate| {
+        set.resolve(&code(region), on)
+            .unwrap()
+            .monitoring_line
+            .amount
+    };
+    let yuan = |y: i64| Money::from_yuan(y).unwrap();
+    // 河南 2023 6900; before it, the national 6000.
+    assert_eq!(line("410100000000", d(2022, 12, 31)), yuan(6000));
+    assert_eq!(line("410100000000", d(2023, 1, 1)), yuan(6900));
+    // 云南 8050 in 2023, 8700 from 2024 (2024–2025), still 8700 in 2026 until replaced.
+    assert_eq!(line("530100000000", d(2023, 6, 1)), yuan(8050));
+    assert_eq!(line("530100000000", d(2024, 1, 1)), yuan(8700));
+    assert_eq!(line("530100000000", d(2026, 6, 1)), yuan(8700));
+    assert_eq!(line("360100000000", d(2024, 3, 1)), yuan(8500));
+    assert_eq!(line("350100000000", d(2023, 3, 1)), yuan(10560));
+    // 贵州's line is to be adjusted every year: applied in a later year, it is flagged.
+    let gz = set.resolve(&code("520624000000"), d(2021, 6, 1)).unwrap();
+    assert!(gz.warnings().is_empty());
+    let gz = set.resolve(&code("520624000000"), d(2026, 6, 1)).unwrap();
+    let w = gz.warnings();
+    assert_eq!(w.len(), 1);
+    assert!(w[0].contains("2021年标准") && w[0].contains("2026年"), "{w:?}");
+    // 云南 has no yearly rule in its pack: no warning.
+    assert!(
+        set.resolve(&code("530100000000"), d(2026, 6, 1))
+            .unwrap()
+            .warnings()
+            .is_empty()
+    );
+}
+
+/// A county pack with only a monitoring line.
+fn county_line(id: &str, region: &str, from: &str, yuan: u32) -> Pack {
+    let text = format!(
+        "[pack]\nid = \"{id}\"\ntitle = \"县监测范围\"\nlevel = \"县\"\nregion = \"{region}\"\neffective_from = {from}\n\n[monitoring_line]\namount = \"{yuan}元\"\nbasis = \"测试\"\n\n[sources]\n\"monitoring_line\" = \"县定默认值：测试用\"\n"
+    );
+    Pack::parse("county.toml", &text).unwrap()
+}
+
+#[test]
+fn a_county_may_raise_its_province_line_but_not_lower_it() {
+    let mut set = builtin_set().unwrap();
+    // 贵州 6320 from 2021: a 贵州 county at 6000 is refused, at 6500 accepted.
+    let e = set
+        .add(county_line("low", "520624000000", "2022-01-01", 6000))
+        .unwrap_err();
+    assert!(matches!(e, PolicyError::LineLowered { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.contains("6,000.00元低于") && text.contains("guizhou-2021") && text.contains("6,320.00"),
+        "{text}"
+    );
+    assert!(!set.packs().iter().any(|p| p.id() == "low"));
+    set.add(county_line("raised", "520624000000", "2022-01-01", 6500))
+        .unwrap();
+    // 云南 rises to 8700 in 2024: a county that set 8500 in 2023 (above 8050 then) falls
+    // below its province from 2024 and is refused, naming the day.
+    let e = set
+        .add(county_line("yn-county", "530102000000", "2023-01-01", 8500))
+        .unwrap_err();
+    match e {
+        PolicyError::LineLowered { upper, on, .. } => {
+            assert_eq!(upper, "yunnan-2024");
+            assert_eq!(on, d(2024, 1, 1));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Superseded in time by its own newer line, it is accepted.
+    set.add(county_line("yn-county-2024", "530102000000", "2024-01-01", 8800))
+        .unwrap();
+    set.add(county_line("yn-county", "530102000000", "2023-01-01", 8500))
+        .unwrap();
+    // The order packs arrive in does not matter: a province line added after a county's
+    // lower one is refused as well.
+    let mut fresh = PolicySet::new();
+    fresh
+        .add(Pack::parse("national-2021.toml", text_of("national-2021.toml")).unwrap())
+        .unwrap();
+    fresh
+        .add(county_line("gz-county", "520624000000", "2021-06-01", 6100))
+        .unwrap();
+    let e = fresh
+        .add(Pack::parse("guizhou-2021.toml", text_of("guizhou-2021.toml")).unwrap())
+        .unwrap_err();
+    assert!(matches!(e, PolicyError::LineLowered { .. }), "{e:?}");
+}
+
+#[test]
+fn diff_lists_changed_values_with_their_sources() {
+    let a = Pack::parse("yunnan-2023.toml", text_of("yunnan-2023.toml")).unwrap();
+    let b = Pack::parse("yunnan-2024.toml", text_of("yunnan-2024.toml")).unwrap();
+    let changes = sources::diff(&a.values, &b.values);
+    let amount = changes
+        .iter()
+        .find(|c| c.path == "monitoring_line.amount")
+        .unwrap();
+    assert_eq!(amount.before.as_ref().unwrap().0, "8050元");
+    assert_eq!(amount.after.as_ref().unwrap().0, "8700元");
+    assert!(
+        amount.after.as_ref().unwrap().1.as_ref().unwrap().contains("8700"),
+        "{amount:?}"
+    );
+    // A pack compared with itself has no changes; the national pack against 铜梁's lists
+    // 铜梁's values as added and the national sections it lacks as removed.
+    assert!(sources::diff(&a.values, &a.values).is_empty());
+    let n = Pack::parse("national-2021.toml", text_of("national-2021.toml")).unwrap();
+    let t = Pack::parse("tongliang-2022.toml", text_of("tongliang-2022.toml")).unwrap();
+    let changes = sources::diff(&n.values, &t.values);
+    let months = changes
+        .iter()
+        .find(|c| c.path == "visits.poverty_alleviated_months")
+        .unwrap();
+    assert_eq!(months.before.as_ref().unwrap().0, "[]");
+    assert_eq!(months.after.as_ref().unwrap().0, "[3, 8, 11]");
+    // Same value, different source: still a change (the value is now cited).
+    let verification = changes
+        .iter()
+        .find(|c| c.path == "deadlines.identification.days")
+        .unwrap();
+    assert_eq!(verification.before.as_ref().unwrap().0, "15");
+    assert_eq!(verification.after.as_ref().unwrap().0, "15");
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.path == "monitoring_line.amount" && c.after.is_none())
+    );
 }

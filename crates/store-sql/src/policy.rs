@@ -67,7 +67,7 @@ impl PolicyStore for SqlStore {
                 if let Some(p) = cache.get(&key) {
                     return Ok(p.clone());
                 }
-                let pack = Pack::parse(&key.0, &key.1).map_err(|issues| {
+                let pack = Pack::parse_stored(&key.0, &key.1).map_err(|issues| {
                     let text: Vec<String> = issues.iter().map(ToString::to_string).collect();
                     corrupt("政策包", text.join("；"))
                 })?;

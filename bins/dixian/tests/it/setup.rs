@@ -16,25 +16,24 @@ fn help_is_chinese() {
 
 #[test]
 fn policy_check_reports_file_line_and_field() {
-    let packs: Vec<PathBuf> = [
-        "national-2021.toml",
-        "guizhou-2021.toml",
-        "chongqing-2022.toml",
-        "national-2026.toml",
-    ]
-    .iter()
-    .map(|f| repo_file(&format!("policy/{f}")))
-    .collect();
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(repo_file("policy"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    packs.sort();
+    assert!(packs.len() >= 10, "{packs:?}");
     let mut args = vec!["policy", "check"];
     args.extend(packs.iter().map(|p| s(p)));
     let o = dixian(&args);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert_eq!(out.matches("通过").count(), 4);
+    assert_eq!(out.matches("通过").count(), packs.len());
 
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
-    let good = std::fs::read_to_string(&packs[2]).unwrap();
+    let tongliang = repo_file("policy/tongliang-2022.toml");
+    let good = std::fs::read_to_string(&tongliang).unwrap();
     std::fs::write(
         &bad,
         good.replace("monitored_every_months = 1", "monitored_every_months = 0"),
@@ -58,6 +57,55 @@ fn policy_check_reports_file_line_and_field() {
     );
     assert!(err.contains("broken.toml第1行"), "{err}");
     assert!(err.contains("无法读取文件/no/such.toml"), "{err}");
+
+    // A value without a source is refused, placed at the value.
+    let unsourced = dir.path().join("unsourced.toml");
+    std::fs::write(
+        &unsourced,
+        good.lines()
+            .filter(|l| !l.starts_with("\"visits.poverty_alleviated_months\""))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let o = dixian(&["policy", "check", s(&unsourced)]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    let line = good
+        .lines()
+        .position(|l| l.starts_with("poverty_alleviated_months"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!(
+            "unsourced.toml第{line}行，字段 visits.poverty_alleviated_months：数值没有注明来源"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn policy_diff_lists_each_changed_value_with_its_sources() {
+    let o = dixian(&["policy", "diff", "yunnan-2023", "yunnan-2024"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("yunnan-2023（2023-01-01起）→ yunnan-2024（2024-01-01起）"), "{out}");
+    assert!(out.contains("改变 monitoring_line.amount：8050元 → 8700元"), "{out}");
+    assert!(out.contains("新依据：shared/DOMAIN.md §4：云南2024、2025年8700元"), "{out}");
+    // A file against a shipped pack: the file's edited value and source.
+    let dir = tempfile::tempdir().unwrap();
+    let edited = dir.path().join("tl.toml");
+    let body = std::fs::read_to_string(repo_file("policy/tongliang-2022.toml"))
+        .unwrap()
+        .replace("village_notice_min = { days = 5,", "village_notice_min = { days = 7,");
+    std::fs::write(&edited, body).unwrap();
+    let o = dixian(&["policy", "diff", "tongliang-2022", s(&edited)]);
+    let (out, _) = text(&o);
+    assert!(out.contains("1项不同"), "{out}");
+    assert!(out.contains("改变 deadlines.village_notice_min.days：5 → 7"), "{out}");
+    let o = dixian(&["policy", "diff", "yunnan-2023", "hunan-2099"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("找不到政策包“hunan-2099”"));
 }
 
 #[test]
@@ -99,6 +147,27 @@ fn init_validates_before_writing() {
     ]);
     let (out, _) = text(&o);
     assert!(out.contains("6,320.00元"), "{out}");
+    // Every value is listed with its source; 2021's line applied in 2026 is flagged.
+    assert!(out.contains("[monitoring_line] 取自政策包 guizhou-2021"), "{out}");
+    assert!(out.contains("来源：铜仁市衔接规划（seeds/001）第五章第二节"), "{out}");
+    assert!(out.contains("deadlines.verification：days = 5，count = 工作日"), "{out}");
+    assert!(out.contains("来源：县定默认值"), "{out}");
+    assert!(!out.contains("注意："), "{out}");
+    let o = dixian(&[
+        "policy",
+        "show",
+        "--data-dir",
+        s(&data),
+        "--region",
+        "520624000000",
+        "--date",
+        "2026-07-01",
+    ]);
+    let (out, _) = text(&o);
+    assert!(
+        out.contains("注意：监测范围6,320.00元是政策包“guizhou-2021”的2021年标准"),
+        "{out}"
+    );
     let o = dixian(&[
         "policy",
         "show",

@@ -15,6 +15,7 @@ use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::division::{Division, DivisionCode, DivisionTable, VillageGroup};
 use dixian_domain::id_number::{IdNumber, Sex, age_on};
 use dixian_domain::money::Money;
+use dixian_domain::policy::Pack;
 use dixian_domain::registry::*;
 use dixian_store::Store;
 use std::collections::HashMap;
@@ -75,6 +76,9 @@ const WORK_PLACES: [&str; 6] = [
 ];
 
 pub use dixian_screen::generate::Rng;
+
+/// The demo county's own pack: a county adding its visit months to the national defaults.
+pub const COUNTY_PACK: (&str, &str) = ("qingshan-2022.toml", include_str!("qingshan-2022.toml"));
 
 /// The demo county's division table: province, city-level node, county, towns, villages
 /// and their village groups. Group counts depend on the seed.
@@ -579,6 +583,10 @@ pub async fn load(
     }
     let table = divisions(opts.seed);
     store.put_divisions(actor, &table).await?;
+    let pack = Pack::parse(COUNTY_PACK.0, COUNTY_PACK.1).map_err(|issues| {
+        AppError::Invalid(issues.iter().map(ToString::to_string).collect())
+    })?;
+    store.put_policy_pack(actor, &pack).await?;
     let mut generator = Generator::new(&table, opts.seed, opts.households, opts.as_of);
     let planned = opts.households as usize;
     let mut report = DemoReport {

@@ -73,7 +73,9 @@ pub(super) fn member(n: u16, relation: Relation) -> Person {
 
 pub(super) async fn county() -> (tempfile::TempDir, SqlStore, HouseholdRecord) {
     let (dir, s) = store().await;
-    initialize(&s, &sys(), &[file("qs.csv", DIVS)], &[])
+    // With the demo county's own pack: its visit months (3, 8, 11) are a county's choice.
+    let (name, text) = dixian_app::demo::COUNTY_PACK;
+    initialize(&s, &sys(), &[file("qs.csv", DIVS)], &[file(name, text)])
         .await
         .unwrap();
     let village = DivisionCode::parse("500299101201").unwrap();
@@ -712,7 +714,8 @@ async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
         !tasks.iter().any(|(t, _)| t.starts_with("制定帮扶计划")),
         "{tasks:?}"
     );
-    // A 脱贫户 (not monitored) of the cadre: visited in March, August and November (重庆).
+    // A 脱贫户 (not monitored) of the cadre: visited in March, August and November (the
+    // county's pack).
     let mut poor = record.clone();
     poor.household.code = HouseholdCode::new(&poor.household.village, 2).unwrap();
     poor.household.household_type = HouseholdType::PovertyAlleviated;

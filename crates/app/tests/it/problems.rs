@@ -44,6 +44,9 @@ medical = "县医保局"
 housing = "县住建委"
 water = "县水利局"
 food_clothing = "县民政局"
+
+[sources]
+"problems" = "县定默认值：测试用"
 "#;
 
 async fn demo(s: &dixian_store_sql::SqlStore, as_of: chrono::NaiveDate) {

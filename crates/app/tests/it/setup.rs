@@ -2,6 +2,7 @@
 //! household imports.
 
 use crate::support::*;
+use dixian_domain::policy::BUILTIN_PACKS;
 
 const DIVS: &str = "code,name\n520000000000,贵州省\n520600000000,铜仁市\n520624000000,思南县\n";
 
@@ -13,7 +14,7 @@ async fn init_loads_everything_and_resolves_policy() {
         .unwrap();
     assert_eq!(r.divisions, 3);
     assert!(r.calendar_days > 200);
-    assert_eq!(r.policy_packs.len(), 4);
+    assert_eq!(r.policy_packs.len(), BUILTIN_PACKS.len());
     let p = policy::policy_in_force(&s, "520624000000", d(2021, 6, 1))
         .await
         .unwrap();
@@ -22,7 +23,7 @@ async fn init_loads_everything_and_resolves_policy() {
     initialize(&s, &sys(), &[file("gz.csv", DIVS)], &[])
         .await
         .unwrap();
-    assert_eq!(s.policy_packs().await.unwrap().len(), 4);
+    assert_eq!(s.policy_packs().await.unwrap().len(), BUILTIN_PACKS.len());
 }
 
 #[tokio::test]

@@ -641,6 +641,9 @@ effective_from = 2026-01-01
 min_monitored_months = 1
 min_stable_income_months = 1
 early_review_months = 2
+
+[sources]
+"elimination" = "县定默认值：测试用"
 "#;
     set.add(Pack::parse("qingshan.toml", county).unwrap())
         .unwrap();
@@ -675,8 +678,9 @@ early_review_months = 2
 
 #[test]
 fn pack_values_change_behaviour_without_code_changes() {
-    // Same household, same dates; a county pack with a 20-working-day limit, a 7-day notice
-    // and a 4,800-yuan line.
+    // Same dates; a county pack with a 20-working-day limit, a 7-day notice and a line
+    // raised to 9,000 yuan (a county may raise its province's line, never lower it). The
+    // household earns 7,000 a head: above the national 6,000, below the county's 9,000.
     let county = r#"
 [pack]
 id = "qingshan-2026"
@@ -686,7 +690,7 @@ region = "500299000000"
 effective_from = 2026-01-01
 
 [monitoring_line]
-amount = "4800元"
+amount = "9000元"
 basis = "测试"
 
 [deadlines]
@@ -696,6 +700,10 @@ verification = { days = 3, count = "工作日" }
 village_notice_min = { days = 7, count = "自然日" }
 cadre_assignment = { days = 5, count = "工作日" }
 assistance_plan = { days = 15, count = "工作日" }
+
+[sources]
+"monitoring_line" = "县定默认值：测试用"
+"deadlines" = "县定默认值：测试用"
 "#;
     let mut set = builtin_set().unwrap();
     set.add(Pack::parse("qingshan.toml", county).unwrap())
@@ -711,15 +719,24 @@ assistance_plan = { days = 15, count = "工作日" }
     )
     .unwrap();
     run.case = o.case;
+    run.household.incomes[0].wage = Money::from_fen(1_400_000);
     // 20 working days from 28 Sep: 29, 30 Sep, 8–10 (10th a make-up Saturday), 12–16,
     // 19–23, 26–30 October.
     assert_eq!(run.case.identification_due, d(2026, 10, 30));
     assert_eq!(run.case.due_on, Some(d(2026, 10, 9)), "3 working days");
     let e = run.verify(d(2026, 9, 30));
     assert!(
+        !e.flags.iter().any(|f| f.contains("不低于监测范围")),
+        "{:?}",
+        e.flags
+    );
+    let mut national = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    national.household.incomes[0].wage = Money::from_fen(1_400_000);
+    let e = national.verify(d(2026, 9, 30));
+    assert!(
         e.flags
             .iter()
-            .any(|f| f.contains("不低于监测范围4,800.00元")),
+            .any(|f| f.contains("不低于监测范围6,000.00元")),
         "{:?}",
         e.flags
     );
@@ -978,6 +995,9 @@ effective_from = 2026-01-01
 
 [assistance]
 max_measure_amount = "120万元"
+
+[sources]
+"assistance" = "县定默认值：测试用"
 "#;
     set.add(Pack::parse("qingshan.toml", county).unwrap())
         .unwrap();
@@ -1013,6 +1033,10 @@ developmental = true
 [[codes.measure_type]]
 code = "07"
 name = "健康帮扶"
+
+[sources]
+"codes.risk_type" = "县定默认值：测试用"
+"codes.measure_type" = "县定默认值：测试用"
 "#;
     let mut set = builtin_set().unwrap();
     set.add(Pack::parse("qingshan.toml", county).unwrap())
@@ -1057,6 +1081,9 @@ by_assistance = true
 [[codes.elimination_mode]]
 code = "4"
 name = "帮扶以外原因消除"
+
+[sources]
+"codes.elimination_mode" = "县定默认值：测试用"
 "#;
     let mut set = builtin_set().unwrap();
     set.add(Pack::parse("qingshan.toml", county).unwrap())

@@ -8,13 +8,14 @@
 
 pub mod problems;
 pub mod screening;
+pub mod sources;
 
 use crate::division::{DivisionCode, DivisionLevel};
 use crate::money::Money;
 use crate::policy::screening::ScreeningRules;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// One problem found in a policy pack.
@@ -59,6 +60,16 @@ pub enum PolicyError {
     DuplicateId(String),
     #[error("政策包“{a}”与“{b}”的层级、地区和生效日期完全相同，无法判断以哪个为准")]
     Ambiguous { a: String, b: String },
+    #[error(
+        "政策包“{pack}”的监测范围{amount}元低于{on}起适用的上级政策包“{upper}”的{upper_amount}元：下级只能提高、不能降低上级的监测范围"
+    )]
+    LineLowered {
+        pack: String,
+        amount: String,
+        upper: String,
+        upper_amount: String,
+        on: NaiveDate,
+    },
 }
 
 /// Administrative level a pack applies at.
@@ -130,6 +141,10 @@ pub struct MonitoringLine {
     pub amount: Money,
     pub basis: String,
     pub formula: Option<LineFormula>,
+    /// The document asks for a new line every year (001: “以后每年根据三方面因素变化进行调整”):
+    /// a line older than the year it is applied in is flagged.
+    #[serde(default)]
+    pub adjusted_yearly: bool,
 }
 
 /// How a line was derived: `base × multiplier`, raised by the mean of the adjustment
@@ -342,6 +357,9 @@ pub struct PackFile {
     pub assistance: Option<AssistanceRules>,
     #[serde(default)]
     pub codes: CodesLayer,
+    /// Where each value comes from (来源), by value path; see [`sources`].
+    #[serde(default)]
+    pub sources: BTreeMap<String, String>,
 }
 
 /// A validated pack with the text it was read from.
@@ -350,6 +368,8 @@ pub struct Pack {
     pub file: String,
     pub text: String,
     pub content: PackFile,
+    /// Every value of the pack with the source that covers it, in file order.
+    pub values: Vec<sources::SourcedValue>,
 }
 
 impl Pack {
@@ -362,7 +382,23 @@ impl Pack {
     }
 
     /// Parses and validates one pack file. All problems found are returned, each placed.
+    /// A value without a source is one of them (`dixian policy check`, `dixian init`).
     pub fn parse(file: &str, text: &str) -> Result<Pack, Vec<PolicyIssue>> {
+        Pack::read(file, text, true)
+    }
+
+    /// Reads a pack stored before every value needed a source: the same checks except that
+    /// one; the values without a source are shown as such.
+    pub fn parse_stored(file: &str, text: &str) -> Result<Pack, Vec<PolicyIssue>> {
+        Pack::read(file, text, false)
+    }
+
+    /// The values no `[sources]` entry covers.
+    pub fn unsourced(&self) -> impl Iterator<Item = &sources::SourcedValue> {
+        self.values.iter().filter(|v| v.source.is_none())
+    }
+
+    fn read(file: &str, text: &str, strict: bool) -> Result<Pack, Vec<PolicyIssue>> {
         let content: PackFile = match toml::from_str(text) {
             Ok(c) => c,
             Err(e) => {
@@ -375,19 +411,22 @@ impl Pack {
                 }]);
             }
         };
+        let values = sources::values_of(text, &content.sources).unwrap_or_default();
         let problems = validate(&content);
-        if problems.is_empty() {
+        let source_problems = sources::check(text, &content.sources, &values, strict);
+        if problems.is_empty() && source_problems.is_empty() {
             return Ok(Pack {
                 file: file.to_string(),
                 text: text.to_string(),
                 content,
+                values,
             });
         }
         let tree = toml::de::DeTable::parse(text).ok().map(|t| {
             let span = t.span();
             toml::Spanned::new(span, toml::de::DeValue::Table(t.into_inner()))
         });
-        Err(problems
+        let mut out: Vec<PolicyIssue> = problems
             .into_iter()
             .map(|(path, message)| PolicyIssue {
                 file: file.to_string(),
@@ -398,7 +437,18 @@ impl Pack {
                 field: path_text(&path),
                 message,
             })
-            .collect())
+            .collect();
+        out.extend(
+            source_problems
+                .into_iter()
+                .map(|(line, field, message)| PolicyIssue {
+                    file: file.to_string(),
+                    line,
+                    field,
+                    message,
+                }),
+        );
+        Err(out)
     }
 }
 
@@ -812,6 +862,110 @@ pub struct Policy {
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
     pub elimination_modes: Vec<EliminationMode>,
+    /// For each section, the pack it was taken from and the sourced values it gives.
+    pub provenance: Vec<SectionSource>,
+}
+
+/// One section of a resolved policy: the pack that gave it, and its values with sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionSource {
+    /// Section name as `policy show` and the errors name it: `deadlines`, `codes.risk_type`.
+    pub section: &'static str,
+    pub pack: String,
+    pub pack_title: String,
+    sources: BTreeMap<String, String>,
+    pub values: Vec<sources::SourcedValue>,
+}
+
+/// Values of a section that share one source, as `policy show` and the policy page list
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceGroup {
+    /// The source key (or, for values without a source, the value's own path).
+    pub key: String,
+    /// `(path below the key, value)`; the path is empty when the key names the value itself.
+    pub values: Vec<(String, String)>,
+    pub source: Option<String>,
+}
+
+impl SectionSource {
+    /// The section's values grouped by the source that covers them, in file order.
+    pub fn groups(&self) -> Vec<SourceGroup> {
+        let mut out: Vec<SourceGroup> = Vec::new();
+        for v in &self.values {
+            let (key, source) = match &v.source {
+                Some((k, s)) => (k.clone(), Some(s.clone())),
+                None => (v.path.clone(), None),
+            };
+            let rest = v
+                .path
+                .strip_prefix(key.as_str())
+                .unwrap_or_default()
+                .trim_start_matches('.')
+                .to_string();
+            match out.iter_mut().find(|g| g.key == key) {
+                Some(g) => g.values.push((rest, v.value.clone())),
+                None => out.push(SourceGroup {
+                    key,
+                    values: vec![(rest, v.value.clone())],
+                    source,
+                }),
+            }
+        }
+        out
+    }
+
+    fn of(pack: &Pack, section: &'static str) -> SectionSource {
+        SectionSource {
+            section,
+            pack: pack.id().to_string(),
+            pack_title: pack.header().title.clone(),
+            sources: pack.content.sources.clone(),
+            values: pack
+                .values
+                .iter()
+                .filter(|v| sources::covers(section, &v.path))
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+impl Policy {
+    /// What a reader of these values should know: a line the document asks to adjust every
+    /// year, applied in a later year than its own.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.monitoring_line.adjusted_yearly
+            && let Some(section) = self
+                .provenance
+                .iter()
+                .find(|s| s.section == "monitoring_line")
+            && let Some(layer) = self.layers.iter().find(|l| l.id == section.pack)
+            && layer.effective_from.year() < self.on.year()
+        {
+            out.push(format!(
+                "监测范围{}元是政策包“{}”的{}年标准；依据文件应每年调整，{}年的标准尚未写入政策包，请核对本省文件后发布新包",
+                self.monitoring_line.amount.grouped(),
+                layer.id,
+                layer.effective_from.year(),
+                self.on.year()
+            ));
+        }
+        out
+    }
+
+    /// The source of the value at `path` (or of the section part it belongs to) and the
+    /// pack it came from; `None` when that pack gives none (a pack stored before sources
+    /// were required).
+    pub fn source_of(&self, path: &str) -> Option<(&str, &str)> {
+        let section = self
+            .provenance
+            .iter()
+            .find(|s| sources::covers(s.section, path) || sources::covers(path, s.section))?;
+        sources::source_for(&section.sources, path)
+            .map(|(_, text)| (section.pack.as_str(), text.as_str()))
+    }
 }
 
 /// All packs known to a deployment.
@@ -841,7 +995,71 @@ impl PolicySet {
             }
         }
         self.packs.push(pack);
+        if let Some(e) = self.lowered_line() {
+            self.packs.pop();
+            return Err(e);
+        }
         Ok(())
+    }
+
+    /// The first pack whose monitoring line is below the line its less specific packs give
+    /// on a day it is in force: a county may raise its province's line, never lower it.
+    fn lowered_line(&self) -> Option<PolicyError> {
+        let line_of = |p: &Pack| p.content.monitoring_line.as_ref().map(|l| l.amount);
+        for p in &self.packs {
+            let (h, Some(amount)) = (p.header(), line_of(p)) else {
+                continue;
+            };
+            let Some(region) = h.region else { continue };
+            let upper = |q: &&Pack| {
+                let g = q.header();
+                g.level < h.level
+                    && g.region.is_none_or(|r| region.is_within(&r))
+                    && line_of(q).is_some()
+            };
+            // The days on which the comparison can change: this pack's first day and each
+            // later first day of an upper line.
+            let mut days: Vec<NaiveDate> = vec![h.effective_from];
+            days.extend(
+                self.packs
+                    .iter()
+                    .filter(upper)
+                    .map(|q| q.header().effective_from)
+                    .filter(|d| *d > h.effective_from),
+            );
+            for day in days {
+                let superseded = self.packs.iter().any(|r| {
+                    let g = r.header();
+                    g.level == h.level
+                        && g.region == h.region
+                        && line_of(r).is_some()
+                        && g.effective_from > h.effective_from
+                        && g.effective_from <= day
+                });
+                if superseded {
+                    continue;
+                }
+                let in_force = self
+                    .packs
+                    .iter()
+                    .filter(upper)
+                    .filter(|q| q.header().effective_from <= day)
+                    .max_by_key(|q| (q.header().level, q.header().effective_from));
+                if let Some(q) = in_force
+                    && let Some(up) = line_of(q)
+                    && up > amount
+                {
+                    return Some(PolicyError::LineLowered {
+                        pack: h.id.clone(),
+                        amount: amount.grouped(),
+                        upper: q.id().to_string(),
+                        upper_amount: up.grouped(),
+                        on: day,
+                    });
+                }
+            }
+        }
+        None
     }
 
     pub fn packs(&self) -> &[Pack] {
@@ -885,15 +1103,19 @@ impl PolicySet {
             layers: names(),
             section,
         };
-        // The most specific layer that has the section wins.
+        // The most specific layer that has the section wins; which one is kept with the
+        // values it gives, so each value can be shown with its source.
+        let mut provenance = Vec::new();
         macro_rules! pick {
-            ($($field:ident).+, $name:literal) => {
-                layers
+            ($($field:ident).+, $name:literal) => {{
+                let (value, pack) = layers
                     .iter()
                     .rev()
-                    .find_map(|p| p.content.$($field).+.clone())
-                    .ok_or_else(|| missing($name))?
-            };
+                    .find_map(|p| p.content.$($field).+.clone().map(|v| (v, *p)))
+                    .ok_or_else(|| missing($name))?;
+                provenance.push(SectionSource::of(pack, $name));
+                value
+            }};
         }
         Ok(Policy {
             region: *region,
@@ -920,12 +1142,13 @@ impl PolicySet {
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),
             elimination_modes: pick!(codes.elimination_mode, "codes.elimination_mode"),
+            provenance,
         })
     }
 }
 
 /// The packs shipped in `policy/`, carried in the binary so a fresh install has them.
-pub const BUILTIN_PACKS: [(&str, &str); 4] = [
+pub const BUILTIN_PACKS: [(&str, &str); 10] = [
     (
         "national-2021.toml",
         include_str!("../../../../policy/national-2021.toml"),
@@ -937,6 +1160,30 @@ pub const BUILTIN_PACKS: [(&str, &str); 4] = [
     (
         "chongqing-2022.toml",
         include_str!("../../../../policy/chongqing-2022.toml"),
+    ),
+    (
+        "tongliang-2022.toml",
+        include_str!("../../../../policy/tongliang-2022.toml"),
+    ),
+    (
+        "henan-2023.toml",
+        include_str!("../../../../policy/henan-2023.toml"),
+    ),
+    (
+        "fujian-2023.toml",
+        include_str!("../../../../policy/fujian-2023.toml"),
+    ),
+    (
+        "yunnan-2023.toml",
+        include_str!("../../../../policy/yunnan-2023.toml"),
+    ),
+    (
+        "yunnan-2024.toml",
+        include_str!("../../../../policy/yunnan-2024.toml"),
+    ),
+    (
+        "jiangxi-2024.toml",
+        include_str!("../../../../policy/jiangxi-2024.toml"),
     ),
     (
         "national-2026.toml",

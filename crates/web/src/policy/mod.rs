@@ -26,14 +26,29 @@ struct PolicyView {
     layers: Vec<String>,
     line: String,
     line_basis: String,
+    line_source: String,
+    /// What a reader should know (a yearly line not adjusted this year).
+    warnings: Vec<String>,
     formula: Option<String>,
     monitored_object: String,
     funds: String,
-    deadlines: Vec<(&'static str, String)>,
-    rules: Vec<(&'static str, String)>,
-    /// Screening rules: (name, department, condition, code).
-    screening: Vec<(String, &'static str, String, String)>,
-    tables: Vec<(&'static str, Vec<String>)>,
+    naming_source: String,
+    /// (what, value, source)
+    deadlines: Vec<(&'static str, String, String)>,
+    rules: Vec<(&'static str, String, String)>,
+    /// Screening rules: (name, department, condition, code, source).
+    screening: Vec<(String, &'static str, String, String, String)>,
+    /// (table, items, source)
+    tables: Vec<(&'static str, Vec<String>, String)>,
+}
+
+/// The source of a value as a reader sees it: the document (or county default) and the
+/// pack it came from.
+fn source_text(p: &Policy, path: &str) -> String {
+    match p.source_of(path) {
+        Some((pack, source)) => format!("{source}（政策包 {pack}）"),
+        None => "未注明来源：该政策包入库时尚不要求注明来源".to_string(),
+    }
 }
 
 fn view_of(p: &Policy, area: String) -> PolicyView {
@@ -89,42 +104,79 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
             .collect(),
         line: p.monitoring_line.amount.grouped(),
         line_basis: p.monitoring_line.basis.clone(),
+        line_source: source_text(p, "monitoring_line.amount"),
+        warnings: p.warnings(),
+        naming_source: source_text(p, "naming.monitored_object"),
         formula,
         monitored_object: p.naming.monitored_object.clone(),
         funds: p.naming.assistance_funds.clone(),
         deadlines: vec![
-            ("识别认定（自发现起）", d.identification.to_string()),
-            ("线上申报受理", d.application_acceptance.to_string()),
-            ("入户核实", d.verification.to_string()),
-            ("村内公示（不少于）", d.village_notice_min.to_string()),
-            ("明确帮扶责任人（自纳入起）", d.cadre_assignment.to_string()),
-            ("制定一户一策（自纳入起）", d.assistance_plan.to_string()),
+            (
+                "识别认定（自发现起）",
+                d.identification.to_string(),
+                source_text(p, "deadlines.identification"),
+            ),
+            (
+                "线上申报受理",
+                d.application_acceptance.to_string(),
+                source_text(p, "deadlines.application_acceptance"),
+            ),
+            (
+                "入户核实",
+                d.verification.to_string(),
+                source_text(p, "deadlines.verification"),
+            ),
+            (
+                "村内公示（不少于）",
+                d.village_notice_min.to_string(),
+                source_text(p, "deadlines.village_notice_min"),
+            ),
+            (
+                "明确帮扶责任人（自纳入起）",
+                d.cadre_assignment.to_string(),
+                source_text(p, "deadlines.cadre_assignment"),
+            ),
+            (
+                "制定一户一策（自纳入起）",
+                d.assistance_plan.to_string(),
+                source_text(p, "deadlines.assistance_plan"),
+            ),
         ],
         rules: vec![
             (
                 "监测户走访",
                 format!("每{}个月至少1次", p.visits.monitored_every_months),
+                source_text(p, "visits.monitored_every_months"),
             ),
-            ("脱贫户定期走访月份", months),
+            (
+                "脱贫户定期走访月份",
+                months,
+                source_text(p, "visits.poverty_alleviated_months"),
+            ),
             (
                 "风险类型上限",
                 format!("每户最多{}项", p.identification.max_risk_types),
+                source_text(p, "identification.max_risk_types"),
             ),
             (
                 "入户核实人数",
                 format!("不少于{}人", p.identification.min_verifiers),
+                source_text(p, "identification.min_verifiers"),
             ),
             (
                 "风险消除：监测时长",
                 format!("不少于{}个月", p.elimination.min_monitored_months),
+                source_text(p, "elimination.min_monitored_months"),
             ),
             (
                 "风险消除：收入稳定",
                 format!("不少于{}个月", p.elimination.min_stable_income_months),
+                source_text(p, "elimination.min_stable_income_months"),
             ),
             (
                 "纳入后过早消除需复核",
                 format!("{}个月内", p.elimination.early_review_months),
+                source_text(p, "elimination.early_review_months"),
             ),
         ],
         screening: p
@@ -137,6 +189,7 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                     r.kind.department(),
                     r.describe(),
                     r.code.clone(),
+                    source_text(p, &format!("screening.rule.{}", r.code)),
                 )
             })
             .collect(),
@@ -147,6 +200,7 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                     .iter()
                     .map(|c| format!("{} {}", c.code, c.name))
                     .collect(),
+                source_text(p, "codes.object_category"),
             ),
             (
                 "风险类型",
@@ -162,6 +216,7 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                         }
                     })
                     .collect(),
+                source_text(p, "codes.risk_type"),
             ),
             (
                 "帮扶措施类型",
@@ -172,6 +227,7 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                         format!("{} {}{dev}", m.code, m.name)
                     })
                     .collect(),
+                source_text(p, "codes.measure_type"),
             ),
             (
                 "风险消除方式",
@@ -179,6 +235,7 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                     .iter()
                     .map(|c| format!("{} {}", c.code, c.name))
                     .collect(),
+                source_text(p, "codes.elimination_mode"),
             ),
         ],
     }

@@ -94,7 +94,14 @@ async fn policy_page() {
         "3月、8月、11月",
         "防止返贫致贫对象",
         "chongqing-2022",
+        "qingshan-2022",
         "10个工作日",
+        // Each value with where it comes from.
+        "依据：县定默认值：本库未收录任何文件规定入户核实时限",
+        "依据：县定默认值：演示县参照铜委农组〔2022〕9号第6条",
+        "（政策包 qingshan-2022）",
+        "依据：2026年中央一号文件",
+        "依据：重庆市乡村振兴局工作进展（seeds/004）",
     ] {
         assert!(reply.body.contains(part), "{part}");
     }
