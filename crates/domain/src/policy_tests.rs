@@ -431,7 +431,10 @@ fn a_value_without_a_source_is_refused() {
     let gaps: Vec<&str> = stored.unsourced().map(|v| v.path.as_str()).collect();
     assert_eq!(
         gaps,
-        ["deadlines.verification.days", "deadlines.verification.count"]
+        [
+            "deadlines.verification.days",
+            "deadlines.verification.count"
+        ]
     );
     // A source for nothing (a mistyped path) and an empty source are refused too.
     let typo = text.replace("\"visits.monitored_every_months\"", "\"visits.monitored\"");
@@ -477,7 +480,10 @@ fn provincial_lines_apply_by_province_and_year() {
     let gz = set.resolve(&code("520624000000"), d(2026, 6, 1)).unwrap();
     let w = gz.warnings();
     assert_eq!(w.len(), 1);
-    assert!(w[0].contains("2021年标准") && w[0].contains("2026年"), "{w:?}");
+    assert!(
+        w[0].contains("2021年标准") && w[0].contains("2026年"),
+        "{w:?}"
+    );
     // 云南 has no yearly rule in its pack: no warning.
     assert!(
         set.resolve(&code("530100000000"), d(2026, 6, 1))
@@ -505,7 +511,9 @@ fn a_county_may_raise_its_province_line_but_not_lower_it() {
     assert!(matches!(e, PolicyError::LineLowered { .. }), "{e:?}");
     let text = e.to_string();
     assert!(
-        text.contains("6,000.00元低于") && text.contains("guizhou-2021") && text.contains("6,320.00"),
+        text.contains("6,000.00元低于")
+            && text.contains("guizhou-2021")
+            && text.contains("6,320.00"),
         "{text}"
     );
     assert!(!set.packs().iter().any(|p| p.id() == "low"));
@@ -524,8 +532,13 @@ fn a_county_may_raise_its_province_line_but_not_lower_it() {
         other => panic!("{other:?}"),
     }
     // Superseded in time by its own newer line, it is accepted.
-    set.add(county_line("yn-county-2024", "530102000000", "2024-01-01", 8800))
-        .unwrap();
+    set.add(county_line(
+        "yn-county-2024",
+        "530102000000",
+        "2024-01-01",
+        8800,
+    ))
+    .unwrap();
     set.add(county_line("yn-county", "530102000000", "2023-01-01", 8500))
         .unwrap();
     // The order packs arrive in does not matter: a province line added after a county's
@@ -555,7 +568,14 @@ fn diff_lists_changed_values_with_their_sources() {
     assert_eq!(amount.before.as_ref().unwrap().0, "8050元");
     assert_eq!(amount.after.as_ref().unwrap().0, "8700元");
     assert!(
-        amount.after.as_ref().unwrap().1.as_ref().unwrap().contains("8700"),
+        amount
+            .after
+            .as_ref()
+            .unwrap()
+            .1
+            .as_ref()
+            .unwrap()
+            .contains("8700"),
         "{amount:?}"
     );
     // A pack compared with itself has no changes; the national pack against 铜梁's lists

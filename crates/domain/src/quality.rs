@@ -12,7 +12,7 @@ use crate::monitoring::{
 };
 use crate::policy::Policy;
 use crate::registry::LivingStatus;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 coded_enum!(
     /// A consistency rule (数据质量规则).
@@ -72,14 +72,14 @@ pub fn check_case(c: &CaseToCheck<'_>) -> Vec<Finding> {
             ));
         }
         if let (Some(on), Some(ep)) = (case.eliminated_on, c.elimination_policy)
-            && let Ok(check) = income_check(c.household, ep, on.year(), Money::ZERO)
+            && let Ok(check) = income_check(c.household, ep, on, Money::ZERO)
             && check.per_capita < check.line
         {
             out.push(finding(
                 Rule::EliminatedBelowLine,
                 format!(
-                    "{on}风险消除，但{}年家庭人均纯收入{}元低于当时监测线{}元",
-                    check.year, check.per_capita, check.line
+                    "{on}风险消除，但此前一年（{}至{}）家庭人均纯收入{}元低于当时监测线{}元",
+                    check.from, check.to, check.per_capita, check.line
                 ),
             ));
         }
@@ -231,7 +231,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, Rule::EliminatedBelowLine);
         assert!(
-            found[0].message.contains("2026年家庭人均纯收入5000.00元"),
+            found[0].message.contains("家庭人均纯收入5000.00元"),
             "{}",
             found[0].message
         );

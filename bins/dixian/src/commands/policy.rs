@@ -134,7 +134,9 @@ fn print_policy(p: &dixian_domain::Policy) {
             println!("  {}：{}", g.key, values.join("，"));
             match &g.source {
                 Some(s) => println!("    来源：{s}"),
-                None => println!("    来源：未注明（该包入库时尚不要求注明来源，请补写后重新运行 dixian init）"),
+                None => println!(
+                    "    来源：未注明（该包入库时尚不要求注明来源，请补写后重新运行 dixian init）"
+                ),
             }
         }
     }
@@ -194,7 +196,12 @@ fn print_diff(a: &Pack, b: &Pack) {
                 println!("    依据：{}", source(new_src));
             }
             (Some((old, old_src)), None) => {
-                println!("未写 {}：{old}（{}中有，{}中没有此项，按分层规则取其他包的值）", c.path, a.id(), b.id());
+                println!(
+                    "未写 {}：{old}（{}中有，{}中没有此项，按分层规则取其他包的值）",
+                    c.path,
+                    a.id(),
+                    b.id()
+                );
                 println!("    原依据：{}", source(old_src));
             }
             (None, None) => {}

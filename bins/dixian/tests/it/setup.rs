@@ -89,20 +89,35 @@ fn policy_diff_lists_each_changed_value_with_its_sources() {
     let o = dixian(&["policy", "diff", "yunnan-2023", "yunnan-2024"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert!(out.contains("yunnan-2023（2023-01-01起）→ yunnan-2024（2024-01-01起）"), "{out}");
-    assert!(out.contains("改变 monitoring_line.amount：8050元 → 8700元"), "{out}");
-    assert!(out.contains("新依据：shared/DOMAIN.md §4：云南2024、2025年8700元"), "{out}");
+    assert!(
+        out.contains("yunnan-2023（2023-01-01起）→ yunnan-2024（2024-01-01起）"),
+        "{out}"
+    );
+    assert!(
+        out.contains("改变 monitoring_line.amount：8050元 → 8700元"),
+        "{out}"
+    );
+    assert!(
+        out.contains("新依据：shared/DOMAIN.md §4：云南2024、2025年8700元"),
+        "{out}"
+    );
     // A file against a shipped pack: the file's edited value and source.
     let dir = tempfile::tempdir().unwrap();
     let edited = dir.path().join("tl.toml");
     let body = std::fs::read_to_string(repo_file("policy/tongliang-2022.toml"))
         .unwrap()
-        .replace("village_notice_min = { days = 5,", "village_notice_min = { days = 7,");
+        .replace(
+            "village_notice_min = { days = 5,",
+            "village_notice_min = { days = 7,",
+        );
     std::fs::write(&edited, body).unwrap();
     let o = dixian(&["policy", "diff", "tongliang-2022", s(&edited)]);
     let (out, _) = text(&o);
     assert!(out.contains("1项不同"), "{out}");
-    assert!(out.contains("改变 deadlines.village_notice_min.days：5 → 7"), "{out}");
+    assert!(
+        out.contains("改变 deadlines.village_notice_min.days：5 → 7"),
+        "{out}"
+    );
     let o = dixian(&["policy", "diff", "yunnan-2023", "hunan-2099"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("找不到政策包“hunan-2099”"));
@@ -148,9 +163,18 @@ fn init_validates_before_writing() {
     let (out, _) = text(&o);
     assert!(out.contains("6,320.00元"), "{out}");
     // Every value is listed with its source; 2021's line applied in 2026 is flagged.
-    assert!(out.contains("[monitoring_line] 取自政策包 guizhou-2021"), "{out}");
-    assert!(out.contains("来源：铜仁市衔接规划（seeds/001）第五章第二节"), "{out}");
-    assert!(out.contains("deadlines.verification：days = 5，count = 工作日"), "{out}");
+    assert!(
+        out.contains("[monitoring_line] 取自政策包 guizhou-2021"),
+        "{out}"
+    );
+    assert!(
+        out.contains("来源：铜仁市衔接规划（seeds/001）第五章第二节"),
+        "{out}"
+    );
+    assert!(
+        out.contains("deadlines.verification：days = 5，count = 工作日"),
+        "{out}"
+    );
     assert!(out.contains("来源：县定默认值"), "{out}");
     assert!(!out.contains("注意："), "{out}");
     let o = dixian(&[

@@ -14,7 +14,8 @@ use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::money::Money;
 use dixian_domain::monitoring::{
     Action, AttachmentKind, Case, CaseState, Channel, Context, Deliberation, HouseholdFacts,
-    Measure, MeasureStatus, Verification, can_work, measure_type_name, open, transition,
+    Measure, MeasureStatus, Verification, can_work, fitting_categories, income_check,
+    measure_type_name, open, transition,
 };
 use dixian_domain::policy::Policy;
 use dixian_domain::registry::{HouseholdCode, HouseholdRecord, Income, LivingStatus};
@@ -400,8 +401,18 @@ impl Maker {
         // The codes of the pack in force on the visit; a risk that needs someone able to
         // work only where someone can.
         let policy = self.policy(&village, visited)?;
-        let category = self.rng.pick(&policy.object_categories).code.clone();
-        let able = can_work(&HouseholdFacts::from(record));
+        // A category that fits the household's type and income, as the verification checks.
+        let facts = HouseholdFacts::from(record);
+        let income = income_check(&facts, &policy, visited, Money::ZERO).ok();
+        let fitting: Vec<&str> = fitting_categories(&policy, &facts, income.as_ref())
+            .map(|c| c.code.as_str())
+            .collect();
+        let category = if fitting.is_empty() {
+            self.rng.pick(&policy.object_categories).code.clone()
+        } else {
+            self.rng.pick(&fitting).to_string()
+        };
+        let able = can_work(&facts);
         let mut risks: Vec<_> = policy
             .risk_types
             .iter()

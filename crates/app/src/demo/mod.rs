@@ -583,9 +583,8 @@ pub async fn load(
     }
     let table = divisions(opts.seed);
     store.put_divisions(actor, &table).await?;
-    let pack = Pack::parse(COUNTY_PACK.0, COUNTY_PACK.1).map_err(|issues| {
-        AppError::Invalid(issues.iter().map(ToString::to_string).collect())
-    })?;
+    let pack = Pack::parse(COUNTY_PACK.0, COUNTY_PACK.1)
+        .map_err(|issues| AppError::Invalid(issues.iter().map(ToString::to_string).collect()))?;
     store.put_policy_pack(actor, &pack).await?;
     let mut generator = Generator::new(&table, opts.seed, opts.households, opts.as_of);
     let planned = opts.households as usize;

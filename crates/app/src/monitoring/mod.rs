@@ -359,6 +359,8 @@ async fn may_decide_lead(store: &dyn Store, actor: &Actor, id: i64) -> Result<()
 pub fn facts_of(detail: &HouseholdDetail) -> HouseholdFacts {
     HouseholdFacts {
         code: detail.summary.code.clone(),
+        household_type: detail.summary.household_type,
+        dibao: detail.summary.dibao,
         members: detail
             .members
             .iter()
@@ -387,6 +389,10 @@ pub struct CaseView {
     /// The household's visits, newest first, and the periods a visit is owed in.
     pub visits: Vec<dixian_store::VisitRecord>,
     pub visit_periods: Vec<dixian_domain::monitoring::VisitPeriod>,
+    /// The case's category by the name of the pack in force when it was identified.
+    pub category_name: Option<String>,
+    /// For a case without a category yet: the first that fits the household.
+    pub suggested_category: Option<String>,
 }
 
 /// Case `id` as the actor may see it.
@@ -405,12 +411,45 @@ pub async fn case_view(
     let visits = store.visits(actor, &file.summary.case.household).await?;
     let dates: Vec<NaiveDate> = visits.iter().map(|v| v.visited_on).collect();
     let visit_periods = visit_periods(&policy, &file.summary.case, &dates, today);
+    let case = &file.summary.case;
+    // A case keeps the category name of the pack it was identified under, whatever a later
+    // pack calls that code.
+    let category_name = match (&case.category, case.approved_on) {
+        (Some(code), Some(on)) if on != today => {
+            let then = policy_for(store, &file.summary.village, on).await?;
+            Some(dixian_domain::monitoring::category_name(&then, code).to_string())
+        }
+        (Some(code), _) => {
+            Some(dixian_domain::monitoring::category_name(&policy, code).to_string())
+        }
+        (None, _) => None,
+    };
+    // The category the verification form offers first: one that fits the household's type
+    // and income today, as the verification will check.
+    let suggested_category = if case.category.is_none() {
+        match store.household(actor, &case.household).await? {
+            Some(detail) => {
+                let facts = facts_of(&detail);
+                let income =
+                    dixian_domain::monitoring::income_check(&facts, &policy, today, Money::ZERO)
+                        .ok();
+                dixian_domain::monitoring::fitting_categories(&policy, &facts, income.as_ref())
+                    .next()
+                    .map(|c| c.code.clone())
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
     Ok(CaseView {
         file,
         policy,
         gaps,
         visits,
         visit_periods,
+        category_name,
+        suggested_category,
     })
 }
 

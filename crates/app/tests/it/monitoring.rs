@@ -867,3 +867,74 @@ async fn a_campaign_file_of_leads_goes_in_whole_or_not_at_all() {
     .unwrap();
     assert_eq!((r.rows, r.problems.len()), (1, 0), "{:?}", r.problems);
 }
+
+/// A county pack from 2027 that renames the categories (a province merging or renaming them
+/// would write the same).
+const RENAMING_PACK: &str = r#"
+[pack]
+id = "qingshan-2027-categories"
+title = "青山县对象类别更名（测试）"
+level = "县"
+region = "500299000000"
+effective_from = 2027-01-01
+
+[[codes.object_category]]
+code = "01"
+name = "防止返贫致贫对象（脱贫户）"
+household_types = ["脱贫户"]
+
+[[codes.object_category]]
+code = "02"
+name = "防止返贫致贫对象（一般农户）"
+household_types = ["一般农户"]
+
+[sources]
+"codes.object_category" = "县定默认值：测试用"
+"#;
+
+#[tokio::test]
+async fn a_case_keeps_the_category_name_it_was_identified_under() {
+    let (_d, s, record) = county().await;
+    let id = include(&s, &record, d(2026, 6, 2)).await;
+    initialize(&s, &sys(), &[], &[file("rename.toml", RENAMING_PACK)])
+        .await
+        .unwrap();
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let view = case_view(&s, &town, id, d(2027, 3, 1)).await.unwrap();
+    assert_eq!(view.file.summary.case.category.as_deref(), Some("02"));
+    // Today's pack calls 02 something else; the case keeps 2026's name.
+    assert_eq!(
+        dixian_domain::monitoring::category_name(&view.policy, "02"),
+        "防止返贫致贫对象（一般农户）"
+    );
+    assert_eq!(view.category_name.as_deref(), Some("边缘易致贫户"));
+    // A new case of this 一般农户 is offered the category that fits it.
+    let mut other = record.clone();
+    other.household.code = HouseholdCode::new(&other.household.village, 7).unwrap();
+    other.members = vec![member(30, Relation::Head), member(31, Relation::Spouse)];
+    s.insert_households(&sys(), std::slice::from_ref(&other))
+        .await
+        .unwrap();
+    let village = as_role(Role::VillageOfficer, "500299101201");
+    let lead = report_lead(
+        &s,
+        &village,
+        &LeadForm {
+            village: "500299101201".into(),
+            household: other.household.code.as_str().into(),
+            channel: "cadre_survey".into(),
+            reason: "务工受伤".into(),
+            received_on: "2027-03-01".into(),
+            ..LeadForm::default()
+        },
+        d(2027, 3, 1),
+    )
+    .await
+    .unwrap();
+    let new_case = accept_lead(&s, &town, lead.id, "", d(2027, 3, 1))
+        .await
+        .unwrap();
+    let view = case_view(&s, &town, new_case, d(2027, 3, 1)).await.unwrap();
+    assert_eq!(view.suggested_category.as_deref(), Some("02"));
+    assert_eq!(view.category_name, None);
+}

@@ -60,18 +60,21 @@ async fn a_low_income_after_elimination_is_found_and_named() {
                 && !low(&before).contains(&c.case.id)
         })
         .expect("an elimination this year");
-    s.set_income(
-        &sys(),
-        &target.case.household,
-        &Income {
-            year: 2026,
-            wage: Money::from_fen(100_000),
-            ..Income::default()
-        },
-        "补录2026年收入",
-    )
-    .await
-    .unwrap();
+    // The twelve months before the elimination span two income years: both turn out low.
+    for year in [2025, 2026] {
+        s.set_income(
+            &sys(),
+            &target.case.household,
+            &Income {
+                year,
+                wage: Money::from_fen(100_000),
+                ..Income::default()
+            },
+            "补录收入",
+        )
+        .await
+        .unwrap();
+    }
     let after = check_area(&s, &reviewer, &town, as_of).await.unwrap();
     let found: Vec<_> = after
         .items

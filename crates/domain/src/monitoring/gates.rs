@@ -6,19 +6,38 @@ use crate::money::Money;
 use crate::policy::Policy;
 use crate::registry::LivingStatus;
 use crate::registry::assurance::{MemberFacts, assess};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use std::fmt;
 
-/// 人均纯收入 of a household against the line, before and after rigid expenditure.
+/// 人均纯收入 of a household against the line, before and after rigid expenditure, over the
+/// twelve months before the day of the check (001: “年人均纯收入的测算周期以其履行认定程序时间点
+/// 往前推算一年”).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomeCheck {
+    /// The latest income year the period drew on.
     pub year: i32,
+    /// First and last day of the twelve months.
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// How each calendar year of the period was counted.
+    pub parts: Vec<IncomePart>,
     pub members: u32,
     pub net: Money,
     pub per_capita: Money,
     pub rigid_expenditure: Money,
     pub per_capita_after_expenditure: Money,
     pub line: Money,
+}
+
+/// The share of one calendar year in the twelve months: `days` of the year's record
+/// (`record_year`, the same year unless that year has no record yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomePart {
+    pub year: i32,
+    pub record_year: i32,
+    pub days: u32,
+    pub year_days: u32,
+    pub net: Money,
 }
 
 impl IncomeCheck {
@@ -32,10 +51,28 @@ impl IncomeCheck {
     }
 
     pub fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .map(|p| {
+                let whose = if p.record_year == p.year {
+                    format!("{}年度记录", p.year)
+                } else {
+                    format!("{}年无收入记录，按{}年度记录", p.year, p.record_year)
+                };
+                if p.days == p.year_days {
+                    format!("{whose}全年")
+                } else {
+                    format!("{whose}折算{}/{}天", p.days, p.year_days)
+                }
+            })
+            .collect();
         let mut s = format!(
-            "{}年度纯收入{}元，在户{}人，人均纯收入{}元",
-            self.year,
+            "{}至{}纯收入{}元（{}），在户{}人，人均纯收入{}元",
+            self.from,
+            self.to,
             self.net.grouped(),
+            parts.join("，"),
             self.members,
             self.per_capita.grouped()
         );
@@ -66,24 +103,34 @@ fn living(record: &HouseholdFacts) -> impl Iterator<Item = &PersonFacts> {
         .filter(|m| m.status == LivingStatus::InHousehold)
 }
 
-/// The income check on the latest income year not after `year`.
+fn days_in_year(year: i32) -> u32 {
+    if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+        366
+    } else {
+        365
+    }
+}
+
+/// The income check over the twelve months ending on `on`. The registry keeps income by
+/// calendar year, so each year's record counts for the days of that year inside the period
+/// (a year without a record yet counts with the nearest earlier record, or the nearest later
+/// one when there is none before, and the description says so).
 pub fn income_check(
     record: &HouseholdFacts,
     policy: &Policy,
-    year: i32,
+    on: NaiveDate,
     rigid_expenditure: Money,
 ) -> Result<IncomeCheck, Refusal> {
-    let income = record
-        .incomes
-        .iter()
-        .filter(|i| i.year <= year)
-        .max_by_key(|i| i.year)
-        .ok_or_else(|| {
-            Refusal::Data(format!(
-                "户{}没有{year}年度及以前的收入记录，请先在户籍档案中登记收入（排查表收支部分）",
-                record.code.as_str()
-            ))
-        })?;
+    let no_record = || {
+        Refusal::Data(format!(
+            "户{}没有{}年度及以前的收入记录，请先在户籍档案中登记收入（排查表收支部分）",
+            record.code.as_str(),
+            on.year()
+        ))
+    };
+    if !record.incomes.iter().any(|i| i.year <= on.year()) {
+        return Err(no_record());
+    }
     let members = u32::try_from(living(record).count()).unwrap_or(u32::MAX);
     if members == 0 {
         return Err(Refusal::Data(format!(
@@ -92,14 +139,55 @@ pub fn income_check(
         )));
     }
     let overflow = |e: crate::money::MoneyError| Refusal::Data(format!("收入核算出错：{e}"));
-    let net = income.net().map_err(overflow)?;
+    let from = on
+        .checked_sub_months(chrono::Months::new(12))
+        .and_then(|d| d.succ_opt())
+        .ok_or_else(no_record)?;
+    let mut parts = Vec::new();
+    for year in from.year()..=on.year() {
+        let start = from.max(NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(no_record)?);
+        let end = on.min(NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(no_record)?);
+        let days = u32::try_from((end - start).num_days() + 1).unwrap_or(0);
+        let income = record
+            .incomes
+            .iter()
+            .filter(|i| i.year <= year)
+            .max_by_key(|i| i.year)
+            .or_else(|| record.incomes.iter().min_by_key(|i| i.year))
+            .ok_or_else(no_record)?;
+        let year_days = days_in_year(year);
+        let annual = income.net().map_err(overflow)?;
+        // Integer proration in fen, rounded half away from zero: no floating point.
+        let share = i128::from(annual.fen()) * i128::from(days);
+        let den = i128::from(year_days);
+        let rounded = (share + share.signum() * den / 2) / den;
+        let net = Money::from_fen(
+            i64::try_from(rounded)
+                .map_err(|_| Refusal::Data("收入核算出错：金额超出范围".into()))?,
+        );
+        parts.push(IncomePart {
+            year,
+            record_year: income.year,
+            days,
+            year_days,
+            net,
+        });
+    }
+    let net = Money::sum(parts.iter().map(|p| p.net)).map_err(overflow)?;
     let per_capita = net.div_round(i64::from(members)).map_err(overflow)?;
     let after = net
         .checked_sub(rigid_expenditure)
         .and_then(|m| m.div_round(i64::from(members)))
         .map_err(overflow)?;
     Ok(IncomeCheck {
-        year: income.year,
+        year: parts
+            .iter()
+            .map(|p| p.record_year)
+            .max()
+            .unwrap_or(on.year()),
+        from,
+        to: on,
+        parts,
         members,
         net,
         per_capita,
@@ -205,7 +293,7 @@ pub fn elimination_gates(
             rules.min_monitored_months
         ),
     ));
-    let income = income_check(record, policy, ctx.on.year(), Money::ZERO)?;
+    let income = income_check(record, policy, ctx.on, Money::ZERO)?;
     let mut income_detail = income.describe();
     let mut income_ok = income.above_line();
     if let Some(v) = v {

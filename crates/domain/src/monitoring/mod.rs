@@ -25,9 +25,9 @@ use crate::money::Money;
 use crate::policy::{DayCount, Deadline, Policy};
 use crate::registry::assurance::Assurance;
 use crate::registry::{
-    HouseholdCode, HouseholdRecord, Income, LabourCapacity, LivingStatus, Schooling,
+    HouseholdCode, HouseholdRecord, HouseholdType, Income, LabourCapacity, LivingStatus, Schooling,
 };
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 
 coded_enum!(
     /// Where a lead came from (发现渠道).
@@ -342,6 +342,9 @@ pub struct PersonFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdFacts {
     pub code: HouseholdCode,
+    pub household_type: HouseholdType,
+    /// 低保户.
+    pub dibao: bool,
     pub members: Vec<PersonFacts>,
     pub incomes: Vec<Income>,
     pub assurance: Option<Assurance>,
@@ -351,6 +354,8 @@ impl From<&HouseholdRecord> for HouseholdFacts {
     fn from(r: &HouseholdRecord) -> Self {
         HouseholdFacts {
             code: r.household.code.clone(),
+            household_type: r.household.household_type,
+            dibao: r.household.dibao,
             members: r
                 .members
                 .iter()
@@ -697,6 +702,87 @@ fn check_codes(
     }
 }
 
+/// Whether the chosen object category fits the household: its type, 低保, and — when the
+/// household is below the line after rigid expenditure — how it got there (when `income` is
+/// given). The rules are the pack's (`codes.object_category`), so a province's fourth group
+/// needs no code.
+pub fn check_category(
+    policy: &Policy,
+    category: Option<&str>,
+    household: &HouseholdFacts,
+    income: Option<&IncomeCheck>,
+) -> Result<(), Refusal> {
+    let Some(cat) = category.and_then(|c| policy.object_categories.iter().find(|i| i.code == c))
+    else {
+        return Ok(());
+    };
+    if let Some(why) = category_misfit(cat, household, income) {
+        let better: Vec<&str> = fitting_categories(policy, household, income)
+            .map(|c| c.name.as_str())
+            .collect();
+        let hint = if better.is_empty() {
+            String::new()
+        } else {
+            format!("，应认定为{}", better.join("或"))
+        };
+        return Err(Refusal::Data(format!(
+            "对象类别“{}”不符：{why}{hint}",
+            cat.name
+        )));
+    }
+    Ok(())
+}
+
+/// The categories of the pack that fit the household (and its income, when given).
+pub fn fitting_categories<'a>(
+    policy: &'a Policy,
+    household: &'a HouseholdFacts,
+    income: Option<&'a IncomeCheck>,
+) -> impl Iterator<Item = &'a crate::policy::ObjectCategory> {
+    policy
+        .object_categories
+        .iter()
+        .filter(move |c| category_misfit(c, household, income).is_none())
+}
+
+fn category_misfit(
+    cat: &crate::policy::ObjectCategory,
+    household: &HouseholdFacts,
+    income: Option<&IncomeCheck>,
+) -> Option<String> {
+    let ty = household.household_type.label();
+    if !cat.household_types.is_empty() && !cat.household_types.iter().any(|t| t == ty) {
+        return Some(format!(
+            "该类别只适用于{}，此户为{ty}",
+            cat.household_types.join("、")
+        ));
+    }
+    if cat.dibao && !household.dibao {
+        return Some("该类别只适用于低保户，此户未登记为低保户".into());
+    }
+    // Only a household at risk is judged by how it got there; one above the line even after
+    // expenditure is flagged as such at verification.
+    if let Some(income) = income.filter(|i| i.at_risk())
+        && let Some(want) = cat.income
+    {
+        let below = !income.above_line();
+        let ok = match want {
+            crate::policy::CategoryIncome::BelowLine => below,
+            crate::policy::CategoryIncome::ByExpenditure => !below,
+        };
+        if !ok {
+            return Some(format!(
+                "该类别适用于{}；此户人均纯收入{}元，扣除刚性支出后{}元，监测范围{}元",
+                want.label(),
+                income.per_capita.grouped(),
+                income.per_capita_after_expenditure.grouped(),
+                income.line.grouped()
+            ));
+        }
+    }
+    None
+}
+
 /// The name of a risk type or sub-type code in the pack.
 pub fn risk_type_name<'a>(policy: &'a Policy, code: &str) -> Option<&'a str> {
     policy.risk_types.iter().find_map(|r| {
@@ -720,16 +806,13 @@ pub fn risk_type_names(policy: &Policy, codes: &[String]) -> String {
         .join("、")
 }
 
-fn code_name<'a>(items: &'a [crate::policy::CodeItem], code: &'a str) -> &'a str {
-    items
+/// The name of object category `code` (监测对象类别) in the pack, or the code itself.
+pub fn category_name<'a>(policy: &'a Policy, code: &'a str) -> &'a str {
+    policy
+        .object_categories
         .iter()
         .find(|i| i.code == code)
         .map_or(code, |i| i.name.as_str())
-}
-
-/// The name of object category `code` (监测对象类别) in the pack, or the code itself.
-pub fn category_name<'a>(policy: &'a Policy, code: &'a str) -> &'a str {
-    code_name(&policy.object_categories, code)
 }
 
 /// The name of elimination mode `code` in the pack.
@@ -866,9 +949,12 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             };
             check_codes(policy, &risks, category.as_deref())?;
             check_risks(policy, &risks, ctx.household)?;
+            // The income was judged at the verification; a category changed here is checked
+            // against the household's type and 低保.
+            check_category(policy, category.as_deref(), ctx.household, None)?;
             event.details.push((
                 "监测对象类别".into(),
-                code_name(&policy.object_categories, category.as_deref().unwrap_or("")).into(),
+                category_name(policy, category.as_deref().unwrap_or("")).into(),
             ));
             event
                 .details
@@ -1054,7 +1140,7 @@ fn verify(
             verifiers.len()
         )));
     }
-    let income = income_check(ctx.household, policy, visited.year(), v.rigid_expenditure)?;
+    let income = income_check(ctx.household, policy, visited, v.rigid_expenditure)?;
     event.details.push(("核实日期".into(), visited.to_string()));
     event.details.push((
         "核实人员".into(),
@@ -1075,6 +1161,7 @@ fn verify(
                 ));
             }
             check_codes(policy, &v.risk_types, v.category.as_deref())?;
+            check_category(policy, v.category.as_deref(), ctx.household, Some(&income))?;
             check_risks(policy, &v.risk_types, ctx.household)?;
             // The 排查表 as it stood: the members and the 两不愁三保障 check, so the file keeps
             // the household's data at inclusion whatever the registry says later (一头一尾).
@@ -1152,11 +1239,7 @@ fn verify(
                 .push(("风险类型".into(), risk_type_names(policy, &v.risk_types)));
             event.details.push((
                 "拟定类别".into(),
-                code_name(
-                    &policy.object_categories,
-                    v.category.as_deref().unwrap_or(""),
-                )
-                .into(),
+                category_name(policy, v.category.as_deref().unwrap_or("")).into(),
             ));
             next.risk_types = v.risk_types.clone();
             next.category = v.category.clone();

@@ -145,7 +145,7 @@ fn verification(on: NaiveDate) -> Verification {
         verifiers: vec!["王村干".into(), "李镇干".into()],
         consent_attachment: Some(1),
         risk_types: vec!["01".into()],
-        category: Some("02".into()),
+        category: Some("01".into()),
         findings: "户主住院，医疗支出大".into(),
         ..Verification::default()
     }
@@ -215,7 +215,7 @@ fn a_lead_across_the_national_day_break_meets_its_limits() {
     assert_eq!(run.case.state, CaseState::Monitored);
     assert_eq!(run.case.approved_on, Some(d(2026, 10, 13)));
     assert_eq!(run.events.last().unwrap().on_time(), Some(true));
-    assert_eq!(run.case.category.as_deref(), Some("02"));
+    assert_eq!(run.case.category.as_deref(), Some("01"));
     // 10 working days from 13 October for the cadre and the plan.
     assert_eq!(run.case.cadre_due, Some(d(2026, 10, 27)));
     assert_eq!(run.case.plan_due, Some(d(2026, 10, 27)));
@@ -1112,4 +1112,144 @@ name = "帮扶以外原因消除"
         !gates_of(&mut run, "4").contains(&"帮扶措施"),
         "its name says 帮扶, its flag does not"
     );
+}
+
+#[test]
+fn income_is_counted_over_the_twelve_months_before_the_check() {
+    // 001: 年人均纯收入的测算周期以其履行认定程序时间点往前推算一年. Verified on 30 September
+    // 2026: 1 October 2025 – 30 September 2026, 92 days of the 2025 record and 273 of 2026's.
+    let mut r = poor_household();
+    r.incomes.push(Income {
+        year: 2026,
+        wage: Money::from_fen(3_000_000),
+        ..Income::default()
+    });
+    let facts = HouseholdFacts::from(&r);
+    let policy = policy_on(d(2026, 9, 30));
+    let c = income_check(&facts, &policy, d(2026, 9, 30), Money::ZERO).unwrap();
+    assert_eq!((c.from, c.to), (d(2025, 10, 1), d(2026, 9, 30)));
+    // 10,000 × 92/365 = 2,520.55; 30,000 × 273/365 = 22,438.36.
+    assert_eq!(c.net, Money::from_fen(252_055 + 2_243_836));
+    assert_eq!(c.per_capita, Money::from_fen(1_247_946));
+    let text = c.describe();
+    assert!(
+        text.contains("2025-10-01至2026-09-30纯收入24,958.91元（2025年度记录折算92/365天，2026年度记录折算273/365天）"),
+        "{text}"
+    );
+    // The same day a year earlier: only the 2025 record can speak for 2025's days, and
+    // 2024's days take it too (no earlier record), saying so.
+    let c = income_check(&facts, &policy, d(2025, 6, 30), Money::ZERO).unwrap();
+    // 2024 is a leap year: 10,000 × 184/366 + 10,000 × 181/365 = 5,027.32 + 4,958.90.
+    assert_eq!(c.net, Money::from_fen(502_732 + 495_890));
+    assert!(
+        c.describe()
+            .contains("2024年无收入记录，按2025年度记录折算184/366天"),
+        "{}",
+        c.describe()
+    );
+    // A check in 2026 before the 2026 record exists counts the 2025 record for the whole
+    // twelve months: the same as the latest calendar year.
+    let c = income_check(
+        &HouseholdFacts::from(&poor_household()),
+        &policy,
+        d(2026, 3, 1),
+        Money::ZERO,
+    )
+    .unwrap();
+    assert_eq!(c.net, Money::from_fen(1_000_000));
+    assert!(
+        c.describe().contains("2026年无收入记录，按2025年度记录"),
+        "{}",
+        c.describe()
+    );
+    // No record at or before the year of the check: refused with the household named.
+    let e = income_check(&facts, &policy, d(2024, 6, 30), Money::ZERO).unwrap_err();
+    assert!(
+        e.to_string().contains("没有2024年度及以前的收入记录"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_category_must_fit_the_household() {
+    let try_category = |record: &HouseholdRecord, category: &str, rigid: i64| {
+        let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+        run.household = record.clone();
+        let v = Verification {
+            category: Some(category.into()),
+            rigid_expenditure: Money::from_fen(rigid),
+            ..verification(d(2026, 9, 30))
+        };
+        run.try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 30),
+            Action::Verify(Box::new(v)),
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    };
+    // A 脱贫户 at 5,000 a head (below 6,000): 脱贫不稳定户, not 边缘易致贫户.
+    let poor = poor_household();
+    assert!(try_category(&poor, "01", 0).is_ok());
+    let e = try_category(&poor, "02", 0).unwrap_err();
+    assert_eq!(
+        e,
+        "对象类别“边缘易致贫户”不符：该类别只适用于一般农户，此户为脱贫户，应认定为脱贫不稳定户"
+    );
+    // Nor 突发严重困难户 while its own income is below the line.
+    let e = try_category(&poor, "03", 0).unwrap_err();
+    assert!(
+        e.contains("该类别适用于人均纯收入不低于监测范围、扣除刚性支出后低于")
+            && e.contains("人均纯收入5,000.00元")
+            && e.ends_with("应认定为脱贫不稳定户"),
+        "{e}"
+    );
+    // An 一般农户 at 7,000 a head with 6,000 of medical bills: 3,000 a head after them, so
+    // 突发严重困难户 and not 边缘易致贫户.
+    let mut ordinary = poor_household();
+    ordinary.household.household_type = HouseholdType::Ordinary;
+    ordinary.incomes[0].wage = Money::from_fen(1_400_000);
+    assert!(try_category(&ordinary, "03", 600_000).is_ok());
+    let e = try_category(&ordinary, "02", 600_000).unwrap_err();
+    assert!(e.ends_with("应认定为突发严重困难户"), "{e}");
+    // A 4th group only where a pack names it: 铜仁's 低保户, for 低保 households only.
+    let set = builtin_set().unwrap();
+    let tongren = set
+        .resolve(
+            &DivisionCode::parse("520602101201").unwrap(),
+            d(2026, 9, 30),
+        )
+        .unwrap();
+    assert_eq!(category_name(&tongren, "04"), "低保户");
+    assert!(
+        policy_on(d(2026, 9, 30))
+            .object_categories
+            .iter()
+            .all(|c| c.code != "04")
+    );
+    let facts = HouseholdFacts::from(&poor);
+    let e = check_category(&tongren, Some("04"), &facts, None).unwrap_err();
+    assert!(e.to_string().contains("此户未登记为低保户"), "{e}");
+    let mut dibao = poor.clone();
+    dibao.household.dibao = true;
+    assert!(check_category(&tongren, Some("04"), &HouseholdFacts::from(&dibao), None).is_ok());
+    // The county changing the category at approval is held to the household type too.
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.verify(d(2026, 9, 30));
+    run.deliberate(d(2026, 10, 8));
+    run.act(Role::VillageOfficer, d(2026, 10, 13), Action::EndNotice);
+    run.approve(Role::TownReviewer, d(2026, 10, 13));
+    let e = run
+        .try_do(
+            Role::CountyAdmin,
+            d(2026, 10, 13),
+            Action::Approve {
+                comment: "改为边缘易致贫户".into(),
+                category: Some("02".into()),
+                risk_types: Vec::new(),
+            },
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(e.to_string().contains("此户为脱贫户"), "{e}");
 }

@@ -289,6 +289,45 @@ pub struct CodeItem {
     pub name: String,
 }
 
+/// What income an object category is for, checked at 入户核实 when the household is below
+/// the line after rigid expenditure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum CategoryIncome {
+    /// 人均纯收入 itself below the line (脱贫不稳定户, 边缘易致贫户).
+    #[serde(rename = "低于监测范围")]
+    BelowLine,
+    /// Above the line, below it only once rigid expenditure is taken off: 刚性支出较大或收入
+    /// 大幅缩减 (突发严重困难户).
+    #[serde(rename = "刚性支出致困")]
+    ByExpenditure,
+}
+
+impl CategoryIncome {
+    pub fn label(self) -> &'static str {
+        match self {
+            CategoryIncome::BelowLine => "人均纯收入低于监测范围",
+            CategoryIncome::ByExpenditure => "人均纯收入不低于监测范围、扣除刚性支出后低于",
+        }
+    }
+}
+
+/// An object category (监测对象类别) and which households it is for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectCategory {
+    pub code: String,
+    pub name: String,
+    /// The household types (户类型) it is for, by label; empty: any.
+    #[serde(default)]
+    pub household_types: Vec<String>,
+    /// The income situation it is for; absent: any.
+    #[serde(default)]
+    pub income: Option<CategoryIncome>,
+    /// For 低保户 only (001's fourth group).
+    #[serde(default)]
+    pub dibao: bool,
+}
+
 /// A risk type (风险类型), with sub-types such as the kinds of natural disaster.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -335,7 +374,7 @@ pub struct EliminationMode {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodesLayer {
-    pub object_category: Option<Vec<CodeItem>>,
+    pub object_category: Option<Vec<ObjectCategory>>,
     pub risk_type: Option<Vec<RiskType>>,
     pub measure_type: Option<Vec<MeasureType>>,
     pub elimination_mode: Option<Vec<EliminationMode>>,
@@ -739,6 +778,21 @@ fn validate(p: &PackFile) -> Vec<Problem> {
             "object_category",
             t.iter().map(|i| (&i.code, &i.name)),
         );
+        for (i, cat) in t.iter().enumerate() {
+            for ty in &cat.household_types {
+                if crate::registry::HouseholdType::parse(ty).is_none() {
+                    out.push((
+                        vec![
+                            Seg::Key("codes"),
+                            Seg::Key("object_category"),
+                            Seg::Index(i),
+                            Seg::Key("household_types"),
+                        ],
+                        format!("户类型“{ty}”无效，可选：脱贫户、一般农户"),
+                    ));
+                }
+            }
+        }
     }
     if let Some(t) = &c.risk_type {
         check_codes(&mut out, "risk_type", t.iter().map(|i| (&i.code, &i.name)));
@@ -858,7 +912,7 @@ pub struct Policy {
     pub screening: ScreeningRules,
     pub problems: problems::ProblemRules,
     pub assistance: AssistanceRules,
-    pub object_categories: Vec<CodeItem>,
+    pub object_categories: Vec<ObjectCategory>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
     pub elimination_modes: Vec<EliminationMode>,
@@ -1148,7 +1202,7 @@ impl PolicySet {
 }
 
 /// The packs shipped in `policy/`, carried in the binary so a fresh install has them.
-pub const BUILTIN_PACKS: [(&str, &str); 10] = [
+pub const BUILTIN_PACKS: [(&str, &str); 11] = [
     (
         "national-2021.toml",
         include_str!("../../../../policy/national-2021.toml"),
@@ -1184,6 +1238,10 @@ pub const BUILTIN_PACKS: [(&str, &str); 10] = [
     (
         "jiangxi-2024.toml",
         include_str!("../../../../policy/jiangxi-2024.toml"),
+    ),
+    (
+        "tongren-2021.toml",
+        include_str!("../../../../policy/tongren-2021.toml"),
     ),
     (
         "national-2026.toml",

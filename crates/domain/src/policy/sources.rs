@@ -120,7 +120,11 @@ fn walk(
             value.span().start,
             SourcedValue {
                 path,
-                value: text.get(value.span()).unwrap_or_default().trim().to_string(),
+                value: text
+                    .get(value.span())
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
                 line: line_at(text, value.span().start),
                 source: None,
             },

@@ -431,7 +431,7 @@ pub async fn monitoring_cases(store: &dyn Store) {
         verifiers: vec!["王村干".into(), "李镇干".into()],
         consent_attachment: Some(att),
         risk_types: vec!["01".into()],
-        category: Some("02".into()),
+        category: Some("01".into()),
         findings: "住院".into(),
         ..Verification::default()
     };
@@ -1193,7 +1193,7 @@ fn history_of(r: &HouseholdRecord, new_lead: NewLead) -> CaseHistory {
         verifiers: vec!["王村干".into(), "李镇干".into()],
         consent_attachment: Some(0),
         risk_types: vec!["01".into()],
-        category: Some("02".into()),
+        category: Some("01".into()),
         findings: "住院".into(),
         ..Verification::default()
     }));

@@ -201,13 +201,8 @@ fn facts(view: &CaseView) -> Vec<(String, String)> {
             format!("{from}至{}", until.pred_opt().unwrap_or(until)),
         ));
     }
-    if let Some(cat) = &c.category {
-        let name = p
-            .object_categories
-            .iter()
-            .find(|i| &i.code == cat)
-            .map_or(cat.as_str(), |i| i.name.as_str());
-        out.push(("监测对象类别".into(), name.to_string()));
+    if let Some(name) = &view.category_name {
+        out.push(("监测对象类别".into(), name.clone()));
     }
     if !c.risk_types.is_empty() {
         out.push(("风险类型".into(), risk_type_names(p, &c.risk_types)));
@@ -444,7 +439,7 @@ fn case_page(
                 (
                     i.code.clone(),
                     i.name.clone(),
-                    c.category.as_ref() == Some(&i.code),
+                    c.category.as_ref().or(view.suggested_category.as_ref()) == Some(&i.code),
                 )
             })
             .collect(),
