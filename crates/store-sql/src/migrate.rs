@@ -104,6 +104,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_account_requests.sql"),
         postgres: include_str!("../migrations/postgres/0015_account_requests.sql"),
     },
+    Migration {
+        version: 16,
+        name: "green_channel_proposal",
+        sqlite: include_str!("../migrations/sqlite/0016_green_channel_proposal.sql"),
+        postgres: include_str!("../migrations/postgres/0016_green_channel_proposal.sql"),
+    },
 ];
 
 /// The schema version this program writes.

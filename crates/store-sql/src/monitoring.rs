@@ -32,7 +32,7 @@ pub(crate) const F_APPLICANT_PHONE: &str = "lead.applicant_phone";
 pub(crate) const F_ATTACHMENT: &str = "case.attachment";
 
 /// The case columns a step writes, in bind order.
-const CASE_FIELDS: [&str; 21] = [
+const CASE_FIELDS: [&str; 22] = [
     "state",
     "version",
     "discovered_on",
@@ -45,6 +45,7 @@ const CASE_FIELDS: [&str; 21] = [
     "notice_until",
     "category",
     "risk_types",
+    "green_channel_proposed_on",
     "green_channel_on",
     "approved_on",
     "elimination_mode",
@@ -76,6 +77,7 @@ macro_rules! bind_case {
             .$m(c.notice_until)
             .$m(c.category.clone())
             .$m(c.risk_types.join(","))
+            .$m(c.green_channel_proposed_on)
             .$m(c.green_channel_on)
             .$m(c.approved_on)
             .$m(c.elimination_mode.clone())
@@ -237,6 +239,7 @@ struct CaseRow {
     notice_until: Option<NaiveDate>,
     category: Option<String>,
     risk_types: String,
+    green_channel_proposed_on: Option<NaiveDate>,
     green_channel_on: Option<NaiveDate>,
     approved_on: Option<NaiveDate>,
     elimination_mode: Option<String>,
@@ -346,6 +349,7 @@ impl CaseRow {
             notice_until: self.notice_until,
             category: self.category,
             risk_types: split_codes(&self.risk_types),
+            green_channel_proposed_on: self.green_channel_proposed_on,
             green_channel_on: self.green_channel_on,
             approved_on: self.approved_on,
             elimination_mode: self.elimination_mode,

@@ -199,6 +199,34 @@ async fn a_household_declares_on_a_phone_and_the_village_posts_the_notice() {
     assert!(done.contains("已受理立案"), "{done}");
     let case_path = b.path().await;
 
+    // The spouse's hospital bill is a sudden severe hardship: the village assesses it and, on
+    // a phone, asks the town for the green channel (经村级研判); the town agrees.
+    sign_in_as(&b, &base, "village").await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.client.goto(&format!("{base}{case_path}")).await.unwrap();
+    assert!(
+        b.client.find(Locator::Css("#green-channel")).await.is_err(),
+        "the village cannot start it itself"
+    );
+    b.fill(
+        "#propose-green-channel input[name=comment]",
+        "配偶住院自付6万元，村两委研判须先行救助",
+    )
+    .await;
+    b.submit("#propose-green-channel button").await;
+    assert!(b.text("#case-done").await.contains("村级研判提请绿色通道"));
+    assert!(b.text("main").await.contains("经村级研判提请，待乡镇同意"));
+    assert!(fits_a_phone(&b).await, "the case page overflows a phone");
+    b.client.set_window_size(1280, 900).await.unwrap();
+    sign_in_as(&b, &base, "town").await;
+    b.client.goto(&format!("{base}{case_path}")).await.unwrap();
+    assert!(b.text("#green-channel-proposed").await.contains("研判"));
+    b.fill("#green-channel input[name=comment]", "同意先行帮扶")
+        .await;
+    b.submit("#green-channel button").await;
+    assert!(b.text("#case-done").await.contains("乡镇同意绿色通道"));
+    assert!(b.text("main").await.contains("启用，先行帮扶"));
+
     // The village verifies with the signed consent, deliberates and prints the notice.
     sign_in_as(&b, &base, "village").await;
     b.client.goto(&format!("{base}{case_path}")).await.unwrap();

@@ -388,9 +388,17 @@ impl Maker {
             return Ok(case);
         }
         if target == Target::GreenChannel {
+            // 经村级研判: the village proposes on the day it accepts, the town agrees.
             let on = accepted;
+            let propose = Action::ProposeGreenChannel {
+                assessed_on: on,
+                reason: "暴雨致房屋倒塌，村两委和驻村工作队研判须先行安置".into(),
+            };
+            if let Some(c) = self.step(&case, record, Role::VillageOfficer, on, propose)? {
+                case = c;
+            }
             let action = Action::GreenChannel {
-                reason: "暴雨致房屋倒塌，先行安排临时救助和安置".into(),
+                reason: "同意先行安排临时救助和安置".into(),
             };
             if let Some(c) = self.step(&case, record, Role::TownReviewer, on, action)? {
                 case = c;

@@ -563,7 +563,13 @@ pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
         },
         ActionKind::Return => Action::Return { comment },
         ActionKind::Close => Action::Close { reason: comment },
+        ActionKind::ProposeGreenChannel => Action::ProposeGreenChannel {
+            assessed_on: optional_date(&f.held_on, "村级研判日期")?
+                .ok_or_else(|| invalid("请填写村级研判日期"))?,
+            reason: comment,
+        },
         ActionKind::GreenChannel => Action::GreenChannel { reason: comment },
+        ActionKind::DeclineGreenChannel => Action::DeclineGreenChannel { reason: comment },
         ActionKind::ProposeElimination => Action::ProposeElimination {
             mode: f.mode.trim().to_string(),
             reason: comment,

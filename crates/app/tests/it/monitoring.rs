@@ -418,17 +418,43 @@ async fn staff_leads_are_validated_declined_and_attached() {
     f.reason = "12317热线：家中无收入".into();
     let second = report_lead(&s, &village, &f, d(2026, 11, 4)).await.unwrap();
     assert_eq!(second.attached_to, Some(case_id));
-    // Green channel by the town: assistance starts before approval.
+    // Green channel: proposed by the village after its assessment (经村级研判), agreed by the
+    // town; assistance starts before approval.
+    let form = |version: i64, comment: &str, held_on: &str| StepForm {
+        version,
+        comment: comment.into(),
+        held_on: held_on.into(),
+        ..StepForm::default()
+    };
+    let e = messages(
+        act(
+            &s,
+            &village,
+            case_id,
+            ActionKind::ProposeGreenChannel,
+            &form(0, "房屋被洪水冲毁", ""),
+            d(2026, 11, 4),
+        )
+        .await
+        .unwrap_err(),
+    );
+    assert_eq!(e, "请填写村级研判日期");
+    act(
+        &s,
+        &village,
+        case_id,
+        ActionKind::ProposeGreenChannel,
+        &form(0, "房屋被洪水冲毁，村两委研判须先行安置", "2026-11-04"),
+        d(2026, 11, 4),
+    )
+    .await
+    .unwrap();
     let o = act(
         &s,
         &town,
         case_id,
         ActionKind::GreenChannel,
-        &StepForm {
-            version: 0,
-            comment: "房屋被洪水冲毁".into(),
-            ..StepForm::default()
-        },
+        &form(1, "同意先行帮扶", ""),
         d(2026, 11, 4),
     )
     .await

@@ -160,7 +160,9 @@ coded_enum!(
         Approve => ("approve", "审核通过"),
         Return => ("return", "退回"),
         Close => ("close", "办结不予纳入"),
-        GreenChannel => ("green_channel", "启用绿色通道"),
+        ProposeGreenChannel => ("propose_green_channel", "村级研判提请绿色通道"),
+        GreenChannel => ("green_channel", "乡镇同意绿色通道"),
+        DeclineGreenChannel => ("decline_green_channel", "乡镇不同意绿色通道"),
         ProposeElimination => ("propose_elimination", "提出风险消除"),
         Revert => ("revert", "回退监测"),
         Attach => ("attach", "并入新线索"),
@@ -198,6 +200,9 @@ pub struct Case {
     pub category: Option<String>,
     /// Risk type codes (风险类型), at most the pack's maximum.
     pub risk_types: Vec<String>,
+    /// 绿色通道 proposed after the village's assessment (村级研判) of this date, awaiting the
+    /// town.
+    pub green_channel_proposed_on: Option<NaiveDate>,
     /// 绿色通道: assistance started before approval, on this date.
     pub green_channel_on: Option<NaiveDate>,
     /// 纳入监测 (县级审定) date.
@@ -283,7 +288,17 @@ pub enum Action {
     Close {
         reason: String,
     },
+    /// 经村级研判: the village's assessment finds a sudden severe hardship and asks the town to
+    /// start assistance before the procedure completes (001 第五章第二节).
+    ProposeGreenChannel {
+        assessed_on: NaiveDate,
+        reason: String,
+    },
+    /// The town agrees to the village's proposal: assistance starts now.
     GreenChannel {
+        reason: String,
+    },
+    DeclineGreenChannel {
         reason: String,
     },
     ProposeElimination {
@@ -316,7 +331,9 @@ impl Action {
             Action::Approve { .. } => ActionKind::Approve,
             Action::Return { .. } => ActionKind::Return,
             Action::Close { .. } => ActionKind::Close,
+            Action::ProposeGreenChannel { .. } => ActionKind::ProposeGreenChannel,
             Action::GreenChannel { .. } => ActionKind::GreenChannel,
+            Action::DeclineGreenChannel { .. } => ActionKind::DeclineGreenChannel,
             Action::ProposeElimination { .. } => ActionKind::ProposeElimination,
             Action::Revert { .. } => ActionKind::Revert,
             Action::AssignCadre { .. } => ActionKind::AssignCadre,
@@ -526,6 +543,7 @@ pub fn open(
         notice_until: None,
         category: None,
         risk_types: Vec::new(),
+        green_channel_proposed_on: None,
         green_channel_on: None,
         approved_on: None,
         elimination_mode: None,
@@ -579,9 +597,10 @@ pub fn allowed_roles(kind: ActionKind, state: CaseState) -> &'static [Role] {
             Some(Step::CountyReview) => &[R::CountyAdmin],
             _ => &[R::TownReviewer, R::CountyAdmin],
         },
-        ActionKind::GreenChannel | ActionKind::Open | ActionKind::Attach => {
-            &[R::TownReviewer, R::CountyAdmin]
-        }
+        // 001: a green channel is proposed 经村级研判 and started by the town.
+        ActionKind::ProposeGreenChannel => &[R::VillageOfficer],
+        ActionKind::GreenChannel | ActionKind::DeclineGreenChannel => &[R::TownReviewer],
+        ActionKind::Open | ActionKind::Attach => &[R::TownReviewer, R::CountyAdmin],
         ActionKind::ProposeElimination => &[R::VillageOfficer, R::AssistanceCadre, R::TownReviewer],
         ActionKind::Revert => &[R::CountyAdmin],
         ActionKind::AssignCadre => &[R::TownReviewer, R::CountyAdmin],
@@ -614,7 +633,11 @@ pub fn available(case: &Case) -> Vec<ActionKind> {
         .is_some_and(|(p, _)| p == Phase::Identification)
         && case.green_channel_on.is_none()
     {
-        out.push(A::GreenChannel);
+        if case.green_channel_proposed_on.is_some() {
+            out.extend([A::GreenChannel, A::DeclineGreenChannel]);
+        } else {
+            out.push(A::ProposeGreenChannel);
+        }
     }
     if case.assisting() {
         out.extend([A::AssignCadre, A::RecordPlan]);
@@ -1003,11 +1026,54 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             next.state = CaseState::Monitored;
             next.elimination_mode = None;
         }
-        (Action::GreenChannel { reason }, Some((Phase::Identification, _))) => {
-            event.comment = required(reason, "启用绿色通道的事由（如灾害、突发严重困难）")?;
+        (
+            Action::ProposeGreenChannel {
+                assessed_on,
+                reason,
+            },
+            Some((Phase::Identification, _)),
+        ) => {
+            event.comment = required(reason, "村级研判的结论（灾害或突发严重困难的情况）")?;
+            not_after(ctx.on, *assessed_on, "村级研判日期")?;
             if case.green_channel_on.is_some() {
                 return Err(Refusal::Data("该案件已启用绿色通道".into()));
             }
+            if case.green_channel_proposed_on.is_some() {
+                return Err(Refusal::Data(
+                    "该案件已提请绿色通道，等待乡镇同意或不同意".into(),
+                ));
+            }
+            next.green_channel_proposed_on = Some(*assessed_on);
+            event
+                .details
+                .push(("村级研判日期".into(), assessed_on.to_string()));
+            event.due_on = None;
+            next.version = case.version + 1;
+            return Ok(Outcome { case: next, event });
+        }
+        (Action::DeclineGreenChannel { reason }, Some((Phase::Identification, _))) => {
+            event.comment = required(reason, "不同意的理由")?;
+            if case.green_channel_proposed_on.is_none() {
+                return Err(Refusal::Data("该案件没有待乡镇决定的绿色通道提请".into()));
+            }
+            next.green_channel_proposed_on = None;
+            event.due_on = None;
+            next.version = case.version + 1;
+            return Ok(Outcome { case: next, event });
+        }
+        (Action::GreenChannel { reason }, Some((Phase::Identification, _))) => {
+            event.comment = required(reason, "同意启用绿色通道的意见")?;
+            if case.green_channel_on.is_some() {
+                return Err(Refusal::Data("该案件已启用绿色通道".into()));
+            }
+            let Some(assessed) = case.green_channel_proposed_on else {
+                return Err(Refusal::Data(
+                    "绿色通道须先经村级研判、由村提请，乡镇再同意（铜仁市衔接规划第五章第二节：“经村级研判确认后，可提前采取帮扶措施”）".into(),
+                ));
+            };
+            event
+                .details
+                .push(("村级研判日期".into(), assessed.to_string()));
             next.green_channel_on = Some(ctx.on);
             next.cadre_due = Some(due(
                 ctx.calendar,

@@ -278,11 +278,96 @@ fn green_channel_starts_assistance_before_approval() {
         },
     );
     assert!(matches!(refused, Err(Refusal::Role { .. })));
+    // 001: 经村级研判确认后 — the town cannot start it without the village's proposal.
+    let refused = run
+        .try_do(
+            Role::TownReviewer,
+            d(2026, 9, 29),
+            Action::GreenChannel {
+                reason: "同意".into(),
+            },
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(refused.to_string().contains("须先经村级研判"), "{refused}");
+    assert_eq!(
+        available(&run.case)
+            .into_iter()
+            .filter(|k| k.code().contains("green"))
+            .collect::<Vec<_>>(),
+        [ActionKind::ProposeGreenChannel]
+    );
+    // Nor can the town propose, nor the village date its assessment in the future.
+    let refused = run.try_do(
+        Role::TownReviewer,
+        d(2026, 9, 29),
+        Action::ProposeGreenChannel {
+            assessed_on: d(2026, 9, 29),
+            reason: "洪灾房屋倒塌".into(),
+        },
+    );
+    assert!(matches!(refused, Err(Refusal::Role { .. })));
+    let refused = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 29),
+            Action::ProposeGreenChannel {
+                assessed_on: d(2026, 9, 30),
+                reason: "洪灾房屋倒塌".into(),
+            },
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("村级研判日期2026-09-30晚于办理日期")
+    );
+    let e = run.act(
+        Role::VillageOfficer,
+        d(2026, 9, 29),
+        Action::ProposeGreenChannel {
+            assessed_on: d(2026, 9, 28),
+            reason: "洪灾房屋倒塌，村两委和驻村工作队研判须先行安置".into(),
+        },
+    );
+    assert!(
+        e.details
+            .contains(&("村级研判日期".into(), "2026-09-28".into()))
+    );
+    assert_eq!(run.case.green_channel_proposed_on, Some(d(2026, 9, 28)));
+    assert!(!run.case.assisting(), "not before the town agrees");
+    // The town may decline, with a reason; the village may propose again.
+    let refused = run
+        .try_do(
+            Role::TownReviewer,
+            d(2026, 9, 29),
+            Action::DeclineGreenChannel { reason: " ".into() },
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(refused.to_string().contains("不同意的理由"), "{refused}");
+    run.act(
+        Role::TownReviewer,
+        d(2026, 9, 29),
+        Action::DeclineGreenChannel {
+            reason: "已由民政临时救助，按正常程序认定".into(),
+        },
+    );
+    assert_eq!(run.case.green_channel_proposed_on, None);
+    run.act(
+        Role::VillageOfficer,
+        d(2026, 9, 29),
+        Action::ProposeGreenChannel {
+            assessed_on: d(2026, 9, 29),
+            reason: "再次研判：房屋倒塌无处安身".into(),
+        },
+    );
     run.act(
         Role::TownReviewer,
         d(2026, 9, 29),
         Action::GreenChannel {
-            reason: "洪灾房屋倒塌".into(),
+            reason: "同意先行帮扶".into(),
         },
     );
     assert_eq!(

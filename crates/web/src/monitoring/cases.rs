@@ -209,6 +209,8 @@ fn facts(view: &CaseView) -> Vec<(String, String)> {
     }
     if let Some(g) = c.green_channel_on {
         out.push(("绿色通道".into(), format!("{g}启用，先行帮扶")));
+    } else if let Some(a) = c.green_channel_proposed_on {
+        out.push(("绿色通道".into(), format!("{a}经村级研判提请，待乡镇同意")));
     }
     if let Some(a) = c.approved_on {
         out.push(("纳入监测日期".into(), a.to_string()));
@@ -317,6 +319,8 @@ struct CasePage {
     actions: Vec<ActionKind>,
     risks: Vec<(String, String, bool)>,
     categories: Vec<(String, String, bool)>,
+    /// The village's assessment date of a green-channel proposal awaiting the town.
+    green_proposed: String,
     modes: Vec<(String, String)>,
     events: Vec<EventView>,
     leads: Vec<LeadRow>,
@@ -432,6 +436,10 @@ fn case_page(
                 (code, name, on)
             })
             .collect(),
+        green_proposed: c
+            .green_channel_proposed_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         categories: p
             .object_categories
             .iter()
