@@ -1,5 +1,7 @@
 //! Department feeds (部门数据): each month 医保, 民政, 残联, 教育, 住建 and 公安 deliver a file
-//! of the people they dealt with, named by ID number. This module reads such a file — CSV in
+//! of the people they dealt with, named by ID number; 公安交管, 不动产登记, 市场监管 and 财政供养
+//! deliver what the exclusion rules compare at 入户核实, and 人社, 应急管理 and 卫健 further
+//! signals. This module reads such a file — CSV in
 //! UTF-8 or GBK, or XLSX — and checks every row, each problem named by row and column; rows
 //! with a problem are listed, never dropped unseen. What the rows mean for screening is
 //! `dixian_screen`'s business; where they are kept is the store's.
@@ -29,6 +31,28 @@ pub fn feed_title(department: Department) -> &'static str {
         Department::Education => "学生在学状态数据",
         Department::Housing => "农村房屋安全鉴定数据",
         Department::Deaths => "死亡人员数据",
+        Department::Vehicles => "机动车登记数据",
+        Department::RealEstate => "不动产登记数据",
+        Department::Business => "市场主体登记数据",
+        Department::Payroll => "财政供养人员数据",
+        Department::Employment => "就业失业登记数据",
+        Department::Emergency => "受灾人员数据",
+        Department::Health => "大病患者数据",
+    }
+}
+
+/// For the feeds that list records of one kind (车辆, 不动产, 市场主体, 财政供养, 就业失业,
+/// 受灾, 大病): the columns of the kind and of the date, and of an amount if any.
+fn listed_columns(department: Department) -> Option<(Option<usize>, usize, Option<usize>)> {
+    match department {
+        Department::Vehicles
+        | Department::RealEstate
+        | Department::Business
+        | Department::Payroll => Some((Some(3), 4, None)),
+        Department::Employment => Some((Some(2), 3, None)),
+        Department::Emergency => Some((Some(2), 3, Some(4))),
+        Department::Health => Some((None, 2, None)),
+        _ => None,
     }
 }
 
@@ -69,6 +93,49 @@ pub fn columns(department: Department) -> &'static [Column] {
             ("鉴定日期", true),
         ],
         Department::Deaths => &[("身份证号", true), ("姓名", true), ("死亡日期", true)],
+        Department::Vehicles => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("号牌号码", false),
+            ("车辆类型", true),
+            ("登记日期", true),
+        ],
+        Department::RealEstate => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("坐落", false),
+            ("房屋用途", true),
+            ("登记日期", true),
+        ],
+        Department::Business => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("主体名称", false),
+            ("主体类型", true),
+            ("成立日期", true),
+        ],
+        Department::Payroll => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("工作单位", false),
+            ("人员类别", true),
+            ("起始日期", true),
+        ],
+        Department::Employment => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("登记类别", true),
+            ("登记日期", true),
+        ],
+        Department::Emergency => &[
+            ("身份证号", true),
+            ("姓名", true),
+            ("灾害类型", true),
+            ("受灾日期", true),
+            ("损失金额(元)", false),
+        ],
+        // No diagnosis: a health detail the screening does not need is not collected.
+        Department::Health => &[("身份证号", true), ("姓名", true), ("确诊日期", true)],
     }
 }
 
@@ -87,6 +154,37 @@ fn example(department: Department) -> &'static [&'static str] {
         Department::Education => &["500299201201010013", "张小明", "辍学", "2026-10-15"],
         Department::Housing => &["500299198001010014", "张三", "C级", "2026-08-30"],
         Department::Deaths => &["500299198001010014", "张三", "2026-10-12"],
+        Department::Vehicles => &[
+            "500299198001010014",
+            "张三",
+            "渝A12345",
+            "小型轿车",
+            "2025-05-20",
+        ],
+        Department::RealEstate => &[
+            "500299198001010014",
+            "张三",
+            "青山县城南路8号",
+            "商品住宅",
+            "2024-03-15",
+        ],
+        Department::Business => &[
+            "500299198001010014",
+            "张三",
+            "青山县张三建材经营部",
+            "个体工商户",
+            "2023-06-01",
+        ],
+        Department::Payroll => &[
+            "500299198001010014",
+            "张三",
+            "青山县某镇人民政府",
+            "公务员",
+            "2015-09-01",
+        ],
+        Department::Employment => &["500299198001010014", "张三", "失业登记", "2026-09-30"],
+        Department::Emergency => &["500299198001010014", "张三", "洪涝", "2026-07-12", "35000"],
+        Department::Health => &["500299198001010014", "张三", "2026-10-08"],
     }
 }
 
@@ -118,6 +216,14 @@ pub enum Fact {
     Death {
         on: NaiveDate,
     },
+    /// A record of one kind from the feeds of [`listed_columns`]: a vehicle, a property, a
+    /// business, a payroll post, an (un)employment registration, a disaster loss, a serious
+    /// illness. `kind` is one of the department's [`Department::kinds`] (大病 for 卫健).
+    Listed {
+        kind: &'static str,
+        on: NaiveDate,
+        amount: Money,
+    },
 }
 
 impl Fact {
@@ -129,6 +235,7 @@ impl Fact {
             | Fact::Disability { on, .. }
             | Fact::Schooling { on, .. }
             | Fact::Housing { on, .. }
+            | Fact::Listed { on, .. }
             | Fact::Death { on } => on,
         }
     }
@@ -505,6 +612,27 @@ impl Cells<'_, '_> {
             Department::Deaths => Some(Fact::Death {
                 on: self.date(2, today)?,
             }),
+            other => {
+                let (kind_at, date_at, amount_at) = listed_columns(other)?;
+                let kind = match kind_at {
+                    Some(k) => self.coded(
+                        k,
+                        |t| other.kinds().iter().copied().find(|c| *c == t),
+                        &other.kinds().join("、"),
+                    ),
+                    None => Some("大病"),
+                };
+                let on = self.date(date_at, today);
+                let amount = match amount_at {
+                    Some(k) => self.money(k),
+                    None => Some(Money::ZERO),
+                };
+                Some(Fact::Listed {
+                    kind: kind?,
+                    on: on?,
+                    amount: amount?,
+                })
+            }
         };
         if self.problems.len() > before {
             return None;
@@ -658,6 +786,83 @@ mod tests {
     }
 
     #[test]
+    fn the_listed_feeds_read_their_kind_date_and_amount_and_store_them() {
+        let id = valid_id(9);
+        let on = NaiveDate::from_ymd_opt(2026, 7, 12).unwrap();
+        for (department, row, kind, amount) in [
+            (
+                Department::Vehicles,
+                format!("{id},张三,渝A1,重型货车,2026-07-12"),
+                "重型货车",
+                0,
+            ),
+            (
+                Department::RealEstate,
+                format!("{id},张三,,商业服务,2026-07-12"),
+                "商业服务",
+                0,
+            ),
+            (
+                Department::Business,
+                format!("{id},张三,某某店,个体工商户,2026-07-12"),
+                "个体工商户",
+                0,
+            ),
+            (
+                Department::Payroll,
+                format!("{id},张三,某局,事业编制人员,2026-07-12"),
+                "事业编制人员",
+                0,
+            ),
+            (
+                Department::Employment,
+                format!("{id},张三,失业登记,2026-07-12"),
+                "失业登记",
+                0,
+            ),
+            (
+                Department::Emergency,
+                format!("{id},张三,洪涝,2026-07-12,35000"),
+                "洪涝",
+                3_500_000,
+            ),
+            (
+                Department::Health,
+                format!("{id},张三,2026-07-12"),
+                "大病",
+                0,
+            ),
+        ] {
+            let header: Vec<&str> = columns(department).iter().map(|(c, _)| *c).collect();
+            let f = read(department, &format!("{}\n{row}\n", header.join(",")));
+            assert!(f.problems.is_empty(), "{department:?}: {:?}", f.problems);
+            let fact = Fact::Listed {
+                kind,
+                on,
+                amount: Money::from_fen(amount),
+            };
+            assert_eq!(f.rows[0].fact, fact, "{department:?}");
+            let s = stored(&f.rows[0]);
+            assert_eq!(
+                fact_of(department, s.on, s.amount_fen, s.amount2_fen, &s.detail),
+                Some(fact),
+                "{department:?}"
+            );
+        }
+        // A kind the department does not have is named with the choices.
+        let f = read(
+            Department::RealEstate,
+            &format!("身份证号,姓名,坐落,房屋用途,登记日期\n{id},张三,,别墅,2026-07-12\n"),
+        );
+        let p = f.problems[0].to_string();
+        assert!(
+            p.contains("房屋用途") && p.contains("“别墅”无效，可填：商品住宅、商业服务"),
+            "{p}"
+        );
+        assert_eq!(fact_of(Department::Vehicles, on, 0, 0, "飞机"), None);
+    }
+
+    #[test]
     fn a_gbk_csv_from_excel_reads_like_utf8() {
         let text = format!(
             "身份证号,姓名,死亡日期\r\n{},张三,2026-10-12\r\n",
@@ -795,6 +1000,7 @@ fn stored(row: &FeedRow) -> DeliveryRow {
         Fact::Schooling { status, .. } => (0, 0, status.name().to_string()),
         Fact::Housing { grade, .. } => (0, 0, grade.name().to_string()),
         Fact::Death { .. } => (0, 0, String::new()),
+        Fact::Listed { kind, amount, .. } => (amount.fen(), 0, kind.to_string()),
     };
     DeliveryRow {
         row: i64::try_from(row.row).unwrap_or(i64::MAX),
@@ -839,6 +1045,16 @@ pub fn fact_of(
             on,
         },
         Department::Deaths => Fact::Death { on },
+        Department::Health => Fact::Listed {
+            kind: "大病",
+            on,
+            amount: Money::ZERO,
+        },
+        other => Fact::Listed {
+            kind: other.kinds().iter().copied().find(|k| *k == detail)?,
+            on,
+            amount: Money::from_fen(amount_fen),
+        },
     })
 }
 

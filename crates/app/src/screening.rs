@@ -250,7 +250,9 @@ pub async fn run_screening(
                 let household = registry.household_index(r.household_id);
                 plan.housing(&mut tally, r.household_id, household, grade, on)
             }
-            Fact::Death { .. } => {}
+            // Deaths were taken first. Listed records (车辆, 不动产, 市场主体, 财政供养 for the
+            // exclusion checks at 入户核实; 人社, 应急, 卫健) have no screening rule kind yet.
+            Fact::Death { .. } | Fact::Listed { .. } => {}
         }
     }
     let hits = plan.evaluate(&registry, &tally);

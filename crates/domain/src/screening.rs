@@ -14,8 +14,70 @@ coded_enum!(
         Education => ("education", "教育"),
         Housing => ("housing", "住建"),
         Deaths => ("deaths", "公安"),
+        // Exclusion checks (原则上不纳入, 001 第五章第二节): compared at 入户核实.
+        Vehicles => ("vehicles", "公安交管"),
+        RealEstate => ("real_estate", "不动产登记"),
+        Business => ("business", "市场监管"),
+        Payroll => ("payroll", "财政供养"),
+        // Further signals for screening (DOMAIN §7).
+        Employment => ("employment", "人社"),
+        Emergency => ("emergency", "应急管理"),
+        Health => ("health", "卫健"),
     }
 );
+
+impl Department {
+    /// The values its feed's category column may hold (车辆类型, 房屋用途 …); empty for a
+    /// feed without one.
+    pub fn kinds(self) -> &'static [&'static str] {
+        match self {
+            Department::Vehicles => &[
+                "小型轿车",
+                "小型越野客车",
+                "轻型货车",
+                "中型货车",
+                "重型货车",
+                "挖掘机",
+                "装载机",
+                "农用车",
+                "摩托车",
+                "其他",
+            ],
+            Department::RealEstate => &["商品住宅", "商业服务", "宅基地住宅", "其他"],
+            Department::Business => &[
+                "个体工商户",
+                "有限责任公司",
+                "股份有限公司",
+                "个人独资企业",
+                "合伙企业",
+                "农民专业合作社",
+                "其他",
+            ],
+            Department::Payroll => &[
+                "公务员",
+                "参照公务员法管理人员",
+                "事业编制人员",
+                "国有企业管理人员",
+                "离退休人员",
+                "其他",
+            ],
+            Department::Employment => &["就业登记", "失业登记"],
+            Department::Emergency => &["洪涝", "地质", "旱灾", "风雹", "地震", "火灾", "其他"],
+            _ => &[],
+        }
+    }
+
+    /// Feeds compared with a household at 入户核实 for the exclusion rules.
+    pub fn for_exclusions(self) -> bool {
+        matches!(
+            self,
+            Department::Vehicles
+                | Department::RealEstate
+                | Department::Business
+                | Department::Payroll
+        )
+    }
+}
 
 /// The month a delivery is for (数据所属月份), such as 2026-10.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -5,14 +5,18 @@
 
 use crate::{F_ID_NUMBER, SqlStore, audit, backend, corrupt, parse_time};
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use chrono::Utc;
 use dixian_domain::access::{Actor, Permission, Role, Scope};
 use dixian_domain::division::DivisionCode;
+use dixian_domain::registry::HouseholdCode;
 use dixian_domain::screening::{Department, Period};
 use dixian_store::FeedStore;
 use dixian_store::feeds::MAX_DELIVERY_ROWS;
 use dixian_store::prelude::*;
-use dixian_store::{Delivered, DeliveryRecord, NewDelivery, StoreError, StoreResult};
+use dixian_store::{
+    Delivered, DeliveryRecord, HouseholdFeedRow, NewDelivery, StoreError, StoreResult,
+};
 use std::collections::HashMap;
 
 /// Rows per INSERT statement: few round trips, well under both databases' bind limits.
@@ -309,5 +313,73 @@ impl FeedStore for SqlStore {
             }
         }
         Ok(out)
+    }
+
+    async fn household_feed_rows(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        departments: &[Department],
+    ) -> StoreResult<Vec<HouseholdFeedRow>> {
+        self.permit(actor, Permission::HandleCases, "部门数据比对")
+            .await?;
+        if departments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let village: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT village_code FROM households WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let Some(village) = village else {
+            return Ok(Vec::new());
+        };
+        let village = DivisionCode::parse(&village).map_err(|e| corrupt("村代码", e))?;
+        if let Scope::Within(root) = &actor.scope
+            && !village.is_within(root)
+        {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (0..departments.len())
+            .map(|i| format!("${}", i + 3))
+            .collect();
+        let sql = format!(
+            "SELECT d.department, d.period, r.row_no, p.name, r.on_date, r.amount_fen,
+               r.amount2_fen, r.detail
+             FROM feed_rows r
+             JOIN feed_deliveries d ON d.id = r.delivery_id
+             JOIN households h ON h.id = r.household_id
+             JOIN persons p ON p.id = r.person_id
+             WHERE h.code = $1 AND d.current = $2 AND d.department IN ({})
+             ORDER BY r.on_date, d.id, r.row_no",
+            placeholders.join(", ")
+        );
+        type Row = (String, String, i64, String, NaiveDate, i64, i64, String);
+        let rows: Vec<Row> = read!(self, |pool| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(code.as_str())
+                .bind(true);
+            for d in departments {
+                q = q.bind(d.code());
+            }
+            q.fetch_all(pool).await.map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(dept, period, row, name, on, a, b, detail)| {
+                Ok(HouseholdFeedRow {
+                    department: Department::parse(&dept)
+                        .ok_or_else(|| corrupt("数据提供部门", &dept))?,
+                    period: Period::parse(&period).ok_or_else(|| corrupt("数据月份", &period))?,
+                    row,
+                    person_name: name,
+                    on,
+                    amount_fen: a,
+                    amount2_fen: b,
+                    detail,
+                })
+            })
+            .collect()
     }
 }

@@ -106,9 +106,9 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 16,
-        name: "green_channel_proposal",
-        sqlite: include_str!("../migrations/sqlite/0016_green_channel_proposal.sql"),
-        postgres: include_str!("../migrations/postgres/0016_green_channel_proposal.sql"),
+        name: "green_channel_and_exclusions",
+        sqlite: include_str!("../migrations/sqlite/0016_green_channel_and_exclusions.sql"),
+        postgres: include_str!("../migrations/postgres/0016_green_channel_and_exclusions.sql"),
     },
 ];
 

@@ -32,7 +32,7 @@ pub(crate) const F_APPLICANT_PHONE: &str = "lead.applicant_phone";
 pub(crate) const F_ATTACHMENT: &str = "case.attachment";
 
 /// The case columns a step writes, in bind order.
-const CASE_FIELDS: [&str; 22] = [
+const CASE_FIELDS: [&str; 23] = [
     "state",
     "version",
     "discovered_on",
@@ -45,6 +45,7 @@ const CASE_FIELDS: [&str; 22] = [
     "notice_until",
     "category",
     "risk_types",
+    "exclusion_hits",
     "green_channel_proposed_on",
     "green_channel_on",
     "approved_on",
@@ -77,6 +78,7 @@ macro_rules! bind_case {
             .$m(c.notice_until)
             .$m(c.category.clone())
             .$m(c.risk_types.join(","))
+            .$m(c.exclusion_hits.join(","))
             .$m(c.green_channel_proposed_on)
             .$m(c.green_channel_on)
             .$m(c.approved_on)
@@ -239,6 +241,7 @@ struct CaseRow {
     notice_until: Option<NaiveDate>,
     category: Option<String>,
     risk_types: String,
+    exclusion_hits: String,
     green_channel_proposed_on: Option<NaiveDate>,
     green_channel_on: Option<NaiveDate>,
     approved_on: Option<NaiveDate>,
@@ -349,6 +352,7 @@ impl CaseRow {
             notice_until: self.notice_until,
             category: self.category,
             risk_types: split_codes(&self.risk_types),
+            exclusion_hits: split_codes(&self.exclusion_hits),
             green_channel_proposed_on: self.green_channel_proposed_on,
             green_channel_on: self.green_channel_on,
             approved_on: self.approved_on,

@@ -9,6 +9,7 @@ use chrono::Utc;
 use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
+use dixian_domain::registry::HouseholdCode;
 use dixian_domain::screening::Department;
 use dixian_domain::screening::Period;
 
@@ -89,4 +90,27 @@ pub trait FeedStore: Send + Sync {
     /// Deliveries the actor may see, newest first: a 部门数据员 those of the account's
     /// department; staff with `HandleCases` those of areas covering or inside their scope.
     async fn deliveries(&self, actor: &Actor, limit: i64) -> StoreResult<Vec<DeliveryRecord>>;
+    /// The rows of the current deliveries of `departments` that name a member of household
+    /// `code`, oldest first: what 信息比对 at 入户核实 compares. Needs `HandleCases` and the
+    /// household within the actor's area (out of it: not found, empty).
+    async fn household_feed_rows(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+        departments: &[Department],
+    ) -> StoreResult<Vec<HouseholdFeedRow>>;
+}
+
+/// One row of a department's feed about a member of a household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdFeedRow {
+    pub department: Department,
+    pub period: Period,
+    /// Row of the delivered file.
+    pub row: i64,
+    pub person_name: String,
+    pub on: NaiveDate,
+    pub amount_fen: i64,
+    pub amount2_fen: i64,
+    pub detail: String,
 }

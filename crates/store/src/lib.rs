@@ -34,7 +34,7 @@ pub use audit::{
 pub use calendar::CalendarStore;
 pub use divisions::DivisionStore;
 pub use dixian_domain::changes::FieldChange;
-pub use feeds::{Delivered, DeliveryRecord, DeliveryRow, FeedStore, NewDelivery};
+pub use feeds::{Delivered, DeliveryRecord, DeliveryRow, FeedStore, HouseholdFeedRow, NewDelivery};
 pub use files::{NewAttachment, PhotoMeta};
 pub use monitoring::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,

@@ -472,6 +472,9 @@ impl Maker {
             agreed: true,
             note: "村民代表会议评议同意".into(),
             notice_from: held,
+            // A household the verification found in an exclusion rule is admitted by the
+            // assembly as a special case, as the record says.
+            overrides: case.exclusion_hits.clone(),
         });
         let Some(c) = self.step(&case, record, Role::VillageOfficer, held, deliberation)? else {
             return Ok(case);
@@ -642,6 +645,7 @@ impl Maker {
                     agreed: true,
                     note: "评议同意消除".into(),
                     notice_from: held,
+                    overrides: Vec::new(),
                 }),
             ),
         ];

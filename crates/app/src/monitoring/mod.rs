@@ -19,6 +19,7 @@ use dixian_domain::monitoring::{
 };
 use dixian_domain::policy::Policy;
 use dixian_domain::registry::HouseholdCode;
+use dixian_domain::screening::Department;
 use dixian_store::{
     CaseFile, CaseFilter, CaseSummary, HouseholdDetail, LeadCreated, LeadFilter, LeadRecord,
     NewAttachment, NewLead, PublicLeadStatus, StepEffect, Store, StoreError,
@@ -355,12 +356,40 @@ async fn may_decide_lead(store: &dyn Store, actor: &Actor, id: i64) -> Result<()
     }
 }
 
+/// What the departments' current feeds say of a household's members that the exclusion
+/// rules compare (信息比对): 车辆, 不动产, 市场主体, 财政供养.
+pub async fn department_records(
+    store: &dyn Store,
+    actor: &Actor,
+    household: &HouseholdCode,
+) -> Result<Vec<dixian_domain::monitoring::DepartmentRecord>, AppError> {
+    let departments: Vec<Department> = Department::ALL
+        .iter()
+        .copied()
+        .filter(|d| d.for_exclusions())
+        .collect();
+    let rows = store
+        .household_feed_rows(actor, household, &departments)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| dixian_domain::monitoring::DepartmentRecord {
+            department: r.department,
+            person: r.person_name,
+            kind: r.detail,
+            on: r.on,
+            source: format!("{} {}数据第{}行", r.period, r.department.label(), r.row),
+        })
+        .collect())
+}
+
 /// What the checks need of a household, from what the actor may see of it.
 pub fn facts_of(detail: &HouseholdDetail) -> HouseholdFacts {
     HouseholdFacts {
         code: detail.summary.code.clone(),
         household_type: detail.summary.household_type,
         dibao: detail.summary.dibao,
+        records: Vec::new(),
         members: detail
             .members
             .iter()
@@ -393,6 +422,9 @@ pub struct CaseView {
     pub category_name: Option<String>,
     /// For a case without a category yet: the first that fits the household.
     pub suggested_category: Option<String>,
+    /// Before the verification: the exclusion rules the registry and the departments' data
+    /// find met (信息比对), for the verifiers to check at the visit.
+    pub department_hits: Vec<String>,
 }
 
 /// Case `id` as the actor may see it.
@@ -426,10 +458,23 @@ pub async fn case_view(
     };
     // The category the verification form offers first: one that fits the household's type
     // and income today, as the verification will check.
-    let suggested_category = if case.category.is_none() {
+    let verifying = case.state == CaseState::Verifying;
+    let mut department_hits = Vec::new();
+    let suggested_category = if case.category.is_none() || verifying {
         match store.household(actor, &case.household).await? {
             Some(detail) => {
-                let facts = facts_of(&detail);
+                let mut facts = facts_of(&detail);
+                if verifying {
+                    facts.records = department_records(store, actor, &case.household).await?;
+                    department_hits = dixian_domain::monitoring::exclusion_hits(
+                        &policy,
+                        &facts,
+                        &dixian_domain::monitoring::Verification::default(),
+                    )
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                }
                 let income =
                     dixian_domain::monitoring::income_check(&facts, &policy, today, Money::ZERO)
                         .ok();
@@ -450,6 +495,7 @@ pub async fn case_view(
         visit_periods,
         category_name,
         suggested_category,
+        department_hits,
     })
 }
 
@@ -469,6 +515,10 @@ pub struct StepForm {
     pub risk_types: Vec<String>,
     pub category: String,
     pub rigid_expenditure: String,
+    /// Exclusion rules (原则上不纳入) found at the visit, by the pack's codes.
+    pub exclusions: Vec<String>,
+    /// The same as the three situations API clients named before the rules were pack data:
+    /// `housing`, `vehicle`, `business`.
     pub owns_commercial_housing: bool,
     pub owns_vehicle: bool,
     pub runs_business: bool,
@@ -479,8 +529,19 @@ pub struct StepForm {
     pub attendees: String,
     pub agreed: bool,
     pub notice_from: String,
+    /// Exclusion rules the village representatives' assembly admitted the household despite.
+    pub overrides: Vec<String>,
     // 风险消除
     pub mode: String,
+}
+
+/// Codes from a form: trimmed, empty ones left out.
+fn trimmed(codes: &[String]) -> Vec<String> {
+    codes
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn optional_date(text: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
@@ -530,9 +591,19 @@ pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
                     .collect(),
                 category: Some(f.category.trim().to_string()).filter(|c| !c.is_empty()),
                 rigid_expenditure: rigid,
-                owns_commercial_housing: f.owns_commercial_housing,
-                owns_vehicle: f.owns_vehicle,
-                runs_business: f.runs_business,
+                exclusions_found: {
+                    let mut codes = trimmed(&f.exclusions);
+                    for (set, code) in [
+                        (f.owns_commercial_housing, "housing"),
+                        (f.owns_vehicle, "vehicle"),
+                        (f.runs_business, "business"),
+                    ] {
+                        if set && !codes.iter().any(|c| c == code) {
+                            codes.push(code.to_string());
+                        }
+                    }
+                    codes
+                },
                 stable_income_months: number(&f.stable_income_months, "收入稳定月数")?,
                 rigid_expenditure_resolved: f.rigid_expenditure_resolved,
                 findings: comment,
@@ -547,6 +618,7 @@ pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
                 agreed: f.agreed,
                 note: comment,
                 notice_from: optional_date(&f.notice_from, "公示开始日期")?.unwrap_or(held_on),
+                overrides: trimmed(&f.overrides),
             })
         }
         ActionKind::Object => Action::Object { content: comment },
@@ -669,7 +741,8 @@ async fn try_step(
     let village = detail.summary.village;
     let policy = policy_for(store, &village, on).await?;
     let cal = store.calendar().await?;
-    let facts = facts_of(&detail);
+    let mut facts = facts_of(&detail);
+    facts.records = department_records(store, actor, &case.household).await?;
     let ctx = Context {
         policy: &policy,
         calendar: &cal,

@@ -291,3 +291,162 @@ async fn broken_rows_are_counted_beyond_those_listed_and_bombs_refused() {
     .to_string();
     assert!(refused.contains("已拒绝读取"), "{refused}");
 }
+
+/// 信息比对 at 入户核实: a 公安交管 feed naming a member's car is shown to the verifiers,
+/// recorded with the verification, and an agreed deliberation needs the assembly's admission.
+#[tokio::test]
+async fn a_vehicle_feed_is_compared_at_the_verification_and_needs_the_assembly() {
+    use crate::monitoring::as_role;
+    use dixian_app::monitoring::{
+        LeadForm, StepForm, accept_lead, act, case_view, report_lead, verify_with_consent,
+    };
+    use dixian_domain::monitoring::{ActionKind, AttachmentKind};
+    let (_d, s, record) = county().await;
+    let officer = officer(&s, "公安交管").await;
+    let member = &record.members[0];
+    let text = format!(
+        "身份证号,姓名,号牌号码,车辆类型,登记日期\n{},{},渝A12345,小型轿车,2025-05-20\n{},{},,农用车,2024-03-01\n",
+        member.id_number.as_str(),
+        member.name,
+        member.id_number.as_str(),
+        member.name,
+    );
+    let report = deliver(
+        &s,
+        &officer,
+        Department::Vehicles,
+        Period::parse("2026-10").unwrap(),
+        "车辆.csv",
+        text.as_bytes(),
+        false,
+        d(2026, 11, 5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.accepted(), 2);
+    // A bad vehicle type is named by row and column.
+    let bad = format!(
+        "身份证号,姓名,号牌号码,车辆类型,登记日期\n{},{},,飞机,2025-05-20\n",
+        member.id_number.as_str(),
+        member.name
+    );
+    let checked = deliver(
+        &s,
+        &officer,
+        Department::Vehicles,
+        Period::parse("2026-10").unwrap(),
+        "车辆.csv",
+        bad.as_bytes(),
+        true,
+        d(2026, 11, 5),
+    )
+    .await
+    .unwrap();
+    let p = checked.problems[0].to_string();
+    assert!(
+        p.contains("第2行") && p.contains("车辆类型") && p.contains("“飞机”无效"),
+        "{p}"
+    );
+
+    let village = as_role(Role::VillageOfficer, "500299101201");
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let lead = report_lead(
+        &s,
+        &village,
+        &LeadForm {
+            village: "500299101201".into(),
+            household: record.household.code.as_str().into(),
+            channel: "cadre_survey".into(),
+            reason: "务工受伤".into(),
+            received_on: "2026-11-06".into(),
+            ..LeadForm::default()
+        },
+        d(2026, 11, 6),
+    )
+    .await
+    .unwrap();
+    let id = accept_lead(&s, &town, lead.id, "", d(2026, 11, 6))
+        .await
+        .unwrap();
+    // Before the visit, the page shows what the departments' data finds: the car, not the
+    // farm vehicle.
+    let view = case_view(&s, &village, id, d(2026, 11, 6)).await.unwrap();
+    assert_eq!(
+        view.department_hits,
+        [format!(
+            "家庭成员拥有享受型轿车或大中型货车及挖机等（2026-10 公安交管数据第2行：{}，小型轿车，2025-05-20）",
+            member.name
+        )]
+    );
+    let verify = StepForm {
+        version: 0,
+        on: "2026-11-09".into(),
+        visited_on: "2026-11-09".into(),
+        verifiers: "甲、乙".into(),
+        risk_types: vec!["05".into()],
+        category: "02".into(),
+        ..StepForm::default()
+    };
+    let consent = dixian_store::NewAttachment {
+        kind: AttachmentKind::Consent,
+        name: "授权书.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes: b"%PDF-1.4".to_vec(),
+    };
+    let o = verify_with_consent(&s, &village, id, &verify, consent, d(2026, 11, 9))
+        .await
+        .unwrap();
+    assert_eq!(o.case.exclusion_hits, ["vehicle"]);
+    assert!(
+        o.event
+            .flags
+            .iter()
+            .any(|f| f.contains("2026-10 公安交管数据第2行")),
+        "{:?}",
+        o.event.flags
+    );
+    let deliberate = |overrides: Vec<String>| StepForm {
+        version: 1,
+        on: "2026-11-10".into(),
+        held_on: "2026-11-10".into(),
+        notice_from: "2026-11-10".into(),
+        attendees: "25".into(),
+        agreed: true,
+        overrides,
+        ..StepForm::default()
+    };
+    let e = act(
+        &s,
+        &village,
+        id,
+        ActionKind::Deliberate,
+        &deliberate(Vec::new()),
+        d(2026, 11, 10),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("须经村民代表大会评议认定"), "{e}");
+    let o = act(
+        &s,
+        &village,
+        id,
+        ActionKind::Deliberate,
+        &deliberate(vec!["vehicle".into()]),
+        d(2026, 11, 10),
+    )
+    .await
+    .unwrap();
+    assert!(
+        o.event
+            .details
+            .iter()
+            .any(|(k, v)| k == "村民代表大会评议认定的特殊情况"
+                && v.starts_with("家庭成员拥有享受型轿车")),
+        "{:?}",
+        o.event.details
+    );
+    // The stored case keeps what the verification found.
+    let view = case_view(&s, &town, id, d(2026, 11, 10)).await.unwrap();
+    assert_eq!(view.file.summary.case.exclusion_hits, ["vehicle"]);
+}

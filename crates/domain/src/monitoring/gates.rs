@@ -4,6 +4,7 @@
 use super::{Case, Context, HouseholdFacts, PersonFacts, Refusal, Verification, add_months};
 use crate::money::Money;
 use crate::policy::Policy;
+use crate::policy::exclusions::RegistryFact;
 use crate::registry::LivingStatus;
 use crate::registry::assurance::{MemberFacts, assess};
 use chrono::{Datelike, NaiveDate};
@@ -200,36 +201,57 @@ pub fn income_check(
 /// A rule of 原则上不纳入 that a household meets, with where the fact came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExclusionHit {
-    pub rule: &'static str,
+    pub code: String,
+    pub rule: String,
     pub evidence: String,
+    pub may_override: bool,
 }
 
 impl fmt::Display for ExclusionHit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}（{}）", self.rule, self.evidence)
+        write!(f, "{}（{}）", self.rule, self.evidence)?;
+        if !self.may_override {
+            write!(f, "，不得经评议纳入")?;
+        }
+        Ok(())
     }
 }
 
-/// The exclusion rules the household meets: 财政供养 from the registry, the rest as found at
-/// the verification. A hit does not refuse inclusion — special cases go to the village
-/// assembly — but every reviewer sees it.
-pub fn exclusion_hits(record: &HouseholdFacts, v: &Verification) -> Vec<ExclusionHit> {
-    let mut hits: Vec<ExclusionHit> = living(record)
-        .filter(|m| m.public_payroll)
-        .map(|m| ExclusionHit {
-            rule: "家庭成员为财政供养人员",
-            evidence: format!("户籍档案：{}", m.name),
-        })
-        .collect();
-    let found = |rule, yes: bool| {
-        yes.then(|| ExclusionHit {
-            rule,
-            evidence: "入户核实发现".into(),
-        })
-    };
-    hits.extend(found("在城镇购买商品房或门面房", v.owns_commercial_housing));
-    hits.extend(found("拥有享受型轿车或大型农机、工程车辆", v.owns_vehicle));
-    hits.extend(found("经商办企业", v.runs_business));
+/// The pack's exclusion rules the household meets, each hit with its evidence: the
+/// registry (财政供养), the departments' feeds (车辆, 不动产, 市场主体, 财政供养), and what the
+/// verifiers found at the visit. A hit does not refuse the verification — special cases go
+/// to the village representatives' assembly at the deliberation — but every reviewer sees it.
+pub fn exclusion_hits(
+    policy: &Policy,
+    record: &HouseholdFacts,
+    v: &Verification,
+) -> Vec<ExclusionHit> {
+    let mut hits = Vec::new();
+    for rule in &policy.exclusions.rule {
+        let hit = |evidence: String| ExclusionHit {
+            code: rule.code.clone(),
+            rule: rule.name.clone(),
+            evidence,
+            may_override: rule.assembly_may_override,
+        };
+        if rule.registry == Some(RegistryFact::PublicPayroll) {
+            hits.extend(
+                living(record)
+                    .filter(|m| m.public_payroll)
+                    .map(|m| hit(format!("户籍档案：{}", m.name))),
+            );
+        }
+        hits.extend(
+            record
+                .records
+                .iter()
+                .filter(|r| rule.matches(r.department, &r.kind))
+                .map(|r| hit(format!("{}：{}，{}，{}", r.source, r.person, r.kind, r.on))),
+        );
+        if v.exclusions_found.contains(&rule.code) {
+            hits.push(hit("入户核实发现".into()));
+        }
+    }
     hits
 }
 

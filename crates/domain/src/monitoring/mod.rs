@@ -200,6 +200,9 @@ pub struct Case {
     pub category: Option<String>,
     /// Risk type codes (风险类型), at most the pack's maximum.
     pub risk_types: Vec<String>,
+    /// Codes of the exclusion rules (原则上不纳入) the verification found the household to
+    /// meet; an agreed deliberation must admit each as a special case.
+    pub exclusion_hits: Vec<String>,
     /// 绿色通道 proposed after the village's assessment (村级研判) of this date, awaiting the
     /// town.
     pub green_channel_proposed_on: Option<NaiveDate>,
@@ -241,10 +244,9 @@ pub struct Verification {
     pub category: Option<String>,
     /// 刚性支出 over the year (schooling, medical after reimbursement …).
     pub rigid_expenditure: Money,
-    /// Facts the verifiers found that the registry cannot know (原则上不纳入).
-    pub owns_commercial_housing: bool,
-    pub owns_vehicle: bool,
-    pub runs_business: bool,
+    /// Exclusion rules (原则上不纳入) the verifiers found met at the visit, by code: what
+    /// neither the registry nor a department's data shows.
+    pub exclusions_found: Vec<String>,
     /// Before elimination: months the income has stayed above the line, and whether large
     /// rigid expenditure is resolved.
     pub stable_income_months: u32,
@@ -261,6 +263,9 @@ pub struct Deliberation {
     pub note: String,
     /// First day of the notice (when agreed).
     pub notice_from: NaiveDate,
+    /// Exclusion rules the village representatives' assembly admitted the household despite
+    /// (特殊情况由村民代表大会评议认定), by code.
+    pub overrides: Vec<String>,
 }
 
 /// What one step can do to a case.
@@ -359,6 +364,8 @@ pub struct PersonFacts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdFacts {
     pub code: HouseholdCode,
+    /// What departments' feeds say of the members, for 信息比对.
+    pub records: Vec<DepartmentRecord>,
     pub household_type: HouseholdType,
     /// 低保户.
     pub dibao: bool,
@@ -373,6 +380,7 @@ impl From<&HouseholdRecord> for HouseholdFacts {
             code: r.household.code.clone(),
             household_type: r.household.household_type,
             dibao: r.household.dibao,
+            records: Vec::new(),
             members: r
                 .members
                 .iter()
@@ -390,6 +398,18 @@ impl From<&HouseholdRecord> for HouseholdFacts {
             assurance: r.assurance.clone(),
         }
     }
+}
+
+/// One row of a department's feed about a member (信息比对 at 入户核实).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DepartmentRecord {
+    pub department: crate::screening::Department,
+    pub person: String,
+    /// The feed's category (车辆类型, 房屋用途 …).
+    pub kind: String,
+    pub on: NaiveDate,
+    /// Where it comes from, as a reviewer can look it up: `2026-10 公安交管数据第5行`.
+    pub source: String,
 }
 
 /// What a transition is judged against.
@@ -543,6 +563,7 @@ pub fn open(
         notice_until: None,
         category: None,
         risk_types: Vec::new(),
+        exclusion_hits: Vec::new(),
         green_channel_proposed_on: None,
         green_channel_on: None,
         approved_on: None,
@@ -677,6 +698,55 @@ fn required(text: &str, what: &str) -> Result<String, Refusal> {
     } else {
         Ok(t.to_string())
     }
+}
+
+/// An agreed deliberation of a household that meets exclusion rules: each must be admitted
+/// by the village representatives' assembly, and only where the pack lets it.
+fn check_overrides(
+    policy: &Policy,
+    case: &Case,
+    d: &Deliberation,
+    event: &mut Event,
+) -> Result<(), Refusal> {
+    let rules = &policy.exclusions;
+    let name = |code: &str| rules.get(code).map_or(code.to_string(), |r| r.name.clone());
+    for code in &d.overrides {
+        if !case.exclusion_hits.contains(code) {
+            return Err(Refusal::Data(format!(
+                "入户核实没有发现“{}”，无需评议认定",
+                name(code)
+            )));
+        }
+    }
+    if !d.agreed {
+        return Ok(());
+    }
+    for code in &case.exclusion_hits {
+        let may = rules.get(code).is_some_and(|r| r.assembly_may_override);
+        if !may {
+            return Err(Refusal::Data(format!(
+                "入户核实发现“{}”，按政策不予纳入，不能经评议认定；请办结不予纳入",
+                name(code)
+            )));
+        }
+        if !d.overrides.contains(code) {
+            return Err(Refusal::Data(format!(
+                "入户核实发现“{}”，原则上不纳入；如属特殊情况，须经村民代表大会评议认定，并在评议记录中勾选该项",
+                name(code)
+            )));
+        }
+    }
+    if !d.overrides.is_empty() {
+        event.details.push((
+            "村民代表大会评议认定的特殊情况".into(),
+            d.overrides
+                .iter()
+                .map(|c| name(c))
+                .collect::<Vec<_>>()
+                .join("；"),
+        ));
+    }
+    Ok(())
 }
 
 fn not_after(on: NaiveDate, date: NaiveDate, what: &str) -> Result<(), Refusal> {
@@ -899,6 +969,9 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
                 if d.agreed { "同意" } else { "不同意" }.into(),
             ));
             event.comment = d.note.trim().to_string();
+            if phase == Phase::Identification {
+                check_overrides(policy, case, d, &mut event)?;
+            }
             if d.agreed {
                 if d.notice_from < d.held_on {
                     return Err(Refusal::Data(format!(
@@ -1278,7 +1351,26 @@ fn verify(
                     .collect::<Vec<_>>()
                     .join("；"),
             ));
-            let hits = exclusion_hits(ctx.household, v);
+            for code in &v.exclusions_found {
+                match policy.exclusions.get(code) {
+                    Some(r) if r.found_at_visit => {}
+                    Some(r) => {
+                        return Err(Refusal::Data(format!(
+                            "“{}”以部门数据或户籍档案为准，不能在入户核实中勾选",
+                            r.name
+                        )));
+                    }
+                    None => {
+                        return Err(Refusal::Data(format!(
+                            "原则上不纳入情形代码“{code}”不在政策包中"
+                        )));
+                    }
+                }
+            }
+            let hits = exclusion_hits(policy, ctx.household, v);
+            let mut codes: Vec<String> = hits.iter().map(|h| h.code.clone()).collect();
+            codes.dedup();
+            next.exclusion_hits = codes;
             event.details.push((
                 "信息比对".into(),
                 if hits.is_empty() {

@@ -6,6 +6,7 @@ use crate::fixtures::two_person_record;
 use crate::policy::{Pack, builtin_set};
 use crate::registry::assurance::{Assurance, HousingRating};
 use crate::registry::{Income, LabourCapacity};
+use crate::screening::Department;
 use proptest::prelude::*;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -123,6 +124,7 @@ impl Run {
                 agreed: true,
                 note: "村民代表一致同意".into(),
                 notice_from: on,
+                overrides: Vec::new(),
             }),
         )
     }
@@ -506,7 +508,7 @@ fn exclusion_hits_are_shown_not_refused() {
     let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
     run.household.members[1].public_payroll = true;
     let mut v = verification(d(2026, 9, 30));
-    v.owns_vehicle = true;
+    v.exclusions_found = vec!["vehicle".into()];
     let e = run.act(
         Role::VillageOfficer,
         d(2026, 9, 30),
@@ -515,9 +517,210 @@ fn exclusion_hits_are_shown_not_refused() {
     assert_eq!(
         e.flags,
         vec![
+            "信息比对：家庭成员拥有享受型轿车或大中型货车及挖机等（入户核实发现）".to_string(),
             "信息比对：家庭成员为财政供养人员（户籍档案：李四）".to_string(),
-            "信息比对：拥有享受型轿车或大型农机、工程车辆（入户核实发现）".to_string(),
         ]
+    );
+    assert_eq!(run.case.exclusion_hits, ["vehicle", "payroll"]);
+}
+
+fn record(department: Department, kind: &str) -> DepartmentRecord {
+    DepartmentRecord {
+        department,
+        person: "张三".into(),
+        kind: kind.into(),
+        on: d(2025, 5, 20),
+        source: format!("2026-10 {}数据第2行", department.label()),
+    }
+}
+
+/// Each exclusion rule of the pack: a department's row finds it at 入户核实, the
+/// deliberation cannot agree without the 村民代表大会 admitting it, and can with.
+#[test]
+fn each_exclusion_rule_is_found_from_department_data_and_overridden_only_by_the_assembly() {
+    let policy = policy_on(d(2026, 9, 30));
+    let cases = [
+        ("vehicle", Department::Vehicles, "小型轿车", "农用车"),
+        ("payroll", Department::Payroll, "公务员", "离退休人员"),
+        ("housing", Department::RealEstate, "商品住宅", "宅基地住宅"),
+        (
+            "business",
+            Department::Business,
+            "个体工商户",
+            "农民专业合作社",
+        ),
+    ];
+    assert_eq!(policy.exclusions.rule.len(), cases.len());
+    for (code, department, counted, ignored) in cases {
+        let rule = policy.exclusions.get(code).unwrap();
+        // A kind the rule does not count finds nothing.
+        let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+        let mut facts = HouseholdFacts::from(&run.household);
+        facts.records = vec![record(department, ignored)];
+        let hits = exclusion_hits(&policy, &facts, &verification(d(2026, 9, 30)));
+        assert!(hits.is_empty(), "{code}: {hits:?}");
+        // A kind it counts is found and shown at the verification.
+        facts.records = vec![record(department, counted)];
+        let ctx = Context {
+            policy: &run.policy,
+            calendar: &run.cal,
+            on: d(2026, 9, 30),
+            role: Some(Role::VillageOfficer),
+            household: &facts,
+            measures: 0,
+        };
+        let o = transition(
+            &run.case,
+            &Action::Verify(Box::new(verification(d(2026, 9, 30)))),
+            &ctx,
+        )
+        .unwrap();
+        let shown = format!(
+            "信息比对：{}（2026-10 {}数据第2行：张三，{counted}，2025-05-20）",
+            rule.name,
+            department.label()
+        );
+        assert!(
+            o.event.flags.contains(&shown),
+            "{code}: {:?}",
+            o.event.flags
+        );
+        assert_eq!(o.case.exclusion_hits, [code]);
+        run.case = o.case;
+        // An agreed deliberation without the assembly's admission is refused, naming it.
+        let deliberation = |overrides: Vec<String>| {
+            Action::Deliberate(Deliberation {
+                held_on: d(2026, 10, 8),
+                attendees: 23,
+                agreed: true,
+                note: "村民代表大会评议".into(),
+                notice_from: d(2026, 10, 8),
+                overrides,
+            })
+        };
+        let e = run
+            .try_do(
+                Role::VillageOfficer,
+                d(2026, 10, 8),
+                deliberation(Vec::new()),
+            )
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&rule.name) && e.contains("须经村民代表大会评议认定"),
+            "{code}: {e}"
+        );
+        // Admitting a rule the household does not meet is refused too.
+        let other = if code == "vehicle" {
+            "housing"
+        } else {
+            "vehicle"
+        };
+        let e = run
+            .try_do(
+                Role::VillageOfficer,
+                d(2026, 10, 8),
+                deliberation(vec![code.into(), other.into()]),
+            )
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("无需评议认定"), "{code}: {e}");
+        let e = run.act(
+            Role::VillageOfficer,
+            d(2026, 10, 8),
+            deliberation(vec![code.into()]),
+        );
+        assert!(
+            e.details
+                .contains(&("村民代表大会评议认定的特殊情况".into(), rule.name.clone())),
+            "{code}: {:?}",
+            e.details
+        );
+        assert_eq!(run.case.state, CaseState::Notice, "{code}");
+    }
+}
+
+#[test]
+fn a_pack_may_forbid_the_assembly_to_override_a_rule() {
+    let county = r#"
+[pack]
+id = "qingshan-2026-exclusions"
+title = "青山县原则上不纳入情形"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+
+[[exclusions.rule]]
+code = "payroll"
+name = "家庭成员为财政供养人员"
+department = "payroll"
+registry = "财政供养"
+found_at_visit = false
+assembly_may_override = false
+
+[sources]
+"exclusions" = "县定默认值：测试用"
+"#;
+    let mut set = builtin_set().unwrap();
+    set.add(Pack::parse("qingshan.toml", county).unwrap())
+        .unwrap();
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.policy = set.resolve(&village(), d(2026, 9, 30)).unwrap();
+    // Not found at a visit: the verifiers cannot tick it.
+    let mut v = verification(d(2026, 9, 30));
+    v.exclusions_found = vec!["payroll".into()];
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 30),
+            Action::Verify(Box::new(v)),
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(e.to_string().contains("不能在入户核实中勾选"), "{e}");
+    run.household.members[1].public_payroll = true;
+    let e = run.verify(d(2026, 9, 30));
+    assert!(
+        e.flags
+            .iter()
+            .any(|f| f.ends_with("（户籍档案：李四），不得经评议纳入")),
+        "{:?}",
+        e.flags
+    );
+    let e = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 10, 8),
+            Action::Deliberate(Deliberation {
+                held_on: d(2026, 10, 8),
+                attendees: 23,
+                agreed: true,
+                note: String::new(),
+                notice_from: d(2026, 10, 8),
+                overrides: vec!["payroll".into()],
+            }),
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("不能经评议认定；请办结不予纳入"),
+        "{e}"
+    );
+    // A pack naming a department that holds no such data, or a kind it does not have, is
+    // refused with the field.
+    let bad = county.replace("department = \"payroll\"", "department = \"tax\"");
+    let errs = Pack::parse("qingshan.toml", &bad).unwrap_err();
+    assert_eq!(errs[0].field, "exclusions.rule[1].department", "{errs:?}");
+    let bad = county.replace(
+        "department = \"payroll\"",
+        "department = \"payroll\"\nkinds = [\"村干部\"]",
+    );
+    let errs = Pack::parse("qingshan.toml", &bad).unwrap_err();
+    assert!(
+        errs[0].message.contains("不是财政供养数据的类别"),
+        "{errs:?}"
     );
 }
 
@@ -858,6 +1061,7 @@ fn any_action() -> impl Strategy<Value = (usize, Action)> {
             agreed,
             note: String::new(),
             notice_from: d(2027, 6, 1),
+            overrides: Vec::new(),
         })),
         Just(Action::Object {
             content: "异议".into()

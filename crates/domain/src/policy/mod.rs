@@ -6,6 +6,7 @@
 //! pack in force on the date that has it, the newest within a level (see `docs/decisions.md`). Every file is checked on its own, so
 //! every error names file, line and field.
 
+pub mod exclusions;
 pub mod problems;
 pub mod screening;
 pub mod sources;
@@ -394,6 +395,7 @@ pub struct PackFile {
     pub screening: Option<ScreeningRules>,
     pub problems: Option<problems::ProblemRules>,
     pub assistance: Option<AssistanceRules>,
+    pub exclusions: Option<exclusions::ExclusionRules>,
     #[serde(default)]
     pub codes: CodesLayer,
     /// Where each value comes from (来源), by value path; see [`sources`].
@@ -633,6 +635,19 @@ fn validate(p: &PackFile) -> Vec<Problem> {
             vec![Seg::Key("assistance"), Seg::Key("max_measure_amount")],
             "单项措施资金上限（max_measure_amount）必须大于0".into(),
         ));
+    }
+    if let Some(rules) = &p.exclusions {
+        for (i, field, message) in rules.check() {
+            out.push((
+                vec![
+                    Seg::Key("exclusions"),
+                    Seg::Key("rule"),
+                    Seg::Index(i),
+                    Seg::Key(field),
+                ],
+                message,
+            ));
+        }
     }
     if let Some(rules) = &p.problems {
         for (field, message) in rules.check() {
@@ -912,6 +927,7 @@ pub struct Policy {
     pub screening: ScreeningRules,
     pub problems: problems::ProblemRules,
     pub assistance: AssistanceRules,
+    pub exclusions: exclusions::ExclusionRules,
     pub object_categories: Vec<ObjectCategory>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -1192,6 +1208,7 @@ impl PolicySet {
             screening: pick!(screening, "screening"),
             problems: pick!(problems, "problems"),
             assistance: pick!(assistance, "assistance"),
+            exclusions: pick!(exclusions, "exclusions"),
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),

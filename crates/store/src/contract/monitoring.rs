@@ -546,6 +546,7 @@ pub async fn monitoring_cases(store: &dyn Store) {
                 agreed: true,
                 note: String::new(),
                 notice_from: d(2026, 10, 8),
+                overrides: Vec::new(),
             }),
         ),
         (Role::VillageOfficer, d(2026, 10, 13), Action::EndNotice),
@@ -1203,6 +1204,7 @@ fn history_of(r: &HouseholdRecord, new_lead: NewLead) -> CaseHistory {
         agreed: true,
         note: String::new(),
         notice_from: d(2026, 10, 8),
+        overrides: Vec::new(),
     });
     let measure = Measure {
         id: 0,

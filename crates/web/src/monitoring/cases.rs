@@ -321,6 +321,13 @@ struct CasePage {
     categories: Vec<(String, String, bool)>,
     /// The village's assessment date of a green-channel proposal awaiting the town.
     green_proposed: String,
+    /// Exclusion rules the verifiers may tick at the visit: (code, name).
+    exclusion_choices: Vec<(String, String)>,
+    /// What the departments' data and the registry show before the visit (信息比对).
+    department_hits: Vec<String>,
+    /// Exclusion rules the verification found, for the deliberation: (code, name, may the
+    /// assembly admit the household despite it).
+    exclusion_hits: Vec<(String, String, bool)>,
     modes: Vec<(String, String)>,
     events: Vec<EventView>,
     leads: Vec<LeadRow>,
@@ -434,6 +441,22 @@ fn case_page(
             .map(|(code, name)| {
                 let on = c.risk_types.contains(&code);
                 (code, name, on)
+            })
+            .collect(),
+        exclusion_choices: p
+            .exclusions
+            .rule
+            .iter()
+            .filter(|r| r.found_at_visit)
+            .map(|r| (r.code.clone(), r.name.clone()))
+            .collect(),
+        department_hits: view.department_hits.clone(),
+        exclusion_hits: c
+            .exclusion_hits
+            .iter()
+            .map(|code| match p.exclusions.get(code) {
+                Some(r) => (code.clone(), r.name.clone(), r.assembly_may_override),
+                None => (code.clone(), code.clone(), false),
             })
             .collect(),
         green_proposed: c
@@ -658,15 +681,17 @@ fn step_form(fields: &[(String, String)]) -> StepForm {
         risk_types: all(fields, "risk"),
         category: field(fields, "category"),
         rigid_expenditure: field(fields, "rigid_expenditure"),
-        owns_commercial_housing: flag("owns_commercial_housing"),
-        owns_vehicle: flag("owns_vehicle"),
-        runs_business: flag("runs_business"),
+        exclusions: all(fields, "exclusion"),
+        owns_commercial_housing: false,
+        owns_vehicle: false,
+        runs_business: false,
         stable_income_months: field(fields, "stable_income_months"),
         rigid_expenditure_resolved: flag("rigid_expenditure_resolved"),
         held_on: field(fields, "held_on"),
         attendees: field(fields, "attendees"),
         agreed: field(fields, "agreed") == "yes",
         notice_from: field(fields, "notice_from"),
+        overrides: all(fields, "override"),
         mode: field(fields, "mode"),
     }
 }

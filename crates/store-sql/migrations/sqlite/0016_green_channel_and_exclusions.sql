@@ -1,0 +1,6 @@
+-- 绿色通道 is proposed by the village after its assessment (经村级研判, seed 001) and started by
+-- the town: the proposal's assessment date waits on the case until the town decides.
+ALTER TABLE monitoring_cases ADD COLUMN green_channel_proposed_on TEXT;
+-- The exclusion rules (原则上不纳入) the verification found met, by code, comma-separated:
+-- the deliberation must admit each as a special case (村民代表大会评议认定).
+ALTER TABLE monitoring_cases ADD COLUMN exclusion_hits TEXT NOT NULL DEFAULT '';
