@@ -142,9 +142,15 @@ pub enum Cmd {
         /// 测算日期 YYYY-MM-DD（时间窗口、年龄以此为准）
         #[arg(long, value_name = "日期")]
         as_of: String,
-        /// 监测收入线（元/人/年），如 7600
+        /// 监测收入线（元/人/年），如 7600；用 --pack 或 --region 时可省略（取政策包的监测范围）
         #[arg(long, value_name = "元")]
-        line_yuan: String,
+        line_yuan: Option<String>,
+        /// 筛查规则取自此政策包文件的 [screening] 节（收入线取其 [monitoring_line]，或用 --line-yuan）
+        #[arg(long, value_name = "文件", conflicts_with = "region")]
+        pack: Option<PathBuf>,
+        /// 筛查规则和收入线取自随程序发布的政策包中该地区在测算日期适用的一套（12位区划代码）
+        #[arg(long, value_name = "区划代码")]
+        region: Option<String>,
         /// 输出目录
         #[arg(long, value_name = "目录")]
         out: PathBuf,

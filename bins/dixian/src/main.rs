@@ -72,11 +72,25 @@ async fn run(cli: cli::Cli) -> Result<ExitCode> {
             input,
             as_of,
             line_yuan,
+            pack,
+            region,
             out,
             strict,
             explain,
             threads,
-        } => commands::screen::file(input, as_of, line_yuan, out, strict, explain, threads),
+        } => commands::screen::file(
+            input,
+            as_of,
+            screen::RuleSource {
+                line_yuan,
+                pack,
+                region,
+            },
+            out,
+            strict,
+            explain,
+            threads,
+        ),
         Cmd::ScreenArea { data, area, as_of } => {
             commands::screen::area(config, data, area, as_of).await
         }

@@ -1,7 +1,9 @@
 //! `dixian screen` and `dixian screen-data`: the screening engine on files.
 
 use anyhow::{Result, anyhow, bail};
+use dixian_domain::division::DivisionCode;
 use dixian_domain::money::Money;
+use dixian_domain::policy::{Pack, builtin_set};
 use dixian_screen::contract::{self, Screening};
 use dixian_screen::{Date, RuleSet, generate};
 use std::path::Path;
@@ -15,25 +17,109 @@ fn date(s: &str) -> Result<Date> {
     Date::parse(s.trim().as_bytes()).ok_or_else(|| anyhow!("日期 “{s}” 无效，应为 YYYY-MM-DD"))
 }
 
+/// Where `dixian screen` takes its rules and line from.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSource {
+    pub line_yuan: Option<String>,
+    /// A pack file: its `[screening]` rules, its line unless `line_yuan` is given.
+    pub pack: Option<std::path::PathBuf>,
+    /// The shipped packs in force for this region on the as-of date.
+    pub region: Option<String>,
+}
+
+/// The rules and the line (fen) of a run: from a pack file, from the shipped packs of a
+/// region on the as-of date, or the file contract's own rules with `--line-yuan`.
+fn rules_and_line(source: &RuleSource, as_of: &str) -> Result<(RuleSet, i64)> {
+    let given = match &source.line_yuan {
+        Some(t) => {
+            let line = Money::parse(t).map_err(|e| anyhow!("收入线 “{t}” 无效：{e}"))?;
+            if line.fen() <= 0 {
+                bail!("收入线须大于 0 元");
+            }
+            Some(line)
+        }
+        None => None,
+    };
+    let engine = |rules: &dixian_domain::policy::screening::ScreeningRules| {
+        dixian_app::screening::engine_rules(rules).map_err(|e| anyhow!("{e}"))
+    };
+    if let Some(path) = &source.pack {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow!("无法读取政策包 {}：{e}", path.display()))?;
+        let name = path.display().to_string();
+        let pack = Pack::parse(&name, &text).map_err(|issues| {
+            anyhow!(
+                "{}",
+                issues
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })?;
+        let rules = pack
+            .content
+            .screening
+            .as_ref()
+            .ok_or_else(|| anyhow!("政策包 {name} 没有 [screening] 节"))?;
+        let line = given
+            .or_else(|| pack.content.monitoring_line.as_ref().map(|l| l.amount))
+            .ok_or_else(|| {
+                anyhow!("政策包 {name} 没有 [monitoring_line] 节，请用 --line-yuan 给出收入线")
+            })?;
+        return Ok((engine(rules)?, line.fen()));
+    }
+    if let Some(region) = &source.region {
+        let code = DivisionCode::parse(region).map_err(|e| anyhow!("{e}"))?;
+        let on = dixian_app::policy::parse_date(as_of).map_err(|e| anyhow!("{e}"))?;
+        let set = builtin_set().map_err(|issues| {
+            anyhow!(
+                "{}",
+                issues
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })?;
+        let policy = set.resolve(&code, on).map_err(|e| anyhow!("{e}"))?;
+        let line = given.unwrap_or(policy.monitoring_line.amount);
+        eprintln!(
+            "规则：{}（{}）{}条，收入线 {} 元",
+            region,
+            policy
+                .layers
+                .iter()
+                .map(|l| l.id.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            policy.screening.rule.len(),
+            line.grouped()
+        );
+        return Ok((engine(&policy.screening)?, line.fen()));
+    }
+    let line = given.ok_or_else(|| {
+        anyhow!("请给出 --line-yuan（收入线），或用 --pack、--region 从政策包取规则和收入线")
+    })?;
+    Ok((RuleSet::contract(), line.fen()))
+}
+
 pub fn run(
     input: &Path,
-    as_of: &str,
-    line_yuan: &str,
+    as_of_text: &str,
+    source: &RuleSource,
     out: &Path,
     strict: bool,
     explain: bool,
     threads: Option<usize>,
 ) -> Result<ExitCode> {
-    let as_of = date(as_of)?;
-    let line = Money::parse(line_yuan).map_err(|e| anyhow!("收入线 “{line_yuan}” 无效：{e}"))?;
-    if line.fen() <= 0 {
-        bail!("收入线须大于 0 元");
-    }
+    let as_of = date(as_of_text)?;
+    let (rules, line_fen) = rules_and_line(source, as_of_text)?;
     let threads = threads
         .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
         .unwrap_or(1);
     let started = Instant::now();
-    let screening = contract::run(input, as_of, line.fen(), &RuleSet::contract(), threads)?;
+    let screening = contract::run(input, as_of, line_fen, &rules, threads)?;
     report(&screening);
     if strict && screening.rejected() > 0 {
         eprintln!(

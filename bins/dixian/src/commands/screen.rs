@@ -13,13 +13,13 @@ use std::process::ExitCode;
 pub(crate) fn file(
     input: PathBuf,
     as_of: String,
-    line_yuan: String,
+    rules: screen::RuleSource,
     out: PathBuf,
     strict: bool,
     explain: bool,
     threads: Option<usize>,
 ) -> Result<ExitCode> {
-    screen::run(&input, &as_of, &line_yuan, &out, strict, explain, threads)
+    screen::run(&input, &as_of, &rules, &out, strict, explain, threads)
 }
 
 pub(crate) async fn area(

@@ -283,6 +283,69 @@ fn screen_on_files_writes_the_contract_outputs_and_strict_mode_refuses_bad_lines
         first
     );
 
+    // The rules from a pack: the contract's own rules written as a pack give the same bytes.
+    let contract = repo_file("bench/screening/contract.toml");
+    let o = run(&["--pack", s(&contract)]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("warnings.csv")).unwrap(),
+        first
+    );
+    // From the shipped packs of a region on the as-of date: the national rules (12-month
+    // self-pay thresholds split by category, new social assistance …) and the region's line.
+    let by_region = |region: &str| {
+        let o = dixian(&[
+            "screen",
+            "--input",
+            s(&input),
+            "--as-of",
+            "2026-10-31",
+            "--region",
+            region,
+            "--out",
+            s(&out),
+        ]);
+        let (_, err) = text(&o);
+        assert!(o.status.success(), "{err}");
+        (
+            err,
+            std::fs::read_to_string(out.join("warnings.csv")).unwrap(),
+        )
+    };
+    let (err, national) = by_region("500299000000");
+    assert!(
+        err.contains("national-2021") && err.contains("收入线 6,000.00 元"),
+        "{err}"
+    );
+    assert_ne!(national, first);
+    assert!(national.contains(",self_pay_"), "{national}");
+    let count = |w: &str, reason: &str| w.lines().filter(|l| l.ends_with(reason)).count();
+    let (err, yunnan) = by_region("530100000000");
+    assert!(err.contains("收入线 8,700.00 元"), "{err}");
+    assert!(
+        count(&yunnan, ",income_below_line") > count(&national, ",income_below_line"),
+        "a higher line finds more households below it"
+    );
+    // A pack without a line needs --line-yuan, said plainly.
+    let o = dixian(&[
+        "screen",
+        "--input",
+        s(&input),
+        "--as-of",
+        "2026-10-31",
+        "--pack",
+        s(&contract),
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        text(&o)
+            .1
+            .contains("没有 [monitoring_line] 节，请用 --line-yuan"),
+        "{:?}",
+        text(&o)
+    );
+
     // A malformed claim on line 3: named in the report; strict mode exits 2
     // and leaves the earlier outputs alone.
     let claims = input.join("medical_claims.csv");
@@ -431,4 +494,15 @@ fn check_data_lists_every_rule_and_writes_the_csv() {
         !o.status.success() && err.contains("区划代码“123”无效"),
         "{err}"
     );
+}
+
+/// The contract's rules written as a pack are the rules the engine has built in: the same
+/// codes, kinds, thresholds, categories and exclusions.
+#[test]
+fn the_contract_pack_is_the_built_in_contract() {
+    let text = std::fs::read_to_string(repo_file("bench/screening/contract.toml")).unwrap();
+    let pack = dixian_domain::policy::Pack::parse("contract.toml", &text).unwrap();
+    let rules =
+        dixian_app::screening::engine_rules(pack.content.screening.as_ref().unwrap()).unwrap();
+    assert_eq!(rules, dixian_screen::RuleSet::contract());
 }
