@@ -36,7 +36,7 @@ generate() { # SF AS_OF SEED DIR
 
 command_of() { # NAME INPUT AS_OF LINE OUT — sets cmd
   case $1 in
-    dixian) cmd=("$bin" screen --input "$2" --as-of "$3" --line-yuan "$4" --out "$5") ;;
+    dixian) cmd=("$bin" screen --input "$2" --as-of "$3" --pack bench/screening/contract.toml --line-yuan "$4" --out "$5") ;;
     duckdb) cmd=("$py" bench/screening/duckdb_screen.py "$2" "$3" "$4" "$5") ;;
     polars) cmd=("$py" bench/screening/polars_screen.py "$2" "$3" "$4" "$5") ;;
   esac

@@ -604,7 +604,7 @@ pub async fn selection(
             .as_ref()
             .and_then(|p| p.object_categories.iter().find(|i| &i.code == c))
             .map_or(c.as_str(), |i| i.name.as_str());
-        words.push(format!("监测对象类别：{name}"));
+        words.push(format!("对象类别：{name}"));
     }
     if let Some(r) = &filter.risk_type {
         let name = pack

@@ -95,7 +95,7 @@ impl DrillQuery {
             within,
             household,
             overdue_on,
-            category: code_ok("监测对象类别", &self.category)?,
+            category: code_ok("对象类别", &self.category)?,
             risk_type: code_ok("风险类型", &self.risk)?,
             approved_between: span("纳入监测日期", &self.approved)?,
             eliminated_between: span("风险消除日期", &self.eliminated)?,

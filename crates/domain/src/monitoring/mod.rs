@@ -787,9 +787,9 @@ fn check_codes(
         return Err(Refusal::Data("风险类型有重复".into()));
     }
     match category {
-        None => Err(Refusal::Data("请选择监测对象类别".into())),
+        None => Err(Refusal::Data("请选择对象类别".into())),
         Some(c) if !policy.object_categories.iter().any(|i| i.code == c) => Err(Refusal::Data(
-            format!("监测对象类别代码“{c}”不在政策包代码表中"),
+            format!("对象类别代码“{c}”不在政策包代码表中"),
         )),
         Some(_) => Ok(()),
     }
@@ -1049,7 +1049,7 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             // against the household's type and 低保.
             check_category(policy, category.as_deref(), ctx.household, None)?;
             event.details.push((
-                "监测对象类别".into(),
+                "对象类别".into(),
                 category_name(policy, category.as_deref().unwrap_or("")).into(),
             ));
             event

@@ -226,7 +226,7 @@ pub async fn show(
         identifying: FigureView::from(&d.identifying),
         overdue_total: FigureView::from(&d.overdue_total),
         share: percent_text(d.eliminated_share),
-        category_chart: charts::bars("按监测对象类别", &marks(&d.by_category)),
+        category_chart: charts::bars("按对象类别", &marks(&d.by_category)),
         risk_chart: charts::bars("按风险类型", &marks(&d.by_risk)),
         state_chart: charts::donut(
             "按案件状态",

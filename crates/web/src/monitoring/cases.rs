@@ -202,7 +202,7 @@ fn facts(view: &CaseView) -> Vec<(String, String)> {
         ));
     }
     if let Some(name) = &view.category_name {
-        out.push(("监测对象类别".into(), name.clone()));
+        out.push(("对象类别".into(), name.clone()));
     }
     if !c.risk_types.is_empty() {
         out.push(("风险类型".into(), risk_type_names(p, &c.risk_types)));

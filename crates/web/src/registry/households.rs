@@ -67,18 +67,35 @@ impl ListParams {
     }
 }
 
-/// Flags of a household as short Chinese tags.
-fn tags(h: &HouseholdSummary) -> Vec<&'static str> {
+/// Flags of a household as short Chinese tags; `object` is what the pack in force calls a
+/// monitored household (监测对象, from 2026 防止返贫致贫对象).
+fn tags(h: &HouseholdSummary, object: &str) -> Vec<String> {
     [
-        (h.monitored, "监测对象"),
+        (h.monitored, object),
         (h.dibao, "低保"),
         (h.tekun, "特困"),
         (h.relocated, "易地搬迁"),
     ]
     .iter()
     .filter(|(on, _)| *on)
-    .map(|(_, t)| *t)
+    .map(|(_, t)| t.to_string())
     .collect()
+}
+
+/// What the pack in force today calls a monitored household, for the actor's area.
+async fn object_name(state: &AppState, session: &Session, region: Option<&str>) -> String {
+    let store = state.store.as_ref();
+    let region = match (region, &session.auth.actor.scope) {
+        (Some(r), _) => r.to_string(),
+        (None, dixian_domain::access::Scope::Within(c)) => c.to_string(),
+        (None, dixian_domain::access::Scope::Everything) => store
+            .setting("demo.county")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+    };
+    dixian_app::policy::object_name(store, &region, state.today()).await
 }
 
 #[derive(Template)]
@@ -87,9 +104,9 @@ struct ListPage {
     frame: Frame,
     p: ListParams,
     /// The yes/no filters: field, label, current value.
-    flags: Vec<(&'static str, &'static str, String)>,
+    flags: Vec<(&'static str, String, String)>,
     error: Option<String>,
-    rows: Vec<(HouseholdSummary, Vec<&'static str>)>,
+    rows: Vec<(HouseholdSummary, Vec<String>)>,
     total: i64,
     page: i64,
     pages: i64,
@@ -104,11 +121,12 @@ pub async fn list(
     Extension(session): Extension<Session>,
     Query(p): Query<ListParams>,
 ) -> Page {
+    let object = object_name(&state, &session, None).await;
     let flags = vec![
-        ("monitored", "监测对象", p.monitored.clone()),
-        ("dibao", "低保", p.dibao.clone()),
-        ("tekun", "特困", p.tekun.clone()),
-        ("relocated", "易地搬迁", p.relocated.clone()),
+        ("monitored", object.clone(), p.monitored.clone()),
+        ("dibao", "低保".to_string(), p.dibao.clone()),
+        ("tekun", "特困".to_string(), p.tekun.clone()),
+        ("relocated", "易地搬迁".to_string(), p.relocated.clone()),
     ];
     let mut page = ListPage {
         frame: session.frame(&state),
@@ -142,7 +160,7 @@ pub async fn list(
                     .rows
                     .into_iter()
                     .map(|h| {
-                        let t = tags(&h);
+                        let t = tags(&h, &object);
                         (h, t)
                     })
                     .collect();
@@ -179,7 +197,7 @@ fn event_label(action: &str) -> &str {
 struct HouseholdPage {
     frame: Frame,
     view: registry::HouseholdView,
-    tags: Vec<&'static str>,
+    tags: Vec<String>,
     events: Vec<EventRow>,
     may_edit: bool,
     csrf: String,
@@ -249,7 +267,8 @@ pub async fn show(
             .collect(),
         Err(e) => return Err(e.into()),
     };
-    let tags = tags(&view.detail.summary);
+    let object = object_name(&state, &session, Some(view.detail.summary.village.as_str())).await;
+    let tags = tags(&view.detail.summary, &object);
     let s = &view.detail.summary;
     let poverty_alleviated = s.household_type
         == dixian_domain::registry::HouseholdType::PovertyAlleviated
