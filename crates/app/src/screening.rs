@@ -7,15 +7,15 @@ use crate::feeds::{Fact, fact_of};
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::{Actor, Scope};
 use dixian_domain::policy::screening::{
-    AssistanceKind, CheckedRule, Condition, HousingGrade, RuleCategory, ScreeningKind,
-    ScreeningRules,
+    AssistanceKind, CheckedRule, Condition, HousingGrade, RecordSource, RuleCategory,
+    ScreeningKind, ScreeningRules,
 };
 use dixian_domain::registry::{HouseholdType, LabourCapacity, LivingStatus};
 use dixian_domain::screening::Department;
 use dixian_screen::engine::HouseholdRow;
 use dixian_screen::engine::yuan;
 use dixian_screen::rules::{
-    Assistance, Categories, Category, Grade, Labour, Rule, RuleKind, RuleSet,
+    Assistance, Categories, Category, Grade, Labour, Rule, RuleKind, RuleSet, Source,
 };
 use dixian_screen::{Date, Plan, Registry, Window};
 use dixian_store::{NewScreeningRun, ScreeningOutcome, ScreeningWarning, Store};
@@ -108,6 +108,19 @@ fn engine_rule(rule: &CheckedRule) -> Rule {
             },
         },
         &Condition::LabourDeath { window_months } => RuleKind::LabourDeath { window_months },
+        &Condition::MemberRecord {
+            source,
+            window_months,
+            at_least_fen,
+        } => RuleKind::MemberRecord {
+            source: match source {
+                RecordSource::Unemployment => Source::Unemployment,
+                RecordSource::Disaster => Source::Disaster,
+                RecordSource::SeriousIllness => Source::SeriousIllness,
+            },
+            window_months,
+            at_least_fen,
+        },
         Condition::NewAssistance {
             window_months,
             kinds,
@@ -250,9 +263,21 @@ pub async fn run_screening(
                 let household = registry.household_index(r.household_id);
                 plan.housing(&mut tally, r.household_id, household, grade, on)
             }
-            // Deaths were taken first. Listed records (车辆, 不动产, 市场主体, 财政供养 for the
-            // exclusion checks at 入户核实; 人社, 应急, 卫健) have no screening rule kind yet.
-            Fact::Death { .. } | Fact::Listed { .. } => {}
+            Fact::Listed { kind, amount, .. } => {
+                // 人社, 应急管理 and 卫健 rows are signals; 车辆, 不动产, 市场主体 and 财政供养
+                // rows are for the exclusion checks at 入户核实, not for screening.
+                let source = match r.department {
+                    Department::Employment if kind == "失业登记" => Some(Source::Unemployment),
+                    Department::Emergency => Some(Source::Disaster),
+                    Department::Health => Some(Source::SeriousIllness),
+                    _ => None,
+                };
+                if let Some(source) = source {
+                    plan.record(&mut tally, r.person_id, person, source, on, amount.fen());
+                }
+            }
+            // Deaths were taken first.
+            Fact::Death { .. } => {}
         }
     }
     let hits = plan.evaluate(&registry, &tally);

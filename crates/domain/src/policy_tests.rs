@@ -274,6 +274,7 @@ fn the_shipped_screening_rules_are_those_of_domain_section_7() {
     assert_eq!(
         codes,
         vec![
+            "disaster",
             "dropout",
             "income_below_line",
             "labor_death",
@@ -283,8 +284,18 @@ fn the_shipped_screening_rules_are_those_of_domain_section_7() {
             "post_shock_income",
             "self_pay_lifted",
             "self_pay_other",
+            "serious_illness",
+            "unemployment",
             "unsafe_housing"
         ]
+    );
+    assert_eq!(
+        p.screening.get("disaster").unwrap().kind.department(),
+        "应急管理"
+    );
+    assert_eq!(
+        p.screening.get("unemployment").unwrap().describe(),
+        "近3个月有成员办理失业登记；适用：全部农户"
     );
     assert_eq!(
         p.screening.get("self_pay_other").unwrap().describe(),

@@ -7,7 +7,7 @@
 
 use crate::date::{Date, Window};
 use crate::memory::Zeroed;
-use crate::rules::{Assistance, Category, Grade, Labour, Rule, RuleKind, Schooling};
+use crate::rules::{Assistance, Category, Grade, Labour, Rule, RuleKind, Schooling, Source};
 use crate::table::{IdTable, Packed, Position};
 use std::collections::HashMap;
 
@@ -289,6 +289,7 @@ pub struct Plan {
     housing: Vec<(u32, Window, Grade)>,
     death: Vec<(u32, Window)>,
     assistance: Vec<(u32, Window, u8)>,
+    records: Vec<(u32, Source, Window, i64)>,
 }
 
 /// Why a rule set cannot run.
@@ -327,6 +328,7 @@ impl Plan {
             housing: Vec::new(),
             death: Vec::new(),
             assistance: Vec::new(),
+            records: Vec::new(),
         };
         for (i, rule) in rules.iter().enumerate() {
             let bit = 1u32 << i;
@@ -375,6 +377,13 @@ impl Plan {
                     let mask = kinds.iter().fold(0u8, |m, k| m | 1 << *k as u8);
                     plan.assistance.push((bit, window(*window_months)?, mask))
                 }
+                RuleKind::MemberRecord {
+                    source,
+                    window_months,
+                    at_least_fen,
+                } => plan
+                    .records
+                    .push((bit, *source, window(*window_months)?, *at_least_fen)),
             }
             plan.rule_window.push(claim_window);
         }
@@ -511,6 +520,26 @@ impl Plan {
             if mask & 1 << kind as u8 != 0 && window.contains(on) {
                 let detail = kind as u8;
                 tally.flag(p.household, bit, Evidence { on, key, detail });
+            }
+        }
+    }
+
+    /// A department's record of a member (失业登记, 受灾 with its loss, 大病).
+    pub fn record(
+        &self,
+        tally: &mut Tally,
+        key: i64,
+        person: Option<Person>,
+        source: Source,
+        on: Date,
+        amount_fen: i64,
+    ) {
+        let Some(p) = tally.living(person) else {
+            return;
+        };
+        for &(bit, s, window, at_least) in &self.records {
+            if s == source && window.contains(on) && amount_fen >= at_least {
+                tally.flag(p.household, bit, Evidence { on, key, detail: 0 });
             }
         }
     }
@@ -655,6 +684,20 @@ impl Plan {
                     "劳动力成员（{}）于 {} 死亡，在{}内",
                     who(e.key),
                     e.on,
+                    months(window_months)
+                )
+            }
+            RuleKind::MemberRecord {
+                source,
+                window_months,
+                ..
+            } => {
+                let e = evidence?;
+                format!(
+                    "成员（{}）于 {} {}，在{}内",
+                    who(e.key),
+                    e.on,
+                    source.name(),
                     months(window_months)
                 )
             }

@@ -197,11 +197,40 @@ pub enum RuleKind {
         window_months: u32,
         kinds: Vec<Assistance>,
     },
+    /// A living member has a record of `source` dated in the window, of at
+    /// least `at_least_fen` (0: any). The file contract has no such feed;
+    /// the system's screening does (人社, 应急管理, 卫健).
+    MemberRecord {
+        source: Source,
+        window_months: u32,
+        at_least_fen: i64,
+    },
+}
+
+/// The department records a [`RuleKind::MemberRecord`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// 人社 失业登记
+    Unemployment,
+    /// 应急管理 受灾
+    Disaster,
+    /// 卫健 大病
+    SeriousIllness,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Unemployment => "办理失业登记",
+            Source::Disaster => "受灾",
+            Source::SeriousIllness => "确诊大病",
+        }
+    }
 }
 
 impl RuleKind {
     /// Every kind's code, as packs name it.
-    pub const CODES: [&'static str; 9] = [
+    pub const CODES: [&'static str; 10] = [
         "income_below_line",
         "medical_burden",
         "self_pay_at_least",
@@ -211,6 +240,7 @@ impl RuleKind {
         "unsafe_housing",
         "labour_death",
         "new_assistance",
+        "member_record",
     ];
 }
 

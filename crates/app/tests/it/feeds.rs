@@ -450,3 +450,82 @@ async fn a_vehicle_feed_is_compared_at_the_verification_and_needs_the_assembly()
     let view = case_view(&s, &town, id, d(2026, 11, 10)).await.unwrap();
     assert_eq!(view.file.summary.case.exclusion_hits, ["vehicle"]);
 }
+
+/// 人社's unemployment registration and 应急管理's disaster list reach the system's screening:
+/// each names the member, the row's date and the rule.
+#[tokio::test]
+async fn unemployment_and_disaster_feeds_raise_warnings() {
+    let (_d, s, record) = county().await;
+    let member = &record.members[0];
+    let renshe = officer(&s, "人社").await;
+    deliver(
+        &s,
+        &renshe,
+        Department::Employment,
+        Period::parse("2026-10").unwrap(),
+        "十月.csv",
+        format!(
+            "身份证号,姓名,登记类别,登记日期\n{},{},失业登记,2026-10-10\n",
+            member.id_number.as_str(),
+            member.name
+        )
+        .as_bytes(),
+        false,
+        d(2026, 11, 3),
+    )
+    .await
+    .unwrap();
+    let yingji = officer(&s, "应急管理").await;
+    deliver(
+        &s,
+        &yingji,
+        Department::Emergency,
+        Period::parse("2026-09").unwrap(),
+        "九月.csv",
+        format!(
+            "身份证号,姓名,灾害类型,受灾日期,损失金额(元)\n{},{},洪涝,2026-09-02,35000\n",
+            member.id_number.as_str(),
+            member.name
+        )
+        .as_bytes(),
+        false,
+        d(2026, 11, 3),
+    )
+    .await
+    .unwrap();
+    let county = Actor {
+        user_id: Some(8),
+        name: "县级管理员".into(),
+        scope: Scope::Within(DivisionCode::parse("500299000000").unwrap()),
+        source: None,
+        role: Some(Role::CountyAdmin),
+    };
+    let report = run_screening(&s, &county, d(2026, 10, 31), &|_, _| {})
+        .await
+        .unwrap();
+    let found = |code: &str| {
+        report
+            .warnings
+            .iter()
+            .find(|w| w.rule_code == code)
+            .map(|w| (w.department.clone(), w.explanation.clone()))
+    };
+    assert_eq!(
+        found("unemployment"),
+        Some((
+            "人社".to_string(),
+            format!(
+                "成员（{}）于 2026-10-10 办理失业登记，在近3个月内",
+                member.name
+            )
+        ))
+    );
+    assert_eq!(
+        found("disaster"),
+        Some((
+            "应急管理".to_string(),
+            format!("成员（{}）于 2026-09-02 受灾，在近3个月内", member.name)
+        ))
+    );
+    assert_eq!(found("serious_illness"), None);
+}

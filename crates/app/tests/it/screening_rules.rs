@@ -33,7 +33,7 @@ fn the_engine_runs_the_shipped_rules_in_code_order() {
     let mut sorted = codes.clone();
     sorted.sort_unstable();
     assert_eq!(codes, sorted);
-    assert_eq!(codes.len(), 10);
+    assert_eq!(codes.len(), 13);
 }
 
 /// A 一般农户 of one person with 8,000 yuan of self-paid hospital costs this year, screened
@@ -88,4 +88,68 @@ fn a_screening_threshold_change_needs_no_code_change() {
     );
     assert!(both.contains("window_months = 1\nat_least_yuan = 5000"));
     assert!(screen_one(&screening_of(&both)).is_empty());
+}
+
+/// 人社, 应急管理 and 卫健 records through the engine: a member's record in the window fires,
+/// one outside it or below a loss threshold does not, and the warning says which row.
+#[test]
+fn unemployment_disaster_and_illness_records_fire_in_their_window() {
+    use dixian_screen::engine::HouseholdRow;
+    use dixian_screen::rules::{Category, Labour, Source};
+    use dixian_screen::{Date, Plan, Registry};
+    let shipped = text_of("national-2021.toml").replace(
+        "kind = \"受灾\"\nwindow_months = 3",
+        "kind = \"受灾\"\nwindow_months = 3\nat_least_yuan = 10000",
+    );
+    let set = engine_rules(&screening_of(&shipped)).unwrap();
+    let as_of = Date::new(2026, 10, 31).unwrap();
+    let run = |source: Source, on: Date, fen: i64| {
+        let mut registry = Registry::new(as_of);
+        let h = registry
+            .add_household(HouseholdRow {
+                id: 1,
+                town: *b"500299101",
+                category: Category::Ordinary,
+                members: 1,
+                income_fen: 5_000_000,
+                excluded: false,
+            })
+            .unwrap();
+        let person = registry.person(h, Date::new(1970, 1, 1).unwrap(), Labour::Full);
+        registry.add_person(7, person).unwrap();
+        let plan = Plan::new(&set.rules, as_of, 700_000).unwrap();
+        let mut tally = plan.tally(&registry);
+        plan.record(&mut tally, 7, registry.lookup(7), source, on, fen);
+        plan.evaluate(&registry, &tally)
+            .into_iter()
+            .map(|hit| {
+                (
+                    set.rules[hit.rule].code.clone(),
+                    plan.explain(&registry, &tally, hit).unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let in_window = Date::new(2026, 9, 15).unwrap();
+    let too_old = Date::new(2026, 7, 31).unwrap();
+    let hits = run(Source::Unemployment, in_window, 0);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].0, "unemployment");
+    assert_eq!(
+        hits[0].1,
+        "成员（编号 7）于 2026-09-15 办理失业登记，在近3个月内"
+    );
+    assert!(
+        run(Source::Unemployment, too_old, 0).is_empty(),
+        "3 months back is outside"
+    );
+    assert_eq!(
+        run(Source::SeriousIllness, in_window, 0)[0].0,
+        "serious_illness"
+    );
+    assert_eq!(run(Source::Disaster, in_window, 1_000_000)[0].0, "disaster");
+    assert!(
+        run(Source::Disaster, in_window, 999_999).is_empty(),
+        "below the loss threshold"
+    );
 }

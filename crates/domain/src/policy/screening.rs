@@ -44,6 +44,15 @@ pub enum ScreeningKind {
     LabourDeath,
     #[serde(rename = "新纳入社会救助")]
     NewAssistance,
+    /// 人社: a member registered unemployed (失业登记) in the window.
+    #[serde(rename = "失业登记")]
+    Unemployment,
+    /// 应急管理: a member affected by a disaster in the window, with at least a loss if set.
+    #[serde(rename = "受灾")]
+    Disaster,
+    /// 卫健: a member newly diagnosed with a serious illness (大病) in the window.
+    #[serde(rename = "新确诊大病")]
+    SeriousIllness,
 }
 
 impl ScreeningKind {
@@ -59,6 +68,9 @@ impl ScreeningKind {
             UnsafeHousing => "住房安全鉴定",
             LabourDeath => "劳动力死亡",
             NewAssistance => "新纳入社会救助",
+            Unemployment => "失业登记",
+            Disaster => "受灾",
+            SeriousIllness => "新确诊大病",
         }
     }
 
@@ -73,6 +85,9 @@ impl ScreeningKind {
             UnsafeHousing => "住建",
             LabourDeath => "公安",
             NewAssistance => "民政",
+            Unemployment => "人社",
+            Disaster => "应急管理",
+            SeriousIllness => "卫健",
         }
     }
 
@@ -83,7 +98,8 @@ impl ScreeningKind {
             IncomeBelowLine => &[],
             MedicalBurden => &["window_months", "share_percent", "over_yuan"],
             SelfPayAtLeast => &["window_months", "at_least_yuan"],
-            PostShockIncome | LabourDeath => &["window_months"],
+            PostShockIncome | LabourDeath | Unemployment | SeriousIllness => &["window_months"],
+            Disaster => &["window_months", "at_least_yuan"],
             NewDisability => &["window_months", "max_level"],
             Dropout => &["min_age", "max_age"],
             UnsafeHousing => &["window_months", "min_grade"],
@@ -247,6 +263,24 @@ pub enum Condition {
         window_months: u32,
         kinds: Vec<AssistanceKind>,
     },
+    /// A living member has a record of `source` in the window (of at least `at_least_fen`,
+    /// 0 for any).
+    MemberRecord {
+        source: RecordSource,
+        window_months: u32,
+        at_least_fen: i64,
+    },
+}
+
+/// The departments' records a [`Condition::MemberRecord`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordSource {
+    /// 人社 失业登记.
+    Unemployment,
+    /// 应急管理 受灾.
+    Disaster,
+    /// 卫健 大病.
+    SeriousIllness,
 }
 
 /// A rule that passed every check: what the engine is given.
@@ -300,6 +334,12 @@ impl ScreeningRule {
             ),
             K::LabourDeath => format!("{window}有劳动力成员死亡"),
             K::NewAssistance => format!("{window}新纳入{}", self.assistance.join("、")),
+            K::Unemployment => format!("{window}有成员办理失业登记"),
+            K::Disaster => match self.at_least_yuan {
+                Some(_) => format!("{window}有成员受灾，损失 ≥ {}", yuan(self.at_least_yuan)),
+                None => format!("{window}有成员受灾"),
+            },
+            K::SeriousIllness => format!("{window}有成员新确诊大病"),
         };
         let who = if self.categories.is_empty() {
             "全部农户".to_string()
@@ -372,8 +412,12 @@ impl ScreeningRule {
             }
         }
         let given = self.given();
+        let optional = |field: &str| {
+            field == "over_yuan"
+                || (self.kind == ScreeningKind::Disaster && field == "at_least_yuan")
+        };
         for &field in allowed {
-            if field != "over_yuan" && !given.contains(&field) {
+            if !optional(field) && !given.contains(&field) {
                 problems.push((
                     field,
                     format!("“{}”类规则必须填写 {field}", self.kind.label()),
@@ -425,6 +469,21 @@ impl ScreeningRule {
                 window.map(|window_months| Condition::PostShockIncome { window_months })
             }
             K::LabourDeath => window.map(|window_months| Condition::LabourDeath { window_months }),
+            K::Unemployment | K::SeriousIllness | K::Disaster => {
+                if self.at_least_yuan.is_some() && yuan(self.at_least_yuan).is_none() {
+                    problems.push(("at_least_yuan", "金额必须大于0".into()));
+                }
+                let source = match self.kind {
+                    K::Unemployment => RecordSource::Unemployment,
+                    K::Disaster => RecordSource::Disaster,
+                    _ => RecordSource::SeriousIllness,
+                };
+                window.map(|window_months| Condition::MemberRecord {
+                    source,
+                    window_months,
+                    at_least_fen: yuan(self.at_least_yuan).unwrap_or(0),
+                })
+            }
             K::NewDisability => {
                 let level = self.max_level.filter(|l| (1..=4).contains(l));
                 if self.max_level.is_some() && level.is_none() {
