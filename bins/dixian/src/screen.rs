@@ -27,6 +27,18 @@ pub struct RuleSource {
     pub region: Option<String>,
 }
 
+/// A pack's problems, one per line, as one error.
+fn listed(issues: &[dixian_domain::policy::PolicyIssue]) -> anyhow::Error {
+    anyhow!(
+        "{}",
+        issues
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
 /// The rules and the line (fen) of a run: from a pack file, from the shipped packs of a
 /// region on the as-of date, or the file contract's own rules with `--line-yuan`.
 fn rules_and_line(source: &RuleSource, as_of: &str) -> Result<(RuleSet, i64)> {
@@ -47,16 +59,15 @@ fn rules_and_line(source: &RuleSource, as_of: &str) -> Result<(RuleSet, i64)> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow!("无法读取政策包 {}：{e}", path.display()))?;
         let name = path.display().to_string();
-        let pack = Pack::parse(&name, &text).map_err(|issues| {
-            anyhow!(
-                "{}",
-                issues
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        })?;
+        let pack = Pack::parse(&name, &text).map_err(|issues| listed(&issues))?;
+        if let Ok(on) = dixian_app::policy::parse_date(as_of)
+            && on < pack.header().effective_from
+        {
+            eprintln!(
+                "注意：政策包 {name} 自 {} 起施行，晚于测算日期 {on}",
+                pack.header().effective_from
+            );
+        }
         let rules = pack
             .content
             .screening
@@ -72,18 +83,12 @@ fn rules_and_line(source: &RuleSource, as_of: &str) -> Result<(RuleSet, i64)> {
     if let Some(region) = &source.region {
         let code = DivisionCode::parse(region).map_err(|e| anyhow!("{e}"))?;
         let on = dixian_app::policy::parse_date(as_of).map_err(|e| anyhow!("{e}"))?;
-        let set = builtin_set().map_err(|issues| {
-            anyhow!(
-                "{}",
-                issues
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        })?;
+        let set = builtin_set().map_err(|issues| listed(&issues))?;
         let policy = set.resolve(&code, on).map_err(|e| anyhow!("{e}"))?;
         let line = given.unwrap_or(policy.monitoring_line.amount);
+        for w in policy.warnings() {
+            eprintln!("注意：{w}");
+        }
         eprintln!(
             "规则：{}（{}）{}条，收入线 {} 元",
             region,

@@ -46,8 +46,11 @@ pub async fn policy_in_force(
 pub async fn stored_set(store: &dyn Store) -> Result<PolicySet, AppError> {
     let mut set = PolicySet::new();
     for p in store.policy_packs().await? {
-        set.add(p)
+        set.add_stored(p)
             .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    }
+    if let Some(e) = set.line_problem() {
+        tracing::warn!(error = %e, "已入库的政策包监测范围低于上级，请更正后重新导入");
     }
     Ok(set)
 }

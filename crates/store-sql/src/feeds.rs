@@ -321,7 +321,8 @@ impl FeedStore for SqlStore {
         code: &HouseholdCode,
         departments: &[Department],
     ) -> StoreResult<Vec<HouseholdFeedRow>> {
-        self.permit(actor, Permission::HandleCases, "部门数据比对")
+        // Scope, a cadre's own households only, denial audited: as every read of a household.
+        self.household_visible(actor, code, Permission::HandleCases)
             .await?;
         if departments.is_empty() {
             return Ok(Vec::new());
@@ -337,35 +338,63 @@ impl FeedStore for SqlStore {
             return Ok(Vec::new());
         };
         let village = DivisionCode::parse(&village).map_err(|e| corrupt("村代码", e))?;
-        if let Scope::Within(root) = &actor.scope
-            && !village.is_within(root)
-        {
+        // Of each department, the newest current delivery for an area holding the household:
+        // a car sold before the latest month's file no longer counts.
+        let all: Vec<DeliveryRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM feed_deliveries WHERE current = $1 ORDER BY id"
+            )))
+            .bind(true)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        let mut newest: HashMap<Department, DeliveryRecord> = HashMap::new();
+        for r in all {
+            let d = r.into_record()?;
+            if !departments.contains(&d.department) || !village.is_within(&d.area) {
+                continue;
+            }
+            match newest.get(&d.department) {
+                Some(n) if (n.period, n.id) >= (d.period, d.id) => {}
+                _ => {
+                    newest.insert(d.department, d);
+                }
+            }
+        }
+        if newest.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (0..departments.len())
-            .map(|i| format!("${}", i + 3))
-            .collect();
+        let ids: Vec<String> = newest.values().map(|d| d.id.to_string()).collect();
+        // The member as the registry has them now: living in this household.
         let sql = format!(
             "SELECT d.department, d.period, r.row_no, p.name, r.on_date, r.amount_fen,
                r.amount2_fen, r.detail
              FROM feed_rows r
              JOIN feed_deliveries d ON d.id = r.delivery_id
-             JOIN households h ON h.id = r.household_id
              JOIN persons p ON p.id = r.person_id
-             WHERE h.code = $1 AND d.current = $2 AND d.department IN ({})
+             JOIN households h ON h.id = p.household_id
+             WHERE h.code = $1 AND p.status = $2 AND r.delivery_id IN ({})
              ORDER BY r.on_date, d.id, r.row_no",
-            placeholders.join(", ")
+            ids.join(", ")
         );
         type Row = (String, String, i64, String, NaiveDate, i64, i64, String);
         let rows: Vec<Row> = read!(self, |pool| {
-            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
                 .bind(code.as_str())
-                .bind(true);
-            for d in departments {
-                q = q.bind(d.code());
-            }
-            q.fetch_all(pool).await.map_err(backend)?
+                .bind("in_household")
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?
         });
+        let detail = serde_json::json!({
+            "departments": departments.iter().map(|d| d.code()).collect::<Vec<_>>(),
+            "deliveries": newest.values().map(|d| d.id).collect::<Vec<_>>(),
+            "rows": rows.len(),
+        })
+        .to_string();
+        self.audit(actor, "feed.household.read", code.as_str(), &detail)
+            .await?;
         rows.into_iter()
             .map(|(dept, period, row, name, on, a, b, detail)| {
                 Ok(HouseholdFeedRow {

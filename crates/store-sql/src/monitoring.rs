@@ -32,7 +32,7 @@ pub(crate) const F_APPLICANT_PHONE: &str = "lead.applicant_phone";
 pub(crate) const F_ATTACHMENT: &str = "case.attachment";
 
 /// The case columns a step writes, in bind order.
-const CASE_FIELDS: [&str; 23] = [
+const CASE_FIELDS: [&str; 24] = [
     "state",
     "version",
     "discovered_on",
@@ -46,6 +46,7 @@ const CASE_FIELDS: [&str; 23] = [
     "category",
     "risk_types",
     "exclusion_hits",
+    "exclusions_admitted",
     "green_channel_proposed_on",
     "green_channel_on",
     "approved_on",
@@ -79,6 +80,7 @@ macro_rules! bind_case {
             .$m(c.category.clone())
             .$m(c.risk_types.join(","))
             .$m(c.exclusion_hits.join(","))
+            .$m(c.exclusions_admitted.join(","))
             .$m(c.green_channel_proposed_on)
             .$m(c.green_channel_on)
             .$m(c.approved_on)
@@ -242,6 +244,7 @@ struct CaseRow {
     category: Option<String>,
     risk_types: String,
     exclusion_hits: String,
+    exclusions_admitted: String,
     green_channel_proposed_on: Option<NaiveDate>,
     green_channel_on: Option<NaiveDate>,
     approved_on: Option<NaiveDate>,
@@ -353,6 +356,7 @@ impl CaseRow {
             category: self.category,
             risk_types: split_codes(&self.risk_types),
             exclusion_hits: split_codes(&self.exclusion_hits),
+            exclusions_admitted: split_codes(&self.exclusions_admitted),
             green_channel_proposed_on: self.green_channel_proposed_on,
             green_channel_on: self.green_channel_on,
             approved_on: self.approved_on,

@@ -224,7 +224,7 @@ async fn a_household_declares_on_a_phone_and_the_village_posts_the_notice() {
     b.fill("#green-channel input[name=comment]", "同意先行帮扶")
         .await;
     b.submit("#green-channel button").await;
-    assert!(b.text("#case-done").await.contains("乡镇同意绿色通道"));
+    assert!(b.text("#case-done").await.contains("启用绿色通道"));
     assert!(b.text("main").await.contains("启用，先行帮扶"));
 
     // The village verifies with the signed consent, deliberates and prints the notice.

@@ -338,6 +338,7 @@ fn screen_on_files_writes_the_contract_outputs_and_strict_mode_refuses_bad_lines
         "--out",
         s(&out),
     ]);
+    assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o)
             .1

@@ -14,7 +14,7 @@ use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
 use dixian_domain::monitoring::{
     Action, ActionKind, AttachmentKind, Case, CaseState, Channel, Context, Deliberation,
-    HouseholdFacts, Measure, MeasureStatus, Outcome, PersonFacts, Refusal, Verification,
+    HouseholdFacts, Measure, MeasureStatus, Outcome, PersonFacts, Phase, Refusal, Verification,
     allowed_roles, due, open, transition,
 };
 use dixian_domain::policy::Policy;
@@ -448,8 +448,12 @@ pub async fn case_view(
     // pack calls that code.
     let category_name = match (&case.category, case.approved_on) {
         (Some(code), Some(on)) if on != today => {
-            let then = policy_for(store, &file.summary.village, on).await?;
-            Some(dixian_domain::monitoring::category_name(&then, code).to_string())
+            // A case from before any pack (an import of 2020's cases) is named by today's.
+            let name = match policy_for(store, &file.summary.village, on).await {
+                Ok(then) => dixian_domain::monitoring::category_name(&then, code).to_string(),
+                Err(_) => dixian_domain::monitoring::category_name(&policy, code).to_string(),
+            };
+            Some(name)
         }
         (Some(code), _) => {
             Some(dixian_domain::monitoring::category_name(&policy, code).to_string())
@@ -464,7 +468,9 @@ pub async fn case_view(
         match store.household(actor, &case.household).await? {
             Some(detail) => {
                 let mut facts = facts_of(&detail);
-                if verifying {
+                // Those who handle cases see what the departments' data finds; a viewer
+                // reads the case without it.
+                if verifying && actor.may(dixian_domain::access::Permission::HandleCases) {
                     facts.records = department_records(store, actor, &case.household).await?;
                     department_hits = dixian_domain::monitoring::exclusion_hits(
                         &policy,
@@ -742,7 +748,15 @@ async fn try_step(
     let policy = policy_for(store, &village, on).await?;
     let cal = store.calendar().await?;
     let mut facts = facts_of(&detail);
-    facts.records = department_records(store, actor, &case.household).await?;
+    // Only the identification's verification compares the departments' data.
+    if matches!(action, Action::Verify(_))
+        && case
+            .state
+            .step()
+            .is_some_and(|(phase, _)| phase == Phase::Identification)
+    {
+        facts.records = department_records(store, actor, &case.household).await?;
+    }
     let ctx = Context {
         policy: &policy,
         calendar: &cal,

@@ -451,7 +451,8 @@ async fn a_vehicle_feed_is_compared_at_the_verification_and_needs_the_assembly()
     assert_eq!(view.file.summary.case.exclusion_hits, ["vehicle"]);
 }
 
-/// 人社's unemployment registration and 应急管理's disaster list reach the system's screening:
+/// 人社's unemployment registration, 应急管理's disaster list and 卫健's new serious illness reach
+/// the system's screening:
 /// each names the member, the row's date and the rule.
 #[tokio::test]
 async fn unemployment_and_disaster_feeds_raise_warnings() {
@@ -493,6 +494,25 @@ async fn unemployment_and_disaster_feeds_raise_warnings() {
     )
     .await
     .unwrap();
+    let weijian = officer(&s, "卫健").await;
+    let spouse = &record.members[1];
+    deliver(
+        &s,
+        &weijian,
+        Department::Health,
+        Period::parse("2026-10").unwrap(),
+        "十月.csv",
+        format!(
+            "身份证号,姓名,确诊日期\n{},{},2026-10-20\n",
+            spouse.id_number.as_str(),
+            spouse.name
+        )
+        .as_bytes(),
+        false,
+        d(2026, 11, 3),
+    )
+    .await
+    .unwrap();
     let county = Actor {
         user_id: Some(8),
         name: "县级管理员".into(),
@@ -527,5 +547,11 @@ async fn unemployment_and_disaster_feeds_raise_warnings() {
             format!("成员（{}）于 2026-09-02 受灾，在近3个月内", member.name)
         ))
     );
-    assert_eq!(found("serious_illness"), None);
+    assert_eq!(
+        found("serious_illness"),
+        Some((
+            "卫健".to_string(),
+            format!("成员（{}）于 2026-10-20 确诊大病，在近3个月内", spouse.name)
+        ))
+    );
 }

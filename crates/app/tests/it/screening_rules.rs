@@ -39,6 +39,30 @@ fn the_engine_runs_the_shipped_rules_in_code_order() {
 /// A 一般农户 of one person with 8,000 yuan of self-paid hospital costs this year, screened
 /// by `rules`: the codes of the warnings.
 fn screen_one(rules: &ScreeningRules) -> Vec<String> {
+    use dixian_screen::Date;
+    let (set, registry, plan) = one_person(rules);
+    let mut tally = plan.tally(&registry);
+    plan.claim(
+        &mut tally,
+        registry.lookup(7),
+        Date::new(2026, 3, 1).unwrap(),
+        800_000,
+    );
+    plan.evaluate(&registry, &tally)
+        .into_iter()
+        .map(|hit| set.rules[hit.rule].code.clone())
+        .collect()
+}
+
+/// A 一般农户 of one working person (id 7) with 50,000 yuan of income, as of 31 October 2026
+/// under a 7,000-yuan line, and the plan of `rules`.
+fn one_person(
+    rules: &ScreeningRules,
+) -> (
+    dixian_screen::RuleSet,
+    dixian_screen::Registry,
+    dixian_screen::Plan,
+) {
     use dixian_screen::engine::HouseholdRow;
     use dixian_screen::rules::{Category, Labour};
     use dixian_screen::{Date, Plan, Registry};
@@ -58,17 +82,7 @@ fn screen_one(rules: &ScreeningRules) -> Vec<String> {
     let person = registry.person(h, Date::new(1970, 1, 1).unwrap(), Labour::Full);
     registry.add_person(7, person).unwrap();
     let plan = Plan::new(&set.rules, as_of, 700_000).unwrap();
-    let mut tally = plan.tally(&registry);
-    plan.claim(
-        &mut tally,
-        registry.lookup(7),
-        Date::new(2026, 3, 1).unwrap(),
-        800_000,
-    );
-    plan.evaluate(&registry, &tally)
-        .into_iter()
-        .map(|hit| set.rules[hit.rule].code.clone())
-        .collect()
+    (set, registry, plan)
 }
 
 #[test]
@@ -94,30 +108,15 @@ fn a_screening_threshold_change_needs_no_code_change() {
 /// one outside it or below a loss threshold does not, and the warning says which row.
 #[test]
 fn unemployment_disaster_and_illness_records_fire_in_their_window() {
-    use dixian_screen::engine::HouseholdRow;
-    use dixian_screen::rules::{Category, Labour, Source};
-    use dixian_screen::{Date, Plan, Registry};
+    use dixian_screen::Date;
+    use dixian_screen::rules::Source;
     let shipped = text_of("national-2021.toml").replace(
         "kind = \"受灾\"\nwindow_months = 3",
         "kind = \"受灾\"\nwindow_months = 3\nat_least_yuan = 10000",
     );
-    let set = engine_rules(&screening_of(&shipped)).unwrap();
-    let as_of = Date::new(2026, 10, 31).unwrap();
+    let rules = screening_of(&shipped);
     let run = |source: Source, on: Date, fen: i64| {
-        let mut registry = Registry::new(as_of);
-        let h = registry
-            .add_household(HouseholdRow {
-                id: 1,
-                town: *b"500299101",
-                category: Category::Ordinary,
-                members: 1,
-                income_fen: 5_000_000,
-                excluded: false,
-            })
-            .unwrap();
-        let person = registry.person(h, Date::new(1970, 1, 1).unwrap(), Labour::Full);
-        registry.add_person(7, person).unwrap();
-        let plan = Plan::new(&set.rules, as_of, 700_000).unwrap();
+        let (set, registry, plan) = one_person(&rules);
         let mut tally = plan.tally(&registry);
         plan.record(&mut tally, 7, registry.lookup(7), source, on, fen);
         plan.evaluate(&registry, &tally)

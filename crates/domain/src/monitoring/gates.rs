@@ -30,8 +30,9 @@ pub struct IncomeCheck {
     pub line: Money,
 }
 
-/// The share of one calendar year in the twelve months: `days` of the year's record
-/// (`record_year`, the same year unless that year has no record yet).
+/// The share of one calendar year in the twelve months: `days` of the period's `year_days`
+/// (the period's length) counted with the year's record (`record_year`, the same year unless
+/// that year has no record yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomePart {
     pub year: i32,
@@ -104,12 +105,13 @@ fn living(record: &HouseholdFacts) -> impl Iterator<Item = &PersonFacts> {
         .filter(|m| m.status == LivingStatus::InHousehold)
 }
 
-fn days_in_year(year: i32) -> u32 {
-    if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
-        366
-    } else {
-        365
-    }
+/// `fen_days / days` in fen, rounded half away from zero: no floating point.
+fn prorate(fen_days: i128, days: u32) -> Result<Money, Refusal> {
+    let den = i128::from(days.max(1));
+    let rounded = (fen_days + fen_days.signum() * den / 2) / den;
+    i64::try_from(rounded)
+        .map(Money::from_fen)
+        .map_err(|_| Refusal::Data("收入核算出错：金额超出范围".into()))
 }
 
 /// The income check over the twelve months ending on `on`. The registry keeps income by
@@ -145,6 +147,10 @@ pub fn income_check(
         .and_then(|d| d.succ_opt())
         .ok_or_else(no_record)?;
     let mut parts = Vec::new();
+    // Each year's record weighs by its days in the period over the period's own length, so
+    // an income the same every year comes out as exactly that income, leap years or not.
+    let period_days = u32::try_from((on - from).num_days() + 1).unwrap_or(365);
+    let mut numerator: i128 = 0;
     for year in from.year()..=on.year() {
         let start = from.max(NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(no_record)?);
         let end = on.min(NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(no_record)?);
@@ -156,25 +162,19 @@ pub fn income_check(
             .max_by_key(|i| i.year)
             .or_else(|| record.incomes.iter().min_by_key(|i| i.year))
             .ok_or_else(no_record)?;
-        let year_days = days_in_year(year);
         let annual = income.net().map_err(overflow)?;
-        // Integer proration in fen, rounded half away from zero: no floating point.
         let share = i128::from(annual.fen()) * i128::from(days);
-        let den = i128::from(year_days);
-        let rounded = (share + share.signum() * den / 2) / den;
-        let net = Money::from_fen(
-            i64::try_from(rounded)
-                .map_err(|_| Refusal::Data("收入核算出错：金额超出范围".into()))?,
-        );
+        numerator += share;
         parts.push(IncomePart {
             year,
             record_year: income.year,
             days,
-            year_days,
-            net,
+            year_days: period_days,
+            net: prorate(share, period_days)?,
         });
     }
-    let net = Money::sum(parts.iter().map(|p| p.net)).map_err(overflow)?;
+    // One rounding, of the whole: the parts as shown may differ from it by a fen.
+    let net = prorate(numerator, period_days)?;
     let per_capita = net.div_round(i64::from(members)).map_err(overflow)?;
     let after = net
         .checked_sub(rigid_expenditure)

@@ -161,7 +161,7 @@ coded_enum!(
         Return => ("return", "退回"),
         Close => ("close", "办结不予纳入"),
         ProposeGreenChannel => ("propose_green_channel", "村级研判提请绿色通道"),
-        GreenChannel => ("green_channel", "乡镇同意绿色通道"),
+        GreenChannel => ("green_channel", "启用绿色通道"),
         DeclineGreenChannel => ("decline_green_channel", "乡镇不同意绿色通道"),
         ProposeElimination => ("propose_elimination", "提出风险消除"),
         Revert => ("revert", "回退监测"),
@@ -203,6 +203,8 @@ pub struct Case {
     /// Codes of the exclusion rules (原则上不纳入) the verification found the household to
     /// meet; an agreed deliberation must admit each as a special case.
     pub exclusion_hits: Vec<String>,
+    /// Those the agreed deliberation admitted (村民代表大会评议认定); approval needs them all.
+    pub exclusions_admitted: Vec<String>,
     /// 绿色通道 proposed after the village's assessment (村级研判) of this date, awaiting the
     /// town.
     pub green_channel_proposed_on: Option<NaiveDate>,
@@ -564,6 +566,7 @@ pub fn open(
         category: None,
         risk_types: Vec::new(),
         exclusion_hits: Vec::new(),
+        exclusions_admitted: Vec::new(),
         green_channel_proposed_on: None,
         green_channel_on: None,
         approved_on: None,
@@ -700,11 +703,30 @@ fn required(text: &str, what: &str) -> Result<String, Refusal> {
     }
 }
 
+/// Approval into monitoring of a household the verification found in exclusion rules needs
+/// each admitted by the assembly at an agreed deliberation — a deliberation that disagreed and
+/// was passed up to the town does not carry the household past them.
+fn check_admitted(policy: &Policy, case: &Case) -> Result<(), Refusal> {
+    for code in &case.exclusion_hits {
+        if !case.exclusions_admitted.contains(code) {
+            let name = policy
+                .exclusions
+                .get(code)
+                .map_or(code.clone(), |r| r.name.clone());
+            return Err(Refusal::Data(format!(
+                "入户核实发现“{name}”，未经村民代表大会评议认定为特殊情况，不能纳入；请办结不予纳入，或退回重新评议"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// An agreed deliberation of a household that meets exclusion rules: each must be admitted
 /// by the village representatives' assembly, and only where the pack lets it.
 fn check_overrides(
     policy: &Policy,
     case: &Case,
+    next: &mut Case,
     d: &Deliberation,
     event: &mut Event,
 ) -> Result<(), Refusal> {
@@ -718,6 +740,7 @@ fn check_overrides(
             )));
         }
     }
+    next.exclusions_admitted = Vec::new();
     if !d.agreed {
         return Ok(());
     }
@@ -736,6 +759,7 @@ fn check_overrides(
             )));
         }
     }
+    next.exclusions_admitted = case.exclusion_hits.clone();
     if !d.overrides.is_empty() {
         event.details.push((
             "村民代表大会评议认定的特殊情况".into(),
@@ -970,7 +994,7 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             ));
             event.comment = d.note.trim().to_string();
             if phase == Phase::Identification {
-                check_overrides(policy, case, d, &mut event)?;
+                check_overrides(policy, case, &mut next, d, &mut event)?;
             }
             if d.agreed {
                 if d.notice_from < d.held_on {
@@ -1025,6 +1049,9 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             event.due_on = None;
         }
         (Action::Approve { comment, .. }, Some((phase, Step::TownReview))) => {
+            if phase == Phase::Identification {
+                check_admitted(policy, case)?;
+            }
             event.comment = comment.trim().to_string();
             next.state = CaseState::at(phase, Step::CountyReview);
         }
@@ -1036,8 +1063,26 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             },
             Some((Phase::Identification, Step::CountyReview)),
         ) => {
+            check_admitted(policy, case)?;
             event.comment = comment.trim().to_string();
             let category = category.clone().or_else(|| case.category.clone());
+            // The income situation was judged at the verification: a category of another
+            // income situation needs a new verification, not a stroke of the county's pen.
+            let income_of = |code: Option<&String>| {
+                code.and_then(|c| policy.object_categories.iter().find(|i| &i.code == c))
+                    .and_then(|c| c.income)
+            };
+            if let (Some(was), Some(now)) = (
+                income_of(case.category.as_ref()),
+                income_of(category.as_ref()),
+            ) && was != now
+            {
+                return Err(Refusal::Data(format!(
+                    "拟定类别按“{}”认定，改为“{}”类别须退回重新入户核实收支",
+                    was.label(),
+                    now.label()
+                )));
+            }
             let risks = if risk_types.is_empty() {
                 case.risk_types.clone()
             } else {
@@ -1060,6 +1105,8 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             next.state = CaseState::Monitored;
             next.approved_on = Some(ctx.on);
             next.paused_on = None;
+            // A proposal still waiting on the town is moot once the household is included.
+            next.green_channel_proposed_on = None;
             let start = case.green_channel_on.unwrap_or(ctx.on);
             next.cadre_due = Some(due(ctx.calendar, policy.deadlines.cadre_assignment, start)?);
             next.plan_due = Some(due(ctx.calendar, policy.deadlines.assistance_plan, start)?);
@@ -1093,6 +1140,7 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             next.closed_reason = Some(reason);
             next.state = CaseState::NotIncluded;
             next.paused_on = None;
+            next.green_channel_proposed_on = None;
         }
         (Action::Close { reason }, Some((Phase::Elimination, _))) => {
             event.comment = required(reason, "不予消除的理由")?;
@@ -1108,6 +1156,12 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
         ) => {
             event.comment = required(reason, "村级研判的结论（灾害或突发严重困难的情况）")?;
             not_after(ctx.on, *assessed_on, "村级研判日期")?;
+            if *assessed_on < case.discovered_on {
+                return Err(Refusal::Data(format!(
+                    "村级研判日期{assessed_on}早于发现日期{}",
+                    case.discovered_on
+                )));
+            }
             if case.green_channel_on.is_some() {
                 return Err(Refusal::Data("该案件已启用绿色通道".into()));
             }
@@ -1371,6 +1425,7 @@ fn verify(
             let mut codes: Vec<String> = hits.iter().map(|h| h.code.clone()).collect();
             codes.dedup();
             next.exclusion_hits = codes;
+            next.exclusions_admitted = Vec::new();
             event.details.push((
                 "信息比对".into(),
                 if hits.is_empty() {

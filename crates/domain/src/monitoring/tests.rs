@@ -325,6 +325,21 @@ fn green_channel_starts_assistance_before_approval() {
             .to_string()
             .contains("村级研判日期2026-09-30晚于办理日期")
     );
+    let refused = run
+        .try_do(
+            Role::VillageOfficer,
+            d(2026, 9, 29),
+            Action::ProposeGreenChannel {
+                assessed_on: d(2026, 9, 1),
+                reason: "洪灾房屋倒塌".into(),
+            },
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("早于发现日期2026-09-28"),
+        "{refused}"
+    );
     let e = run.act(
         Role::VillageOfficer,
         d(2026, 9, 29),
@@ -642,6 +657,63 @@ fn each_exclusion_rule_is_found_from_department_data_and_overridden_only_by_the_
     }
 }
 
+/// A deliberation that disagrees passes the case up to the town; that road does not carry a
+/// household past an exclusion rule the assembly never admitted it despite.
+#[test]
+fn a_disagreeing_deliberation_does_not_carry_an_excluded_household_into_monitoring() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.household.members[1].public_payroll = true;
+    run.verify(d(2026, 9, 30));
+    assert_eq!(run.case.exclusion_hits, ["payroll"]);
+    run.act(
+        Role::VillageOfficer,
+        d(2026, 10, 8),
+        Action::Deliberate(Deliberation {
+            held_on: d(2026, 10, 8),
+            attendees: 23,
+            agreed: false,
+            note: "评议不同意，报乡镇".into(),
+            notice_from: d(2026, 10, 8),
+            overrides: Vec::new(),
+        }),
+    );
+    // The town, who decides next, may not approve it on towards inclusion.
+    assert_eq!(run.case.state, CaseState::TownReview);
+    let e = run
+        .try_do(Role::TownReviewer, d(2026, 10, 9), approve())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "入户核实发现“家庭成员为财政供养人员”，未经村民代表大会评议认定为特殊情况，不能纳入"
+        ),
+        "{e}"
+    );
+    assert_eq!(run.case.state, CaseState::TownReview);
+}
+
+#[test]
+fn the_county_cannot_change_the_income_situation_of_a_category() {
+    let mut run = Run::open(d(2026, 9, 28), d(2026, 9, 29));
+    run.verify(d(2026, 9, 30));
+    run.deliberate(d(2026, 10, 8));
+    run.act(Role::VillageOfficer, d(2026, 10, 13), Action::EndNotice);
+    run.approve(Role::TownReviewer, d(2026, 10, 13));
+    let e = run
+        .try_do(
+            Role::CountyAdmin,
+            d(2026, 10, 13),
+            Action::Approve {
+                comment: "改为突发严重困难户".into(),
+                category: Some("03".into()),
+                risk_types: Vec::new(),
+            },
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(e.to_string().contains("须退回重新入户核实收支"), "{e}");
+}
+
 #[test]
 fn a_pack_may_forbid_the_assembly_to_override_a_rule() {
     let county = r#"
@@ -713,6 +785,9 @@ assembly_may_override = false
     let bad = county.replace("department = \"payroll\"", "department = \"tax\"");
     let errs = Pack::parse("qingshan.toml", &bad).unwrap_err();
     assert_eq!(errs[0].field, "exclusions.rule[1].department", "{errs:?}");
+    let bad = county.replace("department = \"payroll\"", "department = \"medical\"");
+    let errs = Pack::parse("qingshan.toml", &bad).unwrap_err();
+    assert!(errs[0].message.contains("部门“medical”无效"), "{errs:?}");
     let bad = county.replace(
         "department = \"payroll\"",
         "department = \"payroll\"\nkinds = [\"村干部\"]",
@@ -1417,22 +1492,21 @@ fn income_is_counted_over_the_twelve_months_before_the_check() {
     let policy = policy_on(d(2026, 9, 30));
     let c = income_check(&facts, &policy, d(2026, 9, 30), Money::ZERO).unwrap();
     assert_eq!((c.from, c.to), (d(2025, 10, 1), d(2026, 9, 30)));
-    // 10,000 × 92/365 = 2,520.55; 30,000 × 273/365 = 22,438.36.
-    assert_eq!(c.net, Money::from_fen(252_055 + 2_243_836));
-    assert_eq!(c.per_capita, Money::from_fen(1_247_946));
+    // (10,000 × 92 + 30,000 × 273) / 365 = 24,958.90, rounded once.
+    assert_eq!(c.net, Money::from_fen(2_495_890));
+    assert_eq!(c.per_capita, Money::from_fen(1_247_945));
     let text = c.describe();
     assert!(
-        text.contains("2025-10-01至2026-09-30纯收入24,958.91元（2025年度记录折算92/365天，2026年度记录折算273/365天）"),
+        text.contains("2025-10-01至2026-09-30纯收入24,958.90元（2025年度记录折算92/365天，2026年度记录折算273/365天）"),
         "{text}"
     );
     // The same day a year earlier: only the 2025 record can speak for 2025's days, and
     // 2024's days take it too (no earlier record), saying so.
     let c = income_check(&facts, &policy, d(2025, 6, 30), Money::ZERO).unwrap();
-    // 2024 is a leap year: 10,000 × 184/366 + 10,000 × 181/365 = 5,027.32 + 4,958.90.
-    assert_eq!(c.net, Money::from_fen(502_732 + 495_890));
+    assert_eq!(c.net, Money::from_fen(1_000_000));
     assert!(
         c.describe()
-            .contains("2024年无收入记录，按2025年度记录折算184/366天"),
+            .contains("2024年无收入记录，按2025年度记录折算184/365天"),
         "{}",
         c.describe()
     );
@@ -1451,6 +1525,23 @@ fn income_is_counted_over_the_twelve_months_before_the_check() {
         "{}",
         c.describe()
     );
+    // An income the same every year is that income over any twelve months, across every
+    // leap day of 2021–2026.
+    let mut flat = poor_household();
+    flat.incomes = (2019..=2026)
+        .map(|year| Income {
+            year,
+            wage: Money::from_fen(1_000_001),
+            ..Income::default()
+        })
+        .collect();
+    let flat = HouseholdFacts::from(&flat);
+    let mut day = d(2021, 1, 1);
+    while day <= d(2026, 12, 31) {
+        let c = income_check(&flat, &policy, day, Money::ZERO).unwrap();
+        assert_eq!(c.net, Money::from_fen(1_000_001), "{day}");
+        day = day.succ_opt().unwrap();
+    }
     // No record at or before the year of the check: refused with the household named.
     let e = income_check(&facts, &policy, d(2024, 6, 30), Money::ZERO).unwrap_err();
     assert!(

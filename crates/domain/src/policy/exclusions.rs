@@ -89,7 +89,8 @@ impl ExclusionRules {
             if r.name.trim().is_empty() {
                 out.push((i, "name", "名称不能为空".into()));
             }
-            match (&r.department, r.department()) {
+            let department = r.department().filter(|d| d.for_exclusions());
+            match (&r.department, department) {
                 (Some(d), None) => out.push((
                     i,
                     "department",

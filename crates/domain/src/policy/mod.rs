@@ -1072,6 +1072,25 @@ impl PolicySet {
         Ok(())
     }
 
+    /// Adds a pack read back from the database: the same checks as [`PolicySet::add`] except
+    /// the monitoring-line rule, which was judged when the packs were written — a set stored
+    /// before that rule must keep working (`lowered_line` on the whole set reports it).
+    pub fn add_stored(&mut self, pack: Pack) -> Result<(), PolicyError> {
+        let len = self.packs.len();
+        match self.add(pack.clone()) {
+            Err(PolicyError::LineLowered { .. }) if self.packs.len() == len => {
+                self.packs.push(pack);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// The first monitoring line lower than the line above it, if any (see `add`).
+    pub fn line_problem(&self) -> Option<PolicyError> {
+        self.lowered_line()
+    }
+
     /// The first pack whose monitoring line is below the line its less specific packs give
     /// on a day it is in force: a county may raise its province's line, never lower it.
     fn lowered_line(&self) -> Option<PolicyError> {
@@ -1208,7 +1227,18 @@ impl PolicySet {
             screening: pick!(screening, "screening"),
             problems: pick!(problems, "problems"),
             assistance: pick!(assistance, "assistance"),
-            exclusions: pick!(exclusions, "exclusions"),
+            // Packs stored before exclusion rules were pack data have none: no rule applies
+            // rather than every page failing until `dixian init` is run again.
+            exclusions: match layers.iter().rev().find(|p| p.content.exclusions.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "exclusions"));
+                    p.content
+                        .exclusions
+                        .clone()
+                        .unwrap_or(exclusions::ExclusionRules { rule: Vec::new() })
+                }
+                None => exclusions::ExclusionRules { rule: Vec::new() },
+            },
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),

@@ -167,11 +167,14 @@ pub(super) fn check(
             ));
         }
         let s = source.trim();
-        if s.chars().count() < 4 {
+        let bare_default = s
+            .strip_prefix(COUNTY_DEFAULT)
+            .is_some_and(|rest| rest.trim_start_matches(['：', ':', ' ']).chars().count() < 2);
+        if s.chars().count() < 4 || bare_default {
             out.push((
                 key_line(key),
                 format!("sources.{key}"),
-                "来源应写明文件文号和条款，或以“县定默认值”开头说明为本地默认".into(),
+                "来源应写明文件文号和条款，或写“县定默认值：理由”说明为本地默认".into(),
             ));
         }
     }
