@@ -14,9 +14,7 @@ use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
-use dixian_domain::monitoring::{
-    CaseState, category_name, measure_type_name, mode_name, risk_type_names,
-};
+use dixian_domain::monitoring::{CaseState, measure_type_name, mode_name, risk_type_names};
 use dixian_domain::registry::{HouseholdCode, HouseholdRecord, LivingStatus, Relation};
 use dixian_store::{CaseFilter, CaseSummary, Store};
 use std::collections::HashMap;
@@ -298,13 +296,12 @@ pub async fn build(
             let mut people = 0;
             for (i, c) in list.iter().enumerate() {
                 let town = names.of(c.village.parent()).await?;
-                let policy = packs.of(&c.village)?;
                 let case = &c.case;
-                let category = case
-                    .category
-                    .as_deref()
-                    .map(|code| category_name(policy, code).to_string())
-                    .unwrap_or_default();
+                let category = match case.category.as_deref() {
+                    Some(code) => packs.category_name(&c.village, code, case.approved_on)?,
+                    None => String::new(),
+                };
+                let policy = packs.of(&c.village)?;
                 let risks = risk_type_names(policy, &case.risk_types);
                 let mode = case
                     .elimination_mode
@@ -392,6 +389,10 @@ pub async fn build(
                     continue;
                 };
                 let town = names.of(c.village.parent()).await?;
+                let category = match c.case.category.as_deref() {
+                    Some(code) => packs.category_name(&c.village, code, c.case.approved_on)?,
+                    None => String::new(),
+                };
                 let policy = packs.of(&c.village)?;
                 funds += m.amount.fen();
                 rows.push(vec![
@@ -401,13 +402,7 @@ pub async fn build(
                     Cell::text(c.case.household.to_string()),
                     Cell::text(c.head_name.clone()),
                     heads.id(&c.case.household),
-                    Cell::text(
-                        c.case
-                            .category
-                            .as_deref()
-                            .map(|code| category_name(policy, code).to_string())
-                            .unwrap_or_default(),
-                    ),
+                    Cell::text(category),
                     Cell::text(measure_type_name(policy, &m.type_code).to_string()),
                     Cell::text(m.content.clone()),
                     Cell::text(m.unit.clone()),

@@ -67,6 +67,8 @@ pub struct Policies {
     set: PolicySet,
     on: NaiveDate,
     by_county: std::collections::BTreeMap<DivisionCode, Policy>,
+    /// Packs of earlier days, for names a record keeps from the day it was made.
+    earlier: std::collections::BTreeMap<(DivisionCode, NaiveDate), Policy>,
 }
 
 impl Policies {
@@ -79,6 +81,7 @@ impl Policies {
             set,
             on,
             by_county: std::collections::BTreeMap::new(),
+            earlier: std::collections::BTreeMap::new(),
         }
     }
 
@@ -97,6 +100,43 @@ impl Policies {
         self.by_county
             .get(&county)
             .ok_or_else(|| AppError::Invalid(vec![format!("区划{region}没有适用的政策包")]))
+    }
+
+    /// The name of object category `code` for a case of `region` approved on `approved_on`:
+    /// a case keeps the name of the pack it was identified under, whatever a later pack
+    /// calls the code; a case from before any pack (or not yet approved) is named by this
+    /// day's.
+    pub fn category_name(
+        &mut self,
+        region: &DivisionCode,
+        code: &str,
+        approved_on: Option<NaiveDate>,
+    ) -> Result<String, AppError> {
+        let county = Policies::county_of(region);
+        if let Some(on) = approved_on.filter(|d| *d != self.on) {
+            if let std::collections::btree_map::Entry::Vacant(e) = self.earlier.entry((county, on))
+            {
+                match self.set.resolve(&county, on) {
+                    Ok(p) => {
+                        e.insert(p);
+                    }
+                    Err(_) => return self.today_category_name(region, code),
+                }
+            }
+            if let Some(p) = self.earlier.get(&(county, on)) {
+                return Ok(dixian_domain::monitoring::category_name(p, code).to_string());
+            }
+        }
+        self.today_category_name(region, code)
+    }
+
+    fn today_category_name(
+        &mut self,
+        region: &DivisionCode,
+        code: &str,
+    ) -> Result<String, AppError> {
+        let p = self.of(region)?;
+        Ok(dixian_domain::monitoring::category_name(p, code).to_string())
     }
 }
 

@@ -690,11 +690,18 @@ impl Plan {
             RuleKind::MemberRecord {
                 source,
                 window_months,
-                ..
+                at_least_fen,
             } => {
                 let e = evidence?;
+                // The row's own amount is not kept per hit (the tally holds dates and keys
+                // only); the floor it met is what the rule compared.
+                let floor = if *at_least_fen > 0 {
+                    format!("，登记损失不低于{}", yuan(*at_least_fen))
+                } else {
+                    String::new()
+                };
                 format!(
-                    "成员（{}）于 {} {}，在{}内",
+                    "成员（{}）于 {} {}{floor}，在{}内",
                     who(e.key),
                     e.on,
                     source.name(),

@@ -554,4 +554,45 @@ async fn unemployment_and_disaster_feeds_raise_warnings() {
             format!("成员（{}）于 2026-10-20 确诊大病，在近3个月内", spouse.name)
         ))
     );
+
+    // A county that screens only losses of 30,000 yuan or more: the 35,000 loss still
+    // counts and the explanation names the floor; at 50,000 it does not.
+    for (floor, warned) in [(30000, true), (50000, false)] {
+        let pack = format!(
+            "[pack]\nid = \"qingshan-disaster-{floor}\"\ntitle = \"青山县受灾筛查（测试）\"\n\
+             level = \"县\"\nregion = \"500299000000\"\neffective_from = 2026-0{}-01\n\n\
+             [[screening.rule]]\ncode = \"disaster\"\nname = \"家庭成员受灾损失较大\"\n\
+             kind = \"受灾\"\nwindow_months = 3\nat_least_yuan = {floor}\n\n\
+             [sources]\n\"screening\" = \"县定默认值：测试用\"\n",
+            if warned { 2 } else { 3 }
+        );
+        crate::support::initialize(
+            &s,
+            &crate::support::sys(),
+            &[],
+            &[crate::support::file("disaster.toml", &pack)],
+        )
+        .await
+        .unwrap();
+        let report = run_screening(&s, &county, d(2026, 10, 31), &|_, _| {})
+            .await
+            .unwrap();
+        let disaster: Vec<&String> = report
+            .warnings
+            .iter()
+            .filter(|w| w.rule_code == "disaster")
+            .map(|w| &w.explanation)
+            .collect();
+        if warned {
+            assert_eq!(
+                disaster,
+                [&format!(
+                    "成员（{}）于 2026-09-02 受灾，登记损失不低于30,000.00元，在近3个月内",
+                    member.name
+                )]
+            );
+        } else {
+            assert!(disaster.is_empty(), "{disaster:?}");
+        }
+    }
 }

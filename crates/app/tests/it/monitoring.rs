@@ -934,6 +934,39 @@ async fn a_case_keeps_the_category_name_it_was_identified_under() {
         "防止返贫致贫对象（一般农户）"
     );
     assert_eq!(view.category_name.as_deref(), Some("边缘易致贫户"));
+    // So does its row of the county's ledger made today.
+    let county = as_role(Role::CountyAdmin, "500299000000");
+    let ledger = dixian_app::ledgers::build(
+        &s,
+        &county,
+        dixian_app::ledgers::LedgerKind::Monitored,
+        &DivisionCode::parse("500299000000").unwrap(),
+        None,
+        d(2027, 3, 1),
+    )
+    .await
+    .unwrap();
+    let column = ledger
+        .table
+        .columns
+        .iter()
+        .position(|(name, _)| *name == "对象类别")
+        .expect("a category column");
+    let row = ledger
+        .table
+        .rows
+        .iter()
+        .find(|r| {
+            r.iter().any(|c| {
+                matches!(c, dixian_app::workbook::Cell::Text(t) if t == record.household.code.as_str())
+            })
+        })
+        .expect("the case's row");
+    assert!(
+        matches!(&row[column], dixian_app::workbook::Cell::Text(t) if t == "边缘易致贫户"),
+        "{:?}",
+        row[column]
+    );
     // A new case of this 一般农户 is offered the category that fits it.
     let mut other = record.clone();
     other.household.code = HouseholdCode::new(&other.household.village, 7).unwrap();

@@ -9,8 +9,11 @@ use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Permission, Role, Scope};
 use dixian_domain::division::{DivisionCode, DivisionTable};
 use dixian_domain::id_number::{IdNumber, Sex};
+use dixian_domain::screening::{Department, Period};
 use dixian_store::contract::record;
-use dixian_store::{AuditFilter, HouseholdFilter, NewUser, Store, StoreError};
+use dixian_store::{
+    AuditFilter, Delivered, DeliveryRow, HouseholdFilter, NewDelivery, NewUser, Store, StoreError,
+};
 use proptest::prelude::*;
 
 /// A county with `towns[t]` = the number of households in each village of town `t`.
@@ -114,6 +117,61 @@ async fn check(world: World) {
             .await
             .unwrap();
     }
+
+    // 财政供养 names every person of the county: what 入户核实 compares.
+    let officer = store
+        .create_user(
+            &sys,
+            &NewUser {
+                username: "payroll".into(),
+                display_name: "财政数据员".into(),
+                role: Role::DepartmentOfficer,
+                division: DivisionCode::parse(COUNTY).unwrap(),
+                department: Some("payroll".into()),
+                password_hash: "$argon2id$x".into(),
+                must_change: false,
+                service: false,
+            },
+        )
+        .await
+        .unwrap();
+    let officer = Actor {
+        user_id: Some(officer),
+        name: "payroll".into(),
+        scope: Scope::Within(DivisionCode::parse(COUNTY).unwrap()),
+        source: None,
+        role: Some(Role::DepartmentOfficer),
+    };
+    let delivered = store
+        .deliver_feed(
+            &officer,
+            &NewDelivery {
+                department: Department::Payroll,
+                period: Period::parse("2026-10").unwrap(),
+                file_name: "财政供养.csv".into(),
+                digest: "00".repeat(32),
+                rows_read: people.len() as i64,
+                rejected: 0,
+                rows: people
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (id, _, _))| DeliveryRow {
+                        row: i as i64 + 2,
+                        id_number: id.clone(),
+                        on: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                        amount_fen: 0,
+                        amount2_fen: 0,
+                        detail: "事业编制人员".into(),
+                    })
+                    .collect(),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&delivered, Delivered::Recorded { unmatched, .. } if unmatched.is_empty()),
+        "{delivered:?}"
+    );
 
     let home = DivisionCode::parse(&nodes[world.caller_node]).unwrap();
     let role = Role::ALL[world.role];
@@ -261,6 +319,23 @@ async fn check(world: World) {
             }
         }
     }
+    // What 入户核实 compares: a household's department rows only where the caller handles
+    // its cases, and exactly its members' rows.
+    let handles = me.may(Permission::HandleCases);
+    for (i, r) in records.iter().enumerate() {
+        let rows = store
+            .household_feed_rows(&me, &r.household.code, &[Department::Payroll])
+            .await;
+        if handles && covers(r.household.village.as_str()) && sees(i) {
+            let rows = rows.unwrap();
+            assert_eq!(rows.len(), r.members.len(), "{}", r.household.code);
+            let names: Vec<&str> = r.members.iter().map(|m| m.name.as_str()).collect();
+            assert!(rows.iter().all(|f| names.contains(&f.person_name.as_str())));
+        } else {
+            assert_eq!(rows, Err(StoreError::Forbidden), "{}", r.household.code);
+            refusals += 1;
+        }
+    }
     // Drill-down lists stay inside when the caller may read them.
     if reads {
         for d in store.divisions_within(&home).await.unwrap() {
@@ -272,8 +347,9 @@ async fn check(world: World) {
         Ok(list) => {
             assert!(me.may(Permission::ManageUsers) || me.may(Permission::ManageSecurity));
             assert!(list.iter().all(|u| u.division.is_within(&home)));
-            // One account per node, plus the caller's own.
-            let inside = nodes.iter().filter(|n| covers(n)).count() + 1;
+            // One account per node, the caller's own and the county's data officer.
+            let inside =
+                nodes.iter().filter(|n| covers(n)).count() + 1 + usize::from(covers(COUNTY));
             assert_eq!(list.len(), inside);
         }
         Err(e) => {

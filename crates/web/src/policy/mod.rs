@@ -38,6 +38,8 @@ struct PolicyView {
     rules: Vec<(&'static str, String, String)>,
     /// Screening rules: (name, department, condition, code, source).
     screening: Vec<(String, &'static str, String, String, String)>,
+    /// Exclusions (原则上不纳入): (name, where it is found, who may admit, source).
+    exclusions: Vec<(String, String, &'static str, String)>,
     /// (table, items, source)
     tables: Vec<(&'static str, Vec<String>, String)>,
 }
@@ -48,6 +50,25 @@ fn source_text(p: &Policy, path: &str) -> String {
     match p.source_of(path) {
         Some((pack, source)) => format!("{source}（政策包 {pack}）"),
         None => "未注明来源：该政策包入库时尚不要求注明来源".to_string(),
+    }
+}
+
+/// A category with the households it is for, as the identification check applies it.
+fn category_text(c: &dixian_domain::policy::ObjectCategory) -> String {
+    let mut fits = Vec::new();
+    if !c.household_types.is_empty() {
+        fits.push(c.household_types.join("或"));
+    }
+    if c.dibao {
+        fits.push("低保户".to_string());
+    }
+    if let Some(i) = c.income {
+        fits.push(i.label().to_string());
+    }
+    if fits.is_empty() {
+        format!("{} {}", c.code, c.name)
+    } else {
+        format!("{} {}：{}", c.code, c.name, fits.join("，"))
     }
 }
 
@@ -193,13 +214,47 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                 )
             })
             .collect(),
+        exclusions: p
+            .exclusions
+            .rule
+            .iter()
+            .map(|r| {
+                let mut found = Vec::new();
+                if let Some(d) = r.department() {
+                    if r.kinds.is_empty() {
+                        found.push(format!("{}数据", d.label()));
+                    } else {
+                        // The kinds are often a county's reading of the document: say so.
+                        found.push(format!(
+                            "{}数据（{}；依据：{}）",
+                            d.label(),
+                            r.kinds.join("、"),
+                            source_text(p, &format!("exclusions.rule.{}.kinds", r.code))
+                        ));
+                    }
+                }
+                if r.registry.is_some() {
+                    found.push("农户信息中的财政供养人员".to_string());
+                }
+                if r.found_at_visit {
+                    found.push("入户核实时勾选".to_string());
+                }
+                (
+                    r.name.clone(),
+                    found.join("；"),
+                    if r.assembly_may_override {
+                        "特殊情况可由村民代表大会评议认定纳入"
+                    } else {
+                        "不得纳入"
+                    },
+                    source_text(p, &format!("exclusions.rule.{}", r.code)),
+                )
+            })
+            .collect(),
         tables: vec![
             (
                 "对象类别",
-                p.object_categories
-                    .iter()
-                    .map(|c| format!("{} {}", c.code, c.name))
-                    .collect(),
+                p.object_categories.iter().map(category_text).collect(),
                 source_text(p, "codes.object_category"),
             ),
             (
