@@ -28,6 +28,9 @@ pub enum AppError {
     /// Input that failed validation; one line per problem.
     #[error("{}", .0.join("\n"))]
     Invalid(Vec<String>),
+    /// A refused form: every problem, each with the field it concerns (empty: the form).
+    #[error("{}", .0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("\n"))]
+    Fields(Vec<dixian_domain::monitoring::FieldProblem>),
     #[error("{0}")]
     NotFound(String),
     /// Work the server is doing enough of already (another file check of the same account):

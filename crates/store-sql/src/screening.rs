@@ -398,7 +398,9 @@ impl ScreeningStore for SqlStore {
         actor: &Actor,
         since: NaiveDate,
     ) -> StoreResult<Vec<RuleRates>> {
-        self.permit(actor, Permission::HandleCases, "部门筛查")
+        // Counts by rule, no household: whoever reads the area's figures (a 查看 account's
+        // dashboard too) may read them.
+        self.permit(actor, Permission::ViewRegistry, "部门筛查统计")
             .await?;
         let (lo, hi) = actor.scope.code_range();
         type Row = (String, String, String, Option<String>, Option<NaiveDate>);

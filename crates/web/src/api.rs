@@ -71,8 +71,17 @@ impl IntoResponse for ApiError {
         let message = crate::error::message_of(&error);
         let problems = match &error {
             AppError::Invalid(p) => p.clone(),
+            AppError::Fields(p) => p.iter().map(|(_, m)| m.clone()).collect(),
             _ => vec![message.clone()],
         };
+        // A form's problems each name their field; the first named one is `field`.
+        let field = field.or_else(|| match &error {
+            AppError::Fields(p) => p
+                .iter()
+                .find(|(f, _)| !f.is_empty())
+                .map(|(f, _)| (*f).to_string()),
+            _ => None,
+        });
         (
             status,
             Json(json!({

@@ -12,7 +12,7 @@ use dixian_app::AppError;
 /// The HTTP status and page heading for an error of the app layer.
 pub(crate) fn status_of(e: &AppError) -> (StatusCode, &'static str) {
     match e {
-        AppError::Invalid(_) => (StatusCode::BAD_REQUEST, "输入有误"),
+        AppError::Invalid(_) | AppError::Fields(_) => (StatusCode::BAD_REQUEST, "输入有误"),
         AppError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
         AppError::Busy(_) => (StatusCode::TOO_MANY_REQUESTS, "请稍后再试"),
         AppError::Store(dixian_store::StoreError::Forbidden) => (StatusCode::FORBIDDEN, "无权访问"),

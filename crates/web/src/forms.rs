@@ -23,6 +23,7 @@ pub(crate) fn correctable(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Invalid(_)
+            | AppError::Fields(_)
             | AppError::Busy(_)
             | AppError::Store(
                 dixian_store::StoreError::Invalid(_) | dixian_store::StoreError::Conflict(_)
@@ -175,5 +176,91 @@ impl axum::extract::FromRequest<AppState> for Posted {
         };
         check_csrf(state, &session, &headers, &field(&fields, "csrf"), &what).await?;
         Ok(Posted { fields, files })
+    }
+}
+
+/// What a person typed into a refused form, to show it again with every problem: listed at
+/// the form's top and each beside its field. One page may hold many forms; only the refused
+/// one (by its element id) gets its values back, the others show their defaults.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Typed {
+    /// The refused form's element id (`verify`, `deliberate` …); empty: none.
+    form: String,
+    fields: Vec<(String, String)>,
+    /// (field, message); an empty field: the form as a whole.
+    problems: Vec<(String, String)>,
+}
+
+impl Typed {
+    /// The form `form` refused with `error`, as posted.
+    pub(crate) fn refused(form: &str, fields: &[(String, String)], error: &AppError) -> Typed {
+        let problems = match error {
+            AppError::Fields(list) => list
+                .iter()
+                .map(|(f, m)| ((*f).to_string(), m.clone()))
+                .collect(),
+            AppError::Invalid(lines) => lines.iter().map(|m| (String::new(), m.clone())).collect(),
+            other => vec![(String::new(), other.to_string())],
+        };
+        Typed {
+            form: form.to_string(),
+            // The token and version are the page's, not the person's.
+            fields: fields
+                .iter()
+                .filter(|(k, _)| k != "csrf" && k != "version")
+                .cloned()
+                .collect(),
+            problems,
+        }
+    }
+
+    pub(crate) fn is(&self, form: &str) -> bool {
+        !self.form.is_empty() && self.form == form
+    }
+
+    /// The value typed into `name` of `form`, or `default` when that form was not refused.
+    pub(crate) fn value(&self, form: &str, name: &str, default: &str) -> String {
+        if self.is(form) {
+            field(&self.fields, name)
+        } else {
+            default.to_string()
+        }
+    }
+
+    /// Whether choice `value` of `name` (a box or an option) was picked in `form`, or
+    /// `default` when that form was not refused.
+    /// (`default` by value or by reference: templates hold both.)
+    pub(crate) fn picked(
+        &self,
+        form: &str,
+        name: &str,
+        value: &str,
+        default: impl std::borrow::Borrow<bool>,
+    ) -> bool {
+        if self.is(form) {
+            self.fields.iter().any(|(k, v)| k == name && v == value)
+        } else {
+            *default.borrow()
+        }
+    }
+
+    /// The problems of field `name` of `form`.
+    pub(crate) fn errors_of(&self, form: &str, name: &str) -> Vec<&str> {
+        if !self.is(form) {
+            return Vec::new();
+        }
+        self.problems
+            .iter()
+            .filter(|(f, _)| f == name)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+
+    /// Every problem of `form`, in the order found.
+    pub(crate) fn errors(&self, form: &str) -> Vec<&str> {
+        if !self.is(form) {
+            return Vec::new();
+        }
+        self.problems.iter().map(|(_, m)| m.as_str()).collect()
     }
 }

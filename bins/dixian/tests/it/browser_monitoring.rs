@@ -109,6 +109,62 @@ fn consent_file(dir: &std::path::Path) -> String {
     path.to_str().unwrap().to_string()
 }
 
+async fn value_of(b: &Browser, css: &str) -> String {
+    b.client
+        .execute(
+            "return document.querySelector(arguments[0]).value;",
+            vec![css.into()],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every choice of `form` is one row: its box inside the row, beside the first character of
+/// its words, the row at least 40 px tall (a thumb) and less than 100 px (not a column).
+pub(crate) async fn checks_sit_beside_their_labels(b: &Browser, form: &str) {
+    let rows = b
+        .client
+        .execute(
+            "const out = [];
+             for (const l of document.querySelectorAll(arguments[0] + ' label.check')) {
+               const box = l.querySelector('input').getBoundingClientRect();
+               const r = l.getBoundingClientRect();
+               const range = document.createRange();
+               range.selectNodeContents(l);
+               const text = [...range.getClientRects()].filter(x => x.left > box.right - 1)[0];
+               out.push([r.top, r.bottom, box.top, box.bottom, box.right,
+                         text ? text.left : -1, text ? (text.top + text.bottom) / 2 : -1,
+                         l.textContent.trim()]);
+             }
+             return out;",
+            vec![form.into()],
+        )
+        .await
+        .unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty(), "{form} has choices");
+    for r in rows {
+        let n = |i: usize| r[i].as_f64().unwrap();
+        let name = r[7].as_str().unwrap_or_default();
+        let (top, bottom, box_top, box_bottom, box_right, text_left, text_mid) =
+            (n(0), n(1), n(2), n(3), n(4), n(5), n(6));
+        assert!(bottom - top >= 40.0, "{name}: {} px tall", bottom - top);
+        assert!(bottom - top < 100.0, "{name}: {} px tall", bottom - top);
+        assert!(
+            box_top >= top - 0.5 && box_bottom <= bottom + 0.5,
+            "{name}: box outside"
+        );
+        assert!(text_left >= box_right, "{name}: words not beside the box");
+        assert!(
+            text_mid >= box_top - 12.0 && text_mid <= box_bottom + 12.0,
+            "{name}: words not on the box's line"
+        );
+    }
+}
+
 async fn fits_a_phone(b: &Browser) -> bool {
     b.client
         .execute(
@@ -227,12 +283,14 @@ async fn a_household_declares_on_a_phone_and_the_village_posts_the_notice() {
     assert!(b.text("#case-done").await.contains("启用绿色通道"));
     assert!(b.text("main").await.contains("启用，先行帮扶"));
 
-    // The village verifies with the signed consent, deliberates and prints the notice.
+    // The village verifies on a phone with the signed consent, deliberates and prints the
+    // notice. The first try has one verifier and no risk ticked: both problems come back at
+    // once, beside their fields, with everything typed and the consent kept.
     sign_in_as(&b, &base, "village").await;
+    b.client.set_window_size(390, 844).await.unwrap();
     b.client.goto(&format!("{base}{case_path}")).await.unwrap();
-    b.fill("#verify input[name=verifiers]", "王村干、李镇干")
-        .await;
-    tick(&b, "#verify input[name=risk][value='01']").await;
+    checks_sit_beside_their_labels(&b, "#verify").await;
+    b.fill("#verify input[name=verifiers]", "王村干").await;
     b.fill("#verify input[name=rigid_expenditure]", "60000")
         .await;
     // 9,000 a head is above the line; the medical bill brings it below: 突发严重困难户.
@@ -242,7 +300,55 @@ async fn a_household_declares_on_a_phone_and_the_village_posts_the_notice() {
     b.fill("#verify textarea[name=comment]", "配偶住院，自付6万元")
         .await;
     b.submit("#verify button").await;
+    let problems = b.text("#verify-errors").await;
+    assert!(problems.contains("未保存，请改正以下2处"), "{problems}");
+    assert!(
+        problems.contains("入户核实须不少于2人，填写了1人"),
+        "{problems}"
+    );
+    assert!(problems.contains("请至少选择一项风险类型"), "{problems}");
+    let beside = b
+        .client
+        .find_all(Locator::Css("#verify .field-error"))
+        .await
+        .unwrap();
+    assert_eq!(beside.len(), 2, "each problem beside its field");
+    assert_eq!(
+        value_of(&b, "#verify input[name=verifiers]").await,
+        "王村干"
+    );
+    assert_eq!(
+        value_of(&b, "#verify input[name=rigid_expenditure]").await,
+        "60000"
+    );
+    assert_eq!(value_of(&b, "#verify select[name=category]").await, "03");
+    assert_eq!(
+        value_of(&b, "#verify textarea[name=comment]").await,
+        "配偶住院，自付6万元"
+    );
+    assert!(
+        b.text("#verify select[name=consent_attachment]")
+            .await
+            .contains("承诺授权书.pdf"),
+        "the consent uploaded once is kept"
+    );
+    assert!(
+        b.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .ends_with("#verify"),
+        "the answer opens at the form"
+    );
+    assert!(fits_a_phone(&b).await, "the refused form overflows a phone");
+    b.screenshot("verify-refused-phone.png").await;
+    b.fill("#verify input[name=verifiers]", "王村干、李镇干")
+        .await;
+    tick(&b, "#verify input[name=risk][value='01']").await;
+    b.submit("#verify button").await;
     assert!(b.text("#case-done").await.contains("入户核实"));
+    b.client.set_window_size(1280, 900).await.unwrap();
     assert!(b.text("#case-history").await.contains("低于监测范围"));
     b.fill("#deliberate input[name=attendees]", "21").await;
     b.submit("#deliberate button").await;

@@ -573,20 +573,41 @@ pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
     let comment = f.comment.clone();
     Ok(match kind {
         ActionKind::Verify => {
+            // Every unreadable field at once, each under its name.
+            let mut problems: Vec<dixian_domain::monitoring::FieldProblem> = Vec::new();
+            let mut note = |field: &'static str, e: AppError| problems.push((field, e.to_string()));
             let verifiers = split_names(&f.verifiers);
             let consent = match f.consent_attachment.trim() {
                 "" => None,
-                t => Some(
-                    t.parse()
-                        .map_err(|_| invalid(format!("承诺授权书附件编号“{t}”无效")))?,
+                t => t.parse().map_or_else(
+                    |_| {
+                        note("file", invalid(format!("承诺授权书附件编号“{t}”无效")));
+                        None
+                    },
+                    Some,
                 ),
             };
             let rigid = match f.rigid_expenditure.trim() {
                 "" => Money::ZERO,
-                t => Money::parse(t).map_err(|e| invalid(format!("刚性支出：{e}")))?,
+                t => Money::parse(t).unwrap_or_else(|e| {
+                    note("rigid_expenditure", invalid(format!("刚性支出：{e}")));
+                    Money::ZERO
+                }),
             };
+            let visited_on = optional_date(&f.visited_on, "入户核实日期").unwrap_or_else(|e| {
+                note("visited_on", e);
+                None
+            });
+            let stable_income_months = number(&f.stable_income_months, "收入稳定月数")
+                .unwrap_or_else(|e| {
+                    note("stable_income_months", e);
+                    0
+                });
+            if !problems.is_empty() {
+                return Err(AppError::Fields(problems));
+            }
             Action::Verify(Box::new(Verification {
-                visited_on: optional_date(&f.visited_on, "入户核实日期")?,
+                visited_on,
                 verifiers,
                 consent_attachment: consent,
                 risk_types: f
@@ -610,20 +631,41 @@ pub fn action_of(kind: ActionKind, f: &StepForm) -> Result<Action, AppError> {
                     }
                     codes
                 },
-                stable_income_months: number(&f.stable_income_months, "收入稳定月数")?,
+                stable_income_months,
                 rigid_expenditure_resolved: f.rigid_expenditure_resolved,
                 findings: comment,
             }))
         }
         ActionKind::Deliberate => {
-            let held_on =
-                optional_date(&f.held_on, "评议日期")?.ok_or_else(|| invalid("请填写评议日期"))?;
+            let mut problems: Vec<dixian_domain::monitoring::FieldProblem> = Vec::new();
+            let held_on = match optional_date(&f.held_on, "评议日期") {
+                Ok(Some(d)) => Some(d),
+                Ok(None) => {
+                    problems.push(("held_on", "请填写评议日期".into()));
+                    None
+                }
+                Err(e) => {
+                    problems.push(("held_on", e.to_string()));
+                    None
+                }
+            };
+            let attendees = number(&f.attendees, "参加评议人数").unwrap_or_else(|e| {
+                problems.push(("attendees", e.to_string()));
+                0
+            });
+            let notice_from = optional_date(&f.notice_from, "公示开始日期").unwrap_or_else(|e| {
+                problems.push(("notice_from", e.to_string()));
+                None
+            });
+            let (Some(held_on), true) = (held_on, problems.is_empty()) else {
+                return Err(AppError::Fields(problems));
+            };
             Action::Deliberate(Deliberation {
                 held_on,
-                attendees: number(&f.attendees, "参加评议人数")?,
+                attendees,
                 agreed: f.agreed,
                 note: comment,
-                notice_from: optional_date(&f.notice_from, "公示开始日期")?.unwrap_or(held_on),
+                notice_from: notice_from.unwrap_or(held_on),
                 overrides: trimmed(&f.overrides),
             })
         }
@@ -728,7 +770,10 @@ async fn refused(
     {
         return e.into();
     }
-    invalid(refusal.to_string())
+    match refusal {
+        Refusal::Fields(list) => AppError::Fields(list.clone()),
+        other => invalid(other.to_string()),
+    }
 }
 
 /// The state machine's verdict on `action`, without recording anything.
@@ -975,6 +1020,11 @@ pub async fn verify_with_consent(
     let trial = action_of(ActionKind::Verify, &form)?;
     let applied = usize::try_from(file.summary.measures).unwrap_or(0);
     if let Err(refusal) = try_step(store, actor, case, &trial, on, applied).await? {
+        // A form to correct keeps the signed consent: it is stored now (audited), listed on
+        // the case page and offered first, so the officer does not upload it again.
+        if matches!(refusal, Refusal::Fields(_) | Refusal::Data(_)) {
+            store.add_attachment(actor, id, &consent).await?;
+        }
         return Err(refused(store, actor, case, &trial, &refusal).await);
     }
     let att = store.add_attachment(actor, id, &consent).await?;

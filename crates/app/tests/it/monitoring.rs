@@ -202,29 +202,55 @@ async fn a_self_declaration_runs_to_inclusion_through_the_national_day_break() {
         content_type: "image/jpeg".into(),
         bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 1],
     };
-    // One verifier is not enough, and nothing is kept of the refused attempt.
+    // One verifier is not enough and no risk is ticked: both problems at once, each with its
+    // field; the signed consent is kept so it need not be uploaded again.
     let mut v = StepForm {
         on: "2026-09-30".into(),
         visited_on: "2026-09-30".into(),
         verifiers: "王村干".into(),
-        risk_types: vec!["01".into()],
         category: "02".into(),
         rigid_expenditure: "60000".into(),
         comment: "配偶住院，自付6万元".into(),
         ..version(0)
     };
-    let e = messages(
-        verify_with_consent(&s, &village, case_id, &v, consent.clone(), d(2026, 9, 30))
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(e, "入户核实须不少于2人，填写了1人");
-    let view = case_view(&s, &town, case_id, d(2026, 9, 30)).await.unwrap();
-    assert!(view.file.attachments.is_empty());
-    v.verifiers = "王村干、李镇干".into();
-    let o = verify_with_consent(&s, &village, case_id, &v, consent, d(2026, 9, 30))
+    let refused = verify_with_consent(&s, &village, case_id, &v, consent.clone(), d(2026, 9, 30))
         .await
-        .unwrap();
+        .unwrap_err();
+    match &refused {
+        AppError::Fields(list) => assert_eq!(
+            list.iter()
+                .map(|(f, m)| (*f, m.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("verifiers", "入户核实须不少于2人，填写了1人"),
+                ("risk", "请至少选择一项风险类型"),
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let view = case_view(&s, &town, case_id, d(2026, 9, 30)).await.unwrap();
+    let kept: Vec<_> = view
+        .file
+        .attachments
+        .iter()
+        .filter(|a| a.kind == AttachmentKind::Consent)
+        .collect();
+    assert_eq!(kept.len(), 1, "the consent is kept once");
+    assert_eq!(view.file.summary.case.state, CaseState::Verifying);
+    v.verifiers = "王村干、李镇干".into();
+    v.risk_types = vec!["01".into()];
+    v.consent_attachment = kept[0].id.to_string();
+    v.version = view.file.summary.case.version;
+    let o = act(
+        &s,
+        &village,
+        case_id,
+        ActionKind::Verify,
+        &v,
+        d(2026, 9, 30),
+    )
+    .await
+    .unwrap();
     assert_eq!(o.case.state, CaseState::Deliberation);
     let income = &o
         .event

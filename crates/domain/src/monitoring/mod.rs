@@ -428,6 +428,37 @@ pub struct Context<'a> {
     pub measures: usize,
 }
 
+/// A problem of one field of a form: (field name, message).
+pub type FieldProblem = (&'static str, String);
+
+/// Collects a form's problems: each check that fails adds its message under its field.
+#[derive(Debug, Default)]
+struct Problems(Vec<FieldProblem>);
+
+impl Problems {
+    fn check<T>(&mut self, field: &'static str, r: Result<T, Refusal>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(Refusal::Fields(list)) => {
+                self.0.extend(list);
+                None
+            }
+            Err(e) => {
+                self.0.push((field, e.to_string()));
+                None
+            }
+        }
+    }
+
+    fn done(self) -> Result<(), Refusal> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::Fields(self.0))
+        }
+    }
+}
+
 /// Why a transition was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -444,6 +475,11 @@ pub enum Refusal {
     },
     #[error("{0}")]
     Data(String),
+    /// Every problem of a form at once, each with the field it concerns (the name the forms
+    /// and the API give it: `visited_on`, `verifiers`, `risk` …; empty: the form as a whole),
+    /// so a person corrects them in one go rather than one per submit.
+    #[error("{}", .0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("；"))]
+    Fields(Vec<FieldProblem>),
     /// Failed elimination gates, each named with its facts.
     #[error("不符合风险消除条件：{}", .0.iter().filter(|g| g.blocking && !g.passed).map(|g| format!("{}（{}）", g.name, g.detail)).collect::<Vec<_>>().join("；"))]
     Gates(Vec<Gate>),
@@ -787,6 +823,13 @@ fn check_codes(
     risk_types: &[String],
     category: Option<&str>,
 ) -> Result<(), Refusal> {
+    let mut problems = Problems::default();
+    problems.check("risk", check_risk_codes(policy, risk_types));
+    problems.check("category", check_category_code(policy, category));
+    problems.done()
+}
+
+fn check_risk_codes(policy: &Policy, risk_types: &[String]) -> Result<(), Refusal> {
     if risk_types.is_empty() {
         return Err(Refusal::Data("请至少选择一项风险类型".into()));
     }
@@ -810,6 +853,10 @@ fn check_codes(
     if seen.len() != risk_types.len() {
         return Err(Refusal::Data("风险类型有重复".into()));
     }
+    Ok(())
+}
+
+fn check_category_code(policy: &Policy, category: Option<&str>) -> Result<(), Refusal> {
     match category {
         None => Err(Refusal::Data("请选择对象类别".into())),
         Some(c) if !policy.object_categories.iter().any(|i| i.code == c) => Err(Refusal::Data(
@@ -972,16 +1019,27 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
             verify(&mut next, &mut event, v, phase, ctx)?;
         }
         (Action::Deliberate(d), Some((phase, Step::Deliberation))) => {
-            not_after(ctx.on, d.held_on, "评议日期")?;
+            let mut problems = Problems::default();
+            problems.check("held_on", not_after(ctx.on, d.held_on, "评议日期"));
             if d.held_on < case.step_since {
-                return Err(Refusal::Data(format!(
-                    "评议日期{}早于入户核实完成日期{}",
-                    d.held_on, case.step_since
-                )));
+                problems.0.push((
+                    "held_on",
+                    format!(
+                        "评议日期{}早于入户核实完成日期{}",
+                        d.held_on, case.step_since
+                    ),
+                ));
             }
             if d.attendees == 0 {
-                return Err(Refusal::Data("请填写参加评议人数".into()));
+                problems.0.push(("attendees", "请填写参加评议人数".into()));
             }
+            if d.agreed && d.notice_from < d.held_on {
+                problems.0.push((
+                    "notice_from",
+                    format!("公示开始日期{}早于评议日期{}", d.notice_from, d.held_on),
+                ));
+            }
+            problems.done()?;
             event
                 .details
                 .push(("评议日期".into(), d.held_on.to_string()));
@@ -997,12 +1055,6 @@ pub fn transition(case: &Case, action: &Action, ctx: &Context) -> Result<Outcome
                 check_overrides(policy, case, &mut next, d, &mut event)?;
             }
             if d.agreed {
-                if d.notice_from < d.held_on {
-                    return Err(Refusal::Data(format!(
-                        "公示开始日期{}早于评议日期{}",
-                        d.notice_from, d.held_on
-                    )));
-                }
                 let until = period_end(
                     ctx.calendar,
                     policy.deadlines.village_notice_min,
@@ -1314,10 +1366,19 @@ fn verify(
     ctx: &Context,
 ) -> Result<(), Refusal> {
     let policy = ctx.policy;
-    let visited = v
-        .visited_on
-        .ok_or_else(|| Refusal::Data("请填写入户核实日期".into()))?;
-    not_after(ctx.on, visited, "入户核实日期")?;
+    // Every problem of the form at once: the checks below do not depend on each other.
+    let mut problems = Problems::default();
+    let visited = problems
+        .check(
+            "visited_on",
+            v.visited_on
+                .ok_or_else(|| Refusal::Data("请填写入户核实日期".into())),
+        )
+        .and_then(|d| {
+            problems
+                .check("visited_on", not_after(ctx.on, d, "入户核实日期"))
+                .map(|_| d)
+        });
     let mut verifiers: Vec<&str> = v
         .verifiers
         .iter()
@@ -1328,12 +1389,62 @@ fn verify(
     verifiers.dedup();
     let min = policy.identification.min_verifiers as usize;
     if verifiers.len() < min {
-        return Err(Refusal::Data(format!(
-            "入户核实须不少于{min}人，填写了{}人",
-            verifiers.len()
-        )));
+        problems.0.push((
+            "verifiers",
+            format!("入户核实须不少于{min}人，填写了{}人", verifiers.len()),
+        ));
     }
-    let income = income_check(ctx.household, policy, visited, v.rigid_expenditure)?;
+    let income = visited.and_then(|on| {
+        problems.check(
+            "rigid_expenditure",
+            income_check(ctx.household, policy, on, v.rigid_expenditure),
+        )
+    });
+    if phase == Phase::Identification {
+        if v.consent_attachment.is_none() {
+            problems.0.push((
+                "file",
+                "请上传农户签字的承诺授权书（入户核实必备材料）".into(),
+            ));
+        }
+        problems.check("risk", check_risk_codes(policy, &v.risk_types));
+        if problems
+            .check(
+                "category",
+                check_category_code(policy, v.category.as_deref()),
+            )
+            .is_some()
+        {
+            problems.check(
+                "category",
+                check_category(
+                    policy,
+                    v.category.as_deref(),
+                    ctx.household,
+                    income.as_ref(),
+                ),
+            );
+        }
+        problems.check("risk", check_risks(policy, &v.risk_types, ctx.household));
+        for code in &v.exclusions_found {
+            match policy.exclusions.get(code) {
+                Some(r) if r.found_at_visit => {}
+                Some(r) => problems.0.push((
+                    "exclusion",
+                    format!("“{}”以部门数据或户籍档案为准，不能在入户核实中勾选", r.name),
+                )),
+                None => problems.0.push((
+                    "exclusion",
+                    format!("原则上不纳入情形代码“{code}”不在政策包中"),
+                )),
+            }
+        }
+    }
+    problems.done()?;
+    let (Some(visited), Some(income)) = (visited, income) else {
+        // Unreachable: a missing date or income is a problem reported above.
+        return Err(Refusal::Data("请填写入户核实日期".into()));
+    };
     event.details.push(("核实日期".into(), visited.to_string()));
     event.details.push((
         "核实人员".into(),
@@ -1348,14 +1459,6 @@ fn verify(
     event.comment = v.findings.trim().to_string();
     match phase {
         Phase::Identification => {
-            if v.consent_attachment.is_none() {
-                return Err(Refusal::Data(
-                    "请上传农户签字的承诺授权书（入户核实必备材料）".into(),
-                ));
-            }
-            check_codes(policy, &v.risk_types, v.category.as_deref())?;
-            check_category(policy, v.category.as_deref(), ctx.household, Some(&income))?;
-            check_risks(policy, &v.risk_types, ctx.household)?;
             // The 排查表 as it stood: the members and the 两不愁三保障 check, so the file keeps
             // the household's data at inclusion whatever the registry says later (一头一尾).
             let living: Vec<String> = ctx
@@ -1405,22 +1508,6 @@ fn verify(
                     .collect::<Vec<_>>()
                     .join("；"),
             ));
-            for code in &v.exclusions_found {
-                match policy.exclusions.get(code) {
-                    Some(r) if r.found_at_visit => {}
-                    Some(r) => {
-                        return Err(Refusal::Data(format!(
-                            "“{}”以部门数据或户籍档案为准，不能在入户核实中勾选",
-                            r.name
-                        )));
-                    }
-                    None => {
-                        return Err(Refusal::Data(format!(
-                            "原则上不纳入情形代码“{code}”不在政策包中"
-                        )));
-                    }
-                }
-            }
             let hits = exclusion_hits(policy, ctx.household, v);
             let mut codes: Vec<String> = hits.iter().map(|h| h.code.clone()).collect();
             codes.dedup();

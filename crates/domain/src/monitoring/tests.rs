@@ -1193,7 +1193,7 @@ proptest! {
                         prop_assert!(!matches!(e, Refusal::State { .. }), "{e}");
                     } else if allowed_roles(action.kind(), before.state).contains(&role) {
                         // Only a second green channel is refused for its data.
-                        prop_assert!(matches!(e, Refusal::State { .. } | Refusal::Data(_)), "{e}");
+                        prop_assert!(matches!(e, Refusal::State { .. } | Refusal::Data(_) | Refusal::Fields(_)), "{e}");
                     }
                 }
             }

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::error::PageError;
 use crate::error::{Page, status_of};
 use crate::forms::Posted;
-use crate::forms::{correctable, field, stored_file};
+use crate::forms::{Typed, correctable, field, stored_file};
 use crate::frame::{Frame, render};
 use crate::links::{DrillQuery, case_link};
 use crate::monitoring::leads::{LeadRow, lead_row};
@@ -336,6 +336,8 @@ struct CasePage {
     kinds: Vec<(&'static str, &'static str)>,
     error: Option<String>,
     done: Option<String>,
+    /// What was typed into a refused form, with its problems.
+    typed: Typed,
     today: String,
     may_attach: bool,
     assisting: bool,
@@ -395,6 +397,7 @@ fn case_page(
     cadres: Vec<(i64, String)>,
     error: Option<String>,
     done: Option<String>,
+    typed: Typed,
 ) -> CasePage {
     let c = &view.file.summary.case;
     let actor: &Actor = &session.auth.actor;
@@ -500,6 +503,8 @@ fn case_page(
             .attachments
             .iter()
             .filter(|a| a.kind == AttachmentKind::Consent)
+            // Newest first: a consent kept from a refused form is the one to use.
+            .rev()
             .map(|a| (a.id, a.name.clone()))
             .collect(),
         kinds: AttachmentKind::ALL
@@ -508,6 +513,7 @@ fn case_page(
             .collect(),
         error,
         done,
+        typed,
         today: day.to_string(),
         may_attach: actor.may(Permission::HandleCases),
         assisting: c.assisting(),
@@ -586,6 +592,7 @@ async fn show_case(
     id: i64,
     error: Option<(StatusCode, String)>,
     done: Option<String>,
+    typed: Typed,
 ) -> Page {
     Ok(
         match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
@@ -597,7 +604,7 @@ async fn show_case(
                 let cadres = cadre_choices(state, &session.auth.actor).await;
                 render(
                     code,
-                    &case_page(state, session, &view, cadres, message, done),
+                    &case_page(state, session, &view, cadres, message, done, typed),
                 )
             }
             Err(e) => return Err(e.into()),
@@ -627,7 +634,16 @@ pub async fn cadre(
     )
     .await
     .map(|_| ());
-    after_step(&state, &session, id, Some(ActionKind::AssignCadre), result).await
+    after_step(
+        &state,
+        &session,
+        id,
+        Some(ActionKind::AssignCadre),
+        result,
+        "cadre",
+        posted.fields(),
+    )
+    .await
 }
 
 pub async fn measure(
@@ -657,7 +673,21 @@ pub async fn measure(
     )
     .await
     .map(|_| ());
-    after_step(&state, &session, id, Some(ActionKind::RecordPlan), result).await
+    // A new measure's form, or the row's own form of the measure updated.
+    let form = match posted.get("measure").trim() {
+        "" => form_of(ActionKind::RecordPlan),
+        m => format!("measure-{m}"),
+    };
+    after_step(
+        &state,
+        &session,
+        id,
+        Some(ActionKind::RecordPlan),
+        result,
+        &form,
+        posted.fields(),
+    )
+    .await
 }
 
 pub async fn case(
@@ -666,7 +696,15 @@ pub async fn case(
     Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> Page {
-    show_case(&state, &session, id, None, done_message(&q.done)).await
+    show_case(
+        &state,
+        &session,
+        id,
+        None,
+        done_message(&q.done),
+        Typed::default(),
+    )
+    .await
 }
 
 fn step_form(fields: &[(String, String)]) -> StepForm {
@@ -696,22 +734,38 @@ fn step_form(fields: &[(String, String)]) -> StepForm {
     }
 }
 
+/// The element id of the case page's form for step `kind`: a refused form gets its values
+/// and problems back there, and its `action` URL ends in `#` and this id so the answer opens
+/// at the form.
+pub(crate) fn form_of(kind: ActionKind) -> String {
+    match kind {
+        ActionKind::ProposeElimination => "propose".into(),
+        ActionKind::RecordPlan => "measure-new".into(),
+        other => other.code().replace('_', "-"),
+    }
+}
+
+/// The answer to a posted case form: to the page with a confirmation, or back to the page
+/// with everything typed into form `form` (its `fields`) and every problem.
 pub(super) async fn after_step(
     state: &AppState,
     session: &Session,
     id: i64,
     kind: Option<ActionKind>,
     result: Result<(), AppError>,
+    form: &str,
+    fields: &[(String, String)],
 ) -> Page {
     Ok(match result {
         Ok(()) => Redirect::to(&format!(
-            "/cases/{id}?done={}",
+            "/cases/{id}?done={}#case-done",
             kind.map_or("file", ActionKind::code)
         ))
         .into_response(),
         Err(e) if correctable(&e) => {
             let (code, _) = status_of(&e);
-            show_case(state, session, id, Some((code, e.to_string())), None).await?
+            let typed = Typed::refused(form, fields, &e);
+            show_case(state, session, id, Some((code, e.to_string())), None, typed).await?
         }
         Err(e) => return Err(e.into()),
     })
@@ -726,7 +780,7 @@ pub async fn step(
     let action = posted.get("action");
     let Some(kind) = ActionKind::parse(&action) else {
         let e = AppError::Invalid(vec![format!("办理环节“{action}”无效")]);
-        return after_step(&state, &session, id, None, Err(e)).await;
+        return after_step(&state, &session, id, None, Err(e), "", &[]).await;
     };
     let result = flow::act(
         state.store.as_ref(),
@@ -738,7 +792,16 @@ pub async fn step(
     )
     .await
     .map(|_| ());
-    after_step(&state, &session, id, Some(kind), result).await
+    after_step(
+        &state,
+        &session,
+        id,
+        Some(kind),
+        result,
+        &form_of(kind),
+        posted.fields(),
+    )
+    .await
 }
 
 /// 入户核实, with the signed consent uploaded in the same form (or one already attached).
@@ -750,7 +813,9 @@ pub async fn verify(
 ) -> Page {
     let mut posted = match posted {
         Ok(p) => p,
-        Err(PageError::App(e)) => return after_step(&state, &session, id, None, Err(e)).await,
+        Err(PageError::App(e)) => {
+            return after_step(&state, &session, id, None, Err(e), "verify", &[]).await;
+        }
         Err(refused) => return Err(refused),
     };
     let file = posted.take_file();
@@ -763,13 +828,23 @@ pub async fn verify(
             Ok(consent) => flow::verify_with_consent(store, actor, id, &f, consent, state.today())
                 .await
                 .map(|_| ()),
-            Err(e) => Err(e),
+            // The file itself is wrong: say so beside the file field.
+            Err(e) => Err(AppError::Fields(vec![("file", e.to_string())])),
         },
         None => flow::act(store, actor, id, ActionKind::Verify, &f, state.today())
             .await
             .map(|_| ()),
     };
-    after_step(&state, &session, id, Some(ActionKind::Verify), result).await
+    after_step(
+        &state,
+        &session,
+        id,
+        Some(ActionKind::Verify),
+        result,
+        "verify",
+        fields,
+    )
+    .await
 }
 
 pub async fn upload(
@@ -780,7 +855,9 @@ pub async fn upload(
 ) -> Page {
     let mut posted = match posted {
         Ok(p) => p,
-        Err(PageError::App(e)) => return after_step(&state, &session, id, None, Err(e)).await,
+        Err(PageError::App(e)) => {
+            return after_step(&state, &session, id, None, Err(e), "upload", &[]).await;
+        }
         Err(refused) => return Err(refused),
     };
     let file = posted.take_file();
@@ -797,7 +874,7 @@ pub async fn upload(
             Err(e) => Err(e),
         },
     };
-    after_step(&state, &session, id, None, result).await
+    after_step(&state, &session, id, None, result, "upload", fields).await
 }
 
 pub async fn download(
@@ -840,7 +917,15 @@ pub async fn print(
     Ok(
         match flow::case_view(state.store.as_ref(), &session.auth.actor, id, state.today()).await {
             Ok(view) => {
-                let page = case_page(&state, &session, &view, Vec::new(), None, None);
+                let page = case_page(
+                    &state,
+                    &session,
+                    &view,
+                    Vec::new(),
+                    None,
+                    None,
+                    Typed::default(),
+                );
                 render(
                     StatusCode::OK,
                     &PrintPage {

@@ -58,7 +58,9 @@ pub async fn visit(
 ) -> Page {
     let mut posted = match posted {
         Ok(p) => p,
-        Err(PageError::App(e)) => return after_step(&state, &session, id, None, Err(e)).await,
+        Err(PageError::App(e)) => {
+            return after_step(&state, &session, id, None, Err(e), "visit-form", &[]).await;
+        }
         Err(refused) => return Err(refused),
     };
     let photos = posted.take_files();
@@ -75,8 +77,8 @@ pub async fn visit(
     .await
     .map(|_| ());
     Ok(match result {
-        Ok(()) => Redirect::to(&format!("/cases/{id}?done=visit")).into_response(),
-        Err(e) => after_step(&state, &session, id, None, Err(e)).await?,
+        Ok(()) => Redirect::to(&format!("/cases/{id}?done=visit#case-done")).into_response(),
+        Err(e) => after_step(&state, &session, id, None, Err(e), "visit-form", fields).await?,
     })
 }
 

@@ -328,6 +328,19 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
         "{}",
         one.body
     );
+    // The refused form comes back filled in, its problem beside the field, and opens there.
+    for part in [
+        "id=\"verify-errors\"",
+        "未保存，请改正以下1处",
+        "<span class=\"field-error\" role=\"alert\">入户核实须不少于2人，填写了1人</span>",
+        "value=\"王村干\"",
+        "右腿骨折，3个月不能务工</textarea>",
+        "value=\"05\" checked",
+        "action=\"/cases/",
+        "/verify#verify\"",
+    ] {
+        assert!(one.body.contains(part), "{part}: {}", one.body);
+    }
     let fields = verify("王村干、李镇干");
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let exe = multipart_to(
@@ -345,7 +358,7 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     );
     let ok = multipart_to(&a, &village, &uri, &refs, Some(("授权书.jpg", jpeg))).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    assert_eq!(ok.location(), format!("/cases/{case}?done=verify"));
+    assert_eq!(ok.location(), format!("/cases/{case}?done=verify#case-done"));
     let page = get(&a.router, ok.location(), &village).await;
     assert!(page.body.contains("已办理：入户核实"));
     assert!(page.body.contains("收入核算"), "{}", page.body);

@@ -241,6 +241,36 @@ async fn stylesheet_is_public() {
     assert!(reply.body.contains("--accent"));
 }
 
+/// No dead ends: every link of a role's menu opens for that role.
+#[tokio::test]
+async fn every_menu_link_opens_for_its_role() {
+    let a = app().await;
+    for who in [
+        "admin", "security", "auditor", "county", "town", "village", "cadre", "viewer", "yibao",
+    ] {
+        let s = session(&a.router, who).await;
+        let home = get(&a.router, "/", &s).await;
+        assert_eq!(home.status, StatusCode::OK, "{who}");
+        let nav = home
+            .body
+            .split("<nav>")
+            .nth(1)
+            .and_then(|rest| rest.split("</nav>").next())
+            .unwrap_or_default()
+            .to_string();
+        let links: Vec<&str> = nav
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(links.len() >= 2, "{who}: {nav}");
+        for link in links {
+            let page = get(&a.router, link, &s).await;
+            assert_eq!(page.status, StatusCode::OK, "{who} → {link}: {}", page.body);
+        }
+    }
+}
+
 #[tokio::test]
 async fn each_role_sees_only_its_sections() {
     let a = app().await;
