@@ -60,8 +60,11 @@ impl DeliveryRow {
     }
 }
 
+/// The uploader as the account's display name (see [`crate::shown_name`]).
 const DELIVERY_COLUMNS: &str = "id, department, period, area, file_name, digest, rows_read, \
-     accepted, rejected, unmatched, current, delivered_by, delivered_at";
+     accepted, rejected, unmatched, current, \
+     COALESCE((SELECT u.display_name FROM users u WHERE u.username = feed_deliveries.delivered_by), \
+     feed_deliveries.delivered_by) AS delivered_by, delivered_at";
 
 impl SqlStore {
     /// The department of a 部门数据员's account; `None` for every other actor.

@@ -819,3 +819,10 @@ fn assigned_to(actor: &Actor) -> i64 {
         _ => 0,
     }
 }
+
+/// A column holding a login name, read as the account's display name (the officer's name as
+/// histories, lists and prints show it); a name no account has (a system job, a removed
+/// account) is shown as stored.
+pub(crate) fn shown_name(column: &str) -> String {
+    format!("COALESCE((SELECT u.display_name FROM users u WHERE u.username = {column}), {column})")
+}

@@ -477,6 +477,51 @@ struct LeadRow {
     created_by: String,
 }
 
+/// The conditions of a lead list: the area ($1, $2), status ($3), a cadre's households
+/// ($4), channel ($5), dates ($6, $7), words ($8, as a LIKE pattern $9) and an ID number's
+/// blind index ($10). Bound by [`bind_lead_where!`].
+const LEAD_WHERE: &str = "l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status = $3)
+    AND ($4 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $4))
+    AND ($5 = '' OR l.channel = $5)
+    AND ($6 IS NULL OR l.received_on >= $6) AND ($7 IS NULL OR l.received_on <= $7)
+    AND (($8 = '' AND $10 IS NULL)
+         OR ($8 <> '' AND (l.reason LIKE $9 OR l.source LIKE $9 OR l.applicant_name LIKE $9
+             OR h.code LIKE $9
+             OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.name LIKE $9)))
+         OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $10)
+         OR l.applicant_id_bidx = $10)";
+
+/// The bound values of [`LEAD_WHERE`].
+struct LeadWhere {
+    lo: String,
+    hi: String,
+    status: &'static str,
+    cadre: i64,
+    channel: &'static str,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    text: String,
+    pattern: String,
+    bidx: Option<Vec<u8>>,
+}
+
+/// Binds a [`LeadWhere`] to a query of [`LEAD_WHERE`] (a macro: the query is of either
+/// database).
+macro_rules! bind_lead_where {
+    ($q:expr, $w:expr) => {
+        $q.bind(&$w.lo)
+            .bind(&$w.hi)
+            .bind($w.status)
+            .bind($w.cadre)
+            .bind($w.channel)
+            .bind($w.from)
+            .bind($w.until)
+            .bind(&$w.text)
+            .bind(&$w.pattern)
+            .bind(&$w.bidx)
+    };
+}
+
 const LEAD_SELECT: &str = "SELECT l.id, l.village, h.code, l.channel, l.source, l.reason,
     l.evidence, l.hardships, l.received_on, l.received_at, l.applicant_name,
     l.applicant_id_enc, l.applicant_phone_enc, l.tracking_code, l.status, l.case_id,
@@ -789,6 +834,48 @@ impl SqlStore {
 
     /// Refuses (audited) an actor without `p`, outside the household's scope, or a
     /// 帮扶责任人 the household is not assigned to.
+    /// The checked conditions of a lead list: permission, the area (a `within` outside the
+    /// actor's scope refused, audited), and the filter's values as bound.
+    async fn lead_where(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<LeadWhere> {
+        self.permit(actor, Permission::HandleCases, "线索").await?;
+        let (lo, hi) = match &filter.within {
+            Some(w) => {
+                if !actor.scope.covers(w) {
+                    return Err(self.deny(actor, w.as_str()).await);
+                }
+                w.code_range()
+            }
+            None => actor.scope.code_range(),
+        };
+        let text = filter.text.trim().to_string();
+        // LIKE's own characters are taken literally by escaping them away: a search is words.
+        let words: String = text
+            .chars()
+            .filter(|c| !matches!(c, '%' | '_' | '\\'))
+            .collect();
+        let bidx = filter
+            .id_number
+            .as_ref()
+            .map(|id| self.cipher.blind_index(crate::F_ID_NUMBER, id.as_str()));
+        Ok(LeadWhere {
+            lo,
+            hi,
+            status: filter.status.map_or("", |s| s.code()),
+            cadre: crate::assigned_to(actor),
+            channel: filter.channel.map_or("", |c| c.code()),
+            from: filter.from,
+            until: filter.until,
+            pattern: format!("%{words}%"),
+            // An ID number is searched by its index alone, never as words.
+            text: if words.is_empty() || bidx.is_some() {
+                String::new()
+            } else {
+                text
+            },
+            bidx,
+        })
+    }
+
     pub(crate) async fn household_visible(
         &self,
         actor: &Actor,
@@ -868,36 +955,39 @@ impl MonitoringStore for SqlStore {
     }
 
     async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>> {
-        self.permit(actor, Permission::HandleCases, "线索").await?;
-        let scope = match &filter.within {
-            Some(w) => {
-                if !actor.scope.covers(w) {
-                    return Err(self.deny(actor, w.as_str()).await);
-                }
-                w.code_range()
-            }
-            None => actor.scope.code_range(),
-        };
+        let w = self.lead_where(actor, filter).await?;
         let limit = if filter.limit > 0 { filter.limit } else { 500 };
         let rows: Vec<LeadRow> = read!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{LEAD_SELECT} WHERE l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status = $3)
-                   {}
-                 ORDER BY l.received_on DESC, l.id DESC LIMIT $4",
-                // A cadre: only the leads of households assigned to it (a lead without a
-                // household yet is the town's to match: NULL is in no list).
-                crate::assigned_only(5)
-            )))
-            .bind(&scope.0)
-            .bind(&scope.1)
-            .bind(filter.status.map_or("", |s| s.code()))
+            bind_lead_where!(
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{LEAD_SELECT} WHERE {LEAD_WHERE}
+                     ORDER BY l.received_on DESC, l.id DESC LIMIT $11 OFFSET $12"
+                ))),
+                w
+            )
             .bind(limit)
-            .bind(crate::assigned_to(actor))
+            .bind(filter.offset.max(0))
             .fetch_all(pool)
             .await
             .map_err(backend)?
         });
         rows.into_iter().map(|r| self.lead_record(r)).collect()
+    }
+
+    async fn count_leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<i64> {
+        let w = self.lead_where(actor, filter).await?;
+        Ok(read!(self, |pool| {
+            bind_lead_where!(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM monitoring_leads l
+                     LEFT JOIN households h ON h.id = l.household_id WHERE {LEAD_WHERE}"
+                ))),
+                w
+            )
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?
+        }))
     }
 
     async fn lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>> {
@@ -1217,10 +1307,11 @@ impl MonitoringStore for SqlStore {
         let (events, leads, attachments): (Vec<EventRow>, Vec<LeadRow>, Vec<AttachmentRow>) = read!(
             self,
             |pool| {
-                let events = sqlx::query_as(
-                    "SELECT seq, action, from_state, to_state, on_date, at, actor, comment, due_on,
-                       details, flags FROM case_events WHERE case_id = $1 ORDER BY seq",
-                )
+                let events = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT seq, action, from_state, to_state, on_date, at, {} AS actor, comment,
+                       due_on, details, flags FROM case_events WHERE case_id = $1 ORDER BY seq",
+                    crate::shown_name("case_events.actor")
+                )))
                 .bind(id)
                 .fetch_all(pool)
                 .await
@@ -1233,7 +1324,9 @@ impl MonitoringStore for SqlStore {
                 .await
                 .map_err(backend)?;
                 let attachments = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {ATTACHMENT_COLUMNS} FROM case_attachments WHERE case_id = $1 ORDER BY id"
+                    "SELECT id, case_id, kind, name, content_type, size, uploaded_at, {} AS uploaded_by
+                     FROM case_attachments WHERE case_id = $1 ORDER BY id",
+                    crate::shown_name("case_attachments.uploaded_by")
                 )))
                 .bind(id)
                 .fetch_all(pool)

@@ -250,10 +250,11 @@ impl ProblemStore for SqlStore {
                     .fetch_optional(pool)
                     .await
                     .map_err(backend)?;
-                let events = sqlx::query_as(
-                    "SELECT id, action, happened_on, note, at, by_name FROM problem_events
+                let events = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT id, action, happened_on, note, at, {} AS by_name FROM problem_events
                      WHERE problem_id = $1 ORDER BY id",
-                )
+                    crate::shown_name("problem_events.by_name")
+                )))
                 .bind(id)
                 .fetch_all(pool)
                 .await

@@ -1528,10 +1528,11 @@ impl RegistryStore for SqlStore {
             return Ok(Vec::new());
         };
         let rows: Vec<(String, String, String, String, String)> = read!(self, |pool| {
-            sqlx::query_as(
-                "SELECT at, actor, action, changes, reason FROM household_events
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT at, {} AS actor, action, changes, reason FROM household_events
                  WHERE household_id = $1 ORDER BY id",
-            )
+                crate::shown_name("household_events.actor")
+            )))
             .bind(hid)
             .fetch_all(pool)
             .await

@@ -233,12 +233,13 @@ impl VisitStore for SqlStore {
         self.household_visible(actor, code, Permission::ViewRegistry)
             .await?;
         let (rows, photos): (Vec<VisitRow>, Vec<PhotoRow>) = read!(self, |pool| {
-            let rows = sqlx::query_as(
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT v.id, h.code, v.case_id, v.visited_on, v.visitors, v.findings,
-                   v.follow_ups, v.created_at, v.created_by
+                   v.follow_ups, v.created_at, {} AS created_by
                  FROM visits v JOIN households h ON h.id = v.household_id
                  WHERE h.code = $1 ORDER BY v.visited_on DESC, v.id DESC",
-            )
+                crate::shown_name("v.created_by")
+            )))
             .bind(code.as_str())
             .fetch_all(pool)
             .await
@@ -269,9 +270,10 @@ impl VisitStore for SqlStore {
         let (rows, photos): (Vec<VisitRow>, Vec<PhotoRow>) = read!(self, |pool| {
             let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT v.id, h.code, v.case_id, v.visited_on, v.visitors, v.findings,
-                   v.follow_ups, v.created_at, v.created_by
+                   v.follow_ups, v.created_at, {} AS created_by
                  FROM visits v JOIN households h ON h.id = v.household_id
                  WHERE v.village BETWEEN $1 AND $2 {} ORDER BY v.visited_on DESC, v.id DESC",
+                crate::shown_name("v.created_by"),
                 crate::assigned_only(3)
             )))
             .bind(&lo)

@@ -91,7 +91,18 @@ pub struct LeadRecord {
 pub struct LeadFilter {
     pub status: Option<LeadStatus>,
     pub within: Option<DivisionCode>,
+    pub channel: Option<Channel>,
+    /// Received on or after / on or before.
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    /// Words of the reason, the source, the applicant's or a member's name, or a household
+    /// code.
+    pub text: String,
+    /// The household of a member, or the applicant, with this ID number (by its blind index).
+    pub id_number: Option<IdNumber>,
+    /// Page size (0: 500) and rows to skip.
     pub limit: i64,
+    pub offset: i64,
 }
 
 /// What a self-declaring household may see of its application: nothing personal.
@@ -297,6 +308,8 @@ pub trait MonitoringStore: Send + Sync {
     -> StoreResult<Vec<LeadCreated>>;
     /// Leads in the actor's scope, newest first.
     async fn leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<Vec<LeadRecord>>;
+    /// How many leads `filter` finds in the actor's scope, whatever its page.
+    async fn count_leads(&self, actor: &Actor, filter: &LeadFilter) -> StoreResult<i64>;
     /// One lead; outside the scope refused (audited), unknown `None`.
     async fn lead(&self, actor: &Actor, id: i64) -> StoreResult<Option<LeadRecord>>;
     /// A self-declaration's progress for whoever holds both its tracking code and the

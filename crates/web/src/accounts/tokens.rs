@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use dixian_app::accounts::{NewAccount, service};
-use dixian_app::{AppError, accounts, beijing};
+use dixian_app::{AppError, accounts};
 use dixian_domain::access::Role;
 use serde::Deserialize;
 
@@ -68,7 +68,7 @@ pub struct ServiceForm {
 }
 
 fn minute(t: chrono::DateTime<Utc>) -> String {
-    beijing(t).format("%Y-%m-%d %H:%M").to_string()
+    dixian_app::beijing_minute(t)
 }
 
 struct Outcome {

@@ -104,9 +104,12 @@ fn event_json(e: &CaseEventRecord) -> Value {
 pub(super) struct LeadsQuery {
     status: String,
     area: String,
+    /// Rows to skip: the next page starts at `offset` + the page's length.
+    offset: String,
 }
 
-/// `GET /api/leads`: leads in the caller's area, newest first, with their accept-by date.
+/// `GET /api/leads`: leads in the caller's area, newest first, with their accept-by date,
+/// a page at a time (`offset`), with the total.
 pub(super) async fn leads(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -126,17 +129,32 @@ pub(super) async fn leads(
                 .map_err(|e| ApiError::invalid("area", format!("区划代码“{t}”不正确：{e}")))?,
         ),
     };
+    let offset = match q.offset.trim() {
+        "" => 0,
+        t => t
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| ApiError::invalid("offset", format!("offset“{t}”应为非负整数")))?,
+    };
     let filter = LeadFilter {
         status,
         within,
         limit: API_PAGE,
+        offset,
+        ..LeadFilter::default()
     };
     let list = flow::leads(state.store.as_ref(), &session.auth.actor, &filter).await?;
+    let total = state
+        .store
+        .count_leads(&session.auth.actor, &filter)
+        .await
+        .map_err(AppError::from)?;
     let items: Vec<Value> = list
         .iter()
         .map(|p| lead_json(&p.lead, Some(p.accept_by)))
         .collect();
-    ok(json!({ "leads": items }))
+    ok(json!({ "leads": items, "total": total, "offset": offset }))
 }
 
 /// `POST /api/leads`: a lead found by staff or another system (not a self-declaration).
@@ -537,7 +555,8 @@ pub(super) fn paths() -> Value {
             "get": { "summary": "监测线索列表（辖区内，最新在前，含受理时限）",
                 "parameters": [
                     { "name": "status", "in": "query", "required": false, "schema": { "type": "string", "enum": statuses } },
-                    { "name": "area", "in": "query", "required": false, "description": "区划代码", "schema": s }],
+                    { "name": "area", "in": "query", "required": false, "description": "区划代码", "schema": s },
+                    { "name": "offset", "in": "query", "required": false, "description": "跳过的条数（分页；回答中 total 为总条数）", "schema": { "type": "integer", "minimum": 0 } }],
                 "responses": { "200": answer("线索"), "400": error, "401": error, "403": error } },
             "post": { "summary": "登记一条线索（干部排查、部门推送、热线等；农户自主申报走 /apply）",
                 "requestBody": body(json!({ "village": s, "household": s, "channel": s, "source": s, "reason": s, "evidence": s, "hardships": { "type": "array", "items": s }, "received_on": s })),

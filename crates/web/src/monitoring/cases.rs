@@ -266,9 +266,7 @@ fn events(view: &CaseView) -> Vec<EventView> {
             };
             EventView {
                 on: e.on.to_string(),
-                at: dixian_app::beijing(r.at)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                at: dixian_app::beijing_minute(r.at),
                 actor: r.actor.clone(),
                 action: e.action.label(),
                 change,
@@ -291,9 +289,7 @@ fn attachments(view: &CaseView) -> Vec<AttachmentView> {
             kind: a.kind.label(),
             name: a.name.clone(),
             size: format!("{:.1} KB", a.size as f64 / 1024.0),
-            at: dixian_app::beijing(a.uploaded_at)
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            at: dixian_app::beijing_minute(a.uploaded_at),
             by: a.uploaded_by.clone(),
         })
         .collect()

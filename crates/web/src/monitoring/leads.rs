@@ -97,6 +97,16 @@ struct LeadsPage {
     error: Option<String>,
     may_accept: bool,
     status: String,
+    /// The filter as typed, its link for the pager, the total and the page.
+    query: LeadQuery,
+    link: String,
+    total: i64,
+    page: i64,
+    pages: i64,
+    /// A search by ID number (posted, never in the address).
+    by_id: bool,
+    statuses: Vec<(&'static str, &'static str)>,
+    all_channels: Vec<(&'static str, &'static str)>,
     /// The outcome of a campaign file, and its problems by row and column.
     imported: Option<String>,
     import_problems: Vec<String>,
@@ -108,10 +118,92 @@ impl LeadsPage {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+/// The lead list's filter as its form and its page links carry it. An ID number is never
+/// in an address: it is posted ([`find`]).
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct LeadQuery {
-    #[serde(default)]
     status: String,
+    /// Words: a name, a household code, words of the reason or the source.
+    q: String,
+    village: String,
+    channel: String,
+    from: String,
+    until: String,
+    page: String,
+}
+
+/// Leads per page of the list.
+const LEADS_PER_PAGE: i64 = 50;
+
+impl LeadQuery {
+    /// The store's filter, or every problem of the query at once.
+    fn filter(&self) -> Result<(LeadFilter, i64), AppError> {
+        let mut problems = Vec::new();
+        let mut filter = LeadFilter {
+            status: dixian_domain::monitoring::LeadStatus::parse(&self.status),
+            text: self.q.trim().chars().take(50).collect(),
+            limit: LEADS_PER_PAGE,
+            ..LeadFilter::default()
+        };
+        if !self.village.trim().is_empty() {
+            match dixian_domain::division::DivisionCode::parse(self.village.trim()) {
+                Ok(v) => filter.within = Some(v),
+                Err(e) => problems.push(format!("村：{e}")),
+            }
+        }
+        if !self.channel.trim().is_empty() {
+            match Channel::parse(self.channel.trim()) {
+                Some(c) => filter.channel = Some(c),
+                None => problems.push(format!("发现渠道“{}”无效", self.channel.trim())),
+            }
+        }
+        for (text, slot, what) in [
+            (&self.from, &mut filter.from, "起始日期"),
+            (&self.until, &mut filter.until, "截止日期"),
+        ] {
+            if !text.trim().is_empty() {
+                match dixian_app::policy::parse_date(text) {
+                    Ok(d) => *slot = Some(d),
+                    Err(e) => problems.push(format!("{what}：{e}")),
+                }
+            }
+        }
+        let page = match self.page.trim() {
+            "" => 1,
+            p => p
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .unwrap_or_else(|| {
+                    problems.push(format!("页码“{p}”无效"));
+                    1
+                }),
+        };
+        filter.offset = (page - 1) * LEADS_PER_PAGE;
+        if problems.is_empty() {
+            Ok((filter, page))
+        } else {
+            Err(AppError::Invalid(problems))
+        }
+    }
+
+    /// The filter as page links carry it (without the page).
+    fn link(&self) -> String {
+        [
+            ("status", &self.status),
+            ("q", &self.q),
+            ("village", &self.village),
+            ("channel", &self.channel),
+            ("from", &self.from),
+            ("until", &self.until),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::session::url_escape(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
 }
 
 async fn leads_page(
@@ -122,13 +214,19 @@ async fn leads_page(
     error: Option<String>,
     code: StatusCode,
 ) -> Page {
-    leads_page_with(state, session, status_filter, form, error, code, None).await
+    let query = LeadQuery {
+        status: status_filter.to_string(),
+        ..LeadQuery::default()
+    };
+    leads_page_with(state, session, &query, None, form, error, code, None).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn leads_page_with(
     state: &AppState,
     session: &Session,
-    status_filter: &str,
+    query: &LeadQuery,
+    id_number: Option<dixian_domain::id_number::IdNumber>,
     form: LeadForm,
     error: Option<String>,
     code: StatusCode,
@@ -137,14 +235,46 @@ async fn leads_page_with(
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
     let day = state.today();
-    let filter = LeadFilter {
-        status: dixian_domain::monitoring::LeadStatus::parse(status_filter),
-        ..LeadFilter::default()
+    // A wrong filter is said above the list, which then shows the area's pending leads.
+    let (mut filter, page, mut error, mut code) = match query.filter() {
+        Ok((f, p)) => (f, p, error, code),
+        Err(e) => {
+            let (c, _) = status_of(&e);
+            (
+                LeadFilter {
+                    limit: LEADS_PER_PAGE,
+                    ..LeadFilter::default()
+                },
+                1,
+                Some(e.to_string()),
+                c,
+            )
+        }
     };
-    let leads = match flow::leads(store, actor, &filter).await {
+    let by_id = id_number.is_some();
+    if by_id {
+        filter = LeadFilter {
+            id_number,
+            limit: LEADS_PER_PAGE,
+            ..LeadFilter::default()
+        };
+    }
+    let (leads, total) = match tokio::try_join!(flow::leads(store, actor, &filter), async {
+        Ok(store.count_leads(actor, &filter).await?)
+    }) {
         Ok(l) => l,
+        Err(e)
+            if correctable(&e)
+                || matches!(e, AppError::Store(dixian_store::StoreError::Forbidden)) =>
+        {
+            let (c, _) = status_of(&e);
+            error = Some(e.to_string());
+            code = c;
+            (Vec::new(), 0)
+        }
         Err(e) => return Err(e.into()),
     };
+    let pages = ((total + LEADS_PER_PAGE - 1) / LEADS_PER_PAGE).max(1);
     let villages = match dixian_app::registry::villages_for(store, actor).await {
         Ok(v) => v,
         Err(e) => return Err(e.into()),
@@ -181,7 +311,18 @@ async fn leads_page_with(
             form,
             error,
             may_accept: check_role(actor.role, ActionKind::Open, CaseState::Verifying).is_ok(),
-            status: status_filter.to_string(),
+            status: query.status.clone(),
+            link: query.link(),
+            query: query.clone(),
+            total,
+            page,
+            pages,
+            by_id,
+            statuses: dixian_domain::monitoring::LeadStatus::ALL
+                .iter()
+                .map(|s| (s.code(), s.label()))
+                .collect(),
+            all_channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
             import_problems: imported
                 .as_ref()
                 .map(|r| r.problems.iter().map(ToString::to_string).collect())
@@ -211,13 +352,44 @@ pub async fn leads(
     Extension(session): Extension<Session>,
     Query(q): Query<LeadQuery>,
 ) -> Page {
-    leads_page(
+    leads_page_with(
         &state,
         &session,
-        &q.status,
+        &q,
+        None,
         LeadForm::default(),
         None,
         StatusCode::OK,
+        None,
+    )
+    .await
+}
+
+/// The leads of the household of a member, or of an applicant, with the ID number posted.
+pub async fn find(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    let typed = posted.get("id_number");
+    let (id, error) = match dixian_domain::id_number::IdNumber::parse(typed.trim(), state.today()) {
+        Ok(id) => (Some(id), None),
+        Err(e) => (None, Some(format!("身份证号：{e}"))),
+    };
+    let code = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    leads_page_with(
+        &state,
+        &session,
+        &LeadQuery::default(),
+        id,
+        LeadForm::default(),
+        error,
+        code,
+        None,
     )
     .await
 }
@@ -297,10 +469,15 @@ pub async fn import_leads(
                 } else {
                     StatusCode::BAD_REQUEST
                 };
+                let pending = LeadQuery {
+                    status: "pending".into(),
+                    ..LeadQuery::default()
+                };
                 leads_page_with(
                     &state,
                     &session,
-                    "pending",
+                    &pending,
+                    None,
                     LeadForm::default(),
                     None,
                     code,

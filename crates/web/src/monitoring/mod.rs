@@ -33,6 +33,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/work", get(work::work))
         .route("/leads", get(leads::leads).post(leads::report))
         .route("/leads/{id}/decide", post(leads::decide))
+        .route("/leads/find", post(leads::find))
         .route(
             "/leads/import",
             post(leads::import_leads)

@@ -600,7 +600,7 @@ async fn show_problem(
             closed: when(p.closed_on, &p.closed_by),
             created: format!(
                 "{}（{}）",
-                dixian_app::beijing(p.created_at).format("%Y-%m-%d %H:%M"),
+                dixian_app::beijing_minute(p.created_at),
                 p.created_by
             ),
             events: file
@@ -611,9 +611,7 @@ async fn show_problem(
                     on: e.on.to_string(),
                     note: e.note.clone(),
                     by: e.by.clone(),
-                    at: dixian_app::beijing(e.at)
-                        .format("%Y-%m-%d %H:%M")
-                        .to_string(),
+                    at: dixian_app::beijing_minute(e.at),
                     files: e.files.iter().map(|f| (f.id, f.name.clone())).collect(),
                 })
                 .collect(),

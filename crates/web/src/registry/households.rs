@@ -237,9 +237,7 @@ pub async fn show(
             .into_iter()
             .rev()
             .map(|e| EventRow {
-                at: dixian_app::beijing(e.at)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                at: dixian_app::beijing_minute(e.at),
                 actor: e.actor,
                 what: event_label(&e.action).to_string(),
                 changes: e

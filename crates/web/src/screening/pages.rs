@@ -75,6 +75,10 @@ struct ScreeningPage {
 type Shown<'a> = (&'a DeliveryRecord, bool, usize, &'a [(i64, String)]);
 
 impl ScreeningPage {
+    fn at(t: &chrono::DateTime<chrono::Utc>) -> String {
+        dixian_app::beijing_minute(*t)
+    }
+
     fn percent(part: &i64, whole: &i64) -> String {
         let (part, whole) = (*part, *whole);
         if whole <= 0 {

@@ -358,7 +358,10 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     );
     let ok = multipart_to(&a, &village, &uri, &refs, Some(("授权书.jpg", jpeg))).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    assert_eq!(ok.location(), format!("/cases/{case}?done=verify#case-done"));
+    assert_eq!(
+        ok.location(),
+        format!("/cases/{case}?done=verify#case-done")
+    );
     let page = get(&a.router, ok.location(), &village).await;
     assert!(page.body.contains("已办理：入户核实"));
     assert!(page.body.contains("收入核算"), "{}", page.body);
@@ -835,4 +838,119 @@ async fn a_public_submission_neither_reveals_nor_joins_an_open_case() {
         "{}",
         again.body
     );
+}
+
+/// The lead list finds by words, village, channel, state and dates, pages honestly with its
+/// total, finds by a posted ID number, and names a wrong filter.
+#[tokio::test]
+async fn the_lead_list_is_searched_filtered_and_paged() {
+    let a = app().await;
+    let sys = Actor::system("t");
+    let record = in_village();
+    let member = &record.members[1];
+    let other_village = DivisionCode::parse("500299101202").unwrap();
+    let mut leads: Vec<dixian_store::NewLead> = (0..60)
+        .map(|i| dixian_store::NewLead {
+            village: record.household.village,
+            household: None,
+            channel: dixian_domain::monitoring::Channel::CadreSurvey,
+            source: format!("排查组{i}"),
+            reason: format!("冬季排查发现困难{i}"),
+            evidence: String::new(),
+            hardships: Vec::new(),
+            received_on: NaiveDate::from_ymd_opt(2026, 10, 1 + (i % 28) as u32).unwrap(),
+            applicant: None,
+            tracking_code: None,
+        })
+        .collect();
+    leads.push(dixian_store::NewLead {
+        village: other_village,
+        channel: dixian_domain::monitoring::Channel::Hotline,
+        source: "12317工单8".into(),
+        reason: "热线反映看病负担重".into(),
+        ..leads[0].clone()
+    });
+    leads.push(dixian_store::NewLead {
+        household: Some(record.household.code.clone()),
+        reason: "子女上学费用高".into(),
+        received_on: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        ..leads[0].clone()
+    });
+    a.store.create_leads(&sys, &leads).await.unwrap();
+    let town = session(&a.router, "town").await;
+
+    let page = get(
+        &a.router,
+        "/leads?q=%E5%86%AC%E5%AD%A3%E6%8E%92%E6%9F%A5",
+        &town,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("共 60 条，第 1/2 页"), "{}", page.body);
+    assert_eq!(page.body.matches("<article class=\"lead\"").count(), 50);
+    assert!(page.body.contains("rel=\"next\""));
+    let second = get(
+        &a.router,
+        "/leads?q=%E5%86%AC%E5%AD%A3%E6%8E%92%E6%9F%A5&page=2",
+        &town,
+    )
+    .await;
+    assert_eq!(second.body.matches("<article class=\"lead\"").count(), 10);
+    assert!(second.body.contains("rel=\"prev\"") && !second.body.contains("rel=\"next\""));
+
+    // Village and channel; a member's name finds the household's lead.
+    let hotline = get(
+        &a.router,
+        "/leads?village=500299101202&channel=hotline",
+        &town,
+    )
+    .await;
+    assert!(hotline.body.contains("共 1 条"), "{}", hotline.body);
+    assert!(hotline.body.contains("热线反映看病负担重"));
+    let by_name = get(
+        &a.router,
+        &format!(
+            "/leads?q={}",
+            form(&[("q", member.name.as_str())]).trim_start_matches("q=")
+        ),
+        &town,
+    )
+    .await;
+    assert!(by_name.body.contains("子女上学费用高"), "{}", by_name.body);
+    // Dates bound the list; a wrong date is named.
+    let late = get(&a.router, "/leads?from=2026-11-15&until=2026-11-30", &town).await;
+    assert!(late.body.contains("子女上学费用高"));
+    assert!(!late.body.contains("冬季排查发现困难"));
+    let wrong = get(&a.router, "/leads?from=2026-13-01&channel=fax", &town).await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("起始日期"), "{}", wrong.body);
+    assert!(wrong.body.contains("发现渠道“fax”无效"));
+
+    // A member's ID number, posted, finds the lead of the household; it is never in a link.
+    let csrf = hidden(&page.body, "csrf");
+    let found = post(
+        &a.router,
+        "/leads/find",
+        &town,
+        &form(&[
+            ("csrf", csrf.as_str()),
+            ("id_number", member.id_number.as_str()),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(found.body.contains("共 1 条"), "{}", found.body);
+    assert!(found.body.contains("子女上学费用高"));
+    assert!(!found.body.contains(member.id_number.as_str()));
+    let bad = post(
+        &a.router,
+        "/leads/find",
+        &town,
+        &form(&[("csrf", csrf.as_str()), ("id_number", "500299")]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("身份证号："), "{}", bad.body);
 }
