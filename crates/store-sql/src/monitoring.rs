@@ -1032,11 +1032,13 @@ impl MonitoringStore for SqlStore {
             Option<String>,
             Option<String>,
             Option<NaiveDate>,
+            String,
+            Option<NaiveDate>,
         );
         let row: Option<Row> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT l.received_on, l.status, l.decision_note, c.state, c.closed_reason,
-                   c.approved_on
+                   c.approved_on, l.village, c.due_on
                  FROM monitoring_leads l LEFT JOIN monitoring_cases c ON c.id = l.case_id
                  WHERE l.tracking_code = $1 AND l.applicant_id_bidx = $2",
             )
@@ -1046,19 +1048,24 @@ impl MonitoringStore for SqlStore {
             .await
             .map_err(backend)?
         });
-        row.map(|(received_on, status, note, state, closed, approved)| {
-            Ok(PublicLeadStatus {
-                received_on,
-                status: LeadStatus::parse(&status).ok_or_else(|| corrupt("线索状态", &status))?,
-                decision_note: note,
-                case_state: state
-                    .as_deref()
-                    .map(|s| CaseState::parse(s).ok_or_else(|| corrupt("案件状态", s)))
-                    .transpose()?,
-                closed_reason: closed,
-                approved_on: approved,
-            })
-        })
+        row.map(
+            |(received_on, status, note, state, closed, approved, village, due_on)| {
+                Ok(PublicLeadStatus {
+                    village: DivisionCode::parse(&village).map_err(|e| corrupt("区划代码", e))?,
+                    received_on,
+                    due_on,
+                    status: LeadStatus::parse(&status)
+                        .ok_or_else(|| corrupt("线索状态", &status))?,
+                    decision_note: note,
+                    case_state: state
+                        .as_deref()
+                        .map(|s| CaseState::parse(s).ok_or_else(|| corrupt("案件状态", s)))
+                        .transpose()?,
+                    closed_reason: closed,
+                    approved_on: approved,
+                })
+            },
+        )
         .transpose()
     }
 

@@ -108,7 +108,12 @@ pub struct LeadFilter {
 /// What a self-declaring household may see of its application: nothing personal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicLeadStatus {
+    /// Its village: whose pack sets the limits. Not shown.
+    pub village: DivisionCode,
     pub received_on: NaiveDate,
+    /// When the step under way is due: the case's current deadline (the store's), or, for a
+    /// lead not yet accepted, its acceptance limit (filled in by the use case).
+    pub due_on: Option<NaiveDate>,
     pub status: LeadStatus,
     pub decision_note: Option<String>,
     pub case_state: Option<CaseState>,

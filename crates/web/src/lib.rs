@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/static/app.css", get(stylesheet))
+        .route("/static/print.js", get(print_script))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -255,6 +256,19 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/app.css"),
+    )
+        .into_response()
+}
+
+/// The only script: shows the print buttons of printable pages and makes them print. Pages
+/// work without it (the browser's own menu prints).
+async fn print_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/print.js"),
     )
         .into_response()
 }

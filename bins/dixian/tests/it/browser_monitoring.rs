@@ -216,11 +216,10 @@ async fn a_household_declares_on_a_phone_and_the_village_posts_the_notice() {
     b.fill("#status input[name=code]", &code).await;
     b.fill("#status input[name=id_number]", head.as_str()).await;
     b.submit("#status button").await;
-    assert!(
-        b.text("#status-result")
-            .await
-            .contains("已收到，等待乡镇受理")
-    );
+    let progress = b.text("#status-result").await;
+    assert!(progress.contains("已收到，等待乡镇受理"), "{progress}");
+    // What happens next, and by when.
+    assert!(progress.contains("乡镇审核是否受理，应在"), "{progress}");
     assert!(fits_a_phone(&b).await);
 
     // The town sees it among its reminders and accepts it.

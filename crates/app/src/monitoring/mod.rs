@@ -249,7 +249,23 @@ pub async fn application_status(
 ) -> Result<Option<PublicLeadStatus>, AppError> {
     let id = IdNumber::parse(id_text, today).map_err(|e| invalid(format!("身份证号：{e}")))?;
     let code = tracking.trim().to_ascii_uppercase();
-    Ok(store.public_lead_status(&code, &id).await?)
+    let Some(mut status) = store.public_lead_status(&code, &id).await? else {
+        return Ok(None);
+    };
+    // Not yet accepted: the town's limit to accept it is what the household waits for.
+    if status.status == dixian_domain::monitoring::LeadStatus::Pending {
+        let policy = policy_for(store, &status.village, status.received_on).await?;
+        let cal = store.calendar().await?;
+        status.due_on = Some(
+            due(
+                &cal,
+                policy.deadlines.application_acceptance,
+                status.received_on,
+            )
+            .map_err(|e| invalid(e.to_string()))?,
+        );
+    }
+    Ok(Some(status))
 }
 
 /// A lead with the date by which it must be accepted.
@@ -1459,16 +1475,16 @@ pub fn visit_periods(
 }
 
 /// A 帮扶责任人's visits owed: the open period of each assisted case not yet visited, and
-/// the periods missed (漏访), one item per case naming how many.
+/// the periods missed (漏访), one item per case naming how many — the same count as the case
+/// page, so every visit since monitoring began is read (a cadre's households are few).
 async fn visit_items(
     store: &dyn Store,
     actor: &Actor,
     today: NaiveDate,
     cal: &dixian_domain::WorkCalendar,
 ) -> Result<Vec<WorkItem>, AppError> {
-    let since = today
-        .checked_sub_months(chrono::Months::new(13))
-        .unwrap_or(today);
+    let (y, m, d) = crate::policy::EARLIEST_RECORD_DATE;
+    let since = NaiveDate::from_ymd_opt(y, m, d).unwrap_or(today);
     let mut dates: std::collections::BTreeMap<HouseholdCode, Vec<NaiveDate>> =
         std::collections::BTreeMap::new();
     for (code, d) in store.visit_dates(actor, since).await? {
@@ -1483,11 +1499,7 @@ async fn visit_items(
         }
         let policy = &crate::policy::resolve(&packs, &case.village, today)?;
         let visits = dates.get(&c.household).map_or(&[][..], Vec::as_slice);
-        // Only the last year of periods: older misses are history, not work.
-        let periods: Vec<_> = visit_periods(policy, c, visits, today)
-            .into_iter()
-            .filter(|p| p.from >= since)
-            .collect();
+        let periods = visit_periods(policy, c, visits, today);
         let missed: Vec<_> = periods.iter().filter(|p| p.missed(today)).collect();
         if let Some(last) = missed.last() {
             items.push(WorkItem {
@@ -1718,19 +1730,39 @@ async fn poverty_alleviated_items(
                 visits,
                 today,
             );
-            for p in periods.iter().filter(|p| p.missed(today) || p.open(today)) {
-                out.push(HouseholdItem {
-                    code: h.code.clone(),
-                    head: h.head_name.clone(),
-                    task: format!(
-                        "脱贫户{}月走访{}",
-                        p.from.month(),
-                        if p.missed(today) { "（漏访）" } else { "" }
+            // One line per household: its missed months together, then the month now open.
+            let missed: Vec<_> = periods.iter().filter(|p| p.missed(today)).collect();
+            let open = periods.iter().find(|p| p.open(today));
+            let months = |list: &[&dixian_domain::monitoring::VisitPeriod]| {
+                list.iter()
+                    .map(|p| format!("{}月", p.from.month()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            };
+            let (task, due) = match (missed.last(), open) {
+                (Some(last), Some(o)) => (
+                    format!(
+                        "脱贫户走访：漏访{}期（{}），本期{}月",
+                        missed.len(),
+                        months(&missed),
+                        o.from.month()
                     ),
-                    due: p.until,
-                    overdue_working_days: overdue_working_days(cal, Some(p.until), today),
-                });
-            }
+                    last.until,
+                ),
+                (Some(last), None) => (
+                    format!("脱贫户走访：漏访{}期（{}）", missed.len(), months(&missed)),
+                    last.until,
+                ),
+                (None, Some(o)) => (format!("脱贫户{}月走访", o.from.month()), o.until),
+                (None, None) => continue,
+            };
+            out.push(HouseholdItem {
+                code: h.code.clone(),
+                head: h.head_name.clone(),
+                task,
+                due,
+                overdue_working_days: overdue_working_days(cal, Some(due), today),
+            });
         }
     }
     out.sort_by_key(|i| (std::cmp::Reverse(i.overdue_working_days), i.due));

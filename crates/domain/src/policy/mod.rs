@@ -134,6 +134,17 @@ pub struct Naming {
     pub assistance_funds: String,
 }
 
+/// Where the public reaches the authorities about the work (监督电话): printed on every village
+/// notice, so a household that disagrees knows whom to call (001 第九章: “向社会公开投诉举报电话”).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Contacts {
+    /// The number, as printed: 12317, or the county's own.
+    pub supervision_phone: String,
+    /// Who answers it.
+    pub supervision_unit: String,
+}
+
 /// Monitoring line (监测范围): yuan per person per year, with the formula where one is given.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -387,6 +398,7 @@ pub struct CodesLayer {
 pub struct PackFile {
     pub pack: PackHeader,
     pub naming: Option<Naming>,
+    pub contacts: Option<Contacts>,
     pub monitoring_line: Option<MonitoringLine>,
     pub deadlines: Option<Deadlines>,
     pub visits: Option<Visits>,
@@ -919,6 +931,8 @@ pub struct Policy {
     /// The packs consulted, least specific first.
     pub layers: Vec<LayerRef>,
     pub naming: Naming,
+    /// Empty where no pack names a number (packs stored before the section existed).
+    pub contacts: Contacts,
     pub monitoring_line: MonitoringLine,
     pub deadlines: Deadlines,
     pub visits: Visits,
@@ -1219,6 +1233,13 @@ impl PolicySet {
                 })
                 .collect(),
             naming: pick!(naming, "naming"),
+            contacts: match layers.iter().rev().find(|p| p.content.contacts.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "contacts"));
+                    p.content.contacts.clone().unwrap_or_default()
+                }
+                None => Contacts::default(),
+            },
             monitoring_line: pick!(monitoring_line, "monitoring_line"),
             deadlines: pick!(deadlines, "deadlines"),
             visits: pick!(visits, "visits"),

@@ -385,8 +385,16 @@ pub async fn status_page(State(state): State<AppState>, Query(q): Query<Elder>) 
 /// The progress in the household's words: never names, amounts or anyone's data.
 fn progress(s: &dixian_store::PublicLeadStatus) -> Vec<(String, String)> {
     let mut out = vec![("申报日期".to_string(), s.received_on.to_string())];
+    // What happens next and by when, in the household's words.
+    let next = |what: &str| match s.due_on {
+        Some(d) => ("下一步".to_string(), format!("{what}，应在{d}前办理")),
+        None => ("下一步".to_string(), what.to_string()),
+    };
     match s.status {
-        LeadStatus::Pending => out.push(("办理进度".into(), "已收到，等待乡镇受理".into())),
+        LeadStatus::Pending => {
+            out.push(("办理进度".into(), "已收到，等待乡镇受理".into()));
+            out.push(next("乡镇审核是否受理"));
+        }
         LeadStatus::Declined => {
             out.push(("办理进度".into(), "不予受理".into()));
             out.push(("原因".into(), s.decision_note.clone().unwrap_or_default()));
@@ -402,6 +410,20 @@ fn progress(s: &dixian_store::PublicLeadStatus) -> Vec<(String, String)> {
                 None => "已受理",
             };
             out.push(("办理进度".into(), step.into()));
+            let following = match s.case_state {
+                Some(CaseState::Verifying) => {
+                    Some("村、乡镇工作人员到家里核实情况（请备好收入、看病、上学等票据）")
+                }
+                Some(CaseState::Deliberation) => Some("村里召开评议会议"),
+                Some(CaseState::Notice) => Some("在村里公示，公示期满无异议后报乡镇审核"),
+                Some(CaseState::TownReview) => Some("乡镇审核"),
+                Some(CaseState::CountyReview) => Some("县级审定"),
+                Some(CaseState::NotIncluded | CaseState::Eliminated) | None => None,
+                Some(_) => Some("帮扶责任人联系您，制定帮扶措施"),
+            };
+            if let Some(f) = following {
+                out.push(next(f));
+            }
             if let Some(d) = s.approved_on {
                 out.push(("纳入日期".into(), d.to_string()));
             }

@@ -175,7 +175,6 @@ pub(crate) struct AttachmentView {
 fn facts(view: &CaseView) -> Vec<(String, String)> {
     let c = &view.file.summary.case;
     let p = &view.policy;
-    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let mut out = vec![
         ("户编号".to_string(), c.household.as_str().to_string()),
         ("户主".into(), view.file.summary.head_name.clone()),
@@ -190,7 +189,12 @@ fn facts(view: &CaseView) -> Vec<(String, String)> {
     ];
     if c.state.step().is_some() {
         out.push(("本环节开始".into(), c.step_since.to_string()));
-        out.push(("本环节时限".into(), date(c.due_on)));
+        // No empty labels: a step without a limit in the pack says so.
+        out.push((
+            "本环节时限".into(),
+            c.due_on
+                .map_or_else(|| "政策包未规定本环节时限".to_string(), |d| d.to_string()),
+        ));
     }
     if let Some(paused) = c.paused_on {
         out.push(("时限暂停".into(), format!("{paused}起因公示异议暂停")));

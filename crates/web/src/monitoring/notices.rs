@@ -33,6 +33,9 @@ struct NoticePage {
     until: String,
     rows: Vec<NoticeRow>,
     printed: String,
+    /// 监督电话 and who answers it, from the pack in force (empty: none named).
+    phone: String,
+    phone_unit: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -153,6 +156,8 @@ pub async fn notice(
             until: until.map(|d| d.to_string()).unwrap_or_default(),
             rows,
             printed: state.today().to_string(),
+            phone: policy.contacts.supervision_phone.clone(),
+            phone_unit: policy.contacts.supervision_unit.clone(),
         },
     ))
 }

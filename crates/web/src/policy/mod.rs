@@ -33,6 +33,9 @@ struct PolicyView {
     monitored_object: String,
     funds: String,
     naming_source: String,
+    /// 监督电话 as the notices print it, and its source.
+    contacts: String,
+    contacts_source: String,
     /// (what, value, source)
     deadlines: Vec<(&'static str, String, String)>,
     rules: Vec<(&'static str, String, String)>,
@@ -128,6 +131,15 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
         line_source: source_text(p, "monitoring_line.amount"),
         warnings: p.warnings(),
         naming_source: source_text(p, "naming.monitored_object"),
+        contacts: if p.contacts.supervision_phone.is_empty() {
+            "未规定（公示单不印监督电话）".to_string()
+        } else {
+            format!(
+                "{}（{}）",
+                p.contacts.supervision_phone, p.contacts.supervision_unit
+            )
+        },
+        contacts_source: source_text(p, "contacts"),
         formula,
         monitored_object: p.naming.monitored_object.clone(),
         funds: p.naming.assistance_funds.clone(),

@@ -407,6 +407,18 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
         "{}",
         notice.body
     );
+    // Whom to call, from the county's pack, and a button that prints (shown by the one
+    // script; the page prints from the browser's menu without it).
+    for part in [
+        "监督电话 <strong id=\"supervision-phone\">023-45612317</strong>（青山县乡村振兴局）",
+        "<button type=\"button\" data-print hidden>打印公示单</button>",
+        "<script src=\"/static/print.js\"></script>",
+    ] {
+        assert!(notice.body.contains(part), "{part}");
+    }
+    let script = get(&a.router, "/static/print.js", "").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.body.contains("window.print()"));
     let mut secrets = vec![r.members[0].id_number.as_str(), "因意外事故"];
     secrets.extend(r.household.phone.as_deref());
     for secret in secrets {

@@ -104,6 +104,7 @@ async fn policy_page() {
         "依据：重庆市乡村振兴局工作进展（seeds/004）",
         // The category rules and the exclusions are pack values too, with their sources.
         "01 脱贫不稳定户：脱贫户，人均纯收入低于监测范围",
+        "公示单上印：023-45612317（青山县乡村振兴局）",
         "家庭成员拥有商品房（或门面房）",
         "不动产登记数据（商品住宅、商业服务；依据：县定默认值",
         "特殊情况可由村民代表大会评议认定纳入",

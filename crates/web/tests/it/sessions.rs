@@ -29,6 +29,22 @@ async fn pages_need_a_login_with_safe_cookies() {
     }
     let reply = get(&a.router, "/", "dixian_session=forged").await;
     assert_eq!(reply.location(), "/login?next=/");
+    // The sign-in page is where a household lands too: it leads to 困难申报 and its status.
+    let page = get(&a.router, "/login", "").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for part in [
+        "href=\"/apply\" id=\"to-apply\">困难申报",
+        "href=\"/apply/status\"",
+    ] {
+        assert!(page.body.contains(part), "{part}");
+    }
+    for public in ["/apply", "/apply/status"] {
+        assert_eq!(
+            get(&a.router, public, "").await.status,
+            StatusCode::OK,
+            "{public}"
+        );
+    }
     let (reply, cookie) = login(&a.router, "county", accounts::DEMO_PASSWORD).await;
     assert_eq!(reply.location(), "/");
     let set = reply.cookie("dixian_session").unwrap();
