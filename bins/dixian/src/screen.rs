@@ -224,9 +224,11 @@ pub async fn run_area(
         role: None,
     };
     let progress = |stage: &str, pct: u8| eprintln!("{pct:>3}% {stage}");
-    let r = dixian_app::screening::run_screening(store, &actor, as_of, &progress).await?;
+    let r =
+        dixian_app::screening::run_screening(store, &actor, as_of, dixian_app::today(), &progress)
+            .await?;
     println!(
-        "筛查完成（{area}，测算日期 {}）：{}户、{}人，部门数据{}行；预警{}条，新线索{}条（并入在办案件{}条），不重复生成{}条",
+        "筛查完成（{area}，测算日期 {}）：{}户、{}人，部门数据{}行；预警{}条，新线索{}条（每户一条，并入在办案件{}条），不重复生成{}条",
         r.as_of,
         r.households,
         r.persons,

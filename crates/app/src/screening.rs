@@ -34,7 +34,26 @@ pub struct ScreeningReport {
     pub warnings: Vec<ScreeningWarning>,
     /// Warnings per rule: (code, name, count), in rule order.
     pub by_rule: Vec<(String, String, usize)>,
+    /// Households warned per town: (town code, households), in code order.
+    pub by_town: Vec<(String, usize)>,
+    /// Households with at least one warning: at most this many leads (one per household;
+    /// warnings raised within the repeat window make none).
+    pub households_warned: usize,
+    /// Above this many households the officer confirms the number before leads are made.
+    pub confirm_above: Option<u32>,
+    /// What recording needs: the deliveries read and the repeat window.
+    pub deliveries: Vec<i64>,
+    pub repeat_months: u32,
+    /// Empty (run 0) until the preview is recorded.
     pub outcome: ScreeningOutcome,
+}
+
+impl ScreeningReport {
+    /// Whether recording it needs the officer's explicit confirmation of the number.
+    pub fn needs_confirmation(&self) -> bool {
+        self.confirm_above
+            .is_none_or(|n| self.households_warned > n as usize)
+    }
 }
 
 /// Stand-in income for a household without one recorded: high enough that no rule comparing
@@ -150,7 +169,48 @@ fn engine_rule(rule: &CheckedRule) -> Rule {
 
 /// Screens the actor's area as of `as_of`; `progress` hears each stage (a label and a
 /// percentage) so a page can show it.
+/// Screens the actor's area as of `as_of` and records what it found: leads dated `today`.
+/// The command line and the API use it; the web page previews first ([`preview_screening`]).
 pub async fn run_screening(
+    store: &dyn Store,
+    actor: &Actor,
+    as_of: NaiveDate,
+    today: NaiveDate,
+    progress: &(dyn Fn(&str, u8) + Sync),
+) -> Result<ScreeningReport, AppError> {
+    let mut report = preview_screening(store, actor, as_of, progress).await?;
+    progress("生成预警线索", 80);
+    report.outcome = record_screening(store, actor, &report, today).await?;
+    progress("完成", 100);
+    Ok(report)
+}
+
+/// Records a previewed run: one lead per household warned (its warnings together), dated
+/// `today`; warnings raised within the repeat window are not raised again. Audited.
+pub async fn record_screening(
+    store: &dyn Store,
+    actor: &Actor,
+    report: &ScreeningReport,
+    today: NaiveDate,
+) -> Result<ScreeningOutcome, AppError> {
+    Ok(store
+        .record_screening(
+            actor,
+            &NewScreeningRun {
+                as_of: report.as_of,
+                run_on: today,
+                repeat_months: report.repeat_months,
+                deliveries: report.deliveries.clone(),
+                households: i64::try_from(report.households).unwrap_or(i64::MAX),
+                warnings: report.warnings.clone(),
+            },
+        )
+        .await?)
+}
+
+/// Screens the actor's area as of `as_of` without recording anything: what a run would
+/// find, per rule and per town, each warning explained.
+pub async fn preview_screening(
     store: &dyn Store,
     actor: &Actor,
     as_of: NaiveDate,
@@ -356,20 +416,28 @@ pub async fn run_screening(
                 .unwrap_or_else(|| by_rule[hit.rule].1.clone()),
         });
     }
-    progress("生成预警线索", 80);
-    let outcome = store
-        .record_screening(
-            actor,
-            &NewScreeningRun {
-                as_of,
-                repeat_months: policy.screening.repeat_months,
-                deliveries: input.deliveries.iter().map(|d| d.id).collect(),
-                households: i64::try_from(households.len()).unwrap_or(i64::MAX),
-                warnings: warnings.clone(),
-            },
-        )
-        .await?;
-    progress("完成", 100);
+    // Per town, the households warned (a household once, whatever its number of rules).
+    let town_of: HashMap<i64, String> = input
+        .households
+        .iter()
+        .map(|h| {
+            let town = h
+                .village
+                .parent()
+                .map_or_else(|| h.village.to_string(), |t| t.to_string());
+            (h.id, town)
+        })
+        .collect();
+    let mut warned: Vec<i64> = warnings.iter().map(|w| w.household_id).collect();
+    warned.sort_unstable();
+    warned.dedup();
+    let mut towns: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for h in &warned {
+        if let Some(t) = town_of.get(h) {
+            *towns.entry(t.clone()).or_default() += 1;
+        }
+    }
+    progress("预览完成", 75);
     Ok(ScreeningReport {
         as_of,
         households: households.len(),
@@ -378,6 +446,11 @@ pub async fn run_screening(
         without_income,
         warnings,
         by_rule,
-        outcome,
+        by_town: towns.into_iter().collect(),
+        households_warned: warned.len(),
+        confirm_above: policy.screening.confirm_above_households,
+        deliveries: input.deliveries.iter().map(|d| d.id).collect(),
+        repeat_months: policy.screening.repeat_months,
+        outcome: ScreeningOutcome::default(),
     })
 }

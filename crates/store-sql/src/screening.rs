@@ -223,32 +223,53 @@ impl ScreeningStore for SqlStore {
             .map(|(id, h, r)| ((*h, r.as_str()), *id))
             .collect();
         let mut repeated = Vec::new();
-        let mut fresh: Vec<(&dixian_store::ScreeningWarning, PreparedLead)> = Vec::new();
+        // The new warnings of each household, in the order first met: one lead each.
+        let mut by_household: Vec<(i64, Vec<&dixian_store::ScreeningWarning>)> = Vec::new();
+        let mut slot: HashMap<i64, usize> = HashMap::new();
         for w in &run.warnings {
             if let Some(&alert) = alert_of.get(&(w.household_id, w.rule_code.as_str())) {
                 repeated.push((alert, w));
                 continue;
             }
-            let code = code_of.get(&w.household_id).ok_or_else(|| {
-                StoreError::Invalid(format!("户#{}不在筛查范围内", w.household_id))
-            })?;
+            let i = *slot.entry(w.household_id).or_insert_with(|| {
+                by_household.push((w.household_id, Vec::new()));
+                by_household.len() - 1
+            });
+            by_household[i].1.push(w);
+        }
+        let mut fresh: Vec<(Vec<&dixian_store::ScreeningWarning>, PreparedLead)> = Vec::new();
+        for (household_id, warnings) in by_household {
+            let code = code_of
+                .get(&household_id)
+                .ok_or_else(|| StoreError::Invalid(format!("户#{household_id}不在筛查范围内")))?;
             let code = HouseholdCode::parse(code).map_err(|e| corrupt("户编号", e))?;
             let village = code
                 .village()
                 .ok_or_else(|| corrupt("户编号", code.as_str()))?;
+            let mut departments: Vec<&str> =
+                warnings.iter().map(|w| w.department.as_str()).collect();
+            departments.dedup();
             let lead = NewLead {
                 village,
                 household: Some(code),
                 channel: Channel::Screening,
-                source: format!("部门筛查：{}（{}）", w.department, w.rule_name),
-                reason: w.rule_name.clone(),
-                evidence: w.explanation.clone(),
+                source: format!("部门筛查：{}", departments.join("、")),
+                reason: warnings
+                    .iter()
+                    .map(|w| w.rule_name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                evidence: warnings
+                    .iter()
+                    .map(|w| format!("{}：{}", w.rule_name, w.explanation))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 hardships: Vec::new(),
-                received_on: run.as_of,
+                received_on: run.run_on,
                 applicant: None,
                 tracking_code: None,
             };
-            fresh.push((w, self.prepare_lead(actor, &lead).await?));
+            fresh.push((warnings, self.prepare_lead(actor, &lead).await?));
         }
         let now = audit::timestamp(Utc::now());
         let attached = fresh.iter().filter(|(_, p)| p.open.is_some()).count() as i64;
@@ -288,10 +309,11 @@ impl ScreeningStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            for (w, p) in &fresh {
+            for (warnings, p) in &fresh {
                 let lead_id = lead_in!(tx, self, actor, p, &now);
-                let alert_id: i64 = allocate!(tx, "screening_alerts", 1i64);
-                sqlx::query(
+                for w in warnings {
+                    let alert_id: i64 = allocate!(tx, "screening_alerts", 1i64);
+                    sqlx::query(
                     "INSERT INTO screening_alerts (id, household_id, village, rule_code, rule_name,
                        department, explanation, lead_id, first_run, last_run, first_seen,
                        last_seen)
@@ -310,6 +332,7 @@ impl ScreeningStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+                }
             }
             for (alert, w) in &repeated {
                 sqlx::query(

@@ -78,6 +78,9 @@ pub struct ScreeningWarning {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewScreeningRun {
     pub as_of: NaiveDate,
+    /// The day the run is recorded: the discovery date of the leads it makes (a lead found
+    /// today is due from today, whatever month the data is of).
+    pub run_on: NaiveDate,
     /// A warning raised for the same household and rule within this many months is the
     /// same warning (the pack's `screening.repeat_months`).
     pub repeat_months: u32,
@@ -91,7 +94,8 @@ pub struct NewScreeningRun {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScreeningOutcome {
     pub run_id: i64,
-    /// New leads (预警线索), pending in their village's list.
+    /// New leads (预警线索), pending in their village's list: one per household, carrying all
+    /// its new warnings.
     pub new_leads: i64,
     /// Of those, how many joined the household's open case.
     pub attached: i64,

@@ -24,6 +24,47 @@ async fn run_result(b: &Browser) -> String {
     panic!("the screening run did not finish");
 }
 
+/// Waits for a run's preview; gives its text.
+async fn preview(b: &Browser) -> String {
+    for _ in 0..600 {
+        if let Ok(e) = b.client.find(Locator::Css("#preview")).await {
+            return e.text().await.unwrap();
+        }
+        if let Ok(e) = b.client.find(Locator::Css("#screening-error")).await {
+            panic!("screening failed: {}", e.text().await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the screening preview did not appear");
+}
+
+/// How many screening leads the area has, by the lead list's total.
+async fn screening_leads(b: &Browser, base: &str) -> u64 {
+    b.client
+        .goto(&format!("{base}/leads?channel=screening"))
+        .await
+        .unwrap();
+    let total = b.text("#leads-total").await;
+    total
+        .trim_start_matches("共 ")
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{total}"))
+}
+
+/// Confirms the preview on the page (ticking the number where the pack asks for it).
+async fn confirm(b: &Browser) {
+    if let Ok(tick) = b
+        .client
+        .find(Locator::Css("#confirm-form input[name=confirm]"))
+        .await
+    {
+        tick.click().await.unwrap();
+    }
+    b.submit("#confirm-form button").await;
+}
+
 /// Leads in the pending list that mention `needle`.
 async fn leads_with(b: &Browser, base: &str, needle: &str) -> Vec<String> {
     b.client
@@ -104,13 +145,36 @@ async fn a_department_feed_becomes_explained_leads_once() {
     b.screenshot("feed-delivered.png").await;
 
     // The county runs the screening and watches it finish.
+    // It previews first: counts per rule and town, examples, and no lead yet.
     sign_in_as(&b, &base, "county").await;
+    let leads_before = screening_leads(&b, &base).await;
     b.click_link("部门筛查").await;
     b.submit("#run-form button").await;
+    let shown = preview(&b).await;
+    assert!(shown.contains("尚未生成任何线索"), "{shown}");
+    assert!(b.text("#by-rule").await.contains("医疗自付"));
+    assert!(b.text("#by-town").await.contains("镇"));
+    assert!(b.text("#samples").await.contains("自付医疗费"));
+    let households: u64 = b.text("#preview-households").await.parse().unwrap();
+    assert!(households >= 1);
+    b.screenshot("screening-preview.png").await;
+    let job = b.path().await;
+    assert_eq!(
+        screening_leads(&b, &base).await,
+        leads_before,
+        "a preview makes no lead"
+    );
+    b.client.goto(&format!("{base}{job}")).await.unwrap();
+    confirm(&b).await;
     let first = run_result(&b).await;
     assert!(first.contains("新生成线索"), "{first}");
-    assert!(b.text("#by-rule").await.contains("医疗自付"));
     b.screenshot("screening-run.png").await;
+    // One lead per household warned, however many rules it met (none was warned before).
+    let made = screening_leads(&b, &base).await - leads_before;
+    assert!(
+        made >= 1 && made <= households,
+        "{made} leads for {households} households"
+    );
 
     // The village finds the warning among its pending leads, with the numbers compared.
     sign_in_as(&b, &base, "village").await;
@@ -127,6 +191,8 @@ async fn a_department_feed_becomes_explained_leads_once() {
     sign_in_as(&b, &base, "county").await;
     b.client.goto(&format!("{base}/screening")).await.unwrap();
     b.submit("#run-form button").await;
+    preview(&b).await;
+    confirm(&b).await;
     let second = run_result(&b).await;
     assert!(second.contains("新生成线索0条"), "{second}");
     assert!(b.text("#rates").await.contains("医疗自付"));

@@ -173,10 +173,11 @@ async fn a_delivered_feed_screens_into_explained_leads_once() {
     };
     let stages = std::sync::Mutex::new(Vec::new());
     let progress = |stage: &str, pct: u8| stages.lock().unwrap().push((stage.to_string(), pct));
-    let report = run_screening(&s, &county, d(2026, 10, 31), &progress)
+    let report = run_screening(&s, &county, d(2026, 10, 31), d(2026, 11, 4), &progress)
         .await
         .unwrap();
     assert_eq!((report.households, report.persons, report.rows), (1, 2, 2));
+    assert_eq!(report.households_warned, 1);
     let disability = report
         .warnings
         .iter()
@@ -208,19 +209,33 @@ async fn a_delivered_feed_screens_into_explained_leads_once() {
         "近12个月自付医疗费 25,000.00元 > 家庭年纯收入 9,000.00元 的50%（4,500.00元）；\
          依据医保结算1笔：2026-10-08 村民2 自付25,000.00元"
     );
-    assert_eq!(report.outcome.new_leads as usize, report.warnings.len());
+    // One household, several rules: one lead carrying every reason, found on the run's day.
+    assert!(report.warnings.len() >= 3);
+    assert_eq!(report.outcome.new_leads, 1);
     let leads = s
         .leads(&county, &dixian_store::LeadFilter::default())
         .await
         .unwrap();
-    assert_eq!(leads.len(), report.warnings.len());
-    assert!(leads.iter().any(|l| l.evidence == burden.explanation));
+    assert_eq!(leads.len(), 1);
+    assert_eq!(leads[0].received_on, d(2026, 11, 4));
+    for w in &report.warnings {
+        assert!(
+            leads[0].reason.contains(&w.rule_name),
+            "{}",
+            leads[0].reason
+        );
+        assert!(
+            leads[0].evidence.contains(&w.explanation),
+            "{}",
+            leads[0].evidence
+        );
+    }
     let stages = stages.lock().unwrap().clone();
     assert_eq!(stages.last().map(|s| s.1), Some(100));
     assert!(stages.windows(2).all(|w| w[0].1 < w[1].1), "{stages:?}");
 
     // A month on, the same warnings are not new leads.
-    let again = run_screening(&s, &county, d(2026, 11, 30), &|_, _| {})
+    let again = run_screening(&s, &county, d(2026, 11, 30), d(2026, 12, 2), &|_, _| {})
         .await
         .unwrap();
     assert_eq!(again.outcome.new_leads, 0);
@@ -520,7 +535,7 @@ async fn unemployment_and_disaster_feeds_raise_warnings() {
         source: None,
         role: Some(Role::CountyAdmin),
     };
-    let report = run_screening(&s, &county, d(2026, 10, 31), &|_, _| {})
+    let report = run_screening(&s, &county, d(2026, 10, 31), d(2026, 11, 4), &|_, _| {})
         .await
         .unwrap();
     let found = |code: &str| {
@@ -574,7 +589,7 @@ async fn unemployment_and_disaster_feeds_raise_warnings() {
         )
         .await
         .unwrap();
-        let report = run_screening(&s, &county, d(2026, 10, 31), &|_, _| {})
+        let report = run_screening(&s, &county, d(2026, 10, 31), d(2026, 11, 4), &|_, _| {})
             .await
             .unwrap();
         let disaster: Vec<&String> = report

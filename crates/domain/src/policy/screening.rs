@@ -16,6 +16,10 @@ pub struct ScreeningRules {
     /// the same warning: no second lead.
     #[serde(default = "default_repeat_months")]
     pub repeat_months: u32,
+    /// A run in the app that would make leads for more households than this asks the officer
+    /// to confirm the number explicitly (a tick) before any lead exists; absent: always.
+    #[serde(default)]
+    pub confirm_above_households: Option<u32>,
     pub rule: Vec<ScreeningRule>,
 }
 

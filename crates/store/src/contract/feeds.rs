@@ -215,6 +215,7 @@ pub async fn screening_runs(store: &dyn Store) {
 
     let run = crate::NewScreeningRun {
         as_of: d(2026, 10, 31),
+        run_on: d(2026, 11, 3),
         repeat_months: 12,
         deliveries: vec![input.deliveries[0].id],
         households: 2,
@@ -223,18 +224,23 @@ pub async fn screening_runs(store: &dyn Store) {
             warning(shiqiao.id, "post_shock_income"),
         ],
     };
+    // Two rules for one household: one lead carrying both, found on the day of the run.
     let first = store.record_screening(&town, &run).await.unwrap();
-    assert_eq!((first.new_leads, first.attached, first.repeated), (2, 0, 0));
+    assert_eq!((first.new_leads, first.attached, first.repeated), (1, 0, 0));
     let leads = store
         .leads(&town, &crate::LeadFilter::default())
         .await
         .unwrap();
-    assert_eq!(leads.len(), 2);
+    assert_eq!(leads.len(), 1);
     assert!(leads.iter().all(
         |l| l.channel == dixian_domain::monitoring::Channel::Screening
             && l.village == code("500299101201")
             && l.evidence.contains("23,410.00元")
+            && l.received_on == d(2026, 11, 3)
     ));
+    for rule in ["medical_burden", "post_shock_income"] {
+        assert!(leads[0].reason.contains(rule), "{}", leads[0].reason);
+    }
 
     // Next month the same warnings come again: no second lead; a new one does.
     let mut next = run.clone();
@@ -248,7 +254,7 @@ pub async fn screening_runs(store: &dyn Store) {
             .await
             .unwrap()
             .len(),
-        3
+        2
     );
     // A household outside the actor's area cannot be warned about.
     let outside = input.households.iter().map(|h| h.id).max().unwrap() + 1;

@@ -202,7 +202,14 @@ pub(super) async fn run(
         "部门筛查",
     )
     .await?;
-    let report = run_screening(state.store.as_ref(), actor, as_of, &|_, _| {}).await?;
+    let report = run_screening(
+        state.store.as_ref(),
+        actor,
+        as_of,
+        state.today(),
+        &|_, _| {},
+    )
+    .await?;
     created(json!({
         "run_id": report.outcome.run_id,
         "as_of": report.as_of.to_string(),

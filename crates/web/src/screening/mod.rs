@@ -19,6 +19,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/screening/template/{file}", get(pages::template))
         .route("/screening/run", post(pages::run))
         .route("/screening/job/{token}", get(pages::job))
+        .route("/screening/job/{token}/confirm", post(pages::confirm))
 }
 
 /// The OpenAPI paths of the department data and screening API.

@@ -18,7 +18,7 @@ use axum::response::Redirect;
 use chrono::Datelike;
 use chrono::NaiveDate;
 use dixian_app::feeds::{DeliveryReport, Department, Period};
-use dixian_app::screening::{ScreeningReport, run_screening};
+use dixian_app::screening::{ScreeningReport, preview_screening, record_screening};
 use dixian_app::{AppError, feeds};
 use dixian_domain::access::{Permission, Role};
 use dixian_store::{Delivered, DeliveryRecord, RuleRates, ScreeningRunRecord};
@@ -68,6 +68,10 @@ struct ScreeningPage {
     running: Option<(String, u8)>,
     job_token: String,
     report: Option<ScreeningReport>,
+    /// A preview's households per town: (town name, households).
+    towns: Vec<(String, usize)>,
+    /// A preview's sample warnings: (rule name, explanation), a few per rule.
+    samples: Vec<(String, String)>,
 }
 
 /// A delivery as the page shows it: the record, whether it replaced the month's earlier
@@ -160,6 +164,8 @@ async fn page(state: &AppState, session: &Session) -> Result<ScreeningPage, AppE
         running: None,
         job_token: String::new(),
         report: None,
+        towns: Vec::new(),
+        samples: Vec::new(),
     })
 }
 
@@ -315,7 +321,8 @@ pub async fn run(
                 *s = (label.to_string(), pct);
             }
         };
-        let outcome = run_screening(store.as_ref(), &actor, as_of, &progress).await;
+        // A preview: nothing is recorded until the officer confirms it.
+        let outcome = preview_screening(store.as_ref(), &actor, as_of, &progress).await;
         if let Err(e) = &outcome {
             tracing::warn!(error = %e, "筛查未完成");
         }
@@ -356,6 +363,25 @@ pub async fn job(
             render(StatusCode::ACCEPTED, &p)
         }
         Some(Ok(report)) => {
+            if report.outcome.run_id == 0 {
+                let store = state.store.as_ref();
+                for (town, n) in &report.by_town {
+                    let name = match dixian_domain::division::DivisionCode::parse(town) {
+                        Ok(code) => store.division(&code).await.ok().flatten().map(|d| d.name),
+                        Err(_) => None,
+                    };
+                    p.towns.push((name.unwrap_or_else(|| town.clone()), *n));
+                }
+                let mut per_rule: HashMap<&str, usize> = HashMap::new();
+                for w in &report.warnings {
+                    let seen = per_rule.entry(w.rule_code.as_str()).or_default();
+                    if *seen < 2 {
+                        *seen += 1;
+                        p.samples.push((w.rule_name.clone(), w.explanation.clone()));
+                    }
+                }
+            }
+            p.job_token = token;
             p.report = Some(report);
             render(StatusCode::OK, &p)
         }
@@ -365,4 +391,59 @@ pub async fn job(
         }
         Some(Err(e)) => return Err(e.into()),
     })
+}
+
+/// Records a previewed run: the leads exist only now. Above the pack's number of households
+/// the officer must tick the confirmation of that number; a run is recorded once.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(token): Path<String>,
+    posted: Posted,
+) -> Page {
+    let report = jobs().lock().ok().and_then(|map| {
+        map.get(&token)
+            .filter(|j| j.user == session.auth.user.id)
+            .and_then(|j| j.outcome.clone())
+    });
+    let report = match report {
+        Some(Ok(r)) => r,
+        _ => {
+            let e = AppError::NotFound("筛查预览已过期或不存在，请重新筛查".into());
+            return Err(e.into());
+        }
+    };
+    if report.outcome.run_id != 0 {
+        return Ok(Redirect::to(&format!("/screening/job/{token}")).into_response());
+    }
+    if report.needs_confirmation()
+        && posted.get("confirm").trim() != report.households_warned.to_string()
+    {
+        let mut p = page(&state, &session).await?;
+        p.error = Some(format!(
+            "将为{}户生成线索，超过政策包规定须确认的户数：请核对预览后勾选确认",
+            report.households_warned
+        ));
+        p.job_token = token;
+        p.report = Some(report);
+        return Ok(render(StatusCode::BAD_REQUEST, &p));
+    }
+    let outcome = record_screening(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &report,
+        state.today(),
+    )
+    .await;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => return Err(e.into()),
+    };
+    if let Ok(mut map) = jobs().lock()
+        && let Some(j) = map.get_mut(&token)
+        && let Some(Ok(r)) = j.outcome.as_mut()
+    {
+        r.outcome = outcome;
+    }
+    Ok(Redirect::to(&format!("/screening/job/{token}")).into_response())
 }
