@@ -52,6 +52,7 @@ const ACTIONS: &[(&str, &str)] = &[
     ("lead.accept", "受理线索"),
     ("lead.create", "登记线索"),
     ("lead.decline", "不予受理线索"),
+    ("lead.export", "导出线索清单"),
     ("login.failure", "登录失败"),
     ("login.lockout", "账号锁定"),
     ("login.success", "登录成功"),

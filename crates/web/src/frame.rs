@@ -17,7 +17,39 @@ pub(crate) struct Frame {
     pub csrf_token: String,
     /// The sections this user may open, as (address, name).
     pub nav: Vec<(&'static str, &'static str)>,
+    /// The same, grouped by task for the menu: (group, [(address, name)]).
+    pub menu: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
 }
+
+/// The menu's groups, by task, in the order a person looks for them.
+const GROUPS: &[(&str, &[&str])] = &[
+    ("办理", &["/work", "/leads", "/cases", "/problems"]),
+    (
+        "查询",
+        &["/households", "/people", "/households/import", "/screening"],
+    ),
+    (
+        "统计",
+        &[
+            "/",
+            "/dashboard",
+            "/sla",
+            "/quality",
+            "/bulletin",
+            "/ledgers",
+        ],
+    ),
+    (
+        "管理",
+        &[
+            "/admin/users",
+            "/admin/tokens",
+            "/admin/security",
+            "/audit",
+            "/policy",
+        ],
+    ),
+];
 
 /// Sections of the site and the permission each needs; the header shows only those the
 /// user holds, and the store refuses the rest anyway.
@@ -46,6 +78,29 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
 
 impl Frame {
     pub(crate) fn new(state: &AppState, session: Option<&session::Session>) -> Frame {
+        let nav: Vec<(&'static str, &'static str)> = session
+            .map(|s| {
+                let mut nav: Vec<(&'static str, &'static str)> = SECTIONS
+                    .iter()
+                    .filter(|(_, _, p)| s.auth.actor.may(*p))
+                    .map(|(href, name, _)| (*href, *name))
+                    .collect();
+                nav.dedup_by_key(|(href, _)| *href);
+                nav.push(("/policy", "政策参数"));
+                nav
+            })
+            .unwrap_or_default();
+        let menu = GROUPS
+            .iter()
+            .map(|(group, hrefs)| {
+                let links: Vec<(&'static str, &'static str)> = hrefs
+                    .iter()
+                    .filter_map(|h| nav.iter().find(|(href, _)| href == h).copied())
+                    .collect();
+                (*group, links)
+            })
+            .filter(|(_, links)| !links.is_empty())
+            .collect();
         Frame {
             version: VERSION,
             database: state.store.kind().as_str(),
@@ -57,18 +112,8 @@ impl Frame {
                 )
             }),
             csrf_token: session.map(|s| s.auth.csrf.clone()).unwrap_or_default(),
-            nav: session
-                .map(|s| {
-                    let mut nav: Vec<(&'static str, &'static str)> = SECTIONS
-                        .iter()
-                        .filter(|(_, _, p)| s.auth.actor.may(*p))
-                        .map(|(href, name, _)| (*href, *name))
-                        .collect();
-                    nav.dedup_by_key(|(href, _)| *href);
-                    nav.push(("/policy", "政策参数"));
-                    nav
-                })
-                .unwrap_or_default(),
+            nav,
+            menu,
         }
     }
 }

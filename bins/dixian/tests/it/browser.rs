@@ -196,7 +196,7 @@ async fn drill_down_from_home_to_policy() {
     );
     b.login(&base, "county", "Dixian@2026").await;
     assert_eq!(b.client.title().await.unwrap(), "首页 · 底线");
-    assert!(b.text("header nav").await.contains("刘县级（县级管理员）"));
+    assert!(b.text("header .who").await.contains("刘县级（县级管理员）"));
     assert!(b.text("table.figures").await.contains("600"));
 
     b.click_link("青山县").await;
@@ -293,8 +293,43 @@ async fn pages_fit_a_phone_screen() {
         // Empty when the page fits; otherwise the widest elements that stick out, so a
         // failure says what to fix.
         assert_eq!(b.overflow().await, "", "{path} overflows a 390px screen");
+        // The page starts with its content: the menu sits below it, one tap away.
+        let order = b
+            .client
+            .execute(
+                "const m = document.querySelector('nav.site').getBoundingClientRect();
+                 const c = document.querySelector('main').getBoundingClientRect();
+                 const l = document.querySelector('a.menu-link').getBoundingClientRect();
+                 return [m.top >= c.bottom - 1, l.height >= 40, l.top < 120];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            order,
+            serde_json::json!([true, true, true]),
+            "{path}: menu placement"
+        );
     }
     b.screenshot("policy-phone.png").await;
+    // The cadre's to-do: one row per household, its link a thumb's size.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "cadre", "Dixian@2026").await;
+    b.client.goto(&format!("{base}/work")).await.unwrap();
+    assert_eq!(b.overflow().await, "", "/work overflows a 390px screen");
+    let targets = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#work-items a.target')]
+               .map(a => a.getBoundingClientRect().height);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for h in targets.as_array().unwrap() {
+        assert!(h.as_f64().unwrap() >= 40.0, "a to-do link {h} px tall");
+    }
+    b.screenshot("work-phone.png").await;
     b.close().await;
     drop(server);
 }

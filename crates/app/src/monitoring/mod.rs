@@ -3,6 +3,7 @@
 //! Every step is decided by `dixian_domain::monitoring::transition` against the policy in
 //! force for the household's village on the day; a refusal is audited like a success.
 
+pub mod lead_export;
 pub mod lead_import;
 
 use crate::AppError;

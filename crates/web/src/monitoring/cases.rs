@@ -355,6 +355,8 @@ struct CasePage {
 
 pub(crate) struct MeasureView {
     pub id: i64,
+    /// The element id of its update form.
+    pub form: String,
     pub type_name: String,
     pub content: String,
     pub unit: String,
@@ -524,6 +526,7 @@ fn case_page(
             .iter()
             .map(|m| MeasureView {
                 id: m.id,
+                form: format!("measure-{}", m.id),
                 type_name: measure_type_name(p, &m.type_code).to_string(),
                 content: m.content.clone(),
                 unit: m.unit.clone(),

@@ -571,3 +571,21 @@ pub async fn decide(
         Err(e) => return Err(e.into()),
     })
 }
+
+/// The filtered lead list as CSV (every page; masked as on the page; audited).
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<LeadQuery>,
+) -> Page {
+    let (filter, _) = q.filter()?;
+    let csv =
+        flow::lead_export::export_leads(state.store.as_ref(), &session.auth.actor, &filter).await?;
+    let name = format!("线索清单-{}.csv", state.today());
+    Ok(crate::frame::download(
+        csv,
+        crate::frame::CSV,
+        &format!("leads-{}.csv", state.today()),
+        &name,
+    ))
+}

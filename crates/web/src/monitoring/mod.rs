@@ -34,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/leads", get(leads::leads).post(leads::report))
         .route("/leads/{id}/decide", post(leads::decide))
         .route("/leads/find", post(leads::find))
+        .route("/leads/export.csv", get(leads::export))
         .route(
             "/leads/import",
             post(leads::import_leads)

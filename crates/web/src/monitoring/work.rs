@@ -22,9 +22,43 @@ struct WorkPage {
     frame: Frame,
     households: Vec<HouseholdRow>,
     today: String,
-    items: Vec<ItemRow>,
+    items: Vec<CaseTasks>,
+    /// Tasks in all (a case may have several).
+    tasks: usize,
     leads: Vec<LeadRow>,
     overdue: usize,
+}
+
+/// A case's tasks together: one row per household, however many things are due.
+pub(crate) struct CaseTasks {
+    pub case_id: i64,
+    pub household: String,
+    pub head: String,
+    pub village: String,
+    pub tasks: Vec<ItemRow>,
+    pub late: bool,
+}
+
+/// The work list's items grouped by case, most urgent case first (the order they came in).
+fn by_case(items: Vec<ItemRow>) -> Vec<CaseTasks> {
+    let mut out: Vec<CaseTasks> = Vec::new();
+    for i in items {
+        match out.iter_mut().find(|c| c.case_id == i.case_id) {
+            Some(c) => {
+                c.late |= i.due.late;
+                c.tasks.push(i);
+            }
+            None => out.push(CaseTasks {
+                case_id: i.case_id,
+                household: i.household.clone(),
+                head: i.head.clone(),
+                village: i.village.clone(),
+                late: i.due.late,
+                tasks: vec![i],
+            }),
+        }
+    }
+    out
 }
 
 pub async fn work(State(state): State<AppState>, Extension(session): Extension<Session>) -> Page {
@@ -47,7 +81,8 @@ pub async fn work(State(state): State<AppState>, Extension(session): Extension<S
                         .collect(),
                     today: day.to_string(),
                     overdue: list.overdue(),
-                    items: item_rows(&list, day),
+                    tasks: list.items.len(),
+                    items: by_case(item_rows(&list, day)),
                     leads: list.leads.iter().map(|l| lead_row(l, day)).collect(),
                 },
             ),

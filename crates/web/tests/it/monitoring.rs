@@ -919,6 +919,39 @@ async fn the_lead_list_is_searched_filtered_and_paged() {
     .await;
     assert!(hotline.body.contains("共 1 条"), "{}", hotline.body);
     assert!(hotline.body.contains("热线反映看病负担重"));
+    // The filtered list as a file: every page of it, audited with the filter.
+    assert!(
+        hotline
+            .body
+            .contains("/leads/export.csv?village=500299101202&#38;channel=hotline"),
+        "{}",
+        hotline.body.split("leads-total").nth(1).unwrap_or_default()
+    );
+    let file = get(
+        &a.router,
+        "/leads/export.csv?village=500299101202&channel=hotline",
+        &town,
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK);
+    let lines: Vec<&str> = file.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", file.body);
+    assert!(lines[0].contains("编号,发现日期,村代码,户编号,渠道"));
+    assert!(lines[1].contains("热线反映看病负担重") && lines[1].contains("12317工单8"));
+    let all = get(
+        &a.router,
+        "/leads/export.csv?q=%E5%86%AC%E5%AD%A3%E6%8E%92%E6%9F%A5",
+        &town,
+    )
+    .await;
+    assert_eq!(all.body.lines().count(), 61, "all 60, not one page");
+    let exports = audit_actions(&a, "lead.export").await;
+    assert_eq!(exports.len(), 2);
+    assert!(
+        exports[0].detail.contains("\"channel\":\"hotline\""),
+        "{}",
+        exports[0].detail
+    );
     let by_name = get(
         &a.router,
         &format!(

@@ -269,7 +269,7 @@ async fn every_menu_link_opens_for_its_role() {
         assert_eq!(home.status, StatusCode::OK, "{who}");
         let nav = home
             .body
-            .split("<nav>")
+            .split("<nav id=\"menu\" class=\"site\">")
             .nth(1)
             .and_then(|rest| rest.split("</nav>").next())
             .unwrap_or_default()
