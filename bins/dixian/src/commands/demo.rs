@@ -68,9 +68,10 @@ pub(crate) async fn run(config: Option<&Path>, demo: Demo) -> Result<ExitCode> {
         .await?;
     } else {
         println!("{summary}");
+        let dir = cfg.data_dir.display().to_string();
         println!(
-            "启动服务：dixian serve --data-dir {}",
-            cfg.data_dir.display()
+            "启动服务：{}",
+            super::runnable(&["serve", "--data-dir", &dir])
         );
         store.close().await;
     }

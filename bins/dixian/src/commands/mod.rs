@@ -40,14 +40,41 @@ pub(crate) fn read_source(path: &Path) -> Result<SourceFile> {
 /// Environment variable that may hold the whole key-file text (containers, secrets managers).
 pub(crate) const KEYS_ENV: &str = "DIXIAN_KEYS";
 
+/// A command of this program as a person can copy and run it: this executable's own path
+/// (it need not be on `PATH`) and each argument quoted for the shell when it has to be.
+pub(crate) fn runnable(args: &[&str]) -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "dixian".into());
+    std::iter::once(exe.as_str())
+        .chain(args.iter().copied())
+        .map(shell_word)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `word` as one shell word: as it is when it is plain, otherwise in single quotes.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./=:@,+%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 pub(crate) async fn open_store(cfg: &Config, create: bool) -> Result<Arc<SqlStore>> {
     let new_database = cfg.database_url.is_none() && !cfg.database_exists();
     if new_database {
         if !create {
+            let dir = cfg.data_dir.display().to_string();
             bail!(
-                "数据目录{}中没有数据库，请先运行：dixian init --data-dir {}",
-                cfg.data_dir.display(),
-                cfg.data_dir.display()
+                "数据目录{dir}中没有数据库，请先运行：{}",
+                runnable(&["init", "--data-dir", &dir])
             );
         }
         std::fs::create_dir_all(&cfg.data_dir)
@@ -126,4 +153,19 @@ pub(crate) fn running_server(cfg: &Config) -> Option<u32> {
     let text = std::fs::read_to_string(cfg.data_dir.join("dixian.pid")).ok()?;
     let pid: u32 = text.trim().parse().ok()?;
     Path::new(&format!("/proc/{pid}")).exists().then_some(pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn printed_commands_survive_a_copy_into_the_shell() {
+        assert_eq!(shell_word("--data-dir"), "--data-dir");
+        assert_eq!(shell_word("/srv/dixian/data"), "/srv/dixian/data");
+        assert_eq!(shell_word("/home/王 县/数据"), "'/home/王 县/数据'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("a;rm -rf"), "'a;rm -rf'");
+    }
 }

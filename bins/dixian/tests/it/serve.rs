@@ -86,6 +86,8 @@ fn clear_messages_for_busy_port_bad_config_and_missing_database() {
     assert_eq!(o.status.code(), Some(1));
     let (_, err) = text(&o);
     assert!(err.contains(&format!("端口{addr}已被占用")), "{err}");
+    // Not a terminal: plain text, no colour codes in a log file.
+    assert!(!err.contains('\u{1b}'), "{err:?}");
 
     let o = dixian(&[
         "serve",
@@ -105,8 +107,25 @@ fn clear_messages_for_busy_port_bad_config_and_missing_database() {
     let (_, err) = text(&o);
     assert!(err.contains("dixian.toml第2行有误"), "{err}");
 
-    let o = dixian(&["serve", "--data-dir", s(&dir.path().join("empty"))]);
-    assert!(text(&o).1.contains("中没有数据库，请先运行：dixian init"));
+    // The command it asks for runs as printed, pasted into a shell, even with a space in
+    // the path.
+    let empty = dir.path().join("空 目录");
+    let o = dixian(&["serve", "--data-dir", s(&empty)]);
+    let err = text(&o).1;
+    let command = err
+        .split("中没有数据库，请先运行：")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_else(|| panic!("{err}"))
+        .trim()
+        .to_string();
+    let ran = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{command}: {:?}", text(&ran));
+    assert!(empty.join("dixian.db").exists());
 
     let keys = data.join("dixian.keys");
     let o = dixian(&[

@@ -131,6 +131,8 @@ pub struct LeadQuery {
     from: String,
     until: String,
     page: String,
+    /// From a household's page: the registration form filled in with it (not a filter).
+    household: String,
 }
 
 /// Leads per page of the list.
@@ -352,17 +354,15 @@ pub async fn leads(
     Extension(session): Extension<Session>,
     Query(q): Query<LeadQuery>,
 ) -> Page {
-    leads_page_with(
-        &state,
-        &session,
-        &q,
-        None,
-        LeadForm::default(),
-        None,
-        StatusCode::OK,
-        None,
-    )
-    .await
+    // Come from a household's page: its village and code are filled in.
+    let mut form = LeadForm::default();
+    if let Ok(code) = dixian_domain::registry::HouseholdCode::parse(q.household.trim())
+        && let Some(village) = code.village()
+    {
+        form.village = village.to_string();
+        form.household = code.as_str().to_string();
+    }
+    leads_page_with(&state, &session, &q, None, form, None, StatusCode::OK, None).await
 }
 
 /// The leads of the household of a member, or of an applicant, with the ID number posted.

@@ -971,6 +971,26 @@ async fn the_lead_list_is_searched_filtered_and_paged() {
     assert!(wrong.body.contains("起始日期"), "{}", wrong.body);
     assert!(wrong.body.contains("发现渠道“fax”无效"));
 
+    // From the household's page, a lead is registered with the household already filled in.
+    let code = record.household.code.as_str();
+    let house = get(&a.router, &format!("/households/{code}"), &town).await;
+    assert!(
+        house.body.contains(&format!(
+            "href=\"/leads?household={code}#lead-form\" id=\"lead-link\""
+        )),
+        "{}",
+        house.body
+    );
+    let prefilled = get(&a.router, &format!("/leads?household={code}"), &town).await;
+    let lead_form = prefilled.body.split("id=\"lead-form\"").nth(1).unwrap();
+    assert!(
+        lead_form.contains(&format!("name=\"household\" value=\"{code}\"")),
+        "{lead_form}"
+    );
+    assert!(
+        lead_form.contains("<option value=\"500299101201\" selected>"),
+        "{lead_form}"
+    );
     // A member's ID number, posted, finds the lead of the household; it is never in a link.
     let csrf = hidden(&page.body, "csrf");
     let found = post(
