@@ -479,17 +479,18 @@ struct LeadRow {
 
 /// The conditions of a lead list: the area ($1, $2), status ($3), a cadre's households
 /// ($4), channel ($5), dates ($6, $7), words ($8, as a LIKE pattern $9) and an ID number's
-/// blind index ($10). Bound by [`bind_lead_where!`].
+/// blind indexes: as a member's ($10) and as an applicant's ($11), which are keyed apart.
+/// Bound by [`bind_lead_where!`].
 const LEAD_WHERE: &str = "l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status = $3)
     AND ($4 = 0 OR h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = $4))
     AND ($5 = '' OR l.channel = $5)
     AND ($6 IS NULL OR l.received_on >= $6) AND ($7 IS NULL OR l.received_on <= $7)
-    AND (($8 = '' AND $10 IS NULL)
+    AND (($8 = '' AND $10 IS NULL AND $11 IS NULL)
          OR ($8 <> '' AND (l.reason LIKE $9 OR l.source LIKE $9 OR l.applicant_name LIKE $9
              OR h.code LIKE $9
              OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.name LIKE $9)))
          OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $10)
-         OR l.applicant_id_bidx = $10)";
+         OR l.applicant_id_bidx = $11)";
 
 /// The bound values of [`LEAD_WHERE`].
 struct LeadWhere {
@@ -503,6 +504,7 @@ struct LeadWhere {
     text: String,
     pattern: String,
     bidx: Option<Vec<u8>>,
+    applicant_bidx: Option<Vec<u8>>,
 }
 
 /// Binds a [`LeadWhere`] to a query of [`LEAD_WHERE`] (a macro: the query is of either
@@ -519,6 +521,7 @@ macro_rules! bind_lead_where {
             .bind(&$w.text)
             .bind(&$w.pattern)
             .bind(&$w.bidx)
+            .bind(&$w.applicant_bidx)
     };
 }
 
@@ -857,6 +860,10 @@ impl SqlStore {
             .id_number
             .as_ref()
             .map(|id| self.cipher.blind_index(crate::F_ID_NUMBER, id.as_str()));
+        let applicant_bidx = filter
+            .id_number
+            .as_ref()
+            .map(|id| self.cipher.blind_index(F_APPLICANT_ID, id.as_str()));
         Ok(LeadWhere {
             lo,
             hi,
@@ -873,6 +880,7 @@ impl SqlStore {
                 text
             },
             bidx,
+            applicant_bidx,
         })
     }
 
@@ -961,7 +969,7 @@ impl MonitoringStore for SqlStore {
             bind_lead_where!(
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "{LEAD_SELECT} WHERE {LEAD_WHERE}
-                     ORDER BY l.received_on DESC, l.id DESC LIMIT $11 OFFSET $12"
+                     ORDER BY l.received_on DESC, l.id DESC LIMIT $12 OFFSET $13"
                 ))),
                 w
             )

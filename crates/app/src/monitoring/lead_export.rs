@@ -10,6 +10,15 @@ use dixian_store::{LeadFilter, Store};
 /// More than this many rows is a job for the standard ledgers, not a list export.
 pub const MAX_EXPORTED_LEADS: i64 = 20_000;
 
+/// A self-declaring applicant as lists show them: the name and the masked ID number.
+pub fn applicant_shown(l: &dixian_store::LeadRecord) -> String {
+    match (&l.applicant_name, &l.applicant_id_masked) {
+        (Some(n), Some(id)) => format!("{n}（{id}）"),
+        (Some(n), None) => n.clone(),
+        _ => String::new(),
+    }
+}
+
 /// The leads `filter` finds in the actor's area (every page), as CSV for spreadsheets.
 pub async fn export_leads(
     store: &dyn Store,
@@ -32,11 +41,7 @@ pub async fn export_leads(
         "\u{feff}编号,发现日期,村代码,户编号,渠道,来源,发现的困难或风险,依据,申报人,状态,受理时限,案件\n",
     );
     for PendingLead { lead: l, accept_by } in &list {
-        let who = match (&l.applicant_name, &l.applicant_id_masked) {
-            (Some(n), Some(id)) => format!("{n}（{id}）"),
-            (Some(n), None) => n.clone(),
-            _ => String::new(),
-        };
+        let who = applicant_shown(l);
         let pending = l.status == dixian_domain::monitoring::LeadStatus::Pending;
         let row = [
             l.id.to_string(),

@@ -462,20 +462,14 @@ pub async fn case_view(
     let visit_periods = visit_periods(&policy, &file.summary.case, &dates, today);
     let case = &file.summary.case;
     // A case keeps the category name of the pack it was identified under, whatever a later
-    // pack calls that code.
-    let category_name = match (&case.category, case.approved_on) {
-        (Some(code), Some(on)) if on != today => {
-            // A case from before any pack (an import of 2020's cases) is named by today's.
-            let name = match policy_for(store, &file.summary.village, on).await {
-                Ok(then) => dixian_domain::monitoring::category_name(&then, code).to_string(),
-                Err(_) => dixian_domain::monitoring::category_name(&policy, code).to_string(),
-            };
-            Some(name)
-        }
-        (Some(code), _) => {
-            Some(dixian_domain::monitoring::category_name(&policy, code).to_string())
-        }
-        (None, _) => None,
+    // pack calls that code: the same rule as the ledgers'.
+    let category_name = match &case.category {
+        Some(code) => Some(
+            crate::policy::Policies::load(store, today)
+                .await?
+                .category_name(&file.summary.village, code, case.approved_on)?,
+        ),
+        None => None,
     };
     // The category the verification form offers first: one that fits the household's type
     // and income today, as the verification will check.

@@ -150,6 +150,92 @@ pub async fn monitoring_leads(store: &dyn Store) {
     assert_eq!(mine.len(), 2);
     let all = store.leads(&town, &LeadFilter::default()).await.unwrap();
     assert_eq!(all.len(), 3);
+    // The list's filters and paging, and their count, on every backend.
+    let found = async |f: LeadFilter| {
+        let rows = store.leads(&town, &f).await.unwrap();
+        let total = store.count_leads(&town, &f).await.unwrap();
+        let mut ids: Vec<i64> = rows.iter().map(|l| l.id).collect();
+        ids.sort_unstable();
+        (ids, total)
+    };
+    assert_eq!(found(LeadFilter::default()).await.1, 3);
+    let self_declared = found(LeadFilter {
+        channel: Some(Channel::SelfDeclared),
+        ..LeadFilter::default()
+    })
+    .await;
+    assert_eq!(self_declared, (vec![declared.id, unmatched.id], 2));
+    let by_applicant = found(LeadFilter {
+        text: "外来户".into(),
+        ..LeadFilter::default()
+    })
+    .await;
+    assert_eq!(by_applicant, (vec![unmatched.id], 1));
+    let by_code = found(LeadFilter {
+        text: a.household.code.as_str().into(),
+        ..LeadFilter::default()
+    })
+    .await;
+    assert_eq!(by_code, (vec![made.id], 1));
+    // An ID number finds a member's household or an applicant, by its blind index only.
+    let by_member = found(LeadFilter {
+        id_number: Some(id(1)),
+        ..LeadFilter::default()
+    })
+    .await;
+    assert_eq!(by_member, (vec![made.id], 1));
+    let by_applicant_id = found(LeadFilter {
+        id_number: Some(id(50)),
+        ..LeadFilter::default()
+    })
+    .await;
+    assert_eq!(by_applicant_id, (vec![unmatched.id], 1));
+    let later = found(LeadFilter {
+        from: Some(d(2026, 9, 29)),
+        ..LeadFilter::default()
+    })
+    .await;
+    assert_eq!(later, (vec![], 0));
+    let within_days = found(LeadFilter {
+        from: Some(d(2026, 9, 28)),
+        until: Some(d(2026, 9, 28)),
+        within: Some(village("500299101202")),
+        ..LeadFilter::default()
+    })
+    .await;
+    assert_eq!(within_days, (vec![declared.id], 1));
+    let second_page = store
+        .leads(
+            &town,
+            &LeadFilter {
+                limit: 2,
+                offset: 2,
+                ..LeadFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(second_page.len(), 1);
+    assert!(!all[..2].iter().any(|l| l.id == second_page[0].id));
+    // The village officer's scope holds for an ID number of another village.
+    let elsewhere = LeadFilter {
+        id_number: Some(id(3)),
+        ..LeadFilter::default()
+    };
+    assert!(
+        store
+            .leads(&village_officer, &elsewhere)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .count_leads(&village_officer, &elsewhere)
+            .await
+            .unwrap(),
+        0
+    );
     let shown = all.iter().find(|l| l.id == declared.id).unwrap();
     assert_eq!(
         shown.applicant_id_masked.as_deref(),

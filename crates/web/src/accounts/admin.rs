@@ -137,7 +137,7 @@ async fn users_page(
             requested: format!(
                 "{} {}",
                 r.requested_by,
-                beijing(r.requested_at).format("%Y-%m-%d %H:%M")
+                dixian_app::beijing_minute(r.requested_at)
             ),
             status: match r.status.as_str() {
                 "pending" => "待审批",
@@ -149,7 +149,7 @@ async fn users_page(
             decided: match (&r.decided_by, r.decided_at) {
                 (Some(by), Some(at)) => format!(
                     "{by} {}{}",
-                    beijing(at).format("%Y-%m-%d %H:%M"),
+                    dixian_app::beijing_minute(at),
                     r.note
                         .filter(|n| !n.is_empty())
                         .map(|n| format!("：{n}"))

@@ -55,11 +55,7 @@ pub(super) fn lead_row(p: &flow::PendingLead, today: NaiveDate) -> LeadRow {
             .as_ref()
             .map(|h| h.as_str().to_string())
             .unwrap_or_default(),
-        who: match (&l.applicant_name, &l.applicant_id_masked) {
-            (Some(n), Some(id)) => format!("{n}（{id}）"),
-            (Some(n), None) => n.clone(),
-            _ => String::new(),
-        },
+        who: flow::lead_export::applicant_shown(l),
         reason: l.reason.clone(),
         evidence: l.evidence.clone(),
         source: l.source.clone(),
@@ -265,10 +261,8 @@ async fn leads_page_with(
         Ok(store.count_leads(actor, &filter).await?)
     }) {
         Ok(l) => l,
-        Err(e)
-            if correctable(&e)
-                || matches!(e, AppError::Store(dixian_store::StoreError::Forbidden)) =>
-        {
+        // A filter outside the area or without the right is refused as any page is.
+        Err(e) if correctable(&e) => {
             let (c, _) = status_of(&e);
             error = Some(e.to_string());
             code = c;
