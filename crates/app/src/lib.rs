@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod areas;
 pub mod auditing;
 pub mod bulletin;
+pub mod complaints;
 pub mod csv_text;
 pub mod dashboard;
 pub mod demo;

@@ -6,6 +6,7 @@ pub mod access;
 pub mod calendar;
 pub mod changes;
 mod codes;
+pub mod complaints;
 pub mod division;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

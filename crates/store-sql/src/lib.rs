@@ -545,6 +545,7 @@ macro_rules! event_in {
 mod accounts;
 mod audit;
 mod calendar;
+mod complaints;
 mod divisions;
 mod feeds;
 mod policy;

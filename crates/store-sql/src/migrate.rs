@@ -110,6 +110,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_green_channel_and_exclusions.sql"),
         postgres: include_str!("../migrations/postgres/0016_green_channel_and_exclusions.sql"),
     },
+    Migration {
+        version: 17,
+        name: "complaints",
+        sqlite: include_str!("../migrations/sqlite/0017_complaints.sql"),
+        postgres: include_str!("../migrations/postgres/0017_complaints.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -192,6 +192,12 @@ impl SystemStore for SqlStore {
             problems::F_PROBLEM_FILE,
             report.monitoring
         );
+        rotate_column!(
+            "complaints",
+            "phone_enc",
+            crate::complaints::F_COMPLAINT_PHONE,
+            report.monitoring
+        );
         let blob = self
             .cipher
             .encrypt(F_KEY_CHECK, "0", "dixian")

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod complaints;
 pub mod divisions;
 pub mod feeds;
 pub mod files;
@@ -32,6 +33,9 @@ pub use audit::{
     AuditFilter, AuditRecord, AuditStore, AuditVerification, PruneReport, PruneThrough,
 };
 pub use calendar::CalendarStore;
+pub use complaints::{
+    ComplaintFilter, ComplaintRecord, ComplaintStore, NewComplaint, PublicComplaint,
+};
 pub use divisions::DivisionStore;
 pub use dixian_domain::changes::FieldChange;
 pub use feeds::{Delivered, DeliveryRecord, DeliveryRow, FeedStore, HouseholdFeedRow, NewDelivery};
@@ -102,6 +106,7 @@ pub trait Store:
     + ProblemStore
     + AccountStore
     + AuditStore
+    + ComplaintStore
 {
 }
 
@@ -118,13 +123,15 @@ impl<T> Store for T where
         + ProblemStore
         + AccountStore
         + AuditStore
+        + ComplaintStore
 {
 }
 
 /// The capability traits, so that their methods can be called on a `&dyn Store`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CalendarStore, DivisionStore, FeedStore, MonitoringStore,
-        PolicyStore, ProblemStore, RegistryStore, ScreeningStore, Store, SystemStore, VisitStore,
+        AccountStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore, FeedStore,
+        MonitoringStore, PolicyStore, ProblemStore, RegistryStore, ScreeningStore, Store,
+        SystemStore, VisitStore,
     };
 }

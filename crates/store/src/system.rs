@@ -27,8 +27,8 @@ pub struct RotationReport {
     /// Phone numbers re-encrypted.
     pub households: usize,
     pub bank_accounts: usize,
-    /// Applicants' ID numbers and phones of leads, case attachments, visit photos and the
-    /// problem ledger's evidence.
+    /// Applicants' ID numbers and phones of leads, case attachments, visit photos, the
+    /// problem ledger's evidence and the phones left with complaints.
     pub monitoring: usize,
 }
 

@@ -47,6 +47,7 @@ const GROUPS: &[(&str, &[&str])] = &[
             "/admin/security",
             "/audit",
             "/policy",
+            "/complaints",
         ],
     ),
 ];
@@ -87,6 +88,8 @@ impl Frame {
                     .collect();
                 nav.dedup_by_key(|(href, _)| *href);
                 nav.push(("/policy", "政策参数"));
+                // Every account may complain or suggest (国办函〔2026〕12号).
+                nav.push(("/complaints", "投诉建议"));
                 nav
             })
             .unwrap_or_default();

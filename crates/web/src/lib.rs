@@ -6,6 +6,7 @@
 // Capabilities: each a folder with its router.
 mod accounts;
 mod audit;
+mod complaints;
 mod dashboard;
 mod monitoring;
 mod policy;
@@ -22,6 +23,7 @@ mod frame;
 mod limit;
 mod links;
 mod openapi;
+mod public_form;
 mod session;
 mod views;
 
@@ -82,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(audit::router())
         .merge(accounts::router())
+        .merge(complaints::router())
         .route("/api/session", get(api::session))
         .merge(monitoring::api_router())
         .merge(problems::api_router())
@@ -104,6 +107,7 @@ pub fn router(state: AppState) -> Router {
     let public = Router::new()
         .merge(accounts::public())
         .merge(monitoring::public())
+        .merge(complaints::public())
         .route("/healthz", get(healthz))
         .route(
             "/api/openapi.json",
@@ -143,6 +147,7 @@ pub fn openapi_document() -> serde_json::Value {
         screening::api_paths(),
         dashboard::api_paths(),
         reports::api_paths(),
+        complaints::api_paths(),
     ])
 }
 

@@ -4,6 +4,7 @@
 mod accounts;
 mod auth;
 mod bulletin;
+mod complaints;
 mod dashboard;
 mod feeds;
 mod ledgers;

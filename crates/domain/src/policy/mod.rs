@@ -145,6 +145,14 @@ pub struct Contacts {
     pub supervision_unit: String,
 }
 
+/// Complaints and suggestions (投诉建议, 国办函〔2026〕12号): how long the county has to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintRules {
+    /// From the day a complaint is received to the day it must be answered.
+    pub reply_within: Deadline,
+}
+
 /// Monitoring line (监测范围): yuan per person per year, with the formula where one is given.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -399,6 +407,7 @@ pub struct PackFile {
     pub pack: PackHeader,
     pub naming: Option<Naming>,
     pub contacts: Option<Contacts>,
+    pub complaints: Option<ComplaintRules>,
     pub monitoring_line: Option<MonitoringLine>,
     pub deadlines: Option<Deadlines>,
     pub visits: Option<Visits>,
@@ -748,6 +757,19 @@ fn validate(p: &PackFile) -> Vec<Problem> {
             }
         }
     }
+    if let Some(c) = &p.complaints
+        && (c.reply_within.days == 0 || c.reply_within.days > 365)
+    {
+        out.push((
+            vec![
+                Seg::Key("complaints"),
+                Seg::Key("reply_within"),
+                Seg::Key("days"),
+            ],
+            format!("天数{}不合理，应在1–365之间", c.reply_within.days),
+        ));
+    }
+
     if let Some(v) = &p.visits {
         if v.monitored_every_months == 0 || v.monitored_every_months > 12 {
             out.push((
@@ -933,6 +955,8 @@ pub struct Policy {
     pub naming: Naming,
     /// Empty where no pack names a number (packs stored before the section existed).
     pub contacts: Contacts,
+    /// `None` where no pack in force names a limit (before the 2026 pack).
+    pub complaints: Option<ComplaintRules>,
     pub monitoring_line: MonitoringLine,
     pub deadlines: Deadlines,
     pub visits: Visits,
@@ -1239,6 +1263,13 @@ impl PolicySet {
                     p.content.contacts.clone().unwrap_or_default()
                 }
                 None => Contacts::default(),
+            },
+            complaints: match layers.iter().rev().find(|p| p.content.complaints.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "complaints"));
+                    p.content.complaints
+                }
+                None => None,
             },
             monitoring_line: pick!(monitoring_line, "monitoring_line"),
             deadlines: pick!(deadlines, "deadlines"),

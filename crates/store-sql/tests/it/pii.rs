@@ -98,7 +98,27 @@ async fn load(store: &SqlStore) {
         .insert_households(&Actor::system("t"), &records)
         .await
         .unwrap();
+    // A complaint that left a phone number to call back.
+    store
+        .add_complaint(
+            &Actor::system("t"),
+            &dixian_store::NewComplaint {
+                code: "TS2345678923".into(),
+                county: DivisionCode::parse("500299000000").unwrap(),
+                kind: dixian_domain::complaints::ComplaintKind::Complaint,
+                channel: dixian_domain::complaints::ComplaintChannel::Public,
+                text: "公示栏看不到名单".into(),
+                name: None,
+                phone: Some(COMPLAINT_PHONE.into()),
+                received_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                due_on: None,
+            },
+        )
+        .await
+        .unwrap();
 }
+
+const COMPLAINT_PHONE: &str = "13712340987";
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
@@ -134,6 +154,10 @@ async fn sqlite_file_holds_no_plaintext_id_or_phone() {
         assert!(!contains(&bytes, &phone(i)), "phone in plaintext");
         assert!(!contains(&bytes, &bank(i)), "bank account in plaintext");
     }
+    assert!(
+        !contains(&bytes, COMPLAINT_PHONE),
+        "complaint phone in plaintext"
+    );
 }
 
 #[tokio::test]
@@ -172,7 +196,7 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
             persons: 40,
             households: 40,
             bank_accounts: 40,
-            monitoring: 0,
+            monitoring: 1,
         }
     );
     // Running again finds nothing left.
@@ -197,6 +221,26 @@ async fn rotation(open: impl AsyncFn(Arc<FieldCipher>) -> SqlStore) {
             .unwrap();
         assert_eq!(full, id);
     }
+    let complaint = store
+        .complaints(
+            &Actor::system("t"),
+            &dixian_store::ComplaintFilter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .0[0]
+        .id;
+    assert_eq!(
+        store
+            .reveal_complaint_phone(&Actor::system("t"), complaint, "密钥轮换后核对")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(COMPLAINT_PHONE)
+    );
     store.close().await;
 }
 

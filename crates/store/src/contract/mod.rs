@@ -55,6 +55,7 @@ macro_rules! contract_checks {
             feeds::feed_deliveries,
             feeds::screening_runs,
             problems::problems,
+            complaints::complaints,
         }
     };
 }
@@ -62,6 +63,7 @@ macro_rules! contract_checks {
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod complaints;
 pub mod divisions;
 pub mod feeds;
 pub mod monitoring;

@@ -1,100 +1,22 @@
 //! The public self-declaration (农户自主申报, "一键申报") at `/apply`, and its status page.
-//! No login: the pages are phone-first, have a large-font 长者模式, and resist bots without
-//! any third-party service — a stricter per-address limit on submissions, a field only
-//! robots fill in, and a signed form stamp that must be at least a few seconds old.
+//! No login: the pages are phone-first, have a large-font 长者模式, and resist bots as every
+//! public form does ([`crate::public_form`]).
 
 use crate::AppState;
 use crate::error::Page;
 use crate::frame::{Frame, render};
-use crate::limit::RateLimiter;
+use crate::public_form::{
+    Turned, admit, field, new_stamp, read_form, release_stamp, submissions, too_many,
+};
 use askama::Template;
 use axum::extract::FromRequest;
 use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use dixian_app::AppError;
 use dixian_app::monitoring::{ApplyForm, application_status, self_declare};
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::monitoring::{CaseState, LeadStatus};
 use serde::Deserialize;
-use std::sync::OnceLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// Submissions (declarations and status look-ups) per minute per address.
-const SUBMISSIONS_PER_MINUTE: u32 = 3;
-
-/// A form filled in faster than this was not filled in by a person.
-const MIN_FILL: Duration = Duration::from_secs(3);
-
-/// A form older than this is stale (and its stamp could have been harvested).
-const MAX_FORM_AGE: Duration = Duration::from_secs(2 * 3600);
-
-fn submissions() -> &'static RateLimiter {
-    static LIMITER: OnceLock<RateLimiter> = OnceLock::new();
-    LIMITER.get_or_init(|| RateLimiter::new(SUBMISSIONS_PER_MINUTE))
-}
-
-/// Key of the form stamps; new at each start, so a restart only invalidates open forms.
-fn stamp_key() -> &'static [u8; 32] {
-    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
-    KEY.get_or_init(|| dixian_gm::random::<32>().unwrap_or_else(|_| dixian_gm::sm3(b"dixian")))
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-fn stamp_at(secs: u64) -> String {
-    let mac = dixian_gm::hmac_sm3(stamp_key(), secs.to_string().as_bytes());
-    format!("{secs}.{}", dixian_gm::to_hex(&mac[..12]))
-}
-
-/// Whether `stamp` is ours and between [`MIN_FILL`] and [`MAX_FORM_AGE`] old.
-fn stamp_fresh(stamp: &str, now: u64) -> Result<(), &'static str> {
-    let Some((secs, _)) = stamp.split_once('.') else {
-        return Err("表单无效，请刷新页面后重新填写");
-    };
-    let Ok(secs) = secs.parse::<u64>() else {
-        return Err("表单无效，请刷新页面后重新填写");
-    };
-    if !crate::session::tokens_equal(stamp, &stamp_at(secs)) {
-        return Err("表单无效，请刷新页面后重新填写");
-    }
-    let age = now.saturating_sub(secs);
-    if age < MIN_FILL.as_secs() {
-        return Err("提交太快了，请核对填写的内容后再提交");
-    }
-    if age > MAX_FORM_AGE.as_secs() {
-        return Err("页面停留时间过长，请核对内容后再次提交");
-    }
-    Ok(())
-}
-
-/// Stamps of the submissions saved, until they are too old to be accepted anyway: a stamp
-/// serves one submission, from whatever address it comes back.
-fn used_stamps() -> &'static std::sync::Mutex<std::collections::HashMap<String, u64>> {
-    static USED: OnceLock<std::sync::Mutex<std::collections::HashMap<String, u64>>> =
-        OnceLock::new();
-    USED.get_or_init(Default::default)
-}
-
-/// Takes `stamp` for one submission; `false` if a submission already took it.
-fn claim_stamp(stamp: &str, now: u64) -> bool {
-    let Ok(mut used) = used_stamps().lock() else {
-        return false;
-    };
-    used.retain(|_, at| now.saturating_sub(*at) <= MAX_FORM_AGE.as_secs());
-    used.insert(stamp.to_string(), now).is_none()
-}
-
-/// Gives a stamp back when its submission was refused, so the corrected form can use it.
-fn release_stamp(stamp: &str) {
-    if let Ok(mut used) = used_stamps().lock() {
-        used.remove(stamp);
-    }
-}
 
 struct VillageGroup {
     town: String,
@@ -184,11 +106,14 @@ async fn hardship_choices(state: &AppState, groups: &[VillageGroup]) -> Vec<(Str
     }
 }
 
+/// The form; a refused declaration keeps its stamp (given back already), so a quick
+/// correction is not taken for a robot's.
 async fn form_page(
     state: &AppState,
     elder: bool,
     form: ApplyForm,
     error: Option<String>,
+    stamp: Option<String>,
     status: StatusCode,
 ) -> Page {
     let groups = match villages(state).await {
@@ -201,7 +126,7 @@ async fn form_page(
         &ApplyPage {
             frame: Frame::new(state, None),
             elder,
-            stamp: stamp_at(now_secs()),
+            stamp: stamp.unwrap_or_else(new_stamp),
             form,
             error,
             groups,
@@ -211,33 +136,15 @@ async fn form_page(
 }
 
 pub async fn page(State(state): State<AppState>, Query(q): Query<Elder>) -> Page {
-    form_page(&state, q.on(), ApplyForm::default(), None, StatusCode::OK).await
-}
-
-fn too_many(wait: Duration) -> Response {
-    let secs = wait.as_secs().max(1);
-    (
-        StatusCode::TOO_MANY_REQUESTS,
-        [(axum::http::header::RETRY_AFTER, secs.to_string())],
-        format!("提交过于频繁，请{secs}秒后再试"),
+    form_page(
+        &state,
+        q.on(),
+        ApplyForm::default(),
+        None,
+        None,
+        StatusCode::OK,
     )
-        .into_response()
-}
-
-/// The form's fields; repeated names (the hardship boxes) are kept.
-async fn read_form(state: &AppState, req: Request) -> Result<Vec<(String, String)>, Response> {
-    axum::Form::<Vec<(String, String)>>::from_request(req, state)
-        .await
-        .map(|f| f.0)
-        .map_err(IntoResponse::into_response)
-}
-
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
+    .await
 }
 
 /// `POST /api/apply`: the same self-declaration over JSON, for a phone app or mini-program
@@ -269,10 +176,6 @@ pub async fn api_submit(State(state): State<AppState>, req: Request) -> crate::a
 pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
     let source = crate::session::source_of(&state, &req);
     let key = source.clone().unwrap_or_else(|| "unknown".into());
-    if let Err(wait) = submissions().check(&format!("apply {key}"), std::time::Instant::now()) {
-        tracing::warn!(source = %key, "自主申报提交过于频繁，已限制");
-        return Ok(too_many(wait));
-    }
     let fields = match read_form(&state, req).await {
         Ok(f) => f,
         Err(r) => return Ok(r),
@@ -290,34 +193,21 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
         text: field(&fields, "text"),
     };
     let elder = field(&fields, "elder") == "1";
-    // Robots fill in every field, including the one people cannot see.
-    if !field(&fields, "website").is_empty() {
-        tracing::warn!(source = %key, "自主申报疑似机器提交，已拒绝");
-        return form_page(
-            &state,
-            elder,
-            form,
-            Some("提交未通过校验，请刷新页面后重新填写".into()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    }
-    let stamp = field(&fields, "stamp");
-    if let Err(m) = stamp_fresh(&stamp, now_secs()) {
-        tracing::info!(source = %key, reason = m, "自主申报表单戳无效");
-        return form_page(&state, elder, form, Some(m.into()), StatusCode::BAD_REQUEST).await;
-    }
-    if !claim_stamp(&stamp, now_secs()) {
-        tracing::warn!(source = %key, "自主申报表单戳重复使用，已拒绝");
-        return form_page(
-            &state,
-            elder,
-            form,
-            Some("这份申报已经提交过了；如需再次申报，请刷新页面后重新填写".into()),
-            StatusCode::BAD_REQUEST,
-        )
-        .await;
-    }
+    let stamp = match admit("apply", &key, &fields) {
+        Ok(stamp) => stamp,
+        Err(Turned::TooMany(wait)) => return Ok(too_many(wait)),
+        Err(Turned::Form(m)) => {
+            return form_page(
+                &state,
+                elder,
+                form,
+                Some(m.into()),
+                None,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
     let saved = self_declare(state.store.as_ref(), source, &form, state.today()).await;
     if saved.is_err() {
         release_stamp(&stamp);
@@ -350,6 +240,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
                 elder,
                 form,
                 Some(problems.join("\n")),
+                Some(stamp.clone()),
                 StatusCode::BAD_REQUEST,
             )
             .await?
@@ -481,44 +372,4 @@ pub async fn status_submit(State(state): State<AppState>, req: Request) -> Page 
             result,
         },
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_stamp_serves_one_submission() {
-        let now = now_secs();
-        let stamp = stamp_at(now - 10);
-        assert!(claim_stamp(&stamp, now));
-        assert!(!claim_stamp(&stamp, now + 1));
-        release_stamp(&stamp);
-        assert!(claim_stamp(&stamp, now + 2));
-        // Forgotten only once too old to be accepted anyway.
-        assert!(claim_stamp(&stamp_at(now - 20), now));
-        assert!(!claim_stamp(
-            &stamp_at(now - 20),
-            now + MAX_FORM_AGE.as_secs()
-        ));
-    }
-
-    #[test]
-    fn stamps_must_be_ours_and_of_human_age() {
-        let now = 1_800_000_000;
-        assert_eq!(stamp_fresh(&stamp_at(now - 10), now), Ok(()));
-        assert!(
-            stamp_fresh(&stamp_at(now - 1), now)
-                .unwrap_err()
-                .contains("太快")
-        );
-        assert!(
-            stamp_fresh(&stamp_at(now - 3 * 3600), now)
-                .unwrap_err()
-                .contains("过长")
-        );
-        let forged = format!("{}.{}", now - 10, "00".repeat(12));
-        assert!(stamp_fresh(&forged, now).unwrap_err().contains("无效"));
-        assert!(stamp_fresh("garbage", now).is_err());
-    }
 }

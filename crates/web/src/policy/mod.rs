@@ -174,6 +174,18 @@ fn view_of(p: &Policy, area: String) -> PolicyView {
                 d.assistance_plan.to_string(),
                 source_text(p, "deadlines.assistance_plan"),
             ),
+            (
+                "投诉建议答复（自收到起）",
+                p.complaints.map_or_else(
+                    || "政策包未规定".to_string(),
+                    |c| c.reply_within.to_string(),
+                ),
+                if p.complaints.is_some() {
+                    source_text(p, "complaints.reply_within")
+                } else {
+                    "—".to_string()
+                },
+            ),
         ],
         rules: vec![
             (

@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+mod complaints;
 mod ledgers;
 mod monitoring;
 mod pages;
