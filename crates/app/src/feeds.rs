@@ -139,7 +139,46 @@ pub fn columns(department: Department) -> &'static [Column] {
     }
 }
 
-/// An example row for the template.
+/// What a coded column accepts, as the template explains it and a refusal names it.
+const CIVIL_CHOICES: &str = "低保、特困、临时救助";
+const DISABILITY_CHOICES: &str = "一级、二级、三级、四级（或 1–4）";
+const SCHOOLING_CHOICES: &str = "在读、辍学、休学";
+const HOUSING_CHOICES: &str = "A级、B级、C级、D级";
+
+/// How column `k` of a department's feed is filled in, for the template's instructions.
+fn column_note(department: Department, k: usize) -> String {
+    let (name, _) = columns(department)[k];
+    if k == 0 {
+        return "18位公民身份号码，末位可为X。本列已设为“文本”：从别的表格复制时请“选择性粘贴—值”，不要让 Excel 变成 1.23E+17 这样的数字（后几位会丢失）".into();
+    }
+    if k == 1 {
+        return "与身份证上的姓名一致，最多50个字".into();
+    }
+    if name.ends_with("日期") {
+        return "年-月-日，如 2026-10-08（也可写 2026/10/8）；不能晚于上传当天".into();
+    }
+    if name.contains("(元)") {
+        return "以元为单位，可带两位小数，如 12800.50；不能为负数".into();
+    }
+    let coded = match (department, k) {
+        (Department::CivilAffairs, 2) => Some(CIVIL_CHOICES.to_string()),
+        (Department::Disability, 2) => Some(DISABILITY_CHOICES.to_string()),
+        (Department::Education, 2) => Some(SCHOOLING_CHOICES.to_string()),
+        (Department::Housing, 2) => Some(HOUSING_CHOICES.to_string()),
+        _ => listed_columns(department)
+            .and_then(|(kind, _, _)| kind)
+            .filter(|c| *c == k)
+            .map(|_| department.kinds().join("、")),
+    };
+    match coded {
+        Some(choices) => format!("填写其中之一：{choices}"),
+        None => "如实填写，可不填".into(),
+    }
+}
+
+/// An example row, only for tests: the shipped templates carry none (a sample row once
+/// passed every check and matched a real resident of the demo county).
+#[cfg(test)]
 fn example(department: Department) -> &'static [&'static str] {
     match department {
         Department::Medical => &[
@@ -264,6 +303,8 @@ pub struct FeedFile {
     pub problems: Vec<Problem>,
     /// Rows refused, listed or not.
     pub rejected: usize,
+    /// The numbers of the refused rows (as the spreadsheet numbers them), listed or not.
+    pub refused_rows: Vec<usize>,
 }
 
 /// The most rows one file may hold: a province's monthly settlements are split by county.
@@ -281,10 +322,122 @@ pub fn template(department: Department, kind: FileKind) -> std::io::Result<Vec<u
             }
         })
         .collect();
-    let mut sheet = TextSheet::new(kind, feed_title(department), &[(0, 22.0)], Vec::new())?;
-    sheet.push(&header, true)?;
-    sheet.push(example(department), false)?;
-    sheet.finish()
+    match kind {
+        // A CSV has one sheet: the header alone; the page and the Excel template explain it.
+        FileKind::Csv => {
+            let mut sheet = TextSheet::new(kind, feed_title(department), &[], Vec::new())?;
+            sheet.push(&header, true)?;
+            sheet.finish()
+        }
+        FileKind::Xlsx => xlsx_template(department, &header).map_err(std::io::Error::other),
+    }
+}
+
+/// The Excel template: an empty data sheet first (the one uploads are read from), its
+/// columns formatted as text so ID numbers stay whole, then a sheet of instructions.
+fn xlsx_template(
+    department: Department,
+    header: &[String],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let data = wb.add_worksheet();
+    data.set_name(feed_title(department))?;
+    for (c, h) in header.iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        data.set_column_width(c, if c == 0 { 22.0 } else { 16.0 })?;
+        data.set_column_format(c, &text)?;
+        data.write_string_with_format(0, c, h, &bold)?;
+    }
+    data.set_freeze_panes(1, 0)?;
+    let notes = wb.add_worksheet();
+    notes.set_name("填写说明")?;
+    notes.set_column_width(0, 18.0)?;
+    notes.set_column_width(1, 10.0)?;
+    notes.set_column_width(2, 90.0)?;
+    notes.write_string_with_format(
+        0,
+        0,
+        format!("{}{}填写说明", department.label(), feed_title(department)),
+        &bold,
+    )?;
+    let mut row = 2;
+    for (i, h) in ["列名", "是否必填", "填写要求"].iter().enumerate() {
+        notes.write_string_with_format(row, u16::try_from(i).unwrap_or(0), *h, &bold)?;
+    }
+    for (k, (name, required)) in columns(department).iter().enumerate() {
+        row += 1;
+        notes.write_string(row, 0, *name)?;
+        notes.write_string(row, 1, if *required { "必填" } else { "可不填" })?;
+        notes.write_string(row, 2, column_note(department, k))?;
+    }
+    row += 2;
+    for line in [
+        "在第一个工作表“数据”中从第2行起每行填一条记录，不要改动表头的列名（带*的必填）；表头上方可以加标题行。",
+        "模板中没有示例行：上传的每一行都会当作真实数据与农户比对。",
+        "上传后逐行逐列检查：通过的行交付使用，不通过的行列出第几行、哪一列、什么问题，并可下载“未通过的行”文件，改正后单独再上传。",
+        "同一部门同一月份再次上传，以新文件为准；完全相同的文件重复上传不会重复记录。",
+        "身份证号只用于与本县农户比对，未匹配的按打码显示；文件和数据按规定加密保存、记入审计。",
+    ] {
+        notes.write_string(row, 0, line)?;
+        row += 1;
+    }
+    wb.save_to_buffer()
+}
+
+/// The rows of an uploaded feed that the checks refused, in the file's own format under
+/// its header, with a first column “问题” saying what is wrong: to correct and upload again.
+/// Problems of the whole file come first. `None` when there is nothing refused or the file
+/// cannot be read again.
+pub fn refused_rows(name: &str, bytes: &[u8], report: &DeliveryReport) -> Option<Vec<u8>> {
+    if report.refused_rows.is_empty() {
+        return None;
+    }
+    let kind = FileKind::of(name, bytes).ok()?;
+    let refused: std::collections::HashSet<usize> = report.refused_rows.iter().copied().collect();
+    let mut notes: std::collections::BTreeMap<usize, Vec<String>> =
+        std::collections::BTreeMap::new();
+    for p in &report.problems {
+        let what = match &p.column {
+            Some(c) => format!("{c}：{}", p.message),
+            None => p.message.clone(),
+        };
+        notes.entry(p.row).or_default().push(what);
+    }
+    let id_column = normalized(columns(report.department)[0].0);
+    let mut sheet = TextSheet::new(kind, "未通过的行", &[(0, 40.0), (1, 22.0)], Vec::new()).ok()?;
+    let mut failed = false;
+    for whole in notes.get(&0).into_iter().flatten() {
+        failed |= sheet.push(&[whole], false).is_err();
+    }
+    let mut header_seen = false;
+    let read = for_each_row(kind, bytes, |r| {
+        let (number, cells) = match r {
+            Ok(row) => (row.number, row.cells.iter().map(str::to_string).collect()),
+            Err(p) => (p.row, Vec::new()),
+        };
+        let heading = !header_seen && cells.iter().any(|c: &String| normalized(c) == id_column);
+        if heading {
+            header_seen = true;
+            let mut line = vec!["问题".to_string(), "原文件行号".to_string()];
+            line.extend(cells);
+            failed |= sheet.push(&line, true).is_err();
+        } else if header_seen && refused.contains(&number) {
+            let note = notes.get(&number).map_or_else(
+                || "有问题（超过列出的上限，未逐条列出）：请核对后再上传".to_string(),
+                |v| v.join("；"),
+            );
+            let mut line = vec![note, number.to_string()];
+            line.extend(cells);
+            failed |= sheet.push(&line, false).is_err();
+        }
+    });
+    if read.is_err() || failed {
+        return None;
+    }
+    sheet.finish().ok()
 }
 
 /// Header text as compared: no spaces, no required-mark, half-width brackets.
@@ -317,6 +470,7 @@ pub fn read_feed(
     let mut sheet_rows = Vec::new();
     let mut problems = Problems::default();
     let mut broken = 0;
+    let mut refused_rows = Vec::new();
     let mut beyond = false;
     for_each_row(kind, bytes, |r| match r {
         // Past the limit the file is refused below, without holding the rest; the header
@@ -326,6 +480,7 @@ pub fn read_feed(
         Ok(_) => {}
         Err(p) => {
             broken += 1;
+            refused_rows.push(p.row);
             problems.push(p)
         }
     })
@@ -382,16 +537,19 @@ pub fn read_feed(
             index: &index,
             problems: &mut problems,
         };
-        if let Some(r) = cells.read(department, today) {
-            rows.push(r);
+        match cells.read(department, today) {
+            Some(r) => rows.push(r),
+            None => refused_rows.push(row.number),
         }
     }
+    refused_rows.sort_unstable();
     Ok(FeedFile {
         department,
         rows_read: data.len() + broken,
         rejected: data.len() + broken - rows.len(),
         rows,
         problems: problems.into_vec(),
+        refused_rows,
     })
 }
 
@@ -556,7 +714,7 @@ impl Cells<'_, '_> {
                         };
                         Assistance::from_name(t.as_bytes())
                     },
-                    "低保、特困、临时救助",
+                    CIVIL_CHOICES,
                 );
                 let on = self.date(3, today);
                 let amount = self.money(4);
@@ -576,7 +734,7 @@ impl Cells<'_, '_> {
                         "4" | "四" => Some(4),
                         _ => None,
                     },
-                    "一级、二级、三级、四级（或 1–4）",
+                    DISABILITY_CHOICES,
                 );
                 let _category = self.text(3);
                 let on = self.date(4, today);
@@ -586,11 +744,8 @@ impl Cells<'_, '_> {
                 })
             }
             Department::Education => {
-                let status = self.coded(
-                    2,
-                    |t| Schooling::from_name(t.as_bytes()),
-                    "在读、辍学、休学",
-                );
+                let status =
+                    self.coded(2, |t| Schooling::from_name(t.as_bytes()), SCHOOLING_CHOICES);
                 let on = self.date(3, today);
                 Some(Fact::Schooling {
                     status: status?,
@@ -601,7 +756,7 @@ impl Cells<'_, '_> {
                 let grade = self.coded(
                     2,
                     |t| Grade::from_name(t.trim_end_matches('级').to_uppercase().as_bytes()),
-                    "A级、B级、C级、D级",
+                    HOUSING_CHOICES,
                 );
                 let on = self.date(3, today);
                 Some(Fact::Housing {
@@ -951,20 +1106,107 @@ mod tests {
     }
 
     #[test]
-    fn templates_read_back_without_problems() {
+    fn templates_hold_no_row_and_read_back_without_problems() {
         for &department in Department::ALL {
             for kind in [FileKind::Csv, FileKind::Xlsx] {
                 let bytes = template(department, kind).unwrap();
                 let name = format!("t.{}", kind.extension());
                 let f = read_feed(department, &name, &bytes, today()).unwrap();
-                assert_eq!(f.rows_read, 1, "{department:?} {kind:?}");
-                assert!(
-                    f.problems.is_empty(),
-                    "{department:?} {kind:?}: {:?}",
-                    f.problems
-                );
+                // No sample row that could match a real person.
+                assert_eq!(f.rows_read, 0, "{department:?} {kind:?}");
+                assert!(f.problems.is_empty(), "{department:?} {kind:?}");
             }
+            // The columns as the template heads them take a row as the checks expect it.
+            let mut csv = String::from_utf8(template(department, FileKind::Csv).unwrap()).unwrap();
+            csv.push_str(&example(department).join(","));
+            csv.push_str("\r\n");
+            let f = read_feed(department, "t.csv", csv.as_bytes(), today()).unwrap();
+            assert_eq!(
+                (f.rows_read, f.rejected),
+                (1, 0),
+                "{department:?}: {:?}",
+                f.problems
+            );
         }
+    }
+
+    #[test]
+    fn the_excel_template_keeps_id_numbers_as_text_and_explains_every_column() {
+        use calamine::Reader;
+        let bytes = template(Department::CivilAffairs, FileKind::Xlsx).unwrap();
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        assert_eq!(
+            book.sheet_names(),
+            [
+                feed_title(Department::CivilAffairs).to_string(),
+                "填写说明".to_string()
+            ]
+        );
+        let notes = book.worksheet_range("填写说明").unwrap();
+        let text: Vec<String> = notes.rows().flatten().map(|c| c.to_string()).collect();
+        for (name, _) in columns(Department::CivilAffairs) {
+            assert!(text.iter().any(|t| t == name), "{name} explained");
+        }
+        assert!(text.iter().any(|t| t.contains(CIVIL_CHOICES)));
+        // Every column of the data sheet is formatted as text ("@" in the styles).
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut sheet,
+        )
+        .unwrap();
+        let mut styles = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut styles)
+            .unwrap();
+        // The text format and the cell style that applies it (style 1: the first added).
+        assert!(
+            styles.contains("<numFmt numFmtId=\"164\" formatCode=\"@\"/>")
+                && styles.contains("<xf numFmtId=\"164\""),
+            "{styles}"
+        );
+        // Every column, from the first to the last (ranges of equal columns are merged).
+        let cols: Vec<&str> = sheet.split("<col ").skip(1).collect();
+        assert!(cols[0].starts_with("min=\"1\""), "{sheet}");
+        let last = format!("max=\"{}\"", columns(Department::CivilAffairs).len());
+        assert!(cols.last().unwrap().contains(&last), "{sheet}");
+        assert!(cols.iter().all(|c| c.contains("style=\"1\"")), "{sheet}");
+    }
+
+    #[test]
+    fn refused_rows_come_back_under_their_header_with_the_reason() {
+        let file = "说明：十月低保\n身份证号*,姓名*,救助类别*,起始日期*,救助金额(元)\n\
+            500299198001010014,张三,低保,2026-10-01,450\n\
+            500299198001010015,李四,低保,2026-10-01,450\n\
+            500299198001010014,王五,补贴,2026-10-01,450\n";
+        let f = read_feed(Department::CivilAffairs, "m.csv", file.as_bytes(), today()).unwrap();
+        assert_eq!(f.refused_rows, [4, 5]);
+        let report = DeliveryReport {
+            department: Department::CivilAffairs,
+            period: Period::of(today()),
+            rows_read: f.rows_read,
+            delivered: None,
+            problems: f.problems,
+            rejected: f.rejected,
+            refused_rows: f.refused_rows,
+        };
+        let out =
+            String::from_utf8(refused_rows("m.csv", file.as_bytes(), &report).unwrap()).unwrap();
+        let lines: Vec<&str> = out.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        assert!(lines[0].starts_with("问题,原文件行号,身份证号*"), "{out}");
+        assert!(
+            lines[1].contains("身份证号") && lines[1].contains(",4,"),
+            "{out}"
+        );
+        assert!(
+            lines[2].contains("救助类别") && lines[2].contains(",5,"),
+            "{out}"
+        );
+        assert!(!out.contains("张三"), "a good row is not sent back");
+        // The file of refused rows reads as a feed again once corrected.
+        let again = read_feed(Department::CivilAffairs, "r.csv", out.as_bytes(), today()).unwrap();
+        assert_eq!(again.rows_read, 2);
     }
 }
 
@@ -979,6 +1221,8 @@ pub struct DeliveryReport {
     pub problems: Vec<Problem>,
     /// Rows refused, listed among the problems or not.
     pub rejected: usize,
+    /// Their numbers, as the spreadsheet numbers them.
+    pub refused_rows: Vec<usize>,
 }
 
 impl DeliveryReport {
@@ -1093,6 +1337,7 @@ pub async fn deliver(
         delivered: None,
         problems: file.problems,
         rejected: file.rejected,
+        refused_rows: file.refused_rows,
     };
     if check_only {
         return Ok(report);

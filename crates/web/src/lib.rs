@@ -20,6 +20,7 @@ mod charts;
 mod error;
 mod forms;
 mod frame;
+mod kept;
 mod limit;
 mod links;
 mod openapi;

@@ -11,6 +11,20 @@ use fantoccini::Locator;
 use std::time::Duration;
 
 /// Waits (up to a minute) for a screening run's page to show its result.
+/// A same-origin file fetched by the signed-in browser, as text.
+async fn fetch_text(b: &Browser, path: &str) -> String {
+    b.client
+        .execute_async(
+            "const [path, done] = arguments; fetch(path).then(r => r.text()).then(done);",
+            vec![path.into()],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 async fn run_result(b: &Browser) -> String {
     for _ in 0..600 {
         if let Ok(e) = b.client.find(Locator::Css("#run-result")).await {
@@ -128,11 +142,35 @@ async fn a_department_feed_becomes_explained_leads_once() {
         ),
     )
     .unwrap();
+    // On a phone.
     sign_in_as(&b, &base, "yibao").await;
+    b.client.set_window_size(390, 844).await.unwrap();
     b.click_link("部门数据").await;
+    assert_eq!(b.overflow().await, "", "/screening overflows a phone");
+    crate::browser_monitoring::checks_sit_beside_their_labels(&b, "#feed-form").await;
+    // The template carries no sample row: the header alone.
+    let template = fetch_text(&b, "/screening/template/medical.csv").await;
+    assert_eq!(
+        template.trim_start_matches('\u{feff}').lines().count(),
+        1,
+        "{template}"
+    );
     b.fill("#feed-form input[name=file]", file.to_str().unwrap())
         .await;
     b.submit("#feed-form button").await;
+    assert_eq!(b.overflow().await, "");
+    // The refused row comes back as a file to correct and send again.
+    let refused = fetch_text(&b, &b.href("#refused-file").await).await;
+    let lines: Vec<&str> = refused.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 2, "{refused}");
+    assert!(
+        lines[0].starts_with("问题,原文件行号,身份证号"),
+        "{refused}"
+    );
+    assert!(
+        lines[1].contains("个人自付") && lines[1].contains(",4,"),
+        "{refused}"
+    );
     let result = b.text("#delivery-result").await;
     assert!(result.contains("通过检查2行"), "{result}");
     assert!(result.contains("未找到身份证号的1行"), "{result}");
@@ -142,7 +180,8 @@ async fn a_department_feed_becomes_explained_leads_once() {
         !b.text("main").await.contains(stranger.as_str()),
         "unmatched ID numbers are shown masked"
     );
-    b.screenshot("feed-delivered.png").await;
+    b.screenshot("feed-delivered-phone.png").await;
+    b.client.set_window_size(1280, 900).await.unwrap();
 
     // The county runs the screening and watches it finish.
     // It previews first: counts per rule and town, examples, and no lead yet.

@@ -12,7 +12,6 @@ use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::response::Response;
 use dixian_app::AppError;
 use dixian_app::registry::import;
 use dixian_app::registry::import::{ImportReport, Progress, ProgressView, Stage};
@@ -21,21 +20,6 @@ use dixian_domain::access::Permission;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
-
-/// Error reports kept for download: token → (account, when, format, file). Short-lived.
-type Reports = Mutex<HashMap<String, (i64, Instant, FileKind, Vec<u8>)>>;
-
-fn reports() -> &'static Reports {
-    static REPORTS: OnceLock<Reports> = OnceLock::new();
-    REPORTS.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-const REPORT_TTL: Duration = Duration::from_secs(3600);
-
-/// Bytes all kept reports may take together, and reports one account keeps: the oldest go
-/// first, so a run of uploads cannot fill the server's memory with reports.
-pub(crate) const MAX_KEPT_REPORT_BYTES: usize = 256 << 20;
-pub(crate) const MAX_KEPT_REPORTS_PER_ACCOUNT: usize = 2;
 
 /// An import started from the browser: it runs on its own task so a large file shows its
 /// progress instead of a page that hangs.
@@ -58,36 +42,6 @@ fn jobs() -> &'static Jobs {
 /// How long the upload waits for its import before answering with the progress page: small
 /// files get their result at once.
 const WAIT_FOR_RESULT: Duration = Duration::from_secs(3);
-
-fn keep_report(user: i64, kind: FileKind, file: Vec<u8>) -> Option<String> {
-    let token = dixian_gm::random::<16>()
-        .ok()
-        .map(|b| dixian_gm::to_hex(&b))?;
-    if file.len() > MAX_KEPT_REPORT_BYTES {
-        return None;
-    }
-    let mut map = reports().lock().ok()?;
-    map.retain(|_, (_, at, _, _)| at.elapsed() < REPORT_TTL);
-    let mut by_age: Vec<(Instant, String, i64, usize)> = map
-        .iter()
-        .map(|(t, (u, at, _, f))| (*at, t.clone(), *u, f.len()))
-        .collect();
-    by_age.sort();
-    let mut total: usize = by_age.iter().map(|x| x.3).sum::<usize>() + file.len();
-    let mut mine = by_age.iter().filter(|x| x.2 == user).count() + 1;
-    for (_, t, u, len) in by_age {
-        if total <= MAX_KEPT_REPORT_BYTES && mine <= MAX_KEPT_REPORTS_PER_ACCOUNT {
-            break;
-        }
-        if u == user || total > MAX_KEPT_REPORT_BYTES {
-            map.remove(&t);
-            total -= len;
-            mine -= usize::from(u == user);
-        }
-    }
-    map.insert(token.clone(), (user, Instant::now(), kind, file));
-    Some(token)
-}
 
 #[derive(Template)]
 #[template(path = "registry/import.html")]
@@ -157,7 +111,7 @@ pub async fn template(Path(file): Path<String>) -> Page {
         _ => return Ok((StatusCode::NOT_FOUND, "没有这个模板").into_response()),
     };
     Ok(match import::template(kind) {
-        Ok(bytes) => file_download(kind, bytes, "template", "农户导入模板"),
+        Ok(bytes) => crate::kept::file_download(kind, bytes, "template", "农户导入模板"),
         Err(e) => {
             tracing::error!(error = %e, "模板生成失败");
             (
@@ -170,20 +124,6 @@ pub async fn template(Path(file): Path<String>) -> Page {
 }
 
 /// A CSV or XLSX file download named `ascii`/`name` plus the kind's extension.
-fn file_download(kind: FileKind, bytes: Vec<u8>, ascii: &str, name: &str) -> Response {
-    let ext = kind.extension();
-    let mime = match kind {
-        FileKind::Csv => crate::frame::CSV,
-        FileKind::Xlsx => crate::frame::XLSX,
-    };
-    crate::frame::download(
-        bytes,
-        mime,
-        &format!("{ascii}.{ext}"),
-        &format!("{name}.{ext}"),
-    )
-}
-
 /// The upload form's fields.
 struct Upload {
     csrf: String,
@@ -275,7 +215,7 @@ pub async fn upload(
     let user = session.auth.user.id;
     let progress = Arc::new(Progress::default());
     if let Ok(mut map) = jobs().lock() {
-        map.retain(|_, j| j.outcome.is_none() || j.at.elapsed() < REPORT_TTL);
+        map.retain(|_, j| j.outcome.is_none() || j.at.elapsed() < crate::kept::TTL);
         map.insert(
             token.clone(),
             Job {
@@ -304,7 +244,7 @@ pub async fn upload(
                         if let Ok(kind) = FileKind::of(&name, &bytes)
                             && let Some(file) = import::error_report(kind, &bytes, &report.problems)
                         {
-                            report_token = keep_report(user, kind, file);
+                            report_token = crate::kept::keep(user, kind, file);
                         }
                     }
                     (report, report_token)
@@ -396,14 +336,5 @@ pub async fn job(
 
 /// The error report of the user's own upload.
 pub async fn report(Extension(session): Extension<Session>, Path(token): Path<String>) -> Page {
-    let found = reports().lock().ok().and_then(|map| {
-        map.get(&token)
-            .filter(|(user, at, _, _)| *user == session.auth.user.id && at.elapsed() < REPORT_TTL)
-            .map(|(_, _, kind, file)| (*kind, file.clone()))
-    });
-    let Some((kind, file)) = found else {
-        let e = AppError::NotFound("错误报告已过期或不存在，请重新上传文件".into());
-        return Err(e.into());
-    };
-    Ok(file_download(kind, file, "problems", "导入问题"))
+    crate::kept::download(&session, &token, "problems", "导入问题")
 }

@@ -17,6 +17,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(pages::upload).layer(DefaultBodyLimit::max(crate::limit::FEED_UPLOAD_LIMIT)),
         )
         .route("/screening/template/{file}", get(pages::template))
+        .route("/screening/refused/{token}", get(pages::refused))
         .route("/screening/run", post(pages::run))
         .route("/screening/job/{token}", get(pages::job))
         .route("/screening/job/{token}/confirm", post(pages::confirm))

@@ -63,6 +63,8 @@ struct ScreeningPage {
     as_of: String,
     deliveries: Vec<DeliveryRecord>,
     delivery: Option<DeliveryReport>,
+    /// The token of the refused rows as a file, to correct and upload again.
+    refused_file: Option<String>,
     runs: Vec<ScreeningRunRecord>,
     rates: Vec<RuleRates>,
     running: Option<(String, u8)>,
@@ -159,6 +161,7 @@ async fn page(state: &AppState, session: &Session) -> Result<ScreeningPage, AppE
         as_of: last_month.to_string(),
         deliveries,
         delivery: None,
+        refused_file: None,
         runs,
         rates,
         running: None,
@@ -187,6 +190,7 @@ pub async fn upload(
     let mut p = page(&state, &session).await?;
     let department = Department::parse(&field(fields, "department"));
     let period = Period::parse(&field(fields, "period"));
+    let upload = file.clone();
     let result = match (department, period, file) {
         (None, _, _) => Err(AppError::Invalid(vec!["请选择数据提供部门".into()])),
         (_, None, _) => Err(AppError::Invalid(vec![
@@ -208,6 +212,14 @@ pub async fn upload(
             .await
         }
     };
+    let user = session.auth.user.id;
+    // The refused rows as a file of their own, in the file's format, to correct and send.
+    let keep_refused = |report: &DeliveryReport| {
+        let (name, bytes) = upload.as_ref()?;
+        let file = feeds::refused_rows(name, bytes, report)?;
+        let kind = dixian_app::sheet::FileKind::of(name, bytes).ok()?;
+        crate::kept::keep(user, kind, file)
+    };
     Ok(match result {
         Ok(report) => {
             let status = if report.problems.is_empty() {
@@ -215,6 +227,7 @@ pub async fn upload(
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
+            p.refused_file = keep_refused(&report);
             p.period = report.period.to_string();
             p.delivery = Some(report);
             if let Ok(list) = state.store.deliveries(&session.auth.actor, 50).await {
@@ -223,12 +236,34 @@ pub async fn upload(
             render(status, &p)
         }
         Err(e) if correctable(&e) => {
+            // No row passed: the whole file comes back to correct (read again only here).
+            if let (Some(d), Some((name, bytes))) = (department, upload.as_ref())
+                && let Ok(file) = feeds::read_feed(d, name, bytes, state.today())
+                && file.rejected > 0
+            {
+                let report = DeliveryReport {
+                    department: d,
+                    period: period
+                        .unwrap_or_else(|| dixian_domain::screening::Period::of(state.today())),
+                    rows_read: file.rows_read,
+                    delivered: None,
+                    problems: file.problems,
+                    rejected: file.rejected,
+                    refused_rows: file.refused_rows,
+                };
+                p.refused_file = keep_refused(&report);
+            }
             let (code, _) = status_of(&e);
             p.error = Some(e.to_string());
             render(code, &p)
         }
         Err(e) => return Err(e.into()),
     })
+}
+
+/// The refused rows of the user's own delivery, as a file.
+pub async fn refused(Extension(session): Extension<Session>, Path(token): Path<String>) -> Page {
+    crate::kept::download(&session, &token, "refused-rows", "未通过的行")
 }
 
 /// A feed template, by department and format: `medical.xlsx`, `deaths.csv` ….
