@@ -180,6 +180,13 @@ async fn a_department_feed_becomes_explained_leads_once() {
         !b.text("main").await.contains(stranger.as_str()),
         "unmatched ID numbers are shown masked"
     );
+    b.client
+        .execute(
+            "document.getElementById('delivery').scrollIntoView(); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
     b.screenshot("feed-delivered-phone.png").await;
     b.client.set_window_size(1280, 900).await.unwrap();
 

@@ -142,9 +142,23 @@ pub struct Generator {
     next_village: usize,
     next_seq: u16,
     id_counters: HashMap<(NaiveDate, bool), u16>,
+    /// The monitoring line per person of the income year, when known: a household that is
+    /// not monitored then lives above it, but for a few the screening is there to find.
+    line: Option<Money>,
 }
 
+/// Households not monitored left below the line, per ten thousand: those a screening of the
+/// demo county should find (issue 25: a county's own registry is consistent with its
+/// monitoring, but never perfectly).
+const UNFOUND_BELOW_LINE_PER_10K: i64 = 70;
+
 impl Generator {
+    /// Keeps households that are not monitored above `line` per person (all but a few).
+    pub fn with_line(mut self, line: Money) -> Generator {
+        self.line = Some(line);
+        self
+    }
+
     /// `households` are spread over the villages of `table`, unevenly as in life.
     pub fn new(table: &DivisionTable, seed: u64, households: u32, as_of: NaiveDate) -> Generator {
         let mut rng = Rng::new(seed);
@@ -182,6 +196,7 @@ impl Generator {
             next_village: 0,
             next_seq: 1,
             id_counters: HashMap::new(),
+            line: None,
         }
     }
 
@@ -390,7 +405,10 @@ impl Generator {
             GROUP_NAMES.get(usize::from(group_no) - 1).unwrap_or(&""),
             r.range(1, 120)
         );
-        let income = self.income(&members, poor || monitored, dibao, tekun);
+        let mut income = self.income(&members, poor || monitored, dibao, tekun);
+        if !monitored && let Some(line) = self.line {
+            self.lift_above(&mut income, line, members.len());
+        }
         let household_code = HouseholdCode::new(&code, seq)?;
         let assurance = self.assurance(&household_code, poor);
         Some(HouseholdRecord {
@@ -444,6 +462,21 @@ impl Generator {
             water_guarantee: !r.per_mille(8),
             note,
         })
+    }
+
+    /// Raises `income` to 1.05–1.8 times `line` per person (as farming income) unless it is
+    /// above already, or the household is one of the few left for a screening to find.
+    fn lift_above(&mut self, income: &mut Income, line: Money, members: usize) {
+        let r = &mut self.rng;
+        if r.range(0, 9_999) < UNFOUND_BELOW_LINE_PER_10K {
+            return;
+        }
+        let people = i64::try_from(members.max(1)).unwrap_or(1);
+        let target = line.fen().saturating_mul(people) * r.range(105, 180) / 100;
+        let Ok(net) = income.net() else { return };
+        if net.fen() < target {
+            income.business = Money::from_fen(income.business.fen() + (target - net.fen()));
+        }
     }
 
     fn income(&mut self, members: &[Person], low: bool, dibao: bool, tekun: bool) -> Income {
@@ -586,7 +619,18 @@ pub async fn load(
     let pack = Pack::parse(COUNTY_PACK.0, COUNTY_PACK.1)
         .map_err(|issues| AppError::Invalid(issues.iter().map(ToString::to_string).collect()))?;
     store.put_policy_pack(actor, &pack).await?;
-    let mut generator = Generator::new(&table, opts.seed, opts.households, opts.as_of);
+    // Incomes of the year before the demo's date, against that year's line.
+    let income_year_end =
+        NaiveDate::from_ymd_opt(opts.as_of.year() - 1, 12, 31).unwrap_or(opts.as_of);
+    let line = crate::policy::resolve(
+        &crate::policy::stored_set(store).await?,
+        &county,
+        income_year_end,
+    )?
+    .monitoring_line
+    .amount;
+    let mut generator =
+        Generator::new(&table, opts.seed, opts.households, opts.as_of).with_line(line);
     let planned = opts.households as usize;
     let mut report = DemoReport {
         households: 0,
@@ -690,6 +734,38 @@ mod tests {
         // The table survives its own CSV format.
         let back = DivisionTable::from_csv("demo.csv", &t.to_csv()).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn households_not_monitored_live_above_the_line_but_for_a_few() {
+        let t = divisions(42);
+        let line = Money::from_fen(700_000);
+        let below = |with_line: bool| {
+            let g = Generator::new(&t, 42, 20_000, as_of());
+            let g = if with_line { g.with_line(line) } else { g };
+            let all: Vec<HouseholdRecord> = g.collect();
+            let unmonitored: Vec<&HouseholdRecord> =
+                all.iter().filter(|h| !h.household.monitored).collect();
+            let n = unmonitored
+                .iter()
+                .filter(|h| {
+                    let people = u32::try_from(h.members.len()).unwrap();
+                    h.incomes[0].net_per_capita(people).unwrap() < line
+                })
+                .count();
+            (n, unmonitored.len())
+        };
+        let (before, of) = below(false);
+        assert!(
+            before * 100 > of * 5,
+            "without a line many are below: {before} of {of}"
+        );
+        let (after, of) = below(true);
+        // A screening finds a plausible few: well under 2 % of the county.
+        assert!(
+            after > 0 && after * 100 < of,
+            "{after} of {of} below the line"
+        );
     }
 
     #[test]
