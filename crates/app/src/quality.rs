@@ -7,11 +7,11 @@ use crate::policy::{resolve, stored_set};
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;
 use dixian_domain::division::{Division, DivisionCode};
-use dixian_domain::monitoring::HouseholdFacts;
+use dixian_domain::monitoring::{HouseholdFacts, Measure};
 use dixian_domain::quality::{CaseToCheck, Rule, check_case};
 use dixian_domain::registry::HouseholdCode;
-use dixian_store::Store;
-use std::collections::BTreeMap;
+use dixian_store::{CaseFilter, Store};
+use std::collections::{BTreeMap, HashMap};
 
 /// One broken rule of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,13 +59,29 @@ pub async fn check_area(
     area: &DivisionCode,
     on: NaiveDate,
 ) -> Result<Report, AppError> {
-    let facts = store.case_facts(actor, Some(area)).await?;
+    // Three reads for the whole area (cases, their measures, their households), not one
+    // case file per case: a county of 100,000 households has ~5,000 cases.
+    let summaries = store
+        .cases(
+            actor,
+            &CaseFilter {
+                within: Some(*area),
+                limit: i64::MAX,
+                ..CaseFilter::default()
+            },
+        )
+        .await?;
     let division = store
         .division(area)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("区划代码{area}不存在")))?;
     let packs = stored_set(store).await?;
-    let mut codes: Vec<HouseholdCode> = facts.iter().map(|f| f.household.clone()).collect();
+    let mut measures: HashMap<i64, Vec<Measure>> = HashMap::new();
+    for (case_id, m) in store.measures_within(actor, Some(area)).await? {
+        measures.entry(case_id).or_default().push(m);
+    }
+    let mut codes: Vec<HouseholdCode> =
+        summaries.iter().map(|s| s.case.household.clone()).collect();
     codes.sort();
     codes.dedup();
     let mut households = BTreeMap::new();
@@ -75,39 +91,47 @@ pub async fn check_area(
         }
     }
     let mut items = Vec::new();
-    let mut policies = BTreeMap::new();
-    for f in &facts {
-        let Some(household) = households.get(&f.household) else {
-            continue;
-        };
-        let Some(file) = store.case_file(actor, f.id).await? else {
-            continue;
-        };
-        let policy = match policies.entry(f.village) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                e.insert(resolve(&packs, &f.village, on)?)
+    // Packs go down to counties: one policy per county and day serves all its villages.
+    let county_of = |v: &DivisionCode| {
+        v.ancestor_at(dixian_domain::division::DivisionLevel::County)
+            .unwrap_or(*v)
+    };
+    let mut policies: HashMap<(DivisionCode, NaiveDate), dixian_domain::Policy> = HashMap::new();
+    for summary in &summaries {
+        for day in [Some(on), summary.case.eliminated_on].into_iter().flatten() {
+            let key = (county_of(&summary.village), day);
+            if !policies.contains_key(&key) {
+                policies.insert(key, resolve(&packs, &summary.village, day)?);
             }
+        }
+    }
+    let none: Vec<Measure> = Vec::new();
+    for summary in &summaries {
+        let case = &summary.case;
+        let Some(household) = households.get(&case.household) else {
+            continue;
         };
-        let case = &file.summary.case;
-        let elimination_policy = match case.eliminated_on {
-            Some(day) => Some(resolve(&packs, &f.village, day)?),
-            None => None,
+        let county = county_of(&summary.village);
+        let Some(policy) = policies.get(&(county, on)) else {
+            continue;
         };
+        let elimination_policy = case
+            .eliminated_on
+            .and_then(|day| policies.get(&(county, day)));
         for found in check_case(&CaseToCheck {
             case,
             household,
-            measures: &file.measures,
+            measures: measures.get(&case.id).unwrap_or(&none),
             policy,
-            elimination_policy: elimination_policy.as_ref(),
+            elimination_policy,
             on,
         }) {
             items.push(Item {
                 rule: found.rule,
-                case_id: f.id,
-                household: f.household.clone(),
-                head_name: file.summary.head_name.clone(),
-                village_name: file.summary.village_name.clone(),
+                case_id: case.id,
+                household: case.household.clone(),
+                head_name: summary.head_name.clone(),
+                village_name: summary.village_name.clone(),
                 message: found.message,
             });
         }
@@ -119,7 +143,7 @@ pub async fn check_area(
     Ok(Report {
         area: division,
         on,
-        checked: facts.len(),
+        checked: summaries.len(),
         items,
     })
 }
