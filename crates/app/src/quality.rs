@@ -7,7 +7,7 @@ use crate::policy::{resolve, stored_set};
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;
 use dixian_domain::division::{Division, DivisionCode};
-use dixian_domain::monitoring::{HouseholdFacts, Measure};
+use dixian_domain::monitoring::Measure;
 use dixian_domain::quality::{CaseToCheck, Rule, check_case};
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::{CaseFilter, Store};
@@ -86,23 +86,37 @@ pub async fn check_area(
     codes.dedup();
     let mut households = BTreeMap::new();
     for chunk in codes.chunks(500) {
-        for r in store.household_records(actor, chunk).await? {
-            households.insert(r.household.code.clone(), HouseholdFacts::from(&r));
+        for f in store.household_facts(actor, chunk).await? {
+            households.insert(f.code.clone(), f);
         }
     }
     let mut items = Vec::new();
-    // Packs go down to counties: one policy per county and day serves all its villages.
+    // A policy is the packs in force: one resolution per set of packs serves every village
+    // and day they cover (cases eliminated on a thousand days share a handful of sets).
+    let layers_of = |village: &DivisionCode, day: NaiveDate| -> Vec<String> {
+        packs
+            .layers(village, day)
+            .iter()
+            .map(|p| p.id().to_string())
+            .collect()
+    };
+    let mut policies: HashMap<Vec<String>, dixian_domain::Policy> = HashMap::new();
+    let mut key_of: HashMap<(DivisionCode, NaiveDate), Vec<String>> = HashMap::new();
     let county_of = |v: &DivisionCode| {
         v.ancestor_at(dixian_domain::division::DivisionLevel::County)
             .unwrap_or(*v)
     };
-    let mut policies: HashMap<(DivisionCode, NaiveDate), dixian_domain::Policy> = HashMap::new();
     for summary in &summaries {
         for day in [Some(on), summary.case.eliminated_on].into_iter().flatten() {
-            let key = (county_of(&summary.village), day);
-            if !policies.contains_key(&key) {
-                policies.insert(key, resolve(&packs, &summary.village, day)?);
+            let place = (county_of(&summary.village), day);
+            if key_of.contains_key(&place) {
+                continue;
             }
+            let key = layers_of(&summary.village, day);
+            if !policies.contains_key(&key) {
+                policies.insert(key.clone(), resolve(&packs, &summary.village, day)?);
+            }
+            key_of.insert(place, key);
         }
     }
     let none: Vec<Measure> = Vec::new();
@@ -112,12 +126,11 @@ pub async fn check_area(
             continue;
         };
         let county = county_of(&summary.village);
-        let Some(policy) = policies.get(&(county, on)) else {
+        let policy_on = |day: NaiveDate| key_of.get(&(county, day)).and_then(|k| policies.get(k));
+        let Some(policy) = policy_on(on) else {
             continue;
         };
-        let elimination_policy = case
-            .eliminated_on
-            .and_then(|day| policies.get(&(county, day)));
+        let elimination_policy = case.eliminated_on.and_then(policy_on);
         for found in check_case(&CaseToCheck {
             case,
             household,

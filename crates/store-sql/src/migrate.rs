@@ -162,7 +162,13 @@ macro_rules! apply {
             .await
             .map_err(backend)?;
             tx.commit().await.map_err(backend)?;
-            tracing::info!(version = m.version, name = m.name, "已应用数据库迁移");
+            // Each step for whoever debugs; people get the one line below.
+            tracing::debug!(version = m.version, name = m.name, "已应用数据库迁移");
+        }
+        match current {
+            _ if current == LATEST_VERSION => {}
+            0 => tracing::info!("已建立数据库（结构版本{LATEST_VERSION}）"),
+            _ => tracing::info!("已升级数据库结构：版本{current}→{LATEST_VERSION}"),
         }
         Ok(())
     }};

@@ -176,6 +176,14 @@ pub trait RegistryStore: Send + Sync {
         actor: &Actor,
         records: &[HouseholdRecord],
     ) -> StoreResult<usize>;
+    /// What the monitoring rules judge of registered households (members' ages, labour and
+    /// schooling, incomes, the 三保障 check), nothing decrypted: for checks over a whole
+    /// area. Needs `ViewRegistry`; codes outside the scope are refused (audited). By code.
+    async fn household_facts(
+        &self,
+        actor: &Actor,
+        codes: &[HouseholdCode],
+    ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>>;
     /// Full records of registered households in the actor's jurisdiction, sensitive fields
     /// decrypted, so an import can compare a file with them; for `EditRegistry` only, and
     /// never to be shown as they are. Codes outside the scope are refused (audited).

@@ -99,6 +99,32 @@ pub(crate) fn stored_file(
     crate::frame::download(bytes, mime, &format!("{ascii_stem}.{ext}"), name)
 }
 
+/// A stored photo shown inline when it is a JPEG or PNG (checked by its magic bytes too, so a
+/// file stored under a picture's type but holding anything else is downloaded instead).
+pub(crate) fn stored_picture(
+    bytes: Vec<u8>,
+    content_type: &str,
+    ascii_stem: &str,
+    name: &str,
+) -> Response {
+    let mime = match content_type {
+        "image/jpeg" if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) => "image/jpeg",
+        "image/png" if bytes.starts_with(b"\x89PNG\r\n\x1a\n") => "image/png",
+        _ => return stored_file(bytes, content_type, ascii_stem, name),
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(mime),
+    );
+    h.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("inline"),
+    );
+    res
+}
+
 /// The form that asks for a ledger with ID numbers in full: its token and the reason given.
 #[derive(Deserialize)]
 pub struct RevealFields {

@@ -68,7 +68,8 @@ pub(crate) struct VisitView {
     pub visitors: String,
     pub findings: String,
     pub follow_ups: String,
-    pub photos: Vec<(i64, String)>,
+    /// (photo id, file name, whether it shows as a picture: JPEG or PNG).
+    pub photos: Vec<(i64, String, bool)>,
     pub by: String,
 }
 
@@ -79,7 +80,14 @@ pub(crate) fn visit_view(v: &dixian_store::VisitRecord) -> VisitView {
         visitors: v.visitors.join("、"),
         findings: v.findings.clone(),
         follow_ups: v.follow_ups.clone(),
-        photos: v.photos.iter().map(|p| (p.id, p.name.clone())).collect(),
+        photos: v
+            .photos
+            .iter()
+            .map(|p| {
+                let picture = matches!(p.content_type.as_str(), "image/jpeg" | "image/png");
+                (p.id, p.name.clone(), picture)
+            })
+            .collect(),
         by: v.created_by.clone(),
     }
 }

@@ -48,7 +48,8 @@ pub(crate) async fn run(config: Option<&Path>, demo: Demo) -> Result<ExitCode> {
             std::fs::File::create(&out).with_context(|| format!("无法写入{}", out.display()))?;
         let n = dixian_app::registry::import::write_households(
             kind,
-            demo::Generator::new(&table, seed, households, as_of),
+            demo::Generator::new(&table, seed, households, as_of)
+                .with_line(demo::income_line(as_of)?),
             std::io::BufWriter::new(file),
         )
         .with_context(|| format!("无法写入{}", out.display()))?;

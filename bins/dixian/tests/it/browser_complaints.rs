@@ -20,6 +20,32 @@ async fn someone_complains_on_a_phone_and_the_county_answers() {
     assert_eq!(b.path().await, "/complaint");
     assert_eq!(b.overflow().await, "", "/complaint overflows a phone");
     checks_sit_beside_their_labels(&b, "#complaint").await;
+    // 长者模式 enlarges everything: the words of the labels, the heading, the boxes.
+    b.click_link("长者模式（大字）").await;
+    let sizes = b
+        .client
+        .execute(
+            "const px = (e, p) => parseFloat(getComputedStyle(e)[p]);
+             return [px(document.querySelector('#complaint label'), 'fontSize'),
+                     px(document.querySelector('h1'), 'fontSize'),
+                     px(document.querySelector('#complaint input[type=radio]'), 'width'),
+                     px(document.querySelector('#complaint .note, .note'), 'fontSize')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let sizes: Vec<f64> = sizes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(sizes[0] >= 21.0, "labels: {sizes:?}");
+    assert!(sizes[1] >= 32.0, "heading: {sizes:?}");
+    assert!(sizes[2] >= 30.0, "boxes: {sizes:?}");
+    assert!(sizes[3] >= 21.0, "notes: {sizes:?}");
+    assert_eq!(b.overflow().await, "", "长者模式 overflows a phone");
+    checks_sit_beside_their_labels(&b, "#complaint").await;
     b.fill("#complaint textarea[name=text]", "差").await;
     b.fill("#complaint input[name=name]", "老李").await;
     b.fill("#complaint input[name=phone]", "1380000").await;

@@ -245,3 +245,24 @@ fn calendar_import_and_deadline() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("2027.csv第2行"));
 }
+
+#[test]
+fn a_first_start_says_in_a_few_lines_what_it_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = dixian(&["init", "--data-dir", s(&data)]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    // One line for the schema, not one per migration.
+    assert_eq!(err.matches("已建立数据库（结构版本").count(), 1, "{err}");
+    assert!(!err.contains("已应用数据库迁移"), "{err}");
+    assert!(err.contains("已生成加密密钥文件"), "{err}");
+    assert!(
+        err.lines().count() <= 4,
+        "a first start is a few lines: {err}"
+    );
+    assert!(out.starts_with("初始化完成"), "{out}");
+    // A second start has nothing to say about the schema.
+    let (_, again) = text(&dixian(&["init", "--data-dir", s(&data)]));
+    assert!(!again.contains("数据库"), "{again}");
+}

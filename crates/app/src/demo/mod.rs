@@ -147,6 +147,25 @@ pub struct Generator {
     line: Option<Money>,
 }
 
+/// The monitoring line the demo's incomes are generated against: the demo county's line at the
+/// end of the income year (the year before `as_of`), by the shipped packs and the demo county's
+/// own — the same whether the demo is loaded or written to a file.
+pub fn income_line(as_of: NaiveDate) -> Result<Money, AppError> {
+    let issues = |i: Vec<dixian_domain::PolicyIssue>| {
+        AppError::Invalid(i.iter().map(ToString::to_string).collect())
+    };
+    let mut set = dixian_domain::policy::builtin_set().map_err(issues)?;
+    let pack = Pack::parse(COUNTY_PACK.0, COUNTY_PACK.1).map_err(issues)?;
+    set.add(pack)
+        .map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let county =
+        DivisionCode::parse(COUNTY_CODE).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let income_year_end = NaiveDate::from_ymd_opt(as_of.year() - 1, 12, 31).unwrap_or(as_of);
+    Ok(crate::policy::resolve(&set, &county, income_year_end)?
+        .monitoring_line
+        .amount)
+}
+
 /// Households not monitored left below the line, per ten thousand: those a screening of the
 /// demo county should find (issue 25: a county's own registry is consistent with its
 /// monitoring, but never perfectly).
@@ -619,16 +638,7 @@ pub async fn load(
     let pack = Pack::parse(COUNTY_PACK.0, COUNTY_PACK.1)
         .map_err(|issues| AppError::Invalid(issues.iter().map(ToString::to_string).collect()))?;
     store.put_policy_pack(actor, &pack).await?;
-    // Incomes of the year before the demo's date, against that year's line.
-    let income_year_end =
-        NaiveDate::from_ymd_opt(opts.as_of.year() - 1, 12, 31).unwrap_or(opts.as_of);
-    let line = crate::policy::resolve(
-        &crate::policy::stored_set(store).await?,
-        &county,
-        income_year_end,
-    )?
-    .monitoring_line
-    .amount;
+    let line = income_line(opts.as_of)?;
     let mut generator =
         Generator::new(&table, opts.seed, opts.households, opts.as_of).with_line(line);
     let planned = opts.households as usize;

@@ -321,10 +321,13 @@ pub async fn accept_lead(
         ("", Some(h)) => h.clone(),
         ("", None) => {
             return Err(invalid(
-                "该线索尚未对应到已登记的农户：请填写户编号（未登记的请先新增农户）",
+                "该线索尚未对应到已登记的农户：请填写户主姓名或户编号（未登记的请先新增农户）",
             ));
         }
-        (t, _) => HouseholdCode::parse(t).map_err(|e| invalid(e.to_string()))?,
+        (t, _) if t.chars().all(|c| c.is_ascii_digit()) => {
+            HouseholdCode::parse(t).map_err(|e| invalid(e.to_string()))?
+        }
+        (name, _) => household_by_head(store, actor, &lead.village, name).await?,
     };
     may_decide_lead(store, actor, id).await?;
     if on < lead.received_on {
@@ -353,6 +356,115 @@ pub async fn decline_lead(
 ) -> Result<(), AppError> {
     may_decide_lead(store, actor, id).await?;
     Ok(store.decline_lead(actor, id, on, reason).await?)
+}
+
+/// The household of `village` whose head is called `name`: a person types a name, not a
+/// 16-digit code. Two households with a head of that name are listed for the person to choose.
+async fn household_by_head(
+    store: &dyn Store,
+    actor: &Actor,
+    village: &DivisionCode,
+    name: &str,
+) -> Result<HouseholdCode, AppError> {
+    let found = store
+        .households(
+            actor,
+            &dixian_store::HouseholdFilter {
+                within: Some(*village),
+                head_name: Some(name.to_string()),
+                limit: 20,
+                ..dixian_store::HouseholdFilter::default()
+            },
+        )
+        .await?;
+    let same: Vec<_> = found.rows.iter().filter(|h| h.head_name == name).collect();
+    match same.as_slice() {
+        [one] => Ok(one.code.clone()),
+        [] => Err(invalid(format!(
+            "本村没有户主名为“{name}”的农户：请核对姓名，或填写户编号（未登记的请先新增农户）"
+        ))),
+        many => Err(invalid(format!(
+            "本村有{}户户主名为“{name}”：{}；请填写其中一户的户编号",
+            many.len(),
+            many.iter()
+                .map(|h| format!(
+                    "{}（{}组，身份证{}）",
+                    h.code,
+                    h.group_no.unwrap_or(0),
+                    h.head_id_masked
+                ))
+                .collect::<Vec<_>>()
+                .join("、")
+        ))),
+    }
+}
+
+/// The most leads one bulk decision takes: a page of the list.
+pub const MAX_BULK_LEADS: usize = 50;
+
+/// What a bulk decision did: each lead decided (with the case an acceptance opened or
+/// joined), and each one refused with its reason. The others are not held back by one
+/// refusal: each lead is its own decision, recorded and audited on its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkOutcome {
+    pub decided: Vec<(i64, Option<i64>)>,
+    pub refused: Vec<(i64, String)>,
+}
+
+/// Accepts (each into a case of its registered household) or declines, with one reason,
+/// every lead of `ids` on `on`.
+pub async fn decide_leads(
+    store: &dyn Store,
+    actor: &Actor,
+    ids: &[i64],
+    accept: bool,
+    reason: &str,
+    on: NaiveDate,
+) -> Result<BulkOutcome, AppError> {
+    let mut ids: Vec<i64> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut problems = Vec::new();
+    if ids.is_empty() {
+        problems.push(("ids", "请先勾选要办理的线索".to_string()));
+    } else if ids.len() > MAX_BULK_LEADS {
+        problems.push((
+            "ids",
+            format!("一次最多办理{MAX_BULK_LEADS}条线索，勾选了{}条", ids.len()),
+        ));
+    }
+    let reason = reason.trim();
+    if !accept && !(2..=200).contains(&reason.chars().count()) {
+        problems.push((
+            "reason",
+            "不予受理须填写理由（2到200个字，申报人可见）".to_string(),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Fields(problems));
+    }
+    let mut out = BulkOutcome::default();
+    for id in ids {
+        let done = if accept {
+            accept_lead(store, actor, id, "", on).await.map(Some)
+        } else {
+            decline_lead(store, actor, id, reason, on)
+                .await
+                .map(|()| None)
+        };
+        match done {
+            Ok(case) => out.decided.push((id, case)),
+            // A lead that cannot be decided so is named; the rest go on.
+            Err(
+                e @ (AppError::Invalid(_)
+                | AppError::Fields(_)
+                | AppError::NotFound(_)
+                | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_))),
+            ) => out.refused.push((id, e.to_string())),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// Refuses (and audits) an actor whose role does not accept or decline leads.

@@ -541,7 +541,12 @@ async fn the_demo_town_has_cases_in_every_step_some_overdue() {
         .cases(
             &sys(),
             &dixian_store::CaseFilter {
-                states: vec![CaseState::Monitored, CaseState::ExitVerifying],
+                // Under the elimination notice a household is still monitored.
+                states: vec![
+                    CaseState::Monitored,
+                    CaseState::ExitVerifying,
+                    CaseState::ExitNotice,
+                ],
                 within: Some(town),
                 ..Default::default()
             },

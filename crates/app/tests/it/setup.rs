@@ -225,8 +225,11 @@ async fn importing_registered_households_updates_only_what_changed() {
     };
     demo::load(&s, &sys(), opts, |_, _| {}).await.unwrap();
     let table = demo::divisions(opts.seed);
-    let records: Vec<_> =
-        demo::Generator::new(&table, opts.seed, opts.households, opts.as_of).collect();
+    // The very households the demo wrote: generated against the same line.
+    let line = demo::income_line(opts.as_of).unwrap();
+    let records: Vec<_> = demo::Generator::new(&table, opts.seed, opts.households, opts.as_of)
+        .with_line(line)
+        .collect();
     let mut xlsx = Vec::new();
     write_households(FileKind::Xlsx, records.clone(), &mut xlsx).unwrap();
     let r = import_households(&s, &sys(), "全县.xlsx", &xlsx, false, &progress)

@@ -103,6 +103,9 @@ struct LeadsPage {
     by_id: bool,
     statuses: Vec<(&'static str, &'static str)>,
     all_channels: Vec<(&'static str, &'static str)>,
+    /// The outcome of a bulk decision: what was done, and each lead refused with why.
+    bulk_done: Option<String>,
+    bulk_refused: Vec<String>,
     /// The outcome of a campaign file, and its problems by row and column.
     imported: Option<String>,
     import_problems: Vec<String>,
@@ -216,7 +219,7 @@ async fn leads_page(
         status: status_filter.to_string(),
         ..LeadQuery::default()
     };
-    leads_page_with(state, session, &query, None, form, error, code, None).await
+    leads_page_with(state, session, &query, None, form, error, code, None, None).await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -229,6 +232,7 @@ async fn leads_page_with(
     error: Option<String>,
     code: StatusCode,
     imported: Option<dixian_app::monitoring::lead_import::LeadImportReport>,
+    bulk: Option<(String, Vec<String>)>,
 ) -> Page {
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
@@ -319,6 +323,8 @@ async fn leads_page_with(
                 .map(|s| (s.code(), s.label()))
                 .collect(),
             all_channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+            bulk_done: bulk.as_ref().map(|(done, _)| done.clone()),
+            bulk_refused: bulk.map(|(_, refused)| refused).unwrap_or_default(),
             import_problems: imported
                 .as_ref()
                 .map(|r| r.problems.iter().map(ToString::to_string).collect())
@@ -356,7 +362,18 @@ pub async fn leads(
         form.village = village.to_string();
         form.household = code.as_str().to_string();
     }
-    leads_page_with(&state, &session, &q, None, form, None, StatusCode::OK, None).await
+    leads_page_with(
+        &state,
+        &session,
+        &q,
+        None,
+        form,
+        None,
+        StatusCode::OK,
+        None,
+        None,
+    )
+    .await
 }
 
 /// The leads of the household of a member, or of an applicant, with the ID number posted.
@@ -383,6 +400,7 @@ pub async fn find(
         LeadForm::default(),
         error,
         code,
+        None,
         None,
     )
     .await
@@ -476,6 +494,7 @@ pub async fn import_leads(
                     None,
                     code,
                     Some(report),
+                    None,
                 )
                 .await?
             }
@@ -564,6 +583,108 @@ pub async fn decide(
         }
         Err(e) => return Err(e.into()),
     })
+}
+
+/// `POST /leads/bulk`: the ticked leads accepted, or declined with one reason; the list
+/// again with what was done and each lead that could not be, with why.
+pub async fn bulk(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let ids: Vec<i64> = posted
+        .fields()
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    let decision = posted.get("decision");
+    let on = match posted.get("on").trim() {
+        "" => Ok(state.today()),
+        t => dixian_app::policy::parse_date(t),
+    };
+    let result = match (on, decision.as_str()) {
+        (Err(e), _) => Err(e),
+        (Ok(on), "accept" | "decline") => {
+            flow::decide_leads(
+                store,
+                actor,
+                &ids,
+                decision == "accept",
+                &posted.get("reason"),
+                on,
+            )
+            .await
+        }
+        _ => Err(AppError::Invalid(vec!["请选择受理或不予受理".into()])),
+    };
+    let query = LeadQuery {
+        status: "pending".into(),
+        ..LeadQuery::default()
+    };
+    match result {
+        Ok(outcome) => {
+            let what = if decision == "accept" {
+                "受理立案"
+            } else {
+                "不予受理"
+            };
+            let cases: Vec<String> = outcome
+                .decided
+                .iter()
+                .filter_map(|(_, c)| c.map(|c| format!("案件#{c}")))
+                .collect();
+            let done = format!(
+                "已{what}{}条线索{}{}",
+                outcome.decided.len(),
+                if cases.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{}）", cases.join("、"))
+                },
+                if outcome.refused.is_empty() {
+                    "。".to_string()
+                } else {
+                    format!("；{}条未能办理：", outcome.refused.len())
+                }
+            );
+            let refused = outcome
+                .refused
+                .iter()
+                .map(|(id, why)| format!("线索#{id}：{why}"))
+                .collect();
+            leads_page_with(
+                &state,
+                &session,
+                &query,
+                None,
+                LeadForm::default(),
+                None,
+                StatusCode::OK,
+                None,
+                Some((done, refused)),
+            )
+            .await
+        }
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            leads_page_with(
+                &state,
+                &session,
+                &query,
+                None,
+                LeadForm::default(),
+                None,
+                code,
+                None,
+                Some(("未办理：".to_string(), vec![e.to_string()])),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The filtered lead list as CSV (every page; masked as on the page; audited).

@@ -34,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/leads", get(leads::leads).post(leads::report))
         .route("/leads/{id}/decide", post(leads::decide))
         .route("/leads/find", post(leads::find))
+        .route("/leads/bulk", post(leads::bulk))
         .route("/leads/export.csv", get(leads::export))
         .route(
             "/leads/import",
@@ -67,6 +68,10 @@ pub(crate) fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(crate::limit::VISIT_UPLOAD_LIMIT)),
         )
         .route("/visits/{visit}/photos/{photo}", get(visits::visit_photo))
+        .route(
+            "/visits/{visit}/photos/{photo}/view",
+            get(visits::visit_photo_view),
+        )
         .route("/notices/{village}", get(notices::notice))
 }
 

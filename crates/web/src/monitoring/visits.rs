@@ -82,6 +82,28 @@ pub async fn visit(
     })
 }
 
+/// A visit photo shown in the page (a thumbnail, or opened full size): decrypted and audited
+/// like a download, but only a JPEG or PNG is ever sent inline — anything else downloads.
+pub async fn visit_photo_view(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((visit, photo)): Path<(i64, i64)>,
+) -> Page {
+    let found = state
+        .store
+        .visit_photo(&session.auth.actor, visit, photo)
+        .await;
+    match found? {
+        Some((meta, bytes)) => Ok(crate::forms::stored_picture(
+            bytes,
+            &meta.content_type,
+            &format!("visit{visit}-{photo}"),
+            &meta.name,
+        )),
+        None => Err(dixian_app::AppError::NotFound(format!("走访#{visit}没有照片#{photo}")).into()),
+    }
+}
+
 pub async fn visit_photo(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,

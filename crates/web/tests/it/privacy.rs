@@ -201,6 +201,10 @@ async fn out_of_area_records_answer_exactly_as_missing_ones() {
             format!("/visits/{visit}/photos/1"),
             format!("/visits/{none}/photos/1"),
         ),
+        (
+            format!("/visits/{visit}/photos/1/view"),
+            format!("/visits/{none}/photos/1/view"),
+        ),
     ];
     for (there, missing) in &pairs {
         let t = get(&a.router, there, &town).await;
@@ -220,6 +224,20 @@ async fn out_of_area_records_answer_exactly_as_missing_ones() {
         };
         assert_eq!(plain(&t.body), plain(&m.body), "{there} against {missing}");
     }
+    // In the area, the photo shows in the page (a picture, inline), and each showing is a
+    // decryption in the audit trail.
+    let county = session(&a.router, "county").await;
+    let reads = audit_actions(&a, "visit.photo.read").await.len();
+    let shown = get(
+        &a.router,
+        &format!("/visits/{visit}/photos/1/view"),
+        &county,
+    )
+    .await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(shown.headers[header::CONTENT_TYPE], "image/jpeg");
+    assert_eq!(shown.headers[header::CONTENT_DISPOSITION], "inline");
+    assert_eq!(audit_actions(&a, "visit.photo.read").await.len(), reads + 1);
     // Deciding a lead outside the area is deciding a lead that does not exist.
     let page = get(&a.router, "/leads", &town).await;
     let csrf = hidden(&page.body, "csrf");
@@ -444,4 +462,225 @@ async fn a_viewer_sees_that_files_exist_but_cannot_open_them() {
     )
     .await;
     assert_eq!(file.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_town_decides_ticked_leads_at_once_and_is_told_each_it_could_not() {
+    let a = app().await;
+    let sys = Actor::system("t");
+    let town_code = DivisionCode::parse("500299101000").unwrap();
+    let ours = household_codes(&a, &sys, Some(town_code)).await;
+    let others =
+        household_codes(&a, &sys, Some(DivisionCode::parse("500299102000").unwrap())).await;
+    let lead = |h: &HouseholdCode| {
+        let mut l = lead_of(&h.village().unwrap(), h);
+        l.received_on = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        l
+    };
+    let matched = a.store.create_lead(&sys, &lead(&ours[0])).await.unwrap().id;
+    let matched2 = a.store.create_lead(&sys, &lead(&ours[1])).await.unwrap().id;
+    let unmatched = a
+        .store
+        .create_lead(
+            &sys,
+            &NewLead {
+                household: None,
+                ..lead(&ours[2])
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let elsewhere = a
+        .store
+        .create_lead(&sys, &lead(&others[0]))
+        .await
+        .unwrap()
+        .id;
+
+    let town = session(&a.router, "town").await;
+    let page = get(&a.router, "/leads?status=pending", &town).await;
+    assert!(page.body.contains("id=\"leads-bulk\""));
+    assert!(page.body.contains(&format!(
+        "name=\"ids\" value=\"{matched}\" form=\"leads-bulk\""
+    )));
+    let csrf = hidden(&page.body, "csrf");
+    let ids = |list: &[i64]| {
+        list.iter()
+            .map(|id| format!("&ids={id}"))
+            .collect::<String>()
+    };
+    // Declining needs the one reason; nothing is decided without it.
+    let no_reason = post(
+        &a.router,
+        "/leads/bulk",
+        &town,
+        &format!(
+            "{}{}",
+            form(&[("csrf", &csrf), ("decision", "decline")]),
+            ids(&[matched, unmatched])
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(
+        no_reason.body.contains("不予受理须填写理由"),
+        "{}",
+        no_reason.body
+    );
+    // Accepting: the matched leads open cases; the unmatched one and the one outside the
+    // town are named with why, and hold nothing back.
+    let accepted = post(
+        &a.router,
+        "/leads/bulk",
+        &town,
+        &format!(
+            "{}{}",
+            form(&[("csrf", &csrf), ("decision", "accept")]),
+            ids(&[matched, matched2, unmatched, elsewhere])
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let result = accepted
+        .body
+        .split("id=\"leads-bulk-result\">")
+        .nth(1)
+        .unwrap()
+        .split("</div>")
+        .next()
+        .unwrap();
+    assert!(result.contains("已受理立案2条线索（案件#"), "{result}");
+    assert!(result.contains("2条未能办理"), "{result}");
+    assert!(
+        result.contains(&format!("线索#{unmatched}：该线索尚未对应到已登记的农户")),
+        "{result}"
+    );
+    assert!(result.contains(&format!("线索#{elsewhere}：")), "{result}");
+    let open = a
+        .store
+        .cases(
+            &sys,
+            &CaseFilter {
+                within: Some(town_code),
+                limit: 1000,
+                ..CaseFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(open.iter().any(|c| c.case.household == ours[0]));
+    assert!(open.iter().any(|c| c.case.household == ours[1]));
+    // Then the unmatched one is declined with a reason the applicant reads.
+    let declined = post(
+        &a.router,
+        "/leads/bulk",
+        &town,
+        &format!(
+            "{}{}",
+            form(&[
+                ("csrf", &csrf),
+                ("decision", "decline"),
+                ("reason", "经核实非本村户籍")
+            ]),
+            ids(&[unmatched])
+        ),
+        &[],
+    )
+    .await;
+    assert!(
+        declined.body.contains("已不予受理1条线索。"),
+        "{}",
+        declined.body
+    );
+    let record = a.store.lead(&sys, unmatched).await.unwrap().unwrap();
+    assert_eq!(
+        record.status,
+        dixian_domain::monitoring::LeadStatus::Declined
+    );
+    assert_eq!(record.decision_note.as_deref(), Some("经核实非本村户籍"));
+    assert_eq!(
+        a.store.lead(&sys, elsewhere).await.unwrap().unwrap().status,
+        dixian_domain::monitoring::LeadStatus::Pending,
+        "a lead outside the town is untouched"
+    );
+
+    // A lead without a household is accepted by typing the head's name, not the code.
+    let rows = a
+        .store
+        .households(
+            &sys,
+            &HouseholdFilter {
+                within: Some(town_code),
+                limit: 100_000,
+                ..HouseholdFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .rows;
+    let unique = rows
+        .iter()
+        .skip(3)
+        .find(|h| {
+            rows.iter()
+                .filter(|o| o.village == h.village && o.head_name == h.head_name)
+                .count()
+                == 1
+        })
+        .unwrap();
+    let by_name = a
+        .store
+        .create_lead(
+            &sys,
+            &NewLead {
+                household: None,
+                ..lead(&unique.code)
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let wrong = post(
+        &a.router,
+        &format!("/leads/{by_name}/decide"),
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("decision", "accept"),
+            ("household", "查无此人"),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(
+        wrong.body.contains("本村没有户主名为“查无此人”的农户"),
+        "{}",
+        wrong.body
+    );
+    let accepted = post(
+        &a.router,
+        &format!("/leads/{by_name}/decide"),
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("decision", "accept"),
+            ("household", &unique.head_name),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    assert_eq!(
+        a.store
+            .lead(&sys, by_name)
+            .await
+            .unwrap()
+            .unwrap()
+            .household
+            .as_ref(),
+        Some(&unique.code)
+    );
 }
