@@ -250,7 +250,18 @@ fn calendar_import_and_deadline() {
 fn a_first_start_says_in_a_few_lines_what_it_did() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let o = dixian(&["init", "--data-dir", s(&data)]);
+    // As a person runs it: the default log level, not the tests' quieter one.
+    let first_start = |data: &std::path::Path| {
+        std::process::Command::new(BIN)
+            .args(["init", "--data-dir", s(data)])
+            .env_remove("DIXIAN_DATA_DIR")
+            .env_remove("DIXIAN_DATABASE_URL")
+            .env_remove("DIXIAN_CONFIG")
+            .env_remove("DIXIAN_LOG")
+            .output()
+            .unwrap()
+    };
+    let o = first_start(&data);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     // One line for the schema, not one per migration.
@@ -263,6 +274,6 @@ fn a_first_start_says_in_a_few_lines_what_it_did() {
     );
     assert!(out.starts_with("初始化完成"), "{out}");
     // A second start has nothing to say about the schema.
-    let (_, again) = text(&dixian(&["init", "--data-dir", s(&data)]));
+    let (_, again) = text(&first_start(&data));
     assert!(!again.contains("数据库"), "{again}");
 }

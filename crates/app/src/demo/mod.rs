@@ -145,6 +145,9 @@ pub struct Generator {
     /// The monitoring line per person of the income year, when known: a household that is
     /// not monitored then lives above it, but for a few the screening is there to find.
     line: Option<Money>,
+    /// Draws of the lifting only, so the households and people are the same with a line or
+    /// without one: only incomes differ.
+    lift_rng: Rng,
 }
 
 /// The monitoring line the demo's incomes are generated against: the demo county's line at the
@@ -216,6 +219,7 @@ impl Generator {
             next_seq: 1,
             id_counters: HashMap::new(),
             line: None,
+            lift_rng: Rng::new(seed ^ 0x1f3d_5b79_9e37_79b9),
         }
     }
 
@@ -486,7 +490,7 @@ impl Generator {
     /// Raises `income` to 1.05–1.8 times `line` per person (as farming income) unless it is
     /// above already, or the household is one of the few left for a screening to find.
     fn lift_above(&mut self, income: &mut Income, line: Money, members: usize) {
-        let r = &mut self.rng;
+        let r = &mut self.lift_rng;
         if r.range(0, 9_999) < UNFOUND_BELOW_LINE_PER_10K {
             return;
         }

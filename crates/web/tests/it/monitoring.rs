@@ -846,7 +846,7 @@ async fn a_public_submission_neither_reveals_nor_joins_an_open_case() {
     let again = apply(stamp).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert!(
-        again.body.contains("这份申报已经提交过了"),
+        again.body.contains("这份表单已经提交过了"),
         "{}",
         again.body
     );
