@@ -286,6 +286,7 @@ async fn pages_fit_a_phone_screen() {
         "/problems/dispatch",
         "/ledgers",
         "/bulletin",
+        "/complaints",
     ] {
         b.client.goto(&format!("{base}{path}")).await.unwrap();
         // The page itself, not the login page it would redirect to without a session.

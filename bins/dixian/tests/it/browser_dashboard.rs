@@ -51,6 +51,18 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
     assert!(b.path().await.starts_with("/households/"));
     assert!(b.text("main").await.contains(&head));
 
+    // On a phone: the dashboard, a figure's list and the household behind it fit the screen.
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.client.goto(&format!("{base}/dashboard")).await.unwrap();
+    assert_eq!(b.overflow().await, "", "the dashboard overflows a phone");
+    b.screenshot("dashboard-phone.png").await;
+    click_css(&b, "#kpi-identified").await;
+    assert_eq!(b.text("#total-households").await, identified);
+    assert_eq!(b.overflow().await, "", "the case list overflows a phone");
+    click_css(&b, "#cases tbody tr td:nth-child(3) a").await;
+    assert_eq!(b.overflow().await, "", "the household overflows a phone");
+    b.client.set_window_size(1280, 900).await.unwrap();
+
     // A town's row on the county dashboard opens the town's dashboard; a risk type's count
     // there lists exactly that many households.
     b.client.goto(&format!("{base}/dashboard")).await.unwrap();
