@@ -3,17 +3,6 @@
 
 use crate::support::*;
 
-async fn public_post(a: &App, uri: &str, body: &str) -> Reply {
-    send(
-        &a.router,
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
-}
-
 async fn public_json(a: &App, uri: &str, body: &serde_json::Value) -> Reply {
     send(
         &a.router,

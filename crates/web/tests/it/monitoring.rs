@@ -11,17 +11,6 @@ fn in_village() -> dixian_domain::registry::HouseholdRecord {
         .unwrap()
 }
 
-async fn public_post(a: &App, uri: &str, body: &str) -> Reply {
-    send(
-        &a.router,
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
-}
-
 fn case_id_of(location: &str) -> i64 {
     location
         .trim_start_matches("/cases/")

@@ -105,3 +105,15 @@ pub(crate) async fn json_call(
         .unwrap();
     send(r, req).await
 }
+
+/// A form posted without a session or address, as a public page receives it.
+pub(crate) async fn public_post(a: &App, uri: &str, body: &str) -> Reply {
+    send(
+        &a.router,
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
