@@ -161,15 +161,16 @@ pub async fn self_declare(
     f: &ApplyForm,
     today: NaiveDate,
 ) -> Result<String, AppError> {
-    let mut problems = Vec::new();
+    // Each problem under the form's field, so the page shows it beside that field.
+    let mut problems: Vec<dixian_domain::monitoring::FieldProblem> = Vec::new();
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > 30 {
-        problems.push("请填写姓名（不超过30个字）".to_string());
+        problems.push(("name", "请填写姓名（不超过30个字）".to_string()));
     }
     let id = match IdNumber::parse(&f.id_number, today) {
         Ok(id) => Some(id),
         Err(e) => {
-            problems.push(format!("身份证号：{e}"));
+            problems.push(("id_number", format!("身份证号：{e}")));
             None
         }
     };
@@ -179,24 +180,24 @@ pub async fn self_declare(
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect();
     if !(phone.len() == 11 && phone.starts_with('1') && phone.chars().all(|c| c.is_ascii_digit())) {
-        problems.push("请填写11位手机号码，以便工作人员联系".into());
+        problems.push(("phone", "请填写11位手机号码，以便工作人员联系".into()));
     }
     let village = match village_of(store, &f.village).await {
         Ok(v) => Some(v),
         Err(_) => {
-            problems.push("请选择所在的村".into());
+            problems.push(("village", "请选择所在的村".into()));
             None
         }
     };
     let text = f.text.trim();
     if text.chars().count() > 500 {
-        problems.push("困难情况请不超过500个字".into());
+        problems.push(("text", "困难情况请不超过500个字".into()));
     }
     if f.hardships.iter().all(|h| h.trim().is_empty()) && text.is_empty() {
-        problems.push("请选择困难类型，或写几句遇到的困难".into());
+        problems.push(("hardship", "请选择困难类型，或写几句遇到的困难".into()));
     }
     let (Some(id), Some(village), true) = (id, village, problems.is_empty()) else {
-        return Err(AppError::Invalid(problems));
+        return Err(AppError::Fields(problems));
     };
     let policy = policy_for(store, &village, today).await?;
     let hardships = risk_codes(&policy, &f.hardships)?;

@@ -55,11 +55,21 @@ struct ApplyPage {
     stamp: String,
     form: ApplyForm,
     error: Option<String>,
+    /// Every problem of a refused declaration: (field, message).
+    problems: Vec<(&'static str, String)>,
     groups: Vec<VillageGroup>,
     hardships: Vec<(String, String)>,
 }
 
 impl ApplyPage {
+    fn errors_of(&self, field: &str) -> Vec<&str> {
+        self.problems
+            .iter()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+
     fn ticked(&self, code: &str) -> bool {
         self.form.hardships.iter().any(|h| h == code)
     }
@@ -116,6 +126,18 @@ async fn form_page(
     stamp: Option<String>,
     status: StatusCode,
 ) -> Page {
+    form_page_with(state, elder, form, error, Vec::new(), stamp, status).await
+}
+
+async fn form_page_with(
+    state: &AppState,
+    elder: bool,
+    form: ApplyForm,
+    error: Option<String>,
+    problems: Vec<(&'static str, String)>,
+    stamp: Option<String>,
+    status: StatusCode,
+) -> Page {
     let groups = match villages(state).await {
         Ok(g) => g,
         Err(e) => return Err(e.into()),
@@ -129,6 +151,7 @@ async fn form_page(
             stamp: stamp.unwrap_or_else(new_stamp),
             form,
             error,
+            problems,
             groups,
             hardships,
         },
@@ -233,6 +256,18 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
                     accept_days,
                 },
             )
+        }
+        Err(AppError::Fields(problems)) => {
+            form_page_with(
+                &state,
+                elder,
+                form,
+                None,
+                problems,
+                Some(stamp.clone()),
+                StatusCode::BAD_REQUEST,
+            )
+            .await?
         }
         Err(AppError::Invalid(problems)) => {
             form_page(

@@ -56,6 +56,10 @@ async fn a_household_declares_and_the_town_accepts() {
         "{}",
         bad.body
     );
+    // Every problem at once, listed at the top and each beside its field.
+    assert!(bad.body.contains("id=\"apply-errors\""), "{}", bad.body);
+    assert!(bad.body.contains("请改正以下2处"), "{}", bad.body);
+    assert_eq!(bad.body.matches("class=\"field-error\"").count(), 2);
     assert!(
         bad.body.contains("class=\"public elder\""),
         "the mode is kept"
