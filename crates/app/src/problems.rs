@@ -58,32 +58,91 @@ pub async fn register(
     f: &ProblemForm,
     today: NaiveDate,
 ) -> Result<i64, AppError> {
-    let household = HouseholdCode::parse(f.household.trim()).map_err(|e| invalid(e.to_string()))?;
+    // Every problem of the form at once, each under its field.
+    let mut problems: Vec<dixian_domain::monitoring::FieldProblem> = Vec::new();
+    let household = match HouseholdCode::parse(f.household.trim()) {
+        Ok(h) if h.village().is_some() => Some(h),
+        Ok(h) => {
+            problems.push(("household", format!("户编号{h}无效")));
+            None
+        }
+        Err(e) => {
+            problems.push(("household", format!("户编号：{e}")));
+            None
+        }
+    };
+    let kind = problem_kind(&f.kind);
+    if kind.is_none() {
+        problems.push((
+            "kind",
+            format!(
+                "请选择问题类型（义务教育、基本医疗、住房安全、饮水安全或两不愁），“{}”无效",
+                f.kind.trim()
+            ),
+        ));
+    }
+    let source = ProblemSource::parse(&f.source);
+    if source.is_none() {
+        problems.push((
+            "source",
+            format!("请选择发现途径，“{}”无效", f.source.trim()),
+        ));
+    }
+    let description = f.description.trim();
+    if description.is_empty() || description.chars().count() > 500 {
+        problems.push((
+            "description",
+            "请填写问题描述（不超过500字），例如“房屋经鉴定为C级危房”".into(),
+        ));
+    }
+    let found_by = f.found_by.trim();
+    if found_by.is_empty() || found_by.chars().count() > 50 {
+        problems.push(("found_by", "请填写发现人或发现单位（不超过50字）".into()));
+    }
+    let found_on = match date_or_today(&f.found_on, today, "发现日期") {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(("found_on", e.to_string()));
+            None
+        }
+    };
+    let typed_deadline = match f.deadline.trim() {
+        "" => None,
+        t => match parse_date(t) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                problems.push(("deadline", format!("整改期限：{e}")));
+                None
+            }
+        },
+    };
+    let (Some(household), Some(kind), Some(source), Some(found_on), true) =
+        (household, kind, source, found_on, problems.is_empty())
+    else {
+        return Err(AppError::Fields(problems));
+    };
     let village = household
         .village()
         .ok_or_else(|| invalid(format!("户编号{household}无效")))?;
-    let kind = problem_kind(&f.kind).ok_or_else(|| {
-        invalid(format!(
-            "请选择问题类型（义务教育、基本医疗、住房安全、饮水安全或两不愁），“{}”无效",
-            f.kind.trim()
-        ))
-    })?;
-    let source = ProblemSource::parse(&f.source)
-        .ok_or_else(|| invalid(format!("请选择发现途径，“{}”无效", f.source.trim())))?;
-    let found_on = date_or_today(&f.found_on, today, "发现日期")?;
     let set = stored_set(store).await?;
     let rules = rules_in(&set, &village, found_on)?;
     let department = match f.department.trim() {
         "" => rules.department_for(kind).to_string(),
         d => d.to_string(),
     };
-    let deadline = match f.deadline.trim() {
-        "" => {
+    let deadline = match typed_deadline {
+        Some(d) => d,
+        None => {
             let cal = store.calendar().await?;
             default_deadline(&cal, &rules, found_on)?
         }
-        t => parse_date(t).map_err(|e| invalid(format!("整改期限：{e}")))?,
     };
+    if deadline < found_on {
+        return Err(AppError::Fields(vec![(
+            "deadline",
+            format!("整改期限{deadline}早于发现日期{found_on}"),
+        )]));
+    }
     Ok(store
         .add_problem(
             actor,

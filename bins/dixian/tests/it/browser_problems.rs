@@ -55,7 +55,24 @@ async fn a_problem_is_registered_fixed_struck_off_and_counted() {
         .await
         .unwrap();
     b.submit("#problem-new button").await;
-    assert!(b.text("#problem-error").await.contains("问题描述"));
+    assert!(b.text("#problem-errors").await.contains("问题描述"));
+    // Beside its field, and what was chosen is still chosen.
+    assert!(
+        b.text("#problem-new .field-error")
+            .await
+            .contains("问题描述")
+    );
+    assert_eq!(
+        b.client
+            .find(fantoccini::Locator::Css("#problem-new select[name=kind]"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("housing")
+    );
     b.fill(
         "#problem-new textarea[name=description]",
         "房屋墙体开裂，需安全鉴定",

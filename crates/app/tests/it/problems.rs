@@ -181,6 +181,33 @@ async fn register_and_step_with_the_packs_defaults() {
     assert_eq!(p.department, "水利部门", "the national pack's department");
     assert_eq!(p.deadline, d(2026, 12, 2), "30 natural days");
 
+    // A form wrong in several places names every problem at once, each under its field.
+    let all_wrong = ProblemForm {
+        household: "123".into(),
+        kind: "交通".into(),
+        source: "".into(),
+        description: "  ".into(),
+        found_on: "2026-12-01".into(),
+        found_by: "".into(),
+        deadline: "2026-13-01".into(),
+        ..ProblemForm::default()
+    };
+    match register(&s, &village, &all_wrong, as_of).await {
+        Err(dixian_app::AppError::Fields(list)) => assert_eq!(
+            list.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+            [
+                "household",
+                "kind",
+                "source",
+                "description",
+                "found_by",
+                "found_on",
+                "deadline"
+            ]
+        ),
+        other => panic!("expected every field named, got {other:?}"),
+    }
+
     // Wrong input is named, and nothing is written.
     for (bad, says) in [
         (

@@ -378,6 +378,8 @@ pub async fn dispatch(
 struct NewPage {
     frame: Frame,
     error: Option<String>,
+    /// A refused registration: every problem, each beside its field.
+    typed: crate::forms::Typed,
     household: String,
     kind: String,
     source: String,
@@ -409,6 +411,7 @@ fn new_page(
 ) -> NewPage {
     NewPage {
         frame: session.frame(state),
+        typed: crate::forms::Typed::default(),
         error,
         household: f.household.clone(),
         kind: f.kind.clone(),
@@ -471,7 +474,9 @@ pub async fn create(
             Ok(id) => Redirect::to(&format!("/problems/{id}?done=create")).into_response(),
             Err(e) if correctable(&e) => {
                 let (code, _) = status_of(&e);
-                render(code, &new_page(&session, &state, &f, Some(e.to_string())))
+                let mut page = new_page(&session, &state, &f, None);
+                page.typed = crate::forms::Typed::refused("problem-new", posted.fields(), &e);
+                render(code, &page)
             }
             Err(e) => return Err(e.into()),
         },
