@@ -4,7 +4,8 @@
 
 use crate::AppError;
 use crate::csv_text::{cell, defused};
-use crate::monitoring::{policy_for, tracking_code};
+use crate::policy::policy_in_force;
+use crate::tracking_code;
 use chrono::NaiveDate;
 use dixian_domain::access::{Actor, Scope};
 use dixian_domain::complaints::{
@@ -93,7 +94,7 @@ pub async fn send(
         return Err(AppError::Fields(problems));
     };
     let county = *county;
-    let policy = policy_for(store, &county, today).await?;
+    let policy = policy_in_force(store, county.as_str(), today).await?;
     let due_on = match policy.complaints {
         Some(rules) => {
             let cal = store.calendar().await?;

@@ -397,47 +397,16 @@ pub fn refused_rows(name: &str, bytes: &[u8], report: &DeliveryReport) -> Option
     }
     let kind = FileKind::of(name, bytes).ok()?;
     let refused: std::collections::HashSet<usize> = report.refused_rows.iter().copied().collect();
-    let mut notes: std::collections::BTreeMap<usize, Vec<String>> =
-        std::collections::BTreeMap::new();
-    for p in &report.problems {
-        let what = match &p.column {
-            Some(c) => format!("{c}：{}", p.message),
-            None => p.message.clone(),
-        };
-        notes.entry(p.row).or_default().push(what);
-    }
     let id_column = normalized(columns(report.department)[0].0);
-    let mut sheet = TextSheet::new(kind, "未通过的行", &[(0, 40.0), (1, 22.0)], Vec::new()).ok()?;
-    let mut failed = false;
-    for whole in notes.get(&0).into_iter().flatten() {
-        failed |= sheet.push(&[whole], false).is_err();
-    }
-    let mut header_seen = false;
-    let read = for_each_row(kind, bytes, |r| {
-        let (number, cells) = match r {
-            Ok(row) => (row.number, row.cells.iter().map(str::to_string).collect()),
-            Err(p) => (p.row, Vec::new()),
-        };
-        let heading = !header_seen && cells.iter().any(|c: &String| normalized(c) == id_column);
-        if heading {
-            header_seen = true;
-            let mut line = vec!["问题".to_string(), "原文件行号".to_string()];
-            line.extend(cells);
-            failed |= sheet.push(&line, true).is_err();
-        } else if header_seen && refused.contains(&number) {
-            let note = notes.get(&number).map_or_else(
-                || "有问题（超过列出的上限，未逐条列出）：请核对后再上传".to_string(),
-                |v| v.join("；"),
-            );
-            let mut line = vec![note, number.to_string()];
-            line.extend(cells);
-            failed |= sheet.push(&line, false).is_err();
-        }
-    });
-    if read.is_err() || failed {
-        return None;
-    }
-    sheet.finish().ok()
+    crate::sheet::annotated(
+        kind,
+        bytes,
+        &report.problems,
+        "未通过的行",
+        &[(0, 40.0), (2, 22.0)],
+        |cells| cells.iter().any(|c| normalized(c) == id_column),
+        crate::sheet::Annotate::Rows(&refused),
+    )
 }
 
 /// Header text as compared: no spaces, no required-mark, half-width brackets.

@@ -42,6 +42,21 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
+/// Codes a member of the public keeps to read back what they sent.
+/// Letters of tracking codes: no 0/O, 1/I/L, so they survive being read over the phone.
+const TRACKING_ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTUVWXY";
+
+/// A random code `prefix` + 10 letters a person can read over the phone (about 49 bits).
+/// Shared by the self-declaration (`SB…`) and complaints (`TS…`).
+pub(crate) fn tracking_code(prefix: &str) -> Result<String, AppError> {
+    let bytes = dixian_gm::random::<10>().map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
+    let tail: String = bytes
+        .iter()
+        .map(|b| char::from(TRACKING_ALPHABET[usize::from(*b) % TRACKING_ALPHABET.len()]))
+        .collect();
+    Ok(format!("{prefix}{tail}"))
+}
+
 /// A moment as Beijing wall-clock time (Asia/Shanghai is UTC+8 all year, no daylight saving).
 pub fn beijing(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     (t + chrono::Duration::hours(8)).naive_utc()

@@ -84,12 +84,12 @@ pub async fn check_area(
         summaries.iter().map(|s| s.case.household.clone()).collect();
     codes.sort();
     codes.dedup();
-    let mut households = BTreeMap::new();
-    for chunk in codes.chunks(500) {
-        for f in store.household_facts(actor, chunk).await? {
-            households.insert(f.code.clone(), f);
-        }
-    }
+    let households: BTreeMap<HouseholdCode, _> = store
+        .household_facts(actor, &codes)
+        .await?
+        .into_iter()
+        .map(|f| (f.code.clone(), f))
+        .collect();
     let mut items = Vec::new();
     // A policy is the packs in force: one resolution per set of packs serves every village
     // and day they cover (cases eliminated on a thousand days share a handful of sets).

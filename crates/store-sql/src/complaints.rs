@@ -143,16 +143,7 @@ impl ComplaintStore for SqlStore {
             "due_on": date_text(c.due_on),
         })
         .to_string();
-        let exists: Option<i64> = read!(self, |pool| {
-            sqlx::query_scalar("SELECT id FROM complaints WHERE code = $1")
-                .bind(&c.code)
-                .fetch_optional(pool)
-                .await
-                .map_err(backend)?
-        });
-        if exists.is_some() {
-            return Err(StoreError::Conflict(format!("编号{}已被使用", c.code)));
-        }
+        // A code already used is a unique violation of the insert: a `Conflict`, nothing written.
         let account = actor
             .user_id
             .filter(|_| c.channel == ComplaintChannel::Staff);

@@ -93,6 +93,17 @@ fn coded<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> StoreR
 }
 
 impl SqlStore {
+    /// Refuses (and audits) a list of households with any code outside the actor's scope.
+    async fn codes_in_scope(&self, actor: &Actor, codes: &[HouseholdCode]) -> StoreResult<()> {
+        match codes
+            .iter()
+            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
+        {
+            Some(c) => Err(self.deny(actor, c.as_str()).await),
+            None => Ok(()),
+        }
+    }
+
     fn masked_id(&self, person_id: i64, enc: &[u8]) -> StoreResult<String> {
         Ok(self.decrypt_id_number(person_id, enc)?.masked())
     }
@@ -359,12 +370,7 @@ impl RegistryStore for SqlStore {
     ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>> {
         use dixian_domain::monitoring::{HouseholdFacts, PersonFacts};
         self.permit(actor, Permission::ViewRegistry, "户籍").await?;
-        if let Some(c) = codes
-            .iter()
-            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
-        {
-            return Err(self.deny(actor, c.as_str()).await);
-        }
+        self.codes_in_scope(actor, codes).await?;
         #[derive(sqlx::FromRow)]
         struct Head {
             id: i64,
@@ -395,6 +401,7 @@ impl RegistryStore for SqlStore {
             let kind = self.kind();
             let person_columns = [
                 "household_id",
+                "id",
                 "name",
                 "birth_date",
                 "status",
@@ -452,6 +459,7 @@ impl RegistryStore for SqlStore {
             #[derive(serde::Deserialize)]
             struct PersonRow {
                 household_id: i64,
+                id: i64,
                 name: String,
                 birth_date: NaiveDate,
                 status: String,
@@ -484,8 +492,8 @@ impl RegistryStore for SqlStore {
                 (people, incomes, checks)
             });
             let mut people: Vec<PersonRow> = crate::from_json_rows("人员", &people)?;
-            // Members in the order they were registered, as everywhere else.
-            people.sort_by_key(|p| p.household_id);
+            // Members in the order they were registered.
+            people.sort_by_key(|p| (p.household_id, p.id));
             let incomes: Vec<IncomeOf> = crate::from_json_rows("收入", &incomes)?;
             let checks: Vec<AssuranceRow> = crate::from_json_rows("保障核查", &checks)?;
             let mut facts: HashMap<i64, HouseholdFacts> = HashMap::new();
@@ -541,12 +549,7 @@ impl RegistryStore for SqlStore {
     ) -> StoreResult<Vec<HouseholdRecord>> {
         self.permit(actor, Permission::EditRegistry, "户籍比对")
             .await?;
-        if let Some(c) = codes
-            .iter()
-            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
-        {
-            return Err(self.deny(actor, c.as_str()).await);
-        }
+        self.codes_in_scope(actor, codes).await?;
         let mut out = Vec::with_capacity(codes.len());
         for chunk in codes.chunks(BATCH_ROWS) {
             let heads: Vec<HouseholdRow> = read!(self, |pool| {
@@ -1014,12 +1017,7 @@ impl RegistryStore for SqlStore {
     ) -> StoreResult<Vec<HouseholdCode>> {
         self.permit(actor, Permission::ViewRegistry, "户编号核对")
             .await?;
-        if let Some(c) = codes
-            .iter()
-            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
-        {
-            return Err(self.deny(actor, c.as_str()).await);
-        }
+        self.codes_in_scope(actor, codes).await?;
         let mut found = Vec::new();
         for chunk in codes.chunks(BATCH_ROWS) {
             let rows: Vec<String> = read!(self, |pool| {
@@ -1229,12 +1227,7 @@ impl RegistryStore for SqlStore {
             4,
             "导出完整身份证号须填写理由（4到200个字），理由将记入审计记录",
         )?;
-        if let Some(c) = codes
-            .iter()
-            .find(|c| !c.village().is_some_and(|v| actor.scope.covers(&v)))
-        {
-            return Err(self.deny(actor, c.as_str()).await);
-        }
+        self.codes_in_scope(actor, codes).await?;
         let mut rows: Vec<(String, i64, Vec<u8>)> = Vec::new();
         for chunk in codes.chunks(BATCH_ROWS) {
             let found: Vec<(String, i64, Vec<u8>)> = read!(self, |pool| {

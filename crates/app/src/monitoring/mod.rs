@@ -140,19 +140,6 @@ pub struct ApplyForm {
     pub text: String,
 }
 
-/// Letters of tracking codes: no 0/O, 1/I/L, so they survive being read over the phone.
-const TRACKING_ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTUVWXY";
-
-/// A random code `prefix` + 10 letters a person can read over the phone (about 49 bits).
-pub(crate) fn tracking_code(prefix: &str) -> Result<String, AppError> {
-    let bytes = dixian_gm::random::<10>().map_err(|e| invalid(e.to_string()))?;
-    let tail: String = bytes
-        .iter()
-        .map(|b| char::from(TRACKING_ALPHABET[usize::from(*b) % TRACKING_ALPHABET.len()]))
-        .collect();
-    Ok(format!("{prefix}{tail}"))
-}
-
 /// Records a household's own declaration of hardship (农户自主申报) and gives the tracking
 /// code. Every problem is named at once, so an elderly applicant fixes them in one go.
 pub async fn self_declare(
@@ -216,7 +203,7 @@ pub async fn self_declare(
     };
     // A clash of random codes is astronomically rare; one retry covers it.
     for _ in 0..2 {
-        let code = tracking_code("SB")?;
+        let code = crate::tracking_code("SB")?;
         let lead = NewLead {
             village,
             household: None,

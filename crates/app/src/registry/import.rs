@@ -898,48 +898,17 @@ pub fn write_households<W: std::io::Write + Send>(
 /// wrong on each row, for correcting in Excel and uploading again. Problems about the whole
 /// file come first. `None` when the file cannot be read at all (the problems say why).
 pub fn error_report(kind: FileKind, bytes: &[u8], problems: &[Problem]) -> Option<Vec<u8>> {
-    let mut by_row: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for p in problems {
-        let what = match &p.column {
-            Some(c) => format!("{c}：{}", p.message),
-            None => p.message.clone(),
-        };
-        by_row.entry(p.row).or_default().push(what);
-    }
     let mut widths = WIDE.map(|(c, w)| (c + 1, w)).to_vec();
     widths.push((0, 40.0));
-    let mut sheet = TextSheet::new(kind, "导入问题", &widths, Vec::new()).ok()?;
-    let mut failed = false;
-    for whole_file in by_row.get(&0).into_iter().flatten() {
-        failed |= sheet.push(&[whole_file], false).is_err();
-    }
-    let mut header_seen = false;
-    let read = sheet::for_each_row(kind, bytes, |row| {
-        let (number, mut cells) = match row {
-            Ok(r) => {
-                let mut cells: Vec<String> = r.cells.iter().map(str::to_string).collect();
-                for (c, mark) in &r.marks {
-                    if let (Mark::Formula(f), Some(cell)) = (mark, cells.get_mut(*c)) {
-                        cell.clone_from(f);
-                    }
-                }
-                (r.number, cells)
-            }
-            Err(p) => (p.row, Vec::new()),
-        };
-        let heading = !header_seen && cells.iter().any(|c| column_name(c) == "户编号");
-        header_seen |= heading;
-        let note = match (heading, by_row.get(&number)) {
-            (true, None) => "问题".to_string(),
-            (_, notes) => notes.map(|v| v.join("；")).unwrap_or_default(),
-        };
-        cells.insert(0, note);
-        failed |= sheet.push(&cells, heading).is_err();
-    });
-    if read.is_err() || failed {
-        return None;
-    }
-    sheet.finish().ok()
+    sheet::annotated(
+        kind,
+        bytes,
+        problems,
+        "导入问题",
+        &widths,
+        |cells| cells.iter().any(|c| column_name(c) == "户编号"),
+        sheet::Annotate::All,
+    )
 }
 
 /// The steps of an import, in order.

@@ -367,6 +367,92 @@ impl<W: std::io::Write + Send> TextSheet<W> {
     }
 }
 
+/// Which rows of an uploaded file [`annotated`] writes back.
+pub enum Annotate<'a> {
+    /// Every row (titles, header, data), each with its problems.
+    All,
+    /// Only the header and the rows listed (the refused ones), each with its number in the
+    /// uploaded file beside its problems.
+    Rows(&'a std::collections::HashSet<usize>),
+}
+
+/// The uploaded file again in its own format, with a first column “问题” naming what is wrong
+/// on each row, to correct in Excel and upload again (the reader ignores the added columns).
+/// Problems of the whole file come first; formulas are written as typed. `is_header` finds the
+/// header row. `None` when the file cannot be read again.
+pub fn annotated(
+    kind: FileKind,
+    bytes: &[u8],
+    problems: &[Problem],
+    sheet_name: &str,
+    widths: &[(u16, f64)],
+    is_header: impl Fn(&[String]) -> bool,
+    rows: Annotate<'_>,
+) -> Option<Vec<u8>> {
+    let mut by_row: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    for p in problems {
+        let what = match &p.column {
+            Some(c) => format!("{c}：{}", p.message),
+            None => p.message.clone(),
+        };
+        by_row.entry(p.row).or_default().push(what);
+    }
+    let numbered = matches!(rows, Annotate::Rows(_));
+    let mut sheet = TextSheet::new(kind, sheet_name, widths, Vec::new()).ok()?;
+    let mut failed = false;
+    for whole_file in by_row.get(&0).into_iter().flatten() {
+        failed |= sheet.push(&[whole_file], false).is_err();
+    }
+    let mut header_seen = false;
+    let read = for_each_row(kind, bytes, |row| {
+        let (number, mut cells) = match row {
+            Ok(r) => {
+                let mut cells: Vec<String> = r.cells.iter().map(str::to_string).collect();
+                for (c, mark) in &r.marks {
+                    if let (Mark::Formula(f), Some(cell)) = (mark, cells.get_mut(*c)) {
+                        cell.clone_from(f);
+                    }
+                }
+                (r.number, cells)
+            }
+            Err(p) => (p.row, Vec::new()),
+        };
+        let heading = !header_seen && is_header(&cells);
+        header_seen |= heading;
+        let wanted = match rows {
+            Annotate::All => true,
+            Annotate::Rows(list) => heading || (header_seen && list.contains(&number)),
+        };
+        if !wanted {
+            return;
+        }
+        let note = match (heading, by_row.get(&number)) {
+            (true, None) => "问题".to_string(),
+            (_, Some(notes)) => notes.join("；"),
+            (false, None) if numbered => {
+                "有问题（超过列出的上限，未逐条列出）：请核对后再上传".to_string()
+            }
+            (false, None) => String::new(),
+        };
+        if numbered {
+            cells.insert(
+                0,
+                if heading {
+                    "原文件行号".to_string()
+                } else {
+                    number.to_string()
+                },
+            );
+        }
+        cells.insert(0, note);
+        failed |= sheet.push(&cells, heading).is_err();
+    });
+    if read.is_err() || failed {
+        return None;
+    }
+    sheet.finish().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1186,3 +1186,46 @@ pub async fn member_edits(store: &dyn Store) {
     assert_eq!(last.action, "person.married_out");
     assert_eq!(last.changes[0].new, "婚出（2026-05-01）");
 }
+
+/// What the monitoring rules judge of households, read without decrypting: the same facts as
+/// the full records give, for a viewer too, scoped like every household read.
+pub async fn household_facts(store: &dyn Store) {
+    load_divisions(store).await;
+    let a = record("500299101201", 1, &[id(1), id(2), id(3)]);
+    let b = record("500299101202", 2, &[id(4)]);
+    let c = record("500299102201", 1, &[id(5)]);
+    store
+        .insert_households(&sys(), &[a.clone(), b.clone(), c.clone()])
+        .await
+        .unwrap();
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let codes = [b.household.code.clone(), a.household.code.clone()];
+    let facts = store.household_facts(&town, &codes).await.unwrap();
+    let expected: Vec<dixian_domain::monitoring::HouseholdFacts> = [&a, &b]
+        .into_iter()
+        .map(dixian_domain::monitoring::HouseholdFacts::from)
+        .collect();
+    // By code; members in the order registered; incomes and the 三保障 check as stored
+    // (`record` gives odd households a check and even ones none, every member insured).
+    assert_eq!(facts, expected);
+    assert!(facts[0].assurance.is_some() && facts[1].assurance.is_none());
+    assert_eq!(facts[0].members.len(), 3);
+    // A viewer may read facts (nothing decrypted); outside the scope is refused.
+    let viewer = actor_as(Role::Viewer, "500299101000");
+    assert_eq!(
+        store.household_facts(&viewer, &codes).await.unwrap().len(),
+        2
+    );
+    assert_eq!(
+        store
+            .household_facts(&town, &[c.household.code.clone()])
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    let dept = actor_as(Role::DepartmentOfficer, "500299000000");
+    assert_eq!(
+        store.household_facts(&dept, &codes).await,
+        Err(StoreError::Forbidden)
+    );
+    assert!(store.household_facts(&town, &[]).await.unwrap().is_empty());
+}

@@ -624,7 +624,7 @@ pub async fn bulk(
         status: "pending".into(),
         ..LeadQuery::default()
     };
-    match result {
+    let (code, bulk) = match result {
         Ok(outcome) => {
             let what = if decision == "accept" {
                 "受理立案"
@@ -655,36 +655,26 @@ pub async fn bulk(
                 .iter()
                 .map(|(id, why)| format!("线索#{id}：{why}"))
                 .collect();
-            leads_page_with(
-                &state,
-                &session,
-                &query,
-                None,
-                LeadForm::default(),
-                None,
-                StatusCode::OK,
-                None,
-                Some((done, refused)),
-            )
-            .await
+            (StatusCode::OK, (done, refused))
         }
-        Err(e) if correctable(&e) => {
-            let (code, _) = status_of(&e);
-            leads_page_with(
-                &state,
-                &session,
-                &query,
-                None,
-                LeadForm::default(),
-                None,
-                code,
-                None,
-                Some(("未办理：".to_string(), vec![e.to_string()])),
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) if correctable(&e) => (
+            status_of(&e).0,
+            ("未办理：".to_string(), vec![e.to_string()]),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    leads_page_with(
+        &state,
+        &session,
+        &query,
+        None,
+        LeadForm::default(),
+        None,
+        code,
+        None,
+        Some(bulk),
+    )
+    .await
 }
 
 /// The filtered lead list as CSV (every page; masked as on the page; audited).

@@ -89,19 +89,7 @@ pub async fn visit_photo_view(
     Extension(session): Extension<Session>,
     Path((visit, photo)): Path<(i64, i64)>,
 ) -> Page {
-    let found = state
-        .store
-        .visit_photo(&session.auth.actor, visit, photo)
-        .await;
-    match found? {
-        Some((meta, bytes)) => Ok(crate::forms::stored_picture(
-            bytes,
-            &meta.content_type,
-            &format!("visit{visit}-{photo}"),
-            &meta.name,
-        )),
-        None => Err(dixian_app::AppError::NotFound(format!("走访#{visit}没有照片#{photo}")).into()),
-    }
+    send_photo(&state, &session, visit, photo, true).await
 }
 
 pub async fn visit_photo(
@@ -109,11 +97,32 @@ pub async fn visit_photo(
     Extension(session): Extension<Session>,
     Path((visit, photo)): Path<(i64, i64)>,
 ) -> Page {
+    send_photo(&state, &session, visit, photo, false).await
+}
+
+async fn send_photo(
+    state: &AppState,
+    session: &Session,
+    visit: i64,
+    photo: i64,
+    inline: bool,
+) -> Page {
     let found = state
         .store
         .visit_photo(&session.auth.actor, visit, photo)
         .await;
-    stored_or_missing(found, &format!("visit{visit}-{photo}"), || {
-        format!("走访#{visit}没有照片#{photo}")
-    })
+    let stem = format!("visit{visit}-{photo}");
+    let missing = || format!("走访#{visit}没有照片#{photo}");
+    if !inline {
+        return stored_or_missing(found, &stem, missing);
+    }
+    match found? {
+        Some((meta, bytes)) => Ok(crate::forms::stored_picture(
+            bytes,
+            &meta.content_type,
+            &stem,
+            &meta.name,
+        )),
+        None => Err(dixian_app::AppError::NotFound(missing()).into()),
+    }
 }
