@@ -1218,7 +1218,7 @@ pub async fn household_facts(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .household_facts(&town, &[c.household.code.clone()])
+            .household_facts(&town, std::slice::from_ref(&c.household.code))
             .await,
         Err(StoreError::Forbidden)
     );
