@@ -61,6 +61,7 @@ pages=(
   "cadre /work 我的待办"
   "town /leads 监测线索"
   "town /cases 监测案件"
+  "town /cases?q=%E7%8E%8B 监测案件"
   "county /dashboard 工作看板"
   "county /dashboard?area=500299101000 工作看板"
   "county /quality 数据质量"

@@ -45,7 +45,7 @@ pub struct Config {
     pub audit_public_key: Option<String>,
 }
 
-const CONFIG_NAME: &str = "dixian.toml";
+pub(crate) const CONFIG_NAME: &str = "dixian.toml";
 
 impl Config {
     pub fn load(explicit: Option<&Path>, args: &DataArgs, default_dir: &str) -> Result<Config> {

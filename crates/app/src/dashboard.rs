@@ -563,11 +563,32 @@ pub async fn selection(
     filter: &CaseFilter,
 ) -> Result<Selection, AppError> {
     let facts = store.case_facts(actor, filter.within.as_ref()).await?;
-    let (households, people) = facts
-        .iter()
-        .filter(|f| filter.matches(f))
-        .fold((0, 0), |(h, p), f| (h + 1, p + f.people));
+    let (households, people) = if filter.searches() {
+        // Names are not among the facts: the searched list itself is counted (a search
+        // finds a few households, not a county).
+        let all = CaseFilter {
+            offset: 0,
+            limit: i64::MAX,
+            ..filter.clone()
+        };
+        store
+            .cases(actor, &all)
+            .await?
+            .iter()
+            .fold((0, 0), |(h, p), c| (h + 1, p + c.people))
+    } else {
+        facts
+            .iter()
+            .filter(|f| filter.matches(f))
+            .fold((0, 0), |(h, p), f| (h + 1, p + f.people))
+    };
     let mut words = Vec::new();
+    if !filter.text.trim().is_empty() {
+        words.push(format!("查找：{}", filter.text.trim()));
+    }
+    if filter.id_number.is_some() {
+        words.push("按身份证号查找".into());
+    }
     if let Some(w) = &filter.within {
         let name = store
             .division(w)

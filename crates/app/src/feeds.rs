@@ -8,7 +8,7 @@
 
 use crate::AppError;
 use crate::policy::parse_date;
-use crate::sheet::{FileKind, Mark, SheetRow, TextSheet, for_each_row};
+use crate::sheet::{FileKind, Mark, SheetRow, for_each_row};
 use crate::sheet::{Problem, Problems};
 use chrono::NaiveDate;
 use dixian_domain::id_number::IdNumber;
@@ -310,81 +310,33 @@ pub struct FeedFile {
 /// The most rows one file may hold: a province's monthly settlements are split by county.
 pub const MAX_ROWS: usize = 1_000_000;
 
-/// A feed template for `department` with an example row.
+/// A feed template for `department`: no example row (a sample once passed every check and
+/// matched a real resident of the demo county), the columns explained on a sheet of their
+/// own.
 pub fn template(department: Department, kind: FileKind) -> std::io::Result<Vec<u8>> {
-    let header: Vec<String> = columns(department)
+    let notes: Vec<crate::sheet::ColumnNote> = columns(department)
         .iter()
-        .map(|(c, required)| {
-            if *required {
-                format!("{c}*")
-            } else {
-                c.to_string()
-            }
+        .enumerate()
+        .map(|(k, (name, required))| crate::sheet::ColumnNote {
+            name,
+            required: *required,
+            note: column_note(department, k),
         })
         .collect();
-    match kind {
-        // A CSV has one sheet: the header alone; the page and the Excel template explain it.
-        FileKind::Csv => {
-            let mut sheet = TextSheet::new(kind, feed_title(department), &[], Vec::new())?;
-            sheet.push(&header, true)?;
-            sheet.finish()
-        }
-        FileKind::Xlsx => xlsx_template(department, &header).map_err(std::io::Error::other),
-    }
-}
-
-/// The Excel template: an empty data sheet first (the one uploads are read from), its
-/// columns formatted as text so ID numbers stay whole, then a sheet of instructions.
-fn xlsx_template(
-    department: Department,
-    header: &[String],
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let text = Format::new().set_num_format("@");
-    let data = wb.add_worksheet();
-    data.set_name(feed_title(department))?;
-    for (c, h) in header.iter().enumerate() {
-        let c = u16::try_from(c).unwrap_or(u16::MAX);
-        data.set_column_width(c, if c == 0 { 22.0 } else { 16.0 })?;
-        data.set_column_format(c, &text)?;
-        data.write_string_with_format(0, c, h, &bold)?;
-    }
-    data.set_freeze_panes(1, 0)?;
-    let notes = wb.add_worksheet();
-    notes.set_name("填写说明")?;
-    notes.set_column_width(0, 18.0)?;
-    notes.set_column_width(1, 10.0)?;
-    notes.set_column_width(2, 90.0)?;
-    notes.write_string_with_format(
-        0,
-        0,
-        format!("{}{}填写说明", department.label(), feed_title(department)),
-        &bold,
-    )?;
-    let mut row = 2;
-    for (i, h) in ["列名", "是否必填", "填写要求"].iter().enumerate() {
-        notes.write_string_with_format(row, u16::try_from(i).unwrap_or(0), *h, &bold)?;
-    }
-    for (k, (name, required)) in columns(department).iter().enumerate() {
-        row += 1;
-        notes.write_string(row, 0, *name)?;
-        notes.write_string(row, 1, if *required { "必填" } else { "可不填" })?;
-        notes.write_string(row, 2, column_note(department, k))?;
-    }
-    row += 2;
-    for line in [
-        "在第一个工作表“数据”中从第2行起每行填一条记录，不要改动表头的列名（带*的必填）；表头上方可以加标题行。",
-        "模板中没有示例行：上传的每一行都会当作真实数据与农户比对。",
-        "上传后逐行逐列检查：通过的行交付使用，不通过的行列出第几行、哪一列、什么问题，并可下载“未通过的行”文件，改正后单独再上传。",
-        "同一部门同一月份再次上传，以新文件为准；完全相同的文件重复上传不会重复记录。",
-        "身份证号只用于与本县农户比对，未匹配的按打码显示；文件和数据按规定加密保存、记入审计。",
-    ] {
-        notes.write_string(row, 0, line)?;
-        row += 1;
-    }
-    wb.save_to_buffer()
+    crate::sheet::template_book(
+        kind,
+        feed_title(department),
+        &format!("{}{}填写说明", department.label(), feed_title(department)),
+        &notes,
+        &[(0, 22.0)],
+        &[
+            "在第一个工作表“数据”中从第2行起每行填一条记录，不要改动表头的列名（带*的必填）；表头上方可以加标题行。",
+            "模板中没有示例行：上传的每一行都会当作真实数据与农户比对。",
+            "上传后逐行逐列检查：通过的行交付使用，不通过的行列出第几行、哪一列、什么问题，并可下载“未通过的行”文件，改正后单独再上传。",
+            "同一部门同一月份再次上传，以新文件为准；完全相同的文件重复上传不会重复记录。",
+            "身份证号只用于与本县农户比对，未匹配的按打码显示；文件和数据按规定加密保存、记入审计。",
+        ],
+    )
 }
 
 /// The rows of an uploaded feed that the checks refused, in the file's own format under

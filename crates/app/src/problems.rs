@@ -252,6 +252,8 @@ pub struct ProblemFilter {
     pub overdue_on: Option<NaiveDate>,
     /// Open at the end of this day beyond the clearing limit (未清零).
     pub uncleared_on: Option<NaiveDate>,
+    /// Words of the head's name or of the household code (empty: no search).
+    pub text: String,
 }
 
 impl ProblemFilter {
@@ -271,6 +273,9 @@ impl ProblemFilter {
             && self
                 .uncleared_on
                 .is_none_or(|d| dates.uncleared_on(d, rules))
+            && (self.text.is_empty()
+                || p.head_name.contains(self.text.as_str())
+                || p.household.as_str().contains(self.text.as_str()))
     }
 
     /// The filter in words, for a list's heading.
@@ -285,6 +290,9 @@ impl ProblemFilter {
         }
         if let Some(d) = &self.department {
             out.push(format!("责任部门：{d}"));
+        }
+        if !self.text.is_empty() {
+            out.push(format!("查找：{}", self.text));
         }
         if let Some(h) = &self.household {
             out.push(format!("户编号：{h}"));
@@ -531,6 +539,8 @@ pub struct FilterQuery {
     pub open_on: String,
     pub overdue_on: String,
     pub uncleared_on: String,
+    /// Words of the head's name or of the household code.
+    pub q: String,
 }
 
 impl FilterQuery {
@@ -584,6 +594,14 @@ impl FilterQuery {
         f.open_on = day(&self.open_on, "未销号截至日期", &mut problems);
         f.overdue_on = day(&self.overdue_on, "逾期截至日期", &mut problems);
         f.uncleared_on = day(&self.uncleared_on, "未清零截至日期", &mut problems);
+        let words = self.q.trim();
+        if words.chars().count() > 20 {
+            problems.push(format!(
+                "查找内容“{words}”过长：户主姓名或户编号，最多20个字"
+            ));
+        } else {
+            f.text = words.to_string();
+        }
         if problems.is_empty() {
             Ok(f)
         } else {
@@ -612,6 +630,7 @@ impl FilterQuery {
             open_on: f.open_on.map(|d| d.to_string()).unwrap_or_default(),
             overdue_on: f.overdue_on.map(|d| d.to_string()).unwrap_or_default(),
             uncleared_on: f.uncleared_on.map(|d| d.to_string()).unwrap_or_default(),
+            q: f.text.clone(),
         }
     }
 
@@ -627,6 +646,7 @@ impl FilterQuery {
             ("open_on", self.open_on.as_str()),
             ("overdue_on", self.overdue_on.as_str()),
             ("uncleared_on", self.uncleared_on.as_str()),
+            ("q", self.q.as_str()),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())

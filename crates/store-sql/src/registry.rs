@@ -92,6 +92,16 @@ fn coded<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> StoreR
     parse(text).ok_or_else(|| corrupt(what, format!("未知代码“{text}”")))
 }
 
+/// A household as the rules' facts begin: its id, code and the two flags they read.
+#[derive(sqlx::FromRow, serde::Deserialize)]
+struct FactsHead {
+    id: i64,
+    code: String,
+    household_type: String,
+    #[serde(deserialize_with = "crate::flex_bool")]
+    dibao: bool,
+}
+
 impl SqlStore {
     /// Refuses (and audits) a list of households with any code outside the actor's scope.
     async fn codes_in_scope(&self, actor: &Actor, codes: &[HouseholdCode]) -> StoreResult<()> {
@@ -102,6 +112,149 @@ impl SqlStore {
             Some(c) => Err(self.deny(actor, c.as_str()).await),
             None => Ok(()),
         }
+    }
+
+    /// The facts of the households `heads` reads, whose ids `households` lists (integers,
+    /// or a sub-query giving them): members, incomes and 三保障 checks, each table read in
+    /// one statement, the fastest way on each database (see `json_rows!`), the four reads
+    /// side by side, each on its own connection: tens of thousands of people.
+    async fn facts_of(
+        &self,
+        heads: impl std::future::Future<Output = StoreResult<Vec<FactsHead>>>,
+        households: &str,
+    ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>> {
+        use dixian_domain::monitoring::{HouseholdFacts, PersonFacts};
+        // No sealed column is read: nothing here is decrypted.
+        let person_columns = [
+            "household_id",
+            "id",
+            "name",
+            "relation",
+            "birth_date",
+            "status",
+            "schooling",
+            "medical_insurance",
+            "labour",
+            "public_payroll",
+        ];
+        let people_sql = format!(
+            "SELECT {} FROM persons WHERE household_id IN ({households})",
+            person_columns.join(", ")
+        );
+        let income_columns = [
+            "household_id",
+            "year",
+            "wage",
+            "business",
+            "property",
+            "transfer_pension",
+            "transfer_dibao",
+            "transfer_tekun",
+            "transfer_eco",
+            "transfer_other",
+            "business_expense",
+            "medical_self_pay",
+            "insurance_claims",
+        ];
+        let income_sql = format!(
+            "SELECT {} FROM household_incomes WHERE household_id IN ({households})",
+            income_columns.join(", ")
+        );
+        let assurance_columns: Vec<&str> = ASSURANCE_COLUMNS.split(", ").collect();
+        let assurance_sql = format!(
+            "SELECT {ASSURANCE_COLUMNS} FROM household_assurance
+             WHERE household_id IN ({households})"
+        );
+        #[derive(sqlx::FromRow, serde::Deserialize)]
+        struct PersonRow {
+            household_id: i64,
+            id: i64,
+            name: String,
+            relation: String,
+            birth_date: NaiveDate,
+            status: String,
+            schooling: String,
+            #[serde(deserialize_with = "crate::flex_bool")]
+            medical_insurance: bool,
+            labour: String,
+            #[serde(deserialize_with = "crate::flex_bool")]
+            public_payroll: bool,
+        }
+        #[derive(sqlx::FromRow, serde::Deserialize)]
+        struct IncomeOf {
+            household_id: i64,
+            #[sqlx(flatten)]
+            #[serde(flatten)]
+            income: IncomeRow,
+        }
+        let (heads, mut people, incomes, checks) = tokio::try_join!(
+            heads,
+            async {
+                let rows: Vec<PersonRow> =
+                    json_rows!(self, PersonRow, "人员", people_sql, person_columns, |q| q);
+                Ok(rows)
+            },
+            async {
+                let rows: Vec<IncomeOf> =
+                    json_rows!(self, IncomeOf, "收入", income_sql, income_columns, |q| q);
+                Ok(rows)
+            },
+            async {
+                let rows: Vec<AssuranceRow> = json_rows!(
+                    self,
+                    AssuranceRow,
+                    "保障核查",
+                    assurance_sql,
+                    assurance_columns,
+                    |q| q
+                );
+                Ok(rows)
+            },
+        )?;
+        // Members in the order they were registered.
+        people.sort_by_key(|p| (p.household_id, p.id));
+        let mut facts: HashMap<i64, HouseholdFacts> = HashMap::new();
+        for h in heads {
+            facts.insert(
+                h.id,
+                HouseholdFacts {
+                    code: HouseholdCode::parse(&h.code).map_err(|e| corrupt("户编号", e))?,
+                    records: Vec::new(),
+                    household_type: HouseholdType::parse(&h.household_type)
+                        .ok_or_else(|| corrupt("户类型", &h.household_type))?,
+                    dibao: h.dibao,
+                    members: Vec::new(),
+                    incomes: Vec::new(),
+                    assurance: None,
+                },
+            );
+        }
+        for p in people {
+            if let Some(f) = facts.get_mut(&p.household_id) {
+                f.members.push(PersonFacts {
+                    name: p.name,
+                    relation: coded("与户主关系", &p.relation, Relation::parse)?,
+                    birth_date: p.birth_date,
+                    status: coded("人员状态", &p.status, LivingStatus::parse)?,
+                    schooling: coded("在校情况", &p.schooling, Schooling::parse)?,
+                    medical_insurance: p.medical_insurance,
+                    labour: coded("劳动能力", &p.labour, LabourCapacity::parse)?,
+                    public_payroll: p.public_payroll,
+                });
+            }
+        }
+        for i in incomes {
+            if let Some(f) = facts.get_mut(&i.household_id) {
+                f.incomes.push(i.income.into_domain());
+            }
+        }
+        for c in checks {
+            let hid = c.household_id;
+            if let Some(f) = facts.get_mut(&hid) {
+                f.assurance = Some(c.into_domain()?);
+            }
+        }
+        Ok(facts.into_values().collect())
     }
 
     fn masked_id(&self, person_id: i64, enc: &[u8]) -> StoreResult<String> {
@@ -368,19 +521,11 @@ impl RegistryStore for SqlStore {
         actor: &Actor,
         codes: &[HouseholdCode],
     ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>> {
-        use dixian_domain::monitoring::{HouseholdFacts, PersonFacts};
         self.permit(actor, Permission::ViewRegistry, "户籍").await?;
         self.codes_in_scope(actor, codes).await?;
-        #[derive(sqlx::FromRow)]
-        struct Head {
-            id: i64,
-            code: String,
-            household_type: String,
-            dibao: bool,
-        }
         let mut out = Vec::with_capacity(codes.len());
         for chunk in codes.chunks(BATCH_ROWS) {
-            let heads: Vec<Head> = read!(self, |pool| {
+            let heads: Vec<FactsHead> = read!(self, |pool| {
                 let mut qb = sqlx::QueryBuilder::new(
                     "SELECT id, code, household_type, dibao FROM households WHERE code IN (",
                 );
@@ -391,153 +536,48 @@ impl RegistryStore for SqlStore {
                 qb.push(")");
                 qb.build_query_as().fetch_all(pool).await.map_err(backend)?
             });
-            let ids: Vec<i64> = heads.iter().map(|h| h.id).collect();
-            if ids.is_empty() {
+            if heads.is_empty() {
                 continue;
             }
-            // Ids are integers from the database itself, so they are safe to inline. No
-            // sealed column is read: nothing here is decrypted. Each list crosses packed in
-            // one JSON value (see `json_rows_sql`): tens of thousands of people decode fast.
-            let kind = self.kind();
-            let person_columns = [
-                "household_id",
-                "id",
-                "name",
-                "birth_date",
-                "status",
-                "schooling",
-                "medical_insurance",
-                "labour",
-                "public_payroll",
-            ];
-            let people_sql = crate::json_rows_sql(
-                kind,
-                &within(
-                    &format!("SELECT {} FROM persons", person_columns.join(", ")),
-                    "household_id",
-                    &ids,
-                ),
-                &person_columns,
-            );
-            let income_columns = [
-                "household_id",
-                "year",
-                "wage",
-                "business",
-                "property",
-                "transfer_pension",
-                "transfer_dibao",
-                "transfer_tekun",
-                "transfer_eco",
-                "transfer_other",
-                "business_expense",
-                "medical_self_pay",
-                "insurance_claims",
-            ];
-            let income_sql = crate::json_rows_sql(
-                kind,
-                &within(
-                    &format!(
-                        "SELECT {} FROM household_incomes",
-                        income_columns.join(", ")
-                    ),
-                    "household_id",
-                    &ids,
-                ),
-                &income_columns,
-            );
-            let assurance_columns: Vec<&str> = ASSURANCE_COLUMNS.split(", ").collect();
-            let assurance_sql = crate::json_rows_sql(
-                kind,
-                &within(
-                    &format!("SELECT {ASSURANCE_COLUMNS} FROM household_assurance"),
-                    "household_id",
-                    &ids,
-                ),
-                &assurance_columns,
-            );
-            #[derive(serde::Deserialize)]
-            struct PersonRow {
-                household_id: i64,
-                id: i64,
-                name: String,
-                birth_date: NaiveDate,
-                status: String,
-                schooling: String,
-                #[serde(deserialize_with = "crate::flex_bool")]
-                medical_insurance: bool,
-                labour: String,
-                #[serde(deserialize_with = "crate::flex_bool")]
-                public_payroll: bool,
-            }
-            #[derive(serde::Deserialize)]
-            struct IncomeOf {
-                household_id: i64,
-                #[serde(flatten)]
-                income: IncomeRow,
-            }
-            let (people, incomes, checks): (String, String, String) = read!(self, |pool| {
-                let people = sqlx::query_scalar(sqlx::AssertSqlSafe(people_sql.clone()))
-                    .fetch_one(pool)
-                    .await
-                    .map_err(backend)?;
-                let incomes = sqlx::query_scalar(sqlx::AssertSqlSafe(income_sql.clone()))
-                    .fetch_one(pool)
-                    .await
-                    .map_err(backend)?;
-                let checks = sqlx::query_scalar(sqlx::AssertSqlSafe(assurance_sql.clone()))
-                    .fetch_one(pool)
-                    .await
-                    .map_err(backend)?;
-                (people, incomes, checks)
-            });
-            let mut people: Vec<PersonRow> = crate::from_json_rows("人员", &people)?;
-            // Members in the order they were registered.
-            people.sort_by_key(|p| (p.household_id, p.id));
-            let incomes: Vec<IncomeOf> = crate::from_json_rows("收入", &incomes)?;
-            let checks: Vec<AssuranceRow> = crate::from_json_rows("保障核查", &checks)?;
-            let mut facts: HashMap<i64, HouseholdFacts> = HashMap::new();
-            for h in heads {
-                facts.insert(
-                    h.id,
-                    HouseholdFacts {
-                        code: HouseholdCode::parse(&h.code).map_err(|e| corrupt("户编号", e))?,
-                        records: Vec::new(),
-                        household_type: HouseholdType::parse(&h.household_type)
-                            .ok_or_else(|| corrupt("户类型", &h.household_type))?,
-                        dibao: h.dibao,
-                        members: Vec::new(),
-                        incomes: Vec::new(),
-                        assurance: None,
-                    },
-                );
-            }
-            for p in people {
-                if let Some(f) = facts.get_mut(&p.household_id) {
-                    f.members.push(PersonFacts {
-                        name: p.name,
-                        birth_date: p.birth_date,
-                        status: coded("人员状态", &p.status, LivingStatus::parse)?,
-                        schooling: coded("在校情况", &p.schooling, Schooling::parse)?,
-                        medical_insurance: p.medical_insurance,
-                        labour: coded("劳动能力", &p.labour, LabourCapacity::parse)?,
-                        public_payroll: p.public_payroll,
-                    });
-                }
-            }
-            for i in incomes {
-                if let Some(f) = facts.get_mut(&i.household_id) {
-                    f.incomes.push(i.income.into_domain());
-                }
-            }
-            for c in checks {
-                let hid = c.household_id;
-                if let Some(f) = facts.get_mut(&hid) {
-                    f.assurance = Some(c.into_domain()?);
-                }
-            }
-            out.extend(facts.into_values());
+            // Ids are integers from the database itself, so they are safe to inline.
+            let ids: Vec<String> = heads.iter().map(|h| h.id.to_string()).collect();
+            out.extend(self.facts_of(async { Ok(heads) }, &ids.join(", ")).await?);
         }
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
+    }
+
+    async fn case_household_facts(
+        &self,
+        actor: &Actor,
+        area: &DivisionCode,
+    ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>> {
+        self.permit(actor, Permission::ViewRegistry, "户籍").await?;
+        if !actor.scope.covers(area) {
+            return Err(self.deny(actor, area.as_str()).await);
+        }
+        // A division code is twelve digits (its type says so): safe to inline. The households
+        // are chosen by the database, in one statement per table, not thousands of codes
+        // sent back and forth.
+        let (lo, hi) = area.code_range();
+        let households = format!(
+            "SELECT household_id FROM monitoring_cases WHERE village BETWEEN '{lo}' AND '{hi}'"
+        );
+        let heads = async {
+            let sql = format!(
+                "SELECT id, code, household_type, dibao FROM households WHERE id IN ({households})"
+            );
+            let rows: Vec<FactsHead> = json_rows!(
+                self,
+                FactsHead,
+                "户",
+                sql,
+                ["id", "code", "household_type", "dibao"],
+                |q| q
+            );
+            Ok(rows)
+        };
+        let mut out = self.facts_of(heads, &households).await?;
         out.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(out)
     }

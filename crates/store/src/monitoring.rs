@@ -153,14 +153,26 @@ pub struct CaseFilter {
     pub approved_between: Option<(NaiveDate, NaiveDate)>,
     /// Risk eliminated between these days, both counted.
     pub eliminated_between: Option<(NaiveDate, NaiveDate)>,
+    /// Words of a member's name or of the household code (empty: no search). Not among a
+    /// case's facts: a count of a search is made from the list (see [`CaseFilter::searches`]).
+    pub text: String,
+    /// The household of a member with this ID number (by its blind index).
+    pub id_number: Option<IdNumber>,
     /// Rows to skip, for paging (the order is stable).
     pub offset: i64,
     pub limit: i64,
 }
 
 impl CaseFilter {
+    /// Whether the filter searches by name or ID number, which a case's facts cannot answer:
+    /// [`CaseFilter::matches`] then holds only for the other conditions.
+    pub fn searches(&self) -> bool {
+        !self.text.trim().is_empty() || self.id_number.is_some()
+    }
+
     /// Whether a case with these facts is one the filter lists: the same rules the store's
-    /// query applies, so a count made from facts equals the length of the list it links to.
+    /// query applies, so a count made from facts equals the length of the list it links to
+    /// (a search by name or ID number aside, see [`CaseFilter::searches`]).
     pub fn matches(&self, f: &CaseFact) -> bool {
         let within = |a: &Option<(NaiveDate, NaiveDate)>, d: Option<NaiveDate>| match a {
             None => true,
@@ -345,6 +357,10 @@ pub trait MonitoringStore: Send + Sync {
     /// Cases in the actor's scope (for a 帮扶责任人, of assigned households), the most
     /// urgent first.
     async fn cases(&self, actor: &Actor, filter: &CaseFilter) -> StoreResult<Vec<CaseSummary>>;
+    /// Every case of `area` (for a 帮扶责任人, of assigned households) bare, without a list's
+    /// names and counts, by id: what a check over a whole area reads. An area outside the
+    /// scope is refused (audited).
+    async fn area_cases(&self, actor: &Actor, area: &DivisionCode) -> StoreResult<Vec<Case>>;
     /// The tally facts of every case in the actor's scope, or within `within` (refused,
     /// audited, outside the scope), scoped exactly as [`Store::cases`]: dashboards and
     /// bulletins count from these, and link to `cases` with a filter that

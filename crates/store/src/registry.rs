@@ -184,6 +184,14 @@ pub trait RegistryStore: Send + Sync {
         actor: &Actor,
         codes: &[HouseholdCode],
     ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>>;
+    /// The facts of every household with a case (of any state) in `area`, by code: what a
+    /// check of a whole area's cases reads, chosen by the database in one statement per
+    /// table. Needs `ViewRegistry`; an area outside the scope is refused (audited).
+    async fn case_household_facts(
+        &self,
+        actor: &Actor,
+        area: &DivisionCode,
+    ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>>;
     /// Full records of registered households in the actor's jurisdiction, sensitive fields
     /// decrypted, so an import can compare a file with them; for `EditRegistry` only, and
     /// never to be shown as they are. Codes outside the scope are refused (audited).

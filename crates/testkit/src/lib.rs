@@ -169,3 +169,13 @@ pub async fn approve_pending(store: &dyn dixian_store::Store) {
         }
     }
 }
+
+/// A household of two as rows of the household import file (农户导入), in the template's
+/// column order, with household code `code`: the template itself has no example row.
+pub fn two_person_rows(code: &str) -> [String; 2] {
+    [
+        "CODE,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,张三,11010519491231002X,,户主,普通劳动力,健康,,,非在校生,是,是,10,县内,否,在户,2025,12000,3000,0,1200,0,0,0,0,500,800,0,是,B级,是,是,是,是,",
+        "CODE,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,,是,B级,是,是,是,是,",
+    ]
+    .map(|r| r.replace("CODE", code))
+}

@@ -43,6 +43,9 @@ pub struct DrillQuery {
     pub approved: String,
     #[serde(default)]
     pub eliminated: String,
+    /// Words of a member's name or of the household code.
+    #[serde(default)]
+    pub q: String,
     /// 1-based.
     #[serde(default)]
     pub page: String,
@@ -99,6 +102,8 @@ impl DrillQuery {
             risk_type: code_ok("风险类型", &self.risk)?,
             approved_between: span("纳入监测日期", &self.approved)?,
             eliminated_between: span("风险消除日期", &self.eliminated)?,
+            text: words_ok(&self.q)?,
+            id_number: None,
             offset: (page - 1) * page_size,
             limit: page_size,
         })
@@ -134,7 +139,24 @@ pub fn case_link(f: &CaseFilter) -> String {
     if let Some((a, b)) = f.eliminated_between {
         put("eliminated", &format!("{a}..{b}"));
     }
+    if !f.text.trim().is_empty() {
+        put("q", f.text.trim());
+    }
     format!("/cases?{}", parts.join("&"))
+}
+
+/// Searched words: a name or part of a code, at most 20 characters. An ID number is refused
+/// here (it would stay in the address, the browser's history and the logs): 按身份证号查找
+/// posts it.
+fn words_ok(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    if t.chars().count() > 20 {
+        return Err(format!("查找内容“{t}”过长：姓名或户编号，最多20个字"));
+    }
+    if t.len() >= 15 && t.chars().filter(|c| c.is_ascii_digit()).count() >= 14 && t.len() != 16 {
+        return Err("身份证号请在“按身份证号查找”中输入，不要放在查找框里".into());
+    }
+    Ok(t.to_string())
 }
 
 fn code_ok(field: &str, text: &str) -> Result<Option<String>, String> {
@@ -204,6 +226,8 @@ mod drill_query_tests {
                 risk_type: risk,
                 approved_between: approved.map(|(a, n)| (day(a), day(a + n))),
                 eliminated_between: eliminated.map(|(a, n)| (day(a), day(a + n))),
+                text: String::new(),
+                id_number: None,
                 offset: 0,
                 limit: 50,
             };

@@ -3,6 +3,7 @@
 //! `DIXIAN_REQUIRE_BROWSER=1` a missing driver fails the run instead of skipping.
 
 use crate::support::demo_server;
+use dixian_testkit::two_person_rows;
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::time::Duration;
 
@@ -570,11 +571,13 @@ async fn upload_a_broken_file_fetch_the_report_and_upload_the_fix() {
     };
     let (dir, server) = demo_server("40", "4");
     let base = format!("http://{}", server.addr);
-    let template = dixian_app::registry::import::template_csv();
-    let rows: Vec<String> = template
-        .lines()
-        .map(|l| l.replace("5002991012010001", "5002991012017001"))
-        .collect();
+    // The template's header (it has no example row) and a household of two typed under it.
+    let template = String::from_utf8(
+        dixian_app::registry::import::template(dixian_app::sheet::FileKind::Csv).unwrap(),
+    )
+    .unwrap();
+    let mut rows = vec![template.trim_end().to_string()];
+    rows.extend(two_person_rows("5002991012017001"));
     let broken = dir.path().join("broken.csv");
     let fixed = dir.path().join("fixed.csv");
     std::fs::write(

@@ -46,8 +46,8 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
     assert_eq!(rows.len().to_string(), identified.replace(',', ""));
 
     // … → the household behind the first row.
-    let head = b.text("#cases tbody tr td:nth-child(3) a").await;
-    click_css(&b, "#cases tbody tr td:nth-child(3) a").await;
+    let head = b.text("#cases tbody tr td[data-label='户主'] a").await;
+    click_css(&b, "#cases tbody tr td[data-label='户主'] a").await;
     assert!(b.path().await.starts_with("/households/"));
     assert!(b.text("main").await.contains(&head));
 
@@ -59,7 +59,40 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
     click_css(&b, "#kpi-identified").await;
     assert_eq!(b.text("#total-households").await, identified);
     assert_eq!(b.overflow().await, "", "the case list overflows a phone");
-    click_css(&b, "#cases tbody tr td:nth-child(3) a").await;
+    // Each case a card: no header row, each cell on its own line under the last, its column
+    // named before it, the household a thumb-sized link.
+    let card = b
+        .client
+        .execute(
+            "const row = document.querySelector('#cases tbody tr');
+             const cells = Array.from(row.querySelectorAll('td'));
+             const head = row.querySelector(\"td[data-label='户主'] a\").getBoundingClientRect();
+             return [
+               getComputedStyle(document.querySelector('#cases thead')).display,
+               cells.every((c, i) => i == 0 || c.getBoundingClientRect().top >= cells[i - 1].getBoundingClientRect().bottom - 1),
+               getComputedStyle(cells[1], '::before').content,
+               Math.round(head.height),
+             ];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(card[0], "none", "{card:?}");
+    assert_eq!(card[1], true, "cells stacked: {card:?}");
+    assert!(
+        card[2].as_str().unwrap_or_default().contains("："),
+        "{card:?}"
+    );
+    assert!(card[3].as_i64().unwrap_or_default() >= 40, "{card:?}");
+    b.client
+        .execute(
+            "document.querySelector('#totals').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.screenshot("cases-phone.png").await;
+    click_css(&b, "#cases tbody tr td[data-label='户主'] a").await;
     assert_eq!(b.overflow().await, "", "the household overflows a phone");
     b.client.set_window_size(1280, 900).await.unwrap();
 
@@ -112,7 +145,7 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
     assert_eq!(b.text("#total-households").await, mine);
     let villages = b
         .client
-        .find_all(Locator::Css("#cases tbody tr td:nth-child(5)"))
+        .find_all(Locator::Css("#cases tbody tr td[data-label='村']"))
         .await
         .unwrap();
     assert!(!villages.is_empty());

@@ -202,13 +202,41 @@ async fn a_household_declares_on_a_phone_and_the_village_posts_the_notice() {
     b.fill("#apply input[name=name]", "申报人甲").await;
     b.fill("#apply input[name=id_number]", head.as_str()).await;
     b.fill("#apply input[name=phone]", "13900001111").await;
+    // The town first: the village list then holds only its villages, what was typed kept.
+    b.choose("#apply select[name=town]", "500299101000").await;
+    b.submit("#town-step button").await;
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#apply input[name=name]"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("申报人甲")
+    );
+    let offered = b
+        .client
+        .find_all(Locator::Css("#apply select[name=village] option"))
+        .await
+        .unwrap()
+        .len();
+    assert!(
+        (2..=40).contains(&offered),
+        "{offered} villages of one town"
+    );
+    assert!(
+        fits_a_phone(&b).await,
+        "/apply with a town overflows a phone"
+    );
     b.choose("#apply select[name=village]", VILLAGE).await;
     tick(&b, "#apply input[name=hardship][value='01']").await;
     b.fill("#apply textarea[name=text]", "老伴住院，花了六万多")
         .await;
     // People take a few seconds; a form sent back at once is refused as a robot's.
     tokio::time::sleep(Duration::from_millis(3200)).await;
-    b.submit("#apply button").await;
+    b.submit("#apply-submit").await;
     let code = b.text("#tracking-code").await;
     assert!(code.starts_with("SB"), "{code}");
     b.screenshot("apply-done-phone.png").await;

@@ -97,11 +97,8 @@ fn import_households_checks_everything_and_writes_all_or_nothing() {
         .trim_start_matches('\u{feff}')
         .to_string();
     assert!(header.starts_with("户编号*,"), "{header}");
-    let rows: Vec<String> = t
-        .lines()
-        .skip(1)
-        .map(|l| l.replace("5002991012010001", "5002991012019001"))
-        .collect();
+    assert_eq!(t.trim_end().lines().count(), 1, "no example row: {t}");
+    let rows = dixian_testkit::two_person_rows("5002991012019001");
 
     // A broken file: every problem named, nothing written.
     let broken = dir.path().join("broken.csv");

@@ -188,15 +188,27 @@ async fn runs_on_postgresql() {
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     assert!(out.contains("400户"), "{out}");
-    let server = Server::start(&[
-        "serve",
-        "--data-dir",
-        kd,
-        "--database-url",
-        &url,
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    // The data directory remembers its database (in a file only its owner reads), so the
+    // command printed to run next works as it is.
+    let printed = out
+        .lines()
+        .find_map(|l| l.strip_prefix("启动服务："))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        printed.ends_with(&format!("serve --data-dir {kd}")),
+        "{out}"
+    );
+    assert!(err.contains("已把数据库地址记入"), "{err}");
+    let config = keys_dir.path().join("dixian.toml");
+    assert!(std::fs::read_to_string(&config).unwrap().contains(&url));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let server = Server::start(&["serve", "--data-dir", kd, "--listen", "127.0.0.1:0"]);
     let (status, body) = server.get("/healthz");
     assert_eq!(status, 200);
     assert!(body.contains("\"database\":\"postgresql\""), "{body}");

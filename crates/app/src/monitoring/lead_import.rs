@@ -4,7 +4,7 @@
 
 use crate::AppError;
 use crate::policy::parse_date;
-use crate::sheet::{FileKind, Mark, TextSheet, for_each_row};
+use crate::sheet::{FileKind, Mark, for_each_row};
 use crate::sheet::{Problem, Problems};
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;
@@ -29,28 +29,57 @@ pub const LEAD_COLUMNS: [(&str, bool); 8] = [
 /// The most rows one file may hold: a county's survey fits many times over.
 const MAX_ROWS: usize = 100_000;
 
-/// A lead file template with an example row.
+/// A lead file template: no example row (it would be imported as a lead like any other),
+/// the columns explained on a sheet of their own in the Excel file.
 pub fn template(kind: FileKind) -> std::io::Result<Vec<u8>> {
-    let header: Vec<String> = LEAD_COLUMNS
+    let note = |name: &str| -> String {
+        match name {
+            "村代码" => {
+                "12位村级区划代码，如 500299101201（也可用户编号前12位）；本列已设为“文本”"
+            }
+            "户编号" => "16位户编号；知道是哪一户时填写，受理立案时也可再对应",
+            "发现渠道" => {
+                let staff: Vec<&str> = Channel::ALL
+                    .iter()
+                    .filter(|c| **c != Channel::SelfDeclared)
+                    .map(|c| c.label())
+                    .collect();
+                return format!(
+                    "填写其中之一：{}；不填为“{}”（农户自主申报请走“困难申报”）",
+                    staff.join("、"),
+                    Channel::CadreSurvey.label()
+                );
+            }
+            "来源" => "谁发现的，如“石桥村驻村工作队”，最多100个字",
+            "发现的困难或风险" => "具体写明困难或风险，最多2000个字",
+            "风险类型" => {
+                "风险类型的代码或名称（如“因病”），多个用顿号分隔；按本县政策包的风险类型代码表"
+            }
+            "发现日期" => "年-月-日，如 2026-11-02；不填为导入当天，不能晚于今天",
+            _ => "如实填写，最多2000个字",
+        }
+        .to_string()
+    };
+    let notes: Vec<crate::sheet::ColumnNote> = LEAD_COLUMNS
         .iter()
-        .map(|(c, req)| if *req { format!("{c}*") } else { c.to_string() })
+        .map(|(name, required)| crate::sheet::ColumnNote {
+            name,
+            required: *required,
+            note: note(name),
+        })
         .collect();
-    let mut sheet = TextSheet::new(kind, "集中排查线索", &[(1, 20.0), (4, 40.0)], Vec::new())?;
-    sheet.push(&header, true)?;
-    sheet.push(
+    crate::sheet::template_book(
+        kind,
+        "集中排查线索",
+        "集中排查线索导入模板填写说明",
+        &notes,
+        &[(0, 16.0), (1, 20.0), (4, 40.0)],
         &[
-            "500299101201",
-            "5002991012010001",
-            "基层干部排查",
-            "石桥村驻村工作队",
-            "户主务工受伤，收入中断",
-            "因意外事故、缺劳动力",
-            "2026-11-02",
-            "入户查看，医院诊断书",
+            "每条线索一行，从第2行起填写；不改动表头的列名（带*的必填）。",
+            "模板中没有示例行：上传的每一行都会当作一条真实线索登记。",
+            "可先“只检查，不导入”：有问题时逐行逐列列出，有任何问题时整个文件都不导入。",
         ],
-        false,
-    )?;
-    sheet.finish()
+    )
 }
 
 /// What an import found and did.

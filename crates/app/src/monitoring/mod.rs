@@ -3,6 +3,7 @@
 //! Every step is decided by `dixian_domain::monitoring::transition` against the policy in
 //! force for the household's village on the day; a refusal is audited like a success.
 
+pub mod case_export;
 pub mod lead_export;
 pub mod lead_import;
 
@@ -513,6 +514,7 @@ pub fn facts_of(detail: &HouseholdDetail) -> HouseholdFacts {
             .iter()
             .map(|m| PersonFacts {
                 name: m.name.clone(),
+                relation: m.relation,
                 birth_date: m.birth_date,
                 status: m.status,
                 schooling: m.schooling,
@@ -996,6 +998,64 @@ pub async fn assign_cadre(
         &StepEffect::AssignCadre { user_id },
     )
     .await
+}
+
+/// Cases one bulk 明确帮扶责任人 may assign at once: a village's new cases, a page of the list.
+pub const MAX_BULK_CADRES: usize = 50;
+
+/// Makes one account the 帮扶责任人 of every ticked case, each `(case, version)` as the list
+/// showed it (a case handled since is named, not overwritten), with the same unit, political
+/// status and start. Each case its own step in its own history; one refused does not stop
+/// the others.
+pub async fn assign_cadres(
+    store: &dyn Store,
+    actor: &Actor,
+    picks: &[(i64, i64)],
+    f: &CadreForm,
+    today: NaiveDate,
+) -> Result<BulkOutcome, AppError> {
+    let mut picks: Vec<(i64, i64)> = picks.to_vec();
+    picks.sort_unstable();
+    picks.dedup_by_key(|p| p.0);
+    let mut problems = Vec::new();
+    if picks.is_empty() {
+        problems.push(("ids", "请先勾选要指派帮扶责任人的案件".to_string()));
+    } else if picks.len() > MAX_BULK_CADRES {
+        problems.push((
+            "ids",
+            format!(
+                "一次最多指派{MAX_BULK_CADRES}个案件，勾选了{}个",
+                picks.len()
+            ),
+        ));
+    }
+    if f.cadre.trim().is_empty() {
+        problems.push(("cadre", "请选择帮扶责任人".to_string()));
+    }
+    if let Err(e) = date_or_today(&f.start, today, "帮扶开始日期") {
+        problems.push(("start", e.to_string()));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Fields(problems));
+    }
+    let mut out = BulkOutcome::default();
+    for (id, version) in picks {
+        let form = CadreForm {
+            version,
+            ..f.clone()
+        };
+        match assign_cadre(store, actor, id, &form, today).await {
+            Ok(_) => out.decided.push((id, Some(id))),
+            Err(
+                e @ (AppError::Invalid(_)
+                | AppError::Fields(_)
+                | AppError::NotFound(_)
+                | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_))),
+            ) => out.refused.push((id, e.to_string())),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// A measure of the plan as its form gives it; `id` empty for a new one.

@@ -84,30 +84,76 @@ const ASSURANCE_COLUMNS: [&str; 7] = [
 /// Widths worth setting in an XLSX household sheet: codes, address, ID and bank account.
 const WIDE: [(u16, f64); 4] = [(0, 19.0), (2, 28.0), (4, 22.0), (11, 21.0)];
 
-/// The template as CSV (UTF-8 with BOM) or XLSX (every cell text, so ID numbers typed into
-/// it stay whole), with one example household.
+/// The template: as CSV the header alone, as Excel an empty sheet of text columns and a
+/// sheet explaining each column. No example household: a sample once carried a real code
+/// of the demo county and would be imported as a household like any other row.
 pub fn template(kind: FileKind) -> std::io::Result<Vec<u8>> {
-    let header: Vec<String> = COLUMNS
+    let notes: Vec<sheet::ColumnNote> = COLUMNS
         .iter()
-        .map(|(c, req)| if *req { format!("{c}*") } else { c.to_string() })
+        .map(|(name, required)| sheet::ColumnNote {
+            name,
+            required: *required,
+            note: column_note(name),
+        })
         .collect();
-    let mut sheet = TextSheet::new(kind, "农户信息", &WIDE, Vec::new())?;
-    sheet.push(&header, true)?;
-    for line in TEMPLATE_EXAMPLE {
-        sheet.push(&line.split(',').collect::<Vec<_>>(), false)?;
+    sheet::template_book(
+        kind,
+        "农户信息",
+        "农户导入模板填写说明",
+        &notes,
+        &WIDE,
+        &[
+            "每个成员一行，从第2行起填写；同一户的各行填写相同的户编号，户的信息（住址、户类型等）各行一致。",
+            "收入和两不愁三保障情况填在户主那一行；不改动表头的列名（带*的必填），列的顺序可以调整。",
+            "模板中没有示例行：上传的每一行都会当作真实的农户和成员登记。",
+            "可先勾选“只检查，不导入”试一次：有问题时逐行逐列列出（第几行、哪一列、什么问题），可下载标注了问题的文件，改正后再上传；有任何问题时整个文件都不导入。",
+            "身份证号、电话、一卡通账号按规定加密保存，导入记入审计。",
+        ],
+    )
+}
+
+/// How a household-file column is filled, for the template's instructions.
+fn column_note(name: &str) -> String {
+    let choices = |all: Vec<&'static str>| format!("填写其中之一：{}", all.join("、"));
+    let yes_no = "填“是”或“否”，不填为“否”";
+    let fen = "以元为单位，可带两位小数，如 12800.50；不填为0";
+    match name {
+        "户编号" => "16位：前12位是村级区划代码，后4位是户序号；同户各行相同。本列已设为“文本”，不要让 Excel 变成科学计数".into(),
+        "村民小组" => "1到999的数字，可写“3”或“3组”".into(),
+        "住址" => "最多100个字".into(),
+        "联系电话" => "7到20位数字，可含“-”".into(),
+        "一卡通账号" => "12到30位数字（惠民惠农财政补贴“一卡通”）；本列已设为“文本”".into(),
+        "户类型" => choices(labels(HouseholdType::ALL, HouseholdType::label)),
+        "易地扶贫搬迁" | "低保户" | "特困供养" | "监测对象" | "医疗保险" | "养老保险"
+        | "财政供养人员" => yes_no.into(),
+        "姓名" => "与身份证一致，最多30个字".into(),
+        "身份证号" => "18位公民身份号码，末位可为X；本列已设为“文本”：从别的表格复制时请“选择性粘贴—值”，不要变成 1.23E+17 这样的数字".into(),
+        "性别" => "可不填（按身份证号）；填写时须与身份证号一致".into(),
+        "与户主关系" => choices(labels(Relation::ALL, Relation::label)),
+        "劳动能力" => choices(labels(LabourCapacity::ALL, LabourCapacity::label)),
+        "健康状况" => choices(labels(Health::ALL, Health::label)),
+        "残疾类别" => format!(
+            "{}；与残疾等级同时填写",
+            choices(labels(DisabilityCategory::ALL, DisabilityCategory::label))
+        ),
+        "残疾等级" => "1到4（级）；与残疾类别同时填写".into(),
+        "在校生状况" => choices(labels(Schooling::ALL, Schooling::label)),
+        "务工月数" => "0到12的整数".into(),
+        "务工地点" => "如：县内、市内县外、省外".into(),
+        "人员状态" => format!(
+            "{}；不填为“{}”",
+            choices(labels(LivingStatus::ALL, LivingStatus::label)),
+            LivingStatus::InHousehold.label()
+        ),
+        "收入年度" => "如 2025；只填在户主行，与其后的收入、支出各列一起".into(),
+        "住房安全等级" => "填写其中之一：A级、B级、C级、D级、未鉴定".into(),
+        "不愁吃穿" | "饮水水量达标" | "饮水水质达标" | "用水方便" | "供水保证率达标" => {
+            "填“是”或“否”；填写了任一项保障情况时这几项都必填".into()
+        }
+        "保障情况说明" => "最多200个字".into(),
+        _ => fen.into(),
     }
-    sheet.finish()
 }
-
-/// The CSV template as text.
-pub fn template_csv() -> String {
-    String::from_utf8(template(FileKind::Csv).unwrap_or_default()).unwrap_or_default()
-}
-
-const TEMPLATE_EXAMPLE: [&str; 2] = [
-    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,张三,11010519491231002X,,户主,普通劳动力,健康,,,非在校生,是,是,10,县内,否,在户,2025,12000,3000,0,1200,0,0,0,0,500,800,0,是,B级,是,是,是,是,",
-    "5002991012010001,1,青山县石桥镇石桥村一组3号,13800138000,6217000012345678901,脱贫户,否,是,否,否,李四,110105194912310046,,配偶,弱劳动力或半劳动力,长期慢性病,,,非在校生,是,是,0,,否,在户,,,,,,,,,,,,,是,B级,是,是,是,是,",
-];
 
 /// A row's cells in the template's column order (absent columns empty).
 struct Row<'a> {
@@ -1195,9 +1241,52 @@ mod tests {
         assert_eq!(r.incomes.len(), 1);
         assert_eq!(r.incomes[0].wage, Money::from_fen(1_200_000));
         assert_eq!(r.incomes[0].business_expense, Money::from_fen(50_000));
-        // The template itself reads back.
-        let t = read_csv(&template_csv(), today()).unwrap();
-        assert_eq!(t[0].members.len(), 2);
+    }
+
+    #[test]
+    fn the_template_holds_no_row_and_explains_every_column() {
+        // The CSV is the header alone: no row that could be imported as a household.
+        let csv = String::from_utf8(template(FileKind::Csv).unwrap()).unwrap();
+        assert_eq!(csv.trim_end().lines().count(), 1, "{csv}");
+        assert!(csv.contains("户编号*") && csv.contains("身份证号*"));
+        // Its header reads back: a row written under it is a household.
+        let header = csv.trim_start_matches('\u{feff}').trim_end().to_string();
+        let mut row = vec![""; COLUMNS.len()];
+        let at = |name: &str| COLUMNS.iter().position(|(c, _)| *c == name).unwrap();
+        for (name, value) in [
+            ("户编号", "5002991012010001"),
+            ("住址", "一组3号"),
+            ("户类型", "一般农户"),
+            ("姓名", "张三"),
+            ("身份证号", "11010519491231002X"),
+            ("与户主关系", "户主"),
+            ("劳动能力", "普通劳动力"),
+            ("健康状况", "健康"),
+            ("在校生状况", "非在校生"),
+        ] {
+            row[at(name)] = value;
+        }
+        let records = read_csv(&format!("{header}\n{}\n", row.join(",")), today()).unwrap();
+        assert_eq!(records[0].members[0].name, "张三");
+        // The Excel template: an empty data sheet, then every column explained.
+        let xlsx = template(FileKind::Xlsx).unwrap();
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        use calamine::Reader;
+        assert_eq!(book.sheet_names(), ["农户信息", "填写说明"]);
+        let data = book.worksheet_range("农户信息").unwrap();
+        assert_eq!(data.height(), 1, "the header alone");
+        let notes = book.worksheet_range("填写说明").unwrap();
+        for (name, _) in COLUMNS {
+            let note = notes
+                .rows()
+                .find(|r| r[0] == name)
+                .map(|r| r[2].to_string())
+                .unwrap_or_default();
+            assert!(!note.is_empty(), "{name} explained");
+        }
+        let relation = notes.rows().find(|r| r[0] == "与户主关系").unwrap();
+        assert!(relation[2].to_string().contains("配偶"), "{relation:?}");
     }
 
     #[test]
@@ -1437,10 +1526,13 @@ mod tests {
         back.sort_by(|a, b| a.household.code.cmp(&b.household.code));
         assert_eq!(back, original);
 
-        // The XLSX template reads back too.
+        // The XLSX template reads back: its header found, no household in it.
         let t = template(FileKind::Xlsx).unwrap();
-        let records = read_file(FileKind::Xlsx, &t, today()).unwrap().records;
-        assert_eq!(records[0].members.len(), 2);
+        let read = read_file(FileKind::Xlsx, &t, today());
+        assert!(
+            read.as_ref().is_ok_and(|r| r.records.is_empty()),
+            "{read:?}"
+        );
     }
 
     #[test]

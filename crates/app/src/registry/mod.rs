@@ -14,6 +14,7 @@ use dixian_domain::changes::income_components;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::money::Money;
+use dixian_domain::monitoring::FieldProblem;
 use dixian_domain::registry::{
     DisabilityCategory, Health, HouseholdCode, HouseholdType, Income, LabourCapacity, LivingStatus,
     MemberArrival, MemberDetails, Person, Relation, Schooling,
@@ -248,7 +249,7 @@ pub async fn edit(
 ) -> Result<Vec<dixian_store::FieldChange>, AppError> {
     let code =
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-    let mut problems = Vec::new();
+    let mut problems: Vec<FieldProblem> = Vec::new();
     let group_no = group_field(&f.group_no, &mut problems);
     let address = address_field(&f.address, &mut problems);
     let phone = match f.phone.trim() {
@@ -256,16 +257,16 @@ pub async fn edit(
         "无" => PhoneChange::Clear,
         p if is_phone(p) => PhoneChange::Set(p.to_string()),
         p => {
-            problems.push(format!("联系电话“{p}”无效"));
+            problems.push(("phone", format!("联系电话“{p}”无效")));
             PhoneChange::Keep
         }
     };
     let household_type = HouseholdType::parse(f.household_type.trim());
     if household_type.is_none() {
-        problems.push("请选择户类型".into());
+        problems.push(("household_type", "请选择户类型".into()));
     }
     if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
+        return Err(AppError::Fields(problems));
     }
     let Some(household_type) = household_type else {
         return Err(AppError::Invalid(vec!["请选择户类型".into()]));
@@ -285,23 +286,23 @@ pub async fn edit(
         .await?)
 }
 
-fn group_field(text: &str, problems: &mut Vec<String>) -> Option<u16> {
+fn group_field(text: &str, problems: &mut Vec<FieldProblem>) -> Option<u16> {
     match text.trim() {
         "" => None,
         t => match t.trim_end_matches('组').parse::<u16>() {
             Ok(g) if (1..=999).contains(&g) => Some(g),
             _ => {
-                problems.push(format!("村民小组“{t}”无效，应为1到999的数字"));
+                problems.push(("group_no", format!("村民小组“{t}”无效，应为1到999的数字")));
                 None
             }
         },
     }
 }
 
-fn address_field(text: &str, problems: &mut Vec<String>) -> String {
+fn address_field(text: &str, problems: &mut Vec<FieldProblem>) -> String {
     let address = text.trim().to_string();
     if address.is_empty() || address.chars().count() > 100 {
-        problems.push("住址不能为空，最多100个字".into());
+        problems.push(("address", "住址不能为空，最多100个字".into()));
     }
     address
 }
@@ -365,11 +366,11 @@ pub async fn create_household(
     f: &NewHouseholdForm,
     today: NaiveDate,
 ) -> Result<HouseholdCode, AppError> {
-    let mut problems = Vec::new();
+    let mut problems: Vec<FieldProblem> = Vec::new();
     let village = match DivisionCode::parse(f.village.trim()) {
         Ok(v) if v.level() == dixian_domain::division::DivisionLevel::Village => Some(v),
         _ => {
-            problems.push("请选择村".into());
+            problems.push(("village", "请选择村".into()));
             None
         }
     };
@@ -378,11 +379,11 @@ pub async fn create_household(
         (t, Some(v)) => match HouseholdCode::parse(t) {
             Ok(c) if c.village().as_ref() == Some(v) => Some(c),
             Ok(_) => {
-                problems.push(format!("户编号{t}不属于所选的村"));
+                problems.push(("code", format!("户编号{t}不属于所选的村")));
                 None
             }
             Err(e) => {
-                problems.push(format!("户编号：{e}"));
+                problems.push(("code", format!("户编号：{e}")));
                 None
             }
         },
@@ -393,7 +394,7 @@ pub async fn create_household(
         "" => None,
         p if is_phone(p) => Some(p.to_string()),
         p => {
-            problems.push(format!("联系电话“{p}”无效"));
+            problems.push(("phone", format!("联系电话“{p}”无效")));
             None
         }
     };
@@ -403,19 +404,19 @@ pub async fn create_household(
             Some(b.to_string())
         }
         b => {
-            problems.push(format!("一卡通账号“{b}”应为12到30位数字"));
+            problems.push(("bank_account", format!("一卡通账号“{b}”应为12到30位数字")));
             None
         }
     };
     let household_type = HouseholdType::parse(f.household_type.trim());
     if household_type.is_none() {
-        problems.push("请选择户类型".into());
+        problems.push(("household_type", "请选择户类型".into()));
     }
     let head = new_person(&f.head, Relation::Head, "户主", today, &mut problems);
     let (Some(village), Some(household_type), Some(head), true) =
         (village, household_type, head, problems.is_empty())
     else {
-        return Err(AppError::Invalid(problems));
+        return Err(AppError::Fields(problems));
     };
     let code = match code {
         Some(c) => c,
@@ -530,6 +531,21 @@ fn pick<T>(
     v
 }
 
+/// [`pick`] for a form whose problems are named beside their fields.
+fn pick_into<T>(
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    label: &str,
+    field: &'static str,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<T> {
+    let v = parse(text.trim());
+    if v.is_none() {
+        problems.push((field, format!("请选择{label}")));
+    }
+    v
+}
+
 /// Adds a member to household `code_text` from the arrival form; every problem is named.
 /// Returns the new person's id.
 pub async fn add_member(
@@ -541,9 +557,21 @@ pub async fn add_member(
 ) -> Result<i64, AppError> {
     let code =
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-    let mut problems = Vec::new();
-    let arrival = pick(&f.arrival, MemberArrival::parse, "增加方式", &mut problems);
-    let relation = pick(&f.relation, Relation::parse, "与户主关系", &mut problems);
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    let arrival = pick_into(
+        &f.arrival,
+        MemberArrival::parse,
+        "增加方式",
+        "arrival",
+        &mut problems,
+    );
+    let relation = pick_into(
+        &f.relation,
+        Relation::parse,
+        "与户主关系",
+        "relation",
+        &mut problems,
+    );
     // Every field is checked even when the relation is missing, so all problems are named.
     let person = new_person(
         f,
@@ -555,13 +583,13 @@ pub async fn add_member(
     let on = match (f.date.trim(), arrival, &person) {
         ("", Some(MemberArrival::Birth), Some(p)) => Some(p.birth_date),
         ("", _, _) => {
-            problems.push("请填写日期".into());
+            problems.push(("date", "请填写日期".into()));
             None
         }
         (t, _, _) => match policy::parse_date(t) {
             Ok(d) => Some(d),
             Err(e) => {
-                problems.push(e.to_string());
+                problems.push(("date", e.to_string()));
                 None
             }
         },
@@ -569,7 +597,7 @@ pub async fn add_member(
     let (Some(arrival), Some(_), Some(person), Some(on), true) =
         (arrival, relation, person, on, problems.is_empty())
     else {
-        return Err(AppError::Invalid(problems));
+        return Err(AppError::Fields(problems));
     };
     Ok(store
         .add_member(actor, &code, &person, arrival, on, &f.reason)
@@ -583,22 +611,34 @@ fn new_person(
     relation: Relation,
     who: &str,
     today: NaiveDate,
-    problems: &mut Vec<String>,
+    problems: &mut Vec<FieldProblem>,
 ) -> Option<Person> {
     let id = match IdNumber::parse(f.id_number.trim(), today) {
         Ok(id) => Some(id),
         Err(e) => {
-            problems.push(format!("{who}身份证号：{e}"));
+            problems.push(("id_number", format!("{who}身份证号：{e}")));
             None
         }
     };
     let name = f.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 30 {
-        problems.push(format!("{who}姓名不能为空，最多30个字"));
+        problems.push(("name", format!("{who}姓名不能为空，最多30个字")));
     }
-    let labour = pick(&f.labour, LabourCapacity::parse, "劳动能力", problems);
-    let health = pick(&f.health, Health::parse, "健康状况", problems);
-    let schooling = pick(&f.schooling, Schooling::parse, "在校生状况", problems);
+    let labour = pick_into(
+        &f.labour,
+        LabourCapacity::parse,
+        "劳动能力",
+        "labour",
+        problems,
+    );
+    let health = pick_into(&f.health, Health::parse, "健康状况", "health", problems);
+    let schooling = pick_into(
+        &f.schooling,
+        Schooling::parse,
+        "在校生状况",
+        "schooling",
+        problems,
+    );
     let id = id?;
     Some(Person {
         sex: id.sex(),

@@ -287,6 +287,93 @@ fn for_each_xlsx_row(
     Ok(())
 }
 
+/// One column of an import template, as its instructions sheet explains it.
+pub struct ColumnNote {
+    pub name: &'static str,
+    pub required: bool,
+    pub note: String,
+}
+
+/// An import template (导入模板) with no row that could be taken for a person: as CSV the
+/// header alone (`*` marks the required columns); as Excel an empty data sheet `data_name`
+/// first (the one uploads are read from), its columns formatted as text so ID numbers and
+/// codes stay whole, then a sheet 填写说明 titled `title`: every column, whether it is
+/// required, how to fill it, and the general `lines` under them.
+pub fn template_book(
+    kind: FileKind,
+    data_name: &str,
+    title: &str,
+    columns: &[ColumnNote],
+    widths: &[(u16, f64)],
+    lines: &[&str],
+) -> std::io::Result<Vec<u8>> {
+    let header: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            if c.required {
+                format!("{}*", c.name)
+            } else {
+                c.name.to_string()
+            }
+        })
+        .collect();
+    if kind == FileKind::Csv {
+        let mut sheet = TextSheet::new(kind, data_name, &[], Vec::new())?;
+        sheet.push(&header, true)?;
+        return sheet.finish();
+    }
+    template_xlsx(data_name, title, &header, columns, widths, lines).map_err(xlsx_io)
+}
+
+fn template_xlsx(
+    data_name: &str,
+    title: &str,
+    header: &[String],
+    columns: &[ColumnNote],
+    widths: &[(u16, f64)],
+    lines: &[&str],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let data = wb.add_worksheet();
+    data.set_name(data_name)?;
+    for (c, h) in header.iter().enumerate() {
+        let c = u16::try_from(c).unwrap_or(u16::MAX);
+        let width = widths
+            .iter()
+            .find(|(col, _)| *col == c)
+            .map_or(14.0, |(_, w)| *w);
+        data.set_column_width(c, width)?;
+        data.set_column_format(c, &text)?;
+        data.write_string_with_format(0, c, h, &bold)?;
+    }
+    data.set_freeze_panes(1, 0)?;
+    let notes = wb.add_worksheet();
+    notes.set_name("填写说明")?;
+    notes.set_column_width(0, 18.0)?;
+    notes.set_column_width(1, 10.0)?;
+    notes.set_column_width(2, 90.0)?;
+    notes.write_string_with_format(0, 0, title, &bold)?;
+    let mut row = 2;
+    for (i, h) in ["列名", "是否必填", "填写要求"].iter().enumerate() {
+        notes.write_string_with_format(row, u16::try_from(i).unwrap_or(0), *h, &bold)?;
+    }
+    for c in columns {
+        row += 1;
+        notes.write_string(row, 0, c.name)?;
+        notes.write_string(row, 1, if c.required { "必填" } else { "可不填" })?;
+        notes.write_string(row, 2, &c.note)?;
+    }
+    row += 2;
+    for line in lines {
+        notes.write_string(row, 0, *line)?;
+        row += 1;
+    }
+    wb.save_to_buffer()
+}
+
 /// Rows of text written as CSV (UTF-8 with BOM, which Excel opens correctly) or as an XLSX
 /// sheet in constant-memory mode, every cell as text so codes and ID numbers stay whole.
 pub struct TextSheet<W: std::io::Write + Send> {

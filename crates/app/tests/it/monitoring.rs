@@ -928,7 +928,8 @@ async fn a_campaign_file_of_leads_goes_in_whole_or_not_at_all() {
     let hotline = leads.iter().find(|l| l.household.is_none()).unwrap();
     assert_eq!(hotline.channel, dixian_domain::monitoring::Channel::Hotline);
     assert_eq!(hotline.received_on, d(2026, 11, 23), "empty date: today");
-    // The template reads back with no problems (as a dry run).
+    // The template is its header alone: read back, its header is found and the file is
+    // refused as having no rows, not as malformed (a dry run).
     let template =
         dixian_app::monitoring::lead_import::template(dixian_app::sheet::FileKind::Xlsx).unwrap();
     let r = dixian_app::monitoring::lead_import::import_leads(
@@ -941,7 +942,14 @@ async fn a_campaign_file_of_leads_goes_in_whole_or_not_at_all() {
     )
     .await
     .unwrap();
-    assert_eq!((r.rows, r.problems.len()), (1, 0), "{:?}", r.problems);
+    assert_eq!(r.rows, 0);
+    assert_eq!(
+        r.problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["文件“模板.xlsx”表头下没有数据行"]
+    );
 }
 
 /// A county pack from 2027 that renames the categories (a province merging or renaming them
@@ -1046,4 +1054,143 @@ async fn a_case_keeps_the_category_name_it_was_identified_under() {
     let view = case_view(&s, &town, new_case, d(2027, 3, 1)).await.unwrap();
     assert_eq!(view.suggested_category.as_deref(), Some("02"));
     assert_eq!(view.category_name, None);
+}
+
+#[tokio::test]
+async fn cases_are_assigned_a_cadre_in_bulk_and_exported_in_words() {
+    let (_d, s, a) = county().await;
+    let code = |c: &str| DivisionCode::parse(c).unwrap();
+    dixian_app::accounts::ensure_demo_accounts(
+        &s,
+        &dixian_app::accounts::Argon2id::cheap_for_tests(),
+        &sys(),
+        code("500299000000"),
+        code("500299101000"),
+        code("500299101201"),
+    )
+    .await
+    .unwrap();
+    let b = HouseholdRecord {
+        household: Household {
+            code: HouseholdCode::new(&code("500299101201"), 2).unwrap(),
+            address: "石桥村9号".into(),
+            ..a.household.clone()
+        },
+        members: vec![member(14, Relation::Head)],
+        ..a.clone()
+    };
+    s.insert_households(&sys(), std::slice::from_ref(&b))
+        .await
+        .unwrap();
+    let first = include(&s, &a, d(2026, 6, 2)).await;
+    let second = include(&s, &b, d(2026, 6, 2)).await;
+    let town = as_role(Role::TownReviewer, "500299101000");
+    let cadre = s.user_by_username("cadre").await.unwrap().unwrap();
+    let version = |id: i64| {
+        let s = &s;
+        let town = &town;
+        async move {
+            case_view(s, town, id, d(2026, 6, 20))
+                .await
+                .unwrap()
+                .file
+                .summary
+                .case
+                .version
+        }
+    };
+    let form = CadreForm {
+        cadre: cadre.id.to_string(),
+        unit: "区农业农村委".into(),
+        political: "群众".into(),
+        start: "2026-06-20".into(),
+        ..CadreForm::default()
+    };
+    // Nothing ticked and no cadre: both named at once, beside their fields.
+    let e = dixian_app::monitoring::assign_cadres(
+        &s,
+        &town,
+        &[],
+        &CadreForm::default(),
+        d(2026, 6, 20),
+    )
+    .await
+    .unwrap_err();
+    let AppError::Fields(fields) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        fields.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+        ["ids", "cadre"]
+    );
+    // One case as the list showed it, the other handled since (an old version): the first
+    // is assigned, the second named, not overwritten.
+    let v1 = version(first).await;
+    let v2 = version(second).await;
+    let done = dixian_app::monitoring::assign_cadres(
+        &s,
+        &town,
+        &[(first, v1), (second, v2 - 1)],
+        &form,
+        d(2026, 6, 20),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.decided, vec![(first, Some(first))]);
+    assert_eq!(done.refused.len(), 1);
+    assert!(
+        done.refused[0].1.contains("已被他人办理"),
+        "{:?}",
+        done.refused
+    );
+    let file = case_view(&s, &town, first, d(2026, 6, 20)).await.unwrap();
+    assert!(file.file.summary.has_cadre);
+    assert!(
+        !case_view(&s, &town, second, d(2026, 6, 20))
+            .await
+            .unwrap()
+            .file
+            .summary
+            .has_cadre
+    );
+
+    // The list as a file, searched by a member's name: the category by its pack's name, the
+    // risk types by theirs, audited with the search; a village officer may not export.
+    let filter = dixian_store::CaseFilter {
+        text: "村民14".into(),
+        ..dixian_store::CaseFilter::default()
+    };
+    let csv = dixian_app::monitoring::case_export::export_cases(&s, &town, &filter, d(2026, 6, 20))
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("\u{feff}案件,户编号,户主"));
+    assert!(lines[1].contains(b.household.code.as_str()), "{}", lines[1]);
+    assert!(lines[1].contains("村民14") && lines[1].contains("监测帮扶中"));
+    assert!(lines[1].contains("未明确"), "{}", lines[1]);
+    assert!(
+        !lines[1].contains(",02,"),
+        "category as a name: {}",
+        lines[1]
+    );
+    let audit = s
+        .audit_records(&sys(), &dixian_store::AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.action == "case.export" && r.detail.contains("村民14")),
+        "{audit:?}"
+    );
+    let village = as_role(Role::VillageOfficer, "500299101201");
+    let e =
+        dixian_app::monitoring::case_export::export_cases(&s, &village, &filter, d(2026, 6, 20))
+            .await
+            .unwrap_err();
+    assert!(
+        matches!(e, AppError::Store(dixian_store::StoreError::Forbidden)),
+        "{e:?}"
+    );
 }

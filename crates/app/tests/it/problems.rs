@@ -134,6 +134,37 @@ async fn clearing_and_dispatch_count_what_they_list() {
             check_counts(&l, code(COUNTY), &line.counts);
         }
     }
+    // A search by the head's name finds that household's problems and reads back as words.
+    let first = &l.problems[0];
+    let found = FilterQuery {
+        q: first.head_name.clone(),
+        ..FilterQuery::default()
+    }
+    .filter(code(COUNTY))
+    .unwrap();
+    assert_eq!(FilterQuery::of(&found).q, first.head_name);
+    let listed = l.select(&found);
+    assert!(listed.iter().any(|p| p.id == first.id));
+    assert!(
+        listed
+            .iter()
+            .all(|p| p.head_name.contains(first.head_name.as_str()))
+    );
+    assert!(
+        found
+            .words()
+            .contains(&format!("查找：{}", first.head_name))
+    );
+    let long = FilterQuery {
+        q: "长".repeat(21),
+        ..FilterQuery::default()
+    };
+    assert!(
+        long.filter(code(COUNTY))
+            .unwrap_err()
+            .to_string()
+            .contains("过长")
+    );
     // The demo has problems beyond the clearing limit now, and struck-off ones.
     let now = l.by_division(&s, Month::of(as_of)).await.unwrap();
     assert!(now.total.uncleared.n > 0 && !now.total.cleared());

@@ -31,6 +31,28 @@ async fn a_low_income_after_elimination_is_found_and_named() {
     let reviewer = as_role(Role::TownReviewer, "500299101000");
     let before = check_area(&s, &reviewer, &town, as_of).await.unwrap();
     assert!(before.checked > 10);
+    // Every case checked, each finding named as the case list names its household.
+    let listed = s
+        .cases(
+            &reviewer,
+            &CaseFilter {
+                within: Some(town),
+                limit: i64::MAX,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(before.checked, listed.len());
+    assert!(!before.items.is_empty());
+    for i in &before.items {
+        let c = listed.iter().find(|c| c.case.id == i.case_id).unwrap();
+        assert_eq!(
+            (&i.head_name, &i.village_name),
+            (&c.head_name, &c.village_name),
+            "{i:?}"
+        );
+    }
     // The demo enters two such flaws itself, so the page has something to show.
     let low = |r: &dixian_app::quality::Report| {
         r.items

@@ -25,7 +25,8 @@ use crate::money::Money;
 use crate::policy::{DayCount, Deadline, Policy};
 use crate::registry::assurance::Assurance;
 use crate::registry::{
-    HouseholdCode, HouseholdRecord, HouseholdType, Income, LabourCapacity, LivingStatus, Schooling,
+    HouseholdCode, HouseholdRecord, HouseholdType, Income, LabourCapacity, LivingStatus, Relation,
+    Schooling,
 };
 use chrono::{Months, NaiveDate};
 
@@ -354,6 +355,8 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonFacts {
     pub name: String,
+    /// To the head (与户主关系): lists name a household by its head.
+    pub relation: Relation,
     pub birth_date: NaiveDate,
     pub status: LivingStatus,
     pub schooling: Schooling,
@@ -376,6 +379,16 @@ pub struct HouseholdFacts {
     pub assurance: Option<Assurance>,
 }
 
+impl HouseholdFacts {
+    /// The head living in the household (户主), as lists name a household.
+    pub fn head_name(&self) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|m| m.relation == Relation::Head && m.status == LivingStatus::InHousehold)
+            .map(|m| m.name.as_str())
+    }
+}
+
 impl From<&HouseholdRecord> for HouseholdFacts {
     fn from(r: &HouseholdRecord) -> Self {
         HouseholdFacts {
@@ -388,6 +401,7 @@ impl From<&HouseholdRecord> for HouseholdFacts {
                 .iter()
                 .map(|p| PersonFacts {
                     name: p.name.clone(),
+                    relation: p.relation,
                     birth_date: p.birth_date,
                     status: p.status,
                     schooling: p.schooling,

@@ -580,6 +580,64 @@ pub async fn monitoring_cases(store: &dyn Store) {
             .len(),
         1
     );
+    // The facts of the households with a case in an area, as their records give them; an
+    // area outside the scope refused.
+    let town_code = DivisionCode::parse("500299101000").unwrap();
+    assert_eq!(
+        store.case_household_facts(&town, &town_code).await.unwrap(),
+        vec![dixian_domain::monitoring::HouseholdFacts::from(&a)]
+    );
+    assert!(
+        store
+            .case_household_facts(&town, &DivisionCode::parse("500299101202").unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .case_household_facts(&town, &DivisionCode::parse("500299102000").unwrap())
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    // The area's cases bare, as their files have them; an area outside the scope refused.
+    assert_eq!(
+        store.area_cases(&town, &town_code).await.unwrap(),
+        vec![current(town.clone()).await]
+    );
+    assert_eq!(
+        store
+            .area_cases(&town, &DivisionCode::parse("500299102000").unwrap())
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    // Searched by a member's name or part of the household code, and by a member's ID
+    // number (its blind index); LIKE's own characters are not wildcards.
+    let search = |text: &str, id_number: Option<dixian_domain::id_number::IdNumber>| CaseFilter {
+        text: text.into(),
+        id_number,
+        ..CaseFilter::default()
+    };
+    let town_ref = &town;
+    let found = |f: CaseFilter| async move {
+        store
+            .cases(town_ref, &f)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.case.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found(search("成员0", None)).await, vec![case_id]);
+    assert_eq!(found(search("_员0", None)).await, vec![case_id]);
+    assert!(found(search("无此人", None)).await.is_empty());
+    assert_eq!(
+        found(search(&a.household.code.as_str()[8..], None)).await,
+        vec![case_id]
+    );
+    assert_eq!(found(search("", Some(id(2)))).await, vec![case_id]);
+    assert!(found(search("", Some(id(4)))).await.is_empty());
+    assert!(found(search("成员0", Some(id(4)))).await.is_empty());
     // A cadre sees the cases of assigned households only.
     let uid = store
         .create_user(

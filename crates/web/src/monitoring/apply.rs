@@ -19,6 +19,7 @@ use dixian_domain::monitoring::{CaseState, LeadStatus};
 use serde::Deserialize;
 
 struct VillageGroup {
+    town_code: String,
     town: String,
     villages: Vec<(String, String)>,
 }
@@ -38,6 +39,7 @@ async fn villages(state: &AppState) -> Result<Vec<VillageGroup>, AppError> {
                 .collect();
             if !villages.is_empty() {
                 groups.push(VillageGroup {
+                    town_code: town.code.to_string(),
                     town: town.name.clone(),
                     villages,
                 });
@@ -57,6 +59,10 @@ struct ApplyPage {
     error: Option<String>,
     /// Every problem of a refused declaration: (field, message).
     problems: Vec<(&'static str, String)>,
+    /// The towns, for the first step; the town chosen (its code, empty: none yet).
+    towns: Vec<(String, String)>,
+    town: String,
+    /// The villages offered: the chosen town's, or every town's grouped by town.
     groups: Vec<VillageGroup>,
     hardships: Vec<(String, String)>,
 }
@@ -88,6 +94,9 @@ struct DonePage {
 pub struct Elder {
     #[serde(default)]
     elder: Option<String>,
+    /// The town chosen in the first step (乡镇), whose villages the form then lists.
+    #[serde(default)]
+    town: Option<String>,
 }
 
 impl Elder {
@@ -121,28 +130,49 @@ async fn hardship_choices(state: &AppState, groups: &[VillageGroup]) -> Vec<(Str
 async fn form_page(
     state: &AppState,
     elder: bool,
+    town: Option<String>,
     form: ApplyForm,
     error: Option<String>,
     stamp: Option<String>,
     status: StatusCode,
 ) -> Page {
-    form_page_with(state, elder, form, error, Vec::new(), stamp, status).await
+    form_page_with(state, elder, town, form, error, Vec::new(), stamp, status).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn form_page_with(
     state: &AppState,
     elder: bool,
+    town: Option<String>,
     form: ApplyForm,
     error: Option<String>,
     problems: Vec<(&'static str, String)>,
     stamp: Option<String>,
     status: StatusCode,
 ) -> Page {
-    let groups = match villages(state).await {
+    let mut groups = match villages(state).await {
         Ok(g) => g,
         Err(e) => return Err(e.into()),
     };
     let hardships = hardship_choices(state, &groups).await;
+    let towns: Vec<(String, String)> = groups
+        .iter()
+        .map(|g| (g.town_code.clone(), g.town.clone()))
+        .collect();
+    // The town chosen, else the town of the village already chosen (a refused form).
+    let town = town
+        .filter(|t| towns.iter().any(|(code, _)| code == t))
+        .or_else(|| {
+            DivisionCode::parse(form.village.trim())
+                .ok()
+                .and_then(|v| v.ancestor_at(DivisionLevel::Town))
+                .map(|t| t.to_string())
+        })
+        .filter(|t| towns.iter().any(|(code, _)| code == t))
+        .unwrap_or_default();
+    if !town.is_empty() {
+        groups.retain(|g| g.town_code == town);
+    }
     Ok(render(
         status,
         &ApplyPage {
@@ -152,6 +182,8 @@ async fn form_page_with(
             form,
             error,
             problems,
+            towns,
+            town,
             groups,
             hardships,
         },
@@ -162,6 +194,7 @@ pub async fn page(State(state): State<AppState>, Query(q): Query<Elder>) -> Page
     form_page(
         &state,
         q.on(),
+        q.town.clone(),
         ApplyForm::default(),
         None,
         None,
@@ -216,6 +249,13 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
         text: field(&fields, "text"),
     };
     let elder = field(&fields, "elder") == "1";
+    let town = Some(field(&fields, "town")).filter(|t| !t.is_empty());
+    // “只列该乡镇的村”: the same form again, everything typed kept (the ID number stays out
+    // of the address), the villages narrowed to the town; nothing is submitted.
+    if field(&fields, "step") == "town" {
+        let stamp = Some(field(&fields, "stamp")).filter(|s| !s.is_empty());
+        return form_page(&state, elder, town, form, None, stamp, StatusCode::OK).await;
+    }
     let stamp = match admit("apply", &key, &fields) {
         Ok(stamp) => stamp,
         Err(Turned::TooMany(wait)) => return Ok(too_many(wait)),
@@ -223,6 +263,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
             return form_page(
                 &state,
                 elder,
+                town,
                 form,
                 Some(m.into()),
                 None,
@@ -261,6 +302,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
             form_page_with(
                 &state,
                 elder,
+                town,
                 form,
                 None,
                 problems,
@@ -273,6 +315,7 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Page {
             form_page(
                 &state,
                 elder,
+                town,
                 form,
                 Some(problems.join("\n")),
                 Some(stamp.clone()),

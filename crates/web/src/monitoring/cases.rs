@@ -30,7 +30,7 @@ use dixian_domain::monitoring::{
     measure_type_name, risk_type_names,
 };
 use dixian_domain::policy::Policy;
-use dixian_store::CaseSummary;
+use dixian_store::{CaseFilter, CaseSummary};
 use serde::Deserialize;
 
 /// Cases on one page of the list.
@@ -38,6 +38,8 @@ const CASE_PAGE: i64 = 200;
 
 pub(crate) struct CaseRow {
     pub id: i64,
+    /// The version the list shows, carried by a ticked box of a bulk action.
+    pub version: i64,
     pub household: String,
     pub head: String,
     pub village: String,
@@ -52,6 +54,7 @@ fn case_row(c: &CaseSummary, today: NaiveDate, cal: &dixian_domain::WorkCalendar
     let late = flow::overdue_working_days(cal, c.case.due_on, today);
     CaseRow {
         id: c.case.id,
+        version: c.case.version,
         household: c.case.household.as_str().to_string(),
         head: c.head_name.clone(),
         village: c.village_name.clone(),
@@ -67,6 +70,7 @@ fn case_row(c: &CaseSummary, today: NaiveDate, cal: &dixian_domain::WorkCalendar
 #[template(path = "monitoring/cases.html")]
 struct CasesPage {
     frame: Frame,
+    csrf: String,
     rows: Vec<CaseRow>,
     states: Vec<(&'static str, &'static str)>,
     /// The state select's value: one code, or several from a dashboard figure.
@@ -74,6 +78,8 @@ struct CasesPage {
     /// A dashboard figure's several states, offered as the select's own option.
     state_group: Option<String>,
     household: String,
+    /// The searched words (a name or part of a code).
+    q: String,
     overdue: bool,
     /// The drill-down parameters the form carries along unchanged.
     carried: Vec<(&'static str, String)>,
@@ -85,6 +91,26 @@ struct CasesPage {
     pages: i64,
     /// This address without its page, for the paging links.
     base: String,
+    /// The list as a file, for those who may export.
+    export: Option<String>,
+    /// A wrong filter or ID number, said above the list.
+    error: Option<String>,
+    /// The 帮扶责任人 the actor may assign to ticked cases (none: no bulk form).
+    cadres: Vec<(i64, String)>,
+    /// What a bulk assignment did, and each case it could not.
+    bulk_done: Option<String>,
+    bulk_refused: Vec<String>,
+    /// The bulk form as typed, kept when it is refused.
+    typed: Typed,
+}
+
+/// What the list page shows besides the list: an error and a bulk result.
+#[derive(Default)]
+struct CasesExtra {
+    id_number: Option<dixian_domain::id_number::IdNumber>,
+    error: Option<(StatusCode, String)>,
+    bulk: Option<(String, Vec<String>)>,
+    typed: Typed,
 }
 
 pub async fn cases(
@@ -92,26 +118,162 @@ pub async fn cases(
     Extension(session): Extension<Session>,
     Query(q): Query<DrillQuery>,
 ) -> Page {
+    cases_page(&state, &session, &q, CasesExtra::default()).await
+}
+
+/// `POST /cases/find`: the cases of the household of a member with the posted ID number (a
+/// POST: the number stays out of addresses, history and logs).
+pub async fn find(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    let typed = posted.get("id_number");
+    let extra = match dixian_domain::id_number::IdNumber::parse(typed.trim(), state.today()) {
+        Ok(id) => CasesExtra {
+            id_number: Some(id),
+            ..CasesExtra::default()
+        },
+        Err(e) => CasesExtra {
+            error: Some((StatusCode::BAD_REQUEST, format!("身份证号：{e}"))),
+            ..CasesExtra::default()
+        },
+    };
+    cases_page(&state, &session, &DrillQuery::default(), extra).await
+}
+
+/// `POST /cases/cadres`: one 帮扶责任人 for every ticked case (明确帮扶责任人), each a step in
+/// its own history; the list again with what was done and each case that could not be.
+pub async fn bulk_cadre(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    // Each ticked case as "id:version", the version the list showed.
+    let picks: Vec<(i64, i64)> = posted
+        .fields()
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| {
+            let (id, version) = v.trim().split_once(':')?;
+            Some((id.parse().ok()?, version.parse().ok()?))
+        })
+        .collect();
+    let f = flow::CadreForm {
+        version: 0,
+        cadre: posted.get("cadre"),
+        unit: posted.get("unit"),
+        political: posted.get("political"),
+        start: posted.get("start"),
+    };
+    let result = flow::assign_cadres(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &picks,
+        &f,
+        state.today(),
+    )
+    .await;
+    let mut extra = CasesExtra::default();
+    match result {
+        Ok(outcome) => {
+            let done: Vec<String> = outcome
+                .decided
+                .iter()
+                .map(|(id, _)| format!("#{id}"))
+                .collect();
+            let mut said = format!("已为{}个案件明确帮扶责任人", done.len());
+            if !done.is_empty() {
+                said.push_str(&format!("（{}）", done.join("、")));
+            }
+            if outcome.refused.is_empty() {
+                said.push('。');
+            } else {
+                said.push_str(&format!("；{}个未能指派：", outcome.refused.len()));
+            }
+            let refused = outcome
+                .refused
+                .iter()
+                .map(|(id, why)| format!("案件#{id}：{why}"))
+                .collect();
+            extra.bulk = Some((said, refused));
+        }
+        Err(e) if correctable(&e) => {
+            extra.typed = Typed::refused("cases-bulk", posted.fields(), &e);
+            extra.error = Some((status_of(&e).0, String::new()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let q = DrillQuery {
+        state: posted.get("state"),
+        area: posted.get("area"),
+        q: posted.get("q"),
+        ..DrillQuery::default()
+    };
+    cases_page(&state, &session, &q, extra).await
+}
+
+/// The filtered case list as CSV (every page; audited; for those who export ledgers).
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<DrillQuery>,
+) -> Page {
+    let filter = q
+        .filter(state.today(), CASE_PAGE)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
+    let csv = flow::case_export::export_cases(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &filter,
+        state.today(),
+    )
+    .await?;
+    Ok(crate::frame::download(
+        csv,
+        crate::frame::CSV,
+        &format!("cases-{}.csv", state.today()),
+        &format!("案件清单-{}.csv", state.today()),
+    ))
+}
+
+async fn cases_page(
+    state: &AppState,
+    session: &Session,
+    q: &DrillQuery,
+    extra: CasesExtra,
+) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let day = state.today();
-    let filter = match q.filter(day, CASE_PAGE) {
+    let (mut code, mut error) = match extra.error {
+        Some((c, m)) => (c, (!m.is_empty()).then_some(m)),
+        None => (StatusCode::OK, None),
+    };
+    // A wrong filter is said above the list, which then shows every case in the area.
+    let mut filter = match q.filter(day, CASE_PAGE) {
         Ok(f) => f,
         Err(e) => {
-            return Err(AppError::Invalid(vec![e]).into());
+            code = StatusCode::BAD_REQUEST;
+            error = Some(e);
+            CaseFilter {
+                limit: CASE_PAGE,
+                ..CaseFilter::default()
+            }
         }
     };
-    let (list, cal, sel) = match (
-        store.cases(actor, &filter).await,
-        store.calendar().await,
-        dixian_app::dashboard::selection(store, actor, &filter).await,
-    ) {
-        (Ok(l), Ok(c), Ok(s)) => (l, c, s),
-        (Err(e), _, _) | (_, Err(e), _) => {
-            return Err(e.into());
-        }
-        (_, _, Err(e)) => return Err(e.into()),
-    };
+    if extra.id_number.is_some() {
+        filter = CaseFilter {
+            id_number: extra.id_number,
+            limit: CASE_PAGE,
+            ..CaseFilter::default()
+        };
+    }
+    let (list, cal, sel) = tokio::try_join!(
+        async { Ok::<_, AppError>(store.cases(actor, &filter).await?) },
+        async { Ok(store.calendar().await?) },
+        dixian_app::dashboard::selection(store, actor, &filter),
+    )?;
     let base = case_link(&filter);
     let carried = [
         ("area", &q.area),
@@ -125,10 +287,16 @@ pub async fn cases(
     .map(|(k, v)| (k, v.trim().to_string()))
     .collect();
     let state_codes: Vec<&str> = filter.states.iter().map(|s| s.code()).collect();
+    let by_id = filter.id_number.is_some();
+    let (bulk_done, bulk_refused) = match extra.bulk {
+        Some((d, r)) => (Some(d), r),
+        None => (None, Vec::new()),
+    };
     Ok(render(
-        StatusCode::OK,
+        code,
         &CasesPage {
-            frame: session.frame(&state),
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
             rows: list.iter().map(|c| case_row(c, day, &cal)).collect(),
             states: CaseState::ALL
                 .iter()
@@ -137,6 +305,7 @@ pub async fn cases(
             state: state_codes.join(","),
             state_group: (state_codes.len() > 1).then(|| state_codes.join(",")),
             household: q.household.trim().to_string(),
+            q: filter.text.clone(),
             overdue: filter.overdue_on.is_some(),
             carried,
             words: sel.words,
@@ -144,7 +313,14 @@ pub async fn cases(
             people: dixian_app::dashboard::grouped(sel.people),
             page: filter.offset / CASE_PAGE + 1,
             pages: ((sel.households + CASE_PAGE - 1) / CASE_PAGE).max(1),
+            export: (actor.may(Permission::ExportLedger) && !by_id)
+                .then(|| base.replacen("/cases?", "/cases/export.csv?", 1)),
             base,
+            error,
+            cadres: cadre_choices(state, actor).await,
+            bulk_done,
+            bulk_refused,
+            typed: extra.typed,
         },
     ))
 }

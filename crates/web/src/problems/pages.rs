@@ -55,6 +55,9 @@ pub struct ListQuery {
     overdue_on: String,
     #[serde(default)]
     uncleared_on: String,
+    /// Words of the head's name or of the household code.
+    #[serde(default)]
+    q: String,
     #[serde(default)]
     month: String,
     #[serde(default)]
@@ -73,6 +76,7 @@ impl ListQuery {
             open_on: self.open_on.clone(),
             overdue_on: self.overdue_on.clone(),
             uncleared_on: self.uncleared_on.clone(),
+            q: self.q.clone(),
         }
     }
 }
@@ -147,6 +151,7 @@ struct ListPage {
     state: String,
     kind: String,
     department: String,
+    q: String,
     kinds: Vec<(&'static str, &'static str)>,
     states: Vec<(&'static str, &'static str)>,
     departments: Vec<String>,
@@ -189,6 +194,7 @@ pub async fn list(
             state: q.state.clone(),
             kind: q.kind.clone(),
             department: q.department.clone(),
+            q: q.q.trim().to_string(),
             kinds: PROBLEM_KINDS
                 .iter()
                 .map(|k| (k.code(), k.label()))

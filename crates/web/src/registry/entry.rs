@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::error::Page;
 use crate::error::PageError;
 use crate::forms::Posted;
+use crate::forms::Typed;
 use crate::frame::{Frame, render};
 use crate::session::Session;
 use askama::Template;
@@ -50,6 +51,7 @@ fn is_correctable(e: &AppError) -> bool {
     matches!(
         e,
         AppError::Invalid(_)
+            | AppError::Fields(_)
             | AppError::Store(
                 dixian_store::StoreError::Invalid(_) | dixian_store::StoreError::Conflict(_)
             )
@@ -61,11 +63,11 @@ fn is_correctable(e: &AppError) -> bool {
 fn saved(
     code: &str,
     result: Result<usize, AppError>,
-    again: impl FnOnce(String) -> Response,
+    again: impl FnOnce(AppError) -> Response,
 ) -> Page {
     Ok(match result {
         Ok(n) => Redirect::to(&format!("/households/{code}?changed={n}")).into_response(),
-        Err(e) if is_correctable(&e) => again(e.to_string()),
+        Err(e) if is_correctable(&e) => again(e),
         Err(e) => return Err(e.into()),
     })
 }
@@ -77,7 +79,8 @@ struct ArrivalPage {
     csrf: String,
     code: String,
     form: ArrivalForm,
-    error: Option<String>,
+    /// What a refused save named, each problem beside its field (the values are `form`'s).
+    typed: Typed,
     arrivals: Vec<(&'static str, &'static str)>,
     relations: Vec<(&'static str, &'static str)>,
     labours: Vec<(&'static str, &'static str)>,
@@ -92,7 +95,7 @@ impl ArrivalPage {
             csrf: session.auth.csrf.clone(),
             code: code.to_string(),
             form,
-            error: None,
+            typed: Typed::default(),
             arrivals: choices(
                 MemberArrival::ALL,
                 MemberArrival::code,
@@ -192,7 +195,7 @@ pub async fn arrival_submit(
     .map(|_| 1);
     saved(&code, result, |e| {
         let mut page = ArrivalPage::new(&state, &session, &code, form);
-        page.error = Some(e);
+        page.typed = Typed::refused("member-new", &[], &e);
         render(StatusCode::BAD_REQUEST, &page)
     })
 }
@@ -335,7 +338,7 @@ pub async fn income_submit(
     .map(|c| c.len());
     saved(&code, result, |e| {
         let mut page = IncomePage::new(&state, &session, &code, form, false);
-        page.error = Some(e);
+        page.error = Some(e.to_string());
         render(StatusCode::BAD_REQUEST, &page)
     })
 }
@@ -434,7 +437,7 @@ pub async fn assurance_submit(
         .map(|c| c.len());
     saved(&code, result, |e| {
         let mut page = AssurancePage::new(&state, &session, &code, form);
-        page.error = Some(e);
+        page.error = Some(e.to_string());
         render(StatusCode::BAD_REQUEST, &page)
     })
 }
@@ -618,14 +621,15 @@ struct NewHouseholdPage {
     labours: Vec<(&'static str, &'static str)>,
     healths: Vec<(&'static str, &'static str)>,
     schoolings: Vec<(&'static str, &'static str)>,
-    error: Option<String>,
+    /// What a refused save named, each problem beside its field (the values are `form`'s).
+    typed: Typed,
 }
 
 async fn new_household_page(
     state: &AppState,
     session: &Session,
     form: NewHouseholdForm,
-    error: Option<String>,
+    error: Option<AppError>,
 ) -> Page {
     let villages: Vec<(String, String)> =
         match registry::villages_for(state.store.as_ref(), &session.auth.actor).await {
@@ -660,7 +664,9 @@ async fn new_household_page(
             ),
             healths: choices(Health::ALL, Health::code, Health::label),
             schoolings: choices(Schooling::ALL, Schooling::code, Schooling::label),
-            error,
+            typed: error
+                .map(|e| Typed::refused("household-new", &[], &e))
+                .unwrap_or_default(),
         },
     ))
 }
@@ -760,7 +766,7 @@ pub async fn household_new_submit(
         {
             Ok(code) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
             Err(e) if is_correctable(&e) => {
-                new_household_page(&state, &session, form, Some(e.to_string())).await?
+                new_household_page(&state, &session, form, Some(e)).await?
             }
             Err(e) => return Err(e.into()),
         },

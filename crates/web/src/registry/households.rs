@@ -368,7 +368,8 @@ struct EditPage {
     code: String,
     form: registry::EditForm,
     phone_masked: String,
-    error: Option<String>,
+    /// What a refused save named, each problem beside its field (the values are `form`'s).
+    typed: crate::forms::Typed,
 }
 
 pub async fn edit_page(
@@ -403,7 +404,7 @@ pub async fn edit_page(
                     code: v.detail.summary.code.to_string(),
                     form: registry::EditForm::of(&v.detail),
                     phone_masked: v.detail.summary.phone_masked.clone().unwrap_or_default(),
-                    error: None,
+                    typed: crate::forms::Typed::default(),
                 },
             ),
             Err(e) => return Err(e.into()),
@@ -455,7 +456,9 @@ pub async fn edit_submit(
             ))
             .into_response(),
             Err(
-                e @ (AppError::Invalid(_) | AppError::Store(dixian_store::StoreError::Invalid(_))),
+                e @ (AppError::Invalid(_)
+                | AppError::Fields(_)
+                | AppError::Store(dixian_store::StoreError::Invalid(_))),
             ) => {
                 // Show the number on record again, masked, beside the form being corrected.
                 let phone_masked = registry::household(
@@ -482,7 +485,7 @@ pub async fn edit_submit(
                         code: code.clone(),
                         phone_masked,
                         form,
-                        error: Some(e.to_string()),
+                        typed: crate::forms::Typed::refused("edit", &[], &e),
                     },
                 )
             }

@@ -31,6 +31,55 @@ async fn a_household_declares_and_the_town_accepts() {
     assert!(page.body.contains("class=\"public elder\""), "长者模式");
     assert!(page.body.contains("<option value=\"500299101201\""));
     let stamp = hidden(&page.body, "stamp");
+    // The town first: the same form again, what was typed kept, the villages only the
+    // town's; nothing is submitted (no “too fast”, no record).
+    let narrowed = public_post(
+        &a,
+        "/apply",
+        &form(&[
+            ("stamp", &stamp),
+            ("elder", "1"),
+            ("name", "张三"),
+            ("id_number", "110105194912310022"),
+            ("town", "500299101000"),
+            ("step", "town"),
+        ]),
+    )
+    .await;
+    assert_eq!(narrowed.status, StatusCode::OK, "{}", narrowed.body);
+    assert!(narrowed.body.contains("value=\"张三\""));
+    assert!(narrowed.body.contains("value=\"110105194912310022\""));
+    assert!(
+        narrowed
+            .body
+            .contains("<option value=\"500299101000\" selected>")
+    );
+    let villages = narrowed
+        .body
+        .split("name=\"village\"")
+        .nth(1)
+        .unwrap()
+        .split("</select>")
+        .next()
+        .unwrap();
+    assert!(
+        villages.contains("<option value=\"500299101201\""),
+        "{villages}"
+    );
+    assert!(
+        !villages.contains("<option value=\"500299102"),
+        "{villages}"
+    );
+    assert!(!villages.contains("optgroup"));
+    assert_eq!(hidden(&narrowed.body, "stamp"), stamp, "the stamp runs on");
+    assert!(
+        a.store
+            .leads(&Actor::system("t"), &dixian_store::LeadFilter::default())
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.applicant_name.as_deref() != Some("张三"))
+    );
     // A form sent back at once was not filled in by a person.
     let fast = public_post(&a, "/apply", &form(&[("stamp", &stamp), ("name", "张三")])).await;
     assert_eq!(fast.status, StatusCode::BAD_REQUEST);
@@ -1011,4 +1060,203 @@ async fn the_lead_list_is_searched_filtered_and_paged() {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("身份证号："), "{}", bad.body);
+}
+
+/// The `id:version` values of the bulk boxes of a case list, in the list's order.
+fn ticks(body: &str) -> Vec<String> {
+    body.split("name=\"ids\" value=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_case_list_is_searched_exported_and_assigned_in_bulk() {
+    let a = crate::privacy::with_cases().await;
+    let town = session(&a.router, "town").await;
+    let list = get(&a.router, "/cases?state=monitored&area=500299101000", &town).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let mut picks = ticks(&list.body);
+    assert!(!picks.is_empty(), "{}", list.body);
+    // A second case, of any state, for a box ticked with a stale version.
+    let all = get(&a.router, "/cases?area=500299101000", &town).await;
+    let listed = picks[0].clone();
+    picks.extend(
+        ticks(&all.body)
+            .into_iter()
+            .filter(|t| *t != listed)
+            .take(1),
+    );
+    assert_eq!(picks.len(), 2, "{}", all.body);
+    let id_of = |t: &str| t.split(':').next().unwrap().to_string();
+
+    // By a head's name (from the list itself) the list narrows to that household's cases.
+    let row = list.body.split("<td data-label=\"户主\">").nth(1).unwrap();
+    let head = row.split("\">").nth(1).unwrap().split('<').next().unwrap();
+    let code = row
+        .split("href=\"/households/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let by_name = get(
+        &a.router,
+        &format!("/cases?{}", form(&[("q", head)])),
+        &town,
+    )
+    .await;
+    assert_eq!(by_name.status, StatusCode::OK);
+    assert!(by_name.body.contains(&format!("/households/{code}\"")));
+    assert!(
+        by_name.body.contains(&format!("查找：{head}")),
+        "{}",
+        by_name.body
+    );
+    let nobody = get(&a.router, "/cases?q=%E6%97%A0%E6%AD%A4%E4%BA%BA", &town).await;
+    assert!(nobody.body.contains("没有符合条件的案件"));
+    assert!(
+        nobody.body.contains("id=\"total-households\">0<"),
+        "{}",
+        nobody.body
+    );
+    // An ID number is never put in an address: the search box refuses it, the POST finds it.
+    let record = demo::Generator::new(
+        &demo::divisions(1),
+        1,
+        600,
+        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    )
+    .find(|r| r.household.code.as_str() == code)
+    .unwrap();
+    let number = record
+        .members
+        .last()
+        .unwrap()
+        .id_number
+        .as_str()
+        .to_string();
+    let refused = get(&a.router, &format!("/cases?q={number}"), &town).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("按身份证号查找"), "{}", refused.body);
+    let csrf = hidden(&list.body, "csrf");
+    let found = post(
+        &a.router,
+        "/cases/find",
+        &town,
+        &form(&[("csrf", &csrf), ("id_number", &number)]),
+        &[],
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(found.body.contains(&format!("/households/{code}\"")));
+    assert!(!found.body.contains(&number));
+    assert!(
+        found.body.contains("按身份证号查找</span>"),
+        "{}",
+        found.body
+    );
+
+    // The filtered list as a file: every case of it, in words, audited; not for a village.
+    let file = get(
+        &a.router,
+        "/cases/export.csv?state=monitored&area=500299101000",
+        &town,
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK);
+    let total: usize = list
+        .body
+        .split("id=\"total-households\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    assert_eq!(file.body.lines().count(), total + 1, "{}", file.body);
+    assert!(file.body.lines().skip(1).all(|l| l.contains("监测帮扶中")));
+    assert_eq!(audit_actions(&a, "case.export").await.len(), 1);
+    let village = session(&a.router, "village").await;
+    let denied = get(&a.router, "/cases/export.csv?state=monitored", &village).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert!(
+        !get(&a.router, "/cases", &village)
+            .await
+            .body
+            .contains("cases-export")
+    );
+
+    // Bulk: nothing ticked is named beside the boxes and the chosen cadre is kept.
+    let cadre_id = list
+        .body
+        .split("id=\"cases-bulk\"")
+        .nth(1)
+        .unwrap()
+        .split("<option value=\"\">请选择</option><option value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let none = post(
+        &a.router,
+        "/cases/cadres",
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("cadre", &cadre_id),
+            ("unit", "区农业农村委"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST, "{}", none.body);
+    assert!(none.body.contains("请先勾选要指派帮扶责任人的案件"));
+    assert!(
+        none.body
+            .contains(&format!("<option value=\"{cadre_id}\" selected>"))
+    );
+    assert!(none.body.contains("value=\"区农业农村委\""));
+    // One case as listed, one with a stale version: one assigned, one named with why.
+    let first = &picks[0];
+    let (second_id, second_version) = picks[1].split_once(':').unwrap();
+    let stale = format!("{second_id}:{}", second_version.parse::<i64>().unwrap() - 1);
+    let done = post(
+        &a.router,
+        "/cases/cadres",
+        &town,
+        &format!(
+            "{}&ids={}&ids={}",
+            form(&[
+                ("csrf", &csrf),
+                ("cadre", &cadre_id),
+                ("unit", "区农业农村委"),
+                ("political", "群众"),
+                ("state", "monitored"),
+                ("area", "500299101000"),
+            ]),
+            first.replace(':', "%3A"),
+            stale.replace(':', "%3A"),
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(
+        done.body
+            .contains(&format!("已为1个案件明确帮扶责任人（#{}）", id_of(first))),
+        "{}",
+        done.body
+    );
+    assert!(
+        done.body.contains(&format!("案件#{second_id}：")),
+        "{}",
+        done.body
+    );
+    let case = get(&a.router, &format!("/cases/{}", id_of(first)), &town).await;
+    assert!(case.body.contains("区农业农村委"), "{}", case.body);
 }

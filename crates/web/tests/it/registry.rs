@@ -250,11 +250,10 @@ async fn households_are_imported_from_the_browser() {
     assert_eq!(page.status, StatusCode::OK);
     let csrf = hidden(&page.body, "csrf");
     let template = get(&a.router, "/households/import/template.csv", &town).await;
-    let rows: Vec<String> = template
-        .body
-        .lines()
-        .map(|l| l.replace("5002991012010001", "5002991012018001"))
-        .collect();
+    // The template is its header alone; a household of two is typed under it.
+    assert_eq!(template.body.trim_end().lines().count(), 1, "{}", template.body);
+    let mut rows = vec![template.body.trim_end().to_string()];
+    rows.extend(dixian_testkit::two_person_rows("5002991012018001"));
     let county = DivisionCode::parse("500299000000").unwrap();
     let sys = Actor::system("t");
     let before = a.store.registry_counts(&sys, &county).await.unwrap();
@@ -535,6 +534,24 @@ async fn edit_a_household_and_see_it_in_the_timeline() {
         "{}",
         bad.body
     );
+    // Both named at the top and each beside its own field, the typed phone kept.
+    assert!(bad.body.contains("请改正以下2处"), "{}", bad.body);
+    let beside = |name: &str| {
+        bad.body
+            .split(&format!("name=\"{name}\""))
+            .nth(1)
+            .and_then(|rest| rest.split("</label>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(beside("address").contains("field-error"), "{}", bad.body);
+    assert!(
+        beside("phone").contains("联系电话“12ab”无效"),
+        "{}",
+        bad.body
+    );
+    assert!(!beside("group_no").contains("field-error"));
+    assert!(bad.body.contains("value=\"12ab\""));
     let no_reason = post(
         &a.router,
         &uri,
@@ -685,6 +702,30 @@ async fn a_birth_and_a_year_of_income_are_recorded_from_their_forms() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     assert!(bad.body.contains("身份证号："), "{}", bad.body);
     assert!(bad.body.contains("value=\"王小宝\""), "{}", bad.body);
+    // Beside its field, with the others clear; a missing relation and date named too.
+    let id_field = bad
+        .body
+        .split("name=\"id_number\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</label>").next())
+        .unwrap_or_default();
+    assert!(id_field.contains("field-error"), "{id_field}");
+    let mut without = fields("500299202601010015");
+    without.retain(|(k, _)| *k != "relation");
+    without.push(("arrival", "move_in".to_string()));
+    without.retain(|(k, v)| *k != "arrival" || v == "move_in");
+    let several = post(&a.router, &uri, &town, &encode(&without), &[]).await;
+    assert_eq!(several.status, StatusCode::BAD_REQUEST);
+    assert!(several.body.contains("请改正以下3处"), "{}", several.body);
+    for (name, said) in [("relation", "请选择与户主关系"), ("date", "请填写日期")] {
+        let beside = several
+            .body
+            .split(&format!("name=\"{name}\""))
+            .nth(1)
+            .and_then(|rest| rest.split("</label>").next())
+            .unwrap_or_default();
+        assert!(beside.contains(said), "{name}: {beside}");
+    }
     let ok = post(
         &a.router,
         &uri,
@@ -1092,6 +1133,17 @@ async fn a_household_is_registered_by_hand_with_its_head() {
         "{}",
         bad.body
     );
+    let id_field = bad
+        .body
+        .split("name=\"id_number\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</label>").next())
+        .unwrap_or_default();
+    assert!(
+        id_field.contains("class=\"field-error\"") && id_field.contains("户主身份证号"),
+        "{id_field}"
+    );
+    assert!(bad.body.contains("value=\"赵新户\""), "typed name kept");
     let ok = post(
         &a.router,
         "/households/new",
