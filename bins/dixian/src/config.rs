@@ -33,6 +33,9 @@ struct FileConfig {
 pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// The database URL was typed on this command line (not the environment, not a config
+    /// file given on purpose): one a first run may remember in the data directory.
+    pub url_typed: bool,
     pub listen: Option<String>,
     /// Where the field-encryption keys are, unless `DIXIAN_KEYS` holds them.
     pub key_file: PathBuf,
@@ -110,6 +113,9 @@ impl Config {
             rate_limit_per_minute,
             trusted_proxies,
             data_dir,
+            url_typed: args.database_url.is_some()
+                && explicit.is_none()
+                && std::env::var_os("DIXIAN_DATABASE_URL").is_none(),
             database_url: args.database_url.clone().or(file.database_url),
             listen: file.listen,
             key_file,

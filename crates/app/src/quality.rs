@@ -61,12 +61,22 @@ pub async fn check_area(
 ) -> Result<Report, AppError> {
     // A few reads for the whole area (cases, their measures, their households' facts), not
     // one case file per case: a county of 100,000 households has ~5,000 cases. They do not
-    // depend on each other, so they run side by side, each on its own connection.
-    let (cases, divisions, packs, area_measures, facts) = tokio::try_join!(
-        async { Ok::<_, AppError>(store.area_cases(actor, area).await?) },
-        async { Ok(store.divisions_within(area).await?) },
-        stored_set(store),
-        async { Ok(store.measures_within(actor, Some(area)).await?) },
+    // depend on each other, so they run side by side.
+    // At most four connections at once (the facts take two): the check must not take the
+    // pool from everyone else. Not one snapshot: a case opened between the reads has no
+    // facts yet and waits for the next check.
+    let ((cases, area_measures), (divisions, packs), facts) = tokio::try_join!(
+        async {
+            let cases = store.area_cases(actor, area).await?;
+            let measures = store.measures_within(actor, Some(area)).await?;
+            Ok::<_, AppError>((cases, measures))
+        },
+        async {
+            Ok((
+                store.divisions_within(area).await?,
+                stored_set(store).await?,
+            ))
+        },
         async { Ok(store.case_household_facts(actor, area).await?) },
     )?;
     let names: HashMap<DivisionCode, String> =

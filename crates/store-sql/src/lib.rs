@@ -624,19 +624,31 @@ impl SqlStore {
 
     /// Connects to PostgreSQL at `url`, migrates the database and checks the keys.
     pub async fn connect_postgres(url: &str, cipher: Arc<FieldCipher>) -> StoreResult<SqlStore> {
-        let mut opts = PgConnectOptions::from_str(url)
+        let opts = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL连接串无效：{e}")))?;
         // The server's default random_page_cost (4) prices an index lookup as a spinning
         // disk's seek: an area's 5,000 cases of 100,000 households were then joined by
         // scanning every household. Our working set is in memory or on SSD, where 1.1 is the
-        // usual setting; a URL that sets it itself is left alone (decision 64).
-        if !url.contains("random_page_cost") {
-            opts = opts.options([("random_page_cost", "1.1")]);
-        }
+        // usual setting. Set per session after connecting (a startup `options` parameter is
+        // refused by PgBouncer and some cloud proxies), best effort; a URL that names the
+        // setting keeps its own (decision 64).
+        let tune = !url.contains("random_page_cost");
         let host = opts.get_host().to_string();
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if tune
+                        && let Err(e) = sqlx::raw_sql("SET random_page_cost = 1.1")
+                            .execute(conn)
+                            .await
+                    {
+                        tracing::warn!(error = %e, "无法设置 random_page_cost，按服务器设置执行");
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(|e| {

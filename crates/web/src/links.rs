@@ -149,7 +149,13 @@ pub fn case_link(f: &CaseFilter) -> String {
 /// here (it would stay in the address, the browser's history and the logs): 按身份证号查找
 /// posts it.
 fn words_ok(text: &str) -> Result<String, String> {
-    let t = text.trim();
+    // LIKE's own characters are dropped here, so the words shown and counted are exactly
+    // the words the store searches (a lone `%` is no search, not “everything”).
+    let kept: String = text
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect();
+    let t = kept.trim();
     if t.chars().count() > 20 {
         return Err(format!("查找内容“{t}”过长：姓名或户编号，最多20个字"));
     }
@@ -251,5 +257,10 @@ mod drill_query_tests {
             Some(day(3))
         );
         assert_eq!(q("page=3").filter(day(0), 50).unwrap().offset, 100);
+        // Searched words are what the store searches: LIKE's characters dropped.
+        assert_eq!(q("q=%25").filter(day(0), 50).unwrap().text, "");
+        assert!(!q("q=%25").filter(day(0), 50).unwrap().searches());
+        assert_eq!(q("q=%E7%8E%8B_%25").filter(day(0), 50).unwrap().text, "王");
+        assert!(err("q=500299198001010014").contains("按身份证号查找"));
     }
 }

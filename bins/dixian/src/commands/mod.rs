@@ -85,26 +85,43 @@ pub(crate) async fn open_store(cfg: &Config, create: bool) -> Result<Arc<SqlStor
         Some(url) => SqlStore::open(url, cipher).await?,
         None => SqlStore::open_sqlite(&cfg.sqlite_path(), cipher).await?,
     };
-    if create && let Some(url) = &cfg.database_url {
+    if create
+        && cfg.url_typed
+        && let Some(url) = &cfg.database_url
+    {
         remember_database(cfg, url)?;
     }
     Ok(Arc::new(store))
 }
 
-/// Writes the PostgreSQL address into the data directory's `dixian.toml` (mode 600, beside
-/// the key file, which is as secret) when it has none: every later command, and the one
-/// printed to run next, then needs only `--data-dir`. A directory with its own config file
-/// is left as its administrator wrote it.
+/// Writes the PostgreSQL address typed on the command line into the data directory's
+/// `dixian.toml` (mode 600; the key file beside it is as secret) when it has none: every
+/// later command, and the one printed to run next, then needs only `--data-dir`. An address
+/// from the environment or from a config file is not copied; a directory with its own config
+/// file is left as its administrator wrote it.
 fn remember_database(cfg: &Config, url: &str) -> Result<()> {
+    use std::io::Write;
     let path = cfg.data_dir.join(crate::config::CONFIG_NAME);
-    if path.exists() {
-        return Ok(());
-    }
     let text = format!(
         "# 由 dixian 写入：本数据目录的数据库。可按需修改；其他设置见运维手册。\ndatabase_url = {}\n",
         toml::Value::String(url.to_string())
     );
-    write_private_file(&path, &text)?;
+    let mut opts = std::fs::OpenOptions::new();
+    // Never over a file that appeared meanwhile.
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = match opts.open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("无法写入{}", path.display())),
+    };
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("无法写入{}", path.display()))?;
     eprintln!(
         "已把数据库地址记入{}（权限600），以后只需 --data-dir {}。",
         path.display(),
@@ -137,17 +154,11 @@ pub(crate) fn load_keys(cfg: &Config, create: bool) -> Result<KeySet> {
 
 /// Writes key-file text with mode 600, replacing any old file only once the new one is complete.
 pub(crate) fn write_key_file(path: &Path, text: &str) -> Result<()> {
-    write_private_file(path, text)
-}
-
-/// Writes `text` to `path` with mode 600, replacing any old file only once the new one is
-/// complete.
-fn write_private_file(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录{}", dir.display()))?;
     }
-    let tmp = path.with_extension("tmp");
+    let tmp = path.with_extension("keys.tmp");
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -157,10 +168,10 @@ fn write_private_file(path: &Path, text: &str) -> Result<()> {
     }
     let mut f = opts
         .open(&tmp)
-        .with_context(|| format!("无法写入{}", tmp.display()))?;
+        .with_context(|| format!("无法写入密钥文件{}", tmp.display()))?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("无法写入{}", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("无法写入密钥文件{}", path.display()))?;
     Ok(())
 }
 

@@ -45,6 +45,26 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
         .unwrap();
     assert_eq!(rows.len().to_string(), identified.replace(',', ""));
 
+    // An ID number typed into the search box is stopped by the browser before it could
+    // travel in an address; a name is not.
+    let validity = |text: &'static str| {
+        let b = &b;
+        async move {
+            b.fill("#cases-filter input[name=q]", text).await;
+            b.client
+                .execute(
+                    "return document.querySelector('#cases-filter input[name=q]').checkValidity();",
+                    vec![],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(validity("500299198001010014").await, false);
+    assert_eq!(validity("50029919800101001X").await, false);
+    assert_eq!(validity("王").await, true);
+    assert_eq!(validity("5002991012010003").await, true, "a household code");
+    b.fill("#cases-filter input[name=q]", "").await;
     // … → the household behind the first row.
     let head = b.text("#cases tbody tr td[data-label='户主'] a").await;
     click_css(&b, "#cases tbody tr td[data-label='户主'] a").await;

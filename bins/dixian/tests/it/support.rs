@@ -183,4 +183,3 @@ pub(crate) fn chain_hash(prev: &[u8], fields: [&str; 8]) -> Vec<u8> {
     }
     dixian_gm::sm3(&data).to_vec()
 }
-

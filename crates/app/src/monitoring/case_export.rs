@@ -83,6 +83,8 @@ pub async fn export_cases(
         "overdue_on": filter.overdue_on.map(|d| d.to_string()),
         "category": filter.category,
         "risk": filter.risk_type,
+        "approved": filter.approved_between.map(|(a, b)| format!("{a}..{b}")),
+        "eliminated": filter.eliminated_between.map(|(a, b)| format!("{a}..{b}")),
         "text": filter.text,
         "by_id_number": filter.id_number.is_some(),
     })

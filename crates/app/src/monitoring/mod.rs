@@ -1046,13 +1046,18 @@ pub async fn assign_cadres(
         };
         match assign_cadre(store, actor, id, &form, today).await {
             Ok(_) => out.decided.push((id, Some(id))),
+            // Only a failing database stops the rest (and is an error page); anything else
+            // about one case — refused, not found, busy, handled meanwhile — is named with
+            // it, so the page always says which cases were assigned.
             Err(
-                e @ (AppError::Invalid(_)
-                | AppError::Fields(_)
-                | AppError::NotFound(_)
-                | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_))),
-            ) => out.refused.push((id, e.to_string())),
-            Err(e) => return Err(e),
+                e @ AppError::Store(
+                    StoreError::Unavailable(_)
+                    | StoreError::Backend(_)
+                    | StoreError::Corrupt(_)
+                    | StoreError::SchemaTooNew { .. },
+                ),
+            ) => return Err(e),
+            Err(e) => out.refused.push((id, e.to_string())),
         }
     }
     Ok(out)

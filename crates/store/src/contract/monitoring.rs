@@ -677,6 +677,36 @@ pub async fn monitoring_cases(store: &dyn Store) {
         .await
         .unwrap();
     assert!(store.case_file(&cadre, other_case).await.unwrap().is_none());
+    // Whole-area reads give a cadre the assigned household only; the town both.
+    let village_code = DivisionCode::parse("500299101201").unwrap();
+    let ids = |cases: Vec<dixian_domain::monitoring::Case>| {
+        cases.iter().map(|c| c.id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(store.area_cases(&cadre, &village_code).await.unwrap()),
+        vec![case_id]
+    );
+    assert_eq!(
+        ids(store.area_cases(&town, &village_code).await.unwrap()),
+        vec![case_id, other_case]
+    );
+    let facts = |who: &Actor| {
+        let who = who.clone();
+        async move {
+            store
+                .case_household_facts(&who, &village_code)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|f| f.code)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(facts(&cadre).await, vec![a.household.code.clone()]);
+    assert_eq!(
+        facts(&town).await,
+        vec![a.household.code.clone(), b.household.code.clone()]
+    );
 
     // Through to inclusion: the household becomes a 监测对象, with its history.
     let mut case = case;

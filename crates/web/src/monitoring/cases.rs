@@ -81,6 +81,8 @@ struct CasesPage {
     /// The searched words (a name or part of a code).
     q: String,
     overdue: bool,
+    /// The day overdue is judged on, carried by the bulk form.
+    overdue_on: String,
     /// The drill-down parameters the form carries along unchanged.
     carried: Vec<(&'static str, String)>,
     /// The filter in words, and the whole list's totals.
@@ -194,7 +196,14 @@ pub async fn bulk_cadre(
             let refused = outcome
                 .refused
                 .iter()
-                .map(|(id, why)| format!("案件#{id}：{why}"))
+                .map(|(id, why)| {
+                    // A conflict names its case already.
+                    if why.contains(&format!("案件#{id}")) {
+                        why.replace("，请刷新后重试", "，未指派")
+                    } else {
+                        format!("案件#{id}：{why}")
+                    }
+                })
                 .collect();
             extra.bulk = Some((said, refused));
         }
@@ -204,11 +213,18 @@ pub async fn bulk_cadre(
         }
         Err(e) => return Err(e.into()),
     }
+    // The list the boxes were ticked on, again.
     let q = DrillQuery {
         state: posted.get("state"),
         area: posted.get("area"),
+        household: posted.get("household"),
+        overdue: posted.get("overdue"),
+        category: posted.get("category"),
+        risk: posted.get("risk"),
+        approved: posted.get("approved"),
+        eliminated: posted.get("eliminated"),
         q: posted.get("q"),
-        ..DrillQuery::default()
+        page: posted.get("page"),
     };
     cases_page(&state, &session, &q, extra).await
 }
@@ -307,6 +323,7 @@ async fn cases_page(
             household: q.household.trim().to_string(),
             q: filter.text.clone(),
             overdue: filter.overdue_on.is_some(),
+            overdue_on: filter.overdue_on.map(|d| d.to_string()).unwrap_or_default(),
             carried,
             words: sel.words,
             households: dixian_app::dashboard::grouped(sel.households),

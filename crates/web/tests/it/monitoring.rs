@@ -1253,7 +1253,15 @@ async fn the_case_list_is_searched_exported_and_assigned_in_bulk() {
         done.body
     );
     assert!(
-        done.body.contains(&format!("案件#{second_id}：")),
+        done.body
+            .contains(&format!("案件#{second_id}在您打开页面后已被他人办理")),
+        "{}",
+        done.body
+    );
+    assert!(done.body.contains("，未指派"), "{}", done.body);
+    // The list is the one the boxes were ticked on.
+    assert!(
+        done.body.contains("name=\"area\" value=\"500299101000\""),
         "{}",
         done.body
     );

@@ -251,7 +251,12 @@ async fn households_are_imported_from_the_browser() {
     let csrf = hidden(&page.body, "csrf");
     let template = get(&a.router, "/households/import/template.csv", &town).await;
     // The template is its header alone; a household of two is typed under it.
-    assert_eq!(template.body.trim_end().lines().count(), 1, "{}", template.body);
+    assert_eq!(
+        template.body.trim_end().lines().count(),
+        1,
+        "{}",
+        template.body
+    );
     let mut rows = vec![template.body.trim_end().to_string()];
     rows.extend(dixian_testkit::two_person_rows("5002991012018001"));
     let county = DivisionCode::parse("500299000000").unwrap();
