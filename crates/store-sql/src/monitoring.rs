@@ -262,6 +262,22 @@ struct CaseRow {
 /// A case's household's living members (在户人数), kept on the case by triggers (migration 13).
 const PEOPLE: &str = "c.people";
 
+/// The columns of a [`CaseRow`], for `json_rows!`.
+fn case_row_columns() -> Vec<&'static str> {
+    let mut columns = vec![
+        "id",
+        "code",
+        "village",
+        "village_name",
+        "head_name",
+        "has_cadre",
+        "measures",
+        "people",
+    ];
+    columns.extend(CASE_FIELDS);
+    columns
+}
+
 fn case_select() -> String {
     format!(
         "SELECT c.id, h.code, c.village, d.name AS village_name, hp.name AS head_name,
@@ -1226,17 +1242,7 @@ impl MonitoringStore for SqlStore {
             .map(|id| self.cipher.blind_index(crate::F_ID_NUMBER, id.as_str()));
         // A county's list of thousands of cases read the fastest way on each database (see
         // `json_rows!`).
-        let mut columns = vec![
-            "id",
-            "code",
-            "village",
-            "village_name",
-            "head_name",
-            "has_cadre",
-            "measures",
-            "people",
-        ];
-        columns.extend(CASE_FIELDS);
+        let columns = case_row_columns();
         let inner = format!(
                     "{} WHERE c.village BETWEEN $1 AND $2 {} {state_list}
                    AND ($4 = '' OR h.code = $4)
@@ -1292,17 +1298,7 @@ impl MonitoringStore for SqlStore {
             return Err(self.deny(actor, area.as_str()).await);
         }
         let (lo, hi) = area.code_range();
-        let mut columns = vec![
-            "id",
-            "code",
-            "village",
-            "village_name",
-            "head_name",
-            "has_cadre",
-            "measures",
-            "people",
-        ];
-        columns.extend(CASE_FIELDS);
+        let columns = case_row_columns();
         // The list's row with its names and counts left empty: no join to members, no count
         // of measures per case (a county's 5,000 cases read in a third of the time).
         let inner = format!(

@@ -205,6 +205,16 @@ impl axum::extract::FromRequest<AppState> for Posted {
     }
 }
 
+/// The ID number of a search form's `id_number` field (posted, so it never travels in an
+/// address), or what is wrong with it.
+pub(crate) fn posted_id_number(
+    posted: &Posted,
+    today: chrono::NaiveDate,
+) -> Result<dixian_domain::id_number::IdNumber, String> {
+    dixian_domain::id_number::IdNumber::parse(posted.get("id_number").trim(), today)
+        .map_err(|e| format!("身份证号：{e}"))
+}
+
 /// What a person typed into a refused form, to show it again with every problem: listed at
 /// the form's top and each beside its field. One page may hold many forms; only the refused
 /// one (by its element id) gets its values back, the others show their defaults.

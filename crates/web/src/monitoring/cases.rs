@@ -130,14 +130,13 @@ pub async fn find(
     Extension(session): Extension<Session>,
     posted: Posted,
 ) -> Page {
-    let typed = posted.get("id_number");
-    let extra = match dixian_domain::id_number::IdNumber::parse(typed.trim(), state.today()) {
+    let extra = match crate::forms::posted_id_number(&posted, state.today()) {
         Ok(id) => CasesExtra {
             id_number: Some(id),
             ..CasesExtra::default()
         },
         Err(e) => CasesExtra {
-            error: Some((StatusCode::BAD_REQUEST, format!("身份证号：{e}"))),
+            error: Some((StatusCode::BAD_REQUEST, e)),
             ..CasesExtra::default()
         },
     };
@@ -161,13 +160,7 @@ pub async fn bulk_cadre(
             Some((id.parse().ok()?, version.parse().ok()?))
         })
         .collect();
-    let f = flow::CadreForm {
-        version: 0,
-        cadre: posted.get("cadre"),
-        unit: posted.get("unit"),
-        political: posted.get("political"),
-        start: posted.get("start"),
-    };
+    let f = cadre_form(&posted, 0);
     let result = flow::assign_cadres(
         state.store.as_ref(),
         &session.auth.actor,
@@ -808,19 +801,24 @@ async fn show_case(
     )
 }
 
+/// 明确帮扶责任人 as posted, for one case (its `version`) or many (0, each box its own).
+fn cadre_form(posted: &Posted, version: i64) -> flow::CadreForm {
+    flow::CadreForm {
+        version,
+        cadre: posted.get("cadre"),
+        unit: posted.get("unit"),
+        political: posted.get("political"),
+        start: posted.get("start"),
+    }
+}
+
 pub async fn cadre(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
     posted: Posted,
 ) -> Page {
-    let f = flow::CadreForm {
-        version: version_of(posted.fields()),
-        cadre: posted.get("cadre"),
-        unit: posted.get("unit"),
-        political: posted.get("political"),
-        start: posted.get("start"),
-    };
+    let f = cadre_form(&posted, version_of(posted.fields()));
     let result = flow::assign_cadre(
         state.store.as_ref(),
         &session.auth.actor,

@@ -382,10 +382,9 @@ pub async fn find(
     Extension(session): Extension<Session>,
     posted: Posted,
 ) -> Page {
-    let typed = posted.get("id_number");
-    let (id, error) = match dixian_domain::id_number::IdNumber::parse(typed.trim(), state.today()) {
+    let (id, error) = match crate::forms::posted_id_number(&posted, state.today()) {
         Ok(id) => (Some(id), None),
-        Err(e) => (None, Some(format!("身份证号：{e}"))),
+        Err(e) => (None, Some(e)),
     };
     let code = if error.is_some() {
         StatusCode::BAD_REQUEST
