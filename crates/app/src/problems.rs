@@ -9,7 +9,7 @@ use crate::AppError;
 use crate::monitoring::{attachment, date_or_today};
 use crate::policy::{parse_date, resolve, stored_set};
 use chrono::NaiveDate;
-use dixian_domain::access::Actor;
+use dixian_domain::access::{Actor, Permission};
 use dixian_domain::assurance::Indicator;
 use dixian_domain::calendar::WorkCalendar;
 use dixian_domain::division::{Division, DivisionCode};
@@ -524,6 +524,70 @@ impl ProblemLedger {
             total: self.clearing(&base, month),
         }
     }
+}
+
+/// The problems `filter` selects from `ledger` as CSV (UTF-8 with BOM, for Excel): every row,
+/// not a page; no ID number, no phone. For those who export ledgers (导出台账); audited with the
+/// filter and the count.
+pub async fn export_csv(
+    store: &dyn Store,
+    actor: &Actor,
+    ledger: &ProblemLedger,
+    filter: &ProblemFilter,
+) -> Result<String, AppError> {
+    crate::accounts::require(store, actor, Permission::ExportLedger, "问题清单导出").await?;
+    let selected = ledger.select(filter);
+    let mut out = String::from(
+        "\u{feff}问题编号,户编号,户主,行政村,问题类型,问题描述,发现来源,发现日期,责任部门,整改期限,状态,整改情况,销号日期\r\n",
+    );
+    for p in &selected {
+        let overdue = p.dates().overdue_on(ledger.today);
+        let row = [
+            format!("#{}", p.id),
+            p.household.to_string(),
+            p.head_name.clone(),
+            p.village_name.clone(),
+            p.kind.label().to_string(),
+            p.description.clone(),
+            p.source.label().to_string(),
+            p.found_on.to_string(),
+            p.department.clone(),
+            p.deadline.to_string(),
+            if overdue {
+                format!("{}（已逾期）", p.state.label())
+            } else {
+                p.state.label().to_string()
+            },
+            p.resolution.clone().unwrap_or_default(),
+            p.closed_on.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| crate::csv_text::cell(&crate::csv_text::defused(c)))
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    let mut words: Vec<(String, String)> = FilterQuery::of(filter)
+        .pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    words.push((
+        "area".into(),
+        filter
+            .within
+            .map_or_else(|| ledger.area.code.to_string(), |w| w.to_string()),
+    ));
+    let detail = serde_json::json!({
+        "rows": selected.len(),
+        "filter": words.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+    })
+    .to_string();
+    store
+        .audit(actor, "problem.export", "问题清单", &detail)
+        .await?;
+    Ok(out)
 }
 
 /// Reads a problem filter from a page's query words; each wrong word named.

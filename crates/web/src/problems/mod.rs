@@ -13,6 +13,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/problems", get(pages::list).post(pages::create))
         .route("/problems/new", get(pages::new_form))
+        .route("/problems/export.csv", get(pages::export))
         .route("/problems/clearing", get(pages::clearing))
         .route("/problems/dispatch", get(pages::dispatch))
         .route("/problems/{id}", get(pages::show))

@@ -147,6 +147,8 @@ struct ListPage {
     pages: usize,
     base: String,
     may_register: bool,
+    /// The list as a file, for those who export ledgers.
+    export: Option<String>,
     month: String,
     state: String,
     kind: String,
@@ -189,6 +191,11 @@ pub async fn list(
             page,
             pages,
             base: list_link(&filter),
+            export: session
+                .auth
+                .actor
+                .may(Permission::ExportLedger)
+                .then(|| list_link(&filter).replacen("/problems?", "/problems/export.csv?", 1)),
             may_register: session.auth.actor.may(Permission::HandleCases),
             month: Month::of(l.today).to_string(),
             state: q.state.clone(),
@@ -206,6 +213,26 @@ pub async fn list(
             departments,
             clear_days: l.area_rules.clear_within_days,
         },
+    ))
+}
+
+/// `GET /problems/export.csv?…`: the filtered list, every row, as a file (for those who
+/// export ledgers; audited).
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    let l = ledger(&state, &session, &q.area).await?;
+    let filter = q.words().filter(l.area.code)?;
+    let csv =
+        dixian_app::problems::export_csv(state.store.as_ref(), &session.auth.actor, &l, &filter)
+            .await?;
+    Ok(crate::frame::download(
+        csv,
+        crate::frame::CSV,
+        &format!("problems-{}.csv", state.today()),
+        &format!("问题清单-{}.csv", state.today()),
     ))
 }
 

@@ -137,6 +137,66 @@ async fn every_problem_count_lists_what_it_counts_at_every_level() {
     let r = get(&a.router, "/problems/clearing?month=2026-13", &county).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("月份“2026-13”不存在"));
+
+    // A head's name finds the household's problems; the filtered list exports whole, in
+    // words, audited; a village may not export.
+    let list = get(&a.router, "/problems?area=500299101000", &town).await;
+    let head = list
+        .body
+        .split("<td><a href=\"/households/")
+        .nth(1)
+        .and_then(|r| r.split("\">").nth(1))
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_string();
+    let found = get(
+        &a.router,
+        &format!("/problems?area=500299101000&{}", form(&[("q", &head)])),
+        &town,
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(
+        found.body.contains(&format!("查找：{head}")),
+        "{}",
+        found.body
+    );
+    let total: usize = found
+        .body
+        .split("id=\"total-problems\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(total >= 1);
+    let link = found
+        .body
+        .split("href=\"/problems/export.csv?")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .replace("&#38;", "&");
+    let file = get(&a.router, &format!("/problems/export.csv?{link}"), &town).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    let lines: Vec<&str> = file.body.lines().collect();
+    assert_eq!(lines.len(), total + 1, "{}", file.body);
+    assert!(lines[0].contains("问题编号,户编号,户主"));
+    assert!(
+        lines[1..].iter().all(|l| l.contains(&head)),
+        "{}",
+        file.body
+    );
+    let audits = audit_actions(&a, "problem.export").await;
+    assert_eq!(audits.len(), 1);
+    assert!(audits[0].detail.contains(&head), "{}", audits[0].detail);
+    let denied = get(
+        &a.router,
+        "/problems/export.csv?area=500299101201",
+        &village,
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
