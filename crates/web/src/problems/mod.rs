@@ -14,6 +14,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/problems", get(pages::list).post(pages::create))
         .route("/problems/new", get(pages::new_form))
         .route("/problems/export.csv", get(pages::export))
+        .route("/problems/find", axum::routing::post(pages::find))
         .route("/problems/clearing", get(pages::clearing))
         .route("/problems/dispatch", get(pages::dispatch))
         .route("/problems/{id}", get(pages::show))

@@ -138,6 +138,9 @@ fn row(p: &ProblemRecord, on: chrono::NaiveDate) -> Row {
 #[template(path = "problems/problems.html")]
 struct ListPage {
     frame: Frame,
+    csrf: String,
+    /// An ID number that was wrong or found no one, said above the list.
+    note: Option<String>,
     code: String,
     name: String,
     words: Vec<String>,
@@ -165,6 +168,59 @@ pub async fn list(
     Extension(session): Extension<Session>,
     Query(q): Query<ListQuery>,
 ) -> Page {
+    list_with(&state, &session, &q, None).await
+}
+
+/// `POST /problems/find`: the problems of the household of a member with the posted ID
+/// number (blind index; a POST, so the number is never in an address). Not registered, or
+/// outside the actor's area, is the same answer.
+pub async fn find(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: crate::forms::Posted,
+) -> Page {
+    let area = posted.get("area");
+    let id = match crate::forms::posted_id_number(&posted, state.today()) {
+        Ok(id) => id,
+        Err(e) => {
+            let q = ListQuery {
+                area,
+                ..ListQuery::default()
+            };
+            return list_with(&state, &session, &q, Some((StatusCode::BAD_REQUEST, e))).await;
+        }
+    };
+    match state
+        .store
+        .find_person_by_id_number(&session.auth.actor, &id)
+        .await
+        .map_err(AppError::from)?
+    {
+        Some(found) => {
+            let q = ListQuery {
+                area,
+                household: found.household.to_string(),
+                ..ListQuery::default()
+            };
+            list_with(&state, &session, &q, None).await
+        }
+        None => {
+            let q = ListQuery {
+                area,
+                ..ListQuery::default()
+            };
+            let said = "本辖区没有登记这个身份证号的人员".to_string();
+            list_with(&state, &session, &q, Some((StatusCode::OK, said))).await
+        }
+    }
+}
+
+async fn list_with(
+    state: &AppState,
+    session: &Session,
+    q: &ListQuery,
+    note: Option<(StatusCode, String)>,
+) -> Page {
     let l = ledger(&state, &session, &q.area).await?;
     let filter = q.words().filter(l.area.code)?;
     let selected = l.select(&filter);
@@ -174,10 +230,16 @@ pub async fn list(
     let mut departments: Vec<String> = l.problems.iter().map(|p| p.department.clone()).collect();
     departments.sort();
     departments.dedup();
+    let (status, note) = match note {
+        Some((c, m)) => (c, Some(m)),
+        None => (StatusCode::OK, None),
+    };
     Ok(render(
-        StatusCode::OK,
+        status,
         &ListPage {
             frame: session.frame(&state),
+            csrf: session.auth.csrf.clone(),
+            note,
             code: l.area.code.to_string(),
             name: l.area.name.clone(),
             words: filter.words(),

@@ -197,6 +197,90 @@ async fn every_problem_count_lists_what_it_counts_at_every_level() {
     )
     .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN);
+
+    // By a member's ID number, posted: that household's problems only, the number nowhere
+    // on the page; a wrong number named; one outside the area found nowhere.
+    let code = list
+        .body
+        .split("<td><a href=\"/households/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let record = demo::Generator::new(
+        &demo::divisions(1),
+        1,
+        600,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+    )
+    .find(|r| r.household.code.as_str() == code)
+    .unwrap();
+    let number = record
+        .members
+        .last()
+        .unwrap()
+        .id_number
+        .as_str()
+        .to_string();
+    let csrf = hidden(&list.body, "csrf");
+    let found = post(
+        &a.router,
+        "/problems/find",
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("area", "500299101000"),
+            ("id_number", &number),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(
+        found.body.contains(&format!("户编号：{code}")),
+        "{}",
+        found.body
+    );
+    assert!(!found.body.contains(&number));
+    let households: Vec<&str> = found
+        .body
+        .split("<td><a href=\"/households/")
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .collect();
+    assert!(!households.is_empty() && households.iter().all(|h| *h == code));
+    let wrong = post(
+        &a.router,
+        "/problems/find",
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("area", "500299101000"),
+            ("id_number", "5002"),
+        ]),
+        &[],
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(wrong.body.contains("身份证号："), "{}", wrong.body);
+    let (_, outside) = demo_people();
+    let elsewhere = post(
+        &a.router,
+        "/problems/find",
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("area", "500299101000"),
+            ("id_number", &outside),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(
+        elsewhere.body.contains("本辖区没有登记这个身份证号的人员"),
+        "{}",
+        elsewhere.body
+    );
 }
 
 #[tokio::test]
