@@ -659,6 +659,12 @@ fn new_person(
     })
 }
 
+/// The income form's fields of the components, in the order of
+/// [`dixian_domain::changes::income_components`]: what its problems are named by.
+pub const INCOME_FIELDS: [&str; 11] = [
+    "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "a8", "a9", "a10",
+];
+
 /// The income form: a year and its components as typed (empty is zero).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IncomeForm {
@@ -692,12 +698,15 @@ pub async fn set_income(
 ) -> Result<Vec<dixian_store::FieldChange>, AppError> {
     let code =
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-    let mut problems = Vec::new();
+    let mut problems: Vec<FieldProblem> = Vec::new();
     let last = today.year() + 1;
     let year = match f.year.trim().trim_end_matches('年').parse::<i32>() {
         Ok(y) if (2000..=last).contains(&y) => y,
         _ => {
-            problems.push(format!("年度“{}”无效，应为2000到{last}年", f.year.trim()));
+            problems.push((
+                "year",
+                format!("年度“{}”无效，应为2000到{last}年", f.year.trim()),
+            ));
             0
         }
     };
@@ -710,12 +719,12 @@ pub async fn set_income(
         }
         match Money::parse(text) {
             Ok(m) if m >= Money::ZERO => amounts[k] = m,
-            Ok(_) => problems.push(format!("{name}不能为负数")),
-            Err(e) => problems.push(format!("{name}“{text}”无效：{e}")),
+            Ok(_) => problems.push((INCOME_FIELDS[k], format!("{name}不能为负数"))),
+            Err(e) => problems.push((INCOME_FIELDS[k], format!("{name}“{text}”无效：{e}"))),
         }
     }
     if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
+        return Err(AppError::Fields(problems));
     }
     let [
         wage,
@@ -923,23 +932,23 @@ pub async fn set_assurance(
 ) -> Result<Vec<dixian_store::FieldChange>, AppError> {
     let code =
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-    let mut problems = Vec::new();
+    let mut problems: Vec<FieldProblem> = Vec::new();
     let housing = match f.housing.trim() {
         "" => None,
         t => {
             let h = HousingRating::parse(t);
             if h.is_none() {
-                problems.push(format!("住房安全等级“{t}”无效"));
+                problems.push(("housing", format!("住房安全等级“{t}”无效")));
             }
             h
         }
     };
     let note = f.note.trim();
     if note.chars().count() > 200 {
-        problems.push("保障情况说明过长（最多200个字）".into());
+        problems.push(("note", "保障情况说明过长（最多200个字）".into()));
     }
     if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
+        return Err(AppError::Fields(problems));
     }
     let assurance = Assurance {
         food_clothing: f.food_clothing,

@@ -208,9 +208,10 @@ struct IncomePage {
     code: String,
     form: IncomeForm,
     /// (field name, label, value) of each component.
-    fields: Vec<(String, &'static str, String)>,
+    fields: Vec<(&'static str, &'static str, String)>,
     recorded: bool,
-    error: Option<String>,
+    /// What a refused save named, each problem beside its field (the values are `form`'s).
+    typed: Typed,
 }
 
 impl IncomePage {
@@ -227,7 +228,7 @@ impl IncomePage {
             .enumerate()
             .map(|(k, n)| {
                 (
-                    format!("a{k}"),
+                    registry::INCOME_FIELDS[k],
                     *n,
                     form.amounts.get(k).cloned().unwrap_or_default(),
                 )
@@ -240,7 +241,7 @@ impl IncomePage {
             form,
             fields,
             recorded,
-            error: None,
+            typed: Typed::default(),
         }
     }
 }
@@ -338,7 +339,7 @@ pub async fn income_submit(
     .map(|c| c.len());
     saved(&code, result, |e| {
         let mut page = IncomePage::new(&state, &session, &code, form, false);
-        page.error = Some(e.to_string());
+        page.typed = Typed::refused("income", &[], &e);
         render(StatusCode::BAD_REQUEST, &page)
     })
 }
@@ -351,7 +352,8 @@ struct AssurancePage {
     code: String,
     form: AssuranceForm,
     ratings: Vec<(&'static str, &'static str)>,
-    error: Option<String>,
+    /// What a refused save named, each problem beside its field (the values are `form`'s).
+    typed: Typed,
 }
 
 impl AssurancePage {
@@ -366,7 +368,7 @@ impl AssurancePage {
                 HousingRating::code,
                 HousingRating::label,
             ),
-            error: None,
+            typed: Typed::default(),
         }
     }
 }
@@ -437,7 +439,7 @@ pub async fn assurance_submit(
         .map(|c| c.len());
     saved(&code, result, |e| {
         let mut page = AssurancePage::new(&state, &session, &code, form);
-        page.error = Some(e.to_string());
+        page.typed = Typed::refused("assurance", &[], &e);
         render(StatusCode::BAD_REQUEST, &page)
     })
 }

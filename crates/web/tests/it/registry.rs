@@ -784,6 +784,33 @@ async fn a_birth_and_a_year_of_income_are_recorded_from_their_forms() {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("工资性收入“一万”无效"), "{}", bad.body);
+    // Beside the amount it is about, the others clear, what was typed kept.
+    let beside = |body: &str, name: &str| {
+        body.split(&format!("name=\"{name}\""))
+            .nth(1)
+            .and_then(|rest| rest.split("</label>").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(beside(&bad.body, "a0").contains("工资性收入“一万”无效"));
+    assert!(!beside(&bad.body, "a1").contains("field-error"));
+    assert!(beside(&bad.body, "a0").contains("value=\"一万\""));
+    let both = post(
+        &a.router,
+        &uri,
+        &town,
+        &form(&[
+            ("csrf", &csrf),
+            ("year", "1999"),
+            ("a8", "-5"),
+            ("reason", "年度核算"),
+        ]),
+        &[],
+    )
+    .await;
+    assert!(both.body.contains("请改正以下2处"), "{}", both.body);
+    assert!(beside(&both.body, "year").contains("年度“1999”无效"));
+    assert!(beside(&both.body, "a8").contains("生产经营性支出不能为负数"));
     let ok = post(
         &a.router,
         &uri,
