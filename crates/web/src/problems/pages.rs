@@ -221,7 +221,7 @@ async fn list_with(
     q: &ListQuery,
     note: Option<(StatusCode, String)>,
 ) -> Page {
-    let l = ledger(&state, &session, &q.area).await?;
+    let l = ledger(state, session, &q.area).await?;
     let filter = q.words().filter(l.area.code)?;
     let selected = l.select(&filter);
     let total = selected.len();
@@ -237,7 +237,7 @@ async fn list_with(
     Ok(render(
         status,
         &ListPage {
-            frame: session.frame(&state),
+            frame: session.frame(state),
             csrf: session.auth.csrf.clone(),
             note,
             code: l.area.code.to_string(),
