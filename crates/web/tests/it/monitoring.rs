@@ -1121,21 +1121,7 @@ async fn the_case_list_is_searched_exported_and_assigned_in_bulk() {
         nobody.body
     );
     // An ID number is never put in an address: the search box refuses it, the POST finds it.
-    let record = demo::Generator::new(
-        &demo::divisions(1),
-        1,
-        600,
-        NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
-    )
-    .find(|r| r.household.code.as_str() == code)
-    .unwrap();
-    let number = record
-        .members
-        .last()
-        .unwrap()
-        .id_number
-        .as_str()
-        .to_string();
+    let number = demo_member_id(code);
     let refused = get(&a.router, &format!("/cases?q={number}"), &town).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.body.contains("按身份证号查找"), "{}", refused.body);

@@ -207,21 +207,7 @@ async fn every_problem_count_lists_what_it_counts_at_every_level() {
         .and_then(|r| r.split('"').next())
         .unwrap()
         .to_string();
-    let record = demo::Generator::new(
-        &demo::divisions(1),
-        1,
-        600,
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
-    )
-    .find(|r| r.household.code.as_str() == code)
-    .unwrap();
-    let number = record
-        .members
-        .last()
-        .unwrap()
-        .id_number
-        .as_str()
-        .to_string();
+    let number = demo_member_id(&code);
     let csrf = hidden(&list.body, "csrf");
     let found = post(
         &a.router,

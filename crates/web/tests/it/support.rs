@@ -33,6 +33,16 @@ pub(crate) fn demo_people() -> (String, String) {
     )
 }
 
+/// The ID number of the last member of demo household `code`, regenerated as the web
+/// fixture made it.
+pub(crate) fn demo_member_id(code: &str) -> String {
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    demo::Generator::new(&demo::divisions(1), 1, 600, as_of)
+        .find(|r| r.household.code.as_str() == code)
+        .and_then(|r| r.members.last().map(|m| m.id_number.as_str().to_string()))
+        .unwrap()
+}
+
 pub(crate) fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
     let boundary = "dixianBoundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
