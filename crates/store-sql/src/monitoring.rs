@@ -510,14 +510,10 @@ const LEAD_WHERE: &str = "l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status =
          OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $10)
          OR l.applicant_id_bidx = $11)";
 
-/// Searched words and their LIKE pattern; empty words when nothing is searched. LIKE's own
-/// characters are dropped: a search is words, and a stray `%` must not list everything.
+/// Searched words ([`dixian_store::search_words`]) and their LIKE pattern; empty words when
+/// nothing is searched.
 fn like_words(typed: &str) -> (String, String) {
-    let words: String = typed
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .collect();
+    let words = dixian_store::search_words(typed);
     let pattern = format!("%{words}%");
     (words, pattern)
 }

@@ -114,16 +114,29 @@ impl SqlStore {
         }
     }
 
-    /// The facts of the households `heads` reads, whose ids `households` lists (integers,
-    /// or a sub-query giving them): members, incomes and 三保障 checks, each table read in
-    /// one statement, the fastest way on each database (see `json_rows!`), two at a time:
-    /// tens of thousands of people.
+    /// The facts of the households whose ids the sub-query `households` gives: the
+    /// household, members, incomes and 三保障 checks, each table read in one statement, the
+    /// fastest way on each database (see `json_rows!`), two at a time: tens of thousands of
+    /// people.
     async fn facts_of(
         &self,
-        heads: impl std::future::Future<Output = StoreResult<Vec<FactsHead>>>,
         households: &str,
     ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>> {
         use dixian_domain::monitoring::{HouseholdFacts, PersonFacts};
+        let heads = async {
+            let sql = format!(
+                "SELECT id, code, household_type, dibao FROM households WHERE id IN ({households})"
+            );
+            let rows: Vec<FactsHead> = json_rows!(
+                self,
+                FactsHead,
+                "户",
+                sql,
+                ["id", "code", "household_type", "dibao"],
+                |q| q
+            );
+            Ok(rows)
+        };
         // No sealed column is read: nothing here is decrypted.
         let person_columns = [
             "household_id",
@@ -515,37 +528,6 @@ impl RegistryStore for SqlStore {
         Ok(records.len())
     }
 
-    async fn household_facts(
-        &self,
-        actor: &Actor,
-        codes: &[HouseholdCode],
-    ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>> {
-        self.permit(actor, Permission::ViewRegistry, "户籍").await?;
-        self.codes_in_scope(actor, codes).await?;
-        let mut out = Vec::with_capacity(codes.len());
-        for chunk in codes.chunks(BATCH_ROWS) {
-            let heads: Vec<FactsHead> = read!(self, |pool| {
-                let mut qb = sqlx::QueryBuilder::new(
-                    "SELECT id, code, household_type, dibao FROM households WHERE code IN (",
-                );
-                let mut sep = qb.separated(", ");
-                for c in chunk {
-                    sep.push_bind(c.as_str().to_string());
-                }
-                qb.push(")");
-                qb.build_query_as().fetch_all(pool).await.map_err(backend)?
-            });
-            if heads.is_empty() {
-                continue;
-            }
-            // Ids are integers from the database itself, so they are safe to inline.
-            let ids: Vec<String> = heads.iter().map(|h| h.id.to_string()).collect();
-            out.extend(self.facts_of(async { Ok(heads) }, &ids.join(", ")).await?);
-        }
-        out.sort_by(|a, b| a.code.cmp(&b.code));
-        Ok(out)
-    }
-
     async fn case_household_facts(
         &self,
         actor: &Actor,
@@ -567,21 +549,7 @@ impl RegistryStore for SqlStore {
                AND ({cadre} = 0 OR household_id IN
                     (SELECT household_id FROM cadre_assignments WHERE user_id = {cadre}))"
         );
-        let heads = async {
-            let sql = format!(
-                "SELECT id, code, household_type, dibao FROM households WHERE id IN ({households})"
-            );
-            let rows: Vec<FactsHead> = json_rows!(
-                self,
-                FactsHead,
-                "户",
-                sql,
-                ["id", "code", "household_type", "dibao"],
-                |q| q
-            );
-            Ok(rows)
-        };
-        let mut out = self.facts_of(heads, &households).await?;
+        let mut out = self.facts_of(&households).await?;
         out.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(out)
     }

@@ -43,7 +43,7 @@ pub use files::{NewAttachment, PhotoMeta};
 pub use monitoring::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,
     CaseHistory, CaseSummary, HistoryStep, LeadCreated, LeadFilter, LeadRecord, MonitoringStore,
-    NewLead, PublicLeadStatus, StepEffect, StepTimeliness,
+    NewLead, PublicLeadStatus, StepEffect, StepTimeliness, search_words,
 };
 pub use policy::PolicyStore;
 pub use problems::{

@@ -163,11 +163,22 @@ pub struct CaseFilter {
     pub limit: i64,
 }
 
+/// Searched words as every list's search uses them: trimmed, LIKE's own characters (`%`,
+/// `_`, `\`) dropped, so a search is words and a lone `%` is no search, not “everything”.
+pub fn search_words(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 impl CaseFilter {
     /// Whether the filter searches by name or ID number, which a case's facts cannot answer:
     /// [`CaseFilter::matches`] then holds only for the other conditions.
     pub fn searches(&self) -> bool {
-        !self.text.trim().is_empty() || self.id_number.is_some()
+        !search_words(&self.text).is_empty() || self.id_number.is_some()
     }
 
     /// Whether a case with these facts is one the filter lists: the same rules the store's

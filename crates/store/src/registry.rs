@@ -176,17 +176,11 @@ pub trait RegistryStore: Send + Sync {
         actor: &Actor,
         records: &[HouseholdRecord],
     ) -> StoreResult<usize>;
-    /// What the monitoring rules judge of registered households (members' ages, labour and
-    /// schooling, incomes, the 三保障 check), nothing decrypted: for checks over a whole
-    /// area. Needs `ViewRegistry`; codes outside the scope are refused (audited). By code.
-    async fn household_facts(
-        &self,
-        actor: &Actor,
-        codes: &[HouseholdCode],
-    ) -> StoreResult<Vec<dixian_domain::monitoring::HouseholdFacts>>;
-    /// The facts of every household with a case (of any state) in `area`, by code: what a
-    /// check of a whole area's cases reads, chosen by the database in one statement per
-    /// table. Needs `ViewRegistry`; an area outside the scope is refused (audited).
+    /// What the monitoring rules judge (members' ages, labour and schooling, incomes, the
+    /// 三保障 check) of every household with a case (of any state) in `area` — for a
+    /// 帮扶责任人, of assigned households — by code, nothing decrypted: what a check of a
+    /// whole area's cases reads, chosen by the database in one statement per table. Needs
+    /// `ViewRegistry`; an area outside the scope is refused (audited).
     async fn case_household_facts(
         &self,
         actor: &Actor,

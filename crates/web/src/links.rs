@@ -149,13 +149,9 @@ pub fn case_link(f: &CaseFilter) -> String {
 /// here (it would stay in the address, the browser's history and the logs): 按身份证号查找
 /// posts it.
 fn words_ok(text: &str) -> Result<String, String> {
-    // LIKE's own characters are dropped here, so the words shown and counted are exactly
-    // the words the store searches (a lone `%` is no search, not “everything”).
-    let kept: String = text
-        .chars()
-        .filter(|c| !matches!(c, '%' | '_' | '\\'))
-        .collect();
-    let t = kept.trim();
+    // The words the store searches, so the words shown and counted are exactly those.
+    let kept = dixian_store::search_words(text);
+    let t = kept.as_str();
     if t.chars().count() > 20 {
         return Err(format!("查找内容“{t}”过长：姓名或户编号，最多20个字"));
     }

@@ -112,6 +112,61 @@ async fn county_dashboard_down_to_a_household_and_a_village_sees_only_itself() {
         .await
         .unwrap();
     b.screenshot("cases-phone.png").await;
+    // 批量明确帮扶责任人 on the phone: nothing ticked is named beside the boxes and the chosen
+    // cadre is kept; then one ticked case is reported by its number, on the same list.
+    b.client
+        .find(Locator::Css("#cases-bulk-box summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let cadre = b
+        .client
+        .execute(
+            "const s = document.querySelector('#cases-bulk select[name=cadre]');
+             s.selectedIndex = 1; return s.value;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let cadre = cadre.as_str().unwrap().to_string();
+    b.fill("#cases-bulk input[name=unit]", "区农业农村委").await;
+    click_css(&b, "#cases-bulk button").await;
+    assert!(
+        b.text("#cases-bulk-errors")
+            .await
+            .contains("请先勾选要指派帮扶责任人的案件")
+    );
+    assert_eq!(
+        b.client
+            .find(Locator::Css("#cases-bulk select[name=cadre]"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(cadre.as_str())
+    );
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "the refused bulk form overflows a phone"
+    );
+    let first = b
+        .client
+        .find(Locator::Css("#cases input[name=ids]"))
+        .await
+        .unwrap();
+    let picked = first.attr("value").await.unwrap().unwrap();
+    first.click().await.unwrap();
+    click_css(&b, "#cases-bulk button").await;
+    let result = b.text("#cases-bulk-result").await;
+    let case = picked.split(':').next().unwrap().to_string();
+    assert!(result.contains(&format!("#{case}")), "{result}");
+    assert_eq!(b.text("#total-households").await, identified);
+    assert_eq!(b.overflow().await, "", "the bulk result overflows a phone");
     click_css(&b, "#cases tbody tr td[data-label='户主'] a").await;
     assert_eq!(b.overflow().await, "", "the household overflows a phone");
     b.client.set_window_size(1280, 900).await.unwrap();

@@ -970,6 +970,17 @@ pub async fn assign_cadre(
     f: &CadreForm,
     today: NaiveDate,
 ) -> Result<Outcome, AppError> {
+    let (cadre, start) = cadre_of(store, actor, f, today).await?;
+    assign_found(store, actor, id, f, &cadre, start).await
+}
+
+/// The 帮扶责任人 and start day a cadre form names, checked.
+async fn cadre_of(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &CadreForm,
+    today: NaiveDate,
+) -> Result<(dixian_store::CadreAccount, NaiveDate), AppError> {
     let start = date_or_today(&f.start, today, "帮扶开始日期")?;
     let user_id: i64 = f
         .cadre
@@ -982,6 +993,19 @@ pub async fn assign_cadre(
         .into_iter()
         .find(|c| c.id == user_id)
         .ok_or_else(|| invalid(format!("账号#{user_id}不是可指派的帮扶责任人")))?;
+    Ok((cadre, start))
+}
+
+/// Assigns the checked `cadre` to case `id` as it was at `f.version`.
+async fn assign_found(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &CadreForm,
+    cadre: &dixian_store::CadreAccount,
+    start: NaiveDate,
+) -> Result<Outcome, AppError> {
+    let user_id = cadre.id;
     let file = current_file(store, actor, id, f.version).await?;
     let action = Action::AssignCadre {
         cadre: cadre.display_name.clone(),
@@ -1038,14 +1062,23 @@ pub async fn assign_cadres(
     if !problems.is_empty() {
         return Err(AppError::Fields(problems));
     }
+    // The cadre is looked up once for all the cases.
+    let (cadre, start) = cadre_of(store, actor, f, today)
+        .await
+        .map_err(|e| AppError::Fields(vec![("cadre", e.to_string())]))?;
     let mut out = BulkOutcome::default();
     for (id, version) in picks {
         let form = CadreForm {
             version,
             ..f.clone()
         };
-        match assign_cadre(store, actor, id, &form, today).await {
+        match assign_found(store, actor, id, &form, &cadre, start).await {
             Ok(_) => out.decided.push((id, Some(id))),
+            // Handled since the list was drawn: said for a list, not for one case's page.
+            Err(AppError::Store(StoreError::Conflict(_))) => out.refused.push((
+                id,
+                "列表打开后已被他人办理，未指派（请重新打开列表再勾选）".to_string(),
+            )),
             // Only a failing database stops the rest (and is an error page); anything else
             // about one case — refused, not found, busy, handled meanwhile — is named with
             // it, so the page always says which cases were assigned.

@@ -1138,10 +1138,12 @@ async fn cases_are_assigned_a_cadre_in_bulk_and_exported_in_words() {
     .unwrap();
     assert_eq!(done.decided, vec![(first, Some(first))]);
     assert_eq!(done.refused.len(), 1);
-    assert!(
-        done.refused[0].1.contains("已被他人办理"),
-        "{:?}",
-        done.refused
+    assert_eq!(
+        done.refused,
+        vec![(
+            second,
+            "列表打开后已被他人办理，未指派（请重新打开列表再勾选）".to_string()
+        )]
     );
     let file = case_view(&s, &town, first, d(2026, 6, 20)).await.unwrap();
     assert!(file.file.summary.has_cadre);

@@ -40,7 +40,6 @@ macro_rules! contract_checks {
             registry::household_import,
             registry::arrivals_and_income,
             registry::member_edits,
-            registry::household_facts,
             audit::audit_chain,
             audit::audit_filter,
             audit::audit_retention,

@@ -703,9 +703,38 @@ pub async fn monitoring_cases(store: &dyn Store) {
         }
     };
     assert_eq!(facts(&cadre).await, vec![a.household.code.clone()]);
+    // As the records give them, by code: members in registration order, incomes, and the
+    // 三保障 check (`record` gives odd households one, even ones none); a viewer may read
+    // them (nothing is decrypted), a department officer may not.
+    let expected: Vec<dixian_domain::monitoring::HouseholdFacts> = [&a, &b]
+        .into_iter()
+        .map(dixian_domain::monitoring::HouseholdFacts::from)
+        .collect();
     assert_eq!(
-        facts(&town).await,
-        vec![a.household.code.clone(), b.household.code.clone()]
+        store
+            .case_household_facts(&town, &village_code)
+            .await
+            .unwrap(),
+        expected
+    );
+    assert!(expected[0].assurance.is_some() && expected[1].assurance.is_none());
+    assert_eq!(expected[0].members.len(), 2);
+    let viewer = actor_as(Role::Viewer, "500299101000");
+    assert_eq!(
+        store
+            .case_household_facts(&viewer, &village_code)
+            .await
+            .unwrap(),
+        expected
+    );
+    assert_eq!(
+        store
+            .case_household_facts(
+                &actor_as(Role::DepartmentOfficer, "500299000000"),
+                &village_code
+            )
+            .await,
+        Err(StoreError::Forbidden)
     );
 
     // Through to inclusion: the household becomes a 监测对象, with its history.

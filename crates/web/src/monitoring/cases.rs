@@ -189,14 +189,7 @@ pub async fn bulk_cadre(
             let refused = outcome
                 .refused
                 .iter()
-                .map(|(id, why)| {
-                    // A conflict names its case already.
-                    if why.contains(&format!("案件#{id}")) {
-                        why.replace("，请刷新后重试", "，未指派")
-                    } else {
-                        format!("案件#{id}：{why}")
-                    }
-                })
+                .map(|(id, why)| format!("案件#{id}：{why}"))
                 .collect();
             extra.bulk = Some((said, refused));
         }
