@@ -116,6 +116,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_complaints.sql"),
         postgres: include_str!("../migrations/postgres/0017_complaints.sql"),
     },
+    Migration {
+        version: 18,
+        name: "visit_photo_drafts",
+        sqlite: include_str!("../migrations/sqlite/0018_visit_photo_drafts.sql"),
+        postgres: include_str!("../migrations/postgres/0018_visit_photo_drafts.sql"),
+    },
 ];
 
 /// The schema version this program writes.

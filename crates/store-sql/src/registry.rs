@@ -55,6 +55,7 @@ use dixian_store::prelude::*;
 use dixian_store::{
     HouseholdDetail, HouseholdFilter, HouseholdPage, HouseholdSummary, MemberView, StoreResult,
 };
+use dixian_store::{PersonFilter, PersonLine, PersonPage};
 use std::collections::BTreeSet;
 use std::collections::HashMap;
 
@@ -926,6 +927,89 @@ impl RegistryStore for SqlStore {
             }
         });
         Ok(())
+    }
+
+    async fn people(&self, actor: &Actor, f: &PersonFilter) -> StoreResult<PersonPage> {
+        self.permit(actor, Permission::ViewRegistry, "人员查询")
+            .await?;
+        let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
+        let name = dixian_store::search_words(&f.name);
+        if name.is_empty() {
+            return Ok(PersonPage::default());
+        }
+        let cadre = assigned_to(actor);
+        let find = match self.db {
+            Db::Sqlite { .. } => "instr",
+            Db::Postgres(_) => "strpos",
+        };
+        let conditions = format!(
+            " WHERE h.village_code BETWEEN $1 AND $2 {} AND {find}(p.name, $4) > 0",
+            assigned_only(3)
+        );
+        let limit = f.limit.clamp(1, 1_000);
+        let offset = f.offset.max(0);
+        #[derive(sqlx::FromRow)]
+        struct Found {
+            id: i64,
+            id_number_enc: Vec<u8>,
+            name: String,
+            relation: String,
+            status: String,
+            code: String,
+            village_code: String,
+            village_name: Option<String>,
+            head_name: Option<String>,
+        }
+        let (rows, total): (Vec<Found>, i64) = read!(self, |pool| {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT p.id, p.id_number_enc, p.name, p.relation, p.status, h.code,
+                   h.village_code, d.name AS village_name,
+                   (SELECT hp.name FROM persons hp WHERE hp.household_id = h.id
+                      AND hp.relation = 'head' ORDER BY hp.id LIMIT 1) AS head_name
+                 FROM persons p JOIN households h ON h.id = p.household_id
+                 LEFT JOIN divisions d ON d.code = h.village_code
+                 {conditions} ORDER BY h.code, p.id LIMIT $5 OFFSET $6"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(cadre)
+            .bind(&name)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id
+                 {conditions}"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(cadre)
+            .bind(&name)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?;
+            (rows, total)
+        });
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                Ok(PersonLine {
+                    person_id: r.id,
+                    id_masked: self.masked_id(r.id, &r.id_number_enc)?,
+                    name: r.name,
+                    relation: coded("与户主关系", &r.relation, Relation::parse)?,
+                    status: coded("人员状态", &r.status, LivingStatus::parse)?,
+                    household: HouseholdCode::parse(&r.code).map_err(|e| corrupt("户编号", e))?,
+                    village: DivisionCode::parse(&r.village_code)
+                        .map_err(|e| corrupt("区划代码", e))?,
+                    village_name: r.village_name.unwrap_or_default(),
+                    head_name: r.head_name.unwrap_or_default(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(PersonPage { rows, total })
     }
 
     async fn households(&self, actor: &Actor, f: &HouseholdFilter) -> StoreResult<HouseholdPage> {

@@ -187,6 +187,12 @@ impl SystemStore for SqlStore {
             report.monitoring
         );
         rotate_column!(
+            "visit_photo_drafts",
+            "body_enc",
+            visits::F_VISIT_PHOTO_DRAFT,
+            report.monitoring
+        );
+        rotate_column!(
             "problem_files",
             "body_enc",
             problems::F_PROBLEM_FILE,

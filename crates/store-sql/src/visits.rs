@@ -9,11 +9,15 @@ use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::VisitStore;
 use dixian_store::prelude::*;
-use dixian_store::{NewVisit, PhotoMeta, StoreError, StoreResult, VisitRecord};
+use dixian_store::visits::PHOTO_DRAFT_HOURS;
+use dixian_store::{NewAttachment, NewVisit, PhotoMeta, StoreError, StoreResult, VisitRecord};
+use dixian_store::{VisitFilter, VisitLine, VisitPage};
 use dixian_store::{files::MAX_ATTACHMENT_BYTES, visits::MAX_VISIT_PHOTOS};
 
 /// Field name of sealed visit photos (part of each ciphertext's associated data).
 pub(crate) const F_VISIT_PHOTO: &str = "visit.photo";
+/// Field name of sealed photos kept from a refused visit form.
+pub(crate) const F_VISIT_PHOTO_DRAFT: &str = "visit.photo.draft";
 
 #[derive(sqlx::FromRow)]
 struct VisitRow {
@@ -26,6 +30,23 @@ struct VisitRow {
     follow_ups: String,
     created_at: String,
     created_by: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DraftRow {
+    id: i64,
+    name: String,
+    content_type: String,
+    size: i64,
+    body_enc: Vec<u8>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListedVisit {
+    #[sqlx(flatten)]
+    visit: VisitRow,
+    village_name: Option<String>,
+    head_name: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -59,13 +80,28 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
     if follow_ups.chars().count() > 2000 {
         return Err(StoreError::Invalid("后续措施不超过2000字".into()));
     }
-    if v.photos.len() > MAX_VISIT_PHOTOS {
+    let chosen = v.photos.len() + v.drafts.len();
+    if chosen > MAX_VISIT_PHOTOS {
         return Err(StoreError::Invalid(format!(
-            "每次走访最多{MAX_VISIT_PHOTOS}张照片，选了{}张",
-            v.photos.len()
+            "每次走访最多{MAX_VISIT_PHOTOS}张照片，选了{chosen}张"
         )));
     }
-    for p in &v.photos {
+    checked_photos(&v.photos)?;
+    Ok((
+        names.join("、"),
+        findings.to_string(),
+        follow_ups.to_string(),
+    ))
+}
+
+fn checked_photos(photos: &[NewAttachment]) -> StoreResult<()> {
+    if photos.len() > MAX_VISIT_PHOTOS {
+        return Err(StoreError::Invalid(format!(
+            "每次走访最多{MAX_VISIT_PHOTOS}张照片，选了{}张",
+            photos.len()
+        )));
+    }
+    for p in photos {
         if p.bytes.is_empty() || p.bytes.len() > MAX_ATTACHMENT_BYTES {
             return Err(StoreError::Invalid(format!(
                 "照片“{}”为空或超过{} MB",
@@ -74,11 +110,7 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
             )));
         }
     }
-    Ok((
-        names.join("、"),
-        findings.to_string(),
-        follow_ups.to_string(),
-    ))
+    Ok(())
 }
 
 /// Visits as records, each with the photos of `photos` that are its own.
@@ -178,7 +210,8 @@ impl VisitStore for SqlStore {
             "household": v.household.as_str(),
             "case": v.case_id,
             "visited_on": v.visited_on.to_string(),
-            "photos": v.photos.len(),
+            "photos": v.photos.len() + v.drafts.len(),
+            "kept_photos": v.drafts,
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
@@ -221,6 +254,50 @@ impl VisitStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+            }
+            // Kept photos are read and removed inside the transaction: two saves of one
+            // draft cannot both take it.
+            for draft in &v.drafts {
+                let kept: Option<DraftRow> = sqlx::query_as(
+                    "SELECT id, name, content_type, size, body_enc FROM visit_photo_drafts
+                     WHERE id = $1 AND account = $2 AND household_id = $3",
+                )
+                .bind(draft)
+                .bind(&actor.name)
+                .bind(hid)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+                let kept = kept.ok_or_else(|| {
+                    StoreError::Invalid("上次保留的照片已过期或已用过，请重新选择照片".into())
+                })?;
+                let bytes = self
+                    .cipher
+                    .decrypt_bytes(F_VISIT_PHOTO_DRAFT, &kept.id.to_string(), &kept.body_enc)
+                    .map_err(crypto)?;
+                let pid: i64 = allocate!(tx, "visit_photos", 1i64);
+                let sealed = self
+                    .cipher
+                    .encrypt_bytes(F_VISIT_PHOTO, &pid.to_string(), &bytes)
+                    .map_err(crypto)?;
+                sqlx::query(
+                    "INSERT INTO visit_photos (id, visit_id, name, content_type, size, body_enc)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(pid)
+                .bind(id)
+                .bind(&kept.name)
+                .bind(&kept.content_type)
+                .bind(kept.size)
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                sqlx::query("DELETE FROM visit_photo_drafts WHERE id = $1")
+                    .bind(kept.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
             }
             let target = format!("走访#{id}");
             audit_in!(tx, actor, "visit.create", &target, &detail);
@@ -329,6 +406,235 @@ impl VisitStore for SqlStore {
                 ))
             })
             .collect()
+    }
+
+    async fn visit_list(&self, actor: &Actor, f: &VisitFilter) -> StoreResult<VisitPage> {
+        self.permit(actor, Permission::ViewRegistry, "走访").await?;
+        let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
+        let cadre = crate::assigned_to(actor);
+        let text = dixian_store::search_words(&f.text);
+        let find = match self.db {
+            crate::Db::Sqlite { .. } => "instr",
+            crate::Db::Postgres(_) => "strpos",
+        };
+        // The same conditions for the page and for the count.
+        macro_rules! conditions {
+            ($qb:ident) => {{
+                $qb.push(" WHERE v.village BETWEEN ")
+                    .push_bind(lo.clone())
+                    .push(" AND ")
+                    .push_bind(hi.clone());
+                if cadre != 0 {
+                    $qb.push(
+                        " AND h.id IN (SELECT household_id FROM cadre_assignments WHERE user_id = ",
+                    )
+                    .push_bind(cadre)
+                    .push(")");
+                }
+                if let Some(from) = f.from {
+                    $qb.push(" AND v.visited_on >= ").push_bind(from);
+                }
+                if let Some(to) = f.to {
+                    $qb.push(" AND v.visited_on <= ").push_bind(to);
+                }
+                match f.in_case {
+                    Some(true) => {
+                        $qb.push(" AND v.case_id IS NOT NULL");
+                    }
+                    Some(false) => {
+                        $qb.push(" AND v.case_id IS NULL");
+                    }
+                    None => {}
+                }
+                if !text.is_empty() {
+                    $qb.push(format!(" AND ({find}(h.code, "))
+                        .push_bind(text.clone())
+                        .push(format!(") > 0 OR {find}(v.visitors, "))
+                        .push_bind(text.clone())
+                        .push(format!(
+                            ") > 0 OR h.id IN (SELECT household_id FROM persons \
+                             WHERE relation = 'head' AND {find}(name, "
+                        ))
+                        .push_bind(text.clone())
+                        .push(") > 0))");
+                }
+            }};
+        }
+        let limit = f.limit.clamp(1, 1_000);
+        let offset = f.offset.max(0);
+        let (rows, total): (Vec<ListedVisit>, i64) = read!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(format!(
+                "SELECT v.id, h.code, v.case_id, v.visited_on, v.visitors, v.findings,
+                   v.follow_ups, v.created_at, {} AS created_by, d.name AS village_name,
+                   (SELECT hp.name FROM persons hp WHERE hp.household_id = h.id
+                      AND hp.relation = 'head' ORDER BY hp.id LIMIT 1) AS head_name
+                 FROM visits v JOIN households h ON h.id = v.household_id
+                 LEFT JOIN divisions d ON d.code = v.village",
+                crate::shown_name("v.created_by")
+            ));
+            conditions!(qb);
+            qb.push(" ORDER BY v.visited_on DESC, v.id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            let rows = qb.build_query_as().fetch_all(pool).await.map_err(backend)?;
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT COUNT(*) FROM visits v JOIN households h ON h.id = v.household_id",
+            );
+            conditions!(qb);
+            let total: i64 = qb
+                .build_query_scalar()
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?;
+            (rows, total)
+        });
+        let ids: Vec<i64> = rows.iter().map(|r| r.visit.id).collect();
+        let photos: Vec<PhotoRow> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            read!(self, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "SELECT id, visit_id, name, content_type, size FROM visit_photos WHERE visit_id IN (",
+                );
+                let mut sep = qb.separated(", ");
+                for id in &ids {
+                    sep.push_bind(*id);
+                }
+                qb.push(") ORDER BY id");
+                qb.build_query_as().fetch_all(pool).await.map_err(backend)?
+            })
+        };
+        let mut names = Vec::with_capacity(rows.len());
+        let mut visits = Vec::with_capacity(rows.len());
+        for r in rows {
+            names.push((
+                r.village_name.unwrap_or_default(),
+                r.head_name.unwrap_or_default(),
+            ));
+            visits.push(r.visit);
+        }
+        let records = records(visits, &photos)?;
+        Ok(VisitPage {
+            rows: records
+                .into_iter()
+                .zip(names)
+                .map(|(visit, (village_name, head_name))| VisitLine {
+                    visit,
+                    village_name,
+                    head_name,
+                })
+                .collect(),
+            total,
+        })
+    }
+
+    async fn keep_photo_drafts(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        photos: &[NewAttachment],
+    ) -> StoreResult<Vec<PhotoMeta>> {
+        self.household_visible(actor, household, Permission::HandleCases)
+            .await?;
+        checked_photos(photos)?;
+        let hid: Option<i64> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
+                .bind(household.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let hid = hid.ok_or_else(|| StoreError::Invalid(format!("户编号{household}不存在")))?;
+        let now = Utc::now();
+        let cutoff = audit::timestamp(now - chrono::Duration::hours(PHOTO_DRAFT_HOURS));
+        let now = audit::timestamp(now);
+        let kept = write_tx!(self, |tx| {
+            sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")
+                .bind(&cutoff)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let mut kept = Vec::with_capacity(photos.len());
+            for p in photos {
+                let id: i64 = allocate!(tx, "visit_photo_drafts", 1i64);
+                let sealed = self
+                    .cipher
+                    .encrypt_bytes(F_VISIT_PHOTO_DRAFT, &id.to_string(), &p.bytes)
+                    .map_err(crypto)?;
+                let name: String = p.name.chars().take(200).collect();
+                let size = i64::try_from(p.bytes.len()).unwrap_or(i64::MAX);
+                sqlx::query(
+                    "INSERT INTO visit_photo_drafts (id, account, household_id, name,
+                       content_type, size, body_enc, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(&actor.name)
+                .bind(hid)
+                .bind(&name)
+                .bind(&p.content_type)
+                .bind(size)
+                .bind(sealed)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                kept.push(PhotoMeta {
+                    id,
+                    name,
+                    content_type: p.content_type.clone(),
+                    size,
+                });
+            }
+            let detail = serde_json::json!({
+                "household": household.as_str(),
+                "photos": kept.iter().map(|k| k.id).collect::<Vec<_>>(),
+            })
+            .to_string();
+            audit_in!(tx, actor, "visit.photo.draft", household.as_str(), &detail);
+            kept
+        });
+        Ok(kept)
+    }
+
+    async fn photo_drafts(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        ids: &[i64],
+    ) -> StoreResult<Vec<PhotoMeta>> {
+        self.household_visible(actor, household, Permission::HandleCases)
+            .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = ids.iter().copied().take(MAX_VISIT_PHOTOS).collect();
+        let rows: Vec<(i64, String, String, i64)> = read!(self, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT d.id, d.name, d.content_type, d.size FROM visit_photo_drafts d
+                 JOIN households h ON h.id = d.household_id WHERE h.code = ",
+            );
+            qb.push_bind(household.as_str().to_string())
+                .push(" AND d.account = ")
+                .push_bind(actor.name.clone())
+                .push(" AND d.id IN (");
+            let mut sep = qb.separated(", ");
+            for id in &ids {
+                sep.push_bind(*id);
+            }
+            qb.push(") ORDER BY d.id");
+            qb.build_query_as().fetch_all(pool).await.map_err(backend)?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, content_type, size)| PhotoMeta {
+                id,
+                name,
+                content_type,
+                size,
+            })
+            .collect())
     }
 
     async fn visit_photo(

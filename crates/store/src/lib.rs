@@ -51,15 +51,15 @@ pub use problems::{
 };
 pub use registry::{
     HouseholdDetail, HouseholdEdit, HouseholdEvent, HouseholdFilter, HouseholdPage,
-    HouseholdSummary, HouseholdUpdate, MemberView, PersonLocation, PhoneChange, RegistryCounts,
-    RegistryStore,
+    HouseholdSummary, HouseholdUpdate, MemberView, PersonFilter, PersonLine, PersonLocation,
+    PersonPage, PhoneChange, RegistryCounts, RegistryStore,
 };
 pub use screening::{
     NewScreeningRun, RuleRates, ScreeningHousehold, ScreeningInput, ScreeningOutcome,
     ScreeningPerson, ScreeningRunRecord, ScreeningStore, ScreeningWarning, StoredFeedRow,
 };
 pub use system::{DbKind, RotationReport, SystemStore};
-pub use visits::{NewVisit, VisitRecord, VisitStore};
+pub use visits::{NewVisit, VisitFilter, VisitLine, VisitPage, VisitRecord, VisitStore};
 
 /// Storage errors. Messages are Chinese because they reach users and operators.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -42,6 +42,40 @@ pub struct PersonLocation {
     pub id_masked: String,
 }
 
+/// Which people to list (人员查询): those whose name contains `name`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonFilter {
+    /// A division inside the actor's scope; the whole scope when `None`.
+    pub within: Option<DivisionCode>,
+    /// Part of the name, as typed (see [`crate::search_words`]); an empty search lists nobody.
+    pub name: String,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One person found by name: masked, with the household and village they belong to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonLine {
+    pub person_id: i64,
+    pub name: String,
+    pub id_masked: String,
+    pub relation: Relation,
+    pub status: LivingStatus,
+    pub household: HouseholdCode,
+    pub village: DivisionCode,
+    /// Empty when the village is not in the division table.
+    pub village_name: String,
+    /// The household's 户主 living in it; empty when none is.
+    pub head_name: String,
+}
+
+/// A page of people and how many match in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonPage {
+    pub rows: Vec<PersonLine>,
+    pub total: i64,
+}
+
 /// Which households to list (户籍查询条件). Empty fields mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HouseholdFilter {
@@ -223,6 +257,10 @@ pub trait RegistryStore: Send + Sync {
         actor: &Actor,
         id: &IdNumber,
     ) -> StoreResult<Option<PersonLocation>>;
+    /// People in the actor's scope (for a 帮扶责任人, of assigned households) whose name
+    /// contains the filter's words, by household code, with the total. A `within` outside the
+    /// scope is refused and audited.
+    async fn people(&self, actor: &Actor, filter: &PersonFilter) -> StoreResult<PersonPage>;
     /// The full ID number of a person in the actor's scope, for an actor with `RevealPii`
     /// who states why. The reveal and its reason are audited before the number is returned.
     async fn reveal_id_number(

@@ -21,9 +21,45 @@ pub struct NewVisit {
     pub visitors: Vec<String>,
     pub findings: String,
     pub follow_ups: String,
-    /// At most [`MAX_VISIT_PHOTOS`], each within [`MAX_ATTACHMENT_BYTES`].
+    /// At most [`MAX_VISIT_PHOTOS`] with the drafts, each within [`MAX_ATTACHMENT_BYTES`].
     pub photos: Vec<NewAttachment>,
+    /// Photos kept from a refused form of the same officer for the same household (see
+    /// [`VisitStore::keep_photo_drafts`]), moved into the visit when it is saved.
+    pub drafts: Vec<i64>,
 }
+
+/// Which visits to list (走访记录查询). Empty fields mean "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitFilter {
+    /// A division inside the actor's scope; the whole scope when `None`.
+    pub within: Option<DivisionCode>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Part of the head's name, of a visitor's name or of the household code.
+    pub text: String,
+    /// Only visits of a monitoring case (`true`) or outside any (`false`).
+    pub in_case: Option<bool>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One line of the visit list: the visit and where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitLine {
+    pub visit: VisitRecord,
+    pub village_name: String,
+    pub head_name: String,
+}
+
+/// A page of visits and how many match in all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitPage {
+    pub rows: Vec<VisitLine>,
+    pub total: i64,
+}
+
+/// How long photos of a refused visit form are kept for the corrected one.
+pub const PHOTO_DRAFT_HOURS: i64 = 24;
 
 /// Photos one visit may carry.
 pub const MAX_VISIT_PHOTOS: usize = 5;
@@ -65,6 +101,26 @@ pub trait VisitStore: Send + Sync {
         actor: &Actor,
         since: NaiveDate,
     ) -> StoreResult<Vec<(HouseholdCode, NaiveDate)>>;
+    /// Visits in the actor's scope (for a 帮扶责任人, to assigned households) matching
+    /// `filter`, newest first, with the total. A `within` outside the scope is refused
+    /// (audited).
+    async fn visit_list(&self, actor: &Actor, filter: &VisitFilter) -> StoreResult<VisitPage>;
+    /// Keeps the photos of a visit form that was refused, sealed, for this officer and
+    /// household for [`PHOTO_DRAFT_HOURS`], so the corrected form need not upload them again;
+    /// audited. Needs what [`VisitStore::add_visit`] needs. Older drafts are removed.
+    async fn keep_photo_drafts(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        photos: &[NewAttachment],
+    ) -> StoreResult<Vec<PhotoMeta>>;
+    /// Which of `ids` are this officer's kept photos for `household`, with their names.
+    async fn photo_drafts(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        ids: &[i64],
+    ) -> StoreResult<Vec<PhotoMeta>>;
     /// A photo of a visit with its bytes; reading one is audited.
     async fn visit_photo(
         &self,

@@ -225,6 +225,8 @@ pub(crate) struct Typed {
     fields: Vec<(String, String)>,
     /// (field, message); an empty field: the form as a whole.
     problems: Vec<(String, String)>,
+    /// Files stored for the corrected form (id, name), shown ticked to keep.
+    kept: Vec<(i64, String)>,
 }
 
 impl Typed {
@@ -247,7 +249,19 @@ impl Typed {
                 .cloned()
                 .collect(),
             problems,
+            kept: Vec::new(),
         }
+    }
+
+    /// The same refusal, with the files kept for the corrected form.
+    pub(crate) fn keeping(mut self, kept: Vec<(i64, String)>) -> Typed {
+        self.kept = kept;
+        self
+    }
+
+    /// The files of `form` kept from its refusal, (id, name).
+    pub(crate) fn kept(&self, form: &str) -> &[(i64, String)] {
+        if self.is(form) { &self.kept } else { &[] }
     }
 
     pub(crate) fn is(&self, form: &str) -> bool {

@@ -23,7 +23,10 @@ pub(crate) struct Frame {
 
 /// The menu's groups, by task, in the order a person looks for them.
 const GROUPS: &[(&str, &[&str])] = &[
-    ("办理", &["/work", "/leads", "/cases", "/problems"]),
+    (
+        "办理",
+        &["/work", "/leads", "/cases", "/problems", "/visits"],
+    ),
     (
         "查询",
         &["/households", "/people", "/households/import", "/screening"],
@@ -62,6 +65,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/cases", "监测案件", Permission::ViewRegistry),
     ("/sla", "办理时效", Permission::HandleCases),
     ("/problems", "三保障问题", Permission::ViewRegistry),
+    ("/visits", "走访记录", Permission::ViewRegistry),
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),

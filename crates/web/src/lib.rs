@@ -16,6 +16,7 @@ mod reports;
 mod screening;
 // Shared leaves: no capability is imported from these.
 mod api;
+mod areas;
 mod charts;
 mod error;
 mod forms;

@@ -895,6 +895,7 @@ async fn monthly_visits(
                             findings: findings.into(),
                             follow_ups: follow_up.into(),
                             photos: Vec::new(),
+                            drafts: Vec::new(),
                         },
                     )
                     .await?;

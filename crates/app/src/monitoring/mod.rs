@@ -6,6 +6,7 @@
 pub mod case_export;
 pub mod lead_export;
 pub mod lead_import;
+pub mod visit_list;
 
 use crate::AppError;
 use crate::policy::{parse_date, policy_in_force};
@@ -1545,10 +1546,39 @@ pub struct VisitForm {
     pub visitors: String,
     pub findings: String,
     pub follow_ups: String,
+    /// Photos kept from an earlier refusal of this form, still wanted (their draft ids).
+    pub kept: Vec<i64>,
+    /// Whether a refusal keeps the checked photos for the corrected form: a page's form
+    /// shows them again; a program calling the API sends its files again instead.
+    #[serde(skip)]
+    pub keep_refused_photos: bool,
+}
+
+/// A visit form that was not saved: why, and the photos kept for the corrected form (those
+/// chosen now and those kept before), so they need not be chosen again.
+#[derive(Debug)]
+pub struct VisitRefusal {
+    pub error: AppError,
+    pub kept: Vec<dixian_store::PhotoMeta>,
+}
+
+impl From<AppError> for VisitRefusal {
+    fn from(error: AppError) -> Self {
+        VisitRefusal {
+            error,
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl From<dixian_store::StoreError> for VisitRefusal {
+    fn from(e: dixian_store::StoreError) -> Self {
+        AppError::from(e).into()
+    }
 }
 
 /// Records a visit to the household of case `id`, with photos (as uploaded: name, bytes),
-/// each checked to really be a photo or a PDF.
+/// each checked to really be a photo.
 pub async fn record_visit(
     store: &dyn Store,
     actor: &Actor,
@@ -1556,20 +1586,13 @@ pub async fn record_visit(
     f: &VisitForm,
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
-) -> Result<i64, AppError> {
+) -> Result<i64, VisitRefusal> {
     let file = store
         .case_file(actor, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("案件#{id}不存在")))?;
-    let visit = new_visit(
-        file.summary.case.household.clone(),
-        Some(id),
-        f,
-        photos,
-        today,
-    )
-    .await?;
-    Ok(store.add_visit(actor, &visit).await?)
+    let household = file.summary.case.household.clone();
+    save_visit(store, actor, household, Some(id), f, photos, today).await
 }
 
 /// Records a visit to household `code_text` outside any case (a 脱贫户's visit).
@@ -1580,33 +1603,126 @@ pub async fn record_household_visit(
     f: &VisitForm,
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
-) -> Result<i64, AppError> {
+) -> Result<i64, VisitRefusal> {
     let code = HouseholdCode::parse(code_text).map_err(|e| invalid(e.to_string()))?;
-    let visit = new_visit(code, None, f, photos, today).await?;
-    Ok(store.add_visit(actor, &visit).await?)
+    save_visit(store, actor, code, None, f, photos, today).await
 }
 
-async fn new_visit(
+/// Names per visit and the longest name, findings and follow-ups (the store refuses more).
+const MAX_VISITORS: usize = 10;
+const MAX_VISITOR_NAME: usize = 30;
+const MAX_VISIT_TEXT: usize = 2000;
+
+/// Every problem of a visit form at once, by field, and the photos that passed their check.
+async fn checked_visit(
+    f: &VisitForm,
+    photos: Vec<(String, Vec<u8>)>,
+    today: NaiveDate,
+) -> (
+    Vec<dixian_domain::monitoring::FieldProblem>,
+    Option<NaiveDate>,
+    Vec<NewAttachment>,
+) {
+    let mut problems = Vec::new();
+    let visited_on = match date_or_today(&f.visited_on, today, "走访日期") {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(("visited_on", e.to_string()));
+            None
+        }
+    };
+    let names = split_names(&f.visitors);
+    if names.is_empty() {
+        problems.push(("visitors", "请填写走访人员（多人用顿号分隔）".into()));
+    } else if names.len() > MAX_VISITORS {
+        problems.push((
+            "visitors",
+            format!("走访人员最多{MAX_VISITORS}人，填了{}人", names.len()),
+        ));
+    } else if let Some(long) = names.iter().find(|n| n.chars().count() > MAX_VISITOR_NAME) {
+        problems.push((
+            "visitors",
+            format!("走访人员“{long}”超过{MAX_VISITOR_NAME}字：多人请用顿号分隔"),
+        ));
+    }
+    let findings = f.findings.trim().chars().count();
+    if findings == 0 {
+        problems.push(("findings", "请填写走访发现的情况".into()));
+    } else if findings > MAX_VISIT_TEXT {
+        problems.push((
+            "findings",
+            format!("走访发现的情况不超过{MAX_VISIT_TEXT}字，写了{findings}字"),
+        ));
+    }
+    let follow_ups = f.follow_ups.trim().chars().count();
+    if follow_ups > MAX_VISIT_TEXT {
+        problems.push((
+            "follow_ups",
+            format!("后续措施不超过{MAX_VISIT_TEXT}字，写了{follow_ups}字"),
+        ));
+    }
+    let chosen = photos.len() + f.kept.len();
+    if chosen > dixian_store::visits::MAX_VISIT_PHOTOS {
+        problems.push((
+            "file",
+            format!(
+                "每次走访最多{}张照片，选了{chosen}张",
+                dixian_store::visits::MAX_VISIT_PHOTOS
+            ),
+        ));
+    }
+    let mut checked = Vec::new();
+    for (name, bytes) in photos {
+        match attachment("photo", &name, bytes).await {
+            Ok(a) => checked.push(a),
+            Err(e) => problems.push(("file", e.to_string())),
+        }
+    }
+    (problems, visited_on, checked)
+}
+
+async fn save_visit(
+    store: &dyn Store,
+    actor: &Actor,
     household: HouseholdCode,
     case_id: Option<i64>,
     f: &VisitForm,
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
-) -> Result<dixian_store::NewVisit, AppError> {
-    let visited_on = date_or_today(&f.visited_on, today, "走访日期")?;
-    let mut checked = Vec::new();
-    for (name, bytes) in photos {
-        checked.push(attachment("photo", &name, bytes).await?);
+) -> Result<i64, VisitRefusal> {
+    let (problems, visited_on, checked) = checked_visit(f, photos, today).await;
+    let refused = match visited_on {
+        Some(visited_on) if problems.is_empty() => {
+            let visit = dixian_store::NewVisit {
+                household: household.clone(),
+                case_id,
+                visited_on,
+                visitors: split_names(&f.visitors),
+                findings: f.findings.clone(),
+                follow_ups: f.follow_ups.clone(),
+                photos: checked.clone(),
+                drafts: f.kept.clone(),
+            };
+            match store.add_visit(actor, &visit).await {
+                Ok(id) => return Ok(id),
+                Err(e @ dixian_store::StoreError::Invalid(_)) => AppError::from(e),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => AppError::Fields(problems),
+    };
+    // Refused for what was typed: the photos that passed their check are kept for the
+    // corrected form (too many photos keep none: the officer must choose).
+    if !f.keep_refused_photos {
+        return Err(refused.into());
     }
-    let photos = checked;
-    Ok(dixian_store::NewVisit {
-        household,
-        case_id,
-        visited_on,
-        visitors: split_names(&f.visitors),
-        findings: f.findings.clone(),
-        follow_ups: f.follow_ups.clone(),
-        photos,
+    let mut kept = store.photo_drafts(actor, &household, &f.kept).await?;
+    if !checked.is_empty() && kept.len() + checked.len() <= dixian_store::visits::MAX_VISIT_PHOTOS {
+        kept.extend(store.keep_photo_drafts(actor, &household, &checked).await?);
+    }
+    Err(VisitRefusal {
+        error: refused,
+        kept,
     })
 }
 

@@ -517,21 +517,7 @@ impl Default for ArrivalForm {
     }
 }
 
-/// Picks a coded value from a form field, or names the field.
-fn pick<T>(
-    text: &str,
-    parse: fn(&str) -> Option<T>,
-    field: &str,
-    problems: &mut Vec<String>,
-) -> Option<T> {
-    let v = parse(text.trim());
-    if v.is_none() {
-        problems.push(format!("请选择{field}"));
-    }
-    v
-}
-
-/// [`pick`] for a form whose problems are named beside their fields.
+/// A choice as typed, or `None` with "请选择…" said beside field `field`.
 fn pick_into<T>(
     text: &str,
     parse: fn(&str) -> Option<T>,
@@ -798,30 +784,44 @@ impl MemberRowForm {
         }
     }
 
-    fn details(&self, problems: &mut Vec<String>) -> Option<MemberDetails> {
+    /// The row's details, or `None` with its problems pushed, each by its field (`name`,
+    /// `relation`, `labour`, `health`, `schooling`, `grade`, `months`) and naming the member.
+    fn details(&self, problems: &mut Vec<FieldProblem>) -> Option<MemberDetails> {
         let who = if self.name.trim().is_empty() {
             "成员"
         } else {
             self.name.trim()
         };
+        if self.name.trim().is_empty() {
+            problems.push(("name", "成员姓名不能为空".into()));
+        }
         let named = |what: &str| format!("{who}的{what}");
-        let relation = pick(
+        let relation = pick_into(
             &self.relation,
             Relation::parse,
             &named("与户主关系"),
+            "relation",
             problems,
         );
-        let labour = pick(
+        let labour = pick_into(
             &self.labour,
             LabourCapacity::parse,
             &named("劳动能力"),
+            "labour",
             problems,
         );
-        let health = pick(&self.health, Health::parse, &named("健康状况"), problems);
-        let schooling = pick(
+        let health = pick_into(
+            &self.health,
+            Health::parse,
+            &named("健康状况"),
+            "health",
+            problems,
+        );
+        let schooling = pick_into(
             &self.schooling,
             Schooling::parse,
             &named("在校生状况"),
+            "schooling",
             problems,
         );
         let disability = match (self.disability.trim(), self.disability_grade.trim()) {
@@ -829,7 +829,10 @@ impl MemberRowForm {
             (c, g) => match (DisabilityCategory::parse(c), g.parse::<u8>()) {
                 (Some(c), Ok(g)) if (1..=4).contains(&g) => Some((c, g)),
                 _ => {
-                    problems.push(format!("{who}：残疾类别和残疾等级（1至4级）须同时填写"));
+                    problems.push((
+                        "grade",
+                        format!("{who}：残疾类别和残疾等级（1至4级）须同时填写"),
+                    ));
                     None
                 }
             },
@@ -839,7 +842,7 @@ impl MemberRowForm {
             t => match t.parse::<u8>() {
                 Ok(m) if m <= 12 => m,
                 _ => {
-                    problems.push(format!("{who}：务工月数“{t}”应为0到12"));
+                    problems.push(("months", format!("{who}：务工月数“{t}”应为0到12")));
                     0
                 }
             },
@@ -861,6 +864,18 @@ impl MemberRowForm {
     }
 }
 
+/// Every problem of the members form at once, by row (0-based) and field, so each can be
+/// said beside its box; empty when every row reads.
+pub fn member_form_problems(rows: &[MemberRowForm]) -> Vec<(usize, &'static str, String)> {
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let mut problems = Vec::new();
+        let _ = r.details(&mut problems);
+        out.extend(problems.into_iter().map(|(f, m)| (i, f, m)));
+    }
+    out
+}
+
 /// Saves the members form of household `code_text`: every member's details at once, so
 /// the 户主 can pass from one member to another in one change.
 pub async fn update_members(
@@ -872,14 +887,17 @@ pub async fn update_members(
 ) -> Result<Vec<dixian_store::FieldChange>, AppError> {
     let code =
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-    let mut problems = Vec::new();
+    let problems = member_form_problems(rows);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(
+            problems.into_iter().map(|(_, _, m)| m).collect(),
+        ));
+    }
+    let mut none = Vec::new();
     let edits: Vec<(i64, MemberDetails)> = rows
         .iter()
-        .filter_map(|r| r.details(&mut problems).map(|d| (r.person_id, d)))
+        .filter_map(|r| r.details(&mut none).map(|d| (r.person_id, d)))
         .collect();
-    if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
-    }
     Ok(store.update_members(actor, &code, &edits, reason).await?)
 }
 

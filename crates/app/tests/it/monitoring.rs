@@ -735,7 +735,7 @@ async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
                 visited_on: on.into(),
                 visitors: "张帮扶 村医".into(),
                 findings: "伤情好转".into(),
-                follow_ups: String::new(),
+                ..VisitForm::default()
             },
             photos,
             d(2026, 11, 23),
@@ -757,7 +757,41 @@ async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
     )
     .await
     .unwrap_err();
-    assert!(e.to_string().contains("不是JPEG、PNG照片或PDF文件"), "{e}");
+    assert!(
+        e.error.to_string().contains("不是JPEG、PNG照片或PDF文件"),
+        "{:?}",
+        e.error
+    );
+    assert!(
+        e.kept.is_empty(),
+        "nothing to keep: the only file was refused"
+    );
+    // Every problem of the form at once; the good photo kept for the corrected form only
+    // when the caller shows a form again.
+    let wrong = VisitForm {
+        visited_on: "2026-11-24".into(),
+        visitors: String::new(),
+        findings: "正常".into(),
+        ..VisitForm::default()
+    };
+    let e = record_visit(&s, &cadre, id, &wrong, vec![photo.clone()], d(2026, 11, 23))
+        .await
+        .unwrap_err();
+    let AppError::Fields(problems) = &e.error else {
+        panic!("{:?}", e.error)
+    };
+    let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
+    assert_eq!(fields, ["visited_on", "visitors"]);
+    assert!(e.kept.is_empty(), "an API caller sends its files again");
+    let shown = VisitForm {
+        keep_refused_photos: true,
+        ..wrong.clone()
+    };
+    let e = record_visit(&s, &cadre, id, &shown, vec![photo.clone()], d(2026, 11, 23))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kept.len(), 1);
+    assert_eq!(e.kept[0].name, "现场.jpg");
     let list = work_list(&s, &cadre, d(2026, 11, 23)).await.unwrap();
     let tasks: Vec<(&str, Option<NaiveDate>)> = list
         .items
@@ -823,7 +857,7 @@ async fn the_cadre_is_assigned_plans_and_visits_on_the_cadence() {
             visited_on: "2026-11-05".into(),
             visitors: "张帮扶".into(),
             findings: "生活正常".into(),
-            follow_ups: String::new(),
+            ..VisitForm::default()
         },
         Vec::new(),
         d(2026, 11, 23),

@@ -32,6 +32,7 @@ macro_rules! contract_checks {
             registry::households,
             registry::household_conflicts,
             registry::find_person,
+            registry::people_by_name,
             registry::scoping,
             registry::reveal,
             registry::cadre_assignment,

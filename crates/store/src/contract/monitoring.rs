@@ -2,6 +2,7 @@
 
 use super::{actor_as, id, load_divisions, new_user, record, sys};
 use crate::files::MAX_ATTACHMENT_BYTES;
+use crate::visits::VisitFilter;
 use crate::{
     Applicant, AuditFilter, CaseFilter, CaseHistory, HistoryStep, LeadFilter, NewAttachment,
     NewLead, StepEffect, Store, StoreError,
@@ -984,6 +985,7 @@ pub async fn visits(store: &dyn Store) {
         findings: "户主已出院，在家休养".into(),
         follow_ups: "联系村医每周随访".into(),
         photos: vec![photo(1), photo(2)],
+        drafts: Vec::new(),
     };
     let id = store.add_visit(&village_officer, &visit).await.unwrap();
     let list = store.visits(&town, &a.household.code).await.unwrap();
@@ -1126,6 +1128,220 @@ pub async fn visits(store: &dyn Store) {
         2
     );
     assert!(audit.iter().any(|r| r.action == "visit.photo.read"));
+
+    // The visit list: chosen by the database, a page at a time with the total, in words.
+    let all = |f: VisitFilter| VisitFilter { limit: 10, ..f };
+    let first = store
+        .visit_list(
+            &town,
+            &VisitFilter {
+                limit: 1,
+                ..VisitFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((first.total, first.rows.len()), (2, 1));
+    assert_eq!(first.rows[0].visit.visited_on, d(2026, 11, 20));
+    assert_eq!(first.rows[0].village_name, "石桥村");
+    assert_eq!(first.rows[0].head_name, "成员0残");
+    let second = store
+        .visit_list(
+            &town,
+            &VisitFilter {
+                offset: 1,
+                limit: 1,
+                ..VisitFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.rows[0].visit.photos.len(), 2);
+    for (filter, expected) in [
+        (
+            VisitFilter {
+                to: Some(d(2026, 11, 10)),
+                ..VisitFilter::default()
+            },
+            1,
+        ),
+        (
+            VisitFilter {
+                from: Some(d(2026, 11, 10)),
+                to: Some(d(2026, 11, 30)),
+                ..VisitFilter::default()
+            },
+            1,
+        ),
+        (
+            VisitFilter {
+                text: "王村干".into(),
+                ..VisitFilter::default()
+            },
+            2,
+        ),
+        (
+            VisitFilter {
+                text: "成员0".into(),
+                ..VisitFilter::default()
+            },
+            2,
+        ),
+        (
+            VisitFilter {
+                text: a.household.code.as_str()[8..].into(),
+                ..VisitFilter::default()
+            },
+            2,
+        ),
+        (
+            VisitFilter {
+                text: "不曾走访的人".into(),
+                ..VisitFilter::default()
+            },
+            0,
+        ),
+        (
+            VisitFilter {
+                in_case: Some(true),
+                ..VisitFilter::default()
+            },
+            0,
+        ),
+        (
+            VisitFilter {
+                in_case: Some(false),
+                within: Some(village("500299101201")),
+                ..VisitFilter::default()
+            },
+            2,
+        ),
+        (
+            VisitFilter {
+                within: Some(village("500299101202")),
+                ..VisitFilter::default()
+            },
+            0,
+        ),
+    ] {
+        let page = store.visit_list(&town, &all(filter.clone())).await.unwrap();
+        assert_eq!(page.total, expected, "{filter:?}");
+        assert_eq!(page.rows.len() as i64, expected, "{filter:?}");
+    }
+    assert_eq!(
+        store
+            .visit_list(&cadre, &all(VisitFilter::default()))
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert_eq!(
+        store
+            .visit_list(&elsewhere, &all(VisitFilter::default()))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store
+            .visit_list(
+                &elsewhere,
+                &all(VisitFilter {
+                    within: Some(village("500299101201")),
+                    ..VisitFilter::default()
+                })
+            )
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
+    );
+
+    // Photos of a refused form are kept for the officer who chose them, and become the
+    // visit's own when it is saved — once.
+    let kept = store
+        .keep_photo_drafts(&village_officer, &a.household.code, &[photo(7)])
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].name, "现场7.jpg");
+    assert_eq!(
+        store
+            .photo_drafts(&village_officer, &a.household.code, &[kept[0].id, 9999])
+            .await
+            .unwrap(),
+        kept
+    );
+    let colleague = Actor {
+        name: "另一位村干部".into(),
+        ..village_officer.clone()
+    };
+    assert!(
+        store
+            .photo_drafts(&colleague, &a.household.code, &[kept[0].id])
+            .await
+            .unwrap()
+            .is_empty(),
+        "another officer's kept photos are not theirs to use"
+    );
+    assert!(
+        store
+            .photo_drafts(&village_officer, &b.household.code, &[kept[0].id])
+            .await
+            .unwrap()
+            .is_empty(),
+        "kept for one household only"
+    );
+    assert_eq!(
+        store
+            .keep_photo_drafts(&other_village, &a.household.code, &[photo(8)])
+            .await
+            .unwrap_err(),
+        StoreError::Forbidden
+    );
+    let mut with_kept = visit.clone();
+    with_kept.visited_on = d(2026, 11, 25);
+    with_kept.photos = vec![photo(9)];
+    with_kept.drafts = vec![kept[0].id];
+    let e = store.add_visit(&colleague, &with_kept).await.unwrap_err();
+    assert!(e.to_string().contains("过期或已用过"), "{e}");
+    let saved = store.add_visit(&village_officer, &with_kept).await.unwrap();
+    let list = store.visits(&town, &a.household.code).await.unwrap();
+    let made = list.iter().find(|v| v.id == saved).unwrap();
+    let names: Vec<&str> = made.photos.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["现场9.jpg", "现场7.jpg"]);
+    let (_, bytes) = store
+        .visit_photo(&town, saved, made.photos[1].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bytes, vec![0xFF, 0xD8, 0xFF, 7]);
+    assert!(
+        store
+            .photo_drafts(&village_officer, &a.household.code, &[kept[0].id])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store.add_visit(&village_officer, &with_kept).await.is_err(),
+        "a kept photo is used once"
+    );
+    assert_eq!(
+        store
+            .visit_list(&town, &all(VisitFilter::default()))
+            .await
+            .unwrap()
+            .total,
+        3,
+        "the refused saves wrote nothing"
+    );
+    let audit = store
+        .audit_records(&sys(), &AuditFilter::after(0, 1000))
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|r| r.action == "visit.photo.draft"));
 }
 
 /// Dashboards count from [`Store::case_facts`] with [`CaseFilter::matches`] and link to

@@ -1186,3 +1186,121 @@ pub async fn member_edits(store: &dyn Store) {
     assert_eq!(last.action, "person.married_out");
     assert_eq!(last.changes[0].new, "婚出（2026-05-01）");
 }
+
+pub async fn people_by_name(store: &dyn Store) {
+    use crate::PersonFilter;
+    load_divisions(store).await;
+    store
+        .insert_households(
+            &sys(),
+            &[
+                record("500299101201", 1, &[id(1), id(2)]),
+                record("500299101201", 2, &[id(4)]),
+                record("500299101202", 1, &[id(3)]),
+                record("500299102201", 1, &[id(5)]),
+            ],
+        )
+        .await
+        .unwrap();
+    let town = actor_as(Role::TownReviewer, "500299101000");
+    let named = |name: &str, offset: i64, limit: i64| PersonFilter {
+        within: None,
+        name: name.into(),
+        offset,
+        limit,
+    };
+    // Every member whose name contains the words, in the actor's area only, by household.
+    let page = store.people(&town, &named("成员", 0, 10)).await.unwrap();
+    assert_eq!(page.total, 4, "the other town's household is out of sight");
+    let codes: Vec<&str> = page.rows.iter().map(|p| p.household.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "5002991012010001",
+            "5002991012010001",
+            "5002991012010002",
+            "5002991012020001"
+        ]
+    );
+    let son = &page.rows[1];
+    assert_eq!(son.name, "成员1残");
+    assert_eq!(son.relation, Relation::Son);
+    assert_eq!(son.status, LivingStatus::InHousehold);
+    assert_eq!(son.id_masked, id(2).masked());
+    assert_eq!(son.head_name, "成员0残");
+    assert_eq!(son.village_name, "石桥村");
+    // Paged with the total kept; a LIKE wildcard typed is a character, not "anything".
+    let second = store.people(&town, &named("成员", 3, 2)).await.unwrap();
+    assert_eq!((second.total, second.rows.len()), (4, 1));
+    assert_eq!(second.rows[0].household.as_str(), "5002991012020001");
+    assert_eq!(
+        store
+            .people(&town, &named("成员1", 0, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store.people(&town, &named("%", 0, 10)).await.unwrap().total,
+        0
+    );
+    assert_eq!(
+        store
+            .people(&town, &named("王", 0, 10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let within = PersonFilter {
+        within: Some(code("500299101202")),
+        ..named("成员", 0, 10)
+    };
+    assert_eq!(store.people(&town, &within).await.unwrap().total, 1);
+    let elsewhere = actor_as(Role::TownReviewer, "500299102000");
+    assert_eq!(
+        store.people(&elsewhere, &within).await.unwrap_err(),
+        StoreError::Forbidden
+    );
+    assert_eq!(
+        store
+            .people(&elsewhere, &named("成员", 0, 10))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    // A 帮扶责任人 finds the people of assigned households only.
+    let uid = store
+        .create_user(
+            &sys(),
+            &new_user("cadre", Role::AssistanceCadre, "500299101201"),
+        )
+        .await
+        .unwrap();
+    let cadre = Actor {
+        user_id: Some(uid),
+        ..actor_as(Role::AssistanceCadre, "500299101201")
+    };
+    assert_eq!(
+        store
+            .people(&cadre, &named("成员", 0, 10))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    store
+        .assign_cadre(
+            &town,
+            &HouseholdCode::parse("5002991012010002").unwrap(),
+            uid,
+            true,
+        )
+        .await
+        .unwrap();
+    let mine = store.people(&cadre, &named("成员", 0, 10)).await.unwrap();
+    assert_eq!(mine.total, 1);
+    assert_eq!(mine.rows[0].household.as_str(), "5002991012010002");
+}

@@ -472,7 +472,8 @@ pub(super) async fn visit(
         photos,
         state.today(),
     )
-    .await?;
+    .await
+    .map_err(|refused| refused.error)?;
     created(json!({ "id": visit_id }))
 }
 

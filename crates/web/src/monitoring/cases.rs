@@ -768,7 +768,7 @@ async fn cadre_choices(state: &AppState, actor: &Actor) -> Vec<(i64, String)> {
     }
 }
 
-async fn show_case(
+pub(super) async fn show_case(
     state: &AppState,
     session: &Session,
     id: i64,

@@ -70,6 +70,8 @@ pub(crate) fn router() -> Router<AppState> {
             post(visits::household_visit)
                 .layer(DefaultBodyLimit::max(crate::limit::VISIT_UPLOAD_LIMIT)),
         )
+        .route("/visits", get(visits::visits))
+        .route("/visits/export.csv", get(visits::export))
         .route("/visits/{visit}/photos/{photo}", get(visits::visit_photo))
         .route(
             "/visits/{visit}/photos/{photo}/view",

@@ -3,41 +3,70 @@
 use crate::AppState;
 use crate::error::Page;
 use crate::error::PageError;
+use crate::error::status_of;
 use crate::forms::Posted;
+use crate::forms::{Typed, correctable};
 use crate::forms::{field, stored_or_missing};
-use crate::monitoring::cases::after_step;
+use crate::frame::render;
+use crate::monitoring::cases::{after_step, show_case};
+use crate::registry::households::{ShowParams, household_page};
 use crate::session::Session;
+use askama::Template;
 use axum::Extension;
+use axum::extract::Query;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Redirect;
+use dixian_app::AppError;
 use dixian_app::monitoring as flow;
+use dixian_app::monitoring::visit_list::{self, VisitQuery};
+use dixian_domain::access::Permission;
+use dixian_store::VisitPage;
 
-/// 走访 of a household outside any case (a 脱贫户), from the household page.
+/// 走访 of a household outside any case (a 脱贫户), from the household page; a refused form
+/// comes back on that page with everything typed and the photos kept.
 pub async fn household_visit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(code): Path<String>,
-    mut posted: Posted,
+    posted: Result<Posted, PageError>,
 ) -> Page {
+    let mut posted = match posted {
+        Ok(p) => p,
+        Err(PageError::App(e)) if correctable(&e) => {
+            let typed = Typed::refused("visit-form", &[], &e);
+            let back = (status_of(&e).0, typed);
+            return household_page(&state, &session, &code, &ShowParams::default(), Some(back))
+                .await;
+        }
+        Err(refused) => return Err(refused),
+    };
     let photos = posted.take_files();
     let fields = posted.fields();
     let f = visit_form(fields);
-    Ok(
-        match flow::record_household_visit(
-            state.store.as_ref(),
-            &session.auth.actor,
-            &code,
-            &f,
-            photos,
-            state.today(),
-        )
-        .await
-        {
-            Ok(_) => Redirect::to(&format!("/households/{code}?visited=1")).into_response(),
-            Err(e) => return Err(e.into()),
-        },
+    match flow::record_household_visit(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &f,
+        photos,
+        state.today(),
     )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/households/{code}?visited=1")).into_response()),
+        Err(r) if correctable(&r.error) => {
+            let typed = Typed::refused("visit-form", fields, &r.error).keeping(kept_of(r.kept));
+            let back = (status_of(&r.error).0, typed);
+            household_page(&state, &session, &code, &ShowParams::default(), Some(back)).await
+        }
+        Err(r) => Err(r.error.into()),
+    }
+}
+
+fn kept_of(kept: Vec<dixian_store::PhotoMeta>) -> Vec<(i64, String)> {
+    kept.into_iter().map(|p| (p.id, p.name)).collect()
 }
 
 fn visit_form(fields: &[(String, String)]) -> flow::VisitForm {
@@ -46,10 +75,17 @@ fn visit_form(fields: &[(String, String)]) -> flow::VisitForm {
         visitors: field(fields, "visitors"),
         findings: field(fields, "findings"),
         follow_ups: field(fields, "follow_ups"),
+        kept: fields
+            .iter()
+            .filter(|(k, _)| k == "kept")
+            .filter_map(|(_, v)| v.trim().parse().ok())
+            .collect(),
+        keep_refused_photos: true,
     }
 }
 
-/// 走访: the visit form with up to five photos.
+/// 走访: the visit form with up to five photos; a refused form keeps what was typed and the
+/// photos chosen.
 pub async fn visit(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -74,12 +110,16 @@ pub async fn visit(
         photos,
         state.today(),
     )
-    .await
-    .map(|_| ());
-    Ok(match result {
-        Ok(()) => Redirect::to(&format!("/cases/{id}?done=visit#case-done")).into_response(),
-        Err(e) => after_step(&state, &session, id, None, Err(e), "visit-form", fields).await?,
-    })
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?done=visit#case-done")).into_response()),
+        Err(r) if correctable(&r.error) => {
+            let typed = Typed::refused("visit-form", fields, &r.error).keeping(kept_of(r.kept));
+            let message = (status_of(&r.error).0, r.error.to_string());
+            show_case(&state, &session, id, Some(message), None, typed).await
+        }
+        Err(r) => Err(r.error.into()),
+    }
 }
 
 /// A visit photo shown in the page (a thumbnail, or opened full size): decrypted and audited
@@ -125,4 +165,132 @@ async fn send_photo(
         )),
         None => Err(dixian_app::AppError::NotFound(missing()).into()),
     }
+}
+
+/// One line of the visit list.
+struct VisitListRow {
+    view: crate::views::VisitView,
+    code: String,
+    head: String,
+    village: String,
+    case_id: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "monitoring/visits.html")]
+struct VisitsPage {
+    frame: crate::frame::Frame,
+    q: VisitQuery,
+    areas: Vec<crate::areas::AreaChoice>,
+    rows: Vec<VisitListRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    /// The query string of the list's conditions (paging left out).
+    link: String,
+    may_export: bool,
+    /// Whether the area list holds towns, whose villages a second submit lists.
+    two_step: bool,
+    /// (field, message) of a wrong condition.
+    problems: Vec<(String, String)>,
+}
+
+impl VisitsPage {
+    fn errors_of(&self, field: &str) -> Vec<&str> {
+        self.problems
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
+}
+
+fn visit_link(q: &VisitQuery) -> String {
+    [
+        ("area", &q.area),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("q", &q.q),
+        ("kind", &q.kind),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| format!("{k}={}", crate::session::url_escape(v.trim())))
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+/// `GET /visits`: the visits of the area (走访记录), newest first, by household, head,
+/// visitor, area, dates and kind, with the total and pages.
+pub async fn visits(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<VisitQuery>,
+) -> Page {
+    let store = state.store.as_ref();
+    let actor = &session.auth.actor;
+    let found = visit_list::visit_list(store, actor, &q).await;
+    let (status, list, problems) = match found {
+        Ok(list) => (StatusCode::OK, list, Vec::new()),
+        Err(AppError::Fields(problems)) => (
+            StatusCode::BAD_REQUEST,
+            VisitPage::default(),
+            problems
+                .into_iter()
+                .map(|(f, m)| (f.to_string(), m))
+                .collect(),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let current = q.filter().ok().and_then(|f| f.within);
+    let page = q
+        .filter()
+        .map(|f| f.offset / visit_list::VISIT_PAGE + 1)
+        .unwrap_or(1);
+    let areas = crate::areas::area_choices(store, actor, current.as_ref()).await;
+    let two_step = areas.iter().any(|a| {
+        dixian_domain::division::DivisionCode::parse(&a.code)
+            .is_ok_and(|c| c.level() != dixian_domain::division::DivisionLevel::Village)
+    });
+    Ok(render(
+        status,
+        &VisitsPage {
+            frame: session.frame(&state),
+            areas,
+            two_step,
+            rows: list
+                .rows
+                .iter()
+                .map(|l| VisitListRow {
+                    view: crate::views::visit_view(&l.visit),
+                    code: l.visit.household.to_string(),
+                    head: l.head_name.clone(),
+                    village: l.village_name.clone(),
+                    case_id: l.visit.case_id,
+                })
+                .collect(),
+            total: list.total,
+            page,
+            pages: ((list.total + visit_list::VISIT_PAGE - 1) / visit_list::VISIT_PAGE).max(1),
+            link: visit_link(&q),
+            may_export: actor.may(Permission::ExportLedger),
+            problems,
+            q,
+        },
+    ))
+}
+
+/// `GET /visits/export.csv`: the whole filtered list as a file (audited).
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<VisitQuery>,
+) -> Page {
+    let csv = visit_list::export_visits(state.store.as_ref(), &session.auth.actor, &q).await?;
+    Ok(crate::frame::download(
+        csv,
+        crate::frame::CSV,
+        &format!("visits-{}.csv", state.today()),
+        &format!("走访记录-{}.csv", state.today()),
+    ))
 }

@@ -454,6 +454,8 @@ struct MembersPage {
     rows: Vec<(MemberRowForm, &'static str)>,
     reason: String,
     error: Option<String>,
+    /// Each problem of a refused save: (row, field, message), said beside its box.
+    problems: Vec<(usize, &'static str, String)>,
     relations: Vec<(&'static str, &'static str)>,
     labours: Vec<(&'static str, &'static str)>,
     healths: Vec<(&'static str, &'static str)>,
@@ -475,6 +477,7 @@ impl MembersPage {
             rows,
             reason: String::new(),
             error: None,
+            problems: Vec::new(),
             relations: choices(Relation::ALL, Relation::code, Relation::label),
             labours: choices(
                 LabourCapacity::ALL,
@@ -489,6 +492,15 @@ impl MembersPage {
             ),
             schoolings: choices(Schooling::ALL, Schooling::code, Schooling::label),
         }
+    }
+
+    /// The problems of field `field` of row `row`.
+    fn errors_of(&self, row: &usize, field: &str) -> Vec<&str> {
+        self.problems
+            .iter()
+            .filter(|(r, f, _)| r == row && *f == field)
+            .map(|(_, _, m)| m.as_str())
+            .collect()
     }
 }
 
@@ -560,8 +572,11 @@ pub async fn members_submit(
         });
     }
     let reason = value("reason").unwrap_or_default();
-    Ok(
-        match registry::update_members(
+    // Problems of the rows themselves are said beside their boxes; what only the record can
+    // judge (one 户主 living in the household) above the form.
+    let problems = registry::member_form_problems(&rows);
+    let result = if problems.is_empty() {
+        registry::update_members(
             state.store.as_ref(),
             &session.auth.actor,
             &code,
@@ -569,46 +584,52 @@ pub async fn members_submit(
             &reason,
         )
         .await
-        {
-            Ok(changes) => Redirect::to(&format!("/households/{code}?changed={}", changes.len()))
-                .into_response(),
-            Err(e) if is_correctable(&e) => {
-                // The statuses for the legends come from the record; the values as typed.
-                let statuses: Vec<(i64, &'static str)> = match registry::household(
-                    state.store.as_ref(),
-                    &session.auth.actor,
-                    &code,
-                    state.today(),
-                )
-                .await
-                {
-                    Ok(v) => v
-                        .detail
-                        .members
+    } else {
+        Err(AppError::Invalid(
+            problems.iter().map(|(_, _, m)| m.clone()).collect(),
+        ))
+    };
+    Ok(match result {
+        Ok(changes) => {
+            Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
+        }
+        Err(e) if is_correctable(&e) => {
+            // The statuses for the legends come from the record; the values as typed.
+            let statuses: Vec<(i64, &'static str)> = match registry::household(
+                state.store.as_ref(),
+                &session.auth.actor,
+                &code,
+                state.today(),
+            )
+            .await
+            {
+                Ok(v) => v
+                    .detail
+                    .members
+                    .iter()
+                    .map(|m| (m.person_id, m.status.label()))
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            let rows = rows
+                .into_iter()
+                .map(|r| {
+                    let s = statuses
                         .iter()
-                        .map(|m| (m.person_id, m.status.label()))
-                        .collect(),
-                    Err(_) => Vec::new(),
-                };
-                let rows = rows
-                    .into_iter()
-                    .map(|r| {
-                        let s = statuses
-                            .iter()
-                            .find(|(id, _)| *id == r.person_id)
-                            .map(|(_, s)| *s)
-                            .unwrap_or("");
-                        (r, s)
-                    })
-                    .collect();
-                let mut page = MembersPage::new(&state, &session, &code, rows);
-                page.reason = reason;
-                page.error = Some(e.to_string());
-                render(StatusCode::BAD_REQUEST, &page)
-            }
-            Err(e) => return Err(e.into()),
-        },
-    )
+                        .find(|(id, _)| *id == r.person_id)
+                        .map(|(_, s)| *s)
+                        .unwrap_or("");
+                    (r, s)
+                })
+                .collect();
+            let mut page = MembersPage::new(&state, &session, &code, rows);
+            page.reason = reason;
+            page.error = Some(e.to_string());
+            page.problems = problems;
+            render(StatusCode::BAD_REQUEST, &page)
+        }
+        Err(e) => return Err(e.into()),
+    })
 }
 
 #[derive(Template)]

@@ -212,6 +212,8 @@ struct HouseholdPage {
     problems: Vec<(i64, &'static str, String, &'static str, String, bool)>,
     /// Kinds judged not secure that have no open problem yet: (code, label), to register.
     unregistered: Vec<(&'static str, &'static str)>,
+    /// A refused visit form: what was typed, its problems and the photos kept.
+    typed: crate::forms::Typed,
 }
 
 #[derive(Deserialize, Default)]
@@ -226,8 +228,21 @@ pub async fn show(
     Path(code): Path<String>,
     Query(q): Query<ShowParams>,
 ) -> Page {
+    household_page(&state, &session, &code, &q, None).await
+}
+
+/// The household's page; after a refused form on it (the visit form), with the refusal's
+/// status, what was typed and each problem beside its field.
+pub(crate) async fn household_page(
+    state: &AppState,
+    session: &Session,
+    code: &str,
+    q: &ShowParams,
+    refused: Option<(StatusCode, crate::forms::Typed)>,
+) -> Page {
+    let state = state.clone();
     let actor = &session.auth.actor;
-    let view = registry::household(state.store.as_ref(), actor, &code, state.today()).await?;
+    let view = registry::household(state.store.as_ref(), actor, code, state.today()).await?;
     let events = match state
         .store
         .household_events(actor, &view.detail.summary.code)
@@ -265,7 +280,7 @@ pub async fn show(
             .collect(),
         Err(e) => return Err(e.into()),
     };
-    let object = object_name(&state, &session, Some(view.detail.summary.village.as_str())).await;
+    let object = object_name(&state, session, Some(view.detail.summary.village.as_str())).await;
     let tags = tags(&view.detail.summary, &object);
     let s = &view.detail.summary;
     let poverty_alleviated = s.household_type
@@ -328,9 +343,11 @@ pub async fn show(
             )
         })
         .collect();
+    let (status, typed) = refused.unwrap_or((StatusCode::OK, crate::forms::Typed::default()));
     Ok(render(
-        StatusCode::OK,
+        status,
         &HouseholdPage {
+            typed,
             problems,
             unregistered,
             visits: visits.visits.iter().map(crate::views::visit_view).collect(),

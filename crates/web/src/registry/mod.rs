@@ -2,7 +2,7 @@
 
 mod api;
 mod entry;
-mod households;
+pub(crate) mod households;
 mod import;
 mod people;
 

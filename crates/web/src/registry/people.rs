@@ -1,4 +1,4 @@
-//! Person lookup (人员查询) with the audited reveal of a full ID number.
+//! Person lookup (人员查询) by name or ID number, with the audited reveal of a full ID number.
 
 use crate::AppState;
 use crate::error::Page;
@@ -7,12 +7,12 @@ use crate::frame::{Frame, render};
 use crate::session::Session;
 use askama::Template;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use dixian_app::AppError;
 use dixian_app::registry::people;
 use dixian_domain::access::Permission;
-use dixian_store::PersonLocation;
+use dixian_store::{PersonLocation, PersonPage};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -25,8 +25,18 @@ struct PeoplePage {
     searched: bool,
     error: Option<String>,
     found: Option<PersonLocation>,
+    /// The village of `found`, in words.
+    found_village: String,
     may_reveal: bool,
     revealed: Option<String>,
+    /// A search by name: what was typed, its problem, the page of people found.
+    name: String,
+    /// `name` escaped for the pager's addresses.
+    name_link: String,
+    name_error: Option<String>,
+    named: Option<PersonPage>,
+    page: i64,
+    pages: i64,
 }
 
 impl PeoplePage {
@@ -38,15 +48,34 @@ impl PeoplePage {
             searched: false,
             error: None,
             found: None,
+            found_village: String::new(),
             may_reveal: session.auth.actor.may(Permission::RevealPii),
             revealed: None,
+            name: String::new(),
+            name_link: String::new(),
+            name_error: None,
+            named: None,
+            page: 1,
+            pages: 1,
         }
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct NameQuery {
+    /// Absent: the page as first opened; present but blank: a search of nothing, said so.
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+/// The page; with `name`, the people of the area whose name contains it (a name is not an ID
+/// number: it may sit in the address, so the list pages and can be shared).
 pub async fn people_page(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
+    Query(q): Query<NameQuery>,
 ) -> Page {
     if !session.auth.actor.may(Permission::ViewRegistry) {
         let e = AppError::Store(dixian_store::StoreError::Forbidden);
@@ -60,7 +89,25 @@ pub async fn people_page(
         .await;
         return Err(e.into());
     }
-    Ok(render(StatusCode::OK, &PeoplePage::new(&state, &session)))
+    let mut page = PeoplePage::new(&state, &session);
+    let Some(name) = q.name else {
+        return Ok(render(StatusCode::OK, &page));
+    };
+    page.name = name.chars().take(40).collect();
+    page.name_link = crate::session::url_escape(page.name.trim());
+    page.page = q.page.unwrap_or(1).max(1);
+    match people::named(state.store.as_ref(), &session.auth.actor, &name, page.page).await {
+        Ok(found) => {
+            page.pages = ((found.total + people::PEOPLE_PAGE - 1) / people::PEOPLE_PAGE).max(1);
+            page.named = Some(found);
+            Ok(render(StatusCode::OK, &page))
+        }
+        Err(AppError::Fields(problems)) => {
+            page.name_error = problems.into_iter().next().map(|(_, m)| m);
+            Ok(render(StatusCode::BAD_REQUEST, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -80,7 +127,15 @@ pub async fn people_search(
     let mut page = PeoplePage::new(&state, &session);
     page.searched = true;
     match people::find(state.store.as_ref(), &session.auth.actor, &f.id_number).await {
-        Ok(found) => page.found = found,
+        Ok(found) => {
+            if let Some(p) = &found {
+                page.found_village = match state.store.division(&p.village).await {
+                    Ok(Some(d)) => d.name,
+                    _ => p.village.to_string(),
+                };
+            }
+            page.found = found;
+        }
         Err(e @ AppError::Invalid(_)) => {
             page.typed = f.id_number.chars().take(40).collect();
             page.error = Some(e.to_string());

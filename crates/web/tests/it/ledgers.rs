@@ -185,6 +185,7 @@ async fn one_bad_date_never_breaks_a_ledger() {
                 findings: "旧数据".into(),
                 follow_ups: String::new(),
                 photos: Vec::new(),
+                drafts: Vec::new(),
             },
         )
         .await

@@ -268,6 +268,31 @@ async fn a_household_declares_and_the_town_accepts() {
         ("findings", "户主在家，情况属实".to_string()),
     ];
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Refused on the household page itself, the typed findings kept and the problem beside
+    // its field.
+    let refused = multipart_to(
+        &a,
+        &village,
+        &uri,
+        &refs[..1]
+            .iter()
+            .chain(&refs[2..])
+            .copied()
+            .collect::<Vec<_>>(),
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("<h1>"),
+        "the household page, not an error page"
+    );
+    assert!(
+        beside(&refused.body, "visitors").contains("请填写走访人员"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("户主在家，情况属实"));
     let saved = multipart_to(&a, &village, &uri, &refs, None).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let page = get(&a.router, saved.location(), &village).await;
@@ -647,7 +672,56 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
         "{}",
         exe.body
     );
-    let visited = multipart_to(&a, &cadre, &visit_uri, &fields, Some(("相片.jpg", jpeg))).await;
+    // A refused visit names every problem beside its field, keeps what was typed and keeps
+    // the photo chosen, so the corrected form need not choose it again.
+    let tomorrow = (dixian_app::today() + chrono::Days::new(1)).to_string();
+    let wrong = [
+        ("csrf", csrf.as_str()),
+        ("visited_on", tomorrow.as_str()),
+        ("visitors", " "),
+        ("findings", "腿伤好转，可做轻活"),
+        ("follow_ups", "下月联系公益岗位"),
+    ];
+    let refused = multipart_to(&a, &cadre, &visit_uri, &wrong, Some(("相片.jpg", jpeg))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let visit_form = refused.body.split("id=\"visit-form\"").nth(1).unwrap();
+    assert!(visit_form.contains("未保存，请改正以下2处"), "{visit_form}");
+    assert!(
+        beside(visit_form, "visited_on").contains("晚于今天"),
+        "{visit_form}"
+    );
+    assert!(
+        beside(visit_form, "visitors").contains("请填写走访人员"),
+        "{visit_form}"
+    );
+    assert!(!beside(visit_form, "findings").contains("field-error"));
+    assert!(visit_form.contains("腿伤好转，可做轻活") && visit_form.contains("下月联系公益岗位"));
+    assert!(visit_form.contains(&format!("value=\"{tomorrow}\"")));
+    assert!(
+        visit_form.contains("保留已上传的照片：相片.jpg"),
+        "{visit_form}"
+    );
+    let kept = visit_form
+        .split("name=\"kept\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    // Another officer cannot use the kept photo: the form is refused, nothing saved.
+    let village_cookie = session(&a.router, "village").await;
+    let village_page = get(&a.router, &format!("/cases/{case}"), &village_cookie).await;
+    let village_csrf = hidden(&village_page.body, "csrf");
+    let mut theirs = fields.to_vec();
+    theirs[0] = ("csrf", village_csrf.as_str());
+    theirs.push(("kept", kept.as_str()));
+    let taken = multipart_to(&a, &village_cookie, &visit_uri, &theirs, None).await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST, "{}", taken.body);
+    assert!(taken.body.contains("已过期或已用过"), "{}", taken.body);
+    let mut fixed = fields.to_vec();
+    fixed.push(("kept", kept.as_str()));
+    let visited = multipart_to(&a, &cadre, &visit_uri, &fixed, None).await;
     assert_eq!(visited.status, StatusCode::SEE_OTHER, "{}", visited.body);
     let page = get(&a.router, &format!("/cases/{case}"), &town).await;
     assert!(page.body.contains("腿伤好转，可做轻活"), "{}", page.body);
@@ -1252,4 +1326,84 @@ async fn the_case_list_is_searched_exported_and_assigned_in_bulk() {
     );
     let case = get(&a.router, &format!("/cases/{}", id_of(first)), &town).await;
     assert!(case.body.contains("区农业农村委"), "{}", case.body);
+}
+
+/// The number in "共 N 次走访" of a visit list page.
+fn visit_total(body: &str) -> usize {
+    body.split("共 ")
+        .nth(1)
+        .and_then(|s| s.split(" 次走访").next())
+        .unwrap_or_else(|| panic!("no total: {body}"))
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn visits_are_listed_found_and_exported() {
+    let a = crate::privacy::with_cases().await;
+    let town = session(&a.router, "town").await;
+    let all = get(&a.router, "/visits", &town).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let total = visit_total(&all.body);
+    assert!(total > 0, "{}", all.body);
+    assert_eq!(
+        all.body.matches("data-label=\"走访日期\"").count(),
+        total.min(50)
+    );
+    // The area picker is in words: the town's villages by name.
+    assert!(all.body.contains(">石桥村</option>") || all.body.contains("村</option>"));
+    assert!(!all.body.contains(">500299101201</option>"));
+    // Kinds split the list; dates narrow it.
+    let in_case = visit_total(&get(&a.router, "/visits?kind=case", &town).await.body);
+    let outside = visit_total(&get(&a.router, "/visits?kind=household", &town).await.body);
+    assert_eq!(in_case + outside, total);
+    assert!(in_case > 0);
+    let newest = all
+        .body
+        .split("data-label=\"走访日期\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let that_day = get(
+        &a.router,
+        &format!("/visits?from={newest}&to={newest}"),
+        &town,
+    )
+    .await;
+    let day_total = visit_total(&that_day.body);
+    assert!(day_total >= 1 && day_total <= total);
+    assert_eq!(
+        that_day
+            .body
+            .matches(&format!("data-label=\"走访日期\">{newest}<"))
+            .count(),
+        day_total.min(50)
+    );
+    // Wrong conditions are named beside their fields, all at once.
+    let bad = get(&a.router, "/visits?from=2026-13-01&kind=x", &town).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("查询条件有2处错误"), "{}", bad.body);
+    assert!(beside(&bad.body, "from").contains("日期“2026-13-01”无效"));
+    assert!(beside(&bad.body, "kind").contains("走访类别“x”无效"));
+    // The filtered list as a file for the county, audited; not for a village officer.
+    let county = session(&a.router, "county").await;
+    let file = get(&a.router, "/visits/export.csv?kind=case", &county).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert!(file.body.starts_with("\u{feff}走访日期,户编号,户主,行政村"));
+    let county_in_case = visit_total(&get(&a.router, "/visits?kind=case", &county).await.body);
+    assert_eq!(file.body.lines().count(), county_in_case + 1);
+    assert!(
+        file.body.lines().skip(1).all(|l| l.contains(",#")),
+        "each of a case"
+    );
+    assert_eq!(audit_actions(&a, "visit.export").await.len(), 1);
+    let village = session(&a.router, "village").await;
+    let denied = get(&a.router, "/visits/export.csv", &village).await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let theirs = get(&a.router, "/visits", &village).await;
+    assert!(!theirs.body.contains("id=\"export\""));
+    assert!(visit_total(&theirs.body) <= total);
 }

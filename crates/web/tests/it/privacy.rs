@@ -154,6 +154,7 @@ async fn out_of_area_records_answer_exactly_as_missing_ones() {
                     .await
                     .unwrap(),
                 ],
+                drafts: Vec::new(),
             },
         )
         .await

@@ -541,14 +541,7 @@ async fn edit_a_household_and_see_it_in_the_timeline() {
     );
     // Both named at the top and each beside its own field, the typed phone kept.
     assert!(bad.body.contains("请改正以下2处"), "{}", bad.body);
-    let beside = |name: &str| {
-        bad.body
-            .split(&format!("name=\"{name}\""))
-            .nth(1)
-            .and_then(|rest| rest.split("</label>").next())
-            .unwrap_or_default()
-            .to_string()
-    };
+    let beside = |name: &str| crate::support::beside(&bad.body, name);
     assert!(beside("address").contains("field-error"), "{}", bad.body);
     assert!(
         beside("phone").contains("联系电话“12ab”无效"),
@@ -1090,6 +1083,37 @@ async fn the_head_passes_to_another_member_on_the_members_form() {
         let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         form(&refs)
     };
+    // Problems of the rows are said all at once, each beside the member's own box.
+    let mut p = pairs.clone();
+    for (k, v) in [
+        ("relation_0", "head"),
+        ("relation_1", "外星人"),
+        ("months_0", "13"),
+        ("reason", "核对成员信息"),
+    ] {
+        p.push((k.into(), v.into()));
+    }
+    let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let rows_bad = post(&a.router, &uri, &town, &form(&refs), &[]).await;
+    assert_eq!(
+        rows_bad.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        rows_bad.body
+    );
+    assert!(
+        rows_bad.body.contains("未保存，请改正以下2处"),
+        "{}",
+        rows_bad.body
+    );
+    assert!(beside(&rows_bad.body, "months_0").contains("务工月数“13”应为0到12"));
+    assert!(beside(&rows_bad.body, "relation_1").contains("的与户主关系"));
+    assert!(!beside(&rows_bad.body, "months_1").contains("field-error"));
+    assert!(!beside(&rows_bad.body, "relation_0").contains("field-error"));
+    assert!(
+        rows_bad.body.contains("value=\"13\""),
+        "the typed value is kept"
+    );
     let bad = post(
         &a.router,
         &uri,
@@ -1281,4 +1305,126 @@ async fn the_ledger_with_full_numbers_needs_a_reason_and_the_permission() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
+
+/// `text` percent-encoded whole, for a query string.
+fn escaped(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[tokio::test]
+async fn people_are_found_by_name_within_the_area() {
+    let a = app().await;
+    let town = session(&a.router, "town").await;
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let all: Vec<_> = demo::Generator::new(&demo::divisions(1), 1, 600, as_of).collect();
+    let area = DivisionCode::parse("500299101000").unwrap();
+    let inside: Vec<_> = all
+        .iter()
+        .filter(|r| r.household.village.is_within(&area))
+        .collect();
+    let count = |part: &str| {
+        inside
+            .iter()
+            .flat_map(|r| &r.members)
+            .filter(|m| m.name.contains(part))
+            .count()
+    };
+    let person = &inside[0].members[0];
+    let page = get(
+        &a.router,
+        &format!("/people?name={}", escaped(&person.name)),
+        &town,
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "姓名含“{}”的共 {} 人",
+            person.name,
+            count(&person.name)
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(&format!("/households/{}\"", inside[0].household.code))
+    );
+    assert!(page.body.contains(&person.id_number.masked()));
+    assert!(
+        !page.body.contains(person.id_number.as_str()),
+        "masked only"
+    );
+    // By the commonest character of the county's names: many, paged with the total.
+    let county = session(&a.router, "county").await;
+    let mut surnames: Vec<String> = all
+        .iter()
+        .flat_map(|r| &r.members)
+        .flat_map(|m| m.name.chars().map(String::from))
+        .collect();
+    surnames.sort();
+    let surname = surnames
+        .chunk_by(|x, y| x == y)
+        .max_by_key(|run| run.len())
+        .map(|run| run[0].clone())
+        .unwrap();
+    let total = all
+        .iter()
+        .flat_map(|r| &r.members)
+        .filter(|m| m.name.contains(&surname))
+        .count();
+    assert!(
+        total > 50,
+        "the demo has more than a page of {surname}: {total}"
+    );
+    let first = get(
+        &a.router,
+        &format!("/people?name={}", escaped(&surname)),
+        &county,
+    )
+    .await;
+    let pages = total.div_ceil(50);
+    assert!(
+        first
+            .body
+            .contains(&format!("共 {total} 人，第 1/{pages} 页")),
+        "{}",
+        first.body
+    );
+    assert_eq!(first.body.matches("data-label=\"姓名\"").count(), 50);
+    let last = get(
+        &a.router,
+        &format!("/people?name={}&page={pages}", escaped(&surname)),
+        &county,
+    )
+    .await;
+    assert_eq!(
+        last.body.matches("data-label=\"姓名\"").count(),
+        total - 50 * (pages - 1)
+    );
+    // Nothing typed: said beside the name box, nobody listed.
+    let empty = get(&a.router, "/people?name=%20", &town).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(crate::support::beside(&empty.body, "name").contains("请输入要查找的姓名"));
+    // A village officer finds only the village's people.
+    let village = session(&a.router, "village").await;
+    let theirs = get(
+        &a.router,
+        &format!("/people?name={}", escaped(&surname)),
+        &village,
+    )
+    .await;
+    let village_code = DivisionCode::parse("500299101201").unwrap();
+    let in_village = inside
+        .iter()
+        .filter(|r| r.household.village == village_code)
+        .flat_map(|r| &r.members)
+        .filter(|m| m.name.contains(&surname))
+        .count();
+    assert!(
+        theirs.body.contains(&format!("共 {in_village} 人")),
+        "{}",
+        theirs.body
+    );
 }

@@ -127,3 +127,13 @@ pub(crate) async fn public_post(a: &App, uri: &str, body: &str) -> Reply {
     )
     .await
 }
+
+/// What a page shows beside field `name`: from the field to the end of its label, where a
+/// refused form puts the field's problem.
+pub(crate) fn beside(body: &str, name: &str) -> String {
+    body.split(&format!("name=\"{name}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</label>").next())
+        .unwrap_or_default()
+        .to_string()
+}

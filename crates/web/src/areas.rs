@@ -1,0 +1,72 @@
+//! The area filter of a list, in words: the officer's whole area, the divisions one level
+//! down (the towns of a county), and the villages of the town chosen — a picker that works
+//! without script, one level per submit, instead of a twelve-digit code to type.
+
+use dixian_domain::access::{Actor, Scope};
+use dixian_domain::division::DivisionCode;
+use dixian_store::Store;
+
+pub(crate) struct AreaChoice {
+    /// Empty: the whole area.
+    pub code: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The choices for `current` (none: the whole area). A division the table lacks is left out;
+/// a chosen one outside the lists is still offered, by its code, so the form says what it
+/// shows.
+pub(crate) async fn area_choices(
+    store: &dyn Store,
+    actor: &Actor,
+    current: Option<&DivisionCode>,
+) -> Vec<AreaChoice> {
+    let mut out = vec![AreaChoice {
+        code: String::new(),
+        label: "全辖区".into(),
+        selected: current.is_none(),
+    }];
+    let top = match &actor.scope {
+        Scope::Within(root) => store.child_divisions(root).await,
+        Scope::Everything => store.root_divisions().await,
+    };
+    let top = match top {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::warn!(error = %e, "区划列表读取失败");
+            Vec::new()
+        }
+    };
+    let mut offered = false;
+    for d in top {
+        let chosen = current == Some(&d.code);
+        offered |= chosen;
+        let opened = current.is_some_and(|c| c.is_within(&d.code) && *c != d.code);
+        out.push(AreaChoice {
+            code: d.code.to_string(),
+            label: d.name.clone(),
+            selected: chosen,
+        });
+        if opened && let Ok(children) = store.child_divisions(&d.code).await {
+            for c in children {
+                let chosen = current == Some(&c.code);
+                offered |= chosen;
+                out.push(AreaChoice {
+                    code: c.code.to_string(),
+                    label: format!("　{}", c.name),
+                    selected: chosen,
+                });
+            }
+        }
+    }
+    if let Some(c) = current
+        && !offered
+    {
+        out.push(AreaChoice {
+            code: c.to_string(),
+            label: c.to_string(),
+            selected: true,
+        });
+    }
+    out
+}
