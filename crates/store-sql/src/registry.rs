@@ -23,13 +23,13 @@ use async_trait::async_trait;
 use chrono::NaiveDate;
 use chrono::Utc;
 use dixian_domain::access::Role;
-use dixian_domain::access::{Actor, Permission};
+use dixian_domain::access::{Actor, Permission, Scope};
 use dixian_domain::assurance::{Assurance, HousingRating};
 use dixian_domain::changes::assurance_changes;
 use dixian_domain::changes::income_changes;
 use dixian_domain::changes::member_changes;
 use dixian_domain::changes::secret_change;
-use dixian_domain::division::DivisionCode;
+use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::id_number::IdNumber;
 use dixian_domain::id_number::Sex;
 use dixian_domain::money::Money;
@@ -942,8 +942,21 @@ impl RegistryStore for SqlStore {
             Db::Sqlite { .. } => "instr",
             Db::Postgres(_) => "strpos",
         };
+        // A county's or wider names are read in one pass over the persons, their households
+        // looked up for the matches only; a town's or a village's households are few enough
+        // to walk by the village index first (SQLite keeps a CROSS JOIN's order).
+        let root = match (&f.within, &actor.scope) {
+            (Some(w), _) | (None, Scope::Within(w)) => Some(w),
+            (None, Scope::Everything) => None,
+        };
+        let join = if root.is_none_or(|r| r.level() <= DivisionLevel::County) {
+            "persons p CROSS JOIN households h"
+        } else {
+            "households h JOIN persons p ON p.household_id = h.id"
+        };
         let conditions = format!(
-            " WHERE h.village_code BETWEEN $1 AND $2 {} AND {find}(p.name, $4) > 0",
+            " WHERE h.id = p.household_id AND h.village_code BETWEEN $1 AND $2 {} \
+             AND {find}(p.name, $4) > 0",
             assigned_only(3)
         );
         let limit = f.limit.clamp(1, 1_000);
@@ -959,16 +972,24 @@ impl RegistryStore for SqlStore {
             village_code: String,
             village_name: Option<String>,
             head_name: Option<String>,
+            total: i64,
         }
-        let (rows, total): (Vec<Found>, i64) = read!(self, |pool| {
-            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT p.id, p.id_number_enc, p.name, p.relation, p.status, h.code,
+        // The page's people and the count of all in one pass (a window over the matches,
+        // before LIMIT); names of village and head only for the page.
+        let (rows, total): (Vec<Found>, Option<i64>) = read!(self, |pool| {
+            let rows: Vec<Found> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "WITH hit AS (
+                   SELECT p.id AS pid, h.id AS hid, COUNT(*) OVER () AS total
+                   FROM {join} {conditions}
+                   ORDER BY h.code, p.id LIMIT $5 OFFSET $6)
+                 SELECT p.id, p.id_number_enc, p.name, p.relation, p.status, h.code,
                    h.village_code, d.name AS village_name,
                    (SELECT hp.name FROM persons hp WHERE hp.household_id = h.id
-                      AND hp.relation = 'head' ORDER BY hp.id LIMIT 1) AS head_name
-                 FROM persons p JOIN households h ON h.id = p.household_id
+                      AND hp.relation = 'head' ORDER BY hp.id LIMIT 1) AS head_name,
+                   hit.total
+                 FROM hit JOIN persons p ON p.id = hit.pid JOIN households h ON h.id = hit.hid
                  LEFT JOIN divisions d ON d.code = h.village_code
-                 {conditions} ORDER BY h.code, p.id LIMIT $5 OFFSET $6"
+                 ORDER BY h.code, p.id"
             )))
             .bind(&lo)
             .bind(&hi)
@@ -979,19 +1000,29 @@ impl RegistryStore for SqlStore {
             .fetch_all(pool)
             .await
             .map_err(backend)?;
-            let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id
-                 {conditions}"
-            )))
-            .bind(&lo)
-            .bind(&hi)
-            .bind(cadre)
-            .bind(&name)
-            .fetch_one(pool)
-            .await
-            .map_err(backend)?;
+            // A page past the end has no row to carry the total: count on its own.
+            let total = match rows.first() {
+                Some(r) => Some(r.total),
+                None if offset == 0 => Some(0),
+                None => None,
+            };
             (rows, total)
         });
+        let total = match total {
+            Some(t) => t,
+            None => read!(self, |pool| {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {join} {conditions}"
+                )))
+                .bind(&lo)
+                .bind(&hi)
+                .bind(cadre)
+                .bind(&name)
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+            }),
+        };
         let rows = rows
             .into_iter()
             .map(|r| {

@@ -431,6 +431,9 @@ impl VisitStore for SqlStore {
                     .push_bind(cadre)
                     .push(")");
                 }
+                if let Some(h) = &f.household {
+                    $qb.push(" AND h.code = ").push_bind(h.as_str().to_string());
+                }
                 if let Some(from) = f.from {
                     $qb.push(" AND v.visited_on >= ").push_bind(from);
                 }

@@ -39,6 +39,8 @@ pub struct VisitFilter {
     pub text: String,
     /// Only visits of a monitoring case (`true`) or outside any (`false`).
     pub in_case: Option<bool>,
+    /// Only this household's visits (a search by a member's ID number).
+    pub household: Option<HouseholdCode>,
     pub offset: i64,
     pub limit: i64,
 }

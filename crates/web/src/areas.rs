@@ -41,7 +41,7 @@ pub(crate) async fn area_choices(
     for d in top {
         let chosen = current == Some(&d.code);
         offered |= chosen;
-        let opened = current.is_some_and(|c| c.is_within(&d.code) && *c != d.code);
+        let opened = current.is_some_and(|c| c.is_within(&d.code));
         out.push(AreaChoice {
             code: d.code.to_string(),
             label: d.name.clone(),

@@ -91,3 +91,24 @@ pub(crate) fn visit_view(v: &dixian_store::VisitRecord) -> VisitView {
         by: v.created_by.clone(),
     }
 }
+
+/// Photos kept from a refused visit form, as the form lists them: (id, name).
+pub(crate) fn kept_of(kept: Vec<dixian_store::PhotoMeta>) -> Vec<(i64, String)> {
+    kept.into_iter().map(|p| (p.id, p.name)).collect()
+}
+
+/// The visit form as posted (the case page's and the household page's alike).
+pub(crate) fn visit_form(fields: &[(String, String)]) -> dixian_app::monitoring::VisitForm {
+    dixian_app::monitoring::VisitForm {
+        visited_on: crate::forms::field(fields, "visited_on"),
+        visitors: crate::forms::field(fields, "visitors"),
+        findings: crate::forms::field(fields, "findings"),
+        follow_ups: crate::forms::field(fields, "follow_ups"),
+        kept: fields
+            .iter()
+            .filter(|(k, _)| k == "kept")
+            .filter_map(|(_, v)| v.trim().parse().ok())
+            .collect(),
+        keep_refused_photos: true,
+    }
+}

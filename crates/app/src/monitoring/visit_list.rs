@@ -98,6 +98,7 @@ impl VisitQuery {
             to,
             text,
             in_case,
+            household: None,
             offset: (page - 1).saturating_mul(VISIT_PAGE),
             limit: VISIT_PAGE,
         })
@@ -112,6 +113,28 @@ pub async fn visit_list(
 ) -> Result<VisitPage, AppError> {
     let filter = query.filter()?;
     Ok(store.visit_list(actor, &filter).await?)
+}
+
+/// The visits of the household of the member with the ID number as typed (the lookup
+/// audited like any); a number not registered in the area lists nothing.
+pub async fn visits_of_member(
+    store: &dyn Store,
+    actor: &Actor,
+    typed: &str,
+    today: chrono::NaiveDate,
+) -> Result<(Option<dixian_store::PersonLocation>, VisitPage), AppError> {
+    let id = dixian_domain::id_number::IdNumber::parse(typed.trim(), today)
+        .map_err(|e| AppError::Fields(vec![("id_number", format!("身份证号有误：{e}"))]))?;
+    let Some(found) = store.find_person_by_id_number(actor, &id).await? else {
+        return Ok((None, VisitPage::default()));
+    };
+    let filter = VisitFilter {
+        household: Some(found.household.clone()),
+        limit: 1_000,
+        ..VisitFilter::default()
+    };
+    let page = store.visit_list(actor, &filter).await?;
+    Ok((Some(found), page))
 }
 
 /// Every visit the query finds (all pages) as CSV (UTF-8 with BOM, for Excel).

@@ -3,7 +3,8 @@
 //! Results are masked; a reveal needs `RevealPii`, a reason, and is audited by the store.
 
 use crate::AppError;
-use dixian_domain::access::Actor;
+use crate::csv_text::{cell, defused};
+use dixian_domain::access::{Actor, Permission};
 use dixian_domain::id_number::IdNumber;
 use dixian_store::{PersonFilter, PersonLocation, PersonPage, Store};
 
@@ -58,4 +59,67 @@ pub async fn named(
         limit: PEOPLE_PAGE,
     };
     Ok(store.people(actor, &filter).await?)
+}
+
+/// More than this many people is a job for the household ledger, not a search's export.
+pub const MAX_EXPORTED_PEOPLE: i64 = 20_000;
+
+/// Everyone a search by name finds (all pages) as CSV (UTF-8 with BOM, for Excel), ID
+/// numbers masked, for those who may export ledgers; audited with the search and the count.
+pub async fn export_named(
+    store: &dyn Store,
+    actor: &Actor,
+    typed: &str,
+) -> Result<String, AppError> {
+    crate::accounts::require(store, actor, Permission::ExportLedger, "人员清单导出").await?;
+    let first = named(store, actor, typed, 1).await?;
+    if first.total > MAX_EXPORTED_PEOPLE {
+        return Err(AppError::Invalid(vec![format!(
+            "姓名含“{}”的有{}人，超过一次导出的上限{MAX_EXPORTED_PEOPLE}人：请输入更完整的姓名",
+            dixian_store::search_words(typed),
+            first.total
+        )]));
+    }
+    let mut filter = PersonFilter {
+        within: None,
+        name: dixian_store::search_words(typed),
+        offset: 0,
+        limit: 1_000,
+    };
+    let mut rows = Vec::new();
+    loop {
+        let page = store.people(actor, &filter).await?;
+        let got = i64::try_from(page.rows.len()).unwrap_or(0);
+        rows.extend(page.rows);
+        filter.offset += got;
+        if got == 0 || filter.offset >= page.total {
+            break;
+        }
+    }
+    let mut out =
+        String::from("\u{feff}姓名,身份证号（打码）,与户主关系,状态,户主,户编号,所在村\r\n");
+    for p in &rows {
+        let village = if p.village_name.is_empty() {
+            p.village.to_string()
+        } else {
+            p.village_name.clone()
+        };
+        let line = [
+            p.name.clone(),
+            p.id_masked.clone(),
+            p.relation.label().to_string(),
+            p.status.label().to_string(),
+            p.head_name.clone(),
+            p.household.to_string(),
+            village,
+        ];
+        let cells: Vec<String> = line.iter().map(|c| cell(&defused(c))).collect();
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
+    }
+    let detail = serde_json::json!({ "name": filter.name, "rows": rows.len() }).to_string();
+    store
+        .audit(actor, "person.export", "人员清单", &detail)
+        .await?;
+    Ok(out)
 }

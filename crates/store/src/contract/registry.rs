@@ -1233,6 +1233,12 @@ pub async fn people_by_name(store: &dyn Store) {
     let second = store.people(&town, &named("成员", 3, 2)).await.unwrap();
     assert_eq!((second.total, second.rows.len()), (4, 1));
     assert_eq!(second.rows[0].household.as_str(), "5002991012020001");
+    let past = store.people(&town, &named("成员", 10, 2)).await.unwrap();
+    assert_eq!(
+        (past.total, past.rows.len()),
+        (4, 0),
+        "past the end the total stays"
+    );
     assert_eq!(
         store
             .people(&town, &named("成员1", 0, 10))

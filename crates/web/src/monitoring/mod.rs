@@ -65,12 +65,8 @@ pub(crate) fn router() -> Router<AppState> {
             "/cases/{id}/visits",
             post(visits::visit).layer(DefaultBodyLimit::max(crate::limit::VISIT_UPLOAD_LIMIT)),
         )
-        .route(
-            "/households/{code}/visits",
-            post(visits::household_visit)
-                .layer(DefaultBodyLimit::max(crate::limit::VISIT_UPLOAD_LIMIT)),
-        )
         .route("/visits", get(visits::visits))
+        .route("/visits/find", post(visits::find))
         .route("/visits/export.csv", get(visits::export))
         .route("/visits/{visit}/photos/{photo}", get(visits::visit_photo))
         .route(

@@ -5,12 +5,12 @@ use crate::error::Page;
 use crate::error::PageError;
 use crate::error::status_of;
 use crate::forms::Posted;
+use crate::forms::stored_or_missing;
 use crate::forms::{Typed, correctable};
-use crate::forms::{field, stored_or_missing};
 use crate::frame::render;
 use crate::monitoring::cases::{after_step, show_case};
-use crate::registry::households::{ShowParams, household_page};
 use crate::session::Session;
+use crate::views::{kept_of, visit_form};
 use askama::Template;
 use axum::Extension;
 use axum::extract::Query;
@@ -23,66 +23,6 @@ use dixian_app::monitoring as flow;
 use dixian_app::monitoring::visit_list::{self, VisitQuery};
 use dixian_domain::access::Permission;
 use dixian_store::VisitPage;
-
-/// 走访 of a household outside any case (a 脱贫户), from the household page; a refused form
-/// comes back on that page with everything typed and the photos kept.
-pub async fn household_visit(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-    Path(code): Path<String>,
-    posted: Result<Posted, PageError>,
-) -> Page {
-    let mut posted = match posted {
-        Ok(p) => p,
-        Err(PageError::App(e)) if correctable(&e) => {
-            let typed = Typed::refused("visit-form", &[], &e);
-            let back = (status_of(&e).0, typed);
-            return household_page(&state, &session, &code, &ShowParams::default(), Some(back))
-                .await;
-        }
-        Err(refused) => return Err(refused),
-    };
-    let photos = posted.take_files();
-    let fields = posted.fields();
-    let f = visit_form(fields);
-    match flow::record_household_visit(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &code,
-        &f,
-        photos,
-        state.today(),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{code}?visited=1")).into_response()),
-        Err(r) if correctable(&r.error) => {
-            let typed = Typed::refused("visit-form", fields, &r.error).keeping(kept_of(r.kept));
-            let back = (status_of(&r.error).0, typed);
-            household_page(&state, &session, &code, &ShowParams::default(), Some(back)).await
-        }
-        Err(r) => Err(r.error.into()),
-    }
-}
-
-fn kept_of(kept: Vec<dixian_store::PhotoMeta>) -> Vec<(i64, String)> {
-    kept.into_iter().map(|p| (p.id, p.name)).collect()
-}
-
-fn visit_form(fields: &[(String, String)]) -> flow::VisitForm {
-    flow::VisitForm {
-        visited_on: field(fields, "visited_on"),
-        visitors: field(fields, "visitors"),
-        findings: field(fields, "findings"),
-        follow_ups: field(fields, "follow_ups"),
-        kept: fields
-            .iter()
-            .filter(|(k, _)| k == "kept")
-            .filter_map(|(_, v)| v.trim().parse().ok())
-            .collect(),
-        keep_refused_photos: true,
-    }
-}
 
 /// 走访: the visit form with up to five photos; a refused form keeps what was typed and the
 /// photos chosen.
@@ -193,6 +133,9 @@ struct VisitsPage {
     two_step: bool,
     /// (field, message) of a wrong condition.
     problems: Vec<(String, String)>,
+    csrf: String,
+    /// A search by ID number: what it found, said above the list.
+    by_id: Option<String>,
 }
 
 impl VisitsPage {
@@ -227,9 +170,48 @@ pub async fn visits(
     Extension(session): Extension<Session>,
     Query(q): Query<VisitQuery>,
 ) -> Page {
+    let found = visit_list::visit_list(state.store.as_ref(), &session.auth.actor, &q).await;
+    visits_page(&state, &session, q, found, None).await
+}
+
+/// `POST /visits/find`: the visits of the household of a member with the posted ID number (a
+/// POST: the number stays out of addresses, history and logs).
+pub async fn find(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    let typed = posted.get("id_number");
+    let found = visit_list::visits_of_member(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &typed,
+        state.today(),
+    )
+    .await;
+    let (found, by_id) = match found {
+        Ok((Some(person), page)) => (
+            Ok(page),
+            Some(format!(
+                "按身份证号查找：{}（{}）所在户{}的走访",
+                person.name, person.id_masked, person.household
+            )),
+        ),
+        Ok((None, page)) => (Ok(page), Some("本辖区内没有登记这个身份证号".to_string())),
+        Err(e) => (Err(e), None),
+    };
+    visits_page(&state, &session, VisitQuery::default(), found, by_id).await
+}
+
+async fn visits_page(
+    state: &AppState,
+    session: &Session,
+    q: VisitQuery,
+    found: Result<VisitPage, AppError>,
+    by_id: Option<String>,
+) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
-    let found = visit_list::visit_list(store, actor, &q).await;
     let (status, list, problems) = match found {
         Ok(list) => (StatusCode::OK, list, Vec::new()),
         Err(AppError::Fields(problems)) => (
@@ -252,10 +234,16 @@ pub async fn visits(
         dixian_domain::division::DivisionCode::parse(&a.code)
             .is_ok_and(|c| c.level() != dixian_domain::division::DivisionLevel::Village)
     });
+    let pages = if by_id.is_some() {
+        1
+    } else {
+        ((list.total + visit_list::VISIT_PAGE - 1) / visit_list::VISIT_PAGE).max(1)
+    };
     Ok(render(
         status,
         &VisitsPage {
-            frame: session.frame(&state),
+            frame: session.frame(state),
+            csrf: session.auth.csrf.clone(),
             areas,
             two_step,
             rows: list
@@ -271,10 +259,11 @@ pub async fn visits(
                 .collect(),
             total: list.total,
             page,
-            pages: ((list.total + visit_list::VISIT_PAGE - 1) / visit_list::VISIT_PAGE).max(1),
+            pages,
             link: visit_link(&q),
-            may_export: actor.may(Permission::ExportLedger),
+            may_export: actor.may(Permission::ExportLedger) && by_id.is_none(),
             problems,
+            by_id,
             q,
         },
     ))

@@ -114,6 +114,8 @@ struct ListPage {
     may_edit: bool,
     /// May export the ledger with the heads' ID numbers in full (stating why).
     may_reveal: bool,
+    /// The area filter in words.
+    areas: Vec<crate::areas::AreaChoice>,
 }
 
 pub async fn list(
@@ -128,7 +130,12 @@ pub async fn list(
         ("tekun", "特困".to_string(), p.tekun.clone()),
         ("relocated", "易地搬迁".to_string(), p.relocated.clone()),
     ];
+    let current = dixian_domain::division::DivisionCode::parse(p.within.trim()).ok();
+    let areas =
+        crate::areas::area_choices(state.store.as_ref(), &session.auth.actor, current.as_ref())
+            .await;
     let mut page = ListPage {
+        areas,
         frame: session.frame(&state),
         flags,
         error: None,
@@ -233,7 +240,7 @@ pub async fn show(
 
 /// The household's page; after a refused form on it (the visit form), with the refusal's
 /// status, what was typed and each problem beside its field.
-pub(crate) async fn household_page(
+async fn household_page(
     state: &AppState,
     session: &Session,
     code: &str,
@@ -643,4 +650,48 @@ async fn export_file(
         &format!("ledger.{ext}"),
         &name,
     ))
+}
+
+/// 走访 of a household outside any case (a 脱贫户), from the household page; a refused form
+/// comes back on that page with everything typed and the photos kept.
+pub async fn household_visit(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+    posted: Result<Posted, crate::error::PageError>,
+) -> Page {
+    let mut posted = match posted {
+        Ok(p) => p,
+        Err(crate::error::PageError::App(e)) if crate::forms::correctable(&e) => {
+            let typed = crate::forms::Typed::refused("visit-form", &[], &e);
+            let back = (crate::error::status_of(&e).0, typed);
+            return household_page(&state, &session, &code, &ShowParams::default(), Some(back))
+                .await;
+        }
+        Err(refused) => return Err(refused),
+    };
+    let photos = posted.take_files();
+    let fields = posted.fields();
+    let f = crate::views::visit_form(fields);
+    match dixian_app::monitoring::record_household_visit(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &f,
+        photos,
+        state.today(),
+    )
+    .await
+    {
+        Ok(_) => Ok(
+            axum::response::Redirect::to(&format!("/households/{code}?visited=1")).into_response(),
+        ),
+        Err(r) if crate::forms::correctable(&r.error) => {
+            let typed = crate::forms::Typed::refused("visit-form", fields, &r.error)
+                .keeping(crate::views::kept_of(r.kept));
+            let back = (crate::error::status_of(&r.error).0, typed);
+            household_page(&state, &session, &code, &ShowParams::default(), Some(back)).await
+        }
+        Err(r) => Err(r.error.into()),
+    }
 }

@@ -2,7 +2,7 @@
 
 mod api;
 mod entry;
-pub(crate) mod households;
+mod households;
 mod import;
 mod people;
 
@@ -16,6 +16,11 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/households", get(households::list))
         .route("/households/{code}", get(households::show))
+        .route(
+            "/households/{code}/visits",
+            post(households::household_visit)
+                .layer(DefaultBodyLimit::max(crate::limit::VISIT_UPLOAD_LIMIT)),
+        )
         .route(
             "/households/{code}/edit",
             get(households::edit_page).post(households::edit_submit),
@@ -80,4 +85,5 @@ pub(crate) fn router() -> Router<AppState> {
             get(people::people_page).post(people::people_search),
         )
         .route("/people/reveal", post(people::people_reveal))
+        .route("/people/export.csv", get(people::people_export))
 }

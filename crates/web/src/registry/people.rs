@@ -37,6 +37,7 @@ struct PeoplePage {
     named: Option<PersonPage>,
     page: i64,
     pages: i64,
+    may_export: bool,
 }
 
 impl PeoplePage {
@@ -57,6 +58,7 @@ impl PeoplePage {
             named: None,
             page: 1,
             pages: 1,
+            may_export: session.auth.actor.may(Permission::ExportLedger),
         }
     }
 }
@@ -187,4 +189,21 @@ pub async fn people_reveal(
             Err(e) => return Err(e.into()),
         },
     )
+}
+
+/// `GET /people/export.csv?name=`: everyone a search by name finds, as a file (masked,
+/// audited).
+pub async fn people_export(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<NameQuery>,
+) -> Page {
+    let name = q.name.unwrap_or_default();
+    let csv = people::export_named(state.store.as_ref(), &session.auth.actor, &name).await?;
+    Ok(crate::frame::download(
+        csv,
+        crate::frame::CSV,
+        &format!("people-{}.csv", state.today()),
+        &format!("人员清单-{}.csv", state.today()),
+    ))
 }

@@ -1406,4 +1406,69 @@ async fn visits_are_listed_found_and_exported() {
     let theirs = get(&a.router, "/visits", &village).await;
     assert!(!theirs.body.contains("id=\"export\""));
     assert!(visit_total(&theirs.body) <= total);
+    // By a member's ID number (a POST): that household's visits; a wrong number said beside
+    // its box; a number not registered here lists nothing.
+    let code = all
+        .body
+        .split("data-label=\"户编号\" class=\"code\"><a href=\"/households/")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = hidden(&all.body, "csrf");
+    let number = crate::support::demo_member_id(&code);
+    let lookups = audit_actions(&a, "person.lookup").await.len();
+    let found = post(
+        &a.router,
+        "/visits/find",
+        &town,
+        &form(&[("csrf", &csrf), ("id_number", &number)]),
+        &[],
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    assert!(found.body.contains("按身份证号查找："), "{}", found.body);
+    assert!(!found.body.contains(&number));
+    let rows = found.body.matches("data-label=\"户编号\"").count();
+    assert!(rows >= 1);
+    assert_eq!(
+        found
+            .body
+            .matches(&format!("/households/{code}#visits"))
+            .count(),
+        rows,
+        "only that household's visits"
+    );
+    assert_eq!(audit_actions(&a, "person.lookup").await.len(), lookups + 1);
+    let bad = post(
+        &a.router,
+        "/visits/find",
+        &town,
+        &form(&[("csrf", &csrf), ("id_number", "500299")]),
+        &[],
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        beside(&bad.body, "id_number").contains("身份证号有误"),
+        "{}",
+        bad.body
+    );
+    let (_, outside) = crate::support::demo_people();
+    let none = post(
+        &a.router,
+        "/visits/find",
+        &town,
+        &form(&[("csrf", &csrf), ("id_number", &outside)]),
+        &[],
+    )
+    .await;
+    assert!(
+        none.body.contains("本辖区内没有登记这个身份证号"),
+        "{}",
+        none.body
+    );
+    assert_eq!(visit_total(&none.body), 0);
 }

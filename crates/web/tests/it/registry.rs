@@ -1427,4 +1427,44 @@ async fn people_are_found_by_name_within_the_area() {
         "{}",
         theirs.body
     );
+    assert!(!theirs.body.contains("id=\"people-export\""));
+    // The county exports everyone the search finds, masked, audited; a village may not.
+    assert!(first.body.contains("id=\"people-export\""));
+    let file = get(
+        &a.router,
+        &format!("/people/export.csv?name={}", escaped(&surname)),
+        &county,
+    )
+    .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert!(file.body.starts_with("\u{feff}姓名,身份证号（打码）"));
+    assert_eq!(file.body.lines().count(), total + 1);
+    assert!(file.body.lines().skip(1).all(|l| l.contains('*')), "masked");
+    assert_eq!(audit_actions(&a, "person.export").await.len(), 1);
+    let denied = get(
+        &a.router,
+        &format!("/people/export.csv?name={}", escaped(&surname)),
+        &village,
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    // The household list's area is chosen by name, a town's villages after choosing it.
+    let list = get(&a.router, "/households", &county).await;
+    assert!(
+        list.body.contains("<select name=\"within\">"),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("<option value=\"500299101000\""));
+    let in_town = get(&a.router, "/households?within=500299101000", &county).await;
+    assert!(
+        in_town.body.contains("<option value=\"500299101201\">　"),
+        "{}",
+        in_town.body
+    );
+    assert!(
+        in_town
+            .body
+            .contains("<option value=\"500299101000\" selected>")
+    );
 }
