@@ -29,6 +29,20 @@ async fn fetched(b: &Browser, href: &str) -> (String, String) {
     )
 }
 
+/// How the header row of table `table` is displayed: `none` when the rows are cards.
+async fn head_shown(b: &Browser, table: &str) -> String {
+    b.client
+        .execute(
+            "return getComputedStyle(document.querySelector(arguments[0] + ' thead')).display;",
+            vec![serde_json::json!(table)],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 async fn total(b: &Browser, css: &str, after: &str, before: &str) -> usize {
     let text = b.text(css).await;
     text.split(after)
@@ -56,15 +70,7 @@ async fn a_town_officer_finds_visits_people_and_problems_on_a_phone() {
     let all = total(&b, "#total", "共", "次走访").await;
     assert!(all > 0);
     assert_eq!(b.overflow().await, "", "the visit list overflows a phone");
-    let thead = b
-        .client
-        .execute(
-            "return getComputedStyle(document.querySelector('#visits thead')).display;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(thead, "none", "cards on a phone");
+    assert_eq!(head_shown(&b, "#visits").await, "none", "cards on a phone");
     b.screenshot("visits-phone.png").await;
     // One village, chosen by name.
     let (code, name) = {
@@ -141,6 +147,43 @@ async fn a_town_officer_finds_visits_people_and_problems_on_a_phone() {
     b.screenshot("people-phone.png").await;
     click_css(&b, "#named td[data-label='户编号'] a").await;
     assert!(b.path().await.starts_with("/households/"));
+    // 农户查询: a town's households as cards, the area chosen by village name.
+    b.click_link("农户查询").await;
+    assert_eq!(
+        head_shown(&b, "#households").await,
+        "none",
+        "cards on a phone"
+    );
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "the household list overflows a phone"
+    );
+    b.choose("#filter select[name=within]", &code).await;
+    b.submit("#filter button").await;
+    let listed: usize = b
+        .text("#total")
+        .await
+        .split("共 ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(listed >= 1);
+    let chosen = b
+        .client
+        .execute(
+            "return document.querySelector('#filter select[name=within]').selectedOptions[0].textContent.trim();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        chosen.as_str(),
+        Some(name.as_str()),
+        "the choice is kept, by name"
+    );
 
     // 三保障问题 by a head's name, and the list as a file.
     b.click_link("三保障问题").await;
@@ -152,6 +195,11 @@ async fn a_town_officer_finds_visits_people_and_problems_on_a_phone() {
     assert!(problems >= 1);
     assert!(b.text("#problems").await.contains(&problem_head));
     assert_eq!(b.overflow().await, "", "the problem list overflows a phone");
+    assert_eq!(
+        head_shown(&b, "#problems").await,
+        "none",
+        "cards on a phone"
+    );
     let href = b.href("#problems-export").await;
     assert!(href.contains("q="), "{href}");
     let (kind, csv) = fetched(&b, &href).await;
