@@ -582,7 +582,22 @@ mod visits;
 /// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.
 const BATCH_ROWS: usize = 1000;
 
+/// The name of the 户主 living in household `h` (NULL when none does), for lists that show
+/// each row's household by its head.
+pub(crate) const LIVING_HEAD_NAME: &str = "(SELECT hp.name FROM persons hp
+    WHERE hp.household_id = h.id AND hp.relation = 'head' AND hp.status = 'in_household'
+    ORDER BY hp.id LIMIT 1)";
+
 impl SqlStore {
+    /// The database's "position of a substring" function (`instr` on SQLite, `strpos` on
+    /// PostgreSQL), for searches by part of a name or a code.
+    pub(crate) fn find_fn(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite { .. } => "instr",
+            Db::Postgres(_) => "strpos",
+        }
+    }
+
     /// Opens (creating if missing) the SQLite database at `path`, migrates it, and checks
     /// that `cipher` holds the keys the data was written with.
     pub async fn open_sqlite(path: &Path, cipher: Arc<FieldCipher>) -> StoreResult<SqlStore> {

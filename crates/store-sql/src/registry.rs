@@ -5,6 +5,7 @@ pub(crate) mod history;
 pub(crate) mod sync;
 
 use crate::BATCH_ROWS;
+use crate::LIVING_HEAD_NAME;
 use crate::audit;
 use crate::parse_time;
 use crate::registry::history::Current;
@@ -16,8 +17,7 @@ use crate::registry::sync::OwnedMember;
 use crate::registry::sync::within;
 use crate::stated_reason;
 use crate::{
-    Db, F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, assigned_only, assigned_to, backend, corrupt,
-    crypto,
+    F_BANK, F_ID_NUMBER, F_PHONE, SqlStore, assigned_only, assigned_to, backend, corrupt, crypto,
 };
 use async_trait::async_trait;
 use chrono::NaiveDate;
@@ -938,10 +938,7 @@ impl RegistryStore for SqlStore {
             return Ok(PersonPage::default());
         }
         let cadre = assigned_to(actor);
-        let find = match self.db {
-            Db::Sqlite { .. } => "instr",
-            Db::Postgres(_) => "strpos",
-        };
+        let find = self.find_fn();
         // A county's or wider names are read in one pass over the persons, their households
         // looked up for the matches only; a town's or a village's households are few enough
         // to walk by the village index first (SQLite keeps a CROSS JOIN's order).
@@ -984,8 +981,7 @@ impl RegistryStore for SqlStore {
                    ORDER BY h.code, p.id LIMIT $5 OFFSET $6)
                  SELECT p.id, p.id_number_enc, p.name, p.relation, p.status, h.code,
                    h.village_code, d.name AS village_name,
-                   (SELECT hp.name FROM persons hp WHERE hp.household_id = h.id
-                      AND hp.relation = 'head' ORDER BY hp.id LIMIT 1) AS head_name,
+                   {LIVING_HEAD_NAME} AS head_name,
                    hit.total
                  FROM hit JOIN persons p ON p.id = hit.pid JOIN households h ON h.id = hit.hid
                  LEFT JOIN divisions d ON d.code = h.village_code
@@ -1063,10 +1059,7 @@ impl RegistryStore for SqlStore {
                 .await?;
         }
         let cadre = assigned_to(actor);
-        let find = match self.db {
-            Db::Sqlite { .. } => "instr",
-            Db::Postgres(_) => "strpos",
-        };
+        let find = self.find_fn();
         // The same conditions for the page and for the count.
         macro_rules! conditions {
             ($qb:ident) => {{

@@ -1,23 +1,29 @@
 //! Visits (走访) and their photos: scoped like the household they are of, photos sealed like
 //! case attachments, every write and every photo read audited.
 
-use crate::{SqlStore, audit, backend, corrupt, crypto, parse_time};
+use crate::{LIVING_HEAD_NAME, SqlStore, audit, backend, corrupt, crypto, parse_time};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::division::DivisionCode;
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::VisitStore;
+use dixian_store::files::MAX_ATTACHMENT_BYTES;
 use dixian_store::prelude::*;
 use dixian_store::visits::PHOTO_DRAFT_HOURS;
+use dixian_store::visits::{MAX_VISIT_PHOTOS, MAX_VISIT_TEXT, MAX_VISITOR_NAME, MAX_VISITORS};
 use dixian_store::{NewAttachment, NewVisit, PhotoMeta, StoreError, StoreResult, VisitRecord};
 use dixian_store::{VisitFilter, VisitLine, VisitPage};
-use dixian_store::{files::MAX_ATTACHMENT_BYTES, visits::MAX_VISIT_PHOTOS};
 
 /// Field name of sealed visit photos (part of each ciphertext's associated data).
 pub(crate) const F_VISIT_PHOTO: &str = "visit.photo";
 /// Field name of sealed photos kept from a refused visit form.
 pub(crate) const F_VISIT_PHOTO_DRAFT: &str = "visit.photo.draft";
+
+/// The stored time before which kept photos have expired.
+fn draft_cutoff() -> String {
+    audit::timestamp(Utc::now() - chrono::Duration::hours(PHOTO_DRAFT_HOURS))
+}
 
 #[derive(sqlx::FromRow)]
 struct VisitRow {
@@ -65,20 +71,25 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
         .map(|n| n.trim())
         .filter(|n| !n.is_empty())
         .collect();
-    if names.is_empty() || names.len() > 10 || names.iter().any(|n| n.chars().count() > 30) {
-        return Err(StoreError::Invalid(
-            "请填写走访人员（1到10人，每人姓名不超过30字）".into(),
-        ));
+    if names.is_empty()
+        || names.len() > MAX_VISITORS
+        || names.iter().any(|n| n.chars().count() > MAX_VISITOR_NAME)
+    {
+        return Err(StoreError::Invalid(format!(
+            "请填写走访人员（1到{MAX_VISITORS}人，每人姓名不超过{MAX_VISITOR_NAME}字）"
+        )));
     }
     let findings = v.findings.trim();
-    if findings.is_empty() || findings.chars().count() > 2000 {
-        return Err(StoreError::Invalid(
-            "请填写走访发现的情况（不超过2000字）".into(),
-        ));
+    if findings.is_empty() || findings.chars().count() > MAX_VISIT_TEXT {
+        return Err(StoreError::Invalid(format!(
+            "请填写走访发现的情况（不超过{MAX_VISIT_TEXT}字）"
+        )));
     }
     let follow_ups = v.follow_ups.trim();
-    if follow_ups.chars().count() > 2000 {
-        return Err(StoreError::Invalid("后续措施不超过2000字".into()));
+    if follow_ups.chars().count() > MAX_VISIT_TEXT {
+        return Err(StoreError::Invalid(format!(
+            "后续措施不超过{MAX_VISIT_TEXT}字"
+        )));
     }
     let chosen = v.photos.len() + v.drafts.len();
     if chosen > MAX_VISIT_PHOTOS {
@@ -92,6 +103,13 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
         findings.to_string(),
         follow_ups.to_string(),
     ))
+}
+
+fn gone_draft() -> StoreError {
+    StoreError::Invalid(
+        "勾选保留的照片已不可用：可能已超过24小时，或这次走访已经保存过（请先看走访记录，避免重复）；需要时请重新选择照片"
+            .into(),
+    )
 }
 
 fn checked_photos(photos: &[NewAttachment]) -> StoreResult<()> {
@@ -257,6 +275,11 @@ impl VisitStore for SqlStore {
             }
             // Kept photos are read and removed inside the transaction: two saves of one
             // draft cannot both take it.
+            sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")
+                .bind(draft_cutoff())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
             for draft in &v.drafts {
                 let kept: Option<DraftRow> = sqlx::query_as(
                     "SELECT id, name, content_type, size, body_enc FROM visit_photo_drafts
@@ -268,9 +291,7 @@ impl VisitStore for SqlStore {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
-                let kept = kept.ok_or_else(|| {
-                    StoreError::Invalid("上次保留的照片已过期或已用过，请重新选择照片".into())
-                })?;
+                let kept = kept.ok_or_else(gone_draft)?;
                 let bytes = self
                     .cipher
                     .decrypt_bytes(F_VISIT_PHOTO_DRAFT, &kept.id.to_string(), &kept.body_enc)
@@ -293,12 +314,23 @@ impl VisitStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                sqlx::query("DELETE FROM visit_photo_drafts WHERE id = $1")
+                // Taken once: a second save of the same form finds it gone.
+                let taken = sqlx::query("DELETE FROM visit_photo_drafts WHERE id = $1")
                     .bind(kept.id)
                     .execute(&mut *tx)
                     .await
                     .map_err(backend)?;
+                if taken.rows_affected() != 1 {
+                    return Err(gone_draft());
+                }
             }
+            // The form is saved: nothing it offered stays behind.
+            sqlx::query("DELETE FROM visit_photo_drafts WHERE account = $1 AND household_id = $2")
+                .bind(&actor.name)
+                .bind(hid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
             let target = format!("走访#{id}");
             audit_in!(tx, actor, "visit.create", &target, &detail);
             id
@@ -413,10 +445,7 @@ impl VisitStore for SqlStore {
         let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
         let cadre = crate::assigned_to(actor);
         let text = dixian_store::search_words(&f.text);
-        let find = match self.db {
-            crate::Db::Sqlite { .. } => "instr",
-            crate::Db::Postgres(_) => "strpos",
-        };
+        let find = self.find_fn();
         // The same conditions for the page and for the count.
         macro_rules! conditions {
             ($qb:ident) => {{
@@ -456,7 +485,7 @@ impl VisitStore for SqlStore {
                         .push_bind(text.clone())
                         .push(format!(
                             ") > 0 OR h.id IN (SELECT household_id FROM persons \
-                             WHERE relation = 'head' AND {find}(name, "
+                             WHERE relation = 'head' AND status = 'in_household' AND {find}(name, "
                         ))
                         .push_bind(text.clone())
                         .push(") > 0))");
@@ -469,8 +498,7 @@ impl VisitStore for SqlStore {
             let mut qb = sqlx::QueryBuilder::new(format!(
                 "SELECT v.id, h.code, v.case_id, v.visited_on, v.visitors, v.findings,
                    v.follow_ups, v.created_at, {} AS created_by, d.name AS village_name,
-                   (SELECT hp.name FROM persons hp WHERE hp.household_id = h.id
-                      AND hp.relation = 'head' ORDER BY hp.id LIMIT 1) AS head_name
+                   {LIVING_HEAD_NAME} AS head_name
                  FROM visits v JOIN households h ON h.id = v.household_id
                  LEFT JOIN divisions d ON d.code = v.village",
                 crate::shown_name("v.created_by")
@@ -536,6 +564,7 @@ impl VisitStore for SqlStore {
         &self,
         actor: &Actor,
         household: &HouseholdCode,
+        still_wanted: &[i64],
         photos: &[NewAttachment],
     ) -> StoreResult<Vec<PhotoMeta>> {
         self.household_visible(actor, household, Permission::HandleCases)
@@ -549,15 +578,27 @@ impl VisitStore for SqlStore {
                 .map_err(backend)?
         });
         let hid = hid.ok_or_else(|| StoreError::Invalid(format!("户编号{household}不存在")))?;
-        let now = Utc::now();
-        let cutoff = audit::timestamp(now - chrono::Duration::hours(PHOTO_DRAFT_HOURS));
-        let now = audit::timestamp(now);
+        let now = audit::timestamp(Utc::now());
         let kept = write_tx!(self, |tx| {
             sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")
-                .bind(&cutoff)
+                .bind(draft_cutoff())
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+            // What the form no longer offers goes: an officer holds one form's photos at most.
+            let mut qb = sqlx::QueryBuilder::new("DELETE FROM visit_photo_drafts WHERE account = ");
+            qb.push_bind(actor.name.clone())
+                .push(" AND household_id = ")
+                .push_bind(hid);
+            if !still_wanted.is_empty() {
+                qb.push(" AND id NOT IN (");
+                let mut sep = qb.separated(", ");
+                for id in still_wanted {
+                    sep.push_bind(*id);
+                }
+                qb.push(")");
+            }
+            qb.build().execute(&mut *tx).await.map_err(backend)?;
             let mut kept = Vec::with_capacity(photos.len());
             for p in photos {
                 let id: i64 = allocate!(tx, "visit_photo_drafts", 1i64);
@@ -621,6 +662,8 @@ impl VisitStore for SqlStore {
             qb.push_bind(household.as_str().to_string())
                 .push(" AND d.account = ")
                 .push_bind(actor.name.clone())
+                .push(" AND d.created_at >= ")
+                .push_bind(draft_cutoff())
                 .push(" AND d.id IN (");
             let mut sep = qb.separated(", ");
             for id in &ids {

@@ -24,7 +24,8 @@ pub struct NewVisit {
     /// At most [`MAX_VISIT_PHOTOS`] with the drafts, each within [`MAX_ATTACHMENT_BYTES`].
     pub photos: Vec<NewAttachment>,
     /// Photos kept from a refused form of the same officer for the same household (see
-    /// [`VisitStore::keep_photo_drafts`]), moved into the visit when it is saved.
+    /// [`VisitStore::keep_photo_drafts`]), moved into the visit when it is saved; the
+    /// officer's other drafts for the household are then removed.
     pub drafts: Vec<i64>,
 }
 
@@ -65,6 +66,11 @@ pub const PHOTO_DRAFT_HOURS: i64 = 24;
 
 /// Photos one visit may carry.
 pub const MAX_VISIT_PHOTOS: usize = 5;
+/// Visitors named on one visit, and the longest name.
+pub const MAX_VISITORS: usize = 10;
+pub const MAX_VISITOR_NAME: usize = 30;
+/// The longest findings and follow-ups, in characters.
+pub const MAX_VISIT_TEXT: usize = 2000;
 
 /// A visit as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,14 +115,18 @@ pub trait VisitStore: Send + Sync {
     async fn visit_list(&self, actor: &Actor, filter: &VisitFilter) -> StoreResult<VisitPage>;
     /// Keeps the photos of a visit form that was refused, sealed, for this officer and
     /// household for [`PHOTO_DRAFT_HOURS`], so the corrected form need not upload them again;
-    /// audited. Needs what [`VisitStore::add_visit`] needs. Older drafts are removed.
+    /// audited. Needs what [`VisitStore::add_visit`] needs. The officer's other drafts for
+    /// the household, not in `still_wanted`, are removed (the form no longer offers them), as
+    /// are everyone's drafts older than [`PHOTO_DRAFT_HOURS`].
     async fn keep_photo_drafts(
         &self,
         actor: &Actor,
         household: &HouseholdCode,
+        still_wanted: &[i64],
         photos: &[NewAttachment],
     ) -> StoreResult<Vec<PhotoMeta>>;
-    /// Which of `ids` are this officer's kept photos for `household`, with their names.
+    /// Which of `ids` are this officer's kept photos for `household`, younger than
+    /// [`PHOTO_DRAFT_HOURS`], with their names.
     async fn photo_drafts(
         &self,
         actor: &Actor,

@@ -1546,7 +1546,9 @@ pub struct VisitForm {
     pub visitors: String,
     pub findings: String,
     pub follow_ups: String,
-    /// Photos kept from an earlier refusal of this form, still wanted (their draft ids).
+    /// Photos kept from an earlier refusal of this form, still wanted (their draft ids);
+    /// a page's form only — the API keeps no drafts.
+    #[serde(skip)]
     pub kept: Vec<i64>,
     /// Whether a refusal keeps the checked photos for the corrected form: a page's form
     /// shows them again; a program calling the API sends its files again instead.
@@ -1608,15 +1610,13 @@ pub async fn record_household_visit(
     save_visit(store, actor, code, None, f, photos, today).await
 }
 
-/// Names per visit and the longest name, findings and follow-ups (the store refuses more).
-const MAX_VISITORS: usize = 10;
-const MAX_VISITOR_NAME: usize = 30;
-const MAX_VISIT_TEXT: usize = 2000;
+use dixian_store::visits::{MAX_VISIT_PHOTOS, MAX_VISIT_TEXT, MAX_VISITOR_NAME, MAX_VISITORS};
 
 /// Every problem of a visit form at once, by field, and the photos that passed their check.
 async fn checked_visit(
     f: &VisitForm,
     photos: Vec<(String, Vec<u8>)>,
+    kept: usize,
     today: NaiveDate,
 ) -> (
     Vec<dixian_domain::monitoring::FieldProblem>,
@@ -1661,14 +1661,11 @@ async fn checked_visit(
             format!("后续措施不超过{MAX_VISIT_TEXT}字，写了{follow_ups}字"),
         ));
     }
-    let chosen = photos.len() + f.kept.len();
-    if chosen > dixian_store::visits::MAX_VISIT_PHOTOS {
+    let chosen = photos.len() + kept;
+    if chosen > MAX_VISIT_PHOTOS {
         problems.push((
             "file",
-            format!(
-                "每次走访最多{}张照片，选了{chosen}张",
-                dixian_store::visits::MAX_VISIT_PHOTOS
-            ),
+            format!("每次走访最多{MAX_VISIT_PHOTOS}张照片，选了{chosen}张"),
         ));
     }
     let mut checked = Vec::new();
@@ -1690,7 +1687,25 @@ async fn save_visit(
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
 ) -> Result<i64, VisitRefusal> {
-    let (problems, visited_on, checked) = checked_visit(f, photos, today).await;
+    // The kept photos still there (a double submit or a day's wait leaves fewer).
+    let mut wanted = f.kept.clone();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let kept_now = if wanted.is_empty() {
+        Vec::new()
+    } else {
+        store.photo_drafts(actor, &household, &wanted).await?
+    };
+    let (mut problems, visited_on, checked) = checked_visit(f, photos, kept_now.len(), today).await;
+    if kept_now.len() < wanted.len() {
+        problems.push((
+            "file",
+            format!(
+                "勾选保留的照片中有{}张已不可用（超过24小时，或这次走访已经保存过，请先看走访记录）；需要时请重新选择",
+                wanted.len() - kept_now.len()
+            ),
+        ));
+    }
     let refused = match visited_on {
         Some(visited_on) if problems.is_empty() => {
             let visit = dixian_store::NewVisit {
@@ -1701,7 +1716,7 @@ async fn save_visit(
                 findings: f.findings.clone(),
                 follow_ups: f.follow_ups.clone(),
                 photos: checked.clone(),
-                drafts: f.kept.clone(),
+                drafts: kept_now.iter().map(|k| k.id).collect(),
             };
             match store.add_visit(actor, &visit).await {
                 Ok(id) => return Ok(id),
@@ -1716,9 +1731,14 @@ async fn save_visit(
     if !f.keep_refused_photos {
         return Err(refused.into());
     }
-    let mut kept = store.photo_drafts(actor, &household, &f.kept).await?;
-    if !checked.is_empty() && kept.len() + checked.len() <= dixian_store::visits::MAX_VISIT_PHOTOS {
-        kept.extend(store.keep_photo_drafts(actor, &household, &checked).await?);
+    let mut kept = kept_now;
+    if kept.len() + checked.len() <= MAX_VISIT_PHOTOS {
+        let still: Vec<i64> = kept.iter().map(|k| k.id).collect();
+        kept.extend(
+            store
+                .keep_photo_drafts(actor, &household, &still, &checked)
+                .await?,
+        );
     }
     Err(VisitRefusal {
         error: refused,

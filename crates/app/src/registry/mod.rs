@@ -867,13 +867,26 @@ impl MemberRowForm {
 /// Every problem of the members form at once, by row (0-based) and field, so each can be
 /// said beside its box; empty when every row reads.
 pub fn member_form_problems(rows: &[MemberRowForm]) -> Vec<(usize, &'static str, String)> {
+    member_edits(rows).1
+}
+
+/// Each row's details by person, and every problem by row and field.
+type MemberEdits = (
+    Vec<(i64, MemberDetails)>,
+    Vec<(usize, &'static str, String)>,
+);
+
+fn member_edits(rows: &[MemberRowForm]) -> MemberEdits {
+    let mut edits = Vec::new();
     let mut out = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let mut problems = Vec::new();
-        let _ = r.details(&mut problems);
+        if let Some(d) = r.details(&mut problems) {
+            edits.push((r.person_id, d));
+        }
         out.extend(problems.into_iter().map(|(f, m)| (i, f, m)));
     }
-    out
+    (edits, out)
 }
 
 /// Saves the members form of household `code_text`: every member's details at once, so
@@ -887,17 +900,12 @@ pub async fn update_members(
 ) -> Result<Vec<dixian_store::FieldChange>, AppError> {
     let code =
         HouseholdCode::parse(code_text).map_err(|e| AppError::Invalid(vec![e.to_string()]))?;
-    let problems = member_form_problems(rows);
+    let (edits, problems) = member_edits(rows);
     if !problems.is_empty() {
         return Err(AppError::Invalid(
             problems.into_iter().map(|(_, _, m)| m).collect(),
         ));
     }
-    let mut none = Vec::new();
-    let edits: Vec<(i64, MemberDetails)> = rows
-        .iter()
-        .filter_map(|r| r.details(&mut none).map(|d| (r.person_id, d)))
-        .collect();
     Ok(store.update_members(actor, &code, &edits, reason).await?)
 }
 

@@ -1261,7 +1261,7 @@ pub async fn visits(store: &dyn Store) {
     // Photos of a refused form are kept for the officer who chose them, and become the
     // visit's own when it is saved — once.
     let kept = store
-        .keep_photo_drafts(&village_officer, &a.household.code, &[photo(7)])
+        .keep_photo_drafts(&village_officer, &a.household.code, &[], &[photo(7)])
         .await
         .unwrap();
     assert_eq!(kept.len(), 1);
@@ -1295,7 +1295,7 @@ pub async fn visits(store: &dyn Store) {
     );
     assert_eq!(
         store
-            .keep_photo_drafts(&other_village, &a.household.code, &[photo(8)])
+            .keep_photo_drafts(&other_village, &a.household.code, &[], &[photo(8)])
             .await
             .unwrap_err(),
         StoreError::Forbidden
@@ -1305,7 +1305,7 @@ pub async fn visits(store: &dyn Store) {
     with_kept.photos = vec![photo(9)];
     with_kept.drafts = vec![kept[0].id];
     let e = store.add_visit(&colleague, &with_kept).await.unwrap_err();
-    assert!(e.to_string().contains("过期或已用过"), "{e}");
+    assert!(e.to_string().contains("已不可用"), "{e}");
     let saved = store.add_visit(&village_officer, &with_kept).await.unwrap();
     let list = store.visits(&town, &a.household.code).await.unwrap();
     let made = list.iter().find(|v| v.id == saved).unwrap();
@@ -1324,9 +1324,63 @@ pub async fn visits(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
+    let again = store
+        .add_visit(&village_officer, &with_kept)
+        .await
+        .unwrap_err();
     assert!(
-        store.add_visit(&village_officer, &with_kept).await.is_err(),
-        "a kept photo is used once"
+        again.to_string().contains("已经保存过"),
+        "a kept photo is used once: {again}"
+    );
+    // A form holds one set of kept photos: keeping new ones drops those no longer offered,
+    // and a saved visit leaves none of the officer's behind for the household.
+    let first = store
+        .keep_photo_drafts(&village_officer, &a.household.code, &[], &[photo(1)])
+        .await
+        .unwrap();
+    let second = store
+        .keep_photo_drafts(&village_officer, &a.household.code, &[], &[photo(2)])
+        .await
+        .unwrap();
+    let ids = [first[0].id, second[0].id];
+    assert_eq!(
+        store
+            .photo_drafts(&village_officer, &a.household.code, &ids)
+            .await
+            .unwrap(),
+        second,
+        "the first form's photo was no longer offered"
+    );
+    let third = store
+        .keep_photo_drafts(
+            &village_officer,
+            &a.household.code,
+            &[second[0].id],
+            &[photo(3)],
+        )
+        .await
+        .unwrap();
+    let ids = [second[0].id, third[0].id];
+    assert_eq!(
+        store
+            .photo_drafts(&village_officer, &a.household.code, &ids)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let mut one = visit.clone();
+    one.visited_on = d(2026, 11, 26);
+    one.photos.clear();
+    one.drafts = vec![second[0].id];
+    store.add_visit(&village_officer, &one).await.unwrap();
+    assert!(
+        store
+            .photo_drafts(&village_officer, &a.household.code, &ids)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the unticked photo went with the saved form"
     );
     assert_eq!(
         store
@@ -1334,7 +1388,7 @@ pub async fn visits(store: &dyn Store) {
             .await
             .unwrap()
             .total,
-        3,
+        4,
         "the refused saves wrote nothing"
     );
     let audit = store

@@ -136,6 +136,8 @@ struct VisitsPage {
     csrf: String,
     /// A search by ID number: what it found, said above the list.
     by_id: Option<String>,
+    /// A search by ID number listed fewer visits than the household has.
+    cut: bool,
 }
 
 impl VisitsPage {
@@ -262,6 +264,7 @@ async fn visits_page(
             pages,
             link: visit_link(&q),
             may_export: actor.may(Permission::ExportLedger) && by_id.is_none(),
+            cut: by_id.is_some() && i64::try_from(list.rows.len()).unwrap_or(0) < list.total,
             problems,
             by_id,
             q,

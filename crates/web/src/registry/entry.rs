@@ -572,23 +572,14 @@ pub async fn members_submit(
         });
     }
     let reason = value("reason").unwrap_or_default();
-    // Problems of the rows themselves are said beside their boxes; what only the record can
-    // judge (one 户主 living in the household) above the form.
-    let problems = registry::member_form_problems(&rows);
-    let result = if problems.is_empty() {
-        registry::update_members(
-            state.store.as_ref(),
-            &session.auth.actor,
-            &code,
-            &rows,
-            &reason,
-        )
-        .await
-    } else {
-        Err(AppError::Invalid(
-            problems.iter().map(|(_, _, m)| m.clone()).collect(),
-        ))
-    };
+    let result = registry::update_members(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        &rows,
+        &reason,
+    )
+    .await;
     Ok(match result {
         Ok(changes) => {
             Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
@@ -611,6 +602,9 @@ pub async fn members_submit(
                     .collect(),
                 Err(_) => Vec::new(),
             };
+            // Problems of the rows themselves beside their boxes; what only the record can
+            // judge (one 户主 living in the household) above the form.
+            let problems = registry::member_form_problems(&rows);
             let rows = rows
                 .into_iter()
                 .map(|r| {

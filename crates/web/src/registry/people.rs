@@ -68,8 +68,9 @@ pub struct NameQuery {
     /// Absent: the page as first opened; present but blank: a search of nothing, said so.
     #[serde(default)]
     name: Option<String>,
+    /// 1-based; as typed, so a wrong one is said in words.
     #[serde(default)]
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 /// The page; with `name`, the people of the area whose name contains it (a name is not an ID
@@ -97,7 +98,19 @@ pub async fn people_page(
     };
     page.name = name.chars().take(40).collect();
     page.name_link = crate::session::url_escape(page.name.trim());
-    page.page = q.page.unwrap_or(1).max(1);
+    page.page = match q.page.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(t) => match t.parse::<i64>() {
+            Ok(n) if n >= 1 => n,
+            _ => {
+                page.name_error = Some(format!(
+                    "页码“{}”无效",
+                    t.chars().take(20).collect::<String>()
+                ));
+                return Ok(render(StatusCode::BAD_REQUEST, &page));
+            }
+        },
+    };
     match people::named(state.store.as_ref(), &session.auth.actor, &name, page.page).await {
         Ok(found) => {
             page.pages = ((found.total + people::PEOPLE_PAGE - 1) / people::PEOPLE_PAGE).max(1);

@@ -718,7 +718,7 @@ async fn a_case_is_verified_reviewed_noticed_and_included_on_the_web() {
     theirs.push(("kept", kept.as_str()));
     let taken = multipart_to(&a, &village_cookie, &visit_uri, &theirs, None).await;
     assert_eq!(taken.status, StatusCode::BAD_REQUEST, "{}", taken.body);
-    assert!(taken.body.contains("已过期或已用过"), "{}", taken.body);
+    assert!(taken.body.contains("已不可用"), "{}", taken.body);
     let mut fixed = fields.to_vec();
     fixed.push(("kept", kept.as_str()));
     let visited = multipart_to(&a, &cadre, &visit_uri, &fixed, None).await;
@@ -1382,6 +1382,9 @@ async fn visits_are_listed_found_and_exported() {
             .count(),
         day_total.min(50)
     );
+    let beyond = get(&a.router, "/visits?page=999", &town).await;
+    assert!(beyond.body.contains("没有第999页"), "{}", beyond.body);
+    assert_eq!(visit_total(&beyond.body), total);
     // Wrong conditions are named beside their fields, all at once.
     let bad = get(&a.router, "/visits?from=2026-13-01&kind=x", &town).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);

@@ -1403,6 +1403,27 @@ async fn people_are_found_by_name_within_the_area() {
         last.body.matches("data-label=\"姓名\"").count(),
         total - 50 * (pages - 1)
     );
+    // Past the last page: said so with the way back; a wrong page number said in words.
+    let beyond = get(
+        &a.router,
+        &format!("/people?name={}&page=999", escaped(&surname)),
+        &county,
+    )
+    .await;
+    assert!(beyond.body.contains("没有第999页"), "{}", beyond.body);
+    assert!(beyond.body.contains(&format!("共 {total} 人")));
+    let wrong = get(
+        &a.router,
+        &format!("/people?name={}&page=abc", escaped(&surname)),
+        &county,
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(
+        beside(&wrong.body, "name").contains("页码“abc”无效"),
+        "{}",
+        wrong.body
+    );
     // Nothing typed: said beside the name box, nobody listed.
     let empty = get(&a.router, "/people?name=%20", &town).await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
