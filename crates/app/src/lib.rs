@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod csv_text;
 pub mod dashboard;
 pub mod demo;
+pub mod drafts;
 pub mod feeds;
 pub mod ledgers;
 pub mod monitoring;

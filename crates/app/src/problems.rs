@@ -6,6 +6,7 @@
 //! exactly that many problems.
 
 use crate::AppError;
+use crate::drafts::FormRefusal;
 use crate::monitoring::{attachment, date_or_today};
 use crate::policy::{parse_date, resolve, stored_set};
 use chrono::NaiveDate;
@@ -178,9 +179,17 @@ pub struct StepForm {
     pub on: String,
     pub note: String,
     pub version: String,
+    /// Evidence kept from an earlier refusal of this form, still wanted (a page's form
+    /// only — the API keeps no drafts).
+    #[serde(skip)]
+    pub kept: Vec<i64>,
+    /// Whether a refusal keeps the evidence that passed its check for the corrected form.
+    #[serde(skip)]
+    pub keep_refused_files: bool,
 }
 
-/// Takes a step on problem `id` with the evidence files uploaded (name, bytes).
+/// Takes a step on problem `id` with the evidence files uploaded (name, bytes); refused for
+/// what was typed, a page's form gets its evidence kept (see [`crate::drafts`]).
 pub async fn take_step(
     store: &dyn Store,
     actor: &Actor,
@@ -188,18 +197,80 @@ pub async fn take_step(
     f: &StepForm,
     files: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
+) -> Result<ProblemAction, FormRefusal> {
+    let file = store
+        .problem(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("问题#{id}不存在或不在您的管辖范围内")))?;
+    let household = file.problem.household.clone();
+    let (kept, gone) = crate::drafts::still_kept(store, actor, &household, &f.kept).await?;
+    let mut checked = Vec::new();
+    let mut refused_files = Vec::new();
+    for (name, bytes) in files {
+        match attachment("photo", &name, bytes).await {
+            Ok(a) => checked.push(a),
+            Err(e) => refused_files.push(("file", e.to_string())),
+        }
+    }
+    refused_files.extend(gone);
+    let outcome = if refused_files.is_empty() {
+        step_with(store, actor, &file, f, &checked, &kept, today).await
+    } else {
+        Err(AppError::Fields(refused_files))
+    };
+    match outcome {
+        Ok(action) => Ok(action),
+        Err(e) if f.keep_refused_files && crate::drafts::correctable(&e) => {
+            Err(crate::drafts::refused_keeping(
+                store,
+                actor,
+                &household,
+                e,
+                kept,
+                &checked,
+                dixian_store::problems::MAX_PROBLEM_FILES,
+            )
+            .await)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn step_with(
+    store: &dyn Store,
+    actor: &Actor,
+    file: &dixian_store::ProblemFile,
+    f: &StepForm,
+    checked: &[dixian_store::NewAttachment],
+    kept: &[dixian_store::PhotoMeta],
+    today: NaiveDate,
 ) -> Result<ProblemAction, AppError> {
+    let id = file.problem.id;
     let action = ProblemAction::parse(&f.action)
         .ok_or_else(|| invalid(format!("办理动作“{}”无效", f.action.trim())))?;
-    let on = date_or_today(&f.on, today, "办理日期")?;
+    // Every problem of what was typed at once, each by its field (the store checks again).
+    let mut problems = Vec::new();
+    let on =
+        date_or_today(&f.on, today, "办理日期").map_err(|e| problems.push(("on", e.to_string())));
+    let note = f.note.trim().chars().count();
+    let (required, longest, what) = match action {
+        ProblemAction::Resolve => (true, 1000, "整改情况"),
+        ProblemAction::Reopen => (true, 500, "退回的理由"),
+        ProblemAction::Close => (false, 500, "核实意见"),
+    };
+    if required && note == 0 {
+        problems.push(("note", format!("请填写{what}")));
+    } else if note > longest {
+        problems.push(("note", format!("{what}不超过{longest}字，写了{note}字")));
+    }
+    let on = match on {
+        Ok(on) if problems.is_empty() => on,
+        _ => return Err(AppError::Fields(problems)),
+    };
     let version: i64 = f.version.trim().parse().unwrap_or(-1);
     if action == ProblemAction::Close {
         // The account that reported the fix does not verify it (pack switch, on by default).
         // Read at the version drawn: the store refuses the step if the problem moved since.
-        let file = store
-            .problem(actor, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("问题#{id}不存在或不在您的管辖范围内")))?;
         let set = stored_set(store).await?;
         let rules = rules_in(&set, &file.problem.village, on)?;
         if rules.closed_by_another
@@ -211,11 +282,6 @@ pub async fn take_step(
             ));
         }
     }
-    let mut checked = Vec::new();
-    for (name, bytes) in files {
-        checked.push(attachment("photo", &name, bytes).await?);
-    }
-    let files = checked;
     store
         .advance_problem(
             actor,
@@ -225,7 +291,8 @@ pub async fn take_step(
                 action,
                 on,
                 note: f.note.clone(),
-                files,
+                files: checked.to_vec(),
+                drafts: kept.iter().map(|k| k.id).collect(),
             },
         )
         .await?;

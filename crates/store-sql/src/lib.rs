@@ -564,6 +564,64 @@ macro_rules! event_in {
     }};
 }
 
+/// Inside transaction `$tx`, takes the kept photos `$ids` of `$actor` for household id
+/// `$hid` (see `VisitStore::keep_photo_drafts`): each decrypted and deleted — once, so a
+/// second save of the same form finds it gone — and then the officer's other drafts for the
+/// household and everyone's expired ones. Gives them as attachments for the form's own
+/// table (visit photos, problem evidence).
+macro_rules! take_photo_drafts {
+    ($self:ident, $tx:ident, $actor:expr, $hid:expr, $ids:expr) => {{
+        sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")
+            .bind($crate::visits::draft_cutoff())
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::backend)?;
+        let mut taken = Vec::new();
+        for draft in $ids {
+            let kept: Option<$crate::visits::DraftRow> = sqlx::query_as(
+                "SELECT id, name, content_type, body_enc FROM visit_photo_drafts
+                 WHERE id = $1 AND account = $2 AND household_id = $3",
+            )
+            .bind(*draft)
+            .bind(&$actor.name)
+            .bind($hid)
+            .fetch_optional(&mut *$tx)
+            .await
+            .map_err($crate::backend)?;
+            let kept = kept.ok_or_else($crate::visits::gone_draft)?;
+            let bytes = $self
+                .cipher
+                .decrypt_bytes(
+                    $crate::visits::F_VISIT_PHOTO_DRAFT,
+                    &kept.id.to_string(),
+                    &kept.body_enc,
+                )
+                .map_err($crate::crypto)?;
+            let gone = sqlx::query("DELETE FROM visit_photo_drafts WHERE id = $1")
+                .bind(kept.id)
+                .execute(&mut *$tx)
+                .await
+                .map_err($crate::backend)?;
+            if gone.rows_affected() != 1 {
+                return Err($crate::visits::gone_draft());
+            }
+            taken.push(dixian_store::NewAttachment {
+                kind: dixian_domain::monitoring::AttachmentKind::Photo,
+                name: kept.name,
+                content_type: kept.content_type,
+                bytes,
+            });
+        }
+        sqlx::query("DELETE FROM visit_photo_drafts WHERE account = $1 AND household_id = $2")
+            .bind(&$actor.name)
+            .bind($hid)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::backend)?;
+        taken
+    }};
+}
+
 mod accounts;
 mod audit;
 mod calendar;

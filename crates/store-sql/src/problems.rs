@@ -370,11 +370,18 @@ impl ProblemStore for SqlStore {
             }
         };
         checked_files(&step.files)?;
+        let chosen = step.files.len() + step.drafts.len();
+        if chosen > MAX_PROBLEM_FILES {
+            return Err(StoreError::Invalid(format!(
+                "每次最多上传{MAX_PROBLEM_FILES}个佐证材料，选了{chosen}个"
+            )));
+        }
         let detail = serde_json::json!({
             "action": step.action.code(),
             "on": step.on.to_string(),
             "state": to.code(),
-            "files": step.files.len(),
+            "files": chosen,
+            "kept_files": step.drafts,
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
@@ -431,7 +438,14 @@ impl ProblemStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            for f in &step.files {
+            let hid: i64 =
+                sqlx::query_scalar("SELECT household_id FROM assurance_problems WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            let kept = take_photo_drafts!(self, tx, actor, hid, &step.drafts);
+            for f in step.files.iter().chain(&kept) {
                 let fid: i64 = allocate!(tx, "problem_files", 1i64);
                 let sealed = self
                     .cipher

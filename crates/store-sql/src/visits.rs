@@ -21,7 +21,7 @@ pub(crate) const F_VISIT_PHOTO: &str = "visit.photo";
 pub(crate) const F_VISIT_PHOTO_DRAFT: &str = "visit.photo.draft";
 
 /// The stored time before which kept photos have expired.
-fn draft_cutoff() -> String {
+pub(crate) fn draft_cutoff() -> String {
     audit::timestamp(Utc::now() - chrono::Duration::hours(PHOTO_DRAFT_HOURS))
 }
 
@@ -39,12 +39,11 @@ struct VisitRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct DraftRow {
-    id: i64,
-    name: String,
-    content_type: String,
-    size: i64,
-    body_enc: Vec<u8>,
+pub(crate) struct DraftRow {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) content_type: String,
+    pub(crate) body_enc: Vec<u8>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -105,7 +104,7 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
     ))
 }
 
-fn gone_draft() -> StoreError {
+pub(crate) fn gone_draft() -> StoreError {
     StoreError::Invalid(
         "勾选保留的照片已不可用：可能已超过24小时，或这次走访已经保存过（请先看走访记录，避免重复）；需要时请重新选择照片"
             .into(),
@@ -253,7 +252,10 @@ impl VisitStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            for p in &v.photos {
+            // Kept photos are taken inside the transaction: two saves of one form cannot both
+            // take them.
+            let kept = take_photo_drafts!(self, tx, actor, hid, &v.drafts);
+            for p in v.photos.iter().chain(&kept) {
                 let pid: i64 = allocate!(tx, "visit_photos", 1i64);
                 let sealed = self
                     .cipher
@@ -273,64 +275,6 @@ impl VisitStore for SqlStore {
                 .await
                 .map_err(backend)?;
             }
-            // Kept photos are read and removed inside the transaction: two saves of one
-            // draft cannot both take it.
-            sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")
-                .bind(draft_cutoff())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            for draft in &v.drafts {
-                let kept: Option<DraftRow> = sqlx::query_as(
-                    "SELECT id, name, content_type, size, body_enc FROM visit_photo_drafts
-                     WHERE id = $1 AND account = $2 AND household_id = $3",
-                )
-                .bind(draft)
-                .bind(&actor.name)
-                .bind(hid)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-                let kept = kept.ok_or_else(gone_draft)?;
-                let bytes = self
-                    .cipher
-                    .decrypt_bytes(F_VISIT_PHOTO_DRAFT, &kept.id.to_string(), &kept.body_enc)
-                    .map_err(crypto)?;
-                let pid: i64 = allocate!(tx, "visit_photos", 1i64);
-                let sealed = self
-                    .cipher
-                    .encrypt_bytes(F_VISIT_PHOTO, &pid.to_string(), &bytes)
-                    .map_err(crypto)?;
-                sqlx::query(
-                    "INSERT INTO visit_photos (id, visit_id, name, content_type, size, body_enc)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(pid)
-                .bind(id)
-                .bind(&kept.name)
-                .bind(&kept.content_type)
-                .bind(kept.size)
-                .bind(sealed)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                // Taken once: a second save of the same form finds it gone.
-                let taken = sqlx::query("DELETE FROM visit_photo_drafts WHERE id = $1")
-                    .bind(kept.id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                if taken.rows_affected() != 1 {
-                    return Err(gone_draft());
-                }
-            }
-            // The form is saved: nothing it offered stays behind.
-            sqlx::query("DELETE FROM visit_photo_drafts WHERE account = $1 AND household_id = $2")
-                .bind(&actor.name)
-                .bind(hid)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
             let target = format!("走访#{id}");
             audit_in!(tx, actor, "visit.create", &target, &detail);
             id

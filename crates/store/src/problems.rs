@@ -43,8 +43,11 @@ pub struct ProblemStep {
     pub on: NaiveDate,
     /// 整改情况 for a resolution; the finding for a 销号 or the reason for sending it back.
     pub note: String,
-    /// Evidence (整改佐证), at most [`MAX_PROBLEM_FILES`].
+    /// Evidence (整改佐证), at most [`MAX_PROBLEM_FILES`] with the drafts.
     pub files: Vec<NewAttachment>,
+    /// Files kept from a refused form of the same officer for the problem's household (see
+    /// [`crate::VisitStore::keep_photo_drafts`]), added to the evidence when the step is taken.
+    pub drafts: Vec<i64>,
 }
 
 /// A problem as stored, with its household's head and village for lists.

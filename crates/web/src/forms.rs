@@ -264,6 +264,11 @@ impl Typed {
         if self.is(form) { &self.kept } else { &[] }
     }
 
+    /// Whether any form of the page was refused.
+    pub(crate) fn any(&self) -> bool {
+        !self.form.is_empty()
+    }
+
     pub(crate) fn is(&self, form: &str) -> bool {
         !self.form.is_empty() && self.form == form
     }

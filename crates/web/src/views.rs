@@ -104,11 +104,16 @@ pub(crate) fn visit_form(fields: &[(String, String)]) -> dixian_app::monitoring:
         visitors: crate::forms::field(fields, "visitors"),
         findings: crate::forms::field(fields, "findings"),
         follow_ups: crate::forms::field(fields, "follow_ups"),
-        kept: fields
-            .iter()
-            .filter(|(k, _)| k == "kept")
-            .filter_map(|(_, v)| v.trim().parse().ok())
-            .collect(),
+        kept: kept_ids(fields),
         keep_refused_photos: true,
     }
+}
+
+/// The kept files a form's boxes still tick (`kept`), by id.
+pub(crate) fn kept_ids(fields: &[(String, String)]) -> Vec<i64> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "kept")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect()
 }

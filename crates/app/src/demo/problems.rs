@@ -179,6 +179,7 @@ pub async fn load_problems(
                             on: fixed_on,
                             note: fixed_text.to_string(),
                             files: Vec::new(),
+                            drafts: Vec::new(),
                         },
                     )
                     .await?;
@@ -195,6 +196,7 @@ pub async fn load_problems(
                                 on: checked_on,
                                 note: "经乡镇实地核实，整改到位，同意销号".to_string(),
                                 files: Vec::new(),
+                                drafts: Vec::new(),
                             },
                         )
                         .await?;

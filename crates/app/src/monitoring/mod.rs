@@ -1556,28 +1556,7 @@ pub struct VisitForm {
     pub keep_refused_photos: bool,
 }
 
-/// A visit form that was not saved: why, and the photos kept for the corrected form (those
-/// chosen now and those kept before), so they need not be chosen again.
-#[derive(Debug)]
-pub struct VisitRefusal {
-    pub error: AppError,
-    pub kept: Vec<dixian_store::PhotoMeta>,
-}
-
-impl From<AppError> for VisitRefusal {
-    fn from(error: AppError) -> Self {
-        VisitRefusal {
-            error,
-            kept: Vec::new(),
-        }
-    }
-}
-
-impl From<dixian_store::StoreError> for VisitRefusal {
-    fn from(e: dixian_store::StoreError) -> Self {
-        AppError::from(e).into()
-    }
-}
+pub use crate::drafts::FormRefusal;
 
 /// Records a visit to the household of case `id`, with photos (as uploaded: name, bytes),
 /// each checked to really be a photo.
@@ -1588,7 +1567,7 @@ pub async fn record_visit(
     f: &VisitForm,
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
-) -> Result<i64, VisitRefusal> {
+) -> Result<i64, FormRefusal> {
     let file = store
         .case_file(actor, id)
         .await?
@@ -1605,7 +1584,7 @@ pub async fn record_household_visit(
     f: &VisitForm,
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
-) -> Result<i64, VisitRefusal> {
+) -> Result<i64, FormRefusal> {
     let code = HouseholdCode::parse(code_text).map_err(|e| invalid(e.to_string()))?;
     save_visit(store, actor, code, None, f, photos, today).await
 }
@@ -1686,26 +1665,10 @@ async fn save_visit(
     f: &VisitForm,
     photos: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
-) -> Result<i64, VisitRefusal> {
-    // The kept photos still there (a double submit or a day's wait leaves fewer).
-    let mut wanted = f.kept.clone();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let kept_now = if wanted.is_empty() {
-        Vec::new()
-    } else {
-        store.photo_drafts(actor, &household, &wanted).await?
-    };
+) -> Result<i64, FormRefusal> {
+    let (kept_now, gone) = crate::drafts::still_kept(store, actor, &household, &f.kept).await?;
     let (mut problems, visited_on, checked) = checked_visit(f, photos, kept_now.len(), today).await;
-    if kept_now.len() < wanted.len() {
-        problems.push((
-            "file",
-            format!(
-                "勾选保留的照片中有{}张已不可用（超过24小时，或这次走访已经保存过，请先看走访记录）；需要时请重新选择",
-                wanted.len() - kept_now.len()
-            ),
-        ));
-    }
+    problems.extend(gone);
     let refused = match visited_on {
         Some(visited_on) if problems.is_empty() => {
             let visit = dixian_store::NewVisit {
@@ -1726,24 +1689,19 @@ async fn save_visit(
         }
         _ => AppError::Fields(problems),
     };
-    // Refused for what was typed: the photos that passed their check are kept for the
-    // corrected form (too many photos keep none: the officer must choose).
     if !f.keep_refused_photos {
         return Err(refused.into());
     }
-    let mut kept = kept_now;
-    if kept.len() + checked.len() <= MAX_VISIT_PHOTOS {
-        let still: Vec<i64> = kept.iter().map(|k| k.id).collect();
-        kept.extend(
-            store
-                .keep_photo_drafts(actor, &household, &still, &checked)
-                .await?,
-        );
-    }
-    Err(VisitRefusal {
-        error: refused,
-        kept,
-    })
+    Err(crate::drafts::refused_keeping(
+        store,
+        actor,
+        &household,
+        refused,
+        kept_now,
+        &checked,
+        MAX_VISIT_PHOTOS,
+    )
+    .await)
 }
 
 /// A household's visits and, for a 脱贫户, the months of this year it is owed one in.

@@ -287,6 +287,7 @@ async fn register_and_step_with_the_packs_defaults() {
         on: String::new(),
         note: note.into(),
         version: version.to_string(),
+        ..StepForm::default()
     };
     let photo = vec![("验收.png".to_string(), dixian_testkit::photo_png())];
     take_step(
@@ -309,7 +310,8 @@ async fn register_and_step_with_the_packs_defaults() {
         as_of,
     )
     .await
-    .unwrap_err();
+    .unwrap_err()
+    .error;
     assert!(e.to_string().contains("不是JPEG、PNG照片或PDF"), "{e}");
     take_step(
         &s,
@@ -348,7 +350,8 @@ async fn register_and_step_with_the_packs_defaults() {
         as_of,
     )
     .await
-    .unwrap_err();
+    .unwrap_err()
+    .error;
     assert!(e.to_string().contains("须由另一位工作人员核实销号"), "{e}");
     let colleague = Actor {
         name: "另一位乡镇审核员".into(),

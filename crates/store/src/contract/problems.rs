@@ -20,6 +20,7 @@ fn step(action: ProblemAction, on: NaiveDate, note: &str) -> ProblemStep {
         on,
         note: note.into(),
         files: Vec::new(),
+        drafts: Vec::new(),
     }
 }
 

@@ -141,7 +141,8 @@ pub(super) async fn step(
         files,
         state.today(),
     )
-    .await?;
+    .await
+    .map_err(|refused| refused.error)?;
     ok(json!({ "id": id, "action": action.code() }))
 }
 

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::error::PageError;
 use crate::error::{Page, status_of};
-use crate::forms::Posted;
+use crate::forms::{Posted, Typed};
 use crate::forms::{correctable, field, stored_or_missing};
 use crate::frame::{Frame, render};
 use crate::links::list_link;
@@ -617,8 +617,13 @@ struct ProblemPage {
     created: String,
     events: Vec<EventView>,
     /// (code, label) of the steps this user may take now.
-    actions: Vec<(&'static str, &'static str)>,
+    /// (action code, label, the form's element id).
+    actions: Vec<(&'static str, &'static str, String)>,
     today: String,
+    /// A refused step form: what was typed, its problems, the evidence kept.
+    typed: Typed,
+    /// The refusal is said in its form (one the page shows), not above the page.
+    error_in_form: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -633,6 +638,7 @@ async fn show_problem(
     id: i64,
     error: Option<(StatusCode, String)>,
     done: Option<&'static str>,
+    typed: Typed,
 ) -> Page {
     let actor = &session.auth.actor;
     let file = match state.store.problem(actor, id).await {
@@ -659,7 +665,7 @@ async fn show_problem(
         ProblemAction::available(p.state)
             .into_iter()
             .filter(|a| a.permitted(actor.role))
-            .map(|a| (a.code(), a.label()))
+            .map(|a| (a.code(), a.label(), format!("problem-{}", a.code())))
             .collect()
     } else {
         Vec::new()
@@ -715,8 +721,10 @@ async fn show_problem(
                     files: e.files.iter().map(|f| (f.id, f.name.clone())).collect(),
                 })
                 .collect(),
+            error_in_form: actions.iter().any(|(_, _, fid)| typed.is(fid)),
             actions,
             today: on.to_string(),
+            typed,
         },
     ))
 }
@@ -734,7 +742,7 @@ pub async fn show(
         "reopen" => Some("已退回重新整改。"),
         _ => None,
     };
-    show_problem(&state, &session, id, None, done).await
+    show_problem(&state, &session, id, None, done, Typed::default()).await
 }
 
 pub async fn step(
@@ -752,6 +760,7 @@ pub async fn step(
                 id,
                 Some((StatusCode::BAD_REQUEST, e.to_string())),
                 None,
+                Typed::default(),
             )
             .await;
         }
@@ -764,28 +773,39 @@ pub async fn step(
         on: field(fields, "on"),
         note: field(fields, "note"),
         version: field(fields, "version"),
+        kept: crate::views::kept_ids(fields),
+        keep_refused_files: true,
     };
-    Ok(
-        match take_step(
-            state.store.as_ref(),
-            &session.auth.actor,
-            id,
-            &f,
-            files,
-            state.today(),
-        )
-        .await
-        {
-            Ok(action) => {
-                Redirect::to(&format!("/problems/{id}?done={}", action.code())).into_response()
-            }
-            Err(e) if correctable(&e) => {
-                let (code, _) = status_of(&e);
-                show_problem(&state, &session, id, Some((code, e.to_string())), None).await?
-            }
-            Err(e) => return Err(e.into()),
-        },
+    match take_step(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        files,
+        state.today(),
     )
+    .await
+    {
+        Ok(action) => {
+            Ok(Redirect::to(&format!("/problems/{id}?done={}", action.code())).into_response())
+        }
+        Err(r) if correctable(&r.error) => {
+            let (code, _) = status_of(&r.error);
+            let form = format!("problem-{}", f.action.trim());
+            let typed =
+                Typed::refused(&form, fields, &r.error).keeping(crate::views::kept_of(r.kept));
+            show_problem(
+                &state,
+                &session,
+                id,
+                Some((code, r.error.to_string())),
+                None,
+                typed,
+            )
+            .await
+        }
+        Err(r) => Err(r.error.into()),
+    }
 }
 
 pub async fn evidence(

@@ -143,7 +143,7 @@ async fn every_problem_count_lists_what_it_counts_at_every_level() {
     let list = get(&a.router, "/problems?area=500299101000", &town).await;
     let head = list
         .body
-        .split("<td><a href=\"/households/")
+        .split("data-label=\"户主\"><a href=\"/households/")
         .nth(1)
         .and_then(|r| r.split("\">").nth(1))
         .and_then(|r| r.split('<').next())
@@ -202,7 +202,7 @@ async fn every_problem_count_lists_what_it_counts_at_every_level() {
     // on the page; a wrong number named; one outside the area found nowhere.
     let code = list
         .body
-        .split("<td><a href=\"/households/")
+        .split("data-label=\"户主\"><a href=\"/households/")
         .nth(1)
         .and_then(|r| r.split('"').next())
         .unwrap()
@@ -230,7 +230,7 @@ async fn every_problem_count_lists_what_it_counts_at_every_level() {
     assert!(!found.body.contains(&number));
     let households: Vec<&str> = found
         .body
-        .split("<td><a href=\"/households/")
+        .split("data-label=\"户主\"><a href=\"/households/")
         .skip(1)
         .filter_map(|r| r.split('"').next())
         .collect();
@@ -361,6 +361,45 @@ async fn problem_forms_refuse_forged_stale_wrong_and_unauthorised_input() {
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("须由乡镇或县级审核人员办理"), "{}", r.body);
+    // Refused for what was typed: every problem beside its field, the photo kept, so the
+    // corrected form sends the kept one instead of a new upload.
+    let tomorrow = (dixian_app::today() + chrono::Days::new(1)).to_string();
+    let photo = dixian_testkit::photo_jpeg();
+    let refused = multipart_to(
+        &a,
+        &village,
+        &uri,
+        &[
+            ("csrf", &csrf),
+            ("version", "1"),
+            ("action", "resolve"),
+            ("on", &tomorrow),
+            ("note", " "),
+        ],
+        Some(("送水照片.jpg", &photo)),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let resolve_form = refused.body.split("id=\"problem-resolve\"").nth(1).unwrap();
+    assert!(
+        resolve_form.contains("未保存，请改正以下2处"),
+        "{resolve_form}"
+    );
+    assert!(beside(resolve_form, "on").contains("晚于今天"));
+    assert!(beside(resolve_form, "note").contains("请填写整改情况"));
+    assert!(resolve_form.contains(&format!("value=\"{tomorrow}\"")));
+    assert!(
+        resolve_form.contains("保留已上传的文件：送水照片.jpg"),
+        "{resolve_form}"
+    );
+    let kept = resolve_form
+        .split("name=\"kept\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let r = step(
         &village,
         &[
@@ -368,10 +407,17 @@ async fn problem_forms_refuse_forged_stale_wrong_and_unauthorised_input() {
             ("version", "1"),
             ("action", "resolve"),
             ("note", "已送水"),
+            ("kept", &kept),
         ],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let resolved = get(&a.router, &path, &village).await;
+    assert!(
+        resolved.body.contains("送水照片.jpg"),
+        "the kept photo is the step's evidence: {}",
+        resolved.body
+    );
     // A second form drawn at version 1 is stale.
     let r = step(
         &village,

@@ -1,0 +1,94 @@
+//! Files of a refused form kept for its correction (upload once): a page's form that is
+//! refused for what was typed keeps the files that passed their check, sealed, for the same
+//! officer and household (`VisitStore::keep_photo_drafts`), shows them ticked, and the
+//! corrected form takes them instead of new uploads. Visit photos and 三保障 evidence share it.
+
+use crate::AppError;
+use dixian_domain::access::Actor;
+use dixian_domain::monitoring::FieldProblem;
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::{NewAttachment, PhotoMeta, Store, StoreError};
+
+/// A form with files that was not saved: why, and the files kept for the corrected form
+/// (those chosen now and those kept before), so they need not be chosen again.
+#[derive(Debug)]
+pub struct FormRefusal {
+    pub error: AppError,
+    pub kept: Vec<PhotoMeta>,
+}
+
+impl From<AppError> for FormRefusal {
+    fn from(error: AppError) -> Self {
+        FormRefusal {
+            error,
+            kept: Vec::new(),
+        }
+    }
+}
+
+impl From<StoreError> for FormRefusal {
+    fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+/// The ticked kept files still there (a double submit or a day's wait leaves fewer), and the
+/// problem to say beside the file box when some are gone.
+pub(crate) async fn still_kept(
+    store: &dyn Store,
+    actor: &Actor,
+    household: &HouseholdCode,
+    ticked: &[i64],
+) -> Result<(Vec<PhotoMeta>, Option<FieldProblem>), AppError> {
+    let mut wanted = ticked.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok((Vec::new(), None));
+    }
+    let kept = store.photo_drafts(actor, household, &wanted).await?;
+    let gone = wanted.len() - kept.len().min(wanted.len());
+    let problem = (gone > 0).then(|| {
+        (
+            "file",
+            format!(
+                "勾选保留的文件中有{gone}个已不可用（超过24小时，或这次已经保存过，请先看记录）；需要时请重新选择"
+            ),
+        )
+    });
+    Ok((kept, problem))
+}
+
+/// After a refusal for what was typed: `kept` and, when they fit within `max`, the files
+/// that passed their check now, kept too (too many keep no new one: the officer chooses).
+pub(crate) async fn refused_keeping(
+    store: &dyn Store,
+    actor: &Actor,
+    household: &HouseholdCode,
+    error: AppError,
+    mut kept: Vec<PhotoMeta>,
+    checked: &[NewAttachment],
+    max: usize,
+) -> FormRefusal {
+    if !checked.is_empty() && kept.len() + checked.len() <= max {
+        let still: Vec<i64> = kept.iter().map(|k| k.id).collect();
+        match store
+            .keep_photo_drafts(actor, household, &still, checked)
+            .await
+        {
+            Ok(more) => kept.extend(more),
+            // The refusal is what the officer must read; the files are chosen again.
+            Err(e) => tracing::warn!(error = %e, "未能保留表单中的文件"),
+        }
+    }
+    FormRefusal { error, kept }
+}
+
+/// Whether a refusal is about what was typed (to correct and send again), not about the
+/// officer's rights or the system.
+pub(crate) fn correctable(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Invalid(_) | AppError::Fields(_) | AppError::Store(StoreError::Invalid(_))
+    )
+}
