@@ -506,7 +506,8 @@ const LEAD_WHERE: &str = "l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status =
     AND (($8 = '' AND $10 IS NULL AND $11 IS NULL)
          OR ($8 <> '' AND (l.reason LIKE $9 OR l.source LIKE $9 OR l.applicant_name LIKE $9
              OR h.code LIKE $9
-             OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.name LIKE $9)))
+             OR EXISTS (SELECT 1 FROM persons p WHERE p.household_id = l.household_id
+                        AND p.name LIKE $9)))
          OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $10)
          OR l.applicant_id_bidx = $11)";
 
@@ -1248,7 +1249,8 @@ impl MonitoringStore for SqlStore {
                    AND ($10 = '' OR c.approved_on BETWEEN $11 AND $12)
                    AND ($13 = '' OR c.eliminated_on BETWEEN $14 AND $15)
                    AND ($17 = '' OR h.code LIKE $18
-                        OR h.id IN (SELECT p.household_id FROM persons p WHERE p.name LIKE $18))
+                        OR EXISTS (SELECT 1 FROM persons p WHERE p.household_id = h.id
+                                   AND p.name LIKE $18))
                    AND ($19 IS NULL
                         OR h.id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $19))
                  ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT $7 OFFSET $16",

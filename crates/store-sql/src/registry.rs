@@ -938,24 +938,33 @@ impl RegistryStore for SqlStore {
             return Ok(PersonPage::default());
         }
         let cadre = assigned_to(actor);
-        let find = self.find_fn();
         // A county's or wider names are read in one pass over the persons, their households
-        // looked up for the matches only; a town's or a village's households are few enough
-        // to walk by the village index first (SQLite keeps a CROSS JOIN's order).
+        // looked up for the matches only (a materialised list, or PostgreSQL walks every
+        // household to skip a sort); a town's or a village's households are few enough to
+        // walk by the village index first. LIKE, not strpos: PostgreSQL estimates a pattern's
+        // matches but guesses a third of everyone for a function (the words carry no LIKE
+        // characters, `search_words`).
         let root = match (&f.within, &actor.scope) {
             (Some(w), _) | (None, Scope::Within(w)) => Some(w),
             (None, Scope::Everything) => None,
         };
-        let join = if root.is_none_or(|r| r.level() <= DivisionLevel::County) {
-            "persons p CROSS JOIN households h"
+        let area = format!("h.village_code BETWEEN $1 AND $2 {}", assigned_only(3));
+        let (named, from_where) = if root.is_none_or(|r| r.level() <= DivisionLevel::County) {
+            (
+                "named AS MATERIALIZED (SELECT id, household_id FROM persons
+                   WHERE name LIKE '%' || $4 || '%'), "
+                    .to_string(),
+                format!("FROM named p JOIN households h ON h.id = p.household_id WHERE {area}"),
+            )
         } else {
-            "households h JOIN persons p ON p.household_id = h.id"
+            (
+                String::new(),
+                format!(
+                    "FROM households h JOIN persons p ON p.household_id = h.id
+                     WHERE {area} AND p.name LIKE '%' || $4 || '%'"
+                ),
+            )
         };
-        let conditions = format!(
-            " WHERE h.id = p.household_id AND h.village_code BETWEEN $1 AND $2 {} \
-             AND {find}(p.name, $4) > 0",
-            assigned_only(3)
-        );
         let limit = f.limit.clamp(1, 1_000);
         let offset = f.offset.max(0);
         #[derive(sqlx::FromRow)]
@@ -975,9 +984,9 @@ impl RegistryStore for SqlStore {
         // before LIMIT); names of village and head only for the page.
         let (rows, total): (Vec<Found>, Option<i64>) = read!(self, |pool| {
             let rows: Vec<Found> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "WITH hit AS (
+                "WITH {named}hit AS (
                    SELECT p.id AS pid, h.id AS hid, COUNT(*) OVER () AS total
-                   FROM {join} {conditions}
+                   {from_where}
                    ORDER BY h.code, p.id LIMIT $5 OFFSET $6)
                  SELECT p.id, p.id_number_enc, p.name, p.relation, p.status, h.code,
                    h.village_code, d.name AS village_name,
@@ -1008,7 +1017,12 @@ impl RegistryStore for SqlStore {
             Some(t) => t,
             None => read!(self, |pool| {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT COUNT(*) FROM {join} {conditions}"
+                    "{}SELECT COUNT(*) {from_where}",
+                    if named.is_empty() {
+                        String::new()
+                    } else {
+                        format!("WITH {} ", named.trim_end().trim_end_matches(','))
+                    }
                 )))
                 .bind(&lo)
                 .bind(&hi)

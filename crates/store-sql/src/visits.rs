@@ -427,9 +427,12 @@ impl VisitStore for SqlStore {
                         .push_bind(text.clone())
                         .push(format!(") > 0 OR {find}(v.visitors, "))
                         .push_bind(text.clone())
+                        // Each visit's household probed by its index, not every person of the
+                        // area scanned (a name matched only against the visits' heads).
                         .push(format!(
-                            ") > 0 OR h.id IN (SELECT household_id FROM persons \
-                             WHERE relation = 'head' AND status = 'in_household' AND {find}(name, "
+                            ") > 0 OR EXISTS (SELECT 1 FROM persons hp WHERE hp.household_id = h.id \
+                             AND hp.relation = 'head' AND hp.status = 'in_household' \
+                             AND {find}(hp.name, "
                         ))
                         .push_bind(text.clone())
                         .push(") > 0))");
