@@ -512,7 +512,7 @@ pub async fn build(
                     Cell::text(p.resolution.clone().unwrap_or_default()),
                     Cell::date(p.resolved_on),
                     Cell::date(p.closed_on),
-                    Cell::text(p.closed_by.clone().unwrap_or_default()),
+                    Cell::text(p.closed_by_name.clone().unwrap_or_default()),
                     Cell::text(p.state.label()),
                     yes(p.dates().overdue_on(today)),
                 ]);

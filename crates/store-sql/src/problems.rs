@@ -42,10 +42,20 @@ struct ProblemRow {
     version: i64,
     created_at: String,
     created_by: String,
+    resolved_by_name: Option<String>,
+    closed_by_name: Option<String>,
+    created_by_name: Option<String>,
 }
 
 impl ProblemRow {
     fn record(self) -> StoreResult<ProblemRecord> {
+        // The officers' names as histories show them; a login no account has is shown as
+        // stored.
+        let resolved_by_name = self.resolved_by_name.or_else(|| self.resolved_by.clone());
+        let closed_by_name = self.closed_by_name.or_else(|| self.closed_by.clone());
+        let created_by_name = self
+            .created_by_name
+            .unwrap_or_else(|| self.created_by.clone());
         Ok(ProblemRecord {
             id: self.id,
             household: HouseholdCode::parse(&self.code).map_err(|e| corrupt("户编号", e))?,
@@ -69,6 +79,9 @@ impl ProblemRow {
             closed_by: self.closed_by,
             version: self.version,
             created_at: parse_time("登记时间", &self.created_at)?,
+            resolved_by_name,
+            closed_by_name,
+            created_by_name,
             created_by: self.created_by,
         })
     }
@@ -77,7 +90,10 @@ impl ProblemRow {
 const SELECT: &str = "SELECT p.id, p.household_code AS code, hp.name AS head_name, p.village, d.name AS village_name,
        p.kind, p.source, p.description, p.found_on, p.found_by, p.department, p.deadline,
        p.state, p.resolution, p.resolved_on, p.resolved_by, p.closed_on, p.closed_by,
-       p.version, p.created_at, p.created_by
+       p.version, p.created_at, p.created_by,
+       (SELECT u.display_name FROM users u WHERE u.username = p.resolved_by) AS resolved_by_name,
+       (SELECT u.display_name FROM users u WHERE u.username = p.closed_by) AS closed_by_name,
+       (SELECT u.display_name FROM users u WHERE u.username = p.created_by) AS created_by_name
   FROM assurance_problems p
   LEFT JOIN divisions d ON d.code = p.village
   LEFT JOIN persons hp ON hp.household_id = p.household_id AND hp.relation = 'head'

@@ -76,7 +76,11 @@ pub struct ProblemRecord {
     /// Bumped by every step: a form drawn from an older version is refused.
     pub version: i64,
     pub created_at: DateTime<Utc>,
+    /// Logins (the four-eyes rule compares them); the `*_name`s are the officers' names.
     pub created_by: String,
+    pub resolved_by_name: Option<String>,
+    pub closed_by_name: Option<String>,
+    pub created_by_name: String,
 }
 
 impl ProblemRecord {

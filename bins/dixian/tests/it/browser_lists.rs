@@ -147,6 +147,16 @@ async fn a_town_officer_finds_visits_people_and_problems_on_a_phone() {
     b.screenshot("people-phone.png").await;
     click_css(&b, "#named td[data-label='户编号'] a").await;
     assert!(b.path().await.starts_with("/households/"));
+    // The household page's action links are thumb-sized on a phone.
+    let tall = b
+        .client
+        .execute(
+            "return Math.round(document.querySelector('#cases-link').getBoundingClientRect().height);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(tall.as_i64().unwrap_or_default() >= 40, "{tall:?}");
     // 农户查询: a town's households as cards, the area chosen by village name.
     b.click_link("农户查询").await;
     assert_eq!(

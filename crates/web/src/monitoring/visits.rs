@@ -138,6 +138,8 @@ struct VisitsPage {
     by_id: Option<String>,
     /// A search by ID number listed fewer visits than the household has.
     cut: bool,
+    /// A malformed ID number as typed, shown back to correct (never a valid full number).
+    typed_id: String,
 }
 
 impl VisitsPage {
@@ -173,7 +175,7 @@ pub async fn visits(
     Query(q): Query<VisitQuery>,
 ) -> Page {
     let found = visit_list::visit_list(state.store.as_ref(), &session.auth.actor, &q).await;
-    visits_page(&state, &session, q, found, None).await
+    visits_page(&state, &session, q, found, None, String::new()).await
 }
 
 /// `POST /visits/find`: the visits of the household of a member with the posted ID number (a
@@ -202,7 +204,20 @@ pub async fn find(
         Ok((None, page)) => (Ok(page), Some("本辖区内没有登记这个身份证号".to_string())),
         Err(e) => (Err(e), None),
     };
-    visits_page(&state, &session, VisitQuery::default(), found, by_id).await
+    let typed_id = if found.is_err() {
+        typed.chars().take(40).collect()
+    } else {
+        String::new()
+    };
+    visits_page(
+        &state,
+        &session,
+        VisitQuery::default(),
+        found,
+        by_id,
+        typed_id,
+    )
+    .await
 }
 
 async fn visits_page(
@@ -211,6 +226,7 @@ async fn visits_page(
     q: VisitQuery,
     found: Result<VisitPage, AppError>,
     by_id: Option<String>,
+    typed_id: String,
 ) -> Page {
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
@@ -264,6 +280,7 @@ async fn visits_page(
             pages,
             link: visit_link(&q),
             may_export: actor.may(Permission::ExportLedger) && by_id.is_none(),
+            typed_id,
             cut: by_id.is_some() && i64::try_from(list.rows.len()).unwrap_or(0) < list.total,
             problems,
             by_id,

@@ -702,12 +702,12 @@ async fn show_problem(
             uncleared: p.dates().uncleared_on(on, &rules),
             state: p.state.label(),
             resolution: p.resolution.clone(),
-            resolved: when(p.resolved_on, &p.resolved_by),
-            closed: when(p.closed_on, &p.closed_by),
+            resolved: when(p.resolved_on, &p.resolved_by_name),
+            closed: when(p.closed_on, &p.closed_by_name),
             created: format!(
                 "{}（{}）",
                 dixian_app::beijing_minute(p.created_at),
-                p.created_by
+                p.created_by_name
             ),
             events: file
                 .events

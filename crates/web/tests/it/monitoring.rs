@@ -1459,6 +1459,10 @@ async fn visits_are_listed_found_and_exported() {
         "{}",
         bad.body
     );
+    assert!(
+        bad.body.contains("value=\"500299\""),
+        "the typed number kept to correct"
+    );
     let (_, outside) = crate::support::demo_people();
     let none = post(
         &a.router,

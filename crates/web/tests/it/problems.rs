@@ -418,6 +418,11 @@ async fn problem_forms_refuse_forged_stale_wrong_and_unauthorised_input() {
         "the kept photo is the step's evidence: {}",
         resolved.body
     );
+    assert!(
+        !resolved.body.contains("（village）"),
+        "officers by name, not login: {}",
+        resolved.body
+    );
     // A second form drawn at version 1 is stale.
     let r = step(
         &village,
