@@ -156,7 +156,7 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, AppError> {
         .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
         .ok_or_else(|| {
             AppError::Invalid(vec![format!(
-                "日期“{t}”无效：应为YYYY-MM-DD格式的真实日期，如2026-10-31"
+                "日期“{t}”无效：应为“年-月-日”的真实日期，如2026-10-31"
             )])
         })?;
     let (y, m, day) = EARLIEST_RECORD_DATE;
