@@ -7,6 +7,7 @@ use crate::AppError;
 use dixian_domain::access::Actor;
 use dixian_domain::monitoring::FieldProblem;
 use dixian_domain::registry::HouseholdCode;
+use dixian_store::visits::PHOTO_DRAFT_HOURS;
 use dixian_store::{NewAttachment, PhotoMeta, Store, StoreError};
 
 /// A form with files that was not saved: why, and the files kept for the corrected form
@@ -52,7 +53,7 @@ pub(crate) async fn still_kept(
         (
             "file",
             format!(
-                "勾选保留的文件中有{gone}个已不可用（超过24小时，或这次已经保存过，请先看记录）；需要时请重新选择"
+                "勾选保留的文件中有{gone}个已不可用（超过{PHOTO_DRAFT_HOURS}小时，或这次已经保存过，请先看记录）；需要时请重新选择"
             ),
         )
     });
@@ -82,13 +83,4 @@ pub(crate) async fn refused_keeping(
         }
     }
     FormRefusal { error, kept }
-}
-
-/// Whether a refusal is about what was typed (to correct and send again), not about the
-/// officer's rights or the system.
-pub(crate) fn correctable(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Invalid(_) | AppError::Fields(_) | AppError::Store(StoreError::Invalid(_))
-    )
 }

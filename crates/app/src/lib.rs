@@ -43,6 +43,46 @@ pub enum AppError {
     Store(#[from] StoreError),
 }
 
+impl AppError {
+    /// Whether the refusal is about what was sent (to correct and send again, the form
+    /// shown back with what was typed), not about the officer's rights or the system.
+    pub fn correctable(&self) -> bool {
+        matches!(
+            self,
+            AppError::Invalid(_)
+                | AppError::Fields(_)
+                | AppError::Busy(_)
+                | AppError::Store(StoreError::Invalid(_) | StoreError::Conflict(_))
+        )
+    }
+}
+
+/// Every row of a list the store pages, read 1,000 at a time (the most a store page
+/// holds); refused with `too_many(total)` when the list holds more than `max`.
+pub(crate) async fn every_page<T, F>(
+    max: i64,
+    too_many: impl Fn(i64) -> AppError,
+    mut page: impl FnMut(i64, i64) -> F,
+) -> Result<Vec<T>, AppError>
+where
+    F: std::future::Future<Output = Result<(Vec<T>, i64), AppError>>,
+{
+    const PAGE: i64 = 1_000;
+    let mut rows = Vec::new();
+    loop {
+        let offset = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        let (got, total) = page(offset, PAGE).await?;
+        if total > max {
+            return Err(too_many(total));
+        }
+        let done = got.is_empty();
+        rows.extend(got);
+        if done || i64::try_from(rows.len()).unwrap_or(i64::MAX) >= total {
+            return Ok(rows);
+        }
+    }
+}
+
 /// Codes a member of the public keeps to read back what they sent.
 /// Letters of tracking codes: no 0/O, 1/I/L, so they survive being read over the phone.
 const TRACKING_ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTUVWXY";

@@ -220,18 +220,16 @@ pub async fn take_step(
     };
     match outcome {
         Ok(action) => Ok(action),
-        Err(e) if f.keep_refused_files && crate::drafts::correctable(&e) => {
-            Err(crate::drafts::refused_keeping(
-                store,
-                actor,
-                &household,
-                e,
-                kept,
-                &checked,
-                dixian_store::problems::MAX_PROBLEM_FILES,
-            )
-            .await)
-        }
+        Err(e) if f.keep_refused_files && e.correctable() => Err(crate::drafts::refused_keeping(
+            store,
+            actor,
+            &household,
+            e,
+            kept,
+            &checked,
+            dixian_store::problems::MAX_PROBLEM_FILES,
+        )
+        .await),
         Err(e) => Err(e.into()),
     }
 }

@@ -951,20 +951,22 @@ impl RegistryStore for SqlStore {
         let area = format!("h.village_code BETWEEN $1 AND $2 {}", assigned_only(3));
         let (named, from_where) = if root.is_none_or(|r| r.level() <= DivisionLevel::County) {
             (
-                "named AS MATERIALIZED (SELECT id, household_id FROM persons
-                   WHERE name LIKE '%' || $4 || '%'), "
-                    .to_string(),
+                Some(
+                    "named AS MATERIALIZED (SELECT id, household_id FROM persons
+                       WHERE name LIKE '%' || $4 || '%')",
+                ),
                 format!("FROM named p JOIN households h ON h.id = p.household_id WHERE {area}"),
             )
         } else {
             (
-                String::new(),
+                None,
                 format!(
                     "FROM households h JOIN persons p ON p.household_id = h.id
                      WHERE {area} AND p.name LIKE '%' || $4 || '%'"
                 ),
             )
         };
+        let before_hit = named.map(|n| format!("{n}, ")).unwrap_or_default();
         let limit = f.limit.clamp(1, 1_000);
         let offset = f.offset.max(0);
         #[derive(sqlx::FromRow)]
@@ -984,7 +986,7 @@ impl RegistryStore for SqlStore {
         // before LIMIT); names of village and head only for the page.
         let (rows, total): (Vec<Found>, Option<i64>) = read!(self, |pool| {
             let rows: Vec<Found> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "WITH {named}hit AS (
+                "WITH {before_hit}hit AS (
                    SELECT p.id AS pid, h.id AS hid, COUNT(*) OVER () AS total
                    {from_where}
                    ORDER BY h.code, p.id LIMIT $5 OFFSET $6)
@@ -1018,11 +1020,7 @@ impl RegistryStore for SqlStore {
             None => read!(self, |pool| {
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "{}SELECT COUNT(*) {from_where}",
-                    if named.is_empty() {
-                        String::new()
-                    } else {
-                        format!("WITH {} ", named.trim_end().trim_end_matches(','))
-                    }
+                    named.map(|n| format!("WITH {n} ")).unwrap_or_default()
                 )))
                 .bind(&lo)
                 .bind(&hi)

@@ -105,10 +105,9 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
 }
 
 pub(crate) fn gone_draft() -> StoreError {
-    StoreError::Invalid(
-        "勾选保留的照片已不可用：可能已超过24小时，或这次走访已经保存过（请先看走访记录，避免重复）；需要时请重新选择照片"
-            .into(),
-    )
+    StoreError::Invalid(format!(
+        "勾选保留的照片已不可用：可能已超过{PHOTO_DRAFT_HOURS}小时，或这次走访已经保存过（请先看走访记录，避免重复）；需要时请重新选择照片"
+    ))
 }
 
 fn checked_photos(photos: &[NewAttachment]) -> StoreResult<()> {
@@ -517,14 +516,7 @@ impl VisitStore for SqlStore {
         self.household_visible(actor, household, Permission::HandleCases)
             .await?;
         checked_photos(photos)?;
-        let hid: Option<i64> = read!(self, |pool| {
-            sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
-                .bind(household.as_str())
-                .fetch_optional(pool)
-                .await
-                .map_err(backend)?
-        });
-        let hid = hid.ok_or_else(|| StoreError::Invalid(format!("户编号{household}不存在")))?;
+        let hid = self.household_id(household).await?;
         let now = audit::timestamp(Utc::now());
         let kept = write_tx!(self, |tx| {
             sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")

@@ -20,15 +20,7 @@ pub(crate) fn field(fields: &[(String, String)], name: &str) -> String {
 }
 
 pub(crate) fn correctable(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Invalid(_)
-            | AppError::Fields(_)
-            | AppError::Busy(_)
-            | AppError::Store(
-                dixian_store::StoreError::Invalid(_) | dixian_store::StoreError::Conflict(_)
-            )
-    )
+    e.correctable()
 }
 
 /// A multipart form's text fields and every non-empty file (name, bytes).

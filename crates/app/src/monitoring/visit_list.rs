@@ -145,27 +145,23 @@ pub async fn export_visits(
 ) -> Result<String, AppError> {
     crate::accounts::require(store, actor, Permission::ExportLedger, "走访记录导出").await?;
     let first = query.filter()?;
-    let mut filter = VisitFilter {
-        offset: 0,
-        limit: 1_000,
-        ..first.clone()
+    let too_many = |total| {
+        AppError::Invalid(vec![format!(
+            "符合条件的走访记录有{total}条，超过一次导出的上限{MAX_EXPORTED_VISITS}条：请按区域或日期缩小范围，或导出走访台账"
+        )])
     };
-    let mut rows = Vec::new();
-    loop {
-        let page = store.visit_list(actor, &filter).await?;
-        if page.total > MAX_EXPORTED_VISITS {
-            return Err(AppError::Invalid(vec![format!(
-                "符合条件的走访记录有{}条，超过一次导出的上限{MAX_EXPORTED_VISITS}条：请按区域或日期缩小范围，或导出走访台账",
-                page.total
-            )]));
+    let rows = crate::every_page(MAX_EXPORTED_VISITS, too_many, |offset, limit| {
+        let filter = VisitFilter {
+            offset,
+            limit,
+            ..first.clone()
+        };
+        async move {
+            let page = store.visit_list(actor, &filter).await?;
+            Ok((page.rows, page.total))
         }
-        let got = i64::try_from(page.rows.len()).unwrap_or(0);
-        rows.extend(page.rows);
-        filter.offset += got;
-        if got == 0 || filter.offset >= page.total {
-            break;
-        }
-    }
+    })
+    .await?;
     let mut out = String::from(
         "\u{feff}走访日期,户编号,户主,行政村,走访人员,发现的情况,后续措施,照片（张）,所属案件,记录人\r\n",
     );

@@ -42,6 +42,17 @@ pub async fn named(
     typed: &str,
     page: i64,
 ) -> Result<PersonPage, AppError> {
+    let filter = PersonFilter {
+        within: None,
+        name: searched_name(typed)?,
+        offset: (page.max(1) - 1).saturating_mul(PEOPLE_PAGE),
+        limit: PEOPLE_PAGE,
+    };
+    Ok(store.people(actor, &filter).await?)
+}
+
+/// The words of a search by name, or its problem named on the name box.
+fn searched_name(typed: &str) -> Result<String, AppError> {
     let name = dixian_store::search_words(typed);
     if name.is_empty() {
         return Err(AppError::Fields(vec![(
@@ -52,13 +63,7 @@ pub async fn named(
     if name.chars().count() > 20 {
         return Err(AppError::Fields(vec![("name", "姓名不超过20个字".into())]));
     }
-    let filter = PersonFilter {
-        within: None,
-        name,
-        offset: (page.max(1) - 1).saturating_mul(PEOPLE_PAGE),
-        limit: PEOPLE_PAGE,
-    };
-    Ok(store.people(actor, &filter).await?)
+    Ok(name)
 }
 
 /// More than this many people is a job for the household ledger, not a search's export.
@@ -72,30 +77,25 @@ pub async fn export_named(
     typed: &str,
 ) -> Result<String, AppError> {
     crate::accounts::require(store, actor, Permission::ExportLedger, "人员清单导出").await?;
-    let first = named(store, actor, typed, 1).await?;
-    if first.total > MAX_EXPORTED_PEOPLE {
-        return Err(AppError::Invalid(vec![format!(
-            "姓名含“{}”的有{}人，超过一次导出的上限{MAX_EXPORTED_PEOPLE}人：请输入更完整的姓名",
-            dixian_store::search_words(typed),
-            first.total
-        )]));
-    }
-    let mut filter = PersonFilter {
-        within: None,
-        name: dixian_store::search_words(typed),
-        offset: 0,
-        limit: 1_000,
+    let name = searched_name(typed)?;
+    let too_many = |total| {
+        AppError::Invalid(vec![format!(
+            "姓名含“{name}”的有{total}人，超过一次导出的上限{MAX_EXPORTED_PEOPLE}人：请输入更完整的姓名"
+        )])
     };
-    let mut rows = Vec::new();
-    loop {
-        let page = store.people(actor, &filter).await?;
-        let got = i64::try_from(page.rows.len()).unwrap_or(0);
-        rows.extend(page.rows);
-        filter.offset += got;
-        if got == 0 || filter.offset >= page.total {
-            break;
+    let rows = crate::every_page(MAX_EXPORTED_PEOPLE, too_many, |offset, limit| {
+        let filter = PersonFilter {
+            within: None,
+            name: name.clone(),
+            offset,
+            limit,
+        };
+        async move {
+            let page = store.people(actor, &filter).await?;
+            Ok((page.rows, page.total))
         }
-    }
+    })
+    .await?;
     let mut out =
         String::from("\u{feff}姓名,身份证号（打码）,与户主关系,状态,户主,户编号,所在村\r\n");
     for p in &rows {
@@ -117,7 +117,7 @@ pub async fn export_named(
         out.push_str(&cells.join(","));
         out.push_str("\r\n");
     }
-    let detail = serde_json::json!({ "name": filter.name, "rows": rows.len() }).to_string();
+    let detail = serde_json::json!({ "name": name, "rows": rows.len() }).to_string();
     store
         .audit(actor, "person.export", "人员清单", &detail)
         .await?;

@@ -242,11 +242,9 @@ async fn visits_page(
         ),
         Err(e) => return Err(e.into()),
     };
-    let current = q.filter().ok().and_then(|f| f.within);
-    let page = q
-        .filter()
-        .map(|f| f.offset / visit_list::VISIT_PAGE + 1)
-        .unwrap_or(1);
+    let asked = q.filter().ok();
+    let current = asked.as_ref().and_then(|f| f.within);
+    let page = asked.map_or(1, |f| f.offset / visit_list::VISIT_PAGE + 1);
     let areas = crate::areas::area_choices(store, actor, current.as_ref()).await;
     let two_step = areas.iter().any(|a| {
         dixian_domain::division::DivisionCode::parse(&a.code)

@@ -47,17 +47,6 @@ async fn may_edit(state: &AppState, session: &Session, code: &str) -> Result<(),
     .map_err(PageError::from)
 }
 
-fn is_correctable(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Invalid(_)
-            | AppError::Fields(_)
-            | AppError::Store(
-                dixian_store::StoreError::Invalid(_) | dixian_store::StoreError::Conflict(_)
-            )
-    )
-}
-
 /// Where a submitted form goes: back to the household page, which reports how many changes
 /// were saved; or, for a mistake the user can correct, the form again with the message.
 fn saved(
@@ -67,7 +56,7 @@ fn saved(
 ) -> Page {
     Ok(match result {
         Ok(n) => Redirect::to(&format!("/households/{code}?changed={n}")).into_response(),
-        Err(e) if is_correctable(&e) => again(e),
+        Err(e) if crate::forms::correctable(&e) => again(e),
         Err(e) => return Err(e.into()),
     })
 }
@@ -584,7 +573,7 @@ pub async fn members_submit(
         Ok(changes) => {
             Redirect::to(&format!("/households/{code}?changed={}", changes.len())).into_response()
         }
-        Err(e) if is_correctable(&e) => {
+        Err(e) if crate::forms::correctable(&e) => {
             // The statuses for the legends come from the record; the values as typed.
             let statuses: Vec<(i64, &'static str)> = match registry::household(
                 state.store.as_ref(),
@@ -782,7 +771,7 @@ pub async fn household_new_submit(
         .await
         {
             Ok(code) => Redirect::to(&format!("/households/{code}?changed=1")).into_response(),
-            Err(e) if is_correctable(&e) => {
+            Err(e) if crate::forms::correctable(&e) => {
                 new_household_page(&state, &session, form, Some(e)).await?
             }
             Err(e) => return Err(e.into()),

@@ -247,7 +247,6 @@ async fn household_page(
     q: &ShowParams,
     refused: Option<(StatusCode, crate::forms::Typed)>,
 ) -> Page {
-    let state = state.clone();
     let actor = &session.auth.actor;
     let view = registry::household(state.store.as_ref(), actor, code, state.today()).await?;
     let events = match state
@@ -287,7 +286,7 @@ async fn household_page(
             .collect(),
         Err(e) => return Err(e.into()),
     };
-    let object = object_name(&state, session, Some(view.detail.summary.village.as_str())).await;
+    let object = object_name(state, session, Some(view.detail.summary.village.as_str())).await;
     let tags = tags(&view.detail.summary, &object);
     let s = &view.detail.summary;
     let poverty_alleviated = s.household_type
@@ -361,7 +360,7 @@ async fn household_page(
             visit_rule,
             visit_status,
             may_visit: actor.may(dixian_domain::access::Permission::HandleCases),
-            frame: session.frame(&state),
+            frame: session.frame(state),
             view,
             tags,
             events,
