@@ -11,6 +11,7 @@ pub mod division;
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod fixtures;
+pub mod funds;
 pub mod id_number;
 pub mod money;
 pub mod monitoring;

@@ -614,3 +614,52 @@ fn diff_lists_changed_values_with_their_sources() {
             .any(|c| c.path == "monitoring_line.amount" && c.after.is_none())
     );
 }
+
+#[test]
+fn the_industry_share_follows_the_year_and_a_county_pack_changes_it_without_code() {
+    let set = builtin_set().unwrap();
+    let county = code("500299000000");
+    let share = |set: &PolicySet, on| {
+        set.resolve(&county, on)
+            .unwrap()
+            .funds
+            .unwrap()
+            .industry_share_min_percent
+    };
+    assert_eq!(share(&set, d(2022, 6, 1)), 55);
+    assert_eq!(share(&set, d(2023, 1, 1)), 60);
+    assert_eq!(share(&set, d(2026, 6, 1)), 60);
+    let p = set.resolve(&county, d(2026, 6, 1)).unwrap();
+    assert!(p.negative_uses.iter().any(|n| n.name.contains("楼堂馆所")));
+    assert!(p.project_types.iter().any(|t| t.industry));
+    // 2026: the province keeps the share, counties differ — a county pack is enough.
+    let county_pack = r#"
+[pack]
+id = "county-funds-2026"
+title = "县级产业发展资金占比（2026）"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+sources = ["县级文件（测试）"]
+
+[funds]
+industry_share_min_percent = 65
+notice_min_days = 10
+start_by = "05-31"
+
+[sources]
+"funds" = "县级文件（测试）第三条"
+"#;
+    let mut set = builtin_set().unwrap();
+    set.add(Pack::parse("county.toml", county_pack).unwrap())
+        .unwrap();
+    assert_eq!(share(&set, d(2025, 12, 31)), 60);
+    assert_eq!(share(&set, d(2026, 1, 1)), 65);
+    let p = set.resolve(&county, d(2026, 1, 1)).unwrap();
+    assert_eq!(
+        p.funds.as_ref().unwrap().start_deadline(2026),
+        d(2026, 5, 31)
+    );
+    let (pack, _) = p.source_of("funds.industry_share_min_percent").unwrap();
+    assert_eq!(pack, "county-funds-2026");
+}

@@ -628,6 +628,7 @@ mod calendar;
 mod complaints;
 mod divisions;
 mod feeds;
+mod funds;
 mod policy;
 mod system;
 #[macro_use]

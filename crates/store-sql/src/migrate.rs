@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_visit_photo_drafts.sql"),
         postgres: include_str!("../migrations/postgres/0018_visit_photo_drafts.sql"),
     },
+    Migration {
+        version: 19,
+        name: "funds",
+        sqlite: include_str!("../migrations/sqlite/0019_funds.sql"),
+        postgres: include_str!("../migrations/postgres/0019_funds.sql"),
+    },
 ];
 
 /// The schema version this program writes.

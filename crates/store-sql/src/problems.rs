@@ -100,7 +100,7 @@ const SELECT: &str = "SELECT p.id, p.household_code AS code, hp.name AS head_nam
       AND hp.status = 'in_household'";
 
 /// Trimmed text of 1 to `max` characters, or `message`.
-fn text(value: &str, max: usize, message: &str) -> StoreResult<String> {
+pub(crate) fn text(value: &str, max: usize, message: &str) -> StoreResult<String> {
     let t = value.trim();
     let n = t.chars().count();
     if n == 0 || n > max {

@@ -17,6 +17,7 @@ pub mod complaints;
 pub mod divisions;
 pub mod feeds;
 pub mod files;
+pub mod funds;
 pub mod monitoring;
 pub mod policy;
 pub mod problems;
@@ -40,6 +41,11 @@ pub use divisions::DivisionStore;
 pub use dixian_domain::changes::FieldChange;
 pub use feeds::{Delivered, DeliveryRecord, DeliveryRow, FeedStore, HouseholdFeedRow, NewDelivery};
 pub use files::{NewAttachment, PhotoMeta};
+pub use funds::{
+    Beneficiary, FundFile, FundStore, FundSummary, HouseholdProject, NewFund, NewPayment,
+    NewProject, PaymentRecord, PlanLine, ProjectEventRecord, ProjectFile, ProjectFilter,
+    ProjectStep, ProjectSummary,
+};
 pub use monitoring::{
     Applicant, AttachmentMeta, CadreAccount, CaseEventRecord, CaseFact, CaseFile, CaseFilter,
     CaseHistory, CaseSummary, HistoryStep, LeadCreated, LeadFilter, LeadRecord, MonitoringStore,
@@ -107,6 +113,7 @@ pub trait Store:
     + AccountStore
     + AuditStore
     + ComplaintStore
+    + FundStore
 {
 }
 
@@ -124,6 +131,7 @@ impl<T> Store for T where
         + AccountStore
         + AuditStore
         + ComplaintStore
+        + FundStore
 {
 }
 
@@ -131,7 +139,7 @@ impl<T> Store for T where
 pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore, FeedStore,
-        MonitoringStore, PolicyStore, ProblemStore, RegistryStore, ScreeningStore, Store,
-        SystemStore, VisitStore,
+        FundStore, MonitoringStore, PolicyStore, ProblemStore, RegistryStore, ScreeningStore,
+        Store, SystemStore, VisitStore,
     };
 }

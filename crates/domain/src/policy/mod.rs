@@ -7,6 +7,7 @@
 //! every error names file, line and field.
 
 pub mod exclusions;
+pub mod funds;
 pub mod problems;
 pub mod screening;
 pub mod sources;
@@ -398,6 +399,12 @@ pub struct CodesLayer {
     pub risk_type: Option<Vec<RiskType>>,
     pub measure_type: Option<Vec<MeasureType>>,
     pub elimination_mode: Option<Vec<EliminationMode>>,
+    /// 项目类型 of the project library.
+    pub project_type: Option<Vec<funds::ProjectType>>,
+    /// 资金任务类别 of fund documents (产业发展、以工代赈、少数民族发展 …).
+    pub fund_category: Option<Vec<CodeItem>>,
+    /// 负面清单: uses funds may not be spent on.
+    pub negative_use: Option<Vec<funds::NegativeUse>>,
 }
 
 /// One pack file as written.
@@ -417,6 +424,7 @@ pub struct PackFile {
     pub problems: Option<problems::ProblemRules>,
     pub assistance: Option<AssistanceRules>,
     pub exclusions: Option<exclusions::ExclusionRules>,
+    pub funds: Option<funds::FundRules>,
     #[serde(default)]
     pub codes: CodesLayer,
     /// Where each value comes from (来源), by value path; see [`sources`].
@@ -674,6 +682,25 @@ fn validate(p: &PackFile) -> Vec<Problem> {
         for (field, message) in rules.check() {
             out.push((vec![Seg::Key("problems"), Seg::Key(field)], message));
         }
+    }
+    if let Some(rules) = &p.funds {
+        for (field, message) in rules.check() {
+            out.push((vec![Seg::Key("funds"), Seg::Key(field)], message));
+        }
+    }
+    for (table, i, field, message) in funds::check_tables(
+        p.codes.project_type.as_deref(),
+        p.codes.negative_use.as_deref(),
+    ) {
+        out.push((
+            vec![
+                Seg::Key("codes"),
+                Seg::Key(table),
+                Seg::Index(i),
+                Seg::Key(field),
+            ],
+            message,
+        ));
     }
     let h = &p.pack;
     let id_ok = !h.id.is_empty()
@@ -966,6 +993,12 @@ pub struct Policy {
     pub problems: problems::ProblemRules,
     pub assistance: AssistanceRules,
     pub exclusions: exclusions::ExclusionRules,
+    /// `None` before any pack in force names fund rules (packs before 2022).
+    pub funds: Option<funds::FundRules>,
+    /// The fund code tables; empty where no pack in force has them.
+    pub project_types: Vec<funds::ProjectType>,
+    pub fund_categories: Vec<CodeItem>,
+    pub negative_uses: Vec<funds::NegativeUse>,
     pub object_categories: Vec<ObjectCategory>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -1244,6 +1277,18 @@ impl PolicySet {
                 value
             }};
         }
+        // A table no pack in force has is empty (packs stored before it existed).
+        macro_rules! optional {
+            ($($field:ident).+, $name:literal) => {{
+                match layers.iter().rev().find_map(|p| p.content.$($field).+.clone().map(|v| (v, *p))) {
+                    Some((value, pack)) => {
+                        provenance.push(SectionSource::of(pack, $name));
+                        value
+                    }
+                    None => Vec::new(),
+                }
+            }};
+        }
         Ok(Policy {
             region: *region,
             on,
@@ -1291,6 +1336,16 @@ impl PolicySet {
                 }
                 None => exclusions::ExclusionRules { rule: Vec::new() },
             },
+            funds: match layers.iter().rev().find(|p| p.content.funds.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "funds"));
+                    p.content.funds.clone()
+                }
+                None => None,
+            },
+            project_types: optional!(codes.project_type, "codes.project_type"),
+            fund_categories: optional!(codes.fund_category, "codes.fund_category"),
+            negative_uses: optional!(codes.negative_use, "codes.negative_use"),
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),
@@ -1301,10 +1356,14 @@ impl PolicySet {
 }
 
 /// The packs shipped in `policy/`, carried in the binary so a fresh install has them.
-pub const BUILTIN_PACKS: [(&str, &str); 11] = [
+pub const BUILTIN_PACKS: [(&str, &str); 12] = [
     (
         "national-2021.toml",
         include_str!("../../../../policy/national-2021.toml"),
+    ),
+    (
+        "national-2023.toml",
+        include_str!("../../../../policy/national-2023.toml"),
     ),
     (
         "guizhou-2021.toml",

@@ -57,6 +57,7 @@ macro_rules! contract_checks {
             feeds::screening_runs,
             problems::problems,
             complaints::complaints,
+            funds::funds,
         }
     };
 }
@@ -67,6 +68,7 @@ pub mod calendar;
 pub mod complaints;
 pub mod divisions;
 pub mod feeds;
+pub mod funds;
 pub mod monitoring;
 pub mod policy;
 pub mod problems;

@@ -1,0 +1,1134 @@
+//! Funds and the project library (资金和项目库): projects scoped by the division they are
+//! built in, fund documents by their county (read by anyone whose area overlaps it, written
+//! by the county only); the domain's stage and role rules and the amount rules checked here,
+//! below every page, command and import; every write audited in its transaction.
+
+use crate::problems::text;
+use crate::{SqlStore, audit, backend, corrupt, parse_time};
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use dixian_domain::access::{Actor, Permission, Role, Scope};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::funds::{
+    FundLevel, LinkMechanism, Notice, PaymentKind, PerformanceTarget, ProjectAction, ProjectNature,
+    ProjectStage, TargetKind, split_problem, target_problems,
+};
+use dixian_domain::money::Money;
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::funds::{
+    Beneficiary, FundFile, FundStore, FundSummary, HouseholdProject, MAX_BENEFICIARIES, NewFund,
+    NewPayment, NewProject, PaymentRecord, PlanLine, ProjectEventRecord, ProjectFile,
+    ProjectFilter, ProjectStep, ProjectSummary,
+};
+use dixian_store::{StoreError, StoreResult};
+
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: i64,
+    county: String,
+    division: String,
+    division_name: Option<String>,
+    name: String,
+    type_code: String,
+    nature: String,
+    planned_year: i64,
+    start_on: NaiveDate,
+    end_on: NaiveDate,
+    unit: String,
+    budget_fen: i64,
+    stage: String,
+    stage_on: NaiveDate,
+    version: i64,
+    planned_fen: i64,
+    spent_fen: i64,
+    beneficiaries: i64,
+}
+
+impl ProjectRow {
+    fn summary(self) -> StoreResult<ProjectSummary> {
+        Ok(ProjectSummary {
+            id: self.id,
+            county: DivisionCode::parse(&self.county).map_err(|e| corrupt("区划代码", e))?,
+            division: DivisionCode::parse(&self.division).map_err(|e| corrupt("区划代码", e))?,
+            division_name: self.division_name.unwrap_or_default(),
+            name: self.name,
+            type_code: self.type_code,
+            nature: ProjectNature::parse(&self.nature)
+                .ok_or_else(|| corrupt("建设性质", &self.nature))?,
+            planned_year: i32::try_from(self.planned_year).map_err(|e| corrupt("计划年度", e))?,
+            start_on: self.start_on,
+            end_on: self.end_on,
+            unit: self.unit,
+            budget: Money::from_fen(self.budget_fen),
+            stage: ProjectStage::parse(&self.stage)
+                .ok_or_else(|| corrupt("项目状态", &self.stage))?,
+            stage_on: self.stage_on,
+            planned: Money::from_fen(self.planned_fen),
+            spent: Money::from_fen(self.spent_fen),
+            beneficiaries: self.beneficiaries,
+            version: self.version,
+        })
+    }
+}
+
+/// Money paid out less returned on the lines matching `lines_where` (over `fund_lines l`).
+fn spent_on(lines_where: &str) -> String {
+    format!(
+        "COALESCE((SELECT CAST(SUM(CASE WHEN y.kind = 'pay' THEN y.amount_fen ELSE -y.amount_fen END) AS BIGINT)
+           FROM fund_payments y JOIN fund_lines l ON l.id = y.line_id WHERE {lines_where}), 0)"
+    )
+}
+
+fn project_select() -> String {
+    format!(
+        "SELECT p.id, p.county, p.division, d.name AS division_name, p.name, p.type_code, p.nature,
+       p.planned_year, p.start_on, p.end_on, p.unit, p.budget_fen, p.stage, p.stage_on, p.version,
+       COALESCE((SELECT CAST(SUM(l.amount_fen) AS BIGINT) FROM fund_lines l WHERE l.project_id = p.id), 0)
+         AS planned_fen,
+       {} AS spent_fen,
+       (SELECT COUNT(*) FROM project_beneficiaries b WHERE b.project_id = p.id) AS beneficiaries
+  FROM projects p LEFT JOIN divisions d ON d.code = p.division",
+        spent_on("l.project_id = p.id")
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct FundRow {
+    id: i64,
+    county: String,
+    doc_number: String,
+    title: String,
+    level: String,
+    year: i64,
+    category: String,
+    amount_fen: i64,
+    direct: bool,
+    received_on: NaiveDate,
+    planned_fen: i64,
+    spent_fen: i64,
+}
+
+impl FundRow {
+    fn summary(self) -> StoreResult<FundSummary> {
+        Ok(FundSummary {
+            id: self.id,
+            county: DivisionCode::parse(&self.county).map_err(|e| corrupt("区划代码", e))?,
+            doc_number: self.doc_number,
+            title: self.title,
+            level: FundLevel::parse(&self.level).ok_or_else(|| corrupt("资金级次", &self.level))?,
+            year: i32::try_from(self.year).map_err(|e| corrupt("资金年度", e))?,
+            category: self.category,
+            amount: Money::from_fen(self.amount_fen),
+            direct: self.direct,
+            received_on: self.received_on,
+            planned: Money::from_fen(self.planned_fen),
+            spent: Money::from_fen(self.spent_fen),
+        })
+    }
+}
+
+fn fund_select() -> String {
+    format!(
+        "SELECT f.id, f.county, f.doc_number, f.title, f.level, f.year, f.category, f.amount_fen,
+       f.direct, f.received_on,
+       COALESCE((SELECT CAST(SUM(l.amount_fen) AS BIGINT) FROM fund_lines l WHERE l.fund_id = f.id), 0)
+         AS planned_fen,
+       {} AS spent_fen
+  FROM funds f",
+        spent_on("l.fund_id = f.id")
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    id: i64,
+    fund_id: i64,
+    doc_number: String,
+    fund_year: i64,
+    project_id: i64,
+    project_name: String,
+    type_code: String,
+    division: String,
+    division_name: Option<String>,
+    stage: String,
+    amount_fen: i64,
+    planned_on: NaiveDate,
+}
+
+const LINE_SELECT: &str = "SELECT l.id, l.fund_id, f.doc_number, f.year AS fund_year, l.project_id,
+       p.name AS project_name, p.type_code, p.division, d.name AS division_name, p.stage,
+       l.amount_fen, l.planned_on
+  FROM fund_lines l JOIN funds f ON f.id = l.fund_id JOIN projects p ON p.id = l.project_id
+  LEFT JOIN divisions d ON d.code = p.division";
+
+type PaymentRow = (i64, i64, String, i64, NaiveDate, String, String, String);
+
+/// Whether a fund document of `county` is in the actor's sight: the scope covers it, or
+/// lies within it (a town or village sees its county's documents and its own lines).
+fn fund_in_sight(actor: &Actor, county: &DivisionCode) -> bool {
+    match &actor.scope {
+        Scope::Everything => true,
+        Scope::Within(root) => root.is_within(county) || county.is_within(root),
+    }
+}
+
+fn text_or_empty(value: &str, max: usize, what: &str) -> StoreResult<String> {
+    let t = value.trim();
+    if t.chars().count() > max {
+        return Err(StoreError::Invalid(format!("{what}不能超过{max}字")));
+    }
+    Ok(t.to_string())
+}
+
+impl SqlStore {
+    /// Plan lines matching `where_` (binding `$1`), with their payments, in the actor's sight.
+    async fn lines_where(
+        &self,
+        actor: &Actor,
+        where_: &str,
+        bind: i64,
+    ) -> StoreResult<Vec<PlanLine>> {
+        let (rows, payments): (Vec<LineRow>, Vec<PaymentRow>) = read!(self, |pool| {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{LINE_SELECT} WHERE {where_} ORDER BY l.id"
+            )))
+            .bind(bind)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let payments = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT y.id, y.line_id, y.kind, y.amount_fen, y.happened_on, y.voucher, y.note, {}
+                   FROM fund_payments y JOIN fund_lines l ON l.id = y.line_id
+                   JOIN funds f ON f.id = l.fund_id JOIN projects p ON p.id = l.project_id
+                  WHERE {where_} ORDER BY y.id",
+                crate::shown_name("y.by_name")
+            )))
+            .bind(bind)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (rows, payments)
+        });
+        let mut out = Vec::new();
+        for r in rows {
+            let division = DivisionCode::parse(&r.division).map_err(|e| corrupt("区划代码", e))?;
+            // A town or village reads its county's documents but only its own projects' lines.
+            if !actor.scope.covers(&division) {
+                continue;
+            }
+            let mut spent = 0i64;
+            let mut mine = Vec::new();
+            for (id, line, kind, amount, on, voucher, note, by) in &payments {
+                if *line != r.id {
+                    continue;
+                }
+                let kind = PaymentKind::parse(kind).ok_or_else(|| corrupt("资金收支类型", kind))?;
+                spent += if kind == PaymentKind::Pay {
+                    *amount
+                } else {
+                    -*amount
+                };
+                mine.push(PaymentRecord {
+                    id: *id,
+                    kind,
+                    amount: Money::from_fen(*amount),
+                    on: *on,
+                    voucher: voucher.clone(),
+                    note: note.clone(),
+                    by: by.clone(),
+                });
+            }
+            out.push(PlanLine {
+                id: r.id,
+                fund_id: r.fund_id,
+                doc_number: r.doc_number,
+                fund_year: i32::try_from(r.fund_year).map_err(|e| corrupt("资金年度", e))?,
+                project_id: r.project_id,
+                project_name: r.project_name,
+                type_code: r.type_code,
+                division_name: r.division_name.unwrap_or_default(),
+                stage: ProjectStage::parse(&r.stage)
+                    .ok_or_else(|| corrupt("项目状态", &r.stage))?,
+                amount: Money::from_fen(r.amount_fen),
+                planned_on: r.planned_on,
+                spent: Money::from_fen(spent),
+                payments: mine,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Project `id` if the actor may act on it with `p`: `None` when unknown or out of
+    /// sight (refusal audited).
+    async fn visible_project(
+        &self,
+        actor: &Actor,
+        id: i64,
+        p: Permission,
+    ) -> StoreResult<Option<ProjectSummary>> {
+        self.permit(actor, p, &format!("项目#{id}")).await?;
+        let row: Option<ProjectRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE p.id = $1",
+                project_select()
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let project = row.summary()?;
+        if !actor.scope.covers(&project.division) {
+            let _ = self.deny(actor, &format!("项目#{id}")).await;
+            return Ok(None);
+        }
+        Ok(Some(project))
+    }
+
+    /// Fund `id` if in the actor's sight; `None` when unknown or out of sight (audited).
+    async fn visible_fund(&self, actor: &Actor, id: i64) -> StoreResult<Option<FundSummary>> {
+        self.permit(actor, Permission::ViewRegistry, &format!("资金#{id}"))
+            .await?;
+        let row: Option<FundRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE f.id = $1",
+                fund_select()
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let fund = row.summary()?;
+        if !fund_in_sight(actor, &fund.county) {
+            let _ = self.deny(actor, &format!("资金#{id}")).await;
+            return Ok(None);
+        }
+        Ok(Some(fund))
+    }
+
+    /// Refuses (audited) anyone but the county's own officers (or the system) writing money.
+    async fn county_writer(
+        &self,
+        actor: &Actor,
+        county: &DivisionCode,
+        target: &str,
+    ) -> StoreResult<()> {
+        let county_role = matches!(actor.role, None | Some(Role::CountyAdmin));
+        if !county_role || !actor.scope.covers(county) || !actor.may(Permission::HandleCases) {
+            return Err(self.deny(actor, target).await);
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl FundStore for SqlStore {
+    async fn propose_project(&self, actor: &Actor, p: &NewProject) -> StoreResult<i64> {
+        self.permit(actor, Permission::HandleCases, "项目库")
+            .await?;
+        if !matches!(
+            actor.role,
+            None | Some(Role::CountyAdmin | Role::TownReviewer | Role::VillageOfficer)
+        ) || !actor.scope.covers(&p.division)
+        {
+            return Err(self.deny(actor, p.division.as_str()).await);
+        }
+        if p.division.level() < DivisionLevel::Town {
+            return Err(StoreError::Invalid(
+                "项目地点应为村（跨村项目为乡镇），不能是县以上".into(),
+            ));
+        }
+        let county = p
+            .division
+            .ancestor_at(DivisionLevel::County)
+            .ok_or_else(|| StoreError::Invalid("项目地点的区划代码无效".into()))?;
+        let name = text(&p.name, 60, "请填写项目名称（不超过60字）")?;
+        let unit = text(&p.unit, 40, "请填写实施单位（不超过40字）")?;
+        let tasks = text(&p.tasks, 1000, "请填写建设任务（内容和规模，不超过1000字）")?;
+        let sources = text_or_empty(&p.sources, 200, "资金来源")?;
+        let mechanism = text(
+            &p.mechanism,
+            500,
+            "请填写联农带农机制：项目怎样带动农户（务工、分红、租金、订单收购等，不超过500字）",
+        )?;
+        if p.budget <= Money::ZERO {
+            return Err(StoreError::Invalid("项目总投资必须大于0".into()));
+        }
+        if p.end_on < p.start_on {
+            return Err(StoreError::Invalid(format!(
+                "实施期限的结束日期{}早于开始日期{}",
+                p.end_on, p.start_on
+            )));
+        }
+        if let Some((_, m)) = target_problems(&p.targets).first() {
+            return Err(StoreError::Invalid(m.clone()));
+        }
+        if p.beneficiaries.len() > MAX_BENEFICIARIES {
+            return Err(StoreError::Invalid(format!(
+                "一个项目最多登记{MAX_BENEFICIARIES}户受益户，填了{}户",
+                p.beneficiaries.len()
+            )));
+        }
+        let mut households = Vec::with_capacity(p.beneficiaries.len());
+        for (code, mechanism) in &p.beneficiaries {
+            self.household_in_scope(actor, code, Permission::ViewRegistry)
+                .await?;
+            let hid: Option<i64> = read!(self, |pool| {
+                sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
+                    .bind(code.as_str())
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(backend)?
+            });
+            let hid = hid.ok_or_else(|| StoreError::Invalid(format!("受益户编号{code}不存在")))?;
+            if households.iter().any(|(h, _)| *h == hid) {
+                return Err(StoreError::Invalid(format!("受益户{code}填了两次")));
+            }
+            households.push((hid, *mechanism));
+        }
+        let detail = serde_json::json!({
+            "division": p.division.as_str(),
+            "name": name,
+            "type": p.type_code,
+            "planned_year": p.planned_year,
+            "budget_fen": p.budget.fen(),
+            "beneficiaries": households.len(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "projects", 1i64);
+            sqlx::query(
+                "INSERT INTO projects (id, county, division, name, type_code, nature, planned_year,
+                   start_on, end_on, unit, tasks, budget_fen, sources, mechanism, stage, stage_on,
+                   version, created_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18)",
+            )
+            .bind(id)
+            .bind(county.as_str())
+            .bind(p.division.as_str())
+            .bind(&name)
+            .bind(&p.type_code)
+            .bind(p.nature.code())
+            .bind(i64::from(p.planned_year))
+            .bind(p.start_on)
+            .bind(p.end_on)
+            .bind(&unit)
+            .bind(&tasks)
+            .bind(p.budget.fen())
+            .bind(&sources)
+            .bind(&mechanism)
+            .bind(ProjectStage::Proposed.code())
+            .bind(p.proposed_on)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            for (ord, t) in p.targets.iter().enumerate() {
+                if t.name.trim().is_empty() {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO project_targets (project_id, ord, kind, name, value)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(i64::try_from(ord).unwrap_or(i64::MAX))
+                .bind(t.kind.code())
+                .bind(t.name.trim())
+                .bind(t.value.trim())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            for (hid, mechanism) in &households {
+                sqlx::query(
+                    "INSERT INTO project_beneficiaries (project_id, household_id, mechanism)
+                     VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(hid)
+                .bind(mechanism.code())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            let eid: i64 = allocate!(tx, "project_events", 1i64);
+            sqlx::query(
+                "INSERT INTO project_events (id, project_id, action, happened_on, note, document,
+                   notice_place, notice_from, notice_to, at, by_name)
+                 VALUES ($1, $2, 'propose', $3, '', '', $4, $5, $6, $7, $8)",
+            )
+            .bind(eid)
+            .bind(id)
+            .bind(p.proposed_on)
+            .bind(p.notice.place.trim())
+            .bind(p.notice.from)
+            .bind(p.notice.to)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "project.propose", &format!("项目#{id}"), &detail);
+            id
+        });
+        Ok(id)
+    }
+
+    async fn projects(
+        &self,
+        actor: &Actor,
+        filter: &ProjectFilter,
+    ) -> StoreResult<Vec<ProjectSummary>> {
+        self.permit(actor, Permission::ViewRegistry, "项目库")
+            .await?;
+        let (lo, hi) = self.area_range(actor, filter.within.as_ref()).await?;
+        let words = dixian_store::search_words(filter.search.as_deref().unwrap_or(""));
+        let pattern = format!("%{words}%");
+        let rows: Vec<ProjectRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE p.division BETWEEN $1 AND $2
+                   AND ($3 = '' OR p.stage = $3)
+                   AND ($4 = 0 OR p.planned_year = $4)
+                   AND ($5 = '' OR p.name LIKE $6)
+                 ORDER BY p.planned_year DESC, p.id DESC",
+                project_select()
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(filter.stage.map(|s| s.code()).unwrap_or(""))
+            .bind(i64::from(filter.planned_year.unwrap_or(0)))
+            .bind(&words)
+            .bind(&pattern)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(ProjectRow::summary).collect()
+    }
+
+    async fn project(&self, actor: &Actor, id: i64) -> StoreResult<Option<ProjectFile>> {
+        let Some(project) = self
+            .visible_project(actor, id, Permission::ViewRegistry)
+            .await?
+        else {
+            return Ok(None);
+        };
+        type EventRow = (
+            String,
+            NaiveDate,
+            String,
+            String,
+            Option<String>,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+            String,
+            String,
+        );
+        let (more, targets, beneficiaries, events): (
+            (String, String, String, String),
+            Vec<(String, String, String)>,
+            Vec<(String, Option<String>, Option<String>, String)>,
+            Vec<EventRow>,
+        ) = read!(self, |pool| {
+            let more = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT tasks, sources, mechanism, {} FROM projects WHERE id = $1",
+                crate::shown_name("created_by")
+            )))
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?;
+            let targets = sqlx::query_as(
+                "SELECT kind, name, value FROM project_targets WHERE project_id = $1 ORDER BY ord",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let beneficiaries = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.code, {}, d.name, b.mechanism FROM project_beneficiaries b
+                   JOIN households h ON h.id = b.household_id
+                   LEFT JOIN divisions d ON d.code = h.village_code
+                  WHERE b.project_id = $1 ORDER BY h.code",
+                crate::LIVING_HEAD_NAME
+            )))
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let events = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT action, happened_on, note, document, notice_place, notice_from, notice_to,
+                        at, {} FROM project_events WHERE project_id = $1 ORDER BY id",
+                crate::shown_name("by_name")
+            )))
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (more, targets, beneficiaries, events)
+        });
+        let targets = targets
+            .into_iter()
+            .map(|(kind, name, value)| {
+                Ok(PerformanceTarget {
+                    kind: TargetKind::parse(&kind).ok_or_else(|| corrupt("绩效指标类型", &kind))?,
+                    name,
+                    value,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let beneficiaries = beneficiaries
+            .into_iter()
+            .map(|(code, head, village, mechanism)| {
+                Ok(Beneficiary {
+                    household: HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?,
+                    head_name: head.unwrap_or_default(),
+                    village_name: village.unwrap_or_default(),
+                    mechanism: LinkMechanism::parse(&mechanism)
+                        .ok_or_else(|| corrupt("联农带农方式", &mechanism))?,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let events = events
+            .into_iter()
+            .map(|(action, on, note, document, place, from, to, at, by)| {
+                // The proposal and the yearly roll-over are events, not actions on a project.
+                let (action, label) = match action.as_str() {
+                    "propose" => (None, "村申报".to_string()),
+                    "roll_over" => (None, "滚动调整".to_string()),
+                    other => {
+                        let a = ProjectAction::parse(other)
+                            .ok_or_else(|| corrupt("项目办理动作", other))?;
+                        (Some(a), a.label().to_string())
+                    }
+                };
+                Ok(ProjectEventRecord {
+                    action,
+                    label,
+                    on,
+                    note,
+                    document,
+                    notice: match (place, from, to) {
+                        (Some(place), Some(from), Some(to)) => Some(Notice { place, from, to }),
+                        _ => None,
+                    },
+                    at: parse_time("办理时间", &at)?,
+                    by,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let lines = self.lines_where(actor, "l.project_id = $1", id).await?;
+        Ok(Some(ProjectFile {
+            project,
+            tasks: more.0,
+            sources: more.1,
+            mechanism: more.2,
+            created_by_name: more.3,
+            targets,
+            beneficiaries,
+            events,
+            lines,
+        }))
+    }
+
+    async fn advance_project(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        step: &ProjectStep,
+    ) -> StoreResult<()> {
+        let target = format!("项目#{id}");
+        let Some(project) = self
+            .visible_project(actor, id, Permission::HandleCases)
+            .await?
+        else {
+            return Err(StoreError::Invalid(format!("项目#{id}不存在")));
+        };
+        if !step.action.permitted(actor.role, project.stage) {
+            return Err(self
+                .refuse(
+                    actor,
+                    &target,
+                    serde_json::json!({ "action": step.action.code() }),
+                )
+                .await);
+        }
+        let next = step
+            .action
+            .apply(project.stage)
+            .map_err(StoreError::Invalid)?;
+        if project.version != version {
+            return Err(StoreError::Conflict(
+                "项目已被他人办理，请刷新页面后重新办理".into(),
+            ));
+        }
+        if step.on < project.stage_on {
+            return Err(StoreError::Invalid(format!(
+                "办理日期{}早于上一步的日期{}",
+                step.on, project.stage_on
+            )));
+        }
+        if step.action.needs_notice() && step.notice.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "“{}”须填写公示地点和起止日期",
+                step.action.label()
+            )));
+        }
+        if step.action == ProjectAction::Return && step.note.trim().is_empty() {
+            return Err(StoreError::Invalid("退回须写明退回原因".into()));
+        }
+        if step.action == ProjectAction::Establish && project.planned <= Money::ZERO {
+            return Err(StoreError::Invalid(
+                "项目尚未安排资金，不能立项：请先在资金页把资金分配到本项目".into(),
+            ));
+        }
+        let note = text_or_empty(&step.note, 500, "办理意见")?;
+        let document = text_or_empty(&step.document, 100, "文件或单据编号")?;
+        let detail = serde_json::json!({
+            "action": step.action.code(),
+            "on": step.on.to_string(),
+            "from": project.stage.code(),
+            "to": next.code(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            let changed = sqlx::query(
+                "UPDATE projects SET stage = $1, stage_on = $2, version = version + 1
+                 WHERE id = $3 AND version = $4",
+            )
+            .bind(next.code())
+            .bind(step.on)
+            .bind(id)
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+            if changed != 1 {
+                return Err(StoreError::Conflict(
+                    "项目已被他人办理，请刷新页面后重新办理".into(),
+                ));
+            }
+            let eid: i64 = allocate!(tx, "project_events", 1i64);
+            sqlx::query(
+                "INSERT INTO project_events (id, project_id, action, happened_on, note, document,
+                   notice_place, notice_from, notice_to, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(eid)
+            .bind(id)
+            .bind(step.action.code())
+            .bind(step.on)
+            .bind(&note)
+            .bind(&document)
+            .bind(step.notice.as_ref().map(|n| n.place.trim().to_string()))
+            .bind(step.notice.as_ref().map(|n| n.from))
+            .bind(step.notice.as_ref().map(|n| n.to))
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "project.step", &target, &detail);
+        });
+        Ok(())
+    }
+
+    async fn roll_over_projects(
+        &self,
+        actor: &Actor,
+        county: &DivisionCode,
+        from: i32,
+        to: i32,
+        on: NaiveDate,
+    ) -> StoreResult<u64> {
+        self.county_writer(actor, county, "项目库滚动调整").await?;
+        if to <= from {
+            return Err(StoreError::Invalid(format!(
+                "滚动调整应把{from}年的项目调到以后的年度，不能调到{to}年"
+            )));
+        }
+        let (lo, hi) = county.code_range();
+        let detail = serde_json::json!({ "county": county.as_str(), "from": from, "to": to, "on": on.to_string() })
+            .to_string();
+        let now = audit::timestamp(Utc::now());
+        let moved = write_tx!(self, |tx| {
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT p.id FROM projects p
+                  WHERE p.division BETWEEN $1 AND $2 AND p.planned_year = $3 AND p.stage = 'library'
+                    AND NOT EXISTS (SELECT 1 FROM fund_lines l WHERE l.project_id = p.id)
+                  ORDER BY p.id",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .bind(i64::from(from))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+            for pid in &ids {
+                sqlx::query(
+                    "UPDATE projects SET planned_year = $1, version = version + 1 WHERE id = $2",
+                )
+                .bind(i64::from(to))
+                .bind(pid)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                let eid: i64 = allocate!(tx, "project_events", 1i64);
+                sqlx::query(
+                    "INSERT INTO project_events (id, project_id, action, happened_on, note, document, at, by_name)
+                     VALUES ($1, $2, 'roll_over', $3, $4, '', $5, $6)",
+                )
+                .bind(eid)
+                .bind(pid)
+                .bind(on)
+                .bind(format!("滚动调整：{from}年未安排资金，调入{to}年"))
+                .bind(&now)
+                .bind(&actor.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            audit_in!(tx, actor, "project.roll_over", county.as_str(), &detail);
+            ids.len() as u64
+        });
+        Ok(moved)
+    }
+
+    async fn add_fund(&self, actor: &Actor, f: &NewFund) -> StoreResult<i64> {
+        self.county_writer(actor, &f.county, "资金").await?;
+        if f.county.level() != DivisionLevel::County {
+            return Err(StoreError::Invalid("资金应登记在县级".into()));
+        }
+        let doc = text(
+            &f.doc_number,
+            50,
+            "请填写资金文号（不超过50字），例如“渝财农〔2025〕12号”",
+        )?;
+        let title = text(&f.title, 100, "请填写文件标题（不超过100字）")?;
+        if f.amount <= Money::ZERO {
+            return Err(StoreError::Invalid("资金金额必须大于0".into()));
+        }
+        let detail = serde_json::json!({
+            "doc_number": doc, "level": f.level.code(), "year": f.year,
+            "category": f.category, "amount_fen": f.amount.fen(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let result: StoreResult<i64> = async {
+            Ok(write_tx!(self, |tx| {
+                let id: i64 = allocate!(tx, "funds", 1i64);
+                sqlx::query(
+                    "INSERT INTO funds (id, county, doc_number, title, level, year, category,
+                       amount_fen, direct, received_on, created_at, created_by)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(id)
+                .bind(f.county.as_str())
+                .bind(&doc)
+                .bind(&title)
+                .bind(f.level.code())
+                .bind(i64::from(f.year))
+                .bind(&f.category)
+                .bind(f.amount.fen())
+                .bind(f.direct)
+                .bind(f.received_on)
+                .bind(&now)
+                .bind(&actor.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                audit_in!(tx, actor, "fund.create", &format!("资金#{id}"), &detail);
+                id
+            }))
+        }
+        .await;
+        match result {
+            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
+                "资金文号“{doc}”已登记过，不能重复登记"
+            ))),
+            other => other,
+        }
+    }
+
+    async fn funds(&self, actor: &Actor, year: Option<i32>) -> StoreResult<Vec<FundSummary>> {
+        self.permit(actor, Permission::ViewRegistry, "资金").await?;
+        let rows: Vec<FundRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE ($1 = 0 OR f.year = $1) ORDER BY f.year DESC, f.received_on DESC, f.id DESC",
+                fund_select()
+            )))
+            .bind(i64::from(year.unwrap_or(0)))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        let mut out = Vec::new();
+        for r in rows {
+            let f = r.summary()?;
+            if fund_in_sight(actor, &f.county) {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn fund(&self, actor: &Actor, id: i64) -> StoreResult<Option<FundFile>> {
+        let Some(fund) = self.visible_fund(actor, id).await? else {
+            return Ok(None);
+        };
+        let by: String = read!(self, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT {} FROM funds WHERE id = $1",
+                crate::shown_name("created_by")
+            )))
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?
+        });
+        let lines = self.lines_where(actor, "l.fund_id = $1", id).await?;
+        Ok(Some(FundFile {
+            fund,
+            lines,
+            created_by_name: by,
+        }))
+    }
+
+    async fn plan_fund(
+        &self,
+        actor: &Actor,
+        fund_id: i64,
+        project_id: i64,
+        amount: Money,
+        on: NaiveDate,
+    ) -> StoreResult<i64> {
+        let Some(fund) = self.visible_fund(actor, fund_id).await? else {
+            return Err(StoreError::Invalid(format!("资金#{fund_id}不存在")));
+        };
+        self.county_writer(actor, &fund.county, &format!("资金#{fund_id}"))
+            .await?;
+        let Some(project) = self
+            .visible_project(actor, project_id, Permission::HandleCases)
+            .await?
+        else {
+            return Err(StoreError::Invalid(format!("项目#{project_id}不存在")));
+        };
+        if project.county != fund.county {
+            return Err(StoreError::Invalid(format!(
+                "项目“{}”不在资金“{}”所属的县，不能分配",
+                project.name, fund.doc_number
+            )));
+        }
+        if !project.stage.in_library() {
+            return Err(StoreError::Invalid(format!(
+                "项目“{}”尚未县审定入库（当前：{}），只有项目库内的项目才能安排资金",
+                project.name,
+                project.stage.label()
+            )));
+        }
+        if project.stage == ProjectStage::Settled {
+            return Err(StoreError::Invalid(format!(
+                "项目“{}”已报账，不能再安排资金",
+                project.name
+            )));
+        }
+        let detail = serde_json::json!({
+            "fund": fund_id, "project": project_id, "amount_fen": amount.fen(), "on": on.to_string(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            // Read inside the write transaction, so two splits at once cannot both fit.
+            let (fund_planned, project_planned): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM fund_lines WHERE fund_id = $1), 0),
+                        COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM fund_lines WHERE project_id = $2), 0)",
+            )
+            .bind(fund_id)
+            .bind(project_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some(m) = split_problem(
+                &fund.doc_number,
+                fund.amount,
+                Money::from_fen(fund_planned),
+                amount,
+            ) {
+                return Err(StoreError::Invalid(m));
+            }
+            let after = project_planned.saturating_add(amount.fen());
+            if after > project.budget.fen() {
+                return Err(StoreError::Invalid(format!(
+                    "项目“{}”总投资{}元，已安排{}元，再安排{}元将超出总投资{}元",
+                    project.name,
+                    project.budget.grouped(),
+                    Money::from_fen(project_planned).grouped(),
+                    amount.grouped(),
+                    Money::from_fen(after - project.budget.fen()).grouped()
+                )));
+            }
+            let id: i64 = allocate!(tx, "fund_lines", 1i64);
+            sqlx::query(
+                "INSERT INTO fund_lines (id, fund_id, project_id, amount_fen, planned_on, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(fund_id)
+            .bind(project_id)
+            .bind(amount.fen())
+            .bind(on)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "fund.plan", &format!("资金#{fund_id}"), &detail);
+            id
+        });
+        Ok(id)
+    }
+
+    async fn record_payment(&self, actor: &Actor, p: &NewPayment) -> StoreResult<i64> {
+        let found: Option<(i64, i64)> = read!(self, |pool| {
+            sqlx::query_as("SELECT fund_id, project_id FROM fund_lines WHERE id = $1")
+                .bind(p.line_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let Some((fund_id, project_id)) = found else {
+            return Err(StoreError::Invalid(format!("资金计划#{}不存在", p.line_id)));
+        };
+        let Some(fund) = self.visible_fund(actor, fund_id).await? else {
+            return Err(StoreError::Invalid(format!("资金计划#{}不存在", p.line_id)));
+        };
+        self.county_writer(actor, &fund.county, &format!("资金#{fund_id}"))
+            .await?;
+        if p.amount <= Money::ZERO {
+            return Err(StoreError::Invalid("金额必须大于0".into()));
+        }
+        let voucher = text(&p.voucher, 50, "请填写凭证号（不超过50字）")?;
+        let note = text_or_empty(&p.note, 200, "说明")?;
+        if p.kind == PaymentKind::Return && note.is_empty() {
+            return Err(StoreError::Invalid("收回资金须写明原因".into()));
+        }
+        let detail = serde_json::json!({
+            "line": p.line_id, "project": project_id, "kind": p.kind.code(),
+            "amount_fen": p.amount.fen(), "on": p.on.to_string(), "voucher": voucher,
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let (planned, paid, returned): (i64, i64, i64) = sqlx::query_as(
+                "SELECT l.amount_fen,
+                   COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM fund_payments WHERE line_id = l.id AND kind = 'pay'), 0),
+                   COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM fund_payments WHERE line_id = l.id AND kind = 'return'), 0)
+                 FROM fund_lines l WHERE l.id = $1",
+            )
+            .bind(p.line_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let spent = paid - returned;
+            match p.kind {
+                PaymentKind::Pay if spent + p.amount.fen() > planned => {
+                    return Err(StoreError::Invalid(format!(
+                        "该项资金计划{}元，已支出{}元，再支出{}元将超出计划{}元",
+                        Money::from_fen(planned).grouped(),
+                        Money::from_fen(spent).grouped(),
+                        p.amount.grouped(),
+                        Money::from_fen(spent + p.amount.fen() - planned).grouped()
+                    )));
+                }
+                PaymentKind::Return if p.amount.fen() > spent => {
+                    return Err(StoreError::Invalid(format!(
+                        "该项资金已支出{}元，收回{}元超过了已支出的金额",
+                        Money::from_fen(spent).grouped(),
+                        p.amount.grouped()
+                    )));
+                }
+                _ => {}
+            }
+            let id: i64 = allocate!(tx, "fund_payments", 1i64);
+            sqlx::query(
+                "INSERT INTO fund_payments (id, line_id, kind, amount_fen, happened_on, voucher, note, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(p.line_id)
+            .bind(p.kind.code())
+            .bind(p.amount.fen())
+            .bind(p.on)
+            .bind(&voucher)
+            .bind(&note)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(
+                tx,
+                actor,
+                "fund.payment",
+                &format!("资金#{fund_id}"),
+                &detail
+            );
+            id
+        });
+        Ok(id)
+    }
+
+    async fn plan_lines(&self, actor: &Actor, year: i32) -> StoreResult<Vec<PlanLine>> {
+        self.permit(actor, Permission::ViewRegistry, "资金").await?;
+        let mut lines = self
+            .lines_where(actor, "f.year = $1", i64::from(year))
+            .await?;
+        // Lines of documents of counties out of sight never show, whatever their project.
+        let funds = self.funds(actor, Some(year)).await?;
+        lines.retain(|l| funds.iter().any(|f| f.id == l.fund_id));
+        Ok(lines)
+    }
+
+    async fn household_projects(
+        &self,
+        actor: &Actor,
+        code: &HouseholdCode,
+    ) -> StoreResult<Vec<HouseholdProject>> {
+        self.household_visible(actor, code, Permission::ViewRegistry)
+            .await?;
+        let rows: Vec<(i64, String, String, i64, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.id, p.name, p.stage, p.planned_year, b.mechanism
+                   FROM project_beneficiaries b JOIN projects p ON p.id = b.project_id
+                   JOIN households h ON h.id = b.household_id
+                  WHERE h.code = $1 ORDER BY p.planned_year DESC, p.id DESC",
+            )
+            .bind(code.as_str())
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(id, name, stage, year, mechanism)| {
+                Ok(HouseholdProject {
+                    project_id: id,
+                    name,
+                    stage: ProjectStage::parse(&stage)
+                        .ok_or_else(|| corrupt("项目状态", &stage))?,
+                    planned_year: i32::try_from(year).map_err(|e| corrupt("计划年度", e))?,
+                    mechanism: LinkMechanism::parse(&mechanism)
+                        .ok_or_else(|| corrupt("联农带农方式", &mechanism))?,
+                })
+            })
+            .collect()
+    }
+}
