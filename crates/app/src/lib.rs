@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod drafts;
 pub mod feeds;
+pub mod funds;
 pub mod ledgers;
 pub mod monitoring;
 pub mod policy;

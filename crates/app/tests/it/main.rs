@@ -7,6 +7,7 @@ mod bulletin;
 mod complaints;
 mod dashboard;
 mod feeds;
+mod funds;
 mod ledgers;
 mod monitoring;
 mod problems;

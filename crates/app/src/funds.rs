@@ -1,0 +1,861 @@
+//! Funds and the project library (资金和项目库) as use cases: a proposal read from its form
+//! with every problem beside its field, the pack's checks (project type, 负面清单, notice
+//! length) before the store's; library steps; fund documents, their split to projects and
+//! the money paid and returned; and the checks the county is audited on, each explained with
+//! its numbers: the industry share, spending progress with the projects behind it, negative-
+//! list uses, and overdue projects.
+
+use crate::AppError;
+use crate::monitoring::date_or_today;
+use crate::policy::{parse_date, resolve, stored_set};
+use chrono::{Datelike, NaiveDate};
+use dixian_domain::Policy;
+use dixian_domain::access::{Actor, Scope};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::funds::{
+    FundLevel, IndustryShare, LinkMechanism, Notice, PaymentKind, PerformanceTarget, ProjectAction,
+    ProjectNature, ProjectStage, TargetKind, negative_use, percent_text, share_bp, target_problems,
+};
+use dixian_domain::money::Money;
+use dixian_domain::monitoring::FieldProblem;
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::Store;
+use dixian_store::funds::{
+    FundSummary, NewFund, NewPayment, NewProject, PlanLine, ProjectFilter, ProjectStep,
+    ProjectSummary,
+};
+
+/// The proposal form as typed (村申报).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct ProjectForm {
+    /// Village (or town) code.
+    pub division: String,
+    pub name: String,
+    pub type_code: String,
+    pub nature: String,
+    pub planned_year: String,
+    pub start_on: String,
+    pub end_on: String,
+    pub unit: String,
+    pub tasks: String,
+    /// 总投资, yuan as typed (`80万`, `800000`).
+    pub budget: String,
+    pub sources: String,
+    pub mechanism: String,
+    pub output_name: String,
+    pub output_value: String,
+    pub benefit_name: String,
+    pub benefit_value: String,
+    pub satisfaction_name: String,
+    pub satisfaction_value: String,
+    /// Household codes, one per line or separated by commas or spaces.
+    pub beneficiaries: String,
+    /// How the listed households benefit.
+    pub beneficiary_mechanism: String,
+    pub notice_place: String,
+    pub notice_from: String,
+    pub notice_to: String,
+    /// Empty: today.
+    pub proposed_on: String,
+}
+
+/// A date field: its problem, if any, is pushed under `field`.
+fn date_field(
+    problems: &mut Vec<FieldProblem>,
+    field: &'static str,
+    text: &str,
+    what: &str,
+) -> Option<NaiveDate> {
+    if text.trim().is_empty() {
+        problems.push((field, format!("请填写{what}")));
+        return None;
+    }
+    match parse_date(text) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push((field, format!("{what}：{e}")));
+            None
+        }
+    }
+}
+
+/// An amount field in yuan, more than zero.
+fn money_field(
+    problems: &mut Vec<FieldProblem>,
+    field: &'static str,
+    text: &str,
+    what: &str,
+) -> Option<Money> {
+    match Money::parse(text) {
+        Ok(m) if m > Money::ZERO => Some(m),
+        Ok(_) => {
+            problems.push((field, format!("{what}必须大于0")));
+            None
+        }
+        Err(e) => {
+            problems.push((field, format!("{what}：{e}")));
+            None
+        }
+    }
+}
+
+/// The notice fields of a form, checked against the pack's least number of days.
+fn notice_fields(
+    problems: &mut Vec<FieldProblem>,
+    place: &str,
+    from: &str,
+    to: &str,
+    min_days: u32,
+) -> Option<Notice> {
+    let from = date_field(problems, "notice_from", from, "公示开始日期");
+    let to = date_field(problems, "notice_to", to, "公示结束日期");
+    if place.trim().is_empty() {
+        problems.push(("notice_place", "请填写公示地点，例如“村务公开栏”".into()));
+    }
+    let notice = Notice {
+        place: place.trim().to_string(),
+        from: from?,
+        to: to?,
+    };
+    match notice.check(min_days) {
+        Ok(()) => Some(notice),
+        Err(m) => {
+            if !place.trim().is_empty() {
+                problems.push(("notice_to", m));
+            }
+            None
+        }
+    }
+}
+
+/// The county a division lies in.
+fn county_of(code: &DivisionCode) -> Option<DivisionCode> {
+    code.ancestor_at(DivisionLevel::County)
+}
+
+/// The policy in force for `county` on `on`, with its fund rules (refused when no pack in
+/// force has them).
+async fn fund_policy(
+    store: &dyn Store,
+    county: &DivisionCode,
+    on: NaiveDate,
+) -> Result<(Policy, dixian_domain::funds::FundRules), AppError> {
+    let set = stored_set(store).await?;
+    let policy = resolve(&set, county, on)?;
+    let rules = policy.funds.clone().ok_or_else(|| {
+        AppError::Invalid(vec![format!(
+            "{on}适用的政策包没有资金规则（[funds]），请先更新政策包"
+        )])
+    })?;
+    Ok((policy, rules))
+}
+
+/// The negative-list use a project falls under, explained.
+fn negative_message(policy: &Policy, name: &str, tasks: &str) -> Option<String> {
+    negative_use(&policy.negative_uses, name, tasks).map(|(n, word)| {
+        let source = policy
+            .source_of(&format!("codes.negative_use.{}", n.code))
+            .map(|(_, s)| format!("（{s}）"))
+            .unwrap_or_default();
+        format!(
+            "项目名称或建设内容含“{word}”，属于负面清单“{}”，{}不得用于此类支出{source}",
+            n.name, policy.naming.assistance_funds
+        )
+    })
+}
+
+/// Reads the household codes of the beneficiaries field.
+fn beneficiaries(
+    problems: &mut Vec<FieldProblem>,
+    text: &str,
+    mechanism: LinkMechanism,
+) -> Vec<(HouseholdCode, LinkMechanism)> {
+    let mut out = Vec::new();
+    for word in
+        text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+    {
+        if word.is_empty() {
+            continue;
+        }
+        match HouseholdCode::parse(word) {
+            Ok(code) => out.push((code, mechanism)),
+            Err(e) => problems.push(("beneficiaries", format!("受益户“{word}”：{e}"))),
+        }
+    }
+    out
+}
+
+/// Records a proposal (村申报) from its form; gives the project's id.
+pub async fn propose(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &ProjectForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    let division = match DivisionCode::parse(f.division.trim()) {
+        Ok(d) if d.level() >= DivisionLevel::Town => Some(d),
+        Ok(d) => {
+            problems.push(("division", format!("项目地点应为村或乡镇，{d}是县以上")));
+            None
+        }
+        Err(_) if f.division.trim().is_empty() => {
+            problems.push(("division", "请选择项目所在的村（跨村项目选乡镇）".into()));
+            None
+        }
+        Err(e) => {
+            problems.push(("division", format!("项目地点：{e}")));
+            None
+        }
+    };
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        problems.push(("name", "请填写项目名称（不超过60字）".into()));
+    }
+    let nature = ProjectNature::parse(&f.nature);
+    if nature.is_none() {
+        problems.push(("nature", "请选择建设性质（新建、续建或改扩建）".into()));
+    }
+    let year = match f.planned_year.trim().parse::<i32>() {
+        Ok(y) if (today.year() - 1..=today.year() + 3).contains(&y) => Some(y),
+        _ => {
+            problems.push((
+                "planned_year",
+                format!(
+                    "计划年度应为{}到{}年之间（三年滚动项目库）",
+                    today.year() - 1,
+                    today.year() + 3
+                ),
+            ));
+            None
+        }
+    };
+    let start_on = date_field(&mut problems, "start_on", &f.start_on, "计划开工日期");
+    let end_on = date_field(&mut problems, "end_on", &f.end_on, "计划完工日期");
+    if let (Some(s), Some(e)) = (start_on, end_on)
+        && e < s
+    {
+        problems.push(("end_on", format!("计划完工日期{e}早于开工日期{s}")));
+    }
+    if f.unit.trim().is_empty() || f.unit.trim().chars().count() > 40 {
+        problems.push(("unit", "请填写实施单位（不超过40字）".into()));
+    }
+    if f.tasks.trim().is_empty() || f.tasks.trim().chars().count() > 1000 {
+        problems.push(("tasks", "请填写建设任务：内容和规模（不超过1000字）".into()));
+    }
+    let budget = money_field(&mut problems, "budget", &f.budget, "总投资");
+    if f.mechanism.trim().is_empty() {
+        problems.push((
+            "mechanism",
+            "请填写联农带农机制：项目怎样带动农户（务工、分红、租金、订单收购等）".into(),
+        ));
+    }
+    let targets = vec![
+        PerformanceTarget {
+            kind: TargetKind::Output,
+            name: f.output_name.trim().into(),
+            value: f.output_value.trim().into(),
+        },
+        PerformanceTarget {
+            kind: TargetKind::Benefit,
+            name: f.benefit_name.trim().into(),
+            value: f.benefit_value.trim().into(),
+        },
+        PerformanceTarget {
+            kind: TargetKind::Satisfaction,
+            name: f.satisfaction_name.trim().into(),
+            value: f.satisfaction_value.trim().into(),
+        },
+    ];
+    for (kind, message) in target_problems(&targets) {
+        let field = match kind {
+            TargetKind::Output => "output_name",
+            TargetKind::Benefit => "benefit_name",
+            TargetKind::Satisfaction => "satisfaction_name",
+        };
+        problems.push((field, message));
+    }
+    let mechanism =
+        LinkMechanism::parse(&f.beneficiary_mechanism).unwrap_or(LinkMechanism::Employment);
+    let households = beneficiaries(&mut problems, &f.beneficiaries, mechanism);
+    let proposed_on = match date_or_today(&f.proposed_on, today, "申报日期") {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(("proposed_on", e.to_string()));
+            None
+        }
+    };
+    // The pack of the proposal's date decides the type list, the negative list and the
+    // notice length.
+    let county = division.as_ref().and_then(county_of);
+    let policy = match county {
+        Some(c) => Some(fund_policy(store, &c, proposed_on.unwrap_or(today)).await?),
+        None => None,
+    };
+    let mut notice = None;
+    if let Some((policy, rules)) = &policy {
+        if !policy
+            .project_types
+            .iter()
+            .any(|t| t.code == f.type_code.trim())
+        {
+            problems.push(("type_code", "请选择项目类型".into()));
+        }
+        if let Some(m) = negative_message(policy, name, &f.tasks) {
+            problems.push(("tasks", m));
+        }
+        notice = notice_fields(
+            &mut problems,
+            &f.notice_place,
+            &f.notice_from,
+            &f.notice_to,
+            rules.notice_min_days,
+        );
+    }
+    let (Some(division), Some(nature), Some(year), Some(start_on), Some(end_on), Some(budget)) =
+        (division, nature, year, start_on, end_on, budget)
+    else {
+        return Err(AppError::Fields(problems));
+    };
+    let (Some(notice), Some(proposed_on), true) = (notice, proposed_on, problems.is_empty()) else {
+        return Err(AppError::Fields(problems));
+    };
+    Ok(store
+        .propose_project(
+            actor,
+            &NewProject {
+                division,
+                name: name.to_string(),
+                type_code: f.type_code.trim().to_string(),
+                nature,
+                planned_year: year,
+                start_on,
+                end_on,
+                unit: f.unit.clone(),
+                tasks: f.tasks.clone(),
+                budget,
+                sources: f.sources.clone(),
+                mechanism: f.mechanism.clone(),
+                targets,
+                beneficiaries: households,
+                notice,
+                proposed_on,
+            },
+        )
+        .await?)
+}
+
+/// A step form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct StepForm {
+    pub action: String,
+    pub version: i64,
+    /// Empty: today.
+    pub on: String,
+    pub note: String,
+    pub document: String,
+    pub notice_place: String,
+    pub notice_from: String,
+    pub notice_to: String,
+}
+
+/// Takes a step on project `id`.
+pub async fn take_step(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &StepForm,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    let Some(action) = ProjectAction::parse(&f.action) else {
+        return Err(AppError::Fields(vec![(
+            "action",
+            format!("办理动作“{}”无效", f.action.trim()),
+        )]));
+    };
+    let on = match date_or_today(&f.on, today, "办理日期") {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(("on", e.to_string()));
+            None
+        }
+    };
+    let project = store
+        .project(actor, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("项目#{id}不存在或不在您的辖区")))?;
+    let mut notice = None;
+    if action.needs_notice() {
+        let (_, rules) = fund_policy(store, &project.project.county, on.unwrap_or(today)).await?;
+        notice = notice_fields(
+            &mut problems,
+            &f.notice_place,
+            &f.notice_from,
+            &f.notice_to,
+            rules.notice_min_days,
+        );
+    }
+    if action == ProjectAction::Return && f.note.trim().is_empty() {
+        problems.push(("note", "退回须写明退回原因".into()));
+    }
+    let (Some(on), true) = (on, problems.is_empty()) else {
+        return Err(AppError::Fields(problems));
+    };
+    Ok(store
+        .advance_project(
+            actor,
+            id,
+            f.version,
+            &ProjectStep {
+                action,
+                on,
+                note: f.note.clone(),
+                document: f.document.clone(),
+                notice,
+            },
+        )
+        .await?)
+}
+
+/// The fund-document form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct FundForm {
+    pub doc_number: String,
+    pub title: String,
+    pub level: String,
+    pub year: String,
+    pub category: String,
+    pub amount: String,
+    /// `on` when ticked.
+    pub direct: String,
+    pub received_on: String,
+}
+
+/// The county an actor works for: the county of their area (the system names none).
+pub fn actor_county(actor: &Actor) -> Option<DivisionCode> {
+    match &actor.scope {
+        Scope::Everything => None,
+        Scope::Within(root) => county_of(root),
+    }
+}
+
+/// Records a fund document for the actor's county; gives its id.
+pub async fn add_fund(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &FundForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let county = actor_county(actor)
+        .ok_or_else(|| AppError::Invalid(vec!["资金由县级账号登记：请用县级管理员账号".into()]))?;
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    if f.doc_number.trim().is_empty() {
+        problems.push((
+            "doc_number",
+            "请填写资金文号，例如“渝财农〔2025〕12号”".into(),
+        ));
+    }
+    if f.title.trim().is_empty() {
+        problems.push(("title", "请填写文件标题".into()));
+    }
+    let level = FundLevel::parse(&f.level);
+    if level.is_none() {
+        problems.push(("level", "请选择资金级次（中央、省级、市级或县级）".into()));
+    }
+    let year = match f.year.trim().parse::<i32>() {
+        Ok(y) if (2013..=today.year() + 1).contains(&y) => Some(y),
+        _ => {
+            problems.push((
+                "year",
+                format!("资金年度应为2013到{}年之间的年份", today.year() + 1),
+            ));
+            None
+        }
+    };
+    let amount = money_field(&mut problems, "amount", &f.amount, "资金金额");
+    let received_on = match date_or_today(&f.received_on, today, "收到日期") {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(("received_on", e.to_string()));
+            None
+        }
+    };
+    if let Some(on) = received_on {
+        let (policy, _) = fund_policy(store, &county, on).await?;
+        if !policy
+            .fund_categories
+            .iter()
+            .any(|c| c.code == f.category.trim())
+        {
+            problems.push(("category", "请选择资金任务类别".into()));
+        }
+    }
+    let (Some(level), Some(year), Some(amount), Some(received_on), true) =
+        (level, year, amount, received_on, problems.is_empty())
+    else {
+        return Err(AppError::Fields(problems));
+    };
+    Ok(store
+        .add_fund(
+            actor,
+            &NewFund {
+                county,
+                doc_number: f.doc_number.clone(),
+                title: f.title.clone(),
+                level,
+                year,
+                category: f.category.trim().to_string(),
+                amount,
+                direct: !f.direct.trim().is_empty(),
+                received_on,
+            },
+        )
+        .await?)
+}
+
+/// The split form (资金计划) as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PlanForm {
+    /// Project id.
+    pub project: String,
+    pub amount: String,
+    pub on: String,
+}
+
+/// Splits part of fund `fund_id` to a library project, after the negative-list check of the
+/// pack in force on the day.
+pub async fn plan(
+    store: &dyn Store,
+    actor: &Actor,
+    fund_id: i64,
+    f: &PlanForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    let project_id = match f.project.trim().trim_start_matches('#').parse::<i64>() {
+        Ok(id) => Some(id),
+        Err(_) => {
+            problems.push(("project", "请选择项目库中的项目".into()));
+            None
+        }
+    };
+    let amount = money_field(&mut problems, "amount", &f.amount, "分配金额");
+    let on = match date_or_today(&f.on, today, "分配日期") {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(("on", e.to_string()));
+            None
+        }
+    };
+    let (Some(project_id), Some(amount), Some(on), true) =
+        (project_id, amount, on, problems.is_empty())
+    else {
+        return Err(AppError::Fields(problems));
+    };
+    let project = store.project(actor, project_id).await?.ok_or_else(|| {
+        AppError::Fields(vec![(
+            "project",
+            format!("项目#{project_id}不存在或不在您的辖区"),
+        )])
+    })?;
+    let (policy, _) = fund_policy(store, &project.project.county, on).await?;
+    if let Some(m) = negative_message(&policy, &project.project.name, &project.tasks) {
+        return Err(AppError::Fields(vec![(
+            "project",
+            format!("项目“{}”不能安排资金：{m}", project.project.name),
+        )]));
+    }
+    Ok(store
+        .plan_fund(actor, fund_id, project_id, amount, on)
+        .await?)
+}
+
+/// The payment form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PaymentForm {
+    pub line: i64,
+    pub kind: String,
+    pub amount: String,
+    pub on: String,
+    pub voucher: String,
+    pub note: String,
+}
+
+/// Records a payment or a return on a plan line.
+pub async fn pay(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &PaymentForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut problems: Vec<FieldProblem> = Vec::new();
+    let kind = PaymentKind::parse(&f.kind);
+    if kind.is_none() {
+        problems.push(("kind", "请选择拨付支出或收回".into()));
+    }
+    let amount = money_field(&mut problems, "amount", &f.amount, "金额");
+    let on = match date_or_today(&f.on, today, "日期") {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(("on", e.to_string()));
+            None
+        }
+    };
+    if f.voucher.trim().is_empty() {
+        problems.push(("voucher", "请填写凭证号".into()));
+    }
+    if kind == Some(PaymentKind::Return) && f.note.trim().is_empty() {
+        problems.push(("note", "收回资金须写明原因".into()));
+    }
+    let (Some(kind), Some(amount), Some(on), true) = (kind, amount, on, problems.is_empty()) else {
+        return Err(AppError::Fields(problems));
+    };
+    Ok(store
+        .record_payment(
+            actor,
+            &NewPayment {
+                line_id: f.line,
+                kind,
+                amount,
+                on,
+                voucher: f.voucher.clone(),
+                note: f.note.clone(),
+            },
+        )
+        .await?)
+}
+
+/// Spending progress of a year's funds against the pack's milestone in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub amount: Money,
+    pub spent: Money,
+    pub spent_bp: i64,
+    pub required_percent: u32,
+    /// Lines spent below the required share, most behind first.
+    pub behind: Vec<PlanLine>,
+}
+
+impl Progress {
+    pub fn met(&self) -> bool {
+        self.spent_bp >= i64::from(self.required_percent) * 100
+    }
+
+    pub fn explain(&self) -> String {
+        format!(
+            "资金共{}元，已支出{}元，支出进度{}；按政策包进度要求，到今天应不低于{}%{}",
+            self.amount.grouped(),
+            self.spent.grouped(),
+            percent_text(self.spent_bp),
+            self.required_percent,
+            if self.met() {
+                "，已达标"
+            } else {
+                "，进度滞后"
+            }
+        )
+    }
+}
+
+/// A plan line whose project falls under the negative list, with the explanation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NegativeFinding {
+    pub line: PlanLine,
+    pub message: String,
+}
+
+/// A project past the pack's start-by day not started, or past its year not finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdue {
+    pub project: ProjectSummary,
+    pub reason: String,
+}
+
+/// The county's funds of one year with every audited check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundReport {
+    pub year: i32,
+    pub county: Option<DivisionCode>,
+    /// What the pack calls the funds this year (衔接资金 / 常态化帮扶资金).
+    pub funds_name: String,
+    pub funds: Vec<FundSummary>,
+    pub total: Money,
+    pub planned: Money,
+    pub spent: Money,
+    pub industry: Option<IndustryShare>,
+    pub progress: Option<Progress>,
+    pub negatives: Vec<NegativeFinding>,
+    pub overdue: Vec<Overdue>,
+    /// Why some check could not be made (no pack in force names its numbers).
+    pub missing: Vec<String>,
+}
+
+/// The funds of `year` the actor sees, checked as of `today`.
+pub async fn report(
+    store: &dyn Store,
+    actor: &Actor,
+    year: i32,
+    today: NaiveDate,
+) -> Result<FundReport, AppError> {
+    let funds = store.funds(actor, Some(year)).await?;
+    let lines = store.plan_lines(actor, year).await?;
+    let sum = |it: &mut dyn Iterator<Item = Money>| {
+        Money::sum(it).map_err(|e| AppError::Invalid(vec![e.to_string()]))
+    };
+    let total = sum(&mut funds.iter().map(|f| f.amount))?;
+    let planned = sum(&mut funds.iter().map(|f| f.planned))?;
+    let spent = sum(&mut funds.iter().map(|f| f.spent))?;
+    let county = actor_county(actor).or_else(|| funds.first().map(|f| f.county));
+    let mut out = FundReport {
+        year,
+        county,
+        funds_name: "资金".into(),
+        funds,
+        total,
+        planned,
+        spent,
+        industry: None,
+        progress: None,
+        negatives: Vec::new(),
+        overdue: Vec::new(),
+        missing: Vec::new(),
+    };
+    let Some(county) = county else {
+        return Ok(out);
+    };
+    // The pack of the year's end (or of today, within the year) judges the year.
+    let on = today.min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today));
+    let set = stored_set(store).await?;
+    let policy = resolve(&set, &county, on)?;
+    out.funds_name = policy.naming.assistance_funds.clone();
+    let Some(rules) = policy.funds.clone() else {
+        out.missing.push(format!(
+            "{on}适用的政策包没有资金规则（[funds]），产业发展占比和支出进度无法核对"
+        ));
+        return Ok(out);
+    };
+    let industry_types: Vec<&str> = policy
+        .project_types
+        .iter()
+        .filter(|t| t.industry)
+        .map(|t| t.code.as_str())
+        .collect();
+    let industry = sum(&mut lines
+        .iter()
+        .filter(|l| industry_types.contains(&l.type_code.as_str()))
+        .map(|l| l.amount))?;
+    if total > Money::ZERO {
+        out.industry = Some(IndustryShare::of(
+            year,
+            total,
+            industry,
+            rules.industry_share_min_percent,
+        ));
+        let required = rules.required_spent_percent(year, today);
+        let mut behind: Vec<PlanLine> = lines
+            .iter()
+            .filter(|l| share_bp(l.spent, l.amount) < i64::from(required) * 100)
+            .cloned()
+            .collect();
+        behind.sort_by_key(|l| share_bp(l.spent, l.amount));
+        out.progress = Some(Progress {
+            amount: total,
+            spent,
+            spent_bp: share_bp(spent, total),
+            required_percent: required,
+            behind,
+        });
+    }
+    for l in &lines {
+        if let Some(project) = store.project(actor, l.project_id).await?
+            && let Some(message) = negative_message(&policy, &l.project_name, &project.tasks)
+        {
+            out.negatives.push(NegativeFinding {
+                line: l.clone(),
+                message,
+            });
+        }
+    }
+    out.overdue = overdue(store, actor, &rules, year, today).await?;
+    Ok(out)
+}
+
+/// Library projects of plan year `year` not started by the pack's day, or not finished by
+/// the year's end, as of `today`.
+async fn overdue(
+    store: &dyn Store,
+    actor: &Actor,
+    rules: &dixian_domain::funds::FundRules,
+    year: i32,
+    today: NaiveDate,
+) -> Result<Vec<Overdue>, AppError> {
+    let projects = store
+        .projects(
+            actor,
+            &ProjectFilter {
+                planned_year: Some(year),
+                ..ProjectFilter::default()
+            },
+        )
+        .await?;
+    let start_by = rules.start_deadline(year);
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let mut out = Vec::new();
+    for p in projects {
+        if !p.stage.in_library() {
+            continue;
+        }
+        let reason = if !p.stage.started() && today > start_by {
+            format!(
+                "计划年度{year}年，应于{start_by}前开工，目前{}",
+                p.stage.label()
+            )
+        } else if !p.stage.completed() && today > year_end {
+            format!(
+                "计划年度{year}年，应于{year_end}前完工，目前{}",
+                p.stage.label()
+            )
+        } else {
+            continue;
+        };
+        out.push(Overdue { project: p, reason });
+    }
+    Ok(out)
+}
+
+/// Names of the pack's code tables in force for `county` on `on`, for forms and lists:
+/// `(project types, fund categories)` as `(code, name)`.
+pub async fn code_names(
+    store: &dyn Store,
+    county: Option<&DivisionCode>,
+    on: NaiveDate,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>), AppError> {
+    let Some(county) = county else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let set = stored_set(store).await?;
+    let policy = resolve(&set, county, on)?;
+    Ok((
+        policy
+            .project_types
+            .iter()
+            .map(|t| (t.code.clone(), t.name.clone()))
+            .collect(),
+        policy
+            .fund_categories
+            .iter()
+            .map(|c| (c.code.clone(), c.name.clone()))
+            .collect(),
+    ))
+}
+
+/// The stages a list may be filtered by, in order.
+pub fn stages() -> &'static [ProjectStage] {
+    ProjectStage::ALL
+}

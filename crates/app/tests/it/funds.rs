@@ -1,0 +1,470 @@
+//! Funds and the project library on the demo county: a proposal refused with every problem
+//! beside its field, then proposed, reviewed and approved; a fund document split to library
+//! projects, paid and returned; the industry share with a county pack raising it in 2026
+//! (no code change), the negative list checked on every plan line, spending progress with the
+//! projects behind it, overdue projects and the roll-over across a year end.
+
+use crate::monitoring::as_role;
+use crate::support::*;
+use dixian_app::funds::{
+    FundForm, PaymentForm, PlanForm, ProjectForm, StepForm, add_fund, pay, plan, propose, report,
+    take_step,
+};
+use dixian_domain::access::Role;
+use dixian_domain::funds::{
+    LinkMechanism, Notice, PerformanceTarget, ProjectNature, ProjectStage, TargetKind,
+};
+use dixian_store::funds::{NewProject, ProjectFilter};
+use dixian_store::{HouseholdFilter, StoreError};
+
+const COUNTY: &str = "500299000000";
+const TOWN: &str = "500299101000";
+const VILLAGE: &str = "500299101201";
+
+/// The county raises the industry share to 70 % from 2026 (省级总体稳定、县级差异化).
+const COUNTY_PACK: &str = r#"
+[pack]
+id = "qingshan-2026-funds"
+title = "青山县常态化帮扶资金产业发展占比（2026）"
+level = "县"
+region = "500299000000"
+effective_from = 2026-01-01
+
+[funds]
+industry_share_min_percent = 70
+notice_min_days = 10
+start_by = "05-31"
+
+[[funds.milestone]]
+by = "06-30"
+percent = 60
+
+[sources]
+"funds" = "县定默认值：测试用"
+"#;
+
+fn form(name: &str, type_code: &str, tasks: &str, beneficiaries: &str) -> ProjectForm {
+    ProjectForm {
+        division: VILLAGE.into(),
+        name: name.into(),
+        type_code: type_code.into(),
+        nature: "新建".into(),
+        planned_year: "2025".into(),
+        start_on: "2025-03-01".into(),
+        end_on: "2025-10-31".into(),
+        unit: "石桥镇人民政府".into(),
+        tasks: tasks.into(),
+        budget: "80万".into(),
+        sources: "财政资金80万元".into(),
+        mechanism: "吸纳脱贫户务工，村集体收益按股分红".into(),
+        output_name: "新建冷库面积".into(),
+        output_value: "≥500平方米".into(),
+        benefit_name: "带动脱贫户增收".into(),
+        benefit_value: "≥20户".into(),
+        satisfaction_name: "受益群众满意度".into(),
+        satisfaction_value: "≥90%".into(),
+        beneficiaries: beneficiaries.into(),
+        beneficiary_mechanism: "dividend".into(),
+        notice_place: "石桥村村务公开栏".into(),
+        notice_from: "2024-11-01".into(),
+        notice_to: "2024-11-10".into(),
+        proposed_on: "2024-11-12".into(),
+    }
+}
+
+fn step(action: &str, version: i64, on: &str, notice: bool) -> StepForm {
+    StepForm {
+        action: action.into(),
+        version,
+        on: on.into(),
+        note: "同意".into(),
+        document: String::new(),
+        notice_place: if notice {
+            "镇政务公开栏".into()
+        } else {
+            String::new()
+        },
+        notice_from: if notice { on.into() } else { String::new() },
+        notice_to: if notice {
+            (dixian_app::policy::parse_date(on).unwrap() + chrono::Duration::days(9)).to_string()
+        } else {
+            String::new()
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_fund_document_flows_to_checked_library_projects() {
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[file("qingshan.toml", COUNTY_PACK)])
+        .await
+        .unwrap();
+    let today = d(2025, 7, 1);
+    load_demo(&s, 600, 5, today).await;
+    let village = as_role(Role::VillageOfficer, VILLAGE);
+    let town = as_role(Role::TownReviewer, TOWN);
+    let county = as_role(Role::CountyAdmin, COUNTY);
+    let page = s
+        .households(
+            &village,
+            &HouseholdFilter {
+                limit: 3,
+                ..HouseholdFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let codes: Vec<String> = page.rows.iter().map(|h| h.code.to_string()).collect();
+    assert_eq!(codes.len(), 3);
+
+    // Every problem of a bad proposal at once, each beside its field; nothing written.
+    let mut bad = form(
+        "石桥村办公楼改造",
+        "industry",
+        "改造村办公楼",
+        &format!("{} 123", codes[0]),
+    );
+    bad.satisfaction_value.clear();
+    bad.notice_to = "2024-11-05".into();
+    bad.budget = "八十万".into();
+    let Err(AppError::Fields(problems)) = propose(&s, &village, &bad, today).await else {
+        panic!("a bad proposal is refused field by field");
+    };
+    let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
+    for (field, says) in [
+        ("budget", "总投资"),
+        ("satisfaction_name", "满意度指标"),
+        ("beneficiaries", "“123”"),
+        ("tasks", "负面清单“修建楼堂馆所及贴补办公经费”"),
+        ("notice_to", "少于政策包规定的10天"),
+    ] {
+        let m = problems
+            .iter()
+            .find(|(f, _)| *f == field)
+            .unwrap_or_else(|| panic!("{field} in {fields:?}"));
+        assert!(m.1.contains(says), "{}", m.1);
+    }
+    assert!(
+        s.projects(&county, &ProjectFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let cold = propose(
+        &s,
+        &village,
+        &form(
+            "石桥村冷链仓储设施建设项目",
+            "industry",
+            "新建冷库500平方米",
+            &codes[..2].join("\n"),
+        ),
+        today,
+    )
+    .await
+    .unwrap();
+    let road = propose(
+        &s,
+        &village,
+        &form("石桥村组道硬化", "rural_construction", "硬化组道2公里", ""),
+        today,
+    )
+    .await
+    .unwrap();
+    let spare = propose(
+        &s,
+        &village,
+        &form("石桥村蔬菜大棚", "industry", "新建大棚20个", ""),
+        today,
+    )
+    .await
+    .unwrap();
+    for id in [cold, road, spare] {
+        take_step(&s, &town, id, &step("review", 1, "2024-11-20", true), today)
+            .await
+            .unwrap();
+        take_step(
+            &s,
+            &county,
+            id,
+            &step("approve", 2, "2024-12-05", true),
+            today,
+        )
+        .await
+        .unwrap();
+    }
+    // A town's notice shorter than the pack is refused beside its end date.
+    let Err(AppError::Fields(p)) = take_step(
+        &s,
+        &town,
+        road,
+        &StepForm {
+            notice_to: "2024-11-21".into(),
+            ..step("review", 1, "2024-11-20", true)
+        },
+        today,
+    )
+    .await
+    else {
+        panic!("short notice refused");
+    };
+    assert_eq!(p[0].0, "notice_to");
+
+    // The county's fund document, split to two of the library projects.
+    let fund = add_fund(
+        &s,
+        &county,
+        &FundForm {
+            doc_number: "渝财农〔2025〕12号".into(),
+            title: "关于下达2025年衔接推进乡村振兴补助资金的通知".into(),
+            level: "中央".into(),
+            year: "2025".into(),
+            category: "consolidation".into(),
+            amount: "100万".into(),
+            direct: "on".into(),
+            received_on: "2025-01-10".into(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let split = |project: i64, amount: &str| PlanForm {
+        project: project.to_string(),
+        amount: amount.into(),
+        on: "2025-01-15".into(),
+    };
+    plan(&s, &county, fund, &split(cold, "50万"), today)
+        .await
+        .unwrap();
+    plan(&s, &county, fund, &split(road, "40万"), today)
+        .await
+        .unwrap();
+    // More than what is left of the document is refused with the numbers.
+    let Err(AppError::Store(StoreError::Invalid(m))) =
+        plan(&s, &county, fund, &split(spare, "20万"), today).await
+    else {
+        panic!("over-split refused");
+    };
+    assert!(
+        m.contains("已分配900,000.00元") && m.contains("超出100,000.00元"),
+        "{m}"
+    );
+
+    // A project with a negative-list use that reached the library another way (an import)
+    // cannot receive funds, and an existing line to it is reported.
+    let office = s
+        .propose_project(
+            &village,
+            &NewProject {
+                division: dixian_domain::DivisionCode::parse(VILLAGE).unwrap(),
+                name: "石桥村便民服务中心".into(),
+                type_code: "governance".into(),
+                nature: ProjectNature::Expanded,
+                planned_year: 2025,
+                start_on: d(2025, 3, 1),
+                end_on: d(2025, 9, 30),
+                unit: "石桥村村委会".into(),
+                tasks: "扩建办公用房200平方米".into(),
+                budget: Money::from_yuan(100_000).unwrap(),
+                sources: String::new(),
+                mechanism: "方便群众办事".into(),
+                targets: TargetKind::ALL
+                    .iter()
+                    .map(|k| PerformanceTarget {
+                        kind: *k,
+                        name: "指标".into(),
+                        value: "1".into(),
+                    })
+                    .collect(),
+                beneficiaries: Vec::new(),
+                notice: Notice {
+                    place: "村务公开栏".into(),
+                    from: d(2024, 11, 1),
+                    to: d(2024, 11, 10),
+                },
+                proposed_on: d(2024, 11, 12),
+            },
+        )
+        .await
+        .unwrap();
+    take_step(
+        &s,
+        &town,
+        office,
+        &step("review", 1, "2024-11-20", true),
+        today,
+    )
+    .await
+    .unwrap();
+    take_step(
+        &s,
+        &county,
+        office,
+        &step("approve", 2, "2024-12-05", true),
+        today,
+    )
+    .await
+    .unwrap();
+    let Err(AppError::Fields(p)) = plan(&s, &county, fund, &split(office, "5万"), today).await
+    else {
+        panic!("negative-list project refused");
+    };
+    assert!(
+        p[0].1.contains("办公用房") && p[0].1.contains("负面清单"),
+        "{}",
+        p[0].1
+    );
+    s.plan_fund(
+        &county,
+        fund,
+        office,
+        Money::from_yuan(50_000).unwrap(),
+        d(2025, 1, 15),
+    )
+    .await
+    .unwrap();
+
+    // Money out and back.
+    let lines = s.fund(&county, fund).await.unwrap().unwrap().lines;
+    let cold_line = lines.iter().find(|l| l.project_id == cold).unwrap().id;
+    pay(
+        &s,
+        &county,
+        &PaymentForm {
+            line: cold_line,
+            kind: "pay".into(),
+            amount: "30万".into(),
+            on: "2025-05-20".into(),
+            voucher: "记-0520".into(),
+            note: String::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let Err(AppError::Fields(p)) = pay(
+        &s,
+        &county,
+        &PaymentForm {
+            line: cold_line,
+            kind: "return".into(),
+            amount: "1万".into(),
+            on: "2025-06-01".into(),
+            voucher: "收-0601".into(),
+            note: String::new(),
+        },
+        today,
+    )
+    .await
+    else {
+        panic!("a return without a reason is refused");
+    };
+    assert_eq!(p[0].0, "note");
+
+    // The year's checks, explained with their numbers.
+    let r = report(&s, &county, 2025, today).await.unwrap();
+    assert_eq!(r.total, Money::from_yuan(1_000_000).unwrap());
+    assert_eq!(r.planned, Money::from_yuan(950_000).unwrap());
+    assert_eq!(r.spent, Money::from_yuan(300_000).unwrap());
+    let industry = r.industry.as_ref().unwrap();
+    assert_eq!(industry.required_percent, 60, "national 2023–2025");
+    assert!(!industry.met());
+    assert!(
+        industry.explain().contains("占50.00%"),
+        "{}",
+        industry.explain()
+    );
+    assert!(
+        industry.explain().contains("还差100,000.00元"),
+        "{}",
+        industry.explain()
+    );
+    let progress = r.progress.as_ref().unwrap();
+    assert_eq!(
+        progress.required_percent, 50,
+        "the 06-30 milestone has passed"
+    );
+    assert!(!progress.met());
+    let behind: Vec<i64> = progress.behind.iter().map(|l| l.project_id).collect();
+    // The cold store has spent 60 % of its line; the road and the office nothing.
+    assert_eq!(behind, [road, office]);
+    assert_eq!(r.negatives.len(), 1);
+    assert_eq!(r.negatives[0].line.project_id, office);
+    // None of the library projects has started by 06-30.
+    assert_eq!(r.overdue.len(), 4);
+    assert!(
+        r.overdue[0].reason.contains("2025-06-30前开工"),
+        "{}",
+        r.overdue[0].reason
+    );
+
+    // The rest of the cold store's way, and the household page's view of it.
+    for (action, who, version) in [
+        ("establish", &county, 3),
+        ("tender", &town, 4),
+        ("start", &village, 5),
+        ("complete", &village, 6),
+        ("accept", &town, 7),
+    ] {
+        take_step(
+            &s,
+            who,
+            cold,
+            &step(action, version, "2025-06-20", false),
+            today,
+        )
+        .await
+        .unwrap();
+    }
+    let head = dixian_domain::registry::HouseholdCode::parse(&codes[0]).unwrap();
+    let mine = s.household_projects(&village, &head).await.unwrap();
+    assert_eq!(mine[0].stage, ProjectStage::Accepted);
+    assert_eq!(mine[0].mechanism, LinkMechanism::Dividend);
+
+    // Year end: the unfunded library project rolls into 2026, where the county's own pack
+    // asks 70 % for industry — a pack value, no code.
+    let moved = s
+        .roll_over_projects(
+            &county,
+            &dixian_domain::DivisionCode::parse(COUNTY).unwrap(),
+            2025,
+            2026,
+            d(2025, 12, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    let rolled = s.project(&county, spare).await.unwrap().unwrap();
+    assert_eq!(rolled.project.planned_year, 2026);
+    let fund_2026 = add_fund(
+        &s,
+        &county,
+        &FundForm {
+            doc_number: "渝财农〔2026〕3号".into(),
+            title: "关于下达2026年中央财政常态化帮扶资金的通知".into(),
+            level: "中央".into(),
+            year: "2026".into(),
+            category: "consolidation".into(),
+            amount: "100万".into(),
+            direct: String::new(),
+            received_on: "2026-01-08".into(),
+        },
+        d(2026, 2, 1),
+    )
+    .await
+    .unwrap();
+    plan(&s, &county, fund_2026, &split(spare, "65万"), d(2026, 2, 1))
+        .await
+        .unwrap();
+    let r = report(&s, &county, 2026, d(2026, 2, 1)).await.unwrap();
+    assert_eq!(r.funds_name, "常态化帮扶资金");
+    let industry = r.industry.unwrap();
+    assert_eq!(industry.required_percent, 70);
+    assert!(!industry.met(), "65 % is below the county's 70 %");
+    assert!(
+        industry.explain().contains("不低于70%"),
+        "{}",
+        industry.explain()
+    );
+}
