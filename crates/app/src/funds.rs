@@ -859,3 +859,214 @@ pub async fn code_names(
 pub fn stages() -> &'static [ProjectStage] {
     ProjectStage::ALL
 }
+
+/// The name of a code of a pack table, or the code itself.
+fn name_of<'a>(table: &'a [(String, String)], code: &'a str) -> &'a str {
+    table
+        .iter()
+        .find(|(c, _)| c == code)
+        .map_or(code, |(_, n)| n.as_str())
+}
+
+/// The funds ledgers of `year` as XLSX sheets (资金分配与支出台账, 项目库及年度计划, 项目实施
+/// 进度): for those who export ledgers; audited.
+pub async fn ledger(
+    store: &dyn Store,
+    actor: &Actor,
+    year: i32,
+    today: NaiveDate,
+) -> Result<Vec<crate::workbook::Table>, AppError> {
+    use crate::workbook::{Cell, Table};
+    crate::accounts::require(
+        store,
+        actor,
+        dixian_domain::access::Permission::ExportLedger,
+        "资金台账导出",
+    )
+    .await?;
+    let r = report(store, actor, year, today).await?;
+    let (types, categories) = code_names(store, r.county.as_ref(), today).await?;
+    let whose = match &r.county {
+        Some(c) => store
+            .division(c)
+            .await?
+            .map_or_else(|| c.to_string(), |d| d.name),
+        None => "全部".into(),
+    };
+    let subtitle = format!("填报单位：{whose}　年度：{year}　截至：{today}");
+    let funds = Table {
+        sheet: "资金文件".into(),
+        title: format!("{whose}{year}年{}分配与支出台账", r.funds_name),
+        subtitle: subtitle.clone(),
+        columns: vec![
+            ("文号", 22),
+            ("文件标题", 40),
+            ("级次", 8),
+            ("任务类别", 20),
+            ("直达资金", 8),
+            ("收到日期", 12),
+            ("金额（元）", 16),
+            ("已分配（元）", 16),
+            ("已支出（元）", 16),
+            ("支出进度", 10),
+        ],
+        rows: r
+            .funds
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::text(&f.doc_number),
+                    Cell::text(&f.title),
+                    Cell::text(f.level.label()),
+                    Cell::text(name_of(&categories, &f.category)),
+                    Cell::text(if f.direct { "是" } else { "否" }),
+                    Cell::Date(f.received_on),
+                    Cell::Fen(f.amount.fen()),
+                    Cell::Fen(f.planned.fen()),
+                    Cell::Fen(f.spent.fen()),
+                    Cell::Permille(share_bp(f.spent, f.amount) / 10),
+                ]
+            })
+            .collect(),
+        total: Some(vec![
+            Cell::text("合计"),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Fen(r.total.fen()),
+            Cell::Fen(r.planned.fen()),
+            Cell::Fen(r.spent.fen()),
+            Cell::Permille(share_bp(r.spent, r.total) / 10),
+        ]),
+    };
+    let lines = store.plan_lines(actor, year).await?;
+    let split = Table {
+        sheet: "资金分配与支出".into(),
+        title: format!("{whose}{year}年{}分配到项目及支出明细", r.funds_name),
+        subtitle: subtitle.clone(),
+        columns: vec![
+            ("文号", 22),
+            ("项目编号", 10),
+            ("项目名称", 36),
+            ("项目类型", 14),
+            ("实施地点", 14),
+            ("项目状态", 14),
+            ("分配日期", 12),
+            ("分配金额（元）", 16),
+            ("已支出（元）", 16),
+            ("支出凭证", 30),
+        ],
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::text(&l.doc_number),
+                    Cell::text(format!("#{}", l.project_id)),
+                    Cell::text(&l.project_name),
+                    Cell::text(name_of(&types, &l.type_code)),
+                    Cell::text(&l.division_name),
+                    Cell::text(l.stage.label()),
+                    Cell::Date(l.planned_on),
+                    Cell::Fen(l.amount.fen()),
+                    Cell::Fen(l.spent.fen()),
+                    Cell::text(
+                        l.payments
+                            .iter()
+                            .map(|p| {
+                                format!("{} {} {}元 {}", p.on, p.kind.label(), p.amount, p.voucher)
+                            })
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                    ),
+                ]
+            })
+            .collect(),
+        total: None,
+    };
+    let projects = store
+        .projects(
+            actor,
+            &ProjectFilter {
+                planned_year: Some(year),
+                ..ProjectFilter::default()
+            },
+        )
+        .await?;
+    let library = Table {
+        sheet: "项目库及年度计划".into(),
+        title: format!("{whose}{year}年度巩固衔接项目库及实施计划"),
+        subtitle: subtitle.clone(),
+        columns: vec![
+            ("项目编号", 10),
+            ("项目名称", 36),
+            ("项目类型", 14),
+            ("建设性质", 8),
+            ("实施地点", 14),
+            ("实施单位", 20),
+            ("计划开工", 12),
+            ("计划完工", 12),
+            ("总投资（元）", 16),
+            ("已安排资金（元）", 16),
+            ("已支出（元）", 16),
+            ("受益户数", 10),
+            ("项目状态", 14),
+        ],
+        rows: projects
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::text(format!("#{}", p.id)),
+                    Cell::text(&p.name),
+                    Cell::text(name_of(&types, &p.type_code)),
+                    Cell::text(p.nature.label()),
+                    Cell::text(&p.division_name),
+                    Cell::text(&p.unit),
+                    Cell::Date(p.start_on),
+                    Cell::Date(p.end_on),
+                    Cell::Fen(p.budget.fen()),
+                    Cell::Fen(p.planned.fen()),
+                    Cell::Fen(p.spent.fen()),
+                    Cell::Count(p.beneficiaries),
+                    Cell::text(p.stage.label()),
+                ]
+            })
+            .collect(),
+        total: None,
+    };
+    let overdue = Table {
+        sheet: "实施进度滞后".into(),
+        title: format!("{whose}{year}年度项目实施进度滞后清单"),
+        subtitle,
+        columns: vec![
+            ("项目编号", 10),
+            ("项目名称", 36),
+            ("实施地点", 14),
+            ("项目状态", 14),
+            ("滞后情况", 50),
+        ],
+        rows: r
+            .overdue
+            .iter()
+            .map(|o| {
+                vec![
+                    Cell::text(format!("#{}", o.project.id)),
+                    Cell::text(&o.project.name),
+                    Cell::text(&o.project.division_name),
+                    Cell::text(o.project.stage.label()),
+                    Cell::text(&o.reason),
+                ]
+            })
+            .collect(),
+        total: None,
+    };
+    let detail = serde_json::json!({
+        "year": year, "funds": r.funds.len(), "lines": lines.len(), "projects": projects.len(),
+    })
+    .to_string();
+    store
+        .audit(actor, "fund.export", "资金台账", &detail)
+        .await?;
+    Ok(vec![funds, split, library, overdue])
+}

@@ -27,6 +27,7 @@ const GROUPS: &[(&str, &[&str])] = &[
         "办理",
         &["/work", "/leads", "/cases", "/problems", "/visits"],
     ),
+    ("资金项目", &["/funds", "/projects"]),
     (
         "查询",
         &["/households", "/people", "/households/import", "/screening"],
@@ -66,6 +67,8 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/sla", "办理时效", Permission::HandleCases),
     ("/problems", "三保障问题", Permission::ViewRegistry),
     ("/visits", "走访记录", Permission::ViewRegistry),
+    ("/funds", "资金", Permission::ViewRegistry),
+    ("/projects", "项目库", Permission::ViewRegistry),
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),

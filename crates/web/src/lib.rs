@@ -8,6 +8,7 @@ mod accounts;
 mod audit;
 mod complaints;
 mod dashboard;
+mod funds;
 mod monitoring;
 mod policy;
 mod problems;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::router())
         .merge(monitoring::router())
         .merge(problems::router())
+        .merge(funds::router())
         .merge(screening::router())
         .merge(reports::router())
         .merge(audit::router())
@@ -90,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/session", get(api::session))
         .merge(monitoring::api_router())
         .merge(problems::api_router())
+        .merge(funds::api_router())
         .merge(screening::api_router())
         .merge(dashboard::api_router())
         .merge(reports::api_router())
@@ -146,6 +149,7 @@ pub fn openapi_document() -> serde_json::Value {
     openapi::document(&[
         monitoring::api_paths(),
         problems::api_paths(),
+        funds::api_paths(),
         screening::api_paths(),
         dashboard::api_paths(),
         reports::api_paths(),

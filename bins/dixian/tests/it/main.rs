@@ -4,6 +4,7 @@
 mod browser;
 mod browser_complaints;
 mod browser_dashboard;
+mod browser_funds;
 mod browser_lists;
 mod browser_monitoring;
 mod browser_problems;

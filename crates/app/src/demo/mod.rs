@@ -4,6 +4,7 @@
 //! 三保障 problems (`problems`) are loaded on top of the registry.
 
 pub mod cases;
+pub mod funds;
 pub mod problems;
 
 use crate::AppError;

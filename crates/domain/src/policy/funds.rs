@@ -147,15 +147,15 @@ pub fn check_tables(
     negative: Option<&[NegativeUse]>,
 ) -> Vec<(&'static str, usize, &'static str, String)> {
     let mut out = Vec::new();
-    if let Some(types) = types {
-        if !types.iter().any(|t| t.industry) {
-            out.push((
-                "project_type",
-                0,
-                "industry",
-                "项目类型中至少应有一类计入产业发展（industry = true）".into(),
-            ));
-        }
+    if let Some(types) = types
+        && !types.iter().any(|t| t.industry)
+    {
+        out.push((
+            "project_type",
+            0,
+            "industry",
+            "项目类型中至少应有一类计入产业发展（industry = true）".into(),
+        ));
     }
     for (i, n) in negative.unwrap_or_default().iter().enumerate() {
         if n.keywords.iter().all(|k| k.trim().is_empty()) {

@@ -370,20 +370,18 @@ pub async fn funds(store: &dyn Store) {
     assert_eq!(store.plan_lines(&county, 2025).await.unwrap().len(), 1);
 
     // The rest of the stages, in order.
-    let mut version = 3;
-    for (action, who) in [
+    for (version, (action, who)) in (3..).zip([
         (ProjectAction::Establish, &county),
         (ProjectAction::Tender, &town),
         (ProjectAction::Start, &village),
         (ProjectAction::Complete, &village),
         (ProjectAction::Accept, &town),
         (ProjectAction::Settle, &county),
-    ] {
+    ]) {
         store
             .advance_project(who, pid, version, &step(action, d(2025, 6, 1), false))
             .await
             .unwrap();
-        version += 1;
     }
     let file = store.project(&village, pid).await.unwrap().unwrap();
     assert_eq!(file.project.stage, ProjectStage::Settled);

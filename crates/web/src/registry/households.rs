@@ -217,6 +217,9 @@ struct HouseholdPage {
     may_visit: bool,
     /// The household's 三保障 problems: (id, kind, description, state, deadline, open).
     problems: Vec<(i64, &'static str, String, &'static str, String, bool)>,
+    /// Projects listing the household as a beneficiary (联农带农): (id, name, stage, plan
+    /// year, how it benefits).
+    projects: Vec<(i64, String, &'static str, i32, &'static str)>,
     /// Kinds judged not secure that have no open problem yet: (code, label), to register.
     unregistered: Vec<(&'static str, &'static str)>,
     /// A refused visit form: what was typed, its problems and the photos kept.
@@ -349,12 +352,29 @@ async fn household_page(
             )
         })
         .collect();
+    let projects = state
+        .store
+        .household_projects(actor, &s.code)
+        .await
+        .map_err(dixian_app::AppError::from)?
+        .into_iter()
+        .map(|p| {
+            (
+                p.project_id,
+                p.name,
+                p.stage.label(),
+                p.planned_year,
+                p.mechanism.label(),
+            )
+        })
+        .collect();
     let (status, typed) = refused.unwrap_or((StatusCode::OK, crate::forms::Typed::default()));
     Ok(render(
         status,
         &HouseholdPage {
             typed,
             problems,
+            projects,
             unregistered,
             visits: visits.visits.iter().map(crate::views::visit_view).collect(),
             visit_rule,

@@ -1,0 +1,321 @@
+//! Browser end-to-end test of funds and the project library, on a phone: the village proposes
+//! a project (refused first, every problem beside its box, what was typed kept), the town
+//! reviews and the county approves it with their notices; the county records a fund document,
+//! splits it to the project and pays, carries the project to 报账; the household page shows
+//! the project it benefits from, and the year's checks and ledgers are one tap away.
+
+use crate::browser::Browser;
+use crate::browser_monitoring::checks_sit_beside_their_labels;
+use crate::support::demo_server;
+use fantoccini::Locator;
+
+async fn click_css(b: &Browser, css: &str) {
+    let e = b.client.find(Locator::Css(css)).await.unwrap();
+    b.click_and_wait(e).await;
+}
+
+async fn value(b: &Browser, css: &str) -> String {
+    b.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// Takes step `action` on the project page, with a notice when the step needs one.
+async fn step(b: &Browser, action: &str, notice: bool, today: chrono::NaiveDate) {
+    let form = format!("#project-{action}");
+    if notice {
+        b.fill(&format!("{form} input[name=notice_place]"), "镇政务公开栏")
+            .await;
+        b.choose(
+            &format!("{form} input[name=notice_from]"),
+            &today.to_string(),
+        )
+        .await;
+        b.choose(
+            &format!("{form} input[name=notice_to]"),
+            &(today + chrono::Days::new(9)).to_string(),
+        )
+        .await;
+    }
+    // A closed step form opens first.
+    b.client
+        .execute(
+            "document.querySelector(arguments[0]).closest('details').open = true; return true;",
+            vec![serde_json::json!(form)],
+        )
+        .await
+        .unwrap();
+    b.submit(&format!("{form} button")).await;
+    let done = b.text("#project-done").await;
+    assert!(!done.is_empty(), "{action} done");
+}
+
+#[tokio::test]
+async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("600", "31");
+    let base = format!("http://{}", server.addr);
+    let today = chrono::Local::now().date_naive();
+    b.client.set_window_size(390, 844).await.unwrap();
+
+    // The village officer: a household of the village, then the proposal form.
+    b.login(&base, "village", "Dixian@2026").await;
+    b.client.goto(&format!("{base}/households")).await.unwrap();
+    let first = b
+        .client
+        .find(Locator::Css("table tbody tr td a[href^='/households/']"))
+        .await
+        .unwrap();
+    b.click_and_wait(first).await;
+    let household = b
+        .path()
+        .await
+        .trim_start_matches("/households/")
+        .to_string();
+    b.click_link("项目库").await;
+    assert_eq!(b.path().await, "/projects");
+    assert_eq!(b.overflow().await, "", "/projects overflows a phone");
+    click_css(&b, "#propose-project").await;
+    assert_eq!(b.path().await, "/projects/new");
+    assert_eq!(b.overflow().await, "", "/projects/new overflows a phone");
+    b.fill(
+        "#project-new input[name=name]",
+        "桂花村冷链仓储设施建设项目",
+    )
+    .await;
+    b.choose("#project-new select[name=type_code]", "industry")
+        .await;
+    b.choose("#project-new input[name=start_on]", "2027-03-01")
+        .await;
+    b.choose("#project-new input[name=end_on]", "2027-10-31")
+        .await;
+    b.fill("#project-new input[name=unit]", "石桥镇人民政府")
+        .await;
+    b.fill(
+        "#project-new textarea[name=tasks]",
+        "新建冷库500平方米及配套设施",
+    )
+    .await;
+    b.fill("#project-new input[name=budget]", "80万").await;
+    b.fill(
+        "#project-new textarea[name=mechanism]",
+        "吸纳脱贫户务工，村集体收益按股分红",
+    )
+    .await;
+    b.fill("#project-new input[name=output_name]", "新建冷库面积")
+        .await;
+    b.fill("#project-new input[name=output_value]", "≥500平方米")
+        .await;
+    b.fill("#project-new input[name=benefit_name]", "带动脱贫户增收")
+        .await;
+    b.fill("#project-new input[name=benefit_value]", "≥20户")
+        .await;
+    // No 满意度指标, and a notice of five days only.
+    b.fill("#project-new textarea[name=beneficiaries]", &household)
+        .await;
+    b.choose(
+        "#project-new select[name=beneficiary_mechanism]",
+        "dividend",
+    )
+    .await;
+    b.fill("#project-new input[name=notice_place]", "桂花村村务公开栏")
+        .await;
+    b.choose("#project-new input[name=notice_from]", "2026-11-20")
+        .await;
+    b.choose("#project-new input[name=notice_to]", "2026-11-24")
+        .await;
+    b.submit("#project-new button").await;
+    let errors = b.text("#project-errors").await;
+    assert!(errors.contains("满意度指标"), "{errors}");
+    assert!(errors.contains("少于政策包规定的10天"), "{errors}");
+    // Each beside its box; what was typed is still there.
+    let beside = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#project-new .field-error')]
+               .map(e => e.closest('label').querySelector('input,select,textarea').name);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        beside,
+        serde_json::json!(["satisfaction_name", "notice_to"]),
+        "errors beside their boxes"
+    );
+    assert_eq!(
+        value(&b, "#project-new input[name=name]").await,
+        "桂花村冷链仓储设施建设项目"
+    );
+    assert_eq!(
+        value(&b, "#project-new select[name=beneficiary_mechanism]").await,
+        "dividend"
+    );
+    assert_eq!(b.overflow().await, "", "the refused form overflows a phone");
+    b.fill(
+        "#project-new input[name=satisfaction_name]",
+        "受益群众满意度",
+    )
+    .await;
+    b.fill("#project-new input[name=satisfaction_value]", "≥90%")
+        .await;
+    b.choose("#project-new input[name=notice_to]", "2026-11-29")
+        .await;
+    b.submit("#project-new button").await;
+    assert!(b.path().await.starts_with("/projects/"));
+    assert_eq!(b.text("#project-stage").await, "村申报待乡审核");
+    assert!(b.text("#project-households").await.contains("入股分红"));
+    let project = b.path().await;
+    b.screenshot("project-proposed-phone.png").await;
+    assert!(
+        b.client
+            .find(Locator::Css("#project-review"))
+            .await
+            .is_err(),
+        "审核 is the town's"
+    );
+
+    // The town reviews with its notice; the county approves with the joint review.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "town", "Dixian@2026").await;
+    b.client.goto(&format!("{base}{project}")).await.unwrap();
+    step(&b, "review", true, today).await;
+    assert_eq!(b.text("#project-stage").await, "乡审核通过待县审定");
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "county", "Dixian@2026").await;
+    b.client.goto(&format!("{base}{project}")).await.unwrap();
+    b.fill(
+        "#project-approve textarea[name=note]",
+        "经农业农村、财政、发展改革等部门联合审查，同意入库",
+    )
+    .await;
+    step(&b, "approve", true, today).await;
+    assert_eq!(b.text("#project-stage").await, "已入库");
+    let id = project.trim_start_matches("/projects/").to_string();
+    // 立项 needs money first.
+    b.submit("#project-establish button").await;
+    assert!(
+        b.text("#project-establish-errors")
+            .await
+            .contains("尚未安排资金")
+    );
+
+    // The county's fund document, split to the project and paid.
+    b.click_link("资金").await;
+    assert_eq!(b.path().await, "/funds");
+    assert_eq!(b.overflow().await, "", "/funds overflows a phone");
+    assert!(b.text("#fund-checks").await.contains("产业发展资金占比"));
+    checks_sit_beside_their_labels(&b, "#fund-new").await;
+    b.fill("#fund-new input[name=doc_number]", "渝财农〔2026〕88号")
+        .await;
+    b.fill(
+        "#fund-new input[name=title]",
+        "关于下达2026年中央财政常态化帮扶资金的通知",
+    )
+    .await;
+    b.choose("#fund-new select[name=category]", "consolidation")
+        .await;
+    b.fill("#fund-new input[name=amount]", "120万").await;
+    b.submit("#fund-new button").await;
+    assert!(b.text("#fund-done").await.contains("已登记"));
+    assert_eq!(b.overflow().await, "", "a fund page overflows a phone");
+    b.choose("#plan select[name=project]", &id).await;
+    // More than the project's budget is refused with the numbers.
+    b.fill("#plan input[name=amount]", "90万").await;
+    b.submit("#plan button").await;
+    assert!(b.text("#plan-errors").await.contains("超出总投资"));
+    assert_eq!(value(&b, "#plan select[name=project]").await, id);
+    b.fill("#plan input[name=amount]", "50万").await;
+    b.submit("#plan button").await;
+    assert!(b.text("#fund-planned").await.contains("500,000.00"));
+    let line = b
+        .client
+        .find(Locator::Css("#fund-lines form[id^='pay-']"))
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    b.client
+        .execute(
+            "document.querySelector('#' + arguments[0]).closest('details').open = true; return true;",
+            vec![serde_json::json!(line)],
+        )
+        .await
+        .unwrap();
+    b.fill(&format!("#{line} input[name=amount]"), "20万").await;
+    b.fill(&format!("#{line} input[name=voucher]"), "记-1207-01")
+        .await;
+    b.submit(&format!("#{line} button")).await;
+    assert!(b.text("#fund-spent").await.contains("200,000.00"));
+
+    // The county carries the project to 报账.
+    b.client.goto(&format!("{base}{project}")).await.unwrap();
+    for action in [
+        "establish",
+        "tender",
+        "start",
+        "complete",
+        "accept",
+        "settle",
+    ] {
+        step(&b, action, false, today).await;
+    }
+    assert_eq!(b.text("#project-stage").await, "已报账");
+    assert!(
+        b.text("#project-money")
+            .await
+            .contains("渝财农〔2026〕88号")
+    );
+    assert!(b.text("#project-history").await.contains("县审定入库"));
+    b.screenshot("project-settled-phone.png").await;
+    // Its notice prints for the village board.
+    click_css(&b, "#print-notice").await;
+    assert!(b.text("#project-notice").await.contains("项目入库公告"));
+
+    // The household page shows the project it benefits from.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "village", "Dixian@2026").await;
+    b.client
+        .goto(&format!("{base}/households/{household}"))
+        .await
+        .unwrap();
+    let projects = b.text("#household-projects").await;
+    assert!(
+        projects.contains("桂花村冷链仓储设施建设项目"),
+        "{projects}"
+    );
+    assert!(projects.contains("已报账"), "{projects}");
+
+    // The county's ledgers of the year download as one workbook.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "county", "Dixian@2026").await;
+    b.client.goto(&format!("{base}/funds")).await.unwrap();
+    let href = b.href("#funds-ledger").await;
+    let got = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(body => done(
+               r.status + ' ' + r.headers.get('content-type') + ' ' + body.byteLength)));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    let got = got.as_str().unwrap().to_string();
+    assert!(
+        got.starts_with("200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "),
+        "{got}"
+    );
+    b.screenshot("funds-phone.png").await;
+    b.close().await;
+    drop(server);
+}

@@ -1,0 +1,47 @@
+//! Funds and the project library (资金和项目库): the library list behind every figure, a
+//! project with its steps, money and beneficiaries, the proposal form, the printable notice
+//! for the village board; the year's funds with the audited checks, a fund document with its
+//! split and payments, and the ledgers as XLSX.
+
+mod api;
+mod pages;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The pages of this capability; all need a signed-in user.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/projects",
+            get(pages::projects).post(pages::create_project),
+        )
+        .route("/projects/new", get(pages::new_project))
+        .route("/projects/roll-over", post(pages::roll_over))
+        .route("/projects/{id}", get(pages::project))
+        .route("/projects/{id}/step", post(pages::step))
+        .route("/projects/{id}/notice", get(pages::notice))
+        .route("/funds", get(pages::funds).post(pages::create_fund))
+        .route("/funds/ledger.xlsx", get(pages::ledger))
+        .route("/funds/{id}", get(pages::fund))
+        .route("/funds/{id}/plan", post(pages::plan))
+        .route("/funds/{id}/pay", post(pages::pay))
+}
+
+/// The OpenAPI paths of the funds API.
+pub(crate) fn api_paths() -> serde_json::Value {
+    api::paths()
+}
+
+/// The funds and project-library JSON API.
+pub(crate) fn api_router() -> Router<AppState> {
+    Router::new()
+        .route("/api/projects", get(api::projects).post(api::propose))
+        .route("/api/projects/{id}", get(api::project))
+        .route("/api/projects/{id}/steps", post(api::step))
+        .route("/api/funds", get(api::funds).post(api::add_fund))
+        .route("/api/funds/{id}", get(api::fund))
+        .route("/api/funds/{id}/lines", post(api::plan))
+        .route("/api/fund-payments", post(api::pay))
+}
