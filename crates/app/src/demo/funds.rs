@@ -23,8 +23,20 @@ use dixian_store::funds::{NewFund, NewPayment, NewProject, ProjectStep};
 /// One project a year for about this many households.
 const HOUSEHOLDS_PER_PROJECT: i64 = 1_000;
 
+/// An indicator and its target value.
+type Target = (&'static str, &'static str);
+
 /// Projects by type: (type code, share out of 100, names, tasks, output, benefit).
-const KINDS: [(&str, u64, &[&str], &str, (&str, &str), (&str, &str)); 5] = [
+type Kind = (
+    &'static str,
+    u64,
+    &'static [&'static str],
+    &'static str,
+    Target,
+    Target,
+);
+
+const KINDS: [Kind; 5] = [
     (
         "industry",
         62,
