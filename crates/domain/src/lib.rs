@@ -2,6 +2,7 @@
 //! or a function of values, so it can be tested exhaustively.
 
 pub mod access;
+pub mod assets;
 
 pub mod calendar;
 pub mod changes;

@@ -623,6 +623,7 @@ macro_rules! take_photo_drafts {
 }
 
 mod accounts;
+mod assets;
 mod audit;
 mod calendar;
 mod complaints;

@@ -128,6 +128,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_funds.sql"),
         postgres: include_str!("../migrations/postgres/0019_funds.sql"),
     },
+    Migration {
+        version: 20,
+        name: "assets",
+        sqlite: include_str!("../migrations/sqlite/0020_assets.sql"),
+        postgres: include_str!("../migrations/postgres/0020_assets.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -11,6 +11,7 @@
 pub mod contract;
 
 pub mod accounts;
+pub mod assets;
 pub mod audit;
 pub mod calendar;
 pub mod complaints;
@@ -30,6 +31,7 @@ pub use accounts::{
     AccountChange, AccountDecision, AccountRequest, AccountStore, FailureCount, LoginAttempt,
     LoginKey, NewServiceToken, NewSession, NewUser, ServiceTokenRecord, SessionRecord, UserRecord,
 };
+pub use assets::AssetStore;
 pub use audit::{
     AuditFilter, AuditRecord, AuditStore, AuditVerification, PruneReport, PruneThrough,
 };
@@ -114,6 +116,7 @@ pub trait Store:
     + AuditStore
     + ComplaintStore
     + FundStore
+    + AssetStore
 {
 }
 
@@ -132,14 +135,15 @@ impl<T> Store for T where
         + AuditStore
         + ComplaintStore
         + FundStore
+        + AssetStore
 {
 }
 
 /// The capability traits, so that their methods can be called on a `&dyn Store`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore, FeedStore,
-        FundStore, MonitoringStore, PolicyStore, ProblemStore, RegistryStore, ScreeningStore,
-        Store, SystemStore, VisitStore,
+        AccountStore, AssetStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore,
+        FeedStore, FundStore, MonitoringStore, PolicyStore, ProblemStore, RegistryStore,
+        ScreeningStore, Store, SystemStore, VisitStore,
     };
 }

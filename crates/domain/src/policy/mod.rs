@@ -6,6 +6,7 @@
 //! pack in force on the date that has it, the newest within a level (see `docs/decisions.md`). Every file is checked on its own, so
 //! every error names file, line and field.
 
+pub mod assets;
 pub mod exclusions;
 pub mod funds;
 pub mod problems;
@@ -425,6 +426,7 @@ pub struct PackFile {
     pub assistance: Option<AssistanceRules>,
     pub exclusions: Option<exclusions::ExclusionRules>,
     pub funds: Option<funds::FundRules>,
+    pub assets: Option<assets::AssetRules>,
     #[serde(default)]
     pub codes: CodesLayer,
     /// Where each value comes from (来源), by value path; see [`sources`].
@@ -686,6 +688,11 @@ fn validate(p: &PackFile) -> Vec<Problem> {
     if let Some(rules) = &p.funds {
         for (field, message) in rules.check() {
             out.push((vec![Seg::Key("funds"), Seg::Key(field)], message));
+        }
+    }
+    if let Some(rules) = &p.assets {
+        for (field, message) in rules.check() {
+            out.push((vec![Seg::Key("assets"), Seg::Key(field)], message));
         }
     }
     for (table, i, field, message) in funds::check_tables(
@@ -995,6 +1002,8 @@ pub struct Policy {
     pub exclusions: exclusions::ExclusionRules,
     /// `None` before any pack in force names fund rules (packs before 2022).
     pub funds: Option<funds::FundRules>,
+    /// `None` where no pack in force names asset rules (packs stored before they existed).
+    pub assets: Option<assets::AssetRules>,
     /// The fund code tables; empty where no pack in force has them.
     pub project_types: Vec<funds::ProjectType>,
     pub fund_categories: Vec<CodeItem>,
@@ -1340,6 +1349,13 @@ impl PolicySet {
                 Some(p) => {
                     provenance.push(SectionSource::of(p, "funds"));
                     p.content.funds.clone()
+                }
+                None => None,
+            },
+            assets: match layers.iter().rev().find(|p| p.content.assets.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "assets"));
+                    p.content.assets.clone()
                 }
                 None => None,
             },

@@ -58,11 +58,13 @@ macro_rules! contract_checks {
             problems::problems,
             complaints::complaints,
             funds::funds,
+            assets::assets,
         }
     };
 }
 
 pub mod accounts;
+pub mod assets;
 pub mod audit;
 pub mod calendar;
 pub mod complaints;

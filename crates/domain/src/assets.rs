@@ -1,0 +1,257 @@
+//! Project assets (扶贫项目资产, from 2026 帮扶项目资产 — the name comes from the pack): what a
+//! finished project leaves — 经营性, 公益性 or 到户类 — with its owner (确权), custody (管护)
+//! and operation; the yearly income of operating assets and its distribution plan (村集体提
+//! 方案、乡镇审批、县级备案); disposal (处置: the simplified village-assembly path only up to the
+//! pack's amount) and write-off (核销, with an expert assessment). The rules are functions
+//! here, their numbers from the pack's `[assets]`.
+
+use crate::access::Role;
+use crate::codes::coded_enum;
+use crate::money::Money;
+pub use crate::policy::assets::AssetRules;
+
+coded_enum!(
+    /// 资产类别.
+    AssetClass {
+        Operating => ("operating", "经营性资产"),
+        Public => ("public", "公益性资产"),
+        Household => ("household", "到户类资产"),
+    }
+);
+
+coded_enum!(
+    /// Who owns the asset (所有权).
+    OwnerKind {
+        Collective => ("collective", "村集体经济组织"),
+        Town => ("town", "乡镇"),
+        Department => ("department", "行业部门（国有）"),
+        Household => ("household", "农户"),
+    }
+);
+
+coded_enum!(
+    /// How an operating asset is run (经营方式).
+    Operation {
+        SelfRun => ("self", "自主经营"),
+        Contract => ("contract", "承包"),
+        Trust => ("trust", "托管"),
+        Lease => ("lease", "租赁"),
+        Cooperation => ("cooperation", "合作经营"),
+    }
+);
+
+coded_enum!(
+    /// Where an asset stands.
+    AssetState {
+        InUse => ("in_use", "在用"),
+        Disposed => ("disposed", "已处置"),
+        WrittenOff => ("written_off", "已核销"),
+    }
+);
+
+coded_enum!(
+    /// A kind of income (收益类型).
+    IncomeKind {
+        Rent => ("rent", "租金"),
+        Dividend => ("dividend", "分红"),
+        Profit => ("profit", "经营收益"),
+        Other => ("other", "其他"),
+    }
+);
+
+coded_enum!(
+    /// What a distribution line pays for. 农帮扶发〔2024〕3号: income is not handed out as simple
+    /// cash by default; it pays for work, posts, conditional rewards and village public works.
+    DistributionUse {
+        PublicPost => ("public_post", "公益岗位工资"),
+        WorkPay => ("work_pay", "参与劳动报酬"),
+        Reward => ("reward", "奖励补助（以奖代补）"),
+        Hardship => ("hardship", "困难救助"),
+        PublicWorks => ("public_works", "村内公益事业"),
+        Cash => ("cash", "直接发放现金"),
+    }
+);
+
+coded_enum!(
+    /// Where a distribution plan stands: 村集体提方案 → 乡镇审批 → 县级备案.
+    PlanState {
+        Proposed => ("proposed", "村提方案待乡镇审批"),
+        Approved => ("approved", "乡镇已审批待县级备案"),
+        Filed => ("filed", "县级已备案"),
+        Returned => ("returned", "已退回"),
+    }
+);
+
+coded_enum!(
+    /// A step on a distribution plan.
+    PlanAction {
+        Approve => ("approve", "乡镇审批"),
+        File => ("file", "县级备案"),
+        Return => ("return", "退回"),
+    }
+);
+
+coded_enum!(
+    /// 处置方式.
+    DisposalMethod {
+        Auction => ("auction", "拍卖"),
+        Transfer => ("transfer", "转让"),
+        Swap => ("swap", "置换"),
+        Loss => ("loss", "报损"),
+        Scrap => ("scrap", "报废"),
+    }
+);
+
+coded_enum!(
+    /// The approval path of a disposal: the simplified one (≤ the pack's amount: 村民（代表）大会
+    /// 讨论通过，公示无异议) or the full one (村民主决策 → 乡镇审核 → 主管部门审批).
+    DisposalPath {
+        Simplified => ("simplified", "简化程序（村民大会通过并公示）"),
+        Full => ("full", "审批程序（乡镇审核、主管部门审批）"),
+    }
+);
+
+impl PlanAction {
+    pub fn apply(self, from: PlanState) -> Result<PlanState, String> {
+        match (self, from) {
+            (PlanAction::Approve, PlanState::Proposed) => Ok(PlanState::Approved),
+            (PlanAction::File, PlanState::Approved) => Ok(PlanState::Filed),
+            (PlanAction::Return, PlanState::Proposed | PlanState::Approved) => {
+                Ok(PlanState::Returned)
+            }
+            (PlanAction::File, PlanState::Proposed) => {
+                Err("分配方案尚未经乡镇审批，不能县级备案".into())
+            }
+            (a, s) => Err(format!("分配方案当前“{}”，不能“{}”", s.label(), a.label())),
+        }
+    }
+
+    /// The town approves, the county files; either sends back what it holds.
+    pub fn permitted(self, role: Option<Role>, from: PlanState) -> bool {
+        let Some(role) = role else { return true };
+        match self {
+            PlanAction::Approve => matches!(role, Role::TownReviewer | Role::CountyAdmin),
+            PlanAction::File => role == Role::CountyAdmin,
+            PlanAction::Return => {
+                role == Role::CountyAdmin
+                    || (role == Role::TownReviewer && from == PlanState::Proposed)
+            }
+        }
+    }
+
+    pub fn available(state: PlanState, role: Option<Role>) -> Vec<PlanAction> {
+        PlanAction::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.apply(state).is_ok() && a.permitted(role, state))
+            .collect()
+    }
+}
+
+/// Why a disposal may not take `path` for an asset of `value`, if it may not.
+pub fn disposal_problem(path: DisposalPath, value: Money, rules: &AssetRules) -> Option<String> {
+    (path == DisposalPath::Simplified && value > rules.simplified_disposal_max).then(|| {
+        format!(
+            "资产价值{}元，超过简化程序上限{}元：应经村民主决策、乡镇审核、主管部门审批",
+            value.grouped(),
+            rules.simplified_disposal_max.grouped()
+        )
+    })
+}
+
+/// Why a distribution does not fit the year's income, if it does not.
+pub fn distribution_problem(income: Money, already: Money, planned: Money) -> Option<String> {
+    let after = already.fen().saturating_add(planned.fen());
+    (after > income.fen()).then(|| {
+        format!(
+            "当年收益{}元，已有分配方案{}元，本方案{}元，合计超出收益{}元",
+            income.grouped(),
+            already.grouped(),
+            planned.grouped(),
+            Money::from_fen(after - income.fen()).grouped()
+        )
+    })
+}
+
+/// An operating asset's return that year (收益率) in basis points of its value.
+pub fn return_bp(income: Money, value: Money) -> i64 {
+    crate::funds::share_bp(income, value)
+}
+
+/// Why an operating asset is flagged (闲置或低效), if it is: no income in `year`, or a return
+/// below the pack's least.
+pub fn flag(class: AssetClass, value: Money, income: Money, rules: &AssetRules) -> Option<String> {
+    if class != AssetClass::Operating || value <= Money::ZERO {
+        return None;
+    }
+    if income <= Money::ZERO {
+        return Some("闲置：上一年度没有收益".into());
+    }
+    let bp = return_bp(income, value);
+    (bp < i64::from(rules.low_return_bp)).then(|| {
+        format!(
+            "低效：收益率{}，低于政策包要求的{}",
+            crate::funds::percent_text(bp),
+            crate::funds::percent_text(i64::from(rules.low_return_bp))
+        )
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn rules() -> AssetRules {
+        AssetRules {
+            simplified_disposal_max: Money::from_yuan(100_000).unwrap(),
+            low_return_bp: 200,
+            cash_handout: false,
+        }
+    }
+
+    #[test]
+    fn the_simplified_path_stops_at_the_pack_amount() {
+        let y = |n| Money::from_yuan(n).unwrap();
+        assert!(disposal_problem(DisposalPath::Simplified, y(100_000), &rules()).is_none());
+        let m = disposal_problem(DisposalPath::Simplified, y(100_001), &rules()).unwrap();
+        assert!(m.contains("超过简化程序上限100,000.00元"), "{m}");
+        assert!(disposal_problem(DisposalPath::Full, y(900_000), &rules()).is_none());
+    }
+
+    #[test]
+    fn plans_go_village_town_county() {
+        let s = PlanAction::Approve.apply(PlanState::Proposed).unwrap();
+        assert!(PlanAction::Approve.permitted(Some(Role::TownReviewer), PlanState::Proposed));
+        assert!(!PlanAction::File.permitted(Some(Role::TownReviewer), s));
+        assert_eq!(PlanAction::File.apply(s).unwrap(), PlanState::Filed);
+        assert!(PlanAction::File.apply(PlanState::Proposed).is_err());
+        assert_eq!(
+            PlanAction::available(PlanState::Approved, Some(Role::CountyAdmin)),
+            [PlanAction::File, PlanAction::Return]
+        );
+    }
+
+    #[test]
+    fn idle_and_low_return_operating_assets_are_flagged() {
+        let y = |n| Money::from_yuan(n).unwrap();
+        let r = rules();
+        assert!(
+            flag(AssetClass::Operating, y(500_000), y(0), &r)
+                .unwrap()
+                .contains("闲置")
+        );
+        assert!(
+            flag(AssetClass::Operating, y(500_000), y(5_000), &r)
+                .unwrap()
+                .contains("1.00%")
+        );
+        assert!(flag(AssetClass::Operating, y(500_000), y(10_000), &r).is_none());
+        assert!(flag(AssetClass::Public, y(500_000), y(0), &r).is_none());
+        assert!(
+            distribution_problem(y(100), y(60), y(50))
+                .unwrap()
+                .contains("超出收益10.00元")
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! The `[assets]` section of a policy pack: the simplified-disposal limit, the least return of
+//! an operating asset and whether income may be handed out as cash.
+
+use crate::money::Money;
+use crate::policy::de_money;
+use serde::Deserialize;
+
+/// The pack's rules for project assets (`[assets]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetRules {
+    /// A village asset worth at most this may be disposed of by the simplified procedure
+    /// (村民大会或村民代表大会讨论通过，公示无异议).
+    #[serde(deserialize_with = "de_money")]
+    pub simplified_disposal_max: Money,
+    /// An operating asset whose yearly income is below this share of its value, in basis
+    /// points (200 = 2 %), is flagged as low-return (低效).
+    pub low_return_bp: u32,
+    /// Whether a distribution plan may hand income out as cash (直接发放现金).
+    pub cash_handout: bool,
+}
+
+impl AssetRules {
+    /// Problems in the section: `(field, message)` for each.
+    pub fn check(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.simplified_disposal_max <= Money::ZERO {
+            out.push((
+                "simplified_disposal_max",
+                "简化处置上限（simplified_disposal_max）必须大于0".into(),
+            ));
+        }
+        if self.low_return_bp > 10_000 {
+            out.push((
+                "low_return_bp",
+                format!(
+                    "低效收益率（low_return_bp，万分之几）应在0到10000之间，现为{}",
+                    self.low_return_bp
+                ),
+            ));
+        }
+        out
+    }
+}
