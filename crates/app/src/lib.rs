@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod areas;
+pub mod assets;
 pub mod auditing;
 pub mod bulletin;
 pub mod complaints;

@@ -27,7 +27,7 @@ const GROUPS: &[(&str, &[&str])] = &[
         "办理",
         &["/work", "/leads", "/cases", "/problems", "/visits"],
     ),
-    ("资金项目", &["/funds", "/projects"]),
+    ("资金项目", &["/funds", "/projects", "/assets"]),
     (
         "查询",
         &["/households", "/people", "/households/import", "/screening"],
@@ -69,6 +69,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/visits", "走访记录", Permission::ViewRegistry),
     ("/funds", "资金", Permission::ViewRegistry),
     ("/projects", "项目库", Permission::ViewRegistry),
+    ("/assets", "项目资产", Permission::ViewRegistry),
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),

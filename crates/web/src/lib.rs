@@ -5,6 +5,7 @@
 
 // Capabilities: each a folder with its router.
 mod accounts;
+mod assets;
 mod audit;
 mod complaints;
 mod dashboard;
@@ -84,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         .merge(monitoring::router())
         .merge(problems::router())
         .merge(funds::router())
+        .merge(assets::router())
         .merge(screening::router())
         .merge(reports::router())
         .merge(audit::router())
@@ -93,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .merge(monitoring::api_router())
         .merge(problems::api_router())
         .merge(funds::api_router())
+        .merge(assets::api_router())
         .merge(screening::api_router())
         .merge(dashboard::api_router())
         .merge(reports::api_router())
@@ -150,6 +153,7 @@ pub fn openapi_document() -> serde_json::Value {
         monitoring::api_paths(),
         problems::api_paths(),
         funds::api_paths(),
+        assets::api_paths(),
         screening::api_paths(),
         dashboard::api_paths(),
         reports::api_paths(),

@@ -1,8 +1,10 @@
 //! Browser end-to-end test of funds and the project library, on a phone: the village proposes
 //! a project (refused first, every problem beside its box, what was typed kept), the town
 //! reviews and the county approves it with their notices; the county records a fund document,
-//! splits it to the project and pays, carries the project to 报账; the household page shows
-//! the project it benefits from, and the year's checks and ledgers are one tap away.
+//! splits it to the project and pays, carries the project to 报账 and registers the asset it
+//! left with its income; the village proposes how the income is shared (cash refused), the
+//! town approves and the county files it; the household page shows the project and what it
+//! received, and the year's checks and ledgers are one tap away.
 
 use crate::browser::Browser;
 use crate::browser_monitoring::checks_sit_beside_their_labels;
@@ -277,11 +279,114 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     );
     assert!(b.text("#project-history").await.contains("县审定入库"));
     b.screenshot("project-settled-phone.png").await;
+    // The finished project hands over its asset: an operating one, run on trust.
+    click_css(&b, "#register-asset").await;
+    assert_eq!(b.path().await, "/assets/new");
+    assert_eq!(b.overflow().await, "", "/assets/new overflows a phone");
+    b.fill("#asset-new input[name=name]", "冷链仓储设施").await;
+    b.choose("#asset-new select[name=class]", "operating").await;
+    b.fill("#asset-new input[name=owner_name]", "村股份经济合作社")
+        .await;
+    b.fill("#asset-new input[name=value]", "80万").await;
+    b.fill("#asset-new input[name=custody_person]", "王管护")
+        .await;
+    // An operating asset without its way of running is refused beside the box.
+    b.submit("#asset-new button").await;
+    assert!(b.text("#asset-errors").await.contains("经营方式"));
+    assert_eq!(
+        value(&b, "#asset-new input[name=name]").await,
+        "冷链仓储设施"
+    );
+    b.choose("#asset-new select[name=operation]", "trust").await;
+    b.submit("#asset-new button").await;
+    assert!(b.path().await.starts_with("/assets/"));
+    assert_eq!(b.text("#asset-state").await, "在用");
+    let asset = b.path().await;
+    let year = today.format("%Y").to_string();
+    b.client
+        .execute(
+            "document.querySelector('#income').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("#income input[name=year]", &year).await;
+    b.choose("#income select[name=kind]", "rent").await;
+    b.fill("#income input[name=amount]", "4.8万").await;
+    b.submit("#income button").await;
+    assert!(b.text("#asset-income").await.contains("48,000.00"));
     // Its notice prints for the village board.
+    b.client.goto(&format!("{base}{project}")).await.unwrap();
+    assert!(b.text("#project-assets").await.contains("冷链仓储设施"));
     click_css(&b, "#print-notice").await;
     assert!(b.text("#project-notice").await.contains("项目入库公告"));
 
-    // The household page shows the project it benefits from.
+    // The village proposes how the income is shared: cash is refused, posts and work pay.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "village", "Dixian@2026").await;
+    b.client.goto(&format!("{base}{asset}")).await.unwrap();
+    assert_eq!(b.overflow().await, "", "an asset page overflows a phone");
+    b.client
+        .execute(
+            "document.querySelector('#plan').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("#plan input[name=year]", &year).await;
+    b.fill(
+        "#plan textarea[name=lines]",
+        &format!("{household} 直接发放现金 2000\n村内公益事业 10000"),
+    )
+    .await;
+    b.fill("#plan input[name=notice_place]", "村务公开栏").await;
+    b.choose("#plan input[name=notice_from]", &today.to_string())
+        .await;
+    b.choose(
+        "#plan input[name=notice_to]",
+        &(today + chrono::Days::new(9)).to_string(),
+    )
+    .await;
+    b.submit("#plan button").await;
+    assert!(b.text("#plan-errors").await.contains("不应简单发钱"));
+    assert!(
+        value(&b, "#plan textarea[name=lines]")
+            .await
+            .contains("村内公益事业 10000"),
+        "the lines typed are kept"
+    );
+    b.fill(
+        "#plan textarea[name=lines]",
+        &format!("{household} 公益岗位工资 3000\n村内公益事业 10000"),
+    )
+    .await;
+    b.submit("#plan button").await;
+    assert!(b.text("#asset-done").await.contains("等待乡镇审批"));
+    for (user, action) in [("town", "approve"), ("county", "file")] {
+        b.client.delete_all_cookies().await.unwrap();
+        b.login(&base, user, "Dixian@2026").await;
+        b.client.goto(&format!("{base}{asset}")).await.unwrap();
+        let form = b
+            .client
+            .find(Locator::Css(&format!("form[id$='-{action}']")))
+            .await
+            .unwrap()
+            .attr("id")
+            .await
+            .unwrap()
+            .unwrap();
+        b.client
+            .execute(
+                "document.querySelector('#' + arguments[0]).closest('details').open = true; return true;",
+                vec![serde_json::json!(form)],
+            )
+            .await
+            .unwrap();
+        b.submit(&format!("#{form} button")).await;
+    }
+    assert!(b.text("#asset-plans").await.contains("县级已备案"));
+
+    // The household page shows the project it benefits from and what it received.
     b.client.delete_all_cookies().await.unwrap();
     b.login(&base, "village", "Dixian@2026").await;
     b.client
@@ -294,27 +399,38 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
         "{projects}"
     );
     assert!(projects.contains("已报账"), "{projects}");
+    let income = b.text("#household-asset-income").await;
+    assert!(income.contains("公益岗位工资 3,000.00元"), "{income}");
+    assert!(income.contains("县级已备案"), "{income}");
 
-    // The county's ledgers of the year download as one workbook.
+    // The county's ledgers download as workbooks; the asset list fits a phone.
     b.client.delete_all_cookies().await.unwrap();
     b.login(&base, "county", "Dixian@2026").await;
+    for (page, link) in [("/funds", "#funds-ledger"), ("/assets", "#assets-ledger")] {
+        b.client.goto(&format!("{base}{page}")).await.unwrap();
+        assert_eq!(b.overflow().await, "", "{page} overflows a phone");
+        let href = b.href(link).await;
+        let got = b
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 fetch(arguments[0]).then(r => r.arrayBuffer().then(body => done(
+                   r.status + ' ' + r.headers.get('content-type') + ' ' + body.byteLength)));",
+                vec![serde_json::json!(href)],
+            )
+            .await
+            .unwrap();
+        let got = got.as_str().unwrap().to_string();
+        assert!(
+            got.starts_with(
+                "200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "
+            ),
+            "{page}: {got}"
+        );
+    }
+    assert!(b.text("#assets").await.contains("冷链仓储设施"));
+    b.screenshot("assets-phone.png").await;
     b.client.goto(&format!("{base}/funds")).await.unwrap();
-    let href = b.href("#funds-ledger").await;
-    let got = b
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(arguments[0]).then(r => r.arrayBuffer().then(body => done(
-               r.status + ' ' + r.headers.get('content-type') + ' ' + body.byteLength)));",
-            vec![serde_json::json!(href)],
-        )
-        .await
-        .unwrap();
-    let got = got.as_str().unwrap().to_string();
-    assert!(
-        got.starts_with("200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet "),
-        "{got}"
-    );
     b.screenshot("funds-phone.png").await;
     b.close().await;
     drop(server);

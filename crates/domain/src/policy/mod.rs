@@ -134,6 +134,14 @@ pub struct Naming {
     pub monitored_object: String,
     /// What the assistance funds are called: 衔接资金 / 常态化帮扶资金.
     pub assistance_funds: String,
+    /// What project assets are called: 扶贫项目资产 / 帮扶项目资产 (packs stored before the
+    /// name was pack data have none: the older name is used).
+    #[serde(default = "default_assets_name")]
+    pub project_assets: String,
+}
+
+fn default_assets_name() -> String {
+    "扶贫项目资产".into()
 }
 
 /// Where the public reaches the authorities about the work (监督电话): printed on every village

@@ -406,6 +406,10 @@ struct ProjectPage {
     today: String,
     created_by: String,
     open_households: bool,
+    /// Assets the project left: (id, name, class, value).
+    assets: Vec<(i64, String, &'static str, String)>,
+    /// Finished: its assets may be registered.
+    hands_over: bool,
 }
 
 async fn show_project(
@@ -445,9 +449,30 @@ async fn show_project(
         Some((c, m)) => (c, Some(m)),
         None => (StatusCode::OK, None),
     };
+    let assets = state
+        .store
+        .assets(
+            actor,
+            &dixian_store::assets::AssetFilter {
+                project_id: Some(id),
+                ..dixian_store::assets::AssetFilter::default()
+            },
+        )
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|a| (a.id, a.name, a.class.label(), yuan(a.value)))
+        .collect();
     Ok(render(
         code,
         &ProjectPage {
+            assets,
+            hands_over: p.stage.completed()
+                && actor.may(Permission::HandleCases)
+                && matches!(
+                    actor.role,
+                    None | Some(Role::CountyAdmin | Role::TownReviewer | Role::VillageOfficer)
+                ),
             frame: session.frame(state),
             done,
             error,

@@ -220,6 +220,10 @@ struct HouseholdPage {
     /// Projects listing the household as a beneficiary (联农带农): (id, name, stage, plan
     /// year, how it benefits).
     projects: Vec<(i64, String, &'static str, i32, &'static str)>,
+    /// Assets the household owns (到户类): (id, name, value, state).
+    owned_assets: Vec<(i64, String, String, &'static str)>,
+    /// Asset income distributed to it: (asset id, asset name, year, use, amount, plan state).
+    asset_income: Vec<(i64, String, i32, &'static str, String, &'static str)>,
     /// Kinds judged not secure that have no open problem yet: (code, label), to register.
     unregistered: Vec<(&'static str, &'static str)>,
     /// A refused visit form: what was typed, its problems and the photos kept.
@@ -368,6 +372,23 @@ async fn household_page(
             )
         })
         .collect();
+    let assets = state
+        .store
+        .household_assets(actor, &s.code)
+        .await
+        .map_err(dixian_app::AppError::from)?;
+    let owned_assets = assets
+        .owned
+        .into_iter()
+        .map(|a| (a.id, a.name, a.value.grouped(), a.state.label()))
+        .collect();
+    let asset_income = assets
+        .received
+        .into_iter()
+        .map(|(id, name, year, use_, amount, plan)| {
+            (id, name, year, use_.label(), amount.grouped(), plan.label())
+        })
+        .collect();
     let (status, typed) = refused.unwrap_or((StatusCode::OK, crate::forms::Typed::default()));
     Ok(render(
         status,
@@ -375,6 +396,8 @@ async fn household_page(
             typed,
             problems,
             projects,
+            owned_assets,
+            asset_income,
             unregistered,
             visits: visits.visits.iter().map(crate::views::visit_view).collect(),
             visit_rule,

@@ -1,0 +1,893 @@
+//! Project assets (项目资产) as use cases: registering what a finished project handed over,
+//! income, the distribution plan (the pack decides whether cash hand-outs are allowed),
+//! disposal (the pack's simplified-path limit) and write-off; the area's assets by class with
+//! idle and low-return ones flagged; the ledgers (资产台账 by class, 收益分配台账, 处置/核销登记
+//! 台账) as XLSX sheets.
+
+use crate::AppError;
+use crate::monitoring::date_or_today;
+use crate::policy::{parse_date, resolve, stored_set};
+use crate::workbook::{Cell, Table};
+use chrono::{Datelike, NaiveDate};
+use dixian_domain::access::{Actor, Permission};
+use dixian_domain::assets::{
+    AssetClass, AssetRules, AssetState, DisposalMethod, DisposalPath, DistributionUse, IncomeKind,
+    Operation, OwnerKind, PlanAction, disposal_problem, flag,
+};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::funds::Notice;
+use dixian_domain::money::Money;
+use dixian_domain::monitoring::FieldProblem;
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::Store;
+use dixian_store::assets::{
+    AssetFilter, AssetSummary, Ending, NewAsset, NewDistribution, NewIncome, PlanLineInput,
+};
+
+/// The asset rules in force for `division`'s county on `on`, and what the pack calls assets.
+async fn rules(
+    store: &dyn Store,
+    division: &DivisionCode,
+    on: NaiveDate,
+) -> Result<AssetRules, AppError> {
+    let county = division
+        .ancestor_at(DivisionLevel::County)
+        .unwrap_or(*division);
+    let set = stored_set(store).await?;
+    resolve(&set, &county, on)?.assets.ok_or_else(|| {
+        AppError::Invalid(vec![format!(
+            "{on}适用的政策包没有项目资产规则（[assets]），请先更新政策包"
+        )])
+    })
+}
+
+fn money(
+    problems: &mut Vec<FieldProblem>,
+    field: &'static str,
+    text: &str,
+    what: &str,
+) -> Option<Money> {
+    match Money::parse(text) {
+        Ok(m) if m > Money::ZERO => Some(m),
+        Ok(_) => {
+            problems.push((field, format!("{what}必须大于0")));
+            None
+        }
+        Err(e) => {
+            problems.push((field, format!("{what}：{e}")));
+            None
+        }
+    }
+}
+
+fn optional_date(
+    problems: &mut Vec<FieldProblem>,
+    field: &'static str,
+    text: &str,
+    what: &str,
+) -> Option<NaiveDate> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    match parse_date(text) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push((field, format!("{what}：{e}")));
+            None
+        }
+    }
+}
+
+fn day_or_today(
+    problems: &mut Vec<FieldProblem>,
+    field: &'static str,
+    text: &str,
+    today: NaiveDate,
+    what: &str,
+) -> Option<NaiveDate> {
+    match date_or_today(text, today, what) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push((field, e.to_string()));
+            None
+        }
+    }
+}
+
+/// The asset registration form as typed (资产登记).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct AssetForm {
+    pub project: String,
+    pub name: String,
+    pub class: String,
+    pub owner_kind: String,
+    pub owner_name: String,
+    pub owner_household: String,
+    pub division: String,
+    /// Yuan as typed.
+    pub value: String,
+    pub location: String,
+    pub formed_on: String,
+    pub confirmed_on: String,
+    pub confirm_document: String,
+    pub custody_unit: String,
+    pub custody_person: String,
+    pub custody_duties: String,
+    pub operation: String,
+    pub operator: String,
+}
+
+/// Registers an asset from its form; gives its id.
+pub async fn register(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &AssetForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let project = f.project.trim().trim_start_matches('#').parse::<i64>().ok();
+    if project.is_none() {
+        p.push(("project", "请选择形成资产的项目".into()));
+    }
+    if f.name.trim().is_empty() {
+        p.push(("name", "请填写资产名称".into()));
+    }
+    let class = AssetClass::parse(&f.class);
+    if class.is_none() {
+        p.push(("class", "请选择资产类别（经营性、公益性或到户类）".into()));
+    }
+    let owner_kind = match class {
+        Some(AssetClass::Household) => Some(OwnerKind::Household),
+        _ => OwnerKind::parse(&f.owner_kind),
+    };
+    if owner_kind.is_none() {
+        p.push(("owner_kind", "请选择所有权人类型".into()));
+    }
+    let owner_household = match (class, f.owner_household.trim()) {
+        (Some(AssetClass::Household), "") => {
+            p.push(("owner_household", "到户类资产须填写所属农户的户编号".into()));
+            None
+        }
+        (Some(AssetClass::Household), t) => match HouseholdCode::parse(t) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                p.push(("owner_household", format!("户编号：{e}")));
+                None
+            }
+        },
+        _ => None,
+    };
+    let division = match DivisionCode::parse(f.division.trim()) {
+        Ok(d) => Some(d),
+        Err(_) => {
+            p.push(("division", "请选择资产所在的村".into()));
+            None
+        }
+    };
+    let value = money(&mut p, "value", &f.value, "资产价值");
+    let formed_on = day_or_today(&mut p, "formed_on", &f.formed_on, today, "形成日期");
+    let confirmed_on = optional_date(&mut p, "confirmed_on", &f.confirmed_on, "确权日期");
+    let operation = match f.operation.trim() {
+        "" => None,
+        t => Operation::parse(t),
+    };
+    if class == Some(AssetClass::Operating) && operation.is_none() {
+        p.push((
+            "operation",
+            "经营性资产须写明经营方式（自主经营、承包、托管、租赁或合作经营）".into(),
+        ));
+    }
+    let (
+        Some(project),
+        Some(class),
+        Some(owner_kind),
+        Some(division),
+        Some(value),
+        Some(formed_on),
+        true,
+    ) = (
+        project,
+        class,
+        owner_kind,
+        division,
+        value,
+        formed_on,
+        p.is_empty(),
+    )
+    else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store
+        .add_asset(
+            actor,
+            &NewAsset {
+                project_id: project,
+                name: f.name.clone(),
+                class,
+                owner_kind,
+                owner_name: f.owner_name.clone(),
+                owner_household,
+                division,
+                value,
+                location: f.location.clone(),
+                formed_on,
+                confirmed_on,
+                confirm_document: f.confirm_document.clone(),
+                custody_unit: f.custody_unit.clone(),
+                custody_person: f.custody_person.clone(),
+                custody_duties: f.custody_duties.clone(),
+                operation: if class == AssetClass::Operating {
+                    operation
+                } else {
+                    None
+                },
+                operator: f.operator.clone(),
+            },
+        )
+        .await?)
+}
+
+/// The income form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct IncomeForm {
+    pub year: String,
+    pub kind: String,
+    pub amount: String,
+    pub received_on: String,
+    pub note: String,
+}
+
+pub async fn add_income(
+    store: &dyn Store,
+    actor: &Actor,
+    asset: i64,
+    f: &IncomeForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let year = f
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2013..=today.year()).contains(y));
+    if year.is_none() {
+        p.push((
+            "year",
+            format!("收益年度应为2013到{}年之间的年份", today.year()),
+        ));
+    }
+    let kind = IncomeKind::parse(&f.kind);
+    if kind.is_none() {
+        p.push(("kind", "请选择收益类型".into()));
+    }
+    let amount = money(&mut p, "amount", &f.amount, "收益金额");
+    let on = day_or_today(&mut p, "received_on", &f.received_on, today, "到账日期");
+    let (Some(year), Some(kind), Some(amount), Some(on), true) =
+        (year, kind, amount, on, p.is_empty())
+    else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store
+        .add_income(
+            actor,
+            &NewIncome {
+                asset_id: asset,
+                year,
+                kind,
+                amount,
+                received_on: on,
+                note: f.note.clone(),
+            },
+        )
+        .await?)
+}
+
+/// The distribution plan form as typed: one line per row of `lines`, written
+/// `户编号 用途 金额` (用途 by name or code; no 户编号 for 村内公益事业).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PlanForm {
+    pub year: String,
+    pub lines: String,
+    pub notice_place: String,
+    pub notice_from: String,
+    pub notice_to: String,
+    pub proposed_on: String,
+}
+
+/// Reads the plan's lines; each wrong line named by its number.
+fn plan_lines(text: &str, p: &mut Vec<FieldProblem>) -> Vec<PlanLineInput> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        if words.is_empty() {
+            continue;
+        }
+        let n = n + 1;
+        let (household, rest) = match HouseholdCode::parse(words[0]) {
+            Ok(c) => (Some(c), &words[1..]),
+            Err(_) => (None, &words[..]),
+        };
+        let Some((amount, uses)) = rest.split_last() else {
+            p.push(("lines", format!("第{n}行应写成“户编号 用途 金额”")));
+            continue;
+        };
+        let use_ = match uses.join("") {
+            u if u.is_empty() => None,
+            u => DistributionUse::parse(&u).or_else(|| {
+                DistributionUse::ALL
+                    .iter()
+                    .copied()
+                    .find(|d| d.label().starts_with(&u))
+            }),
+        };
+        let Some(use_) = use_ else {
+            let names: Vec<&str> = DistributionUse::ALL.iter().map(|d| d.label()).collect();
+            p.push((
+                "lines",
+                format!("第{n}行的用途无效，可选：{}", names.join("、")),
+            ));
+            continue;
+        };
+        match Money::parse(amount) {
+            Ok(m) if m > Money::ZERO => out.push(PlanLineInput {
+                household,
+                use_,
+                amount: m,
+                note: String::new(),
+            }),
+            _ => p.push(("lines", format!("第{n}行的金额“{amount}”无效"))),
+        }
+    }
+    if out.is_empty() && p.is_empty() {
+        p.push(("lines", "请至少填写一行分配：户编号 用途 金额".into()));
+    }
+    out
+}
+
+/// The village's distribution plan of an asset's income (村集体提方案).
+pub async fn propose_plan(
+    store: &dyn Store,
+    actor: &Actor,
+    asset: i64,
+    f: &PlanForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let year = f.year.trim().parse::<i32>().ok();
+    if year.is_none() {
+        p.push(("year", "请填写收益年度".into()));
+    }
+    let lines = plan_lines(&f.lines, &mut p);
+    let from = optional_date(&mut p, "notice_from", &f.notice_from, "公示开始日期");
+    let to = optional_date(&mut p, "notice_to", &f.notice_to, "公示结束日期");
+    if f.notice_place.trim().is_empty() || from.is_none() || to.is_none() {
+        p.push((
+            "notice_place",
+            "分配方案须公示：请填写公示地点和起止日期".into(),
+        ));
+    }
+    let proposed_on = day_or_today(&mut p, "proposed_on", &f.proposed_on, today, "提出日期");
+    let found = store.asset(actor, asset).await?;
+    let Some(found) = found else {
+        return Err(AppError::NotFound(format!(
+            "资产#{asset}不存在或不在您的辖区"
+        )));
+    };
+    let rules = rules(store, &found.asset.division, proposed_on.unwrap_or(today)).await?;
+    if !rules.cash_handout
+        && let Some(i) = lines.iter().position(|l| l.use_ == DistributionUse::Cash)
+    {
+        p.push((
+            "lines",
+            format!(
+                "第{}行“直接发放现金”：资产收益分配不应简单发钱（政策包 assets.cash_handout），请改为公益岗位工资、劳动报酬或奖励补助",
+                i + 1
+            ),
+        ));
+    }
+    let (Some(year), Some(from), Some(to), Some(proposed_on), true) =
+        (year, from, to, proposed_on, p.is_empty())
+    else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store
+        .propose_distribution(
+            actor,
+            &NewDistribution {
+                asset_id: asset,
+                year,
+                lines,
+                notice: Notice {
+                    place: f.notice_place.trim().to_string(),
+                    from,
+                    to,
+                },
+                proposed_on,
+            },
+        )
+        .await?)
+}
+
+/// A step on a plan as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PlanStepForm {
+    pub plan: i64,
+    pub version: i64,
+    pub action: String,
+    pub on: String,
+    pub note: String,
+}
+
+pub async fn plan_step(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &PlanStepForm,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let action = PlanAction::parse(&f.action);
+    if action.is_none() {
+        p.push(("action", format!("办理动作“{}”无效", f.action.trim())));
+    }
+    let on = day_or_today(&mut p, "on", &f.on, today, "办理日期");
+    if action == Some(PlanAction::Return) && f.note.trim().is_empty() {
+        p.push(("note", "退回须写明原因".into()));
+    }
+    let (Some(action), Some(on), true) = (action, on, p.is_empty()) else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store
+        .advance_distribution(actor, f.plan, f.version, action, on, &f.note)
+        .await?)
+}
+
+/// The disposal or write-off form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct EndForm {
+    pub version: i64,
+    /// `disposal` or `write_off`.
+    pub kind: String,
+    pub on: String,
+    pub method: String,
+    pub path: String,
+    pub value: String,
+    pub proceeds: String,
+    pub proceeds_use: String,
+    pub decision: String,
+    pub notice_place: String,
+    pub notice_from: String,
+    pub notice_to: String,
+    pub reason: String,
+    pub assessment: String,
+}
+
+/// Disposes of or writes off an asset, the pack deciding which disposals may take the
+/// simplified path.
+pub async fn end(
+    store: &dyn Store,
+    actor: &Actor,
+    asset: i64,
+    f: &EndForm,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let on = day_or_today(&mut p, "on", &f.on, today, "办理日期");
+    let found = store
+        .asset(actor, asset)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("资产#{asset}不存在或不在您的辖区")))?;
+    let ending = if f.kind.trim() == "write_off" {
+        if f.reason.trim().is_empty() {
+            p.push(("reason", "请写明核销原因（如自然灾害等不可抗力）".into()));
+        }
+        if f.assessment.trim().is_empty() {
+            p.push((
+                "assessment",
+                "核销须有专业技术鉴定意见或法定资质中介机构的专项报告：请填写其名称和文号".into(),
+            ));
+        }
+        Some(Ending::WriteOff {
+            reason: f.reason.clone(),
+            assessment: f.assessment.clone(),
+        })
+    } else {
+        let method = DisposalMethod::parse(&f.method);
+        if method.is_none() {
+            p.push(("method", "请选择处置方式".into()));
+        }
+        let path = DisposalPath::parse(&f.path);
+        if path.is_none() {
+            p.push(("path", "请选择处置程序".into()));
+        }
+        let value = money(&mut p, "value", &f.value, "评估价值");
+        let proceeds = match f.proceeds.trim() {
+            "" => Some(Money::ZERO),
+            t => match Money::parse(t) {
+                Ok(m) if m >= Money::ZERO => Some(m),
+                _ => {
+                    p.push(("proceeds", format!("处置收入“{t}”无效")));
+                    None
+                }
+            },
+        };
+        if let (Some(path), Some(value), Some(on)) = (path, value, on) {
+            let rules = rules(store, &found.asset.division, on).await?;
+            if let Some(m) = disposal_problem(path, value, &rules) {
+                p.push(("path", m));
+            }
+        }
+        if f.decision.trim().is_empty() {
+            p.push(("decision", "请填写处置的决议或审批文件".into()));
+        }
+        if f.proceeds_use.trim().is_empty() {
+            p.push(("proceeds_use", "请写明处置收入的用途".into()));
+        }
+        let notice = match (
+            f.notice_place.trim(),
+            optional_date(&mut p, "notice_from", &f.notice_from, "公示开始日期"),
+            optional_date(&mut p, "notice_to", &f.notice_to, "公示结束日期"),
+        ) {
+            ("", None, None) => None,
+            (place, Some(from), Some(to)) if !place.is_empty() => Some(Notice {
+                place: place.to_string(),
+                from,
+                to,
+            }),
+            _ => {
+                p.push(("notice_place", "公示须填写地点和起止日期".into()));
+                None
+            }
+        };
+        match (method, path, value, proceeds) {
+            (Some(method), Some(path), Some(value), Some(proceeds)) => Some(Ending::Disposal {
+                method,
+                path,
+                value,
+                proceeds,
+                proceeds_use: f.proceeds_use.clone(),
+                decision: f.decision.clone(),
+                notice,
+            }),
+            _ => None,
+        }
+    };
+    let (Some(ending), Some(on), true) = (ending, on, p.is_empty()) else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store
+        .end_asset(actor, asset, f.version, &ending, on)
+        .await?)
+}
+
+/// One class's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassLine {
+    pub class: AssetClass,
+    pub count: usize,
+    pub value: Money,
+    pub income: Money,
+}
+
+/// The area's assets: by class, the flagged ones, what was distributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetReport {
+    /// The year whose income is shown (last year: a year's income is known at its end).
+    pub year: i32,
+    pub name: String,
+    pub classes: Vec<ClassLine>,
+    pub in_use: usize,
+    pub ended: usize,
+    /// Operating assets in use flagged idle or low-return, with why.
+    pub flagged: Vec<(AssetSummary, String)>,
+    pub distributed: Money,
+}
+
+/// What the pack in force for `actor`'s county calls assets on `on` (扶贫项目资产, from 2026
+/// 帮扶项目资产).
+async fn assets_name(store: &dyn Store, actor: &Actor, on: NaiveDate) -> Result<String, AppError> {
+    let Some(county) = crate::funds::actor_county(actor) else {
+        return Ok("项目资产".into());
+    };
+    let set = stored_set(store).await?;
+    Ok(resolve(&set, &county, on)?.naming.project_assets)
+}
+
+pub async fn report(
+    store: &dyn Store,
+    actor: &Actor,
+    within: Option<DivisionCode>,
+    today: NaiveDate,
+) -> Result<AssetReport, AppError> {
+    let year = today.year() - 1;
+    let list = store
+        .assets(
+            actor,
+            &AssetFilter {
+                within,
+                income_year: year,
+                ..AssetFilter::default()
+            },
+        )
+        .await?;
+    let mut classes: Vec<ClassLine> = AssetClass::ALL
+        .iter()
+        .map(|c| ClassLine {
+            class: *c,
+            count: 0,
+            value: Money::ZERO,
+            income: Money::ZERO,
+        })
+        .collect();
+    let mut flagged = Vec::new();
+    let mut rules_by_county: std::collections::BTreeMap<DivisionCode, Option<AssetRules>> =
+        std::collections::BTreeMap::new();
+    let set = stored_set(store).await?;
+    for a in &list {
+        if a.state != AssetState::InUse {
+            continue;
+        }
+        if let Some(line) = classes.iter_mut().find(|l| l.class == a.class) {
+            line.count += 1;
+            line.value = line.value.checked_add(a.value).unwrap_or(line.value);
+            line.income = line
+                .income
+                .checked_add(a.income_of_year)
+                .unwrap_or(line.income);
+        }
+        let county = a
+            .division
+            .ancestor_at(DivisionLevel::County)
+            .unwrap_or(a.division);
+        let rules = match rules_by_county.get(&county) {
+            Some(r) => r.clone(),
+            None => {
+                let r = resolve(&set, &county, today)?.assets;
+                rules_by_county.insert(county, r.clone());
+                r
+            }
+        };
+        // An asset formed during last year has not had a whole year to earn.
+        if let Some(rules) = rules
+            && a.formed_on.year() < year
+            && let Some(why) = flag(a.class, a.value, a.income_of_year, &rules)
+        {
+            flagged.push((a.clone(), why));
+        }
+    }
+    let distributed = store
+        .distributions(actor, year)
+        .await?
+        .iter()
+        .filter(|(a, _)| within.is_none_or(|w| a.division.is_within(&w)))
+        .filter(|(_, p)| p.state != dixian_domain::assets::PlanState::Returned)
+        .map(|(_, p)| p.total.fen())
+        .sum();
+    Ok(AssetReport {
+        year,
+        name: assets_name(store, actor, today).await?,
+        in_use: list.iter().filter(|a| a.state == AssetState::InUse).count(),
+        ended: list.iter().filter(|a| a.state != AssetState::InUse).count(),
+        classes,
+        flagged,
+        distributed: Money::from_fen(distributed),
+    })
+}
+
+/// The asset ledgers as XLSX sheets: 资产台账 (one sheet per class), 收益分配台账 of last year,
+/// and the 处置/核销登记台账. For those who export ledgers; audited.
+pub async fn ledger(
+    store: &dyn Store,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<Table>, AppError> {
+    crate::accounts::require(store, actor, Permission::ExportLedger, "资产台账导出").await?;
+    let year = today.year() - 1;
+    let name = assets_name(store, actor, today).await?;
+    let subtitle = format!("截至：{today}　收益年度：{year}");
+    let list = store
+        .assets(
+            actor,
+            &AssetFilter {
+                income_year: year,
+                ..AssetFilter::default()
+            },
+        )
+        .await?;
+    let mut tables = Vec::new();
+    for class in AssetClass::ALL {
+        let rows: Vec<Vec<Cell>> = list
+            .iter()
+            .filter(|a| a.class == *class)
+            .map(|a| {
+                vec![
+                    Cell::text(format!("#{}", a.id)),
+                    Cell::text(&a.name),
+                    Cell::text(&a.division_name),
+                    Cell::text(&a.project_name),
+                    Cell::text(a.owner_kind.label()),
+                    Cell::text(&a.owner_name),
+                    Cell::Fen(a.value.fen()),
+                    Cell::Date(a.formed_on),
+                    Cell::text(a.operation.map(|o| o.label()).unwrap_or("")),
+                    Cell::text(&a.custody_person),
+                    Cell::Fen(a.income_of_year.fen()),
+                    Cell::text(a.state.label()),
+                ]
+            })
+            .collect();
+        let value: i64 = list
+            .iter()
+            .filter(|a| a.class == *class)
+            .map(|a| a.value.fen())
+            .sum();
+        let income: i64 = list
+            .iter()
+            .filter(|a| a.class == *class)
+            .map(|a| a.income_of_year.fen())
+            .sum();
+        tables.push(Table {
+            sheet: class.label().into(),
+            title: format!("{name}台账（{}）", class.label()),
+            subtitle: subtitle.clone(),
+            columns: vec![
+                ("资产编号", 10),
+                ("资产名称", 30),
+                ("所在村", 14),
+                ("形成项目", 30),
+                ("所有权人类型", 14),
+                ("所有权人", 24),
+                ("资产价值（元）", 16),
+                ("形成日期", 12),
+                ("经营方式", 10),
+                ("管护责任人", 12),
+                ("上年收益（元）", 16),
+                ("状态", 10),
+            ],
+            rows,
+            total: Some(vec![
+                Cell::text("合计"),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Fen(value),
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Empty,
+                Cell::Fen(income),
+                Cell::Empty,
+            ]),
+        });
+    }
+    let plans = store.distributions(actor, year).await?;
+    let mut rows = Vec::new();
+    for (a, p) in &plans {
+        for l in &p.lines {
+            rows.push(vec![
+                Cell::text(format!("#{}", a.id)),
+                Cell::text(&a.name),
+                Cell::text(&a.division_name),
+                Cell::Count(i64::from(p.year)),
+                Cell::text(
+                    l.household
+                        .as_ref()
+                        .map(|h| h.to_string())
+                        .unwrap_or_default(),
+                ),
+                Cell::text(&l.head_name),
+                Cell::text(l.use_.label()),
+                Cell::Fen(l.amount.fen()),
+                Cell::text(p.state.label()),
+            ]);
+        }
+    }
+    tables.push(Table {
+        sheet: "收益分配".into(),
+        title: format!("{name}收益分配台账（{year}年度）"),
+        subtitle: subtitle.clone(),
+        columns: vec![
+            ("资产编号", 10),
+            ("资产名称", 30),
+            ("所在村", 14),
+            ("收益年度", 10),
+            ("户编号", 18),
+            ("户主", 10),
+            ("用途", 18),
+            ("金额（元）", 14),
+            ("方案状态", 18),
+        ],
+        rows,
+        total: None,
+    });
+    let ended = store.ended_assets(actor).await?;
+    let mut disposals = Vec::new();
+    let mut write_offs = Vec::new();
+    for e in &ended {
+        match &e.ending.ending {
+            Ending::Disposal {
+                method,
+                path,
+                value,
+                proceeds,
+                proceeds_use,
+                decision,
+                ..
+            } => disposals.push(vec![
+                Cell::text(format!("#{}", e.asset.id)),
+                Cell::text(&e.asset.name),
+                Cell::text(&e.asset.division_name),
+                Cell::text(e.asset.class.label()),
+                Cell::Date(e.ending.on),
+                Cell::text(method.label()),
+                Cell::text(path.label()),
+                Cell::Fen(value.fen()),
+                Cell::Fen(proceeds.fen()),
+                Cell::text(proceeds_use),
+                Cell::text(decision),
+            ]),
+            Ending::WriteOff { reason, assessment } => write_offs.push(vec![
+                Cell::text(format!("#{}", e.asset.id)),
+                Cell::text(&e.asset.name),
+                Cell::text(&e.asset.division_name),
+                Cell::text(e.asset.class.label()),
+                Cell::Fen(e.asset.value.fen()),
+                Cell::Date(e.ending.on),
+                Cell::text(reason),
+                Cell::text(assessment),
+                Cell::text(&e.ending.by),
+            ]),
+        }
+    }
+    tables.push(Table {
+        sheet: "处置登记".into(),
+        title: format!("{name}处置登记台账"),
+        subtitle: subtitle.clone(),
+        columns: vec![
+            ("资产编号", 10),
+            ("资产名称", 30),
+            ("所在村", 14),
+            ("类别", 12),
+            ("处置日期", 12),
+            ("处置方式", 10),
+            ("处置程序", 28),
+            ("评估价值（元）", 16),
+            ("处置收入（元）", 16),
+            ("收入用途", 30),
+            ("决议或审批文件", 30),
+        ],
+        rows: disposals,
+        total: None,
+    });
+    tables.push(Table {
+        sheet: "核销登记".into(),
+        title: format!("{name}核销登记总台账"),
+        subtitle,
+        columns: vec![
+            ("资产编号", 10),
+            ("资产名称", 30),
+            ("所在村", 14),
+            ("类别", 12),
+            ("资产价值（元）", 16),
+            ("核销日期", 12),
+            ("核销原因", 30),
+            ("鉴定意见或专项报告", 36),
+            ("办理人", 12),
+        ],
+        rows: write_offs,
+        total: None,
+    });
+    let detail =
+        serde_json::json!({ "assets": list.len(), "plans": plans.len(), "ended": ended.len() })
+            .to_string();
+    store
+        .audit(actor, "asset.export", "资产台账", &detail)
+        .await?;
+    Ok(tables)
+}
