@@ -101,7 +101,7 @@ async fn build_demo(
         dixian_app::demo::problems::load_problems(store, &county, &village, seed, as_of).await?;
     let funds = dixian_app::demo::funds::load_funds(store, &county, seed, as_of).await?;
     Ok(format!(
-        "{summary}\n全县监测线索{}条、案件{}件（{}），首个乡镇走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个）；资金文件{}份共{}元、项目{}个，用时{:.1}秒。\n{accounts}",
+        "{summary}\n全县监测线索{}条、案件{}件（{}），首个乡镇走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个）；资金文件{}份共{}元、项目{}个、项目资产{}个，用时{:.1}秒。\n{accounts}",
         cases.leads,
         cases.cases,
         cases
@@ -117,6 +117,7 @@ async fn build_demo(
         funds.funds,
         funds.amount.grouped(),
         funds.projects,
+        funds.assets,
         started.elapsed().as_secs_f64()
     ))
 }

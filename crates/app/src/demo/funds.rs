@@ -92,6 +92,7 @@ pub struct FundReport {
     pub funds: usize,
     pub projects: usize,
     pub amount: Money,
+    pub assets: usize,
 }
 
 fn pick<'a, T>(rng: &mut Rng, items: &'a [T]) -> &'a T {
@@ -131,6 +132,11 @@ struct Planned {
     id: i64,
     budget: Money,
     version: i64,
+    village: DivisionCode,
+    village_name: String,
+    kind: &'static str,
+    beneficiaries: Vec<HouseholdCode>,
+    completed_on: Option<NaiveDate>,
 }
 
 /// Loads the demo funds and projects of `county` as of `as_of`.
@@ -237,6 +243,15 @@ pub async fn load_funds(
                 id,
                 budget,
                 version: 1,
+                village,
+                village_name: village_name.clone(),
+                kind: k.0,
+                beneficiaries: project
+                    .beneficiaries
+                    .iter()
+                    .map(|(c, _)| c.clone())
+                    .collect(),
+                completed_on: None,
             };
             let reviewed_on = reviewed_on_of(proposed_on);
             // Next year's: some still on their way into the library, one in four sent back.
@@ -357,6 +372,19 @@ pub async fn load_funds(
                     .plan_fund(&county_actor, fund, p.id, p.budget, planned_on)
                     .await?;
                 carry_out(store, &mut rng, p, line, year, planned_on, as_of).await?;
+                if let Some(completed_on) = p.completed_on {
+                    let handed = super::assets::HandedOver {
+                        project: p.id,
+                        village: p.village,
+                        village_name: &p.village_name,
+                        kind: p.kind,
+                        budget: p.budget,
+                        beneficiaries: &p.beneficiaries,
+                        completed_on,
+                    };
+                    report.assets +=
+                        super::assets::hand_over(store, &mut rng, &handed, as_of).await?;
+                }
             }
         }
     }
@@ -446,6 +474,9 @@ async fn carry_out(
             .await?;
         p.version += 1;
         last = on;
+        if action == ProjectAction::Complete {
+            p.completed_on = Some(on);
+        }
         // 30 % paid at the start, 50 % on completion, the rest at settlement.
         let budget = p.budget.fen();
         let paid = match action {

@@ -3,6 +3,7 @@
 //! are plausible for a rural county. Deterministic for a seed. Its cases (`cases`) and its
 //! 三保障 problems (`problems`) are loaded on top of the registry.
 
+mod assets;
 pub mod cases;
 pub mod funds;
 pub mod problems;

@@ -468,3 +468,258 @@ async fn a_fund_document_flows_to_checked_library_projects() {
         industry.explain()
     );
 }
+
+#[tokio::test]
+async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_by_the_rules() {
+    use dixian_app::assets::{AssetForm, EndForm, IncomeForm, PlanForm, PlanStepForm};
+    use dixian_domain::assets::{AssetState, PlanState};
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[]).await.unwrap();
+    let today = d(2026, 3, 1);
+    load_demo(&s, 1500, 7, today).await;
+    let county_code = dixian_domain::DivisionCode::parse(COUNTY).unwrap();
+    let demo = dixian_app::demo::funds::load_funds(&s, &county_code, 7, today)
+        .await
+        .unwrap();
+    assert!(demo.assets > 0, "{demo:?}");
+    let county = as_role(Role::CountyAdmin, COUNTY);
+    // A finished project, its town, and a household of its village.
+    let finished = s
+        .projects(&county, &ProjectFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.stage.completed())
+        .expect("a finished demo project");
+    let town = as_role(
+        Role::TownReviewer,
+        finished
+            .division
+            .ancestor_at(dixian_domain::DivisionLevel::Town)
+            .unwrap()
+            .as_str(),
+    );
+    let village = as_role(Role::VillageOfficer, finished.division.as_str());
+    let household = s
+        .households(
+            &village,
+            &HouseholdFilter {
+                limit: 1,
+                ..HouseholdFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .rows[0]
+        .code
+        .to_string();
+    let form = AssetForm {
+        project: finished.id.to_string(),
+        name: "冷链仓储设施".into(),
+        class: "operating".into(),
+        owner_kind: "collective".into(),
+        owner_name: "村股份经济合作社".into(),
+        division: finished.division.to_string(),
+        value: "50万".into(),
+        formed_on: "2025-12-01".into(),
+        operation: "lease".into(),
+        ..AssetForm::default()
+    };
+    let asset = dixian_app::assets::register(&s, &village, &form, today)
+        .await
+        .unwrap();
+    dixian_app::assets::add_income(
+        &s,
+        &village,
+        asset,
+        &IncomeForm {
+            year: "2025".into(),
+            kind: "rent".into(),
+            amount: "2万".into(),
+            received_on: "2025-12-25".into(),
+            note: String::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    // A year's income distribution: cash refused by the pack, more than the income refused by
+    // the store with the numbers; then village → town → county.
+    let plan = |lines: String| PlanForm {
+        year: "2025".into(),
+        lines,
+        notice_place: "村务公开栏".into(),
+        notice_from: "2026-01-05".into(),
+        notice_to: "2026-01-14".into(),
+        proposed_on: "2026-01-16".into(),
+    };
+    let Err(AppError::Fields(p)) = dixian_app::assets::propose_plan(
+        &s,
+        &village,
+        asset,
+        &plan(format!("{household} 直接发放现金 1000")),
+        today,
+    )
+    .await
+    else {
+        panic!("cash refused");
+    };
+    assert!(
+        p[0].1.contains("第1行") && p[0].1.contains("不应简单发钱"),
+        "{}",
+        p[0].1
+    );
+    let Err(AppError::Store(StoreError::Invalid(m))) = dixian_app::assets::propose_plan(
+        &s,
+        &village,
+        asset,
+        &plan(format!("{household} 公益岗位工资 15000\n村内公益事业 6000")),
+        today,
+    )
+    .await
+    else {
+        panic!("more than the income refused");
+    };
+    assert!(m.contains("超出收益1,000.00元"), "{m}");
+    let plan_id = dixian_app::assets::propose_plan(
+        &s,
+        &village,
+        asset,
+        &plan(format!("{household} 公益岗位工资 12000\n村内公益事业 8000")),
+        today,
+    )
+    .await
+    .unwrap();
+    for (who, action, version) in [(&town, "approve", 1), (&county, "file", 2)] {
+        dixian_app::assets::plan_step(
+            &s,
+            who,
+            &PlanStepForm {
+                plan: plan_id,
+                version,
+                action: action.into(),
+                on: String::new(),
+                note: String::new(),
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    }
+    let code = dixian_domain::registry::HouseholdCode::parse(&household).unwrap();
+    let received = s.household_assets(&village, &code).await.unwrap().received;
+    assert_eq!(received[0].4, Money::from_yuan(12_000).unwrap());
+    assert_eq!(received[0].5, PlanState::Filed);
+
+    // Disposal: the simplified path above the pack's 10万 is refused beside its box; the full
+    // path is taken; a write-off needs its assessment.
+    let dispose = EndForm {
+        version: 1,
+        kind: "disposal".into(),
+        method: "transfer".into(),
+        path: "simplified".into(),
+        value: "30万".into(),
+        proceeds: "28万".into(),
+        proceeds_use: "重新安排用于巩固拓展脱贫攻坚成果".into(),
+        decision: "村民代表大会决议".into(),
+        notice_place: "村务公开栏".into(),
+        notice_from: "2026-02-01".into(),
+        notice_to: "2026-02-10".into(),
+        ..EndForm::default()
+    };
+    let Err(AppError::Fields(p)) = dixian_app::assets::end(&s, &town, asset, &dispose, today).await
+    else {
+        panic!("simplified above the limit refused");
+    };
+    assert_eq!(p[0].0, "path");
+    assert!(
+        p[0].1.contains("超过简化程序上限100,000.00元"),
+        "{}",
+        p[0].1
+    );
+    dixian_app::assets::end(
+        &s,
+        &town,
+        asset,
+        &EndForm {
+            path: "full".into(),
+            decision: "县农业农村局批复〔2026〕8号".into(),
+            ..dispose.clone()
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let file = s.asset(&county, asset).await.unwrap().unwrap();
+    assert_eq!(file.asset.state, AssetState::Disposed);
+    // A household asset under the limit may take the simplified path.
+    let cow = dixian_app::assets::register(
+        &s,
+        &village,
+        &AssetForm {
+            name: "到户能繁母牛".into(),
+            class: "household".into(),
+            owner_household: household.clone(),
+            value: "1.2万".into(),
+            operation: String::new(),
+            ..form.clone()
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    dixian_app::assets::end(
+        &s,
+        &town,
+        cow,
+        &EndForm {
+            method: "loss".into(),
+            value: "1.2万".into(),
+            proceeds: String::new(),
+            ..dispose.clone()
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let Err(AppError::Fields(p)) = dixian_app::assets::end(
+        &s,
+        &county,
+        asset,
+        &EndForm {
+            version: 2,
+            kind: "write_off".into(),
+            reason: "洪涝损毁".into(),
+            ..EndForm::default()
+        },
+        today,
+    )
+    .await
+    else {
+        panic!("a write-off without its assessment is refused");
+    };
+    assert_eq!(p[0].0, "assessment");
+    // The ledgers: one sheet per class, the distribution, disposals and write-offs.
+    let tables = dixian_app::assets::ledger(&s, &county, today)
+        .await
+        .unwrap();
+    let sheets: Vec<&str> = tables.iter().map(|t| t.sheet.as_str()).collect();
+    assert_eq!(
+        sheets,
+        [
+            "经营性资产",
+            "公益性资产",
+            "到户类资产",
+            "收益分配",
+            "处置登记",
+            "核销登记"
+        ]
+    );
+    assert!(tables[4].rows.len() >= 2, "both disposals listed");
+    assert!(tables[3].rows.iter().any(|r| r[4].shown() == household));
+    let report = dixian_app::assets::report(&s, &county, None, today)
+        .await
+        .unwrap();
+    assert_eq!(report.name, "帮扶项目资产", "the 2026 pack's name");
+    assert!(report.in_use > 0);
+}
