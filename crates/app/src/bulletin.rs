@@ -128,6 +128,8 @@ pub struct Bulletin {
     pub overdue_cases: Vec<CaseSummary>,
     /// 三保障 problems beyond the clearing limit at the month's end.
     pub uncleared: Vec<ProblemRecord>,
+    /// Funds, projects and assets as of the month's end; `None` when they could not be read.
+    pub funds: Option<crate::funds::AreaFigures>,
     /// The bulletin in sentences.
     pub paragraphs: Vec<String>,
 }
@@ -245,6 +247,65 @@ fn paragraphs(b: &Bulletin) -> Vec<String> {
     if !behind.is_empty() {
         out.push(format!("未清零问题涉及：{}。", behind.join("、")));
     }
+    if let Some(f) = &b.funds {
+        out.extend(fund_paragraphs(f, b.as_of));
+    }
+    out
+}
+
+/// The funds and projects paragraphs: the year's money and its checks, the library by
+/// stage, and the assets.
+fn fund_paragraphs(f: &crate::funds::AreaFigures, as_of: NaiveDate) -> Vec<String> {
+    let stage = |s: dixian_domain::funds::ProjectStage| {
+        f.stages
+            .iter()
+            .find(|(x, _)| *x == s)
+            .map_or(0, |(_, n)| *n)
+    };
+    use dixian_domain::funds::ProjectStage as S;
+    let started = stage(S::Started) + stage(S::Completed) + stage(S::Accepted) + stage(S::Settled);
+    let finished = stage(S::Completed) + stage(S::Accepted) + stage(S::Settled);
+    let library: usize = f
+        .stages
+        .iter()
+        .filter(|(s, _)| s.in_library())
+        .map(|(_, n)| n)
+        .sum();
+    let mut out = vec![format!(
+        "{}年{}到位{}元，截至{}已支出{}元，支出进度{}{}",
+        f.year,
+        f.funds_name,
+        f.received.grouped(),
+        as_of,
+        f.spent.grouped(),
+        dixian_domain::funds::percent_text(f.spent_bp),
+        match &f.industry {
+            Some((_, text)) => format!("；{text}。"),
+            None => "。".into(),
+        }
+    )];
+    out.push(format!(
+        "项目库入库项目{library}个，已开工{started}个、已完工{finished}个{}。",
+        if f.overdue > 0 {
+            format!("，实施进度滞后{}个，请有关乡镇加快推进", f.overdue)
+        } else {
+            String::new()
+        }
+    ));
+    let in_use: usize = f.assets.classes.iter().map(|c| c.count).sum();
+    let value = f.assets.classes.iter().map(|c| c.value.fen()).sum::<i64>();
+    out.push(format!(
+        "{}在用{in_use}个、价值{}元，{}年收益分配方案{}元{}。",
+        f.assets.name,
+        dixian_domain::money::Money::from_fen(value).grouped(),
+        f.assets.year,
+        f.assets.distributed.grouped(),
+        if f.assets.flagged.is_empty() {
+            String::new()
+        } else {
+            format!("，闲置或低效的经营性资产{}个", f.assets.flagged.len())
+        }
+    ));
     out
 }
 
@@ -333,7 +394,15 @@ pub async fn bulletin(
     // The name in force for the area on the day the figures stand; the older name if no pack
     // resolves there (the figures do not depend on it).
     let object_name = crate::policy::object_name(store, area.as_str(), as_of).await;
+    let funds = match crate::funds::area_figures(store, actor, area, as_of).await {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::warn!(error = %e, "月通报的资金项目数字读取失败");
+            None
+        }
+    };
     let mut b = Bulletin {
+        funds,
         object_name,
         area: division,
         month,

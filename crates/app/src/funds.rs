@@ -773,9 +773,7 @@ pub async fn report(
         });
     }
     for l in &lines {
-        if let Some(project) = store.project(actor, l.project_id).await?
-            && let Some(message) = negative_message(&policy, &l.project_name, &project.tasks)
-        {
+        if let Some(message) = negative_message(&policy, &l.project_name, &l.tasks) {
             out.negatives.push(NegativeFinding {
                 line: l.clone(),
                 message,
@@ -1069,4 +1067,63 @@ pub async fn ledger(
         .audit(actor, "fund.export", "资金台账", &detail)
         .await?;
     Ok(vec![funds, split, library, overdue])
+}
+
+/// The funds, projects and assets of an area for the dashboard: the year's money (of the
+/// area's county), the area's projects by stage and overdue, its assets by class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaFigures {
+    pub year: i32,
+    pub funds_name: String,
+    pub received: Money,
+    pub spent: Money,
+    pub spent_bp: i64,
+    /// (met, explanation) of the industry share.
+    pub industry: Option<(bool, String)>,
+    /// Stages with their project counts in the area (only stages with projects).
+    pub stages: Vec<(ProjectStage, usize)>,
+    pub overdue: usize,
+    pub assets: crate::assets::AssetReport,
+}
+
+/// The dashboard's funds section for `area` as of `today`.
+pub async fn area_figures(
+    store: &dyn Store,
+    actor: &Actor,
+    area: &DivisionCode,
+    today: NaiveDate,
+) -> Result<AreaFigures, AppError> {
+    let year = today.year();
+    let r = report(store, actor, year, today).await?;
+    let projects = store
+        .projects(
+            actor,
+            &ProjectFilter {
+                within: Some(*area),
+                ..ProjectFilter::default()
+            },
+        )
+        .await?;
+    let stages = ProjectStage::ALL
+        .iter()
+        .map(|s| (*s, projects.iter().filter(|p| p.stage == *s).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let overdue = r
+        .overdue
+        .iter()
+        .filter(|o| o.project.division.is_within(area))
+        .count();
+    let assets = crate::assets::report(store, actor, Some(*area), today).await?;
+    Ok(AreaFigures {
+        year,
+        funds_name: r.funds_name.clone(),
+        received: r.total,
+        spent: r.spent,
+        spent_bp: share_bp(r.spent, r.total),
+        industry: r.industry.as_ref().map(|i| (i.met(), i.explain())),
+        stages,
+        overdue,
+        assets,
+    })
 }

@@ -147,6 +147,7 @@ struct LineRow {
     fund_year: i64,
     project_id: i64,
     project_name: String,
+    tasks: String,
     type_code: String,
     division: String,
     division_name: Option<String>,
@@ -156,7 +157,7 @@ struct LineRow {
 }
 
 const LINE_SELECT: &str = "SELECT l.id, l.fund_id, f.doc_number, f.year AS fund_year, l.project_id,
-       p.name AS project_name, p.type_code, p.division, d.name AS division_name, p.stage,
+       p.name AS project_name, p.tasks, p.type_code, p.division, d.name AS division_name, p.stage,
        l.amount_fen, l.planned_on
   FROM fund_lines l JOIN funds f ON f.id = l.fund_id JOIN projects p ON p.id = l.project_id
   LEFT JOIN divisions d ON d.code = p.division";
@@ -245,6 +246,7 @@ impl SqlStore {
                 fund_year: i32::try_from(r.fund_year).map_err(|e| corrupt("资金年度", e))?,
                 project_id: r.project_id,
                 project_name: r.project_name,
+                tasks: r.tasks,
                 type_code: r.type_code,
                 division_name: r.division_name.unwrap_or_default(),
                 stage: ProjectStage::parse(&r.stage)

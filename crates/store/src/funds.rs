@@ -177,6 +177,8 @@ pub struct PlanLine {
     pub fund_year: i32,
     pub project_id: i64,
     pub project_name: String,
+    /// The project's 建设任务, for the negative-list check of every line.
+    pub tasks: String,
     pub type_code: String,
     pub division_name: String,
     pub stage: ProjectStage,

@@ -430,6 +430,21 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     }
     assert!(b.text("#assets").await.contains("冷链仓储设施"));
     b.screenshot("assets-phone.png").await;
+    // The dashboard's funds section: a stage's count opens the list behind it.
+    b.client.goto(&format!("{base}/dashboard")).await.unwrap();
+    assert_eq!(b.overflow().await, "", "/dashboard overflows a phone");
+    assert!(b.text("#fund-figures").await.contains("产业发展资金占比"));
+    let settled = b
+        .client
+        .find(Locator::XPath(
+            "//table[@id='project-stages']//tr[td[1]='已报账']/td[2]/a",
+        ))
+        .await
+        .unwrap();
+    let shown = settled.text().await.unwrap();
+    b.click_and_wait(settled).await;
+    assert_eq!(b.path().await, "/projects");
+    assert_eq!(b.text("#total-projects").await, shown);
     b.client.goto(&format!("{base}/funds")).await.unwrap();
     b.screenshot("funds-phone.png").await;
     b.close().await;

@@ -722,4 +722,38 @@ async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_b
         .unwrap();
     assert_eq!(report.name, "帮扶项目资产", "the 2026 pack's name");
     assert!(report.in_use > 0);
+    // The monthly bulletin and the dashboard say the same figures in words.
+    let b = dixian_app::bulletin::bulletin(
+        &s,
+        &county,
+        &county_code,
+        dixian_domain::problems::Month::parse("2026-02").unwrap(),
+        today,
+    )
+    .await
+    .unwrap();
+    let f = b.funds.as_ref().unwrap();
+    let text = b.paragraphs.join("");
+    assert!(
+        text.contains(&format!(
+            "2026年常态化帮扶资金到位{}元",
+            f.received.grouped()
+        )),
+        "{text}"
+    );
+    let library: usize = f
+        .stages
+        .iter()
+        .filter(|(s, _)| s.in_library())
+        .map(|(_, n)| n)
+        .sum();
+    assert!(
+        text.contains(&format!("项目库入库项目{library}个")),
+        "{text}"
+    );
+    assert!(text.contains("帮扶项目资产在用"), "{text}");
+    let board = dixian_app::funds::area_figures(&s, &county, &county_code, d(2026, 2, 28))
+        .await
+        .unwrap();
+    assert_eq!(&board, f, "one computation for both");
 }

@@ -75,6 +75,8 @@ pub(crate) struct RateRow {
 #[template(path = "dashboard/dashboard.html")]
 struct DashboardPage {
     frame: Frame,
+    /// Funds, projects and assets of the area; `None` when they could not be read.
+    funds: Option<FundsView>,
     /// The problem ledger: (id, label, count, link) of the headline figures.
     problem_kpis: Vec<(&'static str, &'static str, usize, String)>,
     /// Per kind: (label, open, open link, struck off, struck-off link).
@@ -155,9 +157,18 @@ pub async fn show(
             href: format!("/dashboard?area={}", c.division.code),
         })
         .collect();
+    let funds =
+        match dixian_app::funds::area_figures(store, actor, &d.area.code, state.today()).await {
+            Ok(f) => Some(FundsView::of(&f, &d.area.code.to_string())),
+            Err(e) => {
+                tracing::warn!(error = %e, "看板的资金项目数字读取失败");
+                None
+            }
+        };
     let p = &d.problems;
     let link = crate::links::list_link;
     let page = DashboardPage {
+        funds,
         problem_kpis: vec![
             (
                 "kpi-problems-open",
@@ -286,4 +297,65 @@ pub async fn show(
             .collect(),
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The dashboard's funds, projects and assets section.
+pub(crate) struct FundsView {
+    year: i32,
+    funds_name: String,
+    assets_name: String,
+    received: String,
+    spent: String,
+    progress: String,
+    industry: Option<(bool, String)>,
+    /// (stage, count, link to the list).
+    stages: Vec<(&'static str, usize, String)>,
+    overdue: usize,
+    /// (class, count, value, last year's income).
+    classes: Vec<(&'static str, usize, String, String)>,
+    flagged: usize,
+    distributed: String,
+    code: String,
+}
+
+impl FundsView {
+    fn of(f: &dixian_app::funds::AreaFigures, code: &str) -> FundsView {
+        FundsView {
+            year: f.year,
+            funds_name: f.funds_name.clone(),
+            assets_name: f.assets.name.clone(),
+            received: f.received.grouped(),
+            spent: f.spent.grouped(),
+            progress: dixian_domain::funds::percent_text(f.spent_bp),
+            industry: f.industry.clone(),
+            stages: f
+                .stages
+                .iter()
+                .map(|(s, n)| {
+                    (
+                        s.label(),
+                        *n,
+                        format!("/projects?area={code}&stage={}", s.code()),
+                    )
+                })
+                .collect(),
+            overdue: f.overdue,
+            classes: f
+                .assets
+                .classes
+                .iter()
+                .map(|c| {
+                    (
+                        c.class.label(),
+                        c.count,
+                        c.value.grouped(),
+                        c.income.grouped(),
+                    )
+                })
+                .collect(),
+            flagged: f.assets.flagged.len(),
+            distributed: f.assets.distributed.grouped(),
+            code: code.to_string(),
+        }
+    }
 }
