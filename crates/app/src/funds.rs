@@ -692,6 +692,8 @@ pub struct FundReport {
     pub progress: Option<Progress>,
     pub negatives: Vec<NegativeFinding>,
     pub overdue: Vec<Overdue>,
+    /// 以工代赈 projects with their labour pay against the pack.
+    pub work_relief: Vec<WorkRelief>,
     /// Why some check could not be made (no pack in force names its numbers).
     pub missing: Vec<String>,
 }
@@ -724,6 +726,7 @@ pub async fn report(
         progress: None,
         negatives: Vec::new(),
         overdue: Vec::new(),
+        work_relief: Vec::new(),
         missing: Vec::new(),
     };
     let Some(county) = county else {
@@ -781,7 +784,181 @@ pub async fn report(
         }
     }
     out.overdue = overdue(store, actor, &rules, year, today).await?;
+    out.work_relief =
+        work_relief(store, actor, &lines, rules.work_relief_labour_min_percent).await?;
     Ok(out)
+}
+
+/// A project funded from 以工代赈 documents, with the wages paid to its workers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkRelief {
+    pub project_id: i64,
+    pub project_name: String,
+    pub division_name: String,
+    /// Its 以工代赈 funds (lines from documents of that category).
+    pub funds: Money,
+    pub wages: Money,
+    pub workers: usize,
+    /// Workers found in the registry.
+    pub registered: usize,
+    pub share_bp: i64,
+    pub required_percent: u32,
+}
+
+impl WorkRelief {
+    pub fn met(&self) -> bool {
+        self.share_bp >= i64::from(self.required_percent) * 100
+    }
+
+    pub fn explain(&self) -> String {
+        format!(
+            "以工代赈资金{}元，已发放劳务报酬{}元（{}人，其中登记在册{}人），占{}；政策包要求不低于{}%{}",
+            self.funds.grouped(),
+            self.wages.grouped(),
+            self.workers,
+            self.registered,
+            percent_text(self.share_bp),
+            self.required_percent,
+            if self.met() {
+                "，已达标"
+            } else {
+                "，未达标"
+            }
+        )
+    }
+}
+
+/// The 以工代赈 projects among `lines`, each with its wages.
+async fn work_relief(
+    store: &dyn Store,
+    actor: &Actor,
+    lines: &[PlanLine],
+    required_percent: u32,
+) -> Result<Vec<WorkRelief>, AppError> {
+    let mut out: Vec<WorkRelief> = Vec::new();
+    for l in lines.iter().filter(|l| l.fund_category == WORK_RELIEF) {
+        match out.iter_mut().find(|w| w.project_id == l.project_id) {
+            Some(w) => w.funds = w.funds.checked_add(l.amount).unwrap_or(w.funds),
+            None => out.push(WorkRelief {
+                project_id: l.project_id,
+                project_name: l.project_name.clone(),
+                division_name: l.division_name.clone(),
+                funds: l.amount,
+                wages: Money::ZERO,
+                workers: 0,
+                registered: 0,
+                share_bp: 0,
+                required_percent,
+            }),
+        }
+    }
+    for w in &mut out {
+        let wages = store.wages(actor, w.project_id).await?;
+        w.wages = Money::from_fen(wages.iter().map(|x| x.amount.fen()).sum());
+        let mut names: Vec<(&str, Option<&HouseholdCode>)> = wages
+            .iter()
+            .map(|x| (x.name.as_str(), x.household.as_ref()))
+            .collect();
+        names.sort();
+        names.dedup();
+        w.workers = names.len();
+        w.registered = names.iter().filter(|(_, h)| h.is_some()).count();
+        w.share_bp = share_bp(w.wages, w.funds);
+    }
+    Ok(out)
+}
+
+/// The fund category of 以工代赈 documents (the pack's `codes.fund_category`).
+pub const WORK_RELIEF: &str = "work_relief";
+
+/// The wage form as typed: one worker per line, `姓名 [身份证号] 月份 金额 [发放日期]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct WageForm {
+    pub lines: String,
+}
+
+/// Records the wages of project `id`; gives how many workers were found in the registry.
+pub async fn add_wages(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    f: &WageForm,
+    today: NaiveDate,
+) -> Result<usize, AppError> {
+    let mut problems: Vec<String> = Vec::new();
+    let mut wages = Vec::new();
+    for (n, raw) in f.lines.lines().enumerate() {
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        if words.is_empty() {
+            continue;
+        }
+        let n = n + 1;
+        let mut rest = &words[1..];
+        let id_number = match rest.first() {
+            Some(w) if w.len() == 18 && !w.contains('-') => {
+                rest = &rest[1..];
+                match dixian_domain::id_number::IdNumber::parse(w, today) {
+                    Ok(i) => Some(i),
+                    Err(e) => {
+                        problems.push(format!("第{n}行身份证号：{e}"));
+                        continue;
+                    }
+                }
+            }
+            _ => None,
+        };
+        let (Some(month), Some(amount)) = (rest.first(), rest.get(1)) else {
+            problems.push(format!(
+                "第{n}行应写成“姓名 身份证号 月份 金额”，如“张三 500299199001011234 2026-05 3000”"
+            ));
+            continue;
+        };
+        let month = match dixian_domain::problems::Month::parse(month) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(format!("第{n}行务工月份：{e}"));
+                continue;
+            }
+        };
+        let amount = match Money::parse(amount) {
+            Ok(m) if m > Money::ZERO => m,
+            _ => {
+                problems.push(format!("第{n}行金额“{amount}”无效"));
+                continue;
+            }
+        };
+        let paid_on = match rest.get(2) {
+            Some(d) => match parse_date(d) {
+                Ok(d) if d <= today => d,
+                Ok(d) => {
+                    problems.push(format!("第{n}行发放日期{d}晚于今天"));
+                    continue;
+                }
+                Err(e) => {
+                    problems.push(format!("第{n}行发放日期：{e}"));
+                    continue;
+                }
+            },
+            None => today,
+        };
+        wages.push(dixian_store::funds::NewWage {
+            name: words[0].to_string(),
+            id_number,
+            month: month.to_string(),
+            amount,
+            paid_on,
+        });
+    }
+    if wages.is_empty() && problems.is_empty() {
+        problems.push("请至少填写一行：姓名 身份证号 月份 金额".into());
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Fields(
+            problems.into_iter().map(|m| ("lines", m)).collect(),
+        ));
+    }
+    Ok(store.add_wages(actor, id, &wages).await?)
 }
 
 /// Library projects of plan year `year` not started by the pack's day, or not finished by
@@ -1059,6 +1236,42 @@ pub async fn ledger(
             .collect(),
         total: None,
     };
+    let relief = Table {
+        sheet: "以工代赈劳务报酬".into(),
+        title: format!("{whose}{year}年以工代赈项目劳务报酬发放情况"),
+        subtitle: format!("填报单位：{whose}　年度：{year}　截至：{today}"),
+        columns: vec![
+            ("项目编号", 10),
+            ("项目名称", 36),
+            ("实施地点", 14),
+            ("以工代赈资金（元）", 18),
+            ("劳务报酬（元）", 16),
+            ("务工人数", 10),
+            ("其中登记在册", 12),
+            ("报酬占比", 10),
+            ("要求不低于", 10),
+            ("是否达标", 10),
+        ],
+        rows: r
+            .work_relief
+            .iter()
+            .map(|w| {
+                vec![
+                    Cell::text(format!("#{}", w.project_id)),
+                    Cell::text(&w.project_name),
+                    Cell::text(&w.division_name),
+                    Cell::Fen(w.funds.fen()),
+                    Cell::Fen(w.wages.fen()),
+                    Cell::Count(i64::try_from(w.workers).unwrap_or(0)),
+                    Cell::Count(i64::try_from(w.registered).unwrap_or(0)),
+                    Cell::Permille(w.share_bp / 10),
+                    Cell::Permille(i64::from(w.required_percent) * 10),
+                    Cell::text(if w.met() { "是" } else { "否" }),
+                ]
+            })
+            .collect(),
+        total: None,
+    };
     let detail = serde_json::json!({
         "year": year, "funds": r.funds.len(), "lines": lines.len(), "projects": projects.len(),
     })
@@ -1066,7 +1279,7 @@ pub async fn ledger(
     store
         .audit(actor, "fund.export", "资金台账", &detail)
         .await?;
-    Ok(vec![funds, split, library, overdue])
+    Ok(vec![funds, split, library, overdue, relief])
 }
 
 /// The funds, projects and assets of an area for the dashboard: the year's money (of the

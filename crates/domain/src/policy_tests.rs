@@ -646,6 +646,7 @@ sources = ["县级文件（测试）"]
 industry_share_min_percent = 65
 notice_min_days = 10
 start_by = "05-31"
+work_relief_labour_min_percent = 30
 
 [sources]
 "funds" = "县级文件（测试）第三条"

@@ -17,8 +17,8 @@ use dixian_domain::money::Money;
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::funds::{
     Beneficiary, FundFile, FundStore, FundSummary, HouseholdProject, MAX_BENEFICIARIES, NewFund,
-    NewPayment, NewProject, PaymentRecord, PlanLine, ProjectEventRecord, ProjectFile,
-    ProjectFilter, ProjectStep, ProjectSummary,
+    NewPayment, NewProject, NewWage, PaymentRecord, PlanLine, ProjectEventRecord, ProjectFile,
+    ProjectFilter, ProjectStep, ProjectSummary, WageRecord,
 };
 use dixian_store::{StoreError, StoreResult};
 
@@ -147,6 +147,7 @@ struct LineRow {
     fund_year: i64,
     project_id: i64,
     project_name: String,
+    fund_category: String,
     tasks: String,
     type_code: String,
     division: String,
@@ -157,7 +158,7 @@ struct LineRow {
 }
 
 const LINE_SELECT: &str = "SELECT l.id, l.fund_id, f.doc_number, f.year AS fund_year, l.project_id,
-       p.name AS project_name, p.tasks, p.type_code, p.division, d.name AS division_name, p.stage,
+       p.name AS project_name, f.category AS fund_category, p.tasks, p.type_code, p.division, d.name AS division_name, p.stage,
        l.amount_fen, l.planned_on
   FROM fund_lines l JOIN funds f ON f.id = l.fund_id JOIN projects p ON p.id = l.project_id
   LEFT JOIN divisions d ON d.code = p.division";
@@ -246,6 +247,7 @@ impl SqlStore {
                 fund_year: i32::try_from(r.fund_year).map_err(|e| corrupt("资金年度", e))?,
                 project_id: r.project_id,
                 project_name: r.project_name,
+                fund_category: r.fund_category,
                 tasks: r.tasks,
                 type_code: r.type_code,
                 division_name: r.division_name.unwrap_or_default(),
@@ -1098,6 +1100,152 @@ impl FundStore for SqlStore {
         let funds = self.funds(actor, Some(year)).await?;
         lines.retain(|l| funds.iter().any(|f| f.id == l.fund_id));
         Ok(lines)
+    }
+
+    async fn add_wages(&self, actor: &Actor, id: i64, wages: &[NewWage]) -> StoreResult<usize> {
+        let Some(project) = self
+            .visible_project(actor, id, Permission::HandleCases)
+            .await?
+        else {
+            return Err(StoreError::Invalid(format!("项目#{id}不存在")));
+        };
+        if !project.stage.in_library() {
+            return Err(StoreError::Invalid(format!(
+                "项目“{}”尚未入库，不能登记劳务报酬",
+                project.name
+            )));
+        }
+        if wages.is_empty() || wages.len() > MAX_BENEFICIARIES {
+            return Err(StoreError::Invalid(format!(
+                "一次应登记1到{MAX_BENEFICIARIES}人的劳务报酬，现有{}人",
+                wages.len()
+            )));
+        }
+        let mut rows = Vec::with_capacity(wages.len());
+        let mut found = 0;
+        for (n, w) in wages.iter().enumerate() {
+            let name = text(&w.name, 30, &format!("第{}行：请填写务工人员姓名", n + 1))?;
+            let month_ok = w.month.len() == 7
+                && w.month.bytes().enumerate().all(|(i, b)| {
+                    if i == 4 {
+                        b == b'-'
+                    } else {
+                        b.is_ascii_digit()
+                    }
+                });
+            if !month_ok {
+                return Err(StoreError::Invalid(format!(
+                    "第{}行：务工月份“{}”应写成 2026-05",
+                    n + 1,
+                    w.month
+                )));
+            }
+            if w.amount <= Money::ZERO {
+                return Err(StoreError::Invalid(format!(
+                    "第{}行：报酬金额必须大于0",
+                    n + 1
+                )));
+            }
+            // A registered worker of the project's county is linked; anyone else is kept by
+            // name only, so nothing about other counties' people is learnt here.
+            let linked: Option<(i64, i64, String)> = match &w.id_number {
+                Some(idn) => {
+                    let bidx = self.cipher.blind_index(crate::F_ID_NUMBER, idn.as_str());
+                    read!(self, |pool| {
+                        sqlx::query_as(
+                            "SELECT p.id, h.id, h.village_code FROM persons p
+                               JOIN households h ON h.id = p.household_id
+                              WHERE p.id_number_bidx = $1",
+                        )
+                        .bind(&bidx)
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(backend)?
+                    })
+                }
+                None => None,
+            };
+            let linked = linked.filter(|(_, _, village)| {
+                DivisionCode::parse(village).is_ok_and(|v| v.is_within(&project.county))
+            });
+            if linked.is_some() {
+                found += 1;
+            }
+            rows.push((name, linked.map(|l| (l.0, l.1)), w));
+        }
+        let total: i64 = wages.iter().map(|w| w.amount.fen()).sum();
+        let detail = serde_json::json!({
+            "project": id, "workers": rows.len(), "registered": found, "total_fen": total,
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            let first: i64 = allocate!(
+                tx,
+                "project_wages",
+                i64::try_from(rows.len()).unwrap_or(i64::MAX)
+            );
+            for (wid, (name, linked, w)) in (first..).zip(&rows) {
+                sqlx::query(
+                    "INSERT INTO project_wages (id, project_id, name, person_id, household_id, month,
+                       amount_fen, paid_on, at, by_name)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(wid)
+                .bind(id)
+                .bind(name)
+                .bind(linked.map(|l| l.0))
+                .bind(linked.map(|l| l.1))
+                .bind(&w.month)
+                .bind(w.amount.fen())
+                .bind(w.paid_on)
+                .bind(&now)
+                .bind(&actor.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            audit_in!(tx, actor, "project.wages", &format!("项目#{id}"), &detail);
+        });
+        Ok(found)
+    }
+
+    async fn wages(&self, actor: &Actor, id: i64) -> StoreResult<Vec<WageRecord>> {
+        if self
+            .visible_project(actor, id, Permission::ViewRegistry)
+            .await?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, String, Option<String>, String, i64, NaiveDate, String)> =
+            read!(self, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT w.id, w.name, h.code, w.month, w.amount_fen, w.paid_on, {}
+                       FROM project_wages w LEFT JOIN households h ON h.id = w.household_id
+                      WHERE w.project_id = $1 ORDER BY w.paid_on, w.id",
+                    crate::shown_name("w.by_name")
+                )))
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?
+            });
+        rows.into_iter()
+            .map(|(wid, name, code, month, amount, paid_on, by)| {
+                Ok(WageRecord {
+                    id: wid,
+                    name,
+                    household: code
+                        .map(|c| HouseholdCode::parse(&c).map_err(|e| corrupt("户编号", e)))
+                        .transpose()?,
+                    month,
+                    amount: Money::from_fen(amount),
+                    paid_on,
+                    by,
+                })
+            })
+            .collect()
     }
 
     async fn household_projects(

@@ -134,6 +134,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_assets.sql"),
         postgres: include_str!("../migrations/postgres/0020_assets.sql"),
     },
+    Migration {
+        version: 21,
+        name: "project_wages",
+        sqlite: include_str!("../migrations/sqlite/0021_project_wages.sql"),
+        postgres: include_str!("../migrations/postgres/0021_project_wages.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -177,6 +177,8 @@ pub struct PlanLine {
     pub fund_year: i32,
     pub project_id: i64,
     pub project_name: String,
+    /// The fund document's 任务类别 (以工代赈 lines are checked for labour pay).
+    pub fund_category: String,
     /// The project's 建设任务, for the negative-list check of every line.
     pub tasks: String,
     pub type_code: String,
@@ -219,6 +221,31 @@ pub struct FundFile {
     /// The lines to projects the actor may see.
     pub lines: Vec<PlanLine>,
     pub created_by_name: String,
+}
+
+/// Wages paid to a worker of a project (以工代赈劳务报酬).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewWage {
+    pub name: String,
+    /// Links the worker to the registry when registered; not stored itself.
+    pub id_number: Option<dixian_domain::id_number::IdNumber>,
+    /// `2026-05`.
+    pub month: String,
+    pub amount: Money,
+    pub paid_on: NaiveDate,
+}
+
+/// Wages as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WageRecord {
+    pub id: i64,
+    pub name: String,
+    /// The worker's household when registered.
+    pub household: Option<HouseholdCode>,
+    pub month: String,
+    pub amount: Money,
+    pub paid_on: NaiveDate,
+    pub by: String,
 }
 
 /// A project touching a household, for the household page.
@@ -284,6 +311,11 @@ pub trait FundStore: Send + Sync {
     async fn record_payment(&self, actor: &Actor, payment: &NewPayment) -> StoreResult<i64>;
     /// Every plan line of the funds of `year` in the actor's sight, for the checks.
     async fn plan_lines(&self, actor: &Actor, year: i32) -> StoreResult<Vec<PlanLine>>;
+    /// Records wages paid to workers of project `id` (以工代赈), all or none; gives how many
+    /// workers were found in the registry.
+    async fn add_wages(&self, actor: &Actor, id: i64, wages: &[NewWage]) -> StoreResult<usize>;
+    /// Wages of project `id`, in order paid.
+    async fn wages(&self, actor: &Actor, id: i64) -> StoreResult<Vec<WageRecord>>;
     /// Projects listing household `code` as a beneficiary.
     async fn household_projects(
         &self,

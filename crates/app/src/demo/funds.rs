@@ -136,6 +136,7 @@ struct Planned {
     village_name: String,
     kind: &'static str,
     beneficiaries: Vec<HouseholdCode>,
+    started_on: Option<NaiveDate>,
     completed_on: Option<NaiveDate>,
 }
 
@@ -251,6 +252,7 @@ pub async fn load_funds(
                     .iter()
                     .map(|(c, _)| c.clone())
                     .collect(),
+                started_on: None,
                 completed_on: None,
             };
             let reviewed_on = reviewed_on_of(proposed_on);
@@ -372,6 +374,12 @@ pub async fn load_funds(
                     .plan_fund(&county_actor, fund, p.id, p.budget, planned_on)
                     .await?;
                 carry_out(store, &mut rng, p, line, year, planned_on, as_of).await?;
+                // The 以工代赈 document's projects pay their workers month by month.
+                if n == 2
+                    && let Some(started_on) = p.started_on
+                {
+                    pay_workers(store, &mut rng, p, started_on, as_of).await?;
+                }
                 if let Some(completed_on) = p.completed_on {
                     let handed = super::assets::HandedOver {
                         project: p.id,
@@ -477,6 +485,9 @@ async fn carry_out(
         if action == ProjectAction::Complete {
             p.completed_on = Some(on);
         }
+        if action == ProjectAction::Start {
+            p.started_on = Some(on);
+        }
         // 30 % paid at the start, 50 % on completion, the rest at settlement.
         let budget = p.budget.fen();
         let paid = match action {
@@ -500,6 +511,54 @@ async fn carry_out(
                 )
                 .await?;
         }
+    }
+    Ok(())
+}
+
+/// Wages of a 以工代赈 project's workers for the months it has run (to at most four).
+async fn pay_workers(
+    store: &dyn Store,
+    rng: &mut Rng,
+    p: &Planned,
+    started_on: NaiveDate,
+    as_of: NaiveDate,
+) -> Result<(), AppError> {
+    const SURNAMES: [&str; 10] = ["张", "王", "李", "刘", "陈", "杨", "黄", "赵", "周", "吴"];
+    const GIVEN: [&str; 10] = ["明", "华", "强", "芳", "军", "丽", "勇", "霞", "平", "兰"];
+    let workers = usize::try_from(rng.range(10, 25)).unwrap_or(10);
+    let names: Vec<String> = (0..workers)
+        .map(|_| {
+            format!(
+                "{}{}{}",
+                pick(rng, &SURNAMES),
+                pick(rng, &GIVEN),
+                pick(rng, &GIVEN)
+            )
+        })
+        .collect();
+    let mut wages = Vec::new();
+    for m in 0..4u32 {
+        let Some(month_start) = started_on.checked_add_months(chrono::Months::new(m)) else {
+            break;
+        };
+        let paid_on = month_start + Days::new(28);
+        if paid_on > as_of {
+            break;
+        }
+        for name in &names {
+            wages.push(dixian_store::funds::NewWage {
+                name: name.clone(),
+                id_number: None,
+                month: month_start.format("%Y-%m").to_string(),
+                amount: Money::from_yuan(rng.range(30, 40) * 100).unwrap_or(Money::ZERO),
+                paid_on,
+            });
+        }
+    }
+    if !wages.is_empty() {
+        store
+            .add_wages(&demo_actor("village", Role::VillageOfficer), p.id, &wages)
+            .await?;
     }
     Ok(())
 }

@@ -34,6 +34,7 @@ effective_from = 2026-01-01
 industry_share_min_percent = 70
 notice_min_days = 10
 start_by = "05-31"
+work_relief_labour_min_percent = 30
 
 [[funds.milestone]]
 by = "06-30"
@@ -467,6 +468,67 @@ async fn a_fund_document_flows_to_checked_library_projects() {
         "{}",
         industry.explain()
     );
+    // 以工代赈: a work-relief document's line, wages with a bad row refused whole, then paid;
+    // the year's check names the share against the pack's 30 %.
+    let relief = add_fund(
+        &s,
+        &county,
+        &FundForm {
+            doc_number: "渝发改赈〔2026〕5号".into(),
+            title: "关于下达2026年以工代赈中央预算内投资计划的通知".into(),
+            level: "中央".into(),
+            year: "2026".into(),
+            category: "work_relief".into(),
+            amount: "10万".into(),
+            direct: String::new(),
+            received_on: "2026-01-20".into(),
+        },
+        d(2026, 2, 1),
+    )
+    .await
+    .unwrap();
+    plan(&s, &county, relief, &split(spare, "10万"), d(2026, 2, 1))
+        .await
+        .unwrap();
+    let Err(AppError::Fields(p)) = dixian_app::funds::add_wages(
+        &s,
+        &village,
+        spare,
+        &dixian_app::funds::WageForm {
+            lines: "张务工 2026-01 3000\n李务工 一月 3000".into(),
+        },
+        d(2026, 2, 1),
+    )
+    .await
+    else {
+        panic!("a bad wage row refused");
+    };
+    assert!(p[0].1.contains("第2行"), "{}", p[0].1);
+    dixian_app::funds::add_wages(
+        &s,
+        &village,
+        spare,
+        &dixian_app::funds::WageForm {
+            lines: "张务工 2026-01 3000 2026-01-31\n李务工 2026-01 3000 2026-01-31".into(),
+        },
+        d(2026, 2, 1),
+    )
+    .await
+    .unwrap();
+    let r = report(&s, &county, 2026, d(2026, 2, 1)).await.unwrap();
+    let w = &r.work_relief[0];
+    assert_eq!(w.project_id, spare);
+    assert_eq!(w.workers, 2);
+    assert!(!w.met());
+    assert!(
+        w.explain().contains("占6.00%") && w.explain().contains("不低于30%"),
+        "{}",
+        w.explain()
+    );
+    let sheets = dixian_app::funds::ledger(&s, &county, 2026, d(2026, 2, 1))
+        .await
+        .unwrap();
+    assert_eq!(sheets.last().unwrap().rows.len(), 1, "the 以工代赈 sheet");
 }
 
 #[tokio::test]

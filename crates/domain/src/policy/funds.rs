@@ -21,6 +21,9 @@ pub struct FundRules {
     /// Spending milestones (支出进度): by each day of the fund year, at least this share spent.
     #[serde(default)]
     pub milestone: Vec<Milestone>,
+    /// 以工代赈: the least share (percent) of a project's 以工代赈 funds paid as wages to its
+    /// workers. Required, so a pack that overrides `[funds]` cannot drop it unawares.
+    pub work_relief_labour_min_percent: u32,
 }
 
 /// One spending milestone: by `by` (`MM-DD`) of the fund year, `percent` spent.
@@ -95,6 +98,15 @@ impl FundRules {
                 format!(
                     "开工期限（start_by）“{}”应写成 月-日，如 06-30",
                     self.start_by
+                ),
+            ));
+        }
+        if self.work_relief_labour_min_percent > 100 {
+            out.push((
+                "work_relief_labour_min_percent",
+                format!(
+                    "以工代赈劳务报酬比例下限应在0到100之间，现为{}",
+                    self.work_relief_labour_min_percent
                 ),
             ));
         }
@@ -179,6 +191,7 @@ mod tests {
             industry_share_min_percent: 60,
             notice_min_days: 10,
             start_by: "06-30".into(),
+            work_relief_labour_min_percent: 30,
             milestone: vec![
                 Milestone {
                     by: "06-30".into(),

@@ -427,6 +427,49 @@ pub async fn funds(store: &dyn Store) {
         .unwrap();
     assert_eq!(in_2026.len(), 1);
 
+    // 以工代赈 wages: the registered worker is linked to the household, the other kept by
+    // name; a bad row refuses the whole batch.
+    let wage = |name: &str, idn: Option<dixian_domain::id_number::IdNumber>, month: &str| {
+        crate::funds::NewWage {
+            name: name.into(),
+            id_number: idn,
+            month: month.into(),
+            amount: yuan(3_000),
+            paid_on: d(2025, 6, 30),
+        }
+    };
+    invalid(
+        store
+            .add_wages(
+                &county,
+                pid,
+                &[
+                    wage("张务工", Some(id(1)), "2025-06"),
+                    wage("李务工", None, "6月"),
+                ],
+            )
+            .await,
+        "第2行：务工月份",
+    );
+    assert!(store.wages(&county, pid).await.unwrap().is_empty());
+    let linked = store
+        .add_wages(
+            &village,
+            pid,
+            &[
+                wage("张务工", Some(id(1)), "2025-06"),
+                wage("李务工", None, "2025-06"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(linked, 1);
+    let wages = store.wages(&county, pid).await.unwrap();
+    assert_eq!(wages.len(), 2);
+    assert_eq!(wages[0].household.as_ref(), Some(&a.household.code));
+    assert_eq!(wages[1].household, None);
+    assert!(store.wages(&other_town, pid).await.unwrap().is_empty());
+
     // Every write is audited.
     let audit = store
         .audit_records(&sys(), &AuditFilter::after(0, 1000))
@@ -439,6 +482,7 @@ pub async fn funds(store: &dyn Store) {
         "fund.plan",
         "fund.payment",
         "project.roll_over",
+        "project.wages",
     ] {
         assert!(audit.iter().any(|r| r.action == action), "{action} audited");
     }

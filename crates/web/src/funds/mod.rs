@@ -21,6 +21,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/projects/roll-over", post(pages::roll_over))
         .route("/projects/{id}", get(pages::project))
         .route("/projects/{id}/step", post(pages::step))
+        .route("/projects/{id}/wages", post(pages::wages))
         .route("/projects/{id}/notice", get(pages::notice))
         .route("/funds", get(pages::funds).post(pages::create_fund))
         .route("/funds/ledger.xlsx", get(pages::ledger))

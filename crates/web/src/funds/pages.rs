@@ -410,6 +410,11 @@ struct ProjectPage {
     assets: Vec<(i64, String, &'static str, String)>,
     /// Finished: its assets may be registered.
     hands_over: bool,
+    /// 以工代赈: (the check in words, met) when the project has 以工代赈 funds.
+    relief: Option<(String, bool)>,
+    /// Wages paid: (name, household code or empty, month, amount, paid on).
+    wages: Vec<(String, String, String, String, String)>,
+    may_pay_wages: bool,
 }
 
 async fn show_project(
@@ -463,9 +468,62 @@ async fn show_project(
         .into_iter()
         .map(|a| (a.id, a.name, a.class.label(), yuan(a.value)))
         .collect();
+    let relief_funds: i64 = file
+        .lines
+        .iter()
+        .filter(|l| l.fund_category == dixian_app::funds::WORK_RELIEF)
+        .map(|l| l.amount.fen())
+        .sum();
+    let wages = state.store.wages(actor, id).await.map_err(AppError::from)?;
+    let relief = if relief_funds > 0 {
+        let required = dixian_app::policy::policy_in_force(
+            state.store.as_ref(),
+            p.county.as_str(),
+            state.today(),
+        )
+        .await?
+        .funds
+        .map_or(0, |f| f.work_relief_labour_min_percent);
+        let paid =
+            dixian_domain::money::Money::from_fen(wages.iter().map(|w| w.amount.fen()).sum());
+        let bp = share_bp(paid, dixian_domain::money::Money::from_fen(relief_funds));
+        let met = bp >= i64::from(required) * 100;
+        Some((
+            format!(
+                "以工代赈资金{}元，已发放劳务报酬{}元，占{}；政策包要求不低于{}%{}",
+                dixian_domain::money::Money::from_fen(relief_funds).grouped(),
+                paid.grouped(),
+                percent_text(bp),
+                required,
+                if met { "，已达标" } else { "，未达标" }
+            ),
+            met,
+        ))
+    } else {
+        None
+    };
     Ok(render(
         code,
         &ProjectPage {
+            may_pay_wages: relief.is_some()
+                && actor.may(Permission::HandleCases)
+                && p.stage.in_library(),
+            relief,
+            wages: wages
+                .iter()
+                .map(|w| {
+                    (
+                        w.name.clone(),
+                        w.household
+                            .as_ref()
+                            .map(|h| h.to_string())
+                            .unwrap_or_default(),
+                        w.month.clone(),
+                        yuan(w.amount),
+                        w.paid_on.to_string(),
+                    )
+                })
+                .collect(),
             assets,
             hands_over: p.stage.completed()
                 && actor.may(Permission::HandleCases)
@@ -476,7 +534,7 @@ async fn show_project(
             frame: session.frame(state),
             done,
             error,
-            error_in_form: actions.iter().any(|(_, _, fid, _)| typed.is(fid)),
+            error_in_form: actions.iter().any(|(_, _, fid, _)| typed.is(fid)) || typed.is("wages"),
             typed,
             id: p.id,
             version: p.version,
@@ -579,6 +637,7 @@ pub async fn project(
         "approve" => Some("项目已县审定入库，可以安排资金。"),
         "return" => Some("项目已退回修改。"),
         "resubmit" => Some("项目已重新申报。"),
+        "wages" => Some("劳务报酬已登记。"),
         "establish" | "tender" | "start" | "complete" | "accept" | "settle" => {
             Some("已办理，项目状态已更新。")
         }
@@ -765,6 +824,10 @@ struct FundsPage {
     behind: Vec<BehindRow>,
     negatives: Vec<(i64, String, String)>,
     overdue: Vec<(i64, String, String, String)>,
+    /// 以工代赈 projects: (id, name, check in words, met).
+    relief: Vec<(i64, String, String, bool)>,
+    /// How many of them fall short.
+    relief_short: usize,
     missing: Vec<String>,
     may_add: bool,
     may_export: bool,
@@ -857,6 +920,12 @@ async fn funds_page(state: &AppState, session: &Session, year: i32, typed: Typed
                 })
                 .collect(),
             missing: r.missing.clone(),
+            relief_short: r.work_relief.iter().filter(|w| !w.met()).count(),
+            relief: r
+                .work_relief
+                .iter()
+                .map(|w| (w.project_id, w.project_name.clone(), w.explain(), w.met()))
+                .collect(),
             may_add: is_county(actor) && actor_county(actor).is_some(),
             may_export: actor.may(Permission::ExportLedger),
             levels: FundLevel::ALL
@@ -1140,6 +1209,43 @@ pub async fn pay(
         Err(e) if correctable(&e) => {
             let typed = Typed::refused(&format!("pay-{}", f.line), posted.fields(), &e);
             show_fund(&state, &session, id, None, typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /projects/{id}/wages`: 以工代赈 wages, one worker per line.
+pub async fn wages(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    posted: Posted,
+) -> Page {
+    let f: dixian_app::funds::WageForm = posted.parse()?;
+    match dixian_app::funds::add_wages(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        state.today(),
+    )
+    .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/projects/{id}?done=wages#project-wages")).into_response())
+        }
+        Err(e) if correctable(&e) => {
+            let (code, _) = status_of(&e);
+            let typed = Typed::refused("wages", posted.fields(), &e);
+            show_project(
+                &state,
+                &session,
+                id,
+                Some((code, e.to_string())),
+                None,
+                typed,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
