@@ -68,6 +68,9 @@ pub enum Cmd {
         /// 测算日期（年龄、收入年度以此为准），默认今天
         #[arg(long, value_name = "日期")]
         as_of: Option<String>,
+        /// 每年的项目数（默认按户数，每1,000户1个；性能测量时可加大）
+        #[arg(long, value_name = "个数")]
+        projects_per_year: Option<u32>,
         /// 生成后立即启动网页服务
         #[arg(long)]
         serve: bool,

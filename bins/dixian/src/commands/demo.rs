@@ -20,6 +20,7 @@ pub(crate) struct Demo {
     pub households: u32,
     pub seed: u64,
     pub as_of: Option<String>,
+    pub projects_per_year: Option<u32>,
     pub then_serve: bool,
     pub listen: Option<String>,
     pub file_out: Option<PathBuf>,
@@ -31,6 +32,7 @@ pub(crate) async fn run(config: Option<&Path>, demo: Demo) -> Result<ExitCode> {
         households,
         seed,
         as_of,
+        projects_per_year,
         then_serve,
         listen,
         file_out,
@@ -57,7 +59,7 @@ pub(crate) async fn run(config: Option<&Path>, demo: Demo) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let store = open_store(&cfg, true).await?;
-    let summary = build_demo(store.as_ref(), households, seed, as_of).await?;
+    let summary = build_demo(store.as_ref(), households, seed, as_of, projects_per_year).await?;
     if then_serve {
         let listen = listen.or(cfg.listen.clone());
         serve(
@@ -86,6 +88,7 @@ async fn build_demo(
     households: u32,
     seed: u64,
     as_of: chrono::NaiveDate,
+    projects_per_year: Option<u32>,
 ) -> Result<String> {
     let (summary, built) = build_demo_county(store, households, seed, as_of).await?;
     let accounts = demo_accounts(store).await?;
@@ -99,7 +102,14 @@ async fn build_demo(
         dixian_app::demo::cases::load_cases(store, &county, &town, &village, seed, as_of).await?;
     let problems =
         dixian_app::demo::problems::load_problems(store, &county, &village, seed, as_of).await?;
-    let funds = dixian_app::demo::funds::load_funds(store, &county, seed, as_of).await?;
+    let funds = dixian_app::demo::funds::load_funds_sized(
+        store,
+        &county,
+        seed,
+        as_of,
+        projects_per_year.map(i64::from),
+    )
+    .await?;
     Ok(format!(
         "{summary}\n全县监测线索{}条、案件{}件（{}），首个乡镇走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个）；资金文件{}份共{}元、项目{}个、项目资产{}个，用时{:.1}秒。\n{accounts}",
         cases.leads,

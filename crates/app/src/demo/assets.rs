@@ -106,7 +106,7 @@ pub(super) async fn hand_over(
             made.push((id, AssetClass::Operating, share(h.budget, 90)));
             // Livestock or seedlings to some of the households it benefits.
             if rng.below(3) > 0 {
-                for code in h.beneficiaries.iter().take(8) {
+                for code in h.beneficiaries.iter().take(12) {
                     let value = Money::from_yuan(rng.range(5, 20) * 1_000).unwrap_or(Money::ZERO);
                     let id = store
                         .add_asset(

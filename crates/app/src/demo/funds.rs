@@ -140,12 +140,24 @@ struct Planned {
     completed_on: Option<NaiveDate>,
 }
 
-/// Loads the demo funds and projects of `county` as of `as_of`.
+/// Loads the demo funds and projects of `county` as of `as_of`, about one project a year for
+/// every thousand households.
 pub async fn load_funds(
     store: &dyn Store,
     county: &DivisionCode,
     seed: u64,
     as_of: NaiveDate,
+) -> Result<FundReport, AppError> {
+    load_funds_sized(store, county, seed, as_of, None).await
+}
+
+/// [`load_funds`] with `per_year` projects a year instead (for benchmarks).
+pub async fn load_funds_sized(
+    store: &dyn Store,
+    county: &DivisionCode,
+    seed: u64,
+    as_of: NaiveDate,
+    per_year: Option<i64>,
 ) -> Result<FundReport, AppError> {
     let village_actor = demo_actor("village", Role::VillageOfficer);
     let town_actor = demo_actor("town", Role::TownReviewer);
@@ -163,7 +175,7 @@ pub async fn load_funds(
         }
     }
     let households: i64 = villages.iter().map(|v| v.2).sum();
-    let per_year = (households / HOUSEHOLDS_PER_PROJECT).max(6);
+    let per_year = per_year.unwrap_or((households / HOUSEHOLDS_PER_PROJECT).max(6));
     let this_year = as_of.year();
     for year in this_year - 2..=this_year + 1 {
         // Next year's projects are proposed in this year's fourth quarter.
