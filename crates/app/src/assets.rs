@@ -891,3 +891,277 @@ pub async fn ledger(
         .await?;
     Ok(tables)
 }
+
+/// The columns of the asset-ledger template (资产台账导入模板); `true`: required.
+pub const ASSET_COLUMNS: [(&str, bool); 16] = [
+    ("资产名称", true),
+    ("形成项目编号", true),
+    ("资产类别", true),
+    ("所有权人类型", false),
+    ("所有权人", false),
+    ("所属户编号", false),
+    ("资产价值（元）", true),
+    ("坐落位置", false),
+    ("形成日期", true),
+    ("确权日期", false),
+    ("确权文件", false),
+    ("管护单位", false),
+    ("管护责任人", false),
+    ("管护职责", false),
+    ("经营方式", false),
+    ("经营主体", false),
+];
+
+/// The asset-ledger template as CSV or XLSX, with its instructions.
+pub fn asset_template(kind: crate::sheet::FileKind) -> Result<Vec<u8>, AppError> {
+    let notes: Vec<crate::sheet::ColumnNote> = ASSET_COLUMNS
+        .iter()
+        .map(|(name, required)| crate::sheet::ColumnNote {
+            name,
+            required: *required,
+            note: match *name {
+                "形成项目编号" => "项目库中已完工项目的编号，如 #12（先导入项目清单）".into(),
+                "资产类别" => "经营性资产、公益性资产或到户类资产".into(),
+                "所有权人类型" => "村集体经济组织、乡镇、行业部门（国有）；到户类不填".into(),
+                "所属户编号" => "到户类资产必填，16位户编号（设为文本）".into(),
+                "资产价值（元）" => "金额，可写“50万”".into(),
+                "形成日期" | "确权日期" => "日期，如 2025-12-01".into(),
+                "经营方式" => "经营性资产必填：自主经营、承包、托管、租赁、合作经营".into(),
+                _ => String::new(),
+            },
+        })
+        .collect();
+    crate::sheet::template_book(
+        kind,
+        "资产台账",
+        "项目资产台账导入说明",
+        &notes,
+        &[(0, 24.0), (4, 24.0), (5, 20.0)],
+        &["整个文件有任何一处问题都不会写入，改正后重新上传即可。"],
+    )
+    .map_err(|e| AppError::Invalid(vec![format!("无法生成模板：{e}")]))
+}
+
+/// Imports an asset ledger (资产台账), all or none; every problem named by its row and column.
+/// Gives how many were imported.
+pub async fn import(
+    store: &dyn Store,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    today: NaiveDate,
+) -> Result<usize, AppError> {
+    use crate::sheet::{FileKind, Problem, table::read_table};
+    let shown = |list: Vec<Problem>| {
+        AppError::Invalid(list.iter().map(|p| format!("{file_name}{p}")).collect())
+    };
+    let _work = crate::sheet::guard::start_file_work(actor)?;
+    let kind = FileKind::of(file_name, bytes).map_err(|p| shown(vec![p]))?;
+    let rows = read_table(
+        kind,
+        bytes,
+        &ASSET_COLUMNS,
+        crate::funds::MAX_IMPORT_ROWS * 5,
+    )
+    .map_err(shown)?;
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut assets = Vec::new();
+    let mut row_of = Vec::new();
+    let mut projects: std::collections::BTreeMap<i64, Option<(DivisionCode, bool)>> =
+        std::collections::BTreeMap::new();
+    for r in &rows {
+        let bad = |problems: &mut Vec<Problem>, c: usize, message: String| {
+            problems.push(Problem {
+                row: r.number,
+                column: Some(ASSET_COLUMNS[c].0.to_string()),
+                message,
+            })
+        };
+        let before = problems.len();
+        for (c, (name, required)) in ASSET_COLUMNS.iter().enumerate() {
+            if *required && r.get(c).is_empty() {
+                bad(&mut problems, c, format!("请填写{name}"));
+            }
+        }
+        if problems.len() > before {
+            continue;
+        }
+        let project = match r.get(1).trim_start_matches(['#', '＃']).parse::<i64>() {
+            Ok(id) => {
+                if let std::collections::btree_map::Entry::Vacant(e) = projects.entry(id) {
+                    let found = store
+                        .project(actor, id)
+                        .await?
+                        .map(|f| (f.project.division, f.project.stage.completed()));
+                    e.insert(found);
+                }
+                match projects.get(&id).copied().flatten() {
+                    Some((division, true)) => Some((id, division)),
+                    Some((_, false)) => {
+                        bad(
+                            &mut problems,
+                            1,
+                            format!("项目#{id}尚未完工，完工后才能登记资产"),
+                        );
+                        None
+                    }
+                    None => {
+                        bad(&mut problems, 1, format!("项目#{id}不存在或不在您的辖区"));
+                        None
+                    }
+                }
+            }
+            Err(_) => {
+                bad(
+                    &mut problems,
+                    1,
+                    format!("“{}”不是项目编号，应写成 #12", r.get(1)),
+                );
+                None
+            }
+        };
+        let class = AssetClass::parse(r.get(2)).or_else(|| {
+            AssetClass::ALL
+                .iter()
+                .copied()
+                .find(|c| c.label().starts_with(r.get(2)))
+        });
+        if class.is_none() {
+            bad(
+                &mut problems,
+                2,
+                format!("“{}”无效，应为经营性资产、公益性资产或到户类资产", r.get(2)),
+            );
+        }
+        let owner_kind = match (class, r.get(3)) {
+            (Some(AssetClass::Household), _) => Some(OwnerKind::Household),
+            (_, "") => Some(OwnerKind::Collective),
+            (_, t) => {
+                let k = OwnerKind::parse(t).filter(|k| *k != OwnerKind::Household);
+                if k.is_none() {
+                    bad(
+                        &mut problems,
+                        3,
+                        format!("“{t}”无效，应为村集体经济组织、乡镇或行业部门（国有）"),
+                    );
+                }
+                k
+            }
+        };
+        let owner_household = match (class, r.get(5)) {
+            (Some(AssetClass::Household), "") => {
+                bad(&mut problems, 5, "到户类资产须填写所属户编号".into());
+                None
+            }
+            (Some(AssetClass::Household), _) if r.numbers.contains(&5) => {
+                bad(
+                    &mut problems,
+                    5,
+                    "户编号被Excel存成了数字、末几位已丢失，请把这一列设为文本后重新填写".into(),
+                );
+                None
+            }
+            (Some(AssetClass::Household), t) => match HouseholdCode::parse(t) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    bad(&mut problems, 5, e.to_string());
+                    None
+                }
+            },
+            _ => None,
+        };
+        let value = match Money::parse(r.get(6)) {
+            Ok(m) if m > Money::ZERO => Some(m),
+            _ => {
+                bad(&mut problems, 6, format!("“{}”不是大于0的金额", r.get(6)));
+                None
+            }
+        };
+        let date = |c: usize, problems: &mut Vec<Problem>| match r.get(c) {
+            "" => Ok(None),
+            t => match parse_date(t) {
+                Ok(d) if d <= today => Ok(Some(d)),
+                Ok(d) => {
+                    bad(problems, c, format!("{d}晚于今天"));
+                    Err(())
+                }
+                Err(e) => {
+                    bad(problems, c, e.to_string());
+                    Err(())
+                }
+            },
+        };
+        let formed_on = date(8, &mut problems);
+        let confirmed_on = date(9, &mut problems);
+        let operation = match (class, r.get(14)) {
+            (Some(AssetClass::Operating), "") => {
+                bad(&mut problems, 14, "经营性资产须写明经营方式".into());
+                None
+            }
+            (Some(AssetClass::Operating), t) => {
+                let o = Operation::parse(t);
+                if o.is_none() {
+                    bad(
+                        &mut problems,
+                        14,
+                        format!("“{t}”无效，应为自主经营、承包、托管、租赁或合作经营"),
+                    );
+                }
+                o
+            }
+            _ => None,
+        };
+        let (
+            Some((project_id, division)),
+            Some(class),
+            Some(owner_kind),
+            Some(value),
+            Ok(Some(formed_on)),
+            Ok(confirmed_on),
+        ) = (project, class, owner_kind, value, formed_on, confirmed_on)
+        else {
+            continue;
+        };
+        if class == AssetClass::Household && owner_household.is_none()
+            || class == AssetClass::Operating && operation.is_none()
+        {
+            continue;
+        }
+        assets.push(NewAsset {
+            project_id,
+            name: r.get(0).to_string(),
+            class,
+            owner_kind,
+            owner_name: r.get(4).to_string(),
+            owner_household,
+            division,
+            value,
+            location: r.get(7).to_string(),
+            formed_on,
+            confirmed_on,
+            confirm_document: r.get(10).to_string(),
+            custody_unit: r.get(11).to_string(),
+            custody_person: r.get(12).to_string(),
+            custody_duties: r.get(13).to_string(),
+            operation,
+            operator: r.get(15).to_string(),
+        });
+        row_of.push(r.number);
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.row);
+        return Err(shown(problems));
+    }
+    match store.import_assets(actor, &assets).await {
+        Ok(ids) => Ok(ids.len()),
+        Err(dixian_store::StoreError::Invalid(m)) => {
+            Err(AppError::Invalid(vec![crate::funds::at_row(
+                &m,
+                "个资产",
+                &row_of,
+                file_name,
+            )]))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

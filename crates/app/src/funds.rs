@@ -1340,3 +1340,347 @@ pub async fn area_figures(
         assets,
     })
 }
+
+/// The columns of the project-list template (项目清单导入模板); `true`: required.
+pub const PROJECT_COLUMNS: [(&str, bool); 20] = [
+    ("项目名称", true),
+    ("项目地点", true),
+    ("项目类型", true),
+    ("建设性质", true),
+    ("计划年度", true),
+    ("计划开工", true),
+    ("计划完工", true),
+    ("实施单位", true),
+    ("建设任务", true),
+    ("总投资（元）", true),
+    ("资金来源", false),
+    ("联农带农机制", true),
+    ("产出指标", true),
+    ("产出目标值", true),
+    ("效益指标", true),
+    ("效益目标值", true),
+    ("满意度指标", true),
+    ("满意度目标值", true),
+    ("入库日期", true),
+    ("项目状态", false),
+];
+
+/// Most projects one file may hold.
+pub const MAX_IMPORT_ROWS: usize = 20_000;
+
+/// The project-list template as CSV or XLSX, with its instructions.
+pub fn project_template(kind: crate::sheet::FileKind) -> Result<Vec<u8>, AppError> {
+    let notes: Vec<crate::sheet::ColumnNote> = PROJECT_COLUMNS
+        .iter()
+        .map(|(name, required)| crate::sheet::ColumnNote {
+            name,
+            required: *required,
+            note: match *name {
+                "项目地点" => "村或乡镇的12位区划代码，或名称（重名时写“镇名村名”）".into(),
+                "项目类型" => "政策包的项目类型，如 产业发展、乡村建设行动".into(),
+                "建设性质" => "新建、续建或改扩建".into(),
+                "计划开工" | "计划完工" | "入库日期" => "日期，如 2026-03-01".into(),
+                "总投资（元）" => "金额，可写“80万”".into(),
+                "项目状态" => {
+                    "已入库（默认）、已立项、已招投标、已开工、已完工、已验收、已报账".into()
+                }
+                _ => String::new(),
+            },
+        })
+        .collect();
+    crate::sheet::template_book(
+        kind,
+        "项目清单",
+        "巩固衔接项目清单导入说明",
+        &notes,
+        &[(0, 30.0), (8, 40.0), (11, 30.0)],
+        &[
+            "每行一个已入库的项目；三类绩效目标各至少一项，没有绩效目标的项目不能入库。",
+            "整个文件有任何一处问题都不会写入，改正后重新上传即可。",
+        ],
+    )
+    .map_err(|e| AppError::Invalid(vec![format!("无法生成模板：{e}")]))
+}
+
+/// Divisions of the actor's county by code and by name (“村名” when unique, “镇名村名”).
+async fn places(store: &dyn Store, actor: &Actor) -> Result<Vec<(String, DivisionCode)>, AppError> {
+    let Some(county) = actor_county(actor) else {
+        return Err(AppError::Invalid(vec!["导入由县级账号办理".into()]));
+    };
+    let all = store.divisions_within(&county).await?;
+    let mut out = Vec::new();
+    for d in &all {
+        match d.code.level() {
+            DivisionLevel::Town => out.push((d.name.clone(), d.code)),
+            DivisionLevel::Village => {
+                out.push((d.name.clone(), d.code));
+                if let Some(town) = all
+                    .iter()
+                    .find(|t| Some(t.code) == d.code.ancestor_at(DivisionLevel::Town))
+                {
+                    out.push((format!("{}{}", town.name, d.name), d.code));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Imports a project list (项目清单) of projects already in the library, all or none; every
+/// problem named by its row and column. Gives how many were imported.
+pub async fn import_projects(
+    store: &dyn Store,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    today: NaiveDate,
+) -> Result<usize, AppError> {
+    use crate::sheet::{FileKind, Problem, table::read_table};
+    let shown = |list: Vec<Problem>| {
+        AppError::Invalid(list.iter().map(|p| format!("{file_name}{p}")).collect())
+    };
+    let _work = crate::sheet::guard::start_file_work(actor)?;
+    let kind = FileKind::of(file_name, bytes).map_err(|p| shown(vec![p]))?;
+    let rows = read_table(kind, bytes, &PROJECT_COLUMNS, MAX_IMPORT_ROWS).map_err(shown)?;
+    let places = places(store, actor).await?;
+    let county =
+        actor_county(actor).ok_or_else(|| AppError::Invalid(vec!["导入由县级账号办理".into()]))?;
+    let set = stored_set(store).await?;
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut projects = Vec::new();
+    let mut row_of = Vec::new();
+    for r in &rows {
+        let bad = |problems: &mut Vec<Problem>, c: usize, message: String| {
+            problems.push(Problem {
+                row: r.number,
+                column: Some(PROJECT_COLUMNS[c].0.to_string()),
+                message,
+            })
+        };
+        let before = problems.len();
+        for (c, (name, required)) in PROJECT_COLUMNS.iter().enumerate() {
+            if *required && r.get(c).is_empty() {
+                bad(&mut problems, c, format!("请填写{name}"));
+            }
+        }
+        if problems.len() > before {
+            continue;
+        }
+        let place = r.get(1);
+        let division = match DivisionCode::parse(place) {
+            Ok(d) if r.numbers.contains(&1) => {
+                bad(
+                    &mut problems,
+                    1,
+                    format!("区划代码{d}被Excel存成了数字，请把这一列设为文本后重新填写"),
+                );
+                None
+            }
+            Ok(d) if places.iter().any(|(_, c)| *c == d) => Some(d),
+            Ok(d) => {
+                bad(&mut problems, 1, format!("区划代码{d}不是本县的村或乡镇"));
+                None
+            }
+            Err(_) => {
+                let found: Vec<DivisionCode> = places
+                    .iter()
+                    .filter(|(n, _)| n == place)
+                    .map(|(_, c)| *c)
+                    .collect();
+                match found.as_slice() {
+                    [one] => Some(*one),
+                    [] => {
+                        bad(&mut problems, 1, format!("本县没有叫“{place}”的村或乡镇"));
+                        None
+                    }
+                    _ => {
+                        bad(
+                            &mut problems,
+                            1,
+                            format!(
+                                "本县有{}个“{place}”，请写成“镇名村名”或区划代码",
+                                found.len()
+                            ),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let entered_on = match parse_date(r.get(18)) {
+            Ok(d) if d <= today => Some(d),
+            Ok(d) => {
+                bad(&mut problems, 18, format!("入库日期{d}晚于今天"));
+                None
+            }
+            Err(e) => {
+                bad(&mut problems, 18, e.to_string());
+                None
+            }
+        };
+        let date = |c: usize, problems: &mut Vec<Problem>| match parse_date(r.get(c)) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                bad(problems, c, e.to_string());
+                None
+            }
+        };
+        let start_on = date(5, &mut problems);
+        let end_on = date(6, &mut problems);
+        if let (Some(s), Some(e)) = (start_on, end_on)
+            && e < s
+        {
+            bad(&mut problems, 6, format!("计划完工{e}早于计划开工{s}"));
+        }
+        let nature = ProjectNature::parse(r.get(3));
+        if nature.is_none() {
+            bad(
+                &mut problems,
+                3,
+                format!("“{}”无效，应为新建、续建或改扩建", r.get(3)),
+            );
+        }
+        let year = r
+            .get(4)
+            .trim_end_matches('年')
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2013..=today.year() + 3).contains(y));
+        if year.is_none() {
+            bad(
+                &mut problems,
+                4,
+                format!("“{}”不是2013到{}之间的年份", r.get(4), today.year() + 3),
+            );
+        }
+        let budget = match Money::parse(r.get(9)) {
+            Ok(m) if m > Money::ZERO => Some(m),
+            Ok(_) => {
+                bad(&mut problems, 9, "总投资必须大于0".into());
+                None
+            }
+            Err(e) => {
+                bad(&mut problems, 9, e.to_string());
+                None
+            }
+        };
+        let stage = match r.get(19) {
+            "" => Some(ProjectStage::Library),
+            t => {
+                let s = ProjectStage::parse(t).filter(|s| s.in_library());
+                if s.is_none() {
+                    bad(
+                        &mut problems,
+                        19,
+                        format!(
+                            "“{t}”无效，应为已入库、已立项、已招投标、已开工、已完工、已验收或已报账"
+                        ),
+                    );
+                }
+                s
+            }
+        };
+        // The county's pack of the day the project entered the library.
+        let policy = resolve(&set, &county, entered_on.unwrap_or(today))?;
+        let type_code = policy
+            .project_types
+            .iter()
+            .find(|t| t.name == r.get(2) || t.code == r.get(2))
+            .map(|t| t.code.clone());
+        if type_code.is_none() {
+            let names: Vec<&str> = policy
+                .project_types
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect();
+            bad(
+                &mut problems,
+                2,
+                format!("“{}”不是项目类型，可选：{}", r.get(2), names.join("、")),
+            );
+        }
+        if let Some(m) = negative_message(&policy, r.get(0), r.get(8)) {
+            bad(&mut problems, 8, m);
+        }
+        let (
+            Some(division),
+            Some(entered_on),
+            Some(type_code),
+            Some(nature),
+            Some(year),
+            Some(start_on),
+            Some(end_on),
+            Some(budget),
+            Some(stage),
+        ) = (
+            division, entered_on, type_code, nature, year, start_on, end_on, budget, stage,
+        )
+        else {
+            continue;
+        };
+        let target = |kind, n: usize| PerformanceTarget {
+            kind,
+            name: r.get(n).to_string(),
+            value: r.get(n + 1).to_string(),
+        };
+        projects.push((
+            NewProject {
+                division,
+                name: r.get(0).to_string(),
+                type_code,
+                nature,
+                planned_year: year,
+                start_on,
+                end_on,
+                unit: r.get(7).to_string(),
+                tasks: r.get(8).to_string(),
+                budget,
+                sources: r.get(10).to_string(),
+                mechanism: r.get(11).to_string(),
+                targets: vec![
+                    target(TargetKind::Output, 12),
+                    target(TargetKind::Benefit, 14),
+                    target(TargetKind::Satisfaction, 16),
+                ],
+                beneficiaries: Vec::new(),
+                notice: Notice {
+                    place: String::new(),
+                    from: entered_on,
+                    to: entered_on,
+                },
+                proposed_on: entered_on,
+            },
+            stage,
+        ));
+        row_of.push(r.number);
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|p| p.row);
+        return Err(shown(problems));
+    }
+    match store.import_projects(actor, &projects).await {
+        Ok(ids) => Ok(ids.len()),
+        Err(dixian_store::StoreError::Invalid(m)) => Err(AppError::Invalid(vec![at_row(
+            &m,
+            "个项目",
+            &row_of,
+            file_name,
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A store's “第N个…：” refusal of an imported batch, said by the file's row instead.
+pub(crate) fn at_row(message: &str, unit: &str, rows: &[usize], file_name: &str) -> String {
+    let parsed = message
+        .strip_prefix('第')
+        .and_then(|rest| rest.split_once(unit))
+        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.trim_start_matches('：'))));
+    match parsed {
+        Some((n, rest)) if n >= 1 && n <= rows.len() => {
+            format!("{file_name}第{}行：{rest}", rows[n - 1])
+        }
+        _ => format!("{file_name}：{message}"),
+    }
+}

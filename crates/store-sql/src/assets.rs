@@ -323,9 +323,60 @@ fn ending_select() -> String {
     )
 }
 
-#[async_trait]
-impl AssetStore for SqlStore {
-    async fn add_asset(&self, actor: &Actor, a: &NewAsset) -> StoreResult<i64> {
+/// An asset checked against the store's rules, with its cleaned text and owner household.
+struct CheckedAsset {
+    name: String,
+    owner_name: String,
+    owner_household: Option<i64>,
+    location: String,
+    confirm_document: String,
+    custody_unit: String,
+    custody_person: String,
+    custody_duties: String,
+    operator: String,
+}
+
+/// Inserts asset `$id` (checked as `$v`) in use.
+macro_rules! insert_asset {
+    ($tx:ident, $id:expr, $a:expr, $v:expr, $now:expr, $actor:expr) => {{
+        let (id, a, v): (i64, &NewAsset, &CheckedAsset) = ($id, $a, &$v);
+        sqlx::query(
+            "INSERT INTO assets (id, project_id, division, name, class, owner_kind, owner_name,
+               owner_household, value_fen, location, formed_on, confirmed_on, confirm_document,
+               custody_unit, custody_person, custody_duties, operation, operator, state, version,
+               created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+               $17, $18, 'in_use', 1, $19, $20)",
+        )
+        .bind(id)
+        .bind(a.project_id)
+        .bind(a.division.as_str())
+        .bind(&v.name)
+        .bind(a.class.code())
+        .bind(a.owner_kind.code())
+        .bind(&v.owner_name)
+        .bind(v.owner_household)
+        .bind(a.value.fen())
+        .bind(&v.location)
+        .bind(a.formed_on)
+        .bind(a.confirmed_on)
+        .bind(&v.confirm_document)
+        .bind(&v.custody_unit)
+        .bind(&v.custody_person)
+        .bind(&v.custody_duties)
+        .bind(a.operation.map(|o| o.code()))
+        .bind(&v.operator)
+        .bind(&$now)
+        .bind(&$actor.name)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+    }};
+}
+
+impl SqlStore {
+    /// Checks an asset to register or import against the store's rules.
+    async fn checked_asset(&self, actor: &Actor, a: &NewAsset) -> StoreResult<CheckedAsset> {
         let Some(project) = self.visible_project_for_assets(actor, a.project_id).await? else {
             return Err(StoreError::Invalid(format!("项目#{}不存在", a.project_id)));
         };
@@ -389,49 +440,65 @@ impl AssetStore for SqlStore {
                 "经营性资产须写明经营方式（自主经营、承包、托管、租赁或合作经营）".into(),
             ));
         }
+        Ok(CheckedAsset {
+            name,
+            owner_name,
+            owner_household,
+            location,
+            confirm_document,
+            custody_unit,
+            custody_person,
+            custody_duties,
+            operator,
+        })
+    }
+}
+
+#[async_trait]
+impl AssetStore for SqlStore {
+    async fn add_asset(&self, actor: &Actor, a: &NewAsset) -> StoreResult<i64> {
+        let v = self.checked_asset(actor, a).await?;
         let detail = serde_json::json!({
-            "project": a.project_id, "name": name, "class": a.class.code(),
+            "project": a.project_id, "name": v.name, "class": a.class.code(),
             "value_fen": a.value.fen(), "division": a.division.as_str(),
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
             let id: i64 = allocate!(tx, "assets", 1i64);
-            sqlx::query(
-                "INSERT INTO assets (id, project_id, division, name, class, owner_kind, owner_name,
-                   owner_household, value_fen, location, formed_on, confirmed_on, confirm_document,
-                   custody_unit, custody_person, custody_duties, operation, operator, state, version,
-                   created_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                   $17, $18, 'in_use', 1, $19, $20)",
-            )
-            .bind(id)
-            .bind(a.project_id)
-            .bind(a.division.as_str())
-            .bind(&name)
-            .bind(a.class.code())
-            .bind(a.owner_kind.code())
-            .bind(&owner_name)
-            .bind(owner_household)
-            .bind(a.value.fen())
-            .bind(&location)
-            .bind(a.formed_on)
-            .bind(a.confirmed_on)
-            .bind(&confirm_document)
-            .bind(&custody_unit)
-            .bind(&custody_person)
-            .bind(&custody_duties)
-            .bind(a.operation.map(|o| o.code()))
-            .bind(&operator)
-            .bind(&now)
-            .bind(&actor.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+            insert_asset!(tx, id, a, v, now, actor);
             audit_in!(tx, actor, "asset.create", &format!("资产#{id}"), &detail);
             id
         });
         Ok(id)
+    }
+
+    async fn import_assets(&self, actor: &Actor, assets: &[NewAsset]) -> StoreResult<Vec<i64>> {
+        if !matches!(
+            actor.role,
+            None | Some(Role::CountyAdmin | Role::TownReviewer)
+        ) {
+            return Err(self.deny(actor, "资产台账导入").await);
+        }
+        let mut checked = Vec::with_capacity(assets.len());
+        for (n, a) in assets.iter().enumerate() {
+            checked.push(self.checked_asset(actor, a).await.map_err(|e| match e {
+                StoreError::Invalid(m) => StoreError::Invalid(format!("第{}个资产：{m}", n + 1)),
+                other => other,
+            })?);
+        }
+        let detail = serde_json::json!({ "assets": assets.len() }).to_string();
+        let now = audit::timestamp(Utc::now());
+        let ids = write_tx!(self, |tx| {
+            let n = i64::try_from(assets.len()).unwrap_or(i64::MAX);
+            let first: i64 = allocate!(tx, "assets", n);
+            for (id, (a, v)) in (first..).zip(assets.iter().zip(&checked)) {
+                insert_asset!(tx, id, a, v, now, actor);
+            }
+            audit_in!(tx, actor, "asset.import", "项目资产", &detail);
+            (first..first + n).collect::<Vec<i64>>()
+        });
+        Ok(ids)
     }
 
     async fn assets(&self, actor: &Actor, f: &AssetFilter) -> StoreResult<Vec<AssetSummary>> {

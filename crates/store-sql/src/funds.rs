@@ -328,9 +328,83 @@ impl SqlStore {
     }
 }
 
-#[async_trait]
-impl FundStore for SqlStore {
-    async fn propose_project(&self, actor: &Actor, p: &NewProject) -> StoreResult<i64> {
+/// A proposal checked against the store's rules, with its cleaned text and households.
+struct CheckedProject {
+    county: DivisionCode,
+    name: String,
+    unit: String,
+    tasks: String,
+    sources: String,
+    mechanism: String,
+    households: Vec<(i64, LinkMechanism)>,
+}
+
+/// Inserts project `$id` (checked as `$v`) at `$stage` with its targets and households.
+macro_rules! insert_project {
+    ($tx:ident, $id:expr, $p:expr, $v:expr, $stage:expr, $stage_on:expr, $now:expr, $actor:expr) => {{
+        let (id, p, v): (i64, &NewProject, &CheckedProject) = ($id, $p, &$v);
+        sqlx::query(
+            "INSERT INTO projects (id, county, division, name, type_code, nature, planned_year,
+               start_on, end_on, unit, tasks, budget_fen, sources, mechanism, stage, stage_on,
+               version, created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18)",
+        )
+        .bind(id)
+        .bind(v.county.as_str())
+        .bind(p.division.as_str())
+        .bind(&v.name)
+        .bind(&p.type_code)
+        .bind(p.nature.code())
+        .bind(i64::from(p.planned_year))
+        .bind(p.start_on)
+        .bind(p.end_on)
+        .bind(&v.unit)
+        .bind(&v.tasks)
+        .bind(p.budget.fen())
+        .bind(&v.sources)
+        .bind(&v.mechanism)
+        .bind($stage.code())
+        .bind($stage_on)
+        .bind(&$now)
+        .bind(&$actor.name)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+        for (ord, t) in p.targets.iter().enumerate() {
+            if t.name.trim().is_empty() {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO project_targets (project_id, ord, kind, name, value)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(i64::try_from(ord).unwrap_or(i64::MAX))
+            .bind(t.kind.code())
+            .bind(t.name.trim())
+            .bind(t.value.trim())
+            .execute(&mut *$tx)
+            .await
+            .map_err(backend)?;
+        }
+        for (hid, mechanism) in &v.households {
+            sqlx::query(
+                "INSERT INTO project_beneficiaries (project_id, household_id, mechanism)
+                 VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(hid)
+            .bind(mechanism.code())
+            .execute(&mut *$tx)
+            .await
+            .map_err(backend)?;
+        }
+    }};
+}
+
+impl SqlStore {
+    /// Checks a proposal or an imported project against the store's rules.
+    async fn checked_project(&self, actor: &Actor, p: &NewProject) -> StoreResult<CheckedProject> {
         self.permit(actor, Permission::HandleCases, "项目库")
             .await?;
         if !matches!(
@@ -393,74 +467,44 @@ impl FundStore for SqlStore {
             }
             households.push((hid, *mechanism));
         }
+        Ok(CheckedProject {
+            county,
+            name,
+            unit,
+            tasks,
+            sources,
+            mechanism,
+            households,
+        })
+    }
+}
+
+#[async_trait]
+impl FundStore for SqlStore {
+    async fn propose_project(&self, actor: &Actor, p: &NewProject) -> StoreResult<i64> {
+        let v = self.checked_project(actor, p).await?;
         let detail = serde_json::json!({
             "division": p.division.as_str(),
-            "name": name,
+            "name": v.name,
             "type": p.type_code,
             "planned_year": p.planned_year,
             "budget_fen": p.budget.fen(),
-            "beneficiaries": households.len(),
+            "beneficiaries": v.households.len(),
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
             let id: i64 = allocate!(tx, "projects", 1i64);
-            sqlx::query(
-                "INSERT INTO projects (id, county, division, name, type_code, nature, planned_year,
-                   start_on, end_on, unit, tasks, budget_fen, sources, mechanism, stage, stage_on,
-                   version, created_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $18)",
-            )
-            .bind(id)
-            .bind(county.as_str())
-            .bind(p.division.as_str())
-            .bind(&name)
-            .bind(&p.type_code)
-            .bind(p.nature.code())
-            .bind(i64::from(p.planned_year))
-            .bind(p.start_on)
-            .bind(p.end_on)
-            .bind(&unit)
-            .bind(&tasks)
-            .bind(p.budget.fen())
-            .bind(&sources)
-            .bind(&mechanism)
-            .bind(ProjectStage::Proposed.code())
-            .bind(p.proposed_on)
-            .bind(&now)
-            .bind(&actor.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            for (ord, t) in p.targets.iter().enumerate() {
-                if t.name.trim().is_empty() {
-                    continue;
-                }
-                sqlx::query(
-                    "INSERT INTO project_targets (project_id, ord, kind, name, value)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(id)
-                .bind(i64::try_from(ord).unwrap_or(i64::MAX))
-                .bind(t.kind.code())
-                .bind(t.name.trim())
-                .bind(t.value.trim())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
-            for (hid, mechanism) in &households {
-                sqlx::query(
-                    "INSERT INTO project_beneficiaries (project_id, household_id, mechanism)
-                     VALUES ($1, $2, $3)",
-                )
-                .bind(id)
-                .bind(hid)
-                .bind(mechanism.code())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
+            insert_project!(
+                tx,
+                id,
+                p,
+                v,
+                ProjectStage::Proposed,
+                p.proposed_on,
+                now,
+                actor
+            );
             let eid: i64 = allocate!(tx, "project_events", 1i64);
             sqlx::query(
                 "INSERT INTO project_events (id, project_id, action, happened_on, note, document,
@@ -482,6 +526,59 @@ impl FundStore for SqlStore {
             id
         });
         Ok(id)
+    }
+
+    async fn import_projects(
+        &self,
+        actor: &Actor,
+        projects: &[(NewProject, ProjectStage)],
+    ) -> StoreResult<Vec<i64>> {
+        if !matches!(actor.role, None | Some(Role::CountyAdmin)) {
+            return Err(self.deny(actor, "项目库导入").await);
+        }
+        let mut checked = Vec::with_capacity(projects.len());
+        for (n, (p, stage)) in projects.iter().enumerate() {
+            if !stage.in_library() {
+                return Err(StoreError::Invalid(format!(
+                    "第{}个项目：导入的项目应已入库，不能是“{}”",
+                    n + 1,
+                    stage.label()
+                )));
+            }
+            let v = self.checked_project(actor, p).await.map_err(|e| match e {
+                StoreError::Invalid(m) => StoreError::Invalid(format!("第{}个项目：{m}", n + 1)),
+                other => other,
+            })?;
+            checked.push(v);
+        }
+        let detail = serde_json::json!({ "projects": projects.len() }).to_string();
+        let now = audit::timestamp(Utc::now());
+        let ids = write_tx!(self, |tx| {
+            let n = i64::try_from(projects.len()).unwrap_or(i64::MAX);
+            let first: i64 = allocate!(tx, "projects", n);
+            let first_event: i64 = allocate!(tx, "project_events", n);
+            for (k, ((p, stage), v)) in projects.iter().zip(&checked).enumerate() {
+                let k = i64::try_from(k).unwrap_or(i64::MAX);
+                let id = first + k;
+                insert_project!(tx, id, p, v, *stage, p.proposed_on, now, actor);
+                sqlx::query(
+                    "INSERT INTO project_events (id, project_id, action, happened_on, note, document, at, by_name)
+                     VALUES ($1, $2, 'import', $3, $4, '', $5, $6)",
+                )
+                .bind(first_event + k)
+                .bind(id)
+                .bind(p.proposed_on)
+                .bind(format!("从项目清单导入，导入时状态：{}", stage.label()))
+                .bind(&now)
+                .bind(&actor.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            audit_in!(tx, actor, "project.import", "项目库", &detail);
+            (first..first + n).collect::<Vec<i64>>()
+        });
+        Ok(ids)
     }
 
     async fn projects(
@@ -606,6 +703,7 @@ impl FundStore for SqlStore {
                 let (action, label) = match action.as_str() {
                     "propose" => (None, "村申报".to_string()),
                     "roll_over" => (None, "滚动调整".to_string()),
+                    "import" => (None, "导入".to_string()),
                     other => {
                         let a = ProjectAction::parse(other)
                             .ok_or_else(|| corrupt("项目办理动作", other))?;

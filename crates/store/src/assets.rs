@@ -222,6 +222,8 @@ pub struct HouseholdAssets {
 pub trait AssetStore: Send + Sync {
     /// Registers an asset handed over by a finished project.
     async fn add_asset(&self, actor: &Actor, asset: &NewAsset) -> StoreResult<i64>;
+    /// Imports an asset ledger (资产台账导入), all or none; county or town.
+    async fn import_assets(&self, actor: &Actor, assets: &[NewAsset]) -> StoreResult<Vec<i64>>;
     async fn assets(&self, actor: &Actor, filter: &AssetFilter) -> StoreResult<Vec<AssetSummary>>;
     async fn asset(&self, actor: &Actor, id: i64) -> StoreResult<Option<AssetFile>>;
     /// Records income of an operating asset in use.

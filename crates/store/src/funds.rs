@@ -267,6 +267,13 @@ pub struct HouseholdProject {
 pub trait FundStore: Send + Sync {
     /// Records a proposal (村申报) in the actor's scope; audited.
     async fn propose_project(&self, actor: &Actor, project: &NewProject) -> StoreResult<i64>;
+    /// Imports projects already in the library (项目清单导入) with the stage each has reached,
+    /// all or none; county only. The proposal date is the day they entered the library.
+    async fn import_projects(
+        &self,
+        actor: &Actor,
+        projects: &[(NewProject, ProjectStage)],
+    ) -> StoreResult<Vec<i64>>;
     /// Projects the actor may see, narrowed by `filter`, newest plan year first.
     async fn projects(
         &self,

@@ -78,6 +78,9 @@ impl RateLimiter {
 /// Largest feed file the upload takes.
 pub const FEED_UPLOAD_LIMIT: usize = 200 * 1024 * 1024;
 
+/// Largest project list or asset ledger to import.
+pub const LIST_UPLOAD_LIMIT: usize = 20 * 1024 * 1024;
+
 /// Largest spreadsheet an import (households, leads) takes.
 pub const SHEET_UPLOAD_LIMIT: usize = 100 * 1024 * 1024;
 

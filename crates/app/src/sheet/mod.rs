@@ -4,6 +4,7 @@
 //! that it holds a formula or an error value — travels beside it as a [`Mark`].
 
 pub mod guard;
+pub mod table;
 
 /// The formats a household file may come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

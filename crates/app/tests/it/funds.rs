@@ -819,3 +819,106 @@ async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_b
         .unwrap();
     assert_eq!(&board, f, "one computation for both");
 }
+
+#[tokio::test]
+async fn project_lists_and_asset_ledgers_import_whole_or_not_at_all() {
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[]).await.unwrap();
+    let today = d(2026, 3, 1);
+    load_demo(&s, 600, 3, today).await;
+    let county = as_role(Role::CountyAdmin, COUNTY);
+    let header = "项目名称*,项目地点*,项目类型*,建设性质*,计划年度*,计划开工*,计划完工*,实施单位*,建设任务*,总投资（元）*,资金来源,联农带农机制*,产出指标*,产出目标值*,效益指标*,效益目标值*,满意度指标*,满意度目标值*,入库日期*,项目状态";
+    let row = |name: &str, place: &str, kind: &str, tasks: &str, state: &str| {
+        format!(
+            "{name},{place},{kind},新建,2025,2025-03-01,2025-10-31,石桥镇人民政府,{tasks},80万,财政资金,务工分红,冷库面积,≥500平方米,带动增收,≥20户,满意度,≥90%,2024-12-05,{state}"
+        )
+    };
+    // Every problem of the file, by row and column; nothing written.
+    let bad = format!(
+        "某县项目清单\n{header}\n{}\n{}\n{}\n",
+        row("冷库", VILLAGE, "产业发展", "新建冷库", "已完工"),
+        row("村办公楼", "不存在村", "产业", "修建办公楼", "已入库"),
+        row("组道", VILLAGE, "乡村建设行动", "硬化组道", "申报中"),
+    );
+    let Err(AppError::Invalid(lines)) =
+        dixian_app::funds::import_projects(&s, &county, "清单.csv", bad.as_bytes(), today).await
+    else {
+        panic!("a bad list is refused");
+    };
+    for says in [
+        "清单.csv第4行“项目地点”：本县没有叫“不存在村”的村或乡镇",
+        "第4行“项目类型”：“产业”不是项目类型",
+        "第5行“项目状态”：“申报中”无效",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(says)),
+            "{says} in {lines:?}"
+        );
+    }
+    assert!(
+        s.projects(&county, &ProjectFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let good = format!(
+        "{header}\n{}\n{}\n",
+        row("冷库", VILLAGE, "产业发展", "新建冷库", "已完工"),
+        row("组道", VILLAGE, "乡村建设行动", "硬化组道", ""),
+    );
+    let n = dixian_app::funds::import_projects(&s, &county, "清单.csv", good.as_bytes(), today)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let listed = s
+        .projects(&county, &ProjectFilter::default())
+        .await
+        .unwrap();
+    let cold = listed.iter().find(|p| p.name == "冷库").unwrap();
+    let road = listed.iter().find(|p| p.name == "组道").unwrap();
+    assert_eq!(cold.stage, ProjectStage::Completed);
+    assert_eq!(road.stage, ProjectStage::Library);
+    // The asset ledger: a row on an unfinished project and a household asset without its
+    // household refuse the file; corrected, it imports.
+    let assets_header = "资产名称*,形成项目编号*,资产类别*,所有权人类型,所有权人,所属户编号,资产价值（元）*,坐落位置,形成日期*,确权日期,确权文件,管护单位,管护责任人,管护职责,经营方式,经营主体";
+    let bad = format!(
+        "{assets_header}\n冷库,#{},经营性资产,村集体经济组织,村股份经济合作社,,50万,三组,2025-12-01,,,,,,租赁,县公司\n路,#{},公益性资产,行业部门（国有）,县交通运输局,,30万,,2025-12-01,,,,,,,\n母牛,#{},到户类资产,,,,1万,,2025-12-01,,,,,,,\n",
+        cold.id, road.id, cold.id
+    );
+    let Err(AppError::Invalid(lines)) =
+        dixian_app::assets::import(&s, &county, "资产.csv", bad.as_bytes(), today).await
+    else {
+        panic!("a bad ledger is refused");
+    };
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("第3行“形成项目编号”：项目#{}尚未完工", road.id))),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("第4行“所属户编号”：到户类资产须填写所属户编号")),
+        "{lines:?}"
+    );
+    assert!(
+        s.assets(&county, &dixian_store::assets::AssetFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let good = format!(
+        "{assets_header}\n冷库,#{},经营性资产,村集体经济组织,村股份经济合作社,,50万,三组,2025-12-01,,,,,,租赁,县公司\n",
+        cold.id
+    );
+    assert_eq!(
+        dixian_app::assets::import(&s, &county, "资产.csv", good.as_bytes(), today)
+            .await
+            .unwrap(),
+        1
+    );
+    // The templates come with their instructions.
+    let template = dixian_app::funds::project_template(dixian_app::sheet::FileKind::Csv).unwrap();
+    assert!(String::from_utf8_lossy(&template).contains("项目名称*"));
+}

@@ -15,6 +15,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/assets", get(pages::list).post(pages::create))
         .route("/assets/new", get(pages::new_form))
         .route("/assets/ledger.xlsx", get(pages::ledger))
+        .route(
+            "/assets/import",
+            get(pages::import_form).post(pages::import).layer(
+                axum::extract::DefaultBodyLimit::max(crate::limit::LIST_UPLOAD_LIMIT),
+            ),
+        )
+        .route("/assets/template/{file}", get(pages::template))
         .route("/assets/{id}", get(pages::show))
         .route("/assets/{id}/income", post(pages::income))
         .route("/assets/{id}/plan", post(pages::plan))

@@ -19,6 +19,13 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/projects/new", get(pages::new_project))
         .route("/projects/roll-over", post(pages::roll_over))
+        .route(
+            "/projects/import",
+            get(pages::import_form).post(pages::import).layer(
+                axum::extract::DefaultBodyLimit::max(crate::limit::LIST_UPLOAD_LIMIT),
+            ),
+        )
+        .route("/projects/template/{file}", get(pages::template))
         .route("/projects/{id}", get(pages::project))
         .route("/projects/{id}/step", post(pages::step))
         .route("/projects/{id}/wages", post(pages::wages))

@@ -4,6 +4,7 @@
 mod admin;
 mod api;
 mod complaints;
+mod funds;
 mod ledgers;
 mod monitoring;
 mod pages;
