@@ -11,8 +11,8 @@ use crate::workbook::{Cell, Table};
 use chrono::{Datelike, NaiveDate};
 use dixian_domain::access::{Actor, Permission};
 use dixian_domain::assets::{
-    AssetClass, AssetRules, AssetState, DisposalMethod, DisposalPath, DistributionUse, IncomeKind,
-    Operation, OwnerKind, PlanAction, disposal_problem, flag,
+    AssetClass, AssetRules, DisposalMethod, DisposalPath, DistributionUse, IncomeKind, Operation,
+    OwnerKind, PlanAction, disposal_problem, flag,
 };
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::funds::Notice;
@@ -48,11 +48,13 @@ fn money(
     what: &str,
 ) -> Option<Money> {
     match Money::parse(text) {
-        Ok(m) if m > Money::ZERO => Some(m),
-        Ok(_) => {
-            problems.push((field, format!("{what}必须大于0")));
-            None
-        }
+        Ok(m) => match m.entry_problem(what) {
+            None => Some(m),
+            Some(message) => {
+                problems.push((field, message));
+                None
+            }
+        },
         Err(e) => {
             problems.push((field, format!("{what}：{e}")));
             None
@@ -158,10 +160,18 @@ pub async fn register(
         },
         _ => None,
     };
-    let division = match DivisionCode::parse(f.division.trim()) {
-        Ok(d) => Some(d),
-        Err(_) => {
-            p.push(("division", "请选择资产所在的村".into()));
+    // An asset stands where its project was built (a village of it for a cross-village one).
+    let project_division = match project {
+        Some(id) => store.project(actor, id).await?.map(|f| f.project.division),
+        None => None,
+    };
+    let division = match (DivisionCode::parse(f.division.trim()), project_division) {
+        (Ok(d), Some(pd)) if d.is_within(&pd) => Some(d),
+        (_, Some(pd)) => Some(pd),
+        (_, None) => {
+            if project.is_some() {
+                p.push(("project", "项目不存在或不在您的辖区".into()));
+            }
             None
         }
     };
@@ -518,7 +528,9 @@ pub async fn end(
         };
         if let (Some(path), Some(value), Some(on)) = (path, value, on) {
             let rules = rules(store, &found.asset.division, on).await?;
-            if let Some(m) = disposal_problem(path, value, &rules) {
+            // The recorded value counts too: typing a low 评估价值 does not open the simplified
+            // path to a large asset.
+            if let Some(m) = disposal_problem(path, value.max(found.asset.value), &rules) {
                 p.push(("path", m));
             }
         }
@@ -534,11 +546,31 @@ pub async fn end(
             optional_date(&mut p, "notice_to", &f.notice_to, "公示结束日期"),
         ) {
             ("", None, None) => None,
-            (place, Some(from), Some(to)) if !place.is_empty() => Some(Notice {
-                place: place.to_string(),
-                from,
-                to,
-            }),
+            (place, Some(from), Some(to)) if !place.is_empty() => {
+                let notice = Notice {
+                    place: place.to_string(),
+                    from,
+                    to,
+                };
+                let county = found
+                    .asset
+                    .division
+                    .ancestor_at(DivisionLevel::County)
+                    .unwrap_or(found.asset.division);
+                let set = stored_set(store).await?;
+                let min_days = resolve(&set, &county, on.unwrap_or(today))?
+                    .funds
+                    .map_or(10, |f| f.notice_min_days);
+                if let Err(m) = notice.check(min_days) {
+                    p.push(("notice_to", m));
+                } else if on.is_some_and(|d| d < to) {
+                    p.push((
+                        "notice_to",
+                        format!("公示到{to}结束，处置应在公示无异议之后"),
+                    ));
+                }
+                Some(notice)
+            }
             _ => {
                 p.push(("notice_place", "公示须填写地点和起止日期".into()));
                 None
@@ -605,77 +637,53 @@ pub async fn report(
     today: NaiveDate,
 ) -> Result<AssetReport, AppError> {
     let year = today.year() - 1;
-    let list = store
-        .assets(
-            actor,
-            &AssetFilter {
-                within,
-                income_year: year,
-                ..AssetFilter::default()
-            },
-        )
+    // An asset formed during last year has not had a whole year to earn.
+    let formed_before = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
+    let root = within.or(match &actor.scope {
+        dixian_domain::access::Scope::Within(r) => Some(*r),
+        dixian_domain::access::Scope::Everything => None,
+    });
+    let rules = match root.and_then(|r| r.ancestor_at(DivisionLevel::County)) {
+        Some(county) => {
+            let set = stored_set(store).await?;
+            resolve(&set, &county, today)?.assets
+        }
+        None => None,
+    };
+    let bp = rules.as_ref().map_or(0, |r| r.low_return_bp);
+    let figures = store
+        .asset_figures(actor, within.as_ref(), year, bp, formed_before)
         .await?;
-    let mut classes: Vec<ClassLine> = AssetClass::ALL
+    let flagged = match &rules {
+        Some(rules) => store
+            .flagged_assets(actor, within.as_ref(), year, bp, formed_before)
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                let why = flag(a.class, a.value, a.income_of_year, rules)?;
+                Some((a, why))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let classes: Vec<ClassLine> = figures
+        .classes
         .iter()
-        .map(|c| ClassLine {
-            class: *c,
-            count: 0,
-            value: Money::ZERO,
-            income: Money::ZERO,
+        .map(|(class, n, value, income)| ClassLine {
+            class: *class,
+            count: usize::try_from(*n).unwrap_or(0),
+            value: *value,
+            income: *income,
         })
         .collect();
-    let mut flagged = Vec::new();
-    let mut rules_by_county: std::collections::BTreeMap<DivisionCode, Option<AssetRules>> =
-        std::collections::BTreeMap::new();
-    let set = stored_set(store).await?;
-    for a in &list {
-        if a.state != AssetState::InUse {
-            continue;
-        }
-        if let Some(line) = classes.iter_mut().find(|l| l.class == a.class) {
-            line.count += 1;
-            line.value = line.value.checked_add(a.value).unwrap_or(line.value);
-            line.income = line
-                .income
-                .checked_add(a.income_of_year)
-                .unwrap_or(line.income);
-        }
-        let county = a
-            .division
-            .ancestor_at(DivisionLevel::County)
-            .unwrap_or(a.division);
-        let rules = match rules_by_county.get(&county) {
-            Some(r) => r.clone(),
-            None => {
-                let r = resolve(&set, &county, today)?.assets;
-                rules_by_county.insert(county, r.clone());
-                r
-            }
-        };
-        // An asset formed during last year has not had a whole year to earn.
-        if let Some(rules) = rules
-            && a.formed_on.year() < year
-            && let Some(why) = flag(a.class, a.value, a.income_of_year, &rules)
-        {
-            flagged.push((a.clone(), why));
-        }
-    }
-    let distributed = store
-        .distributions(actor, year)
-        .await?
-        .iter()
-        .filter(|(a, _)| within.is_none_or(|w| a.division.is_within(&w)))
-        .filter(|(_, p)| p.state != dixian_domain::assets::PlanState::Returned)
-        .map(|(_, p)| p.total.fen())
-        .sum();
     Ok(AssetReport {
         year,
         name: assets_name(store, actor, today).await?,
-        in_use: list.iter().filter(|a| a.state == AssetState::InUse).count(),
-        ended: list.iter().filter(|a| a.state != AssetState::InUse).count(),
+        in_use: classes.iter().map(|c| c.count).sum(),
+        ended: usize::try_from(figures.ended).unwrap_or(0),
         classes,
         flagged,
-        distributed: Money::from_fen(distributed),
+        distributed: figures.distributed,
     })
 }
 

@@ -88,11 +88,13 @@ fn money_field(
     what: &str,
 ) -> Option<Money> {
     match Money::parse(text) {
-        Ok(m) if m > Money::ZERO => Some(m),
-        Ok(_) => {
-            problems.push((field, format!("{what}必须大于0")));
-            None
-        }
+        Ok(m) => match m.entry_problem(what) {
+            None => Some(m),
+            Some(message) => {
+                problems.push((field, message));
+                None
+            }
+        },
         Err(e) => {
             problems.push((field, format!("{what}：{e}")));
             None
@@ -223,7 +225,7 @@ pub async fn propose(
             problems.push((
                 "planned_year",
                 format!(
-                    "计划年度应为{}到{}年之间（三年滚动项目库）",
+                    "计划年度应为{}到{}年之间（项目库三年滚动，可补录去年的项目）",
                     today.year() - 1,
                     today.year() + 3
                 ),
@@ -276,8 +278,13 @@ pub async fn propose(
         };
         problems.push((field, message));
     }
-    let mechanism =
-        LinkMechanism::parse(&f.beneficiary_mechanism).unwrap_or(LinkMechanism::Employment);
+    let mechanism = match f.beneficiary_mechanism.trim() {
+        "" => LinkMechanism::Employment,
+        t => LinkMechanism::parse(t).unwrap_or_else(|| {
+            problems.push(("beneficiary_mechanism", format!("受益方式“{t}”无效")));
+            LinkMechanism::Employment
+        }),
+    };
     let households = beneficiaries(&mut problems, &f.beneficiaries, mechanism);
     let proposed_on = match date_or_today(&f.proposed_on, today, "申报日期") {
         Ok(d) => Some(d),
@@ -400,6 +407,19 @@ pub async fn take_step(
     }
     if action == ProjectAction::Return && f.note.trim().is_empty() {
         problems.push(("note", "退回须写明退回原因".into()));
+    }
+    if action == ProjectAction::Approve && f.note.trim().is_empty() {
+        problems.push((
+            "note",
+            "县审定须填写部门联合审查意见，例如“经农业农村、财政、发展改革等部门联合审查，同意入库”"
+                .into(),
+        ));
+    }
+    if f.version <= 0 {
+        problems.push((
+            "version",
+            "缺少项目版本号（version）：请从项目详情取得后再办理".into(),
+        ));
     }
     let (Some(on), true) = (on, problems.is_empty()) else {
         return Err(AppError::Fields(problems));
@@ -753,13 +773,25 @@ pub async fn report(
         .iter()
         .filter(|l| industry_types.contains(&l.type_code.as_str()))
         .map(|l| l.amount))?;
-    if total > Money::ZERO {
+    // The share is of the county's whole plan: a town or village sees only its own lines, so
+    // the check is made for those who see the whole county.
+    let whole_county = match &actor.scope {
+        Scope::Everything => true,
+        Scope::Within(root) => county.is_within(root),
+    };
+    if !whole_county {
+        out.missing
+            .push("产业发展资金占比按全县核对，由县级查看".into());
+    }
+    if total > Money::ZERO && whole_county {
         out.industry = Some(IndustryShare::of(
             year,
             total,
             industry,
             rules.industry_share_min_percent,
         ));
+    }
+    if total > Money::ZERO {
         let required = rules.required_spent_percent(year, today);
         let mut behind: Vec<PlanLine> = lines
             .iter()
@@ -852,18 +884,18 @@ async fn work_relief(
             }),
         }
     }
-    for w in &mut out {
-        let wages = store.wages(actor, w.project_id).await?;
-        w.wages = Money::from_fen(wages.iter().map(|x| x.amount.fen()).sum());
-        let mut names: Vec<(&str, Option<&HouseholdCode>)> = wages
-            .iter()
-            .map(|x| (x.name.as_str(), x.household.as_ref()))
-            .collect();
-        names.sort();
-        names.dedup();
-        w.workers = names.len();
-        w.registered = names.iter().filter(|(_, h)| h.is_some()).count();
-        w.share_bp = share_bp(w.wages, w.funds);
+    if !out.is_empty() {
+        let totals = store.wage_totals(actor).await?;
+        for w in &mut out {
+            if let Some((_, paid, workers, registered)) =
+                totals.iter().find(|t| t.0 == w.project_id)
+            {
+                w.wages = *paid;
+                w.workers = usize::try_from(*workers).unwrap_or(0);
+                w.registered = usize::try_from(*registered).unwrap_or(0);
+            }
+            w.share_bp = share_bp(w.wages, w.funds);
+        }
     }
     Ok(out)
 }
@@ -1299,7 +1331,9 @@ pub struct AreaFigures {
     pub assets: crate::assets::AssetReport,
 }
 
-/// The dashboard's funds section for `area` as of `today`.
+/// The dashboard's funds section for `area` as of `today`, counted in the database: the
+/// year's documents, the industry share (for those who see the whole county), the area's
+/// projects by stage and the late ones, its assets.
 pub async fn area_figures(
     store: &dyn Store,
     actor: &Actor,
@@ -1307,34 +1341,83 @@ pub async fn area_figures(
     today: NaiveDate,
 ) -> Result<AreaFigures, AppError> {
     let year = today.year();
-    let r = report(store, actor, year, today).await?;
-    let projects = store
-        .projects(
-            actor,
-            &ProjectFilter {
-                within: Some(*area),
-                ..ProjectFilter::default()
-            },
-        )
-        .await?;
-    let stages = ProjectStage::ALL
-        .iter()
-        .map(|s| (*s, projects.iter().filter(|p| p.stage == *s).count()))
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    let overdue = r
-        .overdue
-        .iter()
-        .filter(|o| o.project.division.is_within(area))
-        .count();
+    let funds = store.funds(actor, Some(year)).await?;
+    let sum = |it: &mut dyn Iterator<Item = Money>| {
+        Money::sum(it).map_err(|e| AppError::Invalid(vec![e.to_string()]))
+    };
+    let received = sum(&mut funds.iter().map(|f| f.amount))?;
+    let spent = sum(&mut funds.iter().map(|f| f.spent))?;
+    let county = area
+        .ancestor_at(DivisionLevel::County)
+        .or_else(|| actor_county(actor))
+        .or_else(|| funds.first().map(|f| f.county));
+    let policy = match county {
+        Some(c) => {
+            let set = stored_set(store).await?;
+            let on = today.min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today));
+            Some(resolve(&set, &c, on)?)
+        }
+        None => None,
+    };
+    let rules = policy.as_ref().and_then(|p| p.funds.clone());
+    let whole_county = county.is_some_and(|c| match &actor.scope {
+        Scope::Everything => true,
+        Scope::Within(root) => c.is_within(root),
+    });
+    let industry = match (&policy, &rules) {
+        (Some(policy), Some(rules)) if whole_county && received > Money::ZERO => {
+            let by_type = store.planned_by_type(actor, year).await?;
+            let part = sum(&mut by_type
+                .iter()
+                .filter(|(t, _)| {
+                    policy
+                        .project_types
+                        .iter()
+                        .any(|p| p.industry && p.code == *t)
+                })
+                .map(|(_, m)| *m))?;
+            let share = IndustryShare::of(year, received, part, rules.industry_share_min_percent);
+            Some((share.met(), share.explain()))
+        }
+        _ => None,
+    };
+    let stages = store
+        .project_stage_counts(actor, Some(area), None)
+        .await?
+        .into_iter()
+        .filter_map(|(s, n)| usize::try_from(n).ok().filter(|n| *n > 0).map(|n| (s, n)))
+        .collect::<Vec<_>>();
+    let mut stages = stages;
+    stages.sort_by_key(|(s, _)| ProjectStage::ALL.iter().position(|x| x == s));
+    // Late: of this year's plan, not started past the start-by day, not finished past the
+    // year's end (the same rule as the list of late projects).
+    let overdue = match &rules {
+        Some(rules) => {
+            let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+            store
+                .project_stage_counts(actor, Some(area), Some(year))
+                .await?
+                .into_iter()
+                .filter(|(s, _)| {
+                    s.in_library()
+                        && ((!s.started() && today > rules.start_deadline(year))
+                            || (!s.completed() && today > year_end))
+                })
+                .map(|(_, n)| usize::try_from(n).unwrap_or(0))
+                .sum()
+        }
+        None => 0,
+    };
     let assets = crate::assets::report(store, actor, Some(*area), today).await?;
     Ok(AreaFigures {
         year,
-        funds_name: r.funds_name.clone(),
-        received: r.total,
-        spent: r.spent,
-        spent_bp: share_bp(r.spent, r.total),
-        industry: r.industry.as_ref().map(|i| (i.met(), i.explain())),
+        funds_name: policy
+            .as_ref()
+            .map_or_else(|| "资金".to_string(), |p| p.naming.assistance_funds.clone()),
+        received,
+        spent,
+        spent_bp: share_bp(spent, received),
+        industry,
         stages,
         overdue,
         assets,

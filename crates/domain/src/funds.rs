@@ -83,7 +83,7 @@ coded_enum!(
         Review => ("review", "乡审核通过"),
         Approve => ("approve", "县审定入库"),
         Return => ("return", "退回修改"),
-        Resubmit => ("resubmit", "修改后重新申报"),
+        Resubmit => ("resubmit", "补充说明后重新申报"),
         Establish => ("establish", "立项"),
         Tender => ("tender", "招投标"),
         Start => ("start", "开工"),

@@ -28,6 +28,26 @@ pub struct Money(i64);
 impl Money {
     pub const ZERO: Money = Money(0);
 
+    /// The most one entry (a fund document, a budget, a payment, an income) may be: 100亿元.
+    /// Sums of a million such entries still fit in fen, and a slip of extra digits is refused
+    /// instead of overflowing a county's totals.
+    pub const MAX_ENTRY: Money = Money(1_000_000_000_000);
+
+    /// Why an entry of `what` is out of range (≤ 0 or above [`Money::MAX_ENTRY`]), if it is.
+    pub fn entry_problem(self, what: &str) -> Option<String> {
+        if self <= Money::ZERO {
+            Some(format!("{what}必须大于0"))
+        } else if self > Money::MAX_ENTRY {
+            Some(format!(
+                "{what}{}元超过单笔上限{}元，请核对是否多输了位数",
+                self.grouped(),
+                Money::MAX_ENTRY.grouped()
+            ))
+        } else {
+            None
+        }
+    }
+
     pub const fn from_fen(fen: i64) -> Money {
         Money(fen)
     }

@@ -17,9 +17,9 @@ use dixian_domain::funds::{Notice, ProjectStage};
 use dixian_domain::money::Money;
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::assets::{
-    AssetFile, AssetFilter, AssetStore, AssetSummary, DistributionLine, DistributionRecord,
-    EndedAsset, Ending, EndingRecord, HouseholdAssets, IncomeRecord, MAX_PLAN_LINES, NewAsset,
-    NewDistribution, NewIncome,
+    AssetFigures, AssetFile, AssetFilter, AssetStore, AssetSummary, DistributionLine,
+    DistributionRecord, EndedAsset, Ending, EndingRecord, HouseholdAssets, IncomeRecord,
+    MAX_PLAN_LINES, NewAsset, NewDistribution, NewIncome,
 };
 use dixian_store::{StoreError, StoreResult};
 
@@ -79,21 +79,55 @@ impl AssetRow {
     }
 }
 
-/// The asset summary query; the income year is bound as `$n`.
+/// The asset summary query; the income year is bound as `$n`. Incomes are summed once per
+/// asset in a joined aggregate rather than probed twice per row.
 fn asset_select(n: u8) -> String {
     format!(
         "SELECT a.id, a.project_id, p.name AS project_name, a.name, a.class, a.owner_kind,
        a.owner_name, h.code AS owner_household, a.division, d.name AS division_name, a.value_fen,
        a.formed_on, a.state, a.operation, a.custody_person, a.version,
-       COALESCE((SELECT CAST(SUM(i.amount_fen) AS BIGINT) FROM asset_incomes i
-                  WHERE i.asset_id = a.id AND i.year = ${n}), 0) AS income_of_year,
-       COALESCE((SELECT CAST(SUM(i.amount_fen) AS BIGINT) FROM asset_incomes i
-                  WHERE i.asset_id = a.id), 0) AS income_total
+       COALESCE(inc.of_year, 0) AS income_of_year, COALESCE(inc.total, 0) AS income_total
   FROM assets a JOIN projects p ON p.id = a.project_id
   LEFT JOIN households h ON h.id = a.owner_household
-  LEFT JOIN divisions d ON d.code = a.division"
+  LEFT JOIN divisions d ON d.code = a.division
+  LEFT JOIN (SELECT asset_id,
+                    CAST(SUM(CASE WHEN year = ${n} THEN amount_fen ELSE 0 END) AS BIGINT) AS of_year,
+                    CAST(SUM(amount_fen) AS BIGINT) AS total
+               FROM asset_incomes GROUP BY asset_id) inc ON inc.asset_id = a.id"
     )
 }
+
+/// The conditions of a filtered list ($1–$7), as [`AssetStore::assets`] binds them.
+const LIST_WHERE: &str = "a.division BETWEEN $1 AND $2
+                   AND ($3 = '' OR a.class = $3) AND ($4 = '' OR a.state = $4)
+                   AND ($5 = 0 OR a.project_id = $5) AND ($6 = '' OR a.name LIKE $7)";
+
+/// Flagged operating assets ($1–$2 the area, $3 the year bound in the income join, $4 the
+/// least return in basis points, $5 formed before): idle or low-return.
+const FLAGGED_WHERE: &str = "a.division BETWEEN $1 AND $2 AND a.class = 'operating'
+                   AND a.state = 'in_use' AND a.formed_on < $5
+                   AND (COALESCE(inc.of_year, 0) = 0 OR COALESCE(inc.of_year, 0) * 10000 < a.value_fen * $4)";
+
+const COLUMNS: [&str; 18] = [
+    "id",
+    "project_id",
+    "project_name",
+    "name",
+    "class",
+    "owner_kind",
+    "owner_name",
+    "owner_household",
+    "division",
+    "division_name",
+    "value_fen",
+    "formed_on",
+    "state",
+    "operation",
+    "custody_person",
+    "version",
+    "income_of_year",
+    "income_total",
+];
 
 fn optional_text(value: &str, max: usize, what: &str) -> StoreResult<String> {
     let t = value.trim();
@@ -390,6 +424,12 @@ impl SqlStore {
         if !actor.scope.covers(&a.division) {
             return Err(self.deny(actor, a.division.as_str()).await);
         }
+        if !a.division.is_within(&project.2) {
+            return Err(StoreError::Invalid(format!(
+                "资产所在地{}不在项目“{}”的地点之内",
+                a.division, project.0
+            )));
+        }
         if a.division.level() < DivisionLevel::Town {
             return Err(StoreError::Invalid("资产所在地应为村或乡镇".into()));
         }
@@ -401,8 +441,8 @@ impl SqlStore {
         let custody_person = optional_text(&a.custody_person, 30, "管护责任人")?;
         let custody_duties = optional_text(&a.custody_duties, 300, "管护职责")?;
         let operator = optional_text(&a.operator, 60, "经营主体")?;
-        if a.value <= Money::ZERO {
-            return Err(StoreError::Invalid("资产价值必须大于0".into()));
+        if let Some(m) = a.value.entry_problem("资产价值") {
+            return Err(StoreError::Invalid(m));
         }
         let household_owned = a.class == AssetClass::Household;
         if household_owned != (a.owner_kind == OwnerKind::Household) {
@@ -511,33 +551,8 @@ impl AssetStore for SqlStore {
             self,
             AssetRow,
             "项目资产",
-            format!(
-                "{} WHERE a.division BETWEEN $1 AND $2
-                   AND ($3 = '' OR a.class = $3) AND ($4 = '' OR a.state = $4)
-                   AND ($5 = 0 OR a.project_id = $5) AND ($6 = '' OR a.name LIKE $7)
-                 ORDER BY a.id",
-                asset_select(8)
-            ),
-            [
-                "id",
-                "project_id",
-                "project_name",
-                "name",
-                "class",
-                "owner_kind",
-                "owner_name",
-                "owner_household",
-                "division",
-                "division_name",
-                "value_fen",
-                "formed_on",
-                "state",
-                "operation",
-                "custody_person",
-                "version",
-                "income_of_year",
-                "income_total"
-            ],
+            format!("{} WHERE {LIST_WHERE} ORDER BY a.id", asset_select(8)),
+            COLUMNS,
             |q| q
                 .bind(&lo)
                 .bind(&hi)
@@ -649,8 +664,14 @@ impl AssetStore for SqlStore {
                 asset.state.label()
             )));
         }
-        if i.amount <= Money::ZERO {
-            return Err(StoreError::Invalid("收益金额必须大于0".into()));
+        if let Some(m) = i.amount.entry_problem("收益金额") {
+            return Err(StoreError::Invalid(m));
+        }
+        if !matches!(
+            actor.role,
+            None | Some(Role::VillageOfficer | Role::TownReviewer | Role::CountyAdmin)
+        ) {
+            return Err(self.deny(actor, &format!("资产#{}", i.asset_id)).await);
         }
         let note = optional_text(&i.note, 200, "说明")?;
         let detail = serde_json::json!({
@@ -719,24 +740,37 @@ impl AssetStore for SqlStore {
         let mut rows = Vec::with_capacity(plan.lines.len());
         let mut total = 0i64;
         for (n, l) in plan.lines.iter().enumerate() {
-            if l.amount <= Money::ZERO {
-                return Err(StoreError::Invalid(format!("第{}行金额必须大于0", n + 1)));
+            if let Some(m) = l.amount.entry_problem("金额") {
+                return Err(StoreError::Invalid(format!("第{}行{m}", n + 1)));
             }
             total = total.saturating_add(l.amount.fen());
             let hid = match &l.household {
                 Some(code) => {
                     self.household_in_scope(actor, code, Permission::ViewRegistry)
                         .await?;
-                    let hid: Option<i64> = read!(self, |pool| {
-                        sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
-                            .bind(code.as_str())
-                            .fetch_optional(pool)
-                            .await
-                            .map_err(backend)?
+                    // With the count of members still living in the household: income is not
+                    // paid to a household whose members have all died or moved away.
+                    let found: Option<(i64, i64)> = read!(self, |pool| {
+                        sqlx::query_as(
+                            "SELECT h.id, (SELECT COUNT(*) FROM persons p WHERE p.household_id = h.id
+                                              AND p.status = 'in_household')
+                               FROM households h WHERE h.code = $1",
+                        )
+                        .bind(code.as_str())
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(backend)?
                     });
-                    Some(hid.ok_or_else(|| {
+                    let (hid, living) = found.ok_or_else(|| {
                         StoreError::Invalid(format!("第{}行户编号{code}不存在", n + 1))
-                    })?)
+                    })?;
+                    if living == 0 {
+                        return Err(StoreError::Invalid(format!(
+                            "第{}行：户{code}已无在户成员（死亡或迁出），不能再分配收益",
+                            n + 1
+                        )));
+                    }
+                    Some(hid)
                 }
                 None if l.use_ == DistributionUse::PublicWorks => None,
                 None => {
@@ -760,6 +794,12 @@ impl AssetStore for SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
+            // Lock the asset first, so two plans at once cannot both fit the year's income.
+            sqlx::query("UPDATE assets SET version = version WHERE id = $1")
+                .bind(plan.asset_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
             let (income, already): (i64, i64) = sqlx::query_as(
                 "SELECT COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM asset_incomes
                                    WHERE asset_id = $1 AND year = $2), 0),
@@ -1129,6 +1169,177 @@ impl AssetStore for SqlStore {
             .collect())
     }
 
+    async fn asset_page(
+        &self,
+        actor: &Actor,
+        f: &AssetFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<AssetSummary>, i64)> {
+        self.permit(actor, Permission::ViewRegistry, "项目资产")
+            .await?;
+        let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
+        let words = dixian_store::search_words(f.search.as_deref().unwrap_or(""));
+        let pattern = format!("%{words}%");
+        let total: i64 = read!(self, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT COUNT(*) FROM assets a WHERE {LIST_WHERE}"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(f.class.map(|c| c.code()).unwrap_or(""))
+            .bind(f.state.map(|s| s.code()).unwrap_or(""))
+            .bind(f.project_id.unwrap_or(0))
+            .bind(&words)
+            .bind(&pattern)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?
+        });
+        let rows: Vec<AssetRow> = json_rows!(
+            self,
+            AssetRow,
+            "项目资产",
+            format!(
+                "{} WHERE {LIST_WHERE} ORDER BY a.id LIMIT $9 OFFSET $10",
+                asset_select(8)
+            ),
+            COLUMNS,
+            |q| q
+                .bind(&lo)
+                .bind(&hi)
+                .bind(f.class.map(|c| c.code()).unwrap_or(""))
+                .bind(f.state.map(|s| s.code()).unwrap_or(""))
+                .bind(f.project_id.unwrap_or(0))
+                .bind(&words)
+                .bind(&pattern)
+                .bind(i64::from(f.income_year))
+                .bind(limit.clamp(1, 1_000))
+                .bind(offset.max(0))
+        );
+        Ok((
+            rows.into_iter()
+                .map(AssetRow::summary)
+                .collect::<StoreResult<_>>()?,
+            total,
+        ))
+    }
+
+    async fn asset_figures(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+        year: i32,
+        low_return_bp: u32,
+        formed_before: NaiveDate,
+    ) -> StoreResult<AssetFigures> {
+        self.permit(actor, Permission::ViewRegistry, "项目资产")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        type ClassRow = (String, i64, i64, i64);
+        let (classes, flagged, ended, distributed): (Vec<ClassRow>, i64, i64, i64) = read!(
+            self,
+            |pool| {
+                let classes = sqlx::query_as(
+                    "SELECT a.class, COUNT(*), CAST(SUM(a.value_fen) AS BIGINT),
+                            CAST(COALESCE(SUM(i.amount_fen), 0) AS BIGINT)
+                       FROM assets a
+                       LEFT JOIN (SELECT asset_id, SUM(amount_fen) AS amount_fen FROM asset_incomes
+                                   WHERE year = $3 GROUP BY asset_id) i ON i.asset_id = a.id
+                      WHERE a.division BETWEEN $1 AND $2 AND a.state = 'in_use'
+                      GROUP BY a.class",
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .bind(i64::from(year))
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                let flagged = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM assets a
+                       LEFT JOIN (SELECT asset_id, CAST(SUM(amount_fen) AS BIGINT) AS of_year
+                                    FROM asset_incomes WHERE year = $3 GROUP BY asset_id) inc
+                         ON inc.asset_id = a.id
+                      WHERE {FLAGGED_WHERE}"
+                )))
+                .bind(&lo)
+                .bind(&hi)
+                .bind(i64::from(year))
+                .bind(i64::from(low_return_bp))
+                .bind(formed_before)
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?;
+                let ended = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM assets a
+                      WHERE a.division BETWEEN $1 AND $2 AND a.state <> 'in_use'",
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?;
+                let distributed = sqlx::query_scalar(
+                    "SELECT CAST(COALESCE(SUM(pl.total_fen), 0) AS BIGINT)
+                       FROM asset_plans pl JOIN assets a ON a.id = pl.asset_id
+                      WHERE a.division BETWEEN $1 AND $2 AND pl.year = $3 AND pl.state <> 'returned'",
+                )
+                .bind(&lo)
+                .bind(&hi)
+                .bind(i64::from(year))
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?;
+                (classes, flagged, ended, distributed)
+            }
+        );
+        Ok(AssetFigures {
+            classes: AssetClass::ALL
+                .iter()
+                .map(|c| {
+                    let found = classes.iter().find(|r| r.0 == c.code());
+                    (
+                        *c,
+                        found.map_or(0, |r| r.1),
+                        Money::from_fen(found.map_or(0, |r| r.2)),
+                        Money::from_fen(found.map_or(0, |r| r.3)),
+                    )
+                })
+                .collect(),
+            flagged,
+            ended,
+            distributed: Money::from_fen(distributed),
+        })
+    }
+
+    async fn flagged_assets(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+        year: i32,
+        low_return_bp: u32,
+        formed_before: NaiveDate,
+    ) -> StoreResult<Vec<AssetSummary>> {
+        self.permit(actor, Permission::ViewRegistry, "项目资产")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let rows: Vec<AssetRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE {FLAGGED_WHERE} ORDER BY a.id LIMIT 2000",
+                asset_select(3)
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(i64::from(year))
+            .bind(i64::from(low_return_bp))
+            .bind(formed_before)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(AssetRow::summary).collect()
+    }
+
     async fn household_assets(
         &self,
         actor: &Actor,
@@ -1189,9 +1400,15 @@ impl SqlStore {
         &self,
         actor: &Actor,
         id: i64,
-    ) -> StoreResult<Option<(String, ProjectStage)>> {
+    ) -> StoreResult<Option<(String, ProjectStage, DivisionCode)>> {
         self.permit(actor, Permission::HandleCases, "项目资产")
             .await?;
+        if !matches!(
+            actor.role,
+            None | Some(Role::VillageOfficer | Role::TownReviewer | Role::CountyAdmin)
+        ) {
+            return Err(self.deny(actor, &format!("项目#{id}")).await);
+        }
         let row: Option<(String, String, String)> = read!(self, |pool| {
             sqlx::query_as("SELECT name, stage, division FROM projects WHERE id = $1")
                 .bind(id)
@@ -1208,6 +1425,6 @@ impl SqlStore {
             return Ok(None);
         }
         let stage = ProjectStage::parse(&stage).ok_or_else(|| corrupt("项目状态", &stage))?;
-        Ok(Some((name, stage)))
+        Ok(Some((name, stage, division)))
     }
 }

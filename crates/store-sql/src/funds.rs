@@ -432,8 +432,22 @@ impl SqlStore {
             500,
             "请填写联农带农机制：项目怎样带动农户（务工、分红、租金、订单收购等，不超过500字）",
         )?;
-        if p.budget <= Money::ZERO {
-            return Err(StoreError::Invalid("项目总投资必须大于0".into()));
+        if let Some(m) = p.budget.entry_problem("项目总投资") {
+            return Err(StoreError::Invalid(m));
+        }
+        // 9: the place must be a division of the table.
+        let known: i64 = read!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE code = $1")
+                .bind(p.division.as_str())
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        if known == 0 {
+            return Err(StoreError::Invalid(format!(
+                "项目地点{}不在区划表中",
+                p.division
+            )));
         }
         if p.end_on < p.start_on {
             return Err(StoreError::Invalid(format!(
@@ -916,8 +930,8 @@ impl FundStore for SqlStore {
             "请填写资金文号（不超过50字），例如“渝财农〔2025〕12号”",
         )?;
         let title = text(&f.title, 100, "请填写文件标题（不超过100字）")?;
-        if f.amount <= Money::ZERO {
-            return Err(StoreError::Invalid("资金金额必须大于0".into()));
+        if let Some(m) = f.amount.entry_problem("资金金额") {
+            return Err(StoreError::Invalid(m));
         }
         let detail = serde_json::json!({
             "doc_number": doc, "level": f.level.code(), "year": f.year,
@@ -1049,7 +1063,19 @@ impl FundStore for SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
-            // Read inside the write transaction, so two splits at once cannot both fit.
+            // Lock the document and the project before reading what is split of them, so two
+            // splits at once queue here and cannot both fit (PostgreSQL reads committed rows;
+            // SQLite's single writer already serialises them).
+            sqlx::query("UPDATE funds SET amount_fen = amount_fen WHERE id = $1")
+                .bind(fund_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("UPDATE projects SET budget_fen = budget_fen WHERE id = $1")
+                .bind(project_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
             let (fund_planned, project_planned): (i64, i64) = sqlx::query_as(
                 "SELECT COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM fund_lines WHERE fund_id = $1), 0),
                         COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM fund_lines WHERE project_id = $2), 0)",
@@ -1115,8 +1141,33 @@ impl FundStore for SqlStore {
         };
         self.county_writer(actor, &fund.county, &format!("资金#{fund_id}"))
             .await?;
-        if p.amount <= Money::ZERO {
-            return Err(StoreError::Invalid("金额必须大于0".into()));
+        if let Some(m) = p.amount.entry_problem("金额") {
+            return Err(StoreError::Invalid(m));
+        }
+        let (stage, planned_on): (String, NaiveDate) = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT pr.stage, l.planned_on FROM fund_lines l JOIN projects pr ON pr.id = l.project_id
+                  WHERE l.id = $1",
+            )
+            .bind(p.line_id)
+            .fetch_one(pool)
+            .await
+            .map_err(backend)?
+        });
+        let stage = ProjectStage::parse(&stage).ok_or_else(|| corrupt("项目状态", &stage))?;
+        if p.kind == PaymentKind::Pay
+            && (matches!(stage, ProjectStage::Library) || stage == ProjectStage::Settled)
+        {
+            return Err(StoreError::Invalid(format!(
+                "项目当前“{}”：立项后、报账前才能拨付资金",
+                stage.label()
+            )));
+        }
+        if p.on < planned_on {
+            return Err(StoreError::Invalid(format!(
+                "日期{}早于资金分配日期{planned_on}",
+                p.on
+            )));
         }
         let voucher = text(&p.voucher, 50, "请填写凭证号（不超过50字）")?;
         let note = text_or_empty(&p.note, 200, "说明")?;
@@ -1130,6 +1181,11 @@ impl FundStore for SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
+            sqlx::query("UPDATE fund_lines SET amount_fen = amount_fen WHERE id = $1")
+                .bind(p.line_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
             let (planned, paid, returned): (i64, i64, i64) = sqlx::query_as(
                 "SELECT l.amount_fen,
                    COALESCE((SELECT CAST(SUM(amount_fen) AS BIGINT) FROM fund_payments WHERE line_id = l.id AND kind = 'pay'), 0),
@@ -1201,6 +1257,12 @@ impl FundStore for SqlStore {
     }
 
     async fn add_wages(&self, actor: &Actor, id: i64, wages: &[NewWage]) -> StoreResult<usize> {
+        if !matches!(
+            actor.role,
+            None | Some(Role::CountyAdmin | Role::TownReviewer | Role::VillageOfficer)
+        ) {
+            return Err(self.deny(actor, &format!("项目#{id}")).await);
+        }
         let Some(project) = self
             .visible_project(actor, id, Permission::HandleCases)
             .await?
@@ -1263,8 +1325,11 @@ impl FundStore for SqlStore {
                 }
                 None => None,
             };
+            // Only people of the officer's own area are linked: a number typed here must not
+            // tell anyone whether someone elsewhere is registered, or where.
             let linked = linked.filter(|(_, _, village)| {
-                DivisionCode::parse(village).is_ok_and(|v| v.is_within(&project.county))
+                DivisionCode::parse(village)
+                    .is_ok_and(|v| v.is_within(&project.county) && actor.scope.covers(&v))
             });
             if linked.is_some() {
                 found += 1;
@@ -1336,7 +1401,8 @@ impl FundStore for SqlStore {
                     name,
                     household: code
                         .map(|c| HouseholdCode::parse(&c).map_err(|e| corrupt("户编号", e)))
-                        .transpose()?,
+                        .transpose()?
+                        .filter(|h| h.village().is_some_and(|v| actor.scope.covers(&v))),
                     month,
                     amount: Money::from_fen(amount),
                     paid_on,
@@ -1344,6 +1410,85 @@ impl FundStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn project_stage_counts(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+        year: Option<i32>,
+    ) -> StoreResult<Vec<(ProjectStage, i64)>> {
+        self.permit(actor, Permission::ViewRegistry, "项目库")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let rows: Vec<(String, i64)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT stage, COUNT(*) FROM projects
+                  WHERE division BETWEEN $1 AND $2 AND ($3 = 0 OR planned_year = $3)
+                  GROUP BY stage",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .bind(i64::from(year.unwrap_or(0)))
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(stage, n)| {
+                Ok((
+                    ProjectStage::parse(&stage).ok_or_else(|| corrupt("项目状态", &stage))?,
+                    n,
+                ))
+            })
+            .collect()
+    }
+
+    async fn planned_by_type(&self, actor: &Actor, year: i32) -> StoreResult<Vec<(String, Money)>> {
+        self.permit(actor, Permission::ViewRegistry, "资金").await?;
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<(String, i64)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.type_code, CAST(SUM(l.amount_fen) AS BIGINT)
+                   FROM fund_lines l JOIN funds f ON f.id = l.fund_id JOIN projects p ON p.id = l.project_id
+                  WHERE f.year = $1 AND p.division BETWEEN $2 AND $3
+                  GROUP BY p.type_code",
+            )
+            .bind(i64::from(year))
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(t, fen)| (t, Money::from_fen(fen)))
+            .collect())
+    }
+
+    async fn wage_totals(&self, actor: &Actor) -> StoreResult<Vec<(i64, Money, i64, i64)>> {
+        self.permit(actor, Permission::ViewRegistry, "项目库")
+            .await?;
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<(i64, i64, i64, i64)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT w.project_id, CAST(SUM(w.amount_fen) AS BIGINT), COUNT(DISTINCT w.name),
+                        COUNT(DISTINCT CASE WHEN w.household_id IS NOT NULL THEN w.name END)
+                   FROM project_wages w JOIN projects p ON p.id = w.project_id
+                  WHERE p.division BETWEEN $1 AND $2
+                  GROUP BY w.project_id",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, fen, workers, registered)| (id, Money::from_fen(fen), workers, registered))
+            .collect())
     }
 
     async fn household_projects(

@@ -215,6 +215,20 @@ pub struct HouseholdAssets {
     pub received: Vec<(i64, String, i32, DistributionUse, Money, PlanState)>,
 }
 
+/// An area's assets counted in the database, for the dashboard and the asset list's head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetFigures {
+    /// Assets in use by class: (class, count, value, income of the year).
+    pub classes: Vec<(AssetClass, i64, Money, Money)>,
+    /// Operating assets in use formed before the year's start with no income that year or
+    /// a return below the least asked.
+    pub flagged: i64,
+    /// Disposed of or written off.
+    pub ended: i64,
+    /// Distribution plans of the year's income, not returned.
+    pub distributed: Money,
+}
+
 /// Project assets (项目资产): scoped by the division they stand in; an asset only from a
 /// finished project of the actor's sight; income only of operating assets in use; a plan
 /// within the year's income; every write audited with it.
@@ -225,6 +239,33 @@ pub trait AssetStore: Send + Sync {
     /// Imports an asset ledger (资产台账导入), all or none; county or town.
     async fn import_assets(&self, actor: &Actor, assets: &[NewAsset]) -> StoreResult<Vec<i64>>;
     async fn assets(&self, actor: &Actor, filter: &AssetFilter) -> StoreResult<Vec<AssetSummary>>;
+    /// One page of the list `filter` gives (in id order), with the list's total.
+    async fn asset_page(
+        &self,
+        actor: &Actor,
+        filter: &AssetFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<(Vec<AssetSummary>, i64)>;
+    /// The area's figures of `year`; operating assets formed before `formed_before` earning
+    /// nothing or under `low_return_bp` of their value are counted as flagged.
+    async fn asset_figures(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+        year: i32,
+        low_return_bp: u32,
+        formed_before: NaiveDate,
+    ) -> StoreResult<AssetFigures>;
+    /// The flagged assets [`AssetStore::asset_figures`] counts.
+    async fn flagged_assets(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+        year: i32,
+        low_return_bp: u32,
+        formed_before: NaiveDate,
+    ) -> StoreResult<Vec<AssetSummary>>;
     async fn asset(&self, actor: &Actor, id: i64) -> StoreResult<Option<AssetFile>>;
     /// Records income of an operating asset in use.
     async fn add_income(&self, actor: &Actor, income: &NewIncome) -> StoreResult<i64>;

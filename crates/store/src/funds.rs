@@ -323,6 +323,17 @@ pub trait FundStore: Send + Sync {
     async fn add_wages(&self, actor: &Actor, id: i64, wages: &[NewWage]) -> StoreResult<usize>;
     /// Wages of project `id`, in order paid.
     async fn wages(&self, actor: &Actor, id: i64) -> StoreResult<Vec<WageRecord>>;
+    /// How many projects of the area are at each stage (of plan year `year` if given).
+    async fn project_stage_counts(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+        year: Option<i32>,
+    ) -> StoreResult<Vec<(ProjectStage, i64)>>;
+    /// Money split from the documents of `year` by project type, in the actor's sight.
+    async fn planned_by_type(&self, actor: &Actor, year: i32) -> StoreResult<Vec<(String, Money)>>;
+    /// Wages by project in the actor's sight: (project, total, workers, registered workers).
+    async fn wage_totals(&self, actor: &Actor) -> StoreResult<Vec<(i64, Money, i64, i64)>>;
     /// Projects listing household `code` as a beneficiary.
     async fn household_projects(
         &self,

@@ -237,6 +237,11 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     b.fill("#plan input[name=amount]", "50万").await;
     b.submit("#plan button").await;
     assert!(b.text("#fund-planned").await.contains("500,000.00"));
+    let fund_page = b.path().await;
+    // Money is paid once the project is established (立项).
+    b.client.goto(&format!("{base}{project}")).await.unwrap();
+    step(&b, "establish", false, today).await;
+    b.client.goto(&format!("{base}{fund_page}")).await.unwrap();
     let line = b
         .client
         .find(Locator::Css("#fund-lines form[id^='pay-']"))
@@ -261,14 +266,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
 
     // The county carries the project to 报账.
     b.client.goto(&format!("{base}{project}")).await.unwrap();
-    for action in [
-        "establish",
-        "tender",
-        "start",
-        "complete",
-        "accept",
-        "settle",
-    ] {
+    for action in ["tender", "start", "complete", "accept", "settle"] {
         step(&b, action, false, today).await;
     }
     assert_eq!(b.text("#project-stage").await, "已报账");
@@ -315,11 +313,13 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     b.fill("#income input[name=amount]", "4.8万").await;
     b.submit("#income button").await;
     assert!(b.text("#asset-income").await.contains("48,000.00"));
-    // Its notice prints for the village board.
+    // Its completion notice prints for the village board, with the money it spent.
     b.client.goto(&format!("{base}{project}")).await.unwrap();
     assert!(b.text("#project-assets").await.contains("冷链仓储设施"));
     click_css(&b, "#print-notice").await;
-    assert!(b.text("#project-notice").await.contains("项目入库公告"));
+    let notice = b.text("#project-notice").await;
+    assert!(notice.contains("项目竣工公告"), "{notice}");
+    assert!(notice.contains("安排资金500,000.00元"), "{notice}");
 
     // The village proposes how the income is shared: cash is refused, posts and work pay.
     b.client.delete_all_cookies().await.unwrap();

@@ -500,12 +500,12 @@ async fn carry_out(
         if action == ProjectAction::Start {
             p.started_on = Some(on);
         }
-        // 30 % paid at the start, 50 % on completion, the rest at settlement.
+        // 30 % paid at the start, 50 % on completion, the rest on acceptance (before 报账).
         let budget = p.budget.fen();
         let paid = match action {
             ProjectAction::Start => Some(budget * 3 / 10),
             ProjectAction::Complete => Some(budget / 2),
-            ProjectAction::Settle => Some(budget - budget * 3 / 10 - budget / 2),
+            ProjectAction::Accept => Some(budget - budget * 3 / 10 - budget / 2),
             _ => None,
         };
         if let Some(fen) = paid.filter(|f| *f > 0) {

@@ -326,7 +326,16 @@ async fn a_fund_document_flows_to_checked_library_projects() {
     .await
     .unwrap();
 
-    // Money out and back.
+    // Money out and back, once the project is established.
+    take_step(
+        &s,
+        &county,
+        cold,
+        &step("establish", 3, "2025-01-20", false),
+        today,
+    )
+    .await
+    .unwrap();
     let lines = s.fund(&county, fund).await.unwrap().unwrap().lines;
     let cold_line = lines.iter().find(|l| l.project_id == cold).unwrap().id;
     pay(
@@ -402,7 +411,6 @@ async fn a_fund_document_flows_to_checked_library_projects() {
 
     // The rest of the cold store's way, and the household page's view of it.
     for (action, who, version) in [
-        ("establish", &county, 3),
         ("tender", &town, 4),
         ("start", &village, 5),
         ("complete", &village, 6),

@@ -317,6 +317,54 @@ pub async fn assets(store: &dyn Store) {
     assert_eq!(theirs.owned.len(), 1);
     assert_eq!(store.distributions(&county, 2025).await.unwrap().len(), 1);
 
+    // The figures are counted in the database: by class, idle or low-return against the
+    // least return asked, the year's distribution; a page of the list with its total.
+    let figures = store
+        .asset_figures(&town, None, 2025, 200, d(2025, 12, 31))
+        .await
+        .unwrap();
+    assert_eq!(
+        figures.classes[0],
+        (AssetClass::Operating, 1, yuan(1_000_000), yuan(60_000))
+    );
+    assert_eq!(figures.classes[2].1, 1, "the household's cattle");
+    assert_eq!(figures.flagged, 0, "6 % earns more than 2 %");
+    assert_eq!(figures.distributed, yuan(50_000));
+    let strict = store
+        .asset_figures(&town, None, 2025, 1_000, d(2025, 12, 31))
+        .await
+        .unwrap();
+    assert_eq!(strict.flagged, 1, "6 % is under 10 %");
+    let flagged = store
+        .flagged_assets(&town, None, 2025, 1_000, d(2025, 12, 31))
+        .await
+        .unwrap();
+    assert_eq!(flagged[0].id, sid);
+    assert_eq!(
+        store
+            .asset_figures(&town, None, 2025, 1_000, d(2025, 11, 1))
+            .await
+            .unwrap()
+            .flagged,
+        0,
+        "formed after the day: not a whole year yet"
+    );
+    assert_eq!(
+        store
+            .asset_figures(&other_town, None, 2025, 1_000, d(2025, 12, 31))
+            .await
+            .unwrap()
+            .classes[0]
+            .1,
+        0
+    );
+    let (page, total) = store
+        .asset_page(&town, &AssetFilter::default(), 1, 1)
+        .await
+        .unwrap();
+    assert_eq!((page.len(), total), (1, 2));
+    assert_eq!(page[0].id, cattle);
+
     // Disposal and write-off end an asset once; the village cannot record them.
     let scrap_with = |notice: Option<Notice>, proceeds_use: &str| Ending::Disposal {
         method: DisposalMethod::Scrap,

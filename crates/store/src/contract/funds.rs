@@ -309,6 +309,17 @@ pub async fn funds(store: &dyn Store) {
         voucher: "记-0510-01".into(),
         note: String::new(),
     };
+    // Nothing is paid before the project is established (立项).
+    invalid(store.record_payment(&county, &pay).await, "立项后、报账前");
+    store
+        .advance_project(
+            &county,
+            pid,
+            3,
+            &step(ProjectAction::Establish, d(2025, 1, 20), false),
+        )
+        .await
+        .unwrap();
     store.record_payment(&county, &pay).await.unwrap();
     invalid(
         store
@@ -370,8 +381,7 @@ pub async fn funds(store: &dyn Store) {
     assert_eq!(store.plan_lines(&county, 2025).await.unwrap().len(), 1);
 
     // The rest of the stages, in order.
-    for (version, (action, who)) in (3..).zip([
-        (ProjectAction::Establish, &county),
+    for (version, (action, who)) in (4..).zip([
         (ProjectAction::Tender, &town),
         (ProjectAction::Start, &village),
         (ProjectAction::Complete, &village),
@@ -469,6 +479,26 @@ pub async fn funds(store: &dyn Store) {
     assert_eq!(wages[0].household.as_ref(), Some(&a.household.code));
     assert_eq!(wages[1].household, None);
     assert!(store.wages(&other_town, pid).await.unwrap().is_empty());
+
+    // Counted in the database: projects by stage, money by type, wages by project.
+    let stages = store.project_stage_counts(&town, None, None).await.unwrap();
+    assert!(stages.contains(&(ProjectStage::Settled, 1)), "{stages:?}");
+    assert!(
+        store
+            .project_stage_counts(&other_town, None, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.planned_by_type(&county, 2025).await.unwrap(),
+        [("industry".to_string(), yuan(600_000))]
+    );
+    assert_eq!(
+        store.wage_totals(&county).await.unwrap(),
+        [(pid, yuan(6_000), 2, 1)]
+    );
+    assert!(store.wage_totals(&other_town).await.unwrap().is_empty());
 
     // Every write is audited.
     let audit = store

@@ -107,8 +107,9 @@ pub async fn list(
     let class = AssetClass::parse(&q.class);
     let asset_state = AssetState::parse(&q.state);
     let project = q.project.trim().parse::<i64>().ok();
-    let list = store
-        .assets(
+    let wanted = q.page.unwrap_or(1).max(1);
+    let (rows, total) = store
+        .asset_page(
             actor,
             &AssetFilter {
                 within,
@@ -118,12 +119,14 @@ pub async fn list(
                 search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
                 income_year: report.year,
             },
+            i64::try_from((wanted - 1) * PAGE_ROWS).unwrap_or(i64::MAX),
+            i64::try_from(PAGE_ROWS).unwrap_or(200),
         )
         .await
         .map_err(AppError::from)?;
-    let total = list.len();
+    let total = usize::try_from(total).unwrap_or(0);
     let pages = total.div_ceil(PAGE_ROWS).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let page = wanted.min(pages);
     let base = format!(
         "/assets?area={}&class={}&state={}&project={}&q={}",
         within.map(|w| w.to_string()).unwrap_or_default(),
@@ -166,10 +169,8 @@ pub async fn list(
                 .iter()
                 .map(|(a, why)| (a.id, a.name.clone(), a.division_name.clone(), why.clone()))
                 .collect(),
-            rows: list
+            rows: rows
                 .iter()
-                .skip((page - 1) * PAGE_ROWS)
-                .take(PAGE_ROWS)
                 .map(|a| Row {
                     id: a.id,
                     name: a.name.clone(),

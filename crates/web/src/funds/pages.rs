@@ -219,7 +219,9 @@ pub async fn roll_over(
         .get("from")
         .trim()
         .parse()
-        .map_err(|_| AppError::Invalid(vec!["请选择要调整的年度".into()]))?;
+        .ok()
+        .filter(|y| (2013..=state.today().year() + 3).contains(y))
+        .ok_or_else(|| AppError::Invalid(vec!["请选择要调整的年度".into()]))?;
     let n = state
         .store
         .roll_over_projects(actor, &county, from, from + 1, state.today())
@@ -704,6 +706,8 @@ struct NoticePage {
     notice: String,
     phone: String,
     unit_phone: String,
+    /// For a finished project: the money it received and spent.
+    money: Option<String>,
 }
 
 /// `GET /projects/{id}/notice`: the project's notice for the village board (公告公示), A4.
@@ -725,11 +729,19 @@ pub async fn notice(
         dixian_app::policy::policy_in_force(state.store.as_ref(), p.county.as_str(), state.today())
             .await?;
     let last_notice = file.events.iter().rev().find_map(|e| e.notice.clone());
-    let title = if p.stage.in_library() {
+    // Before: the proposal's notice, then the library's; after: the completion notice with
+    // the money spent (公告公示 before and after).
+    let title = if p.stage.completed() {
+        "项目竣工公告"
+    } else if p.stage.in_library() {
         "项目入库公告"
     } else {
         "项目申报公示"
     };
+    let money = p
+        .stage
+        .completed()
+        .then(|| format!("安排资金{}元，已支出{}元", yuan(p.planned), yuan(p.spent)));
     Ok(render(
         StatusCode::OK,
         &NoticePage {
@@ -765,6 +777,7 @@ pub async fn notice(
                 .unwrap_or_default(),
             phone: policy.contacts.supervision_phone.clone(),
             unit_phone: policy.contacts.supervision_unit.clone(),
+            money,
         },
     ))
 }
