@@ -103,3 +103,11 @@ pub async fn full_name(store: &dyn Store, code_text: &str) -> Result<String, App
     }
     Ok(names.join(""))
 }
+
+/// The county an actor works for: the county of their area (the system names none).
+pub fn actor_county(actor: &Actor) -> Option<DivisionCode> {
+    match &actor.scope {
+        Scope::Everything => None,
+        Scope::Within(root) => root.ancestor_at(dixian_domain::division::DivisionLevel::County),
+    }
+}

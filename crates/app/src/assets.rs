@@ -623,7 +623,7 @@ pub struct AssetReport {
 /// What the pack in force for `actor`'s county calls assets on `on` (扶贫项目资产, from 2026
 /// 帮扶项目资产).
 async fn assets_name(store: &dyn Store, actor: &Actor, on: NaiveDate) -> Result<String, AppError> {
-    let Some(county) = crate::funds::actor_county(actor) else {
+    let Some(county) = crate::areas::actor_county(actor) else {
         return Ok("项目资产".into());
     };
     let set = stored_set(store).await?;
@@ -900,6 +900,9 @@ pub async fn ledger(
     Ok(tables)
 }
 
+/// Most assets one file may hold.
+pub const MAX_IMPORT_ROWS: usize = 100_000;
+
 /// The columns of the asset-ledger template (资产台账导入模板); `true`: required.
 pub const ASSET_COLUMNS: [(&str, bool); 16] = [
     ("资产名称", true),
@@ -965,13 +968,7 @@ pub async fn import(
     };
     let _work = crate::sheet::guard::start_file_work(actor)?;
     let kind = FileKind::of(file_name, bytes).map_err(|p| shown(vec![p]))?;
-    let rows = read_table(
-        kind,
-        bytes,
-        &ASSET_COLUMNS,
-        crate::funds::MAX_IMPORT_ROWS * 5,
-    )
-    .map_err(shown)?;
+    let rows = read_table(kind, bytes, &ASSET_COLUMNS, MAX_IMPORT_ROWS).map_err(shown)?;
     let mut problems: Vec<Problem> = Vec::new();
     let mut assets = Vec::new();
     let mut row_of = Vec::new();
@@ -1163,7 +1160,7 @@ pub async fn import(
     match store.import_assets(actor, &assets).await {
         Ok(ids) => Ok(ids.len()),
         Err(dixian_store::StoreError::Invalid(m)) => {
-            Err(AppError::Invalid(vec![crate::funds::at_row(
+            Err(AppError::Invalid(vec![crate::sheet::table::at_row(
                 &m,
                 "个资产",
                 &row_of,

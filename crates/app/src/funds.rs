@@ -455,13 +455,7 @@ pub struct FundForm {
     pub received_on: String,
 }
 
-/// The county an actor works for: the county of their area (the system names none).
-pub fn actor_county(actor: &Actor) -> Option<DivisionCode> {
-    match &actor.scope {
-        Scope::Everything => None,
-        Scope::Within(root) => county_of(root),
-    }
-}
+pub use crate::areas::actor_county;
 
 /// Records a fund document for the actor's county; gives its id.
 pub async fn add_fund(
@@ -1744,26 +1738,14 @@ pub async fn import_projects(
     }
     match store.import_projects(actor, &projects).await {
         Ok(ids) => Ok(ids.len()),
-        Err(dixian_store::StoreError::Invalid(m)) => Err(AppError::Invalid(vec![at_row(
-            &m,
-            "个项目",
-            &row_of,
-            file_name,
-        )])),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A store's “第N个…：” refusal of an imported batch, said by the file's row instead.
-pub(crate) fn at_row(message: &str, unit: &str, rows: &[usize], file_name: &str) -> String {
-    let parsed = message
-        .strip_prefix('第')
-        .and_then(|rest| rest.split_once(unit))
-        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.trim_start_matches('：'))));
-    match parsed {
-        Some((n, rest)) if n >= 1 && n <= rows.len() => {
-            format!("{file_name}第{}行：{rest}", rows[n - 1])
+        Err(dixian_store::StoreError::Invalid(m)) => {
+            Err(AppError::Invalid(vec![crate::sheet::table::at_row(
+                &m,
+                "个项目",
+                &row_of,
+                file_name,
+            )]))
         }
-        _ => format!("{file_name}：{message}"),
+        Err(e) => Err(e.into()),
     }
 }

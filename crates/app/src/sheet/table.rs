@@ -153,6 +153,20 @@ fn header(
     positions
 }
 
+/// A store's “第N个…：” refusal of an imported batch, said by the file's row instead.
+pub fn at_row(message: &str, unit: &str, rows: &[usize], file_name: &str) -> String {
+    let parsed = message
+        .strip_prefix('第')
+        .and_then(|rest| rest.split_once(unit))
+        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest.trim_start_matches('：'))));
+    match parsed {
+        Some((n, rest)) if n >= 1 && n <= rows.len() => {
+            format!("{file_name}第{}行：{rest}", rows[n - 1])
+        }
+        _ => format!("{file_name}：{message}"),
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
