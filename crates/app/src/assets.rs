@@ -5,7 +5,7 @@
 //! 台账) as XLSX sheets.
 
 use crate::AppError;
-use crate::monitoring::date_or_today;
+use crate::fields::{day_or_today, money_field, optional_date};
 use crate::policy::{parse_date, resolve, stored_set};
 use crate::workbook::{Cell, Table};
 use chrono::{Datelike, NaiveDate};
@@ -39,61 +39,6 @@ async fn rules(
             "{on}适用的政策包没有项目资产规则（[assets]），请先更新政策包"
         )])
     })
-}
-
-fn money(
-    problems: &mut Vec<FieldProblem>,
-    field: &'static str,
-    text: &str,
-    what: &str,
-) -> Option<Money> {
-    match Money::parse(text) {
-        Ok(m) => match m.entry_problem(what) {
-            None => Some(m),
-            Some(message) => {
-                problems.push((field, message));
-                None
-            }
-        },
-        Err(e) => {
-            problems.push((field, format!("{what}：{e}")));
-            None
-        }
-    }
-}
-
-fn optional_date(
-    problems: &mut Vec<FieldProblem>,
-    field: &'static str,
-    text: &str,
-    what: &str,
-) -> Option<NaiveDate> {
-    if text.trim().is_empty() {
-        return None;
-    }
-    match parse_date(text) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            problems.push((field, format!("{what}：{e}")));
-            None
-        }
-    }
-}
-
-fn day_or_today(
-    problems: &mut Vec<FieldProblem>,
-    field: &'static str,
-    text: &str,
-    today: NaiveDate,
-    what: &str,
-) -> Option<NaiveDate> {
-    match date_or_today(text, today, what) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            problems.push((field, e.to_string()));
-            None
-        }
-    }
 }
 
 /// The asset registration form as typed (资产登记).
@@ -175,7 +120,7 @@ pub async fn register(
             None
         }
     };
-    let value = money(&mut p, "value", &f.value, "资产价值");
+    let value = money_field(&mut p, "value", &f.value, "资产价值");
     let formed_on = day_or_today(&mut p, "formed_on", &f.formed_on, today, "形成日期");
     let confirmed_on = optional_date(&mut p, "confirmed_on", &f.confirmed_on, "确权日期");
     let operation = match f.operation.trim() {
@@ -273,7 +218,7 @@ pub async fn add_income(
     if kind.is_none() {
         p.push(("kind", "请选择收益类型".into()));
     }
-    let amount = money(&mut p, "amount", &f.amount, "收益金额");
+    let amount = money_field(&mut p, "amount", &f.amount, "收益金额");
     let on = day_or_today(&mut p, "received_on", &f.received_on, today, "到账日期");
     let (Some(year), Some(kind), Some(amount), Some(on), true) =
         (year, kind, amount, on, p.is_empty())
@@ -515,7 +460,7 @@ pub async fn end(
         if path.is_none() {
             p.push(("path", "请选择处置程序".into()));
         }
-        let value = money(&mut p, "value", &f.value, "评估价值");
+        let value = money_field(&mut p, "value", &f.value, "评估价值");
         let proceeds = match f.proceeds.trim() {
             "" => Some(Money::ZERO),
             t => match Money::parse(t) {

@@ -6,6 +6,7 @@
 //! list uses, and overdue projects.
 
 use crate::AppError;
+use crate::fields::{date_field, money_field};
 use crate::monitoring::date_or_today;
 use crate::policy::{parse_date, resolve, stored_set};
 use chrono::{Datelike, NaiveDate};
@@ -58,48 +59,6 @@ pub struct ProjectForm {
     pub notice_to: String,
     /// Empty: today.
     pub proposed_on: String,
-}
-
-/// A date field: its problem, if any, is pushed under `field`.
-fn date_field(
-    problems: &mut Vec<FieldProblem>,
-    field: &'static str,
-    text: &str,
-    what: &str,
-) -> Option<NaiveDate> {
-    if text.trim().is_empty() {
-        problems.push((field, format!("请填写{what}")));
-        return None;
-    }
-    match parse_date(text) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            problems.push((field, format!("{what}：{e}")));
-            None
-        }
-    }
-}
-
-/// An amount field in yuan, more than zero.
-fn money_field(
-    problems: &mut Vec<FieldProblem>,
-    field: &'static str,
-    text: &str,
-    what: &str,
-) -> Option<Money> {
-    match Money::parse(text) {
-        Ok(m) => match m.entry_problem(what) {
-            None => Some(m),
-            Some(message) => {
-                problems.push((field, message));
-                None
-            }
-        },
-        Err(e) => {
-            problems.push((field, format!("{what}：{e}")));
-            None
-        }
-    }
 }
 
 /// The notice fields of a form, checked against the pack's least number of days.

@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod drafts;
 pub mod feeds;
+mod fields;
 pub mod funds;
 pub mod ledgers;
 pub mod monitoring;

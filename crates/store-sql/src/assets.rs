@@ -3,7 +3,7 @@
 //! within its year's income, stepped village → town → county; disposal and write-off end an
 //! asset once. Every write audited in its transaction.
 
-use crate::problems::text;
+use crate::problems::{optional_text, text};
 use crate::{SqlStore, audit, backend, corrupt, parse_time};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
@@ -128,14 +128,6 @@ const COLUMNS: [&str; 18] = [
     "income_of_year",
     "income_total",
 ];
-
-fn optional_text(value: &str, max: usize, what: &str) -> StoreResult<String> {
-    let t = value.trim();
-    if t.chars().count() > max {
-        return Err(StoreError::Invalid(format!("{what}不能超过{max}字")));
-    }
-    Ok(t.to_string())
-}
 
 type PlanRow = (
     i64,

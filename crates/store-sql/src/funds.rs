@@ -3,7 +3,7 @@
 //! by the county only); the domain's stage and role rules and the amount rules checked here,
 //! below every page, command and import; every write audited in its transaction.
 
-use crate::problems::text;
+use crate::problems::{optional_text, text};
 use crate::{SqlStore, audit, backend, corrupt, parse_time};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
@@ -172,14 +172,6 @@ fn fund_in_sight(actor: &Actor, county: &DivisionCode) -> bool {
         Scope::Everything => true,
         Scope::Within(root) => root.is_within(county) || county.is_within(root),
     }
-}
-
-fn text_or_empty(value: &str, max: usize, what: &str) -> StoreResult<String> {
-    let t = value.trim();
-    if t.chars().count() > max {
-        return Err(StoreError::Invalid(format!("{what}不能超过{max}字")));
-    }
-    Ok(t.to_string())
 }
 
 impl SqlStore {
@@ -426,7 +418,7 @@ impl SqlStore {
         let name = text(&p.name, 60, "请填写项目名称（不超过60字）")?;
         let unit = text(&p.unit, 40, "请填写实施单位（不超过40字）")?;
         let tasks = text(&p.tasks, 1000, "请填写建设任务（内容和规模，不超过1000字）")?;
-        let sources = text_or_empty(&p.sources, 200, "资金来源")?;
+        let sources = optional_text(&p.sources, 200, "资金来源")?;
         let mechanism = text(
             &p.mechanism,
             500,
@@ -805,8 +797,8 @@ impl FundStore for SqlStore {
                 "项目尚未安排资金，不能立项：请先在资金页把资金分配到本项目".into(),
             ));
         }
-        let note = text_or_empty(&step.note, 500, "办理意见")?;
-        let document = text_or_empty(&step.document, 100, "文件或单据编号")?;
+        let note = optional_text(&step.note, 500, "办理意见")?;
+        let document = optional_text(&step.document, 100, "文件或单据编号")?;
         let detail = serde_json::json!({
             "action": step.action.code(),
             "on": step.on.to_string(),
@@ -1170,7 +1162,7 @@ impl FundStore for SqlStore {
             )));
         }
         let voucher = text(&p.voucher, 50, "请填写凭证号（不超过50字）")?;
-        let note = text_or_empty(&p.note, 200, "说明")?;
+        let note = optional_text(&p.note, 200, "说明")?;
         if p.kind == PaymentKind::Return && note.is_empty() {
             return Err(StoreError::Invalid("收回资金须写明原因".into()));
         }

@@ -109,6 +109,15 @@ pub(crate) fn text(value: &str, max: usize, message: &str) -> StoreResult<String
     Ok(t.to_string())
 }
 
+/// Trimmed text of at most `max` characters (may be empty); `what` names it in the refusal.
+pub(crate) fn optional_text(value: &str, max: usize, what: &str) -> StoreResult<String> {
+    let t = value.trim();
+    if t.chars().count() > max {
+        return Err(StoreError::Invalid(format!("{what}不能超过{max}字")));
+    }
+    Ok(t.to_string())
+}
+
 fn checked_files(files: &[NewAttachment]) -> StoreResult<()> {
     if files.len() > MAX_PROBLEM_FILES {
         return Err(StoreError::Invalid(format!(

@@ -23,6 +23,7 @@ mod charts;
 mod error;
 mod forms;
 mod frame;
+mod imports;
 mod kept;
 mod limit;
 mod links;

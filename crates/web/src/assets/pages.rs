@@ -687,109 +687,43 @@ pub async fn ledger(State(state): State<AppState>, Extension(session): Extension
     ))
 }
 
-#[derive(Template)]
-#[template(path = "assets/assets_import.html")]
-struct ImportPage {
-    frame: Frame,
-    done: Option<String>,
-    problems: Vec<String>,
-}
+const IMPORT: crate::imports::ImportSpec = crate::imports::ImportSpec {
+    what: "资产台账",
+    back: ("/assets", "项目资产"),
+    base: "/assets",
+    ascii: "assets",
+    unit: "个资产",
+    note: "把已在Excel中管理的资产台账一次导入：每行一个资产，须写明形成它的已完工项目的编号（先导入项目清单）。",
+};
 
-/// `GET /assets/import`: the templates and the upload form.
+/// `GET …/import`: the templates and the upload form.
 pub async fn import_form(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) -> Page {
-    Ok(render(
-        StatusCode::OK,
-        &ImportPage {
-            frame: session.frame(&state),
-            done: None,
-            problems: Vec::new(),
-        },
-    ))
+    crate::imports::form(&state, &session, &IMPORT)
 }
 
-/// `GET /assets/template/template.{xlsx,csv}`: the import template.
+/// `GET …/template/{file}`: the import template.
 pub async fn template(Path(file): Path<String>) -> Page {
-    let (kind, mime) = match file.as_str() {
-        "template.xlsx" => (dixian_app::sheet::FileKind::Xlsx, crate::frame::XLSX),
-        "template.csv" => (dixian_app::sheet::FileKind::Csv, crate::frame::CSV),
-        _ => return Err(AppError::NotFound(format!("没有模板“{file}”")).into()),
-    };
-    let bytes = dixian_app::assets::asset_template(kind)?;
-    let ext = if kind == dixian_app::sheet::FileKind::Xlsx {
-        "xlsx"
-    } else {
-        "csv"
-    };
-    Ok(crate::frame::download(
-        bytes,
-        mime,
-        &format!("assets-template.{ext}"),
-        &format!("资产台账模板.{ext}"),
-    ))
+    crate::imports::template(&file, &IMPORT, dixian_app::assets::asset_template)
 }
 
-/// `POST /assets/import`: the file, imported whole or not at all.
+/// `POST …/import`: the file, imported whole or not at all.
 pub async fn import(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     posted: Result<Posted, crate::error::PageError>,
 ) -> Page {
-    let frame = session.frame(&state);
-    let mut posted = match posted {
-        Ok(p) => p,
-        Err(crate::error::PageError::App(e)) => {
-            return Ok(render(
-                StatusCode::BAD_REQUEST,
-                &ImportPage {
-                    frame,
-                    done: None,
-                    problems: vec![e.to_string()],
-                },
-            ));
-        }
-        Err(other) => return Err(other),
-    };
-    let Some((name, bytes)) = posted.take_file() else {
-        return Ok(render(
-            StatusCode::BAD_REQUEST,
-            &ImportPage {
-                frame,
-                done: None,
-                problems: vec!["请选择要导入的文件".into()],
-            },
-        ));
-    };
-    match dixian_app::assets::import(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &name,
-        &bytes,
-        state.today(),
+    let (store, actor, today) = (state.store.as_ref(), &session.auth.actor, state.today());
+    crate::imports::upload(
+        &state,
+        &session,
+        &IMPORT,
+        posted,
+        |name, bytes| async move {
+            dixian_app::assets::import(store, actor, &name, &bytes, today).await
+        },
     )
     .await
-    {
-        Ok(n) => Ok(render(
-            StatusCode::OK,
-            &ImportPage {
-                frame,
-                done: Some(format!("已导入{n}个资产。")),
-                problems: Vec::new(),
-            },
-        )),
-        Err(AppError::Invalid(lines)) => {
-            tracing::warn!(file = %name, problems = lines.len(), "资产台账导入被拒绝");
-            Ok(render(
-                StatusCode::BAD_REQUEST,
-                &ImportPage {
-                    frame,
-                    done: None,
-                    problems: lines,
-                },
-            ))
-        }
-        Err(e) => Err(e.into()),
-    }
 }

@@ -1264,109 +1264,43 @@ pub async fn wages(
     }
 }
 
-#[derive(Template)]
-#[template(path = "funds/projects_import.html")]
-struct ImportPage {
-    frame: Frame,
-    done: Option<String>,
-    problems: Vec<String>,
-}
+const IMPORT: crate::imports::ImportSpec = crate::imports::ImportSpec {
+    what: "项目清单",
+    back: ("/projects", "项目库"),
+    base: "/projects",
+    ascii: "projects",
+    unit: "个项目",
+    note: "把已在Excel中管理的入库项目一次导入项目库：每行一个项目，三类绩效目标各至少一项。",
+};
 
-/// `GET /projects/import`: the templates and the upload form.
+/// `GET …/import`: the templates and the upload form.
 pub async fn import_form(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
 ) -> Page {
-    Ok(render(
-        StatusCode::OK,
-        &ImportPage {
-            frame: session.frame(&state),
-            done: None,
-            problems: Vec::new(),
-        },
-    ))
+    crate::imports::form(&state, &session, &IMPORT)
 }
 
-/// `GET /projects/template/template.{xlsx,csv}`: the import template.
+/// `GET …/template/{file}`: the import template.
 pub async fn template(Path(file): Path<String>) -> Page {
-    let (kind, mime) = match file.as_str() {
-        "template.xlsx" => (dixian_app::sheet::FileKind::Xlsx, crate::frame::XLSX),
-        "template.csv" => (dixian_app::sheet::FileKind::Csv, crate::frame::CSV),
-        _ => return Err(AppError::NotFound(format!("没有模板“{file}”")).into()),
-    };
-    let bytes = dixian_app::funds::project_template(kind)?;
-    let ext = if kind == dixian_app::sheet::FileKind::Xlsx {
-        "xlsx"
-    } else {
-        "csv"
-    };
-    Ok(crate::frame::download(
-        bytes,
-        mime,
-        &format!("projects-template.{ext}"),
-        &format!("项目清单模板.{ext}"),
-    ))
+    crate::imports::template(&file, &IMPORT, dixian_app::funds::project_template)
 }
 
-/// `POST /projects/import`: the file, imported whole or not at all.
+/// `POST …/import`: the file, imported whole or not at all.
 pub async fn import(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     posted: Result<Posted, crate::error::PageError>,
 ) -> Page {
-    let frame = session.frame(&state);
-    let mut posted = match posted {
-        Ok(p) => p,
-        Err(crate::error::PageError::App(e)) => {
-            return Ok(render(
-                StatusCode::BAD_REQUEST,
-                &ImportPage {
-                    frame,
-                    done: None,
-                    problems: vec![e.to_string()],
-                },
-            ));
-        }
-        Err(other) => return Err(other),
-    };
-    let Some((name, bytes)) = posted.take_file() else {
-        return Ok(render(
-            StatusCode::BAD_REQUEST,
-            &ImportPage {
-                frame,
-                done: None,
-                problems: vec!["请选择要导入的文件".into()],
-            },
-        ));
-    };
-    match dixian_app::funds::import_projects(
-        state.store.as_ref(),
-        &session.auth.actor,
-        &name,
-        &bytes,
-        state.today(),
+    let (store, actor, today) = (state.store.as_ref(), &session.auth.actor, state.today());
+    crate::imports::upload(
+        &state,
+        &session,
+        &IMPORT,
+        posted,
+        |name, bytes| async move {
+            dixian_app::funds::import_projects(store, actor, &name, &bytes, today).await
+        },
     )
     .await
-    {
-        Ok(n) => Ok(render(
-            StatusCode::OK,
-            &ImportPage {
-                frame,
-                done: Some(format!("已导入{n}个项目。")),
-                problems: Vec::new(),
-            },
-        )),
-        Err(AppError::Invalid(lines)) => {
-            tracing::warn!(file = %name, problems = lines.len(), "项目清单导入被拒绝");
-            Ok(render(
-                StatusCode::BAD_REQUEST,
-                &ImportPage {
-                    frame,
-                    done: None,
-                    problems: lines,
-                },
-            ))
-        }
-        Err(e) => Err(e.into()),
-    }
 }
