@@ -588,12 +588,14 @@ pub async fn report(
         dixian_domain::access::Scope::Within(r) => Some(*r),
         dixian_domain::access::Scope::Everything => None,
     });
-    let rules = match root.and_then(|r| r.ancestor_at(DivisionLevel::County)) {
+    // One resolution gives both the rules and the name (扶贫/帮扶项目资产).
+    let (rules, name) = match root.and_then(|r| r.ancestor_at(DivisionLevel::County)) {
         Some(county) => {
             let set = stored_set(store).await?;
-            resolve(&set, &county, today)?.assets
+            let policy = resolve(&set, &county, today)?;
+            (policy.assets, policy.naming.project_assets)
         }
-        None => None,
+        None => (None, "项目资产".to_string()),
     };
     let bp = rules.as_ref().map_or(0, |r| r.low_return_bp);
     let figures = store
@@ -623,7 +625,7 @@ pub async fn report(
         .collect();
     Ok(AssetReport {
         year,
-        name: assets_name(store, actor, today).await?,
+        name,
         in_use: classes.iter().map(|c| c.count).sum(),
         ended: usize::try_from(figures.ended).unwrap_or(0),
         classes,

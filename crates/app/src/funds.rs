@@ -1015,11 +1015,6 @@ pub async fn code_names(
     ))
 }
 
-/// The stages a list may be filtered by, in order.
-pub fn stages() -> &'static [ProjectStage] {
-    ProjectStage::ALL
-}
-
 /// The name of a code of a pack table, or the code itself.
 fn name_of<'a>(table: &'a [(String, String)], code: &'a str) -> &'a str {
     table

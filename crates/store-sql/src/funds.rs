@@ -150,7 +150,6 @@ struct LineRow {
     fund_category: String,
     tasks: String,
     type_code: String,
-    division: String,
     division_name: Option<String>,
     stage: String,
     amount_fen: i64,
@@ -158,7 +157,7 @@ struct LineRow {
 }
 
 const LINE_SELECT: &str = "SELECT l.id, l.fund_id, f.doc_number, f.year AS fund_year, l.project_id,
-       p.name AS project_name, f.category AS fund_category, p.tasks, p.type_code, p.division, d.name AS division_name, p.stage,
+       p.name AS project_name, f.category AS fund_category, p.tasks, p.type_code, d.name AS division_name, p.stage,
        l.amount_fen, l.planned_on
   FROM fund_lines l JOIN funds f ON f.id = l.fund_id JOIN projects p ON p.id = l.project_id
   LEFT JOIN divisions d ON d.code = p.division";
@@ -182,11 +181,15 @@ impl SqlStore {
         where_: &str,
         bind: i64,
     ) -> StoreResult<Vec<PlanLine>> {
+        // A town or village reads its county's documents but only its own projects' lines.
+        let (lo, hi) = actor.scope.code_range();
         let (rows, payments): (Vec<LineRow>, Vec<PaymentRow>) = read!(self, |pool| {
             let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{LINE_SELECT} WHERE {where_} ORDER BY l.id"
+                "{LINE_SELECT} WHERE {where_} AND p.division BETWEEN $2 AND $3 ORDER BY l.id"
             )))
             .bind(bind)
+            .bind(&lo)
+            .bind(&hi)
             .fetch_all(pool)
             .await
             .map_err(backend)?;
@@ -194,10 +197,12 @@ impl SqlStore {
                 "SELECT y.id, y.line_id, y.kind, y.amount_fen, y.happened_on, y.voucher, y.note, {}
                    FROM fund_payments y JOIN fund_lines l ON l.id = y.line_id
                    JOIN funds f ON f.id = l.fund_id JOIN projects p ON p.id = l.project_id
-                  WHERE {where_} ORDER BY y.id",
+                  WHERE {where_} AND p.division BETWEEN $2 AND $3 ORDER BY y.id",
                 crate::shown_name("y.by_name")
             )))
             .bind(bind)
+            .bind(&lo)
+            .bind(&hi)
             .fetch_all(pool)
             .await
             .map_err(backend)?;
@@ -205,11 +210,6 @@ impl SqlStore {
         });
         let mut out = Vec::new();
         for r in rows {
-            let division = DivisionCode::parse(&r.division).map_err(|e| corrupt("区划代码", e))?;
-            // A town or village reads its county's documents but only its own projects' lines.
-            if !actor.scope.covers(&division) {
-                continue;
-            }
             let mut spent = 0i64;
             let mut mine = Vec::new();
             for (id, line, kind, amount, on, voucher, note, by) in &payments {
@@ -1239,13 +1239,10 @@ impl FundStore for SqlStore {
 
     async fn plan_lines(&self, actor: &Actor, year: i32) -> StoreResult<Vec<PlanLine>> {
         self.permit(actor, Permission::ViewRegistry, "资金").await?;
-        let mut lines = self
-            .lines_where(actor, "f.year = $1", i64::from(year))
-            .await?;
-        // Lines of documents of counties out of sight never show, whatever their project.
-        let funds = self.funds(actor, Some(year)).await?;
-        lines.retain(|l| funds.iter().any(|f| f.id == l.fund_id));
-        Ok(lines)
+        // A line's project is of its document's county (`plan_fund`), so a line of a project
+        // in sight is of a document in sight.
+        self.lines_where(actor, "f.year = $1", i64::from(year))
+            .await
     }
 
     async fn add_wages(&self, actor: &Actor, id: i64, wages: &[NewWage]) -> StoreResult<usize> {
