@@ -25,7 +25,7 @@ use dixian_store::assets::{
 };
 
 /// The asset rules in force for `division`'s county on `on`, and what the pack calls assets.
-async fn rules(
+pub(crate) async fn rules(
     store: &dyn Store,
     division: &DivisionCode,
     on: NaiveDate,
@@ -246,6 +246,8 @@ pub async fn add_income(
 #[serde(default)]
 pub struct PlanForm {
     pub year: String,
+    /// How many payouts (1–12); empty: one.
+    pub months: String,
     pub lines: String,
     pub notice_place: String,
     pub notice_from: String,
@@ -326,6 +328,19 @@ pub async fn propose_plan(
         ));
     }
     let proposed_on = day_or_today(&mut p, "proposed_on", &f.proposed_on, today, "提出日期");
+    let months = match f.months.trim() {
+        "" => Some(1),
+        t => match t.trim_end_matches('次').parse::<u32>() {
+            Ok(m @ 1..=12) => Some(m),
+            _ => {
+                p.push((
+                    "months",
+                    format!("发放次数应为1到12次（一次发放填1，按月发放填12），填的是“{t}”"),
+                ));
+                None
+            }
+        },
+    };
     let found = store.asset(actor, asset).await?;
     let Some(found) = found else {
         return Err(AppError::NotFound(format!(
@@ -344,8 +359,8 @@ pub async fn propose_plan(
             ),
         ));
     }
-    let (Some(year), Some(from), Some(to), Some(proposed_on), true) =
-        (year, from, to, proposed_on, p.is_empty())
+    let (Some(year), Some(from), Some(to), Some(proposed_on), Some(months), true) =
+        (year, from, to, proposed_on, months, p.is_empty())
     else {
         return Err(AppError::Fields(p));
     };
@@ -355,7 +370,9 @@ pub async fn propose_plan(
             &NewDistribution {
                 asset_id: asset,
                 year,
+                months,
                 lines,
+                targeted: rules.targeted(),
                 notice: Notice {
                     place: f.notice_place.trim().to_string(),
                     from,
@@ -398,6 +415,48 @@ pub async fn plan_step(
     };
     Ok(store
         .advance_distribution(actor, f.plan, f.version, action, on, &f.note)
+        .await?)
+}
+
+/// A payout (发放) as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PayoutForm {
+    pub plan: i64,
+    /// `YYYY-MM`; empty: this month.
+    pub month: String,
+    /// Empty: today.
+    pub paid_on: String,
+}
+
+/// Records the next payout of a filed plan: lines of households that no longer qualify are
+/// stopped from it on, by the pack in force on the day paid.
+pub async fn pay_out(
+    store: &dyn Store,
+    actor: &Actor,
+    asset: i64,
+    f: &PayoutForm,
+    today: NaiveDate,
+) -> Result<dixian_store::assets::PayoutRecord, AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let paid_on = day_or_today(&mut p, "paid_on", &f.paid_on, today, "发放日期");
+    let month = match f.month.trim() {
+        "" => today.format("%Y-%m").to_string(),
+        m => m.to_string(),
+    };
+    let found = store
+        .asset(actor, asset)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("资产#{asset}不存在或不在您的辖区")))?;
+    if !found.plans.iter().any(|pl| pl.id == f.plan) {
+        p.push(("plan", format!("资产#{asset}没有分配方案#{}", f.plan)));
+    }
+    let (Some(paid_on), true) = (paid_on, p.is_empty()) else {
+        return Err(AppError::Fields(p));
+    };
+    let rules = rules(store, &found.asset.division, paid_on).await?;
+    Ok(store
+        .record_payout(actor, f.plan, &month, paid_on, &rules.targeted())
         .await?)
 }
 
@@ -740,6 +799,14 @@ pub async fn ledger(
                 Cell::text(l.use_.label()),
                 Cell::Fen(l.amount.fen()),
                 Cell::text(p.state.label()),
+                Cell::Count(i64::from(p.months)),
+                Cell::Fen(l.paid.fen()),
+                Cell::text(
+                    l.stopped
+                        .as_ref()
+                        .map(|(month, why)| format!("{month}起停发：{why}"))
+                        .unwrap_or_default(),
+                ),
             ]);
         }
     }
@@ -757,6 +824,9 @@ pub async fn ledger(
             ("用途", 18),
             ("金额（元）", 14),
             ("方案状态", 18),
+            ("发放次数", 10),
+            ("已发放（元）", 14),
+            ("停发", 30),
         ],
         rows,
         total: None,

@@ -22,8 +22,8 @@ use dixian_domain::monitoring::FieldProblem;
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::Store;
 use dixian_store::funds::{
-    FundSummary, NewFund, NewPayment, NewProject, PlanLine, ProjectFilter, ProjectStep,
-    ProjectSummary,
+    FundSummary, MAX_PROJECT_FILES, NewFund, NewPayment, NewProject, PlanLine, ProjectFilter,
+    ProjectStep, ProjectSummary,
 };
 
 /// The proposal form as typed (村申报).
@@ -327,15 +327,35 @@ pub struct StepForm {
     pub notice_to: String,
 }
 
-/// Takes a step on project `id`.
+/// Takes a step on project `id`, with the scans of its documents (`files`: name and bytes as
+/// uploaded; each is checked by its bytes, a photo or a PDF).
 pub async fn take_step(
     store: &dyn Store,
     actor: &Actor,
     id: i64,
     f: &StepForm,
+    files: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
 ) -> Result<(), AppError> {
     let mut problems: Vec<FieldProblem> = Vec::new();
+    let mut checked = Vec::new();
+    if files.len() > MAX_PROJECT_FILES {
+        problems.push((
+            "file",
+            format!(
+                "一次办理最多附{MAX_PROJECT_FILES}个文件，选了{}个",
+                files.len()
+            ),
+        ));
+    } else {
+        for (name, bytes) in files {
+            match crate::monitoring::attachment("other", &name, bytes).await {
+                Ok(a) => checked.push(a),
+                Err(AppError::Busy(m)) => return Err(AppError::Busy(m)),
+                Err(e) => problems.push(("file", e.to_string())),
+            }
+        }
+    }
     let Some(action) = ProjectAction::parse(&f.action) else {
         return Err(AppError::Fields(vec![(
             "action",
@@ -394,6 +414,7 @@ pub async fn take_step(
                 note: f.note.clone(),
                 document: f.document.clone(),
                 notice,
+                files: checked,
             },
         )
         .await?)

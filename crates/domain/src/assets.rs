@@ -173,6 +173,43 @@ pub fn distribution_problem(income: Money, already: Money, planned: Money) -> Op
     })
 }
 
+/// The `k`-th of `months` payouts (1-based) of a yearly `amount`: equal parts, the odd fen
+/// falling to the later payouts, so the payouts add up to the amount exactly.
+pub fn installment(amount: Money, months: u32, k: u32) -> Money {
+    if months == 0 || k == 0 || k > months {
+        return Money::ZERO;
+    }
+    let part = |n: u32| {
+        i64::try_from(i128::from(amount.fen()) * i128::from(n) / i128::from(months))
+            .unwrap_or(i64::MAX)
+    };
+    Money::from_fen(part(k) - part(k - 1))
+}
+
+/// What a household is at a payout: members still in it, and whether it is a 脱贫户 or a
+/// 监测对象.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecipientStatus {
+    pub living: i64,
+    pub poverty_alleviated: bool,
+    pub monitored: bool,
+}
+
+/// Why a household line of `use_` is stopped at a payout (停发), if it is: nobody is left in
+/// the household, or a use paid only to 脱贫户 and 监测对象 (`targeted`, from the pack) goes to
+/// a household that is neither any more.
+pub fn stop_reason(
+    use_: DistributionUse,
+    status: RecipientStatus,
+    targeted: &[DistributionUse],
+) -> Option<String> {
+    if status.living <= 0 {
+        return Some("户内已无在户成员（死亡或迁出）".into());
+    }
+    (targeted.contains(&use_) && !status.poverty_alleviated && !status.monitored)
+        .then(|| format!("“{}”只发给脱贫户和监测对象，该户现已不是", use_.label()))
+}
+
 /// An operating asset's return that year (收益率) in basis points of its value.
 pub fn return_bp(income: Money, value: Money) -> i64 {
     crate::funds::share_bp(income, value)
@@ -207,7 +244,64 @@ mod tests {
             simplified_disposal_max: Money::from_yuan(100_000).unwrap(),
             low_return_bp: 200,
             cash_handout: false,
+            targeted_uses: vec!["reward".into(), "hardship".into()],
         }
+    }
+
+    #[test]
+    fn payouts_add_up_to_the_line_exactly() {
+        let yearly = Money::from_fen(100_001);
+        let parts: Vec<i64> = (1..=12).map(|k| installment(yearly, 12, k).fen()).collect();
+        assert_eq!(parts.iter().sum::<i64>(), 100_001);
+        assert!(
+            parts.iter().all(|p| *p == 8_333 || *p == 8_334),
+            "{parts:?}"
+        );
+        assert_eq!(installment(yearly, 1, 1), yearly);
+        assert_eq!(installment(yearly, 12, 13), Money::ZERO);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_schedule_pays_the_whole_line(fen in 0i64..10_000_000_000, months in 1u32..=12) {
+            let sum: i64 = (1..=months).map(|k| installment(Money::from_fen(fen), months, k).fen()).sum();
+            proptest::prop_assert_eq!(sum, fen);
+        }
+    }
+
+    #[test]
+    fn a_line_stops_when_the_household_no_longer_qualifies() {
+        let targeted = rules().targeted();
+        let still = RecipientStatus {
+            living: 3,
+            poverty_alleviated: true,
+            monitored: false,
+        };
+        assert_eq!(stop_reason(DistributionUse::Reward, still, &targeted), None);
+        let gone = RecipientStatus { living: 0, ..still };
+        assert!(
+            stop_reason(DistributionUse::PublicPost, gone, &targeted)
+                .unwrap()
+                .contains("无在户成员")
+        );
+        let ordinary = RecipientStatus {
+            poverty_alleviated: false,
+            ..still
+        };
+        assert!(stop_reason(DistributionUse::Hardship, ordinary, &targeted).is_some());
+        // A wage is earned whatever the household's type.
+        assert_eq!(
+            stop_reason(DistributionUse::WorkPay, ordinary, &targeted),
+            None
+        );
+        let monitored = RecipientStatus {
+            monitored: true,
+            ..ordinary
+        };
+        assert_eq!(
+            stop_reason(DistributionUse::Reward, monitored, &targeted),
+            None
+        );
     }
 
     #[test]

@@ -10,16 +10,17 @@ use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission, Role};
 use dixian_domain::assets::{
     AssetClass, AssetState, DisposalMethod, DisposalPath, DistributionUse, IncomeKind, Operation,
-    OwnerKind, PlanAction, PlanState, distribution_problem,
+    OwnerKind, PlanAction, PlanState, RecipientStatus, distribution_problem, installment,
+    stop_reason,
 };
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::funds::{Notice, ProjectStage};
 use dixian_domain::money::Money;
-use dixian_domain::registry::HouseholdCode;
+use dixian_domain::registry::{HouseholdCode, HouseholdType};
 use dixian_store::assets::{
     AssetFigures, AssetFile, AssetFilter, AssetStore, AssetSummary, DistributionLine,
     DistributionRecord, EndedAsset, Ending, EndingRecord, HouseholdAssets, IncomeRecord,
-    MAX_PLAN_LINES, NewAsset, NewDistribution, NewIncome,
+    MAX_PLAN_LINES, NewAsset, NewDistribution, NewIncome, PayoutRecord,
 };
 use dixian_store::{StoreError, StoreResult};
 
@@ -140,9 +141,47 @@ type PlanRow = (
     NaiveDate,
     NaiveDate,
     i64,
+    i64,
 );
 
+/// What a household is now, for a distribution line: its id, members still in it, 脱贫户 and
+/// 监测对象. Written once for the pool and once for a transaction.
+macro_rules! recipient_query {
+    ($exec:expr, $bind:expr, $col:literal) => {{
+        let found: Option<(i64, i64, String, bool)> = sqlx::query_as(concat!(
+            "SELECT h.id, (SELECT COUNT(*) FROM persons p WHERE p.household_id = h.id
+                              AND p.status = 'in_household'),
+                    h.household_type, h.monitored
+               FROM households h WHERE h.",
+            $col,
+            " = $1"
+        ))
+        .bind($bind)
+        .fetch_optional($exec)
+        .await
+        .map_err(backend)?;
+        found.map(|(id, living, kind, monitored)| {
+            (
+                id,
+                RecipientStatus {
+                    living,
+                    poverty_alleviated: HouseholdType::parse(&kind)
+                        == Some(HouseholdType::PovertyAlleviated),
+                    monitored,
+                },
+            )
+        })
+    }};
+}
+
 impl SqlStore {
+    /// Household `code` as a recipient of asset income, if it exists.
+    async fn recipient(&self, code: &HouseholdCode) -> StoreResult<Option<(i64, RecipientStatus)>> {
+        Ok(read!(self, |pool| {
+            recipient_query!(pool, code.as_str(), "code")
+        }))
+    }
+
     /// Asset `id` if the actor may act on it with `p`; `None` when unknown or out of sight
     /// (refusal audited).
     async fn visible_asset(
@@ -174,13 +213,32 @@ impl SqlStore {
 
     /// Plans of the assets matching `where_` (binding `$1`), with lines and steps.
     async fn plans_where(&self, where_: &str, bind: i64) -> StoreResult<Vec<DistributionRecord>> {
-        type LineRow = (i64, Option<String>, Option<String>, String, i64, String);
+        type LineRow = (
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            String,
+            i64,
+            String,
+        );
         type StepRow = (i64, String, NaiveDate, String, String);
-        let (plans, lines, steps): (Vec<PlanRow>, Vec<LineRow>, Vec<StepRow>) =
+        // (plan, seq, month, paid on, by, line, amount, why stopped)
+        type PaidRow = (
+            i64,
+            i64,
+            String,
+            NaiveDate,
+            String,
+            i64,
+            i64,
+            Option<String>,
+        );
+        let (plans, lines, steps, paid): (Vec<PlanRow>, Vec<LineRow>, Vec<StepRow>, Vec<PaidRow>) =
             read!(self, |pool| {
                 let plans = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT pl.id, pl.asset_id, pl.year, pl.state, pl.total_fen, pl.notice_place,
-                        pl.notice_from, pl.notice_to, pl.proposed_on, pl.version
+                        pl.notice_from, pl.notice_to, pl.proposed_on, pl.version, pl.months
                    FROM asset_plans pl JOIN assets a ON a.id = pl.asset_id
                   WHERE {where_} ORDER BY pl.id"
                 )))
@@ -189,7 +247,7 @@ impl SqlStore {
                 .await
                 .map_err(backend)?;
                 let lines = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT l.plan_id, h.code, {}, l.use_code, l.amount_fen, l.note
+                    "SELECT l.plan_id, l.ord, h.code, {}, l.use_code, l.amount_fen, l.note
                        FROM asset_plan_lines l JOIN asset_plans pl ON pl.id = l.plan_id
                        JOIN assets a ON a.id = pl.asset_id
                        LEFT JOIN households h ON h.id = l.household_id
@@ -211,12 +269,59 @@ impl SqlStore {
                 .fetch_all(pool)
                 .await
                 .map_err(backend)?;
-                (plans, lines, steps)
+                let paid = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT po.plan_id, po.seq, po.month, po.paid_on, {}, pl2.line_ord,
+                            pl2.amount_fen, pl2.stopped
+                       FROM asset_payout_lines pl2 JOIN asset_payouts po ON po.id = pl2.payout_id
+                       JOIN asset_plans pl ON pl.id = po.plan_id
+                       JOIN assets a ON a.id = pl.asset_id
+                      WHERE {where_} ORDER BY po.plan_id, po.seq, pl2.line_ord",
+                    crate::shown_name("po.by_name")
+                )))
+                .bind(bind)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                (plans, lines, steps, paid)
             });
         plans
             .into_iter()
             .map(
-                |(id, asset_id, year, state, total, place, from, to, proposed_on, version)| {
+                |(
+                    id,
+                    asset_id,
+                    year,
+                    state,
+                    total,
+                    place,
+                    from,
+                    to,
+                    proposed_on,
+                    version,
+                    months,
+                )| {
+                    let mine: Vec<&PaidRow> = paid.iter().filter(|p| p.0 == id).collect();
+                    let mut payouts: Vec<PayoutRecord> = Vec::new();
+                    for p in &mine {
+                        let seq = u32::try_from(p.1).map_err(|e| corrupt("发放序号", e))?;
+                        if payouts.last().is_none_or(|last| last.seq != seq) {
+                            payouts.push(PayoutRecord {
+                                seq,
+                                month: p.2.clone(),
+                                paid_on: p.3,
+                                paid: Money::ZERO,
+                                stopped: 0,
+                                by: p.4.clone(),
+                            });
+                        }
+                        if let Some(last) = payouts.last_mut() {
+                            if p.7.is_some() {
+                                last.stopped += 1;
+                            } else {
+                                last.paid = Money::from_fen(last.paid.fen().saturating_add(p.6));
+                            }
+                        }
+                    }
                     Ok(DistributionRecord {
                         id,
                         asset_id,
@@ -224,10 +329,22 @@ impl SqlStore {
                         state: PlanState::parse(&state)
                             .ok_or_else(|| corrupt("分配方案状态", &state))?,
                         total: Money::from_fen(total),
+                        months: u32::try_from(months).map_err(|e| corrupt("发放次数", e))?,
+                        payouts,
                         lines: lines
                             .iter()
                             .filter(|l| l.0 == id)
-                            .map(|(_, code, head, use_code, amount, note)| {
+                            .map(|(_, ord, code, head, use_code, amount, note)| {
+                                let of_line = mine.iter().filter(|p| p.5 == *ord);
+                                let paid = of_line
+                                    .clone()
+                                    .filter(|p| p.7.is_none())
+                                    .fold(Money::ZERO, |t, p| {
+                                        Money::from_fen(t.fen().saturating_add(p.6))
+                                    });
+                                let stopped = of_line
+                                    .clone()
+                                    .find_map(|p| p.7.clone().map(|why| (p.2.clone(), why)));
                                 Ok(DistributionLine {
                                     household: code
                                         .as_deref()
@@ -241,6 +358,8 @@ impl SqlStore {
                                         .ok_or_else(|| corrupt("分配用途", use_code))?,
                                     amount: Money::from_fen(*amount),
                                     note: note.clone(),
+                                    paid,
+                                    stopped,
                                 })
                             })
                             .collect::<StoreResult<Vec<_>>>()?,
@@ -723,6 +842,12 @@ impl AssetStore for SqlStore {
                 "只有村集体所有的资产收益由村集体提出分配方案".into(),
             ));
         }
+        if !(1..=12).contains(&plan.months) {
+            return Err(StoreError::Invalid(format!(
+                "发放次数应为1到12次，填了{}次",
+                plan.months
+            )));
+        }
         if plan.lines.is_empty() || plan.lines.len() > MAX_PLAN_LINES {
             return Err(StoreError::Invalid(format!(
                 "分配方案应有1到{MAX_PLAN_LINES}行，现有{}行",
@@ -742,23 +867,12 @@ impl AssetStore for SqlStore {
                         .await?;
                     // With the count of members still living in the household: income is not
                     // paid to a household whose members have all died or moved away.
-                    let found: Option<(i64, i64)> = read!(self, |pool| {
-                        sqlx::query_as(
-                            "SELECT h.id, (SELECT COUNT(*) FROM persons p WHERE p.household_id = h.id
-                                              AND p.status = 'in_household')
-                               FROM households h WHERE h.code = $1",
-                        )
-                        .bind(code.as_str())
-                        .fetch_optional(pool)
-                        .await
-                        .map_err(backend)?
-                    });
-                    let (hid, living) = found.ok_or_else(|| {
+                    let (hid, status) = self.recipient(code).await?.ok_or_else(|| {
                         StoreError::Invalid(format!("第{}行户编号{code}不存在", n + 1))
                     })?;
-                    if living == 0 {
+                    if let Some(why) = stop_reason(l.use_, status, &plan.targeted) {
                         return Err(StoreError::Invalid(format!(
-                            "第{}行：户{code}已无在户成员（死亡或迁出），不能再分配收益",
+                            "第{}行：户{code}{why}，不能列入分配方案",
                             n + 1
                         )));
                     }
@@ -782,6 +896,7 @@ impl AssetStore for SqlStore {
         }
         let detail = serde_json::json!({
             "asset": plan.asset_id, "year": plan.year, "lines": rows.len(), "total_fen": total,
+            "months": plan.months,
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
@@ -813,8 +928,8 @@ impl AssetStore for SqlStore {
             let id: i64 = allocate!(tx, "asset_plans", 1i64);
             sqlx::query(
                 "INSERT INTO asset_plans (id, asset_id, year, state, total_fen, notice_place,
-                   notice_from, notice_to, proposed_on, stage_on, version)
-                 VALUES ($1, $2, $3, 'proposed', $4, $5, $6, $7, $8, $8, 1)",
+                   notice_from, notice_to, proposed_on, stage_on, version, months)
+                 VALUES ($1, $2, $3, 'proposed', $4, $5, $6, $7, $8, $8, 1, $9)",
             )
             .bind(id)
             .bind(plan.asset_id)
@@ -824,6 +939,7 @@ impl AssetStore for SqlStore {
             .bind(plan.notice.from)
             .bind(plan.notice.to)
             .bind(plan.proposed_on)
+            .bind(i64::from(plan.months))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -865,6 +981,176 @@ impl AssetStore for SqlStore {
             id
         });
         Ok(id)
+    }
+
+    async fn record_payout(
+        &self,
+        actor: &Actor,
+        plan_id: i64,
+        month: &str,
+        paid_on: NaiveDate,
+        targeted: &[DistributionUse],
+    ) -> StoreResult<PayoutRecord> {
+        let target = format!("分配方案#{plan_id}");
+        let found: Option<(i64, String, i64, i64, NaiveDate)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT asset_id, state, months, year, stage_on FROM asset_plans WHERE id = $1",
+            )
+            .bind(plan_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some((asset_id, state, months, year, filed_on)) = found else {
+            return Err(StoreError::Invalid(format!("分配方案#{plan_id}不存在")));
+        };
+        if self
+            .visible_asset(actor, asset_id, Permission::HandleCases)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::Invalid(format!("分配方案#{plan_id}不存在")));
+        }
+        if !matches!(
+            actor.role,
+            None | Some(Role::VillageOfficer | Role::TownReviewer | Role::CountyAdmin)
+        ) {
+            return Err(self.deny(actor, &target).await);
+        }
+        if state != PlanState::Filed.code() {
+            return Err(StoreError::Invalid(
+                "分配方案尚未县级备案，不能发放：应先经乡镇审批、县级备案".into(),
+            ));
+        }
+        let valid_month = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+            .ok()
+            .filter(|_| month.len() == 7);
+        let Some(first_day) = valid_month else {
+            return Err(StoreError::Invalid(format!(
+                "发放月份“{month}”应写成如2026-07的年月"
+            )));
+        };
+        if paid_on < filed_on {
+            return Err(StoreError::Invalid(format!(
+                "发放日期{paid_on}早于县级备案日期{filed_on}"
+            )));
+        }
+        if i64::from(chrono::Datelike::year(&first_day)) < year {
+            return Err(StoreError::Invalid(format!(
+                "发放月份{month}早于收益年度{year}年"
+            )));
+        }
+        let detail_base = serde_json::json!({ "plan": plan_id, "month": month });
+        let now = audit::timestamp(Utc::now());
+        let record = write_tx!(self, |tx| {
+            // Lock the plan, so two payouts at once cannot take the same turn.
+            sqlx::query("UPDATE asset_plans SET version = version WHERE id = $1")
+                .bind(plan_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let (done, last): (i64, Option<String>) =
+                sqlx::query_as("SELECT COUNT(*), MAX(month) FROM asset_payouts WHERE plan_id = $1")
+                    .bind(plan_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            if done >= months {
+                return Err(StoreError::Invalid(format!(
+                    "分配方案分{months}次发放，已全部发放完毕"
+                )));
+            }
+            if let Some(last) = last.filter(|l| l.as_str() >= month) {
+                return Err(StoreError::Invalid(format!(
+                    "发放月份{month}不晚于上次发放的{last}：每月最多发放一次，按月份先后登记"
+                )));
+            }
+            let seq = done + 1;
+            let lines: Vec<(i64, Option<i64>, String, i64)> = sqlx::query_as(
+                "SELECT ord, household_id, use_code, amount_fen FROM asset_plan_lines
+                  WHERE plan_id = $1 ORDER BY ord",
+            )
+            .bind(plan_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let stopped_before: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT l.line_ord FROM asset_payout_lines l
+                   JOIN asset_payouts p ON p.id = l.payout_id
+                  WHERE p.plan_id = $1 AND l.stopped IS NOT NULL",
+            )
+            .bind(plan_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let pid: i64 = allocate!(tx, "asset_payouts", 1i64);
+            sqlx::query(
+                "INSERT INTO asset_payouts (id, plan_id, seq, month, paid_on, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(pid)
+            .bind(plan_id)
+            .bind(seq)
+            .bind(month)
+            .bind(paid_on)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let mut paid = 0i64;
+            let mut stopped = 0i64;
+            let k = u32::try_from(seq).unwrap_or(u32::MAX);
+            let m = u32::try_from(months).unwrap_or(1);
+            for (ord, household, use_code, amount) in lines {
+                // A stopped line stays stopped.
+                if stopped_before.contains(&ord) {
+                    continue;
+                }
+                let use_ = DistributionUse::parse(&use_code)
+                    .ok_or_else(|| corrupt("分配用途", &use_code))?;
+                let why = match household {
+                    Some(hid) => {
+                        let status = recipient_query!(&mut *tx, hid, "id");
+                        match status {
+                            Some((_, status)) => stop_reason(use_, status, targeted),
+                            None => Some("户已注销".to_string()),
+                        }
+                    }
+                    None => None,
+                };
+                let part = installment(Money::from_fen(amount), m, k).fen();
+                if why.is_some() {
+                    stopped += 1;
+                } else {
+                    paid = paid.saturating_add(part);
+                }
+                sqlx::query(
+                    "INSERT INTO asset_payout_lines (payout_id, line_ord, amount_fen, stopped)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(pid)
+                .bind(ord)
+                .bind(if why.is_some() { 0 } else { part })
+                .bind(why)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            let mut detail = detail_base.clone();
+            detail["paid_fen"] = serde_json::json!(paid);
+            detail["stopped"] = serde_json::json!(stopped);
+            audit_in!(tx, actor, "asset.payout", &target, &detail.to_string());
+            PayoutRecord {
+                seq: k,
+                month: month.to_string(),
+                paid_on,
+                paid: Money::from_fen(paid),
+                stopped,
+                by: actor.name.clone(),
+            }
+        });
+        Ok(record)
     }
 
     async fn advance_distribution(

@@ -4,7 +4,7 @@
 //! below every page, command and import; every write audited in its transaction.
 
 use crate::problems::{optional_text, text};
-use crate::{SqlStore, audit, backend, corrupt, parse_time};
+use crate::{SqlStore, audit, backend, corrupt, crypto, parse_time};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission, Role, Scope};
@@ -15,12 +15,16 @@ use dixian_domain::funds::{
 };
 use dixian_domain::money::Money;
 use dixian_domain::registry::HouseholdCode;
+use dixian_store::files::{MAX_ATTACHMENT_BYTES, PhotoMeta};
 use dixian_store::funds::{
-    Beneficiary, FundFile, FundStore, FundSummary, HouseholdProject, MAX_BENEFICIARIES, NewFund,
-    NewPayment, NewProject, NewWage, PaymentRecord, PlanLine, ProjectEventRecord, ProjectFile,
-    ProjectFilter, ProjectStep, ProjectSummary, WageRecord,
+    Beneficiary, FundFile, FundStore, FundSummary, HouseholdProject, MAX_BENEFICIARIES,
+    MAX_PROJECT_FILES, NewFund, NewPayment, NewProject, NewWage, PaymentRecord, PlanLine,
+    ProjectEventRecord, ProjectFile, ProjectFilter, ProjectStep, ProjectSummary, WageRecord,
 };
 use dixian_store::{StoreError, StoreResult};
+
+/// Field name of sealed project files (part of each ciphertext's associated data).
+pub(crate) const F_PROJECT_FILE: &str = "project.file";
 
 #[derive(sqlx::FromRow)]
 struct ProjectRow {
@@ -627,6 +631,7 @@ impl FundStore for SqlStore {
             return Ok(None);
         };
         type EventRow = (
+            i64,
             String,
             NaiveDate,
             String,
@@ -637,11 +642,13 @@ impl FundStore for SqlStore {
             String,
             String,
         );
-        let (more, targets, beneficiaries, events): (
+        type FileRow = (i64, i64, String, String, i64);
+        let (more, targets, beneficiaries, events, files): (
             (String, String, String, String),
             Vec<(String, String, String)>,
             Vec<(String, Option<String>, Option<String>, String)>,
             Vec<EventRow>,
+            Vec<FileRow>,
         ) = read!(self, |pool| {
             let more = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT tasks, sources, mechanism, {} FROM projects WHERE id = $1",
@@ -670,15 +677,23 @@ impl FundStore for SqlStore {
             .await
             .map_err(backend)?;
             let events = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT action, happened_on, note, document, notice_place, notice_from, notice_to,
-                        at, {} FROM project_events WHERE project_id = $1 ORDER BY id",
+                "SELECT id, action, happened_on, note, document, notice_place, notice_from,
+                        notice_to, at, {} FROM project_events WHERE project_id = $1 ORDER BY id",
                 crate::shown_name("by_name")
             )))
             .bind(id)
             .fetch_all(pool)
             .await
             .map_err(backend)?;
-            (more, targets, beneficiaries, events)
+            let files: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
+                "SELECT event_id, id, name, content_type, size FROM project_files
+                  WHERE project_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (more, targets, beneficiaries, events, files)
         });
         let targets = targets
             .into_iter()
@@ -704,32 +719,44 @@ impl FundStore for SqlStore {
             .collect::<StoreResult<Vec<_>>>()?;
         let events = events
             .into_iter()
-            .map(|(action, on, note, document, place, from, to, at, by)| {
-                // The proposal and the yearly roll-over are events, not actions on a project.
-                let (action, label) = match action.as_str() {
-                    "propose" => (None, "村申报".to_string()),
-                    "roll_over" => (None, "滚动调整".to_string()),
-                    "import" => (None, "导入".to_string()),
-                    other => {
-                        let a = ProjectAction::parse(other)
-                            .ok_or_else(|| corrupt("项目办理动作", other))?;
-                        (Some(a), a.label().to_string())
-                    }
-                };
-                Ok(ProjectEventRecord {
-                    action,
-                    label,
-                    on,
-                    note,
-                    document,
-                    notice: match (place, from, to) {
-                        (Some(place), Some(from), Some(to)) => Some(Notice { place, from, to }),
-                        _ => None,
-                    },
-                    at: parse_time("办理时间", &at)?,
-                    by,
-                })
-            })
+            .map(
+                |(eid, action, on, note, document, place, from, to, at, by)| {
+                    // The proposal and the yearly roll-over are events, not actions on a project.
+                    let (action, label) = match action.as_str() {
+                        "propose" => (None, "村申报".to_string()),
+                        "roll_over" => (None, "滚动调整".to_string()),
+                        "import" => (None, "导入".to_string()),
+                        other => {
+                            let a = ProjectAction::parse(other)
+                                .ok_or_else(|| corrupt("项目办理动作", other))?;
+                            (Some(a), a.label().to_string())
+                        }
+                    };
+                    Ok(ProjectEventRecord {
+                        action,
+                        label,
+                        on,
+                        note,
+                        document,
+                        notice: match (place, from, to) {
+                            (Some(place), Some(from), Some(to)) => Some(Notice { place, from, to }),
+                            _ => None,
+                        },
+                        files: files
+                            .iter()
+                            .filter(|f| f.0 == eid)
+                            .map(|(_, id, name, content_type, size)| PhotoMeta {
+                                id: *id,
+                                name: name.clone(),
+                                content_type: content_type.clone(),
+                                size: *size,
+                            })
+                            .collect(),
+                        at: parse_time("办理时间", &at)?,
+                        by,
+                    })
+                },
+            )
             .collect::<StoreResult<Vec<_>>>()?;
         let lines = self.lines_where(actor, "l.project_id = $1", id).await?;
         Ok(Some(ProjectFile {
@@ -799,11 +826,29 @@ impl FundStore for SqlStore {
         }
         let note = optional_text(&step.note, 500, "办理意见")?;
         let document = optional_text(&step.document, 100, "文件或单据编号")?;
+        if step.files.len() > MAX_PROJECT_FILES {
+            return Err(StoreError::Invalid(format!(
+                "一次办理最多附{MAX_PROJECT_FILES}个文件，选了{}个",
+                step.files.len()
+            )));
+        }
+        if let Some(f) = step
+            .files
+            .iter()
+            .find(|f| f.bytes.is_empty() || f.bytes.len() > MAX_ATTACHMENT_BYTES)
+        {
+            return Err(StoreError::Invalid(format!(
+                "文件“{}”为空或超过{} MB",
+                f.name,
+                MAX_ATTACHMENT_BYTES >> 20
+            )));
+        }
         let detail = serde_json::json!({
             "action": step.action.code(),
             "on": step.on.to_string(),
             "from": project.stage.code(),
             "to": next.code(),
+            "files": step.files.len(),
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
@@ -845,9 +890,66 @@ impl FundStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+            for f in &step.files {
+                let fid: i64 = allocate!(tx, "project_files", 1i64);
+                let sealed = self
+                    .cipher
+                    .encrypt_bytes(F_PROJECT_FILE, &fid.to_string(), &f.bytes)
+                    .map_err(crypto)?;
+                sqlx::query(
+                    "INSERT INTO project_files (id, project_id, event_id, name, content_type, size, body_enc)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(fid)
+                .bind(id)
+                .bind(eid)
+                .bind(f.name.chars().take(200).collect::<String>())
+                .bind(&f.content_type)
+                .bind(i64::try_from(f.bytes.len()).unwrap_or(i64::MAX))
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
             audit_in!(tx, actor, "project.step", &target, &detail);
         });
         Ok(())
+    }
+
+    async fn project_document(
+        &self,
+        actor: &Actor,
+        project_id: i64,
+        file_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        // The project's page shows that files exist to whoever sees the project.
+        if self
+            .visible_project(actor, project_id, Permission::ViewRegistry)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT name, content_type, size, body_enc FROM project_files
+                 WHERE id = $1 AND project_id = $2",
+            )
+            .bind(file_id)
+            .bind(project_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        self.open_sealed(
+            actor,
+            F_PROJECT_FILE,
+            file_id,
+            row,
+            "project.file.read",
+            &format!("项目#{project_id}"),
+        )
+        .await
     }
 
     async fn roll_over_projects(

@@ -140,6 +140,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_project_wages.sql"),
         postgres: include_str!("../migrations/postgres/0021_project_wages.sql"),
     },
+    Migration {
+        version: 22,
+        name: "project_files",
+        sqlite: include_str!("../migrations/sqlite/0022_project_files.sql"),
+        postgres: include_str!("../migrations/postgres/0022_project_files.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "asset_payouts",
+        sqlite: include_str!("../migrations/sqlite/0023_asset_payouts.sql"),
+        postgres: include_str!("../migrations/postgres/0023_asset_payouts.sql"),
+    },
 ];
 
 /// The schema version this program writes.

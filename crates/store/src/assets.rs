@@ -119,7 +119,12 @@ pub struct PlanLineInput {
 pub struct NewDistribution {
     pub asset_id: i64,
     pub year: i32,
+    /// Paid in this many equal payouts (1: once; 12: monthly).
+    pub months: u32,
     pub lines: Vec<PlanLineInput>,
+    /// The pack's uses paid only to 脱贫户 and 监测对象 (`assets.targeted_uses`): a line of one
+    /// for any other household is refused.
+    pub targeted: Vec<DistributionUse>,
     pub notice: Notice,
     pub proposed_on: NaiveDate,
 }
@@ -132,6 +137,23 @@ pub struct DistributionLine {
     pub use_: DistributionUse,
     pub amount: Money,
     pub note: String,
+    /// Paid so far.
+    pub paid: Money,
+    /// Stopped (停发): from which payout's month and why.
+    pub stopped: Option<(String, String)>,
+}
+
+/// A payout (发放) of a filed plan: the month it pays, the day it was paid, what it paid and
+/// how many lines it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutRecord {
+    pub seq: u32,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub paid_on: NaiveDate,
+    pub paid: Money,
+    pub stopped: i64,
+    pub by: String,
 }
 
 /// A distribution plan with its lines and steps.
@@ -142,7 +164,10 @@ pub struct DistributionRecord {
     pub year: i32,
     pub state: PlanState,
     pub total: Money,
+    /// Payouts the plan is paid in.
+    pub months: u32,
     pub lines: Vec<DistributionLine>,
+    pub payouts: Vec<PayoutRecord>,
     pub notice: Notice,
     pub proposed_on: NaiveDate,
     /// (label, day, note, by) of each step, the proposal first.
@@ -283,6 +308,18 @@ pub trait AssetStore: Send + Sync {
         note: &str,
     ) -> StoreResult<()>;
     /// Ends asset `id` drawn at `version` by a disposal or a write-off.
+    /// Records the next payout of filed plan `plan_id` for `month` (`YYYY-MM`): each household
+    /// line is paid its part unless the household no longer qualifies (see
+    /// `dixian_domain::assets::stop_reason`, with the pack's `targeted` uses), in which case
+    /// it is stopped from this payout on. Gives the payout as recorded.
+    async fn record_payout(
+        &self,
+        actor: &Actor,
+        plan_id: i64,
+        month: &str,
+        paid_on: NaiveDate,
+        targeted: &[DistributionUse],
+    ) -> StoreResult<PayoutRecord>;
     async fn end_asset(
         &self,
         actor: &Actor,

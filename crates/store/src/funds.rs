@@ -12,8 +12,14 @@ use dixian_domain::funds::{
 use dixian_domain::money::Money;
 use dixian_domain::registry::HouseholdCode;
 
+use crate::files::{NewAttachment, PhotoMeta};
+
 /// Households one project may list as beneficiaries.
 pub const MAX_BENEFICIARIES: usize = 2_000;
+
+/// Files (scans of the acceptance form, reports, the hand-over list, invoices …) one project
+/// step may carry.
+pub const MAX_PROJECT_FILES: usize = 5;
 
 /// A project as a village or town proposes it (村申报): the entry fields of the national
 /// guidance.
@@ -56,6 +62,9 @@ pub struct ProjectStep {
     /// The document behind the step (批复文号, 验收单号, 报账凭证 …).
     pub document: String,
     pub notice: Option<Notice>,
+    /// Scans of the documents (验收单, 监理和审计报告, 资产移交清单, 发票 …), at most
+    /// [`MAX_PROJECT_FILES`]; kept sealed like case attachments.
+    pub files: Vec<NewAttachment>,
 }
 
 /// A project in a list, with its money.
@@ -95,6 +104,8 @@ pub struct ProjectEventRecord {
     pub note: String,
     pub document: String,
     pub notice: Option<Notice>,
+    /// The files attached to the step.
+    pub files: Vec<PhotoMeta>,
     pub at: DateTime<Utc>,
     /// The officer's name.
     pub by: String,
@@ -290,6 +301,14 @@ pub trait FundStore: Send + Sync {
         version: i64,
         step: &ProjectStep,
     ) -> StoreResult<()>;
+    /// A file attached to a step of project `project_id`, with its bytes; `None` if unknown
+    /// or out of sight. Reading one is audited.
+    async fn project_document(
+        &self,
+        actor: &Actor,
+        project_id: i64,
+        file_id: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
     /// 滚动调整: moves library projects of plan year `from` that received no funds to `to`;
     /// returns how many moved. County only.
     async fn roll_over_projects(

@@ -96,6 +96,10 @@ pub const PROBLEM_STEP_UPLOAD_LIMIT: usize = dixian_store::problems::MAX_PROBLEM
     * dixian_store::files::MAX_ATTACHMENT_BYTES
     + 256 * 1024;
 
+/// Largest body of a project's step form: the scans of its documents plus the fields.
+pub const PROJECT_STEP_UPLOAD_LIMIT: usize =
+    dixian_store::funds::MAX_PROJECT_FILES * dixian_store::files::MAX_ATTACHMENT_BYTES + 256 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -266,9 +266,30 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
 
     // The county carries the project to 报账.
     b.client.goto(&format!("{base}{project}")).await.unwrap();
+    // The acceptance carries the scan of the signed form.
+    let scans = tempfile::tempdir().unwrap();
+    let form = scans.path().join("acceptance-form.pdf");
+    std::fs::write(&form, b"%PDF-1.4\n% acceptance form\n%%EOF\n").unwrap();
     for action in ["tender", "start", "complete", "accept", "settle"] {
+        if action == "accept" {
+            b.client
+                .execute(
+                    "document.querySelector('#project-accept').closest('details').open = true; return true;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            b.fill("#project-accept input[name=file]", form.to_str().unwrap())
+                .await;
+        }
         step(&b, action, false, today).await;
     }
+    let scan = b
+        .client
+        .find(Locator::Css("#project-history a[href*='/files/']"))
+        .await
+        .unwrap();
+    assert_eq!(scan.text().await.unwrap(), "acceptance-form.pdf");
     assert_eq!(b.text("#project-stage").await, "已报账");
     assert!(
         b.text("#project-money")
@@ -334,6 +355,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
         .await
         .unwrap();
     b.fill("#plan input[name=year]", &year).await;
+    b.fill("#plan input[name=months]", "2").await;
     b.fill(
         "#plan textarea[name=lines]",
         &format!("{household} 直接发放现金 2000\n村内公益事业 10000"),
@@ -385,6 +407,34 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
         b.submit(&format!("#{form} button")).await;
     }
     assert!(b.text("#asset-plans").await.contains("县级已备案"));
+    // The first of its two payouts: every household still qualifies, half of each line paid.
+    let payout = b
+        .client
+        .find(Locator::Css("form[id^='payout-']"))
+        .await
+        .unwrap()
+        .attr("id")
+        .await
+        .unwrap()
+        .unwrap();
+    b.client
+        .execute(
+            "document.querySelector('#' + arguments[0]).closest('details').open = true; return true;",
+            vec![serde_json::json!(payout)],
+        )
+        .await
+        .unwrap();
+    b.submit(&format!("#{payout} button")).await;
+    assert!(b.text("#asset-done").await.contains("已登记发放"));
+    let paid = b.text("#asset-plans").await;
+    assert!(paid.contains("第1次"), "{paid}");
+    assert!(paid.contains("发放6,500.00元"), "{paid}");
+    assert!(paid.contains("已发1,500.00元"), "{paid}");
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "an asset page with payouts overflows a phone"
+    );
 
     // The household page shows the project it benefits from and what it received.
     b.client.delete_all_cookies().await.unwrap();

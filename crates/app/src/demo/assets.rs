@@ -256,13 +256,20 @@ async fn earn(
             amount: Money::from_fen(left),
             note: "村内道路维护".into(),
         });
+        // One plan in four pays its wages quarterly, the others at once.
+        let months = if rng.below(4) == 0 { 4 } else { 1 };
+        let targeted = crate::assets::rules(store, &h.village, proposed_on)
+            .await?
+            .targeted();
         let plan = store
             .propose_distribution(
                 &village,
                 &NewDistribution {
                     asset_id: id,
                     year: last_year,
+                    months,
                     lines,
+                    targeted: targeted.clone(),
                     notice: Notice {
                         place: "村务公开栏".into(),
                         from: proposed_on - Days::new(10),
@@ -314,6 +321,25 @@ async fn earn(
                     "同意",
                 )
                 .await?;
+        }
+        // Filed plans are paid: at the end of the month after filing, then each quarter.
+        if taken == 2 {
+            let filed_on = proposed_on + Days::new(14);
+            for k in 0..months {
+                let paid_on = day(as_of.year(), 2 + 3 * k, 25);
+                if paid_on > as_of || paid_on < filed_on {
+                    break;
+                }
+                store
+                    .record_payout(
+                        &village,
+                        plan,
+                        &paid_on.format("%Y-%m").to_string(),
+                        paid_on,
+                        &targeted,
+                    )
+                    .await?;
+            }
         }
     }
     if rng.below(100) < 2 {

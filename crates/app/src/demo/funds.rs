@@ -283,6 +283,7 @@ pub async fn load_funds_sized(
                                 note: "绩效目标不够具体，请补充后重新申报".into(),
                                 document: String::new(),
                                 notice: None,
+                                files: Vec::new(),
                             },
                         )
                         .await?;
@@ -299,6 +300,7 @@ pub async fn load_funds_sized(
                 },
                 document: String::new(),
                 notice: notice_place.map(|place| notice(place, on)),
+                files: Vec::new(),
             };
             if steps_in >= 1 && reviewed_on <= as_of {
                 store
@@ -489,6 +491,7 @@ async fn carry_out(
                         _ => String::new(),
                     },
                     notice: None,
+                    files: Vec::new(),
                 },
             )
             .await?;

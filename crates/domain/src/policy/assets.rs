@@ -18,12 +18,32 @@ pub struct AssetRules {
     pub low_return_bp: u32,
     /// Whether a distribution plan may hand income out as cash (直接发放现金).
     pub cash_handout: bool,
+    /// Codes of the distribution uses (`DistributionUse`) paid only to households that are
+    /// 脱贫户 or 监测对象: proposed only for them, and stopped from the next payout when a
+    /// household is neither any more. Wages for work done are not among them.
+    pub targeted_uses: Vec<String>,
 }
 
 impl AssetRules {
+    /// The uses of [`AssetRules::targeted_uses`] (unknown codes are refused by `check`).
+    pub fn targeted(&self) -> Vec<crate::assets::DistributionUse> {
+        self.targeted_uses
+            .iter()
+            .filter_map(|c| crate::assets::DistributionUse::parse(c))
+            .collect()
+    }
+
     /// Problems in the section: `(field, message)` for each.
     pub fn check(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
+        for c in &self.targeted_uses {
+            if crate::assets::DistributionUse::parse(c).is_none() {
+                out.push((
+                    "targeted_uses",
+                    format!("收益分配用途（targeted_uses）中的“{c}”不是已知的用途代码"),
+                ));
+            }
+        }
         if self.simplified_disposal_max <= Money::ZERO {
             out.push((
                 "simplified_disposal_max",

@@ -111,6 +111,7 @@ async fn project(store: &dyn Store, to: Option<ProjectAction>) -> i64 {
                     note: String::new(),
                     document: String::new(),
                     notice: action.needs_notice().then(|| notice(d(2025, 2, 1))),
+                    files: Vec::new(),
                 },
             )
             .await
@@ -246,16 +247,32 @@ pub async fn assets(store: &dyn Store) {
             amount: yuan(n),
             note: String::new(),
         };
+    let targeted = vec![DistributionUse::Reward, DistributionUse::Hardship];
     let plan = NewDistribution {
         asset_id: sid,
         year: 2025,
+        months: 2,
         lines: vec![
             line(Some(&a.household.code), DistributionUse::PublicPost, 30_000),
-            line(None, DistributionUse::PublicWorks, 20_000),
+            line(Some(&b.household.code), DistributionUse::Reward, 10_001),
+            line(None, DistributionUse::PublicWorks, 19_999),
         ],
+        targeted: targeted.clone(),
         notice: notice(d(2026, 1, 5)),
         proposed_on: d(2026, 1, 16),
     };
+    invalid(
+        store
+            .propose_distribution(
+                &village,
+                &NewDistribution {
+                    months: 13,
+                    ..plan.clone()
+                },
+            )
+            .await,
+        "1到12次",
+    );
     invalid(
         store
             .propose_distribution(
@@ -285,6 +302,12 @@ pub async fn assets(store: &dyn Store) {
         "须填写受益农户",
     );
     let pid = store.propose_distribution(&village, &plan).await.unwrap();
+    invalid(
+        store
+            .record_payout(&village, pid, "2026-02", d(2026, 2, 25), &targeted)
+            .await,
+        "尚未县级备案",
+    );
     assert_eq!(
         store
             .advance_distribution(&town, pid, 1, PlanAction::File, d(2026, 1, 20), "")
@@ -317,6 +340,92 @@ pub async fn assets(store: &dyn Store) {
     assert_eq!(theirs.owned.len(), 1);
     assert_eq!(store.distributions(&county, 2025).await.unwrap().len(), 1);
 
+    // Payouts: each line in two equal parts; a household that stops qualifying is stopped
+    // from the next payout on, and stays stopped.
+    let first = store
+        .record_payout(&village, pid, "2026-02", d(2026, 2, 25), &targeted)
+        .await
+        .unwrap();
+    assert_eq!((first.paid, first.stopped), (Money::from_fen(3_000_000), 0));
+    invalid(
+        store
+            .record_payout(&village, pid, "2026-02", d(2026, 2, 26), &targeted)
+            .await,
+        "不晚于上次发放的2026-02",
+    );
+    invalid(
+        store
+            .record_payout(&village, pid, "2026年3月", d(2026, 3, 25), &targeted)
+            .await,
+        "应写成如2026-07",
+    );
+    invalid(
+        store
+            .record_payout(&other_town, pid, "2026-03", d(2026, 3, 25), &targeted)
+            .await,
+        "不存在",
+    );
+    let detail = store
+        .household(&county, &b.household.code)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .update_household(
+            &county,
+            &b.household.code,
+            &crate::HouseholdEdit {
+                group_no: detail.summary.group_no,
+                address: detail.address.clone(),
+                phone: crate::PhoneChange::Keep,
+                household_type: dixian_domain::registry::HouseholdType::Ordinary,
+                relocated: detail.summary.relocated,
+                dibao: detail.summary.dibao,
+                tekun: detail.summary.tekun,
+                monitored: false,
+            },
+            "户类型更正",
+        )
+        .await
+        .unwrap();
+    // A use paid only to 脱贫户 and 监测对象 cannot be proposed for it any more either.
+    invalid(
+        store
+            .propose_distribution(
+                &village,
+                &NewDistribution {
+                    months: 1,
+                    lines: vec![line(Some(&b.household.code), DistributionUse::Reward, 1)],
+                    ..plan.clone()
+                },
+            )
+            .await,
+        "只发给脱贫户和监测对象",
+    );
+    let second = store
+        .record_payout(&village, pid, "2026-03", d(2026, 3, 25), &targeted)
+        .await
+        .unwrap();
+    // 15,000 + 9,999.50 (the odd fen falls to the later part): b's 5,000.50 stopped.
+    assert_eq!(
+        (second.paid, second.stopped),
+        (Money::from_fen(1_500_000 + 999_950), 1)
+    );
+    invalid(
+        store
+            .record_payout(&village, pid, "2026-04", d(2026, 4, 25), &targeted)
+            .await,
+        "已全部发放完毕",
+    );
+    let paid = store.asset(&village, sid).await.unwrap().unwrap().plans[0].clone();
+    assert_eq!(paid.payouts.len(), 2);
+    assert_eq!(paid.lines[0].paid, yuan(30_000));
+    assert_eq!(paid.lines[1].paid, Money::from_fen(500_050));
+    let (from, why) = paid.lines[1].stopped.clone().unwrap();
+    assert_eq!(from, "2026-03");
+    assert!(why.contains("不是"), "{why}");
+    assert_eq!(paid.lines[2].paid, yuan(19_999));
+
     // The figures are counted in the database: by class, idle or low-return against the
     // least return asked, the year's distribution; a page of the list with its total.
     let figures = store
@@ -329,7 +438,7 @@ pub async fn assets(store: &dyn Store) {
     );
     assert_eq!(figures.classes[2].1, 1, "the household's cattle");
     assert_eq!(figures.flagged, 0, "6 % earns more than 2 %");
-    assert_eq!(figures.distributed, yuan(50_000));
+    assert_eq!(figures.distributed, yuan(60_000), "planned, not paid");
     let strict = store
         .asset_figures(&town, None, 2025, 1_000, d(2025, 12, 31))
         .await

@@ -34,6 +34,7 @@ fn step(action: ProjectAction, on: NaiveDate, with_notice: bool) -> ProjectStep 
         note: "同意".into(),
         document: format!("{}-单", action.code()),
         notice: with_notice.then(|| notice(on)),
+        files: Vec::new(),
     }
 }
 
@@ -388,12 +389,78 @@ pub async fn funds(store: &dyn Store) {
         (ProjectAction::Accept, &town),
         (ProjectAction::Settle, &county),
     ]) {
+        let mut taken = step(action, d(2025, 6, 1), false);
+        if action == ProjectAction::Accept {
+            // The acceptance form's scan travels with the step, sealed.
+            taken.files = vec![crate::NewAttachment {
+                kind: dixian_domain::monitoring::AttachmentKind::Other,
+                name: "验收单.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.4 acceptance".to_vec(),
+            }];
+        }
+        if action == ProjectAction::Settle {
+            // More files than a step may carry: refused, nothing written.
+            let mut too_many = step(ProjectAction::Settle, d(2025, 6, 1), false);
+            too_many.files = vec![
+                crate::NewAttachment {
+                    kind: dixian_domain::monitoring::AttachmentKind::Other,
+                    name: "发票.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    bytes: b"%PDF-1.4".to_vec(),
+                };
+                crate::funds::MAX_PROJECT_FILES + 1
+            ];
+            invalid(
+                store.advance_project(who, pid, version, &too_many).await,
+                "最多附5个文件",
+            );
+        }
         store
-            .advance_project(who, pid, version, &step(action, d(2025, 6, 1), false))
+            .advance_project(who, pid, version, &taken)
             .await
             .unwrap();
     }
     let file = store.project(&village, pid).await.unwrap().unwrap();
+    let accepted = file
+        .events
+        .iter()
+        .find(|e| e.action == Some(ProjectAction::Accept))
+        .unwrap();
+    assert_eq!(accepted.files.len(), 1);
+    let scan = accepted.files[0].id;
+    let (meta, bytes) = store
+        .project_document(&village, pid, scan)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (meta.name.as_str(), bytes.as_slice()),
+        ("验收单.pdf", b"%PDF-1.4 acceptance".as_slice())
+    );
+    // Another town sees neither the project nor its files; a file of another id is unknown.
+    assert!(
+        store
+            .project_document(&other_town, pid, scan)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .project_document(&village, pid, scan + 1000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let reads = store
+        .audit_records(&sys(), &AuditFilter::after(0, 10_000))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "project.file.read")
+        .count();
+    assert_eq!(reads, 1);
     assert_eq!(file.project.stage, ProjectStage::Settled);
     assert_eq!(file.project.spent, yuan(350_000));
     assert_eq!(file.targets.len(), 3);

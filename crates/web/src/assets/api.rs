@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use dixian_app::AppError;
-use dixian_app::assets::{AssetForm, IncomeForm, PlanForm};
+use dixian_app::assets::{AssetForm, IncomeForm, PayoutForm, PlanForm};
 use dixian_domain::assets::{AssetClass, AssetState};
 use dixian_domain::division::DivisionCode;
 use dixian_store::assets::{AssetFilter, AssetSummary};
@@ -120,9 +120,14 @@ pub(super) async fn show(
     );
     v["plans"] = json!(file.plans.iter().map(|p| json!({
         "id": p.id, "year": p.year, "state": p.state.code(), "total_fen": p.total.fen(), "version": p.version,
+        "months": p.months,
         "lines": p.lines.iter().map(|l| json!({
             "household": l.household.as_ref().map(|h| h.as_str()), "use": l.use_.code(),
-            "amount_fen": l.amount.fen() })).collect::<Vec<_>>(),
+            "amount_fen": l.amount.fen(), "paid_fen": l.paid.fen(),
+            "stopped": l.stopped.as_ref().map(|(month, why)| json!({ "from": month, "reason": why })) })).collect::<Vec<_>>(),
+        "payouts": p.payouts.iter().map(|o| json!({
+            "seq": o.seq, "month": o.month, "paid_on": o.paid_on.to_string(), "paid_fen": o.paid.fen(),
+            "stopped": o.stopped, "by": o.by })).collect::<Vec<_>>(),
     })).collect::<Vec<_>>());
     v["ended"] = json!(file.ending.as_ref().map(|e| e.on.to_string()));
     ok(v)
@@ -168,6 +173,28 @@ pub(super) async fn plan(
     created(json!({ "id": plan }))
 }
 
+/// `POST /api/assets/{id}/payouts`: the next payout of a filed plan.
+pub(super) async fn payout(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Body(f): Body<PayoutForm>,
+) -> ApiResult {
+    api_csrf(&state, &session, &headers, "接口登记收益发放").await?;
+    let o = dixian_app::assets::pay_out(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &f,
+        state.today(),
+    )
+    .await?;
+    created(
+        json!({ "seq": o.seq, "month": o.month, "paid_fen": o.paid.fen(), "stopped": o.stopped }),
+    )
+}
+
 /// The OpenAPI paths of this API.
 pub(super) fn paths() -> Value {
     let error = json!({ "description": "错误（message 为中文说明，field 为出错的字段）",
@@ -202,8 +229,12 @@ pub(super) fn paths() -> Value {
         "/api/assets/{id}/incomes": { "post": { "summary": "登记经营性资产收益", "parameters": [id.clone()],
             "requestBody": body(&["year", "kind", "amount", "received_on", "note"]),
             "responses": { "201": answer("收益编号"), "400": error, "401": error, "403": error } } },
-        "/api/assets/{id}/plans": { "post": { "summary": "提出收益分配方案（lines 每行：户编号 用途 金额）", "parameters": [id],
-            "requestBody": body(&["year", "lines", "notice_place", "notice_from", "notice_to", "proposed_on"]),
+        "/api/assets/{id}/plans": { "post": { "summary": "提出收益分配方案（lines 每行：户编号 用途 金额）", "parameters": [id.clone()],
+            "requestBody": body(&["year", "months", "lines", "notice_place", "notice_from", "notice_to", "proposed_on"]),
             "responses": { "201": answer("方案编号"), "400": error, "401": error, "403": error } } },
+        "/api/assets/{id}/payouts": { "post": { "summary": "登记已备案分配方案的一次发放（不再符合条件的户自本次起停发）", "parameters": [id.clone()],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": {
+                "plan": { "type": "integer" }, "month": { "type": "string", "description": "YYYY-MM" }, "paid_on": { "type": "string" } } } } } },
+            "responses": { "201": answer("发放结果"), "400": error, "401": error, "403": error, "404": error } } },
     })
 }

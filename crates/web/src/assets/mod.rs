@@ -26,6 +26,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/assets/{id}/income", post(pages::income))
         .route("/assets/{id}/plan", post(pages::plan))
         .route("/assets/{id}/plan-step", post(pages::plan_step))
+        .route("/assets/{id}/payout", post(pages::payout))
         .route("/assets/{id}/end", post(pages::end))
 }
 
@@ -41,4 +42,5 @@ pub(crate) fn api_router() -> Router<AppState> {
         .route("/api/assets/{id}", get(api::show))
         .route("/api/assets/{id}/incomes", post(api::income))
         .route("/api/assets/{id}/plans", post(api::plan))
+        .route("/api/assets/{id}/payouts", post(api::payout))
 }

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chrono::Datelike;
 use dixian_app::AppError;
-use dixian_app::assets::{AssetForm, EndForm, IncomeForm, PlanForm, PlanStepForm};
+use dixian_app::assets::{AssetForm, EndForm, IncomeForm, PayoutForm, PlanForm, PlanStepForm};
 use dixian_domain::access::{Actor, Permission, Role};
 use dixian_domain::assets::{
     AssetClass, AssetState, DisposalMethod, DisposalPath, DistributionUse, IncomeKind, Operation,
@@ -320,6 +320,14 @@ pub(crate) struct PlanView {
     steps: Vec<String>,
     /// (action code, label, form id).
     actions: Vec<(&'static str, &'static str, String)>,
+    /// 分N次发放.
+    months: u32,
+    /// Each payout in words.
+    payouts: Vec<String>,
+    /// The next payout may be recorded here.
+    may_pay: bool,
+    /// The month the next payout form suggests.
+    next_month: String,
 }
 
 #[derive(Template)]
@@ -376,6 +384,7 @@ async fn show_asset(
         .map_err(AppError::from)?
         .ok_or_else(|| AppError::NotFound(format!("资产#{id}不存在或不在您的辖区")))?;
     let a = &file.asset;
+    let today_month = state.today().format("%Y-%m").to_string();
     let code = if typed.any() {
         StatusCode::BAD_REQUEST
     } else {
@@ -485,16 +494,51 @@ async fn show_asset(
                     lines: p
                         .lines
                         .iter()
-                        .map(|l| match &l.household {
-                            Some(h) => format!(
-                                "{}（{h}）{} {}元",
-                                l.head_name,
-                                l.use_.label(),
-                                l.amount.grouped()
-                            ),
-                            None => format!("{} {}元", l.use_.label(), l.amount.grouped()),
+                        .map(|l| {
+                            let line = match &l.household {
+                                Some(h) => format!(
+                                    "{}（{h}）{} {}元",
+                                    l.head_name,
+                                    l.use_.label(),
+                                    l.amount.grouped()
+                                ),
+                                None => format!("{} {}元", l.use_.label(), l.amount.grouped()),
+                            };
+                            let paid = if p.payouts.is_empty() {
+                                String::new()
+                            } else {
+                                format!("，已发{}元", l.paid.grouped())
+                            };
+                            match &l.stopped {
+                                Some((month, why)) => format!("{line}{paid}；{month}起停发：{why}"),
+                                None => format!("{line}{paid}"),
+                            }
                         })
                         .collect(),
+                    months: p.months,
+                    payouts: p
+                        .payouts
+                        .iter()
+                        .map(|o| {
+                            format!(
+                                "第{}次 {}月 {}发放{}元（{}）{}",
+                                o.seq,
+                                o.month,
+                                o.paid_on,
+                                o.paid.grouped(),
+                                o.by,
+                                if o.stopped > 0 {
+                                    format!("，停发{}户", o.stopped)
+                                } else {
+                                    String::new()
+                                }
+                            )
+                        })
+                        .collect(),
+                    may_pay: actor.may(Permission::HandleCases)
+                        && p.state == dixian_domain::assets::PlanState::Filed
+                        && (p.payouts.len() as u64) < u64::from(p.months),
+                    next_month: today_month.clone(),
                     steps: p
                         .steps
                         .iter()
@@ -564,6 +608,7 @@ pub async fn show(
         "income" => Some("收益已登记。"),
         "plan" => Some("分配方案已提出，等待乡镇审批。"),
         "step" => Some("分配方案已办理。"),
+        "payout" => Some("已登记发放；不再符合条件的户已停发，见方案明细。"),
         "end" => Some("已办理，资产状态已更新。"),
         _ => None,
     };
@@ -647,6 +692,28 @@ pub async fn plan_step(
     let run =
         dixian_app::assets::plan_step(state.store.as_ref(), &session.auth.actor, &f, state.today());
     posted_to(&state, &session, id, &form, &posted, "step", run).await
+}
+
+pub async fn payout(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    posted: Posted,
+) -> Page {
+    let f: PayoutForm = posted.parse()?;
+    let form = format!("payout-{}", f.plan);
+    let run = async {
+        dixian_app::assets::pay_out(
+            state.store.as_ref(),
+            &session.auth.actor,
+            id,
+            &f,
+            state.today(),
+        )
+        .await
+        .map(|_| ())
+    };
+    posted_to(&state, &session, id, &form, &posted, "payout", run).await
 }
 
 pub async fn end(

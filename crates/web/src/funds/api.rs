@@ -4,7 +4,7 @@
 //! and paying. The same app functions as the pages, so the same rules, scope and audit.
 
 use crate::AppState;
-use crate::api::{ApiResult, Body, api_csrf, created, ok};
+use crate::api::{ApiResult, Body, FileBody, api_csrf, created, decode_files, ok};
 use crate::session::Session;
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -148,9 +148,19 @@ pub(super) async fn project(
     v["events"] = json!(file.events.iter().map(|e| json!({
         "action": e.action.map(|a| a.code()), "label": e.label, "on": e.on.to_string(),
         "note": e.note, "document": e.document, "by": e.by, "at": e.at.to_rfc3339(),
+        "files": e.files.iter().map(|f| json!({ "id": f.id, "name": f.name, "content_type": f.content_type, "size": f.size, "href": format!("/projects/{id}/files/{}", f.id) })).collect::<Vec<_>>(),
         "notice": e.notice.as_ref().map(|n| json!({ "place": n.place, "from": n.from.to_string(), "to": n.to.to_string() })),
     })).collect::<Vec<_>>());
     ok(v)
+}
+
+/// A step with the scans of its documents, each `{ name, data }` in base64.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub(super) struct StepBody {
+    #[serde(flatten)]
+    form: StepForm,
+    files: Vec<FileBody>,
 }
 
 /// `POST /api/projects/{id}/steps`.
@@ -159,14 +169,17 @@ pub(super) async fn step(
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    Body(f): Body<StepForm>,
+    Body(b): Body<StepBody>,
 ) -> ApiResult {
     api_csrf(&state, &session, &headers, "接口办理项目").await?;
+    let files = decode_files(b.files, "files", "文件")?;
+    let f = b.form;
     dixian_app::funds::take_step(
         state.store.as_ref(),
         &session.auth.actor,
         id,
         &f,
+        files,
         state.today(),
     )
     .await?;
@@ -312,7 +325,8 @@ pub(super) fn paths() -> Value {
             "parameters": [id("项目编号")],
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": {
                 "action": { "type": "string", "enum": actions }, "version": { "type": "integer" }, "on": s, "note": s,
-                "document": s, "notice_place": s, "notice_from": s, "notice_to": s } } } } },
+                "document": s, "notice_place": s, "notice_from": s, "notice_to": s,
+                "files": { "type": "array", "description": "扫描件（JPEG、PNG或PDF，最多5个）", "items": { "type": "object", "properties": { "name": s, "data": { "type": "string", "description": "base64" } } } } } } } } },
             "responses": { "200": answer("已办理"), "400": error, "401": error, "403": error, "404": error, "409": error } } },
         "/api/funds": {
             "get": { "summary": "某年度资金文件及核对（产业发展占比、支出进度、负面清单、实施进度）",

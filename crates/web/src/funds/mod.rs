@@ -27,7 +27,13 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/projects/template/{file}", get(pages::template))
         .route("/projects/{id}", get(pages::project))
-        .route("/projects/{id}/step", post(pages::step))
+        .route(
+            "/projects/{id}/step",
+            post(pages::step).layer(axum::extract::DefaultBodyLimit::max(
+                crate::limit::PROJECT_STEP_UPLOAD_LIMIT,
+            )),
+        )
+        .route("/projects/{id}/files/{file}", get(pages::document))
         .route("/projects/{id}/wages", post(pages::wages))
         .route("/projects/{id}/notice", get(pages::notice))
         .route("/funds", get(pages::funds).post(pages::create_fund))
@@ -47,7 +53,13 @@ pub(crate) fn api_router() -> Router<AppState> {
     Router::new()
         .route("/api/projects", get(api::projects).post(api::propose))
         .route("/api/projects/{id}", get(api::project))
-        .route("/api/projects/{id}/steps", post(api::step))
+        .route(
+            "/api/projects/{id}/steps",
+            // base64 makes the files a third larger.
+            post(api::step).layer(axum::extract::DefaultBodyLimit::max(
+                crate::limit::PROJECT_STEP_UPLOAD_LIMIT / 3 * 4 + 64 * 1024,
+            )),
+        )
         .route("/api/funds", get(api::funds).post(api::add_fund))
         .route("/api/funds/{id}", get(api::fund))
         .route("/api/funds/{id}/lines", post(api::plan))

@@ -361,6 +361,8 @@ pub(crate) struct EventView {
     note: String,
     document: String,
     notice: String,
+    /// (id, name) of the scans attached to the step.
+    files: Vec<(i64, String)>,
     by: String,
     at: String,
 }
@@ -609,6 +611,7 @@ async fn show_project(
                         .as_ref()
                         .map(|n| format!("{}公示{}至{}（{}天）", n.place, n.from, n.to, n.days()))
                         .unwrap_or_default(),
+                    files: e.files.iter().map(|f| (f.id, f.name.clone())).collect(),
                     by: e.by.clone(),
                     at: dixian_app::beijing_minute(e.at),
                 })
@@ -652,14 +655,32 @@ pub async fn step(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    posted: Posted,
+    posted: Result<Posted, crate::error::PageError>,
 ) -> Page {
+    // An oversized upload is told on the project's page, not on a bare error page.
+    let mut posted = match posted {
+        Ok(p) => p,
+        Err(crate::error::PageError::App(e)) => {
+            return show_project(
+                &state,
+                &session,
+                id,
+                Some((StatusCode::BAD_REQUEST, e.to_string())),
+                None,
+                Typed::default(),
+            )
+            .await;
+        }
+        Err(refused) => return Err(refused),
+    };
     let f: StepForm = posted.parse()?;
+    let files = posted.take_files();
     match dixian_app::funds::take_step(
         state.store.as_ref(),
         &session.auth.actor,
         id,
         &f,
+        files,
         state.today(),
     )
     .await
@@ -683,6 +704,21 @@ pub async fn step(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /projects/{id}/files/{file}`: a scan attached to a step, as a download (audited).
+pub async fn document(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Page {
+    let found = state
+        .store
+        .project_document(&session.auth.actor, id, file)
+        .await;
+    crate::forms::stored_or_missing(found, &format!("project{id}-{file}"), || {
+        format!("项目#{id}没有文件#{file}")
+    })
 }
 
 #[derive(Template)]

@@ -142,6 +142,58 @@ async fn project_lists_import_whole_and_the_api_keeps_the_rules() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // 验收 with the signed form scanned: a file that is no photo or PDF is refused by name,
+    // nothing taken; the real scan is kept and downloads as it was sent.
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let shown: serde_json::Value = serde_json::from_str(
+        &get(&a.router, &format!("/api/projects/{project}"), &county)
+            .await
+            .body,
+    )
+    .unwrap();
+    let version = shown["version"].as_i64().unwrap();
+    let accept = |name: &str, bytes: &[u8]| {
+        serde_json::json!({ "action": "accept", "version": version, "document": "验收单2026-1",
+            "files": [{ "name": name, "data": b64(bytes) }] })
+    };
+    let r = json_call(
+        &a.router,
+        "POST",
+        &format!("/api/projects/{project}/steps"),
+        &county,
+        &token,
+        accept("说明.txt", b"not a scan"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("说明.txt"), "{}", r.body);
+    let scan = b"%PDF-1.4\n% approval\n%%EOF\n";
+    let r = json_call(
+        &a.router,
+        "POST",
+        &format!("/api/projects/{project}/steps"),
+        &county,
+        &token,
+        accept("验收单.pdf", scan),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let shown: serde_json::Value = serde_json::from_str(
+        &get(&a.router, &format!("/api/projects/{project}"), &county)
+            .await
+            .body,
+    )
+    .unwrap();
+    let events = shown["events"].as_array().unwrap();
+    let href = events.last().unwrap()["files"][0]["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let got = get(&a.router, &href, &county).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body.as_bytes(), scan);
+    assert_eq!(audit_actions(&a, "project.file.read").await.len(), 1);
     let doc: serde_json::Value =
         serde_json::from_str(&get(&a.router, "/api/openapi.json", "").await.body).unwrap();
     for path in [

@@ -1,0 +1,13 @@
+-- Scans attached to project steps (issue 21: 验收单, 监理和审计报告, 资产移交清单, 发票 …),
+-- sealed like case attachments.
+CREATE TABLE project_files (
+    id           BIGINT PRIMARY KEY,
+    project_id   BIGINT NOT NULL REFERENCES projects (id),
+    event_id     BIGINT NOT NULL REFERENCES project_events (id),
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         BIGINT NOT NULL,
+    body_enc     BYTEA NOT NULL
+);
+CREATE INDEX project_files_project ON project_files (project_id);
+INSERT INTO id_sequences (name, next) VALUES ('project_files', 1);
