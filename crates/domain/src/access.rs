@@ -110,6 +110,7 @@ coded_enum!(
         ExportLedger => ("export_ledger", "导出台账"),
         HandleCases => ("handle_cases", "办理监测帮扶业务"),
         UploadFeed => ("upload_feed", "上传本部门数据"),
+        ProposeProjects => ("propose_projects", "申报项目库项目"),
         ManageReference => ("manage_reference", "维护政策包、日历、区划"),
         ManageUsers => ("manage_users", "管理账号"),
         ManageSecurity => ("manage_security", "设置密码策略、锁定、会话"),
@@ -129,14 +130,24 @@ impl Role {
             R::AuditAdmin => matches!(p, P::ReadAudit),
             R::CountyAdmin | R::TownReviewer => matches!(
                 p,
-                P::ViewRegistry | P::EditRegistry | P::RevealPii | P::ExportLedger | P::HandleCases
+                P::ViewRegistry
+                    | P::EditRegistry
+                    | P::RevealPii
+                    | P::ExportLedger
+                    | P::HandleCases
+                    | P::ProposeProjects
             ),
             R::VillageOfficer => {
-                matches!(p, P::ViewRegistry | P::EditRegistry | P::HandleCases)
+                matches!(
+                    p,
+                    P::ViewRegistry | P::EditRegistry | P::HandleCases | P::ProposeProjects
+                )
             }
             R::AssistanceCadre => matches!(p, P::ViewRegistry | P::HandleCases),
             R::Viewer => matches!(p, P::ViewRegistry),
-            R::DepartmentOfficer => matches!(p, P::UploadFeed),
+            // A sector department (行业部门) proposes cross-village projects of its field to the
+            // library and follows them; it sees no household.
+            R::DepartmentOfficer => matches!(p, P::UploadFeed | P::ProposeProjects),
         }
     }
 

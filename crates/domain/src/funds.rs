@@ -177,19 +177,23 @@ impl ProjectAction {
     }
 
     /// Whether an account of `role` may take this action on a project at `from` (the system
-    /// may take any): villages propose and carry out, towns review, the county approves,
-    /// establishes, accepts and settles; a town or the county sends back what it reviews.
+    /// may take any): villages (for cross-village projects towns and sector departments)
+    /// propose and send again what was returned; villages carry out, towns review, the county
+    /// approves, establishes, accepts and settles; a town or the county sends back what it
+    /// reviews.
     pub fn permitted(self, role: Option<Role>, from: ProjectStage) -> bool {
         use ProjectAction as A;
         let Some(role) = role else { return true };
         let county = role == Role::CountyAdmin;
         let town = role == Role::TownReviewer;
         let village = role == Role::VillageOfficer;
+        let department = role == Role::DepartmentOfficer;
         match self {
             A::Review => town || county,
             A::Return => county || (town && from == ProjectStage::Proposed),
             A::Approve | A::Establish | A::Settle => county,
-            A::Resubmit | A::Tender | A::Start | A::Complete => county || town || village,
+            A::Resubmit => county || town || village || department,
+            A::Tender | A::Start | A::Complete => county || town || village,
             A::Accept => county || town,
         }
     }

@@ -266,7 +266,10 @@ impl SqlStore {
         id: i64,
         p: Permission,
     ) -> StoreResult<Option<ProjectSummary>> {
-        self.permit(actor, p, &format!("项目#{id}")).await?;
+        // Reading the library is open to those who propose to it (a sector department).
+        if !(p == Permission::ViewRegistry && actor.may(Permission::ProposeProjects)) {
+            self.permit(actor, p, &format!("项目#{id}")).await?;
+        }
         let row: Option<ProjectRow> = read!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{} WHERE p.id = $1",
@@ -401,14 +404,17 @@ macro_rules! insert_project {
 impl SqlStore {
     /// Checks a proposal or an imported project against the store's rules.
     async fn checked_project(&self, actor: &Actor, p: &NewProject) -> StoreResult<CheckedProject> {
-        self.permit(actor, Permission::HandleCases, "项目库")
+        self.permit(actor, Permission::ProposeProjects, "项目库")
             .await?;
-        if !matches!(
-            actor.role,
-            None | Some(Role::CountyAdmin | Role::TownReviewer | Role::VillageOfficer)
-        ) || !actor.scope.covers(&p.division)
-        {
+        if !actor.scope.covers(&p.division) {
             return Err(self.deny(actor, p.division.as_str()).await);
+        }
+        // A department sees no household: the households a project benefits are listed by
+        // the village or town that proposes it.
+        if !actor.may(Permission::ViewRegistry) && !p.beneficiaries.is_empty() {
+            return Err(StoreError::Invalid(
+                "部门申报的项目不登记受益户：请在联农带农机制中写明带动方式和带动户数".into(),
+            ));
         }
         if p.division.level() < DivisionLevel::Town {
             return Err(StoreError::Invalid(
@@ -502,6 +508,15 @@ impl FundStore for SqlStore {
             "beneficiaries": v.households.len(),
         })
         .to_string();
+        // Who proposed it, for the history: a sector department, a town (a cross-village
+        // project) or the village.
+        let proposal = if actor.role == Some(Role::DepartmentOfficer) {
+            "propose_department"
+        } else if p.division.level() == DivisionLevel::Town {
+            "propose_town"
+        } else {
+            "propose"
+        };
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
             let id: i64 = allocate!(tx, "projects", 1i64);
@@ -519,7 +534,7 @@ impl FundStore for SqlStore {
             sqlx::query(
                 "INSERT INTO project_events (id, project_id, action, happened_on, note, document,
                    notice_place, notice_from, notice_to, at, by_name)
-                 VALUES ($1, $2, 'propose', $3, '', '', $4, $5, $6, $7, $8)",
+                 VALUES ($1, $2, $9, $3, '', '', $4, $5, $6, $7, $8)",
             )
             .bind(eid)
             .bind(id)
@@ -529,6 +544,7 @@ impl FundStore for SqlStore {
             .bind(p.notice.to)
             .bind(&now)
             .bind(&actor.name)
+            .bind(proposal)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -596,8 +612,10 @@ impl FundStore for SqlStore {
         actor: &Actor,
         filter: &ProjectFilter,
     ) -> StoreResult<Vec<ProjectSummary>> {
-        self.permit(actor, Permission::ViewRegistry, "项目库")
-            .await?;
+        if !actor.may(Permission::ProposeProjects) {
+            self.permit(actor, Permission::ViewRegistry, "项目库")
+                .await?;
+        }
         let (lo, hi) = self.area_range(actor, filter.within.as_ref()).await?;
         let words = dixian_store::search_words(filter.search.as_deref().unwrap_or(""));
         let pattern = format!("%{words}%");
@@ -724,6 +742,8 @@ impl FundStore for SqlStore {
                     // The proposal and the yearly roll-over are events, not actions on a project.
                     let (action, label) = match action.as_str() {
                         "propose" => (None, "村申报".to_string()),
+                        "propose_town" => (None, "乡镇申报（跨村项目）".to_string()),
+                        "propose_department" => (None, "行业部门申报".to_string()),
                         "roll_over" => (None, "滚动调整".to_string()),
                         "import" => (None, "导入".to_string()),
                         other => {
@@ -759,6 +779,12 @@ impl FundStore for SqlStore {
             )
             .collect::<StoreResult<Vec<_>>>()?;
         let lines = self.lines_where(actor, "l.project_id = $1", id).await?;
+        // Households stay with those who may see the registry.
+        let beneficiaries = if actor.may(Permission::ViewRegistry) {
+            beneficiaries
+        } else {
+            Vec::new()
+        };
         Ok(Some(ProjectFile {
             project,
             tasks: more.0,
@@ -780,10 +806,13 @@ impl FundStore for SqlStore {
         step: &ProjectStep,
     ) -> StoreResult<()> {
         let target = format!("项目#{id}");
-        let Some(project) = self
-            .visible_project(actor, id, Permission::HandleCases)
-            .await?
-        else {
+        // Sending a returned proposal again is the proposer's; every other step is handling.
+        let needs = if step.action == ProjectAction::Resubmit {
+            Permission::ProposeProjects
+        } else {
+            Permission::HandleCases
+        };
+        let Some(project) = self.visible_project(actor, id, needs).await? else {
             return Err(StoreError::Invalid(format!("项目#{id}不存在")));
         };
         if !step.action.permitted(actor.role, project.stage) {

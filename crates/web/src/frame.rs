@@ -69,6 +69,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/visits", "走访记录", Permission::ViewRegistry),
     ("/funds", "资金", Permission::ViewRegistry),
     ("/projects", "项目库", Permission::ViewRegistry),
+    ("/projects", "项目库", Permission::ProposeProjects),
     ("/assets", "项目资产", Permission::ViewRegistry),
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),

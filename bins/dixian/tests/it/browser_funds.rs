@@ -500,3 +500,106 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     b.close().await;
     drop(server);
 }
+
+/// The county's imports and an asset's ending on a phone: a project list and an asset ledger
+/// with a bad row each refused whole and said by row; a disposal above the simplified
+/// procedure's limit refused beside its box with what was typed kept; a write-off recorded.
+#[tokio::test]
+async fn imports_and_an_asset_ending_on_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("300", "37");
+    let base = format!("http://{}", server.addr);
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.login(&base, "county", "Dixian@2026").await;
+    let files = tempfile::tempdir().unwrap();
+    let project_list = "项目名称*,项目地点*,项目类型*,建设性质*,计划年度*,计划开工*,计划完工*,实施单位*,建设任务*,总投资（元）*,资金来源,联农带农机制*,产出指标*,产出目标值*,效益指标*,效益目标值*,满意度指标*,满意度目标值*,入库日期*,项目状态\n大棚,500299101201,产业发展,新建,2025,2025-03-01,2025-10-31,石桥镇人民政府,新建大棚,八十万,财政资金,务工分红,大棚面积,≥500平方米,带动增收,≥20户,满意度,≥90%,2024-12-05,\n";
+    let asset_ledger = "资产名称*,形成项目编号*,资产类别*,所有权人类型,所有权人,所属户编号,资产价值（元）*,坐落位置,形成日期*,确权日期,确权文件,管护单位,管护责任人,管护职责,经营方式,经营主体\n冷库,99999999,经营性资产,村集体经济组织,村股份经济合作社,,80万,,2025-01-01,,,,,,,\n";
+    for (page, file, content, says) in [
+        (
+            "/projects/import",
+            "项目清单.csv",
+            project_list,
+            "第2行“总投资（元）”",
+        ),
+        ("/assets/import", "资产台账.csv", asset_ledger, "第2行"),
+    ] {
+        b.client.goto(&format!("{base}{page}")).await.unwrap();
+        assert_eq!(b.overflow().await, "", "{page} overflows a phone");
+        let path = files.path().join(file);
+        std::fs::write(&path, content).unwrap();
+        b.fill("#list-import input[name=file]", path.to_str().unwrap())
+            .await;
+        b.submit("#list-import button").await;
+        let problems = b.text("#import-problems").await;
+        assert!(problems.contains(file), "{page}: {problems}");
+        assert!(problems.contains(says), "{page}: {problems}");
+        assert_eq!(b.overflow().await, "", "{page} with problems overflows");
+        b.screenshot(&format!(
+            "import-refused-{}-phone.png",
+            page.trim_start_matches('/').replace('/', "-")
+        ))
+        .await;
+    }
+
+    // An operating asset in use: a disposal by the simplified path above its limit.
+    b.client
+        .goto(&format!("{base}/assets?class=operating&state=in_use"))
+        .await
+        .unwrap();
+    let first = b
+        .client
+        .find(Locator::Css("table tbody tr td a[href^='/assets/']"))
+        .await
+        .unwrap();
+    b.click_and_wait(first).await;
+    let asset = b.path().await;
+    b.client
+        .execute(
+            "document.querySelector('#disposal').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "the disposal form overflows a phone"
+    );
+    b.choose("#disposal select[name=method]", "transfer").await;
+    b.choose("#disposal select[name=path]", "simplified").await;
+    b.fill("#disposal input[name=value]", "50万").await;
+    b.fill("#disposal input[name=proceeds]", "45万").await;
+    b.fill("#disposal input[name=decision]", "村民代表大会决议")
+        .await;
+    b.submit("#disposal button").await;
+    let refused = b.text("#disposal-errors").await;
+    assert!(refused.contains("简化程序上限"), "{refused}");
+    assert_eq!(value(&b, "#disposal input[name=value]").await, "50万");
+    assert_eq!(b.overflow().await, "", "a refused disposal overflows");
+    b.screenshot("disposal-refused-phone.png").await;
+
+    // A write-off needs the assessment behind it; then the asset leaves the ledger of use.
+    b.client.goto(&format!("{base}{asset}")).await.unwrap();
+    b.client
+        .execute(
+            "document.querySelector('#write-off').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("#write-off input[name=reason]", "山洪冲毁").await;
+    b.submit("#write-off button").await;
+    assert!(b.text("#write-off-errors").await.contains("鉴定"));
+    assert_eq!(value(&b, "#write-off input[name=reason]").await, "山洪冲毁");
+    b.fill(
+        "#write-off input[name=assessment]",
+        "县水利局技术鉴定意见〔2026〕7号",
+    )
+    .await;
+    b.submit("#write-off button").await;
+    assert!(b.text("#asset-done").await.contains("状态已更新"));
+    assert!(b.text("#asset-ending").await.contains("核销"));
+    assert_eq!(b.overflow().await, "", "a written-off asset overflows");
+}

@@ -44,6 +44,26 @@ percent = 60
 "funds" = "县定默认值：测试用"
 "#;
 
+/// The county pays its asset income's public-post wages only to 脱贫户 and 监测对象 from
+/// March 2026: a pack value, no code.
+const ASSET_PACK: &str = r#"
+[pack]
+id = "qingshan-2026-assets"
+title = "青山县项目资产收益分配规则（2026）"
+level = "县"
+region = "500299000000"
+effective_from = 2026-03-01
+
+[assets]
+simplified_disposal_max = "100000元"
+low_return_bp = 200
+cash_handout = false
+targeted_uses = ["reward", "hardship", "cash", "public_post"]
+
+[sources]
+"assets" = "县定默认值：测试用，本县公益岗位工资也只发给脱贫户和监测对象"
+"#;
+
 fn form(name: &str, type_code: &str, tasks: &str, beneficiaries: &str) -> ProjectForm {
     ProjectForm {
         division: VILLAGE.into(),
@@ -182,14 +202,22 @@ async fn a_fund_document_flows_to_checked_library_projects() {
     .await
     .unwrap();
     for id in [cold, road, spare] {
-        take_step(&s, &town, id, &step("review", 1, "2024-11-20", true), today)
-            .await
-            .unwrap();
+        take_step(
+            &s,
+            &town,
+            id,
+            &step("review", 1, "2024-11-20", true),
+            Vec::new(),
+            today,
+        )
+        .await
+        .unwrap();
         take_step(
             &s,
             &county,
             id,
             &step("approve", 2, "2024-12-05", true),
+            Vec::new(),
             today,
         )
         .await
@@ -204,6 +232,7 @@ async fn a_fund_document_flows_to_checked_library_projects() {
             notice_to: "2024-11-21".into(),
             ..step("review", 1, "2024-11-20", true)
         },
+        Vec::new(),
         today,
     )
     .await
@@ -294,6 +323,7 @@ async fn a_fund_document_flows_to_checked_library_projects() {
         &town,
         office,
         &step("review", 1, "2024-11-20", true),
+        Vec::new(),
         today,
     )
     .await
@@ -303,6 +333,7 @@ async fn a_fund_document_flows_to_checked_library_projects() {
         &county,
         office,
         &step("approve", 2, "2024-12-05", true),
+        Vec::new(),
         today,
     )
     .await
@@ -332,6 +363,7 @@ async fn a_fund_document_flows_to_checked_library_projects() {
         &county,
         cold,
         &step("establish", 3, "2025-01-20", false),
+        Vec::new(),
         today,
     )
     .await
@@ -421,6 +453,7 @@ async fn a_fund_document_flows_to_checked_library_projects() {
             who,
             cold,
             &step(action, version, "2025-06-20", false),
+            Vec::new(),
             today,
         )
         .await
@@ -541,10 +574,12 @@ async fn a_fund_document_flows_to_checked_library_projects() {
 
 #[tokio::test]
 async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_by_the_rules() {
-    use dixian_app::assets::{AssetForm, EndForm, IncomeForm, PlanForm, PlanStepForm};
+    use dixian_app::assets::{AssetForm, EndForm, IncomeForm, PayoutForm, PlanForm, PlanStepForm};
     use dixian_domain::assets::{AssetState, PlanState};
     let (_d, s) = store().await;
-    initialize(&s, &sys(), &[], &[]).await.unwrap();
+    initialize(&s, &sys(), &[], &[file("qingshan-assets.toml", ASSET_PACK)])
+        .await
+        .unwrap();
     let today = d(2026, 3, 1);
     load_demo(&s, 1500, 7, today).await;
     let county_code = dixian_domain::DivisionCode::parse(COUNTY).unwrap();
@@ -575,6 +610,8 @@ async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_b
             &village,
             &HouseholdFilter {
                 limit: 1,
+                household_type: Some(dixian_domain::registry::HouseholdType::PovertyAlleviated),
+                monitored: Some(false),
                 ..HouseholdFilter::default()
             },
         )
@@ -617,6 +654,7 @@ async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_b
     // the store with the numbers; then village → town → county.
     let plan = |lines: String| PlanForm {
         year: "2025".into(),
+        months: "12".into(),
         lines,
         notice_place: "村务公开栏".into(),
         notice_from: "2026-01-05".into(),
@@ -680,6 +718,52 @@ async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_b
     let received = s.household_assets(&village, &code).await.unwrap().received;
     assert_eq!(received[0].4, Money::from_yuan(12_000).unwrap());
     assert_eq!(received[0].5, PlanState::Filed);
+
+    // Paid monthly: February's payout pays a twelfth of each line. Then the household is no
+    // longer a 脱贫户, and the county's pack (from March) pays public-post wages only to 脱贫户
+    // and 监测对象: March's payout stops its line, and it stays stopped.
+    let pay = |month: &str| PayoutForm {
+        plan: plan_id,
+        month: month.into(),
+        paid_on: String::new(),
+    };
+    let feb = dixian_app::assets::pay_out(&s, &village, asset, &pay("2026-02"), today)
+        .await
+        .unwrap();
+    assert_eq!((feb.paid, feb.stopped), (Money::from_fen(166_666), 0));
+    let detail = s.household(&county, &code).await.unwrap().unwrap();
+    s.update_household(
+        &county,
+        &code,
+        &dixian_store::HouseholdEdit {
+            group_no: detail.summary.group_no,
+            address: detail.address.clone(),
+            phone: dixian_store::PhoneChange::Keep,
+            household_type: dixian_domain::registry::HouseholdType::Ordinary,
+            relocated: detail.summary.relocated,
+            dibao: detail.summary.dibao,
+            tekun: detail.summary.tekun,
+            monitored: false,
+        },
+        "户类型更正",
+    )
+    .await
+    .unwrap();
+    let mar = dixian_app::assets::pay_out(&s, &village, asset, &pay("2026-03"), today)
+        .await
+        .unwrap();
+    assert_eq!((mar.paid, mar.stopped), (Money::from_fen(66_667), 1));
+    let Err(AppError::Store(StoreError::Invalid(m))) =
+        dixian_app::assets::pay_out(&s, &village, asset, &pay("2026-03"), today).await
+    else {
+        panic!("a month paid twice refused");
+    };
+    assert!(m.contains("不晚于上次发放的2026-03"), "{m}");
+    let line = &s.asset(&village, asset).await.unwrap().unwrap().plans[0].lines[0];
+    assert_eq!(line.paid, Money::from_fen(100_000));
+    let (from, why) = line.stopped.clone().unwrap();
+    assert_eq!(from, "2026-03");
+    assert!(why.contains("公益岗位工资"), "{why}");
 
     // Disposal: the simplified path above the pack's 10万 is refused beside its box; the full
     // path is taken; a write-off needs its assessment.

@@ -567,6 +567,89 @@ pub async fn funds(store: &dyn Store) {
     );
     assert!(store.wage_totals(&other_town).await.unwrap().is_empty());
 
+    // A sector department proposes a cross-village project of its field: it lists no
+    // household (it sees none), the town reviews it, and it follows the library without
+    // the households, the assets or the wages.
+    let water = actor_as(Role::DepartmentOfficer, "500299000000");
+    let canal = NewProject {
+        division: code("500299101000"),
+        name: "石桥镇灌溉渠系改造项目".into(),
+        type_code: "rural_construction".into(),
+        unit: "县水利局".into(),
+        beneficiaries: Vec::new(),
+        ..cold_store.clone()
+    };
+    invalid(
+        store
+            .propose_project(
+                &water,
+                &NewProject {
+                    beneficiaries: cold_store.beneficiaries.clone(),
+                    ..canal.clone()
+                },
+            )
+            .await,
+        "部门申报的项目不登记受益户",
+    );
+    let canal_id = store.propose_project(&water, &canal).await.unwrap();
+    let seen = store.project(&water, canal_id).await.unwrap().unwrap();
+    assert_eq!(seen.events[0].label, "行业部门申报");
+    assert!(
+        store
+            .project(&water, pid)
+            .await
+            .unwrap()
+            .unwrap()
+            .beneficiaries
+            .is_empty()
+    );
+    assert!(
+        store
+            .projects(&water, &ProjectFilter::default())
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.id == pid),
+        "the county's library is in its sight"
+    );
+    assert_eq!(
+        store
+            .advance_project(
+                &water,
+                canal_id,
+                1,
+                &step(ProjectAction::Review, d(2025, 6, 1), true)
+            )
+            .await,
+        Err(StoreError::Forbidden),
+        "review is the town's"
+    );
+    assert!(store.household(&water, &a.household.code).await.is_err());
+    let mut back = step(ProjectAction::Return, d(2025, 6, 2), false);
+    back.note = "请补充灌溉面积".into();
+    store
+        .advance_project(&town, canal_id, 1, &back)
+        .await
+        .unwrap();
+    store
+        .advance_project(
+            &water,
+            canal_id,
+            2,
+            &step(ProjectAction::Resubmit, d(2025, 6, 3), true),
+        )
+        .await
+        .unwrap();
+    store
+        .advance_project(
+            &town,
+            canal_id,
+            3,
+            &step(ProjectAction::Review, d(2025, 6, 5), true),
+        )
+        .await
+        .unwrap();
+
     // Every write is audited.
     let audit = store
         .audit_records(&sys(), &AuditFilter::after(0, 1000))

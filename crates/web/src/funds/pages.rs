@@ -195,11 +195,7 @@ pub async fn projects(
             page,
             pages,
             base,
-            may_propose: actor.may(Permission::HandleCases)
-                && matches!(
-                    actor.role,
-                    None | Some(Role::CountyAdmin | Role::TownReviewer | Role::VillageOfficer)
-                ),
+            may_propose: actor.may(Permission::ProposeProjects),
             may_roll: is_county(actor) && actor_county(actor).is_some(),
             this_year,
         },
@@ -245,6 +241,9 @@ struct NewProjectPage {
     this_year: String,
     today: String,
     notice_days: u32,
+    /// The proposer sees the registry and lists the households the project benefits (a
+    /// sector department does not).
+    lists_households: bool,
 }
 
 impl NewProjectPage {
@@ -318,6 +317,7 @@ async fn new_project_page(state: &AppState, session: &Session, typed: Typed) -> 
         this_year: (today.year() + 1).to_string(),
         today: today.to_string(),
         notice_days,
+        lists_households: actor.may(Permission::ViewRegistry),
     }
 }
 
@@ -439,7 +439,7 @@ async fn show_project(
     let p = &file.project;
     let (types, _) = tables(state, actor, Some(p.county)).await;
     let actions: Vec<(&'static str, &'static str, String, bool)> =
-        if actor.may(Permission::HandleCases) {
+        if actor.may(Permission::HandleCases) || actor.may(Permission::ProposeProjects) {
             ProjectAction::available(p.stage, actor.role)
                 .into_iter()
                 .map(|a| {
@@ -458,27 +458,37 @@ async fn show_project(
         Some((c, m)) => (c, Some(m)),
         None => (StatusCode::OK, None),
     };
-    let assets = state
-        .store
-        .assets(
-            actor,
-            &dixian_store::assets::AssetFilter {
-                project_id: Some(id),
-                ..dixian_store::assets::AssetFilter::default()
-            },
-        )
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|a| (a.id, a.name, a.class.label(), yuan(a.value)))
-        .collect();
+    // A sector department follows the library, not the registry: no assets, no wages.
+    let sees_registry = actor.may(Permission::ViewRegistry);
+    let assets = if sees_registry {
+        state
+            .store
+            .assets(
+                actor,
+                &dixian_store::assets::AssetFilter {
+                    project_id: Some(id),
+                    ..dixian_store::assets::AssetFilter::default()
+                },
+            )
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|a| (a.id, a.name, a.class.label(), yuan(a.value)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let relief_funds: i64 = file
         .lines
         .iter()
         .filter(|l| l.fund_category == dixian_app::funds::WORK_RELIEF)
         .map(|l| l.amount.fen())
         .sum();
-    let wages = state.store.wages(actor, id).await.map_err(AppError::from)?;
+    let wages = if sees_registry {
+        state.store.wages(actor, id).await.map_err(AppError::from)?
+    } else {
+        Vec::new()
+    };
     let relief = if relief_funds > 0 {
         let required = dixian_app::policy::policy_in_force(
             state.store.as_ref(),

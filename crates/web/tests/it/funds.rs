@@ -204,3 +204,64 @@ async fn project_lists_import_whole_and_the_api_keeps_the_rules() {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
 }
+
+#[tokio::test]
+async fn a_sector_department_proposes_to_the_library_without_seeing_households() {
+    use chrono::Datelike;
+    let a = app().await;
+    let dept = session(&a.router, "yibao").await;
+    // The library is in its menu and its form lists no households.
+    let home = get(&a.router, "/projects", &dept).await;
+    assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+    let form = get(&a.router, "/projects/new", &dept).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("id=\"no-households\""), "{}", form.body);
+    assert!(!form.body.contains("name=\"beneficiaries\""));
+    let me: serde_json::Value =
+        serde_json::from_str(&get(&a.router, "/api/session", &dept).await.body).unwrap();
+    let token = me["csrf_token"].as_str().unwrap().to_string();
+    let today = chrono::Utc::now().date_naive();
+    let mut proposal = serde_json::json!({
+        "division": "500299101000", "name": "石桥镇灌溉渠系改造项目", "type_code": "rural_construction",
+        "nature": "new", "planned_year": (today.year() + 1).to_string(),
+        "start_on": format!("{}-03-01", today.year() + 1), "end_on": format!("{}-10-31", today.year() + 1),
+        "unit": "县水利局", "tasks": "改造渠系3公里", "budget": "120万", "mechanism": "带动沿线农户灌溉增收约300户",
+        "output_name": "改造渠系长度", "output_value": "≥3公里", "benefit_name": "新增灌溉面积", "benefit_value": "≥800亩",
+        "satisfaction_name": "受益群众满意度", "satisfaction_value": "≥90%",
+        "notice_place": "县水利局公示栏", "notice_from": today.to_string(),
+        "notice_to": (today + chrono::Days::new(9)).to_string(),
+        "beneficiaries": "5002991012010001"
+    });
+    let r = json_call(
+        &a.router,
+        "POST",
+        "/api/projects",
+        &dept,
+        &token,
+        proposal.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("部门申报的项目不登记受益户"), "{}", r.body);
+    proposal["beneficiaries"] = serde_json::json!("");
+    let r = json_call(&a.router, "POST", "/api/projects", &dept, &token, proposal).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let page = get(&a.router, &format!("/projects/{id}"), &dept).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("行业部门申报"), "{}", page.body);
+    // The town sees it waiting for its review; the department still sees no household.
+    let town = session(&a.router, "town").await;
+    let waiting = get(&a.router, &format!("/projects/{id}"), &town).await;
+    assert!(
+        waiting.body.contains("id=\"project-review\""),
+        "{}",
+        waiting.body
+    );
+    assert_eq!(
+        get(&a.router, "/households", &dept).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
