@@ -8,7 +8,7 @@
 use crate::access::Role;
 use crate::codes::coded_enum;
 use crate::money::Money;
-pub use crate::policy::assets::AssetRules;
+pub use crate::policy::assets::{AssetRules, DistributionUse};
 
 coded_enum!(
     /// 资产类别.
@@ -56,19 +56,6 @@ coded_enum!(
         Dividend => ("dividend", "分红"),
         Profit => ("profit", "经营收益"),
         Other => ("other", "其他"),
-    }
-);
-
-coded_enum!(
-    /// What a distribution line pays for. 农帮扶发〔2024〕3号: income is not handed out as simple
-    /// cash by default; it pays for work, posts, conditional rewards and village public works.
-    DistributionUse {
-        PublicPost => ("public_post", "公益岗位工资"),
-        WorkPay => ("work_pay", "参与劳动报酬"),
-        Reward => ("reward", "奖励补助（以奖代补）"),
-        Hardship => ("hardship", "困难救助"),
-        PublicWorks => ("public_works", "村内公益事业"),
-        Cash => ("cash", "直接发放现金"),
     }
 );
 

@@ -4,7 +4,7 @@
 //! below every page, command and import; every write audited in its transaction.
 
 use crate::problems::{optional_text, text};
-use crate::{SqlStore, audit, backend, corrupt, crypto, parse_time};
+use crate::{SqlStore, audit, backend, corrupt, parse_time};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission, Role, Scope};
@@ -919,27 +919,16 @@ impl FundStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            for f in &step.files {
-                let fid: i64 = allocate!(tx, "project_files", 1i64);
-                let sealed = self
-                    .cipher
-                    .encrypt_bytes(F_PROJECT_FILE, &fid.to_string(), &f.bytes)
-                    .map_err(crypto)?;
-                sqlx::query(
-                    "INSERT INTO project_files (id, project_id, event_id, name, content_type, size, body_enc)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(fid)
-                .bind(id)
-                .bind(eid)
-                .bind(f.name.chars().take(200).collect::<String>())
-                .bind(&f.content_type)
-                .bind(i64::try_from(f.bytes.len()).unwrap_or(i64::MAX))
-                .bind(sealed)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
+            seal_files!(
+                self,
+                tx,
+                "project_files",
+                "project_id",
+                id,
+                eid,
+                &step.files,
+                F_PROJECT_FILE
+            );
             audit_in!(tx, actor, "project.step", &target, &detail);
         });
         Ok(())
@@ -959,22 +948,12 @@ impl FundStore for SqlStore {
         {
             return Ok(None);
         }
-        let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
-            sqlx::query_as(
-                "SELECT name, content_type, size, body_enc FROM project_files
-                 WHERE id = $1 AND project_id = $2",
-            )
-            .bind(file_id)
-            .bind(project_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?
-        });
-        self.open_sealed(
+        self.read_sealed(
             actor,
             F_PROJECT_FILE,
+            ("project_files", "project_id"),
+            project_id,
             file_id,
-            row,
             "project.file.read",
             &format!("项目#{project_id}"),
         )

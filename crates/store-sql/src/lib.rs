@@ -179,6 +179,38 @@ macro_rules! allocate {
     }};
 }
 
+/// Seals `$files` (`NewAttachment`s) under field `$field` into `$table`, each belonging to
+/// `$owner` (by column `$owner_column`) and to the step `$event`, inside transaction `$tx`.
+macro_rules! seal_files {
+    ($store:expr, $tx:ident, $table:literal, $owner_column:literal, $owner:expr, $event:expr, $files:expr, $field:expr) => {
+        for f in $files {
+            let fid: i64 = allocate!($tx, $table, 1i64);
+            let sealed = $store
+                .cipher
+                .encrypt_bytes($field, &fid.to_string(), &f.bytes)
+                .map_err($crate::crypto)?;
+            sqlx::query(concat!(
+                "INSERT INTO ",
+                $table,
+                " (id, ",
+                $owner_column,
+                ", event_id, name, content_type, size, body_enc)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            ))
+            .bind(fid)
+            .bind($owner)
+            .bind($event)
+            .bind(f.name.chars().take(200).collect::<String>())
+            .bind(&f.content_type)
+            .bind(i64::try_from(f.bytes.len()).unwrap_or(i64::MAX))
+            .bind(sealed)
+            .execute(&mut *$tx)
+            .await
+            .map_err($crate::backend)?;
+        }
+    };
+}
+
 /// Appends an audit record inside transaction `$tx`, chained to the one before. Updating the
 /// head row first makes concurrent appenders queue (row lock on PostgreSQL, the single writer
 /// on SQLite), so the chain never forks.

@@ -2,7 +2,7 @@
 //! is of, every step checked by the domain's transition and role rules here, below every
 //! page and command, evidence sealed like case attachments, every write and file read audited.
 
-use crate::{SqlStore, audit, backend, corrupt, crypto, parse_time};
+use crate::{SqlStore, audit, backend, corrupt, parse_time};
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Permission};
@@ -470,27 +470,16 @@ impl ProblemStore for SqlStore {
                     .await
                     .map_err(backend)?;
             let kept = take_photo_drafts!(self, tx, actor, hid, &step.drafts);
-            for f in step.files.iter().chain(&kept) {
-                let fid: i64 = allocate!(tx, "problem_files", 1i64);
-                let sealed = self
-                    .cipher
-                    .encrypt_bytes(F_PROBLEM_FILE, &fid.to_string(), &f.bytes)
-                    .map_err(crypto)?;
-                sqlx::query(
-                    "INSERT INTO problem_files (id, problem_id, event_id, name, content_type, size, body_enc)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(fid)
-                .bind(id)
-                .bind(eid)
-                .bind(f.name.chars().take(200).collect::<String>())
-                .bind(&f.content_type)
-                .bind(i64::try_from(f.bytes.len()).unwrap_or(i64::MAX))
-                .bind(sealed)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
+            seal_files!(
+                self,
+                tx,
+                "problem_files",
+                "problem_id",
+                id,
+                eid,
+                step.files.iter().chain(&kept),
+                F_PROBLEM_FILE
+            );
             audit_in!(tx, actor, "problem.step", &target, &detail);
         });
         Ok(())
@@ -510,22 +499,12 @@ impl ProblemStore for SqlStore {
         {
             return Ok(None);
         }
-        let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
-            sqlx::query_as(
-                "SELECT name, content_type, size, body_enc FROM problem_files
-                 WHERE id = $1 AND problem_id = $2",
-            )
-            .bind(file_id)
-            .bind(problem_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?
-        });
-        self.open_sealed(
+        self.read_sealed(
             actor,
             F_PROBLEM_FILE,
+            ("problem_files", "problem_id"),
+            problem_id,
             file_id,
-            row,
             "problem.file.read",
             &format!("问题#{problem_id}"),
         )

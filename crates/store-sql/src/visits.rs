@@ -160,17 +160,31 @@ fn records(rows: Vec<VisitRow>, photos: &[PhotoRow]) -> StoreResult<Vec<VisitRec
 }
 
 impl SqlStore {
-    /// A sealed file's row (name, type, size, ciphertext) opened for `actor`: decrypted and its
-    /// reading audited as `action` on `target`; `None` when there is no row.
-    pub(crate) async fn open_sealed(
+    /// Sealed file `file_id` of `table`, belonging to `owner` by column `owner_column`, opened
+    /// for `actor`: decrypted and its reading audited as `action` on `target`; `None` when
+    /// there is no such file. The caller has checked the actor may see the owner.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn read_sealed(
         &self,
         actor: &Actor,
         field: &str,
+        (table, owner_column): (&'static str, &'static str),
+        owner: i64,
         file_id: i64,
-        row: Option<(String, String, i64, Vec<u8>)>,
         action: &str,
         target: &str,
     ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT name, content_type, size, body_enc FROM {table}
+                  WHERE id = $1 AND {owner_column} = $2"
+            )))
+            .bind(file_id)
+            .bind(owner)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
         let Some((name, content_type, size, sealed)) = row else {
             return Ok(None);
         };
@@ -649,22 +663,12 @@ impl VisitStore for SqlStore {
         )? {
             return Ok(None);
         }
-        let row: Option<(String, String, i64, Vec<u8>)> = read!(self, |pool| {
-            sqlx::query_as(
-                "SELECT name, content_type, size, body_enc FROM visit_photos
-                 WHERE id = $1 AND visit_id = $2",
-            )
-            .bind(photo_id)
-            .bind(visit_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?
-        });
-        self.open_sealed(
+        self.read_sealed(
             actor,
             F_VISIT_PHOTO,
+            ("visit_photos", "visit_id"),
+            visit_id,
             photo_id,
-            row,
             "visit.photo.read",
             &format!("走访#{visit_id}"),
         )

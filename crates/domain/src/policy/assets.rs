@@ -1,9 +1,25 @@
 //! The `[assets]` section of a policy pack: the simplified-disposal limit, the least return of
-//! an operating asset and whether income may be handed out as cash.
+//! an operating asset, whether income may be handed out as cash and which uses of it go only
+//! to 脱贫户 and 监测对象.
 
+use crate::codes::coded_enum;
 use crate::money::Money;
 use crate::policy::de_money;
 use serde::Deserialize;
+
+coded_enum!(
+    /// What a distribution line pays for (the pack names some in `targeted_uses`, so the code
+    /// table lives beside it). 农帮扶发〔2024〕3号: income is not handed out as simple cash by
+    /// default; it pays for work, posts, conditional rewards and village public works.
+    DistributionUse {
+        PublicPost => ("public_post", "公益岗位工资"),
+        WorkPay => ("work_pay", "参与劳动报酬"),
+        Reward => ("reward", "奖励补助（以奖代补）"),
+        Hardship => ("hardship", "困难救助"),
+        PublicWorks => ("public_works", "村内公益事业"),
+        Cash => ("cash", "直接发放现金"),
+    }
+);
 
 /// The pack's rules for project assets (`[assets]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -26,10 +42,10 @@ pub struct AssetRules {
 
 impl AssetRules {
     /// The uses of [`AssetRules::targeted_uses`] (unknown codes are refused by `check`).
-    pub fn targeted(&self) -> Vec<crate::assets::DistributionUse> {
+    pub fn targeted(&self) -> Vec<DistributionUse> {
         self.targeted_uses
             .iter()
-            .filter_map(|c| crate::assets::DistributionUse::parse(c))
+            .filter_map(|c| DistributionUse::parse(c))
             .collect()
     }
 
@@ -37,7 +53,7 @@ impl AssetRules {
     pub fn check(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         for c in &self.targeted_uses {
-            if crate::assets::DistributionUse::parse(c).is_none() {
+            if DistributionUse::parse(c).is_none() {
                 out.push((
                     "targeted_uses",
                     format!("收益分配用途（targeted_uses）中的“{c}”不是已知的用途代码"),
@@ -60,5 +76,30 @@ impl AssetRules {
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targeted_uses_are_known_codes() {
+        let mut rules = AssetRules {
+            simplified_disposal_max: Money::from_yuan(100_000).unwrap(),
+            low_return_bp: 200,
+            cash_handout: false,
+            targeted_uses: vec!["reward".into(), "public_post".into()],
+        };
+        assert!(rules.check().is_empty());
+        assert_eq!(
+            rules.targeted(),
+            [DistributionUse::Reward, DistributionUse::PublicPost]
+        );
+        rules.targeted_uses.push("bonus".into());
+        let problems = rules.check();
+        assert_eq!(problems[0].0, "targeted_uses");
+        assert!(problems[0].1.contains("“bonus”"), "{}", problems[0].1);
     }
 }
