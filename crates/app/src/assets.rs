@@ -444,6 +444,14 @@ pub async fn pay_out(
         "" => today.format("%Y-%m").to_string(),
         m => m.to_string(),
     };
+    match dixian_domain::assets::payout_month(&month) {
+        None => p.push(("month", format!("发放月份“{month}”应写成如2026-07的年月"))),
+        Some(first) if paid_on.is_some_and(|d| first > d) => p.push((
+            "month",
+            format!("发放月份{month}晚于发放日期：不能预先登记以后月份的发放"),
+        )),
+        Some(_) => {}
+    }
     let found = store
         .asset(actor, asset)
         .await?

@@ -160,6 +160,19 @@ pub fn distribution_problem(income: Money, already: Money, planned: Money) -> Op
     })
 }
 
+/// The first day of month `text`, written exactly `YYYY-MM` (what a month box sends); `None`
+/// for anything else, so one month is always stored as the same text.
+pub fn payout_month(text: &str) -> Option<chrono::NaiveDate> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 7 || b[4] != b'-' || !digits(0..4) || !digits(5..7) {
+        return None;
+    }
+    let year: i32 = text[0..4].parse().ok()?;
+    let month: u32 = text[5..7].parse().ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, month, 1)
+}
+
 /// The `k`-th of `months` payouts (1-based) of a yearly `amount`: equal parts, the odd fen
 /// falling to the later payouts, so the payouts add up to the amount exactly.
 pub fn installment(amount: Money, months: u32, k: u32) -> Money {
@@ -232,6 +245,25 @@ mod tests {
             low_return_bp: 200,
             cash_handout: false,
             targeted_uses: vec!["reward".into(), "hardship".into()],
+        }
+    }
+
+    #[test]
+    fn a_month_is_written_one_way() {
+        assert_eq!(
+            payout_month("2026-07"),
+            chrono::NaiveDate::from_ymd_opt(2026, 7, 1)
+        );
+        for bad in [
+            "2026- 7",
+            "+2026-7",
+            "2026-7",
+            "2026-13",
+            "2026-00",
+            "2026年7月",
+            "",
+        ] {
+            assert_eq!(payout_month(bad), None, "{bad}");
         }
     }
 

@@ -11,7 +11,7 @@ use dixian_domain::access::{Actor, Permission, Role};
 use dixian_domain::assets::{
     AssetClass, AssetState, DisposalMethod, DisposalPath, DistributionUse, IncomeKind, Operation,
     OwnerKind, PlanAction, PlanState, RecipientStatus, distribution_problem, installment,
-    stop_reason,
+    payout_month, stop_reason,
 };
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::funds::{Notice, ProjectStage};
@@ -20,9 +20,10 @@ use dixian_domain::registry::{HouseholdCode, HouseholdType};
 use dixian_store::assets::{
     AssetFigures, AssetFile, AssetFilter, AssetStore, AssetSummary, DistributionLine,
     DistributionRecord, EndedAsset, Ending, EndingRecord, HouseholdAssets, IncomeRecord,
-    MAX_PLAN_LINES, NewAsset, NewDistribution, NewIncome, PayoutRecord,
+    MAX_PLAN_LINES, NewAsset, NewDistribution, NewIncome, PayoutRecord, ReceivedIncome,
 };
 use dixian_store::{StoreError, StoreResult};
+use std::collections::HashMap;
 
 #[derive(sqlx::FromRow, serde::Deserialize)]
 struct AssetRow {
@@ -284,6 +285,19 @@ impl SqlStore {
                 .map_err(backend)?;
                 (plans, lines, steps, paid)
             });
+        // Each plan's rows found by key, not by scanning every row of the year for each plan.
+        fn by_plan<T>(rows: &[T], plan: impl Fn(&T) -> i64) -> HashMap<i64, Vec<&T>> {
+            let mut out: HashMap<i64, Vec<&T>> = HashMap::new();
+            for r in rows {
+                out.entry(plan(r)).or_default().push(r);
+            }
+            out
+        }
+        let (lines, steps, paid) = (
+            by_plan(&lines, |l| l.0),
+            by_plan(&steps, |s| s.0),
+            by_plan(&paid, |p| p.0),
+        );
         plans
             .into_iter()
             .map(
@@ -300,9 +314,9 @@ impl SqlStore {
                     version,
                     months,
                 )| {
-                    let mine: Vec<&PaidRow> = paid.iter().filter(|p| p.0 == id).collect();
+                    let mine: &[&PaidRow] = paid.get(&id).map_or(&[], Vec::as_slice);
                     let mut payouts: Vec<PayoutRecord> = Vec::new();
-                    for p in &mine {
+                    for p in mine {
                         let seq = u32::try_from(p.1).map_err(|e| corrupt("发放序号", e))?;
                         if payouts.last().is_none_or(|last| last.seq != seq) {
                             payouts.push(PayoutRecord {
@@ -332,8 +346,9 @@ impl SqlStore {
                         months: u32::try_from(months).map_err(|e| corrupt("发放次数", e))?,
                         payouts,
                         lines: lines
+                            .get(&id)
+                            .map_or(&[][..], Vec::as_slice)
                             .iter()
-                            .filter(|l| l.0 == id)
                             .map(|(_, ord, code, head, use_code, amount, note)| {
                                 let of_line = mine.iter().filter(|p| p.5 == *ord);
                                 let paid = of_line
@@ -366,8 +381,9 @@ impl SqlStore {
                         notice: Notice { place, from, to },
                         proposed_on,
                         steps: steps
+                            .get(&id)
+                            .map_or(&[][..], Vec::as_slice)
                             .iter()
-                            .filter(|s| s.0 == id)
                             .map(|(_, action, on, note, by)| {
                                 let label = match action.as_str() {
                                     "propose" => "村集体提方案".to_string(),
@@ -992,6 +1008,14 @@ impl AssetStore for SqlStore {
         targeted: &[DistributionUse],
     ) -> StoreResult<PayoutRecord> {
         let target = format!("分配方案#{plan_id}");
+        // Who may not pay is told so before anything about the plan is read.
+        self.permit(actor, Permission::HandleCases, &target).await?;
+        if !matches!(
+            actor.role,
+            None | Some(Role::VillageOfficer | Role::TownReviewer | Role::CountyAdmin)
+        ) {
+            return Err(self.deny(actor, &target).await);
+        }
         let found: Option<(i64, String, i64, i64, NaiveDate)> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT asset_id, state, months, year, stage_on FROM asset_plans WHERE id = $1",
@@ -1011,25 +1035,21 @@ impl AssetStore for SqlStore {
         {
             return Err(StoreError::Invalid(format!("分配方案#{plan_id}不存在")));
         }
-        if !matches!(
-            actor.role,
-            None | Some(Role::VillageOfficer | Role::TownReviewer | Role::CountyAdmin)
-        ) {
-            return Err(self.deny(actor, &target).await);
-        }
         if state != PlanState::Filed.code() {
             return Err(StoreError::Invalid(
                 "分配方案尚未县级备案，不能发放：应先经乡镇审批、县级备案".into(),
             ));
         }
-        let valid_month = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-            .ok()
-            .filter(|_| month.len() == 7);
-        let Some(first_day) = valid_month else {
+        let Some(first_day) = payout_month(month) else {
             return Err(StoreError::Invalid(format!(
                 "发放月份“{month}”应写成如2026-07的年月"
             )));
         };
+        if first_day > paid_on {
+            return Err(StoreError::Invalid(format!(
+                "发放月份{month}晚于发放日期{paid_on}：不能预先登记以后月份的发放"
+            )));
+        }
         if paid_on < filed_on {
             return Err(StoreError::Invalid(format!(
                 "发放日期{paid_on}早于县级备案日期{filed_on}"
@@ -1049,12 +1069,13 @@ impl AssetStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-            let (done, last): (i64, Option<String>) =
-                sqlx::query_as("SELECT COUNT(*), MAX(month) FROM asset_payouts WHERE plan_id = $1")
-                    .bind(plan_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+            let (done, last, last_paid): (i64, Option<String>, Option<NaiveDate>) = sqlx::query_as(
+                "SELECT COUNT(*), MAX(month), MAX(paid_on) FROM asset_payouts WHERE plan_id = $1",
+            )
+            .bind(plan_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
             if done >= months {
                 return Err(StoreError::Invalid(format!(
                     "分配方案分{months}次发放，已全部发放完毕"
@@ -1063,6 +1084,11 @@ impl AssetStore for SqlStore {
             if let Some(last) = last.filter(|l| l.as_str() >= month) {
                 return Err(StoreError::Invalid(format!(
                     "发放月份{month}不晚于上次发放的{last}：每月最多发放一次，按月份先后登记"
+                )));
+            }
+            if let Some(before) = last_paid.filter(|d| *d > paid_on) {
+                return Err(StoreError::Invalid(format!(
+                    "发放日期{paid_on}早于上次发放的日期{before}"
                 )));
             }
             let seq = done + 1;
@@ -1099,6 +1125,7 @@ impl AssetStore for SqlStore {
             .await
             .map_err(backend)?;
             let mut paid = 0i64;
+            let mut paid_lines = 0usize;
             let mut stopped = 0i64;
             let k = u32::try_from(seq).unwrap_or(u32::MAX);
             let m = u32::try_from(months).unwrap_or(1);
@@ -1124,6 +1151,7 @@ impl AssetStore for SqlStore {
                     stopped += 1;
                 } else {
                     paid = paid.saturating_add(part);
+                    paid_lines += 1;
                 }
                 sqlx::query(
                     "INSERT INTO asset_payout_lines (payout_id, line_ord, amount_fen, stopped)
@@ -1136,6 +1164,13 @@ impl AssetStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+            }
+            // A payout that pays no line is not a payout: nothing is written.
+            if paid_lines == 0 {
+                return Err(StoreError::Invalid(
+                    "本次没有可发放的行：方案中各户均已停发（户内无在户成员或已不符合条件），也没有村内公益事业：无需再登记发放"
+                        .into(),
+                ));
             }
             let mut detail = detail_base.clone();
             detail["paid_fen"] = serde_json::json!(paid);
@@ -1636,9 +1671,30 @@ impl AssetStore for SqlStore {
             .await
             .map_err(backend)?
         });
-        let received: Vec<(i64, String, i64, String, i64, String)> = read!(self, |pool| {
+        type ReceivedRow = (
+            i64,
+            String,
+            i64,
+            String,
+            i64,
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+        );
+        let received: Vec<ReceivedRow> = read!(self, |pool| {
             sqlx::query_as(
-                "SELECT a.id, a.name, pl.year, l.use_code, l.amount_fen, pl.state
+                "SELECT a.id, a.name, pl.year, l.use_code, l.amount_fen, pl.state,
+                        COALESCE((SELECT CAST(SUM(o.amount_fen) AS BIGINT)
+                                    FROM asset_payout_lines o JOIN asset_payouts p ON p.id = o.payout_id
+                                   WHERE p.plan_id = l.plan_id AND o.line_ord = l.ord
+                                     AND o.stopped IS NULL), 0),
+                        (SELECT p.month FROM asset_payout_lines o JOIN asset_payouts p ON p.id = o.payout_id
+                          WHERE p.plan_id = l.plan_id AND o.line_ord = l.ord AND o.stopped IS NOT NULL
+                          ORDER BY p.seq LIMIT 1),
+                        (SELECT o.stopped FROM asset_payout_lines o JOIN asset_payouts p ON p.id = o.payout_id
+                          WHERE p.plan_id = l.plan_id AND o.line_ord = l.ord AND o.stopped IS NOT NULL
+                          ORDER BY p.seq LIMIT 1)
                    FROM asset_plan_lines l JOIN asset_plans pl ON pl.id = l.plan_id
                    JOIN assets a ON a.id = pl.asset_id JOIN households h ON h.id = l.household_id
                   WHERE h.code = $1 ORDER BY pl.year DESC, pl.id DESC",
@@ -1655,17 +1711,22 @@ impl AssetStore for SqlStore {
                 .collect::<StoreResult<_>>()?,
             received: received
                 .into_iter()
-                .map(|(id, name, year, use_code, amount, state)| {
-                    Ok((
-                        id,
-                        name,
-                        i32::try_from(year).map_err(|e| corrupt("收益年度", e))?,
-                        DistributionUse::parse(&use_code)
-                            .ok_or_else(|| corrupt("分配用途", &use_code))?,
-                        Money::from_fen(amount),
-                        PlanState::parse(&state).ok_or_else(|| corrupt("分配方案状态", &state))?,
-                    ))
-                })
+                .map(
+                    |(id, name, year, use_code, amount, state, paid, month, why)| {
+                        Ok(ReceivedIncome {
+                            asset_id: id,
+                            asset_name: name,
+                            year: i32::try_from(year).map_err(|e| corrupt("收益年度", e))?,
+                            use_: DistributionUse::parse(&use_code)
+                                .ok_or_else(|| corrupt("分配用途", &use_code))?,
+                            amount: Money::from_fen(amount),
+                            state: PlanState::parse(&state)
+                                .ok_or_else(|| corrupt("分配方案状态", &state))?,
+                            paid: Money::from_fen(paid),
+                            stopped: month.zip(why),
+                        })
+                    },
+                )
                 .collect::<StoreResult<_>>()?,
         })
     }

@@ -815,6 +815,28 @@ impl FundStore for SqlStore {
         let Some(project) = self.visible_project(actor, id, needs).await? else {
             return Err(StoreError::Invalid(format!("项目#{id}不存在")));
         };
+        // A department sends again only what a department proposed: the village's and the
+        // town's own proposals are theirs to correct.
+        if actor.role == Some(Role::DepartmentOfficer) {
+            let proposed_by: Option<String> = read!(self, |pool| {
+                sqlx::query_scalar(
+                    "SELECT action FROM project_events WHERE project_id = $1 ORDER BY id LIMIT 1",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+            });
+            if proposed_by.as_deref() != Some("propose_department") {
+                return Err(self
+                    .refuse(
+                        actor,
+                        &target,
+                        serde_json::json!({ "action": step.action.code() }),
+                    )
+                    .await);
+            }
+        }
         if !step.action.permitted(actor.role, project.stage) {
             return Err(self
                 .refuse(
@@ -940,7 +962,14 @@ impl FundStore for SqlStore {
         project_id: i64,
         file_id: i64,
     ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
-        // The project's page shows that files exist to whoever sees the project.
+        // Scans (wage rolls, hand-over lists) may name people: they are for those who see the
+        // registry, not for a department that only follows the library.
+        self.permit(
+            actor,
+            Permission::ViewRegistry,
+            &format!("项目#{project_id}"),
+        )
+        .await?;
         if self
             .visible_project(actor, project_id, Permission::ViewRegistry)
             .await?
@@ -1473,6 +1502,9 @@ impl FundStore for SqlStore {
     }
 
     async fn wages(&self, actor: &Actor, id: i64) -> StoreResult<Vec<WageRecord>> {
+        // Workers are people of the registry, whoever else follows the project.
+        self.permit(actor, Permission::ViewRegistry, &format!("项目#{id}"))
+            .await?;
         if self
             .visible_project(actor, id, Permission::ViewRegistry)
             .await?

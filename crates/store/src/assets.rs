@@ -236,8 +236,23 @@ pub struct EndedAsset {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdAssets {
     pub owned: Vec<AssetSummary>,
-    /// (asset id, asset name, year, use, amount, plan state).
-    pub received: Vec<(i64, String, i32, DistributionUse, Money, PlanState)>,
+    pub received: Vec<ReceivedIncome>,
+}
+
+/// A household's line in a distribution plan, with what it was paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedIncome {
+    pub asset_id: i64,
+    pub asset_name: String,
+    pub year: i32,
+    pub use_: DistributionUse,
+    /// As planned for the year.
+    pub amount: Money,
+    pub state: PlanState,
+    /// Paid so far.
+    pub paid: Money,
+    /// Stopped (停发): from which month and why.
+    pub stopped: Option<(String, String)>,
 }
 
 /// An area's assets counted in the database, for the dashboard and the asset list's head.
@@ -307,7 +322,6 @@ pub trait AssetStore: Send + Sync {
         on: NaiveDate,
         note: &str,
     ) -> StoreResult<()>;
-    /// Ends asset `id` drawn at `version` by a disposal or a write-off.
     /// Records the next payout of filed plan `plan_id` for `month` (`YYYY-MM`): each household
     /// line is paid its part unless the household no longer qualifies (see
     /// `dixian_domain::assets::stop_reason`, with the pack's `targeted` uses), in which case
@@ -320,6 +334,7 @@ pub trait AssetStore: Send + Sync {
         paid_on: NaiveDate,
         targeted: &[DistributionUse],
     ) -> StoreResult<PayoutRecord>;
+    /// Ends asset `id` drawn at `version` by a disposal or a write-off.
     async fn end_asset(
         &self,
         actor: &Actor,

@@ -716,8 +716,8 @@ async fn a_finished_project_leaves_assets_whose_income_is_shared_and_which_end_b
     }
     let code = dixian_domain::registry::HouseholdCode::parse(&household).unwrap();
     let received = s.household_assets(&village, &code).await.unwrap().received;
-    assert_eq!(received[0].4, Money::from_yuan(12_000).unwrap());
-    assert_eq!(received[0].5, PlanState::Filed);
+    assert_eq!(received[0].amount, Money::from_yuan(12_000).unwrap());
+    assert_eq!(received[0].state, PlanState::Filed);
 
     // Paid monthly: February's payout pays a twelfth of each line. Then the household is no
     // longer a 脱贫户, and the county's pack (from March) pays public-post wages only to 脱贫户

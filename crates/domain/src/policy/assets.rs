@@ -36,7 +36,9 @@ pub struct AssetRules {
     pub cash_handout: bool,
     /// Codes of the distribution uses (`DistributionUse`) paid only to households that are
     /// 脱贫户 or 监测对象: proposed only for them, and stopped from the next payout when a
-    /// household is neither any more. Wages for work done are not among them.
+    /// household is neither any more. Wages for work done are not among them. Optional (none)
+    /// so packs stored before it existed still load (decision 48).
+    #[serde(default)]
     pub targeted_uses: Vec<String>,
 }
 

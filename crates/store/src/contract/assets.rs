@@ -332,7 +332,7 @@ pub async fn assets(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(mine.received.len(), 1);
-    assert_eq!(mine.received[0].4, yuan(30_000));
+    assert_eq!(mine.received[0].amount, yuan(30_000));
     let theirs = store
         .household_assets(&village, &b.household.code)
         .await
@@ -359,6 +359,19 @@ pub async fn assets(store: &dyn Store) {
             .await,
         "应写成如2026-07",
     );
+    invalid(
+        store
+            .record_payout(&village, pid, "2026- 3", d(2026, 3, 25), &targeted)
+            .await,
+        "应写成如2026-07",
+    );
+    invalid(
+        store
+            .record_payout(&village, pid, "2026-04", d(2026, 3, 25), &targeted)
+            .await,
+        "晚于发放日期",
+    );
+
     invalid(
         store
             .record_payout(&other_town, pid, "2026-03", d(2026, 3, 25), &targeted)
@@ -425,6 +438,13 @@ pub async fn assets(store: &dyn Store) {
     assert_eq!(from, "2026-03");
     assert!(why.contains("不是"), "{why}");
     assert_eq!(paid.lines[2].paid, yuan(19_999));
+    let theirs = store
+        .household_assets(&village, &b.household.code)
+        .await
+        .unwrap()
+        .received;
+    assert_eq!(theirs[0].paid, Money::from_fen(500_050));
+    assert_eq!(theirs[0].stopped.as_ref().unwrap().0, "2026-03");
 
     // The figures are counted in the database: by class, idle or low-return against the
     // least return asked, the year's distribution; a page of the list with its total.

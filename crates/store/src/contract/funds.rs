@@ -625,6 +625,24 @@ pub async fn funds(store: &dyn Store) {
         "review is the town's"
     );
     assert!(store.household(&water, &a.household.code).await.is_err());
+    // Nor the wage roll or the scans, which name people; nor may it send again a proposal
+    // that is not a department's.
+    assert_eq!(store.wages(&water, pid).await, Err(StoreError::Forbidden));
+    assert_eq!(
+        store.project_document(&water, pid, scan).await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(
+        store
+            .advance_project(
+                &water,
+                pid,
+                9,
+                &step(ProjectAction::Resubmit, d(2025, 6, 3), true)
+            )
+            .await,
+        Err(StoreError::Forbidden)
+    );
     let mut back = step(ProjectAction::Return, d(2025, 6, 2), false);
     back.note = "请补充灌溉面积".into();
     store

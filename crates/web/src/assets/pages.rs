@@ -528,7 +528,7 @@ async fn show_asset(
                                 o.paid.grouped(),
                                 o.by,
                                 if o.stopped > 0 {
-                                    format!("，停发{}户", o.stopped)
+                                    format!("，本次停发{}项", o.stopped)
                                 } else {
                                     String::new()
                                 }
@@ -536,6 +536,12 @@ async fn show_asset(
                         })
                         .collect(),
                     may_pay: actor.may(Permission::HandleCases)
+                        && matches!(
+                            actor.role,
+                            None | Some(
+                                Role::VillageOfficer | Role::TownReviewer | Role::CountyAdmin
+                            )
+                        )
                         && p.state == dixian_domain::assets::PlanState::Filed
                         && (p.payouts.len() as u64) < u64::from(p.months),
                     next_month: today_month.clone(),

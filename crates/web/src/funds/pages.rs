@@ -410,6 +410,8 @@ struct ProjectPage {
     today: String,
     created_by: String,
     open_households: bool,
+    /// Scans may name people: links for those who see the registry, names for the rest.
+    open_files: bool,
     /// Assets the project left: (id, name, class, value).
     assets: Vec<(i64, String, &'static str, String)>,
     /// Finished: its assets may be registered.
@@ -489,7 +491,7 @@ async fn show_project(
     } else {
         Vec::new()
     };
-    let relief = if relief_funds > 0 {
+    let relief = if relief_funds > 0 && sees_registry {
         let required = dixian_app::policy::policy_in_force(
             state.store.as_ref(),
             p.county.as_str(),
@@ -630,6 +632,7 @@ async fn show_project(
             today: state.today().to_string(),
             created_by: file.created_by_name.clone(),
             open_households: actor.may(Permission::ViewRegistry),
+            open_files: actor.may(Permission::ViewRegistry),
         },
     ))
 }

@@ -223,7 +223,8 @@ struct HouseholdPage {
     /// Assets the household owns (到户类): (id, name, value, state).
     owned_assets: Vec<(i64, String, String, &'static str)>,
     /// Asset income distributed to it: (asset id, asset name, year, use, amount, plan state).
-    asset_income: Vec<(i64, String, i32, &'static str, String, &'static str)>,
+    /// (asset id, asset name, year, use, planned, plan state, what was paid or stopped).
+    asset_income: Vec<(i64, String, i32, &'static str, String, &'static str, String)>,
     /// Kinds judged not secure that have no open problem yet: (code, label), to register.
     unregistered: Vec<(&'static str, &'static str)>,
     /// A refused visit form: what was typed, its problems and the photos kept.
@@ -385,8 +386,23 @@ async fn household_page(
     let asset_income = assets
         .received
         .into_iter()
-        .map(|(id, name, year, use_, amount, plan)| {
-            (id, name, year, use_.label(), amount.grouped(), plan.label())
+        .map(|r| {
+            let paid = match &r.stopped {
+                Some((month, why)) => format!("已发{}元，{month}起停发：{why}", r.paid.grouped()),
+                None if r.paid > dixian_domain::money::Money::ZERO => {
+                    format!("已发{}元", r.paid.grouped())
+                }
+                None => String::new(),
+            };
+            (
+                r.asset_id,
+                r.asset_name,
+                r.year,
+                r.use_.label(),
+                r.amount.grouped(),
+                r.state.label(),
+                paid,
+            )
         })
         .collect();
     let (status, typed) = refused.unwrap_or((StatusCode::OK, crate::forms::Typed::default()));
