@@ -27,6 +27,17 @@ async fn value(b: &Browser, css: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Opens the folded form (a `<details>`) holding the element at `css`.
+async fn open_form(b: &Browser, css: &str) {
+    b.client
+        .execute(
+            "document.querySelector(arguments[0]).closest('details').open = true; return true;",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+}
+
 /// Takes step `action` on the project page, with a notice when the step needs one.
 async fn step(b: &Browser, action: &str, notice: bool, today: chrono::NaiveDate) {
     let form = format!("#project-{action}");
@@ -45,13 +56,7 @@ async fn step(b: &Browser, action: &str, notice: bool, today: chrono::NaiveDate)
         .await;
     }
     // A closed step form opens first.
-    b.client
-        .execute(
-            "document.querySelector(arguments[0]).closest('details').open = true; return true;",
-            vec![serde_json::json!(form)],
-        )
-        .await
-        .unwrap();
+    open_form(b, &form).await;
     b.submit(&format!("{form} button")).await;
     let done = b.text("#project-done").await;
     assert!(!done.is_empty(), "{action} done");
@@ -251,13 +256,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
         .await
         .unwrap()
         .unwrap();
-    b.client
-        .execute(
-            "document.querySelector('#' + arguments[0]).closest('details').open = true; return true;",
-            vec![serde_json::json!(line)],
-        )
-        .await
-        .unwrap();
+    open_form(&b, &format!("#{line}")).await;
     b.fill(&format!("#{line} input[name=amount]"), "20万").await;
     b.fill(&format!("#{line} input[name=voucher]"), "记-1207-01")
         .await;
@@ -272,13 +271,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     std::fs::write(&form, b"%PDF-1.4\n% acceptance form\n%%EOF\n").unwrap();
     for action in ["tender", "start", "complete", "accept", "settle"] {
         if action == "accept" {
-            b.client
-                .execute(
-                    "document.querySelector('#project-accept').closest('details').open = true; return true;",
-                    vec![],
-                )
-                .await
-                .unwrap();
+            open_form(&b, "#project-accept").await;
             b.fill("#project-accept input[name=file]", form.to_str().unwrap())
                 .await;
         }
@@ -322,13 +315,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     assert_eq!(b.text("#asset-state").await, "在用");
     let asset = b.path().await;
     let year = today.format("%Y").to_string();
-    b.client
-        .execute(
-            "document.querySelector('#income').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_form(&b, "#income").await;
     b.fill("#income input[name=year]", &year).await;
     b.choose("#income select[name=kind]", "rent").await;
     b.fill("#income input[name=amount]", "4.8万").await;
@@ -347,13 +334,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
     b.login(&base, "village", "Dixian@2026").await;
     b.client.goto(&format!("{base}{asset}")).await.unwrap();
     assert_eq!(b.overflow().await, "", "an asset page overflows a phone");
-    b.client
-        .execute(
-            "document.querySelector('#plan').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_form(&b, "#plan").await;
     b.fill("#plan input[name=year]", &year).await;
     b.fill("#plan input[name=months]", "2").await;
     b.fill(
@@ -397,13 +378,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
             .await
             .unwrap()
             .unwrap();
-        b.client
-            .execute(
-                "document.querySelector('#' + arguments[0]).closest('details').open = true; return true;",
-                vec![serde_json::json!(form)],
-            )
-            .await
-            .unwrap();
+        open_form(&b, &format!("#{form}")).await;
         b.submit(&format!("#{form} button")).await;
     }
     assert!(b.text("#asset-plans").await.contains("县级已备案"));
@@ -417,13 +392,7 @@ async fn a_project_is_proposed_reviewed_approved_funded_and_finished_on_a_phone(
         .await
         .unwrap()
         .unwrap();
-    b.client
-        .execute(
-            "document.querySelector('#' + arguments[0]).closest('details').open = true; return true;",
-            vec![serde_json::json!(payout)],
-        )
-        .await
-        .unwrap();
+    open_form(&b, &format!("#{payout}")).await;
     b.submit(&format!("#{payout} button")).await;
     assert!(b.text("#asset-done").await.contains("已登记发放"));
     let paid = b.text("#asset-plans").await;
@@ -555,13 +524,7 @@ async fn imports_and_an_asset_ending_on_a_phone() {
         .unwrap();
     b.click_and_wait(first).await;
     let asset = b.path().await;
-    b.client
-        .execute(
-            "document.querySelector('#disposal').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_form(&b, "#disposal").await;
     assert_eq!(
         b.overflow().await,
         "",
@@ -582,13 +545,7 @@ async fn imports_and_an_asset_ending_on_a_phone() {
 
     // A write-off needs the assessment behind it; then the asset leaves the ledger of use.
     b.client.goto(&format!("{base}{asset}")).await.unwrap();
-    b.client
-        .execute(
-            "document.querySelector('#write-off').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_form(&b, "#write-off").await;
     b.fill("#write-off input[name=reason]", "山洪冲毁").await;
     b.submit("#write-off button").await;
     assert!(b.text("#write-off-errors").await.contains("鉴定"));
