@@ -987,13 +987,8 @@ pub async fn import(
     bytes: &[u8],
     today: NaiveDate,
 ) -> Result<usize, AppError> {
-    use crate::sheet::{FileKind, Problem, table::read_table};
-    let shown = |list: Vec<Problem>| {
-        AppError::Invalid(list.iter().map(|p| format!("{file_name}{p}")).collect())
-    };
-    let _work = crate::sheet::guard::start_file_work(actor)?;
-    let kind = FileKind::of(file_name, bytes).map_err(|p| shown(vec![p]))?;
-    let rows = read_table(kind, bytes, &ASSET_COLUMNS, MAX_IMPORT_ROWS).map_err(shown)?;
+    use crate::sheet::{Problem, table};
+    let (_work, rows) = table::open_list(actor, file_name, bytes, &ASSET_COLUMNS, MAX_IMPORT_ROWS)?;
     let mut problems: Vec<Problem> = Vec::new();
     let mut assets = Vec::new();
     let mut row_of = Vec::new();
@@ -1001,19 +996,11 @@ pub async fn import(
         std::collections::BTreeMap::new();
     for r in &rows {
         let bad = |problems: &mut Vec<Problem>, c: usize, message: String| {
-            problems.push(Problem {
-                row: r.number,
-                column: Some(ASSET_COLUMNS[c].0.to_string()),
-                message,
-            })
+            problems.push(r.problem(&ASSET_COLUMNS, c, message));
         };
-        let before = problems.len();
-        for (c, (name, required)) in ASSET_COLUMNS.iter().enumerate() {
-            if *required && r.get(c).is_empty() {
-                bad(&mut problems, c, format!("请填写{name}"));
-            }
-        }
-        if problems.len() > before {
+        let missing = r.missing(&ASSET_COLUMNS);
+        if !missing.is_empty() {
+            problems.extend(missing);
             continue;
         }
         let project = match r.get(1).trim_start_matches(['#', '＃']).parse::<i64>() {
@@ -1180,18 +1167,16 @@ pub async fn import(
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.row);
-        return Err(shown(problems));
+        return Err(table::refused(file_name, &problems));
     }
     match store.import_assets(actor, &assets).await {
         Ok(ids) => Ok(ids.len()),
-        Err(dixian_store::StoreError::Invalid(m)) => {
-            Err(AppError::Invalid(vec![crate::sheet::table::at_row(
-                &m,
-                "个资产",
-                &row_of,
-                file_name,
-            )]))
-        }
+        Err(dixian_store::StoreError::Invalid(m)) => Err(AppError::Invalid(vec![table::at_row(
+            &m,
+            "个资产",
+            &row_of,
+            file_name,
+        )])),
         Err(e) => Err(e.into()),
     }
 }

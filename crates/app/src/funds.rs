@@ -1488,13 +1488,9 @@ pub async fn import_projects(
     bytes: &[u8],
     today: NaiveDate,
 ) -> Result<usize, AppError> {
-    use crate::sheet::{FileKind, Problem, table::read_table};
-    let shown = |list: Vec<Problem>| {
-        AppError::Invalid(list.iter().map(|p| format!("{file_name}{p}")).collect())
-    };
-    let _work = crate::sheet::guard::start_file_work(actor)?;
-    let kind = FileKind::of(file_name, bytes).map_err(|p| shown(vec![p]))?;
-    let rows = read_table(kind, bytes, &PROJECT_COLUMNS, MAX_IMPORT_ROWS).map_err(shown)?;
+    use crate::sheet::{Problem, table};
+    let (_work, rows) =
+        table::open_list(actor, file_name, bytes, &PROJECT_COLUMNS, MAX_IMPORT_ROWS)?;
     let places = places(store, actor).await?;
     let county =
         actor_county(actor).ok_or_else(|| AppError::Invalid(vec!["导入由县级账号办理".into()]))?;
@@ -1504,19 +1500,11 @@ pub async fn import_projects(
     let mut row_of = Vec::new();
     for r in &rows {
         let bad = |problems: &mut Vec<Problem>, c: usize, message: String| {
-            problems.push(Problem {
-                row: r.number,
-                column: Some(PROJECT_COLUMNS[c].0.to_string()),
-                message,
-            })
+            problems.push(r.problem(&PROJECT_COLUMNS, c, message));
         };
-        let before = problems.len();
-        for (c, (name, required)) in PROJECT_COLUMNS.iter().enumerate() {
-            if *required && r.get(c).is_empty() {
-                bad(&mut problems, c, format!("请填写{name}"));
-            }
-        }
-        if problems.len() > before {
+        let missing = r.missing(&PROJECT_COLUMNS);
+        if !missing.is_empty() {
+            problems.extend(missing);
             continue;
         }
         let place = r.get(1);
@@ -1709,18 +1697,16 @@ pub async fn import_projects(
     }
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.row);
-        return Err(shown(problems));
+        return Err(table::refused(file_name, &problems));
     }
     match store.import_projects(actor, &projects).await {
         Ok(ids) => Ok(ids.len()),
-        Err(dixian_store::StoreError::Invalid(m)) => {
-            Err(AppError::Invalid(vec![crate::sheet::table::at_row(
-                &m,
-                "个项目",
-                &row_of,
-                file_name,
-            )]))
-        }
+        Err(dixian_store::StoreError::Invalid(m)) => Err(AppError::Invalid(vec![table::at_row(
+            &m,
+            "个项目",
+            &row_of,
+            file_name,
+        )])),
         Err(e) => Err(e.into()),
     }
 }

@@ -22,6 +22,46 @@ impl TableRow {
     pub fn get(&self, column: usize) -> &str {
         self.values.get(column).map_or("", String::as_str)
     }
+
+    /// A problem of this row in column `c` of `columns`.
+    pub fn problem(&self, columns: &[(&str, bool)], c: usize, message: String) -> Problem {
+        Problem {
+            row: self.number,
+            column: columns.get(c).map(|col| col.0.to_string()),
+            message,
+        }
+    }
+
+    /// The required cells of `columns` this row leaves empty, each as a problem.
+    pub fn missing(&self, columns: &[(&str, bool)]) -> Vec<Problem> {
+        columns
+            .iter()
+            .enumerate()
+            .filter(|(c, (_, required))| *required && self.get(*c).is_empty())
+            .map(|(c, (name, _))| self.problem(columns, c, format!("请填写{name}")))
+            .collect()
+    }
+}
+
+/// Opens an uploaded list for import (项目清单、资产台账): the officer's file-work slot, held
+/// while the caller checks the rows, and the rows of `columns`; or every problem of the file,
+/// each said with the file's name.
+pub fn open_list(
+    actor: &dixian_domain::access::Actor,
+    file_name: &str,
+    bytes: &[u8],
+    columns: &[(&str, bool)],
+    max_rows: usize,
+) -> Result<(super::guard::FileWork, Vec<TableRow>), crate::AppError> {
+    let work = super::guard::start_file_work(actor)?;
+    let kind = FileKind::of(file_name, bytes).map_err(|p| refused(file_name, &[p]))?;
+    let rows = read_table(kind, bytes, columns, max_rows).map_err(|p| refused(file_name, &p))?;
+    Ok((work, rows))
+}
+
+/// A list refused whole: each problem said with the file's name, its row and column.
+pub fn refused(file_name: &str, problems: &[Problem]) -> crate::AppError {
+    crate::AppError::Invalid(problems.iter().map(|p| format!("{file_name}{p}")).collect())
 }
 
 /// A header cell's column name: spaces and the `*` of required columns taken off.
