@@ -23,6 +23,7 @@ pub mod screening;
 pub mod setup;
 pub mod sheet;
 pub mod uploads;
+pub mod villages;
 pub mod workbook;
 
 use dixian_store::StoreError;

@@ -24,6 +24,7 @@ pub mod registry;
 /// 两不愁三保障及饮水安全 (保障核查), part of a household's record.
 pub use registry::assurance;
 pub mod screening;
+pub mod villages;
 
 pub use access::{Actor, Permission, Role, Scope};
 pub use calendar::{CalendarEntry, CalendarWarning, DayKind, Reckoned, WorkCalendar};

@@ -664,3 +664,34 @@ work_relief_labour_min_percent = 30
     let (pack, _) = p.source_of("funds.industry_share_min_percent").unwrap();
     assert_eq!(pack, "county-funds-2026");
 }
+
+#[test]
+fn village_targets_and_the_weak_village_programme_come_from_their_places_packs() {
+    let set = builtin_set().unwrap();
+    let villages = |region: &str, on| set.resolve(&code(region), on).unwrap().villages.unwrap();
+    // Everywhere: operating income is the four operating items, subsidies left out.
+    let national = villages("500299000000", d(2024, 6, 1));
+    assert_eq!(national.operating().len(), 4);
+    assert!(national.target.is_empty() && national.weak.is_none());
+    // 铜仁 (seed 001): the target of the end of 2023 holds in 2024.
+    let tongren = villages("520602000000", d(2024, 6, 1));
+    let target = tongren.target_for(2024).unwrap();
+    assert_eq!(
+        (
+            target.year,
+            target.all_operating_min.fen(),
+            target.share_percent
+        ),
+        (2023, 16_000_000, 30)
+    );
+    // 武清 (seed 002): 165 villages by the 2018–2020 average, to 20万 a year.
+    let wuqing = villages("120114000000", d(2022, 1, 1));
+    let weak = wuqing.weak.unwrap();
+    assert_eq!(
+        (weak.rank_from, weak.rank_to, weak.choose_count),
+        (2018, 2020, 165)
+    );
+    assert_eq!(weak.target_operating.fen(), 20_000_000);
+    // Before the programme's pack, 武清 has no weak-village rules.
+    assert!(villages("120114000000", d(2021, 6, 1)).weak.is_none());
+}

@@ -669,6 +669,7 @@ mod monitoring;
 mod problems;
 mod registry;
 mod screening;
+mod villages;
 mod visits;
 
 /// Rows per multi-row INSERT: below SQLite's 32,766 bound parameters for the widest table.

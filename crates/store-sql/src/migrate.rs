@@ -152,6 +152,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_asset_payouts.sql"),
         postgres: include_str!("../migrations/postgres/0023_asset_payouts.sql"),
     },
+    Migration {
+        version: 24,
+        name: "villages",
+        sqlite: include_str!("../migrations/sqlite/0024_villages.sql"),
+        postgres: include_str!("../migrations/postgres/0024_villages.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -25,6 +25,7 @@ pub mod problems;
 pub mod registry;
 pub mod screening;
 pub mod system;
+pub mod villages;
 pub mod visits;
 
 pub use accounts::{
@@ -67,6 +68,7 @@ pub use screening::{
     ScreeningPerson, ScreeningRunRecord, ScreeningStore, ScreeningWarning, StoredFeedRow,
 };
 pub use system::{DbKind, RotationReport, SystemStore};
+pub use villages::VillageStore;
 pub use visits::{NewVisit, VisitFilter, VisitLine, VisitPage, VisitRecord, VisitStore};
 
 /// Storage errors. Messages are Chinese because they reach users and operators.
@@ -117,6 +119,7 @@ pub trait Store:
     + ComplaintStore
     + FundStore
     + AssetStore
+    + VillageStore
 {
 }
 
@@ -136,6 +139,7 @@ impl<T> Store for T where
         + ComplaintStore
         + FundStore
         + AssetStore
+        + VillageStore
 {
 }
 
@@ -144,6 +148,6 @@ pub mod prelude {
     pub use crate::{
         AccountStore, AssetStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore,
         FeedStore, FundStore, MonitoringStore, PolicyStore, ProblemStore, RegistryStore,
-        ScreeningStore, Store, SystemStore, VisitStore,
+        ScreeningStore, Store, SystemStore, VillageStore, VisitStore,
     };
 }

@@ -31,6 +31,7 @@ mod openapi;
 mod public_form;
 mod session;
 mod views;
+mod villages;
 
 use axum::Router;
 use axum::extract::State;
@@ -87,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(problems::router())
         .merge(funds::router())
         .merge(assets::router())
+        .merge(villages::router())
         .merge(screening::router())
         .merge(reports::router())
         .merge(audit::router())

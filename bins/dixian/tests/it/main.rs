@@ -9,6 +9,7 @@ mod browser_lists;
 mod browser_monitoring;
 mod browser_problems;
 mod browser_screening;
+mod browser_villages;
 mod data;
 mod layers;
 mod security;

@@ -15,3 +15,4 @@ mod quality;
 mod screening_rules;
 mod setup;
 mod support;
+mod villages;

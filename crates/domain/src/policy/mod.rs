@@ -12,6 +12,7 @@ pub mod funds;
 pub mod problems;
 pub mod screening;
 pub mod sources;
+pub mod villages;
 
 use crate::division::{DivisionCode, DivisionLevel};
 use crate::money::Money;
@@ -414,6 +415,8 @@ pub struct CodesLayer {
     pub fund_category: Option<Vec<CodeItem>>,
     /// 负面清单: uses funds may not be spent on.
     pub negative_use: Option<Vec<funds::NegativeUse>>,
+    /// 认定类别: what a county, town or village may be designated as.
+    pub designation: Option<Vec<villages::DesignationKind>>,
 }
 
 /// One pack file as written.
@@ -435,6 +438,7 @@ pub struct PackFile {
     pub exclusions: Option<exclusions::ExclusionRules>,
     pub funds: Option<funds::FundRules>,
     pub assets: Option<assets::AssetRules>,
+    pub villages: Option<villages::VillageRules>,
     #[serde(default)]
     pub codes: CodesLayer,
     /// Where each value comes from (来源), by value path; see [`sources`].
@@ -702,6 +706,23 @@ fn validate(p: &PackFile) -> Vec<Problem> {
         for (field, message) in rules.check() {
             out.push((vec![Seg::Key("assets"), Seg::Key(field)], message));
         }
+    }
+    if let Some(rules) = &p.villages {
+        for (field, message) in rules.check() {
+            out.push((vec![Seg::Key("villages"), Seg::Key(field)], message));
+        }
+    }
+    for (i, field, message) in villages::check_kinds(p.codes.designation.as_deref().unwrap_or(&[]))
+    {
+        out.push((
+            vec![
+                Seg::Key("codes"),
+                Seg::Key("designation"),
+                Seg::Index(i),
+                Seg::Key(field),
+            ],
+            message,
+        ));
     }
     for (table, i, field, message) in funds::check_tables(
         p.codes.project_type.as_deref(),
@@ -1012,10 +1033,14 @@ pub struct Policy {
     pub funds: Option<funds::FundRules>,
     /// `None` where no pack in force names asset rules (packs stored before they existed).
     pub assets: Option<assets::AssetRules>,
+    /// `None` where no pack in force names village rules (packs stored before they existed).
+    pub villages: Option<villages::VillageRules>,
     /// The fund code tables; empty where no pack in force has them.
     pub project_types: Vec<funds::ProjectType>,
     pub fund_categories: Vec<CodeItem>,
     pub negative_uses: Vec<funds::NegativeUse>,
+    /// The designation table; empty where no pack in force has one.
+    pub designation_kinds: Vec<villages::DesignationKind>,
     pub object_categories: Vec<ObjectCategory>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -1367,9 +1392,17 @@ impl PolicySet {
                 }
                 None => None,
             },
+            villages: match layers.iter().rev().find(|p| p.content.villages.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "villages"));
+                    p.content.villages.clone()
+                }
+                None => None,
+            },
             project_types: optional!(codes.project_type, "codes.project_type"),
             fund_categories: optional!(codes.fund_category, "codes.fund_category"),
             negative_uses: optional!(codes.negative_use, "codes.negative_use"),
+            designation_kinds: optional!(codes.designation, "codes.designation"),
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),
@@ -1380,7 +1413,7 @@ impl PolicySet {
 }
 
 /// The packs shipped in `policy/`, carried in the binary so a fresh install has them.
-pub const BUILTIN_PACKS: [(&str, &str); 12] = [
+pub const BUILTIN_PACKS: [(&str, &str); 13] = [
     (
         "national-2021.toml",
         include_str!("../../../../policy/national-2021.toml"),
@@ -1424,6 +1457,10 @@ pub const BUILTIN_PACKS: [(&str, &str); 12] = [
     (
         "tongren-2021.toml",
         include_str!("../../../../policy/tongren-2021.toml"),
+    ),
+    (
+        "wuqing-2021.toml",
+        include_str!("../../../../policy/wuqing-2021.toml"),
     ),
     (
         "national-2026.toml",

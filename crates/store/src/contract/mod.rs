@@ -59,6 +59,7 @@ macro_rules! contract_checks {
             complaints::complaints,
             funds::funds,
             assets::assets,
+            villages::villages,
         }
     };
 }
@@ -76,6 +77,7 @@ pub mod policy;
 pub mod problems;
 pub mod registry;
 pub mod system;
+pub mod villages;
 
 fn sys() -> Actor {
     Actor::system("contract")

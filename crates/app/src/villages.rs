@@ -1,0 +1,512 @@
+//! Villages (村, issue 22): designations from the pack's table, collective accounts imported
+//! from the 农经 yearly statements, each village's operating income and its gap to the target in
+//! force, and the weak-village reverse ranking. The rules are `dixian_domain::villages`, their
+//! numbers the pack's `[villages]`.
+
+use crate::AppError;
+use crate::areas::actor_county;
+use crate::fields::{date_field, optional_date};
+use crate::policy::{resolve, stored_set};
+use chrono::NaiveDate;
+use dixian_domain::access::{Actor, Scope};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::money::Money;
+use dixian_domain::monitoring::FieldProblem;
+use dixian_domain::policy::villages::DesignationKind;
+use dixian_domain::villages::{
+    AccountFigures, Designation, IncomeTarget, RankedVillage, TargetGap, VillageRules,
+    choose_count, reverse_rank,
+};
+use dixian_store::Store;
+
+/// The village rules and the designation table in force for `division`'s county on `on`.
+pub async fn rules(
+    store: &dyn Store,
+    division: &DivisionCode,
+    on: NaiveDate,
+) -> Result<(VillageRules, Vec<DesignationKind>), AppError> {
+    let county = division
+        .ancestor_at(DivisionLevel::County)
+        .unwrap_or(*division);
+    let set = stored_set(store).await?;
+    let policy = resolve(&set, &county, on)?;
+    let rules = policy.villages.ok_or_else(|| {
+        AppError::Invalid(vec![format!(
+            "{on}适用的政策包没有村集体经济规则（[villages]），请先更新政策包"
+        )])
+    })?;
+    Ok((rules, policy.designation_kinds))
+}
+
+/// The area a village list covers: the one asked for, else the actor's (the county for the
+/// system).
+fn area_of(actor: &Actor, within: Option<DivisionCode>) -> Result<DivisionCode, AppError> {
+    within
+        .or(match &actor.scope {
+            Scope::Within(root) => Some(*root),
+            Scope::Everything => None,
+        })
+        .ok_or_else(|| AppError::Invalid(vec!["请选择县、乡镇或村".into()]))
+}
+
+/// The designation form as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct DesignationForm {
+    pub division: String,
+    pub kind: String,
+    pub document: String,
+    pub from: String,
+    /// Empty: until further notice.
+    pub to: String,
+}
+
+/// Records a designation (认定) of a county, town or village of the actor's county; the kind
+/// must be of the pack's table and of the division's level. Gives its id.
+pub async fn designate(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &DesignationForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let division = match DivisionCode::parse(f.division.trim()) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            p.push(("division", format!("认定对象：{e}")));
+            None
+        }
+    };
+    let from = date_field(&mut p, "from", &f.from, "认定起始日期");
+    let to = optional_date(&mut p, "to", &f.to, "认定结束日期");
+    if f.document.trim().is_empty() {
+        p.push(("document", "请填写认定文件的文号".into()));
+    }
+    let on = from.unwrap_or(today);
+    let Some(region) = division.or_else(|| actor_county(actor)) else {
+        return Err(AppError::Fields(p));
+    };
+    let (_, kinds) = rules(store, &region, on).await?;
+    let kind = kinds.iter().find(|k| k.code == f.kind.trim());
+    match (kind, division) {
+        (None, _) => p.push((
+            "kind",
+            format!("认定类别“{}”不在政策包的认定类别表中", f.kind.trim()),
+        )),
+        (Some(k), Some(d)) if k.division_level() != Some(d.level()) => p.push((
+            "division",
+            format!("“{}”认定给{}，{d}是{}", k.name, k.level, d.level().label()),
+        )),
+        _ => {}
+    }
+    let (Some(division), Some(from), Some(kind), true) = (division, from, kind, p.is_empty())
+    else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store
+        .add_designation(
+            actor,
+            &Designation {
+                division,
+                kind: kind.code.clone(),
+                document: f.document.trim().to_string(),
+                from,
+                to,
+            },
+        )
+        .await?)
+}
+
+/// One village of the list: its designations in force, its account of the year and the gap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VillageLine {
+    pub village: DivisionCode,
+    pub name: String,
+    pub town: String,
+    /// Names of the designations holding on the last day of the year (or today).
+    pub designations: Vec<String>,
+    pub account: Option<AccountFigures>,
+    pub operating: Option<Money>,
+    pub profit: Option<Money>,
+    /// Against the target in force; `None` without an account or a target.
+    pub gap: Option<TargetGap>,
+}
+
+/// The villages of an area for a year, against the target in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub year: i32,
+    pub area: DivisionCode,
+    pub target: Option<IncomeTarget>,
+    pub lines: Vec<VillageLine>,
+    /// Villages with an account of the year.
+    pub reported: usize,
+    /// Villages meeting the target for all villages.
+    pub met_all: usize,
+    /// Villages reaching the higher target of the share, and how many the share asks.
+    pub share_met: usize,
+    pub share_needed: usize,
+}
+
+/// The villages of `within` (the actor's area when `None`) with their accounts of `year`.
+pub async fn overview(
+    store: &dyn Store,
+    actor: &Actor,
+    within: Option<DivisionCode>,
+    year: i32,
+    today: NaiveDate,
+) -> Result<Overview, AppError> {
+    let area = area_of(actor, within)?;
+    let accounts = store.accounts(actor, Some(&area), year, year).await?;
+    let designations = store.designations(actor, Some(&area)).await?;
+    let day = NaiveDate::from_ymd_opt(year, 12, 31)
+        .unwrap_or(today)
+        .min(today);
+    let (rules, kinds) = rules(store, &area, day).await?;
+    let items = rules.operating();
+    let target = rules.target_for(year).cloned();
+    let all = store.divisions_within(&area).await?;
+    let mut villages: Vec<(DivisionCode, String)> = all
+        .iter()
+        .filter(|d| d.code.level() == DivisionLevel::Village)
+        .map(|d| (d.code, d.name.clone()))
+        .collect();
+    if area.level() == DivisionLevel::Village
+        && let Some(d) = store.division(&area).await?
+    {
+        villages = vec![(d.code, d.name)];
+    }
+    let town_name = |v: &DivisionCode| {
+        let t = v.ancestor_at(DivisionLevel::Town);
+        all.iter()
+            .find(|d| Some(d.code) == t)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    };
+    let kind_name = |code: &str| {
+        kinds
+            .iter()
+            .find(|k| k.code == code)
+            .map_or_else(|| code.to_string(), |k| k.name.clone())
+    };
+    let mut lines = Vec::with_capacity(villages.len());
+    for (village, name) in villages {
+        let account = accounts
+            .iter()
+            .find(|a| a.village == village)
+            .map(|a| a.figures);
+        let operating = account.map(|a| a.operating(&items));
+        let profit = account.map(|a| a.profit);
+        let gap = match (operating, profit, &target) {
+            (Some(o), Some(p), Some(t)) => Some(TargetGap::of(o, p, t)),
+            _ => None,
+        };
+        let designations = designations
+            .iter()
+            .filter(|r| {
+                r.designation.holds_on(day)
+                    && village.is_within(&r.designation.division)
+                    && r.designation.division.level() == DivisionLevel::Village
+            })
+            .map(|r| kind_name(&r.designation.kind))
+            .collect();
+        lines.push(VillageLine {
+            town: town_name(&village),
+            village,
+            name,
+            designations,
+            account,
+            operating,
+            profit,
+            gap,
+        });
+    }
+    let reported = lines.iter().filter(|l| l.account.is_some()).count();
+    let met_all = lines
+        .iter()
+        .filter(|l| l.gap.is_some_and(|g| g.met()))
+        .count();
+    let (share_met, share_needed) = match &target {
+        Some(t) => (
+            lines
+                .iter()
+                .filter(|l| {
+                    l.operating.is_some_and(|o| o >= t.share_operating_min)
+                        && l.profit.is_some_and(|p| p >= t.share_profit_min)
+                })
+                .count(),
+            (lines.len() * t.share_percent as usize).div_ceil(100),
+        ),
+        None => (0, 0),
+    };
+    Ok(Overview {
+        year,
+        area,
+        target,
+        lines,
+        reported,
+        met_all,
+        share_met,
+        share_needed,
+    })
+}
+
+/// A village of the weak-village ranking, with its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeakLine {
+    pub ranked: RankedVillage,
+    pub name: String,
+    pub town: String,
+}
+
+/// The weak-village programme of the actor's county, if its pack has one: the rules, and the
+/// villages of `within` (the county when `None`) ranked on the average operating income of the
+/// pack's years, lowest first, the chosen marked.
+pub async fn weak_ranking(
+    store: &dyn Store,
+    actor: &Actor,
+    within: Option<DivisionCode>,
+    today: NaiveDate,
+) -> Result<Option<(dixian_domain::villages::WeakVillageRules, Vec<WeakLine>)>, AppError> {
+    let area = area_of(actor, within)?;
+    let (rules, _) = rules(store, &area, today).await?;
+    let Some(weak) = rules.weak.clone() else {
+        return Ok(None);
+    };
+    let items = rules.operating();
+    let accounts = store
+        .accounts(actor, Some(&area), weak.rank_from, weak.rank_to)
+        .await?;
+    let all = store.divisions_within(&area).await?;
+    let villages: Vec<(DivisionCode, Vec<(i32, Money)>)> = all
+        .iter()
+        .filter(|d| d.code.level() == DivisionLevel::Village)
+        .map(|d| {
+            (
+                d.code,
+                accounts
+                    .iter()
+                    .filter(|a| a.village == d.code)
+                    .map(|a| (a.year, a.figures.operating(&items)))
+                    .collect(),
+            )
+        })
+        .collect();
+    let with_data = villages.iter().filter(|(_, y)| !y.is_empty()).count();
+    let ranked = reverse_rank(
+        &villages,
+        weak.rank_from,
+        weak.rank_to,
+        choose_count(&weak, with_data),
+    );
+    let name_of = |c: Option<DivisionCode>| {
+        all.iter()
+            .find(|d| Some(d.code) == c)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    };
+    let lines = ranked
+        .into_iter()
+        .map(|r| WeakLine {
+            name: name_of(Some(r.village)),
+            town: name_of(r.village.ancestor_at(DivisionLevel::Town)),
+            ranked: r,
+        })
+        .collect();
+    Ok(Some((weak, lines)))
+}
+
+/// The columns of the collective-account template (村集体经济收支导入); `true`: required.
+pub const ACCOUNT_COLUMNS: [(&str, bool); 11] = [
+    ("村", true),
+    ("年度", true),
+    ("经营收入", true),
+    ("发包及上交收入", true),
+    ("投资收益", true),
+    ("补助收入", true),
+    ("其他收入", true),
+    ("经营支出", true),
+    ("管理费用", true),
+    ("其他支出", true),
+    ("本年收益", true),
+];
+
+/// Most rows one statement may have.
+const MAX_IMPORT_ROWS: usize = dixian_store::villages::MAX_ACCOUNTS;
+
+/// Imports the villages' yearly accounts from a 农经 statement (XLSX or CSV, one row a village
+/// and year), all or none; every problem named by its row and column. Gives how many were saved.
+pub async fn import_accounts(
+    store: &dyn Store,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<usize, AppError> {
+    use crate::sheet::{Problem, table};
+    let (_work, rows) =
+        table::open_list(actor, file_name, bytes, &ACCOUNT_COLUMNS, MAX_IMPORT_ROWS)?;
+    let area = area_of(actor, None)?;
+    let all = store.divisions_within(&area).await?;
+    let villages: Vec<(String, DivisionCode)> = all
+        .iter()
+        .filter(|d| d.code.level() == DivisionLevel::Village)
+        .flat_map(|d| {
+            let town = all
+                .iter()
+                .find(|t| Some(t.code) == d.code.ancestor_at(DivisionLevel::Town))
+                .map(|t| t.name.clone())
+                .unwrap_or_default();
+            [
+                (d.name.clone(), d.code),
+                (format!("{town}{}", d.name), d.code),
+                (d.code.to_string(), d.code),
+            ]
+        })
+        .collect();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut accounts = Vec::new();
+    let mut row_of = Vec::new();
+    for r in &rows {
+        let missing = r.missing(&ACCOUNT_COLUMNS);
+        if !missing.is_empty() {
+            problems.extend(missing);
+            continue;
+        }
+        let before = problems.len();
+        let place = r.get(0);
+        let found: Vec<DivisionCode> = villages
+            .iter()
+            .filter(|(n, _)| n == place)
+            .map(|(_, c)| *c)
+            .collect();
+        let village = match found.as_slice() {
+            [one] => Some(*one),
+            [] if r.numbers.contains(&0) => {
+                problems.push(r.problem(
+                    &ACCOUNT_COLUMNS,
+                    0,
+                    "区划代码被Excel存成了数字，请把这一列设为文本后重新填写".into(),
+                ));
+                None
+            }
+            [] => {
+                problems.push(r.problem(
+                    &ACCOUNT_COLUMNS,
+                    0,
+                    format!("您的辖区没有叫“{place}”的村"),
+                ));
+                None
+            }
+            many => {
+                let distinct: std::collections::BTreeSet<_> = many.iter().collect();
+                if distinct.len() == 1 {
+                    Some(many[0])
+                } else {
+                    problems.push(r.problem(
+                        &ACCOUNT_COLUMNS,
+                        0,
+                        format!(
+                            "辖区有{}个“{place}”，请写成“镇名村名”或区划代码",
+                            distinct.len()
+                        ),
+                    ));
+                    None
+                }
+            }
+        };
+        let year = match r.get(1).trim_end_matches('年').parse::<i32>() {
+            Ok(y) if (2000..=2100).contains(&y) => Some(y),
+            _ => {
+                problems.push(r.problem(
+                    &ACCOUNT_COLUMNS,
+                    1,
+                    format!("年度“{}”应为如2025的年份", r.get(1)),
+                ));
+                None
+            }
+        };
+        let mut money = |c: usize| match Money::parse(r.get(c)) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(r.problem(&ACCOUNT_COLUMNS, c, format!("金额{e}")));
+                Money::ZERO
+            }
+        };
+        let figures = AccountFigures {
+            business: money(2),
+            contract: money(3),
+            investment: money(4),
+            subsidy: money(5),
+            other: money(6),
+            business_cost: money(7),
+            management_cost: money(8),
+            other_cost: money(9),
+            profit: money(10),
+        };
+        if problems.len() == before {
+            let columns = [
+                ("business", 2),
+                ("contract", 3),
+                ("investment", 4),
+                ("subsidy", 5),
+                ("other", 6),
+                ("business_cost", 7),
+                ("management_cost", 8),
+                ("other_cost", 9),
+                ("profit", 10),
+            ];
+            for (field, message) in figures.problems() {
+                let c = columns
+                    .iter()
+                    .find(|(f, _)| *f == field)
+                    .map_or(10, |x| x.1);
+                problems.push(r.problem(&ACCOUNT_COLUMNS, c, message));
+            }
+        }
+        if let (Some(v), Some(y), true) = (village, year, problems.len() == before) {
+            accounts.push((v, y, figures));
+            row_of.push(r.number);
+        }
+    }
+    if !problems.is_empty() {
+        return Err(table::refused(file_name, &problems));
+    }
+    match store.save_accounts(actor, &accounts).await {
+        Ok(n) => Ok(n),
+        Err(dixian_store::StoreError::Invalid(m)) => Err(AppError::Invalid(vec![table::at_row(
+            &m, "个", &row_of, file_name,
+        )])),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The account template as CSV or XLSX, with its instructions.
+pub fn account_template(kind: crate::sheet::FileKind) -> Result<Vec<u8>, AppError> {
+    let notes: Vec<crate::sheet::ColumnNote> = ACCOUNT_COLUMNS
+        .iter()
+        .map(|(name, required)| crate::sheet::ColumnNote {
+            name,
+            required: *required,
+            note: match *name {
+                "村" => "村的12位区划代码，或村名（重名时写“镇名村名”）".into(),
+                "年度" => "如 2025".into(),
+                "本年收益" => "各项收入之和减经营支出、管理费用和其他支出，须与各项相符".into(),
+                "投资收益" => "金额，元，可写“1.2万”；亏损写负数".into(),
+                _ => "金额，元，可写“1.2万”；没有填0".into(),
+            },
+        })
+        .collect();
+    crate::sheet::template_book(
+        kind,
+        "村集体经济收支",
+        "村集体经济收支导入说明",
+        &notes,
+        &[(0, 24.0)],
+        &[
+            "每行一个村一年的收支，取自农经统计“村集体经济组织收益分配表”。",
+            "经营性收入按政策包计算（默认为经营收入、发包及上交收入、投资收益和其他收入之和，不含补助收入）。",
+            "同一个村同一年再次导入时以新导入的为准；整个文件有任何一处问题都不会写入。",
+        ],
+    )
+    .map_err(|e| AppError::Invalid(vec![format!("无法生成模板：{e}")]))
+}

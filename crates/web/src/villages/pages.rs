@@ -1,0 +1,406 @@
+//! Handlers of the village pages: they read the query or form, call `dixian_app::villages` and
+//! draw the answer.
+
+use crate::AppState;
+use crate::error::Page;
+use crate::forms::{Posted, Typed, correctable};
+use crate::frame::{Frame, render};
+use crate::session::Session;
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use chrono::Datelike;
+use dixian_app::AppError;
+use dixian_app::villages::DesignationForm;
+use dixian_domain::access::{Actor, Permission, Role};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::money::Money;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    area: String,
+    year: String,
+    /// `on`: only villages short of the target or without an account.
+    short: String,
+    done: String,
+}
+
+fn area_of(text: &str) -> Result<Option<DivisionCode>, AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => DivisionCode::parse(t)
+            .map(Some)
+            .map_err(|e| AppError::Invalid(vec![format!("地区：{e}")])),
+    }
+}
+
+fn may_designate(actor: &Actor) -> bool {
+    matches!(actor.role, None | Some(Role::CountyAdmin)) && actor.may(Permission::HandleCases)
+}
+
+fn may_import(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        None | Some(Role::CountyAdmin | Role::TownReviewer)
+    ) && actor.may(Permission::HandleCases)
+}
+
+pub(crate) struct LineView {
+    code: String,
+    name: String,
+    town: String,
+    designations: String,
+    operating: String,
+    profit: String,
+    /// 达标 / 缺…元 / 未填报 / empty without a target.
+    gap: String,
+    short: bool,
+}
+
+pub(crate) struct DesignationView {
+    division: String,
+    kind: String,
+    document: String,
+    period: String,
+}
+
+#[derive(Template)]
+#[template(path = "villages/villages.html")]
+struct VillagesPage {
+    frame: Frame,
+    done: Option<String>,
+    typed: Typed,
+    areas: Vec<crate::areas::AreaChoice>,
+    only_short: bool,
+    year: i32,
+    years: Vec<i32>,
+    target: Option<String>,
+    summary: String,
+    lines: Vec<LineView>,
+    designations: Vec<DesignationView>,
+    may_designate: bool,
+    may_import: bool,
+    has_weak: bool,
+    /// (code, name) of the divisions a designation may be given to.
+    divisions: Vec<(String, String)>,
+    /// (code, name and level) of the pack's designation kinds.
+    kinds: Vec<(String, String)>,
+    today: String,
+}
+
+fn money(m: Option<Money>) -> String {
+    m.map_or_else(|| "—".to_string(), Money::grouped)
+}
+
+async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) -> Page {
+    let actor = &session.auth.actor;
+    let store = state.store.as_ref();
+    let today = state.today();
+    let within = area_of(&q.area)?;
+    let year = q
+        .year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=today.year()).contains(y))
+        .unwrap_or(today.year() - 1);
+    let o = dixian_app::villages::overview(store, actor, within, year, today).await?;
+    let (rules, kinds) = dixian_app::villages::rules(store, &o.area, today).await?;
+    let records = store
+        .designations(actor, within.as_ref())
+        .await
+        .map_err(AppError::from)?;
+    let kind_name = |code: &str| {
+        kinds
+            .iter()
+            .find(|k| k.code == code)
+            .map_or_else(|| code.to_string(), |k| k.name.clone())
+    };
+    let target = o.target.as_ref().map(|t| {
+        format!(
+            "{}年目标（政策包）：每个村经营性收入不低于{}元、收益不低于{}元；{}%的村经营性收入不低于{}元、收益不低于{}元",
+            t.year,
+            t.all_operating_min.grouped(),
+            t.all_profit_min.grouped(),
+            t.share_percent,
+            t.share_operating_min.grouped(),
+            t.share_profit_min.grouped()
+        )
+    });
+    let summary = match &o.target {
+        Some(_) => format!(
+            "{}个村，{}个已填报{}年收支；{}个达到全部村的目标，{}个达到较高目标（要求至少{}个）",
+            o.lines.len(),
+            o.reported,
+            year,
+            o.met_all,
+            o.share_met,
+            o.share_needed
+        ),
+        None => format!(
+            "{}个村，{}个已填报{}年收支；政策包没有这一年的收入目标",
+            o.lines.len(),
+            o.reported,
+            year
+        ),
+    };
+    let only_short = q.short == "on";
+    let lines: Vec<LineView> = o
+        .lines
+        .iter()
+        .map(|l| {
+            let (gap, short) = match (&l.account, l.gap, &o.target) {
+                (None, _, _) => ("未填报".to_string(), true),
+                (Some(_), Some(g), _) if g.met() => ("达标".to_string(), false),
+                (Some(_), Some(g), _) => {
+                    let mut parts = Vec::new();
+                    if g.operating > Money::ZERO {
+                        parts.push(format!("经营性收入缺{}元", g.operating.grouped()));
+                    }
+                    if g.profit > Money::ZERO {
+                        parts.push(format!("收益缺{}元", g.profit.grouped()));
+                    }
+                    (parts.join("，"), true)
+                }
+                (Some(_), None, _) => (String::new(), false),
+            };
+            LineView {
+                code: l.village.to_string(),
+                name: l.name.clone(),
+                town: l.town.clone(),
+                designations: l.designations.join("、"),
+                operating: money(l.operating),
+                profit: money(l.profit),
+                gap,
+                short,
+            }
+        })
+        .filter(|l| !only_short || l.short)
+        .collect();
+    let designations = records
+        .iter()
+        .map(|r| DesignationView {
+            division: if r.division_name.is_empty() {
+                r.designation.division.to_string()
+            } else {
+                r.division_name.clone()
+            },
+            kind: kind_name(&r.designation.kind),
+            document: r.designation.document.clone(),
+            period: match r.designation.to {
+                Some(to) => format!("{}至{to}", r.designation.from),
+                None => format!("{}起", r.designation.from),
+            },
+        })
+        .collect();
+    let mut divisions = Vec::new();
+    if may_designate(actor)
+        && let Some(county) = dixian_app::areas::actor_county(actor)
+    {
+        if let Ok(Some(c)) = store.division(&county).await {
+            divisions.push((c.code.to_string(), format!("{}（县）", c.name)));
+        }
+        let all = store.divisions_within(&county).await.unwrap_or_default();
+        for d in &all {
+            match d.code.level() {
+                DivisionLevel::Town => {
+                    divisions.push((d.code.to_string(), format!("{}（乡镇）", d.name)));
+                }
+                DivisionLevel::Village => {
+                    let town = all
+                        .iter()
+                        .find(|t| Some(t.code) == d.code.ancestor_at(DivisionLevel::Town))
+                        .map(|t| t.name.as_str())
+                        .unwrap_or("");
+                    divisions.push((d.code.to_string(), format!("{town}{}", d.name)));
+                }
+                _ => {}
+            }
+        }
+    }
+    let code = if typed.any() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(
+        code,
+        &VillagesPage {
+            frame: session.frame(state),
+            done: match q.done.as_str() {
+                "designate" => Some("认定已登记。".to_string()),
+                _ => None,
+            },
+            typed,
+            areas: crate::areas::area_choices(store, actor, within.as_ref()).await,
+            only_short,
+            year,
+            years: (today.year() - 6..today.year()).rev().collect(),
+            target,
+            summary,
+            lines,
+            designations,
+            may_designate: may_designate(actor),
+            may_import: may_import(actor),
+            has_weak: rules.weak.is_some(),
+            divisions,
+            kinds: kinds
+                .iter()
+                .map(|k| (k.code.clone(), format!("{}（{}）", k.name, k.level)))
+                .collect(),
+            today: today.to_string(),
+        },
+    ))
+}
+
+/// `GET /villages?area=&year=`.
+pub async fn villages(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    show(&state, &session, &q, Typed::default()).await
+}
+
+/// `POST /villages/designations`.
+pub async fn designate(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    let f: DesignationForm = posted.parse()?;
+    match dixian_app::villages::designate(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &f,
+        state.today(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/villages?done=designate#designations").into_response()),
+        Err(e) if correctable(&e) => {
+            let typed = Typed::refused("designate", posted.fields(), &e);
+            show(&state, &session, &ListQuery::default(), typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+const IMPORT: crate::imports::ImportSpec = crate::imports::ImportSpec {
+    what: "村集体经济收支",
+    back: ("/villages", "村级工作"),
+    base: "/villages",
+    ascii: "village-accounts",
+    unit: "个村的年度收支",
+    note: "把农经统计的“村集体经济组织收益分配表”导入：每行一个村一年，各项收入、支出和本年收益须相符。",
+};
+
+/// `GET /villages/import`.
+pub async fn import_form(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+) -> Page {
+    crate::imports::form(&state, &session, &IMPORT)
+}
+
+/// `GET /villages/template/{file}`.
+pub async fn template(Path(file): Path<String>) -> Page {
+    crate::imports::template(&file, &IMPORT, dixian_app::villages::account_template)
+}
+
+/// `POST /villages/import`: the statement, saved whole or not at all.
+pub async fn import(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Result<Posted, crate::error::PageError>,
+) -> Page {
+    let (store, actor) = (state.store.as_ref(), &session.auth.actor);
+    crate::imports::upload(
+        &state,
+        &session,
+        &IMPORT,
+        posted,
+        |name, bytes| async move {
+            dixian_app::villages::import_accounts(store, actor, &name, &bytes).await
+        },
+    )
+    .await
+}
+
+pub(crate) struct WeakView {
+    rank: String,
+    name: String,
+    town: String,
+    average: String,
+    missing: String,
+    chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "villages/weak.html")]
+struct WeakPage {
+    frame: Frame,
+    rules: Option<String>,
+    rows: Vec<WeakView>,
+    chosen: usize,
+}
+
+/// `GET /villages/weak?area=`: the reverse ranking of the pack's programme.
+pub async fn weak(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    let actor = &session.auth.actor;
+    let within = area_of(&q.area)?;
+    let found =
+        dixian_app::villages::weak_ranking(state.store.as_ref(), actor, within, state.today())
+            .await?;
+    let (rules, rows) = match found {
+        None => (None, Vec::new()),
+        Some((w, lines)) => (
+            Some(format!(
+                "按{}—{}年年均村集体经营性收入由低到高排序，选{}；目标：经营性年收入达到{}元（政策包）",
+                w.rank_from,
+                w.rank_to,
+                if w.choose_count > 0 {
+                    format!("{}个村", w.choose_count)
+                } else {
+                    format!("{}%的村", w.choose_percent)
+                },
+                w.target_operating.grouped()
+            )),
+            lines,
+        ),
+    };
+    let chosen = rows.iter().filter(|l| l.ranked.chosen).count();
+    Ok(render(
+        StatusCode::OK,
+        &WeakPage {
+            frame: session.frame(&state),
+            rules,
+            chosen,
+            rows: rows
+                .iter()
+                .map(|l| WeakView {
+                    rank: l.ranked.rank.map_or_else(|| "—".into(), |r| r.to_string()),
+                    name: l.name.clone(),
+                    town: l.town.clone(),
+                    average: money(l.ranked.average),
+                    missing: l
+                        .ranked
+                        .missing
+                        .iter()
+                        .map(|y| format!("{y}年"))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    chosen: l.ranked.chosen,
+                })
+                .collect(),
+        },
+    ))
+}
