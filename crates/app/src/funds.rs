@@ -976,11 +976,17 @@ async fn overdue(
     year: i32,
     today: NaiveDate,
 ) -> Result<Vec<Overdue>, AppError> {
+    // Only library projects not yet finished can be late.
     let projects = store
         .projects(
             actor,
             &ProjectFilter {
                 planned_year: Some(year),
+                stages: ProjectStage::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| s.in_library() && !s.completed())
+                    .collect(),
                 ..ProjectFilter::default()
             },
         )

@@ -19,7 +19,8 @@ use dixian_store::files::{MAX_ATTACHMENT_BYTES, PhotoMeta};
 use dixian_store::funds::{
     Beneficiary, FundFile, FundStore, FundSummary, HouseholdProject, MAX_BENEFICIARIES,
     MAX_PROJECT_FILES, NewFund, NewPayment, NewProject, NewWage, PaymentRecord, PlanLine,
-    ProjectEventRecord, ProjectFile, ProjectFilter, ProjectStep, ProjectSummary, WageRecord,
+    ProjectEventRecord, ProjectFile, ProjectFilter, ProjectPage, ProjectStep, ProjectSummary,
+    WageRecord,
 };
 use dixian_store::{StoreError, StoreResult};
 
@@ -612,6 +613,16 @@ impl FundStore for SqlStore {
         actor: &Actor,
         filter: &ProjectFilter,
     ) -> StoreResult<Vec<ProjectSummary>> {
+        Ok(self.project_page(actor, filter, 0, i64::MAX).await?.rows)
+    }
+
+    async fn project_page(
+        &self,
+        actor: &Actor,
+        filter: &ProjectFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<ProjectPage> {
         if !actor.may(Permission::ProposeProjects) {
             self.permit(actor, Permission::ViewRegistry, "项目库")
                 .await?;
@@ -619,26 +630,87 @@ impl FundStore for SqlStore {
         let (lo, hi) = self.area_range(actor, filter.within.as_ref()).await?;
         let words = dixian_store::search_words(filter.search.as_deref().unwrap_or(""));
         let pattern = format!("%{words}%");
-        let rows: Vec<ProjectRow> = read!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{} WHERE p.division BETWEEN $1 AND $2
-                   AND ($3 = '' OR p.stage = $3)
-                   AND ($4 = 0 OR p.planned_year = $4)
-                   AND ($5 = '' OR p.name LIKE $6)
-                 ORDER BY p.planned_year DESC, p.id DESC",
+        // Stage codes come from the enum, never from the request.
+        let stages = if filter.stages.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND p.stage IN ({})",
+                filter
+                    .stages
+                    .iter()
+                    .map(|s| format!("'{}'", s.code()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let where_ = format!(
+            "p.division BETWEEN $1 AND $2
+               AND ($3 = '' OR p.stage = $3)
+               AND ($4 = 0 OR p.planned_year = $4)
+               AND ($5 = '' OR p.name LIKE $6){stages}"
+        );
+        let stage = filter.stage.map(|s| s.code()).unwrap_or("");
+        let year = i64::from(filter.planned_year.unwrap_or(0));
+        let whole = offset == 0 && limit == i64::MAX;
+        let (rows, totals): (Vec<ProjectRow>, Option<(i64, i64, i64)>) = read!(self, |pool| {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{} WHERE {where_} ORDER BY p.planned_year DESC, p.id DESC LIMIT $7 OFFSET $8",
                 project_select()
             )))
             .bind(&lo)
             .bind(&hi)
-            .bind(filter.stage.map(|s| s.code()).unwrap_or(""))
-            .bind(i64::from(filter.planned_year.unwrap_or(0)))
+            .bind(stage)
+            .bind(year)
             .bind(&words)
             .bind(&pattern)
+            .bind(limit.max(0))
+            .bind(offset.max(0))
             .fetch_all(pool)
             .await
-            .map_err(backend)?
+            .map_err(backend)?;
+            let totals = if whole {
+                None
+            } else {
+                Some(
+                    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                        "SELECT COUNT(*), COALESCE(CAST(SUM(p.budget_fen) AS BIGINT), 0),
+                                COALESCE((SELECT CAST(SUM(l.amount_fen) AS BIGINT)
+                                            FROM fund_lines l JOIN projects p ON p.id = l.project_id
+                                           WHERE {where_}), 0)
+                           FROM projects p WHERE {where_}"
+                    )))
+                    .bind(&lo)
+                    .bind(&hi)
+                    .bind(stage)
+                    .bind(year)
+                    .bind(&words)
+                    .bind(&pattern)
+                    .fetch_one(pool)
+                    .await
+                    .map_err(backend)?,
+                )
+            };
+            (rows, totals)
         });
-        rows.into_iter().map(ProjectRow::summary).collect()
+        let rows = rows
+            .into_iter()
+            .map(ProjectRow::summary)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let (total, budget, planned) = match totals {
+            Some(t) => t,
+            None => (
+                i64::try_from(rows.len()).unwrap_or(i64::MAX),
+                rows.iter().map(|p| p.budget.fen()).sum(),
+                rows.iter().map(|p| p.planned.fen()).sum(),
+            ),
+        };
+        Ok(ProjectPage {
+            rows,
+            total,
+            budget: Money::from_fen(budget),
+            planned: Money::from_fen(planned),
+        })
     }
 
     async fn project(&self, actor: &Actor, id: i64) -> StoreResult<Option<ProjectFile>> {

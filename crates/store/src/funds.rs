@@ -143,6 +143,17 @@ pub struct ProjectFilter {
     pub planned_year: Option<i32>,
     /// Words of the name.
     pub search: Option<String>,
+    /// Any of these stages (none: any stage); with `stage`, both must hold.
+    pub stages: Vec<ProjectStage>,
+}
+
+/// A page of a project list and what the whole list adds up to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectPage {
+    pub rows: Vec<ProjectSummary>,
+    pub total: i64,
+    pub budget: Money,
+    pub planned: Money,
 }
 
 /// A fund document (资金文件) as received.
@@ -291,6 +302,15 @@ pub trait FundStore: Send + Sync {
         actor: &Actor,
         filter: &ProjectFilter,
     ) -> StoreResult<Vec<ProjectSummary>>;
+    /// One page (`offset`, at most `limit` rows) of [`FundStore::projects`], with the count,
+    /// budget and planned money of the whole list, counted in the database.
+    async fn project_page(
+        &self,
+        actor: &Actor,
+        filter: &ProjectFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<ProjectPage>;
     /// One project; `None` if unknown or out of the actor's sight (refusal audited).
     async fn project(&self, actor: &Actor, id: i64) -> StoreResult<Option<ProjectFile>>;
     /// Takes a step on project `id` drawn at `version`.

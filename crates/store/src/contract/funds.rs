@@ -504,6 +504,47 @@ pub async fn funds(store: &dyn Store) {
         .unwrap();
     assert_eq!(in_2026.len(), 1);
 
+    // A page of the library with the whole list's count and money, counted in the database;
+    // a stage set narrows it.
+    let all = store
+        .projects(&county, &ProjectFilter::default())
+        .await
+        .unwrap();
+    let first = store
+        .project_page(&county, &ProjectFilter::default(), 0, 1)
+        .await
+        .unwrap();
+    assert_eq!(first.rows.len(), 1);
+    assert_eq!(first.rows[0], all[0]);
+    assert_eq!(first.total, i64::try_from(all.len()).unwrap());
+    assert_eq!(
+        first.budget.fen(),
+        all.iter().map(|p| p.budget.fen()).sum::<i64>()
+    );
+    assert_eq!(
+        first.planned.fen(),
+        all.iter().map(|p| p.planned.fen()).sum::<i64>()
+    );
+    let second = store
+        .project_page(&county, &ProjectFilter::default(), 1, 1)
+        .await
+        .unwrap();
+    assert_eq!(second.rows.first(), all.get(1));
+    let settled = store
+        .project_page(
+            &county,
+            &ProjectFilter {
+                stages: vec![ProjectStage::Settled, ProjectStage::Accepted],
+                ..ProjectFilter::default()
+            },
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(settled.total, 1);
+    assert_eq!(settled.rows[0].stage, ProjectStage::Settled);
+
     // 以工代赈 wages: the registered worker is linked to the household, the other kept by
     // name; a bad row refuses the whole batch.
     let wage = |name: &str, idn: Option<dixian_domain::id_number::IdNumber>, month: &str| {

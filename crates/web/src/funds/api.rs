@@ -95,6 +95,7 @@ pub(super) async fn projects(
                 stage,
                 planned_year: year,
                 search: Some(q.q).filter(|s| !s.trim().is_empty()),
+                ..ProjectFilter::default()
             },
         )
         .await

@@ -26,6 +26,9 @@ use dixian_store::funds::ProjectFilter;
 use serde::Deserialize;
 
 /// Rows a project list page shows.
+/// Projects a fund page offers in a list; past this many the project's number is typed.
+const MAX_PROJECT_CHOICES: usize = 300;
+
 const PAGE_ROWS: usize = 200;
 
 /// Money as a person reads it: `1,234.00`.
@@ -125,25 +128,34 @@ pub async fn projects(
     };
     let stage = ProjectStage::parse(&q.stage);
     let year = q.year.trim().parse::<i32>().ok();
-    let list = store
-        .projects(
-            actor,
-            &ProjectFilter {
-                within,
-                stage,
-                planned_year: year,
-                search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
-            },
-        )
+    let filter = ProjectFilter {
+        within,
+        stage,
+        planned_year: year,
+        search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        ..ProjectFilter::default()
+    };
+    let wanted = q.page.unwrap_or(1).max(1);
+    let rows_per_page = i64::try_from(PAGE_ROWS).unwrap_or(200);
+    let offset = i64::try_from(wanted - 1)
+        .unwrap_or(0)
+        .saturating_mul(rows_per_page);
+    let mut found = store
+        .project_page(actor, &filter, offset, rows_per_page)
         .await
         .map_err(AppError::from)?;
-    let (types, _) = tables(&state, actor, None).await;
-    let total = list.len();
+    let total = usize::try_from(found.total).unwrap_or(0);
     let pages = total.div_ceil(PAGE_ROWS).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
-    let sum = |f: fn(&dixian_store::funds::ProjectSummary) -> i64| {
-        dixian_domain::money::Money::from_fen(list.iter().map(f).sum())
-    };
+    let page = wanted.min(pages);
+    if page != wanted {
+        // Past the last page: the last page instead.
+        let offset = i64::try_from(page - 1).unwrap_or(0) * rows_per_page;
+        found = store
+            .project_page(actor, &filter, offset, rows_per_page)
+            .await
+            .map_err(AppError::from)?;
+    }
+    let (types, _) = tables(&state, actor, None).await;
     let this_year = state.today().year();
     let base = format!(
         "/projects?area={}&stage={}&year={}&q={}",
@@ -172,10 +184,9 @@ pub async fn projects(
                 .map(|s| (s.code(), s.label()))
                 .collect(),
             years: (this_year - 3..=this_year + 2).rev().collect(),
-            rows: list
+            rows: found
+                .rows
                 .iter()
-                .skip((page - 1) * PAGE_ROWS)
-                .take(PAGE_ROWS)
                 .map(|p| ProjectRow {
                     id: p.id,
                     name: p.name.clone(),
@@ -190,8 +201,8 @@ pub async fn projects(
                 })
                 .collect(),
             total,
-            budget: yuan(sum(|p| p.budget.fen())),
-            planned: yuan(sum(|p| p.planned.fen())),
+            budget: yuan(found.budget),
+            planned: yuan(found.planned),
             page,
             pages,
             base,
@@ -1093,8 +1104,10 @@ struct FundPage {
     spent: String,
     created_by: String,
     lines: Vec<FundLineView>,
-    /// Library projects of the county that may still receive funds: (id, label).
+    /// Library projects of the county that may still receive funds: (id, label); empty when
+    /// there are too many to list (`many_projects`).
     projects: Vec<(i64, String)>,
+    many_projects: bool,
     may_write: bool,
     kinds: Vec<(&'static str, &'static str)>,
     today: String,
@@ -1117,19 +1130,34 @@ async fn show_fund(
     let f = &file.fund;
     let (_, categories) = tables(state, actor, Some(f.county)).await;
     let may_write = is_county(actor) && actor.scope.covers(&f.county);
-    let projects = if may_write {
+    // The projects money may go to: offered in a list while it is short enough to choose
+    // from on a phone; past that, the project's number is typed.
+    let fundable = if may_write {
         store
-            .projects(
+            .project_page(
                 actor,
                 &ProjectFilter {
                     within: Some(f.county),
+                    stages: ProjectStage::ALL
+                        .iter()
+                        .copied()
+                        .filter(|s| s.in_library() && *s != ProjectStage::Settled)
+                        .collect(),
                     ..ProjectFilter::default()
                 },
+                0,
+                i64::try_from(MAX_PROJECT_CHOICES).unwrap_or(300) + 1,
             )
             .await
             .map_err(AppError::from)?
+    } else {
+        dixian_store::funds::ProjectPage::default()
+    };
+    let many_projects = fundable.rows.len() > MAX_PROJECT_CHOICES;
+    let projects = if may_write && !many_projects {
+        fundable
+            .rows
             .into_iter()
-            .filter(|p| p.stage.in_library() && p.stage != ProjectStage::Settled)
             .map(|p| {
                 (
                     p.id,
@@ -1207,6 +1235,7 @@ async fn show_fund(
                 })
                 .collect(),
             projects,
+            many_projects,
             may_write,
             kinds: PaymentKind::ALL
                 .iter()
