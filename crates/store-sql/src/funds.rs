@@ -213,30 +213,30 @@ impl SqlStore {
             .map_err(backend)?;
             (rows, payments)
         });
-        let mut out = Vec::new();
+        // Each line's payments by key: a year has thousands of lines and payments.
+        let mut by_line: std::collections::HashMap<i64, (i64, Vec<PaymentRecord>)> =
+            std::collections::HashMap::new();
+        for (id, line, kind, amount, on, voucher, note, by) in payments {
+            let kind = PaymentKind::parse(&kind).ok_or_else(|| corrupt("资金收支类型", &kind))?;
+            let entry = by_line.entry(line).or_default();
+            entry.0 += if kind == PaymentKind::Pay {
+                amount
+            } else {
+                -amount
+            };
+            entry.1.push(PaymentRecord {
+                id,
+                kind,
+                amount: Money::from_fen(amount),
+                on,
+                voucher,
+                note,
+                by,
+            });
+        }
+        let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let mut spent = 0i64;
-            let mut mine = Vec::new();
-            for (id, line, kind, amount, on, voucher, note, by) in &payments {
-                if *line != r.id {
-                    continue;
-                }
-                let kind = PaymentKind::parse(kind).ok_or_else(|| corrupt("资金收支类型", kind))?;
-                spent += if kind == PaymentKind::Pay {
-                    *amount
-                } else {
-                    -*amount
-                };
-                mine.push(PaymentRecord {
-                    id: *id,
-                    kind,
-                    amount: Money::from_fen(*amount),
-                    on: *on,
-                    voucher: voucher.clone(),
-                    note: note.clone(),
-                    by: by.clone(),
-                });
-            }
+            let (spent, mine) = by_line.remove(&r.id).unwrap_or_default();
             out.push(PlanLine {
                 id: r.id,
                 fund_id: r.fund_id,
