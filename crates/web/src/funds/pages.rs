@@ -26,6 +26,10 @@ use dixian_store::funds::ProjectFilter;
 use serde::Deserialize;
 
 /// Rows a project list page shows.
+/// Rows of a check's list on the funds page: the rest are in the ledger (a phone cannot use a
+/// list of thousands, and drawing one is most of the page's time).
+const SHOWN_ROWS: usize = 50;
+
 /// Projects a fund page offers in a list; past this many the project's number is typed.
 const MAX_PROJECT_CHOICES: usize = 300;
 
@@ -894,9 +898,12 @@ struct FundsPage {
     spent: String,
     industry: Option<(bool, String)>,
     progress: Option<(bool, String)>,
+    /// The first [`SHOWN_ROWS`] of each list; the totals say how many there are.
     behind: Vec<BehindRow>,
+    behind_total: usize,
     negatives: Vec<(i64, String, String)>,
     overdue: Vec<(i64, String, String, String)>,
+    overdue_total: usize,
     /// 以工代赈 projects: (id, name, check in words, met).
     relief: Vec<(i64, String, String, bool)>,
     /// How many of them fall short.
@@ -958,6 +965,7 @@ async fn funds_page(state: &AppState, session: &Session, year: i32, typed: Typed
                 .map(|p| {
                     p.behind
                         .iter()
+                        .take(SHOWN_ROWS)
                         .map(|l| BehindRow {
                             project_id: l.project_id,
                             project: l.project_name.clone(),
@@ -980,9 +988,12 @@ async fn funds_page(state: &AppState, session: &Session, year: i32, typed: Typed
                     )
                 })
                 .collect(),
+            behind_total: r.progress.as_ref().map_or(0, |p| p.behind.len()),
+            overdue_total: r.overdue.len(),
             overdue: r
                 .overdue
                 .iter()
+                .take(SHOWN_ROWS)
                 .map(|o| {
                     (
                         o.project.id,
