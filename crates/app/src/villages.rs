@@ -146,6 +146,11 @@ pub struct Overview {
     /// Villages reaching the higher target of the share, and how many the share asks.
     pub share_met: usize,
     pub share_needed: usize,
+    /// The designations of the area and above it, and the pack's table naming their kinds.
+    pub designations: Vec<dixian_store::villages::DesignationRecord>,
+    pub kinds: Vec<DesignationKind>,
+    /// Whether the pack in force has a weak-village programme.
+    pub has_weak: bool,
 }
 
 /// The villages of `within` (the actor's area when `None`) with their accounts of `year`.
@@ -201,20 +206,16 @@ pub async fn overview(
             (Some(o), Some(p), Some(t)) => Some(TargetGap::of(o, p, t)),
             _ => None,
         };
-        let designations = designations
+        let held = designations
             .iter()
-            .filter(|r| {
-                r.designation.holds_on(day)
-                    && village.is_within(&r.designation.division)
-                    && r.designation.division.level() == DivisionLevel::Village
-            })
+            .filter(|r| r.designation.division == village && r.designation.holds_on(day))
             .map(|r| kind_name(&r.designation.kind))
             .collect();
         lines.push(VillageLine {
             town: town_name(&village),
             village,
             name,
-            designations,
+            designations: held,
             account,
             operating,
             profit,
@@ -248,6 +249,9 @@ pub async fn overview(
         met_all,
         share_met,
         share_needed,
+        designations,
+        kinds,
+        has_weak: rules.weak.is_some(),
     })
 }
 

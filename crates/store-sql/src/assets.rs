@@ -183,6 +183,44 @@ impl SqlStore {
         }))
     }
 
+    /// Assets the actor may see narrowed by `f`, by id, `limit` of them from `offset`: the one
+    /// query behind the whole list and a page of it.
+    async fn asset_rows(
+        &self,
+        actor: &Actor,
+        f: &AssetFilter,
+        offset: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<AssetSummary>> {
+        self.permit(actor, Permission::ViewRegistry, "项目资产")
+            .await?;
+        let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
+        let words = dixian_store::search_words(f.search.as_deref().unwrap_or(""));
+        let pattern = format!("%{words}%");
+        let rows: Vec<AssetRow> = json_rows!(
+            self,
+            AssetRow,
+            "项目资产",
+            format!(
+                "{} WHERE {LIST_WHERE} ORDER BY a.id LIMIT $9 OFFSET $10",
+                asset_select(8)
+            ),
+            COLUMNS,
+            |q| q
+                .bind(&lo)
+                .bind(&hi)
+                .bind(f.class.map(|c| c.code()).unwrap_or(""))
+                .bind(f.state.map(|s| s.code()).unwrap_or(""))
+                .bind(f.project_id.unwrap_or(0))
+                .bind(&words)
+                .bind(&pattern)
+                .bind(i64::from(f.income_year))
+                .bind(limit.max(0))
+                .bind(offset.max(0))
+        );
+        rows.into_iter().map(AssetRow::summary).collect()
+    }
+
     /// Asset `id` if the actor may act on it with `p`; `None` when unknown or out of sight
     /// (refusal audited).
     async fn visible_asset(
@@ -669,28 +707,7 @@ impl AssetStore for SqlStore {
     }
 
     async fn assets(&self, actor: &Actor, f: &AssetFilter) -> StoreResult<Vec<AssetSummary>> {
-        self.permit(actor, Permission::ViewRegistry, "项目资产")
-            .await?;
-        let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
-        let words = dixian_store::search_words(f.search.as_deref().unwrap_or(""));
-        let pattern = format!("%{words}%");
-        let rows: Vec<AssetRow> = json_rows!(
-            self,
-            AssetRow,
-            "项目资产",
-            format!("{} WHERE {LIST_WHERE} ORDER BY a.id", asset_select(8)),
-            COLUMNS,
-            |q| q
-                .bind(&lo)
-                .bind(&hi)
-                .bind(f.class.map(|c| c.code()).unwrap_or(""))
-                .bind(f.state.map(|s| s.code()).unwrap_or(""))
-                .bind(f.project_id.unwrap_or(0))
-                .bind(&words)
-                .bind(&pattern)
-                .bind(i64::from(f.income_year))
-        );
-        rows.into_iter().map(AssetRow::summary).collect()
+        self.asset_rows(actor, f, 0, i64::MAX).await
     }
 
     async fn asset(&self, actor: &Actor, id: i64) -> StoreResult<Option<AssetFile>> {
@@ -1489,7 +1506,8 @@ impl AssetStore for SqlStore {
         offset: i64,
         limit: i64,
     ) -> StoreResult<(Vec<AssetSummary>, i64)> {
-        self.permit(actor, Permission::ViewRegistry, "项目资产")
+        let rows = self
+            .asset_rows(actor, f, offset, limit.clamp(1, 1_000))
             .await?;
         let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
         let words = dixian_store::search_words(f.search.as_deref().unwrap_or(""));
@@ -1509,33 +1527,7 @@ impl AssetStore for SqlStore {
             .await
             .map_err(backend)?
         });
-        let rows: Vec<AssetRow> = json_rows!(
-            self,
-            AssetRow,
-            "项目资产",
-            format!(
-                "{} WHERE {LIST_WHERE} ORDER BY a.id LIMIT $9 OFFSET $10",
-                asset_select(8)
-            ),
-            COLUMNS,
-            |q| q
-                .bind(&lo)
-                .bind(&hi)
-                .bind(f.class.map(|c| c.code()).unwrap_or(""))
-                .bind(f.state.map(|s| s.code()).unwrap_or(""))
-                .bind(f.project_id.unwrap_or(0))
-                .bind(&words)
-                .bind(&pattern)
-                .bind(i64::from(f.income_year))
-                .bind(limit.clamp(1, 1_000))
-                .bind(offset.max(0))
-        );
-        Ok((
-            rows.into_iter()
-                .map(AssetRow::summary)
-                .collect::<StoreResult<_>>()?,
-            total,
-        ))
+        Ok((rows, total))
     }
 
     async fn asset_figures(

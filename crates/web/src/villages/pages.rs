@@ -109,13 +109,8 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
         .filter(|y| (2000..=today.year()).contains(y))
         .unwrap_or(today.year() - 1);
     let o = dixian_app::villages::overview(store, actor, within, year, today).await?;
-    let (rules, kinds) = dixian_app::villages::rules(store, &o.area, today).await?;
-    let records = store
-        .designations(actor, within.as_ref())
-        .await
-        .map_err(AppError::from)?;
     let kind_name = |code: &str| {
-        kinds
+        o.kinds
             .iter()
             .find(|k| k.code == code)
             .map_or_else(|| code.to_string(), |k| k.name.clone())
@@ -181,7 +176,8 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
         })
         .filter(|l| !only_short || l.short)
         .collect();
-    let designations = records
+    let designations = o
+        .designations
         .iter()
         .map(|r| DesignationView {
             division: if r.division_name.is_empty() {
@@ -246,9 +242,10 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
             designations,
             may_designate: may_designate(actor),
             may_import: may_import(actor),
-            has_weak: rules.weak.is_some(),
+            has_weak: o.has_weak,
             divisions,
-            kinds: kinds
+            kinds: o
+                .kinds
                 .iter()
                 .map(|k| (k.code.clone(), format!("{}（{}）", k.name, k.level)))
                 .collect(),
