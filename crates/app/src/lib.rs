@@ -18,6 +18,7 @@ pub mod monitoring;
 pub mod policy;
 pub mod problems;
 pub mod quality;
+pub mod rectification;
 pub mod registry;
 pub mod screening;
 pub mod setup;

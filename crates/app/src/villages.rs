@@ -272,11 +272,17 @@ pub async fn weak_ranking(
     within: Option<DivisionCode>,
     today: NaiveDate,
 ) -> Result<Option<(dixian_domain::villages::WeakVillageRules, Vec<WeakLine>)>, AppError> {
-    let area = area_of(actor, within)?;
+    let shown = area_of(actor, within)?;
+    // The ranking is the county's (a share or count of its villages), whatever part is shown;
+    // staff below the county see their villages' part only when they may read the county.
+    let area = shown.ancestor_at(DivisionLevel::County).unwrap_or(shown);
     let (rules, _) = rules(store, &area, today).await?;
     let Some(weak) = rules.weak.clone() else {
         return Ok(None);
     };
+    if !actor.scope.covers(&area) {
+        return Ok(Some((weak, Vec::new())));
+    }
     let items = rules.operating();
     let accounts = store
         .accounts(actor, Some(&area), weak.rank_from, weak.rank_to)
@@ -311,6 +317,7 @@ pub async fn weak_ranking(
     };
     let lines = ranked
         .into_iter()
+        .filter(|r| r.village.is_within(&shown))
         .map(|r| WeakLine {
             name: name_of(Some(r.village)),
             town: name_of(r.village.ancestor_at(DivisionLevel::Town)),
@@ -318,6 +325,280 @@ pub async fn weak_ranking(
         })
         .collect();
     Ok(Some((weak, lines)))
+}
+
+/// A chosen village of the programme with its plan and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgrammeLine {
+    pub line: WeakLine,
+    /// Its item in the rectification ledger, once enrolled.
+    pub item: Option<dixian_store::rectification::ItemRecord>,
+    /// Its latest operating income after the ranked years, and that year.
+    pub latest: Option<(i32, Money)>,
+}
+
+/// The weak-village programme of an area: the ranking and, for each village chosen or
+/// enrolled, its plan and progress toward 销号.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Programme {
+    pub rules: dixian_domain::villages::WeakVillageRules,
+    pub ranking: Vec<WeakLine>,
+    pub lines: Vec<ProgrammeLine>,
+}
+
+impl Programme {
+    pub fn enrolled(&self) -> usize {
+        self.lines.iter().filter(|l| l.item.is_some()).count()
+    }
+
+    pub fn struck_off(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| {
+                l.item
+                    .as_ref()
+                    .is_some_and(|i| i.state == dixian_domain::rectification::ItemState::Closed)
+            })
+            .count()
+    }
+}
+
+/// The programme of `within` (the actor's area when `None`), if the pack has one.
+pub async fn programme(
+    store: &dyn Store,
+    actor: &Actor,
+    within: Option<DivisionCode>,
+    today: NaiveDate,
+) -> Result<Option<Programme>, AppError> {
+    use chrono::Datelike;
+    let Some((rules, ranking)) = weak_ranking(store, actor, within, today).await? else {
+        return Ok(None);
+    };
+    let area = area_of(actor, within)?;
+    let items = store
+        .items(
+            actor,
+            &dixian_store::rectification::ItemFilter {
+                within: Some(area),
+                source: Some(dixian_domain::rectification::WEAK_SOURCE.into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let (village_rules, _) = self::rules(store, &area, today).await?;
+    let operating_items = village_rules.operating();
+    let later = store
+        .accounts(actor, Some(&area), rules.rank_to + 1, today.year())
+        .await?;
+    let latest = |v: DivisionCode| {
+        later
+            .iter()
+            .filter(|a| a.village == v)
+            .max_by_key(|a| a.year)
+            .map(|a| (a.year, a.figures.operating(&operating_items)))
+    };
+    let mut lines: Vec<ProgrammeLine> = ranking
+        .iter()
+        .filter_map(|l| {
+            let item = items
+                .iter()
+                .find(|i| {
+                    i.weak
+                        .as_ref()
+                        .is_some_and(|w| w.village == l.ranked.village)
+                })
+                .cloned();
+            (l.ranked.chosen || item.is_some()).then(|| ProgrammeLine {
+                latest: latest(l.ranked.village),
+                line: l.clone(),
+                item,
+            })
+        })
+        .collect();
+    // Enrolled villages the ranking does not show (staff below the county see no ranking):
+    // their line as it was when they were enrolled.
+    let all = store.divisions_within(&area).await?;
+    let town_of = |v: &DivisionCode| {
+        all.iter()
+            .find(|d| Some(d.code) == v.ancestor_at(DivisionLevel::Town))
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    };
+    for i in &items {
+        let Some(w) = &i.weak else { continue };
+        if lines.iter().any(|l| l.line.ranked.village == w.village) {
+            continue;
+        }
+        lines.push(ProgrammeLine {
+            latest: latest(w.village),
+            line: WeakLine {
+                ranked: RankedVillage {
+                    village: w.village,
+                    average: w.average,
+                    missing: Vec::new(),
+                    rank: w.rank.map(|r| r as usize),
+                    chosen: true,
+                },
+                name: i.division_name.clone(),
+                town: town_of(&w.village),
+            },
+            item: Some(i.clone()),
+        });
+    }
+    Ok(Some(Programme {
+        rules,
+        ranking,
+        lines,
+    }))
+}
+
+/// A weak village's latest operating income after its ranked years, and that year.
+pub async fn latest_operating(
+    store: &dyn Store,
+    actor: &Actor,
+    w: &dixian_store::rectification::WeakRecord,
+    today: NaiveDate,
+) -> Result<Option<(i32, Money)>, AppError> {
+    use chrono::Datelike;
+    let (rules, _) = rules(store, &w.village, today).await?;
+    let items = rules.operating();
+    Ok(store
+        .accounts(actor, Some(&w.village), w.rank_to + 1, today.year())
+        .await?
+        .iter()
+        .max_by_key(|a| a.year)
+        .map(|a| (a.year, a.figures.operating(&items))))
+}
+
+/// The enrolment form as typed (纳入扶持).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct WeakForm {
+    pub village: String,
+    /// Empty: the pack's target.
+    pub target: String,
+    pub unit: String,
+    pub team: String,
+    pub person: String,
+    pub plan: String,
+    pub deadline: String,
+}
+
+/// Enrols a village chosen by the ranking with its plan, opening its item in the rectification
+/// ledger. Gives the item's id.
+pub async fn enrol_weak(
+    store: &dyn Store,
+    actor: &Actor,
+    f: &WeakForm,
+    today: NaiveDate,
+) -> Result<i64, AppError> {
+    use dixian_domain::rectification::{NewItem, WEAK_SOURCE, WeakPlan, target_problem};
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let village = DivisionCode::parse(f.village.trim())
+        .map_err(|e| AppError::Fields(vec![("village", format!("村：{e}"))]))?;
+    let Some((rules, ranking)) = weak_ranking(store, actor, Some(village), today).await? else {
+        return Err(AppError::Invalid(vec![
+            "政策包没有经济薄弱村扶持（[villages.weak]），不能纳入扶持".into(),
+        ]));
+    };
+    let Some(line) = ranking.iter().find(|l| l.ranked.village == village) else {
+        return Err(AppError::Fields(vec![(
+            "village",
+            format!("{village}不是本县的村，或您无权查看全县的倒排（纳入扶持由县级办理）"),
+        )]));
+    };
+    if !line.ranked.chosen {
+        p.push((
+            "village",
+            format!(
+                "{}不在倒排选出的经济薄弱村中（{}—{}年年均经营性收入{}）",
+                line.name,
+                rules.rank_from,
+                rules.rank_to,
+                line.ranked
+                    .average
+                    .map_or_else(|| "无数据".to_string(), |m| format!("{}元", m.grouped()))
+            ),
+        ));
+    }
+    let target = if f.target.trim().is_empty() {
+        Some(rules.target_operating)
+    } else {
+        crate::fields::money_field(&mut p, "target", &f.target, "目标经营性收入")
+    };
+    if let Some(m) = target.and_then(|t| target_problem(t, &rules)) {
+        p.push(("target", m));
+    }
+    let deadline = date_field(&mut p, "deadline", &f.deadline, "完成时限");
+    for (field, value, what, max) in [
+        ("unit", &f.unit, "帮扶单位", 100),
+        ("team", &f.team, "帮扶工作队", 100),
+        ("person", &f.person, "责任人", 50),
+        ("plan", &f.plan, "帮扶计划", 2000),
+    ] {
+        let n = value.trim().chars().count();
+        if n == 0 {
+            p.push((field, format!("请填写{what}")));
+        } else if n > max {
+            p.push((field, format!("{what}不能超过{max}字，现有{n}字")));
+        }
+    }
+    if let Some(d) = deadline.filter(|d| *d < today) {
+        p.push(("deadline", format!("完成时限{d}早于今天")));
+    }
+    let (Some(target), Some(deadline), true) = (target, deadline, p.is_empty()) else {
+        return Err(AppError::Fields(p));
+    };
+    let plan = WeakPlan {
+        village,
+        target,
+        unit: f.unit.trim().to_string(),
+        team: f.team.trim().to_string(),
+        person: f.person.trim().to_string(),
+        plan: f.plan.trim().to_string(),
+        deadline,
+    };
+    let item = NewItem {
+        division: village,
+        source: WEAK_SOURCE.into(),
+        title: format!(
+            "集体经济薄弱村：{}{}（{}—{}年年均经营性收入{}，倒排第{}位），目标经营性年收入{}元",
+            line.town,
+            line.name,
+            rules.rank_from,
+            rules.rank_to,
+            line.ranked
+                .average
+                .map_or_else(|| "无数据".to_string(), |m| format!("{}元", m.grouped())),
+            line.ranked
+                .rank
+                .map_or_else(|| "—".to_string(), |r| r.to_string()),
+            target.grouped()
+        ),
+        found_on: today,
+        unit: plan.unit.clone(),
+        person: plan.person.clone(),
+        measures: plan.plan.clone(),
+        deadline,
+    };
+    let ranked = (
+        line.ranked.rank.and_then(|r| u32::try_from(r).ok()),
+        line.ranked.average,
+    );
+    match store.enrol_weak(actor, &plan, &item, ranked, &rules).await {
+        Ok(id) => Ok(id),
+        Err(dixian_store::StoreError::Invalid(m)) => {
+            let field = if m.contains("工作队") {
+                "team"
+            } else if m.contains("目标") {
+                "target"
+            } else {
+                ""
+            };
+            Err(AppError::Fields(vec![(field, m)]))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The columns of the collective-account template (村集体经济收支导入); `true`: required.

@@ -20,6 +20,7 @@ pub mod password;
 pub mod policy;
 pub mod problems;
 pub mod quality;
+pub mod rectification;
 pub mod registry;
 /// 两不愁三保障及饮水安全 (保障核查), part of a household's record.
 pub use registry::assurance;

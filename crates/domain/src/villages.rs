@@ -394,6 +394,8 @@ mod tests {
             choose_count: count,
             choose_percent: percent,
             target_operating: wan(20),
+            teams_per_unit_max: 0,
+            villages_per_team_max: 0,
         };
         assert_eq!(choose_count(&by(165, 0), 622), 165);
         assert_eq!(choose_count(&by(0, 25), 622), 156);

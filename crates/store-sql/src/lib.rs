@@ -667,6 +667,7 @@ mod system;
 #[macro_use]
 mod monitoring;
 mod problems;
+mod rectification;
 mod registry;
 mod screening;
 mod villages;

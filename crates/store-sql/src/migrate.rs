@@ -158,6 +158,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_villages.sql"),
         postgres: include_str!("../migrations/postgres/0024_villages.sql"),
     },
+    Migration {
+        version: 25,
+        name: "rectification",
+        sqlite: include_str!("../migrations/sqlite/0025_rectification.sql"),
+        postgres: include_str!("../migrations/postgres/0025_rectification.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -328,4 +328,16 @@ impl VillageStore for SqlStore {
             })
             .collect()
     }
+
+    async fn enrol_weak(
+        &self,
+        actor: &Actor,
+        plan: &dixian_domain::rectification::WeakPlan,
+        item: &dixian_domain::rectification::NewItem,
+        ranked: (Option<u32>, Option<Money>),
+        rules: &dixian_domain::policy::villages::WeakVillageRules,
+    ) -> StoreResult<i64> {
+        self.enrol_weak_village(actor, plan, item, ranked, rules)
+            .await
+    }
 }

@@ -22,6 +22,7 @@ pub mod funds;
 pub mod monitoring;
 pub mod policy;
 pub mod problems;
+pub mod rectification;
 pub mod registry;
 pub mod screening;
 pub mod system;
@@ -58,6 +59,7 @@ pub use policy::PolicyStore;
 pub use problems::{
     NewProblem, ProblemEventRecord, ProblemFile, ProblemRecord, ProblemStep, ProblemStore,
 };
+pub use rectification::RectificationStore;
 pub use registry::{
     HouseholdDetail, HouseholdEdit, HouseholdEvent, HouseholdFilter, HouseholdPage,
     HouseholdSummary, HouseholdUpdate, MemberView, PersonFilter, PersonLine, PersonLocation,
@@ -120,6 +122,7 @@ pub trait Store:
     + FundStore
     + AssetStore
     + VillageStore
+    + RectificationStore
 {
 }
 
@@ -140,6 +143,7 @@ impl<T> Store for T where
         + FundStore
         + AssetStore
         + VillageStore
+        + RectificationStore
 {
 }
 
@@ -147,7 +151,7 @@ impl<T> Store for T where
 pub mod prelude {
     pub use crate::{
         AccountStore, AssetStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore,
-        FeedStore, FundStore, MonitoringStore, PolicyStore, ProblemStore, RegistryStore,
-        ScreeningStore, Store, SystemStore, VillageStore, VisitStore,
+        FeedStore, FundStore, MonitoringStore, PolicyStore, ProblemStore, RectificationStore,
+        RegistryStore, ScreeningStore, Store, SystemStore, VillageStore, VisitStore,
     };
 }

@@ -5,6 +5,9 @@ use crate::StoreResult;
 use async_trait::async_trait;
 use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
+use dixian_domain::money::Money;
+use dixian_domain::policy::villages::WeakVillageRules;
+use dixian_domain::rectification::{NewItem, WeakPlan};
 use dixian_domain::villages::{AccountFigures, Designation};
 
 /// Villages one save of accounts may carry (a county's 农经 statement has a few hundred).
@@ -60,4 +63,18 @@ pub trait VillageStore: Send + Sync {
         from: i32,
         to: i32,
     ) -> StoreResult<Vec<AccountRecord>>;
+    /// Enrols a weak village in the programme of `rules` with its plan: the item `item` of the
+    /// rectification ledger (source 经济薄弱村扶持) and the plan beside it, written together.
+    /// The county only (the ranking is over all its villages); refused when the village is already enrolled, the
+    /// target is below the pack's, or the unit/team pairing breaks the pack's limits (checked
+    /// against the pairings stored, inside the write). `ranked` is its rank and average. Gives
+    /// the item's id.
+    async fn enrol_weak(
+        &self,
+        actor: &Actor,
+        plan: &WeakPlan,
+        item: &NewItem,
+        ranked: (Option<u32>, Option<Money>),
+        rules: &WeakVillageRules,
+    ) -> StoreResult<i64>;
 }

@@ -70,3 +70,37 @@ pub(crate) async fn area_choices(
     }
     out
 }
+
+/// Every division of the actor's area a record may be about, as (code, label): the root
+/// (县 or 乡镇 marked), its towns and its villages with their town's name, in code order.
+pub(crate) async fn division_choices(store: &dyn Store, actor: &Actor) -> Vec<(String, String)> {
+    use dixian_domain::division::DivisionLevel;
+    let Scope::Within(root) = &actor.scope else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Ok(Some(r)) = store.division(root).await {
+        let level = match r.code.level() {
+            DivisionLevel::County => "（县）",
+            DivisionLevel::Town => "（乡镇）",
+            _ => "",
+        };
+        out.push((r.code.to_string(), format!("{}{level}", r.name)));
+    }
+    let all = store.divisions_within(root).await.unwrap_or_default();
+    for d in &all {
+        match d.code.level() {
+            DivisionLevel::Town => out.push((d.code.to_string(), format!("{}（乡镇）", d.name))),
+            DivisionLevel::Village => {
+                let town = all
+                    .iter()
+                    .find(|t| Some(t.code) == d.code.ancestor_at(DivisionLevel::Town))
+                    .map(|t| t.name.as_str())
+                    .unwrap_or("");
+                out.push((d.code.to_string(), format!("{town}{}", d.name)));
+            }
+            _ => {}
+        }
+    }
+    out
+}

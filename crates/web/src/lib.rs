@@ -13,6 +13,7 @@ mod funds;
 mod monitoring;
 mod policy;
 mod problems;
+mod rectification;
 mod registry;
 mod reports;
 mod screening;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(funds::router())
         .merge(assets::router())
         .merge(villages::router())
+        .merge(rectification::router())
         .merge(screening::router())
         .merge(reports::router())
         .merge(audit::router())

@@ -133,3 +133,200 @@ async fn the_county_follows_its_villages_on_a_phone() {
     assert!(problems.contains("第2行“本年收益”"), "{problems}");
     assert_eq!(b.overflow().await, "", "/villages/import overflows a phone");
 }
+
+/// The weak-village programme end to end on a phone: the county enrols a chosen village with
+/// its plan (a target below the pack's refused beside its box, what was typed kept), imports
+/// the year's 农经 statement, the town reports completion (refused without evidence), and the
+/// county verifies it and strikes the village off.
+#[tokio::test]
+async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("300", "43");
+    let base = format!("http://{}", server.addr);
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.login(&base, "county", "Dixian@2026").await;
+    b.client
+        .goto(&format!("{base}/villages/weak"))
+        .await
+        .unwrap();
+    assert!(b.text("#programme-summary").await.contains("已纳入扶持"));
+    assert_eq!(b.overflow().await, "", "/villages/weak overflows a phone");
+    // The demo town's weak villages are left to enrol: take the first by code.
+    b.client
+        .execute(
+            "document.querySelector('#enrol').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let village = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#enrol select[name=village] option')]
+               .map(o => o.value).sort()[0];",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.choose("#enrol select[name=village]", &village).await;
+    b.fill("#enrol input[name=target]", "15万").await;
+    b.fill("#enrol input[name=unit]", "县民政局").await;
+    b.fill("#enrol input[name=team]", "县民政局第一工作队")
+        .await;
+    b.fill("#enrol input[name=person]", "李队长").await;
+    b.fill(
+        "#enrol textarea[name=plan]",
+        "流转土地发展蔬菜基地，村集体统一经营",
+    )
+    .await;
+    b.choose("#enrol input[name=deadline]", "2027-12-31").await;
+    b.submit("#enrol button").await;
+    let beside = b.text("#enrol input[name=target] + .field-error").await;
+    assert!(beside.contains("低于政策包的扶持目标"), "{beside}");
+    let kept = b
+        .client
+        .find(Locator::Css("#enrol input[name=unit]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(kept, "县民政局");
+    assert_eq!(b.overflow().await, "", "a refused enrolment overflows");
+    boxes_sit_by_their_labels(&b, "#enrol").await;
+    b.fill("#enrol input[name=target]", "20万").await;
+    b.submit("#enrol button").await;
+    assert!(b.text("#weak-done").await.contains("已纳入扶持"));
+    let row = b.text(&format!("#weak-{village}")).await;
+    assert!(row.contains("待整改") && row.contains("县民政局"), "{row}");
+    b.screenshot("villages-programme-phone.png").await;
+
+    // The year's statement: the village now earns 25万 of operating income.
+    b.client
+        .goto(&format!("{base}/villages/import"))
+        .await
+        .unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("accounts-2026.csv");
+    std::fs::write(
+        &path,
+        format!("村*,年度*,经营收入*,发包及上交收入*,投资收益*,补助收入*,其他收入*,经营支出*,管理费用*,其他支出*,本年收益*\n{village},2026,250000,0,0,0,0,50000,0,0,200000\n"),
+    )
+    .unwrap();
+    b.fill("#list-import input[name=file]", path.to_str().unwrap())
+        .await;
+    b.submit("#list-import button").await;
+    assert!(!b.text("main").await.contains("未导入"));
+
+    // The town reports completion: without evidence it is refused beside the box.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "town", "Dixian@2026").await;
+    b.client
+        .goto(&format!("{base}/villages/weak"))
+        .await
+        .unwrap();
+    let link = b
+        .client
+        .find(Locator::Css(&format!("#weak-{village} a")))
+        .await
+        .unwrap();
+    b.click_and_wait(link).await;
+    assert!(b.text("#item-weak").await.contains("已达到目标"));
+    b.client
+        .execute(
+            "document.querySelector('#step-resolve').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill(
+        "#step-resolve textarea[name=note]",
+        "蔬菜基地投产，收益归村集体",
+    )
+    .await;
+    b.submit("#step-resolve button").await;
+    let beside = b
+        .text("#step-resolve input[name=evidence] + .field-error")
+        .await;
+    assert!(beside.contains("没有佐证材料不能申请销号"), "{beside}");
+    assert_eq!(b.overflow().await, "", "a refused step overflows");
+    b.fill("#step-resolve input[name=evidence]", "2026年收益分配表")
+        .await;
+    b.submit("#step-resolve button").await;
+    assert_eq!(b.text("#item-state").await, "已整改待销号");
+    let item = b.path().await;
+
+    // The county verifies it against the stored account and strikes it off.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "county", "Dixian@2026").await;
+    b.client.goto(&format!("{base}{item}")).await.unwrap();
+    b.client
+        .execute(
+            "document.querySelector('#step-close').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill(
+        "#step-close textarea[name=note]",
+        "核对2026年收益分配表，经营性收入达到目标",
+    )
+    .await;
+    b.submit("#step-close button").await;
+    assert_eq!(b.text("#item-state").await, "已销号");
+    assert!(b.text("#item-history").await.contains("2026年收益分配表"));
+    assert_eq!(b.overflow().await, "", "the item page overflows a phone");
+    b.screenshot("rectification-item-phone.png").await;
+    b.client
+        .goto(&format!("{base}/villages/weak"))
+        .await
+        .unwrap();
+    assert!(b.text(&format!("#weak-{village}")).await.contains("已销号"));
+    b.client
+        .goto(&format!("{base}/rectification"))
+        .await
+        .unwrap();
+    assert!(b.text("#rectification-summary").await.contains("已销号"));
+    assert_eq!(b.overflow().await, "", "/rectification overflows a phone");
+    boxes_sit_by_their_labels(&b, "#rectification-filter").await;
+}
+
+/// Every box of `form` (input, select, text area) is inside its label, its words just above it
+/// or just to its left, and nothing of it past the window's right edge.
+async fn boxes_sit_by_their_labels(b: &Browser, form: &str) {
+    let found = b
+        .client
+        .execute(
+            "const out = [];
+             for (const l of document.querySelectorAll(arguments[0] + ' label')) {
+               const c = l.querySelector('input, select, textarea');
+               if (!c) { out.push(['no box', l.textContent.trim()]); continue; }
+               const box = c.getBoundingClientRect();
+               const words = l.firstChild;
+               const range = document.createRange();
+               range.selectNodeContents(words);
+               const t = range.getBoundingClientRect();
+               const above = t.bottom <= box.top + 2 && Math.abs(t.left - box.left) < 40;
+               const left = t.right <= box.left + 2 && t.top < box.bottom && t.bottom > box.top;
+               if (!(above || left)) out.push(['apart', l.textContent.trim()]);
+               if (box.right > window.innerWidth + 1) out.push(['past the edge', l.textContent.trim()]);
+             }
+             return [document.querySelectorAll(arguments[0] + ' label').length, out];",
+            vec![form.into()],
+        )
+        .await
+        .unwrap();
+    let count = found[0].as_u64().unwrap();
+    assert!(count > 0, "{form} has labelled boxes");
+    assert_eq!(
+        found[1],
+        serde_json::json!([]),
+        "{form}: boxes away from their labels"
+    );
+}

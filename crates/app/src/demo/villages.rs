@@ -17,6 +17,9 @@ use dixian_store::Store;
 pub struct VillageReport {
     pub designations: usize,
     pub accounts: usize,
+    /// Weak villages enrolled in the programme, and the other rectification items.
+    pub enrolled: usize,
+    pub items: usize,
 }
 
 fn yuan(n: i64) -> Money {
@@ -99,9 +102,12 @@ pub async fn load_villages(
     // Three years of accounts: most villages earn a little more each year; a tenth earn little.
     let last = as_of.year() - 1;
     let mut accounts = Vec::new();
-    for v in &villages {
-        let poor = rng.below(10) == 0;
-        let base = if poor {
+    for (i, v) in villages.iter().enumerate() {
+        // The first two villages (of the demo town) are surely weak, for the walk-through.
+        let poor = i < 2 || rng.below(10) == 0;
+        let base = if i < 2 {
+            rng.range(10_000, 20_000)
+        } else if poor {
             rng.range(10_000, 80_000)
         } else {
             rng.range(60_000, 400_000)
@@ -140,5 +146,254 @@ pub async fn load_villages(
     if !accounts.is_empty() {
         report.accounts = store.save_accounts(&actor, &accounts).await?;
     }
+    report.enrolled = load_programme(store, county, &villages, &mut rng, as_of).await?;
+    report.items = load_findings(store, county, &all, as_of).await?;
     Ok(report)
+}
+
+/// The weak-village programme under way: two thirds of the chosen villages outside the demo
+/// town enrolled, each unit
+/// sending two teams of one village each, half of them with a progress note.
+async fn load_programme(
+    store: &dyn Store,
+    county: &DivisionCode,
+    villages: &[DivisionCode],
+    rng: &mut Rng,
+    as_of: NaiveDate,
+) -> Result<usize, AppError> {
+    use crate::villages::{WeakForm, enrol_weak, programme};
+    use dixian_domain::rectification::ItemStep;
+    use dixian_store::rectification::StepInput;
+    let actor = demo_actor("county", Role::CountyAdmin);
+    let town = demo_actor("town", Role::TownReviewer);
+    let Some(p) = programme(store, &actor, Some(*county), as_of).await? else {
+        return Ok(0);
+    };
+    let units = [
+        "县农业农村委",
+        "县财政局",
+        "县发展改革委",
+        "县交通局",
+        "县水利局",
+        "县商务局",
+        "县人力社保局",
+        "县林业局",
+        "县文化旅游委",
+        "县供销社",
+    ];
+    let plans = [
+        "盘活闲置村小学校舍出租，发展中药材种植基地，村集体以土地入股分红",
+        "建设光伏电站一座，收益归村集体；流转撂荒地发展柑橘",
+        "成立劳务合作社承接小型工程，发展稻渔综合种养",
+        "建设冷链仓储设施对外租赁，发展电商销售农产品",
+    ];
+    // The demo town's weak villages are left for the person trying the demo to enrol.
+    let demo_town = villages
+        .first()
+        .and_then(|v| v.ancestor_at(DivisionLevel::Town));
+    let chosen: Vec<_> = p
+        .lines
+        .iter()
+        .filter(|l| {
+            l.item.is_none() && l.line.ranked.village.ancestor_at(DivisionLevel::Town) != demo_town
+        })
+        .collect();
+    let take = chosen.len() * 2 / 3;
+    let mut enrolled = 0;
+    for (i, l) in chosen.iter().take(take).enumerate() {
+        let unit = units[(i / 2) % units.len()];
+        let f = WeakForm {
+            village: l.line.ranked.village.to_string(),
+            target: String::new(),
+            unit: unit.into(),
+            team: format!("{unit}{}工作队", if i % 2 == 0 { "第一" } else { "第二" }),
+            person: format!("驻村队长{}", i + 1),
+            plan: plans[rng.below(plans.len() as u64) as usize].into(),
+            deadline: NaiveDate::from_ymd_opt(as_of.year() + 1, 12, 31)
+                .unwrap_or(as_of)
+                .to_string(),
+        };
+        let id = enrol_weak(store, &actor, &f, as_of).await?;
+        enrolled += 1;
+        if i % 2 == 0 {
+            store
+                .step_item(
+                    &town,
+                    id,
+                    0,
+                    &StepInput {
+                        step: ItemStep::Progress,
+                        on: as_of,
+                        note: "项目已完成选址和村民代表会议，正在办理用地手续".into(),
+                        evidence: "村民代表会议记录".into(),
+                    },
+                )
+                .await?;
+        }
+    }
+    Ok(enrolled)
+}
+
+/// A demo finding: division, source, problem, measures, unit, person, found days ago, deadline
+/// days ago (negative: ahead), steps taken.
+type Finding = (
+    DivisionCode,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    i64,
+    u8,
+);
+
+/// Findings of an audit, an inspection, the hotline, the yearly assessment and a self-check, at
+/// every stage from 待整改 to 已销号.
+async fn load_findings(
+    store: &dyn Store,
+    county: &DivisionCode,
+    all: &[dixian_domain::division::Division],
+    as_of: NaiveDate,
+) -> Result<usize, AppError> {
+    use dixian_domain::rectification::{ItemAction, ItemStep, NewItem};
+    use dixian_store::rectification::StepInput;
+    let county_actor = demo_actor("county", Role::CountyAdmin);
+    let village_actor = demo_actor("village", Role::VillageOfficer);
+    let days = |n: i64| as_of - chrono::Duration::days(n);
+    let town = all
+        .iter()
+        .find(|d| d.code.level() == DivisionLevel::Town)
+        .map_or(*county, |d| d.code);
+    let village = |k: usize| {
+        all.iter()
+            .filter(|d| d.code.level() == DivisionLevel::Village)
+            .nth(k)
+            .map_or(*county, |d| d.code)
+    };
+    let findings: [Finding; 6] = [
+        (
+            *county,
+            "audit",
+            "2025年度衔接资金项目资产确权登记不及时，12个项目未办理移交",
+            "逐个项目办理资产移交和确权登记，补录资产台账",
+            "县农业农村委",
+            "资产管理股股长",
+            150,
+            60,
+            3,
+        ),
+        (
+            town,
+            "inspect",
+            "乡镇防返贫监测信息员配备不足，1个村空缺",
+            "选配村级信息员并完成业务培训",
+            "乡镇人民政府",
+            "分管副镇长",
+            90,
+            30,
+            0,
+        ),
+        (
+            village(2),
+            "hotline",
+            "村务公开栏未及时公示帮扶项目收益分配情况",
+            "按季度公示收益分配方案和发放明细，接受群众监督",
+            "村民委员会",
+            "村委会主任",
+            45,
+            -15,
+            2,
+        ),
+        (
+            village(5),
+            "assess",
+            "部分监测户帮扶措施与风险类型不匹配",
+            "逐户复核风险类型，调整帮扶措施并录入系统",
+            "乡镇人民政府",
+            "驻村第一书记",
+            30,
+            -30,
+            1,
+        ),
+        (
+            village(9),
+            "self",
+            "村集体资产台账与实物不符，3处资产未登记",
+            "组织清产核资，补登资产并经村民代表会议确认",
+            "村股份经济合作社",
+            "村会计",
+            20,
+            -40,
+            0,
+        ),
+        (
+            village(11),
+            "audit",
+            "产业帮扶项目收益分配未经村民代表会议讨论",
+            "补开村民代表会议，完善收益分配方案",
+            "村民委员会",
+            "村党组织书记",
+            120,
+            45,
+            3,
+        ),
+    ];
+    let mut n = 0;
+    for (division, source, title, measures, unit, person, found, deadline, steps) in findings {
+        let found_on = days(found);
+        let id = store
+            .add_item(
+                &county_actor,
+                &NewItem {
+                    division,
+                    source: source.into(),
+                    title: title.into(),
+                    found_on,
+                    unit: unit.into(),
+                    person: person.into(),
+                    measures: measures.into(),
+                    deadline: days(deadline),
+                },
+            )
+            .await?;
+        n += 1;
+        let step = |step, on, note: &str, evidence: &str| StepInput {
+            step,
+            on,
+            note: note.into(),
+            evidence: evidence.into(),
+        };
+        let taken = [
+            step(
+                ItemStep::Progress,
+                days(found - 5),
+                "已制定整改方案，明确责任人和时限",
+                "",
+            ),
+            step(
+                ItemStep::Act(ItemAction::Resolve),
+                days(found - 10),
+                "已按措施整改到位",
+                "整改报告及相关台账",
+            ),
+            step(
+                ItemStep::Act(ItemAction::Close),
+                days(found - 12),
+                "经现场核实，整改到位，同意销号",
+                "",
+            ),
+        ];
+        for (version, s) in taken.iter().take(usize::from(steps)).enumerate() {
+            let who = if s.step == ItemStep::Act(ItemAction::Close) {
+                &county_actor
+            } else {
+                &village_actor
+            };
+            store
+                .step_item(who, id, i64::try_from(version).unwrap_or(0), s)
+                .await?;
+        }
+    }
+    Ok(n)
 }

@@ -179,3 +179,147 @@ async fn accounts_import_whole_and_rank_the_weak_villages_by_the_pack() {
     assert_eq!(line(&v[0]).designations, ["脱贫村"]);
     assert_eq!(o.met_all, 1);
 }
+
+/// The programme of the pack above with its pairing limits: each unit two teams, each team two
+/// villages.
+fn programme_pack() -> String {
+    VILLAGE_PACK.replace(
+        "choose_count = 2\n",
+        "choose_count = 2\nteams_per_unit_max = 2\nvillages_per_team_max = 2\n",
+    )
+}
+
+#[tokio::test]
+async fn a_weak_village_reaches_its_target_and_is_struck_off() {
+    use dixian_app::rectification::{StepForm, step, workbook};
+    use dixian_app::villages::{WeakForm, enrol_weak, programme};
+    use dixian_domain::rectification::ItemState;
+    let (_d, s) = store().await;
+    initialize(
+        &s,
+        &sys(),
+        &[],
+        &[file("qingshan-villages.toml", &programme_pack())],
+    )
+    .await
+    .unwrap();
+    // Late in 2026: the year's accounts are in (the 农经 statement is taken at year end).
+    let today = d(2026, 12, 1);
+    load_demo(&s, 300, 9, today).await;
+    let county = as_role(Role::CountyAdmin, COUNTY);
+    let v: Vec<String> = s
+        .divisions_within(&DivisionCode::parse(COUNTY).unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.code.level() == DivisionLevel::Village)
+        .map(|d| d.code.to_string())
+        .collect();
+    let town_of = |code: &str| as_role(Role::TownReviewer, &format!("{}000", &code[..9]));
+    let header = "村*,年度*,经营收入*,发包及上交收入*,投资收益*,补助收入*,其他收入*,经营支出*,管理费用*,其他支出*,本年收益*";
+    let import = |lines: Vec<String>| {
+        let body = format!("{header}\n{}\n", lines.join("\n"));
+        let s = &s;
+        let county = &county;
+        async move {
+            import_accounts(s, county, "收支.csv", body.as_bytes())
+                .await
+                .unwrap()
+        }
+    };
+    let mut rows = Vec::new();
+    for (village, business) in [(&v[0], 40_000), (&v[1], 60_000), (&v[2], 300_000)] {
+        for year in 2023..=2025 {
+            rows.push(row(village, year, business, 0, business));
+        }
+    }
+    import(rows).await;
+
+    // Only a chosen village is enrolled, and not below the pack's target.
+    let form = |village: &str, target: &str| WeakForm {
+        village: village.into(),
+        target: target.into(),
+        unit: "县农业农村委".into(),
+        team: "第一工作队".into(),
+        person: "驻村队长".into(),
+        plan: "建设光伏电站，收益归村集体".into(),
+        deadline: "2027-12-31".into(),
+    };
+    let refused = |r: Result<i64, AppError>| match r {
+        Err(AppError::Fields(p)) => p,
+        other => panic!("expected a refused form, got {other:?}"),
+    };
+    let p = refused(enrol_weak(&s, &county, &form(&v[2], ""), today).await);
+    assert!(p[0].1.contains("不在倒排选出的经济薄弱村中"), "{p:?}");
+    let p = refused(enrol_weak(&s, &county, &form(&v[0], "15万"), today).await);
+    assert_eq!(p[0].0, "target");
+    assert!(p[0].1.contains("低于政策包的扶持目标200,000.00元"), "{p:?}");
+    let p = refused(enrol_weak(&s, &town_of(&v[0]), &form(&v[0], ""), today).await);
+    assert!(p[0].1.contains("纳入扶持由县级办理"), "{p:?}");
+    let id = enrol_weak(&s, &county, &form(&v[0], ""), today)
+        .await
+        .unwrap();
+    enrol_weak(&s, &county, &form(&v[1], "25万"), today)
+        .await
+        .unwrap();
+
+    // The town reports completion with its evidence; the county verifies against the accounts.
+    let town = town_of(&v[0]);
+    let version = |n: i64| n.to_string();
+    let take = |actor, step_code: &str, note: &str, evidence: &str, v: i64| {
+        let f = StepForm {
+            step: step_code.into(),
+            on: String::new(),
+            note: note.into(),
+            evidence: evidence.into(),
+            version: version(v),
+        };
+        let s = &s;
+        async move { step(s, actor, id, &f, today).await }
+    };
+    take(&town, "resolve", "光伏电站已并网", "并网验收单", 0)
+        .await
+        .unwrap();
+    let close_refusal = |r: Result<_, AppError>| match r {
+        Err(AppError::Fields(p)) => p[0].1.clone(),
+        other => panic!("expected the 销号 refused, got {other:?}"),
+    };
+    let m = close_refusal(take(&county, "close", "已核实", "", 1).await);
+    assert!(m.contains("2025年以后还没有填报"), "{m}");
+    import(vec![row(&v[0], 2026, 150_000, 0, 150_000)]).await;
+    let m = close_refusal(take(&county, "close", "已核实", "", 1).await);
+    assert!(
+        m.contains("2026年经营性收入150,000.00元") && m.contains("差50,000.00元"),
+        "{m}"
+    );
+    import(vec![row(&v[0], 2026, 210_000, 0, 210_000)]).await;
+    take(&county, "close", "收益分配表核实，达到目标", "", 1)
+        .await
+        .unwrap();
+    let (record, events) = s.item(&county, id).await.unwrap().unwrap();
+    assert_eq!(record.state, ItemState::Closed);
+    assert_eq!(events.len(), 2);
+
+    // The programme counts it struck off; the ledger's three lists carry it.
+    let p = programme(&s, &county, None, today).await.unwrap().unwrap();
+    assert_eq!((p.enrolled(), p.struck_off()), (2, 1));
+    let line = p
+        .lines
+        .iter()
+        .find(|l| l.line.ranked.village.to_string() == v[0])
+        .unwrap();
+    assert_eq!(
+        line.latest,
+        Some((2026, Money::from_yuan(210_000).unwrap()))
+    );
+    let tables = workbook(&s, &county, &Default::default(), today)
+        .await
+        .unwrap();
+    assert_eq!(
+        tables.iter().map(|t| t.sheet.as_str()).collect::<Vec<_>>(),
+        ["问题清单", "任务清单", "责任清单"]
+    );
+    assert_eq!(tables[0].rows.len(), 2);
+    assert!(tables[0].rows[0][3].shown().contains("集体经济薄弱村"));
+    assert_eq!(tables[2].rows[0][3].shown(), "县农业农村委");
+}

@@ -417,6 +417,8 @@ pub struct CodesLayer {
     pub negative_use: Option<Vec<funds::NegativeUse>>,
     /// 认定类别: what a county, town or village may be designated as.
     pub designation: Option<Vec<villages::DesignationKind>>,
+    /// 问题来源 of the rectification ledger (考核评估、督查巡查、审计、12317、自查 …).
+    pub finding_source: Option<Vec<CodeItem>>,
 }
 
 /// One pack file as written.
@@ -945,6 +947,13 @@ fn validate(p: &PackFile) -> Vec<Problem> {
             }
         }
     }
+    if let Some(t) = &c.finding_source {
+        check_codes(
+            &mut out,
+            "finding_source",
+            t.iter().map(|i| (&i.code, &i.name)),
+        );
+    }
     if let Some(t) = &c.measure_type {
         check_codes(
             &mut out,
@@ -1041,6 +1050,8 @@ pub struct Policy {
     pub negative_uses: Vec<funds::NegativeUse>,
     /// The designation table; empty where no pack in force has one.
     pub designation_kinds: Vec<villages::DesignationKind>,
+    /// The rectification ledger's sources; empty where no pack in force has them.
+    pub finding_sources: Vec<CodeItem>,
     pub object_categories: Vec<ObjectCategory>,
     pub risk_types: Vec<RiskType>,
     pub measure_types: Vec<MeasureType>,
@@ -1403,6 +1414,7 @@ impl PolicySet {
             fund_categories: optional!(codes.fund_category, "codes.fund_category"),
             negative_uses: optional!(codes.negative_use, "codes.negative_use"),
             designation_kinds: optional!(codes.designation, "codes.designation"),
+            finding_sources: optional!(codes.finding_source, "codes.finding_source"),
             object_categories: pick!(codes.object_category, "codes.object_category"),
             risk_types: pick!(codes.risk_type, "codes.risk_type"),
             measure_types: pick!(codes.measure_type, "codes.measure_type"),

@@ -100,6 +100,12 @@ pub struct WeakVillageRules {
     /// The operating income a weak village must reach to be struck off (销号).
     #[serde(deserialize_with = "de_money")]
     pub target_operating: Money,
+    /// How many helping teams one unit sends, and how many weak villages one team serves (武清:
+    /// 1–2 each); 0 when the pack sets no limit.
+    #[serde(default)]
+    pub teams_per_unit_max: u32,
+    #[serde(default)]
+    pub villages_per_team_max: u32,
 }
 
 /// The pack's rules for villages (`[villages]`).
@@ -244,6 +250,8 @@ mod tests {
                 choose_count: 0,
                 choose_percent: 0,
                 target_operating: yuan(200_000),
+                teams_per_unit_max: 2,
+                villages_per_team_max: 2,
             }),
         };
         let fields: Vec<&str> = rules.check().iter().map(|(f, _)| *f).collect();

@@ -60,6 +60,7 @@ macro_rules! contract_checks {
             funds::funds,
             assets::assets,
             villages::villages,
+            rectification::rectification,
         }
     };
 }
@@ -75,6 +76,7 @@ pub mod funds;
 pub mod monitoring;
 pub mod policy;
 pub mod problems;
+pub mod rectification;
 pub mod registry;
 pub mod system;
 pub mod villages;

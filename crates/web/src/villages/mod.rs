@@ -20,5 +20,5 @@ pub(crate) fn router() -> Router<AppState> {
             ),
         )
         .route("/villages/template/{file}", get(pages::template))
-        .route("/villages/weak", get(pages::weak))
+        .route("/villages/weak", get(pages::weak).post(pages::enrol))
 }

@@ -15,7 +15,7 @@ use chrono::Datelike;
 use dixian_app::AppError;
 use dixian_app::villages::DesignationForm;
 use dixian_domain::access::{Actor, Permission, Role};
-use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::division::DivisionCode;
 use dixian_domain::money::Money;
 use serde::Deserialize;
 
@@ -193,31 +193,12 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
             },
         })
         .collect();
-    let mut divisions = Vec::new();
-    if may_designate(actor)
-        && let Some(county) = dixian_app::areas::actor_county(actor)
-    {
-        if let Ok(Some(c)) = store.division(&county).await {
-            divisions.push((c.code.to_string(), format!("{}（县）", c.name)));
-        }
-        let all = store.divisions_within(&county).await.unwrap_or_default();
-        for d in &all {
-            match d.code.level() {
-                DivisionLevel::Town => {
-                    divisions.push((d.code.to_string(), format!("{}（乡镇）", d.name)));
-                }
-                DivisionLevel::Village => {
-                    let town = all
-                        .iter()
-                        .find(|t| Some(t.code) == d.code.ancestor_at(DivisionLevel::Town))
-                        .map(|t| t.name.as_str())
-                        .unwrap_or("");
-                    divisions.push((d.code.to_string(), format!("{town}{}", d.name)));
-                }
-                _ => {}
-            }
-        }
-    }
+    // The county designates its towns and villages and itself.
+    let divisions = if may_designate(actor) {
+        crate::areas::division_choices(store, actor).await
+    } else {
+        Vec::new()
+    };
     let code = if typed.any() {
         StatusCode::BAD_REQUEST
     } else {
@@ -337,51 +318,144 @@ pub(crate) struct WeakView {
     chosen: bool,
 }
 
+/// A village of the programme: where it stands toward 销号.
+pub(crate) struct ProgrammeView {
+    code: String,
+    name: String,
+    rank: String,
+    average: String,
+    /// Empty until enrolled.
+    target: String,
+    team: String,
+    latest: String,
+    state: String,
+    item: Option<i64>,
+    struck_off: bool,
+}
+
 #[derive(Template)]
 #[template(path = "villages/weak.html")]
 struct WeakPage {
     frame: Frame,
+    done: Option<&'static str>,
+    typed: Typed,
     rules: Option<String>,
     rows: Vec<WeakView>,
     chosen: usize,
+    programme: Vec<ProgrammeView>,
+    programme_summary: String,
+    /// (code, name) of chosen villages not yet enrolled, for the county's form.
+    to_enrol: Vec<(String, String)>,
+    may_enrol: bool,
+    target: String,
 }
 
-/// `GET /villages/weak?area=`: the reverse ranking of the pack's programme.
-pub async fn weak(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-    Query(q): Query<ListQuery>,
-) -> Page {
+async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) -> Page {
     let actor = &session.auth.actor;
     let within = area_of(&q.area)?;
-    let found =
-        dixian_app::villages::weak_ranking(state.store.as_ref(), actor, within, state.today())
-            .await?;
-    let (rules, rows) = match found {
-        None => (None, Vec::new()),
-        Some((w, lines)) => (
-            Some(format!(
-                "按{}—{}年年均村集体经营性收入由低到高排序，选{}；目标：经营性年收入达到{}元（政策包）",
-                w.rank_from,
-                w.rank_to,
-                if w.choose_count > 0 {
-                    format!("{}个村", w.choose_count)
-                } else {
-                    format!("{}%的村", w.choose_percent)
-                },
-                w.target_operating.grouped()
-            )),
-            lines,
-        ),
+    let today = state.today();
+    let found = dixian_app::villages::programme(state.store.as_ref(), actor, within, today).await?;
+    let Some(p) = found else {
+        return Ok(render(
+            StatusCode::OK,
+            &WeakPage {
+                frame: session.frame(state),
+                done: None,
+                typed,
+                rules: None,
+                rows: Vec::new(),
+                chosen: 0,
+                programme: Vec::new(),
+                programme_summary: String::new(),
+                to_enrol: Vec::new(),
+                may_enrol: false,
+                target: String::new(),
+            },
+        ));
     };
-    let chosen = rows.iter().filter(|l| l.ranked.chosen).count();
+    let w = &p.rules;
+    let rules = format!(
+        "按{}—{}年年均村集体经营性收入由低到高排序，选{}；目标：经营性年收入达到{}元{}（政策包）",
+        w.rank_from,
+        w.rank_to,
+        if w.choose_count > 0 {
+            format!("{}个村", w.choose_count)
+        } else {
+            format!("{}%的村", w.choose_percent)
+        },
+        w.target_operating.grouped(),
+        match (w.teams_per_unit_max, w.villages_per_team_max) {
+            (0, 0) => String::new(),
+            (u, v) => format!("；每个帮扶单位选派不超过{u}个工作队，每个工作队负责不超过{v}个村"),
+        }
+    );
+    let programme: Vec<ProgrammeView> = p
+        .lines
+        .iter()
+        .map(|l| {
+            let item = l.item.as_ref();
+            let weak = item.and_then(|i| i.weak.as_ref());
+            ProgrammeView {
+                code: l.line.ranked.village.to_string(),
+                name: format!("{}{}", l.line.town, l.line.name),
+                rank: l
+                    .line
+                    .ranked
+                    .rank
+                    .map_or_else(|| "—".into(), |r| r.to_string()),
+                average: money(l.line.ranked.average),
+                target: weak.map(|w| w.target.grouped()).unwrap_or_default(),
+                team: match (item, weak) {
+                    (Some(i), Some(w)) => format!("{}（{}）", i.item.unit, w.team),
+                    _ => String::new(),
+                },
+                latest: l
+                    .latest
+                    .map(|(y, m)| format!("{y}年{}元", m.grouped()))
+                    .unwrap_or_else(|| "未填报".into()),
+                state: item.map_or_else(
+                    || "未纳入扶持".to_string(),
+                    |i| {
+                        let mut s = i.state.label().to_string();
+                        if i.dates().overdue_on(today) {
+                            s.push_str("（逾期）");
+                        }
+                        s
+                    },
+                ),
+                struck_off: item
+                    .is_some_and(|i| i.state == dixian_domain::rectification::ItemState::Closed),
+                item: item.map(|i| i.id),
+            }
+        })
+        .collect();
+    let to_enrol = programme
+        .iter()
+        .filter(|v| v.item.is_none())
+        .map(|v| (v.code.clone(), format!("{}（第{}位）", v.name, v.rank)))
+        .collect();
+    let programme_summary = format!(
+        "入选{}个村，已纳入扶持{}个，已销号{}个",
+        p.lines.iter().filter(|l| l.line.ranked.chosen).count(),
+        p.enrolled(),
+        p.struck_off()
+    );
+    let chosen = p.ranking.iter().filter(|l| l.ranked.chosen).count();
+    let code = if typed.any() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     Ok(render(
-        StatusCode::OK,
+        code,
         &WeakPage {
-            frame: session.frame(&state),
-            rules,
+            frame: session.frame(state),
+            done: (q.done == "enrol").then_some("已纳入扶持，扶持计划已记入整改台账。"),
+            typed,
+            rules: Some(rules),
             chosen,
-            rows: rows
+            rows: p
+                .ranking
                 .iter()
                 .map(|l| WeakView {
                     rank: l.ranked.rank.map_or_else(|| "—".into(), |r| r.to_string()),
@@ -398,6 +472,44 @@ pub async fn weak(
                     chosen: l.ranked.chosen,
                 })
                 .collect(),
+            programme,
+            programme_summary,
+            to_enrol,
+            may_enrol: may_designate(actor),
+            target: w.target_operating.to_string(),
         },
     ))
+}
+
+/// `GET /villages/weak?area=`: the programme's villages and the reverse ranking.
+pub async fn weak(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Query(q): Query<ListQuery>,
+) -> Page {
+    show_weak(&state, &session, &q, Typed::default()).await
+}
+
+/// `POST /villages/weak`: a chosen village enrolled with its plan.
+pub async fn enrol(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    let f: dixian_app::villages::WeakForm = posted.parse()?;
+    match dixian_app::villages::enrol_weak(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &f,
+        state.today(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/villages/weak?done=enrol#programme").into_response()),
+        Err(e) if correctable(&e) => {
+            let typed = Typed::refused("enrol", posted.fields(), &e);
+            show_weak(&state, &session, &ListQuery::default(), typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,0 +1,526 @@
+//! The rectification ledger (整改台账, issue 22) and the weak villages enrolled in the
+//! programme: items about divisions of the actor's area, each step checked by the domain's
+//! rules and written with its audit record; reads scoped by division.
+
+use crate::problems::text;
+use crate::{SqlStore, audit, backend, corrupt, parse_time};
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use dixian_domain::access::{Actor, Permission, Role};
+use dixian_domain::division::DivisionCode;
+use dixian_domain::money::Money;
+use dixian_domain::policy::villages::WeakVillageRules;
+use dixian_domain::rectification::{
+    ItemAction, ItemState, ItemStep, NewItem, WEAK_SOURCE, WeakPlan, pairing_problem,
+    target_problem,
+};
+use dixian_store::rectification::{
+    ItemEvent, ItemFilter, ItemRecord, MAX_ITEMS, RectificationStore, StepInput, WeakRecord,
+};
+use dixian_store::{StoreError, StoreResult};
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    division: String,
+    source: String,
+    title: String,
+    found_on: NaiveDate,
+    unit: String,
+    person: String,
+    measures: String,
+    deadline: NaiveDate,
+    state: String,
+    version: i64,
+    resolved_on: Option<NaiveDate>,
+    resolved_by: Option<String>,
+    closed_on: Option<NaiveDate>,
+    closed_by: Option<String>,
+    by_name: String,
+    division_name: Option<String>,
+    rank_from: Option<i64>,
+    rank_to: Option<i64>,
+    rank_no: Option<i64>,
+    average_fen: Option<i64>,
+    target_fen: Option<i64>,
+    team: Option<String>,
+}
+
+const ITEM_SELECT: &str =
+    "SELECT i.id, i.division, i.source, i.title, i.found_on, i.unit, i.person,
+       i.measures, i.deadline, i.state, i.version, i.resolved_on, i.resolved_by, i.closed_on,
+       i.closed_by, i.by_name, d.name AS division_name, w.rank_from, w.rank_to, w.rank_no,
+       w.average_fen, w.target_fen, w.team
+  FROM rectification_items i LEFT JOIN divisions d ON d.code = i.division
+  LEFT JOIN weak_villages w ON w.item_id = i.id";
+
+impl ItemRow {
+    fn record(self) -> StoreResult<ItemRecord> {
+        let division = DivisionCode::parse(&self.division).map_err(|e| corrupt("区划", e))?;
+        let weak = match (self.rank_from, self.rank_to, self.target_fen, self.team) {
+            (Some(from), Some(to), Some(target), Some(team)) => Some(WeakRecord {
+                village: division,
+                target: Money::from_fen(target),
+                team,
+                rank: self.rank_no.and_then(|r| u32::try_from(r).ok()),
+                average: self.average_fen.map(Money::from_fen),
+                rank_from: i32::try_from(from).map_err(|e| corrupt("年度", e))?,
+                rank_to: i32::try_from(to).map_err(|e| corrupt("年度", e))?,
+            }),
+            _ => None,
+        };
+        Ok(ItemRecord {
+            id: self.id,
+            item: NewItem {
+                division,
+                source: self.source,
+                title: self.title,
+                found_on: self.found_on,
+                unit: self.unit,
+                person: self.person,
+                measures: self.measures,
+                deadline: self.deadline,
+            },
+            division_name: self.division_name.unwrap_or_default(),
+            state: ItemState::parse(&self.state).ok_or_else(|| corrupt("整改状态", &self.state))?,
+            resolved_on: self.resolved_on,
+            resolved_by: self.resolved_by,
+            closed_on: self.closed_on,
+            closed_by: self.closed_by,
+            version: self.version,
+            created_by: self.by_name,
+            last_progress: None,
+            weak,
+        })
+    }
+}
+
+fn checked(item: &NewItem) -> StoreResult<()> {
+    match item.problems().first() {
+        Some((_, m)) => Err(StoreError::Invalid(m.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Who records findings: the county, a town, a village (its self-check) or the system.
+fn may_record(actor: &Actor) -> bool {
+    matches!(
+        actor.role,
+        None | Some(Role::CountyAdmin | Role::TownReviewer | Role::VillageOfficer)
+    ) && actor.may(Permission::HandleCases)
+}
+
+macro_rules! insert_item {
+    ($tx:ident, $item:expr, $now:expr, $by:expr) => {{
+        let item: &NewItem = $item;
+        let id: i64 = allocate!($tx, "rectification_items", 1i64);
+        sqlx::query(
+            "INSERT INTO rectification_items (id, division, source, title, found_on, unit, person,
+               measures, deadline, state, version, at, by_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12)",
+        )
+        .bind(id)
+        .bind(item.division.as_str())
+        .bind(&item.source)
+        .bind(item.title.trim())
+        .bind(item.found_on)
+        .bind(item.unit.trim())
+        .bind(item.person.trim())
+        .bind(item.measures.trim())
+        .bind(item.deadline)
+        .bind(ItemState::Open.code())
+        .bind($now)
+        .bind($by)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+        id
+    }};
+}
+
+impl SqlStore {
+    async fn known_division(&self, code: &DivisionCode) -> StoreResult<()> {
+        let known: i64 = read!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE code = $1")
+                .bind(code.as_str())
+                .fetch_one(pool)
+                .await
+                .map_err(backend)?
+        });
+        if known == 0 {
+            return Err(StoreError::Invalid(format!("区划{code}不在区划表中")));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn enrol_weak_village(
+        &self,
+        actor: &Actor,
+        plan: &WeakPlan,
+        item: &NewItem,
+        ranked: (Option<u32>, Option<Money>),
+        rules: &WeakVillageRules,
+    ) -> StoreResult<i64> {
+        let target = plan.village.to_string();
+        // The county chooses (区负总责): the ranking is over all its villages.
+        if !matches!(actor.role, None | Some(Role::CountyAdmin))
+            || !actor.may(Permission::HandleCases)
+            || !actor.scope.covers(&plan.village)
+            || item.division != plan.village
+        {
+            return Err(self.deny(actor, &target).await);
+        }
+        checked(item)?;
+        if item.source != WEAK_SOURCE {
+            return Err(StoreError::Invalid(
+                "薄弱村扶持事项的来源应为经济薄弱村扶持".into(),
+            ));
+        }
+        if let Some(m) = target_problem(plan.target, rules) {
+            return Err(StoreError::Invalid(m));
+        }
+        let unit = text(&plan.unit, 100, "请填写帮扶单位（不超过100字）")?;
+        let team = text(&plan.team, 100, "请填写帮扶工作队（不超过100字）")?;
+        self.known_division(&plan.village).await?;
+        let detail = serde_json::json!({
+            "village": plan.village.as_str(), "target_fen": plan.target.fen(), "unit": unit,
+            "team": team, "rank": ranked.0, "years": [rules.rank_from, rules.rank_to],
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            // The pairings are read inside the write so that two enrolments at once cannot
+            // both pass the limits.
+            let pairs: Vec<(String, String, String)> =
+                sqlx::query_as("SELECT village, unit, team FROM weak_villages")
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            if pairs.iter().any(|(v, _, _)| v == plan.village.as_str()) {
+                return Err(StoreError::Conflict(format!(
+                    "{}已纳入经济薄弱村扶持",
+                    plan.village
+                )));
+            }
+            // Units and teams are compared within the county (another county's 一队 is not ours).
+            let county = plan.village.as_str().get(..6).unwrap_or("");
+            let same_county: Vec<(String, String)> = pairs
+                .into_iter()
+                .filter(|(v, _, _)| v.starts_with(county))
+                .map(|(_, u, t)| (u, t))
+                .collect();
+            if let Some(m) = pairing_problem(&same_county, &unit, &team, rules) {
+                return Err(StoreError::Invalid(m));
+            }
+            let item = NewItem {
+                unit: unit.clone(),
+                ..item.clone()
+            };
+            let id = insert_item!(tx, &item, &now, &actor.name);
+            sqlx::query(
+                "INSERT INTO weak_villages (village, item_id, rank_from, rank_to, rank_no,
+                   average_fen, target_fen, unit, team)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(plan.village.as_str())
+            .bind(id)
+            .bind(i64::from(rules.rank_from))
+            .bind(i64::from(rules.rank_to))
+            .bind(ranked.0.map(i64::from))
+            .bind(ranked.1.map(|m| m.fen()))
+            .bind(plan.target.fen())
+            .bind(&unit)
+            .bind(&team)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "village.weak.enrol", &target, &detail);
+            id
+        });
+        Ok(id)
+    }
+}
+
+#[async_trait]
+impl RectificationStore for SqlStore {
+    async fn add_item(&self, actor: &Actor, item: &NewItem) -> StoreResult<i64> {
+        let target = item.division.to_string();
+        if !may_record(actor) || !actor.scope.covers(&item.division) {
+            return Err(self.deny(actor, &target).await);
+        }
+        checked(item)?;
+        if item.source == WEAK_SOURCE {
+            return Err(StoreError::Invalid(
+                "经济薄弱村扶持事项请在“经济薄弱村”页纳入扶持时生成".into(),
+            ));
+        }
+        text(&item.source, 20, "请选择问题来源")?;
+        self.known_division(&item.division).await?;
+        let detail = serde_json::json!({
+            "division": item.division.as_str(), "source": item.source,
+            "deadline": item.deadline.to_string(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let id = insert_item!(tx, item, &now, &actor.name);
+            audit_in!(
+                tx,
+                actor,
+                "rectification.add",
+                &format!("整改事项#{id}"),
+                &detail
+            );
+            id
+        });
+        Ok(id)
+    }
+
+    async fn items(&self, actor: &Actor, filter: &ItemFilter) -> StoreResult<Vec<ItemRecord>> {
+        self.permit(actor, Permission::ViewRegistry, "整改台账")
+            .await?;
+        let (lo, hi) = self.area_range(actor, filter.within.as_ref()).await?;
+        let state = filter
+            .state
+            .map(|s| s.code().to_string())
+            .unwrap_or_default();
+        let source = filter.source.clone().unwrap_or_default();
+        let limit = i64::try_from(MAX_ITEMS).unwrap_or(i64::MAX);
+        let (rows, progress): (Vec<ItemRow>, Vec<(i64, NaiveDate, String)>) = read!(self, |pool| {
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{ITEM_SELECT} WHERE i.division BETWEEN $1 AND $2
+                   AND ($3 = '' OR i.state = $3) AND ($4 = '' OR i.source = $4)
+                 ORDER BY i.id LIMIT $5"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(&state)
+            .bind(&source)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let progress = sqlx::query_as(
+                "SELECT e.item_id, e.happened_on, e.note FROM rectification_events e
+                   JOIN rectification_items i ON i.id = e.item_id
+                  WHERE i.division BETWEEN $1 AND $2 AND e.action = 'progress'
+                  ORDER BY e.id",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (rows, progress)
+        });
+        let mut last: std::collections::HashMap<i64, (NaiveDate, String)> =
+            std::collections::HashMap::new();
+        for (id, on, note) in progress {
+            last.insert(id, (on, note));
+        }
+        rows.into_iter()
+            .map(|r| {
+                let mut record = r.record()?;
+                record.last_progress = last.remove(&record.id);
+                Ok(record)
+            })
+            .collect()
+    }
+
+    async fn item(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> StoreResult<Option<(ItemRecord, Vec<ItemEvent>)>> {
+        self.permit(actor, Permission::ViewRegistry, "整改台账")
+            .await?;
+        let (row, events): (
+            Option<ItemRow>,
+            Vec<(String, NaiveDate, String, String, String, String)>,
+        ) = read!(self, |pool| {
+            let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{ITEM_SELECT} WHERE i.id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?;
+            let events = sqlx::query_as(
+                "SELECT action, happened_on, note, evidence, at, by_name FROM rectification_events
+                      WHERE item_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (row, events)
+        });
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut record = row.record()?;
+        if !actor.scope.covers(&record.item.division) {
+            let _ = self.deny(actor, &format!("整改事项#{id}")).await;
+            return Ok(None);
+        }
+        let events = events
+            .into_iter()
+            .map(|(action, on, note, evidence, at, by)| {
+                Ok(ItemEvent {
+                    step: ItemStep::parse(&action).ok_or_else(|| corrupt("整改步骤", &action))?,
+                    on,
+                    note,
+                    evidence,
+                    at: parse_time("办理时间", &at)?,
+                    by,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        record.last_progress = events
+            .iter()
+            .rev()
+            .find(|e| e.step == ItemStep::Progress)
+            .map(|e| (e.on, e.note.clone()));
+        Ok(Some((record, events)))
+    }
+
+    async fn step_item(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        step: &StepInput,
+    ) -> StoreResult<ItemState> {
+        let target = format!("整改事项#{id}");
+        let current: Option<(
+            String,
+            String,
+            i64,
+            NaiveDate,
+            Option<NaiveDate>,
+            Option<String>,
+        )> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT division, state, version, found_on, resolved_on, resolved_by
+                       FROM rectification_items WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some((division, state, stored_version, found_on, resolved_on, resolved_by)) = current
+        else {
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        };
+        let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划", e))?;
+        if !actor.may(Permission::HandleCases) || !actor.scope.covers(&division) {
+            return Err(self.deny(actor, &target).await);
+        }
+        if let ItemStep::Act(a) = step.step
+            && !a.permitted(actor.role)
+        {
+            let _ = self
+                .refuse(actor, &target, serde_json::json!({ "action": a.code() }))
+                .await;
+            return Err(StoreError::Invalid(format!(
+                "“{}”须由乡镇或县级审核人员办理",
+                a.label()
+            )));
+        }
+        if stored_version != version {
+            return Err(StoreError::Conflict(format!(
+                "{target}已被他人更新，请刷新页面后再办理"
+            )));
+        }
+        let from = ItemState::parse(&state).ok_or_else(|| corrupt("整改状态", &state))?;
+        let to = step.step.apply(from).map_err(StoreError::Invalid)?;
+        if let Some((_, m)) = step.step.problems(&step.note, &step.evidence).first() {
+            return Err(StoreError::Invalid(m.clone()));
+        }
+        let earliest = match step.step {
+            ItemStep::Act(ItemAction::Close) => resolved_on.unwrap_or(found_on),
+            _ => found_on,
+        };
+        if step.on < earliest {
+            return Err(StoreError::Invalid(format!(
+                "办理日期{}早于{earliest}",
+                step.on
+            )));
+        }
+        if step.step == ItemStep::Act(ItemAction::Close)
+            && resolved_by.as_deref() == Some(actor.name.as_str())
+        {
+            return Err(StoreError::Invalid(format!(
+                "核实销号须由报告整改完成以外的人员办理：整改完成是{}报告的",
+                actor.name
+            )));
+        }
+        let note = step.note.trim().to_string();
+        let evidence = step.evidence.trim().to_string();
+        let detail = serde_json::json!({
+            "step": step.step.code(), "on": step.on.to_string(), "state": to.code(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            let update = match step.step {
+                ItemStep::Progress => sqlx::query(
+                    "UPDATE rectification_items SET version = version + 1 WHERE id = $1 AND version = $2",
+                ),
+                ItemStep::Act(ItemAction::Resolve) => sqlx::query(
+                    "UPDATE rectification_items SET state = $1, version = version + 1,
+                       resolved_on = $2, resolved_by = $3
+                     WHERE id = $4 AND version = $5",
+                )
+                .bind(to.code())
+                .bind(step.on)
+                .bind(&actor.name),
+                ItemStep::Act(ItemAction::Close) => sqlx::query(
+                    "UPDATE rectification_items SET state = $1, version = version + 1,
+                       closed_on = $2, closed_by = $3
+                     WHERE id = $4 AND version = $5",
+                )
+                .bind(to.code())
+                .bind(step.on)
+                .bind(&actor.name),
+                // The completion reported stays in the history; the item is open again.
+                ItemStep::Act(ItemAction::Reopen) => sqlx::query(
+                    "UPDATE rectification_items SET state = $1, version = version + 1,
+                       resolved_on = NULL, resolved_by = NULL
+                     WHERE id = $2 AND version = $3",
+                )
+                .bind(to.code()),
+            };
+            let done = update
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "{target}已被他人更新，请刷新页面后再办理"
+                )));
+            }
+            let eid: i64 = allocate!(tx, "rectification_events", 1i64);
+            sqlx::query(
+                "INSERT INTO rectification_events (id, item_id, action, happened_on, note, evidence, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(eid)
+            .bind(id)
+            .bind(step.step.code())
+            .bind(step.on)
+            .bind(&note)
+            .bind(&evidence)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "rectification.step", &target, &detail);
+        });
+        Ok(to)
+    }
+}

@@ -1,0 +1,115 @@
+//! Storage types of the rectification ledger (整改台账, issue 22): findings about a county,
+//! town or village with their measures, deadline and responsible people, followed step by step
+//! to 销号. Weak villages of the programme are items too (see `VillageStore::enrol_weak`).
+
+use crate::StoreResult;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use dixian_domain::access::Actor;
+use dixian_domain::division::DivisionCode;
+use dixian_domain::money::Money;
+use dixian_domain::rectification::{ItemState, ItemStep, NewItem, ProblemDates};
+
+/// Items one list gives at most; the page says when there are more.
+pub const MAX_ITEMS: usize = 5_000;
+
+/// A weak village's plan, as stored beside its item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeakRecord {
+    pub village: DivisionCode,
+    pub target: Money,
+    /// 帮扶工作队 (the unit is the item's responsible unit).
+    pub team: String,
+    /// Its place in the reverse ranking and its average then.
+    pub rank: Option<u32>,
+    pub average: Option<Money>,
+    pub rank_from: i32,
+    pub rank_to: i32,
+}
+
+/// An item as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRecord {
+    pub id: i64,
+    pub item: NewItem,
+    pub division_name: String,
+    pub state: ItemState,
+    pub resolved_on: Option<NaiveDate>,
+    /// The login that reported completion (the four-eyes rule compares it).
+    pub resolved_by: Option<String>,
+    pub closed_on: Option<NaiveDate>,
+    pub closed_by: Option<String>,
+    /// Bumped by every step: a form drawn from an older version is refused.
+    pub version: i64,
+    pub created_by: String,
+    /// The last progress note, if any (the task list shows it).
+    pub last_progress: Option<(NaiveDate, String)>,
+    pub weak: Option<WeakRecord>,
+}
+
+impl ItemRecord {
+    pub fn dates(&self) -> ProblemDates {
+        ProblemDates {
+            found_on: self.item.found_on,
+            deadline: self.item.deadline,
+            closed_on: self.closed_on,
+        }
+    }
+}
+
+/// One step in an item's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemEvent {
+    pub step: ItemStep,
+    pub on: NaiveDate,
+    pub note: String,
+    pub evidence: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+/// A step as asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepInput {
+    pub step: ItemStep,
+    pub on: NaiveDate,
+    pub note: String,
+    /// 佐证材料: required when completion is reported.
+    pub evidence: String,
+}
+
+/// Which items a list gives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    /// The actor's area when `None`.
+    pub within: Option<DivisionCode>,
+    pub state: Option<ItemState>,
+    pub source: Option<String>,
+}
+
+/// The rectification ledger, scoped by division like every record.
+#[async_trait]
+pub trait RectificationStore: Send + Sync {
+    /// Records a finding about a division of the actor's area (town or county staff; a village
+    /// its own self-check). Gives its id.
+    async fn add_item(&self, actor: &Actor, item: &NewItem) -> StoreResult<i64>;
+    /// The items of the filter's area the actor may see, oldest first, at most [`MAX_ITEMS`].
+    async fn items(&self, actor: &Actor, filter: &ItemFilter) -> StoreResult<Vec<ItemRecord>>;
+    /// One item with its history; `None` if unknown or (audited) out of the actor's area.
+    async fn item(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> StoreResult<Option<(ItemRecord, Vec<ItemEvent>)>>;
+    /// Takes a step on item `id` drawn at `version`: the domain's transition rules, the role
+    /// rule (销号 and 退回 by the town or county) and the four-eyes rule (not by whoever
+    /// reported completion) decide; the step and its audit record are written together.
+    /// Gives the new state.
+    async fn step_item(
+        &self,
+        actor: &Actor,
+        id: i64,
+        version: i64,
+        step: &StepInput,
+    ) -> StoreResult<ItemState>;
+}
