@@ -23,6 +23,7 @@ pub mod registry;
 pub mod screening;
 pub mod setup;
 pub mod sheet;
+pub mod teams;
 pub mod uploads;
 pub mod villages;
 pub mod workbook;

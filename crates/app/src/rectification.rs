@@ -12,7 +12,7 @@ use dixian_domain::access::Actor;
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::monitoring::FieldProblem;
 use dixian_domain::policy::CodeItem;
-use dixian_domain::rectification::{ItemAction, ItemState, ItemStep, NewItem, target_reached};
+use dixian_domain::rectification::{ItemAction, ItemState, ItemStep, NewItem};
 use dixian_store::Store;
 use dixian_store::rectification::{ItemFilter, ItemRecord, StepInput};
 
@@ -115,8 +115,8 @@ pub struct StepForm {
 }
 
 /// Takes a step on item `id`. A weak village is struck off only when its latest account after
-/// the ranked years reaches its target (read from the stored accounts: entered once). Gives the
-/// step taken.
+/// the ranked years reaches its target (the store reads the stored account: entered once).
+/// Gives the step taken.
 pub async fn step(
     store: &dyn Store,
     actor: &Actor,
@@ -144,20 +144,22 @@ pub async fn step(
     if !p.is_empty() {
         return Err(AppError::Fields(p));
     }
-    if step == ItemStep::Act(ItemAction::Close) {
+    // 销号 of a weak village is checked in the store against its stored account, with the
+    // pack's operating items of the item's county.
+    let operating = if step == ItemStep::Act(ItemAction::Close) {
         let Some((record, _)) = store.item(actor, id).await? else {
             return Err(AppError::NotFound(format!("整改事项#{id}不存在")));
         };
-        if let Some(w) = &record.weak {
-            let latest: Vec<_> = crate::villages::latest_operating(store, actor, w, today)
+        match &record.weak {
+            Some(w) => crate::villages::rules(store, &w.village, today)
                 .await?
-                .into_iter()
-                .collect();
-            if let Err(m) = target_reached(&latest, w.rank_to, w.target) {
-                return Err(AppError::Fields(vec![("note", m)]));
-            }
+                .0
+                .operating(),
+            None => Vec::new(),
         }
-    }
+    } else {
+        Vec::new()
+    };
     store
         .step_item(
             actor,
@@ -168,6 +170,7 @@ pub async fn step(
                 on,
                 note: f.note.trim().to_string(),
                 evidence: f.evidence.trim().to_string(),
+                operating,
             },
         )
         .await?;
@@ -195,7 +198,10 @@ pub fn steps_for(actor: &Actor, state: ItemState) -> Vec<ItemStep> {
 /// The ledger of an area: its items with the sources' names, and the counts a page heads with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ledger {
+    /// Newest first, at most `MAX_ITEMS`.
     pub items: Vec<ItemRecord>,
+    /// Whether there were more than `MAX_ITEMS` (the oldest left out: narrow the filter).
+    pub cut: bool,
     pub sources: Vec<CodeItem>,
     pub open: usize,
     pub resolved: usize,
@@ -210,7 +216,9 @@ pub async fn ledger(
     filter: &ItemFilter,
     today: NaiveDate,
 ) -> Result<Ledger, AppError> {
-    let items = store.items(actor, filter).await?;
+    let mut items = store.items(actor, filter).await?;
+    let cut = items.len() > dixian_store::rectification::MAX_ITEMS;
+    items.truncate(dixian_store::rectification::MAX_ITEMS);
     let region = filter.within.or_else(|| actor_county(actor));
     let sources = match region {
         Some(r) => sources(store, &r, today).await?,
@@ -222,6 +230,7 @@ pub async fn ledger(
         resolved: count(ItemState::Resolved),
         closed: count(ItemState::Closed),
         overdue: items.iter().filter(|i| i.dates().overdue_on(today)).count(),
+        cut,
         items,
         sources,
     })

@@ -117,6 +117,29 @@ pub async fn designate(
         .await?)
 }
 
+/// Ends designation `id` (撤销、到期、摘帽) on the day typed, with its reason (the county).
+pub async fn end_designation(
+    store: &dyn Store,
+    actor: &Actor,
+    id: &str,
+    on: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let id = id.trim().parse::<i64>().ok();
+    if id.is_none() {
+        p.push(("designation", "请选择要结束的认定".into()));
+    }
+    let on = date_field(&mut p, "on", on, "结束日期");
+    if reason.trim().is_empty() {
+        p.push(("reason", "请填写结束认定的原因或文号".into()));
+    }
+    let (Some(id), Some(on), true) = (id, on, p.is_empty()) else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store.end_designation(actor, id, on, reason).await?)
+}
+
 /// One village of the list: its designations in force, its account of the year and the gap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VillageLine {
@@ -599,6 +622,141 @@ pub async fn enrol_weak(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// One year of a village's collective account against the target in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearLine {
+    pub year: i32,
+    pub operating: Money,
+    pub profit: Money,
+    pub gap: Option<TargetGap>,
+}
+
+/// Everything about one village in one place (村情): what it is designated, its collective
+/// economy against the targets, its weak-village plan, its team, its open findings and its
+/// registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VillageFile {
+    pub village: DivisionCode,
+    pub name: String,
+    pub town: String,
+    /// (kind name, document, period, in force today).
+    pub designations: Vec<(String, String, String, bool)>,
+    pub years: Vec<YearLine>,
+    pub weak: Option<dixian_store::rectification::ItemRecord>,
+    pub teams: Vec<dixian_store::teams::TeamRecord>,
+    /// Its findings not yet struck off, newest first, and how many were struck off.
+    pub open_items: Vec<dixian_store::rectification::ItemRecord>,
+    pub closed_items: usize,
+    pub households: i64,
+    pub persons: i64,
+}
+
+/// The file of village `village` (the last `years` years of accounts).
+pub async fn village_file(
+    store: &dyn Store,
+    actor: &Actor,
+    village: DivisionCode,
+    today: NaiveDate,
+) -> Result<VillageFile, AppError> {
+    use chrono::Datelike;
+    use dixian_domain::rectification::{ItemState, WEAK_SOURCE};
+    if village.level() != DivisionLevel::Village {
+        return Err(AppError::NotFound(format!("{village}不是村")));
+    }
+    // The store's scoped reads refuse (and audit) a village outside the actor's area.
+    let accounts = store
+        .accounts(actor, Some(&village), today.year() - 5, today.year())
+        .await?;
+    let Some(division) = store.division(&village).await? else {
+        return Err(AppError::NotFound(format!("村{village}不存在")));
+    };
+    let town = match village.ancestor_at(DivisionLevel::Town) {
+        Some(t) => store
+            .division(&t)
+            .await?
+            .map(|d| d.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let (rules, kinds) = self::rules(store, &village, today).await?;
+    let items = rules.operating();
+    let kind_name = |code: &str| {
+        kinds
+            .iter()
+            .find(|k| k.code == code)
+            .map_or_else(|| code.to_string(), |k| k.name.clone())
+    };
+    let designations = store
+        .designations(actor, Some(&village))
+        .await?
+        .into_iter()
+        .map(|r| {
+            let d = &r.designation;
+            let place = if d.division == village {
+                String::new()
+            } else {
+                format!("（{}）", r.division_name)
+            };
+            (
+                format!("{}{place}", kind_name(&d.kind)),
+                d.document.clone(),
+                match d.to {
+                    Some(to) => format!("{}至{to}", d.from),
+                    None => format!("{}起", d.from),
+                },
+                d.holds_on(today),
+            )
+        })
+        .collect();
+    let years = accounts
+        .iter()
+        .rev()
+        .map(|a| {
+            let operating = a.figures.operating(&items);
+            YearLine {
+                year: a.year,
+                operating,
+                profit: a.figures.profit,
+                gap: rules
+                    .target_for(a.year)
+                    .map(|t| TargetGap::of(operating, a.figures.profit, t)),
+            }
+        })
+        .collect();
+    let mut findings = store
+        .items(
+            actor,
+            &dixian_store::rectification::ItemFilter {
+                within: Some(village),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let weak_at = findings
+        .iter()
+        .position(|i| i.item.source == WEAK_SOURCE && i.weak.is_some());
+    let weak = weak_at.map(|k| findings.remove(k));
+    let closed_items = findings
+        .iter()
+        .filter(|i| i.state == ItemState::Closed)
+        .count();
+    findings.retain(|i| i.state != ItemState::Closed);
+    let counts = store.registry_counts(actor, &village).await?;
+    Ok(VillageFile {
+        village,
+        name: division.name,
+        town,
+        designations,
+        years,
+        weak,
+        teams: store.teams(actor, Some(&village)).await?,
+        open_items: findings,
+        closed_items,
+        households: counts.households,
+        persons: counts.persons,
+    })
 }
 
 /// The columns of the collective-account template (村集体经济收支导入); `true`: required.

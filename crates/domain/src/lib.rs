@@ -25,6 +25,7 @@ pub mod registry;
 /// 两不愁三保障及饮水安全 (保障核查), part of a household's record.
 pub use registry::assurance;
 pub mod screening;
+pub mod teams;
 pub mod villages;
 
 pub use access::{Actor, Permission, Role, Scope};

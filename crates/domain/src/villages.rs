@@ -36,6 +36,20 @@ impl Designation {
 
     /// Why it cannot be recorded beside `existing` (the division's designations), if it
     /// cannot: a period that ends before it starts, or one that overlaps the same kind.
+    /// Why the designation cannot end on `on` (撤销、到期、摘帽), if it cannot: not before it
+    /// began, and not later than an end it already has (an end is only brought forward).
+    pub fn end_problem(&self, on: NaiveDate) -> Option<String> {
+        if on < self.from {
+            return Some(format!("结束日期{on}早于认定开始日期{}", self.from));
+        }
+        match self.to {
+            Some(to) if on >= to => Some(format!(
+                "该认定已定于{to}结束；结束日期只能提前，不能推后（延长请另行登记认定）"
+            )),
+            _ => None,
+        }
+    }
+
     pub fn problem(&self, existing: &[Designation]) -> Option<String> {
         if let Some(to) = self.to.filter(|to| *to < self.from) {
             return Some(format!("认定期限的结束日期{to}早于开始日期{}", self.from));
@@ -384,6 +398,35 @@ mod tests {
         assert_eq!(ranked[2].missing, [2019]);
         assert_eq!(ranked[5].missing, [2018, 2019, 2020]);
         assert_eq!(ranked[5].average, None);
+    }
+
+    #[test]
+    fn a_designation_ends_only_within_its_period() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let open = Designation {
+            division: DivisionCode::parse("500299101201").unwrap(),
+            kind: "key_village".into(),
+            document: "文".into(),
+            from: d(2021, 7, 1),
+            to: None,
+        };
+        assert!(
+            open.end_problem(d(2021, 6, 30))
+                .unwrap()
+                .contains("早于认定开始日期")
+        );
+        assert_eq!(open.end_problem(d(2025, 12, 31)), None);
+        let dated = Designation {
+            to: Some(d(2025, 12, 31)),
+            ..open
+        };
+        assert!(
+            dated
+                .end_problem(d(2026, 1, 1))
+                .unwrap()
+                .contains("只能提前")
+        );
+        assert_eq!(dated.end_problem(d(2024, 6, 30)), None);
     }
 
     #[test]

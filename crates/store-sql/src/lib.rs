@@ -664,6 +664,7 @@ mod feeds;
 mod funds;
 mod policy;
 mod system;
+mod teams;
 #[macro_use]
 mod monitoring;
 mod problems;

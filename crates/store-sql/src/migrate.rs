@@ -164,6 +164,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_rectification.sql"),
         postgres: include_str!("../migrations/postgres/0025_rectification.sql"),
     },
+    Migration {
+        version: 26,
+        name: "teams",
+        sqlite: include_str!("../migrations/sqlite/0026_teams.sql"),
+        postgres: include_str!("../migrations/postgres/0026_teams.sql"),
+    },
 ];
 
 /// The schema version this program writes.

@@ -12,8 +12,12 @@ use dixian_domain::money::Money;
 use dixian_domain::policy::villages::WeakVillageRules;
 use dixian_domain::rectification::{
     ItemAction, ItemState, ItemStep, NewItem, WEAK_SOURCE, WeakPlan, pairing_problem,
-    target_problem,
+    target_problem, target_reached,
 };
+use dixian_domain::villages::AccountFigures;
+
+/// The year and operating parts of a collective account.
+type AccountRow = (i64, i64, i64, i64, i64, i64);
 use dixian_store::rectification::{
     ItemEvent, ItemFilter, ItemRecord, MAX_ITEMS, RectificationStore, StepInput, WeakRecord,
 };
@@ -102,6 +106,9 @@ fn checked(item: &NewItem) -> StoreResult<()> {
     }
 }
 
+/// The source code of a self-check (自查), the only one a village records.
+const SELF_CHECK: &str = "self";
+
 /// Who records findings: the county, a town, a village (its self-check) or the system.
 fn may_record(actor: &Actor) -> bool {
     matches!(
@@ -110,10 +117,12 @@ fn may_record(actor: &Actor) -> bool {
     ) && actor.may(Permission::HandleCases)
 }
 
+/// Inserts item `$id` (allocated first: on PostgreSQL the sequence row's lock is what queues
+/// concurrent writers before anything they check is read).
 macro_rules! insert_item {
-    ($tx:ident, $item:expr, $now:expr, $by:expr) => {{
+    ($tx:ident, $id:expr, $item:expr, $now:expr, $by:expr) => {{
         let item: &NewItem = $item;
-        let id: i64 = allocate!($tx, "rectification_items", 1i64);
+        let id: i64 = $id;
         sqlx::query(
             "INSERT INTO rectification_items (id, division, source, title, found_on, unit, person,
                measures, deadline, state, version, at, by_name)
@@ -139,18 +148,16 @@ macro_rules! insert_item {
 }
 
 impl SqlStore {
-    async fn known_division(&self, code: &DivisionCode) -> StoreResult<()> {
-        let known: i64 = read!(self, |pool| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE code = $1")
+    /// The division's name, or a refusal when the table lacks it.
+    async fn known_division(&self, code: &DivisionCode) -> StoreResult<String> {
+        let name: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT name FROM divisions WHERE code = $1")
                 .bind(code.as_str())
-                .fetch_one(pool)
+                .fetch_optional(pool)
                 .await
                 .map_err(backend)?
         });
-        if known == 0 {
-            return Err(StoreError::Invalid(format!("区划{code}不在区划表中")));
-        }
-        Ok(())
+        name.ok_or_else(|| StoreError::Invalid(format!("区划{code}不在区划表中")))
     }
 
     pub(crate) async fn enrol_weak_village(
@@ -181,7 +188,7 @@ impl SqlStore {
         }
         let unit = text(&plan.unit, 100, "请填写帮扶单位（不超过100字）")?;
         let team = text(&plan.team, 100, "请填写帮扶工作队（不超过100字）")?;
-        self.known_division(&plan.village).await?;
+        let village_name = self.known_division(&plan.village).await?;
         let detail = serde_json::json!({
             "village": plan.village.as_str(), "target_fen": plan.target.fen(), "unit": unit,
             "team": team, "rank": ranked.0, "years": [rules.rank_from, rules.rank_to],
@@ -189,8 +196,9 @@ impl SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
-            // The pairings are read inside the write so that two enrolments at once cannot
-            // both pass the limits.
+            // The id first: its sequence row's lock queues concurrent enrolments, so the
+            // pairings read next are the ones written before (PostgreSQL reads committed data).
+            let id: i64 = allocate!(tx, "rectification_items", 1i64);
             let pairs: Vec<(String, String, String)> =
                 sqlx::query_as("SELECT village, unit, team FROM weak_villages")
                     .fetch_all(&mut *tx)
@@ -199,7 +207,7 @@ impl SqlStore {
             if pairs.iter().any(|(v, _, _)| v == plan.village.as_str()) {
                 return Err(StoreError::Conflict(format!(
                     "{}已纳入经济薄弱村扶持",
-                    plan.village
+                    village_name
                 )));
             }
             // Units and teams are compared within the county (another county's 一队 is not ours).
@@ -216,7 +224,7 @@ impl SqlStore {
                 unit: unit.clone(),
                 ..item.clone()
             };
-            let id = insert_item!(tx, &item, &now, &actor.name);
+            let id = insert_item!(tx, id, &item, &now, &actor.name);
             sqlx::query(
                 "INSERT INTO weak_villages (village, item_id, rank_from, rank_to, rank_no,
                    average_fen, target_fen, unit, team)
@@ -255,6 +263,11 @@ impl RectificationStore for SqlStore {
             ));
         }
         text(&item.source, 20, "请选择问题来源")?;
+        if actor.role == Some(Role::VillageOfficer) && item.source != SELF_CHECK {
+            return Err(StoreError::Invalid(
+                "村级登记的整改事项只能是自查发现的问题；其他来源由乡镇或县登记".into(),
+            ));
+        }
         self.known_division(&item.division).await?;
         let detail = serde_json::json!({
             "division": item.division.as_str(), "source": item.source,
@@ -263,7 +276,8 @@ impl RectificationStore for SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
-            let id = insert_item!(tx, item, &now, &actor.name);
+            let id: i64 = allocate!(tx, "rectification_items", 1i64);
+            let id = insert_item!(tx, id, item, &now, &actor.name);
             audit_in!(
                 tx,
                 actor,
@@ -285,12 +299,12 @@ impl RectificationStore for SqlStore {
             .map(|s| s.code().to_string())
             .unwrap_or_default();
         let source = filter.source.clone().unwrap_or_default();
-        let limit = i64::try_from(MAX_ITEMS).unwrap_or(i64::MAX);
+        let limit = i64::try_from(MAX_ITEMS + 1).unwrap_or(i64::MAX);
         let (rows, progress): (Vec<ItemRow>, Vec<(i64, NaiveDate, String)>) = read!(self, |pool| {
-            let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let rows: Vec<ItemRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{ITEM_SELECT} WHERE i.division BETWEEN $1 AND $2
                    AND ($3 = '' OR i.state = $3) AND ($4 = '' OR i.source = $4)
-                 ORDER BY i.id LIMIT $5"
+                 ORDER BY i.id DESC LIMIT $5"
             )))
             .bind(&lo)
             .bind(&hi)
@@ -300,14 +314,20 @@ impl RectificationStore for SqlStore {
             .fetch_all(pool)
             .await
             .map_err(backend)?;
+            // Only the notes of the items listed (their id span, within the area).
+            let low = rows.iter().map(|r| r.id).min().unwrap_or(0);
+            let high = rows.iter().map(|r| r.id).max().unwrap_or(-1);
             let progress = sqlx::query_as(
                 "SELECT e.item_id, e.happened_on, e.note FROM rectification_events e
                    JOIN rectification_items i ON i.id = e.item_id
                   WHERE i.division BETWEEN $1 AND $2 AND e.action = 'progress'
+                    AND e.item_id BETWEEN $3 AND $4
                   ORDER BY e.id",
             )
             .bind(&lo)
             .bind(&hi)
+            .bind(low)
+            .bind(high)
             .fetch_all(pool)
             .await
             .map_err(backend)?;
@@ -414,7 +434,12 @@ impl RectificationStore for SqlStore {
             return Err(StoreError::Invalid(format!("{target}不存在")));
         };
         let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划", e))?;
-        if !actor.may(Permission::HandleCases) || !actor.scope.covers(&division) {
+        // Out of the area reads as unknown (audited), so ids cannot be probed.
+        if !actor.scope.covers(&division) {
+            let _ = self.deny(actor, &target).await;
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        }
+        if !actor.may(Permission::HandleCases) {
             return Err(self.deny(actor, &target).await);
         }
         if let ItemStep::Act(a) = step.step
@@ -438,13 +463,13 @@ impl RectificationStore for SqlStore {
         if let Some((_, m)) = step.step.problems(&step.note, &step.evidence).first() {
             return Err(StoreError::Invalid(m.clone()));
         }
-        let earliest = match step.step {
-            ItemStep::Act(ItemAction::Close) => resolved_on.unwrap_or(found_on),
-            _ => found_on,
+        let (earliest, what) = match (step.step, resolved_on) {
+            (ItemStep::Act(ItemAction::Close), Some(r)) => (r, "报告整改完成的日期"),
+            _ => (found_on, "发现日期"),
         };
         if step.on < earliest {
             return Err(StoreError::Invalid(format!(
-                "办理日期{}早于{earliest}",
+                "办理日期{}早于{what}{earliest}",
                 step.on
             )));
         }
@@ -464,6 +489,55 @@ impl RectificationStore for SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
+            let eid: i64 = allocate!(tx, "rectification_events", 1i64);
+            if step.step == ItemStep::Act(ItemAction::Close) {
+                // A weak village is struck off on its stored account, read in the write.
+                let weak: Option<(i64, i64, String)> = sqlx::query_as(
+                    "SELECT target_fen, rank_to, village FROM weak_villages WHERE item_id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if let Some((target_fen, rank_to, village)) = weak {
+                    if step.operating.is_empty() {
+                        return Err(StoreError::Invalid(
+                            "经济薄弱村销号须按政策包的经营性收入口径核对，政策包没有这一口径"
+                                .into(),
+                        ));
+                    }
+                    let latest: Option<AccountRow> = sqlx::query_as(
+                        "SELECT year, business_fen, contract_fen, investment_fen, subsidy_fen, other_fen
+                           FROM collective_accounts WHERE village = $1 AND year > $2
+                          ORDER BY year DESC LIMIT 1",
+                    )
+                    .bind(&village)
+                    .bind(rank_to)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    let operating: Vec<(i32, Money)> = latest
+                        .map(|r| {
+                            let figures = AccountFigures {
+                                business: Money::from_fen(r.1),
+                                contract: Money::from_fen(r.2),
+                                investment: Money::from_fen(r.3),
+                                subsidy: Money::from_fen(r.4),
+                                other: Money::from_fen(r.5),
+                                ..AccountFigures::default()
+                            };
+                            (
+                                i32::try_from(r.0).unwrap_or(i32::MAX),
+                                figures.operating(&step.operating),
+                            )
+                        })
+                        .into_iter()
+                        .collect();
+                    let rank_to = i32::try_from(rank_to).map_err(|e| corrupt("年度", e))?;
+                    target_reached(&operating, rank_to, Money::from_fen(target_fen))
+                        .map_err(StoreError::Invalid)?;
+                }
+            }
             let update = match step.step {
                 ItemStep::Progress => sqlx::query(
                     "UPDATE rectification_items SET version = version + 1 WHERE id = $1 AND version = $2",
@@ -503,7 +577,6 @@ impl RectificationStore for SqlStore {
                     "{target}已被他人更新，请刷新页面后再办理"
                 )));
             }
-            let eid: i64 = allocate!(tx, "rectification_events", 1i64);
             sqlx::query(
                 "INSERT INTO rectification_events (id, item_id, action, happened_on, note, evidence, at, by_name)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -205,6 +205,12 @@ impl SystemStore for SqlStore {
             report.monitoring
         );
         rotate_column!(
+            "team_members",
+            "id_number_enc",
+            crate::teams::F_MEMBER_ID,
+            report.monitoring
+        );
+        rotate_column!(
             "complaints",
             "phone_enc",
             crate::complaints::F_COMPLAINT_PHONE,

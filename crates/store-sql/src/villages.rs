@@ -69,8 +69,10 @@ impl VillageStore for SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
-            // Read the division's designations of the kind inside the write, so two at once
-            // cannot both pass the overlap check.
+            // The id first: its sequence row's lock queues concurrent designations, so the
+            // overlap check below reads the ones written before (PostgreSQL reads committed
+            // data; SQLite's writer is single anyway).
+            let id: i64 = allocate!(tx, "designations", 1i64);
             let rows: Vec<(String, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
                 "SELECT document, from_on, to_on FROM designations WHERE division = $1 AND kind = $2",
             )
@@ -97,7 +99,6 @@ impl VillageStore for SqlStore {
             if let Some(m) = checked.problem(&existing) {
                 return Err(StoreError::Invalid(m));
             }
-            let id: i64 = allocate!(tx, "designations", 1i64);
             sqlx::query(
                 "INSERT INTO designations (id, division, kind, document, from_on, to_on, at, by_name)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -117,6 +118,72 @@ impl VillageStore for SqlStore {
             id
         });
         Ok(id)
+    }
+
+    async fn end_designation(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        let target = format!("认定#{id}");
+        let found: Option<(String, String, String, NaiveDate, Option<NaiveDate>)> = read!(
+            self,
+            |pool| {
+                sqlx::query_as(
+                    "SELECT division, kind, document, from_on, to_on FROM designations WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+            }
+        );
+        let Some((division, kind, document, from, to)) = found else {
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        };
+        let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划代码", e))?;
+        let county_role = matches!(actor.role, None | Some(Role::CountyAdmin));
+        if !actor.scope.covers(&division) {
+            let _ = self.deny(actor, &target).await;
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        }
+        if !county_role || !actor.may(Permission::HandleCases) {
+            return Err(self.deny(actor, &target).await);
+        }
+        let reason = text(reason, 200, "请填写结束认定的原因或文号（不超过200字）")?;
+        let d = Designation {
+            division,
+            kind,
+            document,
+            from,
+            to,
+        };
+        if let Some(m) = d.end_problem(on) {
+            return Err(StoreError::Invalid(m));
+        }
+        let detail = serde_json::json!({
+            "on": on.to_string(), "reason": reason, "was": to.map(|t| t.to_string()),
+        })
+        .to_string();
+        write_tx!(self, |tx| {
+            let done = sqlx::query(
+                "UPDATE designations SET to_on = $1 WHERE id = $2 AND (to_on IS NULL OR to_on > $1)",
+            )
+            .bind(on)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "{target}已被他人修改，请刷新页面后再办理"
+                )));
+            }
+            audit_in!(tx, actor, "village.designation.end", &target, &detail);
+        });
+        Ok(())
     }
 
     async fn designations(

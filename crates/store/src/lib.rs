@@ -26,6 +26,7 @@ pub mod rectification;
 pub mod registry;
 pub mod screening;
 pub mod system;
+pub mod teams;
 pub mod villages;
 pub mod visits;
 
@@ -70,6 +71,7 @@ pub use screening::{
     ScreeningPerson, ScreeningRunRecord, ScreeningStore, ScreeningWarning, StoredFeedRow,
 };
 pub use system::{DbKind, RotationReport, SystemStore};
+pub use teams::TeamStore;
 pub use villages::VillageStore;
 pub use visits::{NewVisit, VisitFilter, VisitLine, VisitPage, VisitRecord, VisitStore};
 
@@ -123,6 +125,7 @@ pub trait Store:
     + AssetStore
     + VillageStore
     + RectificationStore
+    + TeamStore
 {
 }
 
@@ -144,6 +147,7 @@ impl<T> Store for T where
         + AssetStore
         + VillageStore
         + RectificationStore
+        + TeamStore
 {
 }
 
@@ -152,6 +156,6 @@ pub mod prelude {
     pub use crate::{
         AccountStore, AssetStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore,
         FeedStore, FundStore, MonitoringStore, PolicyStore, ProblemStore, RectificationStore,
-        RegistryStore, ScreeningStore, Store, SystemStore, VillageStore, VisitStore,
+        RegistryStore, ScreeningStore, Store, SystemStore, TeamStore, VillageStore, VisitStore,
     };
 }

@@ -8,9 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::access::Actor;
 use dixian_domain::division::DivisionCode;
 use dixian_domain::money::Money;
+use dixian_domain::policy::villages::AccountItem;
 use dixian_domain::rectification::{ItemState, ItemStep, NewItem, ProblemDates};
 
-/// Items one list gives at most; the page says when there are more.
+/// Items one list gives at most; a list of `MAX_ITEMS + 1` says there are more (the extra
+/// one is not shown).
 pub const MAX_ITEMS: usize = 5_000;
 
 /// A weak village's plan, as stored beside its item.
@@ -76,6 +78,9 @@ pub struct StepInput {
     pub note: String,
     /// 佐证材料: required when completion is reported.
     pub evidence: String,
+    /// The pack's 经营性收入 items: a weak village's 销号 is checked in the write against its
+    /// latest stored account with them (empty: such a 销号 is refused).
+    pub operating: Vec<AccountItem>,
 }
 
 /// Which items a list gives.
@@ -91,9 +96,10 @@ pub struct ItemFilter {
 #[async_trait]
 pub trait RectificationStore: Send + Sync {
     /// Records a finding about a division of the actor's area (town or county staff; a village
-    /// its own self-check). Gives its id.
+    /// officer only a self-check, 自查). Gives its id.
     async fn add_item(&self, actor: &Actor, item: &NewItem) -> StoreResult<i64>;
-    /// The items of the filter's area the actor may see, oldest first, at most [`MAX_ITEMS`].
+    /// The items of the filter's area the actor may see, newest first, at most
+    /// [`MAX_ITEMS`]` + 1` (the last only to say the list was cut).
     async fn items(&self, actor: &Actor, filter: &ItemFilter) -> StoreResult<Vec<ItemRecord>>;
     /// One item with its history; `None` if unknown or (audited) out of the actor's area.
     async fn item(
@@ -102,9 +108,9 @@ pub trait RectificationStore: Send + Sync {
         id: i64,
     ) -> StoreResult<Option<(ItemRecord, Vec<ItemEvent>)>>;
     /// Takes a step on item `id` drawn at `version`: the domain's transition rules, the role
-    /// rule (销号 and 退回 by the town or county) and the four-eyes rule (not by whoever
-    /// reported completion) decide; the step and its audit record are written together.
-    /// Gives the new state.
+    /// rule (销号 and 退回 by the town or county), the four-eyes rule (not by whoever reported
+    /// completion) and, for a weak village, its latest account reaching the target decide;
+    /// the step and its audit record are written together. Gives the new state.
     async fn step_item(
         &self,
         actor: &Actor,

@@ -39,6 +39,15 @@ pub trait VillageStore: Send + Sync {
     /// whoever designated); refused when it overlaps one of its kind on that division, or
     /// when its period ends before it starts. Gives its id.
     async fn add_designation(&self, actor: &Actor, d: &Designation) -> StoreResult<i64>;
+    /// Ends designation `id` on `on` (撤销、到期), the county only; `Designation::end_problem`
+    /// decides, with the reason kept in the audit record.
+    async fn end_designation(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: chrono::NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()>;
     /// The designations of divisions in `within` (the actor's whole area when `None`), and
     /// of the divisions above it that hold it (a county's designation shows in its villages).
     async fn designations(

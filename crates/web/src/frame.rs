@@ -28,7 +28,10 @@ const GROUPS: &[(&str, &[&str])] = &[
         &["/work", "/leads", "/cases", "/problems", "/visits"],
     ),
     ("资金项目", &["/funds", "/projects", "/assets"]),
-    ("村级", &["/villages", "/villages/weak", "/rectification"]),
+    (
+        "村级",
+        &["/villages", "/villages/weak", "/teams", "/rectification"],
+    ),
     (
         "查询",
         &["/households", "/people", "/households/import", "/screening"],
@@ -74,6 +77,7 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/assets", "项目资产", Permission::ViewRegistry),
     ("/villages", "村级工作", Permission::ViewRegistry),
     ("/villages/weak", "经济薄弱村", Permission::ViewRegistry),
+    ("/teams", "驻村工作队", Permission::ViewRegistry),
     ("/rectification", "整改台账", Permission::ViewRegistry),
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),

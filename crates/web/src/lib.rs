@@ -17,6 +17,7 @@ mod rectification;
 mod registry;
 mod reports;
 mod screening;
+mod teams;
 // Shared leaves: no capability is imported from these.
 mod api;
 mod areas;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assets::router())
         .merge(villages::router())
         .merge(rectification::router())
+        .merge(teams::router())
         .merge(screening::router())
         .merge(reports::router())
         .merge(audit::router())

@@ -98,6 +98,57 @@ async fn the_county_follows_its_villages_on_a_phone() {
     assert!(b.text("#villages-done").await.contains("认定已登记"));
     assert!(b.text("#designation-list").await.contains("软弱涣散村"));
 
+    // Ending it: not before it began (refused, what was typed kept), then today.
+    b.client
+        .execute(
+            "document.querySelector('#end-designation').closest('details').open = true;
+             const s = document.querySelector('#end-designation select[name=designation]');
+             s.value = [...s.options].find(o => o.text.includes('软弱涣散村')).value; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.choose("#end-designation input[name=on]", "2020-01-01")
+        .await;
+    b.fill(
+        "#end-designation input[name=reason]",
+        "青乡振〔2026〕12号整顿转化",
+    )
+    .await;
+    b.submit("#end-designation button").await;
+    assert!(
+        b.text("#end-designation-errors")
+            .await
+            .contains("早于认定开始日期")
+    );
+    assert_eq!(b.overflow().await, "", "a refused end overflows");
+    // The server's today (Beijing time) is the designation form's default date.
+    let today = b
+        .client
+        .execute(
+            "return document.querySelector('#designate input[name=from]').defaultValue;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.choose("#end-designation input[name=on]", &today).await;
+    b.submit("#end-designation button").await;
+    assert!(b.text("#villages-done").await.contains("认定已结束"));
+
+    // The village's own page: designations, accounts against the target, team, findings.
+    b.client
+        .goto(&format!("{base}/villages/{village}"))
+        .await
+        .unwrap();
+    assert!(b.text("#village-designations").await.contains("软弱涣散村"));
+    assert!(b.text("#village-economy").await.contains("经营性收入"));
+    assert!(b.text("#village-registry").await.contains("登记农户"));
+    assert_eq!(b.overflow().await, "", "the village page overflows a phone");
+    b.screenshot("village-page-phone.png").await;
+
     // The weak-village ranking of the county's programme.
     b.client.goto(&format!("{base}/villages")).await.unwrap();
     let weak = b.client.find(Locator::Css("#to-weak")).await.unwrap();
@@ -329,4 +380,139 @@ async fn boxes_sit_by_their_labels(b: &Browser, form: &str) {
         serde_json::json!([]),
         "{form}: boxes away from their labels"
     );
+}
+
+/// A resident team's month on a phone: the town opens its team, records days in the village
+/// (a leave longer than the town may approve refused beside its box, what was typed kept), and
+/// reads the month against the pack's share; the A4 sheet fits; the county cannot put a member
+/// into a second team at once.
+#[tokio::test]
+async fn the_town_keeps_its_teams_month_on_a_phone() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let (_dir, server) = demo_server("300", "47");
+    let base = format!("http://{}", server.addr);
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.login(&base, "town", "Dixian@2026").await;
+    b.client.goto(&format!("{base}/teams")).await.unwrap();
+    assert_eq!(b.overflow().await, "", "/teams overflows a phone");
+    let link = b
+        .client
+        .find(Locator::Css("#teams tbody tr a"))
+        .await
+        .unwrap();
+    b.click_and_wait(link).await;
+    let team = b.path().await;
+    assert!(b.text("#share-rule").await.contains("2/3"));
+    assert!(b.text("#member-list").await.contains("第一书记"));
+    assert!(
+        !b.text("#member-list").await.contains("500299"),
+        "ID numbers are masked"
+    );
+
+    // October 2026 has no records yet: a week's leave approved by the town is refused.
+    b.client
+        .goto(&format!("{base}{team}?month=2026-10"))
+        .await
+        .unwrap();
+    assert!(b.text("#month-figures").await.contains("未达到"));
+    b.client
+        .execute(
+            "document.querySelector('#days').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.choose("#days select[name=kind]", "leave").await;
+    b.choose("#days input[name=from]", "2026-10-12").await;
+    b.choose("#days input[name=to]", "2026-10-18").await;
+    b.choose("#days select[name=approver]", "town").await;
+    b.fill("#days input[name=approval]", "镇党委书记").await;
+    b.submit("#days button").await;
+    let beside = b.text("#days select[name=approver] + .field-error").await;
+    assert!(
+        beside.contains("请假7天，超过5天须由县委组织部批准"),
+        "{beside}"
+    );
+    let kept = b
+        .client
+        .find(Locator::Css("#days input[name=approval]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(kept, "镇党委书记");
+    assert_eq!(b.overflow().await, "", "a refused day record overflows");
+    boxes_sit_by_their_labels(&b, "#days").await;
+    b.choose("#days select[name=approver]", "county").await;
+    b.fill("#days input[name=approval]", "县委组织部 2026-10-10")
+        .await;
+    b.submit("#days button").await;
+    assert!(b.text("#team-done").await.contains("已记录"));
+    // The week counts five working days of leave (12–16 October; 17–18 are a weekend).
+    // Columns: member, working days, in the village, leave, away, unrecorded, …
+    let figures = b.text("#month-figures tbody tr").await;
+    let cells: Vec<&str> = figures.split_whitespace().collect();
+    assert_eq!(cells[1..4], ["18", "0", "5"], "{figures}");
+    // And days in the village before it.
+    b.client
+        .execute(
+            "document.querySelector('#days').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.choose("#days select[name=kind]", "in").await;
+    b.choose("#days input[name=from]", "2026-10-08").await;
+    b.choose("#days input[name=to]", "2026-10-11").await;
+    b.fill("#days textarea[name=note]", "走访监测户，召开产业项目会")
+        .await;
+    b.submit("#days button").await;
+    assert!(b.text("#day-records").await.contains("走访监测户"));
+    assert_eq!(b.overflow().await, "", "the team month overflows a phone");
+    b.screenshot("team-month-phone.png").await;
+    let print = b.client.find(Locator::Css("#print-month")).await.unwrap();
+    b.click_and_wait(print).await;
+    assert!(b.text("#team-month").await.contains("2026年10月在村情况"));
+    assert_eq!(b.overflow().await, "", "the A4 sheet overflows a phone");
+
+    // The county: the same person cannot serve in a second team at the same time.
+    b.client.delete_all_cookies().await.unwrap();
+    b.login(&base, "county", "Dixian@2026").await;
+    b.client.goto(&format!("{base}/teams")).await.unwrap();
+    let second = b
+        .client
+        .find(Locator::Css("#teams tbody tr:nth-child(2) a"))
+        .await
+        .unwrap();
+    b.click_and_wait(second).await;
+    b.client
+        .execute(
+            "document.querySelector('#new-member').closest('details').open = true; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.fill("#new-member input[name=name]", "重复队员").await;
+    // The demo's first member (person 1): born 1976-02-09, sequence 01, female.
+    let taken = dixian_domain::id_number::IdNumber::compose(
+        "500299",
+        chrono::NaiveDate::from_ymd_opt(1976, 2, 9).unwrap(),
+        1,
+        dixian_domain::id_number::Sex::Female,
+    )
+    .unwrap();
+    b.fill("#new-member input[name=id_number]", taken.as_str())
+        .await;
+    b.fill("#new-member input[name=position]", "科员").await;
+    b.submit("#new-member button").await;
+    assert!(
+        b.text("#new-member-errors")
+            .await
+            .contains("同一时间只能在一个工作队")
+    );
+    assert_eq!(b.overflow().await, "", "a refused member overflows");
 }

@@ -322,7 +322,7 @@ fn demo_accounts_and_user_commands() {
         "--data-dir",
         s(&data),
         "--limit",
-        "1000",
+        "10000",
     ]));
     for action in [
         "user.create\tli.si",

@@ -7,6 +7,7 @@ mod assets;
 pub mod cases;
 pub mod funds;
 pub mod problems;
+pub mod teams;
 pub mod villages;
 
 use crate::AppError;

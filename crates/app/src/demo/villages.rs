@@ -20,6 +20,8 @@ pub struct VillageReport {
     /// Weak villages enrolled in the programme, and the other rectification items.
     pub enrolled: usize,
     pub items: usize,
+    /// Resident teams with their members and day records.
+    pub teams: super::teams::TeamReport,
 }
 
 fn yuan(n: i64) -> Money {
@@ -148,6 +150,8 @@ pub async fn load_villages(
     }
     report.enrolled = load_programme(store, county, &villages, &mut rng, as_of).await?;
     report.items = load_findings(store, county, &all, as_of).await?;
+    let rules = crate::teams::rules(store, county, as_of).await?;
+    report.teams = super::teams::load_teams(store, &all, &mut rng, as_of, &rules).await?;
     Ok(report)
 }
 
@@ -226,6 +230,7 @@ async fn load_programme(
                         on: as_of,
                         note: "项目已完成选址和村民代表会议，正在办理用地手续".into(),
                         evidence: "村民代表会议记录".into(),
+                        operating: Vec::new(),
                     },
                 )
                 .await?;
@@ -363,6 +368,7 @@ async fn load_findings(
             on,
             note: note.into(),
             evidence: evidence.into(),
+            operating: Vec::new(),
         };
         let taken = [
             step(

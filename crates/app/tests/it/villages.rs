@@ -281,7 +281,7 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
         .await
         .unwrap();
     let close_refusal = |r: Result<_, AppError>| match r {
-        Err(AppError::Fields(p)) => p[0].1.clone(),
+        Err(AppError::Store(dixian_store::StoreError::Invalid(m))) => m,
         other => panic!("expected the 销号 refused, got {other:?}"),
     };
     let m = close_refusal(take(&county, "close", "已核实", "", 1).await);

@@ -12,6 +12,7 @@ pub mod funds;
 pub mod problems;
 pub mod screening;
 pub mod sources;
+pub mod teams;
 pub mod villages;
 
 use crate::division::{DivisionCode, DivisionLevel};
@@ -441,6 +442,8 @@ pub struct PackFile {
     pub funds: Option<funds::FundRules>,
     pub assets: Option<assets::AssetRules>,
     pub villages: Option<villages::VillageRules>,
+    /// 驻村工作队: the share of each month in the village and who approves leave.
+    pub teams: Option<teams::TeamRules>,
     #[serde(default)]
     pub codes: CodesLayer,
     /// Where each value comes from (来源), by value path; see [`sources`].
@@ -707,6 +710,11 @@ fn validate(p: &PackFile) -> Vec<Problem> {
     if let Some(rules) = &p.assets {
         for (field, message) in rules.check() {
             out.push((vec![Seg::Key("assets"), Seg::Key(field)], message));
+        }
+    }
+    if let Some(rules) = &p.teams {
+        for (field, message) in rules.check() {
+            out.push((vec![Seg::Key("teams"), Seg::Key(field)], message));
         }
     }
     if let Some(rules) = &p.villages {
@@ -1044,6 +1052,8 @@ pub struct Policy {
     pub assets: Option<assets::AssetRules>,
     /// `None` where no pack in force names village rules (packs stored before they existed).
     pub villages: Option<villages::VillageRules>,
+    /// `None` where no pack in force names team rules.
+    pub teams: Option<teams::TeamRules>,
     /// The fund code tables; empty where no pack in force has them.
     pub project_types: Vec<funds::ProjectType>,
     pub fund_categories: Vec<CodeItem>,
@@ -1400,6 +1410,13 @@ impl PolicySet {
                 Some(p) => {
                     provenance.push(SectionSource::of(p, "assets"));
                     p.content.assets.clone()
+                }
+                None => None,
+            },
+            teams: match layers.iter().rev().find(|p| p.content.teams.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "teams"));
+                    p.content.teams.clone()
                 }
                 None => None,
             },

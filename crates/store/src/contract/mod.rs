@@ -61,6 +61,7 @@ macro_rules! contract_checks {
             assets::assets,
             villages::villages,
             rectification::rectification,
+            teams::teams,
         }
     };
 }
@@ -79,6 +80,7 @@ pub mod problems;
 pub mod rectification;
 pub mod registry;
 pub mod system;
+pub mod teams;
 pub mod villages;
 
 fn sys() -> Actor {
@@ -176,7 +178,7 @@ pub fn record(village: &str, seq: u16, ids: &[IdNumber]) -> HouseholdRecord {
     }
 }
 
-fn id(n: u16) -> IdNumber {
+pub(crate) fn id(n: u16) -> IdNumber {
     let birth =
         NaiveDate::from_ymd_opt(1970 + i32::from(n % 40), 1 + u32::from(n % 12), 1).unwrap();
     IdNumber::compose(

@@ -8,10 +8,11 @@ use crate::{AuditFilter, Store, StoreError};
 use chrono::NaiveDate;
 use dixian_domain::access::Role;
 use dixian_domain::money::Money;
-use dixian_domain::policy::villages::WeakVillageRules;
+use dixian_domain::policy::villages::{AccountItem, WeakVillageRules};
 use dixian_domain::rectification::{
     ItemAction, ItemState, ItemStep, NewItem, WEAK_SOURCE, WeakPlan,
 };
+use dixian_domain::villages::AccountFigures;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -30,6 +31,7 @@ fn step(s: ItemStep, note: &str, evidence: &str) -> StepInput {
         on: d(2026, 6, 1),
         note: note.into(),
         evidence: evidence.into(),
+        operating: Vec::new(),
     }
 }
 
@@ -320,6 +322,54 @@ pub async fn rectification(store: &dyn Store) {
         (plan.target, "第一工作队", Some(1))
     );
     assert_eq!(record.item.source, WEAK_SOURCE);
+    // Its 销号 is checked in the write against its latest account after the ranked years.
+    store
+        .step_item(&town, weak, 0, &step(resolve, "光伏并网", "并网验收单"))
+        .await
+        .unwrap();
+    let operating = vec![AccountItem::Business];
+    let close_with = |items: Vec<AccountItem>| StepInput {
+        operating: items,
+        ..step(close, "核对收益分配表", "")
+    };
+    invalid(
+        store
+            .step_item(&county, weak, 1, &close_with(Vec::new()))
+            .await,
+        "经营性收入口径",
+    );
+    invalid(
+        store
+            .step_item(&county, weak, 1, &close_with(operating.clone()))
+            .await,
+        "2025年以后还没有填报",
+    );
+    let figures = |business: i64| AccountFigures {
+        business: Money::from_fen(business),
+        subsidy: Money::from_fen(9_000_000),
+        profit: Money::from_fen(business + 9_000_000),
+        ..AccountFigures::default()
+    };
+    store
+        .save_accounts(&county, &[(plan.village, 2026, figures(15_000_000))])
+        .await
+        .unwrap();
+    invalid(
+        store
+            .step_item(&county, weak, 1, &close_with(operating.clone()))
+            .await,
+        "差50,000.00元",
+    );
+    store
+        .save_accounts(&county, &[(plan.village, 2026, figures(20_000_000))])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .step_item(&county, weak, 1, &close_with(operating))
+            .await,
+        Ok(ItemState::Closed)
+    );
     let weak_only = ItemFilter {
         source: Some(WEAK_SOURCE.into()),
         ..ItemFilter::default()

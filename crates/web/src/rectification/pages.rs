@@ -135,7 +135,7 @@ async fn show_list(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
             late: i.dates().overdue_on(today),
         })
         .collect();
-    let summary = format!(
+    let mut summary = format!(
         "共{}项：待整改{}项，已整改待销号{}项，已销号{}项；逾期未销号{}项",
         l.items.len(),
         l.open,
@@ -143,6 +143,13 @@ async fn show_list(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
         l.closed,
         l.overdue
     );
+    if l.cut {
+        summary.push_str(&format!(
+            "。事项超过{}项，只列出最近登记的{}项，请按地区、状态或来源缩小范围",
+            dixian_store::rectification::MAX_ITEMS,
+            dixian_store::rectification::MAX_ITEMS
+        ));
+    }
     let code = if typed.any() {
         StatusCode::BAD_REQUEST
     } else {
@@ -276,6 +283,9 @@ struct ItemPage {
     events: Vec<EventView>,
     /// (step code, label) of the steps this user may take now.
     steps: Vec<(&'static str, &'static str)>,
+    /// A refusal of a step whose form the page no longer draws (someone else went first, or
+    /// the step is not this user's): said above the steps.
+    orphan: Vec<String>,
     today: String,
     typed: Typed,
 }
@@ -318,6 +328,11 @@ async fn show_item(
     } else {
         StatusCode::OK
     };
+    let steps: Vec<(&'static str, &'static str)> =
+        dixian_app::rectification::steps_for(actor, r.state)
+            .into_iter()
+            .map(|s| (s.code(), s.label()))
+            .collect();
     Ok(render(
         code,
         &ItemPage {
@@ -351,10 +366,13 @@ async fn show_item(
                     at: dixian_app::beijing_minute(e.at),
                 })
                 .collect(),
-            steps: dixian_app::rectification::steps_for(actor, r.state)
-                .into_iter()
-                .map(|s| (s.code(), s.label()))
+            orphan: ["progress", "resolve", "close", "reopen"]
+                .iter()
+                .filter(|c| !steps.iter().any(|(s, _)| s == *c))
+                .flat_map(|c| typed.errors(&format!("step-{c}")))
+                .map(str::to_string)
                 .collect(),
+            steps,
             today: today.to_string(),
             typed,
         },
@@ -377,8 +395,8 @@ pub async fn show(
     let done = match q.done.as_str() {
         "create" => Some("整改事项已登记。"),
         "progress" => Some("整改进展已记录。"),
-        "resolve" => Some("已报告整改完成，等待乡镇或县级核验销号。"),
-        "close" => Some("已核验销号。"),
+        "resolve" => Some("已报告整改完成，等待乡镇或县级核实销号。"),
+        "close" => Some("已核实销号。"),
         "reopen" => Some("已退回重新整改。"),
         _ => None,
     };

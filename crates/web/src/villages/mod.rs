@@ -13,6 +13,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/villages", get(pages::villages))
         .route("/villages/designations", post(pages::designate))
+        .route("/villages/designations/end", post(pages::end_designation))
         .route(
             "/villages/import",
             get(pages::import_form).post(pages::import).layer(
@@ -21,4 +22,5 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/villages/template/{file}", get(pages::template))
         .route("/villages/weak", get(pages::weak).post(pages::enrol))
+        .route("/villages/{code}", get(pages::village))
 }

@@ -62,6 +62,9 @@ pub(crate) struct LineView {
 }
 
 pub(crate) struct DesignationView {
+    id: i64,
+    /// Still in force or to come: it may be ended.
+    open: bool,
     division: String,
     kind: String,
     document: String,
@@ -82,6 +85,8 @@ struct VillagesPage {
     summary: String,
     lines: Vec<LineView>,
     designations: Vec<DesignationView>,
+    /// Whether any designation shown may still be ended.
+    any_open: bool,
     may_designate: bool,
     may_import: bool,
     has_weak: bool,
@@ -176,10 +181,12 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
         })
         .filter(|l| !only_short || l.short)
         .collect();
-    let designations = o
+    let designations: Vec<DesignationView> = o
         .designations
         .iter()
         .map(|r| DesignationView {
+            id: r.id,
+            open: r.designation.to.is_none_or(|t| t >= today),
             division: if r.division_name.is_empty() {
                 r.designation.division.to_string()
             } else {
@@ -210,6 +217,7 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
             frame: session.frame(state),
             done: match q.done.as_str() {
                 "designate" => Some("认定已登记。".to_string()),
+                "end" => Some("认定已结束。".to_string()),
                 _ => None,
             },
             typed,
@@ -220,6 +228,7 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
             target,
             summary,
             lines,
+            any_open: designations.iter().any(|d| d.open),
             designations,
             may_designate: may_designate(actor),
             may_import: may_import(actor),
@@ -242,6 +251,30 @@ pub async fn villages(
     Query(q): Query<ListQuery>,
 ) -> Page {
     show(&state, &session, &q, Typed::default()).await
+}
+
+/// `POST /villages/designations/end`: a designation ended (撤销、到期、摘帽).
+pub async fn end_designation(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    posted: Posted,
+) -> Page {
+    match dixian_app::villages::end_designation(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &posted.get("designation"),
+        &posted.get("on"),
+        &posted.get("reason"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/villages?done=end#designations").into_response()),
+        Err(e) if correctable(&e) => {
+            let typed = Typed::refused("end-designation", posted.fields(), &e);
+            show(&state, &session, &ListQuery::default(), typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /villages/designations`.
@@ -348,6 +381,8 @@ struct WeakPage {
     to_enrol: Vec<(String, String)>,
     may_enrol: bool,
     target: String,
+    /// Whether the ranking is shown (county staff); below the county only enrolled villages.
+    ranked: bool,
 }
 
 async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) -> Page {
@@ -370,6 +405,7 @@ async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
                 to_enrol: Vec::new(),
                 may_enrol: false,
                 target: String::new(),
+                ranked: false,
             },
         ));
     };
@@ -434,12 +470,21 @@ async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
         .filter(|v| v.item.is_none())
         .map(|v| (v.code.clone(), format!("{}（第{}位）", v.name, v.rank)))
         .collect();
-    let programme_summary = format!(
-        "入选{}个村，已纳入扶持{}个，已销号{}个",
-        p.lines.iter().filter(|l| l.line.ranked.chosen).count(),
-        p.enrolled(),
-        p.struck_off()
-    );
+    let ranked = !p.ranking.is_empty();
+    let programme_summary = if ranked {
+        format!(
+            "入选{}个村，已纳入扶持{}个，已销号{}个",
+            p.ranking.iter().filter(|l| l.ranked.chosen).count(),
+            p.enrolled(),
+            p.struck_off()
+        )
+    } else {
+        format!(
+            "本辖区纳入扶持{}个村，已销号{}个（倒排由县级查看）",
+            p.enrolled(),
+            p.struck_off()
+        )
+    };
     let chosen = p.ranking.iter().filter(|l| l.ranked.chosen).count();
     let code = if typed.any() {
         StatusCode::BAD_REQUEST
@@ -477,6 +522,7 @@ async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
             to_enrol,
             may_enrol: may_designate(actor),
             target: w.target_operating.to_string(),
+            ranked,
         },
     ))
 }
@@ -512,4 +558,131 @@ pub async fn enrol(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+pub(crate) struct YearView {
+    year: i32,
+    operating: String,
+    profit: String,
+    gap: String,
+    short: bool,
+}
+
+pub(crate) struct ItemView {
+    id: i64,
+    title: String,
+    deadline: String,
+    state: &'static str,
+    late: bool,
+}
+
+#[derive(Template)]
+#[template(path = "villages/village.html")]
+struct VillagePage {
+    frame: Frame,
+    code: String,
+    name: String,
+    town: String,
+    designations: Vec<(String, String, String, bool)>,
+    years: Vec<YearView>,
+    weak: Option<(i64, String, &'static str)>,
+    teams: Vec<(i64, String, String)>,
+    items: Vec<ItemView>,
+    closed_items: usize,
+    households: i64,
+    persons: i64,
+}
+
+/// `GET /villages/{code}`: one village's file (村情).
+pub async fn village(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(code): Path<String>,
+) -> Page {
+    let actor = &session.auth.actor;
+    let today = state.today();
+    let code =
+        DivisionCode::parse(code.trim()).map_err(|e| AppError::NotFound(format!("村：{e}")))?;
+    let f = dixian_app::villages::village_file(state.store.as_ref(), actor, code, today).await?;
+    Ok(render(
+        StatusCode::OK,
+        &VillagePage {
+            frame: session.frame(&state),
+            code: f.village.to_string(),
+            name: f.name.clone(),
+            town: f.town.clone(),
+            designations: f.designations.clone(),
+            years: f
+                .years
+                .iter()
+                .map(|y| {
+                    let (gap, short) = match y.gap {
+                        Some(g) if g.met() => ("达标".to_string(), false),
+                        Some(g) => {
+                            let mut parts = Vec::new();
+                            if g.operating > Money::ZERO {
+                                parts.push(format!("经营性收入缺{}元", g.operating.grouped()));
+                            }
+                            if g.profit > Money::ZERO {
+                                parts.push(format!("收益缺{}元", g.profit.grouped()));
+                            }
+                            (parts.join("，"), true)
+                        }
+                        None => (String::new(), false),
+                    };
+                    YearView {
+                        year: y.year,
+                        operating: y.operating.grouped(),
+                        profit: y.profit.grouped(),
+                        gap,
+                        short,
+                    }
+                })
+                .collect(),
+            weak: f.weak.as_ref().map(|i| {
+                (
+                    i.id,
+                    i.weak
+                        .as_ref()
+                        .map(|w| {
+                            format!(
+                                "目标经营性年收入{}元；{}（{}）",
+                                w.target.grouped(),
+                                i.item.unit,
+                                w.team
+                            )
+                        })
+                        .unwrap_or_default(),
+                    i.state.label(),
+                )
+            }),
+            teams: f
+                .teams
+                .iter()
+                .map(|t| {
+                    let serving: Vec<String> = t
+                        .members
+                        .iter()
+                        .filter(|m| m.from <= today && m.to.is_none_or(|e| e >= today))
+                        .map(|m| format!("{}（{}）", m.name, m.role.label()))
+                        .collect();
+                    (t.id, t.name.clone(), serving.join("、"))
+                })
+                .collect(),
+            items: f
+                .open_items
+                .iter()
+                .map(|i| ItemView {
+                    id: i.id,
+                    title: i.item.title.clone(),
+                    deadline: i.item.deadline.to_string(),
+                    state: i.state.label(),
+                    late: i.dates().overdue_on(today),
+                })
+                .collect(),
+            closed_items: f.closed_items,
+            households: f.households,
+            persons: f.persons,
+        },
+    ))
 }
