@@ -70,6 +70,10 @@ pub async fn add_team(store: &dyn Store, actor: &Actor, f: &TeamForm) -> Result<
     if f.villages.is_empty() {
         p.push(("villages", "请选择工作队驻的村（至少一个）".into()));
     }
+    let mut seen = std::collections::BTreeSet::new();
+    if villages.iter().any(|v| !seen.insert(*v)) {
+        p.push(("villages", "同一个村选了两次，请去掉重复的".into()));
+    }
     let (Some(from), true) = (from, p.is_empty()) else {
         return Err(AppError::Fields(p));
     };
@@ -249,13 +253,16 @@ pub async fn record_days(
     };
     let month = Month::of(from);
     let rules = rules(store, &t.county, from).await?;
-    let others: Vec<DayRecord> = store
-        .team_days(actor, team, month)
-        .await?
-        .into_iter()
-        .filter(|d| d.member == m.id)
-        .map(|d| d.record)
-        .collect();
+    // The month's records and the neighbouring months' (a leave continued across a month).
+    let mut others: Vec<DayRecord> = Vec::new();
+    for around in [month.previous(), month, month.next()] {
+        for d in store.team_days(actor, team, around).await? {
+            // A record spanning two months' reads comes back twice.
+            if d.member == m.id && !others.contains(&d.record) {
+                others.push(d.record);
+            }
+        }
+    }
     p.extend(record.problems(month, m.term(), &others, &rules));
     if !p.is_empty() {
         return Err(AppError::Fields(p));
@@ -279,7 +286,9 @@ pub struct MemberMonth {
 pub struct TeamMonth {
     pub team: TeamRecord,
     pub month: Month,
-    pub rules: TeamRules,
+    /// `None` where the pack in force has no `[teams]`: the team is shown, its month is not
+    /// reckoned (and the page says why).
+    pub rules: Option<TeamRules>,
     pub members: Vec<MemberMonth>,
 }
 
@@ -293,7 +302,18 @@ pub async fn team_month(
     let Some(t) = store.team(actor, team).await? else {
         return Err(AppError::NotFound(format!("驻村工作队#{team}不存在")));
     };
-    let rules = rules(store, &t.county, month.last_day()).await?;
+    let rules = match rules(store, &t.county, month.last_day()).await {
+        Ok(r) => r,
+        Err(AppError::Invalid(_)) => {
+            return Ok(TeamMonth {
+                team: t,
+                month,
+                rules: None,
+                members: Vec::new(),
+            });
+        }
+        Err(e) => return Err(e),
+    };
     let calendar = store.calendar().await?;
     let days = store.team_days(actor, team, month).await?;
     let members = t
@@ -311,6 +331,7 @@ pub async fn team_month(
             }
         })
         .collect();
+    let rules = Some(rules);
     Ok(TeamMonth {
         team: t,
         month,
@@ -327,10 +348,15 @@ pub fn share_text(rules: &TeamRules) -> String {
     )
 }
 
-/// A team's month as an XLSX table (在村情况月表).
-pub fn month_table(m: &TeamMonth) -> crate::workbook::Table {
+/// A team's month as an XLSX table (在村情况月表); refused where the pack has no `[teams]`.
+pub fn month_table(m: &TeamMonth) -> Result<crate::workbook::Table, AppError> {
     use crate::workbook::{Cell, Table};
-    Table {
+    let Some(rules) = &m.rules else {
+        return Err(AppError::Invalid(vec![
+            "适用的政策包没有驻村工作队规则（[teams]），不能统计在村情况".into(),
+        ]));
+    };
+    Ok(Table {
         sheet: "在村情况".into(),
         title: format!("{}{}在村情况", m.team.name, m.month.label()),
         subtitle: format!(
@@ -342,7 +368,7 @@ pub fn month_table(m: &TeamMonth) -> crate::workbook::Table {
                 .map(|(_, n)| n.as_str())
                 .collect::<Vec<_>>()
                 .join("、"),
-            share_text(&m.rules)
+            share_text(rules)
         ),
         columns: vec![
             ("姓名", 10),
@@ -378,5 +404,5 @@ pub fn month_table(m: &TeamMonth) -> crate::workbook::Table {
             })
             .collect(),
         total: None,
-    }
+    })
 }

@@ -86,9 +86,10 @@ impl DayRecord {
                 ));
             }
         }
-        if self.from < term.0 || term.1.is_some_and(|end| self.to > end) {
+        let after_end = term.1.is_some_and(|end| self.to > end);
+        if self.from < term.0 || after_end {
             out.push((
-                "from",
+                if self.from < term.0 { "from" } else { "to" },
                 format!(
                     "记录的日子超出该队员的驻村任期（{}起{}）",
                     term.0,
@@ -111,23 +112,35 @@ impl DayRecord {
             ));
         }
         if self.kind == DayKind::Leave {
+            // Leave taken back to back is one leave: splitting it (or a month's end) must not
+            // keep a long leave within the town's limit.
+            let run = leave_run(self, others);
             match self.approver {
-                None => out.push((
+                None => out.push(("approver", "请假须写明审批机关，未经批准的不能记为请假".into())),
+                Some(Approver::Town) if run > rules.town_leave_max_days => out.push((
                     "approver",
-                    "请假须写明审批机关，未经批准的不能记为请假".into(),
-                )),
-                Some(Approver::Town) if self.days() > rules.town_leave_max_days => out.push((
-                    "approver",
-                    format!(
-                        "请假{}天，超过{}天须由县委组织部批准（政策包）",
-                        self.days(),
-                        rules.town_leave_max_days
-                    ),
+                    if run == self.days() {
+                        format!(
+                            "请假{run}天，超过{}天须由县委组织部批准（政策包）",
+                            rules.town_leave_max_days
+                        )
+                    } else {
+                        format!(
+                            "连同相邻的请假记录连续请假{run}天，超过{}天须由县委组织部批准（政策包）",
+                            rules.town_leave_max_days
+                        )
+                    },
                 )),
                 Some(_) => {}
             }
-            if self.approval.trim().is_empty() {
+            let n = self.approval.trim().chars().count();
+            if n == 0 {
                 out.push(("approval", "请填写批准人或审批文号".into()));
+            } else if n > 100 {
+                out.push((
+                    "approval",
+                    format!("批准人或审批文号不能超过100字，现有{n}字"),
+                ));
             }
         }
         if self.note.trim().chars().count() > 500 {
@@ -135,6 +148,32 @@ impl DayRecord {
         }
         out
     }
+}
+
+/// The length in days of the leave `record` belongs to, joined with the leave records that
+/// touch it end to end (in any month).
+fn leave_run(record: &DayRecord, others: &[DayRecord]) -> u32 {
+    let (mut from, mut to) = (record.from, record.to);
+    loop {
+        let before = others
+            .iter()
+            .find(|o| o.kind == DayKind::Leave && o.to.succ_opt() == Some(from) && o.from < from);
+        let after = others
+            .iter()
+            .find(|o| o.kind == DayKind::Leave && to.succ_opt() == Some(o.from) && o.to > to);
+        match (before, after) {
+            (None, None) => break,
+            (b, a) => {
+                if let Some(b) = b {
+                    from = b.from;
+                }
+                if let Some(a) = a {
+                    to = a.to;
+                }
+            }
+        }
+    }
+    u32::try_from((to - from).num_days() + 1).unwrap_or(u32::MAX)
 }
 
 /// A member's month: working days, days in the village, on leave, away and not recorded.
@@ -325,6 +364,19 @@ mod tests {
         );
         leave.approver = Some(Approver::County);
         assert!(fields(&leave, &[]).is_empty());
+        // Split into two town-approved leaves across the month's end: still one 7-day leave.
+        let october = DayRecord {
+            approver: Some(Approver::Town),
+            approval: "镇党委".into(),
+            ..rec(d(2026, 10, 28), d(2026, 10, 31), DayKind::Leave)
+        };
+        let split = DayRecord {
+            approver: Some(Approver::Town),
+            approval: "镇党委".into(),
+            ..rec(d(2026, 11, 1), d(2026, 11, 3), DayKind::Leave)
+        };
+        let p = fields(&split, &[october]);
+        assert!(p.iter().any(|m| m.contains("连续请假7天")), "{p:?}");
         let beyond = rec(d(2026, 11, 25), d(2026, 12, 2), DayKind::InVillage);
         let p = fields(&beyond, &[]);
         assert!(

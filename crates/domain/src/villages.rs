@@ -34,8 +34,6 @@ impl Designation {
         !ends_before(self, other) && !ends_before(other, self)
     }
 
-    /// Why it cannot be recorded beside `existing` (the division's designations), if it
-    /// cannot: a period that ends before it starts, or one that overlaps the same kind.
     /// Why the designation cannot end on `on` (撤销、到期、摘帽), if it cannot: not before it
     /// began, and not later than an end it already has (an end is only brought forward).
     pub fn end_problem(&self, on: NaiveDate) -> Option<String> {
@@ -50,6 +48,8 @@ impl Designation {
         }
     }
 
+    /// Why it cannot be recorded beside `existing` (the division's designations), if it
+    /// cannot: a period that ends before it starts, or one that overlaps the same kind.
     pub fn problem(&self, existing: &[Designation]) -> Option<String> {
         if let Some(to) = self.to.filter(|to| *to < self.from) {
             return Some(format!("认定期限的结束日期{to}早于开始日期{}", self.from));

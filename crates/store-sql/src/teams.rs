@@ -319,20 +319,26 @@ impl TeamStore for SqlStore {
             // The id first: its sequence row's lock queues concurrent additions, so the terms
             // read next include any written just before (PostgreSQL reads committed data).
             let id: i64 = allocate!(tx, "team_members", 1i64);
-            let terms: Vec<(String, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
-                "SELECT t.name, m.from_on, m.to_on FROM team_members m JOIN teams t ON t.id = m.team_id
+            let terms: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
+                "SELECT t.name, t.county, m.from_on, m.to_on FROM team_members m JOIN teams t ON t.id = m.team_id
                   WHERE m.id_number_bidx = $1",
             )
             .bind(&bidx)
             .fetch_all(&mut *tx)
             .await
             .map_err(backend)?;
-            if let Some((t, from, to)) = terms
+            if let Some((t, county, from, to)) = terms
                 .iter()
-                .find(|(_, from, to)| terms_overlap((*from, *to), (m.from, m.to)))
+                .find(|(_, _, from, to)| terms_overlap((*from, *to), (m.from, m.to)))
             {
+                // Another county's team is not named to this one.
+                let which = if county.as_str() == team.county.as_str() {
+                    format!("“{t}”")
+                } else {
+                    "其他区县的工作队".to_string()
+                };
                 return Err(StoreError::Invalid(format!(
-                    "{name}已在“{t}”驻村（{from}起{}），同一时间只能在一个工作队，请先结束原任期",
+                    "{name}已在{which}驻村（{from}起{}），同一时间只能在一个工作队，请先结束原任期",
                     to.map_or("，未结束".to_string(), |e| format!("至{e}"))
                 )));
             }
@@ -406,8 +412,15 @@ impl TeamStore for SqlStore {
         if m.end_reason.is_some() {
             return Err(StoreError::Invalid(format!("{}的任期已经结束", m.name)));
         }
+        if let Some(to) = m.to.filter(|to| on > *to) {
+            return Err(StoreError::Invalid(format!(
+                "结束日期{on}晚于任期结束日期{to}：任期只能提前结束，延长须另行选派"
+            )));
+        }
         let detail = serde_json::json!({ "on": on.to_string(), "reason": reason }).to_string();
         write_tx!(self, |tx| {
+            // The day records' sequence lock: a record being written now is counted below.
+            let _: i64 = allocate!(tx, "team_days", 0i64);
             // Day records after the end would fall outside the term.
             let later: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM team_days WHERE member_id = $1 AND to_on > $2",
@@ -423,13 +436,21 @@ impl TeamStore for SqlStore {
                     m.name
                 )));
             }
-            sqlx::query("UPDATE team_members SET to_on = $1, end_reason = $2 WHERE id = $3")
-                .bind(on)
-                .bind(&reason)
-                .bind(member_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+            let done = sqlx::query(
+                "UPDATE team_members SET to_on = $1, end_reason = $2 WHERE id = $3 AND end_reason IS NULL",
+            )
+            .bind(on)
+            .bind(&reason)
+            .bind(member_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "{}的任期已被他人结束，请刷新页面",
+                    m.name
+                )));
+            }
             audit_in!(
                 tx,
                 actor,
@@ -481,13 +502,21 @@ impl TeamStore for SqlStore {
         let id = write_tx!(self, |tx| {
             // The id first, queueing concurrent records before the member's days are read.
             let id: i64 = allocate!(tx, "team_days", 1i64);
+            // The term as it is now (an end written just before is seen).
+            let term: (NaiveDate, Option<NaiveDate>) =
+                sqlx::query_as("SELECT from_on, to_on FROM team_members WHERE id = $1")
+                    .bind(member_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            // The month's records and the neighbouring months' (a leave continued across).
             let rows: Vec<DaysRow> = sqlx::query_as(
                 "SELECT id, member_id, from_on, to_on, kind, approver, approval, note, by_name, at
                    FROM team_days WHERE member_id = $1 AND from_on <= $2 AND to_on >= $3",
             )
             .bind(member_id)
-            .bind(month.last_day())
-            .bind(month.first_day())
+            .bind(month.next().last_day())
+            .bind(month.previous().first_day())
             .fetch_all(&mut *tx)
             .await
             .map_err(backend)?;
@@ -495,7 +524,7 @@ impl TeamStore for SqlStore {
                 .into_iter()
                 .map(|r| days(r).map(|d| d.record))
                 .collect::<StoreResult<Vec<_>>>()?;
-            if let Some((_, message)) = record.problems(month, m.term(), &others, rules).first() {
+            if let Some((_, message)) = record.problems(month, term, &others, rules).first() {
                 return Err(StoreError::Invalid(format!("{}：{message}", m.name)));
             }
             sqlx::query(

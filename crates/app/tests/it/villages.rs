@@ -323,3 +323,157 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
     assert!(tables[0].rows[0][3].shown().contains("集体经济薄弱村"));
     assert_eq!(tables[2].rows[0][3].shown(), "县农业农村委");
 }
+
+#[tokio::test]
+async fn a_team_month_counts_working_days_around_the_holiday_and_leave() {
+    use dixian_app::teams::{
+        DaysForm, MemberForm, TeamForm, add_member, add_team, record_days, team_month,
+    };
+    use dixian_domain::problems::Month;
+    let pack = VILLAGE_PACK.replace(
+        "[sources]",
+        "[teams]\nin_village_share = [2, 3]\ntown_leave_max_days = 5\n\n[sources]\n\"teams\" = \"县定默认值：测试用\"",
+    );
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[file("qingshan-villages.toml", &pack)])
+        .await
+        .unwrap();
+    let today = d(2026, 12, 1);
+    load_demo(&s, 300, 9, today).await;
+    let county = as_role(Role::CountyAdmin, COUNTY);
+    let v: Vec<String> = s
+        .divisions_within(&DivisionCode::parse(COUNTY).unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.code.level() == DivisionLevel::Village)
+        .map(|d| d.code.to_string())
+        .collect();
+    // The same village twice is refused beside the box, nothing written.
+    let form = TeamForm {
+        name: "县农业农村委工作队".into(),
+        unit: "县农业农村委".into(),
+        villages: vec![v[0].clone(), v[0].clone()],
+        from: "2026-01-01".into(),
+    };
+    let Err(AppError::Fields(p)) = add_team(&s, &county, &form).await else {
+        panic!("a village chosen twice is refused");
+    };
+    assert!(
+        p.iter()
+            .any(|(f, m)| *f == "villages" && m.contains("选了两次")),
+        "{p:?}"
+    );
+    let team = add_team(
+        &s,
+        &county,
+        &TeamForm {
+            villages: vec![v[0].clone()],
+            ..form
+        },
+    )
+    .await
+    .unwrap();
+    let id_number = dixian_domain::id_number::IdNumber::compose(
+        "500299",
+        d(1980, 3, 9),
+        1,
+        dixian_domain::id_number::Sex::Male,
+    )
+    .unwrap();
+    let member = add_member(
+        &s,
+        &county,
+        team,
+        &MemberForm {
+            name: "王书记".into(),
+            id_number: id_number.as_str().into(),
+            unit: "县农业农村委".into(),
+            position: "科长".into(),
+            role: "secretary".into(),
+            from: "2026-01-01".into(),
+            to: String::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let town = as_role(Role::TownReviewer, &format!("{}000", &v[0][..9]));
+    let days = |from: &str, to: &str, kind: &str, approver: &str| DaysForm {
+        member: member.to_string(),
+        from: from.into(),
+        to: to.into(),
+        kind: kind.into(),
+        approver: approver.into(),
+        approval: if approver.is_empty() {
+            String::new()
+        } else {
+            "批准".into()
+        },
+        note: String::new(),
+    };
+    // Days to come are not recorded ahead; a week's leave needs the county.
+    let Err(AppError::Fields(p)) = record_days(
+        &s,
+        &town,
+        team,
+        &days("2026-12-01", "2026-12-03", "in", ""),
+        today,
+    )
+    .await
+    else {
+        panic!("future days are refused");
+    };
+    assert!(
+        p.iter().any(|(f, m)| *f == "to" && m.contains("还没有到")),
+        "{p:?}"
+    );
+    let Err(AppError::Fields(p)) = record_days(
+        &s,
+        &town,
+        team,
+        &days("2026-10-12", "2026-10-18", "leave", "town"),
+        today,
+    )
+    .await
+    else {
+        panic!("a week's leave approved by the town is refused");
+    };
+    assert!(
+        p.iter()
+            .any(|(f, m)| *f == "approver" && m.contains("请假7天")),
+        "{p:?}"
+    );
+    // October 2026: 18 working days (the National Day week off, Saturday 10 October worked).
+    for form in [
+        days("2026-10-01", "2026-10-11", "in", ""),
+        days("2026-10-12", "2026-10-18", "leave", "county"),
+        days("2026-10-19", "2026-10-20", "trip", ""),
+        days("2026-10-21", "2026-10-23", "in", ""),
+    ] {
+        record_days(&s, &town, team, &form, today).await.unwrap();
+    }
+    let m = team_month(
+        &s,
+        &town,
+        team,
+        Month {
+            year: 2026,
+            month: 10,
+        },
+    )
+    .await
+    .unwrap();
+    let f = m.members[0].figures;
+    // In the village 8, 9 and 10 (the worked Saturday); leave 12–16; trip 19–20; in 21–23;
+    // 26–30 not recorded.
+    assert_eq!(
+        (f.working, f.in_village, f.leave, f.unrecorded, f.needed),
+        (18, 8, 5, 5, 12)
+    );
+    assert!(!f.met);
+    assert_eq!(f.rest_days_in_village, 8, "1–7 October and Sunday the 11th");
+    let table = dixian_app::teams::month_table(&m).unwrap();
+    assert_eq!(table.rows[0][10].shown(), "未达到");
+    assert!(table.subtitle.contains("2/3"));
+}

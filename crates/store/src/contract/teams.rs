@@ -205,6 +205,46 @@ pub async fn teams(store: &dyn Store) {
         "不存在",
     );
 
+    // A leave split across the month's end is still one leave for the town's limit.
+    let town_leave = |from, to| DayRecord {
+        approver: Some(Approver::Town),
+        approval: "镇党委".into(),
+        ..days(from, to, DayKind::Leave)
+    };
+    let oct = Month {
+        year: 2026,
+        month: 10,
+    };
+    store
+        .record_days(
+            &town,
+            m2,
+            oct,
+            &town_leave(d(2026, 10, 29), d(2026, 10, 31)),
+            &rules,
+        )
+        .await
+        .unwrap();
+    invalid(
+        store
+            .record_days(
+                &town,
+                m2,
+                nov,
+                &town_leave(d(2026, 11, 1), d(2026, 11, 4)),
+                &rules,
+            )
+            .await,
+        "连续请假7天",
+    );
+    // A term ends earlier, never later than planned.
+    invalid(
+        store
+            .end_team_member(&county, m2, d(2028, 1, 1), "轮换")
+            .await,
+        "只能提前结束",
+    );
+
     // Scope: the town sees its team and the days; the other town sees neither.
     let seen = store.teams(&town, None).await.unwrap();
     assert_eq!(seen.iter().map(|t| t.id).collect::<Vec<_>>(), [t1]);
@@ -214,6 +254,7 @@ pub async fn teams(store: &dyn Store) {
     assert_eq!(store.team(&other_town, t1).await.unwrap(), None);
     let records = store.team_days(&town, t1, nov).await.unwrap();
     assert_eq!(records.len(), 2);
+    assert_eq!(store.team_days(&town, t1, oct).await.unwrap().len(), 1);
     assert!(
         store
             .team_days(&other_town, t1, nov)
@@ -240,6 +281,12 @@ pub async fn teams(store: &dyn Store) {
         .end_team_member(&county, m1, d(2026, 11, 30), "任期轮换")
         .await
         .unwrap();
+    invalid(
+        store
+            .end_team_member(&county, m1, d(2026, 11, 30), "再次")
+            .await,
+        "任期已经结束",
+    );
     store
         .add_team_member(
             &county,
@@ -275,6 +322,6 @@ pub async fn teams(store: &dyn Store) {
     let count = |action: &str| audit.iter().filter(|r| r.action == action).count();
     assert_eq!(count("team.add"), 2);
     assert_eq!(count("team.member.add"), 3);
-    assert_eq!(count("team.days"), 2);
+    assert_eq!(count("team.days"), 3);
     assert_eq!(count("team.member.end"), 1);
 }

@@ -349,7 +349,7 @@ async fn show_team(
             members,
             month: month.to_string(),
             month_label: month.label(),
-            share: share_text(&m.rules),
+            share: m.rules.as_ref().map(share_text).unwrap_or_default(),
             figures: figures_of(&m),
             records,
             may_staff: county_staff(actor),
@@ -374,10 +374,12 @@ async fn show_team(
                 .map(|a| (a.code(), a.label()))
                 .collect(),
             today: today.to_string(),
-            leave_rule: format!(
-                "请假须经批准：{}天以内由乡镇党委批准，更长的由县委组织部批准（政策包）",
-                m.rules.town_leave_max_days
-            ),
+            leave_rule: m.rules.as_ref().map_or_else(String::new, |r| {
+                format!(
+                    "请假须经批准：{}天以内由乡镇党委批准，更长的由县委组织部批准（政策包）",
+                    r.town_leave_max_days
+                )
+            }),
         },
     ))
 }
@@ -503,7 +505,7 @@ pub async fn print(
     let month = q.month(today)?;
     let m =
         dixian_app::teams::team_month(state.store.as_ref(), &session.auth.actor, id, month).await?;
-    let table = dixian_app::teams::month_table(&m);
+    let table = dixian_app::teams::month_table(&m)?;
     Ok(render(
         StatusCode::OK,
         &PrintPage {
@@ -530,7 +532,7 @@ pub async fn export(
         dixian_app::teams::team_month(state.store.as_ref(), &session.auth.actor, id, month).await?;
     let mut bytes = Vec::new();
     dixian_app::workbook::write_tables(
-        &[dixian_app::teams::month_table(&m)],
+        &[dixian_app::teams::month_table(&m)?],
         std::io::Cursor::new(&mut bytes),
     )?;
     Ok(crate::frame::download(
