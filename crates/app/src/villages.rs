@@ -18,6 +18,7 @@ use dixian_domain::villages::{
     choose_count, reverse_rank,
 };
 use dixian_store::Store;
+use std::collections::HashMap;
 
 /// The village rules and the designation table in force for `division`'s county on `on`.
 pub async fn rules(
@@ -36,6 +37,19 @@ pub async fn rules(
         )])
     })?;
     Ok((rules, policy.designation_kinds))
+}
+
+/// Division names by code, for lists of many villages.
+fn names_by_code(all: &[dixian_domain::division::Division]) -> HashMap<DivisionCode, String> {
+    all.iter().map(|d| (d.code, d.name.clone())).collect()
+}
+
+/// The name of `village`'s town, from `names`.
+fn town_of(names: &HashMap<DivisionCode, String>, village: &DivisionCode) -> String {
+    village
+        .ancestor_at(DivisionLevel::Town)
+        .and_then(|t| names.get(&t).cloned())
+        .unwrap_or_default()
 }
 
 /// The area a village list covers: the one asked for, else the actor's (the county for the
@@ -204,36 +218,34 @@ pub async fn overview(
     {
         villages = vec![(d.code, d.name)];
     }
-    let town_name = |v: &DivisionCode| {
-        let t = v.ancestor_at(DivisionLevel::Town);
-        all.iter()
-            .find(|d| Some(d.code) == t)
-            .map(|d| d.name.clone())
-            .unwrap_or_default()
-    };
+    // By key, not by scanning: a province's list has tens of thousands of villages.
+    let names = names_by_code(&all);
+    let town_name = |v: &DivisionCode| town_of(&names, v);
     let kind_name = |code: &str| {
         kinds
             .iter()
             .find(|k| k.code == code)
             .map_or_else(|| code.to_string(), |k| k.name.clone())
     };
+    let by_village: HashMap<DivisionCode, AccountFigures> =
+        accounts.iter().map(|a| (a.village, a.figures)).collect();
+    let mut held_by: HashMap<DivisionCode, Vec<String>> = HashMap::new();
+    for r in designations.iter().filter(|r| r.designation.holds_on(day)) {
+        held_by
+            .entry(r.designation.division)
+            .or_default()
+            .push(kind_name(&r.designation.kind));
+    }
     let mut lines = Vec::with_capacity(villages.len());
     for (village, name) in villages {
-        let account = accounts
-            .iter()
-            .find(|a| a.village == village)
-            .map(|a| a.figures);
+        let account = by_village.get(&village).copied();
         let operating = account.map(|a| a.operating(&items));
         let profit = account.map(|a| a.profit);
         let gap = match (operating, profit, &target) {
             (Some(o), Some(p), Some(t)) => Some(TargetGap::of(o, p, t)),
             _ => None,
         };
-        let held = designations
-            .iter()
-            .filter(|r| r.designation.division == village && r.designation.holds_on(day))
-            .map(|r| kind_name(&r.designation.kind))
-            .collect();
+        let held = held_by.remove(&village).unwrap_or_default();
         lines.push(VillageLine {
             town: town_name(&village),
             village,
@@ -311,19 +323,17 @@ pub async fn weak_ranking(
         .accounts(actor, Some(&area), weak.rank_from, weak.rank_to)
         .await?;
     let all = store.divisions_within(&area).await?;
+    let mut years_of: HashMap<DivisionCode, Vec<(i32, Money)>> = HashMap::new();
+    for a in &accounts {
+        years_of
+            .entry(a.village)
+            .or_default()
+            .push((a.year, a.figures.operating(&items)));
+    }
     let villages: Vec<(DivisionCode, Vec<(i32, Money)>)> = all
         .iter()
         .filter(|d| d.code.level() == DivisionLevel::Village)
-        .map(|d| {
-            (
-                d.code,
-                accounts
-                    .iter()
-                    .filter(|a| a.village == d.code)
-                    .map(|a| (a.year, a.figures.operating(&items)))
-                    .collect(),
-            )
-        })
+        .map(|d| (d.code, years_of.remove(&d.code).unwrap_or_default()))
         .collect();
     let with_data = villages.iter().filter(|(_, y)| !y.is_empty()).count();
     let ranked = reverse_rank(
@@ -332,18 +342,13 @@ pub async fn weak_ranking(
         weak.rank_to,
         choose_count(&weak, with_data),
     );
-    let name_of = |c: Option<DivisionCode>| {
-        all.iter()
-            .find(|d| Some(d.code) == c)
-            .map(|d| d.name.clone())
-            .unwrap_or_default()
-    };
+    let names = names_by_code(&all);
     let lines = ranked
         .into_iter()
         .filter(|r| r.village.is_within(&shown))
         .map(|r| WeakLine {
-            name: name_of(Some(r.village)),
-            town: name_of(r.village.ancestor_at(DivisionLevel::Town)),
+            name: names.get(&r.village).cloned().unwrap_or_default(),
+            town: town_of(&names, &r.village),
             ranked: r,
         })
         .collect();
@@ -413,24 +418,24 @@ pub async fn programme(
     let later = store
         .accounts(actor, Some(&area), rules.rank_to + 1, today.year())
         .await?;
-    let latest = |v: DivisionCode| {
-        later
-            .iter()
-            .filter(|a| a.village == v)
-            .max_by_key(|a| a.year)
-            .map(|a| (a.year, a.figures.operating(&operating_items)))
-    };
+    let mut latest_of: HashMap<DivisionCode, (i32, Money)> = HashMap::new();
+    for a in &later {
+        let e = latest_of
+            .entry(a.village)
+            .or_insert((a.year, a.figures.operating(&operating_items)));
+        if a.year > e.0 {
+            *e = (a.year, a.figures.operating(&operating_items));
+        }
+    }
+    let latest = |v: DivisionCode| latest_of.get(&v).copied();
+    let enrolled: HashMap<DivisionCode, &dixian_store::rectification::ItemRecord> = items
+        .iter()
+        .filter_map(|i| i.weak.as_ref().map(|w| (w.village, i)))
+        .collect();
     let mut lines: Vec<ProgrammeLine> = ranking
         .iter()
         .filter_map(|l| {
-            let item = items
-                .iter()
-                .find(|i| {
-                    i.weak
-                        .as_ref()
-                        .is_some_and(|w| w.village == l.ranked.village)
-                })
-                .cloned();
+            let item = enrolled.get(&l.ranked.village).map(|i| (*i).clone());
             (l.ranked.chosen || item.is_some()).then(|| ProgrammeLine {
                 latest: latest(l.ranked.village),
                 line: l.clone(),
@@ -441,12 +446,7 @@ pub async fn programme(
     // Enrolled villages the ranking does not show (staff below the county see no ranking):
     // their line as it was when they were enrolled.
     let all = store.divisions_within(&area).await?;
-    let town_of = |v: &DivisionCode| {
-        all.iter()
-            .find(|d| Some(d.code) == v.ancestor_at(DivisionLevel::Town))
-            .map(|d| d.name.clone())
-            .unwrap_or_default()
-    };
+    let names = names_by_code(&all);
     for i in &items {
         let Some(w) = &i.weak else { continue };
         if lines.iter().any(|l| l.line.ranked.village == w.village) {
@@ -463,7 +463,7 @@ pub async fn programme(
                     chosen: true,
                 },
                 name: i.division_name.clone(),
-                town: town_of(&w.village),
+                town: town_of(&names, &w.village),
             },
             item: Some(i.clone()),
         });
@@ -790,22 +790,22 @@ pub async fn import_accounts(
         table::open_list(actor, file_name, bytes, &ACCOUNT_COLUMNS, MAX_IMPORT_ROWS)?;
     let area = area_of(actor, None)?;
     let all = store.divisions_within(&area).await?;
-    let villages: Vec<(String, DivisionCode)> = all
+    // Every way a row may name a village (村名, 镇名村名, 区划代码), by that text.
+    let names = names_by_code(&all);
+    let mut villages: HashMap<String, Vec<DivisionCode>> = HashMap::new();
+    for d in all
         .iter()
         .filter(|d| d.code.level() == DivisionLevel::Village)
-        .flat_map(|d| {
-            let town = all
-                .iter()
-                .find(|t| Some(t.code) == d.code.ancestor_at(DivisionLevel::Town))
-                .map(|t| t.name.clone())
-                .unwrap_or_default();
-            [
-                (d.name.clone(), d.code),
-                (format!("{town}{}", d.name), d.code),
-                (d.code.to_string(), d.code),
-            ]
-        })
-        .collect();
+    {
+        let town = town_of(&names, &d.code);
+        for key in [
+            d.name.clone(),
+            format!("{town}{}", d.name),
+            d.code.to_string(),
+        ] {
+            villages.entry(key).or_default().push(d.code);
+        }
+    }
     let mut problems: Vec<Problem> = Vec::new();
     let mut accounts = Vec::new();
     let mut row_of = Vec::new();
@@ -817,11 +817,7 @@ pub async fn import_accounts(
         }
         let before = problems.len();
         let place = r.get(0);
-        let found: Vec<DivisionCode> = villages
-            .iter()
-            .filter(|(n, _)| n == place)
-            .map(|(_, c)| *c)
-            .collect();
+        let found: Vec<DivisionCode> = villages.get(place).cloned().unwrap_or_default();
         let village = match found.as_slice() {
             [one] => Some(*one),
             [] if r.numbers.contains(&0) => {
