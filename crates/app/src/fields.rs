@@ -84,3 +84,19 @@ pub(crate) fn day_or_today(
         }
     }
 }
+
+/// A required text field of at most `max` characters: its problem, if any, under `field`.
+pub(crate) fn text_field(
+    problems: &mut Vec<FieldProblem>,
+    field: &'static str,
+    value: &str,
+    what: &str,
+    max: usize,
+) {
+    let n = value.trim().chars().count();
+    if n == 0 {
+        problems.push((field, format!("请填写{what}")));
+    } else if n > max {
+        problems.push((field, format!("{what}不能超过{max}字，现有{n}字")));
+    }
+}

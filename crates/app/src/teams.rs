@@ -5,7 +5,7 @@
 //! `[teams]`.
 
 use crate::AppError;
-use crate::fields::{date_field, optional_date};
+use crate::fields::{date_field, optional_date, text_field};
 use crate::policy::{resolve, stored_set};
 use chrono::NaiveDate;
 use dixian_domain::access::Actor;
@@ -36,15 +36,6 @@ pub async fn rules(
     })
 }
 
-fn required(p: &mut Vec<FieldProblem>, field: &'static str, value: &str, what: &str, max: usize) {
-    let n = value.trim().chars().count();
-    if n == 0 {
-        p.push((field, format!("请填写{what}")));
-    } else if n > max {
-        p.push((field, format!("{what}不能超过{max}字，现有{n}字")));
-    }
-}
-
 /// The team form as typed; `villages` are the boxes ticked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TeamForm {
@@ -57,8 +48,8 @@ pub struct TeamForm {
 /// Forms a team (the county). Gives its id.
 pub async fn add_team(store: &dyn Store, actor: &Actor, f: &TeamForm) -> Result<i64, AppError> {
     let mut p: Vec<FieldProblem> = Vec::new();
-    required(&mut p, "name", &f.name, "工作队名称", 100);
-    required(&mut p, "unit", &f.unit, "派出单位", 100);
+    text_field(&mut p, "name", &f.name, "工作队名称", 100);
+    text_field(&mut p, "unit", &f.unit, "派出单位", 100);
     let from = date_field(&mut p, "from", &f.from, "进驻日期");
     let mut villages = Vec::new();
     for v in &f.villages {
@@ -112,9 +103,9 @@ pub async fn add_member(
     today: NaiveDate,
 ) -> Result<i64, AppError> {
     let mut p: Vec<FieldProblem> = Vec::new();
-    required(&mut p, "name", &f.name, "姓名", 50);
-    required(&mut p, "unit", &f.unit, "派出单位", 100);
-    required(&mut p, "position", &f.position, "原单位职务", 100);
+    text_field(&mut p, "name", &f.name, "姓名", 50);
+    text_field(&mut p, "unit", &f.unit, "派出单位", 100);
+    text_field(&mut p, "position", &f.position, "原单位职务", 100);
     let id_number = match IdNumber::parse(f.id_number.trim(), today) {
         Ok(n) => Some(n),
         Err(e) => {
@@ -164,7 +155,7 @@ pub async fn end_member(
 ) -> Result<(), AppError> {
     let mut p: Vec<FieldProblem> = Vec::new();
     let on = date_field(&mut p, "on", on, "结束日期");
-    required(&mut p, "reason", reason, "结束任期的原因", 200);
+    text_field(&mut p, "reason", reason, "结束任期的原因", 200);
     let (Some(on), true) = (on, p.is_empty()) else {
         return Err(AppError::Fields(p));
     };

@@ -559,12 +559,7 @@ pub async fn enrol_weak(
         ("person", &f.person, "责任人", 50),
         ("plan", &f.plan, "帮扶计划", 2000),
     ] {
-        let n = value.trim().chars().count();
-        if n == 0 {
-            p.push((field, format!("请填写{what}")));
-        } else if n > max {
-            p.push((field, format!("{what}不能超过{max}字，现有{n}字")));
-        }
+        crate::fields::text_field(&mut p, field, value, what, max);
     }
     if let Some(d) = deadline.filter(|d| *d < today) {
         p.push(("deadline", format!("完成时限{d}早于今天")));

@@ -13,6 +13,16 @@ pub(crate) struct AreaChoice {
     pub selected: bool,
 }
 
+/// The area of a list's `area` query: empty for the officer's whole area, else a code.
+pub(crate) fn parse_area(text: &str) -> Result<Option<DivisionCode>, dixian_app::AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        t => DivisionCode::parse(t)
+            .map(Some)
+            .map_err(|e| dixian_app::AppError::Invalid(vec![format!("地区：{e}")])),
+    }
+}
+
 /// The choices for `current` (none: the whole area). A division the table lacks is left out;
 /// a chosen one outside the lists is still offered, by its code, so the form says what it
 /// shows.

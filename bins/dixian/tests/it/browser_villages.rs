@@ -56,13 +56,7 @@ async fn the_county_follows_its_villages_on_a_phone() {
     crate::browser_monitoring::checks_sit_beside_their_labels(&b, "#villages-filter").await;
 
     // A town's designation given to a village is refused beside the box.
-    b.client
-        .execute(
-            "document.querySelector('#designate').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_details(&b, "#designate").await;
     let village = b
         .client
         .execute(
@@ -205,13 +199,7 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
     assert!(b.text("#programme-summary").await.contains("已纳入扶持"));
     assert_eq!(b.overflow().await, "", "/villages/weak overflows a phone");
     // The demo town's weak villages are left to enrol: take the first by code.
-    b.client
-        .execute(
-            "document.querySelector('#enrol').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_details(&b, "#enrol").await;
     let village = b
         .client
         .execute(
@@ -289,13 +277,7 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
         .unwrap();
     b.click_and_wait(link).await;
     assert!(b.text("#item-weak").await.contains("已达到目标"));
-    b.client
-        .execute(
-            "document.querySelector('#step-resolve').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_details(&b, "#step-resolve").await;
     b.fill(
         "#step-resolve textarea[name=note]",
         "蔬菜基地投产，收益归村集体",
@@ -317,13 +299,7 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
     b.client.delete_all_cookies().await.unwrap();
     b.login(&base, "county", "Dixian@2026").await;
     b.client.goto(&format!("{base}{item}")).await.unwrap();
-    b.client
-        .execute(
-            "document.querySelector('#step-close').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_details(&b, "#step-close").await;
     b.fill(
         "#step-close textarea[name=note]",
         "核对2026年收益分配表，经营性收入达到目标",
@@ -417,13 +393,7 @@ async fn the_town_keeps_its_teams_month_on_a_phone() {
         .await
         .unwrap();
     assert!(b.text("#month-figures").await.contains("未达到"));
-    b.client
-        .execute(
-            "document.querySelector('#days').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_details(&b, "#days").await;
     b.choose("#days select[name=kind]", "leave").await;
     b.choose("#days input[name=from]", "2026-10-12").await;
     b.choose("#days input[name=to]", "2026-10-18").await;
@@ -458,13 +428,7 @@ async fn the_town_keeps_its_teams_month_on_a_phone() {
     let cells: Vec<&str> = figures.split_whitespace().collect();
     assert_eq!(cells[1..4], ["18", "0", "5"], "{figures}");
     // And days in the village before it.
-    b.client
-        .execute(
-            "document.querySelector('#days').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_details(&b, "#days").await;
     b.choose("#days select[name=kind]", "in").await;
     b.choose("#days input[name=from]", "2026-10-08").await;
     b.choose("#days input[name=to]", "2026-10-11").await;
@@ -489,13 +453,7 @@ async fn the_town_keeps_its_teams_month_on_a_phone() {
         .await
         .unwrap();
     b.click_and_wait(second).await;
-    b.client
-        .execute(
-            "document.querySelector('#new-member').closest('details').open = true; return true;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    open_details(&b, "#new-member").await;
     b.fill("#new-member input[name=name]", "重复队员").await;
     // The demo's first member (person 1): born 1976-02-09, sequence 01, female.
     let taken = dixian_domain::id_number::IdNumber::compose(
@@ -515,4 +473,15 @@ async fn the_town_keeps_its_teams_month_on_a_phone() {
             .contains("同一时间只能在一个工作队")
     );
     assert_eq!(b.overflow().await, "", "a refused member overflows");
+}
+
+/// Opens the folded section (`<details>`) holding `form`, as a person taps its summary.
+async fn open_details(b: &Browser, form: &str) {
+    b.client
+        .execute(
+            "document.querySelector(arguments[0]).closest('details').open = true; return true;",
+            vec![form.into()],
+        )
+        .await
+        .unwrap();
 }

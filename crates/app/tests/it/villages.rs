@@ -207,14 +207,7 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
     let today = d(2026, 12, 1);
     load_demo(&s, 300, 9, today).await;
     let county = as_role(Role::CountyAdmin, COUNTY);
-    let v: Vec<String> = s
-        .divisions_within(&DivisionCode::parse(COUNTY).unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|d| d.code.level() == DivisionLevel::Village)
-        .map(|d| d.code.to_string())
-        .collect();
+    let v = village_codes(&s).await;
     let town_of = |code: &str| as_role(Role::TownReviewer, &format!("{}000", &code[..9]));
     let header = "村*,年度*,经营收入*,发包及上交收入*,投资收益*,补助收入*,其他收入*,经营支出*,管理费用*,其他支出*,本年收益*";
     let import = |lines: Vec<String>| {
@@ -341,14 +334,7 @@ async fn a_team_month_counts_working_days_around_the_holiday_and_leave() {
     let today = d(2026, 12, 1);
     load_demo(&s, 300, 9, today).await;
     let county = as_role(Role::CountyAdmin, COUNTY);
-    let v: Vec<String> = s
-        .divisions_within(&DivisionCode::parse(COUNTY).unwrap())
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|d| d.code.level() == DivisionLevel::Village)
-        .map(|d| d.code.to_string())
-        .collect();
+    let v = village_codes(&s).await;
     // The same village twice is refused beside the box, nothing written.
     let form = TeamForm {
         name: "县农业农村委工作队".into(),
@@ -476,4 +462,15 @@ async fn a_team_month_counts_working_days_around_the_holiday_and_leave() {
     let table = dixian_app::teams::month_table(&m).unwrap();
     assert_eq!(table.rows[0][10].shown(), "未达到");
     assert!(table.subtitle.contains("2/3"));
+}
+
+/// The demo county's village codes, in code order.
+async fn village_codes(s: &SqlStore) -> Vec<String> {
+    s.divisions_within(&DivisionCode::parse(COUNTY).unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.code.level() == DivisionLevel::Village)
+        .map(|d| d.code.to_string())
+        .collect()
 }

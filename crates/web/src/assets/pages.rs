@@ -19,7 +19,6 @@ use dixian_domain::assets::{
     AssetClass, AssetState, DisposalMethod, DisposalPath, DistributionUse, IncomeKind, Operation,
     OwnerKind, PlanAction,
 };
-use dixian_domain::division::DivisionCode;
 use dixian_store::assets::{AssetFilter, Ending};
 use dixian_store::funds::ProjectFilter;
 use serde::Deserialize;
@@ -97,12 +96,7 @@ pub async fn list(
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
     let today = state.today();
-    let within = match q.area.trim() {
-        "" => None,
-        t => Some(
-            DivisionCode::parse(t).map_err(|e| AppError::Invalid(vec![format!("地区：{e}")]))?,
-        ),
-    };
+    let within = crate::areas::parse_area(&q.area)?;
     let report = dixian_app::assets::report(store, actor, within, today).await?;
     let class = AssetClass::parse(&q.class);
     let asset_state = AssetState::parse(&q.state);

@@ -124,12 +124,7 @@ pub async fn projects(
 ) -> Page {
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
-    let within = match q.area.trim() {
-        "" => None,
-        t => Some(
-            DivisionCode::parse(t).map_err(|e| AppError::Invalid(vec![format!("地区：{e}")]))?,
-        ),
-    };
+    let within = crate::areas::parse_area(&q.area)?;
     let stage = ProjectStage::parse(&q.stage);
     let year = q.year.trim().parse::<i32>().ok();
     let filter = ProjectFilter {

@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Redirect};
 use dixian_app::AppError;
 use dixian_app::rectification::{ItemForm, StepForm, source_name};
 use dixian_domain::access::{Actor, Permission, Role};
-use dixian_domain::division::DivisionCode;
 use dixian_domain::rectification::{ItemState, WEAK_SOURCE};
 use dixian_store::rectification::{ItemFilter, ItemRecord};
 use serde::Deserialize;
@@ -30,13 +29,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn filter(&self) -> Result<ItemFilter, AppError> {
-        let within = match self.area.trim() {
-            "" => None,
-            t => Some(
-                DivisionCode::parse(t)
-                    .map_err(|e| AppError::Invalid(vec![format!("地区：{e}")]))?,
-            ),
-        };
+        let within = crate::areas::parse_area(&self.area)?;
         let state = match self.state.trim() {
             "" => None,
             s => Some(

@@ -62,12 +62,7 @@ struct ListPage {
 async fn show_list(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) -> Page {
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
-    let within = match q.area.trim() {
-        "" => None,
-        t => Some(
-            DivisionCode::parse(t).map_err(|e| AppError::Invalid(vec![format!("地区：{e}")]))?,
-        ),
-    };
+    let within = crate::areas::parse_area(&q.area)?;
     let teams = store
         .teams(actor, within.as_ref())
         .await

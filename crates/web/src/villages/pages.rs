@@ -29,15 +29,6 @@ pub struct ListQuery {
     done: String,
 }
 
-fn area_of(text: &str) -> Result<Option<DivisionCode>, AppError> {
-    match text.trim() {
-        "" => Ok(None),
-        t => DivisionCode::parse(t)
-            .map(Some)
-            .map_err(|e| AppError::Invalid(vec![format!("地区：{e}")])),
-    }
-}
-
 fn may_designate(actor: &Actor) -> bool {
     matches!(actor.role, None | Some(Role::CountyAdmin)) && actor.may(Permission::HandleCases)
 }
@@ -105,7 +96,7 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
     let today = state.today();
-    let within = area_of(&q.area)?;
+    let within = crate::areas::parse_area(&q.area)?;
     let year = q
         .year
         .trim()
@@ -387,7 +378,7 @@ struct WeakPage {
 
 async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) -> Page {
     let actor = &session.auth.actor;
-    let within = area_of(&q.area)?;
+    let within = crate::areas::parse_area(&q.area)?;
     let today = state.today();
     let found = dixian_app::villages::programme(state.store.as_ref(), actor, within, today).await?;
     let Some(p) = found else {
