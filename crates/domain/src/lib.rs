@@ -4,6 +4,7 @@
 pub mod access;
 pub mod assets;
 
+pub mod cadres;
 pub mod calendar;
 pub mod changes;
 mod codes;

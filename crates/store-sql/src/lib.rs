@@ -657,6 +657,7 @@ macro_rules! take_photo_drafts {
 mod accounts;
 mod assets;
 mod audit;
+mod cadres;
 mod calendar;
 mod complaints;
 mod divisions;

@@ -170,6 +170,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_teams.sql"),
         postgres: include_str!("../migrations/postgres/0026_teams.sql"),
     },
+    Migration {
+        version: 27,
+        name: "cadres",
+        sqlite: include_str!("../migrations/sqlite/0027_cadres.sql"),
+        postgres: include_str!("../migrations/postgres/0027_cadres.sql"),
+    },
 ];
 
 /// The schema version this program writes.

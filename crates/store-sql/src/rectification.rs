@@ -149,7 +149,7 @@ macro_rules! insert_item {
 
 impl SqlStore {
     /// The division's name, or a refusal when the table lacks it.
-    async fn known_division(&self, code: &DivisionCode) -> StoreResult<String> {
+    pub(crate) async fn known_division(&self, code: &DivisionCode) -> StoreResult<String> {
         let name: Option<String> = read!(self, |pool| {
             sqlx::query_scalar("SELECT name FROM divisions WHERE code = $1")
                 .bind(code.as_str())

@@ -916,14 +916,39 @@ impl RegistryStore for SqlStore {
                 .await
                 .map_err(backend)?;
             } else {
-                sqlx::query(
-                    "DELETE FROM cadre_assignments WHERE household_id = $1 AND user_id = $2",
+                // The period ends today and stays in the household's history (cadre_periods).
+                let at: Option<String> = sqlx::query_scalar(
+                    "DELETE FROM cadre_assignments WHERE household_id = $1 AND user_id = $2
+                     RETURNING assigned_at",
                 )
                 .bind(hid)
                 .bind(cadre)
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
+                if let Some(at) = at {
+                    let beijing = chrono::FixedOffset::east_opt(8 * 3600)
+                        .ok_or_else(|| corrupt("时区", "+8"))?;
+                    let from = crate::parse_time("指定时间", &at)?.with_timezone(&beijing);
+                    let today = Utc::now().with_timezone(&beijing).date_naive();
+                    let pid: i64 = allocate!(tx, "cadre_periods", 1i64);
+                    sqlx::query(
+                        "INSERT INTO cadre_periods (id, household_id, user_id, from_on, to_on,
+                           reason, at, by_name)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(pid)
+                    .bind(hid)
+                    .bind(cadre)
+                    .bind(from.date_naive())
+                    .bind(today.max(from.date_naive()))
+                    .bind("解除帮扶责任人")
+                    .bind(&now)
+                    .bind(&actor.name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                }
             }
         });
         Ok(())

@@ -13,6 +13,7 @@ pub mod contract;
 pub mod accounts;
 pub mod assets;
 pub mod audit;
+pub mod cadres;
 pub mod calendar;
 pub mod complaints;
 pub mod divisions;
@@ -38,6 +39,7 @@ pub use assets::AssetStore;
 pub use audit::{
     AuditFilter, AuditRecord, AuditStore, AuditVerification, PruneReport, PruneThrough,
 };
+pub use cadres::CadreStore;
 pub use calendar::CalendarStore;
 pub use complaints::{
     ComplaintFilter, ComplaintRecord, ComplaintStore, NewComplaint, PublicComplaint,
@@ -126,6 +128,7 @@ pub trait Store:
     + VillageStore
     + RectificationStore
     + TeamStore
+    + CadreStore
 {
 }
 
@@ -148,14 +151,16 @@ impl<T> Store for T where
         + VillageStore
         + RectificationStore
         + TeamStore
+        + CadreStore
 {
 }
 
 /// The capability traits, so that their methods can be called on a `&dyn Store`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, AssetStore, AuditStore, CalendarStore, ComplaintStore, DivisionStore,
-        FeedStore, FundStore, MonitoringStore, PolicyStore, ProblemStore, RectificationStore,
-        RegistryStore, ScreeningStore, Store, SystemStore, TeamStore, VillageStore, VisitStore,
+        AccountStore, AssetStore, AuditStore, CadreStore, CalendarStore, ComplaintStore,
+        DivisionStore, FeedStore, FundStore, MonitoringStore, PolicyStore, ProblemStore,
+        RectificationStore, RegistryStore, ScreeningStore, Store, SystemStore, TeamStore,
+        VillageStore, VisitStore,
     };
 }

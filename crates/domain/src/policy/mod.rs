@@ -7,6 +7,7 @@
 //! every error names file, line and field.
 
 pub mod assets;
+pub mod cadres;
 pub mod exclusions;
 pub mod funds;
 pub mod problems;
@@ -444,6 +445,8 @@ pub struct PackFile {
     pub villages: Option<villages::VillageRules>,
     /// 驻村工作队: the share of each month in the village and who approves leave.
     pub teams: Option<teams::TeamRules>,
+    /// 五级书记遍访 and the information-officer grid.
+    pub cadres: Option<cadres::CadreRules>,
     #[serde(default)]
     pub codes: CodesLayer,
     /// Where each value comes from (来源), by value path; see [`sources`].
@@ -715,6 +718,11 @@ fn validate(p: &PackFile) -> Vec<Problem> {
     if let Some(rules) = &p.teams {
         for (field, message) in rules.check() {
             out.push((vec![Seg::Key("teams"), Seg::Key(field)], message));
+        }
+    }
+    if let Some(rules) = &p.cadres {
+        for (field, message) in rules.check() {
+            out.push((vec![Seg::Key("cadres"), Seg::Key(field)], message));
         }
     }
     if let Some(rules) = &p.villages {
@@ -1054,6 +1062,8 @@ pub struct Policy {
     pub villages: Option<villages::VillageRules>,
     /// `None` where no pack in force names team rules.
     pub teams: Option<teams::TeamRules>,
+    /// `None` where no pack in force names cadre rules (遍访, information officers).
+    pub cadres: Option<cadres::CadreRules>,
     /// The fund code tables; empty where no pack in force has them.
     pub project_types: Vec<funds::ProjectType>,
     pub fund_categories: Vec<CodeItem>,
@@ -1417,6 +1427,13 @@ impl PolicySet {
                 Some(p) => {
                     provenance.push(SectionSource::of(p, "teams"));
                     p.content.teams.clone()
+                }
+                None => None,
+            },
+            cadres: match layers.iter().rev().find(|p| p.content.cadres.is_some()) {
+                Some(p) => {
+                    provenance.push(SectionSource::of(p, "cadres"));
+                    p.content.cadres.clone()
                 }
                 None => None,
             },

@@ -62,6 +62,7 @@ macro_rules! contract_checks {
             villages::villages,
             rectification::rectification,
             teams::teams,
+            cadres::cadres,
         }
     };
 }
@@ -69,6 +70,7 @@ macro_rules! contract_checks {
 pub mod accounts;
 pub mod assets;
 pub mod audit;
+pub mod cadres;
 pub mod calendar;
 pub mod complaints;
 pub mod divisions;

@@ -1,0 +1,831 @@
+//! Cadres around villages (issue 22): 包片/包村 pairings, hand-overs of 帮扶责任人, 五级书记遍访
+//! records and information officers, each scoped by the division it is about and audited in
+//! its transaction.
+
+use crate::problems::{optional_text, text};
+use crate::{SqlStore, audit, backend, corrupt, parse_time};
+use async_trait::async_trait;
+use chrono::{NaiveDate, Utc};
+use dixian_domain::access::{Actor, Permission, Role};
+use dixian_domain::cadres::{
+    OfficerKind, Pairing, PairingLevel, SecretaryLevel, Tour, TourHousehold, TourTarget,
+    end_problem,
+};
+use dixian_domain::division::{DivisionCode, DivisionLevel};
+use dixian_domain::registry::HouseholdCode;
+use dixian_store::cadres::{
+    CadreLoad, CadrePeriod, CadreStore, HandOver, MAX_TOURS, NewOfficer, OfficerRecord,
+    PairingRecord, Successor, TourRecord,
+};
+use dixian_store::{AccountStore, StoreError, StoreResult};
+
+type PairingRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+type TourRow = (
+    i64,
+    String,
+    String,
+    String,
+    NaiveDate,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+);
+type OfficerRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<String>,
+    Option<String>,
+);
+
+const PAIRING_SELECT: &str = "SELECT p.id, p.level, p.division, p.person, p.post, p.unit,
+       p.from_on, p.to_on, p.end_reason, p.successor_id, d.name
+  FROM pairings p LEFT JOIN divisions d ON d.code = p.division";
+
+const OFFICER_SELECT: &str = "SELECT o.id, o.division, o.name, o.phone, o.kind, o.from_on,
+       o.to_on, o.end_reason, d.name
+  FROM info_officers o LEFT JOIN divisions d ON d.code = o.division";
+
+fn division(text: &str) -> StoreResult<DivisionCode> {
+    DivisionCode::parse(text).map_err(|e| corrupt("区划代码", e))
+}
+
+fn pairing(r: PairingRow) -> StoreResult<PairingRecord> {
+    Ok(PairingRecord {
+        id: r.0,
+        pairing: Pairing {
+            level: PairingLevel::parse(&r.1).ok_or_else(|| corrupt("包联层级", &r.1))?,
+            division: division(&r.2)?,
+            person: r.3,
+            post: r.4,
+            unit: r.5,
+            from: r.6,
+        },
+        to: r.7,
+        end_reason: r.8,
+        successor: r.9,
+        division_name: r.10.unwrap_or_default(),
+    })
+}
+
+fn officer(r: OfficerRow) -> StoreResult<OfficerRecord> {
+    Ok(OfficerRecord {
+        id: r.0,
+        officer: NewOfficer {
+            division: division(&r.1)?,
+            name: r.2,
+            phone: r.3,
+            kind: OfficerKind::parse(&r.4).ok_or_else(|| corrupt("信息员类别", &r.4))?,
+            from: r.5,
+        },
+        to: r.6,
+        end_reason: r.7,
+        division_name: r.8.unwrap_or_default(),
+    })
+}
+
+fn tour(r: TourRow) -> StoreResult<TourRecord> {
+    let target = match r.5.as_str() {
+        "town" => TourTarget::Town(division(&r.6)?),
+        "village" => TourTarget::Village(division(&r.6)?),
+        "household" => {
+            TourTarget::Household(HouseholdCode::parse(&r.6).map_err(|e| corrupt("户编号", e))?)
+        }
+        other => return Err(corrupt("遍访对象", other)),
+    };
+    Ok(TourRecord {
+        id: r.0,
+        tour: Tour {
+            level: SecretaryLevel::parse(&r.1).ok_or_else(|| corrupt("书记层级", &r.1))?,
+            of: division(&r.2)?,
+            visitor: r.3,
+            on: r.4,
+            target,
+            note: r.7,
+        },
+        target_name: r.8.unwrap_or_default(),
+        by: r.9,
+        at: parse_time("记录时间", &r.10)?,
+    })
+}
+
+fn target_kind(t: &TourTarget) -> &'static str {
+    match t {
+        TourTarget::Town(_) => "town",
+        TourTarget::Village(_) => "village",
+        TourTarget::Household(_) => "household",
+    }
+}
+
+/// County staff who handle the work (not a town, village or department account).
+fn county_staff(actor: &Actor) -> bool {
+    matches!(actor.role, None | Some(Role::CountyAdmin)) && actor.may(Permission::HandleCases)
+}
+
+/// Who may record or end a pairing of `level` on `division`: 包片 the county, 包村 the county or
+/// the village's town.
+fn may_pair(actor: &Actor, level: PairingLevel, division: &DivisionCode) -> bool {
+    if !actor.scope.covers(division) {
+        return false;
+    }
+    match level {
+        PairingLevel::Town => county_staff(actor),
+        PairingLevel::Village => {
+            county_staff(actor)
+                || (actor.role == Some(Role::TownReviewer) && actor.may(Permission::HandleCases))
+        }
+    }
+}
+
+/// Who may keep the officers of `division`: the county, or a town for itself and its villages.
+fn may_staff(actor: &Actor, division: &DivisionCode) -> bool {
+    actor.scope.covers(division)
+        && (county_staff(actor)
+            || (actor.role == Some(Role::TownReviewer) && actor.may(Permission::HandleCases)))
+}
+
+/// Who may record a visit by the secretary of `of`: the county for any; below it, staff whose
+/// area holds `of` (a town for itself and its villages, a village for itself).
+fn may_record_tour(actor: &Actor, level: SecretaryLevel, of: &DivisionCode) -> bool {
+    let handles = actor.may(Permission::HandleCases)
+        && matches!(
+            actor.role,
+            None | Some(Role::CountyAdmin | Role::TownReviewer | Role::VillageOfficer)
+        );
+    handles && actor.scope.covers(of) && (level != SecretaryLevel::County || county_staff(actor))
+}
+
+impl SqlStore {
+    async fn pairing_by_id(&self, id: i64) -> StoreResult<Option<PairingRecord>> {
+        let row: Option<PairingRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{PAIRING_SELECT} WHERE p.id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        row.map(pairing).transpose()
+    }
+}
+
+#[async_trait]
+impl CadreStore for SqlStore {
+    async fn add_pairing(&self, actor: &Actor, p: &Pairing) -> StoreResult<i64> {
+        if let Some(problem) = p.problem() {
+            return Err(StoreError::Invalid(problem));
+        }
+        if !may_pair(actor, p.level, &p.division) {
+            return Err(self.deny(actor, p.division.as_str()).await);
+        }
+        let person = text(&p.person, 50, "请填写包联干部姓名（不超过50字）")?;
+        let post = text(&p.post, 100, "请填写包联干部职务（不超过100字）")?;
+        let unit = text(&p.unit, 100, "请填写包联干部所在单位（不超过100字）")?;
+        self.known_division(&p.division).await?;
+        let detail = serde_json::json!({
+            "level": p.level.code(), "person": person, "from": p.from.to_string(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "pairings", 1i64);
+            sqlx::query(
+                "INSERT INTO pairings (id, level, division, person, post, unit, from_on, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(p.level.code())
+            .bind(p.division.as_str())
+            .bind(&person)
+            .bind(&post)
+            .bind(&unit)
+            .bind(p.from)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "pairing.add", p.division.as_str(), &detail);
+            id
+        });
+        Ok(id)
+    }
+
+    async fn end_pairing(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+        successor: Option<&Successor>,
+    ) -> StoreResult<Option<i64>> {
+        self.permit(actor, Permission::ViewRegistry, "包联干部")
+            .await?;
+        let target = format!("包联#{id}");
+        let Some(cur) = self.pairing_by_id(id).await? else {
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        };
+        if !may_pair(actor, cur.pairing.level, &cur.pairing.division) {
+            return Err(self.deny(actor, &target).await);
+        }
+        if cur.end_reason.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "{}的包联已于{}结束",
+                cur.pairing.person,
+                cur.to.map(|t| t.to_string()).unwrap_or_default()
+            )));
+        }
+        if let Some(problem) = end_problem(cur.pairing.from, cur.to, on) {
+            return Err(StoreError::Invalid(problem));
+        }
+        let reason = text(
+            reason,
+            200,
+            "请填写结束包联的原因（调动、退休等，不超过200字）",
+        )?;
+        let next = match successor {
+            Some(s) => Some((
+                text(&s.person, 50, "请填写接任干部姓名（不超过50字）")?,
+                text(&s.post, 100, "请填写接任干部职务（不超过100字）")?,
+                text(&s.unit, 100, "请填写接任干部所在单位（不超过100字）")?,
+            )),
+            None => None,
+        };
+        let detail = serde_json::json!({
+            "on": on.to_string(), "reason": reason,
+            "successor": next.as_ref().map(|n| n.0.clone()),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let new_id = write_tx!(self, |tx| {
+            let new_id = match &next {
+                Some((person, post, unit)) => {
+                    let nid: i64 = allocate!(tx, "pairings", 1i64);
+                    sqlx::query(
+                        "INSERT INTO pairings (id, level, division, person, post, unit, from_on, at, by_name)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(nid)
+                    .bind(cur.pairing.level.code())
+                    .bind(cur.pairing.division.as_str())
+                    .bind(person)
+                    .bind(post)
+                    .bind(unit)
+                    .bind(on)
+                    .bind(&now)
+                    .bind(&actor.name)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    Some(nid)
+                }
+                None => None,
+            };
+            // Ended once: a second form sent for the same pairing changes nothing.
+            let done = sqlx::query(
+                "UPDATE pairings SET to_on = $1, end_reason = $2, successor_id = $3
+                  WHERE id = $4 AND end_reason IS NULL",
+            )
+            .bind(on)
+            .bind(&reason)
+            .bind(new_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "{target}已被他人结束，请刷新后查看"
+                )));
+            }
+            audit_in!(tx, actor, "pairing.end", &target, &detail);
+            new_id
+        });
+        Ok(new_id)
+    }
+
+    async fn pairings(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<PairingRecord>> {
+        self.permit(actor, Permission::ViewRegistry, "包联干部")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let rows: Vec<PairingRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{PAIRING_SELECT} WHERE p.division BETWEEN $1 AND $2
+                  ORDER BY p.division, p.from_on, p.id"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(pairing).collect()
+    }
+
+    async fn hand_over(&self, actor: &Actor, h: &HandOver) -> StoreResult<usize> {
+        self.permit(actor, Permission::EditRegistry, "调整帮扶责任人")
+            .await?;
+        if h.from == h.to {
+            return Err(StoreError::Invalid(
+                "移交人和接收人是同一个账号，请选另一位帮扶责任人".into(),
+            ));
+        }
+        let reason = text(
+            &h.reason,
+            200,
+            "请填写调整原因（调动、退休等，不超过200字）",
+        )?;
+        let from = self.user_by_id(h.from).await?;
+        let Some(from) = from.filter(|u| u.role == Role::AssistanceCadre) else {
+            return Err(StoreError::Invalid(format!(
+                "账号#{}不是帮扶责任人账号",
+                h.from
+            )));
+        };
+        let to = self.user_by_id(h.to).await?;
+        let Some(to) = to.filter(|u| u.role == Role::AssistanceCadre && !u.disabled) else {
+            return Err(StoreError::Invalid(format!(
+                "账号#{}不是在用的帮扶责任人账号，不能接收农户",
+                h.to
+            )));
+        };
+        let (lo, hi) = actor.scope.code_range();
+        let detail = serde_json::json!({
+            "from": from.username, "to": to.username, "on": h.on.to_string(), "reason": reason,
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let beijing =
+            chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| corrupt("时区", "+8"))?;
+        let moved = write_tx!(self, |tx| {
+            // The sequence row first: its lock queues concurrent hand-overs before the read,
+            // so the second sees what the first moved (PostgreSQL reads committed data).
+            let _: i64 = allocate!(tx, "cadre_periods", 0i64);
+            let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+                "SELECT h.id, h.code, h.village_code, a.assigned_at
+                   FROM cadre_assignments a JOIN households h ON h.id = a.household_id
+                  WHERE a.user_id = $1 AND h.village_code BETWEEN $2 AND $3
+                  ORDER BY h.code",
+            )
+            .bind(h.from)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if rows.is_empty() {
+                return Err(StoreError::Invalid(format!(
+                    "{}在您的辖区内没有负责的农户，无需移交",
+                    from.display_name
+                )));
+            }
+            let mut problems = Vec::new();
+            let mut periods = Vec::with_capacity(rows.len());
+            for (hid, code, village, at) in &rows {
+                let village = division(village)?;
+                if !village.is_within(&to.division) {
+                    problems.push(format!("{code}（不在{}的管辖范围内）", to.display_name));
+                    continue;
+                }
+                // The day it began where the county is (Beijing time), as the form's dates are.
+                let from_on = parse_time("指定时间", at)?
+                    .with_timezone(&beijing)
+                    .date_naive();
+                if h.on < from_on {
+                    problems.push(format!("{code}（{from_on}才指定，调整日期不能早于它）"));
+                    continue;
+                }
+                periods.push((*hid, code.clone(), from_on));
+            }
+            if !problems.is_empty() {
+                let n = problems.len();
+                problems.truncate(10);
+                return Err(StoreError::Invalid(format!(
+                    "有{n}户不能移交给{}，未作任何调整：{}",
+                    to.display_name,
+                    problems.join("；")
+                )));
+            }
+            let first: i64 = allocate!(
+                tx,
+                "cadre_periods",
+                i64::try_from(periods.len()).unwrap_or(i64::MAX)
+            );
+            let mut entries = Vec::with_capacity(periods.len());
+            for (k, (hid, code, from_on)) in periods.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO cadre_periods (id, household_id, user_id, from_on, to_on, reason,
+                       successor_id, at, by_name)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(first + i64::try_from(k).unwrap_or(0))
+                .bind(hid)
+                .bind(h.from)
+                .bind(from_on)
+                .bind(h.on)
+                .bind(&reason)
+                .bind(h.to)
+                .bind(&now)
+                .bind(&actor.name)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                sqlx::query(
+                    "DELETE FROM cadre_assignments WHERE household_id = $1 AND user_id = $2",
+                )
+                .bind(hid)
+                .bind(h.from)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                sqlx::query(
+                    "INSERT INTO cadre_assignments (household_id, user_id, assigned_at)
+                     VALUES ($1, $2, $3) ON CONFLICT (household_id, user_id) DO NOTHING",
+                )
+                .bind(hid)
+                .bind(h.to)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                entries.push(("cadre.hand_over".to_string(), code.clone(), detail.clone()));
+            }
+            audit_many_in!(tx, actor, &entries);
+            periods.len()
+        });
+        Ok(moved)
+    }
+
+    async fn cadre_loads(&self, actor: &Actor) -> StoreResult<Vec<CadreLoad>> {
+        self.permit(actor, Permission::ViewRegistry, "帮扶责任人")
+            .await?;
+        let (lo, hi) = actor.scope.code_range();
+        let rows: Vec<(i64, String, String, i64, bool)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT u.id, u.display_name, u.division_code,
+                        (SELECT COUNT(*) FROM cadre_assignments a JOIN households h ON h.id = a.household_id
+                          WHERE a.user_id = u.id AND h.village_code BETWEEN $1 AND $2),
+                        u.disabled
+                   FROM users u
+                  WHERE u.role = 'assistance_cadre' AND u.division_code BETWEEN $1 AND $2
+                  ORDER BY u.division_code, u.display_name, u.id",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(user_id, name, d, households, disabled)| {
+                Ok(CadreLoad {
+                    user_id,
+                    name,
+                    division: division(&d)?,
+                    households,
+                    disabled,
+                })
+            })
+            .collect()
+    }
+
+    async fn cadre_periods(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<CadrePeriod>> {
+        self.permit(actor, Permission::ViewRegistry, "帮扶责任人调整记录")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        type Row = (
+            String,
+            Option<String>,
+            String,
+            NaiveDate,
+            NaiveDate,
+            String,
+            Option<String>,
+        );
+        let rows: Vec<Row> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.code, {head}, u.display_name, p.from_on, p.to_on, p.reason, s.display_name
+                   FROM cadre_periods p JOIN households h ON h.id = p.household_id
+                   JOIN users u ON u.id = p.user_id
+                   LEFT JOIN users s ON s.id = p.successor_id
+                  WHERE h.village_code BETWEEN $1 AND $2
+                  ORDER BY p.to_on DESC, p.id DESC LIMIT 500",
+                head = crate::LIVING_HEAD_NAME
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(CadrePeriod {
+                    household: HouseholdCode::parse(&r.0).map_err(|e| corrupt("户编号", e))?,
+                    head_name: r.1.unwrap_or_default(),
+                    cadre: r.2,
+                    from: r.3,
+                    to: r.4,
+                    reason: r.5,
+                    successor: r.6,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_tour(&self, actor: &Actor, t: &Tour) -> StoreResult<i64> {
+        if let Some(problem) = t.problem() {
+            return Err(StoreError::Invalid(problem));
+        }
+        if !may_record_tour(actor, t.level, &t.of) {
+            return Err(self.deny(actor, t.of.as_str()).await);
+        }
+        let visitor = text(&t.visitor, 50, "请填写书记姓名（不超过50字）")?;
+        let note = optional_text(&t.note, 1000, "遍访情况")?;
+        let area = match &t.target {
+            TourTarget::Town(c) | TourTarget::Village(c) => {
+                self.known_division(c).await?;
+                *c
+            }
+            TourTarget::Household(code) => {
+                let found: Option<i64> = read!(self, |pool| {
+                    sqlx::query_scalar("SELECT id FROM households WHERE code = $1")
+                        .bind(code.as_str())
+                        .fetch_optional(pool)
+                        .await
+                        .map_err(backend)?
+                });
+                if found.is_none() {
+                    return Err(StoreError::Invalid(format!("农户{code}未登记")));
+                }
+                code.village()
+                    .ok_or_else(|| StoreError::Invalid(format!("户编号{code}无效")))?
+            }
+        };
+        let detail = serde_json::json!({
+            "level": t.level.code(), "of": t.of.as_str(), "visitor": visitor,
+            "on": t.on.to_string(), "target": t.target.code(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "tours", 1i64);
+            sqlx::query(
+                "INSERT INTO tours (id, level, of_division, visitor, visited_on, target_kind,
+                   target_code, target_area, note, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(id)
+            .bind(t.level.code())
+            .bind(t.of.as_str())
+            .bind(&visitor)
+            .bind(t.on)
+            .bind(target_kind(&t.target))
+            .bind(t.target.code())
+            .bind(area.as_str())
+            .bind(&note)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "tour.add", &format!("遍访#{id}"), &detail);
+            id
+        });
+        Ok(id)
+    }
+
+    async fn tours(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+        year: i32,
+    ) -> StoreResult<Vec<TourRecord>> {
+        self.permit(actor, Permission::ViewRegistry, "遍访记录")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return Err(StoreError::Invalid(format!("年度{year}无效")));
+        };
+        let rows: Vec<TourRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT t.id, t.level, t.of_division, t.visitor, t.visited_on, t.target_kind,
+                        t.target_code, t.note,
+                        CASE WHEN t.target_kind = 'household'
+                             THEN (SELECT {head} FROM households h WHERE h.code = t.target_code)
+                             ELSE (SELECT d.name FROM divisions d WHERE d.code = t.target_code) END,
+                        {by}, t.at
+                   FROM tours t
+                  WHERE (t.of_division BETWEEN $1 AND $2 OR t.target_area BETWEEN $1 AND $2)
+                    AND t.visited_on BETWEEN $3 AND $4
+                  ORDER BY t.visited_on DESC, t.id DESC LIMIT {limit}",
+                head = crate::LIVING_HEAD_NAME,
+                by = crate::shown_name("t.by_name"),
+                limit = MAX_TOURS
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .bind(first)
+            .bind(last)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(tour).collect()
+    }
+
+    async fn tour_households(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<TourHousehold>> {
+        self.permit(actor, Permission::ViewRegistry, "遍访对象")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let rows: Vec<(String, String, bool)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT code, household_type, monitored FROM households
+                  WHERE village_code BETWEEN $1 AND $2
+                    AND (monitored OR household_type = 'tuopin')
+                  ORDER BY code",
+            )
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter()
+            .map(|(code, kind, monitored)| {
+                Ok(TourHousehold {
+                    code: HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?,
+                    poverty_alleviated: kind == "tuopin",
+                    monitored,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_officer(&self, actor: &Actor, o: &NewOfficer) -> StoreResult<i64> {
+        if !matches!(
+            o.division.level(),
+            DivisionLevel::County | DivisionLevel::Town | DivisionLevel::Village
+        ) {
+            return Err(StoreError::Invalid(format!(
+                "信息员按县、乡镇、村配备，{}是{}",
+                o.division,
+                o.division.level().label()
+            )));
+        }
+        if !may_staff(actor, &o.division) {
+            return Err(self.deny(actor, o.division.as_str()).await);
+        }
+        let name = text(&o.name, 50, "请填写信息员姓名（不超过50字）")?;
+        let phone: String = o.phone.chars().filter(|c| !c.is_whitespace()).collect();
+        if phone.len() < 7
+            || phone.len() > 20
+            || !phone.chars().all(|c| c.is_ascii_digit() || c == '-')
+        {
+            return Err(StoreError::Invalid(format!(
+                "联系电话“{}”无效：应为7到20位数字（可含“-”）",
+                o.phone.trim()
+            )));
+        }
+        self.known_division(&o.division).await?;
+        let detail = serde_json::json!({
+            "name": name, "kind": o.kind.code(), "from": o.from.to_string(),
+        })
+        .to_string();
+        let now = audit::timestamp(Utc::now());
+        let id = write_tx!(self, |tx| {
+            let id: i64 = allocate!(tx, "info_officers", 1i64);
+            sqlx::query(
+                "INSERT INTO info_officers (id, division, name, phone, kind, from_on, at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind(o.division.as_str())
+            .bind(&name)
+            .bind(&phone)
+            .bind(o.kind.code())
+            .bind(o.from)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "officer.add", o.division.as_str(), &detail);
+            id
+        });
+        Ok(id)
+    }
+
+    async fn end_officer(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.permit(actor, Permission::ViewRegistry, "信息员")
+            .await?;
+        let target = format!("信息员#{id}");
+        let row: Option<OfficerRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{OFFICER_SELECT} WHERE o.id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some(cur) = row.map(officer).transpose()? else {
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        };
+        if !may_staff(actor, &cur.officer.division) {
+            return Err(self.deny(actor, &target).await);
+        }
+        if cur.end_reason.is_some() {
+            return Err(StoreError::Invalid(format!(
+                "{}已不再担任信息员",
+                cur.officer.name
+            )));
+        }
+        if let Some(problem) = end_problem(cur.officer.from, cur.to, on) {
+            return Err(StoreError::Invalid(problem));
+        }
+        let reason = text(reason, 200, "请填写不再担任的原因（不超过200字）")?;
+        let detail = serde_json::json!({ "on": on.to_string(), "reason": reason }).to_string();
+        write_tx!(self, |tx| {
+            let done = sqlx::query(
+                "UPDATE info_officers SET to_on = $1, end_reason = $2
+                  WHERE id = $3 AND end_reason IS NULL",
+            )
+            .bind(on)
+            .bind(&reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "{target}已被他人处理，请刷新后查看"
+                )));
+            }
+            audit_in!(tx, actor, "officer.end", &target, &detail);
+        });
+        Ok(())
+    }
+
+    async fn officers(
+        &self,
+        actor: &Actor,
+        within: Option<&DivisionCode>,
+    ) -> StoreResult<Vec<OfficerRecord>> {
+        self.permit(actor, Permission::ViewRegistry, "信息员")
+            .await?;
+        let (lo, hi) = self.area_range(actor, within).await?;
+        let rows: Vec<OfficerRow> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{OFFICER_SELECT} WHERE o.division BETWEEN $1 AND $2 ORDER BY o.division, o.id"
+            )))
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?
+        });
+        rows.into_iter().map(officer).collect()
+    }
+}
