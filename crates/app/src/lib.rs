@@ -5,6 +5,7 @@ pub mod areas;
 pub mod assets;
 pub mod auditing;
 pub mod bulletin;
+pub mod cadres;
 pub mod complaints;
 pub mod csv_text;
 pub mod dashboard;

@@ -646,6 +646,11 @@ pub struct VillageFile {
     pub closed_items: usize,
     pub households: i64,
     pub persons: i64,
+    /// Who works for the village besides the team, in words: its 包片 and 包村 cadres and its
+    /// information officers serving today.
+    pub cadres: Vec<(String, String)>,
+    /// The secretaries' visits (遍访) to the village and its households this year.
+    pub tours_this_year: usize,
 }
 
 /// The file of village `village` (the last `years` years of accounts).
@@ -739,6 +744,13 @@ pub async fn village_file(
         .count();
     findings.retain(|i| i.state != ItemState::Closed);
     let counts = store.registry_counts(actor, &village).await?;
+    let cadres = village_cadres(store, actor, &village, today).await?;
+    let tours_this_year = store
+        .tours(actor, Some(&village), today.year())
+        .await?
+        .iter()
+        .filter(|t| t.tour.target.reaches(DivisionLevel::Village) == Some(village))
+        .count();
     Ok(VillageFile {
         village,
         name: division.name,
@@ -751,7 +763,58 @@ pub async fn village_file(
         closed_items,
         households: counts.households,
         persons: counts.persons,
+        cadres,
+        tours_this_year,
     })
+}
+
+/// The village's 包片 (its town's, when the actor sees the town) and 包村 cadres and its
+/// information officers serving on `today`, as (role, who).
+async fn village_cadres(
+    store: &dyn Store,
+    actor: &Actor,
+    village: &DivisionCode,
+    today: NaiveDate,
+) -> Result<Vec<(String, String)>, AppError> {
+    use dixian_domain::cadres::serving_on;
+    let mut out = Vec::new();
+    let mut pairings = store.pairings(actor, Some(village)).await?;
+    if let Some(town) = village.ancestor_at(DivisionLevel::Town)
+        && actor.scope.covers(&town)
+    {
+        let above = store.pairings(actor, Some(&town)).await?;
+        pairings.extend(above.into_iter().filter(|p| p.pairing.division == town));
+    }
+    pairings.sort_by_key(|p| p.pairing.level);
+    for p in pairings
+        .iter()
+        .filter(|p| serving_on(p.pairing.from, p.to, today))
+    {
+        out.push((
+            p.pairing.level.label().to_string(),
+            format!(
+                "{}（{}，{}），{}起",
+                p.pairing.person, p.pairing.post, p.pairing.unit, p.pairing.from
+            ),
+        ));
+    }
+    for o in store
+        .officers(actor, Some(village))
+        .await?
+        .iter()
+        .filter(|o| serving_on(o.officer.from, o.to, today))
+    {
+        out.push((
+            "监测信息员".to_string(),
+            format!(
+                "{}（{}，{}）",
+                o.officer.name,
+                o.officer.kind.label(),
+                o.officer.phone
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 /// The columns of the collective-account template (村集体经济收支导入); `true`: required.

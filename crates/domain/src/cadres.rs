@@ -159,12 +159,15 @@ impl Tour {
                 self.of.level().label()
             ));
         }
-        let allowed = match (&self.target, self.level) {
-            (TourTarget::Town(_), SecretaryLevel::County) => true,
-            (TourTarget::Village(_), SecretaryLevel::County | SecretaryLevel::Town) => true,
-            (TourTarget::Household(_), _) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (&self.target, self.level),
+            (TourTarget::Town(_), SecretaryLevel::County)
+                | (
+                    TourTarget::Village(_),
+                    SecretaryLevel::County | SecretaryLevel::Town
+                )
+                | (TourTarget::Household(_), _)
+        );
         if !allowed {
             return Some(format!(
                 "{}遍访的是{}，不记{}",
@@ -197,6 +200,8 @@ impl Tour {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TourHousehold {
     pub code: HouseholdCode,
+    /// The head's name, for the lists that say who is still to visit.
+    pub head_name: String,
     pub poverty_alleviated: bool,
     pub monitored: bool,
 }
@@ -261,7 +266,8 @@ pub struct CoverageInput {
 /// key-assisted towns and villages (never more than are designated); each town's secretary
 /// every village and every monitored household of the town; each village's secretary and
 /// 第一书记 every 脱贫户 and monitored household of the village. Lines in level then code order.
-pub fn coverage(input: &CoverageInput, rules: &CadreRules) -> Vec<Coverage> {
+/// Without the pack's rules the county secretary's level is not judged.
+pub fn coverage(input: &CoverageInput, rules: Option<&CadreRules>) -> Vec<Coverage> {
     // What each secretary (level, division) reached in the year, at each level.
     let mut seen: BTreeMap<(SecretaryLevel, DivisionCode), BTreeSet<String>> = BTreeMap::new();
     for t in input.tours.iter().filter(|t| t.on.year() == input.year) {
@@ -298,7 +304,8 @@ pub fn coverage(input: &CoverageInput, rules: &CadreRules) -> Vec<Coverage> {
         }
     };
     let mut out = Vec::new();
-    for county in &input.counties {
+    for county in input.counties.iter().filter(|_| rules.is_some()) {
+        let Some(rules) = rules else { break };
         for (what, keys, asked) in [
             (
                 CoverageWhat::KeyTowns,
@@ -400,6 +407,24 @@ pub fn officers_required(rules: &CadreRules, level: DivisionLevel) -> u32 {
     }
 }
 
+/// The work phone as kept (spaces taken out), or why it is not a phone number: 7 to 20
+/// digits, dashes allowed (a landline with its area code, or a mobile).
+pub fn work_phone(text: &str) -> Result<String, String> {
+    let phone: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if (7..=20).contains(&digits)
+        && phone.len() <= 24
+        && phone.chars().all(|c| c.is_ascii_digit() || c == '-')
+    {
+        Ok(phone)
+    } else {
+        Err(format!(
+            "联系电话“{}”无效：应为7到20位数字（可含“-”）",
+            text.trim()
+        ))
+    }
+}
+
 /// Whether a period `from..=to` is running on `day`.
 pub fn serving_on(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
     from <= day && to.is_none_or(|t| t >= day)
@@ -464,16 +489,19 @@ mod tests {
             households: vec![
                 TourHousehold {
                     code: hh(&format!("{VILLAGE_A1}0001")),
+                    head_name: String::new(),
                     poverty_alleviated: true,
                     monitored: false,
                 },
                 TourHousehold {
                     code: hh(&format!("{VILLAGE_A1}0002")),
+                    head_name: String::new(),
                     poverty_alleviated: false,
                     monitored: true,
                 },
                 TourHousehold {
                     code: hh(&format!("{VILLAGE_A2}0003")),
+                    head_name: String::new(),
                     poverty_alleviated: true,
                     monitored: true,
                 },
@@ -546,7 +574,7 @@ mod tests {
                 day(2026, 6, 1),
             ),
         ];
-        let c = coverage(&i, &rules());
+        let c = coverage(&i, Some(&rules()));
         let towns = find(&c, SecretaryLevel::County, COUNTY, CoverageWhat::KeyTowns);
         assert_eq!((towns.done, towns.due), (1, 2));
         assert_eq!(towns.missing, vec![TOWN_B.to_string()]);
@@ -660,12 +688,12 @@ mod tests {
                 TourTarget::Household(hh(&format!("{VILLAGE_A2}0003"))),
             ];
             let levels = [(SecretaryLevel::County, COUNTY), (SecretaryLevel::Town, TOWN_A), (SecretaryLevel::Village, VILLAGE_A2), (SecretaryLevel::First, VILLAGE_A1)];
-            let mut before = coverage(&base, &rules());
+            let mut before = coverage(&base, Some(&rules()));
             let mut i = base.clone();
             for (l, t, m) in picks {
                 let (level, of) = levels[l];
                 i.tours.push(tour(level, of, targets[t].clone(), day(2026, m + 1, 1)));
-                let after = coverage(&i, &rules());
+                let after = coverage(&i, Some(&rules()));
                 prop_assert_eq!(after.len(), before.len());
                 for (a, b) in after.iter().zip(&before) {
                     prop_assert!(a.done <= a.due);

@@ -673,13 +673,14 @@ impl CadreStore for SqlStore {
         self.permit(actor, Permission::ViewRegistry, "遍访对象")
             .await?;
         let (lo, hi) = self.area_range(actor, within).await?;
-        let rows: Vec<(String, String, bool)> = read!(self, |pool| {
-            sqlx::query_as(
-                "SELECT code, household_type, monitored FROM households
-                  WHERE village_code BETWEEN $1 AND $2
-                    AND (monitored OR household_type = 'tuopin')
-                  ORDER BY code",
-            )
+        let rows: Vec<(String, Option<String>, String, bool)> = read!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.code, {head}, h.household_type, h.monitored FROM households h
+                  WHERE h.village_code BETWEEN $1 AND $2
+                    AND (h.monitored OR h.household_type = 'tuopin')
+                  ORDER BY h.code",
+                head = crate::LIVING_HEAD_NAME
+            )))
             .bind(&lo)
             .bind(&hi)
             .fetch_all(pool)
@@ -687,9 +688,10 @@ impl CadreStore for SqlStore {
             .map_err(backend)?
         });
         rows.into_iter()
-            .map(|(code, kind, monitored)| {
+            .map(|(code, head, kind, monitored)| {
                 Ok(TourHousehold {
                     code: HouseholdCode::parse(&code).map_err(|e| corrupt("户编号", e))?,
+                    head_name: head.unwrap_or_default(),
                     poverty_alleviated: kind == "tuopin",
                     monitored,
                 })
@@ -712,16 +714,7 @@ impl CadreStore for SqlStore {
             return Err(self.deny(actor, o.division.as_str()).await);
         }
         let name = text(&o.name, 50, "请填写信息员姓名（不超过50字）")?;
-        let phone: String = o.phone.chars().filter(|c| !c.is_whitespace()).collect();
-        if phone.len() < 7
-            || phone.len() > 20
-            || !phone.chars().all(|c| c.is_ascii_digit() || c == '-')
-        {
-            return Err(StoreError::Invalid(format!(
-                "联系电话“{}”无效：应为7到20位数字（可含“-”）",
-                o.phone.trim()
-            )));
-        }
+        let phone = dixian_domain::cadres::work_phone(&o.phone).map_err(StoreError::Invalid)?;
         self.known_division(&o.division).await?;
         let detail = serde_json::json!({
             "name": name, "kind": o.kind.code(), "from": o.from.to_string(),

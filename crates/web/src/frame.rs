@@ -30,7 +30,15 @@ const GROUPS: &[(&str, &[&str])] = &[
     ("资金项目", &["/funds", "/projects", "/assets"]),
     (
         "村级",
-        &["/villages", "/villages/weak", "/teams", "/rectification"],
+        &[
+            "/villages",
+            "/villages/weak",
+            "/teams",
+            "/rectification",
+            "/pairings",
+            "/tours",
+            "/grid",
+        ],
     ),
     (
         "查询",
@@ -79,6 +87,9 @@ const SECTIONS: &[(&str, &str, Permission)] = &[
     ("/villages/weak", "经济薄弱村", Permission::ViewRegistry),
     ("/teams", "驻村工作队", Permission::ViewRegistry),
     ("/rectification", "整改台账", Permission::ViewRegistry),
+    ("/pairings", "干部包联", Permission::ViewRegistry),
+    ("/tours", "书记遍访", Permission::ViewRegistry),
+    ("/grid", "监测信息员", Permission::ViewRegistry),
     ("/quality", "数据质量", Permission::HandleCases),
     ("/screening", "部门筛查", Permission::HandleCases),
     ("/screening", "部门数据", Permission::UploadFeed),

@@ -7,6 +7,7 @@
 mod accounts;
 mod assets;
 mod audit;
+mod cadres;
 mod complaints;
 mod dashboard;
 mod funds;
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(villages::router())
         .merge(rectification::router())
         .merge(teams::router())
+        .merge(cadres::router())
         .merge(screening::router())
         .merge(reports::router())
         .merge(audit::router())

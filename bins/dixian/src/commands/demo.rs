@@ -112,7 +112,7 @@ async fn build_demo(
     .await?;
     let villages = dixian_app::demo::villages::load_villages(store, &county, seed, as_of).await?;
     Ok(format!(
-        "{summary}\n全县监测线索{}条、案件{}件（{}），首个乡镇走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个）；资金文件{}份共{}元、项目{}个、项目资产{}个；认定{}项、村集体经济收支{}个村年、经济薄弱村纳入扶持{}个、整改事项{}项、驻村工作队{}个（队员{}人、在村记录{}条），用时{:.1}秒。\n{accounts}",
+        "{summary}\n全县监测线索{}条、案件{}件（{}），首个乡镇走访{}次；全县三保障问题{}个（已销号{}个、未销号{}个）；资金文件{}份共{}元、项目{}个、项目资产{}个；认定{}项、村集体经济收支{}个村年、经济薄弱村纳入扶持{}个、整改事项{}项、驻村工作队{}个（队员{}人、在村记录{}条）、包片包村{}项、书记遍访{}次、监测信息员{}人，用时{:.1}秒。\n{accounts}",
         cases.leads,
         cases.cases,
         cases
@@ -136,6 +136,9 @@ async fn build_demo(
         villages.teams.teams,
         villages.teams.members,
         villages.teams.records,
+        villages.cadres.pairings,
+        villages.cadres.tours,
+        villages.cadres.officers,
         started.elapsed().as_secs_f64()
     ))
 }

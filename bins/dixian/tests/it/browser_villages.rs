@@ -326,7 +326,7 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
 
 /// Every box of `form` (input, select, text area) is inside its label, its words just above it
 /// or just to its left, and nothing of it past the window's right edge.
-async fn boxes_sit_by_their_labels(b: &Browser, form: &str) {
+pub(crate) async fn boxes_sit_by_their_labels(b: &Browser, form: &str) {
     let found = b
         .client
         .execute(
@@ -476,7 +476,7 @@ async fn the_town_keeps_its_teams_month_on_a_phone() {
 }
 
 /// Opens the folded section (`<details>`) holding `form`, as a person taps its summary.
-async fn open_details(b: &Browser, form: &str) {
+pub(crate) async fn open_details(b: &Browser, form: &str) {
     b.client
         .execute(
             "document.querySelector(arguments[0]).closest('details').open = true; return true;",

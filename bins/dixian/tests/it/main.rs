@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod browser_cadres;
 mod browser_complaints;
 mod browser_dashboard;
 mod browser_funds;

@@ -4,6 +4,7 @@
 //! 三保障 problems (`problems`) are loaded on top of the registry.
 
 mod assets;
+pub mod cadres;
 pub mod cases;
 pub mod funds;
 pub mod problems;

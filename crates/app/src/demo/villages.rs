@@ -22,6 +22,8 @@ pub struct VillageReport {
     pub items: usize,
     /// Resident teams with their members and day records.
     pub teams: super::teams::TeamReport,
+    /// 包片/包村 pairings, 遍访 records and information officers.
+    pub cadres: super::cadres::CadreReport,
 }
 
 fn yuan(n: i64) -> Money {
@@ -58,7 +60,7 @@ pub async fn load_villages(
             kind: "key_town".into(),
             document: "青乡振〔2021〕3号".into(),
             from: day(2021, 9, 1),
-            to: Some(day(2025, 12, 31)),
+            to: None,
         });
     }
     let villages: Vec<DivisionCode> = all
@@ -152,6 +154,7 @@ pub async fn load_villages(
     report.items = load_findings(store, county, &all, as_of).await?;
     let rules = crate::teams::rules(store, county, as_of).await?;
     report.teams = super::teams::load_teams(store, &all, &mut rng, as_of, &rules).await?;
+    report.cadres = super::cadres::load_cadres(store, county, &all, &mut rng, as_of).await?;
     Ok(report)
 }
 

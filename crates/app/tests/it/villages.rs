@@ -474,3 +474,354 @@ async fn village_codes(s: &SqlStore) -> Vec<String> {
         .map(|d| d.code.to_string())
         .collect()
 }
+
+/// The county pack with the 遍访 and grid rules (seeds/003 第5、17条), its officer number per
+/// village given: pack values, no code.
+fn cadre_pack(village_officers: u32) -> String {
+    VILLAGE_PACK.replace(
+        "[sources]",
+        &format!(
+            "[cadres]\ncounty_key_towns = 5\ncounty_key_villages = 7\nkey_town = \"key_town\"\nkey_village = \"key_village\"\ncounty_officers = 2\ntown_officers = 2\nvillage_officers = {village_officers}\n\n[sources]\n\"cadres\" = \"县定默认值：测试用\""
+        ),
+    )
+}
+
+/// 遍访 coverage on the demo county: the county secretary owes only the key places designated
+/// in the year (2 towns < 5, 1 village < 7), a household visit reaches its village and town,
+/// last year's visit does not count, the town secretary owes every village and monitored
+/// household of the town, the 第一书记 line exists only where a team's 第一书记 serves; forms
+/// refused beside their boxes.
+#[tokio::test]
+async fn tours_cover_each_level_against_the_pack() {
+    use dixian_app::cadres::{TourForm, add_tour, coverage_of};
+    use dixian_domain::cadres::{CoverageWhat, SecretaryLevel};
+    let (_d, s) = store().await;
+    initialize(
+        &s,
+        &sys(),
+        &[],
+        &[file("qingshan-villages.toml", &cadre_pack(1))],
+    )
+    .await
+    .unwrap();
+    let today = d(2026, 12, 1);
+    load_demo(&s, 600, 9, today).await;
+    let county = as_role(Role::CountyAdmin, COUNTY);
+    let v = village_codes(&s).await;
+    let t1 = format!("{}000", &v[0][..9]);
+    let t1_villages: Vec<&String> = v.iter().filter(|c| c.starts_with(&t1[..9])).collect();
+    let t2 = v
+        .iter()
+        .map(|c| format!("{}000", &c[..9]))
+        .find(|t| *t != t1)
+        .unwrap();
+    let designation = |division: &str, kind: &str, from: &str, to: &str| DesignationForm {
+        division: division.into(),
+        kind: kind.into(),
+        document: "青乡振〔2021〕3号".into(),
+        from: from.into(),
+        to: to.into(),
+    };
+    for f in [
+        designation(&t1, "key_town", "2021-09-01", ""),
+        designation(&t2, "key_town", "2021-09-01", ""),
+        designation(&v[0], "key_village", "2021-09-01", ""),
+        // Ended before the year: not owed in 2026.
+        designation(&v[1], "key_village", "2021-09-01", "2025-06-30"),
+    ] {
+        designate(&s, &county, &f, today).await.unwrap();
+    }
+    let owed = s
+        .tour_households(&county, Some(&DivisionCode::parse(&v[0]).unwrap()))
+        .await
+        .unwrap();
+    assert!(!owed.is_empty(), "the demo village has 脱贫户 or 监测户");
+    let tour = |level: &str, of: &str, on: &str, division: &str, household: &str| TourForm {
+        level: level.into(),
+        of: of.into(),
+        visitor: "张书记".into(),
+        on: on.into(),
+        kind: if household.is_empty() {
+            "division".into()
+        } else {
+            "household".into()
+        },
+        division: division.into(),
+        household: household.into(),
+        note: String::new(),
+    };
+    let first_household = owed[0].code.to_string();
+    // The county secretary: one household of v0 this year (v0 and t1 reached), t2 last year.
+    add_tour(
+        &s,
+        &county,
+        &tour("county", COUNTY, "2026-03-02", "", &first_household),
+        today,
+    )
+    .await
+    .unwrap();
+    add_tour(
+        &s,
+        &county,
+        &tour("county", COUNTY, "2025-11-20", &t2, ""),
+        today,
+    )
+    .await
+    .unwrap();
+    // The town secretary of t1: every village but the last, through a form each.
+    let town = as_role(Role::TownReviewer, &t1);
+    for village in &t1_villages[..t1_villages.len() - 1] {
+        add_tour(
+            &s,
+            &town,
+            &tour("town", &t1, "2026-04-01", village, ""),
+            today,
+        )
+        .await
+        .unwrap();
+    }
+    // v0's secretary: every household owed.
+    let village = as_role(Role::VillageOfficer, &v[0]);
+    for h in &owed {
+        add_tour(
+            &s,
+            &village,
+            &tour("village", &v[0], "2026-05-06", "", h.code.as_str()),
+            today,
+        )
+        .await
+        .unwrap();
+    }
+    // Refusals beside the box: a household of another town, a town as a village secretary's
+    // division, a day to come.
+    let other = s
+        .tour_households(&county, Some(&DivisionCode::parse(&t2).unwrap()))
+        .await
+        .unwrap();
+    let refused = |r: Result<i64, AppError>, field: &str, says: &str| match r {
+        Err(AppError::Fields(p)) => assert!(
+            p.iter().any(|(f, m)| *f == field && m.contains(says)),
+            "{p:?} should say {says} at {field}"
+        ),
+        other => panic!("expected a refusal at {field}, got {other:?}"),
+    };
+    if let Some(h) = other.first() {
+        refused(
+            add_tour(
+                &s,
+                &town,
+                &tour("town", &t1, "2026-04-02", "", h.code.as_str()),
+                today,
+            )
+            .await,
+            "household",
+            "不在乡镇党委书记",
+        );
+    }
+    refused(
+        add_tour(
+            &s,
+            &village,
+            &tour("village", &t1, "2026-04-02", "", &first_household),
+            today,
+        )
+        .await,
+        "of",
+        "应选所在村",
+    );
+    refused(
+        add_tour(
+            &s,
+            &village,
+            &tour("village", &v[0], "2026-12-09", "", &first_household),
+            today,
+        )
+        .await,
+        "on",
+        "",
+    );
+
+    let view = coverage_of(&s, &county, None, 2026, today).await.unwrap();
+    let line = |level: SecretaryLevel, of: &str, what: CoverageWhat| {
+        view.lines
+            .iter()
+            .find(|l| l.level == level && l.of.as_str() == of && l.what == what)
+            .cloned()
+            .unwrap_or_else(|| panic!("no line {level:?} {of} {what:?}"))
+    };
+    let towns = line(SecretaryLevel::County, COUNTY, CoverageWhat::KeyTowns);
+    assert_eq!((towns.done, towns.due), (1, 2), "t2 was visited last year");
+    assert_eq!(towns.missing, vec![t2.clone()]);
+    let villages = line(SecretaryLevel::County, COUNTY, CoverageWhat::KeyVillages);
+    assert_eq!((villages.done, villages.due), (1, 1));
+    let tv = line(SecretaryLevel::Town, &t1, CoverageWhat::Villages);
+    assert_eq!(
+        (tv.done, tv.due),
+        (t1_villages.len() - 1, t1_villages.len())
+    );
+    assert_eq!(tv.missing, vec![t1_villages[t1_villages.len() - 1].clone()]);
+    let monitored_in_t1 = s
+        .tour_households(&county, Some(&DivisionCode::parse(&t1).unwrap()))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|h| h.monitored)
+        .count();
+    let tm = line(SecretaryLevel::Town, &t1, CoverageWhat::Monitored);
+    assert_eq!((tm.done, tm.due), (0, monitored_in_t1));
+    let v0 = line(
+        SecretaryLevel::Village,
+        &v[0],
+        CoverageWhat::PovertyAndMonitored,
+    );
+    assert_eq!((v0.done, v0.due, v0.met()), (owed.len(), owed.len(), true));
+    assert!(
+        !view.lines.iter().any(|l| l.level == SecretaryLevel::First),
+        "no 第一书记 without a team"
+    );
+    // A team with a 第一书记 for v0: its line appears, nothing visited yet.
+    let team = dixian_app::teams::add_team(
+        &s,
+        &county,
+        &dixian_app::teams::TeamForm {
+            name: "县农业农村委工作队".into(),
+            unit: "县农业农村委".into(),
+            villages: vec![v[0].clone()],
+            from: "2026-01-01".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let id_number = dixian_domain::id_number::IdNumber::compose(
+        "500299",
+        d(1980, 3, 9),
+        1,
+        dixian_domain::id_number::Sex::Male,
+    )
+    .unwrap();
+    dixian_app::teams::add_member(
+        &s,
+        &county,
+        team,
+        &dixian_app::teams::MemberForm {
+            name: "王书记".into(),
+            id_number: id_number.as_str().into(),
+            unit: "县农业农村委".into(),
+            position: "科长".into(),
+            role: "secretary".into(),
+            from: "2026-01-01".into(),
+            to: String::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let view = coverage_of(&s, &county, None, 2026, today).await.unwrap();
+    let firsts: Vec<_> = view
+        .lines
+        .iter()
+        .filter(|l| l.level == SecretaryLevel::First)
+        .collect();
+    assert_eq!(firsts.len(), 1);
+    assert_eq!(
+        (firsts[0].of.to_string(), firsts[0].done, firsts[0].due),
+        (v[0].clone(), 0, owed.len())
+    );
+    // A town's view: its own lines, and the county secretary's not judged there.
+    let tv = coverage_of(&s, &town, None, 2026, today).await.unwrap();
+    assert!(tv.lines.iter().all(|l| l.of.as_str().starts_with(&t1[..9])));
+}
+
+/// The information-officer grid against the pack (003 第17条): county 2, town 2, village as the
+/// pack says — a village's vacancy changes with the pack value alone.
+#[tokio::test]
+async fn the_officer_grid_lists_vacancies_by_the_pack() {
+    use dixian_app::cadres::{EndForm, OfficerForm, add_officer, end_officer, grid};
+    for (per_village, v0_vacant) in [(1, 0), (2, 1)] {
+        let (_d, s) = store().await;
+        initialize(
+            &s,
+            &sys(),
+            &[],
+            &[file("qingshan-villages.toml", &cadre_pack(per_village))],
+        )
+        .await
+        .unwrap();
+        let today = d(2026, 12, 1);
+        load_demo(&s, 200, 9, today).await;
+        let county = as_role(Role::CountyAdmin, COUNTY);
+        let v = village_codes(&s).await;
+        let t1 = format!("{}000", &v[0][..9]);
+        let town = as_role(Role::TownReviewer, &t1);
+        let officer = |division: &str, name: &str| OfficerForm {
+            division: division.into(),
+            name: name.into(),
+            phone: "13800138000".into(),
+            kind: "part".into(),
+            from: "2026-01-01".into(),
+        };
+        add_officer(&s, &county, &officer(COUNTY, "县信息员"), today)
+            .await
+            .unwrap();
+        for n in ["甲", "乙"] {
+            add_officer(&s, &town, &officer(&t1, n), today)
+                .await
+                .unwrap();
+        }
+        add_officer(&s, &town, &officer(&v[0], "村信息员"), today)
+            .await
+            .unwrap();
+        let gone = add_officer(&s, &town, &officer(&v[1], "走了的"), today)
+            .await
+            .unwrap();
+        let Err(AppError::Fields(p)) = end_officer(
+            &s,
+            &town,
+            gone,
+            &EndForm {
+                on: String::new(),
+                reason: " ".into(),
+            },
+            today,
+        )
+        .await
+        else {
+            panic!("an end without its reason is refused");
+        };
+        assert!(p.iter().any(|(f, _)| *f == "reason"), "{p:?}");
+        end_officer(
+            &s,
+            &town,
+            gone,
+            &EndForm {
+                on: "2026-11-30".into(),
+                reason: "外出务工".into(),
+            },
+            today,
+        )
+        .await
+        .unwrap();
+        let (rules, lines, past) = grid(&s, &county, None, today).await.unwrap();
+        assert_eq!(rules.unwrap().village_officers, per_village);
+        let of = |code: &str| lines.iter().find(|l| l.division.as_str() == code).unwrap();
+        assert_eq!((of(COUNTY).required, of(COUNTY).vacancies), (2, 1));
+        assert_eq!(of(&t1).vacancies, 0);
+        assert_eq!(of(&v[0]).vacancies, v0_vacant);
+        assert_eq!(
+            of(&v[1]).vacancies,
+            per_village,
+            "an officer who left leaves a gap"
+        );
+        assert_eq!(past.len(), 1);
+        let total: u32 = lines.iter().map(|l| l.vacancies).sum();
+        let villages = u32::try_from(v.len()).unwrap();
+        let towns = u32::try_from(
+            lines
+                .iter()
+                .filter(|l| l.division.level() == DivisionLevel::Town)
+                .count(),
+        )
+        .unwrap();
+        assert_eq!(total, 1 + (towns - 1) * 2 + villages * per_village - 1);
+    }
+}

@@ -582,6 +582,8 @@ struct VillagePage {
     closed_items: usize,
     households: i64,
     persons: i64,
+    cadres: Vec<(String, String)>,
+    tours_this_year: usize,
 }
 
 /// `GET /villages/{code}`: one village's file (村情).
@@ -674,6 +676,8 @@ pub async fn village(
             closed_items: f.closed_items,
             households: f.households,
             persons: f.persons,
+            cadres: f.cadres.clone(),
+            tours_this_year: f.tours_this_year,
         },
     ))
 }
