@@ -130,6 +130,8 @@ pub struct Bulletin {
     pub uncleared: Vec<ProblemRecord>,
     /// Funds, projects and assets as of the month's end; `None` when they could not be read.
     pub funds: Option<crate::funds::AreaFigures>,
+    /// The village work as of the month's end; `None` when it could not be read.
+    pub villages: Option<crate::villages::AreaFigures>,
     /// The bulletin in sentences.
     pub paragraphs: Vec<String>,
 }
@@ -250,6 +252,50 @@ fn paragraphs(b: &Bulletin) -> Vec<String> {
     if let Some(f) = &b.funds {
         out.extend(fund_paragraphs(f, b.as_of));
     }
+    if let Some(v) = &b.villages {
+        out.extend(village_paragraphs(v, b.as_of));
+    }
+    out
+}
+
+/// The village paragraphs: the designations in force, the weak-village programme and the
+/// rectification ledger, the teams, the 遍访 and the information officers.
+fn village_paragraphs(v: &crate::villages::AreaFigures, as_of: NaiveDate) -> Vec<String> {
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    if !v.designated.is_empty() {
+        out.push(format!(
+            "截至{as_of}，辖区内有效的认定：{}。",
+            v.designated
+                .iter()
+                .map(|(_, name, n)| format!("{name}{n}个"))
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
+    }
+    out.push(format!(
+        "经济薄弱村纳入扶持{}个、已销号{}个；整改台账未销号{}项{}。",
+        v.weak_enrolled,
+        v.weak_struck,
+        v.items_open,
+        if v.items_overdue > 0 {
+            format!("，其中逾期{}项，请责任单位加快整改", v.items_overdue)
+        } else {
+            String::new()
+        }
+    ));
+    out.push(format!(
+        "驻村工作队{}个、在任队员{}人；{}年书记遍访{}次{}。",
+        v.teams,
+        v.members,
+        as_of.year(),
+        v.tours,
+        match v.vacancies {
+            Some(0) => "；防止返贫监测信息员已按标准配齐".to_string(),
+            Some(n) => format!("；防止返贫监测信息员缺{n}名，请及时配备"),
+            None => String::new(),
+        }
+    ));
     out
 }
 
@@ -401,8 +447,16 @@ pub async fn bulletin(
             None
         }
     };
+    let villages = match crate::villages::area_figures(store, actor, area, as_of).await {
+        Ok(v) => Some(v),
+        Err(e) => {
+            tracing::warn!(error = %e, "月通报的村级工作数字读取失败");
+            None
+        }
+    };
     let mut b = Bulletin {
         funds,
+        villages,
         object_name,
         area: division,
         month,

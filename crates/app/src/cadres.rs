@@ -402,6 +402,12 @@ pub async fn coverage_of(
         names.insert(h.code.to_string(), h.head_name.clone());
     }
     let tours = store.tours(actor, Some(&root), year).await?;
+    if tours.len() > dixian_store::cadres::MAX_TOURS {
+        return Err(AppError::Invalid(vec![format!(
+            "{year}年所选地区的遍访记录超过{}条，请在“地区”中选一个乡镇查看",
+            dixian_store::cadres::MAX_TOURS
+        )]));
+    }
     let count = tours.len();
     input.tours = tours.into_iter().map(|t| t.tour).collect();
     let lines = coverage(&input, rules.as_ref());

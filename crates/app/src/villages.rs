@@ -162,6 +162,9 @@ pub struct VillageLine {
     pub town: String,
     /// Names of the designations holding on the last day of the year (or today).
     pub designations: Vec<String>,
+    /// Codes of the designations holding then on the village or a division above it (a key
+    /// town's villages are in a key town), for the lists' filter.
+    pub kinds: Vec<String>,
     pub account: Option<AccountFigures>,
     pub operating: Option<Money>,
     pub profit: Option<Money>,
@@ -230,12 +233,28 @@ pub async fn overview(
     let by_village: HashMap<DivisionCode, AccountFigures> =
         accounts.iter().map(|a| (a.village, a.figures)).collect();
     let mut held_by: HashMap<DivisionCode, Vec<String>> = HashMap::new();
+    let mut codes_by: HashMap<DivisionCode, Vec<String>> = HashMap::new();
     for r in designations.iter().filter(|r| r.designation.holds_on(day)) {
         held_by
             .entry(r.designation.division)
             .or_default()
             .push(kind_name(&r.designation.kind));
+        codes_by
+            .entry(r.designation.division)
+            .or_default()
+            .push(r.designation.kind.clone());
     }
+    let kinds_of = |village: &DivisionCode| -> Vec<String> {
+        let mut out: Vec<String> = std::iter::once(*village)
+            .chain(village.ancestors())
+            .filter_map(|d| codes_by.get(&d))
+            .flatten()
+            .cloned()
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    };
     let mut lines = Vec::with_capacity(villages.len());
     for (village, name) in villages {
         let account = by_village.get(&village).copied();
@@ -246,7 +265,9 @@ pub async fn overview(
             _ => None,
         };
         let held = held_by.remove(&village).unwrap_or_default();
+        let kinds = kinds_of(&village);
         lines.push(VillageLine {
+            kinds,
             town: town_name(&village),
             village,
             name,
@@ -1006,4 +1027,91 @@ pub fn account_template(kind: crate::sheet::FileKind) -> Result<Vec<u8>, AppErro
         ],
     )
     .map_err(|e| AppError::Invalid(vec![format!("无法生成模板：{e}")]))
+}
+
+/// The village work of an area on a dashboard (the 004 figures among them): how many
+/// divisions hold each designation today, the weak-village programme, the rectification
+/// ledger, resident teams, this year's 遍访 and the information officers still missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AreaFigures {
+    pub area: DivisionCode,
+    /// Per designation kind held today by a division in the area: (code, name, count).
+    pub designated: Vec<(String, String, usize)>,
+    /// Weak villages enrolled, and of them struck off.
+    pub weak_enrolled: usize,
+    pub weak_struck: usize,
+    /// Rectification items not struck off, and of them past their deadline.
+    pub items_open: usize,
+    pub items_overdue: usize,
+    /// Resident teams serving the area and their members serving today.
+    pub teams: usize,
+    pub members: usize,
+    /// Secretaries' visits this year to the area or by its secretaries.
+    pub tours: usize,
+    /// Information officers missing under the pack; `None` without `[cadres]`.
+    pub vacancies: Option<u32>,
+}
+
+/// The village work of `area` on `today`, each figure read from what is stored.
+pub async fn area_figures(
+    store: &dyn Store,
+    actor: &Actor,
+    area: &DivisionCode,
+    today: NaiveDate,
+) -> Result<AreaFigures, AppError> {
+    use chrono::Datelike;
+    use dixian_domain::rectification::{ItemState, WEAK_SOURCE};
+    let (_, kinds) = rules(store, area, today).await?;
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for r in store.designations(actor, Some(area)).await? {
+        let d = &r.designation;
+        if d.division.is_within(area) && d.holds_on(today) {
+            *counts.entry(d.kind.clone()).or_default() += 1;
+        }
+    }
+    let designated = kinds
+        .iter()
+        .filter_map(|k| {
+            counts
+                .get(&k.code)
+                .map(|n| (k.code.clone(), k.name.clone(), *n))
+        })
+        .collect();
+    let items = store
+        .items(
+            actor,
+            &dixian_store::rectification::ItemFilter {
+                within: Some(*area),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let weak: Vec<_> = items
+        .iter()
+        .filter(|i| i.item.source == WEAK_SOURCE && i.weak.is_some())
+        .collect();
+    let open: Vec<_> = items
+        .iter()
+        .filter(|i| i.state != ItemState::Closed)
+        .collect();
+    let teams = store.teams(actor, Some(area)).await?;
+    let members = teams
+        .iter()
+        .flat_map(|t| &t.members)
+        .filter(|m| m.from <= today && m.to.is_none_or(|e| e >= today))
+        .count();
+    let tours = store.tours(actor, Some(area), today.year()).await?.len();
+    let (cadre_rules, grid, _) = crate::cadres::grid(store, actor, Some(*area), today).await?;
+    Ok(AreaFigures {
+        area: *area,
+        designated,
+        weak_enrolled: weak.len(),
+        weak_struck: weak.iter().filter(|i| i.state == ItemState::Closed).count(),
+        items_open: open.len(),
+        items_overdue: open.iter().filter(|i| i.dates().overdue_on(today)).count(),
+        teams: teams.len(),
+        members,
+        tours,
+        vacancies: cadre_rules.map(|_| grid.iter().map(|l| l.vacancies).sum()),
+    })
 }

@@ -425,9 +425,11 @@ pub fn work_phone(text: &str) -> Result<String, String> {
     }
 }
 
-/// Whether a period `from..=to` is running on `day`.
+/// Whether a pairing or an officer's service from `from`, ended on `to`, is running on `day`.
+/// The end day is the hand-over day: the successor serves from it, so the one who left does
+/// not (an officer recorded as gone today is a vacancy today).
 pub fn serving_on(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
-    from <= day && to.is_none_or(|t| t >= day)
+    from <= day && to.is_none_or(|t| t > day)
 }
 
 #[cfg(test)]

@@ -245,6 +245,10 @@ impl CadreStore for SqlStore {
         let Some(cur) = self.pairing_by_id(id).await? else {
             return Err(StoreError::Invalid(format!("{target}不存在")));
         };
+        if !actor.scope.covers(&cur.pairing.division) {
+            let _ = self.deny(actor, &target).await;
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        }
         if !may_pair(actor, cur.pairing.level, &cur.pairing.division) {
             return Err(self.deny(actor, &target).await);
         }
@@ -359,14 +363,25 @@ impl CadreStore for SqlStore {
             200,
             "请填写调整原因（调动、退休等，不超过200字）",
         )?;
+        // Accounts whose area and the officer's do not meet are not named, nor said to exist.
+        let meets = |d: &DivisionCode| match &actor.scope {
+            dixian_domain::access::Scope::Everything => true,
+            dixian_domain::access::Scope::Within(root) => d.is_within(root) || root.is_within(d),
+        };
         let from = self.user_by_id(h.from).await?;
+        let to = self.user_by_id(h.to).await?;
+        for (id, user) in [(h.from, &from), (h.to, &to)] {
+            if !user.as_ref().is_some_and(|u| meets(&u.division)) {
+                let _ = self.deny(actor, &format!("账号#{id}")).await;
+                return Err(StoreError::Invalid(format!("账号#{id}不存在")));
+            }
+        }
         let Some(from) = from.filter(|u| u.role == Role::AssistanceCadre) else {
             return Err(StoreError::Invalid(format!(
                 "账号#{}不是帮扶责任人账号",
                 h.from
             )));
         };
-        let to = self.user_by_id(h.to).await?;
         let Some(to) = to.filter(|u| u.role == Role::AssistanceCadre && !u.disabled) else {
             return Err(StoreError::Invalid(format!(
                 "账号#{}不是在用的帮扶责任人账号，不能接收农户",
@@ -381,6 +396,12 @@ impl CadreStore for SqlStore {
         let now = audit::timestamp(Utc::now());
         let beijing =
             chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| corrupt("时区", "+8"))?;
+        // The receiving cadre's period starts on the hand-over day, not the day it is recorded.
+        let taken_over =
+            h.on.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(beijing).single())
+                .map(|t| audit::timestamp(t.with_timezone(&Utc)))
+                .ok_or_else(|| StoreError::Invalid(format!("调整日期{}无效", h.on)))?;
         let moved = write_tx!(self, |tx| {
             // The sequence row first: its lock queues concurrent hand-overs before the read,
             // so the second sees what the first moved (PostgreSQL reads committed data).
@@ -435,8 +456,14 @@ impl CadreStore for SqlStore {
                 "cadre_periods",
                 i64::try_from(periods.len()).unwrap_or(i64::MAX)
             );
-            let mut entries = Vec::with_capacity(periods.len());
-            for (k, (hid, code, from_on)) in periods.iter().enumerate() {
+            // The audit head before any assignment row, the order an assignment on a household
+            // page takes them (audit, then the row), so the two never wait on each other.
+            let entries: Vec<(String, String, String)> = periods
+                .iter()
+                .map(|(_, code, _)| ("cadre.hand_over".to_string(), code.clone(), detail.clone()))
+                .collect();
+            audit_many_in!(tx, actor, &entries);
+            for (k, (hid, _, from_on)) in periods.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO cadre_periods (id, household_id, user_id, from_on, to_on, reason,
                        successor_id, at, by_name)
@@ -468,13 +495,11 @@ impl CadreStore for SqlStore {
                 )
                 .bind(hid)
                 .bind(h.to)
-                .bind(&now)
+                .bind(&taken_over)
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                entries.push(("cadre.hand_over".to_string(), code.clone(), detail.clone()));
             }
-            audit_many_in!(tx, actor, &entries);
             periods.len()
         });
         Ok(moved)
@@ -491,7 +516,10 @@ impl CadreStore for SqlStore {
                           WHERE a.user_id = u.id AND h.village_code BETWEEN $1 AND $2),
                         u.disabled
                    FROM users u
-                  WHERE u.role = 'assistance_cadre' AND u.division_code BETWEEN $1 AND $2
+                  WHERE u.role = 'assistance_cadre'
+                    AND (u.division_code BETWEEN $1 AND $2
+                         OR EXISTS (SELECT 1 FROM cadre_assignments a JOIN households h ON h.id = a.household_id
+                                     WHERE a.user_id = u.id AND h.village_code BETWEEN $1 AND $2))
                   ORDER BY u.division_code, u.display_name, u.id",
             )
             .bind(&lo)
@@ -652,7 +680,7 @@ impl CadreStore for SqlStore {
                   ORDER BY t.visited_on DESC, t.id DESC LIMIT {limit}",
                 head = crate::LIVING_HEAD_NAME,
                 by = crate::shown_name("t.by_name"),
-                limit = MAX_TOURS
+                limit = MAX_TOURS + 1
             )))
             .bind(&lo)
             .bind(&hi)
@@ -766,6 +794,10 @@ impl CadreStore for SqlStore {
         let Some(cur) = row.map(officer).transpose()? else {
             return Err(StoreError::Invalid(format!("{target}不存在")));
         };
+        if !actor.scope.covers(&cur.officer.division) {
+            let _ = self.deny(actor, &target).await;
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        }
         if !may_staff(actor, &cur.officer.division) {
             return Err(self.deny(actor, &target).await);
         }

@@ -903,6 +903,11 @@ impl RegistryStore for SqlStore {
         };
         let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
+            // A release writes a period: the sequence row first, as a hand-over takes it, so
+            // the two queue in one order (then the audit head, then the assignment row).
+            if !assign {
+                let _: i64 = allocate!(tx, "cadre_periods", 0i64);
+            }
             audit_in!(tx, actor, action, household.as_str(), &detail);
             if assign {
                 sqlx::query(

@@ -128,7 +128,8 @@ pub trait CadreStore: Send + Sync {
     /// active 帮扶责任人 whose area holds every household, or a period would end before it
     /// began. Gives how many households moved.
     async fn hand_over(&self, actor: &Actor, h: &HandOver) -> StoreResult<usize>;
-    /// The 帮扶责任人 accounts of the actor's area with the households each has there.
+    /// The 帮扶责任人 accounts of the actor's area, or holding households in it, with the
+    /// households each has there.
     async fn cadre_loads(&self, actor: &Actor) -> StoreResult<Vec<CadreLoad>>;
     /// Ended 帮扶责任人 periods of households in `within`, newest end first (at most 500).
     async fn cadre_periods(
@@ -141,7 +142,7 @@ pub trait CadreStore: Send + Sync {
     /// a village officer for its village's. Gives its id.
     async fn add_tour(&self, actor: &Actor, tour: &Tour) -> StoreResult<i64>;
     /// Visits by secretaries of divisions in `within` (or the actor's area) in `year`, newest
-    /// first.
+    /// first, at most [`MAX_TOURS`]` + 1` (the last only to say the list was cut).
     async fn tours(
         &self,
         actor: &Actor,

@@ -303,6 +303,15 @@ impl Typed {
             .collect()
     }
 
+    /// Every problem of the refused form when the page no longer draws it (among `shown`):
+    /// a row someone else ended meanwhile, whose refusal would otherwise go unseen.
+    pub(crate) fn unplaced(&self, shown: &[String]) -> Vec<String> {
+        if !self.any() || shown.iter().any(|f| self.is(f)) {
+            return Vec::new();
+        }
+        self.problems.iter().map(|(_, m)| m.clone()).collect()
+    }
+
     /// Every problem of `form`, in the order found.
     pub(crate) fn errors(&self, form: &str) -> Vec<&str> {
         if !self.is(form) {

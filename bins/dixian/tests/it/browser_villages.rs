@@ -177,6 +177,60 @@ async fn the_county_follows_its_villages_on_a_phone() {
     let problems = b.text("#import-problems").await;
     assert!(problems.contains("第2行“本年收益”"), "{problems}");
     assert_eq!(b.overflow().await, "", "/villages/import overflows a phone");
+
+    // The dashboard's village section counts the designations (the 004 figures); a count
+    // opens the villages so designated, the filter kept on the list.
+    b.client.goto(&format!("{base}/dashboard")).await.unwrap();
+    let section = b.text("#village-figures").await;
+    assert!(section.contains("乡村振兴重点帮扶村"), "{section}");
+    assert!(section.contains("驻村工作队"), "{section}");
+    assert!(section.contains("监测信息员缺额"), "{section}");
+    assert_eq!(b.overflow().await, "", "/dashboard overflows a phone");
+    let link = b
+        .client
+        .execute(
+            "for (const tr of document.querySelectorAll('#designation-counts tbody tr')) {
+               if (tr.cells[0].textContent === '乡村振兴重点帮扶村') {
+                 const a = tr.querySelector('a');
+                 return [a.textContent, a.getAttribute('href')];
+               }
+             }
+             return ['', ''];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let count: usize = link[0].as_str().unwrap().trim().parse().unwrap();
+    assert!(count > 0);
+    b.client
+        .goto(&format!("{base}{}", link[1].as_str().unwrap()))
+        .await
+        .unwrap();
+    let rows = b
+        .client
+        .find_all(Locator::Css("#villages tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        count,
+        "the list has the villages the dashboard counted"
+    );
+    assert!(
+        b.text("#villages-summary")
+            .await
+            .contains("按认定“乡村振兴重点帮扶村”筛选")
+    );
+    let chosen = b
+        .client
+        .find(Locator::Css("#villages-filter select[name=designation]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(chosen, "key_village");
 }
 
 /// The weak-village programme end to end on a phone: the county enrols a chosen village with

@@ -111,6 +111,20 @@ async fn the_bulletin_agrees_with_the_dashboard_and_reads_back_with_charts() {
     ] {
         assert!(text.contains(&needle), "{needle} not in:\n{text}");
     }
+    // The village paragraphs say what is stored: the village work's own figures.
+    let v = b.villages.as_ref().expect("the village work is read");
+    let board_villages = dixian_app::villages::area_figures(&s, &county, &county_code, b.as_of)
+        .await
+        .unwrap();
+    assert_eq!(*v, board_villages);
+    assert!(
+        text.contains(&format!("驻村工作队{}个、在任队员{}人", v.teams, v.members)),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("经济薄弱村纳入扶持{}个", v.weak_enrolled)),
+        "{text}"
+    );
 
     // A past month is read from the cases' dates: what was included by its end.
     let october = Month::parse("2026-10").unwrap();

@@ -98,9 +98,16 @@ pub async fn cadres(store: &dyn Store) {
         post: "镇党委委员".into(),
         unit: "石桥镇".into(),
     };
-    assert_eq!(
+    // Another town's pairing reads as unknown (audited); a viewer of the town may not end it.
+    invalid(
         store
             .end_pairing(&other_town, p2, d(2026, 6, 30), "调动", Some(&next))
+            .await,
+        "不存在",
+    );
+    assert_eq!(
+        store
+            .end_pairing(&viewer, p2, d(2026, 6, 30), "调动", Some(&next))
             .await,
         Err(StoreError::Forbidden)
     );
@@ -186,6 +193,19 @@ pub async fn cadres(store: &dyn Store) {
         on: today,
         reason: "调离本镇".into(),
     };
+    // Another town's officer cannot name or move the town's cadres.
+    invalid(
+        store
+            .hand_over(
+                &actor_as(Role::TownReviewer, "500299102000"),
+                &HandOver {
+                    to: taking,
+                    ..over.clone()
+                },
+            )
+            .await,
+        "不存在",
+    );
     // 青龙村 is outside the narrow cadre's area: nothing moves.
     invalid(store.hand_over(&town, &over).await, "有1户不能移交给");
     let loads = store.cadre_loads(&town).await.unwrap();
@@ -419,10 +439,14 @@ pub async fn cadres(store: &dyn Store) {
         store.end_officer(&town, o1, d(2025, 1, 1), "调走").await,
         "早于开始日期",
     );
-    assert_eq!(
+    invalid(
         store
             .end_officer(&other_town, o1, d(2026, 8, 1), "调走")
             .await,
+        "不存在",
+    );
+    assert_eq!(
+        store.end_officer(&village, o1, d(2026, 8, 1), "调走").await,
         Err(StoreError::Forbidden)
     );
     store

@@ -94,6 +94,8 @@ struct PairingsPage {
     loads: Vec<LoadLine>,
     may_hand_over: bool,
     periods: Vec<PeriodLine>,
+    /// A refusal of a form the page no longer draws (a pairing ended meanwhile).
+    unplaced: Vec<String>,
     today: String,
 }
 
@@ -104,7 +106,7 @@ async fn show_pairings(state: &AppState, session: &Session, q: &AreaQuery, typed
     let today = state.today();
     let county = county_staff(actor);
     let town = town_or_county(actor);
-    let lines = store
+    let lines: Vec<PairingLine> = store
         .pairings(actor, within.as_ref())
         .await
         .map_err(AppError::from)?
@@ -142,6 +144,14 @@ async fn show_pairings(state: &AppState, session: &Session, q: &AreaQuery, typed
         Vec::new()
     };
     let may_hand_over = actor.may(Permission::EditRegistry);
+    let mut shown: Vec<String> = vec!["new-pairing".into(), "hand-over".into()];
+    shown.extend(
+        lines
+            .iter()
+            .filter(|l| l.may_end)
+            .map(|l| format!("end-{}", l.id)),
+    );
+    let unplaced = typed.unplaced(&shown);
     let loads = store
         .cadre_loads(actor)
         .await
@@ -195,6 +205,7 @@ async fn show_pairings(state: &AppState, session: &Session, q: &AreaQuery, typed
             loads,
             may_hand_over,
             periods,
+            unplaced,
             today: today.to_string(),
         },
     ))
@@ -267,6 +278,8 @@ pub async fn hand_over(
 }
 
 pub(crate) struct CoverageLine {
+    /// The county secretary's line where nothing of its kind is designated this year.
+    undesignated: bool,
     level: &'static str,
     place: String,
     what: &'static str,
@@ -337,11 +350,13 @@ async fn show_tours(state: &AppState, session: &Session, q: &AreaQuery, typed: T
                 village_lines_hidden += 1;
                 return false;
             }
-            let keep = show_all || !l.met();
+            let undesignated = l.level == SecretaryLevel::County && l.due == 0;
+            let keep = show_all || !l.met() || undesignated;
             hidden += usize::from(!keep);
             keep
         })
         .map(|l| CoverageLine {
+            undesignated: l.level == SecretaryLevel::County && l.due == 0,
             level: l.level.label(),
             place: view.name(l.of.as_str()),
             what: l.what.label(),
@@ -352,11 +367,15 @@ async fn show_tours(state: &AppState, session: &Session, q: &AreaQuery, typed: T
                 .missing
                 .iter()
                 .map(|m| {
+                    let town = dixian_domain::division::DivisionCode::parse(m)
+                        .is_ok_and(|c| c.level() == DivisionLevel::Town);
                     if m.len() == 16 {
                         (
                             format!("/households/{m}"),
                             format!("{}（{m}）", view.name(m)),
                         )
+                    } else if town {
+                        (format!("/tours?area={m}"), view.name(m))
                     } else {
                         (format!("/villages/{m}"), view.name(m))
                     }
@@ -501,6 +520,9 @@ struct GridPage {
     areas: Vec<crate::areas::AreaChoice>,
     rule: String,
     lines: Vec<GridView>,
+    /// Whether the pack sets the numbers (else no vacancy is counted).
+    has_rules: bool,
+    unplaced: Vec<String>,
     vacant: u32,
     vacant_places: usize,
     show_all: bool,
@@ -522,7 +544,7 @@ async fn show_grid(state: &AppState, session: &Session, q: &AreaQuery, typed: Ty
     let vacant_places = lines.iter().filter(|l| l.vacancies > 0).count();
     // A refused form re-opens where it was, so every line is shown.
     let show_all = q.show == "all" || typed.any();
-    let lines = lines
+    let lines: Vec<GridView> = lines
         .into_iter()
         .filter(|l| show_all || l.vacancies > 0 || l.division.level() != DivisionLevel::Village)
         .map(|l| GridView {
@@ -565,6 +587,13 @@ async fn show_grid(state: &AppState, session: &Session, q: &AreaQuery, typed: Ty
         })
         .collect();
     let may_staff = town_or_county(actor);
+    let mut shown: Vec<String> = vec!["new-officer".into()];
+    shown.extend(
+        lines
+            .iter()
+            .flat_map(|l| l.serving.iter().map(|(id, _)| format!("end-{id}"))),
+    );
+    let unplaced = typed.unplaced(&shown);
     let places = if may_staff {
         options(
             dixian_app::cadres::divisions_at(
@@ -599,8 +628,10 @@ async fn show_grid(state: &AppState, session: &Session, q: &AreaQuery, typed: Ty
             },
             typed,
             areas: crate::areas::area_choices(store, actor, within.as_ref()).await,
+            has_rules: rules.is_some(),
             rule,
             lines,
+            unplaced,
             vacant,
             vacant_places,
             show_all,

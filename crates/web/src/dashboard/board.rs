@@ -77,6 +77,8 @@ struct DashboardPage {
     frame: Frame,
     /// Funds, projects and assets of the area; `None` when they could not be read.
     funds: Option<FundsView>,
+    /// The area's village work; `None` when it could not be read.
+    villages: Option<VillagesView>,
     /// The problem ledger: (id, label, count, link) of the headline figures.
     problem_kpis: Vec<(&'static str, &'static str, usize, String)>,
     /// Per kind: (label, open, open link, struck off, struck-off link).
@@ -165,10 +167,19 @@ pub async fn show(
                 None
             }
         };
+    let villages =
+        match dixian_app::villages::area_figures(store, actor, &d.area.code, state.today()).await {
+            Ok(f) => Some(VillagesView::of(&f)),
+            Err(e) => {
+                tracing::warn!(error = %e, "看板的村级工作数字读取失败");
+                None
+            }
+        };
     let p = &d.problems;
     let link = crate::links::list_link;
     let page = DashboardPage {
         funds,
+        villages,
         problem_kpis: vec![
             (
                 "kpi-problems-open",
@@ -297,6 +308,68 @@ pub async fn show(
             .collect(),
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The dashboard's village-work section: each figure with the list behind it.
+pub(crate) struct VillagesView {
+    /// (id, label, count with its unit, link).
+    kpis: Vec<(String, String, String, String)>,
+    /// (designation, count, link to the villages so designated).
+    designated: Vec<(String, usize, String)>,
+}
+
+impl VillagesView {
+    fn of(f: &dixian_app::villages::AreaFigures) -> VillagesView {
+        let a = f.area;
+        let mut kpis = vec![
+            (
+                "kpi-weak".to_string(),
+                "经济薄弱村扶持（已销号）".to_string(),
+                format!("{}个（{}）", f.weak_enrolled, f.weak_struck),
+                format!("/villages/weak?area={a}"),
+            ),
+            (
+                "kpi-rectification".to_string(),
+                format!("整改事项未销号（逾期{}）", f.items_overdue),
+                format!("{}项", f.items_open),
+                format!("/rectification?area={a}"),
+            ),
+            (
+                "kpi-teams".to_string(),
+                format!("驻村工作队（在任队员{}人）", f.members),
+                format!("{}个", f.teams),
+                format!("/teams?area={a}"),
+            ),
+            (
+                "kpi-tours".to_string(),
+                "今年书记遍访".to_string(),
+                format!("{}次", f.tours),
+                format!("/tours?area={a}"),
+            ),
+        ];
+        if let Some(v) = f.vacancies {
+            kpis.push((
+                "kpi-officers".to_string(),
+                "监测信息员缺额".to_string(),
+                format!("{v}名"),
+                format!("/grid?area={a}"),
+            ));
+        }
+        VillagesView {
+            kpis,
+            designated: f
+                .designated
+                .iter()
+                .map(|(code, name, n)| {
+                    (
+                        name.clone(),
+                        *n,
+                        format!("/villages?area={a}&designation={code}"),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The dashboard's funds, projects and assets section.

@@ -26,6 +26,8 @@ pub struct ListQuery {
     year: String,
     /// `on`: only villages short of the target or without an account.
     short: String,
+    /// A designation code: only villages holding it (or in a division holding it).
+    designation: String,
     done: String,
 }
 
@@ -70,6 +72,8 @@ struct VillagesPage {
     typed: Typed,
     areas: Vec<crate::areas::AreaChoice>,
     only_short: bool,
+    /// The designation filter chosen (empty: all).
+    designation: String,
     year: i32,
     years: Vec<i32>,
     target: Option<String>,
@@ -140,9 +144,17 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
         ),
     };
     let only_short = q.short == "on";
+    let designation = q.designation.trim().to_string();
+    if !designation.is_empty() && !o.kinds.iter().any(|k| k.code == designation) {
+        return Err(AppError::Invalid(vec![format!(
+            "认定类别“{designation}”不在政策包的认定类别表中"
+        )])
+        .into());
+    }
     let lines: Vec<LineView> = o
         .lines
         .iter()
+        .filter(|l| designation.is_empty() || l.kinds.contains(&designation))
         .map(|l| {
             let (gap, short) = match (&l.account, l.gap, &o.target) {
                 (None, _, _) => ("未填报".to_string(), true),
@@ -172,6 +184,19 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
         })
         .filter(|l| !only_short || l.short)
         .collect();
+    let summary = if designation.is_empty() {
+        summary
+    } else {
+        let held = o
+            .lines
+            .iter()
+            .filter(|l| l.kinds.contains(&designation))
+            .count();
+        format!(
+            "{summary}。按认定“{}”筛选（含所在乡镇、县的认定）：{held}个村",
+            kind_name(&designation)
+        )
+    };
     let designations: Vec<DesignationView> = o
         .designations
         .iter()
@@ -214,6 +239,7 @@ async fn show(state: &AppState, session: &Session, q: &ListQuery, typed: Typed) 
             typed,
             areas: crate::areas::area_choices(store, actor, within.as_ref()).await,
             only_short,
+            designation,
             year,
             years: (today.year() - 6..today.year()).rev().collect(),
             target,
