@@ -589,6 +589,14 @@ pub async fn selection(
     if filter.id_number.is_some() {
         words.push("按身份证号查找".into());
     }
+    if let Some((code, on)) = &filter.designation {
+        let name = crate::villages::designation_kinds(store, actor, *on)
+            .await
+            .into_iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.clone(), |(_, n)| n);
+        words.push(format!("村的认定：{name}（含所在乡镇、县的认定）"));
+    }
     if let Some(w) = &filter.within {
         let name = store
             .division(w)

@@ -39,6 +39,20 @@ pub async fn rules(
     Ok((rules, policy.designation_kinds))
 }
 
+/// The designation table in force for `division`'s county on `on` (empty where no pack has
+/// one), whether or not the pack has village rules.
+pub async fn kinds(
+    store: &dyn Store,
+    division: &DivisionCode,
+    on: NaiveDate,
+) -> Result<Vec<DesignationKind>, AppError> {
+    let county = division
+        .ancestor_at(DivisionLevel::County)
+        .unwrap_or(*division);
+    let set = stored_set(store).await?;
+    Ok(resolve(&set, &county, on)?.designation_kinds)
+}
+
 /// Division names by code, for lists of many villages.
 fn names_by_code(all: &[dixian_domain::division::Division]) -> HashMap<DivisionCode, String> {
     all.iter().map(|d| (d.code, d.name.clone())).collect()
@@ -1061,7 +1075,7 @@ pub async fn area_figures(
 ) -> Result<AreaFigures, AppError> {
     use chrono::Datelike;
     use dixian_domain::rectification::{ItemState, WEAK_SOURCE};
-    let (_, kinds) = rules(store, area, today).await?;
+    let kinds = kinds(store, area, today).await?;
     let mut counts: HashMap<String, usize> = HashMap::new();
     for r in store.designations(actor, Some(area)).await? {
         let d = &r.designation;
@@ -1114,4 +1128,23 @@ pub async fn area_figures(
         tours,
         vacancies: cadre_rules.map(|_| grid.iter().map(|l| l.vacancies).sum()),
     })
+}
+
+/// The pack's designation kinds for the actor's county on `on`, as (code, name), for a list's
+/// filter; none where no pack names them (or the actor sees no one county).
+pub async fn designation_kinds(
+    store: &dyn Store,
+    actor: &Actor,
+    on: NaiveDate,
+) -> Vec<(String, String)> {
+    let dixian_domain::access::Scope::Within(root) = &actor.scope else {
+        return Vec::new();
+    };
+    match kinds(store, root, on).await {
+        Ok(kinds) => kinds.into_iter().map(|k| (k.code, k.name)).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "认定类别读取失败");
+            Vec::new()
+        }
+    }
 }

@@ -1253,6 +1253,10 @@ impl MonitoringStore for SqlStore {
                                    AND p.name LIKE $18))
                    AND ($19 IS NULL
                         OR h.id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $19))
+                   AND ($20 = '' OR EXISTS (SELECT 1 FROM designations d
+                        WHERE d.kind = $20 AND d.from_on <= $21 AND (d.to_on IS NULL OR d.to_on >= $21)
+                          AND d.division IN (c.village, substr(c.village, 1, 9) || '000',
+                                             substr(c.village, 1, 6) || '000000')))
                  ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT $7 OFFSET $16",
             case_select(),
             crate::assigned_only(3)
@@ -1281,7 +1285,9 @@ impl MonitoringStore for SqlStore {
                 .bind(filter.offset.max(0))
                 .bind(&search.0)
                 .bind(&search.1)
-                .bind(&bidx));
+                .bind(&bidx)
+                .bind(filter.designation.as_ref().map_or("", |d| d.0.as_str()))
+                .bind(filter.designation.as_ref().map(|d| d.1).unwrap_or_default()));
         // The order of the inner query, whatever the aggregate kept of it.
         rows.sort_by(|a, b| {
             (a.due_on.is_none(), a.due_on, a.id).cmp(&(b.due_on.is_none(), b.due_on, b.id))

@@ -1142,6 +1142,16 @@ impl RegistryStore for SqlStore {
                         .push_bind(b.clone())
                         .push(")");
                 }
+                // The village's designation, or its town's or county's, holding on the day.
+                if let Some((kind, on)) = &f.designation {
+                    $qb.push(" AND EXISTS (SELECT 1 FROM designations d WHERE d.kind = ")
+                        .push_bind(kind.clone())
+                        .push(" AND d.from_on <= ")
+                        .push_bind(*on)
+                        .push(" AND (d.to_on IS NULL OR d.to_on >= ")
+                        .push_bind(*on)
+                        .push(") AND d.division IN (h.village_code, substr(h.village_code, 1, 9) || '000', substr(h.village_code, 1, 6) || '000000'))");
+                }
             }};
         }
         let limit = f.limit.clamp(1, 1_000);

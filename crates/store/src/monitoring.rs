@@ -158,6 +158,9 @@ pub struct CaseFilter {
     pub text: String,
     /// The household of a member with this ID number (by its blind index).
     pub id_number: Option<IdNumber>,
+    /// Only cases of villages holding this designation (a code of the pack's table) on the
+    /// day, the village's own or its town's or county's (认定, issue 22).
+    pub designation: Option<(String, NaiveDate)>,
     /// Rows to skip, for paging (the order is stable).
     pub offset: i64,
     pub limit: i64,
@@ -175,10 +178,13 @@ pub fn search_words(typed: &str) -> String {
 }
 
 impl CaseFilter {
-    /// Whether the filter searches by name or ID number, which a case's facts cannot answer:
-    /// [`CaseFilter::matches`] then holds only for the other conditions.
+    /// Whether the filter asks what a case's facts cannot answer (a name, an ID number, a
+    /// designation of its village): [`CaseFilter::matches`] then holds only for the other
+    /// conditions, and counts are made from the list.
     pub fn searches(&self) -> bool {
-        !search_words(&self.text).is_empty() || self.id_number.is_some()
+        !search_words(&self.text).is_empty()
+            || self.id_number.is_some()
+            || self.designation.is_some()
     }
 
     /// Whether a case with these facts is one the filter lists: the same rules the store's

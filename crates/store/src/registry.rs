@@ -92,6 +92,9 @@ pub struct HouseholdFilter {
     pub id_number: Option<IdNumber>,
     /// Only households after this code: keyset paging for exports of any size.
     pub after_code: Option<HouseholdCode>,
+    /// Only households of villages holding this designation (a code of the pack's table) on
+    /// the day, the village's own or its town's or county's (认定, issue 22).
+    pub designation: Option<(String, chrono::NaiveDate)>,
     pub offset: i64,
     pub limit: i64,
 }

@@ -49,6 +49,9 @@ pub struct DrillQuery {
     /// 1-based.
     #[serde(default)]
     pub page: String,
+    /// A designation code (认定类别): only cases of villages holding it today.
+    #[serde(default)]
+    pub designation: String,
 }
 
 impl DrillQuery {
@@ -104,6 +107,7 @@ impl DrillQuery {
             eliminated_between: span("风险消除日期", &self.eliminated)?,
             text: words_ok(&self.q)?,
             id_number: None,
+            designation: designation_ok(&self.designation)?.map(|d| (d, today)),
             offset: (page - 1) * page_size,
             limit: page_size,
         })
@@ -142,6 +146,9 @@ pub fn case_link(f: &CaseFilter) -> String {
     if !f.text.trim().is_empty() {
         put("q", f.text.trim());
     }
+    if let Some((d, _)) = &f.designation {
+        put("designation", d);
+    }
     format!("/cases?{}", parts.join("&"))
 }
 
@@ -159,6 +166,20 @@ fn words_ok(text: &str) -> Result<String, String> {
         return Err("身份证号请在“按身份证号查找”中输入，不要放在查找框里".into());
     }
     Ok(t.to_string())
+}
+
+/// A designation code of the pack's table (`key_village`, `tuopin_village` …).
+fn designation_ok(text: &str) -> Result<Option<String>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.len() > 40 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "认定类别代码“{t}”不正确：只能是字母、数字和下划线，最多40位"
+        ));
+    }
+    Ok(Some(t.to_string()))
 }
 
 fn code_ok(field: &str, text: &str) -> Result<Option<String>, String> {
@@ -218,6 +239,7 @@ mod drill_query_tests {
             risk in proptest::option::of("[0-9]{2,4}"),
             approved in proptest::option::of((0i64..2000, 0i64..60)),
             eliminated in proptest::option::of((0i64..2000, 0i64..60)),
+            designation in proptest::option::of("[a-z][a-z_]{0,20}"),
         ) {
             let f = CaseFilter {
                 states,
@@ -230,6 +252,8 @@ mod drill_query_tests {
                 eliminated_between: eliminated.map(|(a, n)| (day(a), day(a + n))),
                 text: String::new(),
                 id_number: None,
+                // A designation is judged on the day the link is read.
+                designation: designation.map(|d| (d, day(0))),
                 offset: 0,
                 limit: 50,
             };

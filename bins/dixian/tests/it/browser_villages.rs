@@ -231,6 +231,56 @@ async fn the_county_follows_its_villages_on_a_phone() {
         .unwrap()
         .unwrap_or_default();
     assert_eq!(chosen, "key_village");
+
+    // The case and household lists filter by the village's designation too.
+    b.client
+        .goto(&format!("{base}/cases?designation=key_town"))
+        .await
+        .unwrap();
+    assert!(
+        b.text("#filter")
+            .await
+            .contains("村的认定：乡村振兴重点帮扶乡镇")
+    );
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "/cases by designation overflows a phone"
+    );
+    let total_key_town: i64 = b
+        .text("#total-households")
+        .await
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    b.client.goto(&format!("{base}/cases")).await.unwrap();
+    let total: i64 = b
+        .text("#total-households")
+        .await
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    assert!(total_key_town < total, "{total_key_town} of {total}");
+    b.client
+        .goto(&format!("{base}/households?designation=tuopin_village"))
+        .await
+        .unwrap();
+    let picked = b
+        .client
+        .find(Locator::Css("#filter select[name=designation]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(picked, "tuopin_village");
+    assert!(b.text("#total").await.contains("户"));
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "/households by designation overflows a phone"
+    );
 }
 
 /// The weak-village programme end to end on a phone: the county enrols a chosen village with

@@ -37,6 +37,8 @@ pub struct HouseholdQuery {
     pub monitored: String,
     pub name: String,
     pub id_number: String,
+    /// A designation code (认定类别) of the village, its town or county; empty: any.
+    pub designation: String,
     /// 1-based.
     pub page: i64,
 }
@@ -89,6 +91,16 @@ impl HouseholdQuery {
             head_name: Some(self.name.trim().to_string()).filter(|n| !n.is_empty()),
             id_number,
             after_code: None,
+            designation: match self.designation.trim() {
+                "" => None,
+                t if t.len() <= 40 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                    Some((t.to_string(), crate::today()))
+                }
+                t => {
+                    problems.push(format!("认定类别“{t}”无效"));
+                    None
+                }
+            },
             offset: (self.page.max(1) - 1) * page_size,
             limit: page_size,
         };

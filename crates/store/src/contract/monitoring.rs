@@ -450,6 +450,70 @@ pub async fn monitoring_cases(store: &dyn Store) {
     assert_eq!(case.identification_due, d(2026, 10, 13));
     assert_eq!(case.due_on, Some(d(2026, 10, 12)));
 
+    // A list by the village's designation (认定): its own, or its town's; an ended one not.
+    let designate = |division: &str, kind: &str, to: Option<NaiveDate>| {
+        let county = county.clone();
+        let d = dixian_domain::villages::Designation {
+            division: DivisionCode::parse(division).unwrap(),
+            kind: kind.into(),
+            document: "青乡振〔2021〕3号".into(),
+            from: d(2021, 9, 1),
+            to,
+        };
+        async move { store.add_designation(&county, &d).await.unwrap() }
+    };
+    designate("500299101000", "key_town", None).await;
+    designate("500299101201", "tuopin_village", Some(d(2025, 12, 31))).await;
+    let by = |kind: &str| CaseFilter {
+        designation: Some((kind.to_string(), d(2026, 10, 1))),
+        ..CaseFilter::default()
+    };
+    let ids = |list: Vec<crate::CaseSummary>| list.iter().map(|c| c.case.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.cases(&town, &by("key_town")).await.unwrap()),
+        vec![case_id]
+    );
+    assert!(
+        store
+            .cases(&town, &by("tuopin_village"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .cases(&town, &by("key_village"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let households = |kind: &str| {
+        let f = crate::HouseholdFilter {
+            designation: Some((kind.to_string(), d(2026, 10, 1))),
+            limit: 100,
+            ..crate::HouseholdFilter::default()
+        };
+        let town = town.clone();
+        async move { store.households(&town, &f).await.unwrap() }
+    };
+    let in_key_town = households("key_town").await;
+    let all_in_town = store
+        .households(
+            &town,
+            &crate::HouseholdFilter {
+                limit: 100,
+                ..crate::HouseholdFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(in_key_town.total > 0);
+    assert_eq!(
+        in_key_town.total, all_in_town.total,
+        "the whole town is key-assisted"
+    );
+    assert_eq!(households("tuopin_village").await.total, 0);
+
     // Attachments are sealed, size-limited, read back whole and audited.
     let consent = NewAttachment {
         kind: AttachmentKind::Consent,

@@ -85,6 +85,9 @@ struct CasesPage {
     overdue_on: String,
     /// The drill-down parameters the form carries along unchanged.
     carried: Vec<(&'static str, String)>,
+    /// The designation chosen (empty: all) and the pack's kinds, (code, name).
+    designation: String,
+    designations: Vec<(String, String)>,
     /// The filter in words, and the whole list's totals.
     words: Vec<String>,
     households: String,
@@ -211,6 +214,7 @@ pub async fn bulk_cadre(
         eliminated: posted.get("eliminated"),
         q: posted.get("q"),
         page: posted.get("page"),
+        designation: posted.get("designation"),
     };
     cases_page(&state, &session, &q, extra).await
 }
@@ -311,6 +315,12 @@ async fn cases_page(
             overdue: filter.overdue_on.is_some(),
             overdue_on: filter.overdue_on.map(|d| d.to_string()).unwrap_or_default(),
             carried,
+            designation: filter
+                .designation
+                .as_ref()
+                .map(|d| d.0.clone())
+                .unwrap_or_default(),
+            designations: dixian_app::villages::designation_kinds(store, actor, day).await,
             words: sel.words,
             households: dixian_app::dashboard::grouped(sel.households),
             people: dixian_app::dashboard::grouped(sel.people),

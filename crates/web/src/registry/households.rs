@@ -34,6 +34,8 @@ pub struct ListParams {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    designation: String,
+    #[serde(default)]
     pub(super) page: Option<i64>,
 }
 
@@ -49,6 +51,7 @@ impl ListParams {
             name: self.name.clone(),
             // Exact ID search goes through 人员查询 (POST), never an address.
             id_number: String::new(),
+            designation: self.designation.clone(),
             page: self.page.unwrap_or(1),
         }
     }
@@ -63,6 +66,7 @@ impl ListParams {
             ("tekun", &self.tekun),
             ("monitored", &self.monitored),
             ("name", &self.name),
+            ("designation", &self.designation),
         ])
     }
 }
@@ -116,6 +120,8 @@ struct ListPage {
     may_reveal: bool,
     /// The area filter in words.
     areas: Vec<crate::areas::AreaChoice>,
+    /// The pack's designation kinds, (code, name), for the filter.
+    designations: Vec<(String, String)>,
 }
 
 pub async fn list(
@@ -134,8 +140,15 @@ pub async fn list(
     let areas =
         crate::areas::area_choices(state.store.as_ref(), &session.auth.actor, current.as_ref())
             .await;
+    let designations = dixian_app::villages::designation_kinds(
+        state.store.as_ref(),
+        &session.auth.actor,
+        state.today(),
+    )
+    .await;
     let mut page = ListPage {
         areas,
+        designations,
         frame: session.frame(&state),
         flags,
         error: None,
