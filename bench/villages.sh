@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark: the village pages (issue 22) at county level, served over HTTP by a release build —
 # the villages with their accounts and targets, the weak-village programme and its ranking, one
-# village's page, the rectification ledger, the teams and a team's month — then the ranking of a
-# province-sized list: 15,000 more villages with three years of accounts added to the county.
-# Targets (median): each county page under 200 ms; the 15,000-village ranking under 1 s. The
-# peers, measured in the same run: this server's own floor (its stylesheet) and the database's
-# shell ranking the villages by their three-year average (a query's floor, with the shell's start).
+# village's page, the rectification ledger, the teams and a team's month, the cadre pairings, the
+# year's 遍访 coverage, the information-officer grid and the dashboard with its village section —
+# then the ranking of a province-sized list: 15,000 more villages with three years of accounts
+# added to the county. Targets (median): each county page under 200 ms (the whole dashboard
+# 300 ms); the 15,000-village ranking under 1 s. The peers, measured in the same run: this
+# server's own floor (its stylesheet) and the database's shell ranking the villages by their
+# three-year average (a query's floor, with the shell's start).
 #
 # Usage: bench/villages.sh [HOUSEHOLDS] [RUNS]   (defaults 100000, 11)
 # With DIXIAN_BENCH_PG_URL=postgres://… the demo is built in that (emptied) PostgreSQL database.
@@ -29,7 +31,7 @@ start=$(date +%s.%N)
 "$bin" demo --data-dir "$work/d" "${db_args[@]}" --households "$households" --seed 20260101 \
   > "$work/demo.txt" 2>/dev/null
 echo "demo built in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $start}")s"
-echo "villages: $(sql "SELECT COUNT(*) FROM divisions WHERE level = 'village'"), accounts: $(sql 'SELECT COUNT(*) FROM collective_accounts'), findings: $(sql 'SELECT COUNT(*) FROM rectification_items'), teams: $(sql 'SELECT COUNT(*) FROM teams'), day records: $(sql 'SELECT COUNT(*) FROM team_days')"
+echo "villages: $(sql "SELECT COUNT(*) FROM divisions WHERE level = 'village'"), accounts: $(sql 'SELECT COUNT(*) FROM collective_accounts'), findings: $(sql 'SELECT COUNT(*) FROM rectification_items'), teams: $(sql 'SELECT COUNT(*) FROM teams'), day records: $(sql 'SELECT COUNT(*) FROM team_days'), pairings: $(sql 'SELECT COUNT(*) FROM pairings'), 遍访: $(sql 'SELECT COUNT(*) FROM tours'), officers: $(sql 'SELECT COUNT(*) FROM info_officers')"
 
 port=$((20000 + RANDOM % 20000))
 base="http://127.0.0.1:$port"
@@ -90,7 +92,11 @@ measure "county of $(sql "SELECT COUNT(*) FROM divisions WHERE level = 'village'
   "/villages/$village 村集体经济 200" \
   "/rectification 整改台账 200" \
   "/teams 驻村工作队 200" \
-  "/teams/$team?month=$month 在村情况 200"
+  "/teams/$team?month=$month 在村情况 200" \
+  "/pairings 干部包联 200" \
+  "/tours 遍访完成情况 200" \
+  "/grid 监测信息员 200" \
+  "/dashboard 村级工作 300"
 
 # A province-sized list: 50 more towns of 300 villages each, three years of accounts apiece.
 if [ -n "$pg" ]; then

@@ -541,6 +541,78 @@ impl CadreStore for SqlStore {
             .collect()
     }
 
+    async fn household_cadres(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+    ) -> StoreResult<(Vec<(String, NaiveDate)>, Vec<CadrePeriod>)> {
+        self.household_in_scope(actor, household, Permission::ViewRegistry)
+            .await?;
+        let beijing =
+            chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| corrupt("时区", "+8"))?;
+        type Row = (
+            String,
+            Option<String>,
+            String,
+            NaiveDate,
+            NaiveDate,
+            String,
+            Option<String>,
+        );
+        let (current, ended): (Vec<(String, String)>, Vec<Row>) = read!(self, |pool| {
+            let current = sqlx::query_as(
+                "SELECT u.display_name, a.assigned_at
+                   FROM cadre_assignments a JOIN households h ON h.id = a.household_id
+                   JOIN users u ON u.id = a.user_id
+                  WHERE h.code = $1 ORDER BY a.assigned_at, u.id",
+            )
+            .bind(household.as_str())
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            let ended = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.code, {head}, u.display_name, p.from_on, p.to_on, p.reason, s.display_name
+                   FROM cadre_periods p JOIN households h ON h.id = p.household_id
+                   JOIN users u ON u.id = p.user_id
+                   LEFT JOIN users s ON s.id = p.successor_id
+                  WHERE h.code = $1
+                  ORDER BY p.to_on DESC, p.id DESC",
+                head = crate::LIVING_HEAD_NAME
+            )))
+            .bind(household.as_str())
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+            (current, ended)
+        });
+        let current = current
+            .into_iter()
+            .map(|(name, at)| {
+                Ok((
+                    name,
+                    parse_time("指定时间", &at)?
+                        .with_timezone(&beijing)
+                        .date_naive(),
+                ))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let ended = ended
+            .into_iter()
+            .map(|r| {
+                Ok(CadrePeriod {
+                    household: HouseholdCode::parse(&r.0).map_err(|e| corrupt("户编号", e))?,
+                    head_name: r.1.unwrap_or_default(),
+                    cadre: r.2,
+                    from: r.3,
+                    to: r.4,
+                    reason: r.5,
+                    successor: r.6,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((current, ended))
+    }
+
     async fn cadre_periods(
         &self,
         actor: &Actor,

@@ -131,6 +131,13 @@ pub trait CadreStore: Send + Sync {
     /// The 帮扶责任人 accounts of the actor's area, or holding households in it, with the
     /// households each has there.
     async fn cadre_loads(&self, actor: &Actor) -> StoreResult<Vec<CadreLoad>>;
+    /// The household's 帮扶责任人 now, (name, since), and its ended periods, newest end first;
+    /// refused (audited) outside the actor's area.
+    async fn household_cadres(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+    ) -> StoreResult<(Vec<(String, NaiveDate)>, Vec<CadrePeriod>)>;
     /// Ended 帮扶责任人 periods of households in `within`, newest end first (at most 500).
     async fn cadre_periods(
         &self,

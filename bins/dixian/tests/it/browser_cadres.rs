@@ -155,6 +155,12 @@ async fn the_town_keeps_its_cadres_on_a_phone() {
         "/pairings after a hand-over overflows"
     );
     b.screenshot("pairings-phone.png").await;
+    // The household's page says who is its 帮扶责任人 now and who was before.
+    let household = b.href("#cadre-periods tbody tr a").await;
+    b.client.goto(&format!("{base}{household}")).await.unwrap();
+    assert!(b.text("#cadres-now").await.contains("接手帮扶干部"));
+    assert!(b.text("#cadres-before").await.contains("调离本镇"));
+    assert_eq!(b.overflow().await, "", "a household page overflows a phone");
 
     // 遍访: a household of another town is refused beside its box; a village is recorded.
     b.client.goto(&format!("{base}/tours")).await.unwrap();

@@ -298,6 +298,27 @@ pub async fn cadres(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
+    // The household's own history: who now, since the hand-over day, and who before.
+    let (now, before) = store
+        .household_cadres(&town, &hh("500299101201", 1))
+        .await
+        .unwrap();
+    assert_eq!(now, vec![("taking的姓名".to_string(), today)]);
+    assert_eq!(before.len(), 1);
+    assert_eq!(
+        (
+            before[0].cadre.as_str(),
+            before[0].to,
+            before[0].reason.as_str()
+        ),
+        ("leaving的姓名", today, "调离本镇")
+    );
+    assert_eq!(
+        store
+            .household_cadres(&other_town, &hh("500299101201", 1))
+            .await,
+        Err(StoreError::Forbidden)
+    );
 
     // 遍访: whoever's area holds the secretary records it, checked against the target.
     let county_tour = Tour {

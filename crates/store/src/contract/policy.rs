@@ -47,5 +47,5 @@ pub async fn policy_packs(store: &dyn Store) {
     store.put_policy_pack(&sys(), &old).await.unwrap();
     let loaded = store.policy_packs().await.unwrap();
     let tl = loaded.iter().find(|p| p.id() == "tongliang-2022").unwrap();
-    assert_eq!(tl.unsourced().count(), 16);
+    assert_eq!(tl.unsourced().count(), 23);
 }

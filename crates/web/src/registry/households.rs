@@ -242,6 +242,9 @@ struct HouseholdPage {
     unregistered: Vec<(&'static str, &'static str)>,
     /// A refused visit form: what was typed, its problems and the photos kept.
     typed: crate::forms::Typed,
+    /// Its 帮扶责任人 now, (name, since), and before, (name, period, reason, successor).
+    cadres_now: Vec<(String, String)>,
+    cadres_before: Vec<(String, String, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -419,10 +422,30 @@ async fn household_page(
         })
         .collect();
     let (status, typed) = refused.unwrap_or((StatusCode::OK, crate::forms::Typed::default()));
+    let (now, before) = state
+        .store
+        .household_cadres(actor, &s.code)
+        .await
+        .map_err(dixian_app::AppError::from)?;
     Ok(render(
         status,
         &HouseholdPage {
             typed,
+            cadres_now: now
+                .into_iter()
+                .map(|(name, since)| (name, format!("{since}起")))
+                .collect(),
+            cadres_before: before
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.cadre,
+                        format!("{}至{}", p.from, p.to),
+                        p.reason,
+                        p.successor.unwrap_or_else(|| "—".into()),
+                    )
+                })
+                .collect(),
             problems,
             projects,
             owned_assets,
