@@ -333,6 +333,17 @@ pub fn coverage(input: &CoverageInput, rules: Option<&CadreRules>) -> Vec<Covera
             ));
         }
     }
+    // Households by village once: a county has tens of thousands of them and hundreds of
+    // villages, and each line asks for its own.
+    let mut by_village: BTreeMap<DivisionCode, Vec<&TourHousehold>> = BTreeMap::new();
+    for h in &input.households {
+        if let Some(v) = h.code.village() {
+            by_village.entry(v).or_default().push(h);
+        }
+    }
+    let codes = |list: &[&TourHousehold]| -> Vec<String> {
+        list.iter().map(|h| h.code.to_string()).collect()
+    };
     for town in &input.towns {
         let villages = input
             .villages
@@ -347,37 +358,40 @@ pub fn coverage(input: &CoverageInput, rules: Option<&CadreRules>) -> Vec<Covera
             villages,
             None,
         ));
-        let monitored = input
-            .households
-            .iter()
-            .filter(|h| h.monitored && h.code.village().is_some_and(|v| v.is_within(town)))
-            .map(|h| h.code.to_string())
+        let monitored: Vec<&TourHousehold> = by_village
+            .range(*town..)
+            .take_while(|(v, _)| v.is_within(town))
+            .flat_map(|(_, hs)| hs.iter().copied())
+            .filter(|h| h.monitored)
             .collect();
         out.push(line(
             SecretaryLevel::Town,
             *town,
             CoverageWhat::Monitored,
-            monitored,
+            codes(&monitored),
             None,
         ));
     }
     for village in &input.villages {
-        let owed: Vec<String> = input
-            .households
-            .iter()
-            .filter(|h| h.code.village() == Some(*village))
-            .map(|h| h.code.to_string())
-            .collect();
-        out.push(line(
-            SecretaryLevel::Village,
-            *village,
-            CoverageWhat::PovertyAndMonitored,
-            owed.clone(),
-            None,
-        ));
+        let owed = codes(by_village.get(village).map_or(&[][..], Vec::as_slice));
         if input.first_secretary_villages.contains(village) {
             out.push(line(
+                SecretaryLevel::Village,
+                *village,
+                CoverageWhat::PovertyAndMonitored,
+                owed.clone(),
+                None,
+            ));
+            out.push(line(
                 SecretaryLevel::First,
+                *village,
+                CoverageWhat::PovertyAndMonitored,
+                owed,
+                None,
+            ));
+        } else {
+            out.push(line(
+                SecretaryLevel::Village,
                 *village,
                 CoverageWhat::PovertyAndMonitored,
                 owed,
