@@ -305,9 +305,11 @@ pub struct CoverageView {
     /// and that level is not shown.
     pub rules: Option<CadreRules>,
     pub lines: Vec<Coverage>,
-    /// Division code → name, and household code → its head's name, for what the lines name.
+    /// Division code → name, for the divisions the lines name.
     pub names: BTreeMap<String, String>,
     pub tours: usize,
+    /// The year's visits as stored, newest first, for the page's record list.
+    pub records: Vec<dixian_store::cadres::TourRecord>,
 }
 
 impl CoverageView {
@@ -398,9 +400,6 @@ pub async fn coverage_of(
         }
     }
     input.households = store.tour_households(actor, Some(&root)).await?;
-    for h in &input.households {
-        names.insert(h.code.to_string(), h.head_name.clone());
-    }
     let tours = store.tours(actor, Some(&root), year).await?;
     if tours.len() > dixian_store::cadres::MAX_TOURS {
         return Err(AppError::Invalid(vec![format!(
@@ -409,7 +408,7 @@ pub async fn coverage_of(
         )]));
     }
     let count = tours.len();
-    input.tours = tours.into_iter().map(|t| t.tour).collect();
+    input.tours = tours.iter().map(|t| t.tour.clone()).collect();
     let lines = coverage(&input, rules.as_ref());
     Ok(CoverageView {
         year,
@@ -417,6 +416,7 @@ pub async fn coverage_of(
         lines,
         names,
         tours: count,
+        records: tours,
     })
 }
 

@@ -200,7 +200,8 @@ impl Tour {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TourHousehold {
     pub code: HouseholdCode,
-    /// The head's name, for the lists that say who is still to visit.
+    /// The head's name, for the lists that say who is still to visit (empty when the list
+    /// was read without names, see `CadreStore::head_names`).
     pub head_name: String,
     pub poverty_alleviated: bool,
     pub monitored: bool,

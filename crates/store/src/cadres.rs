@@ -162,6 +162,12 @@ pub trait CadreStore: Send + Sync {
         actor: &Actor,
         within: Option<&DivisionCode>,
     ) -> StoreResult<Vec<TourHousehold>>;
+    /// The heads' names of `households` in the actor's area (others left out), at most 2,000.
+    async fn head_names(
+        &self,
+        actor: &Actor,
+        households: &[HouseholdCode],
+    ) -> StoreResult<Vec<(HouseholdCode, String)>>;
     /// Adds an information officer to a division of the actor's area (the county, or a town
     /// for itself and its villages). Gives the id.
     async fn add_officer(&self, actor: &Actor, officer: &NewOfficer) -> StoreResult<i64>;

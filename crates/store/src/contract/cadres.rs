@@ -405,6 +405,14 @@ pub async fn cadres(store: &dyn Store) {
         vec![hh("500299101201", 1), hh("500299101202", 2)]
     );
     assert!(owed.iter().all(|h| h.poverty_alleviated && !h.monitored));
+    // Heads' names only of the actor's area.
+    let names = store
+        .head_names(&town, &[hh("500299101201", 1), hh("500299102201", 3)])
+        .await
+        .unwrap();
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[0].0, hh("500299101201", 1));
+    assert!(!names[0].1.is_empty());
 
     // Information officers: the county or the town; a real phone number.
     let officer = NewOfficer {

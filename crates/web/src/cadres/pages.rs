@@ -277,7 +277,13 @@ pub async fn hand_over(
     }
 }
 
+/// Places or households a line lists as not yet visited; the rest are counted (a town's
+/// monitored households can be hundreds, and the page is read on a phone).
+const MISSING_SHOWN: usize = 30;
+
 pub(crate) struct CoverageLine {
+    /// How many more are not yet visited than the list shows.
+    more: usize,
     /// The county secretary's line where nothing of its kind is designated this year.
     undesignated: bool,
     level: &'static str,
@@ -341,6 +347,26 @@ async fn show_tours(state: &AppState, session: &Session, q: &AreaQuery, typed: T
         || matches!(&actor.scope, dixian_domain::access::Scope::Within(r) if r.level() >= DivisionLevel::Town);
     let mut hidden = 0;
     let mut village_lines_hidden = 0;
+    let kept = |l: &dixian_domain::cadres::Coverage| {
+        let village_level = matches!(l.level, SecretaryLevel::Village | SecretaryLevel::First);
+        let undesignated = l.level == SecretaryLevel::County && l.due == 0;
+        (villages_listed || !village_level) && (show_all || !l.met() || undesignated)
+    };
+    // Names only of the households the page lists (a county owes tens of thousands).
+    let shown: Vec<dixian_domain::registry::HouseholdCode> = view
+        .lines
+        .iter()
+        .filter(|l| kept(l))
+        .flat_map(|l| l.missing.iter().take(MISSING_SHOWN))
+        .filter_map(|m| dixian_domain::registry::HouseholdCode::parse(m).ok())
+        .collect();
+    let heads: std::collections::HashMap<String, String> = store
+        .head_names(actor, &shown)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
+        .collect();
     let lines = view
         .lines
         .iter()
@@ -363,16 +389,21 @@ async fn show_tours(state: &AppState, session: &Session, q: &AreaQuery, typed: T
             done: l.done,
             due: l.due,
             met: l.met(),
+            more: l.missing.len().saturating_sub(MISSING_SHOWN),
             missing: l
                 .missing
                 .iter()
+                .take(MISSING_SHOWN)
                 .map(|m| {
                     let town = dixian_domain::division::DivisionCode::parse(m)
                         .is_ok_and(|c| c.level() == DivisionLevel::Town);
                     if m.len() == 16 {
                         (
                             format!("/households/{m}"),
-                            format!("{}（{m}）", view.name(m)),
+                            match heads.get(m.as_str()) {
+                                Some(n) if !n.is_empty() => format!("{n}（{m}）"),
+                                _ => m.clone(),
+                            },
                         )
                     } else if town {
                         (format!("/tours?area={m}"), view.name(m))
@@ -383,12 +414,11 @@ async fn show_tours(state: &AppState, session: &Session, q: &AreaQuery, typed: T
                 .collect(),
         })
         .collect();
-    let tours = store
-        .tours(actor, within.as_ref(), year)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
+    let tours = view
+        .records
+        .iter()
         .take(100)
+        .cloned()
         .map(|t| TourLine {
             on: t.tour.on.to_string(),
             level: t.tour.level.label(),
