@@ -571,45 +571,6 @@ pub async fn grid(
     Ok((rules, lines, past))
 }
 
-/// The divisions of the actor's area of `level`, as (code, name) in code order, for forms.
-pub async fn divisions_at(
-    store: &dyn Store,
-    actor: &Actor,
-    levels: &[DivisionLevel],
-) -> Result<Vec<(DivisionCode, String)>, AppError> {
-    let Scope::Within(root) = &actor.scope else {
-        return Ok(Vec::new());
-    };
-    let all = within_and_root(store, root).await?;
-    let towns: BTreeMap<DivisionCode, String> = all
-        .iter()
-        .filter(|d| d.code.level() == DivisionLevel::Town)
-        .map(|d| (d.code, d.name.clone()))
-        .collect();
-    let mut out: Vec<(DivisionCode, String)> = all
-        .into_iter()
-        .filter(|d| levels.contains(&d.code.level()))
-        .map(|d| {
-            let label = match d.code.level() {
-                DivisionLevel::Village => {
-                    let town = d
-                        .code
-                        .ancestor_at(DivisionLevel::Town)
-                        .and_then(|t| towns.get(&t).cloned())
-                        .unwrap_or_default();
-                    format!("{town}{}", d.name)
-                }
-                DivisionLevel::Town => format!("{}（乡镇）", d.name),
-                DivisionLevel::County => format!("{}（县）", d.name),
-                _ => d.name,
-            };
-            (d.code, label)
-        })
-        .collect();
-    out.sort_by_key(|(c, _)| *c);
-    Ok(out)
-}
-
 /// The year a coverage query asks for: empty for this year, else 2000..=this year.
 pub fn year_of(text: &str, today: NaiveDate) -> Result<i32, AppError> {
     match text.trim() {

@@ -182,6 +182,30 @@ fn may_record_tour(actor: &Actor, level: SecretaryLevel, of: &DivisionCode) -> b
     handles && actor.scope.covers(of) && (level != SecretaryLevel::County || county_staff(actor))
 }
 
+/// Writes a pairing inside transaction `$tx` (a new one, or a successor's); gives its id.
+macro_rules! insert_pairing {
+    ($tx:ident, $actor:expr, $now:expr, $level:expr, $division:expr, $person:expr, $post:expr, $unit:expr, $from:expr) => {{
+        let id: i64 = allocate!($tx, "pairings", 1i64);
+        sqlx::query(
+            "INSERT INTO pairings (id, level, division, person, post, unit, from_on, at, by_name)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind($level.code())
+        .bind($division.as_str())
+        .bind($person)
+        .bind($post)
+        .bind($unit)
+        .bind($from)
+        .bind($now)
+        .bind(&$actor.name)
+        .execute(&mut *$tx)
+        .await
+        .map_err(backend)?;
+        id
+    }};
+}
+
 impl SqlStore {
     async fn pairing_by_id(&self, id: i64) -> StoreResult<Option<PairingRecord>> {
         let row: Option<PairingRow> = read!(self, |pool| {
@@ -216,23 +240,17 @@ impl CadreStore for SqlStore {
         .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
-            let id: i64 = allocate!(tx, "pairings", 1i64);
-            sqlx::query(
-                "INSERT INTO pairings (id, level, division, person, post, unit, from_on, at, by_name)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(id)
-            .bind(p.level.code())
-            .bind(p.division.as_str())
-            .bind(&person)
-            .bind(&post)
-            .bind(&unit)
-            .bind(p.from)
-            .bind(&now)
-            .bind(&actor.name)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+            let id = insert_pairing!(
+                tx,
+                actor,
+                &now,
+                p.level,
+                &p.division,
+                &person,
+                &post,
+                &unit,
+                p.from
+            );
             audit_in!(tx, actor, "pairing.add", p.division.as_str(), &detail);
             id
         });
@@ -291,26 +309,17 @@ impl CadreStore for SqlStore {
         let now = audit::timestamp(Utc::now());
         let new_id = write_tx!(self, |tx| {
             let new_id = match &next {
-                Some((person, post, unit)) => {
-                    let nid: i64 = allocate!(tx, "pairings", 1i64);
-                    sqlx::query(
-                        "INSERT INTO pairings (id, level, division, person, post, unit, from_on, at, by_name)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(nid)
-                    .bind(cur.pairing.level.code())
-                    .bind(cur.pairing.division.as_str())
-                    .bind(person)
-                    .bind(post)
-                    .bind(unit)
-                    .bind(on)
-                    .bind(&now)
-                    .bind(&actor.name)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                    Some(nid)
-                }
+                Some((person, post, unit)) => Some(insert_pairing!(
+                    tx,
+                    actor,
+                    &now,
+                    cur.pairing.level,
+                    &cur.pairing.division,
+                    person,
+                    post,
+                    unit,
+                    on
+                )),
                 None => None,
             };
             // Ended once: a second form sent for the same pairing changes nothing.
@@ -402,14 +411,8 @@ impl CadreStore for SqlStore {
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
-        let beijing =
-            chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| corrupt("时区", "+8"))?;
         // The receiving cadre's period starts on the hand-over day, not the day it is recorded.
-        let taken_over =
-            h.on.and_hms_opt(0, 0, 0)
-                .and_then(|t| t.and_local_timezone(beijing).single())
-                .map(|t| audit::timestamp(t.with_timezone(&Utc)))
-                .ok_or_else(|| StoreError::Invalid(format!("调整日期{}无效", h.on)))?;
+        let taken_over = audit::timestamp(crate::beijing_midnight(h.on));
         let moved = write_tx!(self, |tx| {
             // The sequence row first: its lock queues concurrent hand-overs before the read,
             // so the second sees what the first moved (PostgreSQL reads committed data).
@@ -441,9 +444,7 @@ impl CadreStore for SqlStore {
                     continue;
                 }
                 // The day it began where the county is (Beijing time), as the form's dates are.
-                let from_on = parse_time("指定时间", at)?
-                    .with_timezone(&beijing)
-                    .date_naive();
+                let from_on = crate::beijing_day(parse_time("指定时间", at)?);
                 if h.on < from_on {
                     problems.push(format!("{code}（{from_on}才指定，调整日期不能早于它）"));
                     continue;
@@ -556,8 +557,6 @@ impl CadreStore for SqlStore {
     ) -> StoreResult<(Vec<(String, NaiveDate)>, Vec<CadrePeriod>)> {
         self.household_in_scope(actor, household, Permission::ViewRegistry)
             .await?;
-        let beijing =
-            chrono::FixedOffset::east_opt(8 * 3600).ok_or_else(|| corrupt("时区", "+8"))?;
         type Row = (
             String,
             Option<String>,
@@ -595,14 +594,7 @@ impl CadreStore for SqlStore {
         });
         let current = current
             .into_iter()
-            .map(|(name, at)| {
-                Ok((
-                    name,
-                    parse_time("指定时间", &at)?
-                        .with_timezone(&beijing)
-                        .date_naive(),
-                ))
-            })
+            .map(|(name, at)| Ok((name, crate::beijing_day(parse_time("指定时间", &at)?))))
             .collect::<StoreResult<Vec<_>>>()?;
         let ended = ended
             .into_iter()

@@ -927,6 +927,17 @@ impl SqlStore {
     }
 }
 
+/// The day in China (UTC+8 all year) of a stored moment: when an assignment began, as the
+/// forms' dates are read.
+pub(crate) fn beijing_day(t: chrono::DateTime<Utc>) -> chrono::NaiveDate {
+    (t + chrono::Duration::hours(8)).date_naive()
+}
+
+/// The first moment (UTC) of a day in China, stored as the start of a period given by its day.
+pub(crate) fn beijing_midnight(day: chrono::NaiveDate) -> chrono::DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
+}
+
 fn parse_time(what: &str, text: &str) -> StoreResult<chrono::DateTime<Utc>> {
     chrono::DateTime::parse_from_rfc3339(text)
         .map(|d| d.with_timezone(&Utc))

@@ -932,10 +932,8 @@ impl RegistryStore for SqlStore {
                 .await
                 .map_err(backend)?;
                 if let Some(at) = at {
-                    let beijing = chrono::FixedOffset::east_opt(8 * 3600)
-                        .ok_or_else(|| corrupt("时区", "+8"))?;
-                    let from = crate::parse_time("指定时间", &at)?.with_timezone(&beijing);
-                    let today = Utc::now().with_timezone(&beijing).date_naive();
+                    let from = crate::beijing_day(crate::parse_time("指定时间", &at)?);
+                    let today = crate::beijing_day(Utc::now());
                     let pid: i64 = allocate!(tx, "cadre_periods", 1i64);
                     sqlx::query(
                         "INSERT INTO cadre_periods (id, household_id, user_id, from_on, to_on,
@@ -945,8 +943,8 @@ impl RegistryStore for SqlStore {
                     .bind(pid)
                     .bind(hid)
                     .bind(cadre)
-                    .bind(from.date_naive())
-                    .bind(today.max(from.date_naive()))
+                    .bind(from)
+                    .bind(today.max(from))
                     .bind("解除帮扶责任人")
                     .bind(&now)
                     .bind(&actor.name)

@@ -49,8 +49,20 @@ fn status(typed: &Typed) -> StatusCode {
     }
 }
 
-fn options(list: Vec<(dixian_domain::division::DivisionCode, String)>) -> Vec<(String, String)> {
-    list.into_iter().map(|(c, n)| (c.to_string(), n)).collect()
+/// The divisions of the actor's area a form may name, of `levels` only.
+async fn places(
+    store: &dyn dixian_store::Store,
+    actor: &Actor,
+    levels: &[DivisionLevel],
+) -> Vec<(String, String)> {
+    crate::areas::division_choices(store, actor)
+        .await
+        .into_iter()
+        .filter(|(c, _)| {
+            dixian_domain::division::DivisionCode::parse(c)
+                .is_ok_and(|d| levels.contains(&d.level()))
+        })
+        .collect()
 }
 
 pub(crate) struct PairingLine {
@@ -139,7 +151,7 @@ async fn show_pairings(state: &AppState, session: &Session, q: &AreaQuery, typed
         vec![DivisionLevel::Village]
     };
     let places = if town {
-        options(dixian_app::cadres::divisions_at(store, actor, &levels).await?)
+        places(store, actor, &levels).await
     } else {
         Vec::new()
     };
@@ -449,26 +461,8 @@ async fn show_tours(state: &AppState, session: &Session, q: &AreaQuery, typed: T
         .collect();
     let (places, targets) = if may_record {
         (
-            options(
-                dixian_app::cadres::divisions_at(
-                    store,
-                    actor,
-                    &[
-                        DivisionLevel::County,
-                        DivisionLevel::Town,
-                        DivisionLevel::Village,
-                    ],
-                )
-                .await?,
-            ),
-            options(
-                dixian_app::cadres::divisions_at(
-                    store,
-                    actor,
-                    &[DivisionLevel::Town, DivisionLevel::Village],
-                )
-                .await?,
-            ),
+            crate::areas::division_choices(store, actor).await,
+            places(store, actor, &[DivisionLevel::Town, DivisionLevel::Village]).await,
         )
     } else {
         (Vec::new(), Vec::new())
@@ -625,18 +619,7 @@ async fn show_grid(state: &AppState, session: &Session, q: &AreaQuery, typed: Ty
     );
     let unplaced = typed.unplaced(&shown);
     let places = if may_staff {
-        options(
-            dixian_app::cadres::divisions_at(
-                store,
-                actor,
-                &[
-                    DivisionLevel::County,
-                    DivisionLevel::Town,
-                    DivisionLevel::Village,
-                ],
-            )
-            .await?,
-        )
+        crate::areas::division_choices(store, actor).await
     } else {
         Vec::new()
     };
