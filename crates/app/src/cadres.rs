@@ -506,6 +506,29 @@ pub async fn end_officer(
     Ok(store.end_officer(actor, id, on, f.reason.trim()).await?)
 }
 
+/// Ends account `cadre`'s care of household `code` (解除帮扶责任人) on the form's day for its
+/// reason; the period stays in the household's history.
+pub async fn release_cadre(
+    store: &dyn Store,
+    actor: &Actor,
+    code: &str,
+    cadre: i64,
+    f: &EndForm,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let household = HouseholdCode::parse(code.trim())
+        .map_err(|e| AppError::NotFound(format!("户编号{code}不对：{e}")))?;
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let on = day_or_today(&mut p, "on", &f.on, today, "解除日期");
+    text_field(&mut p, "reason", &f.reason, "解除原因", 200);
+    let (Some(on), true) = (on, p.is_empty()) else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store
+        .release_cadre(actor, &household, cadre, on, f.reason.trim())
+        .await?)
+}
+
 /// One division of the information-officer grid: how many the pack asks, who serves today,
 /// and how many places are empty.
 #[derive(Debug, Clone)]

@@ -9,6 +9,21 @@ use crate::money::Money;
 pub use crate::policy::villages::{AccountItem, IncomeTarget, VillageRules, WeakVillageRules};
 use chrono::NaiveDate;
 
+/// A designation code as a list's filter gives it (`key_village`, `tuopin_village` …):
+/// `None` when empty; refused when it could not be a code of a pack's table.
+pub fn designation_code(text: &str) -> Result<Option<String>, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.len() > 40 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "认定类别代码“{t}”不正确：只能是字母、数字和下划线，最多40位"
+        ));
+    }
+    Ok(Some(t.to_string()))
+}
+
 /// A designation as recorded: what the division is called, by which document, for when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Designation {

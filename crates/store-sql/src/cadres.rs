@@ -14,8 +14,8 @@ use dixian_domain::cadres::{
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::cadres::{
-    CadreLoad, CadrePeriod, CadreStore, HandOver, MAX_TOURS, NewOfficer, OfficerRecord,
-    PairingRecord, Successor, TourRecord,
+    CadreLoad, CadrePeriod, CadreStore, CurrentCadre, HandOver, MAX_TOURS, NewOfficer,
+    OfficerRecord, PairingRecord, Successor, TourRecord,
 };
 use dixian_store::{AccountStore, StoreError, StoreResult};
 
@@ -218,6 +218,69 @@ impl SqlStore {
             .map_err(backend)?
         });
         row.map(pairing).transpose()
+    }
+
+    /// Ends `cadre`'s care of `household` on `on`, the period kept with `reason`: the
+    /// release on a household's page and the registry's unassign both come here.
+    pub(crate) async fn end_assignment(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        cadre: i64,
+        cadre_name: &str,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        let detail =
+            serde_json::json!({ "cadre": cadre_name, "on": on.to_string(), "reason": reason })
+                .to_string();
+        let now = audit::timestamp(Utc::now());
+        write_tx!(self, |tx| {
+            // The sequence row first, as a hand-over takes it, so the two queue in one order
+            // (then the audit head, then the assignment row).
+            let _: i64 = allocate!(tx, "cadre_periods", 0i64);
+            audit_in!(tx, actor, "cadre.unassign", household.as_str(), &detail);
+            let found: Option<(i64, String)> = sqlx::query_as(
+                "DELETE FROM cadre_assignments
+                  WHERE user_id = $1
+                    AND household_id = (SELECT id FROM households WHERE code = $2)
+                 RETURNING household_id, assigned_at",
+            )
+            .bind(cadre)
+            .bind(household.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let Some((hid, at)) = found else {
+                return Err(StoreError::Invalid(format!(
+                    "{cadre_name}不是户{household}现在的帮扶责任人，无需解除"
+                )));
+            };
+            let from = crate::beijing_day(parse_time("指定时间", &at)?);
+            if on < from {
+                return Err(StoreError::Invalid(format!(
+                    "解除日期{on}早于{cadre_name}开始帮扶本户的{from}：请核对日期"
+                )));
+            }
+            let pid: i64 = allocate!(tx, "cadre_periods", 1i64);
+            sqlx::query(
+                "INSERT INTO cadre_periods (id, household_id, user_id, from_on, to_on, reason,
+                   at, by_name)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(pid)
+            .bind(hid)
+            .bind(cadre)
+            .bind(from)
+            .bind(on)
+            .bind(reason)
+            .bind(&now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        });
+        Ok(())
     }
 }
 
@@ -514,6 +577,36 @@ impl CadreStore for SqlStore {
         Ok(moved)
     }
 
+    async fn release_cadre(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        cadre: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        self.household_in_scope(actor, household, Permission::EditRegistry)
+            .await?;
+        let reason = text(
+            reason,
+            200,
+            "请填写解除原因（调动、退休、本户不再需要帮扶等，不超过200字）",
+        )?;
+        let today = crate::beijing_day(Utc::now());
+        if on > today {
+            return Err(StoreError::Invalid(format!(
+                "解除日期{on}晚于今天{today}：只能记已经解除的"
+            )));
+        }
+        let name = self
+            .user_by_id(cadre)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_else(|| format!("账号#{cadre}"));
+        self.end_assignment(actor, household, cadre, &name, on, &reason)
+            .await
+    }
+
     async fn cadre_loads(&self, actor: &Actor) -> StoreResult<Vec<CadreLoad>> {
         self.permit(actor, Permission::ViewRegistry, "帮扶责任人")
             .await?;
@@ -554,7 +647,7 @@ impl CadreStore for SqlStore {
         &self,
         actor: &Actor,
         household: &HouseholdCode,
-    ) -> StoreResult<(Vec<(String, NaiveDate)>, Vec<CadrePeriod>)> {
+    ) -> StoreResult<(Vec<CurrentCadre>, Vec<CadrePeriod>)> {
         self.household_in_scope(actor, household, Permission::ViewRegistry)
             .await?;
         type Row = (
@@ -566,9 +659,9 @@ impl CadreStore for SqlStore {
             String,
             Option<String>,
         );
-        let (current, ended): (Vec<(String, String)>, Vec<Row>) = read!(self, |pool| {
+        let (current, ended): (Vec<(i64, String, String)>, Vec<Row>) = read!(self, |pool| {
             let current = sqlx::query_as(
-                "SELECT u.display_name, a.assigned_at
+                "SELECT u.id, u.display_name, a.assigned_at
                    FROM cadre_assignments a JOIN households h ON h.id = a.household_id
                    JOIN users u ON u.id = a.user_id
                   WHERE h.code = $1 ORDER BY a.assigned_at, u.id",
@@ -594,7 +687,13 @@ impl CadreStore for SqlStore {
         });
         let current = current
             .into_iter()
-            .map(|(name, at)| Ok((name, crate::beijing_day(parse_time("指定时间", &at)?))))
+            .map(|(user_id, name, at)| {
+                Ok(CurrentCadre {
+                    user_id,
+                    name,
+                    since: crate::beijing_day(parse_time("指定时间", &at)?),
+                })
+            })
             .collect::<StoreResult<Vec<_>>>()?;
         let ended = ended
             .into_iter()

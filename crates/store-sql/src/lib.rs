@@ -933,6 +933,28 @@ pub(crate) fn beijing_day(t: chrono::DateTime<Utc>) -> chrono::NaiveDate {
     (t + chrono::Duration::hours(8)).date_naive()
 }
 
+/// ` AND EXISTS …`: the village in `column` (a trusted column name), or its town or county,
+/// holds designation `kind` on day `on` — the designation filter of the lists.
+pub(crate) fn push_designated<DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<DB>,
+    column: &'static str,
+    (kind, on): &(String, chrono::NaiveDate),
+) where
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> chrono::NaiveDate: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    qb.push(" AND EXISTS (SELECT 1 FROM designations d WHERE d.kind = ")
+        .push_bind(kind.clone())
+        .push(" AND d.from_on <= ")
+        .push_bind(*on)
+        .push(" AND (d.to_on IS NULL OR d.to_on >= ")
+        .push_bind(*on)
+        .push(format!(
+            ") AND d.division IN ({column}, substr({column}, 1, 9) || '000', \
+             substr({column}, 1, 6) || '000000'))"
+        ));
+}
+
 /// The first moment (UTC) of a day in China, stored as the start of a period given by its day.
 pub(crate) fn beijing_midnight(day: chrono::NaiveDate) -> chrono::DateTime<Utc> {
     day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)

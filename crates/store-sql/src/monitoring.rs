@@ -1543,7 +1543,8 @@ impl MonitoringStore for SqlStore {
                      ON CONFLICT (household_id, user_id) DO NOTHING",
                 )
                 .bind(uid)
-                .bind(audit::timestamp(Utc::now()))
+                // The pairing starts on the day the form gave (帮扶开始日期), not when typed.
+                .bind(audit::timestamp(crate::beijing_midnight(e.on)))
                 .bind(case.household.as_str())
                 .execute(&mut *tx)
                 .await

@@ -882,9 +882,9 @@ impl RegistryStore for SqlStore {
         }
         // Assigning what is already assigned (or removing what is not) changes nothing and
         // is not recorded as a change: a demo restarted, a form sent twice.
-        let assigned: Option<i64> = read!(self, |pool| {
+        let assigned: Option<String> = read!(self, |pool| {
             sqlx::query_scalar(
-                "SELECT user_id FROM cadre_assignments WHERE household_id = $1 AND user_id = $2",
+                "SELECT assigned_at FROM cadre_assignments WHERE household_id = $1 AND user_id = $2",
             )
             .bind(hid)
             .bind(cadre)
@@ -895,64 +895,36 @@ impl RegistryStore for SqlStore {
         if assigned.is_some() == assign {
             return Ok(());
         }
+        if let (false, Some(at)) = (assign, assigned) {
+            // The period ends today (or the day it begins, if later) and stays in the
+            // household's history (cadre_periods).
+            let from = crate::beijing_day(crate::parse_time("指定时间", &at)?);
+            let today = crate::beijing_day(Utc::now()).max(from);
+            return self
+                .end_assignment(
+                    actor,
+                    household,
+                    cadre,
+                    &user.display_name,
+                    today,
+                    "解除帮扶责任人",
+                )
+                .await;
+        }
         let detail = serde_json::json!({ "cadre": user.username }).to_string();
-        let action = if assign {
-            "cadre.assign"
-        } else {
-            "cadre.unassign"
-        };
         let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
-            // A release writes a period: the sequence row first, as a hand-over takes it, so
-            // the two queue in one order (then the audit head, then the assignment row).
-            if !assign {
-                let _: i64 = allocate!(tx, "cadre_periods", 0i64);
-            }
-            audit_in!(tx, actor, action, household.as_str(), &detail);
-            if assign {
-                sqlx::query(
-                    "INSERT INTO cadre_assignments (household_id, user_id, assigned_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (household_id, user_id) DO NOTHING",
-                )
-                .bind(hid)
-                .bind(cadre)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            } else {
-                // The period ends today and stays in the household's history (cadre_periods).
-                let at: Option<String> = sqlx::query_scalar(
-                    "DELETE FROM cadre_assignments WHERE household_id = $1 AND user_id = $2
-                     RETURNING assigned_at",
-                )
-                .bind(hid)
-                .bind(cadre)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-                if let Some(at) = at {
-                    let from = crate::beijing_day(crate::parse_time("指定时间", &at)?);
-                    let today = crate::beijing_day(Utc::now());
-                    let pid: i64 = allocate!(tx, "cadre_periods", 1i64);
-                    sqlx::query(
-                        "INSERT INTO cadre_periods (id, household_id, user_id, from_on, to_on,
-                           reason, at, by_name)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(pid)
-                    .bind(hid)
-                    .bind(cadre)
-                    .bind(from)
-                    .bind(today.max(from))
-                    .bind("解除帮扶责任人")
-                    .bind(&now)
-                    .bind(&actor.name)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                }
-            }
+            audit_in!(tx, actor, "cadre.assign", household.as_str(), &detail);
+            sqlx::query(
+                "INSERT INTO cadre_assignments (household_id, user_id, assigned_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (household_id, user_id) DO NOTHING",
+            )
+            .bind(hid)
+            .bind(cadre)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         });
         Ok(())
     }
@@ -1141,14 +1113,8 @@ impl RegistryStore for SqlStore {
                         .push(")");
                 }
                 // The village's designation, or its town's or county's, holding on the day.
-                if let Some((kind, on)) = &f.designation {
-                    $qb.push(" AND EXISTS (SELECT 1 FROM designations d WHERE d.kind = ")
-                        .push_bind(kind.clone())
-                        .push(" AND d.from_on <= ")
-                        .push_bind(*on)
-                        .push(" AND (d.to_on IS NULL OR d.to_on >= ")
-                        .push_bind(*on)
-                        .push(") AND d.division IN (h.village_code, substr(h.village_code, 1, 9) || '000', substr(h.village_code, 1, 6) || '000000'))");
+                if let Some(d) = &f.designation {
+                    crate::push_designated(&mut $qb, "h.village_code", d);
                 }
             }};
         }

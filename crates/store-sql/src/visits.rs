@@ -420,6 +420,9 @@ impl VisitStore for SqlStore {
                 if let Some(h) = &f.household {
                     $qb.push(" AND h.code = ").push_bind(h.as_str().to_string());
                 }
+                if let Some(d) = &f.designation {
+                    crate::push_designated(&mut $qb, "v.village", d);
+                }
                 if let Some(from) = f.from {
                     $qb.push(" AND v.visited_on >= ").push_bind(from);
                 }

@@ -41,6 +41,14 @@ pub struct HandOver {
     pub reason: String,
 }
 
+/// A household's 帮扶责任人 now: the account and the day the care began.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentCadre {
+    pub user_id: i64,
+    pub name: String,
+    pub since: NaiveDate,
+}
+
 /// A 帮扶责任人's period with a household that ended (by hand-over or release).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CadrePeriod {
@@ -128,16 +136,28 @@ pub trait CadreStore: Send + Sync {
     /// active 帮扶责任人 whose area holds every household, or a period would end before it
     /// began. Gives how many households moved.
     async fn hand_over(&self, actor: &Actor, h: &HandOver) -> StoreResult<usize>;
+    /// Ends account `cadre`'s care of `household` on day `on` for `reason` (解除帮扶责任人),
+    /// kept in the household's history; `EditRegistry` and the household in the actor's area.
+    /// Refused when the cadre is not the household's now, or `on` is before the care began
+    /// or after today (Beijing). Audited in the same transaction.
+    async fn release_cadre(
+        &self,
+        actor: &Actor,
+        household: &HouseholdCode,
+        cadre: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()>;
     /// The 帮扶责任人 accounts of the actor's area, or holding households in it, with the
     /// households each has there.
     async fn cadre_loads(&self, actor: &Actor) -> StoreResult<Vec<CadreLoad>>;
-    /// The household's 帮扶责任人 now, (name, since), and its ended periods, newest end first;
-    /// refused (audited) outside the actor's area.
+    /// The household's 帮扶责任人 now and its ended periods, newest end first; refused
+    /// (audited) outside the actor's area.
     async fn household_cadres(
         &self,
         actor: &Actor,
         household: &HouseholdCode,
-    ) -> StoreResult<(Vec<(String, NaiveDate)>, Vec<CadrePeriod>)>;
+    ) -> StoreResult<(Vec<CurrentCadre>, Vec<CadrePeriod>)>;
     /// Ended 帮扶责任人 periods of households in `within`, newest end first (at most 500).
     async fn cadre_periods(
         &self,

@@ -42,6 +42,9 @@ pub struct VisitFilter {
     pub in_case: Option<bool>,
     /// Only this household's visits (a search by a member's ID number).
     pub household: Option<HouseholdCode>,
+    /// Only visits in villages holding this designation (a code of the pack's table) on the
+    /// day, themselves or by their town or county.
+    pub designation: Option<(String, NaiveDate)>,
     pub offset: i64,
     pub limit: i64,
 }

@@ -107,7 +107,8 @@ impl DrillQuery {
             eliminated_between: span("风险消除日期", &self.eliminated)?,
             text: words_ok(&self.q)?,
             id_number: None,
-            designation: designation_ok(&self.designation)?.map(|d| (d, today)),
+            designation: dixian_domain::villages::designation_code(&self.designation)?
+                .map(|d| (d, today)),
             offset: (page - 1) * page_size,
             limit: page_size,
         })
@@ -166,20 +167,6 @@ fn words_ok(text: &str) -> Result<String, String> {
         return Err("身份证号请在“按身份证号查找”中输入，不要放在查找框里".into());
     }
     Ok(t.to_string())
-}
-
-/// A designation code of the pack's table (`key_village`, `tuopin_village` …).
-fn designation_ok(text: &str) -> Result<Option<String>, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    if t.len() > 40 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!(
-            "认定类别代码“{t}”不正确：只能是字母、数字和下划线，最多40位"
-        ));
-    }
-    Ok(Some(t.to_string()))
 }
 
 fn code_ok(field: &str, text: &str) -> Result<Option<String>, String> {

@@ -161,6 +161,29 @@ async fn the_town_keeps_its_cadres_on_a_phone() {
     assert!(b.text("#cadres-now").await.contains("接手帮扶干部"));
     assert!(b.text("#cadres-before").await.contains("调离本镇"));
     assert_eq!(b.overflow().await, "", "a household page overflows a phone");
+    // 解除 with a day and a reason; without the reason it is named beside its box.
+    open_details(&b, "#cadres-now form").await;
+    boxes_sit_by_their_labels(&b, "#cadres-now form").await;
+    b.submit("#cadres-now form button").await;
+    assert!(
+        b.text("#cadres-now form input[name=reason] + .field-error")
+            .await
+            .contains("请填写解除原因")
+    );
+    b.fill(
+        "#cadres-now form input[name=reason]",
+        "本户已稳定，不再包户",
+    )
+    .await;
+    b.submit("#cadres-now form button").await;
+    assert!(b.text("#cadres").await.contains("帮扶责任人"));
+    assert!(b.text(".notice").await.contains("已解除帮扶责任人"));
+    let before = b.text("#cadres-before").await;
+    assert!(
+        before.contains("本户已稳定，不再包户") && before.contains("接手帮扶干部"),
+        "{before}"
+    );
+    assert_eq!(b.overflow().await, "", "a household page overflows a phone");
 
     // 遍访: a household of another town is refused beside its box; a village is recorded.
     b.client.goto(&format!("{base}/tours")).await.unwrap();

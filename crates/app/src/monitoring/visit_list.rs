@@ -30,6 +30,9 @@ pub struct VisitQuery {
     /// `case`, `household` (outside any case) or empty for both.
     #[serde(default)]
     pub kind: String,
+    /// A designation code (认定类别) of the village, its town or county; empty: any.
+    #[serde(default)]
+    pub designation: String,
     /// 1-based.
     #[serde(default)]
     pub page: String,
@@ -79,6 +82,10 @@ impl VisitQuery {
         if text.chars().count() > 30 {
             problems.push(("q", "查找的文字不超过30个字".into()));
         }
+        let designation = dixian_domain::villages::designation_code(&self.designation)
+            .map_err(|e| problems.push(("designation", e)))
+            .ok()
+            .flatten();
         let page = match self.page.trim() {
             "" => 1,
             t => match t.parse::<i64>() {
@@ -99,6 +106,7 @@ impl VisitQuery {
             text,
             in_case,
             household: None,
+            designation: designation.map(|d| (d, crate::today())),
             offset: (page - 1).saturating_mul(VISIT_PAGE),
             limit: VISIT_PAGE,
         })
@@ -210,6 +218,7 @@ mod tests {
             kind: kind.into(),
             page: page.into(),
             q: " 张%_ ".into(),
+            designation: String::new(),
         }
     }
 
@@ -238,5 +247,20 @@ mod tests {
         };
         assert_eq!(problems[0].0, "to");
         assert!(problems[0].1.contains("早于"), "{}", problems[0].1);
+        let designated = VisitQuery {
+            designation: " key_village ".into(),
+            ..query("", "", "", "", "")
+        };
+        let f = designated.filter().unwrap();
+        assert_eq!(f.designation.map(|d| d.0).as_deref(), Some("key_village"));
+        let Err(AppError::Fields(problems)) = VisitQuery {
+            designation: "重点村'--".into(),
+            ..designated
+        }
+        .filter() else {
+            panic!("a designation that cannot be a code must be refused");
+        };
+        assert_eq!(problems[0].0, "designation");
+        assert!(problems[0].1.contains("认定类别代码"), "{}", problems[0].1);
     }
 }

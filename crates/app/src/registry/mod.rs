@@ -91,13 +91,10 @@ impl HouseholdQuery {
             head_name: Some(self.name.trim().to_string()).filter(|n| !n.is_empty()),
             id_number,
             after_code: None,
-            designation: match self.designation.trim() {
-                "" => None,
-                t if t.len() <= 40 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-                    Some((t.to_string(), crate::today()))
-                }
-                t => {
-                    problems.push(format!("认定类别“{t}”无效"));
+            designation: match dixian_domain::villages::designation_code(&self.designation) {
+                Ok(code) => code.map(|c| (c, crate::today())),
+                Err(e) => {
+                    problems.push(e);
                     None
                 }
             },

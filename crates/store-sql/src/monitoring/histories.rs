@@ -7,7 +7,7 @@ use super::{ATTACHMENT_COLUMNS, CASE_FIELDS, F_ATTACHMENT};
 use super::{PreparedLead, text};
 use crate::registry::{ASSURANCE_COLUMNS, AssuranceRow};
 use crate::{BATCH_ROWS, Db, SqlStore, audit, backend, corrupt, crypto};
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use dixian_domain::access::{Actor, Role};
 use dixian_domain::changes::{assurance_changes, income_changes};
 use dixian_domain::monitoring::{Case, Event, LeadStatus};
@@ -25,8 +25,8 @@ pub(super) struct Checked<'a> {
     history: &'a CaseHistory,
     lead: PreparedLead,
     pub(super) hid: i64,
-    /// Account id and username of each 帮扶责任人 assigned on the way.
-    cadres: Vec<(i64, String)>,
+    /// Account id, username and start day of each 帮扶责任人 assigned on the way.
+    cadres: Vec<(i64, String, NaiveDate)>,
     attachment_names: Vec<String>,
     assurance_reason: Option<String>,
     income_reason: Option<String>,
@@ -67,7 +67,7 @@ fn audit_detail(c: &Checked<'_>, case_id: i64, lead_id: i64, flag: Option<bool>)
         "state": c.last().state.code(),
         "steps": h.steps.iter().map(|s| s.outcome.event.action.code()).collect::<Vec<_>>(),
         "measures": measures,
-        "cadres": c.cadres.iter().map(|(_, u)| u.as_str()).collect::<Vec<_>>(),
+        "cadres": c.cadres.iter().map(|(_, u, _)| u.as_str()).collect::<Vec<_>>(),
         "attachments": c.attachment_names,
         "assurance": c.assurance_reason,
         "income": c.history.income.as_ref().map(|(i, _)| i.year),
@@ -261,8 +261,8 @@ macro_rules! write_histories_in {
                     measures.push((first_measure + i64::try_from(measures.len()).unwrap_or(0), *case_id, s.by.as_str(), m));
                 }
             }
-            for (uid, _) in &c.cadres {
-                cadres.push((c.hid, *uid));
+            for (uid, _, since) in &c.cadres {
+                cadres.push((c.hid, *uid, audit::timestamp(crate::beijing_midnight(*since))));
             }
             for (file, name) in c.history.attachments.iter().zip(&c.attachment_names) {
                 let by = c.history.steps[0].by.as_str();
@@ -294,8 +294,8 @@ macro_rules! write_histories_in {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO cadre_assignments (household_id, user_id, assigned_at) ",
             );
-            qb.push_values(chunk, |mut b, (hid, uid)| {
-                b.push_bind(*hid).push_bind(*uid).push_bind(now.clone());
+            qb.push_values(chunk, |mut b, (hid, uid, since)| {
+                b.push_bind(*hid).push_bind(*uid).push_bind(since.clone());
             });
             qb.push(" ON CONFLICT (household_id, user_id) DO NOTHING");
             qb.build().execute(&mut *$tx).await.map_err(backend)?;
@@ -516,7 +516,7 @@ impl SqlStore {
                             "账号#{user_id}不是在用的帮扶责任人账号"
                         )));
                     };
-                    cadres.push((*user_id, username));
+                    cadres.push((*user_id, username, s.outcome.event.on));
                 }
             }
         }

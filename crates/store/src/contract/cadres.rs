@@ -4,7 +4,7 @@
 //! against its target; information officers kept by the county or town; everything scoped.
 
 use super::{actor_as, code, id, load_divisions, new_user, record, sys};
-use crate::cadres::{HandOver, NewOfficer, Successor};
+use crate::cadres::{CurrentCadre, HandOver, NewOfficer, Successor};
 use crate::{AuditFilter, Store, StoreError};
 use chrono::NaiveDate;
 use dixian_domain::access::Role;
@@ -303,7 +303,14 @@ pub async fn cadres(store: &dyn Store) {
         .household_cadres(&town, &hh("500299101201", 1))
         .await
         .unwrap();
-    assert_eq!(now, vec![("taking的姓名".to_string(), today)]);
+    assert_eq!(
+        now,
+        vec![CurrentCadre {
+            user_id: taking,
+            name: "taking的姓名".into(),
+            since: today
+        }]
+    );
     assert_eq!(before.len(), 1);
     assert_eq!(
         (
@@ -318,6 +325,38 @@ pub async fn cadres(store: &dyn Store) {
             .household_cadres(&other_town, &hh("500299101201", 1))
             .await,
         Err(StoreError::Forbidden)
+    );
+
+    // 解除 on a household's page: a day not before the care began nor after today, a reason.
+    let h = hh("500299101202", 2);
+    store.assign_cadre(&town, &h, leaving, true).await.unwrap();
+    let beijing_today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let release = |on: NaiveDate, who: i64, reason: &'static str| {
+        let (store, town, h) = (&store, &town, &h);
+        async move { store.release_cadre(town, h, who, on, reason).await }
+    };
+    invalid(
+        release(beijing_today + chrono::Days::new(1), leaving, "调离本县").await,
+        "晚于今天",
+    );
+    invalid(release(d(2020, 1, 1), leaving, "调离本县").await, "早于");
+    invalid(release(beijing_today, narrow, "调离本县").await, "不是户");
+    invalid(release(beijing_today, leaving, "  ").await, "解除原因");
+    assert_eq!(
+        store
+            .release_cadre(&other_town, &h, leaving, beijing_today, "调离本县")
+            .await,
+        Err(StoreError::Forbidden)
+    );
+    assert_eq!(store.household_cadres(&town, &h).await.unwrap().0.len(), 1);
+    release(beijing_today, leaving, "调离本县").await.unwrap();
+    let (now, before) = store.household_cadres(&town, &h).await.unwrap();
+    assert!(now.is_empty(), "{now:?}");
+    assert!(
+        before.iter().any(|p| p.cadre == "leaving的姓名"
+            && (p.from, p.to) == (beijing_today, beijing_today)
+            && p.reason == "调离本县"),
+        "{before:?}"
     );
 
     // 遍访: whoever's area holds the secretary records it, checked against the target.

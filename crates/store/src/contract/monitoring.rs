@@ -891,10 +891,24 @@ pub async fn monitoring_cases(store: &dyn Store) {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("不是在用的帮扶责任人账号"), "{e}");
+    // The registry's assignment above released first, so the case's assignment is a new one.
+    store
+        .assign_cadre(&town, &a.household.code, uid, false)
+        .await
+        .unwrap();
     store
         .record_step_with(&town, &o, &StepEffect::AssignCadre { user_id: uid })
         .await
         .unwrap();
+    // The household's care by the cadre begins on the form's 帮扶开始日期, not the day typed.
+    let (now, _) = store
+        .household_cadres(&town, &a.household.code)
+        .await
+        .unwrap();
+    assert_eq!(
+        now.iter().map(|c| (c.user_id, c.since)).collect::<Vec<_>>(),
+        vec![(uid, d(2026, 10, 20))]
+    );
     let case = o.case;
     let plan = |case: &Case, change: &str| {
         step(
@@ -1221,7 +1235,30 @@ pub async fn visits(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(second.rows[0].visit.photos.len(), 2);
+    // By designation (认定): the village's own or its county's, holding on the day asked.
+    let county = actor_as(Role::CountyAdmin, "500299000000");
+    for (division, kind, to) in [
+        ("500299101201", "tuopin_village", Some(d(2025, 12, 31))),
+        ("500299000000", "key_county", None),
+    ] {
+        let designation = dixian_domain::villages::Designation {
+            division: village(division),
+            kind: kind.into(),
+            document: "青乡振〔2021〕3号".into(),
+            from: d(2021, 9, 1),
+            to,
+        };
+        store.add_designation(&county, &designation).await.unwrap();
+    }
+    let designated = |kind: &str, on: NaiveDate| VisitFilter {
+        designation: Some((kind.to_string(), on)),
+        ..VisitFilter::default()
+    };
     for (filter, expected) in [
+        (designated("tuopin_village", d(2025, 6, 1)), 2),
+        (designated("tuopin_village", d(2026, 6, 1)), 0),
+        (designated("key_county", d(2026, 6, 1)), 2),
+        (designated("key_village", d(2026, 6, 1)), 0),
         (
             VisitFilter {
                 to: Some(d(2026, 11, 10)),

@@ -140,6 +140,8 @@ struct VisitsPage {
     cut: bool,
     /// A malformed ID number as typed, shown back to correct (never a valid full number).
     typed_id: String,
+    /// The pack's designation kinds, (code, name), for the filter.
+    designations: Vec<(String, String)>,
 }
 
 impl VisitsPage {
@@ -159,6 +161,7 @@ fn visit_link(q: &VisitQuery) -> String {
         ("to", &q.to),
         ("q", &q.q),
         ("kind", &q.kind),
+        ("designation", &q.designation),
     ]
     .iter()
     .filter(|(_, v)| !v.trim().is_empty())
@@ -250,6 +253,7 @@ async fn visits_page(
         dixian_domain::division::DivisionCode::parse(&a.code)
             .is_ok_and(|c| c.level() != dixian_domain::division::DivisionLevel::Village)
     });
+    let designations = dixian_app::villages::designation_kinds(store, actor, state.today()).await;
     let pages = if by_id.is_some() {
         1
     } else {
@@ -279,6 +283,7 @@ async fn visits_page(
             link: visit_link(&q),
             may_export: actor.may(Permission::ExportLedger) && by_id.is_none(),
             typed_id,
+            designations,
             cut: by_id.is_some() && i64::try_from(list.rows.len()).unwrap_or(0) < list.total,
             problems,
             by_id,

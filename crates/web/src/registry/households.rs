@@ -242,8 +242,9 @@ struct HouseholdPage {
     unregistered: Vec<(&'static str, &'static str)>,
     /// A refused visit form: what was typed, its problems and the photos kept.
     typed: crate::forms::Typed,
-    /// Its 帮扶责任人 now, (name, since), and before, (name, period, reason, successor).
-    cadres_now: Vec<(String, String)>,
+    /// Its 帮扶责任人 now, (account, name, since), and before, (name, period, reason,
+    /// successor).
+    cadres_now: Vec<(i64, String, String)>,
     cadres_before: Vec<(String, String, String, String)>,
 }
 
@@ -251,6 +252,7 @@ struct HouseholdPage {
 pub struct ShowParams {
     changed: Option<usize>,
     visited: Option<u8>,
+    released: Option<u8>,
 }
 
 pub async fn show(
@@ -433,7 +435,7 @@ async fn household_page(
             typed,
             cadres_now: now
                 .into_iter()
-                .map(|(name, since)| (name, format!("{since}起")))
+                .map(|c| (c.user_id, c.name, format!("{}起", c.since)))
                 .collect(),
             cadres_before: before
                 .into_iter()
@@ -470,7 +472,11 @@ async fn household_page(
                         format!("已保存{n}项变化，已记入变更记录")
                     }
                 })
-                .or_else(|| q.visited.map(|_| "走访记录已保存".to_string())),
+                .or_else(|| q.visited.map(|_| "走访记录已保存".to_string()))
+                .or_else(|| {
+                    q.released
+                        .map(|_| "已解除帮扶责任人，期间记入本户帮扶责任人记录".to_string())
+                }),
             today: state.today().to_string(),
         },
     ))
@@ -648,6 +654,39 @@ pub async fn member_status(
             Err(e) => return Err(e.into()),
         },
     )
+}
+
+/// `POST /households/{code}/cadres/{user}/end`: 解除帮扶责任人 on a day, for a reason; a
+/// refused form comes back on the household's page beside the cadre it was about.
+pub async fn release_cadre(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((code, user)): Path<(String, i64)>,
+    posted: Posted,
+) -> Page {
+    let f: dixian_app::cadres::EndForm = posted.parse()?;
+    match dixian_app::cadres::release_cadre(
+        state.store.as_ref(),
+        &session.auth.actor,
+        &code,
+        user,
+        &f,
+        state.today(),
+    )
+    .await
+    {
+        Ok(()) => Ok(axum::response::Redirect::to(&format!(
+            "/households/{code}?released=1#cadres"
+        ))
+        .into_response()),
+        Err(e) if crate::forms::correctable(&e) => {
+            let typed =
+                crate::forms::Typed::refused(&format!("release-{user}"), posted.fields(), &e);
+            let back = (crate::error::status_of(&e).0, typed);
+            household_page(&state, &session, &code, &ShowParams::default(), Some(back)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The ledger of the list's current filter, as CSV or XLSX, masked.

@@ -30,6 +30,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(households::member_status),
         )
         .route(
+            "/households/{code}/cadres/{user}/end",
+            post(households::release_cadre),
+        )
+        .route(
             "/households/ledger/{file}",
             get(households::export).post(households::export_revealed),
         )
