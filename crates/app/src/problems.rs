@@ -18,6 +18,7 @@ use dixian_domain::problems::{
     Month, ProblemAction, ProblemRules, ProblemSource, ProblemState, problem_kind,
 };
 use dixian_domain::registry::HouseholdCode;
+use dixian_domain::villages::HeldDesignations;
 use dixian_store::Store;
 use dixian_store::problems::{NewProblem, ProblemRecord, ProblemStep};
 use std::collections::BTreeMap;
@@ -319,6 +320,10 @@ pub struct ProblemFilter {
     pub uncleared_on: Option<NaiveDate>,
     /// Words of the head's name or of the household code (empty: no search).
     pub text: String,
+    /// A designation code: only problems in villages holding it today, themselves or by
+    /// their town or county. Needs the ledger's designations, so [`ProblemLedger::select`]
+    /// applies it, not [`ProblemFilter::matches`].
+    pub designation: Option<String>,
 }
 
 impl ProblemFilter {
@@ -399,6 +404,10 @@ pub struct ProblemLedger {
     rules: BTreeMap<DivisionCode, ProblemRules>,
     /// The rules of the area itself, for villages without problems and for the headings.
     pub area_rules: ProblemRules,
+    /// The designations holding today in and above the area, for the designation filter.
+    held: HeldDesignations,
+    /// The pack's designation kinds, (code, name), for the filter and its words.
+    pub designation_kinds: Vec<(String, String)>,
 }
 
 /// A count and the filter whose list it counts.
@@ -468,12 +477,16 @@ impl ProblemLedger {
                 e.insert(policies.of(&p.village)?.problems.clone());
             }
         }
+        let designations = store.designations(actor, Some(area)).await?;
+        let held = HeldDesignations::on(designations.iter().map(|r| &r.designation), today);
         Ok(ProblemLedger {
             area: division,
             today,
             problems,
             rules,
             area_rules,
+            held,
+            designation_kinds: crate::villages::designation_kinds(store, actor, today).await,
         })
     }
 
@@ -488,8 +501,28 @@ impl ProblemLedger {
     pub fn select(&self, filter: &ProblemFilter) -> Vec<&ProblemRecord> {
         self.problems
             .iter()
-            .filter(|p| filter.matches(p, self.rules_of(p)))
+            .filter(|p| {
+                filter.matches(p, self.rules_of(p))
+                    && filter
+                        .designation
+                        .as_ref()
+                        .is_none_or(|k| self.held.covers(k, &p.village))
+            })
             .collect()
+    }
+
+    /// `filter` in words, with the designation by the pack's name.
+    pub fn words(&self, filter: &ProblemFilter) -> Vec<String> {
+        let mut out = filter.words();
+        if let Some(code) = &filter.designation {
+            let name = self
+                .designation_kinds
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or(code.as_str(), |(_, n)| n.as_str());
+            out.push(format!("村的认定：{name}（含所在乡镇、县的认定）"));
+        }
+        out
     }
 
     pub fn count(&self, filter: ProblemFilter) -> Count {
@@ -670,6 +703,8 @@ pub struct FilterQuery {
     pub uncleared_on: String,
     /// Words of the head's name or of the household code.
     pub q: String,
+    /// A designation code (认定类别) of the village, its town or county; empty: any.
+    pub designation: String,
 }
 
 impl FilterQuery {
@@ -723,6 +758,10 @@ impl FilterQuery {
         f.open_on = day(&self.open_on, "未销号截至日期", &mut problems);
         f.overdue_on = day(&self.overdue_on, "逾期截至日期", &mut problems);
         f.uncleared_on = day(&self.uncleared_on, "未清零截至日期", &mut problems);
+        match dixian_domain::villages::designation_code(&self.designation) {
+            Ok(code) => f.designation = code,
+            Err(e) => problems.push(e),
+        }
         let words = self.q.trim();
         if words.chars().count() > 20 {
             problems.push(format!(
@@ -760,6 +799,7 @@ impl FilterQuery {
             overdue_on: f.overdue_on.map(|d| d.to_string()).unwrap_or_default(),
             uncleared_on: f.uncleared_on.map(|d| d.to_string()).unwrap_or_default(),
             q: f.text.clone(),
+            designation: f.designation.clone().unwrap_or_default(),
         }
     }
 
@@ -776,6 +816,7 @@ impl FilterQuery {
             ("overdue_on", self.overdue_on.as_str()),
             ("uncleared_on", self.uncleared_on.as_str()),
             ("q", self.q.as_str()),
+            ("designation", self.designation.as_str()),
         ]
         .into_iter()
         .filter(|(_, v)| !v.is_empty())

@@ -116,12 +116,14 @@ pub struct StepForm {
 
 /// Takes a step on item `id`. A weak village is struck off only when its latest account after
 /// the ranked years reaches its target (the store reads the stored account: entered once).
-/// Gives the step taken.
+/// `files` are the evidence scans or photos uploaded with it, (name, bytes), each checked to
+/// be a JPEG, PNG or PDF within the size limit. Gives the step taken.
 pub async fn step(
     store: &dyn Store,
     actor: &Actor,
     id: i64,
     f: &StepForm,
+    files: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
 ) -> Result<ItemStep, AppError> {
     let mut p: Vec<FieldProblem> = Vec::new();
@@ -138,6 +140,21 @@ pub async fn step(
         .parse::<i64>()
         .map_err(|_| AppError::Invalid(vec!["表单缺少版本号，请刷新页面后再办理".into()]))?;
     p.extend(step.problems(&f.note, &f.evidence));
+    let max = dixian_store::rectification::MAX_ITEM_FILES;
+    if files.len() > max {
+        p.push((
+            "file",
+            format!("每次最多上传{max}个佐证材料，选了{}个", files.len()),
+        ));
+    }
+    let mut checked = Vec::with_capacity(files.len());
+    for (name, bytes) in files.into_iter().take(max) {
+        match crate::monitoring::attachment("other", &name, bytes).await {
+            Ok(a) => checked.push(a),
+            Err(AppError::Busy(m)) => return Err(AppError::Busy(m)),
+            Err(e) => p.push(("file", e.to_string())),
+        }
+    }
     let Some(on) = on else {
         return Err(AppError::Fields(p));
     };
@@ -170,6 +187,7 @@ pub async fn step(
                 on,
                 note: f.note.trim().to_string(),
                 evidence: f.evidence.trim().to_string(),
+                files: checked,
                 operating,
             },
         )
@@ -193,6 +211,42 @@ pub fn steps_for(actor: &Actor, state: ItemState) -> Vec<ItemStep> {
             .map(ItemStep::Act),
     );
     out
+}
+
+/// The ledger's filter as a page's or the API's query gives it; empty fields mean any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct ItemQuery {
+    /// A division code inside the actor's area.
+    pub area: String,
+    pub state: String,
+    /// A code of the pack's `codes.finding_source`.
+    pub source: String,
+}
+
+impl ItemQuery {
+    /// The store filter, or what is wrong with the query.
+    pub fn filter(&self) -> Result<ItemFilter, AppError> {
+        let within = match self.area.trim() {
+            "" => None,
+            t => Some(
+                DivisionCode::parse(t)
+                    .map_err(|e| AppError::Invalid(vec![format!("地区：{e}")]))?,
+            ),
+        };
+        let state = match self.state.trim() {
+            "" => None,
+            s => Some(
+                ItemState::parse(s)
+                    .ok_or_else(|| AppError::Invalid(vec![format!("没有“{s}”这种状态")]))?,
+            ),
+        };
+        Ok(ItemFilter {
+            within,
+            state,
+            source: Some(self.source.trim().to_string()).filter(|s| !s.is_empty()),
+        })
+    }
 }
 
 /// The ledger of an area: its items with the sources' names, and the counts a page heads with.

@@ -164,6 +164,24 @@ pub async fn end_member(
         .await?)
 }
 
+/// Ends team `team` (撤换、期满) on the typed day for the typed reason: its villages may take
+/// another team from that day; its members' running terms end with it.
+pub async fn end_team(
+    store: &dyn Store,
+    actor: &Actor,
+    team: i64,
+    on: &str,
+    reason: &str,
+) -> Result<(), AppError> {
+    let mut p: Vec<FieldProblem> = Vec::new();
+    let on = date_field(&mut p, "on", on, "撤换日期");
+    text_field(&mut p, "reason", reason, "撤换原因", 200);
+    let (Some(on), true) = (on, p.is_empty()) else {
+        return Err(AppError::Fields(p));
+    };
+    Ok(store.end_team(actor, team, on, reason.trim()).await?)
+}
+
 /// A day record's form as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(default)]

@@ -1123,7 +1123,7 @@ pub async fn area_figures(
         weak_struck: weak.iter().filter(|i| i.state == ItemState::Closed).count(),
         items_open: open.len(),
         items_overdue: open.iter().filter(|i| i.dates().overdue_on(today)).count(),
-        teams: teams.len(),
+        teams: teams.iter().filter(|t| t.serves_on(today)).count(),
         members,
         tours,
         vacancies: cadre_rules.map(|_| grid.iter().map(|l| l.vacancies).sum()),

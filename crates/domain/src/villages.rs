@@ -24,6 +24,33 @@ pub fn designation_code(text: &str) -> Result<Option<String>, String> {
     Ok(Some(t.to_string()))
 }
 
+/// The divisions holding each designation on one day, to ask whether a village holds one
+/// itself or by its town or county (a list's designation filter).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeldDesignations(
+    std::collections::BTreeMap<String, std::collections::BTreeSet<DivisionCode>>,
+);
+
+impl HeldDesignations {
+    /// Those of `designations` that hold on `day`.
+    pub fn on<'a>(designations: impl IntoIterator<Item = &'a Designation>, day: NaiveDate) -> Self {
+        let mut held = Self::default();
+        for d in designations.into_iter().filter(|d| d.holds_on(day)) {
+            held.0.entry(d.kind.clone()).or_default().insert(d.division);
+        }
+        held
+    }
+
+    /// Whether `village`, its town or its county holds designation `kind`.
+    pub fn covers(&self, kind: &str, village: &DivisionCode) -> bool {
+        self.0.get(kind).is_some_and(|set| {
+            std::iter::once(*village)
+                .chain(village.ancestors())
+                .any(|d| set.contains(&d))
+        })
+    }
+}
+
 /// A designation as recorded: what the division is called, by which document, for when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Designation {

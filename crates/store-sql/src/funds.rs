@@ -15,7 +15,7 @@ use dixian_domain::funds::{
 };
 use dixian_domain::money::Money;
 use dixian_domain::registry::HouseholdCode;
-use dixian_store::files::{MAX_ATTACHMENT_BYTES, PhotoMeta};
+use dixian_store::files::PhotoMeta;
 use dixian_store::funds::{
     Beneficiary, FundFile, FundStore, FundSummary, HouseholdProject, MAX_BENEFICIARIES,
     MAX_PROJECT_FILES, NewFund, NewPayment, NewProject, NewWage, PaymentRecord, PlanLine,
@@ -949,23 +949,7 @@ impl FundStore for SqlStore {
         }
         let note = optional_text(&step.note, 500, "办理意见")?;
         let document = optional_text(&step.document, 100, "文件或单据编号")?;
-        if step.files.len() > MAX_PROJECT_FILES {
-            return Err(StoreError::Invalid(format!(
-                "一次办理最多附{MAX_PROJECT_FILES}个文件，选了{}个",
-                step.files.len()
-            )));
-        }
-        if let Some(f) = step
-            .files
-            .iter()
-            .find(|f| f.bytes.is_empty() || f.bytes.len() > MAX_ATTACHMENT_BYTES)
-        {
-            return Err(StoreError::Invalid(format!(
-                "文件“{}”为空或超过{} MB",
-                f.name,
-                MAX_ATTACHMENT_BYTES >> 20
-            )));
-        }
+        crate::problems::checked_files(&step.files, MAX_PROJECT_FILES, "文件")?;
         let detail = serde_json::json!({
             "action": step.action.code(),
             "on": step.on.to_string(),

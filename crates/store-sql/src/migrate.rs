@@ -176,6 +176,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0027_cadres.sql"),
         postgres: include_str!("../migrations/postgres/0027_cadres.sql"),
     },
+    Migration {
+        version: 28,
+        name: "team_ends",
+        sqlite: include_str!("../migrations/sqlite/0028_team_ends.sql"),
+        postgres: include_str!("../migrations/postgres/0028_team_ends.sql"),
+    },
+    Migration {
+        version: 29,
+        name: "rectification_files",
+        sqlite: include_str!("../migrations/sqlite/0029_rectification_files.sql"),
+        postgres: include_str!("../migrations/postgres/0029_rectification_files.sql"),
+    },
 ];
 
 /// The schema version this program writes.

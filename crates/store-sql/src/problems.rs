@@ -118,21 +118,23 @@ pub(crate) fn optional_text(value: &str, max: usize, what: &str) -> StoreResult<
     Ok(t.to_string())
 }
 
-fn checked_files(files: &[NewAttachment]) -> StoreResult<()> {
-    if files.len() > MAX_PROBLEM_FILES {
+/// Files a step brings, `noun` naming them: at most `max`, none empty or over the limit.
+pub(crate) fn checked_files(files: &[NewAttachment], max: usize, noun: &str) -> StoreResult<()> {
+    if files.len() > max {
         return Err(StoreError::Invalid(format!(
-            "每次最多上传{MAX_PROBLEM_FILES}个佐证材料，选了{}个",
+            "每次最多上传{max}个{noun}，选了{}个",
             files.len()
         )));
     }
-    for f in files {
-        if f.bytes.is_empty() || f.bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Err(StoreError::Invalid(format!(
-                "佐证材料“{}”为空或超过{} MB",
-                f.name,
-                MAX_ATTACHMENT_BYTES >> 20
-            )));
-        }
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.bytes.is_empty() || f.bytes.len() > MAX_ATTACHMENT_BYTES)
+    {
+        return Err(StoreError::Invalid(format!(
+            "{noun}“{}”为空或超过{} MB",
+            f.name,
+            MAX_ATTACHMENT_BYTES >> 20
+        )));
     }
     Ok(())
 }
@@ -394,7 +396,7 @@ impl ProblemStore for SqlStore {
                 t.to_string()
             }
         };
-        checked_files(&step.files)?;
+        checked_files(&step.files, MAX_PROBLEM_FILES, "佐证材料")?;
         let chosen = step.files.len() + step.drafts.len();
         if chosen > MAX_PROBLEM_FILES {
             return Err(StoreError::Invalid(format!(

@@ -18,10 +18,15 @@ use dixian_domain::villages::AccountFigures;
 
 /// The year and operating parts of a collective account.
 type AccountRow = (i64, i64, i64, i64, i64, i64);
+use dixian_store::files::PhotoMeta;
 use dixian_store::rectification::{
-    ItemEvent, ItemFilter, ItemRecord, MAX_ITEMS, RectificationStore, StepInput, WeakRecord,
+    ItemEvent, ItemFilter, ItemRecord, MAX_ITEM_FILES, MAX_ITEMS, RectificationStore, StepInput,
+    WeakRecord,
 };
 use dixian_store::{StoreError, StoreResult};
+
+/// Field name of sealed evidence files (part of each ciphertext's associated data).
+pub(crate) const F_ITEM_FILE: &str = "rectification.file";
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -354,27 +359,37 @@ impl RectificationStore for SqlStore {
     ) -> StoreResult<Option<(ItemRecord, Vec<ItemEvent>)>> {
         self.permit(actor, Permission::ViewRegistry, "整改台账")
             .await?;
-        let (row, events): (
-            Option<ItemRow>,
-            Vec<(String, NaiveDate, String, String, String, String)>,
-        ) = read!(self, |pool| {
-            let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{ITEM_SELECT} WHERE i.id = $1"
-            )))
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .map_err(backend)?;
-            let events = sqlx::query_as(
-                "SELECT action, happened_on, note, evidence, at, by_name FROM rectification_events
+        type EventRow = (i64, String, NaiveDate, String, String, String, String);
+        type FileRow = (i64, i64, String, String, i64);
+        let (row, events, files): (Option<ItemRow>, Vec<EventRow>, Vec<FileRow>) = read!(
+            self,
+            |pool| {
+                let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "{ITEM_SELECT} WHERE i.id = $1"
+                )))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?;
+                let events = sqlx::query_as(
+                "SELECT id, action, happened_on, note, evidence, at, by_name FROM rectification_events
                       WHERE item_id = $1 ORDER BY id",
             )
             .bind(id)
             .fetch_all(pool)
             .await
             .map_err(backend)?;
-            (row, events)
-        });
+                let files = sqlx::query_as(
+                    "SELECT id, event_id, name, content_type, size FROM rectification_files
+                  WHERE item_id = $1 ORDER BY id",
+                )
+                .bind(id)
+                .fetch_all(pool)
+                .await
+                .map_err(backend)?;
+                (row, events, files)
+            }
+        );
         let Some(row) = row else {
             return Ok(None);
         };
@@ -385,12 +400,22 @@ impl RectificationStore for SqlStore {
         }
         let events = events
             .into_iter()
-            .map(|(action, on, note, evidence, at, by)| {
+            .map(|(eid, action, on, note, evidence, at, by)| {
                 Ok(ItemEvent {
                     step: ItemStep::parse(&action).ok_or_else(|| corrupt("整改步骤", &action))?,
                     on,
                     note,
                     evidence,
+                    files: files
+                        .iter()
+                        .filter(|f| f.1 == eid)
+                        .map(|f| PhotoMeta {
+                            id: f.0,
+                            name: f.2.clone(),
+                            content_type: f.3.clone(),
+                            size: f.4,
+                        })
+                        .collect(),
                     at: parse_time("办理时间", &at)?,
                     by,
                 })
@@ -463,6 +488,7 @@ impl RectificationStore for SqlStore {
         if let Some((_, m)) = step.step.problems(&step.note, &step.evidence).first() {
             return Err(StoreError::Invalid(m.clone()));
         }
+        crate::problems::checked_files(&step.files, MAX_ITEM_FILES, "佐证材料")?;
         let (earliest, what) = match (step.step, resolved_on) {
             (ItemStep::Act(ItemAction::Close), Some(r)) => (r, "报告整改完成的日期"),
             _ => (found_on, "发现日期"),
@@ -485,6 +511,7 @@ impl RectificationStore for SqlStore {
         let evidence = step.evidence.trim().to_string();
         let detail = serde_json::json!({
             "step": step.step.code(), "on": step.on.to_string(), "state": to.code(),
+            "files": step.files.len(),
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
@@ -592,8 +619,54 @@ impl RectificationStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+            seal_files!(
+                self,
+                tx,
+                "rectification_files",
+                "item_id",
+                id,
+                eid,
+                step.files.iter(),
+                F_ITEM_FILE
+            );
             audit_in!(tx, actor, "rectification.step", &target, &detail);
         });
         Ok(to)
+    }
+
+    async fn item_evidence(
+        &self,
+        actor: &Actor,
+        item: i64,
+        file: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
+        self.permit(actor, Permission::ViewRegistry, "整改台账")
+            .await?;
+        let target = format!("整改事项#{item}");
+        let division: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT division FROM rectification_items WHERE id = $1")
+                .bind(item)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let Some(division) = division else {
+            return Ok(None);
+        };
+        let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划", e))?;
+        if !actor.scope.covers(&division) {
+            let _ = self.deny(actor, &target).await;
+            return Ok(None);
+        }
+        self.read_sealed(
+            actor,
+            F_ITEM_FILE,
+            ("rectification_files", "item_id"),
+            item,
+            file,
+            "rectification.file.read",
+            &target,
+        )
+        .await
     }
 }

@@ -199,6 +199,12 @@ impl SystemStore for SqlStore {
             report.monitoring
         );
         rotate_column!(
+            "rectification_files",
+            "body_enc",
+            crate::rectification::F_ITEM_FILE,
+            report.monitoring
+        );
+        rotate_column!(
             "project_files",
             "body_enc",
             crate::funds::F_PROJECT_FILE,

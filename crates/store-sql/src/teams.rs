@@ -16,7 +16,15 @@ use dixian_store::{StoreError, StoreResult};
 /// Field of the sealed ID number of a team member (its own key, rotated with the others).
 pub(crate) const F_MEMBER_ID: &str = "team_member.id_number";
 
-type TeamRow = (i64, String, String, String, NaiveDate);
+type TeamRow = (
+    i64,
+    String,
+    String,
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<String>,
+);
 /// A team's village: team id, village code, its name.
 type TeamVillageRow = (i64, String, Option<String>);
 type MemberRow = (
@@ -128,7 +136,7 @@ impl SqlStore {
             .map(member)
             .collect::<StoreResult<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(id, county, name, unit, from)| {
+            .map(|(id, county, name, unit, from, to, end_reason)| {
                 Ok(TeamRecord {
                     id,
                     county: DivisionCode::parse(&county).map_err(|e| corrupt("区划", e))?,
@@ -145,6 +153,8 @@ impl SqlStore {
                         })
                         .collect::<StoreResult<Vec<_>>>()?,
                     from,
+                    to,
+                    end_reason,
                     members: members.iter().filter(|m| m.team == id).cloned().collect(),
                 })
             })
@@ -156,7 +166,9 @@ impl SqlStore {
         self.permit(actor, Permission::ViewRegistry, "驻村工作队")
             .await?;
         let row: Option<TeamRow> = read!(self, |pool| {
-            sqlx::query_as("SELECT id, county, name, unit, from_on FROM teams WHERE id = $1")
+            sqlx::query_as(
+                "SELECT id, county, name, unit, from_on, to_on, end_reason FROM teams WHERE id = $1",
+            )
                 .bind(id)
                 .fetch_optional(pool)
                 .await
@@ -210,19 +222,31 @@ impl TeamStore for SqlStore {
         let id = write_tx!(self, |tx| {
             let id: i64 = allocate!(tx, "teams", 1i64);
             for v in &team.villages {
-                let taken: Option<(String, Option<String>)> = sqlx::query_as(
-                    "SELECT t.name, d.name FROM team_villages v JOIN teams t ON t.id = v.team_id
-                       LEFT JOIN divisions d ON d.code = v.village WHERE v.village = $1",
+                // The village's latest service: one not ended, else the last to end.
+                let taken: Option<(String, Option<String>, Option<NaiveDate>)> = sqlx::query_as(
+                    "SELECT t.name, d.name, v.to_on FROM team_villages v JOIN teams t ON t.id = v.team_id
+                       LEFT JOIN divisions d ON d.code = v.village WHERE v.village = $1
+                      ORDER BY v.to_on IS NULL DESC, v.to_on DESC LIMIT 1",
                 )
                 .bind(v.as_str())
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
-                if let Some((t, village)) = taken {
-                    return Err(StoreError::Invalid(format!(
-                        "{}已有驻村工作队“{t}”，一个村同一时间只有一个工作队",
-                        village.unwrap_or_else(|| v.to_string())
-                    )));
+                match taken {
+                    Some((t, village, None)) => {
+                        return Err(StoreError::Invalid(format!(
+                            "{}已有驻村工作队“{t}”，一个村同一时间只有一个工作队：请先在该工作队页面办理撤换",
+                            village.unwrap_or_else(|| v.to_string())
+                        )));
+                    }
+                    Some((t, village, Some(to))) if to > team.from => {
+                        return Err(StoreError::Invalid(format!(
+                            "{}原驻村工作队“{t}”{to}才撤离，新工作队的进驻日期{}不能早于它",
+                            village.unwrap_or_else(|| v.to_string()),
+                            team.from
+                        )));
+                    }
+                    _ => {}
                 }
                 let known: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM divisions WHERE code = $1 AND level = 'village'",
@@ -273,7 +297,7 @@ impl TeamStore for SqlStore {
         let (lo, hi) = self.area_range(actor, within).await?;
         let rows: Vec<TeamRow> = read!(self, |pool| {
             sqlx::query_as(
-                "SELECT t.id, t.county, t.name, t.unit, t.from_on FROM teams t
+                "SELECT t.id, t.county, t.name, t.unit, t.from_on, t.to_on, t.end_reason FROM teams t
                   WHERE EXISTS (SELECT 1 FROM team_villages v
                                  WHERE v.team_id = t.id AND v.village BETWEEN $1 AND $2)
                   ORDER BY t.id",
@@ -458,6 +482,93 @@ impl TeamStore for SqlStore {
                 &format!("队员#{member_id}"),
                 &detail
             );
+        });
+        Ok(())
+    }
+
+    async fn end_team(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()> {
+        let target = format!("驻村工作队#{id}");
+        let Some(team) = self.visible_team(actor, id).await? else {
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        };
+        if !county_only(actor) || !actor.scope.covers(&team.county) {
+            return Err(self.deny(actor, &target).await);
+        }
+        let reason = text(
+            reason,
+            200,
+            "请填写撤换原因（轮换期满、工作调整等，不超过200字）",
+        )?;
+        if let Some(to) = team.to {
+            return Err(StoreError::Invalid(format!(
+                "“{}”已于{to}撤换，不能再次撤换",
+                team.name
+            )));
+        }
+        if on < team.from {
+            return Err(StoreError::Invalid(format!(
+                "撤换日期{on}早于工作队进驻日期{}",
+                team.from
+            )));
+        }
+        let detail = serde_json::json!({ "on": on.to_string(), "reason": reason }).to_string();
+        write_tx!(self, |tx| {
+            // The day records' sequence lock: a record being written now is counted below.
+            let _: i64 = allocate!(tx, "team_days", 0i64);
+            let later: (i64, Option<NaiveDate>) = sqlx::query_as(
+                "SELECT COUNT(*), MAX(d.to_on) FROM team_days d
+                   JOIN team_members m ON m.id = d.member_id
+                  WHERE m.team_id = $1 AND d.to_on > $2",
+            )
+            .bind(id)
+            .bind(on)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let (n @ 1.., Some(last)) = later {
+                return Err(StoreError::Invalid(format!(
+                    "队员在{on}以后还有{n}条在村记录（最晚到{last}），撤换日期不能早于这些记录"
+                )));
+            }
+            let done = sqlx::query(
+                "UPDATE teams SET to_on = $1, end_reason = $2 WHERE id = $3 AND to_on IS NULL",
+            )
+            .bind(on)
+            .bind(&reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "“{}”已被他人撤换，请刷新页面",
+                    team.name
+                )));
+            }
+            sqlx::query("UPDATE team_villages SET to_on = $1 WHERE team_id = $2")
+                .bind(on)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            // Terms still running (or planned past the day) end with the team.
+            sqlx::query(
+                "UPDATE team_members SET to_on = $1, end_reason = $2
+                  WHERE team_id = $3 AND end_reason IS NULL AND (to_on IS NULL OR to_on > $1)",
+            )
+            .bind(on)
+            .bind(format!("工作队撤换：{reason}"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            audit_in!(tx, actor, "team.end", &target, &detail);
         });
         Ok(())
     }

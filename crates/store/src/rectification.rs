@@ -3,6 +3,7 @@
 //! to 销号. Weak villages of the programme are items too (see `VillageStore::enrol_weak`).
 
 use crate::StoreResult;
+use crate::files::{NewAttachment, PhotoMeta};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use dixian_domain::access::Actor;
@@ -66,9 +67,14 @@ pub struct ItemEvent {
     pub on: NaiveDate,
     pub note: String,
     pub evidence: String,
+    /// Scans and photos of the evidence brought with the step.
+    pub files: Vec<PhotoMeta>,
     pub at: DateTime<Utc>,
     pub by: String,
 }
+
+/// Evidence files one step may bring.
+pub const MAX_ITEM_FILES: usize = 5;
 
 /// A step as asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +84,8 @@ pub struct StepInput {
     pub note: String,
     /// 佐证材料: required when completion is reported.
     pub evidence: String,
+    /// Scans or photos of the evidence (JPEG, PNG, PDF), at most [`MAX_ITEM_FILES`].
+    pub files: Vec<NewAttachment>,
     /// The pack's 经营性收入 items: a weak village's 销号 is checked in the write against its
     /// latest stored account with them (empty: such a 销号 is refused).
     pub operating: Vec<AccountItem>,
@@ -118,4 +126,12 @@ pub trait RectificationStore: Send + Sync {
         version: i64,
         step: &StepInput,
     ) -> StoreResult<ItemState>;
+    /// An evidence file of item `item`; `None` if unknown or out of the actor's area (the
+    /// refusal audited). Every opening is audited.
+    async fn item_evidence(
+        &self,
+        actor: &Actor,
+        item: i64,
+        file: i64,
+    ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
 }

@@ -68,7 +68,17 @@ pub struct TeamRecord {
     pub unit: String,
     pub villages: Vec<(DivisionCode, String)>,
     pub from: NaiveDate,
+    /// The day it left its villages (撤换、期满), and why; `None` while it serves.
+    pub to: Option<NaiveDate>,
+    pub end_reason: Option<String>,
     pub members: Vec<MemberRecord>,
+}
+
+impl TeamRecord {
+    /// Whether it serves its villages on `day`.
+    pub fn serves_on(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day <= to)
+    }
 }
 
 /// A day record as stored.
@@ -85,8 +95,19 @@ pub struct StoredDays {
 #[async_trait]
 pub trait TeamStore: Send + Sync {
     /// Forms a team of the actor's county (the county only); refused when a village is not of
-    /// the county or already has a team. Gives its id.
+    /// the county, already has a team, or had one that left after the new one's start. Gives
+    /// its id.
     async fn add_team(&self, actor: &Actor, team: &NewTeam) -> StoreResult<i64>;
+    /// Ends team `id` on `on` (撤换、期满) with the reason (the county): its villages are free
+    /// for another team from that day, and its members' terms still running end with it.
+    /// Refused before the team's start, twice, or before a day its members were recorded.
+    async fn end_team(
+        &self,
+        actor: &Actor,
+        id: i64,
+        on: NaiveDate,
+        reason: &str,
+    ) -> StoreResult<()>;
     /// Teams serving a village in `within` (the actor's area when `None`), with their members.
     async fn teams(
         &self,

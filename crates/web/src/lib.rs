@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(screening::api_router())
         .merge(dashboard::api_router())
         .merge(reports::api_router())
+        .merge(villages::api_router())
         .route("/api/{*rest}", axum::routing::any(api::no_such_endpoint))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -167,6 +168,7 @@ pub fn openapi_document() -> serde_json::Value {
         dashboard::api_paths(),
         reports::api_paths(),
         complaints::api_paths(),
+        villages::api_paths(),
     ])
 }
 

@@ -91,6 +91,11 @@ pub const ATTACHMENT_UPLOAD_LIMIT: usize = dixian_store::files::MAX_ATTACHMENT_B
 pub const VISIT_UPLOAD_LIMIT: usize =
     dixian_store::visits::MAX_VISIT_PHOTOS * dixian_store::files::MAX_ATTACHMENT_BYTES + 256 * 1024;
 
+/// Largest body of a rectification step's form: its evidence files plus the fields.
+pub const ITEM_STEP_UPLOAD_LIMIT: usize = dixian_store::rectification::MAX_ITEM_FILES
+    * dixian_store::files::MAX_ATTACHMENT_BYTES
+    + 256 * 1024;
+
 /// Largest body of a problem's step form: its evidence files plus the fields.
 pub const PROBLEM_STEP_UPLOAD_LIMIT: usize = dixian_store::problems::MAX_PROBLEM_FILES
     * dixian_store::files::MAX_ATTACHMENT_BYTES

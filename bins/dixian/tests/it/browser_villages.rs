@@ -281,6 +281,41 @@ async fn the_county_follows_its_villages_on_a_phone() {
         "",
         "/households by designation overflows a phone"
     );
+    // The visit and problem lists: chosen in their forms, the choice kept, fewer listed.
+    let count = |text: String| -> i64 {
+        text.chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    };
+    for (list, total, form) in [
+        ("/visits", "#total", "#filter"),
+        ("/problems", "#totals", "#problems-filter"),
+    ] {
+        b.client.goto(&format!("{base}{list}")).await.unwrap();
+        let all = count(b.text(total).await);
+        // The demo's visits and problems are mostly in 松林村, which is no key village.
+        b.choose(&format!("{form} select[name=designation]"), "key_village")
+            .await;
+        b.submit(&format!("{form} button")).await;
+        let picked = b
+            .client
+            .find(Locator::Css(&format!("{form} select[name=designation]")))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(picked, "key_village", "{list}");
+        let some = count(b.text(total).await);
+        assert!(some < all, "{list}: {some} of {all}");
+        boxes_sit_by_their_labels(&b, form).await;
+        assert_eq!(b.overflow().await, "", "{list} by designation overflows");
+    }
 }
 
 /// The weak-village programme end to end on a phone: the county enrols a chosen village with
@@ -395,6 +430,13 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
     assert_eq!(b.overflow().await, "", "a refused step overflows");
     b.fill("#step-resolve input[name=evidence]", "2026年收益分配表")
         .await;
+    // The statement's scan goes with the report.
+    let scans = tempfile::tempdir().unwrap();
+    let scan = scans.path().join("income-statement.pdf");
+    std::fs::write(&scan, b"%PDF-1.4\n% income statement\n%%EOF\n").unwrap();
+    b.fill("#step-resolve input[name=file]", scan.to_str().unwrap())
+        .await;
+    boxes_sit_by_their_labels(&b, "#step-resolve").await;
     b.submit("#step-resolve button").await;
     assert_eq!(b.text("#item-state").await, "已整改待销号");
     let item = b.path().await;
@@ -412,6 +454,12 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
     b.submit("#step-close button").await;
     assert_eq!(b.text("#item-state").await, "已销号");
     assert!(b.text("#item-history").await.contains("2026年收益分配表"));
+    let scan_link = b
+        .client
+        .find(Locator::Css("#item-history a[href*='/files/']"))
+        .await
+        .unwrap();
+    assert_eq!(scan_link.text().await.unwrap(), "income-statement.pdf");
     assert_eq!(b.overflow().await, "", "the item page overflows a phone");
     b.screenshot("rectification-item-phone.png").await;
     b.client
@@ -577,6 +625,50 @@ async fn the_town_keeps_its_teams_month_on_a_phone() {
             .contains("同一时间只能在一个工作队")
     );
     assert_eq!(b.overflow().await, "", "a refused member overflows");
+
+    // The county replaces that team (撤换): a reason is asked beside its box; then its
+    // villages are free for a new team and the team stays listed, replaced.
+    let villages = b.text("#team-facts").await;
+    open_details(&b, "#end-team").await;
+    boxes_sit_by_their_labels(&b, "#end-team").await;
+    b.submit("#end-team button").await;
+    assert!(
+        b.text("#end-team input[name=reason] + .field-error")
+            .await
+            .contains("请填写撤换原因")
+    );
+    b.fill("#end-team input[name=reason]", "两年期满轮换").await;
+    b.submit("#end-team button").await;
+    assert!(b.text("#team-done").await.contains("工作队已撤换"));
+    let team_page = b.path().await;
+    assert!(b.text("#team-ended").await.contains("两年期满轮换"));
+    assert!(b.client.find(Locator::Css("#end-team")).await.is_err());
+    assert_eq!(b.overflow().await, "", "a replaced team overflows");
+    b.client.goto(&format!("{base}/teams")).await.unwrap();
+    let id = team_page.rsplit('/').next().unwrap();
+    assert!(b.text(&format!("#team-{id}")).await.contains("已撤换"));
+    // The form is folded away: its choices are read, not seen.
+    let free = b
+        .client
+        .execute(
+            "return document.querySelector('#new-team select[name=village1]').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let first_village = villages
+        .split("驻村")
+        .nth(1)
+        .and_then(|rest| rest.trim().split(['、', '\n', ' ']).next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        !first_village.is_empty() && free.contains(&first_village),
+        "{first_village} should be free: {free}"
+    );
 }
 
 /// Opens the folded section (`<details>`) holding `form`, as a person taps its summary.

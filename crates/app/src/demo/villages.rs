@@ -233,6 +233,7 @@ async fn load_programme(
                         on: as_of,
                         note: "项目已完成选址和村民代表会议，正在办理用地手续".into(),
                         evidence: "村民代表会议记录".into(),
+                        files: Vec::new(),
                         operating: Vec::new(),
                     },
                 )
@@ -371,6 +372,7 @@ async fn load_findings(
             on,
             note: note.into(),
             evidence: evidence.into(),
+            files: Vec::new(),
             operating: Vec::new(),
         };
         let taken = [

@@ -165,6 +165,65 @@ async fn clearing_and_dispatch_count_what_they_list() {
             .to_string()
             .contains("过长")
     );
+    // By designation (认定): problems of villages holding it on the day, themselves or by
+    // their town or county; the words name it as the pack does.
+    // The demo's designations (key towns, 脱贫村, key villages …), then the ledger read again.
+    dixian_app::demo::villages::load_villages(&s, &code(COUNTY), 9, as_of)
+        .await
+        .unwrap();
+    let l = ProblemLedger::load(&s, &county, &code(COUNTY), as_of)
+        .await
+        .unwrap();
+    let designations = s.designations(&county, None).await.unwrap();
+    let holds = |kind: &str, v: &DivisionCode| {
+        designations.iter().any(|r| {
+            let d = &r.designation;
+            d.kind == kind && d.holds_on(as_of) && (d.division == *v || v.is_within(&d.division))
+        })
+    };
+    let mut narrowed = false;
+    for kind in [
+        "key_town",
+        "tuopin_village",
+        "key_village",
+        "relocation_village",
+    ] {
+        let f = FilterQuery {
+            designation: kind.into(),
+            ..FilterQuery::default()
+        }
+        .filter(code(COUNTY))
+        .unwrap();
+        assert_eq!(FilterQuery::of(&f).designation, kind);
+        let expected = l
+            .problems
+            .iter()
+            .filter(|p| holds(kind, &p.village))
+            .count();
+        assert_eq!(l.select(&f).len(), expected, "{kind}");
+        narrowed |= expected > 0 && expected < l.problems.len();
+        let words = l.words(&f);
+        assert!(
+            words
+                .iter()
+                .any(|w| w.starts_with("村的认定：") && !w.contains(kind)),
+            "{words:?}"
+        );
+    }
+    assert!(
+        narrowed,
+        "the demo's designations should narrow its problems"
+    );
+    assert!(
+        FilterQuery {
+            designation: "重点村".into(),
+            ..FilterQuery::default()
+        }
+        .filter(code(COUNTY))
+        .unwrap_err()
+        .to_string()
+        .contains("认定类别代码")
+    );
     // The demo has problems beyond the clearing limit now, and struck-off ones.
     let now = l.by_division(&s, Month::of(as_of)).await.unwrap();
     assert!(now.total.uncleared.n > 0 && !now.total.cleared());

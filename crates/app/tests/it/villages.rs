@@ -268,11 +268,30 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
             version: version(v),
         };
         let s = &s;
-        async move { step(s, actor, id, &f, today).await }
+        async move { step(s, actor, id, &f, Vec::new(), today).await }
     };
-    take(&town, "resolve", "光伏电站已并网", "并网验收单", 0)
-        .await
-        .unwrap();
+    // A file that is not a scan or a photo is named beside the upload box; nothing is written.
+    let f = StepForm {
+        step: "resolve".into(),
+        on: String::new(),
+        note: "光伏电站已并网".into(),
+        evidence: "并网验收单".into(),
+        version: version(0),
+    };
+    let not_a_scan = vec![("验收单.docx".to_string(), b"PK\x03\x04 word".to_vec())];
+    match step(&s, &town, id, &f, not_a_scan, today).await {
+        Err(AppError::Fields(p)) => {
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert_eq!(p[0].0, "file");
+            assert!(p[0].1.contains("验收单.docx"), "{}", p[0].1);
+        }
+        other => panic!("a .docx should be refused beside the upload: {other:?}"),
+    }
+    let scan = vec![(
+        "并网验收单.pdf".to_string(),
+        b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec(),
+    )];
+    step(&s, &town, id, &f, scan, today).await.unwrap();
     let close_refusal = |r: Result<_, AppError>| match r {
         Err(AppError::Store(dixian_store::StoreError::Invalid(m))) => m,
         other => panic!("expected the 销号 refused, got {other:?}"),
@@ -292,6 +311,14 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
     let (record, events) = s.item(&county, id).await.unwrap().unwrap();
     assert_eq!(record.state, ItemState::Closed);
     assert_eq!(events.len(), 2);
+    assert_eq!(
+        events[0]
+            .files
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>(),
+        ["并网验收单.pdf"]
+    );
 
     // The programme counts it struck off; the ledger's three lists carry it.
     let p = programme(&s, &county, None, today).await.unwrap().unwrap();

@@ -413,7 +413,7 @@ pub async fn funds(store: &dyn Store) {
             ];
             invalid(
                 store.advance_project(who, pid, version, &too_many).await,
-                "最多附5个文件",
+                "最多上传5个文件",
             );
         }
         store

@@ -31,6 +31,7 @@ fn step(s: ItemStep, note: &str, evidence: &str) -> StepInput {
         on: d(2026, 6, 1),
         note: note.into(),
         evidence: evidence.into(),
+        files: Vec::new(),
         operating: Vec::new(),
     }
 }
@@ -150,14 +151,45 @@ pub async fn rectification(store: &dyn Store) {
             .await,
         "没有佐证材料不能申请销号",
     );
-    assert_eq!(
+    // The evidence's scans come with the step, sealed; an empty or oversized one is refused.
+    let scan = |bytes: Vec<u8>| crate::files::NewAttachment {
+        kind: dixian_domain::monitoring::AttachmentKind::Other,
+        name: "资产台账.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes,
+    };
+    let with_scan = |bytes: Vec<u8>| StepInput {
+        files: vec![scan(bytes)],
+        ..step(resolve, "已补齐", "资产台账（2026年5月版）")
+    };
+    invalid(
         store
             .step_item(
                 &village,
                 id,
                 1,
-                &step(resolve, "已补齐", "资产台账（2026年5月版）")
+                &with_scan(vec![0; crate::files::MAX_ATTACHMENT_BYTES + 1]),
             )
+            .await,
+        "为空或超过",
+    );
+    invalid(
+        store
+            .step_item(
+                &village,
+                id,
+                1,
+                &StepInput {
+                    files: (0..6).map(|_| scan(b"%PDF-1.4".to_vec())).collect(),
+                    ..with_scan(Vec::new())
+                },
+            )
+            .await,
+        "最多上传5个",
+    );
+    assert_eq!(
+        store
+            .step_item(&village, id, 1, &with_scan(b"%PDF-1.4 scan".to_vec()))
             .await,
         Ok(ItemState::Resolved)
     );
@@ -207,6 +239,29 @@ pub async fn rectification(store: &dyn Store) {
     );
     let (record, events) = store.item(&county, id).await.unwrap().unwrap();
     assert_eq!(record.state, ItemState::Closed);
+    let scans: Vec<_> = events.iter().flat_map(|e| &e.files).collect();
+    assert_eq!(scans.len(), 1, "{events:?}");
+    assert_eq!(
+        (scans[0].name.as_str(), scans[0].size),
+        ("资产台账.pdf", 13)
+    );
+    let (meta, bytes) = store
+        .item_evidence(&town, id, scans[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (meta.content_type.as_str(), bytes),
+        ("application/pdf", b"%PDF-1.4 scan".to_vec())
+    );
+    assert_eq!(
+        store.item_evidence(&other_town, id, scans[0].id).await,
+        Ok(None)
+    );
+    assert_eq!(
+        store.item_evidence(&town, id, scans[0].id + 100).await,
+        Ok(None)
+    );
     assert_eq!(record.closed_on, Some(d(2026, 6, 1)));
     assert_eq!(
         record.last_progress.map(|p| p.1),

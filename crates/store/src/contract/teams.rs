@@ -315,12 +315,84 @@ pub async fn teams(store: &dyn Store) {
         "超出该队员的驻村任期",
     );
 
+    // Replacement (撤换): the county ends the team, not before its records; the running
+    // terms end with it; its villages take a new team from that day, not earlier.
+    assert_eq!(
+        store.end_team(&town, t1, d(2026, 11, 30), "期满轮换").await,
+        Err(StoreError::Forbidden)
+    );
+    invalid(
+        store
+            .end_team(&county, t1, d(2025, 12, 1), "期满轮换")
+            .await,
+        "早于工作队进驻日期",
+    );
+    invalid(
+        store
+            .end_team(&county, t1, d(2026, 11, 10), "期满轮换")
+            .await,
+        "以后还有",
+    );
+    invalid(
+        store.end_team(&county, t1, d(2026, 11, 30), " ").await,
+        "撤换原因",
+    );
+    store
+        .end_team(&county, t1, d(2026, 11, 30), "期满轮换")
+        .await
+        .unwrap();
+    invalid(
+        store.end_team(&county, t1, d(2026, 12, 1), "再次").await,
+        "不能再次撤换",
+    );
+    let ended = store.team(&county, t1).await.unwrap().unwrap();
+    assert_eq!(
+        (ended.to, ended.end_reason.as_deref()),
+        (Some(d(2026, 11, 30)), Some("期满轮换"))
+    );
+    assert!(!ended.serves_on(d(2026, 12, 1)) && ended.serves_on(d(2026, 11, 30)));
+    let term = |id: i64| {
+        let m = ended.members.iter().find(|m| m.id == id).unwrap();
+        (m.to, m.end_reason.clone().unwrap_or_default())
+    };
+    assert_eq!(term(m1), (Some(d(2026, 11, 30)), "任期轮换".to_string()));
+    assert_eq!(
+        term(m2),
+        (Some(d(2026, 11, 30)), "工作队撤换：期满轮换".to_string())
+    );
+    let next = NewTeam {
+        name: "县交通局驻石桥村工作队".into(),
+        unit: "县交通局".into(),
+        villages: vec![code("500299101202")],
+        from: d(2026, 11, 15),
+    };
+    invalid(store.add_team(&county, &next).await, "才撤离");
+    let t3 = store
+        .add_team(
+            &county,
+            &NewTeam {
+                from: d(2026, 12, 1),
+                ..next.clone()
+            },
+        )
+        .await
+        .unwrap();
+    let seen: Vec<(i64, bool)> = store
+        .teams(&town, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| (t.id, t.serves_on(d(2026, 12, 7))))
+        .collect();
+    assert_eq!(seen, [(t1, false), (t3, true)]);
+
     let audit = store
         .audit_records(&sys(), &AuditFilter::after(0, 1000))
         .await
         .unwrap();
     let count = |action: &str| audit.iter().filter(|r| r.action == action).count();
-    assert_eq!(count("team.add"), 2);
+    assert_eq!(count("team.add"), 3);
+    assert_eq!(count("team.end"), 1);
     assert_eq!(count("team.member.add"), 3);
     assert_eq!(count("team.days"), 3);
     assert_eq!(count("team.member.end"), 1);

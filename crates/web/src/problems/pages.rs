@@ -58,6 +58,9 @@ pub struct ListQuery {
     /// Words of the head's name or of the household code.
     #[serde(default)]
     q: String,
+    /// A designation code (认定类别); empty: any.
+    #[serde(default)]
+    designation: String,
     #[serde(default)]
     month: String,
     #[serde(default)]
@@ -77,6 +80,7 @@ impl ListQuery {
             overdue_on: self.overdue_on.clone(),
             uncleared_on: self.uncleared_on.clone(),
             q: self.q.clone(),
+            designation: self.designation.clone(),
         }
     }
 }
@@ -157,6 +161,9 @@ struct ListPage {
     kind: String,
     department: String,
     q: String,
+    designation: String,
+    /// The pack's designation kinds, (code, name), for the filter.
+    designations: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
     states: Vec<(&'static str, &'static str)>,
     departments: Vec<String>,
@@ -242,7 +249,7 @@ async fn list_with(
             note,
             code: l.area.code.to_string(),
             name: l.area.name.clone(),
-            words: filter.words(),
+            words: l.words(&filter),
             total,
             rows: selected
                 .iter()
@@ -264,6 +271,8 @@ async fn list_with(
             kind: q.kind.clone(),
             department: q.department.clone(),
             q: q.q.trim().to_string(),
+            designation: q.designation.trim().to_string(),
+            designations: l.designation_kinds.clone(),
             kinds: PROBLEM_KINDS
                 .iter()
                 .map(|k| (k.code(), k.label()))

@@ -14,5 +14,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/rectification", get(pages::list).post(pages::create))
         .route("/rectification/export.xlsx", get(pages::export))
         .route("/rectification/{id}", get(pages::show))
-        .route("/rectification/{id}/step", post(pages::step))
+        .route(
+            "/rectification/{id}/step",
+            post(pages::step).layer(axum::extract::DefaultBodyLimit::max(
+                crate::limit::ITEM_STEP_UPLOAD_LIMIT,
+            )),
+        )
+        .route("/rectification/{id}/files/{file}", get(pages::evidence))
 }

@@ -29,19 +29,12 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn filter(&self) -> Result<ItemFilter, AppError> {
-        let within = crate::areas::parse_area(&self.area)?;
-        let state = match self.state.trim() {
-            "" => None,
-            s => Some(
-                ItemState::parse(s)
-                    .ok_or_else(|| AppError::Invalid(vec![format!("没有“{s}”这种状态")]))?,
-            ),
-        };
-        Ok(ItemFilter {
-            within,
-            state,
-            source: Some(self.source.trim().to_string()).filter(|s| !s.is_empty()),
-        })
+        dixian_app::rectification::ItemQuery {
+            area: self.area.clone(),
+            state: self.state.clone(),
+            source: self.source.clone(),
+        }
+        .filter()
     }
 
     fn query_string(&self) -> String {
@@ -249,6 +242,8 @@ pub(crate) struct EventView {
     on: String,
     note: String,
     evidence: String,
+    /// (id, name) of the evidence's scans and photos.
+    files: Vec<(i64, String)>,
     by: String,
     at: String,
 }
@@ -355,11 +350,12 @@ async fn show_item(
                     on: e.on.to_string(),
                     note: e.note.clone(),
                     evidence: e.evidence.clone(),
+                    files: e.files.iter().map(|f| (f.id, f.name.clone())).collect(),
                     by: e.by.clone(),
                     at: dixian_app::beijing_minute(e.at),
                 })
                 .collect(),
-            orphan: ["progress", "resolve", "close", "reopen"]
+            orphan: ["progress", "resolve", "close", "reopen", "upload"]
                 .iter()
                 .filter(|c| !steps.iter().any(|(s, _)| s == *c))
                 .flat_map(|c| typed.errors(&format!("step-{c}")))
@@ -370,6 +366,21 @@ async fn show_item(
             typed,
         },
     ))
+}
+
+/// `GET /rectification/{id}/files/{file}`: an evidence scan or photo, as a download (audited).
+pub async fn evidence(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Page {
+    let found = state
+        .store
+        .item_evidence(&session.auth.actor, id, file)
+        .await;
+    crate::forms::stored_or_missing(found, &format!("finding{id}-{file}"), || {
+        format!("整改事项#{id}没有佐证材料#{file}")
+    })
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -396,19 +407,30 @@ pub async fn show(
     show_item(&state, &session, id, done, Typed::default()).await
 }
 
-/// `POST /rectification/{id}/step`.
+/// `POST /rectification/{id}/step`, with the evidence's scans or photos.
 pub async fn step(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
     Path(id): Path<i64>,
-    posted: Posted,
+    posted: Result<Posted, crate::error::PageError>,
 ) -> Page {
+    let mut posted = match posted {
+        Ok(p) => p,
+        // An upload too large or broken off: said on the item's page, above its steps.
+        Err(crate::error::PageError::App(e)) if correctable(&e) => {
+            let typed = Typed::refused("step-upload", &[], &e);
+            return show_item(&state, &session, id, None, typed).await;
+        }
+        Err(refused) => return Err(refused),
+    };
+    let files = posted.take_files();
     let f: StepForm = posted.parse()?;
     match dixian_app::rectification::step(
         state.store.as_ref(),
         &session.auth.actor,
         id,
         &f,
+        files,
         state.today(),
     )
     .await

@@ -14,6 +14,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/teams/{id}", get(pages::show))
         .route("/teams/{id}/members", post(pages::add_member))
         .route("/teams/{id}/members/{member}/end", post(pages::end_member))
+        .route("/teams/{id}/end", post(pages::end_team))
         .route("/teams/{id}/days", post(pages::record_days))
         .route("/teams/{id}/print", get(pages::print))
         .route("/teams/{id}/month.xlsx", get(pages::export))

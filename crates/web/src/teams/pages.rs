@@ -43,6 +43,8 @@ pub(crate) struct TeamLine {
     unit: String,
     villages: String,
     members: String,
+    /// Replaced (撤换): shown muted, kept for the record.
+    ended: bool,
 }
 
 #[derive(Template)]
@@ -87,11 +89,12 @@ async fn show_list(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
                     .map(|(_, n)| n.as_str())
                     .collect::<Vec<_>>()
                     .join("、"),
-                members: if current.is_empty() {
-                    "尚无在任队员".into()
-                } else {
-                    current.join("、")
+                members: match (&t.to, current.is_empty()) {
+                    (Some(to), _) => format!("{to}已撤换"),
+                    (None, true) => "尚无在任队员".into(),
+                    (None, false) => current.join("、"),
                 },
+                ended: t.to.is_some(),
             }
         })
         .collect();
@@ -104,7 +107,9 @@ async fn show_list(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
             .filter(|(c, _)| {
                 DivisionCode::parse(c).is_ok_and(|d| {
                     d.level() == DivisionLevel::Village
-                        && !all.iter().any(|t| t.villages.iter().any(|(v, _)| *v == d))
+                        && !all
+                            .iter()
+                            .any(|t| t.to.is_none() && t.villages.iter().any(|(v, _)| *v == d))
                 })
             })
             .collect()
@@ -227,6 +232,8 @@ struct TeamPage {
     unit: String,
     villages: String,
     from: String,
+    /// When and why it was replaced (撤换), once it was.
+    ended: Option<String>,
     members: Vec<MemberView>,
     month: String,
     month_label: String,
@@ -327,6 +334,7 @@ async fn show_team(
                 "create" => Some("工作队已组建，请添加队员。"),
                 "member" => Some("队员已添加。"),
                 "end" => Some("任期已结束。"),
+                "replaced" => Some("工作队已撤换，所驻的村可以组建新的工作队进驻。"),
                 "days" => Some("在村情况已记录。"),
                 _ => None,
             },
@@ -341,6 +349,12 @@ async fn show_team(
                 .collect::<Vec<_>>()
                 .join("、"),
             from: t.from.to_string(),
+            ended: t.to.map(|to| {
+                format!(
+                    "{to}撤换（{}）",
+                    t.end_reason.as_deref().unwrap_or_default()
+                )
+            }),
             members,
             month: month.to_string(),
             month_label: month.label(),
@@ -434,6 +448,31 @@ pub async fn end_member(
         Ok(()) => Ok(Redirect::to(&format!("/teams/{id}?done=end#members")).into_response()),
         Err(e) if correctable(&e) => {
             let typed = Typed::refused(&format!("end-{member}"), posted.fields(), &e);
+            show_team(&state, &session, id, &TeamQuery::default(), typed).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /teams/{id}/end`: the team replaced (撤换) on a day, for a reason.
+pub async fn end_team(
+    State(state): State<AppState>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+    posted: Posted,
+) -> Page {
+    match dixian_app::teams::end_team(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        &posted.get("on"),
+        &posted.get("reason"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/teams/{id}?done=replaced")).into_response()),
+        Err(e) if correctable(&e) => {
+            let typed = Typed::refused("end-team", posted.fields(), &e);
             show_team(&state, &session, id, &TeamQuery::default(), typed).await
         }
         Err(e) => Err(e.into()),

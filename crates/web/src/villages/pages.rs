@@ -685,7 +685,11 @@ pub async fn village(
                         .filter(|m| m.from <= today && m.to.is_none_or(|e| e >= today))
                         .map(|m| format!("{}（{}）", m.name, m.role.label()))
                         .collect();
-                    (t.id, t.name.clone(), serving.join("、"))
+                    let said = match t.to {
+                        Some(to) => format!("{}至{to}，已撤换", t.from),
+                        None => serving.join("、"),
+                    };
+                    (t.id, t.name.clone(), said)
                 })
                 .collect(),
             items: f

@@ -1292,3 +1292,129 @@ async fn service_accounts_are_kept_in_bounds() {
     let again = service::revoke_token(a.store.as_ref(), &sys, issued.token_id).await;
     assert!(again.unwrap_err().to_string().contains("已经吊销"));
 }
+
+/// The village work's JSON API answers what the pages show, within the caller's area:
+/// villages with their income against the target and the designation filter, a village's
+/// file, the weak-village programme, the rectification ledger, the teams and a team's month.
+#[tokio::test]
+async fn village_work_is_read_through_the_api() {
+    let a = app().await;
+    let county_code = DivisionCode::parse("500299000000").unwrap();
+    let as_of = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    dixian_app::demo::villages::load_villages(a.store.as_ref(), &county_code, 1, as_of)
+        .await
+        .unwrap();
+    let county = token_for(&a, "county-sys", "county_admin", "500299000000").await;
+    let town = token_for(&a, "town-sys", "town_reviewer", "500299101000").await;
+    let codes = |v: &Value| -> Vec<String> {
+        v["villages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, all) = call(&a, "GET", "/api/villages?year=2025", &county, None).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all["year"], 2025);
+    let every = codes(&all);
+    assert!(every.len() > 10, "{all}");
+    assert!(
+        all["villages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["operating_fen"].as_i64().is_some_and(|f| f > 0)),
+        "{all}"
+    );
+    let (_, key) = call(
+        &a,
+        "GET",
+        "/api/villages?year=2025&designation=key_town",
+        &county,
+        None,
+    )
+    .await;
+    let keyed = codes(&key);
+    assert!(!keyed.is_empty() && keyed.len() < every.len(), "{key}");
+    assert!(
+        key["villages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["designation_codes"].to_string().contains("key_town"))
+    );
+    for bad in ["year=1990", "year=明年", "designation=重点村", "area=县"] {
+        let (status, e) = call(&a, "GET", &format!("/api/villages?{bad}"), &county, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {e}");
+        assert!(!e["message"].as_str().unwrap_or_default().is_empty(), "{e}");
+    }
+    // A town's token sees its own villages only; another town's village is not found.
+    let (_, mine) = call(&a, "GET", "/api/villages?year=2025", &town, None).await;
+    assert!(codes(&mine).iter().all(|c| c.starts_with("500299101")));
+    let elsewhere = every.iter().find(|c| !c.starts_with("500299101")).unwrap();
+    let (status, _) = call(
+        &a,
+        "GET",
+        &format!("/api/villages/{elsewhere}"),
+        &town,
+        None,
+    )
+    .await;
+    assert!(status.is_client_error(), "{status}");
+    let (status, file) = call(&a, "GET", "/api/villages/500299101201", &town, None).await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    assert_eq!(file["code"], "500299101201");
+    assert!(
+        file["years"].as_array().is_some_and(|y| !y.is_empty()),
+        "{file}"
+    );
+
+    // The weak-village programme and the ledger it lives in.
+    let (_, weak) = call(&a, "GET", "/api/villages/weak", &county, None).await;
+    if !weak["programme"].is_null() {
+        let ranking = weak["ranking"].as_array().unwrap();
+        assert_eq!(ranking.len(), every.len(), "every village is ranked");
+        assert!(ranking.iter().any(|l| l["chosen"] == true), "{weak}");
+    }
+    let (status, ledger) = call(&a, "GET", "/api/rectification", &county, None).await;
+    assert_eq!(status, StatusCode::OK, "{ledger}");
+    let items = ledger["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{ledger}");
+    let (_, closed) = call(&a, "GET", "/api/rectification?state=closed", &county, None).await;
+    let closed = closed["items"].as_array().unwrap();
+    assert!(closed.iter().all(|i| i["state"] == "closed"));
+    assert_eq!(closed.len() as u64, ledger["closed"].as_u64().unwrap());
+    let (status, _) = call(&a, "GET", "/api/rectification?state=gone", &county, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Teams, ID numbers masked, and a month of one of them.
+    let (_, teams) = call(&a, "GET", "/api/teams", &county, None).await;
+    let list = teams["teams"].as_array().unwrap();
+    assert!(!list.is_empty(), "{teams}");
+    let member = &list[0]["members"][0];
+    assert!(
+        member["id_number"].as_str().unwrap().contains('*'),
+        "{member}"
+    );
+    let id = list[0]["id"].as_i64().unwrap();
+    let (status, month) = call(
+        &a,
+        "GET",
+        &format!("/api/teams/{id}/month?month=2026-10"),
+        &county,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{month}");
+    assert_eq!(month["month"], "2026-10");
+    let (status, _) = call(
+        &a,
+        "GET",
+        &format!("/api/teams/{id}/month?month=2026-13"),
+        &county,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
