@@ -406,8 +406,6 @@ pub struct ProblemLedger {
     pub area_rules: ProblemRules,
     /// The designations holding today in and above the area, for the designation filter.
     held: HeldDesignations,
-    /// The pack's designation kinds, (code, name), for the filter and its words.
-    pub designation_kinds: Vec<(String, String)>,
 }
 
 /// A count and the filter whose list it counts.
@@ -486,7 +484,6 @@ impl ProblemLedger {
             rules,
             area_rules,
             held,
-            designation_kinds: crate::villages::designation_kinds(store, actor, today).await,
         })
     }
 
@@ -511,12 +508,12 @@ impl ProblemLedger {
             .collect()
     }
 
-    /// `filter` in words, with the designation by the pack's name.
-    pub fn words(&self, filter: &ProblemFilter) -> Vec<String> {
+    /// `filter` in words, the designation by its name in `kinds` (the pack's table, as
+    /// [`crate::villages::designation_kinds`] gives it).
+    pub fn words(&self, filter: &ProblemFilter, kinds: &[(String, String)]) -> Vec<String> {
         let mut out = filter.words();
         if let Some(code) = &filter.designation {
-            let name = self
-                .designation_kinds
+            let name = kinds
                 .iter()
                 .find(|(c, _)| c == code)
                 .map_or(code.as_str(), |(_, n)| n.as_str());

@@ -140,6 +140,26 @@ pub async fn step(
         .parse::<i64>()
         .map_err(|_| AppError::Invalid(vec!["表单缺少版本号，请刷新页面后再办理".into()]))?;
     p.extend(step.problems(&f.note, &f.evidence));
+    // Files are looked at only for someone who may take the step, and only on the steps that
+    // bring evidence: checking a photo takes a core for a while.
+    if !files.is_empty() {
+        crate::accounts::require(
+            store,
+            actor,
+            dixian_domain::access::Permission::HandleCases,
+            &format!("整改事项#{id}"),
+        )
+        .await?;
+        if !matches!(
+            step,
+            ItemStep::Progress | ItemStep::Act(ItemAction::Resolve)
+        ) {
+            return Err(AppError::Fields(vec![(
+                "file",
+                "核实销号和退回不附扫描件：请在记录进展或报告整改完成时上传".into(),
+            )]));
+        }
+    }
     let max = dixian_store::rectification::MAX_ITEM_FILES;
     if files.len() > max {
         p.push((
@@ -222,6 +242,8 @@ pub struct ItemQuery {
     pub state: String,
     /// A code of the pack's `codes.finding_source`.
     pub source: String,
+    /// A designation code (认定类别); empty: any.
+    pub designation: String,
 }
 
 impl ItemQuery {
@@ -241,10 +263,13 @@ impl ItemQuery {
                     .ok_or_else(|| AppError::Invalid(vec![format!("没有“{s}”这种状态")]))?,
             ),
         };
+        let designation = dixian_domain::villages::designation_code(&self.designation)
+            .map_err(|e| AppError::Invalid(vec![e]))?;
         Ok(ItemFilter {
             within,
             state,
             source: Some(self.source.trim().to_string()).filter(|s| !s.is_empty()),
+            designation: designation.map(|d| (d, crate::today())),
         })
     }
 }

@@ -41,11 +41,17 @@ impl HeldDesignations {
         held
     }
 
-    /// Whether `village`, its town or its county holds designation `kind`.
+    /// Whether `village`, its town or its county holds designation `kind` (not a city or
+    /// province above: the lists' SQL looks no higher, and both must agree).
     pub fn covers(&self, kind: &str, village: &DivisionCode) -> bool {
+        use crate::division::DivisionLevel;
         self.0.get(kind).is_some_and(|set| {
-            std::iter::once(*village)
-                .chain(village.ancestors())
+            std::iter::once(Some(*village))
+                .chain([
+                    village.ancestor_at(DivisionLevel::Town),
+                    village.ancestor_at(DivisionLevel::County),
+                ])
+                .flatten()
                 .any(|d| set.contains(&d))
         })
     }

@@ -197,13 +197,15 @@ impl SqlStore {
         let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
         let words = dixian_store::search_words(f.search.as_deref().unwrap_or(""));
         let pattern = format!("%{words}%");
+        let designation = crate::designation_binds(f.designation.as_ref());
         let rows: Vec<AssetRow> = json_rows!(
             self,
             AssetRow,
             "项目资产",
             format!(
-                "{} WHERE {LIST_WHERE} ORDER BY a.id LIMIT $9 OFFSET $10",
-                asset_select(8)
+                "{} WHERE {LIST_WHERE} AND {} ORDER BY a.id LIMIT $9 OFFSET $10",
+                asset_select(8),
+                crate::designated_sql("a.division", "$11", "$12")
             ),
             COLUMNS,
             |q| q
@@ -217,6 +219,8 @@ impl SqlStore {
                 .bind(i64::from(f.income_year))
                 .bind(limit.max(0))
                 .bind(offset.max(0))
+                .bind(&designation.0)
+                .bind(designation.1)
         );
         rows.into_iter().map(AssetRow::summary).collect()
     }
@@ -1512,9 +1516,11 @@ impl AssetStore for SqlStore {
         let (lo, hi) = self.area_range(actor, f.within.as_ref()).await?;
         let words = dixian_store::search_words(f.search.as_deref().unwrap_or(""));
         let pattern = format!("%{words}%");
+        let designation = crate::designation_binds(f.designation.as_ref());
         let total: i64 = read!(self, |pool| {
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM assets a WHERE {LIST_WHERE}"
+                "SELECT COUNT(*) FROM assets a WHERE {LIST_WHERE} AND {}",
+                crate::designated_sql("a.division", "$8", "$9")
             )))
             .bind(&lo)
             .bind(&hi)
@@ -1523,6 +1529,8 @@ impl AssetStore for SqlStore {
             .bind(f.project_id.unwrap_or(0))
             .bind(&words)
             .bind(&pattern)
+            .bind(&designation.0)
+            .bind(designation.1)
             .fetch_one(pool)
             .await
             .map_err(backend)?

@@ -222,17 +222,19 @@ impl SqlStore {
 
     /// Ends `cadre`'s care of `household` on `on`, the period kept with `reason`: the
     /// release on a household's page and the registry's unassign both come here.
+    /// `cadre` is the account's (username, display name): the audit names the login as an
+    /// assignment's record does, messages the person.
     pub(crate) async fn end_assignment(
         &self,
         actor: &Actor,
         household: &HouseholdCode,
         cadre: i64,
-        cadre_name: &str,
+        (username, cadre_name): (&str, &str),
         on: NaiveDate,
         reason: &str,
     ) -> StoreResult<()> {
         let detail =
-            serde_json::json!({ "cadre": cadre_name, "on": on.to_string(), "reason": reason })
+            serde_json::json!({ "cadre": username, "on": on.to_string(), "reason": reason })
                 .to_string();
         let now = audit::timestamp(Utc::now());
         write_tx!(self, |tx| {
@@ -253,7 +255,7 @@ impl SqlStore {
             .map_err(backend)?;
             let Some((hid, at)) = found else {
                 return Err(StoreError::Invalid(format!(
-                    "{cadre_name}不是户{household}现在的帮扶责任人，无需解除"
+                    "该账号不是户{household}现在的帮扶责任人，无需解除（可能已被他人解除或移交）"
                 )));
             };
             let from = crate::beijing_day(parse_time("指定时间", &at)?);
@@ -598,12 +600,26 @@ impl CadreStore for SqlStore {
                 "解除日期{on}晚于今天{today}：只能记已经解除的"
             )));
         }
-        let name = self
-            .user_by_id(cadre)
-            .await?
-            .map(|u| u.display_name)
-            .unwrap_or_else(|| format!("账号#{cadre}"));
-        self.end_assignment(actor, household, cadre, &name, on, &reason)
+        // Named only through the household's own assignment: an id typed into the address
+        // tells nothing of accounts the officer does not deal with.
+        let names: Option<(String, String)> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT u.username, u.display_name FROM cadre_assignments a
+                   JOIN households h ON h.id = a.household_id JOIN users u ON u.id = a.user_id
+                  WHERE h.code = $1 AND a.user_id = $2",
+            )
+            .bind(household.as_str())
+            .bind(cadre)
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+        });
+        let Some((username, name)) = names else {
+            return Err(StoreError::Invalid(format!(
+                "该账号不是户{household}现在的帮扶责任人，无需解除（可能已被他人解除或移交）"
+            )));
+        };
+        self.end_assignment(actor, household, cadre, (&username, &name), on, &reason)
             .await
     }
 

@@ -644,19 +644,26 @@ impl FundStore for SqlStore {
                     .join(", ")
             )
         };
-        let where_ = format!(
-            "p.division BETWEEN $1 AND $2
+        let designation = crate::designation_binds(filter.designation.as_ref());
+        // The designation's two parameters come after the others of each query.
+        let where_at = |kind: &str, on: &str| {
+            format!(
+                "p.division BETWEEN $1 AND $2
                AND ($3 = '' OR p.stage = $3)
                AND ($4 = 0 OR p.planned_year = $4)
-               AND ($5 = '' OR p.name LIKE $6){stages}"
-        );
+               AND ($5 = '' OR p.name LIKE $6){stages}
+               AND {}",
+                crate::designated_sql("p.division", kind, on)
+            )
+        };
         let stage = filter.stage.map(|s| s.code()).unwrap_or("");
         let year = i64::from(filter.planned_year.unwrap_or(0));
         let whole = offset == 0 && limit == i64::MAX;
         let (rows, totals): (Vec<ProjectRow>, Option<(i64, i64, i64)>) = read!(self, |pool| {
             let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{} WHERE {where_} ORDER BY p.planned_year DESC, p.id DESC LIMIT $7 OFFSET $8",
-                project_select()
+                "{} WHERE {} ORDER BY p.planned_year DESC, p.id DESC LIMIT $7 OFFSET $8",
+                project_select(),
+                where_at("$9", "$10")
             )))
             .bind(&lo)
             .bind(&hi)
@@ -666,6 +673,8 @@ impl FundStore for SqlStore {
             .bind(&pattern)
             .bind(limit.max(0))
             .bind(offset.max(0))
+            .bind(&designation.0)
+            .bind(designation.1)
             .fetch_all(pool)
             .await
             .map_err(backend)?;
@@ -678,7 +687,8 @@ impl FundStore for SqlStore {
                                 COALESCE((SELECT CAST(SUM(l.amount_fen) AS BIGINT)
                                             FROM fund_lines l JOIN projects p ON p.id = l.project_id
                                            WHERE {where_}), 0)
-                           FROM projects p WHERE {where_}"
+                           FROM projects p WHERE {where_}",
+                        where_ = where_at("$7", "$8")
                     )))
                     .bind(&lo)
                     .bind(&hi)
@@ -686,6 +696,8 @@ impl FundStore for SqlStore {
                     .bind(year)
                     .bind(&words)
                     .bind(&pattern)
+                    .bind(&designation.0)
+                    .bind(designation.1)
                     .fetch_one(pool)
                     .await
                     .map_err(backend)?,

@@ -933,6 +933,28 @@ pub(crate) fn beijing_day(t: chrono::DateTime<Utc>) -> chrono::NaiveDate {
     (t + chrono::Duration::hours(8)).date_naive()
 }
 
+/// The designation filter of a list with positional parameters: true when parameter `kind`
+/// is empty, or the division in `column` (a trusted column name), its town or its county holds
+/// that designation on the day in parameter `on`.
+pub(crate) fn designated_sql(column: &str, kind: &str, on: &str) -> String {
+    format!(
+        "({kind} = '' OR EXISTS (SELECT 1 FROM designations d
+           WHERE d.kind = {kind} AND d.from_on <= {on} AND (d.to_on IS NULL OR d.to_on >= {on})
+             AND d.division IN ({column}, substr({column}, 1, 9) || '000',
+                                substr({column}, 1, 6) || '000000')))"
+    )
+}
+
+/// The bindings of [`designated_sql`]'s two parameters for an optional filter.
+pub(crate) fn designation_binds(
+    d: Option<&(String, chrono::NaiveDate)>,
+) -> (String, chrono::NaiveDate) {
+    d.map_or_else(
+        || (String::new(), chrono::NaiveDate::default()),
+        Clone::clone,
+    )
+}
+
 /// ` AND EXISTS …`: the village in `column` (a trusted column name), or its town or county,
 /// holds designation `kind` on day `on` — the designation filter of the lists.
 pub(crate) fn push_designated<DB: sqlx::Database>(

@@ -1240,6 +1240,7 @@ impl MonitoringStore for SqlStore {
         // A county's list of thousands of cases read the fastest way on each database (see
         // `json_rows!`).
         let columns = case_row_columns();
+        let designation = crate::designation_binds(filter.designation.as_ref());
         let inner = format!(
                     "{} WHERE c.village BETWEEN $1 AND $2 {} {state_list}
                    AND ($4 = '' OR h.code = $4)
@@ -1253,13 +1254,11 @@ impl MonitoringStore for SqlStore {
                                    AND p.name LIKE $18))
                    AND ($19 IS NULL
                         OR h.id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $19))
-                   AND ($20 = '' OR EXISTS (SELECT 1 FROM designations d
-                        WHERE d.kind = $20 AND d.from_on <= $21 AND (d.to_on IS NULL OR d.to_on >= $21)
-                          AND d.division IN (c.village, substr(c.village, 1, 9) || '000',
-                                             substr(c.village, 1, 6) || '000000')))
+                   AND {designated}
                  ORDER BY c.due_on IS NULL, c.due_on, c.id LIMIT $7 OFFSET $16",
             case_select(),
-            crate::assigned_only(3)
+            crate::assigned_only(3),
+            designated = crate::designated_sql("c.village", "$20", "$21"),
         );
         let mut rows: Vec<CaseRow> =
             json_rows!(self, CaseRow, "监测案件", inner, columns, |q| q
@@ -1286,8 +1285,8 @@ impl MonitoringStore for SqlStore {
                 .bind(&search.0)
                 .bind(&search.1)
                 .bind(&bidx)
-                .bind(filter.designation.as_ref().map_or("", |d| d.0.as_str()))
-                .bind(filter.designation.as_ref().map(|d| d.1).unwrap_or_default()));
+                .bind(&designation.0)
+                .bind(designation.1));
         // The order of the inner query, whatever the aggregate kept of it.
         rows.sort_by(|a, b| {
             (a.due_on.is_none(), a.due_on, a.id).cmp(&(b.due_on.is_none(), b.due_on, b.id))

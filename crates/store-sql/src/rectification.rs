@@ -304,18 +304,23 @@ impl RectificationStore for SqlStore {
             .map(|s| s.code().to_string())
             .unwrap_or_default();
         let source = filter.source.clone().unwrap_or_default();
+        let designation = crate::designation_binds(filter.designation.as_ref());
         let limit = i64::try_from(MAX_ITEMS + 1).unwrap_or(i64::MAX);
         let (rows, progress): (Vec<ItemRow>, Vec<(i64, NaiveDate, String)>) = read!(self, |pool| {
             let rows: Vec<ItemRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "{ITEM_SELECT} WHERE i.division BETWEEN $1 AND $2
                    AND ($3 = '' OR i.state = $3) AND ($4 = '' OR i.source = $4)
-                 ORDER BY i.id DESC LIMIT $5"
+                   AND {designated}
+                 ORDER BY i.id DESC LIMIT $5",
+                designated = crate::designated_sql("i.division", "$6", "$7")
             )))
             .bind(&lo)
             .bind(&hi)
             .bind(&state)
             .bind(&source)
             .bind(limit)
+            .bind(&designation.0)
+            .bind(designation.1)
             .fetch_all(pool)
             .await
             .map_err(backend)?;

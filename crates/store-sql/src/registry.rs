@@ -905,7 +905,7 @@ impl RegistryStore for SqlStore {
                     actor,
                     household,
                     cadre,
-                    &user.display_name,
+                    (&user.username, &user.display_name),
                     today,
                     "解除帮扶责任人",
                 )

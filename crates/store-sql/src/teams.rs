@@ -239,9 +239,10 @@ impl TeamStore for SqlStore {
                             village.unwrap_or_else(|| v.to_string())
                         )));
                     }
-                    Some((t, village, Some(to))) if to > team.from => {
+                    // The old team serves through its last day; the new one starts after it.
+                    Some((t, village, Some(to))) if to >= team.from => {
                         return Err(StoreError::Invalid(format!(
-                            "{}原驻村工作队“{t}”{to}才撤离，新工作队的进驻日期{}不能早于它",
+                            "{}原驻村工作队“{t}”驻到{to}，新工作队的进驻日期{}须晚于这一天",
                             village.unwrap_or_else(|| v.to_string()),
                             team.from
                         )));
@@ -323,6 +324,12 @@ impl TeamStore for SqlStore {
         if !county_only(actor) || !actor.scope.covers(&team.county) {
             return Err(self.deny(actor, &target).await);
         }
+        if let Some(to) = team.to {
+            return Err(StoreError::Invalid(format!(
+                "“{}”已于{to}撤换，不能再添加队员",
+                team.name
+            )));
+        }
         let name = text(&m.name, 50, "请填写队员姓名（不超过50字）")?;
         let unit = text(&m.unit, 100, "请填写派出单位（不超过100字）")?;
         let position = text(&m.position, 100, "请填写原单位职务（不超过100字）")?;
@@ -343,6 +350,19 @@ impl TeamStore for SqlStore {
             // The id first: its sequence row's lock queues concurrent additions, so the terms
             // read next include any written just before (PostgreSQL reads committed data).
             let id: i64 = allocate!(tx, "team_members", 1i64);
+            // Ended meanwhile (the end takes the same sequence row first).
+            let ended: Option<NaiveDate> =
+                sqlx::query_scalar("SELECT to_on FROM teams WHERE id = $1")
+                    .bind(m.team)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            if let Some(to) = ended {
+                return Err(StoreError::Conflict(format!(
+                    "“{}”已于{to}撤换，不能再添加队员",
+                    team.name
+                )));
+            }
             let terms: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
                 "SELECT t.name, t.county, m.from_on, m.to_on FROM team_members m JOIN teams t ON t.id = m.team_id
                   WHERE m.id_number_bidx = $1",
@@ -517,10 +537,33 @@ impl TeamStore for SqlStore {
                 team.from
             )));
         }
+        let today = crate::beijing_day(Utc::now());
+        if on > today {
+            return Err(StoreError::Invalid(format!(
+                "撤换日期{on}晚于今天{today}：撤换办理后才记录"
+            )));
+        }
         let detail = serde_json::json!({ "on": on.to_string(), "reason": reason }).to_string();
         write_tx!(self, |tx| {
-            // The day records' sequence lock: a record being written now is counted below.
+            // The members' and the day records' sequence locks, in the order an addition and a
+            // day record take them: what is being written now is seen below.
+            let _: i64 = allocate!(tx, "team_members", 0i64);
             let _: i64 = allocate!(tx, "team_days", 0i64);
+            let starting: Option<(String, NaiveDate)> = sqlx::query_as(
+                "SELECT name, from_on FROM team_members
+                  WHERE team_id = $1 AND end_reason IS NULL AND from_on > $2
+                  ORDER BY from_on LIMIT 1",
+            )
+            .bind(id)
+            .bind(on)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some((name, from)) = starting {
+                return Err(StoreError::Invalid(format!(
+                    "{name}的任期{from}才开始，晚于撤换日期{on}：请先核对该队员的任期"
+                )));
+            }
             let later: (i64, Option<NaiveDate>) = sqlx::query_as(
                 "SELECT COUNT(*), MAX(d.to_on) FROM team_days d
                    JOIN team_members m ON m.id = d.member_id

@@ -80,6 +80,9 @@ pub struct AssetFilter {
     pub search: Option<String>,
     /// The year whose income each summary carries; 0: none.
     pub income_year: i32,
+    /// Only assets of divisions holding this designation on the day, themselves or by their
+    /// town or county.
+    pub designation: Option<(String, chrono::NaiveDate)>,
 }
 
 /// Income of an operating asset.

@@ -145,6 +145,9 @@ pub struct ProjectFilter {
     pub search: Option<String>,
     /// Any of these stages (none: any stage); with `stage`, both must hold.
     pub stages: Vec<ProjectStage>,
+    /// Only projects of divisions holding this designation on the day, themselves or by
+    /// their town or county.
+    pub designation: Option<(String, chrono::NaiveDate)>,
 }
 
 /// A page of a project list and what the whole list adds up to.

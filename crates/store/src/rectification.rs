@@ -98,6 +98,9 @@ pub struct ItemFilter {
     pub within: Option<DivisionCode>,
     pub state: Option<ItemState>,
     pub source: Option<String>,
+    /// Only items about divisions holding this designation on the day, themselves or by
+    /// their town or county.
+    pub designation: Option<(String, NaiveDate)>,
 }
 
 /// The rectification ledger, scoped by division like every record.

@@ -261,6 +261,11 @@ impl Typed {
         !self.form.is_empty()
     }
 
+    /// The refused form's name (empty: none was).
+    pub(crate) fn form(&self) -> &str {
+        &self.form
+    }
+
     pub(crate) fn is(&self, form: &str) -> bool {
         !self.form.is_empty() && self.form == form
     }

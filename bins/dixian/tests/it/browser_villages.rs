@@ -281,7 +281,8 @@ async fn the_county_follows_its_villages_on_a_phone() {
         "",
         "/households by designation overflows a phone"
     );
-    // The visit and problem lists: chosen in their forms, the choice kept, fewer listed.
+    // The visit, problem, rectification, project and asset lists: chosen in their forms, the
+    // choice kept, fewer listed.
     let count = |text: String| -> i64 {
         text.chars()
             .skip_while(|c| !c.is_ascii_digit())
@@ -294,6 +295,13 @@ async fn the_county_follows_its_villages_on_a_phone() {
     for (list, total, form) in [
         ("/visits", "#total", "#filter"),
         ("/problems", "#totals", "#problems-filter"),
+        (
+            "/rectification",
+            "#rectification-summary",
+            "#rectification-filter",
+        ),
+        ("/projects", "#totals", "#projects-filter"),
+        ("/assets", "#totals", "#assets-filter"),
     ] {
         b.client.goto(&format!("{base}{list}")).await.unwrap();
         let all = count(b.text(total).await);

@@ -39,8 +39,9 @@ pub struct VisitQuery {
 }
 
 impl VisitQuery {
-    /// The filter this query asks for, every wrong condition named by its field.
-    pub fn filter(&self) -> Result<VisitFilter, AppError> {
+    /// The filter this query asks for on `today` (the day a designation must hold), every
+    /// wrong condition named by its field.
+    pub fn filter(&self, today: chrono::NaiveDate) -> Result<VisitFilter, AppError> {
         let mut problems: Vec<FieldProblem> = Vec::new();
         let within = match self.area.trim() {
             "" => None,
@@ -106,7 +107,7 @@ impl VisitQuery {
             text,
             in_case,
             household: None,
-            designation: designation.map(|d| (d, crate::today())),
+            designation: designation.map(|d| (d, today)),
             offset: (page - 1).saturating_mul(VISIT_PAGE),
             limit: VISIT_PAGE,
         })
@@ -118,8 +119,9 @@ pub async fn visit_list(
     store: &dyn Store,
     actor: &Actor,
     query: &VisitQuery,
+    today: chrono::NaiveDate,
 ) -> Result<VisitPage, AppError> {
-    let filter = query.filter()?;
+    let filter = query.filter(today)?;
     Ok(store.visit_list(actor, &filter).await?)
 }
 
@@ -150,9 +152,10 @@ pub async fn export_visits(
     store: &dyn Store,
     actor: &Actor,
     query: &VisitQuery,
+    today: chrono::NaiveDate,
 ) -> Result<String, AppError> {
     crate::accounts::require(store, actor, Permission::ExportLedger, "走访记录导出").await?;
-    let first = query.filter()?;
+    let first = query.filter(today)?;
     let too_many = |total| {
         AppError::Invalid(vec![format!(
             "符合条件的走访记录有{total}条，超过一次导出的上限{MAX_EXPORTED_VISITS}条：请按区域或日期缩小范围，或导出走访台账"
@@ -225,7 +228,7 @@ mod tests {
     #[test]
     fn a_query_becomes_a_filter_or_names_every_wrong_field() {
         let f = query("500299101000", "2026-01-01", "2026/03/31", "case", "3")
-            .filter()
+            .filter(chrono::NaiveDate::MIN)
             .unwrap();
         assert_eq!(f.within.unwrap().as_str(), "500299101000");
         assert_eq!(f.from.unwrap().to_string(), "2026-01-01");
@@ -234,14 +237,14 @@ mod tests {
         assert_eq!(f.offset, 2 * VISIT_PAGE);
         assert_eq!(f.text, "张");
         let Err(AppError::Fields(problems)) =
-            query("桂花村", "2026-13-01", "2026-01-01", "all", "0").filter()
+            query("桂花村", "2026-13-01", "2026-01-01", "all", "0").filter(chrono::NaiveDate::MIN)
         else {
             panic!("a wrong query must be refused field by field");
         };
         let fields: Vec<&str> = problems.iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, ["area", "from", "kind", "page"]);
         let Err(AppError::Fields(problems)) =
-            query("", "2026-03-01", "2026-01-01", "", "").filter()
+            query("", "2026-03-01", "2026-01-01", "", "").filter(chrono::NaiveDate::MIN)
         else {
             panic!("an end before the start must be refused");
         };
@@ -251,13 +254,13 @@ mod tests {
             designation: " key_village ".into(),
             ..query("", "", "", "", "")
         };
-        let f = designated.filter().unwrap();
+        let f = designated.filter(chrono::NaiveDate::MIN).unwrap();
         assert_eq!(f.designation.map(|d| d.0).as_deref(), Some("key_village"));
         let Err(AppError::Fields(problems)) = VisitQuery {
             designation: "重点村'--".into(),
             ..designated
         }
-        .filter() else {
+        .filter(chrono::NaiveDate::MIN) else {
             panic!("a designation that cannot be a code must be refused");
         };
         assert_eq!(problems[0].0, "designation");

@@ -202,7 +202,8 @@ async fn clearing_and_dispatch_count_what_they_list() {
             .count();
         assert_eq!(l.select(&f).len(), expected, "{kind}");
         narrowed |= expected > 0 && expected < l.problems.len();
-        let words = l.words(&f);
+        let kinds = dixian_app::villages::designation_kinds(&s, &county, as_of).await;
+        let words = l.words(&f, &kinds);
         assert!(
             words
                 .iter()

@@ -1,6 +1,6 @@
 //! Contract checks of project assets.
 
-use super::{actor_as, code, id, load_divisions, record, sys};
+use super::{actor_as, code, designate, id, load_divisions, record, sys};
 use crate::assets::{AssetFilter, Ending, NewAsset, NewDistribution, NewIncome, PlanLineInput};
 use crate::funds::{NewFund, NewProject, ProjectStep};
 use crate::{AuditFilter, Store, StoreError};
@@ -588,6 +588,42 @@ pub async fn assets(store: &dyn Store) {
         .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].income_of_year, yuan(60_000));
+    // By designation (认定): the town designated, its assets listed and counted; none else.
+    designate(store, "500299101000", "key_town", None).await;
+    let by = |kind: &str| AssetFilter {
+        designation: Some((
+            kind.to_string(),
+            NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        )),
+        ..AssetFilter::default()
+    };
+    let everything = store
+        .assets(&county, &AssetFilter::default())
+        .await
+        .unwrap();
+    let in_town = everything
+        .iter()
+        .filter(|a| a.division.as_str().starts_with("500299101"))
+        .count();
+    assert_eq!(
+        store.assets(&county, &by("key_town")).await.unwrap().len(),
+        in_town
+    );
+    assert_eq!(
+        store
+            .asset_page(&county, &by("key_town"), 0, 100)
+            .await
+            .unwrap()
+            .1,
+        i64::try_from(in_town).unwrap()
+    );
+    assert!(
+        store
+            .assets(&county, &by("key_village"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .assets(&other_town, &AssetFilter::default())

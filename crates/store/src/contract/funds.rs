@@ -1,6 +1,6 @@
 //! Contract checks of funds and the project library.
 
-use super::{actor_as, code, id, load_divisions, record, sys};
+use super::{actor_as, code, designate, id, load_divisions, record, sys};
 use crate::funds::{NewFund, NewPayment, NewProject, ProjectFilter, ProjectStep};
 use crate::{AuditFilter, Store, StoreError};
 use chrono::NaiveDate;
@@ -543,6 +543,37 @@ pub async fn funds(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(settled.total, 1);
+    // By designation (认定): 石桥村's projects when it is a 脱贫村, none for another town's
+    // key-town designation; counted and summed in the database like the page.
+    designate(store, "500299101201", "tuopin_village", None).await;
+    designate(store, "500299102000", "key_town", None).await;
+    let by = |kind: &str| ProjectFilter {
+        designation: Some((kind.to_string(), d(2026, 6, 1))),
+        ..ProjectFilter::default()
+    };
+    assert!(
+        all.iter().all(|p| p.division == code("500299101201")),
+        "{all:?}"
+    );
+    let keyed = store
+        .project_page(&county, &by("tuopin_village"), 0, 1)
+        .await
+        .unwrap();
+    assert_eq!(keyed.rows.len(), 1);
+    assert_eq!(keyed.total, i64::try_from(all.len()).unwrap());
+    assert_eq!(keyed.budget, first.budget);
+    assert_eq!(
+        store
+            .projects(&county, &by("tuopin_village"))
+            .await
+            .unwrap()
+            .len(),
+        all.len()
+    );
+    for kind in ["key_town", "key_village"] {
+        let none = store.project_page(&county, &by(kind), 0, 10).await.unwrap();
+        assert_eq!((none.total, none.rows.len()), (0, 0), "{kind}");
+    }
     assert_eq!(settled.rows[0].stage, ProjectStage::Settled);
 
     // 以工代赈 wages: the registered worker is linked to the household, the other kept by

@@ -93,6 +93,20 @@ fn code(s: &str) -> DivisionCode {
     DivisionCode::parse(s).unwrap()
 }
 
+/// Designation `kind` given to `division` by the county from 2021-09-01, until `to` if set:
+/// what the lists' designation filters are checked against.
+async fn designate(store: &dyn Store, division: &str, kind: &str, to: Option<NaiveDate>) {
+    let county = actor_as(Role::CountyAdmin, "500299000000");
+    let designation = dixian_domain::villages::Designation {
+        division: code(division),
+        kind: kind.into(),
+        document: "青乡振〔2021〕3号".into(),
+        from: NaiveDate::from_ymd_opt(2021, 9, 1).unwrap(),
+        to,
+    };
+    store.add_designation(&county, &designation).await.unwrap();
+}
+
 const DIVISIONS: &str = "code,name
 500000000000,重庆市
 500200000000,县

@@ -1,6 +1,6 @@
 //! Contract checks of leads, cases and attachments.
 
-use super::{actor_as, id, load_divisions, new_user, record, sys};
+use super::{actor_as, designate, id, load_divisions, new_user, record, sys};
 use crate::files::MAX_ATTACHMENT_BYTES;
 use crate::visits::VisitFilter;
 use crate::{
@@ -451,19 +451,14 @@ pub async fn monitoring_cases(store: &dyn Store) {
     assert_eq!(case.due_on, Some(d(2026, 10, 12)));
 
     // A list by the village's designation (认定): its own, or its town's; an ended one not.
-    let designate = |division: &str, kind: &str, to: Option<NaiveDate>| {
-        let county = county.clone();
-        let d = dixian_domain::villages::Designation {
-            division: DivisionCode::parse(division).unwrap(),
-            kind: kind.into(),
-            document: "青乡振〔2021〕3号".into(),
-            from: d(2021, 9, 1),
-            to,
-        };
-        async move { store.add_designation(&county, &d).await.unwrap() }
-    };
-    designate("500299101000", "key_town", None).await;
-    designate("500299101201", "tuopin_village", Some(d(2025, 12, 31))).await;
+    designate(store, "500299101000", "key_town", None).await;
+    designate(
+        store,
+        "500299101201",
+        "tuopin_village",
+        Some(d(2025, 12, 31)),
+    )
+    .await;
     let by = |kind: &str| CaseFilter {
         designation: Some((kind.to_string(), d(2026, 10, 1))),
         ..CaseFilter::default()
@@ -1236,19 +1231,11 @@ pub async fn visits(store: &dyn Store) {
         .unwrap();
     assert_eq!(second.rows[0].visit.photos.len(), 2);
     // By designation (认定): the village's own or its county's, holding on the day asked.
-    let county = actor_as(Role::CountyAdmin, "500299000000");
     for (division, kind, to) in [
         ("500299101201", "tuopin_village", Some(d(2025, 12, 31))),
         ("500299000000", "key_county", None),
     ] {
-        let designation = dixian_domain::villages::Designation {
-            division: village(division),
-            kind: kind.into(),
-            document: "青乡振〔2021〕3号".into(),
-            from: d(2021, 9, 1),
-            to,
-        };
-        store.add_designation(&county, &designation).await.unwrap();
+        designate(store, division, kind, to).await;
     }
     let designated = |kind: &str, on: NaiveDate| VisitFilter {
         designation: Some((kind.to_string(), on)),

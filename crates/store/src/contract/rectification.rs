@@ -2,7 +2,7 @@
 //! the step rules with the four-eyes 销号, stale forms, and the pairing limits checked inside
 //! the write.
 
-use super::{actor_as, code, load_divisions, sys};
+use super::{actor_as, code, designate, load_divisions, sys};
 use crate::rectification::{ItemFilter, StepInput};
 use crate::{AuditFilter, Store, StoreError};
 use chrono::NaiveDate;
@@ -125,6 +125,27 @@ pub async fn rectification(store: &dyn Store) {
         ..ItemFilter::default()
     };
     assert_eq!(store.items(&county, &audit_only).await.unwrap().len(), 1);
+    // By designation: a key town's village's item (the town holds it), not the county's own.
+    designate(store, "500299101000", "key_town", None).await;
+    let by = |kind: &str| ItemFilter {
+        designation: Some((kind.to_string(), d(2026, 6, 1))),
+        ..ItemFilter::default()
+    };
+    let keyed: Vec<i64> = store
+        .items(&county, &by("key_town"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(keyed, [id]);
+    assert!(
+        store
+            .items(&county, &by("key_village"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let _ = county_item;
 
     // Progress by the village, then completion without evidence refused, with it accepted.

@@ -366,7 +366,59 @@ pub async fn teams(store: &dyn Store) {
         villages: vec![code("500299101202")],
         from: d(2026, 11, 15),
     };
-    invalid(store.add_team(&county, &next).await, "才撤离");
+    invalid(store.add_team(&county, &next).await, "须晚于");
+    invalid(
+        store
+            .add_team(
+                &county,
+                &NewTeam {
+                    from: d(2026, 11, 30),
+                    ..next.clone()
+                },
+            )
+            .await,
+        "须晚于",
+    );
+    invalid(
+        store
+            .add_team_member(
+                &county,
+                &NewMember {
+                    team: t1,
+                    name: "新队员".into(),
+                    id_number: id(14),
+                    from: d(2026, 12, 1),
+                    to: None,
+                    ..secretary.clone()
+                },
+            )
+            .await,
+        "不能再添加队员",
+    );
+    // A member whose term starts after the day asked holds the team's end back.
+    store
+        .add_team_member(
+            &county,
+            &NewMember {
+                team: t2,
+                name: "赵队员".into(),
+                id_number: id(13),
+                role: MemberRole::Member,
+                from: d(2026, 12, 20),
+                to: None,
+                ..secretary.clone()
+            },
+        )
+        .await
+        .unwrap();
+    invalid(
+        store.end_team(&county, t2, d(2026, 12, 1), "调整").await,
+        "才开始",
+    );
+    invalid(
+        store.end_team(&county, t2, d(2099, 12, 1), "调整").await,
+        "晚于今天",
+    );
     let t3 = store
         .add_team(
             &county,
@@ -393,7 +445,7 @@ pub async fn teams(store: &dyn Store) {
     let count = |action: &str| audit.iter().filter(|r| r.action == action).count();
     assert_eq!(count("team.add"), 3);
     assert_eq!(count("team.end"), 1);
-    assert_eq!(count("team.member.add"), 3);
+    assert_eq!(count("team.member.add"), 4);
     assert_eq!(count("team.days"), 3);
     assert_eq!(count("team.member.end"), 1);
 }

@@ -76,6 +76,7 @@ pub(super) async fn list(
                 project_id: q.project,
                 search: None,
                 income_year: q.year,
+                designation: None,
             },
         )
         .await

@@ -46,6 +46,8 @@ pub struct ListQuery {
     state: String,
     project: String,
     q: String,
+    /// A designation code (认定类别); empty: any.
+    designation: String,
     page: Option<usize>,
 }
 
@@ -71,6 +73,9 @@ struct ListPage {
     state: String,
     q: String,
     project: String,
+    designation: String,
+    /// The pack's designation kinds, (code, name), for the filter.
+    designations: Vec<(String, String)>,
     classes: Vec<(&'static str, &'static str)>,
     states: Vec<(&'static str, &'static str)>,
     /// (class, count, value, income) of assets in use.
@@ -101,6 +106,8 @@ pub async fn list(
     let class = AssetClass::parse(&q.class);
     let asset_state = AssetState::parse(&q.state);
     let project = q.project.trim().parse::<i64>().ok();
+    let designation = dixian_domain::villages::designation_code(&q.designation)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
     let wanted = q.page.unwrap_or(1).max(1);
     let (rows, total) = store
         .asset_page(
@@ -112,6 +119,7 @@ pub async fn list(
                 project_id: project,
                 search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
                 income_year: report.year,
+                designation: designation.clone().map(|d| (d, today)),
             },
             i64::try_from((wanted - 1) * PAGE_ROWS).unwrap_or(i64::MAX),
             i64::try_from(PAGE_ROWS).unwrap_or(200),
@@ -122,12 +130,13 @@ pub async fn list(
     let pages = total.div_ceil(PAGE_ROWS).max(1);
     let page = wanted.min(pages);
     let base = format!(
-        "/assets?area={}&class={}&state={}&project={}&q={}",
+        "/assets?area={}&class={}&state={}&project={}&q={}&designation={}",
         within.map(|w| w.to_string()).unwrap_or_default(),
         class.map(|c| c.code()).unwrap_or(""),
         asset_state.map(|s| s.code()).unwrap_or(""),
         project.map(|p| p.to_string()).unwrap_or_default(),
-        crate::session::url_escape(q.q.trim())
+        crate::session::url_escape(q.q.trim()),
+        designation.as_deref().unwrap_or_default()
     );
     Ok(render(
         StatusCode::OK,
@@ -142,6 +151,8 @@ pub async fn list(
                 .unwrap_or_default(),
             q: q.q.trim().to_string(),
             project: project.map(|p| p.to_string()).unwrap_or_default(),
+            designation: designation.unwrap_or_default(),
+            designations: dixian_app::villages::designation_kinds(store, actor, today).await,
             classes: AssetClass::ALL
                 .iter()
                 .map(|c| (c.code(), c.label()))

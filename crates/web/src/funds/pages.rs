@@ -76,6 +76,8 @@ pub struct ListQuery {
     stage: String,
     year: String,
     q: String,
+    /// A designation code (认定类别); empty: any.
+    designation: String,
     page: Option<usize>,
     done: String,
 }
@@ -103,6 +105,9 @@ struct ProjectsPage {
     stage: String,
     year: String,
     q: String,
+    designation: String,
+    /// The pack's designation kinds, (code, name), for the filter.
+    designations: Vec<(String, String)>,
     stages: Vec<(&'static str, &'static str)>,
     years: Vec<i32>,
     rows: Vec<ProjectRow>,
@@ -127,11 +132,14 @@ pub async fn projects(
     let within = crate::areas::parse_area(&q.area)?;
     let stage = ProjectStage::parse(&q.stage);
     let year = q.year.trim().parse::<i32>().ok();
+    let designation = dixian_domain::villages::designation_code(&q.designation)
+        .map_err(|e| AppError::Invalid(vec![e]))?;
     let filter = ProjectFilter {
         within,
         stage,
         planned_year: year,
         search: Some(q.q.clone()).filter(|s| !s.trim().is_empty()),
+        designation: designation.clone().map(|d| (d, state.today())),
         ..ProjectFilter::default()
     };
     let wanted = q.page.unwrap_or(1).max(1);
@@ -157,11 +165,12 @@ pub async fn projects(
     let (types, _) = tables(&state, actor, None).await;
     let this_year = state.today().year();
     let base = format!(
-        "/projects?area={}&stage={}&year={}&q={}",
+        "/projects?area={}&stage={}&year={}&q={}&designation={}",
         within.map(|w| w.to_string()).unwrap_or_default(),
         stage.map(|s| s.code()).unwrap_or(""),
         year.map(|y| y.to_string()).unwrap_or_default(),
-        crate::session::url_escape(q.q.trim())
+        crate::session::url_escape(q.q.trim()),
+        designation.as_deref().unwrap_or_default()
     );
     Ok(render(
         StatusCode::OK,
@@ -178,6 +187,9 @@ pub async fn projects(
             stage: stage.map(|s| s.code().to_string()).unwrap_or_default(),
             year: year.map(|y| y.to_string()).unwrap_or_default(),
             q: q.q.trim().to_string(),
+            designation: designation.unwrap_or_default(),
+            designations: dixian_app::villages::designation_kinds(store, actor, state.today())
+                .await,
             stages: ProjectStage::ALL
                 .iter()
                 .map(|s| (s.code(), s.label()))

@@ -177,7 +177,8 @@ pub async fn visits(
     Extension(session): Extension<Session>,
     Query(q): Query<VisitQuery>,
 ) -> Page {
-    let found = visit_list::visit_list(state.store.as_ref(), &session.auth.actor, &q).await;
+    let found =
+        visit_list::visit_list(state.store.as_ref(), &session.auth.actor, &q, state.today()).await;
     visits_page(&state, &session, q, found, None, String::new()).await
 }
 
@@ -245,7 +246,7 @@ async fn visits_page(
         ),
         Err(e) => return Err(e.into()),
     };
-    let asked = q.filter().ok();
+    let asked = q.filter(state.today()).ok();
     let current = asked.as_ref().and_then(|f| f.within);
     let page = asked.map_or(1, |f| f.offset / visit_list::VISIT_PAGE + 1);
     let areas = crate::areas::area_choices(store, actor, current.as_ref()).await;
@@ -298,7 +299,9 @@ pub async fn export(
     Extension(session): Extension<Session>,
     Query(q): Query<VisitQuery>,
 ) -> Page {
-    let csv = visit_list::export_visits(state.store.as_ref(), &session.auth.actor, &q).await?;
+    let csv =
+        visit_list::export_visits(state.store.as_ref(), &session.auth.actor, &q, state.today())
+            .await?;
     Ok(crate::frame::download(
         csv,
         crate::frame::CSV,

@@ -231,6 +231,12 @@ async fn list_with(
     let l = ledger(state, session, &q.area).await?;
     let filter = q.words().filter(l.area.code)?;
     let selected = l.select(&filter);
+    let designations = dixian_app::villages::designation_kinds(
+        state.store.as_ref(),
+        &session.auth.actor,
+        state.today(),
+    )
+    .await;
     let total = selected.len();
     let pages = total.div_ceil(PAGE_ROWS).max(1);
     let page = q.page.unwrap_or(1).clamp(1, pages);
@@ -249,7 +255,7 @@ async fn list_with(
             note,
             code: l.area.code.to_string(),
             name: l.area.name.clone(),
-            words: l.words(&filter),
+            words: l.words(&filter, &designations),
             total,
             rows: selected
                 .iter()
@@ -272,7 +278,7 @@ async fn list_with(
             department: q.department.clone(),
             q: q.q.trim().to_string(),
             designation: q.designation.trim().to_string(),
-            designations: l.designation_kinds.clone(),
+            designations,
             kinds: PROBLEM_KINDS
                 .iter()
                 .map(|k| (k.code(), k.label()))

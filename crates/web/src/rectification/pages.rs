@@ -24,6 +24,8 @@ pub struct ListQuery {
     area: String,
     state: String,
     source: String,
+    /// A designation code (认定类别); empty: any.
+    designation: String,
     done: String,
 }
 
@@ -33,6 +35,7 @@ impl ListQuery {
             area: self.area.clone(),
             state: self.state.clone(),
             source: self.source.clone(),
+            designation: self.designation.clone(),
         }
         .filter()
     }
@@ -42,6 +45,7 @@ impl ListQuery {
             ("area", self.area.trim()),
             ("state", self.state.trim()),
             ("source", self.source.trim()),
+            ("designation", self.designation.trim()),
         ])
         .unwrap_or_default()
     }
@@ -83,6 +87,9 @@ struct ListPage {
     areas: Vec<crate::areas::AreaChoice>,
     state: String,
     source: String,
+    designation: String,
+    /// The pack's designation kinds, (code, name), for the filter.
+    designations: Vec<(String, String)>,
     states: Vec<(&'static str, &'static str)>,
     /// (code, name) of the pack's sources; `own`: those a finding may be entered with.
     sources: Vec<(String, String)>,
@@ -150,6 +157,8 @@ async fn show_list(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
             areas: crate::areas::area_choices(store, actor, filter.within.as_ref()).await,
             state: q.state.trim().to_string(),
             source: q.source.trim().to_string(),
+            designation: q.designation.trim().to_string(),
+            designations: dixian_app::villages::designation_kinds(store, actor, today).await,
             states: ItemState::ALL
                 .iter()
                 .map(|s| (s.code(), s.label()))

@@ -245,6 +245,8 @@ struct HouseholdPage {
     /// Its 帮扶责任人 now, (account, name, since), and before, (name, period, reason,
     /// successor).
     cadres_now: Vec<(i64, String, String)>,
+    /// A refused 解除 of a cadre no longer listed (released or moved meanwhile): its problems.
+    release_orphan: Vec<String>,
     cadres_before: Vec<(String, String, String, String)>,
 }
 
@@ -429,10 +431,24 @@ async fn household_page(
         .household_cadres(actor, &s.code)
         .await
         .map_err(dixian_app::AppError::from)?;
+    let release_orphan = if typed.form().starts_with("release-")
+        && !now
+            .iter()
+            .any(|c| typed.is(&format!("release-{}", c.user_id)))
+    {
+        typed
+            .errors(typed.form())
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         status,
         &HouseholdPage {
             typed,
+            release_orphan,
             cadres_now: now
                 .into_iter()
                 .map(|c| (c.user_id, c.name, format!("{}起", c.since)))
@@ -636,6 +652,7 @@ pub async fn member_status(
     Path(code): Path<String>,
     posted: Posted,
 ) -> Page {
+    let code = code.trim().to_string();
     let f: StatusFields = posted.parse()?;
     Ok(
         match registry::change_status(
@@ -664,6 +681,8 @@ pub async fn release_cadre(
     Path((code, user)): Path<(String, i64)>,
     posted: Posted,
 ) -> Page {
+    // The code as parsed goes into the redirect, never a stray byte of the address.
+    let code = code.trim().to_string();
     let f: dixian_app::cadres::EndForm = posted.parse()?;
     match dixian_app::cadres::release_cadre(
         state.store.as_ref(),
@@ -793,6 +812,7 @@ pub async fn household_visit(
     Path(code): Path<String>,
     posted: Result<Posted, crate::error::PageError>,
 ) -> Page {
+    let code = code.trim().to_string();
     let mut posted = match posted {
         Ok(p) => p,
         Err(crate::error::PageError::App(e)) if crate::forms::correctable(&e) => {
