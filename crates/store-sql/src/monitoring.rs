@@ -511,6 +511,14 @@ const LEAD_WHERE: &str = "l.village BETWEEN $1 AND $2 AND ($3 = '' OR l.status =
          OR l.household_id IN (SELECT p.household_id FROM persons p WHERE p.id_number_bidx = $10)
          OR l.applicant_id_bidx = $11)";
 
+/// [`LEAD_WHERE`] with the designation filter, its two parameters `$12` and `$13`.
+fn lead_where_sql() -> String {
+    format!(
+        "{LEAD_WHERE} AND {}",
+        crate::designated_sql("l.village", "$12", "$13")
+    )
+}
+
 /// Searched words ([`dixian_store::search_words`]) and their LIKE pattern; empty words when
 /// nothing is searched.
 fn like_words(typed: &str) -> (String, String) {
@@ -532,6 +540,7 @@ struct LeadWhere {
     pattern: String,
     bidx: Option<Vec<u8>>,
     applicant_bidx: Option<Vec<u8>>,
+    designation: (String, NaiveDate),
 }
 
 /// Binds a [`LeadWhere`] to a query of [`LEAD_WHERE`] (a macro: the query is of either
@@ -549,6 +558,8 @@ macro_rules! bind_lead_where {
             .bind(&$w.pattern)
             .bind(&$w.bidx)
             .bind(&$w.applicant_bidx)
+            .bind(&$w.designation.0)
+            .bind($w.designation.1)
     };
 }
 
@@ -887,6 +898,7 @@ impl SqlStore {
             .as_ref()
             .map(|id| self.cipher.blind_index(F_APPLICANT_ID, id.as_str()));
         Ok(LeadWhere {
+            designation: crate::designation_binds(filter.designation.as_ref()),
             lo,
             hi,
             status: filter.status.map_or("", |s| s.code()),
@@ -986,8 +998,9 @@ impl MonitoringStore for SqlStore {
         let rows: Vec<LeadRow> = read!(self, |pool| {
             bind_lead_where!(
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "{LEAD_SELECT} WHERE {LEAD_WHERE}
-                     ORDER BY l.received_on DESC, l.id DESC LIMIT $12 OFFSET $13"
+                    "{LEAD_SELECT} WHERE {}
+                     ORDER BY l.received_on DESC, l.id DESC LIMIT $14 OFFSET $15",
+                    lead_where_sql()
                 ))),
                 w
             )
@@ -1006,7 +1019,8 @@ impl MonitoringStore for SqlStore {
             bind_lead_where!(
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT COUNT(*) FROM monitoring_leads l
-                     LEFT JOIN households h ON h.id = l.household_id WHERE {LEAD_WHERE}"
+                     LEFT JOIN households h ON h.id = l.household_id WHERE {}",
+                    lead_where_sql()
                 ))),
                 w
             )

@@ -100,6 +100,9 @@ pub struct LeadFilter {
     pub text: String,
     /// The household of a member, or the applicant, with this ID number (by its blind index).
     pub id_number: Option<IdNumber>,
+    /// Only leads of villages holding this designation on the day, themselves or by their
+    /// town or county.
+    pub designation: Option<(String, NaiveDate)>,
     /// Page size (0: 500) and rows to skip.
     pub limit: i64,
     pub offset: i64,

@@ -302,6 +302,7 @@ async fn the_county_follows_its_villages_on_a_phone() {
         ),
         ("/projects", "#totals", "#projects-filter"),
         ("/assets", "#totals", "#assets-filter"),
+        ("/leads", "#leads-total", "#leads-filter"),
     ] {
         b.client.goto(&format!("{base}{list}")).await.unwrap();
         let all = count(b.text(total).await);

@@ -205,6 +205,22 @@ pub async fn monitoring_leads(store: &dyn Store) {
     })
     .await;
     assert_eq!(within_days, (vec![declared.id], 1));
+    // By the village's designation (认定), counted the same way.
+    designate(store, "500299101202", "key_village", None).await;
+    let mut keyed: Vec<i64> = all
+        .iter()
+        .filter(|l| l.village == village("500299101202"))
+        .map(|l| l.id)
+        .collect();
+    keyed.sort_unstable();
+    assert!(!keyed.is_empty() && keyed.len() < all.len());
+    let n = i64::try_from(keyed.len()).unwrap();
+    let by = |kind: &str| LeadFilter {
+        designation: Some((kind.to_string(), d(2026, 10, 1))),
+        ..LeadFilter::default()
+    };
+    assert_eq!(found(by("key_village")).await, (keyed, n));
+    assert_eq!(found(by("key_town")).await, (vec![], 0));
     let second_page = store
         .leads(
             &town,

@@ -103,6 +103,8 @@ struct LeadsPage {
     by_id: bool,
     statuses: Vec<(&'static str, &'static str)>,
     all_channels: Vec<(&'static str, &'static str)>,
+    /// The pack's designation kinds, (code, name), for the filter.
+    designations: Vec<(String, String)>,
     /// The outcome of a bulk decision: what was done, and each lead refused with why.
     bulk_done: Option<String>,
     bulk_refused: Vec<String>,
@@ -129,6 +131,8 @@ pub struct LeadQuery {
     channel: String,
     from: String,
     until: String,
+    /// A designation code (认定类别) of the village, its town or county; empty: any.
+    designation: String,
     page: String,
     /// From a household's page: the registration form filled in with it (not a filter).
     household: String,
@@ -138,8 +142,9 @@ pub struct LeadQuery {
 const LEADS_PER_PAGE: i64 = 50;
 
 impl LeadQuery {
-    /// The store's filter, or every problem of the query at once.
-    fn filter(&self) -> Result<(LeadFilter, i64), AppError> {
+    /// The store's filter on `today` (the day a designation must hold), or every problem of
+    /// the query at once.
+    fn filter(&self, today: chrono::NaiveDate) -> Result<(LeadFilter, i64), AppError> {
         let mut problems = Vec::new();
         let mut filter = LeadFilter {
             status: dixian_domain::monitoring::LeadStatus::parse(&self.status),
@@ -152,6 +157,10 @@ impl LeadQuery {
                 Ok(v) => filter.within = Some(v),
                 Err(e) => problems.push(format!("村：{e}")),
             }
+        }
+        match dixian_domain::villages::designation_code(&self.designation) {
+            Ok(code) => filter.designation = code.map(|c| (c, today)),
+            Err(e) => problems.push(e),
         }
         if !self.channel.trim().is_empty() {
             match Channel::parse(self.channel.trim()) {
@@ -198,6 +207,7 @@ impl LeadQuery {
             ("channel", &self.channel),
             ("from", &self.from),
             ("until", &self.until),
+            ("designation", &self.designation),
         ]
         .iter()
         .filter(|(_, v)| !v.trim().is_empty())
@@ -238,7 +248,7 @@ async fn leads_page_with(
     let store = state.store.as_ref();
     let day = state.today();
     // A wrong filter is said above the list, which then shows the area's pending leads.
-    let (mut filter, page, mut error, mut code) = match query.filter() {
+    let (mut filter, page, mut error, mut code) = match query.filter(day) {
         Ok((f, p)) => (f, p, error, code),
         Err(e) => {
             let (c, _) = status_of(&e);
@@ -323,6 +333,7 @@ async fn leads_page_with(
                 .map(|s| (s.code(), s.label()))
                 .collect(),
             all_channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+            designations: dixian_app::villages::designation_kinds(store, actor, day).await,
             bulk_done: bulk.as_ref().map(|(done, _)| done.clone()),
             bulk_refused: bulk.map(|(_, refused)| refused).unwrap_or_default(),
             import_problems: imported
@@ -682,7 +693,7 @@ pub async fn export(
     Extension(session): Extension<Session>,
     Query(q): Query<LeadQuery>,
 ) -> Page {
-    let (filter, _) = q.filter()?;
+    let (filter, _) = q.filter(state.today())?;
     let csv =
         flow::lead_export::export_leads(state.store.as_ref(), &session.auth.actor, &filter).await?;
     let name = format!("线索清单-{}.csv", state.today());
