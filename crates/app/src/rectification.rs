@@ -247,8 +247,9 @@ pub struct ItemQuery {
 }
 
 impl ItemQuery {
-    /// The store filter, or what is wrong with the query.
-    pub fn filter(&self) -> Result<ItemFilter, AppError> {
+    /// The store filter on the server's day `today` (when a designation must hold), or what
+    /// is wrong with the query.
+    pub fn filter(&self, today: NaiveDate) -> Result<ItemFilter, AppError> {
         let within = match self.area.trim() {
             "" => None,
             t => Some(
@@ -269,7 +270,7 @@ impl ItemQuery {
             within,
             state,
             source: Some(self.source.trim().to_string()).filter(|s| !s.is_empty()),
-            designation: designation.map(|d| (d, crate::today())),
+            designation: designation.map(|d| (d, today)),
         })
     }
 }

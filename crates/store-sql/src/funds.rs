@@ -744,13 +744,12 @@ impl FundStore for SqlStore {
             String,
             String,
         );
-        type FileRow = (i64, i64, String, String, i64);
         let (more, targets, beneficiaries, events, files): (
             (String, String, String, String),
             Vec<(String, String, String)>,
             Vec<(String, Option<String>, Option<String>, String)>,
             Vec<EventRow>,
-            Vec<FileRow>,
+            Vec<crate::FileRow>,
         ) = read!(self, |pool| {
             let more = sqlx::query_as(sqlx::AssertSqlSafe(format!(
                 "SELECT tasks, sources, mechanism, {} FROM projects WHERE id = $1",
@@ -787,8 +786,8 @@ impl FundStore for SqlStore {
             .fetch_all(pool)
             .await
             .map_err(backend)?;
-            let files: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(
-                "SELECT event_id, id, name, content_type, size FROM project_files
+            let files: Vec<crate::FileRow> = sqlx::query_as(
+                "SELECT id, event_id, name, content_type, size FROM project_files
                   WHERE project_id = $1 ORDER BY id",
             )
             .bind(id)
@@ -846,16 +845,7 @@ impl FundStore for SqlStore {
                             (Some(place), Some(from), Some(to)) => Some(Notice { place, from, to }),
                             _ => None,
                         },
-                        files: files
-                            .iter()
-                            .filter(|f| f.0 == eid)
-                            .map(|(_, id, name, content_type, size)| PhotoMeta {
-                                id: *id,
-                                name: name.clone(),
-                                content_type: content_type.clone(),
-                                size: *size,
-                            })
-                            .collect(),
+                        files: crate::files_of(&files, eid),
                         at: parse_time("办理时间", &at)?,
                         by,
                     })
@@ -961,7 +951,7 @@ impl FundStore for SqlStore {
         }
         let note = optional_text(&step.note, 500, "办理意见")?;
         let document = optional_text(&step.document, 100, "文件或单据编号")?;
-        crate::problems::checked_files(&step.files, MAX_PROJECT_FILES, "文件")?;
+        crate::checked_files(&step.files, MAX_PROJECT_FILES, "文件")?;
         let detail = serde_json::json!({
             "action": step.action.code(),
             "on": step.on.to_string(),

@@ -929,6 +929,48 @@ impl SqlStore {
 
 /// The day in China (UTC+8 all year) of a stored moment: when an assignment began, as the
 /// forms' dates are read.
+/// Files a step brings, `noun` naming them: at most `max`, none empty or over the limit.
+pub(crate) fn checked_files(
+    files: &[dixian_store::NewAttachment],
+    max: usize,
+    noun: &str,
+) -> StoreResult<()> {
+    if files.len() > max {
+        return Err(StoreError::Invalid(format!(
+            "每次最多上传{max}个{noun}，选了{}个",
+            files.len()
+        )));
+    }
+    if let Some(f) = files
+        .iter()
+        .find(|f| f.bytes.is_empty() || f.bytes.len() > dixian_store::files::MAX_ATTACHMENT_BYTES)
+    {
+        return Err(StoreError::Invalid(format!(
+            "{noun}“{}”为空或超过{} MB",
+            f.name,
+            dixian_store::files::MAX_ATTACHMENT_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
+/// A sealed file's description as its owner's history reads it (problem, project or
+/// rectification evidence): id, the step's event id, name, content type, size.
+pub(crate) type FileRow = (i64, i64, String, String, i64);
+
+/// The files of `rows` brought by step `event`, in the rows' order.
+pub(crate) fn files_of(rows: &[FileRow], event: i64) -> Vec<dixian_store::PhotoMeta> {
+    rows.iter()
+        .filter(|f| f.1 == event)
+        .map(|f| dixian_store::PhotoMeta {
+            id: f.0,
+            name: f.2.clone(),
+            content_type: f.3.clone(),
+            size: f.4,
+        })
+        .collect()
+}
+
 pub(crate) fn beijing_day(t: chrono::DateTime<Utc>) -> chrono::NaiveDate {
     (t + chrono::Duration::hours(8)).date_naive()
 }

@@ -10,11 +10,10 @@ use dixian_domain::division::DivisionCode;
 use dixian_domain::problems::{ProblemAction, ProblemSource, ProblemState, problem_kind};
 use dixian_domain::registry::HouseholdCode;
 use dixian_store::ProblemStore;
-use dixian_store::files::MAX_ATTACHMENT_BYTES;
 use dixian_store::problems::{
     MAX_PROBLEM_FILES, NewProblem, ProblemEventRecord, ProblemFile, ProblemRecord, ProblemStep,
 };
-use dixian_store::{NewAttachment, PhotoMeta, StoreError, StoreResult};
+use dixian_store::{PhotoMeta, StoreError, StoreResult};
 
 /// Field name of sealed evidence files (part of each ciphertext's associated data).
 pub(crate) const F_PROBLEM_FILE: &str = "problem.file";
@@ -116,27 +115,6 @@ pub(crate) fn optional_text(value: &str, max: usize, what: &str) -> StoreResult<
         return Err(StoreError::Invalid(format!("{what}不能超过{max}字")));
     }
     Ok(t.to_string())
-}
-
-/// Files a step brings, `noun` naming them: at most `max`, none empty or over the limit.
-pub(crate) fn checked_files(files: &[NewAttachment], max: usize, noun: &str) -> StoreResult<()> {
-    if files.len() > max {
-        return Err(StoreError::Invalid(format!(
-            "每次最多上传{max}个{noun}，选了{}个",
-            files.len()
-        )));
-    }
-    if let Some(f) = files
-        .iter()
-        .find(|f| f.bytes.is_empty() || f.bytes.len() > MAX_ATTACHMENT_BYTES)
-    {
-        return Err(StoreError::Invalid(format!(
-            "{noun}“{}”为空或超过{} MB",
-            f.name,
-            MAX_ATTACHMENT_BYTES >> 20
-        )));
-    }
-    Ok(())
 }
 
 impl SqlStore {
@@ -269,8 +247,7 @@ impl ProblemStore for SqlStore {
             return Ok(None);
         }
         type EventRow = (i64, String, NaiveDate, String, String, String);
-        type FileRow = (i64, i64, String, String, i64);
-        let (row, events, files): (Option<ProblemRow>, Vec<EventRow>, Vec<FileRow>) =
+        let (row, events, files): (Option<ProblemRow>, Vec<EventRow>, Vec<crate::FileRow>) =
             read!(self, |pool| {
                 let row = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
                     .bind(id)
@@ -305,16 +282,7 @@ impl ProblemStore for SqlStore {
                         .ok_or_else(|| corrupt("问题办理动作", &action))?,
                     on,
                     note,
-                    files: files
-                        .iter()
-                        .filter(|f| f.1 == eid)
-                        .map(|f| PhotoMeta {
-                            id: f.0,
-                            name: f.2.clone(),
-                            content_type: f.3.clone(),
-                            size: f.4,
-                        })
-                        .collect(),
+                    files: crate::files_of(&files, eid),
                     at: parse_time("办理时间", &at)?,
                     by,
                 })
@@ -396,7 +364,7 @@ impl ProblemStore for SqlStore {
                 t.to_string()
             }
         };
-        checked_files(&step.files, MAX_PROBLEM_FILES, "佐证材料")?;
+        crate::checked_files(&step.files, MAX_PROBLEM_FILES, "佐证材料")?;
         let chosen = step.files.len() + step.drafts.len();
         if chosen > MAX_PROBLEM_FILES {
             return Err(StoreError::Invalid(format!(

@@ -365,8 +365,7 @@ impl RectificationStore for SqlStore {
         self.permit(actor, Permission::ViewRegistry, "整改台账")
             .await?;
         type EventRow = (i64, String, NaiveDate, String, String, String, String);
-        type FileRow = (i64, i64, String, String, i64);
-        let (row, events, files): (Option<ItemRow>, Vec<EventRow>, Vec<FileRow>) = read!(
+        let (row, events, files): (Option<ItemRow>, Vec<EventRow>, Vec<crate::FileRow>) = read!(
             self,
             |pool| {
                 let row = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -411,16 +410,7 @@ impl RectificationStore for SqlStore {
                     on,
                     note,
                     evidence,
-                    files: files
-                        .iter()
-                        .filter(|f| f.1 == eid)
-                        .map(|f| PhotoMeta {
-                            id: f.0,
-                            name: f.2.clone(),
-                            content_type: f.3.clone(),
-                            size: f.4,
-                        })
-                        .collect(),
+                    files: crate::files_of(&files, eid),
                     at: parse_time("办理时间", &at)?,
                     by,
                 })
@@ -493,7 +483,7 @@ impl RectificationStore for SqlStore {
         if let Some((_, m)) = step.step.problems(&step.note, &step.evidence).first() {
             return Err(StoreError::Invalid(m.clone()));
         }
-        crate::problems::checked_files(&step.files, MAX_ITEM_FILES, "佐证材料")?;
+        crate::checked_files(&step.files, MAX_ITEM_FILES, "佐证材料")?;
         let (earliest, what) = match (step.step, resolved_on) {
             (ItemStep::Act(ItemAction::Close), Some(r)) => (r, "报告整改完成的日期"),
             _ => (found_on, "发现日期"),

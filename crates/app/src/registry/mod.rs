@@ -39,6 +39,9 @@ pub struct HouseholdQuery {
     pub id_number: String,
     /// A designation code (认定类别) of the village, its town or county; empty: any.
     pub designation: String,
+    /// The server's day (the app clock), on which the designation must hold and an ID number
+    /// is checked; `None`: the real date.
+    pub today: Option<NaiveDate>,
     /// 1-based.
     pub page: i64,
 }
@@ -58,6 +61,7 @@ fn flag(text: &str, label: &str, problems: &mut Vec<String>) -> Option<bool> {
 impl HouseholdQuery {
     /// The store filter, or every problem with the form named.
     pub fn filter(&self, page_size: i64) -> Result<HouseholdFilter, AppError> {
+        let today = self.today.unwrap_or_else(crate::today);
         let mut problems = Vec::new();
         let within = match self.within.trim() {
             "" => None,
@@ -77,7 +81,7 @@ impl HouseholdQuery {
         };
         let id_number = match self.id_number.trim() {
             "" => None,
-            t => IdNumber::parse(t, crate::today())
+            t => IdNumber::parse(t, today)
                 .map_err(|e| problems.push(format!("身份证号有误：{e}")))
                 .ok(),
         };
@@ -92,7 +96,7 @@ impl HouseholdQuery {
             id_number,
             after_code: None,
             designation: match dixian_domain::villages::designation_code(&self.designation) {
-                Ok(code) => code.map(|c| (c, crate::today())),
+                Ok(code) => code.map(|c| (c, today)),
                 Err(e) => {
                     problems.push(e);
                     None

@@ -30,14 +30,14 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> Result<ItemFilter, AppError> {
+    fn filter(&self, today: chrono::NaiveDate) -> Result<ItemFilter, AppError> {
         dixian_app::rectification::ItemQuery {
             area: self.area.clone(),
             state: self.state.clone(),
             source: self.source.clone(),
             designation: self.designation.clone(),
         }
-        .filter()
+        .filter(today)
     }
 
     fn query_string(&self) -> String {
@@ -107,7 +107,7 @@ async fn show_list(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
     let actor = &session.auth.actor;
     let store = state.store.as_ref();
     let today = state.today();
-    let filter = q.filter()?;
+    let filter = q.filter(today)?;
     let l = dixian_app::rectification::ledger(store, actor, &filter, today).await?;
     let lines = l
         .items
@@ -231,7 +231,7 @@ pub async fn export(
     let tables = dixian_app::rectification::workbook(
         state.store.as_ref(),
         &session.auth.actor,
-        &q.filter()?,
+        &q.filter(state.today())?,
         state.today(),
     )
     .await?;

@@ -65,7 +65,13 @@ pub async fn api_list(
     Query(p): Query<ListParams>,
 ) -> ApiResult {
     Ok(
-        match registry::search(state.store.as_ref(), &session.auth.actor, &p.query()).await {
+        match registry::search(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &p.query(state.today()),
+        )
+        .await
+        {
             Ok(found) => axum::Json(json!({
                 "total": found.total,
                 "page": p.page.unwrap_or(1).max(1),

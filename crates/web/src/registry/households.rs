@@ -40,8 +40,10 @@ pub struct ListParams {
 }
 
 impl ListParams {
-    pub(super) fn query(&self) -> HouseholdQuery {
+    /// The query on the server's day `today`.
+    pub(super) fn query(&self, today: chrono::NaiveDate) -> HouseholdQuery {
         HouseholdQuery {
+            today: Some(today),
             within: self.within.clone(),
             household_type: self.household_type.clone(),
             relocated: self.relocated.clone(),
@@ -172,7 +174,13 @@ pub async fn list(
         p,
     };
     Ok(
-        match registry::search(state.store.as_ref(), &session.auth.actor, &page.p.query()).await {
+        match registry::search(
+            state.store.as_ref(),
+            &session.auth.actor,
+            &page.p.query(state.today()),
+        )
+        .await
+        {
             Ok(found) => {
                 page.total = found.total;
                 page.pages = ((found.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
@@ -765,7 +773,7 @@ async fn export_file(
             return Err(e.into());
         }
     };
-    let mut q = p.query();
+    let mut q = p.query(state.today());
     q.page = 1;
     if let Err(e) = ledger::export(
         state.store.as_ref(),

@@ -231,7 +231,7 @@ pub(super) async fn items(
     Query(q): Query<dixian_app::rectification::ItemQuery>,
 ) -> ApiResult {
     let today = state.today();
-    let filter = q.filter()?;
+    let filter = q.filter(today)?;
     let l = dixian_app::rectification::ledger(
         state.store.as_ref(),
         &session.auth.actor,
