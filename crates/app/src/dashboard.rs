@@ -13,6 +13,7 @@ use dixian_domain::division::{Division, DivisionCode, DivisionLevel};
 use dixian_domain::monitoring::{CaseState, risk_type_name};
 use dixian_domain::policy::Policy;
 use dixian_domain::problems::{PROBLEM_KINDS, ProblemState};
+use dixian_domain::villages::HeldDesignations;
 use dixian_store::{CaseFact, CaseFilter, RuleRates, Store};
 use std::collections::{BTreeMap, HashMap};
 
@@ -131,6 +132,9 @@ pub struct DivisionFigures {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dashboard {
     pub area: Division,
+    /// The designation (认定) the figures are narrowed to, as (code, name): only cases of
+    /// villages holding it on `as_of`, themselves or by their town or county.
+    pub designation: Option<(String, String)>,
     /// What the pack in force calls the households monitored (监测对象; from 2026
     /// 防止返贫致贫对象), for every heading.
     pub object_name: String,
@@ -182,9 +186,13 @@ async fn problem_figures(
     actor: &Actor,
     area: &DivisionCode,
     as_of: NaiveDate,
+    designation: Option<&str>,
 ) -> Result<ProblemFigures, AppError> {
     let ledger = ProblemLedger::load(store, actor, area, as_of).await?;
-    let base = ProblemFilter::default().within(*area);
+    let base = ProblemFilter {
+        designation: designation.map(str::to_string),
+        ..ProblemFilter::default().within(*area)
+    };
     let open = |f: ProblemFilter| ProblemFilter {
         open_on: Some(as_of),
         ..f
@@ -282,17 +290,72 @@ pub async fn dashboard(
     area: &DivisionCode,
     as_of: NaiveDate,
 ) -> Result<Dashboard, AppError> {
+    designated_dashboard(store, actor, area, as_of, None).await
+}
+
+/// The code and name of designation `code` in the pack in force for `area` on `on`; refused
+/// when the pack names no such designation. Above county level, where no one pack holds,
+/// the code is its own name.
+async fn designation_named(
+    store: &dyn Store,
+    area: &DivisionCode,
+    code: &str,
+    on: NaiveDate,
+) -> Result<(String, String), AppError> {
+    if area.level() < DivisionLevel::County {
+        return Ok((code.to_string(), code.to_string()));
+    }
+    let kinds = crate::villages::kinds(store, area, on).await?;
+    kinds
+        .into_iter()
+        .find(|k| k.code == code)
+        .map(|k| (k.code, k.name))
+        .ok_or_else(|| {
+            AppError::Invalid(vec![format!(
+                "认定类别“{code}”不在本县政策包的认定表中：请从“村的认定”列表中选择"
+            )])
+        })
+}
+
+/// The dashboard of `area` as of `as_of`, its figures narrowed to the villages holding
+/// `designation` that day (the village's own, or its town's or county's), as the lists
+/// its figures link to narrow theirs.
+pub async fn designated_dashboard(
+    store: &dyn Store,
+    actor: &Actor,
+    area: &DivisionCode,
+    as_of: NaiveDate,
+    designation: Option<&str>,
+) -> Result<Dashboard, AppError> {
     // Scope before existence, as on the drill-down pages: the refusal is audited once.
     if !actor.scope.covers(area) {
         store.case_facts(actor, Some(area)).await?;
     }
-    // The three reads go to the database together; each runs on its own connection.
+    let designation = match designation.map(dixian_domain::villages::designation_code) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(code))) => Some(designation_named(store, area, &code, as_of).await?),
+        Some(Err(e)) => return Err(AppError::Invalid(vec![e])),
+    };
+    let code = designation.as_ref().map(|(c, _)| c.as_str());
+    // The reads go to the database together; each runs on its own connection.
     let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
-    let (facts, screening, problems) = tokio::try_join!(
+    let (mut facts, screening, problems, held) = tokio::try_join!(
         async { Ok::<_, AppError>(store.case_facts(actor, Some(area)).await?) },
         async { Ok::<_, AppError>(store.screening_rates(actor, year_start).await?) },
-        problem_figures(store, actor, area, as_of),
+        problem_figures(store, actor, area, as_of, code),
+        async {
+            Ok::<_, AppError>(match code {
+                Some(_) => {
+                    let all = store.designations(actor, Some(area)).await?;
+                    HeldDesignations::on(all.iter().map(|r| &r.designation), as_of)
+                }
+                None => HeldDesignations::default(),
+            })
+        },
     )?;
+    if let Some(code) = code {
+        facts.retain(|f| held.covers(code, &f.village));
+    }
     let division = store
         .division(area)
         .await?
@@ -304,8 +367,10 @@ pub async fn dashboard(
         }
     }
     let pack = names_pack(store, area, &facts, as_of).await?;
+    let designated = code.map(|c| (c.to_string(), as_of));
     let base = CaseFilter {
         within: Some(*area),
+        designation: designated.clone(),
         ..CaseFilter::default()
     };
     let with_states = |states: &[CaseState]| CaseFilter {
@@ -491,8 +556,19 @@ pub async fn dashboard(
     }
     for child in divisions {
         let facts = of_child.remove(&child.code).unwrap_or_default();
+        // Under a designation, a child none of whose villages hold it is left out (a key
+        // town's row among fifteen, not fourteen rows of nothing).
+        if let Some(code) = code {
+            let holds = held
+                .holders(code)
+                .any(|d| d.is_within(&child.code) || child.code.is_within(d));
+            if facts.is_empty() && !holds {
+                continue;
+            }
+        }
         let within = CaseFilter {
             within: Some(child.code),
+            designation: designated.clone(),
             ..CaseFilter::default()
         };
         let states = |s: &[CaseState]| CaseFilter {
@@ -527,6 +603,7 @@ pub async fn dashboard(
     }
     Ok(Dashboard {
         problems,
+        designation,
         object_name,
         area: division,
         ancestors,

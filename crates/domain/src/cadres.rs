@@ -218,6 +218,17 @@ pub enum CoverageWhat {
 }
 
 impl CoverageWhat {
+    /// The code the JSON API gives.
+    pub fn code(self) -> &'static str {
+        match self {
+            CoverageWhat::KeyTowns => "key_towns",
+            CoverageWhat::KeyVillages => "key_villages",
+            CoverageWhat::Villages => "villages",
+            CoverageWhat::Monitored => "monitored",
+            CoverageWhat::PovertyAndMonitored => "poverty_and_monitored",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             CoverageWhat::KeyTowns => "重点帮扶乡镇",

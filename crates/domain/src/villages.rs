@@ -41,6 +41,11 @@ impl HeldDesignations {
         held
     }
 
+    /// The divisions holding designation `kind`.
+    pub fn holders(&self, kind: &str) -> impl Iterator<Item = &DivisionCode> {
+        self.0.get(kind).into_iter().flatten()
+    }
+
     /// Whether `village`, its town or its county holds designation `kind` (not a city or
     /// province above: the lists' SQL looks no higher, and both must agree).
     pub fn covers(&self, kind: &str, village: &DivisionCode) -> bool {

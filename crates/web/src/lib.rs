@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(dashboard::api_router())
         .merge(reports::api_router())
         .merge(villages::api_router())
+        .merge(cadres::api_router())
         .route("/api/{*rest}", axum::routing::any(api::no_such_endpoint))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -169,6 +170,7 @@ pub fn openapi_document() -> serde_json::Value {
         reports::api_paths(),
         complaints::api_paths(),
         villages::api_paths(),
+        cadres::api_paths(),
     ])
 }
 

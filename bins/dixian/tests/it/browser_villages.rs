@@ -325,6 +325,52 @@ async fn the_county_follows_its_villages_on_a_phone() {
         boxes_sit_by_their_labels(&b, form).await;
         assert_eq!(b.overflow().await, "", "{list} by designation overflows");
     }
+
+    // The dashboard narrows to a designation: the two key towns only, a figure opens the
+    // list it counts, the unnarrowed sections say so, and the way down keeps the choice.
+    b.client.goto(&format!("{base}/dashboard")).await.unwrap();
+    let all = count(b.text("#kpi-identified strong").await);
+    b.choose("#dashboard-filter select[name=designation]", "key_town")
+        .await;
+    b.submit("#dashboard-filter button").await;
+    assert!(
+        b.text("#dashboard-designation")
+            .await
+            .contains("乡村振兴重点帮扶乡镇")
+    );
+    boxes_sit_by_their_labels(&b, "#dashboard-filter").await;
+    assert_eq!(
+        b.overflow().await,
+        "",
+        "/dashboard by designation overflows"
+    );
+    let towns = b
+        .client
+        .find_all(Locator::Css("#children tbody tr"))
+        .await
+        .unwrap();
+    assert_eq!(towns.len(), 2, "the demo county's two key towns");
+    assert!(b.text("#village-figures").await.contains("不按认定筛选"));
+    let some = count(b.text("#kpi-identified strong").await);
+    assert!(0 < some && some < all, "{some} of {all}");
+    let town_href = b
+        .client
+        .find(Locator::Css("#children tbody tr a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(town_href.ends_with("&designation=key_town"), "{town_href}");
+    // A figure is a link: it opens the case list it counted.
+    b.submit("#kpi-identified").await;
+    assert_eq!(count(b.text("#total-households").await), some);
+    assert!(
+        b.text("#filter")
+            .await
+            .contains("村的认定：乡村振兴重点帮扶乡镇")
+    );
 }
 
 /// The weak-village programme end to end on a phone: the county enrols a chosen village with

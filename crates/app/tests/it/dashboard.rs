@@ -6,7 +6,9 @@ use dixian_store::prelude::*;
 use crate::monitoring::as_role;
 use crate::support::*;
 use dixian_app::AppError;
-use dixian_app::dashboard::{Dashboard, Figure, dashboard, home_area, selection};
+use dixian_app::dashboard::{
+    Dashboard, Figure, dashboard, designated_dashboard, home_area, selection,
+};
 use dixian_app::setup::initialize;
 use dixian_domain::access::Role;
 use dixian_domain::division::DivisionCode;
@@ -78,6 +80,9 @@ async fn every_figure_counts_the_list_it_links_to_at_every_level() {
     dixian_app::demo::cases::load_cases(&s, &town_code, &town_code, &village_code, 5, as_of)
         .await
         .unwrap();
+    dixian_app::demo::villages::load_villages(&s, &county_code, 5, as_of)
+        .await
+        .unwrap();
 
     let county = as_role(Role::CountyAdmin, "500299000000");
     let b = dashboard(&s, &county, &county_code, as_of).await.unwrap();
@@ -109,6 +114,66 @@ async fn every_figure_counts_the_list_it_links_to_at_every_level() {
         .len() as i64
     );
     figures_equal_lists(&s, &county, &b).await;
+
+    // Narrowed to a designation, every figure still counts the list it links to, and the
+    // towns still add up; the county's own designation covers all of it.
+    let tuopin = designated_dashboard(&s, &county, &county_code, as_of, Some("tuopin_village"))
+        .await
+        .unwrap();
+    assert_eq!(
+        tuopin.designation.as_ref().map(|(_, n)| n.as_str()),
+        Some("脱贫村")
+    );
+    assert!(
+        0 < tuopin.identified.households && tuopin.identified.households < b.identified.households,
+        "{} of {}",
+        tuopin.identified.households,
+        b.identified.households
+    );
+    assert!(tuopin.problems.open.n <= b.problems.open.n);
+    assert_eq!(
+        tuopin
+            .children
+            .iter()
+            .map(|c| c.identified.households)
+            .sum::<i64>(),
+        tuopin.identified.households
+    );
+    figures_equal_lists(&s, &county, &tuopin).await;
+    let key_towns = designated_dashboard(&s, &county, &county_code, as_of, Some("key_town"))
+        .await
+        .unwrap();
+    assert_eq!(key_towns.children.len(), 2, "the demo's two key towns");
+    figures_equal_lists(&s, &county, &key_towns).await;
+    let whole = designated_dashboard(
+        &s,
+        &county,
+        &county_code,
+        as_of,
+        Some("key_county_provincial"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        whole.identified,
+        Figure {
+            filter: whole.identified.filter.clone(),
+            ..b.identified.clone()
+        }
+    );
+    assert_eq!(whole.problems.open.n, b.problems.open.n);
+    for (code, says) in [
+        ("no_such_kind", "不在本县政策包的认定表中"),
+        ("a b", "不正确"),
+    ] {
+        let e = designated_dashboard(&s, &county, &county_code, as_of, Some(code))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, AppError::Invalid(m) if m[0].contains(says)),
+            "{code}: {e:?}"
+        );
+    }
 
     let town = as_role(Role::TownReviewer, "500299101000");
     let tb = dashboard(&s, &town, &town_code, as_of).await.unwrap();

@@ -31,6 +31,7 @@ fn figures(list: &[Figure]) -> Vec<Value> {
 #[serde(default)]
 pub(super) struct AreaQuery {
     area: String,
+    designation: String,
 }
 
 /// `GET /api/dashboard`: the figures of an area (default: the caller's) today.
@@ -42,11 +43,13 @@ pub(super) async fn figures_of(
     let store = state.store.as_ref();
     let actor = &session.auth.actor;
     let area = board::area_or_home(store, actor, &q.area).await?;
-    let d = board::dashboard(store, actor, &area, state.today()).await?;
+    let d = board::designated_dashboard(store, actor, &area, state.today(), Some(&q.designation))
+        .await?;
     let count = |c: &dixian_app::problems::Count| json!(c.n);
     ok(json!({
         "area": { "code": d.area.code.as_str(), "name": d.area.name },
         "as_of": d.as_of.to_string(),
+        "designation": d.designation.as_ref().map(|(code, name)| json!({ "code": code, "name": name })),
         "identified": figure(&d.identified),
         "monitored": figure(&d.monitored),
         "eliminated": figure(&d.eliminated),
@@ -90,7 +93,9 @@ pub(super) fn paths() -> Value {
     json!({
         "/api/dashboard": { "get": {
             "summary": "工作看板的全部数字（与看板页面相同）；每个数字带它所统计的案件列表地址（cases 为网页，api 为接口）",
-            "parameters": [{ "name": "area", "in": "query", "required": false, "description": "区划代码，默认为本账号辖区", "schema": { "type": "string" } }],
+            "parameters": [
+                { "name": "area", "in": "query", "required": false, "description": "区划代码，默认为本账号辖区", "schema": { "type": "string" } },
+                { "name": "designation", "in": "query", "required": false, "description": "认定类别代码（如 key_village）：只统计今天持有该认定的村（含所在乡镇、县的认定）；部门筛查预警不按认定筛选", "schema": { "type": "string" } }],
             "responses": {
                 "200": { "description": "看板数字", "content": { "application/json": { "schema": { "type": "object" } } } },
                 "400": error.clone(), "401": error.clone(), "403": error } } },

@@ -105,6 +105,12 @@ struct DashboardPage {
     children: Vec<ChildRow>,
     child_level: &'static str,
     rates: Vec<RateRow>,
+    /// The designation the figures are narrowed to: (code, name).
+    designation: Option<(String, String)>,
+    /// `&designation=…` for the links to other areas' dashboards, or nothing.
+    keep: String,
+    /// The pack's designations to choose from: (code, name).
+    designations: Vec<(String, String)>,
     category_chart: String,
     risk_chart: String,
     state_chart: String,
@@ -116,6 +122,9 @@ struct DashboardPage {
 pub struct DashboardQuery {
     #[serde(default)]
     area: String,
+    /// A designation code (认定类别): figures of the villages holding it today only.
+    #[serde(default)]
+    designation: String,
 }
 
 pub async fn show(
@@ -127,10 +136,15 @@ pub async fn show(
     let actor = &session.auth.actor;
     let area = board::area_or_home(store, actor, &q.area).await;
     let view = match area {
-        Ok(a) => board::dashboard(store, actor, &a, state.today()).await,
+        Ok(a) => {
+            board::designated_dashboard(store, actor, &a, state.today(), Some(&q.designation)).await
+        }
         Err(e) => Err(e),
     };
     let d = view?;
+    let keep = d.designation.as_ref().map_or_else(String::new, |(c, _)| {
+        format!("&designation={}", crate::session::url_escape(c))
+    });
     let views = |f: &[Figure]| f.iter().map(FigureView::from).collect::<Vec<_>>();
     let rate = |part: i64, whole: i64| percent_text(board::permille(part, whole));
     let state_marks: Vec<Mark> = marks(&d.by_state)
@@ -156,7 +170,7 @@ pub async fn show(
             value: c.identified.households,
             share: c.eliminated_share,
             share_text: percent_text(c.eliminated_share),
-            href: format!("/dashboard?area={}", c.division.code),
+            href: format!("/dashboard?area={}{keep}", c.division.code),
         })
         .collect();
     let funds =
@@ -178,6 +192,9 @@ pub async fn show(
     let p = &d.problems;
     let link = crate::links::list_link;
     let page = DashboardPage {
+        designations: dixian_app::villages::designation_kinds(store, actor, state.today()).await,
+        designation: d.designation.clone(),
+        keep: keep.clone(),
         funds,
         villages,
         problem_kpis: vec![

@@ -1344,6 +1344,37 @@ async fn village_work_is_read_through_the_api() {
             .iter()
             .all(|l| l["designation_codes"].to_string().contains("key_town"))
     );
+    // The dashboard's figures narrowed to a designation: its two key towns only.
+    let (status, board) = call(
+        &a,
+        "GET",
+        "/api/dashboard?designation=key_town",
+        &county,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    assert_eq!(
+        board["designation"]["name"], "乡村振兴重点帮扶乡镇",
+        "{board}"
+    );
+    assert_eq!(
+        board["children"].as_array().map(Vec::len),
+        Some(2),
+        "{board}"
+    );
+    assert!(
+        board["identified"]["api"]
+            .as_str()
+            .is_some_and(|h| h.contains("designation=key_town")),
+        "{board}"
+    );
+    let (status, e) = call(&a, "GET", "/api/dashboard?designation=nope", &county, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(
+        e["message"].as_str().unwrap_or_default().contains("nope"),
+        "{e}"
+    );
     for bad in ["year=1990", "year=明年", "designation=重点村", "area=县"] {
         let (status, e) = call(&a, "GET", &format!("/api/villages?{bad}"), &county, None).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {e}");
@@ -1408,6 +1439,55 @@ async fn village_work_is_read_through_the_api() {
     .await;
     assert_eq!(status, StatusCode::OK, "{month}");
     assert_eq!(month["month"], "2026-10");
+
+    // Cadres: pairings within the caller's area, the year's 遍访 coverage with what is still
+    // to visit, the information-officer grid with its vacancies.
+    let (status, pairs) = call(&a, "GET", "/api/pairings", &county, None).await;
+    assert_eq!(status, StatusCode::OK, "{pairs}");
+    assert!(
+        pairs["pairings"].as_array().is_some_and(|p| !p.is_empty()),
+        "{pairs}"
+    );
+    let (_, town_pairs) = call(&a, "GET", "/api/pairings", &town, None).await;
+    let theirs = town_pairs["pairings"].as_array().unwrap();
+    assert!(!theirs.is_empty() && theirs.len() < pairs["pairings"].as_array().unwrap().len());
+    assert!(
+        theirs
+            .iter()
+            .all(|p| p["division"].as_str().unwrap().starts_with("500299101")),
+        "{town_pairs}"
+    );
+    let (status, tours) = call(&a, "GET", "/api/tours?year=2026", &county, None).await;
+    assert_eq!(status, StatusCode::OK, "{tours}");
+    let coverage = tours["coverage"].as_array().unwrap();
+    assert!(!coverage.is_empty(), "{tours}");
+    for l in coverage {
+        let (done, due) = (l["done"].as_u64().unwrap(), l["due"].as_u64().unwrap());
+        assert_eq!(l["met"], done >= due, "{l}");
+        assert!(
+            done >= due || !l["missing"].as_array().unwrap().is_empty(),
+            "an unmet line names who is still to visit: {l}"
+        );
+    }
+    let (status, e) = call(&a, "GET", "/api/tours?year=1999", &county, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("1999"), "{e}");
+    let (status, grid) = call(&a, "GET", "/api/grid", &county, None).await;
+    assert_eq!(status, StatusCode::OK, "{grid}");
+    let lines = grid["lines"].as_array().unwrap();
+    assert!(
+        lines.len() > 300,
+        "the county, its towns and villages: {}",
+        lines.len()
+    );
+    assert_eq!(
+        grid["vacancies"].as_u64(),
+        Some(lines.iter().map(|l| l["vacancies"].as_u64().unwrap()).sum()),
+        "{}",
+        grid["vacancies"]
+    );
+    let (status, _) = call(&a, "GET", "/api/grid?area=500299102000", &town, None).await;
+    assert!(status.is_client_error(), "{status}");
     let (status, _) = call(
         &a,
         "GET",
