@@ -537,9 +537,34 @@ pub struct WeakForm {
     pub target: String,
     pub unit: String,
     pub team: String,
+    /// A resident team (驻村工作队) serving the village, by id; empty: `unit` and `team` as
+    /// typed (no team recorded for it).
+    pub team_id: String,
     pub person: String,
     pub plan: String,
     pub deadline: String,
+}
+
+/// The resident teams serving a village of the actor's area today, as (id, label naming
+/// the unit and the villages), for the enrolment form's choice.
+pub async fn serving_teams(
+    store: &dyn Store,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(store
+        .teams(actor, None)
+        .await?
+        .into_iter()
+        .filter(|t| t.serves_on(today))
+        .map(|t| {
+            let villages: Vec<&str> = t.villages.iter().map(|(_, n)| n.as_str()).collect();
+            (
+                t.id,
+                format!("{}（{}；驻{}）", t.name, t.unit, villages.join("、")),
+            )
+        })
+        .collect())
 }
 
 /// Enrols a village chosen by the ranking with its plan, opening its item in the rectification
@@ -588,12 +613,53 @@ pub async fn enrol_weak(
         p.push(("target", m));
     }
     let deadline = date_field(&mut p, "deadline", &f.deadline, "完成时限");
-    for (field, value, what, max) in [
-        ("unit", &f.unit, "帮扶单位", 100),
-        ("team", &f.team, "帮扶工作队", 100),
+    // A team chosen from the resident teams brings its unit and name (entered once, on the
+    // team's page); it must serve the village today.
+    let chosen = match f.team_id.trim() {
+        "" => None,
+        t => match t.parse::<i64>() {
+            Err(_) => {
+                p.push(("team_id", format!("驻村工作队“{t}”不存在")));
+                None
+            }
+            Ok(id) => {
+                let team = store
+                    .teams(actor, Some(&village))
+                    .await?
+                    .into_iter()
+                    .find(|team| team.id == id);
+                match team {
+                    Some(team) if team.serves_on(today) => Some(team),
+                    Some(team) => {
+                        p.push((
+                            "team_id",
+                            format!("驻村工作队“{}”已撤换，不能再选", team.name),
+                        ));
+                        None
+                    }
+                    None => {
+                        p.push((
+                            "team_id",
+                            format!("所选驻村工作队不驻{}：请选择驻该村的工作队，或在下面填写帮扶单位和工作队", line.name),
+                        ));
+                        None
+                    }
+                }
+            }
+        },
+    };
+    let typed: &[(&'static str, &String, &str, usize)] = if f.team_id.trim().is_empty() {
+        &[
+            ("unit", &f.unit, "帮扶单位", 100),
+            ("team", &f.team, "帮扶工作队", 100),
+        ]
+    } else {
+        &[]
+    };
+    for (field, value, what, max) in typed.iter().copied().chain([
         ("person", &f.person, "责任人", 50),
         ("plan", &f.plan, "帮扶计划", 2000),
-    ] {
+    ]) {
         crate::fields::text_field(&mut p, field, value, what, max);
     }
     if let Some(d) = deadline.filter(|d| *d < today) {
@@ -602,11 +668,16 @@ pub async fn enrol_weak(
     let (Some(target), Some(deadline), true) = (target, deadline, p.is_empty()) else {
         return Err(AppError::Fields(p));
     };
+    let (unit, team) = match &chosen {
+        Some(t) => (t.unit.clone(), t.name.clone()),
+        None => (f.unit.trim().to_string(), f.team.trim().to_string()),
+    };
     let plan = WeakPlan {
         village,
         target,
-        unit: f.unit.trim().to_string(),
-        team: f.team.trim().to_string(),
+        unit,
+        team,
+        team_id: chosen.as_ref().map(|t| t.id),
         person: f.person.trim().to_string(),
         plan: f.plan.trim().to_string(),
         deadline,
@@ -641,8 +712,10 @@ pub async fn enrol_weak(
     match store.enrol_weak(actor, &plan, &item, ranked, &rules).await {
         Ok(id) => Ok(id),
         Err(dixian_store::StoreError::Invalid(m)) => {
-            let field = if m.contains("工作队") {
-                "team"
+            let field = if m.contains("所选驻村工作队") {
+                "team_id"
+            } else if m.contains("工作队") {
+                if chosen.is_some() { "team_id" } else { "team" }
             } else if m.contains("目标") {
                 "target"
             } else {

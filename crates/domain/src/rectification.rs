@@ -144,6 +144,9 @@ pub struct WeakPlan {
     /// 帮扶单位 and the team it sends (驻村工作队 / 帮扶工作组).
     pub unit: String,
     pub team: String,
+    /// The resident team (驻村工作队) chosen, serving the village: the store then takes the
+    /// unit and team name from it, not from `unit` and `team`.
+    pub team_id: Option<i64>,
     /// 责任人 (the team leader or the town's cadre).
     pub person: String,
     /// 帮扶措施: the plan of the village.

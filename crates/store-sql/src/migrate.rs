@@ -188,6 +188,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0029_rectification_files.sql"),
         postgres: include_str!("../migrations/postgres/0029_rectification_files.sql"),
     },
+    Migration {
+        version: 30,
+        name: "weak_team",
+        sqlite: include_str!("../migrations/sqlite/0030_weak_team.sql"),
+        postgres: include_str!("../migrations/postgres/0030_weak_team.sql"),
+    },
 ];
 
 /// The schema version this program writes.

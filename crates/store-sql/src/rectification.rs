@@ -53,13 +53,14 @@ struct ItemRow {
     average_fen: Option<i64>,
     target_fen: Option<i64>,
     team: Option<String>,
+    team_id: Option<i64>,
 }
 
 const ITEM_SELECT: &str =
     "SELECT i.id, i.division, i.source, i.title, i.found_on, i.unit, i.person,
        i.measures, i.deadline, i.state, i.version, i.resolved_on, i.resolved_by, i.closed_on,
        i.closed_by, i.by_name, d.name AS division_name, w.rank_from, w.rank_to, w.rank_no,
-       w.average_fen, w.target_fen, w.team
+       w.average_fen, w.target_fen, w.team, w.team_id
   FROM rectification_items i LEFT JOIN divisions d ON d.code = i.division
   LEFT JOIN weak_villages w ON w.item_id = i.id";
 
@@ -71,6 +72,7 @@ impl ItemRow {
                 village: division,
                 target: Money::from_fen(target),
                 team,
+                team_id: self.team_id,
                 rank: self.rank_no.and_then(|r| u32::try_from(r).ok()),
                 average: self.average_fen.map(Money::from_fen),
                 rank_from: i32::try_from(from).map_err(|e| corrupt("年度", e))?,
@@ -191,19 +193,47 @@ impl SqlStore {
         if let Some(m) = target_problem(plan.target, rules) {
             return Err(StoreError::Invalid(m));
         }
-        let unit = text(&plan.unit, 100, "请填写帮扶单位（不超过100字）")?;
-        let team = text(&plan.team, 100, "请填写帮扶工作队（不超过100字）")?;
+        let typed = match plan.team_id {
+            Some(_) => None,
+            None => Some((
+                text(&plan.unit, 100, "请填写帮扶单位（不超过100字）")?,
+                text(&plan.team, 100, "请填写帮扶工作队（不超过100字）")?,
+            )),
+        };
         let village_name = self.known_division(&plan.village).await?;
-        let detail = serde_json::json!({
-            "village": plan.village.as_str(), "target_fen": plan.target.fen(), "unit": unit,
-            "team": team, "rank": ranked.0, "years": [rules.rank_from, rules.rank_to],
-        })
-        .to_string();
         let now = audit::timestamp(Utc::now());
         let id = write_tx!(self, |tx| {
             // The id first: its sequence row's lock queues concurrent enrolments, so the
             // pairings read next are the ones written before (PostgreSQL reads committed data).
             let id: i64 = allocate!(tx, "rectification_items", 1i64);
+            // A chosen team is read in the write: serving the village now, its unit and name.
+            let (unit, team) = match plan.team_id {
+                // Checked above whenever no team was chosen.
+                None => typed.clone().unwrap_or_default(),
+                Some(team_id) => {
+                    let found: Option<(String, String)> = sqlx::query_as(
+                        "SELECT t.unit, t.name FROM teams t
+                           JOIN team_villages v ON v.team_id = t.id
+                          WHERE t.id = $1 AND v.village = $2 AND v.to_on IS NULL",
+                    )
+                    .bind(team_id)
+                    .bind(plan.village.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                    found.ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "所选驻村工作队不驻{village_name}或已撤换：请选择驻该村的工作队"
+                        ))
+                    })?
+                }
+            };
+            let detail = serde_json::json!({
+                "village": plan.village.as_str(), "target_fen": plan.target.fen(), "unit": unit,
+                "team": team, "team_id": plan.team_id, "rank": ranked.0,
+                "years": [rules.rank_from, rules.rank_to],
+            })
+            .to_string();
             let pairs: Vec<(String, String, String)> =
                 sqlx::query_as("SELECT village, unit, team FROM weak_villages")
                     .fetch_all(&mut *tx)
@@ -232,8 +262,8 @@ impl SqlStore {
             let id = insert_item!(tx, id, &item, &now, &actor.name);
             sqlx::query(
                 "INSERT INTO weak_villages (village, item_id, rank_from, rank_to, rank_no,
-                   average_fen, target_fen, unit, team)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                   average_fen, target_fen, unit, team, team_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(plan.village.as_str())
             .bind(id)
@@ -244,6 +274,7 @@ impl SqlStore {
             .bind(plan.target.fen())
             .bind(&unit)
             .bind(&team)
+            .bind(plan.team_id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;

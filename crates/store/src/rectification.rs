@@ -23,6 +23,8 @@ pub struct WeakRecord {
     pub target: Money,
     /// 帮扶工作队 (the unit is the item's responsible unit).
     pub team: String,
+    /// The resident team's id when it was chosen from them.
+    pub team_id: Option<i64>,
     /// Its place in the reverse ranking and its average then.
     pub rank: Option<u32>,
     pub average: Option<Money>,

@@ -418,9 +418,34 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
     )
     .await;
     b.choose("#enrol input[name=deadline]", "2027-12-31").await;
+    // The helping team is chosen from the resident teams: one serving another village is
+    // refused beside its box; the one serving this village (the demo's first team) is taken.
+    let teams = b
+        .client
+        .execute(
+            "const v = document.querySelector('#enrol select[name=village]')
+                 .selectedOptions[0].textContent.split('（')[0];
+             let serving = '', other = '';
+             for (const o of document.querySelectorAll('#enrol select[name=team_id] option')) {
+               const m = o.textContent.match(/驻([^；]*)）$/);
+               if (!m) continue;
+               if (m[1].split('、').some(n => v.endsWith(n))) { serving = serving || o.value; }
+               else { other = other || o.value; }
+             }
+             return [serving, other];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let serving = teams[0].as_str().unwrap().to_string();
+    let other = teams[1].as_str().unwrap().to_string();
+    assert!(!serving.is_empty() && !other.is_empty(), "{teams:?}");
+    b.choose("#enrol select[name=team_id]", &other).await;
     b.submit("#enrol button").await;
     let beside = b.text("#enrol input[name=target] + .field-error").await;
     assert!(beside.contains("低于政策包的扶持目标"), "{beside}");
+    let beside = b.text("#enrol select[name=team_id] + .field-error").await;
+    assert!(beside.contains("不驻"), "{beside}");
     let kept = b
         .client
         .find(Locator::Css("#enrol input[name=unit]"))
@@ -434,10 +459,26 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
     assert_eq!(b.overflow().await, "", "a refused enrolment overflows");
     boxes_sit_by_their_labels(&b, "#enrol").await;
     b.fill("#enrol input[name=target]", "20万").await;
+    b.choose("#enrol select[name=team_id]", &serving).await;
     b.submit("#enrol button").await;
-    assert!(b.text("#weak-done").await.contains("已纳入扶持"));
+    let main = b.text("main").await;
+    assert!(main.contains("已纳入扶持，"), "{main}");
     let row = b.text(&format!("#weak-{village}")).await;
-    assert!(row.contains("待整改") && row.contains("县民政局"), "{row}");
+    assert!(row.contains("待整改") && row.contains("工作队"), "{row}");
+    assert!(
+        !row.contains("县民政局"),
+        "the chosen team's own unit, not what was typed: {row}"
+    );
+    let team_link = b
+        .client
+        .find(Locator::Css(&format!("#weak-{village} a[href^='/teams/']")))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(team_link, format!("/teams/{serving}"));
     b.screenshot("villages-programme-phone.png").await;
 
     // The year's statement: the village now earns 25万 of operating income.

@@ -150,17 +150,18 @@ pub async fn load_villages(
     if !accounts.is_empty() {
         report.accounts = store.save_accounts(&actor, &accounts).await?;
     }
-    report.enrolled = load_programme(store, county, &villages, &mut rng, as_of).await?;
-    report.items = load_findings(store, county, &all, as_of).await?;
+    // Teams first: a weak village served by one takes it as its helping team.
     let rules = crate::teams::rules(store, county, as_of).await?;
     report.teams = super::teams::load_teams(store, &all, &mut rng, as_of, &rules).await?;
+    report.enrolled = load_programme(store, county, &villages, &mut rng, as_of).await?;
+    report.items = load_findings(store, county, &all, as_of).await?;
     report.cadres = super::cadres::load_cadres(store, county, &all, &mut rng, as_of).await?;
     Ok(report)
 }
 
 /// The weak-village programme under way: two thirds of the chosen villages outside the demo
-/// town enrolled, each unit
-/// sending two teams of one village each, half of them with a progress note.
+/// town enrolled, each helped by the resident team serving it when the pack's pairing limits
+/// allow, else by a unit sending two teams of one village each; half with a progress note.
 async fn load_programme(
     store: &dyn Store,
     county: &DivisionCode,
@@ -176,17 +177,19 @@ async fn load_programme(
     let Some(p) = programme(store, &actor, Some(*county), as_of).await? else {
         return Ok(0);
     };
+    // Units without resident teams of their own in the demo (those send the teams serving
+    // villages, chosen below where they serve a weak one).
     let units = [
-        "县农业农村委",
-        "县财政局",
         "县发展改革委",
-        "县交通局",
         "县水利局",
         "县商务局",
-        "县人力社保局",
         "县林业局",
         "县文化旅游委",
-        "县供销社",
+        "县住房城乡建设委",
+        "县生态环境局",
+        "县规划自然资源局",
+        "县经济信息委",
+        "县教委",
     ];
     let plans = [
         "盘活闲置村小学校舍出租，发展中药材种植基地，村集体以土地入股分红",
@@ -209,18 +212,37 @@ async fn load_programme(
     let mut enrolled = 0;
     for (i, l) in chosen.iter().take(take).enumerate() {
         let unit = units[(i / 2) % units.len()];
-        let f = WeakForm {
-            village: l.line.ranked.village.to_string(),
+        let village = l.line.ranked.village;
+        let typed = WeakForm {
+            village: village.to_string(),
             target: String::new(),
             unit: unit.into(),
             team: format!("{unit}{}工作队", if i % 2 == 0 { "第一" } else { "第二" }),
+            team_id: String::new(),
             person: format!("驻村队长{}", i + 1),
             plan: plans[rng.below(plans.len() as u64) as usize].into(),
             deadline: NaiveDate::from_ymd_opt(as_of.year() + 1, 12, 31)
                 .unwrap_or(as_of)
                 .to_string(),
         };
-        let id = enrol_weak(store, &actor, &f, as_of).await?;
+        let serving = store
+            .teams(&actor, Some(&village))
+            .await?
+            .into_iter()
+            .find(|t| t.serves_on(as_of));
+        let id = match serving {
+            Some(t) => {
+                let chosen = WeakForm {
+                    team_id: t.id.to_string(),
+                    ..typed.clone()
+                };
+                match enrol_weak(store, &actor, &chosen, as_of).await {
+                    Err(AppError::Fields(_)) => enrol_weak(store, &actor, &typed, as_of).await?,
+                    done => done?,
+                }
+            }
+            None => enrol_weak(store, &actor, &typed, as_of).await?,
+        };
         enrolled += 1;
         if i % 2 == 0 {
             store

@@ -234,6 +234,7 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
         target: target.into(),
         unit: "县农业农村委".into(),
         team: "第一工作队".into(),
+        team_id: String::new(),
         person: "驻村队长".into(),
         plan: "建设光伏电站，收益归村集体".into(),
         deadline: "2027-12-31".into(),
@@ -244,6 +245,18 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
     };
     let p = refused(enrol_weak(&s, &county, &form(&v[2], ""), today).await);
     assert!(p[0].1.contains("不在倒排选出的经济薄弱村中"), "{p:?}");
+    // A helping team chosen from the resident teams must be one, and serve the village.
+    for (id, says) in [("一队", "不存在"), ("999999", "不驻")] {
+        let chosen = WeakForm {
+            team_id: id.into(),
+            ..form(&v[0], "")
+        };
+        let p = refused(enrol_weak(&s, &county, &chosen, today).await);
+        assert!(
+            p.iter().any(|(f, m)| *f == "team_id" && m.contains(says)),
+            "{id}: {p:?}"
+        );
+    }
     let p = refused(enrol_weak(&s, &county, &form(&v[0], "15万"), today).await);
     assert_eq!(p[0].0, "target");
     assert!(p[0].1.contains("低于政策包的扶持目标200,000.00元"), "{p:?}");

@@ -309,6 +309,7 @@ pub async fn rectification(store: &dyn Store) {
         target: Money::from_fen(20_000_000),
         unit: "区农业农村委".into(),
         team: "第一工作队".into(),
+        team_id: None,
         person: "赵六".into(),
         plan: "发展光伏，盘活闲置厂房".into(),
         deadline: d(2027, 12, 31),
@@ -391,6 +392,56 @@ pub async fn rectification(store: &dyn Store) {
         .enrol_weak(&county, &fourth, &item(&fourth), (Some(2), None), &rules)
         .await
         .unwrap();
+    // A resident team chosen: it must serve the village now; its unit and name are its own,
+    // whatever was typed.
+    let team_of = |name: &str, unit: &str, village: &str| crate::teams::NewTeam {
+        name: name.into(),
+        unit: unit.into(),
+        villages: vec![code(village)],
+        from: d(2026, 1, 5),
+    };
+    let elsewhere = store
+        .add_team(
+            &county,
+            &team_of("驻青龙村工作队", "区水务局", "500299101202"),
+        )
+        .await
+        .unwrap();
+    let resident = store
+        .add_team(
+            &county,
+            &team_of("驻白沙村工作队", "区水利局", "500299102201"),
+        )
+        .await
+        .unwrap();
+    let fifth = WeakPlan {
+        village: code("500299102201"),
+        unit: "随便填的".into(),
+        team: String::new(),
+        team_id: Some(elsewhere),
+        ..plan.clone()
+    };
+    invalid(
+        store
+            .enrol_weak(&county, &fifth, &item(&fifth), (Some(3), None), &rules)
+            .await,
+        "所选驻村工作队不驻白沙村",
+    );
+    let fifth = WeakPlan {
+        team_id: Some(resident),
+        ..fifth
+    };
+    let by_team = store
+        .enrol_weak(&county, &fifth, &item(&fifth), (Some(3), None), &rules)
+        .await
+        .unwrap();
+    let (record, _) = store.item(&county, by_team).await.unwrap().unwrap();
+    let w = record.weak.unwrap();
+    assert_eq!(
+        (record.item.unit.as_str(), w.team.as_str(), w.team_id),
+        ("区水利局", "驻白沙村工作队", Some(resident))
+    );
+
     let (record, _) = store.item(&town, weak).await.unwrap().unwrap();
     let w = record.weak.unwrap();
     assert_eq!(
@@ -450,7 +501,7 @@ pub async fn rectification(store: &dyn Store) {
         source: Some(WEAK_SOURCE.into()),
         ..ItemFilter::default()
     };
-    assert_eq!(store.items(&county, &weak_only).await.unwrap().len(), 2);
+    assert_eq!(store.items(&county, &weak_only).await.unwrap().len(), 3);
 
     // Every write is in the audit trail.
     let actions: Vec<String> = store

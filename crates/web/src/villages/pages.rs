@@ -377,6 +377,8 @@ pub(crate) struct ProgrammeView {
     /// Empty until enrolled.
     target: String,
     team: String,
+    /// The resident team's page when the team was chosen from them.
+    team_id: Option<i64>,
     latest: String,
     state: String,
     item: Option<i64>,
@@ -397,6 +399,8 @@ struct WeakPage {
     /// (code, name) of chosen villages not yet enrolled, for the county's form.
     to_enrol: Vec<(String, String)>,
     may_enrol: bool,
+    /// Resident teams serving today, (id, label), for the form's choice of helping team.
+    teams: Vec<(i64, String)>,
     target: String,
     /// Whether the ranking is shown (county staff); below the county only enrolled villages.
     ranked: bool,
@@ -421,6 +425,7 @@ async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
                 programme_summary: String::new(),
                 to_enrol: Vec::new(),
                 may_enrol: false,
+                teams: Vec::new(),
                 target: String::new(),
                 ranked: false,
             },
@@ -462,6 +467,7 @@ async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
                     (Some(i), Some(w)) => format!("{}（{}）", i.item.unit, w.team),
                     _ => String::new(),
                 },
+                team_id: weak.and_then(|w| w.team_id),
                 latest: l
                     .latest
                     .map(|(y, m)| format!("{y}年{}元", m.grouped()))
@@ -538,6 +544,11 @@ async fn show_weak(state: &AppState, session: &Session, q: &ListQuery, typed: Ty
             programme_summary,
             to_enrol,
             may_enrol: may_designate(actor),
+            teams: if may_designate(actor) {
+                dixian_app::villages::serving_teams(state.store.as_ref(), actor, today).await?
+            } else {
+                Vec::new()
+            },
             target: w.target_operating.to_string(),
             ranked,
         },
