@@ -14,7 +14,8 @@ use dixian_domain::id_number::IdNumber;
 use dixian_domain::monitoring::FieldProblem;
 use dixian_domain::problems::Month;
 use dixian_domain::teams::{
-    Approver, DayKind, DayRecord, MemberRole, MonthFigures, TeamRules, month_figures,
+    Approver, DayKind, DayRecord, MemberRole, MonthFigures, TeamRules, YearFigures, month_figures,
+    year_figures,
 };
 use dixian_store::Store;
 use dixian_store::teams::{MemberRecord, NewMember, NewTeam, StoredDays, TeamRecord};
@@ -288,6 +289,25 @@ pub struct MemberMonth {
     pub member: MemberRecord,
     pub figures: MonthFigures,
     pub records: Vec<StoredDays>,
+    /// The year through the month's end, where the pack counts days a year.
+    pub year: Option<YearFigures>,
+}
+
+impl MemberMonth {
+    /// The year in words: met, or how many days are missing and whether the rest of the
+    /// year can still make them up; empty without a yearly rule.
+    pub fn year_text(&self) -> String {
+        match &self.year {
+            None => String::new(),
+            Some(y) if y.met => "已达到".into(),
+            Some(y) if y.reachable => format!("尚差{}天", y.required - y.in_village),
+            Some(y) => format!(
+                "尚差{}天（本年任期剩余{}天，已不够）",
+                y.required - y.in_village,
+                y.left
+            ),
+        }
+    }
 }
 
 /// A team's month: each member serving in it, against the pack's share.
@@ -325,6 +345,25 @@ pub async fn team_month(
     };
     let calendar = store.calendar().await?;
     let days = store.team_days(actor, team, month).await?;
+    // Where the pack counts days a year, the year's records up to this month too (a record
+    // lies within one month).
+    let mut year_days: Vec<(i64, DayRecord)> = Vec::new();
+    if rules.in_village_days_per_year.is_some() {
+        let mut m = Month {
+            year: month.year,
+            month: 1,
+        };
+        while m != month {
+            year_days.extend(
+                store
+                    .team_days(actor, team, m)
+                    .await?
+                    .into_iter()
+                    .map(|d| (d.member, d.record)),
+            );
+            m = m.next();
+        }
+    }
     let members = t
         .members
         .iter()
@@ -333,10 +372,20 @@ pub async fn team_month(
             let records: Vec<StoredDays> =
                 days.iter().filter(|d| d.member == m.id).cloned().collect();
             let plain: Vec<DayRecord> = records.iter().map(|d| d.record.clone()).collect();
+            let year = rules.in_village_days_per_year.and_then(|per_year| {
+                let all: Vec<DayRecord> = year_days
+                    .iter()
+                    .filter(|(member, _)| *member == m.id)
+                    .map(|(_, r)| r.clone())
+                    .chain(plain.iter().cloned())
+                    .collect();
+                year_figures(&all, month.last_day(), m.term(), per_year)
+            });
             MemberMonth {
                 figures: month_figures(&plain, month, m.term(), &calendar, &rules),
                 member: m.clone(),
                 records,
+                year,
             }
         })
         .collect();
@@ -349,12 +398,18 @@ pub async fn team_month(
     })
 }
 
-/// The share as written (三分之二 → "2/3").
-pub fn share_text(rules: &TeamRules) -> String {
-    format!(
-        "{}/{}",
-        rules.in_village_share[0], rules.in_village_share[1]
-    )
+/// The pack's rule in words: 每月在村工作日不少于2/3, 每年在村不少于200天, or both.
+pub fn rule_text(rules: &TeamRules) -> String {
+    let mut parts = Vec::new();
+    if let Some([n, d]) = rules.in_village_share {
+        parts.push(format!("每月在村工作日不少于{n}/{d}"));
+    }
+    if let Some(days) = rules.in_village_days_per_year {
+        parts.push(format!(
+            "每年在村不少于{days}天（按日历天计，任期不满一年的按任期天数折算）"
+        ));
+    }
+    parts.join("；")
 }
 
 /// A team's month as an XLSX table (在村情况月表); refused where the pack has no `[teams]`.
@@ -365,11 +420,13 @@ pub fn month_table(m: &TeamMonth) -> Result<crate::workbook::Table, AppError> {
             "适用的政策包没有驻村工作队规则（[teams]），不能统计在村情况".into(),
         ]));
     };
+    let monthly = rules.in_village_share.is_some();
+    let yearly = rules.in_village_days_per_year.is_some();
     Ok(Table {
         sheet: "在村情况".into(),
         title: format!("{}{}在村情况", m.team.name, m.month.label()),
         subtitle: format!(
-            "派出单位：{}　驻村：{}　要求：每月在村工作日不少于{}（政策包）",
+            "派出单位：{}　驻村：{}　要求：{}（政策包）",
             m.team.unit,
             m.team
                 .villages
@@ -377,9 +434,9 @@ pub fn month_table(m: &TeamMonth) -> Result<crate::workbook::Table, AppError> {
                 .map(|(_, n)| n.as_str())
                 .collect::<Vec<_>>()
                 .join("、"),
-            share_text(rules)
+            rule_text(rules)
         ),
-        columns: vec![
+        columns: [
             ("姓名", 10),
             ("职务", 12),
             ("派出单位", 20),
@@ -389,15 +446,31 @@ pub fn month_table(m: &TeamMonth) -> Result<crate::workbook::Table, AppError> {
             ("不在村", 8),
             ("未记录", 8),
             ("休息日在村", 10),
-            ("应在村", 8),
-            ("是否达到", 10),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            monthly
+                .then_some([("应在村", 8), ("是否达到", 10)])
+                .into_iter()
+                .flatten(),
+        )
+        .chain(
+            yearly
+                .then_some([
+                    ("本年在村（截至月底）", 12),
+                    ("本年应在村", 10),
+                    ("年度情况", 22),
+                ])
+                .into_iter()
+                .flatten(),
+        )
+        .collect(),
         rows: m
             .members
             .iter()
             .map(|x| {
                 let f = &x.figures;
-                vec![
+                let mut row = vec![
                     Cell::text(&x.member.name),
                     Cell::text(x.member.role.label()),
                     Cell::text(&x.member.unit),
@@ -407,9 +480,18 @@ pub fn month_table(m: &TeamMonth) -> Result<crate::workbook::Table, AppError> {
                     Cell::Count(i64::from(f.away)),
                     Cell::Count(i64::from(f.unrecorded)),
                     Cell::Count(i64::from(f.rest_days_in_village)),
-                    Cell::Count(i64::from(f.needed)),
-                    Cell::text(if f.met { "达到" } else { "未达到" }),
-                ]
+                ];
+                if monthly {
+                    row.push(Cell::Count(i64::from(f.needed)));
+                    row.push(Cell::text(if f.met { "达到" } else { "未达到" }));
+                }
+                if yearly {
+                    let y = x.year.as_ref();
+                    row.push(y.map_or(Cell::text(""), |y| Cell::Count(i64::from(y.in_village))));
+                    row.push(y.map_or(Cell::text(""), |y| Cell::Count(i64::from(y.required))));
+                    row.push(Cell::text(x.year_text()));
+                }
+                row
             })
             .collect(),
         total: None,

@@ -4,7 +4,9 @@
 //! leader or the town records what each member did: in the village, away on duty that counts as in
 //! the village, on leave approved by the town or (longer leave) the county's organisation
 //! department, or away. Each month's share of working days in the village is set against the
-//! pack (铜梁: at least two thirds of each month).
+//! pack (铜梁: at least two thirds of each month), and where a province counts days a year
+//! (青海: 200), the year's days in the village against that number, pro rata for a term of part
+//! of the year.
 
 use crate::calendar::WorkCalendar;
 use crate::codes::coded_enum;
@@ -235,6 +237,75 @@ pub fn month_figures(
     f
 }
 
+/// A member's year so far where the pack counts days a year (`in_village_days_per_year`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearFigures {
+    pub year: i32,
+    /// Days in the village (trips on duty counted), any day of the week, from the start of
+    /// the year or term through the day reckoned.
+    pub in_village: u32,
+    /// Days owed for the year: the pack's number, pro rata for a term of part of the year
+    /// (rounded up; a county default, no seed divides it).
+    pub required: u32,
+    /// Days of the term still to come in the year after the day reckoned.
+    pub left: u32,
+    pub met: bool,
+    /// Whether the days still to come could make up what is missing.
+    pub reachable: bool,
+}
+
+/// The year of `through` for a member with `records` over `term`, against `per_year` days;
+/// `None` when the term does not touch the year up to `through`.
+pub fn year_figures(
+    records: &[DayRecord],
+    through: NaiveDate,
+    term: (NaiveDate, Option<NaiveDate>),
+    per_year: u32,
+) -> Option<YearFigures> {
+    use chrono::Datelike;
+    let year = through.year();
+    let first = NaiveDate::from_ymd_opt(year, 1, 1)?;
+    let last = NaiveDate::from_ymd_opt(year, 12, 31)?;
+    let start = first.max(term.0);
+    let end = term.1.map_or(last, |e| e.min(last));
+    if start > end || start > through {
+        return None;
+    }
+    let span = |a: NaiveDate, b: NaiveDate| u32::try_from((b - a).num_days() + 1).unwrap_or(0);
+    let year_days = span(first, last);
+    let term_days = span(start, end);
+    // Pro rata in integers, rounded up: a term of half the year owes half the days.
+    let required = u32::try_from(
+        (u64::from(per_year) * u64::from(term_days)).div_ceil(u64::from(year_days.max(1))),
+    )
+    .unwrap_or(per_year);
+    let counted_to = through.min(end);
+    let in_village = start
+        .iter_days()
+        .take_while(|d| *d <= counted_to)
+        .filter(|d| {
+            records
+                .iter()
+                .find(|r| r.covers(*d))
+                .is_some_and(|r| matches!(r.kind, DayKind::InVillage | DayKind::Trip))
+        })
+        .count();
+    let in_village = u32::try_from(in_village).unwrap_or(u32::MAX);
+    let left = if counted_to < end {
+        span(counted_to.succ_opt()?, end)
+    } else {
+        0
+    };
+    Some(YearFigures {
+        year,
+        in_village,
+        required,
+        left,
+        met: in_village >= required,
+        reachable: in_village.saturating_add(left) >= required,
+    })
+}
+
 /// Whether two terms overlap (an open end runs on).
 pub fn terms_overlap(a: (NaiveDate, Option<NaiveDate>), b: (NaiveDate, Option<NaiveDate>)) -> bool {
     a.1.is_none_or(|end| b.0 <= end) && b.1.is_none_or(|end| a.0 <= end)
@@ -252,7 +323,8 @@ mod tests {
 
     fn rules() -> TeamRules {
         TeamRules {
-            in_village_share: [2, 3],
+            in_village_share: Some([2, 3]),
+            in_village_days_per_year: None,
             town_leave_max_days: 5,
         }
     }
@@ -407,10 +479,86 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn a_year_counts_every_day_in_the_village_against_the_days_owed_pro_rata() {
+        // A whole year: 200 owed; weekends in the village count, leave does not.
+        let records = [
+            rec(d(2026, 1, 1), d(2026, 6, 30), DayKind::InVillage),
+            rec(d(2026, 7, 1), d(2026, 7, 5), DayKind::Leave),
+            rec(d(2026, 7, 6), d(2026, 7, 10), DayKind::Trip),
+        ];
+        let y = year_figures(&records, d(2026, 12, 31), (d(2025, 6, 1), None), 200).unwrap();
+        assert_eq!((y.in_village, y.required, y.left), (181 + 5, 200, 0));
+        assert!(!y.met && !y.reachable);
+        // Reckoned on 31 July: 186 days in, 153 days still to come, so it can still be met.
+        let y = year_figures(&records, d(2026, 7, 31), (d(2025, 6, 1), None), 200).unwrap();
+        assert_eq!((y.in_village, y.left), (186, 153));
+        assert!(!y.met && y.reachable);
+        // A term from 1 July owes 184/365 of 200 = 100.8, rounded up to 101.
+        let y = year_figures(&records, d(2026, 12, 31), (d(2026, 7, 1), None), 200).unwrap();
+        assert_eq!((y.in_village, y.required), (5, 101));
+        // A term ending 31 March of a leap year owes 91/366 of 200 = 49.7 → 50, and nothing
+        // after its end is counted or still to come.
+        let leap = [rec(d(2024, 1, 1), d(2024, 12, 31), DayKind::InVillage)];
+        let y = year_figures(
+            &leap,
+            d(2024, 6, 1),
+            (d(2023, 1, 1), Some(d(2024, 3, 31))),
+            200,
+        )
+        .unwrap();
+        assert_eq!((y.in_village, y.required, y.left, y.met), (91, 50, 0, true));
+        // A term not yet begun, or ended before the year, has no year.
+        assert_eq!(
+            year_figures(&leap, d(2026, 5, 1), (d(2026, 6, 1), None), 200),
+            None
+        );
+        assert_eq!(
+            year_figures(
+                &leap,
+                d(2026, 5, 1),
+                (d(2024, 1, 1), Some(d(2025, 12, 31))),
+                200
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_pack_gives_a_monthly_share_or_yearly_days_or_both() {
+        let mut r = rules();
+        assert!(r.check().is_empty());
+        r.in_village_share = None;
+        assert!(r.check()[0].1.contains("至少一项"), "{:?}", r.check());
+        assert!(r.met(0, 22), "no monthly share: every month is met");
+        assert_eq!(r.needed(22), 0);
+        r.in_village_days_per_year = Some(200);
+        assert!(r.check().is_empty());
+        r.in_village_days_per_year = Some(400);
+        assert!(r.check()[0].1.contains("每年在村天数400无效"));
+    }
+
     proptest! {
         #[test]
+        fn a_years_days_stay_within_the_year_and_owe_no_more_than_the_pack(
+            start in 0i64..400, len in 0i64..400, through in 0i64..365, per_year in 1u32..366,
+        ) {
+            let from = d(2025, 10, 1) + chrono::Duration::days(start);
+            let term = (from, Some(from + chrono::Duration::days(len)));
+            let on = d(2026, 1, 1) + chrono::Duration::days(through);
+            let all = [rec(d(2025, 1, 1), d(2027, 12, 31), DayKind::InVillage)];
+            if let Some(y) = year_figures(&all, on, term, per_year) {
+                prop_assert!(y.required <= per_year);
+                prop_assert!(y.in_village >= 1 && y.in_village + y.left <= 365);
+                prop_assert_eq!(y.met, y.in_village >= y.required);
+                // In the village every day of the term: the whole term reaches what it owes.
+                prop_assert!(y.reachable);
+            }
+        }
+
+        #[test]
         fn the_share_is_met_exactly_at_the_needed_days(working in 0u32..31, n in 1u32..4, extra in 0u32..2) {
-            let r = TeamRules { in_village_share: [n, 4], town_leave_max_days: 5 };
+            let r = TeamRules { in_village_share: Some([n, 4]), in_village_days_per_year: None, town_leave_max_days: 5 };
             let needed = r.needed(working);
             prop_assert!(r.met(needed, working));
             if needed > 0 {

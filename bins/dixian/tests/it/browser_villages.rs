@@ -685,10 +685,16 @@ async fn the_town_keeps_its_teams_month_on_a_phone() {
     b.submit("#days button").await;
     assert!(b.text("#day-records").await.contains("走访监测户"));
     assert_eq!(b.overflow().await, "", "the team month overflows a phone");
+    // The demo pack counts the year's days too (200, pro rata): a column a person reads as
+    // days still missing.
+    assert!(b.text("#share-rule").await.contains("每年在村不少于200天"));
+    let year = b.text("#month-figures tbody tr .year-state").await;
+    assert!(year.starts_with("尚差") || year == "已达到", "{year}");
     b.screenshot("team-month-phone.png").await;
     let print = b.client.find(Locator::Css("#print-month")).await.unwrap();
     b.click_and_wait(print).await;
     assert!(b.text("#team-month").await.contains("2026年10月在村情况"));
+    assert!(b.text("#print-figures thead").await.contains("本年应在村"));
     assert_eq!(b.overflow().await, "", "the A4 sheet overflows a phone");
 
     // The county: the same person cannot serve in a second team at the same time.

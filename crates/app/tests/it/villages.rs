@@ -504,6 +504,110 @@ async fn a_team_month_counts_working_days_around_the_holiday_and_leave() {
     assert!(table.subtitle.contains("2/3"));
 }
 
+/// A province counting days a year (青海: 200) instead of a share of each month: a pack value,
+/// no code. A term from 1 July owes its half of the year, rounded up; days from every month of
+/// the year so far are counted, weekends included.
+#[tokio::test]
+async fn a_yearly_rule_counts_the_years_days_pro_rata_for_a_half_year_term() {
+    use dixian_app::teams::{
+        DaysForm, MemberForm, TeamForm, add_member, add_team, record_days, team_month,
+    };
+    use dixian_domain::problems::Month;
+    let pack = VILLAGE_PACK.replace(
+        "[sources]",
+        "[teams]\nin_village_days_per_year = 200\ntown_leave_max_days = 5\n\n[sources]\n\"teams\" = \"县定默认值：测试用\"",
+    );
+    let (_d, s) = store().await;
+    initialize(&s, &sys(), &[], &[file("qingshan-villages.toml", &pack)])
+        .await
+        .unwrap();
+    let today = d(2026, 12, 1);
+    load_demo(&s, 300, 9, today).await;
+    let county = as_role(Role::CountyAdmin, COUNTY);
+    let v = village_codes(&s).await;
+    let team = add_team(
+        &s,
+        &county,
+        &TeamForm {
+            name: "县水利局工作队".into(),
+            unit: "县水利局".into(),
+            villages: vec![v[0].clone()],
+            from: "2026-07-01".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let id_number = dixian_domain::id_number::IdNumber::compose(
+        "500299",
+        d(1984, 5, 2),
+        7,
+        dixian_domain::id_number::Sex::Female,
+    )
+    .unwrap();
+    let member = add_member(
+        &s,
+        &county,
+        team,
+        &MemberForm {
+            name: "刘队员".into(),
+            id_number: id_number.as_str().into(),
+            unit: "县水利局".into(),
+            position: "干部".into(),
+            role: "member".into(),
+            from: "2026-07-01".into(),
+            to: String::new(),
+        },
+        today,
+    )
+    .await
+    .unwrap();
+    let town = as_role(Role::TownReviewer, &format!("{}000", &v[0][..9]));
+    for (from, to) in [
+        ("2026-07-01", "2026-07-31"),
+        ("2026-08-01", "2026-08-20"),
+        ("2026-10-01", "2026-10-11"),
+    ] {
+        let form = DaysForm {
+            member: member.to_string(),
+            from: from.into(),
+            to: to.into(),
+            kind: "in".into(),
+            approver: String::new(),
+            approval: String::new(),
+            note: String::new(),
+        };
+        record_days(&s, &town, team, &form, today).await.unwrap();
+    }
+    let month = |m: u32| Month {
+        year: 2026,
+        month: m,
+    };
+    let october = team_month(&s, &town, team, month(10)).await.unwrap();
+    let x = &october.members[0];
+    let y = x.year.unwrap();
+    // 31 + 20 + 11 days; 184 of 365 days of the year owe 100.8 → 101; November and December
+    // (61 days) can still make up the 39 missing.
+    assert_eq!((y.in_village, y.required, y.left), (62, 101, 61));
+    assert!(!y.met && y.reachable);
+    assert_eq!(x.year_text(), "尚差39天");
+    let august = team_month(&s, &town, team, month(8)).await.unwrap();
+    assert_eq!(august.members[0].year.map(|y| y.in_village), Some(51));
+    // No monthly share in this pack: the table has the year's columns, not the month's.
+    let table = dixian_app::teams::month_table(&october).unwrap();
+    assert!(
+        table.subtitle.contains("每年在村不少于200天"),
+        "{}",
+        table.subtitle
+    );
+    let names: Vec<&str> = table.columns.iter().map(|(n, _)| *n).collect();
+    assert!(
+        !names.contains(&"应在村") && names.contains(&"本年应在村"),
+        "{names:?}"
+    );
+    assert_eq!(table.rows[0][10].shown(), "101");
+    assert_eq!(table.rows[0][11].shown(), "尚差39天");
+}
+
 /// The demo county's village codes, in code order.
 async fn village_codes(s: &SqlStore) -> Vec<String> {
     s.divisions_within(&DivisionCode::parse(COUNTY).unwrap())

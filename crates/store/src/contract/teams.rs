@@ -39,7 +39,8 @@ pub async fn teams(store: &dyn Store) {
     let other_town = actor_as(Role::TownReviewer, "500299102000");
     let viewer = actor_as(Role::Viewer, "500299101000");
     let rules = TeamRules {
-        in_village_share: [2, 3],
+        in_village_share: Some([2, 3]),
+        in_village_days_per_year: None,
         town_leave_max_days: 5,
     };
 

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use dixian_app::AppError;
-use dixian_app::teams::{DaysForm, MemberForm, TeamForm, TeamMonth, share_text};
+use dixian_app::teams::{DaysForm, MemberForm, TeamForm, TeamMonth, rule_text};
 use dixian_domain::access::{Actor, Permission, Role};
 use dixian_domain::division::{DivisionCode, DivisionLevel};
 use dixian_domain::problems::Month;
@@ -210,6 +210,21 @@ pub(crate) struct FigureView {
     rest: u32,
     needed: u32,
     met: bool,
+    /// The year through the month's end (where the pack counts days a year).
+    year_days: String,
+    year_required: String,
+    year_text: String,
+    year_short: bool,
+}
+
+/// Which of the pack's rules the month is reckoned against: (monthly share, days a year).
+fn bases(m: &TeamMonth) -> (bool, bool) {
+    m.rules.as_ref().map_or((false, false), |r| {
+        (
+            r.in_village_share.is_some(),
+            r.in_village_days_per_year.is_some(),
+        )
+    })
 }
 
 pub(crate) struct RecordView {
@@ -237,7 +252,10 @@ struct TeamPage {
     members: Vec<MemberView>,
     month: String,
     month_label: String,
+    /// The pack's rule in words; empty where the pack has no `[teams]`.
     share: String,
+    monthly: bool,
+    yearly: bool,
     figures: Vec<FigureView>,
     records: Vec<RecordView>,
     may_staff: bool,
@@ -265,6 +283,14 @@ fn figures_of(m: &TeamMonth) -> Vec<FigureView> {
             rest: x.figures.rest_days_in_village,
             needed: x.figures.needed,
             met: x.figures.met,
+            year_days: x
+                .year
+                .map_or_else(|| "—".into(), |y| y.in_village.to_string()),
+            year_required: x
+                .year
+                .map_or_else(|| "—".into(), |y| y.required.to_string()),
+            year_text: x.year_text(),
+            year_short: x.year.is_some_and(|y| !y.met),
         })
         .collect()
 }
@@ -358,7 +384,9 @@ async fn show_team(
             members,
             month: month.to_string(),
             month_label: month.label(),
-            share: m.rules.as_ref().map(share_text).unwrap_or_default(),
+            share: m.rules.as_ref().map(rule_text).unwrap_or_default(),
+            monthly: bases(&m).0,
+            yearly: bases(&m).1,
             figures: figures_of(&m),
             records,
             may_staff: county_staff(actor),
@@ -523,6 +551,8 @@ struct PrintPage {
     id: i64,
     title: String,
     subtitle: String,
+    monthly: bool,
+    yearly: bool,
     figures: Vec<FigureView>,
     month: String,
     today: String,
@@ -547,6 +577,8 @@ pub async fn print(
             id,
             title: table.title,
             subtitle: table.subtitle,
+            monthly: bases(&m).0,
+            yearly: bases(&m).1,
             figures: figures_of(&m),
             month: month.to_string(),
             today: today.to_string(),

@@ -288,13 +288,18 @@ pub(super) async fn team_month(
     ok(json!({
         "team": team_json(&m.team, today),
         "month": m.month.to_string(),
-        "share": m.rules.as_ref().map(|r| r.in_village_share),
+        "share": m.rules.as_ref().and_then(|r| r.in_village_share),
+        "days_per_year": m.rules.as_ref().and_then(|r| r.in_village_days_per_year),
         "members": m.members.iter().map(|x| json!({
             "member": x.member.id, "name": x.member.name, "role": x.member.role.code(),
             "working": x.figures.working, "in_village": x.figures.in_village,
             "leave": x.figures.leave, "away": x.figures.away, "unrecorded": x.figures.unrecorded,
             "rest_days_in_village": x.figures.rest_days_in_village,
             "needed": x.figures.needed, "met": x.figures.met,
+            "year": x.year.map(|y| json!({
+                "year": y.year, "in_village": y.in_village, "required": y.required,
+                "left": y.left, "met": y.met, "reachable": y.reachable,
+            })),
             "records": x.records.iter().map(|d| json!({
                 "from": d.record.from.to_string(), "to": d.record.to.to_string(),
                 "kind": d.record.kind.code(), "kind_label": d.record.kind.label(),
