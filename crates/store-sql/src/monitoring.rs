@@ -1550,19 +1550,36 @@ impl MonitoringStore for SqlStore {
             audit_in!(tx, actor, &action, &target, &detail);
             let mut saved = None;
             if let Some((uid, username)) = &cadre {
+                // The pairing starts on the day the form gave (帮扶开始日期), not when typed,
+                // but not before an earlier period of the same cadre with the household ended:
+                // the household's history holds no two periods of one cadre at once.
+                let ended: Option<NaiveDate> = sqlx::query_scalar(
+                    "SELECT MAX(p.to_on) FROM cadre_periods p
+                       JOIN households h ON h.id = p.household_id
+                      WHERE h.code = $1 AND p.user_id = $2",
+                )
+                .bind(case.household.as_str())
+                .bind(uid)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+                let start = ended.map_or(e.on, |end| end.max(e.on));
                 sqlx::query(
                     "INSERT INTO cadre_assignments (household_id, user_id, assigned_at)
                      SELECT id, $1, $2 FROM households WHERE code = $3
                      ON CONFLICT (household_id, user_id) DO NOTHING",
                 )
                 .bind(uid)
-                // The pairing starts on the day the form gave (帮扶开始日期), not when typed.
-                .bind(audit::timestamp(crate::beijing_midnight(e.on)))
+                .bind(audit::timestamp(crate::beijing_midnight(start)))
                 .bind(case.household.as_str())
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                let detail = serde_json::json!({ "cadre": username }).to_string();
+                let detail = serde_json::json!({
+                    "cadre": username, "from": start.to_string(),
+                    "asked_from": (start != e.on).then(|| e.on.to_string()),
+                })
+                .to_string();
                 audit_in!(tx, actor, "cadre.assign", case.household.as_str(), &detail);
             }
             if let StepEffect::PutMeasure(m) = effect {

@@ -911,15 +911,19 @@ pub async fn monitoring_cases(store: &dyn Store) {
         .record_step_with(&town, &o, &StepEffect::AssignCadre { user_id: uid })
         .await
         .unwrap();
-    // The household's care by the cadre begins on the form's 帮扶开始日期, not the day typed.
-    let (now, _) = store
+    // The household's care by the cadre begins on the form's 帮扶开始日期, not the day typed —
+    // but not before the same cadre's period released above ended (the release takes the real
+    // day): one cadre's periods with a household never overlap.
+    let (now, past) = store
         .household_cadres(&town, &a.household.code)
         .await
         .unwrap();
+    let released = past.first().map(|p| p.to).unwrap();
     assert_eq!(
         now.iter().map(|c| (c.user_id, c.since)).collect::<Vec<_>>(),
-        vec![(uid, d(2026, 10, 20))]
+        vec![(uid, released.max(d(2026, 10, 20)))]
     );
+    assert!(past.iter().all(|p| p.to <= now[0].since));
     let case = o.case;
     let plan = |case: &Case, change: &str| {
         step(
