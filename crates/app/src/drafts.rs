@@ -1,7 +1,9 @@
 //! Files of a refused form kept for its correction (upload once): a page's form that is
 //! refused for what was typed keeps the files that passed their check, sealed, for the same
-//! officer and household (`VisitStore::keep_photo_drafts`), shows them ticked, and the
-//! corrected form takes them instead of new uploads. Visit photos and 三保障 evidence share it.
+//! officer and household or rectification item (`VisitStore::keep_photo_drafts`,
+//! `RectificationStore::keep_item_drafts`), shows them ticked, and the corrected form takes
+//! them instead of new uploads. Visit photos, 三保障 evidence and rectification evidence share
+//! it.
 
 use crate::AppError;
 use dixian_domain::access::Actor;
@@ -33,12 +35,25 @@ impl From<StoreError> for FormRefusal {
     }
 }
 
+/// What a form's kept files belong to: a household's form or a rectification item's step.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owner<'a> {
+    Household(&'a HouseholdCode),
+    Item(i64),
+}
+
+impl<'a> From<&'a HouseholdCode> for Owner<'a> {
+    fn from(h: &'a HouseholdCode) -> Self {
+        Owner::Household(h)
+    }
+}
+
 /// The ticked kept files still there (a double submit or a day's wait leaves fewer), and the
 /// problem to say beside the file box when some are gone.
 pub(crate) async fn still_kept(
     store: &dyn Store,
     actor: &Actor,
-    household: &HouseholdCode,
+    owner: impl Into<Owner<'_>>,
     ticked: &[i64],
 ) -> Result<(Vec<PhotoMeta>, Option<FieldProblem>), AppError> {
     let mut wanted = ticked.to_vec();
@@ -47,7 +62,10 @@ pub(crate) async fn still_kept(
     if wanted.is_empty() {
         return Ok((Vec::new(), None));
     }
-    let kept = store.photo_drafts(actor, household, &wanted).await?;
+    let kept = match owner.into() {
+        Owner::Household(h) => store.photo_drafts(actor, h, &wanted).await?,
+        Owner::Item(id) => store.item_drafts(actor, id, &wanted).await?,
+    };
     let gone = wanted.len() - kept.len().min(wanted.len());
     let problem = (gone > 0).then(|| {
         (
@@ -65,7 +83,7 @@ pub(crate) async fn still_kept(
 pub(crate) async fn refused_keeping(
     store: &dyn Store,
     actor: &Actor,
-    household: &HouseholdCode,
+    owner: impl Into<Owner<'_>>,
     error: AppError,
     mut kept: Vec<PhotoMeta>,
     checked: &[NewAttachment],
@@ -73,10 +91,11 @@ pub(crate) async fn refused_keeping(
 ) -> FormRefusal {
     if !checked.is_empty() && kept.len() + checked.len() <= max {
         let still: Vec<i64> = kept.iter().map(|k| k.id).collect();
-        match store
-            .keep_photo_drafts(actor, household, &still, checked)
-            .await
-        {
+        let more = match owner.into() {
+            Owner::Household(h) => store.keep_photo_drafts(actor, h, &still, checked).await,
+            Owner::Item(id) => store.keep_item_drafts(actor, id, &still, checked).await,
+        };
+        match more {
             Ok(more) => kept.extend(more),
             // The refusal is what the officer must read; the files are chosen again.
             Err(e) => tracing::warn!(error = %e, "未能保留表单中的文件"),

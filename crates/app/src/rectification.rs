@@ -5,6 +5,7 @@
 
 use crate::AppError;
 use crate::areas::actor_county;
+use crate::drafts::{FormRefusal, Owner};
 use crate::fields::{date_field, day_or_today};
 use crate::policy::{resolve, stored_set};
 use chrono::NaiveDate;
@@ -112,12 +113,19 @@ pub struct StepForm {
     pub note: String,
     pub evidence: String,
     pub version: String,
+    /// Scans kept from an earlier refusal of this form, still wanted (a page's form only).
+    #[serde(skip)]
+    pub kept: Vec<i64>,
+    /// Whether a refusal keeps the scans that passed their check for the corrected form.
+    #[serde(skip)]
+    pub keep_refused_files: bool,
 }
 
 /// Takes a step on item `id`. A weak village is struck off only when its latest account after
 /// the ranked years reaches its target (the store reads the stored account: entered once).
 /// `files` are the evidence scans or photos uploaded with it, (name, bytes), each checked to
-/// be a JPEG, PNG or PDF within the size limit. Gives the step taken.
+/// be a JPEG, PNG or PDF within the size limit; refused for what was typed, a page's form gets
+/// those that passed kept for its correction (see [`crate::drafts`]). Gives the step taken.
 pub async fn step(
     store: &dyn Store,
     actor: &Actor,
@@ -125,24 +133,18 @@ pub async fn step(
     f: &StepForm,
     files: Vec<(String, Vec<u8>)>,
     today: NaiveDate,
-) -> Result<ItemStep, AppError> {
-    let mut p: Vec<FieldProblem> = Vec::new();
+) -> Result<ItemStep, FormRefusal> {
     let Some(step) = ItemStep::parse(f.step.trim()) else {
-        return Err(AppError::Invalid(vec![format!(
-            "没有“{}”这一步",
-            f.step.trim()
-        )]));
+        return Err(AppError::Invalid(vec![format!("没有“{}”这一步", f.step.trim())]).into());
     };
-    let on = day_or_today(&mut p, "on", &f.on, today, "办理日期");
-    let version = f
-        .version
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| AppError::Invalid(vec!["表单缺少版本号，请刷新页面后再办理".into()]))?;
-    p.extend(step.problems(&f.note, &f.evidence));
+    let carries_files = matches!(
+        step,
+        ItemStep::Progress | ItemStep::Act(ItemAction::Resolve)
+    );
+    let mut p: Vec<FieldProblem> = Vec::new();
     // Files are looked at only for someone who may take the step, and only on the steps that
     // bring evidence: checking a photo takes a core for a while.
-    if !files.is_empty() {
+    if !files.is_empty() || !f.kept.is_empty() {
         crate::accounts::require(
             store,
             actor,
@@ -150,31 +152,69 @@ pub async fn step(
             &format!("整改事项#{id}"),
         )
         .await?;
-        if !matches!(
-            step,
-            ItemStep::Progress | ItemStep::Act(ItemAction::Resolve)
-        ) {
+        if !carries_files {
             return Err(AppError::Fields(vec![(
                 "file",
                 "核实销号和退回不附扫描件：请在记录进展或报告整改完成时上传".into(),
-            )]));
+            )])
+            .into());
         }
     }
+    let (kept, gone) = crate::drafts::still_kept(store, actor, Owner::Item(id), &f.kept).await?;
+    p.extend(gone);
     let max = dixian_store::rectification::MAX_ITEM_FILES;
-    if files.len() > max {
+    if files.len() + kept.len() > max {
         p.push((
             "file",
-            format!("每次最多上传{max}个佐证材料，选了{}个", files.len()),
+            format!(
+                "每次最多上传{max}个佐证材料，选了{}个{}",
+                files.len(),
+                if kept.is_empty() {
+                    String::new()
+                } else {
+                    format!("、保留{}个", kept.len())
+                }
+            ),
         ));
     }
     let mut checked = Vec::with_capacity(files.len());
     for (name, bytes) in files.into_iter().take(max) {
         match crate::monitoring::attachment("other", &name, bytes).await {
             Ok(a) => checked.push(a),
-            Err(AppError::Busy(m)) => return Err(AppError::Busy(m)),
+            Err(AppError::Busy(m)) => return Err(AppError::Busy(m).into()),
             Err(e) => p.push(("file", e.to_string())),
         }
     }
+    match step_checked(store, actor, id, step, f, p, &checked, &kept, today).await {
+        Ok(step) => Ok(step),
+        Err(e) if f.keep_refused_files && carries_files && e.correctable() => Err(
+            crate::drafts::refused_keeping(store, actor, Owner::Item(id), e, kept, &checked, max)
+                .await,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The step with its files checked: what was typed, then the store's write.
+#[allow(clippy::too_many_arguments)]
+async fn step_checked(
+    store: &dyn Store,
+    actor: &Actor,
+    id: i64,
+    step: ItemStep,
+    f: &StepForm,
+    mut p: Vec<FieldProblem>,
+    checked: &[dixian_store::NewAttachment],
+    kept: &[dixian_store::PhotoMeta],
+    today: NaiveDate,
+) -> Result<ItemStep, AppError> {
+    let on = day_or_today(&mut p, "on", &f.on, today, "办理日期");
+    let version = f
+        .version
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::Invalid(vec!["表单缺少版本号，请刷新页面后再办理".into()]))?;
+    p.extend(step.problems(&f.note, &f.evidence));
     let Some(on) = on else {
         return Err(AppError::Fields(p));
     };
@@ -207,7 +247,8 @@ pub async fn step(
                 on,
                 note: f.note.trim().to_string(),
                 evidence: f.evidence.trim().to_string(),
-                files: checked,
+                files: checked.to_vec(),
+                drafts: kept.iter().map(|k| k.id).collect(),
                 operating,
             },
         )

@@ -596,46 +596,44 @@ macro_rules! event_in {
     }};
 }
 
-/// Inside transaction `$tx`, takes the kept photos `$ids` of `$actor` for household id
-/// `$hid` (see `VisitStore::keep_photo_drafts`): each decrypted and deleted — once, so a
-/// second save of the same form finds it gone — and then the officer's other drafts for the
-/// household and everyone's expired ones. Gives them as attachments for the form's own
-/// table (visit photos, problem evidence).
-macro_rules! take_photo_drafts {
-    ($self:ident, $tx:ident, $actor:expr, $hid:expr, $ids:expr) => {{
-        sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")
-            .bind($crate::visits::draft_cutoff())
+/// Inside transaction `$tx`, takes the kept files `$ids` of `$actor` for `$owner` (a
+/// [`drafts::DraftOwner`], see `VisitStore::keep_photo_drafts`): each decrypted and deleted —
+/// once, so a second save of the same form finds it gone — and then the officer's other
+/// drafts for the owner and everyone's expired ones. Gives them as attachments for the form's
+/// own table (visit photos, problem or rectification evidence).
+macro_rules! take_drafts {
+    ($self:ident, $tx:ident, $actor:expr, $owner:expr, $ids:expr) => {{
+        let owner: $crate::drafts::DraftOwner = $owner;
+        sqlx::query("DELETE FROM file_drafts WHERE created_at < $1")
+            .bind($crate::drafts::draft_cutoff())
             .execute(&mut *$tx)
             .await
             .map_err($crate::backend)?;
         let mut taken = Vec::new();
         for draft in $ids {
-            let kept: Option<$crate::visits::DraftRow> = sqlx::query_as(
-                "SELECT id, name, content_type, body_enc FROM visit_photo_drafts
-                 WHERE id = $1 AND account = $2 AND household_id = $3",
-            )
-            .bind(*draft)
-            .bind(&$actor.name)
-            .bind($hid)
-            .fetch_optional(&mut *$tx)
-            .await
-            .map_err($crate::backend)?;
-            let kept = kept.ok_or_else($crate::visits::gone_draft)?;
+            let kept: Option<$crate::drafts::DraftRow> = sqlx::query_as(owner.pick_sql())
+                .bind(*draft)
+                .bind(&$actor.name)
+                .bind(owner.id())
+                .fetch_optional(&mut *$tx)
+                .await
+                .map_err($crate::backend)?;
+            let kept = kept.ok_or_else($crate::drafts::gone_draft)?;
             let bytes = $self
                 .cipher
                 .decrypt_bytes(
-                    $crate::visits::F_VISIT_PHOTO_DRAFT,
+                    $crate::drafts::F_FILE_DRAFT,
                     &kept.id.to_string(),
                     &kept.body_enc,
                 )
                 .map_err($crate::crypto)?;
-            let gone = sqlx::query("DELETE FROM visit_photo_drafts WHERE id = $1")
+            let gone = sqlx::query("DELETE FROM file_drafts WHERE id = $1")
                 .bind(kept.id)
                 .execute(&mut *$tx)
                 .await
                 .map_err($crate::backend)?;
             if gone.rows_affected() != 1 {
-                return Err($crate::visits::gone_draft());
+                return Err($crate::drafts::gone_draft());
             }
             taken.push(dixian_store::NewAttachment {
                 kind: dixian_domain::monitoring::AttachmentKind::Photo,
@@ -644,9 +642,9 @@ macro_rules! take_photo_drafts {
                 bytes,
             });
         }
-        sqlx::query("DELETE FROM visit_photo_drafts WHERE account = $1 AND household_id = $2")
+        sqlx::query(owner.clear_sql())
             .bind(&$actor.name)
-            .bind($hid)
+            .bind(owner.id())
             .execute(&mut *$tx)
             .await
             .map_err($crate::backend)?;
@@ -661,6 +659,7 @@ mod cadres;
 mod calendar;
 mod complaints;
 mod divisions;
+mod drafts;
 mod feeds;
 mod funds;
 mod policy;

@@ -194,6 +194,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_weak_team.sql"),
         postgres: include_str!("../migrations/postgres/0030_weak_team.sql"),
     },
+    Migration {
+        version: 31,
+        name: "file_drafts",
+        sqlite: include_str!("../migrations/sqlite/0031_file_drafts.sql"),
+        postgres: include_str!("../migrations/postgres/0031_file_drafts.sql"),
+    },
 ];
 
 /// The schema version this program writes.

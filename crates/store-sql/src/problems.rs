@@ -439,7 +439,13 @@ impl ProblemStore for SqlStore {
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(backend)?;
-            let kept = take_photo_drafts!(self, tx, actor, hid, &step.drafts);
+            let kept = take_drafts!(
+                self,
+                tx,
+                actor,
+                crate::drafts::DraftOwner::Household(hid),
+                &step.drafts
+            );
             seal_files!(
                 self,
                 tx,

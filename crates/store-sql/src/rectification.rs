@@ -18,7 +18,7 @@ use dixian_domain::villages::AccountFigures;
 
 /// The year and operating parts of a collective account.
 type AccountRow = (i64, i64, i64, i64, i64, i64);
-use dixian_store::files::PhotoMeta;
+use dixian_store::files::{NewAttachment, PhotoMeta};
 use dixian_store::rectification::{
     ItemEvent, ItemFilter, ItemRecord, MAX_ITEM_FILES, MAX_ITEMS, RectificationStore, StepInput,
     WeakRecord,
@@ -165,6 +165,31 @@ impl SqlStore {
                 .map_err(backend)?
         });
         name.ok_or_else(|| StoreError::Invalid(format!("区划{code}不在区划表中")))
+    }
+
+    /// The item's name for the audit when `actor` may take a step on it; unknown (and the
+    /// refusal audited) out of the actor's area, denied without the permission.
+    async fn item_handled(&self, actor: &Actor, id: i64) -> StoreResult<String> {
+        let target = format!("整改事项#{id}");
+        let division: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT division FROM rectification_items WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+        });
+        let Some(division) = division else {
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        };
+        let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划", e))?;
+        if !actor.scope.covers(&division) {
+            let _ = self.deny(actor, &target).await;
+            return Err(StoreError::Invalid(format!("{target}不存在")));
+        }
+        if !actor.may(Permission::HandleCases) {
+            return Err(self.deny(actor, &target).await);
+        }
+        Ok(target)
     }
 
     pub(crate) async fn enrol_weak_village(
@@ -515,6 +540,23 @@ impl RectificationStore for SqlStore {
             return Err(StoreError::Invalid(m.clone()));
         }
         crate::checked_files(&step.files, MAX_ITEM_FILES, "佐证材料")?;
+        if step.files.len() + step.drafts.len() > MAX_ITEM_FILES {
+            return Err(StoreError::Invalid(format!(
+                "佐证材料每次最多{MAX_ITEM_FILES}个：新选{}个，保留{}个",
+                step.files.len(),
+                step.drafts.len()
+            )));
+        }
+        if !step.drafts.is_empty()
+            && !matches!(
+                step.step,
+                ItemStep::Progress | ItemStep::Act(ItemAction::Resolve)
+            )
+        {
+            return Err(StoreError::Invalid(
+                "核实销号和退回不附扫描件：请在记录进展或报告整改完成时上传".into(),
+            ));
+        }
         let (earliest, what) = match (step.step, resolved_on) {
             (ItemStep::Act(ItemAction::Close), Some(r)) => (r, "报告整改完成的日期"),
             _ => (found_on, "发现日期"),
@@ -537,7 +579,7 @@ impl RectificationStore for SqlStore {
         let evidence = step.evidence.trim().to_string();
         let detail = serde_json::json!({
             "step": step.step.code(), "on": step.on.to_string(), "state": to.code(),
-            "files": step.files.len(),
+            "files": step.files.len() + step.drafts.len(),
         })
         .to_string();
         let now = audit::timestamp(Utc::now());
@@ -645,6 +687,13 @@ impl RectificationStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+            let kept = take_drafts!(
+                self,
+                tx,
+                actor,
+                crate::drafts::DraftOwner::Item(id),
+                &step.drafts
+            );
             seal_files!(
                 self,
                 tx,
@@ -652,12 +701,47 @@ impl RectificationStore for SqlStore {
                 "item_id",
                 id,
                 eid,
-                step.files.iter(),
+                step.files.iter().chain(&kept),
                 F_ITEM_FILE
             );
             audit_in!(tx, actor, "rectification.step", &target, &detail);
         });
         Ok(to)
+    }
+
+    async fn keep_item_drafts(
+        &self,
+        actor: &Actor,
+        item: i64,
+        still_wanted: &[i64],
+        files: &[NewAttachment],
+    ) -> StoreResult<Vec<PhotoMeta>> {
+        let target = self.item_handled(actor, item).await?;
+        crate::checked_files(files, MAX_ITEM_FILES, "佐证材料")?;
+        self.keep_drafts(
+            actor,
+            crate::drafts::DraftOwner::Item(item),
+            still_wanted,
+            files,
+            ("rectification.file.draft", &target),
+        )
+        .await
+    }
+
+    async fn item_drafts(
+        &self,
+        actor: &Actor,
+        item: i64,
+        ids: &[i64],
+    ) -> StoreResult<Vec<PhotoMeta>> {
+        self.item_handled(actor, item).await?;
+        self.drafts_of(
+            actor,
+            crate::drafts::DraftOwner::Item(item),
+            ids,
+            MAX_ITEM_FILES,
+        )
+        .await
     }
 
     async fn item_evidence(

@@ -187,9 +187,9 @@ impl SystemStore for SqlStore {
             report.monitoring
         );
         rotate_column!(
-            "visit_photo_drafts",
+            "file_drafts",
             "body_enc",
-            visits::F_VISIT_PHOTO_DRAFT,
+            crate::drafts::F_FILE_DRAFT,
             report.monitoring
         );
         rotate_column!(

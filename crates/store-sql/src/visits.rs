@@ -10,21 +10,12 @@ use dixian_domain::registry::HouseholdCode;
 use dixian_store::VisitStore;
 use dixian_store::files::MAX_ATTACHMENT_BYTES;
 use dixian_store::prelude::*;
-use dixian_store::visits::PHOTO_DRAFT_HOURS;
 use dixian_store::visits::{MAX_VISIT_PHOTOS, MAX_VISIT_TEXT, MAX_VISITOR_NAME, MAX_VISITORS};
 use dixian_store::{NewAttachment, NewVisit, PhotoMeta, StoreError, StoreResult, VisitRecord};
 use dixian_store::{VisitFilter, VisitLine, VisitPage};
 
 /// Field name of sealed visit photos (part of each ciphertext's associated data).
 pub(crate) const F_VISIT_PHOTO: &str = "visit.photo";
-/// Field name of sealed photos kept from a refused visit form.
-pub(crate) const F_VISIT_PHOTO_DRAFT: &str = "visit.photo.draft";
-
-/// The stored time before which kept photos have expired.
-pub(crate) fn draft_cutoff() -> String {
-    audit::timestamp(Utc::now() - chrono::Duration::hours(PHOTO_DRAFT_HOURS))
-}
-
 #[derive(sqlx::FromRow)]
 struct VisitRow {
     id: i64,
@@ -36,14 +27,6 @@ struct VisitRow {
     follow_ups: String,
     created_at: String,
     created_by: String,
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct DraftRow {
-    pub(crate) id: i64,
-    pub(crate) name: String,
-    pub(crate) content_type: String,
-    pub(crate) body_enc: Vec<u8>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -101,12 +84,6 @@ fn checked(v: &NewVisit) -> StoreResult<(String, String, String)> {
         names.join("、"),
         findings.to_string(),
         follow_ups.to_string(),
-    ))
-}
-
-pub(crate) fn gone_draft() -> StoreError {
-    StoreError::Invalid(format!(
-        "勾选保留的照片已不可用：可能已超过{PHOTO_DRAFT_HOURS}小时，或这次走访已经保存过（请先看走访记录，避免重复）；需要时请重新选择照片"
     ))
 }
 
@@ -267,7 +244,13 @@ impl VisitStore for SqlStore {
             .map_err(backend)?;
             // Kept photos are taken inside the transaction: two saves of one form cannot both
             // take them.
-            let kept = take_photo_drafts!(self, tx, actor, hid, &v.drafts);
+            let kept = take_drafts!(
+                self,
+                tx,
+                actor,
+                crate::drafts::DraftOwner::Household(hid),
+                &v.drafts
+            );
             for p in v.photos.iter().chain(&kept) {
                 let pid: i64 = allocate!(tx, "visit_photos", 1i64);
                 let sealed = self
@@ -534,68 +517,14 @@ impl VisitStore for SqlStore {
             .await?;
         checked_photos(photos)?;
         let hid = self.household_id(household).await?;
-        let now = audit::timestamp(Utc::now());
-        let kept = write_tx!(self, |tx| {
-            sqlx::query("DELETE FROM visit_photo_drafts WHERE created_at < $1")
-                .bind(draft_cutoff())
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            // What the form no longer offers goes: an officer holds one form's photos at most.
-            let mut qb = sqlx::QueryBuilder::new("DELETE FROM visit_photo_drafts WHERE account = ");
-            qb.push_bind(actor.name.clone())
-                .push(" AND household_id = ")
-                .push_bind(hid);
-            if !still_wanted.is_empty() {
-                qb.push(" AND id NOT IN (");
-                let mut sep = qb.separated(", ");
-                for id in still_wanted {
-                    sep.push_bind(*id);
-                }
-                qb.push(")");
-            }
-            qb.build().execute(&mut *tx).await.map_err(backend)?;
-            let mut kept = Vec::with_capacity(photos.len());
-            for p in photos {
-                let id: i64 = allocate!(tx, "visit_photo_drafts", 1i64);
-                let sealed = self
-                    .cipher
-                    .encrypt_bytes(F_VISIT_PHOTO_DRAFT, &id.to_string(), &p.bytes)
-                    .map_err(crypto)?;
-                let name: String = p.name.chars().take(200).collect();
-                let size = i64::try_from(p.bytes.len()).unwrap_or(i64::MAX);
-                sqlx::query(
-                    "INSERT INTO visit_photo_drafts (id, account, household_id, name,
-                       content_type, size, body_enc, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(id)
-                .bind(&actor.name)
-                .bind(hid)
-                .bind(&name)
-                .bind(&p.content_type)
-                .bind(size)
-                .bind(sealed)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                kept.push(PhotoMeta {
-                    id,
-                    name,
-                    content_type: p.content_type.clone(),
-                    size,
-                });
-            }
-            let detail = serde_json::json!({
-                "household": household.as_str(),
-                "photos": kept.iter().map(|k| k.id).collect::<Vec<_>>(),
-            })
-            .to_string();
-            audit_in!(tx, actor, "visit.photo.draft", household.as_str(), &detail);
-            kept
-        });
-        Ok(kept)
+        self.keep_drafts(
+            actor,
+            crate::drafts::DraftOwner::Household(hid),
+            still_wanted,
+            photos,
+            ("visit.photo.draft", household.as_str()),
+        )
+        .await
     }
 
     async fn photo_drafts(
@@ -609,34 +538,14 @@ impl VisitStore for SqlStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<i64> = ids.iter().copied().take(MAX_VISIT_PHOTOS).collect();
-        let rows: Vec<(i64, String, String, i64)> = read!(self, |pool| {
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT d.id, d.name, d.content_type, d.size FROM visit_photo_drafts d
-                 JOIN households h ON h.id = d.household_id WHERE h.code = ",
-            );
-            qb.push_bind(household.as_str().to_string())
-                .push(" AND d.account = ")
-                .push_bind(actor.name.clone())
-                .push(" AND d.created_at >= ")
-                .push_bind(draft_cutoff())
-                .push(" AND d.id IN (");
-            let mut sep = qb.separated(", ");
-            for id in &ids {
-                sep.push_bind(*id);
-            }
-            qb.push(") ORDER BY d.id");
-            qb.build_query_as().fetch_all(pool).await.map_err(backend)?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, content_type, size)| PhotoMeta {
-                id,
-                name,
-                content_type,
-                size,
-            })
-            .collect())
+        let hid = self.household_id(household).await?;
+        self.drafts_of(
+            actor,
+            crate::drafts::DraftOwner::Household(hid),
+            ids,
+            MAX_VISIT_PHOTOS,
+        )
+        .await
     }
 
     async fn visit_photo(

@@ -86,8 +86,12 @@ pub struct StepInput {
     pub note: String,
     /// 佐证材料: required when completion is reported.
     pub evidence: String,
-    /// Scans or photos of the evidence (JPEG, PNG, PDF), at most [`MAX_ITEM_FILES`].
+    /// Scans or photos of the evidence (JPEG, PNG, PDF), at most [`MAX_ITEM_FILES`] with the
+    /// drafts.
     pub files: Vec<NewAttachment>,
+    /// Files kept from a refused step form (see [`RectificationStore::keep_item_drafts`]),
+    /// taken into the step inside its write.
+    pub drafts: Vec<i64>,
     /// The pack's 经营性收入 items: a weak village's 销号 is checked in the write against its
     /// latest stored account with them (empty: such a 销号 is refused).
     pub operating: Vec<AccountItem>,
@@ -139,4 +143,22 @@ pub trait RectificationStore: Send + Sync {
         item: i64,
         file: i64,
     ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>>;
+    /// Keeps the checked `files` of a refused step form on item `item` for the actor's
+    /// corrected form, with those of `still_wanted` still kept (upload once; the same rules
+    /// as `VisitStore::keep_photo_drafts`: sealed, a day, one form's files per officer and
+    /// item). Refused, audited, for an actor who may not take a step on the item.
+    async fn keep_item_drafts(
+        &self,
+        actor: &Actor,
+        item: i64,
+        still_wanted: &[i64],
+        files: &[NewAttachment],
+    ) -> StoreResult<Vec<PhotoMeta>>;
+    /// Those of `ids` still kept for the actor's form on item `item`.
+    async fn item_drafts(
+        &self,
+        actor: &Actor,
+        item: i64,
+        ids: &[i64],
+    ) -> StoreResult<Vec<PhotoMeta>>;
 }

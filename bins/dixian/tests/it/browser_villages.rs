@@ -518,21 +518,24 @@ async fn a_weak_village_goes_from_plan_to_struck_off_on_a_phone() {
         "蔬菜基地投产，收益归村集体",
     )
     .await;
-    b.submit("#step-resolve button").await;
-    let beside = b
-        .text("#step-resolve input[name=evidence] + .field-error")
-        .await;
-    assert!(beside.contains("没有佐证材料不能申请销号"), "{beside}");
-    assert_eq!(b.overflow().await, "", "a refused step overflows");
-    b.fill("#step-resolve input[name=evidence]", "2026年收益分配表")
-        .await;
-    // The statement's scan goes with the report.
+    // The statement's scan goes with the report; refused for the missing evidence name, the
+    // scan is kept, ticked, and need not be chosen again (upload once).
     let scans = tempfile::tempdir().unwrap();
     let scan = scans.path().join("income-statement.pdf");
     std::fs::write(&scan, b"%PDF-1.4\n% income statement\n%%EOF\n").unwrap();
     b.fill("#step-resolve input[name=file]", scan.to_str().unwrap())
         .await;
+    b.submit("#step-resolve button").await;
+    let beside = b
+        .text("#step-resolve input[name=evidence] + .field-error")
+        .await;
+    assert!(beside.contains("没有佐证材料不能申请销号"), "{beside}");
+    let kept = b.text("#step-resolve .kept-photo").await;
+    assert!(kept.contains("income-statement.pdf"), "{kept}");
+    assert_eq!(b.overflow().await, "", "a refused step overflows");
     boxes_sit_by_their_labels(&b, "#step-resolve").await;
+    b.fill("#step-resolve input[name=evidence]", "2026年收益分配表")
+        .await;
     b.submit("#step-resolve button").await;
     assert_eq!(b.text("#item-state").await, "已整改待销号");
     let item = b.path().await;

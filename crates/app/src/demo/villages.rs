@@ -256,6 +256,7 @@ async fn load_programme(
                         note: "项目已完成选址和村民代表会议，正在办理用地手续".into(),
                         evidence: "村民代表会议记录".into(),
                         files: Vec::new(),
+                        drafts: Vec::new(),
                         operating: Vec::new(),
                     },
                 )
@@ -395,6 +396,7 @@ async fn load_findings(
             note: note.into(),
             evidence: evidence.into(),
             files: Vec::new(),
+            drafts: Vec::new(),
             operating: Vec::new(),
         };
         let taken = [

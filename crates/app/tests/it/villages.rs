@@ -279,32 +279,65 @@ async fn a_weak_village_reaches_its_target_and_is_struck_off() {
             note: note.into(),
             evidence: evidence.into(),
             version: version(v),
+            ..StepForm::default()
         };
         let s = &s;
-        async move { step(s, actor, id, &f, Vec::new(), today).await }
+        async move {
+            step(s, actor, id, &f, Vec::new(), today)
+                .await
+                .map_err(|r| r.error)
+        }
     };
-    // A file that is not a scan or a photo is named beside the upload box; nothing is written.
+    // A file that is not a scan or a photo is named beside the upload box; nothing is written,
+    // and the scan chosen with it is kept for the corrected form (upload once).
     let f = StepForm {
         step: "resolve".into(),
         on: String::new(),
         note: "光伏电站已并网".into(),
         evidence: "并网验收单".into(),
         version: version(0),
+        kept: Vec::new(),
+        keep_refused_files: true,
     };
-    let not_a_scan = vec![("验收单.docx".to_string(), b"PK\x03\x04 word".to_vec())];
-    match step(&s, &town, id, &f, not_a_scan, today).await {
-        Err(AppError::Fields(p)) => {
+    let scan = (
+        "并网验收单.pdf".to_string(),
+        b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec(),
+    );
+    let not_a_scan = ("验收单.docx".to_string(), b"PK\x03\x04 word".to_vec());
+    let kept = match step(&s, &town, id, &f, vec![not_a_scan, scan], today).await {
+        Err(r) => {
+            let AppError::Fields(p) = &r.error else {
+                panic!("a .docx should be refused beside the upload: {:?}", r.error);
+            };
             assert_eq!(p.len(), 1, "{p:?}");
             assert_eq!(p[0].0, "file");
             assert!(p[0].1.contains("验收单.docx"), "{}", p[0].1);
+            assert_eq!(
+                r.kept.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+                ["并网验收单.pdf"]
+            );
+            r.kept
         }
-        other => panic!("a .docx should be refused beside the upload: {other:?}"),
-    }
-    let scan = vec![(
-        "并网验收单.pdf".to_string(),
-        b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec(),
-    )];
-    step(&s, &town, id, &f, scan, today).await.unwrap();
+        Ok(s) => panic!("a .docx should be refused beside the upload, got {s:?}"),
+    };
+    assert_eq!(s.item(&county, id).await.unwrap().unwrap().1.len(), 0);
+    let corrected = StepForm {
+        kept: kept.iter().map(|k| k.id).collect(),
+        ..f.clone()
+    };
+    step(&s, &town, id, &corrected, Vec::new(), today)
+        .await
+        .map_err(|r| r.error)
+        .unwrap();
+    // Kept files are taken once: the same form sent again finds them gone.
+    let again = step(&s, &town, id, &corrected, Vec::new(), today)
+        .await
+        .unwrap_err();
+    assert!(
+        again.error.to_string().contains("已不可用"),
+        "{:?}",
+        again.error
+    );
     let close_refusal = |r: Result<_, AppError>| match r {
         Err(AppError::Store(dixian_store::StoreError::Invalid(m))) => m,
         other => panic!("expected the 销号 refused, got {other:?}"),

@@ -32,6 +32,7 @@ fn step(s: ItemStep, note: &str, evidence: &str) -> StepInput {
         note: note.into(),
         evidence: evidence.into(),
         files: Vec::new(),
+        drafts: Vec::new(),
         operating: Vec::new(),
     }
 }
@@ -208,11 +209,67 @@ pub async fn rectification(store: &dyn Store) {
             .await,
         "最多上传5个",
     );
+    // A refused form's scans are kept for the officer's corrected one (upload once): not for
+    // another account, not out of the area, taken by the step that uses them.
+    let kept = store
+        .keep_item_drafts(&village, id, &[], &[scan(b"%PDF-1.4 kept".to_vec())])
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    invalid(
+        store
+            .keep_item_drafts(&other_town, id, &[], &[scan(b"%PDF-1.4".to_vec())])
+            .await,
+        "不存在",
+    );
+    invalid(
+        store
+            .keep_item_drafts(&village, id, &[], &[scan(Vec::new())])
+            .await,
+        "为空或超过",
+    );
+    let kept_ids = [kept[0].id];
+    assert_eq!(
+        store.item_drafts(&town, id, &kept_ids).await,
+        Ok(Vec::new())
+    );
+    assert_eq!(
+        store.item_drafts(&village, id, &kept_ids).await,
+        Ok(kept.clone())
+    );
+    invalid(
+        store
+            .step_item(
+                &village,
+                id,
+                1,
+                &StepInput {
+                    files: (0..5).map(|_| scan(b"%PDF-1.4".to_vec())).collect(),
+                    drafts: kept_ids.to_vec(),
+                    ..with_scan(Vec::new())
+                },
+            )
+            .await,
+        "最多5个：新选5个，保留1个",
+    );
     assert_eq!(
         store
-            .step_item(&village, id, 1, &with_scan(b"%PDF-1.4 scan".to_vec()))
+            .step_item(
+                &village,
+                id,
+                1,
+                &StepInput {
+                    drafts: kept_ids.to_vec(),
+                    ..with_scan(b"%PDF-1.4 scan".to_vec())
+                }
+            )
             .await,
         Ok(ItemState::Resolved)
+    );
+    assert_eq!(
+        store.item_drafts(&village, id, &kept_ids).await,
+        Ok(Vec::new()),
+        "taken by the step"
     );
     // 销号 is the town's or county's, not the village's, and needs the verifier's note.
     let close = ItemStep::Act(ItemAction::Close);
@@ -261,10 +318,11 @@ pub async fn rectification(store: &dyn Store) {
     let (record, events) = store.item(&county, id).await.unwrap().unwrap();
     assert_eq!(record.state, ItemState::Closed);
     let scans: Vec<_> = events.iter().flat_map(|e| &e.files).collect();
-    assert_eq!(scans.len(), 1, "{events:?}");
-    assert_eq!(
-        (scans[0].name.as_str(), scans[0].size),
-        ("资产台账.pdf", 13)
+    assert_eq!(scans.len(), 2, "the new scan and the kept one: {events:?}");
+    assert!(
+        scans
+            .iter()
+            .all(|s| (s.name.as_str(), s.size) == ("资产台账.pdf", 13))
     );
     let (meta, bytes) = store
         .item_evidence(&town, id, scans[0].id)

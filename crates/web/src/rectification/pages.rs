@@ -433,7 +433,11 @@ pub async fn step(
         Err(refused) => return Err(refused),
     };
     let files = posted.take_files();
-    let f: StepForm = posted.parse()?;
+    let f = StepForm {
+        kept: crate::views::kept_ids(posted.fields()),
+        keep_refused_files: true,
+        ..posted.parse()?
+    };
     match dixian_app::rectification::step(
         state.store.as_ref(),
         &session.auth.actor,
@@ -447,10 +451,15 @@ pub async fn step(
         Ok(s) => {
             Ok(Redirect::to(&format!("/rectification/{id}?done={}", s.code())).into_response())
         }
-        Err(e) if correctable(&e) => {
-            let typed = Typed::refused(&format!("step-{}", f.step.trim()), posted.fields(), &e);
+        Err(r) if correctable(&r.error) => {
+            let typed = Typed::refused(
+                &format!("step-{}", f.step.trim()),
+                posted.fields(),
+                &r.error,
+            )
+            .keeping(crate::views::kept_of(r.kept));
             show_item(&state, &session, id, None, typed).await
         }
-        Err(e) => Err(e.into()),
+        Err(r) => Err(r.error.into()),
     }
 }
