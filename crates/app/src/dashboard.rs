@@ -294,8 +294,8 @@ pub async fn dashboard(
 }
 
 /// The code and name of designation `code` in the pack in force for `area` on `on`; refused
-/// when the pack names no such designation. Above county level, where no one pack holds,
-/// the code is its own name.
+/// when the pack names no such designation, and above county level, where no one pack names
+/// the designations (each county's pack has its own table).
 async fn designation_named(
     store: &dyn Store,
     area: &DivisionCode,
@@ -303,7 +303,9 @@ async fn designation_named(
     on: NaiveDate,
 ) -> Result<(String, String), AppError> {
     if area.level() < DivisionLevel::County {
-        return Ok((code.to_string(), code.to_string()));
+        return Err(AppError::Invalid(vec![
+            "按认定统计请先进入一个县（区）的看板：认定类别由各县政策包规定".into(),
+        ]));
     }
     let kinds = crate::villages::kinds(store, area, on).await?;
     kinds

@@ -321,12 +321,15 @@ pub struct TeamMonth {
     pub members: Vec<MemberMonth>,
 }
 
-/// The month of team `team` (members whose term touches it).
+/// The month of team `team` (members whose term touches it). Where the pack counts days a
+/// year, the year is reckoned through the month's end, or through `today` in the month under
+/// way, so the rest of the current month counts as days still to come.
 pub async fn team_month(
     store: &dyn Store,
     actor: &Actor,
     team: i64,
     month: Month,
+    today: NaiveDate,
 ) -> Result<TeamMonth, AppError> {
     let Some(t) = store.team(actor, team).await? else {
         return Err(AppError::NotFound(format!("驻村工作队#{team}不存在")));
@@ -379,7 +382,8 @@ pub async fn team_month(
                     .map(|(_, r)| r.clone())
                     .chain(plain.iter().cloned())
                     .collect();
-                year_figures(&all, month.last_day(), m.term(), per_year)
+                let through = month.last_day().min(today).max(month.first_day());
+                year_figures(&all, through, m.term(), per_year)
             });
             MemberMonth {
                 figures: month_figures(&plain, month, m.term(), &calendar, &rules),

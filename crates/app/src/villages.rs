@@ -630,6 +630,13 @@ pub async fn enrol_weak(
                     .find(|team| team.id == id);
                 match team {
                     Some(team) if team.serves_on(today) => Some(team),
+                    Some(team) if team.from > today => {
+                        p.push((
+                            "team_id",
+                            format!("驻村工作队“{}”{}才进驻，现在还不能选", team.name, team.from),
+                        ));
+                        None
+                    }
                     Some(team) => {
                         p.push((
                             "team_id",

@@ -500,6 +500,18 @@ impl CadreStore for SqlStore {
                     from.display_name
                 )));
             }
+            // The receiver's own earlier periods with these households: a new one may not start
+            // before one ended (one cadre's periods with a household never overlap).
+            let ended: std::collections::HashMap<i64, NaiveDate> = sqlx::query_as(
+                "SELECT household_id, MAX(to_on) FROM cadre_periods WHERE user_id = $1
+                  GROUP BY household_id",
+            )
+            .bind(h.to)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .into_iter()
+            .collect();
             let mut problems = Vec::new();
             let mut periods = Vec::with_capacity(rows.len());
             for (hid, code, village, at) in &rows {
@@ -512,6 +524,13 @@ impl CadreStore for SqlStore {
                 let from_on = crate::beijing_day(parse_time("指定时间", at)?);
                 if h.on < from_on {
                     problems.push(format!("{code}（{from_on}才指定，调整日期不能早于它）"));
+                    continue;
+                }
+                if let Some(end) = ended.get(hid).filter(|end| h.on < **end) {
+                    problems.push(format!(
+                        "{code}（{}对该户的上一段帮扶到{end}结束，调整日期不能早于它）",
+                        to.display_name
+                    ));
                     continue;
                 }
                 periods.push((*hid, code.clone(), from_on));

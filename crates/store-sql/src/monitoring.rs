@@ -1564,7 +1564,7 @@ impl MonitoringStore for SqlStore {
                 .await
                 .map_err(backend)?;
                 let start = ended.map_or(e.on, |end| end.max(e.on));
-                sqlx::query(
+                let added = sqlx::query(
                     "INSERT INTO cadre_assignments (household_id, user_id, assigned_at)
                      SELECT id, $1, $2 FROM households WHERE code = $3
                      ON CONFLICT (household_id, user_id) DO NOTHING",
@@ -1574,10 +1574,14 @@ impl MonitoringStore for SqlStore {
                 .bind(case.household.as_str())
                 .execute(&mut *tx)
                 .await
-                .map_err(backend)?;
+                .map_err(backend)?
+                .rows_affected();
+                // The start written, if any: a cadre already caring for the household keeps
+                // the start it has.
                 let detail = serde_json::json!({
-                    "cadre": username, "from": start.to_string(),
-                    "asked_from": (start != e.on).then(|| e.on.to_string()),
+                    "cadre": username,
+                    "from": (added == 1).then(|| start.to_string()),
+                    "asked_from": (added == 1 && start != e.on).then(|| e.on.to_string()),
                 })
                 .to_string();
                 audit_in!(tx, actor, "cadre.assign", case.household.as_str(), &detail);

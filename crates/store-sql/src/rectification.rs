@@ -239,10 +239,13 @@ impl SqlStore {
                     let found: Option<(String, String)> = sqlx::query_as(
                         "SELECT t.unit, t.name FROM teams t
                            JOIN team_villages v ON v.team_id = t.id
-                          WHERE t.id = $1 AND v.village = $2 AND v.to_on IS NULL",
+                          WHERE t.id = $1 AND v.village = $2 AND v.to_on IS NULL
+                            AND t.from_on <= $3",
                     )
                     .bind(team_id)
                     .bind(plan.village.as_str())
+                    // The day of enrolment: a team not yet arrived does not help yet.
+                    .bind(item.found_on)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(backend)?;

@@ -83,6 +83,9 @@ async fn every_figure_counts_the_list_it_links_to_at_every_level() {
     dixian_app::demo::villages::load_villages(&s, &county_code, 5, as_of)
         .await
         .unwrap();
+    dixian_app::demo::problems::load_problems(&s, &county_code, &village_code, 5, as_of)
+        .await
+        .unwrap();
 
     let county = as_role(Role::CountyAdmin, "500299000000");
     let b = dashboard(&s, &county, &county_code, as_of).await.unwrap();
@@ -131,6 +134,44 @@ async fn every_figure_counts_the_list_it_links_to_at_every_level() {
         b.identified.households
     );
     assert!(tuopin.problems.open.n <= b.problems.open.n);
+    // Its problem figures count the problems of villages so designated, as their list does.
+    let designated: Vec<DivisionCode> = s
+        .designations(&county, Some(&county_code))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.designation.kind == "tuopin_village" && r.designation.holds_on(as_of))
+        .map(|r| r.designation.division)
+        .collect();
+    let ledger = dixian_app::problems::ProblemLedger::load(&s, &county, &county_code, as_of)
+        .await
+        .unwrap();
+    let listed = ledger.select(&tuopin.problems.open.filter);
+    assert_eq!(listed.len(), tuopin.problems.open.n);
+    assert!(!listed.is_empty(), "the demo has problems in 脱贫村");
+    assert!(listed.iter().all(|p| designated.contains(&p.village)));
+    let all_open = ledger.select(&b.problems.open.filter);
+    assert_eq!(
+        all_open
+            .iter()
+            .filter(|p| designated.contains(&p.village))
+            .count(),
+        listed.len()
+    );
+    // Above county level no one pack names the designations: refused, not zeros.
+    let e = designated_dashboard(
+        &s,
+        &sys(),
+        &DivisionCode::parse("500000000000").unwrap(),
+        as_of,
+        Some("tuopin_village"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&e, AppError::Invalid(m) if m[0].contains("请先进入一个县")),
+        "{e:?}"
+    );
     assert_eq!(
         tuopin
             .children

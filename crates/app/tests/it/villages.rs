@@ -520,6 +520,7 @@ async fn a_team_month_counts_working_days_around_the_holiday_and_leave() {
             year: 2026,
             month: 10,
         },
+        today,
     )
     .await
     .unwrap();
@@ -615,7 +616,7 @@ async fn a_yearly_rule_counts_the_years_days_pro_rata_for_a_half_year_term() {
         year: 2026,
         month: m,
     };
-    let october = team_month(&s, &town, team, month(10)).await.unwrap();
+    let october = team_month(&s, &town, team, month(10), today).await.unwrap();
     let x = &october.members[0];
     let y = x.year.unwrap();
     // 31 + 20 + 11 days; 184 of 365 days of the year owe 100.8 → 101; November and December
@@ -623,8 +624,25 @@ async fn a_yearly_rule_counts_the_years_days_pro_rata_for_a_half_year_term() {
     assert_eq!((y.in_village, y.required, y.left), (62, 101, 61));
     assert!(!y.met && y.reachable);
     assert_eq!(x.year_text(), "尚差39天");
-    let august = team_month(&s, &town, team, month(8)).await.unwrap();
+    let august = team_month(&s, &town, team, month(8), today).await.unwrap();
     assert_eq!(august.members[0].year.map(|y| y.in_village), Some(51));
+    // The month under way (today 1 December): the rest of it is still to come, so 62 days
+    // and 30 to come cannot reach 101 — said as such, not for want of the month's last days.
+    let december = team_month(&s, &town, team, month(12), today).await.unwrap();
+    let y = december.members[0].year.unwrap();
+    assert_eq!((y.in_village, y.left, y.reachable), (62, 30, false));
+    assert_eq!(
+        december.members[0].year_text(),
+        "尚差39天（本年任期剩余30天，已不够）"
+    );
+    // Seen on 15 October, the rest of October counts as still to come: 77 days.
+    let mid = team_month(&s, &town, team, month(10), d(2026, 10, 15))
+        .await
+        .unwrap();
+    assert_eq!(
+        mid.members[0].year.map(|y| (y.left, y.reachable)),
+        Some((77, true))
+    );
     // No monthly share in this pack: the table has the year's columns, not the month's.
     let table = dixian_app::teams::month_table(&october).unwrap();
     assert!(

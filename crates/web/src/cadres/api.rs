@@ -21,12 +21,13 @@ pub(super) struct AreaQuery {
     year: String,
 }
 
-/// Hand-over records a list gives at most (the household page has each one's whole record).
-const PERIODS_LISTED: usize = 2_000;
+/// Hand-over records the store gives at most, newest first (the household page has each
+/// one's whole record).
+const PERIODS_LISTED: usize = 500;
 
 /// `GET /api/pairings?area=`: the pairings (ended ones with their end and successor), the
-/// 帮扶责任人 accounts with the households in their care, and the ended 帮扶责任人 periods
-/// (newest first, at most 2,000).
+/// 帮扶责任人 accounts of the area with the households in their care across the caller's
+/// whole area, and the ended 帮扶责任人 periods (newest first, at most 500).
 pub(super) async fn pairings(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
@@ -58,7 +59,8 @@ pub(super) async fn pairings(
                 "user_id": l.user_id, "name": l.name, "division": l.division.as_str(),
                 "households": l.households, "disabled": l.disabled,
             })).collect::<Vec<_>>(),
-        "periods_cut": periods.len() > PERIODS_LISTED,
+        // At the limit, older periods may not be listed.
+        "periods_cut": periods.len() >= PERIODS_LISTED,
         "periods": periods.iter().take(PERIODS_LISTED).map(|p| json!({
             "household": p.household.as_str(), "head_name": p.head_name, "cadre": p.cadre,
             "from": p.from.to_string(), "to": p.to.to_string(), "reason": p.reason,
@@ -159,7 +161,7 @@ pub(super) fn paths() -> Value {
         "responses": { "200": answer, "400": error, "401": error, "403": error } } })
     };
     json!({
-        "/api/pairings": get("干部包联：包片、包村（含已结束的及接任者）、帮扶责任人及其帮扶户数、帮扶责任人的调整记录（最近2000条）",
+        "/api/pairings": get("干部包联：包片、包村（含已结束的及接任者）、本区划的帮扶责任人账号及其在您全辖区内负责的户数、帮扶责任人的调整记录（最近500条，periods_cut 为 true 时可能还有更早的）",
             vec![area.clone()]),
         "/api/tours": get("五级书记遍访：某年各级书记应访、已访和尚未走访的乡镇、村、户，及当年的遍访记录",
             vec![area.clone(), q("year", "年度，默认今年")]),

@@ -306,7 +306,7 @@ async fn show_team(
     let store = state.store.as_ref();
     let today = state.today();
     let month = q.month(today)?;
-    let m = dixian_app::teams::team_month(store, actor, id, month).await?;
+    let m = dixian_app::teams::team_month(store, actor, id, month, today).await?;
     let t = &m.team;
     let members = t
         .members
@@ -567,8 +567,14 @@ pub async fn print(
 ) -> Page {
     let today = state.today();
     let month = q.month(today)?;
-    let m =
-        dixian_app::teams::team_month(state.store.as_ref(), &session.auth.actor, id, month).await?;
+    let m = dixian_app::teams::team_month(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        month,
+        state.today(),
+    )
+    .await?;
     let table = dixian_app::teams::month_table(&m)?;
     Ok(render(
         StatusCode::OK,
@@ -594,8 +600,14 @@ pub async fn export(
     Query(q): Query<TeamQuery>,
 ) -> Page {
     let month = q.month(state.today())?;
-    let m =
-        dixian_app::teams::team_month(state.store.as_ref(), &session.auth.actor, id, month).await?;
+    let m = dixian_app::teams::team_month(
+        state.store.as_ref(),
+        &session.auth.actor,
+        id,
+        month,
+        state.today(),
+    )
+    .await?;
     let mut bytes = Vec::new();
     dixian_app::workbook::write_tables(
         &[dixian_app::teams::month_table(&m)?],

@@ -284,7 +284,12 @@ pub(super) async fn team_month(
         m => Month::parse(m).map_err(|e| AppError::Invalid(vec![e]))?,
     };
     let m =
-        dixian_app::teams::team_month(state.store.as_ref(), &session.auth.actor, id, month).await?;
+        dixian_app::teams::team_month(state.store.as_ref(), &session.auth.actor, id, month, today)
+            .await?;
+    let monthly = m
+        .rules
+        .as_ref()
+        .is_some_and(|r| r.in_village_share.is_some());
     ok(json!({
         "team": team_json(&m.team, today),
         "month": m.month.to_string(),
@@ -295,7 +300,9 @@ pub(super) async fn team_month(
             "working": x.figures.working, "in_village": x.figures.in_village,
             "leave": x.figures.leave, "away": x.figures.away, "unrecorded": x.figures.unrecorded,
             "rest_days_in_village": x.figures.rest_days_in_village,
-            "needed": x.figures.needed, "met": x.figures.met,
+            // Without a monthly share in the pack there is nothing to meet each month.
+            "needed": monthly.then_some(x.figures.needed),
+            "met": monthly.then_some(x.figures.met),
             "year": x.year.map(|y| json!({
                 "year": y.year, "in_village": y.in_village, "required": y.required,
                 "left": y.left, "met": y.met, "reachable": y.reachable,
