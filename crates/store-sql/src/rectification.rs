@@ -167,9 +167,9 @@ impl SqlStore {
         name.ok_or_else(|| StoreError::Invalid(format!("区划{code}不在区划表中")))
     }
 
-    /// The item's name for the audit when `actor` may take a step on it; unknown (and the
-    /// refusal audited) out of the actor's area, denied without the permission.
-    async fn item_handled(&self, actor: &Actor, id: i64) -> StoreResult<String> {
+    /// The item's name for the audit when it exists in `actor`'s area; `None` when unknown
+    /// or (the refusal audited) outside it, so ids cannot be probed.
+    async fn item_in_scope(&self, actor: &Actor, id: i64) -> StoreResult<Option<String>> {
         let target = format!("整改事项#{id}");
         let division: Option<String> = read!(self, |pool| {
             sqlx::query_scalar("SELECT division FROM rectification_items WHERE id = $1")
@@ -179,13 +179,22 @@ impl SqlStore {
                 .map_err(backend)?
         });
         let Some(division) = division else {
-            return Err(StoreError::Invalid(format!("{target}不存在")));
+            return Ok(None);
         };
         let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划", e))?;
         if !actor.scope.covers(&division) {
             let _ = self.deny(actor, &target).await;
-            return Err(StoreError::Invalid(format!("{target}不存在")));
+            return Ok(None);
         }
+        Ok(Some(target))
+    }
+
+    /// The item's name for the audit when `actor` may take a step on it; unknown out of the
+    /// actor's area, denied without the permission.
+    async fn item_handled(&self, actor: &Actor, id: i64) -> StoreResult<String> {
+        let Some(target) = self.item_in_scope(actor, id).await? else {
+            return Err(StoreError::Invalid(format!("整改事项#{id}不存在")));
+        };
         if !actor.may(Permission::HandleCases) {
             return Err(self.deny(actor, &target).await);
         }
@@ -755,22 +764,9 @@ impl RectificationStore for SqlStore {
     ) -> StoreResult<Option<(PhotoMeta, Vec<u8>)>> {
         self.permit(actor, Permission::ViewRegistry, "整改台账")
             .await?;
-        let target = format!("整改事项#{item}");
-        let division: Option<String> = read!(self, |pool| {
-            sqlx::query_scalar("SELECT division FROM rectification_items WHERE id = $1")
-                .bind(item)
-                .fetch_optional(pool)
-                .await
-                .map_err(backend)?
-        });
-        let Some(division) = division else {
+        let Some(target) = self.item_in_scope(actor, item).await? else {
             return Ok(None);
         };
-        let division = DivisionCode::parse(&division).map_err(|e| corrupt("区划", e))?;
-        if !actor.scope.covers(&division) {
-            let _ = self.deny(actor, &target).await;
-            return Ok(None);
-        }
         self.read_sealed(
             actor,
             F_ITEM_FILE,
